@@ -1,0 +1,37 @@
+import type { ClientFormat } from '../core/request';
+
+/** What Switchyard remembers about one call: the row in the request log and the live event. */
+export interface RequestRecord {
+  /** Switchyard's request id (`req_…`), also sent as `x-switchyard-request-id`. */
+  id: string;
+  /** When the request arrived, in milliseconds since the epoch. */
+  time: number;
+  clientFormat: ClientFormat;
+  /** The inbound path, e.g. `/v1/messages`. */
+  endpoint: string;
+  /** Which local access key the client used (its last four characters), if keys are required. */
+  clientKey?: string;
+  /** The model name the client asked for. */
+  requestedModel: string;
+  /** The provider and model that served it, once routed. */
+  provider?: string;
+  model?: string;
+  /** HTTP status sent to the client (for a stream cut midway, the status that was sent). */
+  status: number;
+  stream: boolean;
+  /** True when the body went through untouched (client format = provider format). */
+  passthrough: boolean;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  /** USD, or null when no price is known for the model. */
+  costUsd: number | null;
+  /** Milliseconds from arrival to the first response byte from upstream; null if none came. */
+  timeToFirstTokenMs: number | null;
+  /** Milliseconds from arrival to the last byte sent to the client. */
+  latencyMs: number;
+  /** The error message the client was given, if the call failed. */
+  error?: string;
+}
