@@ -164,10 +164,13 @@ export interface CanonicalRequest {
   responseFormat?: ResponseFormat;
   /** An end-user id for abuse tracking (`user`, `metadata.user_id`). */
   user?: string;
-  /**
-   * Request-level extras. By convention `providerOptions.<api>.extraBody` holds top-level
-   * fields of the client's body that have no canonical field; the encoder for the same
-   * API copies them back so they reach that provider.
-   */
+  /** Request-level provider extras (Anthropic `thinking` variants, OpenAI `service_tier`…). */
   providerOptions?: ProviderOptions;
+  /**
+   * Top-level fields of the client's body that have no canonical field (`metadata`,
+   * `store`, `service_tier`, `logprobs`…). A provider encoder whose wire API is the same as
+   * `format` copies them back, so they reach a provider that understands them and are
+   * dropped for one that would reject them.
+   */
+  extraBody?: { format: ClientFormat; fields: Record<string, unknown> };
 }

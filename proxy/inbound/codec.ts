@@ -11,6 +11,11 @@ export interface ResponseContext {
   model: string;
   /** Unix seconds when the request arrived. */
   created: number;
+  /**
+   * The decoded request, for encoders whose responses echo request fields (Responses API
+   * `instructions`, `tools`…) or depend on them (`stream_options.include_usage`).
+   */
+  request: CanonicalRequest;
 }
 
 /**
