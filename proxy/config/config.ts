@@ -1,9 +1,13 @@
-import type { ProviderApi } from '../providers/adapter';
+export type ProviderKind = 'openai' | 'openai-compatible' | 'anthropic' | 'gemini';
 
 /** One provider entry in the config. Presets need no entry; an entry overrides preset fields. */
 export interface ProviderConfig {
-  /** Wire API; `openai-compatible` is an alias of `openai-chat` for custom providers. */
-  type?: ProviderApi | 'openai-compatible';
+  /**
+   * The provider's kind: `openai` speaks Chat Completions and Responses, `openai-compatible`
+   * Chat Completions only; `anthropic` and `gemini` their own APIs. Required for a provider
+   * that is not a preset.
+   */
+  type?: ProviderKind;
   baseUrl?: string;
   /** Name of the environment variable that holds the key. */
   apiKeyEnv?: string;
@@ -35,6 +39,10 @@ export interface SwitchyardConfig {
   retentionDays: number;
   /** Where the SQLite database lives; defaults to the user's data folder. */
   dataDir?: string;
+  /** Extra Host names accepted besides loopback names (e.g. a name in /etc/hosts). */
+  allowedHosts: string[];
+  /** Browser origins allowed to call the proxy; none by default. */
+  allowedOrigins: string[];
 }
 
 export function defaultConfig(): SwitchyardConfig {
@@ -45,5 +53,7 @@ export function defaultConfig(): SwitchyardConfig {
     accessKeys: [],
     maxBodyBytes: 32 * 1024 * 1024,
     retentionDays: 30,
+    allowedHosts: [],
+    allowedOrigins: [],
   };
 }

@@ -1,0 +1,83 @@
+const quote = 0x22;
+const backslash = 0x5c;
+const openBrace = 0x7b;
+const closeBrace = 0x7d;
+const openBracket = 0x5b;
+const closeBracket = 0x5d;
+const comma = 0x2c;
+
+/** Byte range of a JSON value inside a buffer, end exclusive. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Finds where the string value of a top-level key sits in a JSON object's bytes, without
+ * parsing it. The passthrough path uses it to change `model` while every other byte stays as
+ * the client sent it (Anthropic thinking signatures and cache_control must arrive exactly).
+ * Strings are skipped with indexOf, so the cost is one step per string, not per byte; and
+ * clients put `model` first, so the scan usually stops within a few bytes.
+ *
+ * Expects a buffer that already parsed as a JSON object.
+ */
+export function findTopLevelString(json: Buffer, key: string): ByteRange | undefined {
+  const keyBytes = Buffer.from(key, 'utf8');
+  let depth = 0;
+  let expectKey = false;
+  for (let index = 0; index < json.length; index++) {
+    const byte = json[index];
+    if (byte === quote) {
+      const end = stringEnd(json, index);
+      if (depth === 1 && expectKey) {
+        expectKey = false;
+        if (end - index - 1 === keyBytes.length && json.compare(keyBytes, 0, keyBytes.length, index + 1, end) === 0) {
+          const valueStart = skipToValue(json, end + 1);
+          if (json[valueStart] !== quote) return undefined;
+          return { start: valueStart, end: stringEnd(json, valueStart) + 1 };
+        }
+      }
+      index = end;
+    } else if (byte === openBrace || byte === openBracket) {
+      depth++;
+      expectKey = depth === 1;
+    } else if (byte === closeBrace || byte === closeBracket) {
+      depth--;
+    } else if (byte === comma && depth === 1) {
+      expectKey = true;
+    }
+  }
+  return undefined;
+}
+
+/** Returns a copy of `json` with the bytes in `range` replaced by `replacement`. */
+export function spliceBytes(json: Buffer, range: ByteRange, replacement: string): Buffer {
+  const inserted = Buffer.from(replacement, 'utf8');
+  const result = Buffer.allocUnsafe(json.length - (range.end - range.start) + inserted.length);
+  json.copy(result, 0, 0, range.start);
+  inserted.copy(result, range.start);
+  json.copy(result, range.start + inserted.length, range.end);
+  return result;
+}
+
+/** Index of the quote closing the string that opens at `start`. */
+function stringEnd(json: Buffer, start: number): number {
+  let from = start + 1;
+  for (;;) {
+    const candidate = json.indexOf(quote, from);
+    if (candidate === -1) return json.length - 1;
+    let backslashes = 0;
+    while (json[candidate - 1 - backslashes] === backslash) backslashes++;
+    if (backslashes % 2 === 0) return candidate;
+    from = candidate + 1;
+  }
+}
+
+/** Skips whitespace, the colon and whitespace after a key. */
+function skipToValue(json: Buffer, from: number): number {
+  let index = from;
+  while (index < json.length && json[index] !== 0x3a) index++;
+  index++;
+  while (index < json.length && (json[index] === 0x20 || json[index] === 0x0a || json[index] === 0x0d || json[index] === 0x09)) index++;
+  return index;
+}
