@@ -1,0 +1,21 @@
+import type { ProviderAdapter } from '../adapter';
+import { decodeChatError } from './decode-error';
+import { decodeChatResponse } from './decode-response';
+import { ChatStreamDecoder } from './decode-stream';
+import { encodeChatRequest } from './encode-request';
+
+/**
+ * Chat Completions as a provider wire: OpenAI's chat endpoint and every OpenAI-compatible
+ * provider (Groq, Cerebras, DeepInfra, Mistral, xAI, OpenRouter, Together, Fireworks,
+ * Ollama, LM Studio, custom URLs). Providers differ only by configuration (base URL, key,
+ * headers); the few wire quirks are handled in the codec by `target.provider` or by shape.
+ *
+ * @see https://platform.openai.com/docs/api-reference/chat
+ */
+export const openAiCompatibleAdapter: ProviderAdapter = {
+  api: 'openai-chat',
+  encodeRequest: encodeChatRequest,
+  decodeResponse: decodeChatResponse,
+  createStreamDecoder: () => new ChatStreamDecoder(),
+  decodeError: decodeChatError,
+};

@@ -1,0 +1,127 @@
+import { ProxyError } from '../../core/errors';
+import type { CanonicalResponse, ResponseContent } from '../../core/response';
+import { emptyUsage, type Usage } from '../../core/usage';
+import { decodeChatErrorObject } from './decode-error';
+import { mapChatFinishReason } from './map-finish-reason';
+
+/**
+ * `usage` as Chat Completions providers report it. DeepSeek adds
+ * `prompt_cache_hit_tokens`; everything else is OpenAI's shape.
+ *
+ * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-usage
+ */
+export interface ChatUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
+  completion_tokens_details?: { reasoning_tokens?: number } | null;
+  prompt_cache_hit_tokens?: number;
+}
+
+/** A tool call in a message or, partially, in a stream delta. */
+export interface ChatToolCall {
+  index?: number;
+  id?: string;
+  type?: string;
+  function?: { name?: string; arguments?: string };
+  custom?: { name?: string; input?: string };
+}
+
+/** A `message` or a streamed `delta`: every field may be missing or null. */
+export interface ChatMessageFields {
+  content?: string | null;
+  /** DeepSeek and its hosts. */
+  reasoning_content?: string | null;
+  /** OpenRouter, Groq and Ollama. */
+  reasoning?: string | null;
+  refusal?: string | null;
+  tool_calls?: ChatToolCall[] | null;
+  function_call?: { name?: string; arguments?: string } | null;
+}
+
+interface ChatCompletionBody {
+  id?: string;
+  model?: string;
+  choices?: Array<{ message?: ChatMessageFields; finish_reason?: string | null }>;
+  usage?: ChatUsage | null;
+  error?: unknown;
+}
+
+/**
+ * Decodes a non-streamed `chat.completion` into the canonical response.
+ *
+ * @see https://platform.openai.com/docs/api-reference/chat/object
+ */
+export function decodeChatResponse(body: unknown): CanonicalResponse {
+  if (typeof body !== 'object' || body === null) throw malformed();
+  const completion = body as ChatCompletionBody;
+  // OpenRouter answers some upstream failures with HTTP 200 and an `error` object.
+  if (completion.error !== undefined && completion.error !== null) throw decodeChatErrorObject(completion.error);
+  const choice = Array.isArray(completion.choices) ? completion.choices[0] : undefined;
+  if (!choice) throw malformed();
+
+  const content: ResponseContent[] = [];
+  const message = choice.message ?? {};
+  const reasoning = message.reasoning_content ?? message.reasoning;
+  if (typeof reasoning === 'string' && reasoning !== '') content.push({ type: 'reasoning', text: reasoning });
+  if (typeof message.content === 'string' && message.content !== '') content.push({ type: 'text', text: message.content });
+  const refused = typeof message.refusal === 'string' && message.refusal !== '';
+  if (refused) content.push({ type: 'text', text: message.refusal as string });
+  if (Array.isArray(message.tool_calls)) {
+    message.tool_calls.forEach((call, index) => content.push(decodeToolCall(call, index)));
+  } else if (message.function_call?.name) {
+    const call = message.function_call;
+    content.push({ type: 'tool-call', id: `call_${call.name}`, name: call.name ?? '', input: call.arguments ?? '' });
+  }
+
+  const rawFinishReason = choice.finish_reason ?? undefined;
+  const response: CanonicalResponse = {
+    content,
+    finishReason: refused ? 'refusal' : rawFinishReason !== undefined ? mapChatFinishReason(rawFinishReason) : 'other',
+    usage: completion.usage ? decodeChatUsage(completion.usage) : emptyUsage(),
+  };
+  if (rawFinishReason !== undefined) response.rawFinishReason = rawFinishReason;
+  if (typeof completion.id === 'string') response.id = completion.id;
+  if (typeof completion.model === 'string') response.model = completion.model;
+  return response;
+}
+
+function decodeToolCall(call: ChatToolCall, index: number): ResponseContent {
+  const id = call.id ?? `call_${index}`;
+  if (call.type === 'custom' && call.custom) {
+    return {
+      type: 'tool-call',
+      id,
+      name: call.custom.name ?? '',
+      input: call.custom.input ?? '',
+      providerOptions: { openai: { toolType: 'custom' } },
+    };
+  }
+  return { type: 'tool-call', id, name: call.function?.name ?? '', input: call.function?.arguments ?? '' };
+}
+
+/**
+ * Maps Chat Completions usage to canonical usage. `prompt_tokens` already includes cached
+ * tokens. xAI leaves reasoning tokens out of `completion_tokens` (its `total_tokens` adds
+ * them separately, seen on grok-3-mini and grok-4): when the total says so, they are
+ * added back so `outputTokens` includes reasoning as everywhere else.
+ */
+export function decodeChatUsage(usage: ChatUsage): Usage {
+  const inputTokens = usage.prompt_tokens ?? 0;
+  const completionTokens = usage.completion_tokens ?? 0;
+  const reasoningTokens = usage.completion_tokens_details?.reasoning_tokens ?? 0;
+  const reasoningOutsideCompletion =
+    reasoningTokens > 0 && usage.total_tokens === inputTokens + completionTokens + reasoningTokens;
+  return {
+    inputTokens,
+    outputTokens: reasoningOutsideCompletion ? completionTokens + reasoningTokens : completionTokens,
+    cacheReadTokens: usage.prompt_tokens_details?.cached_tokens ?? usage.prompt_cache_hit_tokens ?? 0,
+    cacheWriteTokens: 0,
+    reasoningTokens,
+  };
+}
+
+function malformed(): ProxyError {
+  return new ProxyError('api_error', 'The provider answered with a body that is not a chat completion (no `choices`).');
+}

@@ -1,0 +1,157 @@
+import { ProxyError } from '../../core/errors';
+import type { StreamPart } from '../../core/stream-part';
+import { emptyUsage, type Usage } from '../../core/usage';
+import type { SseEvent } from '../../sse/sse-parser';
+import type { StreamDecoder } from '../adapter';
+import { decodeChatErrorObject } from './decode-error';
+import { decodeChatUsage, type ChatMessageFields, type ChatUsage } from './decode-response';
+import { mapChatFinishReason } from './map-finish-reason';
+
+/** One `chat.completion.chunk`, with the fields compatible providers add. */
+interface ChatChunk {
+  id?: string;
+  model?: string;
+  choices?: Array<{ delta?: ChatMessageFields | null; finish_reason?: string | null }>;
+  usage?: ChatUsage | null;
+  /** Groq reports usage here on the last chunk. */
+  x_groq?: { usage?: ChatUsage | null } | null;
+  error?: unknown;
+}
+
+/**
+ * Decodes a Chat Completions SSE stream into stream parts.
+ *
+ * The finish reason arrives before the usage: OpenAI sends usage in a later chunk with
+ * `choices: []`, Groq in `x_groq.usage`, others in the finishing chunk itself. So the
+ * `finish` part is held until `data: [DONE]` (or the end of the body). A `[DONE]` without
+ * any finish reason still counts as a clean end; a body that stops before both is reported
+ * as an error, since the answer may be cut short.
+ *
+ * @see https://platform.openai.com/docs/api-reference/chat-streaming/streaming
+ */
+export class ChatStreamDecoder implements StreamDecoder {
+  private phase: 'waiting' | 'streaming' | 'finishing' | 'ended' = 'waiting';
+  private textId: string | undefined;
+  private reasoningId: string | undefined;
+  /** Open tool calls: the wire's index to the call id. */
+  private readonly toolIds = new Map<number, string>();
+  private blockCount = 0;
+  private rawFinishReason: string | undefined;
+  private usage: Usage | undefined;
+
+  decode(event: SseEvent): StreamPart[] {
+    if (this.phase === 'ended') return [];
+    if (event.data === '[DONE]') return this.finish();
+    let chunk: ChatChunk;
+    try {
+      chunk = JSON.parse(event.data) as ChatChunk;
+    } catch {
+      return this.fail(new ProxyError('api_error', 'The provider sent a stream event that is not JSON.'));
+    }
+    if (typeof chunk !== 'object' || chunk === null) return [];
+    if (chunk.error !== undefined && chunk.error !== null) return this.fail(decodeChatErrorObject(chunk.error));
+
+    const parts: StreamPart[] = [];
+    if (this.phase === 'waiting') {
+      this.phase = 'streaming';
+      parts.push({ type: 'stream-start', id: chunk.id, model: chunk.model });
+    }
+    const usage = chunk.usage ?? chunk.x_groq?.usage;
+    if (usage) this.usage = decodeChatUsage(usage);
+
+    const choice = chunk.choices?.[0];
+    if (choice && this.phase === 'streaming') {
+      if (choice.delta) this.decodeDelta(choice.delta, parts);
+      if (choice.finish_reason) {
+        this.closeBlocks(parts);
+        this.rawFinishReason = choice.finish_reason;
+        this.phase = 'finishing';
+      }
+    }
+    return parts;
+  }
+
+  end(): StreamPart[] {
+    if (this.phase === 'ended') return [];
+    if (this.phase === 'finishing') return this.finish();
+    return this.fail(new ProxyError('api_error', 'the upstream stream ended before the response was complete'));
+  }
+
+  private decodeDelta(delta: ChatMessageFields, parts: StreamPart[]): void {
+    const reasoning = delta.reasoning_content ?? delta.reasoning;
+    if (typeof reasoning === 'string' && reasoning !== '') {
+      if (this.textId !== undefined) this.closeText(parts);
+      this.reasoningId ??= this.openBlock('reasoning-start', 'reasoning', parts);
+      parts.push({ type: 'reasoning-delta', id: this.reasoningId, delta: reasoning });
+    }
+    const text = delta.content || delta.refusal;
+    if (typeof text === 'string' && text !== '') {
+      if (this.reasoningId !== undefined) this.closeReasoning(parts);
+      this.textId ??= this.openBlock('text-start', 'text', parts);
+      parts.push({ type: 'text-delta', id: this.textId, delta: text });
+    }
+    const toolCalls = delta.tool_calls;
+    if (!Array.isArray(toolCalls)) return;
+    for (let position = 0; position < toolCalls.length; position++) {
+      const call = toolCalls[position];
+      if (!call) continue;
+      const index = call.index ?? position;
+      let id = this.toolIds.get(index);
+      // A new id on a known index is a new call (some servers number every call 0).
+      if (id === undefined || (call.id && call.id !== id)) {
+        if (id !== undefined) parts.push({ type: 'tool-input-end', id });
+        if (this.textId !== undefined) this.closeText(parts);
+        if (this.reasoningId !== undefined) this.closeReasoning(parts);
+        id = call.id || `call_${index}`;
+        this.toolIds.set(index, id);
+        parts.push({ type: 'tool-input-start', id, name: call.function?.name ?? call.custom?.name ?? '' });
+      }
+      const input = call.function?.arguments ?? call.custom?.input;
+      if (input) parts.push({ type: 'tool-input-delta', id, delta: input });
+    }
+  }
+
+  private openBlock(type: 'text-start' | 'reasoning-start', prefix: string, parts: StreamPart[]): string {
+    const id = `${prefix}-${this.blockCount++}`;
+    parts.push({ type, id });
+    return id;
+  }
+
+  private closeText(parts: StreamPart[]): void {
+    parts.push({ type: 'text-end', id: this.textId as string });
+    this.textId = undefined;
+  }
+
+  private closeReasoning(parts: StreamPart[]): void {
+    parts.push({ type: 'reasoning-end', id: this.reasoningId as string });
+    this.reasoningId = undefined;
+  }
+
+  private closeBlocks(parts: StreamPart[]): void {
+    if (this.reasoningId !== undefined) this.closeReasoning(parts);
+    if (this.textId !== undefined) this.closeText(parts);
+    for (const id of this.toolIds.values()) parts.push({ type: 'tool-input-end', id });
+    this.toolIds.clear();
+  }
+
+  private finish(): StreamPart[] {
+    const parts: StreamPart[] = [];
+    if (this.phase === 'waiting') {
+      return this.fail(new ProxyError('api_error', 'the upstream stream ended before the response was complete'));
+    }
+    this.closeBlocks(parts);
+    this.phase = 'ended';
+    const raw = this.rawFinishReason;
+    parts.push(
+      raw === undefined
+        ? { type: 'finish', finishReason: 'other', usage: this.usage ?? emptyUsage() }
+        : { type: 'finish', finishReason: mapChatFinishReason(raw), usage: this.usage ?? emptyUsage(), rawFinishReason: raw },
+    );
+    return parts;
+  }
+
+  private fail(error: ProxyError): StreamPart[] {
+    this.phase = 'ended';
+    return [{ type: 'error', error }];
+  }
+}

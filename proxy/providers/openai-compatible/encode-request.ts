@@ -1,0 +1,261 @@
+import { ProxyError } from '../../core/errors';
+import type {
+  AssistantMessage,
+  CanonicalRequest,
+  FilePart,
+  Message,
+  ResponseFormat,
+  TextPart,
+  ToolChoice,
+  ToolDefinition,
+  ToolMessage,
+  UserMessage,
+} from '../../core/request';
+import type { Target, UpstreamRequest } from '../adapter';
+
+type JsonObject = Record<string, unknown>;
+
+type ChatContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'image_url'; image_url: { url: string; detail?: string } }
+  | { type: 'input_audio'; input_audio: { data: string; format: 'wav' | 'mp3' } }
+  | { type: 'file'; file: { file_data?: string; file_id?: string; filename?: string } };
+
+type ChatToolCall =
+  | { id: string; type: 'function'; function: { name: string; arguments: string } }
+  | { id: string; type: 'custom'; custom: { name: string; input: string } };
+
+type ChatMessage =
+  | { role: 'system' | 'developer'; content: string }
+  | { role: 'user'; content: string | ChatContentPart[] }
+  | { role: 'assistant'; content: string | null; tool_calls?: ChatToolCall[] }
+  | { role: 'tool'; tool_call_id: string; content: string };
+
+/**
+ * Encodes a canonical request as a Chat Completions call, for OpenAI's chat endpoint and
+ * every OpenAI-compatible provider. Fields only OpenAI accepts (`developer` role,
+ * `max_completion_tokens`) are sent to `target.provider === 'openai'` alone.
+ *
+ * @see https://platform.openai.com/docs/api-reference/chat/create
+ */
+export function encodeChatRequest(request: CanonicalRequest, target: Target): UpstreamRequest {
+  const isOpenAi = target.provider === 'openai';
+  const body: JsonObject = { model: target.model, messages: encodeMessages(request.messages, isOpenAi) };
+
+  const tools = encodeTools(request.tools);
+  if (tools) {
+    body.tools = tools;
+    // OpenAI rejects tool_choice and parallel_tool_calls on a request without tools.
+    if (request.toolChoice) body.tool_choice = encodeToolChoice(request.toolChoice);
+    if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
+  }
+  if (request.maxOutputTokens !== undefined) {
+    // OpenAI deprecated max_tokens (reasoning models refuse it); compatible servers mostly know only max_tokens.
+    body[isOpenAi ? 'max_completion_tokens' : 'max_tokens'] = request.maxOutputTokens;
+  }
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
+  if (request.stopSequences && request.stopSequences.length > 0) body.stop = request.stopSequences;
+  if (request.seed !== undefined) body.seed = request.seed;
+  if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
+  if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
+  const reasoningEffort = encodeReasoningEffort(request);
+  if (reasoningEffort !== undefined) body.reasoning_effort = reasoningEffort;
+  if (request.responseFormat) body.response_format = encodeResponseFormat(request.responseFormat);
+  if (request.user !== undefined) body.user = request.user;
+
+  const extraFields = request.extraBody?.format === 'openai-chat' ? request.extraBody.fields : undefined;
+  if (extraFields) {
+    for (const key in extraFields) {
+      // Canonical fields win; stream_options is merged below so include_usage stays on.
+      if (key === 'stream_options' || key in body) continue;
+      body[key] = extraFields[key];
+    }
+  }
+  if (request.stream) {
+    body.stream = true;
+    // Always ask for usage: without it a stream's cost is unknown. The inbound encoder
+    // decides separately whether the client sees the usage chunk.
+    const clientOptions = extraFields?.stream_options;
+    body.stream_options = isObject(clientOptions) ? { ...clientOptions, include_usage: true } : { include_usage: true };
+  }
+
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+  if (target.headers) Object.assign(headers, target.headers);
+  return { url: `${target.baseUrl}/chat/completions`, headers, body: JSON.stringify(body) };
+}
+
+function encodeMessages(messages: Message[], isOpenAi: boolean): ChatMessage[] {
+  const encoded: ChatMessage[] = [];
+  for (const message of messages) {
+    switch (message.role) {
+      case 'system':
+        encoded.push({
+          // Only OpenAI knows `developer`; elsewhere it is a system message by another name.
+          role: message.variant === 'developer' && isOpenAi ? 'developer' : 'system',
+          content: joinText(message.content),
+        });
+        break;
+      case 'user':
+        encoded.push(encodeUserMessage(message));
+        break;
+      case 'assistant':
+        encoded.push(encodeAssistantMessage(message));
+        break;
+      case 'tool':
+        encodeToolMessage(message, encoded);
+        break;
+    }
+  }
+  return encoded;
+}
+
+function encodeUserMessage(message: UserMessage): ChatMessage {
+  const content = message.content;
+  if (content.length === 1 && content[0]?.type === 'text') return { role: 'user', content: content[0].text };
+  return { role: 'user', content: content.map(encodeUserPart) };
+}
+
+function encodeUserPart(part: TextPart | FilePart): ChatContentPart {
+  return part.type === 'text' ? { type: 'text', text: part.text } : encodeFilePart(part);
+}
+
+function encodeFilePart(part: FilePart): ChatContentPart {
+  const { mediaType, data } = part;
+  if (mediaType.startsWith('image/') && data.type !== 'file-id') {
+    const url = data.type === 'url' ? data.url : `data:${mediaType};base64,${data.data}`;
+    const detail = part.providerOptions?.openai?.imageDetail;
+    return { type: 'image_url', image_url: typeof detail === 'string' ? { url, detail } : { url } };
+  }
+  if (data.type === 'file-id') {
+    return { type: 'file', file: part.filename === undefined ? { file_id: data.id } : { file_id: data.id, filename: part.filename } };
+  }
+  if (data.type === 'url') {
+    throw new ProxyError(
+      'invalid_request',
+      `Chat Completions cannot fetch a ${mediaType} file from a URL (${data.url}); send it inline as base64 data instead.`,
+    );
+  }
+  const audioFormat = audioFormats[mediaType];
+  if (audioFormat) return { type: 'input_audio', input_audio: { data: data.data, format: audioFormat } };
+  if (mediaType.startsWith('text/')) {
+    // Plain text files are inlined: most compatible servers accept no `file` part at all.
+    return { type: 'text', text: Buffer.from(data.data, 'base64').toString('utf8') };
+  }
+  // OpenAI requires a filename alongside file_data.
+  const filename = part.filename ?? defaultFilename(mediaType);
+  return { type: 'file', file: { filename, file_data: `data:${mediaType};base64,${data.data}` } };
+}
+
+const audioFormats: Record<string, 'wav' | 'mp3'> = {
+  'audio/wav': 'wav',
+  'audio/x-wav': 'wav',
+  'audio/wave': 'wav',
+  'audio/mpeg': 'mp3',
+  'audio/mp3': 'mp3',
+};
+
+function defaultFilename(mediaType: string): string {
+  return mediaType === 'application/pdf' ? 'document.pdf' : 'file';
+}
+
+/**
+ * Assistant reasoning is dropped: Chat Completions has no input field for earlier
+ * reasoning, and DeepSeek answers 400 when `reasoning_content` comes back in a message.
+ * The reasoning mattered only to the turn that produced it.
+ */
+function encodeAssistantMessage(message: AssistantMessage): ChatMessage {
+  let text: string | undefined;
+  let toolCalls: ChatToolCall[] | undefined;
+  for (const part of message.content) {
+    if (part.type === 'text') text = text === undefined ? part.text : text + part.text;
+    else if (part.type === 'tool-call') {
+      const call: ChatToolCall =
+        part.providerOptions?.openai?.toolType === 'custom'
+          ? { id: part.id, type: 'custom', custom: { name: part.name, input: part.input } }
+          : { id: part.id, type: 'function', function: { name: part.name, arguments: part.input === '' ? '{}' : part.input } };
+      (toolCalls ??= []).push(call);
+    }
+  }
+  const encoded: ChatMessage = { role: 'assistant', content: text ?? (toolCalls ? null : '') };
+  if (toolCalls) encoded.tool_calls = toolCalls;
+  return encoded;
+}
+
+/**
+ * One `tool` message per result, with text content. Tool messages cannot carry images,
+ * so images a tool returned follow in one user message that says which call they came from.
+ */
+function encodeToolMessage(message: ToolMessage, encoded: ChatMessage[]): void {
+  let images: ChatContentPart[] | undefined;
+  for (const result of message.content) {
+    let text = '';
+    for (const part of result.content) {
+      if (part.type === 'text') text += part.text;
+      else {
+        images ??= [];
+        images.push({ type: 'text', text: `Image returned by tool call ${result.toolCallId}:` }, encodeFilePart(part));
+      }
+    }
+    encoded.push({ role: 'tool', tool_call_id: result.toolCallId, content: text });
+  }
+  if (images) encoded.push({ role: 'user', content: images });
+}
+
+function encodeTools(tools: ToolDefinition[] | undefined): JsonObject[] | undefined {
+  if (!tools) return undefined;
+  const encoded: JsonObject[] = [];
+  for (const tool of tools) {
+    if (tool.type === 'function') {
+      const definition: JsonObject = { name: tool.name };
+      if (tool.description !== undefined) definition.description = tool.description;
+      definition.parameters = tool.inputSchema;
+      if (tool.strict !== undefined) definition.strict = tool.strict;
+      encoded.push({ type: 'function', function: definition });
+    } else if (tool.api === 'openai-chat') {
+      encoded.push(tool.raw);
+    }
+    // Tools of other APIs (Anthropic web search, Responses built-ins) mean nothing here.
+  }
+  return encoded.length > 0 ? encoded : undefined;
+}
+
+function encodeToolChoice(choice: ToolChoice): string | JsonObject {
+  return choice.type === 'tool' ? { type: 'function', function: { name: choice.name } } : choice.type;
+}
+
+/**
+ * Prefers the client's own Chat Completions value (`none`, `xhigh`, Groq's `default`),
+ * kept by the inbound decoder. Without an explicit effort nothing is sent: an Anthropic
+ * thinking budget alone must not make a non-reasoning model reject the request.
+ */
+function encodeReasoningEffort(request: CanonicalRequest): string | undefined {
+  const wireValue = request.providerOptions?.openai?.reasoningEffort;
+  if (typeof wireValue === 'string') return wireValue;
+  return request.reasoning?.enabled ? request.reasoning.effort : undefined;
+}
+
+function encodeResponseFormat(format: ResponseFormat): JsonObject {
+  switch (format.type) {
+    case 'text':
+      return { type: 'text' };
+    case 'json':
+      return { type: 'json_object' };
+    case 'json-schema': {
+      // OpenAI requires a schema name.
+      const definition: JsonObject = { name: format.name ?? 'response', schema: format.schema };
+      if (format.strict !== undefined) definition.strict = format.strict;
+      return { type: 'json_schema', json_schema: definition };
+    }
+  }
+}
+
+function joinText(parts: TextPart[]): string {
+  if (parts.length === 1 && parts[0]) return parts[0].text;
+  return parts.map((part) => part.text).join('\n\n');
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
