@@ -1,0 +1,88 @@
+import type { SQLiteValue } from 'node-sqlite3-wasm';
+import type { ClientFormat } from '../core/request';
+import type { RequestRecord } from './request-record';
+
+/** Which records to list, newest first. Every field narrows; none means all. */
+export interface RecordFilter {
+  /** How many records at most: 100 when absent, never more than {@link maximumRecordLimit}. */
+  limit?: number;
+  /** Only records strictly older than this time (ms since the epoch), for paging. */
+  before?: number;
+  /** Only records at or after this time (ms since the epoch). */
+  since?: number;
+  /** Only records at or before this time (ms since the epoch). */
+  until?: number;
+  provider?: string;
+  /** The model that served the call. */
+  model?: string;
+  clientFormat?: ClientFormat;
+  clientKey?: string;
+  /** `ok`, `error` (see {@link isErrorRecord}) or one exact HTTP status. */
+  status?: 'ok' | 'error' | number;
+}
+
+/** A time window, both ends inclusive, in ms since the epoch. */
+export interface TimeRange {
+  since?: number;
+  until?: number;
+}
+
+export const defaultRecordLimit = 100;
+export const maximumRecordLimit = 1000;
+
+/** A failed call: an error status, or a stream cut after a 200 was sent (error set). */
+export function isErrorRecord(record: RequestRecord): boolean {
+  return record.status >= 400 || record.error !== undefined;
+}
+
+/** SQL twin of {@link isErrorRecord}; keep the two in step. */
+export const errorRecordSql = '(status >= 400 OR error IS NOT NULL)';
+
+/** The filter's limit, defaulted and clamped to 1…{@link maximumRecordLimit}. */
+export function recordLimit(filter: RecordFilter): number {
+  const limit = filter.limit ?? defaultRecordLimit;
+  if (!Number.isFinite(limit)) return defaultRecordLimit;
+  return Math.min(maximumRecordLimit, Math.max(1, Math.floor(limit)));
+}
+
+/** Whether a record (still in the write queue) passes the filter, as the SQL below would. */
+export function matchesFilter(record: RequestRecord, filter: RecordFilter): boolean {
+  if (filter.before !== undefined && !(record.time < filter.before)) return false;
+  if (filter.since !== undefined && !(record.time >= filter.since)) return false;
+  if (filter.until !== undefined && !(record.time <= filter.until)) return false;
+  if (filter.provider !== undefined && record.provider !== filter.provider) return false;
+  if (filter.model !== undefined && record.model !== filter.model) return false;
+  if (filter.clientFormat !== undefined && record.clientFormat !== filter.clientFormat) return false;
+  if (filter.clientKey !== undefined && record.clientKey !== filter.clientKey) return false;
+  if (filter.status === 'ok') return !isErrorRecord(record);
+  if (filter.status === 'error') return isErrorRecord(record);
+  if (filter.status !== undefined) return record.status === filter.status;
+  return true;
+}
+
+export interface SqlCondition {
+  /** `WHERE …` or an empty string. */
+  where: string;
+  values: SQLiteValue[];
+}
+
+/** The filter (limit aside) as a WHERE clause with bound values. */
+export function filterToSql(filter: RecordFilter): SqlCondition {
+  const conditions: string[] = [];
+  const values: SQLiteValue[] = [];
+  const add = (condition: string, value: SQLiteValue): void => {
+    conditions.push(condition);
+    values.push(value);
+  };
+  if (filter.before !== undefined) add('time < ?', filter.before);
+  if (filter.since !== undefined) add('time >= ?', filter.since);
+  if (filter.until !== undefined) add('time <= ?', filter.until);
+  if (filter.provider !== undefined) add('provider = ?', filter.provider);
+  if (filter.model !== undefined) add('model = ?', filter.model);
+  if (filter.clientFormat !== undefined) add('client_format = ?', filter.clientFormat);
+  if (filter.clientKey !== undefined) add('client_key = ?', filter.clientKey);
+  if (filter.status === 'ok') conditions.push(`NOT ${errorRecordSql}`);
+  else if (filter.status === 'error') conditions.push(errorRecordSql);
+  else if (filter.status !== undefined) add('status = ?', filter.status);
+  return { where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, values };
+}

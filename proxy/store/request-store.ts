@@ -1,0 +1,361 @@
+import { mkdirSync, rmdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Database, type NormalQueryResult, type Statement } from 'node-sqlite3-wasm';
+import {
+  errorRecordSql,
+  filterToSql,
+  matchesFilter,
+  recordLimit,
+  type RecordFilter,
+  type TimeRange,
+} from './record-filter';
+import { decodeRecordRow, encodeRecordRow, recordColumns } from './record-row';
+import type { RequestRecord } from './request-record';
+import { migrate } from './schema';
+
+/** How {@link RequestStore.aggregate} groups records. `day` is the local calendar day. */
+export type AggregateBy = 'day' | 'provider' | 'model' | 'clientKey';
+
+/** Totals for one group of records. */
+export interface AggregateRow {
+  /**
+   * The group: `YYYY-MM-DD` in the proxy's local time zone for `day`; otherwise the provider,
+   * model or client key, null for records without one (failed before routing, no key used).
+   */
+  key: string | null;
+  requests: number;
+  /** Records with an error status or a stream cut after it began. */
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  /** USD over the records with a known price. */
+  costUsd: number;
+  /** Records whose model had no known price, left out of costUsd. */
+  unpricedRequests: number;
+  averageLatencyMs: number;
+  /** Over the records that got a first token; null when none did. */
+  averageTimeToFirstTokenMs: number | null;
+}
+
+/** The request log: writes are queued and batched off the request path. */
+export interface RequestStore {
+  /** The database file. */
+  readonly path: string;
+  /** Queues a finished call. Never blocks and never throws; ignored once closed. */
+  add(record: RequestRecord): void;
+  /** Writes everything queued, in one transaction. */
+  flush(): void;
+  /** Flushes, stops the timers and closes the database. */
+  close(): void;
+  /** Matching records, newest first, including those still queued. */
+  recent(filter?: RecordFilter): RequestRecord[];
+  get(id: string): RequestRecord | undefined;
+  /** Totals per group over the time range, after flushing the queue. */
+  aggregate(by: AggregateBy, range?: TimeRange): AggregateRow[];
+  /** Deletes records older than the retention period; returns how many went. */
+  deleteExpired(): number;
+}
+
+export interface RequestStoreOptions {
+  /** The folder for `switchyard.db`; created if missing. */
+  dataDir: string;
+  /** Records older than this many days are deleted; 0 or less keeps everything. */
+  retentionDays: number;
+  /** How often the queue is written; 1000 ms by default. */
+  flushIntervalMs?: number;
+  /** Queue length that triggers a write before the interval is up; 200 by default. */
+  batchSize?: number;
+  /** Told about write failures, which never reach a client; stderr by default. */
+  onError?: (error: unknown) => void;
+}
+
+export const databaseFileName = 'switchyard.db';
+
+const retentionIntervalMs = 6 * 60 * 60 * 1000;
+const dayMs = 24 * 60 * 60 * 1000;
+
+/**
+ * node-sqlite3-wasm locks by creating `<database>.lock` as a directory and removes it when the
+ * statement ends, so a process killed mid-write leaves it behind and every later open would
+ * report SQLITE_BUSY forever. No write of ours holds it for more than a moment.
+ */
+const staleLockAgeMs = 60 * 1000;
+
+/**
+ * Opens (creating or migrating) the request log in `dataDir`, deletes expired records, and
+ * starts the flush and retention timers; neither timer keeps the process alive.
+ *
+ * Journal: rollback journal in TRUNCATE mode with synchronous=NORMAL. WAL needs the VFS's
+ * shared-memory methods, which node-sqlite3-wasm does not implement (`journal_mode=WAL` stays
+ * `delete`); it only works with `locking_mode=EXCLUSIVE`, which would hold the lock directory
+ * for the life of the process, lock out a second proxy or a CLI reading the log, and be left
+ * behind by every crash. NORMAL skips a sync per commit, which costs durability only on power
+ * loss, never on a process crash.
+ */
+export function openRequestStore(options: RequestStoreOptions): RequestStore {
+  mkdirSync(options.dataDir, { recursive: true });
+  const file = path.join(options.dataDir, databaseFileName);
+  removeStaleLock(`${file}.lock`);
+  const database = new Database(file);
+  try {
+    database.exec('PRAGMA journal_mode = TRUNCATE');
+    database.exec('PRAGMA synchronous = NORMAL');
+    migrate(database);
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  return new SqliteRequestStore(file, database, options);
+}
+
+function removeStaleLock(lockPath: string): void {
+  try {
+    if (Date.now() - statSync(lockPath).mtimeMs > staleLockAgeMs) rmdirSync(lockPath);
+  } catch {
+    // No lock directory (the usual case), or another process just took or freed it.
+  }
+}
+
+const insertSql = `INSERT OR REPLACE INTO requests (${recordColumns.join(', ')}) VALUES (${recordColumns
+  .map(() => '?')
+  .join(', ')})`;
+
+const aggregateKeySql: Readonly<Record<AggregateBy, string>> = {
+  // time is INTEGER milliseconds, so / 1000 is integer division: whole seconds.
+  day: "date(time / 1000, 'unixepoch', 'localtime')",
+  provider: 'provider',
+  model: 'model',
+  clientKey: 'client_key',
+};
+
+class SqliteRequestStore implements RequestStore {
+  readonly path: string;
+  private readonly database: Database;
+  private insert: Statement;
+  private readonly batchSize: number;
+  private readonly maximumQueueLength: number;
+  private readonly retentionDays: number;
+  private readonly onError: (error: unknown) => void;
+  private readonly flushTimer: NodeJS.Timeout;
+  private readonly retentionTimer: NodeJS.Timeout;
+  private queue: RequestRecord[] = [];
+  private pendingFlush: NodeJS.Immediate | undefined;
+  private closed = false;
+
+  constructor(file: string, database: Database, options: RequestStoreOptions) {
+    this.path = file;
+    this.database = database;
+    this.insert = database.prepare(insertSql);
+    this.batchSize = Math.max(1, options.batchSize ?? 200);
+    // Bounds memory while the disk refuses writes; the oldest records go first.
+    this.maximumQueueLength = Math.max(10_000, this.batchSize * 50);
+    this.retentionDays = options.retentionDays;
+    this.onError = options.onError ?? ((error) => console.error('switchyard: request log:', error));
+    this.deleteExpiredReporting();
+    this.flushTimer = setInterval(() => this.flush(), options.flushIntervalMs ?? 1000).unref();
+    this.retentionTimer = setInterval(() => this.deleteExpiredReporting(), retentionIntervalMs).unref();
+  }
+
+  add(record: RequestRecord): void {
+    if (this.closed) return;
+    this.queue.push(record);
+    if (this.queue.length >= this.batchSize && this.pendingFlush === undefined) {
+      this.pendingFlush = setImmediate(() => {
+        this.pendingFlush = undefined;
+        this.flush();
+      });
+    }
+  }
+
+  flush(): void {
+    if (this.closed || this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    try {
+      this.writeBatch(batch);
+    } catch (batchError) {
+      this.rollback();
+      this.writeOneByOne(batch, batchError);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    clearInterval(this.flushTimer);
+    clearInterval(this.retentionTimer);
+    if (this.pendingFlush !== undefined) clearImmediate(this.pendingFlush);
+    this.flush();
+    if (this.queue.length > 0) this.onError(new Error(`${this.queue.length} request records were not written before closing`));
+    this.closed = true;
+    this.queue = [];
+    this.insert.finalize();
+    this.database.close();
+  }
+
+  recent(filter: RecordFilter = {}): RequestRecord[] {
+    this.assertOpen();
+    const limit = recordLimit(filter);
+    const { where, values } = filterToSql(filter);
+    const rows = this.database.all(`SELECT * FROM requests ${where} ORDER BY time DESC, id DESC LIMIT ?`, [
+      ...values,
+      limit,
+    ]) as NormalQueryResult[];
+    const stored = rows.map(decodeRecordRow);
+    const queued = this.queue.filter((record) => matchesFilter(record, filter));
+    if (queued.length === 0) return stored;
+    // A queued record is the newer copy if the same id was stored before (INSERT OR REPLACE).
+    const queuedIds = new Set(queued.map((record) => record.id));
+    const merged = queued.concat(stored.filter((record) => !queuedIds.has(record.id)));
+    merged.sort(newestFirst);
+    return merged.slice(0, limit);
+  }
+
+  get(id: string): RequestRecord | undefined {
+    this.assertOpen();
+    for (let index = this.queue.length - 1; index >= 0; index -= 1) {
+      if (this.queue[index].id === id) return this.queue[index];
+    }
+    const row = this.database.get('SELECT * FROM requests WHERE id = ?', id) as NormalQueryResult | null;
+    return row === null ? undefined : decodeRecordRow(row);
+  }
+
+  aggregate(by: AggregateBy, range: TimeRange = {}): AggregateRow[] {
+    this.assertOpen();
+    this.flush();
+    const { where, values } = filterToSql({ since: range.since, until: range.until });
+    const order = by === 'day' ? 'key ASC' : 'cost_usd DESC, requests DESC, key ASC';
+    const rows = this.database.all(
+      `SELECT ${aggregateKeySql[by]} AS key,
+              COUNT(*) AS requests,
+              SUM(${errorRecordSql}) AS errors,
+              SUM(input_tokens) AS input_tokens,
+              SUM(output_tokens) AS output_tokens,
+              SUM(cache_read_tokens) AS cache_read_tokens,
+              SUM(cache_write_tokens) AS cache_write_tokens,
+              SUM(reasoning_tokens) AS reasoning_tokens,
+              TOTAL(cost_usd) AS cost_usd,
+              SUM(cost_usd IS NULL) AS unpriced_requests,
+              AVG(latency_ms) AS average_latency_ms,
+              AVG(time_to_first_token_ms) AS average_time_to_first_token_ms
+         FROM requests ${where}
+        GROUP BY key
+        ORDER BY ${order}`,
+      values,
+    ) as NormalQueryResult[];
+    return rows.map((row) => ({
+      key: typeof row.key === 'string' ? row.key : null,
+      requests: Number(row.requests),
+      errors: Number(row.errors),
+      inputTokens: Number(row.input_tokens),
+      outputTokens: Number(row.output_tokens),
+      cacheReadTokens: Number(row.cache_read_tokens),
+      cacheWriteTokens: Number(row.cache_write_tokens),
+      reasoningTokens: Number(row.reasoning_tokens),
+      costUsd: Number(row.cost_usd),
+      unpricedRequests: Number(row.unpriced_requests),
+      averageLatencyMs: Number(row.average_latency_ms),
+      averageTimeToFirstTokenMs: row.average_time_to_first_token_ms === null ? null : Number(row.average_time_to_first_token_ms),
+    }));
+  }
+
+  deleteExpired(): number {
+    this.assertOpen();
+    if (!(this.retentionDays > 0)) return 0;
+    const cutoff = Date.now() - this.retentionDays * dayMs;
+    return this.database.run('DELETE FROM requests WHERE time < ?', cutoff).changes;
+  }
+
+  private deleteExpiredReporting(): void {
+    try {
+      this.deleteExpired();
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
+  private writeBatch(batch: RequestRecord[]): void {
+    this.database.exec('BEGIN IMMEDIATE');
+    for (const record of batch) this.insertRecord(record);
+    this.database.exec('COMMIT');
+  }
+
+  private insertRecord(record: RequestRecord): void {
+    try {
+      this.insert.run(encodeRecordRow(record));
+    } catch (error) {
+      this.replaceInsertStatement();
+      throw error;
+    }
+  }
+
+  /**
+   * node-sqlite3-wasm binds only after sqlite3_reset returns SQLITE_OK, but after a failed step
+   * reset returns that step's error, so a statement that failed once would fail its next run
+   * too (and its finalize). A fresh statement is the only clean way back.
+   */
+  private replaceInsertStatement(): void {
+    try {
+      this.insert.finalize();
+    } catch {
+      // finalize reports the failed step's error again; the statement is freed regardless.
+    }
+    this.insert = this.database.prepare(insertSql);
+  }
+
+  /**
+   * After a failed batch: a record the schema rejects is dropped and reported so it cannot
+   * block the others forever; if the database itself refuses (busy, disk full) the batch goes
+   * back to the front of the queue for the next flush.
+   */
+  private writeOneByOne(batch: RequestRecord[], batchError: unknown): void {
+    try {
+      this.database.exec('BEGIN IMMEDIATE');
+      for (const record of batch) {
+        try {
+          this.insertRecord(record);
+        } catch (error) {
+          this.onError(new Error(`dropped request record ${String(record.id)}: ${errorMessage(error)}`));
+        }
+      }
+      this.database.exec('COMMIT');
+    } catch {
+      this.rollback();
+      this.requeue(batch);
+      this.onError(batchError);
+    }
+  }
+
+  private requeue(batch: RequestRecord[]): void {
+    const queue = batch.concat(this.queue);
+    const excess = queue.length - this.maximumQueueLength;
+    if (excess > 0) {
+      queue.splice(0, excess);
+      this.onError(new Error(`dropped ${excess} request records: the database has refused writes for too long`));
+    }
+    this.queue = queue;
+  }
+
+  private rollback(): void {
+    try {
+      if (this.database.inTransaction) this.database.exec('ROLLBACK');
+    } catch {
+      // SQLite may already have rolled back on its own after an I/O error.
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('The request store is closed.');
+  }
+}
+
+function newestFirst(a: RequestRecord, b: RequestRecord): number {
+  if (a.time !== b.time) return b.time - a.time;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

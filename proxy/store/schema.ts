@@ -1,0 +1,60 @@
+import type { Database } from 'node-sqlite3-wasm';
+
+/**
+ * Schema migrations in order: entry `i` takes a database from `user_version` i to i + 1.
+ * Append only; never edit a migration that has shipped.
+ */
+const migrations: ReadonlyArray<string> = [
+  `CREATE TABLE requests (
+     id TEXT PRIMARY KEY,
+     time INTEGER NOT NULL,
+     client_format TEXT NOT NULL,
+     endpoint TEXT NOT NULL,
+     client_key TEXT,
+     requested_model TEXT NOT NULL,
+     provider TEXT,
+     model TEXT,
+     status INTEGER NOT NULL,
+     stream INTEGER NOT NULL,
+     passthrough INTEGER NOT NULL,
+     input_tokens INTEGER NOT NULL,
+     output_tokens INTEGER NOT NULL,
+     cache_read_tokens INTEGER NOT NULL,
+     cache_write_tokens INTEGER NOT NULL,
+     reasoning_tokens INTEGER NOT NULL,
+     cost_usd REAL,
+     time_to_first_token_ms REAL,
+     latency_ms REAL NOT NULL,
+     error TEXT,
+     extra TEXT
+   );
+   CREATE INDEX requests_time ON requests (time);
+   CREATE INDEX requests_provider_time ON requests (provider, time);
+   CREATE INDEX requests_model_time ON requests (model, time);`,
+];
+
+/** The schema version this build writes. */
+export const schemaVersion = migrations.length;
+
+/**
+ * Brings the database up to {@link schemaVersion}, each step in its own transaction so a crash
+ * mid-migration leaves the previous version intact. A database from a newer Switchyard is left
+ * alone: migrations only add, and every statement here names its columns.
+ */
+export function migrate(database: Database): void {
+  const row = database.get('PRAGMA user_version');
+  let version = typeof row?.user_version === 'number' ? row.user_version : 0;
+  while (version < migrations.length) {
+    database.exec('BEGIN IMMEDIATE');
+    try {
+      database.exec(migrations[version]);
+      // PRAGMA takes no bound parameters; the value is our own integer.
+      database.exec(`PRAGMA user_version = ${version + 1}`);
+      database.exec('COMMIT');
+    } catch (error) {
+      if (database.inTransaction) database.exec('ROLLBACK');
+      throw error;
+    }
+    version += 1;
+  }
+}

@@ -1,0 +1,285 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, existsSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Database } from 'node-sqlite3-wasm';
+import { databaseFileName, openRequestStore, type RequestStore } from '../../../proxy/store/request-store';
+import type { RequestRecord } from '../../../proxy/store/request-record';
+
+const hourMs = 60 * 60 * 1000;
+const dayMs = 24 * hourMs;
+
+let sequence = 0;
+function makeRecord(fields: Partial<RequestRecord> = {}): RequestRecord {
+  sequence += 1;
+  const record: RequestRecord = {
+    id: `req_${String(sequence).padStart(6, '0')}`,
+    time: Date.now(),
+    clientFormat: 'openai-chat',
+    endpoint: '/v1/chat/completions',
+    requestedModel: 'gpt-4o',
+    provider: 'openai',
+    model: 'gpt-4o',
+    status: 200,
+    stream: true,
+    passthrough: true,
+    inputTokens: 100,
+    outputTokens: 20,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+    costUsd: 0.00045,
+    timeToFirstTokenMs: 300,
+    latencyMs: 900,
+    ...fields,
+  };
+  // `provider: undefined` in a test means the field is absent, as the store returns it.
+  for (const key of Object.keys(record) as Array<keyof RequestRecord>) {
+    if (record[key] === undefined) delete record[key];
+  }
+  return record;
+}
+
+/** Rows on disk, read through a second connection so the store's queue cannot answer. */
+function countOnDisk(dataDir: string): number {
+  const database = new Database(path.join(dataDir, databaseFileName), { readOnly: true });
+  try {
+    return Number(database.get('SELECT COUNT(*) AS count FROM requests')?.count);
+  } finally {
+    database.close();
+  }
+}
+
+describe('RequestStore', () => {
+  let dataDir: string;
+  let store: RequestStore | undefined;
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-store-'));
+  });
+
+  afterEach(() => {
+    store?.close();
+    store = undefined;
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  function open(options: { retentionDays?: number; flushIntervalMs?: number; batchSize?: number; onError?: (error: unknown) => void } = {}): RequestStore {
+    store = openRequestStore({ dataDir, retentionDays: 30, flushIntervalMs: 60_000, ...options });
+    return store;
+  }
+
+  it('creates the database with the current schema version', () => {
+    const opened = open();
+    const database = new Database(opened.path, { readOnly: true });
+    try {
+      assert.equal(database.get('PRAGMA user_version')?.user_version, 1);
+      const indexes = database.all("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests' AND sql IS NOT NULL ORDER BY name");
+      assert.deepEqual(indexes.map((row) => row.name), ['requests_model_time', 'requests_provider_time', 'requests_time']);
+    } finally {
+      database.close();
+    }
+  });
+
+  it('queues add() without writing and serves queued records', () => {
+    const opened = open();
+    const record = makeRecord();
+    opened.add(record);
+    assert.equal(countOnDisk(dataDir), 0);
+    assert.deepEqual(opened.recent(), [record]);
+    assert.deepEqual(opened.get(record.id), record);
+    opened.flush();
+    assert.equal(countOnDisk(dataDir), 1);
+    assert.deepEqual(opened.get(record.id), record);
+  });
+
+  it('flushes on the next turn once batchSize records are queued, not inline', async () => {
+    const opened = open({ batchSize: 3 });
+    opened.add(makeRecord());
+    opened.add(makeRecord());
+    opened.add(makeRecord());
+    assert.equal(countOnDisk(dataDir), 0);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(countOnDisk(dataDir), 3);
+  });
+
+  it('flushes on the interval', async () => {
+    const opened = open({ flushIntervalMs: 10 });
+    opened.add(makeRecord());
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal(countOnDisk(dataDir), 1);
+  });
+
+  it('keeps every record across close and reopen, optional fields intact', () => {
+    const first = open();
+    const records = [
+      makeRecord({ time: 1_000 }),
+      makeRecord({ time: 2_000, clientKey: 'ab12', error: 'upstream closed early', status: 200, timeToFirstTokenMs: null, costUsd: null }),
+      makeRecord({ time: 3_000, provider: undefined, model: undefined, status: 401, stream: false, passthrough: false }),
+    ];
+    for (const record of records) first.add(record);
+    first.close();
+    first.add(makeRecord()); // ignored after close
+    store = undefined;
+    const reopened = open({ retentionDays: 0 });
+    assert.deepEqual(reopened.recent(), [...records].reverse());
+  });
+
+  it('round-trips fields that have no column of their own', () => {
+    const opened = open();
+    const record = { ...makeRecord(), routing: { rule: 'default', attempts: [{ provider: 'openai', status: 200 }] } };
+    opened.add(record);
+    opened.flush();
+    assert.deepEqual(opened.get(record.id), record);
+  });
+
+  it('merges queued and stored records newest first within the limit', () => {
+    const opened = open();
+    const now = Date.now();
+    const stored = [makeRecord({ time: now - 4000 }), makeRecord({ time: now - 2000 })];
+    for (const record of stored) opened.add(record);
+    opened.flush();
+    const queued = [makeRecord({ time: now - 3000 }), makeRecord({ time: now - 1000 })];
+    for (const record of queued) opened.add(record);
+    assert.deepEqual(
+      opened.recent().map((record) => record.id),
+      [queued[1].id, stored[1].id, queued[0].id, stored[0].id],
+    );
+    assert.deepEqual(
+      opened.recent({ limit: 2 }).map((record) => record.id),
+      [queued[1].id, stored[1].id],
+    );
+  });
+
+  describe('recent filters', () => {
+    const base = Date.UTC(2030, 0, 1);
+    let records: RequestRecord[];
+
+    beforeEach(() => {
+      const opened = open({ retentionDays: 0 });
+      records = [
+        makeRecord({ time: base + 1, provider: 'openai', model: 'gpt-4o', clientKey: 'aaaa' }),
+        makeRecord({ time: base + 2, provider: 'anthropic', model: 'claude-sonnet-4-5', clientFormat: 'anthropic-messages', clientKey: 'bbbb' }),
+        makeRecord({ time: base + 3, provider: 'openai', model: 'gpt-4o-mini', status: 429, error: 'rate limited' }),
+        makeRecord({ time: base + 4, provider: 'anthropic', model: 'claude-sonnet-4-5', error: 'stream cut' }),
+        makeRecord({ time: base + 5, provider: undefined, model: undefined, status: 400, error: 'bad request' }),
+      ];
+      // Half stored, half queued: both paths must filter alike.
+      records.slice(0, 3).forEach((record) => opened.add(record));
+      opened.flush();
+      records.slice(3).forEach((record) => opened.add(record));
+    });
+
+    function ids(filter: Parameters<RequestStore['recent']>[0]): string[] {
+      return store!.recent(filter).map((record) => record.id);
+    }
+    const id = (index: number): string => records[index].id;
+
+    it('by provider, model, client format and client key', () => {
+      assert.deepEqual(ids({ provider: 'anthropic' }), [id(3), id(1)]);
+      assert.deepEqual(ids({ model: 'gpt-4o' }), [id(0)]);
+      assert.deepEqual(ids({ clientFormat: 'anthropic-messages' }), [id(1)]);
+      assert.deepEqual(ids({ clientKey: 'aaaa' }), [id(0)]);
+    });
+
+    it('by status', () => {
+      assert.deepEqual(ids({ status: 'ok' }), [id(1), id(0)]);
+      assert.deepEqual(ids({ status: 'error' }), [id(4), id(3), id(2)]);
+      assert.deepEqual(ids({ status: 429 }), [id(2)]);
+    });
+
+    it('by time, with before for paging', () => {
+      assert.deepEqual(ids({ since: base + 2, until: base + 4 }), [id(3), id(2), id(1)]);
+      assert.deepEqual(ids({ before: base + 3 }), [id(1), id(0)]);
+      assert.deepEqual(ids({ before: base + 5, limit: 2 }), [id(3), id(2)]);
+    });
+
+    it('clamps the limit', () => {
+      assert.equal(store!.recent({ limit: 0 }).length, 1);
+      assert.equal(store!.recent({ limit: 5000 }).length, 5);
+    });
+  });
+
+  it('returns undefined for an unknown id', () => {
+    assert.equal(open().get('req_missing'), undefined);
+  });
+
+  it('aggregates by provider, model, client key and local day', () => {
+    const opened = open({ retentionDays: 0 });
+    const dayOne = new Date(2030, 4, 1, 10, 0).getTime();
+    const dayTwo = new Date(2030, 4, 2, 23, 30).getTime();
+    opened.add(makeRecord({ time: dayOne, provider: 'openai', model: 'gpt-4o', clientKey: 'aaaa', inputTokens: 1000, outputTokens: 100, cacheReadTokens: 400, costUsd: 0.003, latencyMs: 1000, timeToFirstTokenMs: 200 }));
+    opened.add(makeRecord({ time: dayOne + 1, provider: 'openai', model: 'gpt-4o', inputTokens: 500, outputTokens: 50, reasoningTokens: 10, costUsd: 0.001, latencyMs: 2000, timeToFirstTokenMs: null, status: 500, error: 'upstream failed' }));
+    opened.flush();
+    // Still queued when aggregate() runs: it must flush first.
+    opened.add(makeRecord({ time: dayTwo, provider: 'anthropic', model: 'claude-sonnet-4-5', clientKey: 'aaaa', inputTokens: 2000, outputTokens: 300, cacheWriteTokens: 1500, costUsd: null, latencyMs: 3000, timeToFirstTokenMs: 400 }));
+
+    const common = { cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+    assert.deepEqual(opened.aggregate('provider'), [
+      { key: 'openai', requests: 2, errors: 1, inputTokens: 1500, outputTokens: 150, ...common, cacheReadTokens: 400, reasoningTokens: 10, costUsd: 0.004, unpricedRequests: 0, averageLatencyMs: 1500, averageTimeToFirstTokenMs: 200 },
+      { key: 'anthropic', requests: 1, errors: 0, inputTokens: 2000, outputTokens: 300, ...common, cacheWriteTokens: 1500, costUsd: 0, unpricedRequests: 1, averageLatencyMs: 3000, averageTimeToFirstTokenMs: 400 },
+    ]);
+    assert.deepEqual(
+      opened.aggregate('day').map((row) => [row.key, row.requests]),
+      [['2030-05-01', 2], ['2030-05-02', 1]],
+    );
+    assert.deepEqual(
+      opened.aggregate('clientKey').map((row) => [row.key, row.requests]),
+      [['aaaa', 2], [null, 1]],
+    );
+    assert.deepEqual(
+      opened.aggregate('model', { since: dayTwo }).map((row) => [row.key, row.requests]),
+      [['claude-sonnet-4-5', 1]],
+    );
+  });
+
+  it('deletes records past retention on open and on demand', () => {
+    const now = Date.now();
+    const first = open({ retentionDays: 0 });
+    const old = makeRecord({ time: now - 40 * dayMs });
+    const recent = makeRecord({ time: now - 10 * dayMs });
+    first.add(old);
+    first.add(recent);
+    first.close();
+    store = undefined;
+
+    const kept = open({ retentionDays: 0 });
+    assert.equal(kept.recent().length, 2, 'retention 0 keeps everything');
+    kept.close();
+    store = undefined;
+
+    const pruned = open({ retentionDays: 30 });
+    assert.deepEqual(pruned.recent().map((record) => record.id), [recent.id]);
+    pruned.add(makeRecord({ time: now - 31 * dayMs }));
+    pruned.flush();
+    assert.equal(pruned.deleteExpired(), 1);
+    assert.deepEqual(pruned.recent().map((record) => record.id), [recent.id]);
+  });
+
+  it('drops and reports a record the schema rejects, writing the rest', () => {
+    const errors: unknown[] = [];
+    const opened = open({ onError: (error) => errors.push(error) });
+    const good = makeRecord();
+    const bad = { ...makeRecord(), endpoint: null } as unknown as RequestRecord;
+    opened.add(good);
+    opened.add(bad);
+    opened.flush();
+    assert.equal(countOnDisk(dataDir), 1);
+    assert.equal(errors.length, 1);
+    assert.match(String(errors[0]), new RegExp(`dropped request record ${bad.id}`));
+  });
+
+  it('removes a lock directory left behind by a crashed process', () => {
+    const lock = path.join(dataDir, `${databaseFileName}.lock`);
+    open().close();
+    store = undefined;
+    mkdirSync(lock);
+    const longAgo = new Date(Date.now() - 10 * 60 * 1000);
+    utimesSync(lock, longAgo, longAgo);
+    const reopened = open();
+    reopened.add(makeRecord());
+    reopened.flush();
+    assert.equal(existsSync(lock), false);
+    assert.equal(countOnDisk(dataDir), 1);
+  });
+});
