@@ -1,0 +1,56 @@
+import { build, context } from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
+/** The proxy: one self-contained CommonJS file that VS Code's own Node runtime can run. */
+const proxy = {
+  entryPoints: ['proxy/main.ts'],
+  outfile: 'dist/proxy.js',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  minifySyntax: true,
+  define: { SWITCHYARD_VERSION: JSON.stringify(version) },
+  logLevel: 'warning',
+};
+
+mkdirSync('dist', { recursive: true });
+// node-sqlite3-wasm loads its .wasm from beside the script that requires it: the bundle.
+copyFileSync('node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm', 'dist/node-sqlite3-wasm.wasm');
+
+const configs = [proxy];
+if (existsSync('extension/extension.ts')) {
+  configs.push({
+    entryPoints: ['extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: ['vscode'],
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+}
+if (existsSync('webview/main.ts')) {
+  configs.push({
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview.js',
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+}
+
+if (watch) {
+  for (const config of configs) await (await context(config)).watch();
+} else {
+  await Promise.all(configs.map((config) => build(config)));
+}

@@ -1,0 +1,50 @@
+import type { Request, Response } from 'express';
+import type { ProxyRuntime } from './runtime';
+
+/** Models every preset provider is known for, listed when its key is present. */
+const wellKnownModels: Readonly<Record<string, readonly string[]>> = {
+  openai: ['gpt-5', 'gpt-5-mini', 'gpt-5-nano', 'gpt-5-codex', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4o', 'gpt-4o-mini', 'o3', 'o4-mini', 'text-embedding-3-small', 'text-embedding-3-large'],
+  anthropic: ['claude-opus-4-1', 'claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-sonnet-4-0', 'claude-3-5-haiku-latest'],
+  gemini: ['gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-2.0-flash'],
+  groq: ['llama-3.3-70b-versatile', 'llama-3.1-8b-instant', 'openai/gpt-oss-120b'],
+  cerebras: ['llama3.1-8b', 'llama-3.3-70b', 'gpt-oss-120b'],
+  mistral: ['mistral-large-latest', 'mistral-small-latest', 'codestral-latest'],
+  xai: ['grok-4', 'grok-3-mini'],
+};
+
+/**
+ * `GET /v1/models`: aliases, models declared in the config, and well-known models of every
+ * provider that has a key. OpenAI's list shape, or Anthropic's when the client sends
+ * `anthropic-version` (the Anthropic SDK always does).
+ * @see https://platform.openai.com/docs/api-reference/models/list
+ * @see https://docs.anthropic.com/en/api/models-list
+ */
+export function createModelsHandler(runtime: ProxyRuntime) {
+  return function handleModels(request: Request, response: Response): void {
+    const { config, providers } = runtime.routing;
+    const ids = new Set<string>(Object.keys(config.aliases));
+    for (const provider of providers.values()) {
+      const available = provider.apiKey !== undefined || !provider.keyRequired || provider.models.length > 0;
+      if (!available) continue;
+      for (const model of [...provider.models, ...(wellKnownModels[provider.id] ?? [])]) {
+        ids.add(provider.id === 'openai' || provider.id === 'anthropic' || provider.id === 'gemini' ? model : `${provider.id}/${model}`);
+      }
+    }
+    const created = Math.floor(Date.now() / 1000);
+    if (request.headers['anthropic-version'] !== undefined) {
+      const data = [...ids].map((id) => ({ type: 'model', id, display_name: id, created_at: new Date(created * 1000).toISOString() }));
+      response.json({ data, has_more: false, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null });
+      return;
+    }
+    response.json({
+      object: 'list',
+      data: [...ids].map((id) => ({ id, object: 'model', created, owned_by: id.includes('/') ? id.slice(0, id.indexOf('/')) : ownerOf(id) })),
+    });
+  };
+}
+
+function ownerOf(id: string): string {
+  if (id.startsWith('claude-')) return 'anthropic';
+  if (id.startsWith('gemini-')) return 'google';
+  return 'switchyard';
+}

@@ -1,0 +1,136 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ProxyError } from '../core/errors';
+import type { ResolvedProvider } from '../config/resolve-providers';
+import type { ProviderApi } from '../providers/adapter';
+import { findTopLevelString, spliceBytes } from '../inbound/json-scan';
+import { callUpstream } from '../upstream/upstream-client';
+import { UsageTap, readResponseUsage } from '../passthrough/usage-tap';
+import { providerAdapters } from './codecs';
+import type { Call } from './call';
+import {
+  credentialSecret,
+  forwardedResponseHeaders,
+  passthroughHeaders,
+  scrubSecret,
+  type UpstreamCredential,
+} from './upstream-target';
+import { writeChunk } from './stream-writer';
+
+export interface PassthroughCall {
+  call: Call;
+  request: IncomingMessage;
+  response: ServerResponse;
+  raw: Buffer;
+  body: Record<string, unknown>;
+  api: ProviderApi;
+  provider: ResolvedProvider;
+  model: string;
+  credential: UpstreamCredential;
+  signal: AbortSignal;
+  /** Gemini's action (`generateContent`…), which its URL carries instead of the body. */
+  geminiAction?: string;
+}
+
+/**
+ * The fast path for a client speaking the provider's own API: the body goes upstream as the
+ * client wrote it (only `model` changed when routing renamed it) and the answer's bytes come
+ * back untouched, each chunk written the moment it arrives, while a tap reads usage.
+ */
+export async function forwardPassthrough(pass: PassthroughCall): Promise<void> {
+  const { call, response, api, provider } = pass;
+  const answer = await callUpstream(
+    {
+      url: passthroughUrl(pass),
+      headers: passthroughHeaders(api, provider, pass.credential, pass.request.headers),
+      body: passthroughBody(pass),
+      signal: pass.signal,
+    },
+    provider.id,
+  );
+  if (answer.status >= 400) {
+    // The provider's error is already in the client's format; pass it on with the key scrubbed.
+    const text = scrubSecret(await answer.body.text(), credentialSecret(pass.credential));
+    call.error = providerAdapters[api].decodeError(answer.status, text, provider.id).message;
+    response.writeHead(answer.status, forwardedResponseHeaders(answer.headers));
+    response.end(text);
+    return;
+  }
+  response.writeHead(answer.status, { ...forwardedResponseHeaders(answer.headers), ...switchyardHeaders(call) });
+  const contentType = String(answer.headers['content-type'] ?? '');
+  const tap = contentType.includes('text/event-stream') ? new UsageTap(api) : undefined;
+  const whole: Buffer[] = [];
+  try {
+    for await (const chunk of answer.body as AsyncIterable<Buffer>) {
+      if (tap) tap.push(chunk);
+      else whole.push(chunk);
+      await writeChunk(response, chunk);
+    }
+  } catch (error) {
+    if (pass.signal.aborted) return;
+    const failure = new ProxyError('api_error', `${provider.id} closed the stream before it was complete.`, { status: 502, provider: provider.id });
+    call.error = failure.message;
+    if (tap) {
+      response.end(call.streamErrorEvent(failure));
+    } else {
+      response.destroy(error as Error);
+    }
+    return;
+  } finally {
+    if (tap) {
+      call.usage = tap.end();
+      call.firstTokenAt = tap.firstTokenAt;
+    }
+  }
+  response.end();
+  if (!tap) {
+    call.markFirstToken();
+    call.usage = readResponseUsage(api, Buffer.concat(whole));
+  }
+}
+
+/** The body to send: the client's bytes, with `model` swapped and OpenAI-style usage requested. */
+function passthroughBody(pass: PassthroughCall): Buffer {
+  let raw = pass.raw;
+  const body = pass.body;
+  if (pass.api !== 'gemini' && body.model !== pass.model) {
+    const range = findTopLevelString(raw, 'model');
+    if (range) raw = spliceBytes(raw, range, JSON.stringify(pass.model));
+  }
+  if (pass.api === 'openai-chat' && body.stream === true) {
+    const options = body.stream_options as Record<string, unknown> | undefined;
+    if (options === undefined || options === null) {
+      // Without usage in the stream no cost can be computed; adding the field is harmless.
+      const open = raw.indexOf(0x7b) + 1;
+      raw = spliceBytes(raw, { start: open, end: open }, '"stream_options":{"include_usage":true},');
+    } else if (options.include_usage !== true) {
+      raw = Buffer.from(JSON.stringify({ ...body, model: pass.model, stream_options: { ...options, include_usage: true } }));
+    }
+  }
+  return raw;
+}
+
+function passthroughUrl(pass: PassthroughCall): string {
+  const base = pass.provider.baseUrl;
+  const url = pass.request.url ?? '';
+  const query = url.includes('?') ? url.slice(url.indexOf('?')) : '';
+  switch (pass.api) {
+    case 'openai-chat':
+      return `${base}/chat/completions${query}`;
+    case 'openai-responses':
+      return `${base}/responses${query}`;
+    case 'anthropic':
+      // Claude Code sends `?beta=true`; it goes along.
+      return `${base}/v1/messages${query}`;
+    case 'gemini':
+      // Never forward the client's query: it may hold `key=`.
+      return `${base}/models/${pass.model}:${pass.geminiAction}${pass.call.stream ? '?alt=sse' : ''}`;
+  }
+}
+
+export function switchyardHeaders(call: Call): Record<string, string> {
+  return {
+    'x-switchyard-request-id': call.id,
+    'x-switchyard-provider': call.provider ?? '',
+    'x-switchyard-model': call.model ?? '',
+  };
+}

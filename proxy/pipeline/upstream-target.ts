@@ -1,0 +1,111 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { ProxyError } from '../core/errors';
+import type { ResolvedProvider } from '../config/resolve-providers';
+import type { ProviderApi } from '../providers/adapter';
+
+/** How Switchyard authenticates upstream: the user's stored key, or the client's own credential. */
+export type UpstreamCredential =
+  | { source: 'provider'; key: string | undefined }
+  | { source: 'client'; headers: Record<string, string> };
+
+const clientCredentialHeaders = ['authorization', 'x-api-key', 'x-goog-api-key'];
+
+/**
+ * Picks the credential for a call. The provider's key from the environment comes first.
+ * Without one, a passthrough call may carry the client's own credential to the API it was
+ * written for (Claude Code signed in with its subscription, say) — but only when no local
+ * access key is configured, since then the client's credential is Switchyard's own key.
+ */
+export function chooseCredential(
+  provider: ResolvedProvider,
+  clientHeaders: IncomingHttpHeaders,
+  passthrough: boolean,
+  accessKeysInUse: boolean,
+): UpstreamCredential {
+  if (provider.apiKey !== undefined || !provider.keyRequired) return { source: 'provider', key: provider.apiKey };
+  if (passthrough && !accessKeysInUse) {
+    const headers: Record<string, string> = {};
+    for (const name of clientCredentialHeaders) {
+      const value = clientHeaders[name];
+      if (typeof value === 'string' && value !== '') headers[name] = value;
+    }
+    if (Object.keys(headers).length > 0) return { source: 'client', headers };
+  }
+  const variables = provider.apiKeyEnv.join(' or ');
+  throw new ProxyError(
+    'authentication',
+    `No API key for provider '${provider.id}'. Set ${variables} in the environment of 'switchyard serve' ` +
+      `(or name another variable with providers.${provider.id}.apiKeyEnv in the config), then restart the proxy.`,
+    { provider: provider.id },
+  );
+}
+
+/** Headers for a passthrough call: auth for the provider's API plus the client's API-version headers. */
+export function passthroughHeaders(
+  api: ProviderApi,
+  provider: ResolvedProvider,
+  credential: UpstreamCredential,
+  clientHeaders: IncomingHttpHeaders,
+): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    // The usage tap reads the bytes as they pass; a compressed body would hide usage.
+    'accept-encoding': 'identity',
+    ...provider.headers,
+  };
+  if (credential.source === 'client') {
+    Object.assign(headers, credential.headers);
+  } else if (credential.key !== undefined) {
+    if (api === 'anthropic') headers['x-api-key'] = credential.key;
+    else if (api === 'gemini') headers['x-goog-api-key'] = credential.key;
+    else headers.authorization = `Bearer ${credential.key}`;
+  }
+  if (api === 'anthropic') {
+    // Sent exactly as the client sent them: betas change the wire format.
+    headers['anthropic-version'] = headerValue(clientHeaders['anthropic-version']) ?? '2023-06-01';
+    const beta = headerValue(clientHeaders['anthropic-beta']);
+    if (beta !== undefined) headers['anthropic-beta'] = beta;
+  }
+  for (const name of ['openai-organization', 'openai-project'] as const) {
+    const value = headerValue(clientHeaders[name]);
+    if (value !== undefined && credential.source === 'client') headers[name] = value;
+  }
+  return headers;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** Replaces any occurrence of a secret in text meant for a client or a log. */
+export function scrubSecret(text: string, secret: string | undefined): string {
+  if (!secret || secret.length < 8 || !text.includes(secret)) return text;
+  return text.split(secret).join(`…${secret.slice(-4)}`);
+}
+
+/** The secret a credential holds, for scrubbing. */
+export function credentialSecret(credential: UpstreamCredential): string | undefined {
+  if (credential.source === 'provider') return credential.key;
+  const value = credential.headers.authorization ?? credential.headers['x-api-key'] ?? credential.headers['x-goog-api-key'];
+  return value?.replace(/^Bearer\s+/i, '');
+}
+
+/** Response headers worth passing back to the client from a provider's answer. */
+export function forwardedResponseHeaders(upstream: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined) continue;
+    if (
+      name === 'content-type' ||
+      name === 'retry-after' ||
+      name === 'request-id' ||
+      name === 'x-request-id' ||
+      name.startsWith('anthropic-ratelimit-') ||
+      name.startsWith('x-ratelimit-') ||
+      name === 'openai-processing-ms'
+    ) {
+      headers[name] = value;
+    }
+  }
+  return headers;
+}

@@ -1,0 +1,97 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { ProxyError } from './core/errors';
+import { createControlRouter } from './control/routes';
+import type { HealthInfo } from './control/protocol';
+import { createGenerateHandler } from './pipeline/handle-generate';
+import { createEmbeddingsHandler } from './pipeline/handle-embeddings';
+import { createModelsHandler } from './pipeline/handle-models';
+import { createCountTokensHandler } from './pipeline/handle-count-tokens';
+import type { ProxyRuntime } from './pipeline/runtime';
+import { guardOrigin, requireAccessKey, sendProxyError } from './security/middleware';
+import { version } from './version';
+
+export interface ServerOptions {
+  runtime: ProxyRuntime;
+  controlToken: string;
+}
+
+/**
+ * The whole middleware order in one place: host and origin checks first (they protect
+ * everything, the control API included), then the control API with its own token, then
+ * the access key for the model APIs, then the model APIs, then JSON 404s and errors.
+ */
+export function createApp({ runtime, controlToken }: ServerOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  const startedAt = Date.now();
+  const health = (): HealthInfo => ({
+    status: 'ok',
+    version,
+    uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+  });
+
+  app.use(guardOrigin(runtime));
+  // Claude Code probes the base URL with HEAD / before its first call.
+  app.head('/', (_request, response) => void response.status(200).end());
+  app.get('/', (_request, response) => void response.json({ name: 'switchyard', version }));
+  app.use('/_switchyard', createControlRouter({ token: controlToken, store: runtime.store, events: runtime.events, health }));
+
+  app.use(requireAccessKey(runtime));
+  app.post('/v1/chat/completions', createGenerateHandler(runtime, 'openai-chat'));
+  app.post('/v1/responses', createGenerateHandler(runtime, 'openai-responses'));
+  app.post('/v1/messages', createGenerateHandler(runtime, 'anthropic-messages'));
+  app.post('/v1/messages/count_tokens', createCountTokensHandler(runtime));
+  app.post('/v1/embeddings', createEmbeddingsHandler(runtime));
+  app.get('/v1/models', createModelsHandler(runtime));
+  app.post(/^\/v1beta\/models\/[^/]+$/, createGenerateHandler(runtime, 'gemini'));
+
+  app.use((request: Request, response: Response) => {
+    sendProxyError(request, response, new ProxyError('not_found', `Switchyard has no endpoint ${request.method} ${request.path}. It serves /v1/chat/completions, /v1/responses, /v1/embeddings, /v1/models, /v1/messages, /v1/messages/count_tokens and /v1beta/models/{model}:generateContent.`));
+  });
+  app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
+    runtime.log(`unhandled error on ${request.method} ${request.path}: ${(error as Error)?.stack ?? String(error)}`);
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    sendProxyError(request, response, new ProxyError('api_error', 'Switchyard hit an internal error; see the proxy log for details.'));
+  });
+  return app;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+/** Listens on host:port (port 0 picks a free one) and resolves once the socket is bound. */
+export async function listen(app: express.Express, host: string, port: number): Promise<RunningServer> {
+  const server = http.createServer(app);
+  // Long generations: no server-side request timeout; keep-alive kept a little longer than clients'.
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${hostForUrl}:${address.port}`,
+    port: address.port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
