@@ -1,0 +1,54 @@
+import type { RequestRecord } from '../store/request-record';
+
+/** Event name → payload of everything the proxy announces. */
+export interface ProxyEventMap {
+  /** A call finished (successfully or not) and its record is final. */
+  request: RequestRecord;
+}
+
+export type ProxyEventListener<Type extends keyof ProxyEventMap> = (payload: ProxyEventMap[Type]) => void;
+
+/**
+ * A tiny typed emitter for the proxy's events. Emitting with nobody listening costs one map
+ * lookup, so the request path can always emit. A listener that throws is reported, never
+ * allowed to break the request that emitted or the other listeners.
+ */
+export class ProxyEvents {
+  private readonly listeners = new Map<keyof ProxyEventMap, Set<ProxyEventListener<keyof ProxyEventMap>>>();
+  private readonly onListenerError: (error: unknown) => void;
+
+  constructor(onListenerError: (error: unknown) => void = (error) => console.error('switchyard: event listener failed:', error)) {
+    this.onListenerError = onListenerError;
+  }
+
+  /** Subscribes; the returned function unsubscribes (calling it twice is harmless). */
+  on<Type extends keyof ProxyEventMap>(type: Type, listener: ProxyEventListener<Type>): () => void {
+    let set = this.listeners.get(type);
+    if (set === undefined) {
+      set = new Set();
+      this.listeners.set(type, set);
+    }
+    // Every listener in a set shares the event type that keys it.
+    const stored = listener as ProxyEventListener<keyof ProxyEventMap>;
+    set.add(stored);
+    return () => {
+      set.delete(stored);
+    };
+  }
+
+  emit<Type extends keyof ProxyEventMap>(type: Type, payload: ProxyEventMap[Type]): void {
+    const set = this.listeners.get(type);
+    if (set === undefined || set.size === 0) return;
+    for (const listener of set) {
+      try {
+        listener(payload);
+      } catch (error) {
+        this.onListenerError(error);
+      }
+    }
+  }
+
+  listenerCount(type: keyof ProxyEventMap): number {
+    return this.listeners.get(type)?.size ?? 0;
+  }
+}
