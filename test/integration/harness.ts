@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { defaultConfig, type SwitchyardConfig } from '../../proxy/config/config';
+import { resolveProviders } from '../../proxy/config/resolve-providers';
+import { createPricer } from '../../proxy/cost/pricer';
+import { ProxyEvents } from '../../proxy/control/events';
+import { openRequestStore, type RequestStore } from '../../proxy/store/request-store';
+import type { RequestRecord } from '../../proxy/store/request-record';
+import type { ProxyRuntime } from '../../proxy/pipeline/runtime';
+import { createApp, listen, type RunningServer } from '../../proxy/server';
+
+/** Dummy provider keys: tests assert they reach the fake upstream and nowhere else. */
+export const testKeys = {
+  OPENAI_API_KEY: 'sk-test-openai-0000000000000001',
+  ANTHROPIC_API_KEY: 'sk-ant-test-0000000000000002',
+  GEMINI_API_KEY: 'gemini-test-key-0000000000000003',
+  GROQ_API_KEY: 'gsk-test-groq-0000000000000004',
+} as const;
+
+export const controlToken = 'control-token-for-tests';
+
+/** A Switchyard running in this process on 127.0.0.1:0, with its records captured. */
+export class TestProxy {
+  readonly records: RequestRecord[] = [];
+  private waiters: Array<() => void> = [];
+
+  private constructor(
+    readonly runtime: ProxyRuntime,
+    readonly server: RunningServer,
+    readonly store: RequestStore,
+    private readonly dataDir: string,
+  ) {
+    runtime.events.on('request', (record) => {
+      this.records.push(record);
+      for (const waiter of this.waiters.splice(0)) waiter();
+    });
+  }
+
+  static async start(configure: (config: SwitchyardConfig) => void = () => {}, env: NodeJS.ProcessEnv = { ...testKeys }): Promise<TestProxy> {
+    const config = defaultConfig();
+    configure(config);
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-test-'));
+    const store = openRequestStore({ dataDir, retentionDays: 30, flushIntervalMs: 50 });
+    const runtime: ProxyRuntime = {
+      routing: { config, providers: resolveProviders(config, env), pricer: createPricer(config.prices) },
+      store,
+      events: new ProxyEvents(),
+      log: () => {},
+    };
+    const server = await listen(createApp({ runtime, controlToken }), '127.0.0.1', 0);
+    return new TestProxy(runtime, server, store, dataDir);
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  /** Resolves with the record of the nth request (1-based) once it has been written. */
+  async record(count = this.records.length + 1): Promise<RequestRecord> {
+    while (this.records.length < count) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    return this.records[count - 1]!;
+  }
+
+  async close(): Promise<void> {
+    this.server.server.closeAllConnections();
+    await this.server.close();
+    this.store.close();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Every secret the proxy holds; a test fails if any shows up where a client or log could see it. */
+export function assertNoKeys(text: string): void {
+  for (const key of Object.values(testKeys)) {
+    if (text.includes(key)) throw new Error(`a provider key leaked: ${key}`);
+  }
+}
