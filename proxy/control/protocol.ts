@@ -4,10 +4,10 @@
  * needs the control token as `Authorization: Bearer <token>` or `x-switchyard-token: <token>`.
  */
 import type { RequestRecord } from '../store/request-record';
-import type { AggregateBy, AggregateRow } from '../store/request-store';
+import type { AggregateBy, AggregateRow } from '../store/aggregate';
 
 export type { RequestRecord } from '../store/request-record';
-export type { AggregateBy, AggregateRow } from '../store/request-store';
+export type { AggregateBy, AggregateRow } from '../store/aggregate';
 export type { RecordFilter } from '../store/record-filter';
 
 /** `GET /_switchyard/health`: answered without the token, so it tells nothing private. */

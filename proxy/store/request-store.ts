@@ -1,8 +1,8 @@
 import { mkdirSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Database, type NormalQueryResult, type Statement } from 'node-sqlite3-wasm';
+import { aggregateRecords, type AggregateBy, type AggregateRow } from './aggregate';
 import {
-  errorRecordSql,
   filterToSql,
   matchesFilter,
   recordLimit,
@@ -12,33 +12,6 @@ import {
 import { decodeRecordRow, encodeRecordRow, recordColumns } from './record-row';
 import type { RequestRecord } from './request-record';
 import { migrate } from './schema';
-
-/** How {@link RequestStore.aggregate} groups records. `day` is the local calendar day. */
-export type AggregateBy = 'day' | 'provider' | 'model' | 'clientKey';
-
-/** Totals for one group of records. */
-export interface AggregateRow {
-  /**
-   * The group: `YYYY-MM-DD` in the proxy's local time zone for `day`; otherwise the provider,
-   * model or client key, null for records without one (failed before routing, no key used).
-   */
-  key: string | null;
-  requests: number;
-  /** Records with an error status or a stream cut after it began. */
-  errors: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  /** USD over the records with a known price. */
-  costUsd: number;
-  /** Records whose model had no known price, left out of costUsd. */
-  unpricedRequests: number;
-  averageLatencyMs: number;
-  /** Over the records that got a first token; null when none did. */
-  averageTimeToFirstTokenMs: number | null;
-}
 
 /** The request log: writes are queued and batched off the request path. */
 export interface RequestStore {
@@ -122,14 +95,6 @@ function removeStaleLock(lockPath: string): void {
 const insertSql = `INSERT OR REPLACE INTO requests (${recordColumns.join(', ')}) VALUES (${recordColumns
   .map(() => '?')
   .join(', ')})`;
-
-const aggregateKeySql: Readonly<Record<AggregateBy, string>> = {
-  // time is INTEGER milliseconds, so / 1000 is integer division: whole seconds.
-  day: "date(time / 1000, 'unixepoch', 'localtime')",
-  provider: 'provider',
-  model: 'model',
-  clientKey: 'client_key',
-};
 
 class SqliteRequestStore implements RequestStore {
   readonly path: string;
@@ -225,40 +190,7 @@ class SqliteRequestStore implements RequestStore {
   aggregate(by: AggregateBy, range: TimeRange = {}): AggregateRow[] {
     this.assertOpen();
     this.flush();
-    const { where, values } = filterToSql({ since: range.since, until: range.until });
-    const order = by === 'day' ? 'key ASC' : 'cost_usd DESC, requests DESC, key ASC';
-    const rows = this.database.all(
-      `SELECT ${aggregateKeySql[by]} AS key,
-              COUNT(*) AS requests,
-              SUM(${errorRecordSql}) AS errors,
-              SUM(input_tokens) AS input_tokens,
-              SUM(output_tokens) AS output_tokens,
-              SUM(cache_read_tokens) AS cache_read_tokens,
-              SUM(cache_write_tokens) AS cache_write_tokens,
-              SUM(reasoning_tokens) AS reasoning_tokens,
-              TOTAL(cost_usd) AS cost_usd,
-              SUM(cost_usd IS NULL) AS unpriced_requests,
-              AVG(latency_ms) AS average_latency_ms,
-              AVG(time_to_first_token_ms) AS average_time_to_first_token_ms
-         FROM requests ${where}
-        GROUP BY key
-        ORDER BY ${order}`,
-      values,
-    ) as NormalQueryResult[];
-    return rows.map((row) => ({
-      key: typeof row.key === 'string' ? row.key : null,
-      requests: Number(row.requests),
-      errors: Number(row.errors),
-      inputTokens: Number(row.input_tokens),
-      outputTokens: Number(row.output_tokens),
-      cacheReadTokens: Number(row.cache_read_tokens),
-      cacheWriteTokens: Number(row.cache_write_tokens),
-      reasoningTokens: Number(row.reasoning_tokens),
-      costUsd: Number(row.cost_usd),
-      unpricedRequests: Number(row.unpriced_requests),
-      averageLatencyMs: Number(row.average_latency_ms),
-      averageTimeToFirstTokenMs: row.average_time_to_first_token_ms === null ? null : Number(row.average_time_to_first_token_ms),
-    }));
+    return aggregateRecords(this.database, by, range);
   }
 
   deleteExpired(): number {

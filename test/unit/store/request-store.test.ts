@@ -233,6 +233,35 @@ describe('RequestStore', () => {
     );
   });
 
+  it('folds days in the local time zone, across daylight saving and odd offsets', () => {
+    const originalZone = process.env.TZ;
+    try {
+      for (const zone of ['America/New_York', 'Asia/Kathmandu', 'Australia/Lord_Howe']) {
+        process.env.TZ = zone;
+        const opened = open({ retentionDays: 0 });
+        // Minutes either side of local midnight, on a day when New York moves its clocks.
+        const times = [
+          new Date(2030, 2, 9, 23, 59).getTime(),
+          new Date(2030, 2, 10, 0, 1).getTime(),
+          new Date(2030, 2, 10, 23, 58).getTime(),
+          new Date(2030, 2, 11, 0, 0).getTime(),
+        ];
+        for (const time of times) opened.add(makeRecord({ time }));
+        assert.deepEqual(
+          opened.aggregate('day').map((row) => [row.key, row.requests]),
+          [['2030-03-09', 1], ['2030-03-10', 2], ['2030-03-11', 1]],
+          zone,
+        );
+        opened.close();
+        store = undefined;
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    } finally {
+      if (originalZone === undefined) delete process.env.TZ;
+      else process.env.TZ = originalZone;
+    }
+  });
+
   it('deletes records past retention on open and on demand', () => {
     const now = Date.now();
     const first = open({ retentionDays: 0 });
