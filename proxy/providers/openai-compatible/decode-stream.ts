@@ -11,7 +11,7 @@ import { mapChatFinishReason } from './map-finish-reason';
 interface ChatChunk {
   id?: string;
   model?: string;
-  choices?: Array<{ delta?: ChatMessageFields | null; finish_reason?: string | null }>;
+  choices?: Array<{ index?: number; delta?: ChatMessageFields | null; finish_reason?: string | null }>;
   usage?: ChatUsage | null;
   /** Groq reports usage here on the last chunk. */
   x_groq?: { usage?: ChatUsage | null } | null;
@@ -59,7 +59,8 @@ export class ChatStreamDecoder implements StreamDecoder {
     const usage = chunk.usage ?? chunk.x_groq?.usage;
     if (usage) this.usage = decodeChatUsage(usage);
 
-    const choice = chunk.choices?.[0];
+    // With `n` > 1 in a client's extras, other choices interleave; the canonical answer is the first.
+    const choice = Array.isArray(chunk.choices) ? chunk.choices.find((candidate) => !candidate.index) : undefined;
     if (choice && this.phase === 'streaming') {
       if (choice.delta) this.decodeDelta(choice.delta, parts);
       if (choice.finish_reason) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ProxyError } from '../../core/errors';
 import type {
   AssistantMessage,
@@ -40,7 +41,8 @@ type ChatMessage =
  */
 export function encodeChatRequest(request: CanonicalRequest, target: Target): UpstreamRequest {
   const isOpenAi = target.provider === 'openai';
-  const body: JsonObject = { model: target.model, messages: encodeMessages(request.messages, isOpenAi) };
+  const toolCallId = target.provider === 'mistral' ? mistralToolCallId : keepToolCallId;
+  const body: JsonObject = { model: target.model, messages: encodeMessages(request.messages, isOpenAi, toolCallId) };
 
   const tools = encodeTools(request.tools);
   if (tools) {
@@ -86,7 +88,9 @@ export function encodeChatRequest(request: CanonicalRequest, target: Target): Up
   return { url: `${target.baseUrl}/chat/completions`, headers, body: JSON.stringify(body) };
 }
 
-function encodeMessages(messages: Message[], isOpenAi: boolean): ChatMessage[] {
+type ToolCallIdEncoder = (id: string) => string;
+
+function encodeMessages(messages: Message[], isOpenAi: boolean, toolCallId: ToolCallIdEncoder): ChatMessage[] {
   const encoded: ChatMessage[] = [];
   for (const message of messages) {
     switch (message.role) {
@@ -101,10 +105,10 @@ function encodeMessages(messages: Message[], isOpenAi: boolean): ChatMessage[] {
         encoded.push(encodeUserMessage(message));
         break;
       case 'assistant':
-        encoded.push(encodeAssistantMessage(message));
+        encoded.push(encodeAssistantMessage(message, toolCallId));
         break;
       case 'tool':
-        encodeToolMessage(message, encoded);
+        encodeToolMessage(message, encoded, toolCallId);
         break;
     }
   }
@@ -165,16 +169,17 @@ function defaultFilename(mediaType: string): string {
  * reasoning, and DeepSeek answers 400 when `reasoning_content` comes back in a message.
  * The reasoning mattered only to the turn that produced it.
  */
-function encodeAssistantMessage(message: AssistantMessage): ChatMessage {
+function encodeAssistantMessage(message: AssistantMessage, toolCallId: ToolCallIdEncoder): ChatMessage {
   let text: string | undefined;
   let toolCalls: ChatToolCall[] | undefined;
   for (const part of message.content) {
     if (part.type === 'text') text = text === undefined ? part.text : text + part.text;
     else if (part.type === 'tool-call') {
+      const id = toolCallId(part.id);
       const call: ChatToolCall =
         part.providerOptions?.openai?.toolType === 'custom'
-          ? { id: part.id, type: 'custom', custom: { name: part.name, input: part.input } }
-          : { id: part.id, type: 'function', function: { name: part.name, arguments: part.input === '' ? '{}' : part.input } };
+          ? { id, type: 'custom', custom: { name: part.name, input: part.input } }
+          : { id, type: 'function', function: { name: part.name, arguments: part.input === '' ? '{}' : part.input } };
       (toolCalls ??= []).push(call);
     }
   }
@@ -187,7 +192,7 @@ function encodeAssistantMessage(message: AssistantMessage): ChatMessage {
  * One `tool` message per result, with text content. Tool messages cannot carry images,
  * so images a tool returned follow in one user message that says which call they came from.
  */
-function encodeToolMessage(message: ToolMessage, encoded: ChatMessage[]): void {
+function encodeToolMessage(message: ToolMessage, encoded: ChatMessage[], toolCallId: ToolCallIdEncoder): void {
   let images: ChatContentPart[] | undefined;
   for (const result of message.content) {
     let text = '';
@@ -198,9 +203,40 @@ function encodeToolMessage(message: ToolMessage, encoded: ChatMessage[]): void {
         images.push({ type: 'text', text: `Image returned by tool call ${result.toolCallId}:` }, encodeFilePart(part));
       }
     }
-    encoded.push({ role: 'tool', tool_call_id: result.toolCallId, content: text });
+    encoded.push({ role: 'tool', tool_call_id: toolCallId(result.toolCallId), content: text });
   }
   if (images) encoded.push({ role: 'user', content: images });
+}
+
+function keepToolCallId(id: string): string {
+  return id;
+}
+
+/**
+ * Mistral rejects tool call ids that are not exactly nine letters or digits ("Tool call id
+ * was call_… but must be a-z, A-Z, 0-9, with a length of 9"), so a conversation that began
+ * with another provider fails there. Other ids are hashed to a stable nine-character id, the
+ * same for a call and its result; Mistral's own ids pass unchanged.
+ */
+function mistralToolCallId(id: string): string {
+  if (id.length === 9 && isAlphanumeric(id)) return id;
+  const digest = createHash('sha256').update(id).digest('base64');
+  let result = '';
+  for (let index = 0; index < digest.length && result.length < 9; index++) {
+    const character = digest[index] as string;
+    if (isAlphanumeric(character)) result += character;
+  }
+  return result;
+}
+
+function isAlphanumeric(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    const isDigit = code >= 48 && code <= 57;
+    const isLetter = (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+    if (!isDigit && !isLetter) return false;
+  }
+  return true;
 }
 
 function encodeTools(tools: ToolDefinition[] | undefined): JsonObject[] | undefined {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { ProxyError } from '../../../proxy/core/errors';
+import { collectResponse } from '../../../proxy/core/response';
 import type { StreamPart } from '../../../proxy/core/stream-part';
 import type { SseEvent } from '../../../proxy/sse/sse-parser';
 import { openAiCompatibleAdapter } from '../../../proxy/providers/openai-compatible/adapter';
@@ -154,6 +155,19 @@ describe('openai-compatible stream decoder', () => {
     assert.equal(parts.length, 1);
     assert.ok(parts[0]?.type === 'error');
     assert.equal(parts[0].error.kind, 'overloaded');
+  });
+
+  it('follows only the first choice when a client asked for several', () => {
+    const parts = decodeAll([
+      data({ id: 'n2', choices: [{ index: 0, delta: { role: 'assistant', content: 'A' } }] }),
+      data({ id: 'n2', choices: [{ index: 1, delta: { role: 'assistant', content: 'B' } }] }),
+      data({ id: 'n2', choices: [{ index: 1, delta: {}, finish_reason: 'length' }] }),
+      data({ id: 'n2', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }),
+      { data: '[DONE]' },
+    ]);
+    const response = collectResponse(parts);
+    assert.deepEqual(response.content, [{ type: 'text', text: 'A' }]);
+    assert.equal(response.finishReason, 'stop');
   });
 
   it('reports a chunk that is not JSON', () => {

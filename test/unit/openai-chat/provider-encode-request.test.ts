@@ -233,6 +233,24 @@ describe('openai-compatible encodeRequest', () => {
     assert.deepEqual(encodeBody(request, openAi), { model: 'gpt-4.1', messages: [{ role: 'user', content: 'Hi' }] });
   });
 
+  it('gives Mistral nine-character tool call ids, the same for a call and its result', () => {
+    const request = decodeChatRequest(readJsonFixture('request-tool-round-trip.json'));
+    request.messages.push(
+      { role: 'assistant', content: [{ type: 'tool-call', id: 'D681PevKs', name: 'get_weather', input: '{}' }] },
+      { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'D681PevKs', content: [{ type: 'text', text: 'sunny' }] }] },
+    );
+    const body = encodeBody(request, { provider: 'mistral', baseUrl: 'https://api.mistral.ai/v1', model: 'mistral-large-latest' }) as {
+      messages: Array<{ tool_calls?: Array<{ id: string }>; tool_call_id?: string }>;
+    };
+    const callId = body.messages[2]?.tool_calls?.[0]?.id;
+    assert.match(callId ?? '', /^[a-zA-Z0-9]{9}$/);
+    assert.equal(body.messages[3]?.tool_call_id, callId);
+    assert.equal(body.messages[6]?.tool_calls?.[0]?.id, 'D681PevKs');
+    assert.equal(body.messages[7]?.tool_call_id, 'D681PevKs');
+    const openAiBody = encodeBody(request, openAi) as typeof body;
+    assert.equal(openAiBody.messages[2]?.tool_calls?.[0]?.id, 'call_12345xyz');
+  });
+
   it('refuses a non-image file given by URL with a clear message', () => {
     const request: CanonicalRequest = {
       model: 'smart',
