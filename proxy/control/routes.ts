@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { defaultRecordLimit } from '../store/record-filter';
 import type { RequestRecord } from '../store/request-record';
 import type { RequestStore } from '../store/request-store';
 import { decodeRecordFilterQuery, decodeStatsQuery, InvalidQueryError } from './decode-query';
@@ -94,7 +95,7 @@ function listRequests(store: RequestStore | undefined): RequestHandler {
     if (filter === undefined) return;
     const records = store.recent(filter);
     const body: RecentResponse = { records };
-    const limit = filter.limit ?? 100;
+    const limit = filter.limit ?? defaultRecordLimit;
     if (records.length === limit) body.nextBefore = records[records.length - 1].time;
     response.json(body);
   };

@@ -113,10 +113,14 @@ interface TableEntry {
 function findInPriceTable(provider: string, model: string): TableEntry | undefined {
   const mapped = priceTableProviderIds[provider];
   const options = mapped !== undefined ? { providerId: mapped } : customProviderOptions(provider);
-  // Zero usage: only the match is wanted here, and a zero price is never null.
-  const result = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, options);
-  if (result === null) return undefined;
-  return { provider: result.provider, model: result.model };
+  try {
+    // Zero usage: only the match is wanted here, and a zero price is never null.
+    const result = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, options);
+    return result === null ? undefined : { provider: result.provider, model: result.model };
+  } catch {
+    // Price data calcPrice cannot apply: treat the model as unpriced.
+    return undefined;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { mkdirSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Database, type NormalQueryResult, type Statement } from 'node-sqlite3-wasm';
+import type { Database, NormalQueryResult, Statement } from 'node-sqlite3-wasm';
 import { aggregateRecords, type AggregateBy, type AggregateRow } from './aggregate';
 import {
   filterToSql,
@@ -72,7 +72,7 @@ export function openRequestStore(options: RequestStoreOptions): RequestStore {
   mkdirSync(options.dataDir, { recursive: true });
   const file = path.join(options.dataDir, databaseFileName);
   removeStaleLock(`${file}.lock`);
-  const database = new Database(file);
+  const database = new (loadSqlite().Database)(file);
   try {
     database.exec('PRAGMA journal_mode = TRUNCATE');
     database.exec('PRAGMA synchronous = NORMAL');
@@ -82,6 +82,21 @@ export function openRequestStore(options: RequestStoreOptions): RequestStore {
     throw error;
   }
   return new SqliteRequestStore(file, database, options);
+}
+
+type SqliteModule = typeof import('node-sqlite3-wasm');
+let sqliteModule: SqliteModule | undefined;
+
+/**
+ * node-sqlite3-wasm compiles its WASM synchronously when first required, reading
+ * `node-sqlite3-wasm.wasm` from beside the requiring script: in the bundle, beside
+ * `dist/proxy.js`. Requiring it here rather than at import turns a missing file into an
+ * error from openRequestStore, which the proxy survives without a log, instead of a crash
+ * at startup.
+ */
+function loadSqlite(): SqliteModule {
+  sqliteModule ??= require('node-sqlite3-wasm') as SqliteModule;
+  return sqliteModule;
 }
 
 function removeStaleLock(lockPath: string): void {
