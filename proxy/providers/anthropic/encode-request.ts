@@ -1,0 +1,440 @@
+import { ProxyError } from '../../core/errors';
+import type {
+  AssistantMessage,
+  CanonicalRequest,
+  FilePart,
+  ReasoningEffort,
+  TextPart,
+  ToolResultPart,
+  UserMessage,
+} from '../../core/request';
+import type { Target, UpstreamRequest } from '../adapter';
+import type { JsonObject } from './wire-types';
+
+/** @see https://docs.anthropic.com/en/api/versioning */
+const anthropicVersion = '2023-06-01';
+
+/** Anthropic requires at least this thinking budget. */
+const minimumThinkingBudget = 1024;
+
+/**
+ * Thinking budgets for a reasoning effort when the client named no budget (OpenAI
+ * clients send `reasoning_effort`). Each step roughly doubles; `high` still leaves half of
+ * the 32k default `max_tokens` for the answer.
+ */
+const budgetByEffort: Record<ReasoningEffort, number> = {
+  minimal: 1024,
+  low: 2048,
+  medium: 8192,
+  high: 16384,
+};
+
+/** Fields the token-counting endpoint accepts; it rejects the sampling ones. */
+const countTokensFields: readonly string[] = [
+  'model',
+  'messages',
+  'system',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'output_config',
+  'cache_control',
+  'speed',
+  'context_management',
+  'mcp_servers',
+  'user_profile_id',
+];
+
+interface Turn {
+  role: 'user' | 'assistant' | 'system';
+  content: JsonObject[];
+  /** How many tool_result blocks open the turn: they must come before anything else. */
+  toolResults: number;
+}
+
+/**
+ * Encodes a canonical request as `POST /v1/messages`.
+ *
+ * @see https://docs.anthropic.com/en/api/messages
+ */
+export function encodeAnthropicRequest(request: CanonicalRequest, target: Target): UpstreamRequest {
+  const body = encodeMessagesBody(request, target);
+  return { url: endpoint(target.baseUrl, '/v1/messages'), headers: encodeHeaders(request, target), body: JSON.stringify(body) };
+}
+
+/**
+ * Encodes a canonical request as `POST /v1/messages/count_tokens`: the same body without
+ * the fields that endpoint rejects.
+ *
+ * @see https://docs.anthropic.com/en/api/messages-count-tokens
+ */
+export function encodeAnthropicCountTokensRequest(request: CanonicalRequest, target: Target): UpstreamRequest {
+  const full = encodeMessagesBody(request, target);
+  const body: JsonObject = {};
+  for (const field of countTokensFields) if (full[field] !== undefined) body[field] = full[field];
+  return { url: endpoint(target.baseUrl, '/v1/messages/count_tokens'), headers: encodeHeaders(request, target), body: JSON.stringify(body) };
+}
+
+/** The JSON body for `/v1/messages`, before serialisation. */
+export function encodeMessagesBody(request: CanonicalRequest, target: Target): JsonObject {
+  const system: JsonObject[] = [];
+  const turns: Turn[] = [];
+  for (const message of request.messages) {
+    switch (message.role) {
+      case 'system':
+        // Leading system messages are the system prompt. Later ones stay where they are:
+        // the API accepts role "system" turns, and moving them to the top would change the
+        // prompt prefix that the cache and the model see.
+        if (turns.length === 0) {
+          for (const part of message.content) pushText(system, part);
+        } else {
+          const blocks: JsonObject[] = [];
+          for (const part of message.content) pushText(blocks, part);
+          appendTurn(turns, 'system', blocks);
+        }
+        break;
+      case 'user':
+        appendTurn(turns, 'user', encodeUserContent(message.content, target));
+        break;
+      case 'assistant':
+        appendTurn(turns, 'assistant', encodeAssistantContent(message.content));
+        break;
+      case 'tool':
+        appendToolResults(turns, message.content.map((part) => encodeToolResult(part, target)));
+        break;
+    }
+  }
+
+  let maxTokens = request.maxOutputTokens ?? defaultMaxOutputTokens(target.model);
+  const body: JsonObject = { model: target.model, max_tokens: maxTokens };
+  if (system.length > 0) body.system = system.length === 1 && isPlainText(system[0]!) ? system[0]!.text : system;
+  body.messages = turns.map(encodeTurn);
+
+  const anthropic = request.providerOptions?.anthropic;
+  let thinking: JsonObject | undefined;
+  if (isObject(anthropic?.thinking)) {
+    thinking = anthropic.thinking;
+  } else if (request.reasoning) {
+    if (!request.reasoning.enabled) {
+      thinking = { type: 'disabled' };
+    } else {
+      let budget = Math.max(minimumThinkingBudget, request.reasoning.budgetTokens ?? budgetByEffort[request.reasoning.effort ?? 'medium']);
+      if (budget >= maxTokens) {
+        if (request.reasoning.budgetTokens !== undefined || maxTokens <= minimumThinkingBudget) {
+          // The client asked for both numbers (or left no room at all): Anthropic counts
+          // thinking inside max_tokens, so grow max_tokens to keep the answer's room.
+          maxTokens += budget;
+          body.max_tokens = maxTokens;
+        } else {
+          budget = Math.max(minimumThinkingBudget, Math.floor(maxTokens / 2));
+        }
+      }
+      thinking = { type: 'enabled', budget_tokens: budget };
+    }
+  }
+  if (thinking && thinking.type !== 'disabled' && continuesToolUseWithoutThinking(turns)) {
+    // A tool-use loop started by another provider has no signed thinking block, and
+    // Anthropic rejects a continuation with thinking on unless the assistant turn starts
+    // with one. Answering without thinking beats failing the request.
+    thinking = undefined;
+  }
+  if (thinking) body.thinking = thinking;
+  const thinkingOn = thinking !== undefined && thinking.type !== 'disabled';
+
+  // Thinking allows no temperature or top_k and only top_p ≥ 0.95; recent models also
+  // reject temperature and top_p together, so temperature wins.
+  if (request.temperature !== undefined && !thinkingOn) body.temperature = Math.min(1, Math.max(0, request.temperature));
+  if (request.topP !== undefined && body.temperature === undefined && (!thinkingOn || request.topP >= 0.95)) body.top_p = request.topP;
+  if (request.topK !== undefined && !thinkingOn) body.top_k = request.topK;
+  if (request.stopSequences) {
+    // The API rejects whitespace-only stop sequences, which OpenAI clients often send ("\n").
+    const stopSequences = request.stopSequences.filter((sequence) => sequence.trim() !== '');
+    if (stopSequences.length > 0) body.stop_sequences = stopSequences;
+  }
+
+  const tools = encodeTools(request);
+  if (tools.length > 0) {
+    body.tools = tools;
+    const toolChoice = encodeToolChoice(request);
+    if (toolChoice) body.tool_choice = toolChoice;
+  }
+
+  const outputConfig: JsonObject = {};
+  if (anthropic?.effort !== undefined) outputConfig.effort = anthropic.effort;
+  // Plain JSON mode has no Anthropic switch; only a schema can be enforced.
+  if (request.responseFormat?.type === 'json-schema') outputConfig.format = { type: 'json_schema', schema: request.responseFormat.schema };
+  for (const _ in outputConfig) {
+    body.output_config = outputConfig;
+    break;
+  }
+  if (request.user !== undefined) body.metadata = { user_id: request.user };
+  if (request.stream) body.stream = true;
+
+  if (request.extraBody?.format === 'anthropic-messages') {
+    const fields = request.extraBody.fields;
+    for (const key in fields) body[key] = fields[key];
+  }
+  return body;
+}
+
+/**
+ * The largest `max_tokens` every model of a family accepts. A client that set no limit
+ * should not be cut short, and 32,000 is the ceiling of the smallest current model
+ * (Opus 4 and 4.1); Claude 3 and 3.5 models cap lower.
+ *
+ * @see https://docs.anthropic.com/en/docs/about-claude/models/overview
+ */
+export function defaultMaxOutputTokens(model: string): number {
+  if (model.startsWith('claude-3-5')) return 8192;
+  if (model.startsWith('claude-3-opus') || model.startsWith('claude-3-sonnet') || model.startsWith('claude-3-haiku')) return 4096;
+  return 32000;
+}
+
+function encodeHeaders(request: CanonicalRequest, target: Target): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': anthropicVersion };
+  if (target.apiKey) headers['x-api-key'] = target.apiKey;
+  // The anthropic-beta header of the client, when the server copied it here.
+  const betas = request.providerOptions?.anthropic?.betas;
+  if (Array.isArray(betas) && betas.length > 0) headers['anthropic-beta'] = betas.join(',');
+  if (target.headers) Object.assign(headers, target.headers);
+  return headers;
+}
+
+function endpoint(baseUrl: string, path: string): string {
+  // Tolerate a configured base URL that already ends in /v1.
+  return baseUrl.endsWith('/v1') ? baseUrl + path.slice(3) : baseUrl + path;
+}
+
+function appendTurn(turns: Turn[], role: Turn['role'], blocks: JsonObject[]): void {
+  if (blocks.length === 0) return; // the API rejects empty turns
+  const last = turns[turns.length - 1];
+  // Consecutive turns of one role are merged: the API would merge them anyway, and it
+  // needs tool results and the user's next words in one user turn.
+  if (last && last.role === role) {
+    for (const block of blocks) last.content.push(block);
+  } else {
+    turns.push({ role, content: blocks, toolResults: 0 });
+  }
+}
+
+/** Tool results join the user turn around them, ahead of its other blocks as the API requires. */
+function appendToolResults(turns: Turn[], blocks: JsonObject[]): void {
+  if (blocks.length === 0) return;
+  const last = turns[turns.length - 1];
+  if (last && last.role === 'user') {
+    last.content.splice(last.toolResults, 0, ...blocks);
+    last.toolResults += blocks.length;
+  } else {
+    turns.push({ role: 'user', content: blocks, toolResults: blocks.length });
+  }
+}
+
+function encodeTurn(turn: Turn): JsonObject {
+  const content = turn.content;
+  return { role: turn.role, content: content.length === 1 && isPlainText(content[0]!) ? content[0]!.text : content };
+}
+
+function encodeUserContent(parts: UserMessage['content'], target: Target): JsonObject[] {
+  const blocks: JsonObject[] = [];
+  for (const part of parts) {
+    if (part.type === 'text') pushText(blocks, part);
+    else blocks.push(encodeFile(part, target));
+  }
+  return blocks;
+}
+
+function encodeAssistantContent(parts: AssistantMessage['content']): JsonObject[] {
+  const blocks: JsonObject[] = [];
+  for (const part of parts) {
+    switch (part.type) {
+      case 'text':
+        pushText(blocks, part);
+        break;
+      case 'reasoning':
+        // Anthropic verifies every thinking block it gets back against its signature.
+        // Reasoning from other providers has none (or one Anthropic cannot verify), so it
+        // is dropped rather than failing the whole request.
+        if (part.signature) blocks.push({ type: 'thinking', thinking: part.text, signature: part.signature });
+        else if (part.redactedData) blocks.push({ type: 'redacted_thinking', data: part.redactedData });
+        break;
+      case 'tool-call': {
+        const block: JsonObject = { type: 'tool_use', id: toolUseId(part.id), name: part.name, input: parseToolInput(part.input) };
+        const anthropic = part.providerOptions?.anthropic;
+        if (anthropic) applyOptions(block, anthropic);
+        blocks.push(block);
+        break;
+      }
+    }
+  }
+  return blocks;
+}
+
+function encodeToolResult(part: ToolResultPart, target: Target): JsonObject {
+  const block: JsonObject = { type: 'tool_result', tool_use_id: toolUseId(part.toolCallId) };
+  const anthropic = part.providerOptions?.anthropic;
+  const content: JsonObject[] = [];
+  for (const item of part.content) {
+    if (item.type === 'text') pushText(content, item);
+    else content.push(encodeFile(item, target));
+  }
+  const only = part.content[0];
+  if (part.content.length === 1 && only?.type === 'text' && !only.providerOptions && anthropic?.contentAsBlocks !== true) {
+    block.content = only.text;
+  } else if (content.length > 0) {
+    block.content = content;
+  }
+  if (part.isError) block.is_error = true;
+  if (anthropic) applyOptions(block, anthropic);
+  return block;
+}
+
+function encodeFile(part: FilePart, target: Target): JsonObject {
+  const anthropic = part.providerOptions?.anthropic;
+  const data = part.data;
+  let block: JsonObject;
+  if (part.mediaType.startsWith('image/')) {
+    let source: JsonObject;
+    if (data.type === 'base64') source = { type: 'base64', media_type: part.mediaType, data: data.data };
+    else if (data.type === 'url') source = { type: 'url', url: data.url };
+    else source = { type: 'file', file_id: data.id };
+    block = { type: 'image', source };
+  } else {
+    let source: JsonObject;
+    if (data.type === 'url') {
+      source = { type: 'url', url: data.url };
+    } else if (data.type === 'file-id') {
+      source = { type: 'file', file_id: data.id };
+    } else if (part.mediaType === 'application/pdf') {
+      source = { type: 'base64', media_type: 'application/pdf', data: data.data };
+    } else if (part.mediaType.startsWith('text/') || anthropic?.sourceType === 'text') {
+      source = { type: 'text', media_type: 'text/plain', data: Buffer.from(data.data, 'base64').toString('utf8') };
+    } else {
+      throw new ProxyError(
+        'invalid_request',
+        `${target.provider} accepts images, PDFs and plain-text documents; a ${part.mediaType} file cannot be sent to ${target.model}. Convert it to text or PDF, or route this request to a model that reads such files.`,
+      );
+    }
+    block = { type: 'document', source };
+    const title = anthropic?.title ?? part.filename;
+    if (title !== undefined) block.title = title;
+    if (anthropic?.context !== undefined) block.context = anthropic.context;
+    if (anthropic?.citations !== undefined) block.citations = anthropic.citations;
+  }
+  if (anthropic) applyOptions(block, anthropic);
+  return block;
+}
+
+/** A text part as a block; a kept block goes back verbatim, and empty text (which the API rejects) is skipped. */
+function pushText(blocks: JsonObject[], part: TextPart): void {
+  const anthropic = part.providerOptions?.anthropic;
+  if (anthropic && isObject(anthropic.block)) {
+    blocks.push(anthropic.block);
+    return;
+  }
+  if (part.text === '') return;
+  const block: JsonObject = { type: 'text', text: part.text };
+  if (anthropic) {
+    if (anthropic.citations !== undefined) block.citations = anthropic.citations;
+    applyOptions(block, anthropic);
+  }
+  blocks.push(block);
+}
+
+/** cache_control and any fields this code does not know, exactly as the client sent them. */
+function applyOptions(block: JsonObject, anthropic: Record<string, unknown>): void {
+  if (anthropic.cacheControl !== undefined) block.cache_control = anthropic.cacheControl;
+  const extra = anthropic.extra;
+  if (isObject(extra)) for (const key in extra) block[key] = extra[key];
+}
+
+function encodeTools(request: CanonicalRequest): JsonObject[] {
+  const tools: JsonObject[] = [];
+  if (!request.tools) return tools;
+  for (const tool of request.tools) {
+    if (tool.type === 'provider') {
+      if (tool.api === 'anthropic') tools.push(tool.raw);
+      continue;
+    }
+    const encoded: JsonObject = { name: tool.name };
+    if (tool.description !== undefined) encoded.description = tool.description;
+    encoded.input_schema = tool.inputSchema;
+    if (tool.strict !== undefined) encoded.strict = tool.strict;
+    const anthropic = tool.providerOptions?.anthropic;
+    if (anthropic) {
+      // Vercel AI SDK sets eager_input_streaming on streamed tools.
+      if (anthropic.eagerInputStreaming !== undefined) encoded.eager_input_streaming = anthropic.eagerInputStreaming;
+      applyOptions(encoded, anthropic);
+    }
+    tools.push(encoded);
+  }
+  return tools;
+}
+
+function encodeToolChoice(request: CanonicalRequest): JsonObject | undefined {
+  let choice: JsonObject | undefined;
+  switch (request.toolChoice?.type) {
+    case 'auto':
+      choice = { type: 'auto' };
+      break;
+    case 'required':
+      choice = { type: 'any' };
+      break;
+    case 'none':
+      return { type: 'none' };
+    case 'tool':
+      choice = { type: 'tool', name: request.toolChoice.name };
+      break;
+  }
+  if (request.parallelToolCalls !== undefined) {
+    choice ??= { type: 'auto' };
+    choice.disable_parallel_tool_use = !request.parallelToolCalls;
+  }
+  return choice;
+}
+
+/** True when the request answers tool results whose assistant turn has no thinking block first. */
+function continuesToolUseWithoutThinking(turns: Turn[]): boolean {
+  const last = turns[turns.length - 1];
+  if (!last || last.role !== 'user' || last.toolResults === 0 || last.toolResults !== last.content.length) return false;
+  const assistant = turns[turns.length - 2];
+  if (!assistant || assistant.role !== 'assistant') return false;
+  const first = assistant.content[0]?.type;
+  return first !== 'thinking' && first !== 'redacted_thinking';
+}
+
+/** Tool call arguments as the object Anthropic wants; broken JSON from history becomes `{}`. */
+function parseToolInput(input: string): unknown {
+  if (input === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(input);
+    return isObject(parsed) ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Anthropic tool ids must match `^[a-zA-Z0-9_-]+$`; some providers' ids do not
+ * (`functions.get_weather:0`). Calls and results go through the same mapping.
+ */
+function toolUseId(id: string): string {
+  if (id === '') return 'toolu_missing_id';
+  for (let index = 0; index < id.length; index++) {
+    const code = id.charCodeAt(index);
+    const valid =
+      (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 45;
+    if (!valid) return id.replace(/[^a-zA-Z0-9_-]/g, '_');
+  }
+  return id;
+}
+
+/** A text block with nothing but its text, which the string shorthand can stand for. */
+function isPlainText(block: JsonObject): block is { type: 'text'; text: string } {
+  if (block.type !== 'text') return false;
+  for (const key in block) if (key !== 'type' && key !== 'text') return false;
+  return true;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
