@@ -9,7 +9,7 @@ import { resolveProviders } from './config/resolve-providers';
 import { createPricer } from './cost/pricer';
 import { ProxyEvents } from './control/events';
 import { defaultDataDir } from './store/data-dir';
-import { openRequestStore } from './store/request-store';
+import { openRequestStore, type RequestStore } from './store/request-store';
 import type { ProxyRuntime, RoutingState } from './pipeline/runtime';
 import { createApp, listen } from './server';
 import { closeUpstreamConnections } from './upstream/upstream-client';
@@ -93,7 +93,13 @@ export async function main(argv: string[]): Promise<number | undefined> {
     return 2;
   }
   const log = (message: string): void => void process.stderr.write(`${new Date().toISOString()} ${message}\n`);
-  const store = openRequestStore({ dataDir, retentionDays: config.retentionDays, onError: (error) => log(`request log write failed: ${String(error)}`) });
+  let store: RequestStore | undefined;
+  try {
+    store = openRequestStore({ dataDir, retentionDays: config.retentionDays, onError: (error) => log(`request log write failed: ${String(error)}`) });
+  } catch (error) {
+    // Serving matters more than the log: run without it and say why.
+    log(`the request log at ${dataDir} could not be opened, requests will not be recorded: ${(error as Error).message}`);
+  }
   const runtime: ProxyRuntime = { routing: routingState(config), store, events: new ProxyEvents(), log };
   const controlToken = process.env.SWITCHYARD_CONTROL_TOKEN || randomBytes(24).toString('hex');
   const tokenFile = path.join(dataDir, 'control-token');
@@ -102,9 +108,9 @@ export async function main(argv: string[]): Promise<number | undefined> {
 
   let running;
   try {
-    running = await listen(createApp({ runtime, controlToken }), host, port);
+    running = await listen(createApp({ runtime, controlToken, controlTokenHint: `the token is in ${tokenFile}` }), host, port);
   } catch (error) {
-    store.close();
+    store?.close();
     const code = (error as NodeJS.ErrnoException).code;
     const hint = code === 'EADDRINUSE' ? ` Port ${port} is taken: is another Switchyard running? Use --port to pick another, or --port 0 for a free one.` : '';
     process.stderr.write(`switchyard: cannot listen on ${host}:${port} (${code ?? String(error)}).${hint}\n`);
@@ -123,7 +129,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
     stopping = true;
     stopWatching();
     await running.close();
-    store.close();
+    store?.close();
     await closeUpstreamConnections();
     process.exit(0);
   };

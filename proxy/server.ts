@@ -15,6 +15,8 @@ import { version } from './version';
 export interface ServerOptions {
   runtime: ProxyRuntime;
   controlToken: string;
+  /** Where a control API caller finds the token, for the 401 message. */
+  controlTokenHint?: string;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface ServerOptions {
  * everything, the control API included), then the control API with its own token, then
  * the access key for the model APIs, then the model APIs, then JSON 404s and errors.
  */
-export function createApp({ runtime, controlToken }: ServerOptions): express.Express {
+export function createApp({ runtime, controlToken, controlTokenHint }: ServerOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -37,7 +39,7 @@ export function createApp({ runtime, controlToken }: ServerOptions): express.Exp
   // Claude Code probes the base URL with HEAD / before its first call.
   app.head('/', (_request, response) => void response.status(200).end());
   app.get('/', (_request, response) => void response.json({ name: 'switchyard', version }));
-  app.use('/_switchyard', createControlRouter({ token: controlToken, store: runtime.store, events: runtime.events, health }));
+  app.use('/_switchyard', createControlRouter({ token: controlToken, store: runtime.store, events: runtime.events, health, tokenHint: controlTokenHint }));
 
   app.use(requireAccessKey(runtime));
   app.post('/v1/chat/completions', createGenerateHandler(runtime, 'openai-chat'));
