@@ -348,7 +348,8 @@ function encodeThinkingConfig(request: CanonicalRequest, model: string): GeminiT
   const reasoning = request.reasoning;
   if (reasoning === undefined) return undefined;
   if (!reasoning.enabled) return reasoning.budgetTokens === 0 ? { thinkingBudget: 0 } : undefined;
-  const config: GeminiThinkingConfig = { includeThoughts: true };
+  // A Gemini client that asked not to see thoughts keeps that choice.
+  const config: GeminiThinkingConfig = { includeThoughts: request.providerOptions?.gemini?.includeThoughts !== false };
   const level = readString(request.providerOptions?.gemini, 'thinkingLevel');
   const maxBudget = model.includes('pro') ? proMaxBudget : flashMaxBudget;
   if (reasoning.budgetTokens !== undefined) {

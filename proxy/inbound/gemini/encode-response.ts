@@ -1,0 +1,65 @@
+import type { CanonicalResponse, ResponseContent } from '../../core/response';
+import type { GeminiContent, GeminiPart, GeminiResponse } from '../../providers/gemini/wire-types';
+import type { ResponseContext } from '../codec';
+import { encodeGeminiFinishReason } from './encode-finish-reason';
+import { encodeGeminiUsage } from './encode-usage';
+
+/**
+ * A canonical response as a `GenerateContentResponse`. The model is reported as the client
+ * named it (the one in its URL).
+ *
+ * @see https://ai.google.dev/api/generate-content#v1beta.GenerateContentResponse
+ */
+export function encodeGeminiResponse(response: CanonicalResponse, context: ResponseContext): GeminiResponse {
+  const parts: GeminiPart[] = [];
+  for (const content of response.content) {
+    const part = encodeGeminiPart(content);
+    if (part !== undefined) parts.push(part);
+  }
+  // Google leaves `parts` out when there is nothing (a MAX_TOKENS spent on thinking).
+  const content: GeminiContent = parts.length > 0 ? { parts, role: 'model' } : { role: 'model' };
+  return {
+    candidates: [{ content, finishReason: encodeGeminiFinishReason(response.finishReason, response.rawFinishReason), index: 0 }],
+    usageMetadata: encodeGeminiUsage(response.usage),
+    modelVersion: context.model,
+    responseId: response.id ?? context.requestId,
+  };
+}
+
+/**
+ * One piece of content as a Gemini part: reasoning as a thought part, a tool call as a
+ * `functionCall` whose id the client echoes in its `functionResponse`. A Gemini signature
+ * goes back on the part it came with; other providers' signatures mean nothing to a Gemini
+ * client and stay behind.
+ */
+export function encodeGeminiPart(content: ResponseContent): GeminiPart | undefined {
+  const signature = content.providerOptions?.gemini?.thoughtSignature;
+  let part: GeminiPart;
+  switch (content.type) {
+    case 'text':
+      if (content.text === '' && typeof signature !== 'string') return undefined;
+      part = { text: content.text };
+      break;
+    case 'reasoning':
+      // Anthropic's redacted thinking has no text a client could show.
+      if (content.text === '' && typeof signature !== 'string') return undefined;
+      part = { text: content.text, thought: true };
+      break;
+    case 'tool-call':
+      part = { functionCall: { id: content.id, name: content.name, args: parseArguments(content.input) } };
+      break;
+  }
+  if (typeof signature === 'string') part.thoughtSignature = signature;
+  return part;
+}
+
+/** Tool call arguments as the object Gemini sends; text that is not a JSON object becomes `{}`. */
+export function parseArguments(input: string): Record<string, unknown> {
+  if (input === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(input);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
