@@ -1,0 +1,19 @@
+import type { ProviderAdapter } from '../adapter';
+import { decodeResponsesError } from './decode-error';
+import { decodeResponsesResponse } from './decode-response';
+import { ResponsesStreamDecoder } from './decode-stream';
+import { encodeResponsesRequest } from './encode-request';
+
+/**
+ * OpenAI's Responses API (`POST /v1/responses`), the API of the gpt-5 and codex models and
+ * the one that keeps encrypted reasoning across turns.
+ *
+ * @see https://platform.openai.com/docs/api-reference/responses
+ */
+export const openAiResponsesAdapter: ProviderAdapter = {
+  api: 'openai-responses',
+  encodeRequest: encodeResponsesRequest,
+  decodeResponse: decodeResponsesResponse,
+  createStreamDecoder: () => new ResponsesStreamDecoder(),
+  decodeError: decodeResponsesError,
+};
