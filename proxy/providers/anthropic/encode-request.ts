@@ -141,9 +141,9 @@ export function encodeMessagesBody(request: CanonicalRequest, target: Target): J
   if (thinking) body.thinking = thinking;
   const thinkingOn = thinking !== undefined && thinking.type !== 'disabled';
 
-  // Thinking allows no temperature or top_k and only top_p ≥ 0.95; recent models also
-  // reject temperature and top_p together, so temperature wins.
-  if (request.temperature !== undefined && !thinkingOn) body.temperature = Math.min(1, Math.max(0, request.temperature));
+  // Thinking allows only temperature 1, no top_k and only top_p ≥ 0.95; recent models also
+  // reject temperature and top_p together, so temperature wins. OpenAI's range reaches 2.
+  if (request.temperature !== undefined && (!thinkingOn || request.temperature === 1)) body.temperature = Math.min(1, Math.max(0, request.temperature));
   if (request.topP !== undefined && body.temperature === undefined && (!thinkingOn || request.topP >= 0.95)) body.top_p = request.topP;
   if (request.topK !== undefined && !thinkingOn) body.top_k = request.topK;
   if (request.stopSequences) {
