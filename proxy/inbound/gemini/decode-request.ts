@@ -18,6 +18,7 @@ import type {
   ToolResultPart,
   UserMessage,
 } from '../../core/request';
+import { applyReasoningSignature, hasReasoningSignature } from './carried-signature';
 
 type JsonObject = Record<string, unknown>;
 
@@ -184,15 +185,14 @@ class ContentsDecoder {
       if (typeof part.text !== 'string') return; // inline images, executable code: no canonical home
       const type = part.thought === true ? 'reasoning' : 'text';
       const open = this.open;
-      const openSignature = open?.providerOptions?.gemini?.thoughtSignature;
-      if (open !== undefined && open.type === type && (signature === undefined || openSignature === undefined)) {
+      if (open !== undefined && open.type === type && (signature === undefined || !hasSignature(open))) {
         open.text += part.text;
-        if (signature !== undefined) open.providerOptions = geminiOptions(signature);
+        if (signature !== undefined) sign(open, signature);
         return;
       }
       if (part.text === '' && signature === undefined) return;
       const block: TextPart | ReasoningPart = { type, text: part.text };
-      if (signature !== undefined) block.providerOptions = geminiOptions(signature);
+      if (signature !== undefined) sign(block, signature);
       content.push(block);
       this.open = block;
     });
@@ -477,6 +477,16 @@ function decodeThinkingConfig(config: JsonObject, gemini: JsonObject): Reasoning
   }
   if (include === false) gemini.includeThoughts = false;
   return reasoning;
+}
+
+/** A text part's signature is Gemini's; a thought's may carry another provider's (see carried-signature). */
+function sign(block: TextPart | ReasoningPart, signature: string): void {
+  if (block.type === 'reasoning') applyReasoningSignature(block, signature);
+  else block.providerOptions = geminiOptions(signature);
+}
+
+function hasSignature(block: TextPart | ReasoningPart): boolean {
+  return block.type === 'reasoning' ? hasReasoningSignature(block) : block.providerOptions?.gemini?.thoughtSignature !== undefined;
 }
 
 function geminiOptions(thoughtSignature: string): ProviderOptions {

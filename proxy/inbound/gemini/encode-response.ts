@@ -1,6 +1,7 @@
 import type { CanonicalResponse, ResponseContent } from '../../core/response';
 import type { GeminiContent, GeminiPart, GeminiResponse } from '../../providers/gemini/wire-types';
 import type { ResponseContext } from '../codec';
+import { encodeReasoningSignature } from './carried-signature';
 import { encodeGeminiFinishReason } from './encode-finish-reason';
 import { encodeGeminiUsage } from './encode-usage';
 
@@ -29,23 +30,25 @@ export function encodeGeminiResponse(response: CanonicalResponse, context: Respo
 /**
  * One piece of content as a Gemini part: reasoning as a thought part, a tool call as a
  * `functionCall` whose id the client echoes in its `functionResponse`. A Gemini signature
- * goes back on the part it came with; other providers' signatures mean nothing to a Gemini
- * client and stay behind.
+ * goes back on the part it came with; an Anthropic thinking signature or redacted thinking
+ * rides in the thought part's `thoughtSignature` so that it comes back with the history.
  */
 export function encodeGeminiPart(content: ResponseContent): GeminiPart | undefined {
-  const signature = content.providerOptions?.gemini?.thoughtSignature;
   let part: GeminiPart;
+  let signature: unknown;
   switch (content.type) {
     case 'text':
+      signature = content.providerOptions?.gemini?.thoughtSignature;
       if (content.text === '' && typeof signature !== 'string') return undefined;
       part = { text: content.text };
       break;
     case 'reasoning':
-      // Anthropic's redacted thinking has no text a client could show.
-      if (content.text === '' && typeof signature !== 'string') return undefined;
+      signature = encodeReasoningSignature(content);
+      if (content.text === '' && signature === undefined) return undefined;
       part = { text: content.text, thought: true };
       break;
     case 'tool-call':
+      signature = content.providerOptions?.gemini?.thoughtSignature;
       part = { functionCall: { id: content.id, name: content.name, args: parseArguments(content.input) } };
       break;
   }

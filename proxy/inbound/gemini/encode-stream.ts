@@ -1,6 +1,7 @@
 import type { StreamPart } from '../../core/stream-part';
 import type { GeminiPart } from '../../providers/gemini/wire-types';
 import type { ResponseContext, StreamEncoder } from '../codec';
+import { encodeReasoningSignature, encodeRedactedThinking } from './carried-signature';
 import { encodeGeminiErrorBody } from './encode-error';
 import { encodeGeminiFinishReason } from './encode-finish-reason';
 import { parseArguments } from './encode-response';
@@ -21,7 +22,8 @@ interface PendingCall {
  *
  * Every event has at least one part: the `@google/genai` Chat keeps a streamed turn in its
  * history only if every chunk had a non-empty `parts`, so a signature or the finish travels on
- * an empty text part, as Google sends it too. An error becomes a `data: {"error":…}` event,
+ * an empty text part, as Google sends it too. Anthropic thinking signatures ride the same way
+ * (see carried-signature). An error becomes a `data: {"error":…}` event,
  * which the SDK throws as an ApiError with the code.
  *
  * @see https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
@@ -44,13 +46,18 @@ export class GeminiStreamEncoder implements StreamEncoder {
         return part.delta === '' ? '' : this.event([{ text: part.delta }]);
       case 'reasoning-delta':
         return part.delta === '' ? '' : this.event([{ text: part.delta, thought: true }]);
-      case 'text-end':
-      case 'reasoning-end': {
+      case 'text-end': {
         const signature = part.providerOptions?.gemini?.thoughtSignature;
-        if (typeof signature !== 'string') return '';
-        const carrier: GeminiPart = part.type === 'text-end' ? { text: '' } : { text: '', thought: true };
-        carrier.thoughtSignature = signature;
-        return this.event([carrier]);
+        return typeof signature === 'string' ? this.event([{ text: '', thoughtSignature: signature }]) : '';
+      }
+      case 'reasoning-start':
+        // Redacted thinking has no text; its data rides on an empty thought part.
+        return part.redactedData === undefined
+          ? ''
+          : this.event([{ text: '', thought: true, thoughtSignature: encodeRedactedThinking(part.redactedData) }]);
+      case 'reasoning-end': {
+        const signature = encodeReasoningSignature(part);
+        return signature === undefined ? '' : this.event([{ text: '', thought: true, thoughtSignature: signature }]);
       }
       case 'tool-input-start': {
         const signature = part.providerOptions?.gemini?.thoughtSignature;
@@ -80,7 +87,6 @@ export class GeminiStreamEncoder implements StreamEncoder {
       case 'error':
         return `data: ${JSON.stringify(encodeGeminiErrorBody(part.error))}\r\n\r\n`;
       case 'text-start':
-      case 'reasoning-start':
         return '';
     }
   }

@@ -139,6 +139,9 @@ export class GeminiResponseDecoder {
     if (typeof part.text !== 'string') return; // inline images, code execution: no canonical home
     const type = part.thought === true ? 'reasoning' : 'text';
     const signature = part.thoughtSignature;
+    // An empty part carries nothing unless it carries a signature (Gemini ends some answers
+    // with `{"text": ""}`); opening a block for it would hand clients an empty message.
+    if (part.text === '' && signature === undefined) return;
     let open = this.open;
     if (open === undefined || open.type !== type || (signature !== undefined && open.signature !== undefined)) {
       this.closeOpenBlock(parts);

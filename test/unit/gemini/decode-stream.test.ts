@@ -179,6 +179,20 @@ describe('Gemini stream decoder', () => {
     assert.deepEqual(decoder.end(), []);
   });
 
+  it('opens no block for an empty text part without a signature', () => {
+    const decoder = createGeminiStreamDecoder({ generateToolCallId: (index) => `call_${index}` });
+    const parts = decoder.decode({
+      data: JSON.stringify({
+        candidates: [{ content: { parts: [{ functionCall: { name: 'ls', args: {} } }, { text: '' }] }, finishReason: 'STOP' }],
+      }),
+    });
+    assert.deepEqual(parts.slice(1), [
+      { type: 'tool-input-start', id: 'call_0', name: 'ls' },
+      { type: 'tool-input-delta', id: 'call_0', delta: '{}' },
+      { type: 'tool-input-end', id: 'call_0' },
+    ]);
+  });
+
   it('starts a new block when a second signature arrives in the same block', () => {
     const decoder = createGeminiStreamDecoder();
     const parts = decoder.decode({

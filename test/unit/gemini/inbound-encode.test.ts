@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ProxyError } from '../../../proxy/core/errors';
-import type { CanonicalResponse } from '../../../proxy/core/response';
+import { responseToParts, type CanonicalResponse } from '../../../proxy/core/response';
 import type { StreamPart } from '../../../proxy/core/stream-part';
 import type { ResponseContext } from '../../../proxy/inbound/codec';
 import { geminiCodec } from '../../../proxy/inbound/gemini/codec';
@@ -34,7 +34,8 @@ describe('Gemini inbound encoders', () => {
         {
           content: {
             parts: [
-              { text: 'Need the docs.', thought: true },
+              { text: 'Need the docs.', thought: true, thoughtSignature: 'switchyard.anthropic.signature:EqQBCkYIBxgCanthropic' },
+              { text: '', thought: true, thoughtSignature: 'switchyard.anthropic.redacted:EmwKAhgBEgy3va3pzix' },
               { text: 'Let me look that up.' },
               { functionCall: { id: 'toolu_01A09q90qw90lq917835lq9', name: 'search_docs', args: { query: 'signatures' } } },
             ],
@@ -54,6 +55,43 @@ describe('Gemini inbound encoders', () => {
       modelVersion: 'claude-sonnet-4-5',
       responseId: 'msg_01XFDUDYJgAACzvnptvVoYEL',
     });
+  });
+
+  it('carry Anthropic thinking through a Gemini client’s history and back', () => {
+    const response: CanonicalResponse = {
+      content: [
+        { type: 'reasoning', text: 'Need the docs.', signature: 'EqQBCkYIBxgCanthropic' },
+        { type: 'reasoning', text: '', redactedData: 'EmwKAhgBEgy3va3pzix' },
+        { type: 'tool-call', id: 'toolu_01', name: 'search_docs', input: '{"query":"signatures"}' },
+      ],
+      finishReason: 'tool-calls',
+      usage,
+    };
+    const body = geminiCodec.encodeResponse(response, context) as { candidates: Array<{ content: unknown }> };
+    // The client sends the model turn back, streamed or not, with the answer to the call.
+    const streamedTurn = responseToParts(response);
+    const encoder = geminiCodec.createStreamEncoder(context);
+    const chunks = [...streamedTurn]
+      .map((part) => encoder.encode(part))
+      .filter((text) => text !== '')
+      .map((text) => (JSON.parse(text.slice('data: '.length)) as { candidates: Array<{ content: unknown }> }).candidates[0]?.content);
+    for (const turn of [[body.candidates[0]?.content], chunks]) {
+      const request = geminiCodec.decodeRequest({
+        contents: [
+          { role: 'user', parts: [{ text: 'Find the docs.' }] },
+          ...turn,
+          { role: 'user', parts: [{ functionResponse: { id: 'toolu_01', name: 'search_docs', response: { output: 'found' } } }] },
+        ],
+      });
+      assert.deepEqual(request.messages[1], {
+        role: 'assistant',
+        content: [
+          { type: 'reasoning', text: 'Need the docs.', signature: 'EqQBCkYIBxgCanthropic' },
+          { type: 'reasoning', text: '', redactedData: 'EmwKAhgBEgy3va3pzix' },
+          { type: 'tool-call', id: 'toolu_01', name: 'search_docs', input: '{"query":"signatures"}' },
+        ],
+      });
+    }
   });
 
   it('keep Gemini signatures and finish reasons, and leave out empty parts', () => {
