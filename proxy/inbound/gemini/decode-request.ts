@@ -91,7 +91,9 @@ export function decodeGeminiRequest(body: unknown): CanonicalRequest {
   }
   new ContentsDecoder(messages).decode(contents);
 
-  const request: CanonicalRequest = { model: '', messages, stream: false };
+  // A model turn of only parts with no canonical home (inline images, executable code)
+  // would be an empty assistant message, which other providers reject.
+  const request: CanonicalRequest = { model: '', messages: messages.filter((message) => message.content.length > 0), stream: false };
   const tools = body.tools;
   if (tools !== undefined) {
     const decoded = decodeTools(tools);

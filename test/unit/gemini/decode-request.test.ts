@@ -174,6 +174,20 @@ describe('Gemini request decoder', () => {
     assert.deepEqual(request.responseFormat, { type: 'json' });
   });
 
+  it('leaves out a model turn with nothing it can carry', () => {
+    const request = decodeGeminiRequest({
+      contents: [
+        { role: 'user', parts: [{ text: 'Draw a cat' }] },
+        { role: 'model', parts: [{ inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } }] },
+        { role: 'user', parts: [{ text: 'Now a dog' }] },
+      ],
+    });
+    assert.deepEqual(request.messages, [
+      { role: 'user', content: [{ type: 'text', text: 'Draw a cat' }] },
+      { role: 'user', content: [{ type: 'text', text: 'Now a dog' }] },
+    ]);
+  });
+
   it('names the field that is wrong', () => {
     rejects([], undefined);
     rejects({ contents: 'Hi' }, 'contents');
