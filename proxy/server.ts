@@ -48,7 +48,7 @@ export function createApp({ runtime, controlToken, controlTokenHint }: ServerOpt
   app.post('/v1/messages/count_tokens', createCountTokensHandler(runtime));
   app.post('/v1/embeddings', createEmbeddingsHandler(runtime));
   app.get('/v1/models', createModelsHandler(runtime));
-  app.post(/^\/v1beta\/models\/[^/]+$/, createGenerateHandler(runtime, 'gemini'));
+  app.post(/^\/v1beta\/models\/.+:(generateContent|streamGenerateContent|countTokens)$/, createGenerateHandler(runtime, 'gemini'));
 
   app.use((request: Request, response: Response) => {
     sendProxyError(request, response, new ProxyError('not_found', `Switchyard has no endpoint ${request.method} ${request.path}. It serves /v1/chat/completions, /v1/responses, /v1/embeddings, /v1/models, /v1/messages, /v1/messages/count_tokens and /v1beta/models/{model}:generateContent.`));

@@ -99,7 +99,11 @@ export function openAiResponsesDriver(baseUrl: string): ClientDriver {
     }
     const call = response.output.find((item) => item.type === 'function_call');
     return {
-      text: response.output_text ?? '',
+      // `output_text` is only added by the SDK to non-streamed responses; read the items.
+      text: response.output
+        .flatMap((item) => (item.type === 'message' ? item.content : []))
+        .map((content) => (content.type === 'output_text' ? content.text : ''))
+        .join(''),
       toolCall: call && call.type === 'function_call' ? { id: call.call_id, name: call.name, args: JSON.parse(call.arguments) } : undefined,
       inputTokens: response.usage?.input_tokens,
       outputTokens: response.usage?.output_tokens,
