@@ -246,9 +246,9 @@ function echoRequest(context: ResponseContext): Echo {
     tools: encodeTools(request),
     top_p: request.topP ?? 1,
     truncation: fields.truncation === 'auto' ? 'auto' : 'disabled',
-    user: request.user,
     metadata: isObject(fields.metadata) ? (fields.metadata as Record<string, string>) : {},
   };
+  if (request.user !== undefined) echo.user = request.user;
   if (typeof fields.prompt_cache_key === 'string') echo.prompt_cache_key = fields.prompt_cache_key;
   if (typeof fields.safety_identifier === 'string') echo.safety_identifier = fields.safety_identifier;
   return echo;
