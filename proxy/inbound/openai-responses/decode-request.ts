@@ -357,9 +357,9 @@ function imageMediaType(url: string): string {
 
 function fileMediaType(name: string | undefined): string {
   if (name === undefined) return 'application/octet-stream';
-  const ext = extension(name);
-  if (ext === 'pdf') return 'application/pdf';
-  return imageTypesByExtension[ext] ?? 'application/octet-stream';
+  const suffix = extension(name);
+  if (suffix === 'pdf') return 'application/pdf';
+  return imageTypesByExtension[suffix] ?? 'application/octet-stream';
 }
 
 function extension(name: string): string {

@@ -127,7 +127,7 @@ export function reasoningItem(
   return item;
 }
 
-/** The provider's exact summary parts when they match the text, else the text as one part. */
+/** The provider's exact summary parts when it gave them, else the text as one part. */
 function summaryFor(summary: SummaryText[] | undefined, text: string): SummaryText[] {
   if (summary && summary.length > 0) return summary;
   return text === '' ? [] : [{ type: 'summary_text', text }];

@@ -16,27 +16,27 @@ describe('openai-responses stream decoder', () => {
     const parts = decodeEvents(sseFixture('stream-reasoning-tool.chunks.txt'));
     const final = jsonFixture('response-reasoning-tool.json');
     const [reasoningItem] = final.output as Array<Record<string, unknown>>;
-    const rs = 'rs_0a5c7e9b1d3f50a20068c1f0a3c5e08190b2d4f6a8c0e2a4b6';
-    const msg = 'msg_0a5c7e9b1d3f50a20068c1f0a5d7f28190c4e6a8b0d2f4a6c8';
+    const reasoningId = 'rs_0a5c7e9b1d3f50a20068c1f0a3c5e08190b2d4f6a8c0e2a4b6';
+    const messageId = 'msg_0a5c7e9b1d3f50a20068c1f0a5d7f28190c4e6a8b0d2f4a6c8';
     const call = 'call_Ra4sD5fG6hJ7kL8zX9cV0bN1';
     const expected: StreamPart[] = [
       { type: 'stream-start', id: 'resp_0a5c7e9b1d3f50a20068c1f0a2b4d88190a3e5c7f9d1b3a5c7', model: 'gpt-5-codex' },
-      { type: 'reasoning-start', id: rs, providerOptions: { openai: { itemId: rs } } },
+      { type: 'reasoning-start', id: reasoningId, providerOptions: { openai: { itemId: reasoningId } } },
       ...['**Re', '-running the', ' tests**\n\n', 'The patch is in', "; I'll run the", ' SSE parser tests again.'].map(
-        (delta): StreamPart => ({ type: 'reasoning-delta', id: rs, delta }),
+        (delta): StreamPart => ({ type: 'reasoning-delta', id: reasoningId, delta }),
       ),
-      { type: 'reasoning-delta', id: rs, delta: '\n\n' },
+      { type: 'reasoning-delta', id: reasoningId, delta: '\n\n' },
       ...['**Checking', ' the CRLF case', '**\n\nIf the split', ' CRLF test passes', ', the fix holds.'].map(
-        (delta): StreamPart => ({ type: 'reasoning-delta', id: rs, delta }),
+        (delta): StreamPart => ({ type: 'reasoning-delta', id: reasoningId, delta }),
       ),
       {
         type: 'reasoning-end',
-        id: rs,
-        providerOptions: { openai: { itemId: rs, encryptedContent: reasoningItem.encrypted_content, summary: reasoningItem.summary } },
+        id: reasoningId,
+        providerOptions: { openai: { itemId: reasoningId, encryptedContent: reasoningItem.encrypted_content, summary: reasoningItem.summary } },
       },
-      { type: 'text-start', id: `${msg}:0`, providerOptions: { openai: { itemId: msg, phase: 'commentary' } } },
-      ...['Running', ' the SSE', ' parser tests', ' again.'].map((delta): StreamPart => ({ type: 'text-delta', id: `${msg}:0`, delta })),
-      { type: 'text-end', id: `${msg}:0` },
+      { type: 'text-start', id: `${messageId}:0`, providerOptions: { openai: { itemId: messageId, phase: 'commentary' } } },
+      ...['Running', ' the SSE', ' parser tests', ' again.'].map((delta): StreamPart => ({ type: 'text-delta', id: `${messageId}:0`, delta })),
+      { type: 'text-end', id: `${messageId}:0` },
       {
         type: 'tool-input-start',
         id: call,

@@ -74,55 +74,55 @@ describe('openai-responses stream encoder', () => {
       data.map((event) => event.sequence_number),
       data.map((_, index) => index),
     );
-    const rs = 'rs_req7f3a91_0';
-    const msg = 'msg_req7f3a91_1';
-    const fc = 'fc_req7f3a91_2';
+    const reasoningId = 'rs_req7f3a91_0';
+    const messageId = 'msg_req7f3a91_1';
+    const callItemId = 'fc_req7f3a91_2';
     const summary = [{ type: 'summary_text', text: 'Need to run tests.' }];
     const outputText = { type: 'output_text', annotations: [], logprobs: [], text: 'Running now.' };
     const withoutResponses = data.slice(2, -1).map(({ sequence_number: _, ...rest }) => rest);
     assert.deepEqual(withoutResponses, [
-      { type: 'response.output_item.added', output_index: 0, item: { id: rs, type: 'reasoning', summary: [] } },
-      { type: 'response.reasoning_summary_part.added', item_id: rs, output_index: 0, summary_index: 0, part: { type: 'summary_text', text: '' } },
-      { type: 'response.reasoning_summary_text.delta', item_id: rs, output_index: 0, summary_index: 0, delta: 'Need to' },
-      { type: 'response.reasoning_summary_text.delta', item_id: rs, output_index: 0, summary_index: 0, delta: ' run tests.' },
-      { type: 'response.reasoning_summary_text.done', item_id: rs, output_index: 0, summary_index: 0, text: 'Need to run tests.' },
-      { type: 'response.reasoning_summary_part.done', item_id: rs, output_index: 0, summary_index: 0, part: summary[0] },
+      { type: 'response.output_item.added', output_index: 0, item: { id: reasoningId, type: 'reasoning', summary: [] } },
+      { type: 'response.reasoning_summary_part.added', item_id: reasoningId, output_index: 0, summary_index: 0, part: { type: 'summary_text', text: '' } },
+      { type: 'response.reasoning_summary_text.delta', item_id: reasoningId, output_index: 0, summary_index: 0, delta: 'Need to' },
+      { type: 'response.reasoning_summary_text.delta', item_id: reasoningId, output_index: 0, summary_index: 0, delta: ' run tests.' },
+      { type: 'response.reasoning_summary_text.done', item_id: reasoningId, output_index: 0, summary_index: 0, text: 'Need to run tests.' },
+      { type: 'response.reasoning_summary_part.done', item_id: reasoningId, output_index: 0, summary_index: 0, part: summary[0] },
       {
         type: 'response.output_item.done',
         output_index: 0,
-        item: { id: rs, type: 'reasoning', summary, encrypted_content: sealedSignature },
+        item: { id: reasoningId, type: 'reasoning', summary, encrypted_content: sealedSignature },
       },
       {
         type: 'response.output_item.added',
         output_index: 1,
-        item: { id: msg, type: 'message', status: 'in_progress', content: [], role: 'assistant' },
+        item: { id: messageId, type: 'message', status: 'in_progress', content: [], role: 'assistant' },
       },
       {
         type: 'response.content_part.added',
-        item_id: msg,
+        item_id: messageId,
         output_index: 1,
         content_index: 0,
         part: { type: 'output_text', annotations: [], logprobs: [], text: '' },
       },
-      { type: 'response.output_text.delta', item_id: msg, output_index: 1, content_index: 0, delta: 'Running', logprobs: [] },
-      { type: 'response.output_text.delta', item_id: msg, output_index: 1, content_index: 0, delta: ' now.', logprobs: [] },
-      { type: 'response.output_text.done', item_id: msg, output_index: 1, content_index: 0, text: 'Running now.', logprobs: [] },
-      { type: 'response.content_part.done', item_id: msg, output_index: 1, content_index: 0, part: outputText },
+      { type: 'response.output_text.delta', item_id: messageId, output_index: 1, content_index: 0, delta: 'Running', logprobs: [] },
+      { type: 'response.output_text.delta', item_id: messageId, output_index: 1, content_index: 0, delta: ' now.', logprobs: [] },
+      { type: 'response.output_text.done', item_id: messageId, output_index: 1, content_index: 0, text: 'Running now.', logprobs: [] },
+      { type: 'response.content_part.done', item_id: messageId, output_index: 1, content_index: 0, part: outputText },
       {
         type: 'response.output_item.done',
         output_index: 1,
-        item: { id: msg, type: 'message', status: 'completed', content: [outputText], role: 'assistant' },
+        item: { id: messageId, type: 'message', status: 'completed', content: [outputText], role: 'assistant' },
       },
       {
         type: 'response.output_item.added',
         output_index: 2,
-        item: { id: fc, type: 'function_call', status: 'in_progress', arguments: '', call_id: 'toolu_01', name: 'shell' },
+        item: { id: callItemId, type: 'function_call', status: 'in_progress', arguments: '', call_id: 'toolu_01', name: 'shell' },
       },
-      { type: 'response.function_call_arguments.delta', item_id: fc, output_index: 2, delta: '{"command":' },
-      { type: 'response.function_call_arguments.delta', item_id: fc, output_index: 2, delta: '["npm","test"]}' },
+      { type: 'response.function_call_arguments.delta', item_id: callItemId, output_index: 2, delta: '{"command":' },
+      { type: 'response.function_call_arguments.delta', item_id: callItemId, output_index: 2, delta: '["npm","test"]}' },
       {
         type: 'response.function_call_arguments.done',
-        item_id: fc,
+        item_id: callItemId,
         output_index: 2,
         name: 'shell',
         arguments: '{"command":["npm","test"]}',
@@ -131,7 +131,7 @@ describe('openai-responses stream encoder', () => {
         type: 'response.output_item.done',
         output_index: 2,
         item: {
-          id: fc,
+          id: callItemId,
           type: 'function_call',
           status: 'completed',
           arguments: '{"command":["npm","test"]}',
