@@ -9,7 +9,7 @@ import type { SwitchyardConfig } from '../../proxy/config/config';
 export const providerModels = {
   'openai-chat': 'groq/llama-3.3-70b-versatile',
   'openai-responses': 'openai/gpt-5-codex',
-  anthropic: 'anthropic/claude-sonnet-4-5',
+  anthropic: 'anthropic/claude-sonnet-4-6',
   gemini: 'gemini/gemini-2.5-flash',
 } as const;
 
@@ -66,7 +66,7 @@ export function weatherReply(request: RecordedRequest): FakeReply {
     }
     case 'anthropic': {
       const options = {
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-4-6',
         ...(hasResult
           ? { text: weather.answer, stopReason: 'end_turn' }
           : { toolUses: [{ id: 'toolu_weather_1', name: 'get_weather', input: { city: weather.city } }], stopReason: 'tool_use' }),
