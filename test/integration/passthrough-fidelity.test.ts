@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
+import { FakeUpstream } from '../fakes/fake-upstream';
+import { anthropicEvents } from '../fakes/anthropic-replies';
+import { chatCompletionChunks } from '../fakes/openai-chat-replies';
+import { TestProxy } from './harness';
+import { useFake } from './fake-providers';
+
+/** A Claude-Code-like body: system blocks with cache_control, thinking with a signature, tools, a beta field. */
+function claudeCodeBody(model: string): string {
+  const tools = Array.from({ length: 24 }, (_, index) => ({
+    name: `tool_${index}`,
+    description: `Tool number ${index}. `.repeat(40),
+    input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+    ...(index === 0 ? { eager_input_streaming: true, cache_control: { type: 'ephemeral' } } : {}),
+  }));
+  // Spacing and key order as a client might send them: the provider must get exactly these bytes.
+  return `{"model": "${model}", "max_tokens":32000,"stream":true,
+  "system":[{"type":"text","text":"You are Claude Code — héllo ✓","cache_control":{"type":"ephemeral","ttl":"1h"}}],
+  "messages":[{"role":"system","content":"late system note"},{"role":"user","content":[{"type":"text","text":"fix the bug"}]},
+   {"role":"assistant","content":[{"type":"thinking","thinking":"Let me look.","signature":"EqQBCkgIARABGAIiQL+/sig=="},{"type":"tool_use","id":"toolu_01","name":"tool_0","input":{"path":"a.ts"}}]},
+   {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_01","content":"ok","cache_control":{"type":"ephemeral"}}]}],
+  "tools":${JSON.stringify(tools)},"thinking":{"type":"enabled","budget_tokens":10000},"context_management":{"edits":[]},"metadata":{"user_id":"u1"}}`;
+}
+
+describe('passthrough fast path', () => {
+  let fake: FakeUpstream;
+  let proxy: TestProxy;
+
+  before(async () => {
+    fake = await FakeUpstream.start();
+    proxy = await TestProxy.start((config) => {
+      useFake(config, fake);
+      config.aliases.smart = 'anthropic/claude-opus-4-6';
+      config.aliases.cheap = 'groq/llama-3.1-8b-instant';
+    });
+  });
+  after(async () => {
+    await proxy.close();
+    await fake.close();
+  });
+
+  it('forwards a Claude Code body byte for byte, with ?beta=true and anthropic-beta as sent', async () => {
+    fake.reply(() => ({ chunks: anthropicEvents({ model: 'claude-sonnet-4-6', text: 'Done.', usage: { input: 50, output: 5, cacheRead: 9000, cacheWrite: 300 } }) }));
+    const body = claudeCodeBody('claude-sonnet-4-6');
+    const response = await fetch(`${proxy.url}/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'anthropic-version': '2026-10-21',
+        'anthropic-beta': 'interleaved-thinking-2025-05-14,context-management-2025-06-27',
+        authorization: 'Bearer client-key',
+      },
+      body,
+    });
+    const text = await response.text();
+    assert.equal(response.status, 200);
+    assert.equal(fake.last.url, '/v1/messages?beta=true');
+    assert.equal(fake.last.raw.toString('utf8'), body, 'the provider must receive the exact bytes');
+    assert.equal(fake.last.headers['anthropic-beta'], 'interleaved-thinking-2025-05-14,context-management-2025-06-27');
+    assert.equal(fake.last.headers['anthropic-version'], '2026-10-21');
+    assert.equal(fake.last.headers['x-api-key'], 'sk-ant-test-0000000000000002');
+    assert.equal(fake.last.headers.authorization, undefined, 'the client credential is replaced, not added');
+    assert.equal(text, anthropicEvents({ model: 'claude-sonnet-4-6', text: 'Done.', usage: { input: 50, output: 5, cacheRead: 9000, cacheWrite: 300 } }).join(''), 'the client must receive the exact bytes');
+    assert.equal(response.headers.get('x-switchyard-provider'), 'anthropic');
+    const record = await proxy.record(proxy.records.length || 1);
+    assert.equal(record.passthrough, true);
+    assert.equal(record.inputTokens, 50 + 9000 + 300);
+    assert.equal(record.cacheReadTokens, 9000);
+    assert.equal(record.cacheWriteTokens, 300);
+    assert.ok(record.costUsd !== null && record.costUsd > 0, 'a known Anthropic model is priced');
+  });
+
+  it('changes only the model bytes when an alias renames the model', async () => {
+    fake.reply(() => ({ json: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-opus-4-6', content: [{ type: 'text', text: 'hi' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 3, output_tokens: 1 } } }));
+    const body = claudeCodeBody('smart').replace('"stream":true', '"stream":false');
+    const response = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body });
+    const message = (await response.json()) as Anthropic.Message;
+    assert.equal(message.content[0]?.type, 'text');
+    assert.equal(fake.last.raw.toString('utf8'), body.replace('"model": "smart"', '"model": "claude-opus-4-6"'));
+  });
+
+  it('adds stream_options.include_usage for OpenAI-compatible streams so usage is known', async () => {
+    fake.reply(() => ({ chunks: chatCompletionChunks({ model: 'llama-3.1-8b-instant', text: 'hello there', usage: { prompt: 11, completion: 2 } }) }));
+    const body = '  {"model":"cheap","stream":true,"messages":[{"role":"user","content":"hi"}]}';
+    const response = await fetch(`${proxy.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    await response.text();
+    assert.equal(fake.last.raw.toString('utf8'), '  {"stream_options":{"include_usage":true},"model":"llama-3.1-8b-instant","stream":true,"messages":[{"role":"user","content":"hi"}]}');
+    const record = await proxy.record(proxy.records.length);
+    assert.equal(record.inputTokens, 11);
+    assert.equal(record.outputTokens, 2);
+    assert.equal(record.model, 'llama-3.1-8b-instant');
+    assert.equal(record.requestedModel, 'cheap');
+  });
+});
