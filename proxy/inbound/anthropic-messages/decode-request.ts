@@ -281,7 +281,7 @@ function decodeThinkingBlock(block: JsonObject, path: string): ReasoningPart {
   return part;
 }
 
-function decodeToolUseBlock(block: JsonObject, path: string, state: DecodeState): ToolCallPart | TextPart {
+function decodeToolUseBlock(block: JsonObject, path: string, state: DecodeState): ToolCallPart {
   if (typeof block.id !== 'string' || typeof block.name !== 'string') {
     throw invalid(`${path}: tool_use blocks need a string "id" and "name".`, 'messages');
   }

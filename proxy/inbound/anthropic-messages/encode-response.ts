@@ -1,5 +1,6 @@
 import type { CanonicalResponse, ResponseContent } from '../../core/response';
 import { uncachedInputTokens, type Usage } from '../../core/usage';
+import { anthropicToolUseId } from '../../providers/anthropic/tool-use-id';
 import type { AnthropicMessage, AnthropicResponseBlock, JsonObject } from '../../providers/anthropic/wire-types';
 import type { ResponseContext } from '../codec';
 import { encodeAnthropicStopReason } from './map-finish-reason';
@@ -60,7 +61,7 @@ function encodeContent(part: ResponseContent): AnthropicResponseBlock {
       if (part.redactedData !== undefined) return { type: 'redacted_thinking', data: part.redactedData };
       return { type: 'thinking', thinking: part.text, signature: part.signature ?? '' };
     case 'tool-call':
-      return { type: 'tool_use', id: part.id, name: part.name, input: parseToolInput(part.input) };
+      return { type: 'tool_use', id: anthropicToolUseId(part.id), name: part.name, input: parseToolInput(part.input) };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { StreamPart } from '../../core/stream-part';
+import { anthropicToolUseId } from '../../providers/anthropic/tool-use-id';
 import type { JsonObject } from '../../providers/anthropic/wire-types';
 import type { ResponseContext, StreamEncoder } from '../codec';
 import { anthropicErrorType } from './encode-error';
@@ -81,11 +82,10 @@ export class AnthropicStreamEncoder implements StreamEncoder {
         return this.delta(part.id, 'thinking', `{"type":"thinking_delta","thinking":${JSON.stringify(part.delta)}}`);
       case 'reasoning-end':
         return this.close(part.id, undefined, part.signature);
-      case 'tool-input-start':
-        return (
-          this.messageStart() +
-          this.open(part.id, 'tool', `{"type":"tool_use","id":${JSON.stringify(part.id)},"name":${JSON.stringify(part.name)},"input":{}}`)
-        );
+      case 'tool-input-start': {
+        const id = JSON.stringify(anthropicToolUseId(part.id));
+        return this.messageStart() + this.open(part.id, 'tool', `{"type":"tool_use","id":${id},"name":${JSON.stringify(part.name)},"input":{}}`);
+      }
       case 'tool-input-delta':
         return this.delta(part.id, 'tool', `{"type":"input_json_delta","partial_json":${JSON.stringify(part.delta)}}`);
       case 'tool-input-end':

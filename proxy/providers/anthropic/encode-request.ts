@@ -9,6 +9,7 @@ import type {
   UserMessage,
 } from '../../core/request';
 import type { Target, UpstreamRequest } from '../adapter';
+import { anthropicToolUseId } from './tool-use-id';
 import type { JsonObject } from './wire-types';
 
 /** @see https://docs.anthropic.com/en/api/versioning */
@@ -258,7 +259,7 @@ function encodeAssistantContent(parts: AssistantMessage['content']): JsonObject[
         else if (part.redactedData) blocks.push({ type: 'redacted_thinking', data: part.redactedData });
         break;
       case 'tool-call': {
-        const block: JsonObject = { type: 'tool_use', id: toolUseId(part.id), name: part.name, input: parseToolInput(part.input) };
+        const block: JsonObject = { type: 'tool_use', id: anthropicToolUseId(part.id), name: part.name, input: parseToolInput(part.input) };
         const anthropic = part.providerOptions?.anthropic;
         if (anthropic) applyOptions(block, anthropic);
         blocks.push(block);
@@ -270,7 +271,7 @@ function encodeAssistantContent(parts: AssistantMessage['content']): JsonObject[
 }
 
 function encodeToolResult(part: ToolResultPart, target: Target): JsonObject {
-  const block: JsonObject = { type: 'tool_result', tool_use_id: toolUseId(part.toolCallId) };
+  const block: JsonObject = { type: 'tool_result', tool_use_id: anthropicToolUseId(part.toolCallId) };
   const anthropic = part.providerOptions?.anthropic;
   const content: JsonObject[] = [];
   for (const item of part.content) {
@@ -411,21 +412,6 @@ function parseToolInput(input: string): unknown {
   } catch {
     return {};
   }
-}
-
-/**
- * Anthropic tool ids must match `^[a-zA-Z0-9_-]+$`; some providers' ids do not
- * (`functions.get_weather:0`). Calls and results go through the same mapping.
- */
-function toolUseId(id: string): string {
-  if (id === '') return 'toolu_missing_id';
-  for (let index = 0; index < id.length; index++) {
-    const code = id.charCodeAt(index);
-    const valid =
-      (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 45;
-    if (!valid) return id.replace(/[^a-zA-Z0-9_-]/g, '_');
-  }
-  return id;
 }
 
 /** A text block with nothing but its text, which the string shorthand can stand for. */

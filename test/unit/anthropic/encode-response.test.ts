@@ -23,7 +23,7 @@ describe('anthropic-messages encodeResponse', () => {
           { type: 'reasoning', text: 'Two cities.' },
           { type: 'text', text: 'Checking.' },
           { type: 'tool-call', id: 'call_1', name: 'get_weather', input: '{"city":"Paris"}' },
-          { type: 'tool-call', id: 'call_2', name: 'get_weather', input: '{"city": "Ly' },
+          { type: 'tool-call', id: 'functions.get_weather:1', name: 'get_weather', input: '{"city": "Ly' },
         ],
         finishReason: 'tool-calls',
         rawFinishReason: 'tool_calls',
@@ -41,7 +41,8 @@ describe('anthropic-messages encodeResponse', () => {
         { type: 'text', text: 'Checking.' },
         { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris' } },
         // A model's broken JSON cannot become an object: it is sent as {} rather than failing the answer.
-        { type: 'tool_use', id: 'call_2', name: 'get_weather', input: {} },
+        // The id becomes one Anthropic accepts, so the client's next request is valid Anthropic history.
+        { type: 'tool_use', id: 'functions_get_weather_1', name: 'get_weather', input: {} },
       ],
       stop_reason: 'tool_use',
       stop_sequence: null,

@@ -43,10 +43,10 @@ const translatedParts: StreamPart[] = [
   { type: 'text-end', id: 'text' },
   { type: 'tool-input-start', id: 'call_paris', name: 'get_weather' },
   { type: 'tool-input-delta', id: 'call_paris', delta: '{"city":' },
-  { type: 'tool-input-start', id: 'call_lyon', name: 'get_weather' },
-  { type: 'tool-input-delta', id: 'call_lyon', delta: '{"city":"Lyon"}' },
+  { type: 'tool-input-start', id: 'call:lyon', name: 'get_weather' },
+  { type: 'tool-input-delta', id: 'call:lyon', delta: '{"city":"Lyon"}' },
   { type: 'tool-input-delta', id: 'call_paris', delta: '"Paris"}' },
-  { type: 'tool-input-end', id: 'call_lyon' },
+  { type: 'tool-input-end', id: 'call:lyon' },
   { type: 'tool-input-end', id: 'call_paris' },
   {
     type: 'finish',
@@ -72,7 +72,7 @@ describe('anthropic-messages stream encoder', () => {
         blockDelta(2, '{"type":"input_json_delta","partial_json":"{\\"city\\":"}') +
         blockDelta(2, '{"type":"input_json_delta","partial_json":"\\"Paris\\"}"}') +
         blockStop(2) +
-        // Lyon's call started while Paris's was open: it follows, with its held deltas.
+        // Lyon's call started while Paris's was open: it follows, with its held deltas (and an id Anthropic accepts).
         blockStart(3, '{"type":"tool_use","id":"call_lyon","name":"get_weather","input":{}}') +
         blockDelta(3, '{"type":"input_json_delta","partial_json":"{\\"city\\":\\"Lyon\\"}"}') +
         blockStop(3) +
