@@ -1,0 +1,88 @@
+/** Starting the benchmark's servers as child processes and reading the URL each one prints. */
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/** A server running in its own process. */
+export interface ChildService {
+  name: string;
+  pid: number;
+  /** Origin the server listens on, e.g. `http://127.0.0.1:43121`. */
+  url: string;
+  /** The last lines it wrote to stdout and stderr, for failure reports. */
+  recentOutput(): string;
+  stop(): Promise<void>;
+}
+
+const urlPattern = /http:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):\d+/;
+const keptLines = 40;
+
+/**
+ * Spawns `command args…` and resolves once its first stdout line holds a loopback URL.
+ * Output keeps being drained afterwards: a full pipe would stall a server that logs.
+ */
+export function startChildService(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 20_000,
+): Promise<ChildService> {
+  const child: ChildProcess = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const remember = (text: string): void => {
+    for (const line of text.split('\n')) if (line !== '') lines.push(line);
+    if (lines.length > keptLines) lines.splice(0, lines.length - keptLines);
+  };
+  child.stderr?.setEncoding('utf8').on('data', remember);
+
+  return new Promise<ChildService>((resolve, reject) => {
+    let pending = '';
+    let found = false;
+    const fail = (reason: string): void => {
+      if (found) return;
+      found = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${name}: ${reason}\n${lines.join('\n')}`));
+    };
+    const timer = setTimeout(() => fail(`no URL on stdout within ${timeoutMs} ms`), timeoutMs);
+    child.on('error', (error) => fail(error.message));
+    child.on('exit', (code, signal) => fail(`exited early (code ${code}, signal ${signal})`));
+    child.stdout?.setEncoding('utf8').on('data', (text: string) => {
+      if (found) {
+        remember(text);
+        return;
+      }
+      pending += text;
+      const newline = pending.indexOf('\n');
+      if (newline === -1) return;
+      const firstLine = pending.slice(0, newline);
+      remember(pending);
+      const match = urlPattern.exec(firstLine);
+      if (match === null) {
+        fail(`first stdout line holds no URL: ${firstLine}`);
+        return;
+      }
+      found = true;
+      clearTimeout(timer);
+      resolve({
+        name,
+        pid: child.pid ?? -1,
+        url: match[0],
+        recentOutput: () => lines.join('\n'),
+        stop: () => stopChild(child),
+      });
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 3_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * The benchmark's fake provider, run as its own process so its CPU does not compete with the
+ * load generator's event loop: `node fake-upstream.js [gapMs]` once bundled (run.ts bundles it), or
+ * `node --import tsx bench/fake-upstream.ts [gapMs]`.
+ * Prints its URL as the first stdout line.
+ *
+ * It answers `POST /v1/chat/completions` (OpenAI) and `POST /v1/messages` (Anthropic), as JSON or,
+ * when the body asks for `"stream":true`, as SSE written one event per `write` with `gapMs`
+ * between events (1 ms by default) so that a proxy which buffers or coalesces shows it in the
+ * time to first byte. Every reply is precomputed; per request it only reads the body.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { upstreamReplies, type UpstreamReply } from './upstream-replies';
+
+const streamMarker = Buffer.from('"stream":true');
+
+function writeEvents(response: http.ServerResponse, events: Buffer[], gapMs: number): void {
+  let index = 0;
+  const next = (): void => {
+    if (response.destroyed) return;
+    response.write(events[index++]);
+    if (index === events.length) response.end();
+    else setTimeout(next, gapMs);
+  };
+  next();
+}
+
+function startServer(gapMs: number): http.Server {
+  return http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const reply: UpstreamReply | undefined = request.method === 'POST' ? upstreamReplies[request.url ?? ''] : undefined;
+      if (reply === undefined) {
+        response.writeHead(404, { 'content-type': 'application/json' });
+        response.end('{"error":{"type":"not_found_error","message":"no such route in the bench upstream"}}');
+        return;
+      }
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      if (body.indexOf(streamMarker) === -1) {
+        response.writeHead(200, {
+          ...reply.headers,
+          'content-type': 'application/json',
+          'content-length': String(reply.json.length),
+        });
+        response.end(reply.json);
+        return;
+      }
+      response.writeHead(200, {
+        ...reply.headers,
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+      });
+      writeEvents(response, reply.events, gapMs);
+    });
+  });
+}
+
+function main(): void {
+  const gapMs = Number(process.argv[2] ?? '1');
+  const server = startServer(gapMs);
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as AddressInfo;
+    process.stdout.write(`http://127.0.0.1:${port}\n`);
+  });
+}
+
+main();

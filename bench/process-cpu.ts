@@ -1,0 +1,61 @@
+/**
+ * CPU time of another process, read from Linux /proc (this benchmark is Linux only:
+ * `process.cpuUsage()` only sees the calling process).
+ *
+ * Preferred source: the sum of `/proc/<pid>/task/<tid>/schedstat` first fields, the nanoseconds
+ * each thread (main loop, GC and libuv workers) spent on a CPU. Fallback: utime + stime from
+ * `/proc/<pid>/stat`, in clock ticks (usually 10 ms each, too coarse for short phases).
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+let clockTicksPerSecond: number | undefined;
+
+function ticksPerSecond(): number {
+  if (clockTicksPerSecond === undefined) {
+    try {
+      clockTicksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicksPerSecond = 100;
+    }
+  }
+  return clockTicksPerSecond;
+}
+
+function schedstatNanoseconds(pid: number): number | undefined {
+  try {
+    let total = 0;
+    for (const thread of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        total += Number(readFileSync(`/proc/${pid}/task/${thread}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // The thread exited between the listing and the read.
+      }
+    }
+    return total > 0 ? total : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function statNanoseconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name, which may itself hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1e9) / ticksPerSecond();
+}
+
+/** Which /proc source `cpuNanoseconds` reads for this process. */
+export function cpuSource(pid: number): 'schedstat' | 'stat' {
+  return schedstatNanoseconds(pid) === undefined ? 'stat' : 'schedstat';
+}
+
+/** CPU time the process has used so far, in nanoseconds, all threads included. */
+export function cpuNanoseconds(pid: number, source: 'schedstat' | 'stat'): number {
+  if (source === 'schedstat') {
+    const nanoseconds = schedstatNanoseconds(pid);
+    if (nanoseconds !== undefined) return nanoseconds;
+  }
+  return statNanoseconds(pid);
+}
