@@ -13,8 +13,7 @@ import type {
   ToolResultPart,
   UserMessage,
 } from '../../core/request';
-
-type JsonObject = Record<string, unknown>;
+import { isObject, type JsonObject } from '../../core/json';
 
 /**
  * Top-level fields with a canonical home. Everything else a client sends (`service_tier`,
@@ -586,10 +585,6 @@ function extraKeys(object: JsonObject, known: ReadonlySet<string>): JsonObject |
 function hasOnlyKeys(object: JsonObject, ...keys: string[]): boolean {
   for (const key in object) if (!keys.includes(key)) return false;
   return true;
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function invalid(message: string, param?: string): ProxyError {

@@ -1,9 +1,10 @@
 import type { CanonicalResponse, ResponseContent } from '../../core/response';
 import { uncachedInputTokens, type Usage } from '../../core/usage';
 import { anthropicToolUseId } from '../../providers/anthropic/tool-use-id';
-import type { AnthropicMessage, AnthropicResponseBlock, JsonObject } from '../../providers/anthropic/wire-types';
+import type { AnthropicMessage, AnthropicResponseBlock } from '../../providers/anthropic/wire-types';
 import type { ResponseContext } from '../codec';
 import { encodeAnthropicStopReason } from './map-finish-reason';
+import { isObject, type JsonObject } from '../../core/json';
 
 /** Usage in the Messages API's terms: `input_tokens` counts only the uncached prompt. */
 export interface AnthropicWireUsage {
@@ -76,6 +77,3 @@ export function parseToolInput(input: string): JsonObject {
   }
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

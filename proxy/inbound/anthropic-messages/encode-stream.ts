@@ -1,10 +1,10 @@
 import type { StreamPart } from '../../core/stream-part';
 import { anthropicToolUseId } from '../../providers/anthropic/tool-use-id';
-import type { JsonObject } from '../../providers/anthropic/wire-types';
 import type { ResponseContext, StreamEncoder } from '../codec';
 import { anthropicErrorType } from './encode-error';
 import { anthropicMessageId, encodeAnthropicUsage } from './encode-response';
 import { encodeAnthropicStopReason } from './map-finish-reason';
+import { isObject, type JsonObject } from '../../core/json';
 
 type BlockKind = 'text' | 'thinking' | 'redacted' | 'tool' | 'kept';
 
@@ -217,10 +217,6 @@ export class AnthropicStreamEncoder implements StreamEncoder {
     this.blocks.clear();
     return text;
   }
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function hasKeys(object: JsonObject): boolean {

@@ -19,8 +19,7 @@ import type {
   UserMessage,
 } from '../../core/request';
 import { applyReasoningSignature, hasReasoningSignature } from './carried-signature';
-
-type JsonObject = Record<string, unknown>;
+import { isObject, type JsonObject } from '../../core/json';
 
 /**
  * Top-level fields with a canonical home, in both spellings Google's JSON parser accepts
@@ -522,6 +521,3 @@ function invalid(message: string, param?: string): ProxyError {
   return new ProxyError('invalid_request', message, param === undefined ? {} : { param });
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -15,8 +15,7 @@ import type {
   ToolResultPart,
   UserMessage,
 } from '../../core/request';
-
-type JsonObject = Record<string, unknown>;
+import { isObject, type JsonObject } from '../../core/json';
 
 /**
  * Top-level fields with a canonical home. Everything else the client sent (`n`, `logprobs`,
@@ -527,10 +526,6 @@ function optionalString(body: JsonObject, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw invalid(`\`${field}\` must be a string.`, field);
   return value;
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function invalid(message: string, param?: string): ProxyError {

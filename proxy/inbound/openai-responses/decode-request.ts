@@ -21,8 +21,7 @@ import type {
 import { reasoningText, reasoningTextParts, summaryParts } from '../../providers/openai-responses/decode-response';
 import { responsesProviderOptions, withResponsesOptions, type ResponsesPartOptions } from '../../providers/openai-responses/responses-options';
 import { openReasoning } from './reasoning-envelope';
-
-type JsonObject = Record<string, unknown>;
+import { isObject, type JsonObject } from '../../core/json';
 
 /** Top-level fields with a canonical home; every other field travels in `extraBody`. */
 const canonicalFields = new Set([
@@ -519,10 +518,6 @@ function textPart(text: string, providerOptions: TextPart['providerOptions']): T
 
 function present(value: unknown): boolean {
   return value !== undefined && value !== null;
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function invalid(message: string, param?: string): ProxyError {

@@ -17,6 +17,7 @@ import type { Usage } from '../../core/usage';
 import { readResponsesOptions, type ResponsesPartOptions, type SummaryText } from '../../providers/openai-responses/responses-options';
 import type { ResponseContext } from '../codec';
 import { sealReasoning } from './reasoning-envelope';
+import { isObject } from '../../core/json';
 
 /**
  * A `response` object as the REST API sends it. `output_text` is left out: the openai SDKs
@@ -316,6 +317,3 @@ function idSuffix(requestId: string): string {
   return suffix || '0';
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

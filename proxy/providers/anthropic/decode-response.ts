@@ -2,7 +2,8 @@ import { ProxyError } from '../../core/errors';
 import type { CanonicalResponse, ResponseContent } from '../../core/response';
 import { decodeAnthropicUsage } from './decode-usage';
 import { mapAnthropicStopReason } from './map-stop-reason';
-import type { AnthropicMessage, JsonObject } from './wire-types';
+import type { AnthropicMessage } from './wire-types';
+import { isObject, type JsonObject } from '../../core/json';
 
 /**
  * Decodes a non-streamed Anthropic `message` into a canonical response. Blocks with no
@@ -58,6 +59,3 @@ export function decodeAnthropicResponse(body: unknown): CanonicalResponse {
   return response;
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

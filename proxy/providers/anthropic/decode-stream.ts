@@ -6,7 +6,8 @@ import type { StreamDecoder } from '../adapter';
 import { decodeAnthropicUsage } from './decode-usage';
 import { errorFromAnthropicError } from './decode-error';
 import { mapAnthropicStopReason } from './map-stop-reason';
-import type { AnthropicStreamEvent, AnthropicUsage, JsonObject } from './wire-types';
+import type { AnthropicStreamEvent, AnthropicUsage } from './wire-types';
+import { isObject, type JsonObject } from '../../core/json';
 
 /** What the decoder remembers about one open content block. */
 type BlockState =
@@ -195,10 +196,6 @@ export class AnthropicStreamDecoder implements StreamDecoder {
     this.done = true;
     return [{ type: 'error', error }];
   }
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function hasKeys(object: JsonObject): boolean {

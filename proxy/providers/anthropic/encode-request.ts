@@ -10,7 +10,7 @@ import type {
 } from '../../core/request';
 import type { Target, UpstreamRequest } from '../adapter';
 import { anthropicToolUseId } from './tool-use-id';
-import type { JsonObject } from './wire-types';
+import { isObject, type JsonObject } from '../../core/json';
 
 /** @see https://docs.anthropic.com/en/api/versioning */
 const anthropicVersion = '2023-06-01';
@@ -421,6 +421,3 @@ function isPlainText(block: JsonObject): block is { type: 'text'; text: string }
   return true;
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

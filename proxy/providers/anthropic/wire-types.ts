@@ -1,3 +1,5 @@
+import type { JsonObject } from '../../core/json';
+
 /**
  * The parts of the Anthropic Messages wire that Switchyard reads and writes, in both
  * directions (the inbound `anthropic-messages` codec and this provider adapter share them).
@@ -7,8 +9,6 @@
  * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
  */
 
-/** A JSON object we pass on without looking inside (cache_control, citations, server tool blocks…). */
-export type JsonObject = Record<string, unknown>;
 
 export type AnthropicStopReason =
   | 'end_turn'

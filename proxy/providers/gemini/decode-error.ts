@@ -1,4 +1,5 @@
 import { ProxyError, errorKindForStatus, type ErrorKind } from '../../core/errors';
+import { isObject } from '../../core/json';
 
 /**
  * `google.rpc.Code` names as Gemini puts them in `error.status`. They say more than the HTTP
@@ -127,6 +128,3 @@ function parseDuration(value: string): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -7,6 +7,7 @@ import { decodeGeminiErrorObject } from './decode-error';
 import { decodeGeminiUsage } from './decode-usage';
 import { mapGeminiFinishReason } from './map-finish-reason';
 import type { GeminiPart, GeminiResponse, GeminiUsageMetadata } from './wire-types';
+import { isObject } from '../../core/json';
 
 export interface GeminiDecoderOptions {
   /**
@@ -201,6 +202,3 @@ function randomToolCallIds(): (index: number) => string {
   };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -20,6 +20,7 @@ import type {
   GeminiTool,
   GeminiToolConfig,
 } from './wire-types';
+import { isObject } from '../../core/json';
 
 /** The Gemini API's public base URL, used when a target names none. */
 export const geminiDefaultBaseUrl = 'https://generativelanguage.googleapis.com/v1beta';
@@ -387,6 +388,3 @@ function readString(options: Record<string, unknown> | undefined, key: string): 
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

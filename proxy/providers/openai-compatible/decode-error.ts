@@ -1,4 +1,5 @@
 import { ProxyError, errorKindForStatus, type ErrorKind } from '../../core/errors';
+import { isObject } from '../../core/json';
 
 interface ErrorDetails {
   message?: string;
@@ -107,6 +108,3 @@ function describeValidationError(item: unknown): string {
   return Array.isArray(item.loc) ? `${item.loc.join('.')}: ${message}` : message;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

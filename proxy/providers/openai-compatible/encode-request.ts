@@ -13,8 +13,7 @@ import type {
   UserMessage,
 } from '../../core/request';
 import type { Target, UpstreamRequest } from '../adapter';
-
-type JsonObject = Record<string, unknown>;
+import { isObject, type JsonObject } from '../../core/json';
 
 type ChatContentPart =
   | { type: 'text'; text: string }
@@ -292,6 +291,3 @@ function joinText(parts: TextPart[]): string {
   return parts.map((part) => part.text).join('\n\n');
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -1,4 +1,5 @@
 import { errorKindForStatus, ProxyError, type ErrorKind } from '../../core/errors';
+import { isObject } from '../../core/json';
 
 /** Longest slice of a non-JSON error body quoted back to the client. */
 const quotedBodyLimit = 200;
@@ -84,6 +85,3 @@ function parseErrorObject(body: string): Record<string, unknown> | undefined {
   return typeof parsed.message === 'string' ? parsed : undefined;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -5,8 +5,7 @@ import { emptyUsage, type Usage } from '../../core/usage';
 import { decodeResponsesFailure } from './decode-error';
 import { mapResponsesFinishReason } from './map-finish-reason';
 import { responsesProviderOptions, withResponsesOptions, type ReasoningText, type SummaryText } from './responses-options';
-
-type JsonObject = Record<string, unknown>;
+import { isObject, type JsonObject } from '../../core/json';
 
 /**
  * A `response` object as a canonical response. A response whose status is `failed` throws
@@ -161,6 +160,3 @@ function numberOr(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

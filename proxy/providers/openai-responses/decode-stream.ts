@@ -14,8 +14,7 @@ import {
 } from './decode-response';
 import { mapResponsesFinishReason } from './map-finish-reason';
 import { responsesProviderOptions, withResponsesOptions } from './responses-options';
-
-type JsonObject = Record<string, unknown>;
+import { isObject, type JsonObject } from '../../core/json';
 
 interface ReasoningState {
   /** Whether any reasoning text reached the client, so a later summary part needs a separator. */
@@ -335,6 +334,3 @@ function numberOr(value: unknown): number {
   return typeof value === 'number' ? value : 0;
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -14,8 +14,7 @@ import type {
 } from '../../core/request';
 import type { Target, UpstreamRequest } from '../adapter';
 import { isReasoningModel, readResponsesOptions, type SummaryText } from './responses-options';
-
-type JsonObject = Record<string, unknown>;
+import { isObject, type JsonObject } from '../../core/json';
 
 /** The smallest `max_output_tokens` the Responses API accepts. */
 const minimumOutputTokens = 16;
@@ -361,6 +360,3 @@ function encodeResponseFormat(format: ResponseFormat): JsonObject {
   }
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
