@@ -9,7 +9,8 @@
  *
  * Knobs (environment): BENCH_SECONDS (measured load seconds per proxy and case, default 2.4),
  * BENCH_CASES (comma-separated parts of case names to run), BENCH_STAND_IN=1 (a second bare
- * forwarder in the Switchyard slot even when the build exists), BENCH_PIN=0 (no core pinning).
+ * forwarder in the Switchyard slot even when the build exists), BENCH_PIN=0 (no core pinning),
+ * BENCH_PROFILE=<dir> (Switchyard writes a V8 CPU profile there when the run ends).
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -77,7 +78,9 @@ async function startSwitchyard(upstream: string, workDirectory: string): Promise
       },
     }),
   );
-  return startChildService('switchyard', process.execPath, [entry, 'serve', '--port', '0', '--config', configPath], {
+  const profile = process.env.BENCH_PROFILE;
+  const nodeOptions = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profile)}`];
+  return startChildService('switchyard', process.execPath, [...nodeOptions, entry, 'serve', '--port', '0', '--config', configPath], {
     ...process.env,
     OPENAI_API_KEY: 'sk-bench-openai-0000',
     ANTHROPIC_API_KEY: 'sk-ant-bench-0000',
@@ -108,7 +111,7 @@ async function main(): Promise<number> {
     let switchyard = await startSwitchyard(upstream.url, workDirectory);
     const standIn = switchyard === undefined;
     if (switchyard === undefined) {
-      process.stderr.write('No Switchyard build (bin/switchyard.js, dist/proxy.js): a second bare forwarder stands in.\n');
+      process.stderr.write('No Switchyard build (bin/switchyard.js, dist/proxy.js) or BENCH_STAND_IN=1: a second bare forwarder stands in.\n');
       switchyard = await startChildService('switchyard', process.execPath, [scripts.bareForwarder, upstream.url]);
     }
     services.push(switchyard);
@@ -147,7 +150,7 @@ async function main(): Promise<number> {
         `in rotating order (direct: 1 run); ${layout.description}. One at a time: ${settings.sequentialRequests} requests ` +
         `or ${settings.sequentialStreams} streams per target, interleaved. Upstream streams ${replyDeltas.length} text deltas ` +
         `${upstreamGapMs} ms apart.` +
-        (standIn ? ' **Switchyard slot: stand-in bare forwarder (no build found).**' : ''),
+        (standIn ? ' **Switchyard slot: stand-in bare forwarder (no build found, or BENCH_STAND_IN=1).**' : ''),
       '',
       ...markdownTable(outcomes),
       '',
