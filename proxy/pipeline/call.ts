@@ -11,8 +11,15 @@ import type { ProxyRuntime } from './runtime';
  * One client call from arrival to its record: collects what the record needs as the call
  * goes, and writes the record after the response has closed, off the request's path.
  */
+/**
+ * Request ids: a random prefix per process and a counter. Unique across restarts (48 random
+ * bits each start) without paying for a random draw on every call.
+ */
+const idPrefix = `req_${randomBytes(6).toString('hex')}`;
+let idCounter = 0;
+
 export class Call {
-  readonly id = `req_${randomBytes(12).toString('hex')}`;
+  readonly id = `${idPrefix}${(idCounter++).toString(36).padStart(6, '0')}`;
   readonly time = Date.now();
   private readonly startedAt = performance.now();
   requestedModel = '';

@@ -14,7 +14,7 @@ import {
   scrubSecret,
   type UpstreamCredential,
 } from './upstream-target';
-import { writeChunk } from './stream-writer';
+import { relayBody } from './stream-writer';
 
 export interface PassthroughCall {
   call: Call;
@@ -60,11 +60,11 @@ export async function forwardPassthrough(pass: PassthroughCall): Promise<void> {
   const tap = contentType.includes('text/event-stream') ? new UsageTap(api) : undefined;
   const whole: Buffer[] = [];
   try {
-    for await (const chunk of answer.body as AsyncIterable<Buffer>) {
+    await relayBody(answer.body, response, (chunk) => {
       if (tap) tap.push(chunk);
       else whole.push(chunk);
-      await writeChunk(response, chunk);
-    }
+      return chunk;
+    });
   } catch (error) {
     if (pass.signal.aborted) return;
     const failure = new ProxyError('api_error', `${provider.id} closed the stream before it was complete.`, { status: 502, provider: provider.id });

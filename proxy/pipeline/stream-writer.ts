@@ -1,12 +1,28 @@
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 
 /**
- * Writes one chunk to the client as soon as it exists, waiting only when the client's socket
- * is full (so a slow client slows the upstream read instead of growing memory).
+ * Relays an upstream body to the client chunk by chunk: each chunk (or what `transform`
+ * makes of it) is written the moment it arrives, and the upstream is paused only while the
+ * client's socket is full, so a slow client slows the read instead of growing memory.
+ * Event listeners rather than `for await`: the async iterator costs a promise per chunk.
  */
-export async function writeChunk(response: ServerResponse, chunk: string | Buffer): Promise<void> {
-  if (!response.write(chunk) && !response.destroyed) await once(response, 'drain');
+export function relayBody(body: Readable, response: ServerResponse, transform: (chunk: Buffer) => string | Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const resume = (): void => void body.resume();
+    response.on('drain', resume);
+    const done = (error?: Error): void => {
+      response.off('drain', resume);
+      if (error) reject(error);
+      else resolve();
+    };
+    body.on('data', (chunk: Buffer) => {
+      const output = transform(chunk);
+      if (output.length > 0 && !response.write(output)) body.pause();
+    });
+    body.once('end', () => done());
+    body.once('error', done);
+  });
 }
 
 export const sseHeaders = {

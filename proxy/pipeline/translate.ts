@@ -11,7 +11,7 @@ import { callUpstream } from '../upstream/upstream-client';
 import { inboundCodecs, providerAdapters } from './codecs';
 import type { Call } from './call';
 import { scrubSecret } from './upstream-target';
-import { sseHeaders, writeChunk } from './stream-writer';
+import { relayBody, sseHeaders } from './stream-writer';
 import { switchyardHeaders } from './passthrough';
 
 export interface TranslatedCall {
@@ -69,12 +69,12 @@ export async function forwardTranslated(translated: TranslatedCall): Promise<voi
   const parser = new SseParser();
   const decoder = adapter.createStreamDecoder();
   try {
-    for await (const chunk of answer.body as AsyncIterable<Buffer>) {
+    await relayBody(answer.body, response, (chunk) => {
+      if (sink.ended) return '';
       let text = '';
       for (const event of parser.push(chunk)) text += sink.encodeAll(decoder.decode(event));
-      if (text !== '') await writeChunk(response, text);
-      if (sink.ended) break;
-    }
+      return text;
+    });
   } catch {
     if (translated.signal.aborted) return;
     const failure = new ProxyError('api_error', `${provider.id} closed the stream before it was complete.`, { status: 502, provider: provider.id });
