@@ -29,18 +29,26 @@ export class SseParser {
       if (buffer[0] === lineFeed) start = 1;
       this.skipLeadingLineFeed = false;
     }
-    for (let index = start; index < buffer.length; index++) {
-      const byte = buffer[index];
-      if (byte !== lineFeed && byte !== carriageReturn) continue;
-      this.line(buffer.toString('utf8', start, index), events);
-      if (byte === carriageReturn) {
-        if (index + 1 < buffer.length) {
-          if (buffer[index + 1] === lineFeed) index++;
-        } else {
-          this.skipLeadingLineFeed = true;
-        }
+    if (buffer.indexOf(carriageReturn, start) === -1) {
+      // The common case (OpenAI, Anthropic): LF line ends only, found with indexOf, not byte by byte.
+      for (let end = buffer.indexOf(lineFeed, start); end !== -1; end = buffer.indexOf(lineFeed, start)) {
+        this.line(buffer.toString('utf8', start, end), events);
+        start = end + 1;
       }
-      start = index + 1;
+    } else {
+      for (let index = start; index < buffer.length; index++) {
+        const byte = buffer[index];
+        if (byte !== lineFeed && byte !== carriageReturn) continue;
+        this.line(buffer.toString('utf8', start, index), events);
+        if (byte === carriageReturn) {
+          if (index + 1 < buffer.length) {
+            if (buffer[index + 1] === lineFeed) index++;
+          } else {
+            this.skipLeadingLineFeed = true;
+          }
+        }
+        start = index + 1;
+      }
     }
     if (start < buffer.length) this.pending = buffer.subarray(start);
     return events;
