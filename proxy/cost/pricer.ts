@@ -4,10 +4,10 @@ import {
   type ModelInfo,
   type ModelPrice,
   type Provider,
-  type Usage as PriceTableUsage,
 } from '@pydantic/genai-prices';
 import type { PriceOverride } from '../config/config';
 import type { Usage } from '../core/usage';
+import { createRatePlan, priceWithRateCard, type RatePlan } from './rate-card';
 
 /** Turns the usage of one finished call into what it cost. */
 export interface Pricer {
@@ -48,10 +48,18 @@ const overrideKeys = {
 } as const satisfies Record<keyof PriceOverride, string>;
 
 /**
- * What a (provider, model) pair resolved to: a one-model price-table provider that calcPrice
- * can price without searching, `free` for local models, or null when nothing is known.
+ * What a (provider, model) pair resolved to. `provider` is a one-model price-table provider
+ * calcPrice can price without searching, null when no price is known; `plan` prices calls
+ * without calcPrice while it holds.
  */
-type ResolvedPrice = Provider | 'free' | null;
+interface ResolvedPrice {
+  free: boolean;
+  provider: Provider | null;
+  plan: RatePlan;
+}
+
+const freePrice: ResolvedPrice = { free: true, provider: null, plan: { rates: null, expires: Infinity } };
+const unknownPrice: ResolvedPrice = { free: false, provider: null, plan: { rates: null, expires: Infinity } };
 
 /** Bounds the memo when clients send endless distinct model names to a custom provider. */
 const maximumMemoEntries = 2048;
@@ -63,46 +71,108 @@ const maximumMemoEntries = 2048;
  * writes are billed at the input price.
  *
  * calcPrice searches the table linearly (OpenRouter alone has ~700 models, some matched by
- * regular expressions built per call), so the lookup is memoized per pair and later calls
- * hand calcPrice a one-model provider; it still applies tiered and date-dependent prices.
+ * regular expressions built per call) and re-derives its unit algebra on every call, about
+ * 10–20 µs. So the lookup is memoized per pair, and each pair gets a rate plan that prices
+ * calls with a few multiplications, exactly as calcPrice would; prices it cannot plan (by time
+ * of day) still go through calcPrice with a one-model provider.
  *
+ * @param now The clock dated prices are chosen by; tests pass a fixed one.
  * @see https://github.com/pydantic/genai-prices
  */
-export function createPricer(overrides: Record<string, PriceOverride>): Pricer {
-  const memo = new Map<string, ResolvedPrice>();
+export function createPricer(overrides: Record<string, PriceOverride>, now: () => number = Date.now): Pricer {
+  const memo = new Map<string, Map<string, ResolvedPrice>>();
+  let memoEntries = 0;
 
   function resolve(provider: string, model: string): ResolvedPrice {
-    const key = `${provider}\u0000${model}`;
-    const known = memo.get(key);
+    let models = memo.get(provider);
+    const known = models?.get(model);
     if (known !== undefined) return known;
-    const resolved = resolveUncached(provider, model, overrides[`${provider}/${model}`]);
-    if (memo.size >= maximumMemoEntries) memo.clear();
-    memo.set(key, resolved);
+    const resolved = resolveUncached(provider, model, overrides[`${provider}/${model}`], now());
+    if (memoEntries >= maximumMemoEntries) {
+      memo.clear();
+      memoEntries = 0;
+      models = undefined;
+    }
+    if (models === undefined) {
+      models = new Map();
+      memo.set(provider, models);
+    }
+    models.set(model, resolved);
+    memoEntries++;
     return resolved;
   }
 
   return {
     price(provider, model, usage) {
       const resolved = resolve(provider, model);
-      if (resolved === null) return null;
-      if (resolved === 'free') return 0;
-      try {
-        const result = calcPrice(toPriceTableUsage(usage), model, { provider: resolved });
-        return result === null ? null : result.total_price;
-      } catch {
-        // calcPrice throws on price data it cannot apply; an unknown cost beats a failed request.
-        return null;
+      if (resolved.free) return 0;
+      const table = resolved.provider;
+      if (table === null) return null;
+      // Both count cache reads and writes inside the input total, and reasoning inside the
+      // output. Decoders can report more cached than total tokens, which calcPrice rejects:
+      // the parts are capped.
+      const inputTokens = Math.max(0, usage.inputTokens);
+      const cacheReadTokens = Math.min(Math.max(0, usage.cacheReadTokens), inputTokens);
+      const cacheWriteTokens = Math.min(Math.max(0, usage.cacheWriteTokens), inputTokens - cacheReadTokens);
+      const outputTokens = Math.max(0, usage.outputTokens);
+      let plan = resolved.plan;
+      if (plan.expires !== Infinity) {
+        const time = now();
+        if (time >= plan.expires) {
+          plan = createRatePlan(table, model, time);
+          resolved.plan = plan;
+        }
       }
+      // Counts that are not finite are left to calcPrice to judge, as before there was a plan.
+      if (plan.rates !== null && Number.isFinite(inputTokens + cacheReadTokens + cacheWriteTokens + outputTokens)) {
+        return priceWithRateCard(plan.rates, inputTokens, cacheReadTokens, cacheWriteTokens, outputTokens);
+      }
+      return priceWithTable(table, model, inputTokens, cacheReadTokens, cacheWriteTokens, outputTokens, now());
     },
   };
 }
 
-function resolveUncached(provider: string, model: string, override: PriceOverride | undefined): ResolvedPrice {
+/** The slow path: calcPrice on the pair's one-model provider, null when it cannot price. */
+function priceWithTable(
+  table: Provider,
+  model: string,
+  inputTokens: number,
+  cacheReadTokens: number,
+  cacheWriteTokens: number,
+  outputTokens: number,
+  time: number,
+): number | null {
+  try {
+    const result = calcPrice(
+      {
+        input_tokens: inputTokens,
+        output_tokens: outputTokens,
+        cache_read_tokens: cacheReadTokens,
+        cache_write_tokens: cacheWriteTokens,
+      },
+      model,
+      { provider: table, timestamp: new Date(time) },
+    );
+    return result === null ? null : result.total_price;
+  } catch {
+    // calcPrice throws on price data or counts it cannot apply; an unknown cost beats a failed request.
+    return null;
+  }
+}
+
+function resolveUncached(
+  provider: string,
+  model: string,
+  override: PriceOverride | undefined,
+  time: number,
+): ResolvedPrice {
   const table = localProviders.has(provider) ? undefined : findInPriceTable(provider, model);
-  if (override !== undefined) return overriddenProvider(model, table, override);
-  if (localProviders.has(provider)) return 'free';
-  if (table === undefined) return null;
-  return singleModelProvider(table.provider, table.model, model, table.model.prices);
+  let priced: Provider;
+  if (override !== undefined) priced = overriddenProvider(model, table, override);
+  else if (localProviders.has(provider)) return freePrice;
+  else if (table === undefined) return unknownPrice;
+  else priced = singleModelProvider(table.provider, table.model, model, table.model.prices);
+  return { free: false, provider: priced, plan: createRatePlan(priced, model, time) };
 }
 
 interface TableEntry {
@@ -166,22 +236,5 @@ function singleModelProvider(
     name: provider.name,
     api_pattern: provider.api_pattern,
     models: [{ ...info, match: { equals: model }, prices }],
-  };
-}
-
-/**
- * Our usage in the table's terms. Both count cache reads and writes inside the input total;
- * reasoning tokens are billed as output and already counted in outputTokens. A decoder that
- * reports more cached than total tokens would make calcPrice throw, so the parts are capped.
- */
-function toPriceTableUsage(usage: Usage): PriceTableUsage {
-  const inputTokens = Math.max(0, usage.inputTokens);
-  const cacheReadTokens = Math.min(Math.max(0, usage.cacheReadTokens), inputTokens);
-  const cacheWriteTokens = Math.min(Math.max(0, usage.cacheWriteTokens), inputTokens - cacheReadTokens);
-  return {
-    input_tokens: inputTokens,
-    output_tokens: Math.max(0, usage.outputTokens),
-    cache_read_tokens: cacheReadTokens,
-    cache_write_tokens: cacheWriteTokens,
   };
 }

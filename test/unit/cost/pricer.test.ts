@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { calcPrice, findProvider } from '@pydantic/genai-prices';
 import { createPricer } from '../../../proxy/cost/pricer';
 import type { Usage } from '../../../proxy/core/usage';
 
@@ -112,5 +113,92 @@ describe('createPricer', () => {
       const cost = overridden.price('anthropic', 'claude-sonnet-4-5', usage({ inputTokens: 250_000, outputTokens: 1000 }));
       assertUsd(cost, (250_000 * 6 + 1000 * 10) / 1e6);
     });
+  });
+  describe('against calcPrice', () => {
+    const now = Date.UTC(2026, 10, 25, 12, 0, 0);
+    const samples: Usage[] = [
+      usage({ inputTokens: 1200, cacheReadTokens: 200, outputTokens: 300 }),
+      usage({ inputTokens: 12_000, cacheReadTokens: 9000, cacheWriteTokens: 1000, outputTokens: 800, reasoningTokens: 200 }),
+      usage({ inputTokens: 250_001, cacheReadTokens: 100_000, cacheWriteTokens: 20_000, outputTokens: 4000 }),
+    ];
+    const presets: Array<[string, string]> = [
+      ['openai', 'openai'],
+      ['anthropic', 'anthropic'],
+      ['gemini', 'google'],
+      ['groq', 'groq'],
+      ['mistral', 'mistral'],
+      ['xai', 'x-ai'],
+      ['openrouter', 'openrouter'],
+    ];
+    for (const [provider, tableId] of presets) {
+      it(`prices every ${tableId} model as calcPrice does`, () => {
+        const clocked = createPricer({}, () => now);
+        const table = findProvider({ providerId: tableId });
+        assert.ok(table !== undefined);
+        let compared = 0;
+        for (const model of table.models) {
+          for (const sample of samples) {
+            const expected = calcPrice(
+              {
+                input_tokens: sample.inputTokens,
+                cache_read_tokens: sample.cacheReadTokens,
+                cache_write_tokens: sample.cacheWriteTokens,
+                output_tokens: sample.outputTokens,
+              },
+              model.id,
+              { providerId: tableId, timestamp: new Date(now) },
+            );
+            // Ids that another entry's pattern claims first are priced by that entry, as calcPrice does.
+            if (expected === null) continue;
+            const actual = clocked.price(provider, model.id, sample);
+            assert.ok(actual !== null, `${provider}/${model.id} has no price`);
+            assert.ok(
+              Math.abs(actual - expected.total_price) <= 1e-12 * expected.total_price,
+              `${provider}/${model.id}: ${actual}, calcPrice ${expected.total_price}`,
+            );
+            compared++;
+          }
+        }
+        assert.ok(compared >= table.models.length, `only ${compared} prices compared`);
+      });
+    }
+  });
+
+  describe('over time', () => {
+    // gemini-3.6-flash doubles its prices from 2027-01-01: $0.75 → $1.50 input, $3.75 → $7.50 output.
+    const newYear = Date.UTC(2027, 0, 1);
+
+    it('switches to a dated price when its start date passes', () => {
+      let clock = newYear - 1000;
+      const clocked = createPricer({}, () => clock);
+      const call = usage({ inputTokens: 1_000_000, outputTokens: 1_000_000 });
+      assertUsd(clocked.price('gemini', 'gemini-3.6-flash', call), 0.75 + 3.75);
+      clock = newYear;
+      assertUsd(clocked.price('gemini', 'gemini-3.6-flash', call), 1.5 + 7.5);
+    });
+
+    it('keeps an override across a dated price change', () => {
+      let clock = newYear - 1000;
+      const clocked = createPricer({ 'gemini/gemini-3.6-flash': { output: 1 } }, () => clock);
+      const call = usage({ inputTokens: 1_000_000, outputTokens: 1_000_000 });
+      assertUsd(clocked.price('gemini', 'gemini-3.6-flash', call), 0.75 + 1);
+      clock = newYear + 1000;
+      assertUsd(clocked.price('gemini', 'gemini-3.6-flash', call), 1.5 + 1);
+    });
+
+    it('prices by the time of day where the table does', () => {
+      // deepseek-chat: $0.27 input, $1.10 output between 00:30 and 16:30 UTC, $0.135 and $0.55 otherwise.
+      let clock = Date.UTC(2026, 10, 25, 12, 0, 0);
+      const clocked = createPricer({}, () => clock);
+      const call = usage({ inputTokens: 1_000_000, outputTokens: 1_000_000 });
+      assertUsd(clocked.price('deepseek', 'deepseek-chat', call), 0.27 + 1.1);
+      clock = Date.UTC(2026, 10, 25, 20, 0, 0);
+      assertUsd(clocked.price('deepseek', 'deepseek-chat', call), 0.135 + 0.55);
+    });
+  });
+
+  it('returns null for counts that are not numbers, as calcPrice refuses them', () => {
+    assert.equal(pricer.price('openai', 'gpt-4o', usage({ inputTokens: Number.NaN, outputTokens: 10 })), null);
+    assert.equal(pricer.price('openai', 'gpt-4o', usage({ inputTokens: 10, outputTokens: Number.POSITIVE_INFINITY })), null);
   });
 });
