@@ -1,17 +1,23 @@
 import type { ProviderApi } from '../providers/adapter';
 import { SseParser, type SseEvent } from '../sse/sse-parser';
-import { emptyUsage, type Usage } from '../core/usage';
-
-type JsonObject = Record<string, any>;
+import type { Usage } from '../core/usage';
+import { isObject, type JsonObject } from '../core/json';
+import { decodeAnthropicUsage } from '../providers/anthropic/decode-usage';
+import type { AnthropicUsage } from '../providers/anthropic/wire-types';
+import { decodeChatUsage } from '../providers/openai-compatible/decode-response';
+import { decodeResponsesUsage } from '../providers/openai-responses/decode-response';
+import { decodeGeminiUsage } from '../providers/gemini/decode-usage';
 
 /**
  * Reads usage and the first-token time off a passthrough stream while its bytes go to the
  * client untouched. Only the few events that can carry usage are JSON-parsed (cheap string
- * checks skip the text deltas), so the tap costs little more than the SSE line split.
+ * checks skip the text deltas); the numbers are mapped by each provider's own usage decoder.
  */
 export class UsageTap {
   private readonly parser = new SseParser();
   private usage: Usage | undefined;
+  /** Anthropic spreads usage over message_start and message_delta; later fields win. */
+  private anthropicUsage: AnthropicUsage | undefined;
   firstTokenAt: number | undefined;
 
   constructor(private readonly api: ProviderApi) {}
@@ -22,35 +28,35 @@ export class UsageTap {
 
   end(): Usage | undefined {
     for (const event of this.parser.end()) this.read(event);
-    return this.usage;
+    return this.anthropicUsage ? decodeAnthropicUsage(this.anthropicUsage) : this.usage;
   }
 
   private read(event: SseEvent): void {
     if (this.firstTokenAt === undefined && carriesContent(this.api, event)) this.firstTokenAt = performance.now();
     switch (this.api) {
-      case 'anthropic':
-        if (event.event === 'message_start') {
-          this.usage = mergeAnthropicUsage(emptyUsage(), parse(event.data)?.message?.usage);
-        } else if (event.event === 'message_delta') {
-          this.usage = mergeAnthropicUsage(this.usage ?? emptyUsage(), parse(event.data)?.usage);
-        }
+      case 'anthropic': {
+        if (event.event !== 'message_start' && event.event !== 'message_delta') return;
+        const data = parse(event.data);
+        const usage = event.event === 'message_start' ? objectField(objectField(data, 'message'), 'usage') : objectField(data, 'usage');
+        if (usage) this.anthropicUsage = { ...this.anthropicUsage, ...withoutNulls(usage) } as AnthropicUsage;
         return;
+      }
       case 'openai-chat':
         if (event.data.includes('"usage":{') || event.data.includes('"x_groq":')) {
           const chunk = parse(event.data);
-          const usage = chunk?.usage ?? chunk?.x_groq?.usage;
+          const usage = objectField(chunk, 'usage') ?? objectField(objectField(chunk, 'x_groq'), 'usage');
           if (usage) this.usage = decodeChatUsage(usage);
         }
         return;
       case 'openai-responses':
         if (event.event === 'response.completed' || event.event === 'response.incomplete' || event.event === 'response.failed') {
-          const usage = parse(event.data)?.response?.usage;
+          const usage = objectField(objectField(parse(event.data), 'response'), 'usage');
           if (usage) this.usage = decodeResponsesUsage(usage);
         }
         return;
       case 'gemini':
         if (event.data.includes('"usageMetadata"')) {
-          const usage = parse(event.data)?.usageMetadata;
+          const usage = objectField(parse(event.data), 'usageMetadata');
           if (usage) this.usage = decodeGeminiUsage(usage);
         }
         return;
@@ -61,72 +67,24 @@ export class UsageTap {
 /** Usage from a complete (non-streamed) JSON answer of the given API. */
 export function readResponseUsage(api: ProviderApi, body: Buffer): Usage | undefined {
   const json = parse(body.toString('utf8'));
-  if (!json) return undefined;
   switch (api) {
-    case 'anthropic':
-      return json.usage ? mergeAnthropicUsage(emptyUsage(), json.usage) : undefined;
+    case 'anthropic': {
+      const usage = objectField(json, 'usage');
+      return usage ? decodeAnthropicUsage(usage) : undefined;
+    }
     case 'openai-chat': {
-      const usage = json.usage ?? json.x_groq?.usage;
+      const usage = objectField(json, 'usage') ?? objectField(objectField(json, 'x_groq'), 'usage');
       return usage ? decodeChatUsage(usage) : undefined;
     }
-    case 'openai-responses':
-      return json.usage ? decodeResponsesUsage(json.usage) : undefined;
-    case 'gemini':
-      return json.usageMetadata ? decodeGeminiUsage(json.usageMetadata) : undefined;
+    case 'openai-responses': {
+      const usage = objectField(json, 'usage');
+      return usage ? decodeResponsesUsage(usage) : undefined;
+    }
+    case 'gemini': {
+      const usage = objectField(json, 'usageMetadata');
+      return usage ? decodeGeminiUsage(usage) : undefined;
+    }
   }
-}
-
-/**
- * Anthropic reports uncached input apart from cache reads and writes; message_delta may
- * repeat the input counts with final values, so later non-zero numbers win.
- * @see https://docs.anthropic.com/en/api/messages-streaming
- */
-function mergeAnthropicUsage(usage: Usage, wire: JsonObject | undefined): Usage {
-  if (!wire) return usage;
-  const cacheRead = wire.cache_read_input_tokens ?? usage.cacheReadTokens;
-  const cacheWrite = wire.cache_creation_input_tokens ?? usage.cacheWriteTokens;
-  const uncached = wire.input_tokens ?? usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens;
-  return {
-    inputTokens: uncached + cacheRead + cacheWrite,
-    outputTokens: wire.output_tokens ?? usage.outputTokens,
-    cacheReadTokens: cacheRead,
-    cacheWriteTokens: cacheWrite,
-    reasoningTokens: 0,
-  };
-}
-
-/** @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-usage */
-function decodeChatUsage(wire: JsonObject): Usage {
-  return {
-    inputTokens: wire.prompt_tokens ?? 0,
-    outputTokens: wire.completion_tokens ?? 0,
-    cacheReadTokens: wire.prompt_tokens_details?.cached_tokens ?? wire.prompt_cache_hit_tokens ?? 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: wire.completion_tokens_details?.reasoning_tokens ?? 0,
-  };
-}
-
-/** @see https://platform.openai.com/docs/api-reference/responses/object#responses/object-usage */
-function decodeResponsesUsage(wire: JsonObject): Usage {
-  return {
-    inputTokens: wire.input_tokens ?? 0,
-    outputTokens: wire.output_tokens ?? 0,
-    cacheReadTokens: wire.input_tokens_details?.cached_tokens ?? 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: wire.output_tokens_details?.reasoning_tokens ?? 0,
-  };
-}
-
-/** @see https://ai.google.dev/api/generate-content#UsageMetadata */
-function decodeGeminiUsage(wire: JsonObject): Usage {
-  const thoughts = wire.thoughtsTokenCount ?? 0;
-  return {
-    inputTokens: wire.promptTokenCount ?? 0,
-    outputTokens: (wire.candidatesTokenCount ?? 0) + thoughts,
-    cacheReadTokens: wire.cachedContentTokenCount ?? 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: thoughts,
-  };
 }
 
 /** Whether an event carries generated content (for time to first token), by cheap checks. */
@@ -146,8 +104,19 @@ function carriesContent(api: ProviderApi, event: SseEvent): boolean {
 function parse(text: string): JsonObject | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null ? (value as JsonObject) : undefined;
+    return isObject(value) ? value : undefined;
   } catch {
     return undefined;
   }
+}
+
+function objectField(value: JsonObject | undefined, key: string): JsonObject | undefined {
+  const field = value?.[key];
+  return isObject(field) ? field : undefined;
+}
+
+function withoutNulls(value: JsonObject): JsonObject {
+  const result: JsonObject = {};
+  for (const [key, field] of Object.entries(value)) if (field !== null) result[key] = field;
+  return result;
 }
