@@ -3,7 +3,7 @@ import { ProxyError } from '../core/errors';
 import type { ResolvedProvider } from '../config/resolve-providers';
 import type { ProviderApi } from '../providers/adapter';
 import { findTopLevelString, spliceBytes } from '../inbound/json-scan';
-import { callUpstream } from '../upstream/upstream-client';
+import { callUpstream, type UpstreamAnswer } from '../upstream/upstream-client';
 import { UsageTap, readResponseUsage } from '../passthrough/usage-tap';
 import { providerAdapters } from './codecs';
 import type { Call } from './call';
@@ -55,36 +55,48 @@ export async function forwardPassthrough(pass: PassthroughCall): Promise<void> {
     response.end(text);
     return;
   }
-  response.writeHead(answer.status, { ...forwardedResponseHeaders(answer.headers), ...switchyardHeaders(call) });
+  const headers = { ...forwardedResponseHeaders(answer.headers), ...switchyardHeaders(call) };
   const contentType = String(answer.headers['content-type'] ?? '');
-  const tap = contentType.includes('text/event-stream') ? new UsageTap(api) : undefined;
-  const whole: Buffer[] = [];
+  if (!contentType.includes('text/event-stream')) {
+    // A whole JSON answer is of no use to a client until it is complete, so it is read in
+    // full before the headers go out: a provider that drops the connection midway then
+    // yields a 502 in the client's own shape instead of a 200 with a truncated body.
+    const body = await readWholeAnswer(answer.body, provider.id);
+    call.markFirstToken();
+    call.usage = readResponseUsage(api, body);
+    response.writeHead(answer.status, { ...headers, 'content-length': body.length });
+    response.end(body);
+    return;
+  }
+  response.writeHead(answer.status, headers);
+  const tap = new UsageTap(api);
   try {
     await relayBody(answer.body, response, (chunk) => {
-      if (tap) tap.push(chunk);
-      else whole.push(chunk);
+      tap.push(chunk);
       return chunk;
     });
-  } catch (error) {
+  } catch {
     if (pass.signal.aborted) return;
     const failure = new ProxyError('api_error', `${provider.id} closed the stream before it was complete.`, { status: 502, provider: provider.id });
     call.error = failure.message;
-    if (tap) {
-      response.end(call.streamErrorEvent(failure));
-    } else {
-      response.destroy(error as Error);
-    }
+    response.end(call.streamErrorEvent(failure));
     return;
   } finally {
-    if (tap) {
-      call.usage = tap.end();
-      call.firstTokenAt = tap.firstTokenAt;
-    }
+    call.usage = tap.end();
+    call.firstTokenAt = tap.firstTokenAt;
   }
   response.end();
-  if (!tap) {
-    call.markFirstToken();
-    call.usage = readResponseUsage(api, Buffer.concat(whole));
+}
+
+/**
+ * Reads a non-streamed answer whole. A cut midway is the provider's failure, reported as a
+ * 502 naming it (when the client aborted instead, the caller sees its own signal and stays quiet).
+ */
+export async function readWholeAnswer(body: UpstreamAnswer['body'], provider: string): Promise<Buffer> {
+  try {
+    return Buffer.from(await body.arrayBuffer());
+  } catch {
+    throw new ProxyError('api_error', `${provider} closed the connection before its answer was complete.`, { status: 502, provider });
   }
 }
 

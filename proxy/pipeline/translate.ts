@@ -7,12 +7,12 @@ import type { ResolvedProvider } from '../config/resolve-providers';
 import type { ProviderApi, Target } from '../providers/adapter';
 import type { ResponseContext, StreamEncoder } from '../inbound/codec';
 import { SseParser } from '../sse/sse-parser';
-import { callUpstream } from '../upstream/upstream-client';
+import { callUpstream, type UpstreamAnswer } from '../upstream/upstream-client';
 import { inboundCodecs, providerAdapters } from './codecs';
 import type { Call } from './call';
 import { scrubSecret } from './upstream-target';
 import { relayBody, sseHeaders } from './stream-writer';
-import { switchyardHeaders } from './passthrough';
+import { readWholeAnswer, switchyardHeaders } from './passthrough';
 
 export interface TranslatedCall {
   call: Call;
@@ -39,7 +39,7 @@ export async function forwardTranslated(translated: TranslatedCall): Promise<voi
   const answer = await callUpstream({ ...upstreamRequest, signal: translated.signal }, provider.id);
   if (answer.status >= 400) {
     const text = scrubSecret(await answer.body.text(), translated.apiKey);
-    throw adapter.decodeError(answer.status, text, provider.id);
+    throw withRetryAfter(adapter.decodeError(answer.status, text, provider.id), answer.headers['retry-after']);
   }
   const codec = inboundCodecs[call.format];
   const context: ResponseContext = { requestId: call.id, model: call.requestedModel, created: Math.floor(call.time / 1000), request };
@@ -47,8 +47,7 @@ export async function forwardTranslated(translated: TranslatedCall): Promise<voi
   const upstreamStreams = contentType.includes('text/event-stream');
 
   if (!request.stream) {
-    const json: unknown = await answer.body.json();
-    const decoded = adapter.decodeResponse(json);
+    const decoded = adapter.decodeResponse(await readJsonAnswer(answer, provider.id));
     call.markFirstToken();
     call.usage = decoded.usage;
     const payload = JSON.stringify(codec.encodeResponse(decoded, context));
@@ -59,13 +58,15 @@ export async function forwardTranslated(translated: TranslatedCall): Promise<voi
 
   const encoder = codec.createStreamEncoder(context);
   const sink = new PartSink(call, encoder);
-  response.writeHead(200, { ...sseHeaders, ...switchyardHeaders(call) });
   if (!upstreamStreams) {
-    // Some OpenAI-compatible servers answer a stream request with one JSON body.
-    const decoded = adapter.decodeResponse(await answer.body.json());
+    // Some OpenAI-compatible servers answer a stream request with one JSON body. It is read
+    // before the headers go out, so a failure to read it is still an ordinary error answer.
+    const decoded = adapter.decodeResponse(await readJsonAnswer(answer, provider.id));
+    response.writeHead(200, { ...sseHeaders, ...switchyardHeaders(call) });
     response.end(sink.encodeAll(responseToParts(decoded)));
     return;
   }
+  response.writeHead(200, { ...sseHeaders, ...switchyardHeaders(call) });
   const parser = new SseParser();
   const decoder = adapter.createStreamDecoder();
   try {
@@ -87,6 +88,37 @@ export async function forwardTranslated(translated: TranslatedCall): Promise<voi
     rest += sink.encodeAll(decoder.end());
   }
   response.end(rest);
+}
+
+/**
+ * Reads and parses a whole JSON answer. A cut midway and a body that is not JSON (an HTML
+ * page from a gateway in between) are the provider's failures: 502s naming it, not
+ * Switchyard's internal errors.
+ */
+async function readJsonAnswer(answer: UpstreamAnswer, provider: string): Promise<unknown> {
+  const body = await readWholeAnswer(answer.body, provider);
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ProxyError('api_error', `${provider} answered with a body that is not JSON.`, { status: 502, provider });
+  }
+}
+
+/**
+ * Carries the provider's `Retry-After` (delay-seconds, as OpenAI-compatible providers and
+ * Anthropic send it) onto a decoded error that has no wait of its own, so a translated 429
+ * tells the client when to come back just as a passthrough one does.
+ * @see https://www.rfc-editor.org/rfc/rfc9110#field.retry-after
+ */
+function withRetryAfter(error: ProxyError, header: string | string[] | undefined): ProxyError {
+  const seconds = typeof header === 'string' && header.trim() !== '' ? Number(header) : Number.NaN;
+  if (error.retryAfterSeconds !== undefined || !Number.isFinite(seconds) || seconds < 0) return error;
+  return new ProxyError(error.kind, error.message, {
+    status: error.status,
+    provider: error.provider,
+    param: error.param,
+    retryAfterSeconds: Math.ceil(seconds),
+  });
 }
 
 /** Encodes parts for the client and notes usage, first token and errors on the call. */
