@@ -20,10 +20,24 @@ export class UsageTap {
   private anthropicUsage: AnthropicUsage | undefined;
   firstTokenAt: number | undefined;
 
-  constructor(private readonly api: ProviderApi) {}
+  /**
+   * @param hideUsageChunks Drop OpenAI's usage-only chunk (`choices: []`) from what the client
+   * sees: set when Switchyard itself asked for usage, since a client that did not ask may
+   * read `choices[0]` of every chunk. Chunks then pass as whole events, not raw bytes.
+   */
+  constructor(
+    private readonly api: ProviderApi,
+    private readonly hideUsageChunks = false,
+  ) {}
 
-  push(chunk: Buffer): void {
-    for (const event of this.parser.push(chunk)) this.read(event);
+  /** Reads a chunk; returns what to forward to the client (the chunk itself, normally). */
+  push(chunk: Buffer): Buffer | string {
+    const events = this.parser.push(chunk);
+    for (const event of events) this.read(event);
+    if (!this.hideUsageChunks) return chunk;
+    let forwarded = '';
+    for (const event of events) if (!isUsageOnlyChunk(event)) forwarded += `data: ${event.data}\n\n`;
+    return forwarded;
   }
 
   end(): Usage | undefined {
@@ -99,6 +113,10 @@ function carriesContent(api: ProviderApi, event: SseEvent): boolean {
     case 'gemini':
       return event.data.includes('"parts"');
   }
+}
+
+function isUsageOnlyChunk(event: SseEvent): boolean {
+  return event.data.includes('"choices":[]') && event.data.includes('"usage":{');
 }
 
 function parse(text: string): JsonObject | undefined {

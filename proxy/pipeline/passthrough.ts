@@ -38,11 +38,12 @@ export interface PassthroughCall {
  */
 export async function forwardPassthrough(pass: PassthroughCall): Promise<void> {
   const { call, response, api, provider } = pass;
+  const { body: upstreamBody, addedUsage } = passthroughBody(pass);
   const answer = await callUpstream(
     {
       url: passthroughUrl(pass),
       headers: passthroughHeaders(api, provider, pass.credential, pass.request.headers),
-      body: passthroughBody(pass),
+      body: upstreamBody,
       signal: pass.signal,
     },
     provider.id,
@@ -69,12 +70,9 @@ export async function forwardPassthrough(pass: PassthroughCall): Promise<void> {
     return;
   }
   response.writeHead(answer.status, headers);
-  const tap = new UsageTap(api);
+  const tap = new UsageTap(api, addedUsage);
   try {
-    await relayBody(answer.body, response, (chunk) => {
-      tap.push(chunk);
-      return chunk;
-    });
+    await relayBody(answer.body, response, (chunk) => tap.push(chunk));
   } catch {
     if (pass.signal.aborted) return;
     const failure = new ProxyError('api_error', `${provider.id} closed the stream before it was complete.`, { status: 502, provider: provider.id });
@@ -100,25 +98,29 @@ export async function readWholeAnswer(body: UpstreamAnswer['body'], provider: st
   }
 }
 
-/** The body to send: the client's bytes, with `model` swapped and OpenAI-style usage requested. */
-function passthroughBody(pass: PassthroughCall): Buffer {
+/**
+ * The body to send: the client's bytes, with `model` swapped and OpenAI-style usage
+ * requested; `addedUsage` says Switchyard asked for usage the client did not.
+ */
+function passthroughBody(pass: PassthroughCall): { body: Buffer; addedUsage: boolean } {
   let raw = pass.raw;
   const body = pass.body;
   if (pass.api !== 'gemini' && body.model !== pass.model) {
     const range = findTopLevelString(raw, 'model');
     if (range) raw = spliceBytes(raw, range, JSON.stringify(pass.model));
   }
-  if (pass.api === 'openai-chat' && body.stream === true) {
-    const options = body.stream_options as Record<string, unknown> | undefined;
-    if (options === undefined || options === null) {
-      // Without usage in the stream no cost can be computed; adding the field is harmless.
-      const open = raw.indexOf(0x7b) + 1;
-      raw = spliceBytes(raw, { start: open, end: open }, '"stream_options":{"include_usage":true},');
-    } else if (options.include_usage !== true) {
-      raw = Buffer.from(JSON.stringify({ ...body, model: pass.model, stream_options: { ...options, include_usage: true } }));
-    }
+  if (pass.api !== 'openai-chat' || body.stream !== true) return { body: raw, addedUsage: false };
+  // Without usage in the stream no cost can be computed, so Switchyard asks for it.
+  const options = body.stream_options as Record<string, unknown> | undefined;
+  if (options === undefined || options === null) {
+    const open = raw.indexOf(0x7b) + 1;
+    return { body: spliceBytes(raw, { start: open, end: open }, '"stream_options":{"include_usage":true},'), addedUsage: true };
   }
-  return raw;
+  if (options.include_usage !== true) {
+    const rewritten = JSON.stringify({ ...body, model: pass.model, stream_options: { ...options, include_usage: true } });
+    return { body: Buffer.from(rewritten), addedUsage: true };
+  }
+  return { body: raw, addedUsage: false };
 }
 
 function passthroughUrl(pass: PassthroughCall): string {
