@@ -108,6 +108,8 @@ export class FakeUpstream {
       response.write(chunk);
     }
     if (reply.cut) {
+      // Node sends HTTP writes on the next tick: wait until they left, then drop the connection.
+      await new Promise<void>((resolve) => response.write('', () => resolve()));
       response.socket?.destroy();
       return;
     }
