@@ -457,9 +457,9 @@ describe('upstream failures through the proxy', () => {
     it('translated Gemini: an ApiError naming the provider', async () => {
       const error = await thrown(() => gemini().models.generateContent({ model: 'deadchat/llama-3.3-70b', contents: question }));
       assert.ok(error instanceof ApiError, `got ${String(error)}`);
-      // Google's error model has no 502: the Gemini codec answers api_error as 500 INTERNAL.
-      assert.equal(error.status, 500);
-      assert.deepEqual(JSON.parse(error.message), { error: { code: 500, message: unreachable('deadchat'), status: 'INTERNAL' } });
+      // An unreachable provider is UNAVAILABLE in Google's error model, with the gateway's 502.
+      assert.equal(error.status, 502);
+      assert.deepEqual(JSON.parse(error.message), { error: { code: 502, message: unreachable('deadchat'), status: 'UNAVAILABLE' } });
     });
   });
 });

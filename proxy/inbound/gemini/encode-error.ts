@@ -22,7 +22,9 @@ const statusByKind: Record<ErrorKind, { code: number; status: string }> = {
  * @see https://ai.google.dev/gemini-api/docs/troubleshooting#error-codes
  */
 export function encodeGeminiErrorBody(error: ProxyError): GeminiErrorBody {
-  const { code, status } = statusByKind[error.kind];
+  let { code, status } = statusByKind[error.kind];
+  // A provider that could not be reached (502) is UNAVAILABLE to Google's clients, not INTERNAL.
+  if (error.kind === 'api_error' && (error.status === 502 || error.status === 503)) ({ code, status } = { code: error.status, status: 'UNAVAILABLE' });
   const body: GeminiErrorBody = { error: { code, message: error.message, status } };
   if (error.retryAfterSeconds !== undefined) {
     body.error.details = [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${error.retryAfterSeconds}s` }];

@@ -28,7 +28,8 @@ const typeAndCodeByKind: Record<ErrorKind, { type: string; code: string | null }
  * @see https://platform.openai.com/docs/guides/error-codes
  */
 export function encodeChatError(error: ProxyError): { status: number; body: ChatErrorBody } {
-  return { status: error.status, body: encodeChatErrorBody(error) };
+  // Anthropic's 529 is not an OpenAI status; OpenAI says "overloaded" with a 503.
+  return { status: error.kind === 'overloaded' ? 503 : error.status, body: encodeChatErrorBody(error) };
 }
 
 /** The body alone, also written as the last event of a stream that failed midway. */

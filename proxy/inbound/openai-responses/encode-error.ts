@@ -38,7 +38,8 @@ const typeAndCodeByKind: Record<ErrorKind, { type: string; code: string }> = {
 export function encodeResponsesError(error: ProxyError): { status: number; body: ResponsesErrorBody } {
   const { type, code } = typeAndCodeByKind[error.kind];
   return {
-    status: error.status,
+    // Anthropic's 529 is not an OpenAI status; OpenAI says "overloaded" with a 503.
+    status: error.kind === 'overloaded' ? 503 : error.status,
     body: { error: { message: error.message, type, param: error.param ?? null, code: error.kind === 'invalid_request' ? null : code } },
   };
 }

@@ -101,7 +101,7 @@ describe('openai-chat encodeError', () => {
       [new ProxyError('request_too_large', 'big'), 413, 'invalid_request_error', 'request_too_large'],
       [new ProxyError('rate_limit', 'slow down', { status: 429 }), 429, 'rate_limit_error', 'rate_limit_exceeded'],
       [new ProxyError('api_error', 'boom', { status: 502 }), 502, 'server_error', null],
-      [new ProxyError('overloaded', 'busy'), 529, 'server_error', 'server_overloaded'],
+      [new ProxyError('overloaded', 'busy'), 503, 'server_error', 'server_overloaded'],
       [new ProxyError('timeout', 'late'), 504, 'timeout', 'timeout'],
     ];
     for (const [error, status, type, code] of cases) {
