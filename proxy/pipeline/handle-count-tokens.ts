@@ -3,6 +3,8 @@ import { ProxyError } from '../core/errors';
 import { readBody, parseJsonObject } from '../http/read-body';
 import { resolveModel } from '../routing/resolve-model';
 import { decodeCountTokensRequest } from '../inbound/anthropic-messages/decode-request';
+import { geminiCodec } from '../inbound/gemini/codec';
+import { isObject } from '../core/json';
 import { estimateInputTokens } from '../tokens/estimate-tokens';
 import { callUpstream } from '../upstream/upstream-client';
 import { inboundCodecs } from './codecs';
@@ -55,4 +57,34 @@ export function createCountTokensHandler(runtime: ProxyRuntime) {
       response.status(status).json(body);
     }
   };
+}
+
+/**
+ * Gemini's `models/{model}:countTokens`: Gemini models are counted by Gemini, anything else
+ * by the local estimate, answered in Gemini's shape.
+ * @see https://ai.google.dev/api/tokens#method:-models.counttokens
+ */
+export async function countGeminiTokens(runtime: ProxyRuntime, request: Request, response: Response, model: string, raw: Buffer, body: Record<string, unknown>, signal: AbortSignal): Promise<void> {
+  const { config, providers } = runtime.routing;
+  const address = resolveModel(model, config, providers);
+  const provider = address.provider;
+  if (provider.kind === 'gemini') {
+    const credential = chooseCredential(provider, request.headers, true, config.accessKeys.length > 0);
+    const answer = await callUpstream(
+      {
+        url: `${provider.baseUrl}/models/${address.model}:countTokens`,
+        headers: passthroughHeaders('gemini', provider, credential, request.headers),
+        body: raw,
+        signal,
+      },
+      provider.id,
+    );
+    const text = scrubSecret(await answer.body.text(), credentialSecret(credential));
+    response.writeHead(answer.status, forwardedResponseHeaders(answer.headers));
+    response.end(text);
+    return;
+  }
+  // The request is either `{contents}` or a whole `{generateContentRequest}`.
+  const generateRequest = isObject(body.generateContentRequest) ? body.generateContentRequest : body;
+  response.json({ totalTokens: estimateInputTokens(geminiCodec.decodeRequest(generateRequest)) });
 }

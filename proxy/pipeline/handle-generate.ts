@@ -10,6 +10,7 @@ import type { ProxyRuntime } from './runtime';
 import { chooseCredential } from './upstream-target';
 import { forwardPassthrough } from './passthrough';
 import { forwardTranslated } from './translate';
+import { countGeminiTokens } from './handle-count-tokens';
 
 /**
  * The handler for every generation endpoint of one client format: read and check the body,
@@ -31,8 +32,12 @@ export function createGenerateHandler(runtime: ProxyRuntime, format: ClientForma
       let geminiAction: string | undefined;
       if (format === 'gemini') {
         const target = decodeGeminiPath(request.path);
-        if (!target || target.action === 'countTokens') {
-          throw new ProxyError('not_found', `Switchyard does not serve ${request.path}. Use models/{model}:generateContent or :streamGenerateContent.`);
+        if (!target) {
+          throw new ProxyError('not_found', `Switchyard does not serve ${request.path}. Use models/{model}:generateContent, :streamGenerateContent or :countTokens.`);
+        }
+        if (target.action === 'countTokens') {
+          await countGeminiTokens(runtime, request, response, target.model, raw, body, abort.signal);
+          return;
         }
         call.requestedModel = target.model;
         call.stream = target.stream;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import { FakeUpstream } from '../fakes/fake-upstream';
 import { TestProxy } from './harness';
 import { useFake } from './fake-providers';
@@ -78,5 +79,18 @@ describe('models, embeddings and count_tokens', () => {
     const counted = await anthropic.messages.countTokens({ model: 'fast', messages: [{ role: 'user', content: text }] });
     assert.equal(fake.requests.length, before, 'no upstream call');
     assert.ok(counted.input_tokens > 300 && counted.input_tokens < 700, `estimate ${counted.input_tokens} for ~400 tokens`);
+  });
+
+  it('Gemini countTokens goes to Gemini for Gemini models and is estimated for others', async () => {
+    const genai = new GoogleGenAI({ apiKey: 'client-key', httpOptions: { baseUrl: proxy.url } });
+    fake.reply(() => ({ json: { totalTokens: 17 } }));
+    const exact = await genai.models.countTokens({ model: 'gemini-2.5-flash', contents: 'How many tokens is this?' });
+    assert.equal(exact.totalTokens, 17);
+    assert.equal(fake.last.url, '/v1beta/models/gemini-2.5-flash:countTokens');
+    assert.equal(fake.last.headers['x-goog-api-key'], 'gemini-test-key-0000000000000003');
+    const before = fake.requests.length;
+    const estimated = await genai.models.countTokens({ model: 'fast', contents: 'The quick brown fox jumps over the lazy dog. '.repeat(40) });
+    assert.equal(fake.requests.length, before);
+    assert.ok(estimated.totalTokens! > 300 && estimated.totalTokens! < 700, `estimate ${estimated.totalTokens}`);
   });
 });
