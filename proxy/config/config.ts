@@ -25,10 +25,83 @@ export interface PriceOverride {
   cacheWrite?: number;
 }
 
+/** How a route chooses among its targets. */
+export type RouteStrategy = 'fallback' | 'cheapest' | 'fastest' | 'race' | 'split';
+
+/** Retries of one target before moving on. */
+export interface RetryConfig {
+  /** Tries per target, the first included (default 2). */
+  attempts: number;
+  /** First backoff, doubled each retry, with full jitter (default 250). */
+  baseDelayMs: number;
+  /** Longest single wait, `Retry-After` included (default 8000). */
+  maxDelayMs: number;
+  /** Total time the route may spend before the first byte reaches the client (default 60000). */
+  budgetMs: number;
+}
+
+/** Timeouts of one upstream attempt. */
+export interface TimeoutConfig {
+  /** From sending the request to the response headers (default 60000). */
+  connectMs: number;
+  /** From sending the request to the first body chunk (default: none). */
+  firstTokenMs?: number;
+  /** Longest silence between two chunks of a stream (default 300000). */
+  idleMs: number;
+}
+
+export interface JudgeConfig {
+  /** The judging model, as `provider/model` or an alias. */
+  model: string;
+  /** Fraction of served answers judged, 0 to 1. */
+  sample: number;
+}
+
+/** A named way to answer: a strategy over `provider/model` targets. */
+export interface RouteConfig {
+  strategy: RouteStrategy;
+  targets: string[];
+  /** race: start the next target after this long without a first chunk (0 = all at once). */
+  hedgeMs?: number;
+  /** split: relative weights, one per target. */
+  weights?: number[];
+  /** split: a model that compares both arms' answers on a sample of requests. */
+  judge?: JudgeConfig;
+  retry: RetryConfig;
+  timeouts: TimeoutConfig;
+}
+
+/** What a rule tests; every field given must hold. */
+export interface RuleMatch {
+  /** The model the client asked for: exact, or a glob with `*` and `?`. */
+  model?: string;
+  /** The inbound path, e.g. `/v1/messages` (glob allowed). */
+  endpoint?: string;
+  /** The client's local access key, by its last four characters as recorded (`…abcd`) or whole. */
+  clientKey?: string;
+  /** Request headers that must be present with these values (glob allowed). */
+  headers?: Record<string, string>;
+  tools?: boolean;
+  images?: boolean;
+  minInputTokens?: number;
+  maxInputTokens?: number;
+}
+
+export interface RuleConfig {
+  name?: string;
+  match: RuleMatch;
+  /** A route name, or a `provider/model`. */
+  route: string;
+}
+
 export interface SwitchyardConfig {
   providers: Record<string, ProviderConfig>;
   /** Alias → `provider/model`. */
   aliases: Record<string, string>;
+  /** Named routes; a client's model name equal to a route's name takes that route. */
+  routes: Record<string, RouteConfig>;
+  /** Ordered rules: the first that matches picks the route. */
+  rules: RuleConfig[];
   /** `provider/model` → price override. */
   prices: Record<string, PriceOverride>;
   /** Local access keys clients must present; empty means no key is required. */
@@ -49,6 +122,8 @@ export function defaultConfig(): SwitchyardConfig {
   return {
     providers: {},
     aliases: {},
+    routes: {},
+    rules: [],
     prices: {},
     accessKeys: [],
     maxBodyBytes: 32 * 1024 * 1024,
@@ -56,4 +131,12 @@ export function defaultConfig(): SwitchyardConfig {
     allowedHosts: [],
     allowedOrigins: [],
   };
+}
+
+export function defaultRetry(): RetryConfig {
+  return { attempts: 2, baseDelayMs: 250, maxDelayMs: 8000, budgetMs: 60_000 };
+}
+
+export function defaultTimeouts(): TimeoutConfig {
+  return { connectMs: 60_000, idleMs: 300_000 };
 }

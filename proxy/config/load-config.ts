@@ -1,9 +1,23 @@
 import { readFileSync } from 'node:fs';
-import { defaultConfig, type ProviderConfig, type SwitchyardConfig } from './config';
+import {
+  defaultConfig,
+  defaultRetry,
+  defaultTimeouts,
+  type ProviderConfig,
+  type RouteConfig,
+  type RouteStrategy,
+  type RuleConfig,
+  type RuleMatch,
+  type SwitchyardConfig,
+} from './config';
+import { providerPresets } from './presets';
 
 const providerKinds = ['openai', 'openai-compatible', 'anthropic', 'gemini'];
 const providerFields = ['type', 'baseUrl', 'apiKeyEnv', 'headers', 'models'];
 const priceFields = ['input', 'output', 'cacheRead', 'cacheWrite'];
+const strategies: RouteStrategy[] = ['fallback', 'cheapest', 'fastest', 'race', 'split'];
+const routeFields = ['strategy', 'targets', 'hedgeMs', 'weights', 'judge', 'retry', 'timeouts'];
+const matchFields = ['model', 'endpoint', 'clientKey', 'headers', 'tools', 'images', 'minInputTokens', 'maxInputTokens'];
 
 /** A config file that cannot be used; the message names the file, the field and the fix. */
 export class ConfigError extends Error {
@@ -51,6 +65,13 @@ export function parseConfig(json: unknown): SwitchyardConfig {
       case 'aliases':
         config.aliases = expectStringRecord(value, 'aliases');
         break;
+      case 'routes':
+        for (const [name, route] of Object.entries(expectObject(value, 'routes'))) config.routes[name] = parseRoute(route, `routes.${name}`);
+        break;
+      case 'rules':
+        if (!Array.isArray(value)) fail('rules must be an array of { "match": {…}, "route": "…" }.');
+        config.rules = value.map((rule, index) => parseRule(rule, `rules[${index}]`));
+        break;
       case 'prices':
         for (const [model, price] of Object.entries(expectObject(value, 'prices'))) {
           const fields = expectObject(price, `prices.${model}`);
@@ -80,10 +101,107 @@ export function parseConfig(json: unknown): SwitchyardConfig {
         config.allowedOrigins = expectStringArray(value, 'allowedOrigins');
         break;
       default:
-        unknownField(key, ['providers', 'aliases', 'prices', 'accessKeys', 'maxBodyBytes', 'retentionDays', 'dataDir', 'allowedHosts', 'allowedOrigins']);
+        unknownField(key, ['providers', 'aliases', 'routes', 'rules', 'prices', 'accessKeys', 'maxBodyBytes', 'retentionDays', 'dataDir', 'allowedHosts', 'allowedOrigins']);
     }
   }
+  checkReferences(config);
   return config;
+}
+
+function parseRoute(value: unknown, path: string): RouteConfig {
+  const entry = expectObject(value, path);
+  for (const field of Object.keys(entry)) if (!routeFields.includes(field)) unknownField(`${path}.${field}`, routeFields);
+  const strategy = expectString(entry.strategy, `${path}.strategy`) as RouteStrategy;
+  if (!strategies.includes(strategy)) fail(`${path}.strategy must be one of ${strategies.join(', ')}.`);
+  const targets = expectStringArray(entry.targets, `${path}.targets`);
+  if (targets.length === 0) fail(`${path}.targets must name at least one provider/model.`);
+  const route: RouteConfig = { strategy, targets, retry: defaultRetry(), timeouts: defaultTimeouts() };
+  if (entry.hedgeMs !== undefined) route.hedgeMs = expectNonNegativeInteger(entry.hedgeMs, `${path}.hedgeMs`);
+  if (entry.weights !== undefined) {
+    if (!Array.isArray(entry.weights) || entry.weights.length !== targets.length) fail(`${path}.weights must be an array with one number per target (${targets.length}).`);
+    route.weights = entry.weights.map((weight, index) => {
+      if (typeof weight !== 'number' || !(weight >= 0)) fail(`${path}.weights[${index}] must be a non-negative number.`);
+      return weight;
+    });
+    if (route.weights.every((weight) => weight === 0)) fail(`${path}.weights must not all be 0.`);
+  }
+  if (entry.judge !== undefined) {
+    const judge = expectObject(entry.judge, `${path}.judge`);
+    for (const field of Object.keys(judge)) if (field !== 'model' && field !== 'sample') unknownField(`${path}.judge.${field}`, ['model', 'sample']);
+    const sample = judge.sample ?? 1;
+    if (typeof sample !== 'number' || sample < 0 || sample > 1) fail(`${path}.judge.sample must be a number from 0 to 1.`);
+    if (strategy !== 'split') fail(`${path}.judge only applies to the split strategy.`);
+    route.judge = { model: expectString(judge.model, `${path}.judge.model`), sample };
+  }
+  if (entry.retry !== undefined) {
+    const retry = expectObject(entry.retry, `${path}.retry`);
+    for (const [field, amount] of Object.entries(retry)) {
+      if (!(field in route.retry)) unknownField(`${path}.retry.${field}`, Object.keys(route.retry));
+      route.retry[field as keyof RouteConfig['retry']] = field === 'attempts' ? expectPositiveInteger(amount, `${path}.retry.${field}`) : expectNonNegativeInteger(amount, `${path}.retry.${field}`);
+    }
+  }
+  if (entry.timeouts !== undefined) {
+    const timeouts = expectObject(entry.timeouts, `${path}.timeouts`);
+    for (const [field, amount] of Object.entries(timeouts)) {
+      if (field !== 'connectMs' && field !== 'firstTokenMs' && field !== 'idleMs') unknownField(`${path}.timeouts.${field}`, ['connectMs', 'firstTokenMs', 'idleMs']);
+      route.timeouts[field] = expectPositiveInteger(amount, `${path}.timeouts.${field}`);
+    }
+  }
+  return route;
+}
+
+function parseRule(value: unknown, path: string): RuleConfig {
+  const entry = expectObject(value, path);
+  for (const field of Object.keys(entry)) if (!['name', 'match', 'route'].includes(field)) unknownField(`${path}.${field}`, ['name', 'match', 'route']);
+  const match: RuleMatch = {};
+  for (const [field, condition] of Object.entries(expectObject(entry.match ?? {}, `${path}.match`))) {
+    const fieldPath = `${path}.match.${field}`;
+    switch (field) {
+      case 'model':
+      case 'endpoint':
+      case 'clientKey':
+        match[field] = expectString(condition, fieldPath);
+        break;
+      case 'headers':
+        match.headers = {};
+        for (const [name, header] of Object.entries(expectStringRecord(condition, fieldPath))) match.headers[name.toLowerCase()] = header;
+        break;
+      case 'tools':
+      case 'images':
+        if (typeof condition !== 'boolean') fail(`${fieldPath} must be true or false.`);
+        match[field] = condition;
+        break;
+      case 'minInputTokens':
+      case 'maxInputTokens':
+        match[field] = expectNonNegativeInteger(condition, fieldPath);
+        break;
+      default:
+        unknownField(fieldPath, matchFields);
+    }
+  }
+  const rule: RuleConfig = { match, route: expectString(entry.route, `${path}.route`) };
+  if (entry.name !== undefined) rule.name = expectString(entry.name, `${path}.name`);
+  return rule;
+}
+
+/** Routes must lead somewhere: every target and rule names a known route, alias or provider. */
+function checkReferences(config: SwitchyardConfig): void {
+  const providers = new Set([...Object.keys(providerPresets), ...Object.keys(config.providers)]);
+  const addressable = (name: string): boolean => {
+    const slash = name.indexOf('/');
+    return Object.hasOwn(config.aliases, name) || (slash > 0 && providers.has(name.slice(0, slash)));
+  };
+  for (const [name, route] of Object.entries(config.routes)) {
+    for (const target of route.targets) {
+      if (!addressable(target)) fail(`routes.${name}.targets: '${target}' is neither provider/model with a known provider nor an alias. Known providers: ${[...providers].join(', ')}.`);
+    }
+    if (route.judge && !addressable(route.judge.model)) fail(`routes.${name}.judge.model: '${route.judge.model}' is neither provider/model with a known provider nor an alias.`);
+  }
+  config.rules.forEach((rule, index) => {
+    if (!Object.hasOwn(config.routes, rule.route) && !addressable(rule.route)) {
+      fail(`rules[${index}].route: '${rule.route}' is not a route under "routes", an alias, or provider/model with a known provider.`);
+    }
+  });
 }
 
 function parseProviders(value: unknown): Record<string, ProviderConfig> {
@@ -154,6 +272,11 @@ function expectStringRecord(value: unknown, path: string): Record<string, string
   const record: Record<string, string> = {};
   for (const [key, item] of Object.entries(expectObject(value, path))) record[key] = expectString(item, `${path}.${key}`);
   return record;
+}
+
+function expectNonNegativeInteger(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) fail(`${path} must be a whole number, 0 or more.`);
+  return value;
 }
 
 function expectPositiveInteger(value: unknown, path: string): number {
