@@ -5,12 +5,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConfig, type SwitchyardConfig } from './config/config';
 import { ConfigError, loadConfigFile } from './config/load-config';
-import { resolveProviders } from './config/resolve-providers';
-import { createPricer } from './cost/pricer';
 import { ProxyEvents } from './control/events';
 import { defaultDataDir } from './store/data-dir';
 import { openRequestStore, type RequestStore } from './store/request-store';
-import type { ProxyRuntime, RoutingState } from './pipeline/runtime';
+import type { ProxyRuntime } from './pipeline/runtime';
+import { createReliability, createRoutingState } from './pipeline/create-runtime';
 import { createApp, listen } from './server';
 import { closeUpstreamConnections } from './upstream/upstream-client';
 import { isAllowedHost } from './security/host-check';
@@ -100,7 +99,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
     // Serving matters more than the log: run without it and say why.
     log(`the request log at ${dataDir} could not be opened, requests will not be recorded: ${(error as Error).message}`);
   }
-  const runtime: ProxyRuntime = { routing: routingState(config), store, events: new ProxyEvents(), log };
+  const runtime: ProxyRuntime = { routing: createRoutingState(config, process.env), store, events: new ProxyEvents(), reliability: createReliability(), log };
   const controlToken = process.env.SWITCHYARD_CONTROL_TOKEN || randomBytes(24).toString('hex');
   const tokenFile = path.join(dataDir, 'control-token');
   writeFileSync(tokenFile, controlToken, { mode: 0o600 });
@@ -122,7 +121,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
   process.stdout.write(`Config: ${configPath ?? 'none (presets only)'}\nRequest log: ${dataDir}\nControl API token: ${tokenFile}\n`);
   if (requiredKey) process.stdout.write(`Clients must send the local access key in ${path.join(dataDir, 'access-key')}\n`);
 
-  const stopWatching = configPath ? watchConfig(configPath, (next) => (runtime.routing = routingState(withRequiredKey(next))), log) : () => {};
+  const stopWatching = configPath ? watchConfig(configPath, (next) => (runtime.routing = createRoutingState(withRequiredKey(next), process.env)), log) : () => {};
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
@@ -136,10 +135,6 @@ export async function main(argv: string[]): Promise<number | undefined> {
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
   return undefined;
-}
-
-function routingState(config: SwitchyardConfig): RoutingState {
-  return { config, providers: resolveProviders(config, process.env), pricer: createPricer(config.prices) };
 }
 
 function defaultConfigPath(): string | undefined {

@@ -4,6 +4,7 @@ import type { ClientFormat } from '../core/request';
 import { toProxyError, type ProxyError } from '../core/errors';
 import type { Usage } from '../core/usage';
 import type { RequestRecord } from '../store/request-record';
+import type { DecisionRecord } from '../routing/decision';
 import { inboundCodecs } from './codecs';
 import type { ProxyRuntime } from './runtime';
 
@@ -33,6 +34,9 @@ export class Call {
   error: string | undefined;
   /** Set once the request reached routing; requests rejected before that are not logged. */
   recordable = false;
+  decision: DecisionRecord | undefined;
+  /** Aborted when the client goes away before the response is complete: every upstream attempt follows. */
+  readonly abort = new AbortController();
 
   constructor(
     private readonly runtime: ProxyRuntime,
@@ -41,6 +45,7 @@ export class Call {
     response: ServerResponse,
   ) {
     response.once('close', () => {
+      if (!response.writableFinished) this.abort.abort();
       if (this.recordable) setImmediate(() => this.finish(response));
     });
   }
@@ -113,6 +118,7 @@ export class Call {
       latencyMs: round(endedAt - this.startedAt),
     };
     if (this.error !== undefined) record.error = this.error;
+    if (this.decision !== undefined) record.decision = this.decision;
     this.runtime.store?.add(record);
     this.runtime.events.emit('request', record);
   }

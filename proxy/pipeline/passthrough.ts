@@ -1,81 +1,48 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyError } from '../core/errors';
-import type { ResolvedProvider } from '../config/resolve-providers';
-import type { ProviderApi } from '../providers/adapter';
 import { findTopLevelString, spliceBytes } from '../inbound/json-scan';
-import { callUpstream, type UpstreamAnswer } from '../upstream/upstream-client';
 import { UsageTap, readResponseUsage } from '../passthrough/usage-tap';
-import { providerAdapters } from './codecs';
+import type { AttemptTarget, CallInput, OpenedAttempt } from './attempt';
 import type { Call } from './call';
-import {
-  credentialSecret,
-  forwardedResponseHeaders,
-  passthroughHeaders,
-  scrubSecret,
-  type UpstreamCredential,
-} from './upstream-target';
+import { forwardedResponseHeaders, passthroughHeaders } from './upstream-target';
 import { relayBody } from './stream-writer';
-
-export interface PassthroughCall {
-  call: Call;
-  request: IncomingMessage;
-  response: ServerResponse;
-  raw: Buffer;
-  body: Record<string, unknown>;
-  api: ProviderApi;
-  provider: ResolvedProvider;
-  model: string;
-  credential: UpstreamCredential;
-  signal: AbortSignal;
-  /** Gemini's action (`generateContent`…), which its URL carries instead of the body. */
-  geminiAction?: string;
-}
 
 /**
  * The fast path for a client speaking the provider's own API: the body goes upstream as the
  * client wrote it (only `model` changed when routing renamed it) and the answer's bytes come
  * back untouched, each chunk written the moment it arrives, while a tap reads usage.
  */
-export async function forwardPassthrough(pass: PassthroughCall): Promise<void> {
-  const { call, response, api, provider } = pass;
-  const { body: upstreamBody, addedUsage } = passthroughBody(pass);
-  const answer = await callUpstream(
-    {
-      url: passthroughUrl(pass),
-      headers: passthroughHeaders(api, provider, pass.credential, pass.request.headers),
-      body: upstreamBody,
-      signal: pass.signal,
-    },
-    provider.id,
-  );
-  if (answer.status >= 400) {
-    // The provider's error is already in the client's format; pass it on with the key scrubbed.
-    const text = scrubSecret(await answer.body.text(), credentialSecret(pass.credential));
-    call.error = providerAdapters[api].decodeError(answer.status, text, provider.id).message;
-    response.writeHead(answer.status, forwardedResponseHeaders(answer.headers));
-    response.end(text);
+export function passthroughRequest(input: CallInput, target: AttemptTarget): { url: string; headers: Record<string, string>; body: Buffer; addedUsage: boolean } {
+  const { body, addedUsage } = passthroughBody(input, target);
+  return {
+    url: passthroughUrl(input, target),
+    headers: passthroughHeaders(target.api, target.provider, target.credential, input.request.headers),
+    body,
+    addedUsage,
+  };
+}
+
+/** Relays an opened passthrough attempt to the client. */
+export async function relayPassthrough(input: CallInput, opened: OpenedAttempt, extraHeaders: Record<string, string>): Promise<void> {
+  const { call, response } = input;
+  const headers = { ...forwardedResponseHeaders(opened.answer.headers), ...extraHeaders };
+  if (opened.kind === 'whole') {
+    // A whole JSON answer is of no use to a client until it is complete: it was read in full
+    // before the headers go out, so a provider that dropped it midway was an ordinary error.
+    call.markFirstToken(opened.firstChunkAt);
+    call.usage = readResponseUsage(opened.target.api, opened.body);
+    response.writeHead(opened.answer.status, { ...headers, 'content-length': opened.body.length });
+    response.end(opened.body);
     return;
   }
-  const headers = { ...forwardedResponseHeaders(answer.headers), ...switchyardHeaders(call) };
-  const contentType = String(answer.headers['content-type'] ?? '');
-  if (!contentType.includes('text/event-stream')) {
-    // A whole JSON answer is of no use to a client until it is complete, so it is read in
-    // full before the headers go out: a provider that drops the connection midway then
-    // yields a 502 in the client's own shape instead of a 200 with a truncated body.
-    const body = await readWholeAnswer(answer.body, provider.id);
-    call.markFirstToken();
-    call.usage = readResponseUsage(api, body);
-    response.writeHead(answer.status, { ...headers, 'content-length': body.length });
-    response.end(body);
-    return;
-  }
-  response.writeHead(answer.status, headers);
-  const tap = new UsageTap(api, addedUsage);
+  response.writeHead(opened.answer.status, headers);
+  const tap = new UsageTap(opened.target.api, opened.addedUsage);
+  const provider = opened.target.provider.id;
   try {
-    await relayBody(answer.body, response, (chunk) => tap.push(chunk));
+    response.write(tap.push(opened.firstChunk));
+    await relayBody(opened.answer.body, response, (chunk) => tap.push(chunk));
   } catch {
-    if (pass.signal.aborted) return;
-    const failure = new ProxyError('api_error', `${provider.id} closed the stream before it was complete.`, { status: 502, provider: provider.id });
+    if (opened.abort.signal.aborted && response.destroyed) return;
+    const failure = new ProxyError('api_error', `${provider} closed the stream before it was complete.`, { status: 502, provider });
     call.error = failure.message;
     response.end(call.streamErrorEvent(failure));
     return;
@@ -87,29 +54,17 @@ export async function forwardPassthrough(pass: PassthroughCall): Promise<void> {
 }
 
 /**
- * Reads a non-streamed answer whole. A cut midway is the provider's failure, reported as a
- * 502 naming it (when the client aborted instead, the caller sees its own signal and stays quiet).
- */
-export async function readWholeAnswer(body: UpstreamAnswer['body'], provider: string): Promise<Buffer> {
-  try {
-    return Buffer.from(await body.arrayBuffer());
-  } catch {
-    throw new ProxyError('api_error', `${provider} closed the connection before its answer was complete.`, { status: 502, provider });
-  }
-}
-
-/**
  * The body to send: the client's bytes, with `model` swapped and OpenAI-style usage
  * requested; `addedUsage` says Switchyard asked for usage the client did not.
  */
-function passthroughBody(pass: PassthroughCall): { body: Buffer; addedUsage: boolean } {
-  let raw = pass.raw;
-  const body = pass.body;
-  if (pass.api !== 'gemini' && body.model !== pass.model) {
+function passthroughBody(input: CallInput, target: AttemptTarget): { body: Buffer; addedUsage: boolean } {
+  let raw = input.raw;
+  const body = input.body;
+  if (target.api !== 'gemini' && body.model !== target.model) {
     const range = findTopLevelString(raw, 'model');
-    if (range) raw = spliceBytes(raw, range, JSON.stringify(pass.model));
+    if (range) raw = spliceBytes(raw, range, JSON.stringify(target.model));
   }
-  if (pass.api !== 'openai-chat' || body.stream !== true) return { body: raw, addedUsage: false };
+  if (target.api !== 'openai-chat' || body.stream !== true) return { body: raw, addedUsage: false };
   // Without usage in the stream no cost can be computed, so Switchyard asks for it.
   const options = body.stream_options as Record<string, unknown> | undefined;
   if (options === undefined || options === null) {
@@ -117,17 +72,17 @@ function passthroughBody(pass: PassthroughCall): { body: Buffer; addedUsage: boo
     return { body: spliceBytes(raw, { start: open, end: open }, '"stream_options":{"include_usage":true},'), addedUsage: true };
   }
   if (options.include_usage !== true) {
-    const rewritten = JSON.stringify({ ...body, model: pass.model, stream_options: { ...options, include_usage: true } });
+    const rewritten = JSON.stringify({ ...body, model: target.model, stream_options: { ...options, include_usage: true } });
     return { body: Buffer.from(rewritten), addedUsage: true };
   }
   return { body: raw, addedUsage: false };
 }
 
-function passthroughUrl(pass: PassthroughCall): string {
-  const base = pass.provider.baseUrl;
-  const url = pass.request.url ?? '';
+function passthroughUrl(input: CallInput, target: AttemptTarget): string {
+  const base = target.provider.baseUrl;
+  const url = input.request.url ?? '';
   const query = url.includes('?') ? url.slice(url.indexOf('?')) : '';
-  switch (pass.api) {
+  switch (target.api) {
     case 'openai-chat':
       return `${base}/chat/completions${query}`;
     case 'openai-responses':
@@ -137,7 +92,7 @@ function passthroughUrl(pass: PassthroughCall): string {
       return `${base}/v1/messages${query}`;
     case 'gemini':
       // Never forward the client's query: it may hold `key=`.
-      return `${base}/models/${pass.model}:${pass.geminiAction}${pass.call.stream ? '?alt=sse' : ''}`;
+      return `${base}/models/${target.model}:${input.geminiAction}${input.call.stream ? '?alt=sse' : ''}`;
   }
 }
 

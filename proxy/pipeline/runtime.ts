@@ -3,12 +3,25 @@ import type { ResolvedProvider } from '../config/resolve-providers';
 import type { Pricer } from '../cost/pricer';
 import type { RequestStore } from '../store/request-store';
 import type { ProxyEvents } from '../control/events';
+import type { RuleSet } from '../routing/rule-matcher';
+import type { CircuitBreakers } from '../routing/circuit-breaker';
+import type { LatencyTracker } from '../routing/latency-tracker';
 
 /** Everything derived from one version of the config; swapped whole when the config reloads. */
 export interface RoutingState {
   config: SwitchyardConfig;
   providers: ReadonlyMap<string, ResolvedProvider>;
   pricer: Pricer;
+  /** The config's rules, compiled once per load. */
+  rules: RuleSet;
+}
+
+/** What the router learns as calls go: it outlives config reloads. */
+export interface Reliability {
+  breakers: CircuitBreakers;
+  latency: LatencyTracker;
+  now: () => number;
+  random: () => number;
 }
 
 /** The proxy's long-lived state, shared by every request handler. */
@@ -16,6 +29,7 @@ export interface ProxyRuntime {
   routing: RoutingState;
   store: RequestStore | undefined;
   events: ProxyEvents;
+  reliability: Reliability;
   /** Writes a line to the proxy log (stderr). Never pass it a key. */
   log: (message: string) => void;
 }

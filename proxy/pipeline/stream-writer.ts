@@ -9,6 +9,15 @@ import type { Readable } from 'node:stream';
  */
 export function relayBody(body: Readable, response: ServerResponse, transform: (chunk: Buffer) => string | Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
+    // A body read up to its first chunk may have ended (or failed) in the meantime.
+    if (body.readableEnded) {
+      resolve();
+      return;
+    }
+    if (body.errored) {
+      reject(body.errored);
+      return;
+    }
     const resume = (): void => void body.resume();
     response.on('drain', resume);
     const done = (error?: Error): void => {
@@ -22,6 +31,8 @@ export function relayBody(body: Readable, response: ServerResponse, transform: (
     });
     body.once('end', () => done());
     body.once('error', done);
+    // A body paused after its first chunk (see openAttempt) flows again from here.
+    body.resume();
   });
 }
 

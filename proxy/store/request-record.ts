@@ -1,4 +1,5 @@
 import type { ClientFormat } from '../core/request';
+import type { DecisionRecord } from '../routing/decision';
 
 /** What Switchyard remembers about one call: the row in the request log and the live event. */
 export interface RequestRecord {
@@ -34,4 +35,6 @@ export interface RequestRecord {
   latencyMs: number;
   /** The error message the client was given, if the call failed. */
   error?: string;
+  /** Where the router sent the call and why: rule, route, candidates, attempts, winner. */
+  decision?: DecisionRecord;
 }

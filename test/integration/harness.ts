@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultConfig, type SwitchyardConfig } from '../../proxy/config/config';
-import { resolveProviders } from '../../proxy/config/resolve-providers';
-import { createPricer } from '../../proxy/cost/pricer';
+import { createReliability, createRoutingState } from '../../proxy/pipeline/create-runtime';
 import { ProxyEvents } from '../../proxy/control/events';
 import { openRequestStore, type RequestStore } from '../../proxy/store/request-store';
 import type { RequestRecord } from '../../proxy/store/request-record';
@@ -43,9 +42,10 @@ export class TestProxy {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-test-'));
     const store = openRequestStore({ dataDir, retentionDays: 30, flushIntervalMs: 50 });
     const runtime: ProxyRuntime = {
-      routing: { config, providers: resolveProviders(config, env), pricer: createPricer(config.prices) },
+      routing: createRoutingState(config, env),
       store,
       events: new ProxyEvents(),
+      reliability: createReliability(),
       log: () => {},
     };
     const server = await listen(createApp({ runtime, controlToken }), '127.0.0.1', 0);

@@ -1,0 +1,181 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { CanonicalRequest } from '../core/request';
+import { ProxyError } from '../core/errors';
+import type { ResolvedProvider } from '../config/resolve-providers';
+import type { TimeoutConfig } from '../config/config';
+import type { ProviderApi, Target } from '../providers/adapter';
+import { callUpstream, type UpstreamAnswer } from '../upstream/upstream-client';
+import { providerAdapters } from './codecs';
+import type { Call } from './call';
+import { passthroughRequest } from './passthrough';
+import { credentialSecret, scrubSecret, type UpstreamCredential } from './upstream-target';
+
+/** One place a call can go: a provider, its model id, and how to speak to it. */
+export interface AttemptTarget {
+  /** `provider/model`, as records, breakers and latency stats name it. */
+  label: string;
+  provider: ResolvedProvider;
+  model: string;
+  api: ProviderApi;
+  /** The client already speaks `api`: the body goes as sent, the answer comes back as is. */
+  passthrough: boolean;
+  credential: UpstreamCredential;
+}
+
+/** What every attempt of one client call shares. */
+export interface CallInput {
+  call: Call;
+  request: IncomingMessage;
+  response: ServerResponse;
+  raw: Buffer;
+  body: Record<string, unknown>;
+  /** The canonical request, decoded once on first use (translated attempts only). */
+  canonical: () => CanonicalRequest;
+  /** Gemini's action (`generateContent`…), which its URL carries instead of the body. */
+  geminiAction?: string;
+}
+
+/**
+ * An upstream that answered 2xx and is ready to relay, with nothing sent to the client yet:
+ * a stream whose first chunk has arrived, or a whole JSON answer. Until an attempt gets
+ * here it can still be retried, raced or fallen back from.
+ */
+export type OpenedAttempt = {
+  target: AttemptTarget;
+  answer: UpstreamAnswer;
+  abort: AbortController;
+  /** Switchyard asked an OpenAI-style stream for usage the client did not ask for. */
+  addedUsage: boolean;
+  /** When the first chunk (or the whole answer) arrived, `performance.now()` time. */
+  firstChunkAt: number;
+} & ({ kind: 'stream'; firstChunk: Buffer } | { kind: 'whole'; body: Buffer });
+
+/** Why an attempt failed, with the provider's own answer when it can go to the client as is. */
+export class AttemptError extends Error {
+  constructor(
+    readonly error: ProxyError,
+    /** A passthrough error answer: already in the client's format. */
+    readonly reply?: { status: number; headers: Record<string, string | string[] | undefined>; text: string },
+  ) {
+    super(error.message);
+  }
+}
+
+/**
+ * Sends one attempt and waits until it has something for the client. Timeouts: the
+ * response headers within `connectMs`, the first chunk within `firstTokenMs`.
+ */
+export async function openAttempt(input: CallInput, target: AttemptTarget, timeouts: TimeoutConfig, parent: AbortSignal): Promise<OpenedAttempt> {
+  const abort = new AbortController();
+  const onParentAbort = (): void => abort.abort();
+  parent.addEventListener('abort', onParentAbort, { once: true });
+  const { provider } = target;
+  let timedOut: ProxyError | undefined;
+  const timeout = (milliseconds: number | undefined, what: string): NodeJS.Timeout | undefined =>
+    milliseconds === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = new ProxyError('timeout', `${provider.id} sent no ${what} within ${milliseconds} ms.`, { status: 504, provider: provider.id });
+          abort.abort();
+        }, milliseconds);
+  const connectTimer = timeout(timeouts.connectMs, 'response headers');
+  const firstTokenTimer = timeout(timeouts.firstTokenMs, 'first token');
+  try {
+    const upstream = target.passthrough ? passthroughRequest(input, target) : translatedRequest(input, target);
+    const answer = await callUpstream({ url: upstream.url, headers: upstream.headers, body: upstream.body, signal: abort.signal }, provider.id);
+    clearTimeout(connectTimer);
+    if (answer.status >= 400) {
+      const text = scrubSecret(await answer.body.text(), credentialSecret(target.credential));
+      const error = withRetryAfter(providerAdapters[target.api].decodeError(answer.status, text, provider.id), answer.headers['retry-after']);
+      throw new AttemptError(error, target.passthrough ? { status: answer.status, headers: answer.headers, text } : undefined);
+    }
+    const base = { target, answer, abort, addedUsage: upstream.addedUsage };
+    if (String(answer.headers['content-type'] ?? '').includes('text/event-stream')) {
+      const firstChunk = await firstChunkOf(answer.body, provider.id);
+      return { ...base, kind: 'stream', firstChunk, firstChunkAt: performance.now() };
+    }
+    const body = await readWholeAnswer(answer.body, provider.id);
+    return { ...base, kind: 'whole', body, firstChunkAt: performance.now() };
+  } catch (error) {
+    abort.abort();
+    parent.removeEventListener('abort', onParentAbort);
+    if (error instanceof AttemptError) throw error;
+    if (timedOut) throw new AttemptError(timedOut);
+    if (error instanceof ProxyError) throw new AttemptError(error);
+    throw error;
+  } finally {
+    // The parent link stays while an opened attempt relays: a client that leaves then
+    // still aborts the upstream request.
+    clearTimeout(connectTimer);
+    clearTimeout(firstTokenTimer);
+  }
+}
+
+/** The provider request of a translated attempt: canonical → the provider's wire. */
+function translatedRequest(input: CallInput, target: AttemptTarget): { url: string; headers: Record<string, string>; body: string; addedUsage: boolean } {
+  const apiKey = target.credential.source === 'provider' ? target.credential.key : undefined;
+  const wireTarget: Target = { provider: target.provider.id, baseUrl: target.provider.baseUrl, apiKey, model: target.model, headers: target.provider.headers };
+  const upstream = providerAdapters[target.api].encodeRequest({ ...input.canonical(), model: target.model }, wireTarget);
+  upstream.headers['accept-encoding'] = 'identity';
+  return { ...upstream, addedUsage: false };
+}
+
+/**
+ * Waits for a stream's first chunk and leaves the body paused after it, so the race can
+ * pick a winner (and a stream that dies before its first byte can still fall back).
+ */
+function firstChunkOf(body: Readable, provider: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const cleanup = (): void => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+    };
+    const onData = (chunk: Buffer): void => {
+      cleanup();
+      body.pause();
+      resolve(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      reject(new ProxyError('api_error', `${provider} ended the stream before sending anything.`, { status: 502, provider }));
+    };
+    const onError = (): void => {
+      cleanup();
+      reject(new ProxyError('api_error', `${provider} closed the stream before sending anything.`, { status: 502, provider }));
+    };
+    body.on('data', onData);
+    body.once('end', onEnd);
+    body.once('error', onError);
+  });
+}
+
+/**
+ * Reads a non-streamed answer whole. A cut midway is the provider's failure, reported as a
+ * 502 naming it (when the client aborted instead, the caller sees its own signal and stays quiet).
+ */
+export async function readWholeAnswer(body: UpstreamAnswer['body'], provider: string): Promise<Buffer> {
+  try {
+    return Buffer.from(await body.arrayBuffer());
+  } catch {
+    throw new ProxyError('api_error', `${provider} closed the connection before its answer was complete.`, { status: 502, provider });
+  }
+}
+
+/**
+ * Carries the provider's `Retry-After` (delay-seconds, as OpenAI-compatible providers and
+ * Anthropic send it) onto a decoded error that has no wait of its own, so a translated 429
+ * tells the client when to come back just as a passthrough one does.
+ * @see https://www.rfc-editor.org/rfc/rfc9110#field.retry-after
+ */
+function withRetryAfter(error: ProxyError, header: string | string[] | undefined): ProxyError {
+  const seconds = typeof header === 'string' && header.trim() !== '' ? Number(header) : Number.NaN;
+  if (error.retryAfterSeconds !== undefined || !Number.isFinite(seconds) || seconds < 0) return error;
+  return new ProxyError(error.kind, error.message, {
+    status: error.status,
+    provider: error.provider,
+    param: error.param,
+    retryAfterSeconds: Math.ceil(seconds),
+  });
+}

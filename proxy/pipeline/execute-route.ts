@@ -1,0 +1,236 @@
+import type { RetryConfig, RouteStrategy, TimeoutConfig } from '../config/config';
+import { ProxyError } from '../core/errors';
+import type { AttemptDecision, DecisionRecord } from '../routing/decision';
+import { isRetryable, retryDelayMs, RetryBudget } from '../routing/retry-policy';
+import { AttemptError, openAttempt, type AttemptTarget, type CallInput, type OpenedAttempt } from './attempt';
+import type { ProxyRuntime } from './runtime';
+import { relayPassthrough, switchyardHeaders } from './passthrough';
+import { relayTranslated } from './translate';
+import { forwardedResponseHeaders } from './upstream-target';
+
+/** Candidates in the order to try them, and how to try them. */
+export interface RoutePlan {
+  strategy: RouteStrategy | 'direct';
+  candidates: AttemptTarget[];
+  retry: RetryConfig;
+  timeouts: TimeoutConfig;
+  hedgeMs: number;
+  /** Filled in as attempts happen; part of the request record. */
+  decision: DecisionRecord;
+}
+
+/**
+ * Runs a plan: opens attempts (in order with retries, or raced), relays the first that
+ * answers, and if none does, gives the client the last failure in its own format. Nothing
+ * reaches the client before an attempt has answered, so until then every failure can
+ * still be retried or fallen back from.
+ */
+export async function executeRoute(input: CallInput, plan: RoutePlan, runtime: ProxyRuntime, clientAbort: AbortSignal): Promise<void> {
+  const { call, response } = input;
+  let opened: OpenedAttempt;
+  try {
+    opened = plan.strategy === 'race' ? await race(input, plan, runtime, clientAbort) : await inTurn(input, plan, runtime, clientAbort);
+  } catch (error) {
+    if (clientAbort.aborted) return;
+    if (!(error instanceof AttemptError)) throw error;
+    if (error.reply) {
+      // A passthrough provider's own error answer, already in the client's format.
+      call.error = error.error.message;
+      response.writeHead(error.reply.status, { ...forwardedResponseHeaders(error.reply.headers), ...attemptHeaders(plan) });
+      response.end(error.reply.text);
+      return;
+    }
+    for (const [name, value] of Object.entries(attemptHeaders(plan))) response.setHeader(name, value);
+    call.fail(response, error.error);
+    return;
+  }
+  const { target } = opened;
+  call.provider = target.provider.id;
+  call.model = target.model;
+  call.passthrough = target.passthrough;
+  plan.decision.winner = target.label;
+  const headers = { ...switchyardHeaders(call), ...attemptHeaders(plan) };
+  if (target.passthrough) await relayPassthrough(input, opened, headers);
+  else await relayTranslated(input, opened, headers);
+}
+
+function attemptHeaders(plan: RoutePlan): Record<string, string> {
+  return { 'x-switchyard-attempts': String(plan.decision.attempts.length) };
+}
+
+/** Fallback order (and cheapest, fastest, split: they only order differently): one target at a time. */
+async function inTurn(input: CallInput, plan: RoutePlan, runtime: ProxyRuntime, clientAbort: AbortSignal): Promise<OpenedAttempt> {
+  const { breakers, now, random } = runtime.reliability;
+  const budget = new RetryBudget(plan.retry.budgetMs, now);
+  let lastFailure: AttemptError | undefined;
+  for (const [index, target] of plan.candidates.entries()) {
+    const candidate = plan.decision.candidates[index]!;
+    if (!breakers.canAttempt(target.label)) {
+      candidate.outcome = 'skipped';
+      candidate.reason = 'open circuit';
+      continue;
+    }
+    candidate.outcome = 'tried';
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      try {
+        const opened = await openAttempt(input, target, plan.timeouts, clientAbort);
+        succeeded(runtime, plan, target, started, opened);
+        return opened;
+      } catch (error) {
+        if (!(error instanceof AttemptError) || clientAbort.aborted) {
+          // No verdict on the target: let the next call probe it if this one held the probe.
+          breakers.releaseProbe(target.label);
+          throw error;
+        }
+        lastFailure = error;
+        const retryable = isRetryable(error.error);
+        const record = failed(runtime, plan, target, started, error, retryable);
+        // Only transient failures move on: a request the provider rejects as invalid would be
+        // rejected by the next one too, and the client should hear why.
+        if (!retryable) throw error;
+        if (attempt >= plan.retry.attempts) break;
+        const delay = retryDelayMs(attempt, error.error, plan.retry, random);
+        if (!Number.isFinite(delay) || !budget.allows(delay)) break;
+        record.retryDelayMs = Math.round(delay);
+        await sleep(delay, clientAbort);
+      }
+    }
+    if (budget.remaining() <= 0) break;
+  }
+  throw lastFailure ?? new AttemptError(noTarget(plan));
+}
+
+/**
+ * Racing (hedging): start the first candidate, then the next each `hedgeMs` without a first
+ * chunk, or at once when one fails; the first to open wins and the others are cancelled.
+ */
+function race(input: CallInput, plan: RoutePlan, runtime: ProxyRuntime, clientAbort: AbortSignal): Promise<OpenedAttempt> {
+  const { breakers } = runtime.reliability;
+  return new Promise((resolve, reject) => {
+    const running = new Map<number, AbortController>();
+    let next = 0;
+    let settled = false;
+    let hedge: NodeJS.Timeout | undefined;
+    let lastFailure: AttemptError | undefined;
+    const finishIfDone = (): void => {
+      if (!settled && running.size === 0 && next >= plan.candidates.length) {
+        settled = true;
+        reject(lastFailure ?? new AttemptError(noTarget(plan)));
+      }
+    };
+    const startNext = (): void => {
+      clearTimeout(hedge);
+      while (next < plan.candidates.length && !breakers.canAttempt(plan.candidates[next]!.label)) {
+        plan.decision.candidates[next]!.outcome = 'skipped';
+        plan.decision.candidates[next]!.reason = 'open circuit';
+        next++;
+      }
+      if (next >= plan.candidates.length) {
+        finishIfDone();
+        return;
+      }
+      const index = next++;
+      const target = plan.candidates[index]!;
+      plan.decision.candidates[index]!.outcome = 'tried';
+      const controller = new AbortController();
+      const onClientAbort = (): void => controller.abort();
+      clientAbort.addEventListener('abort', onClientAbort, { once: true });
+      running.set(index, controller);
+      const started = performance.now();
+      openAttempt(input, target, plan.timeouts, controller.signal).then(
+        (opened) => {
+          running.delete(index);
+          clientAbort.removeEventListener('abort', onClientAbort);
+          if (settled) {
+            opened.abort.abort();
+            plan.decision.attempts.push({ target: target.label, status: opened.answer.status, latencyMs: elapsed(started), outcome: 'cancelled' });
+            return;
+          }
+          settled = true;
+          clearTimeout(hedge);
+          succeeded(runtime, plan, target, started, opened);
+          for (const [other, loser] of running) {
+            loser.abort();
+            breakers.releaseProbe(plan.candidates[other]!.label);
+            plan.decision.attempts.push({ target: plan.candidates[other]!.label, status: null, latencyMs: 0, outcome: 'cancelled', error: 'lost the race' });
+          }
+          running.clear();
+          resolve(opened);
+        },
+        (error: unknown) => {
+          running.delete(index);
+          clientAbort.removeEventListener('abort', onClientAbort);
+          if (settled) return;
+          if (!(error instanceof AttemptError)) {
+            settled = true;
+            reject(error);
+            return;
+          }
+          if (clientAbort.aborted) {
+            settled = true;
+            breakers.releaseProbe(target.label);
+            reject(error);
+            return;
+          }
+          lastFailure = error;
+          failed(runtime, plan, target, started, error, isRetryable(error.error));
+          // A failure does not wait for the hedge: the next candidate starts now.
+          if (next < plan.candidates.length) startNext();
+          else finishIfDone();
+        },
+      );
+      if (plan.hedgeMs === 0) {
+        if (next < plan.candidates.length) startNext();
+      } else if (next < plan.candidates.length) {
+        hedge = setTimeout(startNext, plan.hedgeMs);
+      }
+    };
+    startNext();
+  });
+}
+
+function succeeded(runtime: ProxyRuntime, plan: RoutePlan, target: AttemptTarget, started: number, opened: OpenedAttempt): void {
+  const latencyMs = opened.firstChunkAt - started;
+  runtime.reliability.breakers.recordSuccess(target.label);
+  runtime.reliability.latency.record(target.label, latencyMs);
+  plan.decision.attempts.push({ target: target.label, status: opened.answer.status, latencyMs: round(latencyMs), outcome: 'won' });
+}
+
+function failed(runtime: ProxyRuntime, plan: RoutePlan, target: AttemptTarget, started: number, error: AttemptError, retryable: boolean): AttemptDecision {
+  if (retryable) runtime.reliability.breakers.recordFailure(target.label);
+  const record: AttemptDecision = {
+    target: target.label,
+    status: error.reply?.status ?? (error.error.provider !== undefined && error.error.status !== 502 && error.error.kind !== 'timeout' ? error.error.status : null),
+    latencyMs: elapsed(started),
+    outcome: 'failed',
+    error: error.error.message,
+  };
+  plan.decision.attempts.push(record);
+  return record;
+}
+
+function noTarget(plan: RoutePlan): ProxyError {
+  const reasons = plan.decision.candidates.map((candidate) => `${candidate.target}: ${candidate.reason}`).join('; ');
+  return new ProxyError('overloaded', `No target of this route could be tried (${reasons}). Failing targets are skipped for a while after repeated failures.`, { status: 503 });
+}
+
+function sleep(milliseconds: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, milliseconds);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function elapsed(started: number): number {
+  return round(performance.now() - started);
+}
+
+function round(milliseconds: number): number {
+  return Math.round(milliseconds * 10) / 10;
+}

@@ -1,0 +1,118 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ClientFormat } from '../core/request';
+import { ProxyError } from '../core/errors';
+import { isObject, type JsonObject } from '../core/json';
+import { defaultRetry, defaultTimeouts, type RouteConfig } from '../config/config';
+import type { CandidateDecision, DecisionRecord } from '../routing/decision';
+import type { RequestFeatures } from '../routing/request-features';
+import { resolveModel, type ModelAddress } from '../routing/resolve-model';
+import { orderCandidates } from '../routing/candidate-order';
+import type { AttemptTarget } from './attempt';
+import { chooseApi, nativeApi } from './codecs';
+import type { RoutePlan } from './execute-route';
+import type { ProxyRuntime } from './runtime';
+import { chooseCredential } from './upstream-target';
+
+/** A direct call is tried once: retrying is the client's business unless a route says otherwise. */
+const directRetry = { ...defaultRetry(), attempts: 1 };
+
+/**
+ * Decides where a call may go: the route a caller named with `x-switchyard-route`, else the
+ * first matching rule's, else the route named like the model, else the model as addressed.
+ * Returns the candidates in the order the route's strategy puts them, each with its reason.
+ */
+export function planRoute(runtime: ProxyRuntime, format: ClientFormat, features: RequestFeatures, headers: IncomingHttpHeaders, body: JsonObject): RoutePlan {
+  const { config, rules } = runtime.routing;
+  const headerRoute = features.header('x-switchyard-route');
+  let decision: DecisionRecord;
+  let destination: string;
+  if (headerRoute !== undefined && headerRoute !== '') {
+    decision = emptyDecision('header');
+    destination = headerRoute;
+  } else {
+    const selection = rules.select(features);
+    if (selection) {
+      decision = emptyDecision('rule');
+      decision.rule = selection.rule.name === undefined ? { index: selection.index } : { index: selection.index, name: selection.rule.name };
+      destination = selection.rule.route;
+    } else if (Object.hasOwn(config.routes, features.model)) {
+      decision = emptyDecision('model');
+      destination = features.model;
+    } else {
+      decision = emptyDecision('direct');
+      destination = features.model;
+    }
+  }
+  const route = Object.hasOwn(config.routes, destination) ? config.routes[destination] : undefined;
+  if (route === undefined) return directPlan(runtime, format, destination, decision, headers);
+  decision.route = destination;
+  decision.strategy = route.strategy;
+  return routePlan(runtime, format, route, features, decision, headers, body);
+}
+
+function directPlan(runtime: ProxyRuntime, format: ClientFormat, model: string, decision: DecisionRecord, headers: IncomingHttpHeaders): RoutePlan {
+  const address = resolveModel(model, runtime.routing.config, runtime.routing.providers);
+  const target = attemptTarget(runtime, format, address, headers);
+  decision.candidates.push({ target: target.label, outcome: 'unused', reason: decision.via === 'direct' ? 'as addressed' : `${decision.via} names it` });
+  return { strategy: 'direct', candidates: [target], retry: directRetry, timeouts: defaultTimeouts(), hedgeMs: 0, decision };
+}
+
+function routePlan(runtime: ProxyRuntime, format: ClientFormat, route: RouteConfig, features: RequestFeatures, decision: DecisionRecord, headers: IncomingHttpHeaders, body: JsonObject): RoutePlan {
+  const { config, providers, pricer } = runtime.routing;
+  const addresses = new Map<string, ModelAddress>();
+  for (const label of route.targets) addresses.set(label, resolveModel(label, config, providers));
+  const ordered = orderCandidates(route.strategy, route.targets, {
+    random: runtime.reliability.random,
+    latency: runtime.reliability.latency,
+    weights: route.weights,
+    stickyKey: stickyKey(features, body),
+    // Only `cheapest` looks at tokens: other strategies never pay for the decode.
+    estimatedInputTokens: route.strategy === 'cheapest' ? features.estimatedInputTokens : 0,
+    maxOutputTokens: route.strategy === 'cheapest' ? features.decoded()?.maxOutputTokens : undefined,
+    priceOf: (label, usage) => {
+      const address = addresses.get(label)!;
+      return pricer.price(address.provider.id, address.model, usage);
+    },
+  });
+  const candidates: AttemptTarget[] = [];
+  for (const { target: label, reason } of ordered) {
+    const entry: CandidateDecision = { target: label, outcome: 'unused', reason };
+    try {
+      candidates.push(attemptTarget(runtime, format, addresses.get(label)!, headers));
+    } catch (error) {
+      if (!(error instanceof ProxyError)) throw error;
+      entry.outcome = 'skipped';
+      entry.reason = `no API key for ${addresses.get(label)!.provider.id}`;
+    }
+    decision.candidates.push(entry);
+  }
+  if (candidates.length === 0) {
+    throw new ProxyError('authentication', `No target of route '${decision.route}' has an API key: ${decision.candidates.map((entry) => entry.target).join(', ')}. Set the providers' key variables and restart the proxy.`);
+  }
+  // Candidates without a key are left out of the plan; keep the decision's order aligned.
+  decision.candidates.sort((left, right) => Number(left.outcome === 'skipped') - Number(right.outcome === 'skipped'));
+  return { strategy: route.strategy, candidates, retry: route.retry, timeouts: route.timeouts, hedgeMs: route.hedgeMs ?? 0, decision };
+}
+
+function attemptTarget(runtime: ProxyRuntime, format: ClientFormat, address: ModelAddress, headers: IncomingHttpHeaders): AttemptTarget {
+  const api = chooseApi(address.provider.kind, format, address.model);
+  const passthrough = nativeApi[format] === api;
+  const credential = chooseCredential(address.provider, headers, passthrough, runtime.routing.config.accessKeys.length > 0);
+  return { label: `${address.provider.id}/${address.model}`, provider: address.provider, model: address.model, api, passthrough, credential };
+}
+
+/**
+ * What keeps a conversation on one arm of a split: a session header if the caller sends one,
+ * else the ids the SDKs already send (Claude Code's `metadata.user_id` holds its session).
+ */
+function stickyKey(features: RequestFeatures, body: JsonObject): string | undefined {
+  const header = features.header('x-switchyard-session') ?? features.header('x-session-id');
+  if (header !== undefined) return header;
+  const metadata = isObject(body.metadata) ? body.metadata : undefined;
+  for (const value of [metadata?.user_id, body.prompt_cache_key, body.user]) if (typeof value === 'string' && value !== '') return value;
+  return undefined;
+}
+
+function emptyDecision(via: DecisionRecord['via']): DecisionRecord {
+  return { via, strategy: 'direct', candidates: [], attempts: [] };
+}
