@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { CanonicalRequest } from '../core/request';
+import type { ResponseCollector } from '../core/response';
 import { ProxyError } from '../core/errors';
 import type { ResolvedProvider } from '../config/resolve-providers';
 import type { TimeoutConfig } from '../config/config';
@@ -34,6 +35,8 @@ export interface CallInput {
   canonical: () => CanonicalRequest;
   /** Gemini's action (`generateContent`…), which its URL carries instead of the body. */
   geminiAction?: string;
+  /** Set when the served answer is wanted whole afterwards (a split's judge): relays feed it. */
+  collector?: ResponseCollector;
 }
 
 /**

@@ -3,6 +3,9 @@ import { findTopLevelString, spliceBytes } from '../inbound/json-scan';
 import { UsageTap, readResponseUsage } from '../passthrough/usage-tap';
 import type { AttemptTarget, CallInput, OpenedAttempt } from './attempt';
 import type { Call } from './call';
+import { providerAdapters } from './codecs';
+import { SseParser } from '../sse/sse-parser';
+import { responseToParts, type ResponseCollector } from '../core/response';
 import { forwardedResponseHeaders, passthroughHeaders } from './upstream-target';
 import { relayBody } from './stream-writer';
 
@@ -30,6 +33,7 @@ export async function relayPassthrough(input: CallInput, opened: OpenedAttempt, 
     // before the headers go out, so a provider that dropped it midway was an ordinary error.
     call.markFirstToken(opened.firstChunkAt);
     call.usage = readResponseUsage(opened.target.api, opened.body);
+    if (input.collector) collectWhole(input.collector, opened);
     response.writeHead(opened.answer.status, { ...headers, 'content-length': opened.body.length });
     response.end(opened.body);
     return;
@@ -37,9 +41,14 @@ export async function relayPassthrough(input: CallInput, opened: OpenedAttempt, 
   response.writeHead(opened.answer.status, headers);
   const tap = new UsageTap(opened.target.api, opened.addedUsage);
   const provider = opened.target.provider.id;
+  const collect = input.collector ? streamCollector(input.collector, opened) : undefined;
   try {
     response.write(tap.push(opened.firstChunk));
-    await relayBody(opened.answer.body, response, (chunk) => tap.push(chunk));
+    collect?.(opened.firstChunk);
+    await relayBody(opened.answer.body, response, (chunk) => {
+      collect?.(chunk);
+      return tap.push(chunk);
+    });
   } catch {
     if (opened.abort.signal.aborted && response.destroyed) return;
     const failure = new ProxyError('api_error', `${provider} closed the stream before it was complete.`, { status: 502, provider });
@@ -51,6 +60,27 @@ export async function relayPassthrough(input: CallInput, opened: OpenedAttempt, 
     call.firstTokenAt = tap.firstTokenAt;
   }
   response.end();
+}
+
+/** The served answer, decoded on the side only when a judge will want it. */
+function collectWhole(collector: ResponseCollector, opened: OpenedAttempt & { kind: 'whole' }): void {
+  try {
+    for (const part of responseToParts(providerAdapters[opened.target.api].decodeResponse(JSON.parse(opened.body.toString('utf8'))))) collector.add(part);
+  } catch {
+    // An answer that does not decode is simply not judged.
+  }
+}
+
+function streamCollector(collector: ResponseCollector, opened: OpenedAttempt): (chunk: Buffer) => void {
+  const parser = new SseParser();
+  const decoder = providerAdapters[opened.target.api].createStreamDecoder();
+  return (chunk) => {
+    try {
+      for (const event of parser.push(chunk)) for (const part of decoder.decode(event)) if (part.type !== 'error') collector.add(part);
+    } catch {
+      // Judging is best effort; the client's stream is unaffected.
+    }
+  };
 }
 
 /**

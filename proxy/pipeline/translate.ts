@@ -1,5 +1,5 @@
 import { ProxyError } from '../core/errors';
-import { responseToParts } from '../core/response';
+import { responseToParts, type ResponseCollector } from '../core/response';
 import type { StreamPart } from '../core/stream-part';
 import type { ResponseContext, StreamEncoder } from '../inbound/codec';
 import { SseParser } from '../sse/sse-parser';
@@ -23,6 +23,7 @@ export async function relayTranslated(input: CallInput, opened: OpenedAttempt, e
 
   if (opened.kind === 'whole') {
     const decoded = adapter.decodeResponse(parseJson(opened.body, provider));
+    if (input.collector) for (const part of responseToParts(decoded)) input.collector.add(part);
     call.markFirstToken(opened.firstChunkAt);
     if (!request.stream) {
       call.usage = decoded.usage;
@@ -38,7 +39,7 @@ export async function relayTranslated(input: CallInput, opened: OpenedAttempt, e
     return;
   }
 
-  const sink = new PartSink(call, codec.createStreamEncoder(context));
+  const sink = new PartSink(call, codec.createStreamEncoder(context), input.collector);
   response.writeHead(200, { ...sseHeaders, ...extraHeaders });
   const parser = new SseParser();
   const decoder = adapter.createStreamDecoder();
@@ -82,6 +83,7 @@ class PartSink {
   constructor(
     private readonly call: Call,
     private readonly encoder: StreamEncoder,
+    private readonly collector?: ResponseCollector,
   ) {}
 
   encodeAll(parts: Iterable<StreamPart>): string {
@@ -103,6 +105,7 @@ class PartSink {
           this.ended = true;
           break;
       }
+      if (this.collector && part.type !== 'error') this.collector.add(part);
       text += this.encoder.encode(part);
     }
     return text;
