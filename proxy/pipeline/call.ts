@@ -79,6 +79,19 @@ export class Call {
     response.end(payload);
   }
 
+  /** The call's price from its usage so far, in USD; null while unknown or unpriced. */
+  cost(): number | null {
+    const usage = this.usage;
+    if (!usage || !this.provider || !this.model) return null;
+    return this.runtime.routing.pricer.price(this.provider, this.model, usage);
+  }
+
+  /** Response headers that tell a caller what happened, cost included when already known. */
+  costHeader(): Record<string, string> {
+    const cost = this.cost();
+    return cost === null ? {} : { 'x-switchyard-cost-usd': cost.toFixed(8).replace(/\.?0+$/, '') || '0' };
+  }
+
   /** The client format's error event, for a stream that fails after its headers went out. */
   streamErrorEvent(error: ProxyError): string {
     const encoder = inboundCodecs[this.format].createStreamEncoder({
@@ -95,7 +108,6 @@ export class Call {
     const closedEarly = !response.writableFinished;
     if (closedEarly && this.error === undefined) this.error = 'The client closed the connection before the response was complete.';
     const usage = this.usage;
-    const routing = this.runtime.routing;
     const record: RequestRecord = {
       id: this.id,
       time: this.time,
@@ -113,7 +125,7 @@ export class Call {
       cacheReadTokens: usage?.cacheReadTokens ?? 0,
       cacheWriteTokens: usage?.cacheWriteTokens ?? 0,
       reasoningTokens: usage?.reasoningTokens ?? 0,
-      costUsd: usage && this.provider && this.model ? routing.pricer.price(this.provider, this.model, usage) : null,
+      costUsd: this.cost(),
       timeToFirstTokenMs: this.firstTokenAt === undefined ? null : round(this.firstTokenAt - this.startedAt),
       latencyMs: round(endedAt - this.startedAt),
     };

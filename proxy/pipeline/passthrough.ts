@@ -34,7 +34,7 @@ export async function relayPassthrough(input: CallInput, opened: OpenedAttempt, 
     call.markFirstToken(opened.firstChunkAt);
     call.usage = readResponseUsage(opened.target.api, opened.body);
     if (input.collector) collectWhole(input.collector, opened);
-    response.writeHead(opened.answer.status, { ...headers, 'content-length': opened.body.length });
+    response.writeHead(opened.answer.status, { ...headers, ...call.costHeader(), 'content-length': opened.body.length });
     response.end(opened.body);
     return;
   }

@@ -28,7 +28,7 @@ export async function relayTranslated(input: CallInput, opened: OpenedAttempt, e
     if (!request.stream) {
       call.usage = decoded.usage;
       const payload = JSON.stringify(codec.encodeResponse(decoded, context));
-      response.writeHead(200, { 'content-type': 'application/json', ...extraHeaders });
+      response.writeHead(200, { 'content-type': 'application/json', ...extraHeaders, ...call.costHeader() });
       response.end(payload);
       return;
     }

@@ -77,6 +77,10 @@ describe('passthrough fast path', () => {
     const response = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body });
     const message = (await response.json()) as Anthropic.Message;
     assert.equal(message.content[0]?.type, 'text');
+    // A whole answer's cost is known before its body goes out: 3 input + 1 output tokens of Opus.
+    const cost = Number(response.headers.get('x-switchyard-cost-usd'));
+    assert.ok(cost > 0 && cost < 0.001, `cost header ${response.headers.get('x-switchyard-cost-usd')}`);
+    assert.equal(response.headers.get('x-switchyard-attempts'), '1');
     assert.equal(fake.last.raw.toString('utf8'), body.replace('"model": "smart"', '"model": "claude-opus-4-6"'));
   });
 
