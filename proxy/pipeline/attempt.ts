@@ -52,6 +52,8 @@ export type OpenedAttempt = {
   addedUsage: boolean;
   /** When the first chunk (or the whole answer) arrived, `performance.now()` time. */
   firstChunkAt: number;
+  /** Longest silence allowed inside the stream. */
+  idleMs: number;
 } & ({ kind: 'stream'; firstChunk: Buffer } | { kind: 'whole'; body: Buffer });
 
 /** Why an attempt failed, with the provider's own answer when it can go to the client as is. */
@@ -93,7 +95,7 @@ export async function openAttempt(input: CallInput, target: AttemptTarget, timeo
       const error = withRetryAfter(providerAdapters[target.api].decodeError(answer.status, text, provider.id), answer.headers['retry-after']);
       throw new AttemptError(error, target.passthrough ? { status: answer.status, headers: answer.headers, text } : undefined);
     }
-    const base = { target, answer, abort, addedUsage: upstream.addedUsage };
+    const base = { target, answer, abort, addedUsage: upstream.addedUsage, idleMs: timeouts.idleMs };
     if (String(answer.headers['content-type'] ?? '').includes('text/event-stream')) {
       const firstChunk = await firstChunkOf(answer.body, provider.id);
       return { ...base, kind: 'stream', firstChunk, firstChunkAt: performance.now() };

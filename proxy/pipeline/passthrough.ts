@@ -48,7 +48,7 @@ export async function relayPassthrough(input: CallInput, opened: OpenedAttempt, 
     await relayBody(opened.answer.body, response, (chunk) => {
       collect?.(chunk);
       return tap.push(chunk);
-    });
+    }, opened.idleMs);
   } catch {
     if (opened.abort.signal.aborted && response.destroyed) return;
     const failure = new ProxyError('api_error', `${provider} closed the stream before it was complete.`, { status: 502, provider });

@@ -44,7 +44,13 @@ export function planRoute(runtime: ProxyRuntime, format: ClientFormat, features:
     }
   }
   const route = Object.hasOwn(config.routes, destination) ? config.routes[destination] : undefined;
-  if (route === undefined) return directPlan(runtime, format, destination, decision, headers);
+  if (route === undefined) {
+    if (decision.via === 'header' && !destination.includes('/') && !Object.hasOwn(config.aliases, destination)) {
+      const names = Object.keys(config.routes);
+      throw new ProxyError('invalid_request', `The x-switchyard-route header names '${destination}', which is not a route in the config${names.length > 0 ? ` (routes: ${names.join(', ')})` : ''}. Name a route, an alias or a provider/model.`);
+    }
+    return directPlan(runtime, format, destination, decision, headers);
+  }
   decision.route = destination;
   decision.strategy = route.strategy;
   return routePlan(runtime, format, route, features, decision, headers, body);

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
  * client's socket is full, so a slow client slows the read instead of growing memory.
  * Event listeners rather than `for await`: the async iterator costs a promise per chunk.
  */
-export function relayBody(body: Readable, response: ServerResponse, transform: (chunk: Buffer) => string | Buffer): Promise<void> {
+export function relayBody(body: Readable, response: ServerResponse, transform: (chunk: Buffer) => string | Buffer, idleMs?: number): Promise<void> {
   return new Promise((resolve, reject) => {
     // A body read up to its first chunk may have ended (or failed) in the meantime.
     if (body.readableEnded) {
@@ -20,12 +20,22 @@ export function relayBody(body: Readable, response: ServerResponse, transform: (
     }
     const resume = (): void => void body.resume();
     response.on('drain', resume);
+    // A stream that goes silent for longer than idleMs is treated as cut.
+    let idle: NodeJS.Timeout | undefined;
+    const watch = (): void => {
+      if (idleMs === undefined) return;
+      clearTimeout(idle);
+      idle = setTimeout(() => body.destroy(new Error(`no data for ${idleMs} ms`)), idleMs);
+    };
     const done = (error?: Error): void => {
+      clearTimeout(idle);
       response.off('drain', resume);
       if (error) reject(error);
       else resolve();
     };
+    watch();
     body.on('data', (chunk: Buffer) => {
+      watch();
       const output = transform(chunk);
       if (output.length > 0 && !response.write(output)) body.pause();
     });

@@ -52,7 +52,7 @@ export async function relayTranslated(input: CallInput, opened: OpenedAttempt, e
   try {
     const first = translate(opened.firstChunk);
     if (first !== '') response.write(first);
-    await relayBody(opened.answer.body, response, translate);
+    await relayBody(opened.answer.body, response, translate, opened.idleMs);
   } catch {
     if (opened.abort.signal.aborted && response.destroyed) return;
     const failure = new ProxyError('api_error', `${provider} closed the stream before it was complete.`, { status: 502, provider });
