@@ -1,9 +1,12 @@
+import type { Judgement } from '../routing/split-judge';
 import type { RequestRecord } from '../store/request-record';
 
 /** Event name → payload of everything the proxy announces. */
 export interface ProxyEventMap {
   /** A call finished (successfully or not) and its record is final. */
   request: RequestRecord;
+  /** A split route's judge compared the served answer with the other arm's. */
+  judgement: Judgement;
 }
 
 export type ProxyEventListener<Type extends keyof ProxyEventMap> = (payload: ProxyEventMap[Type]) => void;

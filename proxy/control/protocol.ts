@@ -5,10 +5,12 @@
  */
 import type { RequestRecord } from '../store/request-record';
 import type { AggregateBy, AggregateRow } from '../store/aggregate';
+import type { Judgement, SplitRouteStats } from '../routing/split-judge';
 
 export type { RequestRecord } from '../store/request-record';
 export type { AggregateBy, AggregateRow } from '../store/aggregate';
 export type { RecordFilter } from '../store/record-filter';
+export type { Judgement, SplitArmStats, SplitRouteStats } from '../routing/split-judge';
 
 /** `GET /_switchyard/health`: answered without the token, so it tells nothing private. */
 export interface HealthInfo {
@@ -38,6 +40,14 @@ export interface AggregateResponse {
   rows: AggregateRow[];
 }
 
+/**
+ * `GET /_switchyard/splits`: the A/B results of every `split` route seen since the proxy
+ * started, per arm (requests, errors, cost, latency, the judge's wins, losses and ties).
+ */
+export interface SplitsResponse {
+  routes: SplitRouteStats[];
+}
+
 /** The body of every error answer (400, 401, 404, 503). */
 export interface ControlErrorResponse {
   error: {
@@ -50,9 +60,13 @@ export interface ControlErrorResponse {
  * What `GET /_switchyard/events` (server-sent events) delivers. On the wire the SSE event
  * name is the `type` and `data` is the JSON of its payload: `event: hello` with the
  * HealthInfo once on connect, then `event: request` with the RequestRecord for every
- * finished call. A comment line (`: keep-alive`) arrives every 15 seconds.
+ * finished call and `event: judgement` with the Judgement for every verdict of a split
+ * route's judge. A comment line (`: keep-alive`) arrives every 15 seconds.
  */
-export type ControlEvent = { type: 'hello'; health: HealthInfo } | { type: 'request'; record: RequestRecord };
+export type ControlEvent =
+  | { type: 'hello'; health: HealthInfo }
+  | { type: 'request'; record: RequestRecord }
+  | { type: 'judgement'; judgement: Judgement };
 
 /** SSE event names of {@link ControlEvent}. */
 export type ControlEventType = ControlEvent['type'];

@@ -9,7 +9,10 @@ import type {
   AggregateResponse,
   ControlErrorResponse,
   HealthInfo,
+  Judgement,
   RecentResponse,
+  SplitRouteStats,
+  SplitsResponse,
 } from './protocol';
 
 export interface ControlRouterOptions {
@@ -23,6 +26,8 @@ export interface ControlRouterOptions {
   tokenHint?: string;
   /** Interval of SSE keep-alive comments; 15 s by default. */
   keepAliveIntervalMs?: number;
+  /** The split routes' A/B results (the SplitJudge); without it `/splits` answers 503. */
+  splits?: { stats(): SplitRouteStats[] };
 }
 
 const defaultTokenHint =
@@ -37,7 +42,8 @@ const maximumBufferedBytes = 4 * 1024 * 1024;
 /**
  * The control API used by the VS Code extension and scripts, mounted under `/_switchyard`:
  * `GET /health` (open), and with the token `GET /requests`, `GET /requests/:id`,
- * `GET /stats` and `GET /events` (server-sent events). Wire types are in `./protocol`.
+ * `GET /stats`, `GET /splits` and `GET /events` (server-sent events). Wire types are in
+ * `./protocol`.
  */
 export function createControlRouter(options: ControlRouterOptions): express.Router {
   if (options.token === '') throw new Error('The control token must not be empty.');
@@ -49,6 +55,7 @@ export function createControlRouter(options: ControlRouterOptions): express.Rout
   router.get('/requests', listRequests(options.store));
   router.get('/requests/:id', getRequest(options.store));
   router.get('/stats', aggregateRequests(options.store));
+  router.get('/splits', splitResults(options.splits));
   router.get('/events', streamEvents(options));
   return router;
 }
@@ -123,6 +130,17 @@ function aggregateRequests(store: RequestStore | undefined): RequestHandler {
   };
 }
 
+function splitResults(splits: ControlRouterOptions['splits']): RequestHandler {
+  return (_request, response) => {
+    if (splits === undefined) {
+      sendError(response, 503, 'unavailable_error', 'Split results are unavailable: this proxy runs without the split judge that tallies them.');
+      return;
+    }
+    const body: SplitsResponse = { routes: splits.stats() };
+    response.json(body);
+  };
+}
+
 /** The serialized SSE frame of a record, made once however many clients listen. */
 const requestFrames = new WeakMap<RequestRecord, string>();
 
@@ -135,8 +153,20 @@ function requestFrame(record: RequestRecord): string {
   return frame;
 }
 
+const judgementFrames = new WeakMap<Judgement, string>();
+
+function judgementFrame(judgement: Judgement): string {
+  let frame = judgementFrames.get(judgement);
+  if (frame === undefined) {
+    frame = `event: judgement\ndata: ${JSON.stringify(judgement)}\n\n`;
+    judgementFrames.set(judgement, frame);
+  }
+  return frame;
+}
+
 /**
- * Server-sent events: `hello` with the health info, then one `request` per finished call.
+ * Server-sent events: `hello` with the health info, then one `request` per finished call
+ * and one `judgement` per verdict of a split route's judge.
  * No CORS headers: only the extension host and local scripts may read this.
  */
 function streamEvents(options: ControlRouterOptions): RequestHandler {
@@ -150,16 +180,19 @@ function streamEvents(options: ControlRouterOptions): RequestHandler {
     });
     request.socket.setNoDelay(true);
     response.write(`event: hello\ndata: ${JSON.stringify(options.health())}\n\n`);
-    const unsubscribe = options.events.on('request', (record) => {
+    const send = (frame: string): void => {
       if (response.writableLength > maximumBufferedBytes) {
         response.destroy();
         return;
       }
-      response.write(requestFrame(record));
-    });
+      response.write(frame);
+    };
+    const unsubscribeRequests = options.events.on('request', (record) => send(requestFrame(record)));
+    const unsubscribeJudgements = options.events.on('judgement', (judgement) => send(judgementFrame(judgement)));
     const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), keepAliveIntervalMs).unref();
     response.on('close', () => {
-      unsubscribe();
+      unsubscribeRequests();
+      unsubscribeJudgements();
       clearInterval(keepAlive);
     });
   };
