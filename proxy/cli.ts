@@ -9,7 +9,7 @@ import { ProxyEvents } from './control/events';
 import { defaultDataDir } from './store/data-dir';
 import { openRequestStore, type RequestStore } from './store/request-store';
 import type { ProxyRuntime } from './pipeline/runtime';
-import { createReliability, createRoutingState } from './pipeline/create-runtime';
+import { createReliability, createRoutingState, createSplitJudge } from './pipeline/create-runtime';
 import { createApp, listen } from './server';
 import { closeUpstreamConnections } from './upstream/upstream-client';
 import { isAllowedHost } from './security/host-check';
@@ -99,7 +99,16 @@ export async function main(argv: string[]): Promise<number | undefined> {
     // Serving matters more than the log: run without it and say why.
     log(`the request log at ${dataDir} could not be opened, requests will not be recorded: ${(error as Error).message}`);
   }
-  const runtime: ProxyRuntime = { routing: createRoutingState(config, process.env), store, events: new ProxyEvents(), reliability: createReliability(), log };
+  const events = new ProxyEvents();
+  const reliability = createReliability();
+  const runtime: ProxyRuntime = {
+    routing: createRoutingState(config, process.env),
+    store,
+    events,
+    reliability,
+    splits: createSplitJudge(() => runtime, reliability, events, log),
+    log,
+  };
   const controlToken = process.env.SWITCHYARD_CONTROL_TOKEN || randomBytes(24).toString('hex');
   const tokenFile = path.join(dataDir, 'control-token');
   writeFileSync(tokenFile, controlToken, { mode: 0o600 });

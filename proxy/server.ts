@@ -65,7 +65,7 @@ export function createApp({ runtime, controlToken, controlTokenHint }: ServerOpt
   // Claude Code probes the base URL with HEAD / before its first call.
   app.head('/', (_request, response) => void response.status(200).end());
   app.get('/', (_request, response) => void response.json({ name: 'switchyard', version }));
-  app.use('/_switchyard', createControlRouter({ token: controlToken, store: runtime.store, events: runtime.events, health, tokenHint: controlTokenHint }));
+  app.use('/_switchyard', createControlRouter({ token: controlToken, store: runtime.store, events: runtime.events, health, tokenHint: controlTokenHint, splits: runtime.splits }));
 
   app.use((request: Request, response: Response) => {
     sendProxyError(request, response, new ProxyError('not_found', `Switchyard has no endpoint ${request.method} ${request.path}. It serves /v1/chat/completions, /v1/responses, /v1/embeddings, /v1/models, /v1/messages, /v1/messages/count_tokens and /v1beta/models/{model}:generateContent.`));

@@ -62,6 +62,12 @@ export class AttemptError extends Error {
     readonly error: ProxyError,
     /** A passthrough error answer: already in the client's format. */
     readonly reply?: { status: number; headers: Record<string, string | string[] | undefined>; text: string },
+    /**
+     * The provider's HTTP status when it answered with one. Kept apart from `error.status`,
+     * which the decoders set for translated answers too but Switchyard also sets for failures
+     * of its own making (unreachable, cut, timeout), where no status came.
+     */
+    readonly upstreamStatus?: number,
   ) {
     super(error.message);
   }
@@ -93,7 +99,7 @@ export async function openAttempt(input: CallInput, target: AttemptTarget, timeo
     if (answer.status >= 400) {
       const text = scrubSecret(await answer.body.text(), credentialSecret(target.credential));
       const error = withRetryAfter(providerAdapters[target.api].decodeError(answer.status, text, provider.id), answer.headers['retry-after']);
-      throw new AttemptError(error, target.passthrough ? { status: answer.status, headers: answer.headers, text } : undefined);
+      throw new AttemptError(error, target.passthrough ? { status: answer.status, headers: answer.headers, text } : undefined, answer.status);
     }
     const base = { target, answer, abort, addedUsage: upstream.addedUsage, idleMs: timeouts.idleMs };
     if (String(answer.headers['content-type'] ?? '').includes('text/event-stream')) {

@@ -130,7 +130,18 @@ export class Call {
       latencyMs: round(endedAt - this.startedAt),
     };
     if (this.error !== undefined) record.error = this.error;
-    if (this.decision !== undefined) record.decision = this.decision;
+    const decision = this.decision;
+    if (decision !== undefined) {
+      record.decision = decision;
+      if (decision.strategy === 'split' && decision.route !== undefined) {
+        this.runtime.splits.recordServed(decision.route, decision.winner ?? decision.candidates[0]?.target ?? '', {
+          ok: record.status < 400 && record.error === undefined,
+          costUsd: record.costUsd,
+          latencyMs: record.latencyMs,
+          timeToFirstTokenMs: record.timeToFirstTokenMs,
+        });
+      }
+    }
     this.runtime.store?.add(record);
     this.runtime.events.emit('request', record);
   }

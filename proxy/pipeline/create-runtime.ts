@@ -4,7 +4,10 @@ import { createPricer } from '../cost/pricer';
 import { compileRules } from '../routing/rule-matcher';
 import { CircuitBreakers } from '../routing/circuit-breaker';
 import { LatencyTracker } from '../routing/latency-tracker';
-import type { Reliability, RoutingState } from './runtime';
+import type { ProxyRuntime, Reliability, RoutingState } from './runtime';
+import type { ProxyEvents } from '../control/events';
+import { SplitJudge } from '../routing/split-judge';
+import { completeCanonical } from './complete';
 
 /** Everything one config version implies, built once per load so requests only look things up. */
 export function createRoutingState(config: SwitchyardConfig, env: NodeJS.ProcessEnv): RoutingState {
@@ -13,4 +16,12 @@ export function createRoutingState(config: SwitchyardConfig, env: NodeJS.Process
 
 export function createReliability(now: () => number = Date.now, random: () => number = Math.random): Reliability {
   return { breakers: new CircuitBreakers({ now }), latency: new LatencyTracker(), now, random };
+}
+
+/**
+ * The split judge of a runtime: its shadow and judge calls go out with the runtime's keys,
+ * read through `runtime()` at call time so a reloaded config is the one used.
+ */
+export function createSplitJudge(runtime: () => ProxyRuntime, reliability: Reliability, events: ProxyEvents, log: (message: string) => void): SplitJudge {
+  return new SplitJudge({ complete: (label, request) => completeCanonical(runtime(), label, request), random: reliability.random, log, events });
 }

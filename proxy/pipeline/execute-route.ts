@@ -1,4 +1,4 @@
-import type { RetryConfig, RouteStrategy, TimeoutConfig } from '../config/config';
+import type { RetryConfig, RouteConfig, RouteStrategy, TimeoutConfig } from '../config/config';
 import { ProxyError } from '../core/errors';
 import type { AttemptDecision, DecisionRecord } from '../routing/decision';
 import { isRetryable, retryDelayMs, RetryBudget } from '../routing/retry-policy';
@@ -17,6 +17,8 @@ export interface RoutePlan {
   hedgeMs: number;
   /** Filled in as attempts happen; part of the request record. */
   decision: DecisionRecord;
+  /** A split route whose judge sampled this request: the served answer is collected for it. */
+  judge?: { routeName: string; route: RouteConfig };
 }
 
 /**
@@ -33,14 +35,16 @@ export async function executeRoute(input: CallInput, plan: RoutePlan, runtime: P
   } catch (error) {
     if (clientAbort.aborted) return;
     if (!(error instanceof AttemptError)) throw error;
+    // A failed call is recorded too: its id lets the caller find why in the log.
+    const failureHeaders = { 'x-switchyard-request-id': call.id, ...attemptHeaders(plan) };
     if (error.reply) {
       // A passthrough provider's own error answer, already in the client's format.
       call.error = error.error.message;
-      response.writeHead(error.reply.status, { ...forwardedResponseHeaders(error.reply.headers), ...attemptHeaders(plan) });
+      response.writeHead(error.reply.status, { ...forwardedResponseHeaders(error.reply.headers), ...failureHeaders });
       response.end(error.reply.text);
       return;
     }
-    for (const [name, value] of Object.entries(attemptHeaders(plan))) response.setHeader(name, value);
+    for (const [name, value] of Object.entries(failureHeaders)) response.setHeader(name, value);
     call.fail(response, error.error);
     return;
   }
@@ -52,6 +56,18 @@ export async function executeRoute(input: CallInput, plan: RoutePlan, runtime: P
   const headers = { ...switchyardHeaders(call), ...attemptHeaders(plan) };
   if (target.passthrough) await relayPassthrough(input, opened, headers);
   else await relayTranslated(input, opened, headers);
+  const { judge } = plan;
+  const collector = input.collector;
+  if (judge && collector && call.error === undefined) {
+    // Off the request path: the shadow call and the verdict happen after the client has its answer.
+    setImmediate(() => {
+      try {
+        runtime.splits.judge({ routeName: judge.routeName, route: judge.route, requestId: call.id, request: input.canonical(), servedTarget: target.label, served: collector.result() });
+      } catch (error) {
+        runtime.log(`${call.id} not judged: ${(error as Error).message}`);
+      }
+    });
+  }
 }
 
 function attemptHeaders(plan: RoutePlan): Record<string, string> {
@@ -201,7 +217,8 @@ function failed(runtime: ProxyRuntime, plan: RoutePlan, target: AttemptTarget, s
   if (retryable) runtime.reliability.breakers.recordFailure(target.label);
   const record: AttemptDecision = {
     target: target.label,
-    status: error.reply?.status ?? (error.error.provider !== undefined && error.error.status !== 502 && error.error.kind !== 'timeout' ? error.error.status : null),
+    // Not error.error.status: decoded translated errors carry no provider, so that guess lost their status.
+    status: error.upstreamStatus ?? null,
     latencyMs: elapsed(started),
     outcome: 'failed',
     error: error.error.message,

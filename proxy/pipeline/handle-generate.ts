@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { CanonicalRequest, ClientFormat } from '../core/request';
+import { ResponseCollector } from '../core/response';
 import { ProxyError } from '../core/errors';
 import { readBody, parseJsonObject } from '../http/read-body';
 import { decodeGeminiPath } from '../inbound/gemini/decode-path';
@@ -73,6 +74,7 @@ export function createGenerateHandler(runtime: ProxyRuntime, format: ClientForma
           return canonical;
         },
       };
+      if (plan.judge) input.collector = new ResponseCollector();
       // A translated call decodes the body before anything is sent, so a bad request fails here.
       if (plan.candidates.some((candidate) => !candidate.passthrough)) input.canonical();
       await executeRoute(input, plan, runtime, abort.signal);

@@ -97,7 +97,9 @@ function routePlan(runtime: ProxyRuntime, format: ClientFormat, route: RouteConf
   }
   // Candidates without a key are left out of the plan; keep the decision's order aligned.
   decision.candidates.sort((left, right) => Number(left.outcome === 'skipped') - Number(right.outcome === 'skipped'));
-  return { strategy: route.strategy, candidates, retry: route.retry, timeouts: route.timeouts, hedgeMs: route.hedgeMs ?? 0, decision };
+  const plan: RoutePlan = { strategy: route.strategy, candidates, retry: route.retry, timeouts: route.timeouts, hedgeMs: route.hedgeMs ?? 0, decision };
+  if (route.judge && runtime.splits.wantsAnswer(route)) plan.judge = { routeName: decision.route!, route };
+  return plan;
 }
 
 function attemptTarget(runtime: ProxyRuntime, format: ClientFormat, address: ModelAddress, headers: IncomingHttpHeaders): AttemptTarget {

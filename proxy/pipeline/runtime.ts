@@ -6,6 +6,7 @@ import type { ProxyEvents } from '../control/events';
 import type { RuleSet } from '../routing/rule-matcher';
 import type { CircuitBreakers } from '../routing/circuit-breaker';
 import type { LatencyTracker } from '../routing/latency-tracker';
+import type { SplitJudge } from '../routing/split-judge';
 
 /** Everything derived from one version of the config; swapped whole when the config reloads. */
 export interface RoutingState {
@@ -30,6 +31,8 @@ export interface ProxyRuntime {
   store: RequestStore | undefined;
   events: ProxyEvents;
   reliability: Reliability;
+  /** A/B results of split routes, and their judge. */
+  splits: SplitJudge;
   /** Writes a line to the proxy log (stderr). Never pass it a key. */
   log: (message: string) => void;
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultConfig, type SwitchyardConfig } from '../../proxy/config/config';
-import { createReliability, createRoutingState } from '../../proxy/pipeline/create-runtime';
+import { createReliability, createRoutingState, createSplitJudge } from '../../proxy/pipeline/create-runtime';
 import { ProxyEvents } from '../../proxy/control/events';
 import { openRequestStore, type RequestStore } from '../../proxy/store/request-store';
 import type { RequestRecord } from '../../proxy/store/request-record';
@@ -36,16 +36,27 @@ export class TestProxy {
     });
   }
 
-  static async start(configure: (config: SwitchyardConfig) => void = () => {}, env: NodeJS.ProcessEnv = { ...testKeys }): Promise<TestProxy> {
+  /**
+   * @param clocks The router's clock and random draw (circuit breakers, retry budget, backoff
+   *   jitter, split arms, exploration), for tests that script them; real ones by default.
+   */
+  static async start(
+    configure: (config: SwitchyardConfig) => void = () => {},
+    env: NodeJS.ProcessEnv = { ...testKeys },
+    clocks: { now?: () => number; random?: () => number } = {},
+  ): Promise<TestProxy> {
     const config = defaultConfig();
     configure(config);
     const dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-test-'));
     const store = openRequestStore({ dataDir, retentionDays: 30, flushIntervalMs: 50 });
+    const events = new ProxyEvents();
+    const reliability = createReliability(clocks.now, clocks.random);
     const runtime: ProxyRuntime = {
       routing: createRoutingState(config, env),
       store,
-      events: new ProxyEvents(),
-      reliability: createReliability(),
+      events,
+      reliability,
+      splits: createSplitJudge(() => runtime, reliability, events, () => {}),
       log: () => {},
     };
     const server = await listen(createApp({ runtime, controlToken }), '127.0.0.1', 0);
