@@ -6,6 +6,7 @@ import { ProxyError } from '../core/errors';
 import type { ResolvedProvider } from '../config/resolve-providers';
 import type { TimeoutConfig } from '../config/config';
 import type { ProviderApi, Target } from '../providers/adapter';
+import { parseRetryAfter } from '../routing/retry-policy';
 import { callUpstream, type UpstreamAnswer } from '../upstream/upstream-client';
 import { providerAdapters } from './codecs';
 import type { Call } from './call';
@@ -98,7 +99,9 @@ export async function openAttempt(input: CallInput, target: AttemptTarget, timeo
     clearTimeout(connectTimer);
     if (answer.status >= 400) {
       const text = scrubSecret(await answer.body.text(), credentialSecret(target.credential));
-      const error = withRetryAfter(providerAdapters[target.api].decodeError(answer.status, text, provider.id), answer.headers['retry-after']);
+      // Every wait hint the provider gives (retry-after-ms, an HTTP date, rate-limit resets), not
+      // only delay-seconds: a 429 whose limit resets in minutes must not be retried in milliseconds.
+      const error = withRetryAfter(providerAdapters[target.api].decodeError(answer.status, text, provider.id), parseRetryAfter(answer.headers, Date.now, answer.status));
       throw new AttemptError(error, target.passthrough ? { status: answer.status, headers: answer.headers, text } : undefined, answer.status);
     }
     const base = { target, answer, abort, addedUsage: upstream.addedUsage, idleMs: timeouts.idleMs };
@@ -175,14 +178,14 @@ export async function readWholeAnswer(body: UpstreamAnswer['body'], provider: st
 }
 
 /**
- * Carries the provider's `Retry-After` (delay-seconds, as OpenAI-compatible providers and
- * Anthropic send it) onto a decoded error that has no wait of its own, so a translated 429
- * tells the client when to come back just as a passthrough one does.
+ * Carries the wait the provider asked for (`parseRetryAfter` of its headers) onto a decoded
+ * error that has no wait of its own, so the router honours it and a translated 429 tells the
+ * client when to come back just as a passthrough one does. Whole seconds, rounded up, as
+ * `Retry-After` needs them.
  * @see https://www.rfc-editor.org/rfc/rfc9110#field.retry-after
  */
-function withRetryAfter(error: ProxyError, header: string | string[] | undefined): ProxyError {
-  const seconds = typeof header === 'string' && header.trim() !== '' ? Number(header) : Number.NaN;
-  if (error.retryAfterSeconds !== undefined || !Number.isFinite(seconds) || seconds < 0) return error;
+function withRetryAfter(error: ProxyError, seconds: number | undefined): ProxyError {
+  if (error.retryAfterSeconds !== undefined || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return error;
   return new ProxyError(error.kind, error.message, {
     status: error.status,
     provider: error.provider,
