@@ -190,6 +190,7 @@ function withRetryAfter(error: ProxyError, seconds: number | undefined): ProxyEr
     status: error.status,
     provider: error.provider,
     param: error.param,
-    retryAfterSeconds: Math.ceil(seconds),
+    // Kept exact (the router may wait 0.2 s); rounded up only where a header is written.
+    retryAfterSeconds: seconds,
   });
 }

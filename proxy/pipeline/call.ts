@@ -74,7 +74,7 @@ export class Call {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(payload),
     };
-    if (proxyError.retryAfterSeconds !== undefined) headers['retry-after'] = String(proxyError.retryAfterSeconds);
+    if (proxyError.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.ceil(proxyError.retryAfterSeconds));
     response.writeHead(status, headers);
     response.end(payload);
   }

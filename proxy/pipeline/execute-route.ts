@@ -56,6 +56,8 @@ export async function executeRoute(input: CallInput, plan: RoutePlan, runtime: P
   const headers = { ...switchyardHeaders(call), ...attemptHeaders(plan) };
   if (target.passthrough) await relayPassthrough(input, opened, headers);
   else await relayTranslated(input, opened, headers);
+  // A provider that cuts streams midway counts against its circuit like one that fails outright.
+  if (call.error !== undefined && !clientAbort.aborted) runtime.reliability.breakers.recordFailure(target.label);
   const { judge } = plan;
   const collector = input.collector;
   if (judge && collector && call.error === undefined) {

@@ -54,7 +54,7 @@ export function encodeResponsesFailure(error: ProxyError): { code: string; messa
   const { code } = typeAndCodeByKind[error.kind];
   let message = error.message;
   if (error.retryAfterSeconds !== undefined && !message.includes('try again in')) {
-    message = `${message} Please try again in ${error.retryAfterSeconds}s.`;
+    message = `${message} Please try again in ${Math.ceil(error.retryAfterSeconds)}s.`;
   }
   return { code, message };
 }
