@@ -1,6 +1,16 @@
 /** The benchmark cases: which client API, which body, streamed or not, passthrough or translated. */
 import { anthropicBody, openaiBody, type BodySize, type ClientApi } from './payloads';
+import { expectedDecisions, routedModels, type ExpectedDecision } from './routing-config';
 import { streamEventCounts } from './upstream-replies';
+
+/** A case whose Switchyard request is routed (by a rule, or by a model named like a route). */
+export interface RoutedCase {
+  strategy: 'fallback' | 'race';
+  /** The name of the case that sends the same request unrouted, if it ran in this run. */
+  unroutedCase: string;
+  /** What the routed request's record must say. */
+  expected: ExpectedDecision;
+}
 
 export interface BenchCase {
   name: string;
@@ -13,10 +23,16 @@ export interface BenchCase {
   headers: Record<string, string>;
   /** Body sent to Switchyard. */
   body: string;
-  /** Body sent to the direct and bare targets; differs only for translation (the model name). */
+  /**
+   * Body sent to the direct and bare targets; differs for translation (the model name) and for
+   * routed cases, where it is the same request unrouted (which Switchyard's `unrouted` target
+   * sends too).
+   */
   floorBody: string;
   /** Exact SSE events a client must receive, for passthrough streams. */
   expectedEvents?: number;
+  /** Set for the routed cases, which also measure Switchyard with the request unrouted. */
+  routing?: RoutedCase;
 }
 
 const openaiHeaders = { 'content-type': 'application/json', authorization: 'Bearer sk-bench-openai-0000' };
@@ -81,7 +97,59 @@ export function buildCases(filter?: string): BenchCase[] {
       floorBody: anthropicBody('claude-sonnet-4-5', size, true),
     });
   }
+  cases.push(...routedCases());
   const parts = filter?.split(',').map((part) => part.trim().toLowerCase()).filter((part) => part !== '');
   if (parts === undefined || parts.length === 0) return cases;
   return cases.filter((benchCase) => parts.some((part) => benchCase.name.toLowerCase().includes(part)));
+}
+
+/**
+ * The routing cases: each routed request against the same request unrouted, to the same
+ * Switchyard in the same run. The fallback chains' first targets are healthy, so the
+ * difference is the cost of routing; the race starts both targets at once.
+ */
+function routedCases(): BenchCase[] {
+  const openaiJson = openaiBody('gpt-4o-mini', '1k', false);
+  const anthropicStream = anthropicBody('claude-sonnet-4-5', '1k', true);
+  const openaiStream = openaiBody('gpt-4o-mini', '1k', true);
+  return [
+    {
+      name: 'OpenAI → OpenAI 1 KB json, routed (50 rules, fallback)',
+      kind: 'passthrough',
+      api: 'openai',
+      size: '1k',
+      stream: false,
+      path: '/v1/chat/completions',
+      headers: openaiHeaders,
+      body: openaiBody(routedModels.openai, '1k', false),
+      floorBody: openaiJson,
+      routing: { strategy: 'fallback', unroutedCase: 'OpenAI → OpenAI 1 KB json', expected: expectedDecisions.openai },
+    },
+    {
+      name: 'Anthropic → Anthropic 1 KB stream, routed (51 rules, fallback)',
+      kind: 'passthrough',
+      api: 'anthropic',
+      size: '1k',
+      stream: true,
+      path: '/v1/messages',
+      headers: anthropicHeaders,
+      body: anthropicBody(routedModels.anthropic, '1k', true),
+      floorBody: anthropicStream,
+      expectedEvents: streamEventCounts.anthropic,
+      routing: { strategy: 'fallback', unroutedCase: 'Anthropic → Anthropic 1 KB stream', expected: expectedDecisions.anthropic },
+    },
+    {
+      name: 'OpenAI → OpenAI 1 KB stream, raced (hedge 0 ms)',
+      kind: 'passthrough',
+      api: 'openai',
+      size: '1k',
+      stream: true,
+      path: '/v1/chat/completions',
+      headers: openaiHeaders,
+      body: openaiBody(routedModels.raced, '1k', true),
+      floorBody: openaiStream,
+      expectedEvents: streamEventCounts.openai,
+      routing: { strategy: 'race', unroutedCase: 'OpenAI → OpenAI 1 KB stream', expected: expectedDecisions.raced },
+    },
+  ];
 }

@@ -36,10 +36,22 @@ function addedFirstByte(result: TargetResult, direct: TargetResult, fraction: nu
   return percentile(result.firstByteMs, fraction) - percentile(direct.firstByteMs, fraction);
 }
 
-function cpuRatio(results: Map<TargetName, TargetResult>): number | undefined {
-  const switchyard = results.get('switchyard')?.cpuMicrosecondsPerRequest;
-  const bare = results.get('bare')?.cpuMicrosecondsPerRequest;
-  return switchyard === undefined || bare === undefined || bare === 0 ? undefined : switchyard / bare;
+/** Routing: routed CPU/request ≤ this × the same request unrouted; a race may add this to first byte. */
+export const routingCpuTarget = 1.2;
+export const raceFirstByteTargetMs = 1;
+
+/** Names in the table; `unrouted` is Switchyard too. */
+const targetLabels: Record<TargetName, string> = {
+  direct: 'direct',
+  bare: 'bare',
+  switchyard: 'switchyard',
+  unrouted: 'switchyard, unrouted',
+};
+
+function cpuRatio(results: Map<TargetName, TargetResult>, name: TargetName = 'switchyard', baseline: TargetName = 'bare'): number | undefined {
+  const measured = results.get(name)?.cpuMicrosecondsPerRequest;
+  const reference = results.get(baseline)?.cpuMicrosecondsPerRequest;
+  return measured === undefined || reference === undefined || reference === 0 ? undefined : measured / reference;
 }
 
 function rowsOf({ benchCase, results }: CaseOutcome): string[] {
@@ -63,13 +75,13 @@ function rowsOf({ benchCase, results }: CaseOutcome): string[] {
           : pair(signed(addedFirstByte(result, overDirect, 0.5)), signed(addedFirstByte(result, overDirect, 0.99)));
     }
     const cpu = result.cpuMicrosecondsPerRequest;
-    const ratio = name === 'switchyard' ? cpuRatio(results) : undefined;
+    const ratio = name === 'switchyard' || name === 'unrouted' ? cpuRatio(results, name) : undefined;
     const chunks = benchCase.stream
       ? `${Number.isFinite(result.fewestDeltas) ? result.fewestDeltas : 0}/${replyDeltas.length}`
       : '—';
     const cells = [
       benchCase.name,
-      name,
+      targetLabels[name],
       String(Math.round(result.requestsPerSecond)),
       latency,
       added,
@@ -105,7 +117,10 @@ export function verdictLines(outcomes: CaseOutcome[], standIn: boolean): string[
     if (switchyard === undefined || bare === undefined || direct === undefined) continue;
     const limit = targetsByKind[benchCase.kind];
     const ratio = cpuRatio(results);
-    if (ratio !== undefined) {
+    if (ratio !== undefined && benchCase.routing?.strategy === 'race') {
+      // A race sends every request to two upstreams: the bare forwarder's one is no yardstick.
+      lines.push(`INFO ${benchCase.name}: CPU/request ${ratio.toFixed(2)}× bare (two upstream requests per call; no target)${note}`);
+    } else if (ratio !== undefined) {
       lines.push(
         `${ratio <= limit ? 'PASS' : 'FAIL'} ${benchCase.name}: CPU/request ${ratio.toFixed(2)}× bare (target ≤ ${limit}×)${note}`,
       );
@@ -119,6 +134,80 @@ export function verdictLines(outcomes: CaseOutcome[], standIn: boolean): string[
       `${added <= firstByteTargetMs ? 'PASS' : 'FAIL'} ${benchCase.name}: first byte ${signed(added)} ms p50 over direct ` +
         `(bare forwarder ${signed(floor)} ms; target ≤ ${firstByteTargetMs} ms)${note}`,
     );
+  }
+  return lines;
+}
+
+function findOutcome(outcomes: CaseOutcome[], name: string): CaseOutcome | undefined {
+  return outcomes.find((outcome) => outcome.benchCase.name === name);
+}
+
+function microseconds(value: number | undefined): string {
+  return value === undefined ? '—' : String(Math.round(value));
+}
+
+/**
+ * The routing table: each routed case's Switchyard CPU/request against the same request
+ * unrouted (interleaved in the same case, and, when it ran, in its own case), and what
+ * routing added to the first byte.
+ */
+export function routingTable(outcomes: CaseOutcome[]): string[] {
+  const rows: string[] = [];
+  for (const { benchCase, results } of outcomes) {
+    const routing = benchCase.routing;
+    const routed = results.get('switchyard');
+    const unrouted = results.get('unrouted');
+    if (routing === undefined || routed === undefined || unrouted === undefined) continue;
+    const ratio = cpuRatio(results, 'switchyard', 'unrouted');
+    const ownCase = findOutcome(outcomes, routing.unroutedCase)?.results.get('switchyard')?.cpuMicrosecondsPerRequest;
+    const firstByte = benchCase.stream
+      ? pair(signed(addedFirstByte(routed, unrouted, 0.5)), signed(addedFirstByte(routed, unrouted, 0.99)))
+      : '—';
+    const cells = [
+      benchCase.name,
+      routing.strategy,
+      `${microseconds(routed.cpuMicrosecondsPerRequest)} / ${microseconds(unrouted.cpuMicrosecondsPerRequest)}`,
+      microseconds(ownCase),
+      ratio === undefined ? '—' : `${ratio.toFixed(2)}×`,
+      firstByte,
+    ];
+    rows.push(`| ${cells.join(' | ')} |`);
+  }
+  if (rows.length === 0) return [];
+  return [
+    '| routed case | strategy | CPU µs/req routed / unrouted³ | unrouted in its own case⁴ | routing CPU vs unrouted | first byte added over unrouted p50 / p99 ms |',
+    '|---|---|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    '³ the same Switchyard, the same request with the routed model swapped for the unrouted one, load runs interleaved. ' +
+      '⁴ that request\'s Switchyard CPU/request in its own case of this run (a separate measurement: shows the run-to-run spread).',
+  ];
+}
+
+/** PASS/FAIL for routing: CPU/request within 1.2× unrouted (fallback), first byte within 1 ms (race). */
+export function routingVerdictLines(outcomes: CaseOutcome[], standIn: boolean): string[] {
+  const lines: string[] = [];
+  const note = standIn ? ' [stand-in: the Switchyard slot is a bare forwarder]' : '';
+  for (const { benchCase, results } of outcomes) {
+    const routing = benchCase.routing;
+    const routed = results.get('switchyard');
+    const unrouted = results.get('unrouted');
+    if (routing === undefined || routed === undefined || unrouted === undefined) continue;
+    const ratio = cpuRatio(results, 'switchyard', 'unrouted');
+    const cpu = `${microseconds(routed.cpuMicrosecondsPerRequest)} vs ${microseconds(unrouted.cpuMicrosecondsPerRequest)} µs`;
+    if (routing.strategy === 'race') {
+      if (ratio !== undefined) lines.push(`INFO ${benchCase.name}: routing CPU/request ${ratio.toFixed(2)}× unrouted (${cpu}; two upstream requests per call; no target)${note}`);
+      const added = addedFirstByte(routed, unrouted, 0.5);
+      lines.push(
+        `${added <= raceFirstByteTargetMs ? 'PASS' : 'FAIL'} ${benchCase.name}: winner's first byte ${signed(added)} ms p50 ` +
+          `over the same request unrouted (p99 ${signed(addedFirstByte(routed, unrouted, 0.99))} ms; target ≤ ${raceFirstByteTargetMs} ms)${note}`,
+      );
+    } else if (ratio !== undefined) {
+      lines.push(
+        `${ratio <= routingCpuTarget ? 'PASS' : 'FAIL'} ${benchCase.name}: routing CPU/request ${ratio.toFixed(2)}× the same request ` +
+          `unrouted (${cpu}; target ≤ ${routingCpuTarget}×)${note}`,
+      );
+    }
   }
   return lines;
 }

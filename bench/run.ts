@@ -4,8 +4,11 @@
  *
  * Per case it measures, for each target: requests/s under load (autocannon), latency one request
  * at a time, time to first byte on streams, whether every streamed chunk arrived, and the
- * proxy's CPU time per request read from /proc (Linux only). Speed is reported, not asserted:
- * the exit code is non-zero only when a request failed or a stream lost chunks.
+ * proxy's CPU time per request read from /proc (Linux only). Routed cases (a rule set of 51
+ * rules with fallback chains, and a race) also send the same request unrouted to the same
+ * Switchyard, interleaved, and compare the two. Speed is reported, not asserted: the exit code
+ * is non-zero only when a request failed, a stream lost chunks, or a routed request was not
+ * routed as configured.
  *
  * Knobs (environment): BENCH_SECONDS (measured load seconds per proxy and case, default 2.4),
  * BENCH_CASES (comma-separated parts of case names to run), BENCH_STAND_IN=1 (a second bare
@@ -24,9 +27,13 @@ import { coreLayout } from './core-layout';
 import { emptyResult, loadPhase, sequentialPhase, type MeasureSettings, type Target, type TargetName, type TargetResult } from './measure';
 import { replyDeltas } from './payloads';
 import { cpuSource } from './process-cpu';
-import { markdownTable, verdictLines, type CaseOutcome } from './report';
+import { markdownTable, routingTable, routingVerdictLines, verdictLines, type CaseOutcome } from './report';
+import { checkRouting } from './routing-check';
+import { benchRoutes, benchRules, expectedDecisions } from './routing-config';
 
 const root = path.resolve(__dirname, '..');
+/** Lets the routing check read request records from Switchyard's control API. */
+const controlToken = 'bench-control-token-0000';
 /** Milliseconds the fake upstream waits between SSE events. */
 const upstreamGapMs = 1;
 const loadRounds = 3;
@@ -76,6 +83,10 @@ async function startSwitchyard(upstream: string, workDirectory: string): Promise
         anthropic: { baseUrl: upstream },
         fakecompat: { type: 'openai-compatible', baseUrl: `${upstream}/v1`, apiKeyEnv: 'FAKECOMPAT_API_KEY' },
       },
+      // Every case runs with them: unrouted requests miss all 51 rules, as they would in a
+      // real config of that size.
+      routes: benchRoutes(),
+      rules: benchRules(),
     }),
   );
   const profile = process.env.BENCH_PROFILE;
@@ -86,6 +97,7 @@ async function startSwitchyard(upstream: string, workDirectory: string): Promise
     ANTHROPIC_API_KEY: 'sk-ant-bench-0000',
     FAKECOMPAT_API_KEY: 'sk-bench-compat-0000',
     SWITCHYARD_DATA_DIR: path.join(workDirectory, 'data'),
+    SWITCHYARD_CONTROL_TOKEN: controlToken,
   });
 }
 
@@ -127,18 +139,29 @@ async function main(): Promise<number> {
       makeTarget('bare', bare.url, bare.pid),
       makeTarget('switchyard', switchyard.url, switchyard.pid),
     ];
+    // Routed cases send the same request unrouted to the same Switchyard instead of measuring
+    // the bare forwarder again (their unrouted cases do).
+    const routedTargets = [targets[0]!, targets[2]!, makeTarget('unrouted', switchyard.url, switchyard.pid)];
+    const checkAgent = new Agent({ keepAliveTimeout: 60_000 });
+    agents.push(checkAgent);
 
     const cases = buildCases(process.env.BENCH_CASES);
-    process.stderr.write(`Benchmark: ${cases.length} cases × 3 targets; CPU from /proc/<pid>/${cpuSource(bare.pid)}\n`);
+    process.stderr.write(`Benchmark: ${cases.length} cases × 3 targets (routed: direct, switchyard routed and unrouted); CPU from /proc/<pid>/${cpuSource(bare.pid)}\n`);
     const outcomes: CaseOutcome[] = [];
+    const routingProblems: string[] = [];
     for (const benchCase of cases) {
-      const results = new Map<TargetName, TargetResult>(targets.map((target) => [target.name, emptyResult()]));
+      const caseTargets = benchCase.routing === undefined ? targets : routedTargets;
+      if (benchCase.routing !== undefined && !standIn) {
+        const problems = await checkRouting(checkAgent, switchyard.url, controlToken, benchCase, expectedDecisions.unrouted);
+        routingProblems.push(...problems.map((problem) => `${benchCase.name}: ${problem}`));
+      }
+      const results = new Map<TargetName, TargetResult>(caseTargets.map((target) => [target.name, emptyResult()]));
       progress(`${benchCase.name}: load`);
       layout.separate();
-      await loadPhase(targets, benchCase, settings, results);
+      await loadPhase(caseTargets, benchCase, settings, results);
       progress(`${benchCase.name}: one at a time`);
       layout.share();
-      await sequentialPhase(targets, benchCase, settings, results);
+      await sequentialPhase(caseTargets, benchCase, settings, results);
       outcomes.push({ benchCase, results });
     }
 
@@ -156,7 +179,10 @@ async function main(): Promise<number> {
       '',
       ...verdictLines(outcomes, standIn),
     ];
-    let failed = false;
+    const routing = routingTable(outcomes);
+    if (routing.length > 0) lines.push('', ...routing, '', ...routingVerdictLines(outcomes, standIn));
+    let failed = routingProblems.length > 0;
+    for (const problem of routingProblems) lines.push(`ERROR routing not as configured — ${problem}`);
     for (const { benchCase, results } of outcomes) {
       for (const [name, result] of results) {
         if (result.failures === 0) continue;
