@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, existsSync, utimesSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Database } from 'node-sqlite3-wasm';
+import { rowsPerStatement } from '../../../proxy/store/record-insert';
 import { databaseFileName, openRequestStore, type RequestStore } from '../../../proxy/store/request-store';
 import type { RequestRecord } from '../../../proxy/store/request-record';
 
@@ -41,6 +42,16 @@ function makeRecord(fields: Partial<RequestRecord> = {}): RequestRecord {
 }
 
 /** Rows on disk, read through a second connection so the store's queue cannot answer. */
+function readColumnOnDisk(dataDir: string, column: string): Array<{ id: string; value: unknown }> {
+  const database = new Database(path.join(dataDir, databaseFileName), { readOnly: true });
+  try {
+    return database.all(`SELECT id, ${column} AS value FROM requests ORDER BY id`).map((row) => ({ id: String(row.id), value: row.value }));
+  } finally {
+    database.close();
+  }
+}
+
+
 function countOnDisk(dataDir: string): number {
   const database = new Database(path.join(dataDir, databaseFileName), { readOnly: true });
   try {
@@ -131,6 +142,141 @@ describe('RequestStore', () => {
     opened.add(record);
     opened.flush();
     assert.deepEqual(opened.get(record.id), record);
+  });
+
+  it('writes every row intact at multi-row statement edge sizes', () => {
+    const opened = open({ retentionDays: 0 });
+    const base = Date.UTC(2030, 0, 1);
+    const expected: RequestRecord[] = [];
+    for (const size of [1, rowsPerStatement - 1, rowsPerStatement, rowsPerStatement + 1, 2 * rowsPerStatement + 7]) {
+      for (let index = 0; index < size; index += 1) {
+        // Every column differs from row to row, so a row bound one value off would show.
+        const record = makeRecord({
+          time: base + expected.length,
+          clientKey: index % 3 === 0 ? `k${index}` : undefined,
+          provider: index % 5 === 4 ? undefined : `provider-${index}`,
+          model: `model-${size}-${index}`,
+          status: 200 + (index % 7),
+          stream: index % 2 === 0,
+          passthrough: index % 3 !== 1,
+          inputTokens: 1000 + index,
+          outputTokens: 2000 + index,
+          cacheReadTokens: 3000 + index,
+          cacheWriteTokens: 4000 + index,
+          reasoningTokens: 5000 + index,
+          costUsd: index % 4 === 0 ? null : index / 1000,
+          timeToFirstTokenMs: index % 6 === 0 ? null : index + 0.5,
+          latencyMs: index + 0.25,
+          error: index % 8 === 0 ? `failed ${index}` : undefined,
+        });
+        const stored = index % 9 === 0 ? { ...record, routing: { rule: `rule-${index}` } } : record;
+        opened.add(stored);
+        expected.push(stored);
+      }
+      opened.flush();
+      assert.equal(countOnDisk(dataDir), expected.length, `after a batch of ${size}`);
+    }
+    assert.deepEqual(opened.recent({ limit: 1000 }), [...expected].reverse());
+  });
+
+  it('keeps the later of two records with the same id written in one statement', () => {
+    const opened = open();
+    const first = makeRecord({ status: 500, error: 'first try failed' });
+    const second: RequestRecord = { ...makeRecord({ status: 200, inputTokens: 7 }), id: first.id };
+    opened.add(first);
+    opened.add(makeRecord());
+    opened.add(second);
+    opened.flush();
+    assert.equal(countOnDisk(dataDir), 2);
+    assert.deepEqual(opened.get(first.id), second);
+  });
+
+  it('stores no extra JSON for a record without fields beyond its columns', () => {
+    const opened = open();
+    const plain = makeRecord();
+    const withUndefinedKey = { ...makeRecord(), clientKey: undefined, error: undefined };
+    const withExtra = { ...makeRecord(), routing: { rule: 'default' } };
+    opened.add(plain);
+    opened.add(withUndefinedKey);
+    opened.add(withExtra);
+    opened.flush();
+    assert.deepEqual(readColumnOnDisk(dataDir, 'extra'), [
+      { id: plain.id, value: null },
+      { id: withUndefinedKey.id, value: null },
+      { id: withExtra.id, value: '{"routing":{"rule":"default"}}' },
+    ]);
+  });
+
+  it('stores error and extra as text, non-ASCII intact', () => {
+    const opened = open();
+    const record = { ...makeRecord({ error: 'Überlastet — 请稍后再试 🙏' }), routing: { rule: 'naïve ✓' } };
+    opened.add(record);
+    opened.flush();
+    assert.deepEqual(readColumnOnDisk(dataDir, "typeof(error) || ' ' || typeof(extra)"), [{ id: record.id, value: 'text text' }]);
+    assert.deepEqual(readColumnOnDisk(dataDir, 'error'), [{ id: record.id, value: record.error }]);
+    assert.deepEqual(opened.get(record.id), record);
+    assert.deepEqual(opened.recent({ status: 'error' }), [record]);
+  });
+
+  it('waits for the interval below batchSize, which defaults to 2000', async () => {
+    const opened = open();
+    for (let index = 0; index < 1999; index += 1) opened.add(makeRecord());
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(countOnDisk(dataDir), 0);
+    opened.add(makeRecord());
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(countOnDisk(dataDir), 2000);
+  });
+
+  it('writes on the interval while records keep arriving', async () => {
+    const opened = open({ flushIntervalMs: 40 });
+    // A record every 10 ms must not keep pushing the write back.
+    const adding = setInterval(() => opened.add(makeRecord()), 10);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.ok(countOnDisk(dataDir) > 0);
+    } finally {
+      clearInterval(adding);
+    }
+  });
+
+  it('keeps a refused batch queued and retries it on the interval', async () => {
+    const errors: unknown[] = [];
+    const opened = open({ flushIntervalMs: 20, onError: (error) => errors.push(error) });
+    const record = makeRecord();
+    // Another connection holding the lock: node-sqlite3-wasm's lock is this directory.
+    const lock = `${opened.path}.lock`;
+    mkdirSync(lock);
+    try {
+      opened.add(record);
+      opened.flush();
+      assert.equal(errors.length, 1);
+      assert.deepEqual(opened.get(record.id), record);
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(countOnDisk(dataDir), 1);
+    assert.equal(errors.length, 1);
+  });
+
+  it('writes later batches after a multi-row statement failed', () => {
+    const errors: unknown[] = [];
+    const opened = open({ onError: (error) => errors.push(error) });
+    const size = rowsPerStatement + 6;
+    const first = Array.from({ length: size }, () => makeRecord());
+    // In the remainder's 4-row statement, after a full one succeeded.
+    const bad = { ...first[rowsPerStatement + 2], endpoint: null } as unknown as RequestRecord;
+    first[rowsPerStatement + 2] = bad;
+    for (const record of first) opened.add(record);
+    opened.flush();
+    assert.equal(countOnDisk(dataDir), size - 1);
+    assert.equal(errors.length, 1);
+    assert.match(String(errors[0]), new RegExp(`dropped request record ${bad.id}`));
+    for (let index = 0; index < size; index += 1) opened.add(makeRecord());
+    opened.flush();
+    assert.equal(countOnDisk(dataDir), 2 * size - 1);
+    assert.equal(errors.length, 1);
   });
 
   it('merges queued and stored records newest first within the limit', () => {
