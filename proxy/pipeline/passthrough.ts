@@ -1,4 +1,5 @@
 import { ProxyError } from '../core/errors';
+import { isObject } from '../core/json';
 import { findTopLevelString, spliceBytes } from '../inbound/json-scan';
 import { UsageTap, readResponseUsage } from '../passthrough/usage-tap';
 import type { AttemptTarget, CallInput, OpenedAttempt } from './attempt';
@@ -90,6 +91,11 @@ function streamCollector(collector: ResponseCollector, opened: OpenedAttempt): (
 function passthroughBody(input: CallInput, target: AttemptTarget): { body: Buffer; addedUsage: boolean } {
   let raw = input.raw;
   const body = input.body;
+  if (target.api === 'anthropic' && (raw.includes('"signature":""') || raw.includes('"signature": ""'))) {
+    const cleaned = withoutUnsignedThinking(body);
+    // The one case where the bytes are rewritten: see withoutUnsignedThinking.
+    if (cleaned !== body) return { body: Buffer.from(JSON.stringify({ ...cleaned, model: target.model })), addedUsage: false };
+  }
   if (target.api !== 'gemini' && body.model !== target.model) {
     const range = findTopLevelString(raw, 'model');
     if (range) raw = spliceBytes(raw, range, JSON.stringify(target.model));
@@ -106,6 +112,25 @@ function passthroughBody(input: CallInput, target: AttemptTarget): { body: Buffe
     return { body: Buffer.from(rewritten), addedUsage: true };
   }
   return { body: raw, addedUsage: false };
+}
+
+/**
+ * Reasoning from another provider reaches an Anthropic client as thinking blocks with an empty
+ * signature (there is none to give). Anthropic verifies every thinking block it is sent back,
+ * so when such a conversation later goes to Anthropic those blocks are dropped; signed ones stay
+ * byte for byte. Returns the body itself when nothing needed dropping.
+ */
+function withoutUnsignedThinking(body: Record<string, unknown>): Record<string, unknown> {
+  if (!Array.isArray(body.messages)) return body;
+  let changed = false;
+  const messages = body.messages.map((message: unknown) => {
+    if (!isObject(message) || message.role !== 'assistant' || !Array.isArray(message.content)) return message;
+    const content = message.content.filter((block: unknown) => !(isObject(block) && block.type === 'thinking' && block.signature === ''));
+    if (content.length === message.content.length) return message;
+    changed = true;
+    return { ...message, content };
+  });
+  return changed ? { ...body, messages } : body;
 }
 
 function passthroughUrl(input: CallInput, target: AttemptTarget): string {

@@ -96,4 +96,21 @@ describe('passthrough fast path', () => {
     assert.equal(record.model, 'llama-3.1-8b-instant');
     assert.equal(record.requestedModel, 'cheap');
   });
+
+  it('drops unsigned thinking (another provider’s reasoning) before a conversation goes back to Anthropic', async () => {
+    fake.reply(() => ({ json: { id: 'msg_2', type: 'message', role: 'assistant', model: 'claude-sonnet-4-6', content: [{ type: 'text', text: 'ok' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 3, output_tokens: 1 } } }));
+    const body = {
+      model: 'claude-sonnet-4-6',
+      max_tokens: 100,
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'from groq', signature: '' }, { type: 'thinking', thinking: 'signed', signature: 'EqQBsig' }, { type: 'text', text: 'hello' }] },
+        { role: 'user', content: 'again' },
+      ],
+    };
+    const response = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify(body) });
+    assert.equal(response.status, 200);
+    await response.text();
+    assert.deepEqual(fake.last.json.messages[1].content, [{ type: 'thinking', thinking: 'signed', signature: 'EqQBsig' }, { type: 'text', text: 'hello' }]);
+  });
 });
