@@ -10,7 +10,7 @@ import { defaultDataDir } from './store/data-dir';
 import { openRequestStore, type RequestStore } from './store/request-store';
 import type { ProxyRuntime } from './pipeline/runtime';
 import { createReliability, createRoutingState, createSplitJudge } from './pipeline/create-runtime';
-import { createApp, listen } from './server';
+import { createRequestListener, listen } from './server';
 import { closeUpstreamConnections } from './upstream/upstream-client';
 import { isAllowedHost } from './security/host-check';
 import { version } from './version';
@@ -116,7 +116,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
 
   let running;
   try {
-    running = await listen(createApp({ runtime, controlToken, controlTokenHint: `the token is in ${tokenFile}` }), host, port);
+    running = await listen(createRequestListener({ runtime, controlToken, controlTokenHint: `the token is in ${tokenFile}` }), host, port);
   } catch (error) {
     store?.close();
     const code = (error as NodeJS.ErrnoException).code;

@@ -1,4 +1,5 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson, type ModelHandler } from '../http/model-route';
 import { ProxyError } from '../core/errors';
 import { readBody, parseJsonObject } from '../http/read-body';
 import { resolveModel } from '../routing/resolve-model';
@@ -17,8 +18,8 @@ import { chooseCredential, credentialSecret, forwardedResponseHeaders, passthrou
  * providers have no equivalent endpoint for the same request shape.
  * @see https://docs.anthropic.com/en/api/messages-count-tokens
  */
-export function createCountTokensHandler(runtime: ProxyRuntime) {
-  return async function handleCountTokens(request: Request, response: Response): Promise<void> {
+export function createCountTokensHandler(runtime: ProxyRuntime): ModelHandler {
+  return async function handleCountTokens(request, response): Promise<void> {
     const abort = new AbortController();
     response.once('close', () => {
       if (!response.writableFinished) abort.abort();
@@ -49,12 +50,12 @@ export function createCountTokensHandler(runtime: ProxyRuntime) {
         response.end(text);
         return;
       }
-      response.json({ input_tokens: estimateInputTokens(decodeCountTokensRequest(body)) });
+      sendJson(response, 200, { input_tokens: estimateInputTokens(decodeCountTokensRequest(body)) });
     } catch (error) {
       if (abort.signal.aborted) return;
       const { status, body } = inboundCodecs['anthropic-messages'].encodeError(error instanceof ProxyError ? error : new ProxyError('api_error', 'Switchyard hit an internal error; see the proxy log for details.'));
       if (!(error instanceof ProxyError)) runtime.log(`count_tokens failed: ${(error as Error)?.stack ?? String(error)}`);
-      response.status(status).json(body);
+      sendJson(response, status, body);
     }
   };
 }
@@ -64,7 +65,7 @@ export function createCountTokensHandler(runtime: ProxyRuntime) {
  * by the local estimate, answered in Gemini's shape.
  * @see https://ai.google.dev/api/tokens#method:-models.counttokens
  */
-export async function countGeminiTokens(runtime: ProxyRuntime, request: Request, response: Response, model: string, raw: Buffer, body: Record<string, unknown>, signal: AbortSignal): Promise<void> {
+export async function countGeminiTokens(runtime: ProxyRuntime, request: IncomingMessage, response: ServerResponse, model: string, raw: Buffer, body: Record<string, unknown>, signal: AbortSignal): Promise<void> {
   const { config, providers } = runtime.routing;
   const address = resolveModel(model, config, providers);
   const provider = address.provider;
@@ -86,5 +87,5 @@ export async function countGeminiTokens(runtime: ProxyRuntime, request: Request,
   }
   // The request is either `{contents}` or a whole `{generateContentRequest}`.
   const generateRequest = isObject(body.generateContentRequest) ? body.generateContentRequest : body;
-  response.json({ totalTokens: estimateInputTokens(geminiCodec.decodeRequest(generateRequest)) });
+  sendJson(response, 200, { totalTokens: estimateInputTokens(geminiCodec.decodeRequest(generateRequest)) });
 }

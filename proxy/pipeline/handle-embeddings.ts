@@ -1,4 +1,5 @@
-import type { Request, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { ModelHandler } from '../http/model-route';
 import { ProxyError } from '../core/errors';
 import { readBody, parseJsonObject } from '../http/read-body';
 import { resolveModel } from '../routing/resolve-model';
@@ -16,10 +17,10 @@ import { switchyardHeaders } from './passthrough';
  * @see https://platform.openai.com/docs/api-reference/embeddings/create
  * @see https://ai.google.dev/api/embeddings#method:-models.batchembedcontents
  */
-export function createEmbeddingsHandler(runtime: ProxyRuntime) {
-  return async function handleEmbeddings(request: Request, response: Response): Promise<void> {
-    const call = new Call(runtime, 'openai-chat', request.path, response);
-    call.clientKey = response.locals.clientKey as string | undefined;
+export function createEmbeddingsHandler(runtime: ProxyRuntime): ModelHandler {
+  return async function handleEmbeddings(request, response, { path, clientKey }): Promise<void> {
+    const call = new Call(runtime, 'openai-chat', path, response);
+    call.clientKey = clientKey;
     const abort = new AbortController();
     response.once('close', () => {
       if (!response.writableFinished) abort.abort();
@@ -76,7 +77,7 @@ export function createEmbeddingsHandler(runtime: ProxyRuntime) {
 
 async function embedWithGemini(
   call: Call,
-  response: Response,
+  response: ServerResponse,
   body: Record<string, unknown>,
   baseUrl: string,
   model: string,

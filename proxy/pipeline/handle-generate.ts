@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { ModelHandler } from '../http/model-route';
 import type { CanonicalRequest, ClientFormat } from '../core/request';
 import { ResponseCollector } from '../core/response';
 import { ProxyError } from '../core/errors';
@@ -19,19 +19,19 @@ import { countGeminiTokens } from './handle-count-tokens';
  * plan: each attempt takes the passthrough path when the client already speaks that
  * provider's API, or translates through the canonical model otherwise.
  */
-export function createGenerateHandler(runtime: ProxyRuntime, format: ClientFormat) {
-  return async function handleGenerate(request: Request, response: Response): Promise<void> {
-    const call = new Call(runtime, format, request.path, response);
-    call.clientKey = response.locals.clientKey as string | undefined;
+export function createGenerateHandler(runtime: ProxyRuntime, format: ClientFormat): ModelHandler {
+  return async function handleGenerate(request, response, { path, clientKey }): Promise<void> {
+    const call = new Call(runtime, format, path, response);
+    call.clientKey = clientKey;
     const abort = call.abort;
     try {
       const raw = await readBody(request, runtime.routing.config.maxBodyBytes);
       const body = parseJsonObject(raw);
       let geminiAction: string | undefined;
       if (format === 'gemini') {
-        const target = decodeGeminiPath(request.path);
+        const target = decodeGeminiPath(path);
         if (!target) {
-          throw new ProxyError('not_found', `Switchyard does not serve ${request.path}. Use models/{model}:generateContent, :streamGenerateContent or :countTokens.`);
+          throw new ProxyError('not_found', `Switchyard does not serve ${path}. Use models/{model}:generateContent, :streamGenerateContent or :countTokens.`);
         }
         if (target.action === 'countTokens') {
           await countGeminiTokens(runtime, request, response, target.model, raw, body, abort.signal);
@@ -47,7 +47,7 @@ export function createGenerateHandler(runtime: ProxyRuntime, format: ClientForma
         call.requestedModel = body.model;
         call.stream = body.stream === true;
       }
-      const features = createRequestFeatures({ format, body, endpoint: request.path, model: call.requestedModel, clientKey: call.clientKey, headers: request.headers });
+      const features = createRequestFeatures({ format, body, endpoint: path, model: call.requestedModel, clientKey: call.clientKey, headers: request.headers });
       const plan = planRoute(runtime, format, features, request.headers, body);
       call.decision = plan.decision;
       const first = plan.candidates[0]!;

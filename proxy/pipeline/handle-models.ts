@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import { sendJson, type ModelHandler } from '../http/model-route';
 import type { ProxyRuntime } from './runtime';
 
 /** Models every preset provider is known for, listed when its key is present. */
@@ -19,8 +19,8 @@ const wellKnownModels: Readonly<Record<string, readonly string[]>> = {
  * @see https://platform.openai.com/docs/api-reference/models/list
  * @see https://docs.anthropic.com/en/api/models-list
  */
-export function createModelsHandler(runtime: ProxyRuntime) {
-  return function handleModels(request: Request, response: Response): void {
+export function createModelsHandler(runtime: ProxyRuntime): ModelHandler {
+  return function handleModels(request, response): void {
     const { config, providers } = runtime.routing;
     const ids = new Set<string>(Object.keys(config.aliases));
     for (const provider of providers.values()) {
@@ -33,10 +33,10 @@ export function createModelsHandler(runtime: ProxyRuntime) {
     const created = Math.floor(Date.now() / 1000);
     if (request.headers['anthropic-version'] !== undefined) {
       const data = [...ids].map((id) => ({ type: 'model', id, display_name: id, created_at: new Date(created * 1000).toISOString() }));
-      response.json({ data, has_more: false, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null });
+      sendJson(response, 200, { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null });
       return;
     }
-    response.json({
+    sendJson(response, 200, {
       object: 'list',
       data: [...ids].map((id) => ({ id, object: 'model', created, owned_by: id.includes('/') ? id.slice(0, id.indexOf('/')) : ownerOf(id) })),
     });

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { ClientFormat } from '../core/request';
 import { ProxyError } from '../core/errors';
@@ -7,62 +8,72 @@ import { isAllowedHost, isAllowedOrigin } from './host-check';
 import { clientCredential, lastFour, matchAccessKey } from './access-key';
 
 /** The API a path belongs to, so that even a refusal reaches the client in its own shape. */
-export function formatForRequest(request: Request): ClientFormat {
-  const path = request.path;
+export function formatForPath(path: string, headers: IncomingHttpHeaders): ClientFormat {
   if (path.startsWith('/v1/messages')) return 'anthropic-messages';
   if (path.startsWith('/v1/responses')) return 'openai-responses';
   if (path.startsWith('/v1beta/')) return 'gemini';
-  if (path === '/v1/models' && request.headers['anthropic-version'] !== undefined) return 'anthropic-messages';
+  if (path === '/v1/models' && headers['anthropic-version'] !== undefined) return 'anthropic-messages';
   return 'openai-chat';
 }
 
-export function sendProxyError(request: Request, response: Response, error: ProxyError): void {
-  const { status, body } = inboundCodecs[formatForRequest(request)].encodeError(error);
-  response.status(status).json(body);
+/** Answers with an error in the shape of the API the path belongs to. */
+export function sendProxyError(path: string, headers: IncomingHttpHeaders, response: ServerResponse, error: ProxyError): void {
+  const { status, body } = inboundCodecs[formatForPath(path, headers)].encodeError(error);
+  const payload = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
+  response.end(payload);
 }
 
-/** Refuses foreign `Host` headers (DNS rebinding) and browser origins not allowed. */
+/**
+ * DNS rebinding and browser checks: a foreign `Host`, or an `Origin` (a web page) not allowed,
+ * is refused. An allowed origin gets its CORS headers set here.
+ */
+export function refuseHostOrOrigin(runtime: ProxyRuntime, request: IncomingMessage, response: ServerResponse): ProxyError | undefined {
+  const { allowedHosts, allowedOrigins } = runtime.routing.config;
+  if (!isAllowedHost(request.headers.host, allowedHosts)) {
+    return new ProxyError('permission', `Switchyard only answers requests addressed to a loopback name (localhost, 127.0.0.1); this one was for '${request.headers.host ?? ''}'. Add the name to "allowedHosts" in the config if it is yours.`);
+  }
+  const origin = request.headers.origin;
+  if (!isAllowedOrigin(origin, allowedOrigins)) {
+    return new ProxyError('permission', `Browser requests from ${origin} are refused: a web page must not spend your provider keys. Add the origin to "allowedOrigins" in the config if you trust it.`);
+  }
+  if (origin !== undefined) {
+    response.setHeader('access-control-allow-origin', origin);
+    response.setHeader('vary', 'Origin');
+  }
+  return undefined;
+}
+
+/**
+ * When local access keys are configured, clients must send one as their API key. Returns the
+ * key as recorded (its last four characters), undefined when none is required, or the refusal.
+ */
+export function checkAccessKey(runtime: ProxyRuntime, request: IncomingMessage): { clientKey: string | undefined } | ProxyError {
+  const { accessKeys } = runtime.routing.config;
+  if (accessKeys.length === 0) return { clientKey: undefined };
+  const url = request.url ?? '';
+  const query = url.includes('?') ? new URLSearchParams(url.slice(url.indexOf('?') + 1)) : undefined;
+  const key = matchAccessKey(clientCredential(request.headers, query), accessKeys);
+  if (key === undefined) {
+    return new ProxyError('authentication', 'This Switchyard requires a local access key. Send it as your API key (Authorization: Bearer, x-api-key or x-goog-api-key); see `switchyard serve --require-key`.');
+  }
+  return { clientKey: lastFour(key) };
+}
+
+/** The same host and origin checks as Express middleware, for the routes Express serves. */
 export function guardOrigin(runtime: ProxyRuntime) {
   return function checkHostAndOrigin(request: Request, response: Response, next: NextFunction): void {
-    const { allowedHosts, allowedOrigins } = runtime.routing.config;
-    if (!isAllowedHost(request.headers.host, allowedHosts)) {
-      sendProxyError(request, response, new ProxyError('permission', `Switchyard only answers requests addressed to a loopback name (localhost, 127.0.0.1); this one was for '${request.headers.host ?? ''}'. Add the name to "allowedHosts" in the config if it is yours.`));
+    const refusal = refuseHostOrOrigin(runtime, request, response);
+    if (refusal) {
+      sendProxyError(request.path, request.headers, response, refusal);
       return;
     }
-    const origin = request.headers.origin;
-    if (!isAllowedOrigin(origin, allowedOrigins)) {
-      sendProxyError(request, response, new ProxyError('permission', `Browser requests from ${origin} are refused: a web page must not spend your provider keys. Add the origin to "allowedOrigins" in the config if you trust it.`));
+    if (request.headers.origin !== undefined && request.method === 'OPTIONS') {
+      response.setHeader('access-control-allow-headers', 'authorization, content-type, x-api-key, x-goog-api-key, anthropic-version, anthropic-beta');
+      response.setHeader('access-control-allow-methods', 'GET, POST');
+      response.status(204).end();
       return;
     }
-    if (origin !== undefined) {
-      response.setHeader('access-control-allow-origin', origin);
-      response.setHeader('vary', 'Origin');
-      if (request.method === 'OPTIONS') {
-        response.setHeader('access-control-allow-headers', 'authorization, content-type, x-api-key, x-goog-api-key, anthropic-version, anthropic-beta');
-        response.setHeader('access-control-allow-methods', 'GET, POST');
-        response.status(204).end();
-        return;
-      }
-    }
-    next();
-  };
-}
-
-/** When local access keys are configured, clients must send one as their API key. */
-export function requireAccessKey(runtime: ProxyRuntime) {
-  return function checkAccessKey(request: Request, response: Response, next: NextFunction): void {
-    const { accessKeys } = runtime.routing.config;
-    if (accessKeys.length === 0) {
-      next();
-      return;
-    }
-    const query = request.url.includes('?') ? new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1)) : undefined;
-    const key = matchAccessKey(clientCredential(request.headers, query), accessKeys);
-    if (key === undefined) {
-      sendProxyError(request, response, new ProxyError('authentication', 'This Switchyard requires a local access key. Send it as your API key (Authorization: Bearer, x-api-key or x-goog-api-key); see `switchyard serve --require-key`.'));
-      return;
-    }
-    response.locals.clientKey = lastFour(key);
     next();
   };
 }

@@ -7,7 +7,7 @@ import { ProxyEvents } from '../../proxy/control/events';
 import { openRequestStore, type RequestStore } from '../../proxy/store/request-store';
 import type { RequestRecord } from '../../proxy/store/request-record';
 import type { ProxyRuntime } from '../../proxy/pipeline/runtime';
-import { createApp, listen, type RunningServer } from '../../proxy/server';
+import { createRequestListener, listen, type RunningServer } from '../../proxy/server';
 
 /** Dummy provider keys: tests assert they reach the fake upstream and nowhere else. */
 export const testKeys = {
@@ -59,7 +59,7 @@ export class TestProxy {
       splits: createSplitJudge(() => runtime, reliability, events, () => {}),
       log: () => {},
     };
-    const server = await listen(createApp({ runtime, controlToken }), '127.0.0.1', 0);
+    const server = await listen(createRequestListener({ runtime, controlToken }), '127.0.0.1', 0);
     return new TestProxy(runtime, server, store, dataDir);
   }
 
