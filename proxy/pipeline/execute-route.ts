@@ -161,8 +161,8 @@ function race(input: CallInput, plan: RoutePlan, runtime: ProxyRuntime, clientAb
           running.delete(index);
           clientAbort.removeEventListener('abort', onClientAbort);
           if (settled) {
+            // A loser that opened before its cancellation ran: already recorded as cancelled.
             opened.abort.abort();
-            plan.decision.attempts.push({ target: target.label, status: opened.answer.status, latencyMs: elapsed(started), outcome: 'cancelled' });
             return;
           }
           settled = true;

@@ -135,6 +135,15 @@ describe('routing strategies: race', () => {
     assert.ok(sent.record.latencyMs < 1000, `took ${sent.record.latencyMs} ms`);
   });
 
+  it('when both racers answer at once, the loser is recorded cancelled exactly once', async () => {
+    // Both open within the same moment: the loser may open before its cancellation runs.
+    for (let round = 0; round < 10; round++) {
+      const sent = await chat(proxy, 'stampede', { stream: true });
+      const outcomes = sent.record.decision!.attempts.map(({ outcome }) => outcome).sort();
+      assert.deepEqual(outcomes, ['cancelled', 'won'], `round ${round}`);
+    }
+  });
+
   it('hedgeMs 0 starts every target at once; the first to answer wins', async () => {
     fakes.groq.reply(answerAs('groq', { afterMs: 150 }));
     const sent = await chat(proxy, 'stampede', { stream: true });
