@@ -42,7 +42,7 @@ export function resolveProviders(config: SwitchyardConfig, env: NodeJS.ProcessEn
 }
 
 /** `my-llm` → `MY_LLM_API_KEY`, the variable a custom provider's key is read from by default. */
-export function defaultKeyVariable(providerId: string): string {
+function defaultKeyVariable(providerId: string): string {
   return `${providerId.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_API_KEY`;
 }
 

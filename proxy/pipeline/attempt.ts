@@ -169,7 +169,7 @@ function firstChunkOf(body: Readable, provider: string): Promise<Buffer> {
  * Reads a non-streamed answer whole. A cut midway is the provider's failure, reported as a
  * 502 naming it (when the client aborted instead, the caller sees its own signal and stays quiet).
  */
-export async function readWholeAnswer(body: UpstreamAnswer['body'], provider: string): Promise<Buffer> {
+async function readWholeAnswer(body: UpstreamAnswer['body'], provider: string): Promise<Buffer> {
   try {
     return Buffer.from(await body.arrayBuffer());
   } catch {

@@ -49,7 +49,7 @@ export function resolveModel(
 }
 
 /** The provider a bare model name belongs to by its family prefix. */
-export function wellKnownProvider(model: string): string | undefined {
+function wellKnownProvider(model: string): string | undefined {
   if (model.startsWith('claude-')) return 'anthropic';
   if (model.startsWith('gemini-') || model.startsWith('gemma-') || model.startsWith('text-embedding-0')) return 'gemini';
   if (

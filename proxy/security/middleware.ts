@@ -8,7 +8,7 @@ import { isAllowedHost, isAllowedOrigin } from './host-check';
 import { clientCredential, lastFour, matchAccessKey } from './access-key';
 
 /** The API a path belongs to, so that even a refusal reaches the client in its own shape. */
-export function formatForPath(path: string, headers: IncomingHttpHeaders): ClientFormat {
+function formatForPath(path: string, headers: IncomingHttpHeaders): ClientFormat {
   if (path.startsWith('/v1/messages')) return 'anthropic-messages';
   if (path.startsWith('/v1/responses')) return 'openai-responses';
   if (path.startsWith('/v1beta/')) return 'gemini';
