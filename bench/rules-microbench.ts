@@ -56,7 +56,7 @@ const body: JsonObject = {
 const headers = { host: '127.0.0.1:4141', 'content-type': 'application/json', 'x-team': 'support' };
 
 function features(model: string): RequestFeatures {
-  return createRequestFeatures({ format: 'anthropic-messages', body, endpoint: '/v1/messages', model, clientKey: '…k7Qz', headers });
+  return createRequestFeatures({ format: 'anthropic-messages', body: () => body, endpoint: '/v1/messages', model, clientKey: '…k7Qz', headers });
 }
 
 const ruleSet = compileRules(makeRules());

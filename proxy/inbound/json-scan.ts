@@ -81,3 +81,66 @@ function skipToValue(json: Buffer, from: number): number {
   while (index < json.length && (json[index] === 0x20 || json[index] === 0x0a || json[index] === 0x0d || json[index] === 0x09)) index++;
   return index;
 }
+
+/** What the passthrough path needs of a body without parsing it. */
+export interface RequestHead {
+  /** The top-level `model`, when it is a string. */
+  model?: string;
+  /** The top-level `stream` is the literal `true`. */
+  stream: boolean;
+  /**
+   * The bytes hold one whole JSON object: it opens, closes, and nothing but white space
+   * follows. When false the body must be parsed (which reports what is wrong with it).
+   */
+  complete: boolean;
+}
+
+/**
+ * Reads `model` and `stream` off a request body in one pass over its structure, skipping
+ * strings with indexOf. A passthrough call needs nothing else, so an 80 KB Claude Code body
+ * need not be parsed at all (JSON.parse of it costs ~45 µs, this ~10 µs).
+ */
+export function scanRequestHead(json: Buffer): RequestHead {
+  const head: RequestHead = { stream: false, complete: false };
+  let index = skipWhiteSpace(json, 0);
+  if (json[index] !== openBrace) return head;
+  let depth = 0;
+  let expectKey = false;
+  let key: string | undefined;
+  for (; index < json.length; index++) {
+    const byte = json[index];
+    if (byte === quote) {
+      const end = stringEnd(json, index);
+      if (end >= json.length - 1 && json[end] !== quote) return head;
+      if (depth === 1 && expectKey) {
+        key = json.toString('utf8', index + 1, end);
+        expectKey = false;
+      } else if (depth === 1 && key === 'model') {
+        head.model = JSON.parse(json.toString('utf8', index, end + 1)) as string;
+      }
+      index = end;
+    } else if (byte === openBrace || byte === openBracket) {
+      depth++;
+      expectKey = depth === 1;
+    } else if (byte === closeBrace || byte === closeBracket) {
+      depth--;
+      if (depth === 0) {
+        head.complete = skipWhiteSpace(json, index + 1) === json.length;
+        return head;
+      }
+    } else if (byte === comma && depth === 1) {
+      expectKey = true;
+      key = undefined;
+    } else if (depth === 1 && key === 'stream' && byte === 0x74 /* t */) {
+      head.stream = json.toString('latin1', index, index + 4) === 'true';
+      key = undefined;
+    }
+  }
+  return head;
+}
+
+function skipWhiteSpace(json: Buffer, from: number): number {
+  let index = from;
+  while (index < json.length && (json[index] === 0x20 || json[index] === 0x0a || json[index] === 0x0d || json[index] === 0x09)) index++;
+  return index;
+}

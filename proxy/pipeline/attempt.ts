@@ -31,7 +31,8 @@ export interface CallInput {
   request: IncomingMessage;
   response: ServerResponse;
   raw: Buffer;
-  body: Record<string, unknown>;
+  /** The body parsed, on first use (it throws a clear error for a body that is not JSON). */
+  body: () => Record<string, unknown>;
   /** The canonical request, decoded once on first use (translated attempts only). */
   canonical: () => CanonicalRequest;
   /** Gemini's action (`generateContent`…), which its URL carries instead of the body. */

@@ -3,6 +3,7 @@ import type { CanonicalRequest, ClientFormat } from '../core/request';
 import { ResponseCollector } from '../core/response';
 import { ProxyError } from '../core/errors';
 import { readBody, parseJsonObject } from '../http/read-body';
+import { scanRequestHead } from '../inbound/json-scan';
 import { decodeGeminiPath } from '../inbound/gemini/decode-path';
 import { createRequestFeatures } from '../routing/request-features';
 import { Call } from './call';
@@ -26,7 +27,10 @@ export function createGenerateHandler(runtime: ProxyRuntime, format: ClientForma
     const abort = call.abort;
     try {
       const raw = await readBody(request, runtime.routing.config.maxBodyBytes);
-      const body = parseJsonObject(raw);
+      // Parsed only when something needs more than `model` and `stream` (a translation, a rule
+      // that looks inside, a split's sticky key); a bad body fails here with a clear message.
+      let parsed: Record<string, unknown> | undefined;
+      const body = (): Record<string, unknown> => (parsed ??= parseJsonObject(raw));
       let geminiAction: string | undefined;
       if (format === 'gemini') {
         const target = decodeGeminiPath(path);
@@ -34,18 +38,21 @@ export function createGenerateHandler(runtime: ProxyRuntime, format: ClientForma
           throw new ProxyError('not_found', `Switchyard does not serve ${path}. Use models/{model}:generateContent, :streamGenerateContent or :countTokens.`);
         }
         if (target.action === 'countTokens') {
-          await countGeminiTokens(runtime, request, response, target.model, raw, body, abort.signal);
+          await countGeminiTokens(runtime, request, response, target.model, raw, body(), abort.signal);
           return;
         }
+        body();
         call.requestedModel = target.model;
         call.stream = target.stream;
         geminiAction = target.action;
       } else {
-        if (typeof body.model !== 'string' || body.model === '') {
+        const head = scanRequestHead(raw);
+        if (!head.complete) body();
+        if (head.model === undefined || head.model === '') {
           throw new ProxyError('invalid_request', "The request has no 'model'. Name a model such as claude-sonnet-4-6, gpt-4o-mini or groq/llama-3.3-70b-versatile.", { param: 'model' });
         }
-        call.requestedModel = body.model;
-        call.stream = body.stream === true;
+        call.requestedModel = head.model;
+        call.stream = head.stream;
       }
       const features = createRequestFeatures({ format, body, endpoint: path, model: call.requestedModel, clientKey: call.clientKey, headers: request.headers });
       const plan = planRoute(runtime, format, features, request.headers, body);
@@ -65,7 +72,7 @@ export function createGenerateHandler(runtime: ProxyRuntime, format: ClientForma
         geminiAction,
         canonical: () => {
           if (canonical === undefined) {
-            canonical = features.decoded() ?? inboundCodecs[format].decodeRequest(body);
+            canonical = features.decoded() ?? inboundCodecs[format].decodeRequest(body());
             if (format === 'gemini') {
               canonical.model = call.requestedModel;
               canonical.stream = call.stream;

@@ -90,25 +90,26 @@ function streamCollector(collector: ResponseCollector, opened: OpenedAttempt): (
  */
 function passthroughBody(input: CallInput, target: AttemptTarget): { body: Buffer; addedUsage: boolean } {
   let raw = input.raw;
-  const body = input.body;
   if (target.api === 'anthropic' && (raw.includes('"signature":""') || raw.includes('"signature": ""'))) {
+    const body = input.body();
     const cleaned = withoutUnsignedThinking(body);
     // The one case where the bytes are rewritten: see withoutUnsignedThinking.
     if (cleaned !== body) return { body: Buffer.from(JSON.stringify({ ...cleaned, model: target.model })), addedUsage: false };
   }
-  if (target.api !== 'gemini' && body.model !== target.model) {
+  if (target.api !== 'gemini' && input.call.requestedModel !== target.model) {
     const range = findTopLevelString(raw, 'model');
     if (range) raw = spliceBytes(raw, range, JSON.stringify(target.model));
   }
-  if (target.api !== 'openai-chat' || body.stream !== true) return { body: raw, addedUsage: false };
+  if (target.api !== 'openai-chat' || !input.call.stream) return { body: raw, addedUsage: false };
   // Without usage in the stream no cost can be computed, so Switchyard asks for it.
-  const options = body.stream_options as Record<string, unknown> | undefined;
+  const options = raw.includes('"stream_options"') ? (input.body().stream_options as Record<string, unknown> | undefined) : undefined;
+  const body = input.body;
   if (options === undefined || options === null) {
     const open = raw.indexOf(0x7b) + 1;
     return { body: spliceBytes(raw, { start: open, end: open }, '"stream_options":{"include_usage":true},'), addedUsage: true };
   }
   if (options.include_usage !== true) {
-    const rewritten = JSON.stringify({ ...body, model: target.model, stream_options: { ...options, include_usage: true } });
+    const rewritten = JSON.stringify({ ...body(), model: target.model, stream_options: { ...options, include_usage: true } });
     return { body: Buffer.from(rewritten), addedUsage: true };
   }
   return { body: raw, addedUsage: false };

@@ -21,7 +21,7 @@ const directRetry = { ...defaultRetry(), attempts: 1 };
  * first matching rule's, else the route named like the model, else the model as addressed.
  * Returns the candidates in the order the route's strategy puts them, each with its reason.
  */
-export function planRoute(runtime: ProxyRuntime, format: ClientFormat, features: RequestFeatures, headers: IncomingHttpHeaders, body: JsonObject): RoutePlan {
+export function planRoute(runtime: ProxyRuntime, format: ClientFormat, features: RequestFeatures, headers: IncomingHttpHeaders, body: () => JsonObject): RoutePlan {
   const { config, rules } = runtime.routing;
   const headerRoute = features.header('x-switchyard-route');
   let decision: DecisionRecord;
@@ -63,7 +63,7 @@ function directPlan(runtime: ProxyRuntime, format: ClientFormat, model: string, 
   return { strategy: 'direct', candidates: [target], retry: directRetry, timeouts: defaultTimeouts(), hedgeMs: 0, decision };
 }
 
-function routePlan(runtime: ProxyRuntime, format: ClientFormat, route: RouteConfig, features: RequestFeatures, decision: DecisionRecord, headers: IncomingHttpHeaders, body: JsonObject): RoutePlan {
+function routePlan(runtime: ProxyRuntime, format: ClientFormat, route: RouteConfig, features: RequestFeatures, decision: DecisionRecord, headers: IncomingHttpHeaders, body: () => JsonObject): RoutePlan {
   const { config, providers, pricer } = runtime.routing;
   const addresses = new Map<string, ModelAddress>();
   for (const label of route.targets) addresses.set(label, resolveModel(label, config, providers));
@@ -71,7 +71,7 @@ function routePlan(runtime: ProxyRuntime, format: ClientFormat, route: RouteConf
     random: runtime.reliability.random,
     latency: runtime.reliability.latency,
     weights: route.weights,
-    stickyKey: stickyKey(features, body),
+    stickyKey: route.strategy === 'split' ? stickyKey(features, body) : undefined,
     // Only `cheapest` looks at tokens: other strategies never pay for the decode.
     estimatedInputTokens: route.strategy === 'cheapest' ? features.estimatedInputTokens : 0,
     maxOutputTokens: route.strategy === 'cheapest' ? features.decoded()?.maxOutputTokens : undefined,
@@ -113,9 +113,15 @@ function attemptTarget(runtime: ProxyRuntime, format: ClientFormat, address: Mod
  * What keeps a conversation on one arm of a split: a session header if the caller sends one,
  * else the ids the SDKs already send (Claude Code's `metadata.user_id` holds its session).
  */
-function stickyKey(features: RequestFeatures, body: JsonObject): string | undefined {
+function stickyKey(features: RequestFeatures, readBody: () => JsonObject): string | undefined {
   const header = features.header('x-switchyard-session') ?? features.header('x-session-id');
   if (header !== undefined) return header;
+  let body: JsonObject;
+  try {
+    body = readBody();
+  } catch {
+    return undefined;
+  }
   const metadata = isObject(body.metadata) ? body.metadata : undefined;
   for (const value of [metadata?.user_id, body.prompt_cache_key, body.user]) if (typeof value === 'string' && value !== '') return value;
   return undefined;

@@ -36,8 +36,11 @@ export interface RequestFeatures {
 
 export interface RequestFeaturesOptions {
   format: ClientFormat;
-  /** The parsed JSON body, as the client sent it. */
-  body: JsonObject;
+  /**
+   * The JSON body as the client sent it, parsed on first call (it throws for a body that is
+   * not JSON): a passthrough call whose rules never look inside is never parsed.
+   */
+  body: () => JsonObject;
   endpoint: string;
   model: string;
   clientKey: string | undefined;
@@ -57,7 +60,7 @@ class LazyRequestFeatures implements RequestFeatures {
   readonly model: string;
   readonly endpoint: string;
   readonly clientKey: string | undefined;
-  private readonly body: JsonObject;
+  private readonly readBody: () => JsonObject;
   private readonly headers: IncomingHttpHeaders;
   private tools: boolean | undefined = undefined;
   private images: boolean | undefined = undefined;
@@ -69,7 +72,7 @@ class LazyRequestFeatures implements RequestFeatures {
     this.model = options.model;
     this.endpoint = options.endpoint;
     this.clientKey = options.clientKey;
-    this.body = options.body;
+    this.readBody = options.body;
     this.headers = options.headers;
   }
 
@@ -81,7 +84,7 @@ class LazyRequestFeatures implements RequestFeatures {
   }
 
   get hasTools(): boolean {
-    this.tools ??= bodyHasTools(this.format, this.body);
+    this.tools ??= this.parsedBody() !== undefined && bodyHasTools(this.format, this.parsedBody()!);
     return this.tools;
   }
 
@@ -105,10 +108,19 @@ class LazyRequestFeatures implements RequestFeatures {
     return this.canonical === notDecoded || this.canonical === null ? undefined : this.canonical;
   }
 
+  /** The body, or undefined when it is not JSON (the pipeline reports that to the client). */
+  private parsedBody(): JsonObject | undefined {
+    try {
+      return this.readBody();
+    } catch {
+      return undefined;
+    }
+  }
+
   private decode(): CanonicalRequest | null {
     if (this.canonical === notDecoded) {
       try {
-        this.canonical = inboundCodecs[this.format].decodeRequest(this.body);
+        this.canonical = inboundCodecs[this.format].decodeRequest(this.readBody());
       } catch {
         // A body the codec rejects matches as having no images and no tokens; the pipeline's
         // own decode reports the error to the client in its API's shape.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { findTopLevelString, spliceBytes } from '../../../proxy/inbound/json-scan';
+import { findTopLevelString, scanRequestHead, spliceBytes } from '../../../proxy/inbound/json-scan';
 
 function replaceModel(text: string, model: string): string {
   const buffer = Buffer.from(text);
@@ -25,5 +25,28 @@ describe('findTopLevelString', () => {
   it('returns undefined when the key is absent or not a string', () => {
     assert.equal(findTopLevelString(Buffer.from('{"stream":true}'), 'model'), undefined);
     assert.equal(findTopLevelString(Buffer.from('{"model":5}'), 'model'), undefined);
+  });
+});
+
+describe('scanRequestHead', () => {
+  const head = (text: string) => scanRequestHead(Buffer.from(text));
+
+  it('reads model and stream wherever they stand, ignoring nested look-alikes', () => {
+    assert.deepEqual(head('{"model":"claude-sonnet-4-6","stream":true}'), { model: 'claude-sonnet-4-6', stream: true, complete: true });
+    assert.deepEqual(
+      head(' {"messages":[{"model":"x","stream":true,"content":"\\"model\\":\\"y\\""}], "stream" : false, "model" : "gpt-\\u0034o" }\n'),
+      { model: 'gpt-4o', stream: false, complete: true },
+    );
+    assert.deepEqual(head('{"tools":[{"input_schema":{"stream":{"type":"boolean"}}}],"stream":true,"model":"m"}'), { model: 'm', stream: true, complete: true });
+  });
+
+  it('says incomplete for anything the parser must look at', () => {
+    for (const text of ['', '[1]', '{"model": "gpt-4o",', '{"model":"x"} trailing', '{"model":"x', 'nope']) {
+      assert.equal(head(text).complete, false, text);
+    }
+  });
+
+  it('leaves model undefined when it is not a string', () => {
+    assert.deepEqual(head('{"model":5,"stream":"yes"}'), { stream: false, complete: true });
   });
 });

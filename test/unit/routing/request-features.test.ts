@@ -14,7 +14,7 @@ function fixture(name: string): JsonObject {
 function features(format: ClientFormat, body: JsonObject, headers: Record<string, string | string[]> = {}): RequestFeatures {
   return createRequestFeatures({
     format,
-    body,
+    body: () => body,
     endpoint: '/v1/chat/completions',
     model: typeof body.model === 'string' ? body.model : 'gemini-2.5-flash',
     clientKey: '…k7Qz',

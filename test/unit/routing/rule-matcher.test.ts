@@ -25,7 +25,7 @@ function request(shape: RequestShape = {}): RequestFeatures {
   const model = shape.model ?? 'claude-sonnet-4-5';
   return createRequestFeatures({
     format: shape.format ?? 'anthropic-messages',
-    body: shape.body ?? { model, max_tokens: 1024, messages: [{ role: 'user', content: 'Hello, Claude' }] },
+    body: () => shape.body ?? { model, max_tokens: 1024, messages: [{ role: 'user', content: 'Hello, Claude' }] },
     endpoint: shape.endpoint ?? '/v1/messages',
     model,
     clientKey: shape.clientKey,
