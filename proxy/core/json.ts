@@ -5,3 +5,18 @@ export type JsonObject = Record<string, unknown>;
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * Tool call arguments (JSON text, as the canonical model keeps them) as the object Anthropic
+ * and Gemini want. Text that is not a JSON object (a model's truncated or broken call) becomes
+ * `{}` rather than failing the whole turn.
+ */
+export function parseToolArguments(input: string): JsonObject {
+  if (input === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(input);
+    return isObject(parsed) ? parsed : {};
+  } catch {
+    return {};
+  }
+}

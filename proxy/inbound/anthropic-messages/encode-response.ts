@@ -4,7 +4,7 @@ import { anthropicToolUseId } from '../../providers/anthropic/tool-use-id';
 import type { AnthropicMessage, AnthropicResponseBlock } from '../../providers/anthropic/wire-types';
 import type { ResponseContext } from '../codec';
 import { encodeAnthropicStopReason } from './map-finish-reason';
-import { isObject, type JsonObject } from '../../core/json';
+import { isObject, parseToolArguments } from '../../core/json';
 
 /** Usage in the Messages API's terms: `input_tokens` counts only the uncached prompt. */
 export interface AnthropicWireUsage {
@@ -62,18 +62,8 @@ function encodeContent(part: ResponseContent): AnthropicResponseBlock {
       if (part.redactedData !== undefined) return { type: 'redacted_thinking', data: part.redactedData };
       return { type: 'thinking', thinking: part.text, signature: part.signature ?? '' };
     case 'tool-call':
-      return { type: 'tool_use', id: anthropicToolUseId(part.id), name: part.name, input: parseToolInput(part.input) };
+      return { type: 'tool_use', id: anthropicToolUseId(part.id), name: part.name, input: parseToolArguments(part.input) };
   }
 }
 
-/** The arguments as an object; text that is not a JSON object (a model's broken output) becomes `{}`. */
-export function parseToolInput(input: string): JsonObject {
-  if (input === '') return {};
-  try {
-    const parsed: unknown = JSON.parse(input);
-    return isObject(parsed) ? parsed : {};
-  } catch {
-    return {};
-  }
-}
 

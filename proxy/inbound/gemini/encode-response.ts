@@ -1,3 +1,4 @@
+import { parseToolArguments } from '../../core/json';
 import type { CanonicalResponse, ResponseContent } from '../../core/response';
 import type { GeminiContent, GeminiPart, GeminiResponse } from '../../providers/gemini/wire-types';
 import type { ResponseContext } from '../codec';
@@ -49,20 +50,10 @@ export function encodeGeminiPart(content: ResponseContent): GeminiPart | undefin
       break;
     case 'tool-call':
       signature = content.providerOptions?.gemini?.thoughtSignature;
-      part = { functionCall: { id: content.id, name: content.name, args: parseArguments(content.input) } };
+      part = { functionCall: { id: content.id, name: content.name, args: parseToolArguments(content.input) } };
       break;
   }
   if (typeof signature === 'string') part.thoughtSignature = signature;
   return part;
 }
 
-/** Tool call arguments as the object Gemini sends; text that is not a JSON object becomes `{}`. */
-export function parseArguments(input: string): Record<string, unknown> {
-  if (input === '') return {};
-  try {
-    const parsed: unknown = JSON.parse(input);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}

@@ -4,7 +4,7 @@ import type { ResponseContext, StreamEncoder } from '../codec';
 import { encodeReasoningSignature, encodeRedactedThinking } from './carried-signature';
 import { encodeGeminiErrorBody } from './encode-error';
 import { encodeGeminiFinishReason } from './encode-finish-reason';
-import { parseArguments } from './encode-response';
+import { parseToolArguments } from '../../core/json';
 import { encodeGeminiUsage } from './encode-usage';
 
 /** A function call whose arguments are still arriving. */
@@ -75,7 +75,7 @@ export class GeminiStreamEncoder implements StreamEncoder {
         const call = this.calls.get(part.id);
         if (!call) return '';
         this.calls.delete(part.id);
-        const functionCall: GeminiPart = { functionCall: { id: part.id, name: call.name, args: parseArguments(call.input) } };
+        const functionCall: GeminiPart = { functionCall: { id: part.id, name: call.name, args: parseToolArguments(call.input) } };
         if (call.signature !== undefined) functionCall.thoughtSignature = call.signature;
         return this.event([functionCall]);
       }

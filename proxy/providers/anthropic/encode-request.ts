@@ -10,7 +10,7 @@ import type {
 } from '../../core/request';
 import type { Target, UpstreamRequest } from '../adapter';
 import { anthropicToolUseId } from './tool-use-id';
-import { isObject, type JsonObject } from '../../core/json';
+import { isObject, parseToolArguments, type JsonObject } from '../../core/json';
 
 /** @see https://docs.anthropic.com/en/api/versioning */
 const anthropicVersion = '2023-06-01';
@@ -259,7 +259,7 @@ function encodeAssistantContent(parts: AssistantMessage['content']): JsonObject[
         else if (part.redactedData) blocks.push({ type: 'redacted_thinking', data: part.redactedData });
         break;
       case 'tool-call': {
-        const block: JsonObject = { type: 'tool_use', id: anthropicToolUseId(part.id), name: part.name, input: parseToolInput(part.input) };
+        const block: JsonObject = { type: 'tool_use', id: anthropicToolUseId(part.id), name: part.name, input: parseToolArguments(part.input) };
         const anthropic = part.providerOptions?.anthropic;
         if (anthropic) applyOptions(block, anthropic);
         blocks.push(block);
@@ -403,16 +403,6 @@ function continuesToolUseWithoutThinking(turns: Turn[]): boolean {
   return first !== 'thinking' && first !== 'redacted_thinking';
 }
 
-/** Tool call arguments as the object Anthropic wants; broken JSON from history becomes `{}`. */
-function parseToolInput(input: string): unknown {
-  if (input === '') return {};
-  try {
-    const parsed: unknown = JSON.parse(input);
-    return isObject(parsed) ? parsed : {};
-  } catch {
-    return {};
-  }
-}
 
 /** A text block with nothing but its text, which the string shorthand can stand for. */
 function isPlainText(block: JsonObject): block is { type: 'text'; text: string } {

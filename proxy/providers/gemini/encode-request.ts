@@ -20,7 +20,7 @@ import type {
   GeminiTool,
   GeminiToolConfig,
 } from './wire-types';
-import { isObject } from '../../core/json';
+import { isObject, parseToolArguments } from '../../core/json';
 
 /** The Gemini API's public base URL, used when a target names none. */
 export const geminiDefaultBaseUrl = 'https://generativelanguage.googleapis.com/v1beta';
@@ -195,7 +195,7 @@ function encodeAssistantParts(message: AssistantMessage, calls: Map<string, Call
         break;
       case 'tool-call': {
         const geminiId = readString(part.providerOptions?.gemini, 'functionCallId');
-        const functionCall: GeminiPart['functionCall'] = { name: part.name, args: parseArguments(part.input) };
+        const functionCall: GeminiPart['functionCall'] = { name: part.name, args: parseToolArguments(part.input) };
         if (geminiId !== undefined) functionCall.id = geminiId;
         const call: GeminiPart = { functionCall };
         if (signature !== undefined) call.thoughtSignature = signature;
@@ -365,19 +365,6 @@ function encodeThinkingConfig(request: CanonicalRequest, model: string): GeminiT
   return config;
 }
 
-/**
- * Tool call arguments travel as JSON text; Gemini wants an object. Text that is not a JSON
- * object (a model's truncated call) is sent as an empty object rather than failing the turn.
- */
-function parseArguments(input: string): Record<string, unknown> {
-  if (input === '') return {};
-  try {
-    const parsed: unknown = JSON.parse(input);
-    return isObject(parsed) ? parsed : {};
-  } catch {
-    return {};
-  }
-}
 
 function geminiSignature(options: Record<string, unknown> | undefined): string | undefined {
   return readString(options, 'thoughtSignature');
