@@ -21,10 +21,7 @@ export function createEmbeddingsHandler(runtime: ProxyRuntime): ModelHandler {
   return async function handleEmbeddings(request, response, { path, clientKey }): Promise<void> {
     const call = new Call(runtime, 'openai-chat', path, response);
     call.clientKey = clientKey;
-    const abort = new AbortController();
-    response.once('close', () => {
-      if (!response.writableFinished) abort.abort();
-    });
+    const abort = call.abort;
     try {
       const { config, providers } = runtime.routing;
       const raw = await readBody(request, config.maxBodyBytes);
