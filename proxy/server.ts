@@ -77,6 +77,7 @@ function createApp({ runtime, controlToken, controlTokenHint }: ServerOptions): 
     status: 'ok',
     version,
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+    pid: process.pid,
   });
 
   app.use(guardOrigin(runtime));

@@ -17,6 +17,8 @@ export interface HealthInfo {
   status: 'ok';
   version: string;
   uptimeSeconds: number;
+  /** The proxy's process id, so a VS Code window that attached can tell who runs it. */
+  pid: number;
 }
 
 /**
@@ -61,12 +63,162 @@ export interface ControlErrorResponse {
  * name is the `type` and `data` is the JSON of its payload: `event: hello` with the
  * HealthInfo once on connect, then `event: request` with the RequestRecord for every
  * finished call and `event: judgement` with the Judgement for every verdict of a split
- * route's judge. A comment line (`: keep-alive`) arrives every 15 seconds.
+ * route's judge, `event: log` with each LogLine of the proxy log, and `event: config` with
+ * ConfigReloaded whenever the config file is reloaded or rejected. A comment line (`: keep-alive`) arrives every 15 seconds.
  */
 export type ControlEvent =
   | { type: 'hello'; health: HealthInfo }
   | { type: 'request'; record: RequestRecord }
-  | { type: 'judgement'; judgement: Judgement };
+  | { type: 'judgement'; judgement: Judgement }
+  | { type: 'log'; log: LogLine }
+  | { type: 'config'; config: ConfigReloaded };
+
+/** A line of the proxy log (`event: log`), also written to stderr. Never holds a key. */
+export interface LogLine {
+  time: number;
+  message: string;
+}
+
+/** `event: config`: the config file was reloaded (ok) or rejected (the last good one stays). */
+export interface ConfigReloaded {
+  ok: boolean;
+  file: string;
+  problems: ConfigProblem[];
+}
 
 /** SSE event names of {@link ControlEvent}. */
 export type ControlEventType = ControlEvent['type'];
+
+// ---------------------------------------------------------------------------------------------
+// Management routes, used by the VS Code extension (all need the control token).
+// ---------------------------------------------------------------------------------------------
+
+/** Where the key a provider uses came from. */
+export type KeySource = 'control' | 'environment' | 'none';
+
+/**
+ * `GET /_switchyard/providers` lists every provider (presets and config entries);
+ * `PUT /_switchyard/providers/:id/key` with {@link SetProviderKeyRequest} and
+ * `DELETE /_switchyard/providers/:id/key` answer with the provider's new ProviderInfo.
+ * A key set this way lives in the proxy's memory only, wins over the environment, survives
+ * config reloads and is gone when the proxy stops. No answer ever holds more of a key than
+ * its last four characters.
+ */
+export interface ProviderInfo {
+  id: string;
+  kind: 'openai' | 'openai-compatible' | 'anthropic' | 'gemini';
+  baseUrl: string;
+  /** True for the built-in presets (OpenAI, Anthropic, Groq, …), false for config entries only. */
+  preset: boolean;
+  keySource: KeySource;
+  /** The key in force, as its last four characters (`…abcd`); absent without a key. */
+  keyHint?: string;
+  /** The environment variables the key is read from when none was set over the control API. */
+  apiKeyEnv: string[];
+  /** False for local servers (Ollama, LM Studio) that take no key. */
+  keyRequired: boolean;
+}
+
+export interface ProvidersResponse {
+  providers: ProviderInfo[];
+}
+
+export interface SetProviderKeyRequest {
+  apiKey: string;
+}
+
+/**
+ * `POST /_switchyard/providers/:id/test`: one cheap authenticated call to the provider (its
+ * model list). The body may carry `apiKey` to test a key before it is stored; without it the
+ * key in force is tested. Answered 200 whatever the provider said; `ok` tells.
+ */
+export interface ProviderTestRequest {
+  apiKey?: string;
+}
+
+export interface ProviderTestResult {
+  ok: boolean;
+  /** The provider's HTTP status; absent when it could not be reached. */
+  status?: number;
+  latencyMs: number;
+  /** One sentence for the user: "OpenAI accepted the key …abcd (63 models)." or what went wrong and the fix. */
+  message: string;
+}
+
+/**
+ * `PUT /_switchyard/client-key` with {@link SetClientKeyRequest}: the local access key the
+ * VS Code extension keeps in the keychain and gives its terminals. Clients must then send it
+ * (or a key from the config's `accessKeys`) as their API key. `DELETE` removes it.
+ * In memory only, like provider keys.
+ */
+export interface SetClientKeyRequest {
+  key: string;
+}
+
+/** One problem in a config, at a path such as `rules[2].match.model` (empty for the top level). */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+/**
+ * `GET /_switchyard/config`: the config file as written (no defaults filled in), its path,
+ * and the problems of the file on disk if it failed to load (the last good config is then in
+ * force). `file` is absent when the proxy runs without a config file.
+ */
+export interface ConfigResponse {
+  file?: string;
+  config: Record<string, unknown>;
+  problems: ConfigProblem[];
+}
+
+/**
+ * `POST /_switchyard/config/validate` checks a config without saving it;
+ * `PUT /_switchyard/config` checks it, writes the file atomically and puts it in force at once
+ * (400 with the problems, nothing written, when it is invalid; 409 when the proxy runs
+ * without a config file).
+ */
+export interface ConfigUpdateRequest {
+  config: Record<string, unknown>;
+}
+
+export interface ConfigUpdateResponse {
+  ok: boolean;
+  problems: ConfigProblem[];
+}
+
+/**
+ * `GET /_switchyard/models`: models the user can toggle, as `provider/model`: each provider's
+ * configured models and the price table's models of providers with a key (or none needed),
+ * plus every route target. `disabled` follows the config's `disabledModels`.
+ */
+export interface KnownModel {
+  id: string;
+  provider: string;
+  disabled: boolean;
+  /** USD per million input and output tokens, when the price table knows them. */
+  inputPrice?: number;
+  outputPrice?: number;
+}
+
+export interface ModelsResponse {
+  models: KnownModel[];
+  /** Route names and aliases, for "Choose Default Route". */
+  routes: string[];
+  defaultRoute?: string;
+}
+
+/**
+ * `PUT /_switchyard/lifecycle`: whether the proxy stops by itself once no VS Code window is
+ * attached (an `attach=1` subscriber of `/events`) for 10 seconds. Answers with the new state.
+ * `POST /_switchyard/shutdown` stops the proxy cleanly (the request log is flushed) after
+ * answering 202.
+ */
+export interface LifecycleRequest {
+  stopWhenDetached: boolean;
+}
+
+export interface LifecycleResponse {
+  stopWhenDetached: boolean;
+  attachedClients: number;
+}

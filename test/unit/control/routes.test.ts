@@ -13,7 +13,7 @@ import type { RequestRecord } from '../../../proxy/store/request-record';
 import { openRequestStore, type RequestStore } from '../../../proxy/store/request-store';
 
 const token = 'sy-control-4f9c2b7e8a1d';
-const health: HealthInfo = { status: 'ok', version: '0.1.0-test', uptimeSeconds: 42 };
+const health: HealthInfo = { status: 'ok', version: '0.1.0-test', uptimeSeconds: 42, pid: 1 };
 const base = Date.UTC(2030, 0, 1);
 
 function makeRecord(index: number, fields: Partial<RequestRecord> = {}): RequestRecord {

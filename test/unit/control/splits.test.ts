@@ -11,7 +11,7 @@ import { emptyUsage } from '../../../proxy/core/usage';
 import { SplitJudge } from '../../../proxy/routing/split-judge';
 
 const token = 'sy-control-7d1e0c5a9b3f';
-const health: HealthInfo = { status: 'ok', version: '0.1.0-test', uptimeSeconds: 7 };
+const health: HealthInfo = { status: 'ok', version: '0.1.0-test', uptimeSeconds: 7, pid: 1 };
 
 async function listen(options: Partial<ControlRouterOptions>): Promise<{ server: Server; baseUrl: string }> {
   const app = express();

@@ -1,0 +1,120 @@
+/**
+ * Messages between the extension host and the Switchyard panel (a webview). Declared once,
+ * imported with `import type` by both sides, and checked on receipt with the guards below:
+ * a webview is untrusted input to the host, and the host's messages cross a process boundary.
+ * The webview never talks to the network (its CSP forbids it); the host relays the proxy's
+ * control API.
+ */
+import type {
+  AggregateRow,
+  ConfigProblem,
+  RequestRecord,
+} from '../proxy/control/protocol';
+
+export type { AggregateRow, ConfigProblem, RequestRecord } from '../proxy/control/protocol';
+
+/** What the panel shows about the proxy process. */
+export interface ProxyStatus {
+  state: 'starting' | 'running' | 'stopped' | 'crashed' | 'unreachable';
+  port: number;
+  /** Why it stopped or crashed, or what the user can do, in one sentence. */
+  detail?: string;
+  /** True when this window started the proxy, false when it attached to a running one. */
+  owned?: boolean;
+}
+
+/** The routing part of the config the rules editor edits, and where it is saved. */
+export interface ConfigSnapshot {
+  /** The config file; absent when the proxy runs without one (the editor is read-only then). */
+  file?: string;
+  /** The file's JSON as written (routes, rules, aliases, … — defaults not filled in). */
+  config: Record<string, unknown>;
+  /** Problems of the file on disk, when it failed to load and the last good config is in force. */
+  problems: ConfigProblem[];
+}
+
+/** Spend and latency over time for the charts: one row per day (`key` is `YYYY-MM-DD`). */
+export interface ChartData {
+  days: AggregateRow[];
+}
+
+/** Host → webview. */
+export type HostMessage =
+  /** Everything the panel needs after it says `ready` (and again after the proxy restarts). */
+  | { type: 'snapshot'; status: ProxyStatus; records: RequestRecord[]; hasMore: boolean; config: ConfigSnapshot; charts: ChartData }
+  /** Older records, answering `load-more`. */
+  | { type: 'older-records'; records: RequestRecord[]; hasMore: boolean }
+  /** A request finished (relayed live from the proxy's event stream). */
+  | { type: 'request'; record: RequestRecord }
+  | { type: 'status'; status: ProxyStatus }
+  | { type: 'charts'; charts: ChartData }
+  /** The config changed on disk or was saved from any window. */
+  | { type: 'config'; config: ConfigSnapshot }
+  /** The answer to `validate-config` or `save-config`; `requestId` echoes the request's. */
+  | { type: 'config-result'; requestId: number; saved: boolean; problems: ConfigProblem[] }
+  /** Show this request's detail (the sidebar or a command asked for it). */
+  | { type: 'show-request'; id: string }
+  /** A full record, answering `open-request` (or undefined when the log no longer has it). */
+  | { type: 'request-detail'; id: string; record?: RequestRecord };
+
+/** Webview → host. */
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'load-more'; before: number }
+  | { type: 'open-request'; id: string }
+  | { type: 'validate-config'; requestId: number; config: Record<string, unknown> }
+  | { type: 'save-config'; requestId: number; config: Record<string, unknown> };
+
+type Tagged = { type: unknown } & Record<string, unknown>;
+
+function isTagged(value: unknown): value is Tagged {
+  return typeof value === 'object' && value !== null && typeof (value as Tagged).type === 'string';
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Checks a message from the webview before the host acts on it. */
+export function isWebviewMessage(value: unknown): value is WebviewMessage {
+  if (!isTagged(value)) return false;
+  switch (value.type) {
+    case 'ready':
+      return true;
+    case 'load-more':
+      return Number.isFinite(value.before);
+    case 'open-request':
+      return typeof value.id === 'string' && value.id.length > 0 && value.id.length <= 200;
+    case 'validate-config':
+    case 'save-config':
+      return Number.isInteger(value.requestId) && isPlainObject(value.config);
+    default:
+      return false;
+  }
+}
+
+/** Checks a message from the host; the webview ignores anything else. */
+export function isHostMessage(value: unknown): value is HostMessage {
+  if (!isTagged(value)) return false;
+  switch (value.type) {
+    case 'snapshot':
+      return isPlainObject(value.status) && Array.isArray(value.records) && isPlainObject(value.config) && isPlainObject(value.charts);
+    case 'older-records':
+      return Array.isArray(value.records);
+    case 'request':
+      return isPlainObject(value.record);
+    case 'status':
+      return isPlainObject(value.status);
+    case 'charts':
+      return isPlainObject(value.charts);
+    case 'config':
+      return isPlainObject(value.config);
+    case 'config-result':
+      return Number.isInteger(value.requestId) && Array.isArray(value.problems);
+    case 'show-request':
+    case 'request-detail':
+      return typeof value.id === 'string';
+    default:
+      return false;
+  }
+}
