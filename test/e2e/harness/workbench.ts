@@ -1,0 +1,126 @@
+/**
+ * Driving the VS Code workbench in Chromium: launching the browser, opening the workbench,
+ * running palette commands, answering quick picks and inputs, reaching into webviews, and
+ * screenshots.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { chromiumPath } from '../install';
+
+/** Where screenshots go, failures included. */
+export const screenshotFolder = '/tmp/switchyard-shots';
+
+/** Generous but bounded: the machine is shared and code-server's first load compiles a lot. */
+export const timeouts = { workbench: 90_000, action: 20_000 };
+
+/** Launches Debian's Chromium headless with the flags that work in a container. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+/**
+ * Opens a page at `url` in a new browser context (clipboard allowed, for "Copy Connection
+ * Settings") and waits until the workbench has rendered its status bar. `beforeNavigate` can
+ * expose functions to the page.
+ */
+export async function openWorkbench(
+  browser: Browser,
+  url: string,
+  onConsole?: (line: string) => void,
+  beforeNavigate?: (page: Page) => Promise<void>,
+): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
+  const page = await context.newPage();
+  if (onConsole) page.on('console', (message) => onConsole(`[${message.type()}] ${message.text()}`));
+  page.setDefaultTimeout(timeouts.action);
+  await beforeNavigate?.(page);
+  await page.goto(url, { timeout: timeouts.workbench });
+  await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: timeouts.workbench });
+  return page;
+}
+
+/** The palette's input box. */
+export function quickInput(page: Page): Locator {
+  return page.locator('.quick-input-widget input.input');
+}
+
+/** A row of the open quick pick whose label contains `text`. */
+export function quickPickRow(page: Page, text: string): Locator {
+  return page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: text });
+}
+
+/** Runs a command by its palette title, e.g. "Switchyard: Open Panel". */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await closeQuickInput(page);
+  await page.keyboard.press('F1');
+  const input = quickInput(page);
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  // The list filters as one types; pick the row whose label is the whole title, not a prefix match.
+  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: title }) }).first();
+  await row.waitFor({ state: 'visible' });
+  await row.click();
+}
+
+/** Picks the quick pick row whose label contains `text`, typing it first to filter long lists. */
+export async function pickQuickItem(page: Page, text: string): Promise<void> {
+  const input = quickInput(page);
+  await input.waitFor({ state: 'visible' });
+  await input.fill(text);
+  const row = quickPickRow(page, text).first();
+  await row.waitFor({ state: 'visible' });
+  await row.click();
+}
+
+/** Types into the open input box (masked or not) and submits it with Enter. */
+export async function answerInput(page: Page, text: string): Promise<void> {
+  const input = quickInput(page);
+  await input.waitFor({ state: 'visible' });
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+/** Closes the palette if it is open, so the next command starts from a clean state. */
+export async function closeQuickInput(page: Page): Promise<void> {
+  if (await page.locator('.quick-input-widget').isVisible()) {
+    await page.keyboard.press('Escape');
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  }
+}
+
+/** The notifications currently shown, as text. */
+export async function notificationTexts(page: Page): Promise<string[]> {
+  return page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
+}
+
+/**
+ * The content frame of the visible webview whose title is `title` (VS Code nests the
+ * extension's document in `#active-frame` inside its own `iframe.webview`).
+ */
+export function webviewContent(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+}
+
+/** Saves a screenshot of the page to the screenshot folder and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(screenshotFolder, { recursive: true });
+  const file = path.join(screenshotFolder, `${name.replace(/[^a-z0-9-]+/gi, '-').toLowerCase()}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
