@@ -94,6 +94,15 @@ async function stopProxyOn(port: number): Promise<void> {
   }
 }
 
+/** Workbench chatter that says nothing about the suite (no network here, no gallery). */
+const workbenchNoise =
+  /Failed to load resource|Creating a socket|ERR_NAME_NOT_RESOLVED|open-vsx\.org|Service Worker|web worker extension host|allow-scripts and allow-same-origin|ChatSessionStore|Overwriting extension|Updating additional builtin|\[(debug|verbose)\]/;
+
+/** The workbench logs with `%c` colour directives; keep the text only. */
+function withoutConsoleStyles(line: string): string {
+  return line.replace(/%c/g, '').replace(/ ?color: #[0-9a-f]{3,6}/gi, '').replace(/\s{2,}/g, ' ');
+}
+
 /** Part (a): the mocha suite inside the extension host. Returns its exit code. */
 async function runExtensionHostSuite(install: CodeServerInstall, browser: Browser, fakes: FakeProviders, runFolder: string): Promise<number> {
   await timed('bundle extension-host suite', () =>
@@ -143,9 +152,10 @@ async function runExtensionHostSuite(install: CodeServerInstall, browser: Browse
         browser,
         url,
         (line) => {
-          consoleLines.push(line);
-          // The extension host's console reaches the page's console; show the suite's lines as they come.
-          if (/^\[(log|info|error|warning)\]/.test(line) && !/^\[(warning|error)\] \[(?!Extension Host)/.test(line)) process.stdout.write(`  │ ${line}\n`);
+          const clean = withoutConsoleStyles(line);
+          consoleLines.push(clean);
+          // The extension host's console reaches the page's console: show the suite's lines as they come.
+          if (!workbenchNoise.test(clean)) process.stdout.write(`  │ ${clean}\n`);
         },
         async (newPage) => {
           await newPage.exposeFunction('codeAutomationExit', (code: unknown) => reportExit(typeof code === 'number' ? code : 1));

@@ -20,6 +20,9 @@ export interface FakeProviders {
   close(): Promise<void>;
 }
 
+/** The provider keys the tests type into the palette; only their last four characters may ever be shown. */
+export const testKeys = { openai: 'sk-e2e-openai-key-4821', anthropic: 'sk-ant-e2e-key-7310' } as const;
+
 /** What every fake reports as usage, so tokens and cost in the panel are predictable. */
 export const fakeUsage = { prompt: 42, completion: 8 };
 

@@ -72,18 +72,20 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const input = quickInput(page);
   await input.waitFor({ state: 'visible' });
   await input.fill(`>${title}`);
-  // The list filters as one types; pick the row whose label is the whole title, not a prefix match.
-  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: title }) }).first();
+  // The palette also lists fuzzy matches and recently used commands: pick the row titled exactly so.
+  const exactTitle = page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) });
+  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: exactTitle }).first();
   await row.waitFor({ state: 'visible' });
   await row.click();
 }
 
-/** Picks the quick pick row whose label contains `text`, typing it first to filter long lists. */
-export async function pickQuickItem(page: Page, text: string): Promise<void> {
+/** Picks the quick pick row whose label is exactly `label`, typing it first to filter long lists. */
+export async function pickQuickItem(page: Page, label: string): Promise<void> {
   const input = quickInput(page);
   await input.waitFor({ state: 'visible' });
-  await input.fill(text);
-  const row = quickPickRow(page, text).first();
+  await input.fill(label);
+  const exactLabel = page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) });
+  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: exactLabel }).first();
   await row.waitFor({ state: 'visible' });
   await row.click();
 }
@@ -123,4 +125,8 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(screenshotFolder, `${name.replace(/[^a-z0-9-]+/gi, '-').toLowerCase()}.png`);
   await page.screenshot({ path: file });
   return file;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

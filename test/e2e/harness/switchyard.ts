@@ -1,0 +1,111 @@
+/**
+ * Switchyard in the workbench, as a user reaches it: the status bar item, the palette commands,
+ * the panel webview and the sidebar view.
+ */
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+import type { ProviderInfo, ProvidersResponse } from '../../../proxy/control/protocol';
+import { poll } from './processes';
+import { controlRequest, type UiContext } from './ui-context';
+import { answerInput, pickQuickItem, quickInput, runCommand, timeouts, webviewContent } from './workbench';
+
+/** The status bar item (`createStatusBarItem('switchyard.status')` of extension `switchyard.switchyard`). */
+export function statusBarItem(page: Page): Locator {
+  return page.locator('.statusbar-item[id="switchyard.switchyard.switchyard.status"]');
+}
+
+/** Waits until the status bar says the proxy runs on `port`. */
+export async function waitForProxyRunning(page: Page, port: number): Promise<string> {
+  const item = statusBarItem(page);
+  return poll(
+    `the status bar to show the proxy running on ${port}`,
+    async () => {
+      const text = await item.innerText({ timeout: 1000 });
+      return text.includes(String(port)) ? text : undefined;
+    },
+    timeouts.workbench,
+    250,
+  );
+}
+
+/**
+ * "Switchyard: Set Provider Key" through the palette: pick the provider, type the key into the
+ * masked input, Enter. Returns whether the input box was masked when the key was typed.
+ */
+export async function setProviderKeyThroughPalette(page: Page, provider: string, key: string): Promise<{ masked: boolean }> {
+  await runCommand(page, 'Switchyard: Set Provider Key');
+  await pickQuickItem(page, provider);
+  const input = quickInput(page);
+  // The same widget first showed the provider list: wait until it turned into the password box.
+  await page.locator('.quick-input-widget input.input[type="password"]').waitFor({ state: 'visible' });
+  const masked = (await input.getAttribute('type')) === 'password';
+  await answerInput(page, key);
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  return { masked };
+}
+
+/** Polls the proxy's provider list until `provider` has a key ending in `lastFour`. */
+export async function waitForProviderKey(context: UiContext, provider: string, lastFour: string): Promise<ProviderInfo> {
+  return poll(
+    `the proxy to hold a ${provider} key ending in ${lastFour}`,
+    async () => {
+      const answer = (await controlRequest(context, 'GET', '/providers')) as ProvidersResponse;
+      const info = answer.providers.find((candidate) => candidate.id === provider);
+      return info?.keyHint?.endsWith(lastFour) ? info : undefined;
+    },
+    timeouts.action,
+  );
+}
+
+/**
+ * The local key clients must send, read the way a user gets it: "Switchyard: Copy Connection
+ * Settings" and the clipboard. Undefined when the proxy requires none.
+ */
+export async function clientKeyFromClipboard(page: Page): Promise<{ key: string | undefined; text: string }> {
+  // Strings, not functions: the page's DOM types are not part of this (Node) program.
+  await page.evaluate("navigator.clipboard.writeText('')");
+  await runCommand(page, 'Switchyard: Copy Connection Settings');
+  const text = await poll(
+    'the connection settings on the clipboard',
+    async () => {
+      const clipboard = await page.evaluate('navigator.clipboard.readText()');
+      return typeof clipboard === 'string' && clipboard.includes('Switchyard connection settings') ? clipboard : undefined;
+    },
+    timeouts.action,
+  );
+  const match = /^API key:\s+(\S+)\s*$/m.exec(text);
+  return { key: match?.[1], text };
+}
+
+/** Opens the panel with "Switchyard: Open Panel" and returns its content once the tabs are there. */
+export async function openPanel(page: Page): Promise<FrameLocator> {
+  await runCommand(page, 'Switchyard: Open Panel');
+  const panel = webviewContent(page);
+  await panel.locator('#tab-requests').waitFor({ timeout: timeouts.workbench });
+  return panel;
+}
+
+/** The panel's row for a request, by the id the proxy gave it. */
+export function requestRow(panel: FrameLocator, id: string): Locator {
+  return panel.locator(`tr[data-request-id="${id}"]`);
+}
+
+/** The text of every cell of a row, by column. */
+export async function rowCells(row: Locator): Promise<Record<string, string>> {
+  const cells = row.locator('td[data-column]');
+  const entries: Array<[string, string]> = [];
+  for (const cell of await cells.all()) entries.push([(await cell.getAttribute('data-column')) ?? '', (await cell.innerText()).trim()]);
+  return Object.fromEntries(entries);
+}
+
+/** Shows the Switchyard view container in the side bar (its activity bar entry). */
+export async function openSidebar(page: Page): Promise<void> {
+  const entry = page.locator('.part.activitybar .action-item .action-label[aria-label^="Switchyard"]').first();
+  await entry.waitFor();
+  if ((await page.locator('.part.sidebar .composite.title', { hasText: /Switchyard/i }).count()) === 0) await entry.click();
+  await page.locator('.part.sidebar .monaco-list-row').first().waitFor();
+}
+
+/** The text of every visible row of the side bar's trees. */
+export async function sidebarRows(page: Page): Promise<string[]> {
+  return page.locator('.part.sidebar .monaco-list-row').allInnerTexts();
+}

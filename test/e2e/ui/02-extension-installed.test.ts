@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { statusBarItem, waitForProxyRunning } from '../harness/switchyard';
+import { uiContext } from '../harness/ui-context';
+import { runCommand } from '../harness/workbench';
+
+describe('the installed VSIX', () => {
+  it('is in the profile’s extensions folder, installed by code-server --install-extension', async () => {
+    const { profile } = uiContext();
+    const installed = await readdir(profile.extensionsDir);
+    assert.ok(
+      installed.some((name) => name.startsWith('switchyard.switchyard-')),
+      `no switchyard.switchyard-* folder in ${profile.extensionsDir}: ${installed.join(', ')}`,
+    );
+  });
+
+  it('starts the proxy on the configured port and shows it in the status bar', async () => {
+    const { page, proxyPort } = uiContext();
+    const text = await waitForProxyRunning(page, proxyPort);
+    const health = await fetch(`http://127.0.0.1:${proxyPort}/_switchyard/health`);
+    assert.equal(health.status, 200);
+    const body = (await health.json()) as { status: string; pid: number };
+    assert.equal(body.status, 'ok');
+    assert.ok(body.pid > 0);
+    console.log(`      status bar: ${JSON.stringify(text)}`);
+  });
+
+  it('opens the panel when the status bar item is clicked', async () => {
+    const { page } = uiContext();
+    await statusBarItem(page).click();
+    await page.locator('.tab', { hasText: 'Switchyard' }).first().waitFor();
+    await page.frameLocator('iframe.webview.ready').frameLocator('#active-frame').locator('#tab-requests').waitFor();
+    // Leave the editor area empty for the next tests, which open the panel themselves.
+    await runCommand(page, 'View: Close All Editors');
+    await page.locator('.tab', { hasText: 'Switchyard' }).first().waitFor({ state: 'hidden' });
+  });
+});

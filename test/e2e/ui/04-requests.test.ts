@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { answerOf, fakeUsage, testKeys } from '../harness/fake-providers';
+import { askAnthropic, askOpenAi } from '../harness/clients';
+import { openPanel, requestRow, rowCells, setProviderKeyThroughPalette, waitForProviderKey } from '../harness/switchyard';
+import { uiContext } from '../harness/ui-context';
+
+describe('requests through the proxy, in the panel', () => {
+  const sent: Array<{ id: string; model: string }> = [];
+
+  it('forwards an OpenAI SDK call to the fake provider with the stored key', async () => {
+    const context = uiContext();
+    const before = context.fakes.openai.requests.length;
+    const answer = await askOpenAi(context, 'gpt-4o-mini');
+    assert.equal(answer.text, answerOf('openai'));
+    assert.equal(answer.provider, 'openai');
+    const received = context.fakes.openai.requests.slice(before);
+    assert.equal(received.length, 1);
+    assert.equal(received[0]?.headers.authorization, `Bearer ${testKeys.openai}`);
+    sent.push({ id: answer.id, model: 'gpt-4o-mini' });
+  });
+
+  it('streams an OpenAI SDK call', async () => {
+    const answer = await askOpenAi(uiContext(), 'gpt-4o-mini', { stream: true });
+    assert.equal(answer.text, answerOf('openai'));
+    sent.push({ id: answer.id, model: 'gpt-4o-mini' });
+  });
+
+  it('forwards an Anthropic SDK call once the Anthropic key is set', async () => {
+    const context = uiContext();
+    await setProviderKeyThroughPalette(context.page, 'anthropic', testKeys.anthropic);
+    await waitForProviderKey(context, 'anthropic', testKeys.anthropic.slice(-4));
+    const answer = await askAnthropic(context, 'claude-sonnet-4-5');
+    assert.equal(answer.text, answerOf('anthropic'));
+    assert.equal(context.fakes.anthropic.last.headers['x-api-key'], testKeys.anthropic);
+    sent.push({ id: answer.id, model: 'claude-sonnet-4-5' });
+  });
+
+  it('lists every request in the panel with model, provider, status, tokens and cost', async () => {
+    const { page } = uiContext();
+    const panel = await openPanel(page);
+    for (const { id, model } of sent) {
+      const row = requestRow(panel, id);
+      await row.waitFor();
+      const cells = await rowCells(row);
+      assert.match(cells.requestedModel ?? '', new RegExp(model));
+      assert.match(cells.status ?? '', /200/);
+      assert.match(cells.tokens ?? '', new RegExp(String(fakeUsage.prompt)));
+      assert.ok((cells.cost ?? '') !== '', `no cost in ${JSON.stringify(cells)}`);
+      assert.ok((cells.latency ?? '') !== '', `no latency in ${JSON.stringify(cells)}`);
+    }
+    const openAiRow = await rowCells(requestRow(panel, sent[0]!.id));
+    assert.match(openAiRow.served ?? '', /openai/);
+    const anthropicRow = await rowCells(requestRow(panel, sent[2]!.id));
+    assert.match(anthropicRow.served ?? '', /anthropic/);
+  });
+
+  it('adds a row live when a request finishes while the panel is open', async () => {
+    const context = uiContext();
+    const panel = await openPanel(context.page);
+    const answer = await askOpenAi(context, 'gpt-4o-mini');
+    await requestRow(panel, answer.id).waitFor();
+    sent.push({ id: answer.id, model: 'gpt-4o-mini' });
+  });
+
+  it('shows a request’s decision and attempts in the detail pane', async () => {
+    const { page } = uiContext();
+    const panel = await openPanel(page);
+    await requestRow(panel, sent[0]!.id).click();
+    const detail = panel.locator('#request-detail');
+    await detail.waitFor();
+    await detail.getByText('openai/gpt-4o-mini').first().waitFor();
+    const attempts = panel.locator('#request-detail [data-attempt]');
+    assert.equal(await attempts.count(), 1);
+    assert.match(await attempts.first().innerText(), /openai\/gpt-4o-mini/);
+  });
+});

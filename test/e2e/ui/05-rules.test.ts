@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { answerOf } from '../harness/fake-providers';
+import { askOpenAi } from '../harness/clients';
+import { openPanel, requestRow, rowCells } from '../harness/switchyard';
+import { uiContext } from '../harness/ui-context';
+import { screenshot } from '../harness/workbench';
+
+/** The rule the test saves: the model the client asks for goes to the second provider instead. */
+const ruleToOther = { name: 'e2e: mini to other', match: { model: 'gpt-4o-mini' }, route: 'other/fake-small' };
+
+describe('the rules editor', () => {
+  it('shows a problem in place and saves nothing for an invalid rule', async () => {
+    const { page, configFile } = uiContext();
+    const before = await readFile(configFile, 'utf8');
+    const panel = await openPanel(page);
+    await panel.locator('#tab-rules').click();
+    await panel.locator('#rules-mode-json').click();
+    const editor = panel.locator('#rules-json');
+    await editor.waitFor();
+    const config = JSON.parse(await editor.inputValue()) as Record<string, unknown>;
+    await editor.fill(JSON.stringify({ ...config, rules: [{ match: { model: 42 }, route: 'other/fake-small' }] }, null, 2));
+    await panel.locator('[data-problem-path^="rules[0]"]').first().waitFor();
+    await screenshot(page, 'e2e-dark-rules-problem');
+    assert.equal(await readFile(configFile, 'utf8'), before, 'an invalid config was written');
+  });
+
+  it('saves a rule that sends the next request to the other provider', async () => {
+    const context = uiContext();
+    const panel = await openPanel(context.page);
+    await panel.locator('#tab-rules').click();
+    await panel.locator('#rules-mode-json').click();
+    const editor = panel.locator('#rules-json');
+    const config = JSON.parse(await editor.inputValue()) as Record<string, unknown>;
+    await editor.fill(JSON.stringify({ ...config, rules: [ruleToOther] }, null, 2));
+    await panel.locator('[data-problem-path]').first().waitFor({ state: 'detached' });
+    await panel.locator('#rules-save').click();
+    await panel.locator('#rules-saved').waitFor();
+    const written = JSON.parse(await readFile(context.configFile, 'utf8')) as { rules?: unknown[] };
+    assert.deepEqual(written.rules, [ruleToOther]);
+
+    const before = context.fakes.other.requests.length;
+    const answer = await askOpenAi(context, 'gpt-4o-mini');
+    assert.equal(answer.text, answerOf('other'));
+    const received = context.fakes.other.requests.slice(before);
+    assert.equal(received.length, 1);
+    assert.equal((received[0]?.json as { model?: string } | undefined)?.model, 'fake-small');
+
+    await panel.locator('#tab-requests').click();
+    const row = requestRow(panel, answer.id);
+    await row.waitFor();
+    const cells = await rowCells(row);
+    assert.match(cells.served ?? '', /other\/fake-small/);
+    assert.match(cells.requestedModel ?? '', /gpt-4o-mini/);
+    await row.click();
+    await panel.locator('#request-detail').getByText(ruleToOther.name).first().waitFor();
+  });
+
+  it('shows the saved rule in the form view', async () => {
+    const { page } = uiContext();
+    const panel = await openPanel(page);
+    await panel.locator('#tab-rules').click();
+    await panel.locator('#rules-mode-form').click();
+    const rule = panel.locator('[data-rule-index="0"]');
+    await rule.waitFor();
+    assert.equal(await panel.locator('[data-rule-index]').count(), 1);
+  });
+});

@@ -1,0 +1,41 @@
+import { openPanel, openSidebar, requestRow } from '../harness/switchyard';
+import { uiContext } from '../harness/ui-context';
+import { runCommand, screenshot } from '../harness/workbench';
+
+/** Built-in themes: VS Code's default dark and light ones. */
+const themes = [
+  { name: 'dark', id: 'Default Dark Modern' },
+  { name: 'light', id: 'Default Light Modern' },
+];
+
+describe('screenshots in a dark and a light theme', () => {
+  for (const theme of themes) {
+    it(`captures the panel’s tabs, a detail and the sidebar in ${theme.id}`, async () => {
+      const context = uiContext();
+      const { page } = context;
+      await context.applySettings({ 'workbench.colorTheme': theme.id });
+      await runCommand(page, 'View: Close All Editors');
+      const panel = await openPanel(page);
+      await openSidebar(page);
+      await panel.locator('#tab-requests').click();
+      const firstRow = panel.locator('tr[data-request-id]').first();
+      await firstRow.waitFor();
+      await screenshot(page, `e2e-${theme.name}-requests`);
+      const id = await firstRow.getAttribute('data-request-id');
+      await requestRow(panel, id ?? '').click();
+      await panel.locator('#request-detail').waitFor();
+      await screenshot(page, `e2e-${theme.name}-detail`);
+      await panel.locator('#tab-charts').click();
+      await panel.locator('svg, canvas').first().waitFor();
+      await screenshot(page, `e2e-${theme.name}-charts`);
+      await panel.locator('#tab-rules').click();
+      await panel.locator('#rules-mode-form').click();
+      await panel.locator('[data-rule-index="0"]').waitFor();
+      await screenshot(page, `e2e-${theme.name}-rules-form`);
+      await panel.locator('#rules-mode-json').click();
+      await panel.locator('#rules-json').waitFor();
+      await screenshot(page, `e2e-${theme.name}-rules-json`);
+      await panel.locator('#tab-requests').click();
+    });
+  }
+});
