@@ -20,11 +20,11 @@ import { build } from 'esbuild';
 import Mocha from 'mocha';
 import type { Browser, Page } from 'playwright-core';
 import { installCodeServer, type CodeServerInstall } from './install';
-import { createProfile, installExtension, startCodeServer, writeSettings, type CodeServer, type Profile } from './harness/code-server';
+import { createProfile, installExtension, startCodeServer } from './harness/code-server';
 import { startFakeProviders, type FakeProviders } from './harness/fake-providers';
 import { delay, freePort, killAllNow, stopAll } from './harness/processes';
-import { setUiContext, type UiContext } from './harness/ui-context';
-import { launchBrowser, openWorkbench, screenshot, screenshotFolder, timeouts } from './harness/workbench';
+import { setUiContext } from './harness/ui-context';
+import { launchBrowser, openWorkbench, screenshot, screenshotFolder } from './harness/workbench';
 
 const repositoryRoot = path.resolve(__dirname, '..', '..');
 const vsixFile = path.join(repositoryRoot, 'switchyard.vsix');
@@ -185,8 +185,7 @@ async function runUiTests(install: CodeServerInstall, browser: Browser, fakes: F
   await mkdir(folder, { recursive: true });
   const proxyPort = await freePort();
   const configFile = await writeSwitchyardConfig(folder, fakes);
-  const baseSettings = switchyardSettings(proxyPort, configFile, 'Default Dark Modern');
-  const profile = await createProfile(folder, baseSettings);
+  const profile = await createProfile(folder, switchyardSettings(proxyPort, configFile, 'Default Dark Modern'));
   const extensionBuilt = existsSync(vsixFile);
   if (extensionBuilt) {
     await timed('install VSIX', () => installExtension(install.binary, profile, vsixFile, path.join(runFolder, 'code-server-install-extension.log')));
@@ -198,8 +197,7 @@ async function runUiTests(install: CodeServerInstall, browser: Browser, fakes: F
     page = await timed('open workbench (UI tests)', () =>
       openWorkbench(browser, `${server.origin}/?folder=${encodeURIComponent(profile.workspaceDir)}`, (line) => consoleLines.push(line)),
     );
-    const context = makeUiContext(page, server, profile, fakes, proxyPort, configFile, baseSettings);
-    setUiContext(context);
+    setUiContext({ page, server, profile, fakes, proxyPort, configFile });
     return await timed('UI tests', () => runMocha(page as Page, extensionBuilt ? undefined : 'workbench'));
   } finally {
     setUiContext(undefined);
@@ -208,33 +206,6 @@ async function runUiTests(install: CodeServerInstall, browser: Browser, fakes: F
     await server.stop();
     await stopProxyOn(proxyPort);
   }
-}
-
-function makeUiContext(
-  page: Page,
-  server: CodeServer,
-  profile: Profile,
-  fakes: FakeProviders,
-  proxyPort: number,
-  configFile: string,
-  baseSettings: Record<string, unknown>,
-): UiContext {
-  return {
-    page,
-    server,
-    profile,
-    fakes,
-    proxyPort,
-    configFile,
-    async applySettings(extra) {
-      await writeSettings(profile, { ...baseSettings, ...extra });
-      const theme = extra['workbench.colorTheme'];
-      if (typeof theme !== 'string') return;
-      // Built-in theme ids are their labels; the workbench marks light themes with `vs`, dark with `vs-dark`.
-      const light = /light/i.test(theme);
-      await page.locator(light ? '.monaco-workbench.vs' : '.monaco-workbench.vs-dark').waitFor({ timeout: timeouts.action });
-    },
-  };
 }
 
 async function runMocha(page: Page, grep: string | undefined): Promise<number> {

@@ -34,8 +34,8 @@ export async function createProfile(root: string, settings: Record<string, unkno
   return profile;
 }
 
-/** Replaces User/settings.json; a running workbench picks the change up by itself. */
-export async function writeSettings(profile: Profile, settings: Record<string, unknown>): Promise<void> {
+/** Writes User/settings.json: quiet defaults (no telemetry, tips or update checks) under `settings`. */
+async function writeSettings(profile: Profile, settings: Record<string, unknown>): Promise<void> {
   const quiet = {
     'telemetry.telemetryLevel': 'off',
     'workbench.startupEditor': 'none',

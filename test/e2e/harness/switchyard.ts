@@ -13,16 +13,26 @@ export function statusBarItem(page: Page): Locator {
   return page.locator('.statusbar-item[id="switchyard.switchyard.switchyard.status"]');
 }
 
-/** Waits until the status bar says the proxy runs on `port`. */
+/**
+ * Waits until the proxy answers its health route on `port` and the status bar item shows that
+ * port without the "starting" spinner; returns the item's text.
+ */
 export async function waitForProxyRunning(page: Page, port: number): Promise<string> {
+  await poll(
+    `the proxy to answer on ${port}`,
+    async () => ((await fetch(`http://127.0.0.1:${port}/_switchyard/health`)).ok ? true : undefined),
+    timeouts.workbench,
+    250,
+  );
   const item = statusBarItem(page);
   return poll(
     `the status bar to show the proxy running on ${port}`,
     async () => {
       const text = await item.innerText({ timeout: 1000 });
-      return text.includes(String(port)) ? text : undefined;
+      const starting = (await item.locator('.codicon-loading, .codicon-modifier-spin').count()) > 0;
+      return text.includes(String(port)) && !starting ? text : undefined;
     },
-    timeouts.workbench,
+    timeouts.action,
     250,
   );
 }

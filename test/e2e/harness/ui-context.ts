@@ -17,8 +17,6 @@ export interface UiContext {
   proxyPort: number;
   /** `switchyard.configPath` in the profile's settings. */
   configFile: string;
-  /** Rewrites the profile's settings with `switchyard.*` kept and `extra` on top, and waits for the workbench to apply the theme. */
-  applySettings(extra: Record<string, unknown>): Promise<void>;
 }
 
 let current: UiContext | undefined;

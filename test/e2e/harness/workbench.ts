@@ -106,6 +106,17 @@ export async function closeQuickInput(page: Page): Promise<void> {
   }
 }
 
+/**
+ * Switches the colour theme the way a user does ("Preferences: Color Theme") and waits until the
+ * workbench repainted: it marks light themes with the class `vs`, dark ones with `vs-dark`.
+ */
+export async function setColorTheme(page: Page, label: string, kind: 'light' | 'dark'): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  await pickQuickItem(page, label);
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  await page.locator(kind === 'light' ? '.monaco-workbench.vs' : '.monaco-workbench.vs-dark').waitFor();
+}
+
 /** The notifications currently shown, as text. */
 export async function notificationTexts(page: Page): Promise<string[]> {
   return page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();

@@ -29,10 +29,10 @@ describe('requests through the proxy, in the panel', () => {
     const context = uiContext();
     await setProviderKeyThroughPalette(context.page, 'anthropic', testKeys.anthropic);
     await waitForProviderKey(context, 'anthropic', testKeys.anthropic.slice(-4));
-    const answer = await askAnthropic(context, 'claude-sonnet-4-5');
+    const answer = await askAnthropic(context, 'claude-sonnet-4-6');
     assert.equal(answer.text, answerOf('anthropic'));
     assert.equal(context.fakes.anthropic.last.headers['x-api-key'], testKeys.anthropic);
-    sent.push({ id: answer.id, model: 'claude-sonnet-4-5' });
+    sent.push({ id: answer.id, model: 'claude-sonnet-4-6' });
   });
 
   it('lists every request in the panel with model, provider, status, tokens and cost', async () => {

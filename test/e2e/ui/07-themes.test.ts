@@ -1,19 +1,18 @@
 import { openPanel, openSidebar, requestRow } from '../harness/switchyard';
 import { uiContext } from '../harness/ui-context';
-import { runCommand, screenshot } from '../harness/workbench';
+import { runCommand, screenshot, setColorTheme } from '../harness/workbench';
 
 /** Built-in themes: VS Code's default dark and light ones. */
 const themes = [
-  { name: 'dark', id: 'Default Dark Modern' },
-  { name: 'light', id: 'Default Light Modern' },
-];
+  { name: 'dark', label: 'Dark Modern', kind: 'dark' },
+  { name: 'light', label: 'Light Modern', kind: 'light' },
+] as const;
 
 describe('screenshots in a dark and a light theme', () => {
   for (const theme of themes) {
-    it(`captures the panel’s tabs, a detail and the sidebar in ${theme.id}`, async () => {
-      const context = uiContext();
-      const { page } = context;
-      await context.applySettings({ 'workbench.colorTheme': theme.id });
+    it(`captures the panel’s tabs, a detail and the sidebar in ${theme.label}`, async () => {
+      const { page } = uiContext();
+      await setColorTheme(page, theme.label, theme.kind);
       await runCommand(page, 'View: Close All Editors');
       const panel = await openPanel(page);
       await openSidebar(page);
@@ -26,7 +25,7 @@ describe('screenshots in a dark and a light theme', () => {
       await panel.locator('#request-detail').waitFor();
       await screenshot(page, `e2e-${theme.name}-detail`);
       await panel.locator('#tab-charts').click();
-      await panel.locator('svg, canvas').first().waitFor();
+      await panel.locator('.charts-view .chart-card').first().waitFor();
       await screenshot(page, `e2e-${theme.name}-charts`);
       await panel.locator('#tab-rules').click();
       await panel.locator('#rules-mode-form').click();
