@@ -23,7 +23,7 @@ import { installCodeServer, type CodeServerInstall } from './install';
 import { createProfile, installExtension, startCodeServer } from './harness/code-server';
 import { startFakeProviders, type FakeProviders } from './harness/fake-providers';
 import { delay, freePort, killAllNow, stopAll } from './harness/processes';
-import { setUiContext } from './harness/ui-context';
+import { measurements, setUiContext } from './harness/ui-context';
 import { launchBrowser, openWorkbench, screenshot, screenshotFolder } from './harness/workbench';
 
 const repositoryRoot = path.resolve(__dirname, '..', '..');
@@ -35,6 +35,8 @@ const uiTestFolder = path.join(repositoryRoot, 'test', 'e2e', 'ui');
 const extensionHostSuiteTimeoutMs = 5 * 60_000;
 
 const timings: Array<{ step: string; seconds: number }> = [];
+/** Ports of proxies the extension may have started, to stop them on an interrupt too. */
+const proxyPorts = new Set<number>();
 
 async function timed<T>(step: string, work: () => Promise<T>): Promise<T> {
   const started = Date.now();
@@ -98,11 +100,6 @@ async function stopProxyOn(port: number): Promise<void> {
 const workbenchNoise =
   /Failed to load resource|Creating a socket|ERR_NAME_NOT_RESOLVED|open-vsx\.org|Service Worker|web worker extension host|allow-scripts and allow-same-origin|ChatSessionStore|Overwriting extension|Updating additional builtin|\[(debug|verbose)\]/;
 
-/** The workbench logs with `%c` colour directives; keep the text only. */
-function withoutConsoleStyles(line: string): string {
-  return line.replace(/%c/g, '').replace(/ ?color: #[0-9a-f]{3,6}/gi, '').replace(/\s{2,}/g, ' ');
-}
-
 /** Part (a): the mocha suite inside the extension host. Returns its exit code. */
 async function runExtensionHostSuite(install: CodeServerInstall, browser: Browser, fakes: FakeProviders, runFolder: string): Promise<number> {
   await timed('bundle extension-host suite', () =>
@@ -121,6 +118,7 @@ async function runExtensionHostSuite(install: CodeServerInstall, browser: Browse
   const folder = path.join(runFolder, 'extension-host');
   await mkdir(folder, { recursive: true });
   const proxyPort = await freePort();
+  proxyPorts.add(proxyPort);
   const configFile = await writeSwitchyardConfig(folder, fakes);
   const profile = await createProfile(folder, switchyardSettings(proxyPort, configFile, 'Default Dark Modern'));
   const server = await timed('start code-server (extension-host suite)', () =>
@@ -152,10 +150,9 @@ async function runExtensionHostSuite(install: CodeServerInstall, browser: Browse
         browser,
         url,
         (line) => {
-          const clean = withoutConsoleStyles(line);
-          consoleLines.push(clean);
+          consoleLines.push(line);
           // The extension host's console reaches the page's console: show the suite's lines as they come.
-          if (!workbenchNoise.test(clean)) process.stdout.write(`  │ ${clean}\n`);
+          if (!workbenchNoise.test(line)) process.stdout.write(`  │ ${line.replace(/^\[log\] INFO ?/, "")}\n`);
         },
         async (newPage) => {
           await newPage.exposeFunction('codeAutomationExit', (code: unknown) => reportExit(typeof code === 'number' ? code : 1));
@@ -184,6 +181,7 @@ async function runUiTests(install: CodeServerInstall, browser: Browser, fakes: F
   const folder = path.join(runFolder, 'ui');
   await mkdir(folder, { recursive: true });
   const proxyPort = await freePort();
+  proxyPorts.add(proxyPort);
   const configFile = await writeSwitchyardConfig(folder, fakes);
   const profile = await createProfile(folder, switchyardSettings(proxyPort, configFile, 'Default Dark Modern'));
   const extensionBuilt = existsSync(vsixFile);
@@ -269,6 +267,7 @@ async function main(): Promise<number> {
   timings.push({ step: 'total', seconds: (Date.now() - started) / 1000 });
   console.log('\nTimings:');
   for (const { step, seconds } of timings) console.log(`  ${step.padEnd(44)} ${seconds.toFixed(1).padStart(7)} s`);
+  for (const { name, value } of measurements) console.log(`  ${name}: ${value}`);
   return failed ? 1 : 0;
 }
 
@@ -276,7 +275,9 @@ process.on('exit', killAllNow);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     console.error(`\n${signal}: stopping code-server and Chromium…`);
-    void stopAll().finally(() => process.exit(130));
+    void stopAll()
+      .then(() => Promise.all([...proxyPorts].map(stopProxyOn)))
+      .finally(() => process.exit(130));
   });
 }
 

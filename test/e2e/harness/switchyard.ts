@@ -119,3 +119,19 @@ export async function openSidebar(page: Page): Promise<void> {
 export async function sidebarRows(page: Page): Promise<string[]> {
   return page.locator('.part.sidebar .monaco-list-row').allInnerTexts();
 }
+
+/**
+ * The activation time VS Code reports for Switchyard in "Developer: Show Running Extensions",
+ * e.g. "Activation: 31ms" (its hover splits it into loading the code and calling activate).
+ */
+export async function activationTime(page: Page): Promise<{ text: string; hover: string | null }> {
+  await runCommand(page, 'Developer: Show Running Extensions');
+  const row = page.locator('.runtime-extensions-editor .monaco-list-row').filter({ has: page.locator('.name', { hasText: /^Switchyard$/ }) });
+  const time = row.locator('.activation-time');
+  await time.waitFor();
+  const text = (await time.innerText()).trim();
+  await time.hover();
+  const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: /activat/i }).first();
+  const hoverText = await hover.innerText({ timeout: 3000 }).catch(() => null);
+  return { text, hover: hoverText?.replace(/\s+/g, ' ').trim() ?? null };
+}

@@ -21,6 +21,9 @@ export interface UiContext {
 
 let current: UiContext | undefined;
 
+/** Figures the UI tests read (activation time, …), printed by the runner after the timings. */
+export const measurements: Array<{ name: string; value: string }> = [];
+
 export function setUiContext(context: UiContext | undefined): void {
   current = context;
 }

@@ -5,7 +5,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { format } from 'node:util';
+import { chromium, type Browser, type ConsoleMessage, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import { chromiumPath } from '../install';
 
 /** Where screenshots go, failures included. */
@@ -47,7 +48,13 @@ export async function openWorkbench(
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
   const page = await context.newPage();
-  if (onConsole) page.on('console', (message) => onConsole(`[${message.type()}] ${message.text()}`));
+  if (onConsole) {
+    // Formatting needs the arguments' values, which arrive asynchronously: keep the lines in order.
+    let queue = Promise.resolve();
+    page.on('console', (message) => {
+      queue = queue.then(async () => onConsole(`[${message.type()}] ${await formatConsoleMessage(message)}`));
+    });
+  }
   page.setDefaultTimeout(timeouts.action);
   await beforeNavigate?.(page);
   await page.goto(url, { timeout: timeouts.workbench });
@@ -140,4 +147,24 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * A console message as text with its `%s`/`%d` directives filled in. The workbench prefixes what
+ * the extension host logs with its own `%c` styled level (`%c INFO`, `color: #33f`), and mocha's
+ * reporter logs with format strings, so both are applied here; styles are dropped.
+ */
+async function formatConsoleMessage(message: ConsoleMessage): Promise<string> {
+  const values = await Promise.all(message.args().map((handle) => handle.jsonValue().catch(() => '[unserialisable]')));
+  if (values.length === 0) return message.text();
+  let prefix = '';
+  let rest: unknown[] = values;
+  const first = rest[0];
+  if (typeof first === 'string' && first.includes('%c')) {
+    const styles = first.split('%c').length - 1;
+    prefix = first.replace(/%c/g, '').trim();
+    rest = rest.slice(1 + styles);
+  }
+  const body = rest.length > 0 ? format(...rest) : '';
+  return [prefix, body].filter((part) => part !== '').join(' ');
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
-import { statusBarItem, waitForProxyRunning } from '../harness/switchyard';
-import { uiContext } from '../harness/ui-context';
+import { activationTime, statusBarItem, waitForProxyRunning } from '../harness/switchyard';
+import { measurements, uiContext } from '../harness/ui-context';
 import { runCommand } from '../harness/workbench';
 
 describe('the installed VSIX', () => {
@@ -23,6 +23,15 @@ describe('the installed VSIX', () => {
     assert.equal(body.status, 'ok');
     assert.ok(body.pid > 0);
     console.log(`      status bar: ${JSON.stringify(text)}`);
+  });
+
+  it('reports how long it took to activate', async () => {
+    const { page } = uiContext();
+    const { text, hover } = await activationTime(page);
+    // Measured and reported, not asserted: a timed assertion on a shared machine only flakes.
+    assert.match(text, /Activation: \d+ms/);
+    measurements.push({ name: 'Switchyard activation (Show Running Extensions)', value: hover ? `${text} (${hover})` : text });
+    await runCommand(page, 'View: Close All Editors');
   });
 
   it('opens the panel when the status bar item is clicked', async () => {
