@@ -54,12 +54,20 @@ export class ConfigError extends Error {
 
 /** Reads and validates a config file; throws ConfigError with a message meant for the user. */
 export function loadConfigFile(path: string): SwitchyardConfig {
-  let text: string;
+  return parseConfigText(readConfigText(path), path);
+}
+
+/** A config file's text; throws ConfigError when it cannot be read. */
+export function readConfigText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError(`Cannot read the config file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
   }
+}
+
+/** Parses and validates a config file's text; `path` names the file in messages. */
+export function parseConfigText(text: string, path: string): SwitchyardConfig {
   let json: unknown;
   try {
     json = JSON.parse(text);
