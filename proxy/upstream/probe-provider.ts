@@ -78,7 +78,7 @@ export async function probeProvider(
       return {
         ok: false,
         latencyMs,
-        message: `${provider.id} did not answer within ${Math.round(timeoutMs / 1000)} s at ${origin(request.url)}. Check its base URL (providers.${provider.id}.baseUrl in the config) and your network.`,
+        message: `${provider.id} did not answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`} at ${origin(request.url)}. Check its base URL (providers.${provider.id}.baseUrl in the config) and your network.`,
       };
     }
     const message = error instanceof ProxyError ? error.message : `Could not reach ${provider.id} at ${origin(request.url)}. Check its base URL (providers.${provider.id}.baseUrl in the config) and your network.`;
