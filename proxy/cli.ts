@@ -163,6 +163,9 @@ export async function main(argv: string[]): Promise<number | undefined> {
     process.exit(0);
   };
 
+  // Before listening: a stop asked for as soon as the URL is printed must already be clean.
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
   try {
     running = await listen(createRequestListener({ runtime, controlToken, controlTokenHint: `the token is in ${tokenFile}`, control }), host, port);
   } catch (error) {
@@ -181,8 +184,6 @@ export async function main(argv: string[]): Promise<number | undefined> {
   if (lifecycle.stopWhenDetached) process.stdout.write('Stops by itself once no VS Code window is attached.\n');
 
   if (configPath) stopWatching = watchConfig(configPath, () => control.reloadFromFile());
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
   return undefined;
 }
 

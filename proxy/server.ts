@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ProxyError } from './core/errors';
 import { createControlRouter } from './control/routes';
@@ -123,6 +123,12 @@ export async function listen(listener: http.RequestListener, host: string, port:
       resolve();
     });
   });
+  // Per connection, not per request: what close() needs to know about sockets no request used.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   const address = server.address() as AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
@@ -133,6 +139,9 @@ export async function listen(listener: http.RequestListener, host: string, port:
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        // HTTP clients open spare connections ahead of need; one that never carried a request
+        // is not "idle" to Node and would hold the close up until the client gives it up.
+        for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
       }),
   };
 }

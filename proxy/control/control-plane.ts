@@ -215,19 +215,27 @@ export class ControlPlane {
   models(): ModelsResponse {
     const { config, providers, pricer, isDisabled } = this.runtime.routing;
     const models = new Map<string, KnownModel>();
-    const add = (provider: string, model: string): void => {
+    /** List prices come with price-table models; others (and overridden ones) ask the pricer. */
+    const add = (provider: string, model: string, listed?: { inputPrice?: number; outputPrice?: number }): void => {
       const id = `${provider}/${model}`;
       if (models.has(id)) return;
       const known: KnownModel = { id, provider, disabled: isDisabled?.(id) ?? false };
-      const inputPrice = pricer.price(provider, model, perMillion('input'));
-      const outputPrice = pricer.price(provider, model, perMillion('output'));
-      if (inputPrice !== null) known.inputPrice = roundPrice(inputPrice);
-      if (outputPrice !== null) known.outputPrice = roundPrice(outputPrice);
+      if (listed !== undefined && !Object.hasOwn(config.prices, id)) {
+        if (listed.inputPrice !== undefined) known.inputPrice = listed.inputPrice;
+        if (listed.outputPrice !== undefined) known.outputPrice = listed.outputPrice;
+      } else {
+        const inputPrice = pricer.price(provider, model, perMillion('input'));
+        const outputPrice = pricer.price(provider, model, perMillion('output'));
+        if (inputPrice !== null) known.inputPrice = roundPrice(inputPrice);
+        if (outputPrice !== null) known.outputPrice = roundPrice(outputPrice);
+      }
       models.set(id, known);
     };
     for (const provider of providers.values()) {
       for (const model of provider.models) add(provider.id, model);
-      if (provider.apiKey !== undefined || !provider.keyRequired) for (const model of priceTableModels(provider.id)) add(provider.id, model);
+      if (provider.apiKey !== undefined || !provider.keyRequired) {
+        for (const listed of priceTableModels(provider.id)) add(provider.id, listed.model, listed);
+      }
     }
     const targets = [...Object.values(config.routes).flatMap((route) => route.targets), ...Object.values(config.aliases)];
     for (const target of targets) {
