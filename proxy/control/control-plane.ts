@@ -79,7 +79,8 @@ export class ControlPlane {
     this.runtime = options.runtime;
     this.env = options.env;
     this.config = options.config;
-    this.configFile = options.configFile;
+    // Absolute, so that `GET /config` tells the extension exactly which file it edits.
+    this.configFile = options.configFile === undefined ? undefined : path.resolve(options.configFile);
     this.fixedAccessKeys = options.fixedAccessKeys ?? [];
     this.allowedHosts = options.allowedHosts ?? [];
     this.lifecycle = options.lifecycle;
