@@ -66,7 +66,10 @@ export function planRoute(runtime: ProxyRuntime, format: ClientFormat, features:
 function directPlan(runtime: ProxyRuntime, format: ClientFormat, model: string, decision: DecisionRecord, headers: IncomingHttpHeaders): RoutePlan {
   const address = resolveModel(model, runtime.routing.config, runtime.routing.providers);
   const isDisabled = runtime.routing.isDisabled;
-  if (isDisabled !== undefined && isDisabled(`${address.provider.id}/${address.model}`)) throw disabledModelError([`${address.provider.id}/${address.model}`]);
+  if (isDisabled !== undefined) {
+    const resolved = `${address.provider.id}/${address.model}`;
+    if (isDisabled(resolved)) throw disabledModelError([resolved]);
+  }
   const target = attemptTarget(runtime, format, address, headers);
   decision.candidates.push({ target: target.label, outcome: 'unused', reason: decision.via === 'direct' ? 'as addressed' : `${decision.via} names it` });
   return { strategy: 'direct', candidates: [target], retry: directRetry, timeouts: defaultTimeouts(), hedgeMs: 0, decision };
@@ -95,19 +98,23 @@ function routePlan(runtime: ProxyRuntime, format: ClientFormat, route: RouteConf
   for (const { target: label, reason } of ordered) {
     const entry: CandidateDecision = { target: label, outcome: 'unused', reason };
     const address = addresses.get(label)!;
-    if (isDisabled !== undefined && isDisabled(`${address.provider.id}/${address.model}`)) {
-      entry.outcome = 'skipped';
-      entry.reason = 'disabled';
-      disabled.push(`${address.provider.id}/${address.model}`);
-      decision.candidates.push(entry);
-      continue;
+    if (isDisabled !== undefined) {
+      // Matched on the resolved provider/model: an alias among the targets is caught too.
+      const resolved = `${address.provider.id}/${address.model}`;
+      if (isDisabled(resolved)) {
+        entry.outcome = 'skipped';
+        entry.reason = 'disabled';
+        disabled.push(resolved);
+        decision.candidates.push(entry);
+        continue;
+      }
     }
     try {
-      candidates.push(attemptTarget(runtime, format, addresses.get(label)!, headers));
+      candidates.push(attemptTarget(runtime, format, address, headers));
     } catch (error) {
       if (!(error instanceof ProxyError)) throw error;
       entry.outcome = 'skipped';
-      entry.reason = `no API key for ${addresses.get(label)!.provider.id}`;
+      entry.reason = `no API key for ${address.provider.id}`;
     }
     decision.candidates.push(entry);
   }
