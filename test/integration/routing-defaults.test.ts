@@ -61,6 +61,19 @@ describe('routing: disabled models and the default route', () => {
       assert.equal((await messages(proxy, 'anthropic/claude-haiku-4-5')).status, 200);
     });
 
+    it('leaves disabled models out of GET /v1/models', async () => {
+      const list = async (): Promise<string[]> => {
+        const response = await fetch(`${proxy.url}/v1/models`);
+        return ((await response.json()) as { data: Array<{ id: string }> }).data.map((entry) => entry.id);
+      };
+      useConfig({});
+      assert.ok((await list()).includes('gpt-4o-mini'));
+      useConfig({ disabledModels: ['openai/gpt-4o*'] });
+      const listed = await list();
+      assert.ok(!listed.includes('gpt-4o-mini') && !listed.includes('gpt-4o'));
+      assert.ok(listed.includes('gpt-4.1'));
+    });
+
     it('a route skips disabled targets with the reason `disabled`', async () => {
       useConfig({ disabledModels: [targets.groq], routes: { smart: { strategy: 'fallback', targets: [targets.groq, targets.cerebras] } } });
       const sent = await chat(proxy, 'smart');
