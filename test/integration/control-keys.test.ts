@@ -81,6 +81,7 @@ describe('control API: provider keys', () => {
     assert.equal(providerOf(body, 'ollama').keyRequired, false);
     const local = providerOf(body, 'local');
     assert.equal(local.preset, false);
+    assert.equal(local.keyRequired, false, 'a custom provider on a loopback URL takes no key');
     assert.deepEqual(local.apiKeyEnv, ['LOCAL_API_KEY']);
   });
 
@@ -223,7 +224,6 @@ describe('control API: provider keys', () => {
       assert.match(none.message, /cerebras has no key to test.*CEREBRAS_API_KEY/);
       assert.equal(fake.requests.length, 0);
       fake.reply(() => ({ json: { data: [] } }));
-      proxy.runtime.routing.providers.get('local')!.keyRequired = false;
       const local = (await control(proxy, 'POST', '/providers/local/test')).json as ProviderTestResult;
       assert.equal(local.ok, true);
       assert.match(local.message, /^local answered at http:\/\/127\.0\.0\.1:\d+ \(0 models\)\.$/);
