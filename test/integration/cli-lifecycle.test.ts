@@ -139,6 +139,44 @@ describe('switchyard command line: lifecycle (built bundle)', function () {
     }
   });
 
+  it('announces the watcher\'s reloads and rejections of the config file as config events', async () => {
+    const configFile = path.join(dataDir, 'watched-config.json');
+    writeFileSync(configFile, '{}\n');
+    const served = await serve(['--config', configFile], env, dataDir);
+    const abort = new AbortController();
+    try {
+      const events = await fetch(`${served.url}/_switchyard/events`, { headers: { authorization: `Bearer ${served.token}` }, signal: abort.signal });
+      const frames: string[] = [];
+      const reader = (async () => {
+        const decoder = new TextDecoder();
+        for await (const chunk of events.body!) frames.push(decoder.decode(chunk, { stream: true }));
+      })().catch(() => {});
+      const configEvent = async (): Promise<{ ok: boolean; file: string; problems: Array<{ path: string }> }> => {
+        for (let attempt = 0; attempt < 100; attempt++) {
+          const text = frames.join('');
+          const match = /event: config\ndata: (.+)\n\n/.exec(text);
+          if (match) {
+            frames.length = 0;
+            frames.push(text.slice(match.index + match[0].length));
+            return JSON.parse(match[1]!);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 30));
+        }
+        throw new Error(`no config event: ${frames.join('')}`);
+      };
+      writeFileSync(configFile, JSON.stringify({ aliases: { fast: 'groq/llama-3.1-8b-instant' } }));
+      assert.deepEqual(await configEvent(), { ok: true, file: configFile, problems: [] });
+      writeFileSync(configFile, JSON.stringify({ aliases: { fast: 'groq/llama-3.1-8b-instant' }, defaultRoute: 'nowhere' }));
+      const rejected = await configEvent();
+      assert.equal(rejected.ok, false);
+      assert.deepEqual(rejected.problems.map((problem) => problem.path), ['defaultRoute']);
+      abort.abort();
+      await reader;
+    } finally {
+      await stop(served);
+    }
+  });
+
   it('keeps serving after the window that spawned it closed its stdout and stderr', async () => {
     const served = await serve([], env, dataDir);
     try {
