@@ -152,7 +152,7 @@ async function runExtensionHostSuite(install: CodeServerInstall, browser: Browse
         (line) => {
           consoleLines.push(line);
           // The extension host's console reaches the page's console: show the suite's lines as they come.
-          if (!workbenchNoise.test(line)) process.stdout.write(`  │ ${line.replace(/^\[log\] INFO ?/, "")}\n`);
+          if (!workbenchNoise.test(line)) process.stdout.write(`  │ ${line.replace(/^\[log\] INFO ?/, '')}\n`);
         },
         async (newPage) => {
           await newPage.exposeFunction('codeAutomationExit', (code: unknown) => reportExit(typeof code === 'number' ? code : 1));
@@ -192,11 +192,12 @@ async function runUiTests(install: CodeServerInstall, browser: Browser, fakes: F
   const consoleLines: string[] = [];
   let page: Page | undefined;
   try {
-    page = await timed('open workbench (UI tests)', () =>
+    const opened = await timed('open workbench (UI tests)', () =>
       openWorkbench(browser, `${server.origin}/?folder=${encodeURIComponent(profile.workspaceDir)}`, (line) => consoleLines.push(line)),
     );
-    setUiContext({ page, server, profile, fakes, proxyPort, configFile });
-    return await timed('UI tests', () => runMocha(page as Page, extensionBuilt ? undefined : 'workbench'));
+    page = opened;
+    setUiContext({ page: opened, server, profile, fakes, proxyPort, configFile });
+    return await timed('UI tests', () => runMocha(opened, extensionBuilt ? undefined : 'workbench'));
   } finally {
     setUiContext(undefined);
     await writeFile(path.join(runFolder, 'ui-console.log'), consoleLines.join('\n'));
