@@ -4,7 +4,7 @@ import { answerOf } from '../harness/fake-providers';
 import { askOpenAi } from '../harness/clients';
 import { openPanel, requestRow, rowCells } from '../harness/switchyard';
 import { uiContext } from '../harness/ui-context';
-import { screenshot } from '../harness/workbench';
+import { clearNotifications, screenshot } from '../harness/workbench';
 
 /** The rule the test saves: the model the client asks for goes to the second provider instead. */
 const ruleToOther = { name: 'e2e: mini to other', match: { model: 'gpt-4o-mini' }, route: 'other/fake-small' };
@@ -21,6 +21,7 @@ describe('the rules editor', () => {
     const config = JSON.parse(await editor.inputValue()) as Record<string, unknown>;
     await editor.fill(JSON.stringify({ ...config, rules: [{ match: { model: 42 }, route: 'other/fake-small' }] }, null, 2));
     await panel.locator('[data-problem-path^="rules[0]"]').first().waitFor();
+    await clearNotifications(page);
     await screenshot(page, 'e2e-dark-rules-problem');
     assert.equal(await readFile(configFile, 'utf8'), before, 'an invalid config was written');
   });

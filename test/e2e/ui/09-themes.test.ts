@@ -1,6 +1,6 @@
 import { openPanel, openSidebar, requestRow } from '../harness/switchyard';
 import { uiContext } from '../harness/ui-context';
-import { runCommand, screenshot, setColorTheme } from '../harness/workbench';
+import { clearNotifications, runCommand, screenshot, setColorTheme } from '../harness/workbench';
 
 /** Built-in themes: VS Code's default dark and light ones. */
 const themes = [
@@ -13,6 +13,7 @@ describe('screenshots in a dark and a light theme', () => {
     it(`captures the panel’s tabs, a detail and the sidebar in ${theme.label}`, async () => {
       const { page } = uiContext();
       await setColorTheme(page, theme.label, theme.kind);
+      await clearNotifications(page);
       await runCommand(page, 'View: Close All Editors');
       const panel = await openPanel(page);
       await openSidebar(page);
