@@ -1,7 +1,9 @@
 import { build, context } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
+/** `--production` (used by `npm run package`): minified bundles, no source maps in the VSIX. */
+const production = process.argv.includes('--production');
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 /** The proxy: one self-contained CommonJS file that VS Code's own Node runtime can run. */
@@ -21,9 +23,18 @@ const proxy = {
 mkdirSync('dist', { recursive: true });
 // node-sqlite3-wasm loads its .wasm from beside the script that requires it: the bundle.
 copyFileSync('node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm', 'dist/node-sqlite3-wasm.wasm');
+// The panel's icons: the codicon font and its stylesheet, loaded by the webview from dist/.
+mkdirSync('dist/codicons', { recursive: true });
+for (const file of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/codicons/${file}`);
+if (production) {
+  // Source maps of an earlier development build must not end up in the VSIX.
+  for (const file of readdirSync('dist')) if (file.endsWith('.map')) rmSync(`dist/${file}`);
+}
 
 const configs = [proxy];
 if (existsSync('extension/extension.ts')) {
+  // The extension host: `vscode` is provided at run time. The panel's modules are imported
+  // dynamically, so they are evaluated only when the panel first opens.
   configs.push({
     entryPoints: ['extension/extension.ts'],
     outfile: 'dist/extension.js',
@@ -47,6 +58,10 @@ if (existsSync('webview/main.ts')) {
     sourcemap: true,
     logLevel: 'warning',
   });
+}
+
+if (production) {
+  for (const config of configs) Object.assign(config, { minify: true, sourcemap: false });
 }
 
 if (watch) {

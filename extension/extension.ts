@@ -1,0 +1,128 @@
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import { chooseDefaultRouteCommand } from './commands/choose-default-route';
+import { copyConnectionSettingsCommand } from './commands/copy-connection-settings';
+import { openPanelCommand } from './commands/open-panel';
+import { removeProviderKeyCommand } from './commands/remove-provider-key';
+import { restartProxyCommand } from './commands/restart-proxy';
+import { setProviderKeyCommand } from './commands/set-provider-key';
+import { showProxyLogCommand } from './commands/show-proxy-log';
+import { startProxyCommand } from './commands/start-proxy';
+import { stopProxyCommand } from './commands/stop-proxy';
+import { testProviderKeyCommand } from './commands/test-provider-key';
+import { toggleModelsCommand } from './commands/toggle-models';
+import { showCrashNotification } from './crash-notification';
+import { ProxyManager, type ProxyCrash } from './proxy-process';
+import { Secrets } from './secrets';
+import type { ExtensionServices, SwitchyardCommand } from './services';
+import { ensureConfigFile, readSettings } from './settings';
+import { refreshTerminalEnvironment, watchSettingChanges } from './settings-changes';
+import { SpendTreeProvider } from './sidebar/spend-tree';
+import { StatusBar } from './status-bar';
+
+const commands: readonly SwitchyardCommand[] = [
+  startProxyCommand,
+  stopProxyCommand,
+  restartProxyCommand,
+  openPanelCommand,
+  setProviderKeyCommand,
+  testProviderKeyCommand,
+  removeProviderKeyCommand,
+  toggleModelsCommand,
+  chooseDefaultRouteCommand,
+  copyConnectionSettingsCommand,
+  showProxyLogCommand,
+];
+
+/** What `activate` returns: for tests and for extensions that build on Switchyard. */
+export interface SwitchyardApi {
+  readonly proxy: ProxyManager;
+  /** How long `activate` itself took, in milliseconds (VS Code reports the load time too). */
+  readonly activationMs: number;
+  /** The proxy's data folder (request log, control token, proxy output). */
+  readonly dataDir: string;
+  /** The last crash this window saw, if any. */
+  readonly lastCrash: ProxyCrash | undefined;
+}
+
+/**
+ * Registers the commands, views and status bar, and starts (or attaches to) the proxy without
+ * waiting for it: activation must stay light. The panel's code loads on first open.
+ */
+export function activate(context: vscode.ExtensionContext): SwitchyardApi {
+  const started = performance.now();
+  const dataDir = context.globalStorageUri.fsPath;
+  const output = vscode.window.createOutputChannel('Switchyard');
+  const log = (line: string): void => output.appendLine(line);
+  const secrets = new Secrets(context.secrets);
+  const settings = () => readSettings(dataDir);
+  const proxy = new ProxyManager({
+    proxyScript: path.join(context.extensionPath, 'dist', 'proxy.js'),
+    runtime: process.execPath,
+    dataDir,
+    settings: () => {
+      const current = settings();
+      ensureConfigFile(current.configFile);
+      return current;
+    },
+    onConnected: async (client) => {
+      const { providers } = await secrets.pushTo(client, settings().requireLocalKey);
+      log(`handed ${providers.length === 0 ? 'no provider keys' : `the keys of ${providers.join(', ')}`} to the proxy${settings().requireLocalKey ? ', and the local key' : ''}`);
+    },
+    log,
+  });
+  const services: ExtensionServices = {
+    context,
+    proxy,
+    secrets,
+    output,
+    settings,
+    log,
+    openPanel: async (requestId) => {
+      const { SwitchyardPanel } = await import('./panel/panel');
+      SwitchyardPanel.show(services, requestId);
+    },
+  };
+  let lastCrash: ProxyCrash | undefined;
+  const spendTree = new SpendTreeProvider(proxy);
+  const spendView = vscode.window.createTreeView('switchyard.spend', { treeDataProvider: spendTree, showCollapseAll: true });
+  context.subscriptions.push(
+    output,
+    { dispose: () => proxy.dispose() },
+    ...commands.map((command) => vscode.commands.registerCommand(command.id, (...commandArguments: unknown[]) => command.run(services, ...commandArguments))),
+    new StatusBar(proxy),
+    spendTree,
+    spendView,
+    spendView.onDidChangeVisibility((event) => spendTree.setVisible(event.visible)),
+    proxy.onEvent.on((event) => {
+      if (event.type === 'log') log(`${new Date(event.log.time).toISOString()} ${event.log.message}`);
+      else if (event.type === 'config' && !event.config.ok) {
+        const problems = event.config.problems.map((problem) => (problem.path ? `${problem.path}: ${problem.message}` : problem.message)).join('; ');
+        void vscode.window.showWarningMessage(`Switchyard kept the last good config: ${event.config.file} has problems. ${problems}`);
+      }
+    }),
+    proxy.onCrash.on((crash) => {
+      lastCrash = crash;
+      void showCrashNotification(crash, { showLog: () => output.show(true), start: () => proxy.start() });
+    }),
+    secrets.onDidChange(() => void refreshTerminalEnvironment(services)),
+    watchSettingChanges(services),
+  );
+  spendTree.setVisible(spendView.visible);
+  void refreshTerminalEnvironment(services);
+  void proxy.start();
+  const activationMs = performance.now() - started;
+  log(`Switchyard activated in ${activationMs.toFixed(1)} ms`);
+  return {
+    proxy,
+    activationMs,
+    dataDir,
+    get lastCrash() {
+      return lastCrash;
+    },
+  };
+}
+
+/** Everything is in `context.subscriptions`; disposing the proxy manager detaches this window. */
+export function deactivate(): void {}
