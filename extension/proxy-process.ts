@@ -48,8 +48,15 @@ const stopMarkerName = 'stopped';
 /** Each spawned proxy writes its output to its own file here; the newest few are kept. */
 const logFolderName = 'logs';
 const keptLogFiles = 5;
-/** While connected, health is checked this often: a proxy that stops answering but keeps our stream open is gone too. */
-const watchdogIntervalMs = 10_000;
+/** Held by the window that is spawning a proxy for this data folder. */
+const spawnLockName = 'spawn.lock';
+/** A lock older than this was left by a window that died while spawning. */
+const staleLockMs = 30_000;
+/**
+ * While connected, the stop marker and health are checked this often: a proxy told to stop
+ * by another window may keep our stream open while it drains, yet it is gone for us.
+ */
+const watchdogIntervalMs = 5_000;
 
 /**
  * One proxy for all VS Code windows. `start` attaches to a proxy already answering on the port
@@ -237,7 +244,34 @@ export class ProxyManager {
     await this.spawnProxy(generation);
   }
 
+  /**
+   * Spawns under a lock file, so that windows starting together do not race two proxies for
+   * the port: a losing proxy would still have opened the request log first and locked the
+   * winner out of it. A window that finds the lock taken waits for the other's proxy instead.
+   */
   private async spawnProxy(generation: number): Promise<void> {
+    const { port } = this.options.settings();
+    mkdirSync(this.options.dataDir, { recursive: true });
+    const lock = path.join(this.options.dataDir, spawnLockName);
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 20_000) + 5_000;
+    while (!tryLock(lock)) {
+      const health = await probeHealth(port, 300);
+      if (generation !== this.generation) return;
+      if (health !== undefined) {
+        await this.attach(generation, port, health, false);
+        return;
+      }
+      if (Date.now() > deadline) rmSync(lock, { force: true });
+      await delay(100);
+    }
+    try {
+      await this.spawnUnlocked(generation);
+    } finally {
+      rmSync(lock, { force: true });
+    }
+  }
+
+  private async spawnUnlocked(generation: number): Promise<void> {
     const settings = this.options.settings();
     const { port } = settings;
     const logFile = newLogFile(path.join(this.options.dataDir, logFolderName));
@@ -344,8 +378,8 @@ export class ProxyManager {
 
   /**
    * A proxy shutting down stops accepting connections but may hold open streams while it
-   * drains, so a lost stream alone would be noticed late; two failed health checks in a row
-   * close ours, which leads to the same handling as a lost stream.
+   * drains, so a lost stream alone would be noticed late: a Stop from another window, or two
+   * failed health checks in a row, close ours, which leads to the same handling as a lost stream.
    */
   private startWatchdog(generation: number, subscription: EventSubscription, port: number): void {
     clearInterval(this.watchdog);
@@ -353,6 +387,10 @@ export class ProxyManager {
     this.watchdog = setInterval(() => {
       if (generation !== this.generation || this.subscription !== subscription) {
         clearInterval(this.watchdog);
+        return;
+      }
+      if (stoppedSince(this.stopMarker, this.connectedAt)) {
+        subscription.close();
         return;
       }
       void probeHealth(port).then((health) => {
@@ -486,6 +524,22 @@ function sharedControlToken(dataDir: string): string {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   return readFileSync(file, 'utf8').trim();
+}
+
+/** Takes the spawn lock if it is free (or stale); false when another window holds it. */
+function tryLock(lock: string): boolean {
+  try {
+    writeFileSync(lock, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  try {
+    if (Date.now() - statSync(lock).mtimeMs > staleLockMs) rmSync(lock, { force: true });
+  } catch {
+    // Released meanwhile: the next try takes it.
+  }
+  return false;
 }
 
 function readToken(dataDir: string): string | undefined {
