@@ -42,6 +42,8 @@ export interface SwitchyardApi {
   readonly activationMs: number;
   /** The proxy's data folder (request log, control token, proxy output). */
   readonly dataDir: string;
+  /** This extension's log folder in this window (the output channel's file is nearby). */
+  readonly logFolder: string;
   /** The last crash this window saw, if any. */
   readonly lastCrash: ProxyCrash | undefined;
 }
@@ -118,6 +120,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     proxy,
     activationMs,
     dataDir,
+    logFolder: context.logUri.fsPath,
     get lastCrash() {
       return lastCrash;
     },

@@ -14,7 +14,14 @@ export const copyConnectionSettingsCommand: SwitchyardCommand = {
     const settings = services.settings();
     const localKey = settings.requireLocalKey ? await services.secrets.localKey() : undefined;
     const text = connectionSettingsText(connectionSettings(settings.port, localKey));
-    await vscode.env.clipboard.writeText(text);
+    try {
+      await vscode.env.clipboard.writeText(text);
+    } catch (error) {
+      // A browser-hosted VS Code may be denied the clipboard: show the text to copy by hand.
+      services.log(`the clipboard refused the connection settings (${(error as Error).message}); opened them in an editor`);
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: text, language: 'properties' }));
+      return text;
+    }
     void vscode.window.showInformationMessage(
       localKey === undefined ? 'Copied the Switchyard connection settings.' : `Copied the Switchyard connection settings, with the local key ${keyHint(localKey)}.`,
     );
