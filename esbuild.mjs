@@ -23,9 +23,6 @@ const proxy = {
 mkdirSync('dist', { recursive: true });
 // node-sqlite3-wasm loads its .wasm from beside the script that requires it: the bundle.
 copyFileSync('node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm', 'dist/node-sqlite3-wasm.wasm');
-// The panel's icons: the codicon font and its stylesheet, loaded by the webview from dist/.
-mkdirSync('dist/codicons', { recursive: true });
-for (const file of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/codicons/${file}`);
 if (production) {
   // Source maps of an earlier development build must not end up in the VSIX.
   for (const file of readdirSync('dist')) if (file.endsWith('.map')) rmSync(`dist/${file}`);
