@@ -535,11 +535,25 @@ function tryLock(lock: string): boolean {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   try {
-    if (Date.now() - statSync(lock).mtimeMs > staleLockMs) rmSync(lock, { force: true });
+    // The holder's extension host may have died mid-spawn (a window closed or crashed).
+    const holder = Number(readFileSync(lock, 'utf8'));
+    if (Date.now() - statSync(lock).mtimeMs > staleLockMs || (Number.isInteger(holder) && holder > 0 && !processAlive(holder))) {
+      rmSync(lock, { force: true });
+    }
   } catch {
     // Released meanwhile: the next try takes it.
   }
   return false;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function readToken(dataDir: string): string | undefined {

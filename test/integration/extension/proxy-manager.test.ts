@@ -128,6 +128,18 @@ describe('ProxyManager (built proxy)', function () {
     assert.equal(owner.proxy.pid, attached.proxy.pid);
   });
 
+  it('takes over the spawn lock of a window that died while spawning', async () => {
+    const dead = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => dead.on('exit', resolve));
+    writeFileSync(path.join(dataDir, 'spawn.lock'), String(dead.pid));
+    const window = manager();
+    // Without the takeover it would wait for the lock to go stale (30 s), past this test's timeout.
+    await window.proxy.start();
+    assert.equal(window.proxy.status.state, 'running', window.proxy.status.detail);
+    assert.equal(window.proxy.status.owned, true);
+    assert.equal(existsSync(path.join(dataDir, 'spawn.lock')), false);
+  });
+
   it('gives up after the restart budget and says so', async () => {
     writeFileSync(configFile, '{ "routes": 42 }\n');
     const window = manager();
