@@ -87,8 +87,11 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     },
   };
   let lastCrash: ProxyCrash | undefined;
-  const spendTree = new SpendTreeProvider(proxy);
-  const spendView = vscode.window.createTreeView('switchyard.spend', { treeDataProvider: spendTree, showCollapseAll: true });
+  let spendView: vscode.TreeView<unknown> | undefined;
+  const spendTree = new SpendTreeProvider(proxy, (message) => {
+    if (spendView) spendView.message = message;
+  });
+  spendView = vscode.window.createTreeView('switchyard.spend', { treeDataProvider: spendTree, showCollapseAll: true });
   context.subscriptions.push(
     output,
     { dispose: () => proxy.dispose() },
@@ -104,6 +107,8 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
         void vscode.window.showWarningMessage(`Switchyard kept the last good config: ${event.config.file} has problems. ${problems}`);
       }
     }),
+    // For `when` clauses: the sidebar's welcome view (with Start Proxy) shows while it is not running.
+    proxy.onDidChangeStatus.on((status) => void vscode.commands.executeCommand('setContext', 'switchyard.proxyState', status.state)),
     proxy.onCrash.on((crash) => {
       lastCrash = crash;
       void showCrashNotification(crash, { showLog: () => output.show(true), start: () => proxy.start() });

@@ -55,7 +55,7 @@ function period(id: string, label: string, byProvider: AggregateRow[], byModel: 
     expanded: true,
     children: [
       { id: `${id}/provider`, label: 'By provider', icon: 'server', children: rows(`${id}/provider`, byProvider, 'no provider') },
-      { id: `${id}/model`, label: 'By model', icon: 'symbol-class', children: rows(`${id}/model`, byModel, 'no model') },
+      { id: `${id}/model`, label: 'By model', icon: 'sparkle', children: rows(`${id}/model`, byModel, 'no model') },
     ],
   };
 }
@@ -80,11 +80,20 @@ function rows(parentId: string, aggregate: AggregateRow[], unnamed: string): Spe
 function requestNode(record: RequestRecord): SpendNode {
   const served = record.provider !== undefined && record.model !== undefined ? `${record.provider}/${record.model}` : record.requestedModel;
   const failed = record.status >= 400 || record.error !== undefined;
+  const cost = record.costUsd === null ? 'no price' : formatUsd(record.costUsd);
+  const time = new Date(record.time);
   return {
     id: `request/${record.id}`,
     label: served,
-    description: [record.costUsd === null ? 'no price' : formatUsd(record.costUsd), formatDuration(record.latencyMs), new Date(record.time).toLocaleTimeString()].join(' · '),
-    tooltip: failed ? `${record.status}: ${record.error ?? 'failed'}` : `asked for ${record.requestedModel}, status ${record.status}`,
+    // The sidebar is narrow: cost first, the rest in the tooltip.
+    description: `${cost} · ${formatDuration(record.latencyMs)}`,
+    tooltip: [
+      `${time.toLocaleString()} · ${record.id}`,
+      `asked for ${record.requestedModel}${record.provider !== undefined ? `, served by ${served}` : ''}`,
+      failed ? `status ${record.status}: ${record.error ?? 'failed'}` : `status ${record.status}`,
+      `${record.inputTokens.toLocaleString('en-US')} input, ${record.outputTokens.toLocaleString('en-US')} output tokens · ${cost}`,
+      `${record.timeToFirstTokenMs === null ? 'no first token' : `first token ${formatDuration(record.timeToFirstTokenMs)}`} · total ${formatDuration(record.latencyMs)}`,
+    ].join('\n'),
     icon: failed ? 'error' : 'pass',
     requestId: record.id,
   };

@@ -22,12 +22,19 @@ export class SpendTreeProvider implements vscode.TreeDataProvider<SpendNode>, vs
   private visible = false;
   private refreshTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly proxy: ProxyManager) {
+  /**
+   * @param setMessage shows a line above the tree (the TreeView's `message`): why it is empty
+   * while the proxy is not running. The welcome view (with Start Proxy) shows below it.
+   */
+  constructor(
+    private readonly proxy: ProxyManager,
+    private readonly setMessage: (message: string | undefined) => void,
+  ) {
     this.subscriptions.push(
       this.changed,
-      proxy.onDidConnect.on(() => this.invalidate()),
+      proxy.onDidConnect.on(() => this.invalidate(true)),
       proxy.onDidChangeStatus.on((status) => {
-        if (status.state !== 'running' && status.state !== 'starting') this.invalidate();
+        if (status.state !== 'running') this.invalidate();
       }),
       proxy.onEvent.on((event) => {
         if (event.type === 'request') this.invalidate();
@@ -74,9 +81,17 @@ export class SpendTreeProvider implements vscode.TreeDataProvider<SpendNode>, vs
     for (const subscription of this.subscriptions) subscription.dispose();
   }
 
-  private invalidate(): void {
+  /** Marks the data stale; a visible tree reloads at once or, for bursts of requests, shortly. */
+  private invalidate(now = false): void {
     this.stale = true;
-    if (!this.visible || this.refreshTimer !== undefined) return;
+    if (!this.visible) return;
+    if (now) {
+      clearTimeout(this.refreshTimer);
+      this.refreshTimer = undefined;
+      this.changed.fire(undefined);
+      return;
+    }
+    if (this.refreshTimer !== undefined) return;
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = undefined;
       this.changed.fire(undefined);
@@ -87,8 +102,10 @@ export class SpendTreeProvider implements vscode.TreeDataProvider<SpendNode>, vs
     const client = this.proxy.client;
     if (client === undefined) {
       const status = this.proxy.status;
-      return [{ id: 'not-running', label: `Proxy ${status.state}`, description: status.detail, tooltip: status.detail, icon: 'circle-slash' }];
+      this.setMessage(status.state === 'starting' ? 'Starting the proxy…' : status.detail);
+      return [];
     }
+    this.setMessage(undefined);
     const now = new Date();
     const today = startOfDay(now);
     const month = startOfMonth(now);

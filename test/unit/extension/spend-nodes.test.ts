@@ -87,12 +87,13 @@ describe('spend tree nodes', () => {
     const recent = spendNodes(data)[2];
     const [served, failed] = recent.children ?? [];
     assert.equal(served.label, 'groq/llama-3.3-70b');
-    assert.match(served.description ?? '', /^<\$0\.01 · 640 ms · /);
+    assert.equal(served.description, '<$0.01 · 640 ms');
+    assert.match(served.tooltip ?? '', /asked for fast, served by groq\/llama-3\.3-70b\nstatus 200\n10 input, 5 output tokens · <\$0\.01\nfirst token 120 ms · total 640 ms$/);
     assert.equal(served.requestId, 'req_1');
     assert.equal(served.icon, 'pass');
     assert.equal(failed.label, 'fast');
-    assert.match(failed.description ?? '', /^no price · /);
+    assert.equal(failed.description, 'no price · 640 ms');
     assert.equal(failed.icon, 'error');
-    assert.match(failed.tooltip ?? '', /429: rate limited/);
+    assert.match(failed.tooltip ?? '', /status 429: rate limited/);
   });
 });
