@@ -23,8 +23,8 @@ export class SpendTreeProvider implements vscode.TreeDataProvider<SpendNode>, vs
   private refreshTimer: NodeJS.Timeout | undefined;
 
   /**
-   * @param setMessage shows a line above the tree (the TreeView's `message`): why it is empty
-   * while the proxy is not running. The welcome view (with Start Proxy) shows below it.
+   * @param setMessage shows a line above the tree (the TreeView's `message`) while the proxy
+   * starts; in the other states the welcome views of package.json explain and offer the fix.
    */
   constructor(
     private readonly proxy: ProxyManager,
@@ -102,7 +102,8 @@ export class SpendTreeProvider implements vscode.TreeDataProvider<SpendNode>, vs
     const client = this.proxy.client;
     if (client === undefined) {
       const status = this.proxy.status;
-      this.setMessage(status.state === 'starting' ? 'Starting the proxy…' : status.detail);
+      // A message would hide the welcome view, which carries the buttons for the other states.
+      this.setMessage(status.state === 'starting' ? 'Starting the proxy…' : undefined);
       return [];
     }
     this.setMessage(undefined);
