@@ -32,6 +32,10 @@ Options:
   --stop-when-detached
                     stop 10 s after the last VS Code window detached (30 s after start if
                     none ever attached); the VS Code extension passes this
+  --serve-on-bad-config
+                    when the config file is invalid, serve with presets only and report its
+                    problems in the log and at /_switchyard/config instead of exiting (the
+                    VS Code extension passes this, so its panel can show and fix them)
   -h, --help        show this help
   -v, --version     print the version
 
@@ -54,6 +58,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
         'data-dir': { type: 'string' },
         'require-key': { type: 'boolean' },
         'stop-when-detached': { type: 'boolean' },
+        'serve-on-bad-config': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -84,7 +89,9 @@ export async function main(argv: string[]): Promise<number | undefined> {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`switchyard: ${error.message}\n`);
-    return 2;
+    if (!values['serve-on-bad-config']) return 2;
+    process.stderr.write('switchyard: serving with presets only until the config file is fixed.\n');
+    config = defaultConfig();
   }
   const dataDir = values['data-dir'] ?? process.env.SWITCHYARD_DATA_DIR ?? config.dataDir ?? defaultDataDir();
   mkdirSync(dataDir, { recursive: true });

@@ -177,6 +177,21 @@ describe('switchyard command line: lifecycle (built bundle)', function () {
     }
   });
 
+  it('--serve-on-bad-config: serves with presets only and reports the broken file at /_switchyard/config', async () => {
+    const configFile = path.join(dataDir, 'broken-config.json');
+    writeFileSync(configFile, JSON.stringify({ rules: [{ match: { model: 7 }, route: 'groq/llama-3.1-8b-instant' }] }));
+    const served = await serve(['--config', configFile, '--serve-on-bad-config'], env, dataDir);
+    try {
+      const answer = await fetch(`${served.url}/_switchyard/config`, { headers: { authorization: `Bearer ${served.token}` } });
+      const body = (await answer.json()) as { file: string; problems: Array<{ path: string }> };
+      assert.equal(body.file, configFile);
+      assert.deepEqual(body.problems.map((problem) => problem.path), ['rules[0].match.model']);
+      assert.match(served.stderr(), /serving with presets only/);
+    } finally {
+      await stop(served);
+    }
+  });
+
   it('keeps serving after the window that spawned it closed its stdout and stderr', async () => {
     const served = await serve([], env, dataDir);
     try {
