@@ -5,12 +5,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConfig, type SwitchyardConfig } from './config/config';
 import { ConfigError, loadConfigFile } from './config/load-config';
+import { ControlPlane } from './control/control-plane';
 import { ProxyEvents } from './control/events';
+import { Lifecycle } from './control/lifecycle';
 import { defaultDataDir } from './store/data-dir';
 import { openRequestStore, type RequestStore } from './store/request-store';
 import type { ProxyRuntime } from './pipeline/runtime';
 import { createReliability, createRoutingState, createSplitJudge } from './pipeline/create-runtime';
-import { createRequestListener, listen } from './server';
+import { createRequestListener, listen, type RunningServer } from './server';
 import { closeUpstreamConnections } from './upstream/upstream-client';
 import { isAllowedHost } from './security/host-check';
 import { version } from './version';
@@ -27,6 +29,13 @@ Options:
   --data-dir DIR    where the request log and tokens live (default: the user's data folder)
   --require-key     clients must send a local access key as their API key ($SWITCHYARD_ACCESS_KEY,
                     else one generated and kept in <data-dir>/access-key)
+  --stop-when-detached
+                    stop 10 s after the last VS Code window detached (30 s after start if
+                    none ever attached); the VS Code extension passes this
+  --serve-on-bad-config
+                    when the config file is invalid, serve with presets only and report its
+                    problems in the log and at /_switchyard/config instead of exiting (the
+                    VS Code extension passes this, so its panel can show and fix them)
   -h, --help        show this help
   -v, --version     print the version
 
@@ -36,6 +45,7 @@ TOGETHER_API_KEY, FIREWORKS_API_KEY, or the variable a provider's "apiKeyEnv" na
 
 /** Runs the command line; resolves with the process exit code for failures before serving. */
 export async function main(argv: string[]): Promise<number | undefined> {
+  survivePipeClosure();
   let parsed;
   try {
     parsed = parseArgs({
@@ -47,6 +57,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
         config: { type: 'string' },
         'data-dir': { type: 'string' },
         'require-key': { type: 'boolean' },
+        'stop-when-detached': { type: 'boolean' },
+        'serve-on-bad-config': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -77,21 +89,27 @@ export async function main(argv: string[]): Promise<number | undefined> {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`switchyard: ${error.message}\n`);
-    return 2;
+    if (!values['serve-on-bad-config']) return 2;
+    process.stderr.write('switchyard: serving with presets only until the config file is fixed.\n');
+    config = defaultConfig();
   }
   const dataDir = values['data-dir'] ?? process.env.SWITCHYARD_DATA_DIR ?? config.dataDir ?? defaultDataDir();
   mkdirSync(dataDir, { recursive: true });
   const requiredKey = values['require-key'] ? localAccessKey(dataDir) : undefined;
-  const withRequiredKey = (loaded: SwitchyardConfig): SwitchyardConfig =>
-    requiredKey ? { ...loaded, accessKeys: [...loaded.accessKeys, requiredKey] } : loaded;
-  config = withRequiredKey(config);
-  if (!isAllowedHost(host, []) && config.accessKeys.length === 0) {
+  const fixedAccessKeys = requiredKey ? [requiredKey] : [];
+  const extraHosts = host !== '127.0.0.1' && !config.allowedHosts.includes(host) ? [host] : [];
+  if (!isAllowedHost(host, []) && config.accessKeys.length === 0 && fixedAccessKeys.length === 0) {
     process.stderr.write(
       `switchyard: refusing to listen on ${host} without an access key: anyone who can reach it could spend your provider keys. Add --require-key, or bind 127.0.0.1.\n`,
     );
     return 2;
   }
-  const log = (message: string): void => void process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+  const events = new ProxyEvents();
+  const log = (message: string): void => {
+    const time = Date.now();
+    process.stderr.write(`${new Date(time).toISOString()} ${message}\n`);
+    events.emit('log', { time, message });
+  };
   let store: RequestStore | undefined;
   try {
     store = openRequestStore({ dataDir, retentionDays: config.retentionDays, onError: (error) => log(`request log write failed: ${String(error)}`) });
@@ -99,10 +117,9 @@ export async function main(argv: string[]): Promise<number | undefined> {
     // Serving matters more than the log: run without it and say why.
     log(`the request log at ${dataDir} could not be opened, requests will not be recorded: ${(error as Error).message}`);
   }
-  const events = new ProxyEvents();
   const reliability = createReliability();
   const runtime: ProxyRuntime = {
-    routing: createRoutingState(config, process.env),
+    routing: createRoutingState(config, process.env, { accessKeys: fixedAccessKeys, allowedHosts: extraHosts }),
     store,
     events,
     reliability,
@@ -112,12 +129,54 @@ export async function main(argv: string[]): Promise<number | undefined> {
   const controlToken = process.env.SWITCHYARD_CONTROL_TOKEN || randomBytes(24).toString('hex');
   const tokenFile = path.join(dataDir, 'control-token');
   writeFileSync(tokenFile, controlToken, { mode: 0o600 });
-  if (host !== '127.0.0.1' && !config.allowedHosts.includes(host)) config.allowedHosts.push(host);
 
-  let running;
+  let stopping = false;
+  let running: RunningServer | undefined;
+  let stopWatching = (): void => {};
+  const graceMs = graceOverride();
+  const lifecycle = new Lifecycle({
+    stopWhenDetached: values['stop-when-detached'] === true,
+    stop: () => void stop(),
+    log,
+    detachedGraceMs: graceMs,
+    startupGraceMs: graceMs,
+  });
+  const control = new ControlPlane({
+    runtime,
+    env: process.env,
+    config,
+    configFile: configPath,
+    fixedAccessKeys,
+    allowedHosts: extraHosts,
+    lifecycle,
+    shutdown: () => void stop(),
+  });
+  /** The one way the proxy stops (SIGINT, SIGTERM, POST /shutdown, the last window leaving): the request log is flushed. */
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    lifecycle.dispose();
+    stopWatching();
+    // Event streams never end by themselves; in-flight calls get a while to finish.
+    events.emit('stopping', undefined);
+    if (running !== undefined) {
+      const server = running.server;
+      const force = setTimeout(() => server.closeAllConnections(), 10_000).unref();
+      await running.close();
+      clearTimeout(force);
+    }
+    store?.close();
+    await closeUpstreamConnections();
+    process.exit(0);
+  };
+
+  // Before listening: a stop asked for as soon as the URL is printed must already be clean.
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
   try {
-    running = await listen(createRequestListener({ runtime, controlToken, controlTokenHint: `the token is in ${tokenFile}` }), host, port);
+    running = await listen(createRequestListener({ runtime, controlToken, controlTokenHint: `the token is in ${tokenFile}`, control }), host, port);
   } catch (error) {
+    lifecycle.dispose();
     store?.close();
     const code = (error as NodeJS.ErrnoException).code;
     const hint = code === 'EADDRINUSE' ? ` Port ${port} is taken: is another Switchyard running? Use --port to pick another, or --port 0 for a free one.` : '';
@@ -129,21 +188,33 @@ export async function main(argv: string[]): Promise<number | undefined> {
   process.stdout.write(`Providers with keys: ${withKeys.length > 0 ? withKeys.join(', ') : 'none (set OPENAI_API_KEY, ANTHROPIC_API_KEY, …)'}\n`);
   process.stdout.write(`Config: ${configPath ?? 'none (presets only)'}\nRequest log: ${dataDir}\nControl API token: ${tokenFile}\n`);
   if (requiredKey) process.stdout.write(`Clients must send the local access key in ${path.join(dataDir, 'access-key')}\n`);
+  if (lifecycle.stopWhenDetached) process.stdout.write('Stops by itself once no VS Code window is attached.\n');
 
-  const stopWatching = configPath ? watchConfig(configPath, (next) => (runtime.routing = createRoutingState(withRequiredKey(next), process.env)), log) : () => {};
-  let stopping = false;
-  const stop = async (): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    stopWatching();
-    await running.close();
-    store?.close();
-    await closeUpstreamConnections();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  if (configPath) stopWatching = watchConfig(configPath, () => control.reloadFromFile());
   return undefined;
+}
+
+/**
+ * `SWITCHYARD_DETACH_GRACE_MS` shortens the lifecycle's waits, for tests and scripts that
+ * cannot wait 10 s; invalid values are ignored.
+ */
+function graceOverride(): number | undefined {
+  const value = Number(process.env.SWITCHYARD_DETACH_GRACE_MS);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+/**
+ * A proxy the VS Code extension started outlives the window that spawned it, and with it the
+ * pipes of its stdout and stderr: a write then fails with EPIPE, which as an unhandled stream
+ * error would kill the process. Output nobody reads is dropped instead.
+ */
+function survivePipeClosure(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+      throw error;
+    });
+  }
 }
 
 function defaultConfigPath(): string | undefined {
@@ -162,23 +233,15 @@ function localAccessKey(dataDir: string): string {
 }
 
 /**
- * Reloads the config when its file changes. A file that fails validation is reported and
- * the last good config stays in force; editors that save by rename are handled by watching
- * the folder.
+ * Calls `reload` when the config file changes (the ControlPlane keeps the last good config
+ * when the new one is invalid); editors that save by rename are handled by watching the folder.
  */
-function watchConfig(file: string, apply: (config: SwitchyardConfig) => void, log: (message: string) => void): () => void {
+function watchConfig(file: string, reload: () => void): () => void {
   let timer: NodeJS.Timeout | undefined;
   const watcher = watch(path.dirname(file), (_event, name) => {
     if (name !== null && name !== path.basename(file)) return;
     clearTimeout(timer);
-    timer = setTimeout(() => {
-      try {
-        apply(loadConfigFile(file));
-        log(`config reloaded from ${file}`);
-      } catch (error) {
-        log(`config not reloaded, the last good one stays in force: ${(error as Error).message}`);
-      }
-    }, 100);
+    timer = setTimeout(reload, 100);
   });
   watcher.unref();
   return () => {

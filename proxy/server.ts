@@ -1,8 +1,9 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ProxyError } from './core/errors';
 import { createControlRouter } from './control/routes';
+import type { ControlPlane } from './control/control-plane';
 import type { HealthInfo } from './control/protocol';
 import { createGenerateHandler } from './pipeline/handle-generate';
 import { createEmbeddingsHandler } from './pipeline/handle-embeddings';
@@ -21,6 +22,8 @@ export interface ServerOptions {
   controlToken: string;
   /** Where a control API caller finds the token, for the 401 message. */
   controlTokenHint?: string;
+  /** Keys, config editing and lifecycle over the control API; without it those routes answer 503. */
+  control?: ControlPlane;
 }
 
 /**
@@ -68,7 +71,7 @@ export function createRequestListener(options: ServerOptions): http.RequestListe
 }
 
 /** Express for everything but the model APIs: control API, probes, preflights, 404s. */
-function createApp({ runtime, controlToken, controlTokenHint }: ServerOptions): express.Express {
+function createApp({ runtime, controlToken, controlTokenHint, control }: ServerOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -84,7 +87,7 @@ function createApp({ runtime, controlToken, controlTokenHint }: ServerOptions): 
   // Claude Code probes the base URL with HEAD / before its first call.
   app.head('/', (_request, response) => void response.status(200).end());
   app.get('/', (_request, response) => void response.json({ name: 'switchyard', version }));
-  app.use('/_switchyard', createControlRouter({ token: controlToken, store: runtime.store, events: runtime.events, health, tokenHint: controlTokenHint, splits: runtime.splits }));
+  app.use('/_switchyard', createControlRouter({ token: controlToken, store: runtime.store, events: runtime.events, health, tokenHint: controlTokenHint, splits: runtime.splits, control }));
 
   app.use((request: Request, response: Response) => {
     sendProxyError(request.path, request.headers, response, new ProxyError('not_found', `Switchyard has no endpoint ${request.method} ${request.path}. It serves /v1/chat/completions, /v1/responses, /v1/embeddings, /v1/models, /v1/messages, /v1/messages/count_tokens and /v1beta/models/{model}:generateContent.`));
@@ -120,6 +123,12 @@ export async function listen(listener: http.RequestListener, host: string, port:
       resolve();
     });
   });
+  // Per connection, not per request: what close() needs to know about sockets no request used.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   const address = server.address() as AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
@@ -130,6 +139,9 @@ export async function listen(listener: http.RequestListener, host: string, port:
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        // HTTP clients open spare connections ahead of need; one that never carried a request
+        // is not "idle" to Node and would hold the close up until the client gives it up.
+        for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
       }),
   };
 }

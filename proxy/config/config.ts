@@ -116,6 +116,16 @@ export interface SwitchyardConfig {
   allowedHosts: string[];
   /** Browser origins allowed to call the proxy; none by default. */
   allowedOrigins: string[];
+  /**
+   * Globs over `provider/model` (`openai/gpt-4o*`) the user switched off: a request for one is
+   * refused, and a route skips such targets. Set by "Switchyard: Toggle Models".
+   */
+  disabledModels: string[];
+  /**
+   * A route name, alias or `provider/model` that every request no rule matched takes, unless
+   * the client named a route or an alias itself or sent `x-switchyard-route`.
+   */
+  defaultRoute?: string;
 }
 
 export function defaultConfig(): SwitchyardConfig {
@@ -130,6 +140,7 @@ export function defaultConfig(): SwitchyardConfig {
     retentionDays: 30,
     allowedHosts: [],
     allowedOrigins: [],
+    disabledModels: [],
   };
 }
 

@@ -1,13 +1,17 @@
 import type { ProviderKind, SwitchyardConfig } from './config';
 import { providerPresets } from './presets';
 
-/** A provider ready to call: preset and config entry merged, key read from the environment. */
+/** A provider ready to call: preset and config entry merged, key set over the control API or read from the environment. */
 export interface ResolvedProvider {
   id: string;
   kind: ProviderKind;
   baseUrl: string;
   /** Held in memory only; never logged, recorded or echoed. */
   apiKey?: string;
+  /** Where `apiKey` came from: the control API (the VS Code extension's keychain), the environment, or nowhere. */
+  keySource: 'control' | 'environment' | 'none';
+  /** True for the built-in presets, false for providers that only the config declares. */
+  preset: boolean;
   /** The variables the key is read from, for error messages that name the fix. */
   apiKeyEnv: string[];
   keyRequired: boolean;
@@ -15,8 +19,15 @@ export interface ResolvedProvider {
   models: string[];
 }
 
-/** Merges presets with the config's provider entries; a config entry overrides preset fields. */
-export function resolveProviders(config: SwitchyardConfig, env: NodeJS.ProcessEnv): Map<string, ResolvedProvider> {
+/**
+ * Merges presets with the config's provider entries; a config entry overrides preset fields.
+ * A key in `controlKeys` (set over the control API) wins over the environment.
+ */
+export function resolveProviders(
+  config: SwitchyardConfig,
+  env: NodeJS.ProcessEnv,
+  controlKeys: ReadonlyMap<string, string> = new Map(),
+): Map<string, ResolvedProvider> {
   const providers = new Map<string, ResolvedProvider>();
   const ids = new Set([...Object.keys(providerPresets), ...Object.keys(config.providers)]);
   for (const id of ids) {
@@ -25,12 +36,15 @@ export function resolveProviders(config: SwitchyardConfig, env: NodeJS.ProcessEn
     const kind = entry.type ?? preset?.kind ?? 'openai-compatible';
     const apiKeyEnv = entry.apiKeyEnv ? [entry.apiKeyEnv] : preset ? preset.apiKeyEnv : [defaultKeyVariable(id)];
     const baseUrl = (entry.baseUrl ?? preset?.baseUrl ?? '').replace(/\/+$/, '');
-    const apiKey = apiKeyEnv.map((name) => env[name]).find((value) => value !== undefined && value !== '');
+    const controlKey = controlKeys.get(id);
+    const apiKey = controlKey ?? apiKeyEnv.map((name) => env[name]).find((value) => value !== undefined && value !== '');
     providers.set(id, {
       id,
       kind,
       baseUrl,
       apiKey,
+      keySource: controlKey !== undefined ? 'control' : apiKey !== undefined ? 'environment' : 'none',
+      preset: preset !== undefined,
       apiKeyEnv,
       // A custom provider on a loopback URL is usually a local server that takes no key.
       keyRequired: preset ? preset.keyRequired : !isLoopbackUrl(baseUrl),

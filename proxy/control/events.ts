@@ -1,5 +1,6 @@
 import type { Judgement } from '../routing/split-judge';
 import type { RequestRecord } from '../store/request-record';
+import type { ConfigReloaded, LogLine } from './protocol';
 
 /** Event name → payload of everything the proxy announces. */
 export interface ProxyEventMap {
@@ -7,6 +8,12 @@ export interface ProxyEventMap {
   request: RequestRecord;
   /** A split route's judge compared the served answer with the other arm's. */
   judgement: Judgement;
+  /** A line of the proxy log. */
+  log: LogLine;
+  /** The config file was reloaded or rejected, or a config was saved over the control API. */
+  config: ConfigReloaded;
+  /** The proxy is stopping: long-lived streams end so that the server can close. Not sent to clients. */
+  stopping: undefined;
 }
 
 export type ProxyEventListener<Type extends keyof ProxyEventMap> = (payload: ProxyEventMap[Type]) => void;

@@ -50,7 +50,11 @@ export interface SplitsResponse {
   routes: SplitRouteStats[];
 }
 
-/** The body of every error answer (400, 401, 404, 503). */
+/**
+ * The body of every error answer: 400 (a malformed body or query), 401 (no or a wrong token),
+ * 404 (an unknown provider or request id), 409 (`PUT /config` without a config file, typed
+ * `invalid_request_error`), 503 (the request log or the management surface is unavailable).
+ */
 export interface ControlErrorResponse {
   error: {
     type: 'invalid_request_error' | 'authentication_error' | 'not_found_error' | 'unavailable_error';
@@ -149,7 +153,7 @@ export interface ProviderTestResult {
  * `PUT /_switchyard/client-key` with {@link SetClientKeyRequest}: the local access key the
  * VS Code extension keeps in the keychain and gives its terminals. Clients must then send it
  * (or a key from the config's `accessKeys`) as their API key. `DELETE` removes it.
- * In memory only, like provider keys.
+ * In memory only, like provider keys. Both answer 204 with no body.
  */
 export interface SetClientKeyRequest {
   key: string;
@@ -212,7 +216,8 @@ export interface ModelsResponse {
  * `PUT /_switchyard/lifecycle`: whether the proxy stops by itself once no VS Code window is
  * attached (an `attach=1` subscriber of `/events`) for 10 seconds. Answers with the new state.
  * `POST /_switchyard/shutdown` stops the proxy cleanly (the request log is flushed) after
- * answering 202.
+ * answering 202 with `{}`. A proxy that never saw a window attach waits 30 seconds before
+ * stopping, to cover the gap between its start and the spawning window's first subscription.
  */
 export interface LifecycleRequest {
   stopWhenDetached: boolean;

@@ -1,15 +1,23 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { ProxyError } from '../core/errors';
+import { readBody } from '../http/read-body';
 import { defaultRecordLimit } from '../store/record-filter';
 import type { RequestRecord } from '../store/request-record';
 import type { RequestStore } from '../store/request-store';
 import { decodeRecordFilterQuery, decodeStatsQuery, InvalidQueryError } from './decode-query';
 import type { ProxyEvents } from './events';
+import { ControlRequestError, type ControlPlane } from './control-plane';
 import type {
   AggregateResponse,
+  ConfigReloaded,
+  ConfigUpdateResponse,
   ControlErrorResponse,
   HealthInfo,
   Judgement,
+  LifecycleResponse,
+  LogLine,
+  ProvidersResponse,
   RecentResponse,
   SplitRouteStats,
   SplitsResponse,
@@ -28,7 +36,12 @@ export interface ControlRouterOptions {
   keepAliveIntervalMs?: number;
   /** The split routes' A/B results (the SplitJudge); without it `/splits` answers 503. */
   splits?: { stats(): SplitRouteStats[] };
+  /** Keys, config editing and lifecycle; without it the management routes answer 503. */
+  control?: ControlPlane;
 }
+
+/** Management bodies are small JSON documents; a config file is the largest. */
+const maximumBodyBytes = 4 * 1024 * 1024;
 
 const defaultTokenHint =
   'The VS Code extension passes the token to the proxy it starts; a proxy started with `switchyard serve` prints it at startup.';
@@ -42,8 +55,11 @@ const maximumBufferedBytes = 4 * 1024 * 1024;
 /**
  * The control API used by the VS Code extension and scripts, mounted under `/_switchyard`:
  * `GET /health` (open), and with the token `GET /requests`, `GET /requests/:id`,
- * `GET /stats`, `GET /splits` and `GET /events` (server-sent events). Wire types are in
- * `./protocol`.
+ * `GET /stats`, `GET /splits`, `GET /events` (server-sent events; `?attach=1` counts the
+ * caller as an attached VS Code window), and the management routes: `GET /providers`,
+ * `PUT|DELETE /providers/:id/key`, `POST /providers/:id/test`, `PUT|DELETE /client-key`,
+ * `GET|PUT /config`, `POST /config/validate`, `GET /models`, `PUT /lifecycle` and
+ * `POST /shutdown`. Wire types are in `./protocol`.
  */
 export function createControlRouter(options: ControlRouterOptions): express.Router {
   if (options.token === '') throw new Error('The control token must not be empty.');
@@ -57,7 +73,111 @@ export function createControlRouter(options: ControlRouterOptions): express.Rout
   router.get('/stats', aggregateRequests(options.store));
   router.get('/splits', splitResults(options.splits));
   router.get('/events', streamEvents(options));
+  mountManagement(router, options.control);
   return router;
+}
+
+/** The routes the VS Code extension manages the proxy with; see ControlPlane. */
+function mountManagement(router: express.Router, control: ControlPlane | undefined): void {
+  const manage = (handler: (control: ControlPlane, request: Request, response: Response) => Promise<void> | void): RequestHandler =>
+    async (request, response) => {
+      if (control === undefined) {
+        sendError(response, 503, 'unavailable_error', 'This proxy was started without its management surface.');
+        return;
+      }
+      try {
+        await handler(control, request, response);
+      } catch (error) {
+        if (!(error instanceof ControlRequestError)) throw error;
+        const type = error.status === 404 ? 'not_found_error' : 'invalid_request_error';
+        sendError(response, error.status, type, error.message);
+      }
+    };
+  const providerId = (request: Request): string => String(request.params.id);
+
+  router.get('/providers', manage((control, _request, response) => {
+    const body: ProvidersResponse = { providers: control.providers() };
+    response.json(body);
+  }));
+  router.put('/providers/:id/key', manage(async (control, request, response) => {
+    const body = await readJsonBody(request);
+    response.json(control.setProviderKey(providerId(request), body.apiKey));
+  }));
+  router.delete('/providers/:id/key', manage((control, request, response) => {
+    response.json(control.removeProviderKey(providerId(request)));
+  }));
+  router.post('/providers/:id/test', manage(async (control, request, response) => {
+    const body = await readJsonBody(request, { optional: true });
+    response.json(await control.testProvider(providerId(request), body.apiKey));
+  }));
+  router.put('/client-key', manage(async (control, request, response) => {
+    const body = await readJsonBody(request);
+    control.setClientKey(body.key);
+    response.status(204).end();
+  }));
+  router.delete('/client-key', manage((control, _request, response) => {
+    control.removeClientKey();
+    response.status(204).end();
+  }));
+  router.get('/config', manage((control, _request, response) => {
+    response.json(control.readConfig());
+  }));
+  router.post('/config/validate', manage(async (control, request, response) => {
+    const problems = control.validateConfig(configOf(await readJsonBody(request)));
+    const body: ConfigUpdateResponse = { ok: problems.length === 0, problems };
+    response.json(body);
+  }));
+  router.put('/config', manage(async (control, request, response) => {
+    const result = control.saveConfig(configOf(await readJsonBody(request)));
+    response.status(result.ok ? 200 : 400).json(result);
+  }));
+  router.get('/models', manage((control, _request, response) => {
+    response.json(control.models());
+  }));
+  router.put('/lifecycle', manage(async (control, request, response) => {
+    const { stopWhenDetached } = await readJsonBody(request);
+    if (typeof stopWhenDetached !== 'boolean') throw new ControlRequestError(400, 'stopWhenDetached must be true or false.');
+    control.lifecycle.setStopWhenDetached(stopWhenDetached);
+    const body: LifecycleResponse = { stopWhenDetached, attachedClients: control.lifecycle.attachedClients };
+    response.json(body);
+  }));
+  router.post('/shutdown', manage((control, _request, response) => {
+    // Answer first: the caller learns the stop was accepted before the socket goes away.
+    response.on('finish', () => control.shutdown());
+    response.status(202).json({});
+  }));
+}
+
+/** The `config` field of a config request, which must be a JSON object. */
+function configOf(body: Record<string, unknown>): Record<string, unknown> {
+  const config = body.config;
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new ControlRequestError(400, 'The body must be { "config": { … } } with the config as a JSON object.');
+  }
+  return config as Record<string, unknown>;
+}
+
+/**
+ * Reads a JSON object body. Express's own parser is left out on purpose: its errors would reach
+ * the client in a model API's error shape, not the control API's.
+ */
+async function readJsonBody(request: Request, { optional = false } = {}): Promise<Record<string, unknown>> {
+  let raw: Buffer;
+  try {
+    raw = await readBody(request, maximumBodyBytes);
+  } catch (error) {
+    if (!(error instanceof ProxyError)) throw error;
+    throw new ControlRequestError(400, `The body is larger than ${maximumBodyBytes} bytes.`);
+  }
+  if (raw.length === 0 && optional) return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    throw new ControlRequestError(400, `The body is not valid JSON: ${(error as Error).message}.`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ControlRequestError(400, 'The body must be a JSON object.');
+  return body as Record<string, unknown>;
 }
 
 /**
@@ -164,9 +284,23 @@ function judgementFrame(judgement: Judgement): string {
   return frame;
 }
 
+/** Frames of log lines and config events, serialized once however many clients listen. */
+const otherFrames = new WeakMap<LogLine | ConfigReloaded, string>();
+
+function eventFrame(type: 'log' | 'config', payload: LogLine | ConfigReloaded): string {
+  let frame = otherFrames.get(payload);
+  if (frame === undefined) {
+    frame = `event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`;
+    otherFrames.set(payload, frame);
+  }
+  return frame;
+}
+
 /**
- * Server-sent events: `hello` with the health info, then one `request` per finished call
- * and one `judgement` per verdict of a split route's judge.
+ * Server-sent events: `hello` with the health info, then one `request` per finished call,
+ * one `judgement` per verdict of a split route's judge, one `log` per line of the proxy log
+ * and one `config` per config reload, rejection or save. A subscriber with `?attach=1` is a
+ * VS Code window: the proxy counts it as attached until the stream closes.
  * No CORS headers: only the extension host and local scripts may read this.
  */
 function streamEvents(options: ControlRouterOptions): RequestHandler {
@@ -189,10 +323,18 @@ function streamEvents(options: ControlRouterOptions): RequestHandler {
     };
     const unsubscribeRequests = options.events.on('request', (record) => send(requestFrame(record)));
     const unsubscribeJudgements = options.events.on('judgement', (judgement) => send(judgementFrame(judgement)));
+    const unsubscribeLog = options.events.on('log', (line) => send(eventFrame('log', line)));
+    const unsubscribeConfig = options.events.on('config', (config) => send(eventFrame('config', config)));
+    const unsubscribeStopping = options.events.on('stopping', () => response.end());
+    const detach = request.query.attach === '1' && options.control !== undefined ? options.control.lifecycle.attach() : undefined;
     const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), keepAliveIntervalMs).unref();
     response.on('close', () => {
       unsubscribeRequests();
       unsubscribeJudgements();
+      unsubscribeLog();
+      unsubscribeConfig();
+      unsubscribeStopping();
+      detach?.();
       clearInterval(keepAlive);
     });
   };

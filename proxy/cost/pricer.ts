@@ -23,7 +23,7 @@ export interface Pricer {
  * missing from the table (as of @pydantic/genai-prices 0.1.8), so it falls back to matching
  * by model name like a custom provider.
  */
-const priceTableProviderIds: Readonly<Record<string, string>> = {
+export const priceTableProviderIds: Readonly<Record<string, string>> = {
   openai: 'openai',
   anthropic: 'anthropic',
   gemini: 'google',

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { ModelHandler } from '../http/model-route';
 import { ProxyError } from '../core/errors';
 import { readBody, parseJsonObject } from '../http/read-body';
+import { disabledModelError } from '../routing/disabled-models';
 import { resolveModel } from '../routing/resolve-model';
 import { callUpstream } from '../upstream/upstream-client';
 import { findTopLevelString, spliceBytes } from '../inbound/json-scan';
@@ -31,6 +32,7 @@ export function createEmbeddingsHandler(runtime: ProxyRuntime): ModelHandler {
       }
       call.requestedModel = body.model;
       const address = resolveModel(body.model, config, providers);
+      if (runtime.routing.isDisabled?.(`${address.provider.id}/${address.model}`)) throw disabledModelError([`${address.provider.id}/${address.model}`]);
       const provider = address.provider;
       call.provider = provider.id;
       call.model = address.model;

@@ -14,19 +14,21 @@ const wellKnownModels: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * `GET /v1/models`: aliases, models declared in the config, and well-known models of every
- * provider that has a key. OpenAI's list shape, or Anthropic's when the client sends
+ * provider that has a key, less those in `disabledModels`. OpenAI's list shape, or Anthropic's when the client sends
  * `anthropic-version` (the Anthropic SDK always does).
  * @see https://platform.openai.com/docs/api-reference/models/list
  * @see https://docs.anthropic.com/en/api/models-list
  */
 export function createModelsHandler(runtime: ProxyRuntime): ModelHandler {
   return function handleModels(request, response): void {
-    const { config, providers } = runtime.routing;
+    const { config, providers, isDisabled } = runtime.routing;
     const ids = new Set<string>(Object.keys(config.aliases));
     for (const provider of providers.values()) {
       const available = provider.apiKey !== undefined || !provider.keyRequired || provider.models.length > 0;
       if (!available) continue;
       for (const model of [...provider.models, ...(wellKnownModels[provider.id] ?? [])]) {
+        // A model the user switched off is not offered to tools that pick from this list.
+        if (isDisabled?.(`${provider.id}/${model}`)) continue;
         ids.add(provider.id === 'openai' || provider.id === 'anthropic' || provider.id === 'gemini' ? model : `${provider.id}/${model}`);
       }
     }

@@ -7,6 +7,7 @@ import type { CandidateDecision, DecisionRecord } from '../routing/decision';
 import type { RequestFeatures } from '../routing/request-features';
 import { resolveModel, type ModelAddress } from '../routing/resolve-model';
 import { orderCandidates } from '../routing/candidate-order';
+import { disabledModelError } from '../routing/disabled-models';
 import type { AttemptTarget } from './attempt';
 import { chooseApi, nativeApi } from './codecs';
 import type { RoutePlan } from './execute-route';
@@ -18,8 +19,11 @@ const directRetry = { ...defaultRetry(), attempts: 1 };
 
 /**
  * Decides where a call may go: the route a caller named with `x-switchyard-route`, else the
- * first matching rule's, else the route named like the model, else the model as addressed.
- * Returns the candidates in the order the route's strategy puts them, each with its reason.
+ * first matching rule's, else the route named like the model, else the config's `defaultRoute`
+ * (unless the model is an alias the client chose), else the model as addressed.
+ * Returns the candidates in the order the route's strategy puts them, each with its reason;
+ * targets matching `disabledModels` are skipped, and a call that only they could answer is
+ * refused.
  */
 export function planRoute(runtime: ProxyRuntime, format: ClientFormat, features: RequestFeatures, headers: IncomingHttpHeaders, body: () => JsonObject): RoutePlan {
   const { config, rules } = runtime.routing;
@@ -38,6 +42,9 @@ export function planRoute(runtime: ProxyRuntime, format: ClientFormat, features:
     } else if (Object.hasOwn(config.routes, features.model)) {
       decision = emptyDecision('model');
       destination = features.model;
+    } else if (config.defaultRoute !== undefined && !Object.hasOwn(config.aliases, features.model)) {
+      decision = emptyDecision('default-route');
+      destination = config.defaultRoute;
     } else {
       decision = emptyDecision('direct');
       destination = features.model;
@@ -58,6 +65,11 @@ export function planRoute(runtime: ProxyRuntime, format: ClientFormat, features:
 
 function directPlan(runtime: ProxyRuntime, format: ClientFormat, model: string, decision: DecisionRecord, headers: IncomingHttpHeaders): RoutePlan {
   const address = resolveModel(model, runtime.routing.config, runtime.routing.providers);
+  const isDisabled = runtime.routing.isDisabled;
+  if (isDisabled !== undefined) {
+    const resolved = `${address.provider.id}/${address.model}`;
+    if (isDisabled(resolved)) throw disabledModelError([resolved]);
+  }
   const target = attemptTarget(runtime, format, address, headers);
   decision.candidates.push({ target: target.label, outcome: 'unused', reason: decision.via === 'direct' ? 'as addressed' : `${decision.via} names it` });
   return { strategy: 'direct', candidates: [target], retry: directRetry, timeouts: defaultTimeouts(), hedgeMs: 0, decision };
@@ -81,19 +93,34 @@ function routePlan(runtime: ProxyRuntime, format: ClientFormat, route: RouteConf
     },
   });
   const candidates: AttemptTarget[] = [];
+  const isDisabled = runtime.routing.isDisabled;
+  const disabled: string[] = [];
   for (const { target: label, reason } of ordered) {
     const entry: CandidateDecision = { target: label, outcome: 'unused', reason };
+    const address = addresses.get(label)!;
+    if (isDisabled !== undefined) {
+      // Matched on the resolved provider/model: an alias among the targets is caught too.
+      const resolved = `${address.provider.id}/${address.model}`;
+      if (isDisabled(resolved)) {
+        entry.outcome = 'skipped';
+        entry.reason = 'disabled';
+        disabled.push(resolved);
+        decision.candidates.push(entry);
+        continue;
+      }
+    }
     try {
-      candidates.push(attemptTarget(runtime, format, addresses.get(label)!, headers));
+      candidates.push(attemptTarget(runtime, format, address, headers));
     } catch (error) {
       if (!(error instanceof ProxyError)) throw error;
       entry.outcome = 'skipped';
-      entry.reason = `no API key for ${addresses.get(label)!.provider.id}`;
+      entry.reason = `no API key for ${address.provider.id}`;
     }
     decision.candidates.push(entry);
   }
   if (candidates.length === 0) {
-    throw new ProxyError('authentication', `No target of route '${decision.route}' has an API key: ${decision.candidates.map((entry) => entry.target).join(', ')}. Set the providers' key variables and restart the proxy.`);
+    if (disabled.length > 0 && disabled.length === decision.candidates.length) throw disabledModelError(disabled, decision.route);
+    throw new ProxyError('authentication', `No target of route '${decision.route}' has an API key: ${decision.candidates.map((entry) => entry.target).join(', ')}. In VS Code, run "Switchyard: Set Provider Key"; otherwise set the providers' key variables and restart the proxy.`);
   }
   // Candidates without a key are left out of the plan; keep the decision's order aligned.
   decision.candidates.sort((left, right) => Number(left.outcome === 'skipped') - Number(right.outcome === 'skipped'));

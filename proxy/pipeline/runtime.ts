@@ -15,6 +15,11 @@ export interface RoutingState {
   pricer: Pricer;
   /** The config's rules, compiled once per load. */
   rules: RuleSet;
+  /**
+   * Whether a `provider/model` matches the config's `disabledModels`; undefined when the list
+   * is empty, so the request path pays one comparison for the feature it does not use.
+   */
+  isDisabled: ((target: string) => boolean) | undefined;
 }
 
 /** What the router learns as calls go: it outlives config reloads. */

@@ -34,8 +34,8 @@ export function chooseCredential(
   const variables = provider.apiKeyEnv.join(' or ');
   throw new ProxyError(
     'authentication',
-    `No API key for provider '${provider.id}'. Set ${variables} in the environment of 'switchyard serve' ` +
-      `(or name another variable with providers.${provider.id}.apiKeyEnv in the config), then restart the proxy.`,
+    `No API key for provider '${provider.id}'. In VS Code, run "Switchyard: Set Provider Key"; otherwise set ${variables} ` +
+      `in the environment of 'switchyard serve' (or name another variable with providers.${provider.id}.apiKeyEnv in the config), then restart the proxy.`,
     { provider: provider.id },
   );
 }

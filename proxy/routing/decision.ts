@@ -6,7 +6,7 @@ export interface CandidateDecision {
   target: string;
   /** `tried`: an attempt was made; `skipped`: passed over (see reason); `unused`: an earlier one answered. */
   outcome: 'tried' | 'skipped' | 'unused';
-  /** Why it stands where it does: `first in order`, `cheaper`, `faster`, `weight 90/100`, `open circuit`… */
+  /** Why it stands where it does: `first in order`, `cheaper`, `faster`, `weight 90/100`, `open circuit`, `disabled`… */
   reason: string;
 }
 
@@ -32,8 +32,11 @@ export interface DecisionRecord {
   rule?: { index: number; name?: string };
   /** The route taken, if any; `x-switchyard-route` when the caller chose it by header. */
   route?: string;
-  /** How the route was chosen: `rule`, `header`, `model` (the model name is a route), or `direct`. */
-  via: 'rule' | 'header' | 'model' | 'direct';
+  /**
+   * How the route was chosen: `rule`, `header`, `model` (the model name is a route),
+   * `default-route` (no rule matched and the config's `defaultRoute` applied), or `direct`.
+   */
+  via: 'rule' | 'header' | 'model' | 'default-route' | 'direct';
   strategy: RouteStrategy | 'direct';
   candidates: CandidateDecision[];
   attempts: AttemptDecision[];

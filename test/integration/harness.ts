@@ -4,6 +4,8 @@ import path from 'node:path';
 import { defaultConfig, type SwitchyardConfig } from '../../proxy/config/config';
 import { createReliability, createRoutingState, createSplitJudge } from '../../proxy/pipeline/create-runtime';
 import { ProxyEvents } from '../../proxy/control/events';
+import { ControlPlane } from '../../proxy/control/control-plane';
+import { Lifecycle } from '../../proxy/control/lifecycle';
 import { openRequestStore, type RequestStore } from '../../proxy/store/request-store';
 import type { RequestRecord } from '../../proxy/store/request-record';
 import type { ProxyRuntime } from '../../proxy/pipeline/runtime';
@@ -19,6 +21,18 @@ export const testKeys = {
 
 export const controlToken = 'control-token-for-tests';
 
+/** The management surface of a TestProxy: by default no config file and a shutdown that does nothing. */
+export interface ManagementOptions {
+  /** The config file PUT /config writes; the caller writes the config it starts with there too. */
+  configFile?: string;
+  /** Called by POST /shutdown and by the lifecycle when it decides to stop. */
+  shutdown?: () => void;
+  stopWhenDetached?: boolean;
+  /** Both lifecycle waits, so tests need not wait 10 s. */
+  graceMs?: number;
+  probeTimeoutMs?: number;
+}
+
 /** A Switchyard running in this process on 127.0.0.1:0, with its records captured. */
 export class TestProxy {
   readonly records: RequestRecord[] = [];
@@ -29,6 +43,7 @@ export class TestProxy {
     readonly server: RunningServer,
     readonly store: RequestStore,
     private readonly dataDir: string,
+    readonly control: ControlPlane,
   ) {
     runtime.events.on('request', (record) => {
       this.records.push(record);
@@ -44,6 +59,7 @@ export class TestProxy {
     configure: (config: SwitchyardConfig) => void = () => {},
     env: NodeJS.ProcessEnv = { ...testKeys },
     clocks: { now?: () => number; random?: () => number } = {},
+    management: ManagementOptions = {},
   ): Promise<TestProxy> {
     const config = defaultConfig();
     configure(config);
@@ -57,10 +73,19 @@ export class TestProxy {
       events,
       reliability,
       splits: createSplitJudge(() => runtime, reliability, events, () => {}),
-      log: () => {},
+      // The log goes only to /events subscribers, as it does besides stderr in service.
+      log: (message) => events.emit('log', { time: Date.now(), message }),
     };
-    const server = await listen(createRequestListener({ runtime, controlToken }), '127.0.0.1', 0);
-    return new TestProxy(runtime, server, store, dataDir);
+    const shutdown = management.shutdown ?? (() => {});
+    const lifecycle = new Lifecycle({
+      stopWhenDetached: management.stopWhenDetached ?? false,
+      stop: shutdown,
+      detachedGraceMs: management.graceMs,
+      startupGraceMs: management.graceMs,
+    });
+    const control = new ControlPlane({ runtime, env, config, configFile: management.configFile, lifecycle, shutdown, probeTimeoutMs: management.probeTimeoutMs });
+    const server = await listen(createRequestListener({ runtime, controlToken, control }), '127.0.0.1', 0);
+    return new TestProxy(runtime, server, store, dataDir, control);
   }
 
   get url(): string {
@@ -74,6 +99,7 @@ export class TestProxy {
   }
 
   async close(): Promise<void> {
+    this.control.lifecycle.dispose();
     this.server.server.closeAllConnections();
     await this.server.close();
     this.store.close();

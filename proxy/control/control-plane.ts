@@ -1,0 +1,328 @@
+import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { SwitchyardConfig } from '../config/config';
+import { ConfigError, parseConfigText, readConfigText, validateConfig } from '../config/load-config';
+import type { ResolvedProvider } from '../config/resolve-providers';
+import type { Usage } from '../core/usage';
+import { ProxyError } from '../core/errors';
+import { priceTableModels } from '../cost/price-table-models';
+import { createRoutingState } from '../pipeline/create-runtime';
+import type { ProxyRuntime } from '../pipeline/runtime';
+import { resolveModel } from '../routing/resolve-model';
+import { lastFour } from '../security/access-key';
+import { probeProvider } from '../upstream/probe-provider';
+import type { Lifecycle } from './lifecycle';
+import type {
+  ConfigProblem,
+  ConfigResponse,
+  ConfigUpdateResponse,
+  KnownModel,
+  ModelsResponse,
+  ProviderInfo,
+  ProviderTestResult,
+} from './protocol';
+
+/** A management request the control API refuses; routes turn it into a ControlErrorResponse. */
+export class ControlRequestError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ControlRequestError';
+  }
+}
+
+export interface ControlPlaneOptions {
+  runtime: ProxyRuntime;
+  /** Where provider keys are read from when none was set over the control API. */
+  env: NodeJS.ProcessEnv;
+  /** The config as loaded from the file (or the defaults), before any run-time additions. */
+  config: SwitchyardConfig;
+  /** The config file; absent when the proxy runs without one (config edits are then refused). */
+  configFile?: string;
+  /** Access keys from outside the config file that always apply: `--require-key`'s. */
+  fixedAccessKeys?: readonly string[];
+  /** Host names accepted besides the config's: the `--host` the proxy listens on. */
+  allowedHosts?: readonly string[];
+  lifecycle: Lifecycle;
+  /** Stops the proxy cleanly, as SIGTERM does. */
+  shutdown: () => void;
+  /** Timeout of a provider key test (default 10 s). */
+  probeTimeoutMs?: number;
+}
+
+/**
+ * What the control API changes in a running proxy: provider keys and the client key (in
+ * memory only), the config file (validated, written atomically, in force at once), and the
+ * lifecycle. Every change rebuilds the routing state from the last good config plus these
+ * run-time additions, so a key set here survives config reloads and a reload never loses one.
+ */
+export class ControlPlane {
+  readonly lifecycle: Lifecycle;
+  private readonly runtime: ProxyRuntime;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly configFile: string | undefined;
+  private readonly fixedAccessKeys: readonly string[];
+  private readonly allowedHosts: readonly string[];
+  private readonly providerKeys = new Map<string, string>();
+  private readonly shutdownProxy: () => void;
+  private readonly probeTimeoutMs: number | undefined;
+  private clientKey: string | undefined;
+  /** The last good config: what the file held when it last loaded. */
+  private config: SwitchyardConfig;
+  /** The text `config` came from, so the watcher's echo of our own write is not applied twice. */
+  private appliedText: string | undefined;
+
+  constructor(options: ControlPlaneOptions) {
+    this.runtime = options.runtime;
+    this.env = options.env;
+    this.config = options.config;
+    // Absolute, so that `GET /config` tells the extension exactly which file it edits.
+    this.configFile = options.configFile === undefined ? undefined : path.resolve(options.configFile);
+    this.fixedAccessKeys = options.fixedAccessKeys ?? [];
+    this.allowedHosts = options.allowedHosts ?? [];
+    this.lifecycle = options.lifecycle;
+    this.shutdownProxy = options.shutdown;
+    this.probeTimeoutMs = options.probeTimeoutMs;
+    this.apply();
+  }
+
+  /** Every provider, presets first, with where its key comes from. */
+  providers(): ProviderInfo[] {
+    return [...this.runtime.routing.providers.values()].map(providerInfo);
+  }
+
+  setProviderKey(id: string, apiKey: unknown): ProviderInfo {
+    this.knownProvider(id);
+    const key = checkSecret(apiKey, 'apiKey');
+    this.providerKeys.set(id, key);
+    this.apply();
+    this.runtime.log(`provider key for ${id} set over the control API (${lastFour(key)})`);
+    return providerInfo(this.knownProvider(id));
+  }
+
+  removeProviderKey(id: string): ProviderInfo {
+    this.knownProvider(id);
+    if (this.providerKeys.delete(id)) {
+      this.apply();
+      this.runtime.log(`provider key for ${id} removed over the control API`);
+    }
+    return providerInfo(this.knownProvider(id));
+  }
+
+  /** Tests the given key, else the key in force, with one model-list call. */
+  async testProvider(id: string, apiKey: unknown): Promise<ProviderTestResult> {
+    const provider = this.knownProvider(id);
+    const key = apiKey === undefined ? provider.apiKey : checkSecret(apiKey, 'apiKey');
+    return probeProvider(provider, key, { timeoutMs: this.probeTimeoutMs });
+  }
+
+  setClientKey(key: unknown): void {
+    this.clientKey = checkSecret(key, 'key');
+    this.apply();
+    this.runtime.log(`client access key set over the control API (${lastFour(this.clientKey)})`);
+  }
+
+  removeClientKey(): void {
+    if (this.clientKey === undefined) return;
+    this.clientKey = undefined;
+    this.apply();
+    this.runtime.log('client access key removed over the control API');
+  }
+
+  /** The config file as written and its problems; `{}` when the proxy runs without one. */
+  readConfig(): ConfigResponse {
+    if (this.configFile === undefined) return { config: {}, problems: [] };
+    let text: string;
+    try {
+      text = readConfigText(this.configFile);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      return { file: this.configFile, config: {}, problems: error.problems };
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      return { file: this.configFile, config: {}, problems: [{ path: '', message: `The config file ${this.configFile} is not valid JSON: ${(error as Error).message}.` }] };
+    }
+    const config = isRecord(json) ? json : {};
+    return { file: this.configFile, config, problems: validateConfig(json).problems };
+  }
+
+  validateConfig(config: Record<string, unknown>): ConfigProblem[] {
+    return validateConfig(config).problems;
+  }
+
+  /**
+   * Checks a config, writes it to the file atomically (a temporary file renamed over it, so a
+   * reader never sees half a file) and puts it in force at once.
+   */
+  saveConfig(raw: Record<string, unknown>): ConfigUpdateResponse {
+    const file = this.configFile;
+    if (file === undefined) {
+      throw new ControlRequestError(409, 'This proxy runs without a config file, so there is nothing to save to. Start it with --config FILE (the VS Code extension always does).');
+    }
+    const { config, problems } = validateConfig(raw);
+    if (config === undefined) return { ok: false, problems };
+    const text = `${JSON.stringify(raw, null, 2)}\n`;
+    const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      writeFileSync(temporary, text, { mode: existingMode(file) });
+      renameSync(temporary, file);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
+    this.config = config;
+    this.appliedText = text;
+    this.apply();
+    this.runtime.log(`config saved to ${file} over the control API and in force`);
+    this.runtime.events.emit('config', { ok: true, file, problems: [] });
+    return { ok: true, problems: [] };
+  }
+
+  /**
+   * Reloads the config file (the watcher calls this when it changes). A file that fails
+   * validation is reported and the last good config stays in force; both outcomes are
+   * announced as a `config` event.
+   */
+  reloadFromFile(): void {
+    const file = this.configFile;
+    if (file === undefined) return;
+    let text: string;
+    try {
+      text = readConfigText(file);
+      if (text === this.appliedText) return;
+      this.config = parseConfigText(text, file);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      this.runtime.log(`config not reloaded, the last good one stays in force: ${error.message}`);
+      this.runtime.events.emit('config', { ok: false, file, problems: error.problems });
+      return;
+    }
+    this.appliedText = text;
+    this.apply();
+    this.runtime.log(`config reloaded from ${file}`);
+    this.runtime.events.emit('config', { ok: true, file, problems: [] });
+  }
+
+  /**
+   * The models a user can toggle: each provider's configured models, the price table's models
+   * of providers that have a key or need none, and the targets of routes and aliases.
+   */
+  models(): ModelsResponse {
+    const { config, providers, pricer, isDisabled } = this.runtime.routing;
+    const models = new Map<string, KnownModel>();
+    /** List prices come with price-table models; others (and overridden ones) ask the pricer. */
+    const add = (provider: string, model: string, listed?: { inputPrice?: number; outputPrice?: number }): void => {
+      const id = `${provider}/${model}`;
+      if (models.has(id)) return;
+      const known: KnownModel = { id, provider, disabled: isDisabled?.(id) ?? false };
+      if (listed !== undefined && !Object.hasOwn(config.prices, id)) {
+        if (listed.inputPrice !== undefined) known.inputPrice = listed.inputPrice;
+        if (listed.outputPrice !== undefined) known.outputPrice = listed.outputPrice;
+      } else {
+        const inputPrice = pricer.price(provider, model, perMillion('input'));
+        const outputPrice = pricer.price(provider, model, perMillion('output'));
+        if (inputPrice !== null) known.inputPrice = roundPrice(inputPrice);
+        if (outputPrice !== null) known.outputPrice = roundPrice(outputPrice);
+      }
+      models.set(id, known);
+    };
+    for (const provider of providers.values()) {
+      for (const model of provider.models) add(provider.id, model);
+      if (provider.apiKey !== undefined || !provider.keyRequired) {
+        for (const listed of priceTableModels(provider.id)) add(provider.id, listed.model, listed);
+      }
+    }
+    const targets = [...Object.values(config.routes).flatMap((route) => route.targets), ...Object.values(config.aliases)];
+    for (const target of targets) {
+      try {
+        const address = resolveModel(target, config, providers);
+        add(address.provider.id, address.model);
+      } catch (error) {
+        // A target the config check let through but no provider serves: nothing to toggle.
+        if (!(error instanceof ProxyError)) throw error;
+      }
+    }
+    const routes = [...new Set([...Object.keys(config.routes), ...Object.keys(config.aliases)])];
+    const body: ModelsResponse = { models: [...models.values()], routes };
+    if (config.defaultRoute !== undefined) body.defaultRoute = config.defaultRoute;
+    return body;
+  }
+
+  /** Stops the proxy cleanly, as SIGTERM does. */
+  shutdown(): void {
+    this.runtime.log('stopping: asked to over the control API');
+    this.shutdownProxy();
+  }
+
+  private knownProvider(id: string): ResolvedProvider {
+    const provider = this.runtime.routing.providers.get(id);
+    if (provider === undefined) {
+      throw new ControlRequestError(404, `There is no provider '${id}'. Known providers: ${[...this.runtime.routing.providers.keys()].join(', ')}. Add a custom one under "providers" in the config.`);
+    }
+    return provider;
+  }
+
+  private apply(): void {
+    const accessKeys = this.clientKey === undefined ? this.fixedAccessKeys : [...this.fixedAccessKeys, this.clientKey];
+    this.runtime.routing = createRoutingState(this.config, this.env, { providerKeys: this.providerKeys, accessKeys, allowedHosts: this.allowedHosts });
+  }
+}
+
+function providerInfo(provider: ResolvedProvider): ProviderInfo {
+  const info: ProviderInfo = {
+    id: provider.id,
+    kind: provider.kind,
+    baseUrl: provider.baseUrl,
+    preset: provider.preset,
+    keySource: provider.keySource,
+    apiKeyEnv: provider.apiKeyEnv,
+    keyRequired: provider.keyRequired,
+  };
+  if (provider.apiKey !== undefined) info.keyHint = lastFour(provider.apiKey);
+  return info;
+}
+
+/**
+ * A key must be a non-empty string that fits in an HTTP header: a pasted key with a line
+ * break would otherwise fail on every call with an error far from its cause.
+ */
+function checkSecret(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new ControlRequestError(400, `${field} must be a non-empty string.`);
+  const key = value.trim();
+  if (!/^[\x21-\x7e]+$/.test(key)) throw new ControlRequestError(400, `${field} holds spaces or characters that cannot be sent in an HTTP header; paste the key alone.`);
+  return key;
+}
+
+/** The file's permissions, kept across the rename; new files get the umask's default. */
+function existingMode(file: string): number {
+  try {
+    return statSync(file).mode & 0o777;
+  } catch {
+    return 0o666;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function perMillion(direction: 'input' | 'output'): Usage {
+  return {
+    inputTokens: direction === 'input' ? 1_000_000 : 0,
+    outputTokens: direction === 'output' ? 1_000_000 : 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+  };
+}
+
+/** Float noise from the unit algebra (2.5000000000000004) does not belong in a picker. */
+function roundPrice(price: number): number {
+  return Math.round(price * 1e6) / 1e6;
+}

@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { FakeUpstream } from '../fakes/fake-upstream';
+import { chatCompletionJson } from '../fakes/openai-chat-replies';
+
+/**
+ * How a proxy started by the VS Code extension ends: by itself once no window is attached
+ * (`--stop-when-detached`, its waits shortened by SWITCHYARD_DETACH_GRACE_MS), on
+ * `POST /_switchyard/shutdown` with the request log flushed, and not when the window that
+ * spawned it closed its pipes.
+ */
+
+const bin = path.resolve(__dirname, '../../bin/switchyard.js');
+
+interface Served {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  token: string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function serve(args: string[], env: NodeJS.ProcessEnv, dataDir: string): Promise<Served> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], { env });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    let first = true;
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (!first) return;
+      first = false;
+      const match = /^Switchyard listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
+      if (!match) return reject(new Error(`unexpected first line: ${line}`));
+      const token = readFileSync(path.join(dataDir, 'control-token'), 'utf8');
+      resolve({ child, url: match[1]!, token, stderr: () => stderr, exited });
+    });
+    void exited.then((code) => reject(new Error(`switchyard exited with ${code}: ${stderr}`)));
+  });
+}
+
+async function exitWithin(served: Served, milliseconds: number): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`the proxy did not stop within ${milliseconds} ms: ${served.stderr()}`)), milliseconds);
+  });
+  try {
+    return await Promise.race([served.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function stop(served: Served): Promise<number | null> {
+  served.child.kill('SIGTERM');
+  return served.exited;
+}
+
+describe('switchyard command line: lifecycle (built bundle)', function () {
+  this.timeout(20_000);
+  let dataDir: string;
+  let fake: FakeUpstream;
+  let env: NodeJS.ProcessEnv;
+
+  before(async function () {
+    assert.ok(existsSync(path.resolve(__dirname, '../../dist/proxy.js')), 'dist/proxy.js is missing: run `npm run build` (npm test does)');
+    dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-cli-lifecycle-'));
+    fake = await FakeUpstream.start();
+    fake.reply(() => ({ json: chatCompletionJson({ model: 'tiny', text: 'pong', usage: { prompt: 5, completion: 1 } }) }));
+    env = { PATH: process.env.PATH, HOME: dataDir, SWITCHYARD_DATA_DIR: dataDir, SWITCHYARD_DETACH_GRACE_MS: '300', GROQ_API_KEY: 'gsk-cli-lifecycle-0001' };
+  });
+  after(async () => {
+    await fake.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('--stop-when-detached: stops cleanly once the last attached window left', async () => {
+    const served = await serve(['--stop-when-detached'], env, dataDir);
+    try {
+      const abort = new AbortController();
+      const events = await fetch(`${served.url}/_switchyard/events?attach=1`, { headers: { authorization: `Bearer ${served.token}` }, signal: abort.signal });
+      assert.equal(events.status, 200);
+      const lifecycle = await fetch(`${served.url}/_switchyard/lifecycle`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${served.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ stopWhenDetached: true }),
+      });
+      assert.deepEqual(await lifecycle.json(), { stopWhenDetached: true, attachedClients: 1 });
+      // Attached past the startup grace: still running.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal((await fetch(`${served.url}/_switchyard/health`)).status, 200);
+      abort.abort();
+      assert.equal(await exitWithin(served, 5000), 0);
+      assert.match(served.stderr(), /stopping: the last VS Code window left/);
+    } finally {
+      if (served.child.exitCode === null) await stop(served);
+    }
+  });
+
+  it('--stop-when-detached: stops when no window attached after start', async () => {
+    const served = await serve(['--stop-when-detached'], env, dataDir);
+    assert.equal(await exitWithin(served, 5000), 0);
+    assert.match(served.stderr(), /stopping: no VS Code window attached within/);
+  });
+
+  it('POST /shutdown answers 202, ends the event streams and stops with the request log flushed', async () => {
+    const configFile = path.join(dataDir, 'shutdown-config.json');
+    writeFileSync(configFile, JSON.stringify({ providers: { groq: { baseUrl: fake.url('/v1') } } }));
+    const served = await serve(['--config', configFile], env, dataDir);
+    const authorization = `Bearer ${served.token}`;
+    const events = await fetch(`${served.url}/_switchyard/events?attach=1`, { headers: { authorization } });
+    const eventsRead = events.text();
+    const call = await fetch(`${served.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'groq/llama-3.1-8b-instant', messages: [{ role: 'user', content: 'ping' }] }),
+    });
+    assert.equal(call.status, 200);
+    const id = call.headers.get('x-switchyard-request-id');
+    await call.text();
+    const shutdown = await fetch(`${served.url}/_switchyard/shutdown`, { method: 'POST', headers: { authorization } });
+    assert.equal(shutdown.status, 202);
+    assert.equal(await exitWithin(served, 5000), 0);
+    // The attached window's stream was ended by the proxy, not left hanging.
+    assert.match(await eventsRead, /^event: hello/);
+
+    // The record written just before the stop is in the log a new proxy reads.
+    const again = await serve([], env, dataDir);
+    try {
+      const listed = await fetch(`${again.url}/_switchyard/requests/${id}`, { headers: { authorization: `Bearer ${again.token}` } });
+      assert.equal(listed.status, 200);
+      assert.equal(((await listed.json()) as { model: string }).model, 'llama-3.1-8b-instant');
+    } finally {
+      await stop(again);
+    }
+  });
+
+  it('announces the watcher\'s reloads and rejections of the config file as config events', async () => {
+    const configFile = path.join(dataDir, 'watched-config.json');
+    writeFileSync(configFile, '{}\n');
+    const served = await serve(['--config', configFile], env, dataDir);
+    const abort = new AbortController();
+    try {
+      const events = await fetch(`${served.url}/_switchyard/events`, { headers: { authorization: `Bearer ${served.token}` }, signal: abort.signal });
+      const frames: string[] = [];
+      const reader = (async () => {
+        const decoder = new TextDecoder();
+        for await (const chunk of events.body!) frames.push(decoder.decode(chunk, { stream: true }));
+      })().catch(() => {});
+      const configEvent = async (): Promise<{ ok: boolean; file: string; problems: Array<{ path: string }> }> => {
+        for (let attempt = 0; attempt < 100; attempt++) {
+          const text = frames.join('');
+          const match = /event: config\ndata: (.+)\n\n/.exec(text);
+          if (match) {
+            frames.length = 0;
+            frames.push(text.slice(match.index + match[0].length));
+            return JSON.parse(match[1]!);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 30));
+        }
+        throw new Error(`no config event: ${frames.join('')}`);
+      };
+      writeFileSync(configFile, JSON.stringify({ aliases: { fast: 'groq/llama-3.1-8b-instant' } }));
+      assert.deepEqual(await configEvent(), { ok: true, file: configFile, problems: [] });
+      writeFileSync(configFile, JSON.stringify({ aliases: { fast: 'groq/llama-3.1-8b-instant' }, defaultRoute: 'nowhere' }));
+      const rejected = await configEvent();
+      assert.equal(rejected.ok, false);
+      assert.deepEqual(rejected.problems.map((problem) => problem.path), ['defaultRoute']);
+      abort.abort();
+      await reader;
+    } finally {
+      await stop(served);
+    }
+  });
+
+  it('--serve-on-bad-config: serves with presets only and reports the broken file at /_switchyard/config', async () => {
+    const configFile = path.join(dataDir, 'broken-config.json');
+    writeFileSync(configFile, JSON.stringify({ rules: [{ match: { model: 7 }, route: 'groq/llama-3.1-8b-instant' }] }));
+    const served = await serve(['--config', configFile, '--serve-on-bad-config'], env, dataDir);
+    try {
+      const answer = await fetch(`${served.url}/_switchyard/config`, { headers: { authorization: `Bearer ${served.token}` } });
+      const body = (await answer.json()) as { file: string; problems: Array<{ path: string }> };
+      assert.equal(body.file, configFile);
+      assert.deepEqual(body.problems.map((problem) => problem.path), ['rules[0].match.model']);
+      assert.match(served.stderr(), /serving with presets only/);
+    } finally {
+      await stop(served);
+    }
+  });
+
+  it('keeps serving after the window that spawned it closed its stdout and stderr', async () => {
+    const served = await serve([], env, dataDir);
+    try {
+      served.child.stdout.destroy();
+      served.child.stderr.destroy();
+      // Each key change writes a log line to the closed stderr.
+      for (let index = 0; index < 5; index++) {
+        const answer = await fetch(`${served.url}/_switchyard/providers/groq/key`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${served.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ apiKey: `gsk-after-detach-000${index}` }),
+        });
+        assert.equal(answer.status, 200);
+      }
+      assert.equal((await fetch(`${served.url}/_switchyard/health`)).status, 200);
+      assert.equal(served.child.exitCode, null);
+    } finally {
+      served.child.kill('SIGTERM');
+      assert.equal(await served.exited, 0);
+    }
+  });
+});
