@@ -276,7 +276,19 @@ export class ProxyManager {
     const { port } = settings;
     const logFile = newLogFile(path.join(this.options.dataDir, logFolderName));
     const output = openSync(logFile, 'w', 0o600);
-    const argumentsList = [this.options.proxyScript, 'serve', '--port', String(port), '--data-dir', this.options.dataDir, '--config', settings.configFile];
+    // --serve-on-bad-config: a broken config file must not stop the proxy; the panel shows its
+    // problems and saves a fixed one.
+    const argumentsList = [
+      this.options.proxyScript,
+      'serve',
+      '--port',
+      String(port),
+      '--data-dir',
+      this.options.dataDir,
+      '--config',
+      settings.configFile,
+      '--serve-on-bad-config',
+    ];
     if (!settings.keepRunning) argumentsList.push('--stop-when-detached');
     let child: ChildProcess;
     try {

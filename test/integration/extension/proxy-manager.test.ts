@@ -48,12 +48,12 @@ describe('ProxyManager (built proxy)', function () {
   const managers: ProxyManager[] = [];
   const pids = new Set<number>();
 
-  function manager(overrides: { dataDir?: string } = {}): { proxy: ProxyManager; statuses: ProxyStatus[]; crashes: ProxyCrash[]; log: string[] } {
+  function manager(overrides: { dataDir?: string; proxyScript?: string } = {}): { proxy: ProxyManager; statuses: ProxyStatus[]; crashes: ProxyCrash[]; log: string[] } {
     const statuses: ProxyStatus[] = [];
     const crashes: ProxyCrash[] = [];
     const log: string[] = [];
     const proxy = new ProxyManager({
-      proxyScript,
+      proxyScript: overrides.proxyScript ?? proxyScript,
       runtime: process.execPath,
       dataDir: overrides.dataDir ?? dataDir,
       // keepRunning: the managers' streams keep the proxy's attach count up anyway.
@@ -140,15 +140,25 @@ describe('ProxyManager (built proxy)', function () {
     assert.equal(existsSync(path.join(dataDir, 'spawn.lock')), false);
   });
 
-  it('gives up after the restart budget and says so', async () => {
+  it('serves with a broken config file, so the panel can show and fix it', async () => {
     writeFileSync(configFile, '{ "routes": 42 }\n');
     const window = manager();
+    await window.proxy.start();
+    assert.equal(window.proxy.status.state, 'running', window.proxy.status.detail);
+    const config = await window.proxy.client!.config();
+    assert.ok(config.problems.some((problem) => problem.path.startsWith('routes')), JSON.stringify(config.problems));
+  });
+
+  it('gives up after the restart budget and says so', async () => {
+    const broken = path.join(dataDir, 'broken-proxy.js');
+    writeFileSync(broken, "process.stderr.write('switchyard: cannot start: the bundle is damaged\\n'); process.exit(3);\n");
+    const window = manager({ proxyScript: broken });
     await window.proxy.start();
     await until(() => window.crashes.some((crash) => !crash.restarting), 'it stops restarting', 15_000);
     assert.equal(window.crashes.length, 4);
     assert.equal(window.proxy.status.state, 'crashed');
-    assert.match(window.proxy.status.detail ?? '', /exited with code 2\. It crashed too often to restart by itself/);
-    assert.ok(window.crashes[0].lastOutput.some((line) => line.includes('routes')), window.crashes[0].lastOutput.join('\n'));
+    assert.match(window.proxy.status.detail ?? '', /exited with code 3\. It crashed too often to restart by itself/);
+    assert.deepEqual(window.crashes[0].lastOutput, ['switchyard: cannot start: the bundle is damaged']);
   });
 
   it('a Stop in one window stops the proxy for all, and the others do not restart it', async () => {
