@@ -41,6 +41,8 @@ if (existsSync('extension/extension.ts')) {
     format: 'cjs',
     external: ['vscode'],
     sourcemap: true,
+    // When the bundle began to run, so activate() can log how long loading it took.
+    banner: { js: 'var switchyardLoadStart = performance.now();' },
     logLevel: 'warning',
   });
 }
