@@ -41,8 +41,9 @@ if (existsSync('extension/extension.ts')) {
     format: 'cjs',
     external: ['vscode'],
     sourcemap: true,
-    // When the bundle began to run, so activate() can log how long loading it took.
-    banner: { js: 'var switchyardLoadStart = performance.now();' },
+    // When the bundle began and finished running, so activate() can log how long loading it took.
+    banner: { js: 'var switchyardLoadStart = performance.now(), switchyardLoadEnd;' },
+    footer: { js: 'switchyardLoadEnd = performance.now();' },
     logLevel: 'warning',
   });
 }
