@@ -12,6 +12,7 @@ import { startProxyCommand } from './commands/start-proxy';
 import { stopProxyCommand } from './commands/stop-proxy';
 import { testProviderKeyCommand } from './commands/test-provider-key';
 import { toggleModelsCommand } from './commands/toggle-models';
+import { showConfigProblems } from './config-problems';
 import { showCrashNotification } from './crash-notification';
 import { ProxyManager, type ProxyCrash } from './proxy-process';
 import { Secrets } from './secrets';
@@ -75,6 +76,11 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     onConnected: async (client) => {
       const { providers } = await secrets.pushTo(client, settings().requireLocalKey);
       log(`handed ${providers.length === 0 ? 'no provider keys' : `the keys of ${providers.join(', ')}`} to the proxy${settings().requireLocalKey ? ', and the local key' : ''}`);
+      // A proxy started on a broken config file serves with presets only; say so once per connection.
+      void client.config().then(
+        (config) => showConfigProblems(config.file, config.problems, () => services.openPanel()),
+        () => undefined,
+      );
     },
     log,
   });
@@ -106,10 +112,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     spendView.onDidChangeVisibility((event) => spendTree.setVisible(event.visible)),
     proxy.onEvent.on((event) => {
       if (event.type === 'log') log(`${new Date(event.log.time).toISOString()} ${event.log.message}`);
-      else if (event.type === 'config' && !event.config.ok) {
-        const problems = event.config.problems.map((problem) => (problem.path ? `${problem.path}: ${problem.message}` : problem.message)).join('; ');
-        void vscode.window.showWarningMessage(`Switchyard kept the last good config: ${event.config.file} has problems. ${problems}`);
-      }
+      else if (event.type === 'config' && !event.config.ok) void showConfigProblems(event.config.file, event.config.problems, () => services.openPanel());
     }),
     // For `when` clauses: the sidebar's welcome view (with Start Proxy) shows while it is not running.
     proxy.onDidChangeStatus.on((status) => void vscode.commands.executeCommand('setContext', 'switchyard.proxyState', status.state)),
