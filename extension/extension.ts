@@ -45,6 +45,8 @@ export interface SwitchyardApi {
   readonly proxy: ProxyManager;
   /** How long `activate` itself took, in milliseconds (VS Code reports the load time too). */
   readonly activationMs: number;
+  /** How long the bundle took to run before `activate`, in milliseconds (undefined unbundled). */
+  readonly loadMs: number | undefined;
   /** The proxy's data folder (request log, control token, proxy output). */
   readonly dataDir: string;
   /** This extension's log folder in this window (the output channel's file is nearby). */
@@ -132,6 +134,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   return {
     proxy,
     activationMs,
+    loadMs,
     dataDir,
     logFolder: context.logUri.fsPath,
     get lastCrash() {

@@ -185,6 +185,19 @@ describe('ProxyManager (built proxy)', function () {
     assert.equal(owner.crashes.length, 0);
   });
 
+  it('moves to another port when the settings change, stopping the proxy it started', async () => {
+    const window = manager();
+    await window.proxy.start();
+    const firstPid = window.proxy.pid!;
+    const firstPort = port;
+    port = await freePort();
+    await window.proxy.reconnect();
+    assert.equal(window.proxy.status.state, 'running', window.proxy.status.detail);
+    assert.equal(window.proxy.client?.port, port);
+    assert.notEqual(window.proxy.pid, firstPid);
+    await until(() => !alive(firstPid), `the proxy on ${firstPort} to stop`);
+  });
+
   it('will not control a proxy started with another data folder, and says what to do', async () => {
     const foreignDir = mkdtempSync(path.join(tmpdir(), 'switchyard-foreign-'));
     const foreign = manager({ dataDir: foreignDir });
