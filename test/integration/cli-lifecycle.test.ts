@@ -192,6 +192,24 @@ describe('switchyard command line: lifecycle (built bundle)', function () {
     }
   });
 
+  it('a second proxy that cannot take the port leaves the first one\'s token file alone', async () => {
+    const first = await serve([], env, dataDir);
+    try {
+      const port = new URL(first.url).port;
+      const second = spawn(process.execPath, [bin, 'serve', '--port', port], { env });
+      let stderr = '';
+      second.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((done) => second.once('exit', done));
+      assert.equal(code, 1);
+      assert.match(stderr, /EADDRINUSE/);
+      assert.equal(readFileSync(path.join(dataDir, 'control-token'), 'utf8'), first.token);
+      const answer = await fetch(`${first.url}/_switchyard/requests`, { headers: { authorization: `Bearer ${first.token}` } });
+      assert.equal(answer.status, 200);
+    } finally {
+      await stop(first);
+    }
+  });
+
   it('keeps serving after the window that spawned it closed its stdout and stderr', async () => {
     const served = await serve([], env, dataDir);
     try {
