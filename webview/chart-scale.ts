@@ -117,6 +117,8 @@ export interface BarChartLayout {
   yTicks: AxisTick[];
   xLabels: AxisLabel[];
   baseline: number;
+  /** The y of any value on this chart's scale (for reference lines such as a median). */
+  y: (value: number) => number;
 }
 
 /**
@@ -143,7 +145,7 @@ export function layoutBarChart(inputs: readonly BarInput[], frame: ChartFrame, f
     bars.push({ x: centre - barWidth / 2, y: baseline - height, width: barWidth, height, tooltip: input.tooltip });
     if ((inputs.length - 1 - index) % labelEvery === 0) xLabels.push({ x: centre, label: input.label });
   });
-  return { frame, bars, yTicks: ticks.map((value) => ({ y: y(value), label: formatTick(value) })), xLabels, baseline };
+  return { frame, bars, yTicks: ticks.map((value) => ({ y: y(value), label: formatTick(value) })), xLabels, baseline, y };
 }
 
 /** A point of a line series; null values leave a gap. */
