@@ -71,17 +71,22 @@ const requestCount = element('vscode-badge', { variant: 'counter', className: 't
 const statusLine = element('div', { slot: 'addons', className: 'proxy-status', attrs: { role: 'status', 'aria-live': 'polite' } });
 const tabLabels: Readonly<Record<PanelTab, string>> = { requests: 'Requests', charts: 'Charts', rules: 'Rules' };
 const views: Readonly<Record<PanelTab, HTMLElement>> = { requests: requests.root, charts: charts.root, rules: rules.root };
-const tabs = element(
-  'vscode-tabs',
-  { panel: true, selectedIndex: panelTabs.indexOf(state.tab) },
-  [
-    ...panelTabs.flatMap((tab) => [
-      element('vscode-tab-header', { slot: 'header', id: `tab-${tab}` }, [tabLabels[tab], tab === 'requests' ? requestCount : null]),
-      element('vscode-tab-panel', { panel: true }, [views[tab]]),
-    ]),
-    statusLine,
-  ],
-) as VscodeTabs;
+const headers = panelTabs.map((tab) => element('vscode-tab-header', { slot: 'header', id: `tab-${tab}` }, [tabLabels[tab], tab === 'requests' ? requestCount : null]));
+const panels = panelTabs.map((tab) => element('vscode-tab-panel', { panel: true }, [views[tab]]));
+const tabs = element('vscode-tabs', { panel: true, selectedIndex: panelTabs.indexOf(state.tab) }, [
+  ...panelTabs.flatMap((_, index) => [headers[index], panels[index]]),
+  statusLine,
+]) as VscodeTabs;
+// vscode-tabs renames its headers (`t1-h0`) for ARIA; the stable ids `tab-requests`, … that
+// UI tests and users' keybinding scripts rely on are put back, and the panels point at them.
+function keepTabIds(): void {
+  headers.forEach((header, index) => {
+    const id = `tab-${panelTabs[index]}`;
+    if (header.id !== id) header.id = id;
+    if (panels[index].ariaLabelledby !== id) panels[index].ariaLabelledby = id;
+  });
+}
+new MutationObserver(keepTabIds).observe(tabs, { subtree: true, attributes: true, attributeFilter: ['id', 'aria-labelledby'] });
 tabs.addEventListener('vsc-tabs-select', (event) => {
   state.tab = panelTabs[event.detail.selectedIndex] ?? 'requests';
   persist();

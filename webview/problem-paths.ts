@@ -53,6 +53,11 @@ export function placeProblems(problems: readonly ConfigProblem[], fields: Iterab
  * path itself (`rules[0].route: 'x' is not a route…`), which the form already shows by placement.
  */
 export function problemText(problem: ConfigProblem): string {
-  const prefix = `${problem.path}: `;
-  return problem.path !== '' && problem.message.startsWith(prefix) ? problem.message.slice(prefix.length) : problem.message;
+  const { path, message } = problem;
+  if (path === '' || !message.startsWith(path)) return message;
+  const rest = message.slice(path.length);
+  // `path: message` or `path must be …`; anything else (`path.more …`) is kept whole.
+  const trimmed = rest.startsWith(': ') ? rest.slice(2) : rest.startsWith(' ') ? rest.slice(1) : undefined;
+  if (trimmed === undefined || trimmed === '') return message;
+  return trimmed[0].toUpperCase() + trimmed.slice(1);
 }

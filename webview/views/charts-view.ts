@@ -166,21 +166,28 @@ export class ChartsView {
     );
     if (median !== null) {
       const y = layout.y(median);
-      chart.append(
-        svg('line', { class: 'median', x1: layout.frame.marginLeft, x2: layout.frame.width - layout.frame.marginRight, y1: y, y2: y }, [svg('title', {}, [`Median ${formatDuration(median)}`])]),
-        svg('text', { class: 'median-label', x: layout.frame.width - layout.frame.marginRight, y: y - 4, 'text-anchor': 'end' }, [`median ${formatDuration(median)}`]),
-      );
+      chart.append(svg('line', { class: 'median', x1: layout.frame.marginLeft, x2: layout.frame.width - layout.frame.marginRight, y1: y, y2: y }, [svg('title', {}, [`Median ${formatDuration(median)}`])]));
     }
-    return element('div', {}, [chart, legend([['latency', 'Succeeded'], ['failed', 'Failed']])]);
+    return element('div', {}, [
+      chart,
+      legend([
+        ['latency', 'Succeeded'],
+        ['failed', 'Failed'],
+        ['median', `Median ${formatDuration(median)}`],
+      ]),
+    ]);
   }
 }
 
+/** Axis labels drop the decimals a round tick does not need (`2 s`, not `2.00 s`). */
 function tickDuration(value: number): string {
-  return value === 0 ? '0' : formatDuration(value);
+  if (value === 0) return '0';
+  if (value >= 1000 && value % 1000 === 0) return value >= 60_000 ? formatDuration(value) : `${value / 1000} s`;
+  return formatDuration(value);
 }
 
 function tickCost(value: number): string {
-  return value === 0 ? '$0' : formatCost(value);
+  return Number.isInteger(value) ? `$${value}` : formatCost(value);
 }
 
 function card(title: string, subtitle: string, content: Node): HTMLElement {

@@ -152,7 +152,7 @@ function attemptView(attempt: AttemptDecision, index: number, winner: string | u
       isWinner ? element('vscode-badge', {}, ['winner']) : null,
     ]),
     element('div', { className: 'attempt-facts' }, [
-      `${attempt.outcome} · status ${attempt.status ?? 'none'} · ${formatDuration(attempt.latencyMs)}`,
+      `${attempt.outcome} · ${attempt.status === null ? 'no response' : `status ${attempt.status}`} · ${formatDuration(attempt.latencyMs)}`,
       attempt.retryDelayMs !== undefined ? ` · retried after ${formatDuration(attempt.retryDelayMs)}` : '',
     ]),
     attempt.error ? element('div', { className: 'attempt-error' }, [attempt.error]) : null,

@@ -256,7 +256,7 @@ export class RulesView {
     if (mode === 'form') {
       const problem = this.syntaxProblem();
       if (problem !== undefined) {
-        this.modeError = `${problem} Fix it to switch to the form; your text is kept.`;
+        this.modeError = 'Fix the JSON syntax error to switch to the form; your text is kept.';
         this.renderBanners();
         return;
       }
@@ -379,6 +379,11 @@ export class RulesView {
         this.generalProblems,
         placed.unplaced.map((problem) => problemView(problem, problem.path ? `${problem.path}: ` : undefined)),
       );
+      return;
+    }
+    // While the text does not parse, the last answer describes an older draft: leave it out.
+    if (this.syntaxProblem() !== undefined) {
+      this.generalProblems.replaceChildren();
       return;
     }
     const positions = this.parsed?.ok ? this.parsed.positions : undefined;

@@ -90,6 +90,12 @@ describe('webview chart scale', () => {
     assert.equal(layout.xLabels[layout.xLabels.length - 1].label, 'd59');
   });
 
+  it('places reference values on the bar scale', () => {
+    const layout = layoutBarChart([{ label: 'a', value: 10, tooltip: '' }], chartFrame(300, 100), String)
+    assert.equal(layout.y(0), layout.baseline)
+    assert.equal(layout.y(10), layout.frame.marginTop);
+  });
+
   it('breaks a line where values are missing', () => {
     const layout = layoutLineChart(
       ['a', 'b', 'c', 'd'],

@@ -36,5 +36,7 @@ describe('webview problem paths', () => {
   it('drops a leading copy of the path from the message', () => {
     assert.equal(problemText({ path: 'rules[0].route', message: "rules[0].route: 'x' is not a route." }), "'x' is not a route.");
     assert.equal(problemText({ path: 'rules[0].route', message: 'Unknown route.' }), 'Unknown route.');
+    assert.equal(problemText({ path: 'rules[2].match.minInputTokens', message: 'rules[2].match.minInputTokens must be a non-negative integer.' }), 'Must be a non-negative integer.');
+    assert.equal(problemText({ path: 'rules[2]', message: 'rules[2].match has an unknown field.' }), 'rules[2].match has an unknown field.');
   });
 });
