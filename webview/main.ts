@@ -9,7 +9,8 @@ import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import type { VscodeBadge } from '@vscode-elements/elements/dist/vscode-badge/vscode-badge.js';
 import type { VscodeTabs } from '@vscode-elements/elements/dist/vscode-tabs/vscode-tabs.js';
 import './panel.css';
-import { isHostMessage, type HostMessage, type ProxyStatus, type WebviewMessage } from './protocol';
+import { isHostMessage, type ChartData, type ConfigProblem, type ConfigSnapshot, type HostMessage, type ProxyStatus, type WebviewMessage } from './protocol';
+import { isRequestRecord } from './request-list';
 import { panelTabs, parsePanelState, type PanelTab } from './panel-state';
 import { loadState, postToHost, saveState } from './host';
 import { formatCount } from './format';
@@ -126,13 +127,28 @@ function updateCount(): void {
   charts.setRecords(requests.all);
 }
 
+/** The host's config snapshot with the shapes the editor relies on. */
+function configOf(snapshot: ConfigSnapshot): ConfigSnapshot {
+  const config = typeof snapshot.config === 'object' && snapshot.config !== null && !Array.isArray(snapshot.config) ? snapshot.config : {};
+  return { file: typeof snapshot.file === 'string' ? snapshot.file : undefined, config, problems: problemsOf(snapshot.problems) };
+}
+
+function problemsOf(problems: unknown): ConfigProblem[] {
+  if (!Array.isArray(problems)) return [];
+  return problems.filter((problem): problem is ConfigProblem => typeof problem?.path === 'string' && typeof problem.message === 'string');
+}
+
+function chartsOf(data: ChartData): ChartData {
+  return { days: Array.isArray(data.days) ? data.days.filter((row) => typeof row === 'object' && row !== null) : [] };
+}
+
 function handle(message: HostMessage): void {
   switch (message.type) {
     case 'snapshot':
       showStatus(message.status);
-      requests.setRecords(message.records, message.hasMore);
-      charts.setCharts(message.charts);
-      rules.setSnapshot(message.config);
+      requests.setRecords(message.records.filter(isRequestRecord), message.hasMore === true);
+      charts.setCharts(chartsOf(message.charts));
+      rules.setSnapshot(configOf(message.config));
       updateCount();
       if (state.selectedRequestId !== undefined) {
         requests.select(state.selectedRequestId);
@@ -140,10 +156,11 @@ function handle(message: HostMessage): void {
       }
       return;
     case 'older-records':
-      requests.addOlder(message.records, message.hasMore);
+      requests.addOlder(message.records.filter(isRequestRecord), message.hasMore === true);
       updateCount();
       return;
     case 'request':
+      if (!isRequestRecord(message.record)) return;
       requests.addLive(message.record);
       updateCount();
       return;
@@ -151,13 +168,13 @@ function handle(message: HostMessage): void {
       showStatus(message.status);
       return;
     case 'charts':
-      charts.setCharts(message.charts);
+      charts.setCharts(chartsOf(message.charts));
       return;
     case 'config':
-      rules.setSnapshot(message.config);
+      rules.setSnapshot(configOf(message.config));
       return;
     case 'config-result':
-      rules.onResult(message.requestId, message.saved, message.problems);
+      rules.onResult(message.requestId, message.saved === true, problemsOf(message.problems));
       return;
     case 'show-request':
       showTab('requests');
@@ -167,7 +184,7 @@ function handle(message: HostMessage): void {
       send({ type: 'open-request', id: message.id });
       return;
     case 'request-detail':
-      requests.showDetail(message.id, message.record);
+      requests.showDetail(message.id, isRequestRecord(message.record) ? message.record : undefined);
       return;
   }
 }

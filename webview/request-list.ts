@@ -6,6 +6,22 @@
 import type { RequestRecord } from './protocol';
 import { formatClient, formatRoute, formatServed, isFailure } from './format';
 
+/**
+ * Whether a value from the host has what the table needs of a record (id, time, status, the
+ * token counts). The host's message guard checks envelopes; this checks the rows inside.
+ */
+export function isRequestRecord(value: unknown): value is RequestRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return (
+    typeof record.id === 'string' &&
+    Number.isFinite(record.time) &&
+    Number.isFinite(record.status) &&
+    typeof record.requestedModel === 'string' &&
+    ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens', 'latencyMs'].every((field) => Number.isFinite(record[field]))
+  );
+}
+
 /** How many rows live updates keep in memory. */
 export const liveRecordCap = 1000;
 

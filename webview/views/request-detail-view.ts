@@ -24,7 +24,7 @@ import { codicon, element, replaceChildren } from './dom';
 const knownDecisionFields = new Set(['rule', 'route', 'via', 'strategy', 'candidates', 'attempts', 'winner']);
 
 const attemptIcons: Readonly<Record<AttemptDecision['outcome'], string>> = { won: 'pass', failed: 'error', cancelled: 'circle-slash' };
-const candidateIcons: Readonly<Record<CandidateDecision['outcome'], string>> = { tried: 'debug-stackframe-dot', skipped: 'debug-step-over', unused: 'circle-outline' };
+const candidateIcons: Readonly<Record<CandidateDecision['outcome'], string>> = { tried: 'check', skipped: 'dash', unused: 'circle-outline' };
 
 export class RequestDetailView {
   readonly root = element('aside', { id: 'request-detail', className: 'request-detail', attrs: { 'aria-label': 'Request detail' } });

@@ -51,7 +51,7 @@ const columns: Column[] = [
       className: isFailure(record) ? 'status-error' : 'status-ok',
     }),
   },
-  { field: 'tokens', width: 112, label: 'Tokens in/out', numeric: true, cell: (record) => ({ text: formatTokenPair(record), title: describeUsage(record) }) },
+  { field: 'tokens', width: 124, label: 'Tokens in/out', numeric: true, cell: (record) => ({ text: formatTokenPair(record), title: describeUsage(record) }) },
   {
     field: 'cost',
     width: 76,
@@ -59,7 +59,7 @@ const columns: Column[] = [
     numeric: true,
     cell: (record) => ({ text: formatCost(record.costUsd), title: record.costUsd === null ? 'No price known for this model' : `$${record.costUsd}` }),
   },
-  { field: 'ttft', width: 86, label: 'First token', numeric: true, cell: (record) => ({ text: formatDuration(record.timeToFirstTokenMs) }) },
+  { field: 'ttft', width: 98, label: 'First token', numeric: true, cell: (record) => ({ text: formatDuration(record.timeToFirstTokenMs) }) },
   { field: 'latency', width: 80, label: 'Latency', numeric: true, cell: (record) => ({ text: formatDuration(record.latencyMs) }) },
   {
     field: 'cache',

@@ -203,6 +203,17 @@ async function main(): Promise<void> {
     assert.equal(await readOnly.isVisible('#rules-save'), false);
     await shoot(readOnly, 'dark-rules-readonly');
 
+    // A narrow editor group: the table drops columns, the form wraps.
+    const narrow = await browser.newPage({ viewport: { width: 760, height: 700 } });
+    watch(narrow, 'narrow');
+    await narrow.goto(`${origin}/?theme=light&live=0`);
+    await narrow.locator('tr[data-request-id]').nth(6).click();
+    await narrow.waitForSelector('#request-detail [data-attempt]');
+    await shoot(narrow, 'light-narrow-detail');
+    await narrow.click('#tab-rules');
+    await narrow.waitForSelector('[data-rule-index="0"]');
+    await shoot(narrow, 'light-narrow-rules');
+
     const live = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     watch(live, 'live');
     await live.goto(`${origin}/?theme=dark`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { RequestRecord } from '../../../webview/protocol';
-import { appendOlder, insertNewest, matchesFilter, oldestTime } from '../../../webview/request-list';
+import { appendOlder, insertNewest, isRequestRecord, matchesFilter, oldestTime } from '../../../webview/request-list';
 
 function record(id: string, time: number, fields: Partial<RequestRecord> = {}): RequestRecord {
   return {
@@ -56,6 +56,13 @@ describe('webview request list', () => {
     );
     assert.equal(oldestTime(records), 10);
     assert.equal(oldestTime([]), undefined);
+  });
+
+  it('accepts only records with the fields the table needs', () => {
+    assert.equal(isRequestRecord(record('a', 1)), true);
+    assert.equal(isRequestRecord({ ...record('a', 1), time: 'yesterday' }), false);
+    assert.equal(isRequestRecord({ id: 'a' }), false);
+    assert.equal(isRequestRecord(null), false);
   });
 
   it('filters by model, provider, status and error words', () => {
