@@ -13,8 +13,8 @@ interface PreviewWindow {
   location: { search: string };
   sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
   document: { documentElement: { dataset: Record<string, string | undefined>; className: string } };
-  /** What the panel sent, for the screenshot script to inspect. */
-  sentToHost?: WebviewMessage[];
+  /** What the panel sent, and a way to send it a host message, for the screenshot script. */
+  switchyardPreview?: { sent: WebviewMessage[]; send(message: HostMessage): void };
 }
 
 const page = globalThis as unknown as PreviewWindow;
@@ -28,13 +28,16 @@ const now = Date.now();
 let records = previewRecords(now);
 // `file=none` previews the read-only editor of a proxy started without a config file.
 let config = parameters.get('file') === 'none' ? { ...previewConfig(), file: undefined } : previewConfig();
+// `empty=1` previews a first start: no requests yet, and a proxy that stopped.
+const empty = parameters.get('empty') === '1';
 const sent: WebviewMessage[] = [];
-page.sentToHost = sent;
 
 function toPanel(message: HostMessage): void {
   // Delivered asynchronously, as VS Code does.
   setTimeout(() => page.postMessage(message, '*'), 20);
 }
+
+page.switchyardPreview = { sent, send: toPanel };
 
 const knownProviders = new Set(['openai', 'anthropic', 'gemini', 'groq', 'cerebras', 'deepinfra', 'mistral', 'xai', 'openrouter', 'together', 'fireworks', 'ollama', 'lmstudio']);
 const strategies = ['fallback', 'cheapest', 'fastest', 'race', 'split'];
@@ -92,11 +95,11 @@ function receive(message: WebviewMessage): void {
     case 'ready':
       toPanel({
         type: 'snapshot',
-        status: { state: 'running', port: 4141, owned: true },
-        records: records.slice(0, 25),
-        hasMore: true,
+        status: empty ? { state: 'stopped', port: 4141, detail: 'Run "Switchyard: Start Proxy" to start it.' } : { state: 'running', port: 4141, owned: true },
+        records: empty ? [] : records.slice(0, 25),
+        hasMore: !empty,
         config,
-        charts: previewCharts(now),
+        charts: empty ? { days: [] } : previewCharts(now),
       });
       return;
     case 'load-more':
@@ -125,7 +128,7 @@ page.acquireVsCodeApi = () => ({
   setState: (state: unknown) => page.sessionStorage.setItem('panel-state', JSON.stringify(state)),
 });
 
-if (parameters.get('live') !== '0') {
+if (parameters.get('live') !== '0' && !empty) {
   let sequence = 0;
   setInterval(() => {
     const record = previewLiveRecord(sequence++, Date.now());

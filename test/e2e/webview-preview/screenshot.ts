@@ -131,6 +131,14 @@ async function main(): Promise<void> {
         assert.equal(await page.isVisible('.table-footer vscode-button'), false);
       }
 
+      // The host can ask for a request's detail (from the sidebar): the tab and row follow.
+      const wantedId = (await page.locator('tr[data-request-id]').nth(6).getAttribute('data-request-id')) ?? '';
+      await page.click('#tab-charts');
+      await page.evaluate(`switchyardPreview.send({ type: 'show-request', id: ${JSON.stringify(wantedId)} })`);
+      await page.waitForSelector(`tr.selected[data-request-id="${wantedId}"]`);
+      await page.waitForSelector('#request-detail .error-box');
+      assert.equal(await page.getAttribute('#tab-requests', 'active'), '');
+
       // The fallback after two overloaded attempts: three attempts in the detail.
       await page.locator('tr[data-request-id]').nth(2).click();
       await page.waitForSelector('#request-detail [data-attempt="2"]');
@@ -202,6 +210,15 @@ async function main(): Promise<void> {
     await readOnly.waitForSelector('[data-rule-index="0"]');
     assert.equal(await readOnly.isVisible('#rules-save'), false);
     await shoot(readOnly, 'dark-rules-readonly');
+
+    const empty = await browser.newPage({ viewport: { width: 1280, height: 500 } });
+    watch(empty, 'empty');
+    await empty.goto(`${origin}/?theme=dark&empty=1`);
+    await empty.waitForSelector('.empty-state:not([hidden])');
+    await shoot(empty, 'dark-empty-requests');
+    await empty.click('#tab-charts');
+    await empty.waitForSelector('.empty-chart');
+    await shoot(empty, 'dark-empty-charts');
 
     // A narrow editor group: the table drops columns, the form wraps.
     const narrow = await browser.newPage({ viewport: { width: 760, height: 700 } });
