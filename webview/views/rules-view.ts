@@ -233,12 +233,16 @@ export class RulesView {
 
   private renderEmpty(): void {
     this.formContainer.replaceChildren(element('p', { className: 'muted' }, ['Loading the config…']));
+    this.jsonContainer.hidden = true;
     this.renderToolbar();
   }
 
   private renderAll(): void {
-    this.formContainer.hidden = this.mode !== 'form';
-    this.jsonContainer.hidden = this.mode !== 'json';
+    // Until the config arrives the form area says so and the JSON text stays hidden, so nobody
+    // (a user, a UI test) reads or edits an empty text as if it were the config.
+    const loaded = this.snapshot !== undefined;
+    this.formContainer.hidden = loaded && this.mode !== 'form';
+    this.jsonContainer.hidden = !loaded || this.mode !== 'json';
     this.textarea.readOnly = this.readOnly;
     if (this.mode === 'form') this.renderForm();
     this.renderSyntax();

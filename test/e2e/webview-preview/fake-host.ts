@@ -32,9 +32,12 @@ let config = parameters.get('file') === 'none' ? { ...previewConfig(), file: und
 const empty = parameters.get('empty') === '1';
 const sent: WebviewMessage[] = [];
 
+// `delay=<ms>` answers slowly, like a host still connecting to the proxy.
+const delayMs = Number(parameters.get('delay') ?? 20);
+
 function toPanel(message: HostMessage): void {
   // Delivered asynchronously, as VS Code does.
-  setTimeout(() => page.postMessage(message, '*'), 20);
+  setTimeout(() => page.postMessage(message, '*'), delayMs);
 }
 
 page.switchyardPreview = { sent, send: toPanel };

@@ -187,6 +187,12 @@ async function main(): Promise<void> {
       assert.equal(await page.isVisible('#rules-json'), true);
       await shoot(page, `${theme}-rules-json-error`);
 
+      // An unsaved draft, even one that does not parse, survives the panel being reloaded.
+      const draftText = await page.inputValue('#rules-json');
+      await page.reload();
+      await page.locator('#rules-json').waitFor();
+      assert.equal(await page.inputValue('#rules-json'), draftText);
+
       // Fix it, save, and see the saved notice.
       await page.fill('#rules-json', text.replace('"lots"', '200000'));
       await page.click('#rules-mode-form');
@@ -210,6 +216,16 @@ async function main(): Promise<void> {
     await readOnly.waitForSelector('[data-rule-index="0"]');
     assert.equal(await readOnly.isVisible('#rules-save'), false);
     await shoot(readOnly, 'dark-rules-readonly');
+
+    // Before the config arrives the JSON text is hidden, so nothing reads an empty text as the config.
+    const slow = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    watch(slow, 'slow');
+    await slow.goto(`${origin}/?theme=dark&live=0&delay=1500`);
+    await slow.click('#tab-rules');
+    await slow.click('#rules-mode-json');
+    assert.equal(await slow.isVisible('#rules-json'), false);
+    await slow.locator('#rules-json').waitFor();
+    assert.ok(JSON.parse(await slow.inputValue('#rules-json')).rules.length > 0);
 
     const empty = await browser.newPage({ viewport: { width: 1280, height: 500 } });
     watch(empty, 'empty');
