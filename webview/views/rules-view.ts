@@ -153,6 +153,9 @@ export class RulesView {
     this.text = formatConfigText(this.draft);
     this.textarea.value = this.text;
     this.parsed = parseJsonText(this.text);
+    // Problems name rules by position; after a rule moved or went they would point at the
+    // wrong one, so they wait for the next check.
+    if (rerender) this.problems = [];
     this.afterEdit();
     if (rerender) this.renderForm();
   }
@@ -187,6 +190,7 @@ export class RulesView {
   private saveDraft(): void {
     if (this.readOnly || this.syntaxProblem() !== undefined || this.saveId !== -1) return;
     this.validateSoon.cancel();
+    this.checking = false;
     this.saveId = this.options.save(this.draft);
     this.renderToolbar();
   }
@@ -194,6 +198,7 @@ export class RulesView {
   private revert(): void {
     if (!this.snapshot) return;
     this.validateSoon.cancel();
+    this.checking = false;
     this.baseText = formatConfigText(this.snapshot.config);
     this.loadText(this.baseText);
     this.problems = this.snapshot.problems;

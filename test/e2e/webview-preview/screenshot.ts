@@ -163,6 +163,17 @@ async function main(): Promise<void> {
       await page.click('#tab-rules');
       await page.waitForSelector('[data-rule-index="0"]');
       await shoot(page, `${theme}-rules-form`);
+      if (theme === 'dark') {
+        // Add a rule, move it to the top, and delete it again: the JSON follows each step.
+        await page.click('#rules-add');
+        await page.locator('[data-rule-index="4"]').waitFor();
+        await page.locator('[data-rule-index="4"] vscode-toolbar-button[icon="arrow-up"]').click();
+        assert.equal(await page.inputValue('[data-field-path="rules[3].name"] vscode-textfield >> input'), 'rule 5');
+        await page.locator('[data-rule-index="3"] vscode-toolbar-button[icon="trash"]').click();
+        assert.equal(await page.locator('[data-rule-index]').count(), 4);
+        // Back where it started, so there is nothing to save or revert.
+        assert.notEqual(await page.getAttribute('#rules-save', 'disabled'), null);
+      }
       await page.locator('[data-route-name="ab-summaries"]').scrollIntoViewIfNeeded();
       await shoot(page, `${theme}-rules-routes`);
 
@@ -200,6 +211,7 @@ async function main(): Promise<void> {
       await page.waitForTimeout(600);
       await page.click('#rules-save');
       await page.waitForSelector('#rules-saved');
+      assert.match((await page.textContent('.rules-status')) ?? '', /Saved/);
       await shoot(page, `${theme}-rules-saved`);
 
       // The UI state survives a reload (VS Code's getState/setState, here in sessionStorage).
