@@ -48,6 +48,8 @@ if (existsSync('extension/extension.ts')) {
   });
 }
 if (existsSync('webview/main.ts')) {
+  // The panel: one script and, from the CSS it imports, dist/webview.css. Codicons are copied
+  // beside them because the webview may only load files under dist/ (localResourceRoots).
   configs.push({
     entryPoints: ['webview/main.ts'],
     outfile: 'dist/webview.js',
@@ -55,9 +57,12 @@ if (existsSync('webview/main.ts')) {
     platform: 'browser',
     target: 'es2022',
     format: 'iife',
+    minify: !watch,
     sourcemap: true,
     logLevel: 'warning',
   });
+  mkdirSync('dist/codicons', { recursive: true });
+  for (const file of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/codicons/${file}`);
 }
 
 if (production) {
