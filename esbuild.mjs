@@ -1,7 +1,9 @@
 import { build, context } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
+/** `--production` (used by `npm run package`): minified bundles, no source maps in the VSIX. */
+const production = process.argv.includes('--production');
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 /** The proxy: one self-contained CommonJS file that VS Code's own Node runtime can run. */
@@ -21,9 +23,15 @@ const proxy = {
 mkdirSync('dist', { recursive: true });
 // node-sqlite3-wasm loads its .wasm from beside the script that requires it: the bundle.
 copyFileSync('node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm', 'dist/node-sqlite3-wasm.wasm');
+if (production) {
+  // Source maps of an earlier development build must not end up in the VSIX.
+  for (const file of readdirSync('dist')) if (file.endsWith('.map')) rmSync(`dist/${file}`);
+}
 
 const configs = [proxy];
 if (existsSync('extension/extension.ts')) {
+  // The extension host: `vscode` is provided at run time. The panel's modules are imported
+  // dynamically, so they are evaluated only when the panel first opens.
   configs.push({
     entryPoints: ['extension/extension.ts'],
     outfile: 'dist/extension.js',
@@ -33,10 +41,15 @@ if (existsSync('extension/extension.ts')) {
     format: 'cjs',
     external: ['vscode'],
     sourcemap: true,
+    // When the bundle began and finished running, so activate() can log how long loading it took.
+    banner: { js: 'var switchyardLoadStart = performance.now(), switchyardLoadEnd;' },
+    footer: { js: 'switchyardLoadEnd = performance.now();' },
     logLevel: 'warning',
   });
 }
 if (existsSync('webview/main.ts')) {
+  // The panel: one script and, from the CSS it imports, dist/webview.css. Codicons are copied
+  // beside them because the webview may only load files under dist/ (localResourceRoots).
   configs.push({
     entryPoints: ['webview/main.ts'],
     outfile: 'dist/webview.js',
@@ -44,9 +57,16 @@ if (existsSync('webview/main.ts')) {
     platform: 'browser',
     target: 'es2022',
     format: 'iife',
+    minify: !watch,
     sourcemap: true,
     logLevel: 'warning',
   });
+  mkdirSync('dist/codicons', { recursive: true });
+  for (const file of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/codicons/${file}`);
+}
+
+if (production) {
+  for (const config of configs) Object.assign(config, { minify: true, sourcemap: false });
 }
 
 if (watch) {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import type http from 'node:http';
 import { parseArgs } from 'node:util';
 import { defaultConfig, type SwitchyardConfig } from './config/config';
 import { ConfigError, loadConfigFile } from './config/load-config';
@@ -32,6 +33,10 @@ Options:
   --stop-when-detached
                     stop 10 s after the last VS Code window detached (30 s after start if
                     none ever attached); the VS Code extension passes this
+  --serve-on-bad-config
+                    when the config file is invalid, serve with presets only and report its
+                    problems in the log and at /_switchyard/config instead of exiting (the
+                    VS Code extension passes this, so its panel can show and fix them)
   -h, --help        show this help
   -v, --version     print the version
 
@@ -54,6 +59,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
         'data-dir': { type: 'string' },
         'require-key': { type: 'boolean' },
         'stop-when-detached': { type: 'boolean' },
+        'serve-on-bad-config': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -84,7 +90,9 @@ export async function main(argv: string[]): Promise<number | undefined> {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`switchyard: ${error.message}\n`);
-    return 2;
+    if (!values['serve-on-bad-config']) return 2;
+    process.stderr.write('switchyard: serving with presets only until the config file is fixed.\n');
+    config = defaultConfig();
   }
   const dataDir = values['data-dir'] ?? process.env.SWITCHYARD_DATA_DIR ?? config.dataDir ?? defaultDataDir();
   mkdirSync(dataDir, { recursive: true });
@@ -104,12 +112,6 @@ export async function main(argv: string[]): Promise<number | undefined> {
     events.emit('log', { time, message });
   };
   let store: RequestStore | undefined;
-  try {
-    store = openRequestStore({ dataDir, retentionDays: config.retentionDays, onError: (error) => log(`request log write failed: ${String(error)}`) });
-  } catch (error) {
-    // Serving matters more than the log: run without it and say why.
-    log(`the request log at ${dataDir} could not be opened, requests will not be recorded: ${(error as Error).message}`);
-  }
   const reliability = createReliability();
   const runtime: ProxyRuntime = {
     routing: createRoutingState(config, process.env, { accessKeys: fixedAccessKeys, allowedHosts: extraHosts }),
@@ -121,7 +123,6 @@ export async function main(argv: string[]): Promise<number | undefined> {
   };
   const controlToken = process.env.SWITCHYARD_CONTROL_TOKEN || randomBytes(24).toString('hex');
   const tokenFile = path.join(dataDir, 'control-token');
-  writeFileSync(tokenFile, controlToken, { mode: 0o600 });
 
   let stopping = false;
   let running: RunningServer | undefined;
@@ -166,16 +167,28 @@ export async function main(argv: string[]): Promise<number | undefined> {
   // Before listening: a stop asked for as soon as the URL is printed must already be clean.
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+  let handleRequest: http.RequestListener = () => {};
   try {
-    running = await listen(createRequestListener({ runtime, controlToken, controlTokenHint: `the token is in ${tokenFile}`, control }), host, port);
+    running = await listen((request, response) => handleRequest(request, response), host, port);
   } catch (error) {
     lifecycle.dispose();
-    store?.close();
     const code = (error as NodeJS.ErrnoException).code;
     const hint = code === 'EADDRINUSE' ? ` Port ${port} is taken: is another Switchyard running? Use --port to pick another, or --port 0 for a free one.` : '';
     process.stderr.write(`switchyard: cannot listen on ${host}:${port} (${code ?? String(error)}).${hint}\n`);
     return 1;
   }
+  // Only once the port is ours: a second `switchyard serve` that fails to listen must not
+  // lock the first one's request log or overwrite its token file. Synchronous from here to
+  // the listener's assignment, so no request is handled before it.
+  try {
+    store = openRequestStore({ dataDir, retentionDays: config.retentionDays, onError: (error) => log(`request log write failed: ${String(error)}`) });
+    runtime.store = store;
+  } catch (error) {
+    // Serving matters more than the log: run without it and say why.
+    log(`the request log at ${dataDir} could not be opened, requests will not be recorded: ${(error as Error).message}`);
+  }
+  writeFileSync(tokenFile, controlToken, { mode: 0o600 });
+  handleRequest = createRequestListener({ runtime, controlToken, controlTokenHint: `the token is in ${tokenFile}`, control });
   process.stdout.write(`Switchyard listening on ${running.url}\n`);
   const withKeys = [...runtime.routing.providers.values()].filter((provider) => provider.apiKey !== undefined).map((provider) => provider.id);
   process.stdout.write(`Providers with keys: ${withKeys.length > 0 ? withKeys.join(', ') : 'none (set OPENAI_API_KEY, ANTHROPIC_API_KEY, …)'}\n`);

@@ -12,6 +12,8 @@ import type {
 } from '../proxy/control/protocol';
 
 export type { AggregateRow, ConfigProblem, RequestRecord } from '../proxy/control/protocol';
+/** The decision record inside a RequestRecord, which the panel's detail pane shows field by field. */
+export type { AttemptDecision, CandidateDecision, DecisionRecord } from '../proxy/routing/decision';
 
 /** What the panel shows about the proxy process. */
 export interface ProxyStatus {

@@ -177,6 +177,39 @@ describe('switchyard command line: lifecycle (built bundle)', function () {
     }
   });
 
+  it('--serve-on-bad-config: serves with presets only and reports the broken file at /_switchyard/config', async () => {
+    const configFile = path.join(dataDir, 'broken-config.json');
+    writeFileSync(configFile, JSON.stringify({ rules: [{ match: { model: 7 }, route: 'groq/llama-3.1-8b-instant' }] }));
+    const served = await serve(['--config', configFile, '--serve-on-bad-config'], env, dataDir);
+    try {
+      const answer = await fetch(`${served.url}/_switchyard/config`, { headers: { authorization: `Bearer ${served.token}` } });
+      const body = (await answer.json()) as { file: string; problems: Array<{ path: string }> };
+      assert.equal(body.file, configFile);
+      assert.deepEqual(body.problems.map((problem) => problem.path), ['rules[0].match.model']);
+      assert.match(served.stderr(), /serving with presets only/);
+    } finally {
+      await stop(served);
+    }
+  });
+
+  it('a second proxy that cannot take the port leaves the first one\'s token file alone', async () => {
+    const first = await serve([], env, dataDir);
+    try {
+      const port = new URL(first.url).port;
+      const second = spawn(process.execPath, [bin, 'serve', '--port', port], { env });
+      let stderr = '';
+      second.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((done) => second.once('exit', done));
+      assert.equal(code, 1);
+      assert.match(stderr, /EADDRINUSE/);
+      assert.equal(readFileSync(path.join(dataDir, 'control-token'), 'utf8'), first.token);
+      const answer = await fetch(`${first.url}/_switchyard/requests`, { headers: { authorization: `Bearer ${first.token}` } });
+      assert.equal(answer.status, 200);
+    } finally {
+      await stop(first);
+    }
+  });
+
   it('keeps serving after the window that spawned it closed its stdout and stderr', async () => {
     const served = await serve([], env, dataDir);
     try {

@@ -1,0 +1,61 @@
+/** What AI tools need to reach the proxy: base URLs, and the local key when one is required. */
+export interface ConnectionSettings {
+  /** `http://127.0.0.1:<port>`, the Anthropic-style base URL (tools append `/v1/messages`). */
+  baseUrl: string;
+  /** `<baseUrl>/v1`, the OpenAI-style base URL (tools append `/chat/completions`). */
+  openAiBaseUrl: string;
+  /** The local key clients send as their API key; undefined when the proxy requires none. */
+  localKey?: string;
+}
+
+/** The proxy's addresses on a port; the proxy listens on 127.0.0.1 only. */
+export function connectionSettings(port: number, localKey: string | undefined): ConnectionSettings {
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return { baseUrl, openAiBaseUrl: `${baseUrl}/v1`, localKey };
+}
+
+/**
+ * Tools that insist on some API key accept any text when the proxy requires none; this one
+ * says what it is if it ever shows up in a tool's error message.
+ */
+const placeholderKey = 'switchyard-no-key-needed';
+
+/**
+ * The environment variables a terminal needs so that Claude Code (`ANTHROPIC_*`) and Codex CLI
+ * and other OpenAI SDK users (`OPENAI_*`) go through the proxy. The API keys are only set when
+ * the proxy requires the local key; otherwise the user's own variables stay untouched.
+ */
+export function terminalEnvironment(settings: ConnectionSettings): Record<string, string> {
+  const environment: Record<string, string> = {
+    ANTHROPIC_BASE_URL: settings.baseUrl,
+    OPENAI_BASE_URL: settings.openAiBaseUrl,
+  };
+  if (settings.localKey !== undefined) {
+    environment.ANTHROPIC_API_KEY = settings.localKey;
+    environment.OPENAI_API_KEY = settings.localKey;
+  }
+  return environment;
+}
+
+/** The text "Copy Connection Settings" puts on the clipboard. */
+export function connectionSettingsText(settings: ConnectionSettings): string {
+  const key = settings.localKey ?? placeholderKey;
+  const keyLine =
+    settings.localKey === undefined
+      ? 'API key:                          none needed (any text works for tools that insist on one)'
+      : `API key:                          ${settings.localKey}`;
+  return [
+    'Switchyard connection settings',
+    '',
+    `OpenAI-style tools (base URL):    ${settings.openAiBaseUrl}`,
+    `Anthropic-style tools (base URL): ${settings.baseUrl}`,
+    keyLine,
+    '',
+    '# Claude Code',
+    `ANTHROPIC_BASE_URL=${settings.baseUrl} ANTHROPIC_API_KEY=${key} claude`,
+    '',
+    '# Codex CLI',
+    `OPENAI_BASE_URL=${settings.openAiBaseUrl} OPENAI_API_KEY=${key} codex`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,289 @@
+import http from 'node:http';
+import type {
+  AggregateBy,
+  AggregateResponse,
+  ConfigResponse,
+  ConfigUpdateResponse,
+  ControlErrorResponse,
+  ControlEvent,
+  HealthInfo,
+  LifecycleResponse,
+  ModelsResponse,
+  ProviderInfo,
+  ProvidersResponse,
+  ProviderTestResult,
+  RecentResponse,
+  RequestRecord,
+} from '../proxy/control/protocol';
+import { EventStreamParser } from './event-stream-parser';
+
+/** The proxy listens on loopback only; the extension never talks to it any other way. */
+const host = '127.0.0.1';
+const basePath = '/_switchyard';
+
+/** A control API call that failed: the proxy's own message when it sent one. */
+export class ControlError extends Error {
+  constructor(
+    message: string,
+    /** The HTTP status, or undefined when the proxy could not be reached. */
+    readonly status?: number,
+    readonly body?: unknown,
+  ) {
+    super(message);
+    this.name = 'ControlError';
+  }
+}
+
+/**
+ * `GET /_switchyard/health` (no token): the proxy's identity, or undefined when nothing answers
+ * on the port like a Switchyard proxy would.
+ */
+export async function probeHealth(port: number, timeoutMs = 1_000): Promise<HealthInfo | undefined> {
+  try {
+    const { status, body } = await send(port, 'GET', `${basePath}/health`, undefined, {}, timeoutMs);
+    if (status !== 200 || !isHealthInfo(body)) return undefined;
+    return body;
+  } catch {
+    return undefined;
+  }
+}
+
+function isHealthInfo(value: unknown): value is HealthInfo {
+  if (typeof value !== 'object' || value === null) return false;
+  const health = value as Partial<HealthInfo>;
+  return health.status === 'ok' && typeof health.pid === 'number';
+}
+
+/** A live subscription to the proxy's events; `closed` settles when the stream ends for any reason. */
+export interface EventSubscription {
+  readonly closed: Promise<void>;
+  close(): void;
+}
+
+/**
+ * The extension's typed client of the proxy's control API (`proxy/control/protocol.ts`), over
+ * node:http with the control token. Requests time out rather than hang a command.
+ */
+export class ControlClient {
+  constructor(
+    readonly port: number,
+    private readonly token: string,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  providers(): Promise<ProvidersResponse> {
+    return this.call('GET', '/providers');
+  }
+
+  setProviderKey(id: string, apiKey: string): Promise<ProviderInfo> {
+    return this.call('PUT', `/providers/${encodeURIComponent(id)}/key`, { apiKey });
+  }
+
+  removeProviderKey(id: string): Promise<ProviderInfo> {
+    return this.call('DELETE', `/providers/${encodeURIComponent(id)}/key`);
+  }
+
+  /** Tests the key given, or the key in force when none is. Reaching the provider can take a while. */
+  testProvider(id: string, apiKey?: string): Promise<ProviderTestResult> {
+    return this.call('POST', `/providers/${encodeURIComponent(id)}/test`, apiKey === undefined ? {} : { apiKey }, 30_000);
+  }
+
+  async setClientKey(key: string): Promise<void> {
+    await this.call('PUT', '/client-key', { key });
+  }
+
+  async removeClientKey(): Promise<void> {
+    await this.call('DELETE', '/client-key');
+  }
+
+  config(): Promise<ConfigResponse> {
+    return this.call('GET', '/config');
+  }
+
+  /** Checks a config; invalid ones answer 400 with the problems, which this returns as a result. */
+  validateConfig(config: Record<string, unknown>): Promise<ConfigUpdateResponse> {
+    return this.configUpdate('POST', '/config/validate', config);
+  }
+
+  /** Saves a config and puts it in force; an invalid one is not written and its problems come back. */
+  saveConfig(config: Record<string, unknown>): Promise<ConfigUpdateResponse> {
+    return this.configUpdate('PUT', '/config', config);
+  }
+
+  models(): Promise<ModelsResponse> {
+    return this.call('GET', '/models');
+  }
+
+  setLifecycle(stopWhenDetached: boolean): Promise<LifecycleResponse> {
+    return this.call('PUT', '/lifecycle', { stopWhenDetached });
+  }
+
+  async shutdown(): Promise<void> {
+    await this.call('POST', '/shutdown');
+  }
+
+  requests(limit: number, before?: number): Promise<RecentResponse> {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (before !== undefined) query.set('before', String(before));
+    return this.call('GET', `/requests?${query}`);
+  }
+
+  /** One full record, or undefined when the log no longer has it. */
+  async request(id: string): Promise<RequestRecord | undefined> {
+    try {
+      return await this.call<RequestRecord>('GET', `/requests/${encodeURIComponent(id)}`);
+    } catch (error) {
+      if (error instanceof ControlError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  stats(by: AggregateBy, since?: number): Promise<AggregateResponse> {
+    const query = new URLSearchParams({ by });
+    if (since !== undefined) query.set('since', String(Math.floor(since)));
+    return this.call('GET', `/stats?${query}`);
+  }
+
+  /**
+   * Subscribes to `GET /events`; with `attach` the proxy counts this window as attached (a proxy
+   * started with `--stop-when-detached` keeps running while one is). `onOpen` fires when the
+   * stream is accepted, so a caller can tell a refused subscription from a lost one.
+   */
+  subscribe(options: { attach: boolean; onEvent: (event: ControlEvent) => void; onOpen?: () => void }): EventSubscription {
+    let request: http.ClientRequest | undefined;
+    let settle: () => void = () => {};
+    const closed = new Promise<void>((resolve) => (settle = resolve));
+    request = http.get(
+      { host, port: this.port, path: `${basePath}/events${options.attach ? '?attach=1' : ''}`, headers: this.headers() },
+      (response) => {
+        if (response.statusCode !== 200) {
+          response.resume();
+          settle();
+          return;
+        }
+        options.onOpen?.();
+        response.setEncoding('utf8');
+        const parser = new EventStreamParser();
+        response.on('data', (chunk: string) => {
+          for (const event of parser.push(chunk)) {
+            const decoded = decodeControlEvent(event.event, event.data);
+            if (decoded !== undefined) options.onEvent(decoded);
+          }
+        });
+        response.on('close', settle);
+        response.on('error', settle);
+      },
+    );
+    request.on('error', settle);
+    request.on('close', settle);
+    return {
+      closed,
+      close: () => {
+        request?.destroy();
+        request = undefined;
+        settle();
+      },
+    };
+  }
+
+  private async configUpdate(method: string, path: string, config: Record<string, unknown>): Promise<ConfigUpdateResponse> {
+    try {
+      return await this.call<ConfigUpdateResponse>(method, path, { config });
+    } catch (error) {
+      if (error instanceof ControlError && error.status === 400 && isConfigUpdateResponse(error.body)) return error.body;
+      throw error;
+    }
+  }
+
+  private async call<Result>(method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<Result> {
+    let answer;
+    try {
+      answer = await send(this.port, method, `${basePath}${path}`, body, this.headers(), timeoutMs);
+    } catch (error) {
+      throw new ControlError(`The Switchyard proxy on port ${this.port} did not answer (${(error as Error).message}).`);
+    }
+    if (answer.status >= 200 && answer.status < 300) return answer.body as Result;
+    const message = isControlErrorResponse(answer.body) ? answer.body.error.message : `HTTP ${answer.status} from ${method} ${path}`;
+    throw new ControlError(message, answer.status, answer.body);
+  }
+
+  private headers(): Record<string, string> {
+    return { authorization: `Bearer ${this.token}` };
+  }
+}
+
+function isControlErrorResponse(value: unknown): value is ControlErrorResponse {
+  if (typeof value !== 'object' || value === null) return false;
+  const error = (value as { error?: unknown }).error;
+  return typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string';
+}
+
+function isConfigUpdateResponse(value: unknown): value is ConfigUpdateResponse {
+  return typeof value === 'object' && value !== null && Array.isArray((value as { problems?: unknown }).problems);
+}
+
+/** Maps an SSE event of the control API to its typed form; unknown or malformed events are dropped. */
+export function decodeControlEvent(name: string, data: string): ControlEvent | undefined {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  switch (name) {
+    case 'hello':
+      return isHealthInfo(payload) ? { type: 'hello', health: payload } : undefined;
+    case 'request':
+      return { type: 'request', record: payload as RequestRecord };
+    case 'judgement':
+      return { type: 'judgement', judgement: payload as Extract<ControlEvent, { type: 'judgement' }>['judgement'] };
+    case 'log':
+      return typeof (payload as { message?: unknown }).message === 'string'
+        ? { type: 'log', log: payload as Extract<ControlEvent, { type: 'log' }>['log'] }
+        : undefined;
+    case 'config':
+      return { type: 'config', config: payload as Extract<ControlEvent, { type: 'config' }>['config'] };
+    default:
+      return undefined;
+  }
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+function send(port: number, method: string, path: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const request = http.request(
+      {
+        host,
+        port,
+        method,
+        path,
+        headers: payload === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        timeout: timeoutMs,
+      },
+      (response) => {
+        response.setEncoding('utf8');
+        let text = '';
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => {
+          let parsed: unknown = text;
+          try {
+            parsed = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            // Not JSON: keep the text, the caller reports the status.
+          }
+          resolve({ status: response.statusCode ?? 0, body: parsed });
+        });
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    request.on('error', reject);
+    request.end(payload);
+  });
+}

@@ -1,0 +1,147 @@
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import { chooseDefaultRouteCommand } from './commands/choose-default-route';
+import { copyConnectionSettingsCommand } from './commands/copy-connection-settings';
+import { openPanelCommand } from './commands/open-panel';
+import { removeProviderKeyCommand } from './commands/remove-provider-key';
+import { restartProxyCommand } from './commands/restart-proxy';
+import { setProviderKeyCommand } from './commands/set-provider-key';
+import { showProxyLogCommand } from './commands/show-proxy-log';
+import { startProxyCommand } from './commands/start-proxy';
+import { stopProxyCommand } from './commands/stop-proxy';
+import { testProviderKeyCommand } from './commands/test-provider-key';
+import { toggleModelsCommand } from './commands/toggle-models';
+import { showConfigProblems } from './config-problems';
+import { showCrashNotification } from './crash-notification';
+import { ProxyManager, type ProxyCrash } from './proxy-process';
+import { Secrets } from './secrets';
+import type { ExtensionServices, SwitchyardCommand } from './services';
+import { ensureConfigFile, readSettings } from './settings';
+import { refreshTerminalEnvironment, watchSettingChanges } from './settings-changes';
+import { SpendTreeProvider } from './sidebar/spend-tree';
+import { StatusBar } from './status-bar';
+
+/** Set by the bundle's first and last lines (see esbuild.mjs); absent when the sources run unbundled. */
+declare const switchyardLoadStart: number | undefined;
+declare const switchyardLoadEnd: number | undefined;
+
+const commands: readonly SwitchyardCommand[] = [
+  startProxyCommand,
+  stopProxyCommand,
+  restartProxyCommand,
+  openPanelCommand,
+  setProviderKeyCommand,
+  testProviderKeyCommand,
+  removeProviderKeyCommand,
+  toggleModelsCommand,
+  chooseDefaultRouteCommand,
+  copyConnectionSettingsCommand,
+  showProxyLogCommand,
+];
+
+/** What `activate` returns: for tests and for extensions that build on Switchyard. */
+export interface SwitchyardApi {
+  readonly proxy: ProxyManager;
+  /** How long `activate` itself took, in milliseconds (VS Code reports the load time too). */
+  readonly activationMs: number;
+  /** How long the bundle took to run before `activate`, in milliseconds (undefined unbundled). */
+  readonly loadMs: number | undefined;
+  /** The proxy's data folder (request log, control token, proxy output). */
+  readonly dataDir: string;
+  /** This extension's log folder in this window (the output channel's file is nearby). */
+  readonly logFolder: string;
+  /** The last crash this window saw, if any. */
+  readonly lastCrash: ProxyCrash | undefined;
+}
+
+/**
+ * Registers the commands, views and status bar, and starts (or attaches to) the proxy without
+ * waiting for it: activation must stay light. The panel's code loads on first open.
+ */
+export function activate(context: vscode.ExtensionContext): SwitchyardApi {
+  const started = performance.now();
+  const dataDir = context.globalStorageUri.fsPath;
+  const output = vscode.window.createOutputChannel('Switchyard');
+  const log = (line: string): void => output.appendLine(line);
+  const secrets = new Secrets(context.secrets);
+  const settings = () => readSettings(dataDir);
+  const proxy = new ProxyManager({
+    proxyScript: path.join(context.extensionPath, 'dist', 'proxy.js'),
+    runtime: process.execPath,
+    dataDir,
+    settings: () => {
+      const current = settings();
+      ensureConfigFile(current.configFile);
+      return current;
+    },
+    onConnected: async (client) => {
+      const { providers } = await secrets.pushTo(client, settings().requireLocalKey);
+      log(`handed ${providers.length === 0 ? 'no provider keys' : `the keys of ${providers.join(', ')}`} to the proxy${settings().requireLocalKey ? ', and the local key' : ''}`);
+      // A proxy started on a broken config file serves with presets only; say so once per connection.
+      void client.config().then(
+        (config) => showConfigProblems(config.file, config.problems, () => services.openPanel()),
+        () => undefined,
+      );
+    },
+    log,
+  });
+  const services: ExtensionServices = {
+    context,
+    proxy,
+    secrets,
+    output,
+    settings,
+    log,
+    openPanel: async (requestId) => {
+      const { SwitchyardPanel } = await import('./panel/panel');
+      SwitchyardPanel.show(services, requestId);
+    },
+  };
+  let lastCrash: ProxyCrash | undefined;
+  let spendView: vscode.TreeView<unknown> | undefined;
+  const spendTree = new SpendTreeProvider(proxy, (message) => {
+    if (spendView) spendView.message = message;
+  });
+  spendView = vscode.window.createTreeView('switchyard.spend', { treeDataProvider: spendTree, showCollapseAll: true });
+  context.subscriptions.push(
+    output,
+    { dispose: () => proxy.dispose() },
+    ...commands.map((command) => vscode.commands.registerCommand(command.id, (...commandArguments: unknown[]) => command.run(services, ...commandArguments))),
+    new StatusBar(proxy),
+    spendTree,
+    spendView,
+    spendView.onDidChangeVisibility((event) => spendTree.setVisible(event.visible)),
+    proxy.onEvent.on((event) => {
+      if (event.type === 'log') log(`${new Date(event.log.time).toISOString()} ${event.log.message}`);
+      else if (event.type === 'config' && !event.config.ok) void showConfigProblems(event.config.file, event.config.problems, () => services.openPanel());
+    }),
+    // For `when` clauses: the sidebar's welcome view (with Start Proxy) shows while it is not running.
+    proxy.onDidChangeStatus.on((status) => void vscode.commands.executeCommand('setContext', 'switchyard.proxyState', status.state)),
+    proxy.onCrash.on((crash) => {
+      lastCrash = crash;
+      void showCrashNotification(crash, { showLog: () => output.show(true), start: () => proxy.start() });
+    }),
+    secrets.onDidChange(() => void refreshTerminalEnvironment(services)),
+    watchSettingChanges(services),
+  );
+  spendTree.setVisible(spendView.visible);
+  void refreshTerminalEnvironment(services);
+  void proxy.start();
+  const activationMs = performance.now() - started;
+  const loadMs = typeof switchyardLoadStart === 'number' && typeof switchyardLoadEnd === 'number' ? switchyardLoadEnd - switchyardLoadStart : undefined;
+  log(`Switchyard activated in ${activationMs.toFixed(1)} ms${loadMs === undefined ? '' : `; loading its code took ${loadMs.toFixed(1)} ms`}`);
+  return {
+    proxy,
+    activationMs,
+    loadMs,
+    dataDir,
+    logFolder: context.logUri.fsPath,
+    get lastCrash() {
+      return lastCrash;
+    },
+  };
+}
+
+/** Everything is in `context.subscriptions`; disposing the proxy manager detaches this window. */
+export function deactivate(): void {}

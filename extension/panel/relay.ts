@@ -1,0 +1,191 @@
+import type { ConfigProblem, ControlEvent } from '../../proxy/control/protocol';
+import { isWebviewMessage, type ChartData, type ConfigSnapshot, type HostMessage, type ProxyStatus, type WebviewMessage } from '../../webview/protocol';
+import type { ControlClient } from '../control-client';
+
+/** The control API calls the panel needs (a ControlClient, or a fake in tests). */
+export type PanelClient = Pick<ControlClient, 'requests' | 'request' | 'config' | 'validateConfig' | 'saveConfig' | 'stats'>;
+
+export interface PanelRelayOptions {
+  /** The proxy's client while it runs, else undefined. */
+  client: () => PanelClient | undefined;
+  status: () => ProxyStatus;
+  post: (message: HostMessage) => void;
+  log: (line: string) => void;
+}
+
+/** Records per page of the request table. */
+export const pageSize = 200;
+/** Days of history the charts get. */
+const chartDays = 30;
+const dayMs = 24 * 60 * 60 * 1000;
+/** Live records arrive in bursts; the charts are re-read at most this often. */
+const chartRefreshMs = 5_000;
+
+/**
+ * The host side of the panel: answers the webview's messages from the proxy's control API and
+ * relays the proxy's live events. Every incoming message is checked with the protocol's guard
+ * first; the webview is untrusted. Nothing is sent before the webview says `ready` (it would
+ * be lost), and a "show this request" asked for before then waits for the snapshot.
+ */
+export class PanelRelay {
+  private ready = false;
+  private pendingShow: string | undefined;
+  private chartTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: PanelRelayOptions) {}
+
+  /** A message from the webview; anything that fails the guard is logged and dropped. */
+  async receive(message: unknown): Promise<void> {
+    if (!isWebviewMessage(message)) {
+      this.options.log(`ignored a malformed message from the panel: ${describe(message)}`);
+      return;
+    }
+    try {
+      await this.handle(message);
+    } catch (error) {
+      this.options.log(`the panel's ${message.type} failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** The proxy (re)connected: the panel's data may be stale, send it all again. */
+  async connected(): Promise<void> {
+    if (this.ready) await this.sendSnapshot();
+  }
+
+  status(status: ProxyStatus): void {
+    if (this.ready) this.options.post({ type: 'status', status });
+  }
+
+  /** An event of the proxy's stream. */
+  async event(event: ControlEvent): Promise<void> {
+    if (!this.ready) return;
+    if (event.type === 'request') {
+      this.options.post({ type: 'request', record: event.record });
+      this.scheduleCharts();
+    } else if (event.type === 'config') {
+      const config = await this.configSnapshot();
+      this.options.post({ type: 'config', config });
+    }
+  }
+
+  /** Opens a request's detail (from the sidebar or a command). */
+  showRequest(id: string): void {
+    if (this.ready) this.options.post({ type: 'show-request', id });
+    else this.pendingShow = id;
+  }
+
+  /** The webview was reloaded or disposed: wait for its next `ready`. */
+  reset(): void {
+    this.ready = false;
+    clearTimeout(this.chartTimer);
+  }
+
+  dispose(): void {
+    this.reset();
+  }
+
+  private async handle(message: WebviewMessage): Promise<void> {
+    switch (message.type) {
+      case 'ready': {
+        this.ready = true;
+        await this.sendSnapshot();
+        if (this.pendingShow !== undefined) {
+          this.options.post({ type: 'show-request', id: this.pendingShow });
+          this.pendingShow = undefined;
+        }
+        return;
+      }
+      case 'load-more': {
+        const client = this.options.client();
+        if (client === undefined) {
+          this.options.post({ type: 'older-records', records: [], hasMore: false });
+          return;
+        }
+        const page = await client.requests(pageSize, message.before);
+        this.options.post({ type: 'older-records', records: page.records, hasMore: page.nextBefore !== undefined });
+        return;
+      }
+      case 'open-request': {
+        const record = await this.options.client()?.request(message.id);
+        this.options.post({ type: 'request-detail', id: message.id, record });
+        return;
+      }
+      case 'validate-config':
+      case 'save-config': {
+        const save = message.type === 'save-config';
+        const client = this.options.client();
+        if (client === undefined) {
+          this.options.post({ type: 'config-result', requestId: message.requestId, saved: false, problems: [notRunning(this.options.status())] });
+          return;
+        }
+        try {
+          const result = save ? await client.saveConfig(message.config) : await client.validateConfig(message.config);
+          this.options.post({ type: 'config-result', requestId: message.requestId, saved: save && result.ok, problems: result.problems });
+        } catch (error) {
+          this.options.post({ type: 'config-result', requestId: message.requestId, saved: false, problems: [{ path: '', message: (error as Error).message }] });
+        }
+        return;
+      }
+    }
+  }
+
+  private async sendSnapshot(): Promise<void> {
+    const client = this.options.client();
+    if (client === undefined) {
+      this.options.post({
+        type: 'snapshot',
+        status: this.options.status(),
+        records: [],
+        hasMore: false,
+        config: { config: {}, problems: [notRunning(this.options.status())] },
+        charts: { days: [] },
+      });
+      return;
+    }
+    const [page, config, charts] = await Promise.all([client.requests(pageSize), this.configSnapshot(), this.charts()]);
+    this.options.post({ type: 'snapshot', status: this.options.status(), records: page.records, hasMore: page.nextBefore !== undefined, config, charts });
+  }
+
+  private async configSnapshot(): Promise<ConfigSnapshot> {
+    const client = this.options.client();
+    if (client === undefined) return { config: {}, problems: [notRunning(this.options.status())] };
+    try {
+      const answer = await client.config();
+      return { file: answer.file, config: answer.config, problems: answer.problems };
+    } catch (error) {
+      return { config: {}, problems: [{ path: '', message: (error as Error).message }] };
+    }
+  }
+
+  private async charts(): Promise<ChartData> {
+    const client = this.options.client();
+    if (client === undefined) return { days: [] };
+    try {
+      const answer = await client.stats('day', Date.now() - chartDays * dayMs);
+      return { days: answer.rows };
+    } catch (error) {
+      this.options.log(`could not read the spend per day: ${(error as Error).message}`);
+      return { days: [] };
+    }
+  }
+
+  private scheduleCharts(): void {
+    if (this.chartTimer !== undefined) return;
+    this.chartTimer = setTimeout(() => {
+      this.chartTimer = undefined;
+      if (!this.ready) return;
+      void this.charts().then((charts) => {
+        if (this.ready) this.options.post({ type: 'charts', charts });
+      });
+    }, chartRefreshMs);
+  }
+}
+
+function notRunning(status: ProxyStatus): ConfigProblem {
+  return { path: '', message: `The Switchyard proxy is not running${status.detail ? `: ${status.detail}` : '.'}` };
+}
+
+function describe(message: unknown): string {
+  if (typeof message === 'object' && message !== null && 'type' in message) return `type ${JSON.stringify((message as { type: unknown }).type)}`;
+  return typeof message;
+}

@@ -1,0 +1,43 @@
+import * as vscode from 'vscode';
+import type { ExtensionServices } from './services';
+import { updateTerminalEnvironment } from './terminal-environment';
+
+/**
+ * Applies `switchyard.*` setting changes without a reload: a new port or config file moves to
+ * another proxy, `keepRunning` is told to the running one, the local-key requirement is handed
+ * over, and the terminal environment follows.
+ */
+export function watchSettingChanges(services: ExtensionServices): vscode.Disposable {
+  return vscode.workspace.onDidChangeConfiguration((event) => {
+    if (!event.affectsConfiguration('switchyard')) return;
+    const settings = services.settings();
+    if (event.affectsConfiguration('switchyard.port') || event.affectsConfiguration('switchyard.configPath')) {
+      services.log(`settings changed: moving to port ${settings.port} with ${settings.configFile}`);
+      void services.proxy.reconnect();
+    } else if (event.affectsConfiguration('switchyard.keepRunning')) {
+      void services.proxy.applyKeepRunning(settings.keepRunning);
+    }
+    if (event.affectsConfiguration('switchyard.requireLocalKey')) void handOverLocalKey(services, settings.requireLocalKey);
+    void refreshTerminalEnvironment(services);
+  });
+}
+
+/** Keeps the terminals' variables in line with the settings and the local key. */
+export async function refreshTerminalEnvironment(services: ExtensionServices): Promise<void> {
+  try {
+    await updateTerminalEnvironment(services.context.environmentVariableCollection, services.settings(), services.secrets);
+  } catch (error) {
+    services.log(`could not update the terminal environment: ${(error as Error).message}`);
+  }
+}
+
+async function handOverLocalKey(services: ExtensionServices, required: boolean): Promise<void> {
+  const client = services.proxy.client;
+  if (client === undefined) return;
+  try {
+    if (required) await client.setClientKey(await services.secrets.localKey());
+    else await client.removeClientKey();
+  } catch (error) {
+    services.log(`could not change the local key requirement: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,111 @@
+import type { AggregateRow, RequestRecord } from '../../proxy/control/protocol';
+import { formatDuration, formatUsd } from '../format';
+
+/** What the sidebar shows, fetched from the proxy's control API. */
+export interface SpendData {
+  today: { byProvider: AggregateRow[]; byModel: AggregateRow[] };
+  month: { byProvider: AggregateRow[]; byModel: AggregateRow[] };
+  recent: RequestRecord[];
+}
+
+/**
+ * A node of the spend tree, free of `vscode` types so the grouping is tested alone. `id`s are
+ * stable across refreshes so VS Code keeps what the user expanded.
+ */
+export interface SpendNode {
+  id: string;
+  label: string;
+  description?: string;
+  tooltip?: string;
+  icon?: string;
+  /** Set on request rows: clicking opens the panel on this request. */
+  requestId?: string;
+  children?: SpendNode[];
+  /** Sections start expanded, groups collapsed. */
+  expanded?: boolean;
+}
+
+/**
+ * The tree: "Today" and "This month", each with its total and its spend by provider and by
+ * model (most expensive first), then the last requests.
+ */
+export function spendNodes(data: SpendData): SpendNode[] {
+  return [
+    period('today', 'Today', data.today.byProvider, data.today.byModel),
+    period('month', 'This month', data.month.byProvider, data.month.byModel),
+    {
+      id: 'recent',
+      label: 'Recent requests',
+      description: data.recent.length === 0 ? 'none yet' : undefined,
+      icon: 'history',
+      expanded: true,
+      children: data.recent.map(requestNode),
+    },
+  ];
+}
+
+function period(id: string, label: string, byProvider: AggregateRow[], byModel: AggregateRow[]): SpendNode {
+  const total = sum(byProvider);
+  return {
+    id,
+    label,
+    description: `${formatUsd(total.costUsd)} · ${plural(total.requests, 'request')}`,
+    tooltip: total.unpricedRequests > 0 ? `${plural(total.unpricedRequests, 'request')} with no known price not counted` : undefined,
+    icon: 'calendar',
+    expanded: true,
+    children: [
+      { id: `${id}/provider`, label: 'By provider', icon: 'server', children: rows(`${id}/provider`, byProvider, 'no provider') },
+      { id: `${id}/model`, label: 'By model', icon: 'sparkle', children: rows(`${id}/model`, byModel, 'no model') },
+    ],
+  };
+}
+
+function rows(parentId: string, aggregate: AggregateRow[], unnamed: string): SpendNode[] {
+  return [...aggregate]
+    .sort((left, right) => right.costUsd - left.costUsd || right.requests - left.requests)
+    .map((row) => ({
+      id: `${parentId}/${row.key ?? ''}`,
+      label: row.key ?? unnamed,
+      description: `${formatUsd(row.costUsd)} · ${plural(row.requests, 'request')}`,
+      tooltip: [
+        `${row.inputTokens.toLocaleString('en-US')} input, ${row.outputTokens.toLocaleString('en-US')} output tokens`,
+        row.errors > 0 ? `${plural(row.errors, 'error')}` : undefined,
+        `average latency ${formatDuration(row.averageLatencyMs)}`,
+      ]
+        .filter((line) => line !== undefined)
+        .join('\n'),
+    }));
+}
+
+function requestNode(record: RequestRecord): SpendNode {
+  const served = record.provider !== undefined && record.model !== undefined ? `${record.provider}/${record.model}` : record.requestedModel;
+  const failed = record.status >= 400 || record.error !== undefined;
+  const cost = record.costUsd === null ? 'no price' : formatUsd(record.costUsd);
+  const time = new Date(record.time);
+  return {
+    id: `request/${record.id}`,
+    label: served,
+    // The sidebar is narrow: cost first, the rest in the tooltip.
+    description: `${cost} · ${formatDuration(record.latencyMs)}`,
+    tooltip: [
+      `${time.toLocaleString()} · ${record.id}`,
+      `asked for ${record.requestedModel}${record.provider !== undefined ? `, served by ${served}` : ''}`,
+      failed ? `status ${record.status}: ${record.error ?? 'failed'}` : `status ${record.status}`,
+      `${record.inputTokens.toLocaleString('en-US')} input, ${record.outputTokens.toLocaleString('en-US')} output tokens · ${cost}`,
+      `${record.timeToFirstTokenMs === null ? 'no first token' : `first token ${formatDuration(record.timeToFirstTokenMs)}`} · total ${formatDuration(record.latencyMs)}`,
+    ].join('\n'),
+    icon: failed ? 'error' : 'pass',
+    requestId: record.id,
+  };
+}
+
+function sum(rows: AggregateRow[]): { costUsd: number; requests: number; unpricedRequests: number } {
+  return rows.reduce(
+    (total, row) => ({ costUsd: total.costUsd + row.costUsd, requests: total.requests + row.requests, unpricedRequests: total.unpricedRequests + row.unpricedRequests }),
+    { costUsd: 0, requests: 0, unpricedRequests: 0 },
+  );
+}
+
+function plural(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,84 @@
+import * as vscode from 'vscode';
+import type { ProxyStatus } from '../webview/protocol';
+import { formatUsd, startOfDay } from './format';
+import type { ProxyManager } from './proxy-process';
+
+const icons: Readonly<Record<ProxyStatus['state'], string>> = {
+  starting: '$(loading~spin)',
+  running: '$(radio-tower)',
+  stopped: '$(circle-slash)',
+  crashed: '$(error)',
+  unreachable: '$(warning)',
+};
+
+/** Finished requests come in bursts; today's spend is re-read at most this often. */
+const spendRefreshMs = 2_000;
+
+/**
+ * The status bar item: proxy state, port and today's spend; a click opens the panel. The spend
+ * is read from the proxy (`GET /stats?by=day`) when it connects and shortly after requests finish.
+ */
+export class StatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('switchyard.status', vscode.StatusBarAlignment.Right, 100);
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private spendToday: number | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly proxy: ProxyManager) {
+    this.item.name = 'Switchyard';
+    this.item.command = 'switchyard.openPanel';
+    this.subscriptions.push(
+      proxy.onDidChangeStatus.on(() => this.render()),
+      proxy.onDidConnect.on(() => void this.refreshSpend()),
+      proxy.onEvent.on((event) => {
+        if (event.type === 'request') this.scheduleRefresh();
+      }),
+    );
+    this.render();
+    this.item.show();
+  }
+
+  dispose(): void {
+    clearTimeout(this.refreshTimer);
+    for (const subscription of this.subscriptions) subscription.dispose();
+    this.item.dispose();
+  }
+
+  private scheduleRefresh(): void {
+    if (this.refreshTimer !== undefined) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      void this.refreshSpend();
+    }, spendRefreshMs);
+  }
+
+  private async refreshSpend(): Promise<void> {
+    const client = this.proxy.client;
+    if (client === undefined) return;
+    try {
+      const answer = await client.stats('day', startOfDay(new Date()));
+      this.spendToday = answer.rows.reduce((total, row) => total + row.costUsd, 0);
+    } catch {
+      this.spendToday = undefined;
+    }
+    this.render();
+  }
+
+  private render(): void {
+    const status = this.proxy.status;
+    const spend = status.state === 'running' && this.spendToday !== undefined ? ` ${formatUsd(this.spendToday)}` : '';
+    this.item.text = `${icons[status.state]} Switchyard :${status.port}${spend}`;
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.appendMarkdown(`**Switchyard proxy**: ${status.state}${status.owned === false ? ' (started by another window)' : ''}\n\n`);
+    tooltip.appendText(`http://127.0.0.1:${status.port}\n`);
+    if (this.spendToday !== undefined && status.state === 'running') tooltip.appendMarkdown(`\n\nSpent today: ${formatUsd(this.spendToday)}`);
+    if (status.detail) {
+      tooltip.appendMarkdown('\n\n');
+      tooltip.appendText(status.detail);
+    }
+    tooltip.appendMarkdown('\n\nClick to open the panel.');
+    this.item.tooltip = tooltip;
+    this.item.backgroundColor =
+      status.state === 'crashed' || status.state === 'unreachable' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+  }
+}

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { runningProxy, switchyard, until } from './switchyard-extension';
+
+function panelTabs(): vscode.Tab[] {
+  return vscode.window.tabGroups.all
+    .flatMap((group) => group.tabs)
+    .filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('switchyard.panel'));
+}
+
+describe('commands (called with arguments, no UI)', () => {
+  it('Copy Connection Settings: base URLs, the local key and env lines for Claude Code and Codex CLI', async () => {
+    const { api } = await switchyard();
+    await runningProxy(api);
+    const port = api.proxy.status.port;
+    const text = await vscode.commands.executeCommand<string>('switchyard.copyConnectionSettings');
+    const localKey = /^API key: +(sy-\S+)$/m.exec(text)?.[1];
+    assert.ok(localKey, `no local key in:\n${text}`);
+    assert.match(text, new RegExp(`^ANTHROPIC_BASE_URL=http://127\\.0\\.0\\.1:${port} ANTHROPIC_API_KEY=${localKey} claude$`, 'm'));
+    assert.match(text, new RegExp(`^OPENAI_BASE_URL=http://127\\.0\\.0\\.1:${port}/v1 OPENAI_API_KEY=${localKey} codex$`, 'm'));
+    // The proxy was handed that key: clients without it are refused, with it they are served.
+    const without = await fetch(`http://127.0.0.1:${port}/v1/models`);
+    assert.equal(without.status, 401);
+    const withKey = await fetch(`http://127.0.0.1:${port}/v1/models`, { headers: { authorization: `Bearer ${localKey}` } });
+    assert.equal(withKey.status, 200);
+  });
+
+  it('Toggle Models saves disabledModels into the config, and the proxy reports them disabled', async () => {
+    const { api } = await switchyard();
+    const client = await runningProxy(api);
+    const saved = await vscode.commands.executeCommand<string[]>('switchyard.toggleModels', ['other/fake-large']);
+    assert.deepEqual(saved, ['other/fake-large']);
+    assert.deepEqual((await client.config()).config.disabledModels, ['other/fake-large']);
+    const { models } = await client.models();
+    assert.equal(models.find((model) => model.id === 'other/fake-large')?.disabled, true);
+    assert.equal(models.find((model) => model.id === 'other/fake-small')?.disabled, false);
+    await vscode.commands.executeCommand('switchyard.toggleModels', []);
+    assert.equal((await client.config()).config.disabledModels, undefined);
+  });
+
+  it('Choose Default Route saves defaultRoute, and None removes it', async () => {
+    const { api } = await switchyard();
+    const client = await runningProxy(api);
+    assert.equal(await vscode.commands.executeCommand('switchyard.chooseDefaultRoute', 'other/fake-small'), 'other/fake-small');
+    assert.equal((await client.config()).config.defaultRoute, 'other/fake-small');
+    assert.equal((await client.models()).defaultRoute, 'other/fake-small');
+    assert.equal(await vscode.commands.executeCommand('switchyard.chooseDefaultRoute', null), undefined);
+    assert.equal((await client.config()).config.defaultRoute, undefined);
+  });
+
+  it('Open Panel opens one panel, also when asked again for a request', async () => {
+    await vscode.commands.executeCommand('switchyard.openPanel');
+    await until('the panel tab', () => panelTabs().length === 1);
+    await vscode.commands.executeCommand('switchyard.openPanel', 'req_unknown');
+    assert.equal(panelTabs().length, 1);
+    const tab = panelTabs()[0];
+    assert.equal(tab.label, 'Switchyard');
+    await vscode.window.tabGroups.close(tab);
+    await until('the panel to close', () => panelTabs().length === 0);
+  });
+
+  it('Show Proxy Log runs', async () => {
+    await vscode.commands.executeCommand('switchyard.showProxyLog');
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * Stands in for the extension host in the preview page: defines `acquireVsCodeApi`, answers
+ * the panel's messages from the fixtures, checks configs roughly as the proxy does, and sends
+ * a live request every second (unless the page URL has `live=0`). Runs before dist/webview.js.
+ * Written against a minimal window type so the repository's Node-only type check covers it.
+ */
+import type { ConfigProblem, HostMessage, WebviewMessage } from '../../../webview/protocol';
+import { previewCharts, previewConfig, previewLiveRecord, previewRecords } from './fixtures';
+
+interface PreviewWindow {
+  acquireVsCodeApi?: () => { postMessage(message: unknown): void; getState(): unknown; setState(state: unknown): void };
+  postMessage(message: unknown, targetOrigin: string): void;
+  location: { search: string };
+  sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
+  document: { documentElement: { dataset: Record<string, string | undefined>; className: string } };
+  /** What the panel sent, and a way to send it a host message, for the screenshot script. */
+  switchyardPreview?: { sent: WebviewMessage[]; send(message: HostMessage): void };
+}
+
+const page = globalThis as unknown as PreviewWindow;
+const parameters = new URLSearchParams(page.location.search);
+const theme = parameters.get('theme') === 'light' ? 'light' : 'dark';
+page.document.documentElement.dataset.theme = theme;
+// VS Code marks the webview's body with the theme kind; the preview marks the root.
+page.document.documentElement.className = theme === 'light' ? 'vscode-light' : 'vscode-dark';
+
+const now = Date.now();
+let records = previewRecords(now);
+// `file=none` previews the read-only editor of a proxy started without a config file.
+let config = parameters.get('file') === 'none' ? { ...previewConfig(), file: undefined } : previewConfig();
+// `empty=1` previews a first start: no requests yet, and a proxy that stopped.
+const empty = parameters.get('empty') === '1';
+const sent: WebviewMessage[] = [];
+
+// `delay=<ms>` answers slowly, like a host still connecting to the proxy.
+const delayMs = Number(parameters.get('delay') ?? 20);
+
+function toPanel(message: HostMessage): void {
+  // Delivered asynchronously, as VS Code does.
+  setTimeout(() => page.postMessage(message, '*'), delayMs);
+}
+
+page.switchyardPreview = { sent, send: toPanel };
+
+const knownProviders = new Set(['openai', 'anthropic', 'gemini', 'groq', 'cerebras', 'deepinfra', 'mistral', 'xai', 'openrouter', 'together', 'fireworks', 'ollama', 'lmstudio']);
+const strategies = ['fallback', 'cheapest', 'fastest', 'race', 'split'];
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A rough copy of the proxy's checks, enough to exercise the editor's problem display. */
+function validate(candidate: Record<string, unknown>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const providers = new Set([...knownProviders, ...Object.keys(isObject(candidate.providers) ? candidate.providers : {})]);
+  const routes = isObject(candidate.routes) ? candidate.routes : {};
+  const aliases = isObject(candidate.aliases) ? candidate.aliases : {};
+  const addressable = (name: unknown): boolean =>
+    typeof name === 'string' && (Object.hasOwn(aliases, name) || (name.indexOf('/') > 0 && providers.has(name.slice(0, name.indexOf('/')))));
+  for (const [name, route] of Object.entries(routes)) {
+    const path = `routes.${name}`;
+    if (!isObject(route)) {
+      problems.push({ path, message: `${path} must be an object.` });
+      continue;
+    }
+    if (!strategies.includes(String(route.strategy))) problems.push({ path: `${path}.strategy`, message: `${path}.strategy must be one of ${strategies.join(', ')}.` });
+    const targets = Array.isArray(route.targets) ? route.targets : [];
+    if (targets.length === 0) problems.push({ path: `${path}.targets`, message: `${path}.targets must list at least one provider/model.` });
+    targets.forEach((target, index) => {
+      if (!addressable(target)) problems.push({ path: `${path}.targets[${index}]`, message: `'${String(target)}' is neither provider/model with a known provider nor an alias.` });
+    });
+    if (route.hedgeMs !== undefined && !(Number.isInteger(route.hedgeMs) && Number(route.hedgeMs) >= 0)) problems.push({ path: `${path}.hedgeMs`, message: 'hedgeMs must be a whole number of milliseconds.' });
+    if (Array.isArray(route.weights) && route.weights.length !== targets.length) problems.push({ path: `${path}.weights`, message: 'weights must have one entry per target.' });
+  }
+  const rules = candidate.rules;
+  if (rules !== undefined && !Array.isArray(rules)) problems.push({ path: 'rules', message: 'rules must be an array of { "match": {…}, "route": "…" }.' });
+  (Array.isArray(rules) ? rules : []).forEach((rule, index) => {
+    const path = `rules[${index}]`;
+    if (!isObject(rule)) return problems.push({ path, message: `${path} must be an object.` });
+    const match = isObject(rule.match) ? rule.match : {};
+    for (const field of ['minInputTokens', 'maxInputTokens']) {
+      if (match[field] !== undefined && !(Number.isInteger(match[field]) && Number(match[field]) >= 0)) {
+        problems.push({ path: `${path}.match.${field}`, message: `${path}.match.${field} must be a non-negative integer.` });
+      }
+    }
+    if (typeof rule.route !== 'string' || rule.route === '') problems.push({ path: `${path}.route`, message: `${path}.route: name a route, an alias or provider/model.` });
+    else if (!Object.hasOwn(routes, rule.route) && !addressable(rule.route)) {
+      problems.push({ path: `${path}.route`, message: `${path}.route: '${rule.route}' is not a route under "routes", an alias, or provider/model with a known provider.` });
+    }
+    return undefined;
+  });
+  return problems;
+}
+
+function receive(message: WebviewMessage): void {
+  sent.push(message);
+  switch (message.type) {
+    case 'ready':
+      toPanel({
+        type: 'snapshot',
+        status: empty ? { state: 'stopped', port: 4141, detail: 'Run "Switchyard: Start Proxy" to start it.' } : { state: 'running', port: 4141, owned: true },
+        records: empty ? [] : records.slice(0, 25),
+        hasMore: !empty,
+        config,
+        charts: empty ? { days: [] } : previewCharts(now),
+      });
+      return;
+    case 'load-more':
+      toPanel({ type: 'older-records', records: records.filter((record) => record.time < message.before).slice(0, 25), hasMore: false });
+      return;
+    case 'open-request':
+      toPanel({ type: 'request-detail', id: message.id, record: records.find((record) => record.id === message.id) });
+      return;
+    case 'validate-config':
+      toPanel({ type: 'config-result', requestId: message.requestId, saved: false, problems: validate(message.config) });
+      return;
+    case 'save-config': {
+      const problems = config.file === undefined ? [{ path: '', message: 'The proxy runs without a config file.' }] : validate(message.config);
+      const saved = problems.length === 0;
+      if (saved) config = { ...config, config: message.config, problems: [] };
+      toPanel({ type: 'config-result', requestId: message.requestId, saved, problems });
+      if (saved) toPanel({ type: 'config', config });
+      return;
+    }
+  }
+}
+
+page.acquireVsCodeApi = () => ({
+  postMessage: (message: unknown) => receive(message as WebviewMessage),
+  getState: () => JSON.parse(page.sessionStorage.getItem('panel-state') ?? 'null'),
+  setState: (state: unknown) => page.sessionStorage.setItem('panel-state', JSON.stringify(state)),
+});
+
+if (parameters.get('live') !== '0' && !empty) {
+  let sequence = 0;
+  setInterval(() => {
+    const record = previewLiveRecord(sequence++, Date.now());
+    records = [record, ...records];
+    toPanel({ type: 'request', record });
+  }, 1000);
+}

@@ -1,0 +1,387 @@
+/**
+ * Realistic data for previewing the panel without VS Code or a proxy: thirty requests of the
+ * kinds the router produces (plain calls, retries, fallbacks, a race, a split, cache hits,
+ * failures), a config with routes, aliases and rules, and per-day totals for the charts.
+ */
+import type { AggregateRow, ChartData, ConfigSnapshot, RequestRecord } from '../../../webview/protocol';
+
+type Shape = Omit<RequestRecord, 'id' | 'time'> & { ageSeconds: number };
+
+const base = {
+  stream: true,
+  passthrough: true,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  reasoningTokens: 0,
+} as const;
+
+/** Thirty records, newest first, ending `now`. */
+export function previewRecords(now: number): RequestRecord[] {
+  const shapes: Shape[] = [
+    {
+      ...base,
+      ageSeconds: 4,
+      clientFormat: 'anthropic-messages',
+      endpoint: '/v1/messages',
+      clientKey: '…7f3a',
+      requestedModel: 'claude-sonnet-4-5',
+      provider: 'anthropic',
+      model: 'claude-sonnet-4-5',
+      status: 200,
+      inputTokens: 48_211,
+      outputTokens: 1_204,
+      cacheReadTokens: 45_880,
+      cacheWriteTokens: 1_210,
+      costUsd: 0.0374,
+      timeToFirstTokenMs: 912,
+      latencyMs: 14_320,
+      decision: {
+        via: 'rule',
+        rule: { index: 0, name: 'claude-code' },
+        route: 'smart',
+        strategy: 'fallback',
+        candidates: [
+          { target: 'anthropic/claude-sonnet-4-5', outcome: 'tried', reason: 'first in order' },
+          { target: 'openai/gpt-4.1', outcome: 'unused', reason: 'an earlier target answered' },
+        ],
+        attempts: [{ target: 'anthropic/claude-sonnet-4-5', status: 200, latencyMs: 912, outcome: 'won' }],
+        winner: 'anthropic/claude-sonnet-4-5',
+      },
+    },
+    {
+      ...base,
+      ageSeconds: 19,
+      clientFormat: 'openai-chat',
+      endpoint: '/v1/chat/completions',
+      requestedModel: 'fast',
+      provider: 'groq',
+      model: 'llama-3.3-70b-versatile',
+      status: 200,
+      passthrough: false,
+      inputTokens: 1_532,
+      outputTokens: 412,
+      costUsd: 0.00123,
+      timeToFirstTokenMs: 188,
+      latencyMs: 1_020,
+      decision: {
+        via: 'model',
+        route: 'fast',
+        strategy: 'race',
+        candidates: [
+          { target: 'groq/llama-3.3-70b-versatile', outcome: 'tried', reason: 'first in order' },
+          { target: 'cerebras/llama-3.3-70b', outcome: 'tried', reason: 'hedged after 250 ms' },
+        ],
+        attempts: [
+          { target: 'groq/llama-3.3-70b-versatile', status: 200, latencyMs: 188, outcome: 'won' },
+          { target: 'cerebras/llama-3.3-70b', status: null, latencyMs: 41, outcome: 'cancelled', error: 'cancelled: another target answered first' },
+        ],
+        winner: 'groq/llama-3.3-70b-versatile',
+      },
+    },
+    {
+      ...base,
+      ageSeconds: 47,
+      clientFormat: 'anthropic-messages',
+      endpoint: '/v1/messages',
+      clientKey: '…7f3a',
+      requestedModel: 'claude-sonnet-4-5',
+      provider: 'openai',
+      model: 'gpt-4.1',
+      status: 200,
+      passthrough: false,
+      inputTokens: 22_040,
+      outputTokens: 880,
+      costUsd: 0.0511,
+      timeToFirstTokenMs: 9_410,
+      latencyMs: 18_944,
+      decision: {
+        via: 'rule',
+        rule: { index: 0, name: 'claude-code' },
+        route: 'smart',
+        strategy: 'fallback',
+        candidates: [
+          { target: 'anthropic/claude-sonnet-4-5', outcome: 'tried', reason: 'first in order' },
+          { target: 'openai/gpt-4.1', outcome: 'tried', reason: 'next after a failure' },
+        ],
+        attempts: [
+          { target: 'anthropic/claude-sonnet-4-5', status: 529, latencyMs: 2_811, outcome: 'failed', error: 'overloaded_error: Overloaded', retryDelayMs: 1_000 },
+          { target: 'anthropic/claude-sonnet-4-5', status: 529, latencyMs: 3_102, outcome: 'failed', error: 'overloaded_error: Overloaded' },
+          { target: 'openai/gpt-4.1', status: 200, latencyMs: 1_490, outcome: 'won' },
+        ],
+        winner: 'openai/gpt-4.1',
+      },
+    },
+    {
+      ...base,
+      ageSeconds: 65,
+      clientFormat: 'openai-responses',
+      endpoint: '/v1/responses',
+      requestedModel: 'gpt-5-mini',
+      provider: 'openai',
+      model: 'gpt-5-mini',
+      status: 200,
+      inputTokens: 8_420,
+      outputTokens: 2_318,
+      reasoningTokens: 1_536,
+      costUsd: 0.00674,
+      timeToFirstTokenMs: 3_980,
+      latencyMs: 11_205,
+      decision: {
+        via: 'direct',
+        strategy: 'direct',
+        candidates: [{ target: 'openai/gpt-5-mini', outcome: 'tried', reason: 'named by the client' }],
+        attempts: [{ target: 'openai/gpt-5-mini', status: 200, latencyMs: 3_980, outcome: 'won' }],
+        winner: 'openai/gpt-5-mini',
+      },
+    },
+    {
+      ...base,
+      ageSeconds: 90,
+      clientFormat: 'openai-chat',
+      endpoint: '/v1/chat/completions',
+      requestedModel: 'ab-summaries',
+      provider: 'anthropic',
+      model: 'claude-haiku-4-5',
+      status: 200,
+      passthrough: false,
+      stream: false,
+      inputTokens: 3_100,
+      outputTokens: 290,
+      costUsd: 0.00455,
+      timeToFirstTokenMs: 1_450,
+      latencyMs: 1_460,
+      decision: {
+        via: 'model',
+        route: 'ab-summaries',
+        strategy: 'split',
+        candidates: [
+          { target: 'anthropic/claude-haiku-4-5', outcome: 'tried', reason: 'weight 20/100, drawn' },
+          { target: 'openai/gpt-4.1-mini', outcome: 'unused', reason: 'weight 80/100' },
+        ],
+        attempts: [{ target: 'anthropic/claude-haiku-4-5', status: 200, latencyMs: 1_450, outcome: 'won' }],
+        winner: 'anthropic/claude-haiku-4-5',
+      },
+    },
+    {
+      ...base,
+      ageSeconds: 130,
+      clientFormat: 'openai-chat',
+      endpoint: '/v1/chat/completions',
+      requestedModel: 'gpt-4o',
+      provider: 'openai',
+      model: 'gpt-4o',
+      status: 401,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: null,
+      timeToFirstTokenMs: null,
+      latencyMs: 212,
+      error: 'OpenAI rejected the key …x9Qa (401 invalid_api_key). Set it again with "Switchyard: Set Provider Key".',
+      decision: {
+        via: 'direct',
+        strategy: 'direct',
+        candidates: [{ target: 'openai/gpt-4o', outcome: 'tried', reason: 'named by the client' }],
+        attempts: [{ target: 'openai/gpt-4o', status: 401, latencyMs: 205, outcome: 'failed', error: 'invalid_api_key: Incorrect API key provided' }],
+      },
+    },
+    {
+      ...base,
+      ageSeconds: 171,
+      clientFormat: 'anthropic-messages',
+      endpoint: '/v1/messages',
+      clientKey: '…7f3a',
+      requestedModel: 'claude-opus-4-1',
+      status: 503,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: null,
+      timeToFirstTokenMs: null,
+      latencyMs: 31_870,
+      error: 'Every target of route "deep" failed: anthropic/claude-opus-4-1 (529 overloaded), openai/o3 (timeout after 30 s).',
+      decision: {
+        via: 'rule',
+        rule: { index: 2, name: 'big-context' },
+        route: 'deep',
+        strategy: 'fallback',
+        candidates: [
+          { target: 'anthropic/claude-opus-4-1', outcome: 'tried', reason: 'first in order' },
+          { target: 'openai/o3', outcome: 'tried', reason: 'next after a failure' },
+          { target: 'gemini/gemini-2.5-pro', outcome: 'skipped', reason: 'open circuit' },
+        ],
+        attempts: [
+          { target: 'anthropic/claude-opus-4-1', status: 529, latencyMs: 1_812, outcome: 'failed', error: 'overloaded_error: Overloaded', retryDelayMs: 2_000 },
+          { target: 'anthropic/claude-opus-4-1', status: 529, latencyMs: 1_760, outcome: 'failed', error: 'overloaded_error: Overloaded' },
+          { target: 'openai/o3', status: null, latencyMs: 30_000, outcome: 'failed', error: 'no first chunk within 30000 ms' },
+        ],
+      },
+    },
+    {
+      ...base,
+      ageSeconds: 240,
+      clientFormat: 'gemini',
+      endpoint: '/v1beta/models/gemini-2.5-flash:streamGenerateContent',
+      requestedModel: 'gemini-2.5-flash',
+      provider: 'gemini',
+      model: 'gemini-2.5-flash',
+      status: 200,
+      inputTokens: 12_804,
+      outputTokens: 1_022,
+      cacheReadTokens: 8_192,
+      reasoningTokens: 640,
+      costUsd: 0.00352,
+      timeToFirstTokenMs: 610,
+      latencyMs: 4_780,
+      decision: {
+        via: 'direct',
+        strategy: 'direct',
+        candidates: [{ target: 'gemini/gemini-2.5-flash', outcome: 'tried', reason: 'named by the client' }],
+        attempts: [{ target: 'gemini/gemini-2.5-flash', status: 200, latencyMs: 610, outcome: 'won' }],
+        winner: 'gemini/gemini-2.5-flash',
+      },
+    },
+    {
+      ...base,
+      ageSeconds: 300,
+      clientFormat: 'openai-chat',
+      endpoint: '/v1/chat/completions',
+      requestedModel: 'gpt-4o-mini',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      status: 200,
+      inputTokens: 2_210,
+      outputTokens: 128,
+      costUsd: 0.000408,
+      timeToFirstTokenMs: 402,
+      latencyMs: 1_130,
+      decision: {
+        via: 'header',
+        route: 'cheap',
+        strategy: 'cheapest',
+        candidates: [
+          { target: 'openai/gpt-4o-mini', outcome: 'tried', reason: 'cheaper' },
+          { target: 'groq/llama-3.1-8b-instant', outcome: 'skipped', reason: 'disabled' },
+        ],
+        attempts: [
+          { target: 'openai/gpt-4o-mini', status: 429, latencyMs: 120, outcome: 'failed', error: 'rate_limit_exceeded', retryDelayMs: 380 },
+          { target: 'openai/gpt-4o-mini', status: 200, latencyMs: 402, outcome: 'won' },
+        ],
+        winner: 'openai/gpt-4o-mini',
+      },
+    },
+  ];
+  const fillers: Array<[string, string, string, number, number, number | null]> = [
+    ['claude-sonnet-4-5', 'anthropic', 'claude-sonnet-4-5', 31_000, 640, 0.0212],
+    ['gpt-4o-mini', 'openai', 'gpt-4o-mini', 1_900, 220, 0.00042],
+    ['fast', 'groq', 'llama-3.3-70b-versatile', 900, 310, 0.00078],
+    ['claude-haiku-4-5', 'anthropic', 'claude-haiku-4-5', 6_400, 512, 0.0090],
+    ['gemini-2.5-flash', 'gemini', 'gemini-2.5-flash', 4_100, 780, 0.00318],
+    ['deepseek-chat', 'deepinfra', 'deepseek-ai/DeepSeek-V3', 3_000, 400, null],
+  ];
+  for (let index = 0; shapes.length < 30; index++) {
+    const [requestedModel, provider, model, inputTokens, outputTokens, costUsd] = fillers[index % fillers.length];
+    const anthropic = provider === 'anthropic';
+    const cached = index % 4 === 1 && anthropic;
+    shapes.push({
+      ...base,
+      ageSeconds: 320 + index * 173,
+      clientFormat: anthropic ? 'anthropic-messages' : provider === 'gemini' ? 'gemini' : 'openai-chat',
+      endpoint: anthropic ? '/v1/messages' : provider === 'gemini' ? '/v1beta/models/gemini-2.5-flash:generateContent' : '/v1/chat/completions',
+      clientKey: anthropic ? '…7f3a' : undefined,
+      requestedModel,
+      provider,
+      model,
+      status: index === 13 ? 500 : 200,
+      error: index === 13 ? 'upstream closed the stream early (after 0 bytes)' : undefined,
+      inputTokens: inputTokens + ((index * 137) % 900),
+      outputTokens: outputTokens + ((index * 61) % 300),
+      cacheReadTokens: cached ? Math.round(inputTokens * 0.9) : 0,
+      costUsd: costUsd === null ? null : costUsd * (1 + (index % 5) / 10),
+      timeToFirstTokenMs: index === 13 ? null : 300 + ((index * 211) % 1400),
+      latencyMs: 900 + ((index * 977) % 9000),
+      passthrough: !(requestedModel === 'fast'),
+      decision:
+        requestedModel === 'fast'
+          ? {
+              via: 'model',
+              route: 'fast',
+              strategy: 'race',
+              candidates: [{ target: `${provider}/${model}`, outcome: 'tried', reason: 'first in order' }],
+              attempts: [{ target: `${provider}/${model}`, status: 200, latencyMs: 240, outcome: 'won' }],
+              winner: `${provider}/${model}`,
+            }
+          : {
+              via: anthropic ? 'rule' : 'direct',
+              rule: anthropic ? { index: 0, name: 'claude-code' } : undefined,
+              route: anthropic ? 'smart' : undefined,
+              strategy: anthropic ? 'fallback' : 'direct',
+              candidates: [{ target: `${provider}/${model}`, outcome: 'tried', reason: anthropic ? 'first in order' : 'named by the client' }],
+              attempts: [{ target: `${provider}/${model}`, status: index === 13 ? 500 : 200, latencyMs: 400, outcome: index === 13 ? 'failed' : 'won' }],
+              winner: index === 13 ? undefined : `${provider}/${model}`,
+            },
+    });
+  }
+  return shapes.map(({ ageSeconds, ...shape }, index) => ({
+    id: `req_${(now - ageSeconds * 1000).toString(36)}${index.toString(36).padStart(2, '0')}`,
+    time: now - ageSeconds * 1000,
+    ...shape,
+  }));
+}
+
+/** A live request of the preview's ticker: a different one every second. */
+export function previewLiveRecord(sequence: number, now: number): RequestRecord {
+  const template = previewRecords(now)[sequence % 12];
+  return { ...template, id: `req_live_${sequence}`, time: now, latencyMs: template.latencyMs + (sequence % 7) * 53 };
+}
+
+/** The config file the rules editor opens. */
+export function previewConfig(file: string | undefined = '/home/dev/.config/Code/User/globalStorage/switchyard.switchyard/config.json'): ConfigSnapshot {
+  return {
+    file,
+    problems: [],
+    config: {
+      providers: { cerebras: { models: ['llama-3.3-70b'] } },
+      aliases: { cheap: 'openai/gpt-4o-mini', local: 'ollama/qwen2.5-coder:7b' },
+      routes: {
+        smart: { strategy: 'fallback', targets: ['anthropic/claude-sonnet-4-5', 'openai/gpt-4.1'], retry: { attempts: 2 } },
+        fast: { strategy: 'race', targets: ['groq/llama-3.3-70b-versatile', 'cerebras/llama-3.3-70b'], hedgeMs: 250 },
+        deep: { strategy: 'fallback', targets: ['anthropic/claude-opus-4-1', 'openai/o3', 'gemini/gemini-2.5-pro'] },
+        'ab-summaries': { strategy: 'split', targets: ['openai/gpt-4.1-mini', 'anthropic/claude-haiku-4-5'], weights: [80, 20], judge: { model: 'openai/gpt-4.1', sample: 0.1 } },
+      },
+      rules: [
+        { name: 'claude-code', match: { model: 'claude-sonnet-*', endpoint: '/v1/messages' }, route: 'smart' },
+        { name: 'scripts-go-cheap', match: { clientKey: '…91bc', tools: false }, route: 'cheap' },
+        { name: 'big-context', match: { minInputTokens: 150000 }, route: 'deep' },
+        { match: { headers: { 'x-team': 'search' }, images: true }, route: 'gemini/gemini-2.5-flash' },
+      ],
+      disabledModels: ['groq/llama-3.1-8b-instant'],
+      retentionDays: 30,
+    },
+  };
+}
+
+/** Two weeks of daily totals (with a quiet weekend) ending today. */
+export function previewCharts(now: number): ChartData {
+  const days: AggregateRow[] = [];
+  for (let back = 13; back >= 0; back--) {
+    const date = new Date(now - back * 86_400_000);
+    const weekend = date.getDay() === 0 || date.getDay() === 6;
+    if (weekend && back % 3 !== 0) continue;
+    const requests = weekend ? 12 : 140 + ((back * 37) % 90);
+    const key = `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+    days.push({
+      key,
+      requests,
+      errors: Math.round(requests * (back === 4 ? 0.09 : 0.02)),
+      inputTokens: requests * 14_200,
+      outputTokens: requests * 640,
+      cacheReadTokens: requests * 9_100,
+      cacheWriteTokens: requests * 400,
+      reasoningTokens: requests * 120,
+      costUsd: requests * (0.011 + ((back * 7) % 5) / 1000),
+      unpricedRequests: back === 2 ? 6 : 0,
+      averageLatencyMs: 3_200 + ((back * 613) % 2_400) + (back === 4 ? 5_000 : 0),
+      averageTimeToFirstTokenMs: 700 + ((back * 211) % 600),
+    });
+  }
+  return { days };
+}

@@ -1,0 +1,287 @@
+/**
+ * Previews the panel outside VS Code and takes screenshots of it in Dark Modern and Light
+ * Modern: builds dist/webview.js the way esbuild.mjs does (plus the fake host), serves them
+ * with index.html under the panel's CSP, drives headless Chromium and saves
+ * /tmp/switchyard-shots/preview-<theme>-<view>.png. Console errors, page errors and CSP
+ * violations fail the run, as do the few behaviour checks on the way.
+ *
+ *   node --import tsx test/e2e/webview-preview/screenshot.ts
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { chromium, type Page } from 'playwright-core';
+
+const root = resolve(__dirname, '../../..');
+const previewDirectory = __dirname;
+const shots = process.env.SWITCHYARD_SHOTS ?? '/tmp/switchyard-shots';
+const chromiumFlags = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.ttf': 'font/ttf',
+  '.map': 'application/json',
+};
+
+async function buildPreview(): Promise<string> {
+  const out = mkdtempSync(join(tmpdir(), 'switchyard-preview-'));
+  mkdirSync(join(out, 'dist', 'codicons'), { recursive: true });
+  await build({
+    entryPoints: [join(root, 'webview/main.ts')],
+    outfile: join(out, 'dist/webview.js'),
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    minify: true,
+    logLevel: 'warning',
+  });
+  await build({
+    entryPoints: [join(previewDirectory, 'fake-host.ts')],
+    outfile: join(out, 'fake-host.js'),
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    logLevel: 'warning',
+  });
+  for (const file of ['codicon.css', 'codicon.ttf']) copyFileSync(join(root, 'node_modules/@vscode/codicons/dist', file), join(out, 'dist/codicons', file));
+  copyFileSync(join(previewDirectory, 'themes.css'), join(out, 'themes.css'));
+  return out;
+}
+
+function serve(directory: string): Promise<{ server: Server; origin: string }> {
+  const nonce = randomBytes(16).toString('base64url');
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    try {
+      if (path === '/favicon.ico') {
+        response.writeHead(204).end();
+        return;
+      }
+      if (path === '/' || path === '/index.html') {
+        const origin = `http://${request.headers.host}`;
+        const html = readFileSync(join(previewDirectory, 'index.html'), 'utf8').replaceAll('{{ORIGIN}}', origin).replaceAll('{{NONCE}}', nonce);
+        response.writeHead(200, { 'content-type': contentTypes['.html'] }).end(html);
+        return;
+      }
+      const file = normalize(join(directory, path));
+      if (!file.startsWith(directory)) throw new Error('outside the preview');
+      const body = readFileSync(file);
+      response.writeHead(200, { 'content-type': contentTypes[extname(file)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  return new Promise((resolveServer) => {
+    server.listen(0, '127.0.0.1', () => resolveServer({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+  });
+}
+
+const problems: string[] = [];
+
+function watch(page: Page, label: string): void {
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(`${label}: console ${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`${label}: page error: ${error.message}`));
+}
+
+async function shoot(page: Page, name: string): Promise<void> {
+  // Let custom elements render and the arrival highlight fade.
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: join(shots, `preview-${name}.png`) });
+  console.log(`saved ${join(shots, `preview-${name}.png`)}`);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(shots, { recursive: true });
+  const directory = await buildPreview();
+  const { server, origin } = await serve(directory);
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
+  try {
+    for (const theme of ['dark', 'light']) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const page = await context.newPage();
+      watch(page, theme);
+      await page.goto(`${origin}/?theme=${theme}&live=0`);
+      await page.waitForSelector('tr[data-request-id]');
+      assert.equal(await page.locator('tr[data-request-id]').count(), 25);
+      await shoot(page, `${theme}-requests`);
+      if (theme === 'dark') {
+        await page.click('.table-footer vscode-button');
+        await page.locator('tr[data-request-id]').nth(29).waitFor();
+        assert.equal(await page.isVisible('.table-footer vscode-button'), false);
+      }
+
+      // The host can ask for a request's detail (from the sidebar): the tab and row follow.
+      const wantedId = (await page.locator('tr[data-request-id]').nth(6).getAttribute('data-request-id')) ?? '';
+      await page.click('#tab-charts');
+      await page.evaluate(`switchyardPreview.send({ type: 'show-request', id: ${JSON.stringify(wantedId)} })`);
+      await page.waitForSelector(`tr.selected[data-request-id="${wantedId}"]`);
+      await page.waitForSelector('#request-detail .error-box');
+      assert.equal(await page.getAttribute('#tab-requests', 'active'), '');
+
+      // The fallback after two overloaded attempts: three attempts in the detail.
+      await page.locator('tr[data-request-id]').nth(2).click();
+      await page.waitForSelector('#request-detail [data-attempt="2"]');
+      assert.equal(await page.locator('#request-detail [data-attempt]').count(), 3);
+      await shoot(page, `${theme}-detail`);
+
+      await page.locator('tr[data-request-id]').nth(1).click();
+      await page.waitForSelector('#request-detail [data-outcome="cancelled"]');
+      await shoot(page, `${theme}-detail-race`);
+
+      await page.fill('.filter >> input', 'error');
+      await page.waitForTimeout(100);
+      const failedRows = await page.locator('tr[data-request-id]').count();
+      assert.ok(failedRows >= 3 && failedRows < 25, `filter "error" left ${failedRows} rows`);
+      await shoot(page, `${theme}-requests-filtered`);
+      await page.fill('.filter >> input', '');
+
+      await page.click('#tab-charts');
+      await page.waitForSelector('svg.chart rect.bar');
+      await shoot(page, `${theme}-charts`);
+
+      await page.click('#tab-rules');
+      await page.waitForSelector('[data-rule-index="0"]');
+      await shoot(page, `${theme}-rules-form`);
+      if (theme === 'dark') {
+        // Add a rule, move it to the top, and delete it again: the JSON follows each step.
+        await page.click('#rules-add');
+        await page.locator('[data-rule-index="4"]').waitFor();
+        await page.locator('[data-rule-index="4"] vscode-toolbar-button[icon="arrow-up"]').click();
+        assert.equal(await page.inputValue('[data-field-path="rules[3].name"] vscode-textfield >> input'), 'rule 5');
+        await page.locator('[data-rule-index="3"] vscode-toolbar-button[icon="trash"]').click();
+        assert.equal(await page.locator('[data-rule-index]').count(), 4);
+        // Back where it started, so there is nothing to save or revert.
+        assert.notEqual(await page.getAttribute('#rules-save', 'disabled'), null);
+      }
+      await page.locator('[data-route-name="ab-summaries"]').scrollIntoViewIfNeeded();
+      await shoot(page, `${theme}-rules-routes`);
+
+      // A problem from validation appears next to its field.
+      await page.fill('[data-field-path="rules[2].match.minInputTokens"] vscode-textfield >> input', 'lots');
+      await page.waitForSelector('[data-field-path="rules[2].match.minInputTokens"] [data-problem-path="rules[2].match.minInputTokens"]');
+      await page.locator('[data-rule-index="2"]').scrollIntoViewIfNeeded();
+      await shoot(page, `${theme}-rules-problem`);
+
+      // JSON mode shows the same draft and lists the problem above the text.
+      await page.click('#rules-mode-json');
+      assert.match(await page.inputValue('#rules-json'), /"minInputTokens": "lots"/);
+      await page.waitForSelector('.general-problems [data-problem-path="rules[2].match.minInputTokens"]');
+      await shoot(page, `${theme}-rules-json`);
+
+      // A syntax error is shown with its line and column, and the form refuses to open.
+      const text = await page.inputValue('#rules-json');
+      await page.fill('#rules-json', text.replace('"lots"', '"lots",'));
+      await page.waitForSelector('.syntax-error:not([hidden])');
+      assert.match((await page.textContent('.syntax-error')) ?? '', /Line \d+, column \d+/);
+      await page.click('#rules-mode-form');
+      assert.equal(await page.isVisible('#rules-json'), true);
+      await shoot(page, `${theme}-rules-json-error`);
+
+      // An unsaved draft, even one that does not parse, survives the panel being reloaded.
+      const draftText = await page.inputValue('#rules-json');
+      await page.reload();
+      await page.locator('#rules-json').waitFor();
+      assert.equal(await page.inputValue('#rules-json'), draftText);
+
+      // Fix it, save, and see the saved notice.
+      await page.fill('#rules-json', text.replace('"lots"', '200000'));
+      await page.click('#rules-mode-form');
+      await page.waitForSelector('[data-rule-index="0"]');
+      await page.waitForTimeout(600);
+      await page.click('#rules-save');
+      await page.waitForSelector('#rules-saved');
+      assert.match((await page.textContent('.rules-status')) ?? '', /Saved/);
+      await shoot(page, `${theme}-rules-saved`);
+
+      // The UI state survives a reload (VS Code's getState/setState, here in sessionStorage).
+      await page.reload();
+      await page.waitForSelector('[data-rule-index="0"]');
+      assert.equal(await page.getAttribute('#tab-rules', 'active'), '');
+      await context.close();
+    }
+
+    const readOnly = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    watch(readOnly, 'read-only');
+    await readOnly.goto(`${origin}/?theme=dark&live=0&file=none`);
+    await readOnly.click('#tab-rules');
+    await readOnly.waitForSelector('[data-rule-index="0"]');
+    assert.equal(await readOnly.isVisible('#rules-save'), false);
+    await shoot(readOnly, 'dark-rules-readonly');
+
+    // Before the config arrives the JSON text is hidden, so nothing reads an empty text as the config.
+    const slow = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    watch(slow, 'slow');
+    await slow.goto(`${origin}/?theme=dark&live=0&delay=1500`);
+    await slow.click('#tab-rules');
+    await slow.click('#rules-mode-json');
+    assert.equal(await slow.isVisible('#rules-json'), false);
+    await slow.locator('#rules-json').waitFor();
+    assert.ok(JSON.parse(await slow.inputValue('#rules-json')).rules.length > 0);
+
+    const empty = await browser.newPage({ viewport: { width: 1280, height: 500 } });
+    watch(empty, 'empty');
+    await empty.goto(`${origin}/?theme=dark&empty=1`);
+    await empty.waitForSelector('.empty-state:not([hidden])');
+    await shoot(empty, 'dark-empty-requests');
+    await empty.click('#tab-charts');
+    await empty.waitForSelector('.empty-chart');
+    await shoot(empty, 'dark-empty-charts');
+
+    // A narrow editor group: the table drops columns, the form wraps.
+    const narrow = await browser.newPage({ viewport: { width: 760, height: 700 } });
+    watch(narrow, 'narrow');
+    await narrow.goto(`${origin}/?theme=light&live=0`);
+    await narrow.locator('tr[data-request-id]').nth(6).click();
+    await narrow.waitForSelector('#request-detail [data-attempt]');
+    await shoot(narrow, 'light-narrow-detail');
+    await narrow.click('#tab-rules');
+    await narrow.waitForSelector('[data-rule-index="0"]');
+    await shoot(narrow, 'light-narrow-rules');
+
+    const live = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    watch(live, 'live');
+    await live.goto(`${origin}/?theme=dark`);
+    await live.waitForSelector('tr[data-request-id]');
+    await live.waitForTimeout(2600);
+    const rows = await live.locator('tr[data-request-id]').count();
+    assert.ok(rows >= 27, `live requests did not arrive (${rows} rows)`);
+    // A string, because this file is checked without the DOM library.
+    const sizes = await live.evaluate<{ width: number; height: number }>('({ width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight })');
+    assert.ok(sizes.width <= 1280 && sizes.height <= 800, `the page overflows: ${JSON.stringify(sizes)}`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  if (problems.length > 0) {
+    console.error(problems.join('\n'));
+    process.exitCode = 1;
+  } else {
+    console.log('no console errors, page errors or CSP violations');
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

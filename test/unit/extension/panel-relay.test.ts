@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import type { ConfigUpdateResponse, RequestRecord } from '../../../proxy/control/protocol';
+import { PanelRelay, type PanelClient } from '../../../extension/panel/relay';
+import type { HostMessage, ProxyStatus } from '../../../webview/protocol';
+
+const running: ProxyStatus = { state: 'running', port: 4141, owned: true };
+
+function record(id: string, time: number): RequestRecord {
+  return { id, time, requestedModel: 'gpt-4o', status: 200 } as RequestRecord;
+}
+
+/** A fake control API that remembers what the relay asked. */
+function fakeClient(calls: string[]): PanelClient {
+  return {
+    requests: async (limit, before) => {
+      calls.push(`requests ${limit} ${before ?? ''}`.trim());
+      return before === undefined ? { records: [record('req_2', 2), record('req_1', 1)], nextBefore: 1 } : { records: [record('req_0', 0)] };
+    },
+    request: async (id) => {
+      calls.push(`request ${id}`);
+      return id === 'req_1' ? record('req_1', 1) : undefined;
+    },
+    config: async () => {
+      calls.push('config');
+      return { file: '/tmp/config.json', config: { rules: [] }, problems: [] };
+    },
+    validateConfig: async (config): Promise<ConfigUpdateResponse> => {
+      calls.push('validate');
+      return Array.isArray(config.rules) ? { ok: true, problems: [] } : { ok: false, problems: [{ path: 'rules', message: 'must be a list' }] };
+    },
+    saveConfig: async (config): Promise<ConfigUpdateResponse> => {
+      calls.push('save');
+      return Array.isArray(config.rules) ? { ok: true, problems: [] } : { ok: false, problems: [{ path: 'rules', message: 'must be a list' }] };
+    },
+    stats: async (by) => {
+      calls.push(`stats ${by}`);
+      return { by, rows: [] };
+    },
+  };
+}
+
+function relay(client: PanelClient | undefined, status: ProxyStatus = running) {
+  const posted: HostMessage[] = [];
+  const log: string[] = [];
+  const panel = new PanelRelay({ client: () => client, status: () => status, post: (message) => posted.push(message), log: (line) => log.push(line) });
+  return { panel, posted, log };
+}
+
+describe('PanelRelay (host side of the panel)', () => {
+  it('sends nothing before ready, then a snapshot, then the request asked for meanwhile', async () => {
+    const calls: string[] = [];
+    const { panel, posted } = relay(fakeClient(calls));
+    panel.showRequest('req_1');
+    await panel.event({ type: 'request', record: record('req_3', 3) });
+    assert.equal(posted.length, 0);
+    await panel.receive({ type: 'ready' });
+    assert.deepEqual(posted.map((message) => message.type), ['snapshot', 'show-request']);
+    const snapshot = posted[0] as Extract<HostMessage, { type: 'snapshot' }>;
+    assert.deepEqual(snapshot.records.map((each) => each.id), ['req_2', 'req_1']);
+    assert.equal(snapshot.hasMore, true);
+    assert.equal(snapshot.config.file, '/tmp/config.json');
+    assert.deepEqual(snapshot.status, running);
+    assert.ok(calls.includes('requests 200') && calls.includes('stats day'));
+  });
+
+  it('relays live requests, pages older records and answers open-request', async () => {
+    const calls: string[] = [];
+    const { panel, posted } = relay(fakeClient(calls));
+    await panel.receive({ type: 'ready' });
+    posted.length = 0;
+    await panel.event({ type: 'request', record: record('req_3', 3) });
+    await panel.receive({ type: 'load-more', before: 1 });
+    await panel.receive({ type: 'open-request', id: 'req_1' });
+    await panel.receive({ type: 'open-request', id: 'req_gone' });
+    assert.deepEqual(posted, [
+      { type: 'request', record: record('req_3', 3) },
+      { type: 'older-records', records: [record('req_0', 0)], hasMore: false },
+      { type: 'request-detail', id: 'req_1', record: record('req_1', 1) },
+      { type: 'request-detail', id: 'req_gone', record: undefined },
+    ]);
+    panel.dispose();
+  });
+
+  it('validates and saves configs, echoing the request id with the problems', async () => {
+    const calls: string[] = [];
+    const { panel, posted } = relay(fakeClient(calls));
+    await panel.receive({ type: 'ready' });
+    posted.length = 0;
+    await panel.receive({ type: 'validate-config', requestId: 7, config: { rules: 'x' } });
+    await panel.receive({ type: 'save-config', requestId: 8, config: { rules: [] } });
+    assert.deepEqual(posted, [
+      { type: 'config-result', requestId: 7, saved: false, problems: [{ path: 'rules', message: 'must be a list' }] },
+      { type: 'config-result', requestId: 8, saved: true, problems: [] },
+    ]);
+    assert.deepEqual(calls.slice(-2), ['validate', 'save']);
+  });
+
+  it('re-reads the config on a config event and sends it', async () => {
+    const { panel, posted } = relay(fakeClient([]));
+    await panel.receive({ type: 'ready' });
+    posted.length = 0;
+    await panel.event({ type: 'config', config: { ok: true, file: '/tmp/config.json', problems: [] } });
+    assert.deepEqual(posted, [{ type: 'config', config: { file: '/tmp/config.json', config: { rules: [] }, problems: [] } }]);
+  });
+
+  it('drops malformed messages from the webview without calling the proxy', async () => {
+    const calls: string[] = [];
+    const { panel, posted, log } = relay(fakeClient(calls));
+    await panel.receive({ type: 'open-request', id: '' });
+    await panel.receive({ type: 'save-config', requestId: 1, config: [] });
+    await panel.receive('ready');
+    await panel.receive({ type: 'run-shell', command: 'rm -rf /' });
+    assert.deepEqual(posted, []);
+    assert.deepEqual(calls, []);
+    assert.equal(log.length, 4);
+  });
+
+  it('answers with the reason when the proxy is not running', async () => {
+    const stopped: ProxyStatus = { state: 'crashed', port: 4141, detail: 'The proxy exited with code 2.' };
+    const { panel, posted } = relay(undefined, stopped);
+    await panel.receive({ type: 'ready' });
+    await panel.receive({ type: 'save-config', requestId: 3, config: {} });
+    const [snapshot, result] = posted;
+    assert.equal(snapshot.type, 'snapshot');
+    assert.deepEqual(result, {
+      type: 'config-result',
+      requestId: 3,
+      saved: false,
+      problems: [{ path: '', message: 'The Switchyard proxy is not running: The proxy exited with code 2.' }],
+    });
+  });
+});

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import type { AggregateRow, RequestRecord } from '../../../proxy/control/protocol';
+import { spendNodes, type SpendData } from '../../../extension/sidebar/spend-nodes';
+
+function row(key: string | null, costUsd: number, requests: number, extra: Partial<AggregateRow> = {}): AggregateRow {
+  return {
+    key,
+    requests,
+    errors: 0,
+    inputTokens: 1000,
+    outputTokens: 200,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+    costUsd,
+    unpricedRequests: 0,
+    averageLatencyMs: 800,
+    averageTimeToFirstTokenMs: 300,
+    ...extra,
+  };
+}
+
+function record(id: string, extra: Partial<RequestRecord> = {}): RequestRecord {
+  return {
+    id,
+    time: Date.UTC(2026, 10, 25, 3, 0, 0),
+    clientFormat: 'openai-chat',
+    endpoint: '/v1/chat/completions',
+    requestedModel: 'fast',
+    provider: 'groq',
+    model: 'llama-3.3-70b',
+    status: 200,
+    stream: true,
+    passthrough: false,
+    inputTokens: 10,
+    outputTokens: 5,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+    costUsd: 0.0004,
+    timeToFirstTokenMs: 120,
+    latencyMs: 640,
+    ...extra,
+  };
+}
+
+const data: SpendData = {
+  today: { byProvider: [row('openai', 0.5, 3), row('anthropic', 1.25, 2), row(null, 0, 1, { unpricedRequests: 1 })], byModel: [row('gpt-4o', 0.5, 3)] },
+  month: { byProvider: [row('openai', 12, 40)], byModel: [] },
+  recent: [record('req_1'), record('req_2', { status: 429, error: 'rate limited', provider: undefined, model: undefined, costUsd: null })],
+};
+
+describe('spend tree nodes', () => {
+  it('totals each period over its providers and lists them most expensive first', () => {
+    const [today, month] = spendNodes(data);
+    assert.equal(today.label, 'Today');
+    assert.equal(today.description, '$1.75 · 6 requests');
+    assert.match(today.tooltip ?? '', /1 request with no known price/);
+    const byProvider = today.children?.[0];
+    assert.equal(byProvider?.label, 'By provider');
+    assert.deepEqual(
+      byProvider?.children?.map((node) => [node.label, node.description]),
+      [
+        ['anthropic', '$1.25 · 2 requests'],
+        ['openai', '$0.50 · 3 requests'],
+        ['no provider', '$0.00 · 1 request'],
+      ],
+    );
+    assert.equal(month.description, '$12.00 · 40 requests');
+    assert.deepEqual(month.children?.[1].children, []);
+  });
+
+  it('keeps node ids stable and unique so expanded nodes stay expanded', () => {
+    const ids: string[] = [];
+    const walk = (nodes: ReturnType<typeof spendNodes>): void => {
+      for (const node of nodes) {
+        ids.push(node.id);
+        if (node.children) walk(node.children);
+      }
+    };
+    walk(spendNodes(data));
+    assert.equal(new Set(ids).size, ids.length);
+    assert.deepEqual(spendNodes(data).map((node) => node.id), ['today', 'month', 'recent']);
+  });
+
+  it('lists recent requests with what served them, cost and latency, and the request id to open', () => {
+    const recent = spendNodes(data)[2];
+    const [served, failed] = recent.children ?? [];
+    assert.equal(served.label, 'groq/llama-3.3-70b');
+    assert.equal(served.description, '<$0.01 · 640 ms');
+    assert.match(served.tooltip ?? '', /asked for fast, served by groq\/llama-3\.3-70b\nstatus 200\n10 input, 5 output tokens · <\$0\.01\nfirst token 120 ms · total 640 ms$/);
+    assert.equal(served.requestId, 'req_1');
+    assert.equal(served.icon, 'pass');
+    assert.equal(failed.label, 'fast');
+    assert.equal(failed.description, 'no price · 640 ms');
+    assert.equal(failed.icon, 'error');
+    assert.match(failed.tooltip ?? '', /status 429: rate limited/);
+  });
+});

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import {
+  describeUsage,
+  formatCache,
+  formatClient,
+  formatCost,
+  formatDuration,
+  formatRoute,
+  formatServed,
+  formatTime,
+  formatTokens,
+  isFailure,
+} from '../../../webview/format';
+
+describe('webview format', () => {
+  it('writes costs with the precision small amounts need', () => {
+    assert.equal(formatCost(null), '—');
+    assert.equal(formatCost(0), '$0');
+    assert.equal(formatCost(0.00004), '<$0.0001');
+    assert.equal(formatCost(0.00421), '$0.0042');
+    assert.equal(formatCost(0.1234), '$0.123');
+    assert.equal(formatCost(12.345), '$12.35');
+    assert.equal(formatCost(12345.6), '$12,346');
+  });
+
+  it('writes durations in ms, seconds or minutes', () => {
+    assert.equal(formatDuration(null), '—');
+    assert.equal(formatDuration(842.4), '842 ms');
+    assert.equal(formatDuration(1240), '1.24 s');
+    assert.equal(formatDuration(12_340), '12.3 s');
+    assert.equal(formatDuration(125_000), '2m 05s');
+  });
+
+  it('abbreviates token counts', () => {
+    assert.equal(formatTokens(842), '842');
+    assert.equal(formatTokens(12_000), '12k');
+    assert.equal(formatTokens(12_345), '12.3k');
+    assert.equal(formatTokens(123_456), '123k');
+    assert.equal(formatTokens(1_250_000), '1.3M');
+  });
+
+  it('shows the time of day for today and the date for earlier days', () => {
+    const now = new Date(2026, 10, 25, 15, 0, 0).getTime();
+    assert.equal(formatTime(new Date(2026, 10, 25, 9, 5, 7).getTime(), now), '09:05:07');
+    assert.equal(formatTime(new Date(2026, 10, 24, 23, 59, 1).getTime(), now), '11-24 23:59');
+  });
+
+  it('names the client, the served model and the cache state', () => {
+    assert.equal(formatClient({ clientFormat: 'anthropic-messages', clientKey: '…ab12' }), 'Anthropic …ab12');
+    assert.equal(formatClient({ clientFormat: 'openai-chat' }), 'OpenAI Chat');
+    assert.equal(formatServed({ provider: 'openai', model: 'gpt-4o' }), 'openai/gpt-4o');
+    assert.equal(formatServed({}), '—');
+    assert.deepEqual(formatCache({ cacheReadTokens: 2048 }), { hit: true, label: 'hit 2k' });
+    assert.deepEqual(formatCache({ cacheReadTokens: 0 }), { hit: false, label: '—' });
+  });
+
+  it('tells failures by status or error', () => {
+    assert.equal(isFailure({ status: 200 }), false);
+    assert.equal(isFailure({ status: 429 }), true);
+    assert.equal(isFailure({ status: 200, error: 'stream cut' }), true);
+  });
+
+  it('describes the route, the rule and how it was chosen', () => {
+    assert.equal(formatRoute(undefined), '—');
+    assert.equal(
+      formatRoute({ via: 'rule', rule: { index: 1, name: 'code' }, route: 'smart', strategy: 'fallback', candidates: [], attempts: [] }),
+      'smart · code',
+    );
+    assert.equal(formatRoute({ via: 'rule', rule: { index: 2 }, route: 'fast', strategy: 'race', candidates: [], attempts: [] }), 'fast · rule #3');
+    assert.equal(formatRoute({ via: 'header', route: 'fast', strategy: 'race', candidates: [], attempts: [] }), 'fast · header');
+    assert.equal(formatRoute({ via: 'direct', strategy: 'direct', candidates: [], attempts: [] }), 'direct');
+  });
+
+  it('lists every part of the usage for the tooltip', () => {
+    assert.equal(
+      describeUsage({ inputTokens: 12_345, outputTokens: 678, cacheReadTokens: 10_000, cacheWriteTokens: 0, reasoningTokens: 256 }),
+      'Input 12,345 · Output 678 · Cache read 10,000 · Cache write 0 · Reasoning 256',
+    );
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * The Switchyard panel's entry point: builds the three tabs, restores the saved UI state,
+ * says `ready` to the extension host and routes the host's (checked) messages to the views.
+ */
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import type { VscodeBadge } from '@vscode-elements/elements/dist/vscode-badge/vscode-badge.js';
+import type { VscodeTabs } from '@vscode-elements/elements/dist/vscode-tabs/vscode-tabs.js';
+import './panel.css';
+import { isHostMessage, type ChartData, type ConfigProblem, type ConfigSnapshot, type HostMessage, type ProxyStatus, type WebviewMessage } from './protocol';
+import { isRequestRecord } from './request-list';
+import { panelTabs, parsePanelState, type PanelTab } from './panel-state';
+import { loadState, postToHost, saveState } from './host';
+import { formatCount } from './format';
+import { codicon, element, replaceChildren } from './views/dom';
+import { ChartsView } from './views/charts-view';
+import { RequestsView } from './views/requests-view';
+import { RulesView } from './views/rules-view';
+
+// vscode-elements' icons copy the codicon stylesheet into their shadow roots and find it by
+// this id; the host links it, so give the link the id whatever the host called it.
+const codiconLink = document.querySelector<HTMLLinkElement>('link[href*="codicon"]');
+if (codiconLink && !document.getElementById('vscode-codicon-stylesheet')) codiconLink.id = 'vscode-codicon-stylesheet';
+
+const state = parsePanelState(loadState());
+const persist = (): void => saveState(state);
+let nextRequestId = 1;
+
+function send(message: WebviewMessage): void {
+  postToHost(message);
+}
+
+const requests = new RequestsView({
+  filter: state.filter,
+  onFilterChange(filter) {
+    state.filter = filter;
+    persist();
+  },
+  onSelect(id) {
+    state.selectedRequestId = id;
+    persist();
+    if (id !== undefined) send({ type: 'open-request', id });
+  },
+  onLoadMore(before) {
+    send({ type: 'load-more', before });
+  },
+});
+const charts = new ChartsView();
+const rules = new RulesView({
+  mode: state.rulesMode,
+  draft: state.draft,
+  onStateChange(mode, draft) {
+    state.rulesMode = mode;
+    state.draft = draft;
+    persist();
+  },
+  validate(config) {
+    const requestId = nextRequestId++;
+    send({ type: 'validate-config', requestId, config });
+    return requestId;
+  },
+  save(config) {
+    const requestId = nextRequestId++;
+    send({ type: 'save-config', requestId, config });
+    return requestId;
+  },
+});
+
+const requestCount = element('vscode-badge', { variant: 'counter', className: 'tab-badge' }) as VscodeBadge;
+const statusLine = element('div', { slot: 'addons', className: 'proxy-status', attrs: { role: 'status', 'aria-live': 'polite' } });
+const tabLabels: Readonly<Record<PanelTab, string>> = { requests: 'Requests', charts: 'Charts', rules: 'Rules' };
+const views: Readonly<Record<PanelTab, HTMLElement>> = { requests: requests.root, charts: charts.root, rules: rules.root };
+const headers = panelTabs.map((tab) => element('vscode-tab-header', { slot: 'header', id: `tab-${tab}` }, [tabLabels[tab], tab === 'requests' ? requestCount : null]));
+const panels = panelTabs.map((tab) => element('vscode-tab-panel', { panel: true }, [views[tab]]));
+const tabs = element('vscode-tabs', { panel: true, selectedIndex: panelTabs.indexOf(state.tab) }, [
+  ...panelTabs.flatMap((_, index) => [headers[index], panels[index]]),
+  statusLine,
+]) as VscodeTabs;
+// vscode-tabs renames its headers (`t1-h0`) for ARIA; the stable ids `tab-requests`, … that
+// UI tests and users' keybinding scripts rely on are put back, and the panels point at them.
+function keepTabIds(): void {
+  headers.forEach((header, index) => {
+    const id = `tab-${panelTabs[index]}`;
+    if (header.id !== id) header.id = id;
+    if (panels[index].ariaLabelledby !== id) panels[index].ariaLabelledby = id;
+  });
+}
+new MutationObserver(keepTabIds).observe(tabs, { subtree: true, attributes: true, attributeFilter: ['id', 'aria-labelledby'] });
+tabs.addEventListener('vsc-tabs-select', (event) => {
+  state.tab = panelTabs[event.detail.selectedIndex] ?? 'requests';
+  persist();
+});
+document.getElementById('app')?.replaceChildren(tabs);
+
+function showTab(tab: PanelTab): void {
+  state.tab = tab;
+  tabs.selectedIndex = panelTabs.indexOf(tab);
+  persist();
+}
+
+function showStatus(status: ProxyStatus): void {
+  const icons: Record<ProxyStatus['state'], string> = {
+    starting: 'loading',
+    running: 'circle-filled',
+    stopped: 'circle-outline',
+    crashed: 'error',
+    unreachable: 'warning',
+  };
+  const words: Record<ProxyStatus['state'], string> = {
+    starting: 'Starting',
+    running: 'Running',
+    stopped: 'Stopped',
+    crashed: 'Crashed',
+    unreachable: 'Unreachable',
+  };
+  const where = status.state === 'running' ? ` on 127.0.0.1:${status.port}${status.owned === false ? ' (attached)' : ''}` : '';
+  statusLine.className = `proxy-status state-${status.state}`;
+  statusLine.title = status.detail ?? '';
+  replaceChildren(statusLine, [codicon(icons[status.state] ?? 'circle-outline'), element('span', {}, [`Proxy ${words[status.state] ?? status.state}${where}`]), status.detail && status.state !== 'running' ? element('span', { className: 'status-detail' }, [` — ${status.detail}`]) : null]);
+}
+
+function updateCount(): void {
+  requestCount.textContent = formatCount(requests.count);
+  requestCount.hidden = requests.count === 0;
+  charts.setRecords(requests.all);
+}
+
+/** The host's config snapshot with the shapes the editor relies on. */
+function configOf(snapshot: ConfigSnapshot): ConfigSnapshot {
+  const config = typeof snapshot.config === 'object' && snapshot.config !== null && !Array.isArray(snapshot.config) ? snapshot.config : {};
+  return { file: typeof snapshot.file === 'string' ? snapshot.file : undefined, config, problems: problemsOf(snapshot.problems) };
+}
+
+function problemsOf(problems: unknown): ConfigProblem[] {
+  if (!Array.isArray(problems)) return [];
+  return problems.filter((problem): problem is ConfigProblem => typeof problem?.path === 'string' && typeof problem.message === 'string');
+}
+
+function chartsOf(data: ChartData): ChartData {
+  return { days: Array.isArray(data.days) ? data.days.filter((row) => typeof row === 'object' && row !== null) : [] };
+}
+
+function handle(message: HostMessage): void {
+  switch (message.type) {
+    case 'snapshot':
+      showStatus(message.status);
+      requests.setRecords(message.records.filter(isRequestRecord), message.hasMore === true);
+      charts.setCharts(chartsOf(message.charts));
+      rules.setSnapshot(configOf(message.config));
+      updateCount();
+      if (state.selectedRequestId !== undefined) {
+        requests.select(state.selectedRequestId);
+        send({ type: 'open-request', id: state.selectedRequestId });
+      }
+      return;
+    case 'older-records':
+      requests.addOlder(message.records.filter(isRequestRecord), message.hasMore === true);
+      updateCount();
+      return;
+    case 'request':
+      if (!isRequestRecord(message.record)) return;
+      requests.addLive(message.record);
+      updateCount();
+      return;
+    case 'status':
+      showStatus(message.status);
+      return;
+    case 'charts':
+      charts.setCharts(chartsOf(message.charts));
+      return;
+    case 'config':
+      rules.setSnapshot(configOf(message.config));
+      return;
+    case 'config-result':
+      rules.onResult(message.requestId, message.saved === true, problemsOf(message.problems));
+      return;
+    case 'show-request':
+      showTab('requests');
+      state.selectedRequestId = message.id;
+      persist();
+      requests.select(message.id);
+      send({ type: 'open-request', id: message.id });
+      return;
+    case 'request-detail':
+      requests.showDetail(message.id, isRequestRecord(message.record) ? message.record : undefined);
+      return;
+  }
+}
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  if (isHostMessage(event.data)) handle(event.data);
+});
+send({ type: 'ready' });

@@ -1,0 +1,46 @@
+/**
+ * What the panel keeps in `vscode.setState` so it comes back as it was after being hidden or
+ * reloaded: the tab, the selected request, the filter and the rules draft. Records are not kept
+ * here; the host sends them again when the panel says `ready`.
+ */
+
+export const panelTabs = ['requests', 'charts', 'rules'] as const;
+export type PanelTab = (typeof panelTabs)[number];
+export type RulesMode = 'form' | 'json';
+
+/** The rules editor's unsaved work. */
+export interface RulesDraftState {
+  /** The JSON text as last edited (may not parse, in JSON mode). */
+  text: string;
+  /** The config text the draft started from, to tell whether the file changed underneath. */
+  baseText: string;
+}
+
+export interface PanelState {
+  tab: PanelTab;
+  selectedRequestId?: string;
+  filter: string;
+  rulesMode: RulesMode;
+  /** Present only while there are unsaved edits. */
+  draft?: RulesDraftState;
+}
+
+export function defaultPanelState(): PanelState {
+  return { tab: 'requests', filter: '', rulesMode: 'form' };
+}
+
+/** Reads saved state defensively: it may come from an older version of the panel. */
+export function parsePanelState(value: unknown): PanelState {
+  const state = defaultPanelState();
+  if (typeof value !== 'object' || value === null) return state;
+  const saved = value as Record<string, unknown>;
+  if (typeof saved.tab === 'string' && (panelTabs as readonly string[]).includes(saved.tab)) state.tab = saved.tab as PanelTab;
+  if (typeof saved.selectedRequestId === 'string' && saved.selectedRequestId !== '') state.selectedRequestId = saved.selectedRequestId;
+  if (typeof saved.filter === 'string') state.filter = saved.filter;
+  if (saved.rulesMode === 'form' || saved.rulesMode === 'json') state.rulesMode = saved.rulesMode;
+  const draft = saved.draft as Record<string, unknown> | undefined;
+  if (typeof draft === 'object' && draft !== null && typeof draft.text === 'string' && typeof draft.baseText === 'string') {
+    state.draft = { text: draft.text, baseText: draft.baseText };
+  }
+  return state;
+}

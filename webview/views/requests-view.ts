@@ -1,0 +1,294 @@
+/**
+ * The Requests tab: a filter box, the live table of requests (newest on top) and, beside it,
+ * the selected request's detail. Rows are plain table rows so the table stays fast at a
+ * thousand rows and UI tests can find `tr[data-request-id]` / `td[data-column]`.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
+import type { RequestRecord } from '../protocol';
+import {
+  describeUsage,
+  formatCache,
+  formatClient,
+  formatCost,
+  formatCount,
+  formatDuration,
+  formatRoute,
+  formatServed,
+  formatTime,
+  formatTimestamp,
+  formatTokenPair,
+  isFailure,
+} from '../format';
+import { appendOlder, insertNewest, matchesFilter, oldestTime } from '../request-list';
+import { codicon, element, replaceChildren } from './dom';
+import { RequestDetailView } from './request-detail-view';
+
+/** The table's columns; `field` is the stable `data-column` name UI tests use. */
+interface Column {
+  field: string;
+  label: string;
+  numeric?: boolean;
+  /** Fixed width in pixels; columns without one share what is left. */
+  width?: number;
+  cell(record: RequestRecord): { text: string; title?: string; className?: string };
+}
+
+const columns: Column[] = [
+  { field: 'time', width: 76, label: 'Time', cell: (record) => ({ text: formatTime(record.time), title: formatTimestamp(record.time) }) },
+  { field: 'client', width: 128, label: 'Client', cell: (record) => ({ text: formatClient(record), title: `${record.endpoint}${record.stream ? ' · stream' : ''}` }) },
+  { field: 'requestedModel', label: 'Model asked', cell: (record) => ({ text: record.requestedModel }) },
+  { field: 'served', label: 'Served by', cell: (record) => ({ text: formatServed(record) }) },
+  {
+    field: 'status',
+    width: 68,
+    label: 'Status',
+    numeric: true,
+    cell: (record) => ({
+      text: record.status === 0 ? 'failed' : String(record.status),
+      title: record.error,
+      className: isFailure(record) ? 'status-error' : 'status-ok',
+    }),
+  },
+  { field: 'tokens', width: 124, label: 'Tokens in/out', numeric: true, cell: (record) => ({ text: formatTokenPair(record), title: describeUsage(record) }) },
+  {
+    field: 'cost',
+    width: 76,
+    label: 'Cost',
+    numeric: true,
+    cell: (record) => ({ text: formatCost(record.costUsd), title: record.costUsd === null ? 'No price known for this model' : `$${record.costUsd}` }),
+  },
+  { field: 'ttft', width: 98, label: 'First token', numeric: true, cell: (record) => ({ text: formatDuration(record.timeToFirstTokenMs) }) },
+  { field: 'latency', width: 80, label: 'Latency', numeric: true, cell: (record) => ({ text: formatDuration(record.latencyMs) }) },
+  {
+    field: 'cache',
+    width: 82,
+    label: 'Cache',
+    cell: (record) => {
+      const cache = formatCache(record);
+      return { text: cache.label, title: cache.hit ? `${formatCount(record.cacheReadTokens)} input tokens read from the provider's cache` : undefined, className: cache.hit ? 'cache-hit' : undefined };
+    },
+  },
+  { field: 'route', label: 'Route', cell: (record) => ({ text: formatRoute(record.decision) }) },
+];
+
+export interface RequestsViewOptions {
+  filter: string;
+  onFilterChange(filter: string): void;
+  /** A row was chosen (or the detail closed: undefined). */
+  onSelect(id: string | undefined): void;
+  onLoadMore(before: number): void;
+}
+
+export class RequestsView {
+  readonly root: HTMLElement;
+  private records: RequestRecord[] = [];
+  private hasMore = false;
+  private loadingOlder = false;
+  private filter: string;
+  private selectedId: string | undefined;
+  private readonly rows = new Map<string, HTMLTableRowElement>();
+  private readonly body = element('tbody');
+  private readonly countLabel = element('span', { className: 'toolbar-text' });
+  private readonly emptyState = element('div', { className: 'empty-state' });
+  private readonly loadOlderButton = element('vscode-button', { secondary: true, on: { click: () => this.loadOlder() } }, ['Load older']);
+  private readonly tableScroller: HTMLDivElement;
+  private readonly detail: RequestDetailView;
+
+  constructor(private readonly options: RequestsViewOptions) {
+    this.filter = options.filter;
+    const filterField = element('vscode-textfield', {
+      className: 'filter',
+      placeholder: 'Filter by model, provider, status, error…',
+      value: this.filter,
+      attrs: { 'aria-label': 'Filter requests' },
+      on: {
+        input: (event) => {
+          this.filter = (event.target as VscodeTextfield).value;
+          this.options.onFilterChange(this.filter);
+          this.renderRows();
+        },
+      },
+    });
+    filterField.appendChild(element('span', { slot: 'content-before', className: 'codicon codicon-filter filter-icon' }));
+    const head = element('thead', {}, [
+      element(
+        'tr',
+        {},
+        columns.map((column) => element('th', { scope: 'col', className: column.numeric ? 'numeric' : '', dataset: { column: column.field } }, [column.label])),
+      ),
+    ]);
+    const widths = element(
+      'colgroup',
+      {},
+      columns.map((column) => {
+        const col = element('col', { dataset: { column: column.field } });
+        if (column.width !== undefined) col.style.width = `${column.width}px`;
+        return col;
+      }),
+    );
+    const table = element('table', { className: 'requests-table', attrs: { 'aria-label': 'Requests' } }, [widths, head, this.body]);
+    this.tableScroller = element('div', { className: 'table-scroller' }, [
+      table,
+      this.emptyState,
+      element('div', { className: 'table-footer' }, [this.loadOlderButton]),
+    ]);
+    this.body.addEventListener('click', (event) => {
+      const row = (event.target as Element).closest('tr[data-request-id]');
+      if (row instanceof HTMLTableRowElement) this.choose(row.dataset.requestId);
+    });
+    this.body.addEventListener('keydown', (event) => this.onKey(event));
+    this.detail = new RequestDetailView(() => this.choose(undefined));
+    this.root = element('div', { className: 'requests-view' }, [
+      element('div', { className: 'toolbar' }, [filterField, this.countLabel]),
+      element('div', { className: 'requests-body' }, [this.tableScroller, this.detail.root]),
+    ]);
+    this.renderRows();
+  }
+
+  /** Replaces everything (the host's snapshot). */
+  setRecords(records: RequestRecord[], hasMore: boolean): void {
+    this.records = insertNewest([], records).records;
+    this.hasMore = hasMore;
+    this.rows.clear();
+    this.renderRows();
+    this.refreshDetail();
+  }
+
+  /** A request finished: it goes on top. */
+  addLive(record: RequestRecord): void {
+    const update = insertNewest(this.records, [record]);
+    this.records = update.records;
+    if (update.trimmed) this.hasMore = true;
+    this.rows.delete(record.id);
+    this.renderRows(record.id);
+    if (record.id === this.selectedId) this.detail.show(record);
+  }
+
+  /** An older page arrived. */
+  addOlder(records: RequestRecord[], hasMore: boolean): void {
+    this.records = appendOlder(this.records, records);
+    this.hasMore = hasMore;
+    this.loadingOlder = false;
+    this.renderRows();
+  }
+
+  /** Selects a request and shows what is known of it until the host sends the full record. */
+  select(id: string | undefined): void {
+    this.selectedId = id;
+    for (const [rowId, row] of this.rows) {
+      row.classList.toggle('selected', rowId === id);
+      row.setAttribute('aria-selected', String(rowId === id));
+    }
+    this.root.classList.toggle('with-detail', id !== undefined);
+    this.refreshDetail();
+    if (id !== undefined) this.rows.get(id)?.scrollIntoView({ block: 'nearest' });
+  }
+
+  /** The host answered `open-request`. */
+  showDetail(id: string, record: RequestRecord | undefined): void {
+    if (id !== this.selectedId) return;
+    if (record) this.detail.show(record);
+    else if (!this.records.some((entry) => entry.id === id)) this.detail.showMissing(id);
+  }
+
+  /** The listed requests, newest first (for the charts). */
+  get all(): readonly RequestRecord[] {
+    return this.records;
+  }
+
+  /** The number of listed requests, for the tab's badge. */
+  get count(): number {
+    return this.records.length;
+  }
+
+  private refreshDetail(): void {
+    if (this.selectedId === undefined) {
+      this.detail.clear();
+      return;
+    }
+    const record = this.records.find((entry) => entry.id === this.selectedId);
+    if (record) this.detail.show(record);
+    else this.detail.showLoading(this.selectedId);
+  }
+
+  private choose(id: string | undefined): void {
+    if (id === this.selectedId) return;
+    this.select(id);
+    this.options.onSelect(id);
+  }
+
+  private loadOlder(): void {
+    const before = oldestTime(this.records);
+    if (before === undefined || this.loadingOlder) return;
+    this.loadingOlder = true;
+    this.loadOlderButton.disabled = true;
+    this.options.onLoadMore(before);
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    const row = (event.target as Element).closest('tr[data-request-id]');
+    if (!(row instanceof HTMLTableRowElement)) return;
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      this.choose(row.dataset.requestId);
+    } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      event.preventDefault();
+      const next = event.key === 'ArrowDown' ? row.nextElementSibling : row.previousElementSibling;
+      if (next instanceof HTMLTableRowElement) {
+        next.focus();
+        this.choose(next.dataset.requestId);
+      }
+    } else if (event.key === 'Escape') {
+      this.choose(undefined);
+    }
+  }
+
+  private renderRows(arrivedId?: string): void {
+    const visible = this.records.filter((record) => matchesFilter(record, this.filter));
+    // Rows are built once per record and reused; rows of records that left the list are dropped.
+    const listed = new Set(this.records.map((record) => record.id));
+    for (const id of this.rows.keys()) if (!listed.has(id)) this.rows.delete(id);
+    const fragment = document.createDocumentFragment();
+    for (const record of visible) fragment.appendChild(this.row(record, record.id === arrivedId));
+    replaceChildren(this.body, [fragment]);
+
+    const total = this.records.length;
+    this.countLabel.textContent =
+      visible.length === total ? `${formatCount(total)} ${total === 1 ? 'request' : 'requests'}` : `${formatCount(visible.length)} of ${formatCount(total)} requests`;
+    this.emptyState.hidden = visible.length > 0;
+    replaceChildren(
+      this.emptyState,
+      total === 0
+        ? [codicon('pulse'), element('p', {}, ['No requests yet.']), element('p', { className: 'hint' }, ['Point a client at the proxy and its requests appear here as they finish.'])]
+        : [codicon('filter'), element('p', {}, [`No request matches “${this.filter}”.`])],
+    );
+    this.loadOlderButton.hidden = !this.hasMore;
+    this.loadOlderButton.disabled = this.loadingOlder;
+  }
+
+  private row(record: RequestRecord, arrived: boolean): HTMLTableRowElement {
+    const cached = this.rows.get(record.id);
+    if (cached) return cached;
+    const row = element(
+      'tr',
+      {
+        tabIndex: 0,
+        className: [isFailure(record) ? 'failed' : '', record.id === this.selectedId ? 'selected' : '', arrived ? 'arrived' : ''].filter(Boolean).join(' '),
+        dataset: { requestId: record.id },
+        attrs: { 'aria-selected': String(record.id === this.selectedId) },
+      },
+      columns.map((column) => {
+        const cell = column.cell(record);
+        return element(
+          'td',
+          { className: [column.numeric ? 'numeric' : '', cell.className ?? ''].filter(Boolean).join(' '), title: cell.title ?? cell.text, dataset: { column: column.field } },
+          [cell.text],
+        );
+      }),
+    );
+    this.rows.set(record.id, row);
+    return row;
+  }
+}
