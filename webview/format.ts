@@ -127,10 +127,11 @@ const viaNames: Readonly<Record<DecisionRecord['via'], string>> = {
   rule: 'rule',
   header: 'header',
   model: 'model name',
+  'default-route': 'default route',
   direct: 'direct',
 };
 
-/** How the route was chosen, in words (`rule`, `header`, `model name`, `direct`). */
+/** How the route was chosen, in words (`rule`, `header`, `model name`, `default route`, `direct`). */
 export function formatVia(via: DecisionRecord['via']): string {
   return viaNames[via] ?? via;
 }
