@@ -184,10 +184,7 @@ async function runUiTests(install: CodeServerInstall, browser: Browser, fakes: F
   proxyPorts.add(proxyPort);
   const configFile = await writeSwitchyardConfig(folder, fakes);
   const profile = await createProfile(folder, switchyardSettings(proxyPort, configFile, 'Default Dark Modern'));
-  const extensionBuilt = existsSync(vsixFile);
-  if (extensionBuilt) {
-    await timed('install VSIX', () => installExtension(install.binary, profile, vsixFile, path.join(runFolder, 'code-server-install-extension.log')));
-  }
+  await timed('install VSIX', () => installExtension(install.binary, profile, vsixFile, path.join(runFolder, 'code-server-install-extension.log')));
   const server = await timed('start code-server (UI tests)', () => startCodeServer(install.binary, profile, { logFile: path.join(runFolder, 'code-server-ui.log') }));
   const consoleLines: string[] = [];
   let page: Page | undefined;
@@ -197,7 +194,7 @@ async function runUiTests(install: CodeServerInstall, browser: Browser, fakes: F
     );
     page = opened;
     setUiContext({ page: opened, server, profile, fakes, proxyPort, configFile });
-    return await timed('UI tests', () => runMocha(opened, extensionBuilt ? undefined : 'workbench'));
+    return await timed('UI tests', () => runMocha(opened));
   } finally {
     setUiContext(undefined);
     await writeFile(path.join(runFolder, 'ui-console.log'), consoleLines.join('\n'));
@@ -207,12 +204,12 @@ async function runUiTests(install: CodeServerInstall, browser: Browser, fakes: F
   }
 }
 
-async function runMocha(page: Page, grep: string | undefined): Promise<number> {
+async function runMocha(page: Page): Promise<number> {
   const mocha = new Mocha({
     timeout: 90_000,
     reporter: 'spec',
     bail: true,
-    grep: process.env.SWITCHYARD_E2E_GREP ?? grep,
+    grep: process.env.SWITCHYARD_E2E_GREP,
     rootHooks: {
       async afterEach(this: Mocha.Context) {
         const test = this.currentTest;
@@ -230,11 +227,10 @@ async function runMocha(page: Page, grep: string | undefined): Promise<number> {
 async function main(): Promise<number> {
   const started = Date.now();
   const only = process.env.SWITCHYARD_E2E_ONLY;
+  if (only !== undefined && only !== 'ui' && only !== 'extension-host') throw new Error(`SWITCHYARD_E2E_ONLY is "${only}"; use ui or extension-host`);
   const install = await timed('install code-server', () => installCodeServer());
-  const extensionSourcePresent = existsSync(path.join(repositoryRoot, 'extension', 'extension.ts'));
-  if (!extensionSourcePresent) console.log('extension/extension.ts is not there yet: running the workbench smoke test only.');
-  if (extensionSourcePresent && !process.env.SWITCHYARD_E2E_SKIP_PACKAGE) await timed('npm run package', runNpmPackage);
-  if (extensionSourcePresent && !existsSync(vsixFile)) throw new Error(`${vsixFile} is missing: run npm run package`);
+  if (!process.env.SWITCHYARD_E2E_SKIP_PACKAGE) await timed('npm run package', runNpmPackage);
+  if (!existsSync(vsixFile)) throw new Error(`${vsixFile} is missing: run npm run package`);
   await rm(screenshotFolder, { recursive: true, force: true });
 
   const runFolder = await mkdtemp(path.join(os.tmpdir(), 'switchyard-e2e-'));
@@ -244,14 +240,11 @@ async function main(): Promise<number> {
   let failed = false;
   try {
     browser = await timed('launch Chromium', launchBrowser);
-    const suitePresent = existsSync(extensionHostSuiteSource);
-    if (only !== 'ui' && extensionSourcePresent && suitePresent) {
+    if (only !== 'ui') {
       console.log('\n(a) extension-host suite');
       const code = await runExtensionHostSuite(install, browser, fakes, runFolder);
       console.log(`extension-host suite exit code: ${code}`);
       if (code !== 0) failed = true;
-    } else if (only !== 'ui') {
-      console.log('\n(a) extension-host suite: skipped, test/e2e/extension-host/index.ts or the extension is missing');
     }
     if (only !== 'extension-host') {
       console.log('\n(b) UI tests');
@@ -269,6 +262,7 @@ async function main(): Promise<number> {
   console.log('\nTimings:');
   for (const { step, seconds } of timings) console.log(`  ${step.padEnd(44)} ${seconds.toFixed(1).padStart(7)} s`);
   for (const { name, value } of measurements) console.log(`  ${name}: ${value}`);
+  console.log(failed ? '\nEnd-to-end tests FAILED.' : '\nEnd-to-end tests passed.');
   return failed ? 1 : 0;
 }
 
