@@ -122,17 +122,7 @@ async function runExtensionHostSuite(install: CodeServerInstall, browser: Browse
   const configFile = await writeSwitchyardConfig(folder, fakes);
   const profile = await createProfile(folder, switchyardSettings(proxyPort, configFile, 'Default Dark Modern'));
   const server = await timed('start code-server (extension-host suite)', () =>
-    startCodeServer(install.binary, profile, {
-      logFile: path.join(runFolder, 'code-server-extension-host.log'),
-      // The suite reads where the fakes are from its environment (the extension host inherits it).
-      env: {
-        SWITCHYARD_E2E_PROXY_PORT: String(proxyPort),
-        SWITCHYARD_E2E_CONFIG: configFile,
-        SWITCHYARD_E2E_OPENAI_URL: fakes.openai.url('/v1'),
-        SWITCHYARD_E2E_OTHER_URL: fakes.other.url('/v1'),
-        SWITCHYARD_E2E_ANTHROPIC_URL: fakes.anthropic.url(''),
-      },
-    }),
+    startCodeServer(install.binary, profile, { logFile: path.join(runFolder, 'code-server-extension-host.log') }),
   );
   const consoleLines: string[] = [];
   let page: Page | undefined;

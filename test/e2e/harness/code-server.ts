@@ -99,12 +99,11 @@ export async function installExtension(binary: string, profile: Profile, vsix: s
 export async function startCodeServer(
   binary: string,
   profile: Profile,
-  options: { logFile: string; env?: NodeJS.ProcessEnv },
+  options: { logFile: string },
 ): Promise<CodeServer> {
   const port = await freePort();
   const configFile = await writeConfig(profile, port);
   const server = startGroup('code-server', binary, [...commonArguments(profile, configFile), '--log', 'info', profile.workspaceDir], {
-    env: { ...process.env, ...options.env },
     logFile: options.logFile,
   });
   const origin = `http://127.0.0.1:${port}`;
