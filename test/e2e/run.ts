@@ -211,7 +211,13 @@ async function runMocha(page: Page): Promise<number> {
     },
   });
   for (const name of readdirSync(uiTestFolder).filter((file) => file.endsWith('.test.ts')).sort()) mocha.addFile(path.join(uiTestFolder, name));
-  return new Promise((resolve) => mocha.run((failures) => resolve(failures)));
+  return new Promise((resolve) => {
+    const runner = mocha.run((failures) => {
+      // A grep that matches nothing must not pass as a green run.
+      if (runner.stats?.tests === 0) console.error('No UI test ran.');
+      resolve(runner.stats?.tests === 0 ? 1 : failures);
+    });
+  });
 }
 
 async function main(): Promise<number> {
