@@ -1,11 +1,20 @@
 import assert from 'node:assert/strict';
 import { answerOf, fakeUsage, testKeys } from '../harness/fake-providers';
 import { askAnthropic, askOpenAi } from '../harness/clients';
-import { openPanel, requestRow, rowCells, setProviderKeyThroughPalette, waitForProviderKey } from '../harness/switchyard';
+import { clientKeyFromClipboard, openPanel, requestRow, rowCells, setProviderKeyThroughPalette, waitForProviderKey } from '../harness/switchyard';
 import { uiContext } from '../harness/ui-context';
 
 describe('requests through the proxy, in the panel', () => {
   const sent: Array<{ id: string; model: string }> = [];
+
+  it('copies connection settings with both base URLs, the local key and env lines for Claude Code and Codex', async () => {
+    const { page, proxyPort } = uiContext();
+    const { key, text } = await clientKeyFromClipboard(page);
+    const origin = `http://127.0.0.1:${proxyPort}`;
+    assert.ok(key !== undefined && key.length >= 16, `no local key in:\n${text}`);
+    assert.ok(text.includes(`ANTHROPIC_BASE_URL=${origin} ANTHROPIC_API_KEY=${key} claude`), text);
+    assert.ok(text.includes(`OPENAI_BASE_URL=${origin}/v1 OPENAI_API_KEY=${key} codex`), text);
+  });
 
   it('forwards an OpenAI SDK call to the fake provider with the stored key', async () => {
     const context = uiContext();
