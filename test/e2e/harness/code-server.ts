@@ -90,6 +90,8 @@ export async function installExtension(binary: string, profile: Profile, vsix: s
   const timer = setTimeout(() => void installer.stop(), 120_000);
   const exitCode = await installer.exited;
   clearTimeout(timer);
+  // Right away, while its process group id cannot belong to anything else yet.
+  await installer.stop();
   if (exitCode !== 0 || !/was successfully installed/.test(installer.output())) {
     throw new Error(`installing ${vsix} failed (exit ${exitCode}):\n${installer.output()}`);
   }

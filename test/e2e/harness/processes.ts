@@ -14,8 +14,6 @@ export interface GroupProcess {
   exited: Promise<number>;
   /** Everything the process wrote so far, stdout and stderr interleaved. */
   output(): string;
-  /** Resolves when the output matches, rejects when the process exits first or the time runs out. */
-  waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
   /** SIGTERM to the group, SIGKILL after a grace period. */
   stop(): Promise<void>;
 }
@@ -36,11 +34,9 @@ export function startGroup(
   let text = '';
   let log: WriteStream | undefined;
   if (options.logFile) log = createWriteStream(options.logFile, { flags: 'a' });
-  const listeners = new Set<() => void>();
   const append = (chunk: Buffer): void => {
     text += chunk.toString('utf8');
     log?.write(chunk);
-    for (const listener of listeners) listener();
   };
   child.stdout?.on('data', append);
   child.stderr?.on('data', append);
@@ -49,49 +45,26 @@ export function startGroup(
       text += `\n[spawn error] ${error.message}\n`;
       resolve(1);
     });
-    child.on('exit', (code) => {
-      log?.end();
-      running.delete(group);
-      resolve(code ?? 1);
-      for (const listener of listeners) listener();
-    });
+    child.on('exit', (code) => resolve(code ?? 1));
   });
-  let hasExited = false;
-  void exited.then(() => (hasExited = true));
+  // 'close' comes after the last output, unlike 'exit'.
+  child.on('close', () => log?.end());
 
   const group: GroupProcess = {
     name,
     child,
     exited,
     output: () => text,
-    waitForOutput(pattern, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          const match = text.match(pattern);
-          if (match) return finish(() => resolve(match));
-          if (hasExited || child.exitCode !== null) {
-            finish(() => reject(new Error(`${name} exited before printing ${pattern}:\n${tail(text)}`)));
-          }
-        };
-        const timer = setTimeout(() => finish(() => reject(new Error(`${name} did not print ${pattern} within ${timeoutMs} ms:\n${tail(text)}`))), timeoutMs);
-        const finish = (settle: () => void): void => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          settle();
-        };
-        listeners.add(check);
-        check();
-      });
-    },
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-      signalGroup(child.pid, 'SIGTERM');
-      const killed = await Promise.race([exited.then(() => true), delay(5000).then(() => false)]);
-      if (!killed) {
-        signalGroup(child.pid, 'SIGKILL');
+      running.delete(group);
+      if (child.pid === undefined) return;
+      if (child.exitCode === null && child.signalCode === null) {
+        signalGroup(child.pid, 'SIGTERM');
+        const stopped = await Promise.race([exited.then(() => true), delay(5000).then(() => false)]);
+        if (!stopped) signalGroup(child.pid, 'SIGKILL');
         await exited;
       }
-      // The leader is gone; make sure nothing it left in the group lingers.
+      // The leader is gone; whatever it left in its group goes too.
       signalGroup(child.pid, 'SIGKILL');
     },
   };
@@ -158,8 +131,4 @@ export async function poll<T>(what: string, probe: () => Promise<T | undefined>,
     }
     await delay(intervalMs);
   }
-}
-
-function tail(text: string, lines = 40): string {
-  return text.split('\n').slice(-lines).join('\n');
 }
