@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { activationTime, statusBarItem, waitForProxyRunning } from '../harness/switchyard';
 import { measurements, uiContext } from '../harness/ui-context';
 import { runCommand } from '../harness/workbench';
@@ -8,10 +9,12 @@ describe('the installed VSIX', () => {
   it('is in the profile’s extensions folder, installed by code-server --install-extension', async () => {
     const { profile } = uiContext();
     const installed = await readdir(profile.extensionsDir);
-    assert.ok(
-      installed.some((name) => name.startsWith('switchyard.switchyard-')),
-      `no switchyard.switchyard-* folder in ${profile.extensionsDir}: ${installed.join(', ')}`,
-    );
+    const folder = installed.find((name) => name.startsWith('switchyard.switchyard-'));
+    assert.ok(folder !== undefined, `no switchyard.switchyard-* folder in ${profile.extensionsDir}: ${installed.join(', ')}`);
+    // Everything is bundled: the three bundles are there and no node_modules came along.
+    const files = await readdir(path.join(profile.extensionsDir, folder), { recursive: true });
+    for (const bundle of ['extension.js', 'proxy.js', 'webview.js']) assert.ok(files.includes(path.join('dist', bundle)), `dist/${bundle} is not in the VSIX`);
+    assert.equal(files.filter((file) => file.split(path.sep).includes('node_modules')).length, 0, 'the VSIX holds node_modules');
   });
 
   it('starts the proxy on the configured port and shows it in the status bar', async () => {
