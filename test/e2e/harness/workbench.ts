@@ -119,7 +119,12 @@ export async function closeQuickInput(page: Page): Promise<void> {
  */
 export async function setColorTheme(page: Page, label: string, kind: 'light' | 'dark'): Promise<void> {
   await runCommand(page, 'Preferences: Color Theme');
-  await pickQuickItem(page, label);
+  const input = quickInput(page);
+  await input.fill(label);
+  // The picker previews the focused theme; only Enter on it makes the choice stick.
+  const exactLabel = page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) });
+  await page.locator('.quick-input-widget .monaco-list-row.focused').filter({ has: exactLabel }).waitFor();
+  await input.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   await page.locator(kind === 'light' ? '.monaco-workbench.vs' : '.monaco-workbench.vs-dark').waitFor();
 }
