@@ -89,6 +89,8 @@ export async function clientKeyFromClipboard(page: Page): Promise<{ key: string 
 /** Opens the panel with "Switchyard: Open Panel" and returns its content once the tabs are there. */
 export async function openPanel(page: Page): Promise<FrameLocator> {
   await runCommand(page, 'Switchyard: Open Panel');
+  // The palette fades out over the editor; a click into the panel before it is gone can be lost.
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   const panel = webviewContent(page);
   await panel.locator('#tab-requests').waitFor({ timeout: timeouts.workbench });
   return panel;
@@ -97,6 +99,14 @@ export async function openPanel(page: Page): Promise<FrameLocator> {
 /** The panel's row for a request, by the id the proxy gave it. */
 export function requestRow(panel: FrameLocator, id: string): Locator {
   return panel.locator(`tr[data-request-id="${id}"]`);
+}
+
+/** Clicks a request's row and waits until the panel shows it selected. */
+export async function selectRequest(panel: FrameLocator, id: string): Promise<void> {
+  const row = requestRow(panel, id);
+  await row.click();
+  await panel.locator(`tr[data-request-id="${id}"][aria-selected="true"]`).waitFor();
+  await panel.locator('#request-detail').waitFor();
 }
 
 /** The text of every cell of a row, by column. */

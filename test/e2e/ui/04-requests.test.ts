@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { answerOf, fakeUsage, testKeys } from '../harness/fake-providers';
 import { askAnthropic, askOpenAi } from '../harness/clients';
-import { clientKeyFromClipboard, openPanel, requestRow, rowCells, setProviderKeyThroughPalette, waitForProviderKey } from '../harness/switchyard';
+import { clientKeyFromClipboard, openPanel, requestRow, rowCells, selectRequest, setProviderKeyThroughPalette, waitForProviderKey } from '../harness/switchyard';
 import { uiContext } from '../harness/ui-context';
 
 describe('requests through the proxy, in the panel', () => {
@@ -74,9 +74,8 @@ describe('requests through the proxy, in the panel', () => {
   it('shows a request’s decision and attempts in the detail pane', async () => {
     const { page } = uiContext();
     const panel = await openPanel(page);
-    await requestRow(panel, sent[0]!.id).click();
+    await selectRequest(panel, sent[0]!.id);
     const detail = panel.locator('#request-detail');
-    await detail.waitFor();
     await detail.getByText('openai/gpt-4o-mini').first().waitFor();
     const attempts = panel.locator('#request-detail [data-attempt]');
     assert.equal(await attempts.count(), 1);

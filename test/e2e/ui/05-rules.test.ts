@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { answerOf } from '../harness/fake-providers';
 import { askOpenAi } from '../harness/clients';
-import { openPanel, requestRow, rowCells } from '../harness/switchyard';
+import { openPanel, requestRow, rowCells, selectRequest } from '../harness/switchyard';
 import { uiContext } from '../harness/ui-context';
 import { clearNotifications, screenshot } from '../harness/workbench';
 
@@ -53,7 +53,7 @@ describe('the rules editor', () => {
     const cells = await rowCells(row);
     assert.match(cells.served ?? '', /other\/fake-small/);
     assert.match(cells.requestedModel ?? '', /gpt-4o-mini/);
-    await row.click();
+    await selectRequest(panel, answer.id);
     await panel.locator('#request-detail').getByText(ruleToOther.name).first().waitFor();
   });
 

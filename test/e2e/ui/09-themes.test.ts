@@ -1,4 +1,4 @@
-import { openPanel, openSidebar, requestRow } from '../harness/switchyard';
+import { openPanel, openSidebar, selectRequest } from '../harness/switchyard';
 import { uiContext } from '../harness/ui-context';
 import { clearNotifications, runCommand, screenshot, setColorTheme } from '../harness/workbench';
 
@@ -22,8 +22,7 @@ describe('screenshots in a dark and a light theme', () => {
       await firstRow.waitFor();
       await screenshot(page, `e2e-${theme.name}-requests`);
       const id = await firstRow.getAttribute('data-request-id');
-      await requestRow(panel, id ?? '').click();
-      await panel.locator('#request-detail').waitFor();
+      await selectRequest(panel, id ?? '');
       await screenshot(page, `e2e-${theme.name}-detail`);
       await panel.locator('#tab-charts').click();
       await panel.locator('.charts-view .chart-card').first().waitFor();
