@@ -8,6 +8,7 @@ import path from 'node:path';
 import { format } from 'node:util';
 import { chromium, type Browser, type ConsoleMessage, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import { chromiumPath } from '../install';
+import { poll } from './processes';
 
 /** Where screenshots go, failures included. */
 export const screenshotFolder = '/tmp/switchyard-shots';
@@ -75,14 +76,23 @@ export function quickPickRow(page: Page, text: string): Locator {
 /** Runs a command by its palette title, e.g. "Switchyard: Open Panel". */
 export async function runCommand(page: Page, title: string): Promise<void> {
   await closeQuickInput(page);
-  await page.keyboard.press('F1');
   const input = quickInput(page);
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
   // The palette also lists fuzzy matches and recently used commands: pick the row titled exactly so.
   const exactTitle = page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) });
   const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: exactTitle }).first();
-  await row.waitFor({ state: 'visible' });
+  // A quick input that is still fading out after the previous command looks open for a moment
+  // and then hides under our typing: open the palette again until the command is listed.
+  await poll(
+    `the palette to list "${title}"`,
+    async () => {
+      if (!(await input.isVisible())) await page.keyboard.press('F1');
+      await input.fill(`>${title}`, { timeout: 2000 });
+      await row.waitFor({ state: 'visible', timeout: 2000 });
+      return true;
+    },
+    timeouts.action,
+    100,
+  );
   await row.click();
 }
 
