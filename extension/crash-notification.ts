@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
+import { crashNotificationMessage } from './crash-reason';
 import type { ProxyCrash } from './proxy-process';
 
 /**
- * Tells the user the proxy crashed and why (the exit and its last output), with the way out:
- * the log, or a manual start once it stopped restarting by itself.
+ * Tells the user the proxy crashed and why (how it ended and the error it printed), with the
+ * way out: the log, or a manual start once it stopped restarting by itself.
  */
 export async function showCrashNotification(crash: ProxyCrash, actions: { showLog(): void; start(): Thenable<unknown> }): Promise<void> {
-  const output = crash.lastOutput.length > 0 ? ` Last output: ${crash.lastOutput[crash.lastOutput.length - 1]}` : '';
-  const message = `Switchyard proxy crashed. ${crash.reason}${output}${crash.restarting ? ' Restarting it…' : ''}`;
+  const message = crashNotificationMessage(crash);
   const choice = crash.restarting
     ? await vscode.window.showWarningMessage(message, 'Show Log')
     : await vscode.window.showErrorMessage(message, 'Start Proxy', 'Show Log');

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { ControlEvent, HealthInfo } from '../proxy/control/protocol';
 import type { ProxyStatus } from '../webview/protocol';
 import { ControlClient, ControlError, probeHealth, type EventSubscription } from './control-client';
+import { crashStatusDetail, describeCrash } from './crash-reason';
 import { RestartBackoff, type RestartBackoffOptions } from './restart-backoff';
 import { Signal } from './signal';
 
@@ -35,9 +36,9 @@ export interface ProxyManagerOptions {
 
 /** A crash the manager saw: what the user is told, and whether it restarts by itself. */
 export interface ProxyCrash {
-  /** One sentence: how it ended (exit code, signal, no answer). */
+  /** How it ended (exit code, signal, no answer) and the error it printed, if any: see `describeCrash`. */
   reason: string;
-  /** The proxy's last lines of output before it ended, if this window started it. */
+  /** The proxy's last lines of output before it ended, if this window started it; the log shows them. */
   lastOutput: string[];
   restarting: boolean;
 }
@@ -334,8 +335,8 @@ export class ProxyManager {
       return;
     }
     if (outcome.kind === 'timeout') killQuietly(child.pid);
-    const reason = outcome.kind === 'timeout' ? `The proxy did not start listening within ${(this.options.startTimeoutMs ?? 20_000) / 1000} s.` : exitReason(outcome.code, outcome.signal);
-    this.crashed(generation, reason, lastLines(startupOutput));
+    const ending = outcome.kind === 'timeout' ? { kind: 'start-timeout' as const, seconds: (this.options.startTimeoutMs ?? 20_000) / 1000 } : outcome;
+    this.crashed(generation, describeCrash(ending, startupOutput), lastLines(startupOutput));
   }
 
   private async attach(generation: number, port: number, health: HealthInfo, owned: boolean): Promise<void> {
@@ -427,7 +428,8 @@ export class ProxyManager {
   private onChildExit(generation: number, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (generation !== this.generation || this.child !== child) return;
     this.child = undefined;
-    this.lost(generation, exitReason(code, signal), lastLines(this.childLogFile === undefined ? '' : tail(this.childLogFile, 4096)));
+    const output = this.childLogFile === undefined ? '' : tail(this.childLogFile, 8192);
+    this.lost(generation, describeCrash({ kind: 'exited', code, signal }, output), lastLines(output));
   }
 
   private async onStreamLost(generation: number, subscription: EventSubscription): Promise<void> {
@@ -444,7 +446,7 @@ export class ProxyManager {
       await this.attach(generation, this.currentStatus.port, health, this.child !== undefined && health.pid === this.child.pid);
       return;
     }
-    this.lost(generation, `The proxy (pid ${this.currentPid ?? 'unknown'}) stopped answering on port ${this.currentStatus.port}.`);
+    this.lost(generation, describeCrash({ kind: 'unresponsive', pid: this.currentPid, port: this.currentStatus.port }));
   }
 
   /** The proxy went away without this window's Stop: a Stop from another window, or a crash. */
@@ -464,11 +466,11 @@ export class ProxyManager {
     const wait = this.backoff.next(Date.now());
     this.options.log(`proxy crashed: ${reason}${lastOutput.length > 0 ? ` Its last output:\n${lastOutput.join('\n')}` : ''}`);
     if (wait === undefined) {
-      this.setStatus({ state: 'crashed', port, detail: `${reason} It crashed too often to restart by itself; fix the cause and run "Switchyard: Start Proxy".` });
+      this.setStatus({ state: 'crashed', port, detail: crashStatusDetail(reason, undefined) });
       this.onCrash.fire({ reason, lastOutput, restarting: false });
       return;
     }
-    this.setStatus({ state: 'crashed', port, detail: `${reason} Restarting in ${formatSeconds(wait)}.` });
+    this.setStatus({ state: 'crashed', port, detail: crashStatusDetail(reason, wait) });
     this.onCrash.fire({ reason, lastOutput, restarting: true });
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {
@@ -589,21 +591,12 @@ function stoppedSince(marker: string, since: number): boolean {
   }
 }
 
-function exitReason(code: number | null, signal: NodeJS.Signals | null): string {
-  if (signal !== null) return `The proxy was killed by ${signal}.`;
-  return `The proxy exited with code ${code ?? 'unknown'}.`;
-}
-
 function lastLines(output: string): string[] {
   return output
     .split('\n')
     .map((line) => line.trimEnd())
     .filter((line) => line !== '')
     .slice(-5);
-}
-
-function formatSeconds(milliseconds: number): string {
-  return `${(milliseconds / 1000).toFixed(milliseconds < 1000 ? 1 : 0)} s`;
 }
 
 function readText(file: string): string {
@@ -614,9 +607,12 @@ function readText(file: string): string {
   }
 }
 
-function tail(file: string, bytes: number): string {
+/** The file's last `characters`, from the first whole line in them. */
+function tail(file: string, characters: number): string {
   const text = readText(file);
-  return text.length > bytes ? text.slice(-bytes) : text;
+  if (text.length <= characters) return text;
+  const cut = text.slice(-characters);
+  return cut.slice(cut.indexOf('\n') + 1);
 }
 
 /**

@@ -57,6 +57,11 @@ export function createRequestListener(options: ServerOptions): http.RequestListe
     }
     const refusal = refuseHostOrOrigin(runtime, request, response);
     const access = refusal ?? checkAccessKey(runtime, request);
+    // Refused here, a call leaves no record (past this point every one does). A foreign Host or
+    // Origin may be hostile; a wrong access key is someone not allowed to use this proxy, and
+    // recording it would mean reading an unauthenticated body for a model name it chose and
+    // letting any local process write rows into the user's request log and spend. The client
+    // is told what to do in its own error shape.
     if (access instanceof ProxyError) {
       request.resume();
       sendProxyError(path, request.headers, response, access);

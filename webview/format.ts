@@ -107,6 +107,11 @@ export function formatClient(record: Pick<RequestRecord, 'clientFormat' | 'clien
 }
 
 /** `provider/model` that served the call, or {@link missing} when it never got routed. */
+/** The model the client asked for; a call refused for having none shows a dash. */
+export function formatRequestedModel(record: Pick<RequestRecord, 'requestedModel'>): string {
+  return record.requestedModel === '' ? missing : record.requestedModel;
+}
+
 export function formatServed(record: Pick<RequestRecord, 'provider' | 'model'>): string {
   if (record.provider && record.model) return `${record.provider}/${record.model}`;
   return record.model ?? record.provider ?? missing;

@@ -78,7 +78,9 @@ function rows(parentId: string, aggregate: AggregateRow[], unnamed: string): Spe
 }
 
 function requestNode(record: RequestRecord): SpendNode {
-  const served = record.provider !== undefined && record.model !== undefined ? `${record.provider}/${record.model}` : record.requestedModel;
+  // A call refused for its body may name no model at all.
+  const asked = record.requestedModel === '' ? 'no model' : record.requestedModel;
+  const served = record.provider !== undefined && record.model !== undefined ? `${record.provider}/${record.model}` : asked;
   const failed = record.status >= 400 || record.error !== undefined;
   const cost = record.costUsd === null ? 'no price' : formatUsd(record.costUsd);
   const time = new Date(record.time);
@@ -89,7 +91,7 @@ function requestNode(record: RequestRecord): SpendNode {
     description: `${cost} · ${formatDuration(record.latencyMs)}`,
     tooltip: [
       `${time.toLocaleString()} · ${record.id}`,
-      `asked for ${record.requestedModel}${record.provider !== undefined ? `, served by ${served}` : ''}`,
+      `asked for ${asked}${record.provider !== undefined ? `, ${failed ? 'meant for' : 'served by'} ${served}` : ''}`,
       failed ? `status ${record.status}: ${record.error ?? 'failed'}` : `status ${record.status}`,
       `${record.inputTokens.toLocaleString('en-US')} input, ${record.outputTokens.toLocaleString('en-US')} output tokens · ${cost}`,
       `${record.timeToFirstTokenMs === null ? 'no first token' : `first token ${formatDuration(record.timeToFirstTokenMs)}`} · total ${formatDuration(record.latencyMs)}`,

@@ -116,7 +116,12 @@ export function scanRequestHead(json: Buffer): RequestHead {
         key = json.toString('utf8', index + 1, end);
         expectKey = false;
       } else if (depth === 1 && key === 'model') {
-        head.model = JSON.parse(json.toString('utf8', index, end + 1)) as string;
+        try {
+          head.model = JSON.parse(json.toString('utf8', index, end + 1)) as string;
+        } catch {
+          // A bad escape in the name: not complete, so the full parse says what is wrong.
+          return head;
+        }
       }
       index = end;
     } else if (byte === openBrace || byte === openBracket) {

@@ -9,16 +9,16 @@ import { inboundCodecs } from './codecs';
 import type { ProxyRuntime } from './runtime';
 
 /**
- * One client call from arrival to its record: collects what the record needs as the call
- * goes, and writes the record after the response has closed, off the request's path.
- */
-/**
  * Request ids: a random prefix per process and a counter. Unique across restarts (48 random
  * bits each start) without paying for a random draw on every call.
  */
 const idPrefix = `req_${randomBytes(6).toString('hex')}`;
 let idCounter = 0;
 
+/**
+ * One client call from arrival to its record: collects what the record needs as the call
+ * goes, and writes the record after the response has closed, off the request's path.
+ */
 export class Call {
   readonly id = `${idPrefix}${(idCounter++).toString(36).padStart(6, '0')}`;
   readonly time = Date.now();
@@ -32,7 +32,12 @@ export class Call {
   usage: Usage | undefined;
   firstTokenAt: number | undefined;
   error: string | undefined;
-  /** Set once the request reached routing; requests rejected before that are not logged. */
+  /**
+   * Whether the call leaves a record when its response closes. Set once routing chose a target,
+   * and by the handler when it refuses the call (bad body, unknown or disabled model, no key),
+   * so every call that passed the front door is logged once. A client gone before its body was
+   * read, and requests the host, origin or access-key checks refused, leave none.
+   */
   recordable = false;
   decision: DecisionRecord | undefined;
   /** Aborted when the client goes away before the response is complete: every upstream attempt follows. */
@@ -75,6 +80,8 @@ export class Call {
       'content-length': Buffer.byteLength(payload),
     };
     if (proxyError.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.ceil(proxyError.retryAfterSeconds));
+    // The caller can find a refusal's record, and so why, by this id.
+    if (this.recordable) headers['x-switchyard-request-id'] = this.id;
     response.writeHead(status, headers);
     response.end(payload);
   }
@@ -133,7 +140,8 @@ export class Call {
     const decision = this.decision;
     if (decision !== undefined) {
       record.decision = decision;
-      if (decision.strategy === 'split' && decision.route !== undefined) {
+      // A split route that refused the call (every arm disabled or keyless) served from no arm.
+      if (decision.strategy === 'split' && decision.route !== undefined && decision.attempts.length > 0) {
         this.runtime.splits.recordServed(decision.route, decision.winner ?? decision.candidates[0]?.target ?? '', {
           ok: record.status < 400 && record.error === undefined,
           costUsd: record.costUsd,

@@ -32,10 +32,10 @@ export function createEmbeddingsHandler(runtime: ProxyRuntime): ModelHandler {
       }
       call.requestedModel = body.model;
       const address = resolveModel(body.model, config, providers);
-      if (runtime.routing.isDisabled?.(`${address.provider.id}/${address.model}`)) throw disabledModelError([`${address.provider.id}/${address.model}`]);
       const provider = address.provider;
       call.provider = provider.id;
       call.model = address.model;
+      if (runtime.routing.isDisabled?.(`${address.provider.id}/${address.model}`)) throw disabledModelError([`${address.provider.id}/${address.model}`]);
       call.recordable = true;
       if (provider.kind === 'anthropic') {
         throw new ProxyError('invalid_request', `${provider.id} has no embeddings API. Use an OpenAI, Gemini or OpenAI-compatible embedding model.`, { param: 'model' });
@@ -69,6 +69,8 @@ export function createEmbeddingsHandler(runtime: ProxyRuntime): ModelHandler {
       response.end(text);
     } catch (error) {
       if (abort.signal.aborted) return;
+      // Refusals (bad body, unknown or disabled model, no key) are recorded too, so the panel shows them.
+      call.recordable = true;
       call.fail(response, error);
     }
   };

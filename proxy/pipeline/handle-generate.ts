@@ -19,12 +19,18 @@ import { countGeminiTokens } from './handle-count-tokens';
  * decide where the call may go (rules, routes, or the model as addressed), then run the
  * plan: each attempt takes the passthrough path when the client already speaks that
  * provider's API, or translates through the canonical model otherwise.
+ *
+ * Every call that passed the front door (host, origin, access key) leaves exactly one record,
+ * refusals included: a body too large or unreadable, no model, an unknown or disabled model,
+ * no provider key. Those are the failures a user cannot see from inside their tool, so the
+ * panel must show them. Gemini's countTokens shares the path and is not a generation: no record.
  */
 export function createGenerateHandler(runtime: ProxyRuntime, format: ClientFormat): ModelHandler {
   return async function handleGenerate(request, response, { path, clientKey }): Promise<void> {
     const call = new Call(runtime, format, path, response);
     call.clientKey = clientKey;
     const abort = call.abort;
+    let generation = true;
     try {
       const raw = await readBody(request, runtime.routing.config.maxBodyBytes);
       // Parsed only when something needs more than `model` and `stream` (a translation, a rule
@@ -38,25 +44,26 @@ export function createGenerateHandler(runtime: ProxyRuntime, format: ClientForma
           throw new ProxyError('not_found', `Switchyard does not serve ${path}. Use models/{model}:generateContent, :streamGenerateContent or :countTokens.`);
         }
         if (target.action === 'countTokens') {
+          generation = false;
           await countGeminiTokens(runtime, request, response, target.model, raw, body(), abort.signal);
           return;
         }
-        body();
         call.requestedModel = target.model;
         call.stream = target.stream;
         geminiAction = target.action;
+        body();
       } else {
         const head = scanRequestHead(raw);
+        // Taken before the full parse, so a malformed body's record still names its model.
+        if (head.model !== undefined) call.requestedModel = head.model;
+        call.stream = head.stream;
         if (!head.complete) body();
-        if (head.model === undefined || head.model === '') {
+        if (call.requestedModel === '') {
           throw new ProxyError('invalid_request', "The request has no 'model'. Name a model such as claude-sonnet-4-6, gpt-4o-mini or groq/llama-3.3-70b-versatile.", { param: 'model' });
         }
-        call.requestedModel = head.model;
-        call.stream = head.stream;
       }
       const features = createRequestFeatures({ format, body, endpoint: path, model: call.requestedModel, clientKey: call.clientKey, headers: request.headers });
-      const plan = planRoute(runtime, format, features, request.headers, body);
-      call.decision = plan.decision;
+      const plan = planRoute(runtime, format, features, request.headers, body, call);
       const first = plan.candidates[0]!;
       call.provider = first.provider.id;
       call.model = first.model;
@@ -87,6 +94,8 @@ export function createGenerateHandler(runtime: ProxyRuntime, format: ClientForma
       await executeRoute(input, plan, runtime, abort.signal);
     } catch (error) {
       if (abort.signal.aborted) return;
+      // A refusal before routing finished is recorded like any other failed call.
+      call.recordable = generation;
       call.fail(response, error);
     }
   };

@@ -18,14 +18,25 @@ import { chooseCredential } from './upstream-target';
 const directRetry = { ...defaultRetry(), attempts: 1 };
 
 /**
+ * The parts of a call's record that routing fills in (a `Call` is one). A refused call is
+ * recorded too, so the decision goes here as soon as there is one, and a refused direct call
+ * names the target it was refused for: the request log shows why the client's tool failed.
+ */
+export interface RoutedRecord {
+  decision: DecisionRecord | undefined;
+  provider: string | undefined;
+  model: string | undefined;
+}
+
+/**
  * Decides where a call may go: the route a caller named with `x-switchyard-route`, else the
  * first matching rule's, else the route named like the model, else the config's `defaultRoute`
  * (unless the model is an alias the client chose), else the model as addressed.
  * Returns the candidates in the order the route's strategy puts them, each with its reason;
  * targets matching `disabledModels` are skipped, and a call that only they could answer is
- * refused.
+ * refused. The decision is put on `record` before any refusal is thrown.
  */
-export function planRoute(runtime: ProxyRuntime, format: ClientFormat, features: RequestFeatures, headers: IncomingHttpHeaders, body: () => JsonObject): RoutePlan {
+export function planRoute(runtime: ProxyRuntime, format: ClientFormat, features: RequestFeatures, headers: IncomingHttpHeaders, body: () => JsonObject, record: RoutedRecord): RoutePlan {
   const { config, rules } = runtime.routing;
   const headerRoute = features.header('x-switchyard-route');
   let decision: DecisionRecord;
@@ -50,29 +61,46 @@ export function planRoute(runtime: ProxyRuntime, format: ClientFormat, features:
       destination = features.model;
     }
   }
+  record.decision = decision;
   const route = Object.hasOwn(config.routes, destination) ? config.routes[destination] : undefined;
   if (route === undefined) {
     if (decision.via === 'header' && !destination.includes('/') && !Object.hasOwn(config.aliases, destination)) {
       const names = Object.keys(config.routes);
       throw new ProxyError('invalid_request', `The x-switchyard-route header names '${destination}', which is not a route in the config${names.length > 0 ? ` (routes: ${names.join(', ')})` : ''}. Name a route, an alias or a provider/model.`);
     }
-    return directPlan(runtime, format, destination, decision, headers);
+    return directPlan(runtime, format, destination, decision, headers, record);
   }
   decision.route = destination;
   decision.strategy = route.strategy;
   return routePlan(runtime, format, route, features, decision, headers, body);
 }
 
-function directPlan(runtime: ProxyRuntime, format: ClientFormat, model: string, decision: DecisionRecord, headers: IncomingHttpHeaders): RoutePlan {
+function directPlan(runtime: ProxyRuntime, format: ClientFormat, model: string, decision: DecisionRecord, headers: IncomingHttpHeaders, record: RoutedRecord): RoutePlan {
   const address = resolveModel(model, runtime.routing.config, runtime.routing.providers);
   const isDisabled = runtime.routing.isDisabled;
   if (isDisabled !== undefined) {
     const resolved = `${address.provider.id}/${address.model}`;
-    if (isDisabled(resolved)) throw disabledModelError([resolved]);
+    if (isDisabled(resolved)) {
+      noteRefusedTarget(record, decision, address, 'disabled');
+      throw disabledModelError([resolved]);
+    }
   }
-  const target = attemptTarget(runtime, format, address, headers);
+  let target: AttemptTarget;
+  try {
+    target = attemptTarget(runtime, format, address, headers);
+  } catch (error) {
+    if (error instanceof ProxyError) noteRefusedTarget(record, decision, address, `no API key for ${address.provider.id}`);
+    throw error;
+  }
   decision.candidates.push({ target: target.label, outcome: 'unused', reason: decision.via === 'direct' ? 'as addressed' : `${decision.via} names it` });
   return { strategy: 'direct', candidates: [target], retry: directRetry, timeouts: defaultTimeouts(), hedgeMs: 0, decision };
+}
+
+/** Records the one target a direct call had and why it was passed over, before the refusal. */
+function noteRefusedTarget(record: RoutedRecord, decision: DecisionRecord, address: ModelAddress, reason: string): void {
+  record.provider = address.provider.id;
+  record.model = address.model;
+  decision.candidates.push({ target: `${address.provider.id}/${address.model}`, outcome: 'skipped', reason });
 }
 
 function routePlan(runtime: ProxyRuntime, format: ClientFormat, route: RouteConfig, features: RequestFeatures, decision: DecisionRecord, headers: IncomingHttpHeaders, body: () => JsonObject): RoutePlan {

@@ -5,6 +5,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { FakeUpstream } from '../fakes/fake-upstream';
 import { TestProxy, assertNoKeys } from './harness';
 import { useFake, weatherReply } from './fake-providers';
+import { recordOf } from './routing-providers';
 
 /** A raw request with full control of Host and other headers. */
 function rawRequest(url: string, options: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
@@ -141,7 +142,7 @@ describe('requests the proxy refuses, each in the client API’s own error shape
       assert.equal(response.status, 401);
       assertNoKeys(response.text);
       assert.match(response.text, /…0004/);
-      const record = await proxy.record(proxy.records.length);
+      const record = await recordOf(proxy, String(response.headers['x-switchyard-request-id']));
       assertNoKeys(JSON.stringify(record));
     } finally {
       fake.reply(weatherReply);

@@ -8,7 +8,7 @@ import { chat, closeFakes, messages, resetFakes, routingEnv, startFakes, targets
  * The config's `disabledModels` (refused in the client's own error shape, skipped by routes)
  * and `defaultRoute` (taken by requests no rule, route name or alias claimed).
  */
-/** Sends a call that is refused before routing (so no record is written) and reads the error. */
+/** Sends a call that is refused before any attempt and reads the error. */
 async function refused(proxy: TestProxy, path: '/v1/chat/completions' | '/v1/messages', model: string): Promise<{ status: number; json: any }> {
   const body = { model, max_tokens: 64, messages: [{ role: 'user', content: 'Say hello.' }] };
   const response = await fetch(`${proxy.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify(body) });

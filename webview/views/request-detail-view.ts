@@ -48,7 +48,7 @@ export class RequestDetailView {
 
   show(record: RequestRecord): void {
     const failed = isFailure(record);
-    this.render(record.requestedModel, [
+    this.render(record.requestedModel === '' ? 'No model named' : record.requestedModel, [
       element('div', { className: 'detail-subtitle' }, [
         element('span', { className: failed ? 'status-pill error' : 'status-pill ok' }, [codicon(failed ? 'error' : 'pass'), ` ${record.status === 0 ? 'failed' : record.status}`]),
         element('span', {}, [`→ ${formatServed(record)}`]),
@@ -95,7 +95,7 @@ function summary(record: RequestRecord): Array<Node | null> {
       ['Time', formatTimestamp(record.time)],
       ['Client', `${formatClientFormat(record.clientFormat)}${record.clientKey ? ` (key ${record.clientKey})` : ''}`],
       ['Endpoint', mono(record.endpoint)],
-      ['Model asked', mono(record.requestedModel)],
+      ['Model asked', record.requestedModel === '' ? missing : mono(record.requestedModel)],
       ['Served by', formatServed(record)],
       ['Mode', `${record.stream ? 'streaming' : 'not streaming'}${record.passthrough ? ', passthrough' : ', translated'}`],
       ['First token', formatDuration(record.timeToFirstTokenMs)],

@@ -14,6 +14,7 @@ import {
   formatCost,
   formatCount,
   formatDuration,
+  formatRequestedModel,
   formatRoute,
   formatServed,
   formatTime,
@@ -38,7 +39,7 @@ interface Column {
 const columns: Column[] = [
   { field: 'time', width: 76, label: 'Time', cell: (record) => ({ text: formatTime(record.time), title: formatTimestamp(record.time) }) },
   { field: 'client', width: 128, label: 'Client', cell: (record) => ({ text: formatClient(record), title: `${record.endpoint}${record.stream ? ' · stream' : ''}` }) },
-  { field: 'requestedModel', label: 'Model asked', cell: (record) => ({ text: record.requestedModel }) },
+  { field: 'requestedModel', label: 'Model asked', cell: (record) => ({ text: formatRequestedModel(record) }) },
   { field: 'served', label: 'Served by', cell: (record) => ({ text: formatServed(record) }) },
   {
     field: 'status',

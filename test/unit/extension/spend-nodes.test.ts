@@ -47,7 +47,12 @@ function record(id: string, extra: Partial<RequestRecord> = {}): RequestRecord {
 const data: SpendData = {
   today: { byProvider: [row('openai', 0.5, 3), row('anthropic', 1.25, 2), row(null, 0, 1, { unpricedRequests: 1 })], byModel: [row('gpt-4o', 0.5, 3)] },
   month: { byProvider: [row('openai', 12, 40)], byModel: [] },
-  recent: [record('req_1'), record('req_2', { status: 429, error: 'rate limited', provider: undefined, model: undefined, costUsd: null })],
+  recent: [
+    record('req_1'),
+    record('req_2', { status: 429, error: 'rate limited', provider: undefined, model: undefined, costUsd: null }),
+    record('req_3', { status: 403, error: 'disabled', requestedModel: 'gpt-4o-mini', provider: 'openai', model: 'gpt-4o-mini', costUsd: null }),
+    record('req_4', { status: 413, error: 'too large', requestedModel: '', provider: undefined, model: undefined, costUsd: null }),
+  ],
 };
 
 describe('spend tree nodes', () => {
@@ -85,7 +90,7 @@ describe('spend tree nodes', () => {
 
   it('lists recent requests with what served them, cost and latency, and the request id to open', () => {
     const recent = spendNodes(data)[2];
-    const [served, failed] = recent.children ?? [];
+    const [served, failed, refused, unnamed] = recent.children ?? [];
     assert.equal(served.label, 'groq/llama-3.3-70b');
     assert.equal(served.description, '<$0.01 · 640 ms');
     assert.match(served.tooltip ?? '', /asked for fast, served by groq\/llama-3\.3-70b\nstatus 200\n10 input, 5 output tokens · <\$0\.01\nfirst token 120 ms · total 640 ms$/);
@@ -95,5 +100,8 @@ describe('spend tree nodes', () => {
     assert.equal(failed.description, 'no price · 640 ms');
     assert.equal(failed.icon, 'error');
     assert.match(failed.tooltip ?? '', /status 429: rate limited/);
+    assert.match(refused.tooltip ?? '', /asked for gpt-4o-mini, meant for openai\/gpt-4o-mini\nstatus 403: disabled/);
+    assert.equal(unnamed.label, 'no model', 'a call refused for its body');
+    assert.match(unnamed.tooltip ?? '', /asked for no model\nstatus 413: too large/);
   });
 });

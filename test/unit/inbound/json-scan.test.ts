@@ -46,6 +46,11 @@ describe('scanRequestHead', () => {
     }
   });
 
+  it('reads the model of a truncated body, and calls a model with a bad escape incomplete instead of throwing', () => {
+    assert.deepEqual(head('{"model": "gpt-4o",'), { model: 'gpt-4o', stream: false, complete: false });
+    assert.deepEqual(head('{"model":"gpt-\\x","messages":[]}'), { stream: false, complete: false });
+  });
+
   it('leaves model undefined when it is not a string', () => {
     assert.deepEqual(head('{"model":5,"stream":"yes"}'), { stream: false, complete: true });
   });

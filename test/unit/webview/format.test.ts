@@ -5,6 +5,7 @@ import {
   formatClient,
   formatCost,
   formatDuration,
+  formatRequestedModel,
   formatRoute,
   formatServed,
   formatTime,
@@ -50,6 +51,8 @@ describe('webview format', () => {
     assert.equal(formatClient({ clientFormat: 'openai-chat' }), 'OpenAI Chat');
     assert.equal(formatServed({ provider: 'openai', model: 'gpt-4o' }), 'openai/gpt-4o');
     assert.equal(formatServed({}), '—');
+    assert.equal(formatRequestedModel({ requestedModel: 'fast' }), 'fast');
+    assert.equal(formatRequestedModel({ requestedModel: '' }), '—', 'a call refused for naming no model');
     assert.deepEqual(formatCache({ cacheReadTokens: 2048 }), { hit: true, label: 'hit 2k' });
     assert.deepEqual(formatCache({ cacheReadTokens: 0 }), { hit: false, label: '—' });
   });
