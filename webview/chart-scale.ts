@@ -20,6 +20,14 @@ export function niceTicks(max: number, desiredCount = 4): number[] {
   return ticks;
 }
 
+/** Writes a y tick; `step` is the distance between ticks, so labels can show just enough decimals. */
+export type TickFormatter = (value: number, step: number) => string;
+
+function axisTicks(ticks: readonly number[], y: (value: number) => number, formatTick: TickFormatter): AxisTick[] {
+  const step = ticks.length > 1 ? ticks[1] - ticks[0] : 1;
+  return ticks.map((value) => ({ y: y(value), label: formatTick(value, step) }));
+}
+
 /** A linear map from `[domainMin, domainMax]` onto `[rangeStart, rangeEnd]`. */
 export function linearScale(domainMin: number, domainMax: number, rangeStart: number, rangeEnd: number): (value: number) => number {
   const span = domainMax - domainMin || 1;
@@ -125,7 +133,7 @@ export interface BarChartLayout {
  * Lays out bars over equal bands; at most ~`frame.width / 48` x labels are drawn so they do
  * not collide (every n-th band, always including the last).
  */
-export function layoutBarChart(inputs: readonly BarInput[], frame: ChartFrame, formatTick: (value: number) => string): BarChartLayout {
+export function layoutBarChart(inputs: readonly BarInput[], frame: ChartFrame, formatTick: TickFormatter): BarChartLayout {
   const plotLeft = frame.marginLeft;
   const plotRight = frame.width - frame.marginRight;
   const plotTop = frame.marginTop;
@@ -145,7 +153,7 @@ export function layoutBarChart(inputs: readonly BarInput[], frame: ChartFrame, f
     bars.push({ x: centre - barWidth / 2, y: baseline - height, width: barWidth, height, tooltip: input.tooltip });
     if ((inputs.length - 1 - index) % labelEvery === 0) xLabels.push({ x: centre, label: input.label });
   });
-  return { frame, bars, yTicks: ticks.map((value) => ({ y: y(value), label: formatTick(value) })), xLabels, baseline, y };
+  return { frame, bars, yTicks: axisTicks(ticks, y, formatTick), xLabels, baseline, y };
 }
 
 /** A point of a line series; null values leave a gap. */
@@ -177,7 +185,7 @@ export function layoutLineChart(
   labels: readonly string[],
   inputs: readonly SeriesInput[],
   frame: ChartFrame,
-  formatTick: (value: number) => string,
+  formatTick: TickFormatter,
 ): LineChartLayout {
   const plotLeft = frame.marginLeft;
   const plotRight = frame.width - frame.marginRight;
@@ -205,7 +213,7 @@ export function layoutLineChart(
     });
     return { name: input.name, path, points };
   });
-  return { frame, series, yTicks: ticks.map((value) => ({ y: y(value), label: formatTick(value) })), xLabels, baseline };
+  return { frame, series, yTicks: axisTicks(ticks, y, formatTick), xLabels, baseline };
 }
 
 function round(value: number): number {

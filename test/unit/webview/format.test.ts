@@ -11,16 +11,11 @@ import {
   formatTokens,
   isFailure,
 } from '../../../webview/format';
+import { costFormatCases } from '../cost-format-cases';
 
 describe('webview format', () => {
-  it('writes costs with the precision small amounts need', () => {
-    assert.equal(formatCost(null), '—');
-    assert.equal(formatCost(0), '$0');
-    assert.equal(formatCost(0.00004), '<$0.0001');
-    assert.equal(formatCost(0.00421), '$0.0042');
-    assert.equal(formatCost(0.1234), '$0.123');
-    assert.equal(formatCost(12.345), '$12.35');
-    assert.equal(formatCost(12345.6), '$12,346');
+  it('writes costs by the same rule as the status bar and sidebar', () => {
+    for (const [amount, expected] of costFormatCases) assert.equal(formatCost(amount), expected, `formatCost(${amount})`);
   });
 
   it('writes durations in ms, seconds or minutes', () => {
