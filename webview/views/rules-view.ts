@@ -8,7 +8,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { ConfigProblem, ConfigSnapshot } from '../protocol';
 import type { RulesDraftState, RulesMode } from '../panel-state';
 import { formatConfigText, parseJsonText, type JsonParseResult, type TextPosition } from '../json-text';
-import { pathWithin, placeProblems } from '../problem-paths';
+import { pathWithin, placeProblems, problemLocation } from '../problem-paths';
 import type { ConfigDraft } from '../rules-model';
 import { codicon, debounce, element, replaceChildren } from './dom';
 import { problemView, showFieldProblems } from './fields';
@@ -338,7 +338,7 @@ export class RulesView {
       showFieldProblems(this.formContainer, placed.byField);
       replaceChildren(
         this.generalProblems,
-        placed.unplaced.map((problem) => problemView(problem, problem.path ? `${problem.path}: ` : undefined)),
+        placed.unplaced.map((problem) => problemView(problem, problem.path ? problemLocation(problem) : undefined)),
       );
       return;
     }
@@ -352,8 +352,7 @@ export class RulesView {
       this.generalProblems,
       this.problems.map((problem) => {
         const position = positions ? nearestPosition(positions, problem.path) : undefined;
-        const where = `${problem.path || 'config'}${position ? ` (line ${position.line})` : ''}: `;
-        return problemView(problem, where, position ? () => this.revealOffset(position) : undefined);
+        return problemView(problem, problemLocation(problem, position?.line), position ? () => this.revealOffset(position) : undefined);
       }),
     );
   }

@@ -248,6 +248,28 @@ async function main(): Promise<void> {
     await empty.waitForSelector('.empty-chart');
     await shoot(empty, 'dark-empty-charts');
 
+    // Tiny spends: every axis label distinct.
+    const tiny = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    watch(tiny, 'tiny');
+    await tiny.goto(`${origin}/?theme=dark&live=0&spend=tiny`);
+    await tiny.click('#tab-charts');
+    await tiny.waitForSelector('svg.chart rect.bar');
+    const tickLabels = await tiny.locator('svg.chart').first().locator('text.tick[text-anchor="end"]').allTextContents();
+    assert.ok(tickLabels.length >= 3 && new Set(tickLabels).size === tickLabels.length, `repeated spend ticks: ${tickLabels.join(', ')}`);
+    await shoot(tiny, 'dark-charts-tiny');
+
+    // Without the detail pane the route, the last column, takes what the others leave.
+    for (const width of [1100, 1280, 1440, 1920]) {
+      const wide = await browser.newPage({ viewport: { width, height: 420 } });
+      watch(wide, `wide-${width}`);
+      await wide.goto(`${origin}/?theme=${width === 1440 ? 'light' : 'dark'}&live=0`);
+      await wide.waitForSelector('tr[data-request-id]');
+      const overflow = await wide.evaluate<number>("document.querySelector('.table-scroller').scrollWidth - document.querySelector('.table-scroller').clientWidth");
+      assert.equal(overflow, 0, `the table overflows at ${width} px`);
+      await shoot(wide, `${width === 1440 ? 'light' : 'dark'}-requests-${width}`);
+      await wide.close();
+    }
+
     // A narrow editor group: the table drops columns, the form wraps.
     const narrow = await browser.newPage({ viewport: { width: 760, height: 700 } });
     watch(narrow, 'narrow');

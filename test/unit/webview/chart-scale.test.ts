@@ -143,3 +143,15 @@ describe('webview chart axis labels', () => {
     assert.deepEqual(labelsFor(250_000, formatDurationTick), ['0', '50 s', '100 s', '150 s', '200 s', '250 s']);
   });
 });
+
+describe('webview chart margins', () => {
+  it('widens the left margin for long tick labels and keeps it for short ones', () => {
+    const frame = chartFrame(600, 200, 64);
+    const tiny = layoutBarChart([{ label: 'a', value: 0.0000028, tooltip: '' }], frame, formatCostTick);
+    const widest = Math.max(...tiny.yTicks.map((tick) => tick.label.length));
+    assert.ok(widest >= 10, tiny.yTicks.map((tick) => tick.label).join(', '));
+    assert.ok(tiny.frame.marginLeft > 64);
+    assert.ok(tiny.bars[0].x >= tiny.frame.marginLeft);
+    assert.equal(layoutBarChart([{ label: 'a', value: 3, tooltip: '' }], frame, formatCostTick).frame.marginLeft, 64);
+  });
+});
