@@ -30,6 +30,20 @@ export function formatCost(usd: number | null | undefined): string {
 }
 
 /**
+ * A cost to six significant digits for tooltips, where the table's rounded figure is not enough:
+ * `$0.00045320` is written `$0.0004532`, never `$4.532e-4` or with float noise; at least cents.
+ */
+export function formatCostExact(usd: number | null | undefined): string {
+  if (usd === null || usd === undefined || !Number.isFinite(usd)) return missing;
+  if (usd === 0) return '$0';
+  const sign = usd < 0 ? '-' : '';
+  const amount = Math.abs(usd);
+  const decimals = Math.min(20, Math.max(2, 5 - Math.floor(Math.log10(amount))));
+  const text = amount.toFixed(decimals).replace(/(\.\d\d\d*?)0+$/, '$1');
+  return `${sign}$${text}`;
+}
+
+/**
  * A cost axis label: every tick shows the decimals its step needs, so neighbouring ticks never
  * read the same (`$0.00005`, `$0.00010`, `$0.00015`, not `$0.0001` twice); cents for steps of a
  * cent and up, whole dollars for steps of a dollar and up.

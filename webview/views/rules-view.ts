@@ -321,11 +321,14 @@ export class RulesView {
     if (problem) {
       replaceChildren(this.syntaxError, [
         codicon('error'),
-        element('a', { href: '#', on: { click: (event) => (event.preventDefault(), this.revealOffset(problem)) } }, [`Line ${problem.line}, column ${problem.column}`]),
-        `: ${problem.message}`,
+        // One span, so the flex gap does not open a space before the colon.
+        element('span', {}, [
+          element('a', { href: '#', on: { click: (event) => (event.preventDefault(), this.revealOffset(problem)) } }, [`Line ${problem.line}, column ${problem.column}`]),
+          `: ${problem.message}`,
+        ]),
       ]);
     } else if (notObject) {
-      replaceChildren(this.syntaxError, [codicon('error'), ' The config must be a JSON object ({ … }).']);
+      replaceChildren(this.syntaxError, [codicon('error'), element('span', {}, ['The config must be a JSON object ({ … }).'])]);
     }
     this.renderProblems();
   }
