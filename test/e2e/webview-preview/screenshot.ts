@@ -3,7 +3,8 @@
  * Modern: builds dist/webview.js the way esbuild.mjs does (plus the fake host), serves them
  * with index.html under the panel's CSP, drives headless Chromium and saves
  * /tmp/switchyard-shots/preview-<theme>-<view>.png. Console errors, page errors and CSP
- * violations fail the run, as do the few behaviour checks on the way.
+ * violations fail the run, as do the few behaviour checks on the way (among them: tiny daily
+ * spends, `spend=tiny`, give distinct axis labels; the table fits 1100–1920 px without overflow).
  *
  *   node --import tsx test/e2e/webview-preview/screenshot.ts
  */
