@@ -267,6 +267,8 @@ async function main(): Promise<void> {
       await wide.waitForSelector('tr[data-request-id]');
       const overflow = await wide.evaluate<number>("document.querySelector('.table-scroller').scrollWidth - document.querySelector('.table-scroller').clientWidth");
       assert.equal(overflow, 0, `the table overflows at ${width} px`);
+      const cutCosts = await wide.evaluate<string[]>("[...document.querySelectorAll('td[data-column=cost]')].filter((cell) => cell.scrollWidth > cell.clientWidth).map((cell) => cell.textContent)");
+      assert.deepEqual(cutCosts, [], `cost cells cut off at ${width} px`);
       await shoot(wide, `${width === 1440 ? 'light' : 'dark'}-requests-${width}`);
       await wide.close();
     }
