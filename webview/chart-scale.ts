@@ -20,6 +20,18 @@ export function niceTicks(max: number, desiredCount = 4): number[] {
   return ticks;
 }
 
+/** Writes a y tick; `step` is the distance between ticks, so labels can show just enough decimals. */
+export type TickFormatter = (value: number, step: number) => string;
+
+/** The y axis's labels, and the frame with a left margin wide enough for the longest of them. */
+function labelAxis(ticks: readonly number[], formatTick: TickFormatter, frame: ChartFrame): { labels: string[]; frame: ChartFrame } {
+  const step = ticks.length > 1 ? ticks[1] - ticks[0] : 1;
+  const labels = ticks.map((value) => formatTick(value, step));
+  // Labels end 8 px left of the plot; an 11 px digit is about 6.5 px wide.
+  const needed = Math.ceil(12 + 6.5 * Math.max(0, ...labels.map((label) => label.length)));
+  return { labels, frame: needed > frame.marginLeft ? { ...frame, marginLeft: needed } : frame };
+}
+
 /** A linear map from `[domainMin, domainMax]` onto `[rangeStart, rangeEnd]`. */
 export function linearScale(domainMin: number, domainMax: number, rangeStart: number, rangeEnd: number): (value: number) => number {
   const span = domainMax - domainMin || 1;
@@ -125,12 +137,13 @@ export interface BarChartLayout {
  * Lays out bars over equal bands; at most ~`frame.width / 48` x labels are drawn so they do
  * not collide (every n-th band, always including the last).
  */
-export function layoutBarChart(inputs: readonly BarInput[], frame: ChartFrame, formatTick: (value: number) => string): BarChartLayout {
+export function layoutBarChart(inputs: readonly BarInput[], givenFrame: ChartFrame, formatTick: TickFormatter): BarChartLayout {
+  const ticks = niceTicks(Math.max(0, ...inputs.map((input) => input.value)));
+  const { labels: tickLabels, frame } = labelAxis(ticks, formatTick, givenFrame);
   const plotLeft = frame.marginLeft;
   const plotRight = frame.width - frame.marginRight;
   const plotTop = frame.marginTop;
   const baseline = frame.height - frame.marginBottom;
-  const ticks = niceTicks(Math.max(0, ...inputs.map((input) => input.value)));
   const y = linearScale(0, ticks[ticks.length - 1], baseline, plotTop);
   const band = inputs.length > 0 ? (plotRight - plotLeft) / inputs.length : 0;
   const barWidth = Math.max(1, Math.min(40, band * 0.7));
@@ -145,7 +158,7 @@ export function layoutBarChart(inputs: readonly BarInput[], frame: ChartFrame, f
     bars.push({ x: centre - barWidth / 2, y: baseline - height, width: barWidth, height, tooltip: input.tooltip });
     if ((inputs.length - 1 - index) % labelEvery === 0) xLabels.push({ x: centre, label: input.label });
   });
-  return { frame, bars, yTicks: ticks.map((value) => ({ y: y(value), label: formatTick(value) })), xLabels, baseline, y };
+  return { frame, bars, yTicks: ticks.map((value, index) => ({ y: y(value), label: tickLabels[index] })), xLabels, baseline, y };
 }
 
 /** A point of a line series; null values leave a gap. */
@@ -176,14 +189,15 @@ export interface LineChartLayout {
 export function layoutLineChart(
   labels: readonly string[],
   inputs: readonly SeriesInput[],
-  frame: ChartFrame,
-  formatTick: (value: number) => string,
+  givenFrame: ChartFrame,
+  formatTick: TickFormatter,
 ): LineChartLayout {
+  const all = inputs.flatMap((input) => input.values.filter((value): value is number => value !== null));
+  const ticks = niceTicks(Math.max(0, ...all));
+  const { labels: tickLabels, frame } = labelAxis(ticks, formatTick, givenFrame);
   const plotLeft = frame.marginLeft;
   const plotRight = frame.width - frame.marginRight;
   const baseline = frame.height - frame.marginBottom;
-  const all = inputs.flatMap((input) => input.values.filter((value): value is number => value !== null));
-  const ticks = niceTicks(Math.max(0, ...all));
   const y = linearScale(0, ticks[ticks.length - 1], baseline, frame.marginTop);
   const band = labels.length > 0 ? (plotRight - plotLeft) / labels.length : 0;
   const x = (index: number): number => plotLeft + band * (index + 0.5);
@@ -205,7 +219,7 @@ export function layoutLineChart(
     });
     return { name: input.name, path, points };
   });
-  return { frame, series, yTicks: ticks.map((value) => ({ y: y(value), label: formatTick(value) })), xLabels, baseline };
+  return { frame, series, yTicks: ticks.map((value, index) => ({ y: y(value), label: tickLabels[index] })), xLabels, baseline };
 }
 
 function round(value: number): number {

@@ -8,19 +8,58 @@ import type { DecisionRecord, RequestRecord } from './protocol';
 export const missing = '—';
 
 /**
- * USD with as many decimals as a small amount needs: LLM calls often cost fractions of a cent,
- * so `$0.0042` says more than `$0.00`, while a month's spend reads best as `$12.34`.
+ * USD as the whole extension writes it (the status bar and sidebar use the same rule, see
+ * extension/format.ts): two significant digits under a cent, because LLM calls often cost
+ * fractions of one (`$0.00031`, `$0.0042`); cents from a cent up (`$0.37`, `$12.40`); whole
+ * dollars from $1,000; `$0` only for a real zero and {@link missing} when the price is unknown.
  */
 export function formatCost(usd: number | null | undefined): string {
   if (usd === null || usd === undefined || !Number.isFinite(usd)) return missing;
   if (usd === 0) return '$0';
   const sign = usd < 0 ? '-' : '';
   const amount = Math.abs(usd);
-  if (amount < 0.0001) return `${sign}<$0.0001`;
-  if (amount < 0.01) return `${sign}$${amount.toFixed(4)}`;
-  if (amount < 1) return `${sign}$${amount.toFixed(3)}`;
-  if (amount < 1000) return `${sign}$${amount.toFixed(2)}`;
+  if (amount < 0.000001) return `${sign}<$0.000001`;
+  if (amount < 0.01) {
+    const rounded = Number(amount.toPrecision(2));
+    // 0.00999 rounds to a cent and is written as one below.
+    if (rounded < 0.01) return `${sign}$${rounded.toFixed(1 - Math.floor(Math.log10(rounded)))}`;
+  }
+  const cents = Math.round(amount * 100) / 100;
+  if (cents < 1000) return `${sign}$${cents.toFixed(2)}`;
   return `${sign}$${groupThousands(Math.round(amount))}`;
+}
+
+/**
+ * A cost to six significant digits for tooltips, where the table's rounded figure is not enough:
+ * `$0.00045320` is written `$0.0004532`, never `$4.532e-4` or with float noise; at least cents.
+ */
+export function formatCostExact(usd: number | null | undefined): string {
+  if (usd === null || usd === undefined || !Number.isFinite(usd)) return missing;
+  if (usd === 0) return '$0';
+  const sign = usd < 0 ? '-' : '';
+  const amount = Math.abs(usd);
+  const decimals = Math.min(20, Math.max(2, 5 - Math.floor(Math.log10(amount))));
+  const text = amount.toFixed(decimals).replace(/(\.\d\d\d*?)0+$/, '$1');
+  return `${sign}$${text}`;
+}
+
+/**
+ * A cost axis label: every tick shows the decimals its step needs, so neighbouring ticks never
+ * read the same (`$0.00005`, `$0.00010`, `$0.00015`, not `$0.0001` twice); cents for steps of a
+ * cent and up, whole dollars for steps of a dollar and up.
+ */
+export function formatCostTick(value: number, step: number): string {
+  if (value === 0) return '$0';
+  if (!(step > 0)) return formatCost(value);
+  if (step >= 1) return `$${groupThousands(Math.round(value))}`;
+  return `$${value.toFixed(step >= 0.01 ? 2 : decimalsFor(step))}`;
+}
+
+/** The decimals that tell multiples of `step` apart: 0 for whole steps, 1 for 0.5, 5 for 0.00005. */
+function decimalsFor(step: number): number {
+  if (step >= 1) return 0;
+  // The epsilon keeps 10 ** -4, stored a hair off, from asking for a fifth decimal.
+  return Math.ceil(-Math.log10(step) - 1e-9);
 }
 
 /** Milliseconds as `842 ms`, `1.24 s`, `12.3 s` or `2m 05s`. */
@@ -33,6 +72,18 @@ export function formatDuration(ms: number | null | undefined): string {
   const minutes = Math.floor(seconds / 60);
   const rest = Math.floor(seconds - minutes * 60);
   return `${minutes}m ${rest < 10 ? '0' : ''}${rest}s`;
+}
+
+/**
+ * A duration axis label with the decimals its step needs: `500 ms`, `1.5 s`, `2 s`, `0.5 ms`,
+ * so that no two ticks read the same; minutes once the step is a minute or more.
+ */
+export function formatDurationTick(value: number, step: number): string {
+  if (value === 0) return '0';
+  if (!(step > 0)) return formatDuration(value);
+  if (step >= 60_000) return formatDuration(value);
+  if (value < 1000) return `${value.toFixed(decimalsFor(step))} ms`;
+  return `${(value / 1000).toFixed(decimalsFor(step / 1000))} s`;
 }
 
 /** A token count in a narrow column: `842`, `12.3k`, `123k`, `1.2M`. */

@@ -61,3 +61,21 @@ export function problemText(problem: ConfigProblem): string {
   if (trimmed === undefined || trimmed === '') return message;
   return trimmed[0].toUpperCase() + trimmed.slice(1);
 }
+
+/** Where a listed problem is: the path to show (unless the text names it already) and its line. */
+export interface ProblemLocation {
+  path?: string;
+  line?: number;
+}
+
+/**
+ * The location to write before a problem in a list: its path once — left out when the text
+ * still begins with it (`rules[2].match has an unknown field` at `rules[2]`) — and the line in
+ * the JSON text when known. `config` stands for the empty path when there is no line to show.
+ */
+export function problemLocation(problem: ConfigProblem, line?: number): ProblemLocation {
+  const text = problemText(problem);
+  const named = problem.path !== '' && text.startsWith(problem.path);
+  const path = named ? undefined : problem.path !== '' ? problem.path : line === undefined ? 'config' : undefined;
+  return { ...(path === undefined ? {} : { path }), ...(line === undefined ? {} : { line }) };
+}

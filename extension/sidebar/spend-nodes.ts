@@ -49,7 +49,7 @@ function period(id: string, label: string, byProvider: AggregateRow[], byModel: 
   return {
     id,
     label,
-    description: `${formatUsd(total.costUsd)} · ${plural(total.requests, 'request')}`,
+    description: `${aggregateCost(total)} · ${plural(total.requests, 'request')}`,
     tooltip: total.unpricedRequests > 0 ? `${plural(total.unpricedRequests, 'request')} with no known price not counted` : undefined,
     icon: 'calendar',
     expanded: true,
@@ -66,7 +66,7 @@ function rows(parentId: string, aggregate: AggregateRow[], unnamed: string): Spe
     .map((row) => ({
       id: `${parentId}/${row.key ?? ''}`,
       label: row.key ?? unnamed,
-      description: `${formatUsd(row.costUsd)} · ${plural(row.requests, 'request')}`,
+      description: `${aggregateCost(row)} · ${plural(row.requests, 'request')}`,
       tooltip: [
         `${row.inputTokens.toLocaleString('en-US')} input, ${row.outputTokens.toLocaleString('en-US')} output tokens`,
         row.errors > 0 ? `${plural(row.errors, 'error')}` : undefined,
@@ -75,6 +75,11 @@ function rows(parentId: string, aggregate: AggregateRow[], unnamed: string): Spe
         .filter((line) => line !== undefined)
         .join('\n'),
     }));
+}
+
+/** A total's cost; `no price` when none of its requests had one, since `$0` would claim they were free. */
+function aggregateCost(row: Pick<AggregateRow, 'costUsd' | 'requests' | 'unpricedRequests'>): string {
+  return row.requests > 0 && row.unpricedRequests === row.requests ? 'no price' : formatUsd(row.costUsd);
 }
 
 function requestNode(record: RequestRecord): SpendNode {

@@ -15,7 +15,7 @@ import {
   type AxisTick,
   type ChartFrame,
 } from '../chart-scale';
-import { formatCost, formatCount, formatDuration } from '../format';
+import { formatCost, formatCostTick, formatCount, formatDuration, formatDurationTick } from '../format';
 import { codicon, element, replaceChildren, svg } from './dom';
 
 const recentCount = 100;
@@ -107,7 +107,7 @@ export class ChartsView {
           : `${day}: no requests`,
       })),
       chartFrame(width, 200, 64),
-      tickCost,
+      formatCostTick,
     );
     const chart = frameSvg(layout.frame, 'Spend per day', layout.yTicks, layout.xLabels, layout.baseline);
     for (const bar of layout.bars) {
@@ -133,7 +133,7 @@ export class ChartsView {
         },
       ],
       chartFrame(width, 200, 64),
-      tickDuration,
+      formatDurationTick,
     );
     const chart = frameSvg(layout.frame, 'Latency per day', layout.yTicks, layout.xLabels, layout.baseline);
     for (const series of layout.series) {
@@ -153,7 +153,7 @@ export class ChartsView {
         tooltip: `${record.requestedModel} → ${record.provider ? `${record.provider}/${record.model}` : 'not routed'}: ${formatDuration(record.latencyMs)} (first token ${formatDuration(record.timeToFirstTokenMs)}), status ${record.status}`,
       })),
       chartFrame(width, 160, 64),
-      tickDuration,
+      formatDurationTick,
     );
     const chart = frameSvg(layout.frame, 'Latency of recent requests', layout.yTicks, [], layout.baseline);
     layout.bars.forEach((bar, index) => {
@@ -177,17 +177,6 @@ export class ChartsView {
       ]),
     ]);
   }
-}
-
-/** Axis labels drop the decimals a round tick does not need (`2 s`, not `2.00 s`). */
-function tickDuration(value: number): string {
-  if (value === 0) return '0';
-  if (value >= 1000 && value % 1000 === 0) return value >= 60_000 ? formatDuration(value) : `${value / 1000} s`;
-  return formatDuration(value);
-}
-
-function tickCost(value: number): string {
-  return Number.isInteger(value) ? `$${value}` : formatCost(value);
 }
 
 function card(title: string, subtitle: string, content: Node): HTMLElement {

@@ -9,7 +9,7 @@ import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-single-select/vscode-single-select.js';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
 import type { ConfigProblem } from '../protocol';
-import { problemText } from '../problem-paths';
+import { problemText, type ProblemLocation } from '../problem-paths';
 import { codicon, element, replaceChildren } from './dom';
 
 /** An option of a select: its value, label and an optional description shown beside it. */
@@ -82,8 +82,15 @@ export function iconButton(icon: string, label: string, onClick: () => void, dis
   return button;
 }
 
-/** One problem, marked with its path for tests and for jumping to it. */
-export function problemView(problem: ConfigProblem, prefix?: string, onClick?: () => void): HTMLElement {
+/**
+ * One problem, marked with its path for tests and for jumping to it; in a list (`location`) it
+ * is led by its path in the editor's font and its line, e.g. `rules[2].model (line 21): Must be…`.
+ */
+export function problemView(problem: ConfigProblem, location?: ProblemLocation, onClick?: () => void): HTMLElement {
+  const lead: Array<Node | string> = [];
+  if (location?.path !== undefined) lead.push(element('code', { className: 'problem-where' }, [location.path]));
+  if (location?.line !== undefined) lead.push(element('span', { className: 'problem-line' }, [location.path !== undefined ? ` (line ${location.line})` : `Line ${location.line}`]));
+  if (lead.length > 0) lead.push(': ');
   return element(
     'div',
     {
@@ -92,7 +99,7 @@ export function problemView(problem: ConfigProblem, prefix?: string, onClick?: (
       attrs: { role: 'alert' },
       on: onClick ? { click: onClick } : {},
     },
-    [codicon('error'), element('span', {}, [prefix ? element('span', { className: 'problem-where' }, [prefix]) : null, problemText(problem)])],
+    [codicon('error'), element('span', {}, [...lead, problemText(problem)])],
   );
 }
 

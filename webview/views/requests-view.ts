@@ -12,6 +12,7 @@ import {
   formatCache,
   formatClient,
   formatCost,
+  formatCostExact,
   formatCount,
   formatDuration,
   formatRequestedModel,
@@ -31,19 +32,16 @@ interface Column {
   field: string;
   label: string;
   numeric?: boolean;
-  /** Fixed width in pixels; columns without one share what is left. */
-  width?: number;
   cell(record: RequestRecord): { text: string; title?: string; className?: string };
 }
 
 const columns: Column[] = [
-  { field: 'time', width: 76, label: 'Time', cell: (record) => ({ text: formatTime(record.time), title: formatTimestamp(record.time) }) },
-  { field: 'client', width: 128, label: 'Client', cell: (record) => ({ text: formatClient(record), title: `${record.endpoint}${record.stream ? ' · stream' : ''}` }) },
+  { field: 'time', label: 'Time', cell: (record) => ({ text: formatTime(record.time), title: formatTimestamp(record.time) }) },
+  { field: 'client', label: 'Client', cell: (record) => ({ text: formatClient(record), title: `${record.endpoint}${record.stream ? ' · stream' : ''}` }) },
   { field: 'requestedModel', label: 'Model asked', cell: (record) => ({ text: formatRequestedModel(record) }) },
   { field: 'served', label: 'Served by', cell: (record) => ({ text: formatServed(record) }) },
   {
     field: 'status',
-    width: 68,
     label: 'Status',
     numeric: true,
     cell: (record) => ({
@@ -52,19 +50,17 @@ const columns: Column[] = [
       className: isFailure(record) ? 'status-error' : 'status-ok',
     }),
   },
-  { field: 'tokens', width: 124, label: 'Tokens in/out', numeric: true, cell: (record) => ({ text: formatTokenPair(record), title: describeUsage(record) }) },
+  { field: 'tokens', label: 'Tokens in/out', numeric: true, cell: (record) => ({ text: formatTokenPair(record), title: describeUsage(record) }) },
   {
     field: 'cost',
-    width: 76,
     label: 'Cost',
     numeric: true,
-    cell: (record) => ({ text: formatCost(record.costUsd), title: record.costUsd === null ? 'No price known for this model' : `$${record.costUsd}` }),
+    cell: (record) => ({ text: formatCost(record.costUsd), title: record.costUsd === null ? 'No price known for this model' : formatCostExact(record.costUsd) }),
   },
-  { field: 'ttft', width: 98, label: 'First token', numeric: true, cell: (record) => ({ text: formatDuration(record.timeToFirstTokenMs) }) },
-  { field: 'latency', width: 80, label: 'Latency', numeric: true, cell: (record) => ({ text: formatDuration(record.latencyMs) }) },
+  { field: 'ttft', label: 'First token', numeric: true, cell: (record) => ({ text: formatDuration(record.timeToFirstTokenMs) }) },
+  { field: 'latency', label: 'Latency', numeric: true, cell: (record) => ({ text: formatDuration(record.latencyMs) }) },
   {
     field: 'cache',
-    width: 82,
     label: 'Cache',
     cell: (record) => {
       const cache = formatCache(record);
@@ -123,11 +119,8 @@ export class RequestsView {
     const widths = element(
       'colgroup',
       {},
-      columns.map((column) => {
-        const col = element('col', { dataset: { column: column.field } });
-        if (column.width !== undefined) col.style.width = `${column.width}px`;
-        return col;
-      }),
+      // Widths live in panel.css, which changes them with the table's width.
+      columns.map((column) => element('col', { dataset: { column: column.field } })),
     );
     const table = element('table', { className: 'requests-table', attrs: { 'aria-label': 'Requests' } }, [widths, head, this.body]);
     this.tableScroller = element('div', { className: 'table-scroller' }, [

@@ -8,7 +8,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { ConfigProblem, ConfigSnapshot } from '../protocol';
 import type { RulesDraftState, RulesMode } from '../panel-state';
 import { formatConfigText, parseJsonText, type JsonParseResult, type TextPosition } from '../json-text';
-import { pathWithin, placeProblems } from '../problem-paths';
+import { pathWithin, placeProblems, problemLocation } from '../problem-paths';
 import type { ConfigDraft } from '../rules-model';
 import { codicon, debounce, element, replaceChildren } from './dom';
 import { problemView, showFieldProblems } from './fields';
@@ -321,11 +321,14 @@ export class RulesView {
     if (problem) {
       replaceChildren(this.syntaxError, [
         codicon('error'),
-        element('a', { href: '#', on: { click: (event) => (event.preventDefault(), this.revealOffset(problem)) } }, [`Line ${problem.line}, column ${problem.column}`]),
-        `: ${problem.message}`,
+        // One span, so the flex gap does not open a space before the colon.
+        element('span', {}, [
+          element('a', { href: '#', on: { click: (event) => (event.preventDefault(), this.revealOffset(problem)) } }, [`Line ${problem.line}, column ${problem.column}`]),
+          `: ${problem.message}`,
+        ]),
       ]);
     } else if (notObject) {
-      replaceChildren(this.syntaxError, [codicon('error'), ' The config must be a JSON object ({ … }).']);
+      replaceChildren(this.syntaxError, [codicon('error'), element('span', {}, ['The config must be a JSON object ({ … }).'])]);
     }
     this.renderProblems();
   }
@@ -338,7 +341,7 @@ export class RulesView {
       showFieldProblems(this.formContainer, placed.byField);
       replaceChildren(
         this.generalProblems,
-        placed.unplaced.map((problem) => problemView(problem, problem.path ? `${problem.path}: ` : undefined)),
+        placed.unplaced.map((problem) => problemView(problem, problem.path ? problemLocation(problem) : undefined)),
       );
       return;
     }
@@ -352,8 +355,7 @@ export class RulesView {
       this.generalProblems,
       this.problems.map((problem) => {
         const position = positions ? nearestPosition(positions, problem.path) : undefined;
-        const where = `${problem.path || 'config'}${position ? ` (line ${position.line})` : ''}: `;
-        return problemView(problem, where, position ? () => this.revealOffset(position) : undefined);
+        return problemView(problem, problemLocation(problem, position?.line), position ? () => this.revealOffset(position) : undefined);
       }),
     );
   }

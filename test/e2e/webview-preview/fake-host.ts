@@ -30,10 +30,16 @@ let records = previewRecords(now);
 let config = parameters.get('file') === 'none' ? { ...previewConfig(), file: undefined } : previewConfig();
 // `empty=1` previews a first start: no requests yet, and a proxy that stopped.
 const empty = parameters.get('empty') === '1';
+// `spend=tiny` previews a few cheap test calls a day, where axis labels need many decimals.
+const tinySpend = parameters.get('spend') === 'tiny';
 const sent: WebviewMessage[] = [];
 
 // `delay=<ms>` answers slowly, like a host still connecting to the proxy.
 const delayMs = Number(parameters.get('delay') ?? 20);
+
+function scaleSpend(charts: ReturnType<typeof previewCharts>, factor: number): ReturnType<typeof previewCharts> {
+  return { days: charts.days.map((day) => ({ ...day, costUsd: day.costUsd * factor })) };
+}
 
 function toPanel(message: HostMessage): void {
   // Delivered asynchronously, as VS Code does.
@@ -102,7 +108,7 @@ function receive(message: WebviewMessage): void {
         records: empty ? [] : records.slice(0, 25),
         hasMore: !empty,
         config,
-        charts: empty ? { days: [] } : previewCharts(now),
+        charts: empty ? { days: [] } : tinySpend ? scaleSpend(previewCharts(now), 0.00006) : previewCharts(now),
       });
       return;
     case 'load-more':

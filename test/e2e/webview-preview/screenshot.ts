@@ -3,7 +3,8 @@
  * Modern: builds dist/webview.js the way esbuild.mjs does (plus the fake host), serves them
  * with index.html under the panel's CSP, drives headless Chromium and saves
  * /tmp/switchyard-shots/preview-<theme>-<view>.png. Console errors, page errors and CSP
- * violations fail the run, as do the few behaviour checks on the way.
+ * violations fail the run, as do the few behaviour checks on the way (among them: tiny daily
+ * spends, `spend=tiny`, give distinct axis labels; the table fits 1100–1920 px without overflow).
  *
  *   node --import tsx test/e2e/webview-preview/screenshot.ts
  */
@@ -247,6 +248,30 @@ async function main(): Promise<void> {
     await empty.click('#tab-charts');
     await empty.waitForSelector('.empty-chart');
     await shoot(empty, 'dark-empty-charts');
+
+    // Tiny spends: every axis label distinct.
+    const tiny = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    watch(tiny, 'tiny');
+    await tiny.goto(`${origin}/?theme=dark&live=0&spend=tiny`);
+    await tiny.click('#tab-charts');
+    await tiny.waitForSelector('svg.chart rect.bar');
+    const tickLabels = await tiny.locator('svg.chart').first().locator('text.tick[text-anchor="end"]').allTextContents();
+    assert.ok(tickLabels.length >= 3 && new Set(tickLabels).size === tickLabels.length, `repeated spend ticks: ${tickLabels.join(', ')}`);
+    await shoot(tiny, 'dark-charts-tiny');
+
+    // Without the detail pane the route, the last column, takes what the others leave.
+    for (const width of [1100, 1280, 1440, 1920]) {
+      const wide = await browser.newPage({ viewport: { width, height: 420 } });
+      watch(wide, `wide-${width}`);
+      await wide.goto(`${origin}/?theme=${width === 1440 ? 'light' : 'dark'}&live=0`);
+      await wide.waitForSelector('tr[data-request-id]');
+      const overflow = await wide.evaluate<number>("document.querySelector('.table-scroller').scrollWidth - document.querySelector('.table-scroller').clientWidth");
+      assert.equal(overflow, 0, `the table overflows at ${width} px`);
+      const cutCosts = await wide.evaluate<string[]>("[...document.querySelectorAll('td[data-column=cost]')].filter((cell) => cell.scrollWidth > cell.clientWidth).map((cell) => cell.textContent)");
+      assert.deepEqual(cutCosts, [], `cost cells cut off at ${width} px`);
+      await shoot(wide, `${width === 1440 ? 'light' : 'dark'}-requests-${width}`);
+      await wide.close();
+    }
 
     // A narrow editor group: the table drops columns, the form wraps.
     const narrow = await browser.newPage({ viewport: { width: 760, height: 700 } });

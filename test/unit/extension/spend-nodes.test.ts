@@ -68,7 +68,7 @@ describe('spend tree nodes', () => {
       [
         ['anthropic', '$1.25 · 2 requests'],
         ['openai', '$0.50 · 3 requests'],
-        ['no provider', '$0.00 · 1 request'],
+        ['no provider', 'no price · 1 request'],
       ],
     );
     assert.equal(month.description, '$12.00 · 40 requests');
@@ -92,8 +92,8 @@ describe('spend tree nodes', () => {
     const recent = spendNodes(data)[2];
     const [served, failed, refused, unnamed] = recent.children ?? [];
     assert.equal(served.label, 'groq/llama-3.3-70b');
-    assert.equal(served.description, '<$0.01 · 640 ms');
-    assert.match(served.tooltip ?? '', /asked for fast, served by groq\/llama-3\.3-70b\nstatus 200\n10 input, 5 output tokens · <\$0\.01\nfirst token 120 ms · total 640 ms$/);
+    assert.equal(served.description, '$0.00040 · 640 ms');
+    assert.match(served.tooltip ?? '', /asked for fast, served by groq\/llama-3\.3-70b\nstatus 200\n10 input, 5 output tokens · \$0\.00040\nfirst token 120 ms · total 640 ms$/);
     assert.equal(served.requestId, 'req_1');
     assert.equal(served.icon, 'pass');
     assert.equal(failed.label, 'fast');

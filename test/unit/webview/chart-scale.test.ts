@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { AggregateRow } from '../../../webview/protocol';
+import { formatCostTick, formatDurationTick } from '../../../webview/format';
 import { chartFrame, fillDays, layoutBarChart, layoutLineChart, linearScale, niceTicks, percentile } from '../../../webview/chart-scale';
 
 function day(key: string, costUsd: number): AggregateRow {
@@ -110,5 +111,47 @@ describe('webview chart scale', () => {
       series.points.map((point) => point.tooltip),
       ['1', '3', '4'],
     );
+  });
+});
+
+describe('webview chart axis labels', () => {
+  const frame = chartFrame(600, 200);
+  const labelsFor = (max: number, format: (value: number, step: number) => string): string[] =>
+    layoutBarChart([{ label: 'a', value: max, tooltip: '' }], frame, format).yTicks.map((tick) => tick.label);
+
+  it('writes tiny spends with the decimals that tell the ticks apart', () => {
+    assert.deepEqual(labelsFor(0.00028, formatCostTick), ['$0', '$0.00005', '$0.00010', '$0.00015', '$0.00020', '$0.00025', '$0.00030']);
+    assert.deepEqual(labelsFor(0.0003, formatCostTick), ['$0', '$0.0001', '$0.0002', '$0.0003']);
+    assert.deepEqual(labelsFor(0.9, formatCostTick), ['$0', '$0.20', '$0.40', '$0.60', '$0.80', '$1.00']);
+    assert.deepEqual(labelsFor(3.4, formatCostTick), ['$0', '$1', '$2', '$3', '$4']);
+  });
+
+  it('never repeats a label, for spends and durations of any size', () => {
+    for (let exponent = -7; exponent <= 5; exponent += 0.25) {
+      const max = 10 ** exponent * 1.37;
+      for (const format of [formatCostTick, formatDurationTick]) {
+        const labels = labelsFor(max, format);
+        assert.equal(new Set(labels).size, labels.length, `${format.name}(${max}): ${labels.join(', ')}`);
+      }
+    }
+  });
+
+  it('writes durations in ms, seconds or minutes as the step needs', () => {
+    assert.deepEqual(labelsFor(1.4, formatDurationTick), ['0', '0.5 ms', '1.0 ms', '1.5 ms']);
+    assert.deepEqual(labelsFor(1400, formatDurationTick), ['0', '500 ms', '1.0 s', '1.5 s']);
+    assert.deepEqual(labelsFor(6000, formatDurationTick), ['0', '2 s', '4 s', '6 s']);
+    assert.deepEqual(labelsFor(250_000, formatDurationTick), ['0', '50 s', '100 s', '150 s', '200 s', '250 s']);
+  });
+});
+
+describe('webview chart margins', () => {
+  it('widens the left margin for long tick labels and keeps it for short ones', () => {
+    const frame = chartFrame(600, 200, 64);
+    const tiny = layoutBarChart([{ label: 'a', value: 0.0000028, tooltip: '' }], frame, formatCostTick);
+    const widest = Math.max(...tiny.yTicks.map((tick) => tick.label.length));
+    assert.ok(widest >= 10, tiny.yTicks.map((tick) => tick.label).join(', '));
+    assert.ok(tiny.frame.marginLeft > 64);
+    assert.ok(tiny.bars[0].x >= tiny.frame.marginLeft);
+    assert.equal(layoutBarChart([{ label: 'a', value: 3, tooltip: '' }], frame, formatCostTick).frame.marginLeft, 64);
   });
 });

@@ -4,6 +4,7 @@ import {
   formatCache,
   formatClient,
   formatCost,
+  formatCostExact,
   formatDuration,
   formatRequestedModel,
   formatRoute,
@@ -12,16 +13,20 @@ import {
   formatTokens,
   isFailure,
 } from '../../../webview/format';
+import { costFormatCases } from '../cost-format-cases';
 
 describe('webview format', () => {
-  it('writes costs with the precision small amounts need', () => {
-    assert.equal(formatCost(null), '—');
-    assert.equal(formatCost(0), '$0');
-    assert.equal(formatCost(0.00004), '<$0.0001');
-    assert.equal(formatCost(0.00421), '$0.0042');
-    assert.equal(formatCost(0.1234), '$0.123');
-    assert.equal(formatCost(12.345), '$12.35');
-    assert.equal(formatCost(12345.6), '$12,346');
+  it('writes costs by the same rule as the status bar and sidebar', () => {
+    for (const [amount, expected] of costFormatCases) assert.equal(formatCost(amount), expected, `formatCost(${amount})`);
+  });
+
+  it('writes exact costs for tooltips without float noise or exponents', () => {
+    assert.equal(formatCostExact(0.000412 * 1.1), '$0.0004532');
+    assert.equal(formatCostExact(0.0374), '$0.0374');
+    assert.equal(formatCostExact(12.4), '$12.40');
+    assert.equal(formatCostExact(0.0000004), '$0.0000004');
+    assert.equal(formatCostExact(1234.5678), '$1234.57');
+    assert.equal(formatCostExact(null), '—');
   });
 
   it('writes durations in ms, seconds or minutes', () => {

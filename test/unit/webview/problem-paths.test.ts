@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseProblemPath, pathWithin, placeProblems, problemText } from '../../../webview/problem-paths';
+import { parseProblemPath, pathWithin, placeProblems, problemLocation, problemText } from '../../../webview/problem-paths';
 
 describe('webview problem paths', () => {
   it('splits paths into keys and indexes', () => {
@@ -38,5 +38,16 @@ describe('webview problem paths', () => {
     assert.equal(problemText({ path: 'rules[0].route', message: 'Unknown route.' }), 'Unknown route.');
     assert.equal(problemText({ path: 'rules[2].match.minInputTokens', message: 'rules[2].match.minInputTokens must be a non-negative integer.' }), 'Must be a non-negative integer.');
     assert.equal(problemText({ path: 'rules[2]', message: 'rules[2].match has an unknown field.' }), 'rules[2].match has an unknown field.');
+  });
+
+  it('names the path of a listed problem once, with its line', () => {
+    const model = { path: 'rules[0].match.model', message: 'rules[0].match.model must be a non-empty string.' };
+    assert.deepEqual(problemLocation(model, 21), { path: 'rules[0].match.model', line: 21 });
+    assert.equal(problemText(model), 'Must be a non-empty string.');
+    // The text still begins with a deeper path: the line alone, so the path is not written twice.
+    assert.deepEqual(problemLocation({ path: 'rules[2]', message: 'rules[2].match has an unknown field.' }, 9), { line: 9 });
+    assert.deepEqual(problemLocation({ path: 'rules[2]', message: 'rules[2].match has an unknown field.' }), {});
+    assert.deepEqual(problemLocation({ path: '', message: 'Not valid JSON.' }), { path: 'config' });
+    assert.deepEqual(problemLocation({ path: '', message: 'Not valid JSON.' }, 1), { line: 1 });
   });
 });
