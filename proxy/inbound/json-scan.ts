@@ -93,6 +93,11 @@ export interface RequestHead {
    * follows. When false the body must be parsed (which reports what is wrong with it).
    */
   complete: boolean;
+  /**
+   * Some `"signature"` key, at any depth, holds an empty string: a thinking block another
+   * provider produced, which Anthropic would reject (see the passthrough path).
+   */
+  emptySignature: boolean;
 }
 
 /**
@@ -101,7 +106,7 @@ export interface RequestHead {
  * need not be parsed at all (JSON.parse of it costs ~45 µs, this ~10 µs).
  */
 export function scanRequestHead(json: Buffer): RequestHead {
-  const head: RequestHead = { stream: false, complete: false };
+  const head: RequestHead = { stream: false, complete: false, emptySignature: false };
   let index = skipWhiteSpace(json, 0);
   if (json[index] !== openBrace) return head;
   let depth = 0;
@@ -112,6 +117,11 @@ export function scanRequestHead(json: Buffer): RequestHead {
     if (byte === quote) {
       const end = stringEnd(json, index);
       if (end >= json.length - 1 && json[end] !== quote) return head;
+      // Checked here, in the pass that visits every string anyway: a separate search of an
+      // 80 KB body for `"signature"` cost ~38 µs (Buffer#indexOf runs at ~2 GB/s).
+      if (end - index === 10 && json[index + 1] === 0x73 /* s */ && json.toString('latin1', index + 1, end) === 'signature' && emptyStringFollows(json, end + 1)) {
+        head.emptySignature = true;
+      }
       if (depth === 1 && expectKey) {
         key = json.toString('utf8', index + 1, end);
         expectKey = false;
@@ -142,6 +152,14 @@ export function scanRequestHead(json: Buffer): RequestHead {
     }
   }
   return head;
+}
+
+/** After a key's closing quote: a colon, then `""`, white space allowed around the colon. */
+function emptyStringFollows(json: Buffer, from: number): boolean {
+  let index = skipWhiteSpace(json, from);
+  if (json[index] !== 0x3a) return false;
+  index = skipWhiteSpace(json, index + 1);
+  return json[index] === quote && json[index + 1] === quote;
 }
 
 function skipWhiteSpace(json: Buffer, from: number): number {

@@ -35,6 +35,11 @@ export interface CallInput {
   body: () => Record<string, unknown>;
   /** The canonical request, decoded once on first use (translated attempts only). */
   canonical: () => CanonicalRequest;
+  /**
+   * The body holds a thinking block with an empty signature (from the structural scan);
+   * undefined when the body was not scanned, which makes the passthrough path look itself.
+   */
+  emptySignature?: boolean;
   /** Gemini's action (`generateContent`…), which its URL carries instead of the body. */
   geminiAction?: string;
   /** Set when the served answer is wanted whole afterwards (a split's judge): relays feed it. */

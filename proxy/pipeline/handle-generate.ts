@@ -38,6 +38,7 @@ export function createGenerateHandler(runtime: ProxyRuntime, format: ClientForma
       let parsed: Record<string, unknown> | undefined;
       const body = (): Record<string, unknown> => (parsed ??= parseJsonObject(raw));
       let geminiAction: string | undefined;
+      let emptySignature: boolean | undefined;
       if (format === 'gemini') {
         const target = decodeGeminiPath(path);
         if (!target) {
@@ -57,6 +58,7 @@ export function createGenerateHandler(runtime: ProxyRuntime, format: ClientForma
         // Taken before the full parse, so a malformed body's record still names its model.
         if (head.model !== undefined) call.requestedModel = head.model;
         call.stream = head.stream;
+        emptySignature = head.emptySignature;
         if (!head.complete) body();
         if (call.requestedModel === '') {
           throw new ProxyError('invalid_request', "The request has no 'model'. Name a model such as claude-sonnet-4-6, gpt-4o-mini or groq/llama-3.3-70b-versatile.", { param: 'model' });
@@ -77,6 +79,7 @@ export function createGenerateHandler(runtime: ProxyRuntime, format: ClientForma
         raw,
         body,
         geminiAction,
+        emptySignature,
         canonical: () => {
           if (canonical === undefined) {
             canonical = features.decoded() ?? inboundCodecs[format].decodeRequest(body());

@@ -90,7 +90,7 @@ function streamCollector(collector: ResponseCollector, opened: OpenedAttempt): (
  */
 function passthroughBody(input: CallInput, target: AttemptTarget): { body: Buffer; addedUsage: boolean } {
   let raw = input.raw;
-  if (target.api === 'anthropic' && (raw.includes('"signature":""') || raw.includes('"signature": ""'))) {
+  if (target.api === 'anthropic' && (input.emptySignature ?? true)) {
     const body = input.body();
     const cleaned = withoutUnsignedThinking(body);
     // The one case where the bytes are rewritten: see withoutUnsignedThinking.

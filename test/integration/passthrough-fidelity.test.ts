@@ -108,9 +108,12 @@ describe('passthrough fast path', () => {
         { role: 'user', content: 'again' },
       ],
     };
-    const response = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify(body) });
-    assert.equal(response.status, 200);
-    await response.text();
-    assert.deepEqual(fake.last.json.messages[1].content, [{ type: 'thinking', thinking: 'signed', signature: 'EqQBsig' }, { type: 'text', text: 'hello' }]);
+    // Compact and pretty-printed bodies alike (`"signature": ""` with a space).
+    for (const text of [JSON.stringify(body), JSON.stringify(body, null, 2)]) {
+      const response = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: text });
+      assert.equal(response.status, 200);
+      await response.text();
+      assert.deepEqual(fake.last.json.messages[1].content, [{ type: 'thinking', thinking: 'signed', signature: 'EqQBsig' }, { type: 'text', text: 'hello' }]);
+    }
   });
 });
