@@ -32,9 +32,13 @@ export class UsageTap {
 
   /** Reads a chunk; returns what to forward to the client (the chunk itself, normally). */
   push(chunk: Buffer): Buffer | string {
+    const alignedBefore = this.parser.atEventBoundary();
     const events = this.parser.push(chunk);
     for (const event of events) this.read(event);
     if (!this.hideUsageChunks) return chunk;
+    // A chunk of whole events none of which is the usage-only one goes out as its own bytes;
+    // only a chunk that splits an event or holds the usage chunk is rebuilt from its events.
+    if (alignedBefore && this.parser.atEventBoundary() && !events.some(isUsageOnlyChunk)) return chunk;
     let forwarded = '';
     for (const event of events) if (!isUsageOnlyChunk(event)) forwarded += `data: ${event.data}\n\n`;
     return forwarded;

@@ -20,6 +20,14 @@ export class SseParser {
   private skipLeadingLineFeed = false;
 
   /** Feeds a chunk; returns the events it completed. */
+  /**
+   * Nothing of an unfinished line or event is held: the bytes pushed so far ended exactly
+   * where an event ended (or held none).
+   */
+  atEventBoundary(): boolean {
+    return this.pending === undefined && this.dataLines.length === 0 && this.eventName === undefined && !this.skipLeadingLineFeed;
+  }
+
   push(chunk: Buffer): SseEvent[] {
     const events: SseEvent[] = [];
     let buffer = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
