@@ -40,6 +40,8 @@ export interface CallInput {
    * undefined when the body was not scanned, which makes the passthrough path look itself.
    */
   emptySignature?: boolean;
+  /** The body has a top-level `stream_options` (from the scan); undefined when not scanned. */
+  streamOptions?: boolean;
   /** Gemini's action (`generateContent`…), which its URL carries instead of the body. */
   geminiAction?: string;
   /** Set when the served answer is wanted whole afterwards (a split's judge): relays feed it. */

@@ -39,6 +39,7 @@ export function createGenerateHandler(runtime: ProxyRuntime, format: ClientForma
       const body = (): Record<string, unknown> => (parsed ??= parseJsonObject(raw));
       let geminiAction: string | undefined;
       let emptySignature: boolean | undefined;
+      let streamOptions: boolean | undefined;
       if (format === 'gemini') {
         const target = decodeGeminiPath(path);
         if (!target) {
@@ -59,6 +60,7 @@ export function createGenerateHandler(runtime: ProxyRuntime, format: ClientForma
         if (head.model !== undefined) call.requestedModel = head.model;
         call.stream = head.stream;
         emptySignature = head.emptySignature;
+        streamOptions = head.streamOptions;
         if (!head.complete) body();
         if (call.requestedModel === '') {
           throw new ProxyError('invalid_request', "The request has no 'model'. Name a model such as claude-sonnet-4-6, gpt-4o-mini or groq/llama-3.3-70b-versatile.", { param: 'model' });
@@ -80,6 +82,7 @@ export function createGenerateHandler(runtime: ProxyRuntime, format: ClientForma
         body,
         geminiAction,
         emptySignature,
+        streamOptions,
         canonical: () => {
           if (canonical === undefined) {
             canonical = features.decoded() ?? inboundCodecs[format].decodeRequest(body());

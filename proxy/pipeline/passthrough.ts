@@ -102,7 +102,7 @@ function passthroughBody(input: CallInput, target: AttemptTarget): { body: Buffe
   }
   if (target.api !== 'openai-chat' || !input.call.stream) return { body: raw, addedUsage: false };
   // Without usage in the stream no cost can be computed, so Switchyard asks for it.
-  const options = raw.includes('"stream_options"') ? (input.body().stream_options as Record<string, unknown> | undefined) : undefined;
+  const options = (input.streamOptions ?? raw.includes('"stream_options"')) ? (input.body().stream_options as Record<string, unknown> | undefined) : undefined;
   const body = input.body;
   if (options === undefined || options === null) {
     const open = raw.indexOf(0x7b) + 1;

@@ -32,12 +32,12 @@ describe('scanRequestHead', () => {
   const head = (text: string) => scanRequestHead(Buffer.from(text));
 
   it('reads model and stream wherever they stand, ignoring nested look-alikes', () => {
-    assert.deepEqual(head('{"model":"claude-sonnet-4-6","stream":true}'), { model: 'claude-sonnet-4-6', stream: true, complete: true, emptySignature: false });
+    assert.deepEqual(head('{"model":"claude-sonnet-4-6","stream":true}'), { model: 'claude-sonnet-4-6', stream: true, complete: true, emptySignature: false, streamOptions: false });
     assert.deepEqual(
       head(' {"messages":[{"model":"x","stream":true,"content":"\\"model\\":\\"y\\""}], "stream" : false, "model" : "gpt-\\u0034o" }\n'),
-      { model: 'gpt-4o', stream: false, complete: true, emptySignature: false },
+      { model: 'gpt-4o', stream: false, complete: true, emptySignature: false, streamOptions: false },
     );
-    assert.deepEqual(head('{"tools":[{"input_schema":{"stream":{"type":"boolean"}}}],"stream":true,"model":"m"}'), { model: 'm', stream: true, complete: true, emptySignature: false });
+    assert.deepEqual(head('{"tools":[{"input_schema":{"stream":{"type":"boolean"}}}],"stream":true,"model":"m"}'), { model: 'm', stream: true, complete: true, emptySignature: false, streamOptions: false });
   });
 
   it('says incomplete for anything the parser must look at', () => {
@@ -47,12 +47,12 @@ describe('scanRequestHead', () => {
   });
 
   it('reads the model of a truncated body, and calls a model with a bad escape incomplete instead of throwing', () => {
-    assert.deepEqual(head('{"model": "gpt-4o",'), { model: 'gpt-4o', stream: false, complete: false, emptySignature: false });
-    assert.deepEqual(head('{"model":"gpt-\\x","messages":[]}'), { stream: false, complete: false, emptySignature: false });
+    assert.deepEqual(head('{"model": "gpt-4o",'), { model: 'gpt-4o', stream: false, complete: false, emptySignature: false, streamOptions: false });
+    assert.deepEqual(head('{"model":"gpt-\\x","messages":[]}'), { stream: false, complete: false, emptySignature: false, streamOptions: false });
   });
 
   it('leaves model undefined when it is not a string', () => {
-    assert.deepEqual(head('{"model":5,"stream":"yes"}'), { stream: false, complete: true, emptySignature: false });
+    assert.deepEqual(head('{"model":5,"stream":"yes"}'), { stream: false, complete: true, emptySignature: false, streamOptions: false });
   });
 
   it('notices a "signature" key holding an empty string at any depth, and only that', () => {
@@ -63,5 +63,10 @@ describe('scanRequestHead', () => {
     assert.equal(head(thinking('"signatures":""')).emptySignature, false);
     // A value that reads "signature" is not a key; nor is escaped text inside another string.
     assert.equal(head('{"model":"m","a":["signature",""],"b":"\\"signature\\":\\"\\""}').emptySignature, false);
+  });
+
+  it('notices a top-level stream_options key, and only there', () => {
+    assert.equal(head('{"model":"m","stream":true,"stream_options":{"include_usage":false}}').streamOptions, true);
+    assert.equal(head('{"model":"m","messages":[{"stream_options":1}],"x":"\\"stream_options\\""}').streamOptions, false);
   });
 });
