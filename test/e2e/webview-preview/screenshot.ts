@@ -16,22 +16,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchBrowser } from '../harness/workbench';
 
 const root = resolve(__dirname, '../../..');
 const previewDirectory = __dirname;
 const shots = process.env.SWITCHYARD_SHOTS ?? '/tmp/switchyard-shots';
-const chromiumFlags = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -116,7 +106,7 @@ async function main(): Promise<void> {
   mkdirSync(shots, { recursive: true });
   const directory = await buildPreview();
   const { server, origin } = await serve(directory);
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumFlags });
+  const browser = await launchBrowser();
   try {
     for (const theme of ['dark', 'light']) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
