@@ -11,8 +11,7 @@ import { ProxyEvents } from './control/events';
 import { Lifecycle } from './control/lifecycle';
 import { defaultDataDir } from './store/data-dir';
 import { openRequestStore, type RequestStore } from './store/request-store';
-import type { ProxyRuntime } from './pipeline/runtime';
-import { createReliability, createRoutingState, createSplitJudge } from './pipeline/create-runtime';
+import { createRoutingState, createRuntime } from './pipeline/create-runtime';
 import { createRequestListener, listen, type RunningServer } from './server';
 import { closeUpstreamConnections } from './upstream/upstream-client';
 import { isAllowedHost } from './security/host-check';
@@ -112,15 +111,9 @@ export async function main(argv: string[]): Promise<number | undefined> {
     events.emit('log', { time, message });
   };
   let store: RequestStore | undefined;
-  const reliability = createReliability();
-  const runtime: ProxyRuntime = {
-    routing: createRoutingState(config, process.env, { accessKeys: fixedAccessKeys, allowedHosts: extraHosts }),
-    store,
-    events,
-    reliability,
-    splits: createSplitJudge(() => runtime, reliability, events, log),
-    log,
-  };
+  // Built before any timer starts: loading the price table takes a while.
+  const overrides = { accessKeys: fixedAccessKeys.map((key) => ({ key, label: '--require-key' })), allowedHosts: extraHosts };
+  const routing = createRoutingState(config, process.env, overrides);
   const controlToken = process.env.SWITCHYARD_CONTROL_TOKEN || randomBytes(24).toString('hex');
   const tokenFile = path.join(dataDir, 'control-token');
 
@@ -134,16 +127,6 @@ export async function main(argv: string[]): Promise<number | undefined> {
     log,
     detachedGraceMs: graceMs,
     startupGraceMs: graceMs,
-  });
-  const control = new ControlPlane({
-    runtime,
-    env: process.env,
-    config,
-    configFile: configPath,
-    fixedAccessKeys,
-    allowedHosts: extraHosts,
-    lifecycle,
-    shutdown: () => void stop(),
   });
   /** The one way the proxy stops (SIGINT, SIGTERM, POST /shutdown, the last window leaving): the request log is flushed. */
   const stop = async (): Promise<void> => {
@@ -182,11 +165,29 @@ export async function main(argv: string[]): Promise<number | undefined> {
   // the listener's assignment, so no request is handled before it.
   try {
     store = openRequestStore({ dataDir, retentionDays: config.retentionDays, onError: (error) => log(`request log write failed: ${String(error)}`) });
-    runtime.store = store;
   } catch (error) {
     // Serving matters more than the log: run without it and say why.
     log(`the request log at ${dataDir} could not be opened, requests will not be recorded: ${(error as Error).message}`);
   }
+  const runtime = createRuntime({
+    config,
+    env: process.env,
+    overrides,
+    routing,
+    store,
+    events,
+    log,
+  });
+  const control = new ControlPlane({
+    runtime,
+    env: process.env,
+    config,
+    configFile: configPath,
+    fixedAccessKeys,
+    allowedHosts: extraHosts,
+    lifecycle,
+    shutdown: () => void stop(),
+  });
   writeFileSync(tokenFile, controlToken, { mode: 0o600 });
   handleRequest = createRequestListener({ runtime, controlToken, controlTokenHint: `the token is in ${tokenFile}`, control });
   process.stdout.write(`Switchyard listening on ${running.url}\n`);

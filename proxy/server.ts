@@ -5,11 +5,13 @@ import { ProxyError } from './core/errors';
 import { createControlRouter } from './control/routes';
 import type { ControlPlane } from './control/control-plane';
 import type { HealthInfo } from './control/protocol';
-import { createGenerateHandler } from './pipeline/handle-generate';
-import { createEmbeddingsHandler } from './pipeline/handle-embeddings';
 import { createModelsHandler } from './pipeline/handle-models';
-import { createCountTokensHandler } from './pipeline/handle-count-tokens';
 import type { ProxyRuntime } from './pipeline/runtime';
+import { serveCall } from './pipeline/stages';
+import type { Endpoint } from './pipeline/endpoint';
+import { generateEndpoint } from './pipeline/endpoints/generate';
+import { embeddingsEndpoint } from './pipeline/endpoints/embeddings';
+import { countTokensEndpoint } from './pipeline/endpoints/count-tokens';
 import { checkAccessKey, guardOrigin, refuseHostOrOrigin, sendProxyError } from './security/middleware';
 import type { ModelHandler } from './http/model-route';
 import { version } from './version';
@@ -37,21 +39,25 @@ export interface ServerOptions {
 export function createRequestListener(options: ServerOptions): http.RequestListener {
   const { runtime } = options;
   const app = createApp(options);
-  const modelRoutes = new Map<string, ModelHandler>([
-    ['POST /v1/chat/completions', createGenerateHandler(runtime, 'openai-chat')],
-    ['POST /v1/responses', createGenerateHandler(runtime, 'openai-responses')],
-    ['POST /v1/messages', createGenerateHandler(runtime, 'anthropic-messages')],
-    ['POST /v1/messages/count_tokens', createCountTokensHandler(runtime)],
-    ['POST /v1/embeddings', createEmbeddingsHandler(runtime)],
-    ['GET /v1/models', createModelsHandler(runtime)],
+  // Every model endpoint is a thin adapter onto the one stage list (pipeline/stages.ts).
+  const endpoints = new Map<string, Endpoint>([
+    ['POST /v1/chat/completions', generateEndpoint('openai-chat')],
+    ['POST /v1/responses', generateEndpoint('openai-responses')],
+    ['POST /v1/messages', generateEndpoint('anthropic-messages')],
+    ['POST /v1/messages/count_tokens', countTokensEndpoint('anthropic-messages')],
+    ['POST /v1/embeddings', embeddingsEndpoint],
   ]);
-  const generateGemini = createGenerateHandler(runtime, 'gemini');
+  const generateGemini = generateEndpoint('gemini');
+  const countGeminiTokens = countTokensEndpoint('gemini');
+  const listModels: ModelHandler = createModelsHandler(runtime);
   return function routeRequest(request, response): void {
     const url = request.url ?? '/';
     const queryStart = url.indexOf('?');
     const path = queryStart === -1 ? url : url.slice(0, queryStart);
-    const handler = modelRoutes.get(`${request.method} ${path}`) ?? (request.method === 'POST' && geminiPath.test(path) ? generateGemini : undefined);
-    if (handler === undefined) {
+    const key = `${request.method} ${path}`;
+    const models = key === 'GET /v1/models';
+    const endpoint = endpoints.get(key) ?? (request.method === 'POST' ? geminiEndpoint(path) : undefined);
+    if (endpoint === undefined && !models) {
       app(request, response);
       return;
     }
@@ -67,12 +73,19 @@ export function createRequestListener(options: ServerOptions): http.RequestListe
       sendProxyError(path, request.headers, response, access);
       return;
     }
-    Promise.resolve(handler(request, response, { path, clientKey: access.clientKey })).catch((error: unknown) => {
+    const handled = endpoint === undefined ? Promise.resolve(listModels(request, response, { path, principal: access.principal })) : serveCall(runtime, endpoint, { request, response, path, principal: access.principal });
+    handled.catch((error: unknown) => {
       runtime.log(`unhandled error on ${request.method} ${path}: ${(error as Error)?.stack ?? String(error)}`);
       if (response.headersSent) response.end();
       else sendProxyError(path, request.headers, response, new ProxyError('api_error', 'Switchyard hit an internal error; see the proxy log for details.'));
     });
   };
+
+  function geminiEndpoint(path: string): Endpoint | undefined {
+    const match = geminiPath.exec(path);
+    if (match === null) return undefined;
+    return match[1] === 'countTokens' ? countGeminiTokens : generateGemini;
+  }
 }
 
 /** Express for everything but the model APIs: control API, probes, preflights, 404s. */

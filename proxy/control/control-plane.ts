@@ -269,8 +269,9 @@ export class ControlPlane {
   }
 
   private apply(): void {
-    const accessKeys = this.clientKey === undefined ? this.fixedAccessKeys : [...this.fixedAccessKeys, this.clientKey];
-    this.runtime.routing = createRoutingState(this.config, this.env, { providerKeys: this.providerKeys, accessKeys, allowedHosts: this.allowedHosts });
+    const fixed = this.fixedAccessKeys.map((key) => ({ key, label: '--require-key' }));
+    const accessKeys = this.clientKey === undefined ? fixed : [...fixed, { key: this.clientKey, label: 'VS Code' }];
+    this.runtime.replaceRouting(createRoutingState(this.config, this.env, { providerKeys: this.providerKeys, accessKeys, allowedHosts: this.allowedHosts }));
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Judgement } from '../routing/split-judge';
+import type { Judgement } from '../evaluation/split-judge';
 import type { RequestRecord } from '../store/request-record';
 import type { ConfigReloaded, LogLine } from './protocol';
 

@@ -5,12 +5,14 @@
  */
 import type { RequestRecord } from '../store/request-record';
 import type { AggregateBy, AggregateRow } from '../store/aggregate';
-import type { Judgement, SplitRouteStats } from '../routing/split-judge';
+import type { Judgement } from '../evaluation/split-judge';
+import type { SplitRouteStats } from '../evaluation/split-tally';
 
 export type { RequestRecord } from '../store/request-record';
 export type { AggregateBy, AggregateRow } from '../store/aggregate';
 export type { RecordFilter } from '../store/record-filter';
-export type { Judgement, SplitArmStats, SplitRouteStats } from '../routing/split-judge';
+export type { Judgement } from '../evaluation/split-judge';
+export type { SplitArmStats, SplitRouteStats } from '../evaluation/split-tally';
 
 /** `GET /_switchyard/health`: answered without the token, so it tells nothing private. */
 export interface HealthInfo {

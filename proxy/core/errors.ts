@@ -33,6 +33,11 @@ export interface ProxyErrorOptions {
   param?: string;
   /** Seconds the provider asked us to wait (`Retry-After`). */
   retryAfterSeconds?: number;
+  /**
+   * The provider sent something Switchyard could not read (a malformed event or body). Not an
+   * availability failure: the pipeline does not count it against the provider's circuit breaker.
+   */
+  malformed?: boolean;
 }
 
 /**
@@ -45,6 +50,7 @@ export class ProxyError extends Error {
   readonly provider?: string;
   readonly param?: string;
   readonly retryAfterSeconds?: number;
+  readonly malformed?: boolean;
 
   constructor(kind: ErrorKind, message: string, options: ProxyErrorOptions = {}) {
     super(message);
@@ -54,6 +60,7 @@ export class ProxyError extends Error {
     this.provider = options.provider;
     this.param = options.param;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    if (options.malformed) this.malformed = true;
   }
 }
 

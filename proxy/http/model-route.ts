@@ -1,11 +1,12 @@
+import type { Principal } from '../security/principal';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** What the front door found out about a model API request before its handler runs. */
 export interface ModelRequestContext {
   /** The path without the query, e.g. `/v1/messages`. */
   path: string;
-  /** The local access key the client used, as recorded (`…abcd`); undefined when none is required. */
-  clientKey: string | undefined;
+  /** The caller, by the local access key it presented; undefined when none is required. */
+  principal: Principal | undefined;
 }
 
 /** A model API endpoint: plain node:http request and response, no framework in between. */

@@ -1,52 +1,23 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { CanonicalRequest } from '../core/request';
-import type { ResponseCollector } from '../core/response';
 import { ProxyError } from '../core/errors';
-import type { ResolvedProvider } from '../config/resolve-providers';
 import type { TimeoutConfig } from '../config/config';
-import type { ProviderApi, Target } from '../providers/adapter';
 import { parseRetryAfter } from '../routing/retry-policy';
 import { callUpstream, type UpstreamAnswer } from '../upstream/upstream-client';
-import { providerAdapters } from './codecs';
-import type { Call } from './call';
-import { passthroughRequest } from './passthrough';
-import { credentialSecret, scrubSecret, type UpstreamCredential } from './upstream-target';
+import { providerAdapters } from '../codecs/registry';
+import type { AttemptTarget } from './admit';
+import { credentialSecret, scrubSecret } from './upstream-target';
 
-/** One place a call can go: a provider, its model id, and how to speak to it. */
-export interface AttemptTarget {
-  /** `provider/model`, as records, breakers and latency stats name it. */
-  label: string;
-  provider: ResolvedProvider;
-  model: string;
-  api: ProviderApi;
-  /** The client already speaks `api`: the body goes as sent, the answer comes back as is. */
-  passthrough: boolean;
-  credential: UpstreamCredential;
+/** The provider request of one attempt, as the endpoint builds it for a target. */
+export interface UpstreamCall {
+  url: string;
+  headers: Record<string, string>;
+  body: string | Buffer;
+  /** Switchyard asked an OpenAI-style stream for usage the client did not ask for. */
+  addedUsage: boolean;
 }
 
-/** What every attempt of one client call shares. */
-export interface CallInput {
-  call: Call;
-  request: IncomingMessage;
-  response: ServerResponse;
-  raw: Buffer;
-  /** The body parsed, on first use (it throws a clear error for a body that is not JSON). */
-  body: () => Record<string, unknown>;
-  /** The canonical request, decoded once on first use (translated attempts only). */
-  canonical: () => CanonicalRequest;
-  /**
-   * The body holds a thinking block with an empty signature (from the structural scan);
-   * undefined when the body was not scanned, which makes the passthrough path look itself.
-   */
-  emptySignature?: boolean;
-  /** The body has a top-level `stream_options` (from the scan); undefined when not scanned. */
-  streamOptions?: boolean;
-  /** Gemini's action (`generateContent`…), which its URL carries instead of the body. */
-  geminiAction?: string;
-  /** Set when the served answer is wanted whole afterwards (a split's judge): relays feed it. */
-  collector?: ResponseCollector;
-}
+/** Builds the provider request of an attempt at one target. */
+export type BuildUpstream = (target: AttemptTarget) => UpstreamCall;
 
 /**
  * An upstream that answered 2xx and is ready to relay, with nothing sent to the client yet:
@@ -86,7 +57,7 @@ export class AttemptError extends Error {
  * Sends one attempt and waits until it has something for the client. Timeouts: the
  * response headers within `connectMs`, the first chunk within `firstTokenMs`.
  */
-export async function openAttempt(input: CallInput, target: AttemptTarget, timeouts: TimeoutConfig, parent: AbortSignal): Promise<OpenedAttempt> {
+export async function openAttempt(build: BuildUpstream, target: AttemptTarget, timeouts: TimeoutConfig, parent: AbortSignal): Promise<OpenedAttempt> {
   const abort = new AbortController();
   const onParentAbort = (): void => abort.abort();
   parent.addEventListener('abort', onParentAbort, { once: true });
@@ -102,7 +73,7 @@ export async function openAttempt(input: CallInput, target: AttemptTarget, timeo
   const connectTimer = timeout(timeouts.connectMs, 'response headers');
   const firstTokenTimer = timeout(timeouts.firstTokenMs, 'first token');
   try {
-    const upstream = target.passthrough ? passthroughRequest(input, target) : translatedRequest(input, target);
+    const upstream = build(target);
     const answer = await callUpstream({ url: upstream.url, headers: upstream.headers, body: upstream.body, signal: abort.signal }, provider.id);
     clearTimeout(connectTimer);
     if (answer.status >= 400) {
@@ -132,15 +103,6 @@ export async function openAttempt(input: CallInput, target: AttemptTarget, timeo
     clearTimeout(connectTimer);
     clearTimeout(firstTokenTimer);
   }
-}
-
-/** The provider request of a translated attempt: canonical → the provider's wire. */
-function translatedRequest(input: CallInput, target: AttemptTarget): { url: string; headers: Record<string, string>; body: string; addedUsage: boolean } {
-  const apiKey = target.credential.source === 'provider' ? target.credential.key : undefined;
-  const wireTarget: Target = { provider: target.provider.id, baseUrl: target.provider.baseUrl, apiKey, model: target.model, headers: target.provider.headers };
-  const upstream = providerAdapters[target.api].encodeRequest({ ...input.canonical(), model: target.model }, wireTarget);
-  upstream.headers['accept-encoding'] = 'identity';
-  return { ...upstream, addedUsage: false };
 }
 
 /**

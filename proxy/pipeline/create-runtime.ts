@@ -2,20 +2,23 @@ import type { SwitchyardConfig } from '../config/config';
 import { resolveProviders } from '../config/resolve-providers';
 import { createPricer } from '../cost/pricer';
 import { compileRules } from '../routing/rule-matcher';
-import { compileDisabledModels } from '../routing/disabled-models';
+import { compileDisabledModels, disabledModelsPolicy } from '../policy/disabled-models';
 import { CircuitBreakers } from '../routing/circuit-breaker';
 import { LatencyTracker } from '../routing/latency-tracker';
-import type { ProxyRuntime, Reliability, RoutingState } from './runtime';
+import type { CallPolicy } from '../call/call-policy';
 import type { ProxyEvents } from '../control/events';
-import { SplitJudge } from '../routing/split-judge';
-import { completeCanonical } from './complete';
+import { SplitJudge } from '../evaluation/split-judge';
+import { SplitTally } from '../evaluation/split-tally';
+import { PrincipalDirectory, type AccessKeyEntry } from '../security/principal';
+import type { RequestStore } from '../store/request-store';
+import { ProxyRuntime, type Reliability, type RoutingState } from './runtime';
 
 /** What the running proxy adds to a config without writing it to the file; it survives reloads. */
 export interface RoutingOverrides {
   /** Provider keys set over the control API, by provider id; they win over the environment. */
   providerKeys?: ReadonlyMap<string, string>;
   /** Access keys besides the config's: `--require-key`'s and the VS Code extension's client key. */
-  accessKeys?: readonly string[];
+  accessKeys?: readonly AccessKeyEntry[];
   /** Host names accepted besides the config's (the `--host` the proxy was started with). */
   allowedHosts?: readonly string[];
 }
@@ -31,24 +34,58 @@ export function createRoutingState(config: SwitchyardConfig, env: NodeJS.Process
   const effective =
     extraKeys.length === 0 && extraHosts.length === 0
       ? config
-      : { ...config, accessKeys: [...config.accessKeys, ...extraKeys], allowedHosts: [...config.allowedHosts, ...extraHosts] };
+      : { ...config, accessKeys: [...config.accessKeys, ...extraKeys.map((entry) => entry.key)], allowedHosts: [...config.allowedHosts, ...extraHosts] };
   return {
     config: effective,
     providers: resolveProviders(config, env, overrides.providerKeys),
     pricer: createPricer(config.prices),
     rules: compileRules(config.rules),
     isDisabled: compileDisabledModels(config.disabledModels),
+    policies: createPolicies(config),
+    principals: new PrincipalDirectory([...config.accessKeys.map((key, index) => ({ key, label: `config key ${index + 1}` })), ...extraKeys]),
   };
+}
+
+/** The call policies a config turns on, in the order they are asked. */
+function createPolicies(config: SwitchyardConfig): CallPolicy[] {
+  const policies: CallPolicy[] = [];
+  const disabled = disabledModelsPolicy(config.disabledModels);
+  if (disabled !== undefined) policies.push(disabled);
+  return policies;
 }
 
 export function createReliability(now: () => number = Date.now, random: () => number = Math.random): Reliability {
   return { breakers: new CircuitBreakers({ now }), latency: new LatencyTracker(), now, random };
 }
 
+export interface RuntimeOptions {
+  config: SwitchyardConfig;
+  env: NodeJS.ProcessEnv;
+  overrides?: RoutingOverrides;
+  /** The routing state, when already built (it loads the price table: build it before timers start). */
+  routing?: RoutingState;
+  store: RequestStore | undefined;
+  events: ProxyEvents;
+  reliability?: Reliability;
+  log: (message: string) => void;
+}
+
 /**
- * The split judge of a runtime: its shadow and judge calls go out with the runtime's keys,
- * read through `runtime()` at call time so a reloaded config is the one used.
+ * The runtime with its split tally and judge wired to the proxy's events: every finished call
+ * is tallied from its `request` event, and each verdict is announced as a `judgement` event.
  */
-export function createSplitJudge(runtime: () => ProxyRuntime, reliability: Reliability, events: ProxyEvents, log: (message: string) => void): SplitJudge {
-  return new SplitJudge({ complete: (label, request) => completeCanonical(runtime(), label, request), random: reliability.random, log, events });
+export function createRuntime(options: RuntimeOptions): ProxyRuntime {
+  const { events, log } = options;
+  const reliability = options.reliability ?? createReliability();
+  const tally = new SplitTally();
+  events.on('request', (record) => tally.recordRequest(record));
+  const splits = new SplitJudge({ tally, random: reliability.random, log, onJudgement: (judgement) => events.emit('judgement', judgement) });
+  return new ProxyRuntime({
+    routing: options.routing ?? createRoutingState(options.config, options.env, options.overrides),
+    store: options.store,
+    events,
+    reliability,
+    splits,
+    log,
+  });
 }

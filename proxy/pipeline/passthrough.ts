@@ -2,84 +2,102 @@ import { ProxyError } from '../core/errors';
 import { isObject } from '../core/json';
 import { findTopLevelString, spliceBytes } from '../inbound/json-scan';
 import { UsageTap, readResponseUsage } from '../passthrough/usage-tap';
-import type { AttemptTarget, CallInput, OpenedAttempt } from './attempt';
-import type { Call } from './call';
-import { providerAdapters } from './codecs';
+import type { RequestContext } from '../call/request-context';
+import type { AttemptTarget } from './admit';
+import type { UpstreamCall } from './attempt';
+import { providerAdapters } from '../codecs/registry';
 import { SseParser } from '../sse/sse-parser';
-import { responseToParts, type ResponseCollector } from '../core/response';
+import { responseToParts } from '../core/response';
 import { forwardedResponseHeaders, passthroughHeaders } from './upstream-target';
-import { relayBody } from './stream-writer';
+import { RelayTransformError, relayBody } from './stream-writer';
+import { costHeader, internalErrorMessage, streamErrorEvent } from './client-answer';
+import { observeBytes, observePart, wantsParts, type Delivered, type Delivery } from './delivery';
 
 /**
  * The fast path for a client speaking the provider's own API: the body goes upstream as the
  * client wrote it (only `model` changed when routing renamed it) and the answer's bytes come
  * back untouched, each chunk written the moment it arrives, while a tap reads usage.
  */
-export function passthroughRequest(input: CallInput, target: AttemptTarget): { url: string; headers: Record<string, string>; body: Buffer; addedUsage: boolean } {
-  const { body, addedUsage } = passthroughBody(input, target);
+export function passthroughRequest(context: RequestContext, target: AttemptTarget): UpstreamCall {
+  const { body, addedUsage } = passthroughBody(context, target);
   return {
-    url: passthroughUrl(input, target),
-    headers: passthroughHeaders(target.api, target.provider, target.credential, input.request.headers),
+    url: passthroughUrl(context, target),
+    headers: passthroughHeaders(target.api, target.provider, target.credential, context.headers),
     body,
     addedUsage,
   };
 }
 
 /** Relays an opened passthrough attempt to the client. */
-export async function relayPassthrough(input: CallInput, opened: OpenedAttempt, extraHeaders: Record<string, string>): Promise<void> {
-  const { call, response } = input;
-  const headers = { ...forwardedResponseHeaders(opened.answer.headers), ...extraHeaders };
+export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
+  const { context, opened, response, observers, log } = delivery;
+  const headers = { ...forwardedResponseHeaders(opened.answer.headers), ...delivery.headers };
+  const api = opened.target.api;
+  const provider = opened.target.provider.id;
   if (opened.kind === 'whole') {
     // A whole JSON answer is of no use to a client until it is complete: it was read in full
     // before the headers go out, so a provider that dropped it midway was an ordinary error.
-    call.markFirstToken(opened.firstChunkAt);
-    call.usage = readResponseUsage(opened.target.api, opened.body);
-    if (input.collector) collectWhole(input.collector, opened);
-    response.writeHead(opened.answer.status, { ...headers, ...call.costHeader(), 'content-length': opened.body.length });
+    const usage = readResponseUsage(api, opened.body);
+    if (observers.length > 0) {
+      observeBytes(observers, opened.body, log);
+      if (wantsParts(observers)) observeWhole(delivery);
+    }
+    const costUsd = usage === undefined ? null : delivery.price(usage);
+    response.writeHead(opened.answer.status, { ...headers, ...costHeader(costUsd), 'content-length': opened.body.length });
     response.end(opened.body);
-    return;
+    return { usage, firstTokenAt: opened.firstChunkAt, costUsd };
   }
   response.writeHead(opened.answer.status, headers);
-  const tap = new UsageTap(opened.target.api, opened.addedUsage);
-  const provider = opened.target.provider.id;
-  const collect = input.collector ? streamCollector(input.collector, opened) : undefined;
+  const tap = new UsageTap(api, opened.addedUsage);
+  const observe = observers.length === 0 ? undefined : streamObserver(delivery);
   try {
+    observe?.(opened.firstChunk);
     response.write(tap.push(opened.firstChunk));
-    collect?.(opened.firstChunk);
     await relayBody(opened.answer.body, response, (chunk) => {
-      collect?.(chunk);
+      observe?.(chunk);
       return tap.push(chunk);
     }, opened.idleMs);
-  } catch {
-    if (opened.abort.signal.aborted && response.destroyed) return;
+  } catch (error) {
+    const usage = tap.end();
+    if (opened.abort.signal.aborted && response.destroyed) return { usage, firstTokenAt: tap.firstTokenAt, blame: 'client' };
+    if (error instanceof RelayTransformError) {
+      log(`${context.id} internal error relaying ${provider}'s stream: ${(error.cause as Error)?.stack ?? String(error.cause)}`);
+      const failure = new ProxyError('api_error', internalErrorMessage);
+      response.end(streamErrorEvent(context, failure));
+      return { usage, firstTokenAt: tap.firstTokenAt, error: failure, blame: 'internal' };
+    }
     const failure = new ProxyError('api_error', `${provider} closed the stream before it was complete.`, { status: 502, provider });
-    call.error = failure.message;
-    response.end(call.streamErrorEvent(failure));
-    return;
-  } finally {
-    call.usage = tap.end();
-    call.firstTokenAt = tap.firstTokenAt;
+    response.end(streamErrorEvent(context, failure));
+    return { usage, firstTokenAt: tap.firstTokenAt, error: failure, blame: 'provider' };
   }
   response.end();
+  return { usage: tap.end(), firstTokenAt: tap.firstTokenAt };
 }
 
-/** The served answer, decoded on the side only when a judge will want it. */
-function collectWhole(collector: ResponseCollector, opened: OpenedAttempt & { kind: 'whole' }): void {
+/** The served answer, decoded on the side only for observers that want parts. */
+function observeWhole({ opened, observers, log }: Delivery): void {
+  if (opened.kind !== 'whole') return;
+  let parts;
   try {
-    for (const part of responseToParts(providerAdapters[opened.target.api].decodeResponse(JSON.parse(opened.body.toString('utf8'))))) collector.add(part);
+    parts = responseToParts(providerAdapters[opened.target.api].decodeResponse(JSON.parse(opened.body.toString('utf8'))));
   } catch {
-    // An answer that does not decode is simply not judged.
+    // An answer that does not decode is not observed as parts; the client has it as sent.
+    return;
   }
+  for (const part of parts) observePart(observers, part, log);
 }
 
-function streamCollector(collector: ResponseCollector, opened: OpenedAttempt): (chunk: Buffer) => void {
-  const parser = new SseParser();
-  const decoder = providerAdapters[opened.target.api].createStreamDecoder();
+/** Hands each chunk to byte observers and, when one wants parts, decodes it on the side. */
+function streamObserver({ opened, observers, log }: Delivery): (chunk: Buffer) => void {
+  const parser = wantsParts(observers) ? new SseParser() : undefined;
+  const decoder = parser === undefined ? undefined : providerAdapters[opened.target.api].createStreamDecoder();
   return (chunk) => {
+    observeBytes(observers, chunk, log);
+    if (parser === undefined || decoder === undefined) return;
     try {
-      for (const event of parser.push(chunk)) for (const part of decoder.decode(event)) if (part.type !== 'error') collector.add(part);
+      for (const event of parser.push(chunk)) for (const part of decoder.decode(event)) if (part.type !== 'error') observePart(observers, part, log);
     } catch {
-      // Judging is best effort; the client's stream is unaffected.
+      // Observing is best effort; the client's stream is unaffected.
     }
   };
 }
@@ -88,22 +106,22 @@ function streamCollector(collector: ResponseCollector, opened: OpenedAttempt): (
  * The body to send: the client's bytes, with `model` swapped and OpenAI-style usage
  * requested; `addedUsage` says Switchyard asked for usage the client did not.
  */
-function passthroughBody(input: CallInput, target: AttemptTarget): { body: Buffer; addedUsage: boolean } {
-  let raw = input.raw;
-  if (target.api === 'anthropic' && (input.emptySignature ?? true)) {
-    const body = input.body();
+function passthroughBody(context: RequestContext, target: AttemptTarget): { body: Buffer; addedUsage: boolean } {
+  let raw = context.raw!;
+  if (target.api === 'anthropic' && (context.scan.emptySignature ?? true)) {
+    const body = context.body();
     const cleaned = withoutUnsignedThinking(body);
     // The one case where the bytes are rewritten: see withoutUnsignedThinking.
     if (cleaned !== body) return { body: Buffer.from(JSON.stringify({ ...cleaned, model: target.model })), addedUsage: false };
   }
-  if (target.api !== 'gemini' && input.call.requestedModel !== target.model) {
+  if (target.api !== 'gemini' && context.requestedModel !== target.model) {
     const range = findTopLevelString(raw, 'model');
     if (range) raw = spliceBytes(raw, range, JSON.stringify(target.model));
   }
-  if (target.api !== 'openai-chat' || !input.call.stream) return { body: raw, addedUsage: false };
+  if (target.api !== 'openai-chat' || !context.stream) return { body: raw, addedUsage: false };
   // Without usage in the stream no cost can be computed, so Switchyard asks for it.
-  const options = (input.streamOptions ?? raw.includes('"stream_options"')) ? (input.body().stream_options as Record<string, unknown> | undefined) : undefined;
-  const body = input.body;
+  const options = (context.scan.streamOptions ?? raw.includes('"stream_options"')) ? (context.body().stream_options as Record<string, unknown> | undefined) : undefined;
+  const body = context.body;
   if (options === undefined || options === null) {
     const open = raw.indexOf(0x7b) + 1;
     return { body: spliceBytes(raw, { start: open, end: open }, '"stream_options":{"include_usage":true},'), addedUsage: true };
@@ -134,10 +152,9 @@ function withoutUnsignedThinking(body: Record<string, unknown>): Record<string, 
   return changed ? { ...body, messages } : body;
 }
 
-function passthroughUrl(input: CallInput, target: AttemptTarget): string {
+function passthroughUrl(context: RequestContext, target: AttemptTarget): string {
   const base = target.provider.baseUrl;
-  const url = input.request.url ?? '';
-  const query = url.includes('?') ? url.slice(url.indexOf('?')) : '';
+  const query = context.query;
   switch (target.api) {
     case 'openai-chat':
       return `${base}/chat/completions${query}`;
@@ -148,14 +165,6 @@ function passthroughUrl(input: CallInput, target: AttemptTarget): string {
       return `${base}/v1/messages${query}`;
     case 'gemini':
       // Never forward the client's query: it may hold `key=`.
-      return `${base}/models/${target.model}:${input.geminiAction}${input.call.stream ? '?alt=sse' : ''}`;
+      return `${base}/models/${target.model}:${context.stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`;
   }
-}
-
-export function switchyardHeaders(call: Call): Record<string, string> {
-  return {
-    'x-switchyard-request-id': call.id,
-    'x-switchyard-provider': call.provider ?? '',
-    'x-switchyard-model': call.model ?? '',
-  };
 }

@@ -6,7 +6,9 @@ import type { ProxyEvents } from '../control/events';
 import type { RuleSet } from '../routing/rule-matcher';
 import type { CircuitBreakers } from '../routing/circuit-breaker';
 import type { LatencyTracker } from '../routing/latency-tracker';
-import type { SplitJudge } from '../routing/split-judge';
+import type { SplitJudge } from '../evaluation/split-judge';
+import type { CallPolicy } from '../call/call-policy';
+import type { PrincipalDirectory } from '../security/principal';
 
 /** Everything derived from one version of the config; swapped whole when the config reloads. */
 export interface RoutingState {
@@ -16,10 +18,14 @@ export interface RoutingState {
   /** The config's rules, compiled once per load. */
   rules: RuleSet;
   /**
-   * Whether a `provider/model` matches the config's `disabledModels`; undefined when the list
-   * is empty, so the request path pays one comparison for the feature it does not use.
+   * Whether a `provider/model` matches the config's `disabledModels` (for listing models);
+   * undefined when the list is empty.
    */
   isDisabled: ((target: string) => boolean) | undefined;
+  /** The call policies in force, in the order the admit stage asks them; empty when none is configured. */
+  policies: readonly CallPolicy[];
+  /** The accepted local access keys; empty when none is required. */
+  principals: PrincipalDirectory;
 }
 
 /** What the router learns as calls go: it outlives config reloads. */
@@ -30,14 +36,47 @@ export interface Reliability {
   random: () => number;
 }
 
-/** The proxy's long-lived state, shared by every request handler. */
-export interface ProxyRuntime {
+export interface ProxyRuntimeParts {
   routing: RoutingState;
+  /** The request log; undefined when it could not be opened (the proxy serves without one). */
   store: RequestStore | undefined;
   events: ProxyEvents;
   reliability: Reliability;
-  /** A/B results of split routes, and their judge. */
   splits: SplitJudge;
-  /** Writes a line to the proxy log (stderr). Never pass it a key. */
   log: (message: string) => void;
+}
+
+/**
+ * The proxy's long-lived state, shared by every request handler. Everything is fixed at
+ * creation except the routing state, which a config reload replaces whole through
+ * `replaceRouting` — one explicit swap, so a call reads one consistent version.
+ */
+export class ProxyRuntime {
+  readonly store: RequestStore | undefined;
+  readonly events: ProxyEvents;
+  readonly reliability: Reliability;
+  /** A/B results of split routes, and their judge. */
+  readonly splits: SplitJudge;
+  /** Writes a line to the proxy log (stderr). Never pass it a key. */
+  readonly log: (message: string) => void;
+  private current: RoutingState;
+
+  constructor(parts: ProxyRuntimeParts) {
+    this.current = parts.routing;
+    this.store = parts.store;
+    this.events = parts.events;
+    this.reliability = parts.reliability;
+    this.splits = parts.splits;
+    this.log = parts.log;
+  }
+
+  /** The routing state in force. A call takes it once and keeps that version. */
+  get routing(): RoutingState {
+    return this.current;
+  }
+
+  /** Puts a new config version in force for the calls that start from now on. */
+  replaceRouting(next: RoutingState): void {
+    this.current = next;
+  }
 }

@@ -36,7 +36,17 @@ export function relayBody(body: Readable, response: ServerResponse, transform: (
     watch();
     body.on('data', (chunk: Buffer) => {
       watch();
-      const output = transform(chunk);
+      let output: string | Buffer;
+      try {
+        output = transform(chunk);
+      } catch (error) {
+        // Switchyard's own failure (a decoder or encoder bug), not the provider's: said so, so
+        // the caller logs it and does not blame the provider's circuit.
+        body.off('error', done);
+        body.destroy();
+        done(new RelayTransformError(error));
+        return;
+      }
       if (output.length > 0 && !response.write(output)) body.pause();
     });
     body.once('end', () => done());
@@ -44,6 +54,13 @@ export function relayBody(body: Readable, response: ServerResponse, transform: (
     // A body paused after its first chunk (see openAttempt) flows again from here.
     body.resume();
   });
+}
+
+/** A relay stopped because transforming a chunk threw inside Switchyard; `cause` is the thrown error. */
+export class RelayTransformError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`relaying a chunk failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
 }
 
 export const sseHeaders = {

@@ -1,46 +1,61 @@
 import { ProxyError } from '../core/errors';
-import { responseToParts, type ResponseCollector } from '../core/response';
+import { responseToParts } from '../core/response';
 import type { StreamPart } from '../core/stream-part';
+import type { Usage } from '../core/usage';
+import type { CanonicalRequest } from '../core/request';
 import type { ResponseContext, StreamEncoder } from '../inbound/codec';
+import type { AnswerObserver } from '../call/answer-observer';
+import type { Target } from '../providers/adapter';
 import { SseParser } from '../sse/sse-parser';
-import { inboundCodecs, providerAdapters } from './codecs';
-import type { CallInput, OpenedAttempt } from './attempt';
-import type { Call } from './call';
-import { relayBody, sseHeaders } from './stream-writer';
+import { inboundCodecs, providerAdapters } from '../codecs/registry';
+import type { AttemptTarget } from './admit';
+import type { UpstreamCall } from './attempt';
+import { costHeader, internalErrorMessage } from './client-answer';
+import { observePart, type Blame, type Delivered, type Delivery } from './delivery';
+import { RelayTransformError, relayBody, sseHeaders } from './stream-writer';
+
+/** The provider request of a translated attempt: canonical → the provider's wire. */
+export function translatedRequest(request: CanonicalRequest, target: AttemptTarget): UpstreamCall {
+  const apiKey = target.credential.source === 'provider' ? target.credential.key : undefined;
+  const wireTarget: Target = { provider: target.provider.id, baseUrl: target.provider.baseUrl, apiKey, model: target.model, headers: target.provider.headers };
+  const upstream = providerAdapters[target.api].encodeRequest({ ...request, model: target.model }, wireTarget);
+  upstream.headers['accept-encoding'] = 'identity';
+  return { ...upstream, addedUsage: false };
+}
 
 /**
  * The any-to-any path, client side: provider answer → stream parts → client wire. Streams
  * are translated chunk by chunk: whatever one upstream chunk yields is written before the
  * next is read.
  */
-export async function relayTranslated(input: CallInput, opened: OpenedAttempt, extraHeaders: Record<string, string>): Promise<void> {
-  const { call, response } = input;
-  const request = input.canonical();
+export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
+  const { context, opened, response, observers, log } = delivery;
+  const request = context.canonical();
   const adapter = providerAdapters[opened.target.api];
   const provider = opened.target.provider.id;
-  const codec = inboundCodecs[call.format];
-  const context: ResponseContext = { requestId: call.id, model: call.requestedModel, created: Math.floor(call.time / 1000), request };
+  const codec = inboundCodecs[context.format];
+  const responseContext: ResponseContext = { requestId: context.id, model: context.requestedModel, created: Math.floor(context.time / 1000), request };
 
   if (opened.kind === 'whole') {
+    // Thrown here, before anything was written: the stage answers it as an error response.
     const decoded = adapter.decodeResponse(parseJson(opened.body, provider));
-    if (input.collector) for (const part of responseToParts(decoded)) input.collector.add(part);
-    call.markFirstToken(opened.firstChunkAt);
+    for (const part of observers.length > 0 ? responseToParts(decoded) : []) observePart(observers, part, log);
     if (!request.stream) {
-      call.usage = decoded.usage;
-      const payload = JSON.stringify(codec.encodeResponse(decoded, context));
-      response.writeHead(200, { 'content-type': 'application/json', ...extraHeaders, ...call.costHeader() });
+      const costUsd = delivery.price(decoded.usage);
+      const payload = JSON.stringify(codec.encodeResponse(decoded, responseContext));
+      response.writeHead(200, { 'content-type': 'application/json', ...delivery.headers, ...costHeader(costUsd) });
       response.end(payload);
-      return;
+      return { usage: decoded.usage, firstTokenAt: opened.firstChunkAt, costUsd };
     }
     // Some OpenAI-compatible servers answer a stream request with one JSON body.
-    const sink = new PartSink(call, codec.createStreamEncoder(context));
-    response.writeHead(200, { ...sseHeaders, ...extraHeaders });
+    const sink = new PartSink(codec.createStreamEncoder(responseContext), [], log);
+    response.writeHead(200, { ...sseHeaders, ...delivery.headers });
     response.end(sink.encodeAll(responseToParts(decoded)));
-    return;
+    return { usage: decoded.usage, firstTokenAt: opened.firstChunkAt, ...sink.failure() };
   }
 
-  const sink = new PartSink(call, codec.createStreamEncoder(context), input.collector);
-  response.writeHead(200, { ...sseHeaders, ...extraHeaders });
+  const sink = new PartSink(codec.createStreamEncoder(responseContext), observers, log);
+  response.writeHead(200, { ...sseHeaders, ...delivery.headers });
   const parser = new SseParser();
   const decoder = adapter.createStreamDecoder();
   const translate = (chunk: Buffer): string => {
@@ -50,21 +65,39 @@ export async function relayTranslated(input: CallInput, opened: OpenedAttempt, e
     return text;
   };
   try {
-    const first = translate(opened.firstChunk);
+    let first: string;
+    try {
+      first = translate(opened.firstChunk);
+    } catch (error) {
+      throw new RelayTransformError(error);
+    }
     if (first !== '') response.write(first);
     await relayBody(opened.answer.body, response, translate, opened.idleMs);
-  } catch {
-    if (opened.abort.signal.aborted && response.destroyed) return;
+    let rest = '';
+    if (!sink.ended) {
+      for (const event of parser.end()) rest += sink.encodeAll(decoder.decode(event));
+      rest += sink.encodeAll(decoder.end());
+    }
+    response.end(rest);
+  } catch (error) {
+    if (opened.abort.signal.aborted && response.destroyed) return { usage: sink.usage, firstTokenAt: sink.firstTokenAt, blame: 'client' };
+    if (error instanceof RelayTransformError || !(error instanceof Error) || !isUpstreamFailure(error)) {
+      const cause = error instanceof RelayTransformError ? error.cause : error;
+      log(`${context.id} internal error translating ${provider}'s stream: ${(cause as Error)?.stack ?? String(cause)}`);
+      const failure = new ProxyError('api_error', internalErrorMessage);
+      sink.closeWith(failure, response);
+      return { usage: sink.usage, firstTokenAt: sink.firstTokenAt, error: failure, blame: 'internal' };
+    }
     const failure = new ProxyError('api_error', `${provider} closed the stream before it was complete.`, { status: 502, provider });
-    response.end(sink.encodeAll([{ type: 'error', error: failure }]));
-    return;
+    sink.closeWith(failure, response);
+    return { usage: sink.usage, firstTokenAt: sink.firstTokenAt, error: failure, blame: 'provider' };
   }
-  let rest = '';
-  if (!sink.ended) {
-    for (const event of parser.end()) rest += sink.encodeAll(decoder.decode(event));
-    rest += sink.encodeAll(decoder.end());
-  }
-  response.end(rest);
+  return { usage: sink.usage, firstTokenAt: sink.firstTokenAt, ...sink.failure() };
+}
+
+/** Errors the upstream body itself raised (a cut, an idle timeout), as opposed to ours. */
+function isUpstreamFailure(error: Error): boolean {
+  return !(error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError || error instanceof SyntaxError);
 }
 
 /** A body that is not JSON (an HTML page from a gateway in between) is the provider's failure. */
@@ -76,14 +109,17 @@ function parseJson(body: Buffer, provider: string): unknown {
   }
 }
 
-/** Encodes parts for the client and notes usage, first token and errors on the call. */
+/** Encodes parts for the client and notes usage, first token and errors as they pass. */
 class PartSink {
   ended = false;
+  usage: Usage | undefined;
+  firstTokenAt: number | undefined;
+  private error: ProxyError | undefined;
 
   constructor(
-    private readonly call: Call,
     private readonly encoder: StreamEncoder,
-    private readonly collector?: ResponseCollector,
+    private readonly observers: readonly AnswerObserver[],
+    private readonly log: (message: string) => void,
   ) {}
 
   encodeAll(parts: Iterable<StreamPart>): string {
@@ -94,20 +130,31 @@ class PartSink {
         case 'text-delta':
         case 'reasoning-delta':
         case 'tool-input-start':
-          this.call.markFirstToken();
+          this.firstTokenAt ??= performance.now();
           break;
         case 'finish':
-          this.call.usage = part.usage;
+          this.usage = part.usage;
           this.ended = true;
           break;
         case 'error':
-          this.call.error = part.error.message;
+          this.error = part.error;
           this.ended = true;
           break;
       }
-      if (this.collector && part.type !== 'error') this.collector.add(part);
+      if (this.observers.length > 0 && part.type !== 'error') observePart(this.observers, part, this.log);
       text += this.encoder.encode(part);
     }
     return text;
+  }
+
+  /** Ends the client's stream with the format's error event (once). */
+  closeWith(error: ProxyError, response: Delivery['response']): void {
+    response.end(this.ended ? '' : this.encodeAll([{ type: 'error', error }]));
+  }
+
+  /** The error part the provider's stream ended with, if any, and whose fault it was. */
+  failure(): { error?: ProxyError; blame?: Blame } {
+    if (this.error === undefined) return {};
+    return { error: this.error, blame: this.error.malformed ? 'malformed' : 'provider' };
   }
 }

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CanonicalRequest, ClientFormat } from '../core/request';
 import { isObject, type JsonObject } from '../core/json';
-import { inboundCodecs } from '../pipeline/codecs';
+import { inboundCodecs } from '../codecs/registry';
 import { estimateInputTokens } from '../tokens/estimate-tokens';
 
 /**

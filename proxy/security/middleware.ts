@@ -2,10 +2,11 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { NextFunction, Request, Response } from 'express';
 import type { ClientFormat } from '../core/request';
 import { ProxyError } from '../core/errors';
-import { inboundCodecs } from '../pipeline/codecs';
+import { inboundCodecs } from '../codecs/registry';
 import type { ProxyRuntime } from '../pipeline/runtime';
 import { isAllowedHost, isAllowedOrigin } from './host-check';
-import { clientCredential, lastFour, matchAccessKey } from './access-key';
+import { clientCredential } from './access-key';
+import type { Principal } from './principal';
 
 /** The API a path belongs to, so that even a refusal reaches the client in its own shape. */
 function formatForPath(path: string, headers: IncomingHttpHeaders): ClientFormat {
@@ -45,19 +46,20 @@ export function refuseHostOrOrigin(runtime: ProxyRuntime, request: IncomingMessa
 }
 
 /**
- * When local access keys are configured, clients must send one as their API key. Returns the
- * key as recorded (its last four characters), undefined when none is required, or the refusal.
+ * The authenticate stage: when local access keys are configured, clients must send one as
+ * their API key. Returns the caller's principal (looked up by the hash of the key it sent),
+ * undefined when no key is required, or the refusal.
  */
-export function checkAccessKey(runtime: ProxyRuntime, request: IncomingMessage): { clientKey: string | undefined } | ProxyError {
-  const { accessKeys } = runtime.routing.config;
-  if (accessKeys.length === 0) return { clientKey: undefined };
+export function checkAccessKey(runtime: ProxyRuntime, request: IncomingMessage): { principal: Principal | undefined } | ProxyError {
+  const { principals } = runtime.routing;
+  if (principals.size === 0) return { principal: undefined };
   const url = request.url ?? '';
   const query = url.includes('?') ? new URLSearchParams(url.slice(url.indexOf('?') + 1)) : undefined;
-  const key = matchAccessKey(clientCredential(request.headers, query), accessKeys);
-  if (key === undefined) {
+  const principal = principals.lookup(clientCredential(request.headers, query));
+  if (principal === undefined) {
     return new ProxyError('authentication', 'This Switchyard requires a local access key. Send it as your API key (Authorization: Bearer, x-api-key or x-goog-api-key); see `switchyard serve --require-key`.');
   }
-  return { clientKey: lastFour(key) };
+  return { principal };
 }
 
 /** The same host and origin checks as Express middleware, for the routes Express serves. */

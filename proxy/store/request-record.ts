@@ -10,8 +10,19 @@ export interface RequestRecord {
   clientFormat: ClientFormat;
   /** The inbound path, e.g. `/v1/messages`. */
   endpoint: string;
-  /** Which local access key the client used (its last four characters), if keys are required. */
+  /**
+   * Which local access key the client used, by its id (`key_…`, from a hash of the key), when
+   * keys are required. Records written before key ids existed hold `clientKey` instead.
+   */
+  keyId?: string;
+  /** That key's label as the proxy knew it (`VS Code`, `--require-key`, `config key 2`). */
+  keyLabel?: string;
+  /** Old records only: the key's last four characters (`…abcd`), as recorded before key ids. */
   clientKey?: string;
+  /** Set on calls Switchyard made itself to judge a split route: `shadow` or `judge`. */
+  purpose?: 'shadow' | 'judge';
+  /** The served call a shadow or judge call was made for. */
+  parentId?: string;
   /** The model name the client asked for. */
   requestedModel: string;
   /** The provider and model that served it, once routed. */

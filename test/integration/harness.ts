@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultConfig, type SwitchyardConfig } from '../../proxy/config/config';
-import { createReliability, createRoutingState, createSplitJudge } from '../../proxy/pipeline/create-runtime';
+import { createReliability, createRuntime } from '../../proxy/pipeline/create-runtime';
 import { ProxyEvents } from '../../proxy/control/events';
 import { ControlPlane } from '../../proxy/control/control-plane';
 import { Lifecycle } from '../../proxy/control/lifecycle';
@@ -66,16 +66,15 @@ export class TestProxy {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-test-'));
     const store = openRequestStore({ dataDir, retentionDays: 30, flushIntervalMs: 50 });
     const events = new ProxyEvents();
-    const reliability = createReliability(clocks.now, clocks.random);
-    const runtime: ProxyRuntime = {
-      routing: createRoutingState(config, env),
+    const runtime = createRuntime({
+      config,
+      env,
       store,
       events,
-      reliability,
-      splits: createSplitJudge(() => runtime, reliability, events, () => {}),
+      reliability: createReliability(clocks.now, clocks.random),
       // The log goes only to /events subscribers, as it does besides stderr in service.
       log: (message) => events.emit('log', { time: Date.now(), message }),
-    };
+    });
     const shutdown = management.shutdown ?? (() => {});
     const lifecycle = new Lifecycle({
       stopWhenDetached: management.stopWhenDetached ?? false,

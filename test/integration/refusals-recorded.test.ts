@@ -141,14 +141,14 @@ describe('refused calls are recorded once, so the panel shows why', () => {
     assert.equal(record.status, 404);
   });
 
-  it('a Gemini countTokens refusal is not a generation: no record', async () => {
-    const before = proxy.records.length;
-    const refused = await post(proxy, '/v1beta/models/mystery-model-9:countTokens', JSON.stringify({ contents: [] }));
-    assert.equal(refused.status, 404);
-    assert.equal(refused.id, null);
-    const after = await succeed();
-    await recordOf(proxy, after.id!);
-    assert.deepEqual(proxy.records.slice(before).map((record) => record.id), [after.id]);
+  it('a Gemini countTokens refusal is recorded like any call: it passed the same stages', async () => {
+    const { answer, record } = await recordedOnce(proxy, () => post(proxy, '/v1beta/models/mystery-model-9:countTokens', JSON.stringify({ contents: [] })), succeed);
+    assert.equal(answer.status, 404);
+    assert.equal(answer.json.error.status, 'NOT_FOUND');
+    assert.equal(record.clientFormat, 'gemini');
+    assert.equal(record.endpoint, '/v1beta/models/mystery-model-9:countTokens');
+    assert.equal(record.requestedModel, 'mystery-model-9');
+    assert.equal(record.status, 404);
   });
 
   it('a malformed body whose model can be read: 400, recorded with that model', async () => {

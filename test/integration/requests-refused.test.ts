@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { keyIdOf } from '../../proxy/security/principal';
 import http from 'node:http';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
@@ -167,12 +168,15 @@ describe('requests the proxy refuses, each in the client API’s own error shape
       );
     });
 
-    it('accepts the key as Bearer, x-api-key or x-goog-api-key, and records which key (last four only)', async () => {
+    it('accepts the key as Bearer, x-api-key or x-goog-api-key, and records which key by its id, never the key', async () => {
       const client = new Anthropic({ baseURL: guarded.url, apiKey: 'sy-local-key-123456', maxRetries: 0 });
       await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'sunny?' }] });
       assert.equal(fake.last.headers['x-api-key'], 'sk-ant-test-0000000000000002', 'the provider got the stored key, not the local one');
       const record = await guarded.record(1);
-      assert.equal(record.clientKey, '…3456');
+      assert.equal(record.keyId, keyIdOf('sy-local-key-123456'));
+      assert.match(record.keyId!, /^key_[0-9a-f]{16}$/);
+      assert.equal(record.clientKey, undefined);
+      assert.ok(!JSON.stringify(record).includes('123456'), 'no part of the key is recorded');
       const openaiClient = new OpenAI({ baseURL: `${guarded.url}/v1`, apiKey: 'sy-local-key-123456', maxRetries: 0 });
       const models = await openaiClient.models.list();
       assert.ok(models.data.length > 0);

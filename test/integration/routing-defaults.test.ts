@@ -23,7 +23,7 @@ describe('routing: disabled models and the default route', () => {
   function useConfig(json: Record<string, unknown>): void {
     const config = parseConfig(json);
     useFakes(config, fakes);
-    proxy.runtime.routing = createRoutingState(config, routingEnv);
+    proxy.runtime.replaceRouting(createRoutingState(config, routingEnv));
   }
 
   before(async () => {

@@ -292,7 +292,7 @@ describe('routing strategies: cheapest and fastest', () => {
   beforeEach(() => {
     resetFakes(fakes);
     // Latencies measured by one test (cheapest calls to groq too) must not rank the next one's targets.
-    proxy.runtime.reliability = createReliability(Date.now, () => draw);
+    Object.assign(proxy.runtime.reliability, createReliability(Date.now, () => draw));
   });
   after(async () => {
     await proxy.close();
@@ -325,13 +325,13 @@ describe('routing strategies: cheapest and fastest', () => {
     const config = parseConfig({ routes, prices: { [targets.openai]: { input: 0, output: 0 } } });
     useFakes(config, fakes);
     const before = proxy.runtime.routing;
-    proxy.runtime.routing = createRoutingState(config, routingEnv);
+    proxy.runtime.replaceRouting(createRoutingState(config, routingEnv));
     try {
       const sent = await chat(proxy, 'cheap');
       assert.equal(providerOf(sent), 'openai');
       assert.equal(sent.record.decision!.candidates[0]!.reason, 'cheapest (est. $0)');
     } finally {
-      proxy.runtime.routing = before;
+      proxy.runtime.replaceRouting(before);
     }
   });
 

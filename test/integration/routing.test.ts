@@ -244,7 +244,7 @@ describe('routing: fallback and retries', () => {
   beforeEach(() => {
     resetFakes(fakes);
     // Each test starts with closed circuits: earlier failures must not skip targets here.
-    proxy.runtime.reliability = createReliability(Date.now, () => 0.5);
+    Object.assign(proxy.runtime.reliability, createReliability(Date.now, () => 0.5));
   });
   after(async () => {
     await proxy.close();
@@ -507,7 +507,7 @@ describe('routing: circuit breaker', () => {
   });
   beforeEach(() => {
     resetFakes(fakes);
-    proxy.runtime.reliability = createReliability(() => clock, Math.random);
+    Object.assign(proxy.runtime.reliability, createReliability(() => clock, Math.random));
   });
   after(async () => {
     await proxy.close();
@@ -613,7 +613,7 @@ describe('routing: config reload', () => {
 
   it('a new routing state takes effect on the next request', async () => {
     assertServedBy(await chat(proxy, 'smart'), targets.groq, 1);
-    proxy.runtime.routing = createRoutingState(configWith([targets.cerebras, targets.groq]), routingEnv);
+    proxy.runtime.replaceRouting(createRoutingState(configWith([targets.cerebras, targets.groq]), routingEnv));
     const sent = await chat(proxy, 'smart');
     assertServedBy(sent, targets.cerebras, 1);
     assert.deepEqual(sent.record.decision!.candidates.map((candidate) => candidate.target), [targets.cerebras, targets.groq]);
@@ -621,10 +621,10 @@ describe('routing: config reload', () => {
   });
 
   it('what the router learnt outlives a reload: an open circuit stays open', async () => {
-    proxy.runtime.routing = createRoutingState(configWith([targets.groq, targets.cerebras]), routingEnv);
+    proxy.runtime.replaceRouting(createRoutingState(configWith([targets.groq, targets.cerebras]), routingEnv));
     fakes.groq.reply(() => openAiError(502, 'Bad gateway'));
     for (let index = 0; index < 5; index++) await chat(proxy, 'smart');
-    proxy.runtime.routing = createRoutingState(configWith([targets.groq, targets.cerebras]), routingEnv);
+    proxy.runtime.replaceRouting(createRoutingState(configWith([targets.groq, targets.cerebras]), routingEnv));
     const sent = await chat(proxy, 'smart');
     assert.deepEqual(sent.record.decision!.candidates[0], { target: targets.groq, outcome: 'skipped', reason: 'open circuit' });
     assert.equal(fakes.groq.requests.length, 5);

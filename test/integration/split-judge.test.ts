@@ -4,7 +4,7 @@ import { FakeUpstream } from '../fakes/fake-upstream';
 import { chatCompletionChunks, chatCompletionJson } from '../fakes/openai-chat-replies';
 import { anthropicMessageJson } from '../fakes/anthropic-replies';
 import { TestProxy, controlToken } from './harness';
-import type { Judgement } from '../../proxy/routing/split-judge';
+import type { Judgement } from '../../proxy/evaluation/split-judge';
 
 describe('split routes with a judge', () => {
   let armA: FakeUpstream;

@@ -8,7 +8,7 @@ import { ProxyEvents } from '../../../proxy/control/events';
 import type { ControlErrorResponse, HealthInfo, Judgement, SplitsResponse } from '../../../proxy/control/protocol';
 import { createControlRouter, type ControlRouterOptions } from '../../../proxy/control/routes';
 import { emptyUsage } from '../../../proxy/core/usage';
-import { SplitJudge } from '../../../proxy/routing/split-judge';
+import { TestJudge } from '../evaluation/test-judge';
 
 const token = 'sy-control-7d1e0c5a9b3f';
 const health: HealthInfo = { status: 'ok', version: '0.1.0-test', uptimeSeconds: 7, pid: 1 };
@@ -41,7 +41,7 @@ const judgement: Judgement = {
 
 describe('control routes: splits', () => {
   it('answers GET /splits with the judge stats', async () => {
-    const judge = new SplitJudge({ complete: () => Promise.reject(new Error('unused')), random: () => 0, log: () => {} });
+    const judge = new TestJudge({ complete: () => Promise.reject(new Error('unused')), random: () => 0, log: () => {} });
     judge.recordServed('trial', 'openai/gpt-5-mini', { ok: true, costUsd: 0.002, latencyMs: 900, timeToFirstTokenMs: 210 });
     const { server, baseUrl } = await listen({ splits: judge });
     try {
@@ -121,7 +121,7 @@ describe('control routes: splits', () => {
 
   it('delivers a judge verdict end to end: SplitJudge → events → SSE', async () => {
     const events = new ProxyEvents();
-    const judge = new SplitJudge({
+    const judge = new TestJudge({
       complete: async (label) => ({
         target: label,
         response: { content: [{ type: 'text', text: label === 'anthropic/claude-haiku-4-5' ? '{"winner":"tie","reason":"Same."}' : 'Paris.' }], finishReason: 'stop', usage: emptyUsage() },

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ClientFormat } from '../../../proxy/core/request';
 import type { JsonObject } from '../../../proxy/core/json';
-import { inboundCodecs } from '../../../proxy/pipeline/codecs';
+import { inboundCodecs } from '../../../proxy/codecs/registry';
 import { createRequestFeatures, type RequestFeatures } from '../../../proxy/routing/request-features';
 import { estimateInputTokens } from '../../../proxy/tokens/estimate-tokens';
 

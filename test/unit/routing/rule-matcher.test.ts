@@ -3,7 +3,7 @@ import type { RuleConfig, RuleMatch } from '../../../proxy/config/config';
 import type { CanonicalRequest, ClientFormat } from '../../../proxy/core/request';
 import type { JsonObject } from '../../../proxy/core/json';
 import { parseConfig } from '../../../proxy/config/load-config';
-import { inboundCodecs } from '../../../proxy/pipeline/codecs';
+import { inboundCodecs } from '../../../proxy/codecs/registry';
 import { createRequestFeatures, type RequestFeatures } from '../../../proxy/routing/request-features';
 import { compileRules } from '../../../proxy/routing/rule-matcher';
 import { estimateInputTokens } from '../../../proxy/tokens/estimate-tokens';

@@ -1,88 +1,32 @@
-import type { RetryConfig, RouteConfig, RouteStrategy, TimeoutConfig } from '../config/config';
 import { ProxyError } from '../core/errors';
-import type { AttemptDecision, DecisionRecord } from '../routing/decision';
+import type { AttemptDecision } from '../routing/decision';
 import { isRetryable, retryDelayMs, RetryBudget } from '../routing/retry-policy';
-import { AttemptError, openAttempt, type AttemptTarget, type CallInput, type OpenedAttempt } from './attempt';
+import type { AttemptTarget, ExecutionPlan } from './admit';
+import { AttemptError, openAttempt, type BuildUpstream, type OpenedAttempt } from './attempt';
 import type { ProxyRuntime } from './runtime';
-import { relayPassthrough, switchyardHeaders } from './passthrough';
-import { relayTranslated } from './translate';
-import { forwardedResponseHeaders } from './upstream-target';
-
-/** Candidates in the order to try them, and how to try them. */
-export interface RoutePlan {
-  strategy: RouteStrategy | 'direct';
-  candidates: AttemptTarget[];
-  retry: RetryConfig;
-  timeouts: TimeoutConfig;
-  hedgeMs: number;
-  /** Filled in as attempts happen; part of the request record. */
-  decision: DecisionRecord;
-  /** A split route whose judge sampled this request: the served answer is collected for it. */
-  judge?: { routeName: string; route: RouteConfig };
-}
 
 /**
- * Runs a plan: opens attempts (in order with retries, or raced), relays the first that
- * answers, and if none does, gives the client the last failure in its own format. Nothing
- * reaches the client before an attempt has answered, so until then every failure can
- * still be retried or fallen back from.
+ * The execute stage: opens attempts (in order with retries, or raced) until one answers, and
+ * returns it unrelayed, or throws the last failure as an AttemptError. Nothing reaches the
+ * client before an attempt has answered, so until then every failure can still be retried or
+ * fallen back from. Attempts, breakers and latency stats are booked here, for every call alike.
  */
-export async function executeRoute(input: CallInput, plan: RoutePlan, runtime: ProxyRuntime, clientAbort: AbortSignal): Promise<void> {
-  const { call, response } = input;
-  let opened: OpenedAttempt;
-  try {
-    opened = plan.strategy === 'race' ? await race(input, plan, runtime, clientAbort) : await inTurn(input, plan, runtime, clientAbort);
-  } catch (error) {
-    if (clientAbort.aborted) return;
-    if (!(error instanceof AttemptError)) throw error;
-    // A failed call is recorded too: its id lets the caller find why in the log.
-    const failureHeaders = { 'x-switchyard-request-id': call.id, ...attemptHeaders(plan) };
-    if (error.reply) {
-      // A passthrough provider's own error answer, already in the client's format.
-      call.error = error.error.message;
-      response.writeHead(error.reply.status, { ...forwardedResponseHeaders(error.reply.headers), ...failureHeaders });
-      response.end(error.reply.text);
-      return;
-    }
-    for (const [name, value] of Object.entries(failureHeaders)) response.setHeader(name, value);
-    call.fail(response, error.error);
-    return;
-  }
-  const { target } = opened;
-  call.provider = target.provider.id;
-  call.model = target.model;
-  call.passthrough = target.passthrough;
-  plan.decision.winner = target.label;
-  const headers = { ...switchyardHeaders(call), ...attemptHeaders(plan) };
-  if (target.passthrough) await relayPassthrough(input, opened, headers);
-  else await relayTranslated(input, opened, headers);
-  // A provider that cuts streams midway counts against its circuit like one that fails outright.
-  if (call.error !== undefined && !clientAbort.aborted) runtime.reliability.breakers.recordFailure(target.label);
-  const { judge } = plan;
-  const collector = input.collector;
-  if (judge && collector && call.error === undefined) {
-    // Off the request path: the shadow call and the verdict happen after the client has its answer.
-    setImmediate(() => {
-      try {
-        runtime.splits.judge({ routeName: judge.routeName, route: judge.route, requestId: call.id, request: input.canonical(), servedTarget: target.label, served: collector.result() });
-      } catch (error) {
-        runtime.log(`${call.id} not judged: ${(error as Error).message}`);
-      }
-    });
-  }
+export function execute(runtime: ProxyRuntime, plan: ExecutionPlan, build: BuildUpstream, signal: AbortSignal): Promise<OpenedAttempt> {
+  return plan.strategy === 'race' ? race(build, plan, runtime, signal) : inTurn(build, plan, runtime, signal);
 }
 
-function attemptHeaders(plan: RoutePlan): Record<string, string> {
+/** The `x-switchyard-attempts` header: how many attempts the call took. */
+export function attemptHeaders(plan: ExecutionPlan): Record<string, string> {
   return { 'x-switchyard-attempts': String(plan.decision.attempts.length) };
 }
 
 /** Fallback order (and cheapest, fastest, split: they only order differently): one target at a time. */
-async function inTurn(input: CallInput, plan: RoutePlan, runtime: ProxyRuntime, clientAbort: AbortSignal): Promise<OpenedAttempt> {
+async function inTurn(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, clientAbort: AbortSignal): Promise<OpenedAttempt> {
   const { breakers, now, random } = runtime.reliability;
   const budget = new RetryBudget(plan.retry.budgetMs, now);
   let lastFailure: AttemptError | undefined;
-  for (const [index, target] of plan.candidates.entries()) {
-    const candidate = plan.decision.candidates[index]!;
+  for (const target of plan.targets) {
+    const candidate = target.entry;
     if (!breakers.canAttempt(target.label)) {
       candidate.outcome = 'skipped';
       candidate.reason = 'open circuit';
@@ -92,7 +36,7 @@ async function inTurn(input: CallInput, plan: RoutePlan, runtime: ProxyRuntime, 
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       try {
-        const opened = await openAttempt(input, target, plan.timeouts, clientAbort);
+        const opened = await openAttempt(build, target, plan.timeouts, clientAbort);
         succeeded(runtime, plan, target, started, opened);
         return opened;
       } catch (error) {
@@ -123,7 +67,7 @@ async function inTurn(input: CallInput, plan: RoutePlan, runtime: ProxyRuntime, 
  * Racing (hedging): start the first candidate, then the next each `hedgeMs` without a first
  * chunk, or at once when one fails; the first to open wins and the others are cancelled.
  */
-function race(input: CallInput, plan: RoutePlan, runtime: ProxyRuntime, clientAbort: AbortSignal): Promise<OpenedAttempt> {
+function race(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, clientAbort: AbortSignal): Promise<OpenedAttempt> {
   const { breakers } = runtime.reliability;
   return new Promise((resolve, reject) => {
     const running = new Map<number, AbortController>();
@@ -132,31 +76,31 @@ function race(input: CallInput, plan: RoutePlan, runtime: ProxyRuntime, clientAb
     let hedge: NodeJS.Timeout | undefined;
     let lastFailure: AttemptError | undefined;
     const finishIfDone = (): void => {
-      if (!settled && running.size === 0 && next >= plan.candidates.length) {
+      if (!settled && running.size === 0 && next >= plan.targets.length) {
         settled = true;
         reject(lastFailure ?? new AttemptError(noTarget(plan)));
       }
     };
     const startNext = (): void => {
       clearTimeout(hedge);
-      while (next < plan.candidates.length && !breakers.canAttempt(plan.candidates[next]!.label)) {
-        plan.decision.candidates[next]!.outcome = 'skipped';
-        plan.decision.candidates[next]!.reason = 'open circuit';
+      while (next < plan.targets.length && !breakers.canAttempt(plan.targets[next]!.label)) {
+        plan.targets[next]!.entry.outcome = 'skipped';
+        plan.targets[next]!.entry.reason = 'open circuit';
         next++;
       }
-      if (next >= plan.candidates.length) {
+      if (next >= plan.targets.length) {
         finishIfDone();
         return;
       }
       const index = next++;
-      const target = plan.candidates[index]!;
-      plan.decision.candidates[index]!.outcome = 'tried';
+      const target = plan.targets[index]!;
+      target.entry.outcome = 'tried';
       const controller = new AbortController();
       const onClientAbort = (): void => controller.abort();
       clientAbort.addEventListener('abort', onClientAbort, { once: true });
       running.set(index, controller);
       const started = performance.now();
-      openAttempt(input, target, plan.timeouts, controller.signal).then(
+      openAttempt(build, target, plan.timeouts, controller.signal).then(
         (opened) => {
           running.delete(index);
           clientAbort.removeEventListener('abort', onClientAbort);
@@ -171,14 +115,14 @@ function race(input: CallInput, plan: RoutePlan, runtime: ProxyRuntime, clientAb
           const losers = [...running];
           running.clear();
           for (const [other] of losers) {
-            plan.decision.attempts.push({ target: plan.candidates[other]!.label, status: null, latencyMs: elapsed(started), outcome: 'cancelled', error: 'lost the race' });
+            plan.decision.attempts.push({ target: plan.targets[other]!.label, status: null, latencyMs: elapsed(started), outcome: 'cancelled', error: 'lost the race' });
           }
           resolve(opened);
           // Cancelling costs ~0.5 ms (sockets torn down): the winner's first chunk goes out first.
           setImmediate(() => {
             for (const [other, loser] of losers) {
               loser.abort();
-              breakers.releaseProbe(plan.candidates[other]!.label);
+              breakers.releaseProbe(plan.targets[other]!.label);
             }
           });
         },
@@ -200,13 +144,13 @@ function race(input: CallInput, plan: RoutePlan, runtime: ProxyRuntime, clientAb
           lastFailure = error;
           failed(runtime, plan, target, started, error, isRetryable(error.error));
           // A failure does not wait for the hedge: the next candidate starts now.
-          if (next < plan.candidates.length) startNext();
+          if (next < plan.targets.length) startNext();
           else finishIfDone();
         },
       );
       if (plan.hedgeMs === 0) {
-        if (next < plan.candidates.length) startNext();
-      } else if (next < plan.candidates.length) {
+        if (next < plan.targets.length) startNext();
+      } else if (next < plan.targets.length) {
         hedge = setTimeout(startNext, plan.hedgeMs);
       }
     };
@@ -214,14 +158,14 @@ function race(input: CallInput, plan: RoutePlan, runtime: ProxyRuntime, clientAb
   });
 }
 
-function succeeded(runtime: ProxyRuntime, plan: RoutePlan, target: AttemptTarget, started: number, opened: OpenedAttempt): void {
+function succeeded(runtime: ProxyRuntime, plan: ExecutionPlan, target: AttemptTarget, started: number, opened: OpenedAttempt): void {
   const latencyMs = opened.firstChunkAt - started;
   runtime.reliability.breakers.recordSuccess(target.label);
   runtime.reliability.latency.record(target.label, latencyMs);
   plan.decision.attempts.push({ target: target.label, status: opened.answer.status, latencyMs: round(latencyMs), outcome: 'won' });
 }
 
-function failed(runtime: ProxyRuntime, plan: RoutePlan, target: AttemptTarget, started: number, error: AttemptError, retryable: boolean): AttemptDecision {
+function failed(runtime: ProxyRuntime, plan: ExecutionPlan, target: AttemptTarget, started: number, error: AttemptError, retryable: boolean): AttemptDecision {
   if (retryable) runtime.reliability.breakers.recordFailure(target.label);
   const record: AttemptDecision = {
     target: target.label,
@@ -235,7 +179,7 @@ function failed(runtime: ProxyRuntime, plan: RoutePlan, target: AttemptTarget, s
   return record;
 }
 
-function noTarget(plan: RoutePlan): ProxyError {
+function noTarget(plan: ExecutionPlan): ProxyError {
   const reasons = plan.decision.candidates.map((candidate) => `${candidate.target}: ${candidate.reason}`).join('; ');
   return new ProxyError('overloaded', `No target of this route could be tried (${reasons}). Failing targets are skipped for a while after repeated failures.`, { status: 503 });
 }

@@ -4,17 +4,10 @@ import { ProxyEvents } from '../../../proxy/control/events';
 import type { CanonicalRequest } from '../../../proxy/core/request';
 import type { CanonicalResponse } from '../../../proxy/core/response';
 import { emptyUsage } from '../../../proxy/core/usage';
-import type { CompletedCall } from '../../../proxy/pipeline/complete';
-import {
-  buildJudgeRequest,
-  judgeSystemPrompt,
-  parseVerdict,
-  renderAnswer,
-  renderConversation,
-  SplitJudge,
-  type Judgement,
-  type SplitJudgeOptions,
-} from '../../../proxy/routing/split-judge';
+import { buildJudgeRequest, judgeSystemPrompt, renderAnswer, renderConversation } from '../../../proxy/evaluation/judge-prompt';
+import type { CompletedCall, Judgement } from '../../../proxy/evaluation/split-judge';
+import { parseVerdict } from '../../../proxy/evaluation/verdict';
+import { TestJudge, type TestJudgeOptions } from './test-judge';
 
 const mini = 'openai/gpt-5-mini';
 const llama = 'groq/llama-3.3-70b-versatile';
@@ -66,7 +59,7 @@ interface Call {
  */
 function fakeComplete(options: { verdict: string | Error; shadow?: CanonicalResponse | Error; resolve?: Record<string, string> }): {
   calls: Call[];
-  complete: SplitJudgeOptions['complete'];
+  complete: TestJudgeOptions['complete'];
 } {
   const calls: Call[] = [];
   const complete = async (label: string, callRequest: CanonicalRequest): Promise<CompletedCall> => {
@@ -116,18 +109,18 @@ function userPrompt(call: Call): string {
 describe('SplitJudge', () => {
   describe('wantsAnswer', () => {
     it('samples at the route judge rate with one draw per request', () => {
-      const judge = new SplitJudge({ complete: fakeComplete({ verdict: '' }).complete, random: scripted(0, 0.19, 0.2, 0.9), log: () => {} });
+      const judge = new TestJudge({ complete: fakeComplete({ verdict: '' }).complete, random: scripted(0, 0.19, 0.2, 0.9), log: () => {} });
       const route = splitRoute();
       assert.deepEqual([judge.wantsAnswer(route), judge.wantsAnswer(route), judge.wantsAnswer(route), judge.wantsAnswer(route)], [true, true, false, false]);
     });
 
     it('never wants an answer for a route without a judge, and draws nothing', () => {
-      const judge = new SplitJudge({ complete: fakeComplete({ verdict: '' }).complete, random: scripted(), log: () => {} });
+      const judge = new TestJudge({ complete: fakeComplete({ verdict: '' }).complete, random: scripted(), log: () => {} });
       assert.equal(judge.wantsAnswer(splitRoute({ judge: undefined })), false);
     });
 
     it('judges everything at sample 1 and nothing at sample 0', () => {
-      const judge = new SplitJudge({ complete: fakeComplete({ verdict: '' }).complete, random: scripted(0.999, 0), log: () => {} });
+      const judge = new TestJudge({ complete: fakeComplete({ verdict: '' }).complete, random: scripted(0.999, 0), log: () => {} });
       assert.equal(judge.wantsAnswer(splitRoute({ judge: { model: judgeModel, sample: 1 } })), true);
       assert.equal(judge.wantsAnswer(splitRoute({ judge: { model: judgeModel, sample: 0 } })), false);
     });
@@ -138,7 +131,7 @@ describe('SplitJudge', () => {
       const events = new ProxyEvents();
       const seen = judgements(events);
       const fake = fakeComplete({ verdict: '{"winner":"B","reason":"B is terser."}' });
-      const judge = new SplitJudge({ complete: fake.complete, random: scripted(0.3), log: () => {}, events });
+      const judge = new TestJudge({ complete: fake.complete, random: scripted(0.3), log: () => {}, events });
       judge.judge(judgeInput());
       await settle();
 
@@ -199,7 +192,7 @@ describe('SplitJudge', () => {
         const events = new ProxyEvents();
         const seen = judgements(events);
         const fake = fakeComplete({ verdict });
-        const judge = new SplitJudge({ complete: fake.complete, random: scripted(0.5), log: () => {}, events });
+        const judge = new TestJudge({ complete: fake.complete, random: scripted(0.5), log: () => {}, events });
         judge.judge(judgeInput());
         await settle();
         assert.match(userPrompt(fake.calls[1]), /<answer_a>\nParis, obviously\.\n<\/answer_a>\n\n<answer_b>\nThe capital of France is Paris\.\n<\/answer_b>/);
@@ -212,7 +205,7 @@ describe('SplitJudge', () => {
     it('counts a tie for both arms, at half a win each', async () => {
       const events = new ProxyEvents();
       const seen = judgements(events);
-      const judge = new SplitJudge({ complete: fakeComplete({ verdict: '{"winner":"tie","reason":"Both say Paris."}' }).complete, random: scripted(0.1), log: () => {}, events });
+      const judge = new TestJudge({ complete: fakeComplete({ verdict: '{"winner":"tie","reason":"Both say Paris."}' }).complete, random: scripted(0.1), log: () => {}, events });
       judge.judge(judgeInput());
       await settle();
       assert.equal(seen[0].winner, 'tie');
@@ -231,7 +224,7 @@ describe('SplitJudge', () => {
       const events = new ProxyEvents();
       const seen = judgements(events);
       const logged: string[] = [];
-      const judge = new SplitJudge({
+      const judge = new TestJudge({
         complete: fakeComplete({ verdict: 'I think both are fine answers.' }).complete,
         random: scripted(0.1),
         log: (message) => logged.push(message),
@@ -256,7 +249,7 @@ describe('SplitJudge', () => {
     it('reads only the text of a judge that reasons first', async () => {
       const events = new ProxyEvents();
       const seen = judgements(events);
-      const complete: SplitJudgeOptions['complete'] = async (label) => ({
+      const complete: TestJudgeOptions['complete'] = async (label) => ({
         target: label,
         response:
           label === judgeModel
@@ -265,7 +258,7 @@ describe('SplitJudge', () => {
         costUsd: null,
         latencyMs: 10,
       });
-      const judge = new SplitJudge({ complete, random: scripted(0.1), log: () => {}, events });
+      const judge = new TestJudge({ complete, random: scripted(0.1), log: () => {}, events });
       judge.judge(judgeInput());
       await settle();
       assert.deepEqual([seen[0].winner, seen[0].shadowCostUsd, seen[0].judgeCostUsd], [mini, null, null]);
@@ -277,7 +270,7 @@ describe('SplitJudge', () => {
       const seen = judgements(events);
       const logged: string[] = [];
       const fake = fakeComplete({ verdict: '{"winner":"A"}', shadow: new Error('groq answered 503: over capacity') });
-      const judge = new SplitJudge({ complete: fake.complete, random: scripted(0.1), log: (message) => logged.push(message), events });
+      const judge = new TestJudge({ complete: fake.complete, random: scripted(0.1), log: (message) => logged.push(message), events });
       assert.doesNotThrow(() => judge.judge(judgeInput()));
       await settle();
       assert.deepEqual(fake.calls.map((call) => call.label), [llama]);
@@ -289,7 +282,7 @@ describe('SplitJudge', () => {
     it('logs and counts a failed judge call, keeping the shadow cost', async () => {
       const logged: string[] = [];
       const fake = fakeComplete({ verdict: new Error('anthropic answered 429: rate limited') });
-      const judge = new SplitJudge({ complete: fake.complete, random: scripted(0.1), log: (message) => logged.push(message) });
+      const judge = new TestJudge({ complete: fake.complete, random: scripted(0.1), log: (message) => logged.push(message) });
       judge.judge(judgeInput());
       await settle();
       assert.deepEqual(logged, [`split judge: judge call to ${judgeModel} for route 'trial' failed: anthropic answered 429: rate limited`]);
@@ -299,7 +292,7 @@ describe('SplitJudge', () => {
 
     it('does nothing for a route without a judge', async () => {
       const fake = fakeComplete({ verdict: '{"winner":"A"}' });
-      const judge = new SplitJudge({ complete: fake.complete, random: scripted(), log: () => {} });
+      const judge = new TestJudge({ complete: fake.complete, random: scripted(), log: () => {} });
       judge.judge(judgeInput({ route: splitRoute({ judge: undefined }) }));
       await settle();
       assert.deepEqual(fake.calls, []);
@@ -309,7 +302,7 @@ describe('SplitJudge', () => {
     it('takes the first target when the served label matches none, and gives up when it resolves to the served model', async () => {
       const logged: string[] = [];
       const fake = fakeComplete({ verdict: '{"winner":"A"}', resolve: { fast: mini } });
-      const judge = new SplitJudge({ complete: fake.complete, random: scripted(0.1), log: (message) => logged.push(message) });
+      const judge = new TestJudge({ complete: fake.complete, random: scripted(0.1), log: (message) => logged.push(message) });
       judge.judge(judgeInput({ route: splitRoute({ targets: ['fast', llama] }) }));
       await settle();
       assert.deepEqual(fake.calls.map((call) => call.label), ['fast']);
@@ -321,7 +314,7 @@ describe('SplitJudge', () => {
       const events = new ProxyEvents();
       const seen = judgements(events);
       const fake = fakeComplete({ verdict: '{"winner":"B"}', resolve: { 'llama-alias': llama } });
-      const judge = new SplitJudge({ complete: fake.complete, random: scripted(0.1), log: () => {}, events });
+      const judge = new TestJudge({ complete: fake.complete, random: scripted(0.1), log: () => {}, events });
       judge.judge(judgeInput({ route: splitRoute({ targets: [mini, 'llama-alias'] }) }));
       await settle();
       assert.deepEqual([seen[0].shadow, seen[0].winner], [llama, llama]);
@@ -330,7 +323,7 @@ describe('SplitJudge', () => {
     it('picks one of several other arms at random', async () => {
       const gemini = 'gemini/gemini-2.5-flash';
       const fake = fakeComplete({ verdict: '{"winner":"A"}' });
-      const judge = new SplitJudge({ complete: fake.complete, random: scripted(0.6, 0.1, 0.4, 0.1), log: () => {} });
+      const judge = new TestJudge({ complete: fake.complete, random: scripted(0.6, 0.1, 0.4, 0.1), log: () => {} });
       const route = splitRoute({ targets: [mini, llama, gemini], weights: [1, 1, 1] });
       judge.judge(judgeInput({ route }));
       await settle();
@@ -342,7 +335,7 @@ describe('SplitJudge', () => {
     it('has no other arm to call on a one-target route', async () => {
       const logged: string[] = [];
       const fake = fakeComplete({ verdict: '{"winner":"A"}' });
-      const judge = new SplitJudge({ complete: fake.complete, random: scripted(), log: (message) => logged.push(message) });
+      const judge = new TestJudge({ complete: fake.complete, random: scripted(), log: (message) => logged.push(message) });
       judge.judge(judgeInput({ route: splitRoute({ targets: [mini], weights: [1] }) }));
       await settle();
       assert.deepEqual(fake.calls, []);
@@ -355,11 +348,11 @@ describe('SplitJudge', () => {
     it('drops judgements beyond maxConcurrent and counts them, taking more once one ends', async () => {
       const pending: Array<(call: CompletedCall) => void> = [];
       const labels: string[] = [];
-      const complete: SplitJudgeOptions['complete'] = (label) => {
+      const complete: TestJudgeOptions['complete'] = (label) => {
         labels.push(label);
         return new Promise((resolve) => pending.push(resolve));
       };
-      const judge = new SplitJudge({ complete, random: scripted(0.1, 0.1, 0.1), log: () => {}, maxConcurrent: 2 });
+      const judge = new TestJudge({ complete, random: scripted(0.1, 0.1, 0.1), log: () => {}, maxConcurrent: 2 });
       judge.judge(judgeInput({ requestId: 'req_1' }));
       judge.judge(judgeInput({ requestId: 'req_2' }));
       judge.judge(judgeInput({ requestId: 'req_3' }));
@@ -380,11 +373,11 @@ describe('SplitJudge', () => {
 
     it('frees the slot of a judgement that failed', async () => {
       let fail = true;
-      const complete: SplitJudgeOptions['complete'] = async (label) => {
+      const complete: TestJudgeOptions['complete'] = async (label) => {
         if (fail) throw new Error('connect ECONNREFUSED');
         return { target: label, response: textResponse('{"winner":"A"}'), costUsd: 0, latencyMs: 1 };
       };
-      const judge = new SplitJudge({ complete, random: scripted(0.1, 0.1), log: () => {}, maxConcurrent: 1 });
+      const judge = new TestJudge({ complete, random: scripted(0.1, 0.1), log: () => {}, maxConcurrent: 1 });
       judge.judge(judgeInput());
       await settle();
       fail = false;
@@ -397,7 +390,7 @@ describe('SplitJudge', () => {
 
   describe('stats', () => {
     it('tallies requests, errors, cost and latency per route and arm', () => {
-      const judge = new SplitJudge({ complete: fakeComplete({ verdict: '' }).complete, random: scripted(), log: () => {} });
+      const judge = new TestJudge({ complete: fakeComplete({ verdict: '' }).complete, random: scripted(), log: () => {} });
       judge.recordServed('trial', mini, { ok: true, costUsd: 0.001, latencyMs: 1000, timeToFirstTokenMs: 300 });
       judge.recordServed('trial', mini, { ok: true, costUsd: 0.003, latencyMs: 2001, timeToFirstTokenMs: null });
       judge.recordServed('trial', mini, { ok: false, costUsd: null, latencyMs: 50, timeToFirstTokenMs: null });
@@ -480,14 +473,14 @@ describe('SplitJudge', () => {
     it('computes win rates over wins, losses and half ties', async () => {
       const verdicts = ['{"winner":"A"}', '{"winner":"A"}', '{"winner":"B"}', '{"winner":"tie"}'];
       let next = 0;
-      const complete: SplitJudgeOptions['complete'] = async (label) => ({
+      const complete: TestJudgeOptions['complete'] = async (label) => ({
         target: label,
         response: textResponse(label === judgeModel ? verdicts[next++] : 'Paris.'),
         costUsd: 0.25,
         latencyMs: 1,
       });
       // The served answer is A every time: served wins 2, loses 1, ties 1.
-      const judge = new SplitJudge({ complete, random: scripted(0, 0, 0, 0), log: () => {} });
+      const judge = new TestJudge({ complete, random: scripted(0, 0, 0, 0), log: () => {} });
       for (let index = 0; index < verdicts.length; index++) {
         judge.judge(judgeInput());
         await settle();

@@ -1,5 +1,6 @@
 import { ProxyError } from '../core/errors';
-import { compileGlob } from './glob';
+import type { CallPolicy } from '../call/call-policy';
+import { compileGlob } from '../routing/glob';
 
 /**
  * Compiles the config's `disabledModels` globs (over `provider/model`) into one test, or
@@ -33,4 +34,19 @@ export function disabledModelError(targets: readonly string[], route?: string): 
     `${what} disabled in Switchyard. Enable it with the VS Code command "Switchyard: Toggle Models", or remove it from "disabledModels" in the config.`,
     { param: 'model' },
   );
+}
+
+/**
+ * `disabledModels` as a call policy: a candidate whose resolved `provider/model` is disabled
+ * is passed over (reason `disabled`), and a call only disabled models could answer is refused
+ * with `disabledModelError`. Undefined when the list is empty: the pipeline then pays nothing.
+ */
+export function disabledModelsPolicy(patterns: readonly string[]): CallPolicy | undefined {
+  const isDisabled = compileDisabledModels(patterns);
+  if (isDisabled === undefined) return undefined;
+  return {
+    name: 'disabled-models',
+    skipTarget: (_context, target) => (isDisabled(target.label) ? 'disabled' : undefined),
+    refusal: (_context, skipped, route) => disabledModelError(skipped.map((target) => target.label), route),
+  };
 }

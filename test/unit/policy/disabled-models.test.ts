@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { compileDisabledModels, disabledModelError } from '../../../proxy/routing/disabled-models';
+import { compileDisabledModels, disabledModelError } from '../../../proxy/policy/disabled-models';
 
 describe('compileDisabledModels', () => {
   it('is absent for an empty list, so the request path skips the check', () => {

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { CanonicalRequest, ClientFormat } from '../core/request';
+import type { JsonObject } from '../core/json';
+import type { RequestFeatures } from '../routing/request-features';
+import type { Principal } from '../security/principal';
+
+/**
+ * What a call is for. `served` answers a client; `shadow` and `judge` are calls Switchyard
+ * makes on its own behalf to judge a split route, linked to the served call by `parentId`.
+ */
+export type CallPurpose = 'served' | 'shadow' | 'judge';
+
+/** The upstream operation a call performs; each provider adapter knows its endpoint for it. */
+export type Operation = 'generate' | 'count-tokens' | 'embed';
+
+/**
+ * Request ids: a random prefix per process and a counter. Unique across restarts (48 random
+ * bits each start) without paying for a random draw on every call.
+ */
+const idPrefix = `req_${randomBytes(6).toString('hex')}`;
+let idCounter = 0;
+
+/** Who called, and when: known before the body is read, and enough to record a refusal. */
+export interface CallIdentity {
+  /** Switchyard's request id (`req_…`), sent as `x-switchyard-request-id`. */
+  readonly id: string;
+  /** Arrival, milliseconds since the epoch. */
+  readonly time: number;
+  /** Arrival, `performance.now()` time: latencies are measured from here. */
+  readonly startedAt: number;
+  readonly format: ClientFormat;
+  readonly operation: Operation;
+  /** The inbound path, e.g. `/v1/messages`. */
+  readonly endpoint: string;
+  /** The authenticated caller; undefined when the proxy requires no access key. */
+  readonly principal: Principal | undefined;
+  readonly purpose: CallPurpose;
+  /** The served call a shadow or judge call was made for. */
+  readonly parentId: string | undefined;
+}
+
+/** Facts the structural scan of a body found without parsing it; undefined when not scanned. */
+export interface BodyScan {
+  /** The body holds a thinking block with an empty signature. */
+  readonly emptySignature?: boolean;
+  /** The body has a top-level `stream_options`. */
+  readonly streamOptions?: boolean;
+}
+
+/**
+ * One call, built once by the read stage and passed read-only through every later stage.
+ * The body is parsed and decoded lazily: a passthrough call whose rules never look inside
+ * is never parsed at all.
+ */
+export interface RequestContext extends CallIdentity {
+  /** The model name the client asked for, before aliases, rules and routes. */
+  readonly requestedModel: string;
+  readonly stream: boolean;
+  readonly headers: IncomingHttpHeaders;
+  /** The client's query string with its `?`, or ''. */
+  readonly query: string;
+  /** The body as the client sent it; undefined for calls Switchyard makes itself. */
+  readonly raw: Buffer | undefined;
+  readonly scan: BodyScan;
+  /** The body parsed, on first use (throws a clear error for a body that is not JSON). */
+  body(): JsonObject;
+  /** The canonical request, decoded once on first use (throws naming the bad field). */
+  canonical(): CanonicalRequest;
+  /** What routing rules test, computed as they ask. */
+  readonly features: RequestFeatures;
+  /** Aborted when the client goes away: every upstream attempt follows. */
+  readonly signal: AbortSignal;
+}
+
+/** A new identity, stamped now. */
+export function arrive(fields: Omit<CallIdentity, 'id' | 'time' | 'startedAt' | 'purpose' | 'parentId'> & Partial<Pick<CallIdentity, 'purpose' | 'parentId'>>): CallIdentity {
+  return {
+    id: `${idPrefix}${(idCounter++).toString(36).padStart(6, '0')}`,
+    time: Date.now(),
+    startedAt: performance.now(),
+    purpose: fields.purpose ?? 'served',
+    parentId: fields.parentId,
+    format: fields.format,
+    operation: fields.operation,
+    endpoint: fields.endpoint,
+    principal: fields.principal,
+  };
+}

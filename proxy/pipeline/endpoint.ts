@@ -1,0 +1,106 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ProxyError } from '../core/errors';
+import type { CanonicalRequest, ClientFormat } from '../core/request';
+import type { JsonObject } from '../core/json';
+import { createRequestFeatures } from '../routing/request-features';
+import type { Principal } from '../security/principal';
+import type { BodyScan, CallIdentity, Operation, RequestContext } from '../call/request-context';
+import type { AttemptTarget, ExecutionPlan } from './admit';
+import type { UpstreamCall } from './attempt';
+import type { Delivered, Delivery } from './delivery';
+import type { ProxyRuntime } from './runtime';
+
+/** One client request as the front door hands it over. */
+export interface Exchange {
+  request: IncomingMessage;
+  response: ServerResponse;
+  /** The path without the query. */
+  path: string;
+  principal: Principal | undefined;
+}
+
+/** The read stage's answer: a context, or a refusal with what could be read for its record. */
+export type ReadResult = { context: RequestContext } | { refusal: ProxyError; requestedModel: string; stream: boolean };
+
+/** An answer Switchyard gives itself, without a provider (a local token estimate). */
+export interface LocalAnswer {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * What one client endpoint adds to the shared stages: how to read its request, what to send
+ * each provider, and how to hand the answer back. Chat, Responses, Messages, Gemini generate,
+ * embeddings and both count-tokens endpoints are each one of these; the stages are the same.
+ */
+export interface Endpoint {
+  readonly format: ClientFormat;
+  readonly operation: Operation;
+  /** The read stage: body, model, stream flag; refusals name what is wrong. */
+  read(exchange: Exchange, identity: CallIdentity, runtime: ProxyRuntime, signal: AbortSignal): Promise<ReadResult>;
+  /** Checks before anything is sent (a translated call decodes its body now, so a bad one is refused). */
+  prepare?(context: RequestContext, plan: ExecutionPlan): void;
+  /** Answers without a provider when the chosen target cannot do the operation itself. */
+  answerLocally?(context: RequestContext, plan: ExecutionPlan): LocalAnswer | undefined;
+  /** The provider request for an attempt at one target. */
+  upstream(context: RequestContext, target: AttemptTarget): UpstreamCall;
+  /** Hands an opened attempt's answer to the client. */
+  deliver(delivery: Delivery): Promise<Delivered>;
+}
+
+export interface ContextFields {
+  requestedModel: string;
+  stream: boolean;
+  headers: RequestContext['headers'];
+  query: string;
+  raw: Buffer | undefined;
+  body: () => JsonObject;
+  scan?: BodyScan;
+  signal: AbortSignal;
+  /** Decodes the body to canonical; the client format's codec by default. */
+  decode: (body: JsonObject) => CanonicalRequest;
+  /** A canonical request already in hand (calls Switchyard makes itself). */
+  canonical?: CanonicalRequest;
+}
+
+/** Builds the read-only context of a call; the body is decoded at most once, and only when asked. */
+export function createContext(identity: CallIdentity, fields: ContextFields): RequestContext {
+  const features = createRequestFeatures({
+    format: identity.format,
+    body: fields.body,
+    endpoint: identity.endpoint,
+    model: fields.requestedModel,
+    clientKey: identity.principal?.keyId,
+    headers: fields.headers,
+  });
+  let canonical = fields.canonical;
+  return {
+    ...identity,
+    requestedModel: fields.requestedModel,
+    stream: fields.stream,
+    headers: fields.headers,
+    query: fields.query,
+    raw: fields.raw,
+    scan: fields.scan ?? {},
+    body: fields.body,
+    features,
+    signal: fields.signal,
+    canonical: () => (canonical ??= decodeOnce(identity, fields, features.decoded())),
+  };
+}
+
+function decodeOnce(identity: CallIdentity, fields: ContextFields, decoded: CanonicalRequest | undefined): CanonicalRequest {
+  const canonical = decoded ?? fields.decode(fields.body());
+  if (identity.format === 'gemini') {
+    // Gemini's model and stream flag are in its URL, not its body.
+    canonical.model = fields.requestedModel;
+    canonical.stream = fields.stream;
+  }
+  return canonical;
+}
+
+/** The query string of a request URL with its `?`, or ''. */
+export function queryOf(url: string | undefined): string {
+  const start = url?.indexOf('?') ?? -1;
+  return start === -1 ? '' : url!.slice(start);
+}

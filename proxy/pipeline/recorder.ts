@@ -1,0 +1,67 @@
+import type { ServerResponse } from 'node:http';
+import type { CallOutcome } from '../call/outcome';
+import type { CallIdentity } from '../call/request-context';
+import type { RequestRecord } from '../store/request-record';
+import type { ProxyRuntime } from './runtime';
+
+/** What the recorder needs besides the outcome: the identity and what was read of the request. */
+export interface RecordInput {
+  identity: CallIdentity;
+  requestedModel: string;
+  stream: boolean;
+  outcome: CallOutcome;
+  /** The HTTP response the call was answered on; absent for calls Switchyard made itself. */
+  response?: ServerResponse;
+}
+
+/**
+ * The one writer of request records: turns a call's identity and outcome into its
+ * `RequestRecord`, queues it in the request log and announces it as a `request` event (the
+ * panel, the split tally and the tests listen there). Called once per call, after its
+ * response has closed, off the request's path.
+ */
+export function recordCall(runtime: ProxyRuntime, input: RecordInput): RequestRecord {
+  const { identity, outcome, response } = input;
+  const latencyMs = round(performance.now() - identity.startedAt);
+  const closedEarly = response !== undefined && !response.writableFinished;
+  let error = outcome.error;
+  if (closedEarly && error === undefined) error = 'The client closed the connection before the response was complete.';
+  const status = response === undefined ? (outcome.status ?? 200) : closedEarly && !response.headersSent ? 499 : response.statusCode;
+  const usage = outcome.usage;
+  const target = outcome.target;
+  const record: RequestRecord = {
+    id: identity.id,
+    time: identity.time,
+    clientFormat: identity.format,
+    endpoint: identity.endpoint,
+    requestedModel: input.requestedModel,
+    provider: target?.provider,
+    model: target?.model,
+    status,
+    stream: input.stream,
+    passthrough: target?.passthrough ?? false,
+    inputTokens: usage?.inputTokens ?? 0,
+    outputTokens: usage?.outputTokens ?? 0,
+    cacheReadTokens: usage?.cacheReadTokens ?? 0,
+    cacheWriteTokens: usage?.cacheWriteTokens ?? 0,
+    reasoningTokens: usage?.reasoningTokens ?? 0,
+    costUsd: outcome.costUsd !== undefined ? outcome.costUsd : usage === undefined || target === undefined ? null : runtime.routing.pricer.price(target.provider, target.model, usage),
+    timeToFirstTokenMs: outcome.firstTokenAt === undefined ? null : round(outcome.firstTokenAt - identity.startedAt),
+    latencyMs,
+  };
+  if (identity.principal !== undefined) {
+    record.keyId = identity.principal.keyId;
+    record.keyLabel = identity.principal.label;
+  }
+  if (identity.purpose !== 'served') record.purpose = identity.purpose;
+  if (identity.parentId !== undefined) record.parentId = identity.parentId;
+  if (error !== undefined) record.error = error;
+  if (outcome.decision !== undefined) record.decision = outcome.decision;
+  runtime.store?.add(record);
+  runtime.events.emit('request', record);
+  return record;
+}
+
+function round(milliseconds: number): number {
+  return Math.round(milliseconds * 10) / 10;
+}
