@@ -151,10 +151,17 @@ export function formatClientFormat(format: string): string {
   return clientFormatNames[format] ?? format;
 }
 
-/** The client column: its API and, when keys are required, which local key it used. */
-export function formatClient(record: Pick<RequestRecord, 'clientFormat' | 'clientKey'>): string {
+/**
+ * The client column: its API and, when keys are required, which local key it used (by label;
+ * records from before key ids show the key's last four characters). A call Switchyard made
+ * itself to judge a split route says so instead.
+ */
+export function formatClient(record: Pick<RequestRecord, 'clientFormat' | 'clientKey' | 'keyLabel' | 'purpose'>): string {
+  if (record.purpose === 'shadow') return 'Split judge: shadow call';
+  if (record.purpose === 'judge') return 'Split judge: verdict';
   const name = formatClientFormat(record.clientFormat);
-  return record.clientKey ? `${name} ${record.clientKey}` : name;
+  const key = record.keyLabel ?? record.clientKey;
+  return key ? `${name} · ${key}` : name;
 }
 
 /** `provider/model` that served the call, or {@link missing} when it never got routed. */

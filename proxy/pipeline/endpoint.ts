@@ -71,6 +71,7 @@ export function createContext(identity: CallIdentity, fields: ContextFields): Re
     endpoint: identity.endpoint,
     model: fields.requestedModel,
     clientKey: identity.principal?.keyId,
+    clientLabel: identity.principal?.label,
     headers: fields.headers,
   });
   let canonical = fields.canonical;

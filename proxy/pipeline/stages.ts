@@ -81,7 +81,9 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   const context = read.context;
   const finish = (outcome: CallOutcome): RecordInput => ({ identity, requestedModel: context.requestedModel, stream: context.stream, outcome });
   // plan, admit
-  const admitted = await planAndAdmit(runtime, context);
+  let admitted = planAndAdmit(runtime, context);
+  // Awaited only when a policy is async: the usual call pays no promise for admission.
+  if (admitted instanceof Promise) admitted = await admitted;
   if ('refusal' in admitted) return finish(refuse(response, context, admitted));
   const plan = admitted.plan;
   const first = servedTarget(plan.targets[0]!);
@@ -123,11 +125,10 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
 }
 
 /** The plan and admit stages; a refusal from either carries what routing found out. */
-async function planAndAdmit(runtime: ProxyRuntime, context: RequestContext): Promise<Admitted> {
+function planAndAdmit(runtime: ProxyRuntime, context: RequestContext): Admitted | Promise<Admitted> {
   const planned = planCall(runtime, context);
   if ('refusal' in planned) return planned;
-  const admitted = admit(runtime.routing.policies, context, planned.plan);
-  return admitted instanceof Promise ? await admitted : admitted;
+  return admit(runtime.routing.policies, context, planned.plan);
 }
 
 /** Refuses a call before any attempt, in the client's format; the refusal is recorded with its reason. */

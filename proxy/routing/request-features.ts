@@ -16,8 +16,10 @@ export interface RequestFeatures {
   readonly model: string;
   /** The inbound path, e.g. `/v1/messages`. */
   readonly endpoint: string;
-  /** The client's local access key as recorded (`…abcd`); undefined when none is required. */
+  /** The id of the local access key the client used (`key_…`); undefined when none is required. */
   readonly clientKey: string | undefined;
+  /** That key's label (`VS Code`, `config key 2`); undefined when none is required. */
+  readonly clientLabel: string | undefined;
   /** A request header by its lower-case name; repeated headers joined with `, `. */
   header(name: string): string | undefined;
   /** The request defines tools (functions or provider tools such as web search). */
@@ -44,6 +46,7 @@ export interface RequestFeaturesOptions {
   endpoint: string;
   model: string;
   clientKey: string | undefined;
+  clientLabel?: string;
   headers: IncomingHttpHeaders;
 }
 
@@ -60,6 +63,7 @@ class LazyRequestFeatures implements RequestFeatures {
   readonly model: string;
   readonly endpoint: string;
   readonly clientKey: string | undefined;
+  readonly clientLabel: string | undefined;
   private readonly readBody: () => JsonObject;
   private readonly headers: IncomingHttpHeaders;
   private tools: boolean | undefined = undefined;
@@ -72,6 +76,7 @@ class LazyRequestFeatures implements RequestFeatures {
     this.model = options.model;
     this.endpoint = options.endpoint;
     this.clientKey = options.clientKey;
+    this.clientLabel = options.clientLabel;
     this.readBody = options.body;
     this.headers = options.headers;
   }

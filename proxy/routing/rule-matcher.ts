@@ -1,3 +1,4 @@
+import { keyIdOf } from '../security/principal';
 import type { RuleConfig, RuleMatch } from '../config/config';
 import { compileGlob } from './glob';
 import type { RequestFeatures } from './request-features';
@@ -92,8 +93,10 @@ function addConditions(match: RuleMatch, glob: (pattern: string) => StringTest, 
     conditions.push((features) => test(features.endpoint));
   }
   if (match.clientKey !== undefined) {
-    const recorded = recordedClientKey(match.clientKey);
-    conditions.push((features) => features.clientKey === recorded);
+    const wanted = match.clientKey;
+    // The key's id as records show it, its label, or the key itself (matched by its id).
+    const ids = new Set([wanted, keyIdOf(wanted)]);
+    conditions.push((features) => (features.clientKey !== undefined && ids.has(features.clientKey)) || features.clientLabel === wanted);
   }
   if (match.headers !== undefined) {
     for (const [name, pattern] of Object.entries(match.headers)) {
@@ -123,13 +126,3 @@ function addConditions(match: RuleMatch, glob: (pattern: string) => StringTest, 
   }
 }
 
-/**
- * A rule's `clientKey` in the form requests record it (`…abcd`, as `lastFour` writes it):
- * written that way (or with three dots) it is kept; four characters are the last four; a
- * whole key is cut to its last four, so the config need not hold the secret itself.
- */
-function recordedClientKey(value: string): string {
-  if (value.startsWith('…')) return value;
-  if (value.startsWith('...')) return `…${value.slice(3)}`;
-  return `…${value.slice(-4)}`;
-}

@@ -8,6 +8,7 @@ import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import type { AttemptDecision, CandidateDecision, DecisionRecord, RequestRecord } from '../protocol';
 import {
+  formatClient,
   formatClientFormat,
   formatCost,
   formatCount,
@@ -88,12 +89,19 @@ function mono(text: string): HTMLElement {
   return element('code', {}, [text]);
 }
 
+/** Which local key a call used: its label and id, or an old record's last four characters. */
+function clientKey(record: RequestRecord): string {
+  if (record.keyId !== undefined) return ` (${record.keyLabel ?? 'key'}, ${record.keyId})`;
+  return record.clientKey ? ` (key ${record.clientKey})` : '';
+}
+
 function summary(record: RequestRecord): Array<Node | null> {
   return [
     facts([
       ['Request', mono(record.id)],
       ['Time', formatTimestamp(record.time)],
-      ['Client', `${formatClientFormat(record.clientFormat)}${record.clientKey ? ` (key ${record.clientKey})` : ''}`],
+      ['Client', record.purpose === undefined ? `${formatClientFormat(record.clientFormat)}${clientKey(record)}` : formatClient(record)],
+      ['Made for', record.parentId === undefined ? undefined : mono(record.parentId)],
       ['Endpoint', mono(record.endpoint)],
       ['Model asked', record.requestedModel === '' ? missing : mono(record.requestedModel)],
       ['Served by', formatServed(record)],

@@ -49,7 +49,7 @@ const customRoute = '\u0000custom';
 const matchLabels: Readonly<Record<(typeof matchFields)[number], { label: string; placeholder: string }>> = {
   model: { label: 'Model', placeholder: 'any (glob, e.g. claude-*)' },
   endpoint: { label: 'Endpoint', placeholder: 'any (e.g. /v1/messages)' },
-  clientKey: { label: 'Client key', placeholder: 'any (…abcd)' },
+  clientKey: { label: 'Client key', placeholder: 'any (key id key_…, or label)' },
   headers: { label: 'Headers', placeholder: 'name: value; name: value' },
   tools: { label: 'Tools', placeholder: '' },
   images: { label: 'Images', placeholder: '' },

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { keyIdOf } from '../../../proxy/security/principal';
 import type { RuleConfig, RuleMatch } from '../../../proxy/config/config';
 import type { CanonicalRequest, ClientFormat } from '../../../proxy/core/request';
 import type { JsonObject } from '../../../proxy/core/json';
@@ -16,6 +17,7 @@ interface RequestShape {
   model?: string;
   endpoint?: string;
   clientKey?: string;
+  clientLabel?: string;
   headers?: Record<string, string>;
   body?: JsonObject;
 }
@@ -29,6 +31,7 @@ function request(shape: RequestShape = {}): RequestFeatures {
     endpoint: shape.endpoint ?? '/v1/messages',
     model,
     clientKey: shape.clientKey,
+    clientLabel: shape.clientLabel,
     headers: shape.headers ?? {},
   });
 }
@@ -79,14 +82,16 @@ describe('compileRules', () => {
       assert.equal(routeFor([rule({ endpoint: '/v1beta/models/*' }, 'smart')], gemini), 'smart');
     });
 
-    it('clientKey: as recorded, with three dots, by its last four, or whole', () => {
-      const features = request({ clientKey: '…k7Qz' });
-      for (const clientKey of ['…k7Qz', '...k7Qz', 'k7Qz', 'sy-local-8f3a0c1e9b2d4k7Qz']) {
+    it('clientKey: by the key id records show, by its label, or by the whole key; never by its last four', () => {
+      const key = 'sy-local-8f3a0c1e9b2d4k7Qz';
+      const features = request({ clientKey: keyIdOf(key), clientLabel: 'VS Code' });
+      for (const clientKey of [keyIdOf(key), 'VS Code', key]) {
         assert.equal(routeFor([rule({ clientKey }, 'smart')], features), 'smart', clientKey);
       }
-      assert.equal(routeFor([rule({ clientKey: '…k7Qy' }, 'smart')], features), undefined);
-      assert.equal(routeFor([rule({ clientKey: '…K7QZ' }, 'smart')], features), undefined);
-      assert.equal(routeFor([rule({ clientKey: '…k7Qz' }, 'smart')], request()), undefined);
+      // Another key ending in the same characters is another caller.
+      assert.equal(routeFor([rule({ clientKey: 'sy-other-000000000000k7Qz' }, 'smart')], features), undefined);
+      for (const clientKey of ['…k7Qz', 'k7Qz', 'vs code']) assert.equal(routeFor([rule({ clientKey }, 'smart')], features), undefined, clientKey);
+      assert.equal(routeFor([rule({ clientKey: keyIdOf(key) }, 'smart')], request()), undefined, 'no key, no match');
     });
 
     it('headers: present, equal or glob; values are case-sensitive', () => {

@@ -52,7 +52,9 @@ describe('webview format', () => {
   });
 
   it('names the client, the served model and the cache state', () => {
-    assert.equal(formatClient({ clientFormat: 'anthropic-messages', clientKey: '…ab12' }), 'Anthropic …ab12');
+    assert.equal(formatClient({ clientFormat: 'anthropic-messages', clientKey: '…ab12' }), 'Anthropic · …ab12', 'a record from before key ids');
+    assert.equal(formatClient({ clientFormat: 'anthropic-messages', keyLabel: 'VS Code' }), 'Anthropic · VS Code');
+    assert.equal(formatClient({ clientFormat: 'openai-chat', purpose: 'judge' }), 'Split judge: verdict');
     assert.equal(formatClient({ clientFormat: 'openai-chat' }), 'OpenAI Chat');
     assert.equal(formatServed({ provider: 'openai', model: 'gpt-4o' }), 'openai/gpt-4o');
     assert.equal(formatServed({}), '—');
