@@ -181,7 +181,7 @@ export class ProxyManager {
   }
 
   /** True when a Stop was made in any window since this window last connected. */
-  private stoppedElsewhere(): boolean {
+  private stoppedSinceConnected(): boolean {
     return stoppedSince(this.options.dataDir, this.connectedAt);
   }
 
@@ -284,7 +284,7 @@ export class ProxyManager {
       port,
       subscription,
       isCurrent: () => generation === this.generation && this.subscription === subscription,
-      stopped: () => this.stoppedElsewhere(),
+      stopped: () => this.stoppedSinceConnected(),
     });
   }
 
@@ -317,7 +317,7 @@ export class ProxyManager {
     this.closeSubscription();
     this.currentClient = undefined;
     this.currentPid = undefined;
-    if (this.stoppedElsewhere()) {
+    if (this.stoppedSinceConnected()) {
       this.setStatus({ state: 'stopped', port: this.currentStatus.port, detail: 'Stopped from another window. Run "Switchyard: Start Proxy" to start it again.' });
       return;
     }

@@ -1,11 +1,11 @@
-import { ProxyError } from '../core/errors';
-import type { JsonObject } from '../core/json';
-
-/**
+/*
  * Field readers shared by the four inbound request decoders. Each reads one wire value and
  * either returns it typed or throws `ProxyError('invalid_request')` naming the field path, so a
  * client learns which field to fix. Absent and `null` mean "not sent" everywhere.
  */
+
+import { ProxyError } from '../core/errors';
+import type { JsonObject } from '../core/json';
 
 /** Words "`path` must be `expectation`." the way one client API phrases its own errors. */
 export type FieldWording = (path: string, expectation: string) => string;
