@@ -1,38 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { ControlEvent, HealthInfo } from '../proxy/control/protocol';
 import type { ProxyStatus } from '../webview/protocol';
 import { ControlClient, ControlError, probeHealth, type EventSubscription } from './control-client';
 import { crashStatusDetail, describeCrash } from './crash-reason';
-import { RestartBackoff, type RestartBackoffOptions } from './restart-backoff';
+import { foreignProxyDetail, openConnection, shutDown, startWatchdog, tellKeepRunning } from './proxy/connection';
+import { lastLines, tail } from './proxy/log-files';
+import { spawnUnderLock, type SpawnResult } from './proxy/spawn';
+import { clearStopMarker, stoppedSince, writeStopMarker } from './proxy/stop-marker';
+import { delay } from './proxy/wait';
+import type { ProxyManagerOptions } from './proxy/proxy-manager-options';
+import { RestartBackoff } from './restart-backoff';
 import { Signal } from './signal';
-
-/** What the proxy is started with; read again at every (re)start so setting changes apply. */
-export interface ProxySettings {
-  port: number;
-  configFile: string;
-  /** Keep the proxy running after the last VS Code window closes (for terminals outside VS Code). */
-  keepRunning: boolean;
-}
-
-export interface ProxyManagerOptions {
-  /** The bundled proxy, `dist/proxy.js`. */
-  proxyScript: string;
-  /** The runtime that runs it: VS Code's own (`process.execPath` with ELECTRON_RUN_AS_NODE). */
-  runtime: string;
-  /** Where the proxy keeps its request log, control token and log file. */
-  dataDir: string;
-  settings: () => ProxySettings;
-  /** Called after every (re)connection, before the state turns `running`: push the keys here. */
-  onConnected?: (client: ControlClient) => Promise<void>;
-  /** Lines for the user's log (the output channel). Never given a key. */
-  log: (line: string) => void;
-  backoff?: RestartBackoffOptions;
-  /** How long a spawned proxy may take to listen (default 20 s). */
-  startTimeoutMs?: number;
-}
 
 /** A crash the manager saw: what the user is told, and whether it restarts by itself. */
 export interface ProxyCrash {
@@ -42,22 +20,6 @@ export interface ProxyCrash {
   lastOutput: string[];
   restarting: boolean;
 }
-
-const listeningLine = 'Switchyard listening on';
-/** A user's Stop from any window: other windows see the proxy go and must not restart it. */
-const stopMarkerName = 'stopped';
-/** Each spawned proxy writes its output to its own file here; the newest few are kept. */
-const logFolderName = 'logs';
-const keptLogFiles = 5;
-/** Held by the window that is spawning a proxy for this data folder. */
-const spawnLockName = 'spawn.lock';
-/** A lock older than this was left by a window that died while spawning. */
-const staleLockMs = 30_000;
-/**
- * While connected, the stop marker and health are checked this often: a proxy told to stop
- * by another window may keep our stream open while it drains, yet it is gone for us.
- */
-const watchdogIntervalMs = 5_000;
 
 /**
  * One proxy for all VS Code windows. `start` attaches to a proxy already answering on the port
@@ -69,6 +31,10 @@ const watchdogIntervalMs = 5_000;
  * marks this window as attached (a proxy started with `--stop-when-detached` stops 10 s after
  * the last window detaches). A crash — the child exits, or the stream is lost and health fails —
  * restarts it with backoff and reports the reason.
+ *
+ * This class is the state machine (stopped → starting → running | unreachable | crashed); the
+ * files under `extension/proxy/` do the rest: spawning, the spawn lock, the control token file,
+ * the log files, the stop marker and the connection (event stream, watchdog).
  */
 export class ProxyManager {
   /** Every state change, for the status bar, the sidebar and the panel. */
@@ -128,7 +94,7 @@ export class ProxyManager {
     if (this.pending !== undefined) return this.pending;
     clearTimeout(this.restartTimer);
     this.backoff.reset();
-    rmSync(this.stopMarker, { force: true });
+    clearStopMarker(this.options.dataDir);
     return this.connect();
   }
 
@@ -153,19 +119,9 @@ export class ProxyManager {
     const client = this.currentClient;
     const pid = this.currentPid;
     const port = this.currentStatus.port;
-    mkdirSync(this.options.dataDir, { recursive: true });
-    writeFileSync(this.stopMarker, String(Date.now()));
+    writeStopMarker(this.options.dataDir);
     this.closeSubscription();
-    if (client !== undefined) {
-      try {
-        await client.shutdown();
-      } catch {
-        if (pid !== undefined) killQuietly(pid);
-      }
-    } else if (pid !== undefined) {
-      killQuietly(pid);
-    }
-    await waitUntil(async () => (await probeHealth(port, 300)) === undefined, 5_000);
+    await shutDown(client, pid, port);
     if (generation !== this.generation) return;
     this.child = undefined;
     this.currentClient = undefined;
@@ -220,8 +176,13 @@ export class ProxyManager {
     this.child?.removeAllListeners('exit');
   }
 
-  private get stopMarker(): string {
-    return path.join(this.options.dataDir, stopMarkerName);
+  private get startTimeoutMs(): number {
+    return this.options.startTimeoutMs ?? 20_000;
+  }
+
+  /** True when a Stop was made in any window since this window last connected. */
+  private stoppedSinceConnected(): boolean {
+    return stoppedSince(this.options.dataDir, this.connectedAt);
   }
 
   private connect(): Promise<void> {
@@ -245,137 +206,65 @@ export class ProxyManager {
     await this.spawnProxy(generation);
   }
 
-  /**
-   * Spawns under a lock file, so that windows starting together do not race two proxies for
-   * the port: a losing proxy would still have opened the request log first and locked the
-   * winner out of it. A window that finds the lock taken waits for the other's proxy instead.
-   */
   private async spawnProxy(generation: number): Promise<void> {
-    const { port } = this.options.settings();
-    mkdirSync(this.options.dataDir, { recursive: true });
-    const lock = path.join(this.options.dataDir, spawnLockName);
-    const deadline = Date.now() + (this.options.startTimeoutMs ?? 20_000) + 5_000;
-    while (!tryLock(lock)) {
-      const health = await probeHealth(port, 300);
-      if (generation !== this.generation) return;
-      if (health !== undefined) {
-        await this.attach(generation, port, health, false);
-        return;
-      }
-      if (Date.now() > deadline) rmSync(lock, { force: true });
-      await delay(100);
-    }
-    try {
-      await this.spawnUnlocked(generation);
-    } finally {
-      rmSync(lock, { force: true });
-    }
+    await spawnUnderLock({
+      dataDir: this.options.dataDir,
+      port: this.options.settings().port,
+      startTimeoutMs: this.startTimeoutMs,
+      launchSettings: () => {
+        const { proxyScript, runtime, dataDir, log } = this.options;
+        return { proxyScript, runtime, dataDir, log, ...this.options.settings(), startTimeoutMs: this.startTimeoutMs };
+      },
+      isCurrent: () => generation === this.generation,
+      settle: (result) => this.settleSpawn(generation, result),
+    });
   }
 
-  private async spawnUnlocked(generation: number): Promise<void> {
-    const settings = this.options.settings();
-    const { port } = settings;
-    const logFile = newLogFile(path.join(this.options.dataDir, logFolderName));
-    const output = openSync(logFile, 'w', 0o600);
-    // --serve-on-bad-config: a broken config file must not stop the proxy; the panel shows its
-    // problems and saves a fixed one.
-    const argumentsList = [
-      this.options.proxyScript,
-      'serve',
-      '--port',
-      String(port),
-      '--data-dir',
-      this.options.dataDir,
-      '--config',
-      settings.configFile,
-      '--serve-on-bad-config',
-    ];
-    if (!settings.keepRunning) argumentsList.push('--stop-when-detached');
-    let child: ChildProcess;
-    try {
-      child = spawn(this.options.runtime, argumentsList, {
-        detached: true,
-        stdio: ['ignore', output, output],
-        windowsHide: true,
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', SWITCHYARD_CONTROL_TOKEN: sharedControlToken(this.options.dataDir) },
-      });
-    } finally {
-      closeSync(output);
-    }
-    child.unref();
-    this.options.log(`starting the proxy (pid ${child.pid ?? 'unknown'}): ${argumentsList.join(' ')}`);
-    const outcome = await waitForListening(child, port, logFile, this.options.startTimeoutMs ?? 20_000);
-    const startupOutput = readText(logFile);
-    for (const line of startupOutput.split('\n')) if (line.trim() !== '') this.options.log(line);
-    if (generation !== this.generation) {
-      if (outcome.kind === 'listening') killQuietly(child.pid);
-      return;
-    }
-    if (outcome.kind === 'listening') {
-      this.child = child;
-      this.childLogFile = logFile;
-      child.once('exit', (code, signal) => this.onChildExit(generation, child, code, signal));
-      await this.attach(generation, port, outcome.health, true);
-      return;
-    }
-    if (outcome.kind === 'exited' && /EADDRINUSE|is taken/.test(startupOutput)) {
-      // Another window won the race for the port, or something else holds it.
-      rmSync(logFile, { force: true });
-      const winner = await probeHealth(port);
-      if (generation !== this.generation) return;
-      if (winner !== undefined) {
-        await this.attach(generation, port, winner, false);
+  private async settleSpawn(generation: number, result: SpawnResult): Promise<void> {
+    switch (result.kind) {
+      case 'answering':
+        await this.attach(generation, result.port, result.health, false);
+        return;
+      case 'spawned': {
+        const child = result.child;
+        this.child = child;
+        this.childLogFile = result.logFile;
+        child.once('exit', (code, signal) => this.onChildExit(generation, child, code, signal));
+        await this.attach(generation, result.port, result.health, true);
         return;
       }
-      this.setStatus({
-        state: 'unreachable',
-        port,
-        detail: `Port ${port} is taken by another program. Pick a free one in the setting switchyard.port.`,
-      });
-      return;
+      case 'port-taken':
+        this.setStatus({
+          state: 'unreachable',
+          port: result.port,
+          detail: `Port ${result.port} is taken by another program. Pick a free one in the setting switchyard.port.`,
+        });
+        return;
+      case 'failed':
+        this.crashed(generation, result.reason, result.lastOutput);
     }
-    if (outcome.kind === 'timeout') killQuietly(child.pid);
-    const ending = outcome.kind === 'timeout' ? { kind: 'start-timeout' as const, seconds: (this.options.startTimeoutMs ?? 20_000) / 1000 } : outcome;
-    this.crashed(generation, describeCrash(ending, startupOutput), lastLines(startupOutput));
   }
 
   private async attach(generation: number, port: number, health: HealthInfo, owned: boolean): Promise<void> {
-    const token = readToken(this.options.dataDir);
-    if (token === undefined) {
-      this.setStatus({ state: 'unreachable', port, detail: foreignProxyDetail(port, health, this.options.dataDir) });
-      return;
-    }
-    const client = new ControlClient(port, token);
-    let opened = false;
-    const subscription = client.subscribe({
-      attach: true,
-      onOpen: () => (opened = true),
-      onEvent: (event) => {
-        if (generation === this.generation) this.onEvent.fire(event);
-      },
+    const connection = await openConnection(port, this.options.dataDir, (event) => {
+      if (generation === this.generation) this.onEvent.fire(event);
     });
-    const openedOrClosed = await Promise.race([
-      subscription.closed.then(() => 'closed' as const),
-      waitUntil(async () => opened, 5_000).then(() => (opened ? ('opened' as const) : ('closed' as const))),
-    ]);
     if (generation !== this.generation) {
-      subscription.close();
+      connection?.subscription.close();
       return;
     }
-    if (openedOrClosed !== 'opened') {
-      subscription.close();
-      // The port answers health but refuses our token: a proxy started outside VS Code or with
-      // another data folder, which this window cannot control.
+    if (connection === undefined) {
       this.setStatus({ state: 'unreachable', port, detail: foreignProxyDetail(port, health, this.options.dataDir) });
       return;
     }
+    const { client, subscription } = connection;
     this.subscription = subscription;
     this.currentClient = client;
     this.currentPid = health.pid;
     this.connectedAt = Date.now();
     if (!owned) {
       this.options.log(`attached to the proxy already running on port ${port} (pid ${health.pid}, version ${health.version})`);
-      await this.applyKeepRunningTo(client);
+      await tellKeepRunning(client, this.options.settings().keepRunning, this.options.log);
     }
     try {
       await this.options.onConnected?.(client);
@@ -389,40 +278,14 @@ export class ProxyManager {
     this.startWatchdog(generation, subscription, port);
   }
 
-  /**
-   * A proxy shutting down stops accepting connections but may hold open streams while it
-   * drains, so a lost stream alone would be noticed late: a Stop from another window, or two
-   * failed health checks in a row, close ours, which leads to the same handling as a lost stream.
-   */
   private startWatchdog(generation: number, subscription: EventSubscription, port: number): void {
     clearInterval(this.watchdog);
-    let failures = 0;
-    this.watchdog = setInterval(() => {
-      if (generation !== this.generation || this.subscription !== subscription) {
-        clearInterval(this.watchdog);
-        return;
-      }
-      if (stoppedSince(this.stopMarker, this.connectedAt)) {
-        subscription.close();
-        return;
-      }
-      void probeHealth(port).then((health) => {
-        failures = health === undefined ? failures + 1 : 0;
-        if (failures >= 2) subscription.close();
-      });
-    }, watchdogIntervalMs);
-    this.watchdog.unref();
-  }
-
-  private async applyKeepRunningTo(client: ControlClient): Promise<void> {
-    try {
-      await client.setLifecycle(!this.options.settings().keepRunning);
-    } catch (error) {
-      // A proxy without the lifecycle route keeps what its command line said.
-      if (!(error instanceof ControlError && error.status === 404)) {
-        this.options.log(`could not tell the proxy whether to keep running: ${(error as Error).message}`);
-      }
-    }
+    this.watchdog = startWatchdog({
+      port,
+      subscription,
+      isCurrent: () => generation === this.generation && this.subscription === subscription,
+      stopped: () => this.stoppedSinceConnected(),
+    });
   }
 
   private onChildExit(generation: number, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
@@ -454,7 +317,7 @@ export class ProxyManager {
     this.closeSubscription();
     this.currentClient = undefined;
     this.currentPid = undefined;
-    if (stoppedSince(this.stopMarker, this.connectedAt)) {
+    if (this.stoppedSinceConnected()) {
       this.setStatus({ state: 'stopped', port: this.currentStatus.port, detail: 'Stopped from another window. Run "Switchyard: Start Proxy" to start it again.' });
       return;
     }
@@ -488,174 +351,5 @@ export class ProxyManager {
   private setStatus(status: ProxyStatus): void {
     this.currentStatus = status;
     this.onDidChangeStatus.fire(status);
-  }
-}
-
-type ListenOutcome =
-  | { kind: 'listening'; health: HealthInfo }
-  | { kind: 'exited'; code: number | null; signal: NodeJS.Signals | null }
-  | { kind: 'timeout' };
-
-/**
- * Waits for the child's "Switchyard listening on" line, confirmed by a health answer carrying
- * the child's own pid (with two windows racing, the line in a shared log may be the other's).
- */
-async function waitForListening(child: ChildProcess, port: number, logFile: string, timeoutMs: number): Promise<ListenOutcome> {
-  let exited: ListenOutcome | undefined;
-  const onExit = (code: number | null, signal: NodeJS.Signals | null): void => void (exited = { kind: 'exited', code, signal });
-  child.once('exit', onExit);
-  child.once('error', (error) => {
-    exited = { kind: 'exited', code: null, signal: null };
-    appendQuietly(logFile, `switchyard: could not run the proxy: ${error.message}\n`);
-  });
-  const deadline = Date.now() + timeoutMs;
-  try {
-    while (Date.now() < deadline) {
-      if (exited !== undefined) return exited;
-      if (readText(logFile).includes(listeningLine)) {
-        const health = await probeHealth(port, 500);
-        if (health !== undefined && health.pid === child.pid) return { kind: 'listening', health };
-      }
-      await delay(50);
-    }
-    return exited ?? { kind: 'timeout' };
-  } finally {
-    child.off('exit', onExit);
-  }
-}
-
-/**
- * The control token, shared by every proxy this data folder starts: created once (exclusively,
- * so two racing windows agree on it) and passed to the proxy, which writes the same token back.
- * A proxy that loses the race for the port therefore cannot leave a token file that the
- * winner does not accept.
- */
-function sharedControlToken(dataDir: string): string {
-  const file = path.join(dataDir, 'control-token');
-  try {
-    writeFileSync(file, randomBytes(24).toString('hex'), { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  return readFileSync(file, 'utf8').trim();
-}
-
-/** Takes the spawn lock if it is free (or stale); false when another window holds it. */
-function tryLock(lock: string): boolean {
-  try {
-    writeFileSync(lock, String(process.pid), { flag: 'wx' });
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  try {
-    // The holder's extension host may have died mid-spawn (a window closed or crashed).
-    const holder = Number(readFileSync(lock, 'utf8'));
-    if (Date.now() - statSync(lock).mtimeMs > staleLockMs || (Number.isInteger(holder) && holder > 0 && !processAlive(holder))) {
-      rmSync(lock, { force: true });
-    }
-  } catch {
-    // Released meanwhile: the next try takes it.
-  }
-  return false;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function readToken(dataDir: string): string | undefined {
-  try {
-    const token = readFileSync(path.join(dataDir, 'control-token'), 'utf8').trim();
-    return token === '' ? undefined : token;
-  } catch {
-    return undefined;
-  }
-}
-
-function foreignProxyDetail(port: number, health: HealthInfo, dataDir: string): string {
-  return `Port ${port} is served by a Switchyard proxy (pid ${health.pid}) that this window cannot control: it was started outside VS Code or with another data folder than ${dataDir}. Stop it, or pick another port in the setting switchyard.port.`;
-}
-
-function stoppedSince(marker: string, since: number): boolean {
-  try {
-    return statSync(marker).mtimeMs >= since - 1_000;
-  } catch {
-    return false;
-  }
-}
-
-function lastLines(output: string): string[] {
-  return output
-    .split('\n')
-    .map((line) => line.trimEnd())
-    .filter((line) => line !== '')
-    .slice(-5);
-}
-
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-/** The file's last `characters`, from the first whole line in them. */
-function tail(file: string, characters: number): string {
-  const text = readText(file);
-  if (text.length <= characters) return text;
-  const cut = text.slice(-characters);
-  return cut.slice(cut.indexOf('\n') + 1);
-}
-
-/**
- * A fresh output file for a proxy about to start, named so they sort by time; older ones
- * beyond the newest few are removed (a running proxy keeps its handle on POSIX; on Windows
- * the removal fails quietly and is retried at the next start).
- */
-function newLogFile(folder: string): string {
-  mkdirSync(folder, { recursive: true });
-  const existing = readdirSync(folder)
-    .filter((name) => /^proxy-\d+-[0-9a-f]+\.log$/.test(name))
-    .sort();
-  for (const name of existing.slice(0, Math.max(0, existing.length - keptLogFiles + 1))) {
-    rmSync(path.join(folder, name), { force: true });
-  }
-  return path.join(folder, `proxy-${String(Date.now()).padStart(15, '0')}-${randomBytes(3).toString('hex')}.log`);
-}
-
-function appendQuietly(file: string, text: string): void {
-  try {
-    writeFileSync(file, text, { flag: 'a' });
-  } catch {
-    // The reason is also in the status.
-  }
-}
-
-function killQuietly(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    // Already gone.
-  }
-}
-
-function delay(milliseconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds));
-}
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await delay(50);
   }
 }

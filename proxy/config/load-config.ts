@@ -226,7 +226,7 @@ function parseRoute(value: unknown, path: string): RouteConfig {
   if (entry.judge !== undefined) {
     const judge = expectObject(entry.judge, `${path}.judge`);
     for (const field of Object.keys(judge)) if (field !== 'model' && field !== 'sample') unknownField(`${path}.judge.${field}`, ['model', 'sample']);
-    const sample = judge.sample ?? 1;
+    const sample = judge.sample === undefined ? 1 : judge.sample;
     if (typeof sample !== 'number' || sample < 0 || sample > 1) fail(`${path}.judge.sample`, `${path}.judge.sample must be a number from 0 to 1.`);
     if (strategy !== 'split') fail(`${path}.judge`, `${path}.judge only applies to the split strategy.`);
     route.judge = { model: expectString(judge.model, `${path}.judge.model`), sample };
@@ -234,7 +234,7 @@ function parseRoute(value: unknown, path: string): RouteConfig {
   if (entry.retry !== undefined) {
     const retry = expectObject(entry.retry, `${path}.retry`);
     for (const [field, amount] of Object.entries(retry)) {
-      if (!(field in route.retry)) unknownField(`${path}.retry.${field}`, Object.keys(route.retry));
+      if (!Object.hasOwn(route.retry, field)) unknownField(`${path}.retry.${field}`, Object.keys(route.retry));
       route.retry[field as keyof RouteConfig['retry']] = field === 'attempts' ? expectPositiveInteger(amount, `${path}.retry.${field}`) : expectNonNegativeInteger(amount, `${path}.retry.${field}`);
     }
   }
@@ -252,7 +252,7 @@ function parseRule(value: unknown, path: string): RuleConfig {
   const entry = expectObject(value, path);
   for (const field of Object.keys(entry)) if (!['name', 'match', 'route'].includes(field)) unknownField(`${path}.${field}`, ['name', 'match', 'route']);
   const match: RuleMatch = {};
-  for (const [field, condition] of Object.entries(expectObject(entry.match ?? {}, `${path}.match`))) {
+  for (const [field, condition] of Object.entries(expectObject(entry.match === undefined ? {} : entry.match, `${path}.match`))) {
     const fieldPath = `${path}.match.${field}`;
     switch (field) {
       case 'model':

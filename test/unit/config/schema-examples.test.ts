@@ -1,0 +1,259 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import { validateConfig } from '../../../proxy/config/load-config';
+
+/**
+ * The published schema (what VS Code checks while the user types) and the proxy's own
+ * validator (what decides at load time) must agree: a config one accepts and the other refuses
+ * is a bug in one of them. Every config shown in the docs, and hand-written ones that touch
+ * every field of the schema, go through both.
+ */
+
+const root = path.resolve(__dirname, '../../..');
+const schema = JSON.parse(readFileSync(path.join(root, 'schema/switchyard.schema.json'), 'utf8')) as SchemaNode;
+const schemaValidate = new Ajv({ allErrors: true }).compile(schema);
+
+interface SchemaNode {
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: SchemaNode | boolean;
+  items?: SchemaNode;
+  enum?: string[];
+}
+
+/** The schema's problems with `config`, as `path: message` lines; empty when it accepts it. */
+function schemaProblems(config: unknown): string[] {
+  if (schemaValidate(config)) return [];
+  return (schemaValidate.errors ?? []).map((error) => `${error.instancePath || '/'}: ${error.message ?? error.keyword}`);
+}
+
+/** The validator's problems with `config`; empty when it accepts it. */
+function validatorProblems(config: unknown): string[] {
+  return validateConfig(config).problems.map((problem) => `${problem.path}: ${problem.message}`);
+}
+
+function assertBothAccept(config: unknown, where: string): void {
+  assert.deepEqual(schemaProblems(config), [], `the schema refuses ${where}`);
+  assert.deepEqual(validatorProblems(config), [], `the validator refuses ${where}`);
+}
+
+/** Config fields at the top level of the schema: a JSON block with one of them is a config example. */
+const topLevelFields = Object.keys(schema.properties ?? {});
+
+/** The ```json blocks of a Markdown file that are configs, with the line each starts on. */
+function configBlocks(file: string): Array<{ where: string; config: unknown }> {
+  const text = readFileSync(path.join(root, file), 'utf8');
+  const blocks: Array<{ where: string; config: unknown }> = [];
+  for (const match of text.matchAll(/```json\n([\s\S]*?)```/g)) {
+    const where = `${file}:${text.slice(0, match.index).split('\n').length}`;
+    let json: unknown;
+    try {
+      json = JSON.parse(match[1]!);
+    } catch (error) {
+      assert.fail(`${where} is not valid JSON: ${(error as Error).message}`);
+    }
+    const isConfig = typeof json === 'object' && json !== null && !Array.isArray(json) && Object.keys(json).some((key) => topLevelFields.includes(key));
+    if (isConfig) blocks.push({ where, config: json });
+  }
+  return blocks;
+}
+
+/** Every field the schema defines, used at least once, with every strategy. */
+const everyField = {
+  $schema: './schema/switchyard.schema.json',
+  providers: {
+    openai: { apiKeyEnv: 'OPENAI_API_KEY' },
+    anthropic: { baseUrl: 'https://api.anthropic.com', headers: { 'anthropic-beta': 'context-1m-2025-08-07' } },
+    'my-vllm.box_1': {
+      type: 'openai-compatible',
+      baseUrl: 'http://127.0.0.1:8000/v1',
+      apiKeyEnv: 'VLLM_KEY',
+      headers: { 'x-team': 'tools' },
+      models: ['qwen2.5-coder:7b'],
+    },
+    vertex: { type: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com/v1beta' },
+  },
+  aliases: { fast: 'groq/llama-3.3-70b-versatile', quick: 'fast' },
+  routes: {
+    smart: {
+      strategy: 'fallback',
+      targets: ['anthropic/claude-sonnet-4-6', 'openai/gpt-5'],
+      retry: { attempts: 3, baseDelayMs: 0, maxDelayMs: 8000, budgetMs: 60000 },
+      timeouts: { connectMs: 30000, firstTokenMs: 10000, idleMs: 300000 },
+    },
+    cheap: { strategy: 'cheapest', targets: ['groq/llama-3.3-70b-versatile', 'openai/gpt-5-mini'] },
+    quickest: { strategy: 'fastest', targets: ['fast', 'cerebras/llama3.1-8b'] },
+    hedged: { strategy: 'race', targets: ['groq/llama-3.3-70b-versatile', 'cerebras/llama3.1-8b'], hedgeMs: 0 },
+    trial: {
+      strategy: 'split',
+      targets: ['openai/gpt-5-mini', 'my-vllm.box_1/qwen2.5-coder:7b'],
+      weights: [90, 0.5],
+      judge: { model: 'anthropic/claude-haiku-4-5', sample: 0.2 },
+    },
+  },
+  rules: [
+    {
+      name: 'every match field',
+      match: {
+        model: 'claude-*',
+        endpoint: '/v1/messages',
+        clientKey: 'abcd',
+        headers: { 'X-Team': 'web-*' },
+        tools: true,
+        images: false,
+        minInputTokens: 0,
+        maxInputTokens: 2000,
+      },
+      route: 'hedged',
+    },
+    { match: { model: 'gpt-?' }, route: 'openai/gpt-5' },
+    { match: {}, route: 'quick' },
+    { route: 'smart' },
+  ],
+  prices: { 'my-vllm.box_1/qwen2.5-coder:7b': { input: 0, output: 0, cacheRead: 0, cacheWrite: 0.1 } },
+  accessKeys: ['sy-local-0123456789'],
+  maxBodyBytes: 33554432,
+  retentionDays: 30,
+  dataDir: '/tmp/switchyard',
+  allowedHosts: ['switchyard.internal'],
+  allowedOrigins: ['http://localhost:5173'],
+  disabledModels: ['openai/gpt-4o*', '*/llama-*', '*'],
+  defaultRoute: 'smart',
+};
+
+/** Small configs the docs do not show: the empty file the extension creates, each kind of default. */
+const smallConfigs: Record<string, unknown> = {
+  'the empty config the extension creates': {},
+  'a default route naming provider/model': { defaultRoute: 'openai/gpt-5-mini' },
+  'a default route naming an alias': { aliases: { cheap: 'groq/llama-3.3-70b-versatile' }, defaultRoute: 'cheap' },
+  'empty lists and maps': { providers: {}, aliases: {}, routes: {}, rules: [], prices: {}, accessKeys: [], allowedHosts: [], allowedOrigins: [], disabledModels: [] },
+};
+
+/** Configs both must refuse, each for the one mistake its name says. */
+const refusedByBoth: Record<string, unknown> = {
+  'a top level that is an array': [],
+  'a top level that is a string': 'routes',
+  'an unknown top-level field': { routez: {} },
+  'an empty $schema': { $schema: '' },
+  'a provider id with capitals': { providers: { OpenAI: { type: 'openai' } } },
+  'an unknown provider type': { providers: { mine: { type: 'bedrock' } } },
+  'a baseUrl that is not http(s)': { providers: { mine: { type: 'openai-compatible', baseUrl: 'ftp://example.com' } } },
+  'an empty apiKeyEnv': { providers: { openai: { apiKeyEnv: '' } } },
+  'an empty provider header value': { providers: { openai: { headers: { 'x-team': '' } } } },
+  'an empty provider model': { providers: { openai: { models: [''] } } },
+  'an unknown provider field': { providers: { openai: { apiKey: 'sk-123' } } },
+  'an empty alias target': { aliases: { fast: '' } },
+  'an unknown strategy': { routes: { smart: { strategy: 'slowest', targets: ['openai/gpt-5'] } } },
+  'a route without targets': { routes: { smart: { strategy: 'fallback' } } },
+  'an empty target list': { routes: { smart: { strategy: 'fallback', targets: [] } } },
+  'an unknown route field': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], hedge: 1 } } },
+  'a negative hedgeMs': { routes: { fast: { strategy: 'race', targets: ['openai/gpt-5'], hedgeMs: -1 } } },
+  'a fractional hedgeMs': { routes: { fast: { strategy: 'race', targets: ['openai/gpt-5'], hedgeMs: 2.5 } } },
+  'a negative weight': { routes: { ab: { strategy: 'split', targets: ['openai/gpt-5', 'openai/gpt-5-mini'], weights: [1, -1] } } },
+  'a judge without a model': { routes: { ab: { strategy: 'split', targets: ['openai/gpt-5', 'openai/gpt-5-mini'], judge: { sample: 1 } } } },
+  'a judge sample above 1': { routes: { ab: { strategy: 'split', targets: ['openai/gpt-5', 'openai/gpt-5-mini'], judge: { model: 'openai/gpt-5', sample: 1.5 } } } },
+  'a null judge sample': { routes: { ab: { strategy: 'split', targets: ['openai/gpt-5', 'openai/gpt-5-mini'], judge: { model: 'openai/gpt-5', sample: null } } } },
+  'an unknown judge field': { routes: { ab: { strategy: 'split', targets: ['openai/gpt-5', 'openai/gpt-5-mini'], judge: { model: 'openai/gpt-5', prompt: 'x' } } } },
+  'a judge on a fallback route': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], judge: { model: 'openai/gpt-5' } } } },
+  'zero retry attempts': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], retry: { attempts: 0 } } } },
+  'an unknown retry field': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], retry: { tries: 2 } } } },
+  'a retry field named like an Object method': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], retry: { toString: 2 } } } },
+  'a zero connect timeout': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], timeouts: { connectMs: 0 } } } },
+  'an unknown timeout field': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], timeouts: { totalMs: 1000 } } } },
+  'rules that are not an array': { rules: { match: {}, route: 'openai/gpt-5' } },
+  'a rule without a route': { rules: [{ match: { model: 'gpt-*' } }] },
+  'an unknown rule field': { rules: [{ match: {}, route: 'openai/gpt-5', when: 'always' }] },
+  'an empty rule name': { rules: [{ name: '', match: {}, route: 'openai/gpt-5' }] },
+  'a null match': { rules: [{ match: null, route: 'openai/gpt-5' }] },
+  'an unknown match field': { rules: [{ match: { provider: 'openai' }, route: 'openai/gpt-5' }] },
+  'an empty match model': { rules: [{ match: { model: '' }, route: 'openai/gpt-5' }] },
+  'an empty match endpoint': { rules: [{ match: { endpoint: '' }, route: 'openai/gpt-5' }] },
+  'an empty match clientKey': { rules: [{ match: { clientKey: '' }, route: 'openai/gpt-5' }] },
+  'an empty match header value': { rules: [{ match: { headers: { 'x-team': '' } }, route: 'openai/gpt-5' }] },
+  'match.tools as a string': { rules: [{ match: { tools: 'yes' }, route: 'openai/gpt-5' }] },
+  'a negative minInputTokens': { rules: [{ match: { minInputTokens: -1 }, route: 'openai/gpt-5' }] },
+  'a negative price': { prices: { 'openai/gpt-5': { input: -1 } } },
+  'an unknown price field': { prices: { 'openai/gpt-5': { reasoning: 1 } } },
+  'an empty access key': { accessKeys: [''] },
+  'a zero maxBodyBytes': { maxBodyBytes: 0 },
+  'a fractional retentionDays': { retentionDays: 1.5 },
+  'an empty dataDir': { dataDir: '' },
+  'allowedHosts that is a string': { allowedHosts: 'example.com' },
+  'allowedOrigins with a number': { allowedOrigins: [8080] },
+  'a disabled model without a provider': { disabledModels: ['gpt-4o'] },
+  'an empty defaultRoute': { defaultRoute: '' },
+};
+
+/**
+ * Checks across fields that JSON Schema cannot state: references must lead somewhere and split
+ * weights must match the targets. The schema accepts these and the validator refuses them, by
+ * design; listed so that the gap is known and stays this size.
+ */
+const refusedByValidatorOnly: Record<string, unknown> = {
+  'a target with an unknown provider': { routes: { smart: { strategy: 'fallback', targets: ['nowhere/model'] } } },
+  'a judge model with an unknown provider': { routes: { ab: { strategy: 'split', targets: ['openai/gpt-5', 'openai/gpt-5-mini'], judge: { model: 'nowhere/judge' } } } },
+  'a weight count unlike the target count': { routes: { ab: { strategy: 'split', targets: ['openai/gpt-5', 'openai/gpt-5-mini'], weights: [1] } } },
+  'weights that are all 0': { routes: { ab: { strategy: 'split', targets: ['openai/gpt-5', 'openai/gpt-5-mini'], weights: [0, 0] } } },
+  'a rule route naming nothing': { rules: [{ match: {}, route: 'nowhere' }] },
+  'a default route naming nothing': { defaultRoute: 'nowhere' },
+};
+
+describe('config examples: the schema and the validator agree', () => {
+  const documented = [...configBlocks('README.md'), ...configBlocks('docs/routing.md')];
+
+  it('finds the config examples in README.md and docs/routing.md', () => {
+    // Two in the README (routing, configuration) and one in the routing design page.
+    assert.ok(documented.length >= 3, `only ${documented.length} config examples found: ${documented.map((block) => block.where).join(', ')}`);
+  });
+
+  for (const { where, config } of documented) {
+    it(`accepts the example at ${where}`, () => assertBothAccept(config, where));
+  }
+
+  it('accepts a config that uses every field of the schema', () => assertBothAccept(everyField, 'the every-field config'));
+
+  for (const [name, config] of Object.entries(smallConfigs)) {
+    it(`accepts ${name}`, () => assertBothAccept(config, name));
+  }
+
+  it('the every-field config really covers every field and strategy of the schema', () => {
+    const properties = (node: SchemaNode | boolean | undefined): string[] => Object.keys((typeof node === 'object' && node.properties) || {});
+    const route = schema.properties?.routes?.additionalProperties as SchemaNode;
+    const rule = schema.properties?.rules?.items as SchemaNode;
+    const provider = schema.properties?.providers?.additionalProperties as SchemaNode;
+    const price = schema.properties?.prices?.additionalProperties as SchemaNode;
+    const used = (objects: object[]): Set<string> => new Set(objects.flatMap((object) => Object.keys(object)));
+    const routes = Object.values(everyField.routes);
+    const expectations: Array<[string, string[], Set<string>]> = [
+      ['top-level fields', properties(schema), used([everyField])],
+      ['provider fields', properties(provider), used(Object.values(everyField.providers))],
+      ['route fields', properties(route), used(routes)],
+      ['strategies', route.properties?.strategy?.enum ?? [], new Set(routes.map((entry) => entry.strategy))],
+      ['retry fields', properties(route.properties?.retry), used([everyField.routes.smart.retry])],
+      ['timeout fields', properties(route.properties?.timeouts), used([everyField.routes.smart.timeouts])],
+      ['judge fields', properties(route.properties?.judge), used([everyField.routes.trial.judge])],
+      ['rule fields', properties(rule), used(everyField.rules)],
+      ['match fields', properties(rule.properties?.match), used(everyField.rules.map((entry) => entry.match ?? {}))],
+      ['price fields', properties(price), used(Object.values(everyField.prices))],
+    ];
+    for (const [what, defined, covered] of expectations) {
+      assert.ok(defined.length > 0, `the schema defines no ${what}`);
+      assert.deepEqual(defined.filter((name) => !covered.has(name)), [], `${what} of the schema missing from the every-field config`);
+    }
+  });
+
+  for (const [name, config] of Object.entries(refusedByBoth)) {
+    it(`refuses ${name}`, () => {
+      assert.notDeepEqual(schemaProblems(config), [], `the schema accepts ${name}`);
+      assert.notDeepEqual(validatorProblems(config), [], `the validator accepts ${name}`);
+    });
+  }
+
+  for (const [name, config] of Object.entries(refusedByValidatorOnly)) {
+    it(`leaves ${name} to the validator (a check across fields)`, () => {
+      assert.deepEqual(schemaProblems(config), [], `the schema now refuses ${name}: move it to the refused-by-both list`);
+      assert.notDeepEqual(validatorProblems(config), [], `the validator accepts ${name}`);
+    });
+  }
+});
