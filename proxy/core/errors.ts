@@ -33,6 +33,11 @@ export interface ProxyErrorOptions {
   param?: string;
   /** Seconds the provider asked us to wait (`Retry-After`). */
   retryAfterSeconds?: number;
+  /**
+   * The provider sent something Switchyard could not read (a malformed event or body): a
+   * failure of the answer, not of the provider's availability, so breakers do not count it.
+   */
+  malformed?: boolean;
 }
 
 /**
@@ -45,6 +50,8 @@ export class ProxyError extends Error {
   readonly provider?: string;
   readonly param?: string;
   readonly retryAfterSeconds?: number;
+  /** See {@link ProxyErrorOptions.malformed}. */
+  readonly malformed?: boolean;
 
   constructor(kind: ErrorKind, message: string, options: ProxyErrorOptions = {}) {
     super(message);
@@ -54,6 +61,7 @@ export class ProxyError extends Error {
     this.provider = options.provider;
     this.param = options.param;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    if (options.malformed) this.malformed = true;
   }
 }
 

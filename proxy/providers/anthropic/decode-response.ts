@@ -2,7 +2,7 @@ import { ProxyError } from '../../core/errors';
 import type { CanonicalResponse, ResponseContent } from '../../core/response';
 import { decodeAnthropicUsage } from './decode-usage';
 import { mapAnthropicStopReason } from './map-stop-reason';
-import type { AnthropicMessage } from './wire-types';
+import type { AnthropicMessage } from '../../wire/anthropic/types';
 import { isObject, type JsonObject } from '../../core/json';
 
 /**

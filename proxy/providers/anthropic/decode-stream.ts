@@ -6,7 +6,7 @@ import type { StreamDecoder } from '../adapter';
 import { decodeAnthropicUsage } from './decode-usage';
 import { errorFromAnthropicError } from './decode-error';
 import { mapAnthropicStopReason } from './map-stop-reason';
-import type { AnthropicStreamEvent, AnthropicUsage } from './wire-types';
+import type { AnthropicStreamEvent, AnthropicUsage } from '../../wire/anthropic/types';
 import { isObject, type JsonObject } from '../../core/json';
 
 /** What the decoder remembers about one open content block. */

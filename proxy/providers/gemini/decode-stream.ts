@@ -6,7 +6,7 @@ import type { StreamDecoder } from '../adapter';
 import { decodeGeminiErrorObject } from './decode-error';
 import { decodeGeminiUsage } from './decode-usage';
 import { mapGeminiFinishReason } from './map-finish-reason';
-import type { GeminiPart, GeminiResponse, GeminiUsageMetadata } from './wire-types';
+import type { GeminiPart, GeminiResponse, GeminiUsageMetadata } from '../../wire/gemini/types';
 import { isObject } from '../../core/json';
 
 export interface GeminiDecoderOptions {

@@ -19,7 +19,7 @@ import type {
   GeminiThinkingConfig,
   GeminiTool,
   GeminiToolConfig,
-} from './wire-types';
+} from '../../wire/gemini/types';
 import { isObject, parseToolArguments } from '../../core/json';
 
 /** The Gemini API's public base URL, used when a target names none. */

@@ -3,50 +3,7 @@ import type { CanonicalResponse, ResponseContent } from '../../core/response';
 import { emptyUsage, type Usage } from '../../core/usage';
 import { decodeChatErrorObject } from './decode-error';
 import { mapChatFinishReason } from './map-finish-reason';
-
-/**
- * `usage` as Chat Completions providers report it. DeepSeek adds
- * `prompt_cache_hit_tokens`; everything else is OpenAI's shape.
- *
- * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-usage
- */
-export interface ChatUsage {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-  total_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number } | null;
-  completion_tokens_details?: { reasoning_tokens?: number } | null;
-  prompt_cache_hit_tokens?: number;
-}
-
-/** A tool call in a message or, partially, in a stream delta. */
-export interface ChatToolCall {
-  index?: number;
-  id?: string;
-  type?: string;
-  function?: { name?: string; arguments?: string };
-  custom?: { name?: string; input?: string };
-}
-
-/** A `message` or a streamed `delta`: every field may be missing or null. */
-export interface ChatMessageFields {
-  content?: string | null;
-  /** DeepSeek and its hosts. */
-  reasoning_content?: string | null;
-  /** OpenRouter, Groq and Ollama. */
-  reasoning?: string | null;
-  refusal?: string | null;
-  tool_calls?: ChatToolCall[] | null;
-  function_call?: { name?: string; arguments?: string } | null;
-}
-
-interface ChatCompletionBody {
-  id?: string;
-  model?: string;
-  choices?: Array<{ message?: ChatMessageFields; finish_reason?: string | null }>;
-  usage?: ChatUsage | null;
-  error?: unknown;
-}
+import type { ChatCompletionBody, ChatToolCall, ChatUsage } from '../../wire/openai-chat/types';
 
 /**
  * Decodes a non-streamed `chat.completion` into the canonical response.

@@ -4,19 +4,9 @@ import { emptyUsage, type Usage } from '../../core/usage';
 import type { SseEvent } from '../../sse/sse-parser';
 import type { StreamDecoder } from '../adapter';
 import { decodeChatErrorObject } from './decode-error';
-import { decodeChatUsage, type ChatMessageFields, type ChatUsage } from './decode-response';
+import { decodeChatUsage } from './decode-response';
+import type { ChatChunk, ChatMessageFields } from '../../wire/openai-chat/types';
 import { mapChatFinishReason } from './map-finish-reason';
-
-/** One `chat.completion.chunk`, with the fields compatible providers add. */
-interface ChatChunk {
-  id?: string;
-  model?: string;
-  choices?: Array<{ index?: number; delta?: ChatMessageFields | null; finish_reason?: string | null }>;
-  usage?: ChatUsage | null;
-  /** Groq reports usage here on the last chunk. */
-  x_groq?: { usage?: ChatUsage | null } | null;
-  error?: unknown;
-}
 
 /**
  * Decodes a Chat Completions SSE stream into stream parts.

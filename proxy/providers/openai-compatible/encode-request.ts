@@ -14,22 +14,7 @@ import type {
 } from '../../core/request';
 import type { Target, UpstreamRequest } from '../adapter';
 import { isObject, type JsonObject } from '../../core/json';
-
-type ChatContentPart =
-  | { type: 'text'; text: string }
-  | { type: 'image_url'; image_url: { url: string; detail?: string } }
-  | { type: 'input_audio'; input_audio: { data: string; format: 'wav' | 'mp3' } }
-  | { type: 'file'; file: { file_data?: string; file_id?: string; filename?: string } };
-
-type ChatToolCall =
-  | { id: string; type: 'function'; function: { name: string; arguments: string } }
-  | { id: string; type: 'custom'; custom: { name: string; input: string } };
-
-type ChatMessage =
-  | { role: 'system' | 'developer'; content: string }
-  | { role: 'user'; content: string | ChatContentPart[] }
-  | { role: 'assistant'; content: string | null; tool_calls?: ChatToolCall[] }
-  | { role: 'tool'; tool_call_id: string; content: string };
+import type { ChatRequestContentPart, ChatRequestMessage, ChatRequestToolCall } from '../../wire/openai-chat/types';
 
 /**
  * Encodes a canonical request as a Chat Completions call, for OpenAI's chat endpoint and
@@ -89,8 +74,8 @@ export function encodeChatRequest(request: CanonicalRequest, target: Target): Up
 
 type ToolCallIdEncoder = (id: string) => string;
 
-function encodeMessages(messages: Message[], isOpenAi: boolean, toolCallId: ToolCallIdEncoder): ChatMessage[] {
-  const encoded: ChatMessage[] = [];
+function encodeMessages(messages: Message[], isOpenAi: boolean, toolCallId: ToolCallIdEncoder): ChatRequestMessage[] {
+  const encoded: ChatRequestMessage[] = [];
   for (const message of messages) {
     switch (message.role) {
       case 'system':
@@ -114,17 +99,17 @@ function encodeMessages(messages: Message[], isOpenAi: boolean, toolCallId: Tool
   return encoded;
 }
 
-function encodeUserMessage(message: UserMessage): ChatMessage {
+function encodeUserMessage(message: UserMessage): ChatRequestMessage {
   const content = message.content;
   if (content.length === 1 && content[0]?.type === 'text') return { role: 'user', content: content[0].text };
   return { role: 'user', content: content.map(encodeUserPart) };
 }
 
-function encodeUserPart(part: TextPart | FilePart): ChatContentPart {
+function encodeUserPart(part: TextPart | FilePart): ChatRequestContentPart {
   return part.type === 'text' ? { type: 'text', text: part.text } : encodeFilePart(part);
 }
 
-function encodeFilePart(part: FilePart): ChatContentPart {
+function encodeFilePart(part: FilePart): ChatRequestContentPart {
   const { mediaType, data } = part;
   if (mediaType.startsWith('image/') && data.type !== 'file-id') {
     const url = data.type === 'url' ? data.url : `data:${mediaType};base64,${data.data}`;
@@ -168,21 +153,21 @@ function defaultFilename(mediaType: string): string {
  * reasoning, and DeepSeek answers 400 when `reasoning_content` comes back in a message.
  * The reasoning mattered only to the turn that produced it.
  */
-function encodeAssistantMessage(message: AssistantMessage, toolCallId: ToolCallIdEncoder): ChatMessage {
+function encodeAssistantMessage(message: AssistantMessage, toolCallId: ToolCallIdEncoder): ChatRequestMessage {
   let text: string | undefined;
-  let toolCalls: ChatToolCall[] | undefined;
+  let toolCalls: ChatRequestToolCall[] | undefined;
   for (const part of message.content) {
     if (part.type === 'text') text = text === undefined ? part.text : text + part.text;
     else if (part.type === 'tool-call') {
       const id = toolCallId(part.id);
-      const call: ChatToolCall =
+      const call: ChatRequestToolCall =
         part.providerOptions?.openai?.toolType === 'custom'
           ? { id, type: 'custom', custom: { name: part.name, input: part.input } }
           : { id, type: 'function', function: { name: part.name, arguments: part.input === '' ? '{}' : part.input } };
       (toolCalls ??= []).push(call);
     }
   }
-  const encoded: ChatMessage = { role: 'assistant', content: text ?? (toolCalls ? null : '') };
+  const encoded: ChatRequestMessage = { role: 'assistant', content: text ?? (toolCalls ? null : '') };
   if (toolCalls) encoded.tool_calls = toolCalls;
   return encoded;
 }
@@ -191,8 +176,8 @@ function encodeAssistantMessage(message: AssistantMessage, toolCallId: ToolCallI
  * One `tool` message per result, with text content. Tool messages cannot carry images,
  * so images a tool returned follow in one user message that says which call they came from.
  */
-function encodeToolMessage(message: ToolMessage, encoded: ChatMessage[], toolCallId: ToolCallIdEncoder): void {
-  let images: ChatContentPart[] | undefined;
+function encodeToolMessage(message: ToolMessage, encoded: ChatRequestMessage[], toolCallId: ToolCallIdEncoder): void {
+  let images: ChatRequestContentPart[] | undefined;
   for (const result of message.content) {
     let text = '';
     for (const part of result.content) {
