@@ -5,6 +5,7 @@ import { UsageTap, readResponseUsage } from '../passthrough/usage-tap';
 import type { AttemptTarget, CallInput, OpenedAttempt } from './attempt';
 import type { Call } from './call';
 import { providerAdapters } from './codecs';
+import { requireEndpointUrl } from '../providers/endpoint-url';
 import { SseParser } from '../sse/sse-parser';
 import { responseToParts, type ResponseCollector } from '../core/response';
 import { forwardedResponseHeaders, passthroughHeaders } from './upstream-target';
@@ -134,22 +135,14 @@ function withoutUnsignedThinking(body: Record<string, unknown>): Record<string, 
   return changed ? { ...body, messages } : body;
 }
 
+/** The provider's endpoint, with the client's query string where the adapter says it may go along. */
 function passthroughUrl(input: CallInput, target: AttemptTarget): string {
-  const base = target.provider.baseUrl;
-  const url = input.request.url ?? '';
-  const query = url.includes('?') ? url.slice(url.indexOf('?')) : '';
-  switch (target.api) {
-    case 'openai-chat':
-      return `${base}/chat/completions${query}`;
-    case 'openai-responses':
-      return `${base}/responses${query}`;
-    case 'anthropic':
-      // Claude Code sends `?beta=true`; it goes along.
-      return `${base}/v1/messages${query}`;
-    case 'gemini':
-      // Never forward the client's query: it may hold `key=`.
-      return `${base}/models/${target.model}:${input.geminiAction}${input.call.stream ? '?alt=sse' : ''}`;
-  }
+  const adapter = providerAdapters[target.api];
+  const endpoint = { baseUrl: target.provider.baseUrl, model: target.model };
+  const url = requireEndpointUrl(adapter, input.call.stream ? 'stream' : 'generate', endpoint, target.provider.id);
+  const clientUrl = input.request.url ?? '';
+  if (!adapter.forwardsClientQuery || !clientUrl.includes('?')) return url;
+  return url + clientUrl.slice(clientUrl.indexOf('?'));
 }
 
 export function switchyardHeaders(call: Call): Record<string, string> {

@@ -3,6 +3,7 @@ import { decodeChatError } from './decode-error';
 import { decodeChatResponse } from './decode-response';
 import { ChatStreamDecoder } from './decode-stream';
 import { encodeChatRequest } from './encode-request';
+import { bearerAuthHeaders, chatEndpointUrl } from './endpoint';
 
 /**
  * Chat Completions as a provider wire: OpenAI's chat endpoint and every OpenAI-compatible
@@ -14,6 +15,9 @@ import { encodeChatRequest } from './encode-request';
  */
 export const openAiCompatibleAdapter: ProviderAdapter = {
   api: 'openai-chat',
+  endpointUrl: chatEndpointUrl,
+  authHeaders: bearerAuthHeaders,
+  forwardsClientQuery: true,
   encodeRequest: encodeChatRequest,
   decodeResponse: decodeChatResponse,
   createStreamDecoder: () => new ChatStreamDecoder(),

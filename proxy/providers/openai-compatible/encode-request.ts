@@ -14,6 +14,7 @@ import type {
 } from '../../core/request';
 import type { Target, UpstreamRequest } from '../adapter';
 import { isObject, type JsonObject } from '../../core/json';
+import { bearerAuthHeaders, chatEndpointUrl } from './endpoint';
 import type { ChatRequestContentPart, ChatRequestMessage, ChatRequestToolCall } from '../../wire/openai-chat/types';
 
 /**
@@ -66,10 +67,9 @@ export function encodeChatRequest(request: CanonicalRequest, target: Target): Up
     body.stream_options = isObject(clientOptions) ? { ...clientOptions, include_usage: true } : { include_usage: true };
   }
 
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...bearerAuthHeaders(target.apiKey) };
   if (target.headers) Object.assign(headers, target.headers);
-  return { url: `${target.baseUrl}/chat/completions`, headers, body: JSON.stringify(body) };
+  return { url: chatEndpointUrl(request.stream ? 'stream' : 'generate', target), headers, body: JSON.stringify(body) };
 }
 
 type ToolCallIdEncoder = (id: string) => string;
