@@ -5,7 +5,8 @@ import type { ResponseCollector } from '../core/response';
 import { ProxyError } from '../core/errors';
 import type { ResolvedProvider } from '../config/resolve-providers';
 import type { TimeoutConfig } from '../config/config';
-import type { ProviderApi, Target } from '../providers/adapter';
+import type { ProviderApi } from '../providers/adapter';
+import { wireTarget } from '../providers/wire-target';
 import { parseRetryAfter } from '../routing/retry-policy';
 import { callUpstream, type UpstreamAnswer } from '../upstream/upstream-client';
 import { providerAdapters } from './codecs';
@@ -137,8 +138,7 @@ export async function openAttempt(input: CallInput, target: AttemptTarget, timeo
 /** The provider request of a translated attempt: canonical → the provider's wire. */
 function translatedRequest(input: CallInput, target: AttemptTarget): { url: string; headers: Record<string, string>; body: string; addedUsage: boolean } {
   const apiKey = target.credential.source === 'provider' ? target.credential.key : undefined;
-  const wireTarget: Target = { provider: target.provider.id, baseUrl: target.provider.baseUrl, apiKey, model: target.model, headers: target.provider.headers };
-  const upstream = providerAdapters[target.api].encodeRequest({ ...input.canonical(), model: target.model }, wireTarget);
+  const upstream = providerAdapters[target.api].encodeRequest({ ...input.canonical(), model: target.model }, wireTarget(target.provider, target.model, apiKey));
   upstream.headers['accept-encoding'] = 'identity';
   return { ...upstream, addedUsage: false };
 }

@@ -2,6 +2,7 @@ import type { CanonicalRequest } from '../core/request';
 import type { CanonicalResponse } from '../core/response';
 import type { StreamPart } from '../core/stream-part';
 import type { ProxyError } from '../core/errors';
+import type { ChatDialect } from '../config/config';
 import type { SseEvent } from '../sse/sse-parser';
 
 /** The wire API a provider speaks. OpenAI-compatible providers all speak `openai-chat`. */
@@ -18,6 +19,8 @@ export interface Target {
   model: string;
   /** Extra headers from config (OpenRouter's `HTTP-Referer`, …). */
   headers?: Record<string, string>;
+  /** Where the provider's Chat Completions API departs from the common subset (the Chat encoder reads it). */
+  chatDialect?: ChatDialect;
 }
 
 /**

@@ -19,15 +19,15 @@ import type { ChatRequestContentPart, ChatRequestMessage, ChatRequestToolCall } 
 
 /**
  * Encodes a canonical request as a Chat Completions call, for OpenAI's chat endpoint and
- * every OpenAI-compatible provider. Fields only OpenAI accepts (`developer` role,
- * `max_completion_tokens`) are sent to `target.provider === 'openai'` alone.
+ * every OpenAI-compatible provider. Fields not every server accepts (`developer` role,
+ * `max_completion_tokens`) and Mistral's tool call ids follow `target.chatDialect`.
  *
  * @see https://platform.openai.com/docs/api-reference/chat/create
  */
 export function encodeChatRequest(request: CanonicalRequest, target: Target): UpstreamRequest {
-  const isOpenAi = target.provider === 'openai';
-  const toolCallId = target.provider === 'mistral' ? mistralToolCallId : keepToolCallId;
-  const body: JsonObject = { model: target.model, messages: encodeMessages(request.messages, isOpenAi, toolCallId) };
+  const dialect = target.chatDialect ?? {};
+  const toolCallId = dialect.nineCharacterToolCallIds ? nineCharacterToolCallId : keepToolCallId;
+  const body: JsonObject = { model: target.model, messages: encodeMessages(request.messages, dialect.developerRole === true, toolCallId) };
 
   const tools = encodeTools(request.tools);
   if (tools) {
@@ -38,7 +38,7 @@ export function encodeChatRequest(request: CanonicalRequest, target: Target): Up
   }
   if (request.maxOutputTokens !== undefined) {
     // OpenAI deprecated max_tokens (reasoning models refuse it); compatible servers mostly know only max_tokens.
-    body[isOpenAi ? 'max_completion_tokens' : 'max_tokens'] = request.maxOutputTokens;
+    body[dialect.maxCompletionTokens ? 'max_completion_tokens' : 'max_tokens'] = request.maxOutputTokens;
   }
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
@@ -74,14 +74,14 @@ export function encodeChatRequest(request: CanonicalRequest, target: Target): Up
 
 type ToolCallIdEncoder = (id: string) => string;
 
-function encodeMessages(messages: Message[], isOpenAi: boolean, toolCallId: ToolCallIdEncoder): ChatRequestMessage[] {
+function encodeMessages(messages: Message[], developerRole: boolean, toolCallId: ToolCallIdEncoder): ChatRequestMessage[] {
   const encoded: ChatRequestMessage[] = [];
   for (const message of messages) {
     switch (message.role) {
       case 'system':
         encoded.push({
           // Only OpenAI knows `developer`; elsewhere it is a system message by another name.
-          role: message.variant === 'developer' && isOpenAi ? 'developer' : 'system',
+          role: message.variant === 'developer' && developerRole ? 'developer' : 'system',
           content: joinText(message.content),
         });
         break;
@@ -202,7 +202,7 @@ function keepToolCallId(id: string): string {
  * with another provider fails there. Other ids are hashed to a stable nine-character id, the
  * same for a call and its result; Mistral's own ids pass unchanged.
  */
-function mistralToolCallId(id: string): string {
+function nineCharacterToolCallId(id: string): string {
   if (id.length === 9 && isAlphanumeric(id)) return id;
   const digest = createHash('sha256').update(id).digest('base64');
   let result = '';
