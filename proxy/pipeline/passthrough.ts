@@ -67,7 +67,7 @@ export async function relayPassthrough(input: CallInput, opened: OpenedAttempt, 
 /** The served answer, decoded on the side only when a judge will want it. */
 function collectWhole(collector: ResponseCollector, opened: OpenedAttempt & { kind: 'whole' }): void {
   try {
-    for (const part of responseToParts(providerAdapters[opened.target.api].decodeResponse(JSON.parse(opened.body.toString('utf8'))))) collector.add(part);
+    for (const part of responseToParts(providerAdapters[opened.target.api].decodeResponse(JSON.parse(opened.body.toString('utf8')), opened.target.provider.id))) collector.add(part);
   } catch {
     // An answer that does not decode is simply not judged.
   }
@@ -75,7 +75,7 @@ function collectWhole(collector: ResponseCollector, opened: OpenedAttempt & { ki
 
 function streamCollector(collector: ResponseCollector, opened: OpenedAttempt): (chunk: Buffer) => void {
   const parser = new SseParser();
-  const decoder = providerAdapters[opened.target.api].createStreamDecoder();
+  const decoder = providerAdapters[opened.target.api].createStreamDecoder(opened.target.provider.id);
   return (chunk) => {
     try {
       for (const event of parser.push(chunk)) for (const part of decoder.decode(event)) if (part.type !== 'error') collector.add(part);

@@ -22,7 +22,7 @@ export async function relayTranslated(input: CallInput, opened: OpenedAttempt, e
   const context: ResponseContext = { requestId: call.id, model: call.requestedModel, created: Math.floor(call.time / 1000), request };
 
   if (opened.kind === 'whole') {
-    const decoded = adapter.decodeResponse(parseJson(opened.body, provider));
+    const decoded = adapter.decodeResponse(parseJson(opened.body, provider), provider);
     if (input.collector) for (const part of responseToParts(decoded)) input.collector.add(part);
     call.markFirstToken(opened.firstChunkAt);
     if (!request.stream) {
@@ -42,7 +42,7 @@ export async function relayTranslated(input: CallInput, opened: OpenedAttempt, e
   const sink = new PartSink(call, codec.createStreamEncoder(context), input.collector);
   response.writeHead(200, { ...sseHeaders, ...extraHeaders });
   const parser = new SseParser();
-  const decoder = adapter.createStreamDecoder();
+  const decoder = adapter.createStreamDecoder(provider);
   const translate = (chunk: Buffer): string => {
     if (sink.ended) return '';
     let text = '';

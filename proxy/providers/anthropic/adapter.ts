@@ -18,6 +18,6 @@ export const anthropicAdapter: ProviderAdapter = {
   forwardsClientQuery: true,
   encodeRequest: encodeAnthropicRequest,
   decodeResponse: decodeAnthropicResponse,
-  createStreamDecoder: () => new AnthropicStreamDecoder(),
+  createStreamDecoder: (provider) => new AnthropicStreamDecoder(provider),
   decodeError: decodeAnthropicError,
 };
