@@ -18,7 +18,7 @@ export const geminiAdapter: ProviderAdapter = {
   // A Gemini client's query may hold its key (`key=`), which must not reach the provider.
   forwardsClientQuery: false,
   encodeRequest: encodeGeminiRequest,
-  decodeResponse: (body) => decodeGeminiResponse(body),
-  createStreamDecoder: () => createGeminiStreamDecoder(),
+  decodeResponse: (body, provider) => decodeGeminiResponse(body, { provider }),
+  createStreamDecoder: (provider) => createGeminiStreamDecoder({ provider }),
   decodeError: decodeGeminiError,
 };
