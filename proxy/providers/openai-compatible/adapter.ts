@@ -20,6 +20,6 @@ export const openAiCompatibleAdapter: ProviderAdapter = {
   forwardsClientQuery: true,
   encodeRequest: encodeChatRequest,
   decodeResponse: decodeChatResponse,
-  createStreamDecoder: () => new ChatStreamDecoder(),
+  createStreamDecoder: (provider) => new ChatStreamDecoder(provider),
   decodeError: decodeChatError,
 };

@@ -1,22 +1,26 @@
-import { ProxyError } from '../../core/errors';
 import type { CanonicalResponse, ResponseContent } from '../../core/response';
 import { emptyUsage, type Usage } from '../../core/usage';
 import { decodeChatErrorObject } from './decode-error';
 import { mapChatFinishReason } from './map-finish-reason';
-import type { ChatCompletionBody, ChatToolCall, ChatUsage } from '../../wire/openai-chat/types';
+import type { ChatToolCall, ChatUsage } from '../../wire/openai-chat/types';
+import { checkChatCompletion } from '../../wire/openai-chat/guards';
+import { malformedWireError } from '../../wire/checks';
+import { isObject } from '../../core/json';
 
 /**
  * Decodes a non-streamed `chat.completion` into the canonical response.
  *
  * @see https://platform.openai.com/docs/api-reference/chat/object
+ * @throws ProxyError for an `error` answer, or one marked `malformed` for a body it cannot read.
  */
-export function decodeChatResponse(body: unknown): CanonicalResponse {
-  if (typeof body !== 'object' || body === null) throw malformed();
-  const completion = body as ChatCompletionBody;
+export function decodeChatResponse(body: unknown, provider = 'openai'): CanonicalResponse {
   // OpenRouter answers some upstream failures with HTTP 200 and an `error` object.
-  if (completion.error !== undefined && completion.error !== null) throw decodeChatErrorObject(completion.error);
-  const choice = Array.isArray(completion.choices) ? completion.choices[0] : undefined;
-  if (!choice) throw malformed();
+  if (isObject(body) && body.error !== undefined && body.error !== null) throw decodeChatErrorObject(body.error);
+  const checked = checkChatCompletion(body);
+  if (!checked.ok) throw malformedWireError(provider, checked);
+  const completion = checked.value;
+  const choice = completion.choices?.[0];
+  if (!choice) throw malformedWireError(provider, { what: 'chat.completion', problem: 'no choices' });
 
   const content: ResponseContent[] = [];
   const message = choice.message ?? {};
@@ -77,8 +81,4 @@ export function decodeChatUsage(usage: ChatUsage): Usage {
     cacheWriteTokens: 0,
     reasoningTokens,
   };
-}
-
-function malformed(): ProxyError {
-  return new ProxyError('api_error', 'The provider answered with a body that is not a chat completion (no `choices`).');
 }

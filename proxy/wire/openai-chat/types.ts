@@ -32,21 +32,21 @@ export type ChatRequestMessage =
  * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-usage
  */
 export interface ChatUsage {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-  total_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number } | null;
-  completion_tokens_details?: { reasoning_tokens?: number } | null;
-  prompt_cache_hit_tokens?: number;
+  prompt_tokens?: number | null;
+  completion_tokens?: number | null;
+  total_tokens?: number | null;
+  prompt_tokens_details?: { cached_tokens?: number | null } | null;
+  completion_tokens_details?: { reasoning_tokens?: number | null } | null;
+  prompt_cache_hit_tokens?: number | null;
 }
 
 /** A tool call in a message or, partially, in a stream delta. */
 export interface ChatToolCall {
-  index?: number;
-  id?: string;
-  type?: string;
-  function?: { name?: string; arguments?: string };
-  custom?: { name?: string; input?: string };
+  index?: number | null;
+  id?: string | null;
+  type?: string | null;
+  function?: { name?: string | null; arguments?: string | null } | null;
+  custom?: { name?: string | null; input?: string | null } | null;
 }
 
 /** A `message` or a streamed `delta`: every field may be missing or null. */
@@ -58,23 +58,23 @@ export interface ChatMessageFields {
   reasoning?: string | null;
   refusal?: string | null;
   tool_calls?: ChatToolCall[] | null;
-  function_call?: { name?: string; arguments?: string } | null;
+  function_call?: { name?: string | null; arguments?: string | null } | null;
 }
 
 /** A `chat.completion` as received: every field may be missing. */
 export interface ChatCompletionBody {
-  id?: string;
-  model?: string;
-  choices?: Array<{ message?: ChatMessageFields; finish_reason?: string | null }>;
+  id?: string | null;
+  model?: string | null;
+  choices?: Array<{ message?: ChatMessageFields | null; finish_reason?: string | null }>;
   usage?: ChatUsage | null;
   error?: unknown;
 }
 
 /** One `chat.completion.chunk`, with the fields compatible providers add. */
 export interface ChatChunk {
-  id?: string;
-  model?: string;
-  choices?: Array<{ index?: number; delta?: ChatMessageFields | null; finish_reason?: string | null }>;
+  id?: string | null;
+  model?: string | null;
+  choices?: Array<{ index?: number | null; delta?: ChatMessageFields | null; finish_reason?: string | null }> | null;
   usage?: ChatUsage | null;
   /** Groq reports usage here on the last chunk. */
   x_groq?: { usage?: ChatUsage | null } | null;
