@@ -19,6 +19,6 @@ export const openAiResponsesAdapter: ProviderAdapter = {
   forwardsClientQuery: true,
   encodeRequest: encodeResponsesRequest,
   decodeResponse: decodeResponsesResponse,
-  createStreamDecoder: () => new ResponsesStreamDecoder(),
+  createStreamDecoder: (provider) => new ResponsesStreamDecoder(provider),
   decodeError: decodeResponsesError,
 };
