@@ -15,6 +15,30 @@ export interface ProviderConfig {
   headers?: Record<string, string>;
   /** Model ids this provider serves, listed by `GET /v1/models`. */
   models?: string[];
+  /** Where this provider's Chat Completions API departs from the common subset; merged over the preset's. */
+  chatDialect?: ChatDialect;
+}
+
+/**
+ * How a provider's Chat Completions API departs from what every compatible server accepts.
+ * The presets set these (OpenAI, Mistral); a custom provider in front of such a server (a
+ * gateway to OpenAI, a self-hosted Mistral) can set them in its config entry.
+ *
+ * @see https://platform.openai.com/docs/api-reference/chat/create
+ */
+export interface ChatDialect {
+  /**
+   * Sends the output limit as `max_completion_tokens`, which OpenAI's reasoning models require,
+   * instead of the deprecated `max_tokens` that compatible servers mostly know alone.
+   */
+  maxCompletionTokens?: boolean;
+  /** Keeps a system message's `developer` role; elsewhere it is sent as `system`. */
+  developerRole?: boolean;
+  /**
+   * Sends tool call ids as exactly nine letters or digits (other ids hashed to such an id),
+   * as Mistral requires.
+   */
+  nineCharacterToolCallIds?: boolean;
 }
 
 /** Per-model price override in USD per million tokens. */

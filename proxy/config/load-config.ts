@@ -4,6 +4,7 @@ import {
   defaultConfig,
   defaultRetry,
   defaultTimeouts,
+  type ChatDialect,
   type ProviderConfig,
   type RouteConfig,
   type RouteStrategy,
@@ -14,7 +15,8 @@ import {
 import { providerPresets } from './presets';
 
 const providerKinds = ['openai', 'openai-compatible', 'anthropic', 'gemini'];
-const providerFields = ['type', 'baseUrl', 'apiKeyEnv', 'headers', 'models'];
+const providerFields = ['type', 'baseUrl', 'apiKeyEnv', 'headers', 'models', 'chatDialect'];
+const chatDialectFields: Array<keyof ChatDialect> = ['maxCompletionTokens', 'developerRole', 'nineCharacterToolCallIds'];
 const priceFields = ['input', 'output', 'cacheRead', 'cacheWrite'];
 const strategies: RouteStrategy[] = ['fallback', 'cheapest', 'fastest', 'race', 'split'];
 const routeFields = ['strategy', 'targets', 'hedgeMs', 'weights', 'judge', 'retry', 'timeouts'];
@@ -349,11 +351,25 @@ function parseProvider(id: string, value: unknown): ProviderConfig {
       case 'models':
         provider.models = expectStringArray(fieldValue, path);
         break;
+      case 'chatDialect':
+        provider.chatDialect = parseChatDialect(fieldValue, path);
+        break;
       default:
         unknownField(path, providerFields);
     }
   }
   return provider;
+}
+
+function parseChatDialect(value: unknown, path: string): ChatDialect {
+  const dialect: ChatDialect = {};
+  for (const [field, flag] of Object.entries(expectObject(value, path))) {
+    const flagPath = `${path}.${field}`;
+    if (!(chatDialectFields as string[]).includes(field)) unknownField(flagPath, chatDialectFields);
+    if (typeof flag !== 'boolean') fail(flagPath, `${flagPath} must be true or false.`);
+    dialect[field as keyof ChatDialect] = flag;
+  }
+  return dialect;
 }
 
 /** Runs one entry's parse, recording its problem instead of stopping the whole validation. */

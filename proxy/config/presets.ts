@@ -1,4 +1,4 @@
-import type { ProviderKind } from './config';
+import type { ChatDialect, ProviderKind } from './config';
 
 /** What Switchyard knows about a provider without any config entry. */
 export interface ProviderPreset {
@@ -8,6 +8,8 @@ export interface ProviderPreset {
   apiKeyEnv: string[];
   /** Local servers (Ollama, LM Studio) take no key. */
   keyRequired: boolean;
+  /** How its Chat Completions API departs from the common subset. */
+  chatDialect?: ChatDialect;
 }
 
 /**
@@ -16,7 +18,13 @@ export interface ProviderPreset {
  * (its adapter appends `/v1/messages`), Gemini's includes `/v1beta`.
  */
 export const providerPresets: Readonly<Record<string, ProviderPreset>> = {
-  openai: { kind: 'openai', baseUrl: 'https://api.openai.com/v1', apiKeyEnv: ['OPENAI_API_KEY'], keyRequired: true },
+  openai: {
+    kind: 'openai',
+    baseUrl: 'https://api.openai.com/v1',
+    apiKeyEnv: ['OPENAI_API_KEY'],
+    keyRequired: true,
+    chatDialect: { maxCompletionTokens: true, developerRole: true },
+  },
   anthropic: { kind: 'anthropic', baseUrl: 'https://api.anthropic.com', apiKeyEnv: ['ANTHROPIC_API_KEY'], keyRequired: true },
   gemini: {
     kind: 'gemini',
@@ -32,7 +40,14 @@ export const providerPresets: Readonly<Record<string, ProviderPreset>> = {
     apiKeyEnv: ['DEEPINFRA_API_KEY', 'DEEPINFRA_TOKEN'],
     keyRequired: true,
   },
-  mistral: { kind: 'openai-compatible', baseUrl: 'https://api.mistral.ai/v1', apiKeyEnv: ['MISTRAL_API_KEY'], keyRequired: true },
+  mistral: {
+    kind: 'openai-compatible',
+    baseUrl: 'https://api.mistral.ai/v1',
+    apiKeyEnv: ['MISTRAL_API_KEY'],
+    keyRequired: true,
+    // "Tool call id was call_… but must be a-z, A-Z, 0-9, with a length of 9".
+    chatDialect: { nineCharacterToolCallIds: true },
+  },
   xai: { kind: 'openai-compatible', baseUrl: 'https://api.x.ai/v1', apiKeyEnv: ['XAI_API_KEY'], keyRequired: true },
   openrouter: { kind: 'openai-compatible', baseUrl: 'https://openrouter.ai/api/v1', apiKeyEnv: ['OPENROUTER_API_KEY'], keyRequired: true },
   together: { kind: 'openai-compatible', baseUrl: 'https://api.together.xyz/v1', apiKeyEnv: ['TOGETHER_API_KEY'], keyRequired: true },

@@ -1,4 +1,4 @@
-import type { ProviderKind, SwitchyardConfig } from './config';
+import type { ChatDialect, ProviderKind, SwitchyardConfig } from './config';
 import { providerPresets } from './presets';
 
 /** A provider ready to call: preset and config entry merged, key set over the control API or read from the environment. */
@@ -17,6 +17,8 @@ export interface ResolvedProvider {
   keyRequired: boolean;
   headers: Record<string, string>;
   models: string[];
+  /** The preset's Chat Completions dialect with the config entry's flags over it. */
+  chatDialect: ChatDialect;
 }
 
 /**
@@ -50,6 +52,7 @@ export function resolveProviders(
       keyRequired: preset ? preset.keyRequired : !isLoopbackUrl(baseUrl),
       headers: entry.headers ?? {},
       models: entry.models ?? [],
+      chatDialect: { ...preset?.chatDialect, ...entry.chatDialect },
     });
   }
   return providers;

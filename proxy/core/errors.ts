@@ -34,8 +34,8 @@ export interface ProxyErrorOptions {
   /** Seconds the provider asked us to wait (`Retry-After`). */
   retryAfterSeconds?: number;
   /**
-   * The provider sent something Switchyard could not read (a malformed event or body). Not an
-   * availability failure: the pipeline does not count it against the provider's circuit breaker.
+   * The provider sent something Switchyard could not read (a malformed event or body): a
+   * failure of the answer, not of the provider's availability, so breakers do not count it.
    */
   malformed?: boolean;
 }
@@ -50,6 +50,7 @@ export class ProxyError extends Error {
   readonly provider?: string;
   readonly param?: string;
   readonly retryAfterSeconds?: number;
+  /** See {@link ProxyErrorOptions.malformed}. */
   readonly malformed?: boolean;
 
   constructor(kind: ErrorKind, message: string, options: ProxyErrorOptions = {}) {

@@ -3,7 +3,7 @@ import { SseParser, type SseEvent } from '../sse/sse-parser';
 import type { Usage } from '../core/usage';
 import { isObject, type JsonObject } from '../core/json';
 import { decodeAnthropicUsage } from '../providers/anthropic/decode-usage';
-import type { AnthropicUsage } from '../providers/anthropic/wire-types';
+import type { AnthropicUsage } from '../wire/anthropic/types';
 import { decodeChatUsage } from '../providers/openai-compatible/decode-response';
 import { decodeResponsesUsage } from '../providers/openai-responses/decode-response';
 import { decodeGeminiUsage } from '../providers/gemini/decode-usage';

@@ -6,6 +6,7 @@ import type { RequestContext } from '../call/request-context';
 import type { AttemptTarget } from './admit';
 import type { UpstreamCall } from './attempt';
 import { providerAdapters } from '../codecs/registry';
+import { requireEndpointUrl } from '../providers/endpoint-url';
 import { SseParser } from '../sse/sse-parser';
 import { responseToParts } from '../core/response';
 import { forwardedResponseHeaders, passthroughHeaders } from './upstream-target';
@@ -79,7 +80,7 @@ function observeWhole({ opened, observers, log }: Delivery): void {
   if (opened.kind !== 'whole') return;
   let parts;
   try {
-    parts = responseToParts(providerAdapters[opened.target.api].decodeResponse(JSON.parse(opened.body.toString('utf8'))));
+    parts = responseToParts(providerAdapters[opened.target.api].decodeResponse(JSON.parse(opened.body.toString('utf8')), opened.target.provider.id));
   } catch {
     // An answer that does not decode is not observed as parts; the client has it as sent.
     return;
@@ -90,7 +91,7 @@ function observeWhole({ opened, observers, log }: Delivery): void {
 /** Hands each chunk to byte observers and, when one wants parts, decodes it on the side. */
 function streamObserver({ opened, observers, log }: Delivery): (chunk: Buffer) => void {
   const parser = wantsParts(observers) ? new SseParser() : undefined;
-  const decoder = parser === undefined ? undefined : providerAdapters[opened.target.api].createStreamDecoder();
+  const decoder = parser === undefined ? undefined : providerAdapters[opened.target.api].createStreamDecoder(opened.target.provider.id);
   return (chunk) => {
     observeBytes(observers, chunk, log);
     if (parser === undefined || decoder === undefined) return;
@@ -152,19 +153,11 @@ function withoutUnsignedThinking(body: Record<string, unknown>): Record<string, 
   return changed ? { ...body, messages } : body;
 }
 
+/** The provider's endpoint, with the client's query string where the adapter says it may go along. */
 function passthroughUrl(context: RequestContext, target: AttemptTarget): string {
-  const base = target.provider.baseUrl;
-  const query = context.query;
-  switch (target.api) {
-    case 'openai-chat':
-      return `${base}/chat/completions${query}`;
-    case 'openai-responses':
-      return `${base}/responses${query}`;
-    case 'anthropic':
-      // Claude Code sends `?beta=true`; it goes along.
-      return `${base}/v1/messages${query}`;
-    case 'gemini':
-      // Never forward the client's query: it may hold `key=`.
-      return `${base}/models/${target.model}:${context.stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`;
-  }
+  const adapter = providerAdapters[target.api];
+  const endpoint = { baseUrl: target.provider.baseUrl, model: target.model };
+  const url = requireEndpointUrl(adapter, context.stream ? 'stream' : 'generate', endpoint, target.provider.id);
+  if (!adapter.forwardsClientQuery || context.query === '') return url;
+  return url + context.query;
 }

@@ -287,11 +287,11 @@ async function readWhole(opened: OpenedAttempt): Promise<CanonicalResponse> {
     } catch {
       throw new ProxyError('api_error', `${provider} answered with a body that is not JSON.`, { status: 502, provider });
     }
-    return adapter.decodeResponse(json);
+    return adapter.decodeResponse(json, provider);
   }
   const collector = new ResponseCollector();
   const parser = new SseParser();
-  const decoder = adapter.createStreamDecoder();
+  const decoder = adapter.createStreamDecoder(provider);
   const take = (chunk: Buffer): void => {
     for (const event of parser.push(chunk)) for (const part of decoder.decode(event)) take1(part);
   };

@@ -5,7 +5,7 @@ import type { Usage } from '../core/usage';
 import type { CanonicalRequest } from '../core/request';
 import type { ResponseContext, StreamEncoder } from '../inbound/codec';
 import type { AnswerObserver } from '../call/answer-observer';
-import type { Target } from '../providers/adapter';
+import { wireTarget } from '../providers/wire-target';
 import { SseParser } from '../sse/sse-parser';
 import { inboundCodecs, providerAdapters } from '../codecs/registry';
 import type { AttemptTarget } from './admit';
@@ -17,8 +17,7 @@ import { RelayTransformError, relayBody, sseHeaders } from './stream-writer';
 /** The provider request of a translated attempt: canonical → the provider's wire. */
 export function translatedRequest(request: CanonicalRequest, target: AttemptTarget): UpstreamCall {
   const apiKey = target.credential.source === 'provider' ? target.credential.key : undefined;
-  const wireTarget: Target = { provider: target.provider.id, baseUrl: target.provider.baseUrl, apiKey, model: target.model, headers: target.provider.headers };
-  const upstream = providerAdapters[target.api].encodeRequest({ ...request, model: target.model }, wireTarget);
+  const upstream = providerAdapters[target.api].encodeRequest({ ...request, model: target.model }, wireTarget(target.provider, target.model, apiKey));
   upstream.headers['accept-encoding'] = 'identity';
   return { ...upstream, addedUsage: false };
 }
@@ -38,7 +37,7 @@ export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
 
   if (opened.kind === 'whole') {
     // Thrown here, before anything was written: the stage answers it as an error response.
-    const decoded = adapter.decodeResponse(parseJson(opened.body, provider));
+    const decoded = adapter.decodeResponse(parseJson(opened.body, provider), provider);
     for (const part of observers.length > 0 ? responseToParts(decoded) : []) observePart(observers, part, log);
     if (!request.stream) {
       const costUsd = delivery.price(decoded.usage);
@@ -57,7 +56,7 @@ export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
   const sink = new PartSink(codec.createStreamEncoder(responseContext), observers, log);
   response.writeHead(200, { ...sseHeaders, ...delivery.headers });
   const parser = new SseParser();
-  const decoder = adapter.createStreamDecoder();
+  const decoder = adapter.createStreamDecoder(provider);
   const translate = (chunk: Buffer): string => {
     if (sink.ended) return '';
     let text = '';

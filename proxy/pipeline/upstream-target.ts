@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ProxyError } from '../core/errors';
 import type { ResolvedProvider } from '../config/resolve-providers';
 import type { ProviderApi } from '../providers/adapter';
+import { providerAdapters } from '../codecs/registry';
 
 /** How Switchyard authenticates upstream: the user's stored key, or the client's own credential. */
 export type UpstreamCredential =
@@ -53,16 +54,12 @@ export function passthroughHeaders(
     'accept-encoding': 'identity',
     ...provider.headers,
   };
-  if (credential.source === 'client') {
-    Object.assign(headers, credential.headers);
-  } else if (credential.key !== undefined) {
-    if (api === 'anthropic') headers['x-api-key'] = credential.key;
-    else if (api === 'gemini') headers['x-goog-api-key'] = credential.key;
-    else headers.authorization = `Bearer ${credential.key}`;
-  }
+  Object.assign(headers, providerAdapters[api].authHeaders(credential.source === 'provider' ? credential.key : undefined));
+  if (credential.source === 'client') Object.assign(headers, credential.headers);
   if (api === 'anthropic') {
     // Sent exactly as the client sent them: betas change the wire format.
-    headers['anthropic-version'] = headerValue(clientHeaders['anthropic-version']) ?? '2023-06-01';
+    const version = headerValue(clientHeaders['anthropic-version']);
+    if (version !== undefined) headers['anthropic-version'] = version;
     const beta = headerValue(clientHeaders['anthropic-beta']);
     if (beta !== undefined) headers['anthropic-beta'] = beta;
   }

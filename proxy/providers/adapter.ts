@@ -2,6 +2,7 @@ import type { CanonicalRequest } from '../core/request';
 import type { CanonicalResponse } from '../core/response';
 import type { StreamPart } from '../core/stream-part';
 import type { ProxyError } from '../core/errors';
+import type { ChatDialect } from '../config/config';
 import type { SseEvent } from '../sse/sse-parser';
 
 /** The wire API a provider speaks. OpenAI-compatible providers all speak `openai-chat`. */
@@ -18,7 +19,18 @@ export interface Target {
   model: string;
   /** Extra headers from config (OpenRouter's `HTTP-Referer`, …). */
   headers?: Record<string, string>;
+  /** Where the provider's Chat Completions API departs from the common subset (the Chat encoder reads it). */
+  chatDialect?: ChatDialect;
 }
+
+/**
+ * The calls a provider API may offer, each at its own endpoint: a whole answer, a streamed
+ * one, a token count, embeddings, and the model list (the cheapest authenticated call).
+ */
+export type WireOperation = 'generate' | 'stream' | 'count-tokens' | 'embed' | 'list-models';
+
+/** What an endpoint URL is built from: the provider's base URL and, for per-model calls, the model. */
+export type EndpointTarget = Pick<Target, 'baseUrl' | 'model'>;
 
 export interface UpstreamRequest {
   url: string;
@@ -33,12 +45,38 @@ export interface StreamDecoder {
   end(): StreamPart[];
 }
 
-/** One provider wire API: encode canonical requests, decode responses, streams and errors. */
+/**
+ * One provider wire API: where its endpoints are and how to authenticate, and how to encode
+ * canonical requests and decode responses, streams and errors. Every URL and auth header
+ * Switchyard sends a provider comes from here.
+ */
 export interface ProviderAdapter {
   readonly api: ProviderApi;
+  /**
+   * The URL of an operation for a base URL (without trailing slash) and model, or undefined
+   * when the API has no such operation (Anthropic has no embeddings). `list-models` ignores
+   * the model. See `requireEndpointUrl` for a refusal the client can read.
+   */
+  endpointUrl(operation: WireOperation, target: EndpointTarget): string | undefined;
+  /**
+   * The headers that authenticate a key (`Authorization: Bearer`, `x-api-key`,
+   * `x-goog-api-key`) plus the API-version headers the API requires; without a key, only the latter.
+   */
+  authHeaders(apiKey: string | undefined): Record<string, string>;
+  /**
+   * Whether a passthrough call carries the client's query string upstream (Claude Code's
+   * `?beta=true`). False where the query may hold a credential (Gemini's `key=`).
+   */
+  readonly forwardsClientQuery: boolean;
   encodeRequest(request: CanonicalRequest, target: Target): UpstreamRequest;
-  decodeResponse(body: unknown): CanonicalResponse;
-  createStreamDecoder(): StreamDecoder;
+  /**
+   * Decodes a whole answer. `provider` is the id errors name (the Chat adapter serves Groq,
+   * Mistral…); it defaults to the API's own provider.
+   * @throws ProxyError for an error answer, or one marked `malformed` for a body it cannot read.
+   */
+  decodeResponse(body: unknown, provider?: string): CanonicalResponse;
+  /** A decoder for one streamed answer; `provider` as for `decodeResponse`. */
+  createStreamDecoder(provider?: string): StreamDecoder;
   /** A non-2xx answer to a ProxyError carrying the provider's own message. */
   decodeError(status: number, body: string, provider: string): ProxyError;
 }

@@ -1,6 +1,12 @@
+import type { ProviderKind } from '../config/config';
 import type { ResolvedProvider } from '../config/resolve-providers';
 import type { ProviderTestResult } from '../control/protocol';
 import { ProxyError } from '../core/errors';
+import type { ProviderAdapter } from '../providers/adapter';
+import { anthropicAdapter } from '../providers/anthropic/adapter';
+import { geminiAdapter } from '../providers/gemini/adapter';
+import { openAiCompatibleAdapter } from '../providers/openai-compatible/adapter';
+import { requireEndpointUrl } from '../providers/endpoint-url';
 import { lastFour } from '../security/access-key';
 import { callUpstream } from './upstream-client';
 
@@ -15,30 +21,24 @@ interface ProbeRequest {
   listField: 'data' | 'models';
 }
 
+/** The adapter whose model list proves a key of each kind of provider (OpenAI's is the same on both its APIs). */
+const listingAdapters: Readonly<Record<ProviderKind, ProviderAdapter>> = {
+  openai: openAiCompatibleAdapter,
+  'openai-compatible': openAiCompatibleAdapter,
+  anthropic: anthropicAdapter,
+  gemini: geminiAdapter,
+};
+
 /**
- * Builds the model-list request for a provider's API. Base URLs end where the API's paths
- * begin (see presets.ts): OpenAI-style and Gemini URLs include their version, Anthropic's
- * does not.
- * @see https://platform.openai.com/docs/api-reference/models/list
- * @see https://docs.anthropic.com/en/api/models-list
+ * Builds the model-list request for a provider's API: the adapter's `list-models` endpoint
+ * and auth headers. Gemini answers with `models`, the others with `data`.
  * @see https://ai.google.dev/api/models#method:-models.list
  */
 export function probeRequest(provider: ResolvedProvider, apiKey: string | undefined): ProbeRequest {
-  const headers: Record<string, string> = { ...provider.headers, accept: 'application/json' };
-  switch (provider.kind) {
-    case 'anthropic':
-      if (apiKey !== undefined) headers['x-api-key'] = apiKey;
-      headers['anthropic-version'] = '2023-06-01';
-      // The list is paged (20 by default); a full page counts every model.
-      return { url: `${provider.baseUrl}/v1/models?limit=1000`, headers, listField: 'data' };
-    case 'gemini':
-      if (apiKey !== undefined) headers['x-goog-api-key'] = apiKey;
-      return { url: `${provider.baseUrl}/models?pageSize=1000`, headers, listField: 'models' };
-    case 'openai':
-    case 'openai-compatible':
-      if (apiKey !== undefined) headers.authorization = `Bearer ${apiKey}`;
-      return { url: `${provider.baseUrl}/models`, headers, listField: 'data' };
-  }
+  const adapter = listingAdapters[provider.kind];
+  const headers: Record<string, string> = { ...provider.headers, accept: 'application/json', ...adapter.authHeaders(apiKey) };
+  const url = requireEndpointUrl(adapter, 'list-models', { baseUrl: provider.baseUrl, model: '' }, provider.id);
+  return { url, headers, listField: provider.kind === 'gemini' ? 'models' : 'data' };
 }
 
 /**

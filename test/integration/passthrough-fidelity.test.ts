@@ -3,6 +3,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { FakeUpstream } from '../fakes/fake-upstream';
 import { anthropicEvents } from '../fakes/anthropic-replies';
 import { chatCompletionChunks } from '../fakes/openai-chat-replies';
+import { geminiChunks } from '../fakes/gemini-replies';
 import { TestProxy } from './harness';
 import { useFake } from './fake-providers';
 
@@ -69,6 +70,19 @@ describe('passthrough fast path', () => {
     assert.equal(record.cacheReadTokens, 9000);
     assert.equal(record.cacheWriteTokens, 300);
     assert.ok(record.costUsd !== null && record.costUsd > 0, 'a known Anthropic model is priced');
+  });
+
+  it('never forwards a Gemini client query, which may hold its key, and asks the provider for SSE itself', async () => {
+    fake.reply(() => ({ chunks: geminiChunks({ model: 'gemini-2.5-flash', text: 'Hi.', usage: { prompt: 3, candidates: 1 } }) }));
+    const response = await fetch(`${proxy.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse&key=client-key`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': 'client-key' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] }),
+    });
+    await response.text();
+    assert.equal(response.status, 200);
+    assert.ok(fake.last.url.endsWith('/models/gemini-2.5-flash:streamGenerateContent?alt=sse'), fake.last.url);
+    assert.notEqual(fake.last.headers['x-goog-api-key'], 'client-key', 'the stored key replaces the client credential');
   });
 
   it('changes only the model bytes when an alias renames the model', async () => {

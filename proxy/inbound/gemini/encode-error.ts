@@ -1,5 +1,5 @@
 import type { ErrorKind, ProxyError } from '../../core/errors';
-import type { GeminiErrorBody } from '../../providers/gemini/wire-types';
+import type { GeminiErrorBody } from '../../wire/gemini/types';
 
 /** The HTTP status and `google.rpc.Code` name Google uses for each kind. */
 const statusByKind: Record<ErrorKind, { code: number; status: string }> = {

@@ -1,6 +1,6 @@
 import { parseToolArguments } from '../../core/json';
 import type { CanonicalResponse, ResponseContent } from '../../core/response';
-import type { GeminiContent, GeminiPart, GeminiResponse } from '../../providers/gemini/wire-types';
+import type { GeminiContent, GeminiPart, GeminiResponse } from '../../wire/gemini/types';
 import type { ResponseContext } from '../codec';
 import { encodeReasoningSignature } from './carried-signature';
 import { encodeGeminiFinishReason } from './encode-finish-reason';

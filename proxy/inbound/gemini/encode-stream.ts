@@ -1,5 +1,5 @@
 import type { StreamPart } from '../../core/stream-part';
-import type { GeminiPart } from '../../providers/gemini/wire-types';
+import type { GeminiPart } from '../../wire/gemini/types';
 import type { ResponseContext, StreamEncoder } from '../codec';
 import { encodeReasoningSignature, encodeRedactedThinking } from './carried-signature';
 import { encodeGeminiErrorBody } from './encode-error';

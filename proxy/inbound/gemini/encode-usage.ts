@@ -1,5 +1,5 @@
 import type { Usage } from '../../core/usage';
-import type { GeminiUsageMetadata } from '../../providers/gemini/wire-types';
+import type { GeminiUsageMetadata } from '../../wire/gemini/types';
 
 /**
  * Canonical usage as Gemini's `usageMetadata`: thoughts are reported apart from the visible

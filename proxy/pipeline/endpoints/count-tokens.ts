@@ -7,6 +7,8 @@ import { decodeCountTokensRequest } from '../../inbound/anthropic-messages/decod
 import { decodeGeminiPath } from '../../inbound/gemini/decode-path';
 import { geminiCodec } from '../../inbound/gemini/codec';
 import { estimateInputTokens } from '../../tokens/estimate-tokens';
+import { providerAdapters } from '../../codecs/registry';
+import { requireEndpointUrl } from '../../providers/endpoint-url';
 import type { Delivered } from '../delivery';
 import { createContext, queryOf, type Endpoint, type ReadResult } from '../endpoint';
 import { forwardedResponseHeaders, passthroughHeaders } from '../upstream-target';
@@ -56,7 +58,7 @@ export function countTokensEndpoint(format: Extract<ClientFormat, 'anthropic-mes
         const range = findTopLevelString(body, 'model');
         if (range) body = spliceBytes(body, range, JSON.stringify(target.model));
       }
-      const url = gemini ? `${target.provider.baseUrl}/models/${target.model}:countTokens` : `${target.provider.baseUrl}/v1/messages/count_tokens`;
+      const url = requireEndpointUrl(providerAdapters[target.api], 'count-tokens', { baseUrl: target.provider.baseUrl, model: target.model }, target.provider.id);
       return { url, headers: passthroughHeaders(target.api, target.provider, target.credential, context.headers), body, addedUsage: false };
     },
     async deliver({ opened, response, headers }): Promise<Delivered> {

@@ -3,6 +3,8 @@ import { readBody, parseJsonObject } from '../../http/read-body';
 import { findTopLevelString, spliceBytes } from '../../inbound/json-scan';
 import type { JsonObject } from '../../core/json';
 import type { RequestContext } from '../../call/request-context';
+import { providerAdapters } from '../../codecs/registry';
+import { requireEndpointUrl } from '../../providers/endpoint-url';
 import type { AttemptTarget } from '../admit';
 import type { UpstreamCall } from '../attempt';
 import { costHeader } from '../client-answer';
@@ -57,7 +59,7 @@ export const embeddingsEndpoint: Endpoint = {
     let body = context.raw!;
     const range = context.requestedModel !== target.model ? findTopLevelString(body, 'model') : undefined;
     if (range) body = spliceBytes(body, range, JSON.stringify(target.model));
-    return { url: `${target.provider.baseUrl}/embeddings`, headers: passthroughHeaders('openai-chat', target.provider, target.credential, context.headers), body, addedUsage: false };
+    return { url: embedUrl(target), headers: passthroughHeaders('openai-chat', target.provider, target.credential, context.headers), body, addedUsage: false };
   },
   async deliver(delivery): Promise<Delivered> {
     const { opened, response } = delivery;
@@ -70,6 +72,11 @@ export const embeddingsEndpoint: Endpoint = {
     return { usage, firstTokenAt: opened.firstChunkAt, costUsd };
   },
 };
+
+/** The provider's embeddings endpoint, as its adapter knows it. */
+function embedUrl(target: AttemptTarget): string {
+  return requireEndpointUrl(providerAdapters[target.api], 'embed', { baseUrl: target.provider.baseUrl, model: target.model }, target.provider.id);
+}
 
 function promptTokens(text: string): number {
   try {
@@ -97,8 +104,8 @@ function geminiEmbedRequest(context: RequestContext, target: AttemptTarget): Ups
   });
   const key = target.credential.source === 'provider' ? target.credential.key : undefined;
   return {
-    url: `${target.provider.baseUrl}/models/${target.model}:batchEmbedContents`,
-    headers: { 'content-type': 'application/json', 'accept-encoding': 'identity', ...target.provider.headers, ...(key ? { 'x-goog-api-key': key } : {}) },
+    url: embedUrl(target),
+    headers: { 'content-type': 'application/json', 'accept-encoding': 'identity', ...target.provider.headers, ...providerAdapters.gemini.authHeaders(key) },
     body: JSON.stringify({ requests }),
     addedUsage: false,
   };

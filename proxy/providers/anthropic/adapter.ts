@@ -3,6 +3,7 @@ import { decodeAnthropicError } from './decode-error';
 import { decodeAnthropicResponse } from './decode-response';
 import { AnthropicStreamDecoder } from './decode-stream';
 import { encodeAnthropicRequest } from './encode-request';
+import { anthropicAuthHeaders, anthropicEndpointUrl } from './endpoint';
 
 /**
  * The Anthropic Messages API as a provider.
@@ -11,8 +12,12 @@ import { encodeAnthropicRequest } from './encode-request';
  */
 export const anthropicAdapter: ProviderAdapter = {
   api: 'anthropic',
+  endpointUrl: anthropicEndpointUrl,
+  authHeaders: anthropicAuthHeaders,
+  // Claude Code sends `?beta=true`; it goes along.
+  forwardsClientQuery: true,
   encodeRequest: encodeAnthropicRequest,
   decodeResponse: decodeAnthropicResponse,
-  createStreamDecoder: () => new AnthropicStreamDecoder(),
+  createStreamDecoder: (provider) => new AnthropicStreamDecoder(provider),
   decodeError: decodeAnthropicError,
 };

@@ -1,9 +1,9 @@
-import { ProxyError } from '../../core/errors';
 import type { CanonicalResponse, ResponseContent } from '../../core/response';
 import { decodeAnthropicUsage } from './decode-usage';
 import { mapAnthropicStopReason } from './map-stop-reason';
-import type { AnthropicMessage } from './wire-types';
-import { isObject, type JsonObject } from '../../core/json';
+import { checkAnthropicMessage } from '../../wire/anthropic/guards';
+import { malformedWireError } from '../../wire/checks';
+import type { JsonObject } from '../../core/json';
 
 /**
  * Decodes a non-streamed Anthropic `message` into a canonical response. Blocks with no
@@ -11,12 +11,12 @@ import { isObject, type JsonObject } from '../../core/json';
  * block in `providerOptions.anthropic.block`, as the stream decoder does.
  *
  * @see https://docs.anthropic.com/en/api/messages
+ * @throws ProxyError marked `malformed` when the body is not a well-formed message.
  */
-export function decodeAnthropicResponse(body: unknown): CanonicalResponse {
-  if (!isObject(body) || !Array.isArray(body.content)) {
-    throw new ProxyError('api_error', 'anthropic: the response is not a message object with content.', { status: 502, provider: 'anthropic' });
-  }
-  const message = body as unknown as AnthropicMessage;
+export function decodeAnthropicResponse(body: unknown, provider = 'anthropic'): CanonicalResponse {
+  const checked = checkAnthropicMessage(body);
+  if (!checked.ok) throw malformedWireError(provider, checked);
+  const message = checked.value;
   const content: ResponseContent[] = [];
   for (const block of message.content as JsonObject[]) {
     switch (block.type) {

@@ -6,7 +6,9 @@ import type { StreamDecoder } from '../adapter';
 import { decodeAnthropicUsage } from './decode-usage';
 import { errorFromAnthropicError } from './decode-error';
 import { mapAnthropicStopReason } from './map-stop-reason';
-import type { AnthropicStreamEvent, AnthropicUsage } from './wire-types';
+import type { AnthropicUsage } from '../../wire/anthropic/types';
+import { checkAnthropicStreamEvent } from '../../wire/anthropic/guards';
+import { malformedWireError } from '../../wire/checks';
 import { isObject, type JsonObject } from '../../core/json';
 
 /** What the decoder remembers about one open content block. */
@@ -27,6 +29,9 @@ type BlockState =
  * `providerOptions.anthropic.block`, emitted at `content_block_stop`, which the Anthropic
  * encoders send back verbatim and other encoders show as nothing.
  *
+ * Each event is checked before it is read: a malformed one ends the stream with an `error`
+ * part naming the provider and the event, never an exception.
+ *
  * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
  */
 export class AnthropicStreamDecoder implements StreamDecoder {
@@ -36,16 +41,23 @@ export class AnthropicStreamDecoder implements StreamDecoder {
   private stopSequence: string | null | undefined;
   private done = false;
 
+  /** `provider` is the id errors name: Anthropic's API is also served by gateways under other ids. */
+  constructor(private readonly provider = 'anthropic') {}
+
   decode(event: SseEvent): StreamPart[] {
     if (this.done) return [];
     // Pings are keep-alives; their data carries nothing.
     if (event.event === 'ping') return [];
-    let data: AnthropicStreamEvent;
+    let parsed: unknown;
     try {
-      data = JSON.parse(event.data) as AnthropicStreamEvent;
+      parsed = JSON.parse(event.data);
     } catch {
-      return this.fail(new ProxyError('api_error', 'anthropic: the stream sent an event that is not JSON.', { status: 502, provider: 'anthropic' }));
+      return this.fail(malformedWireError(this.provider, { what: `${event.event ?? 'stream'} event`, problem: 'not JSON' }));
     }
+    const checked = checkAnthropicStreamEvent(parsed, event.event);
+    if (!checked.ok) return this.fail(malformedWireError(this.provider, checked));
+    const data = checked.value;
+    if (data === undefined) return [];
     switch (data.type) {
       case 'message_start': {
         const message = data.message;
@@ -67,7 +79,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
       case 'message_stop':
         return this.finish();
       case 'error':
-        return this.fail(errorFromAnthropicError(data.error, 'anthropic'));
+        return this.fail(errorFromAnthropicError(data.error, this.provider));
       default:
         return [];
     }
@@ -76,9 +88,9 @@ export class AnthropicStreamDecoder implements StreamDecoder {
   end(): StreamPart[] {
     if (this.done) return [];
     return this.fail(
-      new ProxyError('api_error', 'anthropic: the stream ended before message_stop, so the answer is incomplete. Retry the request.', {
+      new ProxyError('api_error', `${this.provider}: the stream ended before message_stop, so the answer is incomplete. Retry the request.`, {
         status: 502,
-        provider: 'anthropic',
+        provider: this.provider,
       }),
     );
   }

@@ -11,9 +11,7 @@ import type {
 import type { Target, UpstreamRequest } from '../adapter';
 import { anthropicToolUseId } from './tool-use-id';
 import { isObject, parseToolArguments, type JsonObject } from '../../core/json';
-
-/** @see https://docs.anthropic.com/en/api/versioning */
-const anthropicVersion = '2023-06-01';
+import { anthropicAuthHeaders, anthropicEndpointUrl } from './endpoint';
 
 /** Anthropic requires at least this thinking budget. */
 const minimumThinkingBudget = 1024;
@@ -60,7 +58,7 @@ interface Turn {
  */
 export function encodeAnthropicRequest(request: CanonicalRequest, target: Target): UpstreamRequest {
   const body = encodeMessagesBody(request, target);
-  return { url: endpoint(target.baseUrl, '/v1/messages'), headers: encodeHeaders(request, target), body: JSON.stringify(body) };
+  return { url: anthropicEndpointUrl(request.stream ? 'stream' : 'generate', target), headers: encodeHeaders(request, target), body: JSON.stringify(body) };
 }
 
 /**
@@ -73,7 +71,7 @@ export function encodeAnthropicCountTokensRequest(request: CanonicalRequest, tar
   const full = encodeMessagesBody(request, target);
   const body: JsonObject = {};
   for (const field of countTokensFields) if (full[field] !== undefined) body[field] = full[field];
-  return { url: endpoint(target.baseUrl, '/v1/messages/count_tokens'), headers: encodeHeaders(request, target), body: JSON.stringify(body) };
+  return { url: anthropicEndpointUrl('count-tokens', target), headers: encodeHeaders(request, target), body: JSON.stringify(body) };
 }
 
 /** The JSON body for `/v1/messages`, before serialisation. */
@@ -192,18 +190,12 @@ export function defaultMaxOutputTokens(model: string): number {
 }
 
 function encodeHeaders(request: CanonicalRequest, target: Target): Record<string, string> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': anthropicVersion };
-  if (target.apiKey) headers['x-api-key'] = target.apiKey;
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...anthropicAuthHeaders(target.apiKey) };
   // The anthropic-beta header of the client, when the server copied it here.
   const betas = request.providerOptions?.anthropic?.betas;
   if (Array.isArray(betas) && betas.length > 0) headers['anthropic-beta'] = betas.join(',');
   if (target.headers) Object.assign(headers, target.headers);
   return headers;
-}
-
-function endpoint(baseUrl: string, path: string): string {
-  // Tolerate a configured base URL that already ends in /v1.
-  return baseUrl.endsWith('/v1') ? baseUrl + path.slice(3) : baseUrl + path;
 }
 
 function appendTurn(turns: Turn[], role: Turn['role'], blocks: JsonObject[]): void {

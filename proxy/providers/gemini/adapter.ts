@@ -3,6 +3,7 @@ import { decodeGeminiError } from './decode-error';
 import { decodeGeminiResponse } from './decode-response';
 import { createGeminiStreamDecoder } from './decode-stream';
 import { encodeGeminiRequest } from './encode-request';
+import { geminiAuthHeaders, geminiEndpointUrl } from './endpoint';
 
 /**
  * Google's Gemini API (`generateContent`, `streamGenerateContent?alt=sse`), keyed by
@@ -12,8 +13,12 @@ import { encodeGeminiRequest } from './encode-request';
  */
 export const geminiAdapter: ProviderAdapter = {
   api: 'gemini',
+  endpointUrl: geminiEndpointUrl,
+  authHeaders: geminiAuthHeaders,
+  // A Gemini client's query may hold its key (`key=`), which must not reach the provider.
+  forwardsClientQuery: false,
   encodeRequest: encodeGeminiRequest,
-  decodeResponse: (body) => decodeGeminiResponse(body),
-  createStreamDecoder: () => createGeminiStreamDecoder(),
+  decodeResponse: (body, provider) => decodeGeminiResponse(body, { provider }),
+  createStreamDecoder: (provider) => createGeminiStreamDecoder({ provider }),
   decodeError: decodeGeminiError,
 };

@@ -6,7 +6,9 @@ import type { StreamDecoder } from '../adapter';
 import { decodeGeminiErrorObject } from './decode-error';
 import { decodeGeminiUsage } from './decode-usage';
 import { mapGeminiFinishReason } from './map-finish-reason';
-import type { GeminiPart, GeminiResponse, GeminiUsageMetadata } from './wire-types';
+import type { GeminiPart, GeminiUsageMetadata } from '../../wire/gemini/types';
+import { checkGeminiResponse } from '../../wire/gemini/guards';
+import { malformedWireError } from '../../wire/checks';
 import { isObject } from '../../core/json';
 
 export interface GeminiDecoderOptions {
@@ -41,6 +43,9 @@ type Phase = 'waiting' | 'streaming' | 'failed';
  * `tool-input-start` of a call). A second signature inside one block starts a new block, so
  * that no block carries two.
  *
+ * Each answer is checked before it is read: a malformed one ends the answer with an `error`
+ * part naming the provider, never an exception.
+ *
  * @see https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
  * @see https://ai.google.dev/gemini-api/docs/thought-signatures
  */
@@ -64,12 +69,10 @@ export class GeminiResponseDecoder {
   decodeChunk(chunk: unknown): StreamPart[] {
     if (this.phase === 'failed') return [];
     const parts: StreamPart[] = [];
-    if (!isObject(chunk)) {
-      const message = `${this.provider}: an answer from Gemini is not a JSON object.`;
-      return this.fail(parts, new ProxyError('api_error', message, { provider: this.provider }));
-    }
-    if (chunk.error !== undefined) return this.fail(parts, decodeGeminiErrorObject(chunk.error, this.provider));
-    const response = chunk as GeminiResponse;
+    if (isObject(chunk) && chunk.error !== undefined) return this.fail(parts, decodeGeminiErrorObject(chunk.error, this.provider));
+    const checked = checkGeminiResponse(chunk);
+    if (!checked.ok) return this.fail(parts, malformedWireError(this.provider, checked));
+    const response = checked.value;
     if (this.phase === 'waiting') {
       this.phase = 'streaming';
       parts.push({ type: 'stream-start', id: response.responseId, model: response.modelVersion });
@@ -166,7 +169,8 @@ export class GeminiResponseDecoder {
     parts.push(end);
   }
 
-  private fail(parts: StreamPart[], error: ProxyError): StreamPart[] {
+  /** Ends the answer with an error part (appended to `parts`). */
+  fail(parts: StreamPart[], error: ProxyError): StreamPart[] {
     this.phase = 'failed';
     this.open = undefined;
     parts.push({ type: 'error', error });
@@ -186,7 +190,7 @@ export function createGeminiStreamDecoder(options: GeminiDecoderOptions = {}): S
       try {
         chunk = JSON.parse(event.data);
       } catch {
-        chunk = undefined; // reported as not a JSON object
+        return decoder.fail([], malformedWireError(options.provider ?? 'gemini', { what: 'GenerateContentResponse', problem: 'not JSON' }));
       }
       return decoder.decodeChunk(chunk);
     },

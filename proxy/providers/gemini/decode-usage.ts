@@ -1,5 +1,5 @@
 import type { Usage } from '../../core/usage';
-import type { GeminiUsageMetadata } from './wire-types';
+import type { GeminiUsageMetadata } from '../../wire/gemini/types';
 
 /**
  * Maps Gemini's `usageMetadata` to canonical usage. `promptTokenCount` already includes the

@@ -19,11 +19,9 @@ import type {
   GeminiThinkingConfig,
   GeminiTool,
   GeminiToolConfig,
-} from './wire-types';
+} from '../../wire/gemini/types';
 import { isObject, parseToolArguments } from '../../core/json';
-
-/** The Gemini API's public base URL, used when a target names none. */
-export const geminiDefaultBaseUrl = 'https://generativelanguage.googleapis.com/v1beta';
+import { geminiAuthHeaders, geminiEndpointUrl, geminiModelId } from './endpoint';
 
 /**
  * The placeholder Google documents for a function call Gemini did not sign: history from
@@ -64,17 +62,12 @@ interface CallInfo {
  * @see https://ai.google.dev/api/generate-content#method:-models.generatecontent
  */
 export function encodeGeminiRequest(request: CanonicalRequest, target: Target): UpstreamRequest {
-  const baseUrl = target.baseUrl !== '' ? target.baseUrl : geminiDefaultBaseUrl;
-  // Gemini's own resource names start with `models/`; the URL adds it already.
-  const model = target.model.startsWith('models/') ? target.model.slice('models/'.length) : target.model;
-  const method = request.stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (target.apiKey !== undefined) headers['x-goog-api-key'] = target.apiKey;
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...geminiAuthHeaders(target.apiKey) };
   if (target.headers) Object.assign(headers, target.headers);
   return {
-    url: `${baseUrl}/models/${model}:${method}`,
+    url: geminiEndpointUrl(request.stream ? 'stream' : 'generate', target),
     headers,
-    body: JSON.stringify(encodeGeminiBody(request, model)),
+    body: JSON.stringify(encodeGeminiBody(request, geminiModelId(target.model))),
   };
 }
 

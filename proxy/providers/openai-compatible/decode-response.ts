@@ -1,65 +1,26 @@
-import { ProxyError } from '../../core/errors';
 import type { CanonicalResponse, ResponseContent } from '../../core/response';
 import { emptyUsage, type Usage } from '../../core/usage';
 import { decodeChatErrorObject } from './decode-error';
 import { mapChatFinishReason } from './map-finish-reason';
-
-/**
- * `usage` as Chat Completions providers report it. DeepSeek adds
- * `prompt_cache_hit_tokens`; everything else is OpenAI's shape.
- *
- * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-usage
- */
-export interface ChatUsage {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-  total_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number } | null;
-  completion_tokens_details?: { reasoning_tokens?: number } | null;
-  prompt_cache_hit_tokens?: number;
-}
-
-/** A tool call in a message or, partially, in a stream delta. */
-export interface ChatToolCall {
-  index?: number;
-  id?: string;
-  type?: string;
-  function?: { name?: string; arguments?: string };
-  custom?: { name?: string; input?: string };
-}
-
-/** A `message` or a streamed `delta`: every field may be missing or null. */
-export interface ChatMessageFields {
-  content?: string | null;
-  /** DeepSeek and its hosts. */
-  reasoning_content?: string | null;
-  /** OpenRouter, Groq and Ollama. */
-  reasoning?: string | null;
-  refusal?: string | null;
-  tool_calls?: ChatToolCall[] | null;
-  function_call?: { name?: string; arguments?: string } | null;
-}
-
-interface ChatCompletionBody {
-  id?: string;
-  model?: string;
-  choices?: Array<{ message?: ChatMessageFields; finish_reason?: string | null }>;
-  usage?: ChatUsage | null;
-  error?: unknown;
-}
+import type { ChatToolCall, ChatUsage } from '../../wire/openai-chat/types';
+import { checkChatCompletion } from '../../wire/openai-chat/guards';
+import { malformedWireError } from '../../wire/checks';
+import { isObject } from '../../core/json';
 
 /**
  * Decodes a non-streamed `chat.completion` into the canonical response.
  *
  * @see https://platform.openai.com/docs/api-reference/chat/object
+ * @throws ProxyError for an `error` answer, or one marked `malformed` for a body it cannot read.
  */
-export function decodeChatResponse(body: unknown): CanonicalResponse {
-  if (typeof body !== 'object' || body === null) throw malformed();
-  const completion = body as ChatCompletionBody;
+export function decodeChatResponse(body: unknown, provider = 'openai'): CanonicalResponse {
   // OpenRouter answers some upstream failures with HTTP 200 and an `error` object.
-  if (completion.error !== undefined && completion.error !== null) throw decodeChatErrorObject(completion.error);
-  const choice = Array.isArray(completion.choices) ? completion.choices[0] : undefined;
-  if (!choice) throw malformed();
+  if (isObject(body) && body.error !== undefined && body.error !== null) throw decodeChatErrorObject(body.error);
+  const checked = checkChatCompletion(body);
+  if (!checked.ok) throw malformedWireError(provider, checked);
+  const completion = checked.value;
+  const choice = completion.choices?.[0];
+  if (!choice) throw malformedWireError(provider, { what: 'chat.completion', problem: 'no choices' });
 
   const content: ResponseContent[] = [];
   const message = choice.message ?? {};
@@ -120,8 +81,4 @@ export function decodeChatUsage(usage: ChatUsage): Usage {
     cacheWriteTokens: 0,
     reasoningTokens,
   };
-}
-
-function malformed(): ProxyError {
-  return new ProxyError('api_error', 'The provider answered with a body that is not a chat completion (no `choices`).');
 }

@@ -4,19 +4,12 @@ import { emptyUsage, type Usage } from '../../core/usage';
 import type { SseEvent } from '../../sse/sse-parser';
 import type { StreamDecoder } from '../adapter';
 import { decodeChatErrorObject } from './decode-error';
-import { decodeChatUsage, type ChatMessageFields, type ChatUsage } from './decode-response';
+import { decodeChatUsage } from './decode-response';
+import type { ChatMessageFields } from '../../wire/openai-chat/types';
+import { checkChatChunk } from '../../wire/openai-chat/guards';
+import { malformedWireError } from '../../wire/checks';
+import { isObject } from '../../core/json';
 import { mapChatFinishReason } from './map-finish-reason';
-
-/** One `chat.completion.chunk`, with the fields compatible providers add. */
-interface ChatChunk {
-  id?: string;
-  model?: string;
-  choices?: Array<{ index?: number; delta?: ChatMessageFields | null; finish_reason?: string | null }>;
-  usage?: ChatUsage | null;
-  /** Groq reports usage here on the last chunk. */
-  x_groq?: { usage?: ChatUsage | null } | null;
-  error?: unknown;
-}
 
 /**
  * Decodes a Chat Completions SSE stream into stream parts.
@@ -26,6 +19,9 @@ interface ChatChunk {
  * `finish` part is held until `data: [DONE]` (or the end of the body). A `[DONE]` without
  * any finish reason still counts as a clean end; a body that stops before both is reported
  * as an error, since the answer may be cut short.
+ *
+ * Each chunk is checked before it is read: a malformed one ends the stream with an `error`
+ * part naming the provider, never an exception.
  *
  * @see https://platform.openai.com/docs/api-reference/chat-streaming/streaming
  */
@@ -39,22 +35,27 @@ export class ChatStreamDecoder implements StreamDecoder {
   private rawFinishReason: string | undefined;
   private usage: Usage | undefined;
 
+  /** `provider` is the id errors name: this decoder serves Groq, Mistral, OpenRouter… */
+  constructor(private readonly provider = 'openai') {}
+
   decode(event: SseEvent): StreamPart[] {
     if (this.phase === 'ended') return [];
     if (event.data === '[DONE]') return this.finish();
-    let chunk: ChatChunk;
+    let parsed: unknown;
     try {
-      chunk = JSON.parse(event.data) as ChatChunk;
+      parsed = JSON.parse(event.data);
     } catch {
-      return this.fail(new ProxyError('api_error', 'The provider sent a stream event that is not JSON.'));
+      return this.fail(malformedWireError(this.provider, { what: 'chat.completion.chunk', problem: 'not JSON' }));
     }
-    if (typeof chunk !== 'object' || chunk === null) return [];
-    if (chunk.error !== undefined && chunk.error !== null) return this.fail(decodeChatErrorObject(chunk.error));
+    if (isObject(parsed) && parsed.error !== undefined && parsed.error !== null) return this.fail(decodeChatErrorObject(parsed.error));
+    const checked = checkChatChunk(parsed);
+    if (!checked.ok) return this.fail(malformedWireError(this.provider, checked));
+    const chunk = checked.value;
 
     const parts: StreamPart[] = [];
     if (this.phase === 'waiting') {
       this.phase = 'streaming';
-      parts.push({ type: 'stream-start', id: chunk.id, model: chunk.model });
+      parts.push({ type: 'stream-start', id: chunk.id ?? undefined, model: chunk.model ?? undefined });
     }
     const usage = chunk.usage ?? chunk.x_groq?.usage;
     if (usage) this.usage = decodeChatUsage(usage);

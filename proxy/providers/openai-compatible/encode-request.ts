@@ -14,34 +14,20 @@ import type {
 } from '../../core/request';
 import type { Target, UpstreamRequest } from '../adapter';
 import { isObject, type JsonObject } from '../../core/json';
-
-type ChatContentPart =
-  | { type: 'text'; text: string }
-  | { type: 'image_url'; image_url: { url: string; detail?: string } }
-  | { type: 'input_audio'; input_audio: { data: string; format: 'wav' | 'mp3' } }
-  | { type: 'file'; file: { file_data?: string; file_id?: string; filename?: string } };
-
-type ChatToolCall =
-  | { id: string; type: 'function'; function: { name: string; arguments: string } }
-  | { id: string; type: 'custom'; custom: { name: string; input: string } };
-
-type ChatMessage =
-  | { role: 'system' | 'developer'; content: string }
-  | { role: 'user'; content: string | ChatContentPart[] }
-  | { role: 'assistant'; content: string | null; tool_calls?: ChatToolCall[] }
-  | { role: 'tool'; tool_call_id: string; content: string };
+import { bearerAuthHeaders, chatEndpointUrl } from './endpoint';
+import type { ChatRequestContentPart, ChatRequestMessage, ChatRequestToolCall } from '../../wire/openai-chat/types';
 
 /**
  * Encodes a canonical request as a Chat Completions call, for OpenAI's chat endpoint and
- * every OpenAI-compatible provider. Fields only OpenAI accepts (`developer` role,
- * `max_completion_tokens`) are sent to `target.provider === 'openai'` alone.
+ * every OpenAI-compatible provider. Fields not every server accepts (`developer` role,
+ * `max_completion_tokens`) and Mistral's tool call ids follow `target.chatDialect`.
  *
  * @see https://platform.openai.com/docs/api-reference/chat/create
  */
 export function encodeChatRequest(request: CanonicalRequest, target: Target): UpstreamRequest {
-  const isOpenAi = target.provider === 'openai';
-  const toolCallId = target.provider === 'mistral' ? mistralToolCallId : keepToolCallId;
-  const body: JsonObject = { model: target.model, messages: encodeMessages(request.messages, isOpenAi, toolCallId) };
+  const dialect = target.chatDialect ?? {};
+  const toolCallId = dialect.nineCharacterToolCallIds ? nineCharacterToolCallId : keepToolCallId;
+  const body: JsonObject = { model: target.model, messages: encodeMessages(request.messages, dialect.developerRole === true, toolCallId) };
 
   const tools = encodeTools(request.tools);
   if (tools) {
@@ -52,7 +38,7 @@ export function encodeChatRequest(request: CanonicalRequest, target: Target): Up
   }
   if (request.maxOutputTokens !== undefined) {
     // OpenAI deprecated max_tokens (reasoning models refuse it); compatible servers mostly know only max_tokens.
-    body[isOpenAi ? 'max_completion_tokens' : 'max_tokens'] = request.maxOutputTokens;
+    body[dialect.maxCompletionTokens ? 'max_completion_tokens' : 'max_tokens'] = request.maxOutputTokens;
   }
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
@@ -81,22 +67,21 @@ export function encodeChatRequest(request: CanonicalRequest, target: Target): Up
     body.stream_options = isObject(clientOptions) ? { ...clientOptions, include_usage: true } : { include_usage: true };
   }
 
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...bearerAuthHeaders(target.apiKey) };
   if (target.headers) Object.assign(headers, target.headers);
-  return { url: `${target.baseUrl}/chat/completions`, headers, body: JSON.stringify(body) };
+  return { url: chatEndpointUrl(request.stream ? 'stream' : 'generate', target), headers, body: JSON.stringify(body) };
 }
 
 type ToolCallIdEncoder = (id: string) => string;
 
-function encodeMessages(messages: Message[], isOpenAi: boolean, toolCallId: ToolCallIdEncoder): ChatMessage[] {
-  const encoded: ChatMessage[] = [];
+function encodeMessages(messages: Message[], developerRole: boolean, toolCallId: ToolCallIdEncoder): ChatRequestMessage[] {
+  const encoded: ChatRequestMessage[] = [];
   for (const message of messages) {
     switch (message.role) {
       case 'system':
         encoded.push({
           // Only OpenAI knows `developer`; elsewhere it is a system message by another name.
-          role: message.variant === 'developer' && isOpenAi ? 'developer' : 'system',
+          role: message.variant === 'developer' && developerRole ? 'developer' : 'system',
           content: joinText(message.content),
         });
         break;
@@ -114,17 +99,17 @@ function encodeMessages(messages: Message[], isOpenAi: boolean, toolCallId: Tool
   return encoded;
 }
 
-function encodeUserMessage(message: UserMessage): ChatMessage {
+function encodeUserMessage(message: UserMessage): ChatRequestMessage {
   const content = message.content;
   if (content.length === 1 && content[0]?.type === 'text') return { role: 'user', content: content[0].text };
   return { role: 'user', content: content.map(encodeUserPart) };
 }
 
-function encodeUserPart(part: TextPart | FilePart): ChatContentPart {
+function encodeUserPart(part: TextPart | FilePart): ChatRequestContentPart {
   return part.type === 'text' ? { type: 'text', text: part.text } : encodeFilePart(part);
 }
 
-function encodeFilePart(part: FilePart): ChatContentPart {
+function encodeFilePart(part: FilePart): ChatRequestContentPart {
   const { mediaType, data } = part;
   if (mediaType.startsWith('image/') && data.type !== 'file-id') {
     const url = data.type === 'url' ? data.url : `data:${mediaType};base64,${data.data}`;
@@ -168,21 +153,21 @@ function defaultFilename(mediaType: string): string {
  * reasoning, and DeepSeek answers 400 when `reasoning_content` comes back in a message.
  * The reasoning mattered only to the turn that produced it.
  */
-function encodeAssistantMessage(message: AssistantMessage, toolCallId: ToolCallIdEncoder): ChatMessage {
+function encodeAssistantMessage(message: AssistantMessage, toolCallId: ToolCallIdEncoder): ChatRequestMessage {
   let text: string | undefined;
-  let toolCalls: ChatToolCall[] | undefined;
+  let toolCalls: ChatRequestToolCall[] | undefined;
   for (const part of message.content) {
     if (part.type === 'text') text = text === undefined ? part.text : text + part.text;
     else if (part.type === 'tool-call') {
       const id = toolCallId(part.id);
-      const call: ChatToolCall =
+      const call: ChatRequestToolCall =
         part.providerOptions?.openai?.toolType === 'custom'
           ? { id, type: 'custom', custom: { name: part.name, input: part.input } }
           : { id, type: 'function', function: { name: part.name, arguments: part.input === '' ? '{}' : part.input } };
       (toolCalls ??= []).push(call);
     }
   }
-  const encoded: ChatMessage = { role: 'assistant', content: text ?? (toolCalls ? null : '') };
+  const encoded: ChatRequestMessage = { role: 'assistant', content: text ?? (toolCalls ? null : '') };
   if (toolCalls) encoded.tool_calls = toolCalls;
   return encoded;
 }
@@ -191,8 +176,8 @@ function encodeAssistantMessage(message: AssistantMessage, toolCallId: ToolCallI
  * One `tool` message per result, with text content. Tool messages cannot carry images,
  * so images a tool returned follow in one user message that says which call they came from.
  */
-function encodeToolMessage(message: ToolMessage, encoded: ChatMessage[], toolCallId: ToolCallIdEncoder): void {
-  let images: ChatContentPart[] | undefined;
+function encodeToolMessage(message: ToolMessage, encoded: ChatRequestMessage[], toolCallId: ToolCallIdEncoder): void {
+  let images: ChatRequestContentPart[] | undefined;
   for (const result of message.content) {
     let text = '';
     for (const part of result.content) {
@@ -217,7 +202,7 @@ function keepToolCallId(id: string): string {
  * with another provider fails there. Other ids are hashed to a stable nine-character id, the
  * same for a call and its result; Mistral's own ids pass unchanged.
  */
-function mistralToolCallId(id: string): string {
+function nineCharacterToolCallId(id: string): string {
   if (id.length === 9 && isAlphanumeric(id)) return id;
   const digest = createHash('sha256').update(id).digest('base64');
   let result = '';

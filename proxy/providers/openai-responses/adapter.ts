@@ -3,6 +3,8 @@ import { decodeResponsesError } from './decode-error';
 import { decodeResponsesResponse } from './decode-response';
 import { ResponsesStreamDecoder } from './decode-stream';
 import { encodeResponsesRequest } from './encode-request';
+import { bearerAuthHeaders } from '../openai-compatible/endpoint';
+import { responsesEndpointUrl } from './endpoint';
 
 /**
  * OpenAI's Responses API (`POST /v1/responses`), the API of the gpt-5 and codex models and
@@ -12,8 +14,11 @@ import { encodeResponsesRequest } from './encode-request';
  */
 export const openAiResponsesAdapter: ProviderAdapter = {
   api: 'openai-responses',
+  endpointUrl: responsesEndpointUrl,
+  authHeaders: bearerAuthHeaders,
+  forwardsClientQuery: true,
   encodeRequest: encodeResponsesRequest,
   decodeResponse: decodeResponsesResponse,
-  createStreamDecoder: () => new ResponsesStreamDecoder(),
+  createStreamDecoder: (provider) => new ResponsesStreamDecoder(provider),
   decodeError: decodeResponsesError,
 };

@@ -1,4 +1,3 @@
-import { ProxyError } from '../../core/errors';
 import type { ReasoningPart, TextPart, ToolCallPart } from '../../core/request';
 import type { CanonicalResponse, ResponseContent } from '../../core/response';
 import { emptyUsage, type Usage } from '../../core/usage';
@@ -6,18 +5,21 @@ import { decodeResponsesFailure } from './decode-error';
 import { mapResponsesFinishReason } from './map-finish-reason';
 import { responsesProviderOptions, withResponsesOptions, type ReasoningText, type SummaryText } from './responses-options';
 import { isObject, type JsonObject } from '../../core/json';
+import { checkResponsesObject } from '../../wire/openai-responses/guards';
+import { malformedWireError } from '../../wire/checks';
 
 /**
  * A `response` object as a canonical response. A response whose status is `failed` throws
  * its error, as a failed stream would.
  *
  * @see https://platform.openai.com/docs/api-reference/responses/object
+ * @throws ProxyError for a failed response, or one marked `malformed` for a body it cannot read.
  */
-export function decodeResponsesResponse(body: unknown): CanonicalResponse {
-  if (!isObject(body)) {
-    throw new ProxyError('api_error', 'The provider answered with something that is not a Responses API response object.');
-  }
-  if (body.status === 'failed') throw decodeResponsesFailure(body.error);
+export function decodeResponsesResponse(answer: unknown, provider = 'openai'): CanonicalResponse {
+  if (isObject(answer) && answer.status === 'failed') throw decodeResponsesFailure(answer.error, provider);
+  const checked = checkResponsesObject(answer);
+  if (!checked.ok) throw malformedWireError(provider, checked);
+  const body = checked.value;
   const content: ResponseContent[] = [];
   let hasToolCalls = false;
   if (Array.isArray(body.output)) {

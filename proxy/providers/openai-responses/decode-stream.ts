@@ -15,6 +15,8 @@ import {
 import { mapResponsesFinishReason } from './map-finish-reason';
 import { responsesProviderOptions, withResponsesOptions } from './responses-options';
 import { isObject, type JsonObject } from '../../core/json';
+import { checkResponsesStreamEvent } from '../../wire/openai-responses/guards';
+import { malformedWireError } from '../../wire/checks';
 
 interface ReasoningState {
   /** Whether any reasoning text reached the client, so a later summary part needs a separator. */
@@ -40,6 +42,9 @@ interface TextState {
  * Servers that skip the delta events and send only the `.done` events (some
  * OpenAI-compatible ones) still produce the whole text.
  *
+ * Each event is checked before it is read: a malformed one ends the stream with an `error`
+ * part naming the provider and the event, never an exception.
+ *
  * @see https://platform.openai.com/docs/api-reference/responses-streaming
  */
 export class ResponsesStreamDecoder implements StreamDecoder {
@@ -54,17 +59,22 @@ export class ResponsesStreamDecoder implements StreamDecoder {
   private readonly calls = new Map<string, CallState>();
   private readonly phases = new Map<string, string>();
 
+  /** `provider` is the id errors name (compatible servers speak this API too). */
+  constructor(private readonly provider = 'openai') {}
+
   decode(event: SseEvent): StreamPart[] {
     if (this.finished || event.data === '[DONE]') return [];
-    let data: unknown;
+    let parsed: unknown;
     try {
-      data = JSON.parse(event.data);
+      parsed = JSON.parse(event.data);
     } catch {
-      return this.fail(new ProxyError('api_error', 'The provider sent a stream event that is not JSON.'));
+      return this.fail(malformedWireError(this.provider, { what: `${event.event ?? 'stream'} event`, problem: 'not JSON' }));
     }
-    if (!isObject(data)) return [];
+    const checked = checkResponsesStreamEvent(parsed, event.event);
+    if (!checked.ok) return this.fail(malformedWireError(this.provider, checked));
+    const { type, data } = checked.value;
     const parts: StreamPart[] = [];
-    switch (data.type ?? event.event) {
+    switch (type) {
       case 'response.created':
         this.start(data, parts);
         break;
@@ -138,12 +148,12 @@ export class ResponsesStreamDecoder implements StreamDecoder {
         break;
       case 'response.failed': {
         const response = isObject(data.response) ? data.response : {};
-        parts.push(...this.fail(decodeResponsesFailure(response.error)));
+        parts.push(...this.fail(decodeResponsesFailure(response.error, this.provider)));
         break;
       }
       case 'error':
         // Documented flat (`code`, `message`), seen nested under `error` too.
-        parts.push(...this.fail(decodeResponsesFailure(isObject(data.error) ? data.error : data)));
+        parts.push(...this.fail(decodeResponsesFailure(isObject(data.error) ? data.error : data, this.provider)));
         break;
     }
     return parts;

@@ -15,6 +15,8 @@ import type {
 import type { Target, UpstreamRequest } from '../adapter';
 import { isReasoningModel, readResponsesOptions, type SummaryText } from './responses-options';
 import { isObject, type JsonObject } from '../../core/json';
+import { bearerAuthHeaders } from '../openai-compatible/endpoint';
+import { responsesEndpointUrl } from './endpoint';
 
 /** The smallest `max_output_tokens` the Responses API accepts. */
 const minimumOutputTokens = 16;
@@ -85,10 +87,10 @@ export function encodeResponsesRequest(request: CanonicalRequest, target: Target
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     accept: request.stream ? 'text/event-stream' : 'application/json',
+    ...bearerAuthHeaders(target.apiKey),
   };
-  if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
   if (target.headers) Object.assign(headers, target.headers);
-  return { url: `${target.baseUrl}/responses`, headers, body: JSON.stringify(body) };
+  return { url: responsesEndpointUrl(request.stream ? 'stream' : 'generate', target), headers, body: JSON.stringify(body) };
 }
 
 interface EncodedInput {

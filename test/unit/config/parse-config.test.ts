@@ -49,4 +49,11 @@ describe('parseConfig', () => {
     assert.match(refusal({ maxBodyBytes: -1 }), /maxBodyBytes must be a positive integer/);
     assert.match(refusal([]), /top level must be a JSON object/);
   });
+
+  it('reads a provider\'s Chat dialect flags and refuses unknown or non-boolean ones', () => {
+    const config = parseConfig({ providers: { gateway: { type: 'openai-compatible', baseUrl: 'https://llm.example.com/v1', chatDialect: { maxCompletionTokens: true, developerRole: false } } } });
+    assert.deepEqual(config.providers.gateway?.chatDialect, { maxCompletionTokens: true, developerRole: false });
+    assert.match(refusal({ providers: { gateway: { chatDialect: { maxTokens: true } } } }), /unknown field 'providers\.gateway\.chatDialect\.maxTokens'\. Known fields here: maxCompletionTokens, developerRole, nineCharacterToolCallIds/);
+    assert.match(refusal({ providers: { gateway: { chatDialect: { developerRole: 'yes' } } } }), /providers\.gateway\.chatDialect\.developerRole must be true or false/);
+  });
 });

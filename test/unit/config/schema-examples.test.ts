@@ -71,6 +71,7 @@ const everyField = {
       apiKeyEnv: 'VLLM_KEY',
       headers: { 'x-team': 'tools' },
       models: ['qwen2.5-coder:7b'],
+      chatDialect: { maxCompletionTokens: true, developerRole: false, nineCharacterToolCallIds: false },
     },
     vertex: { type: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com/v1beta' },
   },

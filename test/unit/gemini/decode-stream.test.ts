@@ -175,7 +175,7 @@ describe('Gemini stream decoder', () => {
   it('reports an event that is not JSON', () => {
     const decoder = createGeminiStreamDecoder();
     const parts = decoder.decode({ data: '<html>' });
-    assert.equal(parts[0]?.type === 'error' && parts[0].error.message, 'gemini: an answer from Gemini is not a JSON object.');
+    assert.equal(parts[0]?.type === 'error' && parts[0].error.message, 'gemini sent a malformed GenerateContentResponse (not JSON).');
     assert.deepEqual(decoder.end(), []);
   });
 

@@ -51,7 +51,7 @@ describe('openai-compatible decodeResponse', () => {
     );
     assert.throws(
       () => openAiCompatibleAdapter.decodeResponse({ object: 'list', data: [] }),
-      (error: unknown) => error instanceof ProxyError && error.kind === 'api_error' && /not a chat completion/.test(error.message),
+      (error: unknown) => error instanceof ProxyError && error.kind === 'api_error' && error.malformed === true && error.message === 'openai sent a malformed chat.completion (no choices).',
     );
   });
 });

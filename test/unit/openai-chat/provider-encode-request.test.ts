@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { ProxyError } from '../../../proxy/core/errors';
 import type { CanonicalRequest } from '../../../proxy/core/request';
 import { decodeChatRequest } from '../../../proxy/inbound/openai-chat/decode-request';
+import { providerPresets } from '../../../proxy/config/presets';
 import type { Target } from '../../../proxy/providers/adapter';
 import { openAiCompatibleAdapter } from '../../../proxy/providers/openai-compatible/adapter';
 import { readJsonFixture } from './fixtures';
 
-const openAi: Target = { provider: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-test-1234', model: 'gpt-4.1' };
+const openAi: Target = { provider: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-test-1234', model: 'gpt-4.1', chatDialect: providerPresets.openai?.chatDialect };
 const groq: Target = { provider: 'groq', baseUrl: 'https://api.groq.com/openai/v1', apiKey: 'gsk_test', model: 'llama-3.3-70b-versatile' };
 const ollama: Target = { provider: 'ollama', baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.2' };
 
@@ -239,7 +240,7 @@ describe('openai-compatible encodeRequest', () => {
       { role: 'assistant', content: [{ type: 'tool-call', id: 'D681PevKs', name: 'get_weather', input: '{}' }] },
       { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'D681PevKs', content: [{ type: 'text', text: 'sunny' }] }] },
     );
-    const body = encodeBody(request, { provider: 'mistral', baseUrl: 'https://api.mistral.ai/v1', model: 'mistral-large-latest' }) as {
+    const body = encodeBody(request, { provider: 'mistral', baseUrl: 'https://api.mistral.ai/v1', model: 'mistral-large-latest', chatDialect: providerPresets.mistral?.chatDialect }) as {
       messages: Array<{ tool_calls?: Array<{ id: string }>; tool_call_id?: string }>;
     };
     const callId = body.messages[2]?.tool_calls?.[0]?.id;

@@ -2,7 +2,7 @@ import type { JsonObject } from '../../core/json';
 
 /**
  * The parts of the Anthropic Messages wire that Switchyard reads and writes, in both
- * directions (the inbound `anthropic-messages` codec and this provider adapter share them).
+ * directions (the inbound `anthropic-messages` codec and the Anthropic provider adapter share them).
  * Only the fields we touch are typed; everything else travels as opaque JSON.
  *
  * @see https://docs.anthropic.com/en/api/messages
