@@ -33,7 +33,7 @@ import { performance } from 'node:perf_hooks';
 import { buildSync } from 'esbuild';
 import type { ClientFormat } from '../proxy/core/request';
 import type { RequestRecord } from '../proxy/store/request-record';
-import { openRequestStore, type RequestStore } from '../proxy/store/request-store';
+import { openRequestStore, type RequestStore } from '../proxy/store/sqlite/sqlite-request-log';
 
 const recordCount = Number(process.env.STORE_BENCH_RECORDS ?? '20000');
 const recordsPerSecond = Number(process.env.STORE_BENCH_RATE ?? '2500');

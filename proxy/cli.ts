@@ -10,7 +10,7 @@ import { ControlPlane } from './control/control-plane';
 import { ProxyEvents } from './control/events';
 import { Lifecycle } from './control/lifecycle';
 import { defaultDataDir } from './store/data-dir';
-import { openRequestStore, type RequestStore } from './store/request-store';
+import { openRequestStore, type RequestStore } from './store/sqlite/sqlite-request-log';
 import type { ProxyRuntime } from './pipeline/runtime';
 import { createReliability, createRoutingState, createSplitJudge } from './pipeline/create-runtime';
 import { createRequestListener, listen, type RunningServer } from './server';

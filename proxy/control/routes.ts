@@ -4,7 +4,7 @@ import { ProxyError } from '../core/errors';
 import { readBody } from '../http/read-body';
 import { defaultRecordLimit } from '../store/record-filter';
 import type { RequestRecord } from '../store/request-record';
-import type { RequestStore } from '../store/request-store';
+import type { RequestStore } from '../store/sqlite/sqlite-request-log';
 import { decodeRecordFilterQuery, decodeStatsQuery, InvalidQueryError } from './decode-query';
 import type { ProxyEvents } from './events';
 import { ControlRequestError, type ControlPlane } from './control-plane';

@@ -1,7 +1,7 @@
 import type { SwitchyardConfig } from '../config/config';
 import type { ResolvedProvider } from '../config/resolve-providers';
 import type { Pricer } from '../cost/pricer';
-import type { RequestStore } from '../store/request-store';
+import type { RequestStore } from '../store/sqlite/sqlite-request-log';
 import type { ProxyEvents } from '../control/events';
 import type { RuleSet } from '../routing/rule-matcher';
 import type { CircuitBreakers } from '../routing/circuit-breaker';

@@ -6,7 +6,7 @@ import { createReliability, createRoutingState, createSplitJudge } from '../../p
 import { ProxyEvents } from '../../proxy/control/events';
 import { ControlPlane } from '../../proxy/control/control-plane';
 import { Lifecycle } from '../../proxy/control/lifecycle';
-import { openRequestStore, type RequestStore } from '../../proxy/store/request-store';
+import { openRequestStore, type RequestStore } from '../../proxy/store/sqlite/sqlite-request-log';
 import type { RequestRecord } from '../../proxy/store/request-record';
 import type { ProxyRuntime } from '../../proxy/pipeline/runtime';
 import { createRequestListener, listen, type RunningServer } from '../../proxy/server';

@@ -10,7 +10,7 @@ import { ProxyEvents } from '../../../proxy/control/events';
 import type { AggregateResponse, ControlErrorResponse, HealthInfo, RecentResponse } from '../../../proxy/control/protocol';
 import { createControlRouter } from '../../../proxy/control/routes';
 import type { RequestRecord } from '../../../proxy/store/request-record';
-import { openRequestStore, type RequestStore } from '../../../proxy/store/request-store';
+import { openRequestStore, type RequestStore } from '../../../proxy/store/sqlite/sqlite-request-log';
 
 const token = 'sy-control-4f9c2b7e8a1d';
 const health: HealthInfo = { status: 'ok', version: '0.1.0-test', uptimeSeconds: 42, pid: 1 };

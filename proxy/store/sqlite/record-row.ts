@@ -1,6 +1,6 @@
 import type { SQLiteValue } from 'node-sqlite3-wasm';
-import type { ClientFormat } from '../core/request';
-import type { RequestRecord } from './request-record';
+import type { ClientFormat } from '../../core/request';
+import type { RequestRecord } from '../request-record';
 
 /** The `requests` columns in the order {@link encodeRecordRow} writes them. */
 export const recordColumns = [

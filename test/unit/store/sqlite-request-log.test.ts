@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, existsSync, utimesSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Database } from 'node-sqlite3-wasm';
-import { rowsPerStatement } from '../../../proxy/store/record-insert';
-import { databaseFileName, openRequestStore, type RequestStore } from '../../../proxy/store/request-store';
+import { rowsPerStatement } from '../../../proxy/store/sqlite/record-insert';
+import { databaseFileName, openRequestStore, type RequestStore } from '../../../proxy/store/sqlite/sqlite-request-log';
 import type { RequestRecord } from '../../../proxy/store/request-record';
 
 const hourMs = 60 * 60 * 1000;

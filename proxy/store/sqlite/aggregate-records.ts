@@ -1,5 +1,5 @@
 import type { Database, NormalQueryResult, SQLiteValue } from 'node-sqlite3-wasm';
-import { errorRecordSql, filterToSql, type TimeRange } from './record-filter';
+import { errorRecordSql, filterToSql, type TimeRange } from '../record-filter';
 
 /** How records are grouped for totals. `day` is the calendar day in the proxy's time zone. */
 export type AggregateBy = 'day' | 'provider' | 'model' | 'clientKey';

@@ -1,17 +1,17 @@
 import { mkdirSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Database, NormalQueryResult } from 'node-sqlite3-wasm';
-import { aggregateRecords, type AggregateBy, type AggregateRow } from './aggregate';
+import { aggregateRecords, type AggregateBy, type AggregateRow } from './aggregate-records';
 import {
   filterToSql,
   matchesFilter,
   recordLimit,
   type RecordFilter,
   type TimeRange,
-} from './record-filter';
+} from '../record-filter';
 import { RecordInsert } from './record-insert';
 import { decodeRecordRow } from './record-row';
-import type { RequestRecord } from './request-record';
+import type { RequestRecord } from '../request-record';
 import { migrate } from './schema';
 
 /** The request log: writes are queued and batched off the request path. */
