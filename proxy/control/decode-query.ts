@@ -1,6 +1,6 @@
 import type { ClientFormat } from '../core/request';
 import { maximumRecordLimit, type RecordFilter, type TimeRange } from '../store/record-filter';
-import type { AggregateBy } from '../store/sqlite/aggregate-records';
+import type { AggregateBy } from '../store/aggregate';
 
 /** A query parameter the control API cannot use; its message names the parameter and the fix. */
 export class InvalidQueryError extends Error {

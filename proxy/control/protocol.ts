@@ -4,11 +4,11 @@
  * needs the control token as `Authorization: Bearer <token>` or `x-switchyard-token: <token>`.
  */
 import type { RequestRecord } from '../store/request-record';
-import type { AggregateBy, AggregateRow } from '../store/sqlite/aggregate-records';
+import type { AggregateBy, AggregateRow } from '../store/aggregate';
 import type { Judgement, SplitRouteStats } from '../routing/split-judge';
 
 export type { RequestRecord } from '../store/request-record';
-export type { AggregateBy, AggregateRow } from '../store/sqlite/aggregate-records';
+export type { AggregateBy, AggregateRow } from '../store/aggregate';
 export type { RecordFilter } from '../store/record-filter';
 export type { Judgement, SplitArmStats, SplitRouteStats } from '../routing/split-judge';
 

@@ -1,7 +1,7 @@
 import type { SwitchyardConfig } from '../config/config';
 import type { ResolvedProvider } from '../config/resolve-providers';
 import type { Pricer } from '../cost/pricer';
-import type { RequestStore } from '../store/sqlite/sqlite-request-log';
+import type { RequestLog } from '../store/request-log';
 import type { ProxyEvents } from '../control/events';
 import type { RuleSet } from '../routing/rule-matcher';
 import type { CircuitBreakers } from '../routing/circuit-breaker';
@@ -33,7 +33,7 @@ export interface Reliability {
 /** The proxy's long-lived state, shared by every request handler. */
 export interface ProxyRuntime {
   routing: RoutingState;
-  store: RequestStore | undefined;
+  store: RequestLog | undefined;
   events: ProxyEvents;
   reliability: Reliability;
   /** A/B results of split routes, and their judge. */
