@@ -78,7 +78,8 @@ const defaultCloseGraceMs = 10_000;
  * The composition root: builds the events, log, reliability, runtime, control plane and the
  * stores, listens, and returns the running proxy. Listening comes first, and the stores are
  * opened only once the port is ours: a second proxy that fails to listen must not lock the
- * first one's database. Requests that arrive while the stores open wait for them.
+ * first one's database. Requests that arrive while the stores open wait for them. The lifecycle
+ * (and so `--stop-when-detached`'s startup grace) starts once the stores are open.
  *
  * @throws the listen error (EADDRINUSE…) when the port cannot be had; nothing is left running.
  */
@@ -100,6 +101,22 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     splits: createSplitJudge(() => runtime, reliability, events, log),
     log,
   };
+
+  let listener: http.RequestListener | undefined;
+  let becomeReady: (ready: http.RequestListener) => void = () => {};
+  const ready = new Promise<http.RequestListener>((resolve) => {
+    becomeReady = resolve;
+  });
+  // Nothing to undo when this throws: no timer, store or watcher exists yet.
+  const server = await listen((request, response) => {
+    if (listener !== undefined) listener(request, response);
+    else void ready.then((handle) => handle(request, response));
+  }, options.host, options.port);
+
+  const storage = await openOrReport(options, log);
+  runtime.store = storage?.requestLog;
+  // Built once serving is near: the lifecycle's startup grace counts from here, not from
+  // before the database was opened (compiling SQLite's WASM takes a while on a busy machine).
   const lifecycle = new Lifecycle({
     stopWhenDetached: options.stopWhenDetached ?? false,
     stop: options.shutdown,
@@ -119,24 +136,6 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     probeTimeoutMs: options.probeTimeoutMs,
   });
 
-  let listener: http.RequestListener | undefined;
-  let becomeReady: (ready: http.RequestListener) => void = () => {};
-  const ready = new Promise<http.RequestListener>((resolve) => {
-    becomeReady = resolve;
-  });
-  let server: RunningServer;
-  try {
-    server = await listen((request, response) => {
-      if (listener !== undefined) listener(request, response);
-      else void ready.then((handle) => handle(request, response));
-    }, options.host, options.port);
-  } catch (error) {
-    lifecycle.dispose();
-    throw error;
-  }
-
-  const storage = await openOrReport(options, log);
-  runtime.store = storage?.requestLog;
   listener = createRequestListener({ runtime, controlToken: options.controlToken, controlTokenHint: options.controlTokenHint, control });
   becomeReady(listener);
   const stopWatching = options.configSource?.watch(() => control.reloadFromFile()) ?? (() => {});

@@ -1,5 +1,6 @@
 import type { Database } from 'node-sqlite3-wasm';
 import type { CachedResponse, JsonValue, ResponseCache } from '../response-cache';
+import { rollback } from './open-database';
 
 /** How the SQLite cache is bounded. */
 export interface SqliteResponseCacheOptions {
@@ -62,7 +63,7 @@ export class SqliteResponseCache implements ResponseCache {
       if (this.storedBytes > this.maximumBytes) this.makeRoom(now);
       this.database.exec('COMMIT');
     } catch (error) {
-      if (this.database.inTransaction) this.database.exec('ROLLBACK');
+      rollback(this.database);
       this.storedBytes = Number(this.database.get('SELECT TOTAL(size) AS bytes FROM response_cache')?.bytes ?? 0);
       throw error;
     }
@@ -79,11 +80,15 @@ export class SqliteResponseCache implements ResponseCache {
   private makeRoom(now: number): void {
     this.storedBytes -= Number(this.database.get('SELECT TOTAL(size) AS bytes FROM response_cache WHERE expires_at <= ?', now)?.bytes ?? 0);
     this.database.run('DELETE FROM response_cache WHERE expires_at <= ?', now);
-    const oldest = this.database.all('SELECT key, size FROM response_cache ORDER BY stored_at, rowid');
-    for (const row of oldest) {
-      if (this.storedBytes <= this.maximumBytes) break;
-      this.database.run('DELETE FROM response_cache WHERE key = ?', row.key);
-      this.storedBytes -= Number(row.size);
+    while (this.storedBytes > this.maximumBytes) {
+      // A page at a time, so a large cache is not read whole to free a little room.
+      const oldest = this.database.all('SELECT key, size FROM response_cache ORDER BY stored_at, rowid LIMIT 32');
+      if (oldest.length === 0) break;
+      for (const row of oldest) {
+        if (this.storedBytes <= this.maximumBytes) break;
+        this.database.run('DELETE FROM response_cache WHERE key = ?', row.key);
+        this.storedBytes -= Number(row.size);
+      }
     }
   }
 
