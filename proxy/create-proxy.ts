@@ -92,15 +92,8 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
   };
   const fixedAccessKeys = options.fixedAccessKeys ?? [];
   const allowedHosts = options.allowedHosts ?? [];
-  const reliability = createReliability(options.clocks?.now, options.clocks?.random);
-  const runtime: ProxyRuntime = {
-    routing: createRoutingState(options.config, options.env, { accessKeys: fixedAccessKeys, allowedHosts }),
-    store: undefined,
-    events,
-    reliability,
-    splits: createSplitJudge(() => runtime, reliability, events, log),
-    log,
-  };
+  // Compiled before listening: a config that cannot be compiled fails before the port is taken.
+  const routing = createRoutingState(options.config, options.env, { accessKeys: fixedAccessKeys, allowedHosts });
 
   let listener: http.RequestListener | undefined;
   let becomeReady: (ready: http.RequestListener) => void = () => {};
@@ -114,7 +107,15 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
   }, options.host, options.port);
 
   const storage = await openOrReport(options, log);
-  runtime.store = storage?.requestLog;
+  const reliability = createReliability(options.clocks?.now, options.clocks?.random);
+  const runtime: ProxyRuntime = {
+    routing,
+    store: storage?.requestLog,
+    events,
+    reliability,
+    splits: createSplitJudge(() => runtime, reliability, events, log),
+    log,
+  };
   // Built once serving is near: the lifecycle's startup grace counts from here, not from
   // before the database was opened (compiling SQLite's WASM takes a while on a busy machine).
   const lifecycle = new Lifecycle({

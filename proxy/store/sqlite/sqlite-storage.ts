@@ -33,8 +33,10 @@ export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
   const auditSink = new SqliteAuditSink(database, { flushIntervalMs: settings.flushIntervalMs, onError: settings.onError });
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
-    await Promise.all([requestLog.close(), auditSink.close(), counters.close(), responseCache.close()]);
+    // Every store gets to write its queue, whichever fails; the database closes regardless.
+    const closed = await Promise.allSettled([requestLog.close(), auditSink.close(), counters.close(), responseCache.close()]);
     database.close();
+    for (const result of closed) if (result.status === 'rejected') throw result.reason;
   };
   return {
     path: file,
