@@ -104,12 +104,14 @@ export async function main(argv: string[]): Promise<number | undefined> {
   const tokenFile = path.join(dataDir, 'control-token');
 
   let stopping = false;
-  let proxy: RunningProxy | undefined;
+  let starting: Promise<RunningProxy> | undefined;
   /** The one way the proxy stops (SIGINT, SIGTERM, POST /shutdown, the last window leaving): the request log is flushed. */
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    await proxy?.close();
+    // A stop during startup waits for the stores to open, so it closes them too.
+    const running = await starting?.catch(() => undefined);
+    await running?.close();
     await closeUpstreamConnections();
     process.exit(0);
   };
@@ -117,8 +119,9 @@ export async function main(argv: string[]): Promise<number | undefined> {
   // Before listening: a stop asked for as soon as the URL is printed must already be clean.
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+  let proxy: RunningProxy;
   try {
-    proxy = await createProxy({
+    starting = createProxy({
       config,
       env: process.env,
       host,
@@ -135,6 +138,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
       shutdown: () => void stop(),
       writeLog: (line) => process.stderr.write(line),
     });
+    proxy = await starting;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const hint = code === 'EADDRINUSE' ? ` Port ${port} is taken: is another Switchyard running? Use --port to pick another, or --port 0 for a free one.` : '';
