@@ -6,7 +6,7 @@
  * the store for about a microsecond a record that the shipped proxy does not spend, and with gc
  * exposed each phase starts after a full collection, so one's garbage is not billed to the next.
  *
- * Adds N realistic records to a fresh RequestStore in a temporary folder, at a steady rate (as a
+ * Adds N realistic records to a fresh request log (BatchedRequestLog over SQLite) in a temporary folder, at a steady rate (as a
  * loaded proxy finishes calls) in bursts every 100 ms, with the store's real flush timers, then
  * closes it. Bursts rather than a timer per record: on a VM each wake-up of an idle process
  * costs about 0.2 ms of CPU, which would drown what is measured. CPU is `process.cpuUsage()` (user + system, every thread of this process) around
@@ -33,7 +33,9 @@ import { performance } from 'node:perf_hooks';
 import { buildSync } from 'esbuild';
 import type { ClientFormat } from '../proxy/core/request';
 import type { RequestRecord } from '../proxy/store/request-record';
-import { openRequestStore, type RequestStore } from '../proxy/store/request-store';
+import { BatchedRequestLog } from '../proxy/store/batched-request-log';
+import { openDatabase } from '../proxy/store/sqlite/open-database';
+import { SqliteRequestLog } from '../proxy/store/sqlite/sqlite-request-log';
 
 const recordCount = Number(process.env.STORE_BENCH_RECORDS ?? '20000');
 const recordsPerSecond = Number(process.env.STORE_BENCH_RATE ?? '2500');
@@ -151,33 +153,33 @@ async function measurePacing(records: RequestRecord[]): Promise<number> {
 async function measureStore(records: RequestRecord[], pacingMicroseconds: number): Promise<RoundResult> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'switchyard-store-bench-'));
   try {
-    const store: RequestStore = openRequestStore({ dataDir, retentionDays: 30, batchSize, onError: (error) => console.error(error) });
+    const { database } = openDatabase(dataDir);
+    const backend = new SqliteRequestLog(database);
+    const store = new BatchedRequestLog(backend, { retentionDays: 30, batchSize, onError: (error) => console.error(error) });
     for (let written = 0; written < existingCount; written += 10_000) {
       for (const record of makeRecords(Math.min(10_000, existingCount - written))) store.add(record);
-      store.flush();
+      await store.flush();
     }
     collectGarbage();
-    // Every flush (timer, high-water mark, close) calls the instance's flush, so this sees them all.
-    const flush = store.flush.bind(store);
-    let pending = 0;
+    // Every write (timer, high-water mark, close) goes through the backend's write, so this sees
+    // them all; node-sqlite3-wasm is synchronous, so the call's CPU is the whole write's.
+    const write = backend.write.bind(backend);
     let flushes = 0;
     let flushMicroseconds = 0;
-    store.flush = () => {
+    backend.write = (batch) => {
       const before = cpuMicroseconds();
-      flush();
-      if (pending > 0) {
-        flushes += 1;
-        flushMicroseconds += cpuMicroseconds() - before;
-      }
-      pending = 0;
+      const written = write(batch);
+      flushes += 1;
+      flushMicroseconds += cpuMicroseconds() - before;
+      return written;
     };
     const before = cpuMicroseconds();
     const addMicroseconds = await feed(records, (record) => {
       store.add(record);
-      pending += 1;
     });
     const closeBefore = cpuMicroseconds();
-    store.close();
+    await store.close();
+    database.close();
     const after = cpuMicroseconds();
     return {
       microsecondsPerRecord: (after - before - pacingMicroseconds) / records.length,

@@ -1,18 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type http from 'node:http';
 import { parseArgs } from 'node:util';
 import { defaultConfig, type SwitchyardConfig } from './config/config';
-import { ConfigError, loadConfigFile } from './config/load-config';
-import { ControlPlane } from './control/control-plane';
-import { ProxyEvents } from './control/events';
-import { Lifecycle } from './control/lifecycle';
+import { ConfigError } from './config/load-config';
+import { createProxy, type RunningProxy } from './create-proxy';
 import { defaultDataDir } from './store/data-dir';
-import { openRequestStore, type RequestStore } from './store/request-store';
-import { createRoutingState, createRuntime } from './pipeline/create-runtime';
-import { createRequestListener, listen, type RunningServer } from './server';
+import { FileConfigSource } from './store/file/file-config-source';
 import { closeUpstreamConnections } from './upstream/upstream-client';
 import { isAllowedHost } from './security/host-check';
 import { version } from './version';
@@ -83,9 +78,10 @@ export async function main(argv: string[]): Promise<number | undefined> {
   }
   const host = values.host ?? '127.0.0.1';
   const configPath = values.config ?? process.env.SWITCHYARD_CONFIG ?? defaultConfigPath();
+  const configSource = configPath === undefined ? undefined : new FileConfigSource(configPath);
   let config: SwitchyardConfig;
   try {
-    config = configPath ? loadConfigFile(configPath) : defaultConfig();
+    config = configSource ? await configSource.load() : defaultConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`switchyard: ${error.message}\n`);
@@ -104,45 +100,18 @@ export async function main(argv: string[]): Promise<number | undefined> {
     );
     return 2;
   }
-  const events = new ProxyEvents();
-  const log = (message: string): void => {
-    const time = Date.now();
-    process.stderr.write(`${new Date(time).toISOString()} ${message}\n`);
-    events.emit('log', { time, message });
-  };
-  let store: RequestStore | undefined;
-  // Built before any timer starts: loading the price table takes a while.
-  const overrides = { accessKeys: fixedAccessKeys.map((key) => ({ key, label: '--require-key' })), allowedHosts: extraHosts };
-  const routing = createRoutingState(config, process.env, overrides);
   const controlToken = process.env.SWITCHYARD_CONTROL_TOKEN || randomBytes(24).toString('hex');
   const tokenFile = path.join(dataDir, 'control-token');
 
   let stopping = false;
-  let running: RunningServer | undefined;
-  let stopWatching = (): void => {};
-  const graceMs = graceOverride();
-  const lifecycle = new Lifecycle({
-    stopWhenDetached: values['stop-when-detached'] === true,
-    stop: () => void stop(),
-    log,
-    detachedGraceMs: graceMs,
-    startupGraceMs: graceMs,
-  });
+  let starting: Promise<RunningProxy> | undefined;
   /** The one way the proxy stops (SIGINT, SIGTERM, POST /shutdown, the last window leaving): the request log is flushed. */
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    lifecycle.dispose();
-    stopWatching();
-    // Event streams never end by themselves; in-flight calls get a while to finish.
-    events.emit('stopping', undefined);
-    if (running !== undefined) {
-      const server = running.server;
-      const force = setTimeout(() => server.closeAllConnections(), 10_000).unref();
-      await running.close();
-      clearTimeout(force);
-    }
-    store?.close();
+    // A stop during startup waits for the stores to open, so it closes them too.
+    const running = await starting?.catch(() => undefined);
+    await running?.close();
     await closeUpstreamConnections();
     process.exit(0);
   };
@@ -150,54 +119,41 @@ export async function main(argv: string[]): Promise<number | undefined> {
   // Before listening: a stop asked for as soon as the URL is printed must already be clean.
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
-  let handleRequest: http.RequestListener = () => {};
+  let proxy: RunningProxy;
   try {
-    running = await listen((request, response) => handleRequest(request, response), host, port);
+    starting = createProxy({
+      config,
+      env: process.env,
+      host,
+      port,
+      controlToken,
+      controlTokenHint: `the token is in ${tokenFile}`,
+      storage: { dataDir, retentionDays: config.retentionDays },
+      configFile: configPath,
+      configSource,
+      fixedAccessKeys,
+      allowedHosts: extraHosts,
+      stopWhenDetached: values['stop-when-detached'] === true,
+      graceMs: graceOverride(),
+      shutdown: () => void stop(),
+      writeLog: (line) => process.stderr.write(line),
+    });
+    proxy = await starting;
   } catch (error) {
-    lifecycle.dispose();
     const code = (error as NodeJS.ErrnoException).code;
     const hint = code === 'EADDRINUSE' ? ` Port ${port} is taken: is another Switchyard running? Use --port to pick another, or --port 0 for a free one.` : '';
     process.stderr.write(`switchyard: cannot listen on ${host}:${port} (${code ?? String(error)}).${hint}\n`);
     return 1;
   }
   // Only once the port is ours: a second `switchyard serve` that fails to listen must not
-  // lock the first one's request log or overwrite its token file. Synchronous from here to
-  // the listener's assignment, so no request is handled before it.
-  try {
-    store = openRequestStore({ dataDir, retentionDays: config.retentionDays, onError: (error) => log(`request log write failed: ${String(error)}`) });
-  } catch (error) {
-    // Serving matters more than the log: run without it and say why.
-    log(`the request log at ${dataDir} could not be opened, requests will not be recorded: ${(error as Error).message}`);
-  }
-  const runtime = createRuntime({
-    config,
-    env: process.env,
-    overrides,
-    routing,
-    store,
-    events,
-    log,
-  });
-  const control = new ControlPlane({
-    runtime,
-    env: process.env,
-    config,
-    configFile: configPath,
-    fixedAccessKeys,
-    allowedHosts: extraHosts,
-    lifecycle,
-    shutdown: () => void stop(),
-  });
+  // overwrite the first one's token file.
   writeFileSync(tokenFile, controlToken, { mode: 0o600 });
-  handleRequest = createRequestListener({ runtime, controlToken, controlTokenHint: `the token is in ${tokenFile}`, control });
-  process.stdout.write(`Switchyard listening on ${running.url}\n`);
-  const withKeys = [...runtime.routing.providers.values()].filter((provider) => provider.apiKey !== undefined).map((provider) => provider.id);
+  process.stdout.write(`Switchyard listening on ${proxy.url}\n`);
+  const withKeys = [...proxy.runtime.routing.providers.values()].filter((provider) => provider.apiKey !== undefined).map((provider) => provider.id);
   process.stdout.write(`Providers with keys: ${withKeys.length > 0 ? withKeys.join(', ') : 'none (set OPENAI_API_KEY, ANTHROPIC_API_KEY, …)'}\n`);
   process.stdout.write(`Config: ${configPath ?? 'none (presets only)'}\nRequest log: ${dataDir}\nControl API token: ${tokenFile}\n`);
   if (requiredKey) process.stdout.write(`Clients must send the local access key in ${path.join(dataDir, 'access-key')}\n`);
-  if (lifecycle.stopWhenDetached) process.stdout.write('Stops by itself once no VS Code window is attached.\n');
-
-  if (configPath) stopWatching = watchConfig(configPath, () => control.reloadFromFile());
+  if (proxy.control.lifecycle.stopWhenDetached) process.stdout.write('Stops by itself once no VS Code window is attached.\n');
   return undefined;
 }
 
@@ -237,22 +193,4 @@ function localAccessKey(dataDir: string): string {
   const key = `sy-${randomBytes(24).toString('base64url')}`;
   writeFileSync(file, key, { mode: 0o600 });
   return key;
-}
-
-/**
- * Calls `reload` when the config file changes (the ControlPlane keeps the last good config
- * when the new one is invalid); editors that save by rename are handled by watching the folder.
- */
-function watchConfig(file: string, reload: () => void): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  const watcher = watch(path.dirname(file), (_event, name) => {
-    if (name !== null && name !== path.basename(file)) return;
-    clearTimeout(timer);
-    timer = setTimeout(reload, 100);
-  });
-  watcher.unref();
-  return () => {
-    clearTimeout(timer);
-    watcher.close();
-  };
 }

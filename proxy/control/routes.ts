@@ -4,7 +4,7 @@ import { ProxyError } from '../core/errors';
 import { readBody } from '../http/read-body';
 import { defaultRecordLimit } from '../store/record-filter';
 import type { RequestRecord } from '../store/request-record';
-import type { RequestStore } from '../store/request-store';
+import type { RequestLog } from '../store/request-log';
 import { decodeRecordFilterQuery, decodeStatsQuery, InvalidQueryError } from './decode-query';
 import type { ProxyEvents } from './events';
 import { ControlRequestError, type ControlPlane } from './control-plane';
@@ -27,7 +27,7 @@ export interface ControlRouterOptions {
   /** The control token; every route but `/health` requires it. */
   token: string;
   /** The request log; when it could not be opened, log routes answer 503. */
-  store: RequestStore | undefined;
+  store: RequestLog | undefined;
   events: ProxyEvents;
   health: () => HealthInfo;
   /** Tells a client without the token where to find it; a generic sentence by default. */
@@ -215,12 +215,12 @@ function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-function listRequests(store: RequestStore | undefined): RequestHandler {
-  return (request, response) => {
+function listRequests(store: RequestLog | undefined): RequestHandler {
+  return async (request, response) => {
     if (store === undefined) return sendStoreUnavailable(response);
     const filter = decodeQueryOrReject(response, () => decodeRecordFilterQuery(request.query));
     if (filter === undefined) return;
-    const records = store.recent(filter);
+    const records = await store.recent(filter);
     const body: RecentResponse = { records };
     const limit = filter.limit ?? defaultRecordLimit;
     if (records.length === limit) body.nextBefore = records[records.length - 1].time;
@@ -228,10 +228,10 @@ function listRequests(store: RequestStore | undefined): RequestHandler {
   };
 }
 
-function getRequest(store: RequestStore | undefined): RequestHandler<{ id: string }> {
-  return (request, response) => {
+function getRequest(store: RequestLog | undefined): RequestHandler<{ id: string }> {
+  return async (request, response) => {
     if (store === undefined) return sendStoreUnavailable(response);
-    const record = store.get(request.params.id);
+    const record = await store.get(request.params.id);
     if (record === undefined) {
       sendError(response, 404, 'not_found_error', `No request ${request.params.id} in the log; it may be older than the retention period.`);
       return;
@@ -240,12 +240,12 @@ function getRequest(store: RequestStore | undefined): RequestHandler<{ id: strin
   };
 }
 
-function aggregateRequests(store: RequestStore | undefined): RequestHandler {
-  return (request, response) => {
+function aggregateRequests(store: RequestLog | undefined): RequestHandler {
+  return async (request, response) => {
     if (store === undefined) return sendStoreUnavailable(response);
     const stats = decodeQueryOrReject(response, () => decodeStatsQuery(request.query));
     if (stats === undefined) return;
-    const body: AggregateResponse = { by: stats.by, ...stats.range, rows: store.aggregate(stats.by, stats.range) };
+    const body: AggregateResponse = { by: stats.by, ...stats.range, rows: await store.aggregate(stats.by, stats.range) };
     response.json(body);
   };
 }

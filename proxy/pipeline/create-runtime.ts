@@ -10,7 +10,7 @@ import type { ProxyEvents } from '../control/events';
 import { SplitJudge } from '../evaluation/split-judge';
 import { SplitTally } from '../evaluation/split-tally';
 import { PrincipalDirectory, type AccessKeyEntry } from '../security/principal';
-import type { RequestStore } from '../store/request-store';
+import type { RequestLog } from '../store/request-log';
 import { ProxyRuntime, type Reliability, type RoutingState } from './runtime';
 
 /** What the running proxy adds to a config without writing it to the file; it survives reloads. */
@@ -64,7 +64,7 @@ export interface RuntimeOptions {
   overrides?: RoutingOverrides;
   /** The routing state, when already built (it loads the price table: build it before timers start). */
   routing?: RoutingState;
-  store: RequestStore | undefined;
+  store: RequestLog | undefined;
   events: ProxyEvents;
   reliability?: Reliability;
   log: (message: string) => void;

@@ -1,7 +1,7 @@
 import type { SwitchyardConfig } from '../config/config';
 import type { ResolvedProvider } from '../config/resolve-providers';
 import type { Pricer } from '../cost/pricer';
-import type { RequestStore } from '../store/request-store';
+import type { RequestLog } from '../store/request-log';
 import type { ProxyEvents } from '../control/events';
 import type { RuleSet } from '../routing/rule-matcher';
 import type { CircuitBreakers } from '../routing/circuit-breaker';
@@ -39,7 +39,7 @@ export interface Reliability {
 export interface ProxyRuntimeParts {
   routing: RoutingState;
   /** The request log; undefined when it could not be opened (the proxy serves without one). */
-  store: RequestStore | undefined;
+  store: RequestLog | undefined;
   events: ProxyEvents;
   reliability: Reliability;
   splits: SplitJudge;
@@ -52,7 +52,7 @@ export interface ProxyRuntimeParts {
  * `replaceRouting` — one explicit swap, so a call reads one consistent version.
  */
 export class ProxyRuntime {
-  readonly store: RequestStore | undefined;
+  readonly store: RequestLog | undefined;
   readonly events: ProxyEvents;
   readonly reliability: Reliability;
   /** A/B results of split routes, and their judge. */

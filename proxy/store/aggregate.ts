@@ -1,6 +1,3 @@
-import type { Database, NormalQueryResult, SQLiteValue } from 'node-sqlite3-wasm';
-import { errorRecordSql, filterToSql, type TimeRange } from './record-filter';
-
 /** How records are grouped for totals. `day` is the calendar day in the proxy's time zone. */
 export type AggregateBy = 'day' | 'provider' | 'model' | 'clientKey';
 
@@ -28,128 +25,20 @@ export interface AggregateRow {
   averageTimeToFirstTokenMs: number | null;
 }
 
-/**
- * Days are summed in SQL per quarter hour of UTC time and folded into local days here:
- * SQLite's `'localtime'` calls out of WASM into JavaScript for every row, which made a
- * 10,000-row aggregate up to twice as slow. Every time zone offset in use is a whole number
- * of quarter hours, so no bucket straddles a local midnight, daylight saving time included.
- */
-const quarterHourMs = 15 * 60 * 1000;
-
-const groupSql: Readonly<Record<AggregateBy, string>> = {
-  // time is INTEGER milliseconds, so the division is integer division.
-  day: `time / ${quarterHourMs}`,
-  provider: 'provider',
-  model: 'model',
-  clientKey: 'client_key',
-};
-
-interface Totals {
-  key: string | null;
-  requests: number;
-  errors: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  costUsd: number;
-  unpricedRequests: number;
-  latencyMs: number;
-  timeToFirstTokenMs: number;
-  timeToFirstTokenCount: number;
-}
-
-/** Totals per group over the records in the range, ordered for display. */
-export function aggregateRecords(database: Database, by: AggregateBy, range: TimeRange): AggregateRow[] {
-  const { where, values } = filterToSql({ since: range.since, until: range.until });
-  const rows = database.all(
-    `SELECT ${groupSql[by]} AS grouping,
-            COUNT(*) AS requests,
-            SUM(${errorRecordSql}) AS errors,
-            SUM(input_tokens) AS input_tokens,
-            SUM(output_tokens) AS output_tokens,
-            SUM(cache_read_tokens) AS cache_read_tokens,
-            SUM(cache_write_tokens) AS cache_write_tokens,
-            SUM(reasoning_tokens) AS reasoning_tokens,
-            TOTAL(cost_usd) AS cost_usd,
-            SUM(cost_usd IS NULL) AS unpriced_requests,
-            TOTAL(latency_ms) AS latency_ms,
-            TOTAL(time_to_first_token_ms) AS time_to_first_token_ms,
-            COUNT(time_to_first_token_ms) AS time_to_first_token_count
-       FROM requests ${where}
-      GROUP BY grouping`,
-    values,
-  ) as NormalQueryResult[];
-
-  const groups = new Map<string | null, Totals>();
-  for (const row of rows) {
-    const key = by === 'day' ? localDay(Number(row.grouping) * quarterHourMs) : textOrNull(row.grouping);
-    const totals = groups.get(key);
-    if (totals === undefined) groups.set(key, decodeTotals(key, row));
-    else addTotals(totals, decodeTotals(key, row));
-  }
-  const result = [...groups.values()].map(toAggregateRow);
-  return result.sort(by === 'day' ? byKey : byCostThenRequests);
-}
-
-function decodeTotals(key: string | null, row: NormalQueryResult): Totals {
-  return {
-    key,
-    requests: number(row.requests),
-    errors: number(row.errors),
-    inputTokens: number(row.input_tokens),
-    outputTokens: number(row.output_tokens),
-    cacheReadTokens: number(row.cache_read_tokens),
-    cacheWriteTokens: number(row.cache_write_tokens),
-    reasoningTokens: number(row.reasoning_tokens),
-    costUsd: number(row.cost_usd),
-    unpricedRequests: number(row.unpriced_requests),
-    latencyMs: number(row.latency_ms),
-    timeToFirstTokenMs: number(row.time_to_first_token_ms),
-    timeToFirstTokenCount: number(row.time_to_first_token_count),
-  };
-}
-
-function addTotals(into: Totals, more: Totals): void {
-  into.requests += more.requests;
-  into.errors += more.errors;
-  into.inputTokens += more.inputTokens;
-  into.outputTokens += more.outputTokens;
-  into.cacheReadTokens += more.cacheReadTokens;
-  into.cacheWriteTokens += more.cacheWriteTokens;
-  into.reasoningTokens += more.reasoningTokens;
-  into.costUsd += more.costUsd;
-  into.unpricedRequests += more.unpricedRequests;
-  into.latencyMs += more.latencyMs;
-  into.timeToFirstTokenMs += more.timeToFirstTokenMs;
-  into.timeToFirstTokenCount += more.timeToFirstTokenCount;
-}
-
-function toAggregateRow(totals: Totals): AggregateRow {
-  return {
-    key: totals.key,
-    requests: totals.requests,
-    errors: totals.errors,
-    inputTokens: totals.inputTokens,
-    outputTokens: totals.outputTokens,
-    cacheReadTokens: totals.cacheReadTokens,
-    cacheWriteTokens: totals.cacheWriteTokens,
-    reasoningTokens: totals.reasoningTokens,
-    costUsd: totals.costUsd,
-    unpricedRequests: totals.unpricedRequests,
-    averageLatencyMs: totals.latencyMs / totals.requests,
-    averageTimeToFirstTokenMs:
-      totals.timeToFirstTokenCount === 0 ? null : totals.timeToFirstTokenMs / totals.timeToFirstTokenCount,
-  };
-}
-
 /** `YYYY-MM-DD` of the local calendar day containing the instant. */
 export function localDay(time: number): string {
   const date = new Date(time);
   const month = date.getMonth() + 1;
   const day = date.getDate();
   return `${date.getFullYear()}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
+}
+
+/**
+ * The order every backend returns aggregate rows in: by day ascending for `day`, otherwise by
+ * cost, then requests, descending, the group without a key last among equals.
+ */
+export function compareAggregateRows(by: AggregateBy): (a: AggregateRow, b: AggregateRow) => number {
+  return by === 'day' ? byKey : byCostThenRequests;
 }
 
 function byKey(a: AggregateRow, b: AggregateRow): number {
@@ -166,12 +55,4 @@ function compareKeys(a: string | null, b: string | null): number {
   if (a === null) return 1;
   if (b === null) return -1;
   return a < b ? -1 : 1;
-}
-
-function number(value: SQLiteValue): number {
-  return typeof value === 'number' ? value : Number(value ?? 0);
-}
-
-function textOrNull(value: SQLiteValue): string | null {
-  return typeof value === 'string' ? value : null;
 }

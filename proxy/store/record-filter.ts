@@ -1,4 +1,3 @@
-import type { SQLiteValue } from 'node-sqlite3-wasm';
 import type { ClientFormat } from '../core/request';
 import type { RequestRecord } from './request-record';
 
@@ -16,6 +15,7 @@ export interface RecordFilter {
   /** The model that served the call. */
   model?: string;
   clientFormat?: ClientFormat;
+  /** The caller's key id (`key_…`); for records from before key ids, the last four they hold. */
   clientKey?: string;
   /** `ok`, `error` (see {@link isErrorRecord}) or one exact HTTP status. */
   status?: 'ok' | 'error' | number;
@@ -35,9 +35,6 @@ export function isErrorRecord(record: RequestRecord): boolean {
   return record.status >= 400 || record.error !== undefined;
 }
 
-/** SQL twin of {@link isErrorRecord}; keep the two in step. */
-export const errorRecordSql = '(status >= 400 OR error IS NOT NULL)';
-
 /** The filter's limit, defaulted and clamped to 1…{@link maximumRecordLimit}. */
 export function recordLimit(filter: RecordFilter): number {
   const limit = filter.limit ?? defaultRecordLimit;
@@ -45,7 +42,10 @@ export function recordLimit(filter: RecordFilter): number {
   return Math.min(maximumRecordLimit, Math.max(1, Math.floor(limit)));
 }
 
-/** Whether a record (still in the write queue) passes the filter, as the SQL below would. */
+/**
+ * Whether a record passes the filter (limit aside): the reference every backend's query
+ * matches, and how queued records are filtered before they are written.
+ */
 export function matchesFilter(record: RequestRecord, filter: RecordFilter): boolean {
   if (filter.before !== undefined && !(record.time < filter.before)) return false;
   if (filter.since !== undefined && !(record.time >= filter.since)) return false;
@@ -53,36 +53,9 @@ export function matchesFilter(record: RequestRecord, filter: RecordFilter): bool
   if (filter.provider !== undefined && record.provider !== filter.provider) return false;
   if (filter.model !== undefined && record.model !== filter.model) return false;
   if (filter.clientFormat !== undefined && record.clientFormat !== filter.clientFormat) return false;
-  if (filter.clientKey !== undefined && record.clientKey !== filter.clientKey) return false;
+  if (filter.clientKey !== undefined && (record.keyId ?? record.clientKey) !== filter.clientKey) return false;
   if (filter.status === 'ok') return !isErrorRecord(record);
   if (filter.status === 'error') return isErrorRecord(record);
   if (filter.status !== undefined) return record.status === filter.status;
   return true;
-}
-
-export interface SqlCondition {
-  /** `WHERE …` or an empty string. */
-  where: string;
-  values: SQLiteValue[];
-}
-
-/** The filter (limit aside) as a WHERE clause with bound values. */
-export function filterToSql(filter: RecordFilter): SqlCondition {
-  const conditions: string[] = [];
-  const values: SQLiteValue[] = [];
-  const add = (condition: string, value: SQLiteValue): void => {
-    conditions.push(condition);
-    values.push(value);
-  };
-  if (filter.before !== undefined) add('time < ?', filter.before);
-  if (filter.since !== undefined) add('time >= ?', filter.since);
-  if (filter.until !== undefined) add('time <= ?', filter.until);
-  if (filter.provider !== undefined) add('provider = ?', filter.provider);
-  if (filter.model !== undefined) add('model = ?', filter.model);
-  if (filter.clientFormat !== undefined) add('client_format = ?', filter.clientFormat);
-  if (filter.clientKey !== undefined) add('client_key = ?', filter.clientKey);
-  if (filter.status === 'ok') conditions.push(`NOT ${errorRecordSql}`);
-  else if (filter.status === 'error') conditions.push(errorRecordSql);
-  else if (filter.status !== undefined) add('status = ?', filter.status);
-  return { where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, values };
 }

@@ -2,14 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultConfig, type SwitchyardConfig } from '../../proxy/config/config';
-import { createReliability, createRuntime } from '../../proxy/pipeline/create-runtime';
-import { ProxyEvents } from '../../proxy/control/events';
-import { ControlPlane } from '../../proxy/control/control-plane';
-import { Lifecycle } from '../../proxy/control/lifecycle';
-import { openRequestStore, type RequestStore } from '../../proxy/store/request-store';
+import type { ControlPlane } from '../../proxy/control/control-plane';
+import { createProxy, type RunningProxy } from '../../proxy/create-proxy';
+import type { RequestLog } from '../../proxy/store/request-log';
 import type { RequestRecord } from '../../proxy/store/request-record';
 import type { ProxyRuntime } from '../../proxy/pipeline/runtime';
-import { createRequestListener, listen, type RunningServer } from '../../proxy/server';
+import type { RunningServer } from '../../proxy/server';
 
 /** Dummy provider keys: tests assert they reach the fake upstream and nowhere else. */
 export const testKeys = {
@@ -33,19 +31,22 @@ export interface ManagementOptions {
   probeTimeoutMs?: number;
 }
 
-/** A Switchyard running in this process on 127.0.0.1:0, with its records captured. */
+/** A Switchyard running in this process on 127.0.0.1:0, built by `createProxy` as the CLI builds it, with its records captured. */
 export class TestProxy {
   readonly records: RequestRecord[] = [];
+  readonly runtime: ProxyRuntime;
+  readonly server: RunningServer;
+  readonly control: ControlPlane;
   private waiters: Array<() => void> = [];
 
   private constructor(
-    readonly runtime: ProxyRuntime,
-    readonly server: RunningServer,
-    readonly store: RequestStore,
+    private readonly proxy: RunningProxy,
     private readonly dataDir: string,
-    readonly control: ControlPlane,
   ) {
-    runtime.events.on('request', (record) => {
+    this.runtime = proxy.runtime;
+    this.server = proxy.server;
+    this.control = proxy.control;
+    this.runtime.events.on('request', (record) => {
       this.records.push(record);
       for (const waiter of this.waiters.splice(0)) waiter();
     });
@@ -64,31 +65,32 @@ export class TestProxy {
     const config = defaultConfig();
     configure(config);
     const dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-test-'));
-    const store = openRequestStore({ dataDir, retentionDays: 30, flushIntervalMs: 50 });
-    const events = new ProxyEvents();
-    const runtime = createRuntime({
+    const proxy = await createProxy({
       config,
       env,
-      store,
-      events,
-      reliability: createReliability(clocks.now, clocks.random),
-      // The log goes only to /events subscribers, as it does besides stderr in service.
-      log: (message) => events.emit('log', { time: Date.now(), message }),
+      host: '127.0.0.1',
+      port: 0,
+      controlToken,
+      // No writeLog: the log goes only to /events subscribers, as it does besides stderr in service.
+      storage: { dataDir, retentionDays: 30, flushIntervalMs: 50 },
+      configFile: management.configFile,
+      stopWhenDetached: management.stopWhenDetached,
+      graceMs: management.graceMs,
+      shutdown: management.shutdown ?? (() => {}),
+      clocks,
+      probeTimeoutMs: management.probeTimeoutMs,
     });
-    const shutdown = management.shutdown ?? (() => {});
-    const lifecycle = new Lifecycle({
-      stopWhenDetached: management.stopWhenDetached ?? false,
-      stop: shutdown,
-      detachedGraceMs: management.graceMs,
-      startupGraceMs: management.graceMs,
-    });
-    const control = new ControlPlane({ runtime, env, config, configFile: management.configFile, lifecycle, shutdown, probeTimeoutMs: management.probeTimeoutMs });
-    const server = await listen(createRequestListener({ runtime, controlToken, control }), '127.0.0.1', 0);
-    return new TestProxy(runtime, server, store, dataDir, control);
+    return new TestProxy(proxy, dataDir);
   }
 
   get url(): string {
-    return this.server.url;
+    return this.proxy.url;
+  }
+
+  /** The request log; a test proxy always has one. */
+  get store(): RequestLog {
+    if (this.proxy.store === undefined) throw new Error('The test proxy has no request log.');
+    return this.proxy.store;
   }
 
   /** Resolves with the record of the nth request (1-based) once it has been written. */
@@ -98,10 +100,7 @@ export class TestProxy {
   }
 
   async close(): Promise<void> {
-    this.control.lifecycle.dispose();
-    this.server.server.closeAllConnections();
-    await this.server.close();
-    this.store.close();
+    await this.proxy.close({ graceMs: 0 });
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

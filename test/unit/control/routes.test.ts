@@ -10,7 +10,7 @@ import { ProxyEvents } from '../../../proxy/control/events';
 import type { AggregateResponse, ControlErrorResponse, HealthInfo, RecentResponse } from '../../../proxy/control/protocol';
 import { createControlRouter } from '../../../proxy/control/routes';
 import type { RequestRecord } from '../../../proxy/store/request-record';
-import { openRequestStore, type RequestStore } from '../../../proxy/store/request-store';
+import { openSqliteStorage, type SqliteStorage } from '../../../proxy/store/sqlite/sqlite-storage';
 
 const token = 'sy-control-4f9c2b7e8a1d';
 const health: HealthInfo = { status: 'ok', version: '0.1.0-test', uptimeSeconds: 42, pid: 1 };
@@ -42,7 +42,7 @@ function makeRecord(index: number, fields: Partial<RequestRecord> = {}): Request
 
 describe('control routes', () => {
   let dataDir: string;
-  let store: RequestStore;
+  let storage: SqliteStorage;
   let events: ProxyEvents;
   let server: Server;
   let baseUrl: string;
@@ -54,7 +54,8 @@ describe('control routes', () => {
 
   before(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-control-'));
-    store = openRequestStore({ dataDir, retentionDays: 0 });
+    storage = openSqliteStorage({ dataDir, retentionDays: 0 });
+    const store = storage.requestLog;
     for (const record of records) store.add(record);
     events = new ProxyEvents();
     const app = express();
@@ -67,7 +68,7 @@ describe('control routes', () => {
   after(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
-    store.close();
+    await storage.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -1,6 +1,6 @@
 import type { SQLiteValue } from 'node-sqlite3-wasm';
-import type { ClientFormat } from '../core/request';
-import type { RequestRecord } from './request-record';
+import type { ClientFormat } from '../../core/request';
+import type { RequestRecord } from '../request-record';
 
 /** The `requests` columns in the order {@link encodeRecordRow} writes them. */
 export const recordColumns = [
@@ -25,6 +25,10 @@ export const recordColumns = [
   'latency_ms',
   'error',
   'extra',
+  'key_id',
+  'key_label',
+  'purpose',
+  'parent_id',
 ] as const;
 
 /** How many values one row binds: one per column. */
@@ -74,6 +78,10 @@ export function encodeRecordRow(record: RequestRecord, values: SQLiteValue[], of
   values[offset + 18] = record.latencyMs;
   values[offset + 19] = record.error === undefined ? null : Buffer.from(record.error);
   values[offset + 20] = encodeExtra(record);
+  values[offset + 21] = record.keyId ?? null;
+  values[offset + 22] = record.keyLabel ?? null;
+  values[offset + 23] = record.purpose ?? null;
+  values[offset + 24] = record.parentId ?? null;
 }
 
 /**
@@ -106,6 +114,10 @@ function encodeExtra(record: RequestRecord): Buffer | null {
       case 'timeToFirstTokenMs':
       case 'latencyMs':
       case 'error':
+      case 'keyId':
+      case 'keyLabel':
+      case 'purpose':
+      case 'parentId':
         continue;
     }
     const value: unknown = Reflect.get(record, field);
@@ -139,6 +151,10 @@ export function decodeRecordRow(row: Record<string, SQLiteValue>): RequestRecord
     latencyMs: number(row.latency_ms),
   };
   if (typeof row.client_key === 'string') record.clientKey = row.client_key;
+  if (typeof row.key_id === 'string') record.keyId = row.key_id;
+  if (typeof row.key_label === 'string') record.keyLabel = row.key_label;
+  if (row.purpose === 'shadow' || row.purpose === 'judge') record.purpose = row.purpose;
+  if (typeof row.parent_id === 'string') record.parentId = row.parent_id;
   if (typeof row.provider === 'string') record.provider = row.provider;
   if (typeof row.model === 'string') record.model = row.model;
   if (typeof row.error === 'string') record.error = row.error;

@@ -3,8 +3,11 @@ import { mkdirSync, mkdtempSync, rmSync, existsSync, utimesSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Database } from 'node-sqlite3-wasm';
-import { rowsPerStatement } from '../../../proxy/store/record-insert';
-import { databaseFileName, openRequestStore, type RequestStore } from '../../../proxy/store/request-store';
+import { BatchedRequestLog, type BatchingOptions } from '../../../proxy/store/batched-request-log';
+import { rowsPerStatement } from '../../../proxy/store/sqlite/record-insert';
+import { databaseFileName, openDatabase } from '../../../proxy/store/sqlite/open-database';
+import { schemaVersion } from '../../../proxy/store/sqlite/schema';
+import { SqliteRequestLog } from '../../../proxy/store/sqlite/sqlite-request-log';
 import type { RequestRecord } from '../../../proxy/store/request-record';
 
 const hourMs = 60 * 60 * 1000;
@@ -61,47 +64,64 @@ function countOnDisk(dataDir: string): number {
   }
 }
 
-describe('RequestStore', () => {
+describe('the SQLite request log, batched', () => {
   let dataDir: string;
-  let store: RequestStore | undefined;
+  let store: OpenedLog | undefined;
+
+  /** The log over its own connection, closed with it. */
+  class OpenedLog extends BatchedRequestLog {
+    constructor(
+      readonly path: string,
+      private readonly database: Database,
+      options: BatchingOptions,
+    ) {
+      super(new SqliteRequestLog(database), options);
+    }
+
+    override async close(): Promise<void> {
+      await super.close();
+      if (this.database.isOpen) this.database.close();
+    }
+  }
 
   beforeEach(() => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-store-'));
   });
 
-  afterEach(() => {
-    store?.close();
+  afterEach(async () => {
+    await store?.close();
     store = undefined;
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  function open(options: { retentionDays?: number; flushIntervalMs?: number; batchSize?: number; onError?: (error: unknown) => void } = {}): RequestStore {
-    store = openRequestStore({ dataDir, retentionDays: 30, flushIntervalMs: 60_000, ...options });
+  function open(options: Partial<BatchingOptions> = {}): OpenedLog {
+    const { file, database } = openDatabase(dataDir);
+    store = new OpenedLog(file, database, { retentionDays: 30, flushIntervalMs: 60_000, ...options });
     return store;
   }
 
-  it('creates the database with the current schema version', () => {
+  it('creates the database with the current schema version', async () => {
     const opened = open();
     const database = new Database(opened.path, { readOnly: true });
     try {
-      assert.equal(database.get('PRAGMA user_version')?.user_version, 1);
+      assert.equal(database.get('PRAGMA user_version')?.user_version, schemaVersion);
       const indexes = database.all("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests' AND sql IS NOT NULL ORDER BY name");
-      assert.deepEqual(indexes.map((row) => row.name), ['requests_model_time', 'requests_provider_time', 'requests_time']);
+      assert.deepEqual(indexes.map((row) => row.name), ['requests_key_id_time', 'requests_model_time', 'requests_provider_time', 'requests_time']);
     } finally {
       database.close();
     }
   });
 
-  it('queues add() without writing and serves queued records', () => {
+  it('queues add() without writing and serves queued records', async () => {
     const opened = open();
     const record = makeRecord();
     opened.add(record);
     assert.equal(countOnDisk(dataDir), 0);
-    assert.deepEqual(opened.recent(), [record]);
-    assert.deepEqual(opened.get(record.id), record);
-    opened.flush();
+    assert.deepEqual(await opened.recent(), [record]);
+    assert.deepEqual(await opened.get(record.id), record);
+    await opened.flush();
     assert.equal(countOnDisk(dataDir), 1);
-    assert.deepEqual(opened.get(record.id), record);
+    assert.deepEqual(await opened.get(record.id), record);
   });
 
   it('flushes on the next turn once batchSize records are queued, not inline', async () => {
@@ -121,7 +141,7 @@ describe('RequestStore', () => {
     assert.equal(countOnDisk(dataDir), 1);
   });
 
-  it('keeps every record across close and reopen, optional fields intact', () => {
+  it('keeps every record across close and reopen, optional fields intact', async () => {
     const first = open();
     const records = [
       makeRecord({ time: 1_000 }),
@@ -129,22 +149,39 @@ describe('RequestStore', () => {
       makeRecord({ time: 3_000, provider: undefined, model: undefined, status: 401, stream: false, passthrough: false }),
     ];
     for (const record of records) first.add(record);
-    first.close();
+    await first.close();
     first.add(makeRecord()); // ignored after close
     store = undefined;
     const reopened = open({ retentionDays: 0 });
-    assert.deepEqual(reopened.recent(), [...records].reverse());
+    assert.deepEqual(await reopened.recent(), [...records].reverse());
   });
 
-  it('round-trips fields that have no column of their own', () => {
+  it('keeps key ids, labels and judge links, and reads and groups records from before key ids', async () => {
+    const opened = open({ retentionDays: 0 });
+    const old = makeRecord({ time: 1_000, clientKey: '…abcd' });
+    const byKey = makeRecord({ time: 2_000, keyId: 'key_0123456789abcdef', keyLabel: 'config key 1' });
+    const judged = makeRecord({ time: 3_000, keyId: 'key_0123456789abcdef', keyLabel: 'config key 1', purpose: 'judge', parentId: byKey.id });
+    for (const record of [old, byKey, judged]) opened.add(record);
+    await opened.flush();
+    assert.deepEqual(await opened.get(old.id), old);
+    assert.deepEqual(await opened.get(judged.id), judged);
+    assert.deepEqual((await opened.recent({ clientKey: 'key_0123456789abcdef' })).map((record) => record.id), [judged.id, byKey.id]);
+    assert.deepEqual((await opened.recent({ clientKey: '…abcd' })).map((record) => record.id), [old.id]);
+    assert.deepEqual(
+      (await opened.aggregate('clientKey')).map((row) => [row.key, row.requests]),
+      [['key_0123456789abcdef', 2], ['…abcd', 1]],
+    );
+  });
+
+  it('round-trips fields that have no column of their own', async () => {
     const opened = open();
     const record = { ...makeRecord(), routing: { rule: 'default', attempts: [{ provider: 'openai', status: 200 }] } };
     opened.add(record);
-    opened.flush();
-    assert.deepEqual(opened.get(record.id), record);
+    await opened.flush();
+    assert.deepEqual(await opened.get(record.id), record);
   });
 
-  it('writes every row intact at multi-row statement edge sizes', () => {
+  it('writes every row intact at multi-row statement edge sizes', async () => {
     const opened = open({ retentionDays: 0 });
     const base = Date.UTC(2030, 0, 1);
     const expected: RequestRecord[] = [];
@@ -173,25 +210,25 @@ describe('RequestStore', () => {
         opened.add(stored);
         expected.push(stored);
       }
-      opened.flush();
+      await opened.flush();
       assert.equal(countOnDisk(dataDir), expected.length, `after a batch of ${size}`);
     }
-    assert.deepEqual(opened.recent({ limit: 1000 }), [...expected].reverse());
+    assert.deepEqual(await opened.recent({ limit: 1000 }), [...expected].reverse());
   });
 
-  it('keeps the later of two records with the same id written in one statement', () => {
+  it('keeps the later of two records with the same id written in one statement', async () => {
     const opened = open();
     const first = makeRecord({ status: 500, error: 'first try failed' });
     const second: RequestRecord = { ...makeRecord({ status: 200, inputTokens: 7 }), id: first.id };
     opened.add(first);
     opened.add(makeRecord());
     opened.add(second);
-    opened.flush();
+    await opened.flush();
     assert.equal(countOnDisk(dataDir), 2);
-    assert.deepEqual(opened.get(first.id), second);
+    assert.deepEqual(await opened.get(first.id), second);
   });
 
-  it('stores no extra JSON for a record without fields beyond its columns', () => {
+  it('stores no extra JSON for a record without fields beyond its columns', async () => {
     const opened = open();
     const plain = makeRecord();
     const withUndefinedKey = { ...makeRecord(), clientKey: undefined, error: undefined };
@@ -199,7 +236,7 @@ describe('RequestStore', () => {
     opened.add(plain);
     opened.add(withUndefinedKey);
     opened.add(withExtra);
-    opened.flush();
+    await opened.flush();
     assert.deepEqual(readColumnOnDisk(dataDir, 'extra'), [
       { id: plain.id, value: null },
       { id: withUndefinedKey.id, value: null },
@@ -207,15 +244,15 @@ describe('RequestStore', () => {
     ]);
   });
 
-  it('stores error and extra as text, non-ASCII intact', () => {
+  it('stores error and extra as text, non-ASCII intact', async () => {
     const opened = open();
     const record = { ...makeRecord({ error: 'Überlastet — 请稍后再试 🙏' }), routing: { rule: 'naïve ✓' } };
     opened.add(record);
-    opened.flush();
+    await opened.flush();
     assert.deepEqual(readColumnOnDisk(dataDir, "typeof(error) || ' ' || typeof(extra)"), [{ id: record.id, value: 'text text' }]);
     assert.deepEqual(readColumnOnDisk(dataDir, 'error'), [{ id: record.id, value: record.error }]);
-    assert.deepEqual(opened.get(record.id), record);
-    assert.deepEqual(opened.recent({ status: 'error' }), [record]);
+    assert.deepEqual(await opened.get(record.id), record);
+    assert.deepEqual(await opened.recent({ status: 'error' }), [record]);
   });
 
   it('waits for the interval below batchSize, which defaults to 2000', async () => {
@@ -249,9 +286,9 @@ describe('RequestStore', () => {
     mkdirSync(lock);
     try {
       opened.add(record);
-      opened.flush();
+      await opened.flush();
       assert.equal(errors.length, 1);
-      assert.deepEqual(opened.get(record.id), record);
+      assert.deepEqual(await opened.get(record.id), record);
     } finally {
       rmSync(lock, { recursive: true, force: true });
     }
@@ -260,7 +297,7 @@ describe('RequestStore', () => {
     assert.equal(errors.length, 1);
   });
 
-  it('writes later batches after a multi-row statement failed', () => {
+  it('writes later batches after a multi-row statement failed', async () => {
     const errors: unknown[] = [];
     const opened = open({ onError: (error) => errors.push(error) });
     const size = rowsPerStatement + 6;
@@ -269,30 +306,30 @@ describe('RequestStore', () => {
     const bad = { ...first[rowsPerStatement + 2], endpoint: null } as unknown as RequestRecord;
     first[rowsPerStatement + 2] = bad;
     for (const record of first) opened.add(record);
-    opened.flush();
+    await opened.flush();
     assert.equal(countOnDisk(dataDir), size - 1);
     assert.equal(errors.length, 1);
     assert.match(String(errors[0]), new RegExp(`dropped request record ${bad.id}`));
     for (let index = 0; index < size; index += 1) opened.add(makeRecord());
-    opened.flush();
+    await opened.flush();
     assert.equal(countOnDisk(dataDir), 2 * size - 1);
     assert.equal(errors.length, 1);
   });
 
-  it('merges queued and stored records newest first within the limit', () => {
+  it('merges queued and stored records newest first within the limit', async () => {
     const opened = open();
     const now = Date.now();
     const stored = [makeRecord({ time: now - 4000 }), makeRecord({ time: now - 2000 })];
     for (const record of stored) opened.add(record);
-    opened.flush();
+    await opened.flush();
     const queued = [makeRecord({ time: now - 3000 }), makeRecord({ time: now - 1000 })];
     for (const record of queued) opened.add(record);
     assert.deepEqual(
-      opened.recent().map((record) => record.id),
+      (await opened.recent()).map((record) => record.id),
       [queued[1].id, stored[1].id, queued[0].id, stored[0].id],
     );
     assert.deepEqual(
-      opened.recent({ limit: 2 }).map((record) => record.id),
+      (await opened.recent({ limit: 2 })).map((record) => record.id),
       [queued[1].id, stored[1].id],
     );
   });
@@ -301,7 +338,7 @@ describe('RequestStore', () => {
     const base = Date.UTC(2030, 0, 1);
     let records: RequestRecord[];
 
-    beforeEach(() => {
+    beforeEach(async () => {
       const opened = open({ retentionDays: 0 });
       records = [
         makeRecord({ time: base + 1, provider: 'openai', model: 'gpt-4o', clientKey: 'aaaa' }),
@@ -312,74 +349,74 @@ describe('RequestStore', () => {
       ];
       // Half stored, half queued: both paths must filter alike.
       records.slice(0, 3).forEach((record) => opened.add(record));
-      opened.flush();
+      await opened.flush();
       records.slice(3).forEach((record) => opened.add(record));
     });
 
-    function ids(filter: Parameters<RequestStore['recent']>[0]): string[] {
-      return store!.recent(filter).map((record) => record.id);
+    async function ids(filter: Parameters<BatchedRequestLog['recent']>[0]): Promise<string[]> {
+      return (await store!.recent(filter)).map((record) => record.id);
     }
     const id = (index: number): string => records[index].id;
 
-    it('by provider, model, client format and client key', () => {
-      assert.deepEqual(ids({ provider: 'anthropic' }), [id(3), id(1)]);
-      assert.deepEqual(ids({ model: 'gpt-4o' }), [id(0)]);
-      assert.deepEqual(ids({ clientFormat: 'anthropic-messages' }), [id(1)]);
-      assert.deepEqual(ids({ clientKey: 'aaaa' }), [id(0)]);
+    it('by provider, model, client format and client key', async () => {
+      assert.deepEqual(await ids({ provider: 'anthropic' }), [id(3), id(1)]);
+      assert.deepEqual(await ids({ model: 'gpt-4o' }), [id(0)]);
+      assert.deepEqual(await ids({ clientFormat: 'anthropic-messages' }), [id(1)]);
+      assert.deepEqual(await ids({ clientKey: 'aaaa' }), [id(0)]);
     });
 
-    it('by status', () => {
-      assert.deepEqual(ids({ status: 'ok' }), [id(1), id(0)]);
-      assert.deepEqual(ids({ status: 'error' }), [id(4), id(3), id(2)]);
-      assert.deepEqual(ids({ status: 429 }), [id(2)]);
+    it('by status', async () => {
+      assert.deepEqual(await ids({ status: 'ok' }), [id(1), id(0)]);
+      assert.deepEqual(await ids({ status: 'error' }), [id(4), id(3), id(2)]);
+      assert.deepEqual(await ids({ status: 429 }), [id(2)]);
     });
 
-    it('by time, with before for paging', () => {
-      assert.deepEqual(ids({ since: base + 2, until: base + 4 }), [id(3), id(2), id(1)]);
-      assert.deepEqual(ids({ before: base + 3 }), [id(1), id(0)]);
-      assert.deepEqual(ids({ before: base + 5, limit: 2 }), [id(3), id(2)]);
+    it('by time, with before for paging', async () => {
+      assert.deepEqual(await ids({ since: base + 2, until: base + 4 }), [id(3), id(2), id(1)]);
+      assert.deepEqual(await ids({ before: base + 3 }), [id(1), id(0)]);
+      assert.deepEqual(await ids({ before: base + 5, limit: 2 }), [id(3), id(2)]);
     });
 
-    it('clamps the limit', () => {
-      assert.equal(store!.recent({ limit: 0 }).length, 1);
-      assert.equal(store!.recent({ limit: 5000 }).length, 5);
+    it('clamps the limit', async () => {
+      assert.equal((await store!.recent({ limit: 0 })).length, 1);
+      assert.equal((await store!.recent({ limit: 5000 })).length, 5);
     });
   });
 
-  it('returns undefined for an unknown id', () => {
-    assert.equal(open().get('req_missing'), undefined);
+  it('returns undefined for an unknown id', async () => {
+    assert.equal(await open().get('req_missing'), undefined);
   });
 
-  it('aggregates by provider, model, client key and local day', () => {
+  it('aggregates by provider, model, client key and local day', async () => {
     const opened = open({ retentionDays: 0 });
     const dayOne = new Date(2030, 4, 1, 10, 0).getTime();
     const dayTwo = new Date(2030, 4, 2, 23, 30).getTime();
     opened.add(makeRecord({ time: dayOne, provider: 'openai', model: 'gpt-4o', clientKey: 'aaaa', inputTokens: 1000, outputTokens: 100, cacheReadTokens: 400, costUsd: 0.003, latencyMs: 1000, timeToFirstTokenMs: 200 }));
     opened.add(makeRecord({ time: dayOne + 1, provider: 'openai', model: 'gpt-4o', inputTokens: 500, outputTokens: 50, reasoningTokens: 10, costUsd: 0.001, latencyMs: 2000, timeToFirstTokenMs: null, status: 500, error: 'upstream failed' }));
-    opened.flush();
+    await opened.flush();
     // Still queued when aggregate() runs: it must flush first.
     opened.add(makeRecord({ time: dayTwo, provider: 'anthropic', model: 'claude-sonnet-4-5', clientKey: 'aaaa', inputTokens: 2000, outputTokens: 300, cacheWriteTokens: 1500, costUsd: null, latencyMs: 3000, timeToFirstTokenMs: 400 }));
 
     const common = { cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
-    assert.deepEqual(opened.aggregate('provider'), [
+    assert.deepEqual(await opened.aggregate('provider'), [
       { key: 'openai', requests: 2, errors: 1, inputTokens: 1500, outputTokens: 150, ...common, cacheReadTokens: 400, reasoningTokens: 10, costUsd: 0.004, unpricedRequests: 0, averageLatencyMs: 1500, averageTimeToFirstTokenMs: 200 },
       { key: 'anthropic', requests: 1, errors: 0, inputTokens: 2000, outputTokens: 300, ...common, cacheWriteTokens: 1500, costUsd: 0, unpricedRequests: 1, averageLatencyMs: 3000, averageTimeToFirstTokenMs: 400 },
     ]);
     assert.deepEqual(
-      opened.aggregate('day').map((row) => [row.key, row.requests]),
+      (await opened.aggregate('day')).map((row) => [row.key, row.requests]),
       [['2030-05-01', 2], ['2030-05-02', 1]],
     );
     assert.deepEqual(
-      opened.aggregate('clientKey').map((row) => [row.key, row.requests]),
+      (await opened.aggregate('clientKey')).map((row) => [row.key, row.requests]),
       [['aaaa', 2], [null, 1]],
     );
     assert.deepEqual(
-      opened.aggregate('model', { since: dayTwo }).map((row) => [row.key, row.requests]),
+      (await opened.aggregate('model', { since: dayTwo })).map((row) => [row.key, row.requests]),
       [['claude-sonnet-4-5', 1]],
     );
   });
 
-  it('folds days in the local time zone, across daylight saving and odd offsets', () => {
+  it('folds days in the local time zone, across daylight saving and odd offsets', async () => {
     const originalZone = process.env.TZ;
     try {
       for (const zone of ['America/New_York', 'Asia/Kathmandu', 'Australia/Lord_Howe']) {
@@ -394,11 +431,11 @@ describe('RequestStore', () => {
         ];
         for (const time of times) opened.add(makeRecord({ time }));
         assert.deepEqual(
-          opened.aggregate('day').map((row) => [row.key, row.requests]),
+          (await opened.aggregate('day')).map((row) => [row.key, row.requests]),
           [['2030-03-09', 1], ['2030-03-10', 2], ['2030-03-11', 1]],
           zone,
         );
-        opened.close();
+        await opened.close();
         store = undefined;
         rmSync(dataDir, { recursive: true, force: true });
       }
@@ -408,43 +445,43 @@ describe('RequestStore', () => {
     }
   });
 
-  it('deletes records past retention on open and on demand', () => {
+  it('deletes records past retention on open and on demand', async () => {
     const now = Date.now();
     const first = open({ retentionDays: 0 });
     const old = makeRecord({ time: now - 40 * dayMs });
     const recent = makeRecord({ time: now - 10 * dayMs });
     first.add(old);
     first.add(recent);
-    first.close();
+    await first.close();
     store = undefined;
 
     const kept = open({ retentionDays: 0 });
-    assert.equal(kept.recent().length, 2, 'retention 0 keeps everything');
-    kept.close();
+    assert.equal((await kept.recent()).length, 2, 'retention 0 keeps everything');
+    await kept.close();
     store = undefined;
 
     const pruned = open({ retentionDays: 30 });
-    assert.deepEqual(pruned.recent().map((record) => record.id), [recent.id]);
+    assert.deepEqual((await pruned.recent()).map((record) => record.id), [recent.id]);
     pruned.add(makeRecord({ time: now - 31 * dayMs }));
-    pruned.flush();
-    assert.equal(pruned.deleteExpired(), 1);
-    assert.deepEqual(pruned.recent().map((record) => record.id), [recent.id]);
+    await pruned.flush();
+    assert.equal(await pruned.deleteExpired(), 1);
+    assert.deepEqual((await pruned.recent()).map((record) => record.id), [recent.id]);
   });
 
-  it('drops and reports a record the schema rejects, writing the rest', () => {
+  it('drops and reports a record the schema rejects, writing the rest', async () => {
     const errors: unknown[] = [];
     const opened = open({ onError: (error) => errors.push(error) });
     const good = makeRecord();
     const bad = { ...makeRecord(), endpoint: null } as unknown as RequestRecord;
     opened.add(good);
     opened.add(bad);
-    opened.flush();
+    await opened.flush();
     assert.equal(countOnDisk(dataDir), 1);
     assert.equal(errors.length, 1);
     assert.match(String(errors[0]), new RegExp(`dropped request record ${bad.id}`));
   });
 
-  it('removes a lock directory left behind by a crashed process', () => {
+  it('removes a lock directory left behind by a crashed process', async () => {
     const lock = path.join(dataDir, `${databaseFileName}.lock`);
     open().close();
     store = undefined;
@@ -453,7 +490,7 @@ describe('RequestStore', () => {
     utimesSync(lock, longAgo, longAgo);
     const reopened = open();
     reopened.add(makeRecord());
-    reopened.flush();
+    await reopened.flush();
     assert.equal(existsSync(lock), false);
     assert.equal(countOnDisk(dataDir), 1);
   });

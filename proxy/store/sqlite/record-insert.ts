@@ -1,6 +1,6 @@
 import type { Database, SQLiteValue, Statement } from 'node-sqlite3-wasm';
 import { encodeRecordRow, recordColumnCount, recordColumns, recordRowPlaceholders } from './record-row';
-import type { RequestRecord } from './request-record';
+import type { RequestRecord } from '../request-record';
 
 /**
  * Rows per INSERT statement. Each statement execution crosses into WASM for a reset, a step and

@@ -31,6 +31,39 @@ const migrations: ReadonlyArray<string> = [
    CREATE INDEX requests_time ON requests (time);
    CREATE INDEX requests_provider_time ON requests (provider, time);
    CREATE INDEX requests_model_time ON requests (model, time);`,
+  `CREATE TABLE counters (
+     key TEXT NOT NULL,
+     time INTEGER NOT NULL,
+     amount REAL NOT NULL
+   );
+   CREATE INDEX counters_key_time ON counters (key, time);
+   CREATE INDEX counters_time ON counters (time);
+   CREATE TABLE response_cache (
+     key TEXT PRIMARY KEY,
+     body BLOB NOT NULL,
+     body_is_json INTEGER NOT NULL,
+     metadata TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     stored_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX response_cache_stored_at ON response_cache (stored_at);
+   CREATE TABLE audit (
+     id TEXT PRIMARY KEY,
+     time INTEGER NOT NULL,
+     kind TEXT NOT NULL,
+     request_id TEXT,
+     data TEXT NOT NULL
+   );
+   CREATE INDEX audit_time ON audit (time);
+   CREATE INDEX audit_request_id ON audit (request_id);`,
+  // Callers by key id (a hash of the key) rather than its last four characters; calls
+  // Switchyard made itself to judge a split, linked to the served call. Old rows keep client_key.
+  `ALTER TABLE requests ADD COLUMN key_id TEXT;
+   ALTER TABLE requests ADD COLUMN key_label TEXT;
+   ALTER TABLE requests ADD COLUMN purpose TEXT;
+   ALTER TABLE requests ADD COLUMN parent_id TEXT;
+   CREATE INDEX requests_key_id_time ON requests (key_id, time);`,
 ];
 
 /** The schema version this build writes. */

@@ -1,0 +1,179 @@
+import type http from 'node:http';
+import type { SwitchyardConfig } from './config/config';
+import { ControlPlane } from './control/control-plane';
+import { ProxyEvents } from './control/events';
+import { Lifecycle } from './control/lifecycle';
+import { createReliability, createRoutingState, createRuntime } from './pipeline/create-runtime';
+import type { ProxyRuntime } from './pipeline/runtime';
+import { createRequestListener, listen, type RunningServer } from './server';
+import type { ConfigSource } from './store/config-source';
+import type { RequestLog } from './store/request-log';
+import { openSqliteStorage } from './store/sqlite/sqlite-storage';
+import type { OpenStorage, Storage, StorageSettings } from './store/storage';
+
+/** Everything one proxy is built from; the CLI and the integration tests fill it in alike. */
+export interface CreateProxyOptions {
+  /** The config in force at start (from the file, or the defaults). */
+  config: SwitchyardConfig;
+  /** Where provider keys are read from. */
+  env: NodeJS.ProcessEnv;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  controlToken: string;
+  /** Where a control API caller finds the token, for the 401 message. */
+  controlTokenHint?: string;
+  /** The stores' settings: data folder, retention, write interval. */
+  storage: StorageSettings;
+  /**
+   * Opens the stores, once the port is ours. The SQLite ones in `storage.dataDir` by default;
+   * a team backend (Postgres, Redis) plugs in here. When it throws, the proxy serves without a
+   * request log and says so in its log.
+   */
+  openStorage?: OpenStorage;
+  /** The config file `PUT /config` writes and reloads read; none means config edits are refused. */
+  configFile?: string;
+  /** Watched once serving: each change reloads the config file. */
+  configSource?: ConfigSource;
+  /** Access keys from outside the config file that always apply: `--require-key`'s. */
+  fixedAccessKeys?: readonly string[];
+  /** Host names accepted besides the config's: the `--host` the proxy listens on. */
+  allowedHosts?: readonly string[];
+  /** Stop once no VS Code window is attached; changeable at run time. */
+  stopWhenDetached?: boolean;
+  /** Both lifecycle waits; the lifecycle's defaults when absent. */
+  graceMs?: number;
+  /** Stops the proxy: called by `POST /shutdown` and by the lifecycle. Owned by the caller. */
+  shutdown: () => void;
+  /** Where log lines are written besides `/events` (the CLI: stderr); nowhere by default. */
+  writeLog?: (line: string) => void;
+  /** The router's clock and random draw, for tests that script them. */
+  clocks?: { now?: () => number; random?: () => number };
+  /** Timeout of a provider key test (default 10 s). */
+  probeTimeoutMs?: number;
+}
+
+/** A proxy listening and serving. */
+export interface RunningProxy {
+  url: string;
+  port: number;
+  server: RunningServer;
+  runtime: ProxyRuntime;
+  control: ControlPlane;
+  /** The request log, or undefined when it could not be opened. */
+  store: RequestLog | undefined;
+  /** Every store, or undefined when they could not be opened. */
+  storage: Storage | undefined;
+  /**
+   * Stops serving: ends event streams, gives in-flight calls `graceMs` (10 s by default) before
+   * cutting their connections, then writes what the stores queued and closes them. Idempotent.
+   * Upstream connections and the process are the caller's.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
+}
+
+const defaultCloseGraceMs = 10_000;
+
+/**
+ * The composition root: builds the events, log, reliability, runtime, control plane and the
+ * stores, listens, and returns the running proxy. Listening comes first, and the stores are
+ * opened only once the port is ours: a second proxy that fails to listen must not lock the
+ * first one's database. Requests that arrive while the stores open wait for them. The lifecycle
+ * (and so `--stop-when-detached`'s startup grace) starts once the stores are open.
+ *
+ * @throws the listen error (EADDRINUSE…) when the port cannot be had; nothing is left running.
+ */
+export async function createProxy(options: CreateProxyOptions): Promise<RunningProxy> {
+  const events = new ProxyEvents();
+  const log = (message: string): void => {
+    const time = Date.now();
+    options.writeLog?.(`${new Date(time).toISOString()} ${message}\n`);
+    events.emit('log', { time, message });
+  };
+  const fixedAccessKeys = options.fixedAccessKeys ?? [];
+  const allowedHosts = options.allowedHosts ?? [];
+  // Compiled before listening: a config that cannot be compiled fails before the port is taken.
+  const overrides = { accessKeys: fixedAccessKeys.map((key) => ({ key, label: '--require-key' })), allowedHosts };
+  const routing = createRoutingState(options.config, options.env, overrides);
+
+  let listener: http.RequestListener | undefined;
+  let becomeReady: (ready: http.RequestListener) => void = () => {};
+  const ready = new Promise<http.RequestListener>((resolve) => {
+    becomeReady = resolve;
+  });
+  // Nothing to undo when this throws: no timer, store or watcher exists yet.
+  const server = await listen((request, response) => {
+    if (listener !== undefined) listener(request, response);
+    else void ready.then((handle) => handle(request, response));
+  }, options.host, options.port);
+
+  const storage = await openOrReport(options, log);
+  const runtime = createRuntime({
+    config: options.config,
+    env: options.env,
+    overrides,
+    routing,
+    store: storage?.requestLog,
+    events,
+    reliability: createReliability(options.clocks?.now, options.clocks?.random),
+    log,
+  });
+  // Built once serving is near: the lifecycle's startup grace counts from here, not from
+  // before the database was opened (compiling SQLite's WASM takes a while on a busy machine).
+  const lifecycle = new Lifecycle({
+    stopWhenDetached: options.stopWhenDetached ?? false,
+    stop: options.shutdown,
+    log,
+    detachedGraceMs: options.graceMs,
+    startupGraceMs: options.graceMs,
+  });
+  const control = new ControlPlane({
+    runtime,
+    env: options.env,
+    config: options.config,
+    configFile: options.configFile,
+    fixedAccessKeys,
+    allowedHosts,
+    lifecycle,
+    shutdown: options.shutdown,
+    probeTimeoutMs: options.probeTimeoutMs,
+  });
+
+  listener = createRequestListener({ runtime, controlToken: options.controlToken, controlTokenHint: options.controlTokenHint, control });
+  becomeReady(listener);
+  const stopWatching = options.configSource?.watch(() => control.reloadFromFile()) ?? (() => {});
+
+  let closing: Promise<void> | undefined;
+  const close = async (graceMs: number): Promise<void> => {
+    lifecycle.dispose();
+    stopWatching();
+    // Event streams never end by themselves; in-flight calls get a while to finish.
+    events.emit('stopping', undefined);
+    if (graceMs <= 0) server.server.closeAllConnections();
+    const force = setTimeout(() => server.server.closeAllConnections(), graceMs).unref();
+    await server.close();
+    clearTimeout(force);
+    await storage?.close();
+  };
+  return {
+    url: server.url,
+    port: server.port,
+    server,
+    runtime,
+    control,
+    store: storage?.requestLog,
+    storage,
+    close: (closeOptions = {}) => (closing ??= close(closeOptions.graceMs ?? defaultCloseGraceMs)),
+  };
+}
+
+/** The stores, or undefined with the reason logged: serving matters more than the log. */
+async function openOrReport(options: CreateProxyOptions, log: (message: string) => void): Promise<Storage | undefined> {
+  const open = options.openStorage ?? (async (settings: StorageSettings) => openSqliteStorage(settings));
+  try {
+    return await open({ ...options.storage, onError: options.storage.onError ?? ((error) => log(`request log write failed: ${String(error)}`)) });
+  } catch (error) {
+    log(`the request log at ${options.storage.dataDir} could not be opened, requests will not be recorded: ${(error as Error).message}`);
+    return undefined;
+  }
+}

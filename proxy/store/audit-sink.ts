@@ -1,0 +1,59 @@
+import type { JsonValue } from './response-cache';
+
+/** One audit entry: what happened, for which request, with the content the audit keeps. */
+export interface AuditEntry {
+  /** Unique per entry; the caller makes it (e.g. `aud_…`). */
+  id: string;
+  /** When it happened, in ms since the epoch. */
+  time: number;
+  /** What is recorded, e.g. `request`, `response`, `redaction`. */
+  kind: string;
+  /** The request it belongs to, if any. */
+  requestId?: string;
+  /** The content, as JSON; the sink does not read it. */
+  data: JsonValue;
+}
+
+/** Which audit entries to list, newest first. */
+export interface AuditFilter {
+  /** At most this many; 100 by default, never more than 1000. */
+  limit?: number;
+  /** Only entries strictly older than this time, for paging. */
+  before?: number;
+  requestId?: string;
+  kind?: string;
+}
+
+/**
+ * The audit sink port: the opt-in content audit log. Writes are queued off the request path
+ * like the request log's; reads see queued entries.
+ */
+export interface AuditSink {
+  /** Queues an entry. Never blocks and never throws; ignored once closed. */
+  write(entry: AuditEntry): void;
+  /** Matching entries, newest first, queued ones included. */
+  recent(filter?: AuditFilter): Promise<AuditEntry[]>;
+  get(id: string): Promise<AuditEntry | undefined>;
+  /** Resolves once everything queued before the call has been written (or reported as not). */
+  flush(): Promise<void>;
+  /** Writes the queue and releases the backend; later writes are ignored. */
+  close(): Promise<void>;
+}
+
+export const defaultAuditLimit = 100;
+export const maximumAuditLimit = 1000;
+
+/** The filter's limit, defaulted and clamped to 1…{@link maximumAuditLimit}. */
+export function auditLimit(filter: AuditFilter): number {
+  const limit = filter.limit ?? defaultAuditLimit;
+  if (!Number.isFinite(limit)) return defaultAuditLimit;
+  return Math.min(maximumAuditLimit, Math.max(1, Math.floor(limit)));
+}
+
+/** Whether an entry passes the filter (limit aside): the reference every backend's query matches. */
+export function matchesAuditFilter(entry: AuditEntry, filter: AuditFilter): boolean {
+  if (filter.before !== undefined && !(entry.time < filter.before)) return false;
+  if (filter.requestId !== undefined && entry.requestId !== filter.requestId) return false;
+  if (filter.kind !== undefined && entry.kind !== filter.kind) return false;
+  return true;
+}

@@ -1,0 +1,223 @@
+import type { AggregateBy, AggregateRow } from './aggregate';
+import { matchesFilter, recordLimit, type RecordFilter, type TimeRange } from './record-filter';
+import type { RequestLog, RequestLogBackend } from './request-log';
+import type { RequestRecord } from './request-record';
+
+/** How the decorator queues, writes and expires records. */
+export interface BatchingOptions {
+  /** Records older than this many days are deleted; 0 or less keeps everything. */
+  retentionDays: number;
+  /** How long a queued record waits at most before it is written; 1000 ms by default. */
+  flushIntervalMs?: number;
+  /**
+   * Queue length that triggers a write before the interval is up; 2000 by default. A
+   * high-water mark, not the usual batch: each write pays a fixed cost (for SQLite: the lock
+   * directory, the journal, the touched pages of the table and its indexes rewritten), so under
+   * load fewer, larger writes are cheaper per record, while memory stays bounded.
+   */
+  batchSize?: number;
+  /** Told about write failures, which never reach a client; stderr by default. */
+  onError?: (error: unknown) => void;
+}
+
+const retentionIntervalMs = 6 * 60 * 60 * 1000;
+const dayMs = 24 * 60 * 60 * 1000;
+
+/**
+ * The request log over any backend with a bulk write: records are queued on `add` and written
+ * in batches off the request path, reads see queued records, and expired records are deleted
+ * on open and every six hours. No timer of it keeps the process alive, and the flush timer runs
+ * only while records wait.
+ *
+ * What a crash may cost: a clean shutdown loses nothing (close() writes the queue); a process
+ * crash loses the queue, at most one interval's or one batch's records while the backend takes
+ * writes. Whether a crash mid-write can damage what is stored is the backend's to say (the
+ * SQLite one cannot be corrupted by one; see `sqlite/open-database.ts`).
+ *
+ * While the backend refuses writes (busy, disk full) the batch goes back to the front of the
+ * queue and is retried on the next interval; the queue is bounded, dropping its oldest records
+ * with a report. A record the backend rejects on its own is dropped and reported so it cannot
+ * block the others forever.
+ */
+export class BatchedRequestLog implements RequestLog {
+  private readonly backend: RequestLogBackend;
+  private readonly flushIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly maximumQueueLength: number;
+  private readonly retentionDays: number;
+  private readonly onError: (error: unknown) => void;
+  private readonly retentionTimer: NodeJS.Timeout;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private pendingFlush: NodeJS.Immediate | undefined;
+  private queue: RequestRecord[] = [];
+  /** The batch the backend is writing: reads still serve it from here until the write settles. */
+  private writing: readonly RequestRecord[] = [];
+  private inFlight: Promise<void> | undefined;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(backend: RequestLogBackend, options: BatchingOptions) {
+    this.backend = backend;
+    this.flushIntervalMs = options.flushIntervalMs ?? 1000;
+    this.batchSize = Math.max(1, options.batchSize ?? 2000);
+    // Bounds memory while the backend refuses writes; the oldest records go first.
+    this.maximumQueueLength = Math.max(10_000, this.batchSize * 5);
+    this.retentionDays = options.retentionDays;
+    this.onError = options.onError ?? ((error) => console.error('switchyard: request log:', error));
+    void this.deleteExpiredReporting();
+    this.retentionTimer = setInterval(() => void this.deleteExpiredReporting(), retentionIntervalMs).unref();
+  }
+
+  add(record: RequestRecord): void {
+    if (this.closed) return;
+    this.queue.push(record);
+    if (this.queue.length >= this.batchSize) {
+      this.pendingFlush ??= setImmediate(() => {
+        this.pendingFlush = undefined;
+        void this.flush();
+      });
+    } else {
+      this.scheduleFlush();
+    }
+  }
+
+  flush(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.flushTimer !== undefined) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+    return this.drain();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  async recent(filter: RecordFilter = {}): Promise<RequestRecord[]> {
+    this.assertOpen();
+    // Taken before the backend is asked: a record written while it answers is in one or the other.
+    const queued = this.pending().filter((record) => matchesFilter(record, filter));
+    const stored = await this.backend.recent(filter);
+    if (queued.length === 0) return stored;
+    // A queued record is the newer copy if the same id was stored before.
+    const queuedIds = new Set(queued.map((record) => record.id));
+    const merged = queued.concat(stored.filter((record) => !queuedIds.has(record.id)));
+    merged.sort(newestFirst);
+    return merged.slice(0, recordLimit(filter));
+  }
+
+  async get(id: string): Promise<RequestRecord | undefined> {
+    this.assertOpen();
+    const pending = this.pending();
+    for (let index = pending.length - 1; index >= 0; index -= 1) {
+      if (pending[index].id === id) return pending[index];
+    }
+    return this.backend.get(id);
+  }
+
+  async aggregate(by: AggregateBy, range: TimeRange = {}): Promise<AggregateRow[]> {
+    this.assertOpen();
+    await this.flush();
+    return this.backend.aggregate(by, range);
+  }
+
+  /** Deletes records older than the retention period; resolves with how many went. */
+  async deleteExpired(): Promise<number> {
+    this.assertOpen();
+    if (!(this.retentionDays > 0)) return 0;
+    return this.backend.deleteBefore(Date.now() - this.retentionDays * dayMs);
+  }
+
+  private async closeOnce(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.retentionTimer);
+    if (this.pendingFlush !== undefined) clearImmediate(this.pendingFlush);
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    await this.drain();
+    if (this.queue.length > 0) this.onError(new Error(`${this.queue.length} request records were not written before closing`));
+    this.queue = [];
+    await this.backend.close();
+  }
+
+  /** Records not yet written, oldest first: the batch being written, then the queue. */
+  private pending(): readonly RequestRecord[] {
+    return this.writing.length === 0 ? this.queue : this.writing.concat(this.queue);
+  }
+
+  /**
+   * Writes the queue. One write at a time: while a batch is in flight, this waits for it and
+   * then writes what queued meanwhile.
+   */
+  private drain(): Promise<void> {
+    if (this.inFlight !== undefined) return this.inFlight.then(() => this.drain());
+    if (this.queue.length === 0) return Promise.resolve();
+    const batch = this.queue;
+    this.queue = [];
+    this.writing = batch;
+    this.inFlight = this.write(batch);
+    return this.inFlight;
+  }
+
+  private async write(batch: RequestRecord[]): Promise<void> {
+    try {
+      const rejected = await this.backend.write(batch);
+      for (const { record, error } of rejected) {
+        this.onError(new Error(`dropped request record ${String(record.id)}: ${errorMessage(error)}`));
+      }
+    } catch (error) {
+      this.requeue(batch);
+      this.onError(error);
+    } finally {
+      this.writing = [];
+      this.inFlight = undefined;
+    }
+    // Records put back after a refused write are retried on the next interval.
+    if (this.queue.length > 0) this.scheduleFlush();
+  }
+
+  private async deleteExpiredReporting(): Promise<void> {
+    try {
+      await this.deleteExpired();
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
+  /**
+   * The flush timer runs only while records wait, so an idle proxy is not woken every second.
+   * It stays armed as more records arrive: the first queued record is written within the
+   * interval.
+   */
+  private scheduleFlush(): void {
+    if (this.closed) return;
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, this.flushIntervalMs).unref();
+  }
+
+  private requeue(batch: RequestRecord[]): void {
+    const queue = batch.concat(this.queue);
+    const excess = queue.length - this.maximumQueueLength;
+    if (excess > 0) {
+      queue.splice(0, excess);
+      this.onError(new Error(`dropped ${excess} request records: the backend has refused writes for too long`));
+    }
+    this.queue = queue;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('The request log is closed.');
+  }
+}
+
+function newestFirst(a: RequestRecord, b: RequestRecord): number {
+  if (a.time !== b.time) return b.time - a.time;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

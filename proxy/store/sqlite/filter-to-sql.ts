@@ -1,0 +1,33 @@
+import type { SQLiteValue } from 'node-sqlite3-wasm';
+import type { RecordFilter } from '../record-filter';
+
+/** SQL twin of `isErrorRecord` in ../record-filter; keep the two in step. */
+export const errorRecordSql = '(status >= 400 OR error IS NOT NULL)';
+
+/** A WHERE clause and the values it binds. */
+export interface SqlCondition {
+  /** `WHERE …` or an empty string. */
+  where: string;
+  values: SQLiteValue[];
+}
+
+/** The filter (limit aside) as a WHERE clause on `requests`, selecting what `matchesFilter` passes. */
+export function filterToSql(filter: RecordFilter): SqlCondition {
+  const conditions: string[] = [];
+  const values: SQLiteValue[] = [];
+  const add = (condition: string, value: SQLiteValue): void => {
+    conditions.push(condition);
+    values.push(value);
+  };
+  if (filter.before !== undefined) add('time < ?', filter.before);
+  if (filter.since !== undefined) add('time >= ?', filter.since);
+  if (filter.until !== undefined) add('time <= ?', filter.until);
+  if (filter.provider !== undefined) add('provider = ?', filter.provider);
+  if (filter.model !== undefined) add('model = ?', filter.model);
+  if (filter.clientFormat !== undefined) add('client_format = ?', filter.clientFormat);
+  if (filter.clientKey !== undefined) add('COALESCE(key_id, client_key) = ?', filter.clientKey);
+  if (filter.status === 'ok') conditions.push(`NOT ${errorRecordSql}`);
+  else if (filter.status === 'error') conditions.push(errorRecordSql);
+  else if (filter.status !== undefined) add('status = ?', filter.status);
+  return { where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, values };
+}

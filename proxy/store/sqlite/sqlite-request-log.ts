@@ -1,0 +1,90 @@
+import type { Database, NormalQueryResult } from 'node-sqlite3-wasm';
+import type { AggregateBy, AggregateRow } from '../aggregate';
+import { recordLimit, type RecordFilter, type TimeRange } from '../record-filter';
+import type { RejectedRecord, RequestLogBackend } from '../request-log';
+import type { RequestRecord } from '../request-record';
+import { aggregateRecords } from './aggregate-records';
+import { filterToSql } from './filter-to-sql';
+import { rollback } from './open-database';
+import { RecordInsert } from './record-insert';
+import { decodeRecordRow } from './record-row';
+
+/**
+ * The request log's `requests` table, as a backend for `BatchedRequestLog`. node-sqlite3-wasm
+ * is synchronous, so each promise is settled by the time the call returns: a write started
+ * from a timer is done before the next request is read.
+ */
+export class SqliteRequestLog implements RequestLogBackend {
+  private readonly database: Database;
+  private readonly insert: RecordInsert;
+
+  /** @param database An open `switchyard.db`; closing it stays with its owner. */
+  constructor(database: Database) {
+    this.database = database;
+    this.insert = new RecordInsert(database);
+  }
+
+  /** One transaction; after a failure, record by record so one bad record cannot block the rest. */
+  async write(records: readonly RequestRecord[]): Promise<RejectedRecord[]> {
+    try {
+      this.database.exec('BEGIN IMMEDIATE');
+      this.insert.insert(records);
+      this.database.exec('COMMIT');
+      return [];
+    } catch (batchError) {
+      rollback(this.database);
+      return this.writeOneByOne(records, batchError);
+    }
+  }
+
+  async recent(filter: RecordFilter): Promise<RequestRecord[]> {
+    const { where, values } = filterToSql(filter);
+    const rows = this.database.all(`SELECT * FROM requests ${where} ORDER BY time DESC, id DESC LIMIT ?`, [
+      ...values,
+      recordLimit(filter),
+    ]) as NormalQueryResult[];
+    return rows.map(decodeRecordRow);
+  }
+
+  async get(id: string): Promise<RequestRecord | undefined> {
+    const row = this.database.get('SELECT * FROM requests WHERE id = ?', id) as NormalQueryResult | null;
+    return row === null ? undefined : decodeRecordRow(row);
+  }
+
+  async aggregate(by: AggregateBy, range: TimeRange): Promise<AggregateRow[]> {
+    return aggregateRecords(this.database, by, range);
+  }
+
+  async deleteBefore(time: number): Promise<number> {
+    return this.database.run('DELETE FROM requests WHERE time < ?', time).changes;
+  }
+
+  /** Frees the prepared statements; the database stays open for the other stores. */
+  async close(): Promise<void> {
+    this.insert.finalize();
+  }
+
+  /**
+   * After a failed batch: a record the schema rejects is left out and returned so it cannot
+   * block the others forever; if the database itself refuses (busy, disk full) nothing is
+   * written and the batch's error is thrown, for the caller to retry.
+   */
+  private writeOneByOne(records: readonly RequestRecord[], batchError: unknown): RejectedRecord[] {
+    const rejected: RejectedRecord[] = [];
+    try {
+      this.database.exec('BEGIN IMMEDIATE');
+      for (let index = 0; index < records.length; index += 1) {
+        try {
+          this.insert.insert(records, index, index + 1);
+        } catch (error) {
+          rejected.push({ record: records[index], error });
+        }
+      }
+      this.database.exec('COMMIT');
+    } catch {
+      rollback(this.database);
+      throw batchError;
+    }
+    return rejected;
+  }
+}

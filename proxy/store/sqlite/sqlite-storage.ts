@@ -1,0 +1,50 @@
+import { BatchedRequestLog } from '../batched-request-log';
+import type { Storage, StorageSettings } from '../storage';
+import { openDatabase } from './open-database';
+import { SqliteAuditSink } from './sqlite-audit-sink';
+import { SqliteCounters } from './sqlite-counters';
+import { SqliteRequestLog } from './sqlite-request-log';
+import { SqliteResponseCache } from './sqlite-response-cache';
+
+/** The solo stores: every table in one `switchyard.db`, over one connection. */
+export interface SqliteStorage extends Storage {
+  /** The database file. */
+  readonly path: string;
+  readonly requestLog: BatchedRequestLog;
+  readonly counters: SqliteCounters;
+  readonly responseCache: SqliteResponseCache;
+  readonly auditSink: SqliteAuditSink;
+}
+
+/**
+ * Opens `switchyard.db` in the data folder (creating or migrating it) with every store on it,
+ * the request log batched and expiring records past `retentionDays`. Synchronous, as
+ * node-sqlite3-wasm is; throws when the database cannot be opened.
+ */
+export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
+  const { file, database } = openDatabase(settings.dataDir);
+  const requestLog = new BatchedRequestLog(new SqliteRequestLog(database), {
+    retentionDays: settings.retentionDays,
+    flushIntervalMs: settings.flushIntervalMs,
+    onError: settings.onError,
+  });
+  const counters = new SqliteCounters(database);
+  const responseCache = new SqliteResponseCache(database);
+  const auditSink = new SqliteAuditSink(database, { flushIntervalMs: settings.flushIntervalMs, onError: settings.onError });
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    // Every store gets to write its queue, whichever fails; the database closes regardless.
+    const closed = await Promise.allSettled([requestLog.close(), auditSink.close(), counters.close(), responseCache.close()]);
+    database.close();
+    for (const result of closed) if (result.status === 'rejected') throw result.reason;
+  };
+  return {
+    path: file,
+    location: settings.dataDir,
+    requestLog,
+    counters,
+    responseCache,
+    auditSink,
+    close: () => (closing ??= close()),
+  };
+}

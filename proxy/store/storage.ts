@@ -1,0 +1,31 @@
+import type { AuditSink } from './audit-sink';
+import type { Counters } from './counters';
+import type { RequestLog } from './request-log';
+import type { ResponseCache } from './response-cache';
+
+/** The stores one proxy runs with, all from one backend family, opened and closed together. */
+export interface Storage {
+  /** Where they live, for messages: a folder, or a server without credentials. */
+  readonly location: string;
+  readonly requestLog: RequestLog;
+  readonly counters: Counters;
+  readonly responseCache: ResponseCache;
+  readonly auditSink: AuditSink;
+  /** Writes what is queued and closes every store. */
+  close(): Promise<void>;
+}
+
+/** What every backend family is opened with. */
+export interface StorageSettings {
+  /** The data folder: where the solo backend keeps `switchyard.db`. */
+  dataDir: string;
+  /** Request log records older than this many days are deleted; 0 or less keeps everything. */
+  retentionDays: number;
+  /** The request log's longest wait before a queued record is written; 1000 ms by default. */
+  flushIntervalMs?: number;
+  /** Told about write failures, which never reach a client. */
+  onError?: (error: unknown) => void;
+}
+
+/** Opens a backend family's stores; `createProxy` takes one, the SQLite one by default. */
+export type OpenStorage = (settings: StorageSettings) => Promise<Storage>;

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Database } from 'node-sqlite3-wasm';
+import { openDatabase } from '../../../proxy/store/sqlite/open-database';
+import { SqliteResponseCache } from '../../../proxy/store/sqlite/sqlite-response-cache';
+
+describe('SqliteResponseCache', () => {
+  let dataDir: string;
+  let database: Database;
+  let now: number;
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-cache-'));
+    database = openDatabase(dataDir).database;
+    now = 1_900_000_000_000;
+  });
+
+  afterEach(() => {
+    database.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  function open(maximumBytes?: number): SqliteResponseCache {
+    return new SqliteResponseCache(database, { maximumBytes, now: () => now });
+  }
+
+  const bytes = (length: number, fill = 0x61): Uint8Array => new Uint8Array(length).fill(fill);
+
+  it('round-trips bytes and JSON bodies with their metadata', async () => {
+    const cache = open();
+    const stream = new TextEncoder().encode('data: {"type":"message_start"}\n\n');
+    await cache.set('stream', { body: stream, metadata: { status: 200, contentType: 'text/event-stream' } }, 60);
+    await cache.set('json', { body: { id: 'chatcmpl-1', choices: [{ text: 'hé ✓' }] }, metadata: { status: 200 } }, 60);
+    const cachedStream = await cache.get('stream');
+    assert.deepEqual(Buffer.from(cachedStream!.body as Uint8Array), Buffer.from(stream));
+    assert.deepEqual(cachedStream!.metadata, { status: 200, contentType: 'text/event-stream' });
+    assert.deepEqual(await cache.get('json'), { body: { id: 'chatcmpl-1', choices: [{ text: 'hé ✓' }] }, metadata: { status: 200 } });
+    assert.equal(await cache.get('missing'), undefined);
+  });
+
+  it('serves an entry until its time to live is up, then never', async () => {
+    const cache = open();
+    await cache.set('key', { body: bytes(3), metadata: {} }, 10);
+    now += 9_999;
+    assert.notEqual(await cache.get('key'), undefined);
+    now += 1;
+    assert.equal(await cache.get('key'), undefined);
+    now -= 1;
+    assert.equal(await cache.get('key'), undefined, 'an expired entry is deleted when asked for');
+  });
+
+  it('replaces an entry under the same key, and deletes one', async () => {
+    const cache = open();
+    await cache.set('key', { body: { answer: 1 }, metadata: {} }, 60);
+    await cache.set('key', { body: { answer: 2 }, metadata: {} }, 60);
+    assert.deepEqual((await cache.get('key'))?.body, { answer: 2 });
+    await cache.delete('key');
+    assert.equal(await cache.get('key'), undefined);
+  });
+
+  it('evicts the entries stored longest ago once the bytes exceed the bound', async () => {
+    const cache = open(100);
+    await cache.set('first', { body: bytes(40), metadata: {} }, 60);
+    now += 1;
+    await cache.set('second', { body: bytes(40), metadata: {} }, 60);
+    now += 1;
+    await cache.set('third', { body: bytes(40), metadata: {} }, 60);
+    assert.equal(await cache.get('first'), undefined);
+    assert.notEqual(await cache.get('second'), undefined);
+    assert.notEqual(await cache.get('third'), undefined);
+  });
+
+  it('evicts expired entries before live ones', async () => {
+    const cache = open(100);
+    await cache.set('old-but-live', { body: bytes(40), metadata: {} }, 600);
+    now += 1;
+    await cache.set('short', { body: bytes(40), metadata: {} }, 1);
+    now += 2000;
+    await cache.set('new', { body: bytes(40), metadata: {} }, 600);
+    assert.notEqual(await cache.get('old-but-live'), undefined);
+    assert.notEqual(await cache.get('new'), undefined);
+  });
+
+  it('counts a replaced entry once, and keeps the count across a reopen', async () => {
+    const cache = open(100);
+    await cache.set('key', { body: bytes(60), metadata: {} }, 60);
+    await cache.set('key', { body: bytes(60), metadata: {} }, 60);
+    now += 1;
+    await cache.set('other', { body: bytes(30), metadata: {} }, 60);
+    assert.notEqual(await cache.get('key'), undefined, '60 + 30 bytes fit in 100');
+    const reopened = open(100);
+    now += 1;
+    await reopened.set('third', { body: bytes(20), metadata: {} }, 60);
+    assert.equal(await reopened.get('key'), undefined, 'the reopened cache knew 90 bytes were stored');
+    assert.notEqual(await reopened.get('other'), undefined);
+  });
+
+  it('does not store an entry larger than the whole cache', async () => {
+    const cache = open(10);
+    await cache.set('small', { body: bytes(5), metadata: {} }, 60);
+    await cache.set('huge', { body: bytes(11), metadata: {} }, 60);
+    assert.equal(await cache.get('huge'), undefined);
+    assert.notEqual(await cache.get('small'), undefined);
+  });
+});
