@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { SwitchyardConfig } from './config/config';
 import { ControlPlane } from './control/control-plane';
-import { ProxyEvents } from './control/events';
+import { ProxyEvents } from './events/proxy-events';
 import { Lifecycle } from './control/lifecycle';
 import { createReliability, createRoutingState, createRuntime } from './pipeline/create-runtime';
 import type { ProxyRuntime } from './pipeline/runtime';

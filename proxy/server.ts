@@ -61,8 +61,9 @@ export function createRequestListener(options: ServerOptions): http.RequestListe
       app(request, response);
       return;
     }
-    const refusal = refuseHostOrOrigin(runtime, request, response);
-    const access = refusal ?? checkAccessKey(runtime, request);
+    const routing = runtime.routing;
+    const refusal = refuseHostOrOrigin(routing.config, request, response);
+    const access = refusal ?? checkAccessKey(routing.principals, request);
     // Refused here, a call leaves no record (past this point every one does). A foreign Host or
     // Origin may be hostile; a wrong access key is someone not allowed to use this proxy, and
     // recording it would mean reading an unauthenticated body for a model name it chose and
@@ -101,7 +102,7 @@ function createApp({ runtime, controlToken, controlTokenHint, control }: ServerO
     pid: process.pid,
   });
 
-  app.use(guardOrigin(runtime));
+  app.use(guardOrigin(() => runtime.routing.config));
   // Claude Code probes the base URL with HEAD / before its first call.
   app.head('/', (_request, response) => void response.status(200).end());
   app.get('/', (_request, response) => void response.json({ name: 'switchyard', version }));

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { CanonicalRequest, ClientFormat } from '../core/request';
 import type { JsonObject } from '../core/json';
 import type { RequestFeatures } from '../routing/request-features';
-import type { Principal } from '../security/principal';
+import type { Principal } from '../core/principal';
 
 /**
  * What a call is for. `served` answers a client; `shadow` and `judge` are calls Switchyard

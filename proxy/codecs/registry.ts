@@ -6,9 +6,9 @@ import { openAiChatCodec } from '../inbound/openai-chat/codec';
 import { openAiResponsesCodec } from '../inbound/openai-responses/codec';
 import { anthropicMessagesCodec } from '../inbound/anthropic-messages/codec';
 import { geminiCodec } from '../inbound/gemini/codec';
-import { openAiCompatibleAdapter } from '../providers/openai-compatible/adapter';
+import { openAiChatAdapter } from '../providers/openai-chat/adapter';
 import { openAiResponsesAdapter } from '../providers/openai-responses/adapter';
-import { anthropicAdapter } from '../providers/anthropic/adapter';
+import { anthropicAdapter } from '../providers/anthropic-messages/adapter';
 import { geminiAdapter } from '../providers/gemini/adapter';
 
 export const inboundCodecs: Readonly<Record<ClientFormat, InboundCodec>> = {
@@ -19,29 +19,22 @@ export const inboundCodecs: Readonly<Record<ClientFormat, InboundCodec>> = {
 };
 
 export const providerAdapters: Readonly<Record<ProviderApi, ProviderAdapter>> = {
-  'openai-chat': openAiCompatibleAdapter,
+  'openai-chat': openAiChatAdapter,
   'openai-responses': openAiResponsesAdapter,
-  anthropic: anthropicAdapter,
+  'anthropic-messages': anthropicAdapter,
   gemini: geminiAdapter,
 };
 
-/** The provider API that speaks a client format natively: the passthrough pairs. */
-export const nativeApi: Readonly<Record<ClientFormat, ProviderApi>> = {
-  'openai-chat': 'openai-chat',
-  'openai-responses': 'openai-responses',
-  'anthropic-messages': 'anthropic',
-  gemini: 'gemini',
-};
-
 /**
- * Which of a provider's APIs to call. OpenAI serves both Chat Completions and Responses:
+ * Which of a provider's APIs to call; the call passes through untouched when it is the client's
+ * own (formats and APIs share one vocabulary). OpenAI serves both Chat Completions and Responses:
  * a Chat client keeps Chat (passthrough) unless the model exists only on Responses; every
  * other client gets Responses, which keeps reasoning items across turns.
  */
 export function chooseApi(kind: ProviderKind, format: ClientFormat, model: string): ProviderApi {
   switch (kind) {
     case 'anthropic':
-      return 'anthropic';
+      return 'anthropic-messages';
     case 'gemini':
       return 'gemini';
     case 'openai-compatible':

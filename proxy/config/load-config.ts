@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ConfigProblem } from '../control/protocol';
+import type { ConfigProblem } from './config-problem';
 import {
   defaultConfig,
   defaultRetry,

@@ -10,7 +10,7 @@ import { priceTableModels } from '../cost/price-table-models';
 import { createRoutingState } from '../pipeline/create-runtime';
 import type { ProxyRuntime } from '../pipeline/runtime';
 import { resolveModel } from '../routing/resolve-model';
-import { lastFour } from '../security/access-key';
+import { lastFour } from '../core/last-four';
 import { probeProvider } from '../upstream/probe-provider';
 import type { Lifecycle } from './lifecycle';
 import type {

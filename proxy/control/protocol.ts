@@ -4,11 +4,16 @@
  * needs the control token as `Authorization: Bearer <token>` or `x-switchyard-token: <token>`.
  */
 import type { RequestRecord } from '../store/request-record';
+import type { ConfigProblem } from '../config/config-problem';
+import type { ConfigReloaded, LogLine } from '../events/proxy-events';
 import type { AggregateBy, AggregateRow } from '../store/aggregate';
 import type { Judgement } from '../evaluation/split-judge';
 import type { SplitRouteStats } from '../evaluation/split-tally';
 
 export type { RequestRecord } from '../store/request-record';
+export type { ConfigProblem } from '../config/config-problem';
+export type { ProviderTestResult } from '../upstream/probe-provider';
+export type { ConfigReloaded, LogLine } from '../events/proxy-events';
 export type { AggregateBy, AggregateRow } from '../store/aggregate';
 export type { RecordFilter } from '../store/record-filter';
 export type { Judgement } from '../evaluation/split-judge';
@@ -79,18 +84,6 @@ export type ControlEvent =
   | { type: 'log'; log: LogLine }
   | { type: 'config'; config: ConfigReloaded };
 
-/** A line of the proxy log (`event: log`), also written to stderr. Never holds a key. */
-export interface LogLine {
-  time: number;
-  message: string;
-}
-
-/** `event: config`: the config file was reloaded (ok) or rejected (the last good one stays). */
-export interface ConfigReloaded {
-  ok: boolean;
-  file: string;
-  problems: ConfigProblem[];
-}
 
 /** SSE event names of {@link ControlEvent}. */
 export type ControlEventType = ControlEvent['type'];
@@ -142,14 +135,6 @@ export interface ProviderTestRequest {
   apiKey?: string;
 }
 
-export interface ProviderTestResult {
-  ok: boolean;
-  /** The provider's HTTP status; absent when it could not be reached. */
-  status?: number;
-  latencyMs: number;
-  /** One sentence for the user: "OpenAI accepted the key …abcd (63 models)." or what went wrong and the fix. */
-  message: string;
-}
 
 /**
  * `PUT /_switchyard/client-key` with {@link SetClientKeyRequest}: the local access key the
@@ -161,11 +146,6 @@ export interface SetClientKeyRequest {
   key: string;
 }
 
-/** One problem in a config, at a path such as `rules[2].match.model` (empty for the top level). */
-export interface ConfigProblem {
-  path: string;
-  message: string;
-}
 
 /**
  * `GET /_switchyard/config`: the config file as written (no defaults filled in), its path,

@@ -6,7 +6,7 @@ import { defaultRecordLimit } from '../store/record-filter';
 import type { RequestRecord } from '../store/request-record';
 import type { RequestLog } from '../store/request-log';
 import { decodeRecordFilterQuery, decodeStatsQuery, InvalidQueryError } from './decode-query';
-import type { ProxyEvents } from './events';
+import type { ProxyEvents } from '../events/proxy-events';
 import { ControlRequestError, type ControlPlane } from './control-plane';
 import type {
   AggregateResponse,

@@ -5,11 +5,18 @@
  * when the provider understands it.
  */
 
-/** The inbound API a client spoke. */
-export type ClientFormat = 'openai-chat' | 'openai-responses' | 'anthropic-messages' | 'gemini';
+/**
+ * The four wire APIs, one vocabulary for both sides: what a client speaks and what a provider
+ * is called with. OpenAI-compatible providers all speak `openai-chat`.
+ */
+export type WireApi = 'openai-chat' | 'openai-responses' | 'anthropic-messages' | 'gemini';
+
+/** The wire API a client spoke. */
+export type ClientFormat = WireApi;
 
 /**
- * Provider-specific extras keyed by provider API. Each value is a bag the matching
+ * Provider-specific extras keyed by provider family (`openai` covers Chat and Responses), as the
+ * Vercel AI SDK keys its providerOptions. Each value is a bag the matching
  * encoder knows how to apply (for example `anthropic.cacheControl` on a part, or
  * `openai.extraBody` on a request).
  */
@@ -115,7 +122,7 @@ export interface FunctionTool {
  */
 export interface ProviderTool {
   type: 'provider';
-  api: 'anthropic' | 'openai-chat' | 'openai-responses' | 'gemini';
+  api: WireApi;
   name?: string;
   raw: Record<string, unknown>;
 }

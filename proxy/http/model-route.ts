@@ -1,4 +1,4 @@
-import type { Principal } from '../security/principal';
+import type { Principal } from '../core/principal';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** What the front door found out about a model API request before its handler runs. */

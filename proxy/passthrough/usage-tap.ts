@@ -2,9 +2,9 @@ import type { ProviderApi } from '../providers/adapter';
 import { SseParser, type SseEvent } from '../sse/sse-parser';
 import type { Usage } from '../core/usage';
 import { isObject, type JsonObject } from '../core/json';
-import { decodeAnthropicUsage } from '../providers/anthropic/decode-usage';
-import type { AnthropicUsage } from '../wire/anthropic/types';
-import { decodeChatUsage } from '../providers/openai-compatible/decode-response';
+import { decodeAnthropicUsage } from '../providers/anthropic-messages/decode-usage';
+import type { AnthropicUsage } from '../wire/anthropic-messages/types';
+import { decodeChatUsage } from '../providers/openai-chat/decode-response';
 import { decodeResponsesUsage } from '../providers/openai-responses/decode-response';
 import { decodeGeminiUsage } from '../providers/gemini/decode-usage';
 
@@ -52,7 +52,7 @@ export class UsageTap {
   private read(event: SseEvent): void {
     if (this.firstTokenAt === undefined && carriesContent(this.api, event)) this.firstTokenAt = performance.now();
     switch (this.api) {
-      case 'anthropic': {
+      case 'anthropic-messages': {
         if (event.event !== 'message_start' && event.event !== 'message_delta') return;
         const data = parse(event.data);
         const usage = event.event === 'message_start' ? objectField(objectField(data, 'message'), 'usage') : objectField(data, 'usage');
@@ -86,7 +86,7 @@ export class UsageTap {
 export function readResponseUsage(api: ProviderApi, body: Buffer): Usage | undefined {
   const json = parse(body.toString('utf8'));
   switch (api) {
-    case 'anthropic': {
+    case 'anthropic-messages': {
       const usage = objectField(json, 'usage');
       return usage ? decodeAnthropicUsage(usage) : undefined;
     }
@@ -108,7 +108,7 @@ export function readResponseUsage(api: ProviderApi, body: Buffer): Usage | undef
 /** Whether an event carries generated content (for time to first token), by cheap checks. */
 function carriesContent(api: ProviderApi, event: SseEvent): boolean {
   switch (api) {
-    case 'anthropic':
+    case 'anthropic-messages':
       return event.event === 'content_block_delta' || event.event === 'content_block_start';
     case 'openai-responses':
       return event.event !== undefined && event.event.endsWith('.delta');

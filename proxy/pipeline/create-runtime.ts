@@ -6,10 +6,10 @@ import { compileDisabledModels, disabledModelsPolicy } from '../policy/disabled-
 import { CircuitBreakers } from '../routing/circuit-breaker';
 import { LatencyTracker } from '../routing/latency-tracker';
 import type { CallPolicy } from '../call/call-policy';
-import type { ProxyEvents } from '../control/events';
+import type { ProxyEvents } from '../events/proxy-events';
 import { SplitJudge } from '../evaluation/split-judge';
 import { SplitTally } from '../evaluation/split-tally';
-import { PrincipalDirectory, type AccessKeyEntry } from '../security/principal';
+import { PrincipalDirectory, type AccessKeyEntry } from '../core/principal';
 import type { RequestLog } from '../store/request-log';
 import { ProxyRuntime, type Reliability, type RoutingState } from './runtime';
 

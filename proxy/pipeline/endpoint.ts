@@ -3,7 +3,7 @@ import type { ProxyError } from '../core/errors';
 import type { CanonicalRequest, ClientFormat } from '../core/request';
 import type { JsonObject } from '../core/json';
 import { createRequestFeatures } from '../routing/request-features';
-import type { Principal } from '../security/principal';
+import type { Principal } from '../core/principal';
 import type { BodyScan, CallIdentity, Operation, RequestContext } from '../call/request-context';
 import type { AttemptTarget, ExecutionPlan } from './admit';
 import type { UpstreamCall } from './attempt';

@@ -109,7 +109,7 @@ function streamObserver({ opened, observers, log }: Delivery): (chunk: Buffer) =
  */
 function passthroughBody(context: RequestContext, target: AttemptTarget): { body: Buffer; addedUsage: boolean } {
   let raw = context.raw!;
-  if (target.api === 'anthropic' && (context.scan.emptySignature ?? true)) {
+  if (target.api === 'anthropic-messages' && (context.scan.emptySignature ?? true)) {
     const body = context.body();
     const cleaned = withoutUnsignedThinking(body);
     // The one case where the bytes are rewritten: see withoutUnsignedThinking.

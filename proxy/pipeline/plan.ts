@@ -9,7 +9,7 @@ import type { ServedTarget } from '../call/outcome';
 import type { RequestContext } from '../call/request-context';
 import type { ProviderApi } from '../providers/adapter';
 import type { ResolvedProvider } from '../config/resolve-providers';
-import { chooseApi, nativeApi } from '../codecs/registry';
+import { chooseApi } from '../codecs/registry';
 import type { ProxyRuntime } from './runtime';
 import { chooseCredential, type UpstreamCredential } from './upstream-target';
 
@@ -150,7 +150,7 @@ function routePlan(runtime: ProxyRuntime, context: RequestContext, route: RouteC
 function candidate(runtime: ProxyRuntime, context: RequestContext, address: ModelAddress, entry: CandidateDecision): Candidate {
   const api = chooseApi(address.provider.kind, context.format, address.model);
   // Only a client's own bytes can pass through; Switchyard's own calls are always encoded.
-  const passthrough = context.raw !== undefined && nativeApi[context.format] === api;
+  const passthrough = context.raw !== undefined && api === context.format;
   let credential: UpstreamCredential | ProxyError;
   try {
     credential = chooseCredential(address.provider, context.headers, passthrough, runtime.routing.principals.size > 0);

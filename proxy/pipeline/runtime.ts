@@ -2,13 +2,13 @@ import type { SwitchyardConfig } from '../config/config';
 import type { ResolvedProvider } from '../config/resolve-providers';
 import type { Pricer } from '../cost/pricer';
 import type { RequestLog } from '../store/request-log';
-import type { ProxyEvents } from '../control/events';
+import type { ProxyEvents } from '../events/proxy-events';
 import type { RuleSet } from '../routing/rule-matcher';
 import type { CircuitBreakers } from '../routing/circuit-breaker';
 import type { LatencyTracker } from '../routing/latency-tracker';
 import type { SplitJudge } from '../evaluation/split-judge';
 import type { CallPolicy } from '../call/call-policy';
-import type { PrincipalDirectory } from '../security/principal';
+import type { PrincipalDirectory } from '../core/principal';
 
 /** Everything derived from one version of the config; swapped whole when the config reloads. */
 export interface RoutingState {
@@ -70,7 +70,7 @@ export class ProxyRuntime {
     this.log = parts.log;
   }
 
-  /** The routing state in force. A call takes it once and keeps that version. */
+  /** The routing state in force, read by each stage as it needs it; a reload takes effect for the lookups after it. */
   get routing(): RoutingState {
     return this.current;
   }

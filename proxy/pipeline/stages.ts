@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { ProxyError } from '../core/errors';
 import type { CanonicalRequest } from '../core/request';
+import type { StreamPart } from '../core/stream-part';
 import { ResponseCollector, type CanonicalResponse } from '../core/response';
 import { sendJson } from '../http/model-route';
 import { SseParser } from '../sse/sse-parser';
@@ -84,7 +85,8 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   let admitted = planAndAdmit(runtime, context);
   // Awaited only when a policy is async: the usual call pays no promise for admission.
   if (admitted instanceof Promise) admitted = await admitted;
-  if ('refusal' in admitted) return finish(refuse(response, context, admitted));
+  // Refused calls settle too: a policy that reserved something at admission must hear the end.
+  if ('refusal' in admitted) return finish(settle(runtime, context, [], refuse(response, context, admitted)));
   const plan = admitted.plan;
   const first = servedTarget(plan.targets[0]!);
   let local;
@@ -93,11 +95,11 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
     local = endpoint.answerLocally?.(context, plan);
   } catch (error) {
     if (!(error instanceof ProxyError)) throw error;
-    return finish(refuse(response, context, { refusal: error, decision: plan.decision, target: first }));
+    return finish(settle(runtime, context, [], refuse(response, context, { refusal: error, decision: plan.decision, target: first })));
   }
   if (local !== undefined) {
     sendJson(response, local.status, local.body);
-    return finish({ target: undefined, decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: undefined });
+    return finish(settle(runtime, context, [], { target: undefined, decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: undefined }));
   }
   // [cache lookup: a cache hit answers here and skips execute]
   // execute, then the endpoint delivers the winner
@@ -110,8 +112,7 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
     // A client that left is why the attempts stopped; the recorder says so.
     const outcome: CallOutcome = { target: first, decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: signal.aborted ? undefined : error.error.message };
     if (!signal.aborted) answerFailure(response, context, plan, error);
-    settle(runtime, context, observers, outcome);
-    return finish(outcome);
+    return finish(settle(runtime, context, observers, outcome));
   }
   const target = servedTarget(opened.target);
   plan.decision.winner = opened.target.label;
@@ -120,8 +121,7 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   if (delivered.blame === 'provider') runtime.reliability.breakers.recordFailure(opened.target.label);
   const outcome: CallOutcome = { target, decision: plan.decision, usage: delivered.usage, firstTokenAt: delivered.firstTokenAt, error: delivered.error?.message, costUsd: delivered.costUsd };
   // settle
-  settle(runtime, context, observers, outcome);
-  return finish(outcome);
+  return finish(settle(runtime, context, observers, outcome));
 }
 
 /** The plan and admit stages; a refusal from either carries what routing found out. */
@@ -175,8 +175,8 @@ async function deliver(runtime: ProxyRuntime, endpoint: Endpoint, context: Reque
   }
 }
 
-/** The settle stage: policies book the outcome, observers hear the end; neither can break the call. */
-function settle(runtime: ProxyRuntime, context: RequestContext, observers: readonly AnswerObserver[], outcome: CallOutcome): void {
+/** The settle stage: policies book the outcome, observers hear the end; neither can break the call. Returns the outcome. */
+function settle(runtime: ProxyRuntime, context: RequestContext, observers: readonly AnswerObserver[], outcome: CallOutcome): CallOutcome {
   for (const policy of runtime.routing.policies) {
     if (policy.settle === undefined) continue;
     try {
@@ -192,6 +192,7 @@ function settle(runtime: ProxyRuntime, context: RequestContext, observers: reado
       runtime.log(`${context.id} answer observer failed: ${(error as Error)?.stack ?? String(error)}`);
     }
   }
+  return outcome;
 }
 
 /** The answer observers this call needs; none for most calls. */
@@ -243,7 +244,7 @@ export async function completeInternal(runtime: ProxyRuntime, call: InternalCall
   const record = (outcome: CallOutcome): void => void recordCall(runtime, { identity, requestedModel: call.label, stream: false, outcome });
   const admitted = await planAndAdmit(runtime, context);
   if ('refusal' in admitted) {
-    record(refusedOutcome(admitted.refusal.message, admitted.refusal.status, admitted.decision, admitted.target));
+    record(settle(runtime, context, [], refusedOutcome(admitted.refusal.message, admitted.refusal.status, admitted.decision, admitted.target)));
     throw admitted.refusal;
   }
   const plan = admitted.plan;
@@ -253,8 +254,7 @@ export async function completeInternal(runtime: ProxyRuntime, call: InternalCall
   } catch (error) {
     const failure = error instanceof AttemptError ? error.error : clientError(error, identity.id, runtime.log);
     const outcome: CallOutcome = { target: servedTarget(plan.targets[0]!), decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: failure.message, status: failure.status };
-    settle(runtime, context, [], outcome);
-    record(outcome);
+    record(settle(runtime, context, [], outcome));
     throw failure;
   }
   plan.decision.winner = opened.target.label;
@@ -264,15 +264,15 @@ export async function completeInternal(runtime: ProxyRuntime, call: InternalCall
     response = await readWhole(opened);
   } catch (error) {
     const failure = clientError(error, identity.id, runtime.log);
+    // Whose fault, as for served calls: only the provider's availability counts against its circuit.
+    if (failure === error && !failure.malformed) runtime.reliability.breakers.recordFailure(opened.target.label);
     const outcome: CallOutcome = { target, decision: plan.decision, usage: undefined, firstTokenAt: opened.firstChunkAt, error: failure.message, status: failure.status };
-    settle(runtime, context, [], outcome);
-    record(outcome);
+    record(settle(runtime, context, [], outcome));
     throw failure;
   }
   const costUsd = runtime.routing.pricer.price(target.provider, target.model, response.usage);
   const outcome: CallOutcome = { target, decision: plan.decision, usage: response.usage, firstTokenAt: opened.firstChunkAt, error: undefined, status: 200, costUsd };
-  settle(runtime, context, [], outcome);
-  record(outcome);
+  record(settle(runtime, context, [], outcome));
   return { target: opened.target.label, response, costUsd, latencyMs: Math.round(performance.now() - identity.startedAt) };
 }
 
@@ -292,16 +292,18 @@ async function readWhole(opened: OpenedAttempt): Promise<CanonicalResponse> {
   const collector = new ResponseCollector();
   const parser = new SseParser();
   const decoder = adapter.createStreamDecoder(provider);
-  const take = (chunk: Buffer): void => {
-    for (const event of parser.push(chunk)) for (const part of decoder.decode(event)) take1(part);
+  const keep = (parts: StreamPart[]): void => {
+    for (const part of parts) {
+      if (part.type === 'error') throw part.error;
+      collector.add(part);
+    }
   };
-  const take1 = (part: Parameters<ResponseCollector['add']>[0]): void => {
-    if (part.type === 'error') throw part.error;
-    collector.add(part);
+  const take = (chunk: Buffer): void => {
+    for (const event of parser.push(chunk)) keep(decoder.decode(event));
   };
   take(opened.firstChunk);
   for await (const chunk of opened.answer.body) take(chunk as Buffer);
-  for (const event of parser.end()) for (const part of decoder.decode(event)) take1(part);
-  for (const part of decoder.end()) take1(part);
+  for (const event of parser.end()) keep(decoder.decode(event));
+  keep(decoder.end());
   return collector.result();
 }

@@ -56,7 +56,7 @@ export function passthroughHeaders(
   };
   Object.assign(headers, providerAdapters[api].authHeaders(credential.source === 'provider' ? credential.key : undefined));
   if (credential.source === 'client') Object.assign(headers, credential.headers);
-  if (api === 'anthropic') {
+  if (api === 'anthropic-messages') {
     // Sent exactly as the client sent them: betas change the wire format.
     const version = headerValue(clientHeaders['anthropic-version']);
     if (version !== undefined) headers['anthropic-version'] = version;

@@ -1,12 +1,12 @@
-import type { CanonicalRequest } from '../core/request';
+import type { CanonicalRequest, WireApi } from '../core/request';
 import type { CanonicalResponse } from '../core/response';
 import type { StreamPart } from '../core/stream-part';
 import type { ProxyError } from '../core/errors';
 import type { ChatDialect } from '../config/config';
 import type { SseEvent } from '../sse/sse-parser';
 
-/** The wire API a provider speaks. OpenAI-compatible providers all speak `openai-chat`. */
-export type ProviderApi = 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini';
+/** The wire API a provider is called with: the same names as the client formats. */
+export type ProviderApi = WireApi;
 
 /** Where and as whom to call: a resolved provider plus the model id to send it. */
 export interface Target {

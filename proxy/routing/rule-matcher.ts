@@ -1,4 +1,4 @@
-import { keyIdOf } from '../security/principal';
+import { keyIdOf } from '../core/principal';
 import type { RuleConfig, RuleMatch } from '../config/config';
 import { compileGlob } from './glob';
 import type { RequestFeatures } from './request-features';

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** The credential a client sent, whichever way its SDK sends it. */
@@ -10,20 +9,4 @@ export function clientCredential(headers: IncomingHttpHeaders, query?: URLSearch
   const apiKey = headers['x-api-key'] ?? headers['x-goog-api-key'];
   if (typeof apiKey === 'string' && apiKey !== '') return apiKey;
   return query?.get('key') ?? undefined;
-}
-
-/** The accepted key the credential matches, compared in constant time; undefined if none. */
-export function matchAccessKey(credential: string | undefined, accessKeys: readonly string[]): string | undefined {
-  if (credential === undefined) return undefined;
-  const given = Buffer.from(credential);
-  for (const key of accessKeys) {
-    const expected = Buffer.from(key);
-    if (expected.length === given.length && timingSafeEqual(expected, given)) return key;
-  }
-  return undefined;
-}
-
-/** What may be shown of a secret: its last four characters. */
-export function lastFour(secret: string): string {
-  return secret.length <= 4 ? '…' : `…${secret.slice(-4)}`;
 }

@@ -3,10 +3,11 @@ import type { NextFunction, Request, Response } from 'express';
 import type { ClientFormat } from '../core/request';
 import { ProxyError } from '../core/errors';
 import { inboundCodecs } from '../codecs/registry';
-import type { ProxyRuntime } from '../pipeline/runtime';
+import type { SwitchyardConfig } from '../config/config';
+import type { PrincipalDirectory } from '../core/principal';
 import { isAllowedHost, isAllowedOrigin } from './host-check';
 import { clientCredential } from './access-key';
-import type { Principal } from './principal';
+import type { Principal } from '../core/principal';
 
 /** The API a path belongs to, so that even a refusal reaches the client in its own shape. */
 function formatForPath(path: string, headers: IncomingHttpHeaders): ClientFormat {
@@ -29,8 +30,8 @@ export function sendProxyError(path: string, headers: IncomingHttpHeaders, respo
  * DNS rebinding and browser checks: a foreign `Host`, or an `Origin` (a web page) not allowed,
  * is refused. An allowed origin gets its CORS headers set here.
  */
-export function refuseHostOrOrigin(runtime: ProxyRuntime, request: IncomingMessage, response: ServerResponse): ProxyError | undefined {
-  const { allowedHosts, allowedOrigins } = runtime.routing.config;
+export function refuseHostOrOrigin(config: Pick<SwitchyardConfig, 'allowedHosts' | 'allowedOrigins'>, request: IncomingMessage, response: ServerResponse): ProxyError | undefined {
+  const { allowedHosts, allowedOrigins } = config;
   if (!isAllowedHost(request.headers.host, allowedHosts)) {
     return new ProxyError('permission', `Switchyard only answers requests addressed to a loopback name (localhost, 127.0.0.1); this one was for '${request.headers.host ?? ''}'. Add the name to "allowedHosts" in the config if it is yours.`);
   }
@@ -50,8 +51,7 @@ export function refuseHostOrOrigin(runtime: ProxyRuntime, request: IncomingMessa
  * their API key. Returns the caller's principal (looked up by the hash of the key it sent),
  * undefined when no key is required, or the refusal.
  */
-export function checkAccessKey(runtime: ProxyRuntime, request: IncomingMessage): { principal: Principal | undefined } | ProxyError {
-  const { principals } = runtime.routing;
+export function checkAccessKey(principals: PrincipalDirectory, request: IncomingMessage): { principal: Principal | undefined } | ProxyError {
   if (principals.size === 0) return { principal: undefined };
   const url = request.url ?? '';
   const query = url.includes('?') ? new URLSearchParams(url.slice(url.indexOf('?') + 1)) : undefined;
@@ -63,9 +63,10 @@ export function checkAccessKey(runtime: ProxyRuntime, request: IncomingMessage):
 }
 
 /** The same host and origin checks as Express middleware, for the routes Express serves. */
-export function guardOrigin(runtime: ProxyRuntime) {
+/** `config` is read per request: a reload changes the allowed hosts and origins at once. */
+export function guardOrigin(config: () => Pick<SwitchyardConfig, 'allowedHosts' | 'allowedOrigins'>) {
   return function checkHostAndOrigin(request: Request, response: Response, next: NextFunction): void {
-    const refusal = refuseHostOrOrigin(runtime, request, response);
+    const refusal = refuseHostOrOrigin(config(), request, response);
     if (refusal) {
       sendProxyError(request.path, request.headers, response, refusal);
       return;

@@ -1,14 +1,23 @@
 import type { ProviderKind } from '../config/config';
 import type { ResolvedProvider } from '../config/resolve-providers';
-import type { ProviderTestResult } from '../control/protocol';
 import { ProxyError } from '../core/errors';
 import type { ProviderAdapter } from '../providers/adapter';
-import { anthropicAdapter } from '../providers/anthropic/adapter';
+import { anthropicAdapter } from '../providers/anthropic-messages/adapter';
 import { geminiAdapter } from '../providers/gemini/adapter';
-import { openAiCompatibleAdapter } from '../providers/openai-compatible/adapter';
+import { openAiChatAdapter } from '../providers/openai-chat/adapter';
 import { requireEndpointUrl } from '../providers/endpoint-url';
-import { lastFour } from '../security/access-key';
+import { lastFour } from '../core/last-four';
 import { callUpstream } from './upstream-client';
+
+/** What a key test found (`POST /_switchyard/providers/:id/test`). */
+export interface ProviderTestResult {
+  ok: boolean;
+  /** The provider's HTTP status; absent when it could not be reached. */
+  status?: number;
+  latencyMs: number;
+  /** One sentence for the user: "OpenAI accepted the key …abcd (63 models)." or what went wrong and the fix. */
+  message: string;
+}
 
 /** How long a key test waits for the provider before saying so. */
 export const defaultProbeTimeoutMs = 10_000;
@@ -23,8 +32,8 @@ interface ProbeRequest {
 
 /** The adapter whose model list proves a key of each kind of provider (OpenAI's is the same on both its APIs). */
 const listingAdapters: Readonly<Record<ProviderKind, ProviderAdapter>> = {
-  openai: openAiCompatibleAdapter,
-  'openai-compatible': openAiCompatibleAdapter,
+  openai: openAiChatAdapter,
+  'openai-compatible': openAiChatAdapter,
   anthropic: anthropicAdapter,
   gemini: geminiAdapter,
 };

@@ -7,7 +7,7 @@ import { anthropicMessageJson } from '../fakes/anthropic-replies';
 import { TestProxy, controlToken } from './harness';
 import type { Judgement } from '../../proxy/evaluation/split-judge';
 import type { RequestRecord } from '../../proxy/store/request-record';
-import { keyIdOf } from '../../proxy/security/principal';
+import { keyIdOf } from '../../proxy/core/principal';
 
 /** Waits (briefly) until `ready` holds; the judge works off the request path. */
 async function eventually(ready: () => boolean): Promise<void> {

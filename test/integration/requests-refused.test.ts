@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { keyIdOf } from '../../proxy/security/principal';
+import { keyIdOf } from '../../proxy/core/principal';
 import http from 'node:http';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';

@@ -18,7 +18,7 @@ export function decodeTools(tools: unknown): ToolDefinition[] {
     } else if (typeof type === 'string') {
       // Typed tools (web_search_20250305, bash_20250124, text_editor_…, computer_…) are
       // defined by Anthropic and only mean something to Anthropic.
-      const providerTool: ProviderTool = { type: 'provider', api: 'anthropic', raw: tool };
+      const providerTool: ProviderTool = { type: 'provider', api: 'anthropic-messages', raw: tool };
       if (typeof tool.name === 'string') providerTool.name = tool.name;
       definitions.push(providerTool);
     } else {

@@ -1,5 +1,5 @@
 import type { ErrorKind, ProxyError } from '../../core/errors';
-import type { AnthropicErrorBody, AnthropicErrorType } from '../../wire/anthropic/types';
+import type { AnthropicErrorBody, AnthropicErrorType } from '../../wire/anthropic-messages/types';
 
 /** @see https://docs.anthropic.com/en/api/errors */
 const typeByKind: Record<ErrorKind, AnthropicErrorType> = {

@@ -1,7 +1,7 @@
 import type { CanonicalResponse, ResponseContent } from '../../core/response';
 import { uncachedInputTokens, type Usage } from '../../core/usage';
-import { anthropicToolUseId } from '../../providers/anthropic/tool-use-id';
-import type { AnthropicMessage, AnthropicResponseBlock } from '../../wire/anthropic/types';
+import { anthropicToolUseId } from '../../providers/anthropic-messages/tool-use-id';
+import type { AnthropicMessage, AnthropicResponseBlock } from '../../wire/anthropic-messages/types';
 import type { ResponseContext } from '../codec';
 import { encodeAnthropicStopReason } from './map-finish-reason';
 import { isObject, parseToolArguments } from '../../core/json';

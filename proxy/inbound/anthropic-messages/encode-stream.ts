@@ -1,5 +1,5 @@
 import type { StreamPart } from '../../core/stream-part';
-import { anthropicToolUseId } from '../../providers/anthropic/tool-use-id';
+import { anthropicToolUseId } from '../../providers/anthropic-messages/tool-use-id';
 import type { ResponseContext, StreamEncoder } from '../codec';
 import { anthropicErrorType } from './encode-error';
 import { anthropicMessageId, encodeAnthropicUsage } from './encode-response';

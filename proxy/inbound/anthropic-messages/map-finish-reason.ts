@@ -1,5 +1,5 @@
 import type { FinishReason } from '../../core/stream-part';
-import type { AnthropicStopReason } from '../../wire/anthropic/types';
+import type { AnthropicStopReason } from '../../wire/anthropic-messages/types';
 
 const anthropicStopReasons: ReadonlySet<string> = new Set<AnthropicStopReason>([
   'end_turn',

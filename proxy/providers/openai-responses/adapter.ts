@@ -3,7 +3,7 @@ import { decodeResponsesError } from './decode-error';
 import { decodeResponsesResponse } from './decode-response';
 import { ResponsesStreamDecoder } from './decode-stream';
 import { encodeResponsesRequest } from './encode-request';
-import { bearerAuthHeaders } from '../openai-compatible/endpoint';
+import { bearerAuthHeaders } from '../openai-chat/endpoint';
 import { responsesEndpointUrl } from './endpoint';
 
 /**

@@ -15,7 +15,7 @@ import type {
 import type { Target, UpstreamRequest } from '../adapter';
 import { isReasoningModel, readResponsesOptions, type SummaryText } from './responses-options';
 import { isObject, type JsonObject } from '../../core/json';
-import { bearerAuthHeaders } from '../openai-compatible/endpoint';
+import { bearerAuthHeaders } from '../openai-chat/endpoint';
 import { responsesEndpointUrl } from './endpoint';
 
 /** The smallest `max_output_tokens` the Responses API accepts. */

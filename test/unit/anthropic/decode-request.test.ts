@@ -158,7 +158,7 @@ describe('anthropic-messages decodeRequest', () => {
       providerOptions: { anthropic: { eagerInputStreaming: true } },
     });
     assert.deepEqual(tools[3]!.type === 'function' && tools[3]!.providerOptions, { anthropic: { cacheControl: { type: 'ephemeral' } } });
-    assert.deepEqual(tools[4], { type: 'provider', api: 'anthropic', name: 'web_search', raw: { type: 'web_search_20250305', name: 'web_search', max_uses: 5 } });
+    assert.deepEqual(tools[4], { type: 'provider', api: 'anthropic-messages', name: 'web_search', raw: { type: 'web_search_20250305', name: 'web_search', max_uses: 5 } });
   });
 
   it('maps tool_choice, disable_parallel_tool_use, sampling and stop sequences', () => {

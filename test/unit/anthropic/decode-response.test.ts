@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProxyError } from '../../../proxy/core/errors';
-import { anthropicAdapter } from '../../../proxy/providers/anthropic/adapter';
-import { mapAnthropicStopReason } from '../../../proxy/providers/anthropic/map-stop-reason';
+import { anthropicAdapter } from '../../../proxy/providers/anthropic-messages/adapter';
+import { mapAnthropicStopReason } from '../../../proxy/providers/anthropic-messages/map-stop-reason';
 import { anthropicErrorJson, anthropicMessageJson } from '../../fakes/anthropic-replies';
 
 const fixtures = join(__dirname, '../../fixtures/anthropic');

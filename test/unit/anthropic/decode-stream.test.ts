@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectResponse } from '../../../proxy/core/response';
 import type { StreamPart } from '../../../proxy/core/stream-part';
-import { anthropicAdapter } from '../../../proxy/providers/anthropic/adapter';
+import { anthropicAdapter } from '../../../proxy/providers/anthropic-messages/adapter';
 import { SseParser } from '../../../proxy/sse/sse-parser';
 import { anthropicEvents } from '../../fakes/anthropic-replies';
 

@@ -9,8 +9,8 @@ import {
   encodeAnthropicCountTokensRequest,
   encodeAnthropicRequest,
   encodeMessagesBody,
-} from '../../../proxy/providers/anthropic/encode-request';
-import { anthropicAdapter } from '../../../proxy/providers/anthropic/adapter';
+} from '../../../proxy/providers/anthropic-messages/encode-request';
+import { anthropicAdapter } from '../../../proxy/providers/anthropic-messages/adapter';
 import type { Target } from '../../../proxy/providers/adapter';
 
 const fixtures = join(__dirname, '../../fixtures/anthropic');
@@ -70,7 +70,7 @@ describe('anthropic encodeRequest', () => {
     });
     assert.equal(upstream.body, '{"model":"claude-sonnet-4-5","max_tokens":100,"messages":[{"role":"user","content":"Hi"}],"stream":true}');
     assert.equal(anthropicAdapter.encodeRequest, encodeAnthropicRequest);
-    assert.equal(anthropicAdapter.api, 'anthropic');
+    assert.equal(anthropicAdapter.api, 'anthropic-messages');
     // A base URL configured with /v1 is not doubled; betas the server copied become the header.
     const beta = encodeAnthropicRequest(
       { ...request, providerOptions: { anthropic: { betas: ['interleaved-thinking-2025-05-14', 'context-1m-2025-08-07'] } } },
@@ -245,7 +245,7 @@ describe('anthropic encodeRequest', () => {
           providerOptions: { anthropic: { cacheControl: { type: 'ephemeral' }, eagerInputStreaming: true } },
         },
         { type: 'provider', api: 'openai-responses', name: 'web_search', raw: { type: 'web_search' } },
-        { type: 'provider', api: 'anthropic', name: 'bash', raw: { type: 'bash_20250124', name: 'bash' } },
+        { type: 'provider', api: 'anthropic-messages', name: 'bash', raw: { type: 'bash_20250124', name: 'bash' } },
       ],
       toolChoice: { type: 'required' },
       parallelToolCalls: false,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ProxyError } from '../../../proxy/core/errors';
 import type { ResponseContext } from '../../../proxy/inbound/codec';
 import { anthropicMessagesCodec } from '../../../proxy/inbound/anthropic-messages/codec';
-import { anthropicAdapter } from '../../../proxy/providers/anthropic/adapter';
+import { anthropicAdapter } from '../../../proxy/providers/anthropic-messages/adapter';
 
 const context: ResponseContext = {
   requestId: 'a1b2c3d4-0000-4000-8000-123456789abc',

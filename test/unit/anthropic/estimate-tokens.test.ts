@@ -104,10 +104,10 @@ describe('estimateInputTokens', () => {
 
   it('adds the tool system prompt and a fixed cost for Anthropic-defined tools', () => {
     const bare = estimateInputTokens(request([]));
-    const withWebSearch = estimateInputTokens(request([], { tools: [{ type: 'provider', api: 'anthropic', name: 'web_search', raw: { type: 'web_search_20250305' } }] }));
+    const withWebSearch = estimateInputTokens(request([], { tools: [{ type: 'provider', api: 'anthropic-messages', name: 'web_search', raw: { type: 'web_search_20250305' } }] }));
     assert.equal(withWebSearch - bare, 346 + 300);
     const forced = estimateInputTokens(
-      request([], { tools: [{ type: 'provider', api: 'anthropic', raw: {} }], toolChoice: { type: 'required' } }),
+      request([], { tools: [{ type: 'provider', api: 'anthropic-messages', raw: {} }], toolChoice: { type: 'required' } }),
     );
     assert.equal(forced - bare, 313 + 300);
   });

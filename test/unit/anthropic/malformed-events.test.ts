@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ProxyError } from '../../../proxy/core/errors';
-import { anthropicAdapter } from '../../../proxy/providers/anthropic/adapter';
+import { anthropicAdapter } from '../../../proxy/providers/anthropic-messages/adapter';
 import type { SseEvent } from '../../../proxy/sse/sse-parser';
 import { decodeAll, fixtureEvents, fixtureJson, fuzzResponseDecoder, fuzzStreamDecoder, malformedPart } from '../providers/wire-fuzz';
 

@@ -34,17 +34,22 @@ const layers: ReadonlyArray<readonly [name: string, globs: readonly string[]]> =
   ['store ports', ['proxy/store/*.ts']],
   // Who is calling: the principal, looked up through the ports; policies read it.
   ['security', ['proxy/security/**']],
+  // One call as the stages see it: the read-only request context, its outcome, and the seams'
+  // interfaces (CallPolicy, AnswerObserver) that policies and observers implement.
+  ['call', ['proxy/call/**']],
   // Seams the pipeline calls at admit/settle; they see ports and the principal, never the
   // pipeline (judge and shadow calls are made through a function the pipeline hands them).
   ['policies', ['proxy/policy/**', 'proxy/evaluation/**', 'proxy/cache/**', 'proxy/privacy/**', 'proxy/audit/**']],
   // Backends behind the ports; above the policies so no policy can reach past its port.
-  ['store backends', ['proxy/store/sqlite/**', 'proxy/store/postgres/**', 'proxy/store/redis/**']],
+  ['store backends', ['proxy/store/sqlite/**', 'proxy/store/file/**', 'proxy/store/postgres/**', 'proxy/store/redis/**']],
+  // The proxy's event bus: the pipeline announces records on it, the control API relays them.
+  ['events', ['proxy/events/**']],
   // The stage list every upstream call passes, and the thin per-endpoint adapters onto it.
   ['pipeline', ['proxy/pipeline/**']],
   // The management API and event stream the extension talks to; it observes the pipeline.
   ['control', ['proxy/control/**']],
   // Entry points: the front door's middleware order, the CLI, the process.
-  ['entry points', ['proxy/server.ts', 'proxy/cli.ts', 'proxy/main.ts']],
+  ['entry points', ['proxy/server.ts', 'proxy/create-proxy.ts', 'proxy/cli.ts', 'proxy/main.ts']],
 ];
 
 /**

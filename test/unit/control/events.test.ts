@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ProxyEvents } from '../../../proxy/control/events';
+import { ProxyEvents } from '../../../proxy/events/proxy-events';
 import type { RequestRecord } from '../../../proxy/store/request-record';
 
 const record = { id: 'req_1' } as RequestRecord;

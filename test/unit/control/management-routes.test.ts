@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { ProxyEvents } from '../../../proxy/control/events';
+import { ProxyEvents } from '../../../proxy/events/proxy-events';
 import { createControlRouter } from '../../../proxy/control/routes';
 
 describe('control routes without a control plane', () => {

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
-import { ProxyEvents } from '../../../proxy/control/events';
+import { ProxyEvents } from '../../../proxy/events/proxy-events';
 import type { AggregateResponse, ControlErrorResponse, HealthInfo, RecentResponse } from '../../../proxy/control/protocol';
 import { createControlRouter } from '../../../proxy/control/routes';
 import type { RequestRecord } from '../../../proxy/store/request-record';

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { defaultRetry, defaultTimeouts } from '../../../proxy/config/config';
-import { ProxyEvents } from '../../../proxy/control/events';
+import { ProxyEvents } from '../../../proxy/events/proxy-events';
 import type { ControlErrorResponse, HealthInfo, Judgement, SplitsResponse } from '../../../proxy/control/protocol';
 import { createControlRouter, type ControlRouterOptions } from '../../../proxy/control/routes';
 import { emptyUsage } from '../../../proxy/core/usage';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { defaultRetry, defaultTimeouts, type RouteConfig } from '../../../proxy/config/config';
-import { ProxyEvents } from '../../../proxy/control/events';
+import { ProxyEvents } from '../../../proxy/events/proxy-events';
 import type { CanonicalRequest } from '../../../proxy/core/request';
 import type { CanonicalResponse } from '../../../proxy/core/response';
 import { emptyUsage } from '../../../proxy/core/usage';
@@ -539,7 +539,7 @@ describe('judge prompt', () => {
       stream: false,
       tools: [
         { type: 'function', name: 'get_weather', inputSchema: { type: 'object' } },
-        { type: 'provider', api: 'anthropic', name: 'web_search', raw: { type: 'web_search_20250305', name: 'web_search' } },
+        { type: 'provider', api: 'anthropic-messages', name: 'web_search', raw: { type: 'web_search_20250305', name: 'web_search' } },
       ],
       messages: [
         { role: 'system', variant: 'developer', content: [{ type: 'text', text: 'Be exact.' }] },

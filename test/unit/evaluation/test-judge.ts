@@ -1,5 +1,5 @@
 import type { RouteConfig } from '../../../proxy/config/config';
-import type { ProxyEvents } from '../../../proxy/control/events';
+import type { ProxyEvents } from '../../../proxy/events/proxy-events';
 import type { CanonicalRequest } from '../../../proxy/core/request';
 import { SplitJudge, type CompletedCall, type SplitJudgeInput } from '../../../proxy/evaluation/split-judge';
 import { SplitTally, type SplitRouteStats } from '../../../proxy/evaluation/split-tally';

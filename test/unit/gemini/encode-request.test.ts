@@ -195,7 +195,7 @@ describe('Gemini request encoder', () => {
           },
         },
         { type: 'provider', api: 'gemini', name: 'googleSearch', raw: { googleSearch: {} } },
-        { type: 'provider', api: 'anthropic', name: 'web_search', raw: { type: 'web_search_20250305', name: 'web_search' } },
+        { type: 'provider', api: 'anthropic-messages', name: 'web_search', raw: { type: 'web_search_20250305', name: 'web_search' } },
       ],
       toolChoice: { type: 'required' },
       parallelToolCalls: true,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ProxyError } from '../../../proxy/core/errors';
-import { openAiCompatibleAdapter } from '../../../proxy/providers/openai-compatible/adapter';
+import { openAiChatAdapter } from '../../../proxy/providers/openai-chat/adapter';
 import type { SseEvent } from '../../../proxy/sse/sse-parser';
 import { decodeAll, fixtureEvents, fixtureJson, fuzzResponseDecoder, fuzzStreamDecoder, malformedPart } from '../providers/wire-fuzz';
 
@@ -35,7 +35,7 @@ const malformedCases: Array<[string, unknown, string]> = [
 describe('openai-compatible decoders and malformed wire', () => {
   for (const [name, data, problem] of malformedCases) {
     it(`turns ${name} into an error part naming the provider`, () => {
-      const parts = decodeAll(openAiCompatibleAdapter.createStreamDecoder('groq'), [first, chunk(data)]);
+      const parts = decodeAll(openAiChatAdapter.createStreamDecoder('groq'), [first, chunk(data)]);
       const error = malformedPart(parts);
       assert.equal(error.message, `groq sent a malformed chat.completion.chunk (${problem}).`);
       assert.equal(error.provider, 'groq');
@@ -43,7 +43,7 @@ describe('openai-compatible decoders and malformed wire', () => {
   }
 
   it('accepts the nulls compatible servers send for absent fields', () => {
-    const parts = decodeAll(openAiCompatibleAdapter.createStreamDecoder('groq'), [
+    const parts = decodeAll(openAiChatAdapter.createStreamDecoder('groq'), [
       chunk({ id: null, model: null, choices: [{ index: null, delta: { content: 'Hi', reasoning: null, tool_calls: null }, finish_reason: null }], usage: null }),
       chunk({ choices: [{ delta: {}, finish_reason: 'stop' }] }),
       { data: '[DONE]' },
@@ -62,7 +62,7 @@ describe('openai-compatible decoders and malformed wire', () => {
     for (const [body, problem] of cases) {
       const message = `mistral sent a malformed chat.completion (${problem}).`;
       assert.throws(
-        () => openAiCompatibleAdapter.decodeResponse(body, 'mistral'),
+        () => openAiChatAdapter.decodeResponse(body, 'mistral'),
         (error: unknown) => error instanceof ProxyError && error.malformed === true && error.status === 502 && error.provider === 'mistral' && error.message === message,
         message,
       );
@@ -71,11 +71,11 @@ describe('openai-compatible decoders and malformed wire', () => {
 
   it('never throws on a few hundred structurally mutated streams', () => {
     for (const [index, fixture] of ['openai-parallel-tool-calls.chunks.txt', 'deepseek-reasoning.chunks.txt', 'groq-x-groq-usage.chunks.txt'].entries()) {
-      fuzzStreamDecoder(() => openAiCompatibleAdapter.createStreamDecoder('groq'), fixtureEvents('openai-chat', fixture), 150, 3000 + index);
+      fuzzStreamDecoder(() => openAiChatAdapter.createStreamDecoder('groq'), fixtureEvents('openai-chat', fixture), 150, 3000 + index);
     }
   });
 
   it('throws nothing but ProxyError on a few hundred structurally mutated completions', () => {
-    fuzzResponseDecoder((body) => openAiCompatibleAdapter.decodeResponse(body, 'groq'), fixtureJson('openai-chat', 'response-tool-calls.json'), 400, 13);
+    fuzzResponseDecoder((body) => openAiChatAdapter.decodeResponse(body, 'groq'), fixtureJson('openai-chat', 'response-tool-calls.json'), 400, 13);
   });
 });

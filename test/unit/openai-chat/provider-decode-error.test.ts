@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { openAiCompatibleAdapter } from '../../../proxy/providers/openai-compatible/adapter';
+import { openAiChatAdapter } from '../../../proxy/providers/openai-chat/adapter';
 import { readFixture } from './fixtures';
 
 function decode(status: number, body: string, provider: string) {
-  const error = openAiCompatibleAdapter.decodeError(status, body, provider);
+  const error = openAiChatAdapter.decodeError(status, body, provider);
   return { kind: error.kind, status: error.status, message: error.message, param: error.param };
 }
 

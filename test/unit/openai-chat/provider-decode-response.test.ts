@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { ProxyError } from '../../../proxy/core/errors';
-import { openAiCompatibleAdapter } from '../../../proxy/providers/openai-compatible/adapter';
-import { mapChatFinishReason } from '../../../proxy/providers/openai-compatible/map-finish-reason';
+import { openAiChatAdapter } from '../../../proxy/providers/openai-chat/adapter';
+import { mapChatFinishReason } from '../../../proxy/providers/openai-chat/map-finish-reason';
 import { readJsonFixture } from './fixtures';
 
 describe('openai-compatible decodeResponse', () => {
   it('decodes an OpenAI text completion with cached tokens', () => {
-    assert.deepEqual(openAiCompatibleAdapter.decodeResponse(readJsonFixture('response-text.json')), {
+    assert.deepEqual(openAiChatAdapter.decodeResponse(readJsonFixture('response-text.json')), {
       id: 'chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG',
       model: 'gpt-4o-2024-08-06',
       content: [{ type: 'text', text: 'Red, yellow and blue.' }],
@@ -17,7 +17,7 @@ describe('openai-compatible decodeResponse', () => {
   });
 
   it('decodes parallel tool calls', () => {
-    const response = openAiCompatibleAdapter.decodeResponse(readJsonFixture('response-tool-calls.json'));
+    const response = openAiChatAdapter.decodeResponse(readJsonFixture('response-tool-calls.json'));
     assert.deepEqual(response.content, [
       { type: 'tool-call', id: 'call_XuOjDQ1hXJpQgOq3DPYHRaOY', name: 'get_weather', input: '{"location":"Paris, France"}' },
       { type: 'tool-call', id: 'call_RSs7ctMFvPMZXuFG2kz9HE8m', name: 'get_weather', input: '{"location":"Bogotá, Colombia"}' },
@@ -27,7 +27,7 @@ describe('openai-compatible decodeResponse', () => {
   });
 
   it('decodes DeepSeek reasoning_content before the text', () => {
-    const response = openAiCompatibleAdapter.decodeResponse(readJsonFixture('response-deepseek-reasoning.json'));
+    const response = openAiChatAdapter.decodeResponse(readJsonFixture('response-deepseek-reasoning.json'));
     assert.deepEqual(response.content, [
       { type: 'reasoning', text: 'Compare the tenths: 1 < 8, so 9.11 < 9.8.' },
       { type: 'text', text: '9.11 is smaller than 9.8.' },
@@ -36,13 +36,13 @@ describe('openai-compatible decodeResponse', () => {
   });
 
   it('adds xAI reasoning tokens, which completion_tokens leaves out, to the output', () => {
-    const response = openAiCompatibleAdapter.decodeResponse(readJsonFixture('response-xai-reasoning.json'));
+    const response = openAiChatAdapter.decodeResponse(readJsonFixture('response-xai-reasoning.json'));
     assert.deepEqual(response.usage, { inputTokens: 663, outputTokens: 174, cacheReadTokens: 654, cacheWriteTokens: 0, reasoningTokens: 124 });
   });
 
   it('throws the error a 200 body carries, and rejects a body without choices', () => {
     assert.throws(
-      () => openAiCompatibleAdapter.decodeResponse({ error: { code: 429, message: 'Rate limit exceeded: free-models-per-day' } }),
+      () => openAiChatAdapter.decodeResponse({ error: { code: 429, message: 'Rate limit exceeded: free-models-per-day' } }),
       (error: unknown) =>
         error instanceof ProxyError &&
         error.kind === 'rate_limit' &&
@@ -50,7 +50,7 @@ describe('openai-compatible decodeResponse', () => {
         error.message === 'The provider reported an error: Rate limit exceeded: free-models-per-day',
     );
     assert.throws(
-      () => openAiCompatibleAdapter.decodeResponse({ object: 'list', data: [] }),
+      () => openAiChatAdapter.decodeResponse({ object: 'list', data: [] }),
       (error: unknown) => error instanceof ProxyError && error.kind === 'api_error' && error.malformed === true && error.message === 'openai sent a malformed chat.completion (no choices).',
     );
   });

@@ -3,11 +3,11 @@ import { ProxyError } from '../../../proxy/core/errors';
 import { collectResponse } from '../../../proxy/core/response';
 import type { StreamPart } from '../../../proxy/core/stream-part';
 import type { SseEvent } from '../../../proxy/sse/sse-parser';
-import { openAiCompatibleAdapter } from '../../../proxy/providers/openai-compatible/adapter';
+import { openAiChatAdapter } from '../../../proxy/providers/openai-chat/adapter';
 import { readSseFixture } from './fixtures';
 
 function decodeAll(events: SseEvent[]): StreamPart[] {
-  const decoder = openAiCompatibleAdapter.createStreamDecoder();
+  const decoder = openAiChatAdapter.createStreamDecoder();
   const parts = events.flatMap((event) => decoder.decode(event));
   return [...parts, ...decoder.end()];
 }

@@ -4,7 +4,7 @@ import type { CanonicalRequest } from '../../../proxy/core/request';
 import { decodeChatRequest } from '../../../proxy/inbound/openai-chat/decode-request';
 import { providerPresets } from '../../../proxy/config/presets';
 import type { Target } from '../../../proxy/providers/adapter';
-import { openAiCompatibleAdapter } from '../../../proxy/providers/openai-compatible/adapter';
+import { openAiChatAdapter } from '../../../proxy/providers/openai-chat/adapter';
 import { readJsonFixture } from './fixtures';
 
 const openAi: Target = { provider: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-test-1234', model: 'gpt-4.1', chatDialect: providerPresets.openai?.chatDialect };
@@ -12,13 +12,13 @@ const groq: Target = { provider: 'groq', baseUrl: 'https://api.groq.com/openai/v
 const ollama: Target = { provider: 'ollama', baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.2' };
 
 function encodeBody(request: CanonicalRequest, target: Target): unknown {
-  return JSON.parse(openAiCompatibleAdapter.encodeRequest(request, target).body);
+  return JSON.parse(openAiChatAdapter.encodeRequest(request, target).body);
 }
 
 describe('openai-compatible encodeRequest', () => {
   it('builds the URL and headers, with the key only when there is one', () => {
     const request: CanonicalRequest = { model: 'fast', messages: [], stream: false };
-    const withKey = openAiCompatibleAdapter.encodeRequest(request, {
+    const withKey = openAiChatAdapter.encodeRequest(request, {
       ...openAi,
       headers: { 'HTTP-Referer': 'https://switchyard.dev' },
     });
@@ -28,7 +28,7 @@ describe('openai-compatible encodeRequest', () => {
       authorization: 'Bearer sk-test-1234',
       'HTTP-Referer': 'https://switchyard.dev',
     });
-    const local = openAiCompatibleAdapter.encodeRequest(request, ollama);
+    const local = openAiChatAdapter.encodeRequest(request, ollama);
     assert.equal(local.url, 'http://127.0.0.1:11434/v1/chat/completions');
     assert.deepEqual(local.headers, { 'content-type': 'application/json' });
   });
@@ -196,7 +196,7 @@ describe('openai-compatible encodeRequest', () => {
       model: 'smart',
       stream: false,
       messages: [{ role: 'user', content: [{ type: 'text', text: 'Search the web' }] }],
-      tools: [{ type: 'provider', api: 'anthropic', name: 'web_search', raw: { type: 'web_search_20250305', name: 'web_search' } }],
+      tools: [{ type: 'provider', api: 'anthropic-messages', name: 'web_search', raw: { type: 'web_search_20250305', name: 'web_search' } }],
       toolChoice: { type: 'required' },
       parallelToolCalls: true,
     };
@@ -259,7 +259,7 @@ describe('openai-compatible encodeRequest', () => {
       messages: [{ role: 'user', content: [{ type: 'file', mediaType: 'application/pdf', data: { type: 'url', url: 'https://example.com/a.pdf' } }] }],
     };
     assert.throws(
-      () => openAiCompatibleAdapter.encodeRequest(request, openAi),
+      () => openAiChatAdapter.encodeRequest(request, openAi),
       (error: unknown) => error instanceof ProxyError && error.kind === 'invalid_request' && /send it inline as base64/.test(error.message),
     );
   });

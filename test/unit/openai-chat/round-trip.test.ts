@@ -3,7 +3,7 @@ import { ProxyError } from '../../../proxy/core/errors';
 import { collectResponse, responseToParts } from '../../../proxy/core/response';
 import type { StreamPart } from '../../../proxy/core/stream-part';
 import { openAiChatCodec } from '../../../proxy/inbound/openai-chat/codec';
-import { openAiCompatibleAdapter } from '../../../proxy/providers/openai-compatible/adapter';
+import { openAiChatAdapter } from '../../../proxy/providers/openai-chat/adapter';
 import { SseParser } from '../../../proxy/sse/sse-parser';
 import { chatCompletionChunks, chatCompletionJson, openAiErrorJson } from '../../fakes/openai-chat-replies';
 import { context } from './fixtures';
@@ -15,7 +15,7 @@ function throughTheWire(parts: StreamPart[]): StreamPart[] {
   const encoder = openAiChatCodec.createStreamEncoder(context(includeUsage));
   const sse = parts.map((part) => encoder.encode(part)).join('');
   const parser = new SseParser();
-  const decoder = openAiCompatibleAdapter.createStreamDecoder();
+  const decoder = openAiChatAdapter.createStreamDecoder();
   // Feed byte by byte so chunk boundaries fall everywhere, inside UTF-8 sequences too.
   const bytes = Buffer.from(sse);
   const decoded: StreamPart[] = [];
@@ -91,7 +91,7 @@ describe('fake Chat Completions replies', () => {
     const chunks = chatCompletionChunks(options);
     assert.equal(chunks.at(-1), 'data: [DONE]\n\n');
     assert.ok(chunks.every((chunk) => chunk.startsWith('data: ') && chunk.endsWith('\n\n')));
-    const decoder = openAiCompatibleAdapter.createStreamDecoder();
+    const decoder = openAiChatAdapter.createStreamDecoder();
     const parser = new SseParser();
     const parts = chunks.flatMap((chunk) => parser.push(Buffer.from(chunk)).flatMap((event) => decoder.decode(event)));
     parts.push(...decoder.end());
@@ -99,7 +99,7 @@ describe('fake Chat Completions replies', () => {
     assert.ok(parts.filter((part) => part.type === 'tool-input-delta').length > 4);
 
     const streamed = collectResponse(parts);
-    const whole = openAiCompatibleAdapter.decodeResponse(chatCompletionJson(options));
+    const whole = openAiChatAdapter.decodeResponse(chatCompletionJson(options));
     assert.deepEqual(streamed, whole);
     assert.equal(whole.finishReason, 'tool-calls');
     assert.deepEqual(whole.usage, { inputTokens: 120, outputTokens: 40, cacheReadTokens: 64, cacheWriteTokens: 0, reasoningTokens: 12 });
@@ -119,7 +119,7 @@ describe('fake Chat Completions replies', () => {
 
   it('builds an OpenAI error body the adapter decodes', () => {
     const body = JSON.stringify(openAiErrorJson('Rate limit reached for gpt-4o', 'requests', 'rate_limit_exceeded'));
-    const error = openAiCompatibleAdapter.decodeError(429, body, 'openai');
+    const error = openAiChatAdapter.decodeError(429, body, 'openai');
     assert.equal(error.kind, 'rate_limit');
     assert.equal(error.message, 'openai: Rate limit reached for gpt-4o');
   });

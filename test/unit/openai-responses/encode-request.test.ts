@@ -96,7 +96,7 @@ describe('openai-responses encodeRequest', () => {
       ],
       tools: [
         { type: 'function', name: 'read', description: 'Reads a file.', inputSchema: { type: 'object', properties: { path: { type: 'string' } } } },
-        { type: 'provider', api: 'anthropic', name: 'web_search', raw: { type: 'web_search_20250305', name: 'web_search' } },
+        { type: 'provider', api: 'anthropic-messages', name: 'web_search', raw: { type: 'web_search_20250305', name: 'web_search' } },
       ],
       toolChoice: { type: 'tool', name: 'read' },
       extraBody: { format: 'anthropic-messages', fields: { metadata: { user_id: 'u1' } } },

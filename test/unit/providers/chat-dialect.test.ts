@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { defaultConfig, type SwitchyardConfig } from '../../../proxy/config/config';
 import { resolveProviders } from '../../../proxy/config/resolve-providers';
 import type { CanonicalRequest } from '../../../proxy/core/request';
-import { openAiCompatibleAdapter } from '../../../proxy/providers/openai-compatible/adapter';
+import { openAiChatAdapter } from '../../../proxy/providers/openai-chat/adapter';
 import { wireTarget } from '../../../proxy/providers/wire-target';
 
 const request: CanonicalRequest = {
@@ -25,7 +25,7 @@ interface EncodedBody {
 function encodeFor(providerId: string, config: SwitchyardConfig = defaultConfig()): EncodedBody {
   const provider = resolveProviders(config, {}).get(providerId);
   assert.ok(provider, `no provider ${providerId}`);
-  return JSON.parse(openAiCompatibleAdapter.encodeRequest(request, wireTarget(provider, 'model-1', 'key')).body) as EncodedBody;
+  return JSON.parse(openAiChatAdapter.encodeRequest(request, wireTarget(provider, 'model-1', 'key')).body) as EncodedBody;
 }
 
 describe('Chat dialect flags from presets and config', () => {

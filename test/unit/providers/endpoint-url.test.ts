@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { ProxyError } from '../../../proxy/core/errors';
 import type { ProviderAdapter, WireOperation } from '../../../proxy/providers/adapter';
-import { anthropicAdapter } from '../../../proxy/providers/anthropic/adapter';
+import { anthropicAdapter } from '../../../proxy/providers/anthropic-messages/adapter';
 import { requireEndpointUrl } from '../../../proxy/providers/endpoint-url';
 import { geminiAdapter } from '../../../proxy/providers/gemini/adapter';
-import { openAiCompatibleAdapter } from '../../../proxy/providers/openai-compatible/adapter';
+import { openAiChatAdapter } from '../../../proxy/providers/openai-chat/adapter';
 import { openAiResponsesAdapter } from '../../../proxy/providers/openai-responses/adapter';
 
 const operations: WireOperation[] = ['generate', 'stream', 'count-tokens', 'embed', 'list-models'];
@@ -38,7 +38,7 @@ describe('provider adapters own the wire', () => {
   });
 
   it('gives Chat Completions providers no token counting, and Responses its input_tokens endpoint', () => {
-    assert.deepEqual(endpoints(openAiCompatibleAdapter, 'https://api.groq.com/openai/v1', 'llama-3.3-70b-versatile'), {
+    assert.deepEqual(endpoints(openAiChatAdapter, 'https://api.groq.com/openai/v1', 'llama-3.3-70b-versatile'), {
       generate: 'https://api.groq.com/openai/v1/chat/completions',
       stream: 'https://api.groq.com/openai/v1/chat/completions',
       'count-tokens': undefined,
@@ -59,9 +59,9 @@ describe('provider adapters own the wire', () => {
     assert.deepEqual(anthropicAdapter.authHeaders(undefined), { 'anthropic-version': '2023-06-01' });
     assert.deepEqual(geminiAdapter.authHeaders('AIza-test'), { 'x-goog-api-key': 'AIza-test' });
     assert.deepEqual(geminiAdapter.authHeaders(undefined), {});
-    assert.deepEqual(openAiCompatibleAdapter.authHeaders('gsk_test'), { authorization: 'Bearer gsk_test' });
+    assert.deepEqual(openAiChatAdapter.authHeaders('gsk_test'), { authorization: 'Bearer gsk_test' });
     assert.deepEqual(openAiResponsesAdapter.authHeaders('sk-test'), { authorization: 'Bearer sk-test' });
-    assert.deepEqual(openAiCompatibleAdapter.authHeaders(''), {});
+    assert.deepEqual(openAiChatAdapter.authHeaders(''), {});
   });
 
   it('forwards the client query except to Gemini, whose query may hold a key', () => {
@@ -75,6 +75,6 @@ describe('provider adapters own the wire', () => {
       (error: unknown) =>
         error instanceof ProxyError && error.kind === 'invalid_request' && error.status === 400 && error.provider === 'anthropic' && /anthropic has no embeddings endpoint/.test(error.message),
     );
-    assert.equal(requireEndpointUrl(openAiCompatibleAdapter, 'embed', { baseUrl: 'http://127.0.0.1:11434/v1', model: 'nomic' }, 'ollama'), 'http://127.0.0.1:11434/v1/embeddings');
+    assert.equal(requireEndpointUrl(openAiChatAdapter, 'embed', { baseUrl: 'http://127.0.0.1:11434/v1', model: 'nomic' }, 'ollama'), 'http://127.0.0.1:11434/v1/embeddings');
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { keyIdOf } from '../../../proxy/security/principal';
+import { keyIdOf } from '../../../proxy/core/principal';
 import type { RuleConfig, RuleMatch } from '../../../proxy/config/config';
 import type { CanonicalRequest, ClientFormat } from '../../../proxy/core/request';
 import type { JsonObject } from '../../../proxy/core/json';

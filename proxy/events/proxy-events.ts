@@ -1,6 +1,19 @@
 import type { Judgement } from '../evaluation/split-judge';
 import type { RequestRecord } from '../store/request-record';
-import type { ConfigReloaded, LogLine } from './protocol';
+import type { ConfigProblem } from '../config/config-problem';
+
+/** A line of the proxy log (`event: log`), also written to stderr. Never holds a key. */
+export interface LogLine {
+  time: number;
+  message: string;
+}
+
+/** `event: config`: the config file was reloaded (ok) or rejected (the last good one stays). */
+export interface ConfigReloaded {
+  ok: boolean;
+  file: string;
+  problems: ConfigProblem[];
+}
 
 /** Event name → payload of everything the proxy announces. */
 export interface ProxyEventMap {

@@ -1,7 +1,7 @@
 import type { CanonicalResponse, ResponseContent } from '../../core/response';
 import { decodeAnthropicUsage } from './decode-usage';
 import { mapAnthropicStopReason } from './map-stop-reason';
-import { checkAnthropicMessage } from '../../wire/anthropic/guards';
+import { checkAnthropicMessage } from '../../wire/anthropic-messages/guards';
 import { malformedWireError } from '../../wire/checks';
 import type { JsonObject } from '../../core/json';
 

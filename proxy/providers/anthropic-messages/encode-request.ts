@@ -345,7 +345,7 @@ function encodeTools(request: CanonicalRequest): JsonObject[] {
   if (!request.tools) return tools;
   for (const tool of request.tools) {
     if (tool.type === 'provider') {
-      if (tool.api === 'anthropic') tools.push(tool.raw);
+      if (tool.api === 'anthropic-messages') tools.push(tool.raw);
       continue;
     }
     const encoded: JsonObject = { name: tool.name };

@@ -1,5 +1,5 @@
 import { ProxyError, errorKindForStatus, type ErrorKind } from '../../core/errors';
-import type { AnthropicErrorObject } from '../../wire/anthropic/types';
+import type { AnthropicErrorObject } from '../../wire/anthropic-messages/types';
 
 /** @see https://docs.anthropic.com/en/api/errors */
 const kindByType: Record<string, ErrorKind> = {

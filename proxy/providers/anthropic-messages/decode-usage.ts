@@ -1,5 +1,5 @@
 import type { Usage } from '../../core/usage';
-import type { AnthropicUsage } from '../../wire/anthropic/types';
+import type { AnthropicUsage } from '../../wire/anthropic-messages/types';
 
 /**
  * Anthropic usage to canonical usage. Anthropic's `input_tokens` excludes cache reads and

@@ -13,7 +13,7 @@ import { bearerAuthHeaders, chatEndpointUrl } from './endpoint';
  *
  * @see https://platform.openai.com/docs/api-reference/chat
  */
-export const openAiCompatibleAdapter: ProviderAdapter = {
+export const openAiChatAdapter: ProviderAdapter = {
   api: 'openai-chat',
   endpointUrl: chatEndpointUrl,
   authHeaders: bearerAuthHeaders,

@@ -11,7 +11,7 @@ import { anthropicAuthHeaders, anthropicEndpointUrl } from './endpoint';
  * @see https://docs.anthropic.com/en/api/messages
  */
 export const anthropicAdapter: ProviderAdapter = {
-  api: 'anthropic',
+  api: 'anthropic-messages',
   endpointUrl: anthropicEndpointUrl,
   authHeaders: anthropicAuthHeaders,
   // Claude Code sends `?beta=true`; it goes along.

@@ -6,8 +6,8 @@ import type { StreamDecoder } from '../adapter';
 import { decodeAnthropicUsage } from './decode-usage';
 import { errorFromAnthropicError } from './decode-error';
 import { mapAnthropicStopReason } from './map-stop-reason';
-import type { AnthropicUsage } from '../../wire/anthropic/types';
-import { checkAnthropicStreamEvent } from '../../wire/anthropic/guards';
+import type { AnthropicUsage } from '../../wire/anthropic-messages/types';
+import { checkAnthropicStreamEvent } from '../../wire/anthropic-messages/guards';
 import { malformedWireError } from '../../wire/checks';
 import { isObject, type JsonObject } from '../../core/json';
 
