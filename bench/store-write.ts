@@ -61,7 +61,7 @@ const shapes: Shape[] = [
   { clientFormat: 'anthropic-messages', endpoint: '/v1/messages', requestedModel: 'fast', provider: 'groq', model: 'llama-3.3-70b-versatile' },
 ];
 
-/** Shaped like proxy/pipeline/call.ts builds them, `clientKey: undefined` included. */
+/** Shaped like proxy/pipeline/recorder.ts builds them. */
 function makeRecords(count: number): RequestRecord[] {
   const records: RequestRecord[] = [];
   const start = Date.now();

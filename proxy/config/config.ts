@@ -101,7 +101,7 @@ export interface RuleMatch {
   model?: string;
   /** The inbound path, e.g. `/v1/messages` (glob allowed). */
   endpoint?: string;
-  /** The client's local access key, by its last four characters as recorded (`…abcd`) or whole. */
+  /** The client's local access key: its id as records show it (`key_…`), its label, or the whole key. */
   clientKey?: string;
   /** Request headers that must be present with these values (glob allowed). */
   headers?: Record<string, string>;

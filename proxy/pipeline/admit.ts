@@ -40,13 +40,15 @@ export function admit(policies: readonly CallPolicy[], context: RequestContext, 
 
 function admitTargets(policies: readonly CallPolicy[], context: RequestContext, plan: RoutePlan): Admitted {
   const targets: AttemptTarget[] = [];
-  const skippedBy = new Map<CallPolicy, ResolvedTarget[]>();
+  // Allocated only when some policy passes a candidate over: the usual call has none to ask.
+  let skippedBy: Map<CallPolicy, ResolvedTarget[]> | undefined;
   let unsupported: ProxyError | undefined;
   let keyless: ProxyError | undefined;
   for (const candidate of plan.candidates) {
-    const resolved: ResolvedTarget = { label: candidate.label, provider: candidate.provider.id, model: candidate.model };
-    const skippedFor = skippingPolicy(policies, context, resolved);
-    if (skippedFor !== undefined) {
+    const resolved: ResolvedTarget | undefined = policies.length === 0 ? undefined : { label: candidate.label, provider: candidate.provider.id, model: candidate.model };
+    const skippedFor = resolved === undefined ? undefined : skippingPolicy(policies, context, resolved);
+    if (skippedFor !== undefined && resolved !== undefined) {
+      skippedBy ??= new Map();
       candidate.entry.outcome = 'skipped';
       candidate.entry.reason = skippedFor.reason;
       const list = skippedBy.get(skippedFor.policy) ?? [];
@@ -67,19 +69,20 @@ function admitTargets(policies: readonly CallPolicy[], context: RequestContext, 
       keyless ??= candidate.credential;
       continue;
     }
-    const credential = candidate.credential instanceof ProxyError ? { source: 'provider' as const, key: undefined } : candidate.credential;
-    targets.push({ ...candidate, credential });
+    const credential = candidate.credential instanceof ProxyError ? noCredential : candidate.credential;
+    targets.push({ label: candidate.label, provider: candidate.provider, model: candidate.model, api: candidate.api, passthrough: candidate.passthrough, credential, entry: candidate.entry });
   }
   const { decision } = plan;
   if (targets.length === 0) {
     const first = plan.candidates[0];
     const target = plan.strategy === 'direct' && first !== undefined ? { provider: first.provider.id, model: first.model, passthrough: first.passthrough } : undefined;
-    return { refusal: refusalFor(context, plan, skippedBy, unsupported, keyless), decision, target };
+    return { refusal: refusalFor(context, plan, skippedBy ?? new Map(), unsupported, keyless), decision, target };
   }
   // Skipped candidates go last, so the decision lists what was tried first.
   decision.candidates.sort((left, right) => Number(left.outcome === 'skipped') - Number(right.outcome === 'skipped'));
-  const { candidates: _candidates, ...rest } = plan;
-  return { plan: { ...rest, targets } };
+  const admitted: ExecutionPlan = { strategy: plan.strategy, targets, retry: plan.retry, timeouts: plan.timeouts, hedgeMs: plan.hedgeMs, decision };
+  if (plan.judge !== undefined) admitted.judge = plan.judge;
+  return { plan: admitted };
 }
 
 function skippingPolicy(policies: readonly CallPolicy[], context: RequestContext, target: ResolvedTarget): { policy: CallPolicy; reason: string } | undefined {
@@ -89,6 +92,9 @@ function skippingPolicy(policies: readonly CallPolicy[], context: RequestContext
   }
   return undefined;
 }
+
+/** A local token count calls no provider: no key is sent anywhere. */
+const noCredential: UpstreamCredential = { source: 'provider', key: undefined };
 
 /** Tokens are counted locally for a provider that cannot count this client's format: no key needed. */
 function needsCredential(context: RequestContext, candidate: Candidate): boolean {
