@@ -208,7 +208,10 @@ export function formatRule(rule: NonNullable<DecisionRecord['rule']>): string {
  * The route column: the route taken and what chose it, e.g. `smart · code-review` (route and
  * rule), `fast · header`, or `direct`.
  */
-export function formatRoute(decision: DecisionRecord | undefined): string {
+export function formatRoute(decision: DecisionRecord | undefined, purpose?: RequestRecord['purpose']): string {
+  // Switchyard's own calls to judge a split go where the judge named, not through rules.
+  if (purpose === 'shadow') return 'split judge · shadow';
+  if (purpose === 'judge') return 'split judge · verdict';
   if (!decision) return missing;
   const parts: string[] = [];
   if (decision.route) parts.push(decision.route);

@@ -67,7 +67,7 @@ export function matchesFilter(record: RequestRecord, filter: string): boolean {
     formatServed(record),
     formatClient(record),
     record.clientFormat,
-    formatRoute(record.decision),
+    formatRoute(record.decision, record.purpose),
     record.error ?? '',
     String(record.status),
     `${Math.floor(record.status / 100)}xx`,

@@ -30,7 +30,14 @@ const candidateIcons: Readonly<Record<CandidateDecision['outcome'], string>> = {
 export class RequestDetailView {
   readonly root = element('aside', { id: 'request-detail', className: 'request-detail', attrs: { 'aria-label': 'Request detail' } });
 
-  constructor(private readonly onClose: () => void) {
+  /**
+   * @param onClose the close button.
+   * @param onOpen opens another request's detail (a shadow or judge call's served request).
+   */
+  constructor(
+    private readonly onClose: () => void,
+    private readonly onOpen: (id: string) => void = () => {},
+  ) {
     this.root.hidden = true;
   }
 
@@ -55,7 +62,7 @@ export class RequestDetailView {
         element('span', {}, [`→ ${formatServed(record)}`]),
       ]),
       record.error ? element('div', { className: 'error-box', attrs: { role: 'alert' } }, [codicon('error'), element('span', {}, [record.error])]) : null,
-      section('Summary', summary(record)),
+      section('Summary', summary(record, this.onOpen)),
       record.decision ? section('Routing decision', decisionView(record.decision)) : section('Routing decision', [element('p', { className: 'muted' }, ['No decision recorded (the call failed before routing).'])]),
       section('Usage and cost', usage(record)),
     ]);
@@ -89,19 +96,25 @@ function mono(text: string): HTMLElement {
   return element('code', {}, [text]);
 }
 
+/** Another request's id that opens its detail when clicked. */
+function requestLink(id: string, onOpen: (id: string) => void): HTMLElement {
+  const link = element('a', { href: '#', attrs: { title: 'Open the request this call was made for' }, on: { click: (event) => (event.preventDefault(), onOpen(id)) } }, [mono(id)]);
+  return link;
+}
+
 /** Which local key a call used: its label and id, or an old record's last four characters. */
 function clientKey(record: RequestRecord): string {
   if (record.keyId !== undefined) return ` (${record.keyLabel ?? 'key'}, ${record.keyId})`;
   return record.clientKey ? ` (key ${record.clientKey})` : '';
 }
 
-function summary(record: RequestRecord): Array<Node | null> {
+function summary(record: RequestRecord, onOpen: (id: string) => void): Array<Node | null> {
   return [
     facts([
       ['Request', mono(record.id)],
       ['Time', formatTimestamp(record.time)],
       ['Client', record.purpose === undefined ? `${formatClientFormat(record.clientFormat)}${clientKey(record)}` : formatClient(record)],
-      ['Made for', record.parentId === undefined ? undefined : mono(record.parentId)],
+      ['Made for', record.parentId === undefined ? undefined : requestLink(record.parentId, onOpen)],
       ['Endpoint', mono(record.endpoint)],
       ['Model asked', record.requestedModel === '' ? missing : mono(record.requestedModel)],
       ['Served by', formatServed(record)],

@@ -67,7 +67,7 @@ const columns: Column[] = [
       return { text: cache.label, title: cache.hit ? `${formatCount(record.cacheReadTokens)} input tokens read from the provider's cache` : undefined, className: cache.hit ? 'cache-hit' : undefined };
     },
   },
-  { field: 'route', label: 'Route', cell: (record) => ({ text: formatRoute(record.decision) }) },
+  { field: 'route', label: 'Route', cell: (record) => ({ text: formatRoute(record.decision, record.purpose) }) },
 ];
 
 export interface RequestsViewOptions {
@@ -133,7 +133,10 @@ export class RequestsView {
       if (row instanceof HTMLTableRowElement) this.choose(row.dataset.requestId);
     });
     this.body.addEventListener('keydown', (event) => this.onKey(event));
-    this.detail = new RequestDetailView(() => this.choose(undefined));
+    this.detail = new RequestDetailView(
+      () => this.choose(undefined),
+      (id) => this.choose(id),
+    );
     this.root = element('div', { className: 'requests-view' }, [
       element('div', { className: 'toolbar' }, [filterField, this.countLabel]),
       element('div', { className: 'requests-body' }, [this.tableScroller, this.detail.root]),

@@ -55,6 +55,9 @@ describe('webview format', () => {
     assert.equal(formatClient({ clientFormat: 'anthropic-messages', clientKey: '…ab12' }), 'Anthropic · …ab12', 'a record from before key ids');
     assert.equal(formatClient({ clientFormat: 'anthropic-messages', keyLabel: 'VS Code' }), 'Anthropic · VS Code');
     assert.equal(formatClient({ clientFormat: 'openai-chat', purpose: 'judge' }), 'Split judge: verdict');
+    const direct = { via: 'direct' as const, strategy: 'direct' as const, candidates: [], attempts: [] };
+    assert.equal(formatRoute(direct, 'shadow'), 'split judge · shadow', 'a shadow call names the judge, not "direct"');
+    assert.equal(formatRoute(direct, 'judge'), 'split judge · verdict');
     assert.equal(formatClient({ clientFormat: 'openai-chat' }), 'OpenAI Chat');
     assert.equal(formatServed({ provider: 'openai', model: 'gpt-4o' }), 'openai/gpt-4o');
     assert.equal(formatServed({}), '—');
