@@ -11,7 +11,7 @@ export const internalErrorMessage = 'Switchyard hit an internal error; see the p
 /**
  * Answers with an error in the client's own API shape. Before the headers went out this is a
  * normal error response; after (a stream failing midway) the response is ended, since the
- * relay already wrote the format's error event. Returns the error as the client was told it.
+ * relay already wrote the format's error event.
  */
 export function answerError(response: ServerResponse, format: ClientFormat, error: ProxyError, headers: Record<string, string> = {}): void {
   if (response.headersSent) {

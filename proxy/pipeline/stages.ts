@@ -1,26 +1,21 @@
 import type { ServerResponse } from 'node:http';
 import { ProxyError } from '../core/errors';
-import type { CanonicalRequest } from '../core/request';
-import type { StreamPart } from '../core/stream-part';
-import { ResponseCollector, type CanonicalResponse } from '../core/response';
 import { sendJson } from '../http/model-route';
-import { SseParser } from '../sse/sse-parser';
-import { providerAdapters } from '../codecs/registry';
 import type { AnswerObserver } from '../call/answer-observer';
-import { refusedOutcome, type CallOutcome, type ServedTarget } from '../call/outcome';
+import { refusedOutcome, type CallOutcome } from '../call/outcome';
 import { arrive, type CallIdentity, type RequestContext } from '../call/request-context';
 import { judgeObserver } from '../evaluation/judge-observer';
-import type { CompletedCall } from '../evaluation/split-judge';
-import { admit, type Admitted, type AttemptTarget, type ExecutionPlan } from './admit';
+import type { ExecutionPlan } from './admit';
 import { AttemptError, type OpenedAttempt } from './attempt';
 import { answerError, clientError, streamErrorEvent, switchyardHeaders } from './client-answer';
 import type { Delivered } from './delivery';
-import { createContext, type Endpoint, type Exchange } from './endpoint';
+import type { Endpoint, Exchange } from './endpoint';
 import { attemptHeaders, execute } from './execute';
-import { planCall, type Refusal } from './plan';
+import { completeInternal } from './internal-call';
+import type { Refusal } from './plan';
 import { recordCall, type RecordInput } from './recorder';
 import type { ProxyRuntime } from './runtime';
-import { translatedRequest } from './translate';
+import { planAndAdmit, servedTarget, settle } from './stage-steps';
 import { forwardedResponseHeaders } from './upstream-target';
 
 /**
@@ -35,7 +30,7 @@ import { forwardedResponseHeaders } from './upstream-target';
  * and answer observers how it ended; `record` writes the one request record. Each stage
  * returns a value — a context, a plan or a refusal, an outcome — and no stage writes into
  * another's state. Calls Switchyard makes itself (a split's shadow and judge calls) take the
- * same stages through `completeInternal`.
+ * same stages through `completeInternal` (internal-call.ts).
  */
 export async function serveCall(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange): Promise<void> {
   const { response } = exchange;
@@ -124,13 +119,6 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   return finish(settle(runtime, context, observers, outcome));
 }
 
-/** The plan and admit stages; a refusal from either carries what routing found out. */
-function planAndAdmit(runtime: ProxyRuntime, context: RequestContext): Admitted | Promise<Admitted> {
-  const planned = planCall(runtime, context);
-  if ('refusal' in planned) return planned;
-  return admit(runtime.routing.policies, context, planned.plan);
-}
-
 /** Refuses a call before any attempt, in the client's format; the refusal is recorded with its reason. */
 function refuse(response: ServerResponse, context: RequestContext, refusal: Refusal): CallOutcome {
   if (!context.signal.aborted) answerError(response, context.format, refusal.refusal, { 'x-switchyard-request-id': context.id });
@@ -175,26 +163,6 @@ async function deliver(runtime: ProxyRuntime, endpoint: Endpoint, context: Reque
   }
 }
 
-/** The settle stage: policies book the outcome, observers hear the end; neither can break the call. Returns the outcome. */
-function settle(runtime: ProxyRuntime, context: RequestContext, observers: readonly AnswerObserver[], outcome: CallOutcome): CallOutcome {
-  for (const policy of runtime.routing.policies) {
-    if (policy.settle === undefined) continue;
-    try {
-      policy.settle(context, outcome);
-    } catch (error) {
-      runtime.log(`${context.id} policy ${policy.name} failed to settle: ${(error as Error)?.stack ?? String(error)}`);
-    }
-  }
-  for (const observer of observers) {
-    try {
-      observer.onEnd?.(outcome);
-    } catch (error) {
-      runtime.log(`${context.id} answer observer failed: ${(error as Error)?.stack ?? String(error)}`);
-    }
-  }
-  return outcome;
-}
-
 /** The answer observers this call needs; none for most calls. */
 function observersFor(runtime: ProxyRuntime, context: RequestContext, plan: ExecutionPlan): AnswerObserver[] {
   const observers: AnswerObserver[] = [];
@@ -213,97 +181,4 @@ function observersFor(runtime: ProxyRuntime, context: RequestContext, plan: Exec
     );
   }
   return observers;
-}
-
-function servedTarget(target: AttemptTarget): ServedTarget {
-  return { provider: target.provider.id, model: target.model, passthrough: target.passthrough };
-}
-
-/** A call Switchyard makes on its own behalf, for the caller of `parent`. */
-export interface InternalCall {
-  /** `provider/model` or an alias, as addressed. */
-  label: string;
-  request: CanonicalRequest;
-  purpose: 'shadow' | 'judge';
-  parent: RequestContext;
-  /** Default 120 s. */
-  timeoutMs?: number;
-}
-
-/**
- * The same stages for a call Switchyard makes itself: planned as addressed, admitted by the
- * same policies (a disabled model is not called), executed with the breaker, settled and
- * recorded — marked with its purpose and linked to the served call, so its spend shows.
- * Resolves with the whole answer, or rejects with why there is none.
- */
-export async function completeInternal(runtime: ProxyRuntime, call: InternalCall): Promise<CompletedCall> {
-  const identity = arrive({ format: 'openai-chat', operation: 'generate', endpoint: call.parent.endpoint, principal: call.parent.principal, purpose: call.purpose, parentId: call.parent.id });
-  const signal = AbortSignal.timeout(call.timeoutMs ?? 120_000);
-  const request = { ...call.request, stream: false };
-  const context = createContext(identity, { requestedModel: call.label, stream: false, headers: {}, query: '', raw: undefined, body: () => ({}), signal, decode: () => request, canonical: request });
-  const record = (outcome: CallOutcome): void => void recordCall(runtime, { identity, requestedModel: call.label, stream: false, outcome });
-  const admitted = await planAndAdmit(runtime, context);
-  if ('refusal' in admitted) {
-    record(settle(runtime, context, [], refusedOutcome(admitted.refusal.message, admitted.refusal.status, admitted.decision, admitted.target)));
-    throw admitted.refusal;
-  }
-  const plan = admitted.plan;
-  let opened: OpenedAttempt;
-  try {
-    opened = await execute(runtime, plan, (target) => translatedRequest(request, target), signal);
-  } catch (error) {
-    const failure = error instanceof AttemptError ? error.error : clientError(error, identity.id, runtime.log);
-    const outcome: CallOutcome = { target: servedTarget(plan.targets[0]!), decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: failure.message, status: failure.status };
-    record(settle(runtime, context, [], outcome));
-    throw failure;
-  }
-  plan.decision.winner = opened.target.label;
-  const target = servedTarget(opened.target);
-  let response: CanonicalResponse;
-  try {
-    response = await readWhole(opened);
-  } catch (error) {
-    const failure = clientError(error, identity.id, runtime.log);
-    // Whose fault, as for served calls: only the provider's availability counts against its circuit.
-    if (failure === error && !failure.malformed) runtime.reliability.breakers.recordFailure(opened.target.label);
-    const outcome: CallOutcome = { target, decision: plan.decision, usage: undefined, firstTokenAt: opened.firstChunkAt, error: failure.message, status: failure.status };
-    record(settle(runtime, context, [], outcome));
-    throw failure;
-  }
-  const costUsd = runtime.routing.pricer.price(target.provider, target.model, response.usage);
-  const outcome: CallOutcome = { target, decision: plan.decision, usage: response.usage, firstTokenAt: opened.firstChunkAt, error: undefined, status: 200, costUsd };
-  record(settle(runtime, context, [], outcome));
-  return { target: opened.target.label, response, costUsd, latencyMs: Math.round(performance.now() - identity.startedAt) };
-}
-
-/** An internal call's answer, whole: a JSON body, or a stream a provider sent anyway, collected. */
-async function readWhole(opened: OpenedAttempt): Promise<CanonicalResponse> {
-  const adapter = providerAdapters[opened.target.api];
-  const provider = opened.target.provider.id;
-  if (opened.kind === 'whole') {
-    let json: unknown;
-    try {
-      json = JSON.parse(opened.body.toString('utf8'));
-    } catch {
-      throw new ProxyError('api_error', `${provider} answered with a body that is not JSON.`, { status: 502, provider });
-    }
-    return adapter.decodeResponse(json, provider);
-  }
-  const collector = new ResponseCollector();
-  const parser = new SseParser();
-  const decoder = adapter.createStreamDecoder(provider);
-  const keep = (parts: StreamPart[]): void => {
-    for (const part of parts) {
-      if (part.type === 'error') throw part.error;
-      collector.add(part);
-    }
-  };
-  const take = (chunk: Buffer): void => {
-    for (const event of parser.push(chunk)) keep(decoder.decode(event));
-  };
-  take(opened.firstChunk);
-  for await (const chunk of opened.answer.body) take(chunk as Buffer);
-  for (const event of parser.end()) keep(decoder.decode(event));
-  keep(decoder.end());
-  return collector.result();
 }

@@ -1,0 +1,106 @@
+import { ProxyError } from '../core/errors';
+import type { CanonicalRequest } from '../core/request';
+import type { StreamPart } from '../core/stream-part';
+import { ResponseCollector, type CanonicalResponse } from '../core/response';
+import { SseParser } from '../sse/sse-parser';
+import { providerAdapters } from '../codecs/registry';
+import { refusedOutcome, type CallOutcome } from '../call/outcome';
+import { arrive, type RequestContext } from '../call/request-context';
+import type { CompletedCall } from '../evaluation/split-judge';
+import { AttemptError, type OpenedAttempt } from './attempt';
+import { clientError } from './client-answer';
+import { createContext } from './endpoint';
+import { execute } from './execute';
+import { recordCall } from './recorder';
+import type { ProxyRuntime } from './runtime';
+import { planAndAdmit, servedTarget, settle } from './stage-steps';
+import { translatedRequest } from './translate';
+
+/** A call Switchyard makes on its own behalf, for the caller of `parent`. */
+export interface InternalCall {
+  /** `provider/model` or an alias, as addressed. */
+  label: string;
+  request: CanonicalRequest;
+  purpose: 'shadow' | 'judge';
+  parent: RequestContext;
+  /** Default 120 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * The same stages for a call Switchyard makes itself: planned as addressed, admitted by the
+ * same policies (a disabled model is not called), executed with the breaker, settled and
+ * recorded — marked with its purpose and linked to the served call, so its spend shows.
+ * Resolves with the whole answer, or rejects with why there is none.
+ */
+export async function completeInternal(runtime: ProxyRuntime, call: InternalCall): Promise<CompletedCall> {
+  const identity = arrive({ format: 'openai-chat', operation: 'generate', endpoint: call.parent.endpoint, principal: call.parent.principal, purpose: call.purpose, parentId: call.parent.id });
+  const signal = AbortSignal.timeout(call.timeoutMs ?? 120_000);
+  const request = { ...call.request, stream: false };
+  const context = createContext(identity, { requestedModel: call.label, stream: false, headers: {}, query: '', raw: undefined, body: () => ({}), signal, decode: () => request, canonical: request });
+  const record = (outcome: CallOutcome): void => void recordCall(runtime, { identity, requestedModel: call.label, stream: false, outcome });
+  const admitted = await planAndAdmit(runtime, context);
+  if ('refusal' in admitted) {
+    record(settle(runtime, context, [], refusedOutcome(admitted.refusal.message, admitted.refusal.status, admitted.decision, admitted.target)));
+    throw admitted.refusal;
+  }
+  const plan = admitted.plan;
+  let opened: OpenedAttempt;
+  try {
+    opened = await execute(runtime, plan, (target) => translatedRequest(request, target), signal);
+  } catch (error) {
+    const failure = error instanceof AttemptError ? error.error : clientError(error, identity.id, runtime.log);
+    const outcome: CallOutcome = { target: servedTarget(plan.targets[0]!), decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: failure.message, status: failure.status };
+    record(settle(runtime, context, [], outcome));
+    throw failure;
+  }
+  plan.decision.winner = opened.target.label;
+  const target = servedTarget(opened.target);
+  let response: CanonicalResponse;
+  try {
+    response = await readWhole(opened);
+  } catch (error) {
+    const failure = clientError(error, identity.id, runtime.log);
+    // Whose fault, as for served calls: only the provider's availability counts against its circuit.
+    if (failure === error && !failure.malformed) runtime.reliability.breakers.recordFailure(opened.target.label);
+    const outcome: CallOutcome = { target, decision: plan.decision, usage: undefined, firstTokenAt: opened.firstChunkAt, error: failure.message, status: failure.status };
+    record(settle(runtime, context, [], outcome));
+    throw failure;
+  }
+  const costUsd = runtime.routing.pricer.price(target.provider, target.model, response.usage);
+  const outcome: CallOutcome = { target, decision: plan.decision, usage: response.usage, firstTokenAt: opened.firstChunkAt, error: undefined, status: 200, costUsd };
+  record(settle(runtime, context, [], outcome));
+  return { target: opened.target.label, response, costUsd, latencyMs: Math.round(performance.now() - identity.startedAt) };
+}
+
+/** An internal call's answer, whole: a JSON body, or a stream a provider sent anyway, collected. */
+async function readWhole(opened: OpenedAttempt): Promise<CanonicalResponse> {
+  const adapter = providerAdapters[opened.target.api];
+  const provider = opened.target.provider.id;
+  if (opened.kind === 'whole') {
+    let json: unknown;
+    try {
+      json = JSON.parse(opened.body.toString('utf8'));
+    } catch {
+      throw new ProxyError('api_error', `${provider} answered with a body that is not JSON.`, { status: 502, provider });
+    }
+    return adapter.decodeResponse(json, provider);
+  }
+  const collector = new ResponseCollector();
+  const parser = new SseParser();
+  const decoder = adapter.createStreamDecoder(provider);
+  const keep = (parts: StreamPart[]): void => {
+    for (const part of parts) {
+      if (part.type === 'error') throw part.error;
+      collector.add(part);
+    }
+  };
+  const take = (chunk: Buffer): void => {
+    for (const event of parser.push(chunk)) keep(decoder.decode(event));
+  };
+  take(opened.firstChunk);
+  for await (const chunk of opened.answer.body) take(chunk as Buffer);
+  for (const event of parser.end()) keep(decoder.decode(event));
+  keep(decoder.end());
+  return collector.result();
+}
