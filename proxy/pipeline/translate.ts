@@ -63,25 +63,22 @@ export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
     for (const event of parser.push(chunk)) text += sink.encodeAll(decoder.decode(event));
     return text;
   };
+  const closingParts = (): string => {
+    if (sink.ended) return '';
+    let rest = '';
+    for (const event of parser.end()) rest += sink.encodeAll(decoder.decode(event));
+    return rest + sink.encodeAll(decoder.end());
+  };
   try {
-    let first: string;
-    try {
-      first = translate(opened.firstChunk);
-    } catch (error) {
-      throw new RelayTransformError(error);
-    }
+    const first = ours(() => translate(opened.firstChunk));
     if (first !== '') response.write(first);
     await relayBody(opened.answer.body, response, translate, opened.idleMs);
-    let rest = '';
-    if (!sink.ended) {
-      for (const event of parser.end()) rest += sink.encodeAll(decoder.decode(event));
-      rest += sink.encodeAll(decoder.end());
-    }
-    response.end(rest);
+    response.end(ours(closingParts));
   } catch (error) {
     if (opened.abort.signal.aborted && response.destroyed) return { usage: sink.usage, firstTokenAt: sink.firstTokenAt, blame: 'client' };
-    if (error instanceof RelayTransformError || !(error instanceof Error) || !isUpstreamFailure(error)) {
-      const cause = error instanceof RelayTransformError ? error.cause : error;
+    // relayBody tags our own throws; anything else came from the upstream body (a cut, a silence).
+    if (error instanceof RelayTransformError) {
+      const cause = error.cause;
       log(`${context.id} internal error translating ${provider}'s stream: ${(cause as Error)?.stack ?? String(cause)}`);
       const failure = new ProxyError('api_error', internalErrorMessage);
       sink.closeWith(failure, response);
@@ -94,9 +91,13 @@ export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
   return { usage: sink.usage, firstTokenAt: sink.firstTokenAt, ...sink.failure() };
 }
 
-/** Errors the upstream body itself raised (a cut, an idle timeout), as opposed to ours. */
-function isUpstreamFailure(error: Error): boolean {
-  return !(error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError || error instanceof SyntaxError);
+/** Runs a step of Switchyard's own outside relayBody, tagging what it throws as ours. */
+function ours<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    throw new RelayTransformError(error);
+  }
 }
 
 /** A body that is not JSON (an HTML page from a gateway in between) is the provider's failure. */
