@@ -8,7 +8,10 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
 import type { RequestRecord } from '../protocol';
 import {
+  describeTool,
+  describeUnserved,
   describeUsage,
+  formatAttempts,
   formatCache,
   formatClient,
   formatCost,
@@ -18,7 +21,9 @@ import {
   formatRequestedModel,
   formatRoute,
   formatServed,
+  formatShortError,
   formatTime,
+  formatTool,
   formatTimestamp,
   formatTokenPair,
   isFailure,
@@ -37,9 +42,10 @@ interface Column {
 
 const columns: Column[] = [
   { field: 'time', label: 'Time', cell: (record) => ({ text: formatTime(record.time), title: formatTimestamp(record.time) }) },
-  { field: 'client', label: 'Client', cell: (record) => ({ text: formatClient(record), title: `${record.endpoint}${record.stream ? ' · stream' : ''}` }) },
+  { field: 'tool', label: 'Tool', cell: (record) => ({ text: formatTool(record), title: describeTool(record) }) },
   { field: 'requestedModel', label: 'Model asked', cell: (record) => ({ text: formatRequestedModel(record) }) },
-  { field: 'served', label: 'Served by', cell: (record) => ({ text: formatServed(record) }) },
+  { field: 'served', label: 'Served by', cell: (record) => ({ text: formatServed(record), title: describeUnserved(record) }) },
+  { field: 'attempts', label: 'Attempts', cell: (record) => ({ ...formatAttempts(record), className: 'attempts' }) },
   {
     field: 'status',
     label: 'Status',
@@ -50,6 +56,7 @@ const columns: Column[] = [
       className: isFailure(record) ? 'status-error' : 'status-ok',
     }),
   },
+  { field: 'error', label: 'Error', cell: (record) => ({ text: formatShortError(record), title: record.error ?? '', className: 'error-text' }) },
   { field: 'tokens', label: 'Tokens in/out', numeric: true, cell: (record) => ({ text: formatTokenPair(record), title: describeUsage(record) }) },
   {
     field: 'cost',
@@ -68,6 +75,7 @@ const columns: Column[] = [
     },
   },
   { field: 'route', label: 'Route', cell: (record) => ({ text: formatRoute(record.decision, record.purpose) }) },
+  { field: 'client', label: 'API · key', cell: (record) => ({ text: formatClient(record), title: `${record.endpoint}${record.stream ? ' · stream' : ''}` }) },
 ];
 
 export interface RequestsViewOptions {

@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -287,6 +287,8 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     server.close();
+    // The bundle built for the preview lives in a temporary folder of its own: gone with the run.
+    rmSync(directory, { recursive: true, force: true });
   }
   if (problems.length > 0) {
     console.error(problems.join('\n'));
