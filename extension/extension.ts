@@ -14,6 +14,7 @@ import { testProviderKeyCommand } from './commands/test-provider-key';
 import { toggleModelsCommand } from './commands/toggle-models';
 import { showConfigProblems } from './config-problems';
 import { showCrashNotification } from './crash-notification';
+import { RefusalWarning } from './refusal-warning';
 import { ProxyManager, type ProxyCrash } from './proxy-process';
 import { Secrets } from './secrets';
 import type { ExtensionServices, SwitchyardCommand } from './services';
@@ -98,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
       SwitchyardPanel.show(services, requestId);
     },
   };
+  const refusalWarning = new RefusalWarning(services);
   let lastCrash: ProxyCrash | undefined;
   let spendView: vscode.TreeView<unknown> | undefined;
   const spendTree = new SpendTreeProvider(proxy, (message) => {
@@ -115,6 +117,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     proxy.onEvent.on((event) => {
       if (event.type === 'log') log(`${new Date(event.log.time).toISOString()} ${event.log.message}`);
       else if (event.type === 'config' && !event.config.ok) void showConfigProblems(event.config.file, event.config.problems, () => services.openPanel());
+      else if (event.type === 'refusals') refusalWarning.show(event.refusals);
     }),
     // For `when` clauses: the sidebar's welcome view (with Start Proxy) shows while it is not running.
     proxy.onDidChangeStatus.on((status) => void vscode.commands.executeCommand('setContext', 'switchyard.proxyState', status.state)),
