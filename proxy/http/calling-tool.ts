@@ -31,6 +31,8 @@ const productNames: ReadonlyArray<readonly [pattern: RegExp, name: string]> = [
   [/^Continue\/(\S+)/i, 'Continue'],
   [/^aider\/(\S+)/i, 'aider'],
   [/^litellm\/(\S+)/i, 'LiteLLM'],
+  // "Switchyard: Send Test Request" from the VS Code extension.
+  [/^switchyard-test\/(\S+)/, 'Switchyard test request'],
   // The official SDKs: `OpenAI/JS 6.3.0`, `OpenAI/Python 1.99.9`, `AsyncOpenAI/Python 1.99.9`,
   // `Anthropic/JS 0.60.0`, `Anthropic/Python 0.64.0`; @google/genai sends
   // `google-genai-sdk/1.30.0 gl-node/v20.19.0` (Python: `gl-python/3.12.1`).

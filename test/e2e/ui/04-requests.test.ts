@@ -3,6 +3,7 @@ import { answerOf, fakeUsage, testKeys } from '../harness/fake-providers';
 import { askAnthropic, askOpenAi, clientKey } from '../harness/clients';
 import { clientKeyFromClipboard, openPanel, requestRow, rowCells, selectRequest, setProviderKeyThroughPalette, waitForProviderKey } from '../harness/switchyard';
 import { uiContext } from '../harness/ui-context';
+import { clearNotifications, screenshot } from '../harness/workbench';
 
 describe('requests through the proxy, in the panel', () => {
   const sent: Array<{ id: string; model: string }> = [];
@@ -91,6 +92,26 @@ describe('requests through the proxy, in the panel', () => {
     assert.equal(cells.tool, 'Claude Code 2.1.105');
     assert.equal(cells.served, '—');
     assert.ok((cells.error ?? '').length > 0, `no error in ${JSON.stringify(cells)}`);
+  });
+
+  it('a call without the local key is refused naming the fix, and the panel says so with its user agent', async () => {
+    const context = uiContext();
+    const panel = await openPanel(context.page);
+    const response = await fetch(`http://127.0.0.1:${context.proxyPort}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'user-agent': 'claude-cli/2.1.105 (external, cli)' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(response.status, 401);
+    assert.match(((await response.json()) as { error: { message: string } }).error.message, /"Switchyard: Copy Connection Settings"/);
+    const notice = panel.locator('.refusal-notice[data-reason="no-key"]');
+    await notice.waitFor();
+    assert.match(await notice.innerText(), /refused: no local key — from user agent claude-cli\/2\.1\.105/);
+    await screenshot(context.page, 'e2e-dark-refusal-notice');
+    await notice.locator('.notice-dismiss').click();
+    await notice.waitFor({ state: 'hidden' });
+    // The one-time warning about it (for when the panel is closed) is not needed here.
+    await clearNotifications(context.page);
   });
 
   it('adds a row live when a request finishes while the panel is open', async () => {
