@@ -299,6 +299,27 @@ async function main(): Promise<void> {
     await narrow.waitForSelector('[data-rule-index="0"]');
     await shoot(narrow, 'light-narrow-rules');
 
+    // `SWITCHYARD_README_SHOTS=media/screenshots` refreshes the README's images (JPEG, to stay small).
+    const readmeShots = process.env.SWITCHYARD_README_SHOTS;
+    if (readmeShots !== undefined) {
+      mkdirSync(readmeShots, { recursive: true });
+      const readme = await browser.newPage({ viewport: { width: 1280, height: 560 } });
+      await readme.goto(`${origin}/?theme=dark&live=0`);
+      await readme.waitForSelector('tr[data-request-id]');
+      await readme.waitForTimeout(400);
+      await readme.screenshot({ path: join(readmeShots, 'requests-dark.jpg'), type: 'jpeg', quality: 82 });
+      await readme.goto(`${origin}/?theme=light&live=0`);
+      await readme.locator('tr[data-request-id]').nth(2).click();
+      await readme.waitForSelector('#request-detail [data-attempt="2"]');
+      await readme.waitForTimeout(400);
+      await readme.screenshot({ path: join(readmeShots, 'detail-light.jpg'), type: 'jpeg', quality: 82 });
+      await readme.goto(`${origin}/?theme=light&first=1`);
+      await readme.waitForSelector('.empty-state .base-urls');
+      await readme.waitForTimeout(400);
+      await readme.screenshot({ path: join(readmeShots, 'first-screen-light.jpg'), type: 'jpeg', quality: 82, clip: { x: 0, y: 0, width: 1280, height: 380 } });
+      await readme.close();
+    }
+
     const live = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     watch(live, 'live');
     await live.goto(`${origin}/?theme=dark`);
