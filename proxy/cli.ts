@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConfig, type SwitchyardConfig } from './config/config';
+import { describeNotInForce } from './config/config-text';
 import { ConfigError } from './config/load-config';
 import { createProxy, type RunningProxy } from './create-proxy';
 import { defaultDataDir } from './store/data-dir';
@@ -83,14 +84,18 @@ export async function main(argv: string[]): Promise<number | undefined> {
   const configPath = values.config ?? process.env.SWITCHYARD_CONFIG ?? defaultConfigPath();
   const configSource = configPath === undefined ? undefined : new FileConfigSource(configPath);
   let config: SwitchyardConfig;
+  let startedOnBadConfig = false;
   try {
     config = configSource ? await configSource.load() : defaultConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`switchyard: ${error.message}\n`);
     if (!values['serve-on-bad-config']) return 2;
-    process.stderr.write('switchyard: serving with presets only until the config file is fixed.\n');
+    // Loud: a proxy that silently lost the user's providers and routes sends calls elsewhere.
+    const ignored = configPath === undefined ? undefined : notInForce(configPath);
+    process.stderr.write(`switchyard: SERVING WITH PRESETS ONLY until the config file is fixed${ignored === undefined ? '.' : ` — NOT IN FORCE: ${ignored}.`}\n`);
     config = defaultConfig();
+    startedOnBadConfig = true;
   }
   const dataDir = values['data-dir'] ?? process.env.SWITCHYARD_DATA_DIR ?? config.dataDir ?? defaultDataDir();
   mkdirSync(dataDir, { recursive: true });
@@ -141,6 +146,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
       shutdown: () => void stop(),
       writeLog: (line) => process.stderr.write(line),
       callLines: values.quiet !== true,
+      startedOnBadConfig,
     });
     proxy = await starting;
   } catch (error) {
@@ -181,6 +187,15 @@ function survivePipeClosure(): void {
       if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
       throw error;
     });
+  }
+}
+
+/** What of a broken config file is not in force, or undefined when it cannot be read at all. */
+function notInForce(file: string): string | undefined {
+  try {
+    return describeNotInForce(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
   }
 }
 

@@ -59,6 +59,8 @@ export interface CreateProxyOptions {
   clocks?: { now?: () => number; random?: () => number };
   /** Timeout of a provider key test (default 10 s). */
   probeTimeoutMs?: number;
+  /** The config file was broken at start and the proxy serves with presets only. */
+  startedOnBadConfig?: boolean;
 }
 
 /** A proxy listening and serving. */
@@ -145,6 +147,7 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     lifecycle,
     shutdown: options.shutdown,
     probeTimeoutMs: options.probeTimeoutMs,
+    startedOnBadConfig: options.startedOnBadConfig,
   });
 
   const calls = followCalls(events, log, { lines: options.callLines === true });

@@ -12,6 +12,7 @@ import {
   type RuleMatch,
   type SwitchyardConfig,
 } from './config';
+import { describeReadError, describeSyntaxError, didYouMean, locatePaths, locateProblem, syntaxErrorLocation } from './config-text';
 import { providerPresets } from './presets';
 
 const providerKinds = ['openai', 'openai-compatible', 'anthropic', 'gemini'];
@@ -64,24 +65,41 @@ export function readConfigText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`Cannot read the config file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
+    throw new ConfigError(describeReadError(path, error as NodeJS.ErrnoException));
   }
 }
 
-/** Parses and validates a config file's text; `path` names the file in messages. */
+/** The JSON of a config file's text; throws ConfigError naming the line and column of a syntax error. */
+export function parseConfigJson(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = `The config file ${path} is not valid JSON: ${describeSyntaxError(text, error as Error)}.`;
+    const where = syntaxErrorLocation(text, (error as Error).message);
+    throw new ConfigError(message, '', [{ path: '', message, ...where }]);
+  }
+}
+
+/**
+ * Adds to each problem the line and column of its field in the file's text (or of the nearest
+ * enclosing field that is written there).
+ */
+export function locateProblems(text: string, problems: readonly ConfigProblem[]): ConfigProblem[] {
+  const places = locatePaths(text);
+  return problems.map((problem) => {
+    const where = problem.path === '' ? undefined : locateProblem(places, text, problem.path);
+    return where === undefined ? problem : { ...problem, ...where };
+  });
+}
+
+/** Parses and validates a config file's text; `path` names the file in messages, with line and column. */
 export function parseConfigText(text: string, path: string): SwitchyardConfig {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`The config file ${path} is not valid JSON: ${(error as Error).message}.`);
-  }
-  try {
-    return parseConfig(json);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError(`The config file ${path} is invalid: ${error.message}`, error.path, error.problems);
-    throw error;
-  }
+  const json = parseConfigJson(text, path);
+  const { config, problems } = validateConfig(json);
+  if (config !== undefined) return config;
+  const located = locateProblems(text, problems);
+  const listed = located.map((problem) => (problem.line === undefined ? problem.message : `${problem.message} (line ${problem.line}, column ${problem.column})`)).join(' ');
+  throw new ConfigError(`The config file ${path} is invalid: ${listed}`, located[0]!.path, located);
 }
 
 /**
@@ -210,7 +228,7 @@ function parseRoute(value: unknown, path: string): RouteConfig {
   const entry = expectObject(value, path);
   for (const field of Object.keys(entry)) if (!routeFields.includes(field)) unknownField(`${path}.${field}`, routeFields);
   const strategy = expectString(entry.strategy, `${path}.strategy`) as RouteStrategy;
-  if (!strategies.includes(strategy)) fail(`${path}.strategy`, `${path}.strategy must be one of ${strategies.join(', ')}.`);
+  if (!strategies.includes(strategy)) fail(`${path}.strategy`, `${path}.strategy must be one of ${strategies.join(', ')}.${didYouMean(strategy, strategies)}`);
   const targets = expectStringArray(entry.targets, `${path}.targets`);
   if (targets.length === 0) fail(`${path}.targets`, `${path}.targets must name at least one provider/model.`);
   const route: RouteConfig = { strategy, targets, retry: defaultRetry(), timeouts: defaultTimeouts() };
@@ -284,32 +302,53 @@ function parseRule(value: unknown, path: string): RuleConfig {
   return rule;
 }
 
-/** Routes must lead somewhere: every target and rule names a known route, alias or provider. */
+/**
+ * Routes must lead somewhere: every alias, route target, judge, rule and the default route
+ * names a known route, alias or provider/model with a known provider. A name that is close to a
+ * known one gets a "did you mean".
+ */
 function checkReferences(config: SwitchyardConfig, problems: ConfigProblem[]): void {
   const providers = new Set([...Object.keys(providerPresets), ...Object.keys(config.providers)]);
+  const aliases = Object.keys(config.aliases);
+  const routes = Object.keys(config.routes);
   const addressable = (name: string): boolean => {
     const slash = name.indexOf('/');
     return Object.hasOwn(config.aliases, name) || (slash > 0 && providers.has(name.slice(0, slash)));
   };
+  /** A suggestion for a name that leads nowhere: a route or alias, or a known provider prefix. */
+  const hint = (name: string, withRoutes: boolean): string => {
+    const slash = name.indexOf('/');
+    if (slash > 0) {
+      const provider = name.slice(0, slash);
+      const suggestion = didYouMean(provider, providers);
+      return suggestion === '' ? ` '${provider}' is not a known provider (known: ${[...providers].join(', ')}).` : ` '${provider}' is not a known provider.${suggestion.replace(/'([^']+)'\?$/, `'$1${name.slice(slash)}'?`)}`;
+    }
+    return didYouMean(name, withRoutes ? [...routes, ...aliases] : aliases);
+  };
   const report = (path: string, message: string): void => void problems.push({ path, message });
+  for (const [name, target] of Object.entries(config.aliases)) {
+    if (!addressable(target) || target === name) {
+      report(`aliases.${name}`, `aliases.${name}: '${target}' is neither provider/model with a known provider nor another alias.${hint(target, false)}`);
+    }
+  }
   for (const [name, route] of Object.entries(config.routes)) {
     route.targets.forEach((target, index) => {
       if (!addressable(target)) {
-        report(`routes.${name}.targets[${index}]`, `routes.${name}.targets: '${target}' is neither provider/model with a known provider nor an alias. Known providers: ${[...providers].join(', ')}.`);
+        report(`routes.${name}.targets[${index}]`, `routes.${name}.targets: '${target}' is neither provider/model with a known provider nor an alias.${hint(target, false)}${target.includes('/') ? '' : ` Known providers: ${[...providers].join(', ')}.`}`);
       }
     });
     if (route.judge && !addressable(route.judge.model)) {
-      report(`routes.${name}.judge.model`, `routes.${name}.judge.model: '${route.judge.model}' is neither provider/model with a known provider nor an alias.`);
+      report(`routes.${name}.judge.model`, `routes.${name}.judge.model: '${route.judge.model}' is neither provider/model with a known provider nor an alias.${hint(route.judge.model, false)}`);
     }
   }
   config.rules.forEach((rule, index) => {
     if (!Object.hasOwn(config.routes, rule.route) && !addressable(rule.route)) {
-      report(`rules[${index}].route`, `rules[${index}].route: '${rule.route}' is not a route under "routes", an alias, or provider/model with a known provider.`);
+      report(`rules[${index}].route`, `rules[${index}].route: '${rule.route}' is not a route under "routes", an alias, or provider/model with a known provider.${hint(rule.route, true)}`);
     }
   });
   const defaultRoute = config.defaultRoute;
   if (defaultRoute !== undefined && !Object.hasOwn(config.routes, defaultRoute) && !addressable(defaultRoute)) {
-    report('defaultRoute', `defaultRoute: '${defaultRoute}' is not a route under "routes", an alias, or provider/model with a known provider.`);
+    report('defaultRoute', `defaultRoute: '${defaultRoute}' is not a route under "routes", an alias, or provider/model with a known provider.${hint(defaultRoute, true)}`);
   }
 }
 
@@ -391,7 +430,8 @@ function fail(path: string, message: string): never {
 }
 
 function unknownField(path: string, known: string[]): never {
-  fail(path, `unknown field '${path}'. Known fields here: ${known.join(', ')}.`);
+  const field = path.slice(path.lastIndexOf('.') + 1);
+  fail(path, `unknown field '${path}'.${didYouMean(field, known)} Known fields here: ${known.join(', ')}.`);
 }
 
 /** `what` names the value in the message when its path would read badly (the top level). */

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SwitchyardConfig } from '../config/config';
-import { ConfigError, parseConfigText, readConfigText, validateConfig } from '../config/load-config';
+import { describeNotInForce } from '../config/config-text';
+import { ConfigError, locateProblems, parseConfigJson, parseConfigText, readConfigText, validateConfig } from '../config/load-config';
 import type { ResolvedProvider } from '../config/resolve-providers';
 import type { Usage } from '../core/usage';
 import { ProxyError } from '../core/errors';
@@ -51,6 +52,11 @@ export interface ControlPlaneOptions {
   shutdown: () => void;
   /** Timeout of a provider key test (default 10 s). */
   probeTimeoutMs?: number;
+  /**
+   * The config file failed to load at start and the proxy serves with presets only
+   * (`--serve-on-bad-config`): until it is fixed, `GET /config` says what of it is not in force.
+   */
+  startedOnBadConfig?: boolean;
 }
 
 /**
@@ -74,8 +80,11 @@ export class ControlPlane {
   private config: SwitchyardConfig;
   /** The text `config` came from, so the watcher's echo of our own write is not applied twice. */
   private appliedText: string | undefined;
+  /** Serving with presets only because the file was broken at start; cleared once it loads. */
+  private presetsOnly: boolean;
 
   constructor(options: ControlPlaneOptions) {
+    this.presetsOnly = options.startedOnBadConfig === true;
     this.runtime = options.runtime;
     this.env = options.env;
     this.config = options.config;
@@ -132,7 +141,11 @@ export class ControlPlane {
     this.runtime.log('client access key removed over the control API');
   }
 
-  /** The config file as written and its problems; `{}` when the proxy runs without one. */
+  /**
+   * The config file as written and its problems, each with its line and column; `{}` when the
+   * proxy runs without one. When the file was broken at start (presets only), the first problem
+   * says which of its providers, routes, aliases and rules are not in force.
+   */
   readConfig(): ConfigResponse {
     if (this.configFile === undefined) return { config: {}, problems: [] };
     let text: string;
@@ -144,12 +157,21 @@ export class ControlPlane {
     }
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = parseConfigJson(text, this.configFile);
     } catch (error) {
-      return { file: this.configFile, config: {}, problems: [{ path: '', message: `The config file ${this.configFile} is not valid JSON: ${(error as Error).message}.` }] };
+      if (!(error instanceof ConfigError)) throw error;
+      return { file: this.configFile, config: {}, problems: [...this.notInForce(text), ...error.problems] };
     }
     const config = isRecord(json) ? json : {};
-    return { file: this.configFile, config, problems: validateConfig(json).problems };
+    const problems = locateProblems(text, validateConfig(json).problems);
+    return { file: this.configFile, config, problems: problems.length === 0 ? [] : [...this.notInForce(text), ...problems] };
+  }
+
+  /** The loud line about a file broken since start: what of it the proxy does not use. */
+  private notInForce(text: string): ConfigProblem[] {
+    if (!this.presetsOnly) return [];
+    const ignored = describeNotInForce(text);
+    return [{ path: '', message: `Switchyard runs with presets only until this file is fixed${ignored === undefined ? '.' : `; not in force: ${ignored}.`}` }];
   }
 
   validateConfig(config: Record<string, unknown>): ConfigProblem[] {
@@ -178,6 +200,7 @@ export class ControlPlane {
     }
     this.config = config;
     this.appliedText = text;
+    this.presetsOnly = false;
     this.apply();
     this.runtime.log(`config saved to ${file} over the control API and in force`);
     this.runtime.events.emit('config', { ok: true, file, problems: [] });
@@ -204,6 +227,7 @@ export class ControlPlane {
       return;
     }
     this.appliedText = text;
+    this.presetsOnly = false;
     this.apply();
     this.runtime.log(`config reloaded from ${file}`);
     this.runtime.events.emit('config', { ok: true, file, problems: [] });
