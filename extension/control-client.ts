@@ -116,8 +116,9 @@ export class ControlClient {
     return this.call('GET', '/refusals');
   }
 
-  models(): Promise<ModelsResponse> {
-    return this.call('GET', '/models');
+  /** Models to toggle or route to; `all` adds the price table's models of providers without a key. */
+  models(all = false): Promise<ModelsResponse> {
+    return this.call('GET', all ? '/models?all=1' : '/models');
   }
 
   setLifecycle(stopWhenDetached: boolean): Promise<LifecycleResponse> {

@@ -237,14 +237,19 @@ export class ControlPlane {
    * The models a user can toggle: each provider's configured models, the price table's models
    * of providers that have a key or need none, and the targets of routes and aliases.
    */
-  models(): ModelsResponse {
+  models(options: { all?: boolean } = {}): ModelsResponse {
     const { config, providers, pricer, isDisabled } = this.runtime.routing;
     const models = new Map<string, KnownModel>();
     /** List prices come with price-table models; others (and overridden ones) ask the pricer. */
+    const keyed = (id: string): boolean => {
+      const provider = providers.get(id);
+      return provider !== undefined && (provider.apiKey !== undefined || !provider.keyRequired);
+    };
     const add = (provider: string, model: string, listed?: { inputPrice?: number; outputPrice?: number }): void => {
       const id = `${provider}/${model}`;
       if (models.has(id)) return;
-      const known: KnownModel = { id, provider, disabled: isDisabled?.(id) ?? false };
+      // The config's own models and route targets count as chosen, key or not.
+      const known: KnownModel = { id, provider, disabled: isDisabled?.(id) ?? false, keyed: listed === undefined || keyed(provider) };
       if (listed !== undefined && !Object.hasOwn(config.prices, id)) {
         if (listed.inputPrice !== undefined) known.inputPrice = listed.inputPrice;
         if (listed.outputPrice !== undefined) known.outputPrice = listed.outputPrice;
@@ -258,7 +263,8 @@ export class ControlPlane {
     };
     for (const provider of providers.values()) {
       for (const model of provider.models) add(provider.id, model);
-      if (provider.apiKey !== undefined || !provider.keyRequired) {
+      // `all`: the price table's models of providers without a key too ("Show all").
+      if (options.all === true || provider.apiKey !== undefined || !provider.keyRequired) {
         for (const listed of priceTableModels(provider.id)) add(provider.id, listed.model, listed);
       }
     }

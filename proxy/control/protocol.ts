@@ -191,6 +191,11 @@ export interface KnownModel {
   id: string;
   provider: string;
   disabled: boolean;
+  /**
+   * False for a price-table model of a provider without a key (listed only with `?all=1`, shown
+   * behind "Show all"); the config's own models and route targets are always true.
+   */
+  keyed?: boolean;
   /** USD per million input and output tokens, when the price table knows them. */
   inputPrice?: number;
   outputPrice?: number;

@@ -139,8 +139,8 @@ function mountManagement(router: express.Router, control: ControlPlane | undefin
     const result = control.saveConfig(configOf(await readJsonBody(request)));
     response.status(result.ok ? 200 : 400).json(result);
   }));
-  router.get('/models', manage((control, _request, response) => {
-    response.json(control.models());
+  router.get('/models', manage((control, request, response) => {
+    response.json(control.models({ all: request.query.all === '1' }));
   }));
   router.put('/lifecycle', manage(async (control, request, response) => {
     const { stopWhenDetached } = await readJsonBody(request);
