@@ -27,6 +27,8 @@ if (codiconLink && !document.getElementById('vscode-codicon-stylesheet')) codico
 const state = parsePanelState(loadState());
 const persist = (): void => saveState(state);
 let nextRequestId = 1;
+/** Model pickers the host has open, by request id. */
+const pendingPicks = new Map<number, (model: string | undefined) => void>();
 
 function send(message: WebviewMessage): void {
   postToHost(message);
@@ -68,6 +70,14 @@ const rules = new RulesView({
     const requestId = nextRequestId++;
     send({ type: 'save-config', requestId, config });
     return requestId;
+  },
+  openConfigFile() {
+    send({ type: 'run-command', command: 'switchyard.openConfigFile' });
+  },
+  pickModel(current) {
+    const requestId = nextRequestId++;
+    send({ type: 'pick-model', requestId, current });
+    return new Promise((resolve) => pendingPicks.set(requestId, resolve));
   },
 });
 
@@ -199,6 +209,10 @@ function handle(message: HostMessage): void {
       persist();
       requests.select(message.id);
       send({ type: 'open-request', id: message.id });
+      return;
+    case 'model-picked':
+      pendingPicks.get(message.requestId)?.(typeof message.model === 'string' ? message.model : undefined);
+      pendingPicks.delete(message.requestId);
       return;
     case 'request-detail':
       requests.showDetail(message.id, isRequestRecord(message.record) ? message.record : undefined);

@@ -70,6 +70,8 @@ export type HostMessage =
   | { type: 'refusals'; refusals: DoorRefusalNotice[] }
   /** A provider key was set or removed. */
   | { type: 'setup'; setup: SetupState }
+  /** The answer to `pick-model`: the `provider/model` chosen, or none when dismissed. */
+  | { type: 'model-picked'; requestId: number; model?: string }
   /** Older records, answering `load-more`. */
   | { type: 'older-records'; records: RequestRecord[]; hasMore: boolean }
   /** A request finished (relayed live from the proxy's event stream). */
@@ -93,7 +95,9 @@ export type WebviewMessage =
   | { type: 'validate-config'; requestId: number; config: Record<string, unknown> }
   | { type: 'save-config'; requestId: number; config: Record<string, unknown> }
   /** A button of the panel: runs one of {@link panelCommands}. */
-  | { type: 'run-command'; command: PanelCommand };
+  | { type: 'run-command'; command: PanelCommand }
+  /** Asks the host for VS Code's curated model picker (grouped by provider, keyed first). */
+  | { type: 'pick-model'; requestId: number; current?: string };
 
 type Tagged = { type: unknown } & Record<string, unknown>;
 
@@ -120,6 +124,8 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
       return Number.isInteger(value.requestId) && isPlainObject(value.config);
     case 'run-command':
       return (panelCommands as readonly unknown[]).includes(value.command);
+    case 'pick-model':
+      return Number.isInteger(value.requestId) && (value.current === undefined || (typeof value.current === 'string' && value.current.length <= 300));
     default:
       return false;
   }
@@ -143,6 +149,8 @@ export function isHostMessage(value: unknown): value is HostMessage {
       return Array.isArray(value.refusals);
     case 'setup':
       return isPlainObject(value.setup);
+    case 'model-picked':
+      return Number.isInteger(value.requestId) && (value.model === undefined || typeof value.model === 'string');
     case 'config':
       return isPlainObject(value.config);
     case 'config-result':

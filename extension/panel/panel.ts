@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ExtensionServices } from '../services';
+import { pickModel } from '../model-pick';
 import { createNonce, panelHtml } from './html';
 import { PanelRelay } from './relay';
 
@@ -41,6 +42,7 @@ export class SwitchyardPanel implements vscode.Disposable {
       post: (message) => void webview.postMessage(message),
       log: (line) => services.log(line),
       runCommand: (command) => void vscode.commands.executeCommand(command),
+      pickModel: async (current) => pickModel(await proxy.ready(), { title: 'Switchyard: Choose a Target', current }),
     });
     webview.html = panelHtml({
       cspSource: webview.cspSource,

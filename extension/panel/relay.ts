@@ -13,6 +13,8 @@ export interface PanelRelayOptions {
   log: (line: string) => void;
   /** Runs a command a panel button asked for (already checked against the allow-list). */
   runCommand?: (command: PanelCommand) => void;
+  /** Shows VS Code's model picker; resolves with the `provider/model` chosen. */
+  pickModel?: (current: string | undefined) => Promise<string | undefined>;
 }
 
 /** Records per page of the request table. */
@@ -124,6 +126,11 @@ export class PanelRelay {
       case 'run-command':
         this.options.runCommand?.(message.command);
         return;
+      case 'pick-model': {
+        const model = await this.options.pickModel?.(message.current);
+        this.options.post({ type: 'model-picked', requestId: message.requestId, model });
+        return;
+      }
       case 'validate-config':
       case 'save-config': {
         const save = message.type === 'save-config';

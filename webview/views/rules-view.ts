@@ -23,6 +23,10 @@ export interface RulesViewOptions {
   validate(config: ConfigDraft): number;
   /** Ask the proxy to check, write and apply the config; returns the request id. */
   save(config: ConfigDraft): number;
+  /** Opens the config file in VS Code's own JSON editor (the companion of this editor). */
+  openConfigFile?(): void;
+  /** VS Code's model picker for a route target. */
+  pickModel?(current: string): Promise<string | undefined>;
 }
 
 export class RulesView {
@@ -77,6 +81,13 @@ export class RulesView {
         element('div', { className: 'segmented', attrs: { role: 'group', 'aria-label': 'Editor mode' } }, [this.formModeButton, this.jsonModeButton]),
         this.statusText,
         element('span', { className: 'spacer' }),
+        this.options.openConfigFile === undefined
+          ? null
+          : element(
+              'vscode-button',
+              { id: 'rules-open-file', secondary: true, title: "Open the file in VS Code's JSON editor: completion, hover and problems from the schema", on: { click: () => this.options.openConfigFile?.() } },
+              ['Open in Editor'],
+            ),
         this.revertButton,
         this.saveButton,
       ]),
@@ -434,7 +445,7 @@ export class RulesView {
     if (!this.snapshot) return;
     replaceChildren(
       this.formContainer,
-      rulesFormSections({ draft: this.draft, readOnly: this.readOnly, edit: (change, rerender) => this.edit(change, rerender) }),
+      rulesFormSections({ draft: this.draft, readOnly: this.readOnly, edit: (change, rerender) => this.edit(change, rerender), pickModel: this.options.pickModel }),
     );
     this.renderProblems();
   }
