@@ -98,12 +98,24 @@ describe('commands (called with arguments, no UI)', () => {
     await vscode.window.tabGroups.close(panelTabs()[0]!);
   });
 
-  it('Open Config File opens the config in the JSON editor', async () => {
+  it('Open Config File opens the config in the JSON editor, which reports a schema problem', async () => {
     const file = await vscode.commands.executeCommand<string>('switchyard.openConfigFile');
-    const document = vscode.window.activeTextEditor?.document;
+    const editor = vscode.window.activeTextEditor;
+    const document = editor?.document;
     assert.equal(document?.uri.fsPath, file);
     assert.ok(document?.languageId === 'json' || document?.languageId === 'jsonc', document?.languageId);
-    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    // An unknown field, typed but not saved (the proxy keeps running on the file as it is).
+    await editor!.edit((builder) => builder.replace(new vscode.Range(0, 0, document!.lineCount, 0), '{ "modle": 1 }\n'));
+    const diagnostics = await until(
+      'a schema problem in the Problems view',
+      () => {
+        const found = vscode.languages.getDiagnostics(document!.uri);
+        return found.length > 0 ? found : undefined;
+      },
+      30_000,
+    );
+    assert.ok(diagnostics.some((diagnostic) => /modle/.test(diagnostic.message) || /not allowed/i.test(diagnostic.message)), diagnostics.map((diagnostic) => diagnostic.message).join('; '));
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   it('Show Proxy Log runs', async () => {
