@@ -171,8 +171,9 @@ export async function loadPhase(
   results: Map<string, TargetResult>,
   upstreamPid: number,
 ): Promise<Bracket | undefined> {
+  // The direct target needs no warm-up of its own: every proxy's warm-up warms the upstream.
   for (const target of targets) {
-    await autocannon(loadOptions(target, target.requestFor(benchCase)!, settings, settings.warmupSeconds));
+    if (target.kind !== 'direct') await autocannon(loadOptions(target, target.requestFor(benchCase)!, settings, settings.warmupSeconds));
   }
   const totals = new Map<string, LoadTotals>(targets.map((target) => [target.name, emptyTotals()]));
   const direct = targets.find((target) => target.kind === 'direct');
