@@ -158,6 +158,8 @@ function main(): void {
   }
   const server = http.createServer(handlerFor(mode, upstream.replace(/\/$/, '')));
   server.keepAliveTimeout = 60_000;
+  // A clean exit on SIGTERM, so `--cpu-prof` writes its profile (bench/profile.ts --floor).
+  process.once('SIGTERM', () => process.exit(0));
   server.listen(0, '127.0.0.1', () => {
     const { port } = server.address() as AddressInfo;
     process.stdout.write(`http://127.0.0.1:${port}\n`);

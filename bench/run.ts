@@ -18,7 +18,7 @@
  * Switchyard slot even when the build exists), BENCH_PIN=0 (no core pinning), BENCH_PROFILE=<dir>
  * (Switchyard writes a V8 CPU profile there when the run ends).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -36,11 +36,10 @@ import { installPortkey, portkeyRequest, portkeyVersion, startPortkey } from './
 import { cpuSource } from './process-cpu';
 import { markdownTable, routingTable, routingVerdictLines, unroutedName, verdictLines, type CaseOutcome } from './report';
 import { checkRouting } from './routing-check';
-import { benchRoutes, benchRules, expectedDecisions } from './routing-config';
+import { expectedDecisions } from './routing-config';
+import { controlToken, startSwitchyard } from './switchyard-service';
 
 const root = path.resolve(__dirname, '..');
-/** Lets the routing check read request records from Switchyard's control API. */
-const controlToken = 'bench-control-token-0000';
 /** Milliseconds the fake upstream waits between SSE events. */
 const upstreamGapMs = 1;
 const quick = process.argv.includes('--quick');
@@ -95,39 +94,6 @@ function bundleChildScripts(workDirectory: string): { upstream: string; floor: s
     return outfile;
   };
   return { upstream: bundle('fake-upstream'), floor: bundle('floor-forwarder') };
-}
-
-/** Starts the built Switchyard, or returns undefined when there is no build yet. */
-async function startSwitchyard(upstream: string, workDirectory: string): Promise<ChildService | undefined> {
-  const entry = path.join(root, 'bin', 'switchyard.js');
-  if (process.env.BENCH_STAND_IN === '1' || !existsSync(entry) || !existsSync(path.join(root, 'dist', 'proxy.js'))) {
-    return undefined;
-  }
-  const configPath = path.join(workDirectory, 'switchyard.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      providers: {
-        openai: { baseUrl: `${upstream}/v1` },
-        anthropic: { baseUrl: upstream },
-        fakecompat: { type: 'openai-compatible', baseUrl: `${upstream}/v1`, apiKeyEnv: 'FAKECOMPAT_API_KEY' },
-      },
-      // Every case runs with them: unrouted requests miss all 51 rules, as they would in a
-      // real config of that size.
-      routes: benchRoutes(),
-      rules: benchRules(),
-    }),
-  );
-  const profile = process.env.BENCH_PROFILE;
-  const nodeOptions = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profile)}`];
-  return startChildService('switchyard', process.execPath, [...nodeOptions, entry, 'serve', '--port', '0', '--config', configPath], {
-    ...process.env,
-    OPENAI_API_KEY: 'sk-bench-openai-0000',
-    ANTHROPIC_API_KEY: 'sk-ant-bench-0000',
-    FAKECOMPAT_API_KEY: 'sk-bench-compat-0000',
-    SWITCHYARD_DATA_DIR: path.join(workDirectory, 'data'),
-    SWITCHYARD_CONTROL_TOKEN: controlToken,
-  });
 }
 
 const startedAt = performance.now();
