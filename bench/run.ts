@@ -28,6 +28,7 @@ import { buildCases, type BenchCase } from './cases';
 import { startChildService, type ChildService } from './child-service';
 import { coreLayout } from './core-layout';
 import { floorModes, type FloorMode } from './floor-forwarder';
+import { memoryCheck } from './memory';
 import { emptyResult, loadPhase, sequentialPhase, type MeasureSettings, type Target, type TargetKind, type TargetRequest, type TargetResult } from './measure';
 import { replyDeltas } from './payloads';
 import { checkReply } from './reply-check';
@@ -244,7 +245,7 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
+(process.argv.includes('--memory') ? memoryCheck() : main()).then(
   (code) => process.exit(code),
   (error: Error) => {
     process.stderr.write(`${error.stack ?? error.message}\n`);
