@@ -32,7 +32,8 @@ export function passthroughRequest(context: RequestContext, target: AttemptTarge
 /** Relays an opened passthrough attempt to the client. */
 export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
   const { context, opened, response, observers, log } = delivery;
-  const headers = { ...forwardedResponseHeaders(opened.answer.headers), ...delivery.headers };
+  // One object, filled in place: the client's headers are built on every call.
+  const headers: Record<string, string | string[] | number> = Object.assign(forwardedResponseHeaders(opened.answer.headers), delivery.headers);
   const api = opened.target.api;
   const provider = opened.target.provider.id;
   if (opened.kind === 'whole') {
@@ -44,7 +45,9 @@ export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
       if (wantsParts(observers)) observeWhole(delivery);
     }
     const costUsd = usage === undefined ? null : delivery.price(usage);
-    response.writeHead(opened.answer.status, { ...headers, ...costHeader(costUsd), 'content-length': opened.body.length });
+    Object.assign(headers, costHeader(costUsd));
+    headers['content-length'] = opened.body.length;
+    response.writeHead(opened.answer.status, headers);
     response.end(opened.body);
     return { usage, firstTokenAt: opened.firstChunkAt, costUsd };
   }
