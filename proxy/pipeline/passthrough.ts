@@ -13,6 +13,7 @@ import { forwardedResponseHeaders, passthroughHeaders } from './upstream-target'
 import { RelayTransformError, relayBody } from './stream-writer';
 import { costHeader, internalErrorMessage, streamErrorEvent } from './client-answer';
 import { observeBytes, observePart, wantsParts, type Delivered, type Delivery } from './delivery';
+import { writeHead } from '../http/response-head';
 
 /**
  * The fast path for a client speaking the provider's own API: the body goes upstream as the
@@ -44,11 +45,11 @@ export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
       if (wantsParts(observers)) observeWhole(delivery);
     }
     const costUsd = usage === undefined ? null : delivery.price(usage);
-    response.writeHead(opened.answer.status, { ...headers, ...costHeader(costUsd), 'content-length': opened.body.length });
+    writeHead(response, opened.answer.status, { ...headers, ...costHeader(costUsd), 'content-length': opened.body.length });
     response.end(opened.body);
     return { usage, firstTokenAt: opened.firstChunkAt, costUsd };
   }
-  response.writeHead(opened.answer.status, headers);
+  writeHead(response, opened.answer.status, headers);
   const tap = new UsageTap(api, opened.addedUsage);
   const observe = observers.length === 0 ? undefined : streamObserver(delivery);
   try {

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { ProxyError } from '../core/errors';
+import { checkModelName } from '../core/model-name';
 import { sendJson } from '../http/model-route';
 import type { AnswerObserver } from '../call/answer-observer';
 import { refusedOutcome, type CallOutcome } from '../call/outcome';
@@ -17,6 +18,7 @@ import { recordCall, type RecordInput } from './recorder';
 import type { ProxyRuntime } from './runtime';
 import { planAndAdmit, servedTarget, settle } from './stage-steps';
 import { forwardedResponseHeaders } from './upstream-target';
+import { writeHead } from '../http/response-head';
 
 /**
  * Every upstream call passes the same stages, in this order:
@@ -75,6 +77,13 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
     return { identity, requestedModel: read.requestedModel, stream: read.stream, outcome: refusedOutcome(read.refusal.message, read.refusal.status) };
   }
   const context = read.context;
+  // One check for every endpoint: a name that could break a header or a URL goes no further.
+  const badName = modelNameRefusal(context.requestedModel);
+  if (badName !== undefined) {
+    if (signal.aborted) return undefined;
+    answerError(response, endpoint.format, badName, { 'x-switchyard-request-id': identity.id });
+    return { identity, requestedModel: context.requestedModel, stream: context.stream, outcome: refusedOutcome(badName.message, badName.status) };
+  }
   const finish = (outcome: CallOutcome): RecordInput => ({ identity, requestedModel: context.requestedModel, stream: context.stream, outcome });
   // plan, admit
   let admitted = planAndAdmit(runtime, context);
@@ -119,6 +128,16 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   return finish(settle(runtime, context, observers, outcome));
 }
 
+function modelNameRefusal(name: string): ProxyError | undefined {
+  try {
+    checkModelName(name);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ProxyError) return error;
+    throw error;
+  }
+}
+
 /** Refuses a call before any attempt, in the client's format; the refusal is recorded with its reason. */
 function refuse(response: ServerResponse, context: RequestContext, refusal: Refusal): CallOutcome {
   if (!context.signal.aborted) answerError(response, context.format, refusal.refusal, { 'x-switchyard-request-id': context.id });
@@ -129,7 +148,7 @@ function refuse(response: ServerResponse, context: RequestContext, refusal: Refu
 function answerFailure(response: ServerResponse, context: RequestContext, plan: ExecutionPlan, error: AttemptError): void {
   const headers = { 'x-switchyard-request-id': context.id, ...attemptHeaders(plan) };
   if (error.reply) {
-    response.writeHead(error.reply.status, { ...forwardedResponseHeaders(error.reply.headers), ...headers });
+    writeHead(response, error.reply.status, { ...forwardedResponseHeaders(error.reply.headers), ...headers });
     response.end(error.reply.text);
     return;
   }

@@ -13,6 +13,7 @@ import type { UpstreamCall } from './attempt';
 import { costHeader, internalErrorMessage } from './client-answer';
 import { observePart, type Blame, type Delivered, type Delivery } from './delivery';
 import { RelayTransformError, relayBody, sseHeaders } from './stream-writer';
+import { writeHead } from '../http/response-head';
 
 /** The provider request of a translated attempt: canonical → the provider's wire. */
 export function translatedRequest(request: CanonicalRequest, target: AttemptTarget): UpstreamCall {
@@ -42,19 +43,19 @@ export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
     if (!request.stream) {
       const costUsd = delivery.price(decoded.usage);
       const payload = JSON.stringify(codec.encodeResponse(decoded, responseContext));
-      response.writeHead(200, { 'content-type': 'application/json', ...delivery.headers, ...costHeader(costUsd) });
+      writeHead(response, 200, { 'content-type': 'application/json', ...delivery.headers, ...costHeader(costUsd) });
       response.end(payload);
       return { usage: decoded.usage, firstTokenAt: opened.firstChunkAt, costUsd };
     }
     // Some OpenAI-compatible servers answer a stream request with one JSON body.
     const sink = new PartSink(codec.createStreamEncoder(responseContext), [], log);
-    response.writeHead(200, { ...sseHeaders, ...delivery.headers });
+    writeHead(response, 200, { ...sseHeaders, ...delivery.headers });
     response.end(sink.encodeAll(responseToParts(decoded)));
     return { usage: decoded.usage, firstTokenAt: opened.firstChunkAt, ...sink.failure() };
   }
 
   const sink = new PartSink(codec.createStreamEncoder(responseContext), observers, log);
-  response.writeHead(200, { ...sseHeaders, ...delivery.headers });
+  writeHead(response, 200, { ...sseHeaders, ...delivery.headers });
   const parser = new SseParser();
   const decoder = adapter.createStreamDecoder(provider);
   const translate = (chunk: Buffer): string => {
