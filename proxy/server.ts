@@ -95,12 +95,16 @@ function createApp({ runtime, controlToken, controlTokenHint, control }: ServerO
   app.disable('x-powered-by');
   app.set('etag', false);
   const startedAt = Date.now();
-  const health = (): HealthInfo => ({
-    status: 'ok',
-    version,
-    uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-    pid: process.pid,
-  });
+  const health = (): HealthInfo => {
+    const problems = requestLogProblems(runtime);
+    return {
+      status: problems.length === 0 ? 'ok' : 'degraded',
+      version,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      pid: process.pid,
+      ...(problems.length === 0 ? {} : { problems }),
+    };
+  };
 
   app.use(guardOrigin(() => runtime.routing.config));
   // Claude Code probes the base URL with HEAD / before its first call.
@@ -120,6 +124,13 @@ function createApp({ runtime, controlToken, controlTokenHint, control }: ServerO
     sendProxyError(request.path, request.headers, response, new ProxyError('api_error', 'Switchyard hit an internal error; see the proxy log for details.'));
   });
   return app;
+}
+
+/** What keeps requests from being recorded, for `/health`: a log that never opened, or one that cannot write. */
+function requestLogProblems(runtime: ProxyRuntime): string[] {
+  if (runtime.store === undefined) return ['The request log could not be opened: requests are served but not recorded. The proxy log says why.'];
+  const problem = runtime.store.problem?.();
+  return problem === undefined ? [] : [problem];
 }
 
 export interface RunningServer {
