@@ -150,6 +150,12 @@ export interface SwitchyardConfig {
    * the client named a route or an alias itself or sent `x-switchyard-route`.
    */
   defaultRoute?: string;
+  /**
+   * How every call retries a throttled or overloaded target: a model addressed directly, and
+   * each route target unless the route sets its own `retry` fields. `attempts: 1` turns
+   * retrying off.
+   */
+  retry: RetryConfig;
 }
 
 export function defaultConfig(): SwitchyardConfig {
@@ -165,6 +171,7 @@ export function defaultConfig(): SwitchyardConfig {
     allowedHosts: [],
     allowedOrigins: [],
     disabledModels: [],
+    retry: defaultRetry(),
   };
 }
 
