@@ -156,6 +156,11 @@ export interface SwitchyardConfig {
    * retrying off.
    */
   retry: RetryConfig;
+  /**
+   * How long a stop (SIGTERM, SIGINT, `POST /_switchyard/shutdown`) lets calls in flight finish
+   * before ending them with the client format's error event (default 10000).
+   */
+  shutdownGraceMs: number;
 }
 
 export function defaultConfig(): SwitchyardConfig {
@@ -172,6 +177,7 @@ export function defaultConfig(): SwitchyardConfig {
     allowedOrigins: [],
     disabledModels: [],
     retry: defaultRetry(),
+    shutdownGraceMs: 10_000,
   };
 }
 

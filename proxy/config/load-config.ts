@@ -37,6 +37,7 @@ const topLevelFields = [
   'disabledModels',
   'defaultRoute',
   'retry',
+  'shutdownGraceMs',
 ];
 
 /**
@@ -181,6 +182,9 @@ function parseTopLevelField(config: SwitchyardConfig, key: string, value: unknow
       break;
     case 'retry':
       config.retry = parseRetry(value, 'retry', defaultRetry());
+      break;
+    case 'shutdownGraceMs':
+      config.shutdownGraceMs = expectNonNegativeInteger(value, 'shutdownGraceMs');
       break;
     default:
       unknownField(key, topLevelFields);

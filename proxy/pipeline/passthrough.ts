@@ -14,6 +14,7 @@ import { RelayTransformError, relayBody } from './stream-writer';
 import { costHeader, internalErrorMessage, streamErrorEvent } from './client-answer';
 import { observeBytes, observePart, wantsParts, type Delivered, type Delivery } from './delivery';
 import { writeHead } from '../http/response-head';
+import { stoppedBy, stoppingError } from './calls-in-flight';
 
 /**
  * The fast path for a client speaking the provider's own API: the body goes upstream as the
@@ -65,6 +66,11 @@ export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
     if (error instanceof RelayTransformError) {
       log(`${context.id} internal error relaying ${provider}'s stream: ${(error.cause as Error)?.stack ?? String(error.cause)}`);
       const failure = new ProxyError('api_error', internalErrorMessage);
+      response.end(streamErrorEvent(context, failure));
+      return { usage, firstTokenAt: tap.firstTokenAt, error: failure, blame: 'internal' };
+    }
+    if (stoppedBy(context.signal)) {
+      const failure = stoppingError();
       response.end(streamErrorEvent(context, failure));
       return { usage, firstTokenAt: tap.firstTokenAt, error: failure, blame: 'internal' };
     }

@@ -18,6 +18,7 @@ import { recordCall, type RecordInput } from './recorder';
 import type { ProxyRuntime } from './runtime';
 import { planAndAdmit, servedTarget, settle } from './stage-steps';
 import { forwardedResponseHeaders } from './upstream-target';
+import { ProxyStopping, stoppedBy, stoppingError } from './calls-in-flight';
 import { writeHead } from '../http/response-head';
 
 /**
@@ -34,10 +35,17 @@ import { writeHead } from '../http/response-head';
  * another's state. Calls Switchyard makes itself (a split's shadow and judge calls) take the
  * same stages through `completeInternal` (internal-call.ts).
  */
-export async function serveCall(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange): Promise<void> {
+export function serveCall(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange): Promise<void> {
+  const abort = new AbortController();
+  const served = serveTracked(runtime, endpoint, exchange, abort);
+  // In flight until its record is in the log's queue: a stop waits for that, or ends the call.
+  runtime.inFlight.track(served, () => abort.abort(new ProxyStopping()));
+  return served;
+}
+
+async function serveTracked(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange, abort: AbortController): Promise<void> {
   const { response } = exchange;
   const identity = arrive({ format: endpoint.format, operation: endpoint.operation, endpoint: exchange.path, principal: exchange.principal });
-  const abort = new AbortController();
   const closed = new Promise<void>((resolve) =>
     response.once('close', () => {
       // A client that leaves aborts every upstream attempt: no tokens billed for nobody.
@@ -48,6 +56,13 @@ export async function serveCall(runtime: ProxyRuntime, endpoint: Endpoint, excha
   let recorded: RecordInput | undefined;
   try {
     recorded = await runStages(runtime, endpoint, exchange, identity, abort.signal);
+    // A stop past its grace period: a call not yet answered is told so in its format (a
+    // stream's relay has already written the format's error event and ended).
+    if (stoppedBy(abort.signal) && !response.writableEnded) {
+      const stopped = stoppingError();
+      answerError(response, endpoint.format, stopped, { 'x-switchyard-request-id': identity.id });
+      recorded ??= { identity, requestedModel: '', stream: false, outcome: refusedOutcome(stopped.message, stopped.status) };
+    }
   } catch (error) {
     // Switchyard's own failure in some stage: the stack to the log, the client told in its format.
     const proxyError = clientError(error, identity.id, runtime.log);
@@ -57,8 +72,10 @@ export async function serveCall(runtime: ProxyRuntime, endpoint: Endpoint, excha
   // A client gone before its body was read leaves no record.
   if (recorded === undefined) return;
   await closed;
-  const input = { ...recorded, response };
-  setImmediate(() => recordCall(runtime, input));
+  // A turn later, so the response's own close handlers run first; still inside the tracked
+  // call, so a stop waits for the record before it closes the log.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  recordCall(runtime, { ...recorded, response });
 }
 
 async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange, identity: CallIdentity, signal: AbortSignal): Promise<RecordInput | undefined> {

@@ -14,6 +14,7 @@ import { costHeader, internalErrorMessage } from './client-answer';
 import { observePart, type Blame, type Delivered, type Delivery } from './delivery';
 import { RelayTransformError, relayBody, sseHeaders } from './stream-writer';
 import { writeHead } from '../http/response-head';
+import { stoppedBy, stoppingError } from './calls-in-flight';
 
 /** The provider request of a translated attempt: canonical → the provider's wire. */
 export function translatedRequest(request: CanonicalRequest, target: AttemptTarget): UpstreamCall {
@@ -82,6 +83,11 @@ export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
       const cause = error.cause;
       log(`${context.id} internal error translating ${provider}'s stream: ${(cause as Error)?.stack ?? String(cause)}`);
       const failure = new ProxyError('api_error', internalErrorMessage);
+      sink.closeWith(failure, response);
+      return { usage: sink.usage, firstTokenAt: sink.firstTokenAt, error: failure, blame: 'internal' };
+    }
+    if (stoppedBy(context.signal)) {
+      const failure = stoppingError();
       sink.closeWith(failure, response);
       return { usage: sink.usage, firstTokenAt: sink.firstTokenAt, error: failure, blame: 'internal' };
     }

@@ -122,6 +122,7 @@ const everyField = {
   disabledModels: ['openai/gpt-4o*', '*/llama-*', '*'],
   defaultRoute: 'smart',
   retry: { attempts: 4, baseDelayMs: 500, maxDelayMs: 10000, budgetMs: 90000 },
+  shutdownGraceMs: 30000,
 };
 
 /** Small configs the docs do not show: the empty file the extension creates, each kind of default. */
@@ -160,6 +161,8 @@ const refusedByBoth: Record<string, unknown> = {
   'an unknown judge field': { routes: { ab: { strategy: 'split', targets: ['openai/gpt-5', 'openai/gpt-5-mini'], judge: { model: 'openai/gpt-5', prompt: 'x' } } } },
   'a judge on a fallback route': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], judge: { model: 'openai/gpt-5' } } } },
   'zero top-level retry attempts': { retry: { attempts: 0 } },
+  'a negative shutdownGraceMs': { shutdownGraceMs: -1 },
+  'a fractional shutdownGraceMs': { shutdownGraceMs: 2.5 },
   'an unknown top-level retry field': { retry: { jitter: true } },
   'a negative top-level retry delay': { retry: { maxDelayMs: -1 } },
   'zero retry attempts': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], retry: { attempts: 0 } } } },
