@@ -15,13 +15,30 @@ import { observePart, type Blame, type Delivered, type Delivery } from './delive
 import { RelayTransformError, relayBody, sseHeaders } from './stream-writer';
 import { writeHead } from '../http/response-head';
 import { stoppedBy, stoppingError } from './calls-in-flight';
+import { outputLimit } from '../models/output-limits';
 
 /** The provider request of a translated attempt: canonical → the provider's wire. */
 export function translatedRequest(request: CanonicalRequest, target: AttemptTarget): UpstreamCall {
   const apiKey = target.credential.source === 'provider' ? target.credential.key : undefined;
-  const upstream = providerAdapters[target.api].encodeRequest({ ...request, model: target.model }, wireTarget(target.provider, target.model, apiKey));
+  const maxOutputTokens = clampOutput(request.maxOutputTokens, target);
+  const upstream = providerAdapters[target.api].encodeRequest({ ...request, model: target.model, maxOutputTokens }, wireTarget(target.provider, target.model, apiKey));
   upstream.headers['accept-encoding'] = 'identity';
   return { ...upstream, addedUsage: false };
+}
+
+/**
+ * The client's output limit, lowered to what the target's model accepts. Clients size
+ * `max_tokens` for the model they think they call (Claude Code 32,000, the Vercel AI SDK 64,000);
+ * routed to a model with a smaller limit (gpt-4o-mini: 16,384) the real API refuses the call.
+ * The limit comes from the maintained model catalog (`models/output-limits.ts`); an unknown
+ * model keeps the client's value. The clamp is written into the candidate's decision.
+ */
+function clampOutput(requested: number | undefined, target: AttemptTarget): number | undefined {
+  if (requested === undefined) return undefined;
+  const limit = outputLimit(target.provider.id, target.model);
+  if (limit === undefined || requested <= limit) return requested;
+  target.entry.outputClamped = { requested, sent: limit };
+  return limit;
 }
 
 /**
