@@ -1,41 +1,10 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { FakeUpstream } from '../fakes/fake-upstream';
 import { TestProxy } from './harness';
 import { useFake, weatherReply } from './fake-providers';
-
-/** A raw request, so that nothing between the test and the proxy cleans the model name up. */
-export function rawPost(url: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
-  const { port } = new URL(url);
-  const payload = typeof body === 'string' ? body : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const request = http.request({ host: '127.0.0.1', port, method: 'POST', path, headers: { host: 'localhost', 'content-type': 'application/json', ...headers } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
-    });
-    request.on('error', reject);
-    request.end(payload);
-  });
-}
+import { modelEndpoints, rawPost } from './model-endpoints';
 
 const messages = [{ role: 'user', content: 'hi' }];
-
-/** Every model endpoint, each as a path and body naming `model`. */
-export const modelEndpoints: Array<{ name: string; request: (model: string, stream: boolean) => { path: string; body: unknown } }> = [
-  { name: 'chat', request: (model, stream) => ({ path: '/v1/chat/completions', body: { model, stream, messages } }) },
-  { name: 'responses', request: (model, stream) => ({ path: '/v1/responses', body: { model, stream, input: 'hi' } }) },
-  { name: 'messages', request: (model, stream) => ({ path: '/v1/messages', body: { model, stream, max_tokens: 16, messages } }) },
-  { name: 'count_tokens', request: (model) => ({ path: '/v1/messages/count_tokens', body: { model, messages } }) },
-  { name: 'embeddings', request: (model) => ({ path: '/v1/embeddings', body: { model, input: 'hi' } }) },
-  {
-    name: 'gemini',
-    request: (model, stream) => ({
-      path: `/v1beta/models/${encodeURIComponent(model)}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
-      body: { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] },
-    }),
-  },
-];
 
 describe('hostile model names: refused before anything is spent, never in a header or URL', () => {
   let fake: FakeUpstream;
