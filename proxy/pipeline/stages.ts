@@ -45,7 +45,7 @@ export function serveCall(runtime: ProxyRuntime, endpoint: Endpoint, exchange: E
 
 async function serveTracked(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange, abort: AbortController): Promise<void> {
   const { response } = exchange;
-  const identity = arrive({ format: endpoint.format, operation: endpoint.operation, endpoint: exchange.path, principal: exchange.principal });
+  const identity = arrive({ format: endpoint.format, operation: endpoint.operation, endpoint: exchange.path, principal: exchange.principal, clientHeaders: exchange.request.headers });
   const closed = new Promise<void>((resolve) =>
     response.once('close', () => {
       // A client that leaves aborts every upstream attempt: no tokens billed for nobody.
