@@ -52,7 +52,7 @@ export async function probeHealth(port: number, timeoutMs = 1_000): Promise<Heal
 function isHealthInfo(value: unknown): value is HealthInfo {
   if (typeof value !== 'object' || value === null) return false;
   const health = value as Partial<HealthInfo>;
-  return health.status === 'ok' && typeof health.pid === 'number';
+  return (health.status === 'ok' || health.status === 'degraded') && typeof health.pid === 'number';
 }
 
 /** A live subscription to the proxy's events; `closed` settles when the stream ends for any reason. */

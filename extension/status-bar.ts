@@ -73,12 +73,17 @@ export class StatusBar implements vscode.Disposable {
   private render(): void {
     const status = this.proxy.status;
     const spend = status.state === 'running' && this.spendToday !== undefined ? ` ${formatUsd(this.spendToday)}` : '';
-    this.item.text = `${icons[status.state]} Switchyard :${status.port}${spend}`;
+    const degraded = status.state === 'running' && status.problems !== undefined && status.problems.length > 0;
+    this.item.text = `${degraded ? '$(warning)' : icons[status.state]} Switchyard :${status.port}${spend}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.isTrusted = { enabledCommands: ['switchyard.setProviderKey'] };
     tooltip.appendMarkdown(`**Switchyard proxy**: ${status.state}${status.owned === false ? ' (started by another window)' : ''}\n\n`);
     tooltip.appendText(`http://127.0.0.1:${status.port}\n`);
     if (this.spendToday !== undefined && status.state === 'running') tooltip.appendMarkdown(`\n\nSpent today: ${formatUsd(this.spendToday)}`);
+    if (degraded) {
+      tooltip.appendMarkdown('\n\n**Degraded**: ');
+      tooltip.appendText(status.problems!.join(' '));
+    }
     const keys = status.state === 'running' ? missingKeysLine(this.setup?.providersWithKeys) : undefined;
     if (keys !== undefined) {
       tooltip.appendMarkdown('\n\n');
@@ -92,6 +97,10 @@ export class StatusBar implements vscode.Disposable {
     tooltip.appendMarkdown('\n\nClick to open the panel.');
     this.item.tooltip = tooltip;
     this.item.backgroundColor =
-      status.state === 'crashed' || status.state === 'unreachable' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+      status.state === 'crashed' || status.state === 'unreachable'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : degraded
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
   }
 }

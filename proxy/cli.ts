@@ -28,6 +28,9 @@ Options:
   --stop-when-detached
                     stop 10 s after the last VS Code window detached (30 s after start if
                     none ever attached); the VS Code extension passes this
+  --shutdown-grace-ms N
+                    on SIGTERM/SIGINT, let calls in flight finish for up to N ms before ending
+                    them with an error event (default: the config's shutdownGraceMs, 10000)
   --serve-on-bad-config
                     when the config file is invalid, serve with presets only and report its
                     problems in the log and at /_switchyard/config instead of exiting (the
@@ -57,6 +60,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
         'require-key': { type: 'boolean' },
         'stop-when-detached': { type: 'boolean' },
         'serve-on-bad-config': { type: 'boolean' },
+        'shutdown-grace-ms': { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -78,6 +82,11 @@ export async function main(argv: string[]): Promise<number | undefined> {
   const port = values.port === undefined ? 4141 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     process.stderr.write(`switchyard: --port must be a number from 0 to 65535, not '${values.port}'.\n`);
+    return 2;
+  }
+  const shutdownGraceMs = values['shutdown-grace-ms'] === undefined ? undefined : Number(values['shutdown-grace-ms']);
+  if (shutdownGraceMs !== undefined && !(Number.isInteger(shutdownGraceMs) && shutdownGraceMs >= 0)) {
+    process.stderr.write(`switchyard: --shutdown-grace-ms must be a whole number of milliseconds, 0 or more, not '${values['shutdown-grace-ms']}'.\n`);
     return 2;
   }
   const host = values.host ?? '127.0.0.1';
@@ -119,7 +128,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
     stopping = true;
     // A stop during startup waits for the stores to open, so it closes them too.
     const running = await starting?.catch(() => undefined);
-    await running?.close();
+    await running?.close(shutdownGraceMs === undefined ? {} : { graceMs: shutdownGraceMs });
     await closeUpstreamConnections();
     process.exit(0);
   };

@@ -9,6 +9,8 @@ import { createReliability, createRoutingState, createRuntime } from './pipeline
 import type { ProxyRuntime } from './pipeline/runtime';
 import { createRequestListener, listen, type RunningServer } from './server';
 import type { ConfigSource } from './store/config-source';
+import { ProxyError } from './core/errors';
+import { sendProxyError } from './security/middleware';
 import type { RequestLog } from './store/request-log';
 import { openSqliteStorage } from './store/sqlite/sqlite-storage';
 import type { OpenStorage, Storage, StorageSettings } from './store/storage';
@@ -75,14 +77,18 @@ export interface RunningProxy {
   /** Every store, or undefined when they could not be opened. */
   storage: Storage | undefined;
   /**
-   * Stops serving: ends event streams, gives in-flight calls `graceMs` (10 s by default) before
-   * cutting their connections, then writes what the stores queued and closes them. Idempotent.
-   * Upstream connections and the process are the caller's.
+   * Stops serving, losing no record: refuses new connections (and new requests on open ones,
+   * with a 503 in the client's format), ends event streams, lets calls in flight finish for
+   * `graceMs` (the config's `shutdownGraceMs`, 10 s by default), then ends those still going
+   * with the client format's error event; waits until every call's record is in the log, then
+   * writes what the stores queued and closes them. Idempotent. Upstream connections and the
+   * process are the caller's.
    */
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
-const defaultCloseGraceMs = 10_000;
+/** How long the calls that ended after a stop's grace period get to write their error and record. */
+const stoppedCallsMs = 2_000;
 
 /**
  * The composition root: builds the events, log, reliability, runtime, control plane and the
@@ -111,9 +117,11 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
   const ready = new Promise<http.RequestListener>((resolve) => {
     becomeReady = resolve;
   });
+  let stopping = false;
   // Nothing to undo when this throws: no timer, store or watcher exists yet.
   const server = await listen((request, response) => {
-    if (listener !== undefined) listener(request, response);
+    if (stopping) refuseWhileStopping(request, response);
+    else if (listener !== undefined) listener(request, response);
     else void ready.then((handle) => handle(request, response));
   }, options.host, options.port);
 
@@ -160,12 +168,19 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
   const close = async (graceMs: number): Promise<void> => {
     lifecycle.dispose();
     stopWatching();
-    // Event streams never end by themselves; in-flight calls get a while to finish.
+    stopping = true;
+    // No new connections from here; event streams never end by themselves.
+    const serverClosed = server.close();
     events.emit('stopping', undefined);
-    if (graceMs <= 0) server.server.closeAllConnections();
-    const force = setTimeout(() => server.server.closeAllConnections(), graceMs).unref();
-    await server.close();
-    clearTimeout(force);
+    const inFlight = runtime.inFlight;
+    if (!(await within(inFlight.settled(), graceMs))) {
+      log(`stopping: ending ${inFlight.count} calls still in flight after the ${graceMs} ms grace period`);
+      inFlight.stopAll();
+      await within(inFlight.settled(), stoppedCallsMs);
+    }
+    // Every call has answered; what is left are idle connections clients keep open.
+    server.server.closeAllConnections();
+    await serverClosed;
     calls.stop();
     doorRefusals.dispose();
     calls.totals.refusedAtDoor = doorRefusals.total;
@@ -180,8 +195,33 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     control,
     store: storage?.requestLog,
     storage,
-    close: (closeOptions = {}) => (closing ??= close(closeOptions.graceMs ?? defaultCloseGraceMs)),
+    close: (closeOptions = {}) => (closing ??= close(closeOptions.graceMs ?? runtime.routing.config.shutdownGraceMs)),
   };
+}
+
+/** True when `promise` settled within `milliseconds`, false when the time ran out first. */
+async function within(promise: Promise<unknown>, milliseconds: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, milliseconds));
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A request that arrives on an open keep-alive connection while the proxy stops: a 503 in the
+ * client's format, and the connection closes after it.
+ */
+function refuseWhileStopping(request: http.IncomingMessage, response: http.ServerResponse): void {
+  request.resume();
+  response.shouldKeepAlive = false;
+  const url = request.url ?? '/';
+  const queryStart = url.indexOf('?');
+  sendProxyError(queryStart === -1 ? url : url.slice(0, queryStart), request.headers, response, new ProxyError('overloaded', 'Switchyard is shutting down; send the request again in a moment.', { status: 503 }));
 }
 
 /** The stores, or undefined with the reason logged: serving matters more than the log. */

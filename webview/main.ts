@@ -130,9 +130,16 @@ function showStatus(status: ProxyStatus): void {
     unreachable: 'Unreachable',
   };
   const where = status.state === 'running' ? ` on 127.0.0.1:${status.port}${status.owned === false ? ' (attached)' : ''}` : '';
-  statusLine.className = `proxy-status state-${status.state}`;
-  statusLine.title = status.detail ?? '';
-  replaceChildren(statusLine, [codicon(icons[status.state] ?? 'circle-outline'), element('span', {}, [`Proxy ${words[status.state] ?? status.state}${where}`]), status.detail && status.state !== 'running' ? element('span', { className: 'status-detail' }, [` — ${status.detail}`]) : null]);
+  // A running proxy can still be unwell: its request log unable to record, say.
+  const problems = status.state === 'running' && Array.isArray(status.problems) ? status.problems.filter((problem) => typeof problem === 'string') : [];
+  const degraded = problems.length > 0;
+  statusLine.className = `proxy-status state-${degraded ? 'degraded' : status.state}`;
+  statusLine.title = degraded ? problems.join(' ') : (status.detail ?? '');
+  replaceChildren(statusLine, [
+    codicon(degraded ? 'warning' : (icons[status.state] ?? 'circle-outline')),
+    element('span', {}, [`Proxy ${degraded ? 'Degraded' : (words[status.state] ?? status.state)}${where}`]),
+    degraded ? element('span', { className: 'status-detail' }, [` — ${problems.join(' ')}`]) : status.detail && status.state !== 'running' ? element('span', { className: 'status-detail' }, [` — ${status.detail}`]) : null,
+  ]);
 }
 
 function updateCount(): void {

@@ -24,6 +24,8 @@ export interface ProxyStatus {
   detail?: string;
   /** True when this window started the proxy, false when it attached to a running one. */
   owned?: boolean;
+  /** A running proxy's health problems (`degraded`): e.g. its request log cannot be written. */
+  problems?: string[];
 }
 
 /** The routing part of the config the rules editor edits, and where it is saved. */

@@ -150,6 +150,17 @@ export interface SwitchyardConfig {
    * the client named a route or an alias itself or sent `x-switchyard-route`.
    */
   defaultRoute?: string;
+  /**
+   * How every call retries a throttled or overloaded target: a model addressed directly, and
+   * each route target unless the route sets its own `retry` fields. `attempts: 1` turns
+   * retrying off.
+   */
+  retry: RetryConfig;
+  /**
+   * How long a stop (SIGTERM, SIGINT, `POST /_switchyard/shutdown`) lets calls in flight finish
+   * before ending them with the client format's error event (default 10000).
+   */
+  shutdownGraceMs: number;
 }
 
 export function defaultConfig(): SwitchyardConfig {
@@ -165,6 +176,8 @@ export function defaultConfig(): SwitchyardConfig {
     allowedHosts: [],
     allowedOrigins: [],
     disabledModels: [],
+    retry: defaultRetry(),
+    shutdownGraceMs: 10_000,
   };
 }
 

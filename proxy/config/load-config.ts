@@ -6,6 +6,7 @@ import {
   defaultTimeouts,
   type ChatDialect,
   type ProviderConfig,
+  type RetryConfig,
   type RouteConfig,
   type RouteStrategy,
   type RuleConfig,
@@ -36,6 +37,8 @@ const topLevelFields = [
   'allowedOrigins',
   'disabledModels',
   'defaultRoute',
+  'retry',
+  'shutdownGraceMs',
 ];
 
 /**
@@ -134,7 +137,9 @@ export function validateConfig(json: unknown): { config?: SwitchyardConfig; prob
   // References are checked against providers, aliases and routes; when one of those is broken,
   // what it would have held is unknown and every reference into it would be reported wrongly.
   let referencesCheckable = true;
-  for (const [key, value] of Object.entries(root)) {
+  // The top-level retry first: routes take their defaults from it.
+  const entries = Object.entries(root).sort(([a], [b]) => Number(b === 'retry') - Number(a === 'retry'));
+  for (const [key, value] of entries) {
     const before = problems.length;
     tryParse(problems, () => parseTopLevelField(config, key, value, problems));
     if (problems.length > before && (key === 'providers' || key === 'aliases' || key === 'routes')) referencesCheckable = false;
@@ -156,7 +161,7 @@ function parseTopLevelField(config: SwitchyardConfig, key: string, value: unknow
       break;
     case 'routes':
       for (const [name, route] of Object.entries(expectObject(value, 'routes'))) {
-        tryParse(problems, () => (config.routes[name] = parseRoute(route, `routes.${name}`)));
+        tryParse(problems, () => (config.routes[name] = parseRoute(route, `routes.${name}`, config.retry)));
       }
       break;
     case 'rules':
@@ -193,6 +198,12 @@ function parseTopLevelField(config: SwitchyardConfig, key: string, value: unknow
     case 'defaultRoute':
       config.defaultRoute = expectString(value, 'defaultRoute');
       break;
+    case 'retry':
+      config.retry = parseRetry(value, 'retry', defaultRetry());
+      break;
+    case 'shutdownGraceMs':
+      config.shutdownGraceMs = expectNonNegativeInteger(value, 'shutdownGraceMs');
+      break;
     default:
       unknownField(key, topLevelFields);
   }
@@ -224,14 +235,25 @@ function parseDisabledModels(value: unknown, problems: ConfigProblem[]): string[
   return patterns;
 }
 
-function parseRoute(value: unknown, path: string): RouteConfig {
+/** `retry` fields over `defaults`; every field is optional. */
+function parseRetry(value: unknown, path: string, defaults: RetryConfig): RetryConfig {
+  const retry = { ...defaults };
+  for (const [field, amount] of Object.entries(expectObject(value, path))) {
+    if (!Object.hasOwn(retry, field)) unknownField(`${path}.${field}`, Object.keys(retry));
+    retry[field as keyof RetryConfig] = field === 'attempts' ? expectPositiveInteger(amount, `${path}.${field}`) : expectNonNegativeInteger(amount, `${path}.${field}`);
+  }
+  return retry;
+}
+
+/** @param retryDefaults The top-level `retry`, which a route's own `retry` fields override. */
+function parseRoute(value: unknown, path: string, retryDefaults: RetryConfig): RouteConfig {
   const entry = expectObject(value, path);
   for (const field of Object.keys(entry)) if (!routeFields.includes(field)) unknownField(`${path}.${field}`, routeFields);
   const strategy = expectString(entry.strategy, `${path}.strategy`) as RouteStrategy;
   if (!strategies.includes(strategy)) fail(`${path}.strategy`, `${path}.strategy must be one of ${strategies.join(', ')}.${didYouMean(strategy, strategies)}`);
   const targets = expectStringArray(entry.targets, `${path}.targets`);
   if (targets.length === 0) fail(`${path}.targets`, `${path}.targets must name at least one provider/model.`);
-  const route: RouteConfig = { strategy, targets, retry: defaultRetry(), timeouts: defaultTimeouts() };
+  const route: RouteConfig = { strategy, targets, retry: { ...retryDefaults }, timeouts: defaultTimeouts() };
   if (entry.hedgeMs !== undefined) route.hedgeMs = expectNonNegativeInteger(entry.hedgeMs, `${path}.hedgeMs`);
   if (entry.weights !== undefined) {
     if (!Array.isArray(entry.weights) || entry.weights.length !== targets.length) {
@@ -251,13 +273,7 @@ function parseRoute(value: unknown, path: string): RouteConfig {
     if (strategy !== 'split') fail(`${path}.judge`, `${path}.judge only applies to the split strategy.`);
     route.judge = { model: expectString(judge.model, `${path}.judge.model`), sample };
   }
-  if (entry.retry !== undefined) {
-    const retry = expectObject(entry.retry, `${path}.retry`);
-    for (const [field, amount] of Object.entries(retry)) {
-      if (!Object.hasOwn(route.retry, field)) unknownField(`${path}.retry.${field}`, Object.keys(route.retry));
-      route.retry[field as keyof RouteConfig['retry']] = field === 'attempts' ? expectPositiveInteger(amount, `${path}.retry.${field}`) : expectNonNegativeInteger(amount, `${path}.retry.${field}`);
-    }
-  }
+  if (entry.retry !== undefined) route.retry = parseRetry(entry.retry, `${path}.retry`, retryDefaults);
   if (entry.timeouts !== undefined) {
     const timeouts = expectObject(entry.timeouts, `${path}.timeouts`);
     for (const [field, amount] of Object.entries(timeouts)) {

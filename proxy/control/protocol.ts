@@ -23,7 +23,12 @@ export type { SplitArmStats, SplitRouteStats } from '../evaluation/split-tally';
 
 /** `GET /_switchyard/health`: answered without the token, so it tells nothing private. */
 export interface HealthInfo {
-  status: 'ok';
+  /**
+   * `degraded`: serving, but something the user relies on is not working (the request log
+   * cannot be opened or written); `problems` says what, in sentences for the status bar.
+   */
+  status: 'ok' | 'degraded';
+  problems?: string[];
   version: string;
   uptimeSeconds: number;
   /** The proxy's process id, so a VS Code window that attached can tell who runs it. */

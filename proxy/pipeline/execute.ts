@@ -25,9 +25,13 @@ async function inTurn(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyR
   const { breakers, now, random } = runtime.reliability;
   const budget = new RetryBudget(plan.retry.budgetMs, now);
   let lastFailure: AttemptError | undefined;
+  // A model addressed directly has no alternative to move to: an open circuit would only put
+  // Switchyard's own refusal in place of the provider's real answer, so it is not consulted
+  // (the call's outcome still counts, for the routes that do have alternatives).
+  const guarded = plan.strategy !== 'direct';
   for (const target of plan.targets) {
     const candidate = target.entry;
-    if (!breakers.canAttempt(target.label)) {
+    if (guarded && !breakers.canAttempt(target.label)) {
       candidate.outcome = 'skipped';
       candidate.reason = 'open circuit';
       continue;
@@ -42,7 +46,7 @@ async function inTurn(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyR
       } catch (error) {
         if (!(error instanceof AttemptError) || clientAbort.aborted) {
           // No verdict on the target: let the next call probe it if this one held the probe.
-          breakers.releaseProbe(target.label);
+          if (guarded) breakers.releaseProbe(target.label);
           throw error;
         }
         lastFailure = error;

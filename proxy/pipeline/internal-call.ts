@@ -15,6 +15,7 @@ import { recordCall } from './recorder';
 import type { ProxyRuntime } from './runtime';
 import { planAndAdmit, servedTarget, settle } from './stage-steps';
 import { translatedRequest } from './translate';
+import { ProxyStopping } from './calls-in-flight';
 
 /** A call Switchyard makes on its own behalf, for the caller of `parent`. */
 export interface InternalCall {
@@ -33,9 +34,17 @@ export interface InternalCall {
  * recorded — marked with its purpose and linked to the served call, so its spend shows.
  * Resolves with the whole answer, or rejects with why there is none.
  */
-export async function completeInternal(runtime: ProxyRuntime, call: InternalCall): Promise<CompletedCall> {
+export function completeInternal(runtime: ProxyRuntime, call: InternalCall): Promise<CompletedCall> {
+  const stop = new AbortController();
+  const completed = completeTracked(runtime, call, stop.signal);
+  // A stop waits for it like for a served call (its record too), or ends it.
+  runtime.inFlight.track(completed, () => stop.abort(new ProxyStopping()));
+  return completed;
+}
+
+async function completeTracked(runtime: ProxyRuntime, call: InternalCall, stopped: AbortSignal): Promise<CompletedCall> {
   const identity = arrive({ format: 'openai-chat', operation: 'generate', endpoint: call.parent.endpoint, principal: call.parent.principal, purpose: call.purpose, parentId: call.parent.id });
-  const signal = AbortSignal.timeout(call.timeoutMs ?? 120_000);
+  const signal = AbortSignal.any([AbortSignal.timeout(call.timeoutMs ?? 120_000), stopped]);
   const request = { ...call.request, stream: false };
   const context = createContext(identity, { requestedModel: call.label, stream: false, headers: {}, query: '', raw: undefined, body: () => ({}), signal, decode: () => request, canonical: request });
   const record = (outcome: CallOutcome): void => void recordCall(runtime, { identity, requestedModel: call.label, stream: false, outcome });

@@ -13,6 +13,8 @@ import { forwardedResponseHeaders, passthroughHeaders } from './upstream-target'
 import { RelayTransformError, relayBody } from './stream-writer';
 import { costHeader, internalErrorMessage, streamErrorEvent } from './client-answer';
 import { observeBytes, observePart, wantsParts, type Delivered, type Delivery } from './delivery';
+import { writeHead } from '../http/response-head';
+import { stoppedBy, stoppingError } from './calls-in-flight';
 
 /**
  * The fast path for a client speaking the provider's own API: the body goes upstream as the
@@ -47,11 +49,11 @@ export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
     const costUsd = usage === undefined ? null : delivery.price(usage);
     Object.assign(headers, costHeader(costUsd));
     headers['content-length'] = opened.body.length;
-    response.writeHead(opened.answer.status, headers);
+    writeHead(response, opened.answer.status, headers);
     response.end(opened.body);
     return { usage, firstTokenAt: opened.firstChunkAt, costUsd };
   }
-  response.writeHead(opened.answer.status, headers);
+  writeHead(response, opened.answer.status, headers);
   const tap = new UsageTap(api, opened.addedUsage);
   const observe = observers.length === 0 ? undefined : streamObserver(delivery);
   try {
@@ -67,6 +69,11 @@ export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
     if (error instanceof RelayTransformError) {
       log(`${context.id} internal error relaying ${provider}'s stream: ${(error.cause as Error)?.stack ?? String(error.cause)}`);
       const failure = new ProxyError('api_error', internalErrorMessage);
+      response.end(streamErrorEvent(context, failure));
+      return { usage, firstTokenAt: tap.firstTokenAt, error: failure, blame: 'internal' };
+    }
+    if (stoppedBy(context.signal)) {
+      const failure = stoppingError();
       response.end(streamErrorEvent(context, failure));
       return { usage, firstTokenAt: tap.firstTokenAt, error: failure, blame: 'internal' };
     }

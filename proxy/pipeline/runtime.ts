@@ -9,6 +9,7 @@ import type { LatencyTracker } from '../routing/latency-tracker';
 import type { SplitJudge } from '../evaluation/split-judge';
 import type { CallPolicy } from '../call/call-policy';
 import type { PrincipalDirectory } from '../core/principal';
+import { CallsInFlight } from './calls-in-flight';
 
 /** Everything derived from one version of the config; swapped whole when the config reloads. */
 export interface RoutingState {
@@ -59,6 +60,8 @@ export class ProxyRuntime {
   readonly splits: SplitJudge;
   /** Writes a line to the proxy log (stderr). Never pass it a key. */
   readonly log: (message: string) => void;
+  /** The calls being served, which a stop waits for (or ends) before the stores close. */
+  readonly inFlight = new CallsInFlight();
   private current: RoutingState;
 
   constructor(parts: ProxyRuntimeParts) {

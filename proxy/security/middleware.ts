@@ -8,6 +8,7 @@ import type { PrincipalDirectory } from '../core/principal';
 import { isAllowedHost, isAllowedOrigin } from './host-check';
 import { clientCredential } from './access-key';
 import type { Principal } from '../core/principal';
+import { writeHead } from '../http/response-head';
 
 /** The API a path belongs to, so that even a refusal reaches the client in its own shape. */
 function formatForPath(path: string, headers: IncomingHttpHeaders): ClientFormat {
@@ -22,7 +23,7 @@ function formatForPath(path: string, headers: IncomingHttpHeaders): ClientFormat
 export function sendProxyError(path: string, headers: IncomingHttpHeaders, response: ServerResponse, error: ProxyError): void {
   const { status, body } = inboundCodecs[formatForPath(path, headers)].encodeError(error);
   const payload = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
+  writeHead(response, status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
   response.end(payload);
 }
 

@@ -1,23 +1,19 @@
-import { mkdirSync, rmdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'node-sqlite3-wasm';
+import { DatabaseLock } from './database-lock';
 import { migrate } from './schema';
 
 /** The one database file every SQLite store shares, in the data folder. */
 export const databaseFileName = 'switchyard.db';
-
-/**
- * node-sqlite3-wasm locks by creating `<database>.lock` as a directory and removes it when the
- * statement ends, so a process killed mid-write leaves it behind and every later open would
- * report SQLITE_BUSY forever. No write of ours holds it for more than a moment.
- */
-const staleLockAgeMs = 60 * 1000;
 
 /** An open `switchyard.db`, migrated to the current schema. */
 export interface OpenedDatabase {
   /** The database file. */
   file: string;
   database: Database;
+  /** The connection's lock registration: `release()` it when closing the database. */
+  lock: DatabaseLock;
 }
 
 /**
@@ -40,17 +36,43 @@ export interface OpenedDatabase {
 export function openDatabase(dataDir: string): OpenedDatabase {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, databaseFileName);
-  removeStaleLock(`${file}.lock`);
-  const database = new (loadSqlite().Database)(file);
+  const lock = new DatabaseLock(file);
+  lock.register();
+  lock.clearIfStale();
+  let database: Database;
+  try {
+    database = new (loadSqlite().Database)(file);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  recoverFromStaleLocks(database, lock);
   try {
     database.exec('PRAGMA journal_mode = TRUNCATE');
     database.exec('PRAGMA synchronous = NORMAL');
     migrate(database);
   } catch (error) {
     database.close();
+    lock.release();
     throw error;
   }
-  return { file, database };
+  return { file, database, lock };
+}
+
+/**
+ * Every statement the stores run goes through `exec`, `run`, `all` or `get` (a prepared
+ * statement runs inside a transaction one of them began): each, refused as locked by a lock
+ * directory a dead process left, clears it and runs again (see `DatabaseLock`).
+ */
+function recoverFromStaleLocks(database: Database, lock: DatabaseLock): void {
+  const exec = database.exec.bind(database);
+  const run = database.run.bind(database);
+  const all = database.all.bind(database);
+  const get = database.get.bind(database);
+  database.exec = (sql) => lock.recovering(() => exec(sql));
+  database.run = (sql, values) => lock.recovering(() => run(sql, values));
+  database.all = (sql, values, options) => lock.recovering(() => all(sql, values, options));
+  database.get = (sql, values, options) => lock.recovering(() => get(sql, values, options));
 }
 
 type SqliteModule = typeof import('node-sqlite3-wasm');
@@ -66,14 +88,6 @@ let sqliteModule: SqliteModule | undefined;
 function loadSqlite(): SqliteModule {
   sqliteModule ??= require('node-sqlite3-wasm') as SqliteModule;
   return sqliteModule;
-}
-
-function removeStaleLock(lockPath: string): void {
-  try {
-    if (Date.now() - statSync(lockPath).mtimeMs > staleLockAgeMs) rmdirSync(lockPath);
-  } catch {
-    // No lock directory (the usual case), or another process just took or freed it.
-  }
 }
 
 /** Rolls back an open transaction, if there is one. */

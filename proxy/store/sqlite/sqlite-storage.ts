@@ -22,7 +22,7 @@ export interface SqliteStorage extends Storage {
  * node-sqlite3-wasm is; throws when the database cannot be opened.
  */
 export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
-  const { file, database } = openDatabase(settings.dataDir);
+  const { file, database, lock } = openDatabase(settings.dataDir);
   const requestLog = new BatchedRequestLog(new SqliteRequestLog(database), {
     retentionDays: settings.retentionDays,
     flushIntervalMs: settings.flushIntervalMs,
@@ -36,6 +36,7 @@ export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
     // Every store gets to write its queue, whichever fails; the database closes regardless.
     const closed = await Promise.allSettled([requestLog.close(), auditSink.close(), counters.close(), responseCache.close()]);
     database.close();
+    lock.release();
     for (const result of closed) if (result.status === 'rejected') throw result.reason;
   };
   return {

@@ -21,7 +21,7 @@ const layers: ReadonlyArray<readonly [name: string, globs: readonly string[]]> =
   ['config', ['proxy/config/**']],
   // Leaf utilities with one job each: SSE parsing, token estimates, prices (which read a config
   // price override), and the node:http helpers (readBody, sendJson) that pipeline and control share.
-  ['utilities', ['proxy/sse/**', 'proxy/tokens/**', 'proxy/cost/**', 'proxy/http/**']],
+  ['utilities', ['proxy/sse/**', 'proxy/tokens/**', 'proxy/cost/**', 'proxy/http/**', 'proxy/models/**']],
   // The codecs: wire ⇄ canonical for each client format and each provider; pure, no I/O.
   ['codecs', ['proxy/inbound/**', 'proxy/providers/**']],
   // Lookup by format/api over the codecs, and the usage tap that reads raw provider bytes.

@@ -121,11 +121,14 @@ const everyField = {
   allowedOrigins: ['http://localhost:5173'],
   disabledModels: ['openai/gpt-4o*', '*/llama-*', '*'],
   defaultRoute: 'smart',
+  retry: { attempts: 4, baseDelayMs: 500, maxDelayMs: 10000, budgetMs: 90000 },
+  shutdownGraceMs: 30000,
 };
 
 /** Small configs the docs do not show: the empty file the extension creates, each kind of default. */
 const smallConfigs: Record<string, unknown> = {
   'the empty config the extension creates': {},
+  'retries turned off for every call': { retry: { attempts: 1 } },
   'a default route naming provider/model': { defaultRoute: 'openai/gpt-5-mini' },
   'a default route naming an alias': { aliases: { cheap: 'groq/llama-3.3-70b-versatile' }, defaultRoute: 'cheap' },
   'empty lists and maps': { providers: {}, aliases: {}, routes: {}, rules: [], prices: {}, accessKeys: [], allowedHosts: [], allowedOrigins: [], disabledModels: [] },
@@ -157,6 +160,11 @@ const refusedByBoth: Record<string, unknown> = {
   'a null judge sample': { routes: { ab: { strategy: 'split', targets: ['openai/gpt-5', 'openai/gpt-5-mini'], judge: { model: 'openai/gpt-5', sample: null } } } },
   'an unknown judge field': { routes: { ab: { strategy: 'split', targets: ['openai/gpt-5', 'openai/gpt-5-mini'], judge: { model: 'openai/gpt-5', prompt: 'x' } } } },
   'a judge on a fallback route': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], judge: { model: 'openai/gpt-5' } } } },
+  'zero top-level retry attempts': { retry: { attempts: 0 } },
+  'a negative shutdownGraceMs': { shutdownGraceMs: -1 },
+  'a fractional shutdownGraceMs': { shutdownGraceMs: 2.5 },
+  'an unknown top-level retry field': { retry: { jitter: true } },
+  'a negative top-level retry delay': { retry: { maxDelayMs: -1 } },
   'zero retry attempts': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], retry: { attempts: 0 } } } },
   'an unknown retry field': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], retry: { tries: 2 } } } },
   'a retry field named like an Object method': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], retry: { toString: 2 } } } },
@@ -233,6 +241,7 @@ describe('config examples: the schema and the validator agree', () => {
       ['route fields', properties(route), used(routes)],
       ['strategies', route.properties?.strategy?.enum ?? [], new Set(routes.map((entry) => entry.strategy))],
       ['retry fields', properties(route.properties?.retry), used([everyField.routes.smart.retry])],
+      ['top-level retry fields', properties(schema.properties?.retry), used([everyField.retry])],
       ['timeout fields', properties(route.properties?.timeouts), used([everyField.routes.smart.timeouts])],
       ['judge fields', properties(route.properties?.judge), used([everyField.routes.trial.judge])],
       ['rule fields', properties(rule), used(everyField.rules)],
