@@ -10,6 +10,9 @@ import type { ConfigSource } from './store/config-source';
 import type { RequestLog } from './store/request-log';
 import { openSqliteStorage } from './store/sqlite/sqlite-storage';
 import type { OpenStorage, Storage, StorageSettings } from './store/storage';
+import { MemorySpendLedger } from './store/memory-spend-ledger';
+import { BudgetAccounts } from './policy/budget-accounts';
+import { NamedKeyRegistry } from './policy/named-keys';
 
 /** Everything one proxy is built from; the CLI and the integration tests fill it in alike. */
 export interface CreateProxyOptions {
@@ -108,6 +111,16 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
   }, options.host, options.port);
 
   const storage = await openOrReport(options, log);
+  let control: ControlPlane | undefined;
+  // Named keys live in the database: without one, only unnamed keys work.
+  const keys = storage === undefined ? undefined : new NamedKeyRegistry({ store: storage.accessKeys, onChange: () => control?.keysChanged(), log });
+  try {
+    await keys?.start();
+  } catch (error) {
+    log(`named access keys could not be read: ${(error as Error).message}`);
+  }
+  // Budgets are enforced even without a database (in memory, spend then starts from nothing).
+  const budgetAccounts = new BudgetAccounts({ ledger: storage?.spendLedger ?? new MemorySpendLedger(), log });
   const runtime = createRuntime({
     config: options.config,
     env: options.env,
@@ -127,7 +140,7 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     detachedGraceMs: options.graceMs,
     startupGraceMs: options.graceMs,
   });
-  const control = new ControlPlane({
+  control = new ControlPlane({
     runtime,
     env: options.env,
     config: options.config,
@@ -137,6 +150,8 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     lifecycle,
     shutdown: options.shutdown,
     probeTimeoutMs: options.probeTimeoutMs,
+    keys,
+    budgetAccounts,
   });
 
   listener = createRequestListener({ runtime, controlToken: options.controlToken, controlTokenHint: options.controlTokenHint, control });
@@ -153,6 +168,9 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     const force = setTimeout(() => server.server.closeAllConnections(), graceMs).unref();
     await server.close();
     clearTimeout(force);
+    // Spend booked and leases given back before the database closes.
+    await budgetAccounts.close().catch((error: unknown) => log(`budget spend not written at stop: ${String(error)}`));
+    await keys?.close();
     await storage?.close();
   };
   return {

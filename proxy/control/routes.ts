@@ -89,7 +89,7 @@ function mountManagement(router: express.Router, control: ControlPlane | undefin
         await handler(control, request, response);
       } catch (error) {
         if (!(error instanceof ControlRequestError)) throw error;
-        const type = error.status === 404 ? 'not_found_error' : 'invalid_request_error';
+        const type = error.status === 404 ? 'not_found_error' : error.status === 503 ? 'unavailable_error' : 'invalid_request_error';
         sendError(response, error.status, type, error.message);
       }
     };
@@ -140,6 +140,23 @@ function mountManagement(router: express.Router, control: ControlPlane | undefin
     control.lifecycle.setStopWhenDetached(stopWhenDetached);
     const body: LifecycleResponse = { stopWhenDetached, attachedClients: control.lifecycle.attachedClients };
     response.json(body);
+  }));
+  router.get('/keys', manage(async (control, _request, response) => {
+    response.json({ keys: await control.listKeys() });
+  }));
+  router.post('/keys', manage(async (control, request, response) => {
+    response.status(201).json(await control.createKey(await readJsonBody(request)));
+  }));
+  const updateKey = manage(async (control, request, response) => {
+    response.json(await control.updateKey(String(request.params.name), await readJsonBody(request)));
+  });
+  router.patch('/keys/:name', updateKey);
+  router.put('/keys/:name', updateKey);
+  router.delete('/keys/:name', manage(async (control, request, response) => {
+    response.json(await control.revokeKey(String(request.params.name)));
+  }));
+  router.get('/budgets', manage(async (control, _request, response) => {
+    response.json({ budgets: await control.budgets() });
   }));
   router.post('/shutdown', manage((control, _request, response) => {
     // Answer first: the caller learns the stop was accepted before the socket goes away.

@@ -43,14 +43,35 @@ export function openDatabase(dataDir: string): OpenedDatabase {
   removeStaleLock(`${file}.lock`);
   const database = new (loadSqlite().Database)(file);
   try {
-    database.exec('PRAGMA journal_mode = TRUNCATE');
-    database.exec('PRAGMA synchronous = NORMAL');
-    migrate(database);
+    // Another process (a proxy, the keys command) may hold the lock for a moment: wait, briefly.
+    retryWhileBusy(() => {
+      database.exec('PRAGMA journal_mode = TRUNCATE');
+      database.exec('PRAGMA synchronous = NORMAL');
+      migrate(database);
+    });
   } catch (error) {
     database.close();
     throw error;
   }
   return { file, database };
+}
+
+/**
+ * Runs `action`, again after a short sleep while SQLite answers "database is locked", for up to
+ * 3 s. The sleep blocks the thread (Atomics.wait): only for opening, before anything is served.
+ */
+function retryWhileBusy(action: () => void): void {
+  const started = Date.now();
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+    try {
+      action();
+      return;
+    } catch (error) {
+      if (!/database is locked/i.test((error as Error).message) || Date.now() - started > 3000) throw error;
+    }
+    Atomics.wait(sleeper, 0, 0, wait);
+  }
 }
 
 type SqliteModule = typeof import('node-sqlite3-wasm');
