@@ -10,8 +10,10 @@ import { timedRequest } from './timed-request';
 /**
  * `unrouted`: the same Switchyard process sent a routed case's request without routing (the
  * case's `floorBody`), measured interleaved with the routed one so drift hits both alike.
+ * `ungoverned`: for a governed case, the plain Switchyard sent the same request, interleaved with
+ * the governed Switchyard (named keys, budgets, rate limits) in the `switchyard` slot.
  */
-export type TargetName = 'direct' | 'bare' | 'switchyard' | 'unrouted';
+export type TargetName = 'direct' | 'bare' | 'switchyard' | 'unrouted' | 'ungoverned';
 
 /** Somewhere to send the case's requests: the upstream itself or a proxy in front of it. */
 export interface Target {

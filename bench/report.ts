@@ -46,7 +46,25 @@ const targetLabels: Record<TargetName, string> = {
   bare: 'bare',
   switchyard: 'switchyard',
   unrouted: 'switchyard, unrouted',
+  ungoverned: 'switchyard, ungoverned',
 };
+
+/** Governance (3 keys, 5 budgets, rate limits) may cost at most this much CPU/request over none. */
+export const governanceCpuTarget = 1.1;
+
+/** PASS/FAIL for governed cases: CPU/request of the governed Switchyard within 1.1× the plain one's. */
+export function governanceVerdictLines(outcomes: CaseOutcome[], standIn: boolean): string[] {
+  const lines: string[] = [];
+  const note = standIn ? ' [stand-in: the Switchyard slot is a bare forwarder]' : '';
+  for (const { benchCase, results } of outcomes) {
+    if (benchCase.governed === undefined) continue;
+    const ratio = cpuRatio(results, 'switchyard', 'ungoverned');
+    if (ratio === undefined) continue;
+    const cpu = `${microseconds(results.get('switchyard')?.cpuMicrosecondsPerRequest)} vs ${microseconds(results.get('ungoverned')?.cpuMicrosecondsPerRequest)} µs`;
+    lines.push(`${ratio <= governanceCpuTarget ? 'PASS' : 'FAIL'} ${benchCase.name}: CPU/request ${ratio.toFixed(2)}× the same request with no governance (${cpu}; target ≤ ${governanceCpuTarget}×)${note}`);
+  }
+  return lines;
+}
 
 function cpuRatio(results: Map<TargetName, TargetResult>, name: TargetName = 'switchyard', baseline: TargetName = 'bare'): number | undefined {
   const measured = results.get(name)?.cpuMicrosecondsPerRequest;

@@ -15,7 +15,7 @@
  * forwarder in the Switchyard slot even when the build exists), BENCH_PIN=0 (no core pinning),
  * BENCH_PROFILE=<dir> (Switchyard writes a V8 CPU profile there when the run ends).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,7 +27,7 @@ import { coreLayout } from './core-layout';
 import { emptyResult, loadPhase, sequentialPhase, type MeasureSettings, type Target, type TargetName, type TargetResult } from './measure';
 import { replyDeltas } from './payloads';
 import { cpuSource } from './process-cpu';
-import { markdownTable, routingTable, routingVerdictLines, verdictLines, type CaseOutcome } from './report';
+import { governanceVerdictLines, markdownTable, routingTable, routingVerdictLines, verdictLines, type CaseOutcome } from './report';
 import { checkRouting } from './routing-check';
 import { benchRoutes, benchRules, expectedDecisions } from './routing-config';
 
@@ -70,8 +70,40 @@ function bundleChildScripts(workDirectory: string): { upstream: string; bareForw
   return { upstream: bundle('fake-upstream'), bareForwarder: bundle('bare-forwarder') };
 }
 
+/** The governed case's 5 budgets: everyone, a provider, a model glob, a key, and one that only warns. */
+const benchBudgets = [
+  { name: 'team-daily', limitUsd: 1000, period: 'day' },
+  { name: 'openai-monthly', match: { provider: 'openai' }, limitUsd: 20000, period: 'month' },
+  { name: 'mini-weekly', match: { model: 'openai/gpt-4o-mini*' }, limitUsd: 5000, period: 'week' },
+  { name: 'bench-key', match: { key: 'bench-a' }, limitUsd: 1000, period: 'day' },
+  { name: 'warn-only', limitUsd: 500, period: 'day', action: 'warn' },
+];
+
+/**
+ * A second Switchyard with governance on (the 5 budgets, 3 named keys with allow-lists, a budget
+ * each and rate limits far above the load), and the key the governed case sends.
+ */
+async function startGovernedSwitchyard(upstream: string, workDirectory: string): Promise<{ service: ChildService; key: string } | undefined> {
+  const directory = path.join(workDirectory, 'governed');
+  mkdirSync(directory, { recursive: true });
+  const service = await startSwitchyard(upstream, directory, { budgets: benchBudgets });
+  if (service === undefined) return undefined;
+  let key = '';
+  for (const name of ['bench-a', 'bench-b', 'bench-c']) {
+    const response = await fetch(`${service.url}/_switchyard/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${controlToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name, models: ['openai/*', 'anthropic/claude-*'], budget: '1000/day', rpm: 10_000_000, tpm: 10_000_000_000 }),
+    });
+    const created = (await response.json()) as { key?: string };
+    if (created.key === undefined) throw new Error(`could not create bench key ${name}: ${JSON.stringify(created)}`);
+    if (name === 'bench-a') key = created.key;
+  }
+  return { service, key };
+}
+
 /** Starts the built Switchyard, or returns undefined when there is no build yet. */
-async function startSwitchyard(upstream: string, workDirectory: string): Promise<ChildService | undefined> {
+async function startSwitchyard(upstream: string, workDirectory: string, extra: Record<string, unknown> = {}): Promise<ChildService | undefined> {
   const entry = path.join(root, 'bin', 'switchyard.js');
   if (process.env.BENCH_STAND_IN === '1' || !existsSync(entry) || !existsSync(path.join(root, 'dist', 'proxy.js'))) {
     return undefined;
@@ -89,6 +121,7 @@ async function startSwitchyard(upstream: string, workDirectory: string): Promise
       // real config of that size.
       routes: benchRoutes(),
       rules: benchRules(),
+      ...extra,
     }),
   );
   const profile = process.env.BENCH_PROFILE;
@@ -129,7 +162,10 @@ async function main(): Promise<number> {
       switchyard = await startChildService('switchyard', process.execPath, [scripts.bareForwarder, upstream.url]);
     }
     services.push(switchyard);
-    const layout = coreLayout([bare.pid, switchyard.pid], [upstream.pid]);
+    const cases = buildCases(process.env.BENCH_CASES);
+    const governed = standIn || !cases.some((benchCase) => benchCase.governed !== undefined) ? undefined : await startGovernedSwitchyard(upstream.url, workDirectory);
+    if (governed !== undefined) services.push(governed.service);
+    const layout = coreLayout([bare.pid, switchyard.pid, ...(governed === undefined ? [] : [governed.service.pid])], [upstream.pid]);
 
     const makeTarget = (name: TargetName, url: string, pid?: number): Target => {
       const dispatcher = new Agent({ keepAliveTimeout: 60_000, connections: 1 });
@@ -146,13 +182,16 @@ async function main(): Promise<number> {
     const routedTargets = [targets[0]!, targets[2]!, makeTarget('unrouted', switchyard.url, switchyard.pid)];
     const checkAgent = new Agent({ keepAliveTimeout: 60_000 });
     agents.push(checkAgent);
+    // The governed case: the governed Switchyard in the Switchyard slot, the plain one beside it.
+    const governedTargets =
+      governed === undefined ? targets : [targets[0]!, makeTarget('switchyard', governed.service.url, governed.service.pid), makeTarget('ungoverned', switchyard.url, switchyard.pid)];
 
-    const cases = buildCases(process.env.BENCH_CASES);
     process.stderr.write(`Benchmark: ${cases.length} cases × 3 targets (routed: direct, switchyard routed and unrouted); CPU from /proc/<pid>/${cpuSource(bare.pid)}\n`);
     const outcomes: CaseOutcome[] = [];
     const routingProblems: string[] = [];
     for (const benchCase of cases) {
-      const caseTargets = benchCase.routing === undefined ? targets : routedTargets;
+      if (benchCase.governed !== undefined && governed !== undefined) benchCase.headers.authorization = `Bearer ${governed.key}`;
+      const caseTargets = benchCase.governed !== undefined ? governedTargets : benchCase.routing === undefined ? targets : routedTargets;
       if (benchCase.routing !== undefined && !standIn) {
         const problems = await checkRouting(checkAgent, switchyard.url, controlToken, benchCase, expectedDecisions.unrouted);
         routingProblems.push(...problems.map((problem) => `${benchCase.name}: ${problem}`));
@@ -183,6 +222,8 @@ async function main(): Promise<number> {
     ];
     const routing = routingTable(outcomes);
     if (routing.length > 0) lines.push('', ...routing, '', ...routingVerdictLines(outcomes, standIn));
+    const governance = governanceVerdictLines(outcomes, standIn);
+    if (governance.length > 0) lines.push('', ...governance);
     let failed = routingProblems.length > 0;
     for (const problem of routingProblems) lines.push(`ERROR routing not as configured — ${problem}`);
     for (const { benchCase, results } of outcomes) {

@@ -55,8 +55,8 @@ export async function keysCommand(argv: string[], defaultDataDir: string): Promi
     return values.help ? 0 : 2;
   }
   const dataDir = values['data-dir'] ?? process.env.SWITCHYARD_DATA_DIR ?? defaultDataDir;
-  const { database } = openDatabase(dataDir);
-  const store = new SqliteAccessKeys(database);
+  const { database, file } = openDatabase(dataDir);
+  const store = new SqliteAccessKeys(database, file);
   try {
     switch (command) {
       case 'create': {

@@ -59,9 +59,6 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-/** The result of looking up a presented credential. */
-export type Lookup = { principal: Principal } | { revoked: string } | undefined;
-
 /**
  * The accepted keys of one config version and one version of the named keys, looked up by the
  * hash of the presented key: one SHA-256 and a map lookup whatever the number of keys, and no
@@ -109,21 +106,17 @@ export class PrincipalDirectory {
 
   /** The principal of a presented credential, or undefined when it is not an accepted key. */
   lookup(credential: string | undefined): Principal | undefined {
-    const found = this.find(credential);
-    return found !== undefined && 'principal' in found ? found.principal : undefined;
-  }
-
-  /** The principal of a presented credential, the name of the revoked key it is, or undefined. */
-  find(credential: string | undefined): Lookup {
     if (credential === undefined || credential === '') return undefined;
     const hash = hashKey(credential);
     const principal = this.byHash.get(hash);
-    if (principal !== undefined) {
-      if (this.onUse !== undefined && this.namedHashes.has(hash)) this.onUse(hash);
-      return { principal };
-    }
-    const revoked = this.revokedByHash.get(hash);
-    return revoked === undefined ? undefined : { revoked };
+    if (principal !== undefined && this.onUse !== undefined && this.namedHashes.has(hash)) this.onUse(hash);
+    return principal;
+  }
+
+  /** The name of the revoked named key a credential is, or undefined. */
+  revokedName(credential: string | undefined): string | undefined {
+    if (credential === undefined || credential === '' || this.revokedByHash.size === 0) return undefined;
+    return this.revokedByHash.get(hashKey(credential));
   }
 
   /** Every principal, for matching rules written with a label or an id. */

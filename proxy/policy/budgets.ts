@@ -35,11 +35,18 @@ export function compileBudget(budget: BudgetConfig): CompiledBudget {
   };
 }
 
-/** A key's own budget, as the accounts know it. */
+const keyBudgets = new WeakMap<Principal, LedgerBudget>();
+
+/** A key's own budget, as the accounts know it: one object per principal, so its account is found by identity. */
 export function keyBudget(principal: Principal): LedgerBudget | undefined {
   const budget = principal.policy?.budget;
   if (budget === undefined || principal.name === undefined) return undefined;
-  return { ledgerName: keyBudgetName(principal.name), limitUsd: budget.limitUsd, period: budget.period, action: 'block' };
+  let own = keyBudgets.get(principal);
+  if (own === undefined) {
+    own = { ledgerName: keyBudgetName(principal.name), limitUsd: budget.limitUsd, period: budget.period, action: 'block' };
+    keyBudgets.set(principal, own);
+  }
+  return own;
 }
 
 export interface BudgetsPolicyOptions {
@@ -64,17 +71,21 @@ export function budgetsPolicy(options: BudgetsPolicyOptions): CallPolicy | undef
   const compiled = options.budgets.map(compileBudget);
   const { pricer, accounts, estimate } = options;
   // The budgets of a target for a caller, looked up once per pair: matching is not per call.
-  const applicable = new Map<string, readonly LedgerBudget[]>();
+  // Principals are fixed per routing state, so they key a WeakMap; targets by their label.
+  const anonymous: Principal = { keyId: '', label: '' };
+  const applicable = new WeakMap<Principal, Map<string, readonly LedgerBudget[]>>();
   const budgetsFor = (target: ResolvedTarget, principal: Principal | undefined): readonly LedgerBudget[] => {
-    const cacheKey = principal === undefined ? target.label : `${target.label}\u0000${principal.keyId}`;
-    let found = applicable.get(cacheKey);
+    const caller = principal ?? anonymous;
+    let byTarget = applicable.get(caller);
+    if (byTarget === undefined) applicable.set(caller, (byTarget = new Map()));
+    let found = byTarget.get(target.label);
     if (found === undefined) {
       const list: LedgerBudget[] = compiled.filter((budget) => budget.matches(target, principal));
       const own = principal === undefined ? undefined : keyBudget(principal);
       if (own !== undefined) list.push(own);
       found = list;
-      if (applicable.size > 10_000) applicable.clear();
-      applicable.set(cacheKey, found);
+      if (byTarget.size > 10_000) byTarget.clear();
+      byTarget.set(target.label, found);
     }
     return found;
   };

@@ -142,8 +142,9 @@ export interface NamedKeyRegistryOptions {
 export class NamedKeyRegistry {
   readonly store: AccessKeyStore;
   private current: NamedKeyEntry[] = [];
-  private version = -1;
-  private readonly used = new Map<string, number>();
+  private version: string | undefined;
+  /** Hashes of keys used since the last write; stamped with the time of the write. */
+  private readonly used = new Set<string>();
   private readonly pollMs: number;
   private readonly usedFlushMs: number;
   private readonly onChange: () => void;
@@ -151,6 +152,7 @@ export class NamedKeyRegistry {
   private poller: NodeJS.Timeout | undefined;
   private flusher: NodeJS.Timeout | undefined;
   private polling = false;
+  private polls = 0;
 
   constructor(options: NamedKeyRegistryOptions) {
     this.store = options.store;
@@ -177,17 +179,21 @@ export class NamedKeyRegistry {
     const version = await this.store.version();
     if (!force && version === this.version) return;
     const keys = await this.store.list();
-    this.version = version;
-    this.current = keys.map((key) => {
+    const entries = keys.map((key) => {
       const entry: NamedKeyEntry = key.revoked === undefined ? { hash: key.hash, name: key.name, policy: key.policy } : { hash: key.hash, name: key.name, policy: key.policy, revoked: key.revoked };
       return entry;
     });
+    // `last used` moves all the time and is no change of the keys: the routing state stays.
+    const changed = this.version === undefined || JSON.stringify(entries) !== JSON.stringify(this.current);
+    this.version = version;
+    if (!changed) return;
+    this.current = entries;
     this.onChange();
   }
 
-  /** Notes a key's use; written later, in a batch. */
+  /** Notes a key's use; written later, in a batch (so `last used` is exact to a few seconds). */
   readonly markUsed = (hash: string): void => {
-    this.used.set(hash, Date.now());
+    this.used.add(hash);
     if (this.flusher === undefined) {
       this.flusher = setTimeout(() => void this.flushUsed(), this.usedFlushMs);
       this.flusher.unref();
@@ -204,7 +210,10 @@ export class NamedKeyRegistry {
     if (this.polling) return;
     this.polling = true;
     try {
-      await this.refresh();
+      // Every 30 s a full read besides: two processes writing the version marker out of order
+      // could leave it as it was after a change.
+      const full = ++this.polls % Math.max(1, Math.round(30_000 / this.pollMs)) === 0;
+      await this.refresh(full);
     } catch (error) {
       // Busy (another process writing) or gone: the next poll tries again.
       if (!/locked|busy|closed/i.test((error as Error).message)) this.log(`access keys not refreshed: ${(error as Error).message}`);
@@ -216,7 +225,8 @@ export class NamedKeyRegistry {
   private async flushUsed(): Promise<void> {
     this.flusher = undefined;
     if (this.used.size === 0) return;
-    const batch = new Map(this.used);
+    const now = Date.now();
+    const batch = new Map([...this.used].map((hash) => [hash, now]));
     this.used.clear();
     try {
       await this.store.markUsed(batch);

@@ -55,15 +55,15 @@ export function checkAccessKey(principals: PrincipalDirectory, request: Incoming
   if (principals.size === 0 && !principals.hasRevoked) return { principal: undefined };
   const url = request.url ?? '';
   const query = url.includes('?') ? new URLSearchParams(url.slice(url.indexOf('?') + 1)) : undefined;
-  const found = principals.find(clientCredential(request.headers, query));
-  if (found !== undefined && 'revoked' in found) {
-    return new ProxyError('authentication', `The access key '${found.revoked}' was revoked. Ask for a new key (switchyard keys create NAME, or "Switchyard: Create Access Key" in VS Code).`);
+  const credential = clientCredential(request.headers, query);
+  const principal = principals.lookup(credential);
+  if (principal !== undefined) return { principal };
+  const revoked = principals.revokedName(credential);
+  if (revoked !== undefined) {
+    return new ProxyError('authentication', `The access key '${revoked}' was revoked. Ask for a new key (switchyard keys create NAME, or "Switchyard: Create Access Key" in VS Code).`);
   }
-  if (found === undefined) {
-    if (principals.size === 0) return { principal: undefined };
-    return new ProxyError('authentication', 'This Switchyard requires a local access key. Send it as your API key (Authorization: Bearer, x-api-key or x-goog-api-key); see `switchyard serve --require-key` and `switchyard keys create`.');
-  }
-  return { principal: found.principal };
+  if (principals.size === 0) return { principal: undefined };
+  return new ProxyError('authentication', 'This Switchyard requires a local access key. Send it as your API key (Authorization: Bearer, x-api-key or x-goog-api-key); see `switchyard serve --require-key` and `switchyard keys create`.');
 }
 
 /** The same host and origin checks as Express middleware, for the routes Express serves. */

@@ -42,8 +42,11 @@ export interface AccessKeyStore {
   revoke(name: string, time?: number): Promise<StoredAccessKey | undefined>;
   /** Every key, in force and revoked, oldest first. */
   list(): Promise<StoredAccessKey[]>;
-  /** A number that changes whenever a key is created, updated or revoked (by any process). */
-  version(): Promise<number>;
+  /**
+   * A value that changes whenever a key is created, updated or revoked (by any process); cheap
+   * enough to read twice a second without touching the database's lock.
+   */
+  version(): Promise<string>;
   /** Books when keys were last used, by hash; off the request path, in batches. */
   markUsed(lastUsed: ReadonlyMap<string, number>): Promise<void>;
   close(): Promise<void>;

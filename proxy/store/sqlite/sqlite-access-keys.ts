@@ -1,16 +1,27 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Database, NormalQueryResult } from 'node-sqlite3-wasm';
 import type { BudgetPeriod, KeyPolicy } from '../../core/principal';
 import { AccessKeyNameTaken, type AccessKeyChanges, type AccessKeyStore, type StoredAccessKey } from '../access-keys';
 import { whenNotBusy } from './busy';
 import { rollback } from './open-database';
 
-/** Named access keys in the `access_keys` table; every change bumps `change_versions.access_keys`. */
+/**
+ * Named access keys in the `access_keys` table; every change bumps `change_versions.access_keys`
+ * and rewrites a marker file beside the database. Proxies poll the marker (a read of a few
+ * bytes, no lock): reading the database twice a second would take its lock directory each time,
+ * which costs every process on the folder, and most of all under load.
+ */
 export class SqliteAccessKeys implements AccessKeyStore {
   private readonly database: Database;
+  private readonly marker: string;
 
-  /** @param database An open `switchyard.db`; closing it stays with its owner. */
-  constructor(database: Database) {
+  /**
+   * @param database An open `switchyard.db`; closing it stays with its owner.
+   * @param file The database file: the marker is `<file>.keys-version`.
+   */
+  constructor(database: Database, file: string) {
     this.database = database;
+    this.marker = `${file}.keys-version`;
   }
 
   async create(key: Omit<StoredAccessKey, 'lastUsed' | 'revoked'>): Promise<void> {
@@ -71,9 +82,14 @@ export class SqliteAccessKeys implements AccessKeyStore {
     return whenNotBusy(() => (this.database.all('SELECT * FROM access_keys ORDER BY created, name') as NormalQueryResult[]).map(decodeKeyRow));
   }
 
-  async version(): Promise<number> {
-    const row = this.database.get("SELECT version FROM change_versions WHERE topic = 'access_keys'");
-    return Number(row?.version ?? 0);
+  async version(): Promise<string> {
+    try {
+      // The content is the database's key version: exact where modification times are coarse.
+      return readFileSync(this.marker, 'utf8');
+    } catch {
+      // No key was ever changed through this build: the database's own version says the rest.
+      return 'none';
+    }
   }
 
   async markUsed(lastUsed: ReadonlyMap<string, number>): Promise<void> {
@@ -105,6 +121,9 @@ export class SqliteAccessKeys implements AccessKeyStore {
       const result = body();
       this.database.run("UPDATE change_versions SET version = version + 1 WHERE topic = 'access_keys'");
       this.database.exec('COMMIT');
+      const version = this.database.get("SELECT version FROM change_versions WHERE topic = 'access_keys'")?.version;
+      // After the commit, so a proxy that sees the marker move reads the change.
+      writeFileSync(this.marker, `${String(version)}\n`);
       return result;
     } catch (error) {
       rollback(this.database);

@@ -35,7 +35,7 @@ export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
   const counters = new SqliteCounters(database);
   const responseCache = new SqliteResponseCache(database);
   const auditSink = new SqliteAuditSink(database, { flushIntervalMs: settings.flushIntervalMs, onError: settings.onError });
-  const accessKeys = new SqliteAccessKeys(database);
+  const accessKeys = new SqliteAccessKeys(database, file);
   const spendLedger = new SqliteSpendLedger(database);
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
