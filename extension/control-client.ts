@@ -1,5 +1,8 @@
 import http from 'node:http';
 import type {
+  AccessKeyFields,
+  AccessKeyInfo,
+  BudgetInfo,
   AggregateBy,
   AggregateResponse,
   ConfigResponse,
@@ -112,6 +115,29 @@ export class ControlClient {
 
   models(): Promise<ModelsResponse> {
     return this.call('GET', '/models');
+  }
+
+  /** Named access keys, never the keys themselves. */
+  async keys(): Promise<AccessKeyInfo[]> {
+    return (await this.call<{ keys: AccessKeyInfo[] }>('GET', '/keys')).keys;
+  }
+
+  /** Creates a named key; the answer's `key` is the only time the key is shown. */
+  createKey(fields: AccessKeyFields & { name: string }): Promise<AccessKeyInfo & { key: string }> {
+    return this.call('POST', '/keys', fields);
+  }
+
+  updateKey(name: string, fields: AccessKeyFields): Promise<AccessKeyInfo> {
+    return this.call('PATCH', `/keys/${encodeURIComponent(name)}`, fields);
+  }
+
+  revokeKey(name: string): Promise<AccessKeyInfo> {
+    return this.call('DELETE', `/keys/${encodeURIComponent(name)}`);
+  }
+
+  /** Every budget with its spend, reservations, limit and reset. */
+  async budgets(): Promise<BudgetInfo[]> {
+    return (await this.call<{ budgets: BudgetInfo[] }>('GET', '/budgets')).budgets;
   }
 
   setLifecycle(stopWhenDetached: boolean): Promise<LifecycleResponse> {
@@ -244,6 +270,10 @@ export function decodeControlEvent(name: string, data: string): ControlEvent | u
         : undefined;
     case 'config':
       return { type: 'config', config: payload as Extract<ControlEvent, { type: 'config' }>['config'] };
+    case 'budget':
+      return typeof (payload as { budget?: unknown }).budget === 'string'
+        ? { type: 'budget', budget: payload as Extract<ControlEvent, { type: 'budget' }>['budget'] }
+        : undefined;
     default:
       return undefined;
   }

@@ -3,6 +3,8 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { chooseDefaultRouteCommand } from './commands/choose-default-route';
 import { copyConnectionSettingsCommand } from './commands/copy-connection-settings';
+import { createAccessKeyCommand } from './commands/create-access-key';
+import { manageAccessKeysCommand } from './commands/manage-access-keys';
 import { openPanelCommand } from './commands/open-panel';
 import { removeProviderKeyCommand } from './commands/remove-provider-key';
 import { restartProxyCommand } from './commands/restart-proxy';
@@ -14,6 +16,7 @@ import { testProviderKeyCommand } from './commands/test-provider-key';
 import { toggleModelsCommand } from './commands/toggle-models';
 import { showConfigProblems } from './config-problems';
 import { showCrashNotification } from './crash-notification';
+import { showBudgetBlocked } from './budget-notification';
 import { ProxyManager, type ProxyCrash } from './proxy-process';
 import { Secrets } from './secrets';
 import type { ExtensionServices, SwitchyardCommand } from './services';
@@ -38,6 +41,8 @@ const commands: readonly SwitchyardCommand[] = [
   chooseDefaultRouteCommand,
   copyConnectionSettingsCommand,
   showProxyLogCommand,
+  createAccessKeyCommand,
+  manageAccessKeysCommand,
 ];
 
 /** What `activate` returns: for tests and for extensions that build on Switchyard. */
@@ -115,6 +120,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     proxy.onEvent.on((event) => {
       if (event.type === 'log') log(`${new Date(event.log.time).toISOString()} ${event.log.message}`);
       else if (event.type === 'config' && !event.config.ok) void showConfigProblems(event.config.file, event.config.problems, () => services.openPanel());
+      else if (event.type === 'budget') void showBudgetBlocked(event.budget, () => services.openPanel());
     }),
     // For `when` clauses: the sidebar's welcome view (with Start Proxy) shows while it is not running.
     proxy.onDidChangeStatus.on((status) => void vscode.commands.executeCommand('setContext', 'switchyard.proxyState', status.state)),

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import type { ProxyStatus } from '../webview/protocol';
 import { formatUsd, startOfDay } from './format';
 import type { ProxyManager } from './proxy-process';
+import type { BudgetInfo } from '../proxy/control/protocol';
+import { budgetShare, budgetWarningShare } from './sidebar/spend-nodes';
 
 const icons: Readonly<Record<ProxyStatus['state'], string>> = {
   starting: '$(loading~spin)',
@@ -22,6 +24,8 @@ export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('switchyard.status', vscode.StatusBarAlignment.Right, 100);
   private readonly subscriptions: vscode.Disposable[] = [];
   private spendToday: number | undefined;
+  /** The budget most used, when one is at 80 % or more. */
+  private nearLimit: BudgetInfo | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly proxy: ProxyManager) {
@@ -61,17 +65,30 @@ export class StatusBar implements vscode.Disposable {
     } catch {
       this.spendToday = undefined;
     }
+    try {
+      const budgets = await client.budgets();
+      const fullest = budgets.reduce<BudgetInfo | undefined>((most, budget) => (most === undefined || budgetShare(budget) > budgetShare(most) ? budget : most), undefined);
+      this.nearLimit = fullest !== undefined && budgetShare(fullest) >= budgetWarningShare ? fullest : undefined;
+    } catch {
+      this.nearLimit = undefined;
+    }
     this.render();
   }
 
   private render(): void {
     const status = this.proxy.status;
     const spend = status.state === 'running' && this.spendToday !== undefined ? ` ${formatUsd(this.spendToday)}` : '';
-    this.item.text = `${icons[status.state]} Switchyard :${status.port}${spend}`;
+    const near = status.state === 'running' ? this.nearLimit : undefined;
+    const warning = near === undefined ? '' : ` $(warning) ${near.name.startsWith('key:') ? `key ${near.name.slice(4)}` : near.name} ${Math.round(budgetShare(near) * 100)}%`;
+    this.item.text = `${icons[status.state]} Switchyard :${status.port}${spend}${warning}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**Switchyard proxy**: ${status.state}${status.owned === false ? ' (started by another window)' : ''}\n\n`);
     tooltip.appendText(`http://127.0.0.1:${status.port}\n`);
     if (this.spendToday !== undefined && status.state === 'running') tooltip.appendMarkdown(`\n\nSpent today: ${formatUsd(this.spendToday)}`);
+    if (near !== undefined) {
+      tooltip.appendMarkdown('\n\n');
+      tooltip.appendText(`Budget ${near.name}: ${formatUsd(near.spentUsd + near.reservedUsd)} of ${formatUsd(near.limitUsd)} per ${near.period} used (${Math.round(budgetShare(near) * 100)} %).`);
+    }
     if (status.detail) {
       tooltip.appendMarkdown('\n\n');
       tooltip.appendText(status.detail);
@@ -79,6 +96,10 @@ export class StatusBar implements vscode.Disposable {
     tooltip.appendMarkdown('\n\nClick to open the panel.');
     this.item.tooltip = tooltip;
     this.item.backgroundColor =
-      status.state === 'crashed' || status.state === 'unreachable' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+      status.state === 'crashed' || status.state === 'unreachable'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : near !== undefined
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
   }
 }

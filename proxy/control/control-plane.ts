@@ -14,7 +14,8 @@ import { lastFour } from '../core/last-four';
 import { probeProvider } from '../upstream/probe-provider';
 import type { Lifecycle } from './lifecycle';
 import type { CallPolicy } from '../call/call-policy';
-import type { BudgetAccounts, LedgerBudget } from '../policy/budget-accounts';
+import type { BudgetAccounts, BudgetRefusal, LedgerBudget } from '../policy/budget-accounts';
+import type { BudgetBlocked } from '../events/proxy-events';
 import { keyBudget } from '../policy/budgets';
 import { checkKeyChanges, checkKeyName, createNamedKey, KeyRequestError, listedKey, type ListedKey, type NamedKeyRegistry } from '../policy/named-keys';
 import { rateLimitsPolicy } from '../policy/rate-limits';
@@ -26,6 +27,7 @@ import type {
   ModelsResponse,
   ProviderInfo,
   ProviderTestResult,
+  BudgetInfo,
 } from './protocol';
 
 /** A management request the control API refuses; routes turn it into a ControlErrorResponse. */
@@ -62,21 +64,6 @@ export interface ControlPlaneOptions {
   budgetAccounts?: BudgetAccounts;
 }
 
-/** A budget as `GET /_switchyard/budgets` lists it. */
-export interface BudgetInfo {
-  name: string;
-  /** `config` for a config budget, `key` for a named key's own. */
-  source: 'config' | 'key';
-  match?: { provider?: string; model?: string; key?: string };
-  period: string;
-  action: 'block' | 'warn';
-  limitUsd: number;
-  spentUsd: number;
-  reservedUsd: number;
-  periodStart: string;
-  /** ISO time the spend starts again; absent for period total. */
-  resetsAt?: string;
-}
 
 /**
  * What the control API changes in a running proxy: provider keys and the client key (in
@@ -99,6 +86,8 @@ export class ControlPlane {
   private readonly budgetAccounts: BudgetAccounts | undefined;
   /** Kept across rebuilds: its sliding windows must survive a key change or a reload. */
   private readonly rateLimits: CallPolicy;
+  /** Budgets that refused a call, by name and period start: each is announced once. */
+  private readonly announcedBlocks = new Set<string>();
   /** The last good config: what the file held when it last loaded. */
   private config: SwitchyardConfig;
   /** The text `config` came from, so the watcher's echo of our own write is not applied twice. */
@@ -191,6 +180,18 @@ export class ControlPlane {
       result.push(entry);
     }
     return result;
+  }
+
+  /** Tells the extension (a notification) the first time a budget blocks in a period. */
+  private announceBlock(refusal: BudgetRefusal): void {
+    const { budget } = refusal;
+    const periodKey = `${budget.ledgerName}\u0000${refusal.resetsAt}`;
+    if (this.announcedBlocks.has(periodKey)) return;
+    this.announcedBlocks.add(periodKey);
+    this.runtime.log(`budget '${budget.ledgerName}' blocked a call: $${refusal.spentUsd.toFixed(4)} spent or reserved of $${budget.limitUsd} per ${budget.period}`);
+    const blocked: BudgetBlocked = { budget: budget.ledgerName, limitUsd: budget.limitUsd, spentUsd: roundUsd(refusal.spentUsd), period: budget.period };
+    if (refusal.resetsAt !== Infinity) blocked.resetsAt = new Date(refusal.resetsAt).toISOString();
+    this.runtime.events.emit('budget', blocked);
   }
 
   private keyStore(): NamedKeyRegistry {
@@ -389,6 +390,7 @@ export class ControlPlane {
         onKeyUse: this.keys?.markUsed,
         budgetAccounts: this.budgetAccounts,
         rateLimits: this.rateLimits,
+        onBudgetBlocked: (refusal) => this.announceBlock(refusal),
       }),
     );
   }

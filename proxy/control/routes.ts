@@ -6,7 +6,7 @@ import { defaultRecordLimit } from '../store/record-filter';
 import type { RequestRecord } from '../store/request-record';
 import type { RequestLog } from '../store/request-log';
 import { decodeRecordFilterQuery, decodeStatsQuery, InvalidQueryError } from './decode-query';
-import type { ProxyEvents } from '../events/proxy-events';
+import type { BudgetBlocked, ProxyEvents } from '../events/proxy-events';
 import { ControlRequestError, type ControlPlane } from './control-plane';
 import type {
   AggregateResponse,
@@ -55,7 +55,7 @@ const maximumBufferedBytes = 4 * 1024 * 1024;
 /**
  * The control API used by the VS Code extension and scripts, mounted under `/_switchyard`:
  * `GET /health` (open), and with the token `GET /requests`, `GET /requests/:id`,
- * `GET /stats`, `GET /splits`, `GET /events` (server-sent events; `?attach=1` counts the
+ * `GET /stats`, `GET /splits`, `GET /events` (server-sent events, among them `budget` when a budget blocks; `?attach=1` counts the
  * caller as an attached VS Code window), and the management routes: `GET /providers`,
  * `PUT|DELETE /providers/:id/key`, `POST /providers/:id/test`, `PUT|DELETE /client-key`,
  * `GET|PUT /config`, `POST /config/validate`, `GET /models`, `PUT /lifecycle` and
@@ -302,9 +302,9 @@ function judgementFrame(judgement: Judgement): string {
 }
 
 /** Frames of log lines and config events, serialized once however many clients listen. */
-const otherFrames = new WeakMap<LogLine | ConfigReloaded, string>();
+const otherFrames = new WeakMap<LogLine | ConfigReloaded | BudgetBlocked, string>();
 
-function eventFrame(type: 'log' | 'config', payload: LogLine | ConfigReloaded): string {
+function eventFrame(type: 'log' | 'config' | 'budget', payload: LogLine | ConfigReloaded | BudgetBlocked): string {
   let frame = otherFrames.get(payload);
   if (frame === undefined) {
     frame = `event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`;
@@ -342,6 +342,7 @@ function streamEvents(options: ControlRouterOptions): RequestHandler {
     const unsubscribeJudgements = options.events.on('judgement', (judgement) => send(judgementFrame(judgement)));
     const unsubscribeLog = options.events.on('log', (line) => send(eventFrame('log', line)));
     const unsubscribeConfig = options.events.on('config', (config) => send(eventFrame('config', config)));
+    const unsubscribeBudget = options.events.on('budget', (blocked) => send(eventFrame('budget', blocked)));
     const unsubscribeStopping = options.events.on('stopping', () => response.end());
     const detach = request.query.attach === '1' && options.control !== undefined ? options.control.lifecycle.attach() : undefined;
     const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), keepAliveIntervalMs).unref();
@@ -350,6 +351,7 @@ function streamEvents(options: ControlRouterOptions): RequestHandler {
       unsubscribeJudgements();
       unsubscribeLog();
       unsubscribeConfig();
+      unsubscribeBudget();
       unsubscribeStopping();
       detach?.();
       clearInterval(keepAlive);

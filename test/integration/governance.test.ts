@@ -186,6 +186,41 @@ describe('governance: named keys, allow-lists, budgets, rate limits', function (
     assert.equal(budgets.json.budgets[0]!.limitUsd, 0.05);
   });
 
+  it('serves past a warn budget and marks the record; announces a blocking budget once per period', async () => {
+    const proxy = await start((config) => {
+      config.budgets = [
+        { name: 'soft', match: {}, limitUsd: 0.01, period: 'day', action: 'warn' },
+        { name: 'hard', match: { model: 'groq/*' }, limitUsd: 0.2, period: 'day', action: 'block' },
+      ];
+    });
+    const blocked: unknown[] = [];
+    proxy.runtime.events.on('budget', (event) => blocked.push(event));
+    assert.equal((await chat(proxy.url, 'none')).status, 200);
+    const first = await proxy.record(1);
+    assert.deepEqual(first.budget?.warned, ['soft'], 'the worst case already crosses $0.01');
+    assert.deepEqual(first.budget?.budgets, ['soft', 'hard']);
+    const big = { max_tokens: 190 };
+    assert.equal((await chat(proxy.url, 'none', big)).status, 402);
+    assert.equal((await chat(proxy.url, 'none', big)).status, 402);
+    assert.equal(blocked.length, 1, 'announced once');
+    assert.deepEqual(Object.keys(blocked[0] as object).sort(), ['budget', 'limitUsd', 'period', 'resetsAt', 'spentUsd']);
+  });
+
+  it('reserves and settles an assumed price for a model with none, and says so in the record', async () => {
+    const proxy = await start((config) => {
+      config.providers.local = { type: 'openai-compatible', baseUrl: fake.url('/v1'), apiKeyEnv: 'GROQ_API_KEY' };
+      config.budgets = [{ name: 'daily', match: {}, limitUsd: 0.12, period: 'day', action: 'block' }];
+      config.budgetEstimate = { defaultMaxOutputTokens: 4096, unpricedCallUsd: 0.05 };
+    });
+    const body = { model: 'local/unpriced-model' };
+    assert.equal((await chat(proxy.url, 'none', body)).status, 200);
+    assert.equal((await chat(proxy.url, 'none', body)).status, 200);
+    assert.equal((await chat(proxy.url, 'none', body)).status, 402, 'a third $0.05 would cross $0.12');
+    const record = await proxy.record(1);
+    assert.equal(record.costUsd, null);
+    assert.deepEqual([record.budget?.reservedUsd, record.budget?.settledUsd, record.budget?.assumedPrice], [0.05, 0.05, true]);
+  });
+
   it('settles to the real cost after streamed and non-streamed calls, and after a fallback', async () => {
     const proxy = await start((config) => {
       config.budgets = [{ name: 'daily', match: {}, limitUsd: 10, period: 'day', action: 'block' }];
