@@ -129,6 +129,8 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
       void showCrashNotification(crash, { showLog: () => output.show(true), start: () => proxy.start() });
     }),
     secrets.onDidChange(() => void refreshTerminalEnvironment(services)),
+    // The workspace's access key is made by the proxy: once connected, the terminals get it.
+    proxy.onDidConnect.on(() => void refreshTerminalEnvironment(services)),
     watchSettingChanges(services),
   );
   spendTree.setVisible(spendView.visible);

@@ -3,7 +3,7 @@ import { isWebviewMessage, type ChartData, type ConfigSnapshot, type HostMessage
 import type { ControlClient } from '../control-client';
 
 /** The control API calls the panel needs (a ControlClient, or a fake in tests). */
-export type PanelClient = Pick<ControlClient, 'requests' | 'request' | 'config' | 'validateConfig' | 'saveConfig' | 'stats'>;
+export type PanelClient = Pick<ControlClient, 'requests' | 'request' | 'config' | 'validateConfig' | 'saveConfig' | 'stats' | 'budgets' | 'keys'>;
 
 export interface PanelRelayOptions {
   /** The proxy's client while it runs, else undefined. */
@@ -144,6 +144,21 @@ export class PanelRelay {
     }
     const [page, config, charts] = await Promise.all([client.requests(pageSize), this.configSnapshot(), this.charts()]);
     this.options.post({ type: 'snapshot', status: this.options.status(), records: page.records, hasMore: page.nextBefore !== undefined, config, charts });
+    void this.sendGovernance();
+  }
+
+  /** Budgets, named keys and this month's spend per key, for the Budgets & Keys tab. */
+  private async sendGovernance(): Promise<void> {
+    const client = this.options.client();
+    if (client === undefined) return;
+    try {
+      const now = new Date();
+      const [budgets, keys, keySpend] = await Promise.all([client.budgets(), client.keys(), client.stats('clientKey', new Date(now.getFullYear(), now.getMonth(), 1).getTime())]);
+      if (this.ready) this.options.post({ type: 'governance', governance: { budgets, keys, keySpend: keySpend.rows } });
+    } catch (error) {
+      // An older proxy has no budgets or keys: the tab says there are none.
+      this.options.log(`could not read budgets and keys: ${(error as Error).message}`);
+    }
   }
 
   private async configSnapshot(): Promise<ConfigSnapshot> {
@@ -177,6 +192,7 @@ export class PanelRelay {
       void this.charts().then((charts) => {
         if (this.ready) this.options.post({ type: 'charts', charts });
       });
+      void this.sendGovernance();
     }, chartRefreshMs);
   }
 }

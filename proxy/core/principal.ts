@@ -49,6 +49,11 @@ export interface NamedKeyEntry {
   readonly revoked?: number;
 }
 
+/** Whether a policy limits anything. */
+export function restricts(policy: KeyPolicy): boolean {
+  return policy.models !== undefined || policy.budget !== undefined || policy.rpm !== undefined || policy.tpm !== undefined;
+}
+
 /** The id a key is known by: never the key itself nor a readable part of it. */
 export function keyIdOf(key: string): string {
   return `key_${hashKey(key).slice(0, 16)}`;
@@ -70,6 +75,8 @@ export class PrincipalDirectory {
   private readonly revokedByHash = new Map<string, string>();
   /** Hashes of the named keys in force, so `onUse` is not called for unnamed keys. */
   private readonly namedHashes = new Set<string>();
+  /** Whether a caller without a key is refused (see `requiresKey`). */
+  private readonly required: boolean;
   private readonly onUse: ((hash: string) => void) | undefined;
 
   /**
@@ -92,11 +99,22 @@ export class PrincipalDirectory {
       this.namedHashes.add(entry.hash);
     }
     this.onUse = onUse;
+    this.required = entries.length > 0 || named.some((entry) => entry.revoked === undefined && restricts(entry.policy));
   }
 
-  /** Whether any key is required at all: any unnamed key, or any named key in force. */
+  /** How many keys are accepted (unnamed and named in force); 0: no key is looked at. */
   get size(): number {
     return this.byHash.size;
+  }
+
+  /**
+   * Whether a caller must send a key: when any unnamed key is configured, or any named key in
+   * force restricts something (models, budget, rate). Keys that only name a caller (the
+   * extension's per-workspace keys) do not lock anyone else out; a limited key would be pointless
+   * if callers could go without one.
+   */
+  get requiresKey(): boolean {
+    return this.required;
   }
 
   /** Whether some revoked named key is known: presenting one is refused even where no key is required. */

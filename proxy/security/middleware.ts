@@ -62,7 +62,7 @@ export function checkAccessKey(principals: PrincipalDirectory, request: Incoming
   if (revoked !== undefined) {
     return new ProxyError('authentication', `The access key '${revoked}' was revoked. Ask for a new key (switchyard keys create NAME, or "Switchyard: Create Access Key" in VS Code).`);
   }
-  if (principals.size === 0) return { principal: undefined };
+  if (!principals.requiresKey) return { principal: undefined };
   return new ProxyError('authentication', 'This Switchyard requires a local access key. Send it as your API key (Authorization: Bearer, x-api-key or x-goog-api-key); see `switchyard serve --require-key` and `switchyard keys create`.');
 }
 

@@ -142,6 +142,17 @@ describe('governance: named keys, allow-lists, budgets, rate limits', function (
     assert.equal((await control(proxy, 'DELETE', '/keys/cline')).status, 404);
   });
 
+  it('requires a key only once some named key restricts something; a key that only names its caller locks nobody out', async () => {
+    const proxy = await start();
+    const naming = await createKey(proxy, { name: 'my-project' });
+    assert.equal((await chat(proxy.url, 'anything')).status, 200, 'no key required yet');
+    assert.equal((await chat(proxy.url, naming)).status, 200);
+    assert.equal((await proxy.record(2)).keyLabel, 'my-project', 'the call is attributed to the key');
+    await createKey(proxy, { name: 'limited', rpm: 100 });
+    assert.equal((await chat(proxy.url, 'anything')).status, 401, 'a limited key exists: a key is required');
+    assert.equal((await chat(proxy.url, naming)).status, 200);
+  });
+
   it('keeps an allow-list on the resolved provider/model: aliases and routes cannot smuggle a model, /v1/models shows only what the key may call', async () => {
     const proxy = await start();
     const key = await createKey(proxy, { name: 'ci-bot', models: ['groq/*'] });
