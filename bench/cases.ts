@@ -29,6 +29,8 @@ export interface BenchCase {
    * sends too).
    */
   floorBody: string;
+  /** Body for a peer gateway that translates (translation cases): the model it should ask for. */
+  peerBody?: string;
   /** Exact SSE events a client must receive, for passthrough streams. */
   expectedEvents?: number;
   /** Set for the routed cases, which also measure Switchyard with the request unrouted. */
@@ -37,7 +39,7 @@ export interface BenchCase {
    * Set for the governed case: sent to a second Switchyard with 3 named keys (allow-list,
    * budget, rpm and tpm), 5 budgets, under one of those keys, against the plain Switchyard.
    */
-  governed?: { unguardedCase: string };
+  governed?: { ungovernedCase: string };
 }
 
 const openaiHeaders = { 'content-type': 'application/json', authorization: 'Bearer sk-bench-openai-0000' };
@@ -100,6 +102,7 @@ export function buildCases(filter?: string): BenchCase[] {
       body: anthropicBody('fakecompat/bench-model', size, true),
       // The floor cannot translate: it forwards the same Anthropic request to /v1/messages.
       floorBody: anthropicBody('claude-sonnet-4-5', size, true),
+      peerBody: anthropicBody('bench-model', size, true),
     });
   }
   cases.push(...routedCases());
@@ -115,7 +118,7 @@ export function buildCases(filter?: string): BenchCase[] {
     headers: { ...openaiHeaders },
     body: governed,
     floorBody: governed,
-    governed: { unguardedCase: 'OpenAI → OpenAI 1 KB json' },
+    governed: { ungovernedCase: 'OpenAI → OpenAI 1 KB json' },
   });
   const parts = filter?.split(',').map((part) => part.trim().toLowerCase()).filter((part) => part !== '');
   if (parts === undefined || parts.length === 0) return cases;

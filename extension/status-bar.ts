@@ -4,6 +4,8 @@ import { formatUsd, startOfDay } from './format';
 import type { ProxyManager } from './proxy-process';
 import type { BudgetInfo } from '../proxy/control/protocol';
 import { budgetShare, budgetWarningShare } from './sidebar/spend-nodes';
+import type { SetupContext } from './setup-context';
+import { missingKeysLine } from './sidebar/setup-nodes';
 
 const icons: Readonly<Record<ProxyStatus['state'], string>> = {
   starting: '$(loading~spin)',
@@ -28,7 +30,10 @@ export class StatusBar implements vscode.Disposable {
   private nearLimit: BudgetInfo | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly proxy: ProxyManager) {
+  constructor(
+    private readonly proxy: ProxyManager,
+    private readonly setup?: SetupContext,
+  ) {
     this.item.name = 'Switchyard';
     this.item.command = 'switchyard.openPanel';
     this.subscriptions.push(
@@ -38,6 +43,7 @@ export class StatusBar implements vscode.Disposable {
         if (event.type === 'request') this.scheduleRefresh();
       }),
     );
+    if (setup !== undefined) this.subscriptions.push(setup.onDidChange.on(() => this.render()));
     this.render();
     this.item.show();
   }
@@ -82,12 +88,19 @@ export class StatusBar implements vscode.Disposable {
     const warning = near === undefined ? '' : ` $(warning) ${near.name.startsWith('key:') ? `key ${near.name.slice(4)}` : near.name} ${Math.round(budgetShare(near) * 100)}%`;
     this.item.text = `${icons[status.state]} Switchyard :${status.port}${spend}${warning}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.isTrusted = { enabledCommands: ['switchyard.setProviderKey'] };
     tooltip.appendMarkdown(`**Switchyard proxy**: ${status.state}${status.owned === false ? ' (started by another window)' : ''}\n\n`);
     tooltip.appendText(`http://127.0.0.1:${status.port}\n`);
     if (this.spendToday !== undefined && status.state === 'running') tooltip.appendMarkdown(`\n\nSpent today: ${formatUsd(this.spendToday)}`);
     if (near !== undefined) {
       tooltip.appendMarkdown('\n\n');
       tooltip.appendText(`Budget ${near.name}: ${formatUsd(near.spentUsd + near.reservedUsd)} of ${formatUsd(near.limitUsd)} per ${near.period} used (${Math.round(budgetShare(near) * 100)} %).`);
+    }
+    const keys = status.state === 'running' ? missingKeysLine(this.setup?.providersWithKeys) : undefined;
+    if (keys !== undefined) {
+      tooltip.appendMarkdown('\n\n');
+      tooltip.appendText(keys);
+      if (this.setup?.providersWithKeys?.length === 0) tooltip.appendMarkdown(' [Set Provider Key](command:switchyard.setProviderKey)');
     }
     if (status.detail) {
       tooltip.appendMarkdown('\n\n');

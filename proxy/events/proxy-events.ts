@@ -1,6 +1,7 @@
 import type { Judgement } from '../evaluation/split-judge';
 import type { RequestRecord } from '../store/request-record';
 import type { ConfigProblem } from '../config/config-problem';
+import type { DoorRefusalNotice } from '../security/door-refusals';
 
 /** A line of the proxy log (`event: log`), also written to stderr. Never holds a key. */
 export interface LogLine {
@@ -39,6 +40,8 @@ export interface ProxyEventMap {
   config: ConfigReloaded;
   /** A budget refused a call (once per budget and period). */
   budget: BudgetBlocked;
+  /** Calls were refused at the front door (no or wrong local key…): throttled, one kind per notice. */
+  refusals: DoorRefusalNotice;
   /** The proxy is stopping: long-lived streams end so that the server can close. Not sent to clients. */
   stopping: undefined;
 }

@@ -418,7 +418,8 @@ describe('routing: fallback and retries', () => {
     assert.equal(fakes.groq.requests.length, 1);
   });
 
-  // Headers made when the test runs: an HTTP date made when the file loads may be past by then.
+  // Built when the fake replies: an HTTP date made when the file loaded may be past by the time
+  // this test runs on a loaded machine.
   const waitHints: Array<[string, () => Record<string, string>]> = [
     ['retry-after-ms (OpenAI)', () => ({ 'retry-after-ms': '20000' })],
     ['an HTTP-date Retry-After', () => ({ 'retry-after': new Date(Date.now() + 60_000).toUTCString() })],

@@ -1,0 +1,84 @@
+/** Starting the built Switchyard for the benchmark, against the fake upstream. */
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startChildService, type ChildService } from './child-service';
+import { benchRoutes, benchRules } from './routing-config';
+
+const root = path.resolve(__dirname, '..');
+/** Lets the routing check read request records from Switchyard's control API. */
+export const controlToken = 'bench-control-token-0000';
+
+/**
+ * Starts the built Switchyard, or returns undefined when there is no build yet. `entry` runs
+ * another build instead (a copy of dist/ holding proxy.js, for an A/B of two builds).
+ */
+export async function startSwitchyard(
+  upstream: string,
+  workDirectory: string,
+  profileDirectory = process.env.BENCH_PROFILE,
+  entry = path.join(root, 'bin', 'switchyard.js'),
+  name = 'switchyard',
+  /** More config (the governed case's budgets). */
+  extraConfig: Record<string, unknown> = {},
+): Promise<ChildService | undefined> {
+  if (process.env.BENCH_STAND_IN === '1' || !existsSync(entry) || (entry.endsWith('switchyard.js') && !existsSync(path.join(root, 'dist', 'proxy.js')))) {
+    return undefined;
+  }
+  const configPath = path.join(workDirectory, `${name}.json`);
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      providers: {
+        openai: { baseUrl: `${upstream}/v1` },
+        anthropic: { baseUrl: upstream },
+        fakecompat: { type: 'openai-compatible', baseUrl: `${upstream}/v1`, apiKeyEnv: 'FAKECOMPAT_API_KEY' },
+      },
+      // Every case runs with them: unrouted requests miss all 51 rules, as they would in a
+      // real config of that size.
+      routes: benchRoutes(),
+      rules: benchRules(),
+      ...extraConfig,
+    }),
+  );
+  const nodeOptions = profileDirectory === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDirectory)}`];
+  return startChildService(name, process.execPath, [...nodeOptions, entry, 'serve', '--port', '0', '--config', configPath], {
+    ...process.env,
+    OPENAI_API_KEY: 'sk-bench-openai-0000',
+    ANTHROPIC_API_KEY: 'sk-ant-bench-0000',
+    FAKECOMPAT_API_KEY: 'sk-bench-compat-0000',
+    SWITCHYARD_DATA_DIR: path.join(workDirectory, `${name}-data`),
+    SWITCHYARD_CONTROL_TOKEN: controlToken,
+  });
+}
+
+
+/** The governed case's 5 budgets: everyone, a provider, a model glob, a key, and one that only warns. */
+const benchBudgets = [
+  { name: 'team-daily', limitUsd: 1000, period: 'day' },
+  { name: 'openai-monthly', match: { provider: 'openai' }, limitUsd: 20000, period: 'month' },
+  { name: 'mini-weekly', match: { model: 'openai/gpt-4o-mini*' }, limitUsd: 5000, period: 'week' },
+  { name: 'bench-key', match: { key: 'bench-a' }, limitUsd: 1000, period: 'day' },
+  { name: 'warn-only', limitUsd: 500, period: 'day', action: 'warn' },
+];
+
+/**
+ * A second Switchyard with governance on: the 5 budgets and 3 named keys, each with an
+ * allow-list, a budget and rate limits far above the load; resolves with the key the governed
+ * case sends. Undefined when there is no build.
+ */
+export async function startGovernedSwitchyard(upstream: string, workDirectory: string): Promise<{ service: ChildService; key: string } | undefined> {
+  const service = await startSwitchyard(upstream, workDirectory, process.env.BENCH_PROFILE, undefined, 'governed', { budgets: benchBudgets });
+  if (service === undefined) return undefined;
+  let key = '';
+  for (const name of ['bench-a', 'bench-b', 'bench-c']) {
+    const response = await fetch(`${service.url}/_switchyard/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${controlToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name, models: ['openai/*', 'anthropic/claude-*'], budget: '1000/day', rpm: 10_000_000, tpm: 10_000_000_000 }),
+    });
+    const created = (await response.json()) as { key?: string };
+    if (created.key === undefined) throw new Error(`could not create bench key ${name}: ${JSON.stringify(created)}`);
+    if (name === 'bench-a') key = created.key;
+  }
+  return { service, key };
+}
