@@ -17,6 +17,9 @@ const commandIds = [
   'switchyard.showProxyLog',
   'switchyard.createAccessKey',
   'switchyard.manageAccessKeys',
+  'switchyard.configureTool',
+  'switchyard.sendTestRequest',
+  'switchyard.openConfigFile',
 ];
 
 describe('activation', () => {
