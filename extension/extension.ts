@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import { chooseDefaultRouteCommand } from './commands/choose-default-route';
 import { configureToolCommand } from './commands/configure-tool';
 import { copyConnectionSettingsCommand } from './commands/copy-connection-settings';
+import { createAccessKeyCommand } from './commands/create-access-key';
+import { manageAccessKeysCommand } from './commands/manage-access-keys';
 import { openConfigFileCommand } from './commands/open-config-file';
 import { sendTestRequestCommand } from './commands/send-test-request';
 import { openPanelCommand } from './commands/open-panel';
@@ -17,6 +19,7 @@ import { testProviderKeyCommand } from './commands/test-provider-key';
 import { toggleModelsCommand } from './commands/toggle-models';
 import { showConfigProblems } from './config-problems';
 import { showCrashNotification } from './crash-notification';
+import { showBudgetBlocked } from './budget-notification';
 import { RefusalWarning } from './refusal-warning';
 import { SetupContext } from './setup-context';
 import { ProxyManager, type ProxyCrash } from './proxy-process';
@@ -43,6 +46,8 @@ const commands: readonly SwitchyardCommand[] = [
   chooseDefaultRouteCommand,
   copyConnectionSettingsCommand,
   showProxyLogCommand,
+  createAccessKeyCommand,
+  manageAccessKeysCommand,
   configureToolCommand,
   sendTestRequestCommand,
   openConfigFileCommand,
@@ -127,6 +132,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
       if (event.type === 'log') log(`${new Date(event.log.time).toISOString()} ${event.log.message}`);
       else if (event.type === 'config' && !event.config.ok) void showConfigProblems(event.config.file, event.config.problems, () => services.openPanel());
       else if (event.type === 'refusals') refusalWarning.show(event.refusals);
+      else if (event.type === 'budget') void showBudgetBlocked(event.budget, () => services.openPanel());
     }),
     // For `when` clauses: the sidebar's welcome view (with Start Proxy) shows while it is not running.
     proxy.onDidChangeStatus.on((status) => void vscode.commands.executeCommand('setContext', 'switchyard.proxyState', status.state)),
@@ -138,6 +144,8 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
       void refreshTerminalEnvironment(services);
       spendTree.keysChanged();
     }),
+    // The workspace's access key is made by the proxy: once connected, the terminals get it.
+    proxy.onDidConnect.on(() => void refreshTerminalEnvironment(services)),
     watchSettingChanges(services),
   );
   spendTree.setVisible(spendView.visible);

@@ -12,8 +12,10 @@ import { FileConfigSource } from './store/file/file-config-source';
 import { closeUpstreamConnections } from './upstream/upstream-client';
 import { isAllowedHost } from './security/host-check';
 import { version } from './version';
+import { keysCommand } from './keys-command';
 
 const usage = `Usage: switchyard serve [options]
+       switchyard keys create|list|update|revoke ...   (see switchyard keys --help)
 
 Runs the Switchyard proxy: one local endpoint for OpenAI, Anthropic, Gemini and
 OpenAI-compatible providers, using the keys in your environment.
@@ -47,6 +49,7 @@ TOGETHER_API_KEY, FIREWORKS_API_KEY, or the variable a provider's "apiKeyEnv" na
 /** Runs the command line; resolves with the process exit code for failures before serving. */
 export async function main(argv: string[]): Promise<number | undefined> {
   survivePipeClosure();
+  if (argv[0] === 'keys') return keysCommand(argv.slice(1), defaultDataDir());
   let parsed;
   try {
     parsed = parseArgs({

@@ -14,6 +14,9 @@ import { sendProxyError } from './security/middleware';
 import type { RequestLog } from './store/request-log';
 import { openSqliteStorage } from './store/sqlite/sqlite-storage';
 import type { OpenStorage, Storage, StorageSettings } from './store/storage';
+import { MemorySpendLedger } from './store/memory-spend-ledger';
+import { BudgetAccounts } from './policy/budget-accounts';
+import { NamedKeyRegistry } from './policy/named-keys';
 
 /** Everything one proxy is built from; the CLI and the integration tests fill it in alike. */
 export interface CreateProxyOptions {
@@ -126,6 +129,16 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
   }, options.host, options.port);
 
   const storage = await openOrReport(options, log);
+  let control: ControlPlane | undefined;
+  // Named keys live in the database: without one, only unnamed keys work.
+  const keys = storage === undefined ? undefined : new NamedKeyRegistry({ store: storage.accessKeys, onChange: () => control?.keysChanged(), log });
+  try {
+    await keys?.start();
+  } catch (error) {
+    log(`named access keys could not be read: ${(error as Error).message}`);
+  }
+  // Budgets are enforced even without a database (in memory, spend then starts from nothing).
+  const budgetAccounts = new BudgetAccounts({ ledger: storage?.spendLedger ?? new MemorySpendLedger(), log });
   const runtime = createRuntime({
     config: options.config,
     env: options.env,
@@ -145,7 +158,7 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     detachedGraceMs: options.graceMs,
     startupGraceMs: options.graceMs,
   });
-  const control = new ControlPlane({
+  control = new ControlPlane({
     runtime,
     env: options.env,
     config: options.config,
@@ -156,6 +169,8 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     shutdown: options.shutdown,
     probeTimeoutMs: options.probeTimeoutMs,
     startedOnBadConfig: options.startedOnBadConfig,
+    keys,
+    budgetAccounts,
   });
 
   const calls = followCalls(events, log, { lines: options.callLines === true });
@@ -181,6 +196,9 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     // Every call has answered; what is left are idle connections clients keep open.
     server.server.closeAllConnections();
     await serverClosed;
+    // Spend booked and leases given back before the database closes.
+    await budgetAccounts.close().catch((error: unknown) => log(`budget spend not written at stop: ${String(error)}`));
+    await keys?.close();
     calls.stop();
     doorRefusals.dispose();
     calls.totals.refusedAtDoor = doorRefusals.total;

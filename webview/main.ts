@@ -1,5 +1,5 @@
 /**
- * The Switchyard panel's entry point: builds the three tabs, restores the saved UI state,
+ * The Switchyard panel's entry point: builds the four tabs, restores the saved UI state,
  * says `ready` to the extension host and routes the host's (checked) messages to the views.
  */
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
@@ -18,6 +18,7 @@ import { codicon, element, replaceChildren } from './views/dom';
 import { ChartsView } from './views/charts-view';
 import { RequestsView } from './views/requests-view';
 import { RulesView } from './views/rules-view';
+import { GovernanceView } from './views/governance-view';
 
 // vscode-elements' icons copy the codicon stylesheet into their shadow roots and find it by
 // this id; the host links it, so give the link the id whatever the host called it.
@@ -53,6 +54,7 @@ const requests = new RequestsView({
   },
 });
 const charts = new ChartsView();
+const governance = new GovernanceView();
 const rules = new RulesView({
   mode: state.rulesMode,
   draft: state.draft,
@@ -83,8 +85,8 @@ const rules = new RulesView({
 
 const requestCount = element('vscode-badge', { variant: 'counter', className: 'tab-badge' }) as VscodeBadge;
 const statusLine = element('div', { slot: 'addons', className: 'proxy-status', attrs: { role: 'status', 'aria-live': 'polite' } });
-const tabLabels: Readonly<Record<PanelTab, string>> = { requests: 'Requests', charts: 'Charts', rules: 'Rules' };
-const views: Readonly<Record<PanelTab, HTMLElement>> = { requests: requests.root, charts: charts.root, rules: rules.root };
+const tabLabels: Readonly<Record<PanelTab, string>> = { requests: 'Requests', charts: 'Charts', rules: 'Rules', governance: 'Budgets & Keys' };
+const views: Readonly<Record<PanelTab, HTMLElement>> = { requests: requests.root, charts: charts.root, rules: rules.root, governance: governance.root };
 const headers = panelTabs.map((tab) => element('vscode-tab-header', { slot: 'header', id: `tab-${tab}` }, [tabLabels[tab], tab === 'requests' ? requestCount : null]));
 const panels = panelTabs.map((tab) => element('vscode-tab-panel', { panel: true }, [views[tab]]));
 const tabs = element('vscode-tabs', { panel: true, selectedIndex: panelTabs.indexOf(state.tab) }, [
@@ -203,6 +205,9 @@ function handle(message: HostMessage): void {
       return;
     case 'charts':
       charts.setCharts(chartsOf(message.charts));
+      return;
+    case 'governance':
+      governance.setData(message.governance);
       return;
     case 'config':
       rules.setSnapshot(configOf(message.config));

@@ -6,13 +6,15 @@
  * control API.
  */
 import type {
+  AccessKeyInfo,
   AggregateRow,
+  BudgetInfo,
   ConfigProblem,
   DoorRefusalNotice,
   RequestRecord,
 } from '../proxy/control/protocol';
 
-export type { AggregateRow, ConfigProblem, DoorRefusalNotice, RequestRecord } from '../proxy/control/protocol';
+export type { AccessKeyInfo, AggregateRow, BudgetInfo, ConfigProblem, DoorRefusalNotice, RequestRecord } from '../proxy/control/protocol';
 /** The decision record inside a RequestRecord, which the panel's detail pane shows field by field. */
 export type { AttemptDecision, CandidateDecision, DecisionRecord } from '../proxy/routing/decision';
 
@@ -64,6 +66,14 @@ export interface ChartData {
   days: AggregateRow[];
 }
 
+/** The Budgets & Keys tab: every budget with its spend, every named key, and this month's spend per key id. */
+export interface GovernanceData {
+  budgets: BudgetInfo[];
+  keys: AccessKeyInfo[];
+  /** This month's totals by key id (`key` is the `key_…` id). */
+  keySpend: AggregateRow[];
+}
+
 /** Host → webview. */
 export type HostMessage =
   /** Everything the panel needs after it says `ready` (and again after the proxy restarts). */
@@ -80,6 +90,8 @@ export type HostMessage =
   | { type: 'request'; record: RequestRecord }
   | { type: 'status'; status: ProxyStatus }
   | { type: 'charts'; charts: ChartData }
+  /** Budgets and keys, after the snapshot and as calls finish. */
+  | { type: 'governance'; governance: GovernanceData }
   /** The config changed on disk or was saved from any window. */
   | { type: 'config'; config: ConfigSnapshot }
   /** The answer to `validate-config` or `save-config`; `requestId` echoes the request's. */
@@ -147,6 +159,8 @@ export function isHostMessage(value: unknown): value is HostMessage {
       return isPlainObject(value.status);
     case 'charts':
       return isPlainObject(value.charts);
+    case 'governance':
+      return isPlainObject(value.governance) && Array.isArray(value.governance.budgets) && Array.isArray(value.governance.keys) && Array.isArray(value.governance.keySpend);
     case 'refusals':
       return Array.isArray(value.refusals);
     case 'setup':

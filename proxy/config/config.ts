@@ -1,3 +1,6 @@
+import type { BudgetPeriod } from '../core/principal';
+
+export type { BudgetPeriod };
 export type ProviderKind = 'openai' | 'openai-compatible' | 'anthropic' | 'gemini';
 
 /** One provider entry in the config. Presets need no entry; an entry overrides preset fields. */
@@ -118,6 +121,34 @@ export interface RuleConfig {
   route: string;
 }
 
+/** Which calls a budget counts: every field given must match; none given means every call. */
+export interface BudgetMatch {
+  /** A provider id. */
+  provider?: string;
+  /** A glob over the resolved `provider/model`. */
+  model?: string;
+  /** An access key: a named key's name, a label, or a key id (`key_…`). */
+  key?: string;
+}
+
+/** A spending cap in USD over a calendar-aligned period of the proxy's local time. */
+export interface BudgetConfig {
+  name: string;
+  match: BudgetMatch;
+  limitUsd: number;
+  period: BudgetPeriod;
+  /** `block` refuses a call that could cross the limit; `warn` serves it and marks the record. */
+  action: 'block' | 'warn';
+}
+
+/** How a call's worst case is estimated before it goes out, for budgets and `tpm`. */
+export interface BudgetEstimateConfig {
+  /** Output tokens assumed when a request sets no maximum. */
+  defaultMaxOutputTokens: number;
+  /** USD assumed per call to a model with no known price (recorded as assumed). */
+  unpricedCallUsd: number;
+}
+
 export interface SwitchyardConfig {
   providers: Record<string, ProviderConfig>;
   /** Alias → `provider/model`. */
@@ -161,6 +192,9 @@ export interface SwitchyardConfig {
    * before ending them with the client format's error event (default 10000).
    */
   shutdownGraceMs: number;
+  /** Spending caps; every budget that matches a call applies. */
+  budgets: BudgetConfig[];
+  budgetEstimate: BudgetEstimateConfig;
 }
 
 export function defaultConfig(): SwitchyardConfig {
@@ -178,6 +212,8 @@ export function defaultConfig(): SwitchyardConfig {
     disabledModels: [],
     retry: defaultRetry(),
     shutdownGraceMs: 10_000,
+    budgets: [],
+    budgetEstimate: { defaultMaxOutputTokens: 4096, unpricedCallUsd: 0.05 },
   };
 }
 

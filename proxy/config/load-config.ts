@@ -4,6 +4,8 @@ import {
   defaultConfig,
   defaultRetry,
   defaultTimeouts,
+  type BudgetConfig,
+  type BudgetEstimateConfig,
   type ChatDialect,
   type ProviderConfig,
   type RetryConfig,
@@ -15,6 +17,7 @@ import {
 } from './config';
 import { describeReadError, describeSyntaxError, didYouMean, locatePaths, locateProblem, syntaxErrorLocation } from './config-text';
 import { providerPresets } from './presets';
+import { budgetPeriods } from '../core/principal';
 
 const providerKinds = ['openai', 'openai-compatible', 'anthropic', 'gemini'];
 const providerFields = ['type', 'baseUrl', 'apiKeyEnv', 'headers', 'models', 'chatDialect'];
@@ -39,7 +42,12 @@ const topLevelFields = [
   'defaultRoute',
   'retry',
   'shutdownGraceMs',
+  'budgets',
+  'budgetEstimate',
 ];
+const budgetFields = ['name', 'match', 'limitUsd', 'period', 'action'];
+const budgetMatchFields = ['provider', 'model', 'key'];
+const budgetEstimateFields = ['defaultMaxOutputTokens', 'unpricedCallUsd'];
 
 /**
  * A config that cannot be used. The message names the file, the field and the fix; `path` is
@@ -204,6 +212,13 @@ function parseTopLevelField(config: SwitchyardConfig, key: string, value: unknow
     case 'shutdownGraceMs':
       config.shutdownGraceMs = expectNonNegativeInteger(value, 'shutdownGraceMs');
       break;
+    case 'budgets':
+      if (!Array.isArray(value)) fail('budgets', 'budgets must be an array of { "name", "limitUsd", "period", "match"?, "action"? }.');
+      value.forEach((budget, index) => tryParse(problems, () => config.budgets.push(parseBudget(budget, `budgets[${index}]`))));
+      break;
+    case 'budgetEstimate':
+      config.budgetEstimate = parseBudgetEstimate(value);
+      break;
     default:
       unknownField(key, topLevelFields);
   }
@@ -318,6 +333,69 @@ function parseRule(value: unknown, path: string): RuleConfig {
   return rule;
 }
 
+function parseBudget(value: unknown, path: string): BudgetConfig {
+  const entry = expectObject(value, path);
+  for (const field of Object.keys(entry)) if (!budgetFields.includes(field)) unknownField(`${path}.${field}`, budgetFields);
+  const name = expectString(entry.name, `${path}.name`);
+  if (name.trim() === '' || name.startsWith('key:')) fail(`${path}.name`, `${path}.name must be a non-empty name that does not start with 'key:' (those are keys' own budgets).`);
+  if (typeof entry.limitUsd !== 'number' || !Number.isFinite(entry.limitUsd) || entry.limitUsd < 0) fail(`${path}.limitUsd`, `${path}.limitUsd must be a non-negative number of US dollars.`);
+  const period = expectString(entry.period, `${path}.period`);
+  if (!(budgetPeriods as readonly string[]).includes(period)) fail(`${path}.period`, `${path}.period must be one of ${budgetPeriods.join(', ')}, not '${period}'.`);
+  const action = entry.action === undefined ? 'block' : expectString(entry.action, `${path}.action`);
+  if (action !== 'block' && action !== 'warn') fail(`${path}.action`, `${path}.action must be 'block' (refuse calls that could cross the limit) or 'warn' (serve them and mark the record).`);
+  const match: BudgetConfig['match'] = {};
+  if (entry.match !== undefined) {
+    for (const [field, condition] of Object.entries(expectObject(entry.match, `${path}.match`))) {
+      if (!budgetMatchFields.includes(field)) unknownField(`${path}.match.${field}`, budgetMatchFields);
+      match[field as keyof BudgetConfig['match']] = expectString(condition, `${path}.match.${field}`);
+    }
+  }
+  return { name, match, limitUsd: entry.limitUsd, period: period as BudgetConfig['period'], action };
+}
+
+function parseBudgetEstimate(value: unknown): BudgetEstimateConfig {
+  const entry = expectObject(value, 'budgetEstimate');
+  const estimate = defaultConfig().budgetEstimate;
+  for (const [field, amount] of Object.entries(entry)) {
+    if (field === 'defaultMaxOutputTokens') estimate.defaultMaxOutputTokens = expectPositiveInteger(amount, 'budgetEstimate.defaultMaxOutputTokens');
+    else if (field === 'unpricedCallUsd') {
+      if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) fail('budgetEstimate.unpricedCallUsd', 'budgetEstimate.unpricedCallUsd must be a non-negative number of US dollars.');
+      estimate.unpricedCallUsd = amount;
+    } else unknownField(`budgetEstimate.${field}`, budgetEstimateFields);
+  }
+  return estimate;
+}
+
+/** A budget that names a provider no one configured, or a model glob no provider can match, would never count anything. */
+function checkBudgetReferences(config: SwitchyardConfig, providers: ReadonlySet<string>, report: (path: string, message: string) => void): void {
+  const names = new Set<string>();
+  config.budgets.forEach((budget, index) => {
+    const path = `budgets[${index}]`;
+    if (names.has(budget.name)) report(`${path}.name`, `${path}.name: '${budget.name}' names two budgets; each needs its own name (its spend is kept under it).`);
+    names.add(budget.name);
+    const { provider, model } = budget.match;
+    if (provider !== undefined && !providers.has(provider)) {
+      report(`${path}.match.provider`, `${path}.match.provider: '${provider}' is not a known provider, so this budget would never count a call. Known providers: ${[...providers].join(', ')}.`);
+    }
+    if (model !== undefined) {
+      const slash = model.indexOf('/');
+      const providerPart = slash === -1 ? undefined : model.slice(0, slash);
+      const matchesProvider = providerPart === undefined ? undefined : globTest(providerPart);
+      if (matchesProvider === undefined || ![...providers].some((id) => matchesProvider(id))) {
+        report(`${path}.match.model`, `${path}.match.model: '${model}' can never match a call: it must be a glob over provider/model whose provider part matches a known provider, such as anthropic/claude-opus-* or */${slash === -1 ? model : model.slice(slash + 1)}.`);
+      }
+    }
+  });
+}
+
+/** A glob's test (`*`, `?`), for config checks only: the router compiles its globs its own faster way. */
+function globTest(pattern: string): (value: string) => boolean {
+  const source = pattern.replace(/[.+^${}()|[\]\\/]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const expression = new RegExp(`^${source}$`, 'su');
+  return (value) => expression.test(value);
+}
+
+/** Routes must lead somewhere: every target and rule names a known route, alias or provider. */
 /**
  * Routes must lead somewhere: every alias, route target, judge, rule and the default route
  * names a known route, alias or provider/model with a known provider. A name that is close to a
@@ -362,6 +440,7 @@ function checkReferences(config: SwitchyardConfig, problems: ConfigProblem[]): v
       report(`rules[${index}].route`, `rules[${index}].route: '${rule.route}' is not a route under "routes", an alias, or provider/model with a known provider.${hint(rule.route, true)}`);
     }
   });
+  checkBudgetReferences(config, providers, report);
   const defaultRoute = config.defaultRoute;
   if (defaultRoute !== undefined && !Object.hasOwn(config.routes, defaultRoute) && !addressable(defaultRoute)) {
     report('defaultRoute', `defaultRoute: '${defaultRoute}' is not a route under "routes", an alias, or provider/model with a known provider.${hint(defaultRoute, true)}`);

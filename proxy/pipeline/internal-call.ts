@@ -10,7 +10,7 @@ import type { CompletedCall } from '../evaluation/split-judge';
 import { AttemptError, type OpenedAttempt } from './attempt';
 import { clientError } from './client-answer';
 import { createContext } from './endpoint';
-import { execute } from './execute';
+import { budgetCheck, execute, settleHolds } from './execute';
 import { recordCall } from './recorder';
 import type { ProxyRuntime } from './runtime';
 import { planAndAdmit, servedTarget, settle } from './stage-steps';
@@ -56,10 +56,12 @@ async function completeTracked(runtime: ProxyRuntime, call: InternalCall, stoppe
   const plan = admitted.plan;
   let opened: OpenedAttempt;
   try {
-    opened = await execute(runtime, plan, (target) => translatedRequest(request, target), signal);
+    opened = await execute(runtime, context, plan, (target) => translatedRequest(request, target), signal);
   } catch (error) {
     const failure = error instanceof AttemptError ? error.error : clientError(error, identity.id, runtime.log);
     const outcome: CallOutcome = { target: servedTarget(plan.targets[0]!), decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: failure.message, status: failure.status };
+    const budget = budgetCheck(plan, failure);
+    if (budget !== undefined) outcome.budget = budget;
     record(settle(runtime, context, [], outcome));
     throw failure;
   }
@@ -73,11 +75,19 @@ async function completeTracked(runtime: ProxyRuntime, call: InternalCall, stoppe
     // Whose fault, as for served calls: only the provider's availability counts against its circuit.
     if (failure === error && !failure.malformed) runtime.reliability.breakers.recordFailure(opened.target.label);
     const outcome: CallOutcome = { target, decision: plan.decision, usage: undefined, firstTokenAt: opened.firstChunkAt, error: failure.message, status: failure.status };
+    if (opened.holds !== undefined) {
+      settleHolds(opened.holds, undefined, true);
+      outcome.budget = budgetCheck(plan);
+    }
     record(settle(runtime, context, [], outcome));
     throw failure;
   }
   const costUsd = runtime.routing.pricer.price(target.provider, target.model, response.usage);
   const outcome: CallOutcome = { target, decision: plan.decision, usage: response.usage, firstTokenAt: opened.firstChunkAt, error: undefined, status: 200, costUsd };
+  if (opened.holds !== undefined) {
+    settleHolds(opened.holds, response.usage, true);
+    outcome.budget = budgetCheck(plan);
+  }
   record(settle(runtime, context, [], outcome));
   return { target: opened.target.label, response, costUsd, latencyMs: Math.round(performance.now() - identity.startedAt) };
 }

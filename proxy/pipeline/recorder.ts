@@ -67,6 +67,7 @@ export function recordCall(runtime: ProxyRuntime, input: RecordInput): RequestRe
   if (identity.parentId !== undefined) record.parentId = identity.parentId;
   if (error !== undefined) record.error = error;
   if (outcome.decision !== undefined) record.decision = outcome.decision;
+  if (outcome.budget !== undefined) record.budget = outcome.budget;
   runtime.store?.add(record);
   runtime.events.emit('request', record);
   return record;

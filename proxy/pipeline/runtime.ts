@@ -25,6 +25,8 @@ export interface RoutingState {
   isDisabled: ((target: string) => boolean) | undefined;
   /** The call policies in force, in the order the admit stage asks them; empty when none is configured. */
   policies: readonly CallPolicy[];
+  /** The policies that hold something per upstream attempt (budgets); empty when none do. */
+  attemptPolicies: readonly CallPolicy[];
   /** The accepted local access keys; empty when none is required. */
   principals: PrincipalDirectory;
 }

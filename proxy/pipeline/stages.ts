@@ -11,7 +11,7 @@ import { AttemptError, type OpenedAttempt } from './attempt';
 import { answerError, clientError, streamErrorEvent, switchyardHeaders } from './client-answer';
 import type { Delivered } from './delivery';
 import type { Endpoint, Exchange } from './endpoint';
-import { attemptHeaders, execute } from './execute';
+import { attemptHeaders, budgetCheck, execute, settleHolds } from './execute';
 import { completeInternal } from './internal-call';
 import type { Refusal } from './plan';
 import { recordCall, type RecordInput } from './recorder';
@@ -127,11 +127,13 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   const observers = observersFor(runtime, context, plan);
   let opened: OpenedAttempt;
   try {
-    opened = await execute(runtime, plan, (target) => endpoint.upstream(context, target), signal);
+    opened = await execute(runtime, context, plan, (target) => endpoint.upstream(context, target), signal);
   } catch (error) {
     if (!(error instanceof AttemptError)) throw error;
     // A client that left is why the attempts stopped; the recorder says so.
     const outcome: CallOutcome = { target: first, decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: signal.aborted ? undefined : error.error.message };
+    const budget = budgetCheck(plan, error.error);
+    if (budget !== undefined) outcome.budget = budget;
     if (!signal.aborted) answerFailure(response, context, plan, error);
     return finish(settle(runtime, context, observers, outcome));
   }
@@ -141,6 +143,11 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   // A provider that cuts streams midway counts against its circuit like one that fails outright.
   if (delivered.blame === 'provider') runtime.reliability.breakers.recordFailure(opened.target.label);
   const outcome: CallOutcome = { target, decision: plan.decision, usage: delivered.usage, firstTokenAt: delivered.firstTokenAt, error: delivered.error?.message, costUsd: delivered.costUsd };
+  // Budgets settle to the usage delivered (streamed, whole, or as far as a client that left got).
+  if (opened.holds !== undefined) {
+    settleHolds(opened.holds, delivered.usage, true);
+    outcome.budget = budgetCheck(plan);
+  }
   // settle
   return finish(settle(runtime, context, observers, outcome));
 }

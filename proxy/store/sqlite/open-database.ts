@@ -48,9 +48,12 @@ export function openDatabase(dataDir: string): OpenedDatabase {
   }
   recoverFromStaleLocks(database, lock);
   try {
-    database.exec('PRAGMA journal_mode = TRUNCATE');
-    database.exec('PRAGMA synchronous = NORMAL');
-    migrate(database);
+    // Another process (a proxy, the keys command) may hold the lock for a moment: wait, briefly.
+    retryWhileBusy(() => {
+      database.exec('PRAGMA journal_mode = TRUNCATE');
+      database.exec('PRAGMA synchronous = NORMAL');
+      migrate(database);
+    });
   } catch (error) {
     database.close();
     lock.release();
@@ -73,6 +76,24 @@ function recoverFromStaleLocks(database: Database, lock: DatabaseLock): void {
   database.run = (sql, values) => lock.recovering(() => run(sql, values));
   database.all = (sql, values, options) => lock.recovering(() => all(sql, values, options));
   database.get = (sql, values, options) => lock.recovering(() => get(sql, values, options));
+}
+
+/**
+ * Runs `action`, again after a short sleep while SQLite answers "database is locked", for up to
+ * 3 s. The sleep blocks the thread (Atomics.wait): only for opening, before anything is served.
+ */
+function retryWhileBusy(action: () => void): void {
+  const started = Date.now();
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+    try {
+      action();
+      return;
+    } catch (error) {
+      if (!/database is locked/i.test((error as Error).message) || Date.now() - started > 3000) throw error;
+    }
+    Atomics.wait(sleeper, 0, 0, wait);
+  }
 }
 
 type SqliteModule = typeof import('node-sqlite3-wasm');

@@ -1,10 +1,12 @@
 import { BatchedRequestLog } from '../batched-request-log';
 import type { Storage, StorageSettings } from '../storage';
 import { openDatabase } from './open-database';
+import { SqliteAccessKeys } from './sqlite-access-keys';
 import { SqliteAuditSink } from './sqlite-audit-sink';
 import { SqliteCounters } from './sqlite-counters';
 import { SqliteRequestLog } from './sqlite-request-log';
 import { SqliteResponseCache } from './sqlite-response-cache';
+import { SqliteSpendLedger } from './sqlite-spend-ledger';
 
 /** The solo stores: every table in one `switchyard.db`, over one connection. */
 export interface SqliteStorage extends Storage {
@@ -14,6 +16,8 @@ export interface SqliteStorage extends Storage {
   readonly counters: SqliteCounters;
   readonly responseCache: SqliteResponseCache;
   readonly auditSink: SqliteAuditSink;
+  readonly accessKeys: SqliteAccessKeys;
+  readonly spendLedger: SqliteSpendLedger;
 }
 
 /**
@@ -31,10 +35,12 @@ export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
   const counters = new SqliteCounters(database);
   const responseCache = new SqliteResponseCache(database);
   const auditSink = new SqliteAuditSink(database, { flushIntervalMs: settings.flushIntervalMs, onError: settings.onError });
+  const accessKeys = new SqliteAccessKeys(database, file);
+  const spendLedger = new SqliteSpendLedger(database);
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     // Every store gets to write its queue, whichever fails; the database closes regardless.
-    const closed = await Promise.allSettled([requestLog.close(), auditSink.close(), counters.close(), responseCache.close()]);
+    const closed = await Promise.allSettled([requestLog.close(), auditSink.close(), counters.close(), responseCache.close(), accessKeys.close(), spendLedger.close()]);
     database.close();
     lock.release();
     for (const result of closed) if (result.status === 'rejected') throw result.reason;
@@ -46,6 +52,8 @@ export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
     counters,
     responseCache,
     auditSink,
+    accessKeys,
+    spendLedger,
     close: () => (closing ??= close()),
   };
 }

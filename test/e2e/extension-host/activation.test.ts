@@ -15,6 +15,8 @@ const commandIds = [
   'switchyard.chooseDefaultRoute',
   'switchyard.copyConnectionSettings',
   'switchyard.showProxyLog',
+  'switchyard.createAccessKey',
+  'switchyard.manageAccessKeys',
   'switchyard.configureTool',
   'switchyard.sendTestRequest',
   'switchyard.openConfigFile',

@@ -123,6 +123,13 @@ const everyField = {
   defaultRoute: 'smart',
   retry: { attempts: 4, baseDelayMs: 500, maxDelayMs: 10000, budgetMs: 90000 },
   shutdownGraceMs: 30000,
+  budgets: [
+    { name: 'team-daily', limitUsd: 20, period: 'day' },
+    { name: 'openai-monthly', match: { provider: 'openai', model: 'openai/gpt-5*', key: 'ci-bot' }, limitUsd: 200, period: 'month', action: 'block' },
+    { name: 'weekly', limitUsd: 0, period: 'week', action: 'warn' },
+    { name: 'forever', limitUsd: 1000.5, period: 'total' },
+  ],
+  budgetEstimate: { defaultMaxOutputTokens: 8192, unpricedCallUsd: 0.1 },
 };
 
 /** Small configs the docs do not show: the empty file the extension creates, each kind of default. */
@@ -192,6 +199,17 @@ const refusedByBoth: Record<string, unknown> = {
   'allowedOrigins with a number': { allowedOrigins: [8080] },
   'a disabled model without a provider': { disabledModels: ['gpt-4o'] },
   'an empty defaultRoute': { defaultRoute: '' },
+  'budgets that are an object': { budgets: { daily: { limitUsd: 1, period: 'day' } } },
+  'an unknown budget field': { budgets: [{ name: 'daily', limitUsd: 1, period: 'day', currency: 'EUR' }] },
+  'a negative budget limit': { budgets: [{ name: 'daily', limitUsd: -1, period: 'day' }] },
+  'an unknown budget period': { budgets: [{ name: 'daily', limitUsd: 1, period: 'hour' }] },
+  'an unknown budget action': { budgets: [{ name: 'daily', limitUsd: 1, period: 'day', action: 'throttle' }] },
+  'a budget without a name': { budgets: [{ limitUsd: 1, period: 'day' }] },
+  'a budget named like a key budget': { budgets: [{ name: 'key:ci', limitUsd: 1, period: 'day' }] },
+  'an unknown budget match field': { budgets: [{ name: 'daily', limitUsd: 1, period: 'day', match: { endpoint: '/v1/messages' } }] },
+  'an unknown budgetEstimate field': { budgetEstimate: { maxTokens: 10 } },
+  'a zero defaultMaxOutputTokens': { budgetEstimate: { defaultMaxOutputTokens: 0 } },
+  'a negative unpricedCallUsd': { budgetEstimate: { unpricedCallUsd: -0.01 } },
 };
 
 /**
@@ -206,6 +224,10 @@ const refusedByValidatorOnly: Record<string, unknown> = {
   'weights that are all 0': { routes: { ab: { strategy: 'split', targets: ['openai/gpt-5', 'openai/gpt-5-mini'], weights: [0, 0] } } },
   'a rule route naming nothing': { rules: [{ match: {}, route: 'nowhere' }] },
   'a default route naming nothing': { defaultRoute: 'nowhere' },
+  'a budget for an unknown provider': { budgets: [{ name: 'b', match: { provider: 'nowhere' }, limitUsd: 1, period: 'day' }] },
+  'a budget model glob no provider can match': { budgets: [{ name: 'b', match: { model: 'nowhere/*' }, limitUsd: 1, period: 'day' }] },
+  'a budget model glob without a provider': { budgets: [{ name: 'b', match: { model: 'claude-opus-*' }, limitUsd: 1, period: 'day' }] },
+  'two budgets with one name': { budgets: [{ name: 'b', limitUsd: 1, period: 'day' }, { name: 'b', limitUsd: 2, period: 'week' }] },
 };
 
 describe('config examples: the schema and the validator agree', () => {
