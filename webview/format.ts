@@ -139,6 +139,12 @@ export function formatTimestamp(time: number): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${milliseconds}`;
 }
 
+/** A period boundary in local time: `2026-12-05 00:00` (seconds mean nothing there). */
+export function formatPeriodBoundary(time: number): string {
+  const date = new Date(time);
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
 const clientFormatNames: Readonly<Record<string, string>> = {
   'openai-chat': 'OpenAI Chat',
   'openai-responses': 'OpenAI Responses',

@@ -5,7 +5,7 @@
  * "Create Access Key" and "Manage Access Keys" commands (or `switchyard keys`).
  */
 import type { AccessKeyInfo, AggregateRow, BudgetInfo, GovernanceData } from '../protocol';
-import { formatCost, formatTimestamp } from '../format';
+import { formatCost, formatPeriodBoundary, formatTimestamp } from '../format';
 import { codicon, element, replaceChildren } from './dom';
 
 /** From this share of a budget used, its bar and the status bar warn. */
@@ -53,7 +53,7 @@ function budgetRow(budget: BudgetInfo): HTMLElement {
   spent.style.width = `${Math.min(100, (budget.limitUsd === 0 ? 1 : budget.spentUsd / budget.limitUsd) * 100).toFixed(1)}%`;
   const reserved = element('div', { className: 'budget-bar-reserved' });
   reserved.style.width = `${Math.min(100, (budget.limitUsd === 0 ? 0 : budget.reservedUsd / budget.limitUsd) * 100).toFixed(1)}%`;
-  const resets = budget.resetsAt === undefined ? 'never resets' : `resets ${formatTimestamp(Date.parse(budget.resetsAt))}`;
+  const resets = budget.resetsAt === undefined ? 'never resets' : `resets ${formatPeriodBoundary(Date.parse(budget.resetsAt))}`;
   const match = budget.match === undefined ? [] : Object.entries(budget.match).filter(([, value]) => value !== undefined).map(([field, value]) => `${field} ${String(value)}`);
   return element('div', { className: 'budget-row', attrs: { 'data-budget': budget.name } }, [
     element('div', { className: 'budget-head' }, [
