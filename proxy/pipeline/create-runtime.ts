@@ -11,6 +11,7 @@ import { SplitJudge } from '../evaluation/split-judge';
 import { SplitTally } from '../evaluation/split-tally';
 import { PrincipalDirectory, type AccessKeyEntry } from '../core/principal';
 import type { RequestLog } from '../store/request-log';
+import { compileRedaction } from '../privacy/redaction-settings';
 import { ProxyRuntime, type Reliability, type RoutingState } from './runtime';
 
 /** What the running proxy adds to a config without writing it to the file; it survives reloads. */
@@ -43,6 +44,7 @@ export function createRoutingState(config: SwitchyardConfig, env: NodeJS.Process
     isDisabled: compileDisabledModels(config.disabledModels),
     policies: createPolicies(config),
     principals: new PrincipalDirectory([...config.accessKeys.map((key, index) => ({ key, label: `config key ${index + 1}` })), ...extraKeys]),
+    redaction: compileRedaction(config),
   };
 }
 

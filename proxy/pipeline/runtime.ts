@@ -9,6 +9,8 @@ import type { LatencyTracker } from '../routing/latency-tracker';
 import type { SplitJudge } from '../evaluation/split-judge';
 import type { CallPolicy } from '../call/call-policy';
 import type { PrincipalDirectory } from '../core/principal';
+import { PlaceholderVault } from '../privacy/placeholders';
+import type { RedactionSettings } from '../privacy/redaction-settings';
 
 /** Everything derived from one version of the config; swapped whole when the config reloads. */
 export interface RoutingState {
@@ -26,6 +28,8 @@ export interface RoutingState {
   policies: readonly CallPolicy[];
   /** The accepted local access keys; empty when none is required. */
   principals: PrincipalDirectory;
+  /** Redaction, compiled; undefined when it is off everywhere (the stage is skipped). */
+  redaction: RedactionSettings | undefined;
 }
 
 /** What the router learns as calls go: it outlives config reloads. */
@@ -59,6 +63,8 @@ export class ProxyRuntime {
   readonly splits: SplitJudge;
   /** Writes a line to the proxy log (stderr). Never pass it a key. */
   readonly log: (message: string) => void;
+  /** Redaction's placeholders and the values they stand for: memory only, kept across config reloads. */
+  readonly placeholders = new PlaceholderVault();
   private current: RoutingState;
 
   constructor(parts: ProxyRuntimeParts) {

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { ProxyError } from '../core/errors';
 import { sendJson } from '../http/model-route';
 import type { AnswerObserver } from '../call/answer-observer';
+import type { AnswerTransform } from '../call/answer-transform';
 import { refusedOutcome, type CallOutcome } from '../call/outcome';
 import { arrive, type CallIdentity, type RequestContext } from '../call/request-context';
 import { judgeObserver } from '../evaluation/judge-observer';
@@ -14,6 +15,7 @@ import { attemptHeaders, execute } from './execute';
 import { completeInternal } from './internal-call';
 import type { Refusal } from './plan';
 import { recordCall, type RecordInput } from './recorder';
+import { redactCall, type RedactionSummary } from './redact';
 import type { ProxyRuntime } from './runtime';
 import { planAndAdmit, servedTarget, settle } from './stage-steps';
 import { forwardedResponseHeaders } from './upstream-target';
@@ -21,7 +23,7 @@ import { forwardedResponseHeaders } from './upstream-target';
 /**
  * Every upstream call passes the same stages, in this order:
  *
- *   read → authenticate → plan → admit → [cache lookup] → execute → settle → record
+ *   read → authenticate → plan → admit → redact → [cache lookup] → execute → settle → record
  *
  * `authenticate` is the front door's (server.ts): the principal arrives with the exchange.
  * `read` is the endpoint's; `plan` picks candidates (rules, routes, strategy); `admit` asks the
@@ -74,8 +76,9 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
     answerError(response, endpoint.format, read.refusal, { 'x-switchyard-request-id': identity.id });
     return { identity, requestedModel: read.requestedModel, stream: read.stream, outcome: refusedOutcome(read.refusal.message, read.refusal.status) };
   }
-  const context = read.context;
-  const finish = (outcome: CallOutcome): RecordInput => ({ identity, requestedModel: context.requestedModel, stream: context.stream, outcome });
+  let context = read.context;
+  let redaction: RedactionSummary | undefined;
+  const finish = (outcome: CallOutcome): RecordInput => ({ identity, requestedModel: context.requestedModel, stream: context.stream, outcome, redaction });
   // plan, admit
   let admitted = planAndAdmit(runtime, context);
   // Awaited only when a policy is async: the usual call pays no promise for admission.
@@ -84,6 +87,16 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   if ('refusal' in admitted) return finish(settle(runtime, context, [], refuse(response, context, admitted)));
   const plan = admitted.plan;
   const first = servedTarget(plan.targets[0]!);
+  // redact: the outbound request rewritten with placeholders, or refused (block)
+  let transform: AnswerTransform | undefined;
+  const redactionSettings = runtime.routing.redaction;
+  if (redactionSettings !== undefined) {
+    const redacted = await redactCall(runtime, redactionSettings, context, plan);
+    redaction = redacted.summary;
+    if ('refusal' in redacted) return finish(settle(runtime, context, [], refuse(response, context, { refusal: redacted.refusal, decision: plan.decision, target: first })));
+    context = redacted.context;
+    transform = redacted.transform;
+  }
   let local;
   try {
     endpoint.prepare?.(context, plan);
@@ -111,7 +124,7 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   }
   const target = servedTarget(opened.target);
   plan.decision.winner = opened.target.label;
-  const delivered = await deliver(runtime, endpoint, context, plan, opened, response, observers);
+  const delivered = await deliver(runtime, endpoint, context, plan, opened, response, observers, transform);
   // A provider that cuts streams midway counts against its circuit like one that fails outright.
   if (delivered.blame === 'provider') runtime.reliability.breakers.recordFailure(opened.target.label);
   const outcome: CallOutcome = { target, decision: plan.decision, usage: delivered.usage, firstTokenAt: delivered.firstTokenAt, error: delivered.error?.message, costUsd: delivered.costUsd };
@@ -136,7 +149,16 @@ function answerFailure(response: ServerResponse, context: RequestContext, plan: 
   answerError(response, context.format, error.error, headers);
 }
 
-async function deliver(runtime: ProxyRuntime, endpoint: Endpoint, context: RequestContext, plan: ExecutionPlan, opened: OpenedAttempt, response: ServerResponse, observers: readonly AnswerObserver[]): Promise<Delivered> {
+async function deliver(
+  runtime: ProxyRuntime,
+  endpoint: Endpoint,
+  context: RequestContext,
+  plan: ExecutionPlan,
+  opened: OpenedAttempt,
+  response: ServerResponse,
+  observers: readonly AnswerObserver[],
+  transform: AnswerTransform | undefined,
+): Promise<Delivered> {
   const { pricer } = runtime.routing;
   const { provider, model } = opened.target;
   try {
@@ -146,6 +168,7 @@ async function deliver(runtime: ProxyRuntime, endpoint: Endpoint, context: Reque
       response,
       headers: { ...switchyardHeaders(context.id, servedTarget(opened.target)), ...attemptHeaders(plan) },
       observers,
+      transform,
       price: (usage) => pricer.price(provider.id, model, usage),
       log: runtime.log,
     });

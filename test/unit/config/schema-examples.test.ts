@@ -107,6 +107,7 @@ const everyField = {
         maxInputTokens: 2000,
       },
       route: 'hedged',
+      redaction: { mode: 'block', detectors: ['secrets'], restore: false },
     },
     { match: { model: 'gpt-?' }, route: 'openai/gpt-5' },
     { match: {}, route: 'quick' },
@@ -121,6 +122,14 @@ const everyField = {
   allowedOrigins: ['http://localhost:5173'],
   disabledModels: ['openai/gpt-4o*', '*/llama-*', '*'],
   defaultRoute: 'smart',
+  redaction: {
+    mode: 'redact',
+    detectors: ['secrets', 'email', 'phone', 'credit-card', 'iban', 'ip-address'],
+    custom: [{ name: 'ticket', pattern: 'TCK-[0-9]{6}' }],
+    allow: ['noreply@example.com'],
+    restore: true,
+  },
+  audit: { enabled: true, retentionDays: 14, maxMegabytes: 1024 },
 };
 
 /** Small configs the docs do not show: the empty file the extension creates, each kind of default. */
@@ -184,6 +193,17 @@ const refusedByBoth: Record<string, unknown> = {
   'allowedOrigins with a number': { allowedOrigins: [8080] },
   'a disabled model without a provider': { disabledModels: ['gpt-4o'] },
   'an empty defaultRoute': { defaultRoute: '' },
+  'an unknown redaction mode': { redaction: { mode: 'mask' } },
+  'an unknown detector': { redaction: { detectors: ['ssn'] } },
+  'an unknown redaction field': { redaction: { restores: true } },
+  'a custom pattern without a name': { redaction: { custom: [{ pattern: 'TCK-[0-9]{6}' }] } },
+  'a custom pattern name with a space': { redaction: { custom: [{ name: 'my ticket', pattern: 'TCK-[0-9]{6}' }] } },
+  'an empty allow entry': { redaction: { allow: [''] } },
+  'restore as a string': { redaction: { restore: 'yes' } },
+  'an unknown rule redaction field': { rules: [{ match: {}, route: 'openai/gpt-5', redaction: { modes: 'off' } }] },
+  'audit.enabled as a string': { audit: { enabled: 'yes' } },
+  'a zero audit retention': { audit: { retentionDays: 0 } },
+  'an unknown audit field': { audit: { path: '/tmp' } },
 };
 
 /**
@@ -198,6 +218,9 @@ const refusedByValidatorOnly: Record<string, unknown> = {
   'weights that are all 0': { routes: { ab: { strategy: 'split', targets: ['openai/gpt-5', 'openai/gpt-5-mini'], weights: [0, 0] } } },
   'a rule route naming nothing': { rules: [{ match: {}, route: 'nowhere' }] },
   'a default route naming nothing': { defaultRoute: 'nowhere' },
+  'a custom pattern that does not compile': { redaction: { custom: [{ name: 'ticket', pattern: 'TCK-(' }] } },
+  'a custom pattern that matches the empty string': { redaction: { custom: [{ name: 'ticket', pattern: '[0-9]*' }] } },
+  'a custom pattern that is slow on long input': { redaction: { custom: [{ name: 'ticket', pattern: '(a+)+$' }] } },
 };
 
 describe('config examples: the schema and the validator agree', () => {
