@@ -11,6 +11,7 @@ import { SplitJudge } from '../evaluation/split-judge';
 import { SplitTally } from '../evaluation/split-tally';
 import { PrincipalDirectory, type AccessKeyEntry } from '../core/principal';
 import type { RequestLog } from '../store/request-log';
+import type { AuditSink } from '../store/audit-sink';
 import { compileRedaction } from '../privacy/redaction-settings';
 import { ProxyRuntime, type Reliability, type RoutingState } from './runtime';
 
@@ -67,6 +68,8 @@ export interface RuntimeOptions {
   /** The routing state, when already built (it loads the price table: build it before timers start). */
   routing?: RoutingState;
   store: RequestLog | undefined;
+  /** The content audit log's sink; calls are audited while the config's `audit.enabled` is on. */
+  audit?: AuditSink;
   events: ProxyEvents;
   reliability?: Reliability;
   log: (message: string) => void;
@@ -85,6 +88,7 @@ export function createRuntime(options: RuntimeOptions): ProxyRuntime {
   return new ProxyRuntime({
     routing: options.routing ?? createRoutingState(options.config, options.env, options.overrides),
     store: options.store,
+    audit: options.audit,
     events,
     reliability,
     splits,

@@ -2,6 +2,7 @@ import type { SwitchyardConfig } from '../config/config';
 import type { ResolvedProvider } from '../config/resolve-providers';
 import type { Pricer } from '../cost/pricer';
 import type { RequestLog } from '../store/request-log';
+import type { AuditSink } from '../store/audit-sink';
 import type { ProxyEvents } from '../events/proxy-events';
 import type { RuleSet } from '../routing/rule-matcher';
 import type { CircuitBreakers } from '../routing/circuit-breaker';
@@ -44,6 +45,8 @@ export interface ProxyRuntimeParts {
   routing: RoutingState;
   /** The request log; undefined when it could not be opened (the proxy serves without one). */
   store: RequestLog | undefined;
+  /** The content audit log; undefined when the stores could not be opened. */
+  audit?: AuditSink;
   events: ProxyEvents;
   reliability: Reliability;
   splits: SplitJudge;
@@ -57,6 +60,7 @@ export interface ProxyRuntimeParts {
  */
 export class ProxyRuntime {
   readonly store: RequestLog | undefined;
+  readonly audit: AuditSink | undefined;
   readonly events: ProxyEvents;
   readonly reliability: Reliability;
   /** A/B results of split routes, and their judge. */
@@ -70,6 +74,7 @@ export class ProxyRuntime {
   constructor(parts: ProxyRuntimeParts) {
     this.current = parts.routing;
     this.store = parts.store;
+    this.audit = parts.audit;
     this.events = parts.events;
     this.reliability = parts.reliability;
     this.splits = parts.splits;

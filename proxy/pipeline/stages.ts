@@ -6,6 +6,7 @@ import type { AnswerTransform } from '../call/answer-transform';
 import { refusedOutcome, type CallOutcome } from '../call/outcome';
 import { arrive, type CallIdentity, type RequestContext } from '../call/request-context';
 import { judgeObserver } from '../evaluation/judge-observer';
+import { auditObserver } from '../audit/audit-observer';
 import type { ExecutionPlan } from './admit';
 import { AttemptError, type OpenedAttempt } from './attempt';
 import { answerError, clientError, streamErrorEvent, switchyardHeaders } from './client-answer';
@@ -203,5 +204,6 @@ function observersFor(runtime: ProxyRuntime, context: RequestContext, plan: Exec
       }),
     );
   }
+  if (runtime.audit !== undefined && runtime.routing.config.audit.enabled && context.purpose === 'served') observers.push(auditObserver(runtime.audit, context));
   return observers;
 }

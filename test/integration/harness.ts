@@ -87,6 +87,11 @@ export class TestProxy {
     return this.proxy.url;
   }
 
+  /** The data folder the proxy keeps its stores in (removed on close). */
+  get dataDirectory(): string {
+    return this.dataDir;
+  }
+
   /** The request log; a test proxy always has one. */
   get store(): RequestLog {
     if (this.proxy.store === undefined) throw new Error('The test proxy has no request log.');

@@ -63,12 +63,12 @@ let sqliteModule: SqliteModule | undefined;
  * error from openDatabase, which the proxy survives without a log, instead of a crash
  * at startup.
  */
-function loadSqlite(): SqliteModule {
+export function loadSqlite(): SqliteModule {
   sqliteModule ??= require('node-sqlite3-wasm') as SqliteModule;
   return sqliteModule;
 }
 
-function removeStaleLock(lockPath: string): void {
+export function removeStaleLock(lockPath: string): void {
   try {
     if (Date.now() - statSync(lockPath).mtimeMs > staleLockAgeMs) rmdirSync(lockPath);
   } catch {

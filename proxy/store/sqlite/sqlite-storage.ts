@@ -1,7 +1,9 @@
 import { BatchedRequestLog } from '../batched-request-log';
 import type { Storage, StorageSettings } from '../storage';
 import { openDatabase } from './open-database';
-import { SqliteAuditSink } from './sqlite-audit-sink';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { SqliteAuditSink, auditDatabaseFileName, openAuditDatabase } from './sqlite-audit-sink';
 import { SqliteCounters } from './sqlite-counters';
 import { SqliteRequestLog } from './sqlite-request-log';
 import { SqliteResponseCache } from './sqlite-response-cache';
@@ -30,7 +32,12 @@ export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
   });
   const counters = new SqliteCounters(database);
   const responseCache = new SqliteResponseCache(database);
-  const auditSink = new SqliteAuditSink(database, { flushIntervalMs: settings.flushIntervalMs, onError: settings.onError });
+  // The audit log has its own file, opened only when something is audited or read.
+  const auditSink = new SqliteAuditSink(() => openAuditDatabase(settings.dataDir), {
+    flushIntervalMs: settings.flushIntervalMs,
+    onError: settings.onError,
+    exists: () => existsSync(path.join(settings.dataDir, auditDatabaseFileName)),
+  });
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     // Every store gets to write its queue, whichever fails; the database closes regardless.
