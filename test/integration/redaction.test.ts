@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { FakeUpstream, type RecordedRequest } from '../fakes/fake-upstream';
 import { chatCompletionChunks, chatCompletionJson } from '../fakes/openai-chat-replies';
 import { anthropicEvents, anthropicMessageJson } from '../fakes/anthropic-replies';
-import { TestProxy } from './harness';
+import { TestProxy, controlToken } from './harness';
 import { useFake, weatherReply } from './fake-providers';
 
 // Issue 11: redaction of everything a provider sees, in every client format, and restoration.
@@ -150,6 +150,25 @@ describe('redaction (issue 11)', () => {
       assert.equal(record.status, 400);
     });
   }
+
+  it('counts redactions and blocked calls per day in /stats', async () => {
+    proxy = await TestProxy.start((config) => {
+      useFake(config, fake);
+      config.redaction.mode = 'redact';
+      config.rules = [{ match: { model: 'strict' }, route: 'groq/llama-3.3-70b-versatile', redaction: { mode: 'block' } }];
+    });
+    await (await send(proxy, 'openai-chat', 'groq/llama-3.3-70b-versatile')).text();
+    const blocked = await send(proxy, 'openai-chat', 'strict');
+    assert.equal(blocked.status, 400, "a rule's own redaction overrides the global one");
+    await blocked.text();
+    await proxy.record(2);
+    const response = await fetch(`${proxy.url}/_switchyard/stats?by=day`, { headers: { authorization: `Bearer ${controlToken}` } });
+    const body = (await response.json()) as { rows: Array<{ redactions?: number; blockedRequests?: number }> };
+    assert.equal(body.rows.length, 1);
+    // Five findings a call (three secrets, an email, a card), for the redacted call and the blocked one.
+    assert.equal(body.rows[0]!.redactions, 10);
+    assert.equal(body.rows[0]!.blockedRequests, 1);
+  });
 
   it('keeps the same placeholders over three turns of a conversation', async () => {
     await start({ mode: 'redact' });
