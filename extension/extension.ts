@@ -2,6 +2,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { chooseDefaultRouteCommand } from './commands/choose-default-route';
+import { chooseRedactionModeCommand } from './commands/choose-redaction-mode';
 import { copyConnectionSettingsCommand } from './commands/copy-connection-settings';
 import { openPanelCommand } from './commands/open-panel';
 import { removeProviderKeyCommand } from './commands/remove-provider-key';
@@ -36,6 +37,7 @@ const commands: readonly SwitchyardCommand[] = [
   removeProviderKeyCommand,
   toggleModelsCommand,
   chooseDefaultRouteCommand,
+  chooseRedactionModeCommand,
   copyConnectionSettingsCommand,
   showProxyLogCommand,
 ];

@@ -6,6 +6,7 @@ import { FakeUpstream } from '../fakes/fake-upstream';
 import type { CallContent } from '../../proxy/audit/audit-observer';
 import { auditDatabaseFileName } from '../../proxy/store/sqlite/sqlite-audit-sink';
 import { TestProxy, controlToken } from './harness';
+import { replayCall } from '../../extension/replay';
 import { useFake, weather, weatherReply } from './fake-providers';
 
 // Issue 11: the opt-in content audit log.
@@ -60,6 +61,24 @@ describe('content audit log (issue 11)', () => {
     assert.equal((await fetch(`${proxy.url}/_switchyard/requests/x/content`)).status, 401);
     await proxy.runtime.audit!.flush();
     if (process.platform !== 'win32') assert.equal(statSync(path.join(proxy.dataDirectory, auditDatabaseFileName)).mode & 0o777, 0o600);
+  });
+
+  it('replays kept content to another model through the proxy ("Replay with…")', async () => {
+    proxy = await TestProxy.start((config) => {
+      useFake(config, fake);
+      config.audit.enabled = true;
+    });
+    await (await ask(false)).text();
+    const original = await proxy.record(1);
+    const kept = (await (await content(original.id)).json()) as CallContent;
+    const replay = await replayCall(proxy.server.port, undefined, kept, 'anthropic/claude-sonnet-4-6');
+    assert.equal(replay.status, 200, replay.error);
+    assert.equal(replay.text, weather.answer);
+    assert.ok(replay.latencyMs >= 0);
+    const again = await proxy.record(2);
+    assert.equal(replay.requestId, again.id);
+    assert.equal(again.provider, 'anthropic');
+    assert.ok(Math.abs((replay.costUsd ?? 0) - (again.costUsd ?? 1)) < 1e-9);
   });
 
   it('keeps nothing while auditing is off, and never creates its file', async () => {

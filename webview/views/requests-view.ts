@@ -6,7 +6,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
-import type { RequestRecord } from '../protocol';
+import type { CallContent, ReplayAnswer, RequestRecord } from '../protocol';
 import {
   describeUsage,
   formatCache,
@@ -22,6 +22,7 @@ import {
   formatTimestamp,
   formatTokenPair,
   isFailure,
+  formatRedactions,
 } from '../format';
 import { appendOlder, insertNewest, matchesFilter, oldestTime } from '../request-list';
 import { codicon, element, replaceChildren } from './dom';
@@ -45,9 +46,10 @@ const columns: Column[] = [
     label: 'Status',
     numeric: true,
     cell: (record) => ({
-      text: record.status === 0 ? 'failed' : String(record.status),
-      title: record.error,
-      className: isFailure(record) ? 'status-error' : 'status-ok',
+      // Redaction shows here: a rewritten call is marked, a blocked one says why it failed.
+      text: `${record.status === 0 ? 'failed' : String(record.status)}${record.redactionBlocked ? ' · blocked' : record.redactions ? ' · redacted' : ''}`,
+      title: record.redactions ? `${record.error ? `${record.error}\n` : ''}${formatRedactions(record.redactions)}` : record.error,
+      className: `${isFailure(record) ? 'status-error' : 'status-ok'}${record.redactions ? ' redacted' : ''}`,
     }),
   },
   { field: 'tokens', label: 'Tokens in/out', numeric: true, cell: (record) => ({ text: formatTokenPair(record), title: describeUsage(record) }) },
@@ -76,6 +78,8 @@ export interface RequestsViewOptions {
   /** A row was chosen (or the detail closed: undefined). */
   onSelect(id: string | undefined): void;
   onLoadMore(before: number): void;
+  /** "Replay with…" on the selected request's detail. */
+  onReplay(id: string): void;
 }
 
 export class RequestsView {
@@ -136,6 +140,7 @@ export class RequestsView {
     this.detail = new RequestDetailView(
       () => this.choose(undefined),
       (id) => this.choose(id),
+      (id) => this.options.onReplay(id),
     );
     this.root = element('div', { className: 'requests-view' }, [
       element('div', { className: 'toolbar' }, [filterField, this.countLabel]),
@@ -188,6 +193,16 @@ export class RequestsView {
     if (id !== this.selectedId) return;
     if (record) this.detail.show(record);
     else if (!this.records.some((entry) => entry.id === id)) this.detail.showMissing(id);
+  }
+
+  /** The host sent what the audit log kept of a request. */
+  showContent(id: string, content: CallContent | undefined): void {
+    this.detail.setContent(id, content);
+  }
+
+  /** A replay finished. */
+  showReplay(id: string, replay: ReplayAnswer | undefined, error: string | undefined): void {
+    this.detail.setReplay(id, replay, error);
   }
 
   /** The listed requests, newest first (for the charts). */
