@@ -46,9 +46,9 @@ const columns: Column[] = [
     label: 'Status',
     numeric: true,
     cell: (record) => ({
-      // Redaction shows here: a rewritten call is marked, a blocked one says why it failed.
-      text: `${record.status === 0 ? 'failed' : String(record.status)}${record.redactionBlocked ? ' · blocked' : record.redactions ? ' · redacted' : ''}`,
-      title: record.redactions ? `${record.error ? `${record.error}\n` : ''}${formatRedactions(record.redactions)}` : record.error,
+      // Redaction shows here: a shield before the status (panel.css), its counts in the tooltip.
+      text: record.status === 0 ? 'failed' : String(record.status),
+      title: record.redactions ? `${record.error ? `${record.error}\n` : ''}${record.redactionBlocked ? 'Blocked by redaction. ' : ''}${formatRedactions(record.redactions)}` : record.error,
       className: `${isFailure(record) ? 'status-error' : 'status-ok'}${record.redactions ? ' redacted' : ''}`,
     }),
   },
