@@ -128,7 +128,11 @@ export function ibanValid(iban: string): boolean {
 }
 
 const ipv4Pattern = /(?<![\w.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\w]|\.\d)/g;
-const ipv6Pattern = /(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}(?![\w:])|(?<![\w:])(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?(?![\w:])/g;
+/** A whole candidate (already cut at non-address characters): full form, or compressed with `::`. */
+const ipv6Whole = /^(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?)$/;
+function isHexOrColon(code: number): boolean {
+  return (code >= 48 && code <= 58) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
+}
 /** Addresses that identify nobody: unspecified, loopback, broadcast. */
 const anonymousAddresses = new Set(['0.0.0.0', '127.0.0.1', '255.255.255.255', '::', '::1']);
 
@@ -144,14 +148,25 @@ export function findIpAddresses(text: string): Span[] {
     if (/(?:\bv|version\W{0,3})$/.test(before)) continue;
     spans.push({ start: match.index, end: match.index + match[0].length });
   }
-  if (text.includes(':')) {
-    for (const match of text.matchAll(ipv6Pattern)) {
-      const value = match[0];
-      if (anonymousAddresses.has(value) || !/\d/.test(value)) continue;
-      const groups = value.split(':').filter((group) => group !== '').length;
-      if (groups < 2) continue;
-      spans.push({ start: match.index, end: match.index + value.length });
+  // IPv6 from each colon outwards: a pattern starting with a hex class would be tried at every
+  // a–f in the text, and most texts have few runs of hex digits and colons.
+  let colon = text.indexOf(':');
+  while (colon !== -1) {
+    let start = colon;
+    while (start > 0 && isHexOrColon(text.charCodeAt(start - 1))) start -= 1;
+    let end = colon + 1;
+    while (end < text.length && isHexOrColon(text.charCodeAt(end))) end += 1;
+    // Most colons in code and prose (`key: value`, `http://`) have one hex character beside them or none.
+    if (end - start < 4) {
+      colon = text.indexOf(':', end);
+      continue;
     }
+    const value = text.slice(start, end);
+    const bounded = !(start > 0 && /[\w.]/.test(text[start - 1]!)) && !(end < text.length && /\w/.test(text[end]!));
+    if (bounded && value.length >= 4 && ipv6Whole.test(value) && !anonymousAddresses.has(value) && /\d/.test(value) && value.split(':').filter((group) => group !== '').length >= 2) {
+      spans.push({ start, end });
+    }
+    colon = text.indexOf(':', end);
   }
   return spans;
 }

@@ -53,6 +53,29 @@ export class Scanner {
   }
 
   /**
+   * Which secret rules a text may match: one pass over its characters that looks up each pair in
+   * a table of the rules' literals' first two characters, and compares the literal only there.
+   * A regular expression with all the literals, or `includes` per literal, cost 1–3 ms over
+   * 80 KB; this pass costs about a tenth of that.
+   */
+  private triggeredRules(text: string): Uint8Array {
+    const triggered = new Uint8Array(secretRules.length);
+    const end = text.length - 1;
+    for (let index = 0; index < end; index += 1) {
+      const first = text.charCodeAt(index);
+      if (first >= 128) continue;
+      const second = text.charCodeAt(index + 1);
+      if (second >= 128 || pairTable[(first << 7) | second] === 0) continue;
+      for (const trigger of triggersByPair.get((first << 7) | second)!) {
+        if (triggered[trigger.rule] === 1) continue;
+        const matches = trigger.caseless ? text.slice(index, index + trigger.literal.length).toLowerCase() === trigger.literal : text.startsWith(trigger.literal, index);
+        if (matches) triggered[trigger.rule] = 1;
+      }
+    }
+    return triggered;
+  }
+
+  /**
    * The findings in one text, in order and without overlaps: where two detectors claim
    * overlapping ranges, the one that starts first wins, and the longer on a tie (a PEM key over
    * the base64 inside it, a URL's password over an email-like `user:pw@host`).
@@ -68,12 +91,17 @@ export class Scanner {
     };
     for (const detector of this.settings.detectors) {
       if (detector === 'secrets') {
-        for (const rule of secretRules) {
+        // Most texts hold none of a rule's literals: the rule's regular expression never runs.
+        const triggered = this.triggeredRules(text);
+        for (let ruleIndex = 0; ruleIndex < secretRules.length; ruleIndex += 1) {
+          if (triggered[ruleIndex] === 0) continue;
+          const rule = secretRules[ruleIndex]!;
           rule.pattern.lastIndex = 0;
           for (const match of text.matchAll(rule.pattern)) {
             const value = rule.group === undefined ? match[0] : match[rule.group];
             if (value === undefined || value === '') continue;
             if (rule.accept !== undefined && !rule.accept(value)) continue;
+            if (rule.acceptAt !== undefined && !rule.acceptAt(text, match.index)) continue;
             const start = rule.group === undefined ? match.index : match.index + match[0].lastIndexOf(value);
             add(start, start + value.length, 'secrets', rule.kind);
           }
@@ -90,6 +118,34 @@ export class Scanner {
     return withoutOverlaps(findings);
   }
 }
+
+/** A literal of a secret rule, under the pair of characters it starts with. */
+interface Trigger {
+  literal: string;
+  rule: number;
+  /** Compared without regard to case (stored lower-cased). */
+  caseless: boolean;
+}
+
+const pairTable = new Uint8Array(1 << 14);
+const triggersByPair = new Map<number, Trigger[]>();
+secretRules.forEach((rule, index) => {
+  const add = (literal: string, caseless: boolean): void => {
+    const firsts = caseless ? [literal[0]!.toLowerCase(), literal[0]!.toUpperCase()] : [literal[0]!];
+    const seconds = caseless ? [literal[1]!.toLowerCase(), literal[1]!.toUpperCase()] : [literal[1]!];
+    for (const first of new Set(firsts)) {
+      for (const second of new Set(seconds)) {
+        const key = (first.charCodeAt(0) << 7) | second.charCodeAt(0);
+        pairTable[key] = 1;
+        const list = triggersByPair.get(key) ?? [];
+        list.push({ literal, rule: index, caseless });
+        triggersByPair.set(key, list);
+      }
+    }
+  };
+  for (const literal of rule.triggers ?? []) add(literal, false);
+  for (const literal of rule.lowerTriggers ?? []) add(literal.toLowerCase(), true);
+});
 
 /** A custom pattern's name as a placeholder type: `ticket-id` → `TICKET_ID`. */
 export function placeholderKind(name: string): string {
