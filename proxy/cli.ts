@@ -33,6 +33,8 @@ Options:
                     when the config file is invalid, serve with presets only and report its
                     problems in the log and at /_switchyard/config instead of exiting (the
                     VS Code extension passes this, so its panel can show and fix them)
+  --quiet           no line per call in the log (errors, reloads and the totals at
+                    shutdown are still written)
   --since, --until  (audit export) the time range, as an ISO date or time (2026-12-01,
                     2026-12-01T09:00Z) or an age (7d, 12h, 30m); all of the log by default
   -h, --help        show this help
@@ -58,6 +60,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
         'require-key': { type: 'boolean' },
         'stop-when-detached': { type: 'boolean' },
         'serve-on-bad-config': { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
         since: { type: 'string' },
         until: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -144,6 +147,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
       graceMs: graceOverride(),
       shutdown: () => void stop(),
       writeLog: (line) => process.stderr.write(line),
+      callLines: values.quiet !== true,
     });
     proxy = await starting;
   } catch (error) {

@@ -43,6 +43,7 @@ export class SwitchyardPanel implements vscode.Disposable {
       post: (message) => void webview.postMessage(message),
       log: (line) => services.log(line),
       replay: (content) => replayWithPick(services, content),
+      runCommand: (command) => void vscode.commands.executeCommand(command),
     });
     webview.html = panelHtml({
       cspSource: webview.cspSource,
@@ -58,6 +59,7 @@ export class SwitchyardPanel implements vscode.Disposable {
       proxy.onDidChangeStatus.on((status) => this.relay.status(status)),
       proxy.onDidConnect.on(() => void this.relay.connected()),
       proxy.onEvent.on((event) => void this.relay.event(event)),
+      services.secrets.onDidChange(() => void this.relay.keysChanged()),
       this.panel.onDidDispose(() => this.dispose()),
     );
     services.context.subscriptions.push(this);
