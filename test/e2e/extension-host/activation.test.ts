@@ -16,6 +16,9 @@ const commandIds = [
   'switchyard.chooseRedactionMode',
   'switchyard.copyConnectionSettings',
   'switchyard.showProxyLog',
+  'switchyard.configureTool',
+  'switchyard.sendTestRequest',
+  'switchyard.openConfigFile',
 ];
 
 describe('activation', () => {
