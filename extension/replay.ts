@@ -17,7 +17,8 @@ export async function replayCall(port: number, accessKey: string | undefined, co
     body.stream = false;
     delete body.stream_options;
   }
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  // Named so the panel's Tool column says where the call came from.
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Switchyard Replay' };
   if (accessKey !== undefined) {
     headers.authorization = `Bearer ${accessKey}`;
     headers['x-api-key'] = accessKey;
