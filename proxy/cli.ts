@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConfig, type SwitchyardConfig } from './config/config';
+import { describeNotInForce } from './config/config-text';
 import { ConfigError } from './config/load-config';
 import { createProxy, type RunningProxy } from './create-proxy';
 import { defaultDataDir } from './store/data-dir';
@@ -12,9 +13,11 @@ import { SqliteAuditSink, auditDatabaseFileName, openAuditDatabase } from './sto
 import { closeUpstreamConnections } from './upstream/upstream-client';
 import { isAllowedHost } from './security/host-check';
 import { version } from './version';
+import { keysCommand } from './keys-command';
 
 const usage = `Usage: switchyard serve [options]
        switchyard audit export [--since WHEN] [--until WHEN] [--data-dir DIR] > file.jsonl
+       switchyard keys create|list|update|revoke ...   (see switchyard keys --help)
 
 Runs the Switchyard proxy: one local endpoint for OpenAI, Anthropic, Gemini and
 OpenAI-compatible providers, using the keys in your environment.
@@ -29,6 +32,9 @@ Options:
   --stop-when-detached
                     stop 10 s after the last VS Code window detached (30 s after start if
                     none ever attached); the VS Code extension passes this
+  --shutdown-grace-ms N
+                    on SIGTERM/SIGINT, let calls in flight finish for up to N ms before ending
+                    them with an error event (default: the config's shutdownGraceMs, 10000)
   --serve-on-bad-config
                     when the config file is invalid, serve with presets only and report its
                     problems in the log and at /_switchyard/config instead of exiting (the
@@ -47,6 +53,7 @@ TOGETHER_API_KEY, FIREWORKS_API_KEY, or the variable a provider's "apiKeyEnv" na
 /** Runs the command line; resolves with the process exit code for failures before serving. */
 export async function main(argv: string[]): Promise<number | undefined> {
   survivePipeClosure();
+  if (argv[0] === 'keys') return keysCommand(argv.slice(1), defaultDataDir());
   let parsed;
   try {
     parsed = parseArgs({
@@ -60,6 +67,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
         'require-key': { type: 'boolean' },
         'stop-when-detached': { type: 'boolean' },
         'serve-on-bad-config': { type: 'boolean' },
+        'shutdown-grace-ms': { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         since: { type: 'string' },
         until: { type: 'string' },
@@ -86,18 +94,27 @@ export async function main(argv: string[]): Promise<number | undefined> {
     process.stderr.write(`switchyard: --port must be a number from 0 to 65535, not '${values.port}'.\n`);
     return 2;
   }
+  const shutdownGraceMs = values['shutdown-grace-ms'] === undefined ? undefined : Number(values['shutdown-grace-ms']);
+  if (shutdownGraceMs !== undefined && !(Number.isInteger(shutdownGraceMs) && shutdownGraceMs >= 0)) {
+    process.stderr.write(`switchyard: --shutdown-grace-ms must be a whole number of milliseconds, 0 or more, not '${values['shutdown-grace-ms']}'.\n`);
+    return 2;
+  }
   const host = values.host ?? '127.0.0.1';
   const configPath = values.config ?? process.env.SWITCHYARD_CONFIG ?? defaultConfigPath();
   const configSource = configPath === undefined ? undefined : new FileConfigSource(configPath);
   let config: SwitchyardConfig;
+  let startedOnBadConfig = false;
   try {
     config = configSource ? await configSource.load() : defaultConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`switchyard: ${error.message}\n`);
     if (!values['serve-on-bad-config']) return 2;
-    process.stderr.write('switchyard: serving with presets only until the config file is fixed.\n');
+    // Loud: a proxy that silently lost the user's providers and routes sends calls elsewhere.
+    const ignored = configPath === undefined ? undefined : notInForce(configPath);
+    process.stderr.write(`switchyard: SERVING WITH PRESETS ONLY until the config file is fixed${ignored === undefined ? '.' : ` — NOT IN FORCE: ${ignored}.`}\n`);
     config = defaultConfig();
+    startedOnBadConfig = true;
   }
   const dataDir = values['data-dir'] ?? process.env.SWITCHYARD_DATA_DIR ?? config.dataDir ?? defaultDataDir();
   mkdirSync(dataDir, { recursive: true });
@@ -121,7 +138,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
     stopping = true;
     // A stop during startup waits for the stores to open, so it closes them too.
     const running = await starting?.catch(() => undefined);
-    await running?.close();
+    await running?.close(shutdownGraceMs === undefined ? {} : { graceMs: shutdownGraceMs });
     await closeUpstreamConnections();
     process.exit(0);
   };
@@ -148,6 +165,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
       shutdown: () => void stop(),
       writeLog: (line) => process.stderr.write(line),
       callLines: values.quiet !== true,
+      startedOnBadConfig,
     });
     proxy = await starting;
   } catch (error) {
@@ -241,6 +259,15 @@ function survivePipeClosure(): void {
       if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
       throw error;
     });
+  }
+}
+
+/** What of a broken config file is not in force, or undefined when it cannot be read at all. */
+function notInForce(file: string): string | undefined {
+  try {
+    return describeNotInForce(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ExtensionServices } from '../services';
+import { pickModel } from '../model-pick';
 import { createNonce, panelHtml } from './html';
 import { PanelRelay } from './relay';
 import { replayCall } from '../replay';
@@ -44,6 +45,7 @@ export class SwitchyardPanel implements vscode.Disposable {
       log: (line) => services.log(line),
       replay: (content) => replayWithPick(services, content),
       runCommand: (command) => void vscode.commands.executeCommand(command),
+      pickModel: async (current) => pickModel(await proxy.ready(), { title: 'Switchyard: Choose a Target', current }),
     });
     webview.html = panelHtml({
       cspSource: webview.cspSource,

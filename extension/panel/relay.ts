@@ -3,7 +3,7 @@ import { isWebviewMessage, type CallContent, type ChartData, type ConfigSnapshot
 import type { ControlClient } from '../control-client';
 
 /** The control API calls the panel needs (a ControlClient, or a fake in tests). */
-export type PanelClient = Pick<ControlClient, 'requests' | 'request' | 'requestContent' | 'config' | 'validateConfig' | 'saveConfig' | 'stats'> & Partial<Pick<ControlClient, 'refusals' | 'providers'>>;
+export type PanelClient = Pick<ControlClient, 'requests' | 'request' | 'requestContent' | 'config' | 'validateConfig' | 'saveConfig' | 'stats'> & Partial<Pick<ControlClient, 'refusals' | 'providers' | 'budgets' | 'keys'>>;
 
 export interface PanelRelayOptions {
   /** The proxy's client while it runs, else undefined. */
@@ -15,6 +15,8 @@ export interface PanelRelayOptions {
   replay?: (content: CallContent) => Promise<ReplayAnswer | undefined>;
   /** Runs a command a panel button asked for (already checked against the allow-list). */
   runCommand?: (command: PanelCommand) => void;
+  /** Shows VS Code's model picker; resolves with the `provider/model` chosen. */
+  pickModel?: (current: string | undefined) => Promise<string | undefined>;
 }
 
 /** Records per page of the request table. */
@@ -145,6 +147,11 @@ export class PanelRelay {
       case 'run-command':
         this.options.runCommand?.(message.command);
         return;
+      case 'pick-model': {
+        const model = await this.options.pickModel?.(message.current);
+        this.options.post({ type: 'model-picked', requestId: message.requestId, model });
+        return;
+      }
       case 'validate-config':
       case 'save-config': {
         const save = message.type === 'save-config';
@@ -179,6 +186,21 @@ export class PanelRelay {
     }
     const [page, config, charts, setup, refusals] = await Promise.all([client.requests(pageSize), this.configSnapshot(), this.charts(), this.setup(), this.refusals()]);
     this.options.post({ type: 'snapshot', status: this.options.status(), records: page.records, hasMore: page.nextBefore !== undefined, config, charts, setup, refusals });
+    void this.sendGovernance();
+  }
+
+  /** Budgets, named keys and this month's spend per key, for the Budgets & Keys tab. */
+  private async sendGovernance(): Promise<void> {
+    const client = this.options.client();
+    if (client?.budgets === undefined || client.keys === undefined) return;
+    try {
+      const now = new Date();
+      const [budgets, keys, keySpend] = await Promise.all([client.budgets(), client.keys(), client.stats('clientKey', new Date(now.getFullYear(), now.getMonth(), 1).getTime())]);
+      if (this.ready) this.options.post({ type: 'governance', governance: { budgets, keys, keySpend: keySpend.rows } });
+    } catch (error) {
+      // An older proxy has no budgets or keys: the tab says there are none.
+      this.options.log(`could not read budgets and keys: ${(error as Error).message}`);
+    }
   }
 
   private async setup(): Promise<SetupState> {
@@ -231,6 +253,7 @@ export class PanelRelay {
       void this.charts().then((charts) => {
         if (this.ready) this.options.post({ type: 'charts', charts });
       });
+      void this.sendGovernance();
     }, chartRefreshMs);
   }
 }

@@ -1,4 +1,4 @@
-import type { AggregateRow, RequestRecord } from '../../proxy/control/protocol';
+import type { AggregateRow, BudgetInfo, RequestRecord } from '../../proxy/control/protocol';
 import { formatDuration, formatUsd } from '../format';
 
 /** What the sidebar shows, fetched from the proxy's control API. */
@@ -6,6 +6,8 @@ export interface SpendData {
   today: { byProvider: AggregateRow[]; byModel: AggregateRow[] };
   month: { byProvider: AggregateRow[]; byModel: AggregateRow[] };
   recent: RequestRecord[];
+  /** Every budget with its spend; empty when none is configured. */
+  budgets?: BudgetInfo[];
 }
 
 /**
@@ -32,7 +34,9 @@ export interface SpendNode {
  * model (most expensive first), then the last requests.
  */
 export function spendNodes(data: SpendData): SpendNode[] {
+  const budgets = data.budgets ?? [];
   return [
+    ...(budgets.length === 0 ? [] : [budgetNodes(budgets)]),
     period('today', 'Today', data.today.byProvider, data.today.byModel),
     period('month', 'This month', data.month.byProvider, data.month.byModel),
     {
@@ -138,4 +142,33 @@ function sum(rows: AggregateRow[]): { costUsd: number; requests: number; unprice
 
 function plural(count: number, noun: string): string {
   return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** Share of a budget used (spent and reserved) at which the sidebar and status bar warn. */
+export const budgetWarningShare = 0.8;
+
+/** How much of a budget is used: spent plus reserved, over the limit (1 and more: full). */
+export function budgetShare(budget: BudgetInfo): number {
+  return budget.limitUsd === 0 ? 1 : (budget.spentUsd + budget.reservedUsd) / budget.limitUsd;
+}
+
+/** "Budgets": each as spend / limit with its period, a warning icon from 80 % used. */
+export function budgetNodes(budgets: readonly BudgetInfo[]): SpendNode {
+  return {
+    id: 'budgets',
+    label: 'Budgets',
+    icon: 'law',
+    expanded: true,
+    children: budgets.map((budget) => {
+      const share = budgetShare(budget);
+      const resets = budget.resetsAt === undefined ? 'never resets' : `resets ${new Date(budget.resetsAt).toLocaleString()}`;
+      return {
+        id: `budget:${budget.name}`,
+        label: budget.name.startsWith('key:') ? `key ${budget.name.slice(4)}` : budget.name,
+        description: `${formatUsd(budget.spentUsd)} / ${formatUsd(budget.limitUsd)} per ${budget.period}${budget.action === 'warn' ? ' (warn)' : ''}`,
+        tooltip: `${Math.round(share * 100)} % used (${formatUsd(budget.reservedUsd)} reserved by calls in flight); ${resets}`,
+        icon: share >= 1 ? 'error' : share >= budgetWarningShare ? 'warning' : 'pass',
+      };
+    }),
+  };
 }

@@ -1,5 +1,6 @@
 import type { Usage } from '../core/usage';
 import type { DecisionRecord } from '../routing/decision';
+import type { BudgetCheck } from '../store/request-record';
 
 /** Where a call went, as records and the panel name it. */
 export interface ServedTarget {
@@ -30,6 +31,8 @@ export interface CallOutcome {
   status?: number;
   /** USD, when delivery already priced the call (to send it in a header); priced by the recorder otherwise. */
   costUsd?: number | null;
+  /** What budgets reserved and settled for the call's attempts; undefined when none applied. */
+  budget?: BudgetCheck;
 }
 
 /** The outcome of a call refused before any upstream attempt. */

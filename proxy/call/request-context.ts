@@ -51,6 +51,8 @@ export interface BodyScan {
   readonly emptySignature?: boolean;
   /** The body has a top-level `stream_options`. */
   readonly streamOptions?: boolean;
+  /** The body's cap on output tokens, when it sets one (budgets and `tpm` reserve up to it). */
+  readonly maxOutputTokens?: number;
 }
 
 /**

@@ -1,3 +1,6 @@
+import type { BudgetPeriod } from '../core/principal';
+
+export type { BudgetPeriod };
 export type ProviderKind = 'openai' | 'openai-compatible' | 'anthropic' | 'gemini';
 
 /** One provider entry in the config. Presets need no entry; an entry overrides preset fields. */
@@ -152,6 +155,34 @@ export interface AuditConfig {
   maxMegabytes: number;
 }
 
+/** Which calls a budget counts: every field given must match; none given means every call. */
+export interface BudgetMatch {
+  /** A provider id. */
+  provider?: string;
+  /** A glob over the resolved `provider/model`. */
+  model?: string;
+  /** An access key: a named key's name, a label, or a key id (`key_…`). */
+  key?: string;
+}
+
+/** A spending cap in USD over a calendar-aligned period of the proxy's local time. */
+export interface BudgetConfig {
+  name: string;
+  match: BudgetMatch;
+  limitUsd: number;
+  period: BudgetPeriod;
+  /** `block` refuses a call that could cross the limit; `warn` serves it and marks the record. */
+  action: 'block' | 'warn';
+}
+
+/** How a call's worst case is estimated before it goes out, for budgets and `tpm`. */
+export interface BudgetEstimateConfig {
+  /** Output tokens assumed when a request sets no maximum. */
+  defaultMaxOutputTokens: number;
+  /** USD assumed per call to a model with no known price (recorded as assumed). */
+  unpricedCallUsd: number;
+}
+
 export interface SwitchyardConfig {
   providers: Record<string, ProviderConfig>;
   /** Alias → `provider/model`. */
@@ -188,6 +219,20 @@ export interface SwitchyardConfig {
   redaction: RedactionConfig;
   /** The content audit log; off by default. */
   audit: AuditConfig;
+  /**
+   * How every call retries a throttled or overloaded target: a model addressed directly, and
+   * each route target unless the route sets its own `retry` fields. `attempts: 1` turns
+   * retrying off.
+   */
+  retry: RetryConfig;
+  /**
+   * How long a stop (SIGTERM, SIGINT, `POST /_switchyard/shutdown`) lets calls in flight finish
+   * before ending them with the client format's error event (default 10000).
+   */
+  shutdownGraceMs: number;
+  /** Spending caps; every budget that matches a call applies. */
+  budgets: BudgetConfig[];
+  budgetEstimate: BudgetEstimateConfig;
 }
 
 export function defaultRedaction(): RedactionConfig {
@@ -213,6 +258,10 @@ export function defaultConfig(): SwitchyardConfig {
     disabledModels: [],
     redaction: defaultRedaction(),
     audit: defaultAudit(),
+    retry: defaultRetry(),
+    shutdownGraceMs: 10_000,
+    budgets: [],
+    budgetEstimate: { defaultMaxOutputTokens: 4096, unpricedCallUsd: 0.05 },
   };
 }
 

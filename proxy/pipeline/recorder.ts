@@ -75,6 +75,7 @@ export function recordCall(runtime: ProxyRuntime, input: RecordInput): RequestRe
     record.redactions = redaction.counts;
     if (redaction.mode === 'block') record.redactionBlocked = true;
   }
+  if (outcome.budget !== undefined) record.budget = outcome.budget;
   runtime.store?.add(record);
   runtime.events.emit('request', record);
   return record;

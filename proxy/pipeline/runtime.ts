@@ -12,6 +12,7 @@ import type { CallPolicy } from '../call/call-policy';
 import type { PrincipalDirectory } from '../core/principal';
 import { PlaceholderVault } from '../privacy/placeholders';
 import type { RedactionSettings } from '../privacy/redaction-settings';
+import { CallsInFlight } from './calls-in-flight';
 
 /** Everything derived from one version of the config; swapped whole when the config reloads. */
 export interface RoutingState {
@@ -27,6 +28,8 @@ export interface RoutingState {
   isDisabled: ((target: string) => boolean) | undefined;
   /** The call policies in force, in the order the admit stage asks them; empty when none is configured. */
   policies: readonly CallPolicy[];
+  /** The policies that hold something per upstream attempt (budgets); empty when none do. */
+  attemptPolicies: readonly CallPolicy[];
   /** The accepted local access keys; empty when none is required. */
   principals: PrincipalDirectory;
   /** Redaction, compiled; undefined when it is off everywhere (the stage is skipped). */
@@ -69,6 +72,8 @@ export class ProxyRuntime {
   readonly log: (message: string) => void;
   /** Redaction's placeholders and the values they stand for: memory only, kept across config reloads. */
   readonly placeholders = new PlaceholderVault();
+  /** The calls being served, which a stop waits for (or ends) before the stores close. */
+  readonly inFlight = new CallsInFlight();
   private current: RoutingState;
 
   constructor(parts: ProxyRuntimeParts) {

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { ProxyError } from '../core/errors';
+import { checkModelName } from '../core/model-name';
 import { sendJson } from '../http/model-route';
 import type { AnswerObserver } from '../call/answer-observer';
 import type { AnswerTransform } from '../call/answer-transform';
@@ -12,7 +13,7 @@ import { AttemptError, type OpenedAttempt } from './attempt';
 import { answerError, clientError, streamErrorEvent, switchyardHeaders } from './client-answer';
 import type { Delivered } from './delivery';
 import type { Endpoint, Exchange } from './endpoint';
-import { attemptHeaders, execute } from './execute';
+import { attemptHeaders, budgetCheck, execute, settleHolds } from './execute';
 import { completeInternal } from './internal-call';
 import type { Refusal } from './plan';
 import { recordCall, type RecordInput } from './recorder';
@@ -20,6 +21,8 @@ import { redactCall, type RedactionSummary } from './redact';
 import type { ProxyRuntime } from './runtime';
 import { planAndAdmit, servedTarget, settle } from './stage-steps';
 import { forwardedResponseHeaders } from './upstream-target';
+import { ProxyStopping, stoppedBy, stoppingError } from './calls-in-flight';
+import { writeHead } from '../http/response-head';
 
 /**
  * Every upstream call passes the same stages, in this order:
@@ -35,10 +38,17 @@ import { forwardedResponseHeaders } from './upstream-target';
  * another's state. Calls Switchyard makes itself (a split's shadow and judge calls) take the
  * same stages through `completeInternal` (internal-call.ts).
  */
-export async function serveCall(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange): Promise<void> {
+export function serveCall(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange): Promise<void> {
+  const abort = new AbortController();
+  const served = serveTracked(runtime, endpoint, exchange, abort);
+  // In flight until its record is in the log's queue: a stop waits for that, or ends the call.
+  runtime.inFlight.track(served, () => abort.abort(new ProxyStopping()));
+  return served;
+}
+
+async function serveTracked(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange, abort: AbortController): Promise<void> {
   const { response } = exchange;
   const identity = arrive({ format: endpoint.format, operation: endpoint.operation, endpoint: exchange.path, principal: exchange.principal, clientHeaders: exchange.request.headers });
-  const abort = new AbortController();
   const closed = new Promise<void>((resolve) =>
     response.once('close', () => {
       // A client that leaves aborts every upstream attempt: no tokens billed for nobody.
@@ -49,6 +59,13 @@ export async function serveCall(runtime: ProxyRuntime, endpoint: Endpoint, excha
   let recorded: RecordInput | undefined;
   try {
     recorded = await runStages(runtime, endpoint, exchange, identity, abort.signal);
+    // A stop past its grace period: a call not yet answered is told so in its format (a
+    // stream's relay has already written the format's error event and ended).
+    if (stoppedBy(abort.signal) && !response.writableEnded) {
+      const stopped = stoppingError();
+      answerError(response, endpoint.format, stopped, { 'x-switchyard-request-id': identity.id });
+      recorded ??= { identity, requestedModel: '', stream: false, outcome: refusedOutcome(stopped.message, stopped.status) };
+    }
   } catch (error) {
     // Switchyard's own failure in some stage: the stack to the log, the client told in its format.
     const proxyError = clientError(error, identity.id, runtime.log);
@@ -58,8 +75,10 @@ export async function serveCall(runtime: ProxyRuntime, endpoint: Endpoint, excha
   // A client gone before its body was read leaves no record.
   if (recorded === undefined) return;
   await closed;
-  const input = { ...recorded, response };
-  setImmediate(() => recordCall(runtime, input));
+  // A turn later, so the response's own close handlers run first; still inside the tracked
+  // call, so a stop waits for the record before it closes the log.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  recordCall(runtime, { ...recorded, response });
 }
 
 async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange, identity: CallIdentity, signal: AbortSignal): Promise<RecordInput | undefined> {
@@ -79,6 +98,13 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   }
   let context = read.context;
   let redaction: RedactionSummary | undefined;
+  // One check for every endpoint: a name that could break a header or a URL goes no further.
+  const badName = modelNameRefusal(context.requestedModel);
+  if (badName !== undefined) {
+    if (signal.aborted) return undefined;
+    answerError(response, endpoint.format, badName, { 'x-switchyard-request-id': identity.id });
+    return { identity, requestedModel: context.requestedModel, stream: context.stream, outcome: refusedOutcome(badName.message, badName.status) };
+  }
   const finish = (outcome: CallOutcome): RecordInput => ({ identity, requestedModel: context.requestedModel, stream: context.stream, outcome, redaction });
   // plan, admit
   let admitted = planAndAdmit(runtime, context);
@@ -115,11 +141,13 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   const observers = observersFor(runtime, context, plan);
   let opened: OpenedAttempt;
   try {
-    opened = await execute(runtime, plan, (target) => endpoint.upstream(context, target), signal);
+    opened = await execute(runtime, context, plan, (target) => endpoint.upstream(context, target), signal);
   } catch (error) {
     if (!(error instanceof AttemptError)) throw error;
     // A client that left is why the attempts stopped; the recorder says so.
     const outcome: CallOutcome = { target: first, decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: signal.aborted ? undefined : error.error.message };
+    const budget = budgetCheck(plan, error.error);
+    if (budget !== undefined) outcome.budget = budget;
     if (!signal.aborted) answerFailure(response, context, plan, error);
     return finish(settle(runtime, context, observers, outcome));
   }
@@ -129,8 +157,23 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   // A provider that cuts streams midway counts against its circuit like one that fails outright.
   if (delivered.blame === 'provider') runtime.reliability.breakers.recordFailure(opened.target.label);
   const outcome: CallOutcome = { target, decision: plan.decision, usage: delivered.usage, firstTokenAt: delivered.firstTokenAt, error: delivered.error?.message, costUsd: delivered.costUsd };
+  // Budgets settle to the usage delivered (streamed, whole, or as far as a client that left got).
+  if (opened.holds !== undefined) {
+    settleHolds(opened.holds, delivered.usage, true);
+    outcome.budget = budgetCheck(plan);
+  }
   // settle
   return finish(settle(runtime, context, observers, outcome));
+}
+
+function modelNameRefusal(name: string): ProxyError | undefined {
+  try {
+    checkModelName(name);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ProxyError) return error;
+    throw error;
+  }
 }
 
 /** Refuses a call before any attempt, in the client's format; the refusal is recorded with its reason. */
@@ -143,7 +186,7 @@ function refuse(response: ServerResponse, context: RequestContext, refusal: Refu
 function answerFailure(response: ServerResponse, context: RequestContext, plan: ExecutionPlan, error: AttemptError): void {
   const headers = { 'x-switchyard-request-id': context.id, ...attemptHeaders(plan) };
   if (error.reply) {
-    response.writeHead(error.reply.status, { ...forwardedResponseHeaders(error.reply.headers), ...headers });
+    writeHead(response, error.reply.status, { ...forwardedResponseHeaders(error.reply.headers), ...headers });
     response.end(error.reply.text);
     return;
   }

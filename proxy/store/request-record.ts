@@ -64,4 +64,24 @@ export interface RequestRecord {
   redactions?: Record<string, number>;
   /** Redaction refused the call (block mode). */
   redactionBlocked?: boolean;
+  /** The budget check of a call some budget applied to (kept in `extra`). */
+  budget?: BudgetCheck;
+}
+
+/** What budgets did to one call, over all its attempts. */
+export interface BudgetCheck {
+  /** USD reserved before the attempts went out (worst cases, summed over attempts). */
+  reservedUsd: number;
+  /** USD the attempts were settled to. */
+  settledUsd: number;
+  /** The budgets that applied, by name (`key:NAME` for a key's own budget). */
+  budgets: string[];
+  /** `warn` budgets the call crossed (served anyway). */
+  warned?: string[];
+  /** The budget that refused an attempt. */
+  refusedBy?: string;
+  /** Some attempt's model had no price: the configured per-call assumption was used. */
+  assumedPrice?: boolean;
+  /** Some attempt's usage was unknown after it answered: settled to its reservation. */
+  settledToReservation?: boolean;
 }

@@ -89,6 +89,7 @@ export class RequestDetailView {
       record.error ? element('div', { className: 'error-box', attrs: { role: 'alert' } }, [codicon('error'), element('span', {}, [record.error])]) : null,
       section('Summary', summary(record, this.onOpen)),
       record.decision ? section('Routing decision', decisionView(record.decision)) : section('Routing decision', [element('p', { className: 'muted' }, ['No decision recorded (the call failed before routing).'])]),
+      record.budget ? section('Budget check', budgetCheck(record.budget)) : null,
       section('Usage and cost', usage(record)),
       record.redactions ? section('Redaction', redaction(record)) : null,
       section('Content', this.contentView(record)),
@@ -194,6 +195,21 @@ function requestLink(id: string, onOpen: (id: string) => void): HTMLElement {
 function clientKey(record: RequestRecord): string {
   if (record.keyId !== undefined) return ` (${record.keyLabel ?? 'key'}, ${record.keyId})`;
   return record.clientKey ? ` (key ${record.clientKey})` : '';
+}
+
+/** What the budgets reserved and settled over the call's attempts, and which applied. */
+function budgetCheck(check: NonNullable<RequestRecord['budget']>): Array<Node | null> {
+  const name = (budget: string): string => (budget.startsWith('key:') ? `key ${budget.slice(4)}` : budget);
+  return [
+    facts([
+      ['Budgets', check.budgets.length === 0 ? 'none' : check.budgets.map(name).join(', ')],
+      ['Reserved', `$${check.reservedUsd.toFixed(6)}${check.reservedUsd > 0 ? ' (worst case, every attempt)' : ''}`],
+      ['Settled', `$${check.settledUsd.toFixed(6)}${check.settledToReservation ? ' (usage unknown: settled to the reservation)' : ''}`],
+      ['Price', check.assumedPrice ? 'assumed (the model has no known price)' : undefined],
+      ['Warned', check.warned === undefined ? undefined : check.warned.map(name).join(', ')],
+      ['Refused by', check.refusedBy === undefined ? undefined : name(check.refusedBy)],
+    ]),
+  ];
 }
 
 function summary(record: RequestRecord, onOpen: (id: string) => void): Array<Node | null> {

@@ -40,6 +40,14 @@ function fakeClient(calls: string[]): PanelClient {
       calls.push(`stats ${by}`);
       return { by, rows: [] };
     },
+    budgets: async () => {
+      calls.push('budgets');
+      return [];
+    },
+    keys: async () => {
+      calls.push('keys');
+      return [];
+    },
   };
 }
 
@@ -58,7 +66,8 @@ describe('PanelRelay (host side of the panel)', () => {
     await panel.event({ type: 'request', record: record('req_3', 3) });
     assert.equal(posted.length, 0);
     await panel.receive({ type: 'ready' });
-    assert.deepEqual(posted.map((message) => message.type), ['snapshot', 'show-request']);
+    // Budgets and keys follow the snapshot on their own, not holding it up.
+    assert.deepEqual(posted.map((message) => message.type).filter((type) => type !== 'governance'), ['snapshot', 'show-request']);
     const snapshot = posted[0] as Extract<HostMessage, { type: 'snapshot' }>;
     assert.deepEqual(snapshot.records.map((each) => each.id), ['req_2', 'req_1']);
     assert.equal(snapshot.hasMore, true);
