@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type {
+  CallContent,
   AccessKeyFields,
   AccessKeyInfo,
   BudgetInfo,
@@ -167,6 +168,16 @@ export class ControlClient {
       return await this.call<RequestRecord>('GET', `/requests/${encodeURIComponent(id)}`);
     } catch (error) {
       if (error instanceof ControlError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** What the content audit log kept of a request, or undefined when it kept nothing. */
+  async requestContent(id: string): Promise<CallContent | undefined> {
+    try {
+      return await this.call<CallContent>('GET', `/requests/${encodeURIComponent(id)}/content`);
+    } catch (error) {
+      if (error instanceof ControlError && (error.status === 404 || error.status === 503)) return undefined;
       throw error;
     }
   }

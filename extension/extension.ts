@@ -2,6 +2,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { chooseDefaultRouteCommand } from './commands/choose-default-route';
+import { chooseRedactionModeCommand } from './commands/choose-redaction-mode';
 import { configureToolCommand } from './commands/configure-tool';
 import { copyConnectionSettingsCommand } from './commands/copy-connection-settings';
 import { createAccessKeyCommand } from './commands/create-access-key';
@@ -44,6 +45,7 @@ const commands: readonly SwitchyardCommand[] = [
   removeProviderKeyCommand,
   toggleModelsCommand,
   chooseDefaultRouteCommand,
+  chooseRedactionModeCommand,
   copyConnectionSettingsCommand,
   showProxyLogCommand,
   createAccessKeyCommand,

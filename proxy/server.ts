@@ -121,7 +121,7 @@ function createApp({ runtime, controlToken, controlTokenHint, control, doorRefus
   // Claude Code probes the base URL with HEAD / before its first call.
   app.head('/', (_request, response) => void response.status(200).end());
   app.get('/', (_request, response) => void response.json({ name: 'switchyard', version }));
-  app.use('/_switchyard', createControlRouter({ token: controlToken, store: runtime.store, events: runtime.events, health, tokenHint: controlTokenHint, splits: runtime.splits, control, refusals: doorRefusals === undefined ? undefined : () => doorRefusals.notices() }));
+  app.use('/_switchyard', createControlRouter({ token: controlToken, store: runtime.store, audit: runtime.audit, events: runtime.events, health, tokenHint: controlTokenHint, splits: runtime.splits, control, refusals: doorRefusals === undefined ? undefined : () => doorRefusals.notices() }));
 
   app.use((request: Request, response: Response) => {
     sendProxyError(request.path, request.headers, response, new ProxyError('not_found', `Switchyard has no endpoint ${request.method} ${request.path}. It serves /v1/chat/completions, /v1/responses, /v1/embeddings, /v1/models, /v1/messages, /v1/messages/count_tokens and /v1beta/models/{model}:generateContent.`));

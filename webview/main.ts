@@ -41,6 +41,9 @@ const requests = new RequestsView({
     state.filter = filter;
     persist();
   },
+  onReplay(id) {
+    send({ type: 'replay', id });
+  },
   onSelect(id) {
     state.selectedRequestId = id;
     persist();
@@ -228,6 +231,12 @@ function handle(message: HostMessage): void {
       return;
     case 'request-detail':
       requests.showDetail(message.id, isRequestRecord(message.record) ? message.record : undefined);
+      return;
+    case 'request-content':
+      requests.showContent(message.id, typeof message.content === 'object' && message.content !== null ? message.content : undefined);
+      return;
+    case 'replay-result':
+      requests.showReplay(message.id, typeof message.replay === 'object' && message.replay !== null ? message.replay : undefined, typeof message.error === 'string' ? message.error : undefined);
       return;
   }
 }

@@ -9,12 +9,28 @@ import type {
   AccessKeyInfo,
   AggregateRow,
   BudgetInfo,
+  CallContent,
   ConfigProblem,
   DoorRefusalNotice,
   RequestRecord,
 } from '../proxy/control/protocol';
 
-export type { AccessKeyInfo, AggregateRow, BudgetInfo, ConfigProblem, DoorRefusalNotice, RequestRecord } from '../proxy/control/protocol';
+export type { AccessKeyInfo, AggregateRow, BudgetInfo, CallContent, ConfigProblem, DoorRefusalNotice, RequestRecord } from '../proxy/control/protocol';
+export type { CanonicalResponse } from '../proxy/core/response';
+
+/** A recorded request sent again to another model ("Replay with…"), and how it went. */
+export interface ReplayAnswer {
+  /** The model or route it was sent to. */
+  model: string;
+  status: number;
+  /** The answer's text (tool calls as `name(arguments)`), when it succeeded. */
+  text?: string;
+  error?: string;
+  costUsd: number | null;
+  latencyMs: number;
+  /** The replay's own record. */
+  requestId?: string;
+}
 /** The decision record inside a RequestRecord, which the panel's detail pane shows field by field. */
 export type { AttemptDecision, CandidateDecision, DecisionRecord } from '../proxy/routing/decision';
 
@@ -99,13 +115,19 @@ export type HostMessage =
   /** Show this request's detail (the sidebar or a command asked for it). */
   | { type: 'show-request'; id: string }
   /** A full record, answering `open-request` (or undefined when the log no longer has it). */
-  | { type: 'request-detail'; id: string; record?: RequestRecord };
+  | { type: 'request-detail'; id: string; record?: RequestRecord }
+  /** What the audit log kept of the request, after `request-detail` (undefined: nothing was kept). */
+  | { type: 'request-content'; id: string; content?: CallContent }
+  /** A replay of request `id` finished (or could not be made: `error`). */
+  | { type: 'replay-result'; id: string; replay?: ReplayAnswer; error?: string };
 
 /** Webview → host. */
 export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'load-more'; before: number }
   | { type: 'open-request'; id: string }
+  /** "Replay with…" on a request's detail: the host asks for the model and sends it. */
+  | { type: 'replay'; id: string }
   | { type: 'validate-config'; requestId: number; config: Record<string, unknown> }
   | { type: 'save-config'; requestId: number; config: Record<string, unknown> }
   /** A button of the panel: runs one of {@link panelCommands}. */
@@ -132,6 +154,7 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
     case 'load-more':
       return Number.isFinite(value.before);
     case 'open-request':
+    case 'replay':
       return typeof value.id === 'string' && value.id.length > 0 && value.id.length <= 200;
     case 'validate-config':
     case 'save-config':
@@ -173,6 +196,8 @@ export function isHostMessage(value: unknown): value is HostMessage {
       return Number.isInteger(value.requestId) && Array.isArray(value.problems);
     case 'show-request':
     case 'request-detail':
+    case 'request-content':
+    case 'replay-result':
       return typeof value.id === 'string';
     default:
       return false;

@@ -62,8 +62,29 @@ function period(id: string, label: string, byProvider: AggregateRow[], byModel: 
     children: [
       { id: `${id}/provider`, label: 'By provider', icon: 'server', children: rows(`${id}/provider`, byProvider, 'no provider') },
       { id: `${id}/model`, label: 'By model', icon: 'sparkle', children: rows(`${id}/model`, byModel, 'no model') },
+      ...redactionNode(id, byProvider),
     ],
   };
+}
+
+/** What redaction did in the period, when it did anything: values replaced and calls refused. */
+function redactionNode(id: string, byProvider: AggregateRow[]): SpendNode[] {
+  let redactions = 0;
+  let blocked = 0;
+  for (const row of byProvider) {
+    redactions += row.redactions ?? 0;
+    blocked += row.blockedRequests ?? 0;
+  }
+  if (redactions === 0 && blocked === 0) return [];
+  return [
+    {
+      id: `${id}/redaction`,
+      label: 'Redaction',
+      description: `${plural(redactions, 'value')} redacted · ${plural(blocked, 'call')} blocked`,
+      tooltip: 'Secrets and personal data kept from providers (docs/privacy.md)',
+      icon: 'shield',
+    },
+  ];
 }
 
 function rows(parentId: string, aggregate: AggregateRow[], unnamed: string): SpendNode[] {

@@ -119,6 +119,40 @@ export interface RuleConfig {
   match: RuleMatch;
   /** A route name, or a `provider/model`. */
   route: string;
+  /** Redaction for the calls this rule routes, field by field over the global `redaction`. */
+  redaction?: Partial<RedactionConfig>;
+}
+
+/** What redaction does with a call that holds a sensitive value. */
+export type RedactionMode = 'off' | 'redact' | 'block';
+
+/** The built-in detectors (see docs/privacy.md). */
+export type RedactionDetector = 'secrets' | 'email' | 'phone' | 'credit-card' | 'iban' | 'ip-address';
+
+/** A user's own pattern: a regular expression checked at load (valid, non-empty, fast on long input). */
+export interface CustomPatternConfig {
+  name: string;
+  pattern: string;
+}
+
+/** Redaction of everything a provider would see (docs/privacy.md). */
+export interface RedactionConfig {
+  mode: RedactionMode;
+  detectors: RedactionDetector[];
+  custom: CustomPatternConfig[];
+  /** Values never redacted (compared without regard to case). */
+  allow: string[];
+  /** Put the original values back where the model echoes a placeholder in its answer. */
+  restore: boolean;
+}
+
+/** The opt-in content audit log (docs/privacy.md). */
+export interface AuditConfig {
+  enabled: boolean;
+  /** Entries older than this many days are deleted. */
+  retentionDays: number;
+  /** The oldest entries are deleted while the log holds more than this. */
+  maxMegabytes: number;
 }
 
 /** Which calls a budget counts: every field given must match; none given means every call. */
@@ -181,6 +215,10 @@ export interface SwitchyardConfig {
    * the client named a route or an alias itself or sent `x-switchyard-route`.
    */
   defaultRoute?: string;
+  /** Redaction of outbound requests; off by default. */
+  redaction: RedactionConfig;
+  /** The content audit log; off by default. */
+  audit: AuditConfig;
   /**
    * How every call retries a throttled or overloaded target: a model addressed directly, and
    * each route target unless the route sets its own `retry` fields. `attempts: 1` turns
@@ -197,6 +235,14 @@ export interface SwitchyardConfig {
   budgetEstimate: BudgetEstimateConfig;
 }
 
+export function defaultRedaction(): RedactionConfig {
+  return { mode: 'off', detectors: ['secrets', 'email', 'phone', 'credit-card', 'iban', 'ip-address'], custom: [], allow: [], restore: true };
+}
+
+export function defaultAudit(): AuditConfig {
+  return { enabled: false, retentionDays: 14, maxMegabytes: 1024 };
+}
+
 export function defaultConfig(): SwitchyardConfig {
   return {
     providers: {},
@@ -210,6 +256,8 @@ export function defaultConfig(): SwitchyardConfig {
     allowedHosts: [],
     allowedOrigins: [],
     disabledModels: [],
+    redaction: defaultRedaction(),
+    audit: defaultAudit(),
     retry: defaultRetry(),
     shutdownGraceMs: 10_000,
     budgets: [],

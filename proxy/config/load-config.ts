@@ -1,12 +1,19 @@
 import { readFileSync } from 'node:fs';
 import type { ConfigProblem } from './config-problem';
+import { patternProblem } from './check-pattern';
 import {
+  defaultAudit,
   defaultConfig,
   defaultRetry,
   defaultTimeouts,
+  type AuditConfig,
   type BudgetConfig,
   type BudgetEstimateConfig,
   type ChatDialect,
+  type CustomPatternConfig,
+  type RedactionConfig,
+  type RedactionDetector,
+  type RedactionMode,
   type ProviderConfig,
   type RetryConfig,
   type RouteConfig,
@@ -40,11 +47,17 @@ const topLevelFields = [
   'allowedOrigins',
   'disabledModels',
   'defaultRoute',
+  'redaction',
+  'audit',
   'retry',
   'shutdownGraceMs',
   'budgets',
   'budgetEstimate',
 ];
+const redactionModes = ['off', 'redact', 'block'];
+const redactionDetectors = ['secrets', 'email', 'phone', 'credit-card', 'iban', 'ip-address'];
+const redactionFields = ['mode', 'detectors', 'custom', 'allow', 'restore'];
+const auditFields = ['enabled', 'retentionDays', 'maxMegabytes'];
 const budgetFields = ['name', 'match', 'limitUsd', 'period', 'action'];
 const budgetMatchFields = ['provider', 'model', 'key'];
 const budgetEstimateFields = ['defaultMaxOutputTokens', 'unpricedCallUsd'];
@@ -206,6 +219,12 @@ function parseTopLevelField(config: SwitchyardConfig, key: string, value: unknow
     case 'defaultRoute':
       config.defaultRoute = expectString(value, 'defaultRoute');
       break;
+    case 'redaction':
+      config.redaction = { ...config.redaction, ...parseRedaction(value, 'redaction') };
+      break;
+    case 'audit':
+      config.audit = parseAudit(value);
+      break;
     case 'retry':
       config.retry = parseRetry(value, 'retry', defaultRetry());
       break;
@@ -301,7 +320,7 @@ function parseRoute(value: unknown, path: string, retryDefaults: RetryConfig): R
 
 function parseRule(value: unknown, path: string): RuleConfig {
   const entry = expectObject(value, path);
-  for (const field of Object.keys(entry)) if (!['name', 'match', 'route'].includes(field)) unknownField(`${path}.${field}`, ['name', 'match', 'route']);
+  for (const field of Object.keys(entry)) if (!['name', 'match', 'route', 'redaction'].includes(field)) unknownField(`${path}.${field}`, ['name', 'match', 'route', 'redaction']);
   const match: RuleMatch = {};
   for (const [field, condition] of Object.entries(expectObject(entry.match === undefined ? {} : entry.match, `${path}.match`))) {
     const fieldPath = `${path}.match.${field}`;
@@ -330,7 +349,78 @@ function parseRule(value: unknown, path: string): RuleConfig {
   }
   const rule: RuleConfig = { match, route: expectString(entry.route, `${path}.route`) };
   if (entry.name !== undefined) rule.name = expectString(entry.name, `${path}.name`);
+  if (entry.redaction !== undefined) rule.redaction = parseRedaction(entry.redaction, `${path}.redaction`);
   return rule;
+}
+
+/** The fields of a `redaction` object that are present; the caller lays them over its defaults. */
+function parseRedaction(value: unknown, path: string): Partial<RedactionConfig> {
+  const entry = expectObject(value, path);
+  const redaction: Partial<RedactionConfig> = {};
+  for (const [field, item] of Object.entries(entry)) {
+    const fieldPath = `${path}.${field}`;
+    switch (field) {
+      case 'mode':
+        if (typeof item !== 'string' || !redactionModes.includes(item)) fail(fieldPath, `${fieldPath} must be one of ${redactionModes.join(', ')}.`);
+        redaction.mode = item as RedactionMode;
+        break;
+      case 'detectors':
+        if (!Array.isArray(item)) fail(fieldPath, `${fieldPath} must be an array of detector names (${redactionDetectors.join(', ')}).`);
+        redaction.detectors = item.map((name, index) => {
+          if (typeof name !== 'string' || !redactionDetectors.includes(name)) fail(`${fieldPath}[${index}]`, `${fieldPath}[${index}] must be one of ${redactionDetectors.join(', ')}.`);
+          return name as RedactionDetector;
+        });
+        break;
+      case 'custom':
+        if (!Array.isArray(item)) fail(fieldPath, `${fieldPath} must be an array of { "name": "…", "pattern": "…" }.`);
+        redaction.custom = item.map((custom, index) => parseCustomPattern(custom, `${fieldPath}[${index}]`));
+        break;
+      case 'allow':
+        redaction.allow = expectStringArray(item, fieldPath);
+        break;
+      case 'restore':
+        if (typeof item !== 'boolean') fail(fieldPath, `${fieldPath} must be true or false.`);
+        redaction.restore = item;
+        break;
+      default:
+        unknownField(fieldPath, redactionFields);
+    }
+  }
+  return redaction;
+}
+
+function parseCustomPattern(value: unknown, path: string): CustomPatternConfig {
+  const entry = expectObject(value, path);
+  for (const field of Object.keys(entry)) if (field !== 'name' && field !== 'pattern') unknownField(`${path}.${field}`, ['name', 'pattern']);
+  const name = expectString(entry.name, `${path}.name`);
+  if (!/^[A-Za-z][A-Za-z0-9_-]{0,39}$/.test(name)) fail(`${path}.name`, `${path}.name must start with a letter and hold only letters, digits, - and _ (at most 40): it names the placeholder, e.g. "ticket" → <TICKET_1>.`);
+  const pattern = expectString(entry.pattern, `${path}.pattern`);
+  const problem = patternProblem(pattern);
+  if (problem !== undefined) fail(`${path}.pattern`, `${path}.pattern ${JSON.stringify(pattern)} ${problem}`);
+  return { name, pattern };
+}
+
+function parseAudit(value: unknown): AuditConfig {
+  const entry = expectObject(value, 'audit');
+  const audit = defaultAudit();
+  for (const [field, item] of Object.entries(entry)) {
+    const fieldPath = `audit.${field}`;
+    switch (field) {
+      case 'enabled':
+        if (typeof item !== 'boolean') fail(fieldPath, `${fieldPath} must be true or false.`);
+        audit.enabled = item;
+        break;
+      case 'retentionDays':
+        audit.retentionDays = expectPositiveInteger(item, fieldPath);
+        break;
+      case 'maxMegabytes':
+        audit.maxMegabytes = expectPositiveInteger(item, fieldPath);
+        break;
+      default:
+        unknownField(fieldPath, auditFields);
+    }
+  }
+  return audit;
 }
 
 function parseBudget(value: unknown, path: string): BudgetConfig {

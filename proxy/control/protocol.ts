@@ -4,6 +4,7 @@
  * needs the control token as `Authorization: Bearer <token>` or `x-switchyard-token: <token>`.
  */
 import type { RequestRecord } from '../store/request-record';
+import type { CallContent } from '../audit/audit-observer';
 import type { ConfigProblem } from '../config/config-problem';
 import type { BudgetBlocked, ConfigReloaded, LogLine } from '../events/proxy-events';
 import type { DoorRefusalNotice } from '../security/door-refusals';
@@ -47,6 +48,13 @@ export interface RecentResponse {
 
 /** `GET /_switchyard/requests/:id` answers with the RequestRecord itself. */
 export type RequestResponse = RequestRecord;
+
+/**
+ * `GET /_switchyard/requests/:id/content`: what the content audit log kept of the call (404
+ * when auditing was off for it, or the entry is past retention).
+ */
+export type RequestContentResponse = CallContent;
+export type { CallContent } from '../audit/audit-observer';
 
 /** `GET /_switchyard/stats?by=day|provider|model|clientKey&since&until`. */
 export interface AggregateResponse {

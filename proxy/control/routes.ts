@@ -5,6 +5,8 @@ import { readBody } from '../http/read-body';
 import { defaultRecordLimit } from '../store/record-filter';
 import type { RequestRecord } from '../store/request-record';
 import type { RequestLog } from '../store/request-log';
+import type { AuditSink } from '../store/audit-sink';
+import { callContentKind } from '../audit/audit-observer';
 import { decodeRecordFilterQuery, decodeStatsQuery, InvalidQueryError } from './decode-query';
 import type { BudgetBlocked, ProxyEvents } from '../events/proxy-events';
 import { ControlRequestError, type ControlPlane } from './control-plane';
@@ -21,6 +23,7 @@ import type {
   ProvidersResponse,
   RecentResponse,
   RefusalsResponse,
+  RequestContentResponse,
   SplitRouteStats,
   SplitsResponse,
 } from './protocol';
@@ -30,6 +33,8 @@ export interface ControlRouterOptions {
   token: string;
   /** The request log; when it could not be opened, log routes answer 503. */
   store: RequestLog | undefined;
+  /** The content audit log; without it `/requests/:id/content` answers 503. */
+  audit?: AuditSink;
   events: ProxyEvents;
   health: () => HealthInfo;
   /** Tells a client without the token where to find it; a generic sentence by default. */
@@ -74,6 +79,7 @@ export function createControlRouter(options: ControlRouterOptions): express.Rout
   router.use(requireControlToken(options.token, options.tokenHint ?? defaultTokenHint));
   router.get('/requests', listRequests(options.store));
   router.get('/requests/:id', getRequest(options.store));
+  router.get('/requests/:id/content', getRequestContent(options.audit));
   router.get('/stats', aggregateRequests(options.store));
   router.get('/splits', splitResults(options.splits));
   router.get('/events', streamEvents(options));
@@ -262,6 +268,19 @@ function getRequest(store: RequestLog | undefined): RequestHandler<{ id: string 
       return;
     }
     response.json(record);
+  };
+}
+
+function getRequestContent(audit: AuditSink | undefined): RequestHandler<{ id: string }> {
+  return async (request, response) => {
+    if (audit === undefined) return sendStoreUnavailable(response);
+    const [entry] = await audit.recent({ requestId: request.params.id, kind: callContentKind, limit: 1 });
+    if (entry === undefined) {
+      sendError(response, 404, 'not_found_error', `No content for ${request.params.id} in the audit log: auditing was off for it ("audit": { "enabled": true } keeps content), or it is past audit.retentionDays.`);
+      return;
+    }
+    const body: RequestContentResponse = entry.data as unknown as RequestContentResponse;
+    response.json(body);
   };
 }
 

@@ -16,6 +16,8 @@ import { modelAllowListPolicy } from '../policy/model-allow-list';
 import { rateLimitsPolicy } from '../policy/rate-limits';
 import type { Pricer } from '../cost/pricer';
 import type { RequestLog } from '../store/request-log';
+import type { AuditSink } from '../store/audit-sink';
+import { compileRedaction } from '../privacy/redaction-settings';
 import { ProxyRuntime, type Reliability, type RoutingState } from './runtime';
 
 /** What the running proxy adds to a config without writing it to the file; it survives reloads. */
@@ -62,6 +64,7 @@ export function createRoutingState(config: SwitchyardConfig, env: NodeJS.Process
     policies,
     attemptPolicies: policies.filter((policy) => policy.reserveAttempt !== undefined),
     principals: new PrincipalDirectory([...config.accessKeys.map((key, index) => ({ key, label: `config key ${index + 1}` })), ...extraKeys], namedKeys, overrides.onKeyUse),
+    redaction: compileRedaction(config),
   };
 }
 
@@ -102,6 +105,8 @@ export interface RuntimeOptions {
   /** The routing state, when already built (it loads the price table: build it before timers start). */
   routing?: RoutingState;
   store: RequestLog | undefined;
+  /** The content audit log's sink; calls are audited while the config's `audit.enabled` is on. */
+  audit?: AuditSink;
   events: ProxyEvents;
   reliability?: Reliability;
   log: (message: string) => void;
@@ -120,6 +125,7 @@ export function createRuntime(options: RuntimeOptions): ProxyRuntime {
   return new ProxyRuntime({
     routing: options.routing ?? createRoutingState(options.config, options.env, options.overrides),
     store: options.store,
+    audit: options.audit,
     events,
     reliability,
     splits,

@@ -13,6 +13,7 @@ import { forwardedResponseHeaders, passthroughHeaders } from './upstream-target'
 import { RelayTransformError, relayBody } from './stream-writer';
 import { costHeader, internalErrorMessage, streamErrorEvent } from './client-answer';
 import { observeBytes, observePart, wantsParts, type Delivered, type Delivery } from './delivery';
+import { relayTranslated } from './translate';
 import { writeHead } from '../http/response-head';
 import { stoppedBy, stoppingError } from './calls-in-flight';
 
@@ -31,8 +32,13 @@ export function passthroughRequest(context: RequestContext, target: AttemptTarge
   };
 }
 
-/** Relays an opened passthrough attempt to the client. */
+/**
+ * Relays an opened passthrough attempt to the client. An answer with a transform (redaction's
+ * restore) cannot go through as the provider's bytes: it is relayed as parts, decoded and
+ * encoded again in the client's own format, which is the provider's.
+ */
 export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
+  if (delivery.transform !== undefined) return relayTranslated(delivery);
   const { context, opened, response, observers, log } = delivery;
   // One object, filled in place: the client's headers are built on every call.
   const headers: Record<string, string | string[] | number> = Object.assign(forwardedResponseHeaders(opened.answer.headers), delivery.headers);

@@ -4,6 +4,7 @@ import type { CallOutcome } from '../call/outcome';
 import type { CallIdentity } from '../call/request-context';
 import type { RequestRecord } from '../store/request-record';
 import type { ProxyRuntime } from './runtime';
+import type { RedactionSummary } from './redact';
 
 /** What the recorder needs besides the outcome: the identity and what was read of the request. */
 export interface RecordInput {
@@ -13,6 +14,8 @@ export interface RecordInput {
   outcome: CallOutcome;
   /** The HTTP response the call was answered on; absent for calls Switchyard made itself. */
   response?: ServerResponse;
+  /** What redaction did, when it ran. */
+  redaction?: RedactionSummary;
 }
 
 /**
@@ -67,6 +70,11 @@ export function recordCall(runtime: ProxyRuntime, input: RecordInput): RequestRe
   if (identity.parentId !== undefined) record.parentId = identity.parentId;
   if (error !== undefined) record.error = error;
   if (outcome.decision !== undefined) record.decision = outcome.decision;
+  const redaction = input.redaction;
+  if (redaction !== undefined && Object.keys(redaction.counts).length > 0) {
+    record.redactions = redaction.counts;
+    if (redaction.mode === 'block') record.redactionBlocked = true;
+  }
   if (outcome.budget !== undefined) record.budget = outcome.budget;
   runtime.store?.add(record);
   runtime.events.emit('request', record);

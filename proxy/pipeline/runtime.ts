@@ -2,6 +2,7 @@ import type { SwitchyardConfig } from '../config/config';
 import type { ResolvedProvider } from '../config/resolve-providers';
 import type { Pricer } from '../cost/pricer';
 import type { RequestLog } from '../store/request-log';
+import type { AuditSink } from '../store/audit-sink';
 import type { ProxyEvents } from '../events/proxy-events';
 import type { RuleSet } from '../routing/rule-matcher';
 import type { CircuitBreakers } from '../routing/circuit-breaker';
@@ -9,6 +10,8 @@ import type { LatencyTracker } from '../routing/latency-tracker';
 import type { SplitJudge } from '../evaluation/split-judge';
 import type { CallPolicy } from '../call/call-policy';
 import type { PrincipalDirectory } from '../core/principal';
+import { PlaceholderVault } from '../privacy/placeholders';
+import type { RedactionSettings } from '../privacy/redaction-settings';
 import { CallsInFlight } from './calls-in-flight';
 
 /** Everything derived from one version of the config; swapped whole when the config reloads. */
@@ -29,6 +32,8 @@ export interface RoutingState {
   attemptPolicies: readonly CallPolicy[];
   /** The accepted local access keys; empty when none is required. */
   principals: PrincipalDirectory;
+  /** Redaction, compiled; undefined when it is off everywhere (the stage is skipped). */
+  redaction: RedactionSettings | undefined;
 }
 
 /** What the router learns as calls go: it outlives config reloads. */
@@ -43,6 +48,8 @@ export interface ProxyRuntimeParts {
   routing: RoutingState;
   /** The request log; undefined when it could not be opened (the proxy serves without one). */
   store: RequestLog | undefined;
+  /** The content audit log; undefined when the stores could not be opened. */
+  audit?: AuditSink;
   events: ProxyEvents;
   reliability: Reliability;
   splits: SplitJudge;
@@ -56,12 +63,15 @@ export interface ProxyRuntimeParts {
  */
 export class ProxyRuntime {
   readonly store: RequestLog | undefined;
+  readonly audit: AuditSink | undefined;
   readonly events: ProxyEvents;
   readonly reliability: Reliability;
   /** A/B results of split routes, and their judge. */
   readonly splits: SplitJudge;
   /** Writes a line to the proxy log (stderr). Never pass it a key. */
   readonly log: (message: string) => void;
+  /** Redaction's placeholders and the values they stand for: memory only, kept across config reloads. */
+  readonly placeholders = new PlaceholderVault();
   /** The calls being served, which a stop waits for (or ends) before the stores close. */
   readonly inFlight = new CallsInFlight();
   private current: RoutingState;
@@ -69,6 +79,7 @@ export class ProxyRuntime {
   constructor(parts: ProxyRuntimeParts) {
     this.current = parts.routing;
     this.store = parts.store;
+    this.audit = parts.audit;
     this.events = parts.events;
     this.reliability = parts.reliability;
     this.splits = parts.splits;

@@ -3,9 +3,11 @@ import { ProxyError } from '../core/errors';
 import { checkModelName } from '../core/model-name';
 import { sendJson } from '../http/model-route';
 import type { AnswerObserver } from '../call/answer-observer';
+import type { AnswerTransform } from '../call/answer-transform';
 import { refusedOutcome, type CallOutcome } from '../call/outcome';
 import { arrive, type CallIdentity, type RequestContext } from '../call/request-context';
 import { judgeObserver } from '../evaluation/judge-observer';
+import { auditObserver } from '../audit/audit-observer';
 import type { ExecutionPlan } from './admit';
 import { AttemptError, type OpenedAttempt } from './attempt';
 import { answerError, clientError, streamErrorEvent, switchyardHeaders } from './client-answer';
@@ -15,6 +17,7 @@ import { attemptHeaders, budgetCheck, execute, settleHolds } from './execute';
 import { completeInternal } from './internal-call';
 import type { Refusal } from './plan';
 import { recordCall, type RecordInput } from './recorder';
+import { redactCall, type RedactionSummary } from './redact';
 import type { ProxyRuntime } from './runtime';
 import { planAndAdmit, servedTarget, settle } from './stage-steps';
 import { forwardedResponseHeaders } from './upstream-target';
@@ -24,7 +27,7 @@ import { writeHead } from '../http/response-head';
 /**
  * Every upstream call passes the same stages, in this order:
  *
- *   read → authenticate → plan → admit → [cache lookup] → execute → settle → record
+ *   read → authenticate → plan → admit → redact → [cache lookup] → execute → settle → record
  *
  * `authenticate` is the front door's (server.ts): the principal arrives with the exchange.
  * `read` is the endpoint's; `plan` picks candidates (rules, routes, strategy); `admit` asks the
@@ -93,7 +96,8 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
     answerError(response, endpoint.format, read.refusal, { 'x-switchyard-request-id': identity.id });
     return { identity, requestedModel: read.requestedModel, stream: read.stream, outcome: refusedOutcome(read.refusal.message, read.refusal.status) };
   }
-  const context = read.context;
+  let context = read.context;
+  let redaction: RedactionSummary | undefined;
   // One check for every endpoint: a name that could break a header or a URL goes no further.
   const badName = modelNameRefusal(context.requestedModel);
   if (badName !== undefined) {
@@ -101,7 +105,7 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
     answerError(response, endpoint.format, badName, { 'x-switchyard-request-id': identity.id });
     return { identity, requestedModel: context.requestedModel, stream: context.stream, outcome: refusedOutcome(badName.message, badName.status) };
   }
-  const finish = (outcome: CallOutcome): RecordInput => ({ identity, requestedModel: context.requestedModel, stream: context.stream, outcome });
+  const finish = (outcome: CallOutcome): RecordInput => ({ identity, requestedModel: context.requestedModel, stream: context.stream, outcome, redaction });
   // plan, admit
   let admitted = planAndAdmit(runtime, context);
   // Awaited only when a policy is async: the usual call pays no promise for admission.
@@ -110,6 +114,16 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   if ('refusal' in admitted) return finish(settle(runtime, context, [], refuse(response, context, admitted)));
   const plan = admitted.plan;
   const first = servedTarget(plan.targets[0]!);
+  // redact: the outbound request rewritten with placeholders, or refused (block)
+  let transform: AnswerTransform | undefined;
+  const redactionSettings = runtime.routing.redaction;
+  if (redactionSettings !== undefined) {
+    const redacted = await redactCall(runtime, redactionSettings, context, plan);
+    redaction = redacted.summary;
+    if ('refusal' in redacted) return finish(settle(runtime, context, [], refuse(response, context, { refusal: redacted.refusal, decision: plan.decision, target: first })));
+    context = redacted.context;
+    transform = redacted.transform;
+  }
   let local;
   try {
     endpoint.prepare?.(context, plan);
@@ -139,7 +153,7 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   }
   const target = servedTarget(opened.target);
   plan.decision.winner = opened.target.label;
-  const delivered = await deliver(runtime, endpoint, context, plan, opened, response, observers);
+  const delivered = await deliver(runtime, endpoint, context, plan, opened, response, observers, transform);
   // A provider that cuts streams midway counts against its circuit like one that fails outright.
   if (delivered.blame === 'provider') runtime.reliability.breakers.recordFailure(opened.target.label);
   const outcome: CallOutcome = { target, decision: plan.decision, usage: delivered.usage, firstTokenAt: delivered.firstTokenAt, error: delivered.error?.message, costUsd: delivered.costUsd };
@@ -179,7 +193,16 @@ function answerFailure(response: ServerResponse, context: RequestContext, plan: 
   answerError(response, context.format, error.error, headers);
 }
 
-async function deliver(runtime: ProxyRuntime, endpoint: Endpoint, context: RequestContext, plan: ExecutionPlan, opened: OpenedAttempt, response: ServerResponse, observers: readonly AnswerObserver[]): Promise<Delivered> {
+async function deliver(
+  runtime: ProxyRuntime,
+  endpoint: Endpoint,
+  context: RequestContext,
+  plan: ExecutionPlan,
+  opened: OpenedAttempt,
+  response: ServerResponse,
+  observers: readonly AnswerObserver[],
+  transform: AnswerTransform | undefined,
+): Promise<Delivered> {
   const { pricer } = runtime.routing;
   const { provider, model } = opened.target;
   try {
@@ -189,6 +212,7 @@ async function deliver(runtime: ProxyRuntime, endpoint: Endpoint, context: Reque
       response,
       headers: { ...switchyardHeaders(context.id, servedTarget(opened.target)), ...attemptHeaders(plan) },
       observers,
+      transform,
       price: (usage) => pricer.price(provider.id, model, usage),
       log: runtime.log,
     });
@@ -223,5 +247,6 @@ function observersFor(runtime: ProxyRuntime, context: RequestContext, plan: Exec
       }),
     );
   }
+  if (runtime.audit !== undefined && runtime.routing.config.audit.enabled && context.purpose === 'served') observers.push(auditObserver(runtime.audit, context));
   return observers;
 }

@@ -5,6 +5,7 @@ import type { Usage } from '../core/usage';
 import type { CanonicalRequest } from '../core/request';
 import type { ResponseContext, StreamEncoder } from '../inbound/codec';
 import type { AnswerObserver } from '../call/answer-observer';
+import type { AnswerTransform } from '../call/answer-transform';
 import { wireTarget } from '../providers/wire-target';
 import { SseParser } from '../sse/sse-parser';
 import { inboundCodecs, providerAdapters } from '../codecs/registry';
@@ -47,7 +48,7 @@ function clampOutput(requested: number | undefined, target: AttemptTarget): numb
  * next is read.
  */
 export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
-  const { context, opened, response, observers, log } = delivery;
+  const { context, opened, response, observers, log, transform } = delivery;
   const request = context.canonical();
   const adapter = providerAdapters[opened.target.api];
   const provider = opened.target.provider.id;
@@ -56,8 +57,10 @@ export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
 
   if (opened.kind === 'whole') {
     // Thrown here, before anything was written: the stage answers it as an error response.
-    const decoded = adapter.decodeResponse(parseJson(opened.body, provider), provider);
-    for (const part of observers.length > 0 ? responseToParts(decoded) : []) observePart(observers, part, log);
+    const received = adapter.decodeResponse(parseJson(opened.body, provider), provider);
+    // Observers see the answer as received; the client gets it transformed.
+    for (const part of observers.length > 0 ? responseToParts(received) : []) observePart(observers, part, log);
+    const decoded = transform === undefined ? received : transform.response(received);
     if (!request.stream) {
       const costUsd = delivery.price(decoded.usage);
       const payload = JSON.stringify(codec.encodeResponse(decoded, responseContext));
@@ -66,13 +69,13 @@ export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
       return { usage: decoded.usage, firstTokenAt: opened.firstChunkAt, costUsd };
     }
     // Some OpenAI-compatible servers answer a stream request with one JSON body.
-    const sink = new PartSink(codec.createStreamEncoder(responseContext), [], log);
+    const sink = new PartSink(codec.createStreamEncoder(responseContext), [], log, undefined);
     writeHead(response, 200, { ...sseHeaders, ...delivery.headers });
     response.end(sink.encodeAll(responseToParts(decoded)));
     return { usage: decoded.usage, firstTokenAt: opened.firstChunkAt, ...sink.failure() };
   }
 
-  const sink = new PartSink(codec.createStreamEncoder(responseContext), observers, log);
+  const sink = new PartSink(codec.createStreamEncoder(responseContext), observers, log, transform);
   writeHead(response, 200, { ...sseHeaders, ...delivery.headers });
   const parser = new SseParser();
   const decoder = adapter.createStreamDecoder(provider);
@@ -144,6 +147,7 @@ class PartSink {
     private readonly encoder: StreamEncoder,
     private readonly observers: readonly AnswerObserver[],
     private readonly log: (message: string) => void,
+    private readonly transform: AnswerTransform | undefined,
   ) {}
 
   encodeAll(parts: Iterable<StreamPart>): string {
@@ -165,8 +169,10 @@ class PartSink {
           this.ended = true;
           break;
       }
+      // Observers see the answer as received; the client gets what the transform makes of it.
       if (this.observers.length > 0 && part.type !== 'error') observePart(this.observers, part, this.log);
-      text += this.encoder.encode(part);
+      if (this.transform === undefined) text += this.encoder.encode(part);
+      else for (const rewritten of this.transform.part(part)) text += this.encoder.encode(rewritten);
     }
     return text;
   }

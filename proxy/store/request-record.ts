@@ -56,6 +56,14 @@ export interface RequestRecord {
   error?: string;
   /** Where the router sent the call and why: rule, route, candidates, attempts, winner. */
   decision?: DecisionRecord;
+  /**
+   * What redaction found, per detector (counts, never values); present only when it found
+   * something. A call with redactions went out rewritten, not byte for byte, even on the
+   * passthrough path (and its answer was re-encoded when placeholders were restored).
+   */
+  redactions?: Record<string, number>;
+  /** Redaction refused the call (block mode). */
+  redactionBlocked?: boolean;
   /** The budget check of a call some budget applied to (kept in `extra`). */
   budget?: BudgetCheck;
 }

@@ -90,6 +90,11 @@ export class TestProxy {
     return this.proxy.url;
   }
 
+  /** The data folder the proxy keeps its stores in (removed on close). */
+  get dataDirectory(): string {
+    return this.dataDir;
+  }
+
   /** The running proxy as `createProxy` returned it. */
   get running(): RunningProxy {
     return this.proxy;

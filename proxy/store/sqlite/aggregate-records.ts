@@ -20,6 +20,12 @@ const groupSql: Readonly<Record<AggregateBy, string>> = {
   clientKey: 'COALESCE(key_id, client_key)',
 };
 
+/**
+ * Redactions live in the `extra` JSON (issue 11): a LIKE test first, so only records that have
+ * any are parsed; most records have no `extra` at all.
+ */
+const redactionsSql = `TOTAL(CASE WHEN extra LIKE '%"redactions"%' THEN (SELECT TOTAL(value) FROM json_each(extra, '$.redactions')) END)`;
+
 interface Totals {
   key: string | null;
   requests: number;
@@ -34,6 +40,8 @@ interface Totals {
   latencyMs: number;
   timeToFirstTokenMs: number;
   timeToFirstTokenCount: number;
+  redactions: number;
+  blockedRequests: number;
 }
 
 /** Totals per group over the records in the range, ordered for display. */
@@ -52,7 +60,9 @@ export function aggregateRecords(database: Database, by: AggregateBy, range: Tim
             SUM(cost_usd IS NULL) AS unpriced_requests,
             TOTAL(latency_ms) AS latency_ms,
             TOTAL(time_to_first_token_ms) AS time_to_first_token_ms,
-            COUNT(time_to_first_token_ms) AS time_to_first_token_count
+            COUNT(time_to_first_token_ms) AS time_to_first_token_count,
+            ${redactionsSql} AS redactions,
+            SUM(extra LIKE '%"redactionBlocked":true%') AS blocked_requests
        FROM requests ${where}
       GROUP BY grouping`,
     values,
@@ -84,6 +94,8 @@ function decodeTotals(key: string | null, row: NormalQueryResult): Totals {
     latencyMs: number(row.latency_ms),
     timeToFirstTokenMs: number(row.time_to_first_token_ms),
     timeToFirstTokenCount: number(row.time_to_first_token_count),
+    redactions: number(row.redactions),
+    blockedRequests: number(row.blocked_requests),
   };
 }
 
@@ -100,10 +112,12 @@ function addTotals(into: Totals, more: Totals): void {
   into.latencyMs += more.latencyMs;
   into.timeToFirstTokenMs += more.timeToFirstTokenMs;
   into.timeToFirstTokenCount += more.timeToFirstTokenCount;
+  into.redactions += more.redactions;
+  into.blockedRequests += more.blockedRequests;
 }
 
 function toAggregateRow(totals: Totals): AggregateRow {
-  return {
+  const row: AggregateRow = {
     key: totals.key,
     requests: totals.requests,
     errors: totals.errors,
@@ -118,6 +132,10 @@ function toAggregateRow(totals: Totals): AggregateRow {
     averageTimeToFirstTokenMs:
       totals.timeToFirstTokenCount === 0 ? null : totals.timeToFirstTokenMs / totals.timeToFirstTokenCount,
   };
+  // Only where redaction found something, so rows of proxies without it stay as they were.
+  if (totals.redactions > 0) row.redactions = totals.redactions;
+  if (totals.blockedRequests > 0) row.blockedRequests = totals.blockedRequests;
+  return row;
 }
 
 function number(value: SQLiteValue): number {

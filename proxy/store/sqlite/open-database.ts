@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'node-sqlite3-wasm';
-import { DatabaseLock } from './database-lock';
+import { DatabaseLock, staleLockAgeMs } from './database-lock';
 import { migrate } from './schema';
 
 /** The one database file every SQLite store shares, in the data folder. */
@@ -106,9 +106,21 @@ let sqliteModule: SqliteModule | undefined;
  * error from openDatabase, which the proxy survives without a log, instead of a crash
  * at startup.
  */
-function loadSqlite(): SqliteModule {
+export function loadSqlite(): SqliteModule {
   sqliteModule ??= require('node-sqlite3-wasm') as SqliteModule;
   return sqliteModule;
+}
+
+/**
+ * Removes a lock directory older than `staleLockAgeMs`, for a database no process registers
+ * holders for (`audit.db`): age is the only sign it was left behind.
+ */
+export function removeStaleLock(lockPath: string): void {
+  try {
+    if (Date.now() - statSync(lockPath).mtimeMs > staleLockAgeMs) rmdirSync(lockPath);
+  } catch {
+    // No lock directory (the usual case), or another process just took or freed it.
+  }
 }
 
 /** Rolls back an open transaction, if there is one. */

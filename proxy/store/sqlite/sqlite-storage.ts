@@ -1,8 +1,10 @@
 import { BatchedRequestLog } from '../batched-request-log';
 import type { Storage, StorageSettings } from '../storage';
 import { openDatabase } from './open-database';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { SqliteAccessKeys } from './sqlite-access-keys';
-import { SqliteAuditSink } from './sqlite-audit-sink';
+import { SqliteAuditSink, auditDatabaseFileName, openAuditDatabase } from './sqlite-audit-sink';
 import { SqliteCounters } from './sqlite-counters';
 import { SqliteRequestLog } from './sqlite-request-log';
 import { SqliteResponseCache } from './sqlite-response-cache';
@@ -34,7 +36,12 @@ export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
   });
   const counters = new SqliteCounters(database);
   const responseCache = new SqliteResponseCache(database);
-  const auditSink = new SqliteAuditSink(database, { flushIntervalMs: settings.flushIntervalMs, onError: settings.onError });
+  // The audit log has its own file, opened only when something is audited or read.
+  const auditSink = new SqliteAuditSink(() => openAuditDatabase(settings.dataDir), {
+    flushIntervalMs: settings.flushIntervalMs,
+    onError: settings.onError,
+    exists: () => existsSync(path.join(settings.dataDir, auditDatabaseFileName)),
+  });
   const accessKeys = new SqliteAccessKeys(database, file);
   const spendLedger = new SqliteSpendLedger(database);
   let closing: Promise<void> | undefined;

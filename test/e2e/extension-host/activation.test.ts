@@ -13,6 +13,7 @@ const commandIds = [
   'switchyard.removeProviderKey',
   'switchyard.toggleModels',
   'switchyard.chooseDefaultRoute',
+  'switchyard.chooseRedactionMode',
   'switchyard.copyConnectionSettings',
   'switchyard.showProxyLog',
   'switchyard.createAccessKey',

@@ -66,6 +66,15 @@ describe('commands (called with arguments, no UI)', () => {
     assert.equal((await client.config()).config.defaultRoute, undefined);
   });
 
+  it('Redaction Mode writes redaction.mode and keeps the other redaction fields', async () => {
+    const { api } = await switchyard();
+    const client = await runningProxy(api);
+    assert.equal(await vscode.commands.executeCommand('switchyard.chooseRedactionMode', 'redact'), 'redact');
+    assert.deepEqual((await client.config()).config.redaction, { mode: 'redact' });
+    assert.equal(await vscode.commands.executeCommand('switchyard.chooseRedactionMode', 'off'), 'off');
+    assert.deepEqual((await client.config()).config.redaction, { mode: 'off' });
+  });
+
   it('Open Panel opens one panel, also when asked again for a request', async () => {
     await vscode.commands.executeCommand('switchyard.openPanel');
     await until('the panel tab', () => panelTabs().length === 1);

@@ -140,6 +140,16 @@ async function main(): Promise<void> {
       await page.waitForSelector('#request-detail [data-outcome="cancelled"]');
       await shoot(page, `${theme}-detail-race`);
 
+      // Issue 11: the kept content with placeholders marked, then a replay side by side.
+      await page.locator('tr[data-request-id]').nth(0).click();
+      await page.waitForSelector('#request-detail .content-messages mark.placeholder');
+      assert.equal(await page.locator('tr[data-request-id]').nth(0).locator('td.redacted').count(), 1);
+      await page.click('#request-detail [data-action="replay"]');
+      await page.waitForSelector('#request-detail .replay-compare');
+      assert.equal(await page.locator('#request-detail .replay-column').count(), 2);
+      await page.locator('#request-detail .replay-compare').scrollIntoViewIfNeeded();
+      await shoot(page, `${theme}-detail-content-replay`);
+
       await page.fill('.filter >> input', 'error');
       await page.waitForTimeout(100);
       const failedRows = await page.locator('tr[data-request-id]').count();
@@ -148,7 +158,8 @@ async function main(): Promise<void> {
       await page.fill('.filter >> input', '');
 
       await page.click('#tab-charts');
-      await page.waitForSelector('svg.chart rect.bar');
+      // A day without spend draws a bar of height 0, which is never "visible": wait for one with height.
+      await page.waitForSelector('svg.chart rect.bar:not([height="0"])');
       await shoot(page, `${theme}-charts`);
 
       await page.click('#tab-rules');
@@ -284,7 +295,7 @@ async function main(): Promise<void> {
     watch(tiny, 'tiny');
     await tiny.goto(`${origin}/?theme=dark&live=0&spend=tiny`);
     await tiny.click('#tab-charts');
-    await tiny.waitForSelector('svg.chart rect.bar');
+    await tiny.waitForSelector('svg.chart rect.bar:not([height="0"])');
     const tickLabels = await tiny.locator('svg.chart').first().locator('text.tick[text-anchor="end"]').allTextContents();
     assert.ok(tickLabels.length >= 3 && new Set(tickLabels).size === tickLabels.length, `repeated spend ticks: ${tickLabels.join(', ')}`);
     await shoot(tiny, 'dark-charts-tiny');

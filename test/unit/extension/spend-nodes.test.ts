@@ -75,6 +75,13 @@ describe('spend tree nodes', () => {
     assert.deepEqual(month.children?.[1].children, []);
   });
 
+  it('counts what redaction did in each period, and shows nothing where it did nothing', () => {
+    const [today, month] = spendNodes({ ...data, today: { byProvider: [row('openai', 0.5, 3, { redactions: 4, blockedRequests: 1 }), row('groq', 0, 1, { redactions: 2 })], byModel: [] } });
+    const redaction = today.children?.find((node) => node.label === 'Redaction');
+    assert.equal(redaction?.description, '6 values redacted · 1 call blocked');
+    assert.equal(month.children?.some((node) => node.label === 'Redaction'), false);
+  });
+
   it('keeps node ids stable and unique so expanded nodes stay expanded', () => {
     const ids: string[] = [];
     const walk = (nodes: ReturnType<typeof spendNodes>): void => {
