@@ -114,6 +114,7 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     overrides,
     routing,
     store: storage?.requestLog,
+    responseCache: storage?.responseCache,
     events,
     reliability: createReliability(options.clocks?.now, options.clocks?.random),
     log,

@@ -209,3 +209,9 @@ export interface LifecycleResponse {
   stopWhenDetached: boolean;
   attachedClients: number;
 }
+
+/** `POST /_switchyard/cache/clear`: every response-cache entry deleted. */
+export interface CacheClearResponse {
+  /** How many entries there were. */
+  cleared: number;
+}

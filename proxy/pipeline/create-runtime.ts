@@ -11,6 +11,8 @@ import { SplitJudge } from '../evaluation/split-judge';
 import { SplitTally } from '../evaluation/split-tally';
 import { PrincipalDirectory, type AccessKeyEntry } from '../core/principal';
 import type { RequestLog } from '../store/request-log';
+import type { ResponseCache } from '../store/response-cache';
+import { compileCacheSettings } from '../cache/cache-settings';
 import { ProxyRuntime, type Reliability, type RoutingState } from './runtime';
 
 /** What the running proxy adds to a config without writing it to the file; it survives reloads. */
@@ -43,6 +45,7 @@ export function createRoutingState(config: SwitchyardConfig, env: NodeJS.Process
     isDisabled: compileDisabledModels(config.disabledModels),
     policies: createPolicies(config),
     principals: new PrincipalDirectory([...config.accessKeys.map((key, index) => ({ key, label: `config key ${index + 1}` })), ...extraKeys]),
+    cache: compileCacheSettings(config),
   };
 }
 
@@ -65,6 +68,7 @@ export interface RuntimeOptions {
   /** The routing state, when already built (it loads the price table: build it before timers start). */
   routing?: RoutingState;
   store: RequestLog | undefined;
+  responseCache?: ResponseCache;
   events: ProxyEvents;
   reliability?: Reliability;
   log: (message: string) => void;
@@ -83,6 +87,7 @@ export function createRuntime(options: RuntimeOptions): ProxyRuntime {
   return new ProxyRuntime({
     routing: options.routing ?? createRoutingState(options.config, options.env, options.overrides),
     store: options.store,
+    responseCache: options.responseCache,
     events,
     reliability,
     splits,

@@ -9,6 +9,8 @@ import type { LatencyTracker } from '../routing/latency-tracker';
 import type { SplitJudge } from '../evaluation/split-judge';
 import type { CallPolicy } from '../call/call-policy';
 import type { PrincipalDirectory } from '../core/principal';
+import type { CompiledCacheSettings } from '../cache/cache-settings';
+import type { ResponseCache } from '../store/response-cache';
 
 /** Everything derived from one version of the config; swapped whole when the config reloads. */
 export interface RoutingState {
@@ -26,6 +28,8 @@ export interface RoutingState {
   policies: readonly CallPolicy[];
   /** The accepted local access keys; empty when none is required. */
   principals: PrincipalDirectory;
+  /** The response cache's settings; undefined when the config turns it on nowhere. */
+  cache?: CompiledCacheSettings;
 }
 
 /** What the router learns as calls go: it outlives config reloads. */
@@ -40,6 +44,8 @@ export interface ProxyRuntimeParts {
   routing: RoutingState;
   /** The request log; undefined when it could not be opened (the proxy serves without one). */
   store: RequestLog | undefined;
+  /** The response cache's store; undefined when the stores could not be opened. */
+  responseCache?: ResponseCache;
   events: ProxyEvents;
   reliability: Reliability;
   splits: SplitJudge;
@@ -53,6 +59,7 @@ export interface ProxyRuntimeParts {
  */
 export class ProxyRuntime {
   readonly store: RequestLog | undefined;
+  readonly responseCache: ResponseCache | undefined;
   readonly events: ProxyEvents;
   readonly reliability: Reliability;
   /** A/B results of split routes, and their judge. */
@@ -64,10 +71,12 @@ export class ProxyRuntime {
   constructor(parts: ProxyRuntimeParts) {
     this.current = parts.routing;
     this.store = parts.store;
+    this.responseCache = parts.responseCache;
     this.events = parts.events;
     this.reliability = parts.reliability;
     this.splits = parts.splits;
     this.log = parts.log;
+    this.boundCache(parts.routing);
   }
 
   /** The routing state in force, read by each stage as it needs it; a reload takes effect for the lookups after it. */
@@ -78,5 +87,16 @@ export class ProxyRuntime {
   /** Puts a new config version in force for the calls that start from now on. */
   replaceRouting(next: RoutingState): void {
     this.current = next;
+    this.boundCache(next);
+  }
+
+  /** The cache's size follows the config in force. */
+  private boundCache(routing: RoutingState): void {
+    if (routing.cache === undefined || this.responseCache === undefined) return;
+    try {
+      this.responseCache.setMaximumBytes(routing.cache.maximumBytes);
+    } catch (error) {
+      this.log(`response cache: applying maxMegabytes failed: ${(error as Error)?.message ?? String(error)}`);
+    }
   }
 }

@@ -13,6 +13,7 @@ import type { Endpoint, Exchange } from './endpoint';
 import { attemptHeaders, execute } from './execute';
 import { completeInternal } from './internal-call';
 import type { Refusal } from './plan';
+import { lookupCache } from './cache-stage';
 import { recordCall, type RecordInput } from './recorder';
 import type { ProxyRuntime } from './runtime';
 import { planAndAdmit, servedTarget, settle } from './stage-steps';
@@ -21,7 +22,7 @@ import { forwardedResponseHeaders } from './upstream-target';
 /**
  * Every upstream call passes the same stages, in this order:
  *
- *   read → authenticate → plan → admit → [cache lookup] → execute → settle → record
+ *   read → authenticate → plan → admit → cache lookup → execute → settle → record
  *
  * `authenticate` is the front door's (server.ts): the principal arrives with the exchange.
  * `read` is the endpoint's; `plan` picks candidates (rules, routes, strategy); `admit` asks the
@@ -96,9 +97,13 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
     sendJson(response, local.status, local.body);
     return finish(settle(runtime, context, [], { target: undefined, decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: undefined }));
   }
-  // [cache lookup: a cache hit answers here and skips execute]
+  // cache lookup: a hit answers here, costs nothing and skips execute (no budget is reserved)
+  const cached = runtime.routing.cache === undefined ? undefined : await lookupCache(runtime, context, plan, response);
+  if (cached?.kind === 'answered') return finish(settle(runtime, context, [], cached.outcome));
+  const cacheHeader = cached?.header;
   // execute, then the endpoint delivers the winner
   const observers = observersFor(runtime, context, plan);
+  if (cached?.observer !== undefined) observers.push(cached.observer);
   let opened: OpenedAttempt;
   try {
     opened = await execute(runtime, plan, (target) => endpoint.upstream(context, target), signal);
@@ -106,15 +111,17 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
     if (!(error instanceof AttemptError)) throw error;
     // A client that left is why the attempts stopped; the recorder says so.
     const outcome: CallOutcome = { target: first, decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: signal.aborted ? undefined : error.error.message };
+    if (cacheHeader === 'miss') outcome.cache = 'miss';
     if (!signal.aborted) answerFailure(response, context, plan, error);
     return finish(settle(runtime, context, observers, outcome));
   }
   const target = servedTarget(opened.target);
   plan.decision.winner = opened.target.label;
-  const delivered = await deliver(runtime, endpoint, context, plan, opened, response, observers);
+  const delivered = await deliver(runtime, endpoint, context, plan, opened, response, observers, cacheHeader);
   // A provider that cuts streams midway counts against its circuit like one that fails outright.
   if (delivered.blame === 'provider') runtime.reliability.breakers.recordFailure(opened.target.label);
   const outcome: CallOutcome = { target, decision: plan.decision, usage: delivered.usage, firstTokenAt: delivered.firstTokenAt, error: delivered.error?.message, costUsd: delivered.costUsd };
+  if (cacheHeader === 'miss') outcome.cache = 'miss';
   // settle
   return finish(settle(runtime, context, observers, outcome));
 }
@@ -136,7 +143,18 @@ function answerFailure(response: ServerResponse, context: RequestContext, plan: 
   answerError(response, context.format, error.error, headers);
 }
 
-async function deliver(runtime: ProxyRuntime, endpoint: Endpoint, context: RequestContext, plan: ExecutionPlan, opened: OpenedAttempt, response: ServerResponse, observers: readonly AnswerObserver[]): Promise<Delivered> {
+async function deliver(
+  runtime: ProxyRuntime,
+  endpoint: Endpoint,
+  context: RequestContext,
+  plan: ExecutionPlan,
+  opened: OpenedAttempt,
+  response: ServerResponse,
+  observers: readonly AnswerObserver[],
+  cacheHeader: 'miss' | 'off' | undefined,
+): Promise<Delivered> {
+  const headers = { ...switchyardHeaders(context.id, servedTarget(opened.target)), ...attemptHeaders(plan) };
+  if (cacheHeader !== undefined) headers['x-switchyard-cache'] = cacheHeader;
   const { pricer } = runtime.routing;
   const { provider, model } = opened.target;
   try {
@@ -144,7 +162,7 @@ async function deliver(runtime: ProxyRuntime, endpoint: Endpoint, context: Reque
       context,
       opened,
       response,
-      headers: { ...switchyardHeaders(context.id, servedTarget(opened.target)), ...attemptHeaders(plan) },
+      headers,
       observers,
       price: (usage) => pricer.price(provider.id, model, usage),
       log: runtime.log,

@@ -48,4 +48,13 @@ export interface RequestRecord {
   error?: string;
   /** Where the router sent the call and why: rule, route, candidates, attempts, winner. */
   decision?: DecisionRecord;
+  /**
+   * The response cache's part: `hit` when a stored answer was served (nothing was called, the
+   * cost is 0), `miss` when the cache was asked and the answer was fetched. Absent when off.
+   */
+  cache?: 'hit' | 'miss';
+  /** USD the response cache saved: what the stored answer cost when it was first fetched. */
+  savedUsd?: number;
+  /** USD the provider's prompt cache saved: cache-read tokens at the input price less the cache-read price. */
+  promptCacheSavedUsd?: number;
 }

@@ -34,6 +34,10 @@ interface Totals {
   latencyMs: number;
   timeToFirstTokenMs: number;
   timeToFirstTokenCount: number;
+  cacheHits: number;
+  cacheMisses: number;
+  savedUsd: number;
+  promptCacheSavedUsd: number;
 }
 
 /** Totals per group over the records in the range, ordered for display. */
@@ -52,7 +56,11 @@ export function aggregateRecords(database: Database, by: AggregateBy, range: Tim
             SUM(cost_usd IS NULL) AS unpriced_requests,
             TOTAL(latency_ms) AS latency_ms,
             TOTAL(time_to_first_token_ms) AS time_to_first_token_ms,
-            COUNT(time_to_first_token_ms) AS time_to_first_token_count
+            COUNT(time_to_first_token_ms) AS time_to_first_token_count,
+            SUM(cache = 'hit') AS cache_hits,
+            SUM(cache = 'miss') AS cache_misses,
+            TOTAL(saved_usd) AS saved_usd,
+            TOTAL(prompt_cache_saved_usd) AS prompt_cache_saved_usd
        FROM requests ${where}
       GROUP BY grouping`,
     values,
@@ -84,6 +92,10 @@ function decodeTotals(key: string | null, row: NormalQueryResult): Totals {
     latencyMs: number(row.latency_ms),
     timeToFirstTokenMs: number(row.time_to_first_token_ms),
     timeToFirstTokenCount: number(row.time_to_first_token_count),
+    cacheHits: number(row.cache_hits),
+    cacheMisses: number(row.cache_misses),
+    savedUsd: number(row.saved_usd),
+    promptCacheSavedUsd: number(row.prompt_cache_saved_usd),
   };
 }
 
@@ -100,6 +112,10 @@ function addTotals(into: Totals, more: Totals): void {
   into.latencyMs += more.latencyMs;
   into.timeToFirstTokenMs += more.timeToFirstTokenMs;
   into.timeToFirstTokenCount += more.timeToFirstTokenCount;
+  into.cacheHits += more.cacheHits;
+  into.cacheMisses += more.cacheMisses;
+  into.savedUsd += more.savedUsd;
+  into.promptCacheSavedUsd += more.promptCacheSavedUsd;
 }
 
 function toAggregateRow(totals: Totals): AggregateRow {
@@ -115,6 +131,10 @@ function toAggregateRow(totals: Totals): AggregateRow {
     costUsd: totals.costUsd,
     unpricedRequests: totals.unpricedRequests,
     averageLatencyMs: totals.latencyMs / totals.requests,
+    cacheHits: totals.cacheHits,
+    cacheMisses: totals.cacheMisses,
+    savedUsd: totals.savedUsd,
+    promptCacheSavedUsd: totals.promptCacheSavedUsd,
     averageTimeToFirstTokenMs:
       totals.timeToFirstTokenCount === 0 ? null : totals.timeToFirstTokenMs / totals.timeToFirstTokenCount,
   };

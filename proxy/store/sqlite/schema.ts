@@ -64,6 +64,14 @@ const migrations: ReadonlyArray<string> = [
    ALTER TABLE requests ADD COLUMN purpose TEXT;
    ALTER TABLE requests ADD COLUMN parent_id TEXT;
    CREATE INDEX requests_key_id_time ON requests (key_id, time);`,
+  // The response cache evicts the least recently used entry, not the oldest stored; records
+  // say whether the response cache answered and what caching saved, summed by /stats.
+  `ALTER TABLE response_cache ADD COLUMN used_at INTEGER NOT NULL DEFAULT 0;
+   UPDATE response_cache SET used_at = stored_at;
+   CREATE INDEX response_cache_used_at ON response_cache (used_at);
+   ALTER TABLE requests ADD COLUMN cache TEXT;
+   ALTER TABLE requests ADD COLUMN saved_usd REAL;
+   ALTER TABLE requests ADD COLUMN prompt_cache_saved_usd REAL;`,
 ];
 
 /** The schema version this build writes. */

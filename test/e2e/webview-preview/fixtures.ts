@@ -412,6 +412,10 @@ export function previewCharts(now: number): ChartData {
       costUsd: requests * (0.011 + ((back * 7) % 5) / 1000),
       unpricedRequests: back === 2 ? 6 : 0,
       averageLatencyMs: 3_200 + ((back * 613) % 2_400) + (back === 4 ? 5_000 : 0),
+      cacheHits: Math.round(requests * 0.1),
+      cacheMisses: Math.round(requests * 0.3),
+      savedUsd: requests * 0.004,
+      promptCacheSavedUsd: requests * 0.02,
       averageTimeToFirstTokenMs: 700 + ((back * 211) % 600),
     });
   }

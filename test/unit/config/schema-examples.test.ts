@@ -82,6 +82,7 @@ const everyField = {
       targets: ['anthropic/claude-sonnet-4-6', 'openai/gpt-5'],
       retry: { attempts: 3, baseDelayMs: 0, maxDelayMs: 8000, budgetMs: 60000 },
       timeouts: { connectMs: 30000, firstTokenMs: 10000, idleMs: 300000 },
+      cache: { enabled: true, ttlSeconds: 86400, shared: true },
     },
     cheap: { strategy: 'cheapest', targets: ['groq/llama-3.3-70b-versatile', 'openai/gpt-5-mini'] },
     quickest: { strategy: 'fastest', targets: ['fast', 'cerebras/llama3.1-8b'] },
@@ -108,7 +109,7 @@ const everyField = {
       },
       route: 'hedged',
     },
-    { match: { model: 'gpt-?' }, route: 'openai/gpt-5' },
+    { match: { model: 'gpt-?' }, route: 'openai/gpt-5', cache: { enabled: false } },
     { match: {}, route: 'quick' },
     { route: 'smart' },
   ],
@@ -121,6 +122,8 @@ const everyField = {
   allowedOrigins: ['http://localhost:5173'],
   disabledModels: ['openai/gpt-4o*', '*/llama-*', '*'],
   defaultRoute: 'smart',
+  cache: { enabled: true, ttlSeconds: 3600, maxMegabytes: 256, shared: false },
+  promptCaching: 'off',
 };
 
 /** Small configs the docs do not show: the empty file the extension creates, each kind of default. */
@@ -184,6 +187,13 @@ const refusedByBoth: Record<string, unknown> = {
   'allowedOrigins with a number': { allowedOrigins: [8080] },
   'a disabled model without a provider': { disabledModels: ['gpt-4o'] },
   'an empty defaultRoute': { defaultRoute: '' },
+  'cache.enabled as a string': { cache: { enabled: 'yes' } },
+  'a zero cache ttlSeconds': { cache: { ttlSeconds: 0 } },
+  'a fractional cache maxMegabytes': { cache: { maxMegabytes: 1.5 } },
+  'an unknown cache field': { cache: { size: 10 } },
+  'a route cache with maxMegabytes': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], cache: { maxMegabytes: 10 } } } },
+  'a rule cache with an unknown field': { rules: [{ match: {}, route: 'openai/gpt-5', cache: { ttl: 10 } }] },
+  'an unknown promptCaching mode': { promptCaching: 'on' },
 };
 
 /**

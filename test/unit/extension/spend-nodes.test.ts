@@ -15,6 +15,10 @@ function row(key: string | null, costUsd: number, requests: number, extra: Parti
     costUsd,
     unpricedRequests: 0,
     averageLatencyMs: 800,
+    cacheHits: 0,
+    cacheMisses: 0,
+    savedUsd: 0,
+    promptCacheSavedUsd: 0,
     averageTimeToFirstTokenMs: 300,
     ...extra,
   };

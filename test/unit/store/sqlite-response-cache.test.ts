@@ -60,6 +60,51 @@ describe('SqliteResponseCache', () => {
     assert.equal(await cache.get('key'), undefined);
   });
 
+  it('evicts the least recently used entry, a hit counting as a use', async () => {
+    const cache = open(100);
+    await cache.set('first', { body: bytes(40), metadata: {} }, 60);
+    now += 1;
+    await cache.set('second', { body: bytes(40), metadata: {} }, 60);
+    now += 1;
+    assert.notEqual(await cache.get('first'), undefined, 'first is used after second was stored');
+    now += 1;
+    await cache.set('third', { body: bytes(40), metadata: {} }, 60);
+    assert.equal(await cache.get('second'), undefined);
+    assert.notEqual(await cache.get('first'), undefined);
+    assert.notEqual(await cache.get('third'), undefined);
+  });
+
+  it('writes uses once they are due and on close, so the order survives a restart', async () => {
+    const cache = open(100);
+    await cache.set('first', { body: bytes(40), metadata: {} }, 60);
+    now += 1;
+    await cache.set('second', { body: bytes(40), metadata: {} }, 60);
+    now += 1;
+    await cache.get('first');
+    await cache.close();
+    const reopened = open(100);
+    now += 1;
+    await reopened.set('third', { body: bytes(40), metadata: {} }, 60);
+    assert.equal(await reopened.get('second'), undefined);
+    assert.notEqual(await reopened.get('first'), undefined);
+    await reopened.close();
+  });
+
+  it('clears every entry, reports its size, and shrinks to a new bound at once', async () => {
+    const cache = open(1000);
+    await cache.set('a', { body: bytes(40), metadata: {} }, 60);
+    now += 1;
+    await cache.set('b', { body: bytes(40), metadata: {} }, 60);
+    assert.deepEqual(await cache.size(), { entries: 2, bytes: 80 });
+    cache.setMaximumBytes(50);
+    assert.deepEqual(await cache.size(), { entries: 1, bytes: 40 });
+    assert.notEqual(await cache.get('b'), undefined);
+    assert.equal(await cache.clear(), 1);
+    assert.deepEqual(await cache.size(), { entries: 0, bytes: 0 });
+    assert.equal(await cache.get('b'), undefined);
+    await cache.close();
+  });
+
   it('evicts the entries stored longest ago once the bytes exceed the bound', async () => {
     const cache = open(100);
     await cache.set('first', { body: bytes(40), metadata: {} }, 60);
