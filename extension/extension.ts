@@ -2,6 +2,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { chooseDefaultRouteCommand } from './commands/choose-default-route';
+import { clearResponseCacheCommand } from './commands/clear-response-cache';
 import { copyConnectionSettingsCommand } from './commands/copy-connection-settings';
 import { openPanelCommand } from './commands/open-panel';
 import { removeProviderKeyCommand } from './commands/remove-provider-key';
@@ -38,6 +39,7 @@ const commands: readonly SwitchyardCommand[] = [
   chooseDefaultRouteCommand,
   copyConnectionSettingsCommand,
   showProxyLogCommand,
+  clearResponseCacheCommand,
 ];
 
 /** What `activate` returns: for tests and for extensions that build on Switchyard. */

@@ -15,6 +15,7 @@ const commandIds = [
   'switchyard.chooseDefaultRoute',
   'switchyard.copyConnectionSettings',
   'switchyard.showProxyLog',
+  'switchyard.clearResponseCache',
 ];
 
 describe('activation', () => {

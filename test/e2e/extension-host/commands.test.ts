@@ -59,6 +59,12 @@ describe('commands (called with arguments, no UI)', () => {
     await until('the panel to close', () => panelTabs().length === 0);
   });
 
+  it('Clear Response Cache empties the proxy\'s response cache', async () => {
+    const { api } = await switchyard();
+    await runningProxy(api);
+    assert.equal(await vscode.commands.executeCommand('switchyard.clearResponseCache'), 0);
+  });
+
   it('Show Proxy Log runs', async () => {
     await vscode.commands.executeCommand('switchyard.showProxyLog');
   });

@@ -79,6 +79,17 @@ describe('spend tree nodes', () => {
     assert.deepEqual(month.children?.[1].children, []);
   });
 
+  it('shows what caching saved today beside what was spent, and a response-cache hit as such', () => {
+    const [today, , recent] = spendNodes({
+      ...data,
+      today: { byProvider: [row('anthropic', 1, 4, { cacheHits: 2, savedUsd: 0.5, promptCacheSavedUsd: 0.25 })], byModel: [] },
+      recent: [record('req_hit', { cache: 'hit', costUsd: 0, savedUsd: 0.25 })],
+    });
+    assert.equal(today!.description, '$1.00 · 4 requests · $0.75 saved');
+    assert.match(today!.tooltip ?? '', /2 response-cache hits/);
+    assert.equal(recent!.children![0]!.description, 'cache hit · 640 ms');
+  });
+
   it('keeps node ids stable and unique so expanded nodes stay expanded', () => {
     const ids: string[] = [];
     const walk = (nodes: ReturnType<typeof spendNodes>): void => {
