@@ -25,6 +25,8 @@ export interface AggregateRow {
   cacheHits: number;
   /** Calls the response cache was asked about and could not answer. */
   cacheMisses: number;
+  /** hits / (hits + misses); null when the response cache was asked about none of these calls. */
+  cacheHitRate: number | null;
   /** USD the response cache saved (what the answers it served first cost). */
   savedUsd: number;
   /** USD providers' prompt caches saved on cache-read tokens. */

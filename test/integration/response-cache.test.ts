@@ -93,6 +93,7 @@ describe('the response cache', () => {
     const [today] = await proxy.store.aggregate('day', {});
     assert.equal(today?.cacheHits, 1);
     assert.equal(today?.cacheMisses, 1);
+    assert.equal(today?.cacheHitRate, 0.5);
     assert.equal(today?.savedUsd, missRecord.costUsd);
   });
 

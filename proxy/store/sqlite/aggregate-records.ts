@@ -133,6 +133,7 @@ function toAggregateRow(totals: Totals): AggregateRow {
     averageLatencyMs: totals.latencyMs / totals.requests,
     cacheHits: totals.cacheHits,
     cacheMisses: totals.cacheMisses,
+    cacheHitRate: totals.cacheHits + totals.cacheMisses === 0 ? null : totals.cacheHits / (totals.cacheHits + totals.cacheMisses),
     savedUsd: totals.savedUsd,
     promptCacheSavedUsd: totals.promptCacheSavedUsd,
     averageTimeToFirstTokenMs:

@@ -29,7 +29,7 @@ export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
     onError: settings.onError,
   });
   const counters = new SqliteCounters(database);
-  const responseCache = new SqliteResponseCache(database);
+  const responseCache = new SqliteResponseCache(database, { onError: settings.onError });
   const auditSink = new SqliteAuditSink(database, { flushIntervalMs: settings.flushIntervalMs, onError: settings.onError });
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {

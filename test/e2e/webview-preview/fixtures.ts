@@ -416,6 +416,7 @@ export function previewCharts(now: number): ChartData {
       averageLatencyMs: 3_200 + ((back * 613) % 2_400) + (back === 4 ? 5_000 : 0),
       cacheHits: Math.round(requests * 0.1),
       cacheMisses: Math.round(requests * 0.3),
+      cacheHitRate: 0.25,
       savedUsd: requests * 0.001,
       promptCacheSavedUsd: requests * 0.004,
       averageTimeToFirstTokenMs: 700 + ((back * 211) % 600),

@@ -211,9 +211,9 @@ const refusedByValidatorOnly: Record<string, unknown> = {
 };
 
 describe('config examples: the schema and the validator agree', () => {
-  const documented = [...configBlocks('README.md'), ...configBlocks('docs/routing.md')];
+  const documented = [...configBlocks('README.md'), ...configBlocks('docs/routing.md'), ...configBlocks('docs/caching.md')];
 
-  it('finds the config examples in README.md and docs/routing.md', () => {
+  it('finds the config examples in README.md, docs/routing.md and docs/caching.md', () => {
     // Two in the README (routing, configuration) and one in the routing design page.
     assert.ok(documented.length >= 3, `only ${documented.length} config examples found: ${documented.map((block) => block.where).join(', ')}`);
   });

@@ -17,6 +17,7 @@ function row(key: string | null, costUsd: number, requests: number, extra: Parti
     averageLatencyMs: 800,
     cacheHits: 0,
     cacheMisses: 0,
+    cacheHitRate: null,
     savedUsd: 0,
     promptCacheSavedUsd: 0,
     averageTimeToFirstTokenMs: 300,

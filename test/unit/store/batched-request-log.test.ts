@@ -67,6 +67,7 @@ class MemoryBackend implements RequestLogBackend {
       averageLatencyMs: 0,
       cacheHits: 0,
       cacheMisses: 0,
+      cacheHitRate: null,
       savedUsd: 0,
       promptCacheSavedUsd: 0,
       averageTimeToFirstTokenMs: null,

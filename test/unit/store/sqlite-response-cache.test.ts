@@ -23,7 +23,7 @@ describe('SqliteResponseCache', () => {
   });
 
   function open(maximumBytes?: number): SqliteResponseCache {
-    return new SqliteResponseCache(database, { maximumBytes, now: () => now });
+    return new SqliteResponseCache(database, { maximumBytes, now: () => now, writeIntervalMs: 0 });
   }
 
   const bytes = (length: number, fill = 0x61): Uint8Array => new Uint8Array(length).fill(fill);
@@ -58,6 +58,16 @@ describe('SqliteResponseCache', () => {
     assert.deepEqual((await cache.get('key'))?.body, { answer: 2 });
     await cache.delete('key');
     assert.equal(await cache.get('key'), undefined);
+  });
+
+  it('writes new entries later, in one batch, serving them from memory meanwhile', async () => {
+    const cache = new SqliteResponseCache(database, { now: () => now, writeIntervalMs: 60_000 });
+    await cache.set('waiting', { body: { answer: 1 }, metadata: { costUsd: 0.5 } }, 60);
+    assert.equal(database.get('SELECT COUNT(*) AS entries FROM response_cache')?.entries, 0, 'nothing written on the request path');
+    assert.deepEqual(await cache.get('waiting'), { body: { answer: 1 }, metadata: { costUsd: 0.5 } });
+    await cache.close();
+    assert.equal(database.get('SELECT COUNT(*) AS entries FROM response_cache')?.entries, 1, 'written at close');
+    assert.deepEqual((await open().get('waiting'))?.body, { answer: 1 });
   });
 
   it('evicts the least recently used entry, a hit counting as a use', async () => {

@@ -18,6 +18,7 @@ function day(key: string, costUsd: number): AggregateRow {
     averageLatencyMs: 100,
     cacheHits: 0,
     cacheMisses: 0,
+    cacheHitRate: null,
     savedUsd: 0,
     promptCacheSavedUsd: 0,
     averageTimeToFirstTokenMs: null,
