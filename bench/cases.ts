@@ -29,6 +29,8 @@ export interface BenchCase {
    * sends too).
    */
   floorBody: string;
+  /** Body for a peer gateway that translates (translation cases): the model it should ask for. */
+  peerBody?: string;
   /** Exact SSE events a client must receive, for passthrough streams. */
   expectedEvents?: number;
   /** Set for the routed cases, which also measure Switchyard with the request unrouted. */
@@ -95,6 +97,7 @@ export function buildCases(filter?: string): BenchCase[] {
       body: anthropicBody('fakecompat/bench-model', size, true),
       // The floor cannot translate: it forwards the same Anthropic request to /v1/messages.
       floorBody: anthropicBody('claude-sonnet-4-5', size, true),
+      peerBody: anthropicBody('bench-model', size, true),
     });
   }
   cases.push(...routedCases(), ...cacheCases());

@@ -86,3 +86,42 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
   });
 }
+
+/**
+ * Spawns `command args…` for a server that does not print its URL (it was told its port), and
+ * resolves once `url` answers any HTTP request.
+ */
+export async function startChildServiceAt(
+  name: string,
+  command: string,
+  args: string[],
+  url: string,
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 30_000,
+): Promise<ChildService> {
+  const child: ChildProcess = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const remember = (text: string): void => {
+    for (const line of text.split('\n')) if (line !== '') lines.push(line);
+    if (lines.length > keptLines) lines.splice(0, lines.length - keptLines);
+  };
+  child.stdout?.setEncoding('utf8').on('data', remember);
+  child.stderr?.setEncoding('utf8').on('data', remember);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${name}: exited early (code ${child.exitCode}, signal ${child.signalCode})\n${lines.join('\n')}`);
+    }
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`${name}: ${url} did not answer within ${timeoutMs} ms\n${lines.join('\n')}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  return { name, pid: child.pid ?? -1, url, recentOutput: () => lines.join('\n'), stop: () => stopChild(child) };
+}

@@ -9,6 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import { processTree } from './process-cpu';
 
 export interface CoreLayout {
   description: string;
@@ -21,6 +22,17 @@ export interface CoreLayout {
 function setAffinity(pid: number, cores: string): void {
   // -a: every thread of the process (the main loop, GC and libuv workers).
   execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
+}
+
+/** Pins a process and its descendants (a gateway may run workers); one that exited is skipped. */
+function setTreeAffinity(pid: number, cores: string): void {
+  for (const member of processTree(pid)) {
+    try {
+      setAffinity(member, cores);
+    } catch {
+      if (member === pid) throw new Error(`taskset could not pin process ${pid}`);
+    }
+  }
 }
 
 /** A layout for the given proxies and load-side processes (this process is always load side). */
@@ -40,11 +52,12 @@ export function coreLayout(proxyPids: number[], loadPids: number[]): CoreLayout 
   return {
     description: `under load the proxy runs alone on core ${proxyCore}, load generator and upstream on core ${loadCores}`,
     separate: () => {
-      for (const pid of proxyPids) setAffinity(pid, proxyCore);
+      for (const pid of proxyPids) setTreeAffinity(pid, proxyCore);
       for (const pid of loadSide) setAffinity(pid, loadCores);
     },
     share: () => {
-      for (const pid of [...proxyPids, ...loadSide]) setAffinity(pid, all);
+      for (const pid of proxyPids) setTreeAffinity(pid, all);
+      for (const pid of loadSide) setAffinity(pid, all);
     },
   };
 }

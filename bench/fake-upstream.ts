@@ -8,12 +8,26 @@
  * when the body asks for `"stream":true`, as SSE written one event per `write` with `gapMs`
  * between events (1 ms by default) so that a proxy which buffers or coalesces shows it in the
  * time to first byte. Every reply is precomputed; per request it only reads the body.
+ *
+ * A body holding `bench-chunks-<n>-gap-<ms>` (the memory check puts it in an Anthropic request's
+ * `metadata.user_id`) gets a long stream instead: the reply's opening events, its first text
+ * delta `n` times `ms` apart, then its closing events.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { upstreamReplies, type UpstreamReply } from './upstream-replies';
 
 const streamMarker = Buffer.from('"stream":true');
+const longStreamMarker = /bench-chunks-(\d+)-gap-(\d+)/;
+
+/** The reply's events with its text deltas replaced by `count` copies of the first one. */
+function longStream(events: Buffer[], count: number): Buffer[] {
+  const isDelta = (event: Buffer): boolean => event.includes('"text_delta"') || event.includes('"content":"');
+  const first = events.findIndex(isDelta);
+  let last = events.length - 1;
+  while (last > first && !isDelta(events[last]!)) last--;
+  return [...events.slice(0, first), ...new Array<Buffer>(count).fill(events[first]!), ...events.slice(last + 1)];
+}
 
 function writeEvents(response: http.ServerResponse, events: Buffer[], gapMs: number): void {
   let index = 0;
@@ -21,6 +35,7 @@ function writeEvents(response: http.ServerResponse, events: Buffer[], gapMs: num
     if (response.destroyed) return;
     response.write(events[index++]);
     if (index === events.length) response.end();
+    else if (gapMs === 0) setImmediate(next);
     else setTimeout(next, gapMs);
   };
   next();
@@ -52,7 +67,9 @@ function startServer(gapMs: number): http.Server {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
       });
-      writeEvents(response, reply.events, gapMs);
+      const long = longStreamMarker.exec(body.toString('latin1'));
+      if (long !== null) writeEvents(response, longStream(reply.events, Number(long[1])), Number(long[2]));
+      else writeEvents(response, reply.events, gapMs);
     });
   });
 }

@@ -5,6 +5,9 @@
  * Preferred source: the sum of `/proc/<pid>/task/<tid>/schedstat` first fields, the nanoseconds
  * each thread (main loop, GC and libuv workers) spent on a CPU. Fallback: utime + stime from
  * `/proc/<pid>/stat`, in clock ticks (usually 10 ms each, too coarse for short phases).
+ *
+ * A proxy is measured as its whole process tree (`treeCpuNanoseconds`): a gateway that forks
+ * workers or helpers must not look cheaper for it.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -58,4 +61,41 @@ export function cpuNanoseconds(pid: number, source: 'schedstat' | 'stat'): numbe
     if (nanoseconds !== undefined) return nanoseconds;
   }
   return statNanoseconds(pid);
+}
+
+/**
+ * The process and every descendant alive now. Children are found from the `ppid` field of every
+ * `/proc/<pid>/stat` (the `children` files need a kernel option that is often off).
+ */
+export function processTree(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    const child = Number(entry);
+    if (!Number.isInteger(child) || child <= 0) continue;
+    try {
+      const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const siblings = parents.get(parent);
+      if (siblings === undefined) parents.set(parent, [child]);
+      else siblings.push(child);
+    } catch {
+      // The process exited between the listing and the read.
+    }
+  }
+  const tree = [pid];
+  for (let index = 0; index < tree.length; index++) tree.push(...(parents.get(tree[index]!) ?? []));
+  return tree;
+}
+
+/** CPU time of a process and all its descendants alive now, in nanoseconds. */
+export function treeCpuNanoseconds(pid: number, source: 'schedstat' | 'stat'): number {
+  let total = 0;
+  for (const member of processTree(pid)) {
+    try {
+      total += cpuNanoseconds(member, source);
+    } catch {
+      // Exited since the tree was read.
+    }
+  }
+  return total;
 }

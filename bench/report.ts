@@ -1,22 +1,36 @@
-/** The markdown table and the PASS/FAIL lines the benchmark prints. */
+/** The markdown tables and the verdict lines the benchmark prints. */
 import type { BenchCase } from './cases';
-import type { TargetName, TargetResult } from './measure';
+import type { Bracket, TargetKind, TargetResult } from './measure';
 import { replyDeltas } from './payloads';
 
 export interface CaseOutcome {
   benchCase: BenchCase;
-  results: Map<TargetName, TargetResult>;
+  /** The targets measured in this case, in the order they are printed. */
+  targets: Array<{ name: string; kind: TargetKind }>;
+  results: Map<string, TargetResult>;
+  bracket?: Bracket;
 }
 
-/** The targets the issue sets, against the bare forwarder in the same run: CPU ratios, and milliseconds added to first byte. */
+/** The targets the issue sets, against the floor in the same run. */
 export const targetsByKind = { passthrough: 1.5, translation: 3 } as const;
-export const firstByteTargetMs = 1;
+/** Unloaded sequential latency: Switchyard's p50 may add this over the floor's. */
+export const sequentialTargetMs = 0.1;
+/** Streams: Switchyard's first byte (p50) may come this much later than the floor's. */
+export const firstByteTargetMs = 0.3;
+/** Within this of a ratio target is "at the target": the noise of one run on a shared machine. */
+export const ratioNoise = 0.15;
+/** A direct run after the proxies that differs from the one before by more than this: the machine drifted. */
+export const driftLimit = 0.15;
+
+/** Routing: routed CPU/request ≤ this × the same request unrouted; a race may add this to first byte. */
+export const routingCpuTarget = 1.2;
+export const raceFirstByteTargetMs = 1;
 
 /** Nearest-rank percentile; NaN for no samples. */
 export function percentile(values: number[], fraction: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((left, right) => left - right);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))];
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
 }
 
 function milliseconds(value: number): string {
@@ -32,41 +46,76 @@ function pair(left: string, right: string): string {
   return `${left} / ${right}`;
 }
 
+function percent(before: number, after: number): string {
+  if (before === 0) return '—';
+  const change = (after - before) / before;
+  return `${change >= 0 ? '+' : '−'}${Math.abs(change * 100).toFixed(0)} %`;
+}
+
+/** The floor of a case: the floor forwarder with the least CPU per request in this run. */
+export function floorOf(outcome: Pick<CaseOutcome, 'targets' | 'results'>): string | undefined {
+  let floor: string | undefined;
+  let least = Number.POSITIVE_INFINITY;
+  for (const { name, kind } of outcome.targets) {
+    const cpu = outcome.results.get(name)?.cpuMicrosecondsPerRequest;
+    if (kind === 'floor' && cpu !== undefined && cpu > 0 && cpu < least) {
+      least = cpu;
+      floor = name;
+    }
+  }
+  return floor;
+}
+
+/** A CPU ratio: the median over the load rounds (round i ÷ round i), and its spread over them. */
+export interface Ratio {
+  value: number;
+  lowest: number;
+  highest: number;
+}
+
+export function cpuRatio(measured: TargetResult | undefined, reference: TargetResult | undefined): Ratio | undefined {
+  const top = measured?.cpuMicrosecondsPerRequest;
+  const bottom = reference?.cpuMicrosecondsPerRequest;
+  if (top === undefined || bottom === undefined || bottom === 0) return undefined;
+  const rounds: number[] = [];
+  for (let round = 0; round < Math.min(measured!.roundCpu.length, reference!.roundCpu.length); round++) {
+    const base = reference!.roundCpu[round]!;
+    if (base > 0) rounds.push(measured!.roundCpu[round]! / base);
+  }
+  if (rounds.length === 0) return { value: top / bottom, lowest: top / bottom, highest: top / bottom };
+  // The median of the per-round ratios: each pairs two runs close in time, so a machine that
+  // changed between rounds moves both sides of a ratio alike instead of one total more than another.
+  const sorted = [...rounds].sort((left, right) => left - right);
+  const middle = sorted.length / 2;
+  const value = sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return { value, lowest: sorted[0]!, highest: sorted[sorted.length - 1]! };
+}
+
+export function formatRatio(ratio: Ratio | undefined): string {
+  if (ratio === undefined) return '—';
+  return `${ratio.value.toFixed(2)}× (${ratio.lowest.toFixed(2)}–${ratio.highest.toFixed(2)})`;
+}
+
 function addedFirstByte(result: TargetResult, direct: TargetResult, fraction: number): number {
   return percentile(result.firstByteMs, fraction) - percentile(direct.firstByteMs, fraction);
 }
 
-/** Routing: routed CPU/request ≤ this × the same request unrouted; a race may add this to first byte. */
-export const routingCpuTarget = 1.2;
-export const raceFirstByteTargetMs = 1;
-
-/** Names in the table; `unrouted` is Switchyard too. */
-const targetLabels: Record<TargetName, string> = {
-  direct: 'direct',
-  bare: 'bare',
-  switchyard: 'switchyard',
-  unrouted: 'switchyard, unrouted',
-};
-
-function cpuRatio(results: Map<TargetName, TargetResult>, name: TargetName = 'switchyard', baseline: TargetName = 'bare'): number | undefined {
-  const measured = results.get(name)?.cpuMicrosecondsPerRequest;
-  const reference = results.get(baseline)?.cpuMicrosecondsPerRequest;
-  return measured === undefined || reference === undefined || reference === 0 ? undefined : measured / reference;
+function addedLatency(result: TargetResult, direct: TargetResult, fraction: number): number {
+  return percentile(result.latencyMs, fraction) - percentile(direct.latencyMs, fraction);
 }
 
-function rowsOf({ benchCase, results }: CaseOutcome): string[] {
+function rowsOf(outcome: CaseOutcome): string[] {
+  const { benchCase, results } = outcome;
   const direct = results.get('direct');
+  const floor = floorOf(outcome);
+  const floorResult = floor === undefined ? undefined : results.get(floor);
   const rows: string[] = [];
-  for (const [name, result] of results) {
-    const overDirect = name !== 'direct' && direct !== undefined ? direct : undefined;
+  for (const { name, kind } of outcome.targets) {
+    const result = results.get(name);
+    if (result === undefined) continue;
+    const overDirect = kind !== 'direct' && direct !== undefined ? direct : undefined;
     const latency = pair(milliseconds(percentile(result.latencyMs, 0.5)), milliseconds(percentile(result.latencyMs, 0.99)));
-    const added =
-      overDirect === undefined
-        ? '—'
-        : pair(
-            signed(percentile(result.latencyMs, 0.5) - percentile(overDirect.latencyMs, 0.5)),
-            signed(percentile(result.latencyMs, 0.99) - percentile(overDirect.latencyMs, 0.99)),
-          );
+    const added = overDirect === undefined ? '—' : pair(signed(addedLatency(result, overDirect, 0.5)), signed(addedLatency(result, overDirect, 0.99)));
     let firstByte = '—';
     if (benchCase.stream) {
       firstByte =
@@ -75,19 +124,17 @@ function rowsOf({ benchCase, results }: CaseOutcome): string[] {
           : pair(signed(addedFirstByte(result, overDirect, 0.5)), signed(addedFirstByte(result, overDirect, 0.99)));
     }
     const cpu = result.cpuMicrosecondsPerRequest;
-    const ratio = name === 'switchyard' || name === 'unrouted' ? cpuRatio(results, name) : undefined;
-    const chunks = benchCase.stream
-      ? `${Number.isFinite(result.fewestDeltas) ? result.fewestDeltas : 0}/${replyDeltas.length}`
-      : '—';
+    const ratio = kind === 'direct' ? '—' : name === floor ? '**the floor**' : formatRatio(cpuRatio(result, floorResult));
+    const chunks = benchCase.stream ? `${Number.isFinite(result.fewestDeltas) ? result.fewestDeltas : 0}/${replyDeltas.length}` : '—';
     const cells = [
       benchCase.name,
-      targetLabels[name],
+      name,
       String(Math.round(result.requestsPerSecond)),
+      cpu === undefined ? '—' : String(Math.round(cpu)),
+      ratio,
       latency,
       added,
       firstByte,
-      cpu === undefined ? '—' : String(Math.round(cpu)),
-      ratio === undefined ? '—' : `${ratio.toFixed(2)}×`,
       chunks,
     ];
     rows.push(`| ${cells.join(' | ')} |`);
@@ -98,45 +145,66 @@ function rowsOf({ benchCase, results }: CaseOutcome): string[] {
 /** The markdown table: one row per case and target. */
 export function markdownTable(outcomes: CaseOutcome[]): string[] {
   return [
-    '| case | target | req/s | latency p50 / p99 ms | added p50 / p99 ms | first byte p50 / p99 ms¹ | CPU µs/req | CPU vs bare | chunks² |',
+    '| case | target | req/s | CPU µs/req | CPU vs floor¹ | latency p50 / p99 ms | added p50 / p99 ms² | first byte p50 / p99 ms³ | chunks⁴ |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
     ...outcomes.flatMap(rowsOf),
     '',
-    '¹ direct: absolute; proxies: added over direct. ² fewest text deltas any checked stream carried / deltas sent.',
+    '¹ ÷ the cheapest floor forwarder of the case: median over the load rounds, each round against the floor\'s run of the same round (lowest–highest round). ' +
+      '² over direct, one request at a time on one keep-alive connection. ³ direct: absolute; proxies: added over direct. ' +
+      '⁴ fewest text deltas any checked stream carried / deltas sent.',
   ];
 }
 
-/** One PASS/FAIL line per target the issue sets. */
+/** PASS, AT (within the noise of the target: rerun) or FAIL for a ratio against its limit. */
+export function ratioVerdict(value: number, limit: number): 'PASS' | 'AT' | 'FAIL' {
+  if (value <= limit) return 'PASS';
+  return value <= limit + ratioNoise ? 'AT' : 'FAIL';
+}
+
+/** One verdict line per target the issue sets, plus the machine's drift over each case. */
 export function verdictLines(outcomes: CaseOutcome[], standIn: boolean): string[] {
   const lines: string[] = [];
-  const note = standIn ? ' [stand-in: the Switchyard slot is a bare forwarder]' : '';
-  for (const { benchCase, results } of outcomes) {
-    const switchyard = results.get('switchyard');
-    const bare = results.get('bare');
-    const direct = results.get('direct');
-    if (switchyard === undefined || bare === undefined || direct === undefined) continue;
-    const limit = targetsByKind[benchCase.kind];
-    const ratio = cpuRatio(results);
-    if (ratio !== undefined && benchCase.routing?.strategy === 'race') {
-      // A race sends every request to two upstreams: the bare forwarder's one is no yardstick.
-      lines.push(`INFO ${benchCase.name}: CPU/request ${ratio.toFixed(2)}× bare (two upstream requests per call; no target)${note}`);
-    } else if (ratio !== undefined) {
+  const note = standIn ? ' [stand-in: the Switchyard slot is a floor forwarder]' : '';
+  for (const outcome of outcomes) {
+    const { benchCase, results, bracket } = outcome;
+    if (bracket !== undefined) {
+      const [rateBefore, rateAfter] = bracket.requestsPerSecond;
+      const [cpuBefore, cpuAfter] = bracket.upstreamCpu;
+      const drifted = Math.abs(rateAfter - rateBefore) > driftLimit * rateBefore || Math.abs(cpuAfter - cpuBefore) > driftLimit * cpuBefore;
       lines.push(
-        `${ratio <= limit ? 'PASS' : 'FAIL'} ${benchCase.name}: CPU/request ${ratio.toFixed(2)}× bare (target ≤ ${limit}×)${note}`,
+        `${drifted ? 'DRIFT' : 'STEADY'} ${benchCase.name}: direct ${Math.round(rateBefore)} → ${Math.round(rateAfter)} req/s (${percent(rateBefore, rateAfter)}), ` +
+          `upstream ${Math.round(cpuBefore)} → ${Math.round(cpuAfter)} µs/req (${percent(cpuBefore, cpuAfter)}) before → after the proxies` +
+          (drifted ? ' — the machine changed during the case: rerun before trusting its ratios' : ''),
       );
     }
+    const floor = floorOf(outcome);
+    const switchyard = results.get('switchyard');
+    const direct = results.get('direct');
+    if (floor === undefined || switchyard === undefined || direct === undefined) continue;
+    const floorResult = results.get(floor)!;
+    const limit = targetsByKind[benchCase.kind];
+    const ratio = cpuRatio(switchyard, floorResult);
+    if (ratio !== undefined) {
+      lines.push(`${ratioVerdict(ratio.value, limit)} ${benchCase.name}: CPU/request ${formatRatio(ratio)} the floor (${floor}; target ≤ ${limit}×)${note}`);
+    }
+    for (const { name, kind } of outcome.targets) {
+      if (kind !== 'peer') continue;
+      const peerRatio = cpuRatio(results.get(name), floorResult);
+      if (peerRatio !== undefined) lines.push(`INFO ${benchCase.name}: ${name} CPU/request ${formatRatio(peerRatio)} the floor`);
+    }
+    const sequential = addedLatency(switchyard, direct, 0.5) - addedLatency(floorResult, direct, 0.5);
+    lines.push(
+      `${sequential <= sequentialTargetMs ? 'PASS' : 'FAIL'} ${benchCase.name}: one at a time, p50 ${signed(sequential)} ms over the floor ` +
+        `(target ≤ +${sequentialTargetMs} ms; over direct: Switchyard ${signed(addedLatency(switchyard, direct, 0.5))}, floor ${signed(addedLatency(floorResult, direct, 0.5))})${note}`,
+    );
     if (!benchCase.stream) continue;
     const kept = switchyard.failures === 0 && switchyard.fewestDeltas === replyDeltas.length;
     lines.push(`${kept ? 'PASS' : 'FAIL'} ${benchCase.name}: every chunk kept${note}`);
-    // Like every target of the issue, the first byte is judged against the bare forwarder in the
-    // same run: on this 2-core VM the floor itself adds 0.8–1.0 ms over direct (two more loopback
-    // hops and event-loop wake-ups), so "over direct" would measure the machine, not Switchyard.
     const added = addedFirstByte(switchyard, direct, 0.5);
-    const floor = addedFirstByte(bare, direct, 0.5);
-    const overBare = added - floor;
+    const floorAdded = addedFirstByte(floorResult, direct, 0.5);
     lines.push(
-      `${overBare <= firstByteTargetMs ? 'PASS' : 'FAIL'} ${benchCase.name}: first byte ${signed(overBare)} ms p50 over the bare forwarder ` +
-        `(target ≤ ${firstByteTargetMs} ms; over direct: Switchyard ${signed(added)} ms, bare forwarder ${signed(floor)} ms)${note}`,
+      `${added - floorAdded <= firstByteTargetMs ? 'PASS' : 'FAIL'} ${benchCase.name}: first byte ${signed(added - floorAdded)} ms p50 over the floor ` +
+        `(target ≤ +${firstByteTargetMs} ms; over direct: Switchyard ${signed(added)} ms, floor ${signed(floorAdded)} ms)${note}`,
     );
   }
   return lines;
@@ -160,47 +228,48 @@ export function routingTable(outcomes: CaseOutcome[]): string[] {
   for (const { benchCase, results } of outcomes) {
     const routing = benchCase.routing;
     const routed = results.get('switchyard');
-    const unrouted = results.get('unrouted');
+    const unrouted = results.get(unroutedName);
     if (routing === undefined || routed === undefined || unrouted === undefined) continue;
-    const ratio = cpuRatio(results, 'switchyard', 'unrouted');
+    const ratio = cpuRatio(routed, unrouted);
     const ownCase = findOutcome(outcomes, routing.unroutedCase)?.results.get('switchyard')?.cpuMicrosecondsPerRequest;
-    const firstByte = benchCase.stream
-      ? pair(signed(addedFirstByte(routed, unrouted, 0.5)), signed(addedFirstByte(routed, unrouted, 0.99)))
-      : '—';
+    const firstByte = benchCase.stream ? pair(signed(addedFirstByte(routed, unrouted, 0.5)), signed(addedFirstByte(routed, unrouted, 0.99))) : '—';
     const cells = [
       benchCase.name,
       routing.strategy,
       `${microseconds(routed.cpuMicrosecondsPerRequest)} / ${microseconds(unrouted.cpuMicrosecondsPerRequest)}`,
       microseconds(ownCase),
-      ratio === undefined ? '—' : `${ratio.toFixed(2)}×`,
+      formatRatio(ratio),
       firstByte,
     ];
     rows.push(`| ${cells.join(' | ')} |`);
   }
   if (rows.length === 0) return [];
   return [
-    '| routed case | strategy | CPU µs/req routed / unrouted³ | unrouted in its own case⁴ | routing CPU vs unrouted | first byte added over unrouted p50 / p99 ms |',
+    '| routed case | strategy | CPU µs/req routed / unrouted⁵ | unrouted in its own case⁶ | routing CPU vs unrouted | first byte added over unrouted p50 / p99 ms |',
     '|---|---|---:|---:|---:|---:|',
     ...rows,
     '',
-    '³ the same Switchyard, the same request with the routed model swapped for the unrouted one, load runs interleaved. ' +
-      '⁴ that request\'s Switchyard CPU/request in its own case of this run (a separate measurement: shows the run-to-run spread).',
+    '⁵ the same Switchyard, the same request with the routed model swapped for the unrouted one, load runs interleaved. ' +
+      "⁶ that request's Switchyard CPU/request in its own case of this run (a separate measurement: shows the run-to-run spread).",
   ];
 }
+
+/** The name of the target that sends a routed case's request unrouted to the same Switchyard. */
+export const unroutedName = 'switchyard, unrouted';
 
 /** PASS/FAIL for routing: CPU/request within 1.2× unrouted (fallback), first byte within 1 ms (race). */
 export function routingVerdictLines(outcomes: CaseOutcome[], standIn: boolean): string[] {
   const lines: string[] = [];
-  const note = standIn ? ' [stand-in: the Switchyard slot is a bare forwarder]' : '';
+  const note = standIn ? ' [stand-in: the Switchyard slot is a floor forwarder]' : '';
   for (const { benchCase, results } of outcomes) {
     const routing = benchCase.routing;
     const routed = results.get('switchyard');
-    const unrouted = results.get('unrouted');
+    const unrouted = results.get(unroutedName);
     if (routing === undefined || routed === undefined || unrouted === undefined) continue;
-    const ratio = cpuRatio(results, 'switchyard', 'unrouted');
+    const ratio = cpuRatio(routed, unrouted);
     const cpu = `${microseconds(routed.cpuMicrosecondsPerRequest)} vs ${microseconds(unrouted.cpuMicrosecondsPerRequest)} µs`;
     if (routing.strategy === 'race') {
-      if (ratio !== undefined) lines.push(`INFO ${benchCase.name}: routing CPU/request ${ratio.toFixed(2)}× unrouted (${cpu}; two upstream requests per call; no target)${note}`);
+      if (ratio !== undefined) lines.push(`INFO ${benchCase.name}: routing CPU/request ${formatRatio(ratio)} unrouted (${cpu}; two upstream requests per call; no target)${note}`);
       const added = addedFirstByte(routed, unrouted, 0.5);
       lines.push(
         `${added <= raceFirstByteTargetMs ? 'PASS' : 'FAIL'} ${benchCase.name}: winner's first byte ${signed(added)} ms p50 ` +
@@ -208,7 +277,7 @@ export function routingVerdictLines(outcomes: CaseOutcome[], standIn: boolean): 
       );
     } else if (ratio !== undefined) {
       lines.push(
-        `${ratio <= routingCpuTarget ? 'PASS' : 'FAIL'} ${benchCase.name}: routing CPU/request ${ratio.toFixed(2)}× the same request ` +
+        `${ratioVerdict(ratio.value, routingCpuTarget)} ${benchCase.name}: routing CPU/request ${formatRatio(ratio)} the same request ` +
           `unrouted (${cpu}; target ≤ ${routingCpuTarget}×)${note}`,
       );
     }

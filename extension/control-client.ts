@@ -14,6 +14,7 @@ import type {
   ProvidersResponse,
   ProviderTestResult,
   RecentResponse,
+  RefusalsResponse,
   RequestRecord,
 } from '../proxy/control/protocol';
 import { EventStreamParser } from './event-stream-parser';
@@ -109,6 +110,11 @@ export class ControlClient {
   /** Saves a config and puts it in force; an invalid one is not written and its problems come back. */
   saveConfig(config: Record<string, unknown>): Promise<ConfigUpdateResponse> {
     return this.configUpdate('PUT', '/config', config);
+  }
+
+  /** Calls refused at the front door since the proxy started, by kind. */
+  refusals(): Promise<RefusalsResponse> {
+    return this.call('GET', '/refusals');
   }
 
   models(): Promise<ModelsResponse> {
@@ -249,6 +255,10 @@ export function decodeControlEvent(name: string, data: string): ControlEvent | u
         : undefined;
     case 'config':
       return { type: 'config', config: payload as Extract<ControlEvent, { type: 'config' }>['config'] };
+    case 'refusals':
+      return typeof (payload as { count?: unknown }).count === 'number' && typeof (payload as { reason?: unknown }).reason === 'string'
+        ? { type: 'refusals', refusals: payload as Extract<ControlEvent, { type: 'refusals' }>['refusals'] }
+        : undefined;
     default:
       return undefined;
   }

@@ -3,7 +3,10 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { chooseDefaultRouteCommand } from './commands/choose-default-route';
 import { clearResponseCacheCommand } from './commands/clear-response-cache';
+import { configureToolCommand } from './commands/configure-tool';
 import { copyConnectionSettingsCommand } from './commands/copy-connection-settings';
+import { openConfigFileCommand } from './commands/open-config-file';
+import { sendTestRequestCommand } from './commands/send-test-request';
 import { openPanelCommand } from './commands/open-panel';
 import { removeProviderKeyCommand } from './commands/remove-provider-key';
 import { restartProxyCommand } from './commands/restart-proxy';
@@ -15,6 +18,8 @@ import { testProviderKeyCommand } from './commands/test-provider-key';
 import { toggleModelsCommand } from './commands/toggle-models';
 import { showConfigProblems } from './config-problems';
 import { showCrashNotification } from './crash-notification';
+import { RefusalWarning } from './refusal-warning';
+import { SetupContext } from './setup-context';
 import { ProxyManager, type ProxyCrash } from './proxy-process';
 import { Secrets } from './secrets';
 import type { ExtensionServices, SwitchyardCommand } from './services';
@@ -40,6 +45,9 @@ const commands: readonly SwitchyardCommand[] = [
   copyConnectionSettingsCommand,
   showProxyLogCommand,
   clearResponseCacheCommand,
+  configureToolCommand,
+  sendTestRequestCommand,
+  openConfigFileCommand,
 ];
 
 /** What `activate` returns: for tests and for extensions that build on Switchyard. */
@@ -100,6 +108,8 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
       SwitchyardPanel.show(services, requestId);
     },
   };
+  const refusalWarning = new RefusalWarning(services);
+  const setup = new SetupContext(proxy, secrets);
   let lastCrash: ProxyCrash | undefined;
   let spendView: vscode.TreeView<unknown> | undefined;
   const spendTree = new SpendTreeProvider(proxy, (message) => {
@@ -110,13 +120,15 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     output,
     { dispose: () => proxy.dispose() },
     ...commands.map((command) => vscode.commands.registerCommand(command.id, (...commandArguments: unknown[]) => command.run(services, ...commandArguments))),
-    new StatusBar(proxy),
+    setup,
+    new StatusBar(proxy, setup),
     spendTree,
     spendView,
     spendView.onDidChangeVisibility((event) => spendTree.setVisible(event.visible)),
     proxy.onEvent.on((event) => {
       if (event.type === 'log') log(`${new Date(event.log.time).toISOString()} ${event.log.message}`);
       else if (event.type === 'config' && !event.config.ok) void showConfigProblems(event.config.file, event.config.problems, () => services.openPanel());
+      else if (event.type === 'refusals') refusalWarning.show(event.refusals);
     }),
     // For `when` clauses: the sidebar's welcome view (with Start Proxy) shows while it is not running.
     proxy.onDidChangeStatus.on((status) => void vscode.commands.executeCommand('setContext', 'switchyard.proxyState', status.state)),
@@ -124,7 +136,10 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
       lastCrash = crash;
       void showCrashNotification(crash, { showLog: () => output.show(true), start: () => proxy.start() });
     }),
-    secrets.onDidChange(() => void refreshTerminalEnvironment(services)),
+    secrets.onDidChange(() => {
+      void refreshTerminalEnvironment(services);
+      spendTree.keysChanged();
+    }),
     watchSettingChanges(services),
   );
   spendTree.setVisible(spendView.visible);

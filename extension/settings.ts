@@ -10,6 +10,8 @@ export interface SwitchyardSettings {
   configFile: string;
   injectTerminalEnvironment: boolean;
   requireLocalKey: boolean;
+  /** One line per call in the proxy's log (off: `--quiet`). */
+  logEachCall: boolean;
 }
 
 export const defaultPort = 4141;
@@ -29,6 +31,7 @@ export function readSettings(globalStoragePath: string): SwitchyardSettings {
     configFile,
     injectTerminalEnvironment: configuration.get<boolean>('injectTerminalEnvironment', false),
     requireLocalKey: configuration.get<boolean>('requireLocalKey', true),
+    logEachCall: configuration.get<boolean>('logEachCall', true),
   };
 }
 

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import type { ProxyStatus } from '../webview/protocol';
 import { formatUsd, startOfDay } from './format';
 import type { ProxyManager } from './proxy-process';
+import type { SetupContext } from './setup-context';
+import { missingKeysLine } from './sidebar/setup-nodes';
 
 const icons: Readonly<Record<ProxyStatus['state'], string>> = {
   starting: '$(loading~spin)',
@@ -24,7 +26,10 @@ export class StatusBar implements vscode.Disposable {
   private spendToday: number | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly proxy: ProxyManager) {
+  constructor(
+    private readonly proxy: ProxyManager,
+    private readonly setup?: SetupContext,
+  ) {
     this.item.name = 'Switchyard';
     this.item.command = 'switchyard.openPanel';
     this.subscriptions.push(
@@ -34,6 +39,7 @@ export class StatusBar implements vscode.Disposable {
         if (event.type === 'request') this.scheduleRefresh();
       }),
     );
+    if (setup !== undefined) this.subscriptions.push(setup.onDidChange.on(() => this.render()));
     this.render();
     this.item.show();
   }
@@ -69,9 +75,16 @@ export class StatusBar implements vscode.Disposable {
     const spend = status.state === 'running' && this.spendToday !== undefined ? ` ${formatUsd(this.spendToday)}` : '';
     this.item.text = `${icons[status.state]} Switchyard :${status.port}${spend}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.isTrusted = { enabledCommands: ['switchyard.setProviderKey'] };
     tooltip.appendMarkdown(`**Switchyard proxy**: ${status.state}${status.owned === false ? ' (started by another window)' : ''}\n\n`);
     tooltip.appendText(`http://127.0.0.1:${status.port}\n`);
     if (this.spendToday !== undefined && status.state === 'running') tooltip.appendMarkdown(`\n\nSpent today: ${formatUsd(this.spendToday)}`);
+    const keys = status.state === 'running' ? missingKeysLine(this.setup?.providersWithKeys) : undefined;
+    if (keys !== undefined) {
+      tooltip.appendMarkdown('\n\n');
+      tooltip.appendText(keys);
+      if (this.setup?.providersWithKeys?.length === 0) tooltip.appendMarkdown(' [Set Provider Key](command:switchyard.setProviderKey)');
+    }
     if (status.detail) {
       tooltip.appendMarkdown('\n\n');
       tooltip.appendText(status.detail);

@@ -31,6 +31,8 @@ Options:
                     when the config file is invalid, serve with presets only and report its
                     problems in the log and at /_switchyard/config instead of exiting (the
                     VS Code extension passes this, so its panel can show and fix them)
+  --quiet           no line per call in the log (errors, reloads and the totals at
+                    shutdown are still written)
   -h, --help        show this help
   -v, --version     print the version
 
@@ -54,6 +56,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
         'require-key': { type: 'boolean' },
         'stop-when-detached': { type: 'boolean' },
         'serve-on-bad-config': { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -137,6 +140,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
       graceMs: graceOverride(),
       shutdown: () => void stop(),
       writeLog: (line) => process.stderr.write(line),
+      callLines: values.quiet !== true,
     });
     proxy = await starting;
   } catch (error) {

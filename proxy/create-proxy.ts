@@ -2,6 +2,8 @@ import type http from 'node:http';
 import type { SwitchyardConfig } from './config/config';
 import { ControlPlane } from './control/control-plane';
 import { ProxyEvents } from './events/proxy-events';
+import { followCalls } from './events/call-log';
+import { DoorRefusals } from './security/door-refusals';
 import { Lifecycle } from './control/lifecycle';
 import { createReliability, createRoutingState, createRuntime } from './pipeline/create-runtime';
 import type { ProxyRuntime } from './pipeline/runtime';
@@ -47,6 +49,12 @@ export interface CreateProxyOptions {
   shutdown: () => void;
   /** Where log lines are written besides `/events` (the CLI: stderr); nowhere by default. */
   writeLog?: (line: string) => void;
+  /**
+   * One line per finished call in the log (tool, model asked → served, status, tokens, cost,
+   * latency, error); off by default, on in `switchyard serve` unless `--quiet`. The totals
+   * line at shutdown is written either way.
+   */
+  callLines?: boolean;
   /** The router's clock and random draw, for tests that script them. */
   clocks?: { now?: () => number; random?: () => number };
   /** Timeout of a provider key test (default 10 s). */
@@ -140,7 +148,9 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     probeTimeoutMs: options.probeTimeoutMs,
   });
 
-  listener = createRequestListener({ runtime, controlToken: options.controlToken, controlTokenHint: options.controlTokenHint, control });
+  const calls = followCalls(events, log, { lines: options.callLines === true });
+  const doorRefusals = new DoorRefusals({ log, announce: (notice) => events.emit('refusals', notice) });
+  listener = createRequestListener({ runtime, controlToken: options.controlToken, controlTokenHint: options.controlTokenHint, control, doorRefusals });
   becomeReady(listener);
   const stopWatching = options.configSource?.watch(() => control.reloadFromFile()) ?? (() => {});
 
@@ -154,6 +164,10 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     const force = setTimeout(() => server.server.closeAllConnections(), graceMs).unref();
     await server.close();
     clearTimeout(force);
+    calls.stop();
+    doorRefusals.dispose();
+    calls.totals.refusedAtDoor = doorRefusals.total;
+    log(calls.totals.summary());
     await storage?.close();
   };
   return {

@@ -14,6 +14,7 @@ import { embeddingsEndpoint } from './pipeline/endpoints/embeddings';
 import { countTokensEndpoint } from './pipeline/endpoints/count-tokens';
 import { checkAccessKey, guardOrigin, refuseHostOrOrigin, sendProxyError } from './security/middleware';
 import type { ModelHandler } from './http/model-route';
+import type { DoorRefusals } from './security/door-refusals';
 import { version } from './version';
 
 /** Gemini's REST paths: the model (which may hold a `provider/` prefix) and an action. */
@@ -26,6 +27,8 @@ export interface ServerOptions {
   controlTokenHint?: string;
   /** Keys, config editing and lifecycle over the control API; without it those routes answer 503. */
   control?: ControlPlane;
+  /** Counts, logs and announces calls refused at the front door. */
+  doorRefusals?: DoorRefusals;
 }
 
 /**
@@ -68,10 +71,18 @@ export function createRequestListener(options: ServerOptions): http.RequestListe
     // Origin may be hostile; a wrong access key is someone not allowed to use this proxy, and
     // recording it would mean reading an unauthenticated body for a model name it chose and
     // letting any local process write rows into the user's request log and spend. The client
-    // is told what to do in its own error shape.
+    // is told what to do in its own error shape; the refusal is counted, logged (rate-limited)
+    // and shown in the panel with its user agent, the body never read.
     if (access instanceof ProxyError) {
       request.resume();
       sendProxyError(path, request.headers, response, access);
+      options.doorRefusals?.count('host-or-origin', request.headers['user-agent'], access.message);
+      return;
+    }
+    if ('error' in access) {
+      request.resume();
+      sendProxyError(path, request.headers, response, access.error);
+      options.doorRefusals?.count(access.reason, request.headers['user-agent'], access.fix);
       return;
     }
     const handled = endpoint === undefined ? Promise.resolve(listModels(request, response, { path, principal: access.principal })) : serveCall(runtime, endpoint, { request, response, path, principal: access.principal });
@@ -90,7 +101,7 @@ export function createRequestListener(options: ServerOptions): http.RequestListe
 }
 
 /** Express for everything but the model APIs: control API, probes, preflights, 404s. */
-function createApp({ runtime, controlToken, controlTokenHint, control }: ServerOptions): express.Express {
+function createApp({ runtime, controlToken, controlTokenHint, control, doorRefusals }: ServerOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -106,7 +117,7 @@ function createApp({ runtime, controlToken, controlTokenHint, control }: ServerO
   // Claude Code probes the base URL with HEAD / before its first call.
   app.head('/', (_request, response) => void response.status(200).end());
   app.get('/', (_request, response) => void response.json({ name: 'switchyard', version }));
-  app.use('/_switchyard', createControlRouter({ token: controlToken, store: runtime.store, events: runtime.events, health, tokenHint: controlTokenHint, splits: runtime.splits, control }));
+  app.use('/_switchyard', createControlRouter({ token: controlToken, store: runtime.store, events: runtime.events, health, tokenHint: controlTokenHint, splits: runtime.splits, control, refusals: doorRefusals === undefined ? undefined : () => doorRefusals.notices() }));
 
   app.use((request: Request, response: Response) => {
     sendProxyError(request.path, request.headers, response, new ProxyError('not_found', `Switchyard has no endpoint ${request.method} ${request.path}. It serves /v1/chat/completions, /v1/responses, /v1/embeddings, /v1/models, /v1/messages, /v1/messages/count_tokens and /v1beta/models/{model}:generateContent.`));

@@ -164,15 +164,81 @@ export function formatClient(record: Pick<RequestRecord, 'clientFormat' | 'clien
   return key ? `${name} · ${key}` : name;
 }
 
-/** `provider/model` that served the call, or {@link missing} when it never got routed. */
 /** The model the client asked for; a call refused for having none shows a dash. */
 export function formatRequestedModel(record: Pick<RequestRecord, 'requestedModel'>): string {
   return record.requestedModel === '' ? missing : record.requestedModel;
 }
 
-export function formatServed(record: Pick<RequestRecord, 'provider' | 'model'>): string {
+/**
+ * `provider/model` that served the call, or {@link missing} when nothing served it: refused
+ * before any attempt, or every attempt failed. (The record still names the target it meant to
+ * use; {@link describeUnserved} says so in the tooltip.)
+ */
+export function formatServed(record: Pick<RequestRecord, 'provider' | 'model' | 'status' | 'decision'>): string {
+  if (!wasServed(record)) return missing;
   if (record.provider && record.model) return `${record.provider}/${record.model}`;
   return record.model ?? record.provider ?? missing;
+}
+
+/** Whether a provider answered the call: a winning attempt, or a success from the target. */
+export function wasServed(record: Pick<RequestRecord, 'provider' | 'model' | 'status' | 'decision'>): boolean {
+  if (record.decision?.winner !== undefined) return true;
+  if (record.provider === undefined && record.model === undefined) return false;
+  return record.status > 0 && record.status < 400;
+}
+
+/** The tooltip of an empty "Served by": what was meant to serve it. */
+export function describeUnserved(record: Pick<RequestRecord, 'provider' | 'model' | 'status' | 'decision'>): string | undefined {
+  if (wasServed(record)) return undefined;
+  const tried = record.decision?.attempts.map((attempt) => attempt.target) ?? [];
+  if (tried.length > 0) return `Not served: ${[...new Set(tried)].join(', ')} failed`;
+  if (record.provider && record.model) return `Not served: refused before ${record.provider}/${record.model} was called`;
+  return 'Not served: refused before any provider was called';
+}
+
+/**
+ * The Tool column: the program that made the call, from its user agent (`Claude Code 2.1.105`,
+ * `OpenAI SDK (JS) 6.3.0`, `curl 8.5.0`), or Switchyard for its own split-judge calls.
+ */
+export function formatTool(record: Pick<RequestRecord, 'tool' | 'toolVersion' | 'purpose'>): string {
+  if (record.purpose === 'shadow' || record.purpose === 'judge') return 'Switchyard';
+  if (record.tool === undefined) return missing;
+  return record.toolVersion === undefined ? record.tool : `${record.tool} ${record.toolVersion}`;
+}
+
+/** The Tool cell's tooltip: the user agent as sent, the API and the key. */
+export function describeTool(record: Pick<RequestRecord, 'userAgent' | 'clientFormat' | 'clientKey' | 'keyLabel' | 'purpose' | 'endpoint'>): string {
+  const parts = [record.userAgent === undefined ? 'No user agent' : `User agent: ${record.userAgent}`, `${formatClient(record)} · ${record.endpoint}`];
+  return parts.join('\n');
+}
+
+/**
+ * The attempts marker: `↻ 3` when the call took retries or a fallback, `⇉ 2` for a race; empty
+ * for the usual single attempt. The tooltip lists each attempt.
+ */
+export function formatAttempts(record: Pick<RequestRecord, 'decision'>): { text: string; title?: string } {
+  const attempts = record.decision?.attempts ?? [];
+  if (attempts.length <= 1) return { text: '' };
+  const raced = attempts.some((attempt) => attempt.outcome === 'cancelled');
+  const lines = attempts.map((attempt, index) => `${index + 1}. ${attempt.target} ${attempt.outcome}${attempt.status === null ? '' : ` (${attempt.status})`}`);
+  const summary = raced ? `${attempts.length} attempts raced` : `${attempts.length} attempts${new Set(attempts.map((attempt) => attempt.target)).size > 1 ? ', with fallback' : ', with retries'}`;
+  return { text: `${raced ? '⇉' : '↻'} ${attempts.length}`, title: [summary, ...lines].join('\n') };
+}
+
+/** The longest error the Error column shows; the tooltip and the detail pane have the rest. */
+const shortErrorLength = 90;
+
+/**
+ * The Error column: the error's first sentence (or first line), cut to a width a table cell
+ * can show; empty for a call that did not fail.
+ */
+export function formatShortError(record: Pick<RequestRecord, 'error' | 'status'>): string {
+  const error = record.error?.trim();
+  if (!error) return record.status >= 400 ? `HTTP ${record.status}` : '';
+  const firstLine = error.split('\n', 1)[0]!;
+  const sentenceEnd = firstLine.search(/[.!?](\s|$)/);
+  const sentence = sentenceEnd > 0 && sentenceEnd < firstLine.length - 1 ? firstLine.slice(0, sentenceEnd + 1) : firstLine;
+  return sentence.length > shortErrorLength ? `${sentence.slice(0, shortErrorLength - 1).trimEnd()}…` : sentence;
 }
 
 /** A failed call: an error status, or an error after a 200 (a stream cut midway). */

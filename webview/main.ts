@@ -9,7 +9,7 @@ import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import type { VscodeBadge } from '@vscode-elements/elements/dist/vscode-badge/vscode-badge.js';
 import type { VscodeTabs } from '@vscode-elements/elements/dist/vscode-tabs/vscode-tabs.js';
 import './panel.css';
-import { isHostMessage, type ChartData, type ConfigProblem, type ConfigSnapshot, type HostMessage, type ProxyStatus, type WebviewMessage } from './protocol';
+import { isHostMessage, type ChartData, type ConfigProblem, type ConfigSnapshot, type DoorRefusalNotice, type HostMessage, type ProxyStatus, type WebviewMessage } from './protocol';
 import { isRequestRecord } from './request-list';
 import { panelTabs, parsePanelState, type PanelTab } from './panel-state';
 import { loadState, postToHost, saveState } from './host';
@@ -45,6 +45,9 @@ const requests = new RequestsView({
   },
   onLoadMore(before) {
     send({ type: 'load-more', before });
+  },
+  onCommand(command) {
+    send({ type: 'run-command', command });
   },
 });
 const charts = new ChartsView();
@@ -101,6 +104,7 @@ function showTab(tab: PanelTab): void {
 }
 
 function showStatus(status: ProxyStatus): void {
+  requests.setSetup({ port: status.port });
   const icons: Record<ProxyStatus['state'], string> = {
     starting: 'loading',
     running: 'circle-filled',
@@ -138,6 +142,11 @@ function problemsOf(problems: unknown): ConfigProblem[] {
   return problems.filter((problem): problem is ConfigProblem => typeof problem?.path === 'string' && typeof problem.message === 'string');
 }
 
+function refusalsOf(refusals: unknown): DoorRefusalNotice[] {
+  if (!Array.isArray(refusals)) return [];
+  return refusals.filter((notice): notice is DoorRefusalNotice => typeof notice?.reason === 'string' && typeof notice.count === 'number' && typeof notice.label === 'string' && typeof notice.fix === 'string');
+}
+
 function chartsOf(data: ChartData): ChartData {
   return { days: Array.isArray(data.days) ? data.days.filter((row) => typeof row === 'object' && row !== null) : [] };
 }
@@ -149,6 +158,8 @@ function handle(message: HostMessage): void {
       requests.setRecords(message.records.filter(isRequestRecord), message.hasMore === true);
       charts.setCharts(chartsOf(message.charts));
       rules.setSnapshot(configOf(message.config));
+      if (message.setup !== undefined && Array.isArray(message.setup.providersWithKeys)) requests.setSetup({ providersWithKeys: message.setup.providersWithKeys.filter((id) => typeof id === 'string') });
+      requests.setRefusals(refusalsOf(message.refusals));
       updateCount();
       if (state.selectedRequestId !== undefined) {
         requests.select(state.selectedRequestId);
@@ -166,6 +177,12 @@ function handle(message: HostMessage): void {
       return;
     case 'status':
       showStatus(message.status);
+      return;
+    case 'refusals':
+      requests.setRefusals(refusalsOf(message.refusals));
+      return;
+    case 'setup':
+      if (Array.isArray(message.setup.providersWithKeys)) requests.setSetup({ providersWithKeys: message.setup.providersWithKeys.filter((id) => typeof id === 'string') });
       return;
     case 'charts':
       charts.setCharts(chartsOf(message.charts));

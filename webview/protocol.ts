@@ -8,10 +8,11 @@
 import type {
   AggregateRow,
   ConfigProblem,
+  DoorRefusalNotice,
   RequestRecord,
 } from '../proxy/control/protocol';
 
-export type { AggregateRow, ConfigProblem, RequestRecord } from '../proxy/control/protocol';
+export type { AggregateRow, ConfigProblem, DoorRefusalNotice, RequestRecord } from '../proxy/control/protocol';
 /** The decision record inside a RequestRecord, which the panel's detail pane shows field by field. */
 export type { AttemptDecision, CandidateDecision, DecisionRecord } from '../proxy/routing/decision';
 
@@ -35,6 +36,27 @@ export interface ConfigSnapshot {
   problems: ConfigProblem[];
 }
 
+/** What the first screen needs to guide a new user: which providers have keys. */
+export interface SetupState {
+  /** Providers whose key is in force (keychain or environment), e.g. `['anthropic']`. */
+  providersWithKeys: string[];
+}
+
+/**
+ * The commands the panel's buttons may run, and nothing else: the host runs only these.
+ * (Set Provider Key, Copy Connection Settings, Configure a Tool, Send Test Request, Open
+ * Config File.)
+ */
+export const panelCommands = [
+  'switchyard.setProviderKey',
+  'switchyard.copyConnectionSettings',
+  'switchyard.configureTool',
+  'switchyard.sendTestRequest',
+  'switchyard.openConfigFile',
+] as const;
+
+export type PanelCommand = (typeof panelCommands)[number];
+
 /** Spend and latency over time for the charts: one row per day (`key` is `YYYY-MM-DD`). */
 export interface ChartData {
   days: AggregateRow[];
@@ -43,7 +65,11 @@ export interface ChartData {
 /** Host → webview. */
 export type HostMessage =
   /** Everything the panel needs after it says `ready` (and again after the proxy restarts). */
-  | { type: 'snapshot'; status: ProxyStatus; records: RequestRecord[]; hasMore: boolean; config: ConfigSnapshot; charts: ChartData }
+  | { type: 'snapshot'; status: ProxyStatus; records: RequestRecord[]; hasMore: boolean; config: ConfigSnapshot; charts: ChartData; setup?: SetupState; refusals?: DoorRefusalNotice[] }
+  /** Calls refused at the front door (no or wrong local key…), every kind so far. */
+  | { type: 'refusals'; refusals: DoorRefusalNotice[] }
+  /** A provider key was set or removed. */
+  | { type: 'setup'; setup: SetupState }
   /** Older records, answering `load-more`. */
   | { type: 'older-records'; records: RequestRecord[]; hasMore: boolean }
   /** A request finished (relayed live from the proxy's event stream). */
@@ -65,7 +91,9 @@ export type WebviewMessage =
   | { type: 'load-more'; before: number }
   | { type: 'open-request'; id: string }
   | { type: 'validate-config'; requestId: number; config: Record<string, unknown> }
-  | { type: 'save-config'; requestId: number; config: Record<string, unknown> };
+  | { type: 'save-config'; requestId: number; config: Record<string, unknown> }
+  /** A button of the panel: runs one of {@link panelCommands}. */
+  | { type: 'run-command'; command: PanelCommand };
 
 type Tagged = { type: unknown } & Record<string, unknown>;
 
@@ -90,6 +118,8 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
     case 'validate-config':
     case 'save-config':
       return Number.isInteger(value.requestId) && isPlainObject(value.config);
+    case 'run-command':
+      return (panelCommands as readonly unknown[]).includes(value.command);
     default:
       return false;
   }
@@ -109,6 +139,10 @@ export function isHostMessage(value: unknown): value is HostMessage {
       return isPlainObject(value.status);
     case 'charts':
       return isPlainObject(value.charts);
+    case 'refusals':
+      return Array.isArray(value.refusals);
+    case 'setup':
+      return isPlainObject(value.setup);
     case 'config':
       return isPlainObject(value.config);
     case 'config-result':

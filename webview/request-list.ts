@@ -4,7 +4,7 @@
  * and come back with "Load older").
  */
 import type { RequestRecord } from './protocol';
-import { formatClient, formatRoute, formatServed, isFailure } from './format';
+import { formatClient, formatRoute, formatServed, formatTool, isFailure } from './format';
 
 /**
  * Whether a value from the host has what the table needs of a record (id, time, status, the
@@ -65,7 +65,11 @@ export function matchesFilter(record: RequestRecord, filter: string): boolean {
   const haystack = [
     record.requestedModel,
     formatServed(record),
+    // A call nothing served still matches the target it meant to use.
+    record.provider && record.model ? `${record.provider}/${record.model}` : '',
     formatClient(record),
+    formatTool(record),
+    record.userAgent ?? '',
     record.clientFormat,
     formatRoute(record.decision, record.purpose),
     record.error ?? '',

@@ -40,6 +40,7 @@ export class SwitchyardPanel implements vscode.Disposable {
       status: () => proxy.status,
       post: (message) => void webview.postMessage(message),
       log: (line) => services.log(line),
+      runCommand: (command) => void vscode.commands.executeCommand(command),
     });
     webview.html = panelHtml({
       cspSource: webview.cspSource,
@@ -55,6 +56,7 @@ export class SwitchyardPanel implements vscode.Disposable {
       proxy.onDidChangeStatus.on((status) => this.relay.status(status)),
       proxy.onDidConnect.on(() => void this.relay.connected()),
       proxy.onEvent.on((event) => void this.relay.event(event)),
+      services.secrets.onDidChange(() => void this.relay.keysChanged()),
       this.panel.onDidDispose(() => this.dispose()),
     );
     services.context.subscriptions.push(this);

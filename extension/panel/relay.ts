@@ -1,9 +1,9 @@
 import type { ConfigProblem, ControlEvent } from '../../proxy/control/protocol';
-import { isWebviewMessage, type ChartData, type ConfigSnapshot, type HostMessage, type ProxyStatus, type WebviewMessage } from '../../webview/protocol';
+import { isWebviewMessage, type ChartData, type ConfigSnapshot, type DoorRefusalNotice, type HostMessage, type PanelCommand, type ProxyStatus, type SetupState, type WebviewMessage } from '../../webview/protocol';
 import type { ControlClient } from '../control-client';
 
 /** The control API calls the panel needs (a ControlClient, or a fake in tests). */
-export type PanelClient = Pick<ControlClient, 'requests' | 'request' | 'config' | 'validateConfig' | 'saveConfig' | 'stats'>;
+export type PanelClient = Pick<ControlClient, 'requests' | 'request' | 'config' | 'validateConfig' | 'saveConfig' | 'stats'> & Partial<Pick<ControlClient, 'refusals' | 'providers'>>;
 
 export interface PanelRelayOptions {
   /** The proxy's client while it runs, else undefined. */
@@ -11,6 +11,8 @@ export interface PanelRelayOptions {
   status: () => ProxyStatus;
   post: (message: HostMessage) => void;
   log: (line: string) => void;
+  /** Runs a command a panel button asked for (already checked against the allow-list). */
+  runCommand?: (command: PanelCommand) => void;
 }
 
 /** Records per page of the request table. */
@@ -31,6 +33,7 @@ export class PanelRelay {
   private ready = false;
   private pendingShow: string | undefined;
   private chartTimer: NodeJS.Timeout | undefined;
+  private readonly refusalNotices = new Map<string, DoorRefusalNotice>();
 
   constructor(private readonly options: PanelRelayOptions) {}
 
@@ -65,7 +68,15 @@ export class PanelRelay {
     } else if (event.type === 'config') {
       const config = await this.configSnapshot();
       this.options.post({ type: 'config', config });
+    } else if (event.type === 'refusals') {
+      this.refusalNotices.set(event.refusals.reason, event.refusals);
+      this.options.post({ type: 'refusals', refusals: [...this.refusalNotices.values()] });
     }
+  }
+
+  /** Provider keys changed: the first screen's guidance follows. */
+  async keysChanged(): Promise<void> {
+    if (this.ready) this.options.post({ type: 'setup', setup: await this.setup() });
   }
 
   /** Opens a request's detail (from the sidebar or a command). */
@@ -110,6 +121,9 @@ export class PanelRelay {
         this.options.post({ type: 'request-detail', id: message.id, record });
         return;
       }
+      case 'run-command':
+        this.options.runCommand?.(message.command);
+        return;
       case 'validate-config':
       case 'save-config': {
         const save = message.type === 'save-config';
@@ -142,8 +156,27 @@ export class PanelRelay {
       });
       return;
     }
-    const [page, config, charts] = await Promise.all([client.requests(pageSize), this.configSnapshot(), this.charts()]);
-    this.options.post({ type: 'snapshot', status: this.options.status(), records: page.records, hasMore: page.nextBefore !== undefined, config, charts });
+    const [page, config, charts, setup, refusals] = await Promise.all([client.requests(pageSize), this.configSnapshot(), this.charts(), this.setup(), this.refusals()]);
+    this.options.post({ type: 'snapshot', status: this.options.status(), records: page.records, hasMore: page.nextBefore !== undefined, config, charts, setup, refusals });
+  }
+
+  private async setup(): Promise<SetupState> {
+    try {
+      const answer = await this.options.client()?.providers?.();
+      return { providersWithKeys: (answer?.providers ?? []).filter((provider) => provider.keySource !== 'none').map((provider) => provider.id) };
+    } catch {
+      return { providersWithKeys: [] };
+    }
+  }
+
+  private async refusals(): Promise<DoorRefusalNotice[]> {
+    try {
+      const answer = await this.options.client()?.refusals?.();
+      for (const notice of answer?.refusals ?? []) this.refusalNotices.set(notice.reason, notice);
+    } catch {
+      // An older proxy without the route: no notices.
+    }
+    return [...this.refusalNotices.values()];
   }
 
   private async configSnapshot(): Promise<ConfigSnapshot> {

@@ -7,6 +7,8 @@ export interface ProxySettings {
   configFile: string;
   /** Keep the proxy running after the last VS Code window closes (for terminals outside VS Code). */
   keepRunning: boolean;
+  /** One line per call in the proxy's log; false starts it with `--quiet`. True when absent. */
+  logEachCall?: boolean;
 }
 
 /** How `ProxyManager` runs the proxy, and whom it tells. */

@@ -131,6 +131,7 @@ export async function launchProxy(settings: LaunchSettings): Promise<Launch> {
     '--serve-on-bad-config',
   ];
   if (!settings.keepRunning) argumentsList.push('--stop-when-detached');
+  if (settings.logEachCall === false) argumentsList.push('--quiet');
   let child: ChildProcess;
   try {
     child = spawn(settings.runtime, argumentsList, {

@@ -20,6 +20,8 @@ export interface SpendNode {
   icon?: string;
   /** Set on request rows: clicking opens the panel on this request. */
   requestId?: string;
+  /** A command a click runs (the first-run steps). */
+  command?: { id: string; arguments?: unknown[] };
   children?: SpendNode[];
   /** Sections start expanded, groups collapsed. */
   expanded?: boolean;

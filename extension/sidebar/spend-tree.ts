@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { startOfDay, startOfMonth } from '../format';
 import type { ProxyManager } from '../proxy-process';
+import { setupNodes } from './setup-nodes';
 import { spendNodes, type SpendData, type SpendNode } from './spend-nodes';
 
 /** Recent requests listed in the sidebar. */
@@ -42,6 +43,11 @@ export class SpendTreeProvider implements vscode.TreeDataProvider<SpendNode>, vs
     );
   }
 
+  /** Provider keys changed: the first-run steps show whether one is set. */
+  keysChanged(): void {
+    this.invalidate(true);
+  }
+
   /** The view's visibility, from its TreeView: refreshes when it comes into sight stale. */
   setVisible(visible: boolean): void {
     this.visible = visible;
@@ -63,6 +69,8 @@ export class SpendTreeProvider implements vscode.TreeDataProvider<SpendNode>, vs
     if (node.requestId !== undefined) {
       item.command = { command: 'switchyard.openPanel', title: 'Show in the Switchyard panel', arguments: [node.requestId] };
       item.contextValue = 'request';
+    } else if (node.command !== undefined) {
+      item.command = { command: node.command.id, title: node.label, arguments: node.command.arguments };
     }
     return item;
   }
@@ -118,6 +126,11 @@ export class SpendTreeProvider implements vscode.TreeDataProvider<SpendNode>, vs
         client.stats('model', month),
         client.requests(recentCount),
       ]);
+      // Nothing yet: the first steps and the base URLs instead of a tree of zeros.
+      if (recent.records.length === 0 && monthByProvider.rows.length === 0) {
+        const { providers } = await client.providers();
+        return setupNodes(client.port, providers.filter((provider) => provider.keySource !== 'none').map((provider) => provider.id));
+      }
       const data: SpendData = {
         today: { byProvider: todayByProvider.rows, byModel: todayByModel.rows },
         month: { byProvider: monthByProvider.rows, byModel: monthByModel.rows },

@@ -38,6 +38,11 @@ export interface CallIdentity {
   readonly purpose: CallPurpose;
   /** The served call a shadow or judge call was made for. */
   readonly parentId: string | undefined;
+  /**
+   * The client's request headers (a reference, nothing copied): the recorder reads the calling
+   * tool from them after the answer went out. Undefined for calls Switchyard makes itself.
+   */
+  readonly clientHeaders?: IncomingHttpHeaders;
 }
 
 /** Facts the structural scan of a body found without parsing it; undefined when not scanned. */
@@ -74,7 +79,7 @@ export interface RequestContext extends CallIdentity {
 }
 
 /** A new identity, stamped now. */
-export function arrive(fields: Omit<CallIdentity, 'id' | 'time' | 'startedAt' | 'purpose' | 'parentId'> & Partial<Pick<CallIdentity, 'purpose' | 'parentId'>>): CallIdentity {
+export function arrive(fields: Omit<CallIdentity, 'id' | 'time' | 'startedAt' | 'purpose' | 'parentId' | 'clientHeaders'> & Partial<Pick<CallIdentity, 'purpose' | 'parentId' | 'clientHeaders'>>): CallIdentity {
   return {
     id: `${idPrefix}${(idCounter++).toString(36).padStart(6, '0')}`,
     time: Date.now(),
@@ -85,5 +90,6 @@ export function arrive(fields: Omit<CallIdentity, 'id' | 'time' | 'startedAt' | 
     operation: fields.operation,
     endpoint: fields.endpoint,
     principal: fields.principal,
+    clientHeaders: fields.clientHeaders,
   };
 }

@@ -6,6 +6,7 @@
 import type { RequestRecord } from '../store/request-record';
 import type { ConfigProblem } from '../config/config-problem';
 import type { ConfigReloaded, LogLine } from '../events/proxy-events';
+import type { DoorRefusalNotice } from '../security/door-refusals';
 import type { AggregateBy, AggregateRow } from '../store/aggregate';
 import type { Judgement } from '../evaluation/split-judge';
 import type { SplitRouteStats } from '../evaluation/split-tally';
@@ -14,6 +15,7 @@ export type { RequestRecord } from '../store/request-record';
 export type { ConfigProblem } from '../config/config-problem';
 export type { ProviderTestResult } from '../upstream/probe-provider';
 export type { ConfigReloaded, LogLine } from '../events/proxy-events';
+export type { DoorRefusalNotice, DoorRefusalReason } from '../security/door-refusals';
 export type { AggregateBy, AggregateRow } from '../store/aggregate';
 export type { RecordFilter } from '../store/record-filter';
 export type { Judgement } from '../evaluation/split-judge';
@@ -82,7 +84,14 @@ export type ControlEvent =
   | { type: 'request'; record: RequestRecord }
   | { type: 'judgement'; judgement: Judgement }
   | { type: 'log'; log: LogLine }
-  | { type: 'config'; config: ConfigReloaded };
+  | { type: 'config'; config: ConfigReloaded }
+  /** Calls refused at the front door, one kind per event, at most once a second per kind. */
+  | { type: 'refusals'; refusals: DoorRefusalNotice };
+
+/** `GET /refusals`: every kind of front-door refusal since the proxy started. */
+export interface RefusalsResponse {
+  refusals: DoorRefusalNotice[];
+}
 
 
 /** SSE event names of {@link ControlEvent}. */

@@ -13,12 +13,14 @@ import type {
   ConfigReloaded,
   ConfigUpdateResponse,
   ControlErrorResponse,
+  DoorRefusalNotice,
   HealthInfo,
   Judgement,
   LifecycleResponse,
   LogLine,
   ProvidersResponse,
   RecentResponse,
+  RefusalsResponse,
   SplitRouteStats,
   SplitsResponse,
   CacheClearResponse,
@@ -39,6 +41,8 @@ export interface ControlRouterOptions {
   splits?: { stats(): SplitRouteStats[] };
   /** Keys, config editing and lifecycle; without it the management routes answer 503. */
   control?: ControlPlane;
+  /** Calls refused at the front door, for `GET /refusals`; none counted without it. */
+  refusals?: () => DoorRefusalNotice[];
 }
 
 /** Management bodies are small JSON documents; a config file is the largest. */
@@ -56,7 +60,7 @@ const maximumBufferedBytes = 4 * 1024 * 1024;
 /**
  * The control API used by the VS Code extension and scripts, mounted under `/_switchyard`:
  * `GET /health` (open), and with the token `GET /requests`, `GET /requests/:id`,
- * `GET /stats`, `GET /splits`, `GET /events` (server-sent events; `?attach=1` counts the
+ * `GET /stats`, `GET /splits`, `GET /refusals`, `GET /events` (server-sent events; `?attach=1` counts the
  * caller as an attached VS Code window), and the management routes: `GET /providers`,
  * `PUT|DELETE /providers/:id/key`, `POST /providers/:id/test`, `PUT|DELETE /client-key`,
  * `GET|PUT /config`, `POST /config/validate`, `GET /models`, `PUT /lifecycle`,
@@ -74,6 +78,10 @@ export function createControlRouter(options: ControlRouterOptions): express.Rout
   router.get('/stats', aggregateRequests(options.store));
   router.get('/splits', splitResults(options.splits));
   router.get('/events', streamEvents(options));
+  router.get('/refusals', (_request, response) => {
+    const body: RefusalsResponse = { refusals: options.refusals?.() ?? [] };
+    response.json(body);
+  });
   mountManagement(router, options.control);
   return router;
 }
@@ -290,9 +298,9 @@ function judgementFrame(judgement: Judgement): string {
 }
 
 /** Frames of log lines and config events, serialized once however many clients listen. */
-const otherFrames = new WeakMap<LogLine | ConfigReloaded, string>();
+const otherFrames = new WeakMap<LogLine | ConfigReloaded | DoorRefusalNotice, string>();
 
-function eventFrame(type: 'log' | 'config', payload: LogLine | ConfigReloaded): string {
+function eventFrame(type: 'log' | 'config' | 'refusals', payload: LogLine | ConfigReloaded | DoorRefusalNotice): string {
   let frame = otherFrames.get(payload);
   if (frame === undefined) {
     frame = `event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`;
@@ -330,6 +338,7 @@ function streamEvents(options: ControlRouterOptions): RequestHandler {
     const unsubscribeJudgements = options.events.on('judgement', (judgement) => send(judgementFrame(judgement)));
     const unsubscribeLog = options.events.on('log', (line) => send(eventFrame('log', line)));
     const unsubscribeConfig = options.events.on('config', (config) => send(eventFrame('config', config)));
+    const unsubscribeRefusals = options.events.on('refusals', (notice) => send(eventFrame('refusals', notice)));
     const unsubscribeStopping = options.events.on('stopping', () => response.end());
     const detach = request.query.attach === '1' && options.control !== undefined ? options.control.lifecycle.attach() : undefined;
     const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), keepAliveIntervalMs).unref();
@@ -338,6 +347,7 @@ function streamEvents(options: ControlRouterOptions): RequestHandler {
       unsubscribeJudgements();
       unsubscribeLog();
       unsubscribeConfig();
+      unsubscribeRefusals();
       unsubscribeStopping();
       detach?.();
       clearInterval(keepAlive);

@@ -1,6 +1,7 @@
 import type { Judgement } from '../evaluation/split-judge';
 import type { RequestRecord } from '../store/request-record';
 import type { ConfigProblem } from '../config/config-problem';
+import type { DoorRefusalNotice } from '../security/door-refusals';
 
 /** A line of the proxy log (`event: log`), also written to stderr. Never holds a key. */
 export interface LogLine {
@@ -25,6 +26,8 @@ export interface ProxyEventMap {
   log: LogLine;
   /** The config file was reloaded or rejected, or a config was saved over the control API. */
   config: ConfigReloaded;
+  /** Calls were refused at the front door (no or wrong local key…): throttled, one kind per notice. */
+  refusals: DoorRefusalNotice;
   /** The proxy is stopping: long-lived streams end so that the server can close. Not sent to clients. */
   stopping: undefined;
 }

@@ -22,6 +22,40 @@ export interface ByteRange {
  * Expects a buffer that already parsed as a JSON object.
  */
 export function findTopLevelString(json: Buffer, key: string): ByteRange | undefined {
+  const valueStart = topLevelValueStart(json, key);
+  if (valueStart === undefined || json[valueStart] !== quote) return undefined;
+  return { start: valueStart, end: stringEnd(json, valueStart) + 1 };
+}
+
+/**
+ * Finds the value of a top-level key, whatever its type, without parsing the rest: a provider's
+ * whole answer is only read for its `usage`, and JSON.parse of all of it cost more than the
+ * rest of reading it. Objects and arrays are skipped by depth, strings with indexOf.
+ * On bytes that are not JSON the range may be wrong; parse what it spans before trusting it.
+ */
+export function findTopLevelValue(json: Buffer, key: string): ByteRange | undefined {
+  const start = topLevelValueStart(json, key);
+  if (start === undefined || start >= json.length) return undefined;
+  const first = json[start];
+  if (first === quote) return { start, end: stringEnd(json, start) + 1 };
+  if (first === openBrace || first === openBracket) {
+    let depth = 0;
+    for (let index = start; index < json.length; index++) {
+      const byte = json[index];
+      if (byte === quote) index = stringEnd(json, index);
+      else if (byte === openBrace || byte === openBracket) depth++;
+      else if ((byte === closeBrace || byte === closeBracket) && --depth === 0) return { start, end: index + 1 };
+    }
+    return undefined;
+  }
+  // A number, true, false or null: up to the next comma or the object's end.
+  let end = start;
+  while (end < json.length && json[end] !== comma && json[end] !== closeBrace) end++;
+  return { start, end };
+}
+
+/** Index where the value of a top-level key begins, past its colon and white space. */
+function topLevelValueStart(json: Buffer, key: string): number | undefined {
   const keyBytes = Buffer.from(key, 'utf8');
   let depth = 0;
   let expectKey = false;
@@ -32,9 +66,7 @@ export function findTopLevelString(json: Buffer, key: string): ByteRange | undef
       if (depth === 1 && expectKey) {
         expectKey = false;
         if (end - index - 1 === keyBytes.length && json.compare(keyBytes, 0, keyBytes.length, index + 1, end) === 0) {
-          const valueStart = skipToValue(json, end + 1);
-          if (json[valueStart] !== quote) return undefined;
-          return { start: valueStart, end: stringEnd(json, valueStart) + 1 };
+          return skipToValue(json, end + 1);
         }
       }
       index = end;

@@ -2,6 +2,7 @@ import type { ProviderApi } from '../providers/adapter';
 import { SseParser, type SseEvent } from '../sse/sse-parser';
 import type { Usage } from '../core/usage';
 import { isObject, type JsonObject } from '../core/json';
+import { findTopLevelValue } from '../inbound/json-scan';
 import { decodeAnthropicUsage } from '../providers/anthropic-messages/decode-usage';
 import type { AnthropicUsage } from '../wire/anthropic-messages/types';
 import { decodeChatUsage } from '../providers/openai-chat/decode-response';
@@ -82,27 +83,37 @@ export class UsageTap {
   }
 }
 
-/** Usage from a complete (non-streamed) JSON answer of the given API. */
+/**
+ * Usage from a complete (non-streamed) JSON answer of the given API. Only the usage object is
+ * parsed, found by a structural scan: the answer itself goes to the client as the provider
+ * sent it, so nothing else of it is needed.
+ */
 export function readResponseUsage(api: ProviderApi, body: Buffer): Usage | undefined {
-  const json = parse(body.toString('utf8'));
   switch (api) {
     case 'anthropic-messages': {
-      const usage = objectField(json, 'usage');
+      const usage = topLevelObject(body, 'usage');
       return usage ? decodeAnthropicUsage(usage) : undefined;
     }
     case 'openai-chat': {
-      const usage = objectField(json, 'usage') ?? objectField(objectField(json, 'x_groq'), 'usage');
+      const usage = topLevelObject(body, 'usage') ?? objectField(topLevelObject(body, 'x_groq'), 'usage');
       return usage ? decodeChatUsage(usage) : undefined;
     }
     case 'openai-responses': {
-      const usage = objectField(json, 'usage');
+      const usage = topLevelObject(body, 'usage');
       return usage ? decodeResponsesUsage(usage) : undefined;
     }
     case 'gemini': {
-      const usage = objectField(json, 'usageMetadata');
+      const usage = topLevelObject(body, 'usageMetadata');
       return usage ? decodeGeminiUsage(usage) : undefined;
     }
   }
+}
+
+/** The object value of a top-level key of a JSON object's bytes, parsed alone. */
+function topLevelObject(body: Buffer, key: string): JsonObject | undefined {
+  const range = findTopLevelValue(body, key);
+  if (range === undefined || body[range.start] !== 0x7b) return undefined;
+  return parse(body.toString('utf8', range.start, range.end));
 }
 
 /** Whether an event carries generated content (for time to first token), by cheap checks. */

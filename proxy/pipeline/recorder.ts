@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { recognizeCallingTool, recordedUserAgent } from '../http/calling-tool';
 import type { CallOutcome } from '../call/outcome';
 import type { CallIdentity } from '../call/request-context';
 import type { RequestRecord } from '../store/request-record';
@@ -53,6 +54,15 @@ export function recordCall(runtime: ProxyRuntime, input: RecordInput): RequestRe
   if (identity.principal !== undefined) {
     record.keyId = identity.principal.keyId;
     record.keyLabel = identity.principal.label;
+  }
+  if (identity.clientHeaders !== undefined) {
+    const tool = recognizeCallingTool(identity.clientHeaders);
+    if (tool !== undefined) {
+      record.tool = tool.name;
+      if (tool.version !== undefined) record.toolVersion = tool.version;
+    }
+    const userAgent = recordedUserAgent(identity.clientHeaders);
+    if (userAgent !== undefined) record.userAgent = userAgent;
   }
   if (identity.purpose !== 'served') record.purpose = identity.purpose;
   if (identity.parentId !== undefined) record.parentId = identity.parentId;

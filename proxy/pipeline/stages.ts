@@ -35,7 +35,7 @@ import { forwardedResponseHeaders } from './upstream-target';
  */
 export async function serveCall(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange): Promise<void> {
   const { response } = exchange;
-  const identity = arrive({ format: endpoint.format, operation: endpoint.operation, endpoint: exchange.path, principal: exchange.principal });
+  const identity = arrive({ format: endpoint.format, operation: endpoint.operation, endpoint: exchange.path, principal: exchange.principal, clientHeaders: exchange.request.headers });
   const abort = new AbortController();
   const closed = new Promise<void>((resolve) =>
     response.once('close', () => {

@@ -46,20 +46,53 @@ export function refuseHostOrOrigin(config: Pick<SwitchyardConfig, 'allowedHosts'
   return undefined;
 }
 
+/** Why the access-key check refused a call, and what the client is told. */
+export interface AccessRefusal {
+  reason: 'no-key' | 'wrong-key';
+  error: ProxyError;
+  /** The fix alone, for the log and the panel's notice. */
+  fix: string;
+}
+
 /**
  * The authenticate stage: when local access keys are configured, clients must send one as
  * their API key. Returns the caller's principal (looked up by the hash of the key it sent),
- * undefined when no key is required, or the refusal.
+ * undefined when no key is required, or the refusal, whose message names the fix for the key
+ * that is in force: the VS Code command when the extension's key is, the CLI flag's key file
+ * when `--require-key`'s is, the config's `accessKeys` otherwise.
  */
-export function checkAccessKey(principals: PrincipalDirectory, request: IncomingMessage): { principal: Principal | undefined } | ProxyError {
+export function checkAccessKey(principals: PrincipalDirectory, request: IncomingMessage): { principal: Principal | undefined } | AccessRefusal {
   if (principals.size === 0) return { principal: undefined };
   const url = request.url ?? '';
   const query = url.includes('?') ? new URLSearchParams(url.slice(url.indexOf('?') + 1)) : undefined;
-  const principal = principals.lookup(clientCredential(request.headers, query));
-  if (principal === undefined) {
-    return new ProxyError('authentication', 'This Switchyard requires a local access key. Send it as your API key (Authorization: Bearer, x-api-key or x-goog-api-key); see `switchyard serve --require-key`.');
+  const credential = clientCredential(request.headers, query);
+  const principal = principals.lookup(credential);
+  if (principal !== undefined) return { principal };
+  const path = url.includes('?') ? url.slice(0, url.indexOf('?')) : url;
+  const sent = credential !== undefined && credential !== '';
+  const fix = accessKeyFix(principals, path, request.headers.host);
+  const problem = sent ? 'The API key this call sent is not a local key of this Switchyard.' : 'This Switchyard requires its local key as your API key, and this call sent none.';
+  return { reason: sent ? 'wrong-key' : 'no-key', error: new ProxyError('authentication', `${problem} ${fix}`), fix };
+}
+
+/** The environment variable a tool of this API reads its key from, and its base URL variable. */
+function keyVariables(path: string): { key: string; baseUrl: string; suffix: string } {
+  if (path.startsWith('/v1/messages')) return { key: 'ANTHROPIC_API_KEY', baseUrl: 'ANTHROPIC_BASE_URL', suffix: '' };
+  if (path.startsWith('/v1beta/')) return { key: 'GEMINI_API_KEY', baseUrl: 'GOOGLE_GEMINI_BASE_URL', suffix: '' };
+  return { key: 'OPENAI_API_KEY', baseUrl: 'OPENAI_BASE_URL', suffix: '/v1' };
+}
+
+function accessKeyFix(principals: PrincipalDirectory, path: string, host: string | undefined): string {
+  const labels = new Set(principals.principals().map((principal) => principal.label));
+  const variables = keyVariables(path);
+  const baseUrl = `http://${host ?? '127.0.0.1:4141'}${variables.suffix}`;
+  if (labels.has('VS Code')) {
+    return `In VS Code run "Switchyard: Copy Connection Settings" and use the local key it copies (sy-…), e.g. ${variables.baseUrl}=${baseUrl} ${variables.key}=sy-…; or turn on the setting "switchyard.injectTerminalEnvironment" and start the tool in a new VS Code terminal.`;
   }
-  return { principal };
+  if (labels.has('--require-key')) {
+    return `Send the key \`switchyard serve --require-key\` uses ($SWITCHYARD_ACCESS_KEY, or the file access-key in its data folder), e.g. ${variables.key}=$(cat <data-dir>/access-key).`;
+  }
+  return `Send one of the keys listed under "accessKeys" in the Switchyard config file as your API key (${variables.key}=…).`;
 }
 
 /** The same host and origin checks as Express middleware, for the routes Express serves. */

@@ -19,6 +19,14 @@ export interface RequestRecord {
   keyLabel?: string;
   /** Old records only: the key's last four characters (`…abcd`), as recorded before key ids. */
   clientKey?: string;
+  /**
+   * The program that made the call, read from its user agent and headers (`Claude Code`,
+   * `Codex CLI`, `OpenAI SDK (JS)`, `curl`…), and its version when it said. Kept in `extra`.
+   */
+  tool?: string;
+  toolVersion?: string;
+  /** The client's user agent, cut to 200 characters. Kept in `extra`. */
+  userAgent?: string;
   /** Set on calls Switchyard made itself to judge a split route: `shadow` or `judge`. */
   purpose?: 'shadow' | 'judge';
   /** The served call a shadow or judge call was made for. */

@@ -13,6 +13,8 @@ interface Served {
   child: ChildProcessWithoutNullStreams;
   url: string;
   lines: string[];
+  /** Everything written to stderr so far (the log). */
+  stderr(): string;
 }
 
 /** Starts `switchyard serve` from the built bundle and waits for its first line. */
@@ -26,7 +28,7 @@ function serve(args: string[], env: NodeJS.ProcessEnv): Promise<Served> {
       lines.push(line);
       if (lines.length === 1) {
         const match = /^Switchyard listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
-        if (match) resolve({ child, url: match[1]!, lines });
+        if (match) resolve({ child, url: match[1]!, lines, stderr: () => stderr });
         else reject(new Error(`unexpected first line: ${line}`));
       }
     });
@@ -106,6 +108,35 @@ describe('switchyard command line (built bundle)', function () {
     }
     const output = served.lines.join('\n');
     assert.doesNotMatch(output, /local-secret-key-0009/);
+  });
+
+  it('writes one line per call to the log and the totals when it stops; --quiet keeps only the totals', async () => {
+    const configFile = path.join(dataDir, 'config-lines.json');
+    writeFileSync(configFile, JSON.stringify({ providers: { local: { type: 'openai-compatible', baseUrl: fake.url('/v1'), apiKeyEnv: 'LOCAL_KEY' } }, aliases: { fast: 'local/tiny' } }));
+    fake.reply(() => ({ json: chatCompletionJson({ model: 'tiny', text: 'pong', usage: { prompt: 5, completion: 1 } }) }));
+    for (const quiet of [false, true]) {
+      const served = await serve(['--port', '0', '--config', configFile, ...(quiet ? ['--quiet'] : [])], env);
+      const exited = new Promise((resolve) => served.child.once('exit', resolve));
+      try {
+        const response = await fetch(`${served.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'curl/8.5.0' }, body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'ping' }] }) });
+        assert.equal(response.status, 200);
+        await response.text();
+        const refused = await fetch(`${served.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'nobody/none', messages: [] }) });
+        await refused.text();
+        for (let attempt = 0; attempt < 50 && !quiet && !served.stderr().includes('nobody/none'); attempt++) await new Promise((resolve) => setTimeout(resolve, 40));
+      } finally {
+        served.child.kill('SIGTERM');
+        await exited;
+      }
+      const log = served.stderr();
+      if (quiet) {
+        assert.doesNotMatch(log, / call /);
+      } else {
+        assert.match(log, /Z call curl 8\.5\.0 · fast → local\/tiny · 200 · 5 in \/ 1 out · \d+ ms\n/);
+        assert.match(log, /Z call Node\.js fetch · nobody\/none → not served · 4\d\d · .+ · \d+ ms\n/);
+      }
+      assert.match(log, /stopping after [^:]+: 2 calls \(1 failed\), 5 tokens in \/ 1 out, \$0\n/);
+    }
   });
 
   it('a bad config is refused with a message naming the field, and no stack trace', async () => {

@@ -164,7 +164,7 @@ describe('requests the proxy refuses, each in the client API’s own error shape
       const client = new Anthropic({ baseURL: guarded.url, apiKey: 'wrong', maxRetries: 0 });
       await assert.rejects(
         client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
-        (error: unknown) => error instanceof Anthropic.AuthenticationError && /local access key/.test(error.message),
+        (error: unknown) => error instanceof Anthropic.AuthenticationError && /not a local key of this Switchyard/.test(error.message) && /accessKeys/.test(error.message),
       );
     });
 

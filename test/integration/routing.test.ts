@@ -418,17 +418,16 @@ describe('routing: fallback and retries', () => {
     assert.equal(fakes.groq.requests.length, 1);
   });
 
-  // Headers made when the test runs: an HTTP date made at load time is in the past once a slow
-  // full run reaches this test a minute later.
+  // Built when the fake replies: an HTTP date made when the file loaded may be past by the time
+  // this test runs on a loaded machine.
   const waitHints: Array<[string, () => Record<string, string>]> = [
     ['retry-after-ms (OpenAI)', () => ({ 'retry-after-ms': '20000' })],
     ['an HTTP-date Retry-After', () => ({ 'retry-after': new Date(Date.now() + 60_000).toUTCString() })],
     ['an exhausted OpenAI-style token limit', () => ({ 'x-ratelimit-remaining-requests': '99', 'x-ratelimit-reset-requests': '0.6s', 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '6m0s' })],
   ];
-  for (const [name, headersNow] of waitHints) {
+  for (const [name, headers] of waitHints) {
     it(`429 whose wait is given by ${name} beyond maxDelayMs: no retry of that target`, async () => {
-      const headers = headersNow();
-      fakes.groq.reply(() => openAiError(429, 'Rate limit reached.', headers));
+      fakes.groq.reply(() => openAiError(429, 'Rate limit reached.', headers()));
       const sent = await chat(proxy, 'patient');
       assertServedBy(sent, targets.cerebras, 2);
       assert.deepEqual(

@@ -8,8 +8,10 @@ import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import type { AttemptDecision, CandidateDecision, DecisionRecord, RequestRecord } from '../protocol';
 import {
+  describeUnserved,
   formatClient,
   formatClientFormat,
+  formatTool,
   formatCost,
   formatCount,
   formatDuration,
@@ -113,11 +115,13 @@ function summary(record: RequestRecord, onOpen: (id: string) => void): Array<Nod
     facts([
       ['Request', mono(record.id)],
       ['Time', formatTimestamp(record.time)],
+      ['Tool', formatTool(record)],
+      ['User agent', record.userAgent === undefined ? undefined : mono(record.userAgent)],
       ['Client', record.purpose === undefined ? `${formatClientFormat(record.clientFormat)}${clientKey(record)}` : formatClient(record)],
       ['Made for', record.parentId === undefined ? undefined : requestLink(record.parentId, onOpen)],
       ['Endpoint', mono(record.endpoint)],
       ['Model asked', record.requestedModel === '' ? missing : mono(record.requestedModel)],
-      ['Served by', formatServed(record)],
+      ['Served by', describeUnserved(record) ?? formatServed(record)],
       ['Mode', `${record.stream ? 'streaming' : 'not streaming'}${record.passthrough ? ', passthrough' : ', translated'}`],
       ['First token', formatDuration(record.timeToFirstTokenMs)],
       ['Latency', formatDuration(record.latencyMs)],

@@ -6,9 +6,12 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
-import type { RequestRecord } from '../protocol';
+import type { DoorRefusalNotice, PanelCommand, RequestRecord } from '../protocol';
 import {
+  describeTool,
+  describeUnserved,
   describeUsage,
+  formatAttempts,
   formatCache,
   formatClient,
   formatCost,
@@ -18,7 +21,9 @@ import {
   formatRequestedModel,
   formatRoute,
   formatServed,
+  formatShortError,
   formatTime,
+  formatTool,
   formatTimestamp,
   formatTokenPair,
   isFailure,
@@ -37,9 +42,10 @@ interface Column {
 
 const columns: Column[] = [
   { field: 'time', label: 'Time', cell: (record) => ({ text: formatTime(record.time), title: formatTimestamp(record.time) }) },
-  { field: 'client', label: 'Client', cell: (record) => ({ text: formatClient(record), title: `${record.endpoint}${record.stream ? ' · stream' : ''}` }) },
+  { field: 'tool', label: 'Tool', cell: (record) => ({ text: formatTool(record), title: describeTool(record) }) },
   { field: 'requestedModel', label: 'Model asked', cell: (record) => ({ text: formatRequestedModel(record) }) },
-  { field: 'served', label: 'Served by', cell: (record) => ({ text: formatServed(record) }) },
+  { field: 'served', label: 'Served by', cell: (record) => ({ text: formatServed(record), title: describeUnserved(record) }) },
+  { field: 'attempts', label: 'Attempts', cell: (record) => ({ ...formatAttempts(record), className: 'attempts' }) },
   {
     field: 'status',
     label: 'Status',
@@ -50,6 +56,7 @@ const columns: Column[] = [
       className: isFailure(record) ? 'status-error' : 'status-ok',
     }),
   },
+  { field: 'error', label: 'Error', cell: (record) => ({ text: formatShortError(record), title: record.error ?? '', className: 'error-text' }) },
   { field: 'tokens', label: 'Tokens in/out', numeric: true, cell: (record) => ({ text: formatTokenPair(record), title: describeUsage(record) }) },
   {
     field: 'cost',
@@ -68,6 +75,7 @@ const columns: Column[] = [
     },
   },
   { field: 'route', label: 'Route', cell: (record) => ({ text: formatRoute(record.decision, record.purpose) }) },
+  { field: 'client', label: 'API · key', cell: (record) => ({ text: formatClient(record), title: `${record.endpoint}${record.stream ? ' · stream' : ''}` }) },
 ];
 
 export interface RequestsViewOptions {
@@ -76,6 +84,14 @@ export interface RequestsViewOptions {
   /** A row was chosen (or the detail closed: undefined). */
   onSelect(id: string | undefined): void;
   onLoadMore(before: number): void;
+  /** A button asked for one of the extension's commands (Set Provider Key, Copy Connection Settings…). */
+  onCommand(command: PanelCommand): void;
+}
+
+/** What the first screen shows a new user: where to point tools, and whether a key is set. */
+export interface RequestsSetup {
+  port: number | undefined;
+  providersWithKeys: string[] | undefined;
 }
 
 export class RequestsView {
@@ -91,6 +107,11 @@ export class RequestsView {
   private readonly emptyState = element('div', { className: 'empty-state' });
   private readonly loadOlderButton = element('vscode-button', { secondary: true, on: { click: () => this.loadOlder() } }, ['Load older']);
   private readonly tableScroller: HTMLDivElement;
+  private readonly notices = element('div', { className: 'refusal-notices', attrs: { role: 'status', 'aria-live': 'polite' } });
+  private refusals: DoorRefusalNotice[] = [];
+  /** Per kind, the count the user dismissed: the notice comes back only when more arrive. */
+  private readonly dismissed = new Map<string, number>();
+  private setup: RequestsSetup = { port: undefined, providersWithKeys: undefined };
   private readonly detail: RequestDetailView;
 
   constructor(private readonly options: RequestsViewOptions) {
@@ -139,9 +160,11 @@ export class RequestsView {
     );
     this.root = element('div', { className: 'requests-view' }, [
       element('div', { className: 'toolbar' }, [filterField, this.countLabel]),
+      this.notices,
       element('div', { className: 'requests-body' }, [this.tableScroller, this.detail.root]),
     ]);
     this.renderRows();
+    this.renderNotices();
   }
 
   /** Replaces everything (the host's snapshot). */
@@ -151,6 +174,81 @@ export class RequestsView {
     this.rows.clear();
     this.renderRows();
     this.refreshDetail();
+  }
+
+  /** The proxy's port and the providers with keys, for the first screen. */
+  setSetup(setup: Partial<RequestsSetup>): void {
+    this.setup = { ...this.setup, ...setup };
+    if (this.records.length === 0) this.renderRows();
+  }
+
+  /** Calls refused at the front door, every kind so far. */
+  setRefusals(refusals: DoorRefusalNotice[]): void {
+    this.refusals = refusals;
+    this.renderNotices();
+  }
+
+  private renderNotices(): void {
+    const shown = this.refusals.filter((notice) => notice.count > (this.dismissed.get(notice.reason) ?? 0));
+    this.notices.hidden = shown.length === 0;
+    replaceChildren(
+      this.notices,
+      shown.map((notice) => {
+        const keyProblem = notice.reason !== 'host-or-origin';
+        const text = `${notice.count} ${notice.count === 1 ? 'call' : 'calls'} refused: ${notice.label}${notice.userAgent === undefined ? '' : ` — from user agent ${notice.userAgent}`}`;
+        return element('div', { className: 'refusal-notice', dataset: { reason: notice.reason }, title: notice.fix }, [
+          codicon('warning'),
+          element('span', { className: 'notice-text' }, [text]),
+          keyProblem
+            ? element('vscode-button', { secondary: true, on: { click: () => this.options.onCommand('switchyard.copyConnectionSettings') } }, ['Copy Connection Settings'])
+            : element('span', { className: 'hint' }, [notice.fix]),
+          element('vscode-button', {
+            secondary: true,
+            attrs: { 'aria-label': 'Dismiss', title: 'Dismiss until more calls are refused' },
+            className: 'notice-dismiss',
+            on: {
+              click: () => {
+                this.dismissed.set(notice.reason, notice.count);
+                this.renderNotices();
+              },
+            },
+          }, [codicon('close')]),
+        ]);
+      }),
+    );
+  }
+
+  /** The first screen: no request yet. Where to point tools, and the buttons that set it up. */
+  private firstScreen(): Array<Node | string> {
+    const port = this.setup.port;
+    const keys = this.setup.providersWithKeys;
+    const base = port === undefined ? undefined : `http://127.0.0.1:${port}`;
+    const command = (label: string, id: PanelCommand, primary: boolean): HTMLElement =>
+      element('vscode-button', { secondary: !primary, dataset: { command: id }, on: { click: () => this.options.onCommand(id) } }, [label]);
+    const needsKey = keys !== undefined && keys.length === 0;
+    return [
+      codicon('pulse'),
+      element('p', {}, ['No requests yet.']),
+      element('p', { className: 'hint' }, [
+        needsKey
+          ? 'First set a provider key (OpenAI, Anthropic, Gemini…), then point a tool at Switchyard: its calls appear here as they finish.'
+          : `Point a tool at Switchyard and its calls appear here as they finish${keys !== undefined && keys.length > 0 ? ` (keys set: ${keys.join(', ')})` : ''}.`,
+      ]),
+      base === undefined
+        ? null
+        : element('dl', { className: 'base-urls' }, [
+            element('dt', {}, ['Anthropic-style tools (Claude Code, Cline)']),
+            element('dd', {}, [element('code', {}, [base])]),
+            element('dt', {}, ['OpenAI-style tools (Codex CLI, Continue, SDKs)']),
+            element('dd', {}, [element('code', {}, [`${base}/v1`])]),
+          ]),
+      element('div', { className: 'first-actions' }, [
+        command('Set Provider Key', 'switchyard.setProviderKey', needsKey),
+        command('Configure a Tool…', 'switchyard.configureTool', !needsKey),
+        command('Copy Connection Settings', 'switchyard.copyConnectionSettings', false),
+        command('Send Test Request', 'switchyard.sendTestRequest', false),
+      ]),
+    ].filter((child): child is HTMLElement => child !== null);
   }
 
   /** A request finished: it goes on top. */
@@ -257,9 +355,7 @@ export class RequestsView {
     this.emptyState.hidden = visible.length > 0;
     replaceChildren(
       this.emptyState,
-      total === 0
-        ? [codicon('pulse'), element('p', {}, ['No requests yet.']), element('p', { className: 'hint' }, ['Point a client at the proxy and its requests appear here as they finish.'])]
-        : [codicon('filter'), element('p', {}, [`No request matches “${this.filter}”.`])],
+      total === 0 ? this.firstScreen() : [codicon('filter'), element('p', {}, [`No request matches “${this.filter}”.`])],
     );
     this.loadOlderButton.hidden = !this.hasMore;
     this.loadOlderButton.disabled = this.loadingOlder;

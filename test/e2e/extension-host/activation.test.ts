@@ -16,6 +16,9 @@ const commandIds = [
   'switchyard.copyConnectionSettings',
   'switchyard.showProxyLog',
   'switchyard.clearResponseCache',
+  'switchyard.configureTool',
+  'switchyard.sendTestRequest',
+  'switchyard.openConfigFile',
 ];
 
 describe('activation', () => {

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import * as vscode from 'vscode';
 import { runningProxy, switchyard, until } from './switchyard-extension';
 
@@ -63,6 +66,50 @@ describe('commands (called with arguments, no UI)', () => {
     const { api } = await switchyard();
     await runningProxy(api);
     assert.equal(await vscode.commands.executeCommand('switchyard.clearResponseCache'), 0);
+  });
+
+  it('Configure a Tool writes Claude Code\'s settings and Codex\'s profile, and shows Cline\'s', async () => {
+    const { api } = await switchyard();
+    await runningProxy(api);
+    const port = api.proxy.status.port;
+    const home = mkdtempSync(path.join(tmpdir(), 'switchyard-home-'));
+    try {
+      mkdirSync(path.join(home, '.claude'));
+      writeFileSync(path.join(home, '.claude', 'settings.json'), JSON.stringify({ model: 'opus' }));
+      const claude = await vscode.commands.executeCommand<{ written?: string }>('switchyard.configureTool', 'claude-code', 'write', home);
+      assert.equal(claude.written, path.join(home, '.claude', 'settings.json'));
+      const settings = JSON.parse(readFileSync(claude.written!, 'utf8'));
+      assert.equal(settings.model, 'opus');
+      assert.equal(settings.env.ANTHROPIC_BASE_URL, `http://127.0.0.1:${port}`);
+      assert.match(settings.env.ANTHROPIC_API_KEY, /^sy-/);
+      const codex = await vscode.commands.executeCommand<{ written?: string }>('switchyard.configureTool', 'codex', 'write', home);
+      assert.match(readFileSync(codex.written!, 'utf8'), new RegExp(`base_url = "http://127\\.0\\.0\\.1:${port}/v1"`));
+      const cline = await vscode.commands.executeCommand<{ shown: boolean }>('switchyard.configureTool', 'cline');
+      assert.equal(cline.shown, true);
+      assert.match(vscode.window.activeTextEditor?.document.getText() ?? '', /Use custom base URL/);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('Send Test Request goes through the proxy as a tool would, and its record names it', async () => {
+    const { api } = await switchyard();
+    const client = await runningProxy(api);
+    const result = await vscode.commands.executeCommand<{ id?: string; status: number }>('switchyard.sendTestRequest', 'other/fake-small');
+    assert.ok(result.id, `no request id (status ${result.status})`);
+    const record = await until('the test request\'s record', async () => client.request(result.id!));
+    assert.equal(record.tool, 'Switchyard test request');
+    await until('the panel tab', () => panelTabs().length === 1);
+    await vscode.window.tabGroups.close(panelTabs()[0]!);
+  });
+
+  it('Open Config File opens the config in the JSON editor', async () => {
+    const file = await vscode.commands.executeCommand<string>('switchyard.openConfigFile');
+    const document = vscode.window.activeTextEditor?.document;
+    assert.equal(document?.uri.fsPath, file);
+    assert.ok(document?.languageId === 'json' || document?.languageId === 'jsonc', document?.languageId);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   it('Show Proxy Log runs', async () => {

@@ -109,11 +109,14 @@ export async function selectRequest(panel: FrameLocator, id: string): Promise<vo
   await panel.locator('#request-detail').waitFor();
 }
 
-/** The text of every cell of a row, by column. */
+/**
+ * The text of every cell of a row, by column — also of columns the table hides at the panel's
+ * width (their text is there, only not shown).
+ */
 export async function rowCells(row: Locator): Promise<Record<string, string>> {
   const cells = row.locator('td[data-column]');
   const entries: Array<[string, string]> = [];
-  for (const cell of await cells.all()) entries.push([(await cell.getAttribute('data-column')) ?? '', (await cell.innerText()).trim()]);
+  for (const cell of await cells.all()) entries.push([(await cell.getAttribute('data-column')) ?? '', ((await cell.textContent()) ?? '').trim()]);
   return Object.fromEntries(entries);
 }
 

@@ -29,7 +29,11 @@ let records = previewRecords(now);
 // `file=none` previews the read-only editor of a proxy started without a config file.
 let config = parameters.get('file') === 'none' ? { ...previewConfig(), file: undefined } : previewConfig();
 // `empty=1` previews a first start: no requests yet, and a proxy that stopped.
-const empty = parameters.get('empty') === '1';
+// `first=1` previews the very first screen: a running proxy, no key, no request yet.
+const first = parameters.get('first') === '1';
+const empty = parameters.get('empty') === '1' || first;
+// `refused=1` adds calls refused at the front door (a tool set up without the local key).
+const refused = parameters.get('refused') === '1';
 // `spend=tiny` previews a few cheap test calls a day, where axis labels need many decimals.
 const tinySpend = parameters.get('spend') === 'tiny';
 const sent: WebviewMessage[] = [];
@@ -104,12 +108,18 @@ function receive(message: WebviewMessage): void {
     case 'ready':
       toPanel({
         type: 'snapshot',
-        status: empty ? { state: 'stopped', port: 4141, detail: 'Run "Switchyard: Start Proxy" to start it.' } : { state: 'running', port: 4141, owned: true },
+        status: empty && !first ? { state: 'stopped', port: 4141, detail: 'Run "Switchyard: Start Proxy" to start it.' } : { state: 'running', port: 4141, owned: true },
         records: empty ? [] : records.slice(0, 25),
         hasMore: !empty,
         config,
         charts: empty ? { days: [] } : tinySpend ? scaleSpend(previewCharts(now), 0.00006) : previewCharts(now),
+        setup: { providersWithKeys: first ? [] : ['anthropic', 'openai', 'groq'] },
+        refusals: refused
+          ? [{ reason: 'no-key', label: 'no local key', count: 3, userAgent: 'claude-cli/2.1.105 (external, cli)', time: now, fix: 'In VS Code run "Switchyard: Copy Connection Settings" and use the local key it copies.' }]
+          : [],
       });
+      return;
+    case 'run-command':
       return;
     case 'load-more':
       toPanel({ type: 'older-records', records: records.filter((record) => record.time < message.before).slice(0, 25), hasMore: false });

@@ -357,8 +357,27 @@ export function previewRecords(now: number): RequestRecord[] {
   return shapes.map(({ ageSeconds, ...shape }, index) => ({
     id: `req_${(now - ageSeconds * 1000).toString(36)}${index.toString(36).padStart(2, '0')}`,
     time: now - ageSeconds * 1000,
+    ...toolFor(shape.clientFormat, index),
     ...shape,
   }));
+}
+
+/** The tools that make such calls, with the user agents they send. */
+function toolFor(format: RequestRecord['clientFormat'], index: number): Pick<RequestRecord, 'tool' | 'toolVersion' | 'userAgent'> {
+  switch (format) {
+    case 'anthropic-messages':
+      return index % 4 === 3
+        ? { tool: 'Cline', toolVersion: '3.26.6', userAgent: 'Cline/3.26.6' }
+        : { tool: 'Claude Code', toolVersion: '2.1.105', userAgent: 'claude-cli/2.1.105 (external, cli)' };
+    case 'openai-responses':
+      return { tool: 'Codex CLI', toolVersion: '0.46.0', userAgent: 'codex_cli_rs/0.46.0 (Mac OS 15.1.0; arm64) iTerm.app/3.5.10' };
+    case 'gemini':
+      return { tool: 'Gemini CLI', toolVersion: '0.1.5', userAgent: 'GeminiCLI/0.1.5 (darwin; arm64)' };
+    default:
+      return index % 3 === 0
+        ? { tool: 'curl', toolVersion: '8.5.0', userAgent: 'curl/8.5.0' }
+        : { tool: 'OpenAI SDK (JS)', toolVersion: '6.3.0', userAgent: 'OpenAI/JS 6.3.0' };
+  }
 }
 
 /** A live request of the preview's ticker: a different one every second. */
@@ -393,14 +412,18 @@ export function previewConfig(file: string | undefined = '/home/dev/.config/Code
   };
 }
 
-/** Two weeks of daily totals (with a quiet weekend) ending today. */
+/**
+ * Two weeks of daily totals ending today, every day present, with two quiet days in each week.
+ * The quiet days are placed by their distance from today, not by the calendar: a fixture that
+ * skipped real weekends left today (or the first day) without a bar on Fridays and Saturdays,
+ * and the screenshot run waited for a bar that never came.
+ */
 export function previewCharts(now: number): ChartData {
   const days: AggregateRow[] = [];
   for (let back = 13; back >= 0; back--) {
     const date = new Date(now - back * 86_400_000);
-    const weekend = date.getDay() === 0 || date.getDay() === 6;
-    if (weekend && back % 3 !== 0) continue;
-    const requests = weekend ? 12 : 140 + ((back * 37) % 90);
+    const quiet = back % 7 === 2 || back % 7 === 3;
+    const requests = quiet ? 12 : 140 + ((back * 37) % 90);
     const key = `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
     days.push({
       key,

@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -239,6 +239,31 @@ async function main(): Promise<void> {
     await empty.waitForSelector('.empty-chart');
     await shoot(empty, 'dark-empty-charts');
 
+    // The very first screen: where to point tools, and the buttons that set it up.
+    for (const theme of ['dark', 'light']) {
+      const first = await browser.newPage({ viewport: { width: 1280, height: 560 } });
+      watch(first, `first-${theme}`);
+      await first.goto(`${origin}/?theme=${theme}&first=1`);
+      await first.waitForSelector('.empty-state .base-urls');
+      assert.match((await first.textContent('.empty-state .base-urls')) ?? '', /http:\/\/127\.0\.0\.1:4141\/v1/);
+      await first.click('.empty-state vscode-button[data-command="switchyard.copyConnectionSettings"]');
+      const asked = await first.evaluate<string[]>("switchyardPreview.sent.filter((message) => message.type === 'run-command').map((message) => message.command)");
+      assert.deepEqual(asked, ['switchyard.copyConnectionSettings']);
+      await shoot(first, `${theme}-first-screen`);
+      await first.close();
+    }
+
+    // Calls refused for want of the local key: a notice with the fix, dismissible.
+    const refused = await browser.newPage({ viewport: { width: 1280, height: 420 } });
+    watch(refused, 'refused');
+    await refused.goto(`${origin}/?theme=light&live=0&refused=1`);
+    await refused.waitForSelector('.refusal-notice[data-reason="no-key"]');
+    assert.match((await refused.textContent('.refusal-notice')) ?? '', /3 calls refused: no local key — from user agent claude-cli\/2\.1\.105/);
+    await shoot(refused, 'light-refusal-notice');
+    await refused.click('.refusal-notice .notice-dismiss');
+    assert.equal(await refused.isVisible('.refusal-notice'), false);
+    await refused.close();
+
     // Tiny spends: every axis label distinct.
     const tiny = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     watch(tiny, 'tiny');
@@ -287,6 +312,8 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     server.close();
+    // The bundle built for the preview lives in a temporary folder of its own: gone with the run.
+    rmSync(directory, { recursive: true, force: true });
   }
   if (problems.length > 0) {
     console.error(problems.join('\n'));

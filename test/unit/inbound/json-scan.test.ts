@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { findTopLevelString, scanRequestHead, spliceBytes } from '../../../proxy/inbound/json-scan';
+import { findTopLevelString, findTopLevelValue, scanRequestHead, spliceBytes } from '../../../proxy/inbound/json-scan';
 
 function replaceModel(text: string, model: string): string {
   const buffer = Buffer.from(text);
@@ -68,5 +68,27 @@ describe('scanRequestHead', () => {
   it('notices a top-level stream_options key, and only there', () => {
     assert.equal(head('{"model":"m","stream":true,"stream_options":{"include_usage":false}}').streamOptions, true);
     assert.equal(head('{"model":"m","messages":[{"stream_options":1}],"x":"\\"stream_options\\""}').streamOptions, false);
+  });
+});
+
+describe('findTopLevelValue', () => {
+  const valueOf = (text: string, key: string): string | undefined => {
+    const buffer = Buffer.from(text);
+    const range = findTopLevelValue(buffer, key);
+    return range === undefined ? undefined : buffer.toString('utf8', range.start, range.end);
+  };
+
+  it('finds a top-level object past nested keys of the same name and strings that mention it', () => {
+    const text = '{"content":[{"type":"text","text":"the \\"usage\\": {} field","usage":{"nested":1}}],"usage" : {"input_tokens":12,"cache":{"a":[1,{"b":"}"}]}},"stop":null}';
+    assert.equal(valueOf(text, 'usage'), '{"input_tokens":12,"cache":{"a":[1,{"b":"}"}]}}');
+  });
+
+  it('finds strings, arrays, numbers and null, and nothing for a missing key', () => {
+    const text = '{"a":"x,}","b":[1,[2]],"c":42,"d":null}';
+    assert.equal(valueOf(text, 'a'), '"x,}"');
+    assert.equal(valueOf(text, 'b'), '[1,[2]]');
+    assert.equal(valueOf(text, 'c'), '42');
+    assert.equal(valueOf(text, 'd'), 'null');
+    assert.equal(valueOf(text, 'e'), undefined);
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { UsageTap } from '../../../proxy/passthrough/usage-tap';
+import { UsageTap, readResponseUsage } from '../../../proxy/passthrough/usage-tap';
 
 /** An OpenAI chat stream whose last chunk is the usage-only one Switchyard asked for. */
 const events = [
@@ -46,5 +46,24 @@ describe('UsageTap (passthrough)', () => {
     const { text, sentAsIs } = relay([whole.subarray(0, 50), whole.subarray(50)], false);
     assert.equal(text, whole.toString('utf8'));
     assert.equal(sentAsIs, 2);
+  });
+});
+
+describe('readResponseUsage (whole passthrough answers)', () => {
+  it('reads the top-level usage of each API without being misled by text that mentions it', () => {
+    const chat = Buffer.from(JSON.stringify({ choices: [{ message: { content: '"usage":{"prompt_tokens":999}' } }], usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 } }));
+    assert.equal(readResponseUsage('openai-chat', chat)?.inputTokens, 7);
+    const anthropic = Buffer.from(JSON.stringify({ content: [{ type: 'text', text: 'hi' }], usage: { input_tokens: 5, output_tokens: 2, cache_read_input_tokens: 1 } }));
+    assert.equal(readResponseUsage('anthropic-messages', anthropic)?.outputTokens, 2);
+    const gemini = Buffer.from(JSON.stringify({ candidates: [], usageMetadata: { promptTokenCount: 4, candidatesTokenCount: 6 } }));
+    assert.equal(readResponseUsage('gemini', gemini)?.outputTokens, 6);
+    const groq = Buffer.from(JSON.stringify({ choices: [], x_groq: { id: 'r', usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } } }));
+    assert.equal(readResponseUsage('openai-chat', groq)?.inputTokens, 3);
+  });
+
+  it('has no usage when the answer has none, a null one, or is not JSON', () => {
+    assert.equal(readResponseUsage('openai-chat', Buffer.from('{"choices":[],"usage":null}')), undefined);
+    assert.equal(readResponseUsage('anthropic-messages', Buffer.from('{"content":[]}')), undefined);
+    assert.equal(readResponseUsage('openai-chat', Buffer.from('<html>bad gateway</html>')), undefined);
   });
 });

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import {
+  describeUnserved,
+  formatAttempts,
+  formatShortError,
+  formatTool,
   describeUsage,
   formatCache,
   formatClient,
@@ -59,13 +63,55 @@ describe('webview format', () => {
     assert.equal(formatRoute(direct, 'shadow'), 'split judge · shadow', 'a shadow call names the judge, not "direct"');
     assert.equal(formatRoute(direct, 'judge'), 'split judge · verdict');
     assert.equal(formatClient({ clientFormat: 'openai-chat' }), 'OpenAI Chat');
-    assert.equal(formatServed({ provider: 'openai', model: 'gpt-4o' }), 'openai/gpt-4o');
-    assert.equal(formatServed({}), '—');
+    assert.equal(formatServed({ provider: 'openai', model: 'gpt-4o', status: 200 }), 'openai/gpt-4o');
+    assert.equal(formatServed({ status: 200 }), '—');
     assert.equal(formatRequestedModel({ requestedModel: 'fast' }), 'fast');
     assert.equal(formatRequestedModel({ requestedModel: '' }), '—', 'a call refused for naming no model');
     assert.deepEqual(formatCache({ cacheReadTokens: 2048 }), { hit: true, label: 'read 2k', kind: 'prompt', title: "2,048 input tokens read from the provider's prompt cache" });
     assert.deepEqual(formatCache({ cacheReadTokens: 0, cache: 'hit', savedUsd: 0.0123 }), { hit: true, label: 'hit', kind: 'response', title: "Answered from Switchyard's response cache: no call made, $0.01 saved" });
     assert.deepEqual(formatCache({ cacheReadTokens: 0 }), { hit: false, label: '—' });
+  });
+
+  it('leaves "Served by" empty when nothing served the call, and says what was meant to', () => {
+    const failedAttempts = {
+      via: 'direct' as const,
+      strategy: 'direct' as const,
+      candidates: [],
+      attempts: [{ target: 'openai/gpt-4o', status: 500, latencyMs: 40, outcome: 'failed' as const }],
+    };
+    assert.equal(formatServed({ provider: 'openai', model: 'gpt-4o', status: 500, decision: failedAttempts }), '—');
+    assert.equal(describeUnserved({ provider: 'openai', model: 'gpt-4o', status: 500, decision: failedAttempts }), 'Not served: openai/gpt-4o failed');
+    assert.equal(formatServed({ provider: 'openai', model: 'gpt-4o', status: 403 }), '—', 'refused before any attempt');
+    assert.equal(describeUnserved({ provider: 'openai', model: 'gpt-4o', status: 403 }), 'Not served: refused before openai/gpt-4o was called');
+    const cutMidway = { ...failedAttempts, attempts: [{ ...failedAttempts.attempts[0]!, status: 200, outcome: 'won' as const }], winner: 'openai/gpt-4o' };
+    assert.equal(formatServed({ provider: 'openai', model: 'gpt-4o', status: 200, decision: cutMidway }), 'openai/gpt-4o', 'a stream cut midway was served');
+    assert.equal(describeUnserved({ provider: 'openai', model: 'gpt-4o', status: 200, decision: cutMidway }), undefined);
+  });
+
+  it('names the tool, marks retries, fallbacks and races, and shortens errors', () => {
+    assert.equal(formatTool({ tool: 'Claude Code', toolVersion: '2.1.105' }), 'Claude Code 2.1.105');
+    assert.equal(formatTool({ tool: 'curl' }), 'curl');
+    assert.equal(formatTool({}), '—');
+    assert.equal(formatTool({ purpose: 'judge' }), 'Switchyard');
+    const attempt = (target: string, outcome: 'won' | 'failed' | 'cancelled', status: number | null) => ({ target, outcome, status, latencyMs: 10 });
+    const decision = (attempts: ReturnType<typeof attempt>[]) => ({ via: 'rule' as const, strategy: 'fallback' as const, candidates: [], attempts });
+    assert.deepEqual(formatAttempts({ decision: decision([attempt('a/x', 'won', 200)]) }), { text: '' });
+    assert.deepEqual(formatAttempts({}), { text: '' });
+    const fallback = formatAttempts({ decision: decision([attempt('a/x', 'failed', 529), attempt('a/x', 'failed', 529), attempt('b/y', 'won', 200)]) });
+    assert.equal(fallback.text, '↻ 3');
+    assert.match(fallback.title ?? '', /^3 attempts, with fallback\n1\. a\/x failed \(529\)/);
+    assert.match(formatAttempts({ decision: decision([attempt('a/x', 'failed', 500), attempt('a/x', 'won', 200)]) }).title ?? '', /with retries/);
+    assert.equal(formatAttempts({ decision: decision([attempt('a/x', 'won', 200), attempt('b/y', 'cancelled', null)]) }).text, '⇉ 2');
+    assert.equal(formatShortError({ status: 200 }), '');
+    assert.equal(formatShortError({ status: 502 }), 'HTTP 502');
+    assert.equal(formatShortError({ status: 529, error: 'overloaded_error: Overloaded' }), 'overloaded_error: Overloaded');
+    assert.equal(
+      formatShortError({ status: 400, error: "No API key for provider 'openai'. Set one with Switchyard: Set Provider Key, or set OPENAI_API_KEY." }),
+      "No API key for provider 'openai'.",
+    );
+    const long = formatShortError({ status: 500, error: 'x'.repeat(300) });
+    assert.equal(long.length, 90);
+    assert.ok(long.endsWith('…'));
   });
 
   it('tells failures by status or error', () => {
