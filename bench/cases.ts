@@ -35,6 +35,11 @@ export interface BenchCase {
   expectedEvents?: number;
   /** Set for the routed cases, which also measure Switchyard with the request unrouted. */
   routing?: RoutedCase;
+  /**
+   * Set for the governed case: sent to a second Switchyard with 3 named keys (allow-list,
+   * budget, rpm and tpm), 5 budgets, under one of those keys, against the plain Switchyard.
+   */
+  governed?: { ungovernedCase: string };
 }
 
 const openaiHeaders = { 'content-type': 'application/json', authorization: 'Bearer sk-bench-openai-0000' };
@@ -101,6 +106,20 @@ export function buildCases(filter?: string): BenchCase[] {
     });
   }
   cases.push(...routedCases(), ...cacheCases());
+  const governed = openaiBody('gpt-4o-mini', '1k', false);
+  cases.push({
+    name: 'OpenAI → OpenAI 1 KB json, governed (3 keys, 5 budgets, rate limits)',
+    kind: 'passthrough',
+    api: 'openai',
+    size: '1k',
+    stream: false,
+    path: '/v1/chat/completions',
+    // The named key is created when the governed Switchyard starts, and set here then.
+    headers: { ...openaiHeaders },
+    body: governed,
+    floorBody: governed,
+    governed: { ungovernedCase: 'OpenAI → OpenAI 1 KB json' },
+  });
   const parts = filter?.split(',').map((part) => part.trim().toLowerCase()).filter((part) => part !== '');
   if (parts === undefined || parts.length === 0) return cases;
   return cases.filter((benchCase) => parts.some((part) => benchCase.name.toLowerCase().includes(part)));

@@ -78,7 +78,8 @@ function main(): void {
   const gapMs = Number(process.argv[2] ?? '1');
   const server = startServer(gapMs);
   server.keepAliveTimeout = 60_000;
-  server.listen(0, '127.0.0.1', () => {
+  // The same accept queue as Switchyard's, so a burst measures the proxy, not the fake's queue.
+  server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
     const { port } = server.address() as AddressInfo;
     process.stdout.write(`http://127.0.0.1:${port}\n`);
   });

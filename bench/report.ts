@@ -284,3 +284,25 @@ export function routingVerdictLines(outcomes: CaseOutcome[], standIn: boolean): 
   }
   return lines;
 }
+
+/** The plain Switchyard beside the governed one in the governed case. */
+export const ungovernedName = 'switchyard, ungoverned';
+
+/** Governance (3 keys, 5 budgets, rate limits) may cost at most this much CPU/request over none. */
+export const governanceCpuTarget = 1.1;
+
+/** PASS/FAIL for the governed case: the governed Switchyard's CPU/request against the plain one's, same run. */
+export function governanceVerdictLines(outcomes: CaseOutcome[], standIn: boolean): string[] {
+  const lines: string[] = [];
+  const note = standIn ? ' [stand-in: the Switchyard slot is a floor forwarder]' : '';
+  for (const { benchCase, results } of outcomes) {
+    if (benchCase.governed === undefined) continue;
+    const ratio = cpuRatio(results.get('switchyard'), results.get(ungovernedName));
+    if (ratio === undefined) continue;
+    lines.push(
+      `${ratioVerdict(ratio.value, governanceCpuTarget)} ${benchCase.name}: CPU/request ${formatRatio(ratio)} the same request with no governance ` +
+        `(${results.get('switchyard')?.cpuMicrosecondsPerRequest?.toFixed(0)} vs ${results.get(ungovernedName)?.cpuMicrosecondsPerRequest?.toFixed(0)} µs; target ≤ ${governanceCpuTarget}×)${note}`,
+    );
+  }
+  return lines;
+}

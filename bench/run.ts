@@ -35,10 +35,10 @@ import { checkReply } from './reply-check';
 import { timedRequest } from './timed-request';
 import { installPortkey, portkeyRequest, portkeyVersion, startPortkey } from './peers';
 import { cpuSource } from './process-cpu';
-import { markdownTable, routingTable, routingVerdictLines, unroutedName, verdictLines, type CaseOutcome } from './report';
+import { governanceVerdictLines, markdownTable, routingTable, routingVerdictLines, ungovernedName, unroutedName, verdictLines, type CaseOutcome } from './report';
 import { checkRouting } from './routing-check';
 import { expectedDecisions } from './routing-config';
-import { controlToken, startSwitchyard } from './switchyard-service';
+import { controlToken, startGovernedSwitchyard, startSwitchyard } from './switchyard-service';
 
 const root = path.resolve(__dirname, '..');
 /** Milliseconds the fake upstream waits between SSE events. */
@@ -150,7 +150,11 @@ async function main(): Promise<number> {
     services.push(switchyard);
     const portkey = portkeyEntry === undefined ? undefined : await startPortkey(portkeyEntry);
     if (portkey !== undefined) services.push(portkey);
-    const proxyPids = [...floors.map(({ service }) => service.pid), switchyard.pid, ...(portkey === undefined ? [] : [portkey.pid])];
+    const cases = process.env.BENCH_CASES === undefined && quick ? buildCases().filter((benchCase) => quickCases.includes(benchCase.name)) : buildCases(process.env.BENCH_CASES);
+    // The governed case needs a second Switchyard with named keys, budgets and rate limits.
+    const governed = standIn || !cases.some((benchCase) => benchCase.governed !== undefined) ? undefined : await startGovernedSwitchyard(upstream.url, workDirectory);
+    if (governed !== undefined) services.push(governed.service);
+    const proxyPids = [...floors.map(({ service }) => service.pid), switchyard.pid, ...(governed === undefined ? [] : [governed.service.pid]), ...(portkey === undefined ? [] : [portkey.pid])];
     const layout = coreLayout(proxyPids, [upstream.pid]);
 
     const makeTarget = (name: string, kind: TargetKind, url: string, pid: number | undefined, settleMs: number, requestFor: Target['requestFor']): Target => {
@@ -169,10 +173,16 @@ async function main(): Promise<number> {
     // Routed cases send the same request unrouted to the same Switchyard instead of measuring
     // the floors again (their unrouted cases do).
     const routedTargets = [direct, switchyardTarget, makeTarget(unroutedName, 'unrouted', switchyard.url, switchyard.pid, settings.settleMs, floorRequest)];
+    // The governed case: the governed Switchyard in the Switchyard slot under a named key, the
+    // plain one beside it with the same request, interleaved.
+    const governedRequest = (benchCase: BenchCase): TargetRequest => ({ path: benchCase.path, headers: { ...benchCase.headers, authorization: `Bearer ${governed?.key ?? ''}` }, body: benchCase.body });
+    const governedTargets =
+      governed === undefined
+        ? targets
+        : [direct, makeTarget('switchyard', 'switchyard', governed.service.url, governed.service.pid, settings.settleMs, governedRequest), makeTarget(ungovernedName, 'unrouted', switchyard.url, switchyard.pid, settings.settleMs, governedRequest)];
     const checkAgent = new Agent({ keepAliveTimeout: 60_000 });
     agents.push(checkAgent);
 
-    const cases = process.env.BENCH_CASES === undefined && quick ? buildCases().filter((benchCase) => quickCases.includes(benchCase.name)) : buildCases(process.env.BENCH_CASES);
     process.stderr.write(
       `Benchmark${quick ? ' (quick)' : ''}: ${cases.length} cases × ${targets.length} targets (routed: direct, switchyard routed and unrouted); ` +
         `CPU from /proc/<pid>/${cpuSource(upstream.pid)} over each proxy's process tree\n`,
@@ -182,7 +192,7 @@ async function main(): Promise<number> {
     const peerNotes: string[] = [];
     for (const benchCase of cases) {
       const caseTargets: Target[] = [];
-      for (const target of benchCase.routing === undefined ? targets : routedTargets) {
+      for (const target of benchCase.governed !== undefined ? governedTargets : benchCase.routing === undefined ? targets : routedTargets) {
         if (target.requestFor(benchCase) === undefined) continue;
         // A peer that cannot serve a case (an API it lacks, a bug on this Node) is left out of
         // that case, and the reason printed, rather than measured failing.
@@ -221,6 +231,8 @@ async function main(): Promise<number> {
     if (peerNotes.length > 0) lines.push('', ...peerNotes);
     const routing = routingTable(outcomes);
     if (routing.length > 0) lines.push('', ...routing, '', ...routingVerdictLines(outcomes, standIn));
+    const governance = governanceVerdictLines(outcomes, standIn);
+    if (governance.length > 0) lines.push('', ...governance);
     let failed = routingProblems.length > 0;
     for (const problem of routingProblems) lines.push(`ERROR routing not as configured — ${problem}`);
     for (const { benchCase, results, targets: measured } of outcomes) {

@@ -18,6 +18,8 @@ export async function startSwitchyard(
   profileDirectory = process.env.BENCH_PROFILE,
   entry = path.join(root, 'bin', 'switchyard.js'),
   name = 'switchyard',
+  /** More config (the governed case's budgets). */
+  extraConfig: Record<string, unknown> = {},
 ): Promise<ChildService | undefined> {
   if (process.env.BENCH_STAND_IN === '1' || !existsSync(entry) || (entry.endsWith('switchyard.js') && !existsSync(path.join(root, 'dist', 'proxy.js')))) {
     return undefined;
@@ -35,6 +37,7 @@ export async function startSwitchyard(
       // real config of that size.
       routes: benchRoutes(),
       rules: benchRules(),
+      ...extraConfig,
     }),
   );
   const nodeOptions = profileDirectory === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDirectory)}`];
@@ -48,3 +51,34 @@ export async function startSwitchyard(
   });
 }
 
+
+/** The governed case's 5 budgets: everyone, a provider, a model glob, a key, and one that only warns. */
+const benchBudgets = [
+  { name: 'team-daily', limitUsd: 1000, period: 'day' },
+  { name: 'openai-monthly', match: { provider: 'openai' }, limitUsd: 20000, period: 'month' },
+  { name: 'mini-weekly', match: { model: 'openai/gpt-4o-mini*' }, limitUsd: 5000, period: 'week' },
+  { name: 'bench-key', match: { key: 'bench-a' }, limitUsd: 1000, period: 'day' },
+  { name: 'warn-only', limitUsd: 500, period: 'day', action: 'warn' },
+];
+
+/**
+ * A second Switchyard with governance on: the 5 budgets and 3 named keys, each with an
+ * allow-list, a budget and rate limits far above the load; resolves with the key the governed
+ * case sends. Undefined when there is no build.
+ */
+export async function startGovernedSwitchyard(upstream: string, workDirectory: string): Promise<{ service: ChildService; key: string } | undefined> {
+  const service = await startSwitchyard(upstream, workDirectory, process.env.BENCH_PROFILE, undefined, 'governed', { budgets: benchBudgets });
+  if (service === undefined) return undefined;
+  let key = '';
+  for (const name of ['bench-a', 'bench-b', 'bench-c']) {
+    const response = await fetch(`${service.url}/_switchyard/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${controlToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name, models: ['openai/*', 'anthropic/claude-*'], budget: '1000/day', rpm: 10_000_000, tpm: 10_000_000_000 }),
+    });
+    const created = (await response.json()) as { key?: string };
+    if (created.key === undefined) throw new Error(`could not create bench key ${name}: ${JSON.stringify(created)}`);
+    if (name === 'bench-a') key = created.key;
+  }
+  return { service, key };
+}

@@ -1,6 +1,10 @@
 import http from 'node:http';
 import type {
   CacheClearResponse,
+  CallContent,
+  AccessKeyFields,
+  AccessKeyInfo,
+  BudgetInfo,
   AggregateBy,
   AggregateResponse,
   ConfigResponse,
@@ -53,7 +57,7 @@ export async function probeHealth(port: number, timeoutMs = 1_000): Promise<Heal
 function isHealthInfo(value: unknown): value is HealthInfo {
   if (typeof value !== 'object' || value === null) return false;
   const health = value as Partial<HealthInfo>;
-  return health.status === 'ok' && typeof health.pid === 'number';
+  return (health.status === 'ok' || health.status === 'degraded') && typeof health.pid === 'number';
 }
 
 /** A live subscription to the proxy's events; `closed` settles when the stream ends for any reason. */
@@ -117,8 +121,32 @@ export class ControlClient {
     return this.call('GET', '/refusals');
   }
 
-  models(): Promise<ModelsResponse> {
-    return this.call('GET', '/models');
+  /** Models to toggle or route to; `all` adds the price table's models of providers without a key. */
+  models(all = false): Promise<ModelsResponse> {
+    return this.call('GET', all ? '/models?all=1' : '/models');
+  }
+
+  /** Named access keys, never the keys themselves. */
+  async keys(): Promise<AccessKeyInfo[]> {
+    return (await this.call<{ keys: AccessKeyInfo[] }>('GET', '/keys')).keys;
+  }
+
+  /** Creates a named key; the answer's `key` is the only time the key is shown. */
+  createKey(fields: AccessKeyFields & { name: string }): Promise<AccessKeyInfo & { key: string }> {
+    return this.call('POST', '/keys', fields);
+  }
+
+  updateKey(name: string, fields: AccessKeyFields): Promise<AccessKeyInfo> {
+    return this.call('PATCH', `/keys/${encodeURIComponent(name)}`, fields);
+  }
+
+  revokeKey(name: string): Promise<AccessKeyInfo> {
+    return this.call('DELETE', `/keys/${encodeURIComponent(name)}`);
+  }
+
+  /** Every budget with its spend, reservations, limit and reset. */
+  async budgets(): Promise<BudgetInfo[]> {
+    return (await this.call<{ budgets: BudgetInfo[] }>('GET', '/budgets')).budgets;
   }
 
   setLifecycle(stopWhenDetached: boolean): Promise<LifecycleResponse> {
@@ -145,6 +173,16 @@ export class ControlClient {
       return await this.call<RequestRecord>('GET', `/requests/${encodeURIComponent(id)}`);
     } catch (error) {
       if (error instanceof ControlError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** What the content audit log kept of a request, or undefined when it kept nothing. */
+  async requestContent(id: string): Promise<CallContent | undefined> {
+    try {
+      return await this.call<CallContent>('GET', `/requests/${encodeURIComponent(id)}/content`);
+    } catch (error) {
+      if (error instanceof ControlError && (error.status === 404 || error.status === 503)) return undefined;
       throw error;
     }
   }
@@ -255,6 +293,10 @@ export function decodeControlEvent(name: string, data: string): ControlEvent | u
         : undefined;
     case 'config':
       return { type: 'config', config: payload as Extract<ControlEvent, { type: 'config' }>['config'] };
+    case 'budget':
+      return typeof (payload as { budget?: unknown }).budget === 'string'
+        ? { type: 'budget', budget: payload as Extract<ControlEvent, { type: 'budget' }>['budget'] }
+        : undefined;
     case 'refusals':
       return typeof (payload as { count?: unknown }).count === 'number' && typeof (payload as { reason?: unknown }).reason === 'string'
         ? { type: 'refusals', refusals: payload as Extract<ControlEvent, { type: 'refusals' }>['refusals'] }

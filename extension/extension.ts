@@ -3,8 +3,11 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { chooseDefaultRouteCommand } from './commands/choose-default-route';
 import { clearResponseCacheCommand } from './commands/clear-response-cache';
+import { chooseRedactionModeCommand } from './commands/choose-redaction-mode';
 import { configureToolCommand } from './commands/configure-tool';
 import { copyConnectionSettingsCommand } from './commands/copy-connection-settings';
+import { createAccessKeyCommand } from './commands/create-access-key';
+import { manageAccessKeysCommand } from './commands/manage-access-keys';
 import { openConfigFileCommand } from './commands/open-config-file';
 import { sendTestRequestCommand } from './commands/send-test-request';
 import { openPanelCommand } from './commands/open-panel';
@@ -18,6 +21,7 @@ import { testProviderKeyCommand } from './commands/test-provider-key';
 import { toggleModelsCommand } from './commands/toggle-models';
 import { showConfigProblems } from './config-problems';
 import { showCrashNotification } from './crash-notification';
+import { showBudgetBlocked } from './budget-notification';
 import { RefusalWarning } from './refusal-warning';
 import { SetupContext } from './setup-context';
 import { ProxyManager, type ProxyCrash } from './proxy-process';
@@ -42,9 +46,12 @@ const commands: readonly SwitchyardCommand[] = [
   removeProviderKeyCommand,
   toggleModelsCommand,
   chooseDefaultRouteCommand,
+  chooseRedactionModeCommand,
   copyConnectionSettingsCommand,
   showProxyLogCommand,
   clearResponseCacheCommand,
+  createAccessKeyCommand,
+  manageAccessKeysCommand,
   configureToolCommand,
   sendTestRequestCommand,
   openConfigFileCommand,
@@ -129,6 +136,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
       if (event.type === 'log') log(`${new Date(event.log.time).toISOString()} ${event.log.message}`);
       else if (event.type === 'config' && !event.config.ok) void showConfigProblems(event.config.file, event.config.problems, () => services.openPanel());
       else if (event.type === 'refusals') refusalWarning.show(event.refusals);
+      else if (event.type === 'budget') void showBudgetBlocked(event.budget, () => services.openPanel());
     }),
     // For `when` clauses: the sidebar's welcome view (with Start Proxy) shows while it is not running.
     proxy.onDidChangeStatus.on((status) => void vscode.commands.executeCommand('setContext', 'switchyard.proxyState', status.state)),
@@ -140,6 +148,8 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
       void refreshTerminalEnvironment(services);
       spendTree.keysChanged();
     }),
+    // The workspace's access key is made by the proxy: once connected, the terminals get it.
+    proxy.onDidConnect.on(() => void refreshTerminalEnvironment(services)),
     watchSettingChanges(services),
   );
   spendTree.setVisible(spendView.visible);

@@ -272,7 +272,7 @@ export class ProxyManager {
       this.options.log(`could not hand the keys to the proxy: ${(error as Error).message}`);
     }
     if (generation !== this.generation) return;
-    this.setStatus({ state: 'running', port, owned });
+    this.setStatus({ state: 'running', port, owned, ...problemsOf(health) });
     this.onDidConnect.fire(client);
     void subscription.closed.then(() => this.onStreamLost(generation, subscription));
     this.startWatchdog(generation, subscription, port);
@@ -285,6 +285,12 @@ export class ProxyManager {
       subscription,
       isCurrent: () => generation === this.generation && this.subscription === subscription,
       stopped: () => this.stoppedSinceConnected(),
+      onHealth: (health) => {
+        const status = this.currentStatus;
+        if (status.state !== 'running' || sameProblems(status.problems, health.problems)) return;
+        const { problems: _old, ...rest } = status;
+        this.setStatus({ ...rest, ...problemsOf(health) });
+      },
     });
   }
 
@@ -352,4 +358,15 @@ export class ProxyManager {
     this.currentStatus = status;
     this.onDidChangeStatus.fire(status);
   }
+}
+
+/** A degraded proxy's problems as a status field; nothing for a healthy one. */
+function problemsOf(health: HealthInfo): Pick<ProxyStatus, 'problems'> {
+  return health.status === 'degraded' && health.problems !== undefined && health.problems.length > 0 ? { problems: health.problems } : {};
+}
+
+function sameProblems(shown: readonly string[] | undefined, reported: readonly string[] | undefined): boolean {
+  const a = shown ?? [];
+  const b = reported ?? [];
+  return a.length === b.length && a.every((problem, index) => problem === b[index]);
 }

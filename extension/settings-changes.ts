@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ExtensionServices } from './services';
 import { updateTerminalEnvironment } from './terminal-environment';
+import { workspaceKey } from './workspace-key';
 
 /**
  * Applies `switchyard.*` setting changes without a reload: a new port or config file moves to
@@ -24,8 +25,17 @@ export function watchSettingChanges(services: ExtensionServices): vscode.Disposa
 
 /** Keeps the terminals' variables in line with the settings and the local key. */
 export async function refreshTerminalEnvironment(services: ExtensionServices): Promise<void> {
+  let key: string | undefined;
+  if (services.settings().injectTerminalEnvironment) {
+    try {
+      key = await workspaceKey(services.proxy.client, services.context.secrets, services.log);
+    } catch (error) {
+      // An older proxy without named keys, or one not ready: the local key (if any) serves.
+      services.log(`no workspace access key for the terminals: ${(error as Error).message}`);
+    }
+  }
   try {
-    await updateTerminalEnvironment(services.context.environmentVariableCollection, services.settings(), services.secrets);
+    await updateTerminalEnvironment(services.context.environmentVariableCollection, services.settings(), services.secrets, key);
   } catch (error) {
     services.log(`could not update the terminal environment: ${(error as Error).message}`);
   }

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import type { ProxyStatus } from '../webview/protocol';
 import { formatUsd, startOfDay } from './format';
 import type { ProxyManager } from './proxy-process';
+import type { BudgetInfo } from '../proxy/control/protocol';
+import { budgetShare, budgetWarningShare } from './sidebar/spend-nodes';
 import type { SetupContext } from './setup-context';
 import { missingKeysLine } from './sidebar/setup-nodes';
 
@@ -24,6 +26,8 @@ export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('switchyard.status', vscode.StatusBarAlignment.Right, 100);
   private readonly subscriptions: vscode.Disposable[] = [];
   private spendToday: number | undefined;
+  /** The budget most used, when one is at 80 % or more. */
+  private nearLimit: BudgetInfo | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -67,18 +71,36 @@ export class StatusBar implements vscode.Disposable {
     } catch {
       this.spendToday = undefined;
     }
+    try {
+      const budgets = await client.budgets();
+      const fullest = budgets.reduce<BudgetInfo | undefined>((most, budget) => (most === undefined || budgetShare(budget) > budgetShare(most) ? budget : most), undefined);
+      this.nearLimit = fullest !== undefined && budgetShare(fullest) >= budgetWarningShare ? fullest : undefined;
+    } catch {
+      this.nearLimit = undefined;
+    }
     this.render();
   }
 
   private render(): void {
     const status = this.proxy.status;
     const spend = status.state === 'running' && this.spendToday !== undefined ? ` ${formatUsd(this.spendToday)}` : '';
-    this.item.text = `${icons[status.state]} Switchyard :${status.port}${spend}`;
+    const degraded = status.state === 'running' && status.problems !== undefined && status.problems.length > 0;
+    const near = status.state === 'running' ? this.nearLimit : undefined;
+    const warning = near === undefined ? '' : ` $(warning) ${near.name.startsWith('key:') ? `key ${near.name.slice(4)}` : near.name} ${Math.round(budgetShare(near) * 100)}%`;
+    this.item.text = `${degraded ? '$(warning)' : icons[status.state]} Switchyard :${status.port}${spend}${warning}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.isTrusted = { enabledCommands: ['switchyard.setProviderKey'] };
     tooltip.appendMarkdown(`**Switchyard proxy**: ${status.state}${status.owned === false ? ' (started by another window)' : ''}\n\n`);
     tooltip.appendText(`http://127.0.0.1:${status.port}\n`);
     if (this.spendToday !== undefined && status.state === 'running') tooltip.appendMarkdown(`\n\nSpent today: ${formatUsd(this.spendToday)}`);
+    if (degraded) {
+      tooltip.appendMarkdown('\n\n**Degraded**: ');
+      tooltip.appendText(status.problems!.join(' '));
+    }
+    if (near !== undefined) {
+      tooltip.appendMarkdown('\n\n');
+      tooltip.appendText(`Budget ${near.name}: ${formatUsd(near.spentUsd + near.reservedUsd)} of ${formatUsd(near.limitUsd)} per ${near.period} used (${Math.round(budgetShare(near) * 100)} %).`);
+    }
     const keys = status.state === 'running' ? missingKeysLine(this.setup?.providersWithKeys) : undefined;
     if (keys !== undefined) {
       tooltip.appendMarkdown('\n\n');
@@ -92,6 +114,10 @@ export class StatusBar implements vscode.Disposable {
     tooltip.appendMarkdown('\n\nClick to open the panel.');
     this.item.tooltip = tooltip;
     this.item.backgroundColor =
-      status.state === 'crashed' || status.state === 'unreachable' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+      status.state === 'crashed' || status.state === 'unreachable'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : degraded || near !== undefined
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
   }
 }

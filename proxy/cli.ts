@@ -4,15 +4,20 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConfig, type SwitchyardConfig } from './config/config';
+import { describeNotInForce } from './config/config-text';
 import { ConfigError } from './config/load-config';
 import { createProxy, type RunningProxy } from './create-proxy';
 import { defaultDataDir } from './store/data-dir';
 import { FileConfigSource } from './store/file/file-config-source';
+import { SqliteAuditSink, auditDatabaseFileName, openAuditDatabase } from './store/sqlite/sqlite-audit-sink';
 import { closeUpstreamConnections } from './upstream/upstream-client';
 import { isAllowedHost } from './security/host-check';
 import { version } from './version';
+import { keysCommand } from './keys-command';
 
 const usage = `Usage: switchyard serve [options]
+       switchyard audit export [--since WHEN] [--until WHEN] [--data-dir DIR] > file.jsonl
+       switchyard keys create|list|update|revoke ...   (see switchyard keys --help)
 
 Runs the Switchyard proxy: one local endpoint for OpenAI, Anthropic, Gemini and
 OpenAI-compatible providers, using the keys in your environment.
@@ -27,12 +32,17 @@ Options:
   --stop-when-detached
                     stop 10 s after the last VS Code window detached (30 s after start if
                     none ever attached); the VS Code extension passes this
+  --shutdown-grace-ms N
+                    on SIGTERM/SIGINT, let calls in flight finish for up to N ms before ending
+                    them with an error event (default: the config's shutdownGraceMs, 10000)
   --serve-on-bad-config
                     when the config file is invalid, serve with presets only and report its
                     problems in the log and at /_switchyard/config instead of exiting (the
                     VS Code extension passes this, so its panel can show and fix them)
   --quiet           no line per call in the log (errors, reloads and the totals at
                     shutdown are still written)
+  --since, --until  (audit export) the time range, as an ISO date or time (2026-12-01,
+                    2026-12-01T09:00Z) or an age (7d, 12h, 30m); all of the log by default
   -h, --help        show this help
   -v, --version     print the version
 
@@ -43,6 +53,7 @@ TOGETHER_API_KEY, FIREWORKS_API_KEY, or the variable a provider's "apiKeyEnv" na
 /** Runs the command line; resolves with the process exit code for failures before serving. */
 export async function main(argv: string[]): Promise<number | undefined> {
   survivePipeClosure();
+  if (argv[0] === 'keys') return keysCommand(argv.slice(1), defaultDataDir());
   let parsed;
   try {
     parsed = parseArgs({
@@ -56,7 +67,10 @@ export async function main(argv: string[]): Promise<number | undefined> {
         'require-key': { type: 'boolean' },
         'stop-when-detached': { type: 'boolean' },
         'serve-on-bad-config': { type: 'boolean' },
+        'shutdown-grace-ms': { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
+        since: { type: 'string' },
+        until: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -70,6 +84,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
     process.stdout.write(`${version}\n`);
     return 0;
   }
+  if (!values.help && positionals[0] === 'audit' && positionals[1] === 'export') return exportAudit(values);
   if (values.help || positionals[0] !== 'serve') {
     process.stdout.write(`${usage}\n`);
     return values.help ? 0 : 2;
@@ -79,18 +94,27 @@ export async function main(argv: string[]): Promise<number | undefined> {
     process.stderr.write(`switchyard: --port must be a number from 0 to 65535, not '${values.port}'.\n`);
     return 2;
   }
+  const shutdownGraceMs = values['shutdown-grace-ms'] === undefined ? undefined : Number(values['shutdown-grace-ms']);
+  if (shutdownGraceMs !== undefined && !(Number.isInteger(shutdownGraceMs) && shutdownGraceMs >= 0)) {
+    process.stderr.write(`switchyard: --shutdown-grace-ms must be a whole number of milliseconds, 0 or more, not '${values['shutdown-grace-ms']}'.\n`);
+    return 2;
+  }
   const host = values.host ?? '127.0.0.1';
   const configPath = values.config ?? process.env.SWITCHYARD_CONFIG ?? defaultConfigPath();
   const configSource = configPath === undefined ? undefined : new FileConfigSource(configPath);
   let config: SwitchyardConfig;
+  let startedOnBadConfig = false;
   try {
     config = configSource ? await configSource.load() : defaultConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`switchyard: ${error.message}\n`);
     if (!values['serve-on-bad-config']) return 2;
-    process.stderr.write('switchyard: serving with presets only until the config file is fixed.\n');
+    // Loud: a proxy that silently lost the user's providers and routes sends calls elsewhere.
+    const ignored = configPath === undefined ? undefined : notInForce(configPath);
+    process.stderr.write(`switchyard: SERVING WITH PRESETS ONLY until the config file is fixed${ignored === undefined ? '.' : ` — NOT IN FORCE: ${ignored}.`}\n`);
     config = defaultConfig();
+    startedOnBadConfig = true;
   }
   const dataDir = values['data-dir'] ?? process.env.SWITCHYARD_DATA_DIR ?? config.dataDir ?? defaultDataDir();
   mkdirSync(dataDir, { recursive: true });
@@ -114,7 +138,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
     stopping = true;
     // A stop during startup waits for the stores to open, so it closes them too.
     const running = await starting?.catch(() => undefined);
-    await running?.close();
+    await running?.close(shutdownGraceMs === undefined ? {} : { graceMs: shutdownGraceMs });
     await closeUpstreamConnections();
     process.exit(0);
   };
@@ -141,6 +165,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
       shutdown: () => void stop(),
       writeLog: (line) => process.stderr.write(line),
       callLines: values.quiet !== true,
+      startedOnBadConfig,
     });
     proxy = await starting;
   } catch (error) {
@@ -165,6 +190,59 @@ export async function main(argv: string[]): Promise<number | undefined> {
  * `SWITCHYARD_DETACH_GRACE_MS` shortens the lifecycle's waits, for tests and scripts that
  * cannot wait 10 s; invalid values are ignored.
  */
+/**
+ * `switchyard audit export`: the content audit log's entries in a time range, oldest first, one
+ * JSON object a line on stdout. Reads `audit.db` in the data folder directly, page by page, so a
+ * large log never sits in memory; a running proxy keeps writing meanwhile.
+ */
+async function exportAudit(values: { since?: string; until?: string; config?: string; 'data-dir'?: string }): Promise<number> {
+  const now = Date.now();
+  const since = values.since === undefined ? 0 : parseWhen(values.since, now);
+  const until = values.until === undefined ? now + 1 : parseWhen(values.until, now);
+  for (const [flag, time] of [['--since', since], ['--until', until]] as const) {
+    if (Number.isNaN(time)) {
+      process.stderr.write(`switchyard: ${flag} must be an ISO date or time (2026-12-01, 2026-12-01T09:00Z) or an age (7d, 12h, 30m), not '${flag === '--since' ? values.since : values.until}'.\n`);
+      return 2;
+    }
+  }
+  let dataDir = values['data-dir'] ?? process.env.SWITCHYARD_DATA_DIR;
+  if (dataDir === undefined) {
+    const configPath = values.config ?? process.env.SWITCHYARD_CONFIG ?? defaultConfigPath();
+    try {
+      dataDir = (configPath === undefined ? undefined : (await new FileConfigSource(configPath).load()).dataDir) ?? defaultDataDir();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      dataDir = defaultDataDir();
+    }
+  }
+  if (!existsSync(path.join(dataDir, auditDatabaseFileName))) {
+    process.stderr.write(`switchyard: there is no audit log in ${dataDir}; set "audit": { "enabled": true } in the config to keep content.\n`);
+    return 1;
+  }
+  const sink = new SqliteAuditSink(() => openAuditDatabase(dataDir));
+  try {
+    let after: { time: number; id: string } | undefined;
+    for (;;) {
+      const page = await sink.range({ since, until, after, limit: 500 });
+      if (page.length === 0) break;
+      const lines = page.map((entry) => JSON.stringify(entry.data)).join('\n') + '\n';
+      if (!process.stdout.write(lines)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+      const last = page[page.length - 1]!;
+      after = { time: last.time, id: last.id };
+    }
+  } finally {
+    await sink.close();
+  }
+  return 0;
+}
+
+/** An ISO date or time, or an age before `now` (`7d`, `12h`, `30m`); NaN when neither. */
+function parseWhen(text: string, now: number): number {
+  const age = /^(\d+)([dhm])$/.exec(text);
+  if (age !== null) return now - Number(age[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[age[2] as 'd' | 'h' | 'm'];
+  return Date.parse(text);
+}
+
 function graceOverride(): number | undefined {
   const value = Number(process.env.SWITCHYARD_DETACH_GRACE_MS);
   return Number.isInteger(value) && value > 0 ? value : undefined;
@@ -181,6 +259,15 @@ function survivePipeClosure(): void {
       if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
       throw error;
     });
+  }
+}
+
+/** What of a broken config file is not in force, or undefined when it cannot be read at all. */
+function notInForce(file: string): string | undefined {
+  try {
+    return describeNotInForce(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
   }
 }
 

@@ -9,9 +9,15 @@ import { createReliability, createRoutingState, createRuntime } from './pipeline
 import type { ProxyRuntime } from './pipeline/runtime';
 import { createRequestListener, listen, type RunningServer } from './server';
 import type { ConfigSource } from './store/config-source';
+import { ProxyError } from './core/errors';
+import { sendProxyError } from './security/middleware';
 import type { RequestLog } from './store/request-log';
+import type { AuditSink } from './store/audit-sink';
 import { openSqliteStorage } from './store/sqlite/sqlite-storage';
 import type { OpenStorage, Storage, StorageSettings } from './store/storage';
+import { MemorySpendLedger } from './store/memory-spend-ledger';
+import { BudgetAccounts } from './policy/budget-accounts';
+import { NamedKeyRegistry } from './policy/named-keys';
 
 /** Everything one proxy is built from; the CLI and the integration tests fill it in alike. */
 export interface CreateProxyOptions {
@@ -59,6 +65,8 @@ export interface CreateProxyOptions {
   clocks?: { now?: () => number; random?: () => number };
   /** Timeout of a provider key test (default 10 s). */
   probeTimeoutMs?: number;
+  /** The config file was broken at start and the proxy serves with presets only. */
+  startedOnBadConfig?: boolean;
 }
 
 /** A proxy listening and serving. */
@@ -73,14 +81,18 @@ export interface RunningProxy {
   /** Every store, or undefined when they could not be opened. */
   storage: Storage | undefined;
   /**
-   * Stops serving: ends event streams, gives in-flight calls `graceMs` (10 s by default) before
-   * cutting their connections, then writes what the stores queued and closes them. Idempotent.
-   * Upstream connections and the process are the caller's.
+   * Stops serving, losing no record: refuses new connections (and new requests on open ones,
+   * with a 503 in the client's format), ends event streams, lets calls in flight finish for
+   * `graceMs` (the config's `shutdownGraceMs`, 10 s by default), then ends those still going
+   * with the client format's error event; waits until every call's record is in the log, then
+   * writes what the stores queued and closes them. Idempotent. Upstream connections and the
+   * process are the caller's.
    */
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
-const defaultCloseGraceMs = 10_000;
+/** How long the calls that ended after a stop's grace period get to write their error and record. */
+const stoppedCallsMs = 2_000;
 
 /**
  * The composition root: builds the events, log, reliability, runtime, control plane and the
@@ -109,13 +121,25 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
   const ready = new Promise<http.RequestListener>((resolve) => {
     becomeReady = resolve;
   });
+  let stopping = false;
   // Nothing to undo when this throws: no timer, store or watcher exists yet.
   const server = await listen((request, response) => {
-    if (listener !== undefined) listener(request, response);
+    if (stopping) refuseWhileStopping(request, response);
+    else if (listener !== undefined) listener(request, response);
     else void ready.then((handle) => handle(request, response));
   }, options.host, options.port);
 
   const storage = await openOrReport(options, log);
+  let control: ControlPlane | undefined;
+  // Named keys live in the database: without one, only unnamed keys work.
+  const keys = storage === undefined ? undefined : new NamedKeyRegistry({ store: storage.accessKeys, onChange: () => control?.keysChanged(), log });
+  try {
+    await keys?.start();
+  } catch (error) {
+    log(`named access keys could not be read: ${(error as Error).message}`);
+  }
+  // Budgets are enforced even without a database (in memory, spend then starts from nothing).
+  const budgetAccounts = new BudgetAccounts({ ledger: storage?.spendLedger ?? new MemorySpendLedger(), log });
   const runtime = createRuntime({
     config: options.config,
     env: options.env,
@@ -123,6 +147,7 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     routing,
     store: storage?.requestLog,
     responseCache: storage?.responseCache,
+    audit: storage?.auditSink,
     events,
     reliability: createReliability(options.clocks?.now, options.clocks?.random),
     log,
@@ -136,7 +161,7 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     detachedGraceMs: options.graceMs,
     startupGraceMs: options.graceMs,
   });
-  const control = new ControlPlane({
+  control = new ControlPlane({
     runtime,
     env: options.env,
     config: options.config,
@@ -146,6 +171,9 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     lifecycle,
     shutdown: options.shutdown,
     probeTimeoutMs: options.probeTimeoutMs,
+    startedOnBadConfig: options.startedOnBadConfig,
+    keys,
+    budgetAccounts,
   });
 
   const calls = followCalls(events, log, { lines: options.callLines === true });
@@ -153,17 +181,29 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
   listener = createRequestListener({ runtime, controlToken: options.controlToken, controlTokenHint: options.controlTokenHint, control, doorRefusals });
   becomeReady(listener);
   const stopWatching = options.configSource?.watch(() => control.reloadFromFile()) ?? (() => {});
+  const stopPurging = storage === undefined ? () => {} : purgeAuditLog(runtime, storage.auditSink, log);
 
   let closing: Promise<void> | undefined;
   const close = async (graceMs: number): Promise<void> => {
     lifecycle.dispose();
     stopWatching();
-    // Event streams never end by themselves; in-flight calls get a while to finish.
+    stopPurging();
+    stopping = true;
+    // No new connections from here; event streams never end by themselves.
+    const serverClosed = server.close();
     events.emit('stopping', undefined);
-    if (graceMs <= 0) server.server.closeAllConnections();
-    const force = setTimeout(() => server.server.closeAllConnections(), graceMs).unref();
-    await server.close();
-    clearTimeout(force);
+    const inFlight = runtime.inFlight;
+    if (!(await within(inFlight.settled(), graceMs))) {
+      log(`stopping: ending ${inFlight.count} calls still in flight after the ${graceMs} ms grace period`);
+      inFlight.stopAll();
+      await within(inFlight.settled(), stoppedCallsMs);
+    }
+    // Every call has answered; what is left are idle connections clients keep open.
+    server.server.closeAllConnections();
+    await serverClosed;
+    // Spend booked and leases given back before the database closes.
+    await budgetAccounts.close().catch((error: unknown) => log(`budget spend not written at stop: ${String(error)}`));
+    await keys?.close();
     calls.stop();
     doorRefusals.dispose();
     calls.totals.refusedAtDoor = doorRefusals.total;
@@ -178,8 +218,63 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     control,
     store: storage?.requestLog,
     storage,
-    close: (closeOptions = {}) => (closing ??= close(closeOptions.graceMs ?? defaultCloseGraceMs)),
+    close: (closeOptions = {}) => (closing ??= close(closeOptions.graceMs ?? runtime.routing.config.shutdownGraceMs)),
   };
+}
+
+/** How often the audit log is purged while auditing is on. */
+const auditPurgeIntervalMs = 10 * 60 * 1000;
+
+/**
+ * Deletes audit entries past the config's retention (age, then size) soon after start and
+ * every ten minutes, while `audit.enabled` is on; reads the config in force each time, so a
+ * reload applies. Returns the stop function.
+ */
+function purgeAuditLog(runtime: ProxyRuntime, sink: AuditSink, log: (message: string) => void): () => void {
+  let running = false;
+  const purge = (): void => {
+    const { audit } = runtime.routing.config;
+    if (!audit.enabled || running) return;
+    running = true;
+    sink
+      .purge({ before: Date.now() - audit.retentionDays * 24 * 60 * 60 * 1000, maxBytes: audit.maxMegabytes * 1024 * 1024 })
+      .then((deleted) => {
+        if (deleted > 0) log(`audit log: deleted ${deleted} entries past retention`);
+      })
+      .catch((error: unknown) => log(`audit log purge failed: ${String(error)}`))
+      .finally(() => (running = false));
+  };
+  const first = setTimeout(purge, 5_000).unref();
+  const every = setInterval(purge, auditPurgeIntervalMs).unref();
+  return () => {
+    clearTimeout(first);
+    clearInterval(every);
+  };
+}
+
+/** True when `promise` settled within `milliseconds`, false when the time ran out first. */
+async function within(promise: Promise<unknown>, milliseconds: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, milliseconds));
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A request that arrives on an open keep-alive connection while the proxy stops: a 503 in the
+ * client's format, and the connection closes after it.
+ */
+function refuseWhileStopping(request: http.IncomingMessage, response: http.ServerResponse): void {
+  request.resume();
+  response.shouldKeepAlive = false;
+  const url = request.url ?? '/';
+  const queryStart = url.indexOf('?');
+  sendProxyError(queryStart === -1 ? url : url.slice(0, queryStart), request.headers, response, new ProxyError('overloaded', 'Switchyard is shutting down; send the request again in a moment.', { status: 503 }));
 }
 
 /** The stores, or undefined with the reason logged: serving matters more than the log. */

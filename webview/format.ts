@@ -313,3 +313,10 @@ function groupThousands(value: number): string {
   }
   return value < 0 ? `-${grouped}` : grouped;
 }
+
+/** Redaction counts per detector, e.g. `Redacted: secrets 3, email 1`. */
+export function formatRedactions(counts: Readonly<Record<string, number>>): string {
+  return `Redacted: ${Object.entries(counts)
+    .map(([detector, count]) => `${detector} ${count}`)
+    .join(', ')}`;
+}

@@ -1,5 +1,5 @@
 /**
- * The Switchyard panel's entry point: builds the three tabs, restores the saved UI state,
+ * The Switchyard panel's entry point: builds the four tabs, restores the saved UI state,
  * says `ready` to the extension host and routes the host's (checked) messages to the views.
  */
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
@@ -18,6 +18,7 @@ import { codicon, element, replaceChildren } from './views/dom';
 import { ChartsView } from './views/charts-view';
 import { RequestsView } from './views/requests-view';
 import { RulesView } from './views/rules-view';
+import { GovernanceView } from './views/governance-view';
 
 // vscode-elements' icons copy the codicon stylesheet into their shadow roots and find it by
 // this id; the host links it, so give the link the id whatever the host called it.
@@ -27,6 +28,8 @@ if (codiconLink && !document.getElementById('vscode-codicon-stylesheet')) codico
 const state = parsePanelState(loadState());
 const persist = (): void => saveState(state);
 let nextRequestId = 1;
+/** Model pickers the host has open, by request id. */
+const pendingPicks = new Map<number, (model: string | undefined) => void>();
 
 function send(message: WebviewMessage): void {
   postToHost(message);
@@ -37,6 +40,9 @@ const requests = new RequestsView({
   onFilterChange(filter) {
     state.filter = filter;
     persist();
+  },
+  onReplay(id) {
+    send({ type: 'replay', id });
   },
   onSelect(id) {
     state.selectedRequestId = id;
@@ -51,6 +57,7 @@ const requests = new RequestsView({
   },
 });
 const charts = new ChartsView();
+const governance = new GovernanceView();
 const rules = new RulesView({
   mode: state.rulesMode,
   draft: state.draft,
@@ -69,12 +76,20 @@ const rules = new RulesView({
     send({ type: 'save-config', requestId, config });
     return requestId;
   },
+  openConfigFile() {
+    send({ type: 'run-command', command: 'switchyard.openConfigFile' });
+  },
+  pickModel(current) {
+    const requestId = nextRequestId++;
+    send({ type: 'pick-model', requestId, current });
+    return new Promise((resolve) => pendingPicks.set(requestId, resolve));
+  },
 });
 
 const requestCount = element('vscode-badge', { variant: 'counter', className: 'tab-badge' }) as VscodeBadge;
 const statusLine = element('div', { slot: 'addons', className: 'proxy-status', attrs: { role: 'status', 'aria-live': 'polite' } });
-const tabLabels: Readonly<Record<PanelTab, string>> = { requests: 'Requests', charts: 'Charts', rules: 'Rules' };
-const views: Readonly<Record<PanelTab, HTMLElement>> = { requests: requests.root, charts: charts.root, rules: rules.root };
+const tabLabels: Readonly<Record<PanelTab, string>> = { requests: 'Requests', charts: 'Charts', rules: 'Rules', governance: 'Budgets & Keys' };
+const views: Readonly<Record<PanelTab, HTMLElement>> = { requests: requests.root, charts: charts.root, rules: rules.root, governance: governance.root };
 const headers = panelTabs.map((tab) => element('vscode-tab-header', { slot: 'header', id: `tab-${tab}` }, [tabLabels[tab], tab === 'requests' ? requestCount : null]));
 const panels = panelTabs.map((tab) => element('vscode-tab-panel', { panel: true }, [views[tab]]));
 const tabs = element('vscode-tabs', { panel: true, selectedIndex: panelTabs.indexOf(state.tab) }, [
@@ -120,9 +135,16 @@ function showStatus(status: ProxyStatus): void {
     unreachable: 'Unreachable',
   };
   const where = status.state === 'running' ? ` on 127.0.0.1:${status.port}${status.owned === false ? ' (attached)' : ''}` : '';
-  statusLine.className = `proxy-status state-${status.state}`;
-  statusLine.title = status.detail ?? '';
-  replaceChildren(statusLine, [codicon(icons[status.state] ?? 'circle-outline'), element('span', {}, [`Proxy ${words[status.state] ?? status.state}${where}`]), status.detail && status.state !== 'running' ? element('span', { className: 'status-detail' }, [` — ${status.detail}`]) : null]);
+  // A running proxy can still be unwell: its request log unable to record, say.
+  const problems = status.state === 'running' && Array.isArray(status.problems) ? status.problems.filter((problem) => typeof problem === 'string') : [];
+  const degraded = problems.length > 0;
+  statusLine.className = `proxy-status state-${degraded ? 'degraded' : status.state}`;
+  statusLine.title = degraded ? problems.join(' ') : (status.detail ?? '');
+  replaceChildren(statusLine, [
+    codicon(degraded ? 'warning' : (icons[status.state] ?? 'circle-outline')),
+    element('span', {}, [`Proxy ${degraded ? 'Degraded' : (words[status.state] ?? status.state)}${where}`]),
+    degraded ? element('span', { className: 'status-detail' }, [` — ${problems.join(' ')}`]) : status.detail && status.state !== 'running' ? element('span', { className: 'status-detail' }, [` — ${status.detail}`]) : null,
+  ]);
 }
 
 function updateCount(): void {
@@ -187,6 +209,9 @@ function handle(message: HostMessage): void {
     case 'charts':
       charts.setCharts(chartsOf(message.charts));
       return;
+    case 'governance':
+      governance.setData(message.governance);
+      return;
     case 'config':
       rules.setSnapshot(configOf(message.config));
       return;
@@ -200,8 +225,18 @@ function handle(message: HostMessage): void {
       requests.select(message.id);
       send({ type: 'open-request', id: message.id });
       return;
+    case 'model-picked':
+      pendingPicks.get(message.requestId)?.(typeof message.model === 'string' ? message.model : undefined);
+      pendingPicks.delete(message.requestId);
+      return;
     case 'request-detail':
       requests.showDetail(message.id, isRequestRecord(message.record) ? message.record : undefined);
+      return;
+    case 'request-content':
+      requests.showContent(message.id, typeof message.content === 'object' && message.content !== null ? message.content : undefined);
+      return;
+    case 'replay-result':
+      requests.showReplay(message.id, typeof message.replay === 'object' && message.replay !== null ? message.replay : undefined, typeof message.error === 'string' ? message.error : undefined);
       return;
   }
 }

@@ -4,7 +4,7 @@
  * here; the host sends them again when the panel says `ready`.
  */
 
-export const panelTabs = ['requests', 'charts', 'rules'] as const;
+export const panelTabs = ['requests', 'charts', 'rules', 'governance'] as const;
 export type PanelTab = (typeof panelTabs)[number];
 export type RulesMode = 'form' | 'json';
 

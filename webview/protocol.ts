@@ -6,13 +6,31 @@
  * control API.
  */
 import type {
+  AccessKeyInfo,
   AggregateRow,
+  BudgetInfo,
+  CallContent,
   ConfigProblem,
   DoorRefusalNotice,
   RequestRecord,
 } from '../proxy/control/protocol';
 
-export type { AggregateRow, ConfigProblem, DoorRefusalNotice, RequestRecord } from '../proxy/control/protocol';
+export type { AccessKeyInfo, AggregateRow, BudgetInfo, CallContent, ConfigProblem, DoorRefusalNotice, RequestRecord } from '../proxy/control/protocol';
+export type { CanonicalResponse } from '../proxy/core/response';
+
+/** A recorded request sent again to another model ("Replay with…"), and how it went. */
+export interface ReplayAnswer {
+  /** The model or route it was sent to. */
+  model: string;
+  status: number;
+  /** The answer's text (tool calls as `name(arguments)`), when it succeeded. */
+  text?: string;
+  error?: string;
+  costUsd: number | null;
+  latencyMs: number;
+  /** The replay's own record. */
+  requestId?: string;
+}
 /** The decision record inside a RequestRecord, which the panel's detail pane shows field by field. */
 export type { AttemptDecision, CandidateDecision, DecisionRecord } from '../proxy/routing/decision';
 
@@ -24,6 +42,8 @@ export interface ProxyStatus {
   detail?: string;
   /** True when this window started the proxy, false when it attached to a running one. */
   owned?: boolean;
+  /** A running proxy's health problems (`degraded`): e.g. its request log cannot be written. */
+  problems?: string[];
 }
 
 /** The routing part of the config the rules editor edits, and where it is saved. */
@@ -62,6 +82,14 @@ export interface ChartData {
   days: AggregateRow[];
 }
 
+/** The Budgets & Keys tab: every budget with its spend, every named key, and this month's spend per key id. */
+export interface GovernanceData {
+  budgets: BudgetInfo[];
+  keys: AccessKeyInfo[];
+  /** This month's totals by key id (`key` is the `key_…` id). */
+  keySpend: AggregateRow[];
+}
+
 /** Host → webview. */
 export type HostMessage =
   /** Everything the panel needs after it says `ready` (and again after the proxy restarts). */
@@ -70,12 +98,16 @@ export type HostMessage =
   | { type: 'refusals'; refusals: DoorRefusalNotice[] }
   /** A provider key was set or removed. */
   | { type: 'setup'; setup: SetupState }
+  /** The answer to `pick-model`: the `provider/model` chosen, or none when dismissed. */
+  | { type: 'model-picked'; requestId: number; model?: string }
   /** Older records, answering `load-more`. */
   | { type: 'older-records'; records: RequestRecord[]; hasMore: boolean }
   /** A request finished (relayed live from the proxy's event stream). */
   | { type: 'request'; record: RequestRecord }
   | { type: 'status'; status: ProxyStatus }
   | { type: 'charts'; charts: ChartData }
+  /** Budgets and keys, after the snapshot and as calls finish. */
+  | { type: 'governance'; governance: GovernanceData }
   /** The config changed on disk or was saved from any window. */
   | { type: 'config'; config: ConfigSnapshot }
   /** The answer to `validate-config` or `save-config`; `requestId` echoes the request's. */
@@ -83,17 +115,25 @@ export type HostMessage =
   /** Show this request's detail (the sidebar or a command asked for it). */
   | { type: 'show-request'; id: string }
   /** A full record, answering `open-request` (or undefined when the log no longer has it). */
-  | { type: 'request-detail'; id: string; record?: RequestRecord };
+  | { type: 'request-detail'; id: string; record?: RequestRecord }
+  /** What the audit log kept of the request, after `request-detail` (undefined: nothing was kept). */
+  | { type: 'request-content'; id: string; content?: CallContent }
+  /** A replay of request `id` finished (or could not be made: `error`). */
+  | { type: 'replay-result'; id: string; replay?: ReplayAnswer; error?: string };
 
 /** Webview → host. */
 export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'load-more'; before: number }
   | { type: 'open-request'; id: string }
+  /** "Replay with…" on a request's detail: the host asks for the model and sends it. */
+  | { type: 'replay'; id: string }
   | { type: 'validate-config'; requestId: number; config: Record<string, unknown> }
   | { type: 'save-config'; requestId: number; config: Record<string, unknown> }
   /** A button of the panel: runs one of {@link panelCommands}. */
-  | { type: 'run-command'; command: PanelCommand };
+  | { type: 'run-command'; command: PanelCommand }
+  /** Asks the host for VS Code's curated model picker (grouped by provider, keyed first). */
+  | { type: 'pick-model'; requestId: number; current?: string };
 
 type Tagged = { type: unknown } & Record<string, unknown>;
 
@@ -114,12 +154,15 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
     case 'load-more':
       return Number.isFinite(value.before);
     case 'open-request':
+    case 'replay':
       return typeof value.id === 'string' && value.id.length > 0 && value.id.length <= 200;
     case 'validate-config':
     case 'save-config':
       return Number.isInteger(value.requestId) && isPlainObject(value.config);
     case 'run-command':
       return (panelCommands as readonly unknown[]).includes(value.command);
+    case 'pick-model':
+      return Number.isInteger(value.requestId) && (value.current === undefined || (typeof value.current === 'string' && value.current.length <= 300));
     default:
       return false;
   }
@@ -139,16 +182,22 @@ export function isHostMessage(value: unknown): value is HostMessage {
       return isPlainObject(value.status);
     case 'charts':
       return isPlainObject(value.charts);
+    case 'governance':
+      return isPlainObject(value.governance) && Array.isArray(value.governance.budgets) && Array.isArray(value.governance.keys) && Array.isArray(value.governance.keySpend);
     case 'refusals':
       return Array.isArray(value.refusals);
     case 'setup':
       return isPlainObject(value.setup);
+    case 'model-picked':
+      return Number.isInteger(value.requestId) && (value.model === undefined || typeof value.model === 'string');
     case 'config':
       return isPlainObject(value.config);
     case 'config-result':
       return Number.isInteger(value.requestId) && Array.isArray(value.problems);
     case 'show-request':
     case 'request-detail':
+    case 'request-content':
+    case 'replay-result':
       return typeof value.id === 'string';
     default:
       return false;

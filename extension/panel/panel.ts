@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
 import type { ExtensionServices } from '../services';
+import { pickModel } from '../model-pick';
 import { createNonce, panelHtml } from './html';
 import { PanelRelay } from './relay';
+import { replayCall } from '../replay';
+import type { CallContent, ReplayAnswer } from '../../webview/protocol';
 
 /**
  * The one Switchyard panel (a WebviewPanel, `switchyard.panel`). It keeps its state when hidden
@@ -40,7 +43,9 @@ export class SwitchyardPanel implements vscode.Disposable {
       status: () => proxy.status,
       post: (message) => void webview.postMessage(message),
       log: (line) => services.log(line),
+      replay: (content) => replayWithPick(services, content),
       runCommand: (command) => void vscode.commands.executeCommand(command),
+      pickModel: async (current) => pickModel(await proxy.ready(), { title: 'Switchyard: Choose a Target', current }),
     });
     webview.html = panelHtml({
       cspSource: webview.cspSource,
@@ -68,4 +73,21 @@ export class SwitchyardPanel implements vscode.Disposable {
     for (const subscription of this.subscriptions.splice(0)) subscription.dispose();
     this.panel.dispose();
   }
+}
+
+/** Asks which model or route to replay a request with, then sends it through the proxy. */
+async function replayWithPick(services: ExtensionServices, content: CallContent): Promise<ReplayAnswer | undefined> {
+  const client = await services.proxy.ready();
+  const { routes, models } = await client.models();
+  const served = content.target === undefined ? undefined : `${content.target.provider}/${content.target.model}`;
+  const items: vscode.QuickPickItem[] = [
+    { label: 'Routes and aliases', kind: vscode.QuickPickItemKind.Separator },
+    ...routes.map((name) => ({ label: name })),
+    { label: 'Models', kind: vscode.QuickPickItemKind.Separator },
+    ...models.filter((model) => !model.disabled && model.id !== served).map((model) => ({ label: model.id })),
+  ];
+  const picked = await vscode.window.showQuickPick(items, { title: 'Switchyard: Replay with…', placeHolder: `Send this request again to another model (it went to ${served ?? 'no model'})` });
+  if (picked === undefined) return undefined;
+  const accessKey = services.settings().requireLocalKey ? await services.secrets.localKey() : undefined;
+  return replayCall(client.port, accessKey, content, picked.label);
 }

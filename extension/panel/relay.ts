@@ -1,9 +1,9 @@
 import type { ConfigProblem, ControlEvent } from '../../proxy/control/protocol';
-import { isWebviewMessage, type ChartData, type ConfigSnapshot, type DoorRefusalNotice, type HostMessage, type PanelCommand, type ProxyStatus, type SetupState, type WebviewMessage } from '../../webview/protocol';
+import { isWebviewMessage, type CallContent, type ChartData, type ConfigSnapshot, type DoorRefusalNotice, type HostMessage, type PanelCommand, type ProxyStatus, type ReplayAnswer, type SetupState, type WebviewMessage } from '../../webview/protocol';
 import type { ControlClient } from '../control-client';
 
 /** The control API calls the panel needs (a ControlClient, or a fake in tests). */
-export type PanelClient = Pick<ControlClient, 'requests' | 'request' | 'config' | 'validateConfig' | 'saveConfig' | 'stats'> & Partial<Pick<ControlClient, 'refusals' | 'providers'>>;
+export type PanelClient = Pick<ControlClient, 'requests' | 'request' | 'requestContent' | 'config' | 'validateConfig' | 'saveConfig' | 'stats'> & Partial<Pick<ControlClient, 'refusals' | 'providers' | 'budgets' | 'keys'>>;
 
 export interface PanelRelayOptions {
   /** The proxy's client while it runs, else undefined. */
@@ -11,8 +11,12 @@ export interface PanelRelayOptions {
   status: () => ProxyStatus;
   post: (message: HostMessage) => void;
   log: (line: string) => void;
+  /** "Replay with…": asks for a model and sends the request's kept content to it; undefined when dismissed. */
+  replay?: (content: CallContent) => Promise<ReplayAnswer | undefined>;
   /** Runs a command a panel button asked for (already checked against the allow-list). */
   runCommand?: (command: PanelCommand) => void;
+  /** Shows VS Code's model picker; resolves with the `provider/model` chosen. */
+  pickModel?: (current: string | undefined) => Promise<string | undefined>;
 }
 
 /** Records per page of the request table. */
@@ -117,13 +121,37 @@ export class PanelRelay {
         return;
       }
       case 'open-request': {
-        const record = await this.options.client()?.request(message.id);
+        const client = this.options.client();
+        const record = await client?.request(message.id);
         this.options.post({ type: 'request-detail', id: message.id, record });
+        if (client !== undefined && record !== undefined) {
+          const content = await client.requestContent(message.id);
+          this.options.post({ type: 'request-content', id: message.id, content });
+        }
+        return;
+      }
+      case 'replay': {
+        const content = await this.options.client()?.requestContent(message.id);
+        if (content === undefined || this.options.replay === undefined) {
+          this.options.post({ type: 'replay-result', id: message.id, error: 'This request has no kept content to replay: turn on the audit log ("audit": { "enabled": true }).' });
+          return;
+        }
+        try {
+          const replay = await this.options.replay(content);
+          if (replay !== undefined) this.options.post({ type: 'replay-result', id: message.id, replay });
+        } catch (error) {
+          this.options.post({ type: 'replay-result', id: message.id, error: (error as Error).message });
+        }
         return;
       }
       case 'run-command':
         this.options.runCommand?.(message.command);
         return;
+      case 'pick-model': {
+        const model = await this.options.pickModel?.(message.current);
+        this.options.post({ type: 'model-picked', requestId: message.requestId, model });
+        return;
+      }
       case 'validate-config':
       case 'save-config': {
         const save = message.type === 'save-config';
@@ -158,6 +186,21 @@ export class PanelRelay {
     }
     const [page, config, charts, setup, refusals] = await Promise.all([client.requests(pageSize), this.configSnapshot(), this.charts(), this.setup(), this.refusals()]);
     this.options.post({ type: 'snapshot', status: this.options.status(), records: page.records, hasMore: page.nextBefore !== undefined, config, charts, setup, refusals });
+    void this.sendGovernance();
+  }
+
+  /** Budgets, named keys and this month's spend per key, for the Budgets & Keys tab. */
+  private async sendGovernance(): Promise<void> {
+    const client = this.options.client();
+    if (client?.budgets === undefined || client.keys === undefined) return;
+    try {
+      const now = new Date();
+      const [budgets, keys, keySpend] = await Promise.all([client.budgets(), client.keys(), client.stats('clientKey', new Date(now.getFullYear(), now.getMonth(), 1).getTime())]);
+      if (this.ready) this.options.post({ type: 'governance', governance: { budgets, keys, keySpend: keySpend.rows } });
+    } catch (error) {
+      // An older proxy has no budgets or keys: the tab says there are none.
+      this.options.log(`could not read budgets and keys: ${(error as Error).message}`);
+    }
   }
 
   private async setup(): Promise<SetupState> {
@@ -210,6 +253,7 @@ export class PanelRelay {
       void this.charts().then((charts) => {
         if (this.ready) this.options.post({ type: 'charts', charts });
       });
+      void this.sendGovernance();
     }, chartRefreshMs);
   }
 }

@@ -55,6 +55,8 @@ export interface WatchdogOptions {
   isCurrent: () => boolean;
   /** True when a Stop was made in some window since the connection was made. */
   stopped: () => boolean;
+  /** Each health answer: a proxy turning degraded (or well again) is shown within one check. */
+  onHealth?: (health: HealthInfo) => void;
 }
 
 /**
@@ -76,6 +78,7 @@ export function startWatchdog(options: WatchdogOptions): NodeJS.Timeout {
     }
     void probeHealth(options.port).then((health) => {
       failures = health === undefined ? failures + 1 : 0;
+      if (health !== undefined && options.isCurrent()) options.onHealth?.(health);
       if (failures >= 2) options.subscription.close();
     });
   }, watchdogIntervalMs);

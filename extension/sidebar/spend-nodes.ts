@@ -1,4 +1,4 @@
-import type { AggregateRow, RequestRecord } from '../../proxy/control/protocol';
+import type { AggregateRow, BudgetInfo, RequestRecord } from '../../proxy/control/protocol';
 import { formatDuration, formatUsd } from '../format';
 
 /** What the sidebar shows, fetched from the proxy's control API. */
@@ -6,6 +6,8 @@ export interface SpendData {
   today: { byProvider: AggregateRow[]; byModel: AggregateRow[] };
   month: { byProvider: AggregateRow[]; byModel: AggregateRow[] };
   recent: RequestRecord[];
+  /** Every budget with its spend; empty when none is configured. */
+  budgets?: BudgetInfo[];
 }
 
 /**
@@ -32,7 +34,9 @@ export interface SpendNode {
  * model (most expensive first), then the last requests.
  */
 export function spendNodes(data: SpendData): SpendNode[] {
+  const budgets = data.budgets ?? [];
   return [
+    ...(budgets.length === 0 ? [] : [budgetNodes(budgets)]),
     period('today', 'Today', data.today.byProvider, data.today.byModel),
     period('month', 'This month', data.month.byProvider, data.month.byModel),
     {
@@ -64,8 +68,29 @@ function period(id: string, label: string, byProvider: AggregateRow[], byModel: 
     children: [
       { id: `${id}/provider`, label: 'By provider', icon: 'server', children: rows(`${id}/provider`, byProvider, 'no provider') },
       { id: `${id}/model`, label: 'By model', icon: 'sparkle', children: rows(`${id}/model`, byModel, 'no model') },
+      ...redactionNode(id, byProvider),
     ],
   };
+}
+
+/** What redaction did in the period, when it did anything: values replaced and calls refused. */
+function redactionNode(id: string, byProvider: AggregateRow[]): SpendNode[] {
+  let redactions = 0;
+  let blocked = 0;
+  for (const row of byProvider) {
+    redactions += row.redactions ?? 0;
+    blocked += row.blockedRequests ?? 0;
+  }
+  if (redactions === 0 && blocked === 0) return [];
+  return [
+    {
+      id: `${id}/redaction`,
+      label: 'Redaction',
+      description: `${plural(redactions, 'value')} redacted · ${plural(blocked, 'call')} blocked`,
+      tooltip: 'Secrets and personal data kept from providers (docs/privacy.md)',
+      icon: 'shield',
+    },
+  ];
 }
 
 function rows(parentId: string, aggregate: AggregateRow[], unnamed: string): SpendNode[] {
@@ -140,4 +165,33 @@ function sum(rows: AggregateRow[]): Total {
 
 function plural(count: number, noun: string): string {
   return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** Share of a budget used (spent and reserved) at which the sidebar and status bar warn. */
+export const budgetWarningShare = 0.8;
+
+/** How much of a budget is used: spent plus reserved, over the limit (1 and more: full). */
+export function budgetShare(budget: BudgetInfo): number {
+  return budget.limitUsd === 0 ? 1 : (budget.spentUsd + budget.reservedUsd) / budget.limitUsd;
+}
+
+/** "Budgets": each as spend / limit with its period, a warning icon from 80 % used. */
+export function budgetNodes(budgets: readonly BudgetInfo[]): SpendNode {
+  return {
+    id: 'budgets',
+    label: 'Budgets',
+    icon: 'law',
+    expanded: true,
+    children: budgets.map((budget) => {
+      const share = budgetShare(budget);
+      const resets = budget.resetsAt === undefined ? 'never resets' : `resets ${new Date(budget.resetsAt).toLocaleString()}`;
+      return {
+        id: `budget:${budget.name}`,
+        label: budget.name.startsWith('key:') ? `key ${budget.name.slice(4)}` : budget.name,
+        description: `${formatUsd(budget.spentUsd)} / ${formatUsd(budget.limitUsd)} per ${budget.period}${budget.action === 'warn' ? ' (warn)' : ''}`,
+        tooltip: `${Math.round(share * 100)} % used (${formatUsd(budget.reservedUsd)} reserved by calls in flight); ${resets}`,
+        icon: share >= 1 ? 'error' : share >= budgetWarningShare ? 'warning' : 'pass',
+      };
+    }),
+  };
 }

@@ -119,12 +119,14 @@ export class SpendTreeProvider implements vscode.TreeDataProvider<SpendNode>, vs
     const today = startOfDay(now);
     const month = startOfMonth(now);
     try {
-      const [todayByProvider, todayByModel, monthByProvider, monthByModel, recent] = await Promise.all([
+      const [todayByProvider, todayByModel, monthByProvider, monthByModel, recent, budgets] = await Promise.all([
         client.stats('provider', today),
         client.stats('model', today),
         client.stats('provider', month),
         client.stats('model', month),
         client.requests(recentCount),
+        // An older proxy has no budgets: the tree shows the rest.
+        client.budgets().catch(() => []),
       ]);
       // Nothing yet: the first steps and the base URLs instead of a tree of zeros.
       if (recent.records.length === 0 && monthByProvider.rows.length === 0) {
@@ -135,6 +137,7 @@ export class SpendTreeProvider implements vscode.TreeDataProvider<SpendNode>, vs
         today: { byProvider: todayByProvider.rows, byModel: todayByModel.rows },
         month: { byProvider: monthByProvider.rows, byModel: monthByModel.rows },
         recent: recent.records,
+        budgets,
       };
       return spendNodes(data);
     } catch (error) {

@@ -1,4 +1,6 @@
 import type { ProxyError } from '../core/errors';
+import type { Usage } from '../core/usage';
+import type { BudgetCheck } from '../store/request-record';
 import type { CallOutcome } from './outcome';
 import type { RequestContext } from './request-context';
 
@@ -8,6 +10,21 @@ export interface ResolvedTarget {
   label: string;
   provider: string;
   model: string;
+}
+
+/**
+ * What a policy holds for one upstream attempt from before it goes out until it has ended (a
+ * budget's reservation). Every attempt's hold is settled exactly once.
+ */
+export interface AttemptHold {
+  /**
+   * Settles to what the attempt cost: `usage` when the provider reported it; when it did not,
+   * `answered` says whether the provider answered at all (an answer of unknown size is settled
+   * to the worst case reserved, a failure before any answer to nothing).
+   */
+  settle(usage: Usage | undefined, answered: boolean): void;
+  /** Adds what the hold reserved and settled to the call's budget check (for its record). */
+  report(check: BudgetCheck): void;
 }
 
 /**
@@ -32,6 +49,12 @@ export interface CallPolicy {
   skipTarget?(context: RequestContext, target: ResolvedTarget): string | undefined;
   /** The refusal when this policy passed over every candidate the call had. */
   refusal?(context: RequestContext, skipped: readonly ResolvedTarget[], route: string | undefined): ProxyError;
+  /**
+   * Before each upstream attempt (retries, fallbacks, raced, shadow and judge calls alike):
+   * holds what the attempt may cost, or refuses it. Returns undefined when the policy has
+   * nothing to hold for this attempt. May be async when a shared ledger must be asked.
+   */
+  reserveAttempt?(context: RequestContext, target: ResolvedTarget): AttemptHold | ProxyError | undefined | Promise<AttemptHold | ProxyError | undefined>;
   /** Books how the call ended (spend, counts); never throws into the request. */
   settle?(context: RequestContext, outcome: CallOutcome): void;
 }

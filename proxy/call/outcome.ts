@@ -1,5 +1,6 @@
 import type { Usage } from '../core/usage';
 import type { DecisionRecord } from '../routing/decision';
+import type { BudgetCheck } from '../store/request-record';
 
 /** Where a call went, as records and the panel name it. */
 export interface ServedTarget {
@@ -34,6 +35,8 @@ export interface CallOutcome {
   cache?: 'hit' | 'miss';
   /** On a hit: what the stored answer cost when it was fetched. */
   savedUsd?: number;
+  /** What budgets reserved and settled for the call's attempts; undefined when none applied. */
+  budget?: BudgetCheck;
 }
 
 /** The outcome of a call refused before any upstream attempt. */

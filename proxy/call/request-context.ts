@@ -51,6 +51,8 @@ export interface BodyScan {
   readonly emptySignature?: boolean;
   /** The body has a top-level `stream_options`. */
   readonly streamOptions?: boolean;
+  /** The body's cap on output tokens, when it sets one (budgets and `tpm` reserve up to it). */
+  readonly maxOutputTokens?: number;
 }
 
 /**
@@ -76,6 +78,11 @@ export interface RequestContext extends CallIdentity {
   readonly features: RequestFeatures;
   /** Aborted when the client goes away: every upstream attempt follows. */
   readonly signal: AbortSignal;
+  /**
+   * The same call with another body in the client's format (redaction's rewrite): `raw`,
+   * `body()` and `canonical()` answer from the new body; identity, model and flags stay.
+   */
+  withBody(body: JsonObject): RequestContext;
 }
 
 /** A new identity, stamped now. */

@@ -1,3 +1,6 @@
+import type { BudgetPeriod } from '../core/principal';
+
+export type { BudgetPeriod };
 export type ProviderKind = 'openai' | 'openai-compatible' | 'anthropic' | 'gemini';
 
 /** One provider entry in the config. Presets need no entry; an entry overrides preset fields. */
@@ -147,6 +150,68 @@ export interface RuleConfig {
   route: string;
   /** The response cache for calls this rule matches; wins over the route's and the config's. */
   cache?: CacheOverride;
+  /** Redaction for the calls this rule routes, field by field over the global `redaction`. */
+  redaction?: Partial<RedactionConfig>;
+}
+
+/** What redaction does with a call that holds a sensitive value. */
+export type RedactionMode = 'off' | 'redact' | 'block';
+
+/** The built-in detectors (see docs/privacy.md). */
+export type RedactionDetector = 'secrets' | 'email' | 'phone' | 'credit-card' | 'iban' | 'ip-address';
+
+/** A user's own pattern: a regular expression checked at load (valid, non-empty, fast on long input). */
+export interface CustomPatternConfig {
+  name: string;
+  pattern: string;
+}
+
+/** Redaction of everything a provider would see (docs/privacy.md). */
+export interface RedactionConfig {
+  mode: RedactionMode;
+  detectors: RedactionDetector[];
+  custom: CustomPatternConfig[];
+  /** Values never redacted (compared without regard to case). */
+  allow: string[];
+  /** Put the original values back where the model echoes a placeholder in its answer. */
+  restore: boolean;
+}
+
+/** The opt-in content audit log (docs/privacy.md). */
+export interface AuditConfig {
+  enabled: boolean;
+  /** Entries older than this many days are deleted. */
+  retentionDays: number;
+  /** The oldest entries are deleted while the log holds more than this. */
+  maxMegabytes: number;
+}
+
+/** Which calls a budget counts: every field given must match; none given means every call. */
+export interface BudgetMatch {
+  /** A provider id. */
+  provider?: string;
+  /** A glob over the resolved `provider/model`. */
+  model?: string;
+  /** An access key: a named key's name, a label, or a key id (`key_…`). */
+  key?: string;
+}
+
+/** A spending cap in USD over a calendar-aligned period of the proxy's local time. */
+export interface BudgetConfig {
+  name: string;
+  match: BudgetMatch;
+  limitUsd: number;
+  period: BudgetPeriod;
+  /** `block` refuses a call that could cross the limit; `warn` serves it and marks the record. */
+  action: 'block' | 'warn';
+}
+
+/** How a call's worst case is estimated before it goes out, for budgets and `tpm`. */
+export interface BudgetEstimateConfig {
+  /** Output tokens assumed when a request sets no maximum. */
+  defaultMaxOutputTokens: number;
+  /** USD assumed per call to a model with no known price (recorded as assumed). */
+  unpricedCallUsd: number;
 }
 
 export interface SwitchyardConfig {
@@ -185,10 +250,36 @@ export interface SwitchyardConfig {
   cache: CacheConfig;
   /** Prompt-cache breakpoints on translated calls to Anthropic (`auto` by default). */
   promptCaching: PromptCachingMode;
+  /** Redaction of outbound requests; off by default. */
+  redaction: RedactionConfig;
+  /** The content audit log; off by default. */
+  audit: AuditConfig;
+  /**
+   * How every call retries a throttled or overloaded target: a model addressed directly, and
+   * each route target unless the route sets its own `retry` fields. `attempts: 1` turns
+   * retrying off.
+   */
+  retry: RetryConfig;
+  /**
+   * How long a stop (SIGTERM, SIGINT, `POST /_switchyard/shutdown`) lets calls in flight finish
+   * before ending them with the client format's error event (default 10000).
+   */
+  shutdownGraceMs: number;
+  /** Spending caps; every budget that matches a call applies. */
+  budgets: BudgetConfig[];
+  budgetEstimate: BudgetEstimateConfig;
 }
 
 export function defaultCache(): CacheConfig {
   return { enabled: false, ttlSeconds: 3600, maxMegabytes: 256, shared: false };
+}
+
+export function defaultRedaction(): RedactionConfig {
+  return { mode: 'off', detectors: ['secrets', 'email', 'phone', 'credit-card', 'iban', 'ip-address'], custom: [], allow: [], restore: true };
+}
+
+export function defaultAudit(): AuditConfig {
+  return { enabled: false, retentionDays: 14, maxMegabytes: 1024 };
 }
 
 export function defaultConfig(): SwitchyardConfig {
@@ -206,6 +297,12 @@ export function defaultConfig(): SwitchyardConfig {
     disabledModels: [],
     cache: defaultCache(),
     promptCaching: 'auto',
+    redaction: defaultRedaction(),
+    audit: defaultAudit(),
+    retry: defaultRetry(),
+    shutdownGraceMs: 10_000,
+    budgets: [],
+    budgetEstimate: { defaultMaxOutputTokens: 4096, unpricedCallUsd: 0.05 },
   };
 }
 

@@ -1,21 +1,33 @@
 import { readFileSync } from 'node:fs';
 import type { ConfigProblem } from './config-problem';
+import { patternProblem } from './check-pattern';
 import {
+  defaultAudit,
   defaultConfig,
   defaultRetry,
   defaultTimeouts,
   defaultCache,
   type CacheConfig,
   type CacheOverride,
+  type AuditConfig,
+  type BudgetConfig,
+  type BudgetEstimateConfig,
   type ChatDialect,
+  type CustomPatternConfig,
+  type RedactionConfig,
+  type RedactionDetector,
+  type RedactionMode,
   type ProviderConfig,
+  type RetryConfig,
   type RouteConfig,
   type RouteStrategy,
   type RuleConfig,
   type RuleMatch,
   type SwitchyardConfig,
 } from './config';
+import { describeReadError, describeSyntaxError, didYouMean, locatePaths, locateProblem, syntaxErrorLocation } from './config-text';
 import { providerPresets } from './presets';
+import { budgetPeriods } from '../core/principal';
 
 const providerKinds = ['openai', 'openai-compatible', 'anthropic', 'gemini'];
 const providerFields = ['type', 'baseUrl', 'apiKeyEnv', 'headers', 'models', 'chatDialect'];
@@ -42,7 +54,20 @@ const topLevelFields = [
   'defaultRoute',
   'cache',
   'promptCaching',
+  'redaction',
+  'audit',
+  'retry',
+  'shutdownGraceMs',
+  'budgets',
+  'budgetEstimate',
 ];
+const redactionModes = ['off', 'redact', 'block'];
+const redactionDetectors = ['secrets', 'email', 'phone', 'credit-card', 'iban', 'ip-address'];
+const redactionFields = ['mode', 'detectors', 'custom', 'allow', 'restore'];
+const auditFields = ['enabled', 'retentionDays', 'maxMegabytes'];
+const budgetFields = ['name', 'match', 'limitUsd', 'period', 'action'];
+const budgetMatchFields = ['provider', 'model', 'key'];
+const budgetEstimateFields = ['defaultMaxOutputTokens', 'unpricedCallUsd'];
 
 /**
  * A config that cannot be used. The message names the file, the field and the fix; `path` is
@@ -71,24 +96,41 @@ export function readConfigText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`Cannot read the config file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
+    throw new ConfigError(describeReadError(path, error as NodeJS.ErrnoException));
   }
 }
 
-/** Parses and validates a config file's text; `path` names the file in messages. */
+/** The JSON of a config file's text; throws ConfigError naming the line and column of a syntax error. */
+export function parseConfigJson(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = `The config file ${path} is not valid JSON: ${describeSyntaxError(text, error as Error)}.`;
+    const where = syntaxErrorLocation(text, (error as Error).message);
+    throw new ConfigError(message, '', [{ path: '', message, ...where }]);
+  }
+}
+
+/**
+ * Adds to each problem the line and column of its field in the file's text (or of the nearest
+ * enclosing field that is written there).
+ */
+export function locateProblems(text: string, problems: readonly ConfigProblem[]): ConfigProblem[] {
+  const places = locatePaths(text);
+  return problems.map((problem) => {
+    const where = problem.path === '' ? undefined : locateProblem(places, text, problem.path);
+    return where === undefined ? problem : { ...problem, ...where };
+  });
+}
+
+/** Parses and validates a config file's text; `path` names the file in messages, with line and column. */
 export function parseConfigText(text: string, path: string): SwitchyardConfig {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`The config file ${path} is not valid JSON: ${(error as Error).message}.`);
-  }
-  try {
-    return parseConfig(json);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError(`The config file ${path} is invalid: ${error.message}`, error.path, error.problems);
-    throw error;
-  }
+  const json = parseConfigJson(text, path);
+  const { config, problems } = validateConfig(json);
+  if (config !== undefined) return config;
+  const located = locateProblems(text, problems);
+  const listed = located.map((problem) => (problem.line === undefined ? problem.message : `${problem.message} (line ${problem.line}, column ${problem.column})`)).join(' ');
+  throw new ConfigError(`The config file ${path} is invalid: ${listed}`, located[0]!.path, located);
 }
 
 /**
@@ -123,7 +165,9 @@ export function validateConfig(json: unknown): { config?: SwitchyardConfig; prob
   // References are checked against providers, aliases and routes; when one of those is broken,
   // what it would have held is unknown and every reference into it would be reported wrongly.
   let referencesCheckable = true;
-  for (const [key, value] of Object.entries(root)) {
+  // The top-level retry first: routes take their defaults from it.
+  const entries = Object.entries(root).sort(([a], [b]) => Number(b === 'retry') - Number(a === 'retry'));
+  for (const [key, value] of entries) {
     const before = problems.length;
     tryParse(problems, () => parseTopLevelField(config, key, value, problems));
     if (problems.length > before && (key === 'providers' || key === 'aliases' || key === 'routes')) referencesCheckable = false;
@@ -145,7 +189,7 @@ function parseTopLevelField(config: SwitchyardConfig, key: string, value: unknow
       break;
     case 'routes':
       for (const [name, route] of Object.entries(expectObject(value, 'routes'))) {
-        tryParse(problems, () => (config.routes[name] = parseRoute(route, `routes.${name}`)));
+        tryParse(problems, () => (config.routes[name] = parseRoute(route, `routes.${name}`, config.retry)));
       }
       break;
     case 'rules':
@@ -188,6 +232,25 @@ function parseTopLevelField(config: SwitchyardConfig, key: string, value: unknow
     case 'promptCaching':
       if (value !== 'auto' && value !== 'off') fail('promptCaching', "promptCaching must be \"auto\" (Switchyard marks cache breakpoints on translated calls) or \"off\".");
       config.promptCaching = value;
+      break;
+    case 'redaction':
+      config.redaction = { ...config.redaction, ...parseRedaction(value, 'redaction') };
+      break;
+    case 'audit':
+      config.audit = parseAudit(value);
+      break;
+    case 'retry':
+      config.retry = parseRetry(value, 'retry', defaultRetry());
+      break;
+    case 'shutdownGraceMs':
+      config.shutdownGraceMs = expectNonNegativeInteger(value, 'shutdownGraceMs');
+      break;
+    case 'budgets':
+      if (!Array.isArray(value)) fail('budgets', 'budgets must be an array of { "name", "limitUsd", "period", "match"?, "action"? }.');
+      value.forEach((budget, index) => tryParse(problems, () => config.budgets.push(parseBudget(budget, `budgets[${index}]`))));
+      break;
+    case 'budgetEstimate':
+      config.budgetEstimate = parseBudgetEstimate(value);
       break;
     default:
       unknownField(key, topLevelFields);
@@ -270,14 +333,25 @@ function parseDisabledModels(value: unknown, problems: ConfigProblem[]): string[
   return patterns;
 }
 
-function parseRoute(value: unknown, path: string): RouteConfig {
+/** `retry` fields over `defaults`; every field is optional. */
+function parseRetry(value: unknown, path: string, defaults: RetryConfig): RetryConfig {
+  const retry = { ...defaults };
+  for (const [field, amount] of Object.entries(expectObject(value, path))) {
+    if (!Object.hasOwn(retry, field)) unknownField(`${path}.${field}`, Object.keys(retry));
+    retry[field as keyof RetryConfig] = field === 'attempts' ? expectPositiveInteger(amount, `${path}.${field}`) : expectNonNegativeInteger(amount, `${path}.${field}`);
+  }
+  return retry;
+}
+
+/** @param retryDefaults The top-level `retry`, which a route's own `retry` fields override. */
+function parseRoute(value: unknown, path: string, retryDefaults: RetryConfig): RouteConfig {
   const entry = expectObject(value, path);
   for (const field of Object.keys(entry)) if (!routeFields.includes(field)) unknownField(`${path}.${field}`, routeFields);
   const strategy = expectString(entry.strategy, `${path}.strategy`) as RouteStrategy;
-  if (!strategies.includes(strategy)) fail(`${path}.strategy`, `${path}.strategy must be one of ${strategies.join(', ')}.`);
+  if (!strategies.includes(strategy)) fail(`${path}.strategy`, `${path}.strategy must be one of ${strategies.join(', ')}.${didYouMean(strategy, strategies)}`);
   const targets = expectStringArray(entry.targets, `${path}.targets`);
   if (targets.length === 0) fail(`${path}.targets`, `${path}.targets must name at least one provider/model.`);
-  const route: RouteConfig = { strategy, targets, retry: defaultRetry(), timeouts: defaultTimeouts() };
+  const route: RouteConfig = { strategy, targets, retry: { ...retryDefaults }, timeouts: defaultTimeouts() };
   if (entry.hedgeMs !== undefined) route.hedgeMs = expectNonNegativeInteger(entry.hedgeMs, `${path}.hedgeMs`);
   if (entry.weights !== undefined) {
     if (!Array.isArray(entry.weights) || entry.weights.length !== targets.length) {
@@ -297,13 +371,7 @@ function parseRoute(value: unknown, path: string): RouteConfig {
     if (strategy !== 'split') fail(`${path}.judge`, `${path}.judge only applies to the split strategy.`);
     route.judge = { model: expectString(judge.model, `${path}.judge.model`), sample };
   }
-  if (entry.retry !== undefined) {
-    const retry = expectObject(entry.retry, `${path}.retry`);
-    for (const [field, amount] of Object.entries(retry)) {
-      if (!Object.hasOwn(route.retry, field)) unknownField(`${path}.retry.${field}`, Object.keys(route.retry));
-      route.retry[field as keyof RouteConfig['retry']] = field === 'attempts' ? expectPositiveInteger(amount, `${path}.retry.${field}`) : expectNonNegativeInteger(amount, `${path}.retry.${field}`);
-    }
-  }
+  if (entry.retry !== undefined) route.retry = parseRetry(entry.retry, `${path}.retry`, retryDefaults);
   if (entry.cache !== undefined) route.cache = parseCacheOverride(entry.cache, `${path}.cache`);
   if (entry.timeouts !== undefined) {
     const timeouts = expectObject(entry.timeouts, `${path}.timeouts`);
@@ -317,7 +385,7 @@ function parseRoute(value: unknown, path: string): RouteConfig {
 
 function parseRule(value: unknown, path: string): RuleConfig {
   const entry = expectObject(value, path);
-  for (const field of Object.keys(entry)) if (!['name', 'match', 'route', 'cache'].includes(field)) unknownField(`${path}.${field}`, ['name', 'match', 'route', 'cache']);
+  for (const field of Object.keys(entry)) if (!['name', 'match', 'route', 'cache', 'redaction'].includes(field)) unknownField(`${path}.${field}`, ['name', 'match', 'route', 'cache', 'redaction']);
   const match: RuleMatch = {};
   for (const [field, condition] of Object.entries(expectObject(entry.match === undefined ? {} : entry.match, `${path}.match`))) {
     const fieldPath = `${path}.match.${field}`;
@@ -347,35 +415,191 @@ function parseRule(value: unknown, path: string): RuleConfig {
   const rule: RuleConfig = { match, route: expectString(entry.route, `${path}.route`) };
   if (entry.name !== undefined) rule.name = expectString(entry.name, `${path}.name`);
   if (entry.cache !== undefined) rule.cache = parseCacheOverride(entry.cache, `${path}.cache`);
+  if (entry.redaction !== undefined) rule.redaction = parseRedaction(entry.redaction, `${path}.redaction`);
   return rule;
 }
 
+/** The fields of a `redaction` object that are present; the caller lays them over its defaults. */
+function parseRedaction(value: unknown, path: string): Partial<RedactionConfig> {
+  const entry = expectObject(value, path);
+  const redaction: Partial<RedactionConfig> = {};
+  for (const [field, item] of Object.entries(entry)) {
+    const fieldPath = `${path}.${field}`;
+    switch (field) {
+      case 'mode':
+        if (typeof item !== 'string' || !redactionModes.includes(item)) fail(fieldPath, `${fieldPath} must be one of ${redactionModes.join(', ')}.`);
+        redaction.mode = item as RedactionMode;
+        break;
+      case 'detectors':
+        if (!Array.isArray(item)) fail(fieldPath, `${fieldPath} must be an array of detector names (${redactionDetectors.join(', ')}).`);
+        redaction.detectors = item.map((name, index) => {
+          if (typeof name !== 'string' || !redactionDetectors.includes(name)) fail(`${fieldPath}[${index}]`, `${fieldPath}[${index}] must be one of ${redactionDetectors.join(', ')}.`);
+          return name as RedactionDetector;
+        });
+        break;
+      case 'custom':
+        if (!Array.isArray(item)) fail(fieldPath, `${fieldPath} must be an array of { "name": "…", "pattern": "…" }.`);
+        redaction.custom = item.map((custom, index) => parseCustomPattern(custom, `${fieldPath}[${index}]`));
+        break;
+      case 'allow':
+        redaction.allow = expectStringArray(item, fieldPath);
+        break;
+      case 'restore':
+        if (typeof item !== 'boolean') fail(fieldPath, `${fieldPath} must be true or false.`);
+        redaction.restore = item;
+        break;
+      default:
+        unknownField(fieldPath, redactionFields);
+    }
+  }
+  return redaction;
+}
+
+function parseCustomPattern(value: unknown, path: string): CustomPatternConfig {
+  const entry = expectObject(value, path);
+  for (const field of Object.keys(entry)) if (field !== 'name' && field !== 'pattern') unknownField(`${path}.${field}`, ['name', 'pattern']);
+  const name = expectString(entry.name, `${path}.name`);
+  if (!/^[A-Za-z][A-Za-z0-9_-]{0,39}$/.test(name)) fail(`${path}.name`, `${path}.name must start with a letter and hold only letters, digits, - and _ (at most 40): it names the placeholder, e.g. "ticket" → <TICKET_1>.`);
+  const pattern = expectString(entry.pattern, `${path}.pattern`);
+  const problem = patternProblem(pattern);
+  if (problem !== undefined) fail(`${path}.pattern`, `${path}.pattern ${JSON.stringify(pattern)} ${problem}`);
+  return { name, pattern };
+}
+
+function parseAudit(value: unknown): AuditConfig {
+  const entry = expectObject(value, 'audit');
+  const audit = defaultAudit();
+  for (const [field, item] of Object.entries(entry)) {
+    const fieldPath = `audit.${field}`;
+    switch (field) {
+      case 'enabled':
+        if (typeof item !== 'boolean') fail(fieldPath, `${fieldPath} must be true or false.`);
+        audit.enabled = item;
+        break;
+      case 'retentionDays':
+        audit.retentionDays = expectPositiveInteger(item, fieldPath);
+        break;
+      case 'maxMegabytes':
+        audit.maxMegabytes = expectPositiveInteger(item, fieldPath);
+        break;
+      default:
+        unknownField(fieldPath, auditFields);
+    }
+  }
+  return audit;
+}
+
+function parseBudget(value: unknown, path: string): BudgetConfig {
+  const entry = expectObject(value, path);
+  for (const field of Object.keys(entry)) if (!budgetFields.includes(field)) unknownField(`${path}.${field}`, budgetFields);
+  const name = expectString(entry.name, `${path}.name`);
+  if (name.trim() === '' || name.startsWith('key:')) fail(`${path}.name`, `${path}.name must be a non-empty name that does not start with 'key:' (those are keys' own budgets).`);
+  if (typeof entry.limitUsd !== 'number' || !Number.isFinite(entry.limitUsd) || entry.limitUsd < 0) fail(`${path}.limitUsd`, `${path}.limitUsd must be a non-negative number of US dollars.`);
+  const period = expectString(entry.period, `${path}.period`);
+  if (!(budgetPeriods as readonly string[]).includes(period)) fail(`${path}.period`, `${path}.period must be one of ${budgetPeriods.join(', ')}, not '${period}'.`);
+  const action = entry.action === undefined ? 'block' : expectString(entry.action, `${path}.action`);
+  if (action !== 'block' && action !== 'warn') fail(`${path}.action`, `${path}.action must be 'block' (refuse calls that could cross the limit) or 'warn' (serve them and mark the record).`);
+  const match: BudgetConfig['match'] = {};
+  if (entry.match !== undefined) {
+    for (const [field, condition] of Object.entries(expectObject(entry.match, `${path}.match`))) {
+      if (!budgetMatchFields.includes(field)) unknownField(`${path}.match.${field}`, budgetMatchFields);
+      match[field as keyof BudgetConfig['match']] = expectString(condition, `${path}.match.${field}`);
+    }
+  }
+  return { name, match, limitUsd: entry.limitUsd, period: period as BudgetConfig['period'], action };
+}
+
+function parseBudgetEstimate(value: unknown): BudgetEstimateConfig {
+  const entry = expectObject(value, 'budgetEstimate');
+  const estimate = defaultConfig().budgetEstimate;
+  for (const [field, amount] of Object.entries(entry)) {
+    if (field === 'defaultMaxOutputTokens') estimate.defaultMaxOutputTokens = expectPositiveInteger(amount, 'budgetEstimate.defaultMaxOutputTokens');
+    else if (field === 'unpricedCallUsd') {
+      if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) fail('budgetEstimate.unpricedCallUsd', 'budgetEstimate.unpricedCallUsd must be a non-negative number of US dollars.');
+      estimate.unpricedCallUsd = amount;
+    } else unknownField(`budgetEstimate.${field}`, budgetEstimateFields);
+  }
+  return estimate;
+}
+
+/** A budget that names a provider no one configured, or a model glob no provider can match, would never count anything. */
+function checkBudgetReferences(config: SwitchyardConfig, providers: ReadonlySet<string>, report: (path: string, message: string) => void): void {
+  const names = new Set<string>();
+  config.budgets.forEach((budget, index) => {
+    const path = `budgets[${index}]`;
+    if (names.has(budget.name)) report(`${path}.name`, `${path}.name: '${budget.name}' names two budgets; each needs its own name (its spend is kept under it).`);
+    names.add(budget.name);
+    const { provider, model } = budget.match;
+    if (provider !== undefined && !providers.has(provider)) {
+      report(`${path}.match.provider`, `${path}.match.provider: '${provider}' is not a known provider, so this budget would never count a call. Known providers: ${[...providers].join(', ')}.`);
+    }
+    if (model !== undefined) {
+      const slash = model.indexOf('/');
+      const providerPart = slash === -1 ? undefined : model.slice(0, slash);
+      const matchesProvider = providerPart === undefined ? undefined : globTest(providerPart);
+      if (matchesProvider === undefined || ![...providers].some((id) => matchesProvider(id))) {
+        report(`${path}.match.model`, `${path}.match.model: '${model}' can never match a call: it must be a glob over provider/model whose provider part matches a known provider, such as anthropic/claude-opus-* or */${slash === -1 ? model : model.slice(slash + 1)}.`);
+      }
+    }
+  });
+}
+
+/** A glob's test (`*`, `?`), for config checks only: the router compiles its globs its own faster way. */
+function globTest(pattern: string): (value: string) => boolean {
+  const source = pattern.replace(/[.+^${}()|[\]\\/]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const expression = new RegExp(`^${source}$`, 'su');
+  return (value) => expression.test(value);
+}
+
 /** Routes must lead somewhere: every target and rule names a known route, alias or provider. */
+/**
+ * Routes must lead somewhere: every alias, route target, judge, rule and the default route
+ * names a known route, alias or provider/model with a known provider. A name that is close to a
+ * known one gets a "did you mean".
+ */
 function checkReferences(config: SwitchyardConfig, problems: ConfigProblem[]): void {
   const providers = new Set([...Object.keys(providerPresets), ...Object.keys(config.providers)]);
+  const aliases = Object.keys(config.aliases);
+  const routes = Object.keys(config.routes);
   const addressable = (name: string): boolean => {
     const slash = name.indexOf('/');
     return Object.hasOwn(config.aliases, name) || (slash > 0 && providers.has(name.slice(0, slash)));
   };
+  /** A suggestion for a name that leads nowhere: a route or alias, or a known provider prefix. */
+  const hint = (name: string, withRoutes: boolean): string => {
+    const slash = name.indexOf('/');
+    if (slash > 0) {
+      const provider = name.slice(0, slash);
+      const suggestion = didYouMean(provider, providers);
+      return suggestion === '' ? ` '${provider}' is not a known provider (known: ${[...providers].join(', ')}).` : ` '${provider}' is not a known provider.${suggestion.replace(/'([^']+)'\?$/, `'$1${name.slice(slash)}'?`)}`;
+    }
+    return didYouMean(name, withRoutes ? [...routes, ...aliases] : aliases);
+  };
   const report = (path: string, message: string): void => void problems.push({ path, message });
+  for (const [name, target] of Object.entries(config.aliases)) {
+    if (!addressable(target) || target === name) {
+      report(`aliases.${name}`, `aliases.${name}: '${target}' is neither provider/model with a known provider nor another alias.${hint(target, false)}`);
+    }
+  }
   for (const [name, route] of Object.entries(config.routes)) {
     route.targets.forEach((target, index) => {
       if (!addressable(target)) {
-        report(`routes.${name}.targets[${index}]`, `routes.${name}.targets: '${target}' is neither provider/model with a known provider nor an alias. Known providers: ${[...providers].join(', ')}.`);
+        report(`routes.${name}.targets[${index}]`, `routes.${name}.targets: '${target}' is neither provider/model with a known provider nor an alias.${hint(target, false)}${target.includes('/') ? '' : ` Known providers: ${[...providers].join(', ')}.`}`);
       }
     });
     if (route.judge && !addressable(route.judge.model)) {
-      report(`routes.${name}.judge.model`, `routes.${name}.judge.model: '${route.judge.model}' is neither provider/model with a known provider nor an alias.`);
+      report(`routes.${name}.judge.model`, `routes.${name}.judge.model: '${route.judge.model}' is neither provider/model with a known provider nor an alias.${hint(route.judge.model, false)}`);
     }
   }
   config.rules.forEach((rule, index) => {
     if (!Object.hasOwn(config.routes, rule.route) && !addressable(rule.route)) {
-      report(`rules[${index}].route`, `rules[${index}].route: '${rule.route}' is not a route under "routes", an alias, or provider/model with a known provider.`);
+      report(`rules[${index}].route`, `rules[${index}].route: '${rule.route}' is not a route under "routes", an alias, or provider/model with a known provider.${hint(rule.route, true)}`);
     }
   });
+  checkBudgetReferences(config, providers, report);
   const defaultRoute = config.defaultRoute;
   if (defaultRoute !== undefined && !Object.hasOwn(config.routes, defaultRoute) && !addressable(defaultRoute)) {
-    report('defaultRoute', `defaultRoute: '${defaultRoute}' is not a route under "routes", an alias, or provider/model with a known provider.`);
+    report('defaultRoute', `defaultRoute: '${defaultRoute}' is not a route under "routes", an alias, or provider/model with a known provider.${hint(defaultRoute, true)}`);
   }
 }
 
@@ -457,7 +681,8 @@ function fail(path: string, message: string): never {
 }
 
 function unknownField(path: string, known: string[]): never {
-  fail(path, `unknown field '${path}'. Known fields here: ${known.join(', ')}.`);
+  const field = path.slice(path.lastIndexOf('.') + 1);
+  fail(path, `unknown field '${path}'.${didYouMean(field, known)} Known fields here: ${known.join(', ')}.`);
 }
 
 /** `what` names the value in the message when its path would read badly (the top level). */

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SwitchyardConfig } from '../config/config';
-import { ConfigError, parseConfigText, readConfigText, validateConfig } from '../config/load-config';
+import { describeNotInForce } from '../config/config-text';
+import { ConfigError, locateProblems, parseConfigJson, parseConfigText, readConfigText, validateConfig } from '../config/load-config';
 import type { ResolvedProvider } from '../config/resolve-providers';
 import type { Usage } from '../core/usage';
 import { ProxyError } from '../core/errors';
@@ -13,6 +14,12 @@ import { resolveModel } from '../routing/resolve-model';
 import { lastFour } from '../core/last-four';
 import { probeProvider } from '../upstream/probe-provider';
 import type { Lifecycle } from './lifecycle';
+import type { CallPolicy } from '../call/call-policy';
+import type { BudgetAccounts, BudgetRefusal, LedgerBudget } from '../policy/budget-accounts';
+import type { BudgetBlocked } from '../events/proxy-events';
+import { keyBudget } from '../policy/budgets';
+import { checkKeyChanges, checkKeyName, createNamedKey, KeyRequestError, listedKey, type ListedKey, type NamedKeyRegistry } from '../policy/named-keys';
+import { rateLimitsPolicy } from '../policy/rate-limits';
 import type {
   ConfigProblem,
   ConfigResponse,
@@ -21,12 +28,13 @@ import type {
   ModelsResponse,
   ProviderInfo,
   ProviderTestResult,
+  BudgetInfo,
 } from './protocol';
 
 /** A management request the control API refuses; routes turn it into a ControlErrorResponse. */
 export class ControlRequestError extends Error {
   constructor(
-    readonly status: 400 | 404 | 409,
+    readonly status: 400 | 404 | 409 | 503,
     message: string,
   ) {
     super(message);
@@ -51,7 +59,17 @@ export interface ControlPlaneOptions {
   shutdown: () => void;
   /** Timeout of a provider key test (default 10 s). */
   probeTimeoutMs?: number;
+  /**
+   * The config file failed to load at start and the proxy serves with presets only
+   * (`--serve-on-bad-config`): until it is fixed, `GET /config` says what of it is not in force.
+   */
+  startedOnBadConfig?: boolean;
+  /** The named keys of the key store; without it key management answers 503. */
+  keys?: NamedKeyRegistry;
+  /** Where budgets reserve and settle; budgets are not enforced without it. */
+  budgetAccounts?: BudgetAccounts;
 }
+
 
 /**
  * What the control API changes in a running proxy: provider keys and the client key (in
@@ -70,12 +88,21 @@ export class ControlPlane {
   private readonly shutdownProxy: () => void;
   private readonly probeTimeoutMs: number | undefined;
   private clientKey: string | undefined;
+  private readonly keys: NamedKeyRegistry | undefined;
+  private readonly budgetAccounts: BudgetAccounts | undefined;
+  /** Kept across rebuilds: its sliding windows must survive a key change or a reload. */
+  private readonly rateLimits: CallPolicy;
+  /** Budgets that refused a call, by name and period start: each is announced once. */
+  private readonly announcedBlocks = new Set<string>();
   /** The last good config: what the file held when it last loaded. */
   private config: SwitchyardConfig;
   /** The text `config` came from, so the watcher's echo of our own write is not applied twice. */
   private appliedText: string | undefined;
+  /** Serving with presets only because the file was broken at start; cleared once it loads. */
+  private presetsOnly: boolean;
 
   constructor(options: ControlPlaneOptions) {
+    this.presetsOnly = options.startedOnBadConfig === true;
     this.runtime = options.runtime;
     this.env = options.env;
     this.config = options.config;
@@ -86,7 +113,99 @@ export class ControlPlane {
     this.lifecycle = options.lifecycle;
     this.shutdownProxy = options.shutdown;
     this.probeTimeoutMs = options.probeTimeoutMs;
+    this.keys = options.keys;
+    this.budgetAccounts = options.budgetAccounts;
+    this.rateLimits = rateLimitsPolicy(() => this.config.budgetEstimate.defaultMaxOutputTokens);
     this.apply();
+  }
+
+  /** The named keys changed (here, in the CLI or in another proxy): put them in force. */
+  keysChanged(): void {
+    this.apply();
+  }
+
+  /** Every named key, in force and revoked; never a key nor its hash. */
+  async listKeys(): Promise<ListedKey[]> {
+    return (await this.keyStore().store.list()).map(listedKey);
+  }
+
+  /** Creates a named key; the answer holds the key, the only time it is shown. */
+  async createKey(body: Record<string, unknown>): Promise<{ key: string } & ListedKey> {
+    const registry = this.keyStore();
+    const { name, ...policy } = body;
+    try {
+      const changes = checkKeyChanges(policy);
+      const created = await createNamedKey(registry.store, { name: checkKeyName(name), models: changes.models ?? undefined, budget: changes.budget ?? undefined, rpm: changes.rpm ?? undefined, tpm: changes.tpm ?? undefined });
+      await registry.refresh(true);
+      this.runtime.log(`access key '${created.listed.name}' created over the control API (${created.listed.keyId})`);
+      return { key: created.key, ...created.listed };
+    } catch (error) {
+      throw asControlError(error);
+    }
+  }
+
+  async updateKey(name: string, body: Record<string, unknown>): Promise<ListedKey> {
+    const registry = this.keyStore();
+    try {
+      const updated = await registry.store.update(name, checkKeyChanges(body));
+      if (updated === undefined) throw new KeyRequestError(404, `There is no access key named '${name}' in force.`);
+      await registry.refresh(true);
+      this.runtime.log(`access key '${name}' updated over the control API`);
+      return listedKey(updated);
+    } catch (error) {
+      throw asControlError(error);
+    }
+  }
+
+  async revokeKey(name: string): Promise<ListedKey> {
+    const registry = this.keyStore();
+    const revoked = await registry.store.revoke(name);
+    if (revoked === undefined) throw new ControlRequestError(404, `There is no access key named '${name}' in force.`);
+    await registry.refresh(true);
+    this.runtime.log(`access key '${name}' revoked over the control API`);
+    return listedKey(revoked);
+  }
+
+  /** Every budget (the config's, then each named key's own) with its spend, reserved amount, limit and reset. */
+  async budgets(): Promise<BudgetInfo[]> {
+    const accounts = this.budgetAccounts;
+    if (accounts === undefined) return [];
+    const entries: Array<{ budget: LedgerBudget; info: Omit<BudgetInfo, 'spentUsd' | 'reservedUsd' | 'periodStart' | 'resetsAt'> }> = [];
+    for (const budget of this.config.budgets) {
+      entries.push({
+        budget: { ledgerName: budget.name, limitUsd: budget.limitUsd, period: budget.period, action: budget.action },
+        info: { name: budget.name, source: 'config', match: budget.match, period: budget.period, action: budget.action, limitUsd: budget.limitUsd },
+      });
+    }
+    for (const principal of this.runtime.routing.principals.principals()) {
+      const own = keyBudget(principal);
+      if (own !== undefined) entries.push({ budget: own, info: { name: own.ledgerName, source: 'key', match: { key: principal.name }, period: own.period, action: 'block', limitUsd: own.limitUsd } });
+    }
+    const result: BudgetInfo[] = [];
+    for (const { budget, info } of entries) {
+      const standing = await accounts.standing(budget);
+      const entry: BudgetInfo = { ...info, spentUsd: roundUsd(standing.spentUsd), reservedUsd: roundUsd(standing.reservedUsd), periodStart: new Date(standing.periodStart).toISOString() };
+      if (standing.resetsAt !== Infinity) entry.resetsAt = new Date(standing.resetsAt).toISOString();
+      result.push(entry);
+    }
+    return result;
+  }
+
+  /** Tells the extension (a notification) the first time a budget blocks in a period. */
+  private announceBlock(refusal: BudgetRefusal): void {
+    const { budget } = refusal;
+    const periodKey = `${budget.ledgerName}\u0000${refusal.resetsAt}`;
+    if (this.announcedBlocks.has(periodKey)) return;
+    this.announcedBlocks.add(periodKey);
+    this.runtime.log(`budget '${budget.ledgerName}' blocked a call: $${refusal.spentUsd.toFixed(4)} spent or reserved of $${budget.limitUsd} per ${budget.period}`);
+    const blocked: BudgetBlocked = { budget: budget.ledgerName, limitUsd: budget.limitUsd, spentUsd: roundUsd(refusal.spentUsd), period: budget.period };
+    if (refusal.resetsAt !== Infinity) blocked.resetsAt = new Date(refusal.resetsAt).toISOString();
+    this.runtime.events.emit('budget', blocked);
+  }
+
+  private keyStore(): NamedKeyRegistry {
+    if (this.keys === undefined) throw new ControlRequestError(503, 'Named access keys need the request log database, which this proxy could not open; see its log.');
+    return this.keys;
   }
 
   /** Every provider, presets first, with where its key comes from. */
@@ -132,7 +251,11 @@ export class ControlPlane {
     this.runtime.log('client access key removed over the control API');
   }
 
-  /** The config file as written and its problems; `{}` when the proxy runs without one. */
+  /**
+   * The config file as written and its problems, each with its line and column; `{}` when the
+   * proxy runs without one. When the file was broken at start (presets only), the first problem
+   * says which of its providers, routes, aliases and rules are not in force.
+   */
   readConfig(): ConfigResponse {
     if (this.configFile === undefined) return { config: {}, problems: [] };
     let text: string;
@@ -144,12 +267,21 @@ export class ControlPlane {
     }
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = parseConfigJson(text, this.configFile);
     } catch (error) {
-      return { file: this.configFile, config: {}, problems: [{ path: '', message: `The config file ${this.configFile} is not valid JSON: ${(error as Error).message}.` }] };
+      if (!(error instanceof ConfigError)) throw error;
+      return { file: this.configFile, config: {}, problems: [...this.notInForce(text), ...error.problems] };
     }
     const config = isRecord(json) ? json : {};
-    return { file: this.configFile, config, problems: validateConfig(json).problems };
+    const problems = locateProblems(text, validateConfig(json).problems);
+    return { file: this.configFile, config, problems: problems.length === 0 ? [] : [...this.notInForce(text), ...problems] };
+  }
+
+  /** The loud line about a file broken since start: what of it the proxy does not use. */
+  private notInForce(text: string): ConfigProblem[] {
+    if (!this.presetsOnly) return [];
+    const ignored = describeNotInForce(text);
+    return [{ path: '', message: `Switchyard runs with presets only until this file is fixed${ignored === undefined ? '.' : `; not in force: ${ignored}.`}` }];
   }
 
   validateConfig(config: Record<string, unknown>): ConfigProblem[] {
@@ -178,6 +310,7 @@ export class ControlPlane {
     }
     this.config = config;
     this.appliedText = text;
+    this.presetsOnly = false;
     this.apply();
     this.runtime.log(`config saved to ${file} over the control API and in force`);
     this.runtime.events.emit('config', { ok: true, file, problems: [] });
@@ -204,6 +337,7 @@ export class ControlPlane {
       return;
     }
     this.appliedText = text;
+    this.presetsOnly = false;
     this.apply();
     this.runtime.log(`config reloaded from ${file}`);
     this.runtime.events.emit('config', { ok: true, file, problems: [] });
@@ -213,14 +347,19 @@ export class ControlPlane {
    * The models a user can toggle: each provider's configured models, the price table's models
    * of providers that have a key or need none, and the targets of routes and aliases.
    */
-  models(): ModelsResponse {
+  models(options: { all?: boolean } = {}): ModelsResponse {
     const { config, providers, pricer, isDisabled } = this.runtime.routing;
     const models = new Map<string, KnownModel>();
     /** List prices come with price-table models; others (and overridden ones) ask the pricer. */
+    const keyed = (id: string): boolean => {
+      const provider = providers.get(id);
+      return provider !== undefined && (provider.apiKey !== undefined || !provider.keyRequired);
+    };
     const add = (provider: string, model: string, listed?: { inputPrice?: number; outputPrice?: number }): void => {
       const id = `${provider}/${model}`;
       if (models.has(id)) return;
-      const known: KnownModel = { id, provider, disabled: isDisabled?.(id) ?? false };
+      // The config's own models and route targets count as chosen, key or not.
+      const known: KnownModel = { id, provider, disabled: isDisabled?.(id) ?? false, keyed: listed === undefined || keyed(provider) };
       if (listed !== undefined && !Object.hasOwn(config.prices, id)) {
         if (listed.inputPrice !== undefined) known.inputPrice = listed.inputPrice;
         if (listed.outputPrice !== undefined) known.outputPrice = listed.outputPrice;
@@ -234,7 +373,8 @@ export class ControlPlane {
     };
     for (const provider of providers.values()) {
       for (const model of provider.models) add(provider.id, model);
-      if (provider.apiKey !== undefined || !provider.keyRequired) {
+      // `all`: the price table's models of providers without a key too ("Show all").
+      if (options.all === true || provider.apiKey !== undefined || !provider.keyRequired) {
         for (const listed of priceTableModels(provider.id)) add(provider.id, listed.model, listed);
       }
     }
@@ -280,8 +420,27 @@ export class ControlPlane {
   private apply(): void {
     const fixed = this.fixedAccessKeys.map((key) => ({ key, label: '--require-key' }));
     const accessKeys = this.clientKey === undefined ? fixed : [...fixed, { key: this.clientKey, label: 'VS Code' }];
-    this.runtime.replaceRouting(createRoutingState(this.config, this.env, { providerKeys: this.providerKeys, accessKeys, allowedHosts: this.allowedHosts }));
+    this.runtime.replaceRouting(
+      createRoutingState(this.config, this.env, {
+        providerKeys: this.providerKeys,
+        accessKeys,
+        allowedHosts: this.allowedHosts,
+        namedKeys: this.keys?.entries,
+        onKeyUse: this.keys?.markUsed,
+        budgetAccounts: this.budgetAccounts,
+        rateLimits: this.rateLimits,
+        onBudgetBlocked: (refusal) => this.announceBlock(refusal),
+      }),
+    );
   }
+}
+
+function asControlError(error: unknown): unknown {
+  return error instanceof KeyRequestError ? new ControlRequestError(error.status, error.message) : error;
+}
+
+function roundUsd(amount: number): number {
+  return Math.round(amount * 1e6) / 1e6;
 }
 
 function providerInfo(provider: ResolvedProvider): ProviderInfo {

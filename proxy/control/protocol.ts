@@ -4,8 +4,9 @@
  * needs the control token as `Authorization: Bearer <token>` or `x-switchyard-token: <token>`.
  */
 import type { RequestRecord } from '../store/request-record';
+import type { CallContent } from '../audit/audit-observer';
 import type { ConfigProblem } from '../config/config-problem';
-import type { ConfigReloaded, LogLine } from '../events/proxy-events';
+import type { BudgetBlocked, ConfigReloaded, LogLine } from '../events/proxy-events';
 import type { DoorRefusalNotice } from '../security/door-refusals';
 import type { AggregateBy, AggregateRow } from '../store/aggregate';
 import type { Judgement } from '../evaluation/split-judge';
@@ -14,7 +15,7 @@ import type { SplitRouteStats } from '../evaluation/split-tally';
 export type { RequestRecord } from '../store/request-record';
 export type { ConfigProblem } from '../config/config-problem';
 export type { ProviderTestResult } from '../upstream/probe-provider';
-export type { ConfigReloaded, LogLine } from '../events/proxy-events';
+export type { BudgetBlocked, ConfigReloaded, LogLine } from '../events/proxy-events';
 export type { DoorRefusalNotice, DoorRefusalReason } from '../security/door-refusals';
 export type { AggregateBy, AggregateRow } from '../store/aggregate';
 export type { RecordFilter } from '../store/record-filter';
@@ -23,7 +24,12 @@ export type { SplitArmStats, SplitRouteStats } from '../evaluation/split-tally';
 
 /** `GET /_switchyard/health`: answered without the token, so it tells nothing private. */
 export interface HealthInfo {
-  status: 'ok';
+  /**
+   * `degraded`: serving, but something the user relies on is not working (the request log
+   * cannot be opened or written); `problems` says what, in sentences for the status bar.
+   */
+  status: 'ok' | 'degraded';
+  problems?: string[];
   version: string;
   uptimeSeconds: number;
   /** The proxy's process id, so a VS Code window that attached can tell who runs it. */
@@ -42,6 +48,13 @@ export interface RecentResponse {
 
 /** `GET /_switchyard/requests/:id` answers with the RequestRecord itself. */
 export type RequestResponse = RequestRecord;
+
+/**
+ * `GET /_switchyard/requests/:id/content`: what the content audit log kept of the call (404
+ * when auditing was off for it, or the entry is past retention).
+ */
+export type RequestContentResponse = CallContent;
+export type { CallContent } from '../audit/audit-observer';
 
 /** `GET /_switchyard/stats?by=day|provider|model|clientKey&since&until`. */
 export interface AggregateResponse {
@@ -77,7 +90,8 @@ export interface ControlErrorResponse {
  * HealthInfo once on connect, then `event: request` with the RequestRecord for every
  * finished call and `event: judgement` with the Judgement for every verdict of a split
  * route's judge, `event: log` with each LogLine of the proxy log, and `event: config` with
- * ConfigReloaded whenever the config file is reloaded or rejected. A comment line (`: keep-alive`) arrives every 15 seconds.
+ * ConfigReloaded whenever the config file is reloaded or rejected, and `event: budget` with
+ * BudgetBlocked the first time a budget refuses a call in a period. A comment line (`: keep-alive`) arrives every 15 seconds.
  */
 export type ControlEvent =
   | { type: 'hello'; health: HealthInfo }
@@ -86,7 +100,9 @@ export type ControlEvent =
   | { type: 'log'; log: LogLine }
   | { type: 'config'; config: ConfigReloaded }
   /** Calls refused at the front door, one kind per event, at most once a second per kind. */
-  | { type: 'refusals'; refusals: DoorRefusalNotice };
+  | { type: 'refusals'; refusals: DoorRefusalNotice }
+  /** A budget refused a call (once per budget and period). */
+  | { type: 'budget'; budget: BudgetBlocked };
 
 /** `GET /refusals`: every kind of front-door refusal since the proxy started. */
 export interface RefusalsResponse {
@@ -191,6 +207,11 @@ export interface KnownModel {
   id: string;
   provider: string;
   disabled: boolean;
+  /**
+   * False for a price-table model of a provider without a key (listed only with `?all=1`, shown
+   * behind "Show all"); the config's own models and route targets are always true.
+   */
+  keyed?: boolean;
   /** USD per million input and output tokens, when the price table knows them. */
   inputPrice?: number;
   outputPrice?: number;
@@ -223,4 +244,49 @@ export interface LifecycleResponse {
 export interface CacheClearResponse {
   /** How many entries there were. */
   cleared: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Governance: named access keys and budgets (docs/governance.md).
+// ---------------------------------------------------------------------------------------------
+
+/** A named access key as `GET /keys` lists it: never the key, nor its hash. */
+export interface AccessKeyInfo {
+  name: string;
+  /** `key_` and 16 hex digits of the key's SHA-256, as records name it. */
+  keyId: string;
+  /** Globs over provider/model the key may call; absent: every model. */
+  models?: string[];
+  budget?: { limitUsd: number; period: string };
+  rpm?: number;
+  tpm?: number;
+  /** ms since the epoch. */
+  created: number;
+  lastUsed?: number;
+  revoked?: number;
+}
+
+/** What a key may do, as `POST /keys` and `PATCH /keys/:name` take it; `null` clears a limit. */
+export interface AccessKeyFields {
+  models?: string[] | null;
+  /** `"5/day"`, or `{ limitUsd, period }`. */
+  budget?: string | { limitUsd: number; period: string } | null;
+  rpm?: number | null;
+  tpm?: number | null;
+}
+
+/** A budget as `GET /_switchyard/budgets` lists it. */
+export interface BudgetInfo {
+  name: string;
+  /** `config` for a config budget, `key` for a named key's own. */
+  source: 'config' | 'key';
+  match?: { provider?: string; model?: string; key?: string };
+  period: string;
+  action: 'block' | 'warn';
+  limitUsd: number;
+  spentUsd: number;
+  reservedUsd: number;
+  periodStart: string;
+  /** ISO time the spend starts again; absent for period total. */
+  resetsAt?: string;
 }

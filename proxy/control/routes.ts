@@ -5,8 +5,10 @@ import { readBody } from '../http/read-body';
 import { defaultRecordLimit } from '../store/record-filter';
 import type { RequestRecord } from '../store/request-record';
 import type { RequestLog } from '../store/request-log';
+import type { AuditSink } from '../store/audit-sink';
+import { callContentKind } from '../audit/audit-observer';
 import { decodeRecordFilterQuery, decodeStatsQuery, InvalidQueryError } from './decode-query';
-import type { ProxyEvents } from '../events/proxy-events';
+import type { BudgetBlocked, ProxyEvents } from '../events/proxy-events';
 import { ControlRequestError, type ControlPlane } from './control-plane';
 import type {
   AggregateResponse,
@@ -21,6 +23,7 @@ import type {
   ProvidersResponse,
   RecentResponse,
   RefusalsResponse,
+  RequestContentResponse,
   SplitRouteStats,
   SplitsResponse,
   CacheClearResponse,
@@ -31,6 +34,8 @@ export interface ControlRouterOptions {
   token: string;
   /** The request log; when it could not be opened, log routes answer 503. */
   store: RequestLog | undefined;
+  /** The content audit log; without it `/requests/:id/content` answers 503. */
+  audit?: AuditSink;
   events: ProxyEvents;
   health: () => HealthInfo;
   /** Tells a client without the token where to find it; a generic sentence by default. */
@@ -60,7 +65,7 @@ const maximumBufferedBytes = 4 * 1024 * 1024;
 /**
  * The control API used by the VS Code extension and scripts, mounted under `/_switchyard`:
  * `GET /health` (open), and with the token `GET /requests`, `GET /requests/:id`,
- * `GET /stats`, `GET /splits`, `GET /refusals`, `GET /events` (server-sent events; `?attach=1` counts the
+ * `GET /stats`, `GET /splits`, `GET /refusals`, `GET /events` (server-sent events, among them `budget` when a budget blocks; `?attach=1` counts the
  * caller as an attached VS Code window), and the management routes: `GET /providers`,
  * `PUT|DELETE /providers/:id/key`, `POST /providers/:id/test`, `PUT|DELETE /client-key`,
  * `GET|PUT /config`, `POST /config/validate`, `GET /models`, `PUT /lifecycle`,
@@ -75,6 +80,7 @@ export function createControlRouter(options: ControlRouterOptions): express.Rout
   router.use(requireControlToken(options.token, options.tokenHint ?? defaultTokenHint));
   router.get('/requests', listRequests(options.store));
   router.get('/requests/:id', getRequest(options.store));
+  router.get('/requests/:id/content', getRequestContent(options.audit));
   router.get('/stats', aggregateRequests(options.store));
   router.get('/splits', splitResults(options.splits));
   router.get('/events', streamEvents(options));
@@ -98,7 +104,7 @@ function mountManagement(router: express.Router, control: ControlPlane | undefin
         await handler(control, request, response);
       } catch (error) {
         if (!(error instanceof ControlRequestError)) throw error;
-        const type = error.status === 404 ? 'not_found_error' : 'invalid_request_error';
+        const type = error.status === 404 ? 'not_found_error' : error.status === 503 ? 'unavailable_error' : 'invalid_request_error';
         sendError(response, error.status, type, error.message);
       }
     };
@@ -140,8 +146,8 @@ function mountManagement(router: express.Router, control: ControlPlane | undefin
     const result = control.saveConfig(configOf(await readJsonBody(request)));
     response.status(result.ok ? 200 : 400).json(result);
   }));
-  router.get('/models', manage((control, _request, response) => {
-    response.json(control.models());
+  router.get('/models', manage((control, request, response) => {
+    response.json(control.models({ all: request.query.all === '1' }));
   }));
   router.put('/lifecycle', manage(async (control, request, response) => {
     const { stopWhenDetached } = await readJsonBody(request);
@@ -153,6 +159,23 @@ function mountManagement(router: express.Router, control: ControlPlane | undefin
   router.post('/cache/clear', manage(async (control, _request, response) => {
     const body: CacheClearResponse = { cleared: await control.clearResponseCache() };
     response.json(body);
+  }));
+  router.get('/keys', manage(async (control, _request, response) => {
+    response.json({ keys: await control.listKeys() });
+  }));
+  router.post('/keys', manage(async (control, request, response) => {
+    response.status(201).json(await control.createKey(await readJsonBody(request)));
+  }));
+  const updateKey = manage(async (control, request, response) => {
+    response.json(await control.updateKey(String(request.params.name), await readJsonBody(request)));
+  });
+  router.patch('/keys/:name', updateKey);
+  router.put('/keys/:name', updateKey);
+  router.delete('/keys/:name', manage(async (control, request, response) => {
+    response.json(await control.revokeKey(String(request.params.name)));
+  }));
+  router.get('/budgets', manage(async (control, _request, response) => {
+    response.json({ budgets: await control.budgets() });
   }));
   router.post('/shutdown', manage((control, _request, response) => {
     // Answer first: the caller learns the stop was accepted before the socket goes away.
@@ -253,6 +276,19 @@ function getRequest(store: RequestLog | undefined): RequestHandler<{ id: string 
   };
 }
 
+function getRequestContent(audit: AuditSink | undefined): RequestHandler<{ id: string }> {
+  return async (request, response) => {
+    if (audit === undefined) return sendStoreUnavailable(response);
+    const [entry] = await audit.recent({ requestId: request.params.id, kind: callContentKind, limit: 1 });
+    if (entry === undefined) {
+      sendError(response, 404, 'not_found_error', `No content for ${request.params.id} in the audit log: auditing was off for it ("audit": { "enabled": true } keeps content), or it is past audit.retentionDays.`);
+      return;
+    }
+    const body: RequestContentResponse = entry.data as unknown as RequestContentResponse;
+    response.json(body);
+  };
+}
+
 function aggregateRequests(store: RequestLog | undefined): RequestHandler {
   return async (request, response) => {
     if (store === undefined) return sendStoreUnavailable(response);
@@ -298,9 +334,9 @@ function judgementFrame(judgement: Judgement): string {
 }
 
 /** Frames of log lines and config events, serialized once however many clients listen. */
-const otherFrames = new WeakMap<LogLine | ConfigReloaded | DoorRefusalNotice, string>();
+const otherFrames = new WeakMap<LogLine | ConfigReloaded | DoorRefusalNotice | BudgetBlocked, string>();
 
-function eventFrame(type: 'log' | 'config' | 'refusals', payload: LogLine | ConfigReloaded | DoorRefusalNotice): string {
+function eventFrame(type: 'log' | 'config' | 'refusals' | 'budget', payload: LogLine | ConfigReloaded | DoorRefusalNotice | BudgetBlocked): string {
   let frame = otherFrames.get(payload);
   if (frame === undefined) {
     frame = `event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`;
@@ -338,6 +374,7 @@ function streamEvents(options: ControlRouterOptions): RequestHandler {
     const unsubscribeJudgements = options.events.on('judgement', (judgement) => send(judgementFrame(judgement)));
     const unsubscribeLog = options.events.on('log', (line) => send(eventFrame('log', line)));
     const unsubscribeConfig = options.events.on('config', (config) => send(eventFrame('config', config)));
+    const unsubscribeBudget = options.events.on('budget', (blocked) => send(eventFrame('budget', blocked)));
     const unsubscribeRefusals = options.events.on('refusals', (notice) => send(eventFrame('refusals', notice)));
     const unsubscribeStopping = options.events.on('stopping', () => response.end());
     const detach = request.query.attach === '1' && options.control !== undefined ? options.control.lifecycle.attach() : undefined;
@@ -347,6 +384,7 @@ function streamEvents(options: ControlRouterOptions): RequestHandler {
       unsubscribeJudgements();
       unsubscribeLog();
       unsubscribeConfig();
+      unsubscribeBudget();
       unsubscribeRefusals();
       unsubscribeStopping();
       detach?.();

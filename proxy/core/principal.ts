@@ -1,5 +1,22 @@
 import { createHash } from 'node:crypto';
 
+/** How long a budget's spend accumulates before it starts again (calendar-aligned, local time). */
+export type BudgetPeriod = 'day' | 'week' | 'month' | 'total';
+
+export const budgetPeriods: readonly BudgetPeriod[] = ['day', 'week', 'month', 'total'];
+
+/** What a named access key may do: every field is optional, and absent means unlimited. */
+export interface KeyPolicy {
+  /** Globs over the resolved `provider/model` the key may call; absent means every model. */
+  readonly models?: readonly string[];
+  /** The key's own budget. */
+  readonly budget?: { readonly limitUsd: number; readonly period: BudgetPeriod };
+  /** Requests per sliding minute. */
+  readonly rpm?: number;
+  /** Tokens (input + output) per sliding minute. */
+  readonly tpm?: number;
+}
+
 /**
  * The authenticated caller of a call: which local access key it presented. Records, routing
  * rules (`match.clientKey`) and stats name the caller by `keyId`, derived from a hash of the
@@ -8,8 +25,12 @@ import { createHash } from 'node:crypto';
 export interface Principal {
   /** `key_` and 16 hex digits of the key's SHA-256: stable across restarts, reveals nothing usable. */
   readonly keyId: string;
-  /** What the panel shows: where the key comes from (`VS Code`, `--require-key`, `config key 2`). */
+  /** What the panel shows: where the key comes from (`VS Code`, `--require-key`, `config key 2`), or a named key's name. */
   readonly label: string;
+  /** A named key's name (`switchyard keys create NAME`); undefined for unnamed keys. */
+  readonly name?: string;
+  /** A named key's allow-list, budget and rate limits; undefined for unnamed keys. */
+  readonly policy?: KeyPolicy;
 }
 
 /** An accepted access key and the label its principal carries. */
@@ -18,40 +39,102 @@ export interface AccessKeyEntry {
   label: string;
 }
 
+/** A named key as the directory knows it: by the hash of the key, never the key. */
+export interface NamedKeyEntry {
+  /** Hex SHA-256 of the key. */
+  readonly hash: string;
+  readonly name: string;
+  readonly policy: KeyPolicy;
+  /** When it was revoked (ms since the epoch); a revoked key is refused by name. */
+  readonly revoked?: number;
+}
+
+/** Whether a policy limits anything. */
+export function restricts(policy: KeyPolicy): boolean {
+  return policy.models !== undefined || policy.budget !== undefined || policy.rpm !== undefined || policy.tpm !== undefined;
+}
+
 /** The id a key is known by: never the key itself nor a readable part of it. */
 export function keyIdOf(key: string): string {
   return `key_${hashKey(key).slice(0, 16)}`;
 }
 
-function hashKey(key: string): string {
+/** Hex SHA-256 of a key: what is stored of a named key, and how a presented key is looked up. */
+export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
 /**
- * The accepted keys of one config version, looked up by the hash of the presented key: one
- * SHA-256 and a map lookup whatever the number of keys, and no comparison that leaks timing
- * about the key (the map compares digests, not keys).
+ * The accepted keys of one config version and one version of the named keys, looked up by the
+ * hash of the presented key: one SHA-256 and a map lookup whatever the number of keys, and no
+ * comparison that leaks timing about the key (the map compares digests, not keys).
  */
 export class PrincipalDirectory {
   private readonly byHash = new Map<string, Principal>();
+  /** Revoked named keys by hash, to their names: refused with a message that says so. */
+  private readonly revokedByHash = new Map<string, string>();
+  /** Hashes of the named keys in force, so `onUse` is not called for unnamed keys. */
+  private readonly namedHashes = new Set<string>();
+  /** Whether a caller without a key is refused (see `requiresKey`). */
+  private readonly required: boolean;
+  private readonly onUse: ((hash: string) => void) | undefined;
 
-  constructor(entries: readonly AccessKeyEntry[]) {
+  /**
+   * @param named the named keys (active and revoked) of the key store
+   * @param onUse told the hash of each named key used (for `last used`, batched by the caller)
+   */
+  constructor(entries: readonly AccessKeyEntry[], named: readonly NamedKeyEntry[] = [], onUse?: (hash: string) => void) {
     for (const { key, label } of entries) {
       const hash = hashKey(key);
       // The first label wins for a key listed twice (config and --require-key alike).
       if (!this.byHash.has(hash)) this.byHash.set(hash, { keyId: `key_${hash.slice(0, 16)}`, label });
     }
+    for (const entry of named) {
+      if (entry.revoked !== undefined) {
+        this.revokedByHash.set(entry.hash, entry.name);
+        continue;
+      }
+      if (this.byHash.has(entry.hash)) continue;
+      this.byHash.set(entry.hash, { keyId: `key_${entry.hash.slice(0, 16)}`, label: entry.name, name: entry.name, policy: entry.policy });
+      this.namedHashes.add(entry.hash);
+    }
+    this.onUse = onUse;
+    this.required = entries.length > 0 || named.some((entry) => entry.revoked === undefined && restricts(entry.policy));
   }
 
-  /** Whether any key is required at all. */
+  /** How many keys are accepted (unnamed and named in force); 0: no key is looked at. */
   get size(): number {
     return this.byHash.size;
+  }
+
+  /**
+   * Whether a caller must send a key: when any unnamed key is configured, or any named key in
+   * force restricts something (models, budget, rate). Keys that only name a caller (the
+   * extension's per-workspace keys) do not lock anyone else out; a limited key would be pointless
+   * if callers could go without one.
+   */
+  get requiresKey(): boolean {
+    return this.required;
+  }
+
+  /** Whether some revoked named key is known: presenting one is refused even where no key is required. */
+  get hasRevoked(): boolean {
+    return this.revokedByHash.size > 0;
   }
 
   /** The principal of a presented credential, or undefined when it is not an accepted key. */
   lookup(credential: string | undefined): Principal | undefined {
     if (credential === undefined || credential === '') return undefined;
-    return this.byHash.get(hashKey(credential));
+    const hash = hashKey(credential);
+    const principal = this.byHash.get(hash);
+    if (principal !== undefined && this.onUse !== undefined && this.namedHashes.has(hash)) this.onUse(hash);
+    return principal;
+  }
+
+  /** The name of the revoked named key a credential is, or undefined. */
+  revokedName(credential: string | undefined): string | undefined {
+    if (credential === undefined || credential === '' || this.revokedByHash.size === 0) return undefined;
+    return this.revokedByHash.get(hashKey(credential));
   }
 
   /** Every principal, for matching rules written with a label or an id. */

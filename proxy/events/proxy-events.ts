@@ -16,6 +16,18 @@ export interface ConfigReloaded {
   problems: ConfigProblem[];
 }
 
+/** `event: budget`: a budget refused a call; sent once per budget and period. */
+export interface BudgetBlocked {
+  /** The budget's name (`key:NAME` for a key's own budget). */
+  budget: string;
+  limitUsd: number;
+  /** Spent and reserved when it refused. */
+  spentUsd: number;
+  period: string;
+  /** ISO time the spend starts again; absent for period total. */
+  resetsAt?: string;
+}
+
 /** Event name → payload of everything the proxy announces. */
 export interface ProxyEventMap {
   /** A call finished (successfully or not) and its record is final. */
@@ -26,6 +38,8 @@ export interface ProxyEventMap {
   log: LogLine;
   /** The config file was reloaded or rejected, or a config was saved over the control API. */
   config: ConfigReloaded;
+  /** A budget refused a call (once per budget and period). */
+  budget: BudgetBlocked;
   /** Calls were refused at the front door (no or wrong local key…): throttled, one kind per notice. */
   refusals: DoorRefusalNotice;
   /** The proxy is stopping: long-lived streams end so that the server can close. Not sent to clients. */

@@ -1,5 +1,6 @@
 import type { Principal } from '../core/principal';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { writeHead } from './response-head';
 
 /** What the front door found out about a model API request before its handler runs. */
 export interface ModelRequestContext {
@@ -15,6 +16,6 @@ export type ModelHandler = (request: IncomingMessage, response: ServerResponse, 
 /** Sends a JSON body with its length. */
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
+  writeHead(response, status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
   response.end(payload);
 }

@@ -132,7 +132,12 @@ export interface RequestHead {
   emptySignature: boolean;
   /** The top level has a `stream_options` key (OpenAI chat: whether usage was asked for). */
   streamOptions: boolean;
+  /** A top-level `max_tokens`, `max_completion_tokens` or `max_output_tokens`: the most output the call can cost. */
+  maxOutputTokens?: number;
 }
+
+/** Top-level names of the output cap in Chat Completions (both), Messages and Responses. */
+const maxOutputKeys = new Set(['max_tokens', 'max_completion_tokens', 'max_output_tokens']);
 
 /**
  * Reads `model` and `stream` off a request body in one pass over its structure, skipping
@@ -183,6 +188,13 @@ export function scanRequestHead(json: Buffer): RequestHead {
       key = undefined;
     } else if (depth === 1 && key === 'stream' && byte === 0x74 /* t */) {
       head.stream = json.toString('latin1', index, index + 4) === 'true';
+      key = undefined;
+    } else if (depth === 1 && byte >= 0x30 && byte <= 0x39 && key !== undefined && maxOutputKeys.has(key)) {
+      let end = index;
+      let value = 0;
+      while (end < json.length && json[end]! >= 0x30 && json[end]! <= 0x39) value = value * 10 + json[end++]! - 0x30;
+      head.maxOutputTokens = value;
+      index = end - 1;
       key = undefined;
     }
   }

@@ -1,5 +1,5 @@
 import { ProxyError } from '../core/errors';
-import type { CallPolicy, ResolvedTarget } from '../call/call-policy';
+import type { AttemptHold, CallPolicy, ResolvedTarget } from '../call/call-policy';
 import type { RequestContext } from '../call/request-context';
 import type { Candidate, Refusal, RoutePlan } from './plan';
 import type { UpstreamCredential } from './upstream-target';
@@ -12,6 +12,8 @@ export interface AttemptTarget extends Omit<Candidate, 'credential'> {
 /** The plan as it will run: only admitted targets, in order. */
 export interface ExecutionPlan extends Omit<RoutePlan, 'candidates'> {
   targets: AttemptTarget[];
+  /** Every attempt's holds (budget reservations), as execute took them; undefined while none. */
+  holds?: AttemptHold[];
 }
 
 export type Admitted = { plan: ExecutionPlan } | Refusal;

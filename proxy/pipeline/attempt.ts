@@ -5,6 +5,7 @@ import { parseRetryAfter } from '../routing/retry-policy';
 import { callUpstream, type UpstreamAnswer } from '../upstream/upstream-client';
 import { providerAdapters } from '../codecs/registry';
 import type { AttemptTarget } from './admit';
+import type { AttemptHold } from '../call/call-policy';
 import { credentialSecret, scrubSecret } from './upstream-target';
 
 /** The provider request of one attempt, as the endpoint builds it for a target. */
@@ -34,6 +35,8 @@ export type OpenedAttempt = {
   firstChunkAt: number;
   /** Longest silence allowed inside the stream. */
   idleMs: number;
+  /** What policies hold for this attempt (a budget's reservation), settled once it has been delivered. */
+  holds?: readonly AttemptHold[];
 } & ({ kind: 'stream'; firstChunk: Buffer } | { kind: 'whole'; body: Buffer });
 
 /** Why an attempt failed, with the provider's own answer when it can go to the client as is. */

@@ -3,6 +3,7 @@ import { ProxyError } from '../core/errors';
 import { collectResponse } from '../core/response';
 import type { StreamPart } from '../core/stream-part';
 import type { AnswerObserver } from '../call/answer-observer';
+import type { AnswerTransform } from '../call/answer-transform';
 import type { CallOutcome } from '../call/outcome';
 import type { RequestContext } from '../call/request-context';
 import { cacheKey } from '../cache/cache-key';
@@ -16,6 +17,7 @@ import { answerError, costHeader, switchyardHeaders } from './client-answer';
 import { attemptHeaders } from './execute';
 import type { ProxyRuntime } from './runtime';
 import { sseHeaders } from './stream-writer';
+import { writeHead } from '../http/response-head';
 
 /** What a client may ask of the cache with `x-switchyard-cache`. */
 type CacheRequest = 'use' | 'off' | 'refresh' | 'only';
@@ -40,8 +42,12 @@ const replayDeltaCharacters = 512;
  * the client's own format, streamed or whole, costs nothing and records what it saved; a miss
  * gets an observer that stores the answer once the response closed. Only generation calls a
  * client made are cached; the cache being off for the call costs nothing but this check.
+ *
+ * With redaction on, `context` is the redacted request: the key and the stored answer hold
+ * placeholders, never the values, and a hit goes to the client through the call's `transform`
+ * (redaction's restore), as a fetched answer would.
  */
-export async function lookupCache(runtime: ProxyRuntime, context: RequestContext, plan: ExecutionPlan, response: ServerResponse): Promise<CacheLookup> {
+export async function lookupCache(runtime: ProxyRuntime, context: RequestContext, plan: ExecutionPlan, response: ServerResponse, transform?: AnswerTransform): Promise<CacheLookup> {
   const compiled = runtime.routing.cache;
   const store = runtime.responseCache;
   if (compiled === undefined || store === undefined || context.operation !== 'generate' || context.purpose !== 'served') return notAsked;
@@ -69,7 +75,7 @@ export async function lookupCache(runtime: ProxyRuntime, context: RequestContext
       }
       if (answer === undefined) continue;
       plan.decision.winner = label;
-      if (!context.signal.aborted) replay(response, context, plan, answer);
+      if (!context.signal.aborted) replay(response, context, plan, answer, transform);
       return {
         kind: 'answered',
         outcome: {
@@ -131,7 +137,7 @@ function lookupKeys(context: RequestContext, plan: ExecutionPlan, settings: Call
 }
 
 /** Answers from a stored answer in the client's format: one JSON body, or a stream of events. */
-function replay(response: ServerResponse, context: RequestContext, plan: ExecutionPlan, answer: CachedAnswer): void {
+function replay(response: ServerResponse, context: RequestContext, plan: ExecutionPlan, answer: CachedAnswer, transform: AnswerTransform | undefined): void {
   const codec = inboundCodecs[context.format];
   const responseContext: ResponseContext = { requestId: context.id, model: context.requestedModel, created: Math.floor(context.time / 1000), request: context.canonical() };
   const headers = {
@@ -141,15 +147,18 @@ function replay(response: ServerResponse, context: RequestContext, plan: Executi
     ...costHeader(0),
   };
   if (!context.stream) {
-    const payload = JSON.stringify(codec.encodeResponse(collectResponse(answer.parts), responseContext));
-    response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers });
+    const whole = collectResponse(answer.parts);
+    const payload = JSON.stringify(codec.encodeResponse(transform === undefined ? whole : transform.response(whole), responseContext));
+    writeHead(response, 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers });
     response.end(payload);
     return;
   }
   const encoder = codec.createStreamEncoder(responseContext);
-  response.writeHead(200, { ...sseHeaders, ...headers });
+  writeHead(response, 200, { ...sseHeaders, ...headers });
   for (const part of replayParts(answer.parts)) {
-    const text = encoder.encode(part);
+    let text = '';
+    if (transform === undefined) text = encoder.encode(part);
+    else for (const restored of transform.part(part)) text += encoder.encode(restored);
     if (text !== '') response.write(text);
   }
   response.end();

@@ -4,6 +4,7 @@ import type { ClientFormat } from '../core/request';
 import { inboundCodecs } from '../codecs/registry';
 import type { ServedTarget } from '../call/outcome';
 import type { RequestContext } from '../call/request-context';
+import { writeHead } from '../http/response-head';
 
 /** The message a client gets for Switchyard's own failures; the stack goes to the proxy log. */
 export const internalErrorMessage = 'Switchyard hit an internal error; see the proxy log for details.';
@@ -26,7 +27,7 @@ export function answerError(response: ServerResponse, format: ClientFormat, erro
     ...headers,
   };
   if (error.retryAfterSeconds !== undefined) head['retry-after'] = String(Math.ceil(error.retryAfterSeconds));
-  response.writeHead(status, head);
+  writeHead(response, status, head);
   response.end(payload);
 }
 

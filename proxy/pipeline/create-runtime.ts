@@ -9,10 +9,17 @@ import type { CallPolicy } from '../call/call-policy';
 import type { ProxyEvents } from '../events/proxy-events';
 import { SplitJudge } from '../evaluation/split-judge';
 import { SplitTally } from '../evaluation/split-tally';
-import { PrincipalDirectory, type AccessKeyEntry } from '../core/principal';
+import { PrincipalDirectory, type AccessKeyEntry, type NamedKeyEntry } from '../core/principal';
+import type { BudgetAccounts, BudgetRefusal } from '../policy/budget-accounts';
+import { budgetsPolicy } from '../policy/budgets';
+import { modelAllowListPolicy } from '../policy/model-allow-list';
+import { rateLimitsPolicy } from '../policy/rate-limits';
+import type { Pricer } from '../cost/pricer';
 import type { RequestLog } from '../store/request-log';
 import type { ResponseCache } from '../store/response-cache';
 import { compileCacheSettings } from '../cache/cache-settings';
+import type { AuditSink } from '../store/audit-sink';
+import { compileRedaction } from '../privacy/redaction-settings';
 import { ProxyRuntime, type Reliability, type RoutingState } from './runtime';
 
 /** What the running proxy adds to a config without writing it to the file; it survives reloads. */
@@ -23,6 +30,16 @@ export interface RoutingOverrides {
   accessKeys?: readonly AccessKeyEntry[];
   /** Host names accepted besides the config's (the `--host` the proxy was started with). */
   allowedHosts?: readonly string[];
+  /** The key store's named keys, in force and revoked. */
+  namedKeys?: readonly NamedKeyEntry[];
+  /** Told the hash of each named key used (`last used`, batched by the registry). */
+  onKeyUse?: (hash: string) => void;
+  /** Where budgets reserve and settle; budgets are not enforced without it. */
+  budgetAccounts?: BudgetAccounts;
+  /** Told when a budget refuses a call. */
+  onBudgetBlocked?: (refusal: BudgetRefusal) => void;
+  /** The rate-limit policy to keep across rebuilds (its sliding windows must survive a key change). */
+  rateLimits?: CallPolicy;
 }
 
 /**
@@ -37,23 +54,46 @@ export function createRoutingState(config: SwitchyardConfig, env: NodeJS.Process
     extraKeys.length === 0 && extraHosts.length === 0
       ? config
       : { ...config, accessKeys: [...config.accessKeys, ...extraKeys.map((entry) => entry.key)], allowedHosts: [...config.allowedHosts, ...extraHosts] };
+  const pricer = createPricer(config.prices);
+  const namedKeys = overrides.namedKeys ?? [];
+  const policies = createPolicies(config, pricer, namedKeys, overrides);
   return {
     config: effective,
     providers: resolveProviders(config, env, overrides.providerKeys),
-    pricer: createPricer(config.prices),
+    pricer,
     rules: compileRules(config.rules),
     isDisabled: compileDisabledModels(config.disabledModels),
-    policies: createPolicies(config),
-    principals: new PrincipalDirectory([...config.accessKeys.map((key, index) => ({ key, label: `config key ${index + 1}` })), ...extraKeys]),
+    policies,
+    attemptPolicies: policies.filter((policy) => policy.reserveAttempt !== undefined),
+    principals: new PrincipalDirectory([...config.accessKeys.map((key, index) => ({ key, label: `config key ${index + 1}` })), ...extraKeys], namedKeys, overrides.onKeyUse),
+    redaction: compileRedaction(config),
     cache: compileCacheSettings(config),
   };
 }
 
-/** The call policies a config turns on, in the order they are asked. */
-function createPolicies(config: SwitchyardConfig): CallPolicy[] {
+/**
+ * The call policies a config and the named keys turn on, in the agreed order: disabled
+ * models, per-key allow-lists, rate limits (admission), then budgets (per attempt). A policy
+ * nothing asks for is left out, so it costs nothing.
+ */
+function createPolicies(config: SwitchyardConfig, pricer: Pricer, namedKeys: readonly NamedKeyEntry[], overrides: RoutingOverrides): CallPolicy[] {
   const policies: CallPolicy[] = [];
   const disabled = disabledModelsPolicy(config.disabledModels);
   if (disabled !== undefined) policies.push(disabled);
+  const active = namedKeys.filter((key) => key.revoked === undefined);
+  if (active.some((key) => key.policy.models !== undefined)) policies.push(modelAllowListPolicy());
+  if (active.some((key) => key.policy.rpm !== undefined || key.policy.tpm !== undefined)) policies.push(overrides.rateLimits ?? rateLimitsPolicy(() => config.budgetEstimate.defaultMaxOutputTokens));
+  if (overrides.budgetAccounts !== undefined) {
+    const budgets = budgetsPolicy({
+      budgets: config.budgets,
+      estimate: config.budgetEstimate,
+      pricer,
+      accounts: overrides.budgetAccounts,
+      keyBudgets: active.some((key) => key.policy.budget !== undefined),
+      onBlocked: overrides.onBudgetBlocked,
+    });
+    if (budgets !== undefined) policies.push(budgets);
+  }
   return policies;
 }
 
@@ -69,6 +109,8 @@ export interface RuntimeOptions {
   routing?: RoutingState;
   store: RequestLog | undefined;
   responseCache?: ResponseCache;
+  /** The content audit log's sink; calls are audited while the config's `audit.enabled` is on. */
+  audit?: AuditSink;
   events: ProxyEvents;
   reliability?: Reliability;
   log: (message: string) => void;
@@ -88,6 +130,7 @@ export function createRuntime(options: RuntimeOptions): ProxyRuntime {
     routing: options.routing ?? createRoutingState(options.config, options.env, options.overrides),
     store: options.store,
     responseCache: options.responseCache,
+    audit: options.audit,
     events,
     reliability,
     splits,

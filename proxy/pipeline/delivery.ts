@@ -3,6 +3,7 @@ import type { ProxyError } from '../core/errors';
 import type { StreamPart } from '../core/stream-part';
 import type { Usage } from '../core/usage';
 import type { AnswerObserver } from '../call/answer-observer';
+import type { AnswerTransform } from '../call/answer-transform';
 import type { RequestContext } from '../call/request-context';
 import type { OpenedAttempt } from './attempt';
 
@@ -14,6 +15,8 @@ export interface Delivery {
   /** Switchyard's own response headers (request id, target, attempts). */
   headers: Record<string, string>;
   observers: readonly AnswerObserver[];
+  /** Rewrites the answer for the client (redaction's restore); undefined for almost every call. */
+  transform?: AnswerTransform;
   /** The call's price for its usage (null when the model has no price). */
   price: (usage: Usage) => number | null;
   log: (message: string) => void;

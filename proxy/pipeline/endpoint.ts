@@ -93,8 +93,12 @@ class CallContext implements RequestContext {
   readonly signal: AbortSignal;
   private readonly decode: (body: JsonObject) => CanonicalRequest;
   private decoded: CanonicalRequest | undefined;
+  private readonly identity: CallIdentity;
+  private readonly fields: ContextFields;
 
   constructor(identity: CallIdentity, fields: ContextFields) {
+    this.identity = identity;
+    this.fields = fields;
     this.id = identity.id;
     this.time = identity.time;
     this.startedAt = identity.startedAt;
@@ -123,6 +127,12 @@ class CallContext implements RequestContext {
       clientLabel: identity.principal?.label,
       headers: fields.headers,
     });
+  }
+
+  withBody(body: JsonObject): RequestContext {
+    const raw = Buffer.from(JSON.stringify(body));
+    // A call Switchyard made itself has no body; its canonical request is rewritten by the caller.
+    return new CallContext(this.identity, { ...this.fields, raw, body: () => body, canonical: undefined });
   }
 
   canonical(): CanonicalRequest {

@@ -1,5 +1,9 @@
 import { ProxyError } from '../core/errors';
 import type { AttemptDecision } from '../routing/decision';
+import type { AttemptHold, CallPolicy } from '../call/call-policy';
+import type { RequestContext } from '../call/request-context';
+import type { Usage } from '../core/usage';
+import type { BudgetCheck } from '../store/request-record';
 import { isRetryable, retryDelayMs, RetryBudget } from '../routing/retry-policy';
 import type { AttemptTarget, ExecutionPlan } from './admit';
 import { AttemptError, openAttempt, type BuildUpstream, type OpenedAttempt } from './attempt';
@@ -11,8 +15,54 @@ import type { ProxyRuntime } from './runtime';
  * client before an attempt has answered, so until then every failure can still be retried or
  * fallen back from. Attempts, breakers and latency stats are booked here, for every call alike.
  */
-export function execute(runtime: ProxyRuntime, plan: ExecutionPlan, build: BuildUpstream, signal: AbortSignal): Promise<OpenedAttempt> {
-  return plan.strategy === 'race' ? race(build, plan, runtime, signal) : inTurn(build, plan, runtime, signal);
+export function execute(runtime: ProxyRuntime, context: RequestContext, plan: ExecutionPlan, build: BuildUpstream, signal: AbortSignal): Promise<OpenedAttempt> {
+  const holders = runtime.routing.attemptPolicies;
+  const reserve: Reserve | undefined = holders.length === 0 ? undefined : (target) => reserveAttempt(holders, context, plan, target);
+  return plan.strategy === 'race' ? race(build, plan, runtime, signal, reserve) : inTurn(build, plan, runtime, signal, reserve);
+}
+
+/** Takes every policy's hold for one attempt, or the refusal of one (the holds already taken are released). */
+type Reserve = (target: AttemptTarget) => AttemptHold[] | ProxyError | Promise<AttemptHold[] | ProxyError>;
+
+function reserveAttempt(holders: readonly CallPolicy[], context: RequestContext, plan: ExecutionPlan, target: AttemptTarget): AttemptHold[] | ProxyError | Promise<AttemptHold[] | ProxyError> {
+  const resolved = { label: target.label, provider: target.provider.id, model: target.model };
+  const holds: AttemptHold[] = [];
+  const take = (index: number): AttemptHold[] | ProxyError | Promise<AttemptHold[] | ProxyError> => {
+    for (let at = index; at < holders.length; at++) {
+      const held = holders[at]!.reserveAttempt!(context, resolved);
+      if (held instanceof Promise) return held.then((value) => (keep(value) ?? take(at + 1)));
+      const refused = keep(held);
+      if (refused !== undefined) return refused;
+    }
+    return holds;
+  };
+  const keep = (held: AttemptHold | ProxyError | undefined): ProxyError | undefined => {
+    if (held instanceof ProxyError) {
+      settleHolds(holds, undefined, false);
+      return held;
+    }
+    if (held !== undefined) {
+      holds.push(held);
+      (plan.holds ??= []).push(held);
+    }
+    return undefined;
+  };
+  return take(0);
+}
+
+/** Settles an attempt's holds: to its usage, else to the worst case when it answered, else to nothing. */
+export function settleHolds(holds: readonly AttemptHold[] | undefined, usage: Usage | undefined, answered: boolean): void {
+  if (holds === undefined) return;
+  for (const hold of holds) hold.settle(usage, answered);
+}
+
+/** What the budgets did over all of a call's attempts, for its record; undefined when none applied. */
+export function budgetCheck(plan: ExecutionPlan, refusal?: ProxyError): BudgetCheck | undefined {
+  if (plan.holds === undefined && refusal?.status !== 402) return undefined;
+  const check: BudgetCheck = { reservedUsd: 0, settledUsd: 0, budgets: [] };
+  for (const hold of plan.holds ?? []) hold.report(check);
+  if (refusal?.status === 402) check.refusedBy = /budget '([^']+)'|access key '([^']+)'/.exec(refusal.message)?.slice(1).find((name) => name !== undefined) ?? 'budget';
+  return check;
 }
 
 /** The `x-switchyard-attempts` header: how many attempts the call took. */
@@ -21,28 +71,45 @@ export function attemptHeaders(plan: ExecutionPlan): Record<string, string> {
 }
 
 /** Fallback order (and cheapest, fastest, split: they only order differently): one target at a time. */
-async function inTurn(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, clientAbort: AbortSignal): Promise<OpenedAttempt> {
+async function inTurn(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, clientAbort: AbortSignal, reserve: Reserve | undefined): Promise<OpenedAttempt> {
   const { breakers, now, random } = runtime.reliability;
   const budget = new RetryBudget(plan.retry.budgetMs, now);
   let lastFailure: AttemptError | undefined;
+  // A model addressed directly has no alternative to move to: an open circuit would only put
+  // Switchyard's own refusal in place of the provider's real answer, so it is not consulted
+  // (the call's outcome still counts, for the routes that do have alternatives).
+  const guarded = plan.strategy !== 'direct';
   for (const target of plan.targets) {
     const candidate = target.entry;
-    if (!breakers.canAttempt(target.label)) {
+    if (guarded && !breakers.canAttempt(target.label)) {
       candidate.outcome = 'skipped';
       candidate.reason = 'open circuit';
       continue;
     }
     candidate.outcome = 'tried';
     for (let attempt = 1; ; attempt++) {
+      let holds: AttemptHold[] | undefined;
+      if (reserve !== undefined) {
+        let reserved = reserve(target);
+        if (reserved instanceof Promise) reserved = await reserved;
+        if (reserved instanceof ProxyError) {
+          // A budget that this target would cross: the next target may fall under other budgets.
+          lastFailure = refusedAttempt(plan, target, reserved);
+          break;
+        }
+        holds = reserved;
+      }
       const started = performance.now();
       try {
         const opened = await openAttempt(build, target, plan.timeouts, clientAbort);
         succeeded(runtime, plan, target, started, opened);
+        if (holds !== undefined) opened.holds = holds;
         return opened;
       } catch (error) {
+        settleHolds(holds, undefined, false);
         if (!(error instanceof AttemptError) || clientAbort.aborted) {
           // No verdict on the target: let the next call probe it if this one held the probe.
-          breakers.releaseProbe(target.label);
+          if (guarded) breakers.releaseProbe(target.label);
           throw error;
         }
         lastFailure = error;
@@ -67,7 +134,7 @@ async function inTurn(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyR
  * Racing (hedging): start the first candidate, then the next each `hedgeMs` without a first
  * chunk, or at once when one fails; the first to open wins and the others are cancelled.
  */
-function race(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, clientAbort: AbortSignal): Promise<OpenedAttempt> {
+function race(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, clientAbort: AbortSignal, reserve: Reserve | undefined): Promise<OpenedAttempt> {
   const { breakers } = runtime.reliability;
   return new Promise((resolve, reject) => {
     const running = new Map<number, AbortController>();
@@ -99,16 +166,36 @@ function race(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, 
       const onClientAbort = (): void => controller.abort();
       clientAbort.addEventListener('abort', onClientAbort, { once: true });
       running.set(index, controller);
-      const started = performance.now();
-      openAttempt(build, target, plan.timeouts, controller.signal).then(
+      let holds: AttemptHold[] | undefined;
+      // When the attempt went out: after its reservation, which may wait for the ledger.
+      let openedAfter = performance.now();
+      const open = (): Promise<OpenedAttempt> => {
+        openedAfter = performance.now();
+        return openAttempt(build, target, plan.timeouts, controller.signal);
+      };
+      const reserved = reserve?.(target);
+      const attempt =
+        reserved === undefined
+          ? open()
+          : Promise.resolve(reserved).then((value) => {
+              if (value instanceof ProxyError) throw refusedAttempt(plan, target, value);
+              holds = value;
+              if (controller.signal.aborted) throw new AttemptError(new ProxyError('api_error', 'cancelled'));
+              return open();
+            });
+      attempt.then(
         (opened) => {
           running.delete(index);
           clientAbort.removeEventListener('abort', onClientAbort);
+          const started = openedAfter;
           if (settled) {
             // A loser that opened before its cancellation ran: already recorded as cancelled.
+            // It answered, so its reservation settles to the worst case.
             opened.abort.abort();
+            settleHolds(holds, undefined, true);
             return;
           }
+          if (holds !== undefined) opened.holds = holds;
           settled = true;
           clearTimeout(hedge);
           succeeded(runtime, plan, target, started, opened);
@@ -129,6 +216,7 @@ function race(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, 
         (error: unknown) => {
           running.delete(index);
           clientAbort.removeEventListener('abort', onClientAbort);
+          settleHolds(holds, undefined, false);
           if (settled) return;
           if (!(error instanceof AttemptError)) {
             settled = true;
@@ -142,7 +230,8 @@ function race(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, 
             return;
           }
           lastFailure = error;
-          failed(runtime, plan, target, started, error, isRetryable(error.error));
+          // A budget's refusal was recorded as the attempt's failure already.
+          if (holds !== undefined || reserved === undefined) failed(runtime, plan, target, openedAfter, error, isRetryable(error.error));
           // A failure does not wait for the hedge: the next candidate starts now.
           if (next < plan.targets.length) startNext();
           else finishIfDone();
@@ -177,6 +266,12 @@ function failed(runtime: ProxyRuntime, plan: ExecutionPlan, target: AttemptTarge
   };
   plan.decision.attempts.push(record);
   return record;
+}
+
+/** An attempt a policy refused before it went out (a budget): recorded as failed with its status, never sent. */
+function refusedAttempt(plan: ExecutionPlan, target: AttemptTarget, refusal: ProxyError): AttemptError {
+  plan.decision.attempts.push({ target: target.label, status: refusal.status, latencyMs: 0, outcome: 'failed', error: refusal.message });
+  return new AttemptError(refusal);
 }
 
 function noTarget(plan: ExecutionPlan): ProxyError {

@@ -1,5 +1,6 @@
 import { sendJson, type ModelHandler } from '../http/model-route';
 import type { ProxyRuntime } from './runtime';
+import { mayCall } from '../policy/model-allow-list';
 
 /** Models every preset provider is known for, listed when its key is present. */
 const wellKnownModels: Readonly<Record<string, readonly string[]>> = {
@@ -20,15 +21,17 @@ const wellKnownModels: Readonly<Record<string, readonly string[]>> = {
  * @see https://docs.anthropic.com/en/api/models-list
  */
 export function createModelsHandler(runtime: ProxyRuntime): ModelHandler {
-  return function handleModels(request, response): void {
+  return function handleModels(request, response, { principal }): void {
     const { config, providers, isDisabled } = runtime.routing;
-    const ids = new Set<string>(Object.keys(config.aliases));
+    // A key with an allow-list is offered only what it may call (an alias by where it leads).
+    const ids = new Set<string>(Object.keys(config.aliases).filter((alias) => mayCall(principal, config.aliases[alias]!)));
     for (const provider of providers.values()) {
       const available = provider.apiKey !== undefined || !provider.keyRequired || provider.models.length > 0;
       if (!available) continue;
       for (const model of [...provider.models, ...(wellKnownModels[provider.id] ?? [])]) {
         // A model the user switched off is not offered to tools that pick from this list.
         if (isDisabled?.(`${provider.id}/${model}`)) continue;
+        if (!mayCall(principal, `${provider.id}/${model}`)) continue;
         ids.add(provider.id === 'openai' || provider.id === 'anthropic' || provider.id === 'gemini' ? model : `${provider.id}/${model}`);
       }
     }

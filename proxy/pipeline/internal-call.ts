@@ -10,11 +10,12 @@ import type { CompletedCall } from '../evaluation/split-judge';
 import { AttemptError, type OpenedAttempt } from './attempt';
 import { clientError } from './client-answer';
 import { createContext } from './endpoint';
-import { execute } from './execute';
+import { budgetCheck, execute, settleHolds } from './execute';
 import { recordCall } from './recorder';
 import type { ProxyRuntime } from './runtime';
 import { planAndAdmit, servedTarget, settle } from './stage-steps';
 import { translatedRequest } from './translate';
+import { ProxyStopping } from './calls-in-flight';
 
 /** A call Switchyard makes on its own behalf, for the caller of `parent`. */
 export interface InternalCall {
@@ -33,9 +34,17 @@ export interface InternalCall {
  * recorded — marked with its purpose and linked to the served call, so its spend shows.
  * Resolves with the whole answer, or rejects with why there is none.
  */
-export async function completeInternal(runtime: ProxyRuntime, call: InternalCall): Promise<CompletedCall> {
+export function completeInternal(runtime: ProxyRuntime, call: InternalCall): Promise<CompletedCall> {
+  const stop = new AbortController();
+  const completed = completeTracked(runtime, call, stop.signal);
+  // A stop waits for it like for a served call (its record too), or ends it.
+  runtime.inFlight.track(completed, () => stop.abort(new ProxyStopping()));
+  return completed;
+}
+
+async function completeTracked(runtime: ProxyRuntime, call: InternalCall, stopped: AbortSignal): Promise<CompletedCall> {
   const identity = arrive({ format: 'openai-chat', operation: 'generate', endpoint: call.parent.endpoint, principal: call.parent.principal, purpose: call.purpose, parentId: call.parent.id });
-  const signal = AbortSignal.timeout(call.timeoutMs ?? 120_000);
+  const signal = AbortSignal.any([AbortSignal.timeout(call.timeoutMs ?? 120_000), stopped]);
   const request = { ...call.request, stream: false };
   const context = createContext(identity, { requestedModel: call.label, stream: false, headers: {}, query: '', raw: undefined, body: () => ({}), signal, decode: () => request, canonical: request });
   const record = (outcome: CallOutcome): void => void recordCall(runtime, { identity, requestedModel: call.label, stream: false, outcome });
@@ -47,10 +56,12 @@ export async function completeInternal(runtime: ProxyRuntime, call: InternalCall
   const plan = admitted.plan;
   let opened: OpenedAttempt;
   try {
-    opened = await execute(runtime, plan, (target) => translatedRequest(request, target), signal);
+    opened = await execute(runtime, context, plan, (target) => translatedRequest(request, target), signal);
   } catch (error) {
     const failure = error instanceof AttemptError ? error.error : clientError(error, identity.id, runtime.log);
     const outcome: CallOutcome = { target: servedTarget(plan.targets[0]!), decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: failure.message, status: failure.status };
+    const budget = budgetCheck(plan, failure);
+    if (budget !== undefined) outcome.budget = budget;
     record(settle(runtime, context, [], outcome));
     throw failure;
   }
@@ -64,11 +75,19 @@ export async function completeInternal(runtime: ProxyRuntime, call: InternalCall
     // Whose fault, as for served calls: only the provider's availability counts against its circuit.
     if (failure === error && !failure.malformed) runtime.reliability.breakers.recordFailure(opened.target.label);
     const outcome: CallOutcome = { target, decision: plan.decision, usage: undefined, firstTokenAt: opened.firstChunkAt, error: failure.message, status: failure.status };
+    if (opened.holds !== undefined) {
+      settleHolds(opened.holds, undefined, true);
+      outcome.budget = budgetCheck(plan);
+    }
     record(settle(runtime, context, [], outcome));
     throw failure;
   }
   const costUsd = runtime.routing.pricer.price(target.provider, target.model, response.usage);
   const outcome: CallOutcome = { target, decision: plan.decision, usage: response.usage, firstTokenAt: opened.firstChunkAt, error: undefined, status: 200, costUsd };
+  if (opened.holds !== undefined) {
+    settleHolds(opened.holds, response.usage, true);
+    outcome.budget = budgetCheck(plan);
+  }
   record(settle(runtime, context, [], outcome));
   return { target: opened.target.label, response, costUsd, latencyMs: Math.round(performance.now() - identity.startedAt) };
 }

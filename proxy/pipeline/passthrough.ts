@@ -13,6 +13,9 @@ import { forwardedResponseHeaders, passthroughHeaders } from './upstream-target'
 import { RelayTransformError, relayBody } from './stream-writer';
 import { costHeader, internalErrorMessage, streamErrorEvent } from './client-answer';
 import { observeBytes, observePart, wantsParts, type Delivered, type Delivery } from './delivery';
+import { relayTranslated } from './translate';
+import { writeHead } from '../http/response-head';
+import { stoppedBy, stoppingError } from './calls-in-flight';
 
 /**
  * The fast path for a client speaking the provider's own API: the body goes upstream as the
@@ -29,10 +32,16 @@ export function passthroughRequest(context: RequestContext, target: AttemptTarge
   };
 }
 
-/** Relays an opened passthrough attempt to the client. */
+/**
+ * Relays an opened passthrough attempt to the client. An answer with a transform (redaction's
+ * restore) cannot go through as the provider's bytes: it is relayed as parts, decoded and
+ * encoded again in the client's own format, which is the provider's.
+ */
 export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
+  if (delivery.transform !== undefined) return relayTranslated(delivery);
   const { context, opened, response, observers, log } = delivery;
-  const headers = { ...forwardedResponseHeaders(opened.answer.headers), ...delivery.headers };
+  // One object, filled in place: the client's headers are built on every call.
+  const headers: Record<string, string | string[] | number> = Object.assign(forwardedResponseHeaders(opened.answer.headers), delivery.headers);
   const api = opened.target.api;
   const provider = opened.target.provider.id;
   if (opened.kind === 'whole') {
@@ -44,11 +53,13 @@ export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
       if (wantsParts(observers)) observeWhole(delivery);
     }
     const costUsd = usage === undefined ? null : delivery.price(usage);
-    response.writeHead(opened.answer.status, { ...headers, ...costHeader(costUsd), 'content-length': opened.body.length });
+    Object.assign(headers, costHeader(costUsd));
+    headers['content-length'] = opened.body.length;
+    writeHead(response, opened.answer.status, headers);
     response.end(opened.body);
     return { usage, firstTokenAt: opened.firstChunkAt, costUsd };
   }
-  response.writeHead(opened.answer.status, headers);
+  writeHead(response, opened.answer.status, headers);
   const tap = new UsageTap(api, opened.addedUsage);
   const observe = observers.length === 0 ? undefined : streamObserver(delivery);
   try {
@@ -64,6 +75,11 @@ export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
     if (error instanceof RelayTransformError) {
       log(`${context.id} internal error relaying ${provider}'s stream: ${(error.cause as Error)?.stack ?? String(error.cause)}`);
       const failure = new ProxyError('api_error', internalErrorMessage);
+      response.end(streamErrorEvent(context, failure));
+      return { usage, firstTokenAt: tap.firstTokenAt, error: failure, blame: 'internal' };
+    }
+    if (stoppedBy(context.signal)) {
+      const failure = stoppingError();
       response.end(streamErrorEvent(context, failure));
       return { usage, firstTokenAt: tap.firstTokenAt, error: failure, blame: 'internal' };
     }

@@ -1,5 +1,5 @@
 import type { RouteConfig, RetryConfig, RouteStrategy, TimeoutConfig } from '../config/config';
-import { defaultRetry, defaultTimeouts } from '../config/config';
+import { defaultTimeouts } from '../config/config';
 import { ProxyError } from '../core/errors';
 import { isObject } from '../core/json';
 import type { CandidateDecision, DecisionRecord } from '../routing/decision';
@@ -13,8 +13,6 @@ import { chooseApi } from '../codecs/registry';
 import type { ProxyRuntime } from './runtime';
 import { chooseCredential, type UpstreamCredential } from './upstream-target';
 
-/** A direct call is tried once: retrying is the client's business unless a route says otherwise. */
-const directRetry = { ...defaultRetry(), attempts: 1 };
 
 /** One place a call may go, before the policies had their say. */
 export interface Candidate {
@@ -115,7 +113,7 @@ function directPlan(runtime: ProxyRuntime, context: RequestContext, model: strin
   const reason = context.purpose !== 'served' ? `${context.purpose} call` : decision.via === 'direct' ? 'as addressed' : `${decision.via} names it`;
   const entry: CandidateDecision = { target: `${address.provider.id}/${address.model}`, outcome: 'unused', reason };
   decision.candidates.push(entry);
-  return { strategy: 'direct', candidates: [candidate(runtime, context, address, entry)], retry: directRetry, timeouts: defaultTimeouts(), hedgeMs: 0, decision };
+  return { strategy: 'direct', candidates: [candidate(runtime, context, address, entry)], retry: runtime.routing.config.retry, timeouts: defaultTimeouts(), hedgeMs: 0, decision };
 }
 
 function routePlan(runtime: ProxyRuntime, context: RequestContext, route: RouteConfig, decision: DecisionRecord): RoutePlan {

@@ -5,6 +5,7 @@ import type { CallIdentity } from '../call/request-context';
 import type { RequestRecord } from '../store/request-record';
 import type { Usage } from '../core/usage';
 import type { ProxyRuntime } from './runtime';
+import type { RedactionSummary } from './redact';
 
 /** What the recorder needs besides the outcome: the identity and what was read of the request. */
 export interface RecordInput {
@@ -14,6 +15,8 @@ export interface RecordInput {
   outcome: CallOutcome;
   /** The HTTP response the call was answered on; absent for calls Switchyard made itself. */
   response?: ServerResponse;
+  /** What redaction did, when it ran. */
+  redaction?: RedactionSummary;
 }
 
 /**
@@ -74,6 +77,12 @@ export function recordCall(runtime: ProxyRuntime, input: RecordInput): RequestRe
     const saved = promptCacheSaving(runtime, target.provider, target.model, usage, record.costUsd);
     if (saved !== undefined) record.promptCacheSavedUsd = saved;
   }
+  const redaction = input.redaction;
+  if (redaction !== undefined && Object.keys(redaction.counts).length > 0) {
+    record.redactions = redaction.counts;
+    if (redaction.mode === 'block') record.redactionBlocked = true;
+  }
+  if (outcome.budget !== undefined) record.budget = outcome.budget;
   runtime.store?.add(record);
   runtime.events.emit('request', record);
   return record;

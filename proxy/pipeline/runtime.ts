@@ -2,6 +2,7 @@ import type { SwitchyardConfig } from '../config/config';
 import type { ResolvedProvider } from '../config/resolve-providers';
 import type { Pricer } from '../cost/pricer';
 import type { RequestLog } from '../store/request-log';
+import type { AuditSink } from '../store/audit-sink';
 import type { ProxyEvents } from '../events/proxy-events';
 import type { RuleSet } from '../routing/rule-matcher';
 import type { CircuitBreakers } from '../routing/circuit-breaker';
@@ -11,6 +12,9 @@ import type { CallPolicy } from '../call/call-policy';
 import type { PrincipalDirectory } from '../core/principal';
 import type { CompiledCacheSettings } from '../cache/cache-settings';
 import type { ResponseCache } from '../store/response-cache';
+import { PlaceholderVault } from '../privacy/placeholders';
+import type { RedactionSettings } from '../privacy/redaction-settings';
+import { CallsInFlight } from './calls-in-flight';
 
 /** Everything derived from one version of the config; swapped whole when the config reloads. */
 export interface RoutingState {
@@ -26,10 +30,14 @@ export interface RoutingState {
   isDisabled: ((target: string) => boolean) | undefined;
   /** The call policies in force, in the order the admit stage asks them; empty when none is configured. */
   policies: readonly CallPolicy[];
+  /** The policies that hold something per upstream attempt (budgets); empty when none do. */
+  attemptPolicies: readonly CallPolicy[];
   /** The accepted local access keys; empty when none is required. */
   principals: PrincipalDirectory;
   /** The response cache's settings; undefined when the config turns it on nowhere. */
   cache?: CompiledCacheSettings;
+  /** Redaction, compiled; undefined when it is off everywhere (the stage is skipped). */
+  redaction: RedactionSettings | undefined;
 }
 
 /** What the router learns as calls go: it outlives config reloads. */
@@ -46,6 +54,8 @@ export interface ProxyRuntimeParts {
   store: RequestLog | undefined;
   /** The response cache's store; undefined when the stores could not be opened. */
   responseCache?: ResponseCache;
+  /** The content audit log; undefined when the stores could not be opened. */
+  audit?: AuditSink;
   events: ProxyEvents;
   reliability: Reliability;
   splits: SplitJudge;
@@ -60,18 +70,24 @@ export interface ProxyRuntimeParts {
 export class ProxyRuntime {
   readonly store: RequestLog | undefined;
   readonly responseCache: ResponseCache | undefined;
+  readonly audit: AuditSink | undefined;
   readonly events: ProxyEvents;
   readonly reliability: Reliability;
   /** A/B results of split routes, and their judge. */
   readonly splits: SplitJudge;
   /** Writes a line to the proxy log (stderr). Never pass it a key. */
   readonly log: (message: string) => void;
+  /** Redaction's placeholders and the values they stand for: memory only, kept across config reloads. */
+  readonly placeholders = new PlaceholderVault();
+  /** The calls being served, which a stop waits for (or ends) before the stores close. */
+  readonly inFlight = new CallsInFlight();
   private current: RoutingState;
 
   constructor(parts: ProxyRuntimeParts) {
     this.current = parts.routing;
     this.store = parts.store;
     this.responseCache = parts.responseCache;
+    this.audit = parts.audit;
     this.events = parts.events;
     this.reliability = parts.reliability;
     this.splits = parts.splits;

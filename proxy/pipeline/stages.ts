@@ -1,28 +1,34 @@
 import type { ServerResponse } from 'node:http';
 import { ProxyError } from '../core/errors';
+import { checkModelName } from '../core/model-name';
 import { sendJson } from '../http/model-route';
 import type { AnswerObserver } from '../call/answer-observer';
+import type { AnswerTransform } from '../call/answer-transform';
 import { refusedOutcome, type CallOutcome } from '../call/outcome';
 import { arrive, type CallIdentity, type RequestContext } from '../call/request-context';
 import { judgeObserver } from '../evaluation/judge-observer';
+import { auditObserver } from '../audit/audit-observer';
 import type { ExecutionPlan } from './admit';
 import { AttemptError, type OpenedAttempt } from './attempt';
 import { answerError, clientError, streamErrorEvent, switchyardHeaders } from './client-answer';
 import type { Delivered } from './delivery';
 import type { Endpoint, Exchange } from './endpoint';
-import { attemptHeaders, execute } from './execute';
+import { attemptHeaders, budgetCheck, execute, settleHolds } from './execute';
 import { completeInternal } from './internal-call';
 import type { Refusal } from './plan';
 import { lookupCache } from './cache-stage';
 import { recordCall, type RecordInput } from './recorder';
+import { redactCall, type RedactionSummary } from './redact';
 import type { ProxyRuntime } from './runtime';
 import { planAndAdmit, servedTarget, settle } from './stage-steps';
 import { forwardedResponseHeaders } from './upstream-target';
+import { ProxyStopping, stoppedBy, stoppingError } from './calls-in-flight';
+import { writeHead } from '../http/response-head';
 
 /**
  * Every upstream call passes the same stages, in this order:
  *
- *   read → authenticate → plan → admit → cache lookup → execute → settle → record
+ *   read → authenticate → plan → admit → redact → cache lookup → execute → settle → record
  *
  * `authenticate` is the front door's (server.ts): the principal arrives with the exchange.
  * `read` is the endpoint's; `plan` picks candidates (rules, routes, strategy); `admit` asks the
@@ -33,10 +39,17 @@ import { forwardedResponseHeaders } from './upstream-target';
  * another's state. Calls Switchyard makes itself (a split's shadow and judge calls) take the
  * same stages through `completeInternal` (internal-call.ts).
  */
-export async function serveCall(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange): Promise<void> {
+export function serveCall(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange): Promise<void> {
+  const abort = new AbortController();
+  const served = serveTracked(runtime, endpoint, exchange, abort);
+  // In flight until its record is in the log's queue: a stop waits for that, or ends the call.
+  runtime.inFlight.track(served, () => abort.abort(new ProxyStopping()));
+  return served;
+}
+
+async function serveTracked(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange, abort: AbortController): Promise<void> {
   const { response } = exchange;
   const identity = arrive({ format: endpoint.format, operation: endpoint.operation, endpoint: exchange.path, principal: exchange.principal, clientHeaders: exchange.request.headers });
-  const abort = new AbortController();
   const closed = new Promise<void>((resolve) =>
     response.once('close', () => {
       // A client that leaves aborts every upstream attempt: no tokens billed for nobody.
@@ -47,6 +60,13 @@ export async function serveCall(runtime: ProxyRuntime, endpoint: Endpoint, excha
   let recorded: RecordInput | undefined;
   try {
     recorded = await runStages(runtime, endpoint, exchange, identity, abort.signal);
+    // A stop past its grace period: a call not yet answered is told so in its format (a
+    // stream's relay has already written the format's error event and ended).
+    if (stoppedBy(abort.signal) && !response.writableEnded) {
+      const stopped = stoppingError();
+      answerError(response, endpoint.format, stopped, { 'x-switchyard-request-id': identity.id });
+      recorded ??= { identity, requestedModel: '', stream: false, outcome: refusedOutcome(stopped.message, stopped.status) };
+    }
   } catch (error) {
     // Switchyard's own failure in some stage: the stack to the log, the client told in its format.
     const proxyError = clientError(error, identity.id, runtime.log);
@@ -56,8 +76,10 @@ export async function serveCall(runtime: ProxyRuntime, endpoint: Endpoint, excha
   // A client gone before its body was read leaves no record.
   if (recorded === undefined) return;
   await closed;
-  const input = { ...recorded, response };
-  setImmediate(() => recordCall(runtime, input));
+  // A turn later, so the response's own close handlers run first; still inside the tracked
+  // call, so a stop waits for the record before it closes the log.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  recordCall(runtime, { ...recorded, response });
 }
 
 async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange, identity: CallIdentity, signal: AbortSignal): Promise<RecordInput | undefined> {
@@ -75,8 +97,16 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
     answerError(response, endpoint.format, read.refusal, { 'x-switchyard-request-id': identity.id });
     return { identity, requestedModel: read.requestedModel, stream: read.stream, outcome: refusedOutcome(read.refusal.message, read.refusal.status) };
   }
-  const context = read.context;
-  const finish = (outcome: CallOutcome): RecordInput => ({ identity, requestedModel: context.requestedModel, stream: context.stream, outcome });
+  let context = read.context;
+  let redaction: RedactionSummary | undefined;
+  // One check for every endpoint: a name that could break a header or a URL goes no further.
+  const badName = modelNameRefusal(context.requestedModel);
+  if (badName !== undefined) {
+    if (signal.aborted) return undefined;
+    answerError(response, endpoint.format, badName, { 'x-switchyard-request-id': identity.id });
+    return { identity, requestedModel: context.requestedModel, stream: context.stream, outcome: refusedOutcome(badName.message, badName.status) };
+  }
+  const finish = (outcome: CallOutcome): RecordInput => ({ identity, requestedModel: context.requestedModel, stream: context.stream, outcome, redaction });
   // plan, admit
   let admitted = planAndAdmit(runtime, context);
   // Awaited only when a policy is async: the usual call pays no promise for admission.
@@ -85,6 +115,16 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   if ('refusal' in admitted) return finish(settle(runtime, context, [], refuse(response, context, admitted)));
   const plan = admitted.plan;
   const first = servedTarget(plan.targets[0]!);
+  // redact: the outbound request rewritten with placeholders, or refused (block)
+  let transform: AnswerTransform | undefined;
+  const redactionSettings = runtime.routing.redaction;
+  if (redactionSettings !== undefined) {
+    const redacted = await redactCall(runtime, redactionSettings, context, plan);
+    redaction = redacted.summary;
+    if ('refusal' in redacted) return finish(settle(runtime, context, [], refuse(response, context, { refusal: redacted.refusal, decision: plan.decision, target: first })));
+    context = redacted.context;
+    transform = redacted.transform;
+  }
   let local;
   try {
     endpoint.prepare?.(context, plan);
@@ -98,7 +138,7 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
     return finish(settle(runtime, context, [], { target: undefined, decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: undefined }));
   }
   // cache lookup: a hit answers here, costs nothing and skips execute (no budget is reserved)
-  const cached = runtime.routing.cache === undefined ? undefined : await lookupCache(runtime, context, plan, response);
+  const cached = runtime.routing.cache === undefined ? undefined : await lookupCache(runtime, context, plan, response, transform);
   if (cached?.kind === 'answered') return finish(settle(runtime, context, [], cached.outcome));
   const cacheHeader = cached?.header;
   // execute, then the endpoint delivers the winner
@@ -106,24 +146,41 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   if (cached?.observer !== undefined) observers.push(cached.observer);
   let opened: OpenedAttempt;
   try {
-    opened = await execute(runtime, plan, (target) => endpoint.upstream(context, target), signal);
+    opened = await execute(runtime, context, plan, (target) => endpoint.upstream(context, target), signal);
   } catch (error) {
     if (!(error instanceof AttemptError)) throw error;
     // A client that left is why the attempts stopped; the recorder says so.
     const outcome: CallOutcome = { target: first, decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: signal.aborted ? undefined : error.error.message };
     if (cacheHeader === 'miss') outcome.cache = 'miss';
+    const budget = budgetCheck(plan, error.error);
+    if (budget !== undefined) outcome.budget = budget;
     if (!signal.aborted) answerFailure(response, context, plan, error);
     return finish(settle(runtime, context, observers, outcome));
   }
   const target = servedTarget(opened.target);
   plan.decision.winner = opened.target.label;
-  const delivered = await deliver(runtime, endpoint, context, plan, opened, response, observers, cacheHeader);
+  const delivered = await deliver(runtime, endpoint, context, plan, opened, response, observers, cacheHeader, transform);
   // A provider that cuts streams midway counts against its circuit like one that fails outright.
   if (delivered.blame === 'provider') runtime.reliability.breakers.recordFailure(opened.target.label);
   const outcome: CallOutcome = { target, decision: plan.decision, usage: delivered.usage, firstTokenAt: delivered.firstTokenAt, error: delivered.error?.message, costUsd: delivered.costUsd };
   if (cacheHeader === 'miss') outcome.cache = 'miss';
+  // Budgets settle to the usage delivered (streamed, whole, or as far as a client that left got).
+  if (opened.holds !== undefined) {
+    settleHolds(opened.holds, delivered.usage, true);
+    outcome.budget = budgetCheck(plan);
+  }
   // settle
   return finish(settle(runtime, context, observers, outcome));
+}
+
+function modelNameRefusal(name: string): ProxyError | undefined {
+  try {
+    checkModelName(name);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ProxyError) return error;
+    throw error;
+  }
 }
 
 /** Refuses a call before any attempt, in the client's format; the refusal is recorded with its reason. */
@@ -136,7 +193,7 @@ function refuse(response: ServerResponse, context: RequestContext, refusal: Refu
 function answerFailure(response: ServerResponse, context: RequestContext, plan: ExecutionPlan, error: AttemptError): void {
   const headers = { 'x-switchyard-request-id': context.id, ...attemptHeaders(plan) };
   if (error.reply) {
-    response.writeHead(error.reply.status, { ...forwardedResponseHeaders(error.reply.headers), ...headers });
+    writeHead(response, error.reply.status, { ...forwardedResponseHeaders(error.reply.headers), ...headers });
     response.end(error.reply.text);
     return;
   }
@@ -152,6 +209,7 @@ async function deliver(
   response: ServerResponse,
   observers: readonly AnswerObserver[],
   cacheHeader: 'miss' | 'off' | undefined,
+  transform: AnswerTransform | undefined,
 ): Promise<Delivered> {
   const headers = { ...switchyardHeaders(context.id, servedTarget(opened.target)), ...attemptHeaders(plan) };
   if (cacheHeader !== undefined) headers['x-switchyard-cache'] = cacheHeader;
@@ -164,6 +222,7 @@ async function deliver(
       response,
       headers,
       observers,
+      transform,
       price: (usage) => pricer.price(provider.id, model, usage),
       log: runtime.log,
     });
@@ -198,5 +257,6 @@ function observersFor(runtime: ProxyRuntime, context: RequestContext, plan: Exec
       }),
     );
   }
+  if (runtime.audit !== undefined && runtime.routing.config.audit.enabled && context.purpose === 'served') observers.push(auditObserver(runtime.audit, context));
   return observers;
 }

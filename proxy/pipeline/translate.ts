@@ -5,6 +5,7 @@ import type { Usage } from '../core/usage';
 import type { CanonicalRequest } from '../core/request';
 import type { ResponseContext, StreamEncoder } from '../inbound/codec';
 import type { AnswerObserver } from '../call/answer-observer';
+import type { AnswerTransform } from '../call/answer-transform';
 import { wireTarget } from '../providers/wire-target';
 import { SseParser } from '../sse/sse-parser';
 import { inboundCodecs, providerAdapters } from '../codecs/registry';
@@ -13,13 +14,32 @@ import type { UpstreamCall } from './attempt';
 import { costHeader, internalErrorMessage } from './client-answer';
 import { observePart, type Blame, type Delivered, type Delivery } from './delivery';
 import { RelayTransformError, relayBody, sseHeaders } from './stream-writer';
+import { writeHead } from '../http/response-head';
+import { stoppedBy, stoppingError } from './calls-in-flight';
+import { outputLimit } from '../models/output-limits';
 
 /** The provider request of a translated attempt: canonical → the provider's wire. */
 export function translatedRequest(request: CanonicalRequest, target: AttemptTarget): UpstreamCall {
   const apiKey = target.credential.source === 'provider' ? target.credential.key : undefined;
-  const upstream = providerAdapters[target.api].encodeRequest({ ...request, model: target.model }, wireTarget(target.provider, target.model, apiKey));
+  const maxOutputTokens = clampOutput(request.maxOutputTokens, target);
+  const upstream = providerAdapters[target.api].encodeRequest({ ...request, model: target.model, maxOutputTokens }, wireTarget(target.provider, target.model, apiKey));
   upstream.headers['accept-encoding'] = 'identity';
   return { ...upstream, addedUsage: false };
+}
+
+/**
+ * The client's output limit, lowered to what the target's model accepts. Clients size
+ * `max_tokens` for the model they think they call (Claude Code 32,000, the Vercel AI SDK 64,000);
+ * routed to a model with a smaller limit (gpt-4o-mini: 16,384) the real API refuses the call.
+ * The limit comes from the maintained model catalog (`models/output-limits.ts`); an unknown
+ * model keeps the client's value. The clamp is written into the candidate's decision.
+ */
+function clampOutput(requested: number | undefined, target: AttemptTarget): number | undefined {
+  if (requested === undefined) return undefined;
+  const limit = outputLimit(target.provider.id, target.model);
+  if (limit === undefined || requested <= limit) return requested;
+  target.entry.outputClamped = { requested, sent: limit };
+  return limit;
 }
 
 /**
@@ -28,7 +48,7 @@ export function translatedRequest(request: CanonicalRequest, target: AttemptTarg
  * next is read.
  */
 export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
-  const { context, opened, response, observers, log } = delivery;
+  const { context, opened, response, observers, log, transform } = delivery;
   const request = context.canonical();
   const adapter = providerAdapters[opened.target.api];
   const provider = opened.target.provider.id;
@@ -37,24 +57,26 @@ export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
 
   if (opened.kind === 'whole') {
     // Thrown here, before anything was written: the stage answers it as an error response.
-    const decoded = adapter.decodeResponse(parseJson(opened.body, provider), provider);
-    for (const part of observers.length > 0 ? responseToParts(decoded) : []) observePart(observers, part, log);
+    const received = adapter.decodeResponse(parseJson(opened.body, provider), provider);
+    // Observers see the answer as received; the client gets it transformed.
+    for (const part of observers.length > 0 ? responseToParts(received) : []) observePart(observers, part, log);
+    const decoded = transform === undefined ? received : transform.response(received);
     if (!request.stream) {
       const costUsd = delivery.price(decoded.usage);
       const payload = JSON.stringify(codec.encodeResponse(decoded, responseContext));
-      response.writeHead(200, { 'content-type': 'application/json', ...delivery.headers, ...costHeader(costUsd) });
+      writeHead(response, 200, { 'content-type': 'application/json', ...delivery.headers, ...costHeader(costUsd) });
       response.end(payload);
       return { usage: decoded.usage, firstTokenAt: opened.firstChunkAt, costUsd };
     }
     // Some OpenAI-compatible servers answer a stream request with one JSON body.
-    const sink = new PartSink(codec.createStreamEncoder(responseContext), [], log);
-    response.writeHead(200, { ...sseHeaders, ...delivery.headers });
+    const sink = new PartSink(codec.createStreamEncoder(responseContext), [], log, undefined);
+    writeHead(response, 200, { ...sseHeaders, ...delivery.headers });
     response.end(sink.encodeAll(responseToParts(decoded)));
     return { usage: decoded.usage, firstTokenAt: opened.firstChunkAt, ...sink.failure() };
   }
 
-  const sink = new PartSink(codec.createStreamEncoder(responseContext), observers, log);
-  response.writeHead(200, { ...sseHeaders, ...delivery.headers });
+  const sink = new PartSink(codec.createStreamEncoder(responseContext), observers, log, transform);
+  writeHead(response, 200, { ...sseHeaders, ...delivery.headers });
   const parser = new SseParser();
   const decoder = adapter.createStreamDecoder(provider);
   const translate = (chunk: Buffer): string => {
@@ -81,6 +103,11 @@ export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
       const cause = error.cause;
       log(`${context.id} internal error translating ${provider}'s stream: ${(cause as Error)?.stack ?? String(cause)}`);
       const failure = new ProxyError('api_error', internalErrorMessage);
+      sink.closeWith(failure, response);
+      return { usage: sink.usage, firstTokenAt: sink.firstTokenAt, error: failure, blame: 'internal' };
+    }
+    if (stoppedBy(context.signal)) {
+      const failure = stoppingError();
       sink.closeWith(failure, response);
       return { usage: sink.usage, firstTokenAt: sink.firstTokenAt, error: failure, blame: 'internal' };
     }
@@ -120,6 +147,7 @@ class PartSink {
     private readonly encoder: StreamEncoder,
     private readonly observers: readonly AnswerObserver[],
     private readonly log: (message: string) => void,
+    private readonly transform: AnswerTransform | undefined,
   ) {}
 
   encodeAll(parts: Iterable<StreamPart>): string {
@@ -141,8 +169,10 @@ class PartSink {
           this.ended = true;
           break;
       }
+      // Observers see the answer as received; the client gets what the transform makes of it.
       if (this.observers.length > 0 && part.type !== 'error') observePart(this.observers, part, this.log);
-      text += this.encoder.encode(part);
+      if (this.transform === undefined) text += this.encoder.encode(part);
+      else for (const rewritten of this.transform.part(part)) text += this.encoder.encode(rewritten);
     }
     return text;
   }

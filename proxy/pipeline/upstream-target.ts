@@ -90,7 +90,8 @@ export function credentialSecret(credential: UpstreamCredential): string | undef
 /** Response headers worth passing back to the client from a provider's answer. */
 export function forwardedResponseHeaders(upstream: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(upstream)) {
+  for (const name in upstream) {
+    const value = upstream[name];
     if (value === undefined) continue;
     if (
       name === 'content-type' ||

@@ -22,3 +22,27 @@ export function requireEndpointUrl(adapter: ProviderAdapter, operation: WireOper
     param: 'model',
   });
 }
+
+/**
+ * Model ids as providers that name the model in the URL publish them: a letter or digit, then
+ * letters, digits, `.`, `-` and `_` (`gemini-2.5-flash`, `gemini-2.0-flash-001`,
+ * `text-embedding-004`). Nothing that could start a query (`?`), a fragment (`#`), another
+ * segment (`/`) or a method (`:`), and never `.` or `..` alone.
+ */
+const urlModelId = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * A model as one URL path segment, for every API that puts the model in its URL (Gemini's
+ * `/models/{model}:method`). A model name must never steer where a request goes: a name that
+ * is not a model id of such a provider (`../escape`, `x?key=…`, `cached#`) is refused, and the
+ * segment is percent-encoded besides, so no character can leave it.
+ *
+ * @param api The provider API, for the message.
+ * @throws ProxyError `invalid_request` (400) naming the `model` field.
+ */
+export function modelPathSegment(model: string, api: string): string {
+  if (!urlModelId.test(model)) {
+    throw new ProxyError('invalid_request', `'${model}' is not a ${api} model id: it goes into the provider's URL, so it may hold only letters, digits, '.', '-' and '_' (for example gemini-2.5-flash).`, { param: 'model' });
+  }
+  return encodeURIComponent(model);
+}

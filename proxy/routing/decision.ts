@@ -8,6 +8,11 @@ export interface CandidateDecision {
   outcome: 'tried' | 'skipped' | 'unused';
   /** Why it stands where it does: `first in order`, `cheaper`, `faster`, `weight 90/100`, `open circuit`, `disabled`… */
   reason: string;
+  /**
+   * The client asked for more output tokens than this target's model accepts, so the
+   * translated request asked for its limit instead (the real API would refuse the call).
+   */
+  outputClamped?: { requested: number; sent: number };
 }
 
 /** One upstream attempt: where it went and how it ended. */

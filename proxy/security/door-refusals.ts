@@ -6,7 +6,7 @@
  * agent: the one thing of theirs worth showing, cleaned of control characters and cut short.
  */
 
-export type DoorRefusalReason = 'no-key' | 'wrong-key' | 'host-or-origin';
+export type DoorRefusalReason = 'no-key' | 'wrong-key' | 'revoked-key' | 'host-or-origin';
 
 /** What the panel shows: "3 calls refused: no local key — from user agent claude-cli/2.1.105". */
 export interface DoorRefusalNotice {
@@ -26,6 +26,7 @@ export interface DoorRefusalNotice {
 const labels: Record<DoorRefusalReason, string> = {
   'no-key': 'no local key',
   'wrong-key': 'wrong local key',
+  'revoked-key': 'revoked access key',
   'host-or-origin': 'foreign host or browser origin',
 };
 

@@ -8,6 +8,7 @@ import type { PrincipalDirectory } from '../core/principal';
 import { isAllowedHost, isAllowedOrigin } from './host-check';
 import { clientCredential } from './access-key';
 import type { Principal } from '../core/principal';
+import { writeHead } from '../http/response-head';
 
 /** The API a path belongs to, so that even a refusal reaches the client in its own shape. */
 function formatForPath(path: string, headers: IncomingHttpHeaders): ClientFormat {
@@ -22,7 +23,7 @@ function formatForPath(path: string, headers: IncomingHttpHeaders): ClientFormat
 export function sendProxyError(path: string, headers: IncomingHttpHeaders, response: ServerResponse, error: ProxyError): void {
   const { status, body } = inboundCodecs[formatForPath(path, headers)].encodeError(error);
   const payload = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
+  writeHead(response, status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
   response.end(payload);
 }
 
@@ -48,7 +49,7 @@ export function refuseHostOrOrigin(config: Pick<SwitchyardConfig, 'allowedHosts'
 
 /** Why the access-key check refused a call, and what the client is told. */
 export interface AccessRefusal {
-  reason: 'no-key' | 'wrong-key';
+  reason: 'no-key' | 'wrong-key' | 'revoked-key';
   error: ProxyError;
   /** The fix alone, for the log and the panel's notice. */
   fix: string;
@@ -62,12 +63,19 @@ export interface AccessRefusal {
  * when `--require-key`'s is, the config's `accessKeys` otherwise.
  */
 export function checkAccessKey(principals: PrincipalDirectory, request: IncomingMessage): { principal: Principal | undefined } | AccessRefusal {
-  if (principals.size === 0) return { principal: undefined };
+  if (principals.size === 0 && !principals.hasRevoked) return { principal: undefined };
   const url = request.url ?? '';
   const query = url.includes('?') ? new URLSearchParams(url.slice(url.indexOf('?') + 1)) : undefined;
   const credential = clientCredential(request.headers, query);
   const principal = principals.lookup(credential);
   if (principal !== undefined) return { principal };
+  const revoked = principals.revokedName(credential);
+  if (revoked !== undefined) {
+    const fix = 'Ask for a new key: switchyard keys create NAME, or "Switchyard: Create Access Key" in VS Code.';
+    return { reason: 'revoked-key', error: new ProxyError('authentication', `The access key '${revoked}' was revoked. ${fix}`), fix };
+  }
+  // Keys that only name their callers (no limits) lock nobody out.
+  if (!principals.requiresKey) return { principal: undefined };
   const path = url.includes('?') ? url.slice(0, url.indexOf('?')) : url;
   const sent = credential !== undefined && credential !== '';
   const fix = accessKeyFix(principals, path, request.headers.host);
@@ -91,6 +99,9 @@ function accessKeyFix(principals: PrincipalDirectory, path: string, host: string
   }
   if (labels.has('--require-key')) {
     return `Send the key \`switchyard serve --require-key\` uses ($SWITCHYARD_ACCESS_KEY, or the file access-key in its data folder), e.g. ${variables.key}=$(cat <data-dir>/access-key).`;
+  }
+  if (principals.principals().some((principal) => principal.name !== undefined)) {
+    return `Send a named access key as your API key (${variables.key}=sy-…): create one with \`switchyard keys create NAME\` or "Switchyard: Create Access Key" in VS Code.`;
   }
   return `Send one of the keys listed under "accessKeys" in the Switchyard config file as your API key (${variables.key}=…).`;
 }

@@ -33,6 +33,10 @@ export interface AggregateRow {
   promptCacheSavedUsd: number;
   /** Over the records that got a first token; null when none did. */
   averageTimeToFirstTokenMs: number | null;
+  /** Values redaction replaced (or found in blocked calls), summed over detectors; absent when none. */
+  redactions?: number;
+  /** Calls redaction refused (block mode); absent when none. */
+  blockedRequests?: number;
 }
 
 /** `YYYY-MM-DD` of the local calendar day containing the instant. */

@@ -24,6 +24,25 @@ export interface AuditFilter {
   kind?: string;
 }
 
+/** A time range of the log, oldest first, for export; `after` continues from the last entry of the previous page. */
+export interface AuditRange {
+  /** Inclusive, ms since the epoch. */
+  since: number;
+  /** Exclusive, ms since the epoch. */
+  until: number;
+  after?: { time: number; id: string };
+  /** At most this many; 1000 by default and at most. */
+  limit?: number;
+}
+
+/** What the log may keep. */
+export interface AuditRetention {
+  /** Entries older than this (ms since the epoch) are deleted. */
+  before: number;
+  /** Then the oldest entries are deleted while the stored content exceeds this many bytes. */
+  maxBytes: number;
+}
+
 /**
  * The audit sink port: the opt-in content audit log. Writes are queued off the request path
  * like the request log's; reads see queued entries.
@@ -34,6 +53,13 @@ export interface AuditSink {
   /** Matching entries, newest first, queued ones included. */
   recent(filter?: AuditFilter): Promise<AuditEntry[]>;
   get(id: string): Promise<AuditEntry | undefined>;
+  /** Entries in a time range, oldest first, queued ones included. */
+  range(range: AuditRange): Promise<AuditEntry[]>;
+  /**
+   * Deletes what retention no longer allows, in bounded batches with the event loop free
+   * between them (a large purge never holds many rows in memory). Resolves with how many went.
+   */
+  purge(retention: AuditRetention): Promise<number>;
   /** Resolves once everything queued before the call has been written (or reported as not). */
   flush(): Promise<void>;
   /** Writes the queue and releases the backend; later writes are ignored. */

@@ -54,6 +54,8 @@ export class BatchedRequestLog implements RequestLog {
   private writing: readonly RequestRecord[] = [];
   private inFlight: Promise<void> | undefined;
   private closed = false;
+  /** The last write's failure while it is unresolved; cleared by the next write that succeeds. */
+  private writeFailure: string | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(backend: RequestLogBackend, options: BatchingOptions) {
@@ -79,6 +81,12 @@ export class BatchedRequestLog implements RequestLog {
     } else {
       this.scheduleFlush();
     }
+  }
+
+  problem(): string | undefined {
+    if (this.writeFailure === undefined) return undefined;
+    const waiting = this.queue.length + this.writing.length;
+    return `Request records cannot be written (${this.writeFailure}); ${waiting} wait and are retried every ${this.flushIntervalMs / 1000} s.`;
   }
 
   flush(): Promise<void> {
@@ -163,11 +171,13 @@ export class BatchedRequestLog implements RequestLog {
   private async write(batch: RequestRecord[]): Promise<void> {
     try {
       const rejected = await this.backend.write(batch);
+      this.writeFailure = undefined;
       for (const { record, error } of rejected) {
         this.onError(new Error(`dropped request record ${String(record.id)}: ${errorMessage(error)}`));
       }
     } catch (error) {
       this.requeue(batch);
+      this.writeFailure = errorMessage(error);
       this.onError(error);
     } finally {
       this.writing = [];

@@ -16,6 +16,11 @@ export interface RequestLog {
   get(id: string): Promise<RequestRecord | undefined>;
   /** Totals per group over the time range, counting records still queued. */
   aggregate(by: AggregateBy, range?: TimeRange): Promise<AggregateRow[]>;
+  /**
+   * Why records are not being written right now (the last write failed, records wait), or
+   * undefined while writes succeed. Shown by `/_switchyard/health` as `degraded`.
+   */
+  problem?(): string | undefined;
   /** Resolves once everything queued before the call has been written (or reported as not). */
   flush(): Promise<void>;
   /** Writes the queue and releases the backend; later adds are ignored and reads reject. */

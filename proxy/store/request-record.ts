@@ -65,4 +65,32 @@ export interface RequestRecord {
   savedUsd?: number;
   /** USD the provider's prompt cache saved: cache-read tokens at the input price less the cache-read price. */
   promptCacheSavedUsd?: number;
+  /**
+   * What redaction found, per detector (counts, never values); present only when it found
+   * something. A call with redactions went out rewritten, not byte for byte, even on the
+   * passthrough path (and its answer was re-encoded when placeholders were restored).
+   */
+  redactions?: Record<string, number>;
+  /** Redaction refused the call (block mode). */
+  redactionBlocked?: boolean;
+  /** The budget check of a call some budget applied to (kept in `extra`). */
+  budget?: BudgetCheck;
+}
+
+/** What budgets did to one call, over all its attempts. */
+export interface BudgetCheck {
+  /** USD reserved before the attempts went out (worst cases, summed over attempts). */
+  reservedUsd: number;
+  /** USD the attempts were settled to. */
+  settledUsd: number;
+  /** The budgets that applied, by name (`key:NAME` for a key's own budget). */
+  budgets: string[];
+  /** `warn` budgets the call crossed (served anyway). */
+  warned?: string[];
+  /** The budget that refused an attempt. */
+  refusedBy?: string;
+  /** Some attempt's model had no price: the configured per-call assumption was used. */
+  assumedPrice?: boolean;
+  /** Some attempt's usage was unknown after it answered: settled to its reservation. */
+  settledToReservation?: boolean;
 }

@@ -1,7 +1,9 @@
+import type { AccessKeyStore } from './access-keys';
 import type { AuditSink } from './audit-sink';
 import type { Counters } from './counters';
 import type { RequestLog } from './request-log';
 import type { ResponseCache } from './response-cache';
+import type { SpendLedger } from './spend-ledger';
 
 /** The stores one proxy runs with, all from one backend family, opened and closed together. */
 export interface Storage {
@@ -11,6 +13,10 @@ export interface Storage {
   readonly counters: Counters;
   readonly responseCache: ResponseCache;
   readonly auditSink: AuditSink;
+  /** Named access keys (hashed). */
+  readonly accessKeys: AccessKeyStore;
+  /** Budgets' spend and leases, exact across every proxy on the store. */
+  readonly spendLedger: SpendLedger;
   /** Writes what is queued and closes every store. */
   close(): Promise<void>;
 }

@@ -58,7 +58,8 @@ function switchyardSettings(proxyPort: number, configFile: string, theme: string
 
 async function writeSwitchyardConfig(folder: string, fakes: FakeProviders): Promise<string> {
   const configFile = path.join(folder, 'switchyard-config.json');
-  await writeFile(configFile, JSON.stringify({ providers: fakes.providersConfig() }, null, 2));
+  // The content audit log is on, so the panel's Content section and Replay have something to show.
+  await writeFile(configFile, JSON.stringify({ providers: fakes.providersConfig(), audit: { enabled: true } }, null, 2));
   return configFile;
 }
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { limitRefusal } from './documented-limits';
 
 /** A request the fake upstream received. */
 export interface RecordedRequest {
@@ -36,6 +37,8 @@ export type FakeHandler = (request: RecordedRequest) => FakeReply | Promise<Fake
 /** An HTTP server on 127.0.0.1:0 that records every request and answers with a scripted reply. */
 export class FakeUpstream {
   readonly requests: RecordedRequest[] = [];
+  /** Refuse requests over the documented limits of `documentedLimits` (as the real APIs do); on by default. */
+  enforceLimits = true;
   private handler: FakeHandler = () => ({ status: 500, json: { error: 'no handler set' } });
   private readonly server = http.createServer((request, response) => void this.handle(request, response));
 
@@ -86,7 +89,8 @@ export class FakeUpstream {
       recorded.json = undefined;
     }
     this.requests.push(recorded);
-    const reply = await this.handler(recorded);
+    // Like the real APIs, refuse what is over the models' documented limits before any handler.
+    const reply: FakeReply = (this.enforceLimits ? limitRefusal(recorded) : undefined) ?? (await this.handler(recorded));
     const status = reply.status ?? 200;
     if ('json' in reply) {
       response.writeHead(status, { 'content-type': 'application/json', ...reply.headers });

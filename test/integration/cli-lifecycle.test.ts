@@ -179,14 +179,21 @@ describe('switchyard command line: lifecycle (built bundle)', function () {
 
   it('--serve-on-bad-config: serves with presets only and reports the broken file at /_switchyard/config', async () => {
     const configFile = path.join(dataDir, 'broken-config.json');
-    writeFileSync(configFile, JSON.stringify({ rules: [{ match: { model: 7 }, route: 'groq/llama-3.1-8b-instant' }] }));
+    writeFileSync(
+      configFile,
+      JSON.stringify({ providers: { local: { type: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1' } }, routes: { smart: { strategy: 'fallback', targets: ['local/qwen'] } }, rules: [{ match: { model: 7 }, route: 'smart' }] }, null, 2),
+    );
     const served = await serve(['--config', configFile, '--serve-on-bad-config'], env, dataDir);
     try {
       const answer = await fetch(`${served.url}/_switchyard/config`, { headers: { authorization: `Bearer ${served.token}` } });
-      const body = (await answer.json()) as { file: string; problems: Array<{ path: string }> };
+      const body = (await answer.json()) as { file: string; problems: Array<{ path: string; message: string; line?: number; column?: number }> };
       assert.equal(body.file, configFile);
-      assert.deepEqual(body.problems.map((problem) => problem.path), ['rules[0].match.model']);
-      assert.match(served.stderr(), /serving with presets only/);
+      // First, loudly, what of the file is not in force; then each problem with its place.
+      assert.deepEqual(body.problems.map((problem) => problem.path), ['', 'rules[0].match.model']);
+      assert.match(body.problems[0]!.message, /presets only until this file is fixed; not in force: providers local; routes smart; 1 rule\./);
+      assert.equal(body.problems[1]!.line, 19);
+      assert.match(served.stderr(), /SERVING WITH PRESETS ONLY until the config file is fixed — NOT IN FORCE: providers local; routes smart; 1 rule\./);
+      assert.match(served.stderr(), /\(line 19, column \d+\)/);
     } finally {
       await stop(served);
     }

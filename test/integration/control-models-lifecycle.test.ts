@@ -35,8 +35,8 @@ describe('control API: models', () => {
     assert.equal(answer.status, 200);
     const body = answer.json as ModelsResponse;
     // Configured models, with a price override where the config has one.
-    assert.deepEqual(model(body, 'local/qwen-coder'), { id: 'local/qwen-coder', provider: 'local', disabled: false, inputPrice: 0.5, outputPrice: 1.5 });
-    assert.deepEqual(model(body, 'local/llama-local'), { id: 'local/llama-local', provider: 'local', disabled: true });
+    assert.deepEqual(model(body, 'local/qwen-coder'), { id: 'local/qwen-coder', provider: 'local', disabled: false, keyed: true, inputPrice: 0.5, outputPrice: 1.5 });
+    assert.deepEqual(model(body, 'local/llama-local'), { id: 'local/llama-local', provider: 'local', disabled: true, keyed: true });
     // OpenAI has a key: the price table's models, priced per million tokens.
     const gpt4o = model(body, 'openai/gpt-4o');
     assert.ok(gpt4o, 'openai/gpt-4o from the price table');
@@ -51,6 +51,15 @@ describe('control API: models', () => {
     assert.equal(new Set(body.models.map((entry) => entry.id)).size, body.models.length, 'each model once');
     assert.deepEqual(body.routes, ['smart', 'quick', 'sonnet']);
     assert.equal(body.defaultRoute, 'smart');
+  });
+
+  it('?all=1 adds the price table\'s models of providers without a key, marked so ("Show all")', async () => {
+    const body = (await control(proxy, 'GET', '/models?all=1')).json as ModelsResponse;
+    const mistral = body.models.filter((entry) => entry.provider === 'mistral');
+    assert.ok(mistral.length > 1, 'mistral\'s price-table models');
+    assert.equal(model(body, 'mistral/mistral-large-latest')?.keyed, true, 'a route target counts as chosen');
+    assert.ok(mistral.some((entry) => entry.keyed === false));
+    assert.equal(model(body, 'openai/gpt-4.1')?.keyed, true);
   });
 
   it('follows a key set over the control API', async () => {

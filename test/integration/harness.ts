@@ -29,6 +29,8 @@ export interface ManagementOptions {
   /** Both lifecycle waits, so tests need not wait 10 s. */
   graceMs?: number;
   probeTimeoutMs?: number;
+  /** A data folder to use (and keep); a fresh temporary one, removed on close, by default. */
+  dataDir?: string;
 }
 
 /** A Switchyard running in this process on 127.0.0.1:0, built by `createProxy` as the CLI builds it, with its records captured. */
@@ -42,6 +44,7 @@ export class TestProxy {
   private constructor(
     private readonly proxy: RunningProxy,
     private readonly dataDir: string,
+    private readonly ownsDataDir: boolean,
   ) {
     this.runtime = proxy.runtime;
     this.server = proxy.server;
@@ -64,7 +67,7 @@ export class TestProxy {
   ): Promise<TestProxy> {
     const config = defaultConfig();
     configure(config);
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-test-'));
+    const dataDir = management.dataDir ?? mkdtempSync(path.join(tmpdir(), 'switchyard-test-'));
     const proxy = await createProxy({
       config,
       env,
@@ -80,11 +83,21 @@ export class TestProxy {
       clocks,
       probeTimeoutMs: management.probeTimeoutMs,
     });
-    return new TestProxy(proxy, dataDir);
+    return new TestProxy(proxy, dataDir, management.dataDir === undefined);
   }
 
   get url(): string {
     return this.proxy.url;
+  }
+
+  /** The data folder the proxy keeps its stores in (removed on close). */
+  get dataDirectory(): string {
+    return this.dataDir;
+  }
+
+  /** The running proxy as `createProxy` returned it. */
+  get running(): RunningProxy {
+    return this.proxy;
   }
 
   /** The request log; a test proxy always has one. */
@@ -101,7 +114,7 @@ export class TestProxy {
 
   async close(): Promise<void> {
     await this.proxy.close({ graceMs: 0 });
-    rmSync(this.dataDir, { recursive: true, force: true });
+    if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
 

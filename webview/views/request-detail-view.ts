@@ -6,7 +6,9 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
-import type { AttemptDecision, CandidateDecision, DecisionRecord, RequestRecord } from '../protocol';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import type { AttemptDecision, CallContent, CandidateDecision, DecisionRecord, ReplayAnswer, RequestRecord } from '../protocol';
+import { answerText, requestMessages, splitPlaceholders } from '../content-text';
 import {
   describeUnserved,
   formatClient,
@@ -31,16 +33,34 @@ const candidateIcons: Readonly<Record<CandidateDecision['outcome'], string>> = {
 
 export class RequestDetailView {
   readonly root = element('aside', { id: 'request-detail', className: 'request-detail', attrs: { 'aria-label': 'Request detail' } });
+  private record: RequestRecord | undefined;
+  /** What the audit log kept, by request id; `null` while it is being asked for. */
+  private content: { id: string; content: CallContent | undefined | null } | undefined;
+  private replay: { id: string; pending: boolean; answer?: ReplayAnswer; error?: string } | undefined;
 
   /**
    * @param onClose the close button.
    * @param onOpen opens another request's detail (a shadow or judge call's served request).
+   * @param onReplay "Replay with…": the host asks for the model and replays.
    */
   constructor(
     private readonly onClose: () => void,
     private readonly onOpen: (id: string) => void = () => {},
+    private readonly onReplay: (id: string) => void = () => {},
   ) {
     this.root.hidden = true;
+  }
+
+  /** The audit log's content of a request arrived (undefined: none was kept). */
+  setContent(id: string, content: CallContent | undefined): void {
+    this.content = { id, content };
+    if (this.record?.id === id) this.show(this.record);
+  }
+
+  /** A replay of the shown request finished. */
+  setReplay(id: string, answer: ReplayAnswer | undefined, error: string | undefined): void {
+    this.replay = { id, pending: false, answer, error };
+    if (this.record?.id === id) this.show(this.record);
   }
 
   clear(): void {
@@ -57,6 +77,9 @@ export class RequestDetailView {
   }
 
   show(record: RequestRecord): void {
+    this.record = record;
+    if (this.content?.id !== record.id) this.content = { id: record.id, content: null };
+    if (this.replay?.id !== record.id) this.replay = undefined;
     const failed = isFailure(record);
     this.render(record.requestedModel === '' ? 'No model named' : record.requestedModel, [
       element('div', { className: 'detail-subtitle' }, [
@@ -66,8 +89,56 @@ export class RequestDetailView {
       record.error ? element('div', { className: 'error-box', attrs: { role: 'alert' } }, [codicon('error'), element('span', {}, [record.error])]) : null,
       section('Summary', summary(record, this.onOpen)),
       record.decision ? section('Routing decision', decisionView(record.decision)) : section('Routing decision', [element('p', { className: 'muted' }, ['No decision recorded (the call failed before routing).'])]),
+      record.budget ? section('Budget check', budgetCheck(record.budget)) : null,
       section('Usage and cost', usage(record)),
+      record.redactions ? section('Redaction', redaction(record)) : null,
+      section('Content', this.contentView(record)),
+      this.replay === undefined ? null : section('Replay', this.replayView(record)),
     ]);
+  }
+
+  private contentView(record: RequestRecord): Array<Node | null> {
+    const content = this.content?.content;
+    if (content === null) return [element('p', { className: 'muted' }, ['Loading…'])];
+    if (content === undefined) {
+      return [element('p', { className: 'muted' }, ['No content kept for this request. Turn on the audit log ("audit": { "enabled": true }) to keep what is sent and answered, and to replay it.'])];
+    }
+    const replay = element('vscode-button', { secondary: true, dataset: { action: 'replay' }, on: { click: () => this.startReplay(record.id) } }, ['Replay with…']);
+    return [
+      element('div', { className: 'content-toolbar' }, [element('span', { className: 'muted' }, [record.redactions ? 'As sent to the provider, after redaction; placeholders are highlighted.' : 'As sent to the provider.']), replay]),
+      element(
+        'ol',
+        { className: 'content-messages' },
+        requestMessages(content).map((message) => element('li', { className: `content-message role-${message.role}` }, [element('div', { className: 'content-role' }, [message.role]), withPlaceholders(message.text)])),
+      ),
+      element('h3', {}, ['Answer, as received']),
+      content.answer === undefined ? element('p', { className: 'muted' }, [content.error ?? 'No answer.']) : element('div', { className: 'content-answer' }, [withPlaceholders(answerText(content.answer))]),
+    ];
+  }
+
+  private startReplay(id: string): void {
+    this.replay = { id, pending: true };
+    if (this.record !== undefined) this.show(this.record);
+    this.onReplay(id);
+  }
+
+  private replayView(record: RequestRecord): Array<Node | null> {
+    const replay = this.replay!;
+    if (replay.pending) return [element('p', { className: 'muted' }, ['Choose a model; the request is sent again through the proxy…'])];
+    if (replay.answer === undefined) return [element('div', { className: 'error-box' }, [codicon('error'), element('span', {}, [replay.error ?? 'The replay failed.'])])];
+    const original = this.content?.content ?? undefined;
+    const column = (heading: string, text: string | undefined, error: string | undefined, cost: number | null, latencyMs: number): HTMLElement =>
+      element('div', { className: 'replay-column' }, [
+        element('h3', {}, [heading]),
+        element('div', { className: 'replay-facts' }, [`${formatCost(cost)} · ${formatDuration(latencyMs)}`]),
+        error === undefined ? element('div', { className: 'content-answer' }, [withPlaceholders(text ?? '')]) : element('div', { className: 'error-box' }, [codicon('error'), element('span', {}, [error])]),
+      ]);
+    return [
+      element('div', { className: 'replay-compare', dataset: { replay: replay.answer.requestId ?? '' } }, [
+        column(formatServed(record), answerText(original?.answer), undefined, record.costUsd, record.latencyMs),
+        column(replay.answer.model, replay.answer.text, replay.answer.error, replay.answer.costUsd, replay.answer.latencyMs),
+      ]),
+    ];
   }
 
   private render(title: string, body: Array<Node | null>): void {
@@ -78,6 +149,22 @@ export class RequestDetailView {
       element('div', { className: 'detail-body' }, body),
     ]);
   }
+}
+
+/** Text with each placeholder (`<EMAIL_1>`) marked, so the reader sees what redaction replaced. */
+function withPlaceholders(text: string): HTMLElement {
+  return element(
+    'div',
+    { className: 'content-text' },
+    splitPlaceholders(text).map((piece) => (piece.placeholder ? element('mark', { className: 'placeholder', title: 'Replaced by redaction' }, [piece.text]) : piece.text)),
+  );
+}
+
+function redaction(record: RequestRecord): Array<Node | null> {
+  return [
+    element('p', {}, [record.redactionBlocked ? 'Blocked: the request held sensitive values and was not sent.' : 'Sensitive values were replaced by placeholders before the provider saw the request.']),
+    facts(Object.entries(record.redactions ?? {}).map(([detector, count]): [string, string] => [detector, formatCount(count)])),
+  ];
 }
 
 function section(heading: string, content: Array<Node | null>): HTMLElement {
@@ -108,6 +195,21 @@ function requestLink(id: string, onOpen: (id: string) => void): HTMLElement {
 function clientKey(record: RequestRecord): string {
   if (record.keyId !== undefined) return ` (${record.keyLabel ?? 'key'}, ${record.keyId})`;
   return record.clientKey ? ` (key ${record.clientKey})` : '';
+}
+
+/** What the budgets reserved and settled over the call's attempts, and which applied. */
+function budgetCheck(check: NonNullable<RequestRecord['budget']>): Array<Node | null> {
+  const name = (budget: string): string => (budget.startsWith('key:') ? `key ${budget.slice(4)}` : budget);
+  return [
+    facts([
+      ['Budgets', check.budgets.length === 0 ? 'none' : check.budgets.map(name).join(', ')],
+      ['Reserved', `$${check.reservedUsd.toFixed(6)}${check.reservedUsd > 0 ? ' (worst case, every attempt)' : ''}`],
+      ['Settled', `$${check.settledUsd.toFixed(6)}${check.settledToReservation ? ' (usage unknown: settled to the reservation)' : ''}`],
+      ['Price', check.assumedPrice ? 'assumed (the model has no known price)' : undefined],
+      ['Warned', check.warned === undefined ? undefined : check.warned.map(name).join(', ')],
+      ['Refused by', check.refusedBy === undefined ? undefined : name(check.refusedBy)],
+    ]),
+  ];
 }
 
 function summary(record: RequestRecord, onOpen: (id: string) => void): Array<Node | null> {

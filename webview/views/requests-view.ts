@@ -6,7 +6,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
-import type { DoorRefusalNotice, PanelCommand, RequestRecord } from '../protocol';
+import type { CallContent, DoorRefusalNotice, PanelCommand, ReplayAnswer, RequestRecord } from '../protocol';
 import {
   describeTool,
   describeUnserved,
@@ -27,6 +27,7 @@ import {
   formatTimestamp,
   formatTokenPair,
   isFailure,
+  formatRedactions,
 } from '../format';
 import { appendOlder, insertNewest, matchesFilter, oldestTime } from '../request-list';
 import { codicon, element, replaceChildren } from './dom';
@@ -51,9 +52,10 @@ const columns: Column[] = [
     label: 'Status',
     numeric: true,
     cell: (record) => ({
+      // Redaction shows here: a shield before the status (panel.css), its counts in the tooltip.
       text: record.status === 0 ? 'failed' : String(record.status),
-      title: record.error,
-      className: isFailure(record) ? 'status-error' : 'status-ok',
+      title: record.redactions ? `${record.error ? `${record.error}\n` : ''}${record.redactionBlocked ? 'Blocked by redaction. ' : ''}${formatRedactions(record.redactions)}` : record.error,
+      className: `${isFailure(record) ? 'status-error' : 'status-ok'}${record.redactions ? ' redacted' : ''}`,
     }),
   },
   { field: 'error', label: 'Error', cell: (record) => ({ text: formatShortError(record), title: record.error ?? '', className: 'error-text' }) },
@@ -84,6 +86,8 @@ export interface RequestsViewOptions {
   /** A row was chosen (or the detail closed: undefined). */
   onSelect(id: string | undefined): void;
   onLoadMore(before: number): void;
+  /** "Replay with…" on the selected request's detail. */
+  onReplay(id: string): void;
   /** A button asked for one of the extension's commands (Set Provider Key, Copy Connection Settings…). */
   onCommand(command: PanelCommand): void;
 }
@@ -157,6 +161,7 @@ export class RequestsView {
     this.detail = new RequestDetailView(
       () => this.choose(undefined),
       (id) => this.choose(id),
+      (id) => this.options.onReplay(id),
     );
     this.root = element('div', { className: 'requests-view' }, [
       element('div', { className: 'toolbar' }, [filterField, this.countLabel]),
@@ -286,6 +291,16 @@ export class RequestsView {
     if (id !== this.selectedId) return;
     if (record) this.detail.show(record);
     else if (!this.records.some((entry) => entry.id === id)) this.detail.showMissing(id);
+  }
+
+  /** The host sent what the audit log kept of a request. */
+  showContent(id: string, content: CallContent | undefined): void {
+    this.detail.setContent(id, content);
+  }
+
+  /** A replay finished. */
+  showReplay(id: string, replay: ReplayAnswer | undefined, error: string | undefined): void {
+    this.detail.setReplay(id, replay, error);
   }
 
   /** The listed requests, newest first (for the charts). */

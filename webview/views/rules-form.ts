@@ -44,6 +44,8 @@ export interface RulesFormContext {
   readOnly: boolean;
   /** Applies a change to the draft; `rerender` when the form's shape changes (rows added, moved…). */
   edit(change: (draft: ConfigDraft) => ConfigDraft, rerender: boolean): void;
+  /** VS Code's model picker (grouped by provider, providers with a key first); absent in tests. */
+  pickModel?(current: string): Promise<string | undefined>;
 }
 
 const customRoute = '\u0000custom';
@@ -209,6 +211,17 @@ function routeView(context: RulesFormContext, route: RouteForm, readOnly: boolea
             textInput({ value: target, placeholder: 'provider/model or alias', label: `Route ${name} target ${index + 1}`, readOnly, onInput: (value) => context.edit((draft) => setRouteTarget(draft, name, index, value), false) }),
             'target-field',
           ),
+          context.pickModel === undefined
+            ? null
+            : iconButton(
+                'list-selection',
+                'Choose a model',
+                () =>
+                  void context.pickModel!(target).then((model) => {
+                    if (model !== undefined) context.edit((draft) => setRouteTarget(draft, name, index, model), true);
+                  }),
+                readOnly,
+              ),
           isSplit
             ? field(
                 routeFieldPath(name, 'weights', index),

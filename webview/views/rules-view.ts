@@ -23,6 +23,10 @@ export interface RulesViewOptions {
   validate(config: ConfigDraft): number;
   /** Ask the proxy to check, write and apply the config; returns the request id. */
   save(config: ConfigDraft): number;
+  /** Opens the config file in VS Code's own JSON editor (the companion of this editor). */
+  openConfigFile?(): void;
+  /** VS Code's model picker for a route target. */
+  pickModel?(current: string): Promise<string | undefined>;
 }
 
 export class RulesView {
@@ -37,6 +41,12 @@ export class RulesView {
   private validationId = -1;
   private saveId = -1;
   private checking = false;
+  /**
+   * Rules and routes just added with the form and not yet filled in (`rules[4]`,
+   * `routes.route-2`): their problems wait until the user types there, so "Add rule" does not
+   * greet them with an error. Save stays disabled, and says why.
+   */
+  private pristine = new Set<string>();
   private savedFile: string | undefined;
   private fileChanged = false;
   private modeError: string | undefined;
@@ -71,6 +81,13 @@ export class RulesView {
         element('div', { className: 'segmented', attrs: { role: 'group', 'aria-label': 'Editor mode' } }, [this.formModeButton, this.jsonModeButton]),
         this.statusText,
         element('span', { className: 'spacer' }),
+        this.options.openConfigFile === undefined
+          ? null
+          : element(
+              'vscode-button',
+              { id: 'rules-open-file', secondary: true, title: "Open the file in VS Code's JSON editor: completion, hover and problems from the schema", on: { click: () => this.options.openConfigFile?.() } },
+              ['Open in Editor'],
+            ),
         this.revertButton,
         this.saveButton,
       ]),
@@ -149,7 +166,9 @@ export class RulesView {
 
   /** A form edit: the draft changes, the text follows. */
   private edit(change: (draft: ConfigDraft) => ConfigDraft, rerender: boolean): void {
+    const before = this.draft;
     this.draft = change(this.draft);
+    this.trackPristine(before, this.draft, rerender);
     this.text = formatConfigText(this.draft);
     this.textarea.value = this.text;
     this.parsed = parseJsonText(this.text);
@@ -158,6 +177,49 @@ export class RulesView {
     if (rerender) this.problems = [];
     this.afterEdit();
     if (rerender) this.renderForm();
+  }
+
+  /** Marks what an edit added as pristine, and what it changed as touched. */
+  private trackPristine(before: ConfigDraft, after: ConfigDraft, structural: boolean): void {
+    const rulesBefore = Array.isArray(before.rules) ? before.rules : [];
+    const rulesAfter = Array.isArray(after.rules) ? after.rules : [];
+    const routesBefore = isObject(before.routes) ? before.routes : {};
+    const routesAfter = isObject(after.routes) ? after.routes : {};
+    const added: string[] = [];
+    if (rulesAfter.length === rulesBefore.length + 1 && JSON.stringify(rulesAfter.slice(0, -1)) === JSON.stringify(rulesBefore)) added.push(`rules[${rulesAfter.length - 1}]`);
+    for (const name of Object.keys(routesAfter)) if (!Object.hasOwn(routesBefore, name) && Object.keys(routesAfter).length === Object.keys(routesBefore).length + 1) added.push(`routes.${name}`);
+    if (structural && added.length === 0) {
+      // Moved, deleted or renamed: positions shift, so nothing stays pristine.
+      this.pristine.clear();
+      return;
+    }
+    for (const prefix of [...this.pristine]) {
+      const rule = /^rules\[(\d+)\]$/.exec(prefix);
+      const changed = rule
+        ? JSON.stringify(rulesBefore[Number(rule[1])]) !== JSON.stringify(rulesAfter[Number(rule[1])])
+        : JSON.stringify(routesBefore[prefix.slice('routes.'.length)]) !== JSON.stringify(routesAfter[prefix.slice('routes.'.length)]);
+      if (changed) this.pristine.delete(prefix);
+    }
+    for (const prefix of added) this.pristine.add(prefix);
+  }
+
+  /** Problems the form shows now: all but those inside a rule or route not filled in yet. */
+  private shownProblems(): ConfigProblem[] {
+    if (this.mode !== 'form' || this.pristine.size === 0) return this.problems;
+    return this.problems.filter((problem) => ![...this.pristine].some((prefix) => pathWithin(problem.path, prefix)));
+  }
+
+  /** Why Save is disabled, in a few words, or undefined when it is not. */
+  private saveBlocker(syntax: string | undefined, dirty: boolean): string | undefined {
+    if (this.readOnly) return 'The proxy runs without a config file';
+    if (this.saveId !== -1) return 'Saving…';
+    if (syntax !== undefined) return 'Fix the JSON syntax error first';
+    if (!dirty) return 'Nothing to save';
+    if (this.checking) return 'Checking the draft…';
+    const hidden = this.problems.length - this.shownProblems().length;
+    if (this.problems.length > 0 && hidden === this.problems.length) return 'Fill in the new entry first';
+    if (this.problems.length > 0) return `Fix the ${this.problems.length === 1 ? 'problem' : `${this.problems.length} problems`} first`;
+    return undefined;
   }
 
   private onTextInput(): void {
@@ -188,7 +250,7 @@ export class RulesView {
   }
 
   private saveDraft(): void {
-    if (this.readOnly || this.syntaxProblem() !== undefined || this.saveId !== -1) return;
+    if (this.saveBlocker(this.syntaxProblem(), this.dirty) !== undefined) return;
     this.validateSoon.cancel();
     this.checking = false;
     this.saveId = this.options.save(this.draft);
@@ -262,7 +324,9 @@ export class RulesView {
     this.jsonModeButton.setAttribute('aria-pressed', String(this.mode === 'json'));
     const syntax = this.syntaxProblem();
     const dirty = this.dirty;
-    this.saveButton.disabled = this.readOnly || !dirty || syntax !== undefined || this.saveId !== -1;
+    const blocker = this.saveBlocker(syntax, dirty);
+    this.saveButton.disabled = blocker !== undefined;
+    this.saveButton.title = blocker ?? 'Write the file; the proxy uses it at once';
     this.revertButton.disabled = !dirty || this.readOnly;
     this.revertButton.hidden = this.readOnly;
     this.saveButton.hidden = this.readOnly;
@@ -272,11 +336,12 @@ export class RulesView {
     else if (this.saveId !== -1) status = [codicon('loading'), ' Saving…'];
     else if (syntax !== undefined) status = [codicon('error'), ' JSON syntax error'];
     else if (this.checking) status = [codicon('sync'), ' Checking…'];
-    else if (this.problems.length > 0) status = [codicon('error'), ` ${this.problems.length} ${this.problems.length === 1 ? 'problem' : 'problems'}`];
+    else if (this.shownProblems().length > 0) status = [codicon('error'), ` ${this.problems.length} ${this.problems.length === 1 ? 'problem' : 'problems'} — fix ${this.problems.length === 1 ? 'it' : 'them'} to save`];
+    else if (this.problems.length > 0) status = [codicon('edit'), ' Fill in the new entry to save'];
     else if (dirty) status = [codicon('circle-filled'), ' Unsaved changes'];
     else status = [codicon('check'), ' Saved'];
     replaceChildren(this.statusText, status);
-    this.statusText.classList.toggle('has-problems', syntax !== undefined || this.problems.length > 0);
+    this.statusText.classList.toggle('has-problems', syntax !== undefined || this.shownProblems().length > 0);
   }
 
   private renderBanners(): void {
@@ -337,7 +402,7 @@ export class RulesView {
   private renderProblems(): void {
     if (this.mode === 'form') {
       const fields = [...this.formContainer.querySelectorAll<HTMLElement>('[data-field-path]')].map((node) => node.dataset.fieldPath ?? '');
-      const placed = placeProblems(this.problems, fields);
+      const placed = placeProblems(this.shownProblems(), fields);
       showFieldProblems(this.formContainer, placed.byField);
       replaceChildren(
         this.generalProblems,
@@ -380,7 +445,7 @@ export class RulesView {
     if (!this.snapshot) return;
     replaceChildren(
       this.formContainer,
-      rulesFormSections({ draft: this.draft, readOnly: this.readOnly, edit: (change, rerender) => this.edit(change, rerender) }),
+      rulesFormSections({ draft: this.draft, readOnly: this.readOnly, edit: (change, rerender) => this.edit(change, rerender), pickModel: this.options.pickModel }),
     );
     this.renderProblems();
   }

@@ -12,6 +12,7 @@ import { requireEndpointUrl } from '../../providers/endpoint-url';
 import type { Delivered } from '../delivery';
 import { createContext, queryOf, type Endpoint, type ReadResult } from '../endpoint';
 import { forwardedResponseHeaders, passthroughHeaders } from '../upstream-target';
+import { writeHead } from '../../http/response-head';
 
 /**
  * Token counting, through the same stages as generation: Anthropic's
@@ -63,7 +64,7 @@ export function countTokensEndpoint(format: Extract<ClientFormat, 'anthropic-mes
     },
     async deliver({ opened, response, headers }): Promise<Delivered> {
       const body = opened.kind === 'whole' ? opened.body : opened.firstChunk;
-      response.writeHead(opened.answer.status, { ...forwardedResponseHeaders(opened.answer.headers), ...headers, 'content-length': body.length });
+      writeHead(response, opened.answer.status, { ...forwardedResponseHeaders(opened.answer.headers), ...headers, 'content-length': body.length });
       response.end(body);
       return { usage: undefined, firstTokenAt: undefined, costUsd: null };
     },

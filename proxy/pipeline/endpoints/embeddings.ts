@@ -11,6 +11,7 @@ import { costHeader } from '../client-answer';
 import type { Delivered, Delivery } from '../delivery';
 import { createContext, queryOf, type Endpoint, type ReadResult } from '../endpoint';
 import { forwardedResponseHeaders, passthroughHeaders } from '../upstream-target';
+import { writeHead } from '../../http/response-head';
 
 /**
  * `POST /v1/embeddings` in OpenAI's shape, through the same stages as generation (rules,
@@ -67,7 +68,7 @@ export const embeddingsEndpoint: Endpoint = {
     if (opened.target.api === 'gemini') return deliverGemini(delivery, text);
     const usage = { inputTokens: promptTokens(text), outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
     const costUsd = delivery.price(usage);
-    response.writeHead(opened.answer.status, { ...forwardedResponseHeaders(opened.answer.headers), ...delivery.headers, ...costHeader(costUsd) });
+    writeHead(response, opened.answer.status, { ...forwardedResponseHeaders(opened.answer.headers), ...delivery.headers, ...costHeader(costUsd) });
     response.end(text);
     return { usage, firstTokenAt: opened.firstChunkAt, costUsd };
   },
@@ -131,7 +132,7 @@ function deliverGemini(delivery: Delivery, text: string): Delivered {
     usage: { prompt_tokens: estimate, total_tokens: estimate },
   });
   const costUsd = delivery.price(usage);
-  response.writeHead(200, { 'content-type': 'application/json', ...delivery.headers, ...costHeader(costUsd) });
+  writeHead(response, 200, { 'content-type': 'application/json', ...delivery.headers, ...costHeader(costUsd) });
   response.end(payload);
   return { usage, firstTokenAt: opened.firstChunkAt, costUsd };
 }

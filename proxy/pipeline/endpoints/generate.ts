@@ -34,13 +34,15 @@ export function generateEndpoint(format: ClientFormat): Endpoint {
           if (!target) throw new ProxyError('not_found', `Switchyard does not serve ${path}. Use models/{model}:generateContent, :streamGenerateContent or :countTokens.`);
           requestedModel = target.model;
           stream = target.stream;
-          body();
+          const generationConfig = body().generationConfig;
+          const maxOutputTokens = typeof generationConfig === 'object' && generationConfig !== null && !Array.isArray(generationConfig) ? (generationConfig as JsonObject).maxOutputTokens : undefined;
+          if (typeof maxOutputTokens === 'number') scan = { maxOutputTokens };
         } else {
           const head = scanRequestHead(raw);
           // Taken before the full parse, so a malformed body's record still names its model.
           if (head.model !== undefined) requestedModel = head.model;
           stream = head.stream;
-          scan = { emptySignature: head.emptySignature, streamOptions: head.streamOptions };
+          scan = head.maxOutputTokens === undefined ? { emptySignature: head.emptySignature, streamOptions: head.streamOptions } : { emptySignature: head.emptySignature, streamOptions: head.streamOptions, maxOutputTokens: head.maxOutputTokens };
           if (!head.complete) body();
           if (requestedModel === '') {
             throw new ProxyError('invalid_request', "The request has no 'model'. Name a model such as claude-sonnet-4-6, gpt-4o-mini or groq/llama-3.3-70b-versatile.", { param: 'model' });

@@ -1,4 +1,5 @@
 import type { EndpointTarget, WireOperation } from '../adapter';
+import { modelPathSegment } from '../endpoint-url';
 
 /** The Gemini API's public base URL, used when a target names none. */
 export const geminiDefaultBaseUrl = 'https://generativelanguage.googleapis.com/v1beta';
@@ -43,6 +44,7 @@ export function geminiModelId(model: string): string {
   return model.startsWith('models/') ? model.slice('models/'.length) : model;
 }
 
+/** @throws ProxyError (400) when the model is not a Gemini model id, which could steer the URL. */
 function geminiModelUrl(baseUrl: string, model: string, method: string): string {
-  return `${baseUrl}/models/${geminiModelId(model)}:${method}`;
+  return `${baseUrl}/models/${modelPathSegment(geminiModelId(model), 'Gemini')}:${method}`;
 }

@@ -20,6 +20,12 @@ const groupSql: Readonly<Record<AggregateBy, string>> = {
   clientKey: 'COALESCE(key_id, client_key)',
 };
 
+/**
+ * Redactions live in the `extra` JSON (issue 11): a LIKE test first, so only records that have
+ * any are parsed; most records have no `extra` at all.
+ */
+const redactionsSql = `TOTAL(CASE WHEN extra LIKE '%"redactions"%' THEN (SELECT TOTAL(value) FROM json_each(extra, '$.redactions')) END)`;
+
 interface Totals {
   key: string | null;
   requests: number;
@@ -38,6 +44,8 @@ interface Totals {
   cacheMisses: number;
   savedUsd: number;
   promptCacheSavedUsd: number;
+  redactions: number;
+  blockedRequests: number;
 }
 
 /** Totals per group over the records in the range, ordered for display. */
@@ -60,7 +68,9 @@ export function aggregateRecords(database: Database, by: AggregateBy, range: Tim
             SUM(cache = 'hit') AS cache_hits,
             SUM(cache = 'miss') AS cache_misses,
             TOTAL(saved_usd) AS saved_usd,
-            TOTAL(prompt_cache_saved_usd) AS prompt_cache_saved_usd
+            TOTAL(prompt_cache_saved_usd) AS prompt_cache_saved_usd,
+            ${redactionsSql} AS redactions,
+            SUM(extra LIKE '%"redactionBlocked":true%') AS blocked_requests
        FROM requests ${where}
       GROUP BY grouping`,
     values,
@@ -96,6 +106,8 @@ function decodeTotals(key: string | null, row: NormalQueryResult): Totals {
     cacheMisses: number(row.cache_misses),
     savedUsd: number(row.saved_usd),
     promptCacheSavedUsd: number(row.prompt_cache_saved_usd),
+    redactions: number(row.redactions),
+    blockedRequests: number(row.blocked_requests),
   };
 }
 
@@ -116,10 +128,12 @@ function addTotals(into: Totals, more: Totals): void {
   into.cacheMisses += more.cacheMisses;
   into.savedUsd += more.savedUsd;
   into.promptCacheSavedUsd += more.promptCacheSavedUsd;
+  into.redactions += more.redactions;
+  into.blockedRequests += more.blockedRequests;
 }
 
 function toAggregateRow(totals: Totals): AggregateRow {
-  return {
+  const row: AggregateRow = {
     key: totals.key,
     requests: totals.requests,
     errors: totals.errors,
@@ -139,6 +153,10 @@ function toAggregateRow(totals: Totals): AggregateRow {
     averageTimeToFirstTokenMs:
       totals.timeToFirstTokenCount === 0 ? null : totals.timeToFirstTokenMs / totals.timeToFirstTokenCount,
   };
+  // Only where redaction found something, so rows of proxies without it stay as they were.
+  if (totals.redactions > 0) row.redactions = totals.redactions;
+  if (totals.blockedRequests > 0) row.blockedRequests = totals.blockedRequests;
+  return row;
 }
 
 function number(value: SQLiteValue): number {

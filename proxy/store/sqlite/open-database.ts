@@ -1,23 +1,19 @@
 import { mkdirSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'node-sqlite3-wasm';
+import { DatabaseLock, staleLockAgeMs } from './database-lock';
 import { migrate } from './schema';
 
 /** The one database file every SQLite store shares, in the data folder. */
 export const databaseFileName = 'switchyard.db';
-
-/**
- * node-sqlite3-wasm locks by creating `<database>.lock` as a directory and removes it when the
- * statement ends, so a process killed mid-write leaves it behind and every later open would
- * report SQLITE_BUSY forever. No write of ours holds it for more than a moment.
- */
-const staleLockAgeMs = 60 * 1000;
 
 /** An open `switchyard.db`, migrated to the current schema. */
 export interface OpenedDatabase {
   /** The database file. */
   file: string;
   database: Database;
+  /** The connection's lock registration: `release()` it when closing the database. */
+  lock: DatabaseLock;
 }
 
 /**
@@ -40,17 +36,64 @@ export interface OpenedDatabase {
 export function openDatabase(dataDir: string): OpenedDatabase {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, databaseFileName);
-  removeStaleLock(`${file}.lock`);
-  const database = new (loadSqlite().Database)(file);
+  const lock = new DatabaseLock(file);
+  lock.register();
+  lock.clearIfStale();
+  let database: Database;
   try {
-    database.exec('PRAGMA journal_mode = TRUNCATE');
-    database.exec('PRAGMA synchronous = NORMAL');
-    migrate(database);
+    database = new (loadSqlite().Database)(file);
   } catch (error) {
-    database.close();
+    lock.release();
     throw error;
   }
-  return { file, database };
+  recoverFromStaleLocks(database, lock);
+  try {
+    // Another process (a proxy, the keys command) may hold the lock for a moment: wait, briefly.
+    retryWhileBusy(() => {
+      database.exec('PRAGMA journal_mode = TRUNCATE');
+      database.exec('PRAGMA synchronous = NORMAL');
+      migrate(database);
+    });
+  } catch (error) {
+    database.close();
+    lock.release();
+    throw error;
+  }
+  return { file, database, lock };
+}
+
+/**
+ * Every statement the stores run goes through `exec`, `run`, `all` or `get` (a prepared
+ * statement runs inside a transaction one of them began): each, refused as locked by a lock
+ * directory a dead process left, clears it and runs again (see `DatabaseLock`).
+ */
+function recoverFromStaleLocks(database: Database, lock: DatabaseLock): void {
+  const exec = database.exec.bind(database);
+  const run = database.run.bind(database);
+  const all = database.all.bind(database);
+  const get = database.get.bind(database);
+  database.exec = (sql) => lock.recovering(() => exec(sql));
+  database.run = (sql, values) => lock.recovering(() => run(sql, values));
+  database.all = (sql, values, options) => lock.recovering(() => all(sql, values, options));
+  database.get = (sql, values, options) => lock.recovering(() => get(sql, values, options));
+}
+
+/**
+ * Runs `action`, again after a short sleep while SQLite answers "database is locked", for up to
+ * 3 s. The sleep blocks the thread (Atomics.wait): only for opening, before anything is served.
+ */
+function retryWhileBusy(action: () => void): void {
+  const started = Date.now();
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+    try {
+      action();
+      return;
+    } catch (error) {
+      if (!/database is locked/i.test((error as Error).message) || Date.now() - started > 3000) throw error;
+    }
+    Atomics.wait(sleeper, 0, 0, wait);
+  }
 }
 
 type SqliteModule = typeof import('node-sqlite3-wasm');
@@ -63,12 +106,16 @@ let sqliteModule: SqliteModule | undefined;
  * error from openDatabase, which the proxy survives without a log, instead of a crash
  * at startup.
  */
-function loadSqlite(): SqliteModule {
+export function loadSqlite(): SqliteModule {
   sqliteModule ??= require('node-sqlite3-wasm') as SqliteModule;
   return sqliteModule;
 }
 
-function removeStaleLock(lockPath: string): void {
+/**
+ * Removes a lock directory older than `staleLockAgeMs`, for a database no process registers
+ * holders for (`audit.db`): age is the only sign it was left behind.
+ */
+export function removeStaleLock(lockPath: string): void {
   try {
     if (Date.now() - statSync(lockPath).mtimeMs > staleLockAgeMs) rmdirSync(lockPath);
   } catch {

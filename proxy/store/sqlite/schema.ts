@@ -64,6 +64,41 @@ const migrations: ReadonlyArray<string> = [
    ALTER TABLE requests ADD COLUMN purpose TEXT;
    ALTER TABLE requests ADD COLUMN parent_id TEXT;
    CREATE INDEX requests_key_id_time ON requests (key_id, time);`,
+  // Named access keys (only a hash of each key), a version every key change bumps so running
+  // proxies notice with one cheap read, and the budgets' spend ledger: settled spend per budget
+  // and period, and each proxy's lease on it (see spend-ledger.ts).
+  `CREATE TABLE access_keys (
+     hash TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     models TEXT,
+     budget_usd REAL,
+     budget_period TEXT,
+     rpm INTEGER,
+     tpm INTEGER,
+     created INTEGER NOT NULL,
+     last_used INTEGER,
+     revoked INTEGER
+   );
+   CREATE UNIQUE INDEX access_keys_active_name ON access_keys (name) WHERE revoked IS NULL;
+   CREATE TABLE change_versions (
+     topic TEXT PRIMARY KEY,
+     version INTEGER NOT NULL
+   );
+   INSERT INTO change_versions (topic, version) VALUES ('access_keys', 0);
+   CREATE TABLE budget_spend (
+     budget TEXT NOT NULL,
+     period_start INTEGER NOT NULL,
+     spent_usd REAL NOT NULL,
+     PRIMARY KEY (budget, period_start)
+   );
+   CREATE TABLE budget_leases (
+     budget TEXT NOT NULL,
+     period_start INTEGER NOT NULL,
+     holder TEXT NOT NULL,
+     amount_usd REAL NOT NULL,
+     expires_at INTEGER NOT NULL,
+     PRIMARY KEY (budget, period_start, holder)
+   );`,
   // The response cache evicts the least recently used entry, not the oldest stored; records
   // say whether the response cache answered and what caching saved, summed by /stats.
   `ALTER TABLE response_cache ADD COLUMN used_at INTEGER NOT NULL DEFAULT 0;

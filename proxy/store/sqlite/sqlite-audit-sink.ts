@@ -1,7 +1,52 @@
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
 import type { Database, NormalQueryResult, SQLiteValue } from 'node-sqlite3-wasm';
-import { auditLimit, matchesAuditFilter, type AuditEntry, type AuditFilter, type AuditSink } from '../audit-sink';
+import { auditLimit, matchesAuditFilter, type AuditEntry, type AuditFilter, type AuditRange, type AuditRetention, type AuditSink } from '../audit-sink';
 import type { JsonValue } from '../response-cache';
-import { rollback } from './open-database';
+import { loadSqlite, removeStaleLock, rollback } from './open-database';
+
+/** The audit log's own file in the data folder, apart from `switchyard.db`. */
+export const auditDatabaseFileName = 'audit.db';
+
+/** Rows a purge deletes per statement; the event loop runs between batches. */
+const purgeBatchRows = 500;
+
+/**
+ * Opens (creating) `audit.db` in `dataDir`. The audit log holds prompts and answers, so it has
+ * its own file, readable by the user alone (mode 0600, its journal too, both made before SQLite
+ * opens them, since SQLite would create them 0644), and its space is given back after a purge
+ * (incremental auto-vacuum), which `switchyard.db` does not need.
+ */
+export function openAuditDatabase(dataDir: string): Database {
+  mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, auditDatabaseFileName);
+  for (const owned of [file, `${file}-journal`]) {
+    closeSync(openSync(owned, 'a', 0o600));
+    chmodSync(owned, 0o600);
+  }
+  removeStaleLock(`${file}.lock`);
+  const database = new (loadSqlite().Database)(file);
+  try {
+    database.exec('PRAGMA auto_vacuum = INCREMENTAL');
+    // TRUNCATE keeps the journal file (and its mode) between transactions.
+    database.exec('PRAGMA journal_mode = TRUNCATE');
+    database.exec('PRAGMA synchronous = NORMAL');
+    database.exec(`CREATE TABLE IF NOT EXISTS audit (
+      id TEXT PRIMARY KEY,
+      time INTEGER NOT NULL,
+      kind TEXT NOT NULL,
+      request_id TEXT,
+      data TEXT NOT NULL,
+      size INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS audit_time ON audit (time);
+    CREATE INDEX IF NOT EXISTS audit_request_id ON audit (request_id);`);
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  return database;
+}
 
 /** When the queue is written. */
 export interface SqliteAuditSinkOptions {
@@ -9,24 +54,30 @@ export interface SqliteAuditSinkOptions {
   flushIntervalMs?: number;
   /** Told about write failures, which never reach a client; stderr by default. */
   onError?: (error: unknown) => void;
+  /** Whether the file exists: reads of a log never written answer empty without creating it. */
+  exists?: () => boolean;
 }
 
 /**
- * The audit sink in the `audit` table. Entries are queued and written in one transaction per
- * interval, like the request log's; an entry that cannot be stored (data that is not JSON) is
- * dropped and reported, and a refused write is retried on the next interval.
+ * The audit sink in `audit.db` (see {@link openAuditDatabase}). Entries are queued and written in
+ * one transaction per interval, like the request log's; an entry that cannot be stored (data
+ * that is not JSON) is dropped and reported, and a refused write is retried on the next
+ * interval. The file is opened on first use: a proxy that never audits never creates it.
  */
 export class SqliteAuditSink implements AuditSink {
-  private readonly database: Database;
+  private opened: Database | undefined;
+  private readonly open: () => Database;
+  private readonly exists: () => boolean;
   private readonly flushIntervalMs: number;
   private readonly onError: (error: unknown) => void;
   private queue: AuditEntry[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  /** @param database An open `switchyard.db`; closing it stays with its owner. */
-  constructor(database: Database, options: SqliteAuditSinkOptions = {}) {
-    this.database = database;
+  /** @param database How to open `audit.db` (see {@link openAuditDatabase}); the sink closes it. */
+  constructor(database: () => Database, options: SqliteAuditSinkOptions = {}) {
+    this.open = database;
+    this.exists = options.exists ?? (() => true);
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.onError = options.onError ?? ((error) => console.error('switchyard: audit log:', error));
   }
@@ -39,6 +90,7 @@ export class SqliteAuditSink implements AuditSink {
 
   async recent(filter: AuditFilter = {}): Promise<AuditEntry[]> {
     this.assertOpen();
+    if (this.neverWritten()) return this.queue.filter((entry) => matchesAuditFilter(entry, filter)).slice(0, auditLimit(filter));
     const limit = auditLimit(filter);
     const conditions: string[] = [];
     const values: SQLiteValue[] = [];
@@ -70,6 +122,7 @@ export class SqliteAuditSink implements AuditSink {
     for (let index = this.queue.length - 1; index >= 0; index -= 1) {
       if (this.queue[index].id === id) return this.queue[index];
     }
+    if (this.neverWritten()) return undefined;
     const row = this.database.get('SELECT * FROM audit WHERE id = ?', id) as NormalQueryResult | null;
     return row === null ? undefined : decodeAuditRow(row);
   }
@@ -95,6 +148,56 @@ export class SqliteAuditSink implements AuditSink {
     }
   }
 
+  async range(range: AuditRange): Promise<AuditEntry[]> {
+    this.assertOpen();
+    const limit = Math.min(1000, Math.max(1, range.limit ?? 1000));
+    const after = range.after ?? { time: range.since - 1, id: '\uffff' };
+    const rows = this.database.all(
+      'SELECT * FROM audit WHERE time >= ? AND time < ? AND (time > ? OR (time = ? AND id > ?)) ORDER BY time, id LIMIT ?',
+      [range.since, range.until, after.time, after.time, after.id, limit],
+    ) as NormalQueryResult[];
+    const stored = rows.map(decodeAuditRow);
+    const queued = this.queue.filter((entry) => entry.time >= range.since && entry.time < range.until && (entry.time > after.time || (entry.time === after.time && entry.id > after.id)));
+    if (queued.length === 0) return stored;
+    const storedIds = new Set(stored.map((entry) => entry.id));
+    const merged = stored.concat(queued.filter((entry) => !storedIds.has(entry.id)));
+    merged.sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return merged.slice(0, limit);
+  }
+
+  async purge(retention: AuditRetention): Promise<number> {
+    this.assertOpen();
+    await this.flush();
+    let deleted = 0;
+    // By age: the oldest rows first, one bounded batch per statement.
+    for (;;) {
+      const changes = this.database.run('DELETE FROM audit WHERE rowid IN (SELECT rowid FROM audit WHERE time < ? ORDER BY time LIMIT ?)', [retention.before, purgeBatchRows]).changes;
+      deleted += changes;
+      if (changes < purgeBatchRows) break;
+      await nextTurn();
+    }
+    // By size: the total from the size column (an index-free sum of integers), then the oldest out.
+    let total = Number(this.database.get('SELECT COALESCE(SUM(size), 0) AS total FROM audit')?.total ?? 0);
+    while (total > retention.maxBytes) {
+      const batch = this.database.all('SELECT rowid AS row, size FROM audit ORDER BY time LIMIT ?', [purgeBatchRows]) as NormalQueryResult[];
+      if (batch.length === 0) break;
+      let drop = 0;
+      let freed = 0;
+      for (const row of batch) {
+        if (total - freed <= retention.maxBytes) break;
+        freed += Number(row.size);
+        drop += 1;
+      }
+      this.database.run('DELETE FROM audit WHERE rowid IN (SELECT rowid FROM audit ORDER BY time LIMIT ?)', [drop]);
+      total -= freed;
+      deleted += drop;
+      await nextTurn();
+    }
+    // Give the freed pages back to the file system, a bounded number at a time.
+    if (deleted > 0) this.database.exec('PRAGMA incremental_vacuum(2000)');
+    return deleted;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     await this.flush();
@@ -102,6 +205,18 @@ export class SqliteAuditSink implements AuditSink {
     if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
     if (this.queue.length > 0) this.onError(new Error(`${this.queue.length} audit entries were not written before closing`));
     this.queue = [];
+    if (this.opened?.isOpen) this.opened.close();
+  }
+
+  /** No file yet and nothing opened: nothing was ever stored. */
+  private neverWritten(): boolean {
+    return this.opened === undefined && !this.exists();
+  }
+
+  /** The database, opened on first use. */
+  private get database(): Database {
+    this.opened ??= this.open();
+    return this.opened;
   }
 
   /** Inserts one entry; one whose data will not serialize is dropped and reported. */
@@ -117,12 +232,15 @@ export class SqliteAuditSink implements AuditSink {
       this.onError(new Error(`dropped audit entry ${String(entry.id)}: its data is not JSON`));
       return;
     }
-    this.database.run('INSERT OR REPLACE INTO audit (id, time, kind, request_id, data) VALUES (?, ?, ?, ?, ?)', [
+    const bytes = Buffer.from(data);
+    // Bound as bytes and cast to text: node-sqlite3-wasm copies a Buffer natively (see record-row.ts).
+    this.database.run('INSERT OR REPLACE INTO audit (id, time, kind, request_id, data, size) VALUES (?, ?, ?, ?, CAST(? AS TEXT), ?)', [
       entry.id,
       entry.time,
       entry.kind,
       entry.requestId ?? null,
-      data,
+      bytes,
+      bytes.length,
     ]);
   }
 
@@ -137,6 +255,10 @@ export class SqliteAuditSink implements AuditSink {
   private assertOpen(): void {
     if (this.closed) throw new Error('The audit log is closed.');
   }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function decodeAuditRow(row: NormalQueryResult): AuditEntry {

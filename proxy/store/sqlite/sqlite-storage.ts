@@ -1,10 +1,14 @@
 import { BatchedRequestLog } from '../batched-request-log';
 import type { Storage, StorageSettings } from '../storage';
 import { openDatabase } from './open-database';
-import { SqliteAuditSink } from './sqlite-audit-sink';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { SqliteAccessKeys } from './sqlite-access-keys';
+import { SqliteAuditSink, auditDatabaseFileName, openAuditDatabase } from './sqlite-audit-sink';
 import { SqliteCounters } from './sqlite-counters';
 import { SqliteRequestLog } from './sqlite-request-log';
 import { SqliteResponseCache } from './sqlite-response-cache';
+import { SqliteSpendLedger } from './sqlite-spend-ledger';
 
 /** The solo stores: every table in one `switchyard.db`, over one connection. */
 export interface SqliteStorage extends Storage {
@@ -14,6 +18,8 @@ export interface SqliteStorage extends Storage {
   readonly counters: SqliteCounters;
   readonly responseCache: SqliteResponseCache;
   readonly auditSink: SqliteAuditSink;
+  readonly accessKeys: SqliteAccessKeys;
+  readonly spendLedger: SqliteSpendLedger;
 }
 
 /**
@@ -22,7 +28,7 @@ export interface SqliteStorage extends Storage {
  * node-sqlite3-wasm is; throws when the database cannot be opened.
  */
 export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
-  const { file, database } = openDatabase(settings.dataDir);
+  const { file, database, lock } = openDatabase(settings.dataDir);
   const requestLog = new BatchedRequestLog(new SqliteRequestLog(database), {
     retentionDays: settings.retentionDays,
     flushIntervalMs: settings.flushIntervalMs,
@@ -30,12 +36,20 @@ export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
   });
   const counters = new SqliteCounters(database);
   const responseCache = new SqliteResponseCache(database, { onError: settings.onError });
-  const auditSink = new SqliteAuditSink(database, { flushIntervalMs: settings.flushIntervalMs, onError: settings.onError });
+  // The audit log has its own file, opened only when something is audited or read.
+  const auditSink = new SqliteAuditSink(() => openAuditDatabase(settings.dataDir), {
+    flushIntervalMs: settings.flushIntervalMs,
+    onError: settings.onError,
+    exists: () => existsSync(path.join(settings.dataDir, auditDatabaseFileName)),
+  });
+  const accessKeys = new SqliteAccessKeys(database, file);
+  const spendLedger = new SqliteSpendLedger(database);
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     // Every store gets to write its queue, whichever fails; the database closes regardless.
-    const closed = await Promise.allSettled([requestLog.close(), auditSink.close(), counters.close(), responseCache.close()]);
+    const closed = await Promise.allSettled([requestLog.close(), auditSink.close(), counters.close(), responseCache.close(), accessKeys.close(), spendLedger.close()]);
     database.close();
+    lock.release();
     for (const result of closed) if (result.status === 'rejected') throw result.reason;
   };
   return {
@@ -45,6 +59,8 @@ export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
     counters,
     responseCache,
     auditSink,
+    accessKeys,
+    spendLedger,
     close: () => (closing ??= close()),
   };
 }

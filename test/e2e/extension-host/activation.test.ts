@@ -13,9 +13,12 @@ const commandIds = [
   'switchyard.removeProviderKey',
   'switchyard.toggleModels',
   'switchyard.chooseDefaultRoute',
+  'switchyard.chooseRedactionMode',
   'switchyard.copyConnectionSettings',
   'switchyard.showProxyLog',
   'switchyard.clearResponseCache',
+  'switchyard.createAccessKey',
+  'switchyard.manageAccessKeys',
   'switchyard.configureTool',
   'switchyard.sendTestRequest',
   'switchyard.openConfigFile',
@@ -36,6 +39,26 @@ describe('activation', () => {
     for (const id of commandIds) assert.ok(registered.has(id), `${id} is not registered`);
     const contributed = (extension.packageJSON as { contributes: { commands: Array<{ command: string }> } }).contributes.commands.map((command) => command.command);
     assert.deepEqual([...contributed].sort(), [...commandIds].sort());
+  });
+
+  it('contributes a walkthrough whose every button runs a registered command and whose steps complete on what the extension sets', async () => {
+    const extension = vscode.extensions.getExtension(extensionId)!;
+    const walkthroughs = (extension.packageJSON as { contributes: { walkthroughs: Array<{ id: string; steps: Array<{ id: string; description: string; completionEvents: string[] }> }> } }).contributes.walkthroughs;
+    assert.equal(walkthroughs.length, 1);
+    const steps = walkthroughs[0]!.steps;
+    assert.deepEqual(steps.map((step) => step.id), ['setKey', 'connectTool', 'testRequest']);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    for (const step of steps) {
+      const linked = [...step.description.matchAll(/\(command:([\w.]+)/g)].map((match) => match[1]!);
+      assert.ok(linked.length > 0, `step ${step.id} has no button`);
+      for (const id of linked) assert.ok(registered.has(id), `${step.id} links ${id}, which is not registered`);
+      for (const event of step.completionEvents) {
+        const command = /^onCommand:(.+)$/.exec(event)?.[1];
+        if (command !== undefined) assert.ok(registered.has(command), `${step.id} completes on ${command}, not registered`);
+        else assert.match(event, /^onContext:switchyard\.(hasProviderKey|hasRequests)$/);
+      }
+    }
+    assert.match(steps[1]!.description, /Configure Claude Code\]\(command:switchyard\.configureTool\?%5B%22claude-code%22%5D\)/);
   });
 
   it('starts the proxy without being asked, on the configured port', async () => {

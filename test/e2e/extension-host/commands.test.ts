@@ -28,6 +28,21 @@ describe('commands (called with arguments, no UI)', () => {
     assert.equal(withKey.status, 200);
   });
 
+  it('Create Access Key makes a named key that the proxy accepts and attributes, shown once', async () => {
+    const { api } = await switchyard();
+    const client = await runningProxy(api);
+    const key = await vscode.commands.executeCommand<string>('switchyard.createAccessKey', 'e2e-host-tool', {});
+    assert.match(key, /^sy-[A-Za-z0-9_-]{32,}$/);
+    const listed = (await client.keys()).find((entry) => entry.name === 'e2e-host-tool');
+    assert.ok(listed !== undefined && listed.revoked === undefined);
+    assert.ok(!JSON.stringify(await client.keys()).includes(key), 'the key is never listed');
+    const answer = await fetch(`http://127.0.0.1:${api.proxy.status.port}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(answer.status, 200);
+    await client.revokeKey('e2e-host-tool');
+    const revoked = await fetch(`http://127.0.0.1:${api.proxy.status.port}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(revoked.status, 401);
+  });
+
   it('Toggle Models saves disabledModels into the config, and the proxy reports them disabled', async () => {
     const { api } = await switchyard();
     const client = await runningProxy(api);
@@ -49,6 +64,15 @@ describe('commands (called with arguments, no UI)', () => {
     assert.equal((await client.models()).defaultRoute, 'other/fake-small');
     assert.equal(await vscode.commands.executeCommand('switchyard.chooseDefaultRoute', null), undefined);
     assert.equal((await client.config()).config.defaultRoute, undefined);
+  });
+
+  it('Redaction Mode writes redaction.mode and keeps the other redaction fields', async () => {
+    const { api } = await switchyard();
+    const client = await runningProxy(api);
+    assert.equal(await vscode.commands.executeCommand('switchyard.chooseRedactionMode', 'redact'), 'redact');
+    assert.deepEqual((await client.config()).config.redaction, { mode: 'redact' });
+    assert.equal(await vscode.commands.executeCommand('switchyard.chooseRedactionMode', 'off'), 'off');
+    assert.deepEqual((await client.config()).config.redaction, { mode: 'off' });
   });
 
   it('Open Panel opens one panel, also when asked again for a request', async () => {
@@ -104,12 +128,24 @@ describe('commands (called with arguments, no UI)', () => {
     await vscode.window.tabGroups.close(panelTabs()[0]!);
   });
 
-  it('Open Config File opens the config in the JSON editor', async () => {
+  it('Open Config File opens the config in the JSON editor, which reports a schema problem', async () => {
     const file = await vscode.commands.executeCommand<string>('switchyard.openConfigFile');
-    const document = vscode.window.activeTextEditor?.document;
+    const editor = vscode.window.activeTextEditor;
+    const document = editor?.document;
     assert.equal(document?.uri.fsPath, file);
     assert.ok(document?.languageId === 'json' || document?.languageId === 'jsonc', document?.languageId);
-    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    // An unknown field, typed but not saved (the proxy keeps running on the file as it is).
+    await editor!.edit((builder) => builder.replace(new vscode.Range(0, 0, document!.lineCount, 0), '{ "modle": 1 }\n'));
+    const diagnostics = await until(
+      'a schema problem in the Problems view',
+      () => {
+        const found = vscode.languages.getDiagnostics(document!.uri);
+        return found.length > 0 ? found : undefined;
+      },
+      30_000,
+    );
+    assert.ok(diagnostics.some((diagnostic) => /modle/.test(diagnostic.message) || /not allowed/i.test(diagnostic.message)), diagnostics.map((diagnostic) => diagnostic.message).join('; '));
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   it('Show Proxy Log runs', async () => {

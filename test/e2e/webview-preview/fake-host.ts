@@ -5,7 +5,7 @@
  * Written against a minimal window type so the repository's Node-only type check covers it.
  */
 import type { ConfigProblem, HostMessage, WebviewMessage } from '../../../webview/protocol';
-import { previewCharts, previewConfig, previewLiveRecord, previewRecords } from './fixtures';
+import { previewCharts, previewConfig, previewContent, previewLiveRecord, previewRecords, previewReplay } from './fixtures';
 
 interface PreviewWindow {
   acquireVsCodeApi?: () => { postMessage(message: unknown): void; getState(): unknown; setState(state: unknown): void };
@@ -124,8 +124,15 @@ function receive(message: WebviewMessage): void {
     case 'load-more':
       toPanel({ type: 'older-records', records: records.filter((record) => record.time < message.before).slice(0, 25), hasMore: false });
       return;
-    case 'open-request':
-      toPanel({ type: 'request-detail', id: message.id, record: records.find((record) => record.id === message.id) });
+    case 'open-request': {
+      const record = records.find((entry) => entry.id === message.id);
+      toPanel({ type: 'request-detail', id: message.id, record });
+      // The audit log kept the first request only: the others show how to turn it on.
+      if (record !== undefined) toPanel({ type: 'request-content', id: message.id, content: record === records[0] ? previewContent(record) : undefined });
+      return;
+    }
+    case 'replay':
+      toPanel({ type: 'replay-result', id: message.id, replay: previewReplay() });
       return;
     case 'validate-config':
       toPanel({ type: 'config-result', requestId: message.requestId, saved: false, problems: validate(message.config) });

@@ -3,7 +3,7 @@
  * kinds the router produces (plain calls, retries, fallbacks, a race, a split, cache hits,
  * failures), a config with routes, aliases and rules, and per-day totals for the charts.
  */
-import type { AggregateRow, ChartData, ConfigSnapshot, RequestRecord } from '../../../webview/protocol';
+import type { AggregateRow, CallContent, ChartData, ConfigSnapshot, ReplayAnswer, RequestRecord } from '../../../webview/protocol';
 
 type Shape = Omit<RequestRecord, 'id' | 'time'> & { ageSeconds: number };
 
@@ -36,6 +36,7 @@ export function previewRecords(now: number): RequestRecord[] {
       costUsd: 0.0374,
       timeToFirstTokenMs: 912,
       latencyMs: 14_320,
+      redactions: { secrets: 2, email: 1 },
       decision: {
         via: 'rule',
         rule: { index: 0, name: 'claude-code' },
@@ -446,4 +447,44 @@ export function previewCharts(now: number): ChartData {
     });
   }
   return { days };
+}
+
+/** What the audit log kept of the first request: a redacted `.env` pasted into Claude Code, and the answer. */
+export function previewContent(record: RequestRecord): CallContent {
+  return {
+    requestId: record.id,
+    time: record.time,
+    format: 'anthropic-messages',
+    endpoint: '/v1/messages',
+    requestedModel: record.requestedModel,
+    stream: true,
+    target: { provider: record.provider ?? 'anthropic', model: record.model ?? 'claude-sonnet-4-5', passthrough: true },
+    request: {
+      model: record.requestedModel,
+      max_tokens: 4096,
+      system: [{ type: 'text', text: 'You are Claude Code, a coding agent. Escalate to <EMAIL_1> when stuck.' }],
+      messages: [
+        { role: 'user', content: 'Deploy fails with 403. Here is my .env:\nAWS_ACCESS_KEY_ID=<AWS_KEY_1>\nAWS_SECRET_ACCESS_KEY=<AWS_SECRET_1>\nREGION=eu-west-1' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'read_file', input: { path: 'deploy.sh' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'aws s3 sync ./dist s3://site --profile prod' }] },
+      ],
+    },
+    answer: {
+      content: [{ type: 'text', text: 'The key <AWS_KEY_1> belongs to the profile "dev", but deploy.sh uses --profile prod. Either export the prod keys or drop --profile.' }],
+      finishReason: 'stop',
+      usage: { inputTokens: record.inputTokens, outputTokens: record.outputTokens, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+    },
+  };
+}
+
+/** A replay of it with another model. */
+export function previewReplay(): ReplayAnswer {
+  return {
+    model: 'openai/gpt-4.1',
+    status: 200,
+    text: 'deploy.sh runs with --profile prod while <AWS_KEY_1> is configured for dev. Run `aws configure --profile prod` or remove the flag.',
+    costUsd: 0.0291,
+    latencyMs: 6_840,
+    requestId: 'req_preview_replay',
+  };
 }

@@ -140,6 +140,16 @@ async function main(): Promise<void> {
       await page.waitForSelector('#request-detail [data-outcome="cancelled"]');
       await shoot(page, `${theme}-detail-race`);
 
+      // Issue 11: the kept content with placeholders marked, then a replay side by side.
+      await page.locator('tr[data-request-id]').nth(0).click();
+      await page.waitForSelector('#request-detail .content-messages mark.placeholder');
+      assert.equal(await page.locator('tr[data-request-id]').nth(0).locator('td.redacted').count(), 1);
+      await page.click('#request-detail [data-action="replay"]');
+      await page.waitForSelector('#request-detail .replay-compare');
+      assert.equal(await page.locator('#request-detail .replay-column').count(), 2);
+      await page.locator('#request-detail .replay-compare').scrollIntoViewIfNeeded();
+      await shoot(page, `${theme}-detail-content-replay`);
+
       await page.fill('.filter >> input', 'error');
       await page.waitForTimeout(100);
       const failedRows = await page.locator('tr[data-request-id]').count();
@@ -148,7 +158,8 @@ async function main(): Promise<void> {
       await page.fill('.filter >> input', '');
 
       await page.click('#tab-charts');
-      await page.waitForSelector('svg.chart rect.bar');
+      // A day without spend draws a bar of height 0, which is never "visible": wait for one with height.
+      await page.waitForSelector('svg.chart rect.bar:not([height="0"])');
       await shoot(page, `${theme}-charts`);
 
       await page.click('#tab-rules');
@@ -158,6 +169,9 @@ async function main(): Promise<void> {
         // Add a rule, move it to the top, and delete it again: the JSON follows each step.
         await page.click('#rules-add');
         await page.locator('[data-rule-index="4"]').waitFor();
+        // A new rule is not greeted with an error before the user typed in it.
+        await page.waitForTimeout(500);
+        assert.equal(await page.locator('[data-rule-index="4"] [data-problem-path]').count(), 0);
         await page.locator('[data-rule-index="4"] vscode-toolbar-button[icon="arrow-up"]').click();
         assert.equal(await page.inputValue('[data-field-path="rules[3].name"] vscode-textfield >> input'), 'rule 5');
         await page.locator('[data-rule-index="3"] vscode-toolbar-button[icon="trash"]').click();
@@ -173,6 +187,18 @@ async function main(): Promise<void> {
       await page.waitForSelector('[data-field-path="rules[2].match.minInputTokens"] [data-problem-path="rules[2].match.minInputTokens"]');
       await page.locator('[data-rule-index="2"]').scrollIntoViewIfNeeded();
       await shoot(page, `${theme}-rules-problem`);
+
+      // Two problems: both shown at once, and Save disabled with the reason.
+      await page.fill('[data-field-path="routes.fast.hedgeMs"] vscode-textfield >> input', 'soon');
+      await page.waitForSelector('[data-field-path="routes.fast.hedgeMs"] [data-problem-path="routes.fast.hedgeMs"]');
+      assert.equal(await page.isVisible('[data-field-path="rules[2].match.minInputTokens"] [data-problem-path]'), true);
+      assert.notEqual(await page.getAttribute('#rules-save', 'disabled'), null);
+      assert.equal(await page.getAttribute('#rules-save', 'title'), 'Fix the 2 problems first');
+      assert.match((await page.textContent('.rules-status')) ?? '', /2 problems — fix them to save/);
+      await page.locator('[data-route-name="fast"]').scrollIntoViewIfNeeded();
+      await shoot(page, `${theme}-rules-two-problems`);
+      await page.fill('[data-field-path="routes.fast.hedgeMs"] vscode-textfield >> input', '250');
+      await page.waitForSelector('[data-field-path="routes.fast.hedgeMs"] [data-problem-path]', { state: 'detached' });
 
       // JSON mode shows the same draft and lists the problem above the text.
       await page.click('#rules-mode-json');
@@ -269,7 +295,7 @@ async function main(): Promise<void> {
     watch(tiny, 'tiny');
     await tiny.goto(`${origin}/?theme=dark&live=0&spend=tiny`);
     await tiny.click('#tab-charts');
-    await tiny.waitForSelector('svg.chart rect.bar');
+    await tiny.waitForSelector('svg.chart rect.bar:not([height="0"])');
     const tickLabels = await tiny.locator('svg.chart').first().locator('text.tick[text-anchor="end"]').allTextContents();
     assert.ok(tickLabels.length >= 3 && new Set(tickLabels).size === tickLabels.length, `repeated spend ticks: ${tickLabels.join(', ')}`);
     await shoot(tiny, 'dark-charts-tiny');
@@ -298,6 +324,27 @@ async function main(): Promise<void> {
     await narrow.click('#tab-rules');
     await narrow.waitForSelector('[data-rule-index="0"]');
     await shoot(narrow, 'light-narrow-rules');
+
+    // `SWITCHYARD_README_SHOTS=media/screenshots` refreshes the README's images (JPEG, to stay small).
+    const readmeShots = process.env.SWITCHYARD_README_SHOTS;
+    if (readmeShots !== undefined) {
+      mkdirSync(readmeShots, { recursive: true });
+      const readme = await browser.newPage({ viewport: { width: 1280, height: 560 } });
+      await readme.goto(`${origin}/?theme=dark&live=0`);
+      await readme.waitForSelector('tr[data-request-id]');
+      await readme.waitForTimeout(400);
+      await readme.screenshot({ path: join(readmeShots, 'requests-dark.jpg'), type: 'jpeg', quality: 82 });
+      await readme.goto(`${origin}/?theme=light&live=0`);
+      await readme.locator('tr[data-request-id]').nth(2).click();
+      await readme.waitForSelector('#request-detail [data-attempt="2"]');
+      await readme.waitForTimeout(400);
+      await readme.screenshot({ path: join(readmeShots, 'detail-light.jpg'), type: 'jpeg', quality: 82 });
+      await readme.goto(`${origin}/?theme=light&first=1`);
+      await readme.waitForSelector('.empty-state .base-urls');
+      await readme.waitForTimeout(400);
+      await readme.screenshot({ path: join(readmeShots, 'first-screen-light.jpg'), type: 'jpeg', quality: 82, clip: { x: 0, y: 0, width: 1280, height: 380 } });
+      await readme.close();
+    }
 
     const live = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     watch(live, 'live');

@@ -21,7 +21,7 @@ const layers: ReadonlyArray<readonly [name: string, globs: readonly string[]]> =
   ['config', ['proxy/config/**']],
   // Leaf utilities with one job each: SSE parsing, token estimates, prices (which read a config
   // price override), and the node:http helpers (readBody, sendJson) that pipeline and control share.
-  ['utilities', ['proxy/sse/**', 'proxy/tokens/**', 'proxy/cost/**', 'proxy/http/**']],
+  ['utilities', ['proxy/sse/**', 'proxy/tokens/**', 'proxy/cost/**', 'proxy/http/**', 'proxy/models/**']],
   // The codecs: wire ⇄ canonical for each client format and each provider; pure, no I/O.
   ['codecs', ['proxy/inbound/**', 'proxy/providers/**']],
   // Lookup by format/api over the codecs, and the usage tap that reads raw provider bytes.
@@ -49,7 +49,7 @@ const layers: ReadonlyArray<readonly [name: string, globs: readonly string[]]> =
   // The management API and event stream the extension talks to; it observes the pipeline.
   ['control', ['proxy/control/**']],
   // Entry points: the front door's middleware order, the CLI, the process.
-  ['entry points', ['proxy/server.ts', 'proxy/create-proxy.ts', 'proxy/cli.ts', 'proxy/main.ts']],
+  ['entry points', ['proxy/server.ts', 'proxy/create-proxy.ts', 'proxy/cli.ts', 'proxy/keys-command.ts', 'proxy/main.ts']],
 ];
 
 /**

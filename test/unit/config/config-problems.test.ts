@@ -76,7 +76,7 @@ describe('config problems', () => {
 
     it('refuses a name that leads nowhere', () => {
       const { problems } = validateConfig({ routes, defaultRoute: 'smrt' });
-      assert.deepEqual(problems, [{ path: 'defaultRoute', message: `defaultRoute: 'smrt' is not a route under "routes", an alias, or provider/model with a known provider.` }]);
+      assert.deepEqual(problems, [{ path: 'defaultRoute', message: `defaultRoute: 'smrt' is not a route under "routes", an alias, or provider/model with a known provider. Did you mean 'smart'?` }]);
       assert.deepEqual(problemPaths({ defaultRoute: 'nowhere/model' }), ['defaultRoute']);
       assert.deepEqual(problemPaths({ defaultRoute: 3 }), ['defaultRoute']);
     });

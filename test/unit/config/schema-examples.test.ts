@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { validateConfig } from '../../../proxy/config/load-config';
@@ -108,6 +108,7 @@ const everyField = {
         maxInputTokens: 2000,
       },
       route: 'hedged',
+      redaction: { mode: 'block', detectors: ['secrets'], restore: false },
     },
     { match: { model: 'gpt-?' }, route: 'openai/gpt-5', cache: { enabled: false } },
     { match: {}, route: 'quick' },
@@ -124,11 +125,29 @@ const everyField = {
   defaultRoute: 'smart',
   cache: { enabled: true, ttlSeconds: 3600, maxMegabytes: 256, shared: false },
   promptCaching: 'off',
+  redaction: {
+    mode: 'redact',
+    detectors: ['secrets', 'email', 'phone', 'credit-card', 'iban', 'ip-address'],
+    custom: [{ name: 'ticket', pattern: 'TCK-[0-9]{6}' }],
+    allow: ['noreply@example.com'],
+    restore: true,
+  },
+  audit: { enabled: true, retentionDays: 14, maxMegabytes: 1024 },
+  retry: { attempts: 4, baseDelayMs: 500, maxDelayMs: 10000, budgetMs: 90000 },
+  shutdownGraceMs: 30000,
+  budgets: [
+    { name: 'team-daily', limitUsd: 20, period: 'day' },
+    { name: 'openai-monthly', match: { provider: 'openai', model: 'openai/gpt-5*', key: 'ci-bot' }, limitUsd: 200, period: 'month', action: 'block' },
+    { name: 'weekly', limitUsd: 0, period: 'week', action: 'warn' },
+    { name: 'forever', limitUsd: 1000.5, period: 'total' },
+  ],
+  budgetEstimate: { defaultMaxOutputTokens: 8192, unpricedCallUsd: 0.1 },
 };
 
 /** Small configs the docs do not show: the empty file the extension creates, each kind of default. */
 const smallConfigs: Record<string, unknown> = {
   'the empty config the extension creates': {},
+  'retries turned off for every call': { retry: { attempts: 1 } },
   'a default route naming provider/model': { defaultRoute: 'openai/gpt-5-mini' },
   'a default route naming an alias': { aliases: { cheap: 'groq/llama-3.3-70b-versatile' }, defaultRoute: 'cheap' },
   'empty lists and maps': { providers: {}, aliases: {}, routes: {}, rules: [], prices: {}, accessKeys: [], allowedHosts: [], allowedOrigins: [], disabledModels: [] },
@@ -160,6 +179,11 @@ const refusedByBoth: Record<string, unknown> = {
   'a null judge sample': { routes: { ab: { strategy: 'split', targets: ['openai/gpt-5', 'openai/gpt-5-mini'], judge: { model: 'openai/gpt-5', sample: null } } } },
   'an unknown judge field': { routes: { ab: { strategy: 'split', targets: ['openai/gpt-5', 'openai/gpt-5-mini'], judge: { model: 'openai/gpt-5', prompt: 'x' } } } },
   'a judge on a fallback route': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], judge: { model: 'openai/gpt-5' } } } },
+  'zero top-level retry attempts': { retry: { attempts: 0 } },
+  'a negative shutdownGraceMs': { shutdownGraceMs: -1 },
+  'a fractional shutdownGraceMs': { shutdownGraceMs: 2.5 },
+  'an unknown top-level retry field': { retry: { jitter: true } },
+  'a negative top-level retry delay': { retry: { maxDelayMs: -1 } },
   'zero retry attempts': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], retry: { attempts: 0 } } } },
   'an unknown retry field': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], retry: { tries: 2 } } } },
   'a retry field named like an Object method': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], retry: { toString: 2 } } } },
@@ -194,6 +218,28 @@ const refusedByBoth: Record<string, unknown> = {
   'a route cache with maxMegabytes': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], cache: { maxMegabytes: 10 } } } },
   'a rule cache with an unknown field': { rules: [{ match: {}, route: 'openai/gpt-5', cache: { ttl: 10 } }] },
   'an unknown promptCaching mode': { promptCaching: 'on' },
+  'an unknown redaction mode': { redaction: { mode: 'mask' } },
+  'an unknown detector': { redaction: { detectors: ['ssn'] } },
+  'an unknown redaction field': { redaction: { restores: true } },
+  'a custom pattern without a name': { redaction: { custom: [{ pattern: 'TCK-[0-9]{6}' }] } },
+  'a custom pattern name with a space': { redaction: { custom: [{ name: 'my ticket', pattern: 'TCK-[0-9]{6}' }] } },
+  'an empty allow entry': { redaction: { allow: [''] } },
+  'restore as a string': { redaction: { restore: 'yes' } },
+  'an unknown rule redaction field': { rules: [{ match: {}, route: 'openai/gpt-5', redaction: { modes: 'off' } }] },
+  'audit.enabled as a string': { audit: { enabled: 'yes' } },
+  'a zero audit retention': { audit: { retentionDays: 0 } },
+  'an unknown audit field': { audit: { path: '/tmp' } },
+  'budgets that are an object': { budgets: { daily: { limitUsd: 1, period: 'day' } } },
+  'an unknown budget field': { budgets: [{ name: 'daily', limitUsd: 1, period: 'day', currency: 'EUR' }] },
+  'a negative budget limit': { budgets: [{ name: 'daily', limitUsd: -1, period: 'day' }] },
+  'an unknown budget period': { budgets: [{ name: 'daily', limitUsd: 1, period: 'hour' }] },
+  'an unknown budget action': { budgets: [{ name: 'daily', limitUsd: 1, period: 'day', action: 'throttle' }] },
+  'a budget without a name': { budgets: [{ limitUsd: 1, period: 'day' }] },
+  'a budget named like a key budget': { budgets: [{ name: 'key:ci', limitUsd: 1, period: 'day' }] },
+  'an unknown budget match field': { budgets: [{ name: 'daily', limitUsd: 1, period: 'day', match: { endpoint: '/v1/messages' } }] },
+  'an unknown budgetEstimate field': { budgetEstimate: { maxTokens: 10 } },
+  'a zero defaultMaxOutputTokens': { budgetEstimate: { defaultMaxOutputTokens: 0 } },
+  'a negative unpricedCallUsd': { budgetEstimate: { unpricedCallUsd: -0.01 } },
 };
 
 /**
@@ -208,13 +254,21 @@ const refusedByValidatorOnly: Record<string, unknown> = {
   'weights that are all 0': { routes: { ab: { strategy: 'split', targets: ['openai/gpt-5', 'openai/gpt-5-mini'], weights: [0, 0] } } },
   'a rule route naming nothing': { rules: [{ match: {}, route: 'nowhere' }] },
   'a default route naming nothing': { defaultRoute: 'nowhere' },
+  'a custom pattern that does not compile': { redaction: { custom: [{ name: 'ticket', pattern: 'TCK-(' }] } },
+  'a custom pattern that matches the empty string': { redaction: { custom: [{ name: 'ticket', pattern: '[0-9]*' }] } },
+  'a custom pattern that is slow on long input': { redaction: { custom: [{ name: 'ticket', pattern: '(a+)+$' }] } },
+  'a budget for an unknown provider': { budgets: [{ name: 'b', match: { provider: 'nowhere' }, limitUsd: 1, period: 'day' }] },
+  'a budget model glob no provider can match': { budgets: [{ name: 'b', match: { model: 'nowhere/*' }, limitUsd: 1, period: 'day' }] },
+  'a budget model glob without a provider': { budgets: [{ name: 'b', match: { model: 'claude-opus-*' }, limitUsd: 1, period: 'day' }] },
+  'two budgets with one name': { budgets: [{ name: 'b', limitUsd: 1, period: 'day' }, { name: 'b', limitUsd: 2, period: 'week' }] },
 };
 
 describe('config examples: the schema and the validator agree', () => {
-  const documented = [...configBlocks('README.md'), ...configBlocks('docs/routing.md'), ...configBlocks('docs/caching.md')];
+  // Other engineers' docs/*.md may hold examples too: every JSON block in the docs is checked.
+  const documented = [...configBlocks('README.md'), ...readdirSync(path.join(__dirname, '../../../docs')).filter((name) => name.endsWith('.md')).sort().flatMap((name) => configBlocks(`docs/${name}`))];
 
-  it('finds the config examples in README.md, docs/routing.md and docs/caching.md', () => {
-    // Two in the README (routing, configuration) and one in the routing design page.
+  it('finds the config examples in README.md and docs/', () => {
+    // Two in docs/configuration.md (configuration, routing) and one in the routing design page.
     assert.ok(documented.length >= 3, `only ${documented.length} config examples found: ${documented.map((block) => block.where).join(', ')}`);
   });
 
@@ -242,6 +296,7 @@ describe('config examples: the schema and the validator agree', () => {
       ['route fields', properties(route), used(routes)],
       ['strategies', route.properties?.strategy?.enum ?? [], new Set(routes.map((entry) => entry.strategy))],
       ['retry fields', properties(route.properties?.retry), used([everyField.routes.smart.retry])],
+      ['top-level retry fields', properties(schema.properties?.retry), used([everyField.retry])],
       ['timeout fields', properties(route.properties?.timeouts), used([everyField.routes.smart.timeouts])],
       ['judge fields', properties(route.properties?.judge), used([everyField.routes.trial.judge])],
       ['rule fields', properties(rule), used(everyField.rules)],

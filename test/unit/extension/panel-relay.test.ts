@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ConfigUpdateResponse, RequestRecord } from '../../../proxy/control/protocol';
+import type { CallContent, ConfigUpdateResponse, RequestRecord } from '../../../proxy/control/protocol';
 import { PanelRelay, type PanelClient } from '../../../extension/panel/relay';
 import type { HostMessage, ProxyStatus } from '../../../webview/protocol';
 
@@ -20,6 +20,10 @@ function fakeClient(calls: string[]): PanelClient {
       calls.push(`request ${id}`);
       return id === 'req_1' ? record('req_1', 1) : undefined;
     },
+    requestContent: async (id) => {
+      calls.push(`content ${id}`);
+      return id === 'req_kept' ? ({ requestId: id, format: 'openai-chat', endpoint: '/v1/chat/completions', request: { model: 'gpt-4o', messages: [] } } as unknown as CallContent) : undefined;
+    },
     config: async () => {
       calls.push('config');
       return { file: '/tmp/config.json', config: { rules: [] }, problems: [] };
@@ -35,6 +39,14 @@ function fakeClient(calls: string[]): PanelClient {
     stats: async (by) => {
       calls.push(`stats ${by}`);
       return { by, rows: [] };
+    },
+    budgets: async () => {
+      calls.push('budgets');
+      return [];
+    },
+    keys: async () => {
+      calls.push('keys');
+      return [];
     },
   };
 }
@@ -54,13 +66,33 @@ describe('PanelRelay (host side of the panel)', () => {
     await panel.event({ type: 'request', record: record('req_3', 3) });
     assert.equal(posted.length, 0);
     await panel.receive({ type: 'ready' });
-    assert.deepEqual(posted.map((message) => message.type), ['snapshot', 'show-request']);
+    // Budgets and keys follow the snapshot on their own, not holding it up.
+    assert.deepEqual(posted.map((message) => message.type).filter((type) => type !== 'governance'), ['snapshot', 'show-request']);
     const snapshot = posted[0] as Extract<HostMessage, { type: 'snapshot' }>;
     assert.deepEqual(snapshot.records.map((each) => each.id), ['req_2', 'req_1']);
     assert.equal(snapshot.hasMore, true);
     assert.equal(snapshot.config.file, '/tmp/config.json');
     assert.deepEqual(snapshot.status, running);
     assert.ok(calls.includes('requests 200') && calls.includes('stats day'));
+  });
+
+  it('replays kept content with the model the user picks, and says why when nothing was kept', async () => {
+    const calls: string[] = [];
+    const posted: HostMessage[] = [];
+    const panel = new PanelRelay({
+      client: () => fakeClient(calls),
+      status: () => running,
+      post: (message) => posted.push(message),
+      log: () => {},
+      replay: async (content) => ({ model: 'openai/gpt-5-mini', status: 200, text: `again: ${content.requestId}`, costUsd: 0.001, latencyMs: 12 }),
+    });
+    await panel.receive({ type: 'ready' });
+    posted.length = 0;
+    await panel.receive({ type: 'replay', id: 'req_kept' });
+    await panel.receive({ type: 'replay', id: 'req_1' });
+    assert.deepEqual(posted[0], { type: 'replay-result', id: 'req_kept', replay: { model: 'openai/gpt-5-mini', status: 200, text: 'again: req_kept', costUsd: 0.001, latencyMs: 12 } });
+    assert.equal(posted[1]?.type, 'replay-result');
+    assert.match((posted[1] as Extract<HostMessage, { type: 'replay-result' }>).error ?? '', /turn on the audit log/);
   });
 
   it('relays live requests, pages older records and answers open-request', async () => {
@@ -76,6 +108,8 @@ describe('PanelRelay (host side of the panel)', () => {
       { type: 'request', record: record('req_3', 3) },
       { type: 'older-records', records: [record('req_0', 0)], hasMore: false },
       { type: 'request-detail', id: 'req_1', record: record('req_1', 1) },
+      // The audit log's content follows a record it may have kept.
+      { type: 'request-content', id: 'req_1', content: undefined },
       { type: 'request-detail', id: 'req_gone', record: undefined },
     ]);
     panel.dispose();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { AggregateRow, RequestRecord } from '../../../proxy/control/protocol';
-import { spendNodes, type SpendData } from '../../../extension/sidebar/spend-nodes';
+import type { AggregateRow, BudgetInfo, RequestRecord } from '../../../proxy/control/protocol';
+import { budgetNodes, spendNodes, type SpendData } from '../../../extension/sidebar/spend-nodes';
 
 function row(key: string | null, costUsd: number, requests: number, extra: Partial<AggregateRow> = {}): AggregateRow {
   return {
@@ -91,6 +91,13 @@ describe('spend tree nodes', () => {
     assert.equal(recent!.children![0]!.description, 'cache hit · 640 ms');
   });
 
+  it('counts what redaction did in each period, and shows nothing where it did nothing', () => {
+    const [today, month] = spendNodes({ ...data, today: { byProvider: [row('openai', 0.5, 3, { redactions: 4, blockedRequests: 1 }), row('groq', 0, 1, { redactions: 2 })], byModel: [] } });
+    const redaction = today.children?.find((node) => node.label === 'Redaction');
+    assert.equal(redaction?.description, '6 values redacted · 1 call blocked');
+    assert.equal(month.children?.some((node) => node.label === 'Redaction'), false);
+  });
+
   it('keeps node ids stable and unique so expanded nodes stay expanded', () => {
     const ids: string[] = [];
     const walk = (nodes: ReturnType<typeof spendNodes>): void => {
@@ -119,5 +126,39 @@ describe('spend tree nodes', () => {
     assert.match(refused.tooltip ?? '', /asked for gpt-4o-mini, meant for openai\/gpt-4o-mini\nstatus 403: disabled/);
     assert.equal(unnamed.label, 'no model', 'a call refused for its body');
     assert.match(unnamed.tooltip ?? '', /asked for no model\nstatus 413: too large/);
+  });
+});
+
+describe('budgetNodes', () => {
+  const budget = (name: string, spentUsd: number, limitUsd: number, extra: Partial<BudgetInfo> = {}): BudgetInfo => ({
+    name,
+    source: name.startsWith('key:') ? 'key' : 'config',
+    period: 'day',
+    action: 'block',
+    limitUsd,
+    spentUsd,
+    reservedUsd: 0,
+    periodStart: '2026-12-04T00:00:00.000Z',
+    resetsAt: '2026-12-05T00:00:00.000Z',
+    ...extra,
+  });
+
+  it('shows each budget as spend / limit per period, warning from 80 % used', () => {
+    const node = budgetNodes([budget('team-daily', 5, 20), budget('key:ci-bot', 4, 5), budget('openai', 1, 1, { period: 'total', resetsAt: undefined, action: 'warn' })]);
+    assert.equal(node.label, 'Budgets');
+    assert.deepEqual(
+      node.children!.map((child) => [child.label, child.description, child.icon]),
+      [
+        ['team-daily', '$5.00 / $20.00 per day', 'pass'],
+        ['key ci-bot', '$4.00 / $5.00 per day', 'warning'],
+        ['openai', '$1.00 / $1.00 per total (warn)', 'error'],
+      ],
+    );
+    assert.match(node.children![2]!.tooltip!, /never resets/);
+  });
+
+  it('leaves the section out when no budget is configured', () => {
+    const nodes = spendNodes({ today: { byProvider: [], byModel: [] }, month: { byProvider: [], byModel: [] }, recent: [], budgets: [] });
+    assert.ok(!nodes.some((node) => node.id === 'budgets'));
   });
 });

@@ -37,6 +37,17 @@ describe('provider adapters own the wire', () => {
     });
   });
 
+  it('puts a Gemini model in its URL as one segment and refuses names that would steer the URL', () => {
+    for (const model of ['x/../escape', 'x?key=1&', 'cached#', '..', '.', 'a:b', 'a%2Fb', '']) {
+      assert.throws(
+        () => geminiAdapter.endpointUrl('generate', { baseUrl: 'https://g.example/v1beta', model }),
+        (error: unknown) => error instanceof ProxyError && error.status === 400 && error.param === 'model',
+        model,
+      );
+    }
+    assert.equal(geminiAdapter.endpointUrl('generate', { baseUrl: 'https://g.example/v1beta', model: 'gemini-2.0-flash_001' }), 'https://g.example/v1beta/models/gemini-2.0-flash_001:generateContent');
+  });
+
   it('gives Chat Completions providers no token counting, and Responses its input_tokens endpoint', () => {
     assert.deepEqual(endpoints(openAiChatAdapter, 'https://api.groq.com/openai/v1', 'llama-3.3-70b-versatile'), {
       generate: 'https://api.groq.com/openai/v1/chat/completions',

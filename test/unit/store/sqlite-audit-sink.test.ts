@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Database } from 'node-sqlite3-wasm';
 import type { AuditEntry } from '../../../proxy/store/audit-sink';
-import { databaseFileName, openDatabase } from '../../../proxy/store/sqlite/open-database';
-import { SqliteAuditSink } from '../../../proxy/store/sqlite/sqlite-audit-sink';
+import { SqliteAuditSink, auditDatabaseFileName, openAuditDatabase } from '../../../proxy/store/sqlite/sqlite-audit-sink';
 
 function countOnDisk(dataDir: string): number {
-  const database = new Database(path.join(dataDir, databaseFileName), { readOnly: true });
+  // The sink opens its file on first use.
+  if (!existsSync(path.join(dataDir, auditDatabaseFileName))) return 0;
+  const database = new Database(path.join(dataDir, auditDatabaseFileName), { readOnly: true });
   try {
     return Number(database.get('SELECT COUNT(*) AS count FROM audit')?.count);
   } finally {
@@ -18,20 +19,17 @@ function countOnDisk(dataDir: string): number {
 
 describe('SqliteAuditSink', () => {
   let dataDir: string;
-  let database: Database;
   let sink: SqliteAuditSink;
   let errors: unknown[];
 
   beforeEach(() => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-audit-'));
-    database = openDatabase(dataDir).database;
     errors = [];
-    sink = new SqliteAuditSink(database, { flushIntervalMs: 60_000, onError: (error) => errors.push(error) });
+    sink = new SqliteAuditSink(() => openAuditDatabase(dataDir), { flushIntervalMs: 60_000, onError: (error) => errors.push(error) });
   });
 
   afterEach(async () => {
     await sink.close();
-    if (database.isOpen) database.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -73,10 +71,41 @@ describe('SqliteAuditSink', () => {
     sink.write(requestEntry);
     await sink.close();
     sink.write(responseEntry);
-    database.close();
-    database = openDatabase(dataDir).database;
-    sink = new SqliteAuditSink(database);
+    sink = new SqliteAuditSink(() => openAuditDatabase(dataDir));
     assert.deepEqual(await sink.recent(), [requestEntry]);
+  });
+
+  it('keeps its file and journal readable by the user alone', async () => {
+    sink.write(requestEntry);
+    await sink.flush();
+    for (const file of [auditDatabaseFileName, `${auditDatabaseFileName}-journal`]) {
+      if (process.platform !== 'win32') assert.equal(statSync(path.join(dataDir, file)).mode & 0o777, 0o600, file);
+    }
+  });
+
+  it('lists a time range oldest first, page after page, queued entries included', async () => {
+    for (let index = 0; index < 5; index += 1) sink.write({ id: `aud_${index}`, time: 1000 + Math.floor(index / 2), kind: 'call', data: index });
+    await sink.flush();
+    sink.write({ id: 'aud_5', time: 1003, kind: 'call', data: 5 });
+    const first = await sink.range({ since: 1000, until: 1004, limit: 3 });
+    assert.deepEqual(first.map((entry) => entry.id), ['aud_0', 'aud_1', 'aud_2']);
+    const last = first[first.length - 1]!;
+    const second = await sink.range({ since: 1000, until: 1004, after: { time: last.time, id: last.id }, limit: 3 });
+    assert.deepEqual(second.map((entry) => entry.id), ['aud_3', 'aud_4', 'aud_5']);
+    assert.deepEqual((await sink.range({ since: 1001, until: 1002 })).map((entry) => entry.id), ['aud_2', 'aud_3']);
+  });
+
+  it('purges by age, then the oldest while over the size limit, in batches', async () => {
+    const payload = 'x'.repeat(1000);
+    for (let index = 0; index < 1200; index += 1) sink.write({ id: `aud_${String(index).padStart(4, '0')}`, time: 10_000 + index, kind: 'call', data: payload });
+    await sink.flush();
+    assert.equal(await sink.purge({ before: 10_100, maxBytes: Number.MAX_SAFE_INTEGER }), 100);
+    // 1100 entries of 1002 bytes each remain; keep at most 500 KB.
+    const deleted = await sink.purge({ before: 0, maxBytes: 500_000 });
+    assert.equal(deleted, 1100 - Math.floor(500_000 / 1002));
+    const left = await sink.range({ since: 0, until: 20_000, limit: 1 });
+    assert.equal(left[0]!.time, 10_000 + 1200 - Math.floor(500_000 / 1002));
+    assert.equal(countOnDisk(dataDir), Math.floor(500_000 / 1002));
   });
 
   it('drops and reports an entry whose data is not JSON, writing the rest', async () => {

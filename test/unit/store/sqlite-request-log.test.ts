@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, existsSync, utimesSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, existsSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Database } from 'node-sqlite3-wasm';
@@ -281,8 +281,11 @@ describe('the SQLite request log, batched', () => {
     const errors: unknown[] = [];
     const opened = open({ flushIntervalMs: 20, onError: (error) => errors.push(error) });
     const record = makeRecord();
-    // Another connection holding the lock: node-sqlite3-wasm's lock is this directory.
+    // Another live process holding the lock: node-sqlite3-wasm's lock is this directory, and
+    // the holder registered as this test's parent process (alive) keeps it from being stale.
     const lock = `${opened.path}.lock`;
+    const holder = path.join(`${opened.path}.holders`, `${process.ppid}-test`);
+    writeFileSync(holder, '');
     mkdirSync(lock);
     try {
       opened.add(record);
@@ -291,6 +294,7 @@ describe('the SQLite request log, batched', () => {
       assert.deepEqual(await opened.get(record.id), record);
     } finally {
       rmSync(lock, { recursive: true, force: true });
+      rmSync(holder, { force: true });
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(countOnDisk(dataDir), 1);

@@ -1,0 +1,139 @@
+import { parseArgs } from 'node:util';
+import { periodBounds } from './policy/budget-period';
+import { checkKeyChanges, createNamedKey, KeyRequestError, listedKey, type ListedKey } from './policy/named-keys';
+import { keyBudgetName } from './policy/budgets';
+import { openDatabase } from './store/sqlite/open-database';
+import { SqliteAccessKeys } from './store/sqlite/sqlite-access-keys';
+import { SqliteSpendLedger } from './store/sqlite/sqlite-spend-ledger';
+
+export const keysUsage = `Usage: switchyard keys <command> [options]
+
+Named access keys: each tool gets its own key, with the models it may call, a budget and
+rate limits. Keys are kept (as hashes only) in the data folder's database; a proxy running
+on that folder picks up every change within a second.
+
+Commands:
+  keys create NAME [--models GLOB,...] [--budget USD/PERIOD] [--rpm N] [--tpm N]
+                    prints the new key once; it is never shown again
+  keys list [--json]
+                    name, allowed models, budget with this period's spend, limits, created,
+                    last used (never the key)
+  keys update NAME [--models GLOB,...|all] [--budget USD/PERIOD|none] [--rpm N|none] [--tpm N|none]
+  keys revoke NAME  clients sending the key get 401 from then on
+
+Options:
+  --data-dir DIR    the proxy's data folder (default $SWITCHYARD_DATA_DIR, else the user's data folder)
+
+Models are globs over the resolved provider/model (groq/*, anthropic/claude-haiku-*);
+a budget is USD per day, week, month or total (5/day, 200/month), calendar-aligned in local time.`;
+
+/** Runs `switchyard keys …`; resolves with the exit code. */
+export async function keysCommand(argv: string[], defaultDataDir: string): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        models: { type: 'string' },
+        budget: { type: 'string' },
+        rpm: { type: 'string' },
+        tpm: { type: 'string' },
+        'data-dir': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`switchyard keys: ${(error as Error).message}\n\n${keysUsage}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, name] = positionals;
+  if (values.help || command === undefined) {
+    process.stdout.write(`${keysUsage}\n`);
+    return values.help ? 0 : 2;
+  }
+  const dataDir = values['data-dir'] ?? process.env.SWITCHYARD_DATA_DIR ?? defaultDataDir;
+  const { database, file } = openDatabase(dataDir);
+  const store = new SqliteAccessKeys(database, file);
+  try {
+    switch (command) {
+      case 'create': {
+        if (name === undefined) throw new KeyRequestError(400, 'Name the key: switchyard keys create NAME.');
+        const changes = checkKeyChanges(policyFields(values));
+        const created = await createNamedKey(store, { name, models: changes.models ?? undefined, budget: changes.budget ?? undefined, rpm: changes.rpm ?? undefined, tpm: changes.tpm ?? undefined });
+        process.stdout.write(`${created.key}\n`);
+        process.stderr.write(`Access key '${name}' created (${created.listed.keyId}). It is shown only this once: give it to the tool as its API key.\n`);
+        return 0;
+      }
+      case 'list': {
+        const keys = (await store.list()).map(listedKey);
+        const ledger = new SqliteSpendLedger(database);
+        const now = Date.now();
+        const spent = new Map<string, number>();
+        for (const key of keys) {
+          if (key.budget === undefined || key.revoked !== undefined) continue;
+          const [state] = await ledger.read([{ budget: keyBudgetName(key.name), periodStart: periodBounds(key.budget.period, now).start }], now);
+          spent.set(key.name, state?.spentUsd ?? 0);
+        }
+        await ledger.close();
+        if (values.json) process.stdout.write(`${JSON.stringify({ keys: keys.map((key) => (spent.has(key.name) ? { ...key, spentUsd: spent.get(key.name) } : key)) }, null, 2)}\n`);
+        else process.stdout.write(formatKeys(keys, spent));
+        return 0;
+      }
+      case 'update': {
+        if (name === undefined) throw new KeyRequestError(400, 'Name the key: switchyard keys update NAME --models … --budget … --rpm … --tpm ….');
+        const changes = checkKeyChanges(policyFields(values));
+        if (Object.keys(changes).length === 0) throw new KeyRequestError(400, 'Nothing to change: give --models, --budget, --rpm or --tpm.');
+        const updated = await store.update(name, changes);
+        if (updated === undefined) throw new KeyRequestError(404, `There is no access key named '${name}' in force (see switchyard keys list).`);
+        process.stdout.write(formatKeys([listedKey(updated)], new Map()));
+        return 0;
+      }
+      case 'revoke': {
+        if (name === undefined) throw new KeyRequestError(400, 'Name the key: switchyard keys revoke NAME.');
+        const revoked = await store.revoke(name);
+        if (revoked === undefined) throw new KeyRequestError(404, `There is no access key named '${name}' in force (see switchyard keys list).`);
+        process.stdout.write(`Access key '${name}' revoked.\n`);
+        return 0;
+      }
+      default:
+        process.stderr.write(`switchyard keys: unknown command '${command}'.\n\n${keysUsage}\n`);
+        return 2;
+    }
+  } catch (error) {
+    if (!(error instanceof KeyRequestError)) throw error;
+    process.stderr.write(`switchyard keys: ${error.message}\n`);
+    return error.status === 404 ? 1 : 2;
+  } finally {
+    database.close();
+  }
+}
+
+/** The policy options as the control API takes them; `all` and `none` clear a limit. */
+function policyFields(values: { models?: string; budget?: string; rpm?: string; tpm?: string }): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (values.models !== undefined) fields.models = values.models === 'all' ? null : values.models.split(',').map((model) => model.trim()).filter((model) => model !== '');
+  if (values.budget !== undefined) fields.budget = values.budget === 'none' ? null : values.budget;
+  for (const field of ['rpm', 'tpm'] as const) {
+    const value = values[field];
+    if (value !== undefined) fields[field] = value === 'none' ? null : Number(value);
+  }
+  return fields;
+}
+
+function formatKeys(keys: readonly ListedKey[], spent: ReadonlyMap<string, number>): string {
+  if (keys.length === 0) return 'No named access keys. Create one with: switchyard keys create NAME\n';
+  const rows = keys.map((key) => [
+    key.name,
+    key.revoked === undefined ? key.keyId : `revoked ${new Date(key.revoked).toISOString()}`,
+    key.models?.join(',') ?? 'all models',
+    key.budget === undefined ? 'no budget' : `$${(spent.get(key.name) ?? 0).toFixed(4)} of $${key.budget.limitUsd}/${key.budget.period}`,
+    [key.rpm === undefined ? undefined : `${key.rpm} rpm`, key.tpm === undefined ? undefined : `${key.tpm} tpm`].filter(Boolean).join(' ') || 'no rate limit',
+    `created ${new Date(key.created).toISOString()}`,
+    key.lastUsed === undefined ? 'never used' : `last used ${new Date(key.lastUsed).toISOString()}`,
+  ]);
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => `${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`).join('');
+}

@@ -1,0 +1,62 @@
+import { ProxyError } from '../core/errors';
+import type { JsonObject } from '../core/json';
+import type { AnswerTransform } from '../call/answer-transform';
+import type { RequestContext } from '../call/request-context';
+import { redactBody } from '../privacy/redact-body';
+import { redactionFor, type RedactionSettings } from '../privacy/redaction-settings';
+import { restoreTransform } from '../privacy/restore';
+import type { ExecutionPlan } from './admit';
+import type { ProxyRuntime } from './runtime';
+
+/** What redaction did to a call, for its record: counts per detector, never values. */
+export interface RedactionSummary {
+  mode: 'redact' | 'block';
+  /** Findings per detector; empty when nothing was found. */
+  counts: Record<string, number>;
+}
+
+export type Redacted =
+  /** The call to execute: the same context when nothing was found, a rewritten one otherwise. */
+  | { context: RequestContext; transform: AnswerTransform | undefined; summary: RedactionSummary | undefined }
+  | { refusal: ProxyError; summary: RedactionSummary };
+
+/**
+ * The redaction stage, between admit and the response-cache lookup: scans every text of the
+ * client's body with the detectors in force for the matched rule, then refuses the call (block)
+ * or rewrites it with placeholders (redact). A call where nothing was found goes on untouched —
+ * on the passthrough path, byte for byte. With `restore`, the answer gets a transform that puts
+ * the values back. Calls Switchyard makes itself are not scanned: they carry the served call's
+ * request, already redacted, and answers that went to the client through restore.
+ */
+export async function redactCall(runtime: ProxyRuntime, settings: RedactionSettings, context: RequestContext, plan: ExecutionPlan): Promise<Redacted> {
+  const redaction = redactionFor(settings, plan.decision.rule?.index);
+  if (redaction === undefined || context.purpose !== 'served') return { context, transform: undefined, summary: undefined };
+  let body: JsonObject;
+  try {
+    body = context.body();
+  } catch {
+    // A body that is not JSON goes to no provider: the later stages refuse it in the client's format.
+    return { context, transform: undefined, summary: undefined };
+  }
+  if (redaction.mode === 'block') {
+    const { found, counts } = await redactBody(body, redaction.scanner);
+    if (found.length === 0) return { context, transform: undefined, summary: { mode: 'block', counts } };
+    const first = found[0]!;
+    const others = found.length > 1 ? ` (${found.length} findings in all)` : '';
+    const message =
+      `Switchyard's redaction blocked this request: the ${first.detector} detector found ${article(first.kind)} ${first.kind.toLowerCase().replace(/_/g, ' ')} in ${first.path}${others}. ` +
+      'Remove it from the request, add it to redaction.allow if it is not sensitive, or set redaction.mode to "redact" to send placeholders instead.';
+    return { refusal: new ProxyError('invalid_request', message, { param: first.path }), summary: { mode: 'block', counts } };
+  }
+  const scope = runtime.placeholders.scope(context.principal?.keyId ?? 'local');
+  let original: string | undefined;
+  // A placeholder already in the caller's own text would be ambiguous: its number is skipped.
+  const taken = (placeholder: string): boolean => (original ??= context.raw?.toString('utf8') ?? JSON.stringify(body)).includes(placeholder);
+  const { found, counts, body: rewritten } = await redactBody(body, redaction.scanner, (finding, value) => scope.placeholderFor(finding.kind, value, taken));
+  if (found.length === 0) return { context, transform: undefined, summary: { mode: 'redact', counts } };
+  return { context: context.withBody(rewritten), transform: redaction.restore ? restoreTransform(scope) : undefined, summary: { mode: 'redact', counts } };
+}
+
+function article(kind: string): string {
+  return /^[AEIOU]/.test(kind) ? 'an' : 'a';
+}

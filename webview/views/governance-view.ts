@@ -1,0 +1,88 @@
+/**
+ * The Budgets & Keys tab: each budget as a bar of spend (and reservations in flight) against its
+ * limit, with its period and reset; each named key with what it may call, its limits, its spend
+ * this month and when it was last used. Read-only: keys are created and changed with the
+ * "Create Access Key" and "Manage Access Keys" commands (or `switchyard keys`).
+ */
+import type { AccessKeyInfo, AggregateRow, BudgetInfo, GovernanceData } from '../protocol';
+import { formatCost, formatTimestamp } from '../format';
+import { codicon, element, replaceChildren } from './dom';
+
+/** From this share of a budget used, its bar and the status bar warn. */
+const warningShare = 0.8;
+
+export class GovernanceView {
+  readonly root = element('div', { className: 'governance-view' });
+
+  constructor() {
+    this.render({ budgets: [], keys: [], keySpend: [] });
+  }
+
+  setData(data: GovernanceData): void {
+    this.render({
+      budgets: data.budgets.filter((budget) => typeof budget?.name === 'string' && typeof budget.limitUsd === 'number'),
+      keys: data.keys.filter((key) => typeof key?.name === 'string'),
+      keySpend: data.keySpend.filter((row) => typeof row === 'object' && row !== null),
+    });
+  }
+
+  private render(data: GovernanceData): void {
+    const spendByKey = new Map<string, AggregateRow>(data.keySpend.filter((row) => row.key !== null).map((row) => [row.key!, row]));
+    replaceChildren(this.root, [
+      element('h2', {}, ['Budgets']),
+      data.budgets.length === 0
+        ? element('p', { className: 'muted' }, ['No budgets. Add them under "budgets" in the config, or give a key its own with "Switchyard: Manage Access Keys".'])
+        : element('div', { className: 'budget-list' }, data.budgets.map(budgetRow)),
+      element('h2', {}, ['Access keys']),
+      data.keys.length === 0
+        ? element('p', { className: 'muted' }, ['No named keys. Create one per tool with "Switchyard: Create Access Key" (or switchyard keys create NAME).'])
+        : keyTable(data.keys, spendByKey),
+    ]);
+  }
+}
+
+function budgetName(name: string): string {
+  return name.startsWith('key:') ? `key ${name.slice(4)}` : name;
+}
+
+function budgetRow(budget: BudgetInfo): HTMLElement {
+  const used = budget.spentUsd + budget.reservedUsd;
+  const share = budget.limitUsd === 0 ? 1 : used / budget.limitUsd;
+  const level = share >= 1 ? 'full' : share >= warningShare ? 'warning' : 'ok';
+  const spent = element('div', { className: `budget-bar-spent ${level}` });
+  spent.style.width = `${Math.min(100, (budget.limitUsd === 0 ? 1 : budget.spentUsd / budget.limitUsd) * 100).toFixed(1)}%`;
+  const reserved = element('div', { className: 'budget-bar-reserved' });
+  reserved.style.width = `${Math.min(100, (budget.limitUsd === 0 ? 0 : budget.reservedUsd / budget.limitUsd) * 100).toFixed(1)}%`;
+  const resets = budget.resetsAt === undefined ? 'never resets' : `resets ${formatTimestamp(Date.parse(budget.resetsAt))}`;
+  const match = budget.match === undefined ? [] : Object.entries(budget.match).filter(([, value]) => value !== undefined).map(([field, value]) => `${field} ${String(value)}`);
+  return element('div', { className: 'budget-row', attrs: { 'data-budget': budget.name } }, [
+    element('div', { className: 'budget-head' }, [
+      codicon(level === 'ok' ? 'pass' : level === 'warning' ? 'warning' : 'error'),
+      element('strong', {}, [budgetName(budget.name)]),
+      element('span', { className: 'muted' }, [` ${match.length === 0 ? 'every call' : match.join(', ')} · per ${budget.period}${budget.action === 'warn' ? ' · warn only' : ''} · ${resets}`]),
+    ]),
+    element('div', { className: 'budget-bar', attrs: { role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': budget.limitUsd, 'aria-valuenow': used, 'aria-label': `${budgetName(budget.name)} used` } }, [spent, reserved]),
+    element('div', { className: 'budget-figures' }, [
+      `${formatCost(budget.spentUsd)} spent`,
+      budget.reservedUsd > 0 ? ` + ${formatCost(budget.reservedUsd)} reserved` : '',
+      ` of ${formatCost(budget.limitUsd)} (${Math.round(share * 100)} %)`,
+    ]),
+  ]);
+}
+
+function keyTable(keys: readonly AccessKeyInfo[], spendByKey: ReadonlyMap<string, AggregateRow>): HTMLElement {
+  const header = element('tr', {}, ['Key', 'Models', 'Budget', 'Limits', 'Spent this month', 'Last used'].map((label) => element('th', {}, [label])));
+  const rows = keys.map((key) => {
+    const spend = spendByKey.get(key.keyId);
+    const limits = [key.rpm === undefined ? undefined : `${key.rpm} rpm`, key.tpm === undefined ? undefined : `${key.tpm} tpm`].filter(Boolean).join(', ');
+    return element('tr', { className: key.revoked === undefined ? '' : 'revoked', attrs: { 'data-key': key.name } }, [
+      element('td', {}, [codicon(key.revoked === undefined ? 'key' : 'circle-slash'), ` ${key.name}`, element('div', { className: 'muted' }, [key.revoked === undefined ? key.keyId : `revoked ${formatTimestamp(key.revoked)}`])]),
+      element('td', {}, [key.models?.join(', ') ?? 'all models']),
+      element('td', {}, [key.budget === undefined ? '—' : `${formatCost(key.budget.limitUsd)} per ${key.budget.period}`]),
+      element('td', {}, [limits === '' ? '—' : limits]),
+      element('td', {}, [spend === undefined ? '$0' : `${formatCost(spend.costUsd)} (${spend.requests} requests)`]),
+      element('td', {}, [key.lastUsed === undefined ? 'never' : formatTimestamp(key.lastUsed)]),
+    ]);
+  });
+  return element('table', { className: 'key-table' }, [element('thead', {}, [header]), element('tbody', {}, rows)]);
+}
