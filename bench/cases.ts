@@ -105,7 +105,7 @@ export function buildCases(filter?: string): BenchCase[] {
       peerBody: anthropicBody('bench-model', size, true),
     });
   }
-  cases.push(...routedCases());
+  cases.push(...routedCases(), ...cacheCases());
   const governed = openaiBody('gpt-4o-mini', '1k', false);
   cases.push({
     name: 'OpenAI → OpenAI 1 KB json, governed (3 keys, 5 budgets, rate limits)',
@@ -123,6 +123,33 @@ export function buildCases(filter?: string): BenchCase[] {
   const parts = filter?.split(',').map((part) => part.trim().toLowerCase()).filter((part) => part !== '');
   if (parts === undefined || parts.length === 0) return cases;
   return cases.filter((benchCase) => parts.some((part) => benchCase.name.toLowerCase().includes(part)));
+}
+
+/**
+ * The response-cache cases, through the `cached` route (one target, cache on) against the same
+ * request unrouted (cache off). A miss is measured with `x-switchyard-cache: refresh`: the
+ * request's key is computed, the provider called and the answer stored every time, as on a
+ * miss, without the lookup of an absent key (one SQLite read by primary key). A hit answers
+ * from the cache after the warm-up's first request stored it.
+ */
+function cacheCases(): BenchCase[] {
+  const cases: BenchCase[] = [];
+  for (const size of ['1k', '80k'] as const) {
+    for (const outcome of ['miss', 'hit'] as const) {
+      cases.push({
+        name: `OpenAI → OpenAI ${sizeLabel(size)} json, cache ${outcome}`,
+        kind: 'passthrough',
+        api: 'openai',
+        size,
+        stream: false,
+        path: '/v1/chat/completions',
+        headers: outcome === 'miss' ? { ...openaiHeaders, 'x-switchyard-cache': 'refresh' } : openaiHeaders,
+        body: openaiBody('cached', size, false),
+        floorBody: openaiBody('gpt-4o-mini', size, false),
+      });
+    }
+  }
+  return cases;
 }
 
 /**

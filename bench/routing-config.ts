@@ -14,7 +14,7 @@
 import type { RouteConfig, RuleConfig } from '../proxy/config/config';
 
 /** A route as written in the config file; the loader fills in retry and timeouts. */
-export type RouteEntry = Pick<RouteConfig, 'strategy' | 'targets' | 'hedgeMs'>;
+export type RouteEntry = Pick<RouteConfig, 'strategy' | 'targets' | 'hedgeMs' | 'cache'>;
 
 /** The model names the routed cases ask for. */
 export const routedModels = {
@@ -39,6 +39,8 @@ export function benchRoutes(): Record<string, RouteEntry> {
     // A dated snapshot as the second target: same upstream, same price, a distinct label for
     // its circuit breaker and latency window.
     hedged: { strategy: 'race', targets: ['openai/gpt-4o-mini', 'openai/gpt-4o-mini-2024-07-18'], hedgeMs: 0 },
+    // The response-cache cases: the only route with the cache on, so no other case pays for it.
+    cached: { strategy: 'fallback', targets: ['openai/gpt-4o-mini'], cache: { enabled: true } },
     // Routes of the rules that never match; they must still pass the config's validation.
     smart: { strategy: 'fallback', targets: ['anthropic/claude-sonnet-4-5', 'openai/gpt-4.1'] },
     fast: { strategy: 'race', targets: ['groq/llama-3.3-70b-versatile', 'cerebras/llama3.1-8b'], hedgeMs: 300 },

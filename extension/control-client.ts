@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type {
+  CacheClearResponse,
   CallContent,
   AccessKeyFields,
   AccessKeyInfo,
@@ -150,6 +151,10 @@ export class ControlClient {
 
   setLifecycle(stopWhenDetached: boolean): Promise<LifecycleResponse> {
     return this.call('PUT', '/lifecycle', { stopWhenDetached });
+  }
+
+  clearResponseCache(): Promise<CacheClearResponse> {
+    return this.call('POST', '/cache/clear');
   }
 
   async shutdown(): Promise<void> {

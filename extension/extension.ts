@@ -2,6 +2,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { chooseDefaultRouteCommand } from './commands/choose-default-route';
+import { clearResponseCacheCommand } from './commands/clear-response-cache';
 import { chooseRedactionModeCommand } from './commands/choose-redaction-mode';
 import { configureToolCommand } from './commands/configure-tool';
 import { copyConnectionSettingsCommand } from './commands/copy-connection-settings';
@@ -48,6 +49,7 @@ const commands: readonly SwitchyardCommand[] = [
   chooseRedactionModeCommand,
   copyConnectionSettingsCommand,
   showProxyLogCommand,
+  clearResponseCacheCommand,
   createAccessKeyCommand,
   manageAccessKeysCommand,
   configureToolCommand,

@@ -146,6 +146,7 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     overrides,
     routing,
     store: storage?.requestLog,
+    responseCache: storage?.responseCache,
     audit: storage?.auditSink,
     events,
     reliability: createReliability(options.clocks?.now, options.clocks?.random),

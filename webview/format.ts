@@ -252,9 +252,18 @@ export function isFailure(record: Pick<RequestRecord, 'status' | 'error'>): bool
   return record.status >= 400 || record.status === 0 || record.error !== undefined;
 }
 
-/** The cache column: a hit shows how many input tokens came from the provider's cache. */
-export function formatCache(record: Pick<RequestRecord, 'cacheReadTokens'>): { hit: boolean; label: string } {
-  if (record.cacheReadTokens > 0) return { hit: true, label: `hit ${formatTokens(record.cacheReadTokens)}` };
+/**
+ * The cache column, telling the two caches apart: `hit` when Switchyard's response cache
+ * answered (nothing was called), `read 48k` when the provider's prompt cache served that many
+ * input tokens of a call that was made.
+ */
+export function formatCache(record: Pick<RequestRecord, 'cacheReadTokens' | 'cache' | 'savedUsd'>): { hit: boolean; label: string; title?: string; kind?: 'response' | 'prompt' } {
+  if (record.cache === 'hit') {
+    return { hit: true, label: 'hit', kind: 'response', title: `Answered from Switchyard's response cache: no call made, ${formatCost(record.savedUsd ?? 0)} saved` };
+  }
+  if (record.cacheReadTokens > 0) {
+    return { hit: true, label: `read ${formatTokens(record.cacheReadTokens)}`, kind: 'prompt', title: `${formatCount(record.cacheReadTokens)} input tokens read from the provider's prompt cache` };
+  }
   return { hit: false, label: missing };
 }
 

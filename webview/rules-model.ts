@@ -43,7 +43,12 @@ export interface RouteForm {
   hedgeMs: string;
   /** split only: one weight per target. */
   weights: string[];
+  /** The response cache for this route: as the top-level `cache` says, or turned on or off here. */
+  cache: RouteCacheChoice;
 }
+
+/** A route's response-cache toggle: `inherit` leaves `cache.enabled` out of the route. */
+export type RouteCacheChoice = 'inherit' | 'on' | 'off';
 
 /** A choice for a rule's route: a route or an alias of the config. */
 export interface RouteChoice {
@@ -203,6 +208,7 @@ export function routesOf(config: ConfigDraft): RouteForm[] {
       targets: Array.isArray(entry.targets) ? entry.targets.map(text) : [],
       hedgeMs: text(entry.hedgeMs),
       weights: Array.isArray(entry.weights) ? entry.weights.map(text) : [],
+      cache: isObject(entry.cache) && typeof entry.cache.enabled === 'boolean' ? (entry.cache.enabled ? 'on' : 'off') : 'inherit',
     };
   });
 }
@@ -228,6 +234,17 @@ function updateRoute(config: ConfigDraft, name: string, change: (route: Record<s
 export function setRouteStrategy(config: ConfigDraft, name: string, strategy: string): ConfigDraft {
   return updateRoute(config, name, (route) => {
     route.strategy = strategy;
+  });
+}
+
+/** Turns the response cache on or off for a route, or back to the top-level setting; other cache settings stay. */
+export function setRouteCache(config: ConfigDraft, name: string, choice: RouteCacheChoice): ConfigDraft {
+  return updateRoute(config, name, (route) => {
+    const cache: Record<string, unknown> = isObject(route.cache) ? { ...route.cache } : {};
+    if (choice === 'inherit') delete cache.enabled;
+    else cache.enabled = choice === 'on';
+    if (Object.keys(cache).length === 0) delete route.cache;
+    else route.cache = cache;
   });
 }
 

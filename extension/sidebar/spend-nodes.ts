@@ -52,11 +52,17 @@ export function spendNodes(data: SpendData): SpendNode[] {
 
 function period(id: string, label: string, byProvider: AggregateRow[], byModel: AggregateRow[]): SpendNode {
   const total = sum(byProvider);
+  const saved = total.savedUsd + total.promptCacheSavedUsd;
+  const tooltip = [
+    total.unpricedRequests > 0 ? `${plural(total.unpricedRequests, 'request')} with no known price not counted` : undefined,
+    saved > 0 ? `saved by caching: ${formatUsd(total.savedUsd)} from ${plural(total.cacheHits, 'response-cache hit')}, ${formatUsd(total.promptCacheSavedUsd)} from provider prompt caches` : undefined,
+  ].filter((line) => line !== undefined);
   return {
     id,
     label,
-    description: `${aggregateCost(total)} · ${plural(total.requests, 'request')}`,
-    tooltip: total.unpricedRequests > 0 ? `${plural(total.unpricedRequests, 'request')} with no known price not counted` : undefined,
+    // "saved today": what caching saved, beside what was spent.
+    description: `${aggregateCost(total)} · ${plural(total.requests, 'request')}${saved > 0 ? ` · ${formatUsd(saved)} saved` : ''}`,
+    tooltip: tooltip.length > 0 ? tooltip.join('\n') : undefined,
     icon: 'calendar',
     expanded: true,
     children: [
@@ -114,7 +120,7 @@ function requestNode(record: RequestRecord): SpendNode {
   const asked = record.requestedModel === '' ? 'no model' : record.requestedModel;
   const served = record.provider !== undefined && record.model !== undefined ? `${record.provider}/${record.model}` : asked;
   const failed = record.status >= 400 || record.error !== undefined;
-  const cost = record.costUsd === null ? 'no price' : formatUsd(record.costUsd);
+  const cost = record.cache === 'hit' ? 'cache hit' : record.costUsd === null ? 'no price' : formatUsd(record.costUsd);
   const time = new Date(record.time);
   return {
     id: `request/${record.id}`,
@@ -133,10 +139,27 @@ function requestNode(record: RequestRecord): SpendNode {
   };
 }
 
-function sum(rows: AggregateRow[]): { costUsd: number; requests: number; unpricedRequests: number } {
-  return rows.reduce(
-    (total, row) => ({ costUsd: total.costUsd + row.costUsd, requests: total.requests + row.requests, unpricedRequests: total.unpricedRequests + row.unpricedRequests }),
-    { costUsd: 0, requests: 0, unpricedRequests: 0 },
+interface Total {
+  costUsd: number;
+  requests: number;
+  unpricedRequests: number;
+  cacheHits: number;
+  savedUsd: number;
+  promptCacheSavedUsd: number;
+}
+
+function sum(rows: AggregateRow[]): Total {
+  return rows.reduce<Total>(
+    (total, row) => ({
+      costUsd: total.costUsd + row.costUsd,
+      requests: total.requests + row.requests,
+      unpricedRequests: total.unpricedRequests + row.unpricedRequests,
+      // Rows from an older proxy lack the cache totals.
+      cacheHits: total.cacheHits + (row.cacheHits ?? 0),
+      savedUsd: total.savedUsd + (row.savedUsd ?? 0),
+      promptCacheSavedUsd: total.promptCacheSavedUsd + (row.promptCacheSavedUsd ?? 0),
+    }),
+    { costUsd: 0, requests: 0, unpricedRequests: 0, cacheHits: 0, savedUsd: 0, promptCacheSavedUsd: 0 },
   );
 }
 

@@ -31,6 +31,10 @@ export interface CallOutcome {
   status?: number;
   /** USD, when delivery already priced the call (to send it in a header); priced by the recorder otherwise. */
   costUsd?: number | null;
+  /** The response cache's part, when it was asked: a hit served a stored answer. */
+  cache?: 'hit' | 'miss';
+  /** On a hit: what the stored answer cost when it was fetched. */
+  savedUsd?: number;
   /** What budgets reserved and settled for the call's attempts; undefined when none applied. */
   budget?: BudgetCheck;
 }

@@ -96,7 +96,36 @@ export interface RouteConfig {
   judge?: JudgeConfig;
   retry: RetryConfig;
   timeouts: TimeoutConfig;
+  /** The response cache for calls this route serves, over the config's `cache`. */
+  cache?: CacheOverride;
 }
+
+/**
+ * The exact response cache: a repeated request is answered from a stored answer, in any
+ * client format, streamed or not. Off unless `enabled` here, on a route or on a rule.
+ */
+export interface CacheConfig {
+  enabled: boolean;
+  /** How long an answer is served, in seconds (default 3600). */
+  ttlSeconds: number;
+  /** The most the stored answers may take, in MiB; least recently used go first (default 256). */
+  maxMegabytes: number;
+  /** Share entries between access keys; each key has its own entries by default. */
+  shared: boolean;
+}
+
+/** A route's or rule's cache settings; what it leaves out comes from the config's `cache`. */
+export interface CacheOverride {
+  enabled?: boolean;
+  ttlSeconds?: number;
+  shared?: boolean;
+}
+
+/**
+ * Cache breakpoints Switchyard adds to a translated call to a provider with explicit prompt
+ * caching (Anthropic) when the client marked none: `auto` (the default) or `off`.
+ */
+export type PromptCachingMode = 'auto' | 'off';
 
 /** What a rule tests; every field given must hold. */
 export interface RuleMatch {
@@ -119,6 +148,8 @@ export interface RuleConfig {
   match: RuleMatch;
   /** A route name, or a `provider/model`. */
   route: string;
+  /** The response cache for calls this rule matches; wins over the route's and the config's. */
+  cache?: CacheOverride;
   /** Redaction for the calls this rule routes, field by field over the global `redaction`. */
   redaction?: Partial<RedactionConfig>;
 }
@@ -215,6 +246,10 @@ export interface SwitchyardConfig {
    * the client named a route or an alias itself or sent `x-switchyard-route`.
    */
   defaultRoute?: string;
+  /** The exact response cache (off by default). */
+  cache: CacheConfig;
+  /** Prompt-cache breakpoints on translated calls to Anthropic (`auto` by default). */
+  promptCaching: PromptCachingMode;
   /** Redaction of outbound requests; off by default. */
   redaction: RedactionConfig;
   /** The content audit log; off by default. */
@@ -233,6 +268,10 @@ export interface SwitchyardConfig {
   /** Spending caps; every budget that matches a call applies. */
   budgets: BudgetConfig[];
   budgetEstimate: BudgetEstimateConfig;
+}
+
+export function defaultCache(): CacheConfig {
+  return { enabled: false, ttlSeconds: 3600, maxMegabytes: 256, shared: false };
 }
 
 export function defaultRedaction(): RedactionConfig {
@@ -256,6 +295,8 @@ export function defaultConfig(): SwitchyardConfig {
     allowedHosts: [],
     allowedOrigins: [],
     disabledModels: [],
+    cache: defaultCache(),
+    promptCaching: 'auto',
     redaction: defaultRedaction(),
     audit: defaultAudit(),
     retry: defaultRetry(),

@@ -6,6 +6,9 @@ import {
   defaultConfig,
   defaultRetry,
   defaultTimeouts,
+  defaultCache,
+  type CacheConfig,
+  type CacheOverride,
   type AuditConfig,
   type BudgetConfig,
   type BudgetEstimateConfig,
@@ -31,7 +34,9 @@ const providerFields = ['type', 'baseUrl', 'apiKeyEnv', 'headers', 'models', 'ch
 const chatDialectFields: Array<keyof ChatDialect> = ['maxCompletionTokens', 'developerRole', 'nineCharacterToolCallIds'];
 const priceFields = ['input', 'output', 'cacheRead', 'cacheWrite'];
 const strategies: RouteStrategy[] = ['fallback', 'cheapest', 'fastest', 'race', 'split'];
-const routeFields = ['strategy', 'targets', 'hedgeMs', 'weights', 'judge', 'retry', 'timeouts'];
+const routeFields = ['strategy', 'targets', 'hedgeMs', 'weights', 'judge', 'retry', 'timeouts', 'cache'];
+const cacheFields = ['enabled', 'ttlSeconds', 'maxMegabytes', 'shared'];
+const cacheOverrideFields = ['enabled', 'ttlSeconds', 'shared'];
 const matchFields = ['model', 'endpoint', 'clientKey', 'headers', 'tools', 'images', 'minInputTokens', 'maxInputTokens'];
 const topLevelFields = [
   'providers',
@@ -47,6 +52,8 @@ const topLevelFields = [
   'allowedOrigins',
   'disabledModels',
   'defaultRoute',
+  'cache',
+  'promptCaching',
   'redaction',
   'audit',
   'retry',
@@ -219,6 +226,13 @@ function parseTopLevelField(config: SwitchyardConfig, key: string, value: unknow
     case 'defaultRoute':
       config.defaultRoute = expectString(value, 'defaultRoute');
       break;
+    case 'cache':
+      config.cache = parseCache(value);
+      break;
+    case 'promptCaching':
+      if (value !== 'auto' && value !== 'off') fail('promptCaching', "promptCaching must be \"auto\" (Switchyard marks cache breakpoints on translated calls) or \"off\".");
+      config.promptCaching = value;
+      break;
     case 'redaction':
       config.redaction = { ...config.redaction, ...parseRedaction(value, 'redaction') };
       break;
@@ -241,6 +255,56 @@ function parseTopLevelField(config: SwitchyardConfig, key: string, value: unknow
     default:
       unknownField(key, topLevelFields);
   }
+}
+
+/** The config's `cache`: each field checked, the rest from the defaults. */
+function parseCache(value: unknown): CacheConfig {
+  const cache = defaultCache();
+  const fields = expectObject(value, 'cache');
+  for (const [field, setting] of Object.entries(fields)) {
+    const path = `cache.${field}`;
+    switch (field) {
+      case 'enabled':
+      case 'shared':
+        cache[field] = expectBoolean(setting, path);
+        break;
+      case 'ttlSeconds':
+      case 'maxMegabytes':
+        cache[field] = expectPositiveInteger(setting, path);
+        break;
+      default:
+        unknownField(path, cacheFields);
+    }
+  }
+  return cache;
+}
+
+/** A route's or rule's `cache`: only what it sets (the size bound is the config's alone). */
+function parseCacheOverride(value: unknown, path: string): CacheOverride {
+  const override: CacheOverride = {};
+  for (const [field, setting] of Object.entries(expectObject(value, path))) {
+    const fieldPath = `${path}.${field}`;
+    switch (field) {
+      case 'enabled':
+      case 'shared':
+        override[field] = expectBoolean(setting, fieldPath);
+        break;
+      case 'ttlSeconds':
+        override.ttlSeconds = expectPositiveInteger(setting, fieldPath);
+        break;
+      case 'maxMegabytes':
+        fail(fieldPath, `${fieldPath}: the cache's size is set once for all routes, as cache.maxMegabytes at the top level.`);
+        break;
+      default:
+        unknownField(fieldPath, cacheOverrideFields);
+    }
+  }
+  return override;
+}
+
+function expectBoolean(value: unknown, path: string): boolean {
+  if (typeof value !== 'boolean') fail(path, `${path} must be true or false.`);
+  return value;
 }
 
 function parsePrice(value: unknown, path: string): Record<string, number> {
@@ -308,6 +372,7 @@ function parseRoute(value: unknown, path: string, retryDefaults: RetryConfig): R
     route.judge = { model: expectString(judge.model, `${path}.judge.model`), sample };
   }
   if (entry.retry !== undefined) route.retry = parseRetry(entry.retry, `${path}.retry`, retryDefaults);
+  if (entry.cache !== undefined) route.cache = parseCacheOverride(entry.cache, `${path}.cache`);
   if (entry.timeouts !== undefined) {
     const timeouts = expectObject(entry.timeouts, `${path}.timeouts`);
     for (const [field, amount] of Object.entries(timeouts)) {
@@ -320,7 +385,7 @@ function parseRoute(value: unknown, path: string, retryDefaults: RetryConfig): R
 
 function parseRule(value: unknown, path: string): RuleConfig {
   const entry = expectObject(value, path);
-  for (const field of Object.keys(entry)) if (!['name', 'match', 'route', 'redaction'].includes(field)) unknownField(`${path}.${field}`, ['name', 'match', 'route', 'redaction']);
+  for (const field of Object.keys(entry)) if (!['name', 'match', 'route', 'cache', 'redaction'].includes(field)) unknownField(`${path}.${field}`, ['name', 'match', 'route', 'cache', 'redaction']);
   const match: RuleMatch = {};
   for (const [field, condition] of Object.entries(expectObject(entry.match === undefined ? {} : entry.match, `${path}.match`))) {
     const fieldPath = `${path}.match.${field}`;
@@ -349,6 +414,7 @@ function parseRule(value: unknown, path: string): RuleConfig {
   }
   const rule: RuleConfig = { match, route: expectString(entry.route, `${path}.route`) };
   if (entry.name !== undefined) rule.name = expectString(entry.name, `${path}.name`);
+  if (entry.cache !== undefined) rule.cache = parseCacheOverride(entry.cache, `${path}.cache`);
   if (entry.redaction !== undefined) rule.redaction = parseRedaction(entry.redaction, `${path}.redaction`);
   return rule;
 }

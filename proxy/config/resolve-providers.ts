@@ -19,6 +19,8 @@ export interface ResolvedProvider {
   models: string[];
   /** The preset's Chat Completions dialect with the config entry's flags over it. */
   chatDialect: ChatDialect;
+  /** Whether translated calls get prompt-cache breakpoints Switchyard places (the config's `promptCaching`). */
+  promptCaching: boolean;
 }
 
 /**
@@ -53,6 +55,7 @@ export function resolveProviders(
       headers: entry.headers ?? {},
       models: entry.models ?? [],
       chatDialect: { ...preset?.chatDialect, ...entry.chatDialect },
+      promptCaching: config.promptCaching !== 'off',
     });
   }
   return providers;

@@ -395,6 +395,15 @@ export class ControlPlane {
   }
 
   /** Stops the proxy cleanly, as SIGTERM does. */
+  /** Deletes every response-cache entry ("Switchyard: Clear Response Cache"); 0 when there is no cache store. */
+  async clearResponseCache(): Promise<number> {
+    const cache = this.runtime.responseCache;
+    if (cache === undefined) return 0;
+    const cleared = await cache.clear();
+    this.runtime.log(`response cache cleared over the control API (${cleared} entries)`);
+    return cleared;
+  }
+
   shutdown(): void {
     this.runtime.log('stopping: asked to over the control API');
     this.shutdownProxy();

@@ -240,6 +240,12 @@ export interface LifecycleResponse {
   attachedClients: number;
 }
 
+/** `POST /_switchyard/cache/clear`: every response-cache entry deleted. */
+export interface CacheClearResponse {
+  /** How many entries there were. */
+  cleared: number;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Governance: named access keys and budgets (docs/governance.md).
 // ---------------------------------------------------------------------------------------------

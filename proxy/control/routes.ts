@@ -26,6 +26,7 @@ import type {
   RequestContentResponse,
   SplitRouteStats,
   SplitsResponse,
+  CacheClearResponse,
 } from './protocol';
 
 export interface ControlRouterOptions {
@@ -67,8 +68,8 @@ const maximumBufferedBytes = 4 * 1024 * 1024;
  * `GET /stats`, `GET /splits`, `GET /refusals`, `GET /events` (server-sent events, among them `budget` when a budget blocks; `?attach=1` counts the
  * caller as an attached VS Code window), and the management routes: `GET /providers`,
  * `PUT|DELETE /providers/:id/key`, `POST /providers/:id/test`, `PUT|DELETE /client-key`,
- * `GET|PUT /config`, `POST /config/validate`, `GET /models`, `PUT /lifecycle` and
- * `POST /shutdown`. Wire types are in `./protocol`.
+ * `GET|PUT /config`, `POST /config/validate`, `GET /models`, `PUT /lifecycle`,
+ * `POST /cache/clear` and `POST /shutdown`. Wire types are in `./protocol`.
  */
 export function createControlRouter(options: ControlRouterOptions): express.Router {
   if (options.token === '') throw new Error('The control token must not be empty.');
@@ -153,6 +154,10 @@ function mountManagement(router: express.Router, control: ControlPlane | undefin
     if (typeof stopWhenDetached !== 'boolean') throw new ControlRequestError(400, 'stopWhenDetached must be true or false.');
     control.lifecycle.setStopWhenDetached(stopWhenDetached);
     const body: LifecycleResponse = { stopWhenDetached, attachedClients: control.lifecycle.attachedClients };
+    response.json(body);
+  }));
+  router.post('/cache/clear', manage(async (control, _request, response) => {
+    const body: CacheClearResponse = { cleared: await control.clearResponseCache() };
     response.json(body);
   }));
   router.get('/keys', manage(async (control, _request, response) => {

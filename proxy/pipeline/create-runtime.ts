@@ -16,6 +16,8 @@ import { modelAllowListPolicy } from '../policy/model-allow-list';
 import { rateLimitsPolicy } from '../policy/rate-limits';
 import type { Pricer } from '../cost/pricer';
 import type { RequestLog } from '../store/request-log';
+import type { ResponseCache } from '../store/response-cache';
+import { compileCacheSettings } from '../cache/cache-settings';
 import type { AuditSink } from '../store/audit-sink';
 import { compileRedaction } from '../privacy/redaction-settings';
 import { ProxyRuntime, type Reliability, type RoutingState } from './runtime';
@@ -65,6 +67,7 @@ export function createRoutingState(config: SwitchyardConfig, env: NodeJS.Process
     attemptPolicies: policies.filter((policy) => policy.reserveAttempt !== undefined),
     principals: new PrincipalDirectory([...config.accessKeys.map((key, index) => ({ key, label: `config key ${index + 1}` })), ...extraKeys], namedKeys, overrides.onKeyUse),
     redaction: compileRedaction(config),
+    cache: compileCacheSettings(config),
   };
 }
 
@@ -105,6 +108,7 @@ export interface RuntimeOptions {
   /** The routing state, when already built (it loads the price table: build it before timers start). */
   routing?: RoutingState;
   store: RequestLog | undefined;
+  responseCache?: ResponseCache;
   /** The content audit log's sink; calls are audited while the config's `audit.enabled` is on. */
   audit?: AuditSink;
   events: ProxyEvents;
@@ -125,6 +129,7 @@ export function createRuntime(options: RuntimeOptions): ProxyRuntime {
   return new ProxyRuntime({
     routing: options.routing ?? createRoutingState(options.config, options.env, options.overrides),
     store: options.store,
+    responseCache: options.responseCache,
     audit: options.audit,
     events,
     reliability,

@@ -3,6 +3,7 @@ import { recognizeCallingTool, recordedUserAgent } from '../http/calling-tool';
 import type { CallOutcome } from '../call/outcome';
 import type { CallIdentity } from '../call/request-context';
 import type { RequestRecord } from '../store/request-record';
+import type { Usage } from '../core/usage';
 import type { ProxyRuntime } from './runtime';
 import type { RedactionSummary } from './redact';
 
@@ -70,6 +71,12 @@ export function recordCall(runtime: ProxyRuntime, input: RecordInput): RequestRe
   if (identity.parentId !== undefined) record.parentId = identity.parentId;
   if (error !== undefined) record.error = error;
   if (outcome.decision !== undefined) record.decision = outcome.decision;
+  if (outcome.cache !== undefined) record.cache = outcome.cache;
+  if (outcome.savedUsd !== undefined) record.savedUsd = outcome.savedUsd;
+  if (usage !== undefined && usage.cacheReadTokens > 0 && target !== undefined && outcome.cache !== 'hit') {
+    const saved = promptCacheSaving(runtime, target.provider, target.model, usage, record.costUsd);
+    if (saved !== undefined) record.promptCacheSavedUsd = saved;
+  }
   const redaction = input.redaction;
   if (redaction !== undefined && Object.keys(redaction.counts).length > 0) {
     record.redactions = redaction.counts;
@@ -79,6 +86,17 @@ export function recordCall(runtime: ProxyRuntime, input: RecordInput): RequestRe
   runtime.store?.add(record);
   runtime.events.emit('request', record);
   return record;
+}
+
+/**
+ * What the provider's prompt cache saved: the call priced as if its cache-read tokens had been
+ * plain input, less what it cost. Undefined when the model has no price.
+ */
+function promptCacheSaving(runtime: ProxyRuntime, provider: string, model: string, usage: Usage, costUsd: number | null): number | undefined {
+  if (costUsd === null) return undefined;
+  const uncached = runtime.routing.pricer.price(provider, model, { ...usage, cacheReadTokens: 0 });
+  if (uncached === null) return undefined;
+  return Math.max(0, uncached - costUsd);
 }
 
 function round(milliseconds: number): number {

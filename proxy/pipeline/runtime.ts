@@ -10,6 +10,8 @@ import type { LatencyTracker } from '../routing/latency-tracker';
 import type { SplitJudge } from '../evaluation/split-judge';
 import type { CallPolicy } from '../call/call-policy';
 import type { PrincipalDirectory } from '../core/principal';
+import type { CompiledCacheSettings } from '../cache/cache-settings';
+import type { ResponseCache } from '../store/response-cache';
 import { PlaceholderVault } from '../privacy/placeholders';
 import type { RedactionSettings } from '../privacy/redaction-settings';
 import { CallsInFlight } from './calls-in-flight';
@@ -32,6 +34,8 @@ export interface RoutingState {
   attemptPolicies: readonly CallPolicy[];
   /** The accepted local access keys; empty when none is required. */
   principals: PrincipalDirectory;
+  /** The response cache's settings; undefined when the config turns it on nowhere. */
+  cache?: CompiledCacheSettings;
   /** Redaction, compiled; undefined when it is off everywhere (the stage is skipped). */
   redaction: RedactionSettings | undefined;
 }
@@ -48,6 +52,8 @@ export interface ProxyRuntimeParts {
   routing: RoutingState;
   /** The request log; undefined when it could not be opened (the proxy serves without one). */
   store: RequestLog | undefined;
+  /** The response cache's store; undefined when the stores could not be opened. */
+  responseCache?: ResponseCache;
   /** The content audit log; undefined when the stores could not be opened. */
   audit?: AuditSink;
   events: ProxyEvents;
@@ -63,6 +69,7 @@ export interface ProxyRuntimeParts {
  */
 export class ProxyRuntime {
   readonly store: RequestLog | undefined;
+  readonly responseCache: ResponseCache | undefined;
   readonly audit: AuditSink | undefined;
   readonly events: ProxyEvents;
   readonly reliability: Reliability;
@@ -79,11 +86,13 @@ export class ProxyRuntime {
   constructor(parts: ProxyRuntimeParts) {
     this.current = parts.routing;
     this.store = parts.store;
+    this.responseCache = parts.responseCache;
     this.audit = parts.audit;
     this.events = parts.events;
     this.reliability = parts.reliability;
     this.splits = parts.splits;
     this.log = parts.log;
+    this.boundCache(parts.routing);
   }
 
   /** The routing state in force, read by each stage as it needs it; a reload takes effect for the lookups after it. */
@@ -94,5 +103,16 @@ export class ProxyRuntime {
   /** Puts a new config version in force for the calls that start from now on. */
   replaceRouting(next: RoutingState): void {
     this.current = next;
+    this.boundCache(next);
+  }
+
+  /** The cache's size follows the config in force. */
+  private boundCache(routing: RoutingState): void {
+    if (routing.cache === undefined || this.responseCache === undefined) return;
+    try {
+      this.responseCache.setMaximumBytes(routing.cache.maximumBytes);
+    } catch (error) {
+      this.log(`response cache: applying maxMegabytes failed: ${(error as Error)?.message ?? String(error)}`);
+    }
   }
 }

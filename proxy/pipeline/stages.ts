@@ -16,6 +16,7 @@ import type { Endpoint, Exchange } from './endpoint';
 import { attemptHeaders, budgetCheck, execute, settleHolds } from './execute';
 import { completeInternal } from './internal-call';
 import type { Refusal } from './plan';
+import { lookupCache } from './cache-stage';
 import { recordCall, type RecordInput } from './recorder';
 import { redactCall, type RedactionSummary } from './redact';
 import type { ProxyRuntime } from './runtime';
@@ -27,7 +28,7 @@ import { writeHead } from '../http/response-head';
 /**
  * Every upstream call passes the same stages, in this order:
  *
- *   read → authenticate → plan → admit → redact → [cache lookup] → execute → settle → record
+ *   read → authenticate → plan → admit → redact → cache lookup → execute → settle → record
  *
  * `authenticate` is the front door's (server.ts): the principal arrives with the exchange.
  * `read` is the endpoint's; `plan` picks candidates (rules, routes, strategy); `admit` asks the
@@ -136,9 +137,13 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
     sendJson(response, local.status, local.body);
     return finish(settle(runtime, context, [], { target: undefined, decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: undefined }));
   }
-  // [cache lookup: a cache hit answers here and skips execute]
+  // cache lookup: a hit answers here, costs nothing and skips execute (no budget is reserved)
+  const cached = runtime.routing.cache === undefined ? undefined : await lookupCache(runtime, context, plan, response, transform);
+  if (cached?.kind === 'answered') return finish(settle(runtime, context, [], cached.outcome));
+  const cacheHeader = cached?.header;
   // execute, then the endpoint delivers the winner
   const observers = observersFor(runtime, context, plan);
+  if (cached?.observer !== undefined) observers.push(cached.observer);
   let opened: OpenedAttempt;
   try {
     opened = await execute(runtime, context, plan, (target) => endpoint.upstream(context, target), signal);
@@ -146,6 +151,7 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
     if (!(error instanceof AttemptError)) throw error;
     // A client that left is why the attempts stopped; the recorder says so.
     const outcome: CallOutcome = { target: first, decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: signal.aborted ? undefined : error.error.message };
+    if (cacheHeader === 'miss') outcome.cache = 'miss';
     const budget = budgetCheck(plan, error.error);
     if (budget !== undefined) outcome.budget = budget;
     if (!signal.aborted) answerFailure(response, context, plan, error);
@@ -153,10 +159,11 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   }
   const target = servedTarget(opened.target);
   plan.decision.winner = opened.target.label;
-  const delivered = await deliver(runtime, endpoint, context, plan, opened, response, observers, transform);
+  const delivered = await deliver(runtime, endpoint, context, plan, opened, response, observers, cacheHeader, transform);
   // A provider that cuts streams midway counts against its circuit like one that fails outright.
   if (delivered.blame === 'provider') runtime.reliability.breakers.recordFailure(opened.target.label);
   const outcome: CallOutcome = { target, decision: plan.decision, usage: delivered.usage, firstTokenAt: delivered.firstTokenAt, error: delivered.error?.message, costUsd: delivered.costUsd };
+  if (cacheHeader === 'miss') outcome.cache = 'miss';
   // Budgets settle to the usage delivered (streamed, whole, or as far as a client that left got).
   if (opened.holds !== undefined) {
     settleHolds(opened.holds, delivered.usage, true);
@@ -201,8 +208,11 @@ async function deliver(
   opened: OpenedAttempt,
   response: ServerResponse,
   observers: readonly AnswerObserver[],
+  cacheHeader: 'miss' | 'off' | undefined,
   transform: AnswerTransform | undefined,
 ): Promise<Delivered> {
+  const headers = { ...switchyardHeaders(context.id, servedTarget(opened.target)), ...attemptHeaders(plan) };
+  if (cacheHeader !== undefined) headers['x-switchyard-cache'] = cacheHeader;
   const { pricer } = runtime.routing;
   const { provider, model } = opened.target;
   try {
@@ -210,7 +220,7 @@ async function deliver(
       context,
       opened,
       response,
-      headers: { ...switchyardHeaders(context.id, servedTarget(opened.target)), ...attemptHeaders(plan) },
+      headers,
       observers,
       transform,
       price: (usage) => pricer.price(provider.id, model, usage),

@@ -21,6 +21,11 @@ export interface Target {
   headers?: Record<string, string>;
   /** Where the provider's Chat Completions API departs from the common subset (the Chat encoder reads it). */
   chatDialect?: ChatDialect;
+  /**
+   * Place prompt-cache breakpoints where the client marked none (Anthropic). Off unless set:
+   * only translated calls set it, from the config's `promptCaching`.
+   */
+  promptCaching?: boolean;
 }
 
 /**

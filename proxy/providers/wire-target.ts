@@ -7,5 +7,5 @@ import type { Target } from './adapter';
  * builds its Target here, so a flag added to the provider reaches the encoders.
  */
 export function wireTarget(provider: ResolvedProvider, model: string, apiKey: string | undefined): Target {
-  return { provider: provider.id, baseUrl: provider.baseUrl, apiKey, model, headers: provider.headers, chatDialect: provider.chatDialect };
+  return { provider: provider.id, baseUrl: provider.baseUrl, apiKey, model, headers: provider.headers, chatDialect: provider.chatDialect, promptCaching: provider.promptCaching };
 }

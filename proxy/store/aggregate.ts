@@ -21,6 +21,16 @@ export interface AggregateRow {
   /** Records whose model had no known price, left out of costUsd. */
   unpricedRequests: number;
   averageLatencyMs: number;
+  /** Calls the response cache answered. */
+  cacheHits: number;
+  /** Calls the response cache was asked about and could not answer. */
+  cacheMisses: number;
+  /** hits / (hits + misses); null when the response cache was asked about none of these calls. */
+  cacheHitRate: number | null;
+  /** USD the response cache saved (what the answers it served first cost). */
+  savedUsd: number;
+  /** USD providers' prompt caches saved on cache-read tokens. */
+  promptCacheSavedUsd: number;
   /** Over the records that got a first token; null when none did. */
   averageTimeToFirstTokenMs: number | null;
   /** Values redaction replaced (or found in blocked calls), summed over detectors; absent when none. */

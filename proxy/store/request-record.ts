@@ -57,6 +57,15 @@ export interface RequestRecord {
   /** Where the router sent the call and why: rule, route, candidates, attempts, winner. */
   decision?: DecisionRecord;
   /**
+   * The response cache's part: `hit` when a stored answer was served (nothing was called, the
+   * cost is 0), `miss` when the cache was asked and the answer was fetched. Absent when off.
+   */
+  cache?: 'hit' | 'miss';
+  /** USD the response cache saved: what the stored answer cost when it was first fetched. */
+  savedUsd?: number;
+  /** USD the provider's prompt cache saved: cache-read tokens at the input price less the cache-read price. */
+  promptCacheSavedUsd?: number;
+  /**
    * What redaction found, per detector (counts, never values); present only when it found
    * something. A call with redactions went out rewritten, not byte for byte, even on the
    * passthrough path (and its answer was re-encoded when placeholders were restored).

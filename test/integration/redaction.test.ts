@@ -287,6 +287,46 @@ describe('redaction (issue 11)', () => {
       fake.reply(weatherReply);
     });
 
+    it('a response-cache hit is keyed on the redacted request, stores placeholders and is restored, whole and streamed', async () => {
+      proxy = await TestProxy.start((config) => {
+        useFake(config, fake);
+        config.redaction = { ...config.redaction, mode: 'redact', restore: true };
+        config.cache.enabled = true;
+      });
+      fake.reply(echo(() => undefined));
+      const first = await ask('groq/llama-3.3-70b-versatile', false);
+      assert.equal(first.headers.get('x-switchyard-cache'), 'miss');
+      await first.text();
+      const before = fake.requests.length;
+      // The fill writes after the response closed.
+      for (let wait = 0; wait < 150 && (await proxy.runtime.responseCache!.size()).entries < 1; wait++) await new Promise((resolve) => setTimeout(resolve, 20));
+      // One entry answers whole and streamed requests alike.
+      for (const stream of [false, true]) {
+        const hit = await ask('groq/llama-3.3-70b-versatile', stream);
+        assert.equal(hit.headers.get('x-switchyard-cache'), 'hit');
+        const text = await hit.text();
+        assert.equal(fake.requests.length, before, 'the hit called the provider');
+        assert.ok(!text.includes('<AWS_KEY_1>'), `a placeholder reached the client: ${text}`);
+        let content = '';
+        let args = '';
+        if (stream) {
+          for (const line of text.split('\n')) {
+            if (!line.startsWith('data: {')) continue;
+            const delta = JSON.parse(line.slice(6)).choices[0]?.delta;
+            content += delta?.content ?? '';
+            args += delta?.tool_calls?.[0]?.function?.arguments ?? '';
+          }
+        } else {
+          const message = JSON.parse(text).choices[0].message;
+          content = message.content;
+          args = message.tool_calls[0].function.arguments;
+        }
+        assert.equal(content, `Your key is ${secrets.aws}, saved.`);
+        assert.deepEqual(JSON.parse(args), { path: '.env', content: `KEY=${secrets.aws}\n` });
+      }
+      fake.reply(weatherReply);
+    });
+
     it('leaves placeholders in the answer when restore is off', async () => {
       await start({ mode: 'redact', restore: false });
       fake.reply(echo(() => undefined));

@@ -65,6 +65,11 @@ export class ChartsView {
       this.totals(),
       card('Spend per day', 'USD over requests with a known price', days.length === 0 ? emptyChart('No spend recorded yet.') : this.spendChart(days, chartWidth)),
       card(
+        'Saved by caching per day',
+        "USD not spent: answers from Switchyard's response cache, and input read from providers' prompt caches",
+        days.length === 0 ? emptyChart('Nothing saved yet.') : this.savedChart(days, chartWidth),
+      ),
+      card(
         'Latency per day',
         'Average time to the last byte and to the first token',
         days.length === 0 ? emptyChart('No requests recorded yet.') : this.latencyChart(days, chartWidth),
@@ -86,8 +91,11 @@ export class ChartsView {
     const latencies = this.records.map((record) => record.latencyMs);
     const stat = (label: string, value: string, title?: string): HTMLElement =>
       element('div', { className: 'stat', title: title ?? '' }, [element('div', { className: 'stat-value' }, [value]), element('div', { className: 'stat-label' }, [label])]);
+    const saved = rows.reduce((sum, row) => sum + row.savedUsd + row.promptCacheSavedUsd, 0);
+    const hits = rows.reduce((sum, row) => sum + row.cacheHits, 0);
     return element('div', { className: 'stats' }, [
       stat('Spend', formatCost(spend), unpriced > 0 ? `${formatCount(unpriced)} requests had no known price and are not counted` : undefined),
+      stat('Saved by caching', formatCost(saved), `${formatCount(hits)} answers from the response cache, plus provider prompt-cache reads`),
       stat('Requests', formatCount(requests)),
       stat('Errors', requests === 0 ? '—' : `${((errors / requests) * 100).toFixed(1)}%`, `${formatCount(errors)} failed requests`),
       stat('Median latency', formatDuration(percentile(latencies, 0.5)), `Over the ${formatCount(latencies.length)} requests listed in the panel`),
@@ -112,6 +120,27 @@ export class ChartsView {
     const chart = frameSvg(layout.frame, 'Spend per day', layout.yTicks, layout.xLabels, layout.baseline);
     for (const bar of layout.bars) {
       chart.append(svg('rect', { class: 'bar spend', x: bar.x, y: bar.y, width: bar.width, height: bar.height, rx: 1 }, [svg('title', {}, [bar.tooltip])]));
+    }
+    return chart;
+  }
+
+  private savedChart(days: ReturnType<typeof fillDays>, width: number): SVGSVGElement {
+    const layout = layoutBarChart(
+      days.map(({ day, row }) => ({
+        label: shortDay(day),
+        value: row === undefined ? 0 : row.savedUsd + row.promptCacheSavedUsd,
+        tooltip: row
+          ? `${day}: ${formatCost(row.savedUsd + row.promptCacheSavedUsd)} saved beside ${formatCost(row.costUsd)} spent` +
+            `\nResponse cache: ${formatCost(row.savedUsd)} over ${formatCount(row.cacheHits)} hits (${formatCount(row.cacheMisses)} misses)` +
+            `\nProvider prompt caches: ${formatCost(row.promptCacheSavedUsd)}`
+          : `${day}: no requests`,
+      })),
+      chartFrame(width, 160, 64),
+      formatCostTick,
+    );
+    const chart = frameSvg(layout.frame, 'Saved by caching per day', layout.yTicks, layout.xLabels, layout.baseline);
+    for (const bar of layout.bars) {
+      chart.append(svg('rect', { class: 'bar saved', x: bar.x, y: bar.y, width: bar.width, height: bar.height, rx: 1 }, [svg('title', {}, [bar.tooltip])]));
     }
     return chart;
   }

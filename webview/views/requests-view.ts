@@ -73,7 +73,7 @@ const columns: Column[] = [
     label: 'Cache',
     cell: (record) => {
       const cache = formatCache(record);
-      return { text: cache.label, title: cache.hit ? `${formatCount(record.cacheReadTokens)} input tokens read from the provider's cache` : undefined, className: cache.hit ? 'cache-hit' : undefined };
+      return { text: cache.label, title: cache.title, className: cache.kind === 'response' ? 'cache-hit response-cache-hit' : cache.hit ? 'cache-hit' : undefined };
     },
   },
   { field: 'route', label: 'Route', cell: (record) => ({ text: formatRoute(record.decision, record.purpose) }) },

@@ -24,6 +24,8 @@ import {
   ruleForm,
   rulesOf,
   setRouteHedge,
+  setRouteCache,
+  type RouteCacheChoice,
   setRouteStrategy,
   setRouteTarget,
   setRouteWeight,
@@ -268,6 +270,22 @@ function routeView(context: RulesFormContext, route: RouteForm, readOnly: boolea
             'hedge-field',
           )
         : null,
+      field(
+        `${routeFieldPath(name)}.cache`,
+        'Response cache',
+        selectInput({
+          value: route.cache,
+          label: `Route ${name} response cache`,
+          readOnly,
+          choices: [
+            { value: 'inherit', label: 'as configured', description: 'Follow the top-level cache setting' },
+            { value: 'on', label: 'on', description: 'Answer repeated requests from the cache' },
+            { value: 'off', label: 'off', description: 'Always call the provider' },
+          ],
+          onChange: (value) => context.edit((draft) => setRouteCache(draft, name, value as RouteCacheChoice), true),
+        }),
+        'cache-field',
+      ),
       element('div', { className: 'card-actions' }, [iconButton('trash', 'Delete route', () => context.edit((draft) => removeRoute(draft, name), true), readOnly)]),
     ]),
     element('div', { className: 'card-subhead' }, [`Targets${isSplit ? ' and weights' : route.strategy === 'fallback' || route.strategy === 'race' ? ', in order' : ''}`]),

@@ -173,7 +173,71 @@ export function encodeMessagesBody(request: CanonicalRequest, target: Target): J
     const fields = request.extraBody.fields;
     for (const key in fields) body[key] = fields[key];
   }
+  if (target.promptCaching === true && !hasCacheControl(body)) placeCacheBreakpoints(body);
   return body;
+}
+
+/** Anthropic accepts at most this many cache breakpoints per request. */
+const maximumBreakpoints = 4;
+
+const ephemeral = { type: 'ephemeral' } as const;
+
+/**
+ * Marks prompt-cache breakpoints on a request whose client marked none (an OpenAI, Responses or
+ * Gemini client translated to Anthropic), where Anthropic's docs place them: the end of the
+ * tools, the end of the system prompt, the last message, and the message that was last in the
+ * previous request of the conversation (the user turn before the last assistant turn), so each
+ * turn reads the prefix the previous one wrote even past the 20-block lookback. At most four.
+ * Prefix bytes stay the same from turn to turn, markers aside (the cache hashes content, and
+ * markers move on as the conversation grows, as Claude Code's do): every turn's content is
+ * sent in block form, so a turn marked once and plain later is not a string one time and an
+ * array the next.
+ * Blocks are copied before they are marked: a kept client block must not change under the caller.
+ *
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching
+ */
+export function placeCacheBreakpoints(body: JsonObject): void {
+  let placed = 0;
+  const tools = body.tools;
+  if (Array.isArray(tools) && tools.length > 0) {
+    const last = tools.length - 1;
+    if (isObject(tools[last])) {
+      tools[last] = { ...tools[last], cache_control: ephemeral };
+      placed++;
+    }
+  }
+  if (typeof body.system === 'string') body.system = [{ type: 'text', text: body.system }];
+  if (Array.isArray(body.system) && body.system.length > 0 && markLastBlock(body.system)) placed++;
+  const messages = Array.isArray(body.messages) ? (body.messages as JsonObject[]) : [];
+  for (const message of messages) if (typeof message.content === 'string') message.content = [{ type: 'text', text: message.content }];
+  const marks = [messages.length - 1];
+  // The previous request's last message: the user turn before the last assistant turn.
+  if (messages.length >= 3 && messages[messages.length - 3]?.role === 'user') marks.push(messages.length - 3);
+  for (const index of marks) {
+    if (placed >= maximumBreakpoints) break;
+    const message = messages[index];
+    if (message === undefined) continue;
+    if (Array.isArray(message.content) && markLastBlock(message.content)) placed++;
+  }
+}
+
+/** Marks the last block that can carry a breakpoint (not thinking); false when there is none. */
+function markLastBlock(blocks: unknown[]): boolean {
+  for (let index = blocks.length - 1; index >= 0; index--) {
+    const block = blocks[index];
+    if (!isObject(block) || block.type === 'thinking' || block.type === 'redacted_thinking') continue;
+    blocks[index] = { ...block, cache_control: ephemeral };
+    return true;
+  }
+  return false;
+}
+
+/** Whether the client marked any breakpoint itself (its markers always win), or asked for automatic caching. */
+function hasCacheControl(body: JsonObject): boolean {
+  if (body.cache_control !== undefined) return true;
+  const marked = (blocks: unknown): boolean => Array.isArray(blocks) && blocks.some((block) => isObject(block) && (block.cache_control !== undefined || marked(block.content)));
+  if (marked(body.tools) || marked(body.system)) return true;
+  return Array.isArray(body.messages) && body.messages.some((message) => isObject(message) && marked(message.content));
 }
 
 /**

@@ -40,6 +40,10 @@ interface Totals {
   latencyMs: number;
   timeToFirstTokenMs: number;
   timeToFirstTokenCount: number;
+  cacheHits: number;
+  cacheMisses: number;
+  savedUsd: number;
+  promptCacheSavedUsd: number;
   redactions: number;
   blockedRequests: number;
 }
@@ -61,6 +65,10 @@ export function aggregateRecords(database: Database, by: AggregateBy, range: Tim
             TOTAL(latency_ms) AS latency_ms,
             TOTAL(time_to_first_token_ms) AS time_to_first_token_ms,
             COUNT(time_to_first_token_ms) AS time_to_first_token_count,
+            SUM(cache = 'hit') AS cache_hits,
+            SUM(cache = 'miss') AS cache_misses,
+            TOTAL(saved_usd) AS saved_usd,
+            TOTAL(prompt_cache_saved_usd) AS prompt_cache_saved_usd,
             ${redactionsSql} AS redactions,
             SUM(extra LIKE '%"redactionBlocked":true%') AS blocked_requests
        FROM requests ${where}
@@ -94,6 +102,10 @@ function decodeTotals(key: string | null, row: NormalQueryResult): Totals {
     latencyMs: number(row.latency_ms),
     timeToFirstTokenMs: number(row.time_to_first_token_ms),
     timeToFirstTokenCount: number(row.time_to_first_token_count),
+    cacheHits: number(row.cache_hits),
+    cacheMisses: number(row.cache_misses),
+    savedUsd: number(row.saved_usd),
+    promptCacheSavedUsd: number(row.prompt_cache_saved_usd),
     redactions: number(row.redactions),
     blockedRequests: number(row.blocked_requests),
   };
@@ -112,6 +124,10 @@ function addTotals(into: Totals, more: Totals): void {
   into.latencyMs += more.latencyMs;
   into.timeToFirstTokenMs += more.timeToFirstTokenMs;
   into.timeToFirstTokenCount += more.timeToFirstTokenCount;
+  into.cacheHits += more.cacheHits;
+  into.cacheMisses += more.cacheMisses;
+  into.savedUsd += more.savedUsd;
+  into.promptCacheSavedUsd += more.promptCacheSavedUsd;
   into.redactions += more.redactions;
   into.blockedRequests += more.blockedRequests;
 }
@@ -129,6 +145,11 @@ function toAggregateRow(totals: Totals): AggregateRow {
     costUsd: totals.costUsd,
     unpricedRequests: totals.unpricedRequests,
     averageLatencyMs: totals.latencyMs / totals.requests,
+    cacheHits: totals.cacheHits,
+    cacheMisses: totals.cacheMisses,
+    cacheHitRate: totals.cacheHits + totals.cacheMisses === 0 ? null : totals.cacheHits / (totals.cacheHits + totals.cacheMisses),
+    savedUsd: totals.savedUsd,
+    promptCacheSavedUsd: totals.promptCacheSavedUsd,
     averageTimeToFirstTokenMs:
       totals.timeToFirstTokenCount === 0 ? null : totals.timeToFirstTokenMs / totals.timeToFirstTokenCount,
   };

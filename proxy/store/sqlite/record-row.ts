@@ -29,6 +29,9 @@ export const recordColumns = [
   'key_label',
   'purpose',
   'parent_id',
+  'cache',
+  'saved_usd',
+  'prompt_cache_saved_usd',
 ] as const;
 
 /** How many values one row binds: one per column. */
@@ -82,6 +85,9 @@ export function encodeRecordRow(record: RequestRecord, values: SQLiteValue[], of
   values[offset + 22] = record.keyLabel ?? null;
   values[offset + 23] = record.purpose ?? null;
   values[offset + 24] = record.parentId ?? null;
+  values[offset + 25] = record.cache ?? null;
+  values[offset + 26] = record.savedUsd ?? null;
+  values[offset + 27] = record.promptCacheSavedUsd ?? null;
 }
 
 /**
@@ -118,6 +124,9 @@ function encodeExtra(record: RequestRecord): Buffer | null {
       case 'keyLabel':
       case 'purpose':
       case 'parentId':
+      case 'cache':
+      case 'savedUsd':
+      case 'promptCacheSavedUsd':
         continue;
     }
     const value: unknown = Reflect.get(record, field);
@@ -155,6 +164,9 @@ export function decodeRecordRow(row: Record<string, SQLiteValue>): RequestRecord
   if (typeof row.key_label === 'string') record.keyLabel = row.key_label;
   if (row.purpose === 'shadow' || row.purpose === 'judge') record.purpose = row.purpose;
   if (typeof row.parent_id === 'string') record.parentId = row.parent_id;
+  if (row.cache === 'hit' || row.cache === 'miss') record.cache = row.cache;
+  if (typeof row.saved_usd === 'number') record.savedUsd = row.saved_usd;
+  if (typeof row.prompt_cache_saved_usd === 'number') record.promptCacheSavedUsd = row.prompt_cache_saved_usd;
   if (typeof row.provider === 'string') record.provider = row.provider;
   if (typeof row.model === 'string') record.model = row.model;
   if (typeof row.error === 'string') record.error = row.error;

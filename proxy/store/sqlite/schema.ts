@@ -99,6 +99,14 @@ const migrations: ReadonlyArray<string> = [
      expires_at INTEGER NOT NULL,
      PRIMARY KEY (budget, period_start, holder)
    );`,
+  // The response cache evicts the least recently used entry, not the oldest stored; records
+  // say whether the response cache answered and what caching saved, summed by /stats.
+  `ALTER TABLE response_cache ADD COLUMN used_at INTEGER NOT NULL DEFAULT 0;
+   UPDATE response_cache SET used_at = stored_at;
+   CREATE INDEX response_cache_used_at ON response_cache (used_at);
+   ALTER TABLE requests ADD COLUMN cache TEXT;
+   ALTER TABLE requests ADD COLUMN saved_usd REAL;
+   ALTER TABLE requests ADD COLUMN prompt_cache_saved_usd REAL;`,
 ];
 
 /** The schema version this build writes. */

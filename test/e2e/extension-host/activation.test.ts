@@ -16,6 +16,7 @@ const commandIds = [
   'switchyard.chooseRedactionMode',
   'switchyard.copyConnectionSettings',
   'switchyard.showProxyLog',
+  'switchyard.clearResponseCache',
   'switchyard.createAccessKey',
   'switchyard.manageAccessKeys',
   'switchyard.configureTool',

@@ -86,6 +86,12 @@ describe('commands (called with arguments, no UI)', () => {
     await until('the panel to close', () => panelTabs().length === 0);
   });
 
+  it('Clear Response Cache empties the proxy\'s response cache', async () => {
+    const { api } = await switchyard();
+    await runningProxy(api);
+    assert.equal(await vscode.commands.executeCommand('switchyard.clearResponseCache'), 0);
+  });
+
   it('Configure a Tool writes Claude Code\'s settings and Codex\'s profile, and shows Cline\'s', async () => {
     const { api } = await switchyard();
     await runningProxy(api);

@@ -328,7 +328,9 @@ export function previewRecords(now: number): RequestRecord[] {
       inputTokens: inputTokens + ((index * 137) % 900),
       outputTokens: outputTokens + ((index * 61) % 300),
       cacheReadTokens: cached ? Math.round(inputTokens * 0.9) : 0,
-      costUsd: costUsd === null ? null : costUsd * (1 + (index % 5) / 10),
+      // Every fifth OpenAI call is answered from Switchyard's response cache: $0, what it saved.
+      ...(provider === 'openai' && index % 5 === 1 ? { cache: 'hit' as const, savedUsd: costUsd ?? 0 } : provider === 'openai' ? { cache: 'miss' as const } : {}),
+      costUsd: provider === 'openai' && index % 5 === 1 ? 0 : costUsd === null ? null : costUsd * (1 + (index % 5) / 10),
       timeToFirstTokenMs: index === 13 ? null : 300 + ((index * 211) % 1400),
       latencyMs: 900 + ((index * 977) % 9000),
       passthrough: !(requestedModel === 'fast'),
@@ -436,6 +438,11 @@ export function previewCharts(now: number): ChartData {
       costUsd: requests * (0.011 + ((back * 7) % 5) / 1000),
       unpricedRequests: back === 2 ? 6 : 0,
       averageLatencyMs: 3_200 + ((back * 613) % 2_400) + (back === 4 ? 5_000 : 0),
+      cacheHits: Math.round(requests * 0.1),
+      cacheMisses: Math.round(requests * 0.3),
+      cacheHitRate: 0.25,
+      savedUsd: requests * 0.001,
+      promptCacheSavedUsd: requests * 0.004,
       averageTimeToFirstTokenMs: 700 + ((back * 211) % 600),
     });
   }

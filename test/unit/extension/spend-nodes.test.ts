@@ -15,6 +15,11 @@ function row(key: string | null, costUsd: number, requests: number, extra: Parti
     costUsd,
     unpricedRequests: 0,
     averageLatencyMs: 800,
+    cacheHits: 0,
+    cacheMisses: 0,
+    cacheHitRate: null,
+    savedUsd: 0,
+    promptCacheSavedUsd: 0,
     averageTimeToFirstTokenMs: 300,
     ...extra,
   };
@@ -73,6 +78,17 @@ describe('spend tree nodes', () => {
     );
     assert.equal(month.description, '$12.00 · 40 requests');
     assert.deepEqual(month.children?.[1].children, []);
+  });
+
+  it('shows what caching saved today beside what was spent, and a response-cache hit as such', () => {
+    const [today, , recent] = spendNodes({
+      ...data,
+      today: { byProvider: [row('anthropic', 1, 4, { cacheHits: 2, savedUsd: 0.5, promptCacheSavedUsd: 0.25 })], byModel: [] },
+      recent: [record('req_hit', { cache: 'hit', costUsd: 0, savedUsd: 0.25 })],
+    });
+    assert.equal(today!.description, '$1.00 · 4 requests · $0.75 saved');
+    assert.match(today!.tooltip ?? '', /2 response-cache hits/);
+    assert.equal(recent!.children![0]!.description, 'cache hit · 640 ms');
   });
 
   it('counts what redaction did in each period, and shows nothing where it did nothing', () => {

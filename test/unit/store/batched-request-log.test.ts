@@ -65,6 +65,11 @@ class MemoryBackend implements RequestLogBackend {
       costUsd: 0,
       unpricedRequests: 0,
       averageLatencyMs: 0,
+      cacheHits: 0,
+      cacheMisses: 0,
+      cacheHitRate: null,
+      savedUsd: 0,
+      promptCacheSavedUsd: 0,
       averageTimeToFirstTokenMs: null,
     };
     return [row];

@@ -401,7 +401,7 @@ describe('the SQLite request log, batched', () => {
     // Still queued when aggregate() runs: it must flush first.
     opened.add(makeRecord({ time: dayTwo, provider: 'anthropic', model: 'claude-sonnet-4-5', clientKey: 'aaaa', inputTokens: 2000, outputTokens: 300, cacheWriteTokens: 1500, costUsd: null, latencyMs: 3000, timeToFirstTokenMs: 400 }));
 
-    const common = { cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+    const common = { cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, cacheHits: 0, cacheMisses: 0, cacheHitRate: null, savedUsd: 0, promptCacheSavedUsd: 0 };
     assert.deepEqual(await opened.aggregate('provider'), [
       { key: 'openai', requests: 2, errors: 1, inputTokens: 1500, outputTokens: 150, ...common, cacheReadTokens: 400, reasoningTokens: 10, costUsd: 0.004, unpricedRequests: 0, averageLatencyMs: 1500, averageTimeToFirstTokenMs: 200 },
       { key: 'anthropic', requests: 1, errors: 0, inputTokens: 2000, outputTokens: 300, ...common, cacheWriteTokens: 1500, costUsd: 0, unpricedRequests: 1, averageLatencyMs: 3000, averageTimeToFirstTokenMs: 400 },

@@ -23,7 +23,7 @@ describe('SqliteResponseCache', () => {
   });
 
   function open(maximumBytes?: number): SqliteResponseCache {
-    return new SqliteResponseCache(database, { maximumBytes, now: () => now });
+    return new SqliteResponseCache(database, { maximumBytes, now: () => now, writeIntervalMs: 0 });
   }
 
   const bytes = (length: number, fill = 0x61): Uint8Array => new Uint8Array(length).fill(fill);
@@ -58,6 +58,61 @@ describe('SqliteResponseCache', () => {
     assert.deepEqual((await cache.get('key'))?.body, { answer: 2 });
     await cache.delete('key');
     assert.equal(await cache.get('key'), undefined);
+  });
+
+  it('writes new entries later, in one batch, serving them from memory meanwhile', async () => {
+    const cache = new SqliteResponseCache(database, { now: () => now, writeIntervalMs: 60_000 });
+    await cache.set('waiting', { body: { answer: 1 }, metadata: { costUsd: 0.5 } }, 60);
+    assert.equal(database.get('SELECT COUNT(*) AS entries FROM response_cache')?.entries, 0, 'nothing written on the request path');
+    assert.deepEqual(await cache.get('waiting'), { body: { answer: 1 }, metadata: { costUsd: 0.5 } });
+    await cache.close();
+    assert.equal(database.get('SELECT COUNT(*) AS entries FROM response_cache')?.entries, 1, 'written at close');
+    assert.deepEqual((await open().get('waiting'))?.body, { answer: 1 });
+  });
+
+  it('evicts the least recently used entry, a hit counting as a use', async () => {
+    const cache = open(100);
+    await cache.set('first', { body: bytes(40), metadata: {} }, 60);
+    now += 1;
+    await cache.set('second', { body: bytes(40), metadata: {} }, 60);
+    now += 1;
+    assert.notEqual(await cache.get('first'), undefined, 'first is used after second was stored');
+    now += 1;
+    await cache.set('third', { body: bytes(40), metadata: {} }, 60);
+    assert.equal(await cache.get('second'), undefined);
+    assert.notEqual(await cache.get('first'), undefined);
+    assert.notEqual(await cache.get('third'), undefined);
+  });
+
+  it('writes uses once they are due and on close, so the order survives a restart', async () => {
+    const cache = open(100);
+    await cache.set('first', { body: bytes(40), metadata: {} }, 60);
+    now += 1;
+    await cache.set('second', { body: bytes(40), metadata: {} }, 60);
+    now += 1;
+    await cache.get('first');
+    await cache.close();
+    const reopened = open(100);
+    now += 1;
+    await reopened.set('third', { body: bytes(40), metadata: {} }, 60);
+    assert.equal(await reopened.get('second'), undefined);
+    assert.notEqual(await reopened.get('first'), undefined);
+    await reopened.close();
+  });
+
+  it('clears every entry, reports its size, and shrinks to a new bound at once', async () => {
+    const cache = open(1000);
+    await cache.set('a', { body: bytes(40), metadata: {} }, 60);
+    now += 1;
+    await cache.set('b', { body: bytes(40), metadata: {} }, 60);
+    assert.deepEqual(await cache.size(), { entries: 2, bytes: 80 });
+    cache.setMaximumBytes(50);
+    assert.deepEqual(await cache.size(), { entries: 1, bytes: 40 });
+    assert.notEqual(await cache.get('b'), undefined);
+    assert.equal(await cache.clear(), 1);
+    assert.deepEqual(await cache.size(), { entries: 0, bytes: 0 });
+    assert.equal(await cache.get('b'), undefined);
+    await cache.close();
   });
 
   it('evicts the entries stored longest ago once the bytes exceed the bound', async () => {

@@ -16,6 +16,11 @@ function day(key: string, costUsd: number): AggregateRow {
     costUsd,
     unpricedRequests: 0,
     averageLatencyMs: 100,
+    cacheHits: 0,
+    cacheMisses: 0,
+    cacheHitRate: null,
+    savedUsd: 0,
+    promptCacheSavedUsd: 0,
     averageTimeToFirstTokenMs: null,
   };
 }

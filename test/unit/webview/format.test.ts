@@ -67,7 +67,8 @@ describe('webview format', () => {
     assert.equal(formatServed({ status: 200 }), '—');
     assert.equal(formatRequestedModel({ requestedModel: 'fast' }), 'fast');
     assert.equal(formatRequestedModel({ requestedModel: '' }), '—', 'a call refused for naming no model');
-    assert.deepEqual(formatCache({ cacheReadTokens: 2048 }), { hit: true, label: 'hit 2k' });
+    assert.deepEqual(formatCache({ cacheReadTokens: 2048 }), { hit: true, label: 'read 2k', kind: 'prompt', title: "2,048 input tokens read from the provider's prompt cache" });
+    assert.deepEqual(formatCache({ cacheReadTokens: 0, cache: 'hit', savedUsd: 0.0123 }), { hit: true, label: 'hit', kind: 'response', title: "Answered from Switchyard's response cache: no call made, $0.01 saved" });
     assert.deepEqual(formatCache({ cacheReadTokens: 0 }), { hit: false, label: '—' });
   });
 

@@ -14,6 +14,7 @@ import {
   routesOf,
   ruleFieldPath,
   ruleForm,
+  setRouteCache,
   setRouteHedge,
   setRouteStrategy,
   setRouteWeight,
@@ -104,6 +105,19 @@ describe('webview rules model', () => {
     assert.equal(smart.hedgeMs, '400');
     assert.deepEqual(ab.targets, ['groq/llama-3.3-70b', 'anthropic/claude-sonnet-4-5']);
     assert.deepEqual(ab.weights, ['5', '10']);
+  });
+
+  it('turns a route\'s response cache on, off, and back to the top-level setting, keeping its other cache settings', () => {
+    let config = setRouteCache(sample(), 'smart', 'on');
+    assert.deepEqual((config.routes as Record<string, { cache?: unknown }>).smart!.cache, { enabled: true });
+    assert.equal(routesOf(config)[0]!.cache, 'on');
+    config = setRouteCache(config, 'smart', 'off');
+    assert.equal(routesOf(config)[0]!.cache, 'off');
+    config = setRouteCache(config, 'smart', 'inherit');
+    assert.equal((config.routes as Record<string, { cache?: unknown }>).smart!.cache, undefined);
+    assert.equal(routesOf(config)[0]!.cache, 'inherit');
+    const withTtl: ConfigDraft = { routes: { slow: { strategy: 'fallback', targets: ['openai/gpt-4o'], cache: { ttlSeconds: 60, enabled: true } } } };
+    assert.deepEqual((setRouteCache(withTtl, 'slow', 'inherit').routes as Record<string, { cache?: unknown }>).slow!.cache, { ttlSeconds: 60 });
   });
 
   it('renames a route in place and in the rules that use it', () => {

@@ -1,0 +1,188 @@
+import type { ServerResponse } from 'node:http';
+import { ProxyError } from '../core/errors';
+import { collectResponse } from '../core/response';
+import type { StreamPart } from '../core/stream-part';
+import type { AnswerObserver } from '../call/answer-observer';
+import type { AnswerTransform } from '../call/answer-transform';
+import type { CallOutcome } from '../call/outcome';
+import type { RequestContext } from '../call/request-context';
+import { cacheKey } from '../cache/cache-key';
+import { cacheFillObserver } from '../cache/cache-fill';
+import { decodeCachedAnswer, type CachedAnswer } from '../cache/cached-answer';
+import type { CallCacheSettings } from '../cache/cache-settings';
+import { inboundCodecs } from '../codecs/registry';
+import type { ResponseContext } from '../inbound/codec';
+import type { ExecutionPlan } from './admit';
+import { answerError, costHeader, switchyardHeaders } from './client-answer';
+import { attemptHeaders } from './execute';
+import type { ProxyRuntime } from './runtime';
+import { sseHeaders } from './stream-writer';
+import { writeHead } from '../http/response-head';
+
+/** What a client may ask of the cache with `x-switchyard-cache`. */
+type CacheRequest = 'use' | 'off' | 'refresh' | 'only';
+
+/**
+ * The response-cache stage's answer:
+ * - `answered`: the cache answered (a hit, or `only` without an entry: a 504); execute is skipped.
+ * - `fetch`: execute as usual; `observer` (when set) stores the answer, `header` goes out with it.
+ */
+export type CacheLookup =
+  | { kind: 'answered'; outcome: CallOutcome }
+  | { kind: 'fetch'; header: 'miss' | 'off' | undefined; observer?: AnswerObserver };
+
+const notAsked: CacheLookup = { kind: 'fetch', header: undefined };
+const turnedOff: CacheLookup = { kind: 'fetch', header: 'off' };
+
+/** Replayed deltas longer than this go out as several events, as the provider would have sent them. */
+const replayDeltaCharacters = 512;
+
+/**
+ * The response-cache lookup, between admit (and redaction) and execute. A hit is replayed in
+ * the client's own format, streamed or whole, costs nothing and records what it saved; a miss
+ * gets an observer that stores the answer once the response closed. Only generation calls a
+ * client made are cached; the cache being off for the call costs nothing but this check.
+ *
+ * With redaction on, `context` is the redacted request: the key and the stored answer hold
+ * placeholders, never the values, and a hit goes to the client through the call's `transform`
+ * (redaction's restore), as a fetched answer would.
+ */
+export async function lookupCache(runtime: ProxyRuntime, context: RequestContext, plan: ExecutionPlan, response: ServerResponse, transform?: AnswerTransform): Promise<CacheLookup> {
+  const compiled = runtime.routing.cache;
+  const store = runtime.responseCache;
+  if (compiled === undefined || store === undefined || context.operation !== 'generate' || context.purpose !== 'served') return notAsked;
+  const settings = compiled.forCall(plan.decision);
+  const asked = cacheRequest(context);
+  if (settings === undefined || asked === 'off') return turnedOff;
+  let keys: Map<string, string>;
+  try {
+    keys = lookupKeys(context, plan, settings);
+  } catch (error) {
+    // A body the codec cannot decode goes to the provider as it is, uncached: its error
+    // arrives in the client's own format.
+    if (error instanceof ProxyError) return turnedOff;
+    throw error;
+  }
+  if (asked !== 'refresh') {
+    for (const [label, key] of keys) {
+      let answer: CachedAnswer | undefined;
+      try {
+        const entry = await store.get(key);
+        answer = entry === undefined ? undefined : decodeCachedAnswer(entry);
+      } catch (error) {
+        runtime.log(`${context.id} response cache: lookup failed, fetching instead: ${(error as Error)?.message ?? String(error)}`);
+        break;
+      }
+      if (answer === undefined) continue;
+      plan.decision.winner = label;
+      if (!context.signal.aborted) replay(response, context, plan, answer, transform);
+      return {
+        kind: 'answered',
+        outcome: {
+          target: { provider: answer.provider, model: answer.model, passthrough: false },
+          decision: plan.decision,
+          usage: answer.usage,
+          firstTokenAt: performance.now(),
+          error: undefined,
+          costUsd: 0,
+          cache: 'hit',
+          savedUsd: answer.costUsd ?? 0,
+        },
+      };
+    }
+  }
+  if (asked === 'only') {
+    const refusal = new ProxyError('timeout', 'No cached answer for this request, and x-switchyard-cache: only forbids calling the provider. Send it without that header to fetch and store one.');
+    if (!context.signal.aborted) answerError(response, context.format, refusal, { 'x-switchyard-request-id': context.id, 'x-switchyard-cache': 'miss' });
+    return { kind: 'answered', outcome: { target: undefined, decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: refusal.message, status: refusal.status, cache: 'miss' } };
+  }
+  const finished = new Promise<boolean>((resolve) => {
+    if (response.closed) resolve(response.writableFinished);
+    else response.once('close', () => resolve(response.writableFinished));
+  });
+  const observer = cacheFillObserver({
+    cache: store,
+    keyFor: (provider, model) => keys.get(`${provider}/${model}`),
+    ttlSeconds: settings.ttlSeconds,
+    maximumBytes: compiled.maximumBytes,
+    finished,
+    signal: context.signal,
+    price: (provider, model, usage) => runtime.routing.pricer.price(provider, model, usage),
+    now: Date.now,
+    log: runtime.log,
+  });
+  return { kind: 'fetch', header: 'miss', observer };
+}
+
+function cacheRequest(context: RequestContext): CacheRequest {
+  const value = context.headers['x-switchyard-cache'];
+  const asked = Array.isArray(value) ? value[0] : value;
+  return asked === 'off' || asked === 'refresh' || asked === 'only' ? asked : 'use';
+}
+
+/**
+ * The keys to look up, by `provider/model`, in the plan's order: any target the route would
+ * accept may answer. A split route looks up its chosen arm only, so hits cannot tilt the A/B.
+ */
+function lookupKeys(context: RequestContext, plan: ExecutionPlan, settings: CallCacheSettings): Map<string, string> {
+  const request = context.canonical();
+  const owner = settings.shared || context.principal === undefined ? 'shared' : context.principal.keyId;
+  const keys = new Map<string, string>();
+  const targets = plan.strategy === 'split' ? plan.targets.slice(0, 1) : plan.targets;
+  for (const target of targets) {
+    const label = `${target.provider.id}/${target.model}`;
+    if (!keys.has(label)) keys.set(label, cacheKey(request, context.headers, { target: label, owner }));
+  }
+  return keys;
+}
+
+/** Answers from a stored answer in the client's format: one JSON body, or a stream of events. */
+function replay(response: ServerResponse, context: RequestContext, plan: ExecutionPlan, answer: CachedAnswer, transform: AnswerTransform | undefined): void {
+  const codec = inboundCodecs[context.format];
+  const responseContext: ResponseContext = { requestId: context.id, model: context.requestedModel, created: Math.floor(context.time / 1000), request: context.canonical() };
+  const headers = {
+    ...switchyardHeaders(context.id, { provider: answer.provider, model: answer.model, passthrough: false }),
+    ...attemptHeaders(plan),
+    'x-switchyard-cache': 'hit',
+    ...costHeader(0),
+  };
+  if (!context.stream) {
+    const whole = collectResponse(answer.parts);
+    const payload = JSON.stringify(codec.encodeResponse(transform === undefined ? whole : transform.response(whole), responseContext));
+    writeHead(response, 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers });
+    response.end(payload);
+    return;
+  }
+  const encoder = codec.createStreamEncoder(responseContext);
+  writeHead(response, 200, { ...sseHeaders, ...headers });
+  for (const part of replayParts(answer.parts)) {
+    let text = '';
+    if (transform === undefined) text = encoder.encode(part);
+    else for (const restored of transform.part(part)) text += encoder.encode(restored);
+    if (text !== '') response.write(text);
+  }
+  response.end();
+}
+
+/** The stored parts, with long deltas (an answer first fetched whole) split into stream-sized ones. */
+function* replayParts(parts: readonly StreamPart[]): Generator<StreamPart> {
+  for (const part of parts) {
+    if ((part.type === 'text-delta' || part.type === 'reasoning-delta') && part.delta.length > replayDeltaCharacters) {
+      for (const piece of pieces(part.delta)) yield { ...part, delta: piece };
+    } else {
+      yield part;
+    }
+  }
+}
+
+/** A string in pieces of about {@link replayDeltaCharacters}, never splitting a surrogate pair. */
+function* pieces(text: string): Generator<string> {
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + replayDeltaCharacters);
+    const code = text.charCodeAt(end - 1);
+    if (end < text.length && code >= 0xd800 && code <= 0xdbff) end -= 1;
+    yield text.slice(start, end);
+    start = end;
+  }
+}
