@@ -4,7 +4,7 @@
  * so V8 skips ahead to candidates instead of trying every position; the patterns follow
  * gitleaks' default rule set (MIT, the most widely kept open list) and secretlint's recommended
  * preset, without their allow-lists: a key shaped like a real one is redacted even when it is a
- * documentation example (`AKIAIOSFODNN7EXAMPLE`), since nobody can tell a real key pasted into a
+ * documentation example (AWS's own sample key id, `AKIA…` ending in `EXAMPLE`), since nobody can tell a real key pasted into a
  * prompt from an example. See docs/decisions.md (Privacy) for why the preset itself is not used.
  *
  * `group` names the capture group holding the secret when the match carries context around it
