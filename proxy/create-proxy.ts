@@ -12,7 +12,7 @@ import type { ConfigSource } from './store/config-source';
 import { ProxyError } from './core/errors';
 import { sendProxyError } from './security/middleware';
 import type { RequestLog } from './store/request-log';
-import type { AuditSink } from './store/audit-sink';
+import { scheduleAuditPurge } from './audit/audit-retention';
 import { openSqliteStorage } from './store/sqlite/sqlite-storage';
 import type { OpenStorage, Storage, StorageSettings } from './store/storage';
 import { MemorySpendLedger } from './store/memory-spend-ledger';
@@ -181,7 +181,7 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
   listener = createRequestListener({ runtime, controlToken: options.controlToken, controlTokenHint: options.controlTokenHint, control, doorRefusals });
   becomeReady(listener);
   const stopWatching = options.configSource?.watch(() => control.reloadFromFile()) ?? (() => {});
-  const stopPurging = storage === undefined ? () => {} : purgeAuditLog(runtime, storage.auditSink, log);
+  const stopPurging = storage === undefined ? () => {} : scheduleAuditPurge({ sink: storage.auditSink, settings: () => runtime.routing.config.audit, log });
 
   let closing: Promise<void> | undefined;
   const close = async (graceMs: number): Promise<void> => {
@@ -219,36 +219,6 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     store: storage?.requestLog,
     storage,
     close: (closeOptions = {}) => (closing ??= close(closeOptions.graceMs ?? runtime.routing.config.shutdownGraceMs)),
-  };
-}
-
-/** How often the audit log is purged while auditing is on. */
-const auditPurgeIntervalMs = 10 * 60 * 1000;
-
-/**
- * Deletes audit entries past the config's retention (age, then size) soon after start and
- * every ten minutes, while `audit.enabled` is on; reads the config in force each time, so a
- * reload applies. Returns the stop function.
- */
-function purgeAuditLog(runtime: ProxyRuntime, sink: AuditSink, log: (message: string) => void): () => void {
-  let running = false;
-  const purge = (): void => {
-    const { audit } = runtime.routing.config;
-    if (!audit.enabled || running) return;
-    running = true;
-    sink
-      .purge({ before: Date.now() - audit.retentionDays * 24 * 60 * 60 * 1000, maxBytes: audit.maxMegabytes * 1024 * 1024 })
-      .then((deleted) => {
-        if (deleted > 0) log(`audit log: deleted ${deleted} entries past retention`);
-      })
-      .catch((error: unknown) => log(`audit log purge failed: ${String(error)}`))
-      .finally(() => (running = false));
-  };
-  const first = setTimeout(purge, 5_000).unref();
-  const every = setInterval(purge, auditPurgeIntervalMs).unref();
-  return () => {
-    clearTimeout(first);
-    clearInterval(every);
   };
 }
 

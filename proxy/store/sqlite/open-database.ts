@@ -1,7 +1,7 @@
-import { mkdirSync, rmdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'node-sqlite3-wasm';
-import { DatabaseLock, staleLockAgeMs } from './database-lock';
+import { DatabaseLock } from './database-lock';
 import { migrate } from './schema';
 
 /** The one database file every SQLite store shares, in the data folder. */
@@ -67,7 +67,7 @@ export function openDatabase(dataDir: string): OpenedDatabase {
  * statement runs inside a transaction one of them began): each, refused as locked by a lock
  * directory a dead process left, clears it and runs again (see `DatabaseLock`).
  */
-function recoverFromStaleLocks(database: Database, lock: DatabaseLock): void {
+export function recoverFromStaleLocks(database: Database, lock: DatabaseLock): void {
   const exec = database.exec.bind(database);
   const run = database.run.bind(database);
   const all = database.all.bind(database);
@@ -109,18 +109,6 @@ let sqliteModule: SqliteModule | undefined;
 export function loadSqlite(): SqliteModule {
   sqliteModule ??= require('node-sqlite3-wasm') as SqliteModule;
   return sqliteModule;
-}
-
-/**
- * Removes a lock directory older than `staleLockAgeMs`, for a database no process registers
- * holders for (`audit.db`): age is the only sign it was left behind.
- */
-export function removeStaleLock(lockPath: string): void {
-  try {
-    if (Date.now() - statSync(lockPath).mtimeMs > staleLockAgeMs) rmdirSync(lockPath);
-  } catch {
-    // No lock directory (the usual case), or another process just took or freed it.
-  }
 }
 
 /** Rolls back an open transaction, if there is one. */

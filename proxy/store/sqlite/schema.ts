@@ -107,6 +107,12 @@ const migrations: ReadonlyArray<string> = [
    ALTER TABLE requests ADD COLUMN cache TEXT;
    ALTER TABLE requests ADD COLUMN saved_usd REAL;
    ALTER TABLE requests ADD COLUMN prompt_cache_saved_usd REAL;`,
+  // The content audit log lives in its own file (audit.db, mode 0600; sqlite-audit-sink.ts):
+  // the table migration 2 made for it here was never written (nothing audited calls before the
+  // log moved there), so it goes rather than linger as dead schema.
+  `DROP INDEX IF EXISTS audit_time;
+   DROP INDEX IF EXISTS audit_request_id;
+   DROP TABLE IF EXISTS audit;`,
 ];
 
 /** The schema version this build writes. */
@@ -115,7 +121,8 @@ export const schemaVersion = migrations.length;
 /**
  * Brings the database up to {@link schemaVersion}, each step in its own transaction so a crash
  * mid-migration leaves the previous version intact. A database from a newer Switchyard is left
- * alone: migrations only add, and every statement here names its columns.
+ * alone: migrations add, or drop only what no build ever used, and every statement here names
+ * its columns.
  */
 export function migrate(database: Database): void {
   const row = database.get('PRAGMA user_version');

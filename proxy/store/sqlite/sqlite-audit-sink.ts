@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Database, NormalQueryResult, SQLiteValue } from 'node-sqlite3-wasm';
 import { auditLimit, matchesAuditFilter, type AuditEntry, type AuditFilter, type AuditRange, type AuditRetention, type AuditSink } from '../audit-sink';
 import type { JsonValue } from '../response-cache';
-import { loadSqlite, removeStaleLock, rollback } from './open-database';
+import { DatabaseLock } from './database-lock';
+import { loadSqlite, recoverFromStaleLocks, rollback } from './open-database';
 
 /** The audit log's own file in the data folder, apart from `switchyard.db`. */
 export const auditDatabaseFileName = 'audit.db';
@@ -15,7 +16,10 @@ const purgeBatchRows = 500;
  * Opens (creating) `audit.db` in `dataDir`. The audit log holds prompts and answers, so it has
  * its own file, readable by the user alone (mode 0600, its journal too, both made before SQLite
  * opens them, since SQLite would create them 0644), and its space is given back after a purge
- * (incremental auto-vacuum), which `switchyard.db` does not need.
+ * (incremental auto-vacuum), which `switchyard.db` does not need. Its lock is judged like
+ * `switchyard.db`'s (see `DatabaseLock`): this connection registers as a holder, so a lock left
+ * by a process killed mid-write is cleared at once rather than blocking auditing; closing the
+ * database unregisters it.
  */
 export function openAuditDatabase(dataDir: string): Database {
   mkdirSync(dataDir, { recursive: true });
@@ -24,8 +28,25 @@ export function openAuditDatabase(dataDir: string): Database {
     closeSync(openSync(owned, 'a', 0o600));
     chmodSync(owned, 0o600);
   }
-  removeStaleLock(`${file}.lock`);
-  const database = new (loadSqlite().Database)(file);
+  const lock = new DatabaseLock(file);
+  lock.register();
+  lock.clearIfStale();
+  let database: Database;
+  try {
+    database = new (loadSqlite().Database)(file);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  recoverFromStaleLocks(database, lock);
+  const close = database.close.bind(database);
+  database.close = () => {
+    try {
+      close();
+    } finally {
+      lock.release();
+    }
+  };
   try {
     database.exec('PRAGMA auto_vacuum = INCREMENTAL');
     // TRUNCATE keeps the journal file (and its mode) between transactions.
@@ -167,6 +188,8 @@ export class SqliteAuditSink implements AuditSink {
 
   async purge(retention: AuditRetention): Promise<number> {
     this.assertOpen();
+    // Nothing was ever kept: nothing to delete, and no file made for it.
+    if (this.neverWritten() && this.queue.length === 0) return 0;
     await this.flush();
     let deleted = 0;
     // By age: the oldest rows first, one bounded batch per statement.

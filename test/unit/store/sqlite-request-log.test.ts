@@ -112,6 +112,19 @@ describe('the SQLite request log, batched', () => {
     }
   });
 
+  it('keeps no audit table in switchyard.db: the content audit log has its own audit.db', async () => {
+    const opened = open();
+    const database = new Database(opened.path, { readOnly: true });
+    try {
+      const tables = database.all("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map((row) => row.name);
+      assert.ok(tables.includes('requests') && tables.includes('access_keys'), String(tables));
+      assert.ok(!tables.includes('audit'), `dead schema left: ${String(tables)}`);
+      assert.equal(database.all("SELECT name FROM sqlite_master WHERE name LIKE 'audit%'").length, 0);
+    } finally {
+      database.close();
+    }
+  });
+
   it('queues add() without writing and serves queued records', async () => {
     const opened = open();
     const record = makeRecord();
