@@ -1,6 +1,7 @@
 import type { AccessKeyStore } from './access-keys';
 import type { AuditSink } from './audit-sink';
 import type { Counters } from './counters';
+import type { RateCounters } from './rate-counters';
 import type { RequestLog } from './request-log';
 import type { ResponseCache } from './response-cache';
 import type { SpendLedger } from './spend-ledger';
@@ -17,6 +18,8 @@ export interface Storage {
   readonly accessKeys: AccessKeyStore;
   /** Budgets' spend and leases, exact across every proxy on the store. */
   readonly spendLedger: SpendLedger;
+  /** Rate limits' windows, shared by every proxy on the store. */
+  readonly rateCounters: RateCounters;
   /** Writes what is queued and closes every store. */
   close(): Promise<void>;
 }

@@ -113,6 +113,18 @@ const migrations: ReadonlyArray<string> = [
   `DROP INDEX IF EXISTS audit_time;
    DROP INDEX IF EXISTS audit_request_id;
    DROP TABLE IF EXISTS audit;`,
+  // Rate limits shared by every proxy on the data folder: one row per reservation (a lease of
+  // several calls' worth, or one call), summed over a sliding window (see rate-counters.ts).
+  `CREATE TABLE rate_entries (
+     scope TEXT NOT NULL,
+     id TEXT NOT NULL,
+     time INTEGER NOT NULL,
+     amount REAL NOT NULL,
+     open INTEGER NOT NULL,
+     PRIMARY KEY (scope, id)
+   );
+   CREATE INDEX rate_entries_scope_time ON rate_entries (scope, time);
+   CREATE INDEX rate_entries_time ON rate_entries (time);`,
 ];
 
 /** The schema version this build writes. */

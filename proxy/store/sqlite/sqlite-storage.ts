@@ -8,6 +8,7 @@ import { SqliteAuditSink, auditDatabaseFileName, openAuditDatabase } from './sql
 import { SqliteCounters } from './sqlite-counters';
 import { SqliteRequestLog } from './sqlite-request-log';
 import { SqliteResponseCache } from './sqlite-response-cache';
+import { SqliteRateCounters } from './sqlite-rate-counters';
 import { SqliteSpendLedger } from './sqlite-spend-ledger';
 
 /** The solo stores: every table in one `switchyard.db`, over one connection. */
@@ -20,6 +21,7 @@ export interface SqliteStorage extends Storage {
   readonly auditSink: SqliteAuditSink;
   readonly accessKeys: SqliteAccessKeys;
   readonly spendLedger: SqliteSpendLedger;
+  readonly rateCounters: SqliteRateCounters;
 }
 
 /**
@@ -44,10 +46,11 @@ export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
   });
   const accessKeys = new SqliteAccessKeys(database, file);
   const spendLedger = new SqliteSpendLedger(database);
+  const rateCounters = new SqliteRateCounters(database);
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     // Every store gets to write its queue, whichever fails; the database closes regardless.
-    const closed = await Promise.allSettled([requestLog.close(), auditSink.close(), counters.close(), responseCache.close(), accessKeys.close(), spendLedger.close()]);
+    const closed = await Promise.allSettled([requestLog.close(), auditSink.close(), counters.close(), responseCache.close(), accessKeys.close(), spendLedger.close(), rateCounters.close()]);
     database.close();
     lock.release();
     for (const result of closed) if (result.status === 'rejected') throw result.reason;
@@ -61,6 +64,7 @@ export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
     auditSink,
     accessKeys,
     spendLedger,
+    rateCounters,
     close: () => (closing ??= close()),
   };
 }

@@ -1,0 +1,30 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Database } from 'node-sqlite3-wasm';
+import { MemoryRateCounters } from '../../../proxy/store/memory-rate-counters';
+import { openDatabase } from '../../../proxy/store/sqlite/open-database';
+import { SqliteRateCounters } from '../../../proxy/store/sqlite/sqlite-rate-counters';
+import { describeRateCounters } from './rate-counters-contract';
+
+describeRateCounters('in memory', () => {
+  const counters = new MemoryRateCounters();
+  // One process: every "connection" is the same counters.
+  return { connect: () => counters, dispose: async () => {} };
+});
+
+describeRateCounters('SQLite, a connection per process', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-rate-'));
+  const databases: Database[] = [];
+  return {
+    connect: () => {
+      const database = openDatabase(dataDir).database;
+      databases.push(database);
+      return new SqliteRateCounters(database);
+    },
+    dispose: async () => {
+      for (const database of databases) database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+});
