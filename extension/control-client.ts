@@ -6,6 +6,7 @@ import type {
   AccessKeyInfo,
   BudgetInfo,
   AggregateBy,
+  AggregateThen,
   AggregateResponse,
   ConfigResponse,
   ConfigUpdateResponse,
@@ -161,9 +162,11 @@ export class ControlClient {
     await this.call('POST', '/shutdown');
   }
 
-  requests(limit: number, before?: number): Promise<RecentResponse> {
+  /** A page of records, newest first, older than `before` and inside the range when given. */
+  requests(limit: number, before?: number, range: TimeWindow = {}): Promise<RecentResponse> {
     const query = new URLSearchParams({ limit: String(limit) });
-    if (before !== undefined) query.set('before', String(before));
+    if (before !== undefined) query.set('before', String(Math.floor(before)));
+    setRange(query, range);
     return this.call('GET', `/requests?${query}`);
   }
 
@@ -187,9 +190,11 @@ export class ControlClient {
     }
   }
 
-  stats(by: AggregateBy, since?: number): Promise<AggregateResponse> {
+  /** Totals per group since a time (or over a range), per subgroup too with `then`. */
+  stats(by: AggregateBy, since?: number | TimeWindow, then?: AggregateThen): Promise<AggregateResponse> {
     const query = new URLSearchParams({ by });
-    if (since !== undefined) query.set('since', String(Math.floor(since)));
+    setRange(query, typeof since === 'number' ? { since } : (since ?? {}));
+    if (then !== undefined) query.set('then', then);
     return this.call('GET', `/stats?${query}`);
   }
 
@@ -343,4 +348,15 @@ function send(port: number, method: string, path: string, body: unknown, headers
     request.on('error', reject);
     request.end(payload);
   });
+}
+
+/** A time range of the log, both ends inclusive, in ms since the epoch; an end left out is open. */
+export interface TimeWindow {
+  since?: number;
+  until?: number;
+}
+
+function setRange(query: URLSearchParams, range: TimeWindow): void {
+  if (range.since !== undefined) query.set('since', String(Math.max(0, Math.floor(range.since))));
+  if (range.until !== undefined) query.set('until', String(Math.max(0, Math.floor(range.until))));
 }

@@ -24,6 +24,7 @@ import { showCrashNotification } from './crash-notification';
 import { showBudgetBlocked } from './budget-notification';
 import { RefusalWarning } from './refusal-warning';
 import { SetupContext } from './setup-context';
+import { openWalkthroughOnFirstRun, walkthroughId } from './first-run';
 import { ProxyManager, type ProxyCrash } from './proxy-process';
 import { Secrets } from './secrets';
 import type { ExtensionServices, SwitchyardCommand } from './services';
@@ -154,6 +155,14 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   );
   spendTree.setVisible(spendView.visible);
   void refreshTerminalEnvironment(services);
+  // Asked before the proxy starts: its first connection makes the local key.
+  const usedBefore = secrets.hasLocalKey();
+  void openWalkthroughOnFirstRun({
+    state: context.globalState,
+    openOnInstall: vscode.workspace.getConfiguration('workbench.welcomePage').get<boolean>('walkthroughs.openOnInstall', true),
+    usedBefore: () => usedBefore,
+    open: () => vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#${walkthroughId}`, false),
+  }).catch((error: unknown) => log(`could not open the walkthrough: ${(error as Error).message}`));
   void proxy.start();
   const activationMs = performance.now() - started;
   const loadMs = typeof switchyardLoadStart === 'number' && typeof switchyardLoadEnd === 'number' ? switchyardLoadEnd - switchyardLoadStart : undefined;

@@ -36,6 +36,12 @@ export class Secrets {
     return this.localKeyPromise;
   }
 
+  /** Whether the local key was made already: Switchyard ran here before. */
+  async hasLocalKey(): Promise<boolean> {
+    const existing = await this.storage.get(localKeyName);
+    return existing !== undefined && existing !== '';
+  }
+
   /** Another window may have created it first: the keychain is shared, so read it again. */
   onDidChange(listener: () => void): vscode.Disposable {
     return this.storage.onDidChange((event) => {

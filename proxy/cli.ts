@@ -14,9 +14,12 @@ import { closeUpstreamConnections } from './upstream/upstream-client';
 import { isAllowedHost } from './security/host-check';
 import { version } from './version';
 import { keysCommand } from './keys-command';
+import { requestsCommand } from './requests-command';
 
 const usage = `Usage: switchyard serve [options]
        switchyard audit export [--since WHEN] [--until WHEN] [--data-dir DIR] > file.jsonl
+       switchyard requests export [--format csv|json] [--since WHEN] [--until WHEN] [--out FILE] ...
+                                  (see switchyard requests --help)
        switchyard keys create|list|update|revoke ...   (see switchyard keys --help)
 
 Runs the Switchyard proxy: one local endpoint for OpenAI, Anthropic, Gemini and
@@ -54,6 +57,7 @@ TOGETHER_API_KEY, FIREWORKS_API_KEY, or the variable a provider's "apiKeyEnv" na
 export async function main(argv: string[]): Promise<number | undefined> {
   survivePipeClosure();
   if (argv[0] === 'keys') return keysCommand(argv.slice(1), defaultDataDir());
+  if (argv[0] === 'requests') return requestsCommand(argv.slice(1), (explicit) => dataDirOf(explicit, configOption(argv)));
   let parsed;
   try {
     parsed = parseArgs({
@@ -205,16 +209,7 @@ async function exportAudit(values: { since?: string; until?: string; config?: st
       return 2;
     }
   }
-  let dataDir = values['data-dir'] ?? process.env.SWITCHYARD_DATA_DIR;
-  if (dataDir === undefined) {
-    const configPath = values.config ?? process.env.SWITCHYARD_CONFIG ?? defaultConfigPath();
-    try {
-      dataDir = (configPath === undefined ? undefined : (await new FileConfigSource(configPath).load()).dataDir) ?? defaultDataDir();
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      dataDir = defaultDataDir();
-    }
-  }
+  const dataDir = await dataDirOf(values['data-dir'], values.config);
   if (!existsSync(path.join(dataDir, auditDatabaseFileName))) {
     process.stderr.write(`switchyard: there is no audit log in ${dataDir}; set "audit": { "enabled": true } in the config to keep content.\n`);
     return 1;
@@ -234,6 +229,31 @@ async function exportAudit(values: { since?: string; until?: string; config?: st
     await sink.close();
   }
   return 0;
+}
+
+/**
+ * The data folder an offline command reads: `--data-dir`, else `$SWITCHYARD_DATA_DIR`, else the
+ * config file's `dataDir`, else the user's data folder — where `switchyard serve` would write.
+ */
+async function dataDirOf(explicit: string | undefined, configFile: string | undefined): Promise<string> {
+  const dataDir = explicit ?? process.env.SWITCHYARD_DATA_DIR;
+  if (dataDir !== undefined) return dataDir;
+  const configPath = configFile ?? process.env.SWITCHYARD_CONFIG ?? defaultConfigPath();
+  try {
+    return (configPath === undefined ? undefined : (await new FileConfigSource(configPath).load()).dataDir) ?? defaultDataDir();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return defaultDataDir();
+  }
+}
+
+/** `--config FILE` or `--config=FILE` among the arguments, for commands that only need the data folder. */
+function configOption(argv: readonly string[]): string | undefined {
+  for (let index = 0; index < argv.length; index += 1) {
+    if (argv[index] === '--config') return argv[index + 1];
+    if (argv[index].startsWith('--config=')) return argv[index].slice('--config='.length);
+  }
+  return undefined;
 }
 
 /** An ISO date or time, or an age before `now` (`7d`, `12h`, `30m`); NaN when neither. */

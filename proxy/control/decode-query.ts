@@ -1,6 +1,6 @@
 import type { ClientFormat } from '../core/request';
 import { maximumRecordLimit, type RecordFilter, type TimeRange } from '../store/record-filter';
-import type { AggregateBy } from '../store/aggregate';
+import type { AggregateBy, AggregateThen } from '../store/aggregate';
 
 /** A query parameter the control API cannot use; its message names the parameter and the fix. */
 export class InvalidQueryError extends Error {
@@ -46,13 +46,18 @@ export function decodeRecordFilterQuery(query: QueryParameters): RecordFilter {
   return filter;
 }
 
-/** `GET /stats` query → grouping and time range; `by` defaults to `day`. */
-export function decodeStatsQuery(query: QueryParameters): { by: AggregateBy; range: TimeRange } {
+/** `GET /stats` query → grouping, optional second grouping and time range; `by` defaults to `day`. */
+export function decodeStatsQuery(query: QueryParameters): { by: AggregateBy; then?: AggregateThen; range: TimeRange } {
   const by = textParameter(query, 'by') ?? 'day';
   if (!aggregateKeys.has(by)) {
     throw new InvalidQueryError(`by must be one of ${[...aggregateKeys].join(', ')}; got "${by}".`);
   }
-  return { by: by as AggregateBy, range: decodeTimeRange(query) };
+  const then = textParameter(query, 'then');
+  if (then !== undefined && (!aggregateKeys.has(then) || then === 'day' || then === by)) {
+    const allowed = [...aggregateKeys].filter((key) => key !== 'day' && key !== by);
+    throw new InvalidQueryError(`then must be one of ${allowed.join(', ')} (a grouping inside by=${by}); got "${then}".`);
+  }
+  return { by: by as AggregateBy, ...(then === undefined ? {} : { then: then as AggregateThen }), range: decodeTimeRange(query) };
 }
 
 function decodeTimeRange(query: QueryParameters): TimeRange {

@@ -8,7 +8,7 @@ import type { CallContent } from '../audit/audit-observer';
 import type { ConfigProblem } from '../config/config-problem';
 import type { BudgetBlocked, ConfigReloaded, LogLine } from '../events/proxy-events';
 import type { DoorRefusalNotice } from '../security/door-refusals';
-import type { AggregateBy, AggregateRow } from '../store/aggregate';
+import type { AggregateBy, AggregateRow, AggregateThen } from '../store/aggregate';
 import type { Judgement } from '../evaluation/split-judge';
 import type { SplitRouteStats } from '../evaluation/split-tally';
 
@@ -17,7 +17,7 @@ export type { ConfigProblem } from '../config/config-problem';
 export type { ProviderTestResult } from '../upstream/probe-provider';
 export type { BudgetBlocked, ConfigReloaded, LogLine } from '../events/proxy-events';
 export type { DoorRefusalNotice, DoorRefusalReason } from '../security/door-refusals';
-export type { AggregateBy, AggregateRow } from '../store/aggregate';
+export type { AggregateBy, AggregateRow, AggregateThen } from '../store/aggregate';
 export type { RecordFilter } from '../store/record-filter';
 export type { Judgement } from '../evaluation/split-judge';
 export type { SplitArmStats, SplitRouteStats } from '../evaluation/split-tally';
@@ -56,9 +56,13 @@ export type RequestResponse = RequestRecord;
 export type RequestContentResponse = CallContent;
 export type { CallContent } from '../audit/audit-observer';
 
-/** `GET /_switchyard/stats?by=day|provider|model|clientKey&since&until`. */
+/**
+ * `GET /_switchyard/stats?by=day|provider|model|clientKey&then=provider|model|clientKey&since&until`;
+ * with `then`, each row is one subgroup of its group (`subKey`), e.g. a day's spend per provider.
+ */
 export interface AggregateResponse {
   by: AggregateBy;
+  then?: AggregateThen;
   since?: number;
   until?: number;
   rows: AggregateRow[];

@@ -294,7 +294,8 @@ function aggregateRequests(store: RequestLog | undefined): RequestHandler {
     if (store === undefined) return sendStoreUnavailable(response);
     const stats = decodeQueryOrReject(response, () => decodeStatsQuery(request.query));
     if (stats === undefined) return;
-    const body: AggregateResponse = { by: stats.by, ...stats.range, rows: await store.aggregate(stats.by, stats.range) };
+    const rows = await store.aggregate(stats.by, stats.range, stats.then);
+    const body: AggregateResponse = { by: stats.by, ...(stats.then === undefined ? {} : { then: stats.then }), ...stats.range, rows };
     response.json(body);
   };
 }

@@ -1,6 +1,12 @@
 /** How records are grouped for totals. `day` is the calendar day in the proxy's time zone. */
 export type AggregateBy = 'day' | 'provider' | 'model' | 'clientKey';
 
+/**
+ * A second grouping inside the first (`by=day&then=provider`: each day's totals per provider),
+ * for stacked charts. Not `day`: a day is only ever the outer grouping.
+ */
+export type AggregateThen = Exclude<AggregateBy, 'day'>;
+
 /** Totals for one group of records. */
 export interface AggregateRow {
   /**
@@ -8,6 +14,11 @@ export interface AggregateRow {
    * model or client key, null for records without one (failed before routing, no key used).
    */
   key: string | null;
+  /**
+   * With a second grouping (`then`): the provider, model or key id inside `key`, null for records
+   * without one. Absent without a second grouping.
+   */
+  subKey?: string | null;
   requests: number;
   /** Records with an error status or a stream cut after it began. */
   errors: number;
@@ -55,11 +66,33 @@ export function compareAggregateRows(by: AggregateBy): (a: AggregateRow, b: Aggr
   return by === 'day' ? byKey : byCostThenRequests;
 }
 
-function byKey(a: AggregateRow, b: AggregateRow): number {
+/**
+ * The order of rows with a second grouping: the outer groups as {@link compareAggregateRows}
+ * orders them by their totals, and inside each, the subgroups by cost, then requests.
+ */
+export function orderSubgroupedRows(by: AggregateBy, rows: readonly AggregateRow[]): AggregateRow[] {
+  const outer = new Map<string | null, { key: string | null; costUsd: number; requests: number; rows: AggregateRow[] }>();
+  for (const row of rows) {
+    const group = outer.get(row.key) ?? { key: row.key, costUsd: 0, requests: 0, rows: [] };
+    group.costUsd += row.costUsd;
+    group.requests += row.requests;
+    group.rows.push(row);
+    outer.set(row.key, group);
+  }
+  const compareOuter = compareAggregateRows(by) as (a: OrderKey, b: OrderKey) => number;
+  return [...outer.values()]
+    .sort(compareOuter)
+    .flatMap((group) => group.rows.sort((a, b) => byCostThenRequests({ ...a, key: a.subKey ?? null }, { ...b, key: b.subKey ?? null })));
+}
+
+/** What the orderings read of a row. */
+type OrderKey = Pick<AggregateRow, 'key' | 'costUsd' | 'requests'>;
+
+function byKey(a: OrderKey, b: OrderKey): number {
   return compareKeys(a.key, b.key);
 }
 
-function byCostThenRequests(a: AggregateRow, b: AggregateRow): number {
+function byCostThenRequests(a: OrderKey, b: OrderKey): number {
   return b.costUsd - a.costUsd || b.requests - a.requests || compareKeys(a.key, b.key);
 }
 

@@ -1,4 +1,4 @@
-import type { AggregateBy, AggregateRow } from './aggregate';
+import type { AggregateBy, AggregateRow, AggregateThen } from './aggregate';
 import type { RecordFilter, TimeRange } from './record-filter';
 import type { RequestRecord } from './request-record';
 
@@ -14,8 +14,11 @@ export interface RequestLog {
   recent(filter?: RecordFilter): Promise<RequestRecord[]>;
   /** The record with this id, queued or stored. */
   get(id: string): Promise<RequestRecord | undefined>;
-  /** Totals per group over the time range, counting records still queued. */
-  aggregate(by: AggregateBy, range?: TimeRange): Promise<AggregateRow[]>;
+  /**
+   * Totals per group over the time range, counting records still queued; with `then`, per
+   * subgroup inside each group (rows carry `subKey`).
+   */
+  aggregate(by: AggregateBy, range?: TimeRange, then?: AggregateThen): Promise<AggregateRow[]>;
   /**
    * Why records are not being written right now (the last write failed, records wait), or
    * undefined while writes succeed. Shown by `/_switchyard/health` as `degraded`.
@@ -48,7 +51,7 @@ export interface RequestLogBackend {
   /** Written records matching the filter, newest first, at most `recordLimit(filter)`. */
   recent(filter: RecordFilter): Promise<RequestRecord[]>;
   get(id: string): Promise<RequestRecord | undefined>;
-  aggregate(by: AggregateBy, range: TimeRange): Promise<AggregateRow[]>;
+  aggregate(by: AggregateBy, range: TimeRange, then?: AggregateThen): Promise<AggregateRow[]>;
   /** Deletes records older than the time (ms since the epoch); resolves with how many went. */
   deleteBefore(time: number): Promise<number>;
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 import type { Database, NormalQueryResult, SQLiteValue } from 'node-sqlite3-wasm';
-import { compareAggregateRows, localDay, type AggregateBy, type AggregateRow } from '../aggregate';
+import { compareAggregateRows, localDay, orderSubgroupedRows, type AggregateBy, type AggregateRow, type AggregateThen } from '../aggregate';
 import type { TimeRange } from '../record-filter';
 import { errorRecordSql, filterToSql } from './filter-to-sql';
 
@@ -28,6 +28,7 @@ const redactionsSql = `TOTAL(CASE WHEN extra LIKE '%"redactions"%' THEN (SELECT 
 
 interface Totals {
   key: string | null;
+  subKey?: string | null;
   requests: number;
   errors: number;
   inputTokens: number;
@@ -48,11 +49,12 @@ interface Totals {
   blockedRequests: number;
 }
 
-/** Totals per group over the records in the range, ordered for display. */
-export function aggregateRecords(database: Database, by: AggregateBy, range: TimeRange): AggregateRow[] {
+/** Totals per group (and subgroup, with `then`) over the records in the range, ordered for display. */
+export function aggregateRecords(database: Database, by: AggregateBy, range: TimeRange, then?: AggregateThen): AggregateRow[] {
   const { where, values } = filterToSql({ since: range.since, until: range.until });
   const rows = database.all(
     `SELECT ${groupSql[by]} AS grouping,
+            ${then === undefined ? 'NULL' : groupSql[then]} AS subgrouping,
             COUNT(*) AS requests,
             SUM(${errorRecordSql}) AS errors,
             SUM(input_tokens) AS input_tokens,
@@ -72,19 +74,24 @@ export function aggregateRecords(database: Database, by: AggregateBy, range: Tim
             ${redactionsSql} AS redactions,
             SUM(extra LIKE '%"redactionBlocked":true%') AS blocked_requests
        FROM requests ${where}
-      GROUP BY grouping`,
+      GROUP BY grouping${then === undefined ? '' : ', subgrouping'}`,
     values,
   ) as NormalQueryResult[];
 
-  const groups = new Map<string | null, Totals>();
+  const groups = new Map<string, Totals>();
   for (const row of rows) {
     const key = by === 'day' ? localDay(Number(row.grouping) * quarterHourMs) : textOrNull(row.grouping);
-    const totals = groups.get(key);
-    if (totals === undefined) groups.set(key, decodeTotals(key, row));
-    else addTotals(totals, decodeTotals(key, row));
+    const subKey = then === undefined ? undefined : textOrNull(row.subgrouping);
+    // Quarter hours fold into days, so a (day, subgroup) pair arrives once per quarter hour.
+    const groupId = JSON.stringify([key, subKey ?? null]);
+    const totals = groups.get(groupId);
+    const decoded = decodeTotals(key, row);
+    if (subKey !== undefined) decoded.subKey = subKey;
+    if (totals === undefined) groups.set(groupId, decoded);
+    else addTotals(totals, decoded);
   }
   const result = [...groups.values()].map(toAggregateRow);
-  return result.sort(compareAggregateRows(by));
+  return then === undefined ? result.sort(compareAggregateRows(by)) : orderSubgroupedRows(by, result);
 }
 
 function decodeTotals(key: string | null, row: NormalQueryResult): Totals {
@@ -135,6 +142,7 @@ function addTotals(into: Totals, more: Totals): void {
 function toAggregateRow(totals: Totals): AggregateRow {
   const row: AggregateRow = {
     key: totals.key,
+    ...(totals.subKey === undefined ? {} : { subKey: totals.subKey }),
     requests: totals.requests,
     errors: totals.errors,
     inputTokens: totals.inputTokens,
