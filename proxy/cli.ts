@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConfig, type SwitchyardConfig } from './config/config';
-import { describeNotInForce } from './config/config-text';
+import { describeNotInForce, salvageAccessKeys } from './config/config-text';
 import { ConfigError } from './config/load-config';
 import { createProxy, type RunningProxy } from './create-proxy';
 import { defaultDataDir } from './store/data-dir';
@@ -108,6 +108,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
   const configSource = configPath === undefined ? undefined : new FileConfigSource(configPath);
   let config: SwitchyardConfig;
   let startedOnBadConfig = false;
+  let unreadableAccessKeys: string | undefined;
   try {
     config = configSource ? await configSource.load() : defaultConfig();
   } catch (error) {
@@ -115,9 +116,18 @@ export async function main(argv: string[]): Promise<number | undefined> {
     process.stderr.write(`switchyard: ${error.message}\n`);
     if (!values['serve-on-bad-config']) return 2;
     // Loud: a proxy that silently lost the user's providers and routes sends calls elsewhere.
-    const ignored = configPath === undefined ? undefined : notInForce(configPath);
+    const text = configPath === undefined ? undefined : readTextOrUndefined(configPath);
+    const ignored = text === undefined ? undefined : describeNotInForce(text);
     process.stderr.write(`switchyard: SERVING WITH PRESETS ONLY until the config file is fixed${ignored === undefined ? '.' : ` — NOT IN FORCE: ${ignored}.`}\n`);
-    config = defaultConfig();
+    // Fail closed: the file's access keys stay required, and keys it names but that cannot be
+    // read lock out every caller without another accepted key until it is fixed.
+    const salvaged = text === undefined ? { keys: [] } : salvageAccessKeys(text);
+    config = { ...defaultConfig(), accessKeys: salvaged.keys };
+    if (salvaged.keys.length > 0) process.stderr.write(`switchyard: the config file's ${salvaged.keys.length} access ${salvaged.keys.length === 1 ? 'key stays' : 'keys stay'} required.\n`);
+    if (salvaged.unreadable !== undefined) {
+      unreadableAccessKeys = `${configPath}: ${salvaged.unreadable}; ${firstLine(error.message)}`;
+      process.stderr.write(`switchyard: REFUSING CALLS WITHOUT A KNOWN KEY until the config file is fixed: it lists access keys that cannot be read (${salvaged.unreadable}).\n`);
+    }
     startedOnBadConfig = true;
   }
   const dataDir = values['data-dir'] ?? process.env.SWITCHYARD_DATA_DIR ?? config.dataDir ?? defaultDataDir();
@@ -170,6 +180,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
       writeLog: (line) => process.stderr.write(line),
       callLines: values.quiet !== true,
       startedOnBadConfig,
+      unreadableAccessKeys,
     });
     proxy = await starting;
   } catch (error) {
@@ -282,13 +293,18 @@ function survivePipeClosure(): void {
   }
 }
 
-/** What of a broken config file is not in force, or undefined when it cannot be read at all. */
-function notInForce(file: string): string | undefined {
+/** A config file's text, or undefined when it cannot be read at all. */
+function readTextOrUndefined(file: string): string | undefined {
   try {
-    return describeNotInForce(readFileSync(file, 'utf8'));
+    return readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
+}
+
+function firstLine(text: string): string {
+  const end = text.indexOf('\n');
+  return end === -1 ? text : text.slice(0, end);
 }
 
 function defaultConfigPath(): string | undefined {

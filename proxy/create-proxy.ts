@@ -67,6 +67,11 @@ export interface CreateProxyOptions {
   probeTimeoutMs?: number;
   /** The config file was broken at start and the proxy serves with presets only. */
   startedOnBadConfig?: boolean;
+  /**
+   * The broken file names access keys that cannot be read (see `salvageAccessKeys`): until it is
+   * fixed, callers without another accepted key are refused with this reason.
+   */
+  unreadableAccessKeys?: string;
 }
 
 /** A proxy listening and serving. */
@@ -113,7 +118,7 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
   const fixedAccessKeys = options.fixedAccessKeys ?? [];
   const allowedHosts = options.allowedHosts ?? [];
   // Compiled before listening: a config that cannot be compiled fails before the port is taken.
-  const overrides = { accessKeys: fixedAccessKeys.map((key) => ({ key, label: '--require-key' })), allowedHosts };
+  const overrides = { accessKeys: fixedAccessKeys.map((key) => ({ key, label: '--require-key' })), allowedHosts, unreadableAccessKeys: options.unreadableAccessKeys };
   const routing = createRoutingState(options.config, options.env, overrides);
 
   let listener: http.RequestListener | undefined;
@@ -172,6 +177,7 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     shutdown: options.shutdown,
     probeTimeoutMs: options.probeTimeoutMs,
     startedOnBadConfig: options.startedOnBadConfig,
+    unreadableAccessKeys: options.unreadableAccessKeys,
     keys,
     budgetAccounts,
   });

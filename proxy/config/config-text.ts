@@ -191,7 +191,8 @@ export function didYouMean(word: string, known: Iterable<string>): string {
 
 /**
  * What of a config file that failed to load is not in force, for the loud line a proxy started
- * on a broken file writes: its own providers, routes, aliases and rules, by name. Undefined when
+ * on a broken file writes: its own providers, routes, aliases and rules, by name (not its access
+ * keys: those stay required, see `salvageAccessKeys`). Undefined when
  * the text is not a JSON object or names none of them.
  */
 export function describeNotInForce(text: string): string | undefined {
@@ -214,6 +215,29 @@ export function describeNotInForce(text: string): string | undefined {
   if (Array.isArray(root.rules) && root.rules.length > 0) parts.push(`${root.rules.length} ${root.rules.length === 1 ? 'rule' : 'rules'}`);
   if (typeof root.defaultRoute === 'string') parts.push(`the default route ${root.defaultRoute}`);
   if (Array.isArray(root.disabledModels) && root.disabledModels.length > 0) parts.push('disabledModels (every model can be called)');
-  if (Array.isArray(root.accessKeys) && root.accessKeys.length > 0) parts.push('accessKeys');
   return parts.length === 0 ? undefined : parts.join('; ');
+}
+
+/**
+ * The access keys of a config file that failed to load, so that a proxy started on it keeps
+ * requiring them (fail closed: a broken file must not open the door). `keys` are the entries
+ * that are non-empty strings; `unreadable` says why the file names access keys that cannot be
+ * read (not valid JSON, or `accessKeys` not a list of keys), and then every caller without
+ * another accepted key is refused until the file is fixed.
+ */
+export function salvageAccessKeys(text: string): { keys: string[]; unreadable?: string } {
+  const mentioned = text.includes('accessKeys');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return mentioned ? { keys: [], unreadable: 'the file is not valid JSON, so its "accessKeys" cannot be read' } : { keys: [] };
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return mentioned ? { keys: [], unreadable: 'the file is not a JSON object' } : { keys: [] };
+  const listed = (json as Record<string, unknown>).accessKeys;
+  if (listed === undefined) return { keys: [] };
+  if (!Array.isArray(listed)) return { keys: [], unreadable: '"accessKeys" is not a list of keys' };
+  const keys = listed.filter((key): key is string => typeof key === 'string' && key !== '');
+  if (keys.length === 0 && listed.length > 0) return { keys, unreadable: '"accessKeys" holds no key that is a non-empty string' };
+  return { keys };
 }

@@ -64,6 +64,8 @@ export interface ControlPlaneOptions {
    * (`--serve-on-bad-config`): until it is fixed, `GET /config` says what of it is not in force.
    */
   startedOnBadConfig?: boolean;
+  /** Why the broken file's access keys cannot be read; in force until the file loads. */
+  unreadableAccessKeys?: string;
   /** The named keys of the key store; without it key management answers 503. */
   keys?: NamedKeyRegistry;
   /** Where budgets reserve and settle; budgets are not enforced without it. */
@@ -100,9 +102,12 @@ export class ControlPlane {
   private appliedText: string | undefined;
   /** Serving with presets only because the file was broken at start; cleared once it loads. */
   private presetsOnly: boolean;
+  /** Why the broken file's access keys cannot be read: callers without a key are refused until it loads. */
+  private readonly unreadableAccessKeys: string | undefined;
 
   constructor(options: ControlPlaneOptions) {
     this.presetsOnly = options.startedOnBadConfig === true;
+    this.unreadableAccessKeys = options.unreadableAccessKeys;
     this.runtime = options.runtime;
     this.env = options.env;
     this.config = options.config;
@@ -425,6 +430,7 @@ export class ControlPlane {
         providerKeys: this.providerKeys,
         accessKeys,
         allowedHosts: this.allowedHosts,
+        unreadableAccessKeys: this.presetsOnly ? this.unreadableAccessKeys : undefined,
         namedKeys: this.keys?.entries,
         onKeyUse: this.keys?.markUsed,
         budgetAccounts: this.budgetAccounts,

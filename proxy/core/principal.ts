@@ -78,12 +78,16 @@ export class PrincipalDirectory {
   /** Whether a caller without a key is refused (see `requiresKey`). */
   private readonly required: boolean;
   private readonly onUse: ((hash: string) => void) | undefined;
+  /** Why keys that should be in force could not be read (a broken config file); see `lockedBy`. */
+  private readonly locked: string | undefined;
 
   /**
    * @param named the named keys (active and revoked) of the key store
    * @param onUse told the hash of each named key used (for `last used`, batched by the caller)
+   * @param lockedBy why access keys that should be in force could not be read: every caller
+   *   without an accepted key is then refused with this reason (fail closed)
    */
-  constructor(entries: readonly AccessKeyEntry[], named: readonly NamedKeyEntry[] = [], onUse?: (hash: string) => void) {
+  constructor(entries: readonly AccessKeyEntry[], named: readonly NamedKeyEntry[] = [], onUse?: (hash: string) => void, lockedBy?: string) {
     for (const { key, label } of entries) {
       const hash = hashKey(key);
       // The first label wins for a key listed twice (config and --require-key alike).
@@ -99,7 +103,8 @@ export class PrincipalDirectory {
       this.namedHashes.add(entry.hash);
     }
     this.onUse = onUse;
-    this.required = entries.length > 0 || named.some((entry) => entry.revoked === undefined && restricts(entry.policy));
+    this.locked = lockedBy;
+    this.required = lockedBy !== undefined || entries.length > 0 || named.some((entry) => entry.revoked === undefined && restricts(entry.policy));
   }
 
   /** How many keys are accepted (unnamed and named in force); 0: no key is looked at. */
@@ -115,6 +120,15 @@ export class PrincipalDirectory {
    */
   get requiresKey(): boolean {
     return this.required;
+  }
+
+  /**
+   * Why access keys that should be in force could not be read (the config file was broken when
+   * the proxy started and names keys it cannot read), or undefined. A caller without another
+   * accepted key is refused with it until the file is fixed.
+   */
+  get lockedBy(): string | undefined {
+    return this.locked;
   }
 
   /** Whether some revoked named key is known: presenting one is refused even where no key is required. */

@@ -30,6 +30,11 @@ export interface RoutingOverrides {
   accessKeys?: readonly AccessKeyEntry[];
   /** Host names accepted besides the config's (the `--host` the proxy was started with). */
   allowedHosts?: readonly string[];
+  /**
+   * Why access keys that should be in force could not be read (a config file broken at start
+   * that names keys): callers without another accepted key are refused with it.
+   */
+  unreadableAccessKeys?: string;
   /** The key store's named keys, in force and revoked. */
   namedKeys?: readonly NamedKeyEntry[];
   /** Told the hash of each named key used (`last used`, batched by the registry). */
@@ -65,7 +70,7 @@ export function createRoutingState(config: SwitchyardConfig, env: NodeJS.Process
     isDisabled: compileDisabledModels(config.disabledModels),
     policies,
     attemptPolicies: policies.filter((policy) => policy.reserveAttempt !== undefined),
-    principals: new PrincipalDirectory([...config.accessKeys.map((key, index) => ({ key, label: `config key ${index + 1}` })), ...extraKeys], namedKeys, overrides.onKeyUse),
+    principals: new PrincipalDirectory([...config.accessKeys.map((key, index) => ({ key, label: `config key ${index + 1}` })), ...extraKeys], namedKeys, overrides.onKeyUse, overrides.unreadableAccessKeys),
     redaction: compileRedaction(config),
     cache: compileCacheSettings(config),
   };

@@ -63,7 +63,7 @@ export interface AccessRefusal {
  * when `--require-key`'s is, the config's `accessKeys` otherwise.
  */
 export function checkAccessKey(principals: PrincipalDirectory, request: IncomingMessage): { principal: Principal | undefined } | AccessRefusal {
-  if (principals.size === 0 && !principals.hasRevoked) return { principal: undefined };
+  if (principals.size === 0 && !principals.hasRevoked && !principals.requiresKey) return { principal: undefined };
   const url = request.url ?? '';
   const query = url.includes('?') ? new URLSearchParams(url.slice(url.indexOf('?') + 1)) : undefined;
   const credential = clientCredential(request.headers, query);
@@ -78,6 +78,12 @@ export function checkAccessKey(principals: PrincipalDirectory, request: Incoming
   if (!principals.requiresKey) return { principal: undefined };
   const path = url.includes('?') ? url.slice(0, url.indexOf('?')) : url;
   const sent = credential !== undefined && credential !== '';
+  const locked = principals.lockedBy;
+  if (locked !== undefined) {
+    // Fail closed: the keys the broken file lists might be the ones this caller should send.
+    const fix = `Fix the Switchyard config file (${locked}); until then only the keys Switchyard could read are accepted.`;
+    return { reason: sent ? 'wrong-key' : 'no-key', error: new ProxyError('authentication', `Switchyard cannot check this call's key: its config file lists access keys it cannot read. ${fix}`), fix };
+  }
   const fix = accessKeyFix(principals, path, request.headers.host);
   const problem = sent ? 'The API key this call sent is not a local key of this Switchyard.' : 'This Switchyard requires its local key as your API key, and this call sent none.';
   return { reason: sent ? 'wrong-key' : 'no-key', error: new ProxyError('authentication', `${problem} ${fix}`), fix };

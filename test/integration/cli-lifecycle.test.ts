@@ -199,6 +199,53 @@ describe('switchyard command line: lifecycle (built bundle)', function () {
     }
   });
 
+  it('--serve-on-bad-config fails closed: the broken file\'s access keys stay required', async () => {
+    const configFile = path.join(dataDir, 'broken-keys-config.json');
+    writeFileSync(configFile, JSON.stringify({ accessKeys: ['sy-kept-key-0001'], rules: [{ match: { model: 7 }, route: 'smart' }] }, null, 2));
+    const served = await serve(['--config', configFile, '--serve-on-bad-config'], env, dataDir);
+    try {
+      const without = await fetch(`${served.url}/v1/models`);
+      assert.equal(without.status, 401);
+      assert.match(((await without.json()) as { error: { message: string } }).error.message, /"accessKeys" in the Switchyard config file/);
+      const withKey = await fetch(`${served.url}/v1/models`, { headers: { authorization: 'Bearer sy-kept-key-0001' } });
+      assert.equal(withKey.status, 200);
+      assert.match(served.stderr(), /the config file's 1 access key stays required/);
+    } finally {
+      await stop(served);
+    }
+  });
+
+  it('--serve-on-bad-config fails closed: access keys it cannot read refuse every caller without a known key, naming the problem, until the file is fixed', async () => {
+    const configFile = path.join(dataDir, 'unreadable-keys-config.json');
+    writeFileSync(configFile, '{ "accessKeys": ["sy-lost-key-0001"], }');
+    const served = await serve(['--config', configFile, '--serve-on-bad-config', '--require-key'], { ...env, SWITCHYARD_ACCESS_KEY: 'sy-require-key-0001' }, dataDir);
+    try {
+      const refused = await fetch(`${served.url}/v1/models`, { headers: { authorization: 'Bearer sy-lost-key-0001' } });
+      assert.equal(refused.status, 401);
+      const message = ((await refused.json()) as { error: { message: string } }).error.message;
+      assert.match(message, /config file lists access keys it cannot read/);
+      assert.match(message, /unreadable-keys-config\.json: the file is not valid JSON/);
+      assert.match(served.stderr(), /REFUSING CALLS WITHOUT A KNOWN KEY until the config file is fixed/);
+      // A key Switchyard could read still works.
+      assert.equal((await fetch(`${served.url}/v1/models`, { headers: { authorization: 'Bearer sy-require-key-0001' } })).status, 200);
+      // Fixed: the file's keys are in force, and the lock is gone.
+      writeFileSync(configFile, JSON.stringify({ accessKeys: ['sy-lost-key-0001'] }));
+      const deadline = Date.now() + 10_000;
+      let status = 0;
+      while (Date.now() < deadline) {
+        status = (await fetch(`${served.url}/v1/models`, { headers: { authorization: 'Bearer sy-lost-key-0001' } })).status;
+        if (status === 200) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal(status, 200);
+      const without = await fetch(`${served.url}/v1/models`);
+      assert.equal(without.status, 401);
+      assert.doesNotMatch(((await without.json()) as { error: { message: string } }).error.message, /cannot read/);
+    } finally {
+      await stop(served);
+    }
+  });
+
   it('a second proxy that cannot take the port leaves the first one\'s token file alone', async () => {
     const first = await serve([], env, dataDir);
     try {

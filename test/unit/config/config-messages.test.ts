@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describeNotInForce, locatePaths, nearestWord } from '../../../proxy/config/config-text';
+import { describeNotInForce, locatePaths, nearestWord, salvageAccessKeys } from '../../../proxy/config/config-text';
 import { ConfigError, loadConfigFile, parseConfigText, validateConfig } from '../../../proxy/config/load-config';
 
 /** The message a config text is refused with. */
@@ -71,7 +71,7 @@ describe('config error messages', () => {
 
   it('a broken file read at start: what of it is not in force', () => {
     const text = JSON.stringify({ providers: { local: {}, gateway: {} }, routes: { smart: {}, fast: {} }, aliases: { cheap: 'x' }, rules: [{}, {}, {}], accessKeys: ['k'] });
-    assert.equal(describeNotInForce(text), 'providers local, gateway; routes smart, fast; aliases cheap; 3 rules; accessKeys');
+    assert.equal(describeNotInForce(text), 'providers local, gateway; routes smart, fast; aliases cheap; 3 rules');
     assert.match(describeNotInForce('{ broken')!, /nothing of the file is in force/);
     assert.equal(describeNotInForce('{}'), undefined);
   });
@@ -81,5 +81,15 @@ describe('config error messages', () => {
     assert.deepEqual([...places.keys()], ['a', 'a.b', 'a.b[0]', 'a.b[1]', 'a.b[1].c', 'd/e', 'd/e.f']);
     assert.equal(nearestWord('modle', ['model', 'endpoint']), 'model');
     assert.equal(nearestWord('xyz', ['model']), undefined);
+  });
+
+  it('salvages the access keys of a broken file, and says when it names keys it cannot read (fail closed)', () => {
+    assert.deepEqual(salvageAccessKeys('{"accessKeys": ["sy-a", "", 7, "sy-b"], "rules": 3}'), { keys: ['sy-a', 'sy-b'] });
+    assert.deepEqual(salvageAccessKeys('{"rules": 3}'), { keys: [] });
+    assert.deepEqual(salvageAccessKeys('{ broken'), { keys: [] });
+    assert.match(salvageAccessKeys('{"accessKeys": ["sy-a"],}').unreadable!, /not valid JSON/);
+    assert.match(salvageAccessKeys('{"accessKeys": "sy-a"}').unreadable!, /not a list of keys/);
+    assert.match(salvageAccessKeys('{"accessKeys": [1, 2]}').unreadable!, /no key that is a non-empty string/);
+    assert.deepEqual(salvageAccessKeys('{"accessKeys": []}'), { keys: [] });
   });
 });
