@@ -24,11 +24,15 @@ const placeholderKey = 'switchyard-no-key-needed';
  * The environment variables a terminal needs so that Claude Code (`ANTHROPIC_*`) and Codex CLI
  * and other OpenAI SDK users (`OPENAI_*`) go through the proxy. The API keys are only set when
  * the proxy requires the local key; otherwise the user's own variables stay untouched.
+ * `SWITCHYARD_API_KEY` is always set: it is Switchyard's own variable, read by the `switchyard`
+ * profile "Configure a Tool" writes for Codex CLI (`env_key`), and Codex refuses to start when an
+ * `env_key` variable is missing or empty — so without a required key it holds the placeholder.
  */
 export function terminalEnvironment(settings: ConnectionSettings): Record<string, string> {
   const environment: Record<string, string> = {
     ANTHROPIC_BASE_URL: settings.baseUrl,
     OPENAI_BASE_URL: settings.openAiBaseUrl,
+    SWITCHYARD_API_KEY: settings.localKey ?? placeholderKey,
   };
   if (settings.localKey !== undefined) {
     environment.ANTHROPIC_API_KEY = settings.localKey;

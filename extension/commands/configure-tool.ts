@@ -67,7 +67,7 @@ export const configureToolCommand: SwitchyardCommand = {
       void vscode.window.showInformationMessage(
         tool === 'claude-code'
           ? `Claude Code now goes through Switchyard (${file}). Start \`claude\` and ask anything; the call shows in the panel.`
-          : `Added the "switchyard" profile to ${file}. In a terminal: export SWITCHYARD_API_KEY=<the local key>, then \`codex --profile switchyard\`.`,
+          : `Added the "switchyard" profile to ${file}. In a new VS Code terminal run \`codex --profile switchyard\` (Switchyard sets SWITCHYARD_API_KEY there); in other terminals export SWITCHYARD_API_KEY=<the local key> first.`,
       );
       if (tool === 'claude-code') return result;
     }

@@ -23,14 +23,16 @@ describe('connection settings', () => {
     assert.match(text, /ANTHROPIC_API_KEY=switchyard-no-key-needed claude/);
   });
 
-  it('sets the terminal API keys only when the local key is required', () => {
+  it('sets the terminal API keys only when the local key is required, and SWITCHYARD_API_KEY (Codex\'s env_key) always', () => {
     assert.deepEqual(terminalEnvironment(connectionSettings(4141, undefined)), {
       ANTHROPIC_BASE_URL: 'http://127.0.0.1:4141',
       OPENAI_BASE_URL: 'http://127.0.0.1:4141/v1',
+      SWITCHYARD_API_KEY: 'switchyard-no-key-needed',
     });
     assert.deepEqual(terminalEnvironment(connectionSettings(4141, 'sy-k')), {
       ANTHROPIC_BASE_URL: 'http://127.0.0.1:4141',
       OPENAI_BASE_URL: 'http://127.0.0.1:4141/v1',
+      SWITCHYARD_API_KEY: 'sy-k',
       ANTHROPIC_API_KEY: 'sy-k',
       OPENAI_API_KEY: 'sy-k',
     });

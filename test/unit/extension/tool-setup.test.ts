@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { connectionSettings } from '../../../extension/connection-settings';
+import { connectionSettings, terminalEnvironment } from '../../../extension/connection-settings';
 import { missingKeysLine, setupNodes } from '../../../extension/sidebar/setup-nodes';
 import { claudeCodeSettings, codexConfig, continueModels, toolSetup, tools } from '../../../extension/tool-setup';
 
@@ -48,5 +48,15 @@ describe('the first-run guidance', () => {
     assert.match(missingKeysLine([])!, /No provider key yet/);
     assert.equal(missingKeysLine(['openai', 'groq']), 'Keys set: openai, groq. No key for Anthropic, Gemini.');
     assert.equal(missingKeysLine(['openai', 'anthropic', 'gemini']), 'Keys set: openai, anthropic, gemini.');
+  });
+
+  it('Codex CLI: the profile\'s env_key is a variable VS Code terminals get, with or without a required key', () => {
+    const envKey = /^env_key = "([A-Z_]+)"$/m.exec(codexConfig(undefined, connection)!)![1]!;
+    for (const localKey of ['sy-local', undefined]) {
+      const environment = terminalEnvironment(connectionSettings(4141, localKey));
+      // Codex refuses to start when the env_key variable is missing or empty.
+      assert.ok(environment[envKey], `${envKey} is not set in terminals (local key ${localKey})`);
+    }
+    assert.equal(terminalEnvironment(connectionSettings(4141, 'sy-local'))[envKey], 'sy-local');
   });
 });
