@@ -169,11 +169,16 @@ function withoutUnsignedThinking(body: Record<string, unknown>): Record<string, 
   return changed ? { ...body, messages } : body;
 }
 
-/** The provider's endpoint, with the client's query string where the adapter says it may go along. */
+/** The provider's endpoint, with what of the client's query string the adapter says may go along. */
 function passthroughUrl(context: RequestContext, target: AttemptTarget): string {
   const adapter = providerAdapters[target.api];
   const endpoint = { baseUrl: target.provider.baseUrl, model: target.model };
   const url = requireEndpointUrl(adapter, context.stream ? 'stream' : 'generate', endpoint, target.provider.id);
-  if (!adapter.forwardsClientQuery || context.query === '') return url;
-  return url + context.query;
+  if (context.query === '') return url;
+  if (adapter.forwardedQuery === 'all') return url + context.query;
+  const kept = new URLSearchParams();
+  for (const [name, value] of new URLSearchParams(context.query)) if (adapter.forwardedQuery.has(name)) kept.append(name, value);
+  const query = kept.toString();
+  if (query === '') return url;
+  return `${url}${url.includes('?') ? '&' : '?'}${query}`;
 }

@@ -69,10 +69,11 @@ export interface ProviderAdapter {
    */
   authHeaders(apiKey: string | undefined): Record<string, string>;
   /**
-   * Whether a passthrough call carries the client's query string upstream (Claude Code's
-   * `?beta=true`). False where the query may hold a credential (Gemini's `key=`).
+   * Which of a passthrough client's query parameters go upstream: `'all'` (Claude Code's
+   * `?beta=true`), or only the names listed, where the query may hold a credential or change
+   * what Switchyard must read (Gemini's `key=`, `alt=`, `fields=`).
    */
-  readonly forwardsClientQuery: boolean;
+  readonly forwardedQuery: 'all' | ReadonlySet<string>;
   encodeRequest(request: CanonicalRequest, target: Target): UpstreamRequest;
   /**
    * Decodes a whole answer. `provider` is the id errors name (the Chat adapter serves Groq,

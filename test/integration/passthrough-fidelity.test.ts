@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import { FakeUpstream } from '../fakes/fake-upstream';
 import { anthropicEvents } from '../fakes/anthropic-replies';
 import { chatCompletionChunks } from '../fakes/openai-chat-replies';
-import { geminiChunks } from '../fakes/gemini-replies';
+import { geminiChunks, geminiResponseJson } from '../fakes/gemini-replies';
 import { TestProxy } from './harness';
 import { useFake } from './fake-providers';
 
@@ -83,6 +84,41 @@ describe('passthrough fast path', () => {
     assert.equal(response.status, 200);
     assert.ok(fake.last.url.endsWith('/models/gemini-2.5-flash:streamGenerateContent?alt=sse'), fake.last.url);
     assert.notEqual(fake.last.headers['x-goog-api-key'], 'client-key', 'the stored key replaces the client credential');
+  });
+
+  it('@google/genai streams through with ?alt=sse once and its key replaced by the stored one', async () => {
+    fake.reply(() => ({ chunks: geminiChunks({ model: 'gemini-2.5-flash', text: 'Hi there.', usage: { prompt: 3, candidates: 2 } }) }));
+    const client = new GoogleGenAI({ apiKey: 'client-key', httpOptions: { baseUrl: proxy.url, retryOptions: { attempts: 1 } } });
+    let text = '';
+    for await (const chunk of await client.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'Hi' })) text += chunk.text ?? '';
+    assert.equal(text, 'Hi there.');
+    assert.ok(fake.last.url.endsWith('/models/gemini-2.5-flash:streamGenerateContent?alt=sse'), fake.last.url);
+    assert.notEqual(fake.last.headers['x-goog-api-key'], 'client-key');
+  });
+
+  it('forwards the Gemini system parameters it documents as safe (prettyPrint, quotaUser), never key, alt, fields or callback', async () => {
+    fake.reply(() => ({ json: geminiResponseJson({ model: 'gemini-2.5-flash', text: 'Hi.', usage: { prompt: 3, candidates: 1 } }) }));
+    const query = '?key=client-key&prettyPrint=false&quotaUser=user-7&alt=proto&fields=candidates&callback=steal&%24userProject=other&access_token=t';
+    const whole = await fetch(`${proxy.url}/v1beta/models/gemini-2.5-flash:generateContent${query}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] }),
+    });
+    assert.equal(whole.status, 200);
+    await whole.text();
+    assert.ok(fake.last.url.endsWith('/models/gemini-2.5-flash:generateContent?prettyPrint=false&quotaUser=user-7'), fake.last.url);
+    assert.doesNotMatch(fake.last.url, /client-key|steal|other|access_token|fields|alt=proto/);
+    assert.equal(fake.last.headers['x-goog-api-key'], 'gemini-test-key-0000000000000003');
+
+    fake.reply(() => ({ chunks: geminiChunks({ model: 'gemini-2.5-flash', text: 'Hi.', usage: { prompt: 3, candidates: 1 } }) }));
+    const streamed = await fetch(`${proxy.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse&quotaUser=user-7&key=client-key`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] }),
+    });
+    assert.equal(streamed.status, 200);
+    await streamed.text();
+    assert.ok(fake.last.url.endsWith('/models/gemini-2.5-flash:streamGenerateContent?alt=sse&quotaUser=user-7'), fake.last.url);
   });
 
   it('changes only the model bytes when an alias renames the model', async () => {

@@ -15,7 +15,7 @@ export const anthropicAdapter: ProviderAdapter = {
   endpointUrl: anthropicEndpointUrl,
   authHeaders: anthropicAuthHeaders,
   // Claude Code sends `?beta=true`; it goes along.
-  forwardsClientQuery: true,
+  forwardedQuery: 'all',
   encodeRequest: encodeAnthropicRequest,
   decodeResponse: decodeAnthropicResponse,
   createStreamDecoder: (provider) => new AnthropicStreamDecoder(provider),

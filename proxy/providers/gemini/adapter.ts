@@ -3,7 +3,7 @@ import { decodeGeminiError } from './decode-error';
 import { decodeGeminiResponse } from './decode-response';
 import { createGeminiStreamDecoder } from './decode-stream';
 import { encodeGeminiRequest } from './encode-request';
-import { geminiAuthHeaders, geminiEndpointUrl } from './endpoint';
+import { geminiAuthHeaders, geminiEndpointUrl, geminiForwardedQuery } from './endpoint';
 
 /**
  * Google's Gemini API (`generateContent`, `streamGenerateContent?alt=sse`), keyed by
@@ -15,8 +15,7 @@ export const geminiAdapter: ProviderAdapter = {
   api: 'gemini',
   endpointUrl: geminiEndpointUrl,
   authHeaders: geminiAuthHeaders,
-  // A Gemini client's query may hold its key (`key=`), which must not reach the provider.
-  forwardsClientQuery: false,
+  forwardedQuery: geminiForwardedQuery,
   encodeRequest: encodeGeminiRequest,
   decodeResponse: (body, provider) => decodeGeminiResponse(body, { provider }),
   createStreamDecoder: (provider) => createGeminiStreamDecoder({ provider }),

@@ -32,6 +32,19 @@ export function geminiEndpointUrl(operation: WireOperation, target: EndpointTarg
 }
 
 /**
+ * The Google API system parameters a Gemini client's query may carry to Gemini on a passthrough
+ * call: `prettyPrint` (whitespace of the JSON answer) and `quotaUser` (per-user quota
+ * attribution). The others are Switchyard's or must not go along: `key`, `access_token` and
+ * `oauth_token` are credentials (the client's key is Switchyard's local key, never the
+ * provider's); `alt` is set by Switchyard for the operation (`sse` for every stream, as the
+ * Google SDKs ask; the answer must be one Switchyard can relay and read usage from); `fields` could
+ * mask `usageMetadata` and so the call's cost and budget; `callback` (JSONP), `$ct`,
+ * `$httpMethod` and `$userProject` (bill another project) change what the call is.
+ * @see https://cloud.google.com/apis/docs/system-parameters
+ */
+export const geminiForwardedQuery: ReadonlySet<string> = new Set(['prettyPrint', '$prettyPrint', 'quotaUser', '$quotaUser']);
+
+/**
  * `x-goog-api-key`, which keeps the key out of URLs (and so out of proxies' access logs).
  * @see https://ai.google.dev/gemini-api/docs/api-key
  */

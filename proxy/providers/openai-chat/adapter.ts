@@ -17,7 +17,7 @@ export const openAiChatAdapter: ProviderAdapter = {
   api: 'openai-chat',
   endpointUrl: chatEndpointUrl,
   authHeaders: bearerAuthHeaders,
-  forwardsClientQuery: true,
+  forwardedQuery: 'all',
   encodeRequest: encodeChatRequest,
   decodeResponse: decodeChatResponse,
   createStreamDecoder: (provider) => new ChatStreamDecoder(provider),

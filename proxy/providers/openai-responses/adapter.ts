@@ -16,7 +16,7 @@ export const openAiResponsesAdapter: ProviderAdapter = {
   api: 'openai-responses',
   endpointUrl: responsesEndpointUrl,
   authHeaders: bearerAuthHeaders,
-  forwardsClientQuery: true,
+  forwardedQuery: 'all',
   encodeRequest: encodeResponsesRequest,
   decodeResponse: decodeResponsesResponse,
   createStreamDecoder: (provider) => new ResponsesStreamDecoder(provider),

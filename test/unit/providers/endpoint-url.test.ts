@@ -75,9 +75,12 @@ describe('provider adapters own the wire', () => {
     assert.deepEqual(openAiChatAdapter.authHeaders(''), {});
   });
 
-  it('forwards the client query except to Gemini, whose query may hold a key', () => {
-    assert.equal(anthropicAdapter.forwardsClientQuery, true);
-    assert.equal(geminiAdapter.forwardsClientQuery, false);
+  it('forwards the whole client query, but to Gemini only its documented system parameters that carry no credential', () => {
+    assert.equal(anthropicAdapter.forwardedQuery, 'all');
+    assert.notEqual(geminiAdapter.forwardedQuery, 'all');
+    const gemini = geminiAdapter.forwardedQuery as ReadonlySet<string>;
+    for (const name of ['prettyPrint', 'quotaUser']) assert.ok(gemini.has(name), name);
+    for (const name of ['key', 'access_token', 'oauth_token', 'alt', 'fields', 'callback', '$userProject']) assert.ok(!gemini.has(name), name);
   });
 
   it('refuses an operation the API lacks with a message naming the provider', () => {
