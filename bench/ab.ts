@@ -22,6 +22,7 @@ import { buildCases, type BenchCase } from './cases';
 import { startChildService, type ChildService } from './child-service';
 import { coreLayout } from './core-layout';
 import { cpuSource, treeCpuNanoseconds } from './process-cpu';
+import { uniqueMarker } from './payloads';
 import { checkReply } from './reply-check';
 import { percentile } from './report';
 import { startSwitchyard } from './switchyard-service';
@@ -47,7 +48,8 @@ async function loadRun(side: Side, benchCase: BenchCase, seconds: number, measur
     body: benchCase.body,
     connections: 10,
     duration: seconds,
-    verifyBody: (body) => checkReply(benchCase.api, benchCase.stream, String(body), benchCase.kind === 'passthrough' ? benchCase.expectedEvents : undefined, false).ok,
+    verifyBody: (body) => checkReply(benchCase.api, benchCase.stream, String(body), benchCase.kind === 'passthrough' ? benchCase.expectedEvents : undefined, false, benchCase.answer).ok,
+    idReplacement: benchCase.body.includes(uniqueMarker),
   });
   if (!measure) return;
   await sleep(1100);
@@ -99,7 +101,8 @@ async function main(): Promise<void> {
       const count = benchCase.stream ? 100 : 300;
       for (let index = 0; index < count; index++) {
         for (const side of index % 2 === 0 ? [a, b] : [b, a]) {
-          const reply = await timedRequest(side.dispatcher, side.service.url + benchCase.path, benchCase.headers, benchCase.body);
+          const body = benchCase.body.replace(uniqueMarker, `${side.name}-${index}`);
+          const reply = await timedRequest(side.dispatcher, side.service.url + benchCase.path, benchCase.headers, body);
           if (reply.status !== 200) {
             side.failures++;
             continue;

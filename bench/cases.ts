@@ -1,5 +1,6 @@
 /** The benchmark cases: which client API, which body, streamed or not, passthrough or translated. */
-import { anthropicBody, openaiBody, type BodySize, type ClientApi } from './payloads';
+import { anthropicBody, largeAnswerDeltas, largeAnswerMarker, openaiBody, replyDeltas, withUniqueMarker, type BodySize, type ClientApi } from './payloads';
+import type { ExpectedAnswer } from './reply-check';
 import { expectedDecisions, routedModels, type ExpectedDecision } from './routing-config';
 import { streamEventCounts } from './upstream-replies';
 
@@ -40,6 +41,13 @@ export interface BenchCase {
    * budget, rpm and tpm), 5 budgets, under one of those keys, against the plain Switchyard.
    */
   governed?: { ungovernedCase: string };
+  /**
+   * Set for the response-cache cases: sent with the cache on (`body`, through a route with the
+   * cache) against the same Switchyard with the cache off (`floorBody`), interleaved.
+   */
+  cache?: { outcome: 'miss' | 'hit' };
+  /** The answer the reply must carry, when it is not the fake upstream's usual one. */
+  answer?: ExpectedAnswer;
 }
 
 const openaiHeaders = { 'content-type': 'application/json', authorization: 'Bearer sk-bench-openai-0000' };
@@ -125,30 +133,77 @@ export function buildCases(filter?: string): BenchCase[] {
   return cases.filter((benchCase) => parts.some((part) => benchCase.name.toLowerCase().includes(part)));
 }
 
+/** Kilobytes of answer text in the cache-hit stream case. */
+export const largeAnswerKilobytes = 100;
+
 /**
- * The response-cache cases, through the `cached` route (one target, cache on) against the same
- * request unrouted (cache off). A miss is measured with `x-switchyard-cache: refresh`: the
- * request's key is computed, the provider called and the answer stored every time, as on a
- * miss, without the lookup of an absent key (one SQLite read by primary key). A hit answers
- * from the cache after the warm-up's first request stored it.
+ * The response-cache cases, each against the same Switchyard with the cache off, interleaved:
+ * - **miss**: every request is a new question (a unique id at the start of its user text,
+ *   replaced per request), so each one computes its key, looks it up, finds nothing, calls the
+ *   provider and stores the answer: the true cost of a miss. Target ≤ 1.1× CPU/request.
+ * - **hit**: the same request every time, answered from the cache after the warm-up's first
+ *   request stored it; one with a 100 KB answer replayed as a stream (target < 5 ms p99, one at
+ *   a time).
+ * The cache-on requests go through route `cached` (`cached-anthropic`), the only routes with
+ * the cache on; the cache-off ones name the model directly.
  */
 function cacheCases(): BenchCase[] {
   const cases: BenchCase[] = [];
   for (const size of ['1k', '80k'] as const) {
-    for (const outcome of ['miss', 'hit'] as const) {
-      cases.push({
-        name: `OpenAI → OpenAI ${sizeLabel(size)} json, cache ${outcome}`,
-        kind: 'passthrough',
-        api: 'openai',
-        size,
-        stream: false,
-        path: '/v1/chat/completions',
-        headers: outcome === 'miss' ? { ...openaiHeaders, 'x-switchyard-cache': 'refresh' } : openaiHeaders,
-        body: openaiBody('cached', size, false),
-        floorBody: openaiBody('gpt-4o-mini', size, false),
-      });
-    }
+    cases.push({
+      name: `OpenAI → OpenAI ${sizeLabel(size)} json, cache miss (unique requests)`,
+      kind: 'passthrough',
+      api: 'openai',
+      size,
+      stream: false,
+      path: '/v1/chat/completions',
+      headers: openaiHeaders,
+      body: withUniqueMarker(openaiBody('cached', size, false)),
+      floorBody: withUniqueMarker(openaiBody('gpt-4o-mini', size, false)),
+      cache: { outcome: 'miss' },
+    });
+    cases.push({
+      name: `Anthropic → Anthropic ${sizeLabel(size)} stream, cache miss (unique requests)`,
+      kind: 'passthrough',
+      api: 'anthropic',
+      size,
+      stream: true,
+      path: '/v1/messages',
+      headers: anthropicHeaders,
+      body: withUniqueMarker(anthropicBody('cached-anthropic', size, true)),
+      floorBody: withUniqueMarker(anthropicBody('claude-sonnet-4-5', size, true)),
+      expectedEvents: streamEventCounts.anthropic,
+      cache: { outcome: 'miss' },
+    });
   }
+  cases.push({
+    name: 'OpenAI → OpenAI 1 KB json, cache hit',
+    kind: 'passthrough',
+    api: 'openai',
+    size: '1k',
+    stream: false,
+    path: '/v1/chat/completions',
+    headers: openaiHeaders,
+    body: openaiBody('cached', '1k', false),
+    floorBody: openaiBody('gpt-4o-mini', '1k', false),
+    cache: { outcome: 'hit' },
+  });
+  const large = largeAnswerDeltas(largeAnswerKilobytes);
+  const withLargeAnswer = (body: string): string => body.replace('{', `{"user":"${largeAnswerMarker(largeAnswerKilobytes)}",`);
+  cases.push({
+    name: `OpenAI → OpenAI 1 KB stream, cache hit, ${largeAnswerKilobytes} KB answer`,
+    kind: 'passthrough',
+    api: 'openai',
+    size: '1k',
+    stream: true,
+    path: '/v1/chat/completions',
+    headers: openaiHeaders,
+    body: withLargeAnswer(openaiBody('cached', '1k', true)),
+    floorBody: withLargeAnswer(openaiBody('gpt-4o-mini', '1k', true)),
+    expectedEvents: streamEventCounts.openai - replyDeltas.length + large.length,
+    answer: { text: large.join(''), deltas: large.length },
+    cache: { outcome: 'hit' },
+  });
   return cases;
 }
 

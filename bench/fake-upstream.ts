@@ -11,14 +11,18 @@
  *
  * A body holding `bench-chunks-<n>-gap-<ms>` (the memory check puts it in an Anthropic request's
  * `metadata.user_id`) gets a long stream instead: the reply's opening events, its first text
- * delta `n` times `ms` apart, then its closing events.
+ * delta `n` times `ms` apart, then its closing events. A body holding `bench-answer-<k>` (the
+ * cache-hit case, in OpenAI's `user`) is answered with `k` deltas of 1 KB each instead of the
+ * usual reply, streamed or whole.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { upstreamReplies, type UpstreamReply } from './upstream-replies';
+import { largeUpstreamReplies, upstreamReplies, type UpstreamReply } from './upstream-replies';
 
 const streamMarker = Buffer.from('"stream":true');
 const longStreamMarker = /bench-chunks-(\d+)-gap-(\d+)/;
+const largeAnswerMarker = /bench-answer-(\d+)/;
+const largeAnswerPrefix = Buffer.from('bench-answer-');
 
 /** The reply's events with its text deltas replaced by `count` copies of the first one. */
 function longStream(events: Buffer[], count: number): Buffer[] {
@@ -46,13 +50,16 @@ function startServer(gapMs: number): http.Server {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      const reply: UpstreamReply | undefined = request.method === 'POST' ? upstreamReplies[request.url ?? ''] : undefined;
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      // Searched as bytes first: most requests are not large-answer ones and pay no string copy.
+      const large = body.indexOf(largeAnswerPrefix) === -1 ? null : largeAnswerMarker.exec(body.toString('latin1'));
+      const replies = large === null ? upstreamReplies : largeUpstreamReplies(Number(large[1]));
+      const reply: UpstreamReply | undefined = request.method === 'POST' ? replies[request.url ?? ''] : undefined;
       if (reply === undefined) {
         response.writeHead(404, { 'content-type': 'application/json' });
         response.end('{"error":{"type":"not_found_error","message":"no such route in the bench upstream"}}');
         return;
       }
-      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
       if (body.indexOf(streamMarker) === -1) {
         response.writeHead(200, {
           ...reply.headers,

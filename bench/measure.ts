@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Agent } from 'undici';
 import type { BenchCase } from './cases';
 import { cpuSource, treeCpuNanoseconds } from './process-cpu';
+import { uniqueMarker } from './payloads';
 import { checkReply } from './reply-check';
 import { timedRequest } from './timed-request';
 
@@ -107,6 +108,8 @@ function loadOptions(target: Target, request: TargetRequest, settings: MeasureSe
     body: request.body,
     connections: settings.connections,
     duration: seconds,
+    // A body with the unique marker is a new question on every request (the cache-miss cases).
+    idReplacement: request.body.includes(uniqueMarker),
   };
 }
 
@@ -138,7 +141,7 @@ async function loadRound(target: Target, benchCase: BenchCase, settings: Measure
   const measured = await autocannon({
     ...loadOptions(target, request, settings, settings.roundSeconds),
     // Text is not compared here: autocannon decodes each read alone, garbling split characters.
-    verifyBody: (body) => checkReply(benchCase.api, benchCase.stream, String(body), expectedEvents(target, benchCase), false).ok,
+    verifyBody: (body) => checkReply(benchCase.api, benchCase.stream, String(body), expectedEvents(target, benchCase), false, benchCase.answer).ok,
   });
   await sleep(target.settleMs);
   const cpu = readCpu() - cpuBefore;
@@ -217,6 +220,8 @@ export async function loadPhase(
   };
 }
 
+let sequentialRun = 0;
+
 /**
  * Requests one at a time on one keep-alive connection per target, round-robin over the targets
  * so drift hits them all alike: direct first, then the proxies, in reverse order every other
@@ -232,6 +237,8 @@ export async function sequentialPhase(
   results: Map<string, TargetResult>,
 ): Promise<void> {
   const count = benchCase.stream ? settings.sequentialStreams : settings.sequentialRequests;
+  // Unique requests stay unique across the cases and runs of one process.
+  sequentialRun += 1;
   const unproxied = targets.filter((target) => target.pid === undefined);
   const proxies = targets.filter((target) => target.pid !== undefined);
   const orders = [
@@ -244,12 +251,13 @@ export async function sequentialPhase(
       const request = target.requestFor(benchCase);
       if (result === undefined || request === undefined) continue;
       try {
-        const reply = await timedRequest(target.dispatcher, target.url + request.path, request.headers, request.body);
+        const body = request.body.includes(uniqueMarker) ? request.body.replace(uniqueMarker, `${sequentialRun}-${index}-${target.name}`) : request.body;
+        const reply = await timedRequest(target.dispatcher, target.url + request.path, request.headers, body);
         if (reply.status !== 200) {
           recordProblem(result, `HTTP ${reply.status}: ${reply.body.slice(0, 300)}`);
           continue;
         }
-        const check = checkReply(benchCase.api, benchCase.stream, reply.body, expectedEvents(target, benchCase));
+        const check = checkReply(benchCase.api, benchCase.stream, reply.body, expectedEvents(target, benchCase), true, benchCase.answer);
         if (benchCase.stream) result.fewestDeltas = Math.min(result.fewestDeltas, check.deltas);
         if (!check.ok) {
           recordProblem(result, check.problem ?? 'incomplete reply');

@@ -206,3 +206,31 @@ export function anthropicBody(model: string, size: BodySize, stream: boolean): s
     80 * 1024,
   );
 }
+
+/**
+ * A long answer for the cache-hit case: `kilobytes` text deltas of 1,024 characters each. The
+ * fake upstream sends it to a request holding `largeAnswerMarker(kilobytes)` (OpenAI `user`).
+ */
+export function largeAnswerDeltas(kilobytes: number): string[] {
+  return Array.from({ length: kilobytes }, (_, index) => prose(1024, 5000 + index));
+}
+
+/** What a request carries to be answered with `largeAnswerDeltas(kilobytes)`. */
+export function largeAnswerMarker(kilobytes: number): string {
+  return `bench-answer-${kilobytes}`;
+}
+
+/** Where a body's unique part goes: autocannon (`idReplacement`) and the sequential phase replace it per request. */
+export const uniqueMarker = '[<id>]';
+
+/**
+ * The body with {@link uniqueMarker} at the start of its last user text, so that each request
+ * sent is a different question (an answer-affecting field, as a real new turn would be).
+ */
+export function withUniqueMarker(body: string): string {
+  for (const opening of ['"role":"user","content":"', '{"type":"text","text":"']) {
+    const at = body.lastIndexOf(opening);
+    if (at >= 0) return body.slice(0, at + opening.length) + uniqueMarker + ' ' + body.slice(at + opening.length);
+  }
+  throw new Error('no user text to make unique');
+}

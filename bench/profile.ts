@@ -1,6 +1,7 @@
 /**
- * `node --import tsx bench/profile.ts [case name] [seconds] [--floor]`: Switchyard (or, with
- * `--floor`, the buffered undici.stream floor, for comparison) under one case's load
+ * `node --import tsx bench/profile.ts [case name] [seconds] [--floor] [--unrouted]`: Switchyard (or,
+ * with `--floor`, the buffered undici.stream floor, for comparison; with `--unrouted`, Switchyard
+ * sent the case's request without its route: a cache case with the cache off) under one case's load
  * with a V8 CPU profile, summarised as CPU per request and self time per function and per
  * module, so the hot path's costs can be read without opening DevTools. The profile file is
  * kept (its path is printed) for DevTools or VS Code. Uses the prebuilt dist/ (build first).
@@ -14,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
 import { buildCases } from './cases';
+import { uniqueMarker } from './payloads';
 import { startChildService } from './child-service';
 import { coreLayout } from './core-layout';
 import { cpuSource, treeCpuNanoseconds } from './process-cpu';
@@ -100,7 +102,8 @@ export function summariseProfile(profile: CpuProfile, requests: number, from: nu
 
 async function main(): Promise<void> {
   const floor = process.argv.includes('--floor');
-  const [caseName = 'OpenAI → OpenAI 1 KB json', secondsText = '6'] = process.argv.slice(2).filter((argument) => argument !== '--floor');
+  const unrouted = process.argv.includes('--unrouted');
+  const [caseName = 'OpenAI → OpenAI 1 KB json', secondsText = '6'] = process.argv.slice(2).filter((argument) => !argument.startsWith('--'));
   const benchCase = buildCases().find((candidate) => candidate.name === caseName);
   if (benchCase === undefined) throw new Error(`no case named ${caseName}; see bench/cases.ts`);
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-profile-'));
@@ -117,7 +120,9 @@ async function main(): Promise<void> {
   try {
     const layout = coreLayout([switchyard.pid], [upstream.pid]);
     layout.separate();
-    const options = { url: switchyard.url + benchCase.path, method: 'POST' as const, headers: benchCase.headers, body: floor ? benchCase.floorBody : benchCase.body, connections: 10 };
+    // `--unrouted`: Switchyard sent the floor's request (a routed or cache case's request without its route).
+    const body = floor || unrouted ? benchCase.floorBody : benchCase.body;
+    const options = { url: switchyard.url + benchCase.path, method: 'POST' as const, headers: benchCase.headers, body, connections: 10, idReplacement: body.includes(uniqueMarker) };
     await autocannon({ ...options, duration: 2 });
     const source = cpuSource(switchyard.pid);
     const before = treeCpuNanoseconds(switchyard.pid, source);

@@ -16,6 +16,14 @@ export interface ReplyCheck {
   problem?: string;
 }
 
+/** The answer a reply must carry: by default the fake upstream's usual one. */
+export interface ExpectedAnswer {
+  text: string;
+  deltas: number;
+}
+
+const usualAnswer: ExpectedAnswer = { text: replyText, deltas: replyDeltas.length };
+
 interface AnthropicEventData {
   type?: string;
   delta?: { type?: string; text?: string };
@@ -33,7 +41,7 @@ function dataOf(event: string): string | undefined {
 }
 
 /** Reads one streamed body: counts events and text deltas, and rebuilds the text. */
-function checkStream(api: ClientApi, body: string, expectedEvents: number | undefined, compareText: boolean): ReplyCheck {
+function checkStream(api: ClientApi, body: string, expectedEvents: number | undefined, compareText: boolean, answer: ExpectedAnswer): ReplyCheck {
   const events = body.split('\n\n');
   // The last piece is whatever followed the last terminator: empty when the stream ended cleanly.
   const trailing = events.pop() ?? '';
@@ -58,8 +66,8 @@ function checkStream(api: ClientApi, body: string, expectedEvents: number | unde
   }
   const result: ReplyCheck = { ok: true, events: events.length, deltas };
   if (trailing.trim() !== '') result.problem = 'stream ended inside an event';
-  else if (deltas !== replyDeltas.length) result.problem = `${deltas} text deltas, ${replyDeltas.length} sent`;
-  else if (compareText && text !== replyText) result.problem = 'reassembled text differs from the text sent';
+  else if (deltas !== answer.deltas) result.problem = `${deltas} text deltas, ${answer.deltas} sent`;
+  else if (compareText && text !== answer.text) result.problem = 'reassembled text differs from the text sent';
   else if (expectedEvents !== undefined && events.length !== expectedEvents) {
     result.problem = `${events.length} SSE events, ${expectedEvents} sent`;
   }
@@ -67,13 +75,13 @@ function checkStream(api: ClientApi, body: string, expectedEvents: number | unde
   return result;
 }
 
-function checkJson(api: ClientApi, body: string, compareText: boolean): ReplyCheck {
+function checkJson(api: ClientApi, body: string, compareText: boolean, answer: ExpectedAnswer): ReplyCheck {
   const parsed = JSON.parse(body) as {
     content?: Array<{ type?: string; text?: string }>;
     choices?: Array<{ message?: { content?: string | null } }>;
   };
   const text = api === 'anthropic' ? parsed.content?.[0]?.text : parsed.choices?.[0]?.message?.content;
-  const ok = compareText ? text === replyText : typeof text === 'string' && text.length > 0;
+  const ok = compareText ? text === answer.text : typeof text === 'string' && text.length > 0;
   return { ok, events: 0, deltas: 0, problem: ok ? undefined : 'reply text differs from the text sent' };
 }
 
@@ -82,6 +90,7 @@ function checkJson(api: ClientApi, body: string, compareText: boolean): ReplyChe
  * `expectedEvents` is the exact SSE event count for a passthrough stream; omit it when the proxy
  * translates and may legitimately emit a different framing. `compareText` is off for bodies
  * decoded chunk by chunk (autocannon), where a character split across reads is garbled.
+ * `answer` is what the reply must hold when it is not the fake upstream's usual reply.
  */
 export function checkReply(
   api: ClientApi,
@@ -89,9 +98,10 @@ export function checkReply(
   body: string,
   expectedEvents?: number,
   compareText = true,
+  answer: ExpectedAnswer = usualAnswer,
 ): ReplyCheck {
   try {
-    return stream ? checkStream(api, body, expectedEvents, compareText) : checkJson(api, body, compareText);
+    return stream ? checkStream(api, body, expectedEvents, compareText, answer) : checkJson(api, body, compareText, answer);
   } catch (error) {
     return { ok: false, events: 0, deltas: 0, problem: `unparseable reply: ${(error as Error).message}` };
   }

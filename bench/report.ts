@@ -306,3 +306,41 @@ export function governanceVerdictLines(outcomes: CaseOutcome[], standIn: boolean
   }
   return lines;
 }
+
+/** The same Switchyard with the cache off, beside it in the response-cache cases. */
+export const cacheOffName = 'switchyard, cache off';
+
+/** A true miss may cost at most this much CPU/request over the cache off. */
+export const cacheMissCpuTarget = 1.1;
+/** A hit answers within this, p99, one at a time (the issue's 100 KB answer). */
+export const cacheHitP99TargetMs = 5;
+
+/**
+ * PASS/FAIL for the response-cache cases: a true miss's CPU/request against the cache off
+ * (target ≤ 1.1×); a hit's p99 latency one at a time (target < 5 ms), with its CPU/request and
+ * p50 against the cache off (which calls the provider) for information.
+ */
+export function cacheVerdictLines(outcomes: CaseOutcome[], standIn: boolean): string[] {
+  const lines: string[] = [];
+  const note = standIn ? ' [stand-in: the Switchyard slot is a floor forwarder]' : '';
+  for (const { benchCase, results } of outcomes) {
+    if (benchCase.cache === undefined) continue;
+    const on = results.get('switchyard');
+    const off = results.get(cacheOffName);
+    const ratio = cpuRatio(on, off);
+    const cpu = `${on?.cpuMicrosecondsPerRequest?.toFixed(0)} vs ${off?.cpuMicrosecondsPerRequest?.toFixed(0)} µs`;
+    if (benchCase.cache.outcome === 'miss') {
+      if (ratio === undefined) continue;
+      lines.push(`${ratioVerdict(ratio.value, cacheMissCpuTarget)} ${benchCase.name}: CPU/request ${formatRatio(ratio)} the cache off (${cpu}; target ≤ ${cacheMissCpuTarget}×)${note}`);
+      continue;
+    }
+    const p50 = percentile(on?.latencyMs ?? [], 0.5);
+    const p99 = percentile(on?.latencyMs ?? [], 0.99);
+    const verdict = Number.isNaN(p99) ? 'FAIL' : p99 < cacheHitP99TargetMs ? 'PASS' : 'FAIL';
+    lines.push(
+      `${verdict} ${benchCase.name}: one at a time p50 ${milliseconds(p50)} ms, p99 ${milliseconds(p99)} ms (target p99 < ${cacheHitP99TargetMs} ms; ` +
+        `the cache off: p50 ${milliseconds(percentile(off?.latencyMs ?? [], 0.5))} ms); CPU/request ${ratio === undefined ? '—' : formatRatio(ratio)} the cache off (${cpu})${note}`,
+    );
+  }
+  return lines;
+}

@@ -41,6 +41,7 @@ export function benchRoutes(): Record<string, RouteEntry> {
     hedged: { strategy: 'race', targets: ['openai/gpt-4o-mini', 'openai/gpt-4o-mini-2024-07-18'], hedgeMs: 0 },
     // The response-cache cases: the only route with the cache on, so no other case pays for it.
     cached: { strategy: 'fallback', targets: ['openai/gpt-4o-mini'], cache: { enabled: true } },
+    'cached-anthropic': { strategy: 'fallback', targets: ['anthropic/claude-sonnet-4-5'], cache: { enabled: true } },
     // Routes of the rules that never match; they must still pass the config's validation.
     smart: { strategy: 'fallback', targets: ['anthropic/claude-sonnet-4-5', 'openai/gpt-4.1'] },
     fast: { strategy: 'race', targets: ['groq/llama-3.3-70b-versatile', 'cerebras/llama3.1-8b'], hedgeMs: 300 },

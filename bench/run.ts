@@ -35,7 +35,7 @@ import { checkReply } from './reply-check';
 import { timedRequest } from './timed-request';
 import { installPortkey, portkeyRequest, portkeyVersion, startPortkey } from './peers';
 import { cpuSource } from './process-cpu';
-import { governanceVerdictLines, markdownTable, routingTable, routingVerdictLines, ungovernedName, unroutedName, verdictLines, type CaseOutcome } from './report';
+import { cacheOffName, cacheVerdictLines, governanceVerdictLines, markdownTable, routingTable, routingVerdictLines, ungovernedName, unroutedName, verdictLines, type CaseOutcome } from './report';
 import { checkRouting } from './routing-check';
 import { expectedDecisions } from './routing-config';
 import { controlToken, startGovernedSwitchyard, startSwitchyard } from './switchyard-service';
@@ -114,7 +114,7 @@ async function probe(target: Target, benchCase: BenchCase): Promise<string | und
   try {
     const reply = await timedRequest(target.dispatcher, target.url + request.path, request.headers, request.body);
     if (reply.status !== 200) return `HTTP ${reply.status}: ${reply.body.slice(0, 200)}`;
-    const check = checkReply(benchCase.api, benchCase.stream, reply.body);
+    const check = checkReply(benchCase.api, benchCase.stream, reply.body, undefined, true, benchCase.answer);
     return check.ok ? undefined : (check.problem ?? 'incomplete reply');
   } catch (error) {
     return (error as Error).message;
@@ -180,6 +180,9 @@ async function main(): Promise<number> {
       governed === undefined
         ? targets
         : [direct, makeTarget('switchyard', 'switchyard', governed.service.url, governed.service.pid, settings.settleMs, governedRequest), makeTarget(ungovernedName, 'unrouted', switchyard.url, switchyard.pid, settings.settleMs, governedRequest)];
+    // The response-cache cases: the same Switchyard with the cache off beside it (the request
+    // naming the model directly, where no route turns the cache on), interleaved.
+    const cacheTargets = [direct, switchyardTarget, makeTarget(cacheOffName, 'unrouted', switchyard.url, switchyard.pid, settings.settleMs, floorRequest)];
     const checkAgent = new Agent({ keepAliveTimeout: 60_000 });
     agents.push(checkAgent);
 
@@ -192,7 +195,8 @@ async function main(): Promise<number> {
     const peerNotes: string[] = [];
     for (const benchCase of cases) {
       const caseTargets: Target[] = [];
-      for (const target of benchCase.governed !== undefined ? governedTargets : benchCase.routing === undefined ? targets : routedTargets) {
+      const candidates = benchCase.governed !== undefined ? governedTargets : benchCase.cache !== undefined ? cacheTargets : benchCase.routing === undefined ? targets : routedTargets;
+      for (const target of candidates) {
         if (target.requestFor(benchCase) === undefined) continue;
         // A peer that cannot serve a case (an API it lacks, a bug on this Node) is left out of
         // that case, and the reason printed, rather than measured failing.
@@ -233,6 +237,8 @@ async function main(): Promise<number> {
     if (routing.length > 0) lines.push('', ...routing, '', ...routingVerdictLines(outcomes, standIn));
     const governance = governanceVerdictLines(outcomes, standIn);
     if (governance.length > 0) lines.push('', ...governance);
+    const cache = cacheVerdictLines(outcomes, standIn);
+    if (cache.length > 0) lines.push('', ...cache);
     let failed = routingProblems.length > 0;
     for (const problem of routingProblems) lines.push(`ERROR routing not as configured — ${problem}`);
     for (const { benchCase, results, targets: measured } of outcomes) {

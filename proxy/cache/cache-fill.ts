@@ -1,12 +1,11 @@
 import type { AnswerObserver } from '../call/answer-observer';
 import type { CallOutcome } from '../call/outcome';
-import type { FinishReason, StreamPart } from '../core/stream-part';
+import type { ClientFormat } from '../core/request';
+import type { StreamPart } from '../core/stream-part';
 import type { Usage } from '../core/usage';
 import type { ResponseCache } from '../store/response-cache';
-import { encodeCachedAnswer } from './cached-answer';
-
-/** Answers that are not stored even when they completed: they say the answer is not whole. */
-const unstoredFinishes: ReadonlySet<FinishReason> = new Set<FinishReason>(['content-filter', 'error', 'pause']);
+import { encodeCachedAnswer, type CachedAnswer } from './cached-answer';
+import { isWholeAnswer } from './wire-answer';
 
 export interface CacheFillOptions {
   cache: ResponseCache;
@@ -15,6 +14,9 @@ export interface CacheFillOptions {
   ttlSeconds: number;
   /** Entries larger than this are not collected further (the cache could not hold them). */
   maximumBytes: number;
+  /** The client's format and stream mode: a passthrough answer's bytes are in them. */
+  format: ClientFormat;
+  stream: boolean;
   /** Resolves once the client's response closed: true when it was sent whole. */
   finished: Promise<boolean>;
   /** Aborted when the client left. */
@@ -25,16 +27,27 @@ export interface CacheFillOptions {
 }
 
 /**
- * The cache fill: collects the answer's parts as they go to the client and, once the response
- * has closed, stores them, off the request's path. Only a complete answer is stored: not an
- * error, a cut stream, a call the client left, nor one that finished by a content filter.
+ * The cache fill: collects the answer as it goes to the client and, once the response has
+ * closed, stores it, off the request's path. A passthrough answer is kept as the provider's
+ * bytes (nothing decoded on a miss; every field the provider sent is kept); a translated one
+ * as the parts Switchyard decoded anyway. Only a complete answer is stored: not an error, a cut
+ * stream, a call the client left, nor one that finished by a content filter (for bytes, that is
+ * checked when the entry is first served: see the cache stage).
  */
 export function cacheFillObserver(options: CacheFillOptions): AnswerObserver {
   let parts: StreamPart[] | undefined = [];
-  let finish: Extract<StreamPart, { type: 'finish' }> | undefined;
+  let chunks: Buffer[] | undefined = [];
   let bytes = 0;
+  let partBytes = 0;
   return {
-    wantsParts: true,
+    // Bytes are enough on passthrough; translated answers arrive as parts regardless.
+    wantsParts: false,
+    onBytes(chunk) {
+      if (chunks === undefined) return;
+      bytes += chunk.length;
+      if (bytes > options.maximumBytes) chunks = undefined;
+      else chunks.push(chunk);
+    },
     onPart(part) {
       if (parts === undefined) return;
       if (part.type === 'error') {
@@ -42,35 +55,46 @@ export function cacheFillObserver(options: CacheFillOptions): AnswerObserver {
         return;
       }
       if (part.type === 'text-delta' || part.type === 'reasoning-delta' || part.type === 'tool-input-delta') {
-        bytes += part.delta.length;
-        if (bytes > options.maximumBytes) {
+        partBytes += part.delta.length;
+        if (partBytes > options.maximumBytes) {
           parts = undefined;
           return;
         }
       }
       // A provider's own response id stays with the call it answered; a replay gets its own.
       parts.push(part.type === 'stream-start' ? { type: 'stream-start', model: part.model } : part);
-      if (part.type === 'finish') finish = part;
     },
     onEnd(outcome) {
+      const wire = chunks !== undefined && chunks.length > 0 ? Buffer.concat(chunks, bytes) : undefined;
       const collected = parts;
       parts = undefined;
-      if (collected === undefined || finish === undefined || !storable(outcome, finish, options.signal)) return;
+      chunks = undefined;
+      if (!storable(outcome, options.signal)) return;
       const target = outcome.target!;
+      const answer: Omit<CachedAnswer, 'usage' | 'costUsd'> = { provider: target.provider, model: target.model, storedAt: options.now() };
+      // Bytes came only if the provider's answer went through as it was sent (passthrough).
+      if (wire !== undefined && target.passthrough) answer.wire = { api: options.format, stream: options.stream, bytes: wire };
+      else if (collected !== undefined && isWholeAnswer(collected)) answer.parts = collected;
+      else return;
       const key = options.keyFor(target.provider, target.model);
-      if (key === undefined) return;
-      const usage = outcome.usage ?? finish.usage;
+      const usage = outcome.usage ?? finishUsage(collected);
+      if (key === undefined || usage === undefined) return;
       void options.finished
         .then(async (whole) => {
           if (!whole) return;
           const costUsd = outcome.costUsd ?? options.price(target.provider, target.model, usage);
-          await options.cache.set(key, encodeCachedAnswer({ parts: collected, provider: target.provider, model: target.model, usage, costUsd, storedAt: options.now() }), options.ttlSeconds);
+          await options.cache.set(key, encodeCachedAnswer({ ...answer, usage, costUsd }), options.ttlSeconds);
         })
         .catch((error: unknown) => options.log(`response cache: storing an answer failed: ${(error as Error)?.message ?? String(error)}`));
     },
   };
 }
 
-function storable(outcome: CallOutcome, finish: Extract<StreamPart, { type: 'finish' }>, signal: AbortSignal): boolean {
-  return outcome.error === undefined && outcome.target !== undefined && !signal.aborted && !unstoredFinishes.has(finish.finishReason);
+function storable(outcome: CallOutcome, signal: AbortSignal): boolean {
+  return outcome.error === undefined && outcome.target !== undefined && !signal.aborted;
+}
+
+function finishUsage(parts: readonly StreamPart[] | undefined): Usage | undefined {
+  const finish = parts?.findLast((part) => part.type === 'finish');
+  return finish?.type === 'finish' ? finish.usage : undefined;
 }

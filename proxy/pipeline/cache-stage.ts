@@ -6,9 +6,10 @@ import type { AnswerObserver } from '../call/answer-observer';
 import type { AnswerTransform } from '../call/answer-transform';
 import type { CallOutcome } from '../call/outcome';
 import type { RequestContext } from '../call/request-context';
-import { cacheKey } from '../cache/cache-key';
+import { cacheKeyFor, requestDigest } from '../cache/cache-key';
 import { cacheFillObserver } from '../cache/cache-fill';
 import { decodeCachedAnswer, type CachedAnswer } from '../cache/cached-answer';
+import { freshResponseId, isWholeAnswer, replayedWireBytes, wireParts, wireResponseId } from '../cache/wire-answer';
 import type { CallCacheSettings } from '../cache/cache-settings';
 import { inboundCodecs } from '../codecs/registry';
 import type { ResponseContext } from '../inbound/codec';
@@ -16,6 +17,7 @@ import type { ExecutionPlan } from './admit';
 import { answerError, costHeader, switchyardHeaders } from './client-answer';
 import { attemptHeaders } from './execute';
 import type { ProxyRuntime } from './runtime';
+import type { CachedResponse } from '../store/response-cache';
 import { sseHeaders } from './stream-writer';
 import { writeHead } from '../http/response-head';
 
@@ -65,17 +67,21 @@ export async function lookupCache(runtime: ProxyRuntime, context: RequestContext
   }
   if (asked !== 'refresh') {
     for (const [label, key] of keys) {
-      let answer: CachedAnswer | undefined;
+      let servable: Servable | undefined;
       try {
         const entry = await store.get(key);
-        answer = entry === undefined ? undefined : decodeCachedAnswer(entry);
+        servable = entry === undefined ? undefined : servableEntry(entry);
+        // Bytes that turn out not to be a whole answer (a provider's error event, a content
+        // filter) are no answer to serve: the entry goes.
+        if (entry !== undefined && servable === undefined) await store.delete(key);
       } catch (error) {
         runtime.log(`${context.id} response cache: lookup failed, fetching instead: ${(error as Error)?.message ?? String(error)}`);
         break;
       }
-      if (answer === undefined) continue;
+      if (servable === undefined) continue;
+      const { answer } = servable;
       plan.decision.winner = label;
-      if (!context.signal.aborted) replay(response, context, plan, answer, transform);
+      if (!context.signal.aborted) replay(response, context, plan, servable, transform);
       return {
         kind: 'answered',
         outcome: {
@@ -105,6 +111,8 @@ export async function lookupCache(runtime: ProxyRuntime, context: RequestContext
     keyFor: (provider, model) => keys.get(`${provider}/${model}`),
     ttlSeconds: settings.ttlSeconds,
     maximumBytes: compiled.maximumBytes,
+    format: context.format,
+    stream: context.stream,
     finished,
     signal: context.signal,
     price: (provider, model, usage) => runtime.routing.pricer.price(provider, model, usage),
@@ -125,29 +133,75 @@ function cacheRequest(context: RequestContext): CacheRequest {
  * accept may answer. A split route looks up its chosen arm only, so hits cannot tilt the A/B.
  */
 function lookupKeys(context: RequestContext, plan: ExecutionPlan, settings: CallCacheSettings): Map<string, string> {
-  const request = context.canonical();
+  // The request is hashed once; each target's key is a hash of that and the target.
+  const digest = requestDigest(context.canonical(), context.headers);
   const owner = settings.shared || context.principal === undefined ? 'shared' : context.principal.keyId;
   const keys = new Map<string, string>();
   const targets = plan.strategy === 'split' ? plan.targets.slice(0, 1) : plan.targets;
   for (const target of targets) {
     const label = `${target.provider.id}/${target.model}`;
-    if (!keys.has(label)) keys.set(label, cacheKey(request, context.headers, { target: label, owner }));
+    if (!keys.has(label)) keys.set(label, cacheKeyFor(digest, { target: label, owner }));
   }
   return keys;
 }
 
-/** Answers from a stored answer in the client's format: one JSON body, or a stream of events. */
-function replay(response: ServerResponse, context: RequestContext, plan: ExecutionPlan, answer: CachedAnswer, transform: AnswerTransform | undefined): void {
-  const codec = inboundCodecs[context.format];
-  const responseContext: ResponseContext = { requestId: context.id, model: context.requestedModel, created: Math.floor(context.time / 1000), request: context.canonical() };
+/** A stored answer checked whole, with its parts (decoded from the provider's bytes when it was stored as them). */
+interface Servable {
+  answer: CachedAnswer;
+  parts: StreamPart[];
+}
+
+/**
+ * Entries already checked, by the entry object the store returned: a store that keeps hot
+ * entries in memory hands back the same object, and its bytes are then decoded only once.
+ */
+const checked = new WeakMap<CachedResponse, Servable | null>();
+
+function servableEntry(entry: CachedResponse): Servable | undefined {
+  let servable = checked.get(entry);
+  if (servable === undefined) {
+    const answer = decodeCachedAnswer(entry);
+    servable = (answer === undefined ? undefined : servableAnswer(answer)) ?? null;
+    checked.set(entry, servable);
+  }
+  return servable ?? undefined;
+}
+
+function servableAnswer(answer: CachedAnswer): Servable | undefined {
+  const parts = answer.parts ?? (answer.wire === undefined ? undefined : wireParts(answer.wire, answer.provider));
+  return parts !== undefined && isWholeAnswer(parts) ? { answer, parts } : undefined;
+}
+
+/**
+ * Answers from a stored answer in the client's format. The provider's own bytes go to a client
+ * of the format and stream mode they came in (every field the provider sent, a fresh response
+ * id); anyone else gets the parts encoded by its codec: one JSON body, or a stream of events.
+ */
+function replay(response: ServerResponse, context: RequestContext, plan: ExecutionPlan, { answer, parts }: Servable, transform: AnswerTransform | undefined): void {
   const headers = {
     ...switchyardHeaders(context.id, { provider: answer.provider, model: answer.model, passthrough: false }),
     ...attemptHeaders(plan),
     'x-switchyard-cache': 'hit',
     ...costHeader(0),
   };
+  const wire = answer.wire;
+  if (wire !== undefined && transform === undefined && wire.api === context.format && wire.stream === context.stream) {
+    const providerId = wireResponseId(parts);
+    // A Responses id names the response stored at OpenAI (`previous_response_id` points at it):
+    // it stays, so a conversation continued from a hit finds it. Other APIs' ids name nothing
+    // later and are fresh per response, as the providers make them.
+    const id = providerId === undefined || wire.api === 'openai-responses' ? undefined : freshResponseId(providerId);
+    const bytes = replayedWireBytes(wire, providerId, id, wire.api === 'openai-chat' && wire.stream && !asksForUsage(context));
+    writeHead(response, 200, wire.stream ? { ...sseHeaders, ...headers } : { 'content-type': 'application/json', 'content-length': bytes.length, ...headers });
+    response.end(bytes);
+    return;
+  }
+  // A provider's own response id stays with the call it answered; the encoder makes one.
+  const replayed = parts.map((part) => (part.type === 'stream-start' && part.id !== undefined ? { type: 'stream-start' as const, model: part.model } : part));
+  const codec = inboundCodecs[context.format];
+  const responseContext: ResponseContext = { requestId: context.id, model: context.requestedModel, created: Math.floor(context.time / 1000), request: context.canonical() };
   if (!context.stream) {
-    const whole = collectResponse(answer.parts);
+    const whole = collectResponse(replayed);
     const payload = JSON.stringify(codec.encodeResponse(transform === undefined ? whole : transform.response(whole), responseContext));
     writeHead(response, 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers });
     response.end(payload);
@@ -155,13 +209,20 @@ function replay(response: ServerResponse, context: RequestContext, plan: Executi
   }
   const encoder = codec.createStreamEncoder(responseContext);
   writeHead(response, 200, { ...sseHeaders, ...headers });
-  for (const part of replayParts(answer.parts)) {
+  for (const part of replayParts(replayed)) {
     let text = '';
     if (transform === undefined) text = encoder.encode(part);
     else for (const restored of transform.part(part)) text += encoder.encode(restored);
     if (text !== '') response.write(text);
   }
   response.end();
+}
+
+/** Whether an OpenAI Chat client asked for usage in its stream (`stream_options.include_usage`). */
+function asksForUsage(context: RequestContext): boolean {
+  if (context.raw !== undefined && !context.raw.includes('"stream_options"')) return false;
+  const options = context.body().stream_options;
+  return typeof options === 'object' && options !== null && (options as Record<string, unknown>).include_usage === true;
 }
 
 /** The stored parts, with long deltas (an answer first fetched whole) split into stream-sized ones. */

@@ -1,4 +1,4 @@
-import type { Database } from 'node-sqlite3-wasm';
+import type { Database, Statement } from 'node-sqlite3-wasm';
 import type { CachedResponse, JsonValue, ResponseCache } from '../response-cache';
 import { rollback } from './open-database';
 
@@ -17,6 +17,23 @@ export interface SqliteResponseCacheOptions {
 }
 
 const defaultMaximumBytes = 256 * 1024 * 1024;
+
+/** How often, at most, a lookup asks whether another connection wrote the database. */
+const otherWritersCheckMs = 1000;
+/**
+ * How far back in `stored_at` entries another process wrote are looked for: they are stamped
+ * when stored and written up to a write interval later, on another clock.
+ */
+const otherWritersSlackMs = 10_000;
+
+/** The most body bytes of recently used entries kept in memory (or an eighth of the bound, if less). */
+const hotBytesLimit = 32 * 1024 * 1024;
+
+/** What the index knows of a stored entry. */
+interface IndexedEntry {
+  size: number;
+  expiresAt: number;
+}
 
 /** An entry waiting to be written, served from memory until it is. */
 interface PendingEntry {
@@ -38,6 +55,16 @@ interface PendingEntry {
  * several times the CPU of a call without the cache. New entries and the uses of entries (the
  * eviction order) wait in memory, are served from there, and are written together a moment
  * later, at close, or before anything that needs the table whole (size, a new bound).
+ *
+ * Nothing is read on a miss either: every read of the table takes and drops the database's
+ * lock (a directory made and removed, two syscalls and a journal check), which measured at
+ * several times the rest of a miss. The keys in the table, with their sizes and expiry, are
+ * held in memory (read once at open, about 100 bytes an entry), so only a hit reads the table.
+ * Entries another process (a second proxy on the same data folder) writes are picked up on the
+ * first lookup a second after its commit, through SQLite's `data_version`.
+ *
+ * The entries used most recently (up to 32 MB) are also kept in memory as read, so a repeated
+ * hit reads nothing either: it is a map lookup.
  */
 export class SqliteResponseCache implements ResponseCache {
   private readonly database: Database;
@@ -46,7 +73,17 @@ export class SqliteResponseCache implements ResponseCache {
   private readonly writeIntervalMs: number;
   private readonly onError: (error: unknown) => void;
   /** The body bytes in the table, read once at open and kept in step by every write. */
-  private storedBytes: number;
+  private storedBytes = 0;
+  /** The entries in the table, by key. */
+  private readonly index = new Map<string, IndexedEntry>();
+  /** SQLite's `data_version` when last read: it changes when another connection commits. */
+  private dataVersion = 0;
+  private otherWritersCheckedAt = 0;
+  /** Recently used entries, least recently used first. */
+  private readonly hot = new Map<string, { entry: CachedResponse; size: number }>();
+  private hotBytes = 0;
+  private insertStatement: Statement | undefined;
+  private useStatement: Statement | undefined;
   private readonly pending = new Map<string, PendingEntry>();
   /** Uses not yet written: key → time. */
   private readonly uses = new Map<string, number>();
@@ -59,7 +96,9 @@ export class SqliteResponseCache implements ResponseCache {
     this.now = options.now ?? Date.now;
     this.writeIntervalMs = options.writeIntervalMs ?? 1000;
     this.onError = options.onError ?? (() => {});
-    this.storedBytes = this.tableBytes();
+    this.readIndex();
+    this.dataVersion = this.readDataVersion();
+    this.otherWritersCheckedAt = this.now();
   }
 
   async get(key: string): Promise<CachedResponse | undefined> {
@@ -70,18 +109,34 @@ export class SqliteResponseCache implements ResponseCache {
       this.noteUse(key, now);
       return waiting.entry;
     }
-    const row = this.database.get('SELECT body, body_is_json, metadata, size, expires_at FROM response_cache WHERE key = ?', key);
-    if (row === null) return undefined;
-    if (Number(row.expires_at) <= now) {
-      this.deleteRow(key, Number(row.size));
+    this.followOtherWriters(now);
+    const indexed = this.index.get(key);
+    if (indexed === undefined) return undefined;
+    if (indexed.expiresAt <= now) {
+      this.deleteRow(key, indexed.size);
+      return undefined;
+    }
+    const kept = this.hot.get(key);
+    if (kept !== undefined) {
+      this.keepHot(key, kept.entry, kept.size);
+      this.noteUse(key, now);
+      return kept.entry;
+    }
+    const row = this.database.get('SELECT body, body_is_json, metadata FROM response_cache WHERE key = ?', key);
+    if (row === null) {
+      // Another process evicted or cleared it.
+      this.forget(key);
+      this.storedBytes -= indexed.size;
       return undefined;
     }
     const body = row.body as Uint8Array;
     this.noteUse(key, now);
-    return {
+    const entry: CachedResponse = {
       body: row.body_is_json === 1 ? (JSON.parse(Buffer.from(body).toString('utf8')) as JsonValue) : body,
       metadata: JSON.parse(String(row.metadata)) as CachedResponse['metadata'],
     };
+    this.keepHot(key, entry, indexed.size);
+    return entry;
   }
 
   async set(key: string, entry: CachedResponse, ttlSeconds: number): Promise<void> {
@@ -98,8 +153,8 @@ export class SqliteResponseCache implements ResponseCache {
   async delete(key: string): Promise<void> {
     this.pending.delete(key);
     this.uses.delete(key);
-    const row = this.database.get('SELECT size FROM response_cache WHERE key = ?', key);
-    if (row !== null) this.deleteRow(key, Number(row.size));
+    const indexed = this.index.get(key);
+    if (indexed !== undefined) this.deleteRow(key, indexed.size);
   }
 
   async clear(): Promise<number> {
@@ -108,6 +163,9 @@ export class SqliteResponseCache implements ResponseCache {
     this.uses.clear();
     const removed = this.database.run('DELETE FROM response_cache').changes;
     this.storedBytes = 0;
+    this.index.clear();
+    this.hot.clear();
+    this.hotBytes = 0;
     return removed + waiting;
   }
 
@@ -128,7 +186,11 @@ export class SqliteResponseCache implements ResponseCache {
   async close(): Promise<void> {
     clearTimeout(this.writeTimer);
     this.writeTimer = undefined;
-    this.flush();
+    try {
+      this.flush();
+    } finally {
+      this.discardStatements();
+    }
   }
 
   /** Writes the waiting entries and uses in one transaction, evicting what no longer fits. */
@@ -139,14 +201,16 @@ export class SqliteResponseCache implements ResponseCache {
     const entries = [...this.pending];
     this.pending.clear();
     this.transaction(() => {
+      this.insertStatement ??= this.database.prepare(
+        'INSERT OR REPLACE INTO response_cache (key, body, body_is_json, metadata, size, stored_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      );
       for (const [key, waiting] of entries) {
-        const previous = this.database.get('SELECT size FROM response_cache WHERE key = ?', key);
-        if (previous !== null) this.storedBytes -= Number(previous.size);
-        this.database.run(
-          'INSERT OR REPLACE INTO response_cache (key, body, body_is_json, metadata, size, stored_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-          [key, waiting.body, waiting.isBytes ? 0 : 1, waiting.metadata, waiting.body.byteLength, waiting.storedAt, waiting.expiresAt, waiting.storedAt],
-        );
+        const previous = this.index.get(key);
+        if (previous !== undefined) this.storedBytes -= previous.size;
+        this.insertStatement.run([key, waiting.body, waiting.isBytes ? 0 : 1, waiting.metadata, waiting.body.byteLength, waiting.storedAt, waiting.expiresAt, waiting.storedAt]);
+        this.index.set(key, { size: waiting.body.byteLength, expiresAt: waiting.expiresAt });
         this.storedBytes += waiting.body.byteLength;
+        this.keepHot(key, waiting.entry, waiting.body.byteLength);
       }
       this.writeUses();
       if (this.storedBytes > this.maximumBytes) this.makeRoom(this.now());
@@ -182,21 +246,28 @@ export class SqliteResponseCache implements ResponseCache {
       this.database.exec('COMMIT');
     } catch (error) {
       rollback(this.database);
-      this.storedBytes = this.tableBytes();
+      // A statement whose step failed fails its next run too: prepare them afresh.
+      this.discardStatements();
+      this.readIndex();
       throw error;
     }
   }
 
   /** Writes the noted uses; inside the caller's transaction. */
   private writeUses(): void {
-    for (const [key, time] of this.uses) this.database.run('UPDATE response_cache SET used_at = ? WHERE key = ?', [time, key]);
+    if (this.uses.size === 0) return;
+    this.useStatement ??= this.database.prepare('UPDATE response_cache SET used_at = ? WHERE key = ?');
+    for (const [key, time] of this.uses) this.useStatement.run([time, key]);
     this.uses.clear();
   }
 
   /** Expired entries first, then the least recently used, until the bytes fit; inside the caller's transaction. */
   private makeRoom(now: number): void {
     this.writeUses();
-    this.storedBytes -= Number(this.database.get('SELECT TOTAL(size) AS bytes FROM response_cache WHERE expires_at <= ?', now)?.bytes ?? 0);
+    for (const row of this.database.all('SELECT key, size FROM response_cache WHERE expires_at <= ?', now)) {
+      this.forget(String(row.key));
+      this.storedBytes -= Number(row.size);
+    }
     this.database.run('DELETE FROM response_cache WHERE expires_at <= ?', now);
     while (this.storedBytes > this.maximumBytes) {
       // A page at a time, so a large cache is not read whole to free a little room.
@@ -205,6 +276,7 @@ export class SqliteResponseCache implements ResponseCache {
       for (const row of oldest) {
         if (this.storedBytes <= this.maximumBytes) break;
         this.database.run('DELETE FROM response_cache WHERE key = ?', row.key);
+        this.forget(String(row.key));
         this.storedBytes -= Number(row.size);
       }
     }
@@ -212,10 +284,84 @@ export class SqliteResponseCache implements ResponseCache {
 
   private deleteRow(key: string, size: number): void {
     this.database.run('DELETE FROM response_cache WHERE key = ?', key);
+    this.forget(key);
     this.storedBytes -= size;
   }
 
-  private tableBytes(): number {
-    return Number(this.database.get('SELECT TOTAL(size) AS bytes FROM response_cache')?.bytes ?? 0);
+  /** Drops a key from the index and the memory. */
+  private forget(key: string): void {
+    this.index.delete(key);
+    const kept = this.hot.get(key);
+    if (kept === undefined) return;
+    this.hot.delete(key);
+    this.hotBytes -= kept.size;
+  }
+
+  /** Keeps an entry in memory as the most recently used, dropping the least recently used past the limit. */
+  private keepHot(key: string, entry: CachedResponse, size: number): void {
+    const limit = Math.min(hotBytesLimit, Math.floor(this.maximumBytes / 8));
+    const previous = this.hot.get(key);
+    if (previous !== undefined) {
+      this.hot.delete(key);
+      this.hotBytes -= previous.size;
+    }
+    if (size > limit) return;
+    this.hot.set(key, { entry, size });
+    this.hotBytes += size;
+    for (const [oldest, kept] of this.hot) {
+      if (this.hotBytes <= limit) break;
+      this.hot.delete(oldest);
+      this.hotBytes -= kept.size;
+    }
+  }
+
+  /** Reads the index and the stored bytes from the table. */
+  private readIndex(): void {
+    this.index.clear();
+    this.hot.clear();
+    this.hotBytes = 0;
+    this.storedBytes = 0;
+    for (const row of this.database.all('SELECT key, size, expires_at FROM response_cache')) {
+      const size = Number(row.size);
+      this.index.set(String(row.key), { size, expiresAt: Number(row.expires_at) });
+      this.storedBytes += size;
+    }
+  }
+
+  private readDataVersion(): number {
+    return Number(this.database.get('PRAGMA data_version')?.data_version ?? 0);
+  }
+
+  /**
+   * At most once a second: when another connection committed since the last look, adds the
+   * entries stored recently that the index lacks. Entries another process deleted are noticed
+   * when a lookup finds their row gone.
+   */
+  private followOtherWriters(now: number): void {
+    if (now - this.otherWritersCheckedAt < otherWritersCheckMs) return;
+    const since = this.otherWritersCheckedAt - otherWritersSlackMs;
+    this.otherWritersCheckedAt = now;
+    const version = this.readDataVersion();
+    if (version === this.dataVersion) return;
+    this.dataVersion = version;
+    for (const row of this.database.all('SELECT key, size, expires_at FROM response_cache WHERE stored_at >= ?', since)) {
+      const key = String(row.key);
+      if (this.index.has(key)) continue;
+      const size = Number(row.size);
+      this.index.set(key, { size, expiresAt: Number(row.expires_at) });
+      this.storedBytes += size;
+    }
+  }
+
+  private discardStatements(): void {
+    for (const statement of [this.insertStatement, this.useStatement]) {
+      try {
+        statement?.finalize();
+      } catch {
+        // finalize reports a failed step's error again; the statement is freed regardless.
+      }
+    }
+    this.insertStatement = undefined;
+    this.useStatement = undefined;
   }
 }

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+import { FakeUpstream, type FakeReply } from '../fakes/fake-upstream';
+import { anthropicEvents, anthropicMessageJson, type AnthropicReplyOptions } from '../fakes/anthropic-replies';
+import { responsesEvents, responsesJson } from '../fakes/openai-responses-replies';
+import { TestProxy } from './harness';
+
+/**
+ * A hit served to the client format the answer came in is the provider's answer as it sent it:
+ * every field (logprobs, fingerprints, service tier, annotations), apart from a fresh response id
+ * (and Switchyard's headers). Checked through the official SDKs.
+ */
+
+const openaiId = 'chatcmpl-CBsOaXxrMvWj3aeHrbUzbEi4LQhGf';
+const created = 1_745_000_123;
+const logprobs = {
+  content: [
+    { token: 'Bon', logprob: -0.0123, bytes: [66, 111, 110], top_logprobs: [{ token: 'Bon', logprob: -0.0123, bytes: [66, 111, 110] }, { token: 'Hello', logprob: -4.61, bytes: [72, 101, 108, 108, 111] }] },
+    { token: 'jour', logprob: -0.0001, bytes: [106, 111, 117, 114], top_logprobs: [{ token: 'jour', logprob: -0.0001, bytes: [106, 111, 117, 114] }] },
+  ],
+  refusal: null,
+};
+
+/** A chat.completion with logprobs, as OpenAI documents it. */
+const chatJson = {
+  id: openaiId,
+  object: 'chat.completion',
+  created,
+  model: 'gpt-4o-mini-2024-07-18',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Bonjour', refusal: null, annotations: [] }, logprobs, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 12, completion_tokens: 2, total_tokens: 14, prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } },
+  service_tier: 'default',
+  system_fingerprint: 'fp_560af6e559',
+};
+
+/** The same answer streamed, a logprobs entry on each delta, and the usage chunk Switchyard asks for. */
+function chatChunks(): string[] {
+  const head = { id: openaiId, object: 'chat.completion.chunk', created, model: 'gpt-4o-mini-2024-07-18', service_tier: 'default', system_fingerprint: 'fp_560af6e559' };
+  const chunk = (choice: object | undefined, usage: object | null = null): string => `data: ${JSON.stringify({ ...head, choices: choice === undefined ? [] : [choice], usage, obfuscation: 'a1B2' })}\n\n`;
+  return [
+    chunk({ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }),
+    chunk({ index: 0, delta: { content: 'Bon' }, logprobs: { content: [logprobs.content[0]], refusal: null }, finish_reason: null }),
+    chunk({ index: 0, delta: { content: 'jour' }, logprobs: { content: [logprobs.content[1]], refusal: null }, finish_reason: null }),
+    chunk({ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }),
+    chunk(undefined, chatJson.usage),
+    'data: [DONE]\n\n',
+  ];
+}
+
+const anthropicAnswer: AnthropicReplyOptions = {
+  model: 'claude-sonnet-4-6',
+  thinking: { text: 'Greet in French.', signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds' },
+  text: 'Bonjour',
+  usage: { input: 30, output: 12 },
+};
+
+async function eventually(ready: () => boolean | Promise<boolean>): Promise<void> {
+  for (let wait = 0; wait < 150; wait++) {
+    if (await ready()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.fail('the condition did not hold in time');
+}
+
+/** The value with every occurrence of `id` replaced, to compare two answers apart from their ids. */
+function withoutId<T>(value: T, id: string): T {
+  return JSON.parse(JSON.stringify(value).split(id).join('<id>')) as T;
+}
+
+describe('the response cache, passthrough answers', () => {
+  let fake: FakeUpstream;
+  let proxy: TestProxy;
+
+  before(async () => {
+    fake = await FakeUpstream.start();
+  });
+  after(async () => {
+    await fake.close();
+  });
+  afterEach(async () => {
+    await proxy?.close();
+  });
+
+  async function start(reply: (request: { url: string; json?: { stream?: boolean } }) => FakeReply): Promise<void> {
+    fake.requests.length = 0;
+    fake.reply(reply);
+    proxy = await TestProxy.start((config) => {
+      config.providers.openai = { baseUrl: fake.url('/v1') };
+      config.providers.anthropic = { baseUrl: fake.url('') };
+      config.cache.enabled = true;
+    });
+  }
+
+  async function stored(entries: number): Promise<void> {
+    await eventually(async () => (await proxy.runtime.responseCache!.size()).entries >= entries);
+  }
+
+  it('replays an OpenAI Chat answer whole with its logprobs and every field, under a fresh id', async () => {
+    await start((request) => (request.json?.stream === true ? { chunks: chatChunks() } : { json: chatJson }));
+    const openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'client', maxRetries: 0 });
+    const params = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Say hello in French.' }], logprobs: true, top_logprobs: 2 };
+    const first = await openai.chat.completions.create(params).withResponse();
+    await stored(1);
+    const second = await openai.chat.completions.create(params).withResponse();
+    assert.equal(second.response.headers.get('x-switchyard-cache'), 'hit');
+    assert.equal(fake.requests.length, 1);
+    assert.deepEqual(first.data, chatJson, 'the miss is the provider answer as sent');
+    assert.deepEqual(second.data.choices[0]!.logprobs, logprobs);
+    assert.deepEqual(withoutId(second.data, second.data.id), withoutId(first.data, first.data.id), 'the hit is the same answer apart from its id');
+    assert.notEqual(second.data.id, first.data.id);
+    assert.match(second.data.id, /^chatcmpl-[A-Za-z0-9]{29}$/, 'shaped like the provider id');
+  });
+
+  it('replays an OpenAI Chat stream chunk for chunk, logprobs included, and without a usage chunk the client did not ask for', async () => {
+    await start((request) => (request.json?.stream === true ? { chunks: chatChunks() } : { json: chatJson }));
+    const openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'client', maxRetries: 0 });
+    const params = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Say hello in French.' }], logprobs: true, stream: true as const };
+    const collect = async (): Promise<OpenAI.Chat.ChatCompletionChunk[]> => {
+      const chunks: OpenAI.Chat.ChatCompletionChunk[] = [];
+      for await (const chunk of await openai.chat.completions.create(params)) chunks.push(chunk);
+      return chunks;
+    };
+    const first = await collect();
+    await stored(1);
+    const second = await collect();
+    assert.equal(fake.requests.length, 1);
+    assert.equal(first.length, 4, 'role, two deltas, finish: no usage chunk');
+    assert.deepEqual(withoutId(second, second[0]!.id), withoutId(first, first[0]!.id));
+    assert.deepEqual(second[1]!.choices[0]!.logprobs, { content: [logprobs.content[0]], refusal: null });
+    assert.notEqual(second[0]!.id, openaiId);
+    assert.ok(second.every((chunk) => chunk.id === second[0]!.id), 'one id across the stream');
+    // A client that asks for usage gets the usage chunk from the same entry.
+    const withUsage: OpenAI.Chat.ChatCompletionChunk[] = [];
+    for await (const chunk of await openai.chat.completions.create({ ...params, stream_options: { include_usage: true } })) withUsage.push(chunk);
+    assert.equal(fake.requests.length, 1);
+    assert.deepEqual(withUsage.at(-1)?.usage, chatJson.usage);
+  });
+
+  it('replays an Anthropic message whole and streamed as Anthropic sent it, with a fresh msg_ id', async () => {
+    await start((request) => (request.json?.stream === true ? { chunks: anthropicEvents(anthropicAnswer) } : { json: anthropicMessageJson(anthropicAnswer) }));
+    const client = new Anthropic({ baseURL: proxy.url, apiKey: 'client', maxRetries: 0 });
+    const params = { model: 'claude-sonnet-4-6', max_tokens: 1000, messages: [{ role: 'user' as const, content: 'Say hello in French.' }] };
+    const first = await client.messages.create(params);
+    await stored(1);
+    const second = await client.messages.create(params);
+    assert.equal(fake.requests.length, 1);
+    assert.deepEqual(withoutId(second, second.id), withoutId(first, first.id));
+    assert.notEqual(second.id, first.id);
+    assert.match(second.id, /^msg_[A-Za-z0-9]+$/);
+    assert.equal(second.id.length, first.id.length);
+
+    const streamed = async (): Promise<{ events: unknown[]; id: string }> => {
+      const events: unknown[] = [];
+      const stream = client.messages.stream({ ...params, messages: [{ role: 'user', content: 'And streamed?' }] });
+      stream.on('streamEvent', (event) => events.push(event));
+      const message = await stream.finalMessage();
+      return { events, id: message.id };
+    };
+    const firstStream = await streamed();
+    await stored(2);
+    const secondStream = await streamed();
+    assert.equal(fake.requests.length, 2);
+    assert.deepEqual(withoutId(secondStream.events, secondStream.id), withoutId(firstStream.events, firstStream.id), 'the same events, in the same order');
+    assert.notEqual(secondStream.id, firstStream.id);
+  });
+
+  it('replays a Responses answer with the provider id kept: previous_response_id must still find it', async () => {
+    const options = { model: 'gpt-5', text: 'Bonjour', usage: { input: 12, output: 2 } };
+    await start((request) => (request.json?.stream === true ? { chunks: responsesEvents(options) } : { json: responsesJson(options) }));
+    const openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'client', maxRetries: 0 });
+    const first = await openai.responses.create({ model: 'gpt-5', input: 'Say hello in French.' });
+    await stored(1);
+    const second = await openai.responses.create({ model: 'gpt-5', input: 'Say hello in French.' }).withResponse();
+    assert.equal(second.response.headers.get('x-switchyard-cache'), 'hit');
+    assert.equal(fake.requests.length, 1);
+    assert.deepEqual(second.data, first);
+  });
+});
