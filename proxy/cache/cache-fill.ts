@@ -17,6 +17,8 @@ export interface CacheFillOptions {
   /** The client's format and stream mode: a passthrough answer's bytes are in them. */
   format: ClientFormat;
   stream: boolean;
+  /** The client's API version header (`anthropic-version`), which chose the bytes' format. */
+  apiVersion: string | undefined;
   /** Resolves once the client's response closed: true when it was sent whole. */
   finished: Promise<boolean>;
   /** Aborted when the client left. */
@@ -73,7 +75,10 @@ export function cacheFillObserver(options: CacheFillOptions): AnswerObserver {
       const target = outcome.target!;
       const answer: Omit<CachedAnswer, 'usage' | 'costUsd'> = { provider: target.provider, model: target.model, storedAt: options.now() };
       // Bytes came only if the provider's answer went through as it was sent (passthrough).
-      if (wire !== undefined && target.passthrough) answer.wire = { api: options.format, stream: options.stream, bytes: wire };
+      if (wire !== undefined && target.passthrough) {
+        answer.wire = { api: options.format, stream: options.stream, bytes: wire };
+        if (options.apiVersion !== undefined) answer.wire.apiVersion = options.apiVersion;
+      }
       else if (collected !== undefined && isWholeAnswer(collected)) answer.parts = collected;
       else return;
       const key = options.keyFor(target.provider, target.model);

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CanonicalRequest } from '../core/request';
-import { anthropicVersion } from '../providers/anthropic-messages/endpoint';
 
 /**
  * Bumped whenever what goes into a key changes (a field reclassified, the serialisation
@@ -82,11 +81,12 @@ export type KnownHeader = 'anthropic-beta' | 'anthropic-version' | 'openai-beta'
  */
 export const headerClasses: { readonly [Header in KnownHeader]: FieldClass } = {
   'anthropic-beta': 'answer',
-  // The API version selects the answer's format at Anthropic, and a passthrough answer is
-  // replayed as Anthropic's bytes: keyed. A request without it (any other client format) is
-  // keyed with the version Switchyard sends when it translates, so the same question from an
-  // Anthropic SDK (which sends that version) and from any other format stay one entry.
-  'anthropic-version': 'answer',
+  // The API version selects the wire format of the answer, not what the model answers; every
+  // Anthropic SDK sends one, each release its own date. Keying it would keep Anthropic
+  // clients' entries from every other format and from each other. The format is handled at
+  // replay instead: the provider's bytes go back only to a client of the same version, anyone
+  // else gets the answer encoded by Switchyard (see WireAnswer.apiVersion).
+  'anthropic-version': 'ignored',
   'openai-beta': 'answer',
   'x-switchyard-cache': 'ignored',
   'x-switchyard-route': 'ignored',
@@ -95,9 +95,6 @@ export const headerClasses: { readonly [Header in KnownHeader]: FieldClass } = {
   'x-api-key': 'ignored',
   'x-goog-api-key': 'ignored',
 };
-
-/** The value a keyed header counts with when the request has none: what the provider then receives. */
-const headerDefaults: Partial<Record<KnownHeader, string>> = { 'anthropic-version': anthropicVersion };
 
 const keyedRequestFields = (Object.keys(requestFieldClasses) as Array<keyof CanonicalRequest>).filter((field) => requestFieldClasses[field] === 'answer').sort();
 const keyedHeaders = (Object.keys(headerClasses) as KnownHeader[]).filter((header) => headerClasses[header] === 'answer').sort();
@@ -161,7 +158,7 @@ function writeRequest(writer: KeyWriter, request: CanonicalRequest, headers: Inc
   }
   writer.text('}{');
   for (const header of keyedHeaders) {
-    const value = headers[header] ?? headerDefaults[header];
+    const value = headers[header];
     if (value === undefined) continue;
     writer.string(header);
     writer.value(value, undefined);

@@ -15,6 +15,11 @@ export interface WireAnswer {
   /** Server-sent events, or one JSON body. */
   stream: boolean;
   bytes: Buffer;
+  /**
+   * The API version the client asked for (`anthropic-version`), which chose the bytes' format:
+   * they are replayed only to a client asking for the same one.
+   */
+  apiVersion?: string;
 }
 
 /**
@@ -50,6 +55,7 @@ export function encodeCachedAnswer(answer: CachedAnswer): CachedResponse {
   if (answer.wire !== undefined) {
     metadata.wireApi = answer.wire.api;
     metadata.wireStream = answer.wire.stream;
+    if (answer.wire.apiVersion !== undefined) metadata.wireApiVersion = answer.wire.apiVersion;
     return { body: answer.wire.bytes, metadata };
   }
   return { body: (answer.parts ?? []) as unknown as JsonValue, metadata };
@@ -73,6 +79,7 @@ export function decodeCachedAnswer(entry: CachedResponse): CachedAnswer | undefi
   if (body instanceof Uint8Array) {
     if (typeof metadata.wireApi !== 'string' || !wireApis.has(metadata.wireApi) || typeof metadata.wireStream !== 'boolean') return undefined;
     answer.wire = { api: metadata.wireApi as ClientFormat, stream: metadata.wireStream, bytes: Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength) };
+    if (typeof metadata.wireApiVersion === 'string') answer.wire.apiVersion = metadata.wireApiVersion;
     return answer;
   }
   if (!Array.isArray(body)) return undefined;

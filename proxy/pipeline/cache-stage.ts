@@ -113,6 +113,7 @@ export async function lookupCache(runtime: ProxyRuntime, context: RequestContext
     maximumBytes: compiled.maximumBytes,
     format: context.format,
     stream: context.stream,
+    apiVersion: apiVersion(context),
     finished,
     signal: context.signal,
     price: (provider, model, usage) => runtime.routing.pricer.price(provider, model, usage),
@@ -185,7 +186,7 @@ function replay(response: ServerResponse, context: RequestContext, plan: Executi
     ...costHeader(0),
   };
   const wire = answer.wire;
-  if (wire !== undefined && transform === undefined && wire.api === context.format && wire.stream === context.stream) {
+  if (wire !== undefined && transform === undefined && wire.api === context.format && wire.stream === context.stream && wire.apiVersion === apiVersion(context)) {
     const providerId = wireResponseId(parts);
     // A Responses id names the response stored at OpenAI (`previous_response_id` points at it):
     // it stays, so a conversation continued from a hit finds it. Other APIs' ids name nothing
@@ -216,6 +217,13 @@ function replay(response: ServerResponse, context: RequestContext, plan: Executi
     if (text !== '') response.write(text);
   }
   response.end();
+}
+
+/** The API version the client asked for, where its format has one (`anthropic-version`). */
+function apiVersion(context: RequestContext): string | undefined {
+  if (context.format !== 'anthropic-messages') return undefined;
+  const value = context.headers['anthropic-version'];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Whether an OpenAI Chat client asked for usage in its stream (`stream_options.include_usage`). */

@@ -149,6 +149,12 @@ describe('the response cache, passthrough answers', () => {
     assert.notEqual(second.id, first.id);
     assert.match(second.id, /^msg_[A-Za-z0-9]+$/);
     assert.equal(second.id.length, first.id.length);
+    // The version header chooses the wire format, not the answer: another version is a hit too,
+    // encoded by Switchyard rather than replayed as bytes the client's version did not ask for.
+    const otherVersion = await client.messages.create(params, { headers: { 'anthropic-version': '2023-06-01' } }).withResponse();
+    assert.equal(otherVersion.response.headers.get('x-switchyard-cache'), 'hit');
+    assert.deepEqual(otherVersion.data.content, first.content);
+    assert.equal(fake.requests.length, 1);
 
     const streamed = async (): Promise<{ events: unknown[]; id: string }> => {
       const events: unknown[] = [];
