@@ -6,7 +6,9 @@ import { parseArgs } from 'node:util';
 import { defaultConfig, type SwitchyardConfig } from './config/config';
 import { describeNotInForce, salvageAccessKeys } from './config/config-text';
 import { ConfigError } from './config/load-config';
-import { createProxy, type RunningProxy } from './create-proxy';
+import { createProxy, type CreateProxyOptions, type RunningProxy } from './create-proxy';
+import { selectStorage, type StorageSelection } from './config/storage-selection';
+import { describePostgresUrl } from './store/postgres/postgres-url';
 import { defaultDataDir } from './store/data-dir';
 import { FileConfigSource } from './store/file/file-config-source';
 import { SqliteAuditSink, auditDatabaseFileName, openAuditDatabase } from './store/sqlite/sqlite-audit-sink';
@@ -30,6 +32,12 @@ Options:
   --host HOST       address to bind (default 127.0.0.1)
   --config FILE     JSON config (default $SWITCHYARD_CONFIG, else ~/.config/switchyard/config.json if present)
   --data-dir DIR    where the request log and tokens live (default: the user's data folder)
+  --postgres-url URL
+                    team mode: records, access keys, budgets and audit in this PostgreSQL
+                    (default $SWITCHYARD_POSTGRES_URL, else the config's storage.postgresUrl);
+                    see docs/team.md
+  --redis-url URL   team mode: response cache and rate limits in this Redis
+                    (default $SWITCHYARD_REDIS_URL, else the config's storage.redisUrl)
   --require-key     clients must send a local access key as their API key ($SWITCHYARD_ACCESS_KEY,
                     else one generated and kept in <data-dir>/access-key)
   --stop-when-detached
@@ -68,6 +76,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
         host: { type: 'string' },
         config: { type: 'string' },
         'data-dir': { type: 'string' },
+        'postgres-url': { type: 'string' },
+        'redis-url': { type: 'string' },
         'require-key': { type: 'boolean' },
         'stop-when-detached': { type: 'boolean' },
         'serve-on-bad-config': { type: 'boolean' },
@@ -130,6 +140,14 @@ export async function main(argv: string[]): Promise<number | undefined> {
     }
     startedOnBadConfig = true;
   }
+  let storageSelection: StorageSelection;
+  try {
+    storageSelection = selectStorage({ postgresUrl: values['postgres-url'], redisUrl: values['redis-url'] }, process.env, config.storage);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`switchyard: ${error.message}\n`);
+    return 2;
+  }
   const dataDir = values['data-dir'] ?? process.env.SWITCHYARD_DATA_DIR ?? config.dataDir ?? defaultDataDir();
   mkdirSync(dataDir, { recursive: true });
   const requiredKey = values['require-key'] ? localAccessKey(dataDir) : undefined;
@@ -170,6 +188,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
       controlToken,
       controlTokenHint: `the token is in ${tokenFile}`,
       storage: { dataDir, retentionDays: config.retentionDays },
+      ...teamStorage(storageSelection, (line) => process.stderr.write(line)),
       configFile: configPath,
       configSource,
       fixedAccessKeys,
@@ -184,6 +203,10 @@ export async function main(argv: string[]): Promise<number | undefined> {
     });
     proxy = await starting;
   } catch (error) {
+    if (error instanceof TeamStorageError) {
+      process.stderr.write(`switchyard: ${error.message}\n`);
+      return 1;
+    }
     const code = (error as NodeJS.ErrnoException).code;
     const hint = code === 'EADDRINUSE' ? ` Port ${port} is taken: is another Switchyard running? Use --port to pick another, or --port 0 for a free one.` : '';
     process.stderr.write(`switchyard: cannot listen on ${host}:${port} (${code ?? String(error)}).${hint}\n`);
@@ -195,10 +218,34 @@ export async function main(argv: string[]): Promise<number | undefined> {
   process.stdout.write(`Switchyard listening on ${proxy.url}\n`);
   const withKeys = [...proxy.runtime.routing.providers.values()].filter((provider) => provider.apiKey !== undefined).map((provider) => provider.id);
   process.stdout.write(`Providers with keys: ${withKeys.length > 0 ? withKeys.join(', ') : 'none (set OPENAI_API_KEY, ANTHROPIC_API_KEY, …)'}\n`);
-  process.stdout.write(`Config: ${configPath ?? 'none (presets only)'}\nRequest log: ${dataDir}\nControl API token: ${tokenFile}\n`);
+  process.stdout.write(`Config: ${configPath ?? 'none (presets only)'}\nRequest log: ${proxy.storage?.location ?? dataDir}\nControl API token: ${tokenFile}\n`);
   if (requiredKey) process.stdout.write(`Clients must send the local access key in ${path.join(dataDir, 'access-key')}\n`);
   if (proxy.control.lifecycle.stopWhenDetached) process.stdout.write('Stops by itself once no VS Code window is attached.\n');
   return undefined;
+}
+
+/** The team stores could not be opened: the proxy does not start (see `storageRequired`). */
+class TeamStorageError extends Error {}
+
+/**
+ * `createProxy`'s storage options for team mode, or none for the solo SQLite store. The team
+ * module (and with it `pg` and `ioredis`) is imported only here, only when a Postgres URL is set.
+ */
+function teamStorage(selection: StorageSelection, writeLog: (line: string) => void): Pick<CreateProxyOptions, 'openStorage' | 'storageRequired'> {
+  const { postgresUrl, redisUrl, onStorageError } = selection;
+  if (postgresUrl === undefined) return {};
+  const log = (message: string): void => writeLog(`${new Date().toISOString()} ${message}\n`);
+  return {
+    storageRequired: true,
+    openStorage: async (settings) => {
+      const { openTeamStorage } = await import('./store/team/open-team-storage');
+      try {
+        return await openTeamStorage(settings, { postgresUrl, redisUrl, onStorageError, log });
+      } catch (error) {
+        throw new TeamStorageError(`cannot open the team storage (PostgreSQL ${describePostgresUrl(postgresUrl)}${redisUrl === undefined ? '' : ', Redis'}): ${(error as Error).message}. Check the server is up and the URL (--postgres-url, SWITCHYARD_POSTGRES_URL or storage.postgresUrl).`);
+      }
+    },
+  };
 }
 
 /**

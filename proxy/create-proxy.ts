@@ -39,6 +39,11 @@ export interface CreateProxyOptions {
    * request log and says so in its log.
    */
   openStorage?: OpenStorage;
+  /**
+   * Fail to start when the stores cannot be opened, instead of serving without them: team mode,
+   * where serving without the shared keys and budgets would serve calls they should refuse.
+   */
+  storageRequired?: boolean;
   /** The config file `PUT /config` writes and reloads read; none means config edits are refused. */
   configFile?: string;
   /** Watched once serving: each change reloads the config file. */
@@ -134,7 +139,13 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     else void ready.then((handle) => handle(request, response));
   }, options.host, options.port);
 
-  const storage = await openOrReport(options, log);
+  let storage: Storage | undefined;
+  try {
+    storage = await openOrReport(options, log);
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
   let control: ControlPlane | undefined;
   // Named keys live in the database: without one, only unnamed keys work.
   const keys = storage === undefined ? undefined : new NamedKeyRegistry({ store: storage.accessKeys, onChange: () => control?.keysChanged(), log });
@@ -184,7 +195,8 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
 
   const calls = followCalls(events, log, { lines: options.callLines === true });
   const doorRefusals = new DoorRefusals({ log, announce: (notice) => events.emit('refusals', notice) });
-  listener = createRequestListener({ runtime, controlToken: options.controlToken, controlTokenHint: options.controlTokenHint, control, doorRefusals });
+  const storageProblems = storage?.problems === undefined ? undefined : () => storage.problems?.() ?? [];
+  listener = createRequestListener({ runtime, controlToken: options.controlToken, controlTokenHint: options.controlTokenHint, control, doorRefusals, storageProblems });
   becomeReady(listener);
   const stopWatching = options.configSource?.watch(() => control.reloadFromFile()) ?? (() => {});
   const stopPurging = storage === undefined ? () => {} : scheduleAuditPurge({ sink: storage.auditSink, settings: () => runtime.routing.config.audit, log });
@@ -259,6 +271,7 @@ async function openOrReport(options: CreateProxyOptions, log: (message: string) 
   try {
     return await open({ ...options.storage, onError: options.storage.onError ?? ((error) => log(`request log write failed: ${String(error)}`)) });
   } catch (error) {
+    if (options.storageRequired) throw error;
     log(`the request log at ${options.storage.dataDir} could not be opened, requests will not be recorded: ${(error as Error).message}`);
     return undefined;
   }

@@ -5,6 +5,8 @@ import { keyBudgetName } from './policy/budgets';
 import { openDatabase } from './store/sqlite/open-database';
 import { SqliteAccessKeys } from './store/sqlite/sqlite-access-keys';
 import { SqliteSpendLedger } from './store/sqlite/sqlite-spend-ledger';
+import type { AccessKeyStore } from './store/access-keys';
+import type { SpendLedger } from './store/spend-ledger';
 
 export const keysUsage = `Usage: switchyard keys <command> [options]
 
@@ -23,6 +25,9 @@ Commands:
 
 Options:
   --data-dir DIR    the proxy's data folder (default $SWITCHYARD_DATA_DIR, else the user's data folder)
+  --postgres-url URL
+                    a team's PostgreSQL instead (default $SWITCHYARD_POSTGRES_URL): every proxy
+                    on it picks up the change at once (docs/team.md)
 
 Models are globs over the resolved provider/model (groq/*, anthropic/claude-haiku-*);
 a budget is USD per day, week, month or total (5/day, 200/month), calendar-aligned in local time.`;
@@ -40,6 +45,7 @@ export async function keysCommand(argv: string[], defaultDataDir: string): Promi
         rpm: { type: 'string' },
         tpm: { type: 'string' },
         'data-dir': { type: 'string' },
+        'postgres-url': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -54,9 +60,8 @@ export async function keysCommand(argv: string[], defaultDataDir: string): Promi
     process.stdout.write(`${keysUsage}\n`);
     return values.help ? 0 : 2;
   }
-  const dataDir = values['data-dir'] ?? process.env.SWITCHYARD_DATA_DIR ?? defaultDataDir;
-  const { database, file } = openDatabase(dataDir);
-  const store = new SqliteAccessKeys(database, file);
+  const postgresUrl = values['postgres-url'] ?? (process.env.SWITCHYARD_POSTGRES_URL || undefined);
+  const { store, ledger, close } = await openKeyStores(postgresUrl, values['data-dir'] ?? process.env.SWITCHYARD_DATA_DIR ?? defaultDataDir);
   try {
     switch (command) {
       case 'create': {
@@ -69,7 +74,6 @@ export async function keysCommand(argv: string[], defaultDataDir: string): Promi
       }
       case 'list': {
         const keys = (await store.list()).map(listedKey);
-        const ledger = new SqliteSpendLedger(database);
         const now = Date.now();
         const spent = new Map<string, number>();
         for (const key of keys) {
@@ -77,7 +81,6 @@ export async function keysCommand(argv: string[], defaultDataDir: string): Promi
           const [state] = await ledger.read([{ budget: keyBudgetName(key.name), periodStart: periodBounds(key.budget.period, now).start }], now);
           spent.set(key.name, state?.spentUsd ?? 0);
         }
-        await ledger.close();
         if (values.json) process.stdout.write(`${JSON.stringify({ keys: keys.map((key) => (spent.has(key.name) ? { ...key, spentUsd: spent.get(key.name) } : key)) }, null, 2)}\n`);
         else process.stdout.write(formatKeys(keys, spent));
         return 0;
@@ -107,8 +110,22 @@ export async function keysCommand(argv: string[], defaultDataDir: string): Promi
     process.stderr.write(`switchyard keys: ${error.message}\n`);
     return error.status === 404 ? 1 : 2;
   } finally {
-    database.close();
+    await close();
   }
+}
+
+/** The key store and spend ledger: the team's PostgreSQL when a URL is given, else the data folder's SQLite. */
+async function openKeyStores(postgresUrl: string | undefined, dataDir: string): Promise<{ store: AccessKeyStore; ledger: SpendLedger; close: () => Promise<void> }> {
+  if (postgresUrl !== undefined) {
+    const { openPostgresKeyStores } = await import('./store/postgres/postgres-key-stores');
+    return openPostgresKeyStores(postgresUrl);
+  }
+  const { database, file } = openDatabase(dataDir);
+  return {
+    store: new SqliteAccessKeys(database, file),
+    ledger: new SqliteSpendLedger(database),
+    close: async () => database.close(),
+  };
 }
 
 /** The policy options as the control API takes them; `all` and `none` clear a limit. */

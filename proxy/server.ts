@@ -29,6 +29,8 @@ export interface ServerOptions {
   control?: ControlPlane;
   /** Counts, logs and announces calls refused at the front door. */
   doorRefusals?: DoorRefusals;
+  /** What the stores report as not working (a team server out of reach), for `/health`. */
+  storageProblems?: () => string[];
 }
 
 /**
@@ -101,13 +103,14 @@ export function createRequestListener(options: ServerOptions): http.RequestListe
 }
 
 /** Express for everything but the model APIs: control API, probes, preflights, 404s. */
-function createApp({ runtime, controlToken, controlTokenHint, control, doorRefusals }: ServerOptions): express.Express {
+function createApp({ runtime, controlToken, controlTokenHint, control, doorRefusals, storageProblems }: ServerOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   const startedAt = Date.now();
   const health = (): HealthInfo => {
     const problems = requestLogProblems(runtime);
+    for (const problem of storageProblems?.() ?? []) if (!problems.includes(problem)) problems.push(problem);
     return {
       status: problems.length === 0 ? 'ok' : 'degraded',
       version,

@@ -186,6 +186,24 @@ export interface AuditConfig {
   maxMegabytes: number;
 }
 
+/**
+ * Team mode (docs/team.md): shared PostgreSQL and Redis instead of the data folder's SQLite.
+ * URLs here must not hold a password (the config file is shared and read by tools); a URL with
+ * one comes from `SWITCHYARD_POSTGRES_URL` / `SWITCHYARD_REDIS_URL`, or the password from
+ * `PGPASSWORD`.
+ */
+export interface StorageConfig {
+  /** Request log, access keys, budgets' ledger and audit; switches team mode on. */
+  postgresUrl?: string;
+  /** Response cache and rate-limit counters, shared by every proxy. */
+  redisUrl?: string;
+  /**
+   * What budgets and rate limits do while their shared store cannot be reached: `closed`
+   * (default) refuses the calls they apply to with a 503; `open` lets them through uncounted.
+   */
+  onStorageError: 'closed' | 'open';
+}
+
 /** Which calls a budget counts: every field given must match; none given means every call. */
 export interface BudgetMatch {
   /** A provider id. */
@@ -267,6 +285,8 @@ export interface SwitchyardConfig {
   shutdownGraceMs: number;
   /** Spending caps; every budget that matches a call applies. */
   budgets: BudgetConfig[];
+  /** Shared team storage; absent URLs mean the solo SQLite store. */
+  storage: StorageConfig;
   budgetEstimate: BudgetEstimateConfig;
 }
 
@@ -302,6 +322,7 @@ export function defaultConfig(): SwitchyardConfig {
     retry: defaultRetry(),
     shutdownGraceMs: 10_000,
     budgets: [],
+    storage: { onStorageError: 'closed' },
     budgetEstimate: { defaultMaxOutputTokens: 4096, unpricedCallUsd: 0.05 },
   };
 }

@@ -23,6 +23,7 @@ import {
   type RouteStrategy,
   type RuleConfig,
   type RuleMatch,
+  type StorageConfig,
   type SwitchyardConfig,
 } from './config';
 import { describeReadError, describeSyntaxError, didYouMean, locatePaths, locateProblem, syntaxErrorLocation } from './config-text';
@@ -60,7 +61,9 @@ const topLevelFields = [
   'shutdownGraceMs',
   'budgets',
   'budgetEstimate',
+  'storage',
 ];
+const storageFields = ['postgresUrl', 'redisUrl', 'onStorageError'];
 const redactionModes = ['off', 'redact', 'block'];
 const redactionDetectors = ['secrets', 'email', 'phone', 'credit-card', 'iban', 'ip-address'];
 const redactionFields = ['mode', 'detectors', 'custom', 'allow', 'restore'];
@@ -251,6 +254,9 @@ function parseTopLevelField(config: SwitchyardConfig, key: string, value: unknow
       break;
     case 'budgetEstimate':
       config.budgetEstimate = parseBudgetEstimate(value);
+      break;
+    case 'storage':
+      config.storage = parseStorage(value);
       break;
     default:
       unknownField(key, topLevelFields);
@@ -487,6 +493,48 @@ function parseAudit(value: unknown): AuditConfig {
     }
   }
   return audit;
+}
+
+/** The config's `storage`: URLs checked for their scheme and refused when they hold a password. */
+function parseStorage(value: unknown): StorageConfig {
+  const storage: StorageConfig = { onStorageError: 'closed' };
+  for (const [field, item] of Object.entries(expectObject(value, 'storage'))) {
+    const fieldPath = `storage.${field}`;
+    switch (field) {
+      case 'postgresUrl':
+        storage.postgresUrl = expectStorageUrl(item, fieldPath, ['postgres:', 'postgresql:'], 'SWITCHYARD_POSTGRES_URL', ' (or only the password in PGPASSWORD)');
+        break;
+      case 'redisUrl':
+        storage.redisUrl = expectStorageUrl(item, fieldPath, ['redis:', 'rediss:'], 'SWITCHYARD_REDIS_URL', '');
+        break;
+      case 'onStorageError':
+        if (item !== 'closed' && item !== 'open') fail(fieldPath, `${fieldPath} must be "closed" (budgets and rate limits refuse calls while their store is unreachable) or "open" (they let calls through uncounted).`);
+        storage.onStorageError = item;
+        break;
+      default:
+        unknownField(fieldPath, storageFields);
+    }
+  }
+  return storage;
+}
+
+/**
+ * A server URL of one of the schemes, without a password: the config file is shared, synced and
+ * shown in editors, so a secret in it leaks. The error names the variable to use instead.
+ */
+export function expectStorageUrl(value: unknown, path: string, schemes: readonly string[], variable: string, alternative: string): string {
+  const url = expectString(value, path);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    fail(path, `${path} must be a URL such as ${schemes[0]}//host:port/…, not '${url}'.`);
+  }
+  if (!schemes.includes(parsed.protocol)) fail(path, `${path} must start with ${schemes.map((scheme) => `${scheme}//`).join(' or ')}, not '${parsed.protocol}//'.`);
+  if (parsed.password !== '') {
+    fail(path, `${path} holds a password, and the config file is no place for secrets. Leave it out of the file and set ${variable} to the whole URL instead${alternative}.`);
+  }
+  return url;
 }
 
 function parseBudget(value: unknown, path: string): BudgetConfig {

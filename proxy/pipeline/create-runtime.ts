@@ -96,6 +96,7 @@ function createPolicies(config: SwitchyardConfig, pricer: Pricer, namedKeys: rea
       accounts: overrides.budgetAccounts,
       keyBudgets: active.some((key) => key.policy.budget !== undefined),
       onBlocked: overrides.onBudgetBlocked,
+      onStorageError: config.storage.onStorageError,
     });
     if (budgets !== undefined) policies.push(budgets);
   }

@@ -58,6 +58,11 @@ export interface BudgetsPolicyOptions {
   keyBudgets: boolean;
   /** Told once per budget and period when a budget refuses a call (the extension notifies). */
   onBlocked?: (refusal: BudgetRefusal) => void;
+  /**
+   * When the spend ledger cannot be reached (a team's PostgreSQL is away) and a call needs a new
+   * lease: `closed` (default) refuses it with a 503, `open` lets it through unreserved.
+   */
+  onStorageError?: 'closed' | 'open';
 }
 
 /**
@@ -102,10 +107,16 @@ export function budgetsPolicy(options: BudgetsPolicyOptions): CallPolicy | undef
       const amountUsd = priced ?? estimate.unpricedCallUsd;
       const price = (usage: Usage): number => (assumed ? amountUsd : (pricer.price(target.provider, target.model, usage) ?? amountUsd));
       const result = accounts.reserve(budgets, amountUsd);
-      if (result instanceof Promise) return result.then((settled) => holdOrRefusal(settled, budgets, price, assumed));
+      if (result instanceof Promise) return result.then((settled) => holdOrRefusal(settled, budgets, price, assumed), ledgerUnreachable);
       return holdOrRefusal(result, budgets, price, assumed);
     },
   };
+
+  /** The ledger failed: refuse (closed) or let the call through without a reservation (open). */
+  function ledgerUnreachable(error: unknown): ProxyError | undefined {
+    if (options.onStorageError === 'open') return undefined;
+    return new ProxyError('overloaded', `Switchyard cannot reach its budget ledger (${(error as Error)?.message ?? String(error)}), and budgets fail closed: the call was not made. Try again shortly; an operator may set storage.onStorageError to "open".`, { status: 503 });
+  }
 
   function holdOrRefusal(result: BudgetReservation | BudgetRefusal, budgets: readonly LedgerBudget[], price: (usage: Usage) => number, assumed: boolean): AttemptHold | ProxyError {
     if ('budget' in result) {

@@ -20,6 +20,11 @@ export interface Storage {
   readonly spendLedger: SpendLedger;
   /** Rate limits' windows, shared by every proxy on the store. */
   readonly rateCounters: RateCounters;
+  /**
+   * What does not work right now (a server out of reach, records waiting), in sentences for
+   * `/_switchyard/health`'s `degraded`; empty or absent while all is well.
+   */
+  problems?(): string[];
   /** Writes what is queued and closes every store. */
   close(): Promise<void>;
 }

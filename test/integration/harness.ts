@@ -5,6 +5,7 @@ import { defaultConfig, type SwitchyardConfig } from '../../proxy/config/config'
 import type { ControlPlane } from '../../proxy/control/control-plane';
 import { createProxy, type RunningProxy } from '../../proxy/create-proxy';
 import type { RequestLog } from '../../proxy/store/request-log';
+import type { OpenStorage } from '../../proxy/store/storage';
 import type { RequestRecord } from '../../proxy/store/request-record';
 import type { ProxyRuntime } from '../../proxy/pipeline/runtime';
 import type { RunningServer } from '../../proxy/server';
@@ -31,6 +32,8 @@ export interface ManagementOptions {
   probeTimeoutMs?: number;
   /** A data folder to use (and keep); a fresh temporary one, removed on close, by default. */
   dataDir?: string;
+  /** The stores to open instead of SQLite in the data folder: team mode's. */
+  openStorage?: OpenStorage;
 }
 
 /** A Switchyard running in this process on 127.0.0.1:0, built by `createProxy` as the CLI builds it, with its records captured. */
@@ -82,6 +85,8 @@ export class TestProxy {
       shutdown: management.shutdown ?? (() => {}),
       clocks,
       probeTimeoutMs: management.probeTimeoutMs,
+      openStorage: management.openStorage,
+      storageRequired: management.openStorage !== undefined,
     });
     return new TestProxy(proxy, dataDir, management.dataDir === undefined);
   }

@@ -1,4 +1,4 @@
-import type { Database, NormalQueryResult, SQLiteValue } from 'node-sqlite3-wasm';
+import type { Database, NormalQueryResult } from 'node-sqlite3-wasm';
 import { compareAggregateRows, localDay, orderSubgroupedRows, type AggregateBy, type AggregateRow, type AggregateThen } from '../aggregate';
 import type { TimeRange } from '../record-filter';
 import { errorRecordSql, filterToSql } from './filter-to-sql';
@@ -9,7 +9,7 @@ import { errorRecordSql, filterToSql } from './filter-to-sql';
  * 10,000-row aggregate up to twice as slow. Every time zone offset in use is a whole number
  * of quarter hours, so no bucket straddles a local midnight, daylight saving time included.
  */
-const quarterHourMs = 15 * 60 * 1000;
+export const quarterHourMs = 15 * 60 * 1000;
 
 const groupSql: Readonly<Record<AggregateBy, string>> = {
   // time is INTEGER milliseconds, so the division is integer division.
@@ -77,7 +77,14 @@ export function aggregateRecords(database: Database, by: AggregateBy, range: Tim
       GROUP BY grouping${then === undefined ? '' : ', subgrouping'}`,
     values,
   ) as NormalQueryResult[];
+  return foldAggregateRows(by, rows, then);
+}
 
+/**
+ * Rows of per-group sums (the columns of the query above) into aggregate rows, quarter hours
+ * folded into local days; shared with the Postgres backend, whose query names the same columns.
+ */
+export function foldAggregateRows(by: AggregateBy, rows: ReadonlyArray<Record<string, unknown>>, then?: AggregateThen): AggregateRow[] {
   const groups = new Map<string, Totals>();
   for (const row of rows) {
     const key = by === 'day' ? localDay(Number(row.grouping) * quarterHourMs) : textOrNull(row.grouping);
@@ -94,7 +101,7 @@ export function aggregateRecords(database: Database, by: AggregateBy, range: Tim
   return then === undefined ? result.sort(compareAggregateRows(by)) : orderSubgroupedRows(by, result);
 }
 
-function decodeTotals(key: string | null, row: NormalQueryResult): Totals {
+function decodeTotals(key: string | null, row: Record<string, unknown>): Totals {
   return {
     key,
     requests: number(row.requests),
@@ -167,10 +174,10 @@ function toAggregateRow(totals: Totals): AggregateRow {
   return row;
 }
 
-function number(value: SQLiteValue): number {
+function number(value: unknown): number {
   return typeof value === 'number' ? value : Number(value ?? 0);
 }
 
-function textOrNull(value: SQLiteValue): string | null {
+function textOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }

@@ -41,7 +41,7 @@ const layers: ReadonlyArray<readonly [name: string, globs: readonly string[]]> =
   // pipeline (judge and shadow calls are made through a function the pipeline hands them).
   ['policies', ['proxy/policy/**', 'proxy/evaluation/**', 'proxy/cache/**', 'proxy/privacy/**', 'proxy/audit/**']],
   // Backends behind the ports; above the policies so no policy can reach past its port.
-  ['store backends', ['proxy/store/sqlite/**', 'proxy/store/file/**', 'proxy/store/postgres/**', 'proxy/store/redis/**']],
+  ['store backends', ['proxy/store/sqlite/**', 'proxy/store/file/**', 'proxy/store/postgres/**', 'proxy/store/redis/**', 'proxy/store/team/**']],
   // The proxy's event bus: the pipeline announces records on it, the control API relays them.
   ['events', ['proxy/events/**']],
   // The stage list every upstream call passes, and the thin per-endpoint adapters onto it.

@@ -142,6 +142,7 @@ const everyField = {
     { name: 'forever', limitUsd: 1000.5, period: 'total' },
   ],
   budgetEstimate: { defaultMaxOutputTokens: 8192, unpricedCallUsd: 0.1 },
+  storage: { postgresUrl: 'postgres://switchyard@db.internal:5432/switchyard?sslmode=require', redisUrl: 'rediss://cache.internal:6380/0', onStorageError: 'open' },
 };
 
 /** Small configs the docs do not show: the empty file the extension creates, each kind of default. */
@@ -181,6 +182,11 @@ const refusedByBoth: Record<string, unknown> = {
   'a judge on a fallback route': { routes: { smart: { strategy: 'fallback', targets: ['openai/gpt-5'], judge: { model: 'openai/gpt-5' } } } },
   'zero top-level retry attempts': { retry: { attempts: 0 } },
   'a negative shutdownGraceMs': { shutdownGraceMs: -1 },
+  'a Postgres URL with a password': { storage: { postgresUrl: 'postgres://switchyard:hunter2@db:5432/switchyard' } },
+  'a Redis URL with a password': { storage: { redisUrl: 'redis://:hunter2@cache:6379' } },
+  'a Postgres URL of another scheme': { storage: { postgresUrl: 'mysql://db/switchyard' } },
+  'an unknown onStorageError': { storage: { onStorageError: 'retry' } },
+  'an unknown storage field': { storage: { sqlitePath: '/tmp/x.db' } },
   'a fractional shutdownGraceMs': { shutdownGraceMs: 2.5 },
   'an unknown top-level retry field': { retry: { jitter: true } },
   'a negative top-level retry delay': { retry: { maxDelayMs: -1 } },

@@ -1,0 +1,67 @@
+import { BatchedRequestLog } from '../batched-request-log';
+import { MemoryResponseCache } from '../memory-response-cache';
+import { openPostgresDatabase } from '../postgres/postgres-database';
+import { PostgresAccessKeys } from '../postgres/postgres-access-keys';
+import { PostgresAuditSink } from '../postgres/postgres-audit-sink';
+import { PostgresCounters } from '../postgres/postgres-counters';
+import { PostgresRequestLog } from '../postgres/postgres-request-log';
+import { PostgresSpendLedger } from '../postgres/postgres-spend-ledger';
+import type { Storage, StorageSettings } from '../storage';
+
+/** Where a team's shared state lives. */
+export interface TeamStorageSettings {
+  /** Request log, access keys, budgets' ledger, audit. */
+  postgresUrl: string;
+  /** Response cache and rate-limit counters; without it each proxy keeps its own in memory. */
+  redisUrl?: string;
+  /** What budgets and rate limits do while their store is out of reach. */
+  onStorageError: 'closed' | 'open';
+  log?: (message: string) => void;
+}
+
+/**
+ * Opens the team stores: Postgres for what must last and be listed (records, keys, spend, audit),
+ * Redis for what is hot and shared (cache, rate counters). Loaded by dynamic import only when a
+ * Postgres URL is configured, so `pg` and `ioredis` stay out of a solo proxy's start.
+ *
+ * Rejects when Postgres cannot be reached at start (the migrations must run); once open, a
+ * server that goes away is survived: records and audit entries wait in memory (bounded) and are
+ * written when it returns, and `problems()` says so for `/_switchyard/health`.
+ */
+export async function openTeamStorage(settings: StorageSettings, team: TeamStorageSettings): Promise<Storage> {
+  const database = await openPostgresDatabase(team.postgresUrl, { log: team.log });
+  const requestLog = new BatchedRequestLog(new PostgresRequestLog(database), {
+    retentionDays: settings.retentionDays,
+    flushIntervalMs: settings.flushIntervalMs,
+    onError: settings.onError,
+  });
+  const auditSink = new PostgresAuditSink(database, { flushIntervalMs: settings.flushIntervalMs, onError: settings.onError });
+  const accessKeys = new PostgresAccessKeys(database);
+  const spendLedger = new PostgresSpendLedger(database);
+  const counters = new PostgresCounters(database);
+  const responseCache = new MemoryResponseCache();
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    const closed = await Promise.allSettled([requestLog.close(), auditSink.close(), counters.close(), responseCache.close(), accessKeys.close(), spendLedger.close()]);
+    await database.close();
+    for (const result of closed) if (result.status === 'rejected') throw result.reason;
+  };
+  return {
+    location: database.location,
+    requestLog,
+    counters,
+    responseCache,
+    auditSink,
+    accessKeys,
+    spendLedger,
+    problems() {
+      const problems: string[] = [];
+      const unreachable = database.problem();
+      const waiting = requestLog.problem();
+      if (unreachable !== undefined) problems.push(`${unreachable}: calls are served, records and audit entries wait in memory and are written when it is back.`);
+      if (waiting !== undefined && unreachable === undefined) problems.push(waiting);
+      return problems;
+    },
+    close: () => (closing ??= close()),
+  };
+}

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { FakeUpstream } from '../fakes/fake-upstream';
+import { chatCompletionJson } from '../fakes/openai-chat-replies';
+import { TestProxy, controlToken, testKeys } from './harness';
+import type { SwitchyardConfig } from '../../proxy/config/config';
+import type { RecentResponse } from '../../proxy/control/protocol';
+import type { AggregateRow } from '../../proxy/store/aggregate';
+import { openTeamStorage, type TeamStorageSettings } from '../../proxy/store/team/open-team-storage';
+import { findPostgresBinaries, findRedisServer, nextRedisDatabase, requireServer, sharedPostgresServer, sharedRedisServer, stopSharedServers, type PostgresServer, type RedisServer } from '../support/servers';
+
+// Issue 12: three proxies on one PostgreSQL and one Redis (real servers, started by the test
+// support module) share keys, budgets, cache, records and rate limits, and survive either
+// server going away.
+
+const model = 'groq/llama-3.3-70b-versatile';
+/** $1 per thousand tokens in and out: a call's cost is easy to reason about. */
+const prices = { [model]: { input: 1000, output: 1000 } };
+
+async function control<T>(proxy: { url: string }, method: string, route: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const response = await fetch(`${proxy.url}/_switchyard${route}`, {
+    method,
+    headers: { authorization: `Bearer ${controlToken}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, json: (await response.json()) as T };
+}
+
+function chat(url: string, apiKey: string, body: Record<string, unknown> = {}): Promise<Response> {
+  return fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, max_tokens: 20, messages: [{ role: 'user', content: 'hi' }], ...body }),
+  });
+}
+
+async function eventually(ready: () => boolean | Promise<boolean>, what: string, timeoutMs = 3000): Promise<number> {
+  const started = Date.now();
+  while (!(await ready())) {
+    if (Date.now() - started > timeoutMs) assert.fail(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return Date.now() - started;
+}
+
+after(stopSharedServers);
+
+describe('team mode: three proxies on one PostgreSQL and Redis', function () {
+  this.timeout(60_000);
+  let postgres: PostgresServer;
+  let redis: RedisServer;
+  let fake: FakeUpstream;
+  let team: TeamStorageSettings;
+  const proxies: TestProxy[] = [];
+
+  before(async function () {
+    postgres = await sharedPostgresServer(requireServer(this, findPostgresBinaries(), 'PostgreSQL (postgres, initdb)'));
+    redis = await sharedRedisServer(requireServer(this, findRedisServer(), 'redis-server'));
+    fake = await FakeUpstream.start();
+  });
+
+  beforeEach(async () => {
+    fake.requests.length = 0;
+    fake.reply(() => ({ json: chatCompletionJson({ model: 'llama-3.3-70b-versatile', text: 'Hello there.', usage: { prompt: 10, completion: 2 } }) }));
+    team = { postgresUrl: await postgres.createDatabase(), redisUrl: redis.url(nextRedisDatabase()), onStorageError: 'closed' };
+  });
+
+  afterEach(async () => {
+    await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
+  });
+
+  after(async () => {
+    await fake?.close();
+  });
+
+  /** Three proxies on the team's servers, each with the same config. */
+  async function startThree(more: (config: SwitchyardConfig) => void = () => {}, settings: Partial<TeamStorageSettings> = {}): Promise<TestProxy[]> {
+    const started = await Promise.all(
+      [0, 1, 2].map(() =>
+        TestProxy.start(
+          (config) => {
+            config.providers.groq = { baseUrl: fake.url('/v1') };
+            config.prices = structuredClone(prices);
+            more(config);
+          },
+          { ...testKeys },
+          {},
+          { openStorage: (storageSettings) => openTeamStorage(storageSettings, { ...team, ...settings }) },
+        ),
+      ),
+    );
+    proxies.push(...started);
+    return started;
+  }
+
+  it('a key created on one proxy works on the other two within a second, and a revoked one stops', async () => {
+    const [a, b, c] = await startThree();
+    // A restricting key makes a key required everywhere (until then any key is let in).
+    assert.equal((await control(a!, 'POST', '/keys', { name: 'gate', rpm: 1000 })).status, 201);
+    for (const proxy of [b!, c!]) await eventually(async () => (await chat(proxy.url, 'none')).status === 401, 'a key is required', 1000);
+    const created = await control<{ key: string }>(a!, 'POST', '/keys', { name: 'ci', models: ['groq/*'] });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const key = created.json.key;
+    assert.equal((await chat(a!.url, key)).status, 200);
+    for (const proxy of [b!, c!]) await eventually(async () => (await chat(proxy.url, key)).status === 200, 'the new key is accepted', 1000);
+    assert.equal((await control(b!, 'DELETE', '/keys/ci')).status, 200);
+    for (const proxy of [a!, c!]) await eventually(async () => (await chat(proxy.url, key)).status === 401, 'the revoked key is refused', 1000);
+  });
+
+  it('a $1 budget hit by 300 concurrent calls over the three settles at most $1 plus one call', async () => {
+    const body = JSON.stringify({ model, max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] });
+    const estimatedInput = Math.ceil(Buffer.byteLength(body) / 4);
+    // Each call costs exactly what it reserves: the tightest case.
+    fake.reply(() => ({ json: chatCompletionJson({ model: 'llama-3.3-70b-versatile', text: 'Hello there.', usage: { prompt: estimatedInput, completion: 20 } }) }));
+    const callUsd = (estimatedInput + 20) / 1000;
+    const three = await startThree((config) => {
+      config.budgets = [{ name: 'dollar', match: {}, limitUsd: 1, period: 'day', action: 'block' }];
+    });
+    const statuses = await Promise.all(
+      Array.from({ length: 300 }, async (_, index) => {
+        const response = await chat(three[index % 3]!.url, 'none');
+        await response.arrayBuffer();
+        return response.status;
+      }),
+    );
+    assert.ok(statuses.every((status) => status === 200 || status === 402), `only served or refused: ${[...new Set(statuses)].join(', ')}`);
+    const settledUsd = fake.requests.length * callUsd;
+    assert.ok(settledUsd <= 1 + callUsd, `settled $${settledUsd} across three proxies`);
+    assert.ok(fake.requests.length >= Math.floor(1 / callUsd) - 3, `served ${fake.requests.length} of ${Math.floor(1 / callUsd)}`);
+    // Every proxy books its spend in the shared ledger: any of them reports the whole.
+    await eventually(
+      async () => Math.abs((await control<{ budgets: Array<{ spentUsd: number }> }>(three[2]!, 'GET', '/budgets')).json.budgets[0]!.spentUsd - settledUsd) < 1e-6,
+      'the ledger shows every proxy\'s spend',
+      5000,
+    );
+  });
+
+  it('records of all three appear in one /requests listing and in /stats', async () => {
+    const three = await startThree();
+    for (const [index, proxy] of three.entries()) {
+      for (let call = 0; call <= index; call += 1) assert.equal((await chat(proxy.url, 'none')).status, 200);
+    }
+    await Promise.all(three.map((proxy, index) => proxy.record(index + 1)));
+    const ids = three.flatMap((proxy) => proxy.records.map((record) => record.id)).sort();
+    await eventually(async () => {
+      const listed = await control<RecentResponse>(three[0]!, 'GET', '/requests?limit=100');
+      return JSON.stringify(listed.json.records.map((record) => record.id).sort()) === JSON.stringify(ids);
+    }, 'proxy 1 lists the records of all three');
+    const stats = await control<{ rows: AggregateRow[] }>(three[1]!, 'GET', '/stats?by=model');
+    assert.equal(stats.json.rows.reduce((sum, row) => sum + row.requests, 0), 6);
+  });
+
+  it('loses no record when PostgreSQL restarts mid-run, and says so in /health meanwhile', async () => {
+    const three = await startThree();
+    let sent = 0;
+    const fire = async (count: number): Promise<void> => {
+      for (let index = 0; index < count; index += 1) {
+        const response = await chat(three[sent % 3]!.url, 'none');
+        assert.equal(response.status, 200, 'calls keep flowing');
+        await response.arrayBuffer();
+        sent += 1;
+      }
+    };
+    await fire(6);
+    await postgres.stop();
+    try {
+      await fire(9);
+      await eventually(async () => {
+        const health = (await (await fetch(`${three[0]!.url}/_switchyard/health`)).json()) as { status: string; problems?: string[] };
+        return health.status === 'degraded' && (health.problems ?? []).some((problem) => /PostgreSQL|cannot be written/.test(problem));
+      }, '/health says degraded', 5000);
+    } finally {
+      await postgres.resume();
+    }
+    await fire(3);
+    const ids = new Set<string>();
+    await eventually(
+      async () => {
+        const listed = await control<RecentResponse>(three[1]!, 'GET', '/requests?limit=1000');
+        for (const record of listed.json.records) ids.add(record.id);
+        // Read straight from the database too: the listing merges what waits in memory.
+        const storage = three[1]!.running.storage!;
+        const stored = await storage.requestLog.recent({ limit: 1000 });
+        return ids.size === sent && stored.length === sent && (await three[2]!.running.storage!.requestLog.recent({ limit: 1000 })).length === sent;
+      },
+      `all ${sent} records are stored`,
+      15_000,
+    );
+    await eventually(async () => ((await (await fetch(`${three[0]!.url}/_switchyard/health`)).json()) as { status: string }).status === 'ok', '/health is ok again', 10_000);
+  });
+});
