@@ -142,6 +142,14 @@ for (const makeMode of [sqliteMode, teamMode]) {
       assert.equal(anthropic.unpricedRequests, 1);
       const byDay = await two.requestLog.aggregate('day', { since: records[0]!.time });
       assert.equal(byDay.reduce((sum, row) => sum + row.requests, 0), 3);
+      const dayThenProvider = await two.requestLog.aggregate('day', { since: records[0]!.time }, 'provider');
+      assert.deepEqual(
+        dayThenProvider.map((row) => [row.subKey, row.requests]).sort(),
+        [
+          ['anthropic', 1],
+          ['openai', 2],
+        ],
+      );
       // A later record with the same id replaces the earlier one.
       one.requestLog.add({ ...records[0]!, status: 500 });
       await one.requestLog.flush();

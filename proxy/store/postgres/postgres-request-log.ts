@@ -1,5 +1,5 @@
 import type { SQLiteValue } from 'node-sqlite3-wasm';
-import type { AggregateBy, AggregateRow } from '../aggregate';
+import type { AggregateBy, AggregateRow, AggregateThen } from '../aggregate';
 import { recordLimit, type RecordFilter, type TimeRange } from '../record-filter';
 import type { RejectedRecord, RequestLogBackend } from '../request-log';
 import type { RequestRecord } from '../request-record';
@@ -111,10 +111,14 @@ export class PostgresRequestLog implements RequestLogBackend {
     return rows.length === 0 ? undefined : decodeRow(rows[0]!);
   }
 
-  async aggregate(by: AggregateBy, range: TimeRange): Promise<AggregateRow[]> {
+  async aggregate(by: AggregateBy, range: TimeRange, then?: AggregateThen): Promise<AggregateRow[]> {
     const { where, values } = numbered(filterToSql({ since: range.since, until: range.until }));
-    const rows = await this.database.query(`SELECT ${groupSql[by]} AS grouping, ${aggregateColumns} FROM requests ${where} GROUP BY grouping`, values);
-    return foldAggregateRows(by, rows);
+    const rows = await this.database.query(
+      `SELECT ${groupSql[by]} AS grouping, ${then === undefined ? 'NULL::text' : groupSql[then]} AS subgrouping, ${aggregateColumns}
+         FROM requests ${where} GROUP BY grouping${then === undefined ? '' : ', subgrouping'}`,
+      values,
+    );
+    return foldAggregateRows(by, rows, then);
   }
 
   async deleteBefore(time: number): Promise<number> {

@@ -1,4 +1,5 @@
 import { BatchedRequestLog } from '../batched-request-log';
+import { MemoryRateCounters } from '../memory-rate-counters';
 import { MemoryResponseCache } from '../memory-response-cache';
 import { openPostgresDatabase } from '../postgres/postgres-database';
 import { PostgresAccessKeys } from '../postgres/postgres-access-keys';
@@ -40,9 +41,10 @@ export async function openTeamStorage(settings: StorageSettings, team: TeamStora
   const spendLedger = new PostgresSpendLedger(database);
   const counters = new PostgresCounters(database);
   const responseCache = new MemoryResponseCache();
+  const rateCounters = new MemoryRateCounters();
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
-    const closed = await Promise.allSettled([requestLog.close(), auditSink.close(), counters.close(), responseCache.close(), accessKeys.close(), spendLedger.close()]);
+    const closed = await Promise.allSettled([requestLog.close(), auditSink.close(), counters.close(), responseCache.close(), accessKeys.close(), spendLedger.close(), rateCounters.close()]);
     await database.close();
     for (const result of closed) if (result.status === 'rejected') throw result.reason;
   };
@@ -54,6 +56,7 @@ export async function openTeamStorage(settings: StorageSettings, team: TeamStora
     auditSink,
     accessKeys,
     spendLedger,
+    rateCounters,
     problems() {
       const problems: string[] = [];
       const unreachable = database.problem();
