@@ -6,7 +6,8 @@ import type { SwitchyardConfig } from '../../proxy/config/config';
 import type { RecentResponse } from '../../proxy/control/protocol';
 import type { AggregateRow } from '../../proxy/store/aggregate';
 import { openTeamStorage, type TeamStorageSettings } from '../../proxy/store/team/open-team-storage';
-import { findPostgresBinaries, findRedisServer, nextRedisDatabase, requireServer, sharedPostgresServer, sharedRedisServer, stopSharedServers, type PostgresServer, type RedisServer } from '../support/servers';
+import { StorageUnavailableError } from '../../proxy/store/storage-unavailable';
+import { RedisServer, findPostgresBinaries, findRedisServer, nextRedisDatabase, requireServer, sharedPostgresServer, sharedRedisServer, stopSharedServers, type PostgresServer } from '../support/servers';
 
 // Issue 12: three proxies on one PostgreSQL and one Redis (real servers, started by the test
 // support module) share keys, budgets, cache, records and rate limits, and survive either
@@ -186,5 +187,53 @@ describe('team mode: three proxies on one PostgreSQL and Redis', function () {
       15_000,
     );
     await eventually(async () => ((await (await fetch(`${three[0]!.url}/_switchyard/health`)).json()) as { status: string }).status === 'ok', '/health is ok again', 10_000);
+  });
+
+  it('a response cached by one proxy is a hit on another', async () => {
+    const [a, b] = await startThree((config) => {
+      config.cache.enabled = true;
+    });
+    const first = await chat(a!.url, 'none', { temperature: 0 });
+    assert.equal(first.headers.get('x-switchyard-cache'), 'miss');
+    await first.arrayBuffer();
+    await eventually(async () => {
+      const again = await chat(b!.url, 'none', { temperature: 0 });
+      await again.arrayBuffer();
+      return again.headers.get('x-switchyard-cache') === 'hit';
+    }, 'proxy 2 answers from what proxy 1 stored');
+    assert.equal(fake.requests.length, 1, 'the provider was called once');
+  });
+
+  it('Redis killed mid-run: the cache is bypassed, rate counters fail closed (or open), /health says so, all recover after a restart', async () => {
+    const own = await RedisServer.start(findRedisServer()!);
+    try {
+      const [closed] = await startThree((config) => (config.cache.enabled = true), { redisUrl: own.url(0) });
+      const [open] = await startThree((config) => (config.cache.enabled = true), { redisUrl: own.url(0), onStorageError: 'open' });
+      const item = { scope: 'rpm:key_test', windowMs: 60_000, amount: 1, limit: 10 };
+      assert.equal((await closed!.running.storage!.rateCounters.reserve([item], Date.now())).granted, true);
+      await own.kill();
+      const served = await chat(closed!.url, 'none', { temperature: 0.5 });
+      assert.equal(served.status, 200, 'calls keep flowing without Redis');
+      assert.equal(served.headers.get('x-switchyard-cache'), 'miss', 'the cache is bypassed');
+      await served.arrayBuffer();
+      await assert.rejects(closed!.running.storage!.rateCounters.reserve([item], Date.now()), StorageUnavailableError, 'closed: refused');
+      assert.equal((await open!.running.storage!.rateCounters.reserve([item], Date.now())).granted, true, 'open: let through');
+      const health = (await (await fetch(`${closed!.url}/_switchyard/health`)).json()) as { status: string; problems?: string[] };
+      assert.equal(health.status, 'degraded');
+      assert.ok(health.problems?.some((problem) => /Redis/.test(problem) && /refuse/.test(problem)), JSON.stringify(health));
+      await own.resume();
+      await eventually(async () => ((await (await fetch(`${closed!.url}/_switchyard/health`)).json()) as { status: string }).status === 'ok', 'Redis is back in /health', 15_000);
+      assert.equal((await closed!.running.storage!.rateCounters.reserve([item], Date.now())).granted, true);
+      const stored = await chat(closed!.url, 'none', { temperature: 0.25 });
+      await stored.arrayBuffer();
+      await eventually(async () => {
+        const again = await chat(open!.url, 'none', { temperature: 0.25 });
+        await again.arrayBuffer();
+        return again.headers.get('x-switchyard-cache') === 'hit';
+      }, 'the shared cache works again');
+    } finally {
+      await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
+      await own.close();
+    }
   });
 });

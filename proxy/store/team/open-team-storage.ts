@@ -8,6 +8,10 @@ import { PostgresCounters } from '../postgres/postgres-counters';
 import { PostgresRequestLog } from '../postgres/postgres-request-log';
 import { PostgresSpendLedger } from '../postgres/postgres-spend-ledger';
 import type { Storage, StorageSettings } from '../storage';
+import { openRedis, type RedisConnection } from '../redis/redis-connection';
+import { RedisRateCounters } from '../redis/redis-rate-counters';
+import { RedisResponseCache } from '../redis/redis-response-cache';
+import { GuardedRateCounters } from './guarded-rate-counters';
 
 /** Where a team's shared state lives. */
 export interface TeamStorageSettings {
@@ -31,6 +35,13 @@ export interface TeamStorageSettings {
  */
 export async function openTeamStorage(settings: StorageSettings, team: TeamStorageSettings): Promise<Storage> {
   const database = await openPostgresDatabase(team.postgresUrl, { log: team.log });
+  let redis: RedisConnection | undefined;
+  try {
+    redis = team.redisUrl === undefined ? undefined : await openRedis(team.redisUrl, team.log);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   const requestLog = new BatchedRequestLog(new PostgresRequestLog(database), {
     retentionDays: settings.retentionDays,
     flushIntervalMs: settings.flushIntervalMs,
@@ -40,12 +51,12 @@ export async function openTeamStorage(settings: StorageSettings, team: TeamStora
   const accessKeys = new PostgresAccessKeys(database);
   const spendLedger = new PostgresSpendLedger(database);
   const counters = new PostgresCounters(database);
-  const responseCache = new MemoryResponseCache();
-  const rateCounters = new MemoryRateCounters();
+  const responseCache = redis === undefined ? new MemoryResponseCache() : new RedisResponseCache(redis, { onError: settings.onError });
+  const rateCounters = redis === undefined ? new MemoryRateCounters() : new GuardedRateCounters(new RedisRateCounters(redis), `Redis at ${redis.location}`, team.onStorageError, redis.problem);
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     const closed = await Promise.allSettled([requestLog.close(), auditSink.close(), counters.close(), responseCache.close(), accessKeys.close(), spendLedger.close(), rateCounters.close()]);
-    await database.close();
+    await Promise.allSettled([database.close(), redis?.close()]);
     for (const result of closed) if (result.status === 'rejected') throw result.reason;
   };
   return {
@@ -63,6 +74,10 @@ export async function openTeamStorage(settings: StorageSettings, team: TeamStora
       const waiting = requestLog.problem();
       if (unreachable !== undefined) problems.push(`${unreachable}: calls are served, records and audit entries wait in memory and are written when it is back.`);
       if (waiting !== undefined && unreachable === undefined) problems.push(waiting);
+      const redisProblem = redis?.problem();
+      if (redisProblem !== undefined) {
+        problems.push(`${redisProblem}: the response cache is bypassed, and rate limits ${team.onStorageError === 'closed' ? 'refuse the calls they apply to (onStorageError: closed)' : 'let calls through uncounted (onStorageError: open)'}.`);
+      }
       return problems;
     },
     close: () => (closing ??= close()),
