@@ -39,6 +39,8 @@ export interface StorageSettings {
   flushIntervalMs?: number;
   /** Told about write failures, which never reach a client. */
   onError?: (error: unknown) => void;
+  /** The clock of the stores that expire and evict entries (the response cache); `Date.now` by default. */
+  now?: () => number;
 }
 
 /** Opens a backend family's stores; `createProxy` takes one, the SQLite one by default. */

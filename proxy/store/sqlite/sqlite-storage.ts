@@ -37,7 +37,7 @@ export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
     onError: settings.onError,
   });
   const counters = new SqliteCounters(database);
-  const responseCache = new SqliteResponseCache(database, { onError: settings.onError });
+  const responseCache = new SqliteResponseCache(database, { onError: settings.onError, now: settings.now });
   // The audit log has its own file, opened only when something is audited or read.
   const auditSink = new SqliteAuditSink(() => openAuditDatabase(settings.dataDir), {
     flushIntervalMs: settings.flushIntervalMs,
