@@ -103,4 +103,58 @@ describe('prompt caching on translated calls', () => {
     await converse();
     assert.ok(fake.requests.every((request) => breakpoints(request.json) === 0));
   });
+
+  /**
+   * A Cline-style conversation (its OpenRouter provider's request shape): Chat Completions with
+   * Anthropic-style `cache_control` on the system content part and on the last text part of the
+   * last two user messages.
+   */
+  function clineMessages(turns: number, extraMarkers = 0): unknown[] {
+    const ephemeral = { type: 'ephemeral' };
+    const messages: Array<{ role: string; content: unknown }> = [
+      { role: 'system', content: [{ type: 'text', text: 'You are Cline, a highly skilled software engineer.\n\n' + 'TOOL USE\n'.repeat(200), cache_control: ephemeral }] },
+    ];
+    for (let turn = 0; turn < turns; turn++) {
+      messages.push({ role: 'user', content: [{ type: 'text', text: `<task>\nStep ${turn}: fix the failing test.\n</task>` }, { type: 'text', text: `<environment_details>\n# Current Time ${turn}\n</environment_details>` }] });
+      if (turn < turns - 1) messages.push({ role: 'assistant', content: `<read_file>\n<path>src/file-${turn}.ts</path>\n</read_file>` });
+    }
+    const users = messages.filter((message) => message.role === 'user');
+    for (const message of users.slice(-2 - extraMarkers)) (message.content as Array<Record<string, unknown>>).at(-1)!.cache_control = ephemeral;
+    return messages;
+  }
+
+  async function askCline(messages: unknown[]): Promise<void> {
+    const client = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'client', maxRetries: 0 });
+    // Cline's native tool calling: without the client's markers, Switchyard would mark the tools too.
+    const tools = [{ type: 'function', function: { name: 'read_file', description: 'Read a file in the workspace.', parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } } }];
+    const stream = await client.chat.completions.create({ model: 'claude-sonnet-4-6', messages, tools, stream: true, stream_options: { include_usage: true } } as unknown as OpenAI.Chat.ChatCompletionCreateParamsStreaming);
+    for await (const _chunk of stream) void _chunk;
+  }
+
+  it("keeps an OpenAI Chat client's own cache_control breakpoints on content parts (Cline's shape) instead of placing its own", async () => {
+    await start();
+    await askCline(clineMessages(2));
+    await askCline(clineMessages(3));
+    const bodies = fake.requests.map((request) => request.json as { tools: Array<Record<string, unknown>>; system: Array<Record<string, unknown>>; messages: Array<{ role: string; content: Array<Record<string, unknown>> }> });
+    for (const body of bodies) {
+      assert.equal(body.tools.at(-1)!.cache_control, undefined, 'no marker of its own on the tools');
+      assert.equal(breakpoints(body), 3, "the system prompt and the last two user turns: the client's three, none added");
+      assert.deepEqual(body.system[0]!.cache_control, { type: 'ephemeral' });
+      const users = body.messages.filter((message) => message.role === 'user');
+      for (const message of users.slice(-2)) assert.deepEqual(message.content.at(-1)!.cache_control, { type: 'ephemeral' });
+      for (const message of users.slice(0, -2)) assert.ok(message.content.every((block) => block.cache_control === undefined));
+    }
+    await proxy.record(2);
+    assert.ok(proxy.records[1]!.cacheReadTokens > 0, "the second turn reads the prefix the first one's markers wrote");
+  });
+
+  it('keeps the last four of more breakpoints than Anthropic accepts', async () => {
+    await start();
+    await askCline(clineMessages(5, 3));
+    const body = fake.requests[0]!.json as { system: Array<Record<string, unknown>>; messages: Array<{ role: string; content: Array<Record<string, unknown>> }> };
+    assert.equal(breakpoints(body), 4);
+    assert.equal(body.system[0]!.cache_control, undefined, 'the earliest (the system prompt) went first');
+    const users = body.messages.filter((message) => message.role === 'user');
+    for (const message of users.slice(-4)) assert.deepEqual(message.content.at(-1)!.cache_control, { type: 'ephemeral' });
+  });
 });

@@ -16,9 +16,24 @@ export function decodeTextContent(content: unknown, path: string): TextPart[] {
     if (!isObject(part) || part.type !== 'text' || typeof part.text !== 'string') {
       throw invalidRequest(`\`${partPath}\` must be a text part: {"type":"text","text":"…"}.`, partPath);
     }
-    parts.push({ type: 'text', text: part.text });
+    parts.push(withCacheControl({ type: 'text', text: part.text }, part));
   }
   return parts;
+}
+
+/**
+ * The part with the Anthropic-style `cache_control` its wire part carried, if any. Chat
+ * Completions has no such field, but clients that reach Claude through OpenAI-compatible
+ * gateways (Cline, Roo Code, OpenRouter's documented convention) mark breakpoints on content
+ * parts this way; a call Switchyard translates to Anthropic keeps them.
+ *
+ * @see https://openrouter.ai/docs/features/prompt-caching
+ */
+export function withCacheControl<Part extends TextPart | FilePart>(part: Part, wire: JsonObject): Part {
+  const marker = wire.cache_control;
+  if (marker === undefined || marker === null) return part;
+  part.providerOptions = { ...part.providerOptions, anthropic: { ...part.providerOptions?.anthropic, cacheControl: marker } };
+  return part;
 }
 
 /** A user message: its content is a string or an array of text, image, audio and file parts. */
@@ -40,9 +55,9 @@ function decodeUserPart(part: unknown, path: string): TextPart | FilePart {
   switch (part.type) {
     case 'text':
       if (typeof part.text !== 'string') throw invalidRequest(`\`${path}.text\` must be a string.`, `${path}.text`);
-      return { type: 'text', text: part.text };
+      return withCacheControl({ type: 'text', text: part.text }, part);
     case 'image_url':
-      return decodeImagePart(part, path);
+      return withCacheControl(decodeImagePart(part, path), part);
     case 'input_audio': {
       const audio = part.input_audio;
       if (!isObject(audio) || typeof audio.data !== 'string') {
@@ -52,7 +67,7 @@ function decodeUserPart(part: unknown, path: string): TextPart | FilePart {
       return { type: 'file', mediaType, data: { type: 'base64', data: audio.data } };
     }
     case 'file':
-      return decodeFilePart(part, path);
+      return withCacheControl(decodeFilePart(part, path), part);
     default:
       throw invalidRequest(
         `\`${path}.type\` is ${JSON.stringify(part.type)}; user content parts are text, image_url, input_audio or file.`,

@@ -1,7 +1,7 @@
 import type { AssistantMessage, Message, SystemMessage, ToolMessage, ToolResultPart } from '../../core/request';
 import { isObject, type JsonObject } from '../../core/json';
 import { invalidRequest } from '../decode-fields';
-import { decodeTextContent, decodeUserMessage } from './decode-content';
+import { decodeTextContent, decodeUserMessage, withCacheControl } from './decode-content';
 
 /** Decodes `messages` into canonical messages, pairing legacy `function` results with their calls. */
 export function decodeMessages(wireMessages: unknown[]): Message[] {
@@ -99,7 +99,7 @@ function decodeAssistantMessage(
     for (let index = 0; index < content.length; index++) {
       const part = content[index];
       if (isObject(part) && part.type === 'text' && typeof part.text === 'string') {
-        message.content.push({ type: 'text', text: part.text });
+        message.content.push(withCacheControl({ type: 'text', text: part.text }, part));
       } else if (isObject(part) && part.type === 'refusal' && typeof part.refusal === 'string') {
         message.content.push({ type: 'text', text: part.refusal });
       } else {

@@ -173,8 +173,33 @@ export function encodeMessagesBody(request: CanonicalRequest, target: Target): J
     const fields = request.extraBody.fields;
     for (const key in fields) body[key] = fields[key];
   }
-  if (target.promptCaching === true && !hasCacheControl(body)) placeCacheBreakpoints(body);
+  if (!hasCacheControl(body)) {
+    if (target.promptCaching === true) placeCacheBreakpoints(body);
+  } else {
+    keepLastBreakpoints(body);
+  }
   return body;
+}
+
+/**
+ * A translated request whose client marked more breakpoints than Anthropic accepts (a client
+ * written for a gateway that drops the extra ones) would be refused whole: only the last four,
+ * in prompt order (tools, system, messages), are kept. The last ones cover the longest prefix.
+ */
+function keepLastBreakpoints(body: JsonObject): void {
+  const marked: JsonObject[] = [];
+  const collect = (blocks: unknown): void => {
+    if (!Array.isArray(blocks)) return;
+    for (const block of blocks) {
+      if (!isObject(block)) continue;
+      if (block.cache_control !== undefined) marked.push(block);
+      collect(block.content);
+    }
+  };
+  collect(body.tools);
+  collect(body.system);
+  if (Array.isArray(body.messages)) for (const message of body.messages) if (isObject(message)) collect(message.content);
+  for (const block of marked.slice(0, Math.max(0, marked.length - maximumBreakpoints))) delete block.cache_control;
 }
 
 /** Anthropic accepts at most this many cache breakpoints per request. */
