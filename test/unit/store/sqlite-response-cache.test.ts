@@ -159,4 +159,47 @@ describe('SqliteResponseCache', () => {
     assert.equal(await cache.get('huge'), undefined);
     assert.notEqual(await cache.get('small'), undefined);
   });
+
+  it('answers a miss without reading the database, and a repeated hit from memory', async () => {
+    const cache = open();
+    await cache.set('stored', { body: bytes(10), metadata: {} }, 60);
+    let reads = 0;
+    const get = database.get.bind(database);
+    database.get = (sql, values, options) => {
+      reads++;
+      return get(sql, values, options);
+    };
+    try {
+      assert.equal(await cache.get('absent'), undefined);
+      assert.equal(reads, 0, 'a miss is answered from the index');
+      assert.notEqual(await cache.get('stored'), undefined);
+      assert.notEqual(await cache.get('stored'), undefined);
+      assert.equal(reads, 0, 'a written entry stays in memory');
+      const reopened = open();
+      reads = 0;
+      assert.notEqual(await reopened.get('stored'), undefined);
+      assert.notEqual(await reopened.get('stored'), undefined);
+      assert.equal(reads, 1, 'read once after a restart, then from memory');
+    } finally {
+      database.get = get;
+    }
+  });
+
+  it('finds entries another process stored, a second after they were written', async () => {
+    const other = openDatabase(dataDir);
+    try {
+      const here = open();
+      const there = new SqliteResponseCache(other.database, { now: () => now, writeIntervalMs: 0 });
+      assert.equal(await here.get('theirs'), undefined);
+      await there.set('theirs', { body: { answer: 42 }, metadata: {} }, 60);
+      assert.equal(await here.get('theirs'), undefined, 'not looked for again within the second');
+      now += 1000;
+      assert.deepEqual((await here.get('theirs'))?.body, { answer: 42 });
+      await there.clear();
+      assert.deepEqual((await here.get('theirs'))?.body, { answer: 42 }, 'still in memory here (it is a cache: any answer under its key is right)');
+    } finally {
+      other.database.close();
+      other.lock.release();
+    }
+  });
 });
