@@ -42,6 +42,11 @@ export interface BenchCase {
    */
   governed?: { ungovernedCase: string };
   /**
+   * Set for the team case: sent to a Switchyard on PostgreSQL and Redis (local servers the bench
+   * starts), with the solo Switchyard beside it, same request, interleaved (issue 12).
+   */
+  team?: { soloCase: string };
+  /**
    * Set for the response-cache cases: sent with the cache on (`body`, through a route with the
    * cache) against the same Switchyard with the cache off (`floorBody`), interleaved.
    */
@@ -127,6 +132,19 @@ export function buildCases(filter?: string): BenchCase[] {
     body: governed,
     floorBody: governed,
     governed: { ungovernedCase: 'OpenAI → OpenAI 1 KB json' },
+  });
+  const team = openaiBody('gpt-4o-mini', '1k', false);
+  cases.push({
+    name: 'OpenAI → OpenAI 1 KB json, team (PostgreSQL + Redis)',
+    kind: 'passthrough',
+    api: 'openai',
+    size: '1k',
+    stream: false,
+    path: '/v1/chat/completions',
+    headers: { ...openaiHeaders },
+    body: team,
+    floorBody: team,
+    team: { soloCase: 'OpenAI → OpenAI 1 KB json' },
   });
   const parts = filter?.split(',').map((part) => part.trim().toLowerCase()).filter((part) => part !== '');
   if (parts === undefined || parts.length === 0) return cases;

@@ -307,6 +307,32 @@ export function governanceVerdictLines(outcomes: CaseOutcome[], standIn: boolean
   return lines;
 }
 
+/** The solo Switchyard beside the team one in the team case. */
+export const soloName = 'switchyard, solo (SQLite)';
+
+/**
+ * The team case: the Switchyard on PostgreSQL + Redis against the solo one, same run, same
+ * request — its CPU/request (the proxy's process tree; the servers' own CPU is not in it) and
+ * what it adds to p50 and p99 one at a time. Reported, not judged: the issue sets no target.
+ */
+export function teamVerdictLines(outcomes: CaseOutcome[], standIn: boolean): string[] {
+  const lines: string[] = [];
+  const note = standIn ? ' [stand-in: the Switchyard slot is a floor forwarder]' : '';
+  for (const { benchCase, results } of outcomes) {
+    if (benchCase.team === undefined) continue;
+    const team = results.get('switchyard');
+    const solo = results.get(soloName);
+    const ratio = cpuRatio(team, solo);
+    if (ratio === undefined) continue;
+    const added = (fraction: number): string => signed(percentile(team?.latencyMs ?? [], fraction) - percentile(solo?.latencyMs ?? [], fraction));
+    lines.push(
+      `INFO ${benchCase.name}: CPU/request ${formatRatio(ratio)} solo (${team?.cpuMicrosecondsPerRequest?.toFixed(0)} vs ${solo?.cpuMicrosecondsPerRequest?.toFixed(0)} µs); ` +
+        `added over solo one at a time: p50 ${added(0.5)} ms, p99 ${added(0.99)} ms${note}`,
+    );
+  }
+  return lines;
+}
+
 /** The same Switchyard with the cache off, beside it in the response-cache cases. */
 export const cacheOffName = 'switchyard, cache off';
 

@@ -35,10 +35,10 @@ import { checkReply } from './reply-check';
 import { timedRequest } from './timed-request';
 import { installPortkey, portkeyRequest, portkeyVersion, startPortkey } from './peers';
 import { cpuSource } from './process-cpu';
-import { cacheOffName, cacheVerdictLines, governanceVerdictLines, markdownTable, routingTable, routingVerdictLines, ungovernedName, unroutedName, verdictLines, type CaseOutcome } from './report';
+import { cacheOffName, cacheVerdictLines, governanceVerdictLines, markdownTable, routingTable, routingVerdictLines, soloName, teamVerdictLines, ungovernedName, unroutedName, verdictLines, type CaseOutcome } from './report';
 import { checkRouting } from './routing-check';
 import { expectedDecisions } from './routing-config';
-import { controlToken, startGovernedSwitchyard, startSwitchyard } from './switchyard-service';
+import { controlToken, startGovernedSwitchyard, startSwitchyard, startTeamSwitchyard } from './switchyard-service';
 
 const root = path.resolve(__dirname, '..');
 /** Milliseconds the fake upstream waits between SSE events. */
@@ -130,6 +130,8 @@ async function main(): Promise<number> {
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-bench-'));
   const services: ChildService[] = [];
   const agents: Agent[] = [];
+  /** Stopped after the services: the team case's PostgreSQL and Redis. */
+  const stopAfter: Array<() => Promise<void>> = [];
   try {
     const scripts = bundleChildScripts(workDirectory);
     const portkeyEntry = withPeers ? installPortkey(progress) : undefined;
@@ -154,7 +156,13 @@ async function main(): Promise<number> {
     // The governed case needs a second Switchyard with named keys, budgets and rate limits.
     const governed = standIn || !cases.some((benchCase) => benchCase.governed !== undefined) ? undefined : await startGovernedSwitchyard(upstream.url, workDirectory);
     if (governed !== undefined) services.push(governed.service);
-    const proxyPids = [...floors.map(({ service }) => service.pid), switchyard.pid, ...(governed === undefined ? [] : [governed.service.pid]), ...(portkey === undefined ? [] : [portkey.pid])];
+    // The team case needs a Switchyard on PostgreSQL and Redis, which are started for it.
+    const team = standIn || !cases.some((benchCase) => benchCase.team !== undefined) ? undefined : await startTeamSwitchyard(upstream.url, workDirectory);
+    if (team !== undefined) {
+      services.push(team.service);
+      stopAfter.push(team.stop);
+    }
+    const proxyPids = [...floors.map(({ service }) => service.pid), switchyard.pid, ...(governed === undefined ? [] : [governed.service.pid]), ...(team === undefined ? [] : [team.service.pid]), ...(portkey === undefined ? [] : [portkey.pid])];
     const layout = coreLayout(proxyPids, [upstream.pid]);
 
     const makeTarget = (name: string, kind: TargetKind, url: string, pid: number | undefined, settleMs: number, requestFor: Target['requestFor']): Target => {
@@ -180,6 +188,11 @@ async function main(): Promise<number> {
       governed === undefined
         ? targets
         : [direct, makeTarget('switchyard', 'switchyard', governed.service.url, governed.service.pid, settings.settleMs, governedRequest), makeTarget(ungovernedName, 'unrouted', switchyard.url, switchyard.pid, settings.settleMs, governedRequest)];
+    // The team case: the team Switchyard in the Switchyard slot, the solo one beside it, interleaved.
+    const teamTargets =
+      team === undefined
+        ? undefined
+        : [direct, makeTarget('switchyard', 'switchyard', team.service.url, team.service.pid, settings.settleMs, floorRequest), makeTarget(soloName, 'unrouted', switchyard.url, switchyard.pid, settings.settleMs, floorRequest)];
     // The response-cache cases: the same Switchyard with the cache off beside it (the request
     // naming the model directly, where no route turns the cache on), interleaved.
     const cacheTargets = [direct, switchyardTarget, makeTarget(cacheOffName, 'unrouted', switchyard.url, switchyard.pid, settings.settleMs, floorRequest)];
@@ -195,7 +208,8 @@ async function main(): Promise<number> {
     const peerNotes: string[] = [];
     for (const benchCase of cases) {
       const caseTargets: Target[] = [];
-      const candidates = benchCase.governed !== undefined ? governedTargets : benchCase.cache !== undefined ? cacheTargets : benchCase.routing === undefined ? targets : routedTargets;
+      if (benchCase.team !== undefined && teamTargets === undefined) continue;
+      const candidates = benchCase.team !== undefined ? teamTargets! : benchCase.governed !== undefined ? governedTargets : benchCase.cache !== undefined ? cacheTargets : benchCase.routing === undefined ? targets : routedTargets;
       for (const target of candidates) {
         if (target.requestFor(benchCase) === undefined) continue;
         // A peer that cannot serve a case (an API it lacks, a bug on this Node) is left out of
@@ -237,6 +251,8 @@ async function main(): Promise<number> {
     if (routing.length > 0) lines.push('', ...routing, '', ...routingVerdictLines(outcomes, standIn));
     const governance = governanceVerdictLines(outcomes, standIn);
     if (governance.length > 0) lines.push('', ...governance);
+    const teamLines = teamVerdictLines(outcomes, standIn);
+    if (teamLines.length > 0) lines.push('', ...teamLines);
     const cache = cacheVerdictLines(outcomes, standIn);
     if (cache.length > 0) lines.push('', ...cache);
     let failed = routingProblems.length > 0;
@@ -259,6 +275,7 @@ async function main(): Promise<number> {
   } finally {
     await Promise.all(agents.map((agent) => agent.close()));
     await Promise.all(services.map((service) => service.stop()));
+    await Promise.all(stopAfter.map((stop) => stop()));
     rmSync(workDirectory, { recursive: true, force: true });
   }
 }

@@ -3,6 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startChildService, type ChildService } from './child-service';
 import { benchRoutes, benchRules } from './routing-config';
+import { PostgresServer, RedisServer, findPostgresBinaries, findRedisServer } from '../test/support/servers';
 
 const root = path.resolve(__dirname, '..');
 /** Lets the routing check read request records from Switchyard's control API. */
@@ -20,6 +21,8 @@ export async function startSwitchyard(
   name = 'switchyard',
   /** More config (the governed case's budgets). */
   extraConfig: Record<string, unknown> = {},
+  /** More environment (the team case's storage URLs). */
+  extraEnv: Record<string, string> = {},
 ): Promise<ChildService | undefined> {
   if (process.env.BENCH_STAND_IN === '1' || !existsSync(entry) || (entry.endsWith('switchyard.js') && !existsSync(path.join(root, 'dist', 'proxy.js')))) {
     return undefined;
@@ -48,7 +51,35 @@ export async function startSwitchyard(
     FAKECOMPAT_API_KEY: 'sk-bench-compat-0000',
     SWITCHYARD_DATA_DIR: path.join(workDirectory, `${name}-data`),
     SWITCHYARD_CONTROL_TOKEN: controlToken,
+    ...extraEnv,
   });
+}
+
+/**
+ * The team case's Switchyard: the same config on a PostgreSQL and a Redis started here as local
+ * processes (test/support/servers.ts). Undefined, with the reason printed, without a build or
+ * without the server binaries.
+ */
+export async function startTeamSwitchyard(upstream: string, workDirectory: string): Promise<{ service: ChildService; stop: () => Promise<void> } | undefined> {
+  const postgresBinaries = findPostgresBinaries();
+  const redisBinary = findRedisServer();
+  if (postgresBinaries === undefined || redisBinary === undefined) {
+    process.stderr.write('The team case needs postgres/initdb and redis-server (Debian: postgresql, redis-server); it is left out.\n');
+    return undefined;
+  }
+  const [postgres, redis] = await Promise.all([PostgresServer.start(postgresBinaries), RedisServer.start(redisBinary)]);
+  const stop = async (): Promise<void> => {
+    await Promise.all([postgres.close(), redis.close()]);
+  };
+  const service = await startSwitchyard(upstream, workDirectory, process.env.BENCH_PROFILE, undefined, 'team', {}, { SWITCHYARD_POSTGRES_URL: postgres.url(), SWITCHYARD_REDIS_URL: redis.url() }).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  if (service === undefined) {
+    await stop();
+    return undefined;
+  }
+  return { service, stop };
 }
 
 

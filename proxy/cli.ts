@@ -16,6 +16,7 @@ import { closeUpstreamConnections } from './upstream/upstream-client';
 import { isAllowedHost } from './security/host-check';
 import { version } from './version';
 import { keysCommand } from './keys-command';
+import { migrateCommand } from './migrate-command';
 import { requestsCommand } from './requests-command';
 
 const usage = `Usage: switchyard serve [options]
@@ -23,6 +24,7 @@ const usage = `Usage: switchyard serve [options]
        switchyard requests export [--format csv|json] [--since WHEN] [--until WHEN] [--out FILE] ...
                                   (see switchyard requests --help)
        switchyard keys create|list|update|revoke ...   (see switchyard keys --help)
+       switchyard migrate --data-dir DIR --postgres-url URL   (a solo data folder into team mode)
 
 Runs the Switchyard proxy: one local endpoint for OpenAI, Anthropic, Gemini and
 OpenAI-compatible providers, using the keys in your environment.
@@ -65,6 +67,7 @@ TOGETHER_API_KEY, FIREWORKS_API_KEY, or the variable a provider's "apiKeyEnv" na
 export async function main(argv: string[]): Promise<number | undefined> {
   survivePipeClosure();
   if (argv[0] === 'keys') return keysCommand(argv.slice(1), defaultDataDir());
+  if (argv[0] === 'migrate') return migrateCommand(argv.slice(1), defaultDataDir());
   if (argv[0] === 'requests') return requestsCommand(argv.slice(1), (explicit) => dataDirOf(explicit, configOption(argv)));
   let parsed;
   try {

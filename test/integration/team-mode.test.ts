@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { FakeUpstream } from '../fakes/fake-upstream';
 import { chatCompletionJson } from '../fakes/openai-chat-replies';
 import { TestProxy, controlToken, testKeys } from './harness';
@@ -236,4 +240,66 @@ describe('team mode: three proxies on one PostgreSQL and Redis', function () {
       await own.close();
     }
   });
+
+  it('switchyard migrate copies a solo data folder (records, keys, spend, audit) into PostgreSQL, and again copies nothing twice', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-migrate-'));
+    try {
+      const solo = await TestProxy.start(
+        (config) => {
+          config.providers.groq = { baseUrl: fake.url('/v1') };
+          config.prices = structuredClone(prices);
+          config.audit.enabled = true;
+          config.budgets = [{ name: 'daily', match: {}, limitUsd: 10, period: 'day', action: 'block' }];
+        },
+        { ...testKeys },
+        {},
+        { dataDir },
+      );
+      let key: string;
+      try {
+        key = (await control<{ key: string }>(solo, 'POST', '/keys', { name: 'laptop', rpm: 100 })).json.key;
+        for (let call = 0; call < 3; call += 1) assert.equal((await chat(solo.url, key)).status, 200);
+        await solo.record(3);
+      } finally {
+        await solo.close();
+      }
+      const migrate = (): Promise<{ code: number | null; stdout: string; stderr: string }> => runCli(['migrate', '--data-dir', dataDir, '--postgres-url', team.postgresUrl]);
+      const first = await migrate();
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stdout, /3 records, 1 access keys, \$0\.036000 of new spend over 1 budget periods, [1-9]\d* audit entries/);
+      const again = await migrate();
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /\$0\.000000 of new spend over 0 budget periods/);
+
+      const [proxy] = await startThree((config) => {
+        config.audit.enabled = true;
+        config.budgets = [{ name: 'daily', match: {}, limitUsd: 10, period: 'day', action: 'block' }];
+      });
+      assert.equal((await chat(proxy!.url, key)).status, 200, 'the solo key works on the team proxy');
+      assert.equal((await chat(proxy!.url, 'none')).status, 401, 'and keys are required, as they were');
+      const listed = await control<RecentResponse>(proxy!, 'GET', '/requests?limit=100');
+      assert.ok(listed.json.records.length >= 3);
+      // The solo proxy's $0.036 and the team proxy's one call since ($0.012).
+      await eventually(async () => {
+        const budgets = await control<{ budgets: Array<{ name: string; spentUsd: number }> }>(proxy!, 'GET', '/budgets');
+        return Math.abs(budgets.json.budgets.find((budget) => budget.name === 'daily')!.spentUsd - 0.048) < 1e-9;
+      }, 'the budget shows the solo spend and the new call');
+      const audited = await proxy!.running.storage!.auditSink.recent({ limit: 1000 });
+      assert.ok(audited.some((entry) => entry.requestId === listed.json.records.at(-1)!.id), 'the solo audit entries are in PostgreSQL');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
+
+/** The built `switchyard` command line, in a process of its own. */
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.resolve(__dirname, '../../bin/switchyard.js'), ...args], { env: { ...process.env, ...testKeys } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -92,6 +92,15 @@ const migrations: ReadonlyArray<string> = [
      expires_at bigint NOT NULL,
      PRIMARY KEY (budget, period_start, holder)
    );`,
+  // What `switchyard migrate` copied of each solo folder's spend, so a second run adds only
+  // what is new (see store/team/copy-solo-data.ts).
+  `CREATE TABLE migrated_budget_spend (
+     source text NOT NULL,
+     budget text NOT NULL,
+     period_start bigint NOT NULL,
+     spent_usd double precision NOT NULL,
+     PRIMARY KEY (source, budget, period_start)
+   );`,
 ];
 
 /** The schema version this build writes. */
