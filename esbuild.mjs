@@ -18,6 +18,30 @@ const proxy = {
   minifySyntax: true,
   define: { SWITCHYARD_VERSION: JSON.stringify(version) },
   logLevel: 'warning',
+  // OpenTelemetry is loaded only when traces are configured: it stays out of dist/proxy.js
+  // and is imported from a bundle of its own next to it.
+  plugins: [
+    {
+      name: 'otlp-tracing-apart',
+      setup(build) {
+        build.onResolve({ filter: /^\.\/otlp-tracing$/ }, () => ({ path: './otlp-tracing.js', external: true }));
+      },
+    },
+  ],
+};
+
+/** The OpenTelemetry SDK and OTLP exporter, with Switchyard's span builder: dist/otlp-tracing.js. */
+const tracing = {
+  entryPoints: ['proxy/telemetry/otlp-tracing.ts'],
+  outfile: 'dist/otlp-tracing.js',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  minifySyntax: true,
+  define: { SWITCHYARD_VERSION: JSON.stringify(version) },
+  logLevel: 'warning',
 };
 
 mkdirSync('dist', { recursive: true });
@@ -28,7 +52,7 @@ if (production) {
   for (const file of readdirSync('dist')) if (file.endsWith('.map')) rmSync(`dist/${file}`);
 }
 
-const configs = [proxy];
+const configs = [proxy, tracing];
 if (existsSync('extension/extension.ts')) {
   // The extension host: `vscode` is provided at run time. The panel's modules are imported
   // dynamically, so they are evaluated only when the panel first opens.

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConfig, type SwitchyardConfig } from './config/config';
 import { describeNotInForce, salvageAccessKeys } from './config/config-text';
-import { ConfigError } from './config/load-config';
+import { ConfigError, otlpEndpointProblem } from './config/load-config';
 import { createProxy, type CreateProxyOptions, type RunningProxy } from './create-proxy';
 import { selectStorage, type StorageSelection } from './config/storage-selection';
 import { describePostgresUrl } from './store/postgres/postgres-url';
@@ -52,6 +52,13 @@ Options:
                     when the config file is invalid, serve with presets only and report its
                     problems in the log and at /_switchyard/config instead of exiting (the
                     VS Code extension passes this, so its panel can show and fix them)
+  --metrics-token-file FILE
+                    a file holding a token that may read GET /metrics (Prometheus) and nothing
+                    else (default: $SWITCHYARD_METRICS_TOKEN, else the config's
+                    telemetry.metricsTokenFile); the control token reads /metrics too
+  --otlp-endpoint URL
+                    send OpenTelemetry traces over OTLP/HTTP to this collector (default:
+                    $SWITCHYARD_OTLP_ENDPOINT, else the config's telemetry.otlpEndpoint)
   --quiet           no line per call in the log (errors, reloads and the totals at
                     shutdown are still written)
   --since, --until  (audit export) the time range, as an ISO date or time (2026-12-01,
@@ -85,6 +92,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
         'stop-when-detached': { type: 'boolean' },
         'serve-on-bad-config': { type: 'boolean' },
         'shutdown-grace-ms': { type: 'string' },
+        'metrics-token-file': { type: 'string' },
+        'otlp-endpoint': { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         since: { type: 'string' },
         until: { type: 'string' },
@@ -163,6 +172,11 @@ export async function main(argv: string[]): Promise<number | undefined> {
     return 2;
   }
   const controlToken = process.env.SWITCHYARD_CONTROL_TOKEN || randomBytes(24).toString('hex');
+  const telemetry = telemetrySettings(values, config);
+  if (typeof telemetry === 'string') {
+    process.stderr.write(`switchyard: ${telemetry}\n`);
+    return 2;
+  }
   const tokenFile = path.join(dataDir, 'control-token');
 
   let stopping = false;
@@ -203,6 +217,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
       callLines: values.quiet !== true,
       startedOnBadConfig,
       unreadableAccessKeys,
+      metricsToken: telemetry.metricsToken,
+      otlpEndpoint: telemetry.otlpEndpoint,
     });
     proxy = await starting;
   } catch (error) {
@@ -249,6 +265,31 @@ function teamStorage(selection: StorageSelection, writeLog: (line: string) => vo
       }
     },
   };
+}
+
+/**
+ * The metrics token and the OTLP endpoint: flag, then environment, then config. Returns the
+ * problem as a sentence when a token file cannot be read or an endpoint is no http(s) URL.
+ */
+function telemetrySettings(values: { 'metrics-token-file'?: string; 'otlp-endpoint'?: string }, config: SwitchyardConfig): { metricsToken?: string; otlpEndpoint?: string } | string {
+  let metricsToken: string | undefined;
+  const tokenFile = values['metrics-token-file'] ?? (process.env.SWITCHYARD_METRICS_TOKEN ? undefined : config.telemetry.metricsTokenFile);
+  if (tokenFile !== undefined) {
+    try {
+      metricsToken = readFileSync(tokenFile, 'utf8').trim();
+    } catch (error) {
+      return `the metrics token file ${tokenFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`;
+    }
+    if (metricsToken === '') return `the metrics token file ${tokenFile} is empty: put a long random token in it (openssl rand -hex 32 > ${tokenFile}).`;
+  } else if (process.env.SWITCHYARD_METRICS_TOKEN) {
+    metricsToken = process.env.SWITCHYARD_METRICS_TOKEN;
+  }
+  const otlpEndpoint = values['otlp-endpoint'] ?? (process.env.SWITCHYARD_OTLP_ENDPOINT || undefined) ?? config.telemetry.otlpEndpoint;
+  if (otlpEndpoint !== undefined) {
+    const problem = otlpEndpointProblem(otlpEndpoint);
+    if (problem !== undefined) return `the OTLP endpoint ${problem}`;
+  }
+  return { metricsToken, otlpEndpoint };
 }
 
 /**

@@ -18,6 +18,11 @@ import type { OpenStorage, Storage, StorageSettings } from './store/storage';
 import { MemorySpendLedger } from './store/memory-spend-ledger';
 import { BudgetAccounts } from './policy/budget-accounts';
 import { NamedKeyRegistry } from './policy/named-keys';
+import { CallMetrics } from './telemetry/call-metrics';
+import { createMetricsEndpoint } from './telemetry/metrics-endpoint';
+import { startTracing } from './telemetry/tracing';
+import type { CallTracer } from './telemetry/call-tracer';
+import type { CircuitState } from './routing/circuit-breaker';
 
 /** Everything one proxy is built from; the CLI and the integration tests fill it in alike. */
 export interface CreateProxyOptions {
@@ -77,6 +82,13 @@ export interface CreateProxyOptions {
    * fixed, callers without another accepted key are refused with this reason.
    */
   unreadableAccessKeys?: string;
+  /** A token that reads `GET /metrics` and nothing else (the control token reads it too). */
+  metricsToken?: string;
+  /**
+   * Send OpenTelemetry traces over OTLP/HTTP here (a collector's base URL or its traces URL);
+   * the OpenTelemetry SDK is loaded only when this is set.
+   */
+  otlpEndpoint?: string;
 }
 
 /** A proxy listening and serving. */
@@ -195,8 +207,18 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
 
   const calls = followCalls(events, log, { lines: options.callLines === true });
   const doorRefusals = new DoorRefusals({ log, announce: (notice) => events.emit('refusals', notice) });
+  // Counted as each record is emitted, after its response closed; written only when scraped.
+  const metrics = new CallMetrics();
+  const stopCounting = events.on('request', (record) => metrics.observe(record));
+  const serveMetrics = createMetricsEndpoint({
+    controlToken: options.controlToken,
+    metricsToken: options.metricsToken,
+    render: () => metrics.render({ callsInFlight: runtime.inFlight.count, circuits: circuitStates(runtime), refusedAtDoor: doorRefusals.total }),
+  });
+  const tracing = options.otlpEndpoint === undefined ? undefined : await startTracingOrReport(options.otlpEndpoint, runtime, log);
+  const stopTracing = tracing === undefined ? () => {} : events.on('request', (record) => tracing.onRecord(record));
   const storageProblems = storage?.problems === undefined ? undefined : () => storage.problems?.() ?? [];
-  listener = createRequestListener({ runtime, controlToken: options.controlToken, controlTokenHint: options.controlTokenHint, control, doorRefusals, storageProblems });
+  listener = createRequestListener({ runtime, controlToken: options.controlToken, controlTokenHint: options.controlTokenHint, control, doorRefusals, storageProblems, metrics: serveMetrics });
   becomeReady(listener);
   const stopWatching = options.configSource?.watch(() => control.reloadFromFile()) ?? (() => {});
   const stopPurging = storage === undefined ? () => {} : scheduleAuditPurge({ sink: storage.auditSink, settings: () => runtime.routing.config.audit, log });
@@ -223,6 +245,10 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     await budgetAccounts.close().catch((error: unknown) => log(`budget spend not written at stop: ${String(error)}`));
     await keys?.close();
     calls.stop();
+    stopCounting();
+    stopTracing();
+    // The spans of the last calls go out before the process ends.
+    await tracing?.shutdown().catch((error: unknown) => log(`traces not sent at stop: ${String(error)}`));
     doorRefusals.dispose();
     calls.totals.refusedAtDoor = doorRefusals.total;
     log(calls.totals.summary());
@@ -238,6 +264,29 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     storage,
     close: (closeOptions = {}) => (closing ??= close(closeOptions.graceMs ?? runtime.routing.config.shutdownGraceMs)),
   };
+}
+
+/** Every target with a circuit, and its state now, for the breaker gauge. */
+function* circuitStates(runtime: ProxyRuntime): Generator<readonly [string, CircuitState]> {
+  const { breakers } = runtime.reliability;
+  for (const target of breakers.failingTargets()) yield [target, breakers.state(target)];
+}
+
+/** Starts tracing, or logs why it could not start: serving matters more than traces. */
+async function startTracingOrReport(endpoint: string, runtime: ProxyRuntime, log: (message: string) => void): Promise<CallTracer | undefined> {
+  try {
+    const tracer = await startTracing({
+      endpoint,
+      serviceName: runtime.routing.config.telemetry.serviceName,
+      serverAddress: (provider) => runtime.routing.providers.get(provider)?.baseUrl,
+      log,
+    });
+    log(`tracing: OpenTelemetry spans go to ${tracer.url}`);
+    return tracer;
+  } catch (error) {
+    log(`tracing could not start, calls are served without traces: ${(error as Error)?.stack ?? String(error)}`);
+    return undefined;
+  }
 }
 
 /** True when `promise` settled within `milliseconds`, false when the time ran out first. */

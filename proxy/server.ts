@@ -16,6 +16,7 @@ import { checkAccessKey, guardOrigin, refuseHostOrOrigin, sendProxyError } from 
 import type { ModelHandler } from './http/model-route';
 import type { DoorRefusals } from './security/door-refusals';
 import { version } from './version';
+import { startClock } from './http/call-clock';
 
 /** Gemini's REST paths: the model (which may hold a `provider/` prefix) and an action. */
 const geminiPath = /^\/v1beta\/models\/.+:(generateContent|streamGenerateContent|countTokens)$/;
@@ -31,6 +32,8 @@ export interface ServerOptions {
   doorRefusals?: DoorRefusals;
   /** What the stores report as not working (a team server out of reach), for `/health`. */
   storageProblems?: () => string[];
+  /** `GET /metrics` (Prometheus), behind the control token or the metrics token; 404 without it. */
+  metrics?: (request: http.IncomingMessage, response: http.ServerResponse) => void;
 }
 
 /**
@@ -66,6 +69,8 @@ export function createRequestListener(options: ServerOptions): http.RequestListe
       app(request, response);
       return;
     }
+    // From here Switchyard's own time runs: `x-switchyard-overhead-ms` on every model API answer.
+    startClock(request);
     const routing = runtime.routing;
     const refusal = refuseHostOrOrigin(routing.config, request, response);
     const access = refusal ?? checkAccessKey(routing.principals, request);
@@ -103,7 +108,7 @@ export function createRequestListener(options: ServerOptions): http.RequestListe
 }
 
 /** Express for everything but the model APIs: control API, probes, preflights, 404s. */
-function createApp({ runtime, controlToken, controlTokenHint, control, doorRefusals, storageProblems }: ServerOptions): express.Express {
+function createApp({ runtime, controlToken, controlTokenHint, control, doorRefusals, storageProblems, metrics }: ServerOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -124,6 +129,7 @@ function createApp({ runtime, controlToken, controlTokenHint, control, doorRefus
   // Claude Code probes the base URL with HEAD / before its first call.
   app.head('/', (_request, response) => void response.status(200).end());
   app.get('/', (_request, response) => void response.json({ name: 'switchyard', version }));
+  if (metrics !== undefined) app.get('/metrics', (request, response) => metrics(request, response));
   app.use('/_switchyard', createControlRouter({ token: controlToken, store: runtime.store, audit: runtime.audit, events: runtime.events, health, tokenHint: controlTokenHint, splits: runtime.splits, control, refusals: doorRefusals === undefined ? undefined : () => doorRefusals.notices() }));
 
   app.use((request: Request, response: Response) => {

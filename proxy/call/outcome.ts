@@ -37,9 +37,15 @@ export interface CallOutcome {
   savedUsd?: number;
   /** What budgets reserved and settled for the call's attempts; undefined when none applied. */
   budget?: BudgetCheck;
+  /** The error kind when Switchyard refused the call before any attempt (`rate_limit`…). */
+  refusal?: string;
+  /** Why the model stopped, when the relay decoded it. */
+  finishReason?: string;
 }
 
 /** The outcome of a call refused before any upstream attempt. */
-export function refusedOutcome(error: string, status: number, decision?: DecisionRecord, target?: ServedTarget): CallOutcome {
-  return { target, decision, usage: undefined, firstTokenAt: undefined, error, status };
+export function refusedOutcome(error: string, status: number, decision?: DecisionRecord, target?: ServedTarget, refusal?: string): CallOutcome {
+  const outcome: CallOutcome = { target, decision, usage: undefined, firstTokenAt: undefined, error, status };
+  if (refusal !== undefined) outcome.refusal = refusal;
+  return outcome;
 }

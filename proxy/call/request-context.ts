@@ -4,6 +4,7 @@ import type { CanonicalRequest, ClientFormat } from '../core/request';
 import type { JsonObject } from '../core/json';
 import type { RequestFeatures } from '../routing/request-features';
 import type { Principal } from '../core/principal';
+import type { CallClock } from '../http/call-clock';
 
 /**
  * What a call is for. `served` answers a client; `shadow` and `judge` are calls Switchyard
@@ -43,6 +44,12 @@ export interface CallIdentity {
    * tool from them after the answer went out. Undefined for calls Switchyard makes itself.
    */
   readonly clientHeaders?: IncomingHttpHeaders;
+  /**
+   * Switchyard's own time against the waits on others (the client's body, upstream attempts):
+   * what `x-switchyard-overhead-ms` and the overhead metric report. Undefined for calls
+   * Switchyard makes itself.
+   */
+  readonly clock?: CallClock;
 }
 
 /** Facts the structural scan of a body found without parsing it; undefined when not scanned. */
@@ -86,11 +93,13 @@ export interface RequestContext extends CallIdentity {
 }
 
 /** A new identity, stamped now. */
-export function arrive(fields: Omit<CallIdentity, 'id' | 'time' | 'startedAt' | 'purpose' | 'parentId' | 'clientHeaders'> & Partial<Pick<CallIdentity, 'purpose' | 'parentId' | 'clientHeaders'>>): CallIdentity {
+export function arrive(
+  fields: Omit<CallIdentity, 'id' | 'time' | 'startedAt' | 'purpose' | 'parentId' | 'clientHeaders' | 'clock'> & Partial<Pick<CallIdentity, 'purpose' | 'parentId' | 'clientHeaders' | 'clock'>>,
+): CallIdentity {
   return {
     id: `${idPrefix}${(idCounter++).toString(36).padStart(6, '0')}`,
     time: Date.now(),
-    startedAt: performance.now(),
+    startedAt: fields.clock?.startedAt ?? performance.now(),
     purpose: fields.purpose ?? 'served',
     parentId: fields.parentId,
     format: fields.format,
@@ -98,5 +107,6 @@ export function arrive(fields: Omit<CallIdentity, 'id' | 'time' | 'startedAt' | 
     endpoint: fields.endpoint,
     principal: fields.principal,
     clientHeaders: fields.clientHeaders,
+    clock: fields.clock,
   };
 }

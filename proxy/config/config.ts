@@ -177,6 +177,24 @@ export interface RedactionConfig {
   restore: boolean;
 }
 
+/** Metrics and traces for a platform team's tools (docs/observability.md). Read at start: a change needs a restart. */
+export interface TelemetryConfig {
+  /**
+   * Where OpenTelemetry traces go, over OTLP/HTTP (JSON): a collector's base URL
+   * (`http://collector:4318`, `/v1/traces` is added) or the full traces URL. Off when absent;
+   * `--otlp-endpoint` and `SWITCHYARD_OTLP_ENDPOINT` take precedence.
+   */
+  otlpEndpoint?: string;
+  /** The traces' `service.name` (default `switchyard`). */
+  serviceName: string;
+  /**
+   * A file holding a token that may read `GET /metrics` (and nothing else), for Prometheus's
+   * `credentials_file`. The control token reads it too. `--metrics-token-file` and
+   * `SWITCHYARD_METRICS_TOKEN` take precedence. The token itself never goes in this file.
+   */
+  metricsTokenFile?: string;
+}
+
 /** The opt-in content audit log (docs/privacy.md). */
 export interface AuditConfig {
   enabled: boolean;
@@ -272,6 +290,8 @@ export interface SwitchyardConfig {
   redaction: RedactionConfig;
   /** The content audit log; off by default. */
   audit: AuditConfig;
+  /** Metrics token and OpenTelemetry traces; traces off by default. */
+  telemetry: TelemetryConfig;
   /**
    * How every call retries a throttled or overloaded target: a model addressed directly, and
    * each route target unless the route sets its own `retry` fields. `attempts: 1` turns
@@ -319,6 +339,7 @@ export function defaultConfig(): SwitchyardConfig {
     promptCaching: 'auto',
     redaction: defaultRedaction(),
     audit: defaultAudit(),
+    telemetry: { serviceName: 'switchyard' },
     retry: defaultRetry(),
     shutdownGraceMs: 10_000,
     budgets: [],

@@ -10,6 +10,7 @@ import {
   type CacheConfig,
   type CacheOverride,
   type AuditConfig,
+  type TelemetryConfig,
   type BudgetConfig,
   type BudgetEstimateConfig,
   type ChatDialect,
@@ -57,6 +58,7 @@ const topLevelFields = [
   'promptCaching',
   'redaction',
   'audit',
+  'telemetry',
   'retry',
   'shutdownGraceMs',
   'budgets',
@@ -68,6 +70,7 @@ const redactionModes = ['off', 'redact', 'block'];
 const redactionDetectors = ['secrets', 'email', 'phone', 'credit-card', 'iban', 'ip-address'];
 const redactionFields = ['mode', 'detectors', 'custom', 'allow', 'restore'];
 const auditFields = ['enabled', 'retentionDays', 'maxMegabytes'];
+const telemetryFields = ['otlpEndpoint', 'serviceName', 'metricsTokenFile'];
 const budgetFields = ['name', 'match', 'limitUsd', 'period', 'action'];
 const budgetMatchFields = ['provider', 'model', 'key'];
 const budgetEstimateFields = ['defaultMaxOutputTokens', 'unpricedCallUsd'];
@@ -241,6 +244,9 @@ function parseTopLevelField(config: SwitchyardConfig, key: string, value: unknow
       break;
     case 'audit':
       config.audit = parseAudit(value);
+      break;
+    case 'telemetry':
+      config.telemetry = parseTelemetry(value);
       break;
     case 'retry':
       config.retry = parseRetry(value, 'retry', defaultRetry());
@@ -535,6 +541,44 @@ export function expectStorageUrl(value: unknown, path: string, schemes: readonly
     fail(path, `${path} holds a password, and the config file is no place for secrets. Leave it out of the file and set ${variable} to the whole URL instead${alternative}.`);
   }
   return url;
+}
+
+function parseTelemetry(value: unknown): TelemetryConfig {
+  const entry = expectObject(value, 'telemetry');
+  const telemetry: TelemetryConfig = { serviceName: 'switchyard' };
+  for (const [field, item] of Object.entries(entry)) {
+    const fieldPath = `telemetry.${field}`;
+    switch (field) {
+      case 'otlpEndpoint': {
+        const problem = otlpEndpointProblem(expectString(item, fieldPath));
+        if (problem !== undefined) fail(fieldPath, `${fieldPath} ${problem}`);
+        telemetry.otlpEndpoint = item as string;
+        break;
+      }
+      case 'serviceName':
+        telemetry.serviceName = expectString(item, fieldPath);
+        break;
+      case 'metricsTokenFile':
+        telemetry.metricsTokenFile = expectString(item, fieldPath);
+        break;
+      default:
+        unknownField(fieldPath, telemetryFields);
+    }
+  }
+  return telemetry;
+}
+
+/** Why an OTLP endpoint cannot be used, or undefined: an http(s) URL without credentials in it. */
+export function otlpEndpointProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `must be an http:// or https:// URL such as "http://127.0.0.1:4318", not ${JSON.stringify(url)}.`;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `must be an http:// or https:// URL (OTLP over HTTP), not ${JSON.stringify(url)}.`;
+  if (parsed.username !== '' || parsed.password !== '') return 'must not hold credentials: put the collector\'s headers in OTEL_EXPORTER_OTLP_HEADERS instead.';
+  return undefined;
 }
 
 function parseBudget(value: unknown, path: string): BudgetConfig {

@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { ProxyError } from '../core/errors';
+import { clockOf } from './call-clock';
 
 /**
  * Reads a request body as raw bytes (the passthrough path forwards them untouched), refusing
  * more than `limit` bytes as soon as the declared length or the bytes received exceed it.
+ * The wait for the client's bytes is not Switchyard's overhead: its clock (if any) is told.
  */
 export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length']);
@@ -11,6 +13,18 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
     request.resume();
     return Promise.reject(tooLarge(limit));
   }
+  const clock = clockOf(request);
+  if (clock === undefined) return readChunks(request, limit);
+  clock.waitStart();
+  const read = readChunks(request, limit);
+  read.then(
+    () => clock.waitEnd(),
+    () => clock.waitEnd(),
+  );
+  return read;
+}
+
+function readChunks(request: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { clockOf } from './call-clock';
 
 /**
  * Characters a header value may carry as is: tab and visible ASCII with spaces. Node also
@@ -31,9 +32,14 @@ function encodeCharacter(character: string): string {
 /**
  * The one way Switchyard writes a response head: every value, whether it came from the
  * config, the client or a provider, passes `safeHeaderValue`, so no input can make Node
- * throw after a provider call was paid for, or split a header.
+ * throw after a provider call was paid for, or split a header. A model API call's head also
+ * says how long Switchyard itself took to get there (`x-switchyard-overhead-ms`, see
+ * `CallClock`): stamped here, so every answer — passthrough or translated, streamed or whole,
+ * refused or failed — carries it the same way.
  */
 export function writeHead(response: ServerResponse, status: number, headers: OutgoingHttpHeaders): void {
+  const clock = clockOf(response.req);
+  if (clock !== undefined) headers['x-switchyard-overhead-ms'] = clock.stampHead();
   for (const name in headers) {
     const value = headers[name];
     if (typeof value === 'string') {

@@ -7,6 +7,7 @@ import { providerAdapters } from '../codecs/registry';
 import type { AttemptTarget } from './admit';
 import type { AttemptHold } from '../call/call-policy';
 import { credentialSecret, scrubSecret } from './upstream-target';
+import type { CallClock } from '../http/call-clock';
 
 /** The provider request of one attempt, as the endpoint builds it for a target. */
 export interface UpstreamCall {
@@ -60,7 +61,7 @@ export class AttemptError extends Error {
  * Sends one attempt and waits until it has something for the client. Timeouts: the
  * response headers within `connectMs`, the first chunk within `firstTokenMs`.
  */
-export async function openAttempt(build: BuildUpstream, target: AttemptTarget, timeouts: TimeoutConfig, parent: AbortSignal): Promise<OpenedAttempt> {
+export async function openAttempt(build: BuildUpstream, target: AttemptTarget, timeouts: TimeoutConfig, parent: AbortSignal, clock?: CallClock): Promise<OpenedAttempt> {
   const abort = new AbortController();
   const onParentAbort = (): void => abort.abort();
   parent.addEventListener('abort', onParentAbort, { once: true });
@@ -75,8 +76,12 @@ export async function openAttempt(build: BuildUpstream, target: AttemptTarget, t
         }, milliseconds);
   const connectTimer = timeout(timeouts.connectMs, 'response headers');
   const firstTokenTimer = timeout(timeouts.firstTokenMs, 'first token');
+  let waiting = false;
   try {
     const upstream = build(target);
+    // From here until the first chunk (or the whole answer) the time is the provider's.
+    clock?.waitStart();
+    waiting = true;
     const answer = await callUpstream({ url: upstream.url, headers: upstream.headers, body: upstream.body, signal: abort.signal }, provider.id);
     clearTimeout(connectTimer);
     if (answer.status >= 400) {
@@ -105,6 +110,7 @@ export async function openAttempt(build: BuildUpstream, target: AttemptTarget, t
     // still aborts the upstream request.
     clearTimeout(connectTimer);
     clearTimeout(firstTokenTimer);
+    if (waiting) clock?.waitEnd();
   }
 }
 

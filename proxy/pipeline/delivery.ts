@@ -38,6 +38,8 @@ export interface Delivered {
   blame?: Blame;
   /** Priced already, to send it in a header. */
   costUsd?: number | null;
+  /** Why the model stopped, as the provider said it (`stop`, `end_turn`…), when the relay decoded it. */
+  finishReason?: string;
 }
 
 /** Whether any observer needs the answer decoded into parts. */

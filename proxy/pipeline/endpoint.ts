@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CallClock } from '../http/call-clock';
 import type { ProxyError } from '../core/errors';
 import type { CanonicalRequest, ClientFormat } from '../core/request';
 import type { JsonObject } from '../core/json';
@@ -82,6 +83,7 @@ class CallContext implements RequestContext {
   readonly principal: Principal | undefined;
   readonly purpose: CallIdentity['purpose'];
   readonly parentId: string | undefined;
+  readonly clock: CallClock | undefined;
   readonly requestedModel: string;
   readonly stream: boolean;
   readonly headers: RequestContext['headers'];
@@ -108,6 +110,7 @@ class CallContext implements RequestContext {
     this.principal = identity.principal;
     this.purpose = identity.purpose;
     this.parentId = identity.parentId;
+    this.clock = identity.clock;
     this.requestedModel = fields.requestedModel;
     this.stream = fields.stream;
     this.headers = fields.headers;

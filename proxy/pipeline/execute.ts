@@ -18,7 +18,7 @@ import type { ProxyRuntime } from './runtime';
 export function execute(runtime: ProxyRuntime, context: RequestContext, plan: ExecutionPlan, build: BuildUpstream, signal: AbortSignal): Promise<OpenedAttempt> {
   const holders = runtime.routing.attemptPolicies;
   const reserve: Reserve | undefined = holders.length === 0 ? undefined : (target) => reserveAttempt(holders, context, plan, target);
-  return plan.strategy === 'race' ? race(build, plan, runtime, signal, reserve) : inTurn(build, plan, runtime, signal, reserve);
+  return plan.strategy === 'race' ? race(build, plan, runtime, context, signal, reserve) : inTurn(build, plan, runtime, context, signal, reserve);
 }
 
 /** Takes every policy's hold for one attempt, or the refusal of one (the holds already taken are released). */
@@ -71,7 +71,7 @@ export function attemptHeaders(plan: ExecutionPlan): Record<string, string> {
 }
 
 /** Fallback order (and cheapest, fastest, split: they only order differently): one target at a time. */
-async function inTurn(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, clientAbort: AbortSignal, reserve: Reserve | undefined): Promise<OpenedAttempt> {
+async function inTurn(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, context: RequestContext, clientAbort: AbortSignal, reserve: Reserve | undefined): Promise<OpenedAttempt> {
   const { breakers, now, random } = runtime.reliability;
   const budget = new RetryBudget(plan.retry.budgetMs, now);
   let lastFailure: AttemptError | undefined;
@@ -101,8 +101,8 @@ async function inTurn(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyR
       }
       const started = performance.now();
       try {
-        const opened = await openAttempt(build, target, plan.timeouts, clientAbort);
-        succeeded(runtime, plan, target, started, opened);
+        const opened = await openAttempt(build, target, plan.timeouts, clientAbort, context.clock);
+        succeeded(runtime, plan, target, started, opened, context.startedAt);
         if (holds !== undefined) opened.holds = holds;
         return opened;
       } catch (error) {
@@ -114,7 +114,7 @@ async function inTurn(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyR
         }
         lastFailure = error;
         const retryable = isRetryable(error.error);
-        const record = failed(runtime, plan, target, started, error, retryable);
+        const record = failed(runtime, plan, target, started, error, retryable, context.startedAt);
         // Only transient failures move on: a request the provider rejects as invalid would be
         // rejected by the next one too, and the client should hear why.
         if (!retryable) throw error;
@@ -122,7 +122,10 @@ async function inTurn(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyR
         const delay = retryDelayMs(attempt, error.error, plan.retry, random);
         if (!Number.isFinite(delay) || !budget.allows(delay)) break;
         record.retryDelayMs = Math.round(delay);
+        // Waiting as the provider asked (or backing off) is not Switchyard's own time either.
+        context.clock?.waitStart();
         await sleep(delay, clientAbort);
+        context.clock?.waitEnd();
       }
     }
     if (budget.remaining() <= 0) break;
@@ -134,7 +137,7 @@ async function inTurn(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyR
  * Racing (hedging): start the first candidate, then the next each `hedgeMs` without a first
  * chunk, or at once when one fails; the first to open wins and the others are cancelled.
  */
-function race(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, clientAbort: AbortSignal, reserve: Reserve | undefined): Promise<OpenedAttempt> {
+function race(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, context: RequestContext, clientAbort: AbortSignal, reserve: Reserve | undefined): Promise<OpenedAttempt> {
   const { breakers } = runtime.reliability;
   return new Promise((resolve, reject) => {
     const running = new Map<number, AbortController>();
@@ -171,7 +174,7 @@ function race(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, 
       let openedAfter = performance.now();
       const open = (): Promise<OpenedAttempt> => {
         openedAfter = performance.now();
-        return openAttempt(build, target, plan.timeouts, controller.signal);
+        return openAttempt(build, target, plan.timeouts, controller.signal, context.clock);
       };
       const reserved = reserve?.(target);
       const attempt =
@@ -198,11 +201,11 @@ function race(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, 
           if (holds !== undefined) opened.holds = holds;
           settled = true;
           clearTimeout(hedge);
-          succeeded(runtime, plan, target, started, opened);
+          succeeded(runtime, plan, target, started, opened, context.startedAt);
           const losers = [...running];
           running.clear();
           for (const [other] of losers) {
-            plan.decision.attempts.push({ target: plan.targets[other]!.label, status: null, latencyMs: elapsed(started), outcome: 'cancelled', error: 'lost the race' });
+            plan.decision.attempts.push({ target: plan.targets[other]!.label, status: null, latencyMs: elapsed(started), outcome: 'cancelled', error: 'lost the race', startedMs: round(started - context.startedAt) });
           }
           resolve(opened);
           // Cancelling costs ~0.5 ms (sockets torn down): the winner's first chunk goes out first.
@@ -231,7 +234,7 @@ function race(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, 
           }
           lastFailure = error;
           // A budget's refusal was recorded as the attempt's failure already.
-          if (holds !== undefined || reserved === undefined) failed(runtime, plan, target, openedAfter, error, isRetryable(error.error));
+          if (holds !== undefined || reserved === undefined) failed(runtime, plan, target, openedAfter, error, isRetryable(error.error), context.startedAt);
           // A failure does not wait for the hedge: the next candidate starts now.
           if (next < plan.targets.length) startNext();
           else finishIfDone();
@@ -247,14 +250,14 @@ function race(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, 
   });
 }
 
-function succeeded(runtime: ProxyRuntime, plan: ExecutionPlan, target: AttemptTarget, started: number, opened: OpenedAttempt): void {
+function succeeded(runtime: ProxyRuntime, plan: ExecutionPlan, target: AttemptTarget, started: number, opened: OpenedAttempt, callStartedAt: number): void {
   const latencyMs = opened.firstChunkAt - started;
   runtime.reliability.breakers.recordSuccess(target.label);
   runtime.reliability.latency.record(target.label, latencyMs);
-  plan.decision.attempts.push({ target: target.label, status: opened.answer.status, latencyMs: round(latencyMs), outcome: 'won' });
+  plan.decision.attempts.push({ target: target.label, status: opened.answer.status, latencyMs: round(latencyMs), outcome: 'won', startedMs: round(started - callStartedAt) });
 }
 
-function failed(runtime: ProxyRuntime, plan: ExecutionPlan, target: AttemptTarget, started: number, error: AttemptError, retryable: boolean): AttemptDecision {
+function failed(runtime: ProxyRuntime, plan: ExecutionPlan, target: AttemptTarget, started: number, error: AttemptError, retryable: boolean, callStartedAt: number): AttemptDecision {
   if (retryable) runtime.reliability.breakers.recordFailure(target.label);
   const record: AttemptDecision = {
     target: target.label,
@@ -263,6 +266,7 @@ function failed(runtime: ProxyRuntime, plan: ExecutionPlan, target: AttemptTarge
     latencyMs: elapsed(started),
     outcome: 'failed',
     error: error.error.message,
+    startedMs: round(started - callStartedAt),
   };
   plan.decision.attempts.push(record);
   return record;

@@ -67,6 +67,10 @@ export function recordCall(runtime: ProxyRuntime, input: RecordInput): RequestRe
     const userAgent = recordedUserAgent(identity.clientHeaders);
     if (userAgent !== undefined) record.userAgent = userAgent;
   }
+  const overheadMs = identity.clock?.headOverheadMs;
+  if (overheadMs !== undefined) record.overheadMs = overheadMs;
+  if (outcome.refusal !== undefined) record.refusal = outcome.refusal;
+  if (outcome.finishReason !== undefined) record.finishReason = outcome.finishReason;
   if (identity.purpose !== 'served') record.purpose = identity.purpose;
   if (identity.parentId !== undefined) record.parentId = identity.parentId;
   if (error !== undefined) record.error = error;

@@ -24,6 +24,7 @@ import { planAndAdmit, servedTarget, settle } from './stage-steps';
 import { forwardedResponseHeaders } from './upstream-target';
 import { ProxyStopping, stoppedBy, stoppingError } from './calls-in-flight';
 import { writeHead } from '../http/response-head';
+import { clockOf } from '../http/call-clock';
 
 /**
  * Every upstream call passes the same stages, in this order:
@@ -49,7 +50,7 @@ export function serveCall(runtime: ProxyRuntime, endpoint: Endpoint, exchange: E
 
 async function serveTracked(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange, abort: AbortController): Promise<void> {
   const { response } = exchange;
-  const identity = arrive({ format: endpoint.format, operation: endpoint.operation, endpoint: exchange.path, principal: exchange.principal, clientHeaders: exchange.request.headers });
+  const identity = arrive({ format: endpoint.format, operation: endpoint.operation, endpoint: exchange.path, principal: exchange.principal, clientHeaders: exchange.request.headers, clock: clockOf(exchange.request) });
   const closed = new Promise<void>((resolve) =>
     response.once('close', () => {
       // A client that leaves aborts every upstream attempt: no tokens billed for nobody.
@@ -164,6 +165,7 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   if (delivered.blame === 'provider') runtime.reliability.breakers.recordFailure(opened.target.label);
   const outcome: CallOutcome = { target, decision: plan.decision, usage: delivered.usage, firstTokenAt: delivered.firstTokenAt, error: delivered.error?.message, costUsd: delivered.costUsd };
   if (cacheHeader === 'miss') outcome.cache = 'miss';
+  if (delivered.finishReason !== undefined) outcome.finishReason = delivered.finishReason;
   // Budgets settle to the usage delivered (streamed, whole, or as far as a client that left got).
   if (opened.holds !== undefined) {
     settleHolds(opened.holds, delivered.usage, true);
@@ -186,7 +188,7 @@ function modelNameRefusal(name: string): ProxyError | undefined {
 /** Refuses a call before any attempt, in the client's format; the refusal is recorded with its reason. */
 function refuse(response: ServerResponse, context: RequestContext, refusal: Refusal): CallOutcome {
   if (!context.signal.aborted) answerError(response, context.format, refusal.refusal, { 'x-switchyard-request-id': context.id });
-  return refusedOutcome(refusal.refusal.message, refusal.refusal.status, refusal.decision, refusal.target);
+  return refusedOutcome(refusal.refusal.message, refusal.refusal.status, refusal.decision, refusal.target, refusal.refusal.kind);
 }
 
 /** Every attempt failed: the provider's own error answer when it is already in the client's format, else ours. */

@@ -66,13 +66,13 @@ export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
       const payload = JSON.stringify(codec.encodeResponse(decoded, responseContext));
       writeHead(response, 200, { 'content-type': 'application/json', ...delivery.headers, ...costHeader(costUsd) });
       response.end(payload);
-      return { usage: decoded.usage, firstTokenAt: opened.firstChunkAt, costUsd };
+      return { usage: decoded.usage, firstTokenAt: opened.firstChunkAt, costUsd, finishReason: decoded.finishReason };
     }
     // Some OpenAI-compatible servers answer a stream request with one JSON body.
     const sink = new PartSink(codec.createStreamEncoder(responseContext), [], log, undefined);
     writeHead(response, 200, { ...sseHeaders, ...delivery.headers });
     response.end(sink.encodeAll(responseToParts(decoded)));
-    return { usage: decoded.usage, firstTokenAt: opened.firstChunkAt, ...sink.failure() };
+    return { usage: decoded.usage, firstTokenAt: opened.firstChunkAt, finishReason: decoded.finishReason, ...sink.failure() };
   }
 
   const sink = new PartSink(codec.createStreamEncoder(responseContext), observers, log, transform);
@@ -115,7 +115,7 @@ export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
     sink.closeWith(failure, response);
     return { usage: sink.usage, firstTokenAt: sink.firstTokenAt, error: failure, blame: 'provider' };
   }
-  return { usage: sink.usage, firstTokenAt: sink.firstTokenAt, ...sink.failure() };
+  return { usage: sink.usage, firstTokenAt: sink.firstTokenAt, finishReason: sink.finishReason, ...sink.failure() };
 }
 
 /** Runs a step of Switchyard's own outside relayBody, tagging what it throws as ours. */
@@ -141,6 +141,7 @@ class PartSink {
   ended = false;
   usage: Usage | undefined;
   firstTokenAt: number | undefined;
+  finishReason: string | undefined;
   private error: ProxyError | undefined;
 
   constructor(
@@ -162,6 +163,7 @@ class PartSink {
           break;
         case 'finish':
           this.usage = part.usage;
+          this.finishReason = part.rawFinishReason ?? part.finishReason;
           this.ended = true;
           break;
         case 'error':

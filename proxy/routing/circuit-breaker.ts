@@ -67,6 +67,11 @@ export class CircuitBreakers {
     return this.now() < circuit.openUntil ? 'open' : 'half-open';
   }
 
+  /** The targets with a circuit (those failing lately), for the metrics' breaker gauge. */
+  failingTargets(): IterableIterator<string> {
+    return this.circuits.keys();
+  }
+
   /** Milliseconds until an open circuit turns half-open, 0 when it is not open. */
   cooldownRemainingMs(target: string): number {
     const openUntil = this.circuits.get(target)?.openUntil;

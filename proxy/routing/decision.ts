@@ -26,6 +26,11 @@ export interface AttemptDecision {
   error?: string;
   /** The wait before the next try of the same target, when one followed. */
   retryDelayMs?: number;
+  /**
+   * When it was sent, in milliseconds after the call arrived (traces place the attempt's span by
+   * it); absent for an attempt a policy (a budget) refused before it was sent.
+   */
+  startedMs?: number;
 }
 
 /**

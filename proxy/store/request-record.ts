@@ -52,6 +52,20 @@ export interface RequestRecord {
   timeToFirstTokenMs: number | null;
   /** Milliseconds from arrival to the last byte sent to the client. */
   latencyMs: number;
+  /**
+   * Milliseconds Switchyard itself spent up to the response head (arrival to head, less the
+   * waits on the client's body and on upstream attempts): `x-switchyard-overhead-ms`. Kept in
+   * `extra`; absent for calls Switchyard made itself.
+   */
+  overheadMs?: number;
+  /**
+   * Why the model stopped, as the provider said it (`stop`, `end_turn`, `length`…), on calls
+   * whose answer Switchyard decoded (translated calls); passthrough answers are not parsed for
+   * it. Kept in `extra`.
+   */
+  finishReason?: string;
+  /** The kind of error (`rate_limit`, `budget_exceeded`…) when Switchyard itself refused the call before any attempt. Kept in `extra`. */
+  refusal?: string;
   /** The error message the client was given, if the call failed. */
   error?: string;
   /** Where the router sent the call and why: rule, route, candidates, attempts, winner. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { FakeUpstream } from '../fakes/fake-upstream';
 import { chatCompletionJson } from '../fakes/openai-chat-replies';
+import { attributesOf, OtlpReceiver } from './helpers/otlp-receiver';
 
 const bin = path.resolve(__dirname, '../../bin/switchyard.js');
 
@@ -137,6 +138,51 @@ describe('switchyard command line (built bundle)', function () {
       }
       assert.match(log, /stopping after [^:]+: 2 calls \(1 failed\), 5 tokens in \/ 1 out, \$0\n/);
     }
+  });
+
+  it('--metrics-token-file opens GET /metrics to a scraper, and SWITCHYARD_OTLP_ENDPOINT sends traces from the built bundle', async () => {
+    const configFile = path.join(dataDir, 'telemetry.json');
+    writeFileSync(configFile, JSON.stringify({ providers: { local: { type: 'openai-compatible', baseUrl: fake.url('/v1'), apiKeyEnv: 'LOCAL_KEY' } } }));
+    const tokenFile = path.join(dataDir, 'metrics-token');
+    writeFileSync(tokenFile, 'scrape-me-0123456789\n');
+    fake.reply(() => ({ json: chatCompletionJson({ model: 'tiny', text: 'pong', usage: { prompt: 5, completion: 1 } }) }));
+    const receiver = await OtlpReceiver.start();
+    const served = await serve(['--port', '0', '--config', configFile, '--metrics-token-file', tokenFile], { ...env, SWITCHYARD_OTLP_ENDPOINT: receiver.url });
+    try {
+      const response = await fetch(`${served.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'local/tiny', messages: [{ role: 'user', content: 'ping' }] }) });
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('x-switchyard-overhead-ms') ?? '', /^\d+(\.\d+)?$/);
+      await response.text();
+      let text = '';
+      for (let attempt = 0; attempt < 50 && !text.includes('switchyard_requests_total{'); attempt++) {
+        const scraped = await fetch(`${served.url}/metrics`, { headers: { authorization: 'Bearer scrape-me-0123456789' } });
+        assert.equal(scraped.status, 200);
+        text = await scraped.text();
+        if (!text.includes('switchyard_requests_total{')) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.match(text, /^switchyard_requests_total\{provider="local",model="tiny",key="none"\} 1$/m);
+      assert.equal((await fetch(`${served.url}/metrics`)).status, 401);
+    } finally {
+      const exited = new Promise((resolve) => served.child.once('exit', resolve));
+      served.child.kill('SIGTERM');
+      await exited;
+      await receiver.close();
+    }
+    // The batch went out at the stop: the OpenTelemetry bundle was loaded from beside dist/proxy.js.
+    assert.deepEqual(
+      receiver.spans.filter((span) => span.parentSpanId === undefined || span.parentSpanId === '').map((span) => [span.name, attributesOf(span.attributes)['gen_ai.provider.name']]),
+      [['chat local/tiny', 'local']],
+    );
+    assert.match(served.stderr(), /tracing: OpenTelemetry spans go to http:\/\/127\.0\.0\.1:\d+\/v1\/traces/);
+  });
+
+  it('refuses an OTLP endpoint that is not http(s) and a metrics token file it cannot read', async () => {
+    const badEndpoint = await run(['serve', '--port', '0', '--otlp-endpoint', 'grpc://127.0.0.1:4317'], env);
+    assert.equal(badEndpoint.code, 2);
+    assert.match(badEndpoint.stderr, /OTLP endpoint must be an http:\/\/ or https:\/\/ URL/);
+    const missing = await run(['serve', '--port', '0', '--metrics-token-file', path.join(dataDir, 'nope')], env);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /metrics token file .*nope cannot be read \(ENOENT\)/);
   });
 
   it('a bad config is refused with a message naming the field, and no stack trace', async () => {

@@ -34,6 +34,10 @@ export interface ManagementOptions {
   dataDir?: string;
   /** The stores to open instead of SQLite in the data folder: team mode's. */
   openStorage?: OpenStorage;
+  /** A token that reads `GET /metrics` only. */
+  metricsToken?: string;
+  /** Where OpenTelemetry traces go (OTLP/HTTP). */
+  otlpEndpoint?: string;
 }
 
 /** A Switchyard running in this process on 127.0.0.1:0, built by `createProxy` as the CLI builds it, with its records captured. */
@@ -87,6 +91,8 @@ export class TestProxy {
       probeTimeoutMs: management.probeTimeoutMs,
       openStorage: management.openStorage,
       storageRequired: management.openStorage !== undefined,
+      metricsToken: management.metricsToken,
+      otlpEndpoint: management.otlpEndpoint,
     });
     return new TestProxy(proxy, dataDir, management.dataDir === undefined);
   }

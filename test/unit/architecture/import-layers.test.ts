@@ -44,6 +44,9 @@ const layers: ReadonlyArray<readonly [name: string, globs: readonly string[]]> =
   ['store backends', ['proxy/store/sqlite/**', 'proxy/store/file/**', 'proxy/store/postgres/**', 'proxy/store/redis/**', 'proxy/store/team/**']],
   // The proxy's event bus: the pipeline announces records on it, the control API relays them.
   ['events', ['proxy/events/**']],
+  // Metrics and traces: follow the records the recorder emits; the OpenTelemetry SDK is loaded
+  // only by telemetry/otlp-tracing.ts, and only when an OTLP endpoint is configured.
+  ['telemetry', ['proxy/telemetry/**']],
   // The stage list every upstream call passes, and the thin per-endpoint adapters onto it.
   ['pipeline', ['proxy/pipeline/**']],
   // The management API and event stream the extension talks to; it observes the pipeline.

@@ -133,6 +133,7 @@ const everyField = {
     restore: true,
   },
   audit: { enabled: true, retentionDays: 14, maxMegabytes: 1024 },
+  telemetry: { otlpEndpoint: 'http://127.0.0.1:4318', serviceName: 'switchyard-team', metricsTokenFile: '/etc/switchyard/metrics-token' },
   retry: { attempts: 4, baseDelayMs: 500, maxDelayMs: 10000, budgetMs: 90000 },
   shutdownGraceMs: 30000,
   budgets: [
@@ -235,6 +236,9 @@ const refusedByBoth: Record<string, unknown> = {
   'audit.enabled as a string': { audit: { enabled: 'yes' } },
   'a zero audit retention': { audit: { retentionDays: 0 } },
   'an unknown audit field': { audit: { path: '/tmp' } },
+  'an OTLP endpoint that is not http': { telemetry: { otlpEndpoint: 'grpc://127.0.0.1:4317' } },
+  'an unknown telemetry field': { telemetry: { metricsToken: 'secret' } },
+  'an empty service name': { telemetry: { serviceName: '' } },
   'budgets that are an object': { budgets: { daily: { limitUsd: 1, period: 'day' } } },
   'an unknown budget field': { budgets: [{ name: 'daily', limitUsd: 1, period: 'day', currency: 'EUR' }] },
   'a negative budget limit': { budgets: [{ name: 'daily', limitUsd: -1, period: 'day' }] },
