@@ -178,13 +178,15 @@ export async function recordOf(proxy: TestProxy, id: string): Promise<RequestRec
   }
 }
 
-/** The decision without attempt latencies (they vary), each checked to be a measured time. */
+/** The decision without attempt latencies and start times (they vary), each checked to be a measured time. */
 export function decisionShape(decision: DecisionRecord | undefined): unknown {
   if (decision === undefined) throw new Error('the record has no decision');
   return {
     ...decision,
-    attempts: decision.attempts.map(({ latencyMs, ...rest }) => {
+    attempts: decision.attempts.map(({ latencyMs, startedMs, ...rest }) => {
       if (!(typeof latencyMs === 'number' && latencyMs >= 0)) throw new Error(`bad latency ${latencyMs}`);
+      // Every attempt that was sent has its start; one a budget refused before sending has none.
+      if (!(startedMs === undefined ? rest.status === 402 : typeof startedMs === 'number' && startedMs >= 0)) throw new Error(`bad start ${startedMs}`);
       return rest;
     }),
   };
