@@ -130,7 +130,7 @@ function createApp({ runtime, controlToken, controlTokenHint, control, doorRefus
   app.head('/', (_request, response) => void response.status(200).end());
   app.get('/', (_request, response) => void response.json({ name: 'switchyard', version }));
   if (metrics !== undefined) app.get('/metrics', (request, response) => metrics(request, response));
-  app.use('/_switchyard', createControlRouter({ token: controlToken, store: runtime.store, audit: runtime.audit, events: runtime.events, health, tokenHint: controlTokenHint, splits: runtime.splits, control, refusals: doorRefusals === undefined ? undefined : () => doorRefusals.notices() }));
+  app.use('/_switchyard', createControlRouter({ token: controlToken, store: runtime.store, audit: runtime.audit, events: runtime.events, health, tokenHint: controlTokenHint, splits: runtime.splits, control, refusals: doorRefusals === undefined ? undefined : () => doorRefusals.notices(), viewerOf: (credential) => runtime.routing.principals.lookup(credential) }));
 
   app.use((request: Request, response: Response) => {
     sendProxyError(request.path, request.headers, response, new ProxyError('not_found', `Switchyard has no endpoint ${request.method} ${request.path}. It serves /v1/chat/completions, /v1/responses, /v1/embeddings, /v1/models, /v1/messages, /v1/messages/count_tokens and /v1beta/models/{model}:generateContent.`));

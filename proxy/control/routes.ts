@@ -10,6 +10,7 @@ import { callContentKind } from '../audit/audit-observer';
 import { decodeRecordFilterQuery, decodeStatsQuery, InvalidQueryError } from './decode-query';
 import type { BudgetBlocked, ProxyEvents } from '../events/proxy-events';
 import { ControlRequestError, type ControlPlane } from './control-plane';
+import type { Principal } from '../core/principal';
 import type {
   AggregateResponse,
   ConfigReloaded,
@@ -48,7 +49,21 @@ export interface ControlRouterOptions {
   control?: ControlPlane;
   /** Calls refused at the front door, for `GET /refusals`; none counted without it. */
   refusals?: () => DoorRefusalNotice[];
+  /**
+   * The caller an access key (a client's key, not the control token) belongs to, or undefined:
+   * such a caller may read its own requests and nothing else (see `viewerRoutes`).
+   */
+  viewerOf?: (credential: string) => Principal | undefined;
 }
+
+/**
+ * What a caller holding an access key instead of the control token may do: read its own calls —
+ * the list (`GET /requests`, always filtered to its key), one of them (`GET /requests/:id`, 404
+ * for another key's), and the live stream (`GET /events`: its own `request` events only). A VS
+ * Code window pointed at a team proxy uses these; everything else (other keys' calls, stats over
+ * everyone, the config, keys, provider keys, the lifecycle) needs the control token.
+ */
+const viewerRoutes: ReadonlyArray<RegExp> = [/^\/requests\/?$/, /^\/requests\/[^/]+\/?$/, /^\/events\/?$/];
 
 /** Management bodies are small JSON documents; a config file is the largest. */
 const maximumBodyBytes = 4 * 1024 * 1024;
@@ -77,7 +92,7 @@ export function createControlRouter(options: ControlRouterOptions): express.Rout
   router.get('/health', (_request, response) => {
     response.json(options.health());
   });
-  router.use(requireControlToken(options.token, options.tokenHint ?? defaultTokenHint));
+  router.use(requireControlToken(options.token, options.tokenHint ?? defaultTokenHint, options.viewerOf));
   router.get('/requests', listRequests(options.store));
   router.get('/requests/:id', getRequest(options.store));
   router.get('/requests/:id/content', getRequestContent(options.audit));
@@ -220,12 +235,27 @@ async function readJsonBody(request: Request, { optional = false } = {}): Promis
  * Accepts `Authorization: Bearer <token>` or `x-switchyard-token: <token>`. Both sides are
  * hashed first so timingSafeEqual compares equal lengths and not even the token's length leaks.
  */
-function requireControlToken(token: string, hint: string): RequestHandler {
+function requireControlToken(token: string, hint: string, viewerOf: ControlRouterOptions['viewerOf']): RequestHandler {
   const expected = sha256(token);
   return (request: Request, response: Response, next: NextFunction) => {
     const given = controlCredential(request);
     if (given !== undefined && timingSafeEqual(sha256(given), expected)) {
       next();
+      return;
+    }
+    const viewer = given === undefined ? undefined : viewerOf?.(given);
+    if (viewer !== undefined) {
+      if (request.method === 'GET' && viewerRoutes.some((route) => route.test(request.path))) {
+        viewerOfResponse.set(response, viewer);
+        next();
+        return;
+      }
+      sendError(
+        response,
+        403,
+        'permission_error',
+        `An access key may read only its own requests here (GET /requests, /requests/:id, /events); ${request.method} ${request.path} needs the control token.`,
+      );
       return;
     }
     const problem = given === undefined ? 'needs the control token' : 'got a wrong control token';
@@ -237,6 +267,9 @@ function requireControlToken(token: string, hint: string): RequestHandler {
     );
   };
 }
+
+/** The access-key holder a request was authorized as; absent for the control token. */
+const viewerOfResponse = new WeakMap<Response, Principal>();
 
 function controlCredential(request: Request): string | undefined {
   const authorization = request.headers.authorization;
@@ -256,6 +289,9 @@ function listRequests(store: RequestLog | undefined): RequestHandler {
     if (store === undefined) return sendStoreUnavailable(response);
     const filter = decodeQueryOrReject(response, () => decodeRecordFilterQuery(request.query));
     if (filter === undefined) return;
+    // An access key sees its own calls, whatever key the query names.
+    const viewer = viewerOfResponse.get(response);
+    if (viewer !== undefined) filter.clientKey = viewer.keyId;
     const records = await store.recent(filter);
     const body: RecentResponse = { records };
     const limit = filter.limit ?? defaultRecordLimit;
@@ -268,7 +304,9 @@ function getRequest(store: RequestLog | undefined): RequestHandler<{ id: string 
   return async (request, response) => {
     if (store === undefined) return sendStoreUnavailable(response);
     const record = await store.get(request.params.id);
-    if (record === undefined) {
+    const viewer = viewerOfResponse.get(response);
+    // Another key's call is answered as missing: an access key learns nothing of others' calls.
+    if (record === undefined || (viewer !== undefined && record.keyId !== viewer.keyId)) {
       sendError(response, 404, 'not_found_error', `No request ${request.params.id} in the log; it may be older than the retention period.`);
       return;
     }
@@ -371,6 +409,11 @@ function streamEvents(options: ControlRouterOptions): RequestHandler {
       }
       response.write(frame);
     };
+    const viewer = viewerOfResponse.get(response);
+    if (viewer !== undefined) {
+      streamOwnRequests(options, response, viewer, send, keepAliveIntervalMs);
+      return;
+    }
     const unsubscribeRequests = options.events.on('request', (record) => send(requestFrame(record)));
     const unsubscribeJudgements = options.events.on('judgement', (judgement) => send(judgementFrame(judgement)));
     const unsubscribeLog = options.events.on('log', (line) => send(eventFrame('log', line)));
@@ -392,6 +435,20 @@ function streamEvents(options: ControlRouterOptions): RequestHandler {
       clearInterval(keepAlive);
     });
   };
+}
+
+/** An access key's stream: its own `request` events and nothing else (no log, config or others' calls). */
+function streamOwnRequests(options: ControlRouterOptions, response: Response, viewer: Principal, send: (frame: string) => void, keepAliveIntervalMs: number): void {
+  const unsubscribeRequests = options.events.on('request', (record) => {
+    if (record.keyId === viewer.keyId) send(requestFrame(record));
+  });
+  const unsubscribeStopping = options.events.on('stopping', () => response.end());
+  const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), keepAliveIntervalMs).unref();
+  response.on('close', () => {
+    unsubscribeRequests();
+    unsubscribeStopping();
+    clearInterval(keepAlive);
+  });
 }
 
 function decodeQueryOrReject<Result>(response: Response, decode: () => Result): Result | undefined {

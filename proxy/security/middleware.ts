@@ -42,10 +42,28 @@ export function refuseHostOrOrigin(config: Pick<SwitchyardConfig, 'allowedHosts'
   }
   if (origin !== undefined) {
     response.setHeader('access-control-allow-origin', origin);
+    response.setHeader('access-control-expose-headers', exposedHeaders);
     response.setHeader('vary', 'Origin');
   }
   return undefined;
 }
+
+/**
+ * The response headers a page of an allowed origin may read besides CORS's safelisted ones:
+ * Switchyard's own (request id, where the call went, attempts, cache, cost, its own time) and
+ * the wait a 429 asks for.
+ */
+const exposedHeaders = [
+  'x-switchyard-request-id',
+  'x-switchyard-provider',
+  'x-switchyard-model',
+  'x-switchyard-route',
+  'x-switchyard-attempts',
+  'x-switchyard-cache',
+  'x-switchyard-cost-usd',
+  'x-switchyard-overhead-ms',
+  'retry-after',
+].join(', ');
 
 /** Why the access-key check refused a call, and what the client is told. */
 export interface AccessRefusal {

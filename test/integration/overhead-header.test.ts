@@ -83,6 +83,23 @@ describe('x-switchyard-overhead-ms: Switchyard’s own time on every answer', fu
     overheadOf(hit.headers, Infinity, 'cache hit');
   });
 
+  it('a page of an allowed origin may read it (CORS expose list)', async () => {
+    const open = await TestProxy.start((config) => {
+      useFake(config, fake);
+      config.allowedOrigins = ['http://localhost:5173'];
+    });
+    try {
+      const answer = await rawPost(open.url, '/v1/chat/completions', { model: providerModels['openai-chat'], messages: [{ role: 'user', content: 'from a page' }] }, { origin: 'http://localhost:5173' });
+      assert.equal(answer.status, 200);
+      assert.equal(answer.headers['access-control-allow-origin'], 'http://localhost:5173');
+      const exposed = String(answer.headers['access-control-expose-headers']).split(/,\s*/);
+      for (const name of ['x-switchyard-overhead-ms', 'x-switchyard-request-id', 'x-switchyard-cost-usd']) assert.ok(exposed.includes(name), `${name} not exposed: ${exposed.join()}`);
+      overheadOf(answer.headers, Infinity, 'cors');
+    } finally {
+      await open.close();
+    }
+  });
+
   it('a call refused at the door (wrong access key) carries it', async () => {
     const locked = await TestProxy.start((config) => {
       useFake(config, fake);

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { FakeUpstream } from '../fakes/fake-upstream';
+import { chatCompletionJson } from '../fakes/openai-chat-replies';
+import { TestProxy, controlToken } from './harness';
+import type { RecentResponse } from '../../proxy/control/protocol';
+
+const model = 'groq/llama-3.3-70b-versatile';
+
+function chat(url: string, apiKey: string): Promise<Response> {
+  return fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+}
+
+function get(url: string, path: string, token: string): Promise<Response> {
+  return fetch(`${url}/_switchyard${path}`, { headers: { authorization: `Bearer ${token}` } });
+}
+
+describe('the control API for an access key: its own requests, nothing else', function () {
+  this.timeout(20_000);
+  let fake: FakeUpstream;
+  let proxy: TestProxy;
+  let alice: string;
+  let bob: string;
+
+  before(async () => {
+    fake = await FakeUpstream.start();
+    fake.reply(() => ({ json: chatCompletionJson({ model: 'llama-3.3-70b-versatile', text: 'Hello.', usage: { prompt: 3, completion: 1 } }) }));
+    proxy = await TestProxy.start((config) => {
+      config.providers.groq = { baseUrl: fake.url('/v1') };
+    });
+    const create = async (name: string): Promise<string> => {
+      const response = await fetch(`${proxy.url}/_switchyard/keys`, { method: 'POST', headers: { authorization: `Bearer ${controlToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name, rpm: 1000 }) });
+      assert.equal(response.status, 201);
+      return ((await response.json()) as { key: string }).key;
+    };
+    [alice, bob] = [await create('alice'), await create('bob')];
+    assert.equal((await chat(proxy.url, alice)).status, 200);
+    assert.equal((await chat(proxy.url, bob)).status, 200);
+    assert.equal((await chat(proxy.url, alice)).status, 200);
+    await proxy.record(3);
+  });
+  after(async () => {
+    await proxy.close();
+    await fake.close();
+  });
+
+  async function list(token: string, query = ''): Promise<RecentResponse['records']> {
+    for (let attempt = 0; ; attempt++) {
+      const response = await get(proxy.url, `/requests${query}`, token);
+      assert.equal(response.status, 200);
+      const { records } = (await response.json()) as RecentResponse;
+      // The request log writes in batches: wait until the three calls are in it.
+      if (token !== controlToken || records.length >= 3 || attempt > 40) return records;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it('lists only the key’s own calls, whatever the query asks, and hides another key’s call as missing', async () => {
+    const all = await list(controlToken);
+    assert.equal(all.length, 3);
+    const bobsId = all.find((record) => record.keyLabel === 'bob')!.keyId!;
+    const own = await list(alice);
+    assert.deepEqual(own.map((record) => record.keyLabel), ['alice', 'alice']);
+    assert.deepEqual((await list(alice, `?clientKey=${bobsId}`)).map((record) => record.keyLabel), ['alice', 'alice']);
+    const bobsCall = all.find((record) => record.keyLabel === 'bob')!;
+    assert.equal((await get(proxy.url, `/requests/${bobsCall.id}`, alice)).status, 404);
+    assert.equal((await get(proxy.url, `/requests/${own[0]!.id}`, alice)).status, 200);
+    assert.equal((await get(proxy.url, `/requests/${bobsCall.id}`, controlToken)).status, 200);
+  });
+
+  it('refuses everything else with 403 naming the control token; a wrong key is 401', async () => {
+    for (const path of ['/stats?by=model', '/config', '/keys', '/providers', '/budgets', '/splits', '/refusals']) {
+      const response = await get(proxy.url, path, alice);
+      assert.equal(response.status, 403, path);
+      const body = (await response.json()) as { error: { type: string; message: string } };
+      assert.equal(body.error.type, 'permission_error');
+      assert.match(body.error.message, /needs the control token/);
+    }
+    const shutdown = await fetch(`${proxy.url}/_switchyard/shutdown`, { method: 'POST', headers: { authorization: `Bearer ${alice}` } });
+    assert.equal(shutdown.status, 403);
+    assert.equal((await get(proxy.url, '/requests', 'sy-not-a-key')).status, 401);
+  });
+
+  it('streams only the key’s own request events', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${proxy.url}/_switchyard/events`, { headers: { authorization: `Bearer ${alice}` }, signal: controller.signal });
+    assert.equal(response.status, 200);
+    const reader = response.body!.getReader();
+    let text = '';
+    const readUntil = async (done: () => boolean): Promise<void> => {
+      while (!done()) {
+        const { value, done: ended } = await reader.read();
+        if (ended) return;
+        text += Buffer.from(value).toString('utf8');
+      }
+    };
+    await readUntil(() => text.includes('event: hello'));
+    assert.equal((await chat(proxy.url, bob)).status, 200);
+    assert.equal((await chat(proxy.url, alice)).status, 200);
+    await readUntil(() => text.includes('event: request'));
+    controller.abort();
+    const requests = text.split('\n\n').filter((frame) => frame.startsWith('event: request'));
+    assert.equal(requests.length, 1);
+    assert.match(requests[0]!, /"keyLabel":"alice"/);
+    assert.doesNotMatch(text, /event: log/);
+  });
+});
