@@ -14,17 +14,7 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
     return Promise.reject(tooLarge(limit));
   }
   const clock = clockOf(request);
-  if (clock === undefined) return readChunks(request, limit);
-  clock.waitStart();
-  const read = readChunks(request, limit);
-  read.then(
-    () => clock.waitEnd(),
-    () => clock.waitEnd(),
-  );
-  return read;
-}
-
-function readChunks(request: IncomingMessage, limit: number): Promise<Buffer> {
+  clock?.waitStart();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -33,13 +23,20 @@ function readChunks(request: IncomingMessage, limit: number): Promise<Buffer> {
       if (size > limit) {
         request.removeAllListeners('data');
         request.resume();
+        clock?.waitEnd();
         reject(tooLarge(limit));
         return;
       }
       chunks.push(chunk);
     });
-    request.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    request.on('error', reject);
+    request.on('end', () => {
+      clock?.waitEnd();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    request.on('error', (error) => {
+      clock?.waitEnd();
+      reject(error);
+    });
   });
 }
 
