@@ -56,7 +56,7 @@ async function completeTracked(runtime: ProxyRuntime, call: InternalCall, stoppe
   const plan = admitted.plan;
   let opened: OpenedAttempt;
   try {
-    opened = await execute(runtime, context, plan, (target) => translatedRequest(request, target), signal);
+    opened = await execute(runtime, context, plan, (target) => translatedRequest(context, target), signal);
   } catch (error) {
     const failure = error instanceof AttemptError ? error.error : clientError(error, identity.id, runtime.log);
     const outcome: CallOutcome = { target: servedTarget(plan.targets[0]!), decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: failure.message, status: failure.status };

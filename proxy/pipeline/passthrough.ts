@@ -1,6 +1,6 @@
 import { ProxyError } from '../core/errors';
 import { isObject } from '../core/json';
-import { findTopLevelString, spliceBytes } from '../inbound/json-scan';
+import { findTopLevelString, findTopLevelValue, spliceBytes } from '../inbound/json-scan';
 import { UsageTap, readResponseUsage } from '../passthrough/usage-tap';
 import type { RequestContext } from '../call/request-context';
 import type { AttemptTarget } from './admit';
@@ -16,6 +16,9 @@ import { observeBytes, observePart, wantsParts, type Delivered, type Delivery } 
 import { relayTranslated } from './translate';
 import { writeHead } from '../http/response-head';
 import { stoppedBy, stoppingError } from './calls-in-flight';
+import { outputCeiling, recordClamp } from './output-ceiling';
+import { thinkingBudgetWithin } from '../providers/anthropic-messages/encode-request';
+import type { ProviderApi } from '../providers/adapter';
 
 /**
  * The fast path for a client speaking the provider's own API: the body goes upstream as the
@@ -27,9 +30,74 @@ export function passthroughRequest(context: RequestContext, target: AttemptTarge
   return {
     url: passthroughUrl(context, target),
     headers: passthroughHeaders(target.api, target.provider, target.credential, context.headers),
-    body,
+    body: routedModel(context, target) ? withinRoutedCeiling(context, target, body) : body,
     addedUsage,
   };
+}
+
+/**
+ * Whether routing changed the model the client named (an alias, a rule, a route): the client
+ * sized its output for the model it named, not for this one. A model addressed directly
+ * (`claude-sonnet-4-6`, `openai/gpt-4o-mini`) is the client's own choice and goes untouched.
+ */
+function routedModel(context: RequestContext, target: AttemptTarget): boolean {
+  const named = context.requestedModel;
+  if (named === target.model) return false;
+  const prefix = `${target.provider.id}/`;
+  return !(named.startsWith(prefix) && named.slice(prefix.length) === target.model);
+}
+
+/** Where each API carries the output limit of a call (Gemini's is nested in generationConfig). */
+const outputField: Readonly<Record<ProviderApi, string>> = {
+  'openai-chat': 'max_tokens',
+  'openai-responses': 'max_output_tokens',
+  'anthropic-messages': 'max_tokens',
+  gemini: 'maxOutputTokens',
+};
+
+/**
+ * A passthrough call that routing sent to another model asks for at most what that model accepts
+ * (its output limit, or what its context window leaves), like a translated call: Claude Code's
+ * 32,000 sent on to a model that takes 8,192 would be refused. The body is rewritten only then
+ * (parsed and written again, every other byte of meaning kept), with an Anthropic thinking budget
+ * lowered below the new `max_tokens`; the clamp is in the candidate's decision.
+ */
+function withinRoutedCeiling(context: RequestContext, target: AttemptTarget, body: Buffer): Buffer {
+  const requested = requestedOutput(target.api, body);
+  if (requested === undefined) return body;
+  const ceiling = outputCeiling(context, target, requested);
+  if (ceiling.ceiling === undefined || requested <= ceiling.ceiling) return body;
+  const sent = ceiling.ceiling;
+  const json = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+  if (target.api === 'gemini') {
+    json.generationConfig = { ...(json.generationConfig as object), maxOutputTokens: sent };
+  } else if (target.api === 'openai-chat') {
+    json[json.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens'] = sent;
+  } else {
+    json[outputField[target.api]] = sent;
+  }
+  const thinking = json.thinking;
+  if (target.api === 'anthropic-messages' && isObject(thinking) && typeof thinking.budget_tokens === 'number' && thinking.budget_tokens >= sent) {
+    const budget = thinkingBudgetWithin(sent);
+    if (budget === undefined) delete json.thinking;
+    else json.thinking = { ...thinking, budget_tokens: budget };
+  }
+  recordClamp(target, requested, sent, ceiling);
+  return Buffer.from(JSON.stringify(json));
+}
+
+/** The output limit a body asks for, read without parsing it (Gemini's nested one parsed). */
+function requestedOutput(api: ProviderApi, body: Buffer): number | undefined {
+  if (api === 'gemini') {
+    const config = findTopLevelValue(body, 'generationConfig');
+    if (config === undefined) return undefined;
+    const value = (JSON.parse(body.subarray(config.start, config.end).toString('utf8')) as { maxOutputTokens?: unknown }).maxOutputTokens;
+    return typeof value === 'number' ? value : undefined;
+  }
+  const range = (api === 'openai-chat' ? findTopLevelValue(body, 'max_completion_tokens') : undefined) ?? findTopLevelValue(body, outputField[api]);
+  if (range === undefined) return undefined;
+  const value = Number(body.subarray(range.start, range.end).toString('latin1').trim());
+  return Number.isFinite(value) ? value : undefined;
 }
 
 /**

@@ -2,7 +2,6 @@ import { ProxyError } from '../core/errors';
 import { responseToParts } from '../core/response';
 import type { StreamPart } from '../core/stream-part';
 import type { Usage } from '../core/usage';
-import type { CanonicalRequest } from '../core/request';
 import type { ResponseContext, StreamEncoder } from '../inbound/codec';
 import type { AnswerObserver } from '../call/answer-observer';
 import type { AnswerTransform } from '../call/answer-transform';
@@ -16,30 +15,35 @@ import { observePart, type Blame, type Delivered, type Delivery } from './delive
 import { RelayTransformError, relayBody, sseHeaders } from './stream-writer';
 import { writeHead } from '../http/response-head';
 import { stoppedBy, stoppingError } from './calls-in-flight';
-import { outputLimit } from '../models/output-limits';
-
-/** The provider request of a translated attempt: canonical → the provider's wire. */
-export function translatedRequest(request: CanonicalRequest, target: AttemptTarget): UpstreamCall {
-  const apiKey = target.credential.source === 'provider' ? target.credential.key : undefined;
-  const maxOutputTokens = clampOutput(request.maxOutputTokens, target);
-  const upstream = providerAdapters[target.api].encodeRequest({ ...request, model: target.model, maxOutputTokens }, wireTarget(target.provider, target.model, apiKey));
-  upstream.headers['accept-encoding'] = 'identity';
-  return { ...upstream, addedUsage: false };
-}
+import { outputCeiling, recordClamp } from './output-ceiling';
+import { checkRequestLimits } from './request-limits';
+import { defaultMaxOutputTokens } from '../providers/anthropic-messages/encode-request';
+import type { RequestContext } from '../call/request-context';
 
 /**
- * The client's output limit, lowered to what the target's model accepts. Clients size
+ * The provider request of a translated attempt: canonical → the provider's wire. Clients size
  * `max_tokens` for the model they think they call (Claude Code 32,000, the Vercel AI SDK 64,000);
- * routed to a model with a smaller limit (gpt-4o-mini: 16,384) the real API refuses the call.
- * The limit comes from the maintained model catalog (`models/output-limits.ts`); an unknown
- * model keeps the client's value. The clamp is written into the candidate's decision.
+ * routed to a model with a smaller limit (gpt-4o-mini: 16,384) or a smaller context window, the
+ * real API refuses the call. So the request asks for at most `outputCeiling`'s value, the clamp
+ * is written into the candidate's decision, and the encoder keeps its own defaults and thinking
+ * budgets within it.
  */
-function clampOutput(requested: number | undefined, target: AttemptTarget): number | undefined {
-  if (requested === undefined) return undefined;
-  const limit = outputLimit(target.provider.id, target.model);
-  if (limit === undefined || requested <= limit) return requested;
-  target.entry.outputClamped = { requested, sent: limit };
-  return limit;
+export function translatedRequest(context: RequestContext, target: AttemptTarget): UpstreamCall {
+  const request = context.canonical();
+  checkRequestLimits(request, target);
+  const apiKey = target.credential.source === 'provider' ? target.credential.key : undefined;
+  // Anthropic requires max_tokens: without the client's, the encoder's default is what goes.
+  const wanted = request.maxOutputTokens ?? (target.api === 'anthropic-messages' ? defaultMaxOutputTokens(target.model) : undefined);
+  const ceiling = outputCeiling(context, target, wanted);
+  let maxOutputTokens = request.maxOutputTokens;
+  if (maxOutputTokens !== undefined && ceiling.ceiling !== undefined && maxOutputTokens > ceiling.ceiling) {
+    recordClamp(target, maxOutputTokens, ceiling.ceiling, ceiling);
+    maxOutputTokens = ceiling.ceiling;
+  }
+  const wire = { ...wireTarget(target.provider, target.model, apiKey), maxOutputTokens: ceiling.ceiling };
+  const upstream = providerAdapters[target.api].encodeRequest({ ...request, model: target.model, maxOutputTokens }, wire);
+  upstream.headers['accept-encoding'] = 'identity';
+  return { ...upstream, addedUsage: false };
 }
 
 /**

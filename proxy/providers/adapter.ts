@@ -26,6 +26,12 @@ export interface Target {
    * only translated calls set it, from the config's `promptCaching`.
    */
   promptCaching?: boolean;
+  /**
+   * The most output tokens the call may ask for, thinking included (the model's output limit,
+   * lowered to what its context window leaves): an encoder that adds a default or a thinking
+   * budget keeps within it. Undefined when unknown.
+   */
+  maxOutputTokens?: number;
 }
 
 /**

@@ -9,10 +9,12 @@ export interface CandidateDecision {
   /** Why it stands where it does: `first in order`, `cheaper`, `faster`, `weight 90/100`, `open circuit`, `disabled`… */
   reason: string;
   /**
-   * The client asked for more output tokens than this target's model accepts, so the
-   * translated request asked for its limit instead (the real API would refuse the call).
+   * The client asked for more output tokens than this target's model accepts (`by: 'output
+   * limit'`), or than its context window leaves after the prompt (`by: 'context window'`, with
+   * the prompt's estimated tokens), so the request asked for that instead: the real API would
+   * refuse the call. Translated calls, and passthrough calls whose model routing changed.
    */
-  outputClamped?: { requested: number; sent: number };
+  outputClamped?: { requested: number; sent: number; by: 'output limit' | 'context window'; estimatedInputTokens?: number };
 }
 
 /** One upstream attempt: where it went and how it ended. */

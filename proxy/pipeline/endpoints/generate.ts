@@ -58,7 +58,7 @@ export function generateEndpoint(format: ClientFormat): Endpoint {
     prepare(context, plan) {
       if (plan.targets.some((target) => !target.passthrough)) context.canonical();
     },
-    upstream: (context, target) => (target.passthrough ? passthroughRequest(context, target) : translatedRequest(context.canonical(), target)),
+    upstream: (context, target) => (target.passthrough ? passthroughRequest(context, target) : translatedRequest(context, target)),
     deliver: (delivery) => (delivery.opened.target.passthrough ? relayPassthrough(delivery) : relayTranslated(delivery)),
   };
 }

@@ -17,6 +17,17 @@ import { anthropicAuthHeaders, anthropicEndpointUrl } from './endpoint';
 const minimumThinkingBudget = 1024;
 
 /**
+ * A thinking budget that fits under `maxTokens`: half of it (the other half for the answer),
+ * at least Anthropic's minimum; undefined when even the minimum does not fit
+ * (`budget_tokens` must be ≥ 1024 and < `max_tokens`).
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size
+ */
+export function thinkingBudgetWithin(maxTokens: number): number | undefined {
+  const budget = Math.max(minimumThinkingBudget, Math.floor(maxTokens / 2));
+  return budget < maxTokens ? budget : undefined;
+}
+
+/**
  * Thinking budgets for a reasoning effort when the client named no budget (OpenAI
  * clients send `reasoning_effort`). Each step roughly doubles; `high` still leaves half of
  * the 32k default `max_tokens` for the answer.
@@ -104,7 +115,10 @@ export function encodeMessagesBody(request: CanonicalRequest, target: Target): J
     }
   }
 
-  let maxTokens = request.maxOutputTokens ?? defaultMaxOutputTokens(target.model);
+  // The ceiling (the model's output limit, or what its context window leaves) bounds the default,
+  // and thinking below: Anthropic counts thinking inside max_tokens.
+  const ceiling = target.maxOutputTokens ?? Number.POSITIVE_INFINITY;
+  let maxTokens = Math.min(request.maxOutputTokens ?? defaultMaxOutputTokens(target.model), ceiling);
   const body: JsonObject = { model: target.model, max_tokens: maxTokens };
   if (system.length > 0) body.system = system.length === 1 && isPlainText(system[0]!) ? system[0]!.text : system;
   body.messages = turns.map(encodeTurn);
@@ -113,22 +127,25 @@ export function encodeMessagesBody(request: CanonicalRequest, target: Target): J
   let thinking: JsonObject | undefined;
   if (isObject(anthropic?.thinking)) {
     thinking = anthropic.thinking;
+    if (thinking.type === 'enabled' && typeof thinking.budget_tokens === 'number' && thinking.budget_tokens >= maxTokens) {
+      // max_tokens was lowered to the target's ceiling: the client's budget must stay below it.
+      const budget = thinkingBudgetWithin(maxTokens);
+      thinking = budget === undefined ? undefined : { ...thinking, budget_tokens: budget };
+    }
   } else if (request.reasoning) {
     if (!request.reasoning.enabled) {
       thinking = { type: 'disabled' };
     } else {
       let budget = Math.max(minimumThinkingBudget, request.reasoning.budgetTokens ?? budgetByEffort[request.reasoning.effort ?? 'medium']);
-      if (budget >= maxTokens) {
-        if (request.reasoning.budgetTokens !== undefined || maxTokens <= minimumThinkingBudget) {
-          // The client asked for both numbers (or left no room at all): Anthropic counts
-          // thinking inside max_tokens, so grow max_tokens to keep the answer's room.
-          maxTokens += budget;
-          body.max_tokens = maxTokens;
-        } else {
-          budget = Math.max(minimumThinkingBudget, Math.floor(maxTokens / 2));
-        }
+      if (budget >= maxTokens && (request.reasoning.budgetTokens !== undefined || maxTokens <= minimumThinkingBudget)) {
+        // The client asked for both numbers (or left no room at all): grow max_tokens to keep
+        // the answer's room, as far as the ceiling allows.
+        maxTokens = Math.min(maxTokens + budget, ceiling);
+        body.max_tokens = maxTokens;
       }
-      thinking = { type: 'enabled', budget_tokens: budget };
+      if (budget >= maxTokens) budget = thinkingBudgetWithin(maxTokens) ?? budget;
+      // A ceiling below Anthropic's minimum budget leaves no room to think: answer without.
+      thinking = budget < maxTokens ? { type: 'enabled', budget_tokens: budget } : undefined;
     }
   }
   if (thinking && thinking.type !== 'disabled' && continuesToolUseWithoutThinking(turns)) {

@@ -207,6 +207,35 @@ describe('anthropic encodeRequest', () => {
     assert.deepEqual(pick(encode({ reasoning: { enabled: true }, providerOptions: { anthropic: { thinking: adaptive } } })), { max_tokens: 32000, thinking: adaptive });
   });
 
+  it('keeps max_tokens and the thinking budget within the target\'s ceiling: budget_tokens ≥ 1024 and < max_tokens ≤ ceiling, never another combination', () => {
+    const within = (request: Partial<CanonicalRequest>, ceiling: number, model = 'claude-opus-4-1'): Record<string, any> =>
+      pick(encodeMessagesBody({ model, messages: [], stream: false, ...request }, { ...target, model, maxOutputTokens: ceiling }));
+    // The default is lowered to the ceiling.
+    assert.deepEqual(within({}, 8192), { max_tokens: 8192 });
+    // An explicit budget that would grow max_tokens past the ceiling: max_tokens stops at it, the budget halves.
+    assert.deepEqual(within({ maxOutputTokens: 32000, reasoning: { enabled: true, budgetTokens: 32000 } }, 32000), { max_tokens: 32000, thinking: { type: 'enabled', budget_tokens: 16000 } });
+    assert.deepEqual(within({ maxOutputTokens: 20000, reasoning: { enabled: true, budgetTokens: 30000 } }, 32000), { max_tokens: 32000, thinking: { type: 'enabled', budget_tokens: 30000 } });
+    // Effort high (16384) under a ceiling of 8192.
+    assert.deepEqual(within({ reasoning: { enabled: true, effort: 'high' } }, 8192), { max_tokens: 8192, thinking: { type: 'enabled', budget_tokens: 4096 } });
+    // A ceiling below Anthropic's minimum budget: no room to think, answered without.
+    assert.deepEqual(within({ maxOutputTokens: 4000, reasoning: { enabled: true, budgetTokens: 2000 } }, 1024), { max_tokens: 1024 });
+    // A client's own thinking object (an Anthropic client translated) is lowered below a clamped max_tokens.
+    assert.deepEqual(within({ maxOutputTokens: 8192, providerOptions: { anthropic: { thinking: { type: 'enabled', budget_tokens: 10000 } } } }, 8192), {
+      max_tokens: 8192,
+      thinking: { type: 'enabled', budget_tokens: 4096 },
+    });
+    // Every combination a translated call can produce is valid.
+    for (const ceiling of [1000, 1024, 1025, 2048, 8192, 32000, 64000]) {
+      for (const maxOutputTokens of [undefined, 1, 1024, 4000, 32000, 100000]) {
+        for (const reasoning of [{ enabled: true, budgetTokens: 1 }, { enabled: true, budgetTokens: 50000 }, { enabled: true, effort: 'high' as const }, undefined]) {
+          const body = within({ maxOutputTokens, reasoning }, ceiling);
+          assert.ok(body.max_tokens >= 1 && body.max_tokens <= ceiling, JSON.stringify({ ceiling, maxOutputTokens, reasoning, body }));
+          if (body.thinking?.type === 'enabled') assert.ok(body.thinking.budget_tokens >= 1024 && body.thinking.budget_tokens < body.max_tokens, JSON.stringify({ ceiling, maxOutputTokens, reasoning, body }));
+        }
+      }
+    }
+  });
+
   it('leaves thinking off for a tool loop whose assistant turn has no thinking block', () => {
     const body = encode({
       reasoning: { enabled: true, budgetTokens: 2048 },
