@@ -3,7 +3,7 @@ import type { ProxyRuntime } from './runtime';
 import { mayCall } from '../policy/model-allow-list';
 
 /** Models every preset provider is known for, listed when its key is present. */
-const wellKnownModels: Readonly<Record<string, readonly string[]>> = {
+export const wellKnownModels: Readonly<Record<string, readonly string[]>> = {
   openai: ['gpt-5.4', 'gpt-5.2', 'gpt-5.1-codex', 'gpt-5', 'gpt-5-mini', 'gpt-5-nano', 'gpt-5-codex', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4o', 'gpt-4o-mini', 'o3', 'o4-mini', 'text-embedding-3-small', 'text-embedding-3-large'],
   anthropic: ['claude-opus-4-8', 'claude-opus-4-6', 'claude-sonnet-4-6', 'claude-sonnet-5', 'claude-haiku-4-5'],
   gemini: ['gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-2.0-flash'],
