@@ -78,7 +78,9 @@ describe('switchyard command line: lifecycle (built bundle)', function () {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('--stop-when-detached: stops cleanly once the last attached window left', async () => {
+  it('--stop-when-detached: stops cleanly once the last attached window left', async function () {
+    // Start (SQLite's WASM compiles on a cold start), 2.3 s attached, then the 2 s grace to stop.
+    this.timeout(45_000);
     // A grace a loaded machine's first /events connection always beats (300 ms did not, under load).
     const served = await serve(['--stop-when-detached'], { ...env, SWITCHYARD_DETACH_GRACE_MS: '2000' }, dataDir);
     try {
