@@ -100,25 +100,41 @@ export function outputLimit(provider: string, model: string): number | undefined
  * the newest dated snapshot's limits, and a dated id without an entry its alias's.
  */
 export function modelLimits(provider: string, model: string): ModelLimits {
+  const key = `${provider}/${model}`;
+  let limits = known.get(key);
+  if (limits === undefined) {
+    // Bounded: model names come from clients, and an unknown one must not grow this forever.
+    if (known.size >= maximumRemembered) known.clear();
+    limits = lookUp(provider, model);
+    known.set(key, limits);
+  }
+  return limits;
+}
+
+/** Limits already looked up, by `provider/model`: an undated alias scans the whole catalog. */
+const known = new Map<string, ModelLimits>();
+const maximumRemembered = 1_000;
+
+function lookUp(provider: string, model: string): ModelLimits {
   const catalog = Object.hasOwn(catalogs, provider) ? catalogs[provider]! : undefined;
   const documented = Object.hasOwn(documentedLimits, provider) ? documentedLimits[provider]! : undefined;
   const id = provider === 'gemini' && model.startsWith('models/') ? model.slice('models/'.length) : model;
   const exact = catalog !== undefined && Object.hasOwn(catalog, id) ? catalog[id]!.limit : undefined;
-  if (exact !== undefined && positive(exact.output) !== undefined) return known(exact);
+  if (exact !== undefined && positive(exact.output) !== undefined) return fromCatalog(exact);
   if (documented !== undefined && Object.hasOwn(documented, id)) return documented[id]!;
   if (catalog !== undefined) {
     let newest: string | undefined;
     for (const candidate of Object.keys(catalog)) {
       if (candidate.startsWith(id) && datedSuffix.test(candidate.slice(id.length)) && (newest === undefined || candidate > newest)) newest = candidate;
     }
-    if (newest !== undefined) return known(catalog[newest]!.limit);
+    if (newest !== undefined) return fromCatalog(catalog[newest]!.limit);
   }
   const undated = id.replace(/-\d{8}$/, '');
-  if (undated !== id) return modelLimits(provider, undated);
+  if (undated !== id) return lookUp(provider, undated);
   return {};
 }
 
-function known(limit: CatalogModel['limit']): ModelLimits {
+function fromCatalog(limit: CatalogModel['limit']): ModelLimits {
   return { output: positive(limit?.output), context: positive(limit?.context) };
 }
 
