@@ -2,7 +2,7 @@ import type { AnswerObserver } from '../call/answer-observer';
 import type { CallOutcome } from '../call/outcome';
 import type { ClientFormat } from '../core/request';
 import type { StreamPart } from '../core/stream-part';
-import type { Usage } from '../core/usage';
+import { emptyUsage, type Usage } from '../core/usage';
 import type { ResponseCache } from '../store/response-cache';
 import { encodeCachedAnswer, type CachedAnswer } from './cached-answer';
 import { isWholeAnswer } from './wire-answer';
@@ -82,8 +82,9 @@ export function cacheFillObserver(options: CacheFillOptions): AnswerObserver {
       else if (collected !== undefined && isWholeAnswer(collected)) answer.parts = collected;
       else return;
       const key = options.keyFor(target.provider, target.model);
-      const usage = outcome.usage ?? finishUsage(collected);
-      if (key === undefined || usage === undefined) return;
+      // A provider that reported no usage (some compatible ones on streams) still has an answer.
+      const usage = outcome.usage ?? finishUsage(collected) ?? emptyUsage();
+      if (key === undefined) return;
       void options.finished
         .then(async (whole) => {
           if (!whole) return;
