@@ -51,7 +51,7 @@ export async function openTeamStorage(settings: StorageSettings, team: TeamStora
   const accessKeys = new PostgresAccessKeys(database);
   const spendLedger = new PostgresSpendLedger(database);
   const counters = new PostgresCounters(database);
-  const responseCache = redis === undefined ? new MemoryResponseCache() : new RedisResponseCache(redis, { onError: settings.onError });
+  const responseCache = redis === undefined ? new MemoryResponseCache(undefined, settings.now) : new RedisResponseCache(redis, { onError: settings.onError, now: settings.now });
   const rateCounters = redis === undefined ? new MemoryRateCounters() : new GuardedRateCounters(new RedisRateCounters(redis), `Redis at ${redis.location}`, team.onStorageError, redis.problem);
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
