@@ -111,6 +111,16 @@ describe('team mode: three proxies on one PostgreSQL and Redis', function () {
     for (const proxy of [a!, c!]) await eventually(async () => (await chat(proxy.url, key)).status === 401, 'the revoked key is refused', 1000);
   });
 
+  it('switchyard keys --postgres-url manages the team\'s keys: the running proxies take them at once', async () => {
+    const [a, b] = await startThree();
+    const created = await runCli(['keys', 'create', 'ci-runner', '--rpm', '100', '--postgres-url', team.postgresUrl]);
+    assert.equal(created.code, 0, created.stderr);
+    const key = created.stdout.trim();
+    for (const proxy of [a!, b!]) await eventually(async () => (await chat(proxy.url, key)).status === 200 && (await chat(proxy.url, 'none')).status === 401, 'the CLI\'s key is in force', 2000);
+    const listed = await runCli(['keys', 'list', '--json', '--postgres-url', team.postgresUrl]);
+    assert.deepEqual((JSON.parse(listed.stdout) as { keys: Array<{ name: string; rpm: number }> }).keys.map((entry) => [entry.name, entry.rpm]), [['ci-runner', 100]]);
+  });
+
   it('a $1 budget hit by 300 concurrent calls over the three settles at most $1 plus one call', async () => {
     const body = JSON.stringify({ model, max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] });
     const estimatedInput = Math.ceil(Buffer.byteLength(body) / 4);
