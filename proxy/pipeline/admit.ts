@@ -3,6 +3,7 @@ import type { AttemptHold, CallPolicy, ResolvedTarget } from '../call/call-polic
 import type { RequestContext } from '../call/request-context';
 import type { Candidate, Refusal, RoutePlan } from './plan';
 import type { UpstreamCredential } from './upstream-target';
+import { StorageUnavailableError } from '../store/storage-unavailable';
 
 /** A candidate the policies let through, with a credential to call it. */
 export interface AttemptTarget extends Omit<Candidate, 'credential'> {
@@ -19,6 +20,16 @@ export interface ExecutionPlan extends Omit<RoutePlan, 'candidates'> {
 export type Admitted = { plan: ExecutionPlan } | Refusal;
 
 /**
+ * A policy whose shared store cannot be reached and that fails closed (a team's Redis for rate
+ * limits, `storage.onStorageError: "closed"`) refuses the call with a 503 in the client's format,
+ * naming the store; any other failure stays an internal error.
+ */
+function refuseWhenStoreIsAway(error: unknown): ProxyError {
+  if (!(error instanceof StorageUnavailableError)) throw error;
+  return new ProxyError('overloaded', `Switchyard refused this call: ${error.message}, and its limits fail closed (storage.onStorageError "closed"). Try again shortly.`, { status: 503 });
+}
+
+/**
  * The admit stage: each policy may refuse the call outright (`admitCall`), then each candidate
  * is tested on its resolved `provider/model` by every policy (`skipTarget`), then for what the
  * operation needs (an embeddings API) and for a key. A call left with no target is refused
@@ -31,7 +42,7 @@ export function admit(policies: readonly CallPolicy[], context: RequestContext, 
     if (policy.admitCall === undefined) continue;
     const verdict = policy.admitCall(context);
     if (verdict instanceof ProxyError) return { refusal: verdict, decision: plan.decision };
-    if (verdict !== undefined) (pending ??= []).push(verdict);
+    if (verdict !== undefined) (pending ??= []).push(verdict.catch(refuseWhenStoreIsAway));
   }
   if (pending === undefined) return admitTargets(policies, context, plan);
   return Promise.all(pending).then((verdicts) => {

@@ -10,6 +10,7 @@ import { createRuntime } from '../../../proxy/pipeline/create-runtime';
 import { createContext } from '../../../proxy/pipeline/endpoint';
 import { planCall, type RoutePlan } from '../../../proxy/pipeline/plan';
 import type { ProxyRuntime } from '../../../proxy/pipeline/runtime';
+import { StorageUnavailableError } from '../../../proxy/store/storage-unavailable';
 
 const env = { GROQ_API_KEY: 'gsk-test-0001', CEREBRAS_API_KEY: 'csk-test-0002' };
 
@@ -83,6 +84,18 @@ describe('the admit stage: call policies and keys', () => {
     assert.ok('refusal' in admitted);
     assert.equal(admitted.refusal.message, 'The key has spent its $5 for today.');
     assert.equal(candidatesAsked, 0);
+  });
+
+  it('refuses with a 503 naming the store when a policy\'s shared store is away and fails closed; other failures stay failures', async () => {
+    const runtime = runtimeWith(route);
+    const context = contextFor('smart');
+    const limits: CallPolicy = { name: 'rate-limits', admitCall: async () => Promise.reject(new StorageUnavailableError('Redis at redis://cache:6379/0', new Error('connect ECONNREFUSED'))) };
+    const admitted = await admit([limits], context, plan(runtime, context));
+    assert.ok('refusal' in admitted);
+    assert.equal(admitted.refusal.status, 503);
+    assert.match(admitted.refusal.message, /Redis at redis:\/\/cache:6379\/0 cannot be reached \(connect ECONNREFUSED\).*fail closed/);
+    const broken: CallPolicy = { name: 'broken', admitCall: async () => Promise.reject(new TypeError('a bug')) };
+    await assert.rejects(Promise.resolve(admit([broken], context, plan(runtime, context))), TypeError);
   });
 
   it('names the route when only missing keys emptied it, and the provider’s key variable for a direct call', () => {
