@@ -89,10 +89,19 @@ function ownedFolder(prefix: string): string {
 }
 
 const running = new Set<ChildProcess>();
-// The servers are children: a test run that ends (or crashes) takes them along.
-process.on('exit', () => {
+const killAll = (): void => {
   for (const child of running) child.kill('SIGKILL');
-});
+};
+// The servers are children: a test run that ends (or crashes) takes them along. A signal ends
+// Node without its 'exit' handlers, so the usual stop signals are caught too, while servers run.
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (running.size === 0 && process.listenerCount(signal) > 1) return;
+    killAll();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+  });
+}
 
 /** Waits until something accepts connections on the port, or the child exits. */
 async function waitForPort(port: number, child: ChildProcess, name: string, output: () => string, timeoutMs = 30_000): Promise<void> {
