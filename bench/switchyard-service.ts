@@ -23,6 +23,8 @@ export async function startSwitchyard(
   extraConfig: Record<string, unknown> = {},
   /** More environment (the team case's storage URLs). */
   extraEnv: Record<string, string> = {},
+  /** A command Node runs under, e.g. `['valgrind', '--tool=callgrind']` (instructions.ts). */
+  launcher: readonly string[] = [],
 ): Promise<ChildService | undefined> {
   if (process.env.BENCH_STAND_IN === '1' || !existsSync(entry) || (entry.endsWith('switchyard.js') && !existsSync(path.join(root, 'dist', 'proxy.js')))) {
     return undefined;
@@ -44,7 +46,9 @@ export async function startSwitchyard(
     }),
   );
   const nodeOptions = profileDirectory === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDirectory)}`];
-  return startChildService(name, process.execPath, [...nodeOptions, entry, 'serve', '--port', '0', '--config', configPath], {
+  const nodeArguments = [...nodeOptions, entry, 'serve', '--port', '0', '--config', configPath];
+  const [command, ...launcherArguments] = launcher.length === 0 ? [process.execPath] : [...launcher, process.execPath];
+  return startChildService(name, command!, [...launcherArguments, ...nodeArguments], {
     ...process.env,
     OPENAI_API_KEY: 'sk-bench-openai-0000',
     ANTHROPIC_API_KEY: 'sk-ant-bench-0000',
@@ -52,7 +56,7 @@ export async function startSwitchyard(
     SWITCHYARD_DATA_DIR: path.join(workDirectory, `${name}-data`),
     SWITCHYARD_CONTROL_TOKEN: controlToken,
     ...extraEnv,
-  });
+  }, launcher.length === 0 ? undefined : 180_000);
 }
 
 /**

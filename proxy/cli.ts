@@ -18,6 +18,7 @@ import { version } from './version';
 import { keysCommand } from './keys-command';
 import { migrateCommand } from './migrate-command';
 import { requestsCommand } from './requests-command';
+import { batchedLogWriter } from './events/log-writer';
 
 const usage = `Usage: switchyard serve [options]
        switchyard audit export [--since WHEN] [--until WHEN] [--data-dir DIR] > file.jsonl
@@ -179,6 +180,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
   }
   const tokenFile = path.join(dataDir, 'control-token');
 
+  // Log lines in batches: a synchronous stderr write per finished call was on the event loop.
+  const logWriter = batchedLogWriter(process.stderr.fd);
   let stopping = false;
   let starting: Promise<RunningProxy> | undefined;
   /** The one way the proxy stops (SIGINT, SIGTERM, POST /shutdown, the last window leaving): the request log is flushed. */
@@ -213,7 +216,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
       stopWhenDetached: values['stop-when-detached'] === true,
       graceMs: graceOverride(),
       shutdown: () => void stop(),
-      writeLog: (line) => process.stderr.write(line),
+      writeLog: logWriter.write,
       callLines: values.quiet !== true,
       startedOnBadConfig,
       unreadableAccessKeys,

@@ -1,10 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import express, { type NextFunction, type Request, type Response } from 'express';
 import { ProxyError } from './core/errors';
-import { createControlRouter } from './control/routes';
 import type { ControlPlane } from './control/control-plane';
-import type { HealthInfo } from './control/protocol';
 import { createModelsHandler } from './pipeline/handle-models';
 import type { ProxyRuntime } from './pipeline/runtime';
 import { serveCall } from './pipeline/stages';
@@ -12,10 +9,9 @@ import type { Endpoint } from './pipeline/endpoint';
 import { generateEndpoint } from './pipeline/endpoints/generate';
 import { embeddingsEndpoint } from './pipeline/endpoints/embeddings';
 import { countTokensEndpoint } from './pipeline/endpoints/count-tokens';
-import { checkAccessKey, guardOrigin, refuseHostOrOrigin, sendProxyError } from './security/middleware';
+import { checkAccessKey, refuseHostOrOrigin, sendProxyError } from './security/middleware';
 import type { ModelHandler } from './http/model-route';
 import type { DoorRefusals } from './security/door-refusals';
-import { version } from './version';
 import { startClock } from './http/call-clock';
 
 /** Gemini's REST paths: the model (which may hold a `provider/` prefix) and an action. */
@@ -46,7 +42,19 @@ export interface ServerOptions {
  */
 export function createRequestListener(options: ServerOptions): http.RequestListener {
   const { runtime } = options;
-  const app = createApp(options);
+  // Loaded on the first request for it: Express and the control API are ~16 MB of a proxy that
+  // may serve only model calls (the VS Code extension's first health check loads them).
+  let app: Promise<http.RequestListener> | undefined;
+  const serveByApp = (request: http.IncomingMessage, response: http.ServerResponse): void => {
+    app ??= import('./control/control-app').then(({ createControlApp }) => createControlApp(options));
+    app.then(
+      (handle) => handle(request, response),
+      (error: unknown) => {
+        runtime.log(`the control API could not be loaded: ${(error as Error)?.stack ?? String(error)}`);
+        sendProxyError(request.url ?? '/', request.headers, response, new ProxyError('api_error', 'Switchyard hit an internal error; see the proxy log for details.'));
+      },
+    );
+  };
   // Every model endpoint is a thin adapter onto the one stage list (pipeline/stages.ts).
   const endpoints = new Map<string, Endpoint>([
     ['POST /v1/chat/completions', generateEndpoint('openai-chat')],
@@ -66,7 +74,7 @@ export function createRequestListener(options: ServerOptions): http.RequestListe
     const models = key === 'GET /v1/models';
     const endpoint = endpoints.get(key) ?? (request.method === 'POST' ? geminiEndpoint(path) : undefined);
     if (endpoint === undefined && !models) {
-      app(request, response);
+      serveByApp(request, response);
       return;
     }
     // From here Switchyard's own time runs: `x-switchyard-overhead-ms` on every model API answer.
@@ -105,52 +113,6 @@ export function createRequestListener(options: ServerOptions): http.RequestListe
     if (match === null) return undefined;
     return match[1] === 'countTokens' ? countGeminiTokens : generateGemini;
   }
-}
-
-/** Express for everything but the model APIs: control API, probes, preflights, 404s. */
-function createApp({ runtime, controlToken, controlTokenHint, control, doorRefusals, storageProblems, metrics }: ServerOptions): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  const startedAt = Date.now();
-  const health = (): HealthInfo => {
-    const problems = requestLogProblems(runtime);
-    for (const problem of storageProblems?.() ?? []) if (!problems.includes(problem)) problems.push(problem);
-    return {
-      status: problems.length === 0 ? 'ok' : 'degraded',
-      version,
-      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-      pid: process.pid,
-      ...(problems.length === 0 ? {} : { problems }),
-    };
-  };
-
-  app.use(guardOrigin(() => runtime.routing.config));
-  // Claude Code probes the base URL with HEAD / before its first call.
-  app.head('/', (_request, response) => void response.status(200).end());
-  app.get('/', (_request, response) => void response.json({ name: 'switchyard', version }));
-  if (metrics !== undefined) app.get('/metrics', (request, response) => metrics(request, response));
-  app.use('/_switchyard', createControlRouter({ token: controlToken, store: runtime.store, audit: runtime.audit, events: runtime.events, health, tokenHint: controlTokenHint, splits: runtime.splits, control, refusals: doorRefusals === undefined ? undefined : () => doorRefusals.notices(), viewerOf: (credential) => runtime.routing.principals.lookup(credential) }));
-
-  app.use((request: Request, response: Response) => {
-    sendProxyError(request.path, request.headers, response, new ProxyError('not_found', `Switchyard has no endpoint ${request.method} ${request.path}. It serves /v1/chat/completions, /v1/responses, /v1/embeddings, /v1/models, /v1/messages, /v1/messages/count_tokens and /v1beta/models/{model}:generateContent.`));
-  });
-  app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
-    runtime.log(`unhandled error on ${request.method} ${request.path}: ${(error as Error)?.stack ?? String(error)}`);
-    if (response.headersSent) {
-      response.end();
-      return;
-    }
-    sendProxyError(request.path, request.headers, response, new ProxyError('api_error', 'Switchyard hit an internal error; see the proxy log for details.'));
-  });
-  return app;
-}
-
-/** What keeps requests from being recorded, for `/health`: a log that never opened, or one that cannot write. */
-function requestLogProblems(runtime: ProxyRuntime): string[] {
-  if (runtime.store === undefined) return ['The request log could not be opened: requests are served but not recorded. The proxy log says why.'];
-  const problem = runtime.store.problem?.();
-  return problem === undefined ? [] : [problem];
 }
 
 export interface RunningServer {
