@@ -29,7 +29,9 @@ describe('batchedLogWriter', () => {
     }
   });
 
-  it('loses no line when the process exits, whether by process.exit or a crash', () => {
+  it('loses no line when the process exits, whether by process.exit or a crash', function () {
+    // Two Node processes with the TypeScript loader: seconds on a busy machine.
+    this.timeout(60_000);
     const module = path.resolve(__dirname, '../../../proxy/events/log-writer.ts');
     for (const ending of ['process.exit(0)', 'throw new Error("crash")']) {
       const script = `const { batchedLogWriter } = require(${JSON.stringify(module)}); const writer = batchedLogWriter(2, 60000); writer.write('before the end\\n'); setImmediate(() => { ${ending}; });`;
