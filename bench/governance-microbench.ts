@@ -15,6 +15,8 @@ import { ProxyEvents } from '../proxy/events/proxy-events';
 import { BudgetAccounts } from '../proxy/policy/budget-accounts';
 import { MemorySpendLedger } from '../proxy/store/memory-spend-ledger';
 import { rateLimitsPolicy } from '../proxy/policy/rate-limits';
+import { RateAccounts } from '../proxy/policy/rate-accounts';
+import { MemoryRateCounters } from '../proxy/store/memory-rate-counters';
 import { openaiBody } from './payloads';
 
 const body = Buffer.from(openaiBody('gpt-4o-mini', '1k', false));
@@ -39,7 +41,7 @@ function build(governed: boolean): { run: () => void } {
   } else {
     config.accessKeys = [keys[0]!];
   }
-  const routing = createRoutingState(config, env, { namedKeys, budgetAccounts: governed ? accounts : undefined, rateLimits: rateLimitsPolicy(() => 4096), onKeyUse: () => {} });
+  const routing = createRoutingState(config, env, { namedKeys, budgetAccounts: governed ? accounts : undefined, rateLimits: rateLimitsPolicy(() => 4096, new RateAccounts({ counters: new MemoryRateCounters() })), onKeyUse: () => {} });
   const runtime = createRuntime({ config, env, routing, store: undefined, events: new ProxyEvents(), log: () => {} });
   const reserve = routing.attemptPolicies;
   return {

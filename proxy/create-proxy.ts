@@ -17,6 +17,8 @@ import { openSqliteStorage } from './store/sqlite/sqlite-storage';
 import type { OpenStorage, Storage, StorageSettings } from './store/storage';
 import { MemorySpendLedger } from './store/memory-spend-ledger';
 import { BudgetAccounts } from './policy/budget-accounts';
+import { RateAccounts } from './policy/rate-accounts';
+import { MemoryRateCounters } from './store/memory-rate-counters';
 import { NamedKeyRegistry } from './policy/named-keys';
 import { CallMetrics } from './telemetry/call-metrics';
 import { createMetricsEndpoint } from './telemetry/metrics-endpoint';
@@ -168,6 +170,8 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
   }
   // Budgets are enforced even without a database (in memory, spend then starts from nothing).
   const budgetAccounts = new BudgetAccounts({ ledger: storage?.spendLedger ?? new MemorySpendLedger(), log });
+  // Rate limits are shared with every proxy on the data folder (in memory without a database).
+  const rateAccounts = new RateAccounts({ counters: storage?.rateCounters ?? new MemoryRateCounters(), log });
   const runtime = createRuntime({
     config: options.config,
     env: options.env,
@@ -203,6 +207,7 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     unreadableAccessKeys: options.unreadableAccessKeys,
     keys,
     budgetAccounts,
+    rateAccounts,
   });
 
   const calls = followCalls(events, log, { lines: options.callLines === true });
@@ -243,6 +248,7 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     await serverClosed;
     // Spend booked and leases given back before the database closes.
     await budgetAccounts.close().catch((error: unknown) => log(`budget spend not written at stop: ${String(error)}`));
+    await rateAccounts.close().catch((error: unknown) => log(`rate limit leases not settled at stop: ${String(error)}`));
     await keys?.close();
     calls.stop();
     stopCounting();

@@ -20,6 +20,8 @@ import type { BudgetBlocked } from '../events/proxy-events';
 import { keyBudget } from '../policy/budgets';
 import { checkKeyChanges, checkKeyName, createNamedKey, KeyRequestError, listedKey, type ListedKey, type NamedKeyRegistry } from '../policy/named-keys';
 import { rateLimitsPolicy } from '../policy/rate-limits';
+import { RateAccounts } from '../policy/rate-accounts';
+import { MemoryRateCounters } from '../store/memory-rate-counters';
 import type {
   ConfigProblem,
   ConfigResponse,
@@ -70,6 +72,8 @@ export interface ControlPlaneOptions {
   keys?: NamedKeyRegistry;
   /** Where budgets reserve and settle; budgets are not enforced without it. */
   budgetAccounts?: BudgetAccounts;
+  /** Where rate limits take their leases; in memory (this process only) when not given. */
+  rateAccounts?: RateAccounts;
 }
 
 
@@ -120,7 +124,7 @@ export class ControlPlane {
     this.probeTimeoutMs = options.probeTimeoutMs;
     this.keys = options.keys;
     this.budgetAccounts = options.budgetAccounts;
-    this.rateLimits = rateLimitsPolicy(() => this.config.budgetEstimate.defaultMaxOutputTokens);
+    this.rateLimits = rateLimitsPolicy(() => this.config.budgetEstimate.defaultMaxOutputTokens, options.rateAccounts ?? new RateAccounts({ counters: new MemoryRateCounters() }));
     this.apply();
   }
 

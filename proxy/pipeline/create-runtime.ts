@@ -14,6 +14,8 @@ import type { BudgetAccounts, BudgetRefusal } from '../policy/budget-accounts';
 import { budgetsPolicy } from '../policy/budgets';
 import { modelAllowListPolicy } from '../policy/model-allow-list';
 import { rateLimitsPolicy } from '../policy/rate-limits';
+import { RateAccounts } from '../policy/rate-accounts';
+import { MemoryRateCounters } from '../store/memory-rate-counters';
 import type { Pricer } from '../cost/pricer';
 import type { RequestLog } from '../store/request-log';
 import type { ResponseCache } from '../store/response-cache';
@@ -87,7 +89,10 @@ function createPolicies(config: SwitchyardConfig, pricer: Pricer, namedKeys: rea
   if (disabled !== undefined) policies.push(disabled);
   const active = namedKeys.filter((key) => key.revoked === undefined);
   if (active.some((key) => key.policy.models !== undefined)) policies.push(modelAllowListPolicy());
-  if (active.some((key) => key.policy.rpm !== undefined || key.policy.tpm !== undefined)) policies.push(overrides.rateLimits ?? rateLimitsPolicy(() => config.budgetEstimate.defaultMaxOutputTokens));
+  if (active.some((key) => key.policy.rpm !== undefined || key.policy.tpm !== undefined)) {
+    // Without the control plane's policy (tests, the bench): this process's own windows.
+    policies.push(overrides.rateLimits ?? rateLimitsPolicy(() => config.budgetEstimate.defaultMaxOutputTokens, new RateAccounts({ counters: new MemoryRateCounters() })));
+  }
   if (overrides.budgetAccounts !== undefined) {
     const budgets = budgetsPolicy({
       budgets: config.budgets,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BudgetPeriod } from '../core/principal';
-import type { LeaseGrant, LeaseRequest, SpendLedger } from '../store/spend-ledger';
+import { leaseHolderName, type LeaseGrant, type LeaseRequest, type SpendLedger } from '../store/spend-ledger';
 import { periodBounds } from './budget-period';
 
 /** A budget as the accounts know it: a name in the ledger, a limit, a period and what to do at the limit. */
@@ -96,7 +96,7 @@ const defaultLeaseTtlMs = 10_000;
  * refused while another holds leases waits for those to come back before refusing.
  */
 export class BudgetAccounts {
-  readonly holder = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  readonly holder = leaseHolderName(randomBytes(6).toString('hex'));
   private readonly ledger: SpendLedger;
   private readonly now: () => number;
   private readonly syncIntervalMs: number;

@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+
 /**
  * One budget in one period: the ledger's unit. `budget` is the budget's ledger name (a config
  * budget's name, or `key:<name>` for a key's own budget); `periodStart` is ms since the epoch
@@ -46,8 +48,14 @@ export interface SlotState extends BudgetSlot {
  * than the call's whole overhead); it holds a lease, a slice of a budget it may hand out to its
  * own calls in memory, and exchanges with the ledger now and then: books what it spent, and
  * grows or shrinks its lease. The leases and the spend of a slot never exceed its limit, so no
- * number of processes can overshoot it. A lease not renewed within `leaseTtlMs` belongs to a
- * process that died and stops counting.
+ * number of processes can overshoot it.
+ *
+ * A crash must never make the ledger under-count: a dead holder may have settled calls it had
+ * not booked yet, and calls it had in flight went upstream. So a lease whose holder is gone —
+ * not renewed within `leaseTtlMs`, or (on one machine) its process no longer exists — is
+ * booked as spent in full at the next exchange, and counted as spent by `read` until then.
+ * That over-counts the unused part of one lease per crash; it never lets a budget overshoot.
+ * Holders are named by {@link leaseHolderName} so that a backend can tell whether one is alive.
  */
 export interface SpendLedger {
   /** One atomic step over every slot listed: books spend, resizes this holder's leases. */
@@ -55,4 +63,15 @@ export interface SpendLedger {
   /** Spend and live leases of the slots listed (0 for a slot never booked). */
   read(slots: readonly BudgetSlot[], now: number): Promise<SlotState[]>;
   close(): Promise<void>;
+}
+
+/** A lease holder's name: the machine, the process id and a random part for this holder. */
+export function leaseHolderName(random: string): string {
+  return `${hostname()}:${process.pid}:${random}`;
+}
+
+/** The machine and process of a holder named by {@link leaseHolderName}; undefined for other names. */
+export function holderProcess(holder: string): { host: string; pid: number } | undefined {
+  const match = /^(.*):(\d+):[^:]+$/.exec(holder);
+  return match === null ? undefined : { host: match[1]!, pid: Number(match[2]) };
 }

@@ -300,6 +300,30 @@ describe('governance: named keys, allow-lists, budgets, rate limits', function (
     assert.equal((await chat(proxy.url, tokens, { max_tokens: 500 })).status, 400);
   });
 
+  it('shares a key\'s rpm across two proxy processes on one data folder: exactly the limit is admitted', async () => {
+    const dir = dataDir();
+    const inProcess = await start(() => {}, dir);
+    const key = await createKey(inProcess, { name: 'shared', rpm: 20 });
+    const configFile = path.join(dir, 'config.json');
+    writeFileSync(configFile, JSON.stringify({ providers: { groq: { baseUrl: fake.url('/v1') } }, prices: knownPrices }));
+    const child = await serveChild(['--port', '0', '--data-dir', dir, '--config', configFile]);
+    try {
+      // Each process alone would admit 20 (the old per-process windows: 40 in all).
+      const statuses = await Promise.all(
+        Array.from({ length: 50 }, async (_, index) => {
+          const response = await chat(index % 2 === 0 ? inProcess.url : child.url, key);
+          await response.arrayBuffer();
+          return response.status;
+        }),
+      );
+      assert.deepEqual([...new Set(statuses)].sort(), [200, 429]);
+      assert.equal(statuses.filter((status) => status === 200).length, 20);
+      assert.equal(fake.requests.length, 20);
+    } finally {
+      await stopChild(child.child);
+    }
+  });
+
   it('keeps spend across a restart', async () => {
     const dir = dataDir();
     const budgets = (config: SwitchyardConfig): void => {
@@ -380,6 +404,47 @@ describe('governance: named keys, allow-lists, budgets, rate limits', function (
       // Leases come back within a sync, so the two together still serve nearly all that fits.
       assert.ok(upstreamCalls >= Math.floor(1 / callUsd) - 2, `served ${upstreamCalls} of ${Math.floor(1 / callUsd)}`);
     });
+  });
+
+  it('never under-counts after a crash: a SIGKILLed proxy\'s lease counts as spent, and the restarted proxy cannot overshoot', async () => {
+    const body = JSON.stringify({ model, max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] });
+    const estimatedInput = Math.ceil(Buffer.byteLength(body) / 4);
+    const callUsd = (estimatedInput + 20) / 1000;
+    // Each call costs what it reserves, and takes a moment: calls are in flight at the kill.
+    fake.reply(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return { json: chatCompletionJson({ model: 'llama-3.3-70b-versatile', text: 'Hello there.', usage: { prompt: estimatedInput, completion: 20 } }) };
+    });
+    const dir = dataDir();
+    const configFile = path.join(dir, 'config.json');
+    writeFileSync(configFile, JSON.stringify({ providers: { groq: { baseUrl: fake.url('/v1') } }, prices: knownPrices, budgets: [{ name: 'dollar', limitUsd: 1, period: 'day' }] }));
+    const child = await serveChild(['--port', '0', '--data-dir', dir, '--config', configFile]);
+    let killed = false;
+    const exited = new Promise((resolve) => child.child.once('exit', resolve));
+    const traffic = Array.from({ length: 4 }, async () => {
+      while (!killed) {
+        try {
+          await (await chat(child.url, 'none', { max_tokens: 20 })).arrayBuffer();
+        } catch {
+          // The connection died with the process.
+        }
+      }
+    });
+    await eventually(() => fake.requests.length >= 8, 'calls reach the provider', 10_000);
+    child.child.kill('SIGKILL');
+    killed = true;
+    await exited;
+    await Promise.all(traffic);
+    const beforeRestart = fake.requests.length;
+    assert.ok(beforeRestart * callUsd < 1, 'killed before the budget was spent');
+    const restarted = await start((config) => {
+      config.budgets = [{ name: 'dollar', match: {}, limitUsd: 1, period: 'day', action: 'block' }];
+    }, dir);
+    const standing = await control<{ budgets: Array<{ spentUsd: number }> }>(restarted, 'GET', '/budgets');
+    assert.ok(standing.json.budgets[0]!.spentUsd >= beforeRestart * callUsd - 1e-9, `the ledger counts $${standing.json.budgets[0]!.spentUsd}, the provider was sent $${beforeRestart * callUsd}`);
+    const statuses = await Promise.all(Array.from({ length: 40 }, async () => (await chat(restarted.url, 'none', { max_tokens: 20 })).status));
+    assert.ok(statuses.includes(402), 'the restarted proxy refuses once the budget is spent');
+    assert.ok(fake.requests.length * callUsd <= 1 + 1e-9, `$${fake.requests.length * callUsd} went to the provider against a $1 budget`);
   });
 
   it('picks up keys the CLI creates and revokes while the proxy runs', async () => {

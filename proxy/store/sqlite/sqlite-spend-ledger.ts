@@ -1,5 +1,6 @@
 import type { Database } from 'node-sqlite3-wasm';
-import type { BudgetSlot, LeaseGrant, LeaseRequest, SlotState, SpendLedger } from '../spend-ledger';
+import { holderProcess, type BudgetSlot, type LeaseGrant, type LeaseRequest, type SlotState, type SpendLedger } from '../spend-ledger';
+import { hostname } from 'node:os';
 import { whenNotBusy } from './busy';
 import { rollback } from './open-database';
 
@@ -27,14 +28,14 @@ export class SqliteSpendLedger implements SpendLedger {
       try {
         const grants: LeaseGrant[] = [];
         for (const request of requests) {
-          const slot = [request.budget, request.periodStart];
+          const slot: [string, number] = [request.budget, request.periodStart];
           if (request.spentUsd !== 0) {
             database.run(
               'INSERT INTO budget_spend (budget, period_start, spent_usd) VALUES (?, ?, ?) ON CONFLICT (budget, period_start) DO UPDATE SET spent_usd = spent_usd + excluded.spent_usd',
               [...slot, request.spentUsd],
             );
           }
-          database.run('DELETE FROM budget_leases WHERE budget = ? AND period_start = ? AND expires_at <= ?', [...slot, now]);
+          this.bookAbandonedLeases(holder, slot, now);
           const spentUsd = Number(database.get('SELECT spent_usd FROM budget_spend WHERE budget = ? AND period_start = ?', slot)?.spent_usd ?? 0);
           const othersLeasedUsd = Number(database.get('SELECT TOTAL(amount_usd) AS total FROM budget_leases WHERE budget = ? AND period_start = ? AND holder <> ?', [...slot, holder])?.total ?? 0);
           const room = Math.max(0, request.limitUsd - spentUsd - othersLeasedUsd);
@@ -63,15 +64,53 @@ export class SqliteSpendLedger implements SpendLedger {
     return whenNotBusy(() =>
       slots.map((slot) => {
         const key = [slot.budget, slot.periodStart];
-        return {
-          budget: slot.budget,
-          periodStart: slot.periodStart,
-          spentUsd: Number(this.database.get('SELECT spent_usd FROM budget_spend WHERE budget = ? AND period_start = ?', key)?.spent_usd ?? 0),
-          leasedUsd: Number(this.database.get('SELECT TOTAL(amount_usd) AS total FROM budget_leases WHERE budget = ? AND period_start = ? AND expires_at > ?', [...key, now])?.total ?? 0),
-        };
+        let spentUsd = Number(this.database.get('SELECT spent_usd FROM budget_spend WHERE budget = ? AND period_start = ?', key)?.spent_usd ?? 0);
+        let leasedUsd = 0;
+        for (const lease of this.database.all('SELECT holder, amount_usd, expires_at FROM budget_leases WHERE budget = ? AND period_start = ?', key)) {
+          // An abandoned lease counts as spent here too, before the next exchange books it.
+          if (isAbandoned(String(lease.holder), Number(lease.expires_at), now)) spentUsd += Number(lease.amount_usd);
+          else leasedUsd += Number(lease.amount_usd);
+        }
+        return { budget: slot.budget, periodStart: slot.periodStart, spentUsd, leasedUsd };
       }),
     );
   }
 
+  /**
+   * Books the leases of other holders that died (their process is gone from this machine) or
+   * stopped renewing as spent, and deletes them. What a dead process had settled but not yet
+   * booked, and what its calls in flight cost, was inside its lease: counting the whole lease as
+   * spent may over-count the unused part, but never under-counts.
+   */
+  private bookAbandonedLeases(holder: string, slot: [string, number], now: number): void {
+    const database = this.database;
+    for (const lease of database.all('SELECT holder, amount_usd, expires_at FROM budget_leases WHERE budget = ? AND period_start = ? AND holder <> ?', [...slot, holder])) {
+      if (!isAbandoned(String(lease.holder), Number(lease.expires_at), now)) continue;
+      database.run(
+        'INSERT INTO budget_spend (budget, period_start, spent_usd) VALUES (?, ?, ?) ON CONFLICT (budget, period_start) DO UPDATE SET spent_usd = spent_usd + excluded.spent_usd',
+        [...slot, Number(lease.amount_usd)],
+      );
+      database.run('DELETE FROM budget_leases WHERE budget = ? AND period_start = ? AND holder = ?', [...slot, String(lease.holder)]);
+    }
+  }
+
   async close(): Promise<void> {}
+}
+
+/**
+ * Whether a lease's holder is gone: it stopped renewing, or it ran on this machine and its
+ * process no longer exists (found at once after a crash, instead of after the lease's time).
+ */
+function isAbandoned(holder: string, expiresAt: number, now: number): boolean {
+  if (expiresAt <= now) return true;
+  const where = holderProcess(holder);
+  if (where === undefined || where.host !== hostname() || where.pid === process.pid) return false;
+  const pid = where.pid;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    // EPERM: the process exists under another user.
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }

@@ -1,0 +1,253 @@
+import type { RateCounters, RateDenial, RateEntry, RateItem } from '../store/rate-counters';
+
+/** The window of `rpm` and `tpm`. */
+export const rateWindowMs = 60_000;
+
+/**
+ * A slice of one scope's window this process took from the counters in one reservation and
+ * hands out to its own calls in memory: `amount` booked, `used` handed out so far.
+ */
+export class RateLease {
+  used = 0;
+  /** When a call last took from the lease: the entry is settled to that time, so it counts as long as its last call. */
+  lastUse: number;
+  /** Calls admitted on the lease whose real count (tpm) is not known yet. */
+  inFlight = 0;
+  /** Taken out of service: no new calls; settled once its calls are. */
+  retired = false;
+  /** `used` changed since the counters last heard of it. */
+  dirty = false;
+
+  constructor(
+    readonly entry: RateEntry,
+    readonly amount: number,
+    readonly takenAt: number,
+  ) {
+    this.lastUse = takenAt;
+  }
+
+  fits(amount: number, now: number, lifeMs: number): boolean {
+    return !this.retired && now - this.takenAt < lifeMs && this.used + amount <= this.amount;
+  }
+}
+
+/** One limit of one key: a scope in the counters, its limit, and the lease in service. */
+export class RateAccount {
+  lease: RateLease | undefined;
+  /** What the last lease used, to size the next: a busy key takes bigger slices. */
+  lastUsed = 0;
+  /** A new lease being taken: other calls wait for it rather than take one each. */
+  reserving: Promise<unknown> | undefined;
+
+  constructor(
+    readonly scope: string,
+    public limit: number,
+  ) {}
+}
+
+/** What one admitted call took, to settle it later. */
+export interface RateTake {
+  account: RateAccount;
+  lease: RateLease;
+  amount: number;
+}
+
+export interface RateAccountsOptions {
+  counters: RateCounters;
+  now?: () => number;
+  /** How long a lease hands out calls before it is settled and a new one taken (ms). */
+  leaseLifeMs?: number;
+  log?: (message: string) => void;
+}
+
+/** The outcome of a reservation that had to ask the counters. */
+export type RateReservation = { granted: true; takes: RateTake[] } | ({ granted: false; account: RateAccount } & Pick<RateDenial, 'inWindow' | 'retryAfterMs'>);
+
+const defaultLeaseLifeMs = 1000;
+
+/**
+ * Rate limits exact across every process on one store, without a store transaction per call.
+ * Each process takes leases: a slice of a scope's window booked in the counters at once (an
+ * open entry), handed out to its own calls in memory (a comparison per limit), and settled to
+ * what was handed out when it leaves service — at the latest a lease life after it was taken,
+ * moved to the time of its last call so that it counts as long as that call does. Slices grow
+ * with use (twice what the last lease handed out) up to an eighth of the limit, and shrink to
+ * exactly one call's amount when the window is nearly full. A process refused while others
+ * hold open leases waits one lease life for their unused part before refusing, so together the
+ * processes admit exactly the limit. A lease of a process that died stays booked in full until
+ * it leaves the window: a crash over-counts, never under-counts.
+ */
+export class RateAccounts {
+  private readonly counters: RateCounters;
+  private readonly now: () => number;
+  readonly leaseLifeMs: number;
+  private readonly log: (message: string) => void;
+  /** Leases out of service whose final count the counters have not heard yet. */
+  private readonly retired = new Set<RateLease>();
+  /** Leases in service, to retire them when their life ends. */
+  private readonly serving = new Set<RateAccount>();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(options: RateAccountsOptions) {
+    this.counters = options.counters;
+    this.now = options.now ?? Date.now;
+    this.leaseLifeMs = options.leaseLifeMs ?? defaultLeaseLifeMs;
+    this.log = options.log ?? (() => {});
+  }
+
+  /** Takes `amounts[i]` from each account's lease in memory, all or none; undefined when a lease lacks room. */
+  takeFromLeases(accounts: readonly RateAccount[], amounts: readonly number[], now: number): RateTake[] | undefined {
+    for (let index = 0; index < accounts.length; index++) {
+      const lease = accounts[index]!.lease;
+      if (lease === undefined || !lease.fits(amounts[index]!, now, this.leaseLifeMs)) return undefined;
+    }
+    const takes: RateTake[] = [];
+    for (let index = 0; index < accounts.length; index++) {
+      const account = accounts[index]!;
+      const lease = account.lease!;
+      lease.used += amounts[index]!;
+      lease.lastUse = now;
+      lease.inFlight++;
+      takes.push({ account, lease, amount: amounts[index]! });
+    }
+    return takes;
+  }
+
+  /**
+   * Takes new leases from the counters for the accounts whose lease lacks room, then takes the
+   * amounts from them. Retires and settles the old leases first, so their unused part is back in
+   * the window before asking. Refused: waits one lease life for other processes' open leases,
+   * once, when there are any.
+   */
+  async reserve(accounts: readonly RateAccount[], amounts: readonly number[]): Promise<RateReservation> {
+    let waited = false;
+    for (;;) {
+      const busy = accounts.find((account) => account.reserving !== undefined);
+      if (busy !== undefined) {
+        await busy.reserving;
+        continue;
+      }
+      const now = this.now();
+      const taken = this.takeFromLeases(accounts, amounts, now);
+      if (taken !== undefined) return { granted: true, takes: taken };
+      const short: number[] = [];
+      accounts.forEach((account, index) => {
+        if (account.lease === undefined || !account.lease.fits(amounts[index]!, now, this.leaseLifeMs)) short.push(index);
+      });
+      const shortAccounts = short.map((index) => accounts[index]!);
+      const asking = (async () => {
+        for (const account of shortAccounts) this.retire(account);
+        await this.settleRetired();
+        return this.takeLeases(shortAccounts, short.map((index) => amounts[index]!), now);
+      })();
+      const done = asking.then(
+        () => undefined,
+        () => undefined,
+      );
+      for (const account of shortAccounts) account.reserving = done;
+      let denial: RateDenial | undefined;
+      try {
+        denial = await asking;
+      } finally {
+        for (const account of shortAccounts) if (account.reserving === done) account.reserving = undefined;
+      }
+      if (denial === undefined) continue;
+      if (!waited && denial.open > 0 && !this.closed) {
+        waited = true;
+        await new Promise((resolve) => setTimeout(resolve, this.leaseLifeMs + 50));
+        continue;
+      }
+      return { granted: false, account: shortAccounts[denial.item]!, inWindow: denial.inWindow, retryAfterMs: denial.retryAfterMs };
+    }
+  }
+
+  /** Books a call's real amount (tpm: tokens used) in place of what it took. */
+  settle(take: RateTake, amount: number): void {
+    const lease = take.lease;
+    lease.inFlight--;
+    if (amount !== take.amount) {
+      lease.used += amount - take.amount;
+      lease.dirty = true;
+    }
+    if (lease.retired && (lease.dirty || lease.inFlight === 0)) {
+      this.retired.add(lease);
+      this.schedule();
+    }
+  }
+
+  /** Settles every lease with the counters; the accounts are unusable afterwards. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    for (const account of this.serving) this.retire(account);
+    await this.settleRetired(true);
+  }
+
+  /** Asks the counters for a lease per account: a slice for the calls to come, down to the exact need. */
+  private async takeLeases(accounts: readonly RateAccount[], needs: readonly number[], now: number): Promise<RateDenial | undefined> {
+    let wants = accounts.map((account, index) => Math.max(needs[index]!, Math.min(account.lastUsed * 2, Math.floor(account.limit / 8))));
+    for (;;) {
+      const items: RateItem[] = accounts.map((account, index) => ({ scope: account.scope, windowMs: rateWindowMs, amount: wants[index]!, limit: account.limit, open: true }));
+      const answer = await this.counters.reserve(items, now);
+      if (answer.granted) {
+        answer.entries.forEach((entry, index) => {
+          const account = accounts[index]!;
+          account.lease = new RateLease(entry, wants[index]!, now);
+          this.serving.add(account);
+        });
+        this.schedule();
+        return undefined;
+      }
+      const index = answer.item;
+      if (wants[index]! <= needs[index]!) return answer;
+      // Near the limit: a quarter of what is left, or exactly the need.
+      const room = accounts[index]!.limit - answer.inWindow;
+      wants = wants.map((want, other) => (other === index ? Math.max(needs[index]!, Math.min(want - 1, Math.floor(room / 4))) : want));
+    }
+  }
+
+  private retire(account: RateAccount): void {
+    const lease = account.lease;
+    if (lease === undefined) return;
+    account.lease = undefined;
+    account.lastUsed = lease.used;
+    this.serving.delete(account);
+    lease.retired = true;
+    this.retired.add(lease);
+  }
+
+  /** Tells the counters what retired leases handed out; a lease with calls in flight stays open until they settle. */
+  private async settleRetired(final = false): Promise<void> {
+    if (this.retired.size === 0) return;
+    const leases = [...this.retired];
+    this.retired.clear();
+    const settlements = leases.map((lease) => {
+      lease.dirty = false;
+      const close = lease.inFlight === 0 || final;
+      return { ...lease.entry, amount: Math.max(0, lease.used), time: lease.lastUse, close };
+    });
+    try {
+      await this.counters.settle(settlements);
+    } catch (error) {
+      // Not settled: the leases stay booked in full, which only over-counts. Try again later.
+      this.log(`rate limit settlement failed, retrying: ${String(error)}`);
+      for (const lease of leases) this.retired.add(lease);
+      this.schedule();
+    }
+  }
+
+  /** Retires leases whose life ended and settles what is retired, soon. */
+  private schedule(): void {
+    if (this.timer !== undefined || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const now = this.now();
+      for (const account of [...this.serving]) if (account.lease !== undefined && now - account.lease.takenAt >= this.leaseLifeMs) this.retire(account);
+      void this.settleRetired().then(() => {
+        if (this.serving.size > 0 || this.retired.size > 0) this.schedule();
+      });
+    }, this.leaseLifeMs);
+    this.timer.unref();
+  }
+}

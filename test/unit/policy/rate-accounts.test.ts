@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Database } from 'node-sqlite3-wasm';
+import { RateAccount, RateAccounts } from '../../../proxy/policy/rate-accounts';
+import { MemoryRateCounters } from '../../../proxy/store/memory-rate-counters';
+import { openDatabase } from '../../../proxy/store/sqlite/open-database';
+import { SqliteRateCounters } from '../../../proxy/store/sqlite/sqlite-rate-counters';
+
+describe('RateAccounts: leases over the rate counters', () => {
+  let dataDir: string;
+  let databases: Database[];
+  const open: RateAccounts[] = [];
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-rate-accounts-'));
+    databases = [];
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((accounts) => accounts.close()));
+    for (const database of databases) database.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** A process of its own: its own connection to the one database file. */
+  function process(leaseLifeMs = 200): RateAccounts {
+    const database = openDatabase(dataDir).database;
+    databases.push(database);
+    const accounts = new RateAccounts({ counters: new SqliteRateCounters(database), leaseLifeMs });
+    open.push(accounts);
+    return accounts;
+  }
+
+  it('hands out a busy key\'s calls from a lease in memory, asking the counters less and less often', async () => {
+    let reserves = 0;
+    const counters = new MemoryRateCounters();
+    const reserve = counters.reserve.bind(counters);
+    counters.reserve = (items, now) => {
+      reserves++;
+      return reserve(items, now);
+    };
+    const accounts = new RateAccounts({ counters, leaseLifeMs: 60_000 });
+    open.push(accounts);
+    const account = new RateAccount('rpm:key_a', 1_000_000);
+    let admitted = 0;
+    for (let call = 0; call < 1000; call++) {
+      const taken = accounts.takeFromLeases([account], [1], Date.now());
+      if (taken === undefined) assert.ok((await accounts.reserve([account], [1])).granted);
+      admitted++;
+    }
+    assert.equal(admitted, 1000);
+    // Leases double while used: about log2(1000) reservations, not 1000.
+    assert.ok(reserves <= 12, `${reserves} reservations for 1000 calls`);
+  });
+
+  it('admits exactly the limit across two processes on one data folder, however the calls interleave', async function () {
+    this.timeout(20_000);
+    const one = process();
+    const two = process();
+    const accountOne = new RateAccount('rpm:key_shared', 30);
+    const accountTwo = new RateAccount('rpm:key_shared', 30);
+    const calls = Array.from({ length: 80 }, async (_, index) => {
+      const [accounts, account] = index % 2 === 0 ? [one, accountOne] : [two, accountTwo];
+      if (accounts.takeFromLeases([account], [1], Date.now()) !== undefined) return true;
+      return (await accounts.reserve([account], [1])).granted;
+    });
+    const admitted = (await Promise.all(calls)).filter(Boolean).length;
+    assert.equal(admitted, 30);
+  });
+
+  it('settles tokens to the real count: what a call did not use is free again', async () => {
+    const accounts = process(50);
+    const account = new RateAccount('tpm:key_a', 100);
+    const first = await accounts.reserve([account], [80]);
+    assert.ok(first.granted);
+    const refused = await accounts.reserve([account], [40]);
+    assert.equal(refused.granted, false);
+    accounts.settle(first.takes[0]!, 20);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    assert.ok((await accounts.reserve([account], [40])).granted, 'the 60 tokens not used are back');
+  });
+});
