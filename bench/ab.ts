@@ -28,7 +28,7 @@ import { percentile } from './report';
 import { startSwitchyard } from './switchyard-service';
 import { timedRequest } from './timed-request';
 
-interface Side {
+export interface Side {
   name: 'A' | 'B';
   service: ChildService;
   dispatcher: Agent;
@@ -38,7 +38,7 @@ interface Side {
   failures: number;
 }
 
-async function loadRun(side: Side, benchCase: BenchCase, seconds: number, measure: boolean): Promise<void> {
+export async function loadRun(side: Side, benchCase: BenchCase, seconds: number, measure: boolean): Promise<void> {
   const source = cpuSource(side.service.pid);
   const before = treeCpuNanoseconds(side.service.pid, source);
   const result = await autocannon({
@@ -57,7 +57,7 @@ async function loadRun(side: Side, benchCase: BenchCase, seconds: number, measur
   if (result.requests.total > 0) side.rounds.push((treeCpuNanoseconds(side.service.pid, source) - before) / 1000 / result.requests.total);
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((left, right) => left - right);
   const middle = sorted.length / 2;
   return sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;

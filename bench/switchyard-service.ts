@@ -88,7 +88,7 @@ export async function startTeamSwitchyard(upstream: string, workDirectory: strin
 
 
 /** The governed case's 5 budgets: everyone, a provider, a model glob, a key, and one that only warns. */
-const benchBudgets = [
+export const benchBudgets = [
   { name: 'team-daily', limitUsd: 1000, period: 'day' },
   { name: 'openai-monthly', match: { provider: 'openai' }, limitUsd: 20000, period: 'month' },
   { name: 'mini-weekly', match: { model: 'openai/gpt-4o-mini*' }, limitUsd: 5000, period: 'week' },
@@ -101,8 +101,8 @@ const benchBudgets = [
  * allow-list, a budget and rate limits far above the load; resolves with the key the governed
  * case sends. Undefined when there is no build.
  */
-export async function startGovernedSwitchyard(upstream: string, workDirectory: string): Promise<{ service: ChildService; key: string } | undefined> {
-  const service = await startSwitchyard(upstream, workDirectory, process.env.BENCH_PROFILE, undefined, 'governed', { budgets: benchBudgets });
+export async function startGovernedSwitchyard(upstream: string, workDirectory: string, entry?: string, name = 'governed'): Promise<{ service: ChildService; key: string } | undefined> {
+  const service = await startSwitchyard(upstream, workDirectory, process.env.BENCH_PROFILE, entry, name, { budgets: benchBudgets });
   if (service === undefined) return undefined;
   let key = '';
   for (const name of ['bench-a', 'bench-b', 'bench-c']) {

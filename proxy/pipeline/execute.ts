@@ -172,8 +172,10 @@ function race(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, 
       let holds: AttemptHold[] | undefined;
       // When the attempt went out: after its reservation, which may wait for the ledger.
       let openedAfter = performance.now();
+      let sent = false;
       const open = (): Promise<OpenedAttempt> => {
         openedAfter = performance.now();
+        sent = true;
         return openAttempt(build, target, plan.timeouts, controller.signal, context.clock);
       };
       const reserved = reserve?.(target);
@@ -219,7 +221,9 @@ function race(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, 
         (error: unknown) => {
           running.delete(index);
           clientAbort.removeEventListener('abort', onClientAbort);
-          settleHolds(holds, undefined, false);
+          // A loser cancelled after its request went out may still be billed (a provider
+          // finishes a generation whose client left): its reservation settles to the worst case.
+          settleHolds(holds, undefined, settled && sent && controller.signal.aborted);
           if (settled) return;
           if (!(error instanceof AttemptError)) {
             settled = true;

@@ -1,4 +1,4 @@
-import type { RateCounters, RateDenial, RateEntry, RateItem } from '../store/rate-counters';
+import type { RateCounters, RateDenial, RateEntry, RateItem, RateSettlement } from '../store/rate-counters';
 
 /** The window of `rpm` and `tpm`. */
 export const rateWindowMs = 60_000;
@@ -15,6 +15,8 @@ export class RateLease {
   inFlight = 0;
   /** Taken out of service: no new calls; settled once its calls are. */
   retired = false;
+  /** When it was last put among the leases to settle. */
+  retiredAt = 0;
   /** `used` changed since the counters last heard of it. */
   dirty = false;
 
@@ -136,11 +138,9 @@ export class RateAccounts {
         if (account.lease === undefined || !account.lease.fits(amounts[index]!, now, this.leaseLifeMs)) short.push(index);
       });
       const shortAccounts = short.map((index) => accounts[index]!);
-      const asking = (async () => {
-        for (const account of shortAccounts) this.retire(account);
-        await this.settleRetired();
-        return this.takeLeases(shortAccounts, short.map((index) => amounts[index]!), now);
-      })();
+      for (const account of shortAccounts) this.retire(account);
+      // The retired leases are settled in the same step that takes the new ones.
+      const asking = this.takeLeases(shortAccounts, short.map((index) => amounts[index]!), now);
       const done = asking.then(
         () => undefined,
         () => undefined,
@@ -170,10 +170,7 @@ export class RateAccounts {
       lease.used += amount - take.amount;
       lease.dirty = true;
     }
-    if (lease.retired && (lease.dirty || lease.inFlight === 0)) {
-      this.retired.add(lease);
-      this.schedule();
-    }
+    if (lease.retired && (lease.dirty || lease.inFlight === 0)) this.toSettle(lease, this.now());
   }
 
   /** Settles every lease with the counters; the accounts are unusable afterwards. */
@@ -189,7 +186,14 @@ export class RateAccounts {
     let wants = accounts.map((account, index) => Math.max(needs[index]!, Math.min(account.lastUsed * 2, Math.floor(account.limit / 8))));
     for (;;) {
       const items: RateItem[] = accounts.map((account, index) => ({ scope: account.scope, windowMs: rateWindowMs, amount: wants[index]!, limit: account.limit, open: true }));
-      const answer = await this.counters.reserve(items, now);
+      const { leases, settlements } = this.takeRetired(false);
+      let answer;
+      try {
+        answer = await this.counters.reserve(items, now, settlements);
+      } catch (error) {
+        this.keepRetired(leases);
+        throw error;
+      }
       if (answer.granted) {
         answer.entries.forEach((entry, index) => {
           const account = accounts[index]!;
@@ -214,12 +218,18 @@ export class RateAccounts {
     account.lastUsed = lease.used;
     this.serving.delete(account);
     lease.retired = true;
-    this.retired.add(lease);
+    this.toSettle(lease, this.now());
   }
 
-  /** Tells the counters what retired leases handed out; a lease with calls in flight stays open until they settle. */
-  private async settleRetired(final = false): Promise<void> {
-    if (this.retired.size === 0) return;
+  /** Puts a lease among those the next reservation carries to the counters (or the timer, if none comes). */
+  private toSettle(lease: RateLease, now: number): void {
+    if (!this.retired.has(lease)) lease.retiredAt = now;
+    this.retired.add(lease);
+    this.schedule();
+  }
+
+  /** What the retired leases handed out, to tell the counters; a lease with calls in flight stays open until they settle. */
+  private takeRetired(final: boolean): { leases: RateLease[]; settlements: RateSettlement[] } {
     const leases = [...this.retired];
     this.retired.clear();
     const settlements = leases.map((lease) => {
@@ -227,23 +237,46 @@ export class RateAccounts {
       const close = lease.inFlight === 0 || final;
       return { ...lease.entry, amount: Math.max(0, lease.used), time: lease.lastUse, close };
     });
+    return { leases, settlements };
+  }
+
+  /** Not settled: the leases stay booked in full, which only over-counts; settled again later. */
+  private keepRetired(leases: readonly RateLease[]): void {
+    for (const lease of leases) {
+      lease.dirty = true;
+      this.retired.add(lease);
+    }
+    this.schedule();
+  }
+
+  /** Settles what is retired on its own, when no reservation carried it for a lease life (or at close). */
+  private async settleRetired(final = false): Promise<void> {
+    if (this.retired.size === 0) return;
+    const now = this.now();
+    if (!final && [...this.retired].every((lease) => now - lease.retiredAt < this.leaseLifeMs)) return;
+    const { leases, settlements } = this.takeRetired(final);
     try {
       await this.counters.settle(settlements);
     } catch (error) {
-      // Not settled: the leases stay booked in full, which only over-counts. Try again later.
       this.log(`rate limit settlement failed, retrying: ${String(error)}`);
-      for (const lease of leases) this.retired.add(lease);
-      this.schedule();
+      this.keepRetired(leases);
     }
   }
 
-  /** Retires leases whose life ended and settles what is retired, soon. */
+  /**
+   * Retires leases no call used for a lease life and settles what is retired, soon. A lease
+   * still in use is left to the next call, which settles it in the step that takes the next
+   * lease: under steady load, one round trip to the counters per key and lease life.
+   */
   private schedule(): void {
     if (this.timer !== undefined || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       const now = this.now();
-      for (const account of [...this.serving]) if (account.lease !== undefined && now - account.lease.takenAt >= this.leaseLifeMs) this.retire(account);
+      for (const account of [...this.serving]) {
+        const lease = account.lease;
+        if (lease !== undefined && now - lease.takenAt >= this.leaseLifeMs && now - lease.lastUse >= this.leaseLifeMs / 2) this.retire(account);
+      }
       void this.settleRetired().then(() => {
         if (this.serving.size > 0 || this.retired.size > 0) this.schedule();
       });

@@ -15,7 +15,8 @@ export class MemoryRateCounters implements RateCounters {
   private readonly prefix = randomBytes(4).toString('hex');
   private next = 0;
 
-  async reserve(items: readonly RateItem[], now: number): Promise<RateAnswer> {
+  async reserve(items: readonly RateItem[], now: number, settlements?: readonly RateSettlement[]): Promise<RateAnswer> {
+    if (settlements !== undefined) await this.settle(settlements);
     for (let index = 0; index < items.length; index++) {
       const item = items[index]!;
       const window = this.entries(item.scope, now).filter((entry) => entry.time > now - item.windowMs);

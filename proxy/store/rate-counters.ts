@@ -12,6 +12,8 @@
  *   every amount is booked at `now` and one id per item is returned; otherwise nothing is booked
  *   and the answer says how long until enough leaves the window for the item that did not fit.
  *   No interleaving of reserves from any number of processes can book more than a limit.
+ * - `reserve` may carry settlements (below), applied first in the same atomic step: a process
+ *   hands back its old lease and takes a new one in one round trip.
  * - `settle` re-books an entry made by `reserve`: a new amount (tpm: the real token count once
  *   known; a lease's unused part handed back: the amount used) and optionally a later time (a
  *   lease's last use, so the entry counts as long as its last call does). Never earlier. An
@@ -26,8 +28,11 @@
  *   backends do it themselves (`maxWindowMs` bounds the windows used).
  */
 export interface RateCounters {
-  /** All or none: books every item's amount at `now`, or none if any item would pass its limit. */
-  reserve(items: readonly RateItem[], now: number): Promise<RateAnswer>;
+  /**
+   * All or none: books every item's amount at `now`, or none if any item would pass its limit.
+   * `settlements`, when given, are applied first (whatever the answer), as `settle` would.
+   */
+  reserve(items: readonly RateItem[], now: number, settlements?: readonly RateSettlement[]): Promise<RateAnswer>;
   /** Re-books entries made by `reserve` (see the contract above). */
   settle(settlements: readonly RateSettlement[]): Promise<void>;
   close(): Promise<void>;

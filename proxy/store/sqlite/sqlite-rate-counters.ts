@@ -22,12 +22,13 @@ export class SqliteRateCounters implements RateCounters {
     this.database = database;
   }
 
-  async reserve(items: readonly RateItem[], now: number): Promise<RateAnswer> {
+  async reserve(items: readonly RateItem[], now: number, settlements: readonly RateSettlement[] = []): Promise<RateAnswer> {
     return whenNotBusy(() => {
       const database = this.database;
       database.exec('BEGIN IMMEDIATE');
       try {
         database.run('DELETE FROM rate_entries WHERE time <= ?', [now - maxWindowMs]);
+        this.apply(settlements);
         for (let index = 0; index < items.length; index++) {
           const item = items[index]!;
           const since = now - item.windowMs;
@@ -35,7 +36,8 @@ export class SqliteRateCounters implements RateCounters {
           if (sum + item.amount > item.limit) {
             const rows = database.all('SELECT time, amount, open FROM rate_entries WHERE scope = ? AND time > ?', [item.scope, since]);
             const entries: WindowEntry[] = rows.map((row) => ({ time: Number(row.time), amount: Number(row.amount), open: Number(row.open) === 1 }));
-            rollback(database);
+            // The settlements stand whatever the answer.
+            database.exec('COMMIT');
             return denial(index, entries, item.amount, item.limit, item.windowMs, now);
           }
         }
@@ -60,12 +62,7 @@ export class SqliteRateCounters implements RateCounters {
       const database = this.database;
       database.exec('BEGIN IMMEDIATE');
       try {
-        for (const settlement of settlements) {
-          database.run(
-            'UPDATE rate_entries SET amount = ?, time = MAX(time, ?), open = CASE WHEN ? THEN 0 ELSE open END WHERE scope = ? AND id = ?',
-            [settlement.amount, settlement.time ?? 0, settlement.close === false ? 0 : 1, settlement.scope, settlement.id],
-          );
-        }
+        this.apply(settlements);
         database.exec('COMMIT');
       } catch (error) {
         rollback(database);
@@ -75,4 +72,13 @@ export class SqliteRateCounters implements RateCounters {
   }
 
   async close(): Promise<void> {}
+
+  private apply(settlements: readonly RateSettlement[]): void {
+    for (const settlement of settlements) {
+      this.database.run(
+        'UPDATE rate_entries SET amount = ?, time = MAX(time, ?), open = CASE WHEN ? THEN 0 ELSE open END WHERE scope = ? AND id = ?',
+        [settlement.amount, settlement.time ?? 0, settlement.close === false ? 0 : 1, settlement.scope, settlement.id],
+      );
+    }
+  }
 }

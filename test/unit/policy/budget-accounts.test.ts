@@ -32,7 +32,7 @@ describe('BudgetAccounts over the SQLite spend ledger', () => {
     const database = openDatabase(dataDir).database;
     databases.push(database);
     const ledger = new SqliteSpendLedger(database);
-    return { accounts: new BudgetAccounts({ ledger, syncIntervalMs: 20 }), ledger };
+    return { accounts: new BudgetAccounts({ ledger, syncIntervalMs: 20, loneSyncIntervalMs: 60 }), ledger };
   }
 
   it('reserves in memory once it holds a lease, and refuses what would cross the limit', async () => {

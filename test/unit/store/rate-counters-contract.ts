@@ -107,6 +107,17 @@ export function describeRateCounters(name: string, open: () => RateCountersBacke
       granted(await counters.reserve([rpm('rpm:a', 1)], start + windowMs + 5000));
     });
 
+    it('applies settlements carried by a reserve first, whatever the answer', async () => {
+      const lease = granted(await counters.reserve([rpm('rpm:a', 10, 10, true)], start));
+      // The lease hands back 6 and the new one takes 5: it fits only after the settlement.
+      const next = granted(await counters.reserve([rpm('rpm:a', 10, 5, true)], start + 1, [{ ...lease.entries[0]!, amount: 4 }]));
+      assert.equal(next.entries.length, 1);
+      // Refused, the settlement still stands: 4 + 5 in the window, the first one closed.
+      const refusal = denied(await counters.reserve([rpm('rpm:a', 10, 2)], start + 2, [{ ...next.entries[0]!, amount: 5, close: false }]));
+      assert.equal(refusal.inWindow, 9);
+      assert.equal(refusal.open, 5);
+    });
+
     it('leaves an unknown entry alone', async () => {
       await counters.settle([{ scope: 'rpm:a', id: 'no-such-entry', amount: 5 }]);
       granted(await counters.reserve([rpm('rpm:a', 1)], start));
