@@ -35,7 +35,7 @@ async function measure(entry: string, governed: boolean, upstream: string, work:
   writeFileSync(
     configPath,
     JSON.stringify({
-      providers: { openai: { baseUrl: `${upstream}/v1` }, anthropic: { baseUrl: upstream } },
+      providers: { openai: { baseUrl: `${upstream}/v1` }, anthropic: { baseUrl: upstream }, fakecompat: { type: 'openai-compatible', baseUrl: `${upstream}/v1`, apiKeyEnv: 'FAKECOMPAT_API_KEY' } },
       routes: benchRoutes(),
       rules: benchRules(),
       ...(governed ? { budgets: benchBudgets } : {}),
@@ -46,7 +46,7 @@ async function measure(entry: string, governed: boolean, upstream: string, work:
     name,
     'valgrind',
     ['--tool=callgrind', '--collect-atstart=no', `--callgrind-out-file=${outFile}`, process.execPath, entry, 'serve', '--port', '0', '--config', configPath],
-    { ...process.env, OPENAI_API_KEY: 'sk-bench-openai-0000', SWITCHYARD_DATA_DIR: path.join(work, `${name}-data`), SWITCHYARD_CONTROL_TOKEN: controlToken },
+    { ...process.env, OPENAI_API_KEY: 'sk-bench-openai-0000', ANTHROPIC_API_KEY: 'sk-ant-bench-0000', FAKECOMPAT_API_KEY: 'sk-bench-compat-0000', SWITCHYARD_DATA_DIR: path.join(work, `${name}-data`), SWITCHYARD_CONTROL_TOKEN: controlToken },
     600_000,
   );
   try {

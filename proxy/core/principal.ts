@@ -86,8 +86,10 @@ export class PrincipalDirectory {
    * @param onUse told the hash of each named key used (for `last used`, batched by the caller)
    * @param lockedBy why access keys that should be in force could not be read: every caller
    *   without an accepted key is then refused with this reason (fail closed)
+   * @param restrictedElsewhere the config restricts named keys by name (a budget with `match.key`):
+   *   a key is then required as if the key's own policy restricted it
    */
-  constructor(entries: readonly AccessKeyEntry[], named: readonly NamedKeyEntry[] = [], onUse?: (hash: string) => void, lockedBy?: string) {
+  constructor(entries: readonly AccessKeyEntry[], named: readonly NamedKeyEntry[] = [], onUse?: (hash: string) => void, lockedBy?: string, restrictedElsewhere = false) {
     for (const { key, label } of entries) {
       const hash = hashKey(key);
       // The first label wins for a key listed twice (config and --require-key alike).
@@ -104,7 +106,8 @@ export class PrincipalDirectory {
     }
     this.onUse = onUse;
     this.locked = lockedBy;
-    this.required = lockedBy !== undefined || entries.length > 0 || named.some((entry) => entry.revoked === undefined && restricts(entry.policy));
+    const active = named.filter((entry) => entry.revoked === undefined);
+    this.required = lockedBy !== undefined || entries.length > 0 || active.some((entry) => restricts(entry.policy)) || (restrictedElsewhere && active.length > 0);
   }
 
   /** How many keys are accepted (unnamed and named in force); 0: no key is looked at. */
@@ -114,9 +117,9 @@ export class PrincipalDirectory {
 
   /**
    * Whether a caller must send a key: when any unnamed key is configured, or any named key in
-   * force restricts something (models, budget, rate). Keys that only name a caller (the
-   * extension's per-workspace keys) do not lock anyone else out; a limited key would be pointless
-   * if callers could go without one.
+   * force restricts something (models, budget, rate — its own, or a config budget matching keys).
+   * Keys that only name a caller (the extension's per-workspace keys) do not lock anyone else
+   * out; a limited key would be pointless if its holder could leave it out and go unlimited.
    */
   get requiresKey(): boolean {
     return this.required;

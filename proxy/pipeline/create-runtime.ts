@@ -72,7 +72,14 @@ export function createRoutingState(config: SwitchyardConfig, env: NodeJS.Process
     isDisabled: compileDisabledModels(config.disabledModels),
     policies,
     attemptPolicies: policies.filter((policy) => policy.reserveAttempt !== undefined),
-    principals: new PrincipalDirectory([...config.accessKeys.map((key, index) => ({ key, label: `config key ${index + 1}` })), ...extraKeys], namedKeys, overrides.onKeyUse, overrides.unreadableAccessKeys),
+    principals: new PrincipalDirectory(
+      [...config.accessKeys.map((key, index) => ({ key, label: `config key ${index + 1}` })), ...extraKeys],
+      namedKeys,
+      overrides.onKeyUse,
+      overrides.unreadableAccessKeys,
+      // A config budget on a key restricts it: leaving the key out must not escape the budget.
+      config.budgets.some((budget) => budget.match.key !== undefined),
+    ),
     redaction: compileRedaction(config),
     cache: compileCacheSettings(config),
   };

@@ -153,6 +153,27 @@ describe('governance: named keys, allow-lists, budgets, rate limits', function (
     assert.equal((await chat(proxy.url, naming)).status, 200);
   });
 
+  it('a CI bot cannot leave its key out to escape its budget, whether the budget is the key\'s own or a config budget on the key', async () => {
+    const own = await start();
+    const bot = await createKey(own, { name: 'ci-bot', budget: '5/day' });
+    assert.equal((await chat(own.url, bot)).status, 200);
+    for (const keyless of [undefined, 'made-up']) {
+      const response = await fetch(`${own.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(keyless === undefined ? {} : { authorization: `Bearer ${keyless}` }) },
+        body: JSON.stringify({ model, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      assert.equal(response.status, 401, `a call with ${keyless ?? 'no key'} is refused`);
+    }
+    // The key restricts nothing itself; a config budget names it.
+    const byConfig = await start((config) => {
+      config.budgets = [{ name: 'ci', match: { key: 'ci-bot' }, limitUsd: 5, period: 'day', action: 'block' }];
+    });
+    const plainBot = await createKey(byConfig, { name: 'ci-bot' });
+    assert.equal((await chat(byConfig.url, plainBot)).status, 200);
+    assert.equal((await chat(byConfig.url, 'anything')).status, 401, 'a config budget on a key makes the key required');
+  });
+
   it('keeps an allow-list on the resolved provider/model: aliases and routes cannot smuggle a model, /v1/models shows only what the key may call', async () => {
     const proxy = await start();
     const key = await createKey(proxy, { name: 'ci-bot', models: ['groq/*'] });
