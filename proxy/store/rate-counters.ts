@@ -12,8 +12,9 @@
  *   every amount is booked at `now` and one id per item is returned; otherwise nothing is booked
  *   and the answer says how long until enough leaves the window for the item that did not fit.
  *   No interleaving of reserves from any number of processes can book more than a limit.
- * - `reserve` may carry settlements (below), applied first in the same atomic step: a process
- *   hands back its old lease and takes a new one in one round trip.
+ * - `reserve` may carry settlements (below), applied before the reservation (in the same step
+ *   where the backend can, else in one just before): a process hands back its old lease and
+ *   takes a new one in one round trip.
  * - `settle` re-books an entry made by `reserve`: a new amount (tpm: the real token count once
  *   known; a lease's unused part handed back: the amount used) and optionally a later time (a
  *   lease's last use, so the entry counts as long as its last call does). Never earlier. An

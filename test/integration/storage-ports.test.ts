@@ -202,9 +202,14 @@ for (const makeMode of [sqliteMode, teamMode]) {
       const [state] = await two.spendLedger.read([{ budget: 'team', periodStart: 0 }], now + 1);
       assert.equal(state!.spentUsd, 0.25);
       assert.ok(Math.abs(state!.leasedUsd - 0.4) < 1e-12);
-      // Holder 2 died: its lease stops counting after its time to live.
+      // Holder 2 died: after its time to live its lease counts as spent (what it spent inside
+      // the lease was never booked: a crash must not under-count), and the next exchange books it.
       const [late] = await one.spendLedger.read([{ budget: 'team', periodStart: 0 }], now + 20_000);
       assert.equal(late!.leasedUsd, 0);
+      assert.ok(Math.abs(late!.spentUsd - 0.65) < 1e-12, `spent ${late!.spentUsd}`);
+      const [afterDeath] = await one.spendLedger.exchange('holder-1', [lease({})], now + 20_000, 10_000);
+      assert.ok(Math.abs(afterDeath!.spentUsd - 0.65) < 1e-12, `booked ${afterDeath!.spentUsd}`);
+      assert.equal(afterDeath!.othersLeasedUsd, 0);
       const [unknown] = await one.spendLedger.read([{ budget: 'never', periodStart: 5 }], now);
       assert.deepEqual(unknown, { budget: 'never', periodStart: 5, spentUsd: 0, leasedUsd: 0 });
     });

@@ -24,8 +24,16 @@ export class PostgresSpendLedger implements SpendLedger {
           'INSERT INTO budget_spend (budget, period_start, spent_usd) VALUES ($1, $2, $3) ON CONFLICT (budget, period_start) DO UPDATE SET spent_usd = budget_spend.spent_usd + excluded.spent_usd RETURNING spent_usd',
           [...slot, request.spentUsd],
         );
-        const spentUsd = Number(spent.rows[0]?.spent_usd ?? 0);
-        await client.query('DELETE FROM budget_leases WHERE budget = $1 AND period_start = $2 AND expires_at <= $3', [...slot, now]);
+        let spentUsd = Number(spent.rows[0]?.spent_usd ?? 0);
+        // Another holder's lease not renewed in time: its holder is gone, and what it spent
+        // inside the lease was never booked. The whole lease is booked as spent (spend-ledger.ts).
+        const abandoned = await client.query<{ spent_usd: number }>(
+          `WITH gone AS (DELETE FROM budget_leases WHERE budget = $1 AND period_start = $2 AND expires_at <= $3 AND holder <> $4 RETURNING amount_usd)
+           UPDATE budget_spend SET spent_usd = spent_usd + (SELECT SUM(amount_usd) FROM gone)
+            WHERE budget = $1 AND period_start = $2 AND EXISTS (SELECT 1 FROM gone) RETURNING spent_usd`,
+          [...slot, now, holder],
+        );
+        if (abandoned.rows.length > 0) spentUsd = Number(abandoned.rows[0]!.spent_usd);
         const others = await client.query<{ total: number | null }>('SELECT SUM(amount_usd) AS total FROM budget_leases WHERE budget = $1 AND period_start = $2 AND holder <> $3', [...slot, holder]);
         const othersLeasedUsd = Number(others.rows[0]?.total ?? 0);
         const room = Math.max(0, request.limitUsd - spentUsd - othersLeasedUsd);
@@ -49,7 +57,8 @@ export class PostgresSpendLedger implements SpendLedger {
     if (slots.length === 0) return [];
     const rows = await this.database.query<{ budget: string; period_start: number; spent_usd: number | null; leased_usd: number | null }>(
       `SELECT slot.budget, slot.period_start,
-              (SELECT spent_usd FROM budget_spend s WHERE s.budget = slot.budget AND s.period_start = slot.period_start) AS spent_usd,
+              (SELECT spent_usd FROM budget_spend s WHERE s.budget = slot.budget AND s.period_start = slot.period_start)
+                + COALESCE((SELECT SUM(amount_usd) FROM budget_leases l WHERE l.budget = slot.budget AND l.period_start = slot.period_start AND l.expires_at <= $3), 0) AS spent_usd,
               (SELECT SUM(amount_usd) FROM budget_leases l WHERE l.budget = slot.budget AND l.period_start = slot.period_start AND l.expires_at > $3) AS leased_usd
          FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS slot(budget, period_start, position)
         ORDER BY slot.position`,

@@ -92,7 +92,10 @@ export class RedisRateCounters implements RateCounters {
     this.client = client as ScriptedRedis;
   }
 
-  async reserve(items: readonly RateItem[], now: number): Promise<RateAnswer> {
+  async reserve(items: readonly RateItem[], now: number, settlements?: readonly RateSettlement[]): Promise<RateAnswer> {
+    // Applied first, in a step of their own: a settlement only re-books an entry, so another
+    // proxy's reserve between the two steps sees a count that is high, never low.
+    if (settlements !== undefined && settlements.length > 0) await this.settle(settlements);
     if (items.length === 0) return { granted: true, entries: [] };
     const ids = items.map(() => `${this.prefix}-${(this.next++).toString(36)}`);
     const args: Array<string | number> = [...items.map((item) => scopeKey(item.scope)), now, maxWindowMs];

@@ -15,10 +15,11 @@ export class GuardedRateCounters implements RateCounters {
     private readonly unavailable: () => string | undefined,
   ) {}
 
-  async reserve(items: readonly RateItem[], now: number): Promise<RateAnswer> {
+  async reserve(items: readonly RateItem[], now: number, settlements?: readonly RateSettlement[]): Promise<RateAnswer> {
     if (this.unavailable() === undefined) {
       try {
-        return await this.counters.reserve(items, now);
+        const booked = settlements?.filter((settlement) => !settlement.id.startsWith(uncountedPrefix));
+        return await this.counters.reserve(items, now, booked);
       } catch (error) {
         return this.failed(items, error);
       }
