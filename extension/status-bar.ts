@@ -86,7 +86,7 @@ export class StatusBar implements vscode.Disposable {
     const spend = status.state === 'running' && this.spendToday !== undefined ? ` ${formatUsd(this.spendToday)}` : '';
     const degraded = status.state === 'running' && status.problems !== undefined && status.problems.length > 0;
     const near = status.state === 'running' ? this.nearLimit : undefined;
-    const warning = near === undefined ? '' : ` $(warning) ${near.name.startsWith('key:') ? `key ${near.name.slice(4)}` : near.name} ${Math.round(budgetShare(near) * 100)}%`;
+    const warning = near === undefined ? '' : ` $(warning) ${near.name.startsWith('key:') ? `key ${near.name.slice(4)}` : near.name} ${shareText(budgetShare(near))}`;
     this.item.text = `${degraded ? '$(warning)' : icons[status.state]} Switchyard :${status.port}${spend}${warning}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.isTrusted = { enabledCommands: ['switchyard.setProviderKey'] };
@@ -99,7 +99,7 @@ export class StatusBar implements vscode.Disposable {
     }
     if (near !== undefined) {
       tooltip.appendMarkdown('\n\n');
-      tooltip.appendText(`Budget ${near.name}: ${formatUsd(near.spentUsd + near.reservedUsd)} of ${formatUsd(near.limitUsd)} per ${near.period} used (${Math.round(budgetShare(near) * 100)} %).`);
+      tooltip.appendText(`Budget ${near.name}: ${formatUsd(near.spentUsd + near.reservedUsd)} of ${formatUsd(near.limitUsd)} per ${near.period} used (${shareText(budgetShare(near))}).`);
     }
     const keys = status.state === 'running' ? missingKeysLine(this.setup?.providersWithKeys) : undefined;
     if (keys !== undefined) {
@@ -120,4 +120,9 @@ export class StatusBar implements vscode.Disposable {
           ? new vscode.ThemeColor('statusBarItem.warningBackground')
           : undefined;
   }
+}
+
+/** A budget's share in the status bar: a percentage, capped where a warn budget ran far past its limit. */
+function shareText(share: number): string {
+  return share < 10 ? `${Math.round(share * 100)}%` : '>999%';
 }

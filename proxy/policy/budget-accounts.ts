@@ -26,6 +26,9 @@ class Account {
   othersLeased = 0;
   /** When a call last reserved here. */
   lastActive = 0;
+  /** When the ledger last refused this account, and the least amount it refused. */
+  refusedAt = -Infinity;
+  refusedUsd = Infinity;
 
   constructor(
     /** The budget as last configured: a reload may change its limit or action. */
@@ -212,10 +215,14 @@ export class BudgetAccounts {
   }
 
   private async reserveThroughLedger(accounts: readonly Account[], amountUsd: number, waited: number): Promise<BudgetReservation | BudgetRefusal> {
+    const asked = this.now();
     while (this.exchanging !== undefined) await this.exchanging;
     const now = this.now();
     if (accounts.every((account) => fitsLease(account, amountUsd))) return this.take(accounts, amountUsd, now);
     const blocking = accounts.filter((account) => account.budget.action === 'block' && !fitsLease(account, amountUsd));
+    // The ledger refused as little as this while this call waited for the exchange: same answer.
+    const known = waited === 0 ? blocking.find((account) => account.refusedAt >= asked && account.refusedUsd <= amountUsd) : undefined;
+    if (known !== undefined) return this.waitForLeases(accounts, known, amountUsd, waited);
     const grants = await this.exchange(
       blocking.map((account) => {
         const room = Math.max(0, account.budget.limitUsd - account.committed());
@@ -232,11 +239,27 @@ export class BudgetAccounts {
       return this.reserveThroughLedger(accounts, amountUsd, waited);
     }
     const account = blocking[refused]!;
-    // Another process may hold a lease it no longer needs: it gives it back within a sync, or
-    // within its lone interval if it had not seen this process yet.
+    account.refusedAt = now;
+    account.refusedUsd = Math.min(account.refusedUsd, amountUsd);
+    return this.waitForLeases(accounts, account, amountUsd, waited);
+  }
+
+  /**
+   * Another process may hold a lease it no longer needs: it gives it back within a sync, or
+   * within its lone interval if it had not seen this process yet. Calls refused together wait
+   * together: after the wait, one asks the ledger again, and the others take its answer if it
+   * was refused for as little as they need.
+   */
+  private async waitForLeases(accounts: readonly Account[], account: Account, amountUsd: number, waited: number): Promise<BudgetReservation | BudgetRefusal> {
     if (waited < 2 && account.othersLeased > 0 && !this.closed) {
       const waitMs = waited === 0 ? this.syncIntervalMs + 100 : this.loneSyncIntervalMs - this.syncIntervalMs;
+      const started = this.now();
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      while (this.exchanging !== undefined) await this.exchanging;
+      if (account.refusedAt > started && account.refusedUsd <= amountUsd && !accounts.every((each) => fitsLease(each, amountUsd))) {
+        return this.waitForLeases(accounts, account, amountUsd, waited + 1);
+      }
+      account.refusedUsd = Infinity;
       return this.reserveThroughLedger(accounts, amountUsd, waited + 1);
     }
     return { budget: account.budget, spentUsd: account.knownSpent + account.othersLeased + account.pending + account.reserved, resetsAt: account.resetsAt, amountUsd };

@@ -54,18 +54,22 @@ function budgetRow(budget: BudgetInfo): HTMLElement {
   const reserved = element('div', { className: 'budget-bar-reserved' });
   reserved.style.width = `${Math.min(100, (budget.limitUsd === 0 ? 0 : budget.reservedUsd / budget.limitUsd) * 100).toFixed(1)}%`;
   const resets = budget.resetsAt === undefined ? 'never resets' : `resets ${formatPeriodBoundary(Date.parse(budget.resetsAt))}`;
-  const match = budget.match === undefined ? [] : Object.entries(budget.match).filter(([, value]) => value !== undefined).map(([field, value]) => `${field} ${String(value)}`);
+  // A key's own budget matches that key: its name says so already.
+  const match = budget.name.startsWith('key:') || budget.match === undefined ? [] : Object.entries(budget.match).filter(([, value]) => value !== undefined).map(([field, value]) => `${field} ${String(value)}`);
+  const scope = budget.name.startsWith('key:') ? "the key's own budget" : match.length === 0 ? 'every call' : match.join(', ');
+  // A warn-only budget past its limit blocks nothing: a warning, not an error.
+  const icon = level === 'ok' ? 'pass' : level === 'warning' || budget.action === 'warn' ? 'warning' : 'error';
   return element('div', { className: 'budget-row', attrs: { 'data-budget': budget.name } }, [
     element('div', { className: 'budget-head' }, [
-      codicon(level === 'ok' ? 'pass' : level === 'warning' ? 'warning' : 'error'),
+      codicon(icon),
       element('strong', {}, [budgetName(budget.name)]),
-      element('span', { className: 'muted' }, [` ${match.length === 0 ? 'every call' : match.join(', ')} · per ${budget.period}${budget.action === 'warn' ? ' · warn only' : ''} · ${resets}`]),
+      element('span', { className: 'muted' }, [` ${scope} · per ${budget.period}${budget.action === 'warn' ? ' · warn only' : ''} · ${resets}`]),
     ]),
     element('div', { className: 'budget-bar', attrs: { role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': budget.limitUsd, 'aria-valuenow': used, 'aria-label': `${budgetName(budget.name)} used` } }, [spent, reserved]),
     element('div', { className: 'budget-figures' }, [
       `${formatCost(budget.spentUsd)} spent`,
       budget.reservedUsd > 0 ? ` + ${formatCost(budget.reservedUsd)} reserved` : '',
-      ` of ${formatCost(budget.limitUsd)} (${Math.round(share * 100)} %)`,
+      ` of ${formatCost(budget.limitUsd)} (${formatShare(share)})`,
     ]),
   ]);
 }
@@ -85,4 +89,9 @@ function keyTable(keys: readonly AccessKeyInfo[], spendByKey: ReadonlyMap<string
     ]);
   });
   return element('table', { className: 'key-table' }, [element('thead', {}, [header]), element('tbody', {}, rows)]);
+}
+
+/** A budget's share used: a percentage, or how many times the limit once far past it (a warn budget). */
+export function formatShare(share: number): string {
+  return share < 10 ? `${Math.round(share * 100)} %` : `${Math.floor(share).toLocaleString('en-US')}× the limit`;
 }

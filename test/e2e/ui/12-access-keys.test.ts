@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { clientKey } from '../harness/clients';
+import { poll } from '../harness/processes';
+import { controlRequest, uiContext } from '../harness/ui-context';
+import { answerInput, clearNotifications, closeQuickInput, notificationTexts, quickInput, quickPickRow, runCommand, screenshot, timeouts } from '../harness/workbench';
+
+interface ListedKey {
+  name: string;
+  keyId: string;
+  models?: string[];
+  budget?: { limitUsd: number; period: string };
+  rpm?: number;
+  tpm?: number;
+  revoked?: number;
+}
+
+async function listedKeys(): Promise<ListedKey[]> {
+  return ((await controlRequest(uiContext(), 'GET', '/keys')) as { keys: ListedKey[] }).keys;
+}
+
+/** The modal dialog VS Code shows for `showInformationMessage(…, { modal: true }, …)`. */
+function dialog(page: Page): ReturnType<Page['locator']> {
+  return page.locator('.monaco-dialog-box');
+}
+
+/** Picks the quick pick row whose label contains `text` (labels here start with an icon). */
+async function pickRow(page: Page, filter: string, text: string): Promise<void> {
+  const input = quickInput(page);
+  await input.waitFor({ state: 'visible' });
+  await input.fill(filter);
+  const row = quickPickRow(page, text).first();
+  await row.waitFor({ state: 'visible' });
+  await row.click();
+}
+
+/**
+ * Answers the input box titled with `title`: the commands ask one box after another in the same
+ * widget, so waiting for the title keeps an answer from landing in the box before.
+ */
+async function answerTitled(page: Page, title: string, value: string): Promise<string> {
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'visible' });
+  const prefilled = await quickInput(page).inputValue();
+  await answerInput(page, value);
+  return prefilled;
+}
+
+async function call(key: string): Promise<Response> {
+  return fetch(`http://127.0.0.1:${uiContext().proxyPort}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 16, messages: [{ role: 'user', content: 'Say hello.' }] }),
+  });
+}
+
+describe('access keys through the palette', () => {
+  let created = '';
+
+  it('Create Access Key asks three questions and shows the key once, with Copy', async () => {
+    const { page } = uiContext();
+    await clearNotifications(page);
+    await runCommand(page, 'Switchyard: Create Access Key');
+    await answerTitled(page, 'Create Access Key (1/3)', 'e2e-ui-tool');
+    await answerTitled(page, 'Create Access Key: models', 'openai/*');
+    await answerTitled(page, 'Create Access Key: budget', '2/day');
+    await answerTitled(page, 'Create Access Key: rate limits', '');
+    const shown = dialog(page);
+    await shown.waitFor({ timeout: timeouts.action });
+    const message = await shown.innerText();
+    const key = /(sy-[A-Za-z0-9_-]{32,})/.exec(message)?.[1];
+    assert.ok(key, `the dialog shows the key: ${message}`);
+    assert.match(message, /shown only now/);
+    await screenshot(page, 'e2e-dark-create-access-key');
+    await page.evaluate("navigator.clipboard.writeText('')");
+    await shown.locator('.monaco-button', { hasText: /^Copy$/ }).click();
+    await shown.waitFor({ state: 'hidden' });
+    const copied = await poll('the key on the clipboard', async () => ((await page.evaluate('navigator.clipboard.readText()')) === key ? key : undefined), timeouts.action);
+    created = copied;
+    // Shown once: the proxy lists the key's name and id, never the key.
+    const keys = await listedKeys();
+    const listed = keys.find((entry) => entry.name === 'e2e-ui-tool');
+    assert.deepEqual([listed?.models, listed?.budget, listed?.rpm], [['openai/*'], { limitUsd: 2, period: 'day' }, undefined]);
+    assert.ok(!JSON.stringify(keys).includes(key));
+    assert.equal((await call(key)).status, 200, 'the proxy accepts the new key');
+  });
+
+  it('Manage Access Keys changes a key through quick picks, then revokes it', async () => {
+    const { page } = uiContext();
+    assert.ok(created !== '', 'the key of the previous test');
+    await runCommand(page, 'Switchyard: Manage Access Keys');
+    // Each key is listed with what it may do.
+    await quickPickRow(page, 'e2e-ui-tool').first().waitFor();
+    const row = await quickPickRow(page, 'e2e-ui-tool').first().innerText();
+    assert.match(row, /openai\/\*/);
+    assert.match(row, /\$2\/day/);
+    await screenshot(page, 'e2e-dark-manage-access-keys');
+    await pickRow(page, 'e2e-ui-tool', 'e2e-ui-tool');
+    await pickRow(page, 'Change', 'Change models, budget and rate limits');
+    // Prefilled with the key's current values.
+    assert.equal(await answerTitled(page, "'e2e-ui-tool': models", 'openai/gpt-4o*, anthropic/*'), 'openai/*');
+    assert.equal(await answerTitled(page, "'e2e-ui-tool': budget", '3/week'), '2/day');
+    assert.equal(await answerTitled(page, "'e2e-ui-tool': rate limits", '20 rpm'), '');
+    const changed = await poll(
+      'the key changed',
+      async () => (await listedKeys()).find((entry) => entry.name === 'e2e-ui-tool' && entry.rpm === 20),
+      timeouts.action,
+    );
+    assert.deepEqual([changed.models, changed.budget], [['openai/gpt-4o*', 'anthropic/*'], { limitUsd: 3, period: 'week' }]);
+    assert.ok((await notificationTexts(page)).some((text) => text.includes("Access key 'e2e-ui-tool'") && text.includes('20 rpm')));
+
+    await runCommand(page, 'Switchyard: Manage Access Keys');
+    await pickRow(page, 'e2e-ui-tool', 'e2e-ui-tool');
+    await pickRow(page, 'Revoke', 'Revoke');
+    const confirm = dialog(page);
+    await confirm.waitFor();
+    assert.match(await confirm.innerText(), /Revoke the access key 'e2e-ui-tool'\?/);
+    await confirm.locator('.monaco-button', { hasText: /^Revoke$/ }).click();
+    await poll('the key revoked', async () => (await listedKeys()).find((entry) => entry.name === 'e2e-ui-tool' && entry.revoked !== undefined), timeouts.action);
+    const refused = await poll('the revoked key refused', async () => {
+      const response = await call(created);
+      return response.status === 401 ? response : undefined;
+    }, timeouts.action);
+    assert.match(((await refused.json()) as { error: { message: string } }).error.message, /'e2e-ui-tool' was revoked/);
+    await closeQuickInput(page);
+  });
+
+  it('tells the user once when a budget blocks a call', async () => {
+    const context = uiContext();
+    const { page } = context;
+    await clearNotifications(page);
+    const current = (await controlRequest(context, 'GET', '/config')) as { config: Record<string, unknown> };
+    const before = current.config.budgets;
+    await controlRequest(context, 'PUT', '/config', { config: { ...current.config, budgets: [{ name: 'e2e-blocking', match: { model: 'openai/gpt-4o-mini' }, limitUsd: 0.000001, period: 'day' }] } });
+    try {
+      const key = await clientKey(context);
+      const first = await call(key);
+      assert.equal(first.status, 402);
+      assert.match(((await first.json()) as { error: { message: string } }).error.message, /budget 'e2e-blocking'/);
+      const text = await poll(
+        'the budget notification',
+        async () => (await notificationTexts(page)).find((shown) => shown.includes("Budget 'e2e-blocking' blocked a call")),
+        timeouts.action,
+      );
+      assert.match(text, /per day\. It resets/);
+      await page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'e2e-blocking' }).locator('.monaco-button', { hasText: 'Open Panel' }).waitFor();
+      await screenshot(page, 'e2e-dark-budget-blocked');
+      // Once per budget and period: a second refusal shows nothing new.
+      await clearNotifications(page);
+      assert.equal((await call(key)).status, 402);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.ok(!(await notificationTexts(page)).some((shown) => shown.includes('e2e-blocking')), 'told once');
+    } finally {
+      const latest = (await controlRequest(context, 'GET', '/config')) as { config: Record<string, unknown> };
+      await controlRequest(context, 'PUT', '/config', { config: { ...latest.config, budgets: before ?? [] } });
+    }
+  });
+
+  it('gives the workspace\'s terminals a key of their own, named after the folder', async () => {
+    const context = uiContext();
+    const { page, profile } = context;
+    const settings = JSON.parse(await readFile(profile.settingsFile, 'utf8')) as Record<string, unknown>;
+    await writeFile(profile.settingsFile, JSON.stringify({ ...settings, 'switchyard.injectTerminalEnvironment': true }, null, 2));
+    try {
+      const folderName = path.basename(profile.workspaceDir);
+      const workspaceKey = await poll('the workspace key', async () => (await listedKeys()).find((entry) => entry.name === folderName && entry.revoked === undefined), timeouts.action);
+      assert.equal(workspaceKey.models, undefined, 'it restricts nothing');
+      const out = path.join(await mkdtemp(path.join(tmpdir(), 'switchyard-e2e-terminal-')), 'env.txt');
+      await runCommand(page, 'Terminal: Create New Terminal');
+      await page.locator('.terminal-wrapper.active .xterm').waitFor({ timeout: timeouts.action });
+      await page.locator('.terminal-wrapper.active .xterm').click();
+      await page.keyboard.type(`echo "$OPENAI_BASE_URL $OPENAI_API_KEY $ANTHROPIC_API_KEY" > ${out}\n`);
+      const line = await poll('the terminal wrote its environment', async () => {
+        const text = await readFile(out, 'utf8').catch(() => '');
+        return text.trim() === '' ? undefined : text.trim();
+      }, timeouts.action);
+      const [baseUrl, openAiKey, anthropicKey] = line.split(' ');
+      assert.equal(baseUrl, `http://127.0.0.1:${context.proxyPort}/v1`);
+      assert.match(openAiKey ?? '', /^sy-/);
+      assert.equal(anthropicKey, openAiKey);
+      const keys = await listedKeys();
+      const keyId = keys.find((entry) => entry.name === folderName)!.keyId;
+      // A call with it is attributed to the project.
+      const response = await call(openAiKey!);
+      assert.equal(response.status, 200);
+      const id = response.headers.get('x-switchyard-request-id')!;
+      // 404 until the request log wrote it: poll retries.
+      const record = await poll('the record', async () => (await controlRequest(context, 'GET', `/requests/${id}`)) as { keyLabel?: string; keyId?: string }, timeouts.action);
+      assert.deepEqual([record.keyLabel, record.keyId], [folderName, keyId]);
+      await screenshot(page, 'e2e-dark-terminal-key');
+    } finally {
+      await writeFile(profile.settingsFile, JSON.stringify(settings, null, 2));
+      await runCommand(page, 'Terminal: Kill All Terminals').catch(() => {});
+    }
+  });
+});
