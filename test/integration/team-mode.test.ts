@@ -164,6 +164,32 @@ describe('team mode: three proxies on one PostgreSQL and Redis', function () {
     assert.equal(stats.json.rows.reduce((sum, row) => sum + row.requests, 0), 6);
   });
 
+  it('refuses rate-limited calls with a 503 while Redis is away (onStorageError closed), and serves them again after', async () => {
+    const own = await RedisServer.start(findRedisServer()!);
+    try {
+      const [a, b] = await startThree(() => {}, { redisUrl: own.url(0) });
+      const key = (await control<{ key: string }>(a!, 'POST', '/keys', { name: 'limited', rpm: 8 })).json.key;
+      await eventually(async () => (await chat(b!.url, key)).status === 200, 'the key works on proxy 2', 2000);
+      await own.kill();
+      // Once a proxy's lease from Redis is used up, a call needs Redis: refused, naming it.
+      let refused: Response | undefined;
+      await eventually(async () => {
+        const response = await chat(b!.url, key);
+        if (response.status === 503) refused = response;
+        else await response.arrayBuffer();
+        return refused !== undefined;
+      }, 'a 503 while Redis is away', 5000);
+      const body = (await refused!.json()) as { error: { message: string } };
+      assert.match(body.error.message, /Redis at .* cannot be reached/);
+      assert.equal((await chat(b!.url, 'none')).status, 401, 'the door still checks keys');
+      await own.resume();
+      await eventually(async () => (await chat(b!.url, key)).status === 200, 'served again once Redis is back', 15_000);
+    } finally {
+      await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
+      await own.close();
+    }
+  });
+
   it('loses no record when PostgreSQL restarts mid-run, and says so in /health meanwhile', async () => {
     const three = await startThree();
     let sent = 0;
