@@ -240,3 +240,55 @@ function addDays(day: number, count: number): number {
 function formatDay(day: number): string {
   return new Date(day).toISOString().slice(0, 10);
 }
+
+/** One segment of a stacked bar: its series (for its colour) and value. */
+export interface StackSegmentInput {
+  series: string;
+  value: number;
+}
+
+/** One stacked bar: its category label, its segments bottom to top, and what its tooltip says. */
+export interface StackedBarInput {
+  label: string;
+  segments: StackSegmentInput[];
+  tooltip: string;
+}
+
+/** A segment laid out: a rectangle of one series. */
+export interface StackSegmentShape {
+  series: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** A stacked bar chart laid out in a frame; each bar also has its whole column's shape, for the tooltip. */
+export interface StackedBarChartLayout extends Omit<BarChartLayout, 'bars'> {
+  bars: Array<BarShape & { segments: StackSegmentShape[] }>;
+}
+
+/**
+ * Lays out stacked bars: the axis runs to the tallest stack, segments stack bottom up in the
+ * given order, and a segment that rounds to nothing still gets a hairline so it can be hovered.
+ */
+export function layoutStackedBarChart(inputs: readonly StackedBarInput[], givenFrame: ChartFrame, formatTick: TickFormatter): StackedBarChartLayout {
+  const totals = inputs.map((input) => input.segments.reduce((sum, segment) => sum + Math.max(0, segment.value), 0));
+  const plain = layoutBarChart(
+    inputs.map((input, index) => ({ label: input.label, value: totals[index] ?? 0, tooltip: input.tooltip })),
+    givenFrame,
+    formatTick,
+  );
+  const bars = plain.bars.map((bar, index) => {
+    let top = plain.baseline;
+    const segments: StackSegmentShape[] = [];
+    for (const segment of inputs[index]?.segments ?? []) {
+      if (!(segment.value > 0)) continue;
+      const height = Math.max(0.5, plain.baseline - plain.y(segment.value));
+      top -= height;
+      segments.push({ series: segment.series, x: bar.x, y: top, width: bar.width, height });
+    }
+    return { ...bar, segments };
+  });
+  return { ...plain, bars };
+}

@@ -19,6 +19,8 @@ import { ChartsView } from './views/charts-view';
 import { RequestsView } from './views/requests-view';
 import { RulesView } from './views/rules-view';
 import { GovernanceView } from './views/governance-view';
+import { RangePicker } from './views/range-picker';
+import { describeRange, rangeWindow, type DateRangeChoice } from './date-range';
 
 // vscode-elements' icons copy the codicon stylesheet into their shadow roots and find it by
 // this id; the host links it, so give the link the id whatever the host called it.
@@ -35,8 +37,23 @@ function send(message: WebviewMessage): void {
   postToHost(message);
 }
 
+/** The one date range both tabs show; each tab has its own picker on it. */
+function chooseRange(choice: DateRangeChoice): void {
+  state.range = choice;
+  persist();
+  for (const picker of rangePickers) picker.set(choice);
+  const window = rangeWindow(choice, Date.now());
+  requests.setRange(window, describeRange(choice));
+  send({ type: 'set-range', range: window });
+}
+const rangePickers = [new RangePicker(state.range, chooseRange), new RangePicker(state.range, chooseRange)];
+
 const requests = new RequestsView({
   filter: state.filter,
+  rangePicker: rangePickers[0]!.root,
+  onExport(filter) {
+    send({ type: 'export', range: rangeWindow(state.range, Date.now()), filter });
+  },
   onFilterChange(filter) {
     state.filter = filter;
     persist();
@@ -56,7 +73,15 @@ const requests = new RequestsView({
     send({ type: 'run-command', command });
   },
 });
-const charts = new ChartsView();
+const charts = new ChartsView({
+  rangePicker: rangePickers[1]!.root,
+  spendBy: state.spendBy,
+  onSpendByChange(spendBy) {
+    state.spendBy = spendBy;
+    persist();
+  },
+});
+requests.setRange(rangeWindow(state.range, Date.now()), describeRange(state.range));
 const governance = new GovernanceView();
 const rules = new RulesView({
   mode: state.rulesMode,
@@ -170,7 +195,18 @@ function refusalsOf(refusals: unknown): DoorRefusalNotice[] {
 }
 
 function chartsOf(data: ChartData): ChartData {
-  return { days: Array.isArray(data.days) ? data.days.filter((row) => typeof row === 'object' && row !== null) : [] };
+  const rows = (value: unknown) => (Array.isArray(value) ? value.filter((row) => typeof row === 'object' && row !== null) : []);
+  const range = typeof data.range === 'object' && data.range !== null ? data.range : rangeWindow(state.range, Date.now());
+  return { days: rows(data.days), byProvider: rows(data.byProvider), byModel: rows(data.byModel), range };
+}
+
+function setupOf(setup: unknown): { providersWithKeys?: string[]; hasRequests?: boolean } {
+  if (typeof setup !== 'object' || setup === null) return {};
+  const { providersWithKeys, hasRequests } = setup as Record<string, unknown>;
+  return {
+    ...(Array.isArray(providersWithKeys) ? { providersWithKeys: providersWithKeys.filter((id): id is string => typeof id === 'string') } : {}),
+    ...(typeof hasRequests === 'boolean' ? { hasRequests } : {}),
+  };
 }
 
 function handle(message: HostMessage): void {
@@ -180,13 +216,24 @@ function handle(message: HostMessage): void {
       requests.setRecords(message.records.filter(isRequestRecord), message.hasMore === true);
       charts.setCharts(chartsOf(message.charts));
       rules.setSnapshot(configOf(message.config));
-      if (message.setup !== undefined && Array.isArray(message.setup.providersWithKeys)) requests.setSetup({ providersWithKeys: message.setup.providersWithKeys.filter((id) => typeof id === 'string') });
+      requests.setSetup(setupOf(message.setup));
       requests.setRefusals(refusalsOf(message.refusals));
       updateCount();
       if (state.selectedRequestId !== undefined) {
         requests.select(state.selectedRequestId);
         send({ type: 'open-request', id: state.selectedRequestId });
       }
+      return;
+    case 'records':
+      requests.setRecords(message.records.filter(isRequestRecord), message.hasMore === true);
+      updateCount();
+      return;
+    case 'export-result':
+      requests.showExport({
+        written: typeof message.written === 'number' ? message.written : undefined,
+        file: typeof message.file === 'string' ? message.file : undefined,
+        error: typeof message.error === 'string' ? message.error : undefined,
+      });
       return;
     case 'older-records':
       requests.addOlder(message.records.filter(isRequestRecord), message.hasMore === true);
@@ -204,7 +251,7 @@ function handle(message: HostMessage): void {
       requests.setRefusals(refusalsOf(message.refusals));
       return;
     case 'setup':
-      if (Array.isArray(message.setup.providersWithKeys)) requests.setSetup({ providersWithKeys: message.setup.providersWithKeys.filter((id) => typeof id === 'string') });
+      requests.setSetup(setupOf(message.setup));
       return;
     case 'charts':
       charts.setCharts(chartsOf(message.charts));
@@ -244,4 +291,4 @@ function handle(message: HostMessage): void {
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (isHostMessage(event.data)) handle(event.data);
 });
-send({ type: 'ready' });
+send({ type: 'ready', range: rangeWindow(state.range, Date.now()) });

@@ -1,12 +1,17 @@
+import { defaultRange, parseRangeChoice, type DateRangeChoice } from './date-range';
+
 /**
  * What the panel keeps in `vscode.setState` so it comes back as it was after being hidden or
- * reloaded: the tab, the selected request, the filter and the rules draft. Records are not kept
+ * reloaded: the tab, the selected request, the filter, the date range, how the spend chart is
+ * stacked and the rules draft. Records are not kept
  * here; the host sends them again when the panel says `ready`.
  */
 
 export const panelTabs = ['requests', 'charts', 'rules', 'governance'] as const;
 export type PanelTab = (typeof panelTabs)[number];
 export type RulesMode = 'form' | 'json';
+/** What the spend chart's bars are stacked by. */
+export type SpendStack = 'provider' | 'model';
 
 /** The rules editor's unsaved work. */
 export interface RulesDraftState {
@@ -20,13 +25,16 @@ export interface PanelState {
   tab: PanelTab;
   selectedRequestId?: string;
   filter: string;
+  /** The date range of the request list and the charts. */
+  range: DateRangeChoice;
+  spendBy: SpendStack;
   rulesMode: RulesMode;
   /** Present only while there are unsaved edits. */
   draft?: RulesDraftState;
 }
 
 export function defaultPanelState(): PanelState {
-  return { tab: 'requests', filter: '', rulesMode: 'form' };
+  return { tab: 'requests', filter: '', range: defaultRange, spendBy: 'provider', rulesMode: 'form' };
 }
 
 /** Reads saved state defensively: it may come from an older version of the panel. */
@@ -38,6 +46,8 @@ export function parsePanelState(value: unknown): PanelState {
   if (typeof saved.selectedRequestId === 'string' && saved.selectedRequestId !== '') state.selectedRequestId = saved.selectedRequestId;
   if (typeof saved.filter === 'string') state.filter = saved.filter;
   if (saved.rulesMode === 'form' || saved.rulesMode === 'json') state.rulesMode = saved.rulesMode;
+  state.range = parseRangeChoice(saved.range);
+  if (saved.spendBy === 'provider' || saved.spendBy === 'model') state.spendBy = saved.spendBy;
   const draft = saved.draft as Record<string, unknown> | undefined;
   if (typeof draft === 'object' && draft !== null && typeof draft.text === 'string' && typeof draft.baseText === 'string') {
     state.draft = { text: draft.text, baseText: draft.baseText };

@@ -60,6 +60,8 @@ export interface ConfigSnapshot {
 export interface SetupState {
   /** Providers whose key is in force (keychain or environment), e.g. `['anthropic']`. */
   providersWithKeys: string[];
+  /** Whether the request log holds any request, whatever the date range. */
+  hasRequests?: boolean;
 }
 
 /**
@@ -77,9 +79,23 @@ export const panelCommands = [
 
 export type PanelCommand = (typeof panelCommands)[number];
 
-/** Spend and latency over time for the charts: one row per day (`key` is `YYYY-MM-DD`). */
+/** A time range of the log, both ends inclusive, in ms since the epoch; an end left out is open. */
+export interface TimeWindow {
+  since?: number;
+  until?: number;
+}
+
+/**
+ * Spend and latency over the panel's date range for the charts: one row per day (`key` is
+ * `YYYY-MM-DD`), and each day's rows per provider and per model (`subKey`) for the stacked
+ * spend chart.
+ */
 export interface ChartData {
   days: AggregateRow[];
+  byProvider?: AggregateRow[];
+  byModel?: AggregateRow[];
+  /** The range these totals cover. */
+  range?: TimeWindow;
 }
 
 /** The Budgets & Keys tab: every budget with its spend, every named key, and this month's spend per key id. */
@@ -102,6 +118,10 @@ export type HostMessage =
   | { type: 'model-picked'; requestId: number; model?: string }
   /** Older records, answering `load-more`. */
   | { type: 'older-records'; records: RequestRecord[]; hasMore: boolean }
+  /** The records of a new date range, answering `set-range` (the charts follow in `charts`). */
+  | { type: 'records'; records: RequestRecord[]; hasMore: boolean; range: TimeWindow }
+  /** How an export went: written (to `file`), cancelled, or failed (`error`). */
+  | { type: 'export-result'; written?: number; file?: string; error?: string }
   /** A request finished (relayed live from the proxy's event stream). */
   | { type: 'request'; record: RequestRecord }
   | { type: 'status'; status: ProxyStatus }
@@ -123,7 +143,15 @@ export type HostMessage =
 
 /** Webview → host. */
 export type WebviewMessage =
-  | { type: 'ready' }
+  /** The panel is listening; `range` is the date range it shows (restored from its state). */
+  | { type: 'ready'; range?: TimeWindow }
+  /** The user chose another date range: the request list and the charts follow. */
+  | { type: 'set-range'; range: TimeWindow }
+  /**
+   * "Export…": the host asks for the format and the file, then writes the records of the
+   * range that match the filter box (the same matching as the table's).
+   */
+  | { type: 'export'; range: TimeWindow; filter: string }
   | { type: 'load-more'; before: number }
   | { type: 'open-request'; id: string }
   /** "Replay with…" on a request's detail: the host asks for the model and sends it. */
@@ -145,12 +173,26 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function isTime(value: unknown): boolean {
+  return value === undefined || (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0);
+}
+
+/** A time window with whole, non-negative times, `since` not after `until`. */
+export function isTimeWindow(value: unknown): value is TimeWindow {
+  if (!isPlainObject(value) || !isTime(value.since) || !isTime(value.until)) return false;
+  return value.since === undefined || value.until === undefined || (value.since as number) <= (value.until as number);
+}
+
 /** Checks a message from the webview before the host acts on it. */
 export function isWebviewMessage(value: unknown): value is WebviewMessage {
   if (!isTagged(value)) return false;
   switch (value.type) {
     case 'ready':
-      return true;
+      return value.range === undefined || isTimeWindow(value.range);
+    case 'set-range':
+      return isTimeWindow(value.range);
+    case 'export':
+      return isTimeWindow(value.range) && typeof value.filter === 'string' && value.filter.length <= 1000;
     case 'load-more':
       return Number.isFinite(value.before);
     case 'open-request':
@@ -176,6 +218,10 @@ export function isHostMessage(value: unknown): value is HostMessage {
       return isPlainObject(value.status) && Array.isArray(value.records) && isPlainObject(value.config) && isPlainObject(value.charts);
     case 'older-records':
       return Array.isArray(value.records);
+    case 'records':
+      return Array.isArray(value.records) && isTimeWindow(value.range);
+    case 'export-result':
+      return true;
     case 'request':
       return isPlainObject(value.record);
     case 'status':

@@ -1,10 +1,13 @@
+import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import type { ExtensionServices } from '../services';
 import { pickModel } from '../model-pick';
 import { createNonce, panelHtml } from './html';
 import { PanelRelay } from './relay';
 import { replayCall } from '../replay';
-import type { CallContent, ReplayAnswer } from '../../webview/protocol';
+import type { CallContent, ReplayAnswer, TimeWindow } from '../../webview/protocol';
+import type { ExportFormat } from '../../proxy/control/record-export';
+import { exportRecords } from './export-records';
 
 /**
  * The one Switchyard panel (a WebviewPanel, `switchyard.panel`). It keeps its state when hidden
@@ -46,6 +49,7 @@ export class SwitchyardPanel implements vscode.Disposable {
       replay: (content) => replayWithPick(services, content),
       runCommand: (command) => void vscode.commands.executeCommand(command),
       pickModel: async (current) => pickModel(await proxy.ready(), { title: 'Switchyard: Choose a Target', current }),
+      exportRecords: (range, filter, auditOn) => exportWithDialogs(services, range, filter, auditOn),
     });
     webview.html = panelHtml({
       cspSource: webview.cspSource,
@@ -90,4 +94,54 @@ async function replayWithPick(services: ExtensionServices, content: CallContent)
   if (picked === undefined) return undefined;
   const accessKey = services.settings().requireLocalKey ? await services.secrets.localKey() : undefined;
   return replayCall(client.port, accessKey, content, picked.label);
+}
+
+interface FormatChoice extends vscode.QuickPickItem {
+  format: ExportFormat;
+  withContent: boolean;
+}
+
+/**
+ * The panel's Export button: which format (with prompts and answers only when the audit log
+ * keeps them, and only if picked), where (VS Code's save dialog), then the file, written as it
+ * is read. Resolves with what was written, or undefined when the user cancelled.
+ */
+async function exportWithDialogs(services: ExtensionServices, range: TimeWindow, filter: string, auditOn: boolean): Promise<{ written: number; file: string } | undefined> {
+  const choices: FormatChoice[] = [
+    { label: 'CSV', description: 'one row per request, for a spreadsheet', format: 'csv', withContent: false },
+    { label: 'JSON', description: 'every field of each request, with its routing decision', format: 'json', withContent: false },
+  ];
+  if (auditOn) {
+    choices.push({ label: 'JSON with prompts and answers', description: 'adds what the audit log kept of each call', format: 'json', withContent: true });
+  }
+  const scope = filter.trim() === '' ? 'the requests of the date range shown' : `the requests of the date range shown that match “${filter.trim()}”`;
+  const choice = await vscode.window.showQuickPick(choices, { title: 'Switchyard: Export Requests', placeHolder: `Export ${scope} as…` });
+  if (choice === undefined) return undefined;
+  const day = new Date().toISOString().slice(0, 10);
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(homedir());
+  const target = await vscode.window.showSaveDialog({
+    title: 'Switchyard: Export Requests',
+    defaultUri: vscode.Uri.joinPath(folder, `switchyard-requests-${day}.${choice.format}`),
+    filters: choice.format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
+    saveLabel: 'Export',
+  });
+  if (target === undefined) return undefined;
+  const client = await services.proxy.ready();
+  const chunks: Uint8Array[] = [];
+  const encoder = new TextEncoder();
+  // The file is written once, whole: VS Code's file system API (local, remote or virtual) has no append.
+  const written = await exportRecords(client, { range, filter, format: choice.format, withContent: choice.withContent }, (text) => void chunks.push(encoder.encode(text)));
+  const size = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  const whole = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, offset);
+    offset += chunk.length;
+  }
+  await vscode.workspace.fs.writeFile(target, whole);
+  const open = 'Open File';
+  void vscode.window.showInformationMessage(`Switchyard: exported ${written} ${written === 1 ? 'request' : 'requests'} to ${target.fsPath}.`, open).then((picked) => {
+    if (picked === open) void vscode.commands.executeCommand('vscode.open', target);
+  });
+  return { written, file: target.fsPath };
 }

@@ -1,5 +1,5 @@
 import type { ConfigProblem, ControlEvent } from '../../proxy/control/protocol';
-import { isWebviewMessage, type CallContent, type ChartData, type ConfigSnapshot, type DoorRefusalNotice, type HostMessage, type PanelCommand, type ProxyStatus, type ReplayAnswer, type SetupState, type WebviewMessage } from '../../webview/protocol';
+import { isWebviewMessage, type CallContent, type ChartData, type ConfigSnapshot, type DoorRefusalNotice, type HostMessage, type PanelCommand, type ProxyStatus, type ReplayAnswer, type SetupState, type TimeWindow, type WebviewMessage } from '../../webview/protocol';
 import type { ControlClient } from '../control-client';
 
 /** The control API calls the panel needs (a ControlClient, or a fake in tests). */
@@ -17,12 +17,17 @@ export interface PanelRelayOptions {
   runCommand?: (command: PanelCommand) => void;
   /** Shows VS Code's model picker; resolves with the `provider/model` chosen. */
   pickModel?: (current: string | undefined) => Promise<string | undefined>;
+  /**
+   * "Export…": asks for the format and the file and writes the range's records that match the
+   * filter; resolves with how many and where, or undefined when the user cancelled.
+   */
+  exportRecords?: (range: TimeWindow, filter: string, auditOn: boolean) => Promise<{ written: number; file: string } | undefined>;
 }
 
 /** Records per page of the request table. */
 export const pageSize = 200;
-/** Days of history the charts get. */
-const chartDays = 30;
+/** Days of history the charts and the list get until the panel says which range it shows. */
+const defaultDays = 30;
 const dayMs = 24 * 60 * 60 * 1000;
 /** Live records arrive in bursts; the charts are re-read at most this often. */
 const chartRefreshMs = 5_000;
@@ -38,6 +43,8 @@ export class PanelRelay {
   private pendingShow: string | undefined;
   private chartTimer: NodeJS.Timeout | undefined;
   private readonly refusalNotices = new Map<string, DoorRefusalNotice>();
+  /** The date range the panel shows: the list, its pages and the charts are read for it. */
+  private range: TimeWindow = { since: Date.now() - defaultDays * dayMs };
 
   constructor(private readonly options: PanelRelayOptions) {}
 
@@ -103,10 +110,36 @@ export class PanelRelay {
     switch (message.type) {
       case 'ready': {
         this.ready = true;
+        if (message.range !== undefined) this.range = message.range;
         await this.sendSnapshot();
         if (this.pendingShow !== undefined) {
           this.options.post({ type: 'show-request', id: this.pendingShow });
           this.pendingShow = undefined;
+        }
+        return;
+      }
+      case 'set-range': {
+        this.range = message.range;
+        const client = this.options.client();
+        if (client === undefined) return;
+        const range = this.range;
+        const [page, charts] = await Promise.all([client.requests(pageSize, undefined, range), this.charts()]);
+        // A newer choice arrived meanwhile: its own answer follows.
+        if (range !== this.range) return;
+        this.options.post({ type: 'records', records: page.records, hasMore: page.nextBefore !== undefined, range });
+        this.options.post({ type: 'charts', charts });
+        return;
+      }
+      case 'export': {
+        if (this.options.exportRecords === undefined) return;
+        try {
+          // Prompts and answers are offered only when the audit log keeps them.
+          const audit = (await this.configSnapshot()).config.audit;
+          const auditOn = typeof audit === 'object' && audit !== null && (audit as { enabled?: unknown }).enabled === true;
+          const result = await this.options.exportRecords(message.range, message.filter, auditOn);
+          this.options.post({ type: 'export-result', ...(result ?? {}) });
+        } catch (error) {
+          this.options.post({ type: 'export-result', error: (error as Error).message });
         }
         return;
       }
@@ -116,7 +149,7 @@ export class PanelRelay {
           this.options.post({ type: 'older-records', records: [], hasMore: false });
           return;
         }
-        const page = await client.requests(pageSize, message.before);
+        const page = await client.requests(pageSize, message.before, this.range);
         this.options.post({ type: 'older-records', records: page.records, hasMore: page.nextBefore !== undefined });
         return;
       }
@@ -184,7 +217,7 @@ export class PanelRelay {
       });
       return;
     }
-    const [page, config, charts, setup, refusals] = await Promise.all([client.requests(pageSize), this.configSnapshot(), this.charts(), this.setup(), this.refusals()]);
+    const [page, config, charts, setup, refusals] = await Promise.all([client.requests(pageSize, undefined, this.range), this.configSnapshot(), this.charts(), this.setup(), this.refusals()]);
     this.options.post({ type: 'snapshot', status: this.options.status(), records: page.records, hasMore: page.nextBefore !== undefined, config, charts, setup, refusals });
     void this.sendGovernance();
   }
@@ -205,8 +238,12 @@ export class PanelRelay {
 
   private async setup(): Promise<SetupState> {
     try {
-      const answer = await this.options.client()?.providers?.();
-      return { providersWithKeys: (answer?.providers ?? []).filter((provider) => provider.keySource !== 'none').map((provider) => provider.id) };
+      const client = this.options.client();
+      const [answer, anyRecord] = await Promise.all([client?.providers?.(), client?.requests(1)]);
+      return {
+        providersWithKeys: (answer?.providers ?? []).filter((provider) => provider.keySource !== 'none').map((provider) => provider.id),
+        hasRequests: (anyRecord?.records.length ?? 0) > 0,
+      };
     } catch {
       return { providersWithKeys: [] };
     }
@@ -233,15 +270,17 @@ export class PanelRelay {
     }
   }
 
+  /** The range's totals per day, and per day per provider and per model for the stacked spend chart. */
   private async charts(): Promise<ChartData> {
     const client = this.options.client();
-    if (client === undefined) return { days: [] };
+    const range = this.range;
+    if (client === undefined) return { days: [], range };
     try {
-      const answer = await client.stats('day', Date.now() - chartDays * dayMs);
-      return { days: answer.rows };
+      const [days, byProvider, byModel] = await Promise.all([client.stats('day', range), client.stats('day', range, 'provider'), client.stats('day', range, 'model')]);
+      return { days: days.rows, byProvider: byProvider.rows, byModel: byModel.rows, range };
     } catch (error) {
       this.options.log(`could not read the spend per day: ${(error as Error).message}`);
-      return { days: [] };
+      return { days: [], range };
     }
   }
 

@@ -1,37 +1,52 @@
 /**
- * The Charts tab: spend per day, latency per day (average total and time to first token), and
- * the latency of the most recent requests with its median — hand-drawn SVG in theme colours,
- * sized to the panel's width.
+ * The Charts tab: spend per day stacked by provider or by model, saved by caching, latency per
+ * day (average total and time to first token), and the latency of the most recent requests with
+ * its median — hand-drawn SVG in theme colours, as wide as the panel, over the panel's date range.
  */
-import type { ChartData, RequestRecord } from '../protocol';
+import type { AggregateRow, ChartData, RequestRecord } from '../protocol';
 import {
   chartFrame,
-  fillDays,
   layoutBarChart,
   layoutLineChart,
+  layoutStackedBarChart,
   percentile,
   shortDay,
   type AxisLabel,
   type AxisTick,
+  type ChartDay,
   type ChartFrame,
 } from '../chart-scale';
+import { windowDays } from '../date-range';
+import type { SpendStack } from '../panel-state';
+import { spendSeries, type SpendSeries } from '../spend-series';
 import { formatCost, formatCostTick, formatCount, formatDuration, formatDurationTick } from '../format';
 import { codicon, element, replaceChildren, svg } from './dom';
 
 const recentCount = 100;
 
+export interface ChartsViewOptions {
+  /** The date range picker, shared with the Requests tab. */
+  rangePicker: HTMLElement;
+  spendBy: SpendStack;
+  onSpendByChange(spendBy: SpendStack): void;
+}
+
 export class ChartsView {
-  readonly root = element('div', { className: 'charts-view' });
+  readonly root: HTMLElement;
+  private readonly content = element('div', { className: 'charts-content' });
   private charts: ChartData = { days: [] };
   private records: readonly RequestRecord[] = [];
+  private spendBy: SpendStack;
   private width = 0;
   private renderQueued = false;
 
-  constructor() {
+  constructor(private readonly options: ChartsViewOptions) {
+    this.spendBy = options.spendBy;
+    this.root = element('div', { className: 'charts-view' }, [element('div', { className: 'toolbar charts-toolbar' }, [options.rangePicker]), this.content]);
     new ResizeObserver(() => {
-      const width = this.root.clientWidth;
+      const width = this.content.clientWidth;
       if (width > 0 && Math.abs(width - this.width) > 4) this.queueRender();
-    }).observe(this.root);
+    }).observe(this.content);
   }
 
   setCharts(charts: ChartData): void {
@@ -56,30 +71,74 @@ export class ChartsView {
 
   private render(): void {
     // A hidden tab has no width; it is drawn when it is shown and the observer fires.
-    if (this.root.clientWidth === 0) return;
-    this.width = this.root.clientWidth;
-    const chartWidth = Math.min(this.width - 32, 1100);
-    const days = fillDays(this.charts.days, 14);
+    if (this.content.clientWidth === 0) return;
+    this.width = this.content.clientWidth;
+    // The charts take the panel's whole width (less the cards' padding), however wide.
+    const chartWidth = this.width - 34;
+    const days = this.days();
     const recent = this.records.slice(0, recentCount).reverse();
-    replaceChildren(this.root, [
+    const anySpend = days.some(({ row }) => row !== undefined && row.costUsd > 0);
+    const anySaved = days.some(({ row }) => row !== undefined && row.savedUsd + row.promptCacheSavedUsd > 0);
+    const anyRequests = days.some(({ row }) => row !== undefined);
+    replaceChildren(this.content, [
       this.totals(),
-      card('Spend per day', 'USD over requests with a known price', days.length === 0 ? emptyChart('No spend recorded yet.') : this.spendChart(days, chartWidth)),
-      card(
-        'Saved by caching per day',
-        "USD not spent: answers from Switchyard's response cache, and input read from providers' prompt caches",
-        days.length === 0 ? emptyChart('Nothing saved yet.') : this.savedChart(days, chartWidth),
-      ),
-      card(
-        'Latency per day',
-        'Average time to the last byte and to the first token',
-        days.length === 0 ? emptyChart('No requests recorded yet.') : this.latencyChart(days, chartWidth),
-      ),
-      card(
-        `Latency of the last ${recent.length || recentCount} requests`,
-        'Each bar is one request, oldest on the left; the line is the median',
-        recent.length === 0 ? emptyChart('No requests in this panel yet.') : this.recentChart(recent, chartWidth),
-      ),
+      element('div', { className: 'chart-grid' }, [
+        card(
+          'Spend per day',
+          `USD over requests with a known price, stacked by ${this.spendBy}`,
+          anySpend ? this.spendChart(days, chartWidth) : emptyChart(anyRequests ? 'No priced requests in this range.' : 'No requests in this range.'),
+          this.stackToggle(),
+          'spend',
+        ),
+        card(
+          'Saved by caching per day',
+          "USD not spent: answers from Switchyard's response cache, and input read from providers' prompt caches",
+          anySaved ? this.savedChart(days, chartWidth) : emptyChart('Nothing saved by caching in this range.'),
+        ),
+        card(
+          'Latency per day',
+          'Average time to the last byte and to the first token',
+          anyRequests ? this.latencyChart(days, chartWidth) : emptyChart('No requests in this range.'),
+        ),
+        card(
+          `Latency of the last ${recent.length || recentCount} requests`,
+          'Each bar is one request, oldest on the left; the line is the median',
+          recent.length === 0 ? emptyChart('No requests in this range.') : this.recentChart(recent, chartWidth),
+        ),
+      ]),
     ]);
+  }
+
+  /** Every day of the range, with its totals when it had requests. */
+  private days(): ChartDay[] {
+    const byDay = new Map<string, AggregateRow>();
+    for (const row of this.charts.days) if (row.key !== null) byDay.set(row.key, row);
+    const first = [...byDay.keys()].sort()[0];
+    return windowDays(this.charts.range ?? {}, Date.now(), first).map((day) => ({ day, row: byDay.get(day) }));
+  }
+
+  /** "By provider | By model" above the spend chart. */
+  private stackToggle(): HTMLElement {
+    const button = (value: SpendStack, label: string): HTMLElement =>
+      element(
+        'button',
+        {
+          type: 'button',
+          className: 'segment',
+          dataset: { spendBy: value },
+          attrs: { 'aria-pressed': String(this.spendBy === value) },
+          on: {
+            click: () => {
+              if (this.spendBy === value) return;
+              this.spendBy = value;
+              this.options.onSpendByChange(value);
+              this.render();
+            },
+          },
+        },
+        [label],
+      );
+    return element('div', { className: 'segmented', attrs: { role: 'group', 'aria-label': 'Stack spend by' } }, [button('provider', 'By provider'), button('model', 'By model')]);
   }
 
   private totals(): HTMLElement {
@@ -103,28 +162,45 @@ export class ChartsView {
     ]);
   }
 
-  private spendChart(days: ReturnType<typeof fillDays>, width: number): SVGSVGElement {
-    const layout = layoutBarChart(
-      days.map(({ day, row }) => ({
-        label: shortDay(day),
-        value: row?.costUsd ?? 0,
-        tooltip: row
-          ? `${day}: ${formatCost(row.costUsd)} over ${formatCount(row.requests)} requests` +
-            `${row.unpricedRequests > 0 ? ` (${formatCount(row.unpricedRequests)} without a price)` : ''}` +
-            `\n${formatCount(row.inputTokens)} input, ${formatCount(row.outputTokens)} output tokens`
-          : `${day}: no requests`,
-      })),
-      chartFrame(width, 200, 64),
+  private spendChart(days: ChartDay[], width: number): HTMLElement {
+    const rows = (this.spendBy === 'provider' ? this.charts.byProvider : this.charts.byModel) ?? [];
+    const series: SpendSeries = spendSeries(rows, this.spendBy);
+    const layout = layoutStackedBarChart(
+      days.map(({ day, row }) => {
+        const segments = series.perDay.get(day) ?? (row && row.costUsd > 0 ? [{ series: 'total', value: row.costUsd }] : []);
+        const lines = segments
+          .slice()
+          .reverse()
+          .map((segment) => `${series.names.get(segment.series) ?? 'All'}: ${formatCost(segment.value)}`);
+        return {
+          label: shortDay(day),
+          segments,
+          tooltip: row
+            ? `${day}: ${formatCost(row.costUsd)} over ${formatCount(row.requests)} requests` +
+              `${row.unpricedRequests > 0 ? ` (${formatCount(row.unpricedRequests)} without a price)` : ''}` +
+              `${lines.length > 0 ? `\n${lines.join('\n')}` : ''}` +
+              `\n${formatCount(row.inputTokens)} input, ${formatCount(row.outputTokens)} output tokens`
+            : `${day}: no requests`,
+        };
+      }),
+      chartFrame(width, 220, 64),
       formatCostTick,
     );
     const chart = frameSvg(layout.frame, 'Spend per day', layout.yTicks, layout.xLabels, layout.baseline);
     for (const bar of layout.bars) {
-      chart.append(svg('rect', { class: 'bar spend', x: bar.x, y: bar.y, width: bar.width, height: bar.height, rx: 1 }, [svg('title', {}, [bar.tooltip])]));
+      const group = svg('g', { class: 'stack' }, [svg('title', {}, [bar.tooltip])]);
+      // The column behind the bar takes the hover too, so a thin segment's tooltip is easy to reach.
+      group.append(svg('rect', { class: 'bar-hit', x: bar.x, y: layout.frame.marginTop, width: bar.width, height: Math.max(0, layout.baseline - layout.frame.marginTop) }));
+      for (const segment of bar.segments) {
+        group.append(svg('rect', { class: `bar segment ${series.classes.get(segment.series) ?? 'series-total'}`, x: segment.x, y: segment.y, width: segment.width, height: segment.height, 'data-series': segment.series }));
+      }
+      chart.append(group);
     }
-    return chart;
+    const legendEntries: Array<[string, string]> = series.order.map((id) => [series.classes.get(id) ?? 'series-total', `${series.names.get(id) ?? id} ${formatCost(series.totals.get(id) ?? 0)}`]);
+    return element('div', {}, [chart, legend(legendEntries)]);
   }
 
-  private savedChart(days: ReturnType<typeof fillDays>, width: number): SVGSVGElement {
+  private savedChart(days: ChartDay[], width: number): SVGSVGElement {
     const layout = layoutBarChart(
       days.map(({ day, row }) => ({
         label: shortDay(day),
@@ -145,7 +221,7 @@ export class ChartsView {
     return chart;
   }
 
-  private latencyChart(days: ReturnType<typeof fillDays>, width: number): HTMLElement {
+  private latencyChart(days: ChartDay[], width: number): HTMLElement {
     const labels = days.map(({ day }) => shortDay(day));
     const layout = layoutLineChart(
       labels,
@@ -208,9 +284,9 @@ export class ChartsView {
   }
 }
 
-function card(title: string, subtitle: string, content: Node): HTMLElement {
-  return element('section', { className: 'chart-card' }, [
-    element('header', {}, [element('h2', {}, [title]), element('span', { className: 'chart-subtitle' }, [subtitle])]),
+function card(title: string, subtitle: string, content: Node, action?: HTMLElement, name?: string): HTMLElement {
+  return element('section', { className: 'chart-card', dataset: name === undefined ? {} : { chart: name } }, [
+    element('header', {}, [element('h2', {}, [title]), element('span', { className: 'chart-subtitle' }, [subtitle]), action === undefined ? null : element('span', { className: 'spacer' }), action]),
     content,
   ]);
 }

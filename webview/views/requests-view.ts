@@ -6,7 +6,8 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
-import type { CallContent, DoorRefusalNotice, PanelCommand, ReplayAnswer, RequestRecord } from '../protocol';
+import type { CallContent, DoorRefusalNotice, PanelCommand, ReplayAnswer, RequestRecord, TimeWindow } from '../protocol';
+import { inWindow } from '../date-range';
 import {
   describeTool,
   describeUnserved,
@@ -38,12 +39,23 @@ interface Column {
   field: string;
   label: string;
   numeric?: boolean;
-  cell(record: RequestRecord): { text: string; title?: string; className?: string };
+  cell(record: RequestRecord): { text: string; title?: string; className?: string; parts?: Array<Node | string> };
+}
+
+/**
+ * The tool's name, then its version in a quieter span: when the column is narrow the version is
+ * what the "…" cuts, never the name. The cell's text stays "Claude Code 2.1.105".
+ */
+function toolParts(record: RequestRecord): Array<Node | string> | undefined {
+  const text = formatTool(record);
+  const version = record.toolVersion;
+  if (version === undefined || !text.endsWith(` ${version}`)) return undefined;
+  return [text.slice(0, -version.length - 1), ' ', element('span', { className: 'tool-version' }, [version])];
 }
 
 const columns: Column[] = [
   { field: 'time', label: 'Time', cell: (record) => ({ text: formatTime(record.time), title: formatTimestamp(record.time) }) },
-  { field: 'tool', label: 'Tool', cell: (record) => ({ text: formatTool(record), title: describeTool(record) }) },
+  { field: 'tool', label: 'Tool', cell: (record) => ({ text: formatTool(record), title: describeTool(record), parts: toolParts(record) }) },
   { field: 'requestedModel', label: 'Model asked', cell: (record) => ({ text: formatRequestedModel(record) }) },
   { field: 'served', label: 'Served by', cell: (record) => ({ text: formatServed(record), title: describeUnserved(record) }) },
   { field: 'attempts', label: 'Attempts', cell: (record) => ({ ...formatAttempts(record), className: 'attempts' }) },
@@ -90,12 +102,18 @@ export interface RequestsViewOptions {
   onReplay(id: string): void;
   /** A button asked for one of the extension's commands (Set Provider Key, Copy Connection Settings…). */
   onCommand(command: PanelCommand): void;
+  /** The date range picker, shared with the Charts tab. */
+  rangePicker: HTMLElement;
+  /** "Export…": the host asks for the format and the file. */
+  onExport(filter: string): void;
 }
 
 /** What the first screen shows a new user: where to point tools, and whether a key is set. */
 export interface RequestsSetup {
   port: number | undefined;
   providersWithKeys: string[] | undefined;
+  /** Whether the log holds any request at all (an empty range is then no first screen). */
+  hasRequests?: boolean;
 }
 
 export class RequestsView {
@@ -117,6 +135,11 @@ export class RequestsView {
   private readonly dismissed = new Map<string, number>();
   private setup: RequestsSetup = { port: undefined, providersWithKeys: undefined };
   private readonly detail: RequestDetailView;
+  /** The date range listed; live records outside it are not added. */
+  private window: TimeWindow = {};
+  private rangeDescription = '';
+  private readonly exportButton: HTMLElement;
+  private readonly exportStatus = element('span', { className: 'toolbar-text export-status', attrs: { role: 'status', 'aria-live': 'polite' } });
 
   constructor(private readonly options: RequestsViewOptions) {
     this.filter = options.filter;
@@ -163,8 +186,13 @@ export class RequestsView {
       (id) => this.choose(id),
       (id) => this.options.onReplay(id),
     );
+    this.exportButton = element(
+      'vscode-button',
+      { secondary: true, id: 'export-requests', title: 'Export the requests of this date range that match the filter, as CSV or JSON', on: { click: () => this.startExport() } },
+      [element('span', { slot: 'content-before', className: 'codicon codicon-desktop-download' }), 'Export…'],
+    );
     this.root = element('div', { className: 'requests-view' }, [
-      element('div', { className: 'toolbar' }, [filterField, this.countLabel]),
+      element('div', { className: 'toolbar' }, [filterField, options.rangePicker, this.countLabel, element('span', { className: 'spacer' }), this.exportStatus, this.exportButton]),
       this.notices,
       element('div', { className: 'requests-body' }, [this.tableScroller, this.detail.root]),
     ]);
@@ -172,7 +200,32 @@ export class RequestsView {
     this.renderNotices();
   }
 
-  /** Replaces everything (the host's snapshot). */
+  /** The date range listed, and in words for the count line. */
+  setRange(window: TimeWindow, description: string): void {
+    this.window = window;
+    this.rangeDescription = description;
+    this.renderRows();
+  }
+
+  /** How an export went. */
+  showExport(result: { written?: number; file?: string; error?: string }): void {
+    this.exportButton.toggleAttribute('disabled', false);
+    if (result.error !== undefined) {
+      this.exportStatus.textContent = `Export failed: ${result.error}`;
+      this.exportStatus.classList.add('error');
+    } else {
+      this.exportStatus.classList.remove('error');
+      this.exportStatus.textContent = result.written === undefined ? '' : `Exported ${formatCount(result.written)} ${result.written === 1 ? 'request' : 'requests'}`;
+      this.exportStatus.title = result.file ?? '';
+    }
+  }
+
+  private startExport(): void {
+    this.exportStatus.textContent = '';
+    this.options.onExport(this.filter);
+  }
+
+  /** Replaces everything (the host's snapshot, or a new date range). */
   setRecords(records: RequestRecord[], hasMore: boolean): void {
     this.records = insertNewest([], records).records;
     this.hasMore = hasMore;
@@ -256,8 +309,9 @@ export class RequestsView {
     ].filter((child): child is HTMLElement => child !== null);
   }
 
-  /** A request finished: it goes on top. */
+  /** A request finished: it goes on top (when it falls in the date range shown). */
   addLive(record: RequestRecord): void {
+    if (!inWindow(record.time, this.window) && !this.records.some((entry) => entry.id === record.id)) return;
     const update = insertNewest(this.records, [record]);
     this.records = update.records;
     if (update.trimmed) this.hasMore = true;
@@ -365,12 +419,20 @@ export class RequestsView {
     replaceChildren(this.body, [fragment]);
 
     const total = this.records.length;
+    const more = this.hasMore ? '+' : '';
     this.countLabel.textContent =
-      visible.length === total ? `${formatCount(total)} ${total === 1 ? 'request' : 'requests'}` : `${formatCount(visible.length)} of ${formatCount(total)} requests`;
+      (visible.length === total ? `${formatCount(total)}${more} ${total === 1 && !this.hasMore ? 'request' : 'requests'}` : `${formatCount(visible.length)} of ${formatCount(total)}${more} requests`) +
+      (this.rangeDescription === '' ? '' : ` · ${this.rangeDescription}`);
     this.emptyState.hidden = visible.length > 0;
+    // The first screen is for a log that is empty, not for a range or filter that shows nothing.
+    const rangeNarrowed = this.window.since !== undefined || this.window.until !== undefined;
     replaceChildren(
       this.emptyState,
-      total === 0 ? this.firstScreen() : [codicon('filter'), element('p', {}, [`No request matches “${this.filter}”.`])],
+      total === 0 && (!rangeNarrowed || this.setup.hasRequests !== true)
+        ? this.firstScreen()
+        : total === 0
+          ? [codicon('calendar'), element('p', {}, [`No requests ${this.rangeDescription === '' ? 'in this range' : this.rangeDescription}.`]), element('p', { className: 'hint' }, ['Choose a longer range above to see older calls.'])]
+          : [codicon('filter'), element('p', {}, [`No request matches “${this.filter}”.`])],
     );
     this.loadOlderButton.hidden = !this.hasMore;
     this.loadOlderButton.disabled = this.loadingOlder;
@@ -392,7 +454,7 @@ export class RequestsView {
         return element(
           'td',
           { className: [column.numeric ? 'numeric' : '', cell.className ?? ''].filter(Boolean).join(' '), title: cell.title ?? cell.text, dataset: { column: column.field } },
-          [cell.text],
+          cell.parts ?? [cell.text],
         );
       }),
     );

@@ -23,6 +23,9 @@ export interface FakeProviders {
 /** The provider keys the tests type into the palette; only their last four characters may ever be shown. */
 export const testKeys = { openai: 'sk-e2e-openai-key-4821', anthropic: 'sk-ant-e2e-key-7310' } as const;
 
+/** The model every OpenAI-style fake answers 503 for. */
+export const unavailableModel = 'fake-unavailable';
+
 /** What every fake reports as usage, so tokens and cost in the panel are predictable. */
 export const fakeUsage = { prompt: 42, completion: 8 };
 
@@ -61,6 +64,8 @@ function openAiStyleReply(request: RecordedRequest, provider: 'openai' | 'other'
   }
   const body: unknown = request.json;
   const model = typeof body === 'object' && body !== null && 'model' in body && typeof body.model === 'string' ? body.model : 'unknown';
+  // A model that is always overloaded, for a route that must fall back to its next target.
+  if (model === unavailableModel) return { status: 503, json: openAiErrorJson(`the fake ${provider} provider is overloaded`, 'server_error', null) };
   const options = { model, text: answerOf(provider), usage: fakeUsage };
   const stream = typeof body === 'object' && body !== null && 'stream' in body && body.stream === true;
   return stream ? { chunks: chatCompletionChunks(options), delayMs: 5 } : { json: chatCompletionJson(options) };

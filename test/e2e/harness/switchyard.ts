@@ -148,3 +148,18 @@ export async function activationTime(page: Page): Promise<{ text: string; hover:
   const hoverText = await hover.innerText({ timeout: 3000 }).catch(() => null);
   return { text, hover: hoverText?.replace(/\s+/g, ' ').trim() ?? null };
 }
+
+/**
+ * A step of the "Get started with Switchyard" walkthrough on VS Code's Welcome page, by its id in
+ * package.json; `aria-checked` says whether it is done.
+ */
+export function walkthroughStep(page: Page, step: string): Locator {
+  return page.locator(`button.getting-started-step[data-step-id$="#${step}"]`);
+}
+
+/** Opens the walkthrough the way a user finds it again: "Welcome: Open Walkthrough…". */
+export async function openWalkthrough(page: Page): Promise<void> {
+  await runCommand(page, 'Welcome: Open Walkthrough...');
+  await pickQuickItem(page, 'Get started with Switchyard');
+  await walkthroughStep(page, 'setKey').waitFor({ timeout: timeouts.workbench });
+}

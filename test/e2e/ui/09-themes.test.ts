@@ -35,6 +35,18 @@ describe('screenshots in a dark and a light theme', () => {
       await panel.locator('#rules-json').waitFor();
       await screenshot(page, `e2e-${theme.name}-rules-json`);
       await panel.locator('#tab-requests').click();
+      // Issue 14: the table and the charts at the two widths people use most, side bar open.
+      for (const width of [1280, 1920]) {
+        await page.setViewportSize({ width, height: 900 });
+        await panel.locator('#tab-requests').click();
+        await firstRow.waitFor();
+        await screenshot(page, `e2e-${theme.name}-requests-${width}`);
+        await panel.locator('#tab-charts').click();
+        await panel.locator('[data-chart="spend"] rect.segment').first().waitFor();
+        await screenshot(page, `e2e-${theme.name}-charts-${width}`);
+      }
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await panel.locator('#tab-requests').click();
     });
   }
 });

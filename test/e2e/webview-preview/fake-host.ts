@@ -4,7 +4,7 @@
  * a live request every second (unless the page URL has `live=0`). Runs before dist/webview.js.
  * Written against a minimal window type so the repository's Node-only type check covers it.
  */
-import type { ConfigProblem, HostMessage, WebviewMessage } from '../../../webview/protocol';
+import type { AggregateRow, ChartData, ConfigProblem, HostMessage, TimeWindow, WebviewMessage } from '../../../webview/protocol';
 import { previewCharts, previewConfig, previewContent, previewLiveRecord, previewRecords, previewReplay } from './fixtures';
 
 interface PreviewWindow {
@@ -42,7 +42,31 @@ const sent: WebviewMessage[] = [];
 const delayMs = Number(parameters.get('delay') ?? 20);
 
 function scaleSpend(charts: ReturnType<typeof previewCharts>, factor: number): ReturnType<typeof previewCharts> {
-  return { days: charts.days.map((day) => ({ ...day, costUsd: day.costUsd * factor })) };
+  const scale = (rows: AggregateRow[] | undefined): AggregateRow[] => (rows ?? []).map((row) => ({ ...row, costUsd: row.costUsd * factor }));
+  return { days: scale(charts.days), byProvider: scale(charts.byProvider), byModel: scale(charts.byModel) };
+}
+
+/** The window the panel asked for (like the host, which reads the control API with it). */
+let window: TimeWindow = {};
+
+function inRange(time: number): boolean {
+  return (window.since === undefined || time >= window.since) && (window.until === undefined || time <= window.until);
+}
+
+/** The fixture's charts cut to the range: whole days whose noon falls inside it. */
+function chartsInRange(): ChartData {
+  const all = empty ? { days: [] } : tinySpend ? scaleSpend(previewCharts(now), 0.00006) : previewCharts(now);
+  const keep = (rows: AggregateRow[] | undefined): AggregateRow[] =>
+    (rows ?? []).filter((row) => {
+      const [year, month, day] = (row.key ?? '').split('-').map(Number);
+      return inRange(new Date(year ?? 0, (month ?? 1) - 1, day ?? 1, 12).getTime()) || (window.since !== undefined && sameDay(window.since, row.key));
+    });
+  return { days: keep(all.days), byProvider: keep(all.byProvider), byModel: keep(all.byModel), range: window };
+}
+
+function sameDay(time: number, key: string | null): boolean {
+  const date = new Date(time);
+  return key === `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
 }
 
 function toPanel(message: HostMessage): void {
@@ -106,14 +130,15 @@ function receive(message: WebviewMessage): void {
   sent.push(message);
   switch (message.type) {
     case 'ready':
+      window = message.range ?? {};
       toPanel({
         type: 'snapshot',
         status: empty && !first ? { state: 'stopped', port: 4141, detail: 'Run "Switchyard: Start Proxy" to start it.' } : { state: 'running', port: 4141, owned: true },
-        records: empty ? [] : records.slice(0, 25),
-        hasMore: !empty,
+        records: empty ? [] : records.filter((record) => inRange(record.time)).slice(0, 25),
+        hasMore: !empty && records.filter((record) => inRange(record.time)).length > 25,
         config,
-        charts: empty ? { days: [] } : tinySpend ? scaleSpend(previewCharts(now), 0.00006) : previewCharts(now),
-        setup: { providersWithKeys: first ? [] : ['anthropic', 'openai', 'groq'] },
+        charts: chartsInRange(),
+        setup: { providersWithKeys: first ? [] : ['anthropic', 'openai', 'groq'], hasRequests: !empty },
         refusals: refused
           ? [{ reason: 'no-key', label: 'no local key', count: 3, userAgent: 'claude-cli/2.1.105 (external, cli)', time: now, fix: 'In VS Code run "Switchyard: Copy Connection Settings" and use the local key it copies.' }]
           : [],
@@ -121,8 +146,19 @@ function receive(message: WebviewMessage): void {
       return;
     case 'run-command':
       return;
+    case 'set-range': {
+      window = message.range;
+      const listed = empty ? [] : records.filter((record) => inRange(record.time));
+      toPanel({ type: 'records', records: listed.slice(0, 25), hasMore: listed.length > 25, range: window });
+      toPanel({ type: 'charts', charts: chartsInRange() });
+      return;
+    }
+    case 'export':
+      // The host would ask for a format and a file; the preview says how many it would write.
+      toPanel({ type: 'export-result', written: records.filter((record) => inRange(record.time)).length, file: '/home/dev/switchyard-requests.csv' });
+      return;
     case 'load-more':
-      toPanel({ type: 'older-records', records: records.filter((record) => record.time < message.before).slice(0, 25), hasMore: false });
+      toPanel({ type: 'older-records', records: records.filter((record) => record.time < message.before && inRange(record.time)).slice(0, 25), hasMore: false });
       return;
     case 'open-request': {
       const record = records.find((entry) => entry.id === message.id);

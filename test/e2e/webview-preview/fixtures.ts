@@ -446,7 +446,31 @@ export function previewCharts(now: number): ChartData {
       averageTimeToFirstTokenMs: 700 + ((back * 211) % 600),
     });
   }
-  return { days };
+  return { days, byProvider: splitDays(days, providerShares), byModel: splitDays(days, modelShares) };
+}
+
+/** How the fixture's spend divides between providers, and between models (eight: two go into "Other"). */
+const providerShares: Array<[string, number]> = [['anthropic', 0.55], ['openai', 0.3], ['groq', 0.1], ['gemini', 0.05]];
+const modelShares: Array<[string, number]> = [
+  ['claude-sonnet-4-6', 0.4],
+  ['gpt-4.1', 0.18],
+  ['claude-haiku-4-5', 0.15],
+  ['gpt-4o-mini', 0.12],
+  ['llama-3.3-70b-versatile', 0.07],
+  ['gemini-2.5-flash', 0.04],
+  ['gpt-5-codex', 0.03],
+  ['deepseek-chat', 0.01],
+];
+
+/** Each day's totals split by share into rows with a `subKey`, as `by=day&then=…` answers. */
+function splitDays(days: readonly AggregateRow[], shares: ReadonlyArray<[string, number]>): AggregateRow[] {
+  return days.flatMap((day, dayIndex) =>
+    shares.map(([subKey, share], index) => {
+      // The shares shift a little from day to day, so the stacks are not all alike.
+      const wobble = 1 + (((dayIndex + index * 3) % 5) - 2) / 10;
+      return { ...day, subKey, requests: Math.max(1, Math.round(day.requests * share)), costUsd: day.costUsd * share * wobble };
+    }),
+  );
 }
 
 /** What the audit log kept of the first request: a redacted `.env` pasted into Claude Code, and the answer. */

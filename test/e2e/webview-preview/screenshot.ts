@@ -155,12 +155,49 @@ async function main(): Promise<void> {
       const failedRows = await page.locator('tr[data-request-id]').count();
       assert.ok(failedRows >= 3 && failedRows < 25, `filter "error" left ${failedRows} rows`);
       await shoot(page, `${theme}-requests-filtered`);
+      // Export… hands the host the range and the filter box; the host's answer is shown.
+      await page.click('#export-requests');
+      const exported = await page.evaluate<{ filter: string; range: { since?: number } }>("switchyardPreview.sent.filter((message) => message.type === 'export').at(-1)");
+      assert.equal(exported.filter, 'error');
+      assert.ok(typeof exported.range.since === 'number');
+      await page.waitForSelector('.export-status:text-matches("Exported [0-9]+ requests")');
       await page.fill('.filter >> input', '');
 
       await page.click('#tab-charts');
       // A day without spend draws a bar of height 0, which is never "visible": wait for one with height.
       await page.waitForSelector('svg.chart rect.bar:not([height="0"])');
+      // Issue 14: spend stacked by provider, the chart as wide as the panel.
+      const spend = page.locator('[data-chart="spend"]');
+      assert.ok((await spend.locator('rect.segment.series-1').count()) > 0, 'no second provider in the stacked spend chart');
+      const chartWidth = await spend.locator('svg.chart').evaluate((chart) => (chart as unknown as { getBoundingClientRect(): { width: number } }).getBoundingClientRect().width);
+      assert.ok(chartWidth > 1280 - 60, `the spend chart is ${chartWidth} px wide in a 1280 px panel`);
+      assert.match((await spend.locator('.legend').textContent()) ?? '', /anthropic \$[\d.]+.*openai/);
       await shoot(page, `${theme}-charts`);
+      await spend.locator('[data-spend-by="model"]').click();
+      await spend.locator('rect.segment.series-other').first().waitFor();
+      assert.match((await spend.locator('.legend').textContent()) ?? '', /claude-sonnet-4-6.*Other \(3 models\)/);
+      await shoot(page, `${theme}-charts-by-model`);
+      if (theme === 'dark') {
+        // The range: 7 days asks the host for a week from local midnight, and both tabs follow.
+        await page.locator('.charts-view [data-range="7d"]').click();
+        const asked = await page.evaluate<{ since?: number }>("switchyardPreview.sent.filter((message) => message.type === 'set-range').at(-1).range");
+        const weekStart = new Date();
+        weekStart.setHours(0, 0, 0, 0);
+        weekStart.setDate(weekStart.getDate() - 6);
+        assert.equal(asked.since, weekStart.getTime());
+        // Seven days, seven stacks (the page's CSP allows no waitForFunction: poll).
+        for (let tries = 0; (await page.locator('[data-chart=spend] .stack').count()) !== 7; tries++) {
+          assert.ok(tries < 50, `the spend chart shows ${await page.locator('[data-chart=spend] .stack').count()} days, not 7`);
+          await page.waitForTimeout(100);
+        }
+        assert.equal(await page.getAttribute('.requests-view [data-range="7d"]', 'aria-pressed'), 'true');
+        await shoot(page, `${theme}-charts-7-days`);
+        await page.locator('.charts-view [data-range="custom"]').click();
+        await page.locator('.charts-view [data-range-field="from"]').waitFor();
+        await shoot(page, `${theme}-charts-custom-range`);
+        await page.locator('.charts-view [data-range="30d"]').click();
+        await spend.locator('[data-spend-by="provider"]').click();
+      }
 
       await page.click('#tab-rules');
       await page.waitForSelector('[data-rule-index="0"]');
@@ -310,6 +347,21 @@ async function main(): Promise<void> {
       assert.equal(overflow, 0, `the table overflows at ${width} px`);
       const cutCosts = await wide.evaluate<string[]>("[...document.querySelectorAll('td[data-column=cost]')].filter((cell) => cell.scrollWidth > cell.clientWidth).map((cell) => cell.textContent)");
       assert.deepEqual(cutCosts, [], `cost cells cut off at ${width} px`);
+      // Issue 14: the tool's name is never cut (its version may be), nor the models', nor the headers.
+      const cutNames = await wide.evaluate<string[]>(`[...document.querySelectorAll('td[data-column=tool]')].filter((cell) => {
+          const range = document.createRange();
+          range.selectNodeContents(cell.firstChild);
+          return range.getBoundingClientRect().right > cell.getBoundingClientRect().right - 6;
+        }).map((cell) => cell.textContent)`);
+      assert.deepEqual(cutNames, [], `tool names cut off at ${width} px`);
+      if (width >= 1280) {
+        const cutModels = await wide.evaluate<string[]>("[...document.querySelectorAll('td[data-column=requestedModel], td[data-column=served]')].filter((cell) => cell.scrollWidth > cell.clientWidth).map((cell) => cell.textContent)");
+        assert.deepEqual(cutModels, [], `model names cut off at ${width} px`);
+      }
+      const cutHeaders = await wide.evaluate<string[]>("[...document.querySelectorAll('th')].filter((cell) => cell.offsetParent !== null && cell.scrollWidth > cell.clientWidth).map((cell) => cell.textContent)");
+      assert.deepEqual(cutHeaders, [], `headers cut off at ${width} px`);
+      const errorWidth = await wide.evaluate<number>("document.querySelector('th[data-column=error]').getBoundingClientRect().width");
+      assert.ok(errorWidth >= (width >= 1280 ? 240 : 150), `the Error column is ${errorWidth} px wide at ${width} px`);
       await shoot(wide, `${width === 1440 ? 'light' : 'dark'}-requests-${width}`);
       await wide.close();
     }

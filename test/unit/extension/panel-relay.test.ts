@@ -12,8 +12,8 @@ function record(id: string, time: number): RequestRecord {
 /** A fake control API that remembers what the relay asked. */
 function fakeClient(calls: string[]): PanelClient {
   return {
-    requests: async (limit, before) => {
-      calls.push(`requests ${limit} ${before ?? ''}`.trim());
+    requests: async (limit, before, range) => {
+      calls.push(`requests ${limit} ${before ?? ''}${range?.since === undefined ? '' : ` since ${range.since}`}${range?.until === undefined ? '' : ` until ${range.until}`}`.replace(/ +/g, ' ').trim());
       return before === undefined ? { records: [record('req_2', 2), record('req_1', 1)], nextBefore: 1 } : { records: [record('req_0', 0)] };
     },
     request: async (id) => {
@@ -36,8 +36,8 @@ function fakeClient(calls: string[]): PanelClient {
       calls.push('save');
       return Array.isArray(config.rules) ? { ok: true, problems: [] } : { ok: false, problems: [{ path: 'rules', message: 'must be a list' }] };
     },
-    stats: async (by) => {
-      calls.push(`stats ${by}`);
+    stats: async (by, _since, then) => {
+      calls.push(`stats ${by}${then === undefined ? '' : ` then ${then}`}`);
       return { by, rows: [] };
     },
     budgets: async () => {
@@ -73,7 +73,46 @@ describe('PanelRelay (host side of the panel)', () => {
     assert.equal(snapshot.hasMore, true);
     assert.equal(snapshot.config.file, '/tmp/config.json');
     assert.deepEqual(snapshot.status, running);
-    assert.ok(calls.includes('requests 200') && calls.includes('stats day'));
+    assert.ok(calls.some((call) => call.startsWith('requests 200 since')) && calls.includes('stats day'));
+  });
+
+  it('reads the list, its pages and the charts for the date range the panel shows (issue 14)', async () => {
+    const calls: string[] = [];
+    const { panel, posted } = relay(fakeClient(calls));
+    await panel.receive({ type: 'ready', range: { since: 1000 } });
+    assert.ok(calls.includes('requests 200 since 1000'), calls.join('\n'));
+    assert.ok(calls.includes('stats day then provider') && calls.includes('stats day then model'), calls.join('\n'));
+    calls.length = 0;
+    posted.length = 0;
+    await panel.receive({ type: 'set-range', range: { since: 5, until: 9 } });
+    assert.deepEqual(calls.filter((call) => call.startsWith('requests')), ['requests 200 since 5 until 9']);
+    assert.deepEqual(posted.map((message) => message.type), ['records', 'charts']);
+    assert.deepEqual((posted[1] as Extract<HostMessage, { type: 'charts' }>).charts.range, { since: 5, until: 9 });
+    await panel.receive({ type: 'load-more', before: 7 });
+    assert.ok(calls.includes('requests 200 7 since 5 until 9'), calls.join('\n'));
+    // A range that makes no sense is dropped like any malformed message.
+    await panel.receive({ type: 'set-range', range: { since: 9, until: 5 } });
+    assert.equal(posted.filter((message) => message.type === 'records').length, 1);
+  });
+
+  it('exports through the host with the range, the filter and whether the audit log keeps content', async () => {
+    const calls: string[] = [];
+    const posted: HostMessage[] = [];
+    const asked: unknown[] = [];
+    const panel = new PanelRelay({
+      client: () => fakeClient(calls),
+      status: () => running,
+      post: (message) => posted.push(message),
+      log: () => undefined,
+      exportRecords: async (range, filter, auditOn) => {
+        asked.push({ range, filter, auditOn });
+        return { written: 3, file: '/tmp/out.csv' };
+      },
+    });
+    await panel.receive({ type: 'ready' });
+    await panel.receive({ type: 'export', range: { since: 1 }, filter: 'claude error' });
+    assert.deepEqual(asked, [{ range: { since: 1 }, filter: 'claude error', auditOn: false }]);
+    assert.deepEqual(posted.at(-1), { type: 'export-result', written: 3, file: '/tmp/out.csv' });
   });
 
   it('replays kept content with the model the user picks, and says why when nothing was kept', async () => {
