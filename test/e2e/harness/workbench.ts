@@ -10,8 +10,11 @@ import { chromium, type Browser, type ConsoleMessage, type FrameLocator, type Lo
 import { chromiumPath } from '../install';
 import { poll } from './processes';
 
-/** Where screenshots go, failures included. */
-export const screenshotFolder = '/tmp/switchyard-shots';
+/**
+ * Where screenshots go, failures included: `SWITCHYARD_SHOTS` (as for the preview script), else
+ * /tmp/switchyard-shots. Each run empties it first, so runs side by side need their own.
+ */
+export const screenshotFolder = process.env.SWITCHYARD_SHOTS ?? '/tmp/switchyard-shots';
 
 /** Generous but bounded: the machine is shared and code-server's first load compiles a lot. */
 export const timeouts = { workbench: 90_000, action: 20_000 };
