@@ -419,16 +419,20 @@ export class RequestsView {
     replaceChildren(this.body, [fragment]);
 
     const total = this.records.length;
+    // The first screen is for a log that is empty, not for a range or filter that shows nothing.
+    const rangeNarrowed = this.window.since !== undefined || this.window.until !== undefined;
+    const firstScreen = total === 0 && (!rangeNarrowed || this.setup.hasRequests !== true);
     const more = this.hasMore ? '+' : '';
     this.countLabel.textContent =
       (visible.length === total ? `${formatCount(total)}${more} ${total === 1 && !this.hasMore ? 'request' : 'requests'}` : `${formatCount(visible.length)} of ${formatCount(total)}${more} requests`) +
-      (this.rangeDescription === '' ? '' : ` · ${this.rangeDescription}`);
+      (this.rangeDescription === '' || firstScreen ? '' : ` · ${this.rangeDescription}`);
     this.emptyState.hidden = visible.length > 0;
-    // The first screen is for a log that is empty, not for a range or filter that shows nothing.
-    const rangeNarrowed = this.window.since !== undefined || this.window.until !== undefined;
+    // A new user sees the setup buttons, not a date range and an export of nothing.
+    this.options.rangePicker.hidden = firstScreen;
+    this.exportButton.hidden = total === 0;
     replaceChildren(
       this.emptyState,
-      total === 0 && (!rangeNarrowed || this.setup.hasRequests !== true)
+      firstScreen
         ? this.firstScreen()
         : total === 0
           ? [codicon('calendar'), element('p', {}, [`No requests ${this.rangeDescription === '' ? 'in this range' : this.rangeDescription}.`]), element('p', { className: 'hint' }, ['Choose a longer range above to see older calls.'])]

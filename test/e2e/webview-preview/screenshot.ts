@@ -372,6 +372,8 @@ async function main(): Promise<void> {
     await narrow.goto(`${origin}/?theme=light&live=0`);
     await narrow.locator('tr[data-request-id]').nth(6).click();
     await narrow.waitForSelector('#request-detail [data-attempt]');
+    const narrowOverflow = await narrow.evaluate<number>("document.querySelector('.table-scroller').scrollWidth - document.querySelector('.table-scroller').clientWidth");
+    assert.equal(narrowOverflow, 0, 'the table overflows a 760 px panel');
     await shoot(narrow, 'light-narrow-detail');
     await narrow.click('#tab-rules');
     await narrow.waitForSelector('[data-rule-index="0"]');
