@@ -41,16 +41,17 @@ export function setupNodes(port: number, providersWithKeys: readonly string[]): 
     },
     {
       id: 'setup-anthropic-url',
-      label: 'Anthropic-style base URL',
-      description: base,
+      // The URL is the label: the side bar cuts descriptions first, and the URL is what is needed.
+      label: base,
+      description: 'Anthropic-style: Claude Code, Cline',
       tooltip: `Claude Code, Cline (Anthropic provider), the Anthropic SDK: ${base}. Click to copy the connection settings.`,
       icon: 'link',
       command: { id: 'switchyard.copyConnectionSettings' },
     },
     {
       id: 'setup-openai-url',
-      label: 'OpenAI-style base URL',
-      description: `${base}/v1`,
+      label: `${base}/v1`,
+      description: 'OpenAI-style: Codex, Continue, SDKs',
       tooltip: `Codex CLI, Continue, aider, the OpenAI SDK: ${base}/v1. Click to copy the connection settings.`,
       icon: 'link',
       command: { id: 'switchyard.copyConnectionSettings' },

@@ -29,6 +29,7 @@ describe('a fallback, two problems, the stacked chart and the export', () => {
     assert.ok(context.fakes.other.requests.slice(before).some((request) => (request.json as { model?: string } | undefined)?.model === unavailableModel), 'the first target was not tried');
     fallbackId = answer.id;
     const panel = await openPanel(context.page);
+    await panel.locator('#tab-requests').click();
     const row = requestRow(panel, answer.id);
     await row.waitFor();
     const cells = await rowCells(row);
@@ -90,6 +91,7 @@ describe('a fallback, two problems, the stacked chart and the export', () => {
   it('exports the filtered request list as CSV through the save dialog', async () => {
     const { page } = uiContext();
     const panel = await openPanel(page);
+    await panel.locator('#tab-requests').click();
     const file = path.join(os.tmpdir(), `switchyard-e2e-export-${process.pid}.csv`);
     await rm(file, { force: true });
     await panel.locator('.filter >> input').fill(route);

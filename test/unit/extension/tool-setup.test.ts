@@ -38,8 +38,9 @@ describe('the first-run guidance', () => {
     const nodes = setupNodes(5151, []);
     assert.deepEqual(nodes.map((node) => node.command?.id), ['switchyard.setProviderKey', 'switchyard.configureTool', 'switchyard.sendTestRequest', 'switchyard.copyConnectionSettings', 'switchyard.copyConnectionSettings']);
     assert.equal(nodes[0]!.label, 'Set a provider key');
-    assert.equal(nodes[3]!.description, 'http://127.0.0.1:5151');
-    assert.equal(nodes[4]!.description, 'http://127.0.0.1:5151/v1');
+    // The URLs are the labels, which the side bar cuts last.
+    assert.equal(nodes[3]!.label, 'http://127.0.0.1:5151');
+    assert.equal(nodes[4]!.label, 'http://127.0.0.1:5151/v1');
     assert.equal(setupNodes(5151, ['openai'])[0]!.label, 'Provider keys set');
   });
 
