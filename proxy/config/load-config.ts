@@ -395,11 +395,21 @@ function parseRoute(value: unknown, path: string, retryDefaults: RetryConfig): R
   return route;
 }
 
+/**
+ * One rule. Each field is checked on its own and every problem reported together, so the rules
+ * form can mark two bad fields of one rule at once (issue 14) rather than one per save.
+ */
 function parseRule(value: unknown, path: string): RuleConfig {
   const entry = expectObject(value, path);
-  for (const field of Object.keys(entry)) if (!['name', 'match', 'route', 'cache', 'redaction'].includes(field)) unknownField(`${path}.${field}`, ['name', 'match', 'route', 'cache', 'redaction']);
+  const problems: ConfigProblem[] = [];
+  const check = (parse: () => void): void => tryParse(problems, parse);
+  for (const field of Object.keys(entry)) {
+    if (!['name', 'match', 'route', 'cache', 'redaction'].includes(field)) check(() => unknownField(`${path}.${field}`, ['name', 'match', 'route', 'cache', 'redaction']));
+  }
   const match: RuleMatch = {};
-  for (const [field, condition] of Object.entries(expectObject(entry.match === undefined ? {} : entry.match, `${path}.match`))) {
+  let conditions: Record<string, unknown> = {};
+  check(() => (conditions = expectObject(entry.match === undefined ? {} : entry.match, `${path}.match`)));
+  for (const [field, condition] of Object.entries(conditions)) check(() => {
     const fieldPath = `${path}.match.${field}`;
     switch (field) {
       case 'model':
@@ -423,11 +433,13 @@ function parseRule(value: unknown, path: string): RuleConfig {
       default:
         unknownField(fieldPath, matchFields);
     }
-  }
-  const rule: RuleConfig = { match, route: expectString(entry.route, `${path}.route`) };
-  if (entry.name !== undefined) rule.name = expectString(entry.name, `${path}.name`);
-  if (entry.cache !== undefined) rule.cache = parseCacheOverride(entry.cache, `${path}.cache`);
-  if (entry.redaction !== undefined) rule.redaction = parseRedaction(entry.redaction, `${path}.redaction`);
+  });
+  const rule: RuleConfig = { match, route: '' };
+  check(() => (rule.route = expectString(entry.route, `${path}.route`)));
+  if (entry.name !== undefined) check(() => (rule.name = expectString(entry.name, `${path}.name`)));
+  if (entry.cache !== undefined) check(() => (rule.cache = parseCacheOverride(entry.cache, `${path}.cache`)));
+  if (entry.redaction !== undefined) check(() => (rule.redaction = parseRedaction(entry.redaction, `${path}.redaction`)));
+  if (problems.length > 0) throw new ConfigError(problems.map((problem) => problem.message).join(' '), problems[0]!.path, problems);
   return rule;
 }
 

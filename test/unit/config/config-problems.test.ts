@@ -21,6 +21,15 @@ describe('config problems', () => {
     assert.deepEqual(problemPaths({ rules: [{ match: {}, route: 'missing' }] }), ['rules[0].route']);
   });
 
+  it('reports every bad field of one rule, not only the first (issue 14: the form marks both)', () => {
+    assert.deepEqual(problemPaths({ rules: [{ match: { minInputTokens: 'lots', maxInputTokens: 'many' }, route: 'openai/gpt-5', colour: 'red' }] }), [
+      'rules[0].colour',
+      'rules[0].match.minInputTokens',
+      'rules[0].match.maxInputTokens',
+    ]);
+    assert.deepEqual(problemPaths({ rules: [{ match: { tools: 'yes' }, route: 7 }] }), ['rules[0].match.tools', 'rules[0].route']);
+  });
+
   it('collects every problem instead of stopping at the first', () => {
     const paths = problemPaths({
       maxBodyBytes: 0,
