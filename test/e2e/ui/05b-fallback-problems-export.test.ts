@@ -82,8 +82,7 @@ describe('a fallback, two problems, the stacked chart and the export', () => {
     await spend.locator('[data-spend-by="provider"]').click();
     // Today only: the list and the charts follow the range.
     await panel.locator('.charts-view [data-range="today"]').click();
-    await spend.locator('.stack').first().waitFor();
-    assert.equal(await spend.locator('.stack').count(), 1);
+    await poll('the spend chart to show one day', async () => ((await spend.locator('.stack').count()) === 1 ? true : undefined), timeouts.action);
     await panel.locator('.charts-view [data-range="30d"]').click();
     await panel.locator('#tab-requests').click();
   });
