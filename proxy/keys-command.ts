@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { periodBounds } from './policy/budget-period';
-import { checkKeyChanges, createNamedKey, KeyRequestError, listedKey, type ListedKey } from './policy/named-keys';
+import { checkKeyChanges, createNamedKey, describeKeyRedaction, KeyRequestError, listedKey, type ListedKey } from './policy/named-keys';
+import { changedRedaction } from './store/access-keys';
 import { keyBudgetName } from './policy/budgets';
 import { openDatabase } from './store/sqlite/open-database';
 import { SqliteAccessKeys } from './store/sqlite/sqlite-access-keys';
@@ -16,11 +17,13 @@ on that folder picks up every change within a second.
 
 Commands:
   keys create NAME [--models GLOB,...] [--budget USD/PERIOD] [--rpm N] [--tpm N]
+                   [--redaction off|redact|block] [--redaction-detectors NAME,...]
                     prints the new key once; it is never shown again
   keys list [--json]
-                    name, allowed models, budget with this period's spend, limits, created,
-                    last used (never the key)
+                    name, allowed models, budget with this period's spend, limits, redaction,
+                    created, last used (never the key)
   keys update NAME [--models GLOB,...|all] [--budget USD/PERIOD|none] [--rpm N|none] [--tpm N|none]
+                   [--redaction off|redact|block|config] [--redaction-detectors NAME,...|config]
   keys revoke NAME  clients sending the key get 401 from then on
 
 Options:
@@ -30,7 +33,10 @@ Options:
                     on it picks up the change at once (docs/team.md)
 
 Models are globs over the resolved provider/model (groq/*, anthropic/claude-haiku-*);
-a budget is USD per day, week, month or total (5/day, 200/month), calendar-aligned in local time.`;
+a budget is USD per day, week, month or total (5/day, 200/month), calendar-aligned in local time.
+Redaction: the key's own mode and detectors (secrets, email, phone, credit-card, iban,
+ip-address) win over the config's and a matched rule's for every call made with the key;
+\`config\` goes back to the config's (see docs/privacy.md).`;
 
 /** Runs `switchyard keys …`; resolves with the exit code. */
 export async function keysCommand(argv: string[], defaultDataDir: string): Promise<number> {
@@ -44,6 +50,8 @@ export async function keysCommand(argv: string[], defaultDataDir: string): Promi
         budget: { type: 'string' },
         rpm: { type: 'string' },
         tpm: { type: 'string' },
+        redaction: { type: 'string' },
+        'redaction-detectors': { type: 'string' },
         'data-dir': { type: 'string' },
         'postgres-url': { type: 'string' },
         json: { type: 'boolean' },
@@ -67,7 +75,14 @@ export async function keysCommand(argv: string[], defaultDataDir: string): Promi
       case 'create': {
         if (name === undefined) throw new KeyRequestError(400, 'Name the key: switchyard keys create NAME.');
         const changes = checkKeyChanges(policyFields(values));
-        const created = await createNamedKey(store, { name, models: changes.models ?? undefined, budget: changes.budget ?? undefined, rpm: changes.rpm ?? undefined, tpm: changes.tpm ?? undefined });
+        const created = await createNamedKey(store, {
+          name,
+          models: changes.models ?? undefined,
+          budget: changes.budget ?? undefined,
+          rpm: changes.rpm ?? undefined,
+          tpm: changes.tpm ?? undefined,
+          redaction: changedRedaction(undefined, changes.redaction),
+        });
         process.stdout.write(`${created.key}\n`);
         process.stderr.write(`Access key '${name}' created (${created.listed.keyId}). It is shown only this once: give it to the tool as its API key.\n`);
         return 0;
@@ -88,7 +103,7 @@ export async function keysCommand(argv: string[], defaultDataDir: string): Promi
       case 'update': {
         if (name === undefined) throw new KeyRequestError(400, 'Name the key: switchyard keys update NAME --models … --budget … --rpm … --tpm ….');
         const changes = checkKeyChanges(policyFields(values));
-        if (Object.keys(changes).length === 0) throw new KeyRequestError(400, 'Nothing to change: give --models, --budget, --rpm or --tpm.');
+        if (Object.keys(changes).length === 0) throw new KeyRequestError(400, 'Nothing to change: give --models, --budget, --rpm, --tpm, --redaction or --redaction-detectors.');
         const updated = await store.update(name, changes);
         if (updated === undefined) throw new KeyRequestError(404, `There is no access key named '${name}' in force (see switchyard keys list).`);
         process.stdout.write(formatKeys([listedKey(updated)], new Map()));
@@ -128,8 +143,8 @@ async function openKeyStores(postgresUrl: string | undefined, dataDir: string): 
   };
 }
 
-/** The policy options as the control API takes them; `all` and `none` clear a limit. */
-function policyFields(values: { models?: string; budget?: string; rpm?: string; tpm?: string }): Record<string, unknown> {
+/** The policy options as the control API takes them; `all` and `none` clear a limit, `config` a redaction field. */
+function policyFields(values: { models?: string; budget?: string; rpm?: string; tpm?: string; redaction?: string; 'redaction-detectors'?: string }): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   if (values.models !== undefined) fields.models = values.models === 'all' ? null : values.models.split(',').map((model) => model.trim()).filter((model) => model !== '');
   if (values.budget !== undefined) fields.budget = values.budget === 'none' ? null : values.budget;
@@ -137,6 +152,11 @@ function policyFields(values: { models?: string; budget?: string; rpm?: string; 
     const value = values[field];
     if (value !== undefined) fields[field] = value === 'none' ? null : Number(value);
   }
+  const redaction: Record<string, unknown> = {};
+  if (values.redaction !== undefined) redaction.mode = values.redaction === 'config' ? null : values.redaction;
+  const detectors = values['redaction-detectors'];
+  if (detectors !== undefined) redaction.detectors = detectors === 'config' ? null : detectors.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  if (Object.keys(redaction).length > 0) fields.redaction = redaction;
   return fields;
 }
 
@@ -148,6 +168,7 @@ function formatKeys(keys: readonly ListedKey[], spent: ReadonlyMap<string, numbe
     key.models?.join(',') ?? 'all models',
     key.budget === undefined ? 'no budget' : `$${(spent.get(key.name) ?? 0).toFixed(4)} of $${key.budget.limitUsd}/${key.budget.period}`,
     [key.rpm === undefined ? undefined : `${key.rpm} rpm`, key.tpm === undefined ? undefined : `${key.tpm} tpm`].filter(Boolean).join(' ') || 'no rate limit',
+    describeKeyRedaction(key.redaction),
     `created ${new Date(key.created).toISOString()}`,
     key.lastUsed === undefined ? 'never used' : `last used ${new Date(key.lastUsed).toISOString()}`,
   ]);

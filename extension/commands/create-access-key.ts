@@ -4,7 +4,7 @@ import type { SwitchyardCommand } from '../services';
 
 /**
  * "Switchyard: Create Access Key": a named key for one tool, with the models it may call, a
- * budget and rate limits (each optional). The key is shown once, with a Copy button; only its
+ * budget, rate limits and its own redaction (each optional). The key is shown once, with a Copy button; only its
  * hash is kept. With a name argument it asks nothing more and resolves with the key.
  */
 export const createAccessKeyCommand: SwitchyardCommand = {
@@ -40,11 +40,23 @@ export const createAccessKeyCommand: SwitchyardCommand = {
   },
 };
 
+/** The redaction choices for a key, in the order shown. */
+const redactionChoices = [
+  { mode: undefined, label: "Follow the config's redaction", detail: 'The global setting, or a matched rule\'s' },
+  { mode: 'redact', label: 'Redact', detail: "Secrets and personal data in this key's calls are replaced by placeholders before they are sent" },
+  { mode: 'block', label: 'Block', detail: "This key's calls that hold a secret or personal data are refused, naming what was found and where" },
+  { mode: 'off', label: 'Off', detail: "This key's calls are sent as written, whatever the config says" },
+] as const;
+const detectorNames = ['secrets', 'email', 'phone', 'credit-card', 'iban', 'ip-address'];
+
 /**
- * Asks for a key's models, budget and rate limits, each prefilled from `current`; an empty
- * answer means no limit. Undefined when the user cancels.
+ * Asks for a key's models, budget, rate limits and redaction, each prefilled from `current`;
+ * an empty answer means no limit. Undefined when the user cancels.
  */
-export async function askKeyFields(current: { models?: string[]; budget?: { limitUsd: number; period: string }; rpm?: number; tpm?: number }, title: string): Promise<AccessKeyFields | undefined> {
+export async function askKeyFields(
+  current: { models?: string[]; budget?: { limitUsd: number; period: string }; rpm?: number; tpm?: number; redaction?: { mode?: string; detectors?: string[] } },
+  title: string,
+): Promise<AccessKeyFields | undefined> {
   const models = await vscode.window.showInputBox({
     title: `${title}: models`,
     prompt: 'Globs over provider/model the key may call, separated by commas (groq/*, anthropic/claude-haiku-*). Empty: every model.',
@@ -73,6 +85,8 @@ export async function askKeyFields(current: { models?: string[]; budget?: { limi
     validateInput: (value) => (value.trim() === '' || /^\s*(\d+\s*(rpm|tpm)\s*(,\s*|$))+$/.test(value) ? undefined : 'e.g. 60 rpm, 200000 tpm'),
   });
   if (limits === undefined) return undefined;
+  const redaction = await askKeyRedaction(current.redaction, title);
+  if (redaction === undefined) return undefined;
   const list = models
     .split(',')
     .map((model) => model.trim())
@@ -84,5 +98,23 @@ export async function askKeyFields(current: { models?: string[]; budget?: { limi
     budget: budget.trim() === '' ? null : budget.trim(),
     rpm: rpm === undefined ? null : Number(rpm),
     tpm: tpm === undefined ? null : Number(tpm),
+    redaction: redaction.value,
   };
+}
+
+/** The key's redaction: a mode, then (for redact and block) the detectors; `{ value: null }` follows the config. */
+async function askKeyRedaction(current: { mode?: string; detectors?: string[] } | undefined, title: string): Promise<{ value: AccessKeyFields['redaction'] } | undefined> {
+  const mode = await vscode.window.showQuickPick(
+    redactionChoices.map((choice) => ({ ...choice, picked: choice.mode === current?.mode, description: choice.mode === current?.mode ? 'current' : undefined })),
+    { title: `${title}: redaction`, placeHolder: 'Secrets and personal data in what this key sends' },
+  );
+  if (mode === undefined) return undefined;
+  if (mode.mode === undefined) return { value: null };
+  if (mode.mode === 'off') return { value: { mode: 'off', detectors: null } };
+  const detectors = await vscode.window.showQuickPick(
+    detectorNames.map((name) => ({ label: name, picked: current?.detectors?.includes(name) ?? false })),
+    { title: `${title}: detectors`, canPickMany: true, placeHolder: "The detectors for this key; none picked: the config's" },
+  );
+  if (detectors === undefined) return undefined;
+  return { value: { mode: mode.mode, detectors: detectors.length === 0 ? null : detectors.map((detector) => detector.label) } };
 }

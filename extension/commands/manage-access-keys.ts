@@ -10,6 +10,7 @@ export function describeKey(key: AccessKeyInfo): string {
     key.budget === undefined ? 'no budget' : `$${key.budget.limitUsd}/${key.budget.period}`,
     ...(key.rpm === undefined ? [] : [`${key.rpm} rpm`]),
     ...(key.tpm === undefined ? [] : [`${key.tpm} tpm`]),
+    ...(key.redaction === undefined ? [] : [`redaction ${key.redaction.mode ?? "config's mode"}${key.redaction.detectors === undefined ? '' : ` (${key.redaction.detectors.join(', ')})`}`]),
     key.lastUsed === undefined ? 'never used' : `used ${new Date(key.lastUsed).toLocaleString()}`,
   ];
   return parts.join(' · ');
@@ -37,7 +38,7 @@ export const manageAccessKeysCommand: SwitchyardCommand = {
     const key = picked.key;
     const action = await vscode.window.showQuickPick(
       [
-        { label: '$(edit) Change models, budget and rate limits', id: 'change' },
+        { label: '$(edit) Change models, budget, rate limits and redaction', id: 'change' },
         { label: '$(trash) Revoke', description: 'clients sending it get 401 from now on', id: 'revoke' },
       ],
       { title: `Access key '${key.name}'` },

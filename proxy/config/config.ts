@@ -1,4 +1,7 @@
 import type { BudgetPeriod } from '../core/principal';
+import type { RedactionDetector, RedactionMode } from '../core/redaction-names';
+
+export type { RedactionDetector, RedactionMode };
 
 export type { BudgetPeriod };
 export type ProviderKind = 'openai' | 'openai-compatible' | 'anthropic' | 'gemini';
@@ -151,14 +154,8 @@ export interface RuleConfig {
   /** The response cache for calls this rule matches; wins over the route's and the config's. */
   cache?: CacheOverride;
   /** Redaction for the calls this rule routes, field by field over the global `redaction`. */
-  redaction?: Partial<RedactionConfig>;
+  redaction?: Partial<RedactionSetting>;
 }
-
-/** What redaction does with a call that holds a sensitive value. */
-export type RedactionMode = 'off' | 'redact' | 'block';
-
-/** The built-in detectors (see docs/privacy.md). */
-export type RedactionDetector = 'secrets' | 'email' | 'phone' | 'credit-card' | 'iban' | 'ip-address';
 
 /** A user's own pattern: a regular expression checked at load (valid, non-empty, fast on long input). */
 export interface CustomPatternConfig {
@@ -166,8 +163,8 @@ export interface CustomPatternConfig {
   pattern: string;
 }
 
-/** Redaction of everything a provider would see (docs/privacy.md). */
-export interface RedactionConfig {
+/** One redaction setting: the config's, or what a rule or an access key lays over it. */
+export interface RedactionSetting {
   mode: RedactionMode;
   detectors: RedactionDetector[];
   custom: CustomPatternConfig[];
@@ -175,6 +172,15 @@ export interface RedactionConfig {
   allow: string[];
   /** Put the original values back where the model echoes a placeholder in its answer. */
   restore: boolean;
+}
+
+/** Redaction of everything a provider would see (docs/privacy.md). */
+export interface RedactionConfig extends RedactionSetting {
+  /**
+   * Per access key, by a named key's name, a key's label (`VS Code`, `config key 1`) or its id
+   * (`key_…`): laid field by field over the global setting and the matched rule's.
+   */
+  keys: Record<string, Partial<RedactionSetting>>;
 }
 
 /** Metrics and traces for a platform team's tools (docs/observability.md). Read at start: a change needs a restart. */
@@ -315,7 +321,7 @@ export function defaultCache(): CacheConfig {
 }
 
 export function defaultRedaction(): RedactionConfig {
-  return { mode: 'off', detectors: ['secrets', 'email', 'phone', 'credit-card', 'iban', 'ip-address'], custom: [], allow: [], restore: true };
+  return { mode: 'off', detectors: ['secrets', 'email', 'phone', 'credit-card', 'iban', 'ip-address'], custom: [], allow: [], restore: true, keys: {} };
 }
 
 export function defaultAudit(): AuditConfig {

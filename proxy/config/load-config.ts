@@ -18,6 +18,7 @@ import {
   type RedactionConfig,
   type RedactionDetector,
   type RedactionMode,
+  type RedactionSetting,
   type ProviderConfig,
   type RetryConfig,
   type RouteConfig,
@@ -30,6 +31,7 @@ import {
 import { describeReadError, describeSyntaxError, didYouMean, locatePaths, locateProblem, syntaxErrorLocation } from './config-text';
 import { providerPresets } from './presets';
 import { budgetPeriods } from '../core/principal';
+import { redactionDetectors, redactionModes } from '../core/redaction-names';
 
 const providerKinds = ['openai', 'openai-compatible', 'anthropic', 'gemini'];
 const providerFields = ['type', 'baseUrl', 'apiKeyEnv', 'headers', 'models', 'chatDialect'];
@@ -66,8 +68,6 @@ const topLevelFields = [
   'storage',
 ];
 const storageFields = ['postgresUrl', 'redisUrl', 'onStorageError'];
-const redactionModes = ['off', 'redact', 'block'];
-const redactionDetectors = ['secrets', 'email', 'phone', 'credit-card', 'iban', 'ip-address'];
 const redactionFields = ['mode', 'detectors', 'custom', 'allow', 'restore'];
 const auditFields = ['enabled', 'retentionDays', 'maxMegabytes'];
 const telemetryFields = ['otlpEndpoint', 'serviceName', 'metricsTokenFile'];
@@ -240,7 +240,7 @@ function parseTopLevelField(config: SwitchyardConfig, key: string, value: unknow
       config.promptCaching = value;
       break;
     case 'redaction':
-      config.redaction = { ...config.redaction, ...parseRedaction(value, 'redaction') };
+      config.redaction = { ...config.redaction, ...parseRedaction(value, 'redaction', true) };
       break;
     case 'audit':
       config.audit = parseAudit(value);
@@ -443,21 +443,34 @@ function parseRule(value: unknown, path: string): RuleConfig {
   return rule;
 }
 
-/** The fields of a `redaction` object that are present; the caller lays them over its defaults. */
-function parseRedaction(value: unknown, path: string): Partial<RedactionConfig> {
+/**
+ * The fields of a `redaction` object that are present; the caller lays them over its defaults.
+ * Only the config's own `redaction` (`topLevel`) has `keys`: per access key settings.
+ */
+function parseRedaction(value: unknown, path: string, topLevel = false): Partial<RedactionConfig> {
   const entry = expectObject(value, path);
   const redaction: Partial<RedactionConfig> = {};
   for (const [field, item] of Object.entries(entry)) {
     const fieldPath = `${path}.${field}`;
     switch (field) {
+      case 'keys': {
+        if (!topLevel) unknownField(fieldPath, redactionFields);
+        const keys = expectObject(item, fieldPath);
+        redaction.keys = {};
+        for (const [key, setting] of Object.entries(keys)) {
+          if (key.trim() === '') fail(fieldPath, `${fieldPath} names each access key by its name, label or id (key_…); an empty name matches none.`);
+          redaction.keys[key] = parseRedaction(setting, `${fieldPath}.${key}`) as Partial<RedactionSetting>;
+        }
+        break;
+      }
       case 'mode':
-        if (typeof item !== 'string' || !redactionModes.includes(item)) fail(fieldPath, `${fieldPath} must be one of ${redactionModes.join(', ')}.`);
+        if (typeof item !== 'string' || !(redactionModes as readonly string[]).includes(item)) fail(fieldPath, `${fieldPath} must be one of ${redactionModes.join(', ')}.`);
         redaction.mode = item as RedactionMode;
         break;
       case 'detectors':
         if (!Array.isArray(item)) fail(fieldPath, `${fieldPath} must be an array of detector names (${redactionDetectors.join(', ')}).`);
         redaction.detectors = item.map((name, index) => {
-          if (typeof name !== 'string' || !redactionDetectors.includes(name)) fail(`${fieldPath}[${index}]`, `${fieldPath}[${index}] must be one of ${redactionDetectors.join(', ')}.`);
+          if (typeof name !== 'string' || !(redactionDetectors as readonly string[]).includes(name)) fail(`${fieldPath}[${index}]`, `${fieldPath}[${index}] must be one of ${redactionDetectors.join(', ')}.`);
           return name as RedactionDetector;
         });
         break;
@@ -473,7 +486,7 @@ function parseRedaction(value: unknown, path: string): Partial<RedactionConfig> 
         redaction.restore = item;
         break;
       default:
-        unknownField(fieldPath, redactionFields);
+        unknownField(fieldPath, topLevel ? [...redactionFields, 'keys'] : redactionFields);
     }
   }
   return redaction;

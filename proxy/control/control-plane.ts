@@ -22,6 +22,7 @@ import { checkKeyChanges, checkKeyName, createNamedKey, KeyRequestError, listedK
 import { rateLimitsPolicy } from '../policy/rate-limits';
 import { RateAccounts } from '../policy/rate-accounts';
 import { MemoryRateCounters } from '../store/memory-rate-counters';
+import { changedRedaction } from '../store/access-keys';
 import type {
   ConfigProblem,
   ConfigResponse,
@@ -144,7 +145,14 @@ export class ControlPlane {
     const { name, ...policy } = body;
     try {
       const changes = checkKeyChanges(policy);
-      const created = await createNamedKey(registry.store, { name: checkKeyName(name), models: changes.models ?? undefined, budget: changes.budget ?? undefined, rpm: changes.rpm ?? undefined, tpm: changes.tpm ?? undefined });
+      const created = await createNamedKey(registry.store, {
+        name: checkKeyName(name),
+        models: changes.models ?? undefined,
+        budget: changes.budget ?? undefined,
+        rpm: changes.rpm ?? undefined,
+        tpm: changes.tpm ?? undefined,
+        redaction: changedRedaction(undefined, changes.redaction),
+      });
       await registry.refresh(true);
       this.runtime.log(`access key '${created.listed.name}' created over the control API (${created.listed.keyId})`);
       return { key: created.key, ...created.listed };

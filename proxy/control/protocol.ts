@@ -264,6 +264,8 @@ export interface AccessKeyInfo {
   budget?: { limitUsd: number; period: string };
   rpm?: number;
   tpm?: number;
+  /** The key's own redaction, over the config's and a matched rule's; absent: the config's (docs/privacy.md). */
+  redaction?: { mode?: 'off' | 'redact' | 'block'; detectors?: string[] };
   /** ms since the epoch. */
   created: number;
   lastUsed?: number;
@@ -277,6 +279,11 @@ export interface AccessKeyFields {
   budget?: string | { limitUsd: number; period: string } | null;
   rpm?: number | null;
   tpm?: number | null;
+  /**
+   * A mode alone (`"block"`), or `{ mode, detectors }` laid over the key's (a field set to null
+   * goes back to the config's); null: the config's redaction for this key.
+   */
+  redaction?: 'off' | 'redact' | 'block' | { mode?: 'off' | 'redact' | 'block' | null; detectors?: string[] | null } | null;
 }
 
 /** A budget as `GET /_switchyard/budgets` lists it. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { RedactionDetector, RedactionMode } from './redaction-names';
 
 /** How long a budget's spend accumulates before it starts again (calendar-aligned, local time). */
 export type BudgetPeriod = 'day' | 'week' | 'month' | 'total';
@@ -15,6 +16,14 @@ export interface KeyPolicy {
   readonly rpm?: number;
   /** Tokens (input + output) per sliding minute. */
   readonly tpm?: number;
+  /** The key's own redaction, laid over the config's and the matched rule's (docs/privacy.md). */
+  readonly redaction?: KeyRedaction;
+}
+
+/** A named key's redaction: each field set wins for the key's calls; one left out comes from the config. */
+export interface KeyRedaction {
+  readonly mode?: RedactionMode;
+  readonly detectors?: readonly RedactionDetector[];
 }
 
 /**
@@ -49,9 +58,13 @@ export interface NamedKeyEntry {
   readonly revoked?: number;
 }
 
-/** Whether a policy limits anything. */
+/**
+ * Whether a policy limits anything. A key's redaction `redact` or `block` does: a caller could
+ * otherwise leave the key out to send its secrets unredacted. `off` only relaxes.
+ */
 export function restricts(policy: KeyPolicy): boolean {
-  return policy.models !== undefined || policy.budget !== undefined || policy.rpm !== undefined || policy.tpm !== undefined;
+  const redacts = policy.redaction?.mode === 'redact' || policy.redaction?.mode === 'block';
+  return policy.models !== undefined || policy.budget !== undefined || policy.rpm !== undefined || policy.tpm !== undefined || redacts;
 }
 
 /** The id a key is known by: never the key itself nor a readable part of it. */

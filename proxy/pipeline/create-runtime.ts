@@ -21,7 +21,7 @@ import type { RequestLog } from '../store/request-log';
 import type { ResponseCache } from '../store/response-cache';
 import { compileCacheSettings } from '../cache/cache-settings';
 import type { AuditSink } from '../store/audit-sink';
-import { compileRedaction } from '../privacy/redaction-settings';
+import { RedactionSettings } from '../privacy/redaction-settings';
 import { ProxyRuntime, type Reliability, type RoutingState } from './runtime';
 
 /** What the running proxy adds to a config without writing it to the file; it survives reloads. */
@@ -64,6 +64,14 @@ export function createRoutingState(config: SwitchyardConfig, env: NodeJS.Process
   const pricer = createPricer(config.prices);
   const namedKeys = overrides.namedKeys ?? [];
   const policies = createPolicies(config, pricer, namedKeys, overrides);
+  const principals = new PrincipalDirectory(
+    [...config.accessKeys.map((key, index) => ({ key, label: `config key ${index + 1}` })), ...extraKeys],
+    namedKeys,
+    overrides.onKeyUse,
+    overrides.unreadableAccessKeys,
+    // A config budget on a key restricts it: leaving the key out must not escape the budget.
+    config.budgets.some((budget) => budget.match.key !== undefined),
+  );
   return {
     config: effective,
     providers: resolveProviders(config, env, overrides.providerKeys),
@@ -72,15 +80,8 @@ export function createRoutingState(config: SwitchyardConfig, env: NodeJS.Process
     isDisabled: compileDisabledModels(config.disabledModels),
     policies,
     attemptPolicies: policies.filter((policy) => policy.reserveAttempt !== undefined),
-    principals: new PrincipalDirectory(
-      [...config.accessKeys.map((key, index) => ({ key, label: `config key ${index + 1}` })), ...extraKeys],
-      namedKeys,
-      overrides.onKeyUse,
-      overrides.unreadableAccessKeys,
-      // A config budget on a key restricts it: leaving the key out must not escape the budget.
-      config.budgets.some((budget) => budget.match.key !== undefined),
-    ),
-    redaction: compileRedaction(config),
+    principals,
+    redaction: RedactionSettings.compile(config, principals.principals()),
     cache: compileCacheSettings(config),
   };
 }

@@ -3,7 +3,7 @@ import type { JsonObject } from '../core/json';
 import type { AnswerTransform } from '../call/answer-transform';
 import type { RequestContext } from '../call/request-context';
 import { redactBody } from '../privacy/redact-body';
-import { redactionFor, type RedactionSettings } from '../privacy/redaction-settings';
+import type { RedactionSettings } from '../privacy/redaction-settings';
 import { restoreTransform } from '../privacy/restore';
 import type { ExecutionPlan } from './admit';
 import type { ProxyRuntime } from './runtime';
@@ -22,14 +22,14 @@ export type Redacted =
 
 /**
  * The redaction stage, between admit and the response-cache lookup: scans every text of the
- * client's body with the detectors in force for the matched rule, then refuses the call (block)
+ * client's body with the detectors in force for the matched rule and the caller's key, then refuses the call (block)
  * or rewrites it with placeholders (redact). A call where nothing was found goes on untouched —
  * on the passthrough path, byte for byte. With `restore`, the answer gets a transform that puts
  * the values back. Calls Switchyard makes itself are not scanned: they carry the served call's
  * request, already redacted, and answers that went to the client through restore.
  */
 export async function redactCall(runtime: ProxyRuntime, settings: RedactionSettings, context: RequestContext, plan: ExecutionPlan): Promise<Redacted> {
-  const redaction = redactionFor(settings, plan.decision.rule?.index);
+  const redaction = settings.resolve(plan.decision.rule?.index, context.principal);
   if (redaction === undefined || context.purpose !== 'served') return { context, transform: undefined, summary: undefined };
   let body: JsonObject;
   try {

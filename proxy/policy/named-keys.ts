@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { budgetPeriods, hashKey, type BudgetPeriod, type KeyPolicy, type NamedKeyEntry } from '../core/principal';
-import type { AccessKeyChanges, AccessKeyStore, StoredAccessKey } from '../store/access-keys';
+import { budgetPeriods, hashKey, type BudgetPeriod, type KeyPolicy, type KeyRedaction, type NamedKeyEntry } from '../core/principal';
+import { redactionDetectors, redactionModes, type RedactionDetector, type RedactionMode } from '../core/redaction-names';
+import { changedRedaction, type AccessKeyChanges, type AccessKeyStore, type StoredAccessKey } from '../store/access-keys';
 
 /** What a new named key may do, as given to `create`. */
 export interface NewKeyOptions {
@@ -9,6 +10,7 @@ export interface NewKeyOptions {
   budget?: { limitUsd: number; period: BudgetPeriod };
   rpm?: number;
   tpm?: number;
+  redaction?: KeyRedaction;
 }
 
 /** A problem with a key management request: bad name, bad limit, unknown key. */
@@ -50,8 +52,8 @@ export function parseBudgetText(text: string): { limitUsd: number; period: Budge
 /** Checks a policy's fields as given over the control API or the CLI. */
 export function checkKeyChanges(input: Record<string, unknown>): AccessKeyChanges {
   const changes: AccessKeyChanges = {};
-  const known = ['models', 'budget', 'rpm', 'tpm', 'name'];
-  for (const field of Object.keys(input)) if (!known.includes(field)) throw new KeyRequestError(400, `Unknown field '${field}'. A key has: models, budget, rpm, tpm.`);
+  const known = ['models', 'budget', 'rpm', 'tpm', 'redaction', 'name'];
+  for (const field of Object.keys(input)) if (!known.includes(field)) throw new KeyRequestError(400, `Unknown field '${field}'. A key has: models, budget, rpm, tpm, redaction.`);
   if (input.models !== undefined) {
     const models = input.models;
     if (models !== null && (!Array.isArray(models) || models.length === 0 || !models.every((model) => typeof model === 'string' && model.trim() !== ''))) {
@@ -79,7 +81,42 @@ export function checkKeyChanges(input: Record<string, unknown>): AccessKeyChange
     if (value !== null && (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)) throw new KeyRequestError(400, `${field} must be a positive whole number, or null for no limit.`);
     changes[field] = value as number | null;
   }
+  if (input.redaction !== undefined) changes.redaction = checkRedactionChange(input.redaction);
   return changes;
+}
+
+/**
+ * A key's redaction as given: `{ "mode": "block", "detectors": ["secrets"] }` (a field set to
+ * null goes back to the config's), a mode alone (`"redact"`), or null for none of its own.
+ */
+function checkRedactionChange(value: unknown): AccessKeyChanges['redaction'] {
+  if (value === null) return null;
+  if (typeof value === 'string') value = { mode: value };
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new KeyRequestError(400, 'redaction must be { "mode": "redact", "detectors": ["secrets", "email"] }, a mode alone, or null to follow the config.');
+  }
+  const change: { mode?: RedactionMode | null; detectors?: RedactionDetector[] | null } = {};
+  for (const [field, item] of Object.entries(value as Record<string, unknown>)) {
+    if (field === 'mode') {
+      if (item !== null && !(redactionModes as readonly unknown[]).includes(item)) throw new KeyRequestError(400, `redaction.mode must be one of ${redactionModes.join(', ')}, or null to follow the config.`);
+      change.mode = item as RedactionMode | null;
+    } else if (field === 'detectors') {
+      if (item !== null && (!Array.isArray(item) || item.length === 0 || !item.every((name) => (redactionDetectors as readonly unknown[]).includes(name)))) {
+        throw new KeyRequestError(400, `redaction.detectors must be a non-empty list of ${redactionDetectors.join(', ')}, or null to follow the config.`);
+      }
+      change.detectors = item as RedactionDetector[] | null;
+    } else {
+      throw new KeyRequestError(400, `Unknown field 'redaction.${field}'. A key's redaction has: mode, detectors (custom patterns and allowed values come from the config).`);
+    }
+  }
+  return change;
+}
+
+/** A key's redaction in a word or two, for lists: `redaction: block (secrets)`, `redaction: config's`. */
+export function describeKeyRedaction(redaction: KeyRedaction | undefined): string {
+  if (redaction === undefined) return "redaction: config's";
+  const detectors = redaction.detectors === undefined ? '' : ` (${redaction.detectors.join(', ')})`;
+  return `redaction: ${redaction.mode ?? "config's mode"}${detectors}`;
 }
 
 /** A key as listed: never the key, nor its hash. */
@@ -90,6 +127,7 @@ export interface ListedKey {
   budget?: { limitUsd: number; period: BudgetPeriod };
   rpm?: number;
   tpm?: number;
+  redaction?: KeyRedaction;
   created: number;
   lastUsed?: number;
   revoked?: number;
@@ -105,12 +143,14 @@ export function listedKey(key: StoredAccessKey): ListedKey {
 /** Creates a named key in the store; resolves with the key itself, which is never shown again. */
 export async function createNamedKey(store: AccessKeyStore, options: NewKeyOptions, now: number = Date.now()): Promise<{ key: string; listed: ListedKey }> {
   const name = checkKeyName(options.name);
-  const changes = checkKeyChanges({ models: options.models, budget: options.budget, rpm: options.rpm, tpm: options.tpm });
+  const changes = checkKeyChanges({ models: options.models, budget: options.budget, rpm: options.rpm, tpm: options.tpm, redaction: options.redaction });
   const policy: { -readonly [K in keyof KeyPolicy]: KeyPolicy[K] } = {};
   if (changes.models) policy.models = changes.models;
   if (changes.budget) policy.budget = changes.budget;
   if (changes.rpm) policy.rpm = changes.rpm;
   if (changes.tpm) policy.tpm = changes.tpm;
+  const redaction = changedRedaction(undefined, changes.redaction);
+  if (redaction !== undefined) policy.redaction = redaction;
   const key = generateAccessKey();
   const stored = { hash: hashKey(key), name, policy, created: now };
   try {

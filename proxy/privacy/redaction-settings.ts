@@ -1,4 +1,5 @@
-import type { RedactionConfig, SwitchyardConfig } from '../config/config';
+import type { RedactionSetting, SwitchyardConfig } from '../config/config';
+import type { Principal } from '../core/principal';
 import { Scanner } from './scanner';
 
 /** One `redaction` setting, compiled: what to do and the scanner that finds. */
@@ -9,40 +10,68 @@ export interface Redaction {
 }
 
 /**
- * The redaction in force for each call of one config version: the global setting, overridden
- * field by field by the matched rule's. Undefined when every setting is off, so the stage is
- * skipped and a proxy without redaction pays nothing.
+ * The redaction in force for each call of one config version and one version of the named
+ * keys. Three layers, each laid field by field over the one before, from the widest to the
+ * narrowest: the config's `redaction`, the matched rule's `redaction`, then the caller's key's
+ * (the config's `redaction.keys` entry for it, then the named key's own setting from
+ * `switchyard keys`). The most specific setting wins: a key set to `block` is blocked whatever
+ * rule its call matches, and a key set to `off` is not redacted. Undefined when no layer turns
+ * redaction on, so the stage is skipped and a proxy without redaction pays nothing.
  */
-export interface RedactionSettings {
-  /** For calls no rule with its own `redaction` matched. */
-  global: Redaction | undefined;
-  /** By rule index; present only for rules with their own `redaction` (undefined: off for that rule). */
-  byRule: ReadonlyMap<number, Redaction | undefined>;
+export class RedactionSettings {
+  private readonly base: RedactionSetting;
+  /** By rule index; only rules with their own `redaction`. */
+  private readonly byRule: ReadonlyMap<number, Partial<RedactionSetting>>;
+  /** By key id; only keys with a setting of their own. */
+  private readonly byKey: ReadonlyMap<string, Partial<RedactionSetting>>;
+  /** Compiled settings by rule and key (`rule/key`, either part empty when it adds nothing). */
+  private readonly compiled = new Map<string, Redaction | undefined>();
+
+  private constructor(base: RedactionSetting, byRule: ReadonlyMap<number, Partial<RedactionSetting>>, byKey: ReadonlyMap<string, Partial<RedactionSetting>>) {
+    this.base = base;
+    this.byRule = byRule;
+    this.byKey = byKey;
+  }
+
+  /** The settings of a config and its callers; undefined when every layer leaves redaction off. */
+  static compile(config: SwitchyardConfig, principals: readonly Principal[] = []): RedactionSettings | undefined {
+    const { keys, ...base } = config.redaction;
+    const byRule = new Map<number, Partial<RedactionSetting>>();
+    config.rules.forEach((rule, index) => {
+      if (rule.redaction !== undefined) byRule.set(index, rule.redaction);
+    });
+    const byKey = new Map<string, Partial<RedactionSetting>>();
+    for (const principal of principals) {
+      const named = keys[principal.keyId] ?? (principal.name === undefined ? undefined : keys[principal.name]) ?? keys[principal.label];
+      const own = principal.policy?.redaction;
+      if (named === undefined && own === undefined) continue;
+      byKey.set(principal.keyId, { ...named, ...own } as Partial<RedactionSetting>);
+    }
+    const on = (mode: string | undefined): boolean => mode === 'redact' || mode === 'block';
+    if (!on(base.mode) && ![...byRule.values(), ...byKey.values()].some((setting) => on(setting.mode))) return undefined;
+    return new RedactionSettings(base, byRule, byKey);
+  }
+
+  /** The redaction for a call routed by rule `ruleIndex` (undefined: no rule matched) for `principal`. */
+  resolve(ruleIndex: number | undefined, principal: Principal | undefined): Redaction | undefined {
+    const rule = ruleIndex !== undefined && this.byRule.has(ruleIndex) ? ruleIndex : undefined;
+    const keyId = principal !== undefined && this.byKey.has(principal.keyId) ? principal.keyId : undefined;
+    const cacheKey = `${rule ?? ''}/${keyId ?? ''}`;
+    if (this.compiled.has(cacheKey)) return this.compiled.get(cacheKey);
+    const setting: RedactionSetting = { ...this.base, ...(rule === undefined ? {} : this.byRule.get(rule)), ...(keyId === undefined ? {} : this.byKey.get(keyId)) };
+    const redaction = compileOne(setting);
+    this.compiled.set(cacheKey, redaction);
+    return redaction;
+  }
 }
 
-export function compileRedaction(config: SwitchyardConfig): RedactionSettings | undefined {
-  const global = compileOne(config.redaction);
-  const byRule = new Map<number, Redaction | undefined>();
-  config.rules.forEach((rule, index) => {
-    if (rule.redaction !== undefined) byRule.set(index, compileOne({ ...config.redaction, ...rule.redaction }));
-  });
-  if (global === undefined && [...byRule.values()].every((redaction) => redaction === undefined)) return undefined;
-  return { global, byRule };
-}
-
-function compileOne(config: RedactionConfig): Redaction | undefined {
-  if (config.mode === 'off') return undefined;
+function compileOne(setting: RedactionSetting): Redaction | undefined {
+  if (setting.mode === 'off') return undefined;
   const scanner = new Scanner({
-    detectors: config.detectors,
+    detectors: setting.detectors,
     // Checked at load (check-pattern.ts): compiles, never matches empty, fast on long input.
-    custom: config.custom.map((custom) => ({ name: custom.name, pattern: new RegExp(custom.pattern, 'g') })),
-    allow: config.allow,
+    custom: setting.custom.map((custom) => ({ name: custom.name, pattern: new RegExp(custom.pattern, 'g') })),
+    allow: setting.allow,
   });
-  return { mode: config.mode, restore: config.restore, scanner };
-}
-
-/** The redaction for a call routed by rule `ruleIndex` (undefined: no rule matched). */
-export function redactionFor(settings: RedactionSettings, ruleIndex: number | undefined): Redaction | undefined {
-  if (ruleIndex !== undefined && settings.byRule.has(ruleIndex)) return settings.byRule.get(ruleIndex);
-  return settings.global;
+  return { mode: setting.mode, restore: setting.restore, scanner };
 }

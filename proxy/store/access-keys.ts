@@ -1,4 +1,5 @@
-import type { KeyPolicy } from '../core/principal';
+import type { KeyPolicy, KeyRedaction } from '../core/principal';
+import type { RedactionDetector, RedactionMode } from '../core/redaction-names';
 
 /** A named access key as stored: its hash, never the key. */
 export interface StoredAccessKey {
@@ -18,6 +19,20 @@ export interface AccessKeyChanges {
   budget?: KeyPolicy['budget'] | null;
   rpm?: number | null;
   tpm?: number | null;
+  /** Laid over the key's redaction field by field (a field set to null goes back to the config's); null clears it all. */
+  redaction?: { mode?: RedactionMode | null; detectors?: readonly RedactionDetector[] | null } | null;
+}
+
+/** A key's redaction after `changes` (undefined: none of its own). */
+export function changedRedaction(current: KeyRedaction | undefined, changes: AccessKeyChanges['redaction']): KeyRedaction | undefined {
+  if (changes === undefined) return current;
+  if (changes === null) return undefined;
+  const next: { mode?: RedactionMode; detectors?: readonly RedactionDetector[] } = { ...current };
+  if (changes.mode === null) delete next.mode;
+  else if (changes.mode !== undefined) next.mode = changes.mode;
+  if (changes.detectors === null) delete next.detectors;
+  else if (changes.detectors !== undefined) next.detectors = changes.detectors;
+  return next.mode === undefined && next.detectors === undefined ? undefined : next;
 }
 
 /** Thrown by `create` when a key in force already has the name. */

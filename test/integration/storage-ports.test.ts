@@ -158,19 +158,22 @@ for (const makeMode of [sqliteMode, teamMode]) {
 
     it('access keys: created, updated, revoked on one, seen by the other with a new version', async () => {
       const before = await two.accessKeys.version();
-      await one.accessKeys.create({ hash: 'a'.repeat(64), name: 'ci', policy: { models: ['openai/*'], budget: { limitUsd: 5, period: 'day' }, rpm: 10 }, created: 1000 });
+      await one.accessKeys.create({ hash: 'a'.repeat(64), name: 'ci', policy: { models: ['openai/*'], budget: { limitUsd: 5, period: 'day' }, rpm: 10, redaction: { mode: 'block' } }, created: 1000 });
       await assert.rejects(one.accessKeys.create({ hash: 'b'.repeat(64), name: 'ci', policy: {}, created: 1001 }), AccessKeyNameTaken);
       await waitFor(async () => (await two.accessKeys.version()) !== before);
-      assert.deepEqual(await two.accessKeys.list(), [{ hash: 'a'.repeat(64), name: 'ci', policy: { models: ['openai/*'], budget: { limitUsd: 5, period: 'day' }, rpm: 10 }, created: 1000 }]);
+      assert.deepEqual(await two.accessKeys.list(), [{ hash: 'a'.repeat(64), name: 'ci', policy: { models: ['openai/*'], budget: { limitUsd: 5, period: 'day' }, rpm: 10, redaction: { mode: 'block' } }, created: 1000 }]);
       const versionBeforeUpdate = await one.accessKeys.version();
-      const updated = await two.accessKeys.update('ci', { rpm: null, tpm: 5000 });
-      assert.deepEqual(updated?.policy, { models: ['openai/*'], budget: { limitUsd: 5, period: 'day' }, tpm: 5000 });
+      // A redaction change is laid over the key's: detectors added, the mode kept.
+      const updated = await two.accessKeys.update('ci', { rpm: null, tpm: 5000, redaction: { detectors: ['secrets'] } });
+      assert.deepEqual(updated?.policy, { models: ['openai/*'], budget: { limitUsd: 5, period: 'day' }, tpm: 5000, redaction: { mode: 'block', detectors: ['secrets'] } });
       await waitFor(async () => (await one.accessKeys.version()) !== versionBeforeUpdate);
       const versionAfterUpdate = await one.accessKeys.version();
       await one.accessKeys.markUsed(new Map([['a'.repeat(64), 5000]]));
       await new Promise((resolve) => setTimeout(resolve, 100));
       assert.equal(await one.accessKeys.version(), versionAfterUpdate, 'last-used times are no change of the keys');
       assert.equal((await two.accessKeys.list())[0]?.lastUsed, 5000);
+      assert.deepEqual((await one.accessKeys.update('ci', { redaction: { mode: null } }))?.policy.redaction, { detectors: ['secrets'] });
+      assert.equal((await one.accessKeys.update('ci', { redaction: null }))?.policy.redaction, undefined);
       assert.equal((await one.accessKeys.revoke('ci', 6000))?.revoked, 6000);
       assert.equal(await two.accessKeys.revoke('ci'), undefined);
       assert.equal(await two.accessKeys.update('nobody', { rpm: 1 }), undefined);

@@ -293,7 +293,7 @@ describe('team mode: three proxies on one PostgreSQL and Redis', function () {
       );
       let key: string;
       try {
-        key = (await control<{ key: string }>(solo, 'POST', '/keys', { name: 'laptop', rpm: 100 })).json.key;
+        key = (await control<{ key: string }>(solo, 'POST', '/keys', { name: 'laptop', rpm: 100, redaction: { mode: 'block', detectors: ['email'] } })).json.key;
         for (let call = 0; call < 3; call += 1) assert.equal((await chat(solo.url, key)).status, 200);
         await solo.record(3);
       } finally {
@@ -313,6 +313,8 @@ describe('team mode: three proxies on one PostgreSQL and Redis', function () {
       });
       assert.equal((await chat(proxy!.url, key)).status, 200, 'the solo key works on the team proxy');
       assert.equal((await chat(proxy!.url, 'none')).status, 401, 'and keys are required, as they were');
+      const keys = await control<{ keys: Array<{ name: string; rpm?: number; redaction?: unknown }> }>(proxy!, 'GET', '/keys');
+      assert.deepEqual(keys.json.keys.map((entry) => [entry.name, entry.rpm, entry.redaction]), [['laptop', 100, { mode: 'block', detectors: ['email'] }]], 'with their limits and redaction');
       const listed = await control<RecentResponse>(proxy!, 'GET', '/requests?limit=100');
       assert.ok(listed.json.records.length >= 3);
       // The solo proxy's $0.036 and the team proxy's one call since ($0.012).

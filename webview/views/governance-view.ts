@@ -74,8 +74,15 @@ function budgetRow(budget: BudgetInfo): HTMLElement {
   ]);
 }
 
+/** A key's own redaction in a few words; the config's when it has none. */
+function keyRedaction(key: AccessKeyInfo): string {
+  if (key.redaction === undefined) return "config's";
+  const detectors = key.redaction.detectors === undefined ? '' : ` (${key.redaction.detectors.join(', ')})`;
+  return `${key.redaction.mode ?? "config's mode"}${detectors}`;
+}
+
 function keyTable(keys: readonly AccessKeyInfo[], spendByKey: ReadonlyMap<string, AggregateRow>): HTMLElement {
-  const header = element('tr', {}, ['Key', 'Models', 'Budget', 'Limits', 'Spent this month', 'Last used'].map((label) => element('th', {}, [label])));
+  const header = element('tr', {}, ['Key', 'Models', 'Budget', 'Limits', 'Redaction', 'Spent this month', 'Last used'].map((label) => element('th', {}, [label])));
   const rows = keys.map((key) => {
     const spend = spendByKey.get(key.keyId);
     const limits = [key.rpm === undefined ? undefined : `${key.rpm} rpm`, key.tpm === undefined ? undefined : `${key.tpm} tpm`].filter(Boolean).join(', ');
@@ -84,6 +91,7 @@ function keyTable(keys: readonly AccessKeyInfo[], spendByKey: ReadonlyMap<string
       element('td', {}, [key.models?.join(', ') ?? 'all models']),
       element('td', {}, [key.budget === undefined ? '—' : `${formatCost(key.budget.limitUsd)} per ${key.budget.period}`]),
       element('td', {}, [limits === '' ? '—' : limits]),
+      element('td', {}, [keyRedaction(key)]),
       element('td', {}, [spend === undefined ? '$0' : `${formatCost(spend.costUsd)} (${spend.requests} requests)`]),
       element('td', {}, [key.lastUsed === undefined ? 'never' : formatTimestamp(key.lastUsed)]),
     ]);

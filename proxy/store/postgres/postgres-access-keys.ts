@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
-import type { BudgetPeriod, KeyPolicy } from '../../core/principal';
-import { AccessKeyNameTaken, type AccessKeyChanges, type AccessKeyStore, type StoredAccessKey } from '../access-keys';
+import type { BudgetPeriod, KeyPolicy, KeyRedaction } from '../../core/principal';
+import { AccessKeyNameTaken, changedRedaction, type AccessKeyChanges, type AccessKeyStore, type StoredAccessKey } from '../access-keys';
 import type { PostgresDatabase } from './postgres-database';
 
 /** The channel every key change is announced on, with the new version as payload. */
@@ -39,7 +39,7 @@ export class PostgresAccessKeys implements AccessKeyStore {
       if (taken.rows.length > 0) throw new AccessKeyNameTaken(key.name);
       const { policy } = key;
       try {
-        await client.query('INSERT INTO access_keys (hash, name, models, budget_usd, budget_period, rpm, tpm, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+        await client.query('INSERT INTO access_keys (hash, name, models, budget_usd, budget_period, rpm, tpm, redaction, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
           key.hash,
           key.name,
           policy.models === undefined ? null : JSON.stringify(policy.models),
@@ -47,6 +47,7 @@ export class PostgresAccessKeys implements AccessKeyStore {
           policy.budget?.period ?? null,
           policy.rpm ?? null,
           policy.tpm ?? null,
+          policy.redaction === undefined ? null : JSON.stringify(policy.redaction),
           key.created,
         ]);
       } catch (error) {
@@ -74,6 +75,10 @@ export class PostgresAccessKeys implements AccessKeyStore {
       }
       if (changes.rpm !== undefined) set('rpm', changes.rpm);
       if (changes.tpm !== undefined) set('tpm', changes.tpm);
+      if (changes.redaction !== undefined) {
+        const redaction = changedRedaction(row.policy.redaction, changes.redaction);
+        set('redaction', redaction === undefined ? null : JSON.stringify(redaction));
+      }
       if (columns.length > 0) await client.query(`UPDATE access_keys SET ${columns.join(', ')} WHERE hash = $${values.length + 1}`, [...values, row.hash]);
       return active(client, name);
     });
@@ -135,6 +140,7 @@ function decodeKeyRow(row: Record<string, unknown>): StoredAccessKey {
   if (typeof row.budget_usd === 'number' && typeof row.budget_period === 'string') policy.budget = { limitUsd: row.budget_usd, period: row.budget_period as BudgetPeriod };
   if (typeof row.rpm === 'number') policy.rpm = row.rpm;
   if (typeof row.tpm === 'number') policy.tpm = row.tpm;
+  if (typeof row.redaction === 'string') policy.redaction = JSON.parse(row.redaction) as KeyRedaction;
   const key: StoredAccessKey = { hash: String(row.hash), name: String(row.name), policy, created: Number(row.created) };
   if (typeof row.last_used === 'number') key.lastUsed = row.last_used;
   if (typeof row.revoked === 'number') key.revoked = row.revoked;

@@ -101,6 +101,8 @@ const migrations: ReadonlyArray<string> = [
      spent_usd double precision NOT NULL,
      PRIMARY KEY (source, budget, period_start)
    );`,
+  // A named key's own redaction (mode and detectors, JSON), laid over the config's; as SQLite's.
+  `ALTER TABLE access_keys ADD COLUMN redaction text;`,
 ];
 
 /** The schema version this build writes. */

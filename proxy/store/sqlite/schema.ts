@@ -125,6 +125,8 @@ const migrations: ReadonlyArray<string> = [
    );
    CREATE INDEX rate_entries_scope_time ON rate_entries (scope, time);
    CREATE INDEX rate_entries_time ON rate_entries (time);`,
+  // A named key's own redaction (mode and detectors, JSON), laid over the config's.
+  `ALTER TABLE access_keys ADD COLUMN redaction TEXT;`,
 ];
 
 /** The schema version this build writes. */

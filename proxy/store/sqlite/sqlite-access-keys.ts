@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Database, NormalQueryResult } from 'node-sqlite3-wasm';
-import type { BudgetPeriod, KeyPolicy } from '../../core/principal';
-import { AccessKeyNameTaken, type AccessKeyChanges, type AccessKeyStore, type StoredAccessKey } from '../access-keys';
+import type { BudgetPeriod, KeyPolicy, KeyRedaction } from '../../core/principal';
+import { AccessKeyNameTaken, changedRedaction, type AccessKeyChanges, type AccessKeyStore, type StoredAccessKey } from '../access-keys';
 import { whenNotBusy } from './busy';
 import { rollback } from './open-database';
 
@@ -31,8 +31,18 @@ export class SqliteAccessKeys implements AccessKeyStore {
         if (taken !== null) throw new AccessKeyNameTaken(key.name);
         const { policy } = key;
         this.database.run(
-          'INSERT INTO access_keys (hash, name, models, budget_usd, budget_period, rpm, tpm, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-          [key.hash, key.name, policy.models === undefined ? null : JSON.stringify(policy.models), policy.budget?.limitUsd ?? null, policy.budget?.period ?? null, policy.rpm ?? null, policy.tpm ?? null, key.created],
+          'INSERT INTO access_keys (hash, name, models, budget_usd, budget_period, rpm, tpm, redaction, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          [
+            key.hash,
+            key.name,
+            policy.models === undefined ? null : JSON.stringify(policy.models),
+            policy.budget?.limitUsd ?? null,
+            policy.budget?.period ?? null,
+            policy.rpm ?? null,
+            policy.tpm ?? null,
+            policy.redaction === undefined ? null : JSON.stringify(policy.redaction),
+            key.created,
+          ],
         );
       }),
     );
@@ -60,6 +70,11 @@ export class SqliteAccessKeys implements AccessKeyStore {
         if (changes.tpm !== undefined) {
           columns.push('tpm = ?');
           values.push(changes.tpm);
+        }
+        if (changes.redaction !== undefined) {
+          const redaction = changedRedaction(row.policy.redaction, changes.redaction);
+          columns.push('redaction = ?');
+          values.push(redaction === undefined ? null : JSON.stringify(redaction));
         }
         if (columns.length > 0) this.database.run(`UPDATE access_keys SET ${columns.join(', ')} WHERE hash = ?`, [...values, row.hash]);
         return this.active(name);
@@ -138,6 +153,7 @@ function decodeKeyRow(row: NormalQueryResult): StoredAccessKey {
   if (typeof row.budget_usd === 'number' && typeof row.budget_period === 'string') policy.budget = { limitUsd: row.budget_usd, period: row.budget_period as BudgetPeriod };
   if (typeof row.rpm === 'number') policy.rpm = row.rpm;
   if (typeof row.tpm === 'number') policy.tpm = row.tpm;
+  if (typeof row.redaction === 'string') policy.redaction = JSON.parse(row.redaction) as KeyRedaction;
   const key: StoredAccessKey = { hash: String(row.hash), name: String(row.name), policy, created: Number(row.created) };
   if (typeof row.last_used === 'number') key.lastUsed = row.last_used;
   if (typeof row.revoked === 'number') key.revoked = row.revoked;

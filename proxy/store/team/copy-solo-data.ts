@@ -85,10 +85,10 @@ async function copyKeys(solo: Database, target: PostgresDatabase): Promise<Pick<
       await client.query('SAVEPOINT key');
       try {
         const inserted = await client.query(
-          `INSERT INTO access_keys (hash, name, models, budget_usd, budget_period, rpm, tpm, created, last_used, revoked)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+          `INSERT INTO access_keys (hash, name, models, budget_usd, budget_period, rpm, tpm, redaction, created, last_used, revoked)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
            ON CONFLICT (hash) DO UPDATE SET last_used = GREATEST(access_keys.last_used, excluded.last_used), revoked = COALESCE(access_keys.revoked, excluded.revoked)`,
-          [row.hash, row.name, row.models, row.budget_usd, row.budget_period, row.rpm, row.tpm, row.created, row.last_used, row.revoked],
+          [row.hash, row.name, row.models, row.budget_usd, row.budget_period, row.rpm, row.tpm, row.redaction ?? null, row.created, row.last_used, row.revoked],
         );
         keys += inserted.rowCount ?? 0;
         await client.query('RELEASE SAVEPOINT key');

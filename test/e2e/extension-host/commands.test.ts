@@ -28,13 +28,14 @@ describe('commands (called with arguments, no UI)', () => {
     assert.equal(withKey.status, 200);
   });
 
-  it('Create Access Key makes a named key that the proxy accepts and attributes, shown once', async () => {
+  it('Create Access Key makes a named key, with its own redaction, that the proxy accepts and attributes, shown once', async () => {
     const { api } = await switchyard();
     const client = await runningProxy(api);
-    const key = await vscode.commands.executeCommand<string>('switchyard.createAccessKey', 'e2e-host-tool', {});
+    const key = await vscode.commands.executeCommand<string>('switchyard.createAccessKey', 'e2e-host-tool', { redaction: { mode: 'redact', detectors: ['secrets'] } });
     assert.match(key, /^sy-[A-Za-z0-9_-]{32,}$/);
     const listed = (await client.keys()).find((entry) => entry.name === 'e2e-host-tool');
     assert.ok(listed !== undefined && listed.revoked === undefined);
+    assert.deepEqual(listed.redaction, { mode: 'redact', detectors: ['secrets'] });
     assert.ok(!JSON.stringify(await client.keys()).includes(key), 'the key is never listed');
     const answer = await fetch(`http://127.0.0.1:${api.proxy.status.port}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
     assert.equal(answer.status, 200);
