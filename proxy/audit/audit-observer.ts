@@ -25,6 +25,9 @@ export interface CallContent {
   requestedModel: string;
   stream: boolean;
   principal?: { keyId: string; label: string };
+  /** For a call Switchyard made itself: why (`shadow`, `judge`) and the served call it was for. */
+  purpose?: 'shadow' | 'judge';
+  parentId?: string;
   target?: ServedTarget;
   decision?: DecisionRecord;
   /** The request body as sent (after redaction). */
@@ -32,6 +35,59 @@ export interface CallContent {
   /** The answer as received, collected from its parts; absent when none came. */
   answer?: CanonicalResponse;
   error?: string;
+}
+
+/** Where each wire API is served, for the content of a call Switchyard made itself (replay sends it there). */
+function inboundPath(api: RequestContext['format'], model: string): string {
+  switch (api) {
+    case 'openai-chat':
+      return '/v1/chat/completions';
+    case 'openai-responses':
+      return '/v1/responses';
+    case 'anthropic-messages':
+      return '/v1/messages';
+    case 'gemini':
+      return `/v1beta/models/${encodeURIComponent(model)}:generateContent`;
+  }
+}
+
+/** What an internal call sent and got, as the audit keeps it. */
+export interface InternalCallAudit {
+  context: RequestContext;
+  purpose: 'shadow' | 'judge';
+  parentId: string;
+  /** The provider's wire API and the body sent to it (after redaction); absent when nothing was sent. */
+  sent?: { api: RequestContext['format']; model: string; body: string | Buffer };
+  answer?: CanonicalResponse;
+  outcome: CallOutcome;
+}
+
+/**
+ * Queues the content of a call Switchyard made itself (a split's shadow or judge call): the
+ * body as sent to the provider, in the provider's API (there is no client body), and the answer
+ * as received. Calls refused before anything was sent keep the request as planned.
+ */
+export function auditInternalCall(sink: AuditSink, call: InternalCallAudit, planned: JsonValue): void {
+  const { context, outcome } = call;
+  let request: JsonValue = planned;
+  let format = context.format;
+  let endpoint = context.endpoint;
+  if (call.sent !== undefined) {
+    try {
+      request = JSON.parse(call.sent.body.toString()) as JsonValue;
+      format = call.sent.api;
+      endpoint = inboundPath(call.sent.api, call.sent.model);
+    } catch {
+      // Not JSON (no encoder writes anything else): the request as planned stands in.
+    }
+  }
+  const content: CallContent = { requestId: context.id, time: context.time, format, endpoint, requestedModel: context.requestedModel, stream: false, request, purpose: call.purpose, parentId: call.parentId };
+  if (context.principal !== undefined) content.principal = { keyId: context.principal.keyId, label: context.principal.label };
+  if (outcome.target !== undefined) content.target = outcome.target;
+  if (outcome.decision !== undefined) content.decision = outcome.decision;
+  if (call.answer !== undefined) content.answer = call.answer;
+  if (outcome.error !== undefined) content.error = outcome.error;
+  sink.write({ id: `aud_${context.id}`, time: context.time, kind: callContentKind, requestId: context.id, data: content as unknown as JsonValue });
 }
 
 /**

@@ -16,6 +16,9 @@ import type { ProxyRuntime } from './runtime';
 import { planAndAdmit, servedTarget, settle } from './stage-steps';
 import { translatedRequest } from './translate';
 import { ProxyStopping } from './calls-in-flight';
+import { redactInternalRequest, type RedactionSummary } from './redact';
+import { auditInternalCall } from '../audit/audit-observer';
+import type { JsonValue } from '../store/response-cache';
 
 /** A call Switchyard makes on its own behalf, for the caller of `parent`. */
 export interface InternalCall {
@@ -24,14 +27,18 @@ export interface InternalCall {
   request: CanonicalRequest;
   purpose: 'shadow' | 'judge';
   parent: RequestContext;
+  /** The rule the served call matched: its redaction applies to what is done on the call's behalf. */
+  parentRule?: number;
   /** Default 120 s. */
   timeoutMs?: number;
 }
 
 /**
  * The same stages for a call Switchyard makes itself: planned as addressed, admitted by the
- * same policies (a disabled model is not called), executed with the breaker, settled and
- * recorded — marked with its purpose and linked to the served call, so its spend shows.
+ * same policies (a disabled model is not called), redacted by the same settings (for its own
+ * matched rule and the served call's key: block refuses it, redact sends placeholders),
+ * executed with the breaker, settled, recorded — marked with its purpose and linked to the
+ * served call, so its spend shows — and audited while the content audit log is on.
  * Resolves with the whole answer, or rejects with why there is none.
  */
 export function completeInternal(runtime: ProxyRuntime, call: InternalCall): Promise<CompletedCall> {
@@ -45,15 +52,38 @@ export function completeInternal(runtime: ProxyRuntime, call: InternalCall): Pro
 async function completeTracked(runtime: ProxyRuntime, call: InternalCall, stopped: AbortSignal): Promise<CompletedCall> {
   const identity = arrive({ format: 'openai-chat', operation: 'generate', endpoint: call.parent.endpoint, principal: call.parent.principal, purpose: call.purpose, parentId: call.parent.id });
   const signal = AbortSignal.any([AbortSignal.timeout(call.timeoutMs ?? 120_000), stopped]);
-  const request = { ...call.request, stream: false };
-  const context = createContext(identity, { requestedModel: call.label, stream: false, headers: {}, query: '', raw: undefined, body: () => ({}), signal, decode: () => request, canonical: request });
-  const record = (outcome: CallOutcome): void => void recordCall(runtime, { identity, requestedModel: call.label, stream: false, outcome });
+  let request = { ...call.request, stream: false };
+  const contextOf = (canonical: CanonicalRequest): RequestContext =>
+    createContext(identity, { requestedModel: call.label, stream: false, headers: {}, query: '', raw: undefined, body: () => ({}), signal, decode: () => canonical, canonical });
+  let context = contextOf(request);
+  let redaction: RedactionSummary | undefined;
+  let sent: { api: OpenedAttempt['target']['api']; model: string; body: string | Buffer } | undefined;
+  let answer: CanonicalResponse | undefined;
+  const audit = runtime.audit !== undefined && runtime.routing.config.audit.enabled ? runtime.audit : undefined;
+  const record = (outcome: CallOutcome): void => {
+    recordCall(runtime, { identity, requestedModel: call.label, stream: false, outcome, redaction });
+    if (audit !== undefined) auditInternalCall(audit, { context, purpose: call.purpose, parentId: call.parent.id, sent, answer, outcome }, request as unknown as JsonValue);
+  };
   const admitted = await planAndAdmit(runtime, context);
   if ('refusal' in admitted) {
     record(settle(runtime, context, [], refusedOutcome(admitted.refusal.message, admitted.refusal.status, admitted.decision, admitted.target)));
     throw admitted.refusal;
   }
   const plan = admitted.plan;
+  // redact: as the served call was, by its rule's and its caller's key's settings
+  const settings = runtime.routing.redaction;
+  if (settings !== undefined) {
+    const redacted = await redactInternalRequest(runtime, settings, context, call.parentRule, request);
+    redaction = redacted.summary;
+    if ('refusal' in redacted) {
+      record(settle(runtime, context, [], refusedOutcome(redacted.refusal.message, redacted.refusal.status, plan.decision, servedTarget(plan.targets[0]!))));
+      throw redacted.refusal;
+    }
+    if (redacted.request !== request) {
+      request = redacted.request;
+      context = contextOf(request);
+    }
+  }
   let opened: OpenedAttempt;
   try {
     opened = await execute(runtime, context, plan, (target) => translatedRequest(context, target), signal);
@@ -67,6 +97,8 @@ async function completeTracked(runtime: ProxyRuntime, call: InternalCall, stoppe
   }
   plan.decision.winner = opened.target.label;
   const target = servedTarget(opened.target);
+  // What the winning attempt sent, for the audit log: encoding again is cheap and only done when auditing.
+  if (audit !== undefined) sent = { api: opened.target.api, model: opened.target.model, body: translatedRequest(context, opened.target).body };
   let response: CanonicalResponse;
   try {
     response = await readWhole(opened);
@@ -82,6 +114,7 @@ async function completeTracked(runtime: ProxyRuntime, call: InternalCall, stoppe
     record(settle(runtime, context, [], outcome));
     throw failure;
   }
+  answer = response;
   const costUsd = runtime.routing.pricer.price(target.provider, target.model, response.usage);
   const outcome: CallOutcome = { target, decision: plan.decision, usage: response.usage, firstTokenAt: opened.firstChunkAt, error: undefined, status: 200, costUsd };
   if (opened.holds !== undefined) {

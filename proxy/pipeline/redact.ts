@@ -1,8 +1,9 @@
 import { ProxyError } from '../core/errors';
 import type { JsonObject } from '../core/json';
+import type { CanonicalRequest } from '../core/request';
 import type { AnswerTransform } from '../call/answer-transform';
 import type { RequestContext } from '../call/request-context';
-import { redactBody } from '../privacy/redact-body';
+import { redactBody, type Located } from '../privacy/redact-body';
 import type { RedactionSettings } from '../privacy/redaction-settings';
 import { restoreTransform } from '../privacy/restore';
 import type { ExecutionPlan } from './admit';
@@ -25,8 +26,8 @@ export type Redacted =
  * client's body with the detectors in force for the matched rule and the caller's key, then refuses the call (block)
  * or rewrites it with placeholders (redact). A call where nothing was found goes on untouched —
  * on the passthrough path, byte for byte. With `restore`, the answer gets a transform that puts
- * the values back. Calls Switchyard makes itself are not scanned: they carry the served call's
- * request, already redacted, and answers that went to the client through restore.
+ * the values back. Calls Switchyard makes itself (a split's shadow and judge calls) are
+ * redacted by {@link redactInternalRequest}.
  */
 export async function redactCall(runtime: ProxyRuntime, settings: RedactionSettings, context: RequestContext, plan: ExecutionPlan): Promise<Redacted> {
   const redaction = settings.resolve(plan.decision.rule?.index, context.principal);
@@ -41,12 +42,7 @@ export async function redactCall(runtime: ProxyRuntime, settings: RedactionSetti
   if (redaction.mode === 'block') {
     const { found, counts } = await redactBody(body, redaction.scanner);
     if (found.length === 0) return { context, transform: undefined, summary: { mode: 'block', counts } };
-    const first = found[0]!;
-    const others = found.length > 1 ? ` (${found.length} findings in all)` : '';
-    const message =
-      `Switchyard's redaction blocked this request: the ${first.detector} detector found ${article(first.kind)} ${first.kind.toLowerCase().replace(/_/g, ' ')} in ${first.path}${others}. ` +
-      'Remove it from the request, add it to redaction.allow if it is not sensitive, or set redaction.mode to "redact" to send placeholders instead.';
-    return { refusal: new ProxyError('invalid_request', message, { param: first.path }), summary: { mode: 'block', counts } };
+    return { refusal: blockedRefusal(found), summary: { mode: 'block', counts } };
   }
   const scope = runtime.placeholders.scope(context.principal?.keyId ?? 'local');
   let original: string | undefined;
@@ -55,6 +51,47 @@ export async function redactCall(runtime: ProxyRuntime, settings: RedactionSetti
   const { found, counts, body: rewritten } = await redactBody(body, redaction.scanner, (finding, value) => scope.placeholderFor(finding.kind, value, taken));
   if (found.length === 0) return { context, transform: undefined, summary: { mode: 'redact', counts } };
   return { context: context.withBody(rewritten), transform: redaction.restore ? restoreTransform(scope) : undefined, summary: { mode: 'redact', counts } };
+}
+
+/**
+ * The redaction stage of a call Switchyard makes itself, on its canonical request, with the
+ * settings of the served call it is made for: the rule that call matched (`parentRule`) and the
+ * caller's key. A split's shadow and judge calls carry the served call's request, already
+ * redacted, but the judge's also carries both answers, and a model's answer may hold a secret or
+ * an address of its own: every text is scanned again before it goes to a provider. Nothing is
+ * restored: the answer goes to no client.
+ */
+export async function redactInternalRequest(
+  runtime: ProxyRuntime,
+  settings: RedactionSettings,
+  context: RequestContext,
+  parentRule: number | undefined,
+  request: CanonicalRequest,
+): Promise<{ request: CanonicalRequest; summary: RedactionSummary | undefined } | { refusal: ProxyError; summary: RedactionSummary }> {
+  const redaction = settings.resolve(parentRule, context.principal);
+  if (redaction === undefined) return { request, summary: undefined };
+  const body = request as unknown as JsonObject;
+  if (redaction.mode === 'block') {
+    const { found, counts } = await redactBody(body, redaction.scanner);
+    if (found.length === 0) return { request, summary: { mode: 'block', counts } };
+    return { refusal: blockedRefusal(found), summary: { mode: 'block', counts } };
+  }
+  const scope = runtime.placeholders.scope(context.principal?.keyId ?? 'local');
+  let original: string | undefined;
+  const taken = (placeholder: string): boolean => (original ??= JSON.stringify(body)).includes(placeholder);
+  const { found, counts, body: rewritten } = await redactBody(body, redaction.scanner, (finding, value) => scope.placeholderFor(finding.kind, value, taken));
+  if (found.length === 0) return { request, summary: { mode: 'redact', counts } };
+  return { request: rewritten as unknown as CanonicalRequest, summary: { mode: 'redact', counts } };
+}
+
+/** Block mode's refusal: the first finding's detector, kind and place, never its value. */
+function blockedRefusal(found: readonly Located[]): ProxyError {
+  const first = found[0]!;
+  const others = found.length > 1 ? ` (${found.length} findings in all)` : '';
+  const message =
+    `Switchyard's redaction blocked this request: the ${first.detector} detector found ${article(first.kind)} ${first.kind.toLowerCase().replace(/_/g, ' ')} in ${first.path}${others}. ` +
+    'Remove it from the request, add it to redaction.allow if it is not sensitive, or set redaction.mode to "redact" to send placeholders instead.';
+  return new ProxyError('invalid_request', message, { param: first.path });
 }
 
 function article(kind: string): string {

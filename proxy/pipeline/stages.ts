@@ -254,7 +254,7 @@ function observersFor(runtime: ProxyRuntime, context: RequestContext, plan: Exec
         route: judge.route,
         requestId: context.id,
         request: () => context.canonical(),
-        complete: (label, request, purpose) => completeInternal(runtime, { label, request, purpose, parent: context }),
+        complete: (label, request, purpose) => completeInternal(runtime, { label, request, purpose, parent: context, parentRule: plan.decision.rule?.index }),
         log: runtime.log,
       }),
     );

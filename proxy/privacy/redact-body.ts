@@ -48,6 +48,11 @@ const skippedKeys = new Set([
   'prompt_cache_key',
   'service_tier',
   'stop_reason',
+  // The canonical request's own (Switchyard's calls, redacted before they are encoded).
+  'toolCallId',
+  'toolName',
+  'redactedData',
+  'mediaType',
 ]);
 
 /** A string in the body and how to reach it. */
@@ -160,7 +165,7 @@ function collectStrings(value: unknown, path: (string | number)[], slots: Slot[]
 function isBinary(key: string, value: string, holder: JsonObject): boolean {
   if (value.startsWith('data:')) return true;
   if (key !== 'data' && key !== 'file_data') return false;
-  const mediaType = holder.media_type ?? holder.mimeType ?? holder.mime_type;
+  const mediaType = holder.media_type ?? holder.mimeType ?? holder.mime_type ?? holder.mediaType;
   return !(typeof mediaType === 'string' && mediaType.startsWith('text/'));
 }
 
