@@ -47,6 +47,12 @@ export interface BenchCase {
    */
   team?: { soloCase: string };
   /**
+   * Set for the redaction cases: sent to a second Switchyard with redaction on (`redact`, every
+   * detector) against the plain one, same request, interleaved; `findings` is how many values
+   * the body holds (0: the no-findings path, where the call stays byte for byte).
+   */
+  redaction?: { findings: number };
+  /**
    * Set for the response-cache cases: sent with the cache on (`body`, through a route with the
    * cache) against the same Switchyard with the cache off (`floorBody`), interleaved.
    */
@@ -146,9 +152,39 @@ export function buildCases(filter?: string): BenchCase[] {
     floorBody: team,
     team: { soloCase: 'OpenAI → OpenAI 1 KB json' },
   });
+  cases.push(...redactionCases());
   const parts = filter?.split(',').map((part) => part.trim().toLowerCase()).filter((part) => part !== '');
   if (parts === undefined || parts.length === 0) return cases;
   return cases.filter((benchCase) => parts.some((part) => benchCase.name.toLowerCase().includes(part)));
+}
+
+/**
+ * The redaction cases (issue 11): a 1 KB and a 50 KB request with nothing to find, and a 1 KB
+ * one with an email address and an AWS key id in its user message (redacted on the way out,
+ * restored in the answer). The 50 KB body is the 80 KB one with tools left out until it fits.
+ */
+function redactionCases(): BenchCase[] {
+  const fifty = JSON.parse(openaiBody('gpt-4o-mini', '80k', false)) as { tools: unknown[] };
+  while (JSON.stringify(fifty).length > 51_200 && fifty.tools.length > 0) fifty.tools.pop();
+  const withFindings = JSON.parse(openaiBody('gpt-4o-mini', '1k', false)) as { messages: Array<{ content: string }> };
+  withFindings.messages.at(-1)!.content += ' Mail the report to jane.doe@acme-corp.io; the key is AKIAIOSFODNN7EXAMPLE.';
+  const bodies: Array<[string, string, number]> = [
+    ['1 KB json', openaiBody('gpt-4o-mini', '1k', false), 0],
+    ['50 KB json', JSON.stringify(fifty), 0],
+    ['1 KB json', JSON.stringify(withFindings), 2],
+  ];
+  return bodies.map(([label, body, findings]) => ({
+    name: `OpenAI → OpenAI ${label}, redaction on (${findings === 0 ? 'no findings' : `${findings} findings`})`,
+    kind: 'passthrough' as const,
+    api: 'openai' as const,
+    size: label.startsWith('1 KB') ? ('1k' as const) : ('80k' as const),
+    stream: false,
+    path: '/v1/chat/completions',
+    headers: openaiHeaders,
+    body,
+    floorBody: body,
+    redaction: { findings },
+  }));
 }
 
 /** Kilobytes of answer text in the cache-hit stream case. */

@@ -307,6 +307,42 @@ export function governanceVerdictLines(outcomes: CaseOutcome[], standIn: boolean
   return lines;
 }
 
+/** The plain Switchyard beside the redacting one in the redaction cases. */
+export const redactionOffName = 'switchyard, redaction off';
+
+/** Redaction on, with nothing found, may cost at most this much CPU/request over off (issue 11). */
+export const redactionCpuTarget = 1.5;
+/** …and add at most this much to p50 one at a time, for a 50 KB prompt (issue 11: p95 < 1 ms). */
+export const redactionAddedMsTarget = 1;
+
+/**
+ * The redaction cases: the redacting Switchyard against the plain one, same run, same request —
+ * CPU per request (ratio and the µs added) and what it adds to p50 and p95 one at a time. A case
+ * with findings is reported, not judged (it re-serializes and restores, by design).
+ */
+export function redactionVerdictLines(outcomes: CaseOutcome[], standIn: boolean): string[] {
+  const lines: string[] = [];
+  const note = standIn ? ' [stand-in: the Switchyard slot is a floor forwarder]' : '';
+  for (const { benchCase, results } of outcomes) {
+    if (benchCase.redaction === undefined) continue;
+    const on = results.get('switchyard');
+    const off = results.get(redactionOffName);
+    const ratio = cpuRatio(on, off);
+    if (ratio === undefined || on?.cpuMicrosecondsPerRequest === undefined || off?.cpuMicrosecondsPerRequest === undefined) continue;
+    const added = (fraction: number): number => percentile(on.latencyMs, fraction) - percentile(off.latencyMs, fraction);
+    const addedCpu = on.cpuMicrosecondsPerRequest - off.cpuMicrosecondsPerRequest;
+    const judged = benchCase.redaction.findings === 0;
+    const verdict = !judged ? 'INFO' : ratio.value <= redactionCpuTarget && added(0.95) < redactionAddedMsTarget ? 'PASS' : 'FAIL';
+    lines.push(
+      `${verdict} ${benchCase.name}: CPU/request ${formatRatio(ratio)} redaction off (${on.cpuMicrosecondsPerRequest.toFixed(0)} vs ${off.cpuMicrosecondsPerRequest.toFixed(0)} µs, ${signed(addedCpu / 1000)} ms added); ` +
+        `added one at a time: p50 ${signed(added(0.5))} ms, p95 ${signed(added(0.95))} ms` +
+        (judged ? ` (targets ≤ ${redactionCpuTarget}×, p95 < ${redactionAddedMsTarget} ms)` : '') +
+        note,
+    );
+  }
+  return lines;
+}
+
 /** The solo Switchyard beside the team one in the team case. */
 export const soloName = 'switchyard, solo (SQLite)';
 

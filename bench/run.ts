@@ -35,10 +35,10 @@ import { checkReply } from './reply-check';
 import { timedRequest } from './timed-request';
 import { installPortkey, portkeyRequest, portkeyVersion, startPortkey } from './peers';
 import { cpuSource } from './process-cpu';
-import { cacheOffName, cacheVerdictLines, governanceVerdictLines, markdownTable, routingTable, routingVerdictLines, soloName, teamVerdictLines, ungovernedName, unroutedName, verdictLines, type CaseOutcome } from './report';
+import { cacheOffName, cacheVerdictLines, governanceVerdictLines, markdownTable, redactionOffName, redactionVerdictLines, routingTable, routingVerdictLines, soloName, teamVerdictLines, ungovernedName, unroutedName, verdictLines, type CaseOutcome } from './report';
 import { checkRouting } from './routing-check';
 import { expectedDecisions } from './routing-config';
-import { controlToken, startGovernedSwitchyard, startSwitchyard, startTeamSwitchyard } from './switchyard-service';
+import { controlToken, startGovernedSwitchyard, startRedactingSwitchyard, startSwitchyard, startTeamSwitchyard } from './switchyard-service';
 
 const root = path.resolve(__dirname, '..');
 /** Milliseconds the fake upstream waits between SSE events. */
@@ -162,7 +162,17 @@ async function main(): Promise<number> {
       services.push(team.service);
       stopAfter.push(team.stop);
     }
-    const proxyPids = [...floors.map(({ service }) => service.pid), switchyard.pid, ...(governed === undefined ? [] : [governed.service.pid]), ...(team === undefined ? [] : [team.service.pid]), ...(portkey === undefined ? [] : [portkey.pid])];
+    // The redaction cases need a second Switchyard with redaction on.
+    const redacting = standIn || !cases.some((benchCase) => benchCase.redaction !== undefined) ? undefined : await startRedactingSwitchyard(upstream.url, workDirectory);
+    if (redacting !== undefined) services.push(redacting);
+    const proxyPids = [
+      ...floors.map(({ service }) => service.pid),
+      switchyard.pid,
+      ...(governed === undefined ? [] : [governed.service.pid]),
+      ...(team === undefined ? [] : [team.service.pid]),
+      ...(redacting === undefined ? [] : [redacting.pid]),
+      ...(portkey === undefined ? [] : [portkey.pid]),
+    ];
     const layout = coreLayout(proxyPids, [upstream.pid]);
 
     const makeTarget = (name: string, kind: TargetKind, url: string, pid: number | undefined, settleMs: number, requestFor: Target['requestFor']): Target => {
@@ -193,6 +203,11 @@ async function main(): Promise<number> {
       team === undefined
         ? undefined
         : [direct, makeTarget('switchyard', 'switchyard', team.service.url, team.service.pid, settings.settleMs, floorRequest), makeTarget(soloName, 'unrouted', switchyard.url, switchyard.pid, settings.settleMs, floorRequest)];
+    // The redaction cases: the redacting Switchyard in the Switchyard slot, the plain one beside it, interleaved.
+    const redactionTargets =
+      redacting === undefined
+        ? undefined
+        : [direct, makeTarget('switchyard', 'switchyard', redacting.url, redacting.pid, settings.settleMs, floorRequest), makeTarget(redactionOffName, 'unrouted', switchyard.url, switchyard.pid, settings.settleMs, floorRequest)];
     // The response-cache cases: the same Switchyard with the cache off beside it (the request
     // naming the model directly, where no route turns the cache on), interleaved.
     const cacheTargets = [direct, switchyardTarget, makeTarget(cacheOffName, 'unrouted', switchyard.url, switchyard.pid, settings.settleMs, floorRequest)];
@@ -209,7 +224,8 @@ async function main(): Promise<number> {
     for (const benchCase of cases) {
       const caseTargets: Target[] = [];
       if (benchCase.team !== undefined && teamTargets === undefined) continue;
-      const candidates = benchCase.team !== undefined ? teamTargets! : benchCase.governed !== undefined ? governedTargets : benchCase.cache !== undefined ? cacheTargets : benchCase.routing === undefined ? targets : routedTargets;
+      if (benchCase.redaction !== undefined && redactionTargets === undefined) continue;
+      const candidates = benchCase.redaction !== undefined ? redactionTargets! : benchCase.team !== undefined ? teamTargets! : benchCase.governed !== undefined ? governedTargets : benchCase.cache !== undefined ? cacheTargets : benchCase.routing === undefined ? targets : routedTargets;
       for (const target of candidates) {
         if (target.requestFor(benchCase) === undefined) continue;
         // A peer that cannot serve a case (an API it lacks, a bug on this Node) is left out of
@@ -253,6 +269,8 @@ async function main(): Promise<number> {
     if (governance.length > 0) lines.push('', ...governance);
     const teamLines = teamVerdictLines(outcomes, standIn);
     if (teamLines.length > 0) lines.push('', ...teamLines);
+    const redactionLines = redactionVerdictLines(outcomes, standIn);
+    if (redactionLines.length > 0) lines.push('', ...redactionLines);
     const cache = cacheVerdictLines(outcomes, standIn);
     if (cache.length > 0) lines.push('', ...cache);
     let failed = routingProblems.length > 0;

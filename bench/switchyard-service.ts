@@ -117,3 +117,11 @@ export async function startGovernedSwitchyard(upstream: string, workDirectory: s
   }
   return { service, key };
 }
+
+/**
+ * A second Switchyard with redaction on (`redact`, every detector, restore on) for the
+ * redaction cases, against the plain one. Undefined when there is no build.
+ */
+export async function startRedactingSwitchyard(upstream: string, workDirectory: string): Promise<ChildService | undefined> {
+  return startSwitchyard(upstream, workDirectory, process.env.BENCH_PROFILE, undefined, 'redacting', { redaction: { mode: 'redact' } });
+}
