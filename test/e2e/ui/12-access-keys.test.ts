@@ -48,6 +48,12 @@ async function answerTitled(page: Page, title: string, value: string): Promise<s
   return prefilled;
 }
 
+/** Answers the last question, the key's redaction, with "follow the config". */
+async function followConfigRedaction(page: Page, title: string): Promise<void> {
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'visible' });
+  await pickRow(page, 'Follow', "Follow the config's redaction");
+}
+
 async function call(key: string): Promise<Response> {
   return fetch(`http://127.0.0.1:${uiContext().proxyPort}/v1/chat/completions`, {
     method: 'POST',
@@ -59,7 +65,7 @@ async function call(key: string): Promise<Response> {
 describe('access keys through the palette', () => {
   let created = '';
 
-  it('Create Access Key asks three questions and shows the key once, with Copy', async () => {
+  it('Create Access Key asks its questions and shows the key once, with Copy', async () => {
     const { page } = uiContext();
     await clearNotifications(page);
     await runCommand(page, 'Switchyard: Create Access Key');
@@ -67,6 +73,7 @@ describe('access keys through the palette', () => {
     await answerTitled(page, 'Create Access Key: models', 'openai/*');
     await answerTitled(page, 'Create Access Key: budget', '2/day');
     await answerTitled(page, 'Create Access Key: rate limits', '');
+    await followConfigRedaction(page, 'Create Access Key: redaction');
     const shown = dialog(page);
     await shown.waitFor({ timeout: timeouts.action });
     const message = await shown.innerText();
@@ -100,11 +107,12 @@ describe('access keys through the palette', () => {
     assert.match(row, /\$2\/day/);
     await screenshot(page, 'e2e-dark-manage-access-keys');
     await pickRow(page, 'e2e-ui-tool', 'e2e-ui-tool');
-    await pickRow(page, 'Change', 'Change models, budget and rate limits');
+    await pickRow(page, 'Change', 'Change models, budget, rate limits and redaction');
     // Prefilled with the key's current values.
     assert.equal(await answerTitled(page, "'e2e-ui-tool': models", 'openai/gpt-4o*, anthropic/*'), 'openai/*');
     assert.equal(await answerTitled(page, "'e2e-ui-tool': budget", '3/week'), '2/day');
     assert.equal(await answerTitled(page, "'e2e-ui-tool': rate limits", '20 rpm'), '');
+    await followConfigRedaction(page, "'e2e-ui-tool': redaction");
     const changed = await poll(
       'the key changed',
       async () => (await listedKeys()).find((entry) => entry.name === 'e2e-ui-tool' && entry.rpm === 20),
