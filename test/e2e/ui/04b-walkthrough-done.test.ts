@@ -24,6 +24,8 @@ describe('the walkthrough after the first steps', () => {
     await setColorTheme(page, 'Light Modern', 'light');
     await screenshot(page, 'e2e-light-walkthrough-done');
     await setColorTheme(page, 'Dark Modern', 'dark');
+    // The theme picker may still be closing; let it go before the palette opens again.
+    await page.keyboard.press('Escape');
     await runCommand(page, 'View: Close All Editors');
   });
 });
