@@ -11,7 +11,7 @@ const testModels: Readonly<Record<string, string>> = {
   mistral: 'mistral/mistral-small-latest',
   xai: 'xai/grok-3-mini',
   deepinfra: 'deepinfra/meta-llama/Llama-3.3-70B-Instruct-Turbo',
-  cerebras: 'cerebras/llama3.1-8b',
+  cerebras: 'cerebras/gpt-oss-120b',
 };
 
 /** What the test request got, for tests and the walkthrough. */

@@ -8,7 +8,8 @@ export const wellKnownModels: Readonly<Record<string, readonly string[]>> = {
   anthropic: ['claude-opus-4-8', 'claude-opus-4-6', 'claude-sonnet-4-6', 'claude-sonnet-5', 'claude-haiku-4-5'],
   gemini: ['gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-2.0-flash'],
   groq: ['llama-3.3-70b-versatile', 'llama-3.1-8b-instant', 'openai/gpt-oss-120b'],
-  cerebras: ['llama3.1-8b', 'llama-3.3-70b', 'gpt-oss-120b'],
+  // Cerebras retired its Llama models in 2026; gpt-oss-120b is its replacement for most of them.
+  cerebras: ['gpt-oss-120b'],
   mistral: ['mistral-large-latest', 'mistral-small-latest', 'codestral-latest'],
   xai: ['grok-4', 'grok-3-mini'],
 };

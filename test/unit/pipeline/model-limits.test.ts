@@ -2,15 +2,12 @@ import assert from 'node:assert/strict';
 import { wellKnownModels } from '../../../proxy/pipeline/handle-models';
 import { modelLimits, outputLimit } from '../../../proxy/models/output-limits';
 
-/** Models the catalog lists that their provider has retired: no limit to know (Cerebras, Oct 2026). */
-const retired = new Set(['cerebras/llama3.1-8b', 'cerebras/llama-3.3-70b']);
-
 describe('model limits', () => {
   it('knows the output limit and context window of every generation model Switchyard lists', () => {
     const unknown: string[] = [];
     for (const [provider, models] of Object.entries(wellKnownModels)) {
       for (const model of models) {
-        if (model.startsWith('text-embedding') || retired.has(`${provider}/${model}`)) continue;
+        if (model.startsWith('text-embedding')) continue;
         const limits = modelLimits(provider, model);
         if (limits.output === undefined || limits.context === undefined) unknown.push(`${provider}/${model} ${JSON.stringify(limits)}`);
       }
