@@ -18,6 +18,7 @@ import type { CallPolicy } from '../call/call-policy';
 import type { BudgetAccounts, BudgetRefusal, LedgerBudget } from '../policy/budget-accounts';
 import type { BudgetBlocked } from '../events/proxy-events';
 import { keyBudget } from '../policy/budgets';
+import type { Principal } from '../core/principal';
 import { checkKeyChanges, checkKeyName, createNamedKey, KeyRequestError, listedKey, type ListedKey, type NamedKeyRegistry } from '../policy/named-keys';
 import { rateLimitsPolicy } from '../policy/rate-limits';
 import { RateAccounts } from '../policy/rate-accounts';
@@ -183,18 +184,26 @@ export class ControlPlane {
     return listedKey(revoked);
   }
 
-  /** Every budget (the config's, then each named key's own) with its spend, reserved amount, limit and reset. */
-  async budgets(): Promise<BudgetInfo[]> {
+  /**
+   * Every budget (the config's, then each named key's own) with its spend, reserved amount,
+   * limit and reset. For an access key's holder (`viewer`), only the budgets that name that key:
+   * a config budget whose `match.key` is its name, label or id, and its own — a budget over the
+   * whole team would tell one member what the others spent.
+   */
+  async budgets(viewer?: Principal): Promise<BudgetInfo[]> {
     const accounts = this.budgetAccounts;
     if (accounts === undefined) return [];
     const entries: Array<{ budget: LedgerBudget; info: Omit<BudgetInfo, 'spentUsd' | 'reservedUsd' | 'periodStart' | 'resetsAt'> }> = [];
+    const namesViewer = (key: string | undefined): boolean => viewer === undefined || (key !== undefined && (key === viewer.name || key === viewer.label || key === viewer.keyId));
     for (const budget of this.config.budgets) {
+      if (!namesViewer(budget.match.key)) continue;
       entries.push({
         budget: { ledgerName: budget.name, limitUsd: budget.limitUsd, period: budget.period, action: budget.action },
         info: { name: budget.name, source: 'config', match: budget.match, period: budget.period, action: budget.action, limitUsd: budget.limitUsd },
       });
     }
     for (const principal of this.runtime.routing.principals.principals()) {
+      if (viewer !== undefined && principal.keyId !== viewer.keyId) continue;
       const own = keyBudget(principal);
       if (own !== undefined) entries.push({ budget: own, info: { name: own.ledgerName, source: 'key', match: { key: principal.name }, period: own.period, action: 'block', limitUsd: own.limitUsd } });
     }

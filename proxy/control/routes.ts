@@ -51,7 +51,7 @@ export interface ControlRouterOptions {
   refusals?: () => DoorRefusalNotice[];
   /**
    * The caller an access key (a client's key, not the control token) belongs to, or undefined:
-   * such a caller may read its own requests and nothing else (see `viewerRoutes`).
+   * such a caller may read its own requests, totals and budgets and nothing else (see `viewerRoutes`).
    */
   viewerOf?: (credential: string) => Principal | undefined;
 }
@@ -59,11 +59,13 @@ export interface ControlRouterOptions {
 /**
  * What a caller holding an access key instead of the control token may do: read its own calls —
  * the list (`GET /requests`, always filtered to its key), one of them (`GET /requests/:id`, 404
- * for another key's), and the live stream (`GET /events`: its own `request` events only). A VS
- * Code window pointed at a team proxy uses these; everything else (other keys' calls, stats over
+ * for another key's), the live stream (`GET /events`: its own `request` events only), the totals
+ * of its own calls (`GET /stats`, always filtered to its key) and the budgets that name it
+ * (`GET /budgets`: its own budget and config budgets matching it by name, label or id). A VS Code
+ * window pointed at a team proxy uses these; everything else (other keys' calls, stats over
  * everyone, the config, keys, provider keys, the lifecycle) needs the control token.
  */
-const viewerRoutes: ReadonlyArray<RegExp> = [/^\/requests\/?$/, /^\/requests\/[^/]+\/?$/, /^\/events\/?$/];
+const viewerRoutes: ReadonlyArray<RegExp> = [/^\/requests\/?$/, /^\/requests\/[^/]+\/?$/, /^\/events\/?$/, /^\/stats\/?$/, /^\/budgets\/?$/];
 
 /** Management bodies are small JSON documents; a config file is the largest. */
 const maximumBodyBytes = 4 * 1024 * 1024;
@@ -190,7 +192,7 @@ function mountManagement(router: express.Router, control: ControlPlane | undefin
     response.json(await control.revokeKey(String(request.params.name)));
   }));
   router.get('/budgets', manage(async (control, _request, response) => {
-    response.json({ budgets: await control.budgets() });
+    response.json({ budgets: await control.budgets(viewerOfResponse.get(response)) });
   }));
   router.post('/shutdown', manage((control, _request, response) => {
     // Answer first: the caller learns the stop was accepted before the socket goes away.
@@ -254,7 +256,7 @@ function requireControlToken(token: string, hint: string, viewerOf: ControlRoute
         response,
         403,
         'permission_error',
-        `An access key may read only its own requests here (GET /requests, /requests/:id, /events); ${request.method} ${request.path} needs the control token.`,
+        `An access key may read only its own requests here (GET /requests, /requests/:id, /events, /stats, /budgets); ${request.method} ${request.path} needs the control token.`,
       );
       return;
     }
@@ -332,7 +334,9 @@ function aggregateRequests(store: RequestLog | undefined): RequestHandler {
     if (store === undefined) return sendStoreUnavailable(response);
     const stats = decodeQueryOrReject(response, () => decodeStatsQuery(request.query));
     if (stats === undefined) return;
-    const rows = await store.aggregate(stats.by, stats.range, stats.then);
+    // An access key's totals are of its own calls only, whatever the query asks.
+    const viewer = viewerOfResponse.get(response);
+    const rows = await store.aggregate(stats.by, viewer === undefined ? stats.range : { ...stats.range, clientKey: viewer.keyId }, stats.then);
     const body: AggregateResponse = { by: stats.by, ...(stats.then === undefined ? {} : { then: stats.then }), ...stats.range, rows };
     response.json(body);
   };

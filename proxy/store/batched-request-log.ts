@@ -1,5 +1,5 @@
 import type { AggregateBy, AggregateRow, AggregateThen } from './aggregate';
-import { matchesFilter, recordLimit, type RecordFilter, type TimeRange } from './record-filter';
+import { matchesFilter, recordLimit, type AggregateScope, type RecordFilter } from './record-filter';
 import type { RequestLog, RequestLogBackend } from './request-log';
 import type { RequestRecord } from './request-record';
 
@@ -125,10 +125,10 @@ export class BatchedRequestLog implements RequestLog {
     return this.backend.get(id);
   }
 
-  async aggregate(by: AggregateBy, range: TimeRange = {}, then?: AggregateThen): Promise<AggregateRow[]> {
+  async aggregate(by: AggregateBy, scope: AggregateScope = {}, then?: AggregateThen): Promise<AggregateRow[]> {
     this.assertOpen();
     await this.flush();
-    return this.backend.aggregate(by, range, then);
+    return this.backend.aggregate(by, scope, then);
   }
 
   /** Deletes records older than the retention period; resolves with how many went. */

@@ -27,6 +27,15 @@ export interface TimeRange {
   until?: number;
 }
 
+/**
+ * Which records a total counts: a time window, and only one caller's when `clientKey` is given
+ * (an access key reading `/_switchyard/stats` sees its own calls' totals, never the team's).
+ */
+export interface AggregateScope extends TimeRange {
+  /** The caller's key id (`key_…`), matched as {@link RecordFilter.clientKey} is. */
+  clientKey?: string;
+}
+
 export const defaultRecordLimit = 100;
 export const maximumRecordLimit = 1000;
 

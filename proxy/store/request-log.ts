@@ -1,5 +1,5 @@
 import type { AggregateBy, AggregateRow, AggregateThen } from './aggregate';
-import type { RecordFilter, TimeRange } from './record-filter';
+import type { AggregateScope, RecordFilter } from './record-filter';
 import type { RequestRecord } from './request-record';
 
 /**
@@ -15,10 +15,10 @@ export interface RequestLog {
   /** The record with this id, queued or stored. */
   get(id: string): Promise<RequestRecord | undefined>;
   /**
-   * Totals per group over the time range, counting records still queued; with `then`, per
-   * subgroup inside each group (rows carry `subKey`).
+   * Totals per group over the time range (one key's records only when the scope names one),
+   * counting records still queued; with `then`, per subgroup inside each group (rows carry `subKey`).
    */
-  aggregate(by: AggregateBy, range?: TimeRange, then?: AggregateThen): Promise<AggregateRow[]>;
+  aggregate(by: AggregateBy, scope?: AggregateScope, then?: AggregateThen): Promise<AggregateRow[]>;
   /**
    * Why records are not being written right now (the last write failed, records wait), or
    * undefined while writes succeed. Shown by `/_switchyard/health` as `degraded`.
@@ -51,7 +51,7 @@ export interface RequestLogBackend {
   /** Written records matching the filter, newest first, at most `recordLimit(filter)`. */
   recent(filter: RecordFilter): Promise<RequestRecord[]>;
   get(id: string): Promise<RequestRecord | undefined>;
-  aggregate(by: AggregateBy, range: TimeRange, then?: AggregateThen): Promise<AggregateRow[]>;
+  aggregate(by: AggregateBy, scope: AggregateScope, then?: AggregateThen): Promise<AggregateRow[]>;
   /** Deletes records older than the time (ms since the epoch); resolves with how many went. */
   deleteBefore(time: number): Promise<number>;
   close(): Promise<void>;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { FakeUpstream } from '../fakes/fake-upstream';
 import { chatCompletionJson } from '../fakes/openai-chat-replies';
 import { TestProxy, controlToken } from './harness';
-import type { RecentResponse } from '../../proxy/control/protocol';
+import type { AggregateResponse, BudgetInfo, RecentResponse } from '../../proxy/control/protocol';
 
 const model = 'groq/llama-3.3-70b-versatile';
 
@@ -30,9 +30,14 @@ describe('the control API for an access key: its own requests, nothing else', fu
     fake.reply(() => ({ json: chatCompletionJson({ model: 'llama-3.3-70b-versatile', text: 'Hello.', usage: { prompt: 3, completion: 1 } }) }));
     proxy = await TestProxy.start((config) => {
       config.providers.groq = { baseUrl: fake.url('/v1') };
+      config.budgets = [
+        { name: 'team', match: {}, limitUsd: 100, period: 'month', action: 'warn' },
+        { name: 'alice-groq', match: { key: 'alice', provider: 'groq' }, limitUsd: 5, period: 'day', action: 'block' },
+        { name: 'bob-groq', match: { key: 'bob' }, limitUsd: 5, period: 'day', action: 'block' },
+      ];
     });
     const create = async (name: string): Promise<string> => {
-      const response = await fetch(`${proxy.url}/_switchyard/keys`, { method: 'POST', headers: { authorization: `Bearer ${controlToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name, rpm: 1000 }) });
+      const response = await fetch(`${proxy.url}/_switchyard/keys`, { method: 'POST', headers: { authorization: `Bearer ${controlToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name, rpm: 1000, budget: { limitUsd: 2, period: "day" } }) });
       assert.equal(response.status, 201);
       return ((await response.json()) as { key: string }).key;
     };
@@ -72,7 +77,7 @@ describe('the control API for an access key: its own requests, nothing else', fu
   });
 
   it('refuses everything else with 403 naming the control token; a wrong key is 401', async () => {
-    for (const path of ['/stats?by=model', '/config', '/keys', '/providers', '/budgets', '/splits', '/refusals']) {
+    for (const path of ['/config', '/keys', '/providers', '/splits', '/refusals', '/requests/x/content']) {
       const response = await get(proxy.url, path, alice);
       assert.equal(response.status, 403, path);
       const body = (await response.json()) as { error: { type: string; message: string } };
@@ -82,6 +87,35 @@ describe('the control API for an access key: its own requests, nothing else', fu
     const shutdown = await fetch(`${proxy.url}/_switchyard/shutdown`, { method: 'POST', headers: { authorization: `Bearer ${alice}` } });
     assert.equal(shutdown.status, 403);
     assert.equal((await get(proxy.url, '/requests', 'sy-not-a-key')).status, 401);
+  });
+
+  it('totals only the key’s own calls in /stats, whatever the grouping', async () => {
+    const stats = async (token: string, query: string): Promise<AggregateResponse> => {
+      const response = await get(proxy.url, `/stats?${query}`, token);
+      assert.equal(response.status, 200, query);
+      return (await response.json()) as AggregateResponse;
+    };
+    const requests = (answer: AggregateResponse): number => answer.rows.reduce((sum, row) => sum + row.requests, 0);
+    // The control token sees everyone's calls (at least the three of before; a later test adds more).
+    assert.ok(requests(await stats(controlToken, 'by=model')) >= 3);
+    const own = await stats(alice, 'by=clientKey');
+    assert.equal(own.rows.length, 1);
+    const aliceCalls = await list(alice);
+    assert.equal(requests(own), aliceCalls.length);
+    assert.equal(own.rows[0]!.key, aliceCalls[0]!.keyId);
+    assert.equal(requests(await stats(alice, 'by=day&then=provider')), aliceCalls.length);
+    assert.equal(requests(await stats(bob, 'by=model')), (await list(bob)).length);
+  });
+
+  it('lists only the budgets that name the key in /budgets: its own and the config’s for it', async () => {
+    const budgets = async (token: string): Promise<string[]> => {
+      const response = await get(proxy.url, '/budgets', token);
+      assert.equal(response.status, 200);
+      return ((await response.json()) as { budgets: BudgetInfo[] }).budgets.map((budget) => budget.name).sort();
+    };
+    assert.deepEqual(await budgets(alice), ['alice-groq', 'key:alice']);
+    assert.deepEqual(await budgets(bob), ['bob-groq', 'key:bob']);
+    assert.deepEqual(await budgets(controlToken), ['alice-groq', 'bob-groq', 'key:alice', 'key:bob', 'team']);
   });
 
   it('streams only the key’s own request events', async () => {

@@ -140,6 +140,14 @@ for (const makeMode of [sqliteMode, teamMode]) {
       const anthropic = byProvider.find((row) => row.key === 'anthropic')!;
       assert.equal(anthropic.errors, 1);
       assert.equal(anthropic.unpricedRequests, 1);
+      // One key's totals only: what an access key reading /stats is given.
+      const ownTotals = await two.requestLog.aggregate('provider', { since: records[0]!.time, clientKey: 'key_aaaa' });
+      assert.deepEqual(
+        ownTotals.map((row) => [row.key, row.requests]),
+        [['openai', 1]],
+      );
+      const ownDays = await two.requestLog.aggregate('day', { since: records[0]!.time, clientKey: 'key_aaaa' }, 'model');
+      assert.equal(ownDays.reduce((sum, row) => sum + row.requests, 0), 1);
       const byDay = await two.requestLog.aggregate('day', { since: records[0]!.time });
       assert.equal(byDay.reduce((sum, row) => sum + row.requests, 0), 3);
       const dayThenProvider = await two.requestLog.aggregate('day', { since: records[0]!.time }, 'provider');

@@ -1,6 +1,6 @@
 import type { SQLiteValue } from 'node-sqlite3-wasm';
 import type { AggregateBy, AggregateRow, AggregateThen } from '../aggregate';
-import { recordLimit, type RecordFilter, type TimeRange } from '../record-filter';
+import { recordLimit, type AggregateScope, type RecordFilter } from '../record-filter';
 import type { RejectedRecord, RequestLogBackend } from '../request-log';
 import type { RequestRecord } from '../request-record';
 import { foldAggregateRows, quarterHourMs } from '../sqlite/aggregate-records';
@@ -111,8 +111,8 @@ export class PostgresRequestLog implements RequestLogBackend {
     return rows.length === 0 ? undefined : decodeRow(rows[0]!);
   }
 
-  async aggregate(by: AggregateBy, range: TimeRange, then?: AggregateThen): Promise<AggregateRow[]> {
-    const { where, values } = numbered(filterToSql({ since: range.since, until: range.until }));
+  async aggregate(by: AggregateBy, scope: AggregateScope, then?: AggregateThen): Promise<AggregateRow[]> {
+    const { where, values } = numbered(filterToSql({ since: scope.since, until: scope.until, clientKey: scope.clientKey }));
     const rows = await this.database.query(
       `SELECT ${groupSql[by]} AS grouping, ${then === undefined ? 'NULL::text' : groupSql[then]} AS subgrouping, ${aggregateColumns}
          FROM requests ${where} GROUP BY grouping${then === undefined ? '' : ', subgrouping'}`,

@@ -1,6 +1,6 @@
 import type { Database, NormalQueryResult } from 'node-sqlite3-wasm';
 import { compareAggregateRows, localDay, orderSubgroupedRows, type AggregateBy, type AggregateRow, type AggregateThen } from '../aggregate';
-import type { TimeRange } from '../record-filter';
+import type { AggregateScope } from '../record-filter';
 import { errorRecordSql, filterToSql } from './filter-to-sql';
 
 /**
@@ -50,8 +50,8 @@ interface Totals {
 }
 
 /** Totals per group (and subgroup, with `then`) over the records in the range, ordered for display. */
-export function aggregateRecords(database: Database, by: AggregateBy, range: TimeRange, then?: AggregateThen): AggregateRow[] {
-  const { where, values } = filterToSql({ since: range.since, until: range.until });
+export function aggregateRecords(database: Database, by: AggregateBy, scope: AggregateScope, then?: AggregateThen): AggregateRow[] {
+  const { where, values } = filterToSql({ since: scope.since, until: scope.until, clientKey: scope.clientKey });
   const rows = database.all(
     `SELECT ${groupSql[by]} AS grouping,
             ${then === undefined ? 'NULL' : groupSql[then]} AS subgrouping,

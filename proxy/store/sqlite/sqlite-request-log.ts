@@ -1,6 +1,6 @@
 import type { Database, NormalQueryResult } from 'node-sqlite3-wasm';
 import type { AggregateBy, AggregateRow, AggregateThen } from '../aggregate';
-import { recordLimit, type RecordFilter, type TimeRange } from '../record-filter';
+import { recordLimit, type AggregateScope, type RecordFilter } from '../record-filter';
 import type { RejectedRecord, RequestLogBackend } from '../request-log';
 import type { RequestRecord } from '../request-record';
 import { aggregateRecords } from './aggregate-records';
@@ -51,8 +51,8 @@ export class SqliteRequestLog implements RequestLogBackend {
     return row === null ? undefined : decodeRecordRow(row);
   }
 
-  async aggregate(by: AggregateBy, range: TimeRange, then?: AggregateThen): Promise<AggregateRow[]> {
-    return aggregateRecords(this.database, by, range, then);
+  async aggregate(by: AggregateBy, scope: AggregateScope, then?: AggregateThen): Promise<AggregateRow[]> {
+    return aggregateRecords(this.database, by, scope, then);
   }
 
   async deleteBefore(time: number): Promise<number> {
