@@ -73,8 +73,17 @@ function shortError(error: string | undefined): string | undefined {
   return firstLine.length > shortErrorLength ? `${firstLine.slice(0, shortErrorLength - 1).trimEnd()}…` : firstLine;
 }
 
-function count(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
+/**
+ * `48,211`: thousands grouped with commas. By hand, not `toLocaleString('en-US')`: that goes
+ * through ICU and cost ~5 µs a call line, 2–3 % of a 1 KB passthrough call's CPU (bench/profile.ts).
+ */
+export function count(value: number): string {
+  const digits = String(Math.abs(Math.round(value)));
+  const sign = value <= -0.5 ? '-' : '';
+  if (digits.length <= 3) return sign + digits;
+  let grouped = digits.slice(0, ((digits.length - 1) % 3) + 1);
+  for (let index = grouped.length; index < digits.length; index += 3) grouped += `,${digits.slice(index, index + 3)}`;
+  return sign + grouped;
 }
 
 /** USD the way the panel writes it: two significant digits under a cent, cents from a cent up. */

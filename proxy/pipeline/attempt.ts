@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { ProxyError } from '../core/errors';
+import { CallAbortController } from '../call/call-abort';
 import type { TimeoutConfig } from '../config/config';
 import { parseRetryAfter } from '../routing/retry-policy';
 import { callUpstream, type UpstreamAnswer } from '../upstream/upstream-client';
@@ -62,7 +63,7 @@ export class AttemptError extends Error {
  * response headers within `connectMs`, the first chunk within `firstTokenMs`.
  */
 export async function openAttempt(build: BuildUpstream, target: AttemptTarget, timeouts: TimeoutConfig, parent: AbortSignal, clock?: CallClock): Promise<OpenedAttempt> {
-  const abort = new AbortController();
+  const abort = new CallAbortController();
   const onParentAbort = (): void => abort.abort();
   parent.addEventListener('abort', onParentAbort, { once: true });
   const { provider } = target;

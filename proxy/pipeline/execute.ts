@@ -2,6 +2,7 @@ import { ProxyError } from '../core/errors';
 import type { AttemptDecision } from '../routing/decision';
 import type { AttemptHold, CallPolicy } from '../call/call-policy';
 import type { RequestContext } from '../call/request-context';
+import { CallAbortController } from '../call/call-abort';
 import type { Usage } from '../core/usage';
 import type { BudgetCheck } from '../store/request-record';
 import { isRetryable, retryDelayMs, RetryBudget } from '../routing/retry-policy';
@@ -165,7 +166,7 @@ function race(build: BuildUpstream, plan: ExecutionPlan, runtime: ProxyRuntime, 
       const index = next++;
       const target = plan.targets[index]!;
       target.entry.outcome = 'tried';
-      const controller = new AbortController();
+      const controller = new CallAbortController();
       const onClientAbort = (): void => controller.abort();
       clientAbort.addEventListener('abort', onClientAbort, { once: true });
       running.set(index, controller);

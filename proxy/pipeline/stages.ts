@@ -6,6 +6,7 @@ import type { AnswerObserver } from '../call/answer-observer';
 import type { AnswerTransform } from '../call/answer-transform';
 import { refusedOutcome, type CallOutcome } from '../call/outcome';
 import { arrive, type CallIdentity, type RequestContext } from '../call/request-context';
+import { CallAbortController } from '../call/call-abort';
 import { judgeObserver } from '../evaluation/judge-observer';
 import { auditObserver } from '../audit/audit-observer';
 import type { ExecutionPlan } from './admit';
@@ -41,7 +42,7 @@ import { clockOf } from '../http/call-clock';
  * same stages through `completeInternal` (internal-call.ts).
  */
 export function serveCall(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange): Promise<void> {
-  const abort = new AbortController();
+  const abort = new CallAbortController();
   const served = serveTracked(runtime, endpoint, exchange, abort);
   // In flight until its record is in the log's queue: a stop waits for that, or ends the call.
   runtime.inFlight.track(served, () => abort.abort(new ProxyStopping()));

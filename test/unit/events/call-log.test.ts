@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CallTotals, formatCallLine } from '../../../proxy/events/call-log';
+import { CallTotals, count, formatCallLine } from '../../../proxy/events/call-log';
 import type { RequestRecord } from '../../../proxy/store/request-record';
 
 const base: RequestRecord = {
@@ -57,5 +57,11 @@ describe('one log line per call', () => {
     totals.add({ ...base, status: 500, error: 'boom', costUsd: null });
     totals.refusedAtDoor = 3;
     assert.match(totals.summary(), /^stopping after \d+ ms: 2 calls \(1 failed\), 96,422 tokens in \/ 2,408 out, \$0\.04; 3 refused at the door/);
+  });
+
+  it('groups thousands by hand exactly as en-US does', () => {
+    for (const value of [0, 7, 999, 1000, 1204, 48_211, 999_999, 1_000_000, 12_345_678_901, 0.4, 999.6, -1234, -5]) {
+      assert.equal(count(value), Math.round(value).toLocaleString('en-US'), String(value));
+    }
   });
 });
