@@ -83,3 +83,49 @@ export function matchesAuditFilter(entry: AuditEntry, filter: AuditFilter): bool
   if (filter.kind !== undefined && entry.kind !== filter.kind) return false;
   return true;
 }
+
+/** A range's page size (1000 by default and at most) and the entry a page starts after. */
+export function auditRangePage(range: AuditRange): { limit: number; after: { time: number; id: string } } {
+  return { limit: Math.min(maximumAuditLimit, Math.max(1, range.limit ?? maximumAuditLimit)), after: range.after ?? { time: range.since - 1, id: '\uffff' } };
+}
+
+/** Whether an entry falls in a range's page after `after`: the reference every backend's range query matches. */
+export function inAuditRangePage(entry: AuditEntry, range: AuditRange, after: { time: number; id: string }): boolean {
+  return entry.time >= range.since && entry.time < range.until && (entry.time > after.time || (entry.time === after.time && entry.id > after.id));
+}
+
+/**
+ * Entries still queued merged with stored ones, a queued entry replacing its stored copy, in
+ * the order the listing asks for (ids by code point within a time), at most `limit`.
+ */
+export function mergeQueuedAudit(queued: readonly AuditEntry[], stored: AuditEntry[], order: 'newest' | 'oldest', limit: number): AuditEntry[] {
+  if (queued.length === 0) return stored;
+  const queuedIds = new Set(queued.map((entry) => entry.id));
+  const merged = stored.filter((entry) => !queuedIds.has(entry.id)).concat(queued);
+  const direction = order === 'oldest' ? 1 : -1;
+  merged.sort((a, b) => direction * (a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+  return merged.slice(0, limit);
+}
+
+/**
+ * An entry's data as the JSON text a backend stores, or undefined — reported — when it will not
+ * serialize (a cycle, a BigInt, a bare undefined): such an entry is dropped, never the batch.
+ */
+export function auditDataText(entry: AuditEntry, onError: (error: Error) => void): string | undefined {
+  let data: string | undefined;
+  try {
+    data = JSON.stringify(entry.data);
+  } catch (error) {
+    onError(new Error(`dropped audit entry ${String(entry.id)}: ${error instanceof Error ? error.message : String(error)}`));
+    return undefined;
+  }
+  if (data === undefined) onError(new Error(`dropped audit entry ${String(entry.id)}: its data is not JSON`));
+  return data;
+}
+
+/** A row of the `audit` table (SQLite or Postgres, same columns) as an entry. */
+export function auditEntryFromRow(row: Readonly<Record<string, unknown>>): AuditEntry {
+  const entry: AuditEntry = { id: String(row.id), time: Number(row.time), kind: String(row.kind), data: JSON.parse(String(row.data)) as JsonValue };
+  if (typeof row.request_id === 'string') entry.requestId = row.request_id;
+  return entry;
+}

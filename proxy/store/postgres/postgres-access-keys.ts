@@ -1,6 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { BudgetPeriod, KeyPolicy, KeyRedaction } from '../../core/principal';
-import { AccessKeyNameTaken, changedRedaction, type AccessKeyChanges, type AccessKeyStore, type StoredAccessKey } from '../access-keys';
+import { AccessKeyNameTaken, accessKeyFromRow, accessKeyInsertColumns, accessKeyRowValues, changedAccessKeyColumns, type AccessKeyChanges, type AccessKeyStore, type StoredAccessKey } from '../access-keys';
 import type { PostgresDatabase } from './postgres-database';
 
 /** The channel every key change is announced on, with the new version as payload. */
@@ -37,19 +36,8 @@ export class PostgresAccessKeys implements AccessKeyStore {
     await this.change(async (client) => {
       const taken = await client.query('SELECT hash FROM access_keys WHERE name = $1 AND revoked IS NULL', [key.name]);
       if (taken.rows.length > 0) throw new AccessKeyNameTaken(key.name);
-      const { policy } = key;
       try {
-        await client.query('INSERT INTO access_keys (hash, name, models, budget_usd, budget_period, rpm, tpm, redaction, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
-          key.hash,
-          key.name,
-          policy.models === undefined ? null : JSON.stringify(policy.models),
-          policy.budget?.limitUsd ?? null,
-          policy.budget?.period ?? null,
-          policy.rpm ?? null,
-          policy.tpm ?? null,
-          policy.redaction === undefined ? null : JSON.stringify(policy.redaction),
-          key.created,
-        ]);
+        await client.query(`INSERT INTO access_keys (${accessKeyInsertColumns.join(', ')}) VALUES (${accessKeyInsertColumns.map((_column, index) => `$${index + 1}`).join(', ')})`, accessKeyRowValues(key));
       } catch (error) {
         // Two proxies creating the same name at once: the unique index decides, as in SQLite.
         if ((error as { code?: string }).code === '23505') throw new AccessKeyNameTaken(key.name);
@@ -62,24 +50,11 @@ export class PostgresAccessKeys implements AccessKeyStore {
     return this.change(async (client) => {
       const row = await active(client, name);
       if (row === undefined) return undefined;
-      const columns: string[] = [];
-      const values: Array<string | number | null> = [];
-      const set = (column: string, value: string | number | null): void => {
-        values.push(value);
-        columns.push(`${column} = $${values.length}`);
-      };
-      if (changes.models !== undefined) set('models', changes.models === null ? null : JSON.stringify(changes.models));
-      if (changes.budget !== undefined) {
-        set('budget_usd', changes.budget?.limitUsd ?? null);
-        set('budget_period', changes.budget?.period ?? null);
+      const changed = changedAccessKeyColumns(row, changes);
+      if (changed.length > 0) {
+        const assignments = changed.map(([column], index) => `${column} = $${index + 1}`).join(', ');
+        await client.query(`UPDATE access_keys SET ${assignments} WHERE hash = $${changed.length + 1}`, [...changed.map(([, value]) => value), row.hash]);
       }
-      if (changes.rpm !== undefined) set('rpm', changes.rpm);
-      if (changes.tpm !== undefined) set('tpm', changes.tpm);
-      if (changes.redaction !== undefined) {
-        const redaction = changedRedaction(row.policy.redaction, changes.redaction);
-        set('redaction', redaction === undefined ? null : JSON.stringify(redaction));
-      }
-      if (columns.length > 0) await client.query(`UPDATE access_keys SET ${columns.join(', ')} WHERE hash = $${values.length + 1}`, [...values, row.hash]);
       return active(client, name);
     });
   }
@@ -94,7 +69,7 @@ export class PostgresAccessKeys implements AccessKeyStore {
   }
 
   async list(): Promise<StoredAccessKey[]> {
-    return (await this.database.query('SELECT * FROM access_keys ORDER BY created, name')).map(decodeKeyRow);
+    return (await this.database.query('SELECT * FROM access_keys ORDER BY created, name')).map(accessKeyFromRow);
   }
 
   async version(): Promise<string> {
@@ -131,18 +106,5 @@ export class PostgresAccessKeys implements AccessKeyStore {
 
 async function active(client: PoolClient, name: string): Promise<StoredAccessKey | undefined> {
   const rows = (await client.query('SELECT * FROM access_keys WHERE name = $1 AND revoked IS NULL', [name])).rows;
-  return rows.length === 0 ? undefined : decodeKeyRow(rows[0]);
-}
-
-function decodeKeyRow(row: Record<string, unknown>): StoredAccessKey {
-  const policy: { -readonly [K in keyof KeyPolicy]: KeyPolicy[K] } = {};
-  if (typeof row.models === 'string') policy.models = JSON.parse(row.models) as string[];
-  if (typeof row.budget_usd === 'number' && typeof row.budget_period === 'string') policy.budget = { limitUsd: row.budget_usd, period: row.budget_period as BudgetPeriod };
-  if (typeof row.rpm === 'number') policy.rpm = row.rpm;
-  if (typeof row.tpm === 'number') policy.tpm = row.tpm;
-  if (typeof row.redaction === 'string') policy.redaction = JSON.parse(row.redaction) as KeyRedaction;
-  const key: StoredAccessKey = { hash: String(row.hash), name: String(row.name), policy, created: Number(row.created) };
-  if (typeof row.last_used === 'number') key.lastUsed = row.last_used;
-  if (typeof row.revoked === 'number') key.revoked = row.revoked;
-  return key;
+  return rows.length === 0 ? undefined : accessKeyFromRow(rows[0]);
 }

@@ -1,5 +1,4 @@
-import { auditLimit, matchesAuditFilter, type AuditEntry, type AuditFilter, type AuditRange, type AuditRetention, type AuditSink } from '../audit-sink';
-import type { JsonValue } from '../response-cache';
+import { auditDataText, auditEntryFromRow, auditLimit, auditRangePage, inAuditRangePage, matchesAuditFilter, mergeQueuedAudit, type AuditEntry, type AuditFilter, type AuditRange, type AuditRetention, type AuditSink } from '../audit-sink';
 import type { PostgresDatabase, SqlValue } from './postgres-database';
 
 const purgeBatchRows = 500;
@@ -52,12 +51,8 @@ export class PostgresAuditSink implements AuditSink {
     if (filter.kind !== undefined) add('kind =', filter.kind);
     const queued = this.pending().filter((entry) => matchesAuditFilter(entry, filter));
     const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
-    const stored = (await this.database.query(`SELECT * FROM audit ${where} ORDER BY time DESC, id DESC LIMIT $${values.length + 1}`, [...values, limit])).map(decodeAuditRow);
-    if (queued.length === 0) return stored;
-    const queuedIds = new Set(queued.map((entry) => entry.id));
-    const merged = queued.concat(stored.filter((entry) => !queuedIds.has(entry.id)));
-    merged.sort((a, b) => b.time - a.time || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-    return merged.slice(0, limit);
+    const stored = (await this.database.query(`SELECT * FROM audit ${where} ORDER BY time DESC, id DESC LIMIT $${values.length + 1}`, [...values, limit])).map(auditEntryFromRow);
+    return mergeQueuedAudit(queued, stored, 'newest', limit);
   }
 
   async get(id: string): Promise<AuditEntry | undefined> {
@@ -65,14 +60,13 @@ export class PostgresAuditSink implements AuditSink {
     const pending = this.pending();
     for (let index = pending.length - 1; index >= 0; index -= 1) if (pending[index]!.id === id) return pending[index];
     const rows = await this.database.query('SELECT * FROM audit WHERE id = $1', [id]);
-    return rows.length === 0 ? undefined : decodeAuditRow(rows[0]!);
+    return rows.length === 0 ? undefined : auditEntryFromRow(rows[0]!);
   }
 
   async range(range: AuditRange): Promise<AuditEntry[]> {
     this.assertOpen();
-    const limit = Math.min(1000, Math.max(1, range.limit ?? 1000));
-    const after = range.after ?? { time: range.since - 1, id: '\uffff' };
-    const queued = this.pending().filter((entry) => entry.time >= range.since && entry.time < range.until && (entry.time > after.time || (entry.time === after.time && entry.id > after.id)));
+    const { limit, after } = auditRangePage(range);
+    const queued = this.pending().filter((entry) => inAuditRangePage(entry, range, after));
     // COLLATE "C": ids compare by code point, as in SQLite and in the queue's filter above.
     const stored = (
       await this.database.query('SELECT * FROM audit WHERE time >= $1 AND time < $2 AND (time > $3 OR (time = $3 AND id COLLATE "C" > $4)) ORDER BY time, id COLLATE "C" LIMIT $5', [
@@ -82,12 +76,8 @@ export class PostgresAuditSink implements AuditSink {
         after.id,
         limit,
       ])
-    ).map(decodeAuditRow);
-    if (queued.length === 0) return stored;
-    const storedIds = new Set(stored.map((entry) => entry.id));
-    const merged = stored.concat(queued.filter((entry) => !storedIds.has(entry.id)));
-    merged.sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return merged.slice(0, limit);
+    ).map(auditEntryFromRow);
+    return mergeQueuedAudit(queued, stored, 'oldest', limit);
   }
 
   async purge(retention: AuditRetention): Promise<number> {
@@ -147,15 +137,8 @@ export class PostgresAuditSink implements AuditSink {
   private async writeBatch(batch: AuditEntry[]): Promise<void> {
     const rows: Array<{ entry: AuditEntry; data: string }> = [];
     for (const entry of batch) {
-      let data: string | undefined;
-      try {
-        data = JSON.stringify(entry.data);
-      } catch (error) {
-        this.onError(new Error(`dropped audit entry ${entry.id}: ${(error as Error).message}`));
-        continue;
-      }
-      if (data === undefined) this.onError(new Error(`dropped audit entry ${entry.id}: its data is not JSON`));
-      else rows.push({ entry, data });
+      const data = auditDataText(entry, this.onError);
+      if (data !== undefined) rows.push({ entry, data });
     }
     if (rows.length === 0) return;
     try {
@@ -193,10 +176,4 @@ export class PostgresAuditSink implements AuditSink {
   private assertOpen(): void {
     if (this.closed) throw new Error('The audit log is closed.');
   }
-}
-
-function decodeAuditRow(row: Record<string, unknown>): AuditEntry {
-  const entry: AuditEntry = { id: String(row.id), time: Number(row.time), kind: String(row.kind), data: JSON.parse(String(row.data)) as JsonValue };
-  if (typeof row.request_id === 'string') entry.requestId = row.request_id;
-  return entry;
 }

@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Database, NormalQueryResult } from 'node-sqlite3-wasm';
-import type { BudgetPeriod, KeyPolicy, KeyRedaction } from '../../core/principal';
-import { AccessKeyNameTaken, changedRedaction, type AccessKeyChanges, type AccessKeyStore, type StoredAccessKey } from '../access-keys';
+import { AccessKeyNameTaken, accessKeyFromRow, accessKeyInsertColumns, accessKeyRowValues, changedAccessKeyColumns, type AccessKeyChanges, type AccessKeyStore, type StoredAccessKey } from '../access-keys';
 import { whenNotBusy } from './busy';
 import { rollback } from './open-database';
 
@@ -29,21 +28,7 @@ export class SqliteAccessKeys implements AccessKeyStore {
       this.change(() => {
         const taken = this.database.get('SELECT hash FROM access_keys WHERE name = ? AND revoked IS NULL', key.name);
         if (taken !== null) throw new AccessKeyNameTaken(key.name);
-        const { policy } = key;
-        this.database.run(
-          'INSERT INTO access_keys (hash, name, models, budget_usd, budget_period, rpm, tpm, redaction, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-          [
-            key.hash,
-            key.name,
-            policy.models === undefined ? null : JSON.stringify(policy.models),
-            policy.budget?.limitUsd ?? null,
-            policy.budget?.period ?? null,
-            policy.rpm ?? null,
-            policy.tpm ?? null,
-            policy.redaction === undefined ? null : JSON.stringify(policy.redaction),
-            key.created,
-          ],
-        );
+        this.database.run(`INSERT INTO access_keys (${accessKeyInsertColumns.join(', ')}) VALUES (${accessKeyInsertColumns.map(() => '?').join(', ')})`, accessKeyRowValues(key));
       }),
     );
   }
@@ -53,30 +38,10 @@ export class SqliteAccessKeys implements AccessKeyStore {
       this.change(() => {
         const row = this.active(name);
         if (row === undefined) return undefined;
-        const columns: string[] = [];
-        const values: Array<string | number | null> = [];
-        if (changes.models !== undefined) {
-          columns.push('models = ?');
-          values.push(changes.models === null ? null : JSON.stringify(changes.models));
+        const changed = changedAccessKeyColumns(row, changes);
+        if (changed.length > 0) {
+          this.database.run(`UPDATE access_keys SET ${changed.map(([column]) => `${column} = ?`).join(', ')} WHERE hash = ?`, [...changed.map(([, value]) => value), row.hash]);
         }
-        if (changes.budget !== undefined) {
-          columns.push('budget_usd = ?', 'budget_period = ?');
-          values.push(changes.budget?.limitUsd ?? null, changes.budget?.period ?? null);
-        }
-        if (changes.rpm !== undefined) {
-          columns.push('rpm = ?');
-          values.push(changes.rpm);
-        }
-        if (changes.tpm !== undefined) {
-          columns.push('tpm = ?');
-          values.push(changes.tpm);
-        }
-        if (changes.redaction !== undefined) {
-          const redaction = changedRedaction(row.policy.redaction, changes.redaction);
-          columns.push('redaction = ?');
-          values.push(redaction === undefined ? null : JSON.stringify(redaction));
-        }
-        if (columns.length > 0) this.database.run(`UPDATE access_keys SET ${columns.join(', ')} WHERE hash = ?`, [...values, row.hash]);
         return this.active(name);
       }),
     );
@@ -94,7 +59,7 @@ export class SqliteAccessKeys implements AccessKeyStore {
   }
 
   async list(): Promise<StoredAccessKey[]> {
-    return whenNotBusy(() => (this.database.all('SELECT * FROM access_keys ORDER BY created, name') as NormalQueryResult[]).map(decodeKeyRow));
+    return whenNotBusy(() => (this.database.all('SELECT * FROM access_keys ORDER BY created, name') as NormalQueryResult[]).map(accessKeyFromRow));
   }
 
   async version(): Promise<string> {
@@ -126,7 +91,7 @@ export class SqliteAccessKeys implements AccessKeyStore {
 
   private active(name: string): StoredAccessKey | undefined {
     const row = this.database.get('SELECT * FROM access_keys WHERE name = ? AND revoked IS NULL', name) as NormalQueryResult | null;
-    return row === null ? undefined : decodeKeyRow(row);
+    return row === null ? undefined : accessKeyFromRow(row);
   }
 
   /** One transaction that changes keys and bumps their version. */
@@ -145,17 +110,4 @@ export class SqliteAccessKeys implements AccessKeyStore {
       throw error;
     }
   }
-}
-
-function decodeKeyRow(row: NormalQueryResult): StoredAccessKey {
-  const policy: { -readonly [K in keyof KeyPolicy]: KeyPolicy[K] } = {};
-  if (typeof row.models === 'string') policy.models = JSON.parse(row.models) as string[];
-  if (typeof row.budget_usd === 'number' && typeof row.budget_period === 'string') policy.budget = { limitUsd: row.budget_usd, period: row.budget_period as BudgetPeriod };
-  if (typeof row.rpm === 'number') policy.rpm = row.rpm;
-  if (typeof row.tpm === 'number') policy.tpm = row.tpm;
-  if (typeof row.redaction === 'string') policy.redaction = JSON.parse(row.redaction) as KeyRedaction;
-  const key: StoredAccessKey = { hash: String(row.hash), name: String(row.name), policy, created: Number(row.created) };
-  if (typeof row.last_used === 'number') key.lastUsed = row.last_used;
-  if (typeof row.revoked === 'number') key.revoked = row.revoked;
-  return key;
 }

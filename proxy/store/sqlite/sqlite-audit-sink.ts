@@ -1,8 +1,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { Database, NormalQueryResult, SQLiteValue } from 'node-sqlite3-wasm';
-import { auditLimit, matchesAuditFilter, type AuditEntry, type AuditFilter, type AuditRange, type AuditRetention, type AuditSink } from '../audit-sink';
-import type { JsonValue } from '../response-cache';
+import { auditDataText, auditEntryFromRow, auditLimit, auditRangePage, inAuditRangePage, matchesAuditFilter, mergeQueuedAudit, type AuditEntry, type AuditFilter, type AuditRange, type AuditRetention, type AuditSink } from '../audit-sink';
 import { DatabaseLock } from './database-lock';
 import { loadSqlite, recoverFromStaleLocks, rollback } from './open-database';
 
@@ -129,13 +128,8 @@ export class SqliteAuditSink implements AuditSink {
     }
     const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
     const rows = this.database.all(`SELECT * FROM audit ${where} ORDER BY time DESC, id DESC LIMIT ?`, [...values, limit]) as NormalQueryResult[];
-    const stored = rows.map(decodeAuditRow);
-    const queued = this.queue.filter((entry) => matchesAuditFilter(entry, filter));
-    if (queued.length === 0) return stored;
-    const queuedIds = new Set(queued.map((entry) => entry.id));
-    const merged = queued.concat(stored.filter((entry) => !queuedIds.has(entry.id)));
-    merged.sort((a, b) => b.time - a.time || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-    return merged.slice(0, limit);
+    const stored = rows.map(auditEntryFromRow);
+    return mergeQueuedAudit(this.queue.filter((entry) => matchesAuditFilter(entry, filter)), stored, 'newest', limit);
   }
 
   async get(id: string): Promise<AuditEntry | undefined> {
@@ -145,7 +139,7 @@ export class SqliteAuditSink implements AuditSink {
     }
     if (this.neverWritten()) return undefined;
     const row = this.database.get('SELECT * FROM audit WHERE id = ?', id) as NormalQueryResult | null;
-    return row === null ? undefined : decodeAuditRow(row);
+    return row === null ? undefined : auditEntryFromRow(row);
   }
 
   async flush(): Promise<void> {
@@ -171,19 +165,13 @@ export class SqliteAuditSink implements AuditSink {
 
   async range(range: AuditRange): Promise<AuditEntry[]> {
     this.assertOpen();
-    const limit = Math.min(1000, Math.max(1, range.limit ?? 1000));
-    const after = range.after ?? { time: range.since - 1, id: '\uffff' };
+    const { limit, after } = auditRangePage(range);
     const rows = this.database.all(
       'SELECT * FROM audit WHERE time >= ? AND time < ? AND (time > ? OR (time = ? AND id > ?)) ORDER BY time, id LIMIT ?',
       [range.since, range.until, after.time, after.time, after.id, limit],
     ) as NormalQueryResult[];
-    const stored = rows.map(decodeAuditRow);
-    const queued = this.queue.filter((entry) => entry.time >= range.since && entry.time < range.until && (entry.time > after.time || (entry.time === after.time && entry.id > after.id)));
-    if (queued.length === 0) return stored;
-    const storedIds = new Set(stored.map((entry) => entry.id));
-    const merged = stored.concat(queued.filter((entry) => !storedIds.has(entry.id)));
-    merged.sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return merged.slice(0, limit);
+    const stored = rows.map(auditEntryFromRow);
+    return mergeQueuedAudit(this.queue.filter((entry) => inAuditRangePage(entry, range, after)), stored, 'oldest', limit);
   }
 
   async purge(retention: AuditRetention): Promise<number> {
@@ -244,17 +232,8 @@ export class SqliteAuditSink implements AuditSink {
 
   /** Inserts one entry; one whose data will not serialize is dropped and reported. */
   private insert(entry: AuditEntry): void {
-    let data: string | undefined;
-    try {
-      data = JSON.stringify(entry.data);
-    } catch (error) {
-      this.onError(new Error(`dropped audit entry ${String(entry.id)}: ${error instanceof Error ? error.message : String(error)}`));
-      return;
-    }
-    if (data === undefined) {
-      this.onError(new Error(`dropped audit entry ${String(entry.id)}: its data is not JSON`));
-      return;
-    }
+    const data = auditDataText(entry, this.onError);
+    if (data === undefined) return;
     const bytes = Buffer.from(data);
     // Bound as bytes and cast to text: node-sqlite3-wasm copies a Buffer natively (see record-row.ts).
     this.database.run('INSERT OR REPLACE INTO audit (id, time, kind, request_id, data, size) VALUES (?, ?, ?, ?, CAST(? AS TEXT), ?)', [
@@ -282,15 +261,4 @@ export class SqliteAuditSink implements AuditSink {
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-function decodeAuditRow(row: NormalQueryResult): AuditEntry {
-  const entry: AuditEntry = {
-    id: String(row.id),
-    time: Number(row.time),
-    kind: String(row.kind),
-    data: JSON.parse(String(row.data)) as JsonValue,
-  };
-  if (typeof row.request_id === 'string') entry.requestId = row.request_id;
-  return entry;
 }
