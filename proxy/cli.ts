@@ -10,6 +10,8 @@ import { createProxy, type CreateProxyOptions, type RunningProxy } from './creat
 import { selectStorage, type StorageSelection } from './config/storage-selection';
 import { describePostgresUrl } from './store/postgres/postgres-url';
 import { defaultDataDir } from './store/data-dir';
+import { describeConfigVersion } from './store/config-source';
+import { parseSharedConfigText } from './config/shared-config';
 import { FileConfigSource } from './store/file/file-config-source';
 import { SqliteAuditSink, auditDatabaseFileName, openAuditDatabase } from './store/sqlite/sqlite-audit-sink';
 import { closeUpstreamConnections } from './upstream/upstream-client';
@@ -17,6 +19,8 @@ import { isAllowedHost } from './security/host-check';
 import { version } from './version';
 import { keysCommand } from './keys-command';
 import { migrateCommand } from './migrate-command';
+import { configCommand } from './config-command';
+import type { ConfigVersion, SharedConfigSource } from './store/config-source';
 import { requestsCommand } from './requests-command';
 import { batchedLogWriter } from './events/log-writer';
 
@@ -26,6 +30,7 @@ const usage = `Usage: switchyard serve [options]
                                   (see switchyard requests --help)
        switchyard keys create|list|update|revoke ...   (see switchyard keys --help)
        switchyard migrate --data-dir DIR --postgres-url URL   (a solo data folder into team mode)
+       switchyard config push FILE|pull|history --postgres-url URL   (the team's shared config)
 
 Runs the Switchyard proxy: one local endpoint for OpenAI, Anthropic, Gemini and
 OpenAI-compatible providers, using the keys in your environment.
@@ -41,6 +46,11 @@ Options:
                     see docs/team.md
   --redis-url URL   team mode: response cache and rate limits in this Redis
                     (default $SWITCHYARD_REDIS_URL, else the config's storage.redisUrl)
+  --config-source file|postgres
+                    postgres: serve the config pushed to the team's PostgreSQL (switchyard
+                    config push) and reload within a second of each push; the --config file
+                    then gives only storage, dataDir and extra access keys (default
+                    $SWITCHYARD_CONFIG_SOURCE, else the config's storage.configSource, else file)
   --require-key     clients must send a local access key as their API key ($SWITCHYARD_ACCESS_KEY,
                     else one generated and kept in <data-dir>/access-key)
   --stop-when-detached
@@ -76,6 +86,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
   survivePipeClosure();
   if (argv[0] === 'keys') return keysCommand(argv.slice(1), defaultDataDir());
   if (argv[0] === 'migrate') return migrateCommand(argv.slice(1), defaultDataDir());
+  if (argv[0] === 'config') return configCommand(argv.slice(1));
   if (argv[0] === 'requests') return requestsCommand(argv.slice(1), (explicit) => dataDirOf(explicit, configOption(argv)));
   let parsed;
   try {
@@ -89,6 +100,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
         'data-dir': { type: 'string' },
         'postgres-url': { type: 'string' },
         'redis-url': { type: 'string' },
+        'config-source': { type: 'string' },
         'require-key': { type: 'boolean' },
         'stop-when-detached': { type: 'boolean' },
         'serve-on-bad-config': { type: 'boolean' },
@@ -155,16 +167,26 @@ export async function main(argv: string[]): Promise<number | undefined> {
   }
   let storageSelection: StorageSelection;
   try {
-    storageSelection = selectStorage({ postgresUrl: values['postgres-url'], redisUrl: values['redis-url'] }, process.env, config.storage);
+    storageSelection = selectStorage({ postgresUrl: values['postgres-url'], redisUrl: values['redis-url'], configSource: values['config-source'] }, process.env, config.storage);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`switchyard: ${error.message}\n`);
     return 2;
   }
+  let shared: { source: SharedConfigSource; version?: ConfigVersion } | undefined;
+  /** The local file's access keys: with a shared config (which may not hold keys) they still apply. */
+  let localAccessKeys: readonly string[] = [];
+  if (storageSelection.configSource === 'postgres') {
+    const loaded = await loadSharedConfig(storageSelection.postgresUrl!, config, values['serve-on-bad-config'] === true);
+    if (typeof loaded === 'number') return loaded;
+    ({ config, shared } = loaded);
+    localAccessKeys = loaded.localAccessKeys;
+    if (loaded.broken) startedOnBadConfig = true;
+  }
   const dataDir = values['data-dir'] ?? process.env.SWITCHYARD_DATA_DIR ?? config.dataDir ?? defaultDataDir();
   mkdirSync(dataDir, { recursive: true });
   const requiredKey = values['require-key'] ? localAccessKey(dataDir) : undefined;
-  const fixedAccessKeys = requiredKey ? [requiredKey] : [];
+  const fixedAccessKeys = [...(requiredKey ? [requiredKey] : []), ...localAccessKeys];
   const extraHosts = host !== '127.0.0.1' && !config.allowedHosts.includes(host) ? [host] : [];
   if (!isAllowedHost(host, []) && config.accessKeys.length === 0 && fixedAccessKeys.length === 0) {
     process.stderr.write(
@@ -209,8 +231,10 @@ export async function main(argv: string[]): Promise<number | undefined> {
       controlTokenHint: `the token is in ${tokenFile}`,
       storage: { dataDir, retentionDays: config.retentionDays },
       ...teamStorage(storageSelection, (line) => process.stderr.write(line)),
-      configFile: configPath,
-      configSource,
+      configFile: shared === undefined ? configPath : undefined,
+      configSource: shared === undefined ? configSource : undefined,
+      sharedConfig: shared?.source,
+      sharedVersion: shared?.version,
       fixedAccessKeys,
       allowedHosts: extraHosts,
       stopWhenDetached: values['stop-when-detached'] === true,
@@ -240,10 +264,55 @@ export async function main(argv: string[]): Promise<number | undefined> {
   process.stdout.write(`Switchyard listening on ${proxy.url}\n`);
   const withKeys = [...proxy.runtime.routing.providers.values()].filter((provider) => provider.apiKey !== undefined).map((provider) => provider.id);
   process.stdout.write(`Providers with keys: ${withKeys.length > 0 ? withKeys.join(', ') : 'none (set OPENAI_API_KEY, ANTHROPIC_API_KEY, …)'}\n`);
-  process.stdout.write(`Config: ${configPath ?? 'none (presets only)'}\nRequest log: ${proxy.storage?.location ?? dataDir}\nControl API token: ${tokenFile}\n`);
+  const configLine = shared === undefined ? (configPath ?? 'none (presets only)') : shared.version === undefined ? `${shared.source.location}, nothing pushed yet (presets only)` : describeConfigVersion(shared.source.location, shared.version);
+  process.stdout.write(`Config: ${configLine}\nRequest log: ${proxy.storage?.location ?? dataDir}\nControl API token: ${tokenFile}\n`);
   if (requiredKey) process.stdout.write(`Clients must send the local access key in ${path.join(dataDir, 'access-key')}\n`);
   if (proxy.control.lifecycle.stopWhenDetached) process.stdout.write('Stops by itself once no VS Code window is attached.\n');
   return undefined;
+}
+
+/**
+ * The config in force from the team's PostgreSQL: its newest version, with the local file's
+ * per-proxy fields (storage, dataDir) laid over it. An exit code when it cannot be had: the
+ * server unreachable, or the newest version invalid (unless `--serve-on-bad-config`, which
+ * serves presets until a valid version is pushed). `pg` is imported only here.
+ */
+async function loadSharedConfig(
+  postgresUrl: string,
+  local: SwitchyardConfig,
+  serveOnBadConfig: boolean,
+): Promise<number | { config: SwitchyardConfig; shared: { source: SharedConfigSource; version?: ConfigVersion }; localAccessKeys: readonly string[]; broken: boolean }> {
+  const { PostgresConfigSource } = await import('./store/postgres/postgres-config-source');
+  let source: SharedConfigSource;
+  let version: ConfigVersion | undefined;
+  try {
+    source = await PostgresConfigSource.open(postgresUrl, { log: (message) => process.stderr.write(`${new Date().toISOString()} ${message}\n`) });
+    version = await source.latest();
+  } catch (error) {
+    process.stderr.write(`switchyard: cannot read the shared config from PostgreSQL ${describePostgresUrl(postgresUrl)}: ${(error as Error).message}. Check the server is up and the URL (--postgres-url, SWITCHYARD_POSTGRES_URL or storage.postgresUrl).\n`);
+    return 1;
+  }
+  const perProxy = { storage: local.storage, dataDir: local.dataDir };
+  let config = defaultConfig();
+  let broken = false;
+  if (version === undefined) {
+    process.stderr.write(`switchyard: no config was pushed to ${source.location} yet: serving with presets until one is (switchyard config push FILE).\n`);
+  } else {
+    try {
+      config = parseSharedConfigText(version.text, describeConfigVersion(source.location, version));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      process.stderr.write(`switchyard: ${error.message}\n`);
+      if (!serveOnBadConfig) {
+        await source.close();
+        return 2;
+      }
+      process.stderr.write('switchyard: SERVING WITH PRESETS ONLY until a valid config is pushed.\n');
+      broken = true;
+      version = undefined;
+    }
+  }
+  return { config: { ...config, ...perProxy }, shared: { source, version }, localAccessKeys: local.accessKeys, broken };
 }
 
 /** The team stores could not be opened: the proxy does not start (see `storageRequired`). */

@@ -8,7 +8,7 @@ import { Lifecycle } from './control/lifecycle';
 import { createReliability, createRoutingState, createRuntime } from './pipeline/create-runtime';
 import type { ProxyRuntime } from './pipeline/runtime';
 import { createRequestListener, listen, type RunningServer } from './server';
-import type { ConfigSource } from './store/config-source';
+import type { ConfigSource, ConfigVersion, SharedConfigSource } from './store/config-source';
 import { ProxyError } from './core/errors';
 import { sendProxyError } from './security/middleware';
 import type { RequestLog } from './store/request-log';
@@ -55,6 +55,13 @@ export interface CreateProxyOptions {
   configFile?: string;
   /** Watched once serving: each change reloads the config file. */
   configSource?: ConfigSource;
+  /**
+   * The team's config in PostgreSQL instead of a file (`storage.configSource: "postgres"`):
+   * watched once serving, written by `PUT /config`, closed with the proxy.
+   */
+  sharedConfig?: SharedConfigSource;
+  /** The shared version `config` is, when one was pushed. */
+  sharedVersion?: ConfigVersion;
   /** Access keys from outside the config file that always apply: `--require-key`'s. */
   fixedAccessKeys?: readonly string[];
   /** Host names accepted besides the config's: the `--host` the proxy listens on. */
@@ -198,6 +205,8 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     env: options.env,
     config: options.config,
     configFile: options.configFile,
+    sharedConfig: options.sharedConfig,
+    sharedVersion: options.sharedVersion,
     fixedAccessKeys,
     allowedHosts,
     lifecycle,
@@ -225,7 +234,7 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
   const storageProblems = storage?.problems === undefined ? undefined : () => storage.problems?.() ?? [];
   listener = createRequestListener({ runtime, controlToken: options.controlToken, controlTokenHint: options.controlTokenHint, control, doorRefusals, storageProblems, metrics: serveMetrics });
   becomeReady(listener);
-  const stopWatching = options.configSource?.watch(() => control.reloadFromFile()) ?? (() => {});
+  const stopWatching = (options.sharedConfig ?? options.configSource)?.watch(() => void control.reloadConfig()) ?? (() => {});
   const stopPurging = storage === undefined ? () => {} : scheduleAuditPurge({ sink: storage.auditSink, settings: () => runtime.routing.config.audit, log });
 
   let closing: Promise<void> | undefined;
@@ -259,6 +268,7 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     calls.totals.refusedAtDoor = doorRefusals.total;
     log(calls.totals.summary());
     await storage?.close();
+    await options.sharedConfig?.close().catch((error: unknown) => log(`the shared config's connection did not close cleanly: ${String(error)}`));
   };
   return {
     url: server.url,

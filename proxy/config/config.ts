@@ -226,6 +226,12 @@ export interface StorageConfig {
    * (default) refuses the calls they apply to with a 503; `open` lets them through uncounted.
    */
   onStorageError: 'closed' | 'open';
+  /**
+   * Where the rest of the config lives: `file` (default) this file; `postgres` the versions
+   * pushed to the team's PostgreSQL (`switchyard config push`), reloaded by every proxy within
+   * a second of a change. See docs/team.md.
+   */
+  configSource: 'file' | 'postgres';
 }
 
 /** Which calls a budget counts: every field given must match; none given means every call. */
@@ -349,7 +355,7 @@ export function defaultConfig(): SwitchyardConfig {
     retry: defaultRetry(),
     shutdownGraceMs: 10_000,
     budgets: [],
-    storage: { onStorageError: 'closed' },
+    storage: { onStorageError: 'closed', configSource: 'file' },
     budgetEstimate: { defaultMaxOutputTokens: 4096, unpricedCallUsd: 0.05 },
   };
 }

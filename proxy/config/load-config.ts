@@ -67,7 +67,7 @@ const topLevelFields = [
   'budgetEstimate',
   'storage',
 ];
-const storageFields = ['postgresUrl', 'redisUrl', 'onStorageError'];
+const storageFields = ['postgresUrl', 'redisUrl', 'onStorageError', 'configSource'];
 const redactionFields = ['mode', 'detectors', 'custom', 'allow', 'restore'];
 const auditFields = ['enabled', 'retentionDays', 'maxMegabytes'];
 const telemetryFields = ['otlpEndpoint', 'serviceName', 'metricsTokenFile'];
@@ -528,7 +528,7 @@ function parseAudit(value: unknown): AuditConfig {
 
 /** The config's `storage`: URLs checked for their scheme and refused when they hold a password. */
 function parseStorage(value: unknown): StorageConfig {
-  const storage: StorageConfig = { onStorageError: 'closed' };
+  const storage: StorageConfig = { onStorageError: 'closed', configSource: 'file' };
   for (const [field, item] of Object.entries(expectObject(value, 'storage'))) {
     const fieldPath = `storage.${field}`;
     switch (field) {
@@ -541,6 +541,10 @@ function parseStorage(value: unknown): StorageConfig {
       case 'onStorageError':
         if (item !== 'closed' && item !== 'open') fail(fieldPath, `${fieldPath} must be "closed" (budgets and rate limits refuse calls while their store is unreachable) or "open" (they let calls through uncounted).`);
         storage.onStorageError = item;
+        break;
+      case 'configSource':
+        if (item !== 'file' && item !== 'postgres') fail(fieldPath, `${fieldPath} must be "file" (the config is this file) or "postgres" (the versions pushed with switchyard config push to the team's PostgreSQL).`);
+        storage.configSource = item;
         break;
       default:
         unknownField(fieldPath, storageFields);

@@ -6,6 +6,8 @@ export interface StorageSelection {
   postgresUrl?: string;
   redisUrl?: string;
   onStorageError: 'closed' | 'open';
+  /** Where the rest of the config comes from: the file, or the team's PostgreSQL. */
+  configSource: 'file' | 'postgres';
 }
 
 /**
@@ -15,7 +17,7 @@ export interface StorageSelection {
  * source of a malformed URL, and when Redis is given without Postgres (the team's records, keys
  * and budgets need Postgres; a cache alone is not team mode).
  */
-export function selectStorage(flags: { postgresUrl?: string; redisUrl?: string }, env: NodeJS.ProcessEnv, config: StorageConfig): StorageSelection {
+export function selectStorage(flags: { postgresUrl?: string; redisUrl?: string; configSource?: string }, env: NodeJS.ProcessEnv, config: StorageConfig): StorageSelection {
   const pick = (flag: string | undefined, flagName: string, variable: string, configured: string | undefined, schemes: string[]): string | undefined => {
     if (flag !== undefined && flag !== '') return checked(flag, flagName, schemes);
     const fromEnv = env[variable];
@@ -27,7 +29,24 @@ export function selectStorage(flags: { postgresUrl?: string; redisUrl?: string }
   if (redisUrl !== undefined && postgresUrl === undefined) {
     throw new ConfigError('A Redis URL was given without a PostgreSQL URL. Team mode keeps records, keys and budgets in PostgreSQL: give --postgres-url (or SWITCHYARD_POSTGRES_URL, or storage.postgresUrl) too.', 'storage.redisUrl');
   }
-  return { postgresUrl, redisUrl, onStorageError: config.onStorageError };
+  const configSource = pickConfigSource(flags.configSource, env.SWITCHYARD_CONFIG_SOURCE, config.configSource);
+  if (configSource === 'postgres' && postgresUrl === undefined) {
+    throw new ConfigError('The config source is PostgreSQL, but no PostgreSQL URL was given: add --postgres-url (or SWITCHYARD_POSTGRES_URL, or storage.postgresUrl), or use --config-source file.', 'storage.configSource');
+  }
+  return { postgresUrl, redisUrl, onStorageError: config.onStorageError, configSource };
+}
+
+/** `--config-source` over `SWITCHYARD_CONFIG_SOURCE` over the config file's `storage.configSource`. */
+function pickConfigSource(flag: string | undefined, fromEnv: string | undefined, configured: StorageConfig['configSource'] | undefined): 'file' | 'postgres' {
+  for (const [value, source] of [
+    [flag, '--config-source'],
+    [fromEnv, 'SWITCHYARD_CONFIG_SOURCE'],
+  ] as const) {
+    if (value === undefined || value === '') continue;
+    if (value !== 'file' && value !== 'postgres') throw new ConfigError(`${source} must be "file" or "postgres", not '${value}'.`, 'storage.configSource');
+    return value;
+  }
+  return configured ?? 'file';
 }
 
 /** A URL from a flag or the environment: the scheme is checked, a password is allowed. */

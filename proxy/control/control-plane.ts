@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { SwitchyardConfig } from '../config/config';
 import { describeNotInForce } from '../config/config-text';
+import { parseSharedConfigText, sharedConfigProblems } from '../config/shared-config';
+import { describeConfigVersion, type ConfigVersion, type SharedConfigSource } from '../store/config-source';
 import { ConfigError, locateProblems, parseConfigJson, parseConfigText, readConfigText, validateConfig } from '../config/load-config';
 import type { ResolvedProvider } from '../config/resolve-providers';
 import type { Usage } from '../core/usage';
@@ -33,6 +36,7 @@ import type {
   ProviderInfo,
   ProviderTestResult,
   BudgetInfo,
+  SharedConfigInfo,
 } from './protocol';
 
 /** A management request the control API refuses; routes turn it into a ControlErrorResponse. */
@@ -54,6 +58,13 @@ export interface ControlPlaneOptions {
   config: SwitchyardConfig;
   /** The config file; absent when the proxy runs without one (config edits are then refused). */
   configFile?: string;
+  /**
+   * The team's shared config (PostgreSQL), instead of a file: edits store a new version there,
+   * and `reloadConfig` puts in force what another proxy or the CLI pushed.
+   */
+  sharedConfig?: SharedConfigSource;
+  /** The shared version `config` came from; none while nothing was pushed (the defaults are in force). */
+  sharedVersion?: ConfigVersion;
   /** Access keys from outside the config file that always apply: `--require-key`'s. */
   fixedAccessKeys?: readonly string[];
   /** Host names accepted besides the config's: the `--host` the proxy listens on. */
@@ -102,6 +113,11 @@ export class ControlPlane {
   private readonly rateLimits: CallPolicy;
   /** Budgets that refused a call, by name and period start: each is announced once. */
   private readonly announcedBlocks = new Set<string>();
+  private readonly sharedConfig: SharedConfigSource | undefined;
+  /** The shared version in force; a reload applies only a newer one. */
+  private sharedVersion: ConfigVersion | undefined;
+  /** Shared reloads one at a time, so an older version read late never replaces a newer one. */
+  private sharedReload: Promise<void> = Promise.resolve();
   /** The last good config: what the file held when it last loaded. */
   private config: SwitchyardConfig;
   /** The text `config` came from, so the watcher's echo of our own write is not applied twice. */
@@ -119,6 +135,8 @@ export class ControlPlane {
     this.config = options.config;
     // Absolute, so that `GET /config` tells the extension exactly which file it edits.
     this.configFile = options.configFile === undefined ? undefined : path.resolve(options.configFile);
+    this.sharedConfig = options.sharedConfig;
+    this.sharedVersion = options.sharedVersion;
     this.fixedAccessKeys = options.fixedAccessKeys ?? [];
     this.allowedHosts = options.allowedHosts ?? [];
     this.lifecycle = options.lifecycle;
@@ -283,6 +301,7 @@ export class ControlPlane {
    * says which of its providers, routes, aliases and rules are not in force.
    */
   readConfig(): ConfigResponse {
+    if (this.sharedConfig !== undefined) return this.readSharedConfig(this.sharedConfig);
     if (this.configFile === undefined) return { config: {}, problems: [] };
     let text: string;
     try {
@@ -310,15 +329,26 @@ export class ControlPlane {
     return [{ path: '', message: `Switchyard runs with presets only until this file is fixed${ignored === undefined ? '.' : `; not in force: ${ignored}.`}` }];
   }
 
+  /** The shared version in force, as pushed; `{}` while none was (the defaults are in force). */
+  private readSharedConfig(source: SharedConfigSource): ConfigResponse {
+    const version = this.sharedVersion;
+    const shared: SharedConfigInfo = { location: source.location };
+    if (version === undefined) return { config: {}, problems: [], shared };
+    const json = JSON.parse(version.text) as unknown;
+    return { config: isRecord(json) ? json : {}, problems: [], shared: { ...shared, version: version.version, author: version.author, created: new Date(version.created).toISOString() } };
+  }
+
   validateConfig(config: Record<string, unknown>): ConfigProblem[] {
-    return validateConfig(config).problems;
+    const problems = validateConfig(config).problems;
+    return this.sharedConfig === undefined ? problems : [...sharedConfigProblems(config), ...problems];
   }
 
   /**
    * Checks a config, writes it to the file atomically (a temporary file renamed over it, so a
    * reader never sees half a file) and puts it in force at once.
    */
-  saveConfig(raw: Record<string, unknown>): ConfigUpdateResponse {
+  async saveConfig(raw: Record<string, unknown>): Promise<ConfigUpdateResponse> {
+    if (this.sharedConfig !== undefined) return this.pushSharedConfig(this.sharedConfig, raw);
     const file = this.configFile;
     if (file === undefined) {
       throw new ControlRequestError(409, 'This proxy runs without a config file, so there is nothing to save to. Start it with --config FILE (the VS Code extension always does).');
@@ -341,6 +371,79 @@ export class ControlPlane {
     this.runtime.log(`config saved to ${file} over the control API and in force`);
     this.runtime.events.emit('config', { ok: true, file, problems: [] });
     return { ok: true, problems: [] };
+  }
+
+  /**
+   * Stores a config as the next shared version (validated there too: per-proxy fields and
+   * secrets are refused) and puts it in force here at once; the other proxies hear of it.
+   */
+  private async pushSharedConfig(source: SharedConfigSource, raw: Record<string, unknown>): Promise<ConfigUpdateResponse> {
+    const problems = this.validateConfig(raw);
+    if (problems.length > 0) return { ok: false, problems };
+    const text = `${JSON.stringify(raw, null, 2)}\n`;
+    let stored: ConfigVersion;
+    try {
+      stored = await this.pushInTurn(source, text);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      return { ok: false, problems: error.problems };
+    }
+    this.runtime.log(`config version ${stored.version} pushed to ${source.location} over the control API and in force`);
+    return { ok: true, problems: [] };
+  }
+
+  /** A push queued behind reloads, so the version it applies is not overtaken by an older read. */
+  private pushInTurn(source: SharedConfigSource, text: string): Promise<ConfigVersion> {
+    const pushed = this.sharedReload.then(async () => {
+      const stored = await source.push(text, `control API on ${hostname()}`);
+      if (this.sharedVersion === undefined || stored.version > this.sharedVersion.version) this.applyShared(source, stored, parseSharedConfigText(stored.text, describeConfigVersion(source.location, stored)));
+      return stored;
+    });
+    this.sharedReload = pushed.then(
+      () => undefined,
+      () => undefined,
+    );
+    return pushed;
+  }
+
+  /**
+   * Puts the config in force again from where it lives: the file, or the newest shared version
+   * (the source's watcher calls this). A config that fails validation is reported and the last
+   * good one stays in force.
+   */
+  reloadConfig(): Promise<void> {
+    const source = this.sharedConfig;
+    if (source === undefined) {
+      this.reloadFromFile();
+      return Promise.resolve();
+    }
+    this.sharedReload = this.sharedReload.then(() => this.reloadShared(source)).catch((error: unknown) => this.runtime.log(`config not reloaded from ${source.location}: ${(error as Error).message}`));
+    return this.sharedReload;
+  }
+
+  private async reloadShared(source: SharedConfigSource): Promise<void> {
+    const latest = await source.latest();
+    if (latest === undefined || (this.sharedVersion !== undefined && latest.version <= this.sharedVersion.version)) return;
+    let config: SwitchyardConfig;
+    try {
+      config = parseSharedConfigText(latest.text, describeConfigVersion(source.location, latest));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      this.runtime.log(`config not reloaded, the last good one stays in force: ${error.message}`);
+      this.runtime.events.emit('config', { ok: false, file: source.location, problems: error.problems });
+      return;
+    }
+    this.applyShared(source, latest, config);
+    this.runtime.log(`config version ${latest.version} (${latest.author}) reloaded from ${source.location}`);
+  }
+
+  private applyShared(source: SharedConfigSource, version: ConfigVersion, config: SwitchyardConfig): void {
+    // Where this proxy's database and files are stays its own (a shared config may not set them).
+    this.config = { ...config, storage: this.config.storage, dataDir: this.config.dataDir };
+    this.sharedVersion = version;
+    this.presetsOnly = false;
+    this.apply();
+    this.runtime.events.emit('config', { ok: true, file: source.location, problems: [] });
   }
 
   /**

@@ -185,13 +185,29 @@ export interface ConfigResponse {
   file?: string;
   config: Record<string, unknown>;
   problems: ConfigProblem[];
+  /**
+   * Present when the config lives in the team's PostgreSQL (`storage.configSource: "postgres"`,
+   * docs/team.md) instead of a file: `config` is then the version in force, and a `PUT` stores
+   * the next version, which every proxy of the team reloads.
+   */
+  shared?: SharedConfigInfo;
+}
+
+/** Where a shared config lives and which version is in force (none while nothing was pushed). */
+export interface SharedConfigInfo {
+  /** `PostgreSQL host:port/database`, without credentials. */
+  location: string;
+  version?: number;
+  author?: string;
+  /** ISO time of the push. */
+  created?: string;
 }
 
 /**
  * `POST /_switchyard/config/validate` checks a config without saving it;
  * `PUT /_switchyard/config` checks it, writes the file atomically and puts it in force at once
  * (400 with the problems, nothing written, when it is invalid; 409 when the proxy runs
- * without a config file).
+ * without a config file). With a shared config it stores the next version in PostgreSQL instead.
  */
 export interface ConfigUpdateRequest {
   config: Record<string, unknown>;

@@ -160,7 +160,7 @@ function mountManagement(router: express.Router, control: ControlPlane | undefin
     response.json(body);
   }));
   router.put('/config', manage(async (control, request, response) => {
-    const result = control.saveConfig(configOf(await readJsonBody(request)));
+    const result = await control.saveConfig(configOf(await readJsonBody(request)));
     response.status(result.ok ? 200 : 400).json(result);
   }));
   router.get('/models', manage((control, request, response) => {

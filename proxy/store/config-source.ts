@@ -16,3 +16,42 @@ export interface ConfigSource {
    */
   watch(onChange: () => void): () => void;
 }
+
+/** One stored version of a shared config. */
+export interface ConfigVersion {
+  /** 1, 2, 3…: each push takes the next. */
+  version: number;
+  /** The config's JSON text as pushed. */
+  text: string;
+  /** Who pushed it: `user@host` from the CLI, `control API on host` from a proxy. */
+  author: string;
+  /** ms since the epoch. */
+  created: number;
+  /** What the change is for, when the pusher said. */
+  note?: string;
+}
+
+/**
+ * A config kept as numbered versions in a store every proxy of a team shares (PostgreSQL):
+ * pushed by the CLI or a proxy's control API, loaded by each proxy at start and reloaded when
+ * another changes it. `load` gives the newest version, the defaults while none was pushed.
+ */
+export interface SharedConfigSource extends ConfigSource {
+  /** The newest version, or undefined while none was pushed. */
+  latest(): Promise<ConfigVersion | undefined>;
+  /** A version by number, or undefined when there is none. */
+  version(version: number): Promise<ConfigVersion | undefined>;
+  /**
+   * Validates `text` (and refuses per-proxy fields and secrets) and stores it as the next
+   * version; every proxy hears of it. Rejects with a ConfigError, storing nothing, when invalid.
+   */
+  push(text: string, author: string, note?: string): Promise<ConfigVersion>;
+  /** The newest versions first, at most `limit`, without their text. */
+  history(limit: number): Promise<Array<Omit<ConfigVersion, 'text'> & { bytes: number }>>;
+  close(): Promise<void>;
+}
+
+/** How a stored version is named in messages: `PostgreSQL host/db, version 7 (ana@laptop)`. */
+export function describeConfigVersion(location: string, version: Pick<ConfigVersion, 'version' | 'author'>): string {
+  return `${location}, version ${version.version} (${version.author})`;
+}

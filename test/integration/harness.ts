@@ -6,6 +6,7 @@ import type { ControlPlane } from '../../proxy/control/control-plane';
 import { createProxy, type RunningProxy } from '../../proxy/create-proxy';
 import type { RequestLog } from '../../proxy/store/request-log';
 import type { OpenStorage } from '../../proxy/store/storage';
+import type { ConfigVersion, SharedConfigSource } from '../../proxy/store/config-source';
 import type { RequestRecord } from '../../proxy/store/request-record';
 import type { ProxyRuntime } from '../../proxy/pipeline/runtime';
 import type { RunningServer } from '../../proxy/server';
@@ -38,6 +39,9 @@ export interface ManagementOptions {
   metricsToken?: string;
   /** Where OpenTelemetry traces go (OTLP/HTTP). */
   otlpEndpoint?: string;
+  /** The team's config in PostgreSQL, and the version the proxy starts with (`configure` sets that config). */
+  sharedConfig?: SharedConfigSource;
+  sharedVersion?: ConfigVersion;
 }
 
 /** A Switchyard running in this process on 127.0.0.1:0, built by `createProxy` as the CLI builds it, with its records captured. */
@@ -93,6 +97,8 @@ export class TestProxy {
       storageRequired: management.openStorage !== undefined,
       metricsToken: management.metricsToken,
       otlpEndpoint: management.otlpEndpoint,
+      sharedConfig: management.sharedConfig,
+      sharedVersion: management.sharedVersion,
     });
     return new TestProxy(proxy, dataDir, management.dataDir === undefined);
   }

@@ -207,6 +207,29 @@ export class PostgresServer {
     this.child = started.child;
     this.output = started.output;
     await waitForPort(this.port, started.child, 'postgres', this.output);
+    await this.waitUntilAccepting();
+  }
+
+  /**
+   * The port opens before the server takes sessions: until recovery ends it answers "the
+   * database system is starting up" (57P03). Waits for a query to succeed.
+   */
+  private async waitUntilAccepting(timeoutMs = 30_000): Promise<void> {
+    const { Client } = await import('pg');
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const client = new Client({ connectionString: this.url() });
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== '57P03' || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      } finally {
+        await client.end().catch(() => {});
+      }
+    }
   }
 
   async close(): Promise<void> {

@@ -103,6 +103,15 @@ const migrations: ReadonlyArray<string> = [
    );`,
   // A named key's own redaction (mode and detectors, JSON), laid over the config's; as SQLite's.
   `ALTER TABLE access_keys ADD COLUMN redaction text;`,
+  // The shared config (`switchyard config push`, storage.configSource "postgres"): every version
+  // kept, the newest in force; a push sends NOTIFY switchyard_config with the new version.
+  `CREATE TABLE config_versions (
+     version bigint PRIMARY KEY,
+     config text NOT NULL,
+     author text NOT NULL,
+     created bigint NOT NULL,
+     note text
+   );`,
 ];
 
 /** The schema version this build writes. */

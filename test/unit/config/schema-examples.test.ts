@@ -144,7 +144,7 @@ const everyField = {
     { name: 'forever', limitUsd: 1000.5, period: 'total' },
   ],
   budgetEstimate: { defaultMaxOutputTokens: 8192, unpricedCallUsd: 0.1 },
-  storage: { postgresUrl: 'postgres://switchyard@db.internal:5432/switchyard?sslmode=require', redisUrl: 'rediss://cache.internal:6380/0', onStorageError: 'open' },
+  storage: { postgresUrl: 'postgres://switchyard@db.internal:5432/switchyard?sslmode=require', redisUrl: 'rediss://cache.internal:6380/0', onStorageError: 'open', configSource: 'postgres' },
 };
 
 /** Small configs the docs do not show: the empty file the extension creates, each kind of default. */
@@ -188,6 +188,7 @@ const refusedByBoth: Record<string, unknown> = {
   'a Redis URL with a password': { storage: { redisUrl: 'redis://:hunter2@cache:6379' } },
   'a Postgres URL of another scheme': { storage: { postgresUrl: 'mysql://db/switchyard' } },
   'an unknown onStorageError': { storage: { onStorageError: 'retry' } },
+  'an unknown configSource': { storage: { configSource: 'etcd' } },
   'an unknown storage field': { storage: { sqlitePath: '/tmp/x.db' } },
   'a fractional shutdownGraceMs': { shutdownGraceMs: 2.5 },
   'an unknown top-level retry field': { retry: { jitter: true } },
