@@ -8,9 +8,12 @@ export interface ConnectionSettings {
   localKey?: string;
 }
 
-/** The proxy's addresses on a port; the proxy listens on 127.0.0.1 only. */
-export function connectionSettings(port: number, localKey: string | undefined): ConnectionSettings {
-  const baseUrl = `http://127.0.0.1:${port}`;
+/**
+ * The proxy's addresses: the local one on a port (it listens on 127.0.0.1 only), or a team
+ * proxy's base URL (`https://switchyard.example.com`, no trailing slash) with the user's access key.
+ */
+export function connectionSettings(portOrBaseUrl: number | string, localKey: string | undefined): ConnectionSettings {
+  const baseUrl = typeof portOrBaseUrl === 'number' ? `http://127.0.0.1:${portOrBaseUrl}` : portOrBaseUrl.replace(/\/+$/, '');
   return { baseUrl, openAiBaseUrl: `${baseUrl}/v1`, localKey };
 }
 

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type {
   CacheClearResponse,
   CallContent,
@@ -24,9 +25,29 @@ import type {
 } from '../proxy/control/protocol';
 import { EventStreamParser } from './event-stream-parser';
 
-/** The proxy listens on loopback only; the extension never talks to it any other way. */
-const host = '127.0.0.1';
 const basePath = '/_switchyard';
+
+/**
+ * Where a proxy answers: a port of this machine's loopback (the proxy the extension spawns), or
+ * the base URL of a team proxy (`https://switchyard.example.com`, or with a path prefix when a
+ * reverse proxy mounts it under one). The control API is under `<base>/_switchyard`.
+ */
+export type ProxyAddress = number | URL;
+
+/** The base URL of an address: `http://127.0.0.1:<port>` for a port. */
+export function baseUrlOf(address: ProxyAddress): URL {
+  return typeof address === 'number' ? new URL(`http://127.0.0.1:${address}`) : address;
+}
+
+/** How an address is named in messages: `port 4141`, or the team proxy's URL. */
+export function describeAddress(address: ProxyAddress): string {
+  return typeof address === 'number' ? `port ${address}` : displayUrl(address);
+}
+
+/** A base URL as shown and as tools take it: no trailing slash. */
+export function displayUrl(url: URL): string {
+  return url.href.replace(/\/+$/, '');
+}
 
 /** A control API call that failed: the proxy's own message when it sent one. */
 export class ControlError extends Error {
@@ -45,9 +66,9 @@ export class ControlError extends Error {
  * `GET /_switchyard/health` (no token): the proxy's identity, or undefined when nothing answers
  * on the port like a Switchyard proxy would.
  */
-export async function probeHealth(port: number, timeoutMs = 1_000): Promise<HealthInfo | undefined> {
+export async function probeHealth(address: ProxyAddress, timeoutMs = 1_000): Promise<HealthInfo | undefined> {
   try {
-    const { status, body } = await send(port, 'GET', `${basePath}/health`, undefined, {}, timeoutMs);
+    const { status, body } = await send(baseUrlOf(address), 'GET', `${basePath}/health`, undefined, {}, timeoutMs);
     if (status !== 200 || !isHealthInfo(body)) return undefined;
     return body;
   } catch {
@@ -69,14 +90,29 @@ export interface EventSubscription {
 
 /**
  * The extension's typed client of the proxy's control API (`proxy/control/protocol.ts`), over
- * node:http with the control token. Requests time out rather than hang a command.
+ * node:http (or node:https for a team proxy) with the control token — or, for a team proxy, the
+ * user's access key, which reads only its own requests, totals and budgets. Requests time out
+ * rather than hang a command.
  */
 export class ControlClient {
+  /** The proxy's base URL: `http://127.0.0.1:<port>`, or the team proxy's. */
+  readonly baseUrl: URL;
+  /** Called when the proxy answers 401: the token or access key is no longer accepted (a revoked key). */
+  onUnauthorized: (() => void) | undefined;
+
   constructor(
-    readonly port: number,
+    readonly address: ProxyAddress,
     private readonly token: string,
     private readonly timeoutMs = 10_000,
-  ) {}
+  ) {
+    this.baseUrl = baseUrlOf(address);
+  }
+
+  /** The proxy's port (the default port of its scheme when its URL names none). */
+  get port(): number {
+    if (this.baseUrl.port !== '') return Number(this.baseUrl.port);
+    return this.baseUrl.protocol === 'https:' ? 443 : 80;
+  }
 
   providers(): Promise<ProvidersResponse> {
     return this.call('GET', '/providers');
@@ -185,7 +221,8 @@ export class ControlClient {
     try {
       return await this.call<CallContent>('GET', `/requests/${encodeURIComponent(id)}/content`);
     } catch (error) {
-      if (error instanceof ControlError && (error.status === 404 || error.status === 503)) return undefined;
+      // 403: an access key, which may not read content (a team proxy's audit log is its admin's).
+      if (error instanceof ControlError && (error.status === 403 || error.status === 404 || error.status === 503)) return undefined;
       throw error;
     }
   }
@@ -207,10 +244,11 @@ export class ControlClient {
     let request: http.ClientRequest | undefined;
     let settle: () => void = () => {};
     const closed = new Promise<void>((resolve) => (settle = resolve));
-    request = http.get(
-      { host, port: this.port, path: `${basePath}/events${options.attach ? '?attach=1' : ''}`, headers: this.headers() },
+    request = transportOf(this.baseUrl).get(
+      requestOptions(this.baseUrl, 'GET', `${basePath}/events${options.attach ? '?attach=1' : ''}`, this.headers()),
       (response) => {
         if (response.statusCode !== 200) {
+          if (response.statusCode === 401) this.onUnauthorized?.();
           response.resume();
           settle();
           return;
@@ -252,11 +290,12 @@ export class ControlClient {
   private async call<Result>(method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<Result> {
     let answer;
     try {
-      answer = await send(this.port, method, `${basePath}${path}`, body, this.headers(), timeoutMs);
+      answer = await send(this.baseUrl, method, `${basePath}${path}`, body, this.headers(), timeoutMs);
     } catch (error) {
-      throw new ControlError(`The Switchyard proxy on port ${this.port} did not answer (${(error as Error).message}).`);
+      throw new ControlError(`The Switchyard proxy on ${describeAddress(this.address)} did not answer (${(error as Error).message}).`);
     }
     if (answer.status >= 200 && answer.status < 300) return answer.body as Result;
+    if (answer.status === 401) this.onUnauthorized?.();
     const message = isControlErrorResponse(answer.body) ? answer.body.error.message : `HTTP ${answer.status} from ${method} ${path}`;
     throw new ControlError(message, answer.status, answer.body);
   }
@@ -316,18 +355,29 @@ interface Answer {
   body: unknown;
 }
 
-function send(port: number, method: string, path: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<Answer> {
+function transportOf(base: URL): typeof http | typeof https {
+  return base.protocol === 'https:' ? https : http;
+}
+
+/** A request to `path` under the base URL (its path prefix kept), with the base's host and port. */
+function requestOptions(base: URL, method: string, path: string, headers: Record<string, string>, timeoutMs?: number): http.RequestOptions {
+  const prefix = base.pathname.replace(/\/+$/, '');
+  return {
+    // URL keeps an IPv6 host in brackets; node:http wants it bare.
+    hostname: base.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: base.port === '' ? undefined : Number(base.port),
+    method,
+    path: `${prefix}${path}`,
+    headers,
+    ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }),
+  };
+}
+
+function send(base: URL, method: string, path: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const request = http.request(
-      {
-        host,
-        port,
-        method,
-        path,
-        headers: payload === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-        timeout: timeoutMs,
-      },
+    const request = transportOf(base).request(
+      requestOptions(base, method, path, payload === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }, timeoutMs),
       (response) => {
         response.setEncoding('utf8');
         let text = '';

@@ -5,6 +5,7 @@ import { chooseDefaultRouteCommand } from './commands/choose-default-route';
 import { clearResponseCacheCommand } from './commands/clear-response-cache';
 import { chooseRedactionModeCommand } from './commands/choose-redaction-mode';
 import { configureToolCommand } from './commands/configure-tool';
+import { connectTeamProxyCommand, disconnectTeamProxyCommand } from './commands/connect-team-proxy';
 import { copyConnectionSettingsCommand } from './commands/copy-connection-settings';
 import { createAccessKeyCommand } from './commands/create-access-key';
 import { manageAccessKeysCommand } from './commands/manage-access-keys';
@@ -32,6 +33,7 @@ import { ensureConfigFile, readSettings } from './settings';
 import { refreshTerminalEnvironment, watchSettingChanges } from './settings-changes';
 import { SpendTreeProvider } from './sidebar/spend-tree';
 import { StatusBar } from './status-bar';
+import { parseTeamProxyUrl, type TeamProxy } from './team-proxy';
 
 /** Set by the bundle's first and last lines (see esbuild.mjs); absent when the sources run unbundled. */
 declare const switchyardLoadStart: number | undefined;
@@ -56,7 +58,27 @@ const commands: readonly SwitchyardCommand[] = [
   configureToolCommand,
   sendTestRequestCommand,
   openConfigFileCommand,
+  connectTeamProxyCommand,
+  disconnectTeamProxyCommand,
 ];
+
+/**
+ * Commands that change or read what only the proxy's control token may: on a team proxy the
+ * window holds an access key, so they say why they are not available instead of failing with a 403.
+ */
+const controlTokenCommands: ReadonlySet<string> = new Set([
+  setProviderKeyCommand.id,
+  testProviderKeyCommand.id,
+  removeProviderKeyCommand.id,
+  toggleModelsCommand.id,
+  chooseDefaultRouteCommand.id,
+  chooseRedactionModeCommand.id,
+  clearResponseCacheCommand.id,
+  createAccessKeyCommand.id,
+  manageAccessKeysCommand.id,
+  sendTestRequestCommand.id,
+  openConfigFileCommand.id,
+]);
 
 /** What `activate` returns: for tests and for extensions that build on Switchyard. */
 export interface SwitchyardApi {
@@ -84,7 +106,14 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   const log = (line: string): void => output.appendLine(line);
   const secrets = new Secrets(context.secrets);
   const settings = () => readSettings(dataDir);
+  const teamProxy = async (): Promise<TeamProxy | undefined> => {
+    const text = settings().teamProxyUrl;
+    if (text === '') return undefined;
+    const parsed = parseTeamProxyUrl(text);
+    return 'problem' in parsed ? { problem: parsed.problem, text } : { url: parsed.url, key: await secrets.teamKey(parsed.url) };
+  };
   const proxy = new ProxyManager({
+    teamProxy,
     proxyScript: path.join(context.extensionPath, 'dist', 'proxy.js'),
     runtime: process.execPath,
     dataDir,
@@ -127,7 +156,18 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   context.subscriptions.push(
     output,
     { dispose: () => proxy.dispose() },
-    ...commands.map((command) => vscode.commands.registerCommand(command.id, (...commandArguments: unknown[]) => command.run(services, ...commandArguments))),
+    ...commands.map((command) =>
+      vscode.commands.registerCommand(command.id, (...commandArguments: unknown[]) => {
+        const team = proxy.status.team;
+        if (team !== undefined && controlTokenCommands.has(command.id)) {
+          void vscode.window.showInformationMessage(
+            `This window uses the team proxy ${team.url} with your access key, which reads your own requests, spend and budgets. Provider keys, models, rules, access keys and the cache are its admin's to change (with its control token).`,
+          );
+          return undefined;
+        }
+        return command.run(services, ...commandArguments);
+      }),
+    ),
     setup,
     new StatusBar(proxy, setup),
     spendTree,
@@ -141,6 +181,14 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     }),
     // For `when` clauses: the sidebar's welcome view (with Start Proxy) shows while it is not running.
     proxy.onDidChangeStatus.on((status) => void vscode.commands.executeCommand('setContext', 'switchyard.proxyState', status.state)),
+    proxy.onKeyRejected.on((url) => {
+      void vscode.window
+        .showErrorMessage(`The team proxy ${url} refused your access key: it was revoked, or it is not a key of this proxy.`, 'Enter Access Key', 'Disconnect')
+        .then((choice) => {
+          if (choice === 'Enter Access Key') void vscode.commands.executeCommand(connectTeamProxyCommand.id, url);
+          else if (choice === 'Disconnect') void vscode.commands.executeCommand(disconnectTeamProxyCommand.id);
+        });
+    }),
     proxy.onCrash.on((crash) => {
       lastCrash = crash;
       void showCrashNotification(crash, { showLog: () => output.show(true), start: () => proxy.start() });

@@ -2,8 +2,9 @@ import type { ChildProcess } from 'node:child_process';
 import type { ControlEvent, HealthInfo } from '../proxy/control/protocol';
 import type { ProxyStatus } from '../webview/protocol';
 import { ControlClient, ControlError, probeHealth, type EventSubscription } from './control-client';
+import { teamProxyLabel, type TeamAddress, type TeamProxy } from './team-proxy';
 import { crashStatusDetail, describeCrash } from './crash-reason';
-import { foreignProxyDetail, openConnection, shutDown, startWatchdog, tellKeepRunning } from './proxy/connection';
+import { foreignProxyDetail, openConnection, openEventStream, shutDown, startWatchdog, tellKeepRunning } from './proxy/connection';
 import { lastLines, tail } from './proxy/log-files';
 import { spawnUnderLock, type SpawnResult } from './proxy/spawn';
 import { clearStopMarker, stoppedSince, writeStopMarker } from './proxy/stop-marker';
@@ -44,6 +45,8 @@ export class ProxyManager {
   /** A connection was made (first start, attach, restart): views reload what they show. */
   readonly onDidConnect = new Signal<ControlClient>();
   readonly onCrash = new Signal<ProxyCrash>();
+  /** The team proxy refused the access key (401: revoked, or not its key); carries its URL. */
+  readonly onKeyRejected = new Signal<string>();
 
   private currentStatus: ProxyStatus;
   private currentClient: ControlClient | undefined;
@@ -59,6 +62,10 @@ export class ProxyManager {
   private connectedAt = 0;
   private disposed = false;
   private readonly backoff: RestartBackoff;
+  /** Failed connections to the team proxy in a row: the next retry waits 2^n times longer. */
+  private teamFailures = 0;
+  /** While connected to a team proxy: reads with the key now and then, so a revoked key shows. */
+  private accessCheck: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ProxyManagerOptions) {
     this.backoff = new RestartBackoff(options.backoff);
@@ -94,6 +101,7 @@ export class ProxyManager {
     if (this.pending !== undefined) return this.pending;
     clearTimeout(this.restartTimer);
     this.backoff.reset();
+    this.teamFailures = 0;
     clearStopMarker(this.options.dataDir);
     return this.connect();
   }
@@ -114,6 +122,10 @@ export class ProxyManager {
    */
   async stop(): Promise<void> {
     if (this.pending !== undefined) await this.pending.catch(() => undefined);
+    if (this.currentStatus.team !== undefined) {
+      this.disconnectTeam();
+      return;
+    }
     const generation = ++this.generation;
     clearTimeout(this.restartTimer);
     const client = this.currentClient;
@@ -139,7 +151,8 @@ export class ProxyManager {
    * started is stopped first; one it only attached to is left to the windows still using it.
    */
   async reconnect(): Promise<void> {
-    if (this.currentStatus.owned) {
+    // Moving to a team proxy leaves a proxy this window started to the windows still using it.
+    if (this.currentStatus.owned && (await this.options.teamProxy?.()) === undefined) {
       await this.restart();
       return;
     }
@@ -195,6 +208,12 @@ export class ProxyManager {
   }
 
   private async connectOnce(generation: number): Promise<void> {
+    const team = await this.options.teamProxy?.();
+    if (generation !== this.generation) return;
+    if (team !== undefined) {
+      await this.connectTeam(generation, team);
+      return;
+    }
     const { port } = this.options.settings();
     this.setStatus({ state: 'starting', port });
     const running = await probeHealth(port);
@@ -281,7 +300,7 @@ export class ProxyManager {
   private startWatchdog(generation: number, subscription: EventSubscription, port: number): void {
     clearInterval(this.watchdog);
     this.watchdog = startWatchdog({
-      port,
+      address: port,
       subscription,
       isCurrent: () => generation === this.generation && this.subscription === subscription,
       stopped: () => this.stoppedSinceConnected(),
@@ -347,8 +366,152 @@ export class ProxyManager {
     }, wait);
   }
 
+  /**
+   * Connects to a team proxy instead of spawning one: its health first (a wrong URL or a proxy
+   * that is down is retried with backoff, never replaced by a local one), then one read with the
+   * access key (401: the key was revoked or is not this proxy's — said, not retried), then its
+   * event stream, which carries this key's own requests only.
+   */
+  private async connectTeam(generation: number, setting: TeamProxy): Promise<void> {
+    if ('problem' in setting) {
+      this.setStatus({ state: 'unreachable', port: 0, team: { url: setting.text }, detail: `The setting switchyard.teamProxyUrl is no team proxy address: ${setting.problem}` });
+      return;
+    }
+    const team = setting;
+    const info = { url: teamProxyLabel(team.url) };
+    const port = teamPort(team.url);
+    this.setStatus({ state: 'starting', port, team: info });
+    if (team.key === undefined) {
+      this.setStatus({ state: 'unreachable', port, team: { ...info, keyRejected: true }, detail: `No access key for the team proxy ${info.url} in the keychain: run "Switchyard: Connect to Team Proxy" to enter it.` });
+      return;
+    }
+    const health = await probeHealth(team.url, 5_000);
+    if (generation !== this.generation) return;
+    if (health === undefined) {
+      this.retryTeam(generation, team, `Nothing answers like a Switchyard proxy at ${info.url}`);
+      return;
+    }
+    const client = new ControlClient(team.url, team.key);
+    client.onUnauthorized = () => this.keyRejected(generation, team);
+    try {
+      await client.requests(1);
+    } catch (error) {
+      if (generation !== this.generation) return;
+      if (error instanceof ControlError && error.status === 401) return; // keyRejected said so
+      if (error instanceof ControlError && error.status === 403) {
+        this.setStatus({ state: 'unreachable', port, team: info, detail: `The team proxy at ${info.url} does not let an access key read its requests (it runs an older Switchyard): ask its admin to update it.` });
+        return;
+      }
+      this.retryTeam(generation, team, (error as Error).message);
+      return;
+    }
+    if (generation !== this.generation) return;
+    const subscription = await openEventStream(client, (event) => {
+      if (generation === this.generation) this.onEvent.fire(event);
+    }, false);
+    if (generation !== this.generation) {
+      subscription?.close();
+      return;
+    }
+    if (subscription === undefined) {
+      this.retryTeam(generation, team, `The team proxy at ${info.url} did not open its event stream`);
+      return;
+    }
+    this.subscription = subscription;
+    this.currentClient = client;
+    this.currentPid = undefined;
+    this.connectedAt = Date.now();
+    this.teamFailures = 0;
+    this.options.log(`connected to the team proxy ${info.url} (version ${health.version}) with an access key`);
+    this.setStatus({ state: 'running', port, owned: false, team: info, ...problemsOf(health) });
+    this.onDidConnect.fire(client);
+    void subscription.closed.then(() => {
+      if (generation !== this.generation || this.subscription !== subscription) return;
+      this.closeSubscription();
+      this.currentClient = undefined;
+      this.retryTeam(generation, team, `Lost the connection to the team proxy at ${info.url}`);
+    });
+    this.startTeamWatchdog(generation, subscription, team, client);
+  }
+
+  private startTeamWatchdog(generation: number, subscription: EventSubscription, team: TeamAddress, client: ControlClient): void {
+    clearInterval(this.watchdog);
+    const isCurrent = (): boolean => generation === this.generation && this.subscription === subscription;
+    this.watchdog = startWatchdog({
+      address: team.url,
+      subscription,
+      isCurrent,
+      stopped: () => false,
+      onHealth: (health) => {
+        const status = this.currentStatus;
+        if (status.state !== 'running' || sameProblems(status.problems, health.problems)) return;
+        const { problems: _old, ...rest } = status;
+        this.setStatus({ ...rest, ...problemsOf(health) });
+      },
+    });
+    // A revoked key keeps an open stream open: one cheap read now and then notices (401).
+    clearInterval(this.accessCheck);
+    this.accessCheck = setInterval(() => {
+      if (isCurrent()) void client.requests(1).catch(() => undefined);
+    }, teamAccessCheckMs);
+    this.accessCheck.unref();
+  }
+
+  /** The team proxy did not answer: shown with the reason, and tried again after a doubling delay. */
+  private retryTeam(generation: number, team: TeamAddress, reason: string): void {
+    const retry = this.options.teamRetry ?? defaultTeamRetry;
+    const wait = Math.min(retry.maxDelayMs, retry.initialDelayMs * 2 ** this.teamFailures);
+    this.teamFailures += 1;
+    const url = teamProxyLabel(team.url);
+    this.options.log(`team proxy ${url}: ${reason}; retrying in ${formatSeconds(wait)}`);
+    this.setStatus({
+      state: 'unreachable',
+      port: teamPort(team.url),
+      team: { url },
+      detail: `${reason}. Retrying in ${formatSeconds(wait)}. Check the address (setting switchyard.teamProxyUrl) and your network, or run "Switchyard: Disconnect from Team Proxy" to use a local proxy.`,
+    });
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      if (generation === this.generation && !this.disposed) void this.connect();
+    }, wait);
+  }
+
+  /** 401 from the team proxy: the key was revoked or is not its key. Said once; not retried. */
+  private keyRejected(generation: number, team: TeamAddress): void {
+    if (generation !== this.generation || this.currentStatus.team?.keyRejected === true) return;
+    this.generation++;
+    clearTimeout(this.restartTimer);
+    this.closeSubscription();
+    this.currentClient = undefined;
+    const url = teamProxyLabel(team.url);
+    this.options.log(`the team proxy ${url} refused the access key (401)`);
+    this.setStatus({
+      state: 'unreachable',
+      port: teamPort(team.url),
+      team: { url, keyRejected: true },
+      detail: `The team proxy at ${url} refused your access key: it was revoked, or it is not a key of this proxy. Run "Switchyard: Connect to Team Proxy" to enter another.`,
+    });
+    this.onKeyRejected.fire(url);
+  }
+
+  /** Stop while on a team proxy: this window lets go of it; the proxy keeps serving the team. */
+  private disconnectTeam(): void {
+    this.generation++;
+    clearTimeout(this.restartTimer);
+    this.closeSubscription();
+    this.currentClient = undefined;
+    const { team, port } = this.currentStatus;
+    this.setStatus({
+      state: 'stopped',
+      port,
+      team: team === undefined ? undefined : { url: team.url },
+      detail: 'Disconnected from the team proxy, which keeps serving the team. Run "Switchyard: Start Proxy" to connect again.',
+    });
+  }
+
   private closeSubscription(): void {
     clearInterval(this.watchdog);
+    clearInterval(this.accessCheck);
     const subscription = this.subscription;
     this.subscription = undefined;
     subscription?.close();
@@ -358,6 +521,21 @@ export class ProxyManager {
     this.currentStatus = status;
     this.onDidChangeStatus.fire(status);
   }
+}
+
+/** How often a team connection reads once with its key, so a key revoked meanwhile is noticed. */
+const teamAccessCheckMs = 30_000;
+
+const defaultTeamRetry = { initialDelayMs: 1_000, maxDelayMs: 30_000 };
+
+/** The port a team proxy's URL names, or its scheme's default. */
+function teamPort(url: URL): number {
+  if (url.port !== '') return Number(url.port);
+  return url.protocol === 'https:' ? 443 : 80;
+}
+
+function formatSeconds(ms: number): string {
+  return `${Math.round(ms / 1000)} s`;
 }
 
 /** A degraded proxy's problems as a status field; nothing for a healthy one. */

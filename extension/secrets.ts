@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type * as vscode from 'vscode';
 import type { ControlClient } from './control-client';
+import { teamProxyLabel } from './team-proxy';
 
 const providerPrefix = 'switchyard.provider.';
 const localKeyName = 'switchyard.localKey';
+const teamKeyPrefix = 'switchyard.teamKey.';
 
 /**
- * Provider keys and the local access key, in VS Code's SecretStorage (the OS keychain). They
+ * Provider keys, the local access key and team proxies' access keys, in VS Code's SecretStorage (the OS keychain). They
  * leave it only to reach the proxy over its authenticated control API, which keeps them in
  * memory; nothing here logs them or writes them anywhere else.
  */
@@ -34,6 +36,20 @@ export class Secrets {
       throw error;
     });
     return this.localKeyPromise;
+  }
+
+  /** The access key for a team proxy (by its base URL), as "Connect to Team Proxy" stored it. */
+  async teamKey(url: URL): Promise<string | undefined> {
+    const key = await this.storage.get(teamKeyPrefix + teamProxyLabel(url));
+    return key === '' ? undefined : key;
+  }
+
+  async setTeamKey(url: URL, key: string): Promise<void> {
+    await this.storage.store(teamKeyPrefix + teamProxyLabel(url), key);
+  }
+
+  async removeTeamKey(url: URL): Promise<void> {
+    await this.storage.delete(teamKeyPrefix + teamProxyLabel(url));
   }
 
   /** Whether the local key was made already: Switchyard ran here before. */

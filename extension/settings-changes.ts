@@ -12,7 +12,10 @@ export function watchSettingChanges(services: ExtensionServices): vscode.Disposa
   return vscode.workspace.onDidChangeConfiguration((event) => {
     if (!event.affectsConfiguration('switchyard')) return;
     const settings = services.settings();
-    if (event.affectsConfiguration('switchyard.port') || event.affectsConfiguration('switchyard.configPath')) {
+    if (event.affectsConfiguration('switchyard.teamProxyUrl')) {
+      services.log(settings.teamProxyUrl === '' ? 'settings changed: back to the local proxy' : `settings changed: moving to the team proxy ${settings.teamProxyUrl}`);
+      void services.proxy.reconnect();
+    } else if (event.affectsConfiguration('switchyard.port') || event.affectsConfiguration('switchyard.configPath')) {
       services.log(`settings changed: moving to port ${settings.port} with ${settings.configFile}`);
       void services.proxy.reconnect();
     } else if (event.affectsConfiguration('switchyard.keepRunning')) {
@@ -26,7 +29,8 @@ export function watchSettingChanges(services: ExtensionServices): vscode.Disposa
 /** Keeps the terminals' variables in line with the settings and the local key. */
 export async function refreshTerminalEnvironment(services: ExtensionServices): Promise<void> {
   let key: string | undefined;
-  if (services.settings().injectTerminalEnvironment) {
+  // A workspace key is made on the local proxy; on a team proxy the user's access key serves.
+  if (services.settings().injectTerminalEnvironment && services.settings().teamProxyUrl === '') {
     try {
       key = await workspaceKey(services.proxy.client, services.context.secrets, services.log);
     } catch (error) {
@@ -43,7 +47,8 @@ export async function refreshTerminalEnvironment(services: ExtensionServices): P
 
 async function handOverLocalKey(services: ExtensionServices, required: boolean): Promise<void> {
   const client = services.proxy.client;
-  if (client === undefined) return;
+  // A team proxy's accepted keys are its admin's, not this window's to hand over.
+  if (client === undefined || services.proxy.status.team !== undefined) return;
   try {
     if (required) await client.setClientKey(await services.secrets.localKey());
     else await client.removeClientKey();

@@ -12,6 +12,8 @@ export interface SwitchyardSettings {
   requireLocalKey: boolean;
   /** One line per call in the proxy's log (off: `--quiet`). */
   logEachCall: boolean;
+  /** A team proxy's base URL as written (`switchyard.teamProxyUrl`); empty: spawn the local proxy. */
+  teamProxyUrl: string;
 }
 
 export const defaultPort = 4141;
@@ -32,6 +34,7 @@ export function readSettings(globalStoragePath: string): SwitchyardSettings {
     injectTerminalEnvironment: configuration.get<boolean>('injectTerminalEnvironment', false),
     requireLocalKey: configuration.get<boolean>('requireLocalKey', true),
     logEachCall: configuration.get<boolean>('logEachCall', true),
+    teamProxyUrl: configuration.get<string>('teamProxyUrl', '').trim(),
   };
 }
 

@@ -87,11 +87,19 @@ export class StatusBar implements vscode.Disposable {
     const degraded = status.state === 'running' && status.problems !== undefined && status.problems.length > 0;
     const near = status.state === 'running' ? this.nearLimit : undefined;
     const warning = near === undefined ? '' : ` $(warning) ${near.name.startsWith('key:') ? `key ${near.name.slice(4)}` : near.name} ${shareText(budgetShare(near))}`;
-    this.item.text = `${degraded ? '$(warning)' : icons[status.state]} Switchyard :${status.port}${spend}${warning}`;
+    const team = status.team;
+    const where = team === undefined ? `:${status.port}` : ` team ${hostOf(team.url)}`;
+    this.item.text = `${degraded ? '$(warning)' : team !== undefined && status.state === 'running' ? '$(organization)' : icons[status.state]} Switchyard${where}${spend}${warning}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
-    tooltip.isTrusted = { enabledCommands: ['switchyard.setProviderKey'] };
-    tooltip.appendMarkdown(`**Switchyard proxy**: ${status.state}${status.owned === false ? ' (started by another window)' : ''}\n\n`);
-    tooltip.appendText(`http://127.0.0.1:${status.port}\n`);
+    tooltip.isTrusted = { enabledCommands: ['switchyard.setProviderKey', 'switchyard.connectTeamProxy'] };
+    if (team !== undefined) {
+      tooltip.appendMarkdown(`**Switchyard team proxy**: ${status.state === 'unreachable' ? 'unreachable' : status.state}\n\n`);
+      tooltip.appendText(`${team.url}\nShowing the calls of your access key.\n`);
+      if (team.keyRejected === true) tooltip.appendMarkdown('\n\n[Enter Access Key](command:switchyard.connectTeamProxy)');
+    } else {
+      tooltip.appendMarkdown(`**Switchyard proxy**: ${status.state}${status.owned === false ? ' (started by another window)' : ''}\n\n`);
+      tooltip.appendText(`http://127.0.0.1:${status.port}\n`);
+    }
     if (this.spendToday !== undefined && status.state === 'running') tooltip.appendMarkdown(`\n\nSpent today: ${formatUsd(this.spendToday)}`);
     if (degraded) {
       tooltip.appendMarkdown('\n\n**Degraded**: ');
@@ -101,7 +109,8 @@ export class StatusBar implements vscode.Disposable {
       tooltip.appendMarkdown('\n\n');
       tooltip.appendText(`Budget ${near.name}: ${formatUsd(near.spentUsd + near.reservedUsd)} of ${formatUsd(near.limitUsd)} per ${near.period} used (${shareText(budgetShare(near))}).`);
     }
-    const keys = status.state === 'running' ? missingKeysLine(this.setup?.providersWithKeys) : undefined;
+    // A team proxy's provider keys are its admin's: nothing to nag about.
+    const keys = status.state === 'running' && team === undefined ? missingKeysLine(this.setup?.providersWithKeys) : undefined;
     if (keys !== undefined) {
       tooltip.appendMarkdown('\n\n');
       tooltip.appendText(keys);
@@ -119,6 +128,15 @@ export class StatusBar implements vscode.Disposable {
         : degraded || near !== undefined
           ? new vscode.ThemeColor('statusBarItem.warningBackground')
           : undefined;
+  }
+}
+
+/** A team proxy's host (and port, when it names one) for the status bar, which has little room. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
   }
 }
 

@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
-import { connectionSettings, terminalEnvironment } from './connection-settings';
+import { terminalEnvironment } from './connection-settings';
+import { toolConnection } from './tool-connection';
 import type { Secrets } from './secrets';
 import type { SwitchyardSettings } from './settings';
 
@@ -21,9 +22,11 @@ export async function updateTerminalEnvironment(
     collection.clear();
     return;
   }
-  const localKey = workspaceKey ?? (settings.requireLocalKey ? await secrets.localKey() : undefined);
-  const environment = terminalEnvironment(connectionSettings(settings.port, localKey));
+  const connection = await toolConnection(settings, secrets);
+  // On a team proxy the user's access key names the caller; a workspace key is the local proxy's.
+  const environment = terminalEnvironment(connection.team === undefined && workspaceKey !== undefined ? { ...connection, localKey: workspaceKey } : connection);
   collection.clear();
   for (const [name, value] of Object.entries(environment)) collection.replace(name, value);
-  collection.description = `Switchyard: AI tools in this terminal use the local proxy on port ${settings.port}`;
+  collection.description =
+    connection.team === undefined ? `Switchyard: AI tools in this terminal use the local proxy on port ${settings.port}` : `Switchyard: AI tools in this terminal use the team proxy ${connection.team}`;
 }

@@ -144,7 +144,8 @@ function showTab(tab: PanelTab): void {
 }
 
 function showStatus(status: ProxyStatus): void {
-  requests.setSetup({ port: status.port });
+  const team = typeof status.team?.url === 'string' ? status.team.url : undefined;
+  requests.setSetup({ port: status.port, teamUrl: team });
   const icons: Record<ProxyStatus['state'], string> = {
     starting: 'loading',
     running: 'circle-filled',
@@ -159,7 +160,7 @@ function showStatus(status: ProxyStatus): void {
     crashed: 'Crashed',
     unreachable: 'Unreachable',
   };
-  const where = status.state === 'running' ? ` on 127.0.0.1:${status.port}${status.owned === false ? ' (attached)' : ''}` : '';
+  const where = team !== undefined ? ` — team proxy ${team}` : status.state === 'running' ? ` on 127.0.0.1:${status.port}${status.owned === false ? ' (attached)' : ''}` : '';
   // A running proxy can still be unwell: its request log unable to record, say.
   const problems = status.state === 'running' && Array.isArray(status.problems) ? status.problems.filter((problem) => typeof problem === 'string') : [];
   const degraded = problems.length > 0;
@@ -181,7 +182,12 @@ function updateCount(): void {
 /** The host's config snapshot with the shapes the editor relies on. */
 function configOf(snapshot: ConfigSnapshot): ConfigSnapshot {
   const config = typeof snapshot.config === 'object' && snapshot.config !== null && !Array.isArray(snapshot.config) ? snapshot.config : {};
-  return { file: typeof snapshot.file === 'string' ? snapshot.file : undefined, config, problems: problemsOf(snapshot.problems) };
+  return {
+    file: typeof snapshot.file === 'string' ? snapshot.file : undefined,
+    config,
+    problems: problemsOf(snapshot.problems),
+    ...(typeof snapshot.readOnlyReason === 'string' ? { readOnlyReason: snapshot.readOnlyReason } : {}),
+  };
 }
 
 function problemsOf(problems: unknown): ConfigProblem[] {

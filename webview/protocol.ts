@@ -44,6 +44,11 @@ export interface ProxyStatus {
   owned?: boolean;
   /** A running proxy's health problems (`degraded`): e.g. its request log cannot be written. */
   problems?: string[];
+  /**
+   * Set while the window uses a team proxy (setting `switchyard.teamProxyUrl`) instead of its own:
+   * its base URL, and whether it refused the access key (revoked, or not its key).
+   */
+  team?: { url: string; keyRejected?: boolean };
 }
 
 /** The routing part of the config the rules editor edits, and where it is saved. */
@@ -54,6 +59,8 @@ export interface ConfigSnapshot {
   config: Record<string, unknown>;
   /** Problems of the file on disk, when it failed to load and the last good config is in force. */
   problems: ConfigProblem[];
+  /** Why the rules cannot be edited from this window (a team proxy's config), shown instead of the editor's actions. */
+  readOnlyReason?: string;
 }
 
 /** What the first screen needs to guide a new user: which providers have keys. */
@@ -104,6 +111,11 @@ export interface GovernanceData {
   keys: AccessKeyInfo[];
   /** This month's totals by key id (`key` is the `key_…` id). */
   keySpend: AggregateRow[];
+  /**
+   * On a team proxy: the keys are its admin's to list and change (they need the control token),
+   * so instead of the table the tab says so; the budgets are those that name the user's key.
+   */
+  team?: { url: string };
 }
 
 /** Host → webview. */

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { connectionSettings } from '../connection-settings';
+import { toolConnection } from '../tool-connection';
 import type { SwitchyardCommand } from '../services';
 import { claudeCodeSettings, codexConfig, isToolId, toolNames, toolSetup, tools, type ToolId } from '../tool-setup';
 
@@ -36,16 +36,15 @@ export const configureToolCommand: SwitchyardCommand = {
       if (picked === undefined) return undefined;
       tool = picked.id;
     }
-    const settings = services.settings();
-    const localKey = settings.requireLocalKey ? await services.secrets.localKey() : undefined;
-    const connection = connectionSettings(settings.port, localKey);
+    const connection = await toolConnection(services.settings(), services.secrets);
+    const localKey = connection.localKey;
     const setup = toolSetup(tool, connection);
     const home = typeof homeArgument === 'string' && homeArgument !== '' ? homeArgument : homedir();
     let mode = modeArgument === 'write' || modeArgument === 'show' ? modeArgument : undefined;
     if (mode === undefined && setup.file !== undefined) {
       const write = `Write ~/${setup.file}`;
       const choice = await vscode.window.showInformationMessage(
-        `Set up ${toolNames[tool]} to go through Switchyard on port ${settings.port}?`,
+        `Set up ${toolNames[tool]} to go through ${connection.team === undefined ? `Switchyard on ${connection.baseUrl}` : `the team proxy ${connection.team}`}?`,
         { modal: true, detail: tool === 'claude-code' ? 'Adds ANTHROPIC_BASE_URL and the local key to "env" in ~/.claude/settings.json; other settings stay.' : 'Appends a "switchyard" provider and profile to ~/.codex/config.toml; your default stays. Run `codex --profile switchyard`.' },
         write,
         'Show the Settings',

@@ -1,19 +1,21 @@
 import * as vscode from 'vscode';
-import { connectionSettings, connectionSettingsText } from '../connection-settings';
+import { connectionSettingsText } from '../connection-settings';
+import { toolConnection } from '../tool-connection';
 import { keyHint } from '../secrets';
 import type { SwitchyardCommand } from '../services';
 
 /**
  * "Switchyard: Copy Connection Settings": base URLs for OpenAI-style and Anthropic-style tools,
- * the local key, and ready-made env lines for Claude Code and Codex CLI, on the clipboard.
+ * the local key (on a team proxy: its URL and the user's access key), and ready-made env lines
+ * for Claude Code and Codex CLI, on the clipboard.
  * Resolves with the text copied.
  */
 export const copyConnectionSettingsCommand: SwitchyardCommand = {
   id: 'switchyard.copyConnectionSettings',
   async run(services): Promise<string> {
-    const settings = services.settings();
-    const localKey = settings.requireLocalKey ? await services.secrets.localKey() : undefined;
-    const text = connectionSettingsText(connectionSettings(settings.port, localKey));
+    const connection = await toolConnection(services.settings(), services.secrets);
+    const localKey = connection.localKey;
+    const text = connectionSettingsText(connection);
     try {
       await vscode.env.clipboard.writeText(text);
     } catch (error) {
@@ -23,7 +25,11 @@ export const copyConnectionSettingsCommand: SwitchyardCommand = {
       return text;
     }
     void vscode.window.showInformationMessage(
-      localKey === undefined ? 'Copied the Switchyard connection settings.' : `Copied the Switchyard connection settings, with the local key ${keyHint(localKey)}.`,
+      connection.team !== undefined
+        ? `Copied the settings of the team proxy ${connection.team}${localKey === undefined ? '' : `, with your access key ${keyHint(localKey)}`}.`
+        : localKey === undefined
+          ? 'Copied the Switchyard connection settings.'
+          : `Copied the Switchyard connection settings, with the local key ${keyHint(localKey)}.`,
     );
     return text;
   },

@@ -188,6 +188,11 @@ export class PanelRelay {
       case 'validate-config':
       case 'save-config': {
         const save = message.type === 'save-config';
+        const team = this.options.status().team;
+        if (team !== undefined) {
+          this.options.post({ type: 'config-result', requestId: message.requestId, saved: false, problems: [{ path: '', message: teamRulesReason(team.url) }] });
+          return;
+        }
         const client = this.options.client();
         if (client === undefined) {
           this.options.post({ type: 'config-result', requestId: message.requestId, saved: false, problems: [notRunning(this.options.status())] });
@@ -217,7 +222,15 @@ export class PanelRelay {
       });
       return;
     }
-    const [page, config, charts, setup, refusals] = await Promise.all([client.requests(pageSize, undefined, this.range), this.configSnapshot(), this.charts(), this.setup(), this.refusals()]);
+    // A team proxy answers an access key only its own requests, totals and budgets: the rest is not asked.
+    const team = this.options.status().team !== undefined;
+    const [page, config, charts, setup, refusals] = await Promise.all([
+      client.requests(pageSize, undefined, this.range),
+      this.configSnapshot(),
+      this.charts(),
+      this.setup(),
+      team ? Promise.resolve([]) : this.refusals(),
+    ]);
     this.options.post({ type: 'snapshot', status: this.options.status(), records: page.records, hasMore: page.nextBefore !== undefined, config, charts, setup, refusals });
     void this.sendGovernance();
   }
@@ -226,8 +239,15 @@ export class PanelRelay {
   private async sendGovernance(): Promise<void> {
     const client = this.options.client();
     if (client?.budgets === undefined || client.keys === undefined) return;
+    const team = this.options.status().team;
     try {
       const now = new Date();
+      if (team !== undefined) {
+        // The budgets that name the user's key and its own month: the key list is the admin's.
+        const [budgets, keySpend] = await Promise.all([client.budgets(), client.stats('clientKey', new Date(now.getFullYear(), now.getMonth(), 1).getTime())]);
+        if (this.ready) this.options.post({ type: 'governance', governance: { budgets, keys: [], keySpend: keySpend.rows, team: { url: team.url } } });
+        return;
+      }
       const [budgets, keys, keySpend] = await Promise.all([client.budgets(), client.keys(), client.stats('clientKey', new Date(now.getFullYear(), now.getMonth(), 1).getTime())]);
       if (this.ready) this.options.post({ type: 'governance', governance: { budgets, keys, keySpend: keySpend.rows } });
     } catch (error) {
@@ -239,7 +259,9 @@ export class PanelRelay {
   private async setup(): Promise<SetupState> {
     try {
       const client = this.options.client();
-      const [answer, anyRecord] = await Promise.all([client?.providers?.(), client?.requests(1)]);
+      // A team proxy's provider keys are its admin's: not asked (an access key may not read them).
+      const team = this.options.status().team !== undefined;
+      const [answer, anyRecord] = await Promise.all([team ? undefined : client?.providers?.(), client?.requests(1)]);
       return {
         providersWithKeys: (answer?.providers ?? []).filter((provider) => provider.keySource !== 'none').map((provider) => provider.id),
         hasRequests: (anyRecord?.records.length ?? 0) > 0,
@@ -260,6 +282,8 @@ export class PanelRelay {
   }
 
   private async configSnapshot(): Promise<ConfigSnapshot> {
+    const team = this.options.status().team;
+    if (team !== undefined) return { config: {}, problems: [], readOnlyReason: teamRulesReason(team.url) };
     const client = this.options.client();
     if (client === undefined) return { config: {}, problems: [notRunning(this.options.status())] };
     try {
@@ -295,6 +319,11 @@ export class PanelRelay {
       void this.sendGovernance();
     }, chartRefreshMs);
   }
+}
+
+/** Why a window on a team proxy shows no rules to edit. */
+function teamRulesReason(url: string): string {
+  return `The rules are in the config of the team proxy ${url}, which only its admin can read and change (with its control token); your access key reads your own requests, spend and budgets.`;
 }
 
 function notRunning(status: ProxyStatus): ConfigProblem {

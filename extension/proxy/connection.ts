@@ -1,5 +1,5 @@
 import type { ControlEvent, HealthInfo } from '../../proxy/control/protocol';
-import { ControlClient, ControlError, probeHealth, type EventSubscription } from '../control-client';
+import { ControlClient, ControlError, probeHealth, type EventSubscription, type ProxyAddress } from '../control-client';
 import { readControlToken } from './control-token-file';
 import { killQuietly } from './spawn';
 import { waitUntil } from './wait';
@@ -30,14 +30,15 @@ export async function openConnection(port: number, dataDir: string, onEvent: (ev
 }
 
 /**
- * Opens the proxy's event stream as an attached window (a proxy started with
- * `--stop-when-detached` counts the windows by these streams). Resolves with the subscription
- * once open; undefined, after closing it, when the proxy refused it or did not open it within
- * 5 s — a proxy that answers health but refuses our token.
+ * Opens the proxy's event stream, by default as an attached window (a proxy started with
+ * `--stop-when-detached` counts the windows by these streams; a team proxy is not this
+ * window's to keep alive, so it is not attached to). Resolves with the subscription once open;
+ * undefined, after closing it, when the proxy refused it or did not open it within 5 s — a proxy
+ * that answers health but refuses our token.
  */
-export async function openEventStream(client: ControlClient, onEvent: (event: ControlEvent) => void): Promise<EventSubscription | undefined> {
+export async function openEventStream(client: ControlClient, onEvent: (event: ControlEvent) => void, attach = true): Promise<EventSubscription | undefined> {
   let opened = false;
-  const subscription = client.subscribe({ attach: true, onOpen: () => (opened = true), onEvent });
+  const subscription = client.subscribe({ attach, onOpen: () => (opened = true), onEvent });
   const openedOrClosed = await Promise.race([
     subscription.closed.then(() => 'closed' as const),
     waitUntil(async () => opened, 5_000).then(() => (opened ? ('opened' as const) : ('closed' as const))),
@@ -49,7 +50,7 @@ export async function openEventStream(client: ControlClient, onEvent: (event: Co
 
 /** What the watchdog of one connection checks. */
 export interface WatchdogOptions {
-  port: number;
+  address: ProxyAddress;
   subscription: EventSubscription;
   /** False once the connection is replaced or closed: the watchdog then stops. */
   isCurrent: () => boolean;
@@ -76,7 +77,7 @@ export function startWatchdog(options: WatchdogOptions): NodeJS.Timeout {
       options.subscription.close();
       return;
     }
-    void probeHealth(options.port).then((health) => {
+    void probeHealth(options.address).then((health) => {
       failures = health === undefined ? failures + 1 : 0;
       if (health !== undefined && options.isCurrent()) options.onHealth?.(health);
       if (failures >= 2) options.subscription.close();

@@ -1,5 +1,6 @@
 import type { ControlClient } from '../control-client';
 import type { RestartBackoffOptions } from '../restart-backoff';
+import type { TeamProxy } from '../team-proxy';
 
 /** What the proxy is started with; read again at every (re)start so setting changes apply. */
 export interface ProxySettings {
@@ -27,4 +28,11 @@ export interface ProxyManagerOptions {
   backoff?: RestartBackoffOptions;
   /** How long a spawned proxy may take to listen (default 20 s). */
   startTimeoutMs?: number;
+  /**
+   * The team proxy to use instead of spawning one (setting `switchyard.teamProxyUrl`, key from
+   * the keychain), read at every (re)connection; undefined: the local proxy.
+   */
+  teamProxy?: () => Promise<TeamProxy | undefined>;
+  /** A team proxy's retries after it did not answer: 1 s doubling to 30 s by default. */
+  teamRetry?: { initialDelayMs: number; maxDelayMs: number };
 }

@@ -10,20 +10,26 @@ export const mainProviders: ReadonlyArray<readonly [id: string, name: string]> =
 /**
  * The sidebar before the first request: what to do next (set a key, connect a tool, send a
  * test request) and the base URLs to point tools at, each a click away. Replaces the tree of
- * zeros a new user would otherwise see.
+ * zeros a new user would otherwise see. `providersWithKeys` is undefined on a team proxy, whose
+ * provider keys are its admin's: then there is no key step.
  */
-export function setupNodes(port: number, providersWithKeys: readonly string[]): SpendNode[] {
-  const base = `http://127.0.0.1:${port}`;
-  const hasKey = providersWithKeys.length > 0;
+export function setupNodes(base: string, providersWithKeys: readonly string[] | undefined): SpendNode[] {
+  const hasKey = providersWithKeys !== undefined && providersWithKeys.length > 0;
+  const keyStep: SpendNode[] =
+    providersWithKeys === undefined
+      ? []
+      : [
+          {
+            id: 'setup-key',
+            label: hasKey ? 'Provider keys set' : 'Set a provider key',
+            description: hasKey ? providersWithKeys.join(', ') : 'step 1',
+            tooltip: hasKey ? 'Add another with Switchyard: Set Provider Key' : 'Switchyard calls providers with your own keys, kept in the OS keychain.',
+            icon: hasKey ? 'pass' : 'key',
+            command: { id: 'switchyard.setProviderKey' },
+          },
+        ];
   return [
-    {
-      id: 'setup-key',
-      label: hasKey ? 'Provider keys set' : 'Set a provider key',
-      description: hasKey ? providersWithKeys.join(', ') : 'step 1',
-      tooltip: hasKey ? 'Add another with Switchyard: Set Provider Key' : 'Switchyard calls providers with your own keys, kept in the OS keychain.',
-      icon: hasKey ? 'pass' : 'key',
-      command: { id: 'switchyard.setProviderKey' },
-    },
+    ...keyStep,
     {
       id: 'setup-tool',
       label: 'Connect a tool',
@@ -32,13 +38,18 @@ export function setupNodes(port: number, providersWithKeys: readonly string[]): 
       icon: 'plug',
       command: { id: 'switchyard.configureTool' },
     },
-    {
-      id: 'setup-test',
-      label: 'Send a test request',
-      description: 'then see it in the panel',
-      icon: 'send',
-      command: { id: 'switchyard.sendTestRequest' },
-    },
+    // The test request asks the proxy which models it has, which a team proxy tells its admin only.
+    ...(providersWithKeys === undefined
+      ? []
+      : [
+          {
+            id: 'setup-test',
+            label: 'Send a test request',
+            description: 'then see it in the panel',
+            icon: 'send',
+            command: { id: 'switchyard.sendTestRequest' },
+          },
+        ]),
     {
       id: 'setup-anthropic-url',
       // The URL is the label: the side bar cuts descriptions first, and the URL is what is needed.

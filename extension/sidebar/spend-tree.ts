@@ -130,8 +130,11 @@ export class SpendTreeProvider implements vscode.TreeDataProvider<SpendNode>, vs
       ]);
       // Nothing yet: the first steps and the base URLs instead of a tree of zeros.
       if (recent.records.length === 0 && monthByProvider.rows.length === 0) {
+        const team = this.proxy.status.team;
+        // A team proxy's provider keys are its admin's (and need its control token to list).
+        if (team !== undefined) return setupNodes(team.url, undefined);
         const { providers } = await client.providers();
-        return setupNodes(client.port, providers.filter((provider) => provider.keySource !== 'none').map((provider) => provider.id));
+        return setupNodes(`http://127.0.0.1:${client.port}`, providers.filter((provider) => provider.keySource !== 'none').map((provider) => provider.id));
       }
       const data: SpendData = {
         today: { byProvider: todayByProvider.rows, byModel: todayByModel.rows },

@@ -28,6 +28,10 @@ export class GovernanceView {
 
   private render(data: GovernanceData): void {
     const spendByKey = new Map<string, AggregateRow>(data.keySpend.filter((row) => row.key !== null).map((row) => [row.key!, row]));
+    if (data.team !== undefined) {
+      this.renderTeam(data, data.team.url);
+      return;
+    }
     replaceChildren(this.root, [
       element('h2', {}, ['Budgets']),
       data.budgets.length === 0
@@ -37,6 +41,27 @@ export class GovernanceView {
       data.keys.length === 0
         ? element('p', { className: 'muted' }, ['No named keys. Create one per tool with "Switchyard: Create Access Key" (or switchyard keys create NAME).'])
         : keyTable(data.keys, spendByKey),
+    ]);
+  }
+
+  /**
+   * On a team proxy: the budgets that name the user's access key and what the key spent this
+   * month. Keys themselves are the admin's: listing, creating and revoking them needs the team
+   * proxy's control token, so the tab says where that is done instead of offering it.
+   */
+  private renderTeam(data: GovernanceData, url: string): void {
+    const own = data.keySpend.find((row) => row.key !== null);
+    replaceChildren(this.root, [
+      element('p', { className: 'team-note' }, [codicon('organization'), ` Team proxy ${url}: the budgets and spend of your access key.`]),
+      element('h2', {}, ['Your budgets']),
+      data.budgets.length === 0
+        ? element('p', { className: 'muted' }, ['No budget names your key on the team proxy.'])
+        : element('div', { className: 'budget-list' }, data.budgets.map(budgetRow)),
+      element('h2', {}, ['Your access key']),
+      element('p', { className: 'team-key-spend' }, [own === undefined ? 'No calls with your key this month.' : `${formatCost(own.costUsd)} spent this month (${own.requests} requests).`]),
+      element('p', { className: 'muted' }, [
+        'Keys are listed, created and revoked by the team proxy’s admin (with its control token, or switchyard keys --postgres-url), not from this window; to use another key, run "Switchyard: Connect to Team Proxy".',
+      ]),
     ]);
   }
 }

@@ -111,6 +111,8 @@ export interface RequestsViewOptions {
 /** What the first screen shows a new user: where to point tools, and whether a key is set. */
 export interface RequestsSetup {
   port: number | undefined;
+  /** The team proxy's base URL while the window uses one: tools point there, with the user's access key. */
+  teamUrl?: string;
   providersWithKeys: string[] | undefined;
   /** Whether the log holds any request at all (an empty range is then no first screen). */
   hasRequests?: boolean;
@@ -280,10 +282,12 @@ export class RequestsView {
   private firstScreen(): Array<Node | string> {
     const port = this.setup.port;
     const keys = this.setup.providersWithKeys;
-    const base = port === undefined ? undefined : `http://127.0.0.1:${port}`;
+    const team = this.setup.teamUrl;
+    const base = team ?? (port === undefined ? undefined : `http://127.0.0.1:${port}`);
     const command = (label: string, id: PanelCommand, primary: boolean): HTMLElement =>
       element('vscode-button', { secondary: !primary, dataset: { command: id }, on: { click: () => this.options.onCommand(id) } }, [label]);
-    const needsKey = keys !== undefined && keys.length === 0;
+    const needsKey = team === undefined && keys !== undefined && keys.length === 0;
+    if (team !== undefined) return this.teamFirstScreen(team, command);
     return [
       codicon('pulse'),
       element('p', {}, ['No requests yet.']),
@@ -307,6 +311,27 @@ export class RequestsView {
         command('Send Test Request', 'switchyard.sendTestRequest', false),
       ]),
     ].filter((child): child is HTMLElement => child !== null);
+  }
+
+  /**
+   * The first screen on a team proxy: the team's admin holds the provider keys, so the user only
+   * points tools at the team proxy with their access key; the list shows that key's calls only.
+   */
+  private teamFirstScreen(team: string, command: (label: string, id: PanelCommand, primary: boolean) => HTMLElement): Array<Node | string> {
+    return [
+      codicon('organization'),
+      element('p', {}, ['No requests with your access key yet.']),
+      element('p', { className: 'hint' }, [
+        'This window uses the team proxy: the list shows the calls made with your access key, not the team’s. Point a tool at it with your key (Copy Connection Settings has both); provider keys are the team proxy’s.',
+      ]),
+      element('dl', { className: 'base-urls' }, [
+        element('dt', {}, ['Anthropic-style tools (Claude Code, Cline)']),
+        element('dd', {}, [element('code', {}, [team])]),
+        element('dt', {}, ['OpenAI-style tools (Codex CLI, Continue, SDKs)']),
+        element('dd', {}, [element('code', {}, [`${team}/v1`])]),
+      ]),
+      element('div', { className: 'first-actions' }, [command('Copy Connection Settings', 'switchyard.copyConnectionSettings', true), command('Configure a Tool…', 'switchyard.configureTool', false)]),
+    ];
   }
 
   /** A request finished: it goes on top (when it falls in the date range shown). */

@@ -211,7 +211,7 @@ export class RulesView {
 
   /** Why Save is disabled, in a few words, or undefined when it is not. */
   private saveBlocker(syntax: string | undefined, dirty: boolean): string | undefined {
-    if (this.readOnly) return 'The proxy runs without a config file';
+    if (this.readOnly) return this.snapshot?.readOnlyReason === undefined ? 'The proxy runs without a config file' : 'The team proxy’s config is read-only here';
     if (this.saveId !== -1) return 'Saving…';
     if (syntax !== undefined) return 'Fix the JSON syntax error first';
     if (!dirty) return 'Nothing to save';
@@ -346,7 +346,9 @@ export class RulesView {
 
   private renderBanners(): void {
     const banners: HTMLElement[] = [];
-    if (this.readOnly) {
+    if (this.snapshot?.readOnlyReason !== undefined) {
+      banners.push(banner('info', 'lock', [this.snapshot.readOnlyReason]));
+    } else if (this.readOnly) {
       banners.push(
         banner('info', 'lock', [
           'The proxy runs without a config file, so rules cannot be saved from here. ',

@@ -59,6 +59,37 @@ function relay(client: PanelClient | undefined, status: ProxyStatus = running) {
 }
 
 describe('PanelRelay (host side of the panel)', () => {
+  it('on a team proxy: asks only what an access key may read, shows the rules read-only saying why, and the key’s own budgets without the key list', async () => {
+    const calls: string[] = [];
+    const client = fakeClient(calls);
+    client.providers = async () => {
+      calls.push('providers');
+      return { providers: [] };
+    };
+    client.refusals = async () => {
+      calls.push('refusals');
+      return { refusals: [] };
+    };
+    const team: ProxyStatus = { state: 'running', port: 443, owned: false, team: { url: 'https://switchyard.example.com' } };
+    const { panel, posted } = relay(client, team);
+    await panel.receive({ type: 'ready' });
+    await new Promise((resolve) => setImmediate(resolve));
+    const snapshot = posted.find((message) => message.type === 'snapshot') as Extract<HostMessage, { type: 'snapshot' }>;
+    assert.equal(snapshot.config.file, undefined);
+    assert.match(snapshot.config.readOnlyReason!, /config of the team proxy https:\/\/switchyard\.example\.com, which only its admin can read and change/);
+    assert.deepEqual(snapshot.config.problems, []);
+    const governance = posted.find((message) => message.type === 'governance') as Extract<HostMessage, { type: 'governance' }>;
+    assert.deepEqual(governance.governance.team, { url: 'https://switchyard.example.com' });
+    assert.deepEqual(governance.governance.keys, []);
+    for (const forbidden of ['config', 'providers', 'refusals', 'keys']) assert.ok(!calls.includes(forbidden), `asked ${forbidden}: ${calls.join(', ')}`);
+    assert.ok(calls.includes('budgets') && calls.includes('stats clientKey'));
+    await panel.receive({ type: 'save-config', requestId: 7, config: { rules: [] } });
+    const result = posted.at(-1) as Extract<HostMessage, { type: 'config-result' }>;
+    assert.equal(result.saved, false);
+    assert.match(result.problems[0]!.message, /only its admin can read and change/);
+    assert.ok(!calls.includes('save'));
+  });
+
   it('sends nothing before ready, then a snapshot, then the request asked for meanwhile', async () => {
     const calls: string[] = [];
     const { panel, posted } = relay(fakeClient(calls));

@@ -35,13 +35,19 @@ describe('configuring a tool', () => {
 
 describe('the first-run guidance', () => {
   it('the sidebar before the first request: steps and base URLs', () => {
-    const nodes = setupNodes(5151, []);
+    const nodes = setupNodes('http://127.0.0.1:5151', []);
     assert.deepEqual(nodes.map((node) => node.command?.id), ['switchyard.setProviderKey', 'switchyard.configureTool', 'switchyard.sendTestRequest', 'switchyard.copyConnectionSettings', 'switchyard.copyConnectionSettings']);
     assert.equal(nodes[0]!.label, 'Set a provider key');
     // The URLs are the labels, which the side bar cuts last.
     assert.equal(nodes[3]!.label, 'http://127.0.0.1:5151');
     assert.equal(nodes[4]!.label, 'http://127.0.0.1:5151/v1');
-    assert.equal(setupNodes(5151, ['openai'])[0]!.label, 'Provider keys set');
+    assert.equal(setupNodes('http://127.0.0.1:5151', ['openai'])[0]!.label, 'Provider keys set');
+  });
+
+  it('on a team proxy: no provider-key or test-request step (the admin holds the keys), the team URL to point tools at', () => {
+    const nodes = setupNodes('https://switchyard.example.com', undefined);
+    assert.deepEqual(nodes.map((node) => node.command?.id), ['switchyard.configureTool', 'switchyard.copyConnectionSettings', 'switchyard.copyConnectionSettings']);
+    assert.deepEqual(nodes.slice(1).map((node) => node.label), ['https://switchyard.example.com', 'https://switchyard.example.com/v1']);
   });
 
   it('the status bar says which keys are missing', () => {
