@@ -81,7 +81,8 @@ async function serveTracked(runtime: ProxyRuntime, endpoint: Endpoint, exchange:
   // A turn later, so the response's own close handlers run first; still inside the tracked
   // call, so a stop waits for the record before it closes the log.
   await new Promise<void>((resolve) => setImmediate(resolve));
-  recordCall(runtime, { ...recorded, response });
+  recorded.response = response;
+  recordCall(runtime, recorded);
 }
 
 async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange, identity: CallIdentity, signal: AbortSignal): Promise<RecordInput | undefined> {

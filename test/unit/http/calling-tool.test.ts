@@ -60,4 +60,15 @@ describe('recognizeCallingTool: the tool behind a call, from real agent strings'
     assert.equal(long?.length, 200);
     assert.ok(long?.endsWith('…'));
   });
+
+  it('answers a repeated agent the same, and still right after many different ones', () => {
+    for (let round = 0; round < 3; round++) {
+      for (const [headers, expected] of table) {
+        const tool = recognizeCallingTool(headers);
+        assert.equal(tool === undefined ? undefined : describeCallingTool(tool), expected, String(headers['user-agent']));
+      }
+      // More agents than the remembered ones: the memory is cleared, never wrong.
+      for (let index = 0; index < 100; index++) assert.equal(describeCallingTool(recognizeCallingTool({ 'user-agent': `tool${index}/1.${index}` })!), `tool${index} 1.${index}`);
+    }
+  });
 });
