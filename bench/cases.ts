@@ -201,7 +201,8 @@ export const largeAnswerKilobytes = 100;
  *   request stored it; one with a 100 KB answer replayed as a stream (target < 5 ms p99, one at
  *   a time).
  * The cache-on requests go through route `cached` (`cached-anthropic`), the only routes with
- * the cache on; the cache-off ones name the model directly.
+ * the cache on; the cache-off ones through `uncached` (`uncached-anthropic`), the same route
+ * with the cache off, so routing costs both sides the same.
  */
 function cacheCases(): BenchCase[] {
   const cases: BenchCase[] = [];
@@ -215,7 +216,7 @@ function cacheCases(): BenchCase[] {
       path: '/v1/chat/completions',
       headers: openaiHeaders,
       body: withUniqueMarker(openaiBody('cached', size, false)),
-      floorBody: withUniqueMarker(openaiBody('gpt-4o-mini', size, false)),
+      floorBody: withUniqueMarker(openaiBody('uncached', size, false)),
       cache: { outcome: 'miss' },
     });
     cases.push({
@@ -227,7 +228,7 @@ function cacheCases(): BenchCase[] {
       path: '/v1/messages',
       headers: anthropicHeaders,
       body: withUniqueMarker(anthropicBody('cached-anthropic', size, true)),
-      floorBody: withUniqueMarker(anthropicBody('claude-sonnet-4-5', size, true)),
+      floorBody: withUniqueMarker(anthropicBody('uncached-anthropic', size, true)),
       expectedEvents: streamEventCounts.anthropic,
       cache: { outcome: 'miss' },
     });
@@ -241,7 +242,7 @@ function cacheCases(): BenchCase[] {
     path: '/v1/chat/completions',
     headers: openaiHeaders,
     body: openaiBody('cached', '1k', false),
-    floorBody: openaiBody('gpt-4o-mini', '1k', false),
+    floorBody: openaiBody('uncached', '1k', false),
     cache: { outcome: 'hit' },
   });
   const large = largeAnswerDeltas(largeAnswerKilobytes);
@@ -255,7 +256,7 @@ function cacheCases(): BenchCase[] {
     path: '/v1/chat/completions',
     headers: openaiHeaders,
     body: withLargeAnswer(openaiBody('cached', '1k', true)),
-    floorBody: withLargeAnswer(openaiBody('gpt-4o-mini', '1k', true)),
+    floorBody: withLargeAnswer(openaiBody('uncached', '1k', true)),
     expectedEvents: streamEventCounts.openai - replyDeltas.length + large.length,
     answer: { text: large.join(''), deltas: large.length },
     cache: { outcome: 'hit' },

@@ -2,7 +2,9 @@
  * `node --import tsx bench/instructions.ts <target>… [--cases <parts>] [--calls N] [--warm-up N]`:
  * machine instructions per call, counted by valgrind (callgrind), for builds of Switchyard
  * (folders holding a proxy.js and its wasm, e.g. copies of dist/) and the floor forwarders
- * (`floor:undici-stream`, `floor:undici-request`, `floor:node-http`, `floor:piped`).
+ * (`floor:undici-stream`, `floor:undici-request`, `floor:node-http`, `floor:piped`), and `off:<folder>`: that
+ * build sent the case's request without its route (for a cache case: the cache off). A body
+ * with the cache cases' unique marker is made a new question on every call.
  *
  * CPU time per request moves ±10–30 % with the machine's load; an instruction count hardly
  * moves, so a change of a few percent shows on a machine busy with other people's builds. Each
@@ -25,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildSync } from 'esbuild';
 import { buildCases, type BenchCase } from './cases';
+import { uniqueMarker } from './payloads';
 import { startChildService, type ChildService } from './child-service';
 import { startSwitchyard } from './switchyard-service';
 
@@ -36,8 +39,14 @@ function bundle(name: string, workDirectory: string): string {
   return outfile;
 }
 
+/** Requests sent so far, numbering the unique bodies of the cache-miss cases across runs. */
+let sent = 0;
+
 async function send(service: ChildService, benchCase: BenchCase, body: string, amount: number): Promise<number> {
-  const result = await autocannon({ url: service.url + benchCase.path, method: 'POST', headers: benchCase.headers, body, connections: 10, amount, timeout: 120 });
+  // A body with the unique marker is a new question on every request (the cache-miss cases).
+  const unique = body.includes(uniqueMarker);
+  const requests: autocannon.Request[] | undefined = unique ? [{ setupRequest: (request) => ({ ...request, body: body.replace(uniqueMarker, `call-${(sent += 1)}`) }) }] : undefined;
+  const result = await autocannon({ url: service.url + benchCase.path, method: 'POST', headers: benchCase.headers, body, connections: 10, amount, timeout: 120, ...(requests === undefined ? {} : { requests }) });
   return result.errors + result.non2xx + result.timeouts;
 }
 
@@ -59,8 +68,10 @@ async function main(): Promise<void> {
   const calls = Number(values.calls);
   const warmUp = Number(values['warm-up']);
   // A case named exactly runs alone (the default's name is part of the cache cases' names).
-  const parts = values.cases.split(',').map((part) => part.trim());
-  const named = buildCases().filter((benchCase) => parts.includes(benchCase.name));
+  // Names hold commas (`…, cache miss (unique requests)`): names are separated by `;`.
+  const parts = values.cases.split(values.cases.includes(';') ? ';' : ',').map((part) => part.trim());
+  const exact = buildCases().filter((benchCase) => benchCase.name === values.cases.trim());
+  const named = exact.length > 0 ? exact : buildCases().filter((benchCase) => parts.includes(benchCase.name));
   const cases = (named.length > 0 ? named : buildCases(values.cases)).filter((benchCase) => benchCase.routing === undefined && benchCase.governed === undefined);
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-instructions-'));
   const dumps = path.join(workDirectory, 'dumps');
@@ -73,13 +84,16 @@ async function main(): Promise<void> {
       let reference: number | undefined;
       for (const target of positionals) {
         const floor = target.startsWith('floor:') ? target.slice('floor:'.length) : undefined;
+        // `off:<build>`: that build sent the case's request without its route (a cache case with the cache off).
+        const unrouted = target.startsWith('off:');
+        const build = unrouted ? target.slice('off:'.length) : target;
         const service =
           floor !== undefined
             ? await startChildService(target, launcher[0]!, [...launcher.slice(1), process.execPath, floorScript, floor, upstream.url], process.env, 180_000)
-            : await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(target, 'proxy.js'), `switchyard-${path.basename(target)}`, {}, {}, launcher);
-        if (service === undefined) throw new Error(`no proxy.js in ${target}`);
+            : await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(build, 'proxy.js'), `switchyard-${path.basename(build)}`, {}, {}, launcher);
+        if (service === undefined) throw new Error(`no proxy.js in ${build}`);
         try {
-          const body = floor === undefined ? benchCase.body : benchCase.floorBody;
+          const body = floor === undefined && !unrouted ? benchCase.body : benchCase.floorBody;
           const failedWarmUp = await send(service, benchCase, body, warmUp);
           await sleep(1500);
           execFileSync('callgrind_control', ['--instr=on', String(service.pid)], { stdio: 'ignore' });

@@ -42,6 +42,10 @@ export function benchRoutes(): Record<string, RouteEntry> {
     // The response-cache cases: the only route with the cache on, so no other case pays for it.
     cached: { strategy: 'fallback', targets: ['openai/gpt-4o-mini'], cache: { enabled: true } },
     'cached-anthropic': { strategy: 'fallback', targets: ['anthropic/claude-sonnet-4-5'], cache: { enabled: true } },
+    // The same routes with the cache off: the cache cases' comparison, so both sides pay the
+    // same for routing (a routed model's output ceiling is checked) and differ by the cache alone.
+    uncached: { strategy: 'fallback', targets: ['openai/gpt-4o-mini'] },
+    'uncached-anthropic': { strategy: 'fallback', targets: ['anthropic/claude-sonnet-4-5'] },
     // Routes of the rules that never match; they must still pass the config's validation.
     smart: { strategy: 'fallback', targets: ['anthropic/claude-sonnet-4-5', 'openai/gpt-4.1'] },
     fast: { strategy: 'race', targets: ['groq/llama-3.3-70b-versatile', 'cerebras/llama3.1-8b'], hedgeMs: 300 },

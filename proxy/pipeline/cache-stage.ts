@@ -9,7 +9,7 @@ import type { RequestContext } from '../call/request-context';
 import { cacheKeyFor, requestDigest } from '../cache/cache-key';
 import { cacheFillObserver } from '../cache/cache-fill';
 import { decodeCachedAnswer, type CachedAnswer } from '../cache/cached-answer';
-import { freshResponseId, isWholeAnswer, replayedWireBytes, wireParts, wireResponseId } from '../cache/wire-answer';
+import { freshResponseId, isWholeAnswer, replayBytes, wireParts, wireReplay, wireResponseId, type WireReplay } from '../cache/wire-answer';
 import type { CallCacheSettings } from '../cache/cache-settings';
 import { inboundCodecs } from '../codecs/registry';
 import type { ResponseContext } from '../inbound/codec';
@@ -150,6 +150,8 @@ function lookupKeys(context: RequestContext, plan: ExecutionPlan, settings: Call
 interface Servable {
   answer: CachedAnswer;
   parts: StreamPart[];
+  /** The provider's bytes made ready to replay, with and without OpenAI's usage chunk; built on first use. */
+  replays?: { withUsage?: WireReplay; withoutUsage?: WireReplay };
 }
 
 /**
@@ -178,7 +180,8 @@ function servableAnswer(answer: CachedAnswer): Servable | undefined {
  * of the format and stream mode they came in (every field the provider sent, a fresh response
  * id); anyone else gets the parts encoded by its codec: one JSON body, or a stream of events.
  */
-function replay(response: ServerResponse, context: RequestContext, plan: ExecutionPlan, { answer, parts }: Servable, transform: AnswerTransform | undefined): void {
+function replay(response: ServerResponse, context: RequestContext, plan: ExecutionPlan, servable: Servable, transform: AnswerTransform | undefined): void {
+  const { answer, parts } = servable;
   const headers = {
     ...switchyardHeaders(context.id, { provider: answer.provider, model: answer.model, passthrough: false }),
     ...attemptHeaders(plan),
@@ -192,7 +195,10 @@ function replay(response: ServerResponse, context: RequestContext, plan: Executi
     // it stays, so a conversation continued from a hit finds it. Other APIs' ids name nothing
     // later and are fresh per response, as the providers make them.
     const id = providerId === undefined || wire.api === 'openai-responses' ? undefined : freshResponseId(providerId);
-    const bytes = replayedWireBytes(wire, providerId, id, wire.api === 'openai-chat' && wire.stream && !asksForUsage(context));
+    const hideUsage = wire.api === 'openai-chat' && wire.stream && !asksForUsage(context);
+    const replays = (servable.replays ??= {});
+    const ready = hideUsage ? (replays.withoutUsage ??= wireReplay(wire, providerId, true)) : (replays.withUsage ??= wireReplay(wire, providerId, false));
+    const bytes = replayBytes(ready, id);
     writeHead(response, 200, wire.stream ? { ...sseHeaders, ...headers } : { 'content-type': 'application/json', 'content-length': bytes.length, ...headers });
     response.end(bytes);
     return;

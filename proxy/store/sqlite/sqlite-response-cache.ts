@@ -26,6 +26,9 @@ const otherWritersCheckMs = 1000;
  */
 const otherWritersSlackMs = 10_000;
 
+/** How long uses of entries (the eviction order) wait to be written when nothing else is. */
+const usesWriteIntervalMs = 30_000;
+
 /** The most body bytes of recently used entries kept in memory (or an eighth of the bound, if less). */
 const hotBytesLimit = 32 * 1024 * 1024;
 
@@ -88,6 +91,8 @@ export class SqliteResponseCache implements ResponseCache {
   /** Uses not yet written: key → time. */
   private readonly uses = new Map<string, number>();
   private writeTimer: NodeJS.Timeout | undefined;
+  /** When the write timer fires (`performance.now()`: timers run on real time, whatever `now` says). */
+  private writeDueAt = 0;
 
   /** @param database An open `switchyard.db`; closing it stays with its owner. */
   constructor(database: Database, options: SqliteResponseCacheOptions = {}) {
@@ -217,26 +222,34 @@ export class SqliteResponseCache implements ResponseCache {
     });
   }
 
-  private scheduleWrite(): void {
+  /** Writes what waits within `delayMs` (the write interval by default), sooner if already due sooner. */
+  private scheduleWrite(delayMs = this.writeIntervalMs): void {
     if (this.writeIntervalMs === 0) {
       this.flush();
       return;
     }
-    this.writeTimer ??= setTimeout(() => {
+    const dueAt = performance.now() + delayMs;
+    if (this.writeTimer !== undefined && this.writeDueAt <= dueAt) return;
+    clearTimeout(this.writeTimer);
+    this.writeDueAt = dueAt;
+    this.writeTimer = setTimeout(() => {
       this.writeTimer = undefined;
       try {
         this.flush();
       } catch (error) {
         this.onError(error);
       }
-    }, this.writeIntervalMs).unref();
+    }, delayMs).unref();
   }
 
   private noteUse(key: string, time: number): void {
     this.uses.set(key, time);
-    // Uses are only an eviction order: they ride with the next write, or go on their own later.
+    // Uses are only an eviction order: they ride with the next write, are written before any
+    // eviction (makeRoom) and at close, or go on their own after a while. Each write is a commit
+    // with a journal sync on the event loop: a use written a second after each hit measured as
+    // the p99 of a run of hits.
     if (this.writeIntervalMs === 0) return;
-    this.scheduleWrite();
+    this.scheduleWrite(usesWriteIntervalMs);
   }
 
   private transaction(work: () => void): void {

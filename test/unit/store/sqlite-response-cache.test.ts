@@ -100,6 +100,33 @@ describe('SqliteResponseCache', () => {
     await reopened.close();
   });
 
+  it('writes a hit\'s use with the next entry or much later, not a write interval after the hit', async () => {
+    // Every write is a commit with a journal sync on the event loop: a use written a second
+    // after each hit was the p99 of a run of hits.
+    const cache = new SqliteResponseCache(database, { now: () => now, writeIntervalMs: 20 });
+    await cache.set('stored', { body: bytes(10), metadata: {} }, 60);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    let commits = 0;
+    const exec = database.exec.bind(database);
+    database.exec = (sql) => {
+      if (sql === 'BEGIN IMMEDIATE') commits++;
+      return exec(sql);
+    };
+    try {
+      now += 5;
+      for (let hit = 0; hit < 3; hit++) assert.notEqual(await cache.get('stored'), undefined);
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      assert.equal(commits, 0, 'no commit for the uses alone within seconds');
+      await cache.set('next', { body: bytes(10), metadata: {} }, 60);
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      assert.equal(commits, 1, 'the use rides with the next entry');
+      assert.equal(Number(database.get("SELECT used_at FROM response_cache WHERE key = 'stored'")?.used_at), now);
+    } finally {
+      database.exec = exec;
+      await cache.close();
+    }
+  });
+
   it('clears every entry, reports its size, and shrinks to a new bound at once', async () => {
     const cache = open(1000);
     await cache.set('a', { body: bytes(40), metadata: {} }, 60);
