@@ -137,6 +137,37 @@ describe('the response cache, passthrough answers', () => {
     assert.deepEqual(withUsage.at(-1)?.usage, chatJson.usage);
   });
 
+  it('keeps OpenAI Chat logprobs when an entry is replayed in the other stream mode', async () => {
+    await start((request) => (request.json?.stream === true ? { chunks: chatChunks() } : { json: chatJson }));
+    const openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'client', maxRetries: 0 });
+    const ask = (content: string) => ({ model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content }], logprobs: true, top_logprobs: 2 });
+    const streamed = async (content: string): Promise<{ text: string; tokens: unknown[]; hit: string | null }> => {
+      const { data, response } = await openai.chat.completions.create({ ...ask(content), stream: true }).withResponse();
+      let text = '';
+      const tokens: unknown[] = [];
+      for await (const chunk of data) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        tokens.push(...(chunk.choices[0]?.logprobs?.content ?? []));
+      }
+      return { text, tokens, hit: response.headers.get('x-switchyard-cache') };
+    };
+    // Stored whole, asked streamed.
+    await openai.chat.completions.create(ask('Say hello in French.'));
+    await stored(1);
+    const fromWhole = await streamed('Say hello in French.');
+    assert.equal(fromWhole.hit, 'hit');
+    assert.equal(fromWhole.text, 'Bonjour');
+    assert.deepEqual(fromWhole.tokens, logprobs.content, 'every token\'s logprobs, in order');
+    // Stored streamed, asked whole.
+    await streamed('Say goodbye in French.');
+    await stored(2);
+    const fromStream = await openai.chat.completions.create(ask('Say goodbye in French.')).withResponse();
+    assert.equal(fromStream.response.headers.get('x-switchyard-cache'), 'hit');
+    assert.equal(fromStream.data.choices[0]!.message.content, 'Bonjour');
+    assert.deepEqual(fromStream.data.choices[0]!.logprobs, logprobs, 'the chunks\' entries joined');
+    assert.equal(fake.requests.length, 2);
+  });
+
   it('replays an Anthropic message whole and streamed as Anthropic sent it, with a fresh msg_ id', async () => {
     await start((request) => (request.json?.stream === true ? { chunks: anthropicEvents(anthropicAnswer) } : { json: anthropicMessageJson(anthropicAnswer) }));
     const client = new Anthropic({ baseURL: proxy.url, apiKey: 'client', maxRetries: 0 });

@@ -175,7 +175,7 @@ describe('the response cache', () => {
     assert.deepEqual(proxy.records.map((record) => record.cache), ['miss', 'hit', 'hit', 'hit', 'hit']);
   });
 
-  it('misses on a changed temperature, system prompt, tool, anthropic-beta or case', async () => {
+  it('misses on a changed temperature, system prompt, tool, anthropic-beta, provider extra or case', async () => {
     await start();
     const client = anthropicClient();
     await client.messages.create(anthropicParams());
@@ -186,6 +186,8 @@ describe('the response cache', () => {
       ['tool', { ...anthropicParams(), tools: [{ name: 'weather', description: 'Look up the weather', input_schema: schema as Anthropic.Tool.InputSchema }] }],
       ['case', { ...anthropicParams(), messages: [{ role: 'user', content: question.toLowerCase() }] }],
       ['beta', anthropicParams(), { 'anthropic-beta': 'interleaved-thinking-2025-05-14' }],
+      // A field Switchyard has no canonical name for travels as a provider extra, and is keyed.
+      ['provider extra', { ...anthropicParams(), service_tier: 'standard_only' }],
     ];
     for (const [name, params, headers] of variants) {
       const before = fake.requests.length;

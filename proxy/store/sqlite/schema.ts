@@ -127,6 +127,10 @@ const migrations: ReadonlyArray<string> = [
    CREATE INDEX rate_entries_time ON rate_entries (time);`,
   // A named key's own redaction (mode and detectors, JSON), laid over the config's.
   `ALTER TABLE access_keys ADD COLUMN redaction TEXT;`,
+  // The response cache's stored bytes, summed from this index alone: the rows hold the bodies,
+  // and summing a column stored after a large body reads every page of it. A proxy sharing the
+  // data folder with another recounts when the other wrote (sqlite-response-cache.ts).
+  `CREATE INDEX response_cache_size ON response_cache (size);`,
 ];
 
 /** The schema version this build writes. */

@@ -81,6 +81,8 @@ export class SqliteResponseCache implements ResponseCache {
   private readonly index = new Map<string, IndexedEntry>();
   /** SQLite's `data_version` when last read: it changes when another connection commits. */
   private dataVersion = 0;
+  /** `data_version` when `storedBytes` was last counted from the table. */
+  private countedVersion = 0;
   private otherWritersCheckedAt = 0;
   /** Recently used entries, least recently used first. */
   private readonly hot = new Map<string, { entry: CachedResponse; size: number }>();
@@ -103,6 +105,7 @@ export class SqliteResponseCache implements ResponseCache {
     this.onError = options.onError ?? (() => {});
     this.readIndex();
     this.dataVersion = this.readDataVersion();
+    this.countedVersion = this.dataVersion;
     this.otherWritersCheckedAt = this.now();
   }
 
@@ -176,6 +179,7 @@ export class SqliteResponseCache implements ResponseCache {
 
   async size(): Promise<{ entries: number; bytes: number }> {
     this.flush();
+    this.recountIfOthersWrote();
     const row = this.database.get('SELECT COUNT(*) AS entries FROM response_cache');
     return { entries: Number(row?.entries ?? 0), bytes: this.storedBytes };
   }
@@ -184,8 +188,10 @@ export class SqliteResponseCache implements ResponseCache {
     this.maximumBytes = maximumBytes;
     if (this.storedBytes <= maximumBytes && this.pending.size === 0) return;
     this.flush();
-    if (this.storedBytes <= maximumBytes) return;
-    this.transaction(() => this.makeRoom(this.now()));
+    this.transaction(() => {
+      this.recountIfOthersWrote();
+      if (this.storedBytes > maximumBytes) this.makeRoom(this.now());
+    });
   }
 
   async close(): Promise<void> {
@@ -218,8 +224,27 @@ export class SqliteResponseCache implements ResponseCache {
         this.keepHot(key, waiting.entry, waiting.body.byteLength);
       }
       this.writeUses();
+      this.recountIfOthersWrote();
       if (this.storedBytes > this.maximumBytes) this.makeRoom(this.now());
     });
+  }
+
+  /**
+   * The stored bytes are counted in memory, kept in step by this connection's own writes. A
+   * second proxy on the same data folder writes, replaces and evicts too, and this count would
+   * drift from the table's (each process evicting too much or too little); so whenever another
+   * connection has committed since the last count, the bytes are summed from the table again
+   * (from the `size` index: a few microseconds per thousand entries), and the entries it
+   * stored lately are added to the index. Called before the count is compared with the bound,
+   * inside the write transaction where that happens, so no other process writes meanwhile. A
+   * proxy alone on its data folder never recounts.
+   */
+  private recountIfOthersWrote(): void {
+    const version = this.readDataVersion();
+    if (version === this.countedVersion) return;
+    this.followOtherWriters(this.now(), true);
+    this.storedBytes = Number(this.database.get('SELECT COALESCE(SUM(size), 0) AS bytes FROM response_cache')?.bytes ?? 0);
+    this.countedVersion = version;
   }
 
   /** Writes what waits within `delayMs` (the write interval by default), sooner if already due sooner. */
@@ -346,12 +371,12 @@ export class SqliteResponseCache implements ResponseCache {
   }
 
   /**
-   * At most once a second: when another connection committed since the last look, adds the
-   * entries stored recently that the index lacks. Entries another process deleted are noticed
-   * when a lookup finds their row gone.
+   * At most once a second (`atOnce`: now): when another connection committed since the last
+   * look, adds the entries stored recently that the index lacks. Entries another process
+   * deleted are noticed when a lookup finds their row gone.
    */
-  private followOtherWriters(now: number): void {
-    if (now - this.otherWritersCheckedAt < otherWritersCheckMs) return;
+  private followOtherWriters(now: number, atOnce = false): void {
+    if (!atOnce && now - this.otherWritersCheckedAt < otherWritersCheckMs) return;
     const since = this.otherWritersCheckedAt - otherWritersSlackMs;
     this.otherWritersCheckedAt = now;
     const version = this.readDataVersion();

@@ -229,4 +229,31 @@ describe('SqliteResponseCache', () => {
       other.lock.release();
     }
   });
+
+  it('counts the bytes two processes store, replace and evict as the table holds them, and keeps the bound', async () => {
+    const other = openDatabase(dataDir);
+    try {
+      const here = new SqliteResponseCache(database, { maximumBytes: 1000, now: () => now, writeIntervalMs: 0 });
+      const there = new SqliteResponseCache(other.database, { maximumBytes: 1000, now: () => now, writeIntervalMs: 0 });
+      await here.set('a', { body: bytes(300), metadata: {} }, 60);
+      now += 1000;
+      assert.notEqual(await there.get('a'), undefined, 'found there');
+      await there.set('a', { body: bytes(500), metadata: {} }, 60);
+      assert.deepEqual(await here.size(), { entries: 1, bytes: 500 }, 'a replacement there is counted here');
+      await there.clear();
+      assert.deepEqual(await here.size(), { entries: 0, bytes: 0 }, 'a clear there is counted here');
+      await there.set('b', { body: bytes(400), metadata: {} }, 60);
+      now += 1;
+      await here.set('c', { body: bytes(400), metadata: {} }, 60);
+      now += 1;
+      await here.set('d', { body: bytes(400), metadata: {} }, 60);
+      const summed = Number(database.get('SELECT SUM(size) AS bytes FROM response_cache')?.bytes);
+      assert.ok(summed <= 1000, `the bound holds across both (${summed} bytes stored)`);
+      assert.deepEqual(await here.size(), { entries: 2, bytes: summed });
+      assert.equal((await there.size()).bytes, summed, 'and both count the same');
+    } finally {
+      other.database.close();
+      other.lock.release();
+    }
+  });
 });
