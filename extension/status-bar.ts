@@ -88,7 +88,7 @@ export class StatusBar implements vscode.Disposable {
     const near = status.state === 'running' ? this.nearLimit : undefined;
     const warning = near === undefined ? '' : ` $(warning) ${near.name.startsWith('key:') ? `key ${near.name.slice(4)}` : near.name} ${shareText(budgetShare(near))}`;
     const team = status.team;
-    const where = team === undefined ? `:${status.port}` : ` team ${hostOf(team.url)}`;
+    const where = team === undefined ? ` :${status.port}` : ` team ${hostOf(team.url)}`;
     this.item.text = `${degraded ? '$(warning)' : team !== undefined && status.state === 'running' ? '$(organization)' : icons[status.state]} Switchyard${where}${spend}${warning}`;
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.isTrusted = { enabledCommands: ['switchyard.setProviderKey', 'switchyard.connectTeamProxy'] };

@@ -23,6 +23,7 @@ export class GovernanceView {
       budgets: data.budgets.filter((budget) => typeof budget?.name === 'string' && typeof budget.limitUsd === 'number'),
       keys: data.keys.filter((key) => typeof key?.name === 'string'),
       keySpend: data.keySpend.filter((row) => typeof row === 'object' && row !== null),
+      ...(typeof data.team?.url === 'string' ? { team: { url: data.team.url } } : {}),
     });
   }
 

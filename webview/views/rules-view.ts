@@ -308,8 +308,13 @@ export class RulesView {
     // Until the config arrives the form area says so and the JSON text stays hidden, so nobody
     // (a user, a UI test) reads or edits an empty text as if it were the config.
     const loaded = this.snapshot !== undefined;
-    this.formContainer.hidden = loaded && this.mode !== 'form';
-    this.jsonContainer.hidden = !loaded || this.mode !== 'json';
+    // A team proxy's config is not this window's to read: its banner says so, and no empty
+    // form or local file stands in for it.
+    const elsewhere = this.snapshot?.readOnlyReason !== undefined;
+    this.formContainer.hidden = elsewhere || (loaded && this.mode !== 'form');
+    this.jsonContainer.hidden = elsewhere || !loaded || this.mode !== 'json';
+    const openFile = this.root.querySelector<HTMLElement>('#rules-open-file');
+    if (openFile !== null) openFile.hidden = elsewhere;
     this.textarea.readOnly = this.readOnly;
     if (this.mode === 'form') this.renderForm();
     this.renderSyntax();

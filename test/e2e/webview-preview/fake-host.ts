@@ -28,6 +28,11 @@ const now = Date.now();
 let records = previewRecords(now);
 // `file=none` previews the read-only editor of a proxy started without a config file.
 let config = parameters.get('file') === 'none' ? { ...previewConfig(), file: undefined } : previewConfig();
+// `team=1` previews a window on a team proxy: its rules are the admin's, not shown here.
+const teamUrl = parameters.get('team') === '1' ? 'https://switchyard.example.com' : undefined;
+if (teamUrl !== undefined) {
+  config = { config: {}, problems: [], readOnlyReason: `The rules are in the config of the team proxy ${teamUrl}, which only its admin can read and change (with its control token); your access key reads your own requests, spend and budgets.` };
+}
 // `empty=1` previews a first start: no requests yet, and a proxy that stopped.
 // `first=1` previews the very first screen: a running proxy, no key, no request yet.
 const first = parameters.get('first') === '1';
@@ -133,7 +138,12 @@ function receive(message: WebviewMessage): void {
       window = message.range ?? {};
       toPanel({
         type: 'snapshot',
-        status: empty && !first ? { state: 'stopped', port: 4141, detail: 'Run "Switchyard: Start Proxy" to start it.' } : { state: 'running', port: 4141, owned: true },
+        status:
+          teamUrl !== undefined
+            ? { state: 'running', port: 443, owned: false, team: { url: teamUrl } }
+            : empty && !first
+              ? { state: 'stopped', port: 4141, detail: 'Run "Switchyard: Start Proxy" to start it.' }
+              : { state: 'running', port: 4141, owned: true },
         records: empty ? [] : records.filter((record) => inRange(record.time)).slice(0, 25),
         hasMore: !empty && records.filter((record) => inRange(record.time)).length > 25,
         config,

@@ -283,6 +283,18 @@ async function main(): Promise<void> {
     assert.equal(await readOnly.isVisible('#rules-save'), false);
     await shoot(readOnly, 'dark-rules-readonly');
 
+    // On a team proxy the rules are the admin's: the banner says why, no empty form or local file stands in.
+    const team = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    watch(team, 'team');
+    await team.goto(`${origin}/?theme=dark&live=0&team=1`);
+    await team.waitForSelector('.proxy-status.state-running:has-text("team proxy https://switchyard.example.com")');
+    await team.click('#tab-rules');
+    await team.waitForSelector('.banner:has-text("only its admin can read and change")');
+    assert.equal(await team.isVisible('#rules-open-file'), false);
+    assert.equal(await team.isVisible('#rules-save'), false);
+    assert.equal(await team.isVisible('text=Add rule'), false);
+    await shoot(team, 'dark-rules-team');
+
     // Before the config arrives the JSON text is hidden, so nothing reads an empty text as the config.
     const slow = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     watch(slow, 'slow');
