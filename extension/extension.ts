@@ -180,7 +180,11 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
       else if (event.type === 'budget') void showBudgetBlocked(event.budget, () => services.openPanel());
     }),
     // For `when` clauses: the sidebar's welcome view (with Start Proxy) shows while it is not running.
-    proxy.onDidChangeStatus.on((status) => void vscode.commands.executeCommand('setContext', 'switchyard.proxyState', status.state)),
+    proxy.onDidChangeStatus.on((status) => {
+      // Set first: the welcome view for the state depends on whether it is a team proxy's.
+      void vscode.commands.executeCommand('setContext', 'switchyard.teamProxy', status.team !== undefined);
+      void vscode.commands.executeCommand('setContext', 'switchyard.proxyState', status.state);
+    }),
     proxy.onKeyRejected.on((url) => {
       void vscode.window
         .showErrorMessage(`The team proxy ${url} refused your access key: it was revoked, or it is not a key of this proxy.`, 'Enter Access Key', 'Disconnect')
