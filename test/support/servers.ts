@@ -302,8 +302,13 @@ export function nextRedisDatabase(): number {
   return redisDatabases;
 }
 
-/** Stops the shared servers; registered as a root `after` hook by {@link useSharedServers}. */
-export async function stopSharedServers(): Promise<void> {
+/**
+ * Stops the shared servers; suites register it as a root `after` hook. A PostgreSQL fast shutdown
+ * writes a checkpoint, which on a busy machine outlasts mocha's 10 s default: the hook gives itself
+ * a minute (the servers' own stop escalates to SIGKILL well before).
+ */
+export async function stopSharedServers(this: Mocha.Context | void): Promise<void> {
+  this?.timeout(60_000);
   const servers = await Promise.allSettled([sharedPostgres, sharedRedis].filter((server) => server !== undefined));
   sharedPostgres = undefined;
   sharedRedis = undefined;
