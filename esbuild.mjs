@@ -48,8 +48,30 @@ const proxy = {
         build.onResolve({ filter: /^\.\/otlp-tracing$/ }, () => ({ path: './otlp-tracing.js', external: true }));
       },
     },
+    {
+      // The PostgreSQL and Redis clients are loaded only in team mode (and by the CLI's team
+      // commands): bundles of their own beside dist/proxy.js, so a solo start neither parses
+      // nor evaluates them, and test/integration/solo-start-modules.test.ts can see that.
+      name: 'team-clients-apart',
+      setup(build) {
+        build.onResolve({ filter: /^(pg|ioredis)$/ }, (args) => ({ path: `./${args.path}.js`, external: true }));
+      },
+    },
   ],
 };
+
+/** `dist/pg.js` and `dist/ioredis.js`: each client library alone, as CommonJS. */
+const teamClients = ['pg', 'ioredis'].map((name) => ({
+  stdin: { contents: `module.exports = require('${name}');`, resolveDir: '.', sourcefile: `${name}-bundle.js`, loader: 'js' },
+  outfile: `dist/${name}.js`,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+}));
 
 /** The OpenTelemetry SDK and OTLP exporter, with Switchyard's span builder: dist/otlp-tracing.js. */
 const tracing = {
@@ -74,7 +96,7 @@ if (production) {
   for (const file of readdirSync('dist')) if (file.endsWith('.map')) rmSync(`dist/${file}`);
 }
 
-const configs = [proxy, tracing];
+const configs = [proxy, tracing, ...teamClients];
 if (existsSync('extension/extension.ts')) {
   // The extension host: `vscode` is provided at run time. The panel's modules are imported
   // dynamically, so they are evaluated only when the panel first opens.
