@@ -10,9 +10,10 @@ import { decodeResponsesUsage } from '../providers/openai-responses/decode-respo
 import { decodeGeminiUsage } from '../providers/gemini/decode-usage';
 
 /**
- * Reads usage and the first-token time off a passthrough stream while its bytes go to the
- * client untouched. Only the few events that can carry usage are JSON-parsed (cheap string
- * checks skip the text deltas); the numbers are mapped by each provider's own usage decoder.
+ * Reads usage, the finish reason and the first-token time off a passthrough stream while its
+ * bytes go to the client untouched. Only the few events that can carry usage or the finish
+ * reason are JSON-parsed (cheap string checks skip the text deltas); the numbers are mapped by
+ * each provider's own usage decoder, the finish reason is kept as the provider wrote it.
  */
 export class UsageTap {
   private readonly parser = new SseParser();
@@ -20,6 +21,8 @@ export class UsageTap {
   /** Anthropic spreads usage over message_start and message_delta; later fields win. */
   private anthropicUsage: AnthropicUsage | undefined;
   firstTokenAt: number | undefined;
+  /** Why the model stopped, as the provider wrote it (the first choice's, for OpenAI). */
+  finishReason: string | undefined;
 
   /**
    * @param hideUsageChunks Drop OpenAI's usage-only chunk (`choices: []`) from what the client
@@ -58,27 +61,41 @@ export class UsageTap {
         const data = parse(event.data);
         const usage = event.event === 'message_start' ? objectField(objectField(data, 'message'), 'usage') : objectField(data, 'usage');
         if (usage) this.anthropicUsage = { ...this.anthropicUsage, ...withoutNulls(usage) } as AnthropicUsage;
+        const stopReason = objectField(data, 'delta')?.stop_reason;
+        if (typeof stopReason === 'string') this.finishReason = stopReason;
         return;
       }
-      case 'openai-chat':
-        if (event.data.includes('"usage":{') || event.data.includes('"x_groq":')) {
-          const chunk = parse(event.data);
+      case 'openai-chat': {
+        const carriesUsage = event.data.includes('"usage":{') || event.data.includes('"x_groq":');
+        // Every chunk has `"finish_reason":null`; only the last one names a reason.
+        const carriesFinish = this.finishReason === undefined && event.data.includes('"finish_reason":"');
+        if (!carriesUsage && !carriesFinish) return;
+        const chunk = parse(event.data);
+        if (carriesUsage) {
           const usage = objectField(chunk, 'usage') ?? objectField(objectField(chunk, 'x_groq'), 'usage');
           if (usage) this.usage = decodeChatUsage(usage);
         }
+        if (carriesFinish) this.finishReason = firstElementString(chunk?.choices, 'finish_reason');
         return;
+      }
       case 'openai-responses':
         if (event.event === 'response.completed' || event.event === 'response.incomplete' || event.event === 'response.failed') {
-          const usage = objectField(objectField(parse(event.data), 'response'), 'usage');
+          const answer = objectField(parse(event.data), 'response');
+          const usage = objectField(answer, 'usage');
           if (usage) this.usage = decodeResponsesUsage(usage);
+          this.finishReason = responsesFinishReason(answer);
         }
         return;
-      case 'gemini':
-        if (event.data.includes('"usageMetadata"')) {
-          const usage = objectField(parse(event.data), 'usageMetadata');
-          if (usage) this.usage = decodeGeminiUsage(usage);
-        }
+      case 'gemini': {
+        const carriesUsage = event.data.includes('"usageMetadata"');
+        const carriesFinish = this.finishReason === undefined && event.data.includes('"finishReason"');
+        if (!carriesUsage && !carriesFinish) return;
+        const chunk = parse(event.data);
+        const usage = objectField(chunk, 'usageMetadata');
+        if (usage) this.usage = decodeGeminiUsage(usage);
+        if (carriesFinish) this.finishReason = firstElementString(chunk?.candidates, 'finishReason');
         return;
+      }
     }
   }
 }
@@ -107,6 +124,77 @@ export function readResponseUsage(api: ProviderApi, body: Buffer): Usage | undef
       return usage ? decodeGeminiUsage(usage) : undefined;
     }
   }
+}
+
+/**
+ * Why the model stopped, from a complete (non-streamed) JSON answer of the given API, as the
+ * provider wrote it. Found by a byte search, never a parse or a scan of the answer: a quoted key
+ * followed by a colon cannot occur inside a JSON string (its quotes would be escaped). The
+ * reason comes after the content in Anthropic's, Chat's and Gemini's answers, so the search runs
+ * from the end (a tool call's input object could hold a key of that name earlier; with several
+ * choices it is the last one's); the Responses API's `status` is near the start.
+ */
+export function readResponseFinishReason(api: ProviderApi, body: Buffer): string | undefined {
+  switch (api) {
+    case 'anthropic-messages':
+      return stringAfterKey(body, 'stop_reason', 'last');
+    case 'openai-chat':
+      return stringAfterKey(body, 'finish_reason', 'last');
+    case 'openai-responses': {
+      const status = stringAfterKey(body, 'status', 'first');
+      if (status !== 'incomplete') return status;
+      const details = topLevelObject(body, 'incomplete_details');
+      return typeof details?.reason === 'string' ? details.reason : status;
+    }
+    case 'gemini':
+      return stringAfterKey(body, 'finishReason', 'last');
+  }
+}
+
+/** The Responses API's finish reason as the translated path records it: the status, or why it is incomplete. */
+function responsesFinishReason(answer: JsonObject | undefined): string | undefined {
+  const status = answer?.status;
+  if (typeof status !== 'string') return undefined;
+  const reason = objectField(answer, 'incomplete_details')?.reason;
+  return status === 'incomplete' && typeof reason === 'string' ? reason : status;
+}
+
+/** A string field of the first element of an array (the first choice or candidate). */
+function firstElementString(list: unknown, key: string): string | undefined {
+  const first = Array.isArray(list) ? (list[0] as unknown) : undefined;
+  const value = isObject(first) ? first[key] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The short string value after the first or last `"key":` in the bytes (whitespace allowed
+ * around the colon); undefined when that occurrence's value is no short plain string (`null`).
+ */
+function stringAfterKey(body: Buffer, key: string, occurrence: 'first' | 'last'): string | undefined {
+  const needle = `"${key}"`;
+  let at = occurrence === 'first' ? body.indexOf(needle) : lastIndexNearEnd(body, needle);
+  if (at === -1) return undefined;
+  at = skipWhitespace(body, at + needle.length);
+  if (body[at] !== 0x3a) return undefined;
+  at = skipWhitespace(body, at + 1);
+  if (body[at] !== 0x22) return undefined;
+  const end = body.indexOf(0x22, at + 1);
+  // Finish reasons are short words; anything longer or escaped is not one.
+  if (end === -1 || end - at > 64) return undefined;
+  const value = body.toString('utf8', at + 1, end);
+  return value.includes('\\') ? undefined : value;
+}
+
+/** `lastIndexOf`, trying the last 2 KB first: the answer's reason is after its content, near the end. */
+function lastIndexNearEnd(body: Buffer, needle: string): number {
+  const tailStart = Math.max(0, body.length - 2048);
+  const inTail = body.subarray(tailStart).lastIndexOf(needle);
+  return inTail !== -1 ? tailStart + inTail : tailStart === 0 ? -1 : body.lastIndexOf(needle, tailStart + needle.length);
+}
+
+function skipWhitespace(body: Buffer, at: number): number {
+  while (at < body.length && (body[at] === 0x20 || body[at] === 0x0a || body[at] === 0x0d || body[at] === 0x09)) at += 1;
+  return at;
 }
 
 /** The object value of a top-level key of a JSON object's bytes, parsed alone. */

@@ -1,7 +1,7 @@
 import { ProxyError } from '../core/errors';
 import { isObject } from '../core/json';
 import { findTopLevelString, findTopLevelValue, spliceBytes } from '../inbound/json-scan';
-import { UsageTap, readResponseUsage } from '../passthrough/usage-tap';
+import { UsageTap, readResponseFinishReason, readResponseUsage } from '../passthrough/usage-tap';
 import type { RequestContext } from '../call/request-context';
 import type { AttemptTarget } from './admit';
 import type { UpstreamCall } from './attempt';
@@ -125,7 +125,7 @@ export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
     headers['content-length'] = opened.body.length;
     writeHead(response, opened.answer.status, headers);
     response.end(opened.body);
-    return { usage, firstTokenAt: opened.firstChunkAt, costUsd };
+    return { usage, firstTokenAt: opened.firstChunkAt, costUsd, finishReason: readResponseFinishReason(api, opened.body) };
   }
   writeHead(response, opened.answer.status, headers);
   const tap = new UsageTap(api, opened.addedUsage);
@@ -139,24 +139,26 @@ export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
     }, opened.idleMs);
   } catch (error) {
     const usage = tap.end();
-    if (opened.abort.signal.aborted && response.destroyed) return { usage, firstTokenAt: tap.firstTokenAt, blame: 'client' };
+    const { finishReason } = tap;
+    if (opened.abort.signal.aborted && response.destroyed) return { usage, firstTokenAt: tap.firstTokenAt, finishReason, blame: 'client' };
     if (error instanceof RelayTransformError) {
       log(`${context.id} internal error relaying ${provider}'s stream: ${(error.cause as Error)?.stack ?? String(error.cause)}`);
       const failure = new ProxyError('api_error', internalErrorMessage);
       response.end(streamErrorEvent(context, failure));
-      return { usage, firstTokenAt: tap.firstTokenAt, error: failure, blame: 'internal' };
+      return { usage, firstTokenAt: tap.firstTokenAt, finishReason, error: failure, blame: 'internal' };
     }
     if (stoppedBy(context.signal)) {
       const failure = stoppingError();
       response.end(streamErrorEvent(context, failure));
-      return { usage, firstTokenAt: tap.firstTokenAt, error: failure, blame: 'internal' };
+      return { usage, firstTokenAt: tap.firstTokenAt, finishReason, error: failure, blame: 'internal' };
     }
     const failure = new ProxyError('api_error', `${provider} closed the stream before it was complete.`, { status: 502, provider });
     response.end(streamErrorEvent(context, failure));
-    return { usage, firstTokenAt: tap.firstTokenAt, error: failure, blame: 'provider' };
+    return { usage, firstTokenAt: tap.firstTokenAt, finishReason, error: failure, blame: 'provider' };
   }
   response.end();
-  return { usage: tap.end(), firstTokenAt: tap.firstTokenAt };
+  const usage = tap.end();
+  return { usage, firstTokenAt: tap.firstTokenAt, finishReason: tap.finishReason };
 }
 
 /** The served answer, decoded on the side only for observers that want parts. */

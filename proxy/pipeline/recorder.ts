@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { recognizeCallingTool, recordedUserAgent } from '../http/calling-tool';
+import { readTraceContext } from '../http/trace-context';
 import type { CallOutcome } from '../call/outcome';
 import type { CallIdentity } from '../call/request-context';
 import type { RequestRecord } from '../store/request-record';
@@ -66,6 +67,11 @@ export function recordCall(runtime: ProxyRuntime, input: RecordInput): RequestRe
     }
     const userAgent = recordedUserAgent(identity.clientHeaders);
     if (userAgent !== undefined) record.userAgent = userAgent;
+    const trace = readTraceContext(identity.clientHeaders);
+    if (trace !== undefined) {
+      record.traceParent = trace.traceParent;
+      if (trace.traceState !== undefined) record.traceState = trace.traceState;
+    }
   }
   const overheadMs = identity.clock?.headOverheadMs;
   if (overheadMs !== undefined) record.overheadMs = overheadMs;

@@ -59,11 +59,18 @@ export interface RequestRecord {
    */
   overheadMs?: number;
   /**
-   * Why the model stopped, as the provider said it (`stop`, `end_turn`, `length`…), on calls
-   * whose answer Switchyard decoded (translated calls); passthrough answers are not parsed for
-   * it. Kept in `extra`.
+   * Why the model stopped (`stop`, `end_turn`, `length`, `STOP`…): on translated calls as
+   * decoded, on passthrough calls as the provider wrote it (read off the bytes relayed, like
+   * usage). Kept in `extra`.
    */
   finishReason?: string;
+  /**
+   * The client's W3C `traceparent`, when it sent a valid one: the call's spans continue that
+   * trace, and a record can be found from it. Kept in `extra`.
+   */
+  traceParent?: string;
+  /** The client's `tracestate`, passed on to the call's spans with `traceParent`. Kept in `extra`. */
+  traceState?: string;
   /** The kind of error (`rate_limit`, `budget_exceeded`…) when Switchyard itself refused the call before any attempt. Kept in `extra`. */
   refusal?: string;
   /** The error message the client was given, if the call failed. */

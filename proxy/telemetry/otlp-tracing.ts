@@ -9,7 +9,7 @@
  * span.
  * @see https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-spans/
  */
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { context, createTraceState, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -109,7 +109,7 @@ export function createOtlpTracer(options: TracingOptions & { url: string }): Cal
     const failed = record.status >= 400 || record.error !== undefined;
     if (failed) attributes[ATTR_ERROR_TYPE] = errorType(record.status, record.error);
     const name = record.requestedModel === '' ? operation : `${operation} ${record.requestedModel}`;
-    const span = tracer.startSpan(name, { kind: SpanKind.SERVER, startTime: start, attributes });
+    const span = tracer.startSpan(name, { kind: SpanKind.SERVER, startTime: start, attributes }, clientContext(record));
     if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: record.error });
     const parent = trace.setSpan(context.active(), span);
     for (const attempt of record.decision?.attempts ?? []) traceAttempt(attempt, record, operation, parent, end);
@@ -150,6 +150,25 @@ export function createOtlpTracer(options: TracingOptions & { url: string }): Cal
     if (attempt.outcome === 'failed') span.setStatus({ code: SpanStatusCode.ERROR, message: attempt.error });
     span.end(Math.max(start, end));
   }
+}
+
+/**
+ * The client's trace, when its request carried a W3C `traceparent` (checked when recorded, see
+ * `http/trace-context.ts`): the server span becomes a child of the client's span, in its trace,
+ * with its `tracestate`. Otherwise the call starts a trace of its own.
+ * @see https://www.w3.org/TR/trace-context/
+ */
+function clientContext(record: RequestRecord): Context | undefined {
+  if (record.traceParent === undefined) return undefined;
+  const [, traceId, spanId, flags] = record.traceParent.split('-');
+  if (traceId === undefined || spanId === undefined || flags === undefined) return undefined;
+  return trace.setSpanContext(ROOT_CONTEXT, {
+    traceId,
+    spanId,
+    traceFlags: Number.parseInt(flags, 16) & 0xff,
+    isRemote: true,
+    traceState: record.traceState === undefined ? undefined : createTraceState(record.traceState),
+  });
 }
 
 /** The conventions' operation for the endpoint the client called. */

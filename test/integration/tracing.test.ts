@@ -110,6 +110,53 @@ describe('OpenTelemetry traces over OTLP/HTTP, with the GenAI semantic conventio
     assert.equal(receiver.spans.filter((span) => span.parentSpanId === direct.spanId).length, 1);
   });
 
+  it("continues the client's W3C trace (traceparent, tracestate, its sampling), and passthrough spans carry the finish reason", async () => {
+    const proxy = await TestProxy.start(
+      (config) => {
+        config.providers.groq = { baseUrl: fake.url('/v1') };
+      },
+      undefined,
+      {},
+      { otlpEndpoint: receiver.url },
+    );
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const clientSpanId = '00f067aa0ba902b7';
+    let recordIds: string[];
+    try {
+      const openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'client-key', maxRetries: 0 });
+      const traced = { headers: { traceparent: `00-${traceId}-${clientSpanId}-01`, tracestate: 'vendor=abc,other=1' } };
+      await openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }, traced);
+      const stream = await openai.chat.completions.create({ model, stream: true, messages: [{ role: 'user', content: 'hi' }] }, traced);
+      for await (const chunk of stream) void chunk;
+      // Not sampled by the client: no span, as the parent-based sampler decides.
+      await openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }, { headers: { traceparent: `00-${'a'.repeat(32)}-${clientSpanId}-00` } });
+      // Invalid (an all-zero trace id): ignored, the call starts a trace of its own.
+      await openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }, { headers: { traceparent: `00-${'0'.repeat(32)}-${clientSpanId}-01` } });
+      recordIds = [];
+      for (let count = 1; count <= 4; count += 1) recordIds.push((await proxy.record(count)).id);
+    } finally {
+      await proxy.close();
+    }
+    const byRequest = (id: string) => receiver.spans.find((span) => attributesOf(span.attributes)['switchyard.request.id'] === id);
+    for (const id of recordIds.slice(0, 2)) {
+      const call = byRequest(id);
+      assert.ok(call, `no span for ${id}`);
+      assert.deepEqual([call.traceId, call.parentSpanId, (call as { traceState?: string }).traceState], [traceId, clientSpanId, 'vendor=abc,other=1'], 'the server span continues the client span');
+      const attributes = attributesOf(call.attributes);
+      assert.equal(attributes['switchyard.passthrough'], true);
+      assert.deepEqual(attributes['gen_ai.response.finish_reasons'], ['stop'], 'the passthrough answer\'s finish reason, read off its bytes');
+      const attempt = receiver.spans.find((span) => span.parentSpanId === call.spanId);
+      assert.ok(attempt);
+      assert.equal(attempt.traceId, traceId);
+      assert.deepEqual(attributesOf(attempt.attributes)['gen_ai.response.finish_reasons'], ['stop']);
+    }
+    assert.equal(byRequest(recordIds[2]!), undefined, 'a call the client did not sample is not traced');
+    const own = byRequest(recordIds[3]!);
+    assert.ok(own);
+    assert.notEqual(own.traceId, '0'.repeat(32));
+    assert.equal(own.parentSpanId ?? '', '');
+  });
+
   it('leaves tracing off, and OpenTelemetry unloaded, when no endpoint is configured', async () => {
     const proxy = await TestProxy.start((config) => {
       config.providers.groq = { baseUrl: fake.url('/v1') };

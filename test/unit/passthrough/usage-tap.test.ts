@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { UsageTap, readResponseUsage } from '../../../proxy/passthrough/usage-tap';
+import { UsageTap, readResponseFinishReason, readResponseUsage } from '../../../proxy/passthrough/usage-tap';
 
 /** An OpenAI chat stream whose last chunk is the usage-only one Switchyard asked for. */
 const events = [
@@ -65,5 +65,38 @@ describe('readResponseUsage (whole passthrough answers)', () => {
     assert.equal(readResponseUsage('openai-chat', Buffer.from('{"choices":[],"usage":null}')), undefined);
     assert.equal(readResponseUsage('anthropic-messages', Buffer.from('{"content":[]}')), undefined);
     assert.equal(readResponseUsage('openai-chat', Buffer.from('<html>bad gateway</html>')), undefined);
+  });
+
+  it('reads the finish reason as the provider wrote it, off each API\'s stream', () => {
+    const finishOf = (api: ConstructorParameters<typeof UsageTap>[0], stream: string): string | undefined => {
+      const tap = new UsageTap(api);
+      // One byte at a time: the reason is read whichever chunk it arrives in.
+      for (const byte of Buffer.from(stream)) tap.push(Buffer.from([byte]));
+      tap.end();
+      return tap.finishReason;
+    };
+    assert.equal(finishOf('openai-chat', events.join('')), 'stop');
+    assert.equal(
+      finishOf('anthropic-messages', 'event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":3,"output_tokens":1}}}\n\nevent: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}\n\nevent: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"output_tokens":9}}\n\n'),
+      'max_tokens',
+    );
+    assert.equal(finishOf('openai-responses', 'event: response.completed\ndata: {"type":"response.completed","response":{"status":"completed","usage":{"input_tokens":1,"output_tokens":1,"total_tokens":2}}}\n\n'), 'completed');
+    assert.equal(finishOf('openai-responses', 'event: response.incomplete\ndata: {"type":"response.incomplete","response":{"status":"incomplete","incomplete_details":{"reason":"max_output_tokens"}}}\n\n'), 'max_output_tokens');
+    assert.equal(
+      finishOf('gemini', 'data: {"candidates":[{"content":{"parts":[{"text":"Hi"}]}}]}\r\n\r\ndata: {"candidates":[{"content":{"parts":[{"text":"!"}]},"finishReason":"MAX_TOKENS"}],"usageMetadata":{"promptTokenCount":2,"candidatesTokenCount":2}}\r\n\r\n'),
+      'MAX_TOKENS',
+    );
+    assert.equal(finishOf('openai-chat', events.slice(0, 3).join('')), undefined, 'a stream cut before its last chunk has none');
+  });
+
+  it('reads the finish reason of a whole JSON answer without parsing it, never from inside a string', () => {
+    const chat = Buffer.from(JSON.stringify({ id: 'c', choices: [{ index: 0, message: { role: 'assistant', content: 'say "finish_reason":"fake" now' }, finish_reason: 'length' }] }));
+    assert.equal(readResponseFinishReason('openai-chat', chat), 'length');
+    assert.equal(readResponseFinishReason('anthropic-messages', Buffer.from(JSON.stringify({ content: [{ type: 'text', text: '"stop_reason":"x"' }], stop_reason: 'end_turn' }))), 'end_turn');
+    assert.equal(readResponseFinishReason('anthropic-messages', Buffer.from('{"content":[],"stop_reason":null}')), undefined);
+    // Gemini's REST answers are pretty-printed.
+    assert.equal(readResponseFinishReason('gemini', Buffer.from(JSON.stringify({ candidates: [{ content: { parts: [{ text: 'hi' }] }, finishReason: 'STOP' }] }, null, 2))), 'STOP');
+    assert.equal(readResponseFinishReason('openai-responses', Buffer.from('{"id":"r","status":"completed","output":[]}')), 'completed');
+    assert.equal(readResponseFinishReason('openai-responses', Buffer.from('{"id":"r","status":"incomplete","incomplete_details":{"reason":"content_filter"}}')), 'content_filter');
   });
 });
