@@ -4,7 +4,8 @@
  * (folders holding a proxy.js and its wasm, e.g. copies of dist/) and the floor forwarders
  * (`floor:undici-stream`, `floor:undici-request`, `floor:node-http`, `floor:piped`), and `off:<folder>`: that
  * build sent the case's request without its route (for a cache case: the cache off). A body
- * with the cache cases' unique marker is made a new question on every call.
+ * with the cache cases' unique marker is made a new question on every call. `redact:<folder>`
+ * runs that build with `redaction.mode` `redact` (the redaction cases' other side).
  *
  * CPU time per request moves ±10–30 % with the machine's load; an instruction count hardly
  * moves, so a change of a few percent shows on a machine busy with other people's builds. Each
@@ -86,11 +87,13 @@ async function main(): Promise<void> {
         const floor = target.startsWith('floor:') ? target.slice('floor:'.length) : undefined;
         // `off:<build>`: that build sent the case's request without its route (a cache case with the cache off).
         const unrouted = target.startsWith('off:');
-        const build = unrouted ? target.slice('off:'.length) : target;
+        // `redact:<build>`: that build with redaction on (the redaction cases' other side).
+        const redacting = target.startsWith('redact:');
+        const build = unrouted ? target.slice('off:'.length) : redacting ? target.slice('redact:'.length) : target;
         const service =
           floor !== undefined
             ? await startChildService(target, launcher[0]!, [...launcher.slice(1), process.execPath, floorScript, floor, upstream.url], process.env, 180_000)
-            : await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(build, 'proxy.js'), `switchyard-${path.basename(build)}`, {}, {}, launcher);
+            : await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(build, 'proxy.js'), `switchyard-${path.basename(build)}`, redacting ? { redaction: { mode: 'redact' } } : {}, {}, launcher);
         if (service === undefined) throw new Error(`no proxy.js in ${build}`);
         try {
           const body = floor === undefined && !unrouted ? benchCase.body : benchCase.floorBody;

@@ -24,7 +24,8 @@ export type Redacted =
 /**
  * The redaction stage, between admit and the response-cache lookup: scans every text of the
  * client's body with the detectors in force for the matched rule and the caller's key, then refuses the call (block)
- * or rewrites it with placeholders (redact). A call where nothing was found goes on untouched —
+ * or rewrites it with placeholders (redact). A body whose raw bytes the prefilter clears is not
+ * parsed at all (raw-prefilter.ts). A call where nothing was found goes on untouched —
  * on the passthrough path, byte for byte. With `restore`, the answer gets a transform that puts
  * the values back. Calls Switchyard makes itself (a split's shadow and judge calls) are
  * redacted by {@link redactInternalRequest}.
@@ -32,6 +33,9 @@ export type Redacted =
 export async function redactCall(runtime: ProxyRuntime, settings: RedactionSettings, context: RequestContext, plan: ExecutionPlan): Promise<Redacted> {
   const redaction = settings.resolve(plan.decision.rule?.index, context.principal);
   if (redaction === undefined || context.purpose !== 'served') return { context, transform: undefined, summary: undefined };
+  // Most calls hold nothing to find: one pass over the raw bytes says so, and the body is
+  // neither parsed nor walked (the passthrough path then forwards it as it came).
+  if (redaction.prefilter !== undefined && context.raw !== undefined && !redaction.prefilter.mayFind(context.raw)) return { context, transform: undefined, summary: { mode: redaction.mode, counts: {} } };
   let body: JsonObject;
   try {
     body = context.body();

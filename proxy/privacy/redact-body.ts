@@ -135,8 +135,13 @@ export async function redactBody(body: JsonObject, scanner: Scanner, placeholder
   return { found, body: rewrite(body, replaced), counts };
 }
 
-/** Between joined strings: a blank line, which no detector's match crosses but a private key's. */
-const separator = '\n\n';
+/**
+ * Between joined strings: a NUL between two line ends. No detector's match crosses it but a
+ * private key's (cut at its string's end): a credential's name at the end of one message and
+ * `= "…"` at the start of the next is no assignment (`\s*` would cross a blank line), and the
+ * raw-body prefilter relies on matches staying inside one string.
+ */
+const separator = '\n\u0000\n';
 
 function collectStrings(value: unknown, path: (string | number)[], slots: Slot[]): void {
   if (Array.isArray(value)) {

@@ -1,5 +1,6 @@
 import type { RedactionSetting, SwitchyardConfig } from '../config/config';
 import type { Principal } from '../core/principal';
+import { RawPrefilter } from './raw-prefilter';
 import { Scanner } from './scanner';
 
 /** One `redaction` setting, compiled: what to do and the scanner that finds. */
@@ -7,6 +8,8 @@ export interface Redaction {
   mode: 'redact' | 'block';
   restore: boolean;
   scanner: Scanner;
+  /** A first look at the raw body that rules out findings without parsing it; undefined with custom patterns. */
+  prefilter: RawPrefilter | undefined;
 }
 
 /**
@@ -73,5 +76,7 @@ function compileOne(setting: RedactionSetting): Redaction | undefined {
     custom: setting.custom.map((custom) => ({ name: custom.name, pattern: new RegExp(custom.pattern, 'g') })),
     allow: setting.allow,
   });
-  return { mode: setting.mode, restore: setting.restore, scanner };
+  // A custom pattern is any regular expression: nothing cheaper than running it can rule it out.
+  const prefilter = setting.custom.length === 0 ? new RawPrefilter(setting.detectors) : undefined;
+  return { mode: setting.mode, restore: setting.restore, scanner, prefilter };
 }

@@ -26,6 +26,18 @@ export interface SecretRule {
   accept?: (value: string) => boolean;
   /** Refuses a match by where it starts in the text (a `.env` name must start its line). */
   acceptAt?: (text: string, index: number) => boolean;
+  /**
+   * For the raw-body prefilter (raw-prefilter.ts): what every match has after its trigger, for
+   * triggers that are common words (`token`, `auth`, `secret`). `assignment`: more name
+   * characters, an optional quote, blanks, then `=` or `:`; `quoted-assignment`: that, then
+   * blanks and a quote (or an escaped one). Without it, the trigger alone makes a candidate.
+   */
+  follows?: 'assignment' | 'quoted-assignment';
+  /**
+   * For the raw-body prefilter: what follows `://` up to the `@` of `user:password@host` never
+   * holds a blank, a quote or a `/`.
+   */
+  credentialsInUrl?: true;
 }
 
 /** The names of credentials in `name = value` assignments, lower-cased. */
@@ -36,13 +48,14 @@ const envNames = ['PASSWORD', 'PASSWD', 'PASSPHRASE', 'PWD', 'SECRET', 'TOKEN', 
 export const secretRules: readonly SecretRule[] = [
   { kind: 'PRIVATE_KEY', triggers: ['PRIVATE KEY'], pattern: /-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\]*)/g },
   { kind: 'AWS_KEY', triggers: ['AKIA', 'ASIA', 'A3T', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AROA', 'AIPA', 'ANPA', 'ANVA'], pattern: /\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}\b/g },
-  { kind: 'AWS_SECRET', lowerTriggers: ['secret'], pattern: /aws_?secret_?(?:access_?)?key["']?\s*(?:=|:|=>)\s*["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi, group: 1 },
+  { kind: 'AWS_SECRET', lowerTriggers: ['secret'], follows: 'assignment', pattern: /aws_?secret_?(?:access_?)?key["']?\s*(?:=|:|=>)\s*["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi, group: 1 },
   { kind: 'GITHUB_TOKEN', triggers: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'], pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g },
   { kind: 'GITLAB_TOKEN', triggers: ['glpat-', 'gldt-', 'glrt-', 'glptt-', 'glcbt-', 'glsoat-', 'glft-', 'glimt-', 'glagent-', 'gloas-'], pattern: /\bgl(?:pat|dt|rt|ptt|cbt|soat|ft|imt|agent|oas)-[A-Za-z0-9_-]{20,}/g },
   { kind: 'SLACK_TOKEN', triggers: ['xox', 'xapp-', 'hooks.slack.com'], pattern: /\bxox[abposre]-[A-Za-z0-9-]{10,}|\bxapp-\d-[A-Za-z0-9-]{10,}|https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/+-]{20,}/g },
   { kind: 'STRIPE_KEY', triggers: ['sk_live_', 'sk_test_', 'rk_live_', 'rk_test_', 'whsec_'], pattern: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,99}\b|\bwhsec_[A-Za-z0-9]{24,}\b/g },
   { kind: 'ANTHROPIC_KEY', triggers: ['sk-ant-'], pattern: /\bsk-ant-(?:api|admin|oat|sid)\d{0,3}-[A-Za-z0-9_-]{32,}/g },
-  { kind: 'OPENAI_KEY', triggers: ['sk-'], pattern: /\bsk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})/g },
+  // Every match holds one of these (`sk-` alone is in every `task-`, `risk-`, `desk-`).
+  { kind: 'OPENAI_KEY', triggers: ['sk-proj-', 'sk-svcacct-', 'sk-admin-', 'sk-None-', 'T3BlbkFJ'], pattern: /\bsk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})/g },
   { kind: 'GOOGLE_API_KEY', triggers: ['AIza'], pattern: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
   { kind: 'GOOGLE_SECRET', triggers: ['GOCSPX-', 'ya29.'], pattern: /\bGOCSPX-[A-Za-z0-9_-]{28}|\bya29\.[A-Za-z0-9_-]{30,}/g },
   { kind: 'JWT', triggers: ['eyJ'], pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/g },
@@ -52,11 +65,12 @@ export const secretRules: readonly SecretRule[] = [
     pattern: /\b(?:npm_[A-Za-z0-9]{36}|hf_[A-Za-z]{34}|gsk_[A-Za-z0-9]{48,}|xai-[A-Za-z0-9]{60,}|SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}|dop_v1_[a-f0-9]{64}|shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}|lin_api_[A-Za-z0-9]{40}|pypi-AgE[A-Za-z0-9_-]{50,})\b/g,
   },
   // user:password@ in a connection string or URL: only the password goes. Anchored on `://`.
-  { kind: 'PASSWORD', triggers: ['://'], pattern: /:\/\/[^\s:/@"'<>]{1,64}:([^\s@/"'<>]{3,128})@[A-Za-z0-9.-]/g, group: 1, accept: (value) => !value.startsWith('$') && !value.startsWith('{') },
+  { kind: 'PASSWORD', triggers: ['://'], credentialsInUrl: true, pattern: /:\/\/[^\s:/@"'<>]{1,64}:([^\s@/"'<>]{3,128})@[A-Za-z0-9.-]/g, group: 1, accept: (value) => !value.startsWith('$') && !value.startsWith('{') },
   // `.env` lines and shell exports: an upper-case name naming a credential at a line's start, any value.
   {
     kind: 'SECRET',
     triggers: envNames,
+    follows: 'assignment',
     pattern: /(?:PASSWORD|PASSWD|PASSPHRASE|PWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH|DSN)[A-Z0-9_]*[ \t]*=[ \t]*["']?([^\s"'\\]{3,})/g,
     group: 1,
     accept: (value) => !value.startsWith('$') && !/^(?:true|false|null|none|changeme|xxx+|\*+)$/i.test(value),
@@ -67,6 +81,7 @@ export const secretRules: readonly SecretRule[] = [
   {
     kind: 'SECRET',
     lowerTriggers: secretWords,
+    follows: 'quoted-assignment',
     pattern: new RegExp(String.raw`${secretName}["']?\s*(?:=|:|=>|:=)\s*(?:\\?["'])([^"'\s\\]{6,200})\\?["']`, 'gi'),
     group: 1,
     accept: looksLikeSecretValue,

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { anthropicBody, openaiBody } from '../../../bench/payloads';
+import type { JsonObject } from '../../../proxy/core/json';
+import { RawPrefilter } from '../../../proxy/privacy/raw-prefilter';
+import { redactBody } from '../../../proxy/privacy/redact-body';
+import { Scanner, detectorNames, type DetectorName } from '../../../proxy/privacy/scanner';
+import { ordinaryCode, piiSamples, secretSamples } from './corpus';
+
+/** Where agents put text: every client format's fields, tool-call arguments (JSON inside JSON) included. */
+const placements: Array<[string, (text: string) => JsonObject]> = [
+  ['chat message', (text) => ({ model: 'gpt-4o', messages: [{ role: 'user', content: text }] })],
+  ['chat tool-call arguments', (text) => ({ model: 'gpt-4o', messages: [{ role: 'assistant', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'write', arguments: JSON.stringify({ path: '.env', content: text }) } }] }] })],
+  ['messages tool result', (text) => ({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: text }] }] })],
+  ['messages system', (text) => ({ model: 'claude-sonnet-4-5', max_tokens: 1024, system: [{ type: 'text', text }], messages: [{ role: 'user', content: 'hi' }] })],
+  ['responses input', (text) => ({ model: 'gpt-5', input: [{ type: 'function_call_output', call_id: 'call_1', output: text }] })],
+  ['gemini part', (text) => ({ contents: [{ role: 'user', parts: [{ text }] }], generationConfig: { maxOutputTokens: 1000 } })],
+];
+
+/** How clients write JSON: as JavaScript does, `/` escaped (PHP), non-ASCII escaped (Python), every character escaped. */
+const writers: Array<[string, (body: JsonObject) => string]> = [
+  ['JSON.stringify', (body) => JSON.stringify(body)],
+  ['slashes escaped', (body) => JSON.stringify(body).replace(/\//g, '\\/')],
+  ['pretty, non-ASCII escaped', (body) => JSON.stringify(body, undefined, 2).replace(/[\u0080-\uffff]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)],
+  ['@ . : - escaped', (body) => escapeInStrings(JSON.stringify(body), /[@.:-]/g)],
+  ['every letter escaped', (body) => escapeInStrings(JSON.stringify(body), /[A-Za-z]/g)],
+];
+
+/** `\u00XX` for each character matching `pattern` inside the JSON text's strings (keys too). */
+function escapeInStrings(json: string, pattern: RegExp): string {
+  return json.replace(/"(?:[^"\\]|\\.)*"/g, (literal) => literal.replace(pattern, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
+describe('raw-body prefilter', () => {
+  it('never clears a body where the detectors find something: every sample, field, writer and detector', async () => {
+    const texts = [...secretSamples(300), ...piiSamples(250)].map((sample) => sample.text);
+    // Around the values: non-ASCII blanks and text, tabs, URLs, JSON, the shortest phone and IBAN.
+    texts.push('Réponse: écrivez à marie.curie@exemple.fr — merci', 'password:\u00a0"Zx9!kP2#qL"', 'token\t=\t"abcdef123456"', 'see https://user:pa55word@db.internal/app', '{"api_key": "AbCdEf123456"}', 'call +4 1234 567 now', 'from 10.0.0.1', 'fe80::1ff:fe23:4567:890a%eth0', 'IBAN DE89 3704 0044 0532 0130 00', 'konto NO9386011117947.', 'mail jane_@example.com');
+    const settings: DetectorName[][] = [[...detectorNames], ...detectorNames.map((name) => [name])];
+    let bodiesWithFindings = 0;
+    const missed: string[] = [];
+    for (const detectors of settings) {
+      const scanner = new Scanner({ detectors, custom: [], allow: [] });
+      const prefilter = new RawPrefilter(detectors);
+      // Each detector alone (its thresholds matter then) over a fifth of the texts.
+      for (const text of detectors.length > 1 ? texts : texts.filter((_, index) => index % 5 === 0 || index >= texts.length - 12)) {
+        for (const [placement, build] of placements) {
+          for (const [writer, write] of writers) {
+            const raw = write(build(text));
+            const { found } = await redactBody(JSON.parse(raw) as JsonObject, scanner);
+            if (found.length === 0) continue;
+            bodiesWithFindings += 1;
+            if (!prefilter.mayFind(Buffer.from(raw))) missed.push(`${detectors.join('+')} / ${placement} / ${writer}: ${text}`);
+          }
+        }
+      }
+    }
+    assert.deepEqual(missed.slice(0, 10), []);
+    // The corpus did exercise the detectors (each sample in each of 6 fields and 5 writers).
+    assert.ok(bodiesWithFindings > 15_000, `${bodiesWithFindings} bodies with findings`);
+  });
+
+  it('clears the bench prompts and most ordinary source code without parsing them', () => {
+    const prefilter = new RawPrefilter([...detectorNames]);
+    for (const body of [openaiBody('gpt-4o-mini', '1k', false), openaiBody('gpt-4o-mini', '80k', true), anthropicBody('claude-sonnet-4-5', '80k', false)]) {
+      assert.equal(prefilter.mayFind(Buffer.from(body)), false);
+    }
+    const lines = ordinaryCode();
+    const cleared = lines.filter((line) => !prefilter.mayFind(Buffer.from(JSON.stringify({ messages: [{ role: 'user', content: line }] }))));
+    // Timestamps, version quads and long digit runs in it are candidates: the full scan decides those.
+    assert.ok(cleared.length / lines.length > 0.6, `cleared ${cleared.length} of ${lines.length}`);
+  });
+
+  it('looks at what follows a common word: max_tokens is no credential, a quoted assignment is a candidate', () => {
+    const prefilter = new RawPrefilter(['secrets']);
+    const body = (content: string): Buffer => Buffer.from(JSON.stringify({ model: 'm', max_tokens: 1024, messages: [{ role: 'user', content }] }));
+    assert.equal(prefilter.mayFind(body('the token budget and the auth flow, see https://example.com/docs')), false);
+    assert.equal(prefilter.mayFind(body('const token = "abcdef123456"')), true);
+    assert.equal(prefilter.mayFind(body('AUTH_TOKEN=abc123')), true);
+    assert.equal(prefilter.mayFind(body('postgres://app:hunter22@db:5432/app')), true);
+    assert.equal(prefilter.mayFind(body('the key is \u0041KIA…')), true);
+  });
+
+  it('cannot rule out custom patterns: a setting with any gets none', async () => {
+    const { RedactionSettings } = await import('../../../proxy/privacy/redaction-settings');
+    const { defaultConfig } = await import('../../../proxy/config/config');
+    const config = defaultConfig();
+    config.redaction = { ...config.redaction, mode: 'redact', custom: [{ name: 'ticket', pattern: 'TCK-[0-9]{6}' }] };
+    assert.equal(RedactionSettings.compile(config)!.resolve(undefined, undefined)!.prefilter, undefined);
+    config.redaction = { ...config.redaction, custom: [] };
+    assert.ok(RedactionSettings.compile(config)!.resolve(undefined, undefined)!.prefilter instanceof RawPrefilter);
+  });
+});
