@@ -99,8 +99,9 @@ export class PrincipalDirectory {
    * @param onUse told the hash of each named key used (for `last used`, batched by the caller)
    * @param lockedBy why access keys that should be in force could not be read: every caller
    *   without an accepted key is then refused with this reason (fail closed)
-   * @param restrictedElsewhere the config restricts named keys by name (a budget with `match.key`):
-   *   a key is then required as if the key's own policy restricted it
+   * @param restrictedElsewhere the config restricts named keys by name (a budget with `match.key`,
+   *   a `redaction.keys` entry that redacts or blocks): a key is then required as if the key's
+   *   own policy restricted it
    */
   constructor(entries: readonly AccessKeyEntry[], named: readonly NamedKeyEntry[] = [], onUse?: (hash: string) => void, lockedBy?: string, restrictedElsewhere = false) {
     for (const { key, label } of entries) {

@@ -69,8 +69,9 @@ export function createRoutingState(config: SwitchyardConfig, env: NodeJS.Process
     namedKeys,
     overrides.onKeyUse,
     overrides.unreadableAccessKeys,
-    // A config budget on a key restricts it: leaving the key out must not escape the budget.
-    config.budgets.some((budget) => budget.match.key !== undefined),
+    // A config budget on a key restricts it, and so does a config redaction entry for a key
+    // that redacts or blocks: leaving the key out must not escape either.
+    config.budgets.some((budget) => budget.match.key !== undefined) || Object.values(config.redaction.keys).some((entry) => entry.mode === 'redact' || entry.mode === 'block'),
   );
   return {
     config: effective,

@@ -165,6 +165,25 @@ describe('redaction per access key (issue 11)', function () {
     }
   });
 
+  it("a caller cannot leave its key out to escape the config's redaction.keys entry for it", async () => {
+    const running = await start((config) => {
+      config.redaction.keys = { 'ci-bot': { mode: 'block' } };
+    });
+    // The key restricts nothing itself: only the config's entry names it.
+    const bot = await createKey(running, { name: 'ci-bot' });
+    assert.equal((await send(running, bot)).status, 400, 'the key is blocked by its entry');
+    for (const keyless of ['', 'made-up']) {
+      const before = fake.requests.length;
+      const response = await fetch(`${running.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(keyless === '' ? {} : { authorization: `Bearer ${keyless}` }) },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: prompt }] }),
+      });
+      assert.equal(response.status, 401, `a call with ${keyless === '' ? 'no key' : 'a made-up key'} is refused`);
+      assert.equal(fake.requests.length, before, 'nothing reached the provider');
+    }
+  });
+
   it('`switchyard keys create|update --redaction` sets it from the CLI, and a running proxy follows', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'switchyard-key-redaction-'));
     dirs.push(dir);
