@@ -98,6 +98,8 @@ export interface CreateProxyOptions {
    * the OpenTelemetry SDK is loaded only when this is set.
    */
   otlpEndpoint?: string;
+  /** The audit retention's timer: first purge after 5 s, then every ten minutes unless set (tests shorten it). */
+  auditPurge?: { firstDelayMs?: number; intervalMs?: number };
 }
 
 /** A proxy listening and serving. */
@@ -235,7 +237,7 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
   listener = createRequestListener({ runtime, controlToken: options.controlToken, controlTokenHint: options.controlTokenHint, control, doorRefusals, storageProblems, metrics: serveMetrics });
   becomeReady(listener);
   const stopWatching = (options.sharedConfig ?? options.configSource)?.watch(() => void control.reloadConfig()) ?? (() => {});
-  const stopPurging = storage === undefined ? () => {} : scheduleAuditPurge({ sink: storage.auditSink, settings: () => runtime.routing.config.audit, log });
+  const stopPurging = storage === undefined ? () => {} : scheduleAuditPurge({ sink: storage.auditSink, settings: () => runtime.routing.config.audit, log, ...options.auditPurge });
 
   let closing: Promise<void> | undefined;
   const close = async (graceMs: number): Promise<void> => {

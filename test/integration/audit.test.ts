@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FakeUpstream } from '../fakes/fake-upstream';
 import type { CallContent } from '../../proxy/audit/audit-observer';
-import { auditDatabaseFileName } from '../../proxy/store/sqlite/sqlite-audit-sink';
+import { SqliteAuditSink, auditDatabaseFileName, openAuditDatabase } from '../../proxy/store/sqlite/sqlite-audit-sink';
 import { TestProxy, controlToken } from './harness';
 import { replayCall } from '../../extension/replay';
 import { useFake, weather, weatherReply } from './fake-providers';
@@ -79,6 +80,37 @@ describe('content audit log (issue 11)', () => {
     assert.equal(replay.requestId, again.id);
     assert.equal(again.provider, 'anthropic');
     assert.ok(Math.abs((replay.costUsd ?? 0) - (again.costUsd ?? 1)) < 1e-9);
+  });
+
+  it("a running proxy deletes entries past its retention on its own timer, and keeps the rest", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-retention-'));
+    try {
+      // An entry kept 20 days ago by an earlier run, in the data folder this proxy starts on.
+      const earlier = new SqliteAuditSink(() => openAuditDatabase(dataDir), { flushIntervalMs: 60_000, exists: () => existsSync(path.join(dataDir, auditDatabaseFileName)) });
+      earlier.write({ id: 'aud_old', time: Date.now() - 20 * 24 * 60 * 60 * 1000, kind: 'call', requestId: 'req_old', data: { text: 'old' } });
+      await earlier.close();
+      proxy = await TestProxy.start(
+        (config) => {
+          useFake(config, fake);
+          config.audit = { enabled: true, retentionDays: 14, maxMegabytes: 1024 };
+        },
+        undefined,
+        {},
+        // Not the first purge soon after start: the timer's interval, shortened.
+        { dataDir, auditPurge: { firstDelayMs: 600_000, intervalMs: 50 } },
+      );
+      await (await ask(false)).text();
+      const recent = await proxy.record(1);
+      const started = Date.now();
+      while ((await content('req_old')).status !== 404) {
+        if (Date.now() - started > 5_000) assert.fail('the entry past retention was not deleted within 5 s');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      assert.equal((await content(recent.id)).status, 200, 'an entry within retention stays');
+    } finally {
+      await proxy.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('keeps nothing while auditing is off, and never creates its file', async () => {

@@ -42,6 +42,7 @@ export interface ManagementOptions {
   /** The team's config in PostgreSQL, and the version the proxy starts with (`configure` sets that config). */
   sharedConfig?: SharedConfigSource;
   sharedVersion?: ConfigVersion;
+  auditPurge?: { firstDelayMs?: number; intervalMs?: number };
 }
 
 /** A Switchyard running in this process on 127.0.0.1:0, built by `createProxy` as the CLI builds it, with its records captured. */
@@ -99,6 +100,7 @@ export class TestProxy {
       otlpEndpoint: management.otlpEndpoint,
       sharedConfig: management.sharedConfig,
       sharedVersion: management.sharedVersion,
+      auditPurge: management.auditPurge,
     });
     return new TestProxy(proxy, dataDir, management.dataDir === undefined);
   }
