@@ -82,7 +82,7 @@ describe('content audit log (issue 11)', () => {
     assert.ok(Math.abs((replay.costUsd ?? 0) - (again.costUsd ?? 1)) < 1e-9);
   });
 
-  it("a running proxy deletes entries past its retention on its own timer, and keeps the rest", async () => {
+  it('a running proxy deletes entries past its retention on its own timer; what it keeps survives a restart', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-retention-'));
     try {
       // An entry kept 20 days ago by an earlier run, in the data folder this proxy starts on.
@@ -107,6 +107,14 @@ describe('content audit log (issue 11)', () => {
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
       assert.equal((await content(recent.id)).status, 200, 'an entry within retention stays');
+      // And survives a restart on the same data folder.
+      await proxy.close();
+      proxy = await TestProxy.start((config) => {
+        useFake(config, fake);
+        config.audit = { enabled: true, retentionDays: 14, maxMegabytes: 1024 };
+      }, undefined, {}, { dataDir });
+      const kept = (await (await content(recent.id)).json()) as CallContent;
+      assert.equal(kept.requestId, recent.id);
     } finally {
       await proxy.close();
       rmSync(dataDir, { recursive: true, force: true });
