@@ -3,6 +3,7 @@ import type { JsonObject } from '../core/json';
 import type { CanonicalRequest } from '../core/request';
 import type { AnswerTransform } from '../call/answer-transform';
 import type { RequestContext } from '../call/request-context';
+import { prefilterSliceBytes } from '../privacy/raw-prefilter';
 import { redactBody, type Located } from '../privacy/redact-body';
 import type { RedactionSettings } from '../privacy/redaction-settings';
 import { restoreTransform } from '../privacy/restore';
@@ -35,7 +36,11 @@ export async function redactCall(runtime: ProxyRuntime, settings: RedactionSetti
   if (redaction === undefined || context.purpose !== 'served') return { context, transform: undefined, summary: undefined };
   // Most calls hold nothing to find: one pass over the raw bytes says so, and the body is
   // neither parsed nor walked (the passthrough path then forwards it as it came).
-  if (redaction.prefilter !== undefined && context.raw !== undefined && !redaction.prefilter.mayFind(context.raw)) return { context, transform: undefined, summary: { mode: redaction.mode, counts: {} } };
+  // A body of several MB is looked at a slice at a time, with other calls served in between.
+  const raw = context.raw;
+  if (redaction.prefilter !== undefined && raw !== undefined && !(raw.length <= prefilterSliceBytes ? redaction.prefilter.mayFind(raw) : await redaction.prefilter.mayFindYielding(raw))) {
+    return { context, transform: undefined, summary: { mode: redaction.mode, counts: {} } };
+  }
   let body: JsonObject;
   try {
     body = context.body();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { anthropicBody, openaiBody } from '../../../bench/payloads';
 import type { JsonObject } from '../../../proxy/core/json';
-import { RawPrefilter } from '../../../proxy/privacy/raw-prefilter';
+import { RawPrefilter, prefilterSliceBytes } from '../../../proxy/privacy/raw-prefilter';
 import { redactBody } from '../../../proxy/privacy/redact-body';
 import { Scanner, detectorNames, type DetectorName } from '../../../proxy/privacy/scanner';
 import { ordinaryCode, piiSamples, secretSamples } from './corpus';
@@ -78,6 +78,24 @@ describe('raw-body prefilter', () => {
     assert.equal(prefilter.mayFind(body('AUTH_TOKEN=abc123')), true);
     assert.equal(prefilter.mayFind(body('postgres://app:hunter22@db:5432/app')), true);
     assert.equal(prefilter.mayFind(body('the key is \u0041KIA…')), true);
+  });
+
+  it('looks at a body of several MB a slice at a time, following a value across the slices\' edge', async () => {
+    const prefilter = new RawPrefilter([...detectorNames]);
+    const filler = 'lorem ipsum dolor sit amet '.repeat(Math.ceil((2.5 * prefilterSliceBytes) / 27));
+    const clean = Buffer.from(JSON.stringify({ messages: [{ role: 'user', content: filler }] }));
+    assert.equal(await prefilter.mayFindYielding(clean), false);
+    const prefix = '{"messages":[{"role":"user","content":"'.length;
+    for (const value of ['jane.doe@acme-corp.io', '+44 20 7946 0958', 'DE89 3704 0044 0532 0130 00', '10.20.30.40', 'AKIAABCDEFGHIJKLMNOP', 'token = "abcdef123456"']) {
+      for (const edge of [prefilterSliceBytes, 2 * prefilterSliceBytes]) {
+        for (let offset = -value.length; offset <= 1; offset += 1) {
+          // The value placed so that it crosses (or touches) a slice's edge.
+          const text = filler.slice(0, edge + offset - prefix) + value + filler.slice(0, 1000);
+          const raw = Buffer.from(JSON.stringify({ messages: [{ role: 'user', content: text }] }));
+          assert.equal(await prefilter.mayFindYielding(raw), true, `${value} at ${offset} from the edge`);
+        }
+      }
+    }
   });
 
   it('cannot rule out custom patterns: a setting with any gets none', async () => {
