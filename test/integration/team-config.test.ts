@@ -157,7 +157,10 @@ describe('team mode: the config in PostgreSQL, shared by three proxies', functio
     const admin = new Client({ connectionString: postgresUrl });
     await admin.connect();
     cleanups.push(() => admin.end());
-    const cut = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN switchyard_config'");
+    // The LISTEN connections open beside serving: wait until both proxies listen, then cut them.
+    const listeners = "FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN switchyard_config'";
+    await eventually(async () => Number((await admin.query(`SELECT COUNT(*) AS count ${listeners}`)).rows[0].count) === 2, 'both proxies listen', 10_000);
+    const cut = await admin.query(`SELECT pg_terminate_backend(pid) ${listeners}`);
     assert.equal(cut.rowCount, 2, 'both proxies were listening');
     assert.equal((await runCli(['config', 'push', writeConfig('v2.json', teamConfig('model-two')), '--postgres-url', postgresUrl])).code, 0);
     for (const proxy of [a!, b!]) await eventually(async () => (await configVersion(proxy.url)) === 2, 'version 2 is in force', 1000);
