@@ -45,8 +45,10 @@ export function createRequestListener(options: ServerOptions): http.RequestListe
   // Loaded on the first request for it: Express and the control API are ~16 MB of a proxy that
   // may serve only model calls (the VS Code extension's first health check loads them).
   let app: Promise<http.RequestListener> | undefined;
+  // Uptime counts from here, not from the control API's late load (the first health check).
+  const startedAt = Date.now();
   const serveByApp = (request: http.IncomingMessage, response: http.ServerResponse): void => {
-    app ??= import('./control/control-app').then(({ createControlApp }) => createControlApp(options));
+    app ??= import('./control/control-app').then(({ createControlApp }) => createControlApp({ ...options, startedAt }));
     app.then(
       (handle) => handle(request, response),
       (error: unknown) => {

@@ -20,17 +20,18 @@ export interface ControlAppOptions {
   storageProblems?: () => string[];
   /** `GET /metrics` (Prometheus); 404 without it. */
   metrics?: (request: http.IncomingMessage, response: http.ServerResponse) => void;
+  /** When the proxy started serving (ms): `/health`'s uptime counts from it. Default: now. */
+  startedAt?: number;
 }
 
 /**
  * Express for everything but the model APIs: control API, probes, preflights, 404s. Loaded by
  * server.ts on the first such request, so a proxy that serves only model calls never loads it.
  */
-export function createControlApp({ runtime, controlToken, controlTokenHint, control, doorRefusals, storageProblems, metrics }: ControlAppOptions): express.Express {
+export function createControlApp({ runtime, controlToken, controlTokenHint, control, doorRefusals, storageProblems, metrics, startedAt = Date.now() }: ControlAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const startedAt = Date.now();
   const health = (): HealthInfo => {
     const problems = requestLogProblems(runtime);
     for (const problem of storageProblems?.() ?? []) if (!problems.includes(problem)) problems.push(problem);

@@ -11,6 +11,9 @@ export class StorageUnavailableError extends Error {
     readonly store: string,
     override readonly cause: unknown,
   ) {
-    super(`${store} cannot be reached (${(cause as Error)?.message ?? String(cause)})`);
+    const reason = (cause as Error)?.message ?? String(cause);
+    // The connection's own problem already names the store ("Redis at … cannot be reached (…)"):
+    // said twice, the client's error message would stutter.
+    super(reason.startsWith(store) ? reason : `${store} cannot be reached (${reason})`);
   }
 }

@@ -47,6 +47,17 @@ describe('createProxy', () => {
     await assert.rejects(proxy.storage.requestLog.recent(), /closed/);
   });
 
+  it("counts /health's uptime from the start, not from the control API's first (lazy) load", async () => {
+    const proxy = await createProxy(options());
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1600));
+      const health = (await (await fetch(`${proxy.url}/_switchyard/health`)).json()) as { uptimeSeconds: number };
+      assert.ok(health.uptimeSeconds >= 2, `uptime ${health.uptimeSeconds} s, 1.6 s after the start`);
+    } finally {
+      await proxy.close({ graceMs: 0 });
+    }
+  });
+
   it('serves without a request log when the stores cannot be opened, and says why', async () => {
     const lines: string[] = [];
     const proxy = await createProxy(

@@ -66,9 +66,10 @@ async function copyRecords(solo: Database, target: PostgresDatabase, progress: (
     const rows = solo.all('SELECT * FROM requests WHERE time > ? OR (time = ? AND id > ?) ORDER BY time, id LIMIT ?', [after.time, after.time, after.id, pageRows]) as NormalQueryResult[];
     if (rows.length === 0) return copied;
     const records = rows.map(decodeRecordRow);
+    const fresh = await countAbsent(target, 'requests', records.map((record) => record.id));
     const rejected = await log.write(records);
     if (rejected.length > 0) throw new Error(`PostgreSQL refused record ${rejected[0]!.record.id}: ${String(rejected[0]!.error)}`);
-    copied += records.length;
+    copied += fresh;
     const last = rows[rows.length - 1]!;
     after = { time: Number(last.time), id: String(last.id) };
     progress(`records: ${copied}`);
@@ -87,10 +88,12 @@ async function copyKeys(solo: Database, target: PostgresDatabase): Promise<Pick<
         const inserted = await client.query(
           `INSERT INTO access_keys (hash, name, models, budget_usd, budget_period, rpm, tpm, redaction, created, last_used, revoked)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-           ON CONFLICT (hash) DO UPDATE SET last_used = GREATEST(access_keys.last_used, excluded.last_used), revoked = COALESCE(access_keys.revoked, excluded.revoked)`,
+           ON CONFLICT (hash) DO UPDATE SET last_used = GREATEST(access_keys.last_used, excluded.last_used), revoked = COALESCE(access_keys.revoked, excluded.revoked)
+           RETURNING (xmax = 0) AS inserted`,
           [row.hash, row.name, row.models, row.budget_usd, row.budget_period, row.rpm, row.tpm, row.redaction ?? null, row.created, row.last_used, row.revoked],
         );
-        keys += inserted.rowCount ?? 0;
+        // An update of a key copied before is not a copy: the report says what is new.
+        if (inserted.rows[0]?.inserted === true) keys += 1;
         await client.query('RELEASE SAVEPOINT key');
       } catch (error) {
         await client.query('ROLLBACK TO SAVEPOINT key');
@@ -141,6 +144,7 @@ async function copyAudit(audit: Database, target: PostgresDatabase, progress: (l
     for (;;) {
       const rows = audit.all('SELECT id, time, kind, request_id, data FROM audit WHERE time > ? OR (time = ? AND id > ?) ORDER BY time, id LIMIT ?', [after.time, after.time, after.id, pageRows]) as NormalQueryResult[];
       if (rows.length === 0) return copied;
+      const fresh = await countAbsent(target, 'audit', rows.map((row) => String(row.id)));
       for (const row of rows) {
         const entry: AuditEntry = { id: String(row.id), time: Number(row.time), kind: String(row.kind), data: JSON.parse(String(row.data)) as JsonValue };
         if (typeof row.request_id === 'string') entry.requestId = row.request_id;
@@ -148,7 +152,7 @@ async function copyAudit(audit: Database, target: PostgresDatabase, progress: (l
       }
       await sink.flush();
       if (failure !== undefined) throw failure;
-      copied += rows.length;
+      copied += fresh;
       const last = rows[rows.length - 1]!;
       after = { time: Number(last.time), id: String(last.id) };
       progress(`audit entries: ${copied}`);
@@ -156,4 +160,13 @@ async function copyAudit(audit: Database, target: PostgresDatabase, progress: (l
   } finally {
     await sink.close();
   }
+}
+
+/**
+ * How many of these ids the table does not hold yet: a second run writes them again (the
+ * writes keep what is there), and the report must say it copied nothing.
+ */
+async function countAbsent(target: PostgresDatabase, table: 'requests' | 'audit', ids: string[]): Promise<number> {
+  const [row] = await target.query<{ present: string }>(`SELECT count(*) AS present FROM ${table} WHERE id = ANY($1::text[])`, [ids]);
+  return ids.length - Number(row?.present ?? 0);
 }
