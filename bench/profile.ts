@@ -1,7 +1,8 @@
 /**
  * `node --import tsx bench/profile.ts [case name] [seconds] [--floor] [--unrouted]`: Switchyard (or,
  * with `--floor`, the buffered undici.stream floor, for comparison; with `--unrouted`, Switchyard
- * sent the case's request without its route: a cache case with the cache off) under one case's load
+ * sent the case's request without its route: a cache case with the cache off; the governed case
+ * runs the governed Switchyard of `npm run bench` under its named key) under one case's load
  * with a V8 CPU profile, summarised as CPU per request and self time per function and per
  * module, so the hot path's costs can be read without opening DevTools. The profile file is
  * kept (its path is printed) for DevTools or VS Code. Uses the prebuilt dist/ (build first).
@@ -19,7 +20,7 @@ import { uniqueMarker } from './payloads';
 import { startChildService } from './child-service';
 import { coreLayout } from './core-layout';
 import { cpuSource, treeCpuNanoseconds } from './process-cpu';
-import { startSwitchyard } from './switchyard-service';
+import { startGovernedSwitchyard, startSwitchyard } from './switchyard-service';
 
 interface ProfileNode {
   id: number;
@@ -113,16 +114,22 @@ async function main(): Promise<void> {
   const floorScript = path.join(workDirectory, 'floor-forwarder.js');
   buildSync({ entryPoints: [path.join(__dirname, 'floor-forwarder.ts')], outfile: floorScript, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
   const upstream = await startChildService('upstream', process.execPath, [upstreamScript, '1']);
-  const switchyard = floor
-    ? await startChildService('floor', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`, floorScript, 'undici-stream', upstream.url])
-    : await startSwitchyard(upstream.url, workDirectory, profileDirectory);
+  let headers = benchCase.headers;
+  let switchyard;
+  if (floor) switchyard = await startChildService('floor', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`, floorScript, 'undici-stream', upstream.url]);
+  else if (benchCase.governed !== undefined && !unrouted) {
+    process.env.BENCH_PROFILE = profileDirectory;
+    const governed = await startGovernedSwitchyard(upstream.url, workDirectory);
+    switchyard = governed?.service;
+    headers = { ...headers, authorization: `Bearer ${governed?.key ?? ''}` };
+  } else switchyard = await startSwitchyard(upstream.url, workDirectory, profileDirectory);
   if (switchyard === undefined) throw new Error('no Switchyard build: run npm run build first');
   try {
     const layout = coreLayout([switchyard.pid], [upstream.pid]);
     layout.separate();
     // `--unrouted`: Switchyard sent the floor's request (a routed or cache case's request without its route).
     const body = floor || unrouted ? benchCase.floorBody : benchCase.body;
-    const options = { url: switchyard.url + benchCase.path, method: 'POST' as const, headers: benchCase.headers, body, connections: 10, idReplacement: body.includes(uniqueMarker) };
+    const options = { url: switchyard.url + benchCase.path, method: 'POST' as const, headers, body, connections: 10, idReplacement: body.includes(uniqueMarker) };
     await autocannon({ ...options, duration: 2 });
     const source = cpuSource(switchyard.pid);
     const before = treeCpuNanoseconds(switchyard.pid, source);

@@ -9,6 +9,13 @@ export const rateWindowMs = 60_000;
  */
 export class RateLease {
   used = 0;
+  /**
+   * What calls took at admission over the lease's life, before settling: the next lease is sized
+   * from it. Sized from `used` instead, a key whose calls settle far below their estimate (tpm:
+   * `max_tokens` 32,000, 500 used) would get a lease of one call each time: a store round trip
+   * per call.
+   */
+  taken = 0;
   /** When a call last took from the lease: the entry is settled to that time, so it counts as long as its last call. */
   lastUse: number;
   /** Calls admitted on the lease whose real count (tpm) is not known yet. */
@@ -36,8 +43,8 @@ export class RateLease {
 /** One limit of one key: a scope in the counters, its limit, and the lease in service. */
 export class RateAccount {
   lease: RateLease | undefined;
-  /** What the last lease used, to size the next: a busy key takes bigger slices. */
-  lastUsed = 0;
+  /** What calls took from the last lease, to size the next: a busy key takes bigger slices. */
+  lastTaken = 0;
   /** A new lease being taken: other calls wait for it rather than take one each. */
   reserving: Promise<unknown> | undefined;
 
@@ -109,6 +116,7 @@ export class RateAccounts {
       const account = accounts[index]!;
       const lease = account.lease!;
       lease.used += amounts[index]!;
+      lease.taken += amounts[index]!;
       lease.lastUse = now;
       lease.inFlight++;
       takes.push({ account, lease, amount: amounts[index]! });
@@ -183,7 +191,7 @@ export class RateAccounts {
 
   /** Asks the counters for a lease per account: a slice for the calls to come, down to the exact need. */
   private async takeLeases(accounts: readonly RateAccount[], needs: readonly number[], now: number): Promise<RateDenial | undefined> {
-    let wants = accounts.map((account, index) => Math.max(needs[index]!, Math.min(account.lastUsed * 2, Math.floor(account.limit / 8))));
+    let wants = accounts.map((account, index) => Math.max(needs[index]!, Math.min(account.lastTaken * 2, Math.floor(account.limit / 8))));
     for (;;) {
       const items: RateItem[] = accounts.map((account, index) => ({ scope: account.scope, windowMs: rateWindowMs, amount: wants[index]!, limit: account.limit, open: true }));
       const { leases, settlements } = this.takeRetired(false);
@@ -215,7 +223,7 @@ export class RateAccounts {
     const lease = account.lease;
     if (lease === undefined) return;
     account.lease = undefined;
-    account.lastUsed = lease.used;
+    account.lastTaken = lease.taken;
     this.serving.delete(account);
     lease.retired = true;
     this.toSettle(lease, this.now());

@@ -54,6 +54,30 @@ describe('RateAccounts: leases over the rate counters', () => {
     assert.ok(reserves <= 12, `${reserves} reservations for 1000 calls`);
   });
 
+  it('sizes leases from what calls take, not what they settle to: one call at a time far under its estimate still shares a lease', async () => {
+    let reserves = 0;
+    const counters = new MemoryRateCounters();
+    const reserve = counters.reserve.bind(counters);
+    counters.reserve = (items, now, settlements) => {
+      reserves++;
+      return reserve(items, now, settlements);
+    };
+    const accounts = new RateAccounts({ counters, leaseLifeMs: 60_000 });
+    open.push(accounts);
+    const account = new RateAccount('tpm:key_a', 1_000_000_000);
+    // A coding agent: max_tokens 32,000 reserved, a few hundred tokens used, one call at a time.
+    for (let call = 0; call < 1000; call++) {
+      let taken = accounts.takeFromLeases([account], [32_300], Date.now());
+      if (taken === undefined) {
+        const reservation = await accounts.reserve([account], [32_300]);
+        assert.ok(reservation.granted);
+        taken = reservation.takes;
+      }
+      accounts.settle(taken[0]!, 700);
+    }
+    assert.ok(reserves <= 12, `${reserves} reservations for 1000 calls`);
+  });
+
   it('admits exactly the limit across two processes on one data folder, however the calls interleave', async function () {
     this.timeout(20_000);
     const one = process();
