@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConfig, type SwitchyardConfig } from './config/config';
 import { describeNotInForce, salvageAccessKeys } from './config/config-text';
+import { salvagePolicy } from './config/salvage-policy';
 import { ConfigError, otlpEndpointProblem } from './config/load-config';
 import { createProxy, type CreateProxyOptions, type RunningProxy } from './create-proxy';
 import { selectStorage, type StorageSelection } from './config/storage-selection';
@@ -144,6 +145,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
   let config: SwitchyardConfig;
   let startedOnBadConfig = false;
   let unreadableAccessKeys: string | undefined;
+  let unreadablePolicy: string | undefined;
   try {
     config = configSource ? await configSource.load() : defaultConfig();
   } catch (error) {
@@ -157,7 +159,16 @@ export async function main(argv: string[]): Promise<number | undefined> {
     // Fail closed: the file's access keys stay required, and keys it names but that cannot be
     // read lock out every caller without another accepted key until it is fixed.
     const salvaged = text === undefined ? { keys: [] } : salvageAccessKeys(text);
-    config = { ...defaultConfig(), accessKeys: salvaged.keys };
+    // Nor on money: the file's budgets and disabled models stay in force when they can be read
+    // on their own, and when they cannot, every call is refused until the file is fixed.
+    const policy = text === undefined ? salvagePolicy('') : salvagePolicy(text);
+    config = { ...defaultConfig(), accessKeys: salvaged.keys, budgets: policy.budgets, budgetEstimate: policy.budgetEstimate, disabledModels: policy.disabledModels };
+    const kept = [policy.budgets.length > 0 ? `${policy.budgets.length} ${policy.budgets.length === 1 ? 'budget' : 'budgets'}` : '', policy.disabledModels.length > 0 ? `${policy.disabledModels.length} disabled ${policy.disabledModels.length === 1 ? 'model' : 'models'}` : ''].filter((part) => part !== '');
+    if (kept.length > 0) process.stderr.write(`switchyard: the config file's ${kept.join(' and ')} stay in force.\n`);
+    if (policy.unreadable !== undefined) {
+      unreadablePolicy = `${configPath}: ${policy.unreadable}`;
+      process.stderr.write(`switchyard: REFUSING EVERY CALL until the config file is fixed: ${policy.unreadable}.\n`);
+    }
     if (salvaged.keys.length > 0) process.stderr.write(`switchyard: the config file's ${salvaged.keys.length} access ${salvaged.keys.length === 1 ? 'key stays' : 'keys stay'} required.\n`);
     if (salvaged.unreadable !== undefined) {
       unreadableAccessKeys = `${configPath}: ${salvaged.unreadable}; ${firstLine(error.message)}`;
@@ -244,6 +255,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
       callLines: values.quiet !== true,
       startedOnBadConfig,
       unreadableAccessKeys,
+      unreadablePolicy,
       metricsToken: telemetry.metricsToken,
       otlpEndpoint: telemetry.otlpEndpoint,
     });

@@ -91,6 +91,11 @@ export interface CreateProxyOptions {
    * fixed, callers without another accepted key are refused with this reason.
    */
   unreadableAccessKeys?: string;
+  /**
+   * The broken file sets budgets or disabled models that cannot be read (see `salvagePolicy`):
+   * until it is fixed, every model call is refused with this reason.
+   */
+  unreadablePolicy?: string;
   /** A token that reads `GET /metrics` and nothing else (the control token reads it too). */
   metricsToken?: string;
   /**
@@ -146,7 +151,7 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
   const fixedAccessKeys = options.fixedAccessKeys ?? [];
   const allowedHosts = options.allowedHosts ?? [];
   // Compiled before listening: a config that cannot be compiled fails before the port is taken.
-  const overrides = { accessKeys: fixedAccessKeys.map((key) => ({ key, label: '--require-key' })), allowedHosts, unreadableAccessKeys: options.unreadableAccessKeys };
+  const overrides = { accessKeys: fixedAccessKeys.map((key) => ({ key, label: '--require-key' })), allowedHosts, unreadableAccessKeys: options.unreadableAccessKeys, unreadablePolicy: options.unreadablePolicy };
   const routing = createRoutingState(options.config, options.env, overrides);
 
   let listener: http.RequestListener | undefined;
@@ -216,6 +221,7 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     probeTimeoutMs: options.probeTimeoutMs,
     startedOnBadConfig: options.startedOnBadConfig,
     unreadableAccessKeys: options.unreadableAccessKeys,
+    unreadablePolicy: options.unreadablePolicy,
     keys,
     budgetAccounts,
     rateAccounts,

@@ -192,7 +192,8 @@ export function didYouMean(word: string, known: Iterable<string>): string {
 /**
  * What of a config file that failed to load is not in force, for the loud line a proxy started
  * on a broken file writes: its own providers, routes, aliases and rules, by name (not its access
- * keys: those stay required, see `salvageAccessKeys`). Undefined when
+ * keys: those stay required, see `salvageAccessKeys`; nor its budgets and disabled models: those
+ * stay in force or refuse every call, see `salvagePolicy`). Undefined when
  * the text is not a JSON object or names none of them.
  */
 export function describeNotInForce(text: string): string | undefined {
@@ -214,7 +215,6 @@ export function describeNotInForce(text: string): string | undefined {
   if (aliases.length > 0) parts.push(`aliases ${aliases.join(', ')}`);
   if (Array.isArray(root.rules) && root.rules.length > 0) parts.push(`${root.rules.length} ${root.rules.length === 1 ? 'rule' : 'rules'}`);
   if (typeof root.defaultRoute === 'string') parts.push(`the default route ${root.defaultRoute}`);
-  if (Array.isArray(root.disabledModels) && root.disabledModels.length > 0) parts.push('disabledModels (every model can be called)');
   return parts.length === 0 ? undefined : parts.join('; ');
 }
 

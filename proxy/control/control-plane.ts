@@ -81,6 +81,8 @@ export interface ControlPlaneOptions {
   startedOnBadConfig?: boolean;
   /** Why the broken file's access keys cannot be read; in force until the file loads. */
   unreadableAccessKeys?: string;
+  /** Why the broken file's budgets or disabled models cannot be read; every call is refused until it loads. */
+  unreadablePolicy?: string;
   /** The named keys of the key store; without it key management answers 503. */
   keys?: NamedKeyRegistry;
   /** Where budgets reserve and settle; budgets are not enforced without it. */
@@ -126,10 +128,13 @@ export class ControlPlane {
   private presetsOnly: boolean;
   /** Why the broken file's access keys cannot be read: callers without a key are refused until it loads. */
   private readonly unreadableAccessKeys: string | undefined;
+  /** Why the broken file's budgets or disabled models cannot be read: calls are refused until it loads. */
+  private readonly unreadablePolicy: string | undefined;
 
   constructor(options: ControlPlaneOptions) {
     this.presetsOnly = options.startedOnBadConfig === true;
     this.unreadableAccessKeys = options.unreadableAccessKeys;
+    this.unreadablePolicy = options.unreadablePolicy;
     this.runtime = options.runtime;
     this.env = options.env;
     this.config = options.config;
@@ -555,6 +560,7 @@ export class ControlPlane {
         accessKeys,
         allowedHosts: this.allowedHosts,
         unreadableAccessKeys: this.presetsOnly ? this.unreadableAccessKeys : undefined,
+        unreadablePolicy: this.presetsOnly ? this.unreadablePolicy : undefined,
         namedKeys: this.keys?.entries,
         onKeyUse: this.keys?.markUsed,
         budgetAccounts: this.budgetAccounts,

@@ -15,6 +15,7 @@ import { budgetsPolicy } from '../policy/budgets';
 import { modelAllowListPolicy } from '../policy/model-allow-list';
 import { rateLimitsPolicy } from '../policy/rate-limits';
 import { RateAccounts } from '../policy/rate-accounts';
+import { configLockPolicy } from '../policy/config-lock';
 import { MemoryRateCounters } from '../store/memory-rate-counters';
 import type { Pricer } from '../cost/pricer';
 import type { RequestLog } from '../store/request-log';
@@ -37,6 +38,11 @@ export interface RoutingOverrides {
    * that names keys): callers without another accepted key are refused with it.
    */
   unreadableAccessKeys?: string;
+  /**
+   * Why the budgets or disabled models of a config file broken at start cannot be read: every
+   * model call is refused with it (`configLockPolicy`) until the file loads.
+   */
+  unreadablePolicy?: string;
   /** The key store's named keys, in force and revoked. */
   namedKeys?: readonly NamedKeyEntry[];
   /** Told the hash of each named key used (`last used`, batched by the registry). */
@@ -94,6 +100,8 @@ export function createRoutingState(config: SwitchyardConfig, env: NodeJS.Process
  */
 function createPolicies(config: SwitchyardConfig, pricer: Pricer, namedKeys: readonly NamedKeyEntry[], overrides: RoutingOverrides): CallPolicy[] {
   const policies: CallPolicy[] = [];
+  // Fail closed on money: budgets that cannot be read refuse everything before anything else.
+  if (overrides.unreadablePolicy !== undefined) policies.push(configLockPolicy(overrides.unreadablePolicy));
   const disabled = disabledModelsPolicy(config.disabledModels);
   if (disabled !== undefined) policies.push(disabled);
   const active = namedKeys.filter((key) => key.revoked === undefined);

@@ -249,6 +249,66 @@ describe('switchyard command line: lifecycle (built bundle)', function () {
     }
   });
 
+  /** A chat call to a groq model through the proxy: status and error message. */
+  async function groqCall(url: string, model = 'groq/llama-3.3-70b-versatile'): Promise<{ status: number; message: string }> {
+    const response = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model, max_tokens: 5, messages: [{ role: 'user', content: 'ping' }] }),
+    });
+    const body = (await response.json()) as { error?: { message: string } };
+    return { status: response.status, message: body.error?.message ?? '' };
+  }
+
+  it('--serve-on-bad-config does not fail open on money: the broken file\'s budgets and disabled models stay in force', async () => {
+    const configFile = path.join(dataDir, 'broken-budget-config.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({ budgets: [{ name: 'spent', match: { model: 'groq/llama-*' }, limitUsd: 0, period: 'day' }], disabledModels: ['groq/qwen*'], rules: [{ match: { model: 7 }, route: 'smart' }] }, null, 2),
+    );
+    const sent = fake.requests.length;
+    const served = await serve(['--config', configFile, '--serve-on-bad-config'], env, dataDir);
+    try {
+      const budgeted = await groqCall(served.url);
+      assert.equal(budgeted.status, 402, budgeted.message);
+      assert.match(budgeted.message, /budget 'spent'/);
+      const disabled = await groqCall(served.url, 'groq/qwen/qwen3-32b');
+      assert.equal(disabled.status, 403, disabled.message);
+      assert.match(disabled.message, /disabled in Switchyard/);
+      assert.equal(fake.requests.length, sent);
+      assert.match(served.stderr(), /the config file's 1 budget and 1 disabled model stay in force/);
+    } finally {
+      await stop(served);
+    }
+  });
+
+  it('--serve-on-bad-config fails closed on budgets it cannot read: every call is refused, naming the problem, until the file is fixed', async () => {
+    const configFile = path.join(dataDir, 'unreadable-budget-config.json');
+    writeFileSync(configFile, JSON.stringify({ providers: { groq: { baseUrl: fake.url('/v1') } }, budgets: [{ name: 'daily', limitUsd: -5, period: 'day' }] }, null, 2));
+    const sent = fake.requests.length;
+    const served = await serve(['--config', configFile, '--serve-on-bad-config'], env, dataDir);
+    try {
+      const refused = await groqCall(served.url);
+      assert.equal(refused.status, 403, refused.message);
+      assert.match(refused.message, /config file sets budgets or disabled models it cannot read/);
+      assert.match(refused.message, /unreadable-budget-config\.json: its "budgets" cannot be put in force: budgets\[0\]\.limitUsd/);
+      assert.match(served.stderr(), /REFUSING EVERY CALL until the config file is fixed/);
+      assert.equal(fake.requests.length, sent);
+      // Fixed: the budget is in force and the lock is gone.
+      writeFileSync(configFile, JSON.stringify({ providers: { groq: { baseUrl: fake.url('/v1') } }, budgets: [{ name: 'daily', limitUsd: 5, period: 'day' }] }, null, 2));
+      const deadline = Date.now() + 10_000;
+      let answer = refused;
+      while (Date.now() < deadline) {
+        answer = await groqCall(served.url);
+        if (answer.status === 200) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal(answer.status, 200, answer.message);
+    } finally {
+      await stop(served);
+    }
+  });
+
   it('a second proxy that cannot take the port leaves the first one\'s token file alone', async () => {
     const first = await serve([], env, dataDir);
     try {
