@@ -183,7 +183,12 @@ export async function createProxy(options: CreateProxyOptions): Promise<RunningP
     log(`named access keys could not be read: ${(error as Error).message}`);
   }
   // Budgets are enforced even without a database (in memory, spend then starts from nothing).
-  const budgetAccounts = new BudgetAccounts({ ledger: storage?.spendLedger ?? new MemorySpendLedger(), log });
+  const budgetAccounts = new BudgetAccounts({
+    ledger: storage?.spendLedger ?? new MemorySpendLedger(),
+    log,
+    // Once per warn budget and period; its calls are served and their records marked.
+    onWarned: ({ budget, spentUsd }) => log(`budget '${budget.ledgerName}' (warn) passed its $${budget.limitUsd} limit per ${budget.period}: $${spentUsd.toFixed(4)} spent or reserved; calls are still served and marked`),
+  });
   // Rate limits are shared with every proxy on the data folder (in memory without a database).
   const rateAccounts = new RateAccounts({ counters: storage?.rateCounters ?? new MemoryRateCounters(), log });
   const runtime = createRuntime({

@@ -29,6 +29,10 @@ class Account {
   /** When the ledger last refused this account, and the least amount it refused. */
   refusedAt = -Infinity;
   refusedUsd = Infinity;
+  /** A `warn` budget passed its limit this period: announced once. */
+  warned = false;
+  /** The ledger has answered for this account once: `knownSpent` holds the spend of before this process. */
+  synced = false;
 
   constructor(
     /** The budget as last configured: a reload may change its limit or action. */
@@ -78,6 +82,16 @@ export interface BudgetAccountsOptions {
   /** A lease not renewed for this long stops counting (its holder died). */
   leaseTtlMs?: number;
   log?: (message: string) => void;
+  /** Told once per `warn` budget and period, by the reservation that first passes its limit. */
+  onWarned?: (warning: BudgetWarning) => void;
+}
+
+/** A `warn` budget passed its limit: the reservation that crossed it, and where the budget stands. */
+export interface BudgetWarning {
+  readonly budget: LedgerBudget;
+  /** Spent and reserved by every process, as far as this one knows, this reservation included. */
+  readonly spentUsd: number;
+  readonly resetsAt: number;
 }
 
 /**
@@ -115,6 +129,7 @@ export class BudgetAccounts {
   /** When the last sync ran. */
   private lastSync = 0;
   private readonly log: (message: string) => void;
+  private readonly onWarned: ((warning: BudgetWarning) => void) | undefined;
   private readonly accounts = new Map<string, Account>();
   /** Each budget's account of the current period, found without building a key (the hot path). */
   private readonly current = new WeakMap<LedgerBudget, Account>();
@@ -130,6 +145,7 @@ export class BudgetAccounts {
     this.loneSyncIntervalMs = Math.max(this.syncIntervalMs, options.loneSyncIntervalMs ?? defaultLoneSyncIntervalMs);
     this.leaseTtlMs = options.leaseTtlMs ?? defaultLeaseTtlMs;
     this.log = options.log ?? (() => {});
+    this.onWarned = options.onWarned;
   }
 
   /**
@@ -207,8 +223,16 @@ export class BudgetAccounts {
     for (const account of accounts) {
       account.reserved += amountUsd;
       account.lastActive = now;
-      if (account.budget.action === 'warn' && account.knownSpent + account.othersLeased + account.pending + account.reserved > account.budget.limitUsd) {
-        (warned ??= []).push(account.budget.ledgerName);
+      if (account.budget.action === 'warn') {
+        const spentUsd = account.knownSpent + account.othersLeased + account.pending + account.reserved;
+        if (spentUsd > account.budget.limitUsd) {
+          (warned ??= []).push(account.budget.ledgerName);
+          // Synchronous with the reservation: of calls reserving together, exactly one crosses.
+          if (!account.warned) {
+            account.warned = true;
+            this.onWarned?.({ budget: account.budget, spentUsd, resetsAt: account.resetsAt });
+          }
+        }
       }
     }
     return { amountUsd, accounts, warned: warned ?? noNames };
@@ -220,16 +244,22 @@ export class BudgetAccounts {
     const now = this.now();
     if (accounts.every((account) => fitsLease(account, amountUsd))) return this.take(accounts, amountUsd, now);
     const blocking = accounts.filter((account) => account.budget.action === 'block' && !fitsLease(account, amountUsd));
+    // A warn budget's first call in this process reads its spend so far (after a restart, it may be past its limit).
+    const unread = accounts.filter((account) => account.budget.action === 'warn' && !account.synced);
     // The ledger refused as little as this while this call waited for the exchange: same answer.
     const known = waited === 0 ? blocking.find((account) => account.refusedAt >= asked && account.refusedUsd <= amountUsd) : undefined;
     if (known !== undefined) return this.waitForLeases(accounts, known, amountUsd, waited);
     const grants = await this.exchange(
-      blocking.map((account) => {
-        const room = Math.max(0, account.budget.limitUsd - account.committed());
-        // A slice for the calls to come, small against what is left: exact near the limit.
-        const slice = Math.min(amountUsd * 16 + account.budget.limitUsd * 0.01, room / 4);
-        return { account, keep: account.reserved, need: account.reserved + amountUsd, want: account.reserved + amountUsd + slice };
-      }),
+      [
+        ...blocking.map((account) => {
+          const room = Math.max(0, account.budget.limitUsd - account.committed());
+          // A slice for the calls to come, small against what is left: exact near the limit.
+          const slice = Math.min(amountUsd * 16 + account.budget.limitUsd * 0.01, room / 4);
+          return { account, keep: account.reserved, need: account.reserved + amountUsd, want: account.reserved + amountUsd + slice };
+        }),
+        // Warn budgets never refuse (the ledger grants them no lease, see `exchange`).
+        ...unread.map((account) => ({ account, keep: 0, need: 0, want: 0 })),
+      ],
       now,
     );
     const refused = grants.findIndex((grant) => !grant.granted);
@@ -289,6 +319,7 @@ export class BudgetAccounts {
         account.lease = grant.leaseUsd;
         account.knownSpent = grant.spentUsd;
         account.othersLeased = grant.othersLeasedUsd;
+        account.synced = true;
       });
       return grants;
     });
@@ -360,7 +391,11 @@ function accountKey(ledgerName: string, periodStart: number): string {
   return `${ledgerName}\u0000${periodStart}`;
 }
 
-/** A `warn` budget never refuses; a `block` budget fits when its lease covers what is reserved, pending and asked. */
+/**
+ * A `warn` budget never refuses (it needs the ledger once, to learn its spend so far); a `block`
+ * budget fits when its lease covers what is reserved, pending and asked.
+ */
 function fitsLease(account: Account, amountUsd: number): boolean {
-  return account.budget.action === 'warn' || account.reserved + account.pending + amountUsd <= account.lease;
+  if (account.budget.action === 'warn') return account.synced;
+  return account.reserved + account.pending + amountUsd <= account.lease;
 }

@@ -238,6 +238,38 @@ describe('governance: named keys, allow-lists, budgets, rate limits', function (
     assert.deepEqual(Object.keys(blocked[0] as object).sort(), ['budget', 'limitUsd', 'period', 'resetsAt', 'spentUsd']);
   });
 
+  it('counts a warn budget\'s spend exactly under concurrency, announces its crossing once, and knows its spend after a restart', async () => {
+    const dir = dataDir();
+    const soft = (config: SwitchyardConfig): void => {
+      config.budgets = [{ name: 'soft', match: {}, limitUsd: 1, period: 'day', action: 'warn' }];
+    };
+    const proxy = await start(soft, dir);
+    const lines: string[] = [];
+    proxy.runtime.events.on('log', (line) => lines.push(line.message));
+    // 150 calls at once, $0.012 each (12 tokens at $1 per thousand): $1.80 against a $1 warning.
+    const statuses = await Promise.all(
+      Array.from({ length: 150 }, async () => {
+        const response = await chat(proxy.url, 'none');
+        await response.arrayBuffer();
+        return response.status;
+      }),
+    );
+    assert.ok(statuses.every((status) => status === 200), 'a warn budget never refuses');
+    await proxy.record(150);
+    assert.ok(Math.abs(proxy.records.reduce((sum, record) => sum + (record.costUsd ?? 0), 0) - 1.8) < 1e-9);
+    await eventually(async () => Math.abs((await control<{ budgets: Array<{ spentUsd: number }> }>(proxy, 'GET', '/budgets')).json.budgets[0]!.spentUsd - 1.8) < 1e-9, 'the ledger holds exactly $1.80', 10_000);
+    assert.equal(lines.filter((line) => /budget 'soft' \(warn\) passed its \$1 limit per day/.test(line)).length, 1, 'announced once');
+    // Unmarked calls were all reserved under the limit, so together they cost at most $1.
+    const unmarked = proxy.records.filter((record) => record.budget?.warned === undefined).length;
+    assert.ok(unmarked >= 1 && unmarked * 0.012 <= 1, `${unmarked} calls not marked`);
+    proxies.splice(proxies.indexOf(proxy), 1);
+    await proxy.close();
+    // A new process reads the spend so far before its first call: already past the limit.
+    const again = await start(soft, dir);
+    assert.equal((await chat(again.url, 'none')).status, 200);
+    assert.deepEqual((await again.record(1)).budget?.warned, ['soft']);
+  });
+
   it('reserves and settles an assumed price for a model with none, and says so in the record', async () => {
     const proxy = await start((config) => {
       config.providers.local = { type: 'openai-compatible', baseUrl: fake.url('/v1'), apiKeyEnv: 'GROQ_API_KEY' };
