@@ -164,6 +164,31 @@ describe('team mode: three proxies on one PostgreSQL and Redis', function () {
     assert.equal(stats.json.rows.reduce((sum, row) => sum + row.requests, 0), 6);
   });
 
+  it('shares a key\'s rate limit across the three: 12 requests a minute are 12 in all, not 12 each', async () => {
+    const three = await startThree();
+    const created = await control<{ key: string }>(three[0]!, 'POST', '/keys', { name: 'limited', rpm: 12 });
+    assert.equal(created.status, 201);
+    const key = created.json.key;
+    // Until a proxy has heard of the key it requires no key at all and lets the call through
+    // unlimited (an unknown key is no key). Probing with the key itself would spend the limit
+    // on the proxies that know it and pass unlimited calls on those that do not: probe with
+    // none, which is refused once the restricting key is known there.
+    for (const proxy of three) await eventually(async () => (await chat(proxy.url, 'none')).status === 401, 'the key is known', 2000);
+    // Calls without a key that got through before the key was known reached the provider too.
+    const sentBefore = fake.requests.length;
+    const statuses: number[] = [];
+    for (let round = 0; round < 8; round += 1) {
+      statuses.push(...(await Promise.all(three.map(async (proxy) => (await chat(proxy.url, key)).status))));
+    }
+    const served = statuses.filter((status) => status === 200).length;
+    assert.ok(statuses.every((status) => status === 200 || status === 429), `only served or limited: ${[...new Set(statuses)].join(', ')}`);
+    assert.equal(served, 12, `the three together served ${served} of 24 calls; the key may make 12 a minute`);
+    assert.equal(fake.requests.length - sentBefore, 12, 'what reached the provider');
+    const refused = await chat(three[1]!.url, key);
+    assert.equal(refused.status, 429);
+    assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+  });
+
   it('refuses rate-limited calls with a 503 while Redis is away (onStorageError closed), and serves them again after', async () => {
     const own = await RedisServer.start(findRedisServer()!);
     try {
