@@ -12,6 +12,7 @@ export async function run(): Promise<void> {
   await import('./activation.test');
   await import('./commands.test');
   await import('./secrets.test');
+  await import('./terminal-key.test');
   await import('./lifecycle.test');
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} extension-host test${failures === 1 ? '' : 's'} failed.`);
