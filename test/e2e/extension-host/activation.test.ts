@@ -22,6 +22,8 @@ const commandIds = [
   'switchyard.configureTool',
   'switchyard.sendTestRequest',
   'switchyard.openConfigFile',
+  'switchyard.connectTeamProxy',
+  'switchyard.disconnectTeamProxy',
 ];
 
 describe('activation', () => {

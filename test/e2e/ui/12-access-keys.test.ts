@@ -116,7 +116,8 @@ describe('access keys through the palette', () => {
       timeouts.action,
     );
     assert.deepEqual([changed.models, changed.budget], [['openai/gpt-4o*', 'anthropic/*'], { limitUsd: 3, period: 'week' }]);
-    assert.ok((await notificationTexts(page)).some((text) => text.includes("Access key 'e2e-ui-tool'") && text.includes('20 rpm')));
+    // The notification follows the change the proxy already answers with: wait for it too.
+    await poll('the change notification', async () => (await notificationTexts(page)).some((text) => text.includes("Access key 'e2e-ui-tool'") && text.includes('20 rpm')) || undefined, timeouts.action);
 
     await runCommand(page, 'Switchyard: Manage Access Keys');
     await pickRow(page, 'e2e-ui-tool', 'e2e-ui-tool');
