@@ -215,8 +215,9 @@ describe('team mode: three proxies on one PostgreSQL and Redis', function () {
     }
   });
 
-  it('loses no record when PostgreSQL restarts mid-run, and says so in /health meanwhile', async () => {
-    const three = await startThree();
+  it('loses no record when PostgreSQL restarts mid-run, and says so in /health and the log meanwhile', async () => {
+    const logged: string[] = [];
+    const three = await startThree(undefined, { log: (line) => logged.push(line) });
     let sent = 0;
     const fire = async (count: number): Promise<void> => {
       for (let index = 0; index < count; index += 1) {
@@ -252,6 +253,9 @@ describe('team mode: three proxies on one PostgreSQL and Redis', function () {
       15_000,
     );
     await eventually(async () => ((await (await fetch(`${three[0]!.url}/_switchyard/health`)).json()) as { status: string }).status === 'ok', '/health is ok again', 10_000);
+    // The operator's log has the outage's start and end, not only the notifications' reconnects.
+    assert.ok(logged.some((line) => /^PostgreSQL at .* went away/.test(line)), logged.join('\n'));
+    assert.ok(logged.some((line) => /^PostgreSQL at .* is back$/.test(line)), logged.join('\n'));
   });
 
   it('a response cached by one proxy is a hit on another', async () => {

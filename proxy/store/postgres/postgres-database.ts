@@ -53,17 +53,25 @@ export async function openPostgresDatabase(url: string, options: { log?: (messag
   const types = { getTypeParser: (oid: number, format?: string) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')) };
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 8, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, types });
   let unreachable: string | undefined;
+  // One line when the server goes away and one when it is back, as Redis's connection says it:
+  // the operator reading the log sees the outage's start and end, not only /health turning ok.
+  const markUnreachable = (reason: string): void => {
+    if (unreachable === undefined) log(`PostgreSQL at ${location} went away (${reason}); records and audit entries wait in memory until it is back`);
+    unreachable = reason;
+  };
+  const markReachable = (): void => {
+    if (unreachable !== undefined) log(`PostgreSQL at ${location} is back`);
+    unreachable = undefined;
+  };
   // An idle connection that drops (a server restart) must not crash the process.
-  pool.on('error', (error) => {
-    unreachable = error.message;
-  });
+  pool.on('error', (error) => markUnreachable(error.message));
   const track = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       const result = await work();
-      unreachable = undefined;
+      markReachable();
       return result;
     } catch (error) {
-      if (isConnectionError(error)) unreachable = (error as Error).message || String((error as { code?: string }).code);
+      if (isConnectionError(error)) markUnreachable((error as Error).message || String((error as { code?: string }).code));
       throw error;
     }
   };

@@ -72,7 +72,9 @@ export async function openTeamStorage(settings: StorageSettings, team: TeamStora
       const problems: string[] = [];
       const unreachable = database.problem();
       const waiting = requestLog.problem();
-      if (unreachable !== undefined) problems.push(`${unreachable}: calls are served, records and audit entries wait in memory and are written when it is back.`);
+      // The budgets' ledger lives there too: once a proxy's leases run out, budgets follow onStorageError.
+      const budgets = team.onStorageError === 'closed' ? 'calls a budget applies to are refused once their lease runs out (onStorageError: closed)' : 'budgets let calls through uncounted once their lease runs out (onStorageError: open)';
+      if (unreachable !== undefined) problems.push(`${unreachable}: calls are served, but ${budgets}; records and audit entries wait in memory and are written when it is back.`);
       if (waiting !== undefined && unreachable === undefined) problems.push(waiting);
       const redisProblem = redis?.problem();
       if (redisProblem !== undefined) {
