@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './command-line';
 import { ConfigError } from './config/load-config';
 import { parseSharedConfigText } from './config/shared-config';
 import { describePostgresUrl } from './store/postgres/postgres-url';
@@ -29,26 +29,17 @@ Options:
 
 /** Runs `switchyard config …`; resolves with the exit code. */
 export async function configCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        'postgres-url': { type: 'string' },
-        note: { type: 'string' },
-        author: { type: 'string' },
-        version: { type: 'string' },
-        out: { type: 'string' },
-        limit: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    process.stderr.write(`switchyard config: ${(error as Error).message}\n\n${configUsage}\n`);
-    return 2;
-  }
+  const parsed = parseCommandLine('config', configUsage, argv, {
+    'postgres-url': { type: 'string' },
+    note: { type: 'string' },
+    author: { type: 'string' },
+    version: { type: 'string' },
+    out: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   const [command, file] = positionals;
   if (values.help || command === undefined) {

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './command-line';
 import { periodBounds } from './policy/budget-period';
 import { checkKeyChanges, createNamedKey, describeKeyRedaction, KeyRequestError, listedKey, type ListedKey } from './policy/named-keys';
 import { changedRedaction } from './store/access-keys';
@@ -40,28 +40,19 @@ ip-address) win over the config's and a matched rule's for every call made with 
 
 /** Runs `switchyard keys …`; resolves with the exit code. */
 export async function keysCommand(argv: string[], defaultDataDir: string): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        models: { type: 'string' },
-        budget: { type: 'string' },
-        rpm: { type: 'string' },
-        tpm: { type: 'string' },
-        redaction: { type: 'string' },
-        'redaction-detectors': { type: 'string' },
-        'data-dir': { type: 'string' },
-        'postgres-url': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    process.stderr.write(`switchyard keys: ${(error as Error).message}\n\n${keysUsage}\n`);
-    return 2;
-  }
+  const parsed = parseCommandLine('keys', keysUsage, argv, {
+    models: { type: 'string' },
+    budget: { type: 'string' },
+    rpm: { type: 'string' },
+    tpm: { type: 'string' },
+    redaction: { type: 'string' },
+    'redaction-detectors': { type: 'string' },
+    'data-dir': { type: 'string' },
+    'postgres-url': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   const [command, name] = positionals;
   if (values.help || command === undefined) {

@@ -1,6 +1,6 @@
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './command-line';
 import { callContentKind, type CallContent } from './audit/audit-observer';
 import { decodeRecordFilterQuery, InvalidQueryError } from './control/decode-query';
 import { exportFormats, forEachRecordPage, RecordExportWriter, type ExportFormat } from './control/record-export';
@@ -31,29 +31,20 @@ Options:
 
 /** Runs `switchyard requests …`; resolves with the exit code. */
 export async function requestsCommand(argv: string[], dataDirFor: (explicit: string | undefined) => Promise<string>): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string' },
-        out: { type: 'string', short: 'o' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        provider: { type: 'string' },
-        model: { type: 'string' },
-        status: { type: 'string' },
-        content: { type: 'boolean' },
-        'data-dir': { type: 'string' },
-        config: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    process.stderr.write(`switchyard requests: ${(error as Error).message}\n\n${requestsUsage}\n`);
-    return 2;
-  }
+  const parsed = parseCommandLine('requests', requestsUsage, argv, {
+    format: { type: 'string' },
+    out: { type: 'string', short: 'o' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    provider: { type: 'string' },
+    model: { type: 'string' },
+    status: { type: 'string' },
+    content: { type: 'boolean' },
+    'data-dir': { type: 'string' },
+    config: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   if (values.help || positionals[0] !== 'export') {
     process.stdout.write(`${requestsUsage}\n`);
