@@ -10,10 +10,12 @@ export const rateWindowMs = 60_000;
 export class RateLease {
   used = 0;
   /**
-   * What calls took at admission over the lease's life, before settling: the next lease is sized
-   * from it. Sized from `used` instead, a key whose calls settle far below their estimate (tpm:
-   * `max_tokens` 32,000, 500 used) would get a lease of one call each time: a store round trip
-   * per call.
+   * What calls took at admission over the lease's life, before settling. The next lease is
+   * sized from the larger of this and `used`: from `used` alone, a key whose calls settle far
+   * below their estimate (tpm: `max_tokens` 32,000, 500 used) would get a lease of one call
+   * each time; from `taken` alone, a key whose calls settle above it (a 1 KB body estimated at
+   * 256 input tokens, 1,873 counted) runs its lease dry at a fraction of `taken`, and each next
+   * lease is smaller than the last: a store transaction every few calls.
    */
   taken = 0;
   /** When a call last took from the lease: the entry is settled to that time, so it counts as long as its last call. */
@@ -43,7 +45,7 @@ export class RateLease {
 /** One limit of one key: a scope in the counters, its limit, and the lease in service. */
 export class RateAccount {
   lease: RateLease | undefined;
-  /** What calls took from the last lease, to size the next: a busy key takes bigger slices. */
+  /** What calls took or used of the last lease, whichever is more, to size the next: a busy key takes bigger slices. */
   lastTaken = 0;
   /** A new lease being taken: other calls wait for it rather than take one each. */
   reserving: Promise<unknown> | undefined;
@@ -223,7 +225,7 @@ export class RateAccounts {
     const lease = account.lease;
     if (lease === undefined) return;
     account.lease = undefined;
-    account.lastTaken = lease.taken;
+    account.lastTaken = Math.max(lease.taken, lease.used);
     this.serving.delete(account);
     lease.retired = true;
     this.toSettle(lease, this.now());

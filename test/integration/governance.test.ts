@@ -10,6 +10,7 @@ import { FakeUpstream } from '../fakes/fake-upstream';
 import { chatCompletionChunks, chatCompletionJson } from '../fakes/openai-chat-replies';
 import { anthropicEvents } from '../fakes/anthropic-replies';
 import { TestProxy, controlToken, testKeys } from './harness';
+import { openDatabase } from '../../proxy/store/sqlite/open-database';
 import type { SwitchyardConfig } from '../../proxy/config/config';
 import type { RequestRecord } from '../../proxy/store/request-record';
 
@@ -351,6 +352,40 @@ describe('governance: named keys, allow-lists, budgets, rate limits', function (
     assert.equal(big.status, 429);
     assert.ok(Number(big.headers.get('retry-after')) >= 1);
     assert.equal((await chat(proxy.url, tokens, { max_tokens: 500 })).status, 400);
+  });
+
+  it('takes a busy key\'s rate leases about once per lease life, not every few calls, when its calls use more tokens than estimated', async () => {
+    // A cached prompt counts more tokens than its bytes suggest: ~40 estimated, 402 counted.
+    fake.reply(() => ({ json: chatCompletionJson({ model: 'llama-3.3-70b-versatile', text: 'Hello there.', usage: { prompt: 400, completion: 2 } }) }));
+    const dir = dataDir();
+    const proxy = await start(() => {}, dir);
+    const key = await createKey(proxy, { name: 'busy', rpm: 1_000_000, tpm: 1_000_000_000 });
+    const started = Date.now();
+    let sent = 0;
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (sent < 400) {
+          sent++;
+          const response = await chat(proxy.url, key);
+          assert.equal(response.status, 200);
+          await response.arrayBuffer();
+        }
+      }),
+    );
+    const seconds = (Date.now() - started) / 1000;
+    await proxies.splice(proxies.indexOf(proxy), 1)[0]!.close();
+    // Every lease is a row (and a store transaction): count them once the proxy is gone.
+    const opened = openDatabase(dir);
+    try {
+      const leases = (scope: string): number => Number(opened.database.get('SELECT COUNT(*) AS n FROM rate_entries WHERE scope LIKE ?', [`${scope}:%`])?.n);
+      // Doubling up to the load (log2 of 400 calls), then one per lease life (1 s) and account.
+      const bound = 12 + 2 * Math.ceil(seconds);
+      assert.ok(leases('tpm') <= bound, `${leases('tpm')} tpm leases for 400 calls in ${seconds} s`);
+      assert.ok(leases('rpm') <= bound, `${leases('rpm')} rpm leases for 400 calls in ${seconds} s`);
+    } finally {
+      opened.database.close();
+      opened.lock.release();
+    }
   });
 
   it('shares a key\'s rpm across two proxy processes on one data folder: exactly the limit is admitted', async () => {

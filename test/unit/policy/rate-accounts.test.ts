@@ -78,6 +78,35 @@ describe('RateAccounts: leases over the rate counters', () => {
     assert.ok(reserves <= 12, `${reserves} reservations for 1000 calls`);
   });
 
+  it('sizes leases from what calls used when they settle above their estimate: 10 calls at a time still share a lease', async () => {
+    let reserves = 0;
+    const counters = new MemoryRateCounters();
+    const reserve = counters.reserve.bind(counters);
+    counters.reserve = (items, now, settlements) => {
+      reserves++;
+      return reserve(items, now, settlements);
+    };
+    const accounts = new RateAccounts({ counters, leaseLifeMs: 60_000 });
+    open.push(accounts);
+    const account = new RateAccount('tpm:key_a', 1_000_000_000);
+    // The bench's 1 KB body: 256 + 512 tokens estimated, 1,914 counted (cached prompt tokens).
+    const worker = async (): Promise<void> => {
+      for (let call = 0; call < 100; call++) {
+        let taken = accounts.takeFromLeases([account], [768], Date.now());
+        if (taken === undefined) {
+          const reservation = await accounts.reserve([account], [768]);
+          assert.ok(reservation.granted);
+          taken = reservation.takes;
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+        accounts.settle(taken[0]!, 1914);
+      }
+    };
+    await Promise.all(Array.from({ length: 10 }, worker));
+    // Leases double while used: about log2(1000) reservations, not one every few calls.
+    assert.ok(reserves <= 14, `${reserves} reservations for 1000 calls`);
+  });
+
   it('admits exactly the limit across two processes on one data folder, however the calls interleave', async function () {
     this.timeout(20_000);
     const one = process();
