@@ -332,9 +332,13 @@ function skipBlanks(raw: Uint8Array, index: number): number {
   return at;
 }
 
-/** A quote as it sits inside a JSON string: `\"` or `'`; its length, or 0. */
+/**
+ * A quote: `\"` or `'` inside a JSON string, or a bare `"` — a key's closing quote or a
+ * string's opening one, since a value whose key names a credential is scanned as the
+ * assignment `"password": "…"` (redact-body.ts); its length, or 0.
+ */
 function quoteAt(raw: Uint8Array, index: number): number {
-  if (raw[index] === 0x27) return 1;
+  if (raw[index] === 0x27 || raw[index] === 0x22) return 1;
   if (raw[index] === backslash && raw[index + 1] === 0x22) return 2;
   return 0;
 }
@@ -342,7 +346,8 @@ function quoteAt(raw: Uint8Array, index: number): number {
 /**
  * After a credential's name: more name characters, an optional quote, blanks, then `=` or `:`
  * (`:=`, `=>` start so too) and, when `quoted`, blanks and a quote or a backslash (an escaped
- * quote, or one escaped twice inside a string that holds JSON).
+ * quote, or one escaped twice inside a string that holds JSON) — bare quotes included: an
+ * object's key and its string value.
  */
 function assignmentFollows(raw: Uint8Array, index: number, quoted: boolean): boolean {
   let at = index;
@@ -355,7 +360,7 @@ function assignmentFollows(raw: Uint8Array, index: number, quoted: boolean): boo
   at += 1;
   if (raw[at] === 0x3e || raw[at] === 0x3d) at += 1;
   at = skipBlanks(raw, at);
-  return raw[at] === 0x27 || raw[at] === backslash;
+  return raw[at] === 0x27 || raw[at] === 0x22 || raw[at] === backslash;
 }
 
 function isNameCharacter(byte: number): boolean {

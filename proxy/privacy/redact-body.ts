@@ -1,5 +1,6 @@
 import type { JsonObject } from '../core/json';
 import type { Finding, Scanner } from './scanner';
+import { namesCredential } from './secret-rules';
 
 /** Where a value was found: its JSON path in the client's body, e.g. `messages[2].content[0].text`. */
 export interface Located {
@@ -61,6 +62,14 @@ interface Slot {
   key: string | number;
   path: readonly (string | number)[];
   value: string;
+  /**
+   * Scanned before the value, never replaced: `"password": "` when the value's key names a
+   * credential. A tool call's arguments are an object in Anthropic's and Gemini's formats and a
+   * JSON string in OpenAI's: with its key in front, `{ password: 'hunter2' }` is found as the
+   * assignment `"password": "hunter2"` is in OpenAI's string (and the value's closing quote
+   * after it, as the assignment rules want).
+   */
+  prefix?: string;
 }
 
 /** Scanning yields to the event loop after this many characters, so a prompt of several MB cannot stall other calls. */
@@ -84,14 +93,23 @@ export async function redactBody(body: JsonObject, scanner: Scanner, placeholder
     // The strings of a slice, joined: one scan of each detector over many short strings costs
     // far less than one scan per string (each regular expression pass has its own overhead).
     let last = first;
-    let size = slots[first]!.value.length;
-    while (last + 1 < slots.length && size + slots[last + 1]!.value.length <= sliceCharacters) size += slots[++last]!.value.length + separator.length;
+    let size = scannedLength(slots[first]!);
+    while (last + 1 < slots.length && size + scannedLength(slots[last + 1]!) <= sliceCharacters) size += scannedLength(slots[++last]!) + separator.length;
+    // Where each slot's value starts in the joined text; a finding in a key's prefix falls
+    // outside every value and is dropped below.
     const starts: number[] = [];
     let joined = '';
     for (let index = first; index <= last; index += 1) {
-      starts.push(joined.length);
-      joined += index === first ? slots[index]!.value : separator + slots[index]!.value;
-      if (index !== first) starts[starts.length - 1] += separator.length;
+      const slot = slots[index]!;
+      if (index !== first) joined += separator;
+      if (slot.prefix === undefined) {
+        starts.push(joined.length);
+        joined += slot.value;
+      } else {
+        joined += slot.prefix;
+        starts.push(joined.length);
+        joined += slot.value + keyedSuffix;
+      }
     }
     const findings = scanner.scan(joined);
     let at = 0;
@@ -143,6 +161,13 @@ export async function redactBody(body: JsonObject, scanner: Scanner, placeholder
  */
 const separator = '\n\u0000\n';
 
+/** After a keyed value (see `Slot.prefix`): its closing quote. */
+const keyedSuffix = '"';
+
+function scannedLength(slot: Slot): number {
+  return slot.prefix === undefined ? slot.value.length : slot.prefix.length + slot.value.length + keyedSuffix.length;
+}
+
 function collectStrings(value: unknown, path: (string | number)[], slots: Slot[]): void {
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index += 1) {
@@ -158,7 +183,9 @@ function collectStrings(value: unknown, path: (string | number)[], slots: Slot[]
     const item = object[key];
     if (typeof item === 'string') {
       if (skippedKeys.has(key) || isBinary(key, item, object)) continue;
-      slots.push({ holder: object, key, path: [...path, key], value: item });
+      const slot: Slot = { holder: object, key, path: [...path, key], value: item };
+      if (namesCredential(key)) slot.prefix = `${JSON.stringify(key)}: "`;
+      slots.push(slot);
     } else if (typeof item === 'object' && item !== null) {
       if (key === 'cache_control') continue;
       collectStrings(item, [...path, key], slots);

@@ -43,6 +43,12 @@ export interface SecretRule {
 /** The names of credentials in `name = value` assignments, lower-cased. */
 const secretWords = ['password', 'passwd', 'passphrase', 'pwd', 'secret', 'token', 'apikey', 'api_key', 'api-key', 'accesskey', 'access_key', 'access-key', 'privatekey', 'private_key', 'private-key', 'auth', 'credential', 'dsn'];
 const secretName = String.raw`(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|auth|credentials?|dsn)[A-Za-z0-9_]*`;
+const credentialName = new RegExp(secretName, 'i');
+
+/** Whether a name (a JSON object's key, say) holds a credential's name: `password`, `apiKey`, `DB_TOKEN`. */
+export function namesCredential(name: string): boolean {
+  return credentialName.test(name);
+}
 const envNames = ['PASSWORD', 'PASSWD', 'PASSPHRASE', 'PWD', 'SECRET', 'TOKEN', 'APIKEY', 'API_KEY', 'ACCESSKEY', 'ACCESS_KEY', 'PRIVATEKEY', 'PRIVATE_KEY', 'CREDENTIAL', 'AUTH', 'DSN'];
 
 export const secretRules: readonly SecretRule[] = [

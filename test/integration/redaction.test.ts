@@ -13,18 +13,20 @@ const secrets = {
   email: 'jane.doe@acme-corp.io',
   card: '4111 1111 1111 1111',
   password: 'hunter2hunter2!',
+  /** In a tool call's arguments under the key `password`: an object in Anthropic's and Gemini's formats, a JSON string in OpenAI's. */
+  toolPassword: 'Tr0ub4dor&3-horse',
   ticket: 'TCK-123456',
 };
 const envFile = `AWS_ACCESS_KEY_ID=${secrets.aws}\nDB_PASSWORD=${secrets.password}\nGITHUB_TOKEN=${secrets.github}\n`;
 
-/** Each client format's body with a secret in the system prompt, a message, a tool call's arguments and a tool result. */
+/** Each client format's body with a secret in the system prompt, a message, a tool call's arguments (keyed by `password` too) and a tool result. */
 const bodies = {
   'openai-chat': (model: string) => ({
     model,
     messages: [
       { role: 'system', content: `Support bot. Escalate to ${secrets.email}.` },
       { role: 'user', content: `Here is my .env:\n${envFile}` },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'charge', arguments: JSON.stringify({ card: secrets.card }) } }] },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'charge', arguments: JSON.stringify({ card: secrets.card, password: secrets.toolPassword }) } }] },
       { role: 'tool', tool_call_id: 'call_1', content: `charged, ticket ${secrets.ticket}` },
       { role: 'user', content: 'Which key did I paste?' },
     ],
@@ -34,7 +36,7 @@ const bodies = {
     instructions: `Support bot. Escalate to ${secrets.email}.`,
     input: [
       { role: 'user', content: [{ type: 'input_text', text: `Here is my .env:\n${envFile}` }] },
-      { type: 'function_call', call_id: 'call_1', name: 'charge', arguments: JSON.stringify({ card: secrets.card }) },
+      { type: 'function_call', call_id: 'call_1', name: 'charge', arguments: JSON.stringify({ card: secrets.card, password: secrets.toolPassword }) },
       { type: 'function_call_output', call_id: 'call_1', output: `charged, ticket ${secrets.ticket}` },
       { role: 'user', content: 'Which key did I paste?' },
     ],
@@ -45,7 +47,7 @@ const bodies = {
     system: [{ type: 'text', text: `Support bot. Escalate to ${secrets.email}.` }],
     messages: [
       { role: 'user', content: `Here is my .env:\n${envFile}` },
-      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'charge', input: { card: secrets.card } }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'charge', input: { card: secrets.card, password: secrets.toolPassword } }] },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: `charged, ticket ${secrets.ticket}` }, { type: 'text', text: 'Which key did I paste?' }] },
     ],
   }),
@@ -53,7 +55,7 @@ const bodies = {
     systemInstruction: { parts: [{ text: `Support bot. Escalate to ${secrets.email}.` }] },
     contents: [
       { role: 'user', parts: [{ text: `Here is my .env:\n${envFile}` }] },
-      { role: 'model', parts: [{ functionCall: { name: 'charge', args: { card: secrets.card } } }] },
+      { role: 'model', parts: [{ functionCall: { name: 'charge', args: { card: secrets.card, password: secrets.toolPassword } } }] },
       { role: 'user', parts: [{ functionResponse: { name: 'charge', response: { result: `charged, ticket ${secrets.ticket}` } } }, { text: 'Which key did I paste?' }] },
     ],
   }),
@@ -114,7 +116,8 @@ describe('redaction (issue 11)', () => {
         assertRedacted(fake.last);
         const record = await proxy.record(1);
         assert.equal(record.passthrough, path === 'passthrough');
-        assert.equal(record.redactions?.secrets, 3);
+        // The .env's three and the tool call's keyed password.
+        assert.equal(record.redactions?.secrets, 4);
         assert.equal(record.redactions?.email, 1);
         assert.equal(record.redactions?.['credit-card'], 1);
         assert.equal(record.redactions?.ticket, 1);
@@ -165,8 +168,8 @@ describe('redaction (issue 11)', () => {
     const response = await fetch(`${proxy.url}/_switchyard/stats?by=day`, { headers: { authorization: `Bearer ${controlToken}` } });
     const body = (await response.json()) as { rows: Array<{ redactions?: number; blockedRequests?: number }> };
     assert.equal(body.rows.length, 1);
-    // Five findings a call (three secrets, an email, a card), for the redacted call and the blocked one.
-    assert.equal(body.rows[0]!.redactions, 10);
+    // Six findings a call (four secrets, an email, a card), for the redacted call and the blocked one.
+    assert.equal(body.rows[0]!.redactions, 12);
     assert.equal(body.rows[0]!.blockedRequests, 1);
   });
 

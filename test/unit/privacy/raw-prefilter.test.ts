@@ -14,6 +14,9 @@ const placements: Array<[string, (text: string) => JsonObject]> = [
   ['messages system', (text) => ({ model: 'claude-sonnet-4-5', max_tokens: 1024, system: [{ type: 'text', text }], messages: [{ role: 'user', content: 'hi' }] })],
   ['responses input', (text) => ({ model: 'gpt-5', input: [{ type: 'function_call_output', call_id: 'call_1', output: text }] })],
   ['gemini part', (text) => ({ contents: [{ role: 'user', parts: [{ text }] }], generationConfig: { maxOutputTokens: 1000 } })],
+  // Tool-call arguments as objects: a value is scanned with its key when the key names a credential.
+  ['gemini function-call args, keyed', (text) => ({ contents: [{ role: 'model', parts: [{ functionCall: { name: 'login', args: { password: text } } }] }] })],
+  ['messages tool_use input, keyed', (text) => ({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'login', input: { apiKey: text } }] }] })],
 ];
 
 /** How clients write JSON: as JavaScript does, `/` escaped (PHP), non-ASCII escaped (Python), every character escaped. */
@@ -55,7 +58,7 @@ describe('raw-body prefilter', () => {
       }
     }
     assert.deepEqual(missed.slice(0, 10), []);
-    // The corpus did exercise the detectors (each sample in each of 6 fields and 5 writers).
+    // The corpus did exercise the detectors (each sample in each of 8 fields and 5 writers).
     assert.ok(bodiesWithFindings > 15_000, `${bodiesWithFindings} bodies with findings`);
   });
 
