@@ -35,7 +35,12 @@ export function findTopLevelString(json: Buffer, key: string): ByteRange | undef
  */
 export function findTopLevelValue(json: Buffer, key: string): ByteRange | undefined {
   const start = topLevelValueStart(json, key);
-  if (start === undefined || start >= json.length) return undefined;
+  return start === undefined ? undefined : valueRange(json, start);
+}
+
+/** The range of the value that begins at `start`: a string, an object or array by depth, or a scalar. */
+function valueRange(json: Buffer, start: number): ByteRange | undefined {
+  if (start >= json.length) return undefined;
   const first = json[start];
   if (first === quote) return { start, end: stringEnd(json, start) + 1 };
   if (first === openBrace || first === openBracket) {
@@ -52,6 +57,52 @@ export function findTopLevelValue(json: Buffer, key: string): ByteRange | undefi
   let end = start;
   while (end < json.length && json[end] !== comma && json[end] !== closeBrace) end++;
   return { start, end };
+}
+
+/**
+ * {@link findTopLevelValue} for a key that sits near the end of the bytes (a whole answer's
+ * `usage`, after its content): the last `"key":` is found with `lastIndexOf`, and the bytes
+ * after its value are checked to close exactly one object — so the key is at the top level,
+ * not inside a tool call's arguments. Costs the tail, not the whole answer; when the last
+ * occurrence is not the top-level one (a provider that writes usage first), the forward scan
+ * decides. The match cannot be inside a string: a string's own quotes are escaped, and an
+ * escaped opening quote is rejected.
+ */
+export function findTopLevelValueNearEnd(json: Buffer, key: string): ByteRange | undefined {
+  const needle = `"${key}"`;
+  let at = json.lastIndexOf(needle);
+  while (at !== -1) {
+    let backslashes = 0;
+    while (json[at - 1 - backslashes] === backslash) backslashes++;
+    if (backslashes % 2 === 0) break;
+    at = at === 0 ? -1 : json.lastIndexOf(needle, at - 1);
+  }
+  if (at === -1) return findTopLevelValue(json, key);
+  let colon = at + needle.length;
+  while (colon < json.length && isWhiteSpace(json[colon]!)) colon++;
+  if (json[colon] !== 0x3a) return findTopLevelValue(json, key);
+  const range = valueRange(json, skipToValue(json, colon));
+  if (range === undefined || !closesOneObject(json, range.end)) return findTopLevelValue(json, key);
+  return range;
+}
+
+/** Whether the bytes from `from` hold values and keys of one object and then close it, and nothing after. */
+function closesOneObject(json: Buffer, from: number): boolean {
+  let depth = 1;
+  for (let index = from; index < json.length; index++) {
+    const byte = json[index];
+    if (byte === quote) index = stringEnd(json, index);
+    else if (byte === openBrace || byte === openBracket) depth++;
+    else if (byte === closeBrace || byte === closeBracket) {
+      depth--;
+      if (depth === 0) return byte === closeBrace && skipWhiteSpace(json, index + 1) === json.length;
+    }
+  }
+  return false;
+}
+
+function isWhiteSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
 /** Index where the value of a top-level key begins, past its colon and white space. */

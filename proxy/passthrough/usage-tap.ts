@@ -2,7 +2,7 @@ import type { ProviderApi } from '../providers/adapter';
 import { SseParser, type SseEvent } from '../sse/sse-parser';
 import type { Usage } from '../core/usage';
 import { isObject, type JsonObject } from '../core/json';
-import { findTopLevelValue } from '../inbound/json-scan';
+import { findTopLevelValue, findTopLevelValueNearEnd } from '../inbound/json-scan';
 import { decodeAnthropicUsage } from '../providers/anthropic-messages/decode-usage';
 import type { AnthropicUsage } from '../wire/anthropic-messages/types';
 import { decodeChatUsage } from '../providers/openai-chat/decode-response';
@@ -108,19 +108,19 @@ export class UsageTap {
 export function readResponseUsage(api: ProviderApi, body: Buffer): Usage | undefined {
   switch (api) {
     case 'anthropic-messages': {
-      const usage = topLevelObject(body, 'usage');
+      const usage = usageObject(body, 'usage');
       return usage ? decodeAnthropicUsage(usage) : undefined;
     }
     case 'openai-chat': {
-      const usage = topLevelObject(body, 'usage') ?? objectField(topLevelObject(body, 'x_groq'), 'usage');
+      const usage = usageObject(body, 'usage') ?? objectField(usageObject(body, 'x_groq'), 'usage');
       return usage ? decodeChatUsage(usage) : undefined;
     }
     case 'openai-responses': {
-      const usage = topLevelObject(body, 'usage');
+      const usage = usageObject(body, 'usage');
       return usage ? decodeResponsesUsage(usage) : undefined;
     }
     case 'gemini': {
-      const usage = topLevelObject(body, 'usageMetadata');
+      const usage = usageObject(body, 'usageMetadata');
       return usage ? decodeGeminiUsage(usage) : undefined;
     }
   }
@@ -199,7 +199,15 @@ function skipWhitespace(body: Buffer, at: number): number {
 
 /** The object value of a top-level key of a JSON object's bytes, parsed alone. */
 function topLevelObject(body: Buffer, key: string): JsonObject | undefined {
-  const range = findTopLevelValue(body, key);
+  return parsedObject(body, findTopLevelValue(body, key));
+}
+
+/** {@link topLevelObject} for usage, which every API writes after the content: looked for from the end. */
+function usageObject(body: Buffer, key: string): JsonObject | undefined {
+  return parsedObject(body, findTopLevelValueNearEnd(body, key));
+}
+
+function parsedObject(body: Buffer, range: { start: number; end: number } | undefined): JsonObject | undefined {
   if (range === undefined || body[range.start] !== 0x7b) return undefined;
   return parse(body.toString('utf8', range.start, range.end));
 }

@@ -39,7 +39,7 @@ export type OpenedAttempt = {
   idleMs: number;
   /** What policies hold for this attempt (a budget's reservation), settled once it has been delivered. */
   holds?: readonly AttemptHold[];
-} & ({ kind: 'stream'; firstChunk: Buffer } | { kind: 'whole'; body: Buffer });
+} & ({ kind: 'stream'; firstChunk: Buffer; /** The rest of the stream, paused after its first chunk. */ stream: Readable } | { kind: 'whole'; body: Buffer });
 
 /** Why an attempt failed, with the provider's own answer when it can go to the client as is. */
 export class AttemptError extends Error {
@@ -94,8 +94,9 @@ export async function openAttempt(build: BuildUpstream, target: AttemptTarget, t
     }
     const base = { target, answer, abort, addedUsage: upstream.addedUsage, idleMs: timeouts.idleMs };
     if (String(answer.headers['content-type'] ?? '').includes('text/event-stream')) {
-      const firstChunk = await firstChunkOf(answer.body, provider.id);
-      return { ...base, kind: 'stream', firstChunk, firstChunkAt: performance.now() };
+      const stream = answer.body.readable();
+      const firstChunk = await firstChunkOf(stream, provider.id);
+      return { ...base, kind: 'stream', firstChunk, stream, firstChunkAt: performance.now() };
     }
     const body = await readWholeAnswer(answer.body, provider.id);
     return { ...base, kind: 'whole', body, firstChunkAt: performance.now() };
@@ -151,7 +152,7 @@ function firstChunkOf(body: Readable, provider: string): Promise<Buffer> {
  */
 async function readWholeAnswer(body: UpstreamAnswer['body'], provider: string): Promise<Buffer> {
   try {
-    return Buffer.from(await body.arrayBuffer());
+    return await body.bytes();
   } catch {
     throw new ProxyError('api_error', `${provider} closed the connection before its answer was complete.`, { status: 502, provider });
   }

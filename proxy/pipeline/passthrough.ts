@@ -133,7 +133,7 @@ export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
   try {
     observe?.(opened.firstChunk);
     response.write(tap.push(opened.firstChunk));
-    await relayBody(opened.answer.body, response, (chunk) => {
+    await relayBody(opened.stream, response, (chunk) => {
       observe?.(chunk);
       return tap.push(chunk);
     }, opened.idleMs);

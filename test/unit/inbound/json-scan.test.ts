@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { findTopLevelString, findTopLevelValue, scanRequestHead, spliceBytes } from '../../../proxy/inbound/json-scan';
+import { findTopLevelString, findTopLevelValue, findTopLevelValueNearEnd, scanRequestHead, spliceBytes } from '../../../proxy/inbound/json-scan';
 
 function replaceModel(text: string, model: string): string {
   const buffer = Buffer.from(text);
@@ -90,5 +90,55 @@ describe('findTopLevelValue', () => {
     assert.equal(valueOf(text, 'c'), '42');
     assert.equal(valueOf(text, 'd'), 'null');
     assert.equal(valueOf(text, 'e'), undefined);
+  });
+});
+
+describe('findTopLevelValueNearEnd', () => {
+  const valueOf = (text: string, key: string): string | undefined => {
+    const buffer = Buffer.from(text);
+    const range = findTopLevelValueNearEnd(buffer, key);
+    return range === undefined ? undefined : buffer.toString('utf8', range.start, range.end);
+  };
+
+  it('finds the top-level usage after content that holds look-alikes (a tool input object, escaped keys, a value "usage")', () => {
+    const text = '{"content":[{"type":"tool_use","input":{"usage":{"x":1}}},{"type":"text","text":"\\"usage\\": {}"}],"kind":"usage","usage" :\n {"input_tokens":12,"cache":{"a":[1,{"b":"}"}]}},"metadata":{"k":[{}]},"stop":null}\n';
+    assert.equal(valueOf(text, 'usage'), '{"input_tokens":12,"cache":{"a":[1,{"b":"}"}]}}');
+  });
+
+  it('finds the top-level one when a nested key of the same name comes after it (usage written first)', () => {
+    const text = '{"usage":{"input_tokens":3},"content":[{"type":"tool_use","input":{"usage":{"input_tokens":999}}}]}';
+    assert.equal(valueOf(text, 'usage'), '{"input_tokens":3}');
+    assert.equal(valueOf('{"content":[{"input":{"usage":{"input_tokens":999}}}]}', 'usage'), undefined);
+  });
+
+  it('agrees with the forward scan on random answers, compact and pretty-printed', () => {
+    // mulberry32: a small seeded generator, so a failure repeats.
+    let seed = 7;
+    const random = (below: number): number => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let mixed = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
+      return (((mixed ^ (mixed >>> 14)) >>> 0) % below);
+    };
+    const keys = ['usage', 'content', 'a', 'x"usage', 'usage\\', 'input'];
+    const value = (depth: number): unknown => {
+      const kind = random(depth > 3 ? 3 : 6);
+      if (kind === 0) return random(1000);
+      if (kind === 1) return ['usage', '"usage":{', '\\', '}{[', 'plain'][random(5)];
+      if (kind === 2) return null;
+      if (kind === 3) return Array.from({ length: random(4) }, () => value(depth + 1));
+      const object: Record<string, unknown> = {};
+      for (let index = random(5); index > 0; index--) object[keys[random(keys.length)]!] = value(depth + 1);
+      return object;
+    };
+    for (let round = 0; round < 2000; round++) {
+      const object: Record<string, unknown> = {};
+      for (let index = random(6); index > 0; index--) object[keys[random(keys.length)]!] = value(1);
+      const text = JSON.stringify(object, undefined, round % 3 === 0 ? 2 : undefined);
+      const buffer = Buffer.from(text);
+      for (const key of ['usage', 'content', 'x"usage']) {
+        assert.deepEqual(findTopLevelValueNearEnd(buffer, JSON.stringify(key).slice(1, -1)), findTopLevelValue(buffer, JSON.stringify(key).slice(1, -1)), text);
+      }
+    }
   });
 });

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { once } from 'node:events';
+import { callUpstream } from '../../../proxy/upstream/upstream-client';
+import { ProxyError } from '../../../proxy/core/errors';
+import { CallAbortController } from '../../../proxy/call/call-abort';
+
+/**
+ * The upstream client against a real HTTP server: a body taken whole is gathered without a
+ * stream, a body taken as a stream keeps backpressure, and an abort or a reader that stops
+ * cancels the request.
+ */
+describe('callUpstream', function () {
+  this.timeout(10_000);
+  let server: http.Server;
+  let origin: string;
+  let handle: (request: http.IncomingMessage, response: http.ServerResponse) => void;
+  const closed: Array<Promise<unknown>> = [];
+
+  before(async () => {
+    server = http.createServer((request, response) => {
+      closed.push(once(response, 'close'));
+      handle(request, response);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  const call = (path: string, signal = new CallAbortController().signal) => callUpstream({ url: origin + path, headers: { 'content-type': 'application/json' }, body: '{"q":1}', signal }, 'fakeai');
+
+  it('gathers a whole answer written in several chunks, without making it a stream', async () => {
+    handle = (request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'x-ratelimit-remaining': '9' });
+      response.write('{"a":');
+      setTimeout(() => response.end(`"${request.url}"}`), 20);
+    };
+    const answer = await call('/v1/chat/completions?x=1');
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers['x-ratelimit-remaining'], '9');
+    assert.ok(!(answer.body instanceof Readable), 'a whole answer goes through no Readable');
+    assert.equal((await answer.body.bytes()).toString(), '{"a":"/v1/chat/completions?x=1"}');
+  });
+
+  it('reads text as undici does (a byte-order mark dropped)', async () => {
+    handle = (_request, response) => response.end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"error":"é"}')]));
+    assert.equal(await (await call('/bom')).body.text(), '{"error":"é"}');
+  });
+
+  it('streams with backpressure: the socket is paused while the reader is full, and every byte arrives', async () => {
+    const chunk = 'x'.repeat(64 * 1024);
+    let written = 0;
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      const write = (): void => {
+        while (written < 64) {
+          written++;
+          if (!response.write(chunk)) {
+            response.once('drain', write);
+            return;
+          }
+        }
+        response.end();
+      };
+      write();
+    };
+    const stream = (await call('/stream')).body.readable();
+    // Nobody reads for a while: the server must stall far short of the whole body.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.ok(written < 64, `the server wrote ${written} of 64 chunks to a reader that read nothing`);
+    let received = 0;
+    for await (const part of stream) received += (part as Buffer).length;
+    assert.equal(received, 64 * chunk.length);
+  });
+
+  it('cancels the request when the stream reader stops before the end', async () => {
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: 1\n\n');
+    };
+    const stream = (await call('/cut')).body.readable();
+    const [first] = (await once(stream, 'data')) as [Buffer];
+    assert.equal(first.toString(), 'data: 1\n\n');
+    const failed = once(stream, 'error');
+    stream.destroy(new Error('no data for 10 ms'));
+    await failed;
+    await closed[closed.length - 1];
+  });
+
+  it('rejects a whole body when the call is aborted midway, and an abort before sending fails the call', async () => {
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"partial":');
+    };
+    const abort = new CallAbortController();
+    const answer = await call('/slow', abort.signal);
+    const body = answer.body.bytes();
+    abort.abort();
+    await assert.rejects(body, (error: Error) => error.name === 'AbortError');
+    await closed[closed.length - 1];
+
+    const early = new CallAbortController();
+    early.abort();
+    await assert.rejects(call('/never', early.signal), (error: unknown) => error instanceof ProxyError && /fakeai/.test(error.message));
+  });
+
+  it('names the provider and the origin, never the path, when the server cannot be reached', async () => {
+    const closedServer = http.createServer();
+    closedServer.listen(0, '127.0.0.1');
+    await once(closedServer, 'listening');
+    const port = (closedServer.address() as AddressInfo).port;
+    closedServer.close();
+    await assert.rejects(
+      callUpstream({ url: `http://127.0.0.1:${port}/v1/secret-path`, headers: {}, body: '{}', signal: new CallAbortController().signal }, 'fakeai'),
+      (error: unknown) => error instanceof ProxyError && error.status === 502 && error.message.includes(`fakeai at http://127.0.0.1:${port}`) && !error.message.includes('secret-path'),
+    );
+  });
+});
