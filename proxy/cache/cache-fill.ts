@@ -3,14 +3,16 @@ import type { CallOutcome } from '../call/outcome';
 import type { ClientFormat } from '../core/request';
 import type { StreamPart } from '../core/stream-part';
 import { emptyUsage, type Usage } from '../core/usage';
-import type { ResponseCache } from '../store/response-cache';
+import type { CachedQuestion, ResponseCache } from '../store/response-cache';
 import { encodeCachedAnswer, type CachedAnswer } from './cached-answer';
 import { isWholeAnswer } from './wire-answer';
 
 export interface CacheFillOptions {
   cache: ResponseCache;
-  /** The key of the answer's target, `provider/model` → key; known for the targets looked up. */
-  keyFor: (provider: string, model: string) => string | undefined;
+  /** The keys to store the answer of a target under (`provider/model`); none for a target not looked up. */
+  keysFor: (provider: string, model: string) => string[];
+  /** The question kept with the entry under its first key, when it has one (see CachedQuestion). */
+  question: (provider: string, model: string) => CachedQuestion | undefined;
   ttlSeconds: number;
   /** Entries larger than this are not collected further (the cache could not hold them). */
   maximumBytes: number;
@@ -81,15 +83,19 @@ export function cacheFillObserver(options: CacheFillOptions): AnswerObserver {
       }
       else if (collected !== undefined && isWholeAnswer(collected)) answer.parts = collected;
       else return;
-      const key = options.keyFor(target.provider, target.model);
       // A provider that reported no usage (some compatible ones on streams) still has an answer.
       const usage = outcome.usage ?? finishUsage(collected) ?? emptyUsage();
-      if (key === undefined) return;
       void options.finished
         .then(async (whole) => {
           if (!whole) return;
+          // Asked only now: a key computed here is off the request's path.
+          const [first, ...others] = options.keysFor(target.provider, target.model);
+          if (first === undefined) return;
           const costUsd = outcome.costUsd ?? options.price(target.provider, target.model, usage);
-          await options.cache.set(key, encodeCachedAnswer({ ...answer, usage, costUsd }), options.ttlSeconds);
+          const entry = encodeCachedAnswer({ ...answer, usage, costUsd });
+          const question = options.question(target.provider, target.model);
+          await options.cache.set(first, question === undefined ? entry : { ...entry, question }, options.ttlSeconds);
+          for (const key of others) await options.cache.set(key, entry, options.ttlSeconds);
         })
         .catch((error: unknown) => options.log(`response cache: storing an answer failed: ${(error as Error)?.message ?? String(error)}`));
     },

@@ -7,7 +7,7 @@ import type { CanonicalRequest } from '../core/request';
  * changed): entries written under the old scheme are then never found, rather than found for
  * the wrong request.
  */
-export const cacheKeySchemaVersion = 2;
+export const cacheKeySchemaVersion = 3;
 
 /** Whether a field can change the answer (`answer`: part of the key) or cannot (`ignored`). */
 export type FieldClass = 'answer' | 'ignored';
@@ -97,7 +97,7 @@ export const headerClasses: { readonly [Header in KnownHeader]: FieldClass } = {
 };
 
 const keyedRequestFields = (Object.keys(requestFieldClasses) as Array<keyof CanonicalRequest>).filter((field) => requestFieldClasses[field] === 'answer').sort();
-const keyedHeaders = (Object.keys(headerClasses) as KnownHeader[]).filter((header) => headerClasses[header] === 'answer').sort();
+export const keyedHeaders = (Object.keys(headerClasses) as KnownHeader[]).filter((header) => headerClasses[header] === 'answer').sort();
 
 /** What a key is derived from besides the request. */
 export interface CacheKeyScope {

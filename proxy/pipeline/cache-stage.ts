@@ -6,7 +6,9 @@ import type { AnswerObserver } from '../call/answer-observer';
 import type { AnswerTransform } from '../call/answer-transform';
 import type { CallOutcome } from '../call/outcome';
 import type { RequestContext } from '../call/request-context';
-import { cacheKeyFor, requestDigest } from '../cache/cache-key';
+import { cacheKeyFor, keyedHeaders, requestDigest } from '../cache/cache-key';
+import { bytesKeyFor, requestBytesDigest } from '../cache/request-bytes-key';
+import { CanonicalBackfill } from '../cache/canonical-backfill';
 import { cacheFillObserver } from '../cache/cache-fill';
 import { decodeCachedAnswer, type CachedAnswer } from '../cache/cached-answer';
 import { chatLogprobs, withChatLogprobs, type ChatLogprobs } from '../cache/chat-logprobs';
@@ -18,7 +20,7 @@ import type { ExecutionPlan } from './admit';
 import { answerError, costHeader, switchyardHeaders } from './client-answer';
 import { attemptHeaders } from './execute';
 import type { ProxyRuntime } from './runtime';
-import type { CachedResponse } from '../store/response-cache';
+import type { CachedQuestion, CachedResponse, ResponseCache } from '../store/response-cache';
 import { sseHeaders } from './stream-writer';
 import { writeHead } from '../http/response-head';
 
@@ -57,9 +59,9 @@ export async function lookupCache(runtime: ProxyRuntime, context: RequestContext
   const settings = compiled.forCall(plan.decision);
   const asked = cacheRequest(context);
   if (settings === undefined || asked === 'off') return turnedOff;
-  let keys: Map<string, string>;
+  let keys: Map<string, TargetKeys>;
   try {
-    keys = lookupKeys(context, plan, settings);
+    keys = lookupKeys(context, plan, settings, store);
   } catch (error) {
     // A body the codec cannot decode goes to the provider as it is, uncached: its error
     // arrives in the client's own format.
@@ -67,17 +69,23 @@ export async function lookupCache(runtime: ProxyRuntime, context: RequestContext
     throw error;
   }
   if (asked !== 'refresh') {
-    for (const [label, key] of keys) {
+    lookup: for (const [label, targetKeys] of keys) {
       let servable: Servable | undefined;
-      try {
-        const entry = await store.get(key);
-        servable = entry === undefined ? undefined : servableEntry(entry);
-        // Bytes that turn out not to be a whole answer (a provider's error event, a content
-        // filter) are no answer to serve: the entry goes.
-        if (entry !== undefined && servable === undefined) await store.delete(key);
-      } catch (error) {
-        runtime.log(`${context.id} response cache: lookup failed, fetching instead: ${(error as Error)?.message ?? String(error)}`);
-        break;
+      for (const key of [targetKeys.bytes, targetKeys.canonical]) {
+        if (key === undefined) continue;
+        try {
+          // Another format's entries of this target get their canonical keys first (once).
+          if (key === targetKeys.canonical && targetKeys.bytes !== undefined) await backfillOf(store, runtime.log).ensure(label);
+          const entry = await store.get(key);
+          servable = entry === undefined ? undefined : servableEntry(entry);
+          // Bytes that turn out not to be a whole answer (a provider's error event, a content
+          // filter) are no answer to serve: the entry goes.
+          if (entry !== undefined && servable === undefined) await store.delete(key);
+        } catch (error) {
+          runtime.log(`${context.id} response cache: lookup failed, fetching instead: ${(error as Error)?.message ?? String(error)}`);
+          break lookup;
+        }
+        if (servable !== undefined) break;
       }
       if (servable === undefined) continue;
       const { answer } = servable;
@@ -109,7 +117,8 @@ export async function lookupCache(runtime: ProxyRuntime, context: RequestContext
   });
   const observer = cacheFillObserver({
     cache: store,
-    keyFor: (provider, model) => keys.get(`${provider}/${model}`),
+    keysFor: (provider, model) => storedKeys(keys.get(`${provider}/${model}`), context, store),
+    question: (provider, model) => (keys.get(`${provider}/${model}`)?.bytes === undefined ? undefined : questionOf(context, `${provider}/${model}`, ownerOf(context, settings))),
     ttlSeconds: settings.ttlSeconds,
     maximumBytes: compiled.maximumBytes,
     format: context.format,
@@ -131,20 +140,91 @@ function cacheRequest(context: RequestContext): CacheRequest {
 }
 
 /**
+ * A target's keys: the bytes key (the client's body as sent, minus the fields that cannot
+ * change the answer: no parse) and the canonical key (the decoded request: the same for every
+ * client format). Only what can matter is computed: the canonical key when the target has
+ * entries of another client format, or when the store keeps no formats (then it is the only
+ * key, as it is for a body the scanner cannot key).
+ */
+interface TargetKeys {
+  /** `provider/model`. */
+  label: string;
+  owner: string;
+  bytes?: string;
+  canonical?: string;
+}
+
+/**
  * The keys to look up, by `provider/model`, in the plan's order: any target the route would
  * accept may answer. A split route looks up its chosen arm only, so hits cannot tilt the A/B.
  */
-function lookupKeys(context: RequestContext, plan: ExecutionPlan, settings: CallCacheSettings): Map<string, string> {
-  // The request is hashed once; each target's key is a hash of that and the target.
-  const digest = requestDigest(context.canonical(), context.headers);
-  const owner = settings.shared || context.principal === undefined ? 'shared' : context.principal.keyId;
-  const keys = new Map<string, string>();
+function lookupKeys(context: RequestContext, plan: ExecutionPlan, settings: CallCacheSettings, store: ResponseCache): Map<string, TargetKeys> {
+  const formats = store.formatsByTarget?.();
+  // Each digest is computed at most once; each target's key is a hash of it and the target.
+  const bytesDigest = formats === undefined || context.raw === undefined ? undefined : requestBytesDigest(context.format, context.raw, context.headers);
+  let canonicalDigest: string | undefined;
+  const owner = ownerOf(context, settings);
+  const keys = new Map<string, TargetKeys>();
   const targets = plan.strategy === 'split' ? plan.targets.slice(0, 1) : plan.targets;
   for (const target of targets) {
     const label = `${target.provider.id}/${target.model}`;
-    if (!keys.has(label)) keys.set(label, cacheKeyFor(digest, { target: label, owner }));
+    if (keys.has(label)) continue;
+    const targetKeys: TargetKeys = { label, owner };
+    if (bytesDigest !== undefined) targetKeys.bytes = bytesKeyFor(bytesDigest, { target: label, owner });
+    if (bytesDigest === undefined || hasOtherFormat(formats!.get(label), context.format)) {
+      canonicalDigest ??= requestDigest(context.canonical(), context.headers);
+      targetKeys.canonical = cacheKeyFor(canonicalDigest, { target: label, owner });
+    }
+    keys.set(label, targetKeys);
   }
   return keys;
+}
+
+function ownerOf(context: RequestContext, settings: CallCacheSettings): string {
+  return settings.shared || context.principal === undefined ? 'shared' : context.principal.keyId;
+}
+
+/** Whether a target has entries asked in a client format other than `format`. */
+function hasOtherFormat(formats: ReadonlySet<string> | undefined, format: string): boolean {
+  return formats !== undefined && (formats.size > 1 || !formats.has(format));
+}
+
+/**
+ * The keys an answer is stored under once fetched: its bytes key, and its canonical key when
+ * the target has entries of two client formats by then (counting this one) or the store keeps
+ * no formats. Asked after the response closed, so a canonical key computed here is off the
+ * request's path.
+ */
+function storedKeys(targetKeys: TargetKeys | undefined, context: RequestContext, store: ResponseCache): string[] {
+  if (targetKeys === undefined) return [];
+  if (targetKeys.bytes === undefined) return targetKeys.canonical === undefined ? [] : [targetKeys.canonical];
+  const keys = [targetKeys.bytes];
+  if (hasOtherFormat(store.formatsByTarget?.().get(targetKeys.label), context.format)) {
+    try {
+      keys.push(targetKeys.canonical ?? cacheKeyFor(requestDigest(context.canonical(), context.headers), { target: targetKeys.label, owner: targetKeys.owner }));
+    } catch {
+      // A body the codec cannot decode has no canonical key; the provider answered it anyway.
+    }
+  }
+  return keys;
+}
+
+/** The question an entry answers, kept with it so that it can be keyed canonically later. */
+function questionOf(context: RequestContext, target: string, owner: string): CachedQuestion {
+  const headers: CachedQuestion['headers'] = {};
+  for (const header of keyedHeaders) {
+    const value = context.headers[header];
+    if (typeof value === 'string') headers[header] = value;
+  }
+  return { target, format: context.format, owner, request: context.raw!, headers };
+}
+
+const backfills = new WeakMap<ResponseCache, CanonicalBackfill>();
+
+function backfillOf(store: ResponseCache, log: (message: string) => void): CanonicalBackfill {
+  let backfill = backfills.get(store);
+  if (backfill === undefined) backfills.set(store, (backfill = new CanonicalBackfill(store, log)));
+  return backfill;
 }
 
 /** A stored answer checked whole, with its parts (decoded from the provider's bytes when it was stored as them). */
@@ -213,7 +293,16 @@ function replay(response: ServerResponse, context: RequestContext, plan: Executi
   // A provider's own response id stays with the call it answered; the encoder makes one.
   const replayed = parts.map((part) => (part.type === 'stream-start' && part.id !== undefined ? { type: 'stream-start' as const, model: part.model } : part));
   const codec = inboundCodecs[context.format];
-  const responseContext: ResponseContext = { requestId: context.id, model: context.requestedModel, created: Math.floor(context.time / 1000), request: context.canonical() };
+  // The request is decoded only if the encoder reads it (Chat and Responses echo fields of it):
+  // an Anthropic or Gemini client's hit decodes nothing.
+  const responseContext: ResponseContext = {
+    requestId: context.id,
+    model: context.requestedModel,
+    created: Math.floor(context.time / 1000),
+    get request() {
+      return context.canonical();
+    },
+  };
   if (!context.stream) {
     const whole = collectResponse(replayed);
     const encoded = codec.encodeResponse(transform === undefined ? whole : transform.response(whole), responseContext);

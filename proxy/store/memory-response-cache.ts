@@ -1,9 +1,11 @@
-import type { CachedResponse, ResponseCache } from './response-cache';
+import type { CachedResponse, ResponseCache, StoredQuestion } from './response-cache';
 
 interface MemoryEntry {
   entry: CachedResponse;
   bytes: number;
   expiresAt: number;
+  /** Stores so far when it was stored: newer entries have higher numbers. */
+  order: number;
 }
 
 /**
@@ -15,6 +17,8 @@ interface MemoryEntry {
 export class MemoryResponseCache implements ResponseCache {
   private readonly entries = new Map<string, MemoryEntry>();
   private bytes = 0;
+  private stores = 0;
+  private readonly formats = new Map<string, Set<string>>();
 
   constructor(
     private maximumBytes: number = 256 * 1024 * 1024,
@@ -34,8 +38,9 @@ export class MemoryResponseCache implements ResponseCache {
   async set(key: string, entry: CachedResponse, ttlSeconds: number): Promise<void> {
     const old = this.entries.get(key);
     if (old !== undefined) this.remove(key, old);
-    const bytes = entry.body instanceof Uint8Array ? entry.body.byteLength : JSON.stringify(entry.body).length;
-    this.entries.set(key, { entry, bytes, expiresAt: this.now() + ttlSeconds * 1000 });
+    const bytes = (entry.body instanceof Uint8Array ? entry.body.byteLength : JSON.stringify(entry.body).length) + (entry.question?.request.byteLength ?? 0);
+    this.entries.set(key, { entry, bytes, expiresAt: this.now() + ttlSeconds * 1000, order: (this.stores += 1) });
+    if (entry.question !== undefined) addFormat(this.formats, entry.question.target, entry.question.format);
     this.bytes += bytes;
     this.evict();
   }
@@ -63,6 +68,21 @@ export class MemoryResponseCache implements ResponseCache {
     this.evict();
   }
 
+  formatsByTarget(): ReadonlyMap<string, ReadonlySet<string>> {
+    return this.formats;
+  }
+
+  async questions(target: string, limit: number, offset: number): Promise<StoredQuestion[]> {
+    const now = this.now();
+    const found: Array<StoredQuestion & { order: number }> = [];
+    for (const [key, stored] of this.entries) {
+      const question = stored.entry.question;
+      if (question?.target === target && stored.expiresAt > now) found.push({ key, question, entry: { body: stored.entry.body, metadata: stored.entry.metadata }, expiresAt: stored.expiresAt, order: stored.order });
+    }
+    found.sort((left, right) => right.order - left.order);
+    return found.slice(offset, offset + limit).map(({ key, question, entry, expiresAt }) => ({ key, question, entry, expiresAt }));
+  }
+
   async close(): Promise<void> {
     this.entries.clear();
     this.bytes = 0;
@@ -79,4 +99,11 @@ export class MemoryResponseCache implements ResponseCache {
       this.remove(key, found);
     }
   }
+}
+
+/** Adds a format to a target's set. */
+export function addFormat(formats: Map<string, Set<string>>, target: string, format: string): void {
+  const known = formats.get(target);
+  if (known === undefined) formats.set(target, new Set([format]));
+  else known.add(format);
 }

@@ -7,6 +7,36 @@ export interface CachedResponse {
   body: Uint8Array | JsonValue;
   /** What the caller needs to replay it: status, content type, usage…; the cache does not read it. */
   metadata: { [key: string]: JsonValue };
+  /**
+   * The question the entry answers, kept so that it can be keyed again later (a store that
+   * tracks formats keeps it; see {@link ResponseCache.questions}). Absent on an entry stored
+   * under a second key of an answer already stored.
+   */
+  question?: CachedQuestion;
+}
+
+/** The request an entry answers, as the client sent it (after redaction's rewrite). */
+export interface CachedQuestion {
+  /** The resolved target, `provider/model`. */
+  target: string;
+  /** The client format it came in. */
+  format: string;
+  /** Whose entry it is: an access key's id, or `shared`. */
+  owner: string;
+  /** The body as the client sent it. */
+  request: Uint8Array;
+  /** The answer-affecting headers as sent (`anthropic-beta`…). */
+  headers: { [name: string]: string };
+}
+
+/** A stored question and the key and expiry of its entry. */
+export interface StoredQuestion {
+  key: string;
+  question: CachedQuestion;
+  /** The entry's answer (without its question). */
+  entry: CachedResponse;
+  /** Milliseconds since the epoch. */
+  expiresAt: number;
 }
 
 /**
@@ -26,5 +56,15 @@ export interface ResponseCache {
   size(): Promise<{ entries: number; bytes: number }>;
   /** Bounds the stored body bytes from now on (the config's `cache.maxMegabytes`), evicting at once if over. */
   setMaximumBytes(maximumBytes: number): void;
+  /**
+   * The client formats each target's entries were asked in (target → formats), kept current in
+   * memory: read at open, added to by every store, and by what another process stored once it
+   * is seen. Formats are never taken away (an extra format costs a parse, not a wrong answer).
+   * A store without it keeps questions of no kind: every lookup then computes the
+   * format-independent key (see the cache stage).
+   */
+  formatsByTarget?(): ReadonlyMap<string, ReadonlySet<string>>;
+  /** The live entries of a target that kept their question, newest first, `limit` from `offset`. */
+  questions?(target: string, limit: number, offset: number): Promise<StoredQuestion[]>;
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { GoogleGenAI } from '@google/genai';
 import { FakeUpstream, type FakeReply } from '../fakes/fake-upstream';
 import { anthropicEvents, anthropicMessageJson, anthropicErrorJson, type AnthropicReplyOptions } from '../fakes/anthropic-replies';
 import { TestProxy } from './harness';
+import { inboundCodecs } from '../../proxy/codecs/registry';
 import type { SwitchyardConfig } from '../../proxy/config/config';
 
 const model = 'claude-sonnet-4-6';
@@ -173,6 +174,57 @@ describe('the response cache', () => {
     assert.equal(fake.requests.length, 1, 'every client was answered from the one entry');
     await eventually(() => proxy.records.length === 5);
     assert.deepEqual(proxy.records.map((record) => record.cache), ['miss', 'hit', 'hit', 'hit', 'hit']);
+  });
+
+  it('keys one client format by its bytes without decoding it; a second format on the target is answered from the first one\'s entries, both ways', async () => {
+    await start();
+    const codec = inboundCodecs['anthropic-messages'];
+    const decode = codec.decodeRequest;
+    let decoded = 0;
+    codec.decodeRequest = (body) => {
+      decoded += 1;
+      return decode(body);
+    };
+    try {
+      const client = anthropicClient();
+      // One client format: the same question whole then streamed is one entry, and nothing is decoded.
+      const first = await client.messages.create(anthropicParams());
+      await stored(1);
+      const streamed = await client.messages.stream(anthropicParams()).finalMessage();
+      assert.deepEqual(streamed.content, first.content);
+      assert.equal(fake.requests.length, 1);
+      assert.equal(decoded, 0, 'an Anthropic passthrough call on a target with only Anthropic entries is never decoded');
+
+      // OpenAI SDK first, then the Anthropic SDK, same target: one entry.
+      const openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'client', maxRetries: 0 });
+      const other = 'And in Lyon?';
+      const chat = await openai.chat.completions.create({
+        model,
+        max_tokens: 1000,
+        messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: other }],
+        tools: [{ type: 'function', function: { name: 'weather', description: 'Look up weather', parameters: schema } }],
+      });
+      assert.equal(chat.choices[0]!.finish_reason, 'tool_calls');
+      await stored(2);
+      const fromOpenai = await client.messages.create({ ...anthropicParams(), messages: [{ role: 'user', content: other }] }).withResponse();
+      assert.equal(fromOpenai.response.headers.get('x-switchyard-cache'), 'hit');
+      assert.equal(fromOpenai.data.stop_reason, 'tool_use');
+      assert.equal(fake.requests.length, 2);
+
+      // And the Anthropic entry stored before OpenAI came (under its bytes key only) answers OpenAI too.
+      const fromAnthropic = await openai.chat.completions
+        .create({
+          model,
+          max_tokens: 1000,
+          messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: question }],
+          tools: [{ type: 'function', function: { name: 'weather', description: 'Look up weather', parameters: schema } }],
+        })
+        .withResponse();
+      assert.equal(fromAnthropic.response.headers.get('x-switchyard-cache'), 'hit');
+      assert.equal(fake.requests.length, 2);
+    } finally {
+      codec.decodeRequest = decode;
+    }
   });
 
   it('misses on a changed temperature, system prompt, tool, anthropic-beta, provider extra or case', async () => {

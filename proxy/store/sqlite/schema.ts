@@ -131,6 +131,17 @@ const migrations: ReadonlyArray<string> = [
   // and summing a column stored after a large body reads every page of it. A proxy sharing the
   // data folder with another recounts when the other wrote (sqlite-response-cache.ts).
   `CREATE INDEX response_cache_size ON response_cache (size);`,
+  // The question a response-cache entry answers: its target, the client format it came in,
+  // its owner, the body and the keyed headers as sent. An entry is stored under a key of its
+  // bytes; the format-independent key is added once a target has entries of two client
+  // formats, from these (sqlite-response-cache.ts, cache-stage.ts). The index gives the
+  // formats per target at open without reading the rows.
+  `ALTER TABLE response_cache ADD COLUMN target TEXT;
+   ALTER TABLE response_cache ADD COLUMN client_format TEXT;
+   ALTER TABLE response_cache ADD COLUMN owner TEXT;
+   ALTER TABLE response_cache ADD COLUMN request BLOB;
+   ALTER TABLE response_cache ADD COLUMN request_headers TEXT;
+   CREATE INDEX response_cache_target ON response_cache (target, client_format);`,
 ];
 
 /** The schema version this build writes. */

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'node-sqlite3-wasm';
-import type { CachedResponse, JsonValue, ResponseCache } from '../response-cache';
+import type { CachedQuestion, CachedResponse, JsonValue, ResponseCache, StoredQuestion } from '../response-cache';
+import { addFormat } from '../memory-response-cache';
 import { rollback } from './open-database';
 
 /** How the SQLite cache is bounded and when it writes. */
@@ -44,6 +45,8 @@ interface PendingEntry {
   body: Uint8Array;
   isBytes: boolean;
   metadata: string;
+  /** The body's bytes and the question's. */
+  size: number;
   storedAt: number;
   expiresAt: number;
 }
@@ -79,6 +82,8 @@ export class SqliteResponseCache implements ResponseCache {
   private storedBytes = 0;
   /** The entries in the table, by key. */
   private readonly index = new Map<string, IndexedEntry>();
+  /** The client formats of each target's entries (grows only; see ResponseCache.formatsByTarget). */
+  private readonly formats = new Map<string, Set<string>>();
   /** SQLite's `data_version` when last read: it changes when another connection commits. */
   private dataVersion = 0;
   /** `data_version` when `storedBytes` was last counted from the table. */
@@ -137,12 +142,8 @@ export class SqliteResponseCache implements ResponseCache {
       this.storedBytes -= indexed.size;
       return undefined;
     }
-    const body = row.body as Uint8Array;
     this.noteUse(key, now);
-    const entry: CachedResponse = {
-      body: row.body_is_json === 1 ? (JSON.parse(Buffer.from(body).toString('utf8')) as JsonValue) : body,
-      metadata: JSON.parse(String(row.metadata)) as CachedResponse['metadata'],
-    };
+    const entry = this.rowEntry(row);
     this.keepHot(key, entry, indexed.size);
     return entry;
   }
@@ -150,10 +151,13 @@ export class SqliteResponseCache implements ResponseCache {
   async set(key: string, entry: CachedResponse, ttlSeconds: number): Promise<void> {
     const isBytes = entry.body instanceof Uint8Array;
     const body = isBytes ? (entry.body as Uint8Array) : Buffer.from(JSON.stringify(entry.body));
+    // The question's bytes are stored too, and count against the bound.
+    const size = body.byteLength + (entry.question?.request.byteLength ?? 0);
     // An entry larger than the whole cache would only evict everything, then itself.
-    if (body.byteLength > this.maximumBytes) return;
+    if (size > this.maximumBytes) return;
     const now = this.now();
-    this.pending.set(key, { entry, body, isBytes, metadata: JSON.stringify(entry.metadata), storedAt: now, expiresAt: now + ttlSeconds * 1000 });
+    this.pending.set(key, { entry, body, isBytes, metadata: JSON.stringify(entry.metadata), size, storedAt: now, expiresAt: now + ttlSeconds * 1000 });
+    if (entry.question !== undefined) addFormat(this.formats, entry.question.target, entry.question.format);
     this.uses.delete(key);
     this.scheduleWrite();
   }
@@ -194,6 +198,27 @@ export class SqliteResponseCache implements ResponseCache {
     });
   }
 
+  formatsByTarget(): ReadonlyMap<string, ReadonlySet<string>> {
+    // What another process stored shows within a second (followOtherWriters, on lookups).
+    return this.formats;
+  }
+
+  async questions(target: string, limit: number, offset: number): Promise<StoredQuestion[]> {
+    // Rare (once per target, when a second client format first asks): entries waiting in
+    // memory are written first, so one query pages them all.
+    this.flush();
+    const rows = this.database.all(
+      'SELECT key, body, body_is_json, metadata, client_format, owner, request, request_headers, expires_at FROM response_cache WHERE target = ? AND request IS NOT NULL AND expires_at > ? ORDER BY stored_at DESC, rowid DESC LIMIT ? OFFSET ?',
+      [target, this.now(), limit, offset],
+    );
+    return rows.map((row) => ({
+      key: String(row.key),
+      expiresAt: Number(row.expires_at),
+      entry: this.rowEntry(row),
+      question: { target, format: String(row.client_format), owner: String(row.owner), request: row.request as Uint8Array, headers: JSON.parse(String(row.request_headers ?? '{}')) as CachedQuestion['headers'] },
+    }));
+  }
+
   async close(): Promise<void> {
     clearTimeout(this.writeTimer);
     this.writeTimer = undefined;
@@ -213,15 +238,32 @@ export class SqliteResponseCache implements ResponseCache {
     this.pending.clear();
     this.transaction(() => {
       this.insertStatement ??= this.database.prepare(
-        'INSERT OR REPLACE INTO response_cache (key, body, body_is_json, metadata, size, stored_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR REPLACE INTO response_cache (key, body, body_is_json, metadata, size, stored_at, expires_at, used_at, target, client_format, owner, request, request_headers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       );
       for (const [key, waiting] of entries) {
         const previous = this.index.get(key);
         if (previous !== undefined) this.storedBytes -= previous.size;
-        this.insertStatement.run([key, waiting.body, waiting.isBytes ? 0 : 1, waiting.metadata, waiting.body.byteLength, waiting.storedAt, waiting.expiresAt, waiting.storedAt]);
-        this.index.set(key, { size: waiting.body.byteLength, expiresAt: waiting.expiresAt });
-        this.storedBytes += waiting.body.byteLength;
-        this.keepHot(key, waiting.entry, waiting.body.byteLength);
+        const question = waiting.entry.question;
+        this.insertStatement.run([
+          key,
+          waiting.body,
+          waiting.isBytes ? 0 : 1,
+          waiting.metadata,
+          waiting.size,
+          waiting.storedAt,
+          waiting.expiresAt,
+          waiting.storedAt,
+          question?.target ?? null,
+          question?.format ?? null,
+          question?.owner ?? null,
+          question?.request ?? null,
+          question === undefined ? null : JSON.stringify(question.headers),
+        ]);
+        this.index.set(key, { size: waiting.size, expiresAt: waiting.expiresAt });
+        this.storedBytes += waiting.size;
+        // Kept in memory without its question: a hit never reads it, and an 80 KB request
+        // beside a 1 KB answer would hold far more memory than the hot bound counts.
+        this.keepHot(key, { body: waiting.entry.body, metadata: waiting.entry.metadata }, waiting.body.byteLength);
       }
       this.writeUses();
       this.recountIfOthersWrote();
@@ -364,6 +406,16 @@ export class SqliteResponseCache implements ResponseCache {
       this.index.set(String(row.key), { size, expiresAt: Number(row.expires_at) });
       this.storedBytes += size;
     }
+    // From the target index alone: the rows hold the bodies.
+    for (const row of this.database.all('SELECT DISTINCT target, client_format FROM response_cache WHERE target IS NOT NULL')) addFormat(this.formats, String(row.target), String(row.client_format));
+  }
+
+  private rowEntry(row: { body?: unknown; body_is_json?: unknown; metadata?: unknown }): CachedResponse {
+    const body = row.body as Uint8Array;
+    return {
+      body: row.body_is_json === 1 ? (JSON.parse(Buffer.from(body).toString('utf8')) as JsonValue) : body,
+      metadata: JSON.parse(String(row.metadata)) as CachedResponse['metadata'],
+    };
   }
 
   private readDataVersion(): number {
@@ -382,8 +434,9 @@ export class SqliteResponseCache implements ResponseCache {
     const version = this.readDataVersion();
     if (version === this.dataVersion) return;
     this.dataVersion = version;
-    for (const row of this.database.all('SELECT key, size, expires_at FROM response_cache WHERE stored_at >= ?', since)) {
+    for (const row of this.database.all('SELECT key, size, expires_at, target, client_format FROM response_cache WHERE stored_at >= ?', since)) {
       const key = String(row.key);
+      if (row.target !== null) addFormat(this.formats, String(row.target), String(row.client_format));
       if (this.index.has(key)) continue;
       const size = Number(row.size);
       this.index.set(key, { size, expiresAt: Number(row.expires_at) });

@@ -230,6 +230,35 @@ describe('SqliteResponseCache', () => {
     }
   });
 
+  it('keeps each entry\'s question, knows the client formats per target across a reopen and from another process, and pages questions newest first', async () => {
+    const question = (format: string, text: string) => ({ target: 'openai/gpt-4o', format, owner: 'shared', request: new TextEncoder().encode(`{"q":"${text}"}`), headers: { 'openai-beta': 'b' } });
+    const other = openDatabase(dataDir);
+    try {
+      const here = open();
+      await here.set('one', { body: bytes(4), metadata: {}, question: question('openai-chat', 'one') }, 60);
+      now += 1;
+      await here.set('two', { body: bytes(4), metadata: {}, question: question('openai-chat', 'two') }, 60);
+      await here.set('alias', { body: bytes(4), metadata: {} }, 60);
+      assert.deepEqual([...(here.formatsByTarget().get('openai/gpt-4o') ?? [])], ['openai-chat']);
+      assert.equal((await here.size()).bytes, 4 * 3 + 2 * '{"q":"one"}'.length, 'the question counts against the bound');
+      const page = await here.questions('openai/gpt-4o', 1, 0);
+      assert.deepEqual(page.map((stored) => [stored.key, new TextDecoder().decode(stored.question.request), stored.question.headers]), [['two', '{"q":"two"}', { 'openai-beta': 'b' }]]);
+      assert.deepEqual(Buffer.from(page[0]!.entry.body as Uint8Array), Buffer.from(bytes(4)));
+      assert.deepEqual((await here.questions('openai/gpt-4o', 5, 1)).map((stored) => stored.key), ['one']);
+      assert.equal((await here.get('two'))?.question, undefined, 'a hit reads no question');
+
+      const there = new SqliteResponseCache(other.database, { now: () => now, writeIntervalMs: 0 });
+      assert.deepEqual([...(there.formatsByTarget().get('openai/gpt-4o') ?? [])], ['openai-chat'], 'read at open');
+      await there.set('three', { body: bytes(4), metadata: {}, question: question('anthropic-messages', 'three') }, 60);
+      now += 1000;
+      await here.get('anything');
+      assert.deepEqual([...(here.formatsByTarget().get('openai/gpt-4o') ?? [])].sort(), ['anthropic-messages', 'openai-chat'], 'what another process stored');
+    } finally {
+      other.database.close();
+      other.lock.release();
+    }
+  });
+
   it('counts the bytes two processes store, replace and evict as the table holds them, and keeps the bound', async () => {
     const other = openDatabase(dataDir);
     try {

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { hashWithoutNeutral, neutralBodyFields, requestBytesDigest } from '../../../proxy/cache/request-bytes-key';
+import type { ClientFormat } from '../../../proxy/core/request';
+
+/** The body as the scanner hands it to the hash. */
+function stripped(body: string, neutral: ReadonlySet<string>): string | undefined {
+  const pieces: Buffer[] = [];
+  return hashWithoutNeutral(Buffer.from(body), neutral, (piece) => pieces.push(piece)) ? Buffer.concat(pieces).toString('utf8') : undefined;
+}
+
+function seeded(seed: number): () => number {
+  return () => {
+    // mulberry32
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const chat = neutralBodyFields['openai-chat'];
+
+describe('the response cache bytes key', () => {
+  it('leaves out exactly the neutral top-level fields, wherever they sit', () => {
+    assert.equal(stripped('{"model":"m","stream":true,"messages":[]}', chat), '{"messages":[]}');
+    assert.equal(stripped('{"messages":[],"stream":true}', chat), '{"messages":[]}');
+    assert.equal(stripped('{"stream":true}', chat), '{}');
+    assert.equal(stripped('{"stream":true,"user":"u","model":"m"}', chat), '{}');
+    assert.equal(stripped('{"a":1,"stream":true,"user":"u","b":2,"model":"m"}', chat), '{"a":1,"b":2}');
+    // Nested fields of the same names are the question: kept.
+    assert.equal(stripped('{"tools":[{"name":"model","parameters":{"stream":{"type":"boolean"}}}],"stream":false}', chat), '{"tools":[{"name":"model","parameters":{"stream":{"type":"boolean"}}}]}');
+    // Quotes, braces and commas inside strings are text.
+    assert.equal(stripped('{"messages":[{"content":"a \\"stream\\":true, } ] {\\\\"}],"stream":true}', chat), '{"messages":[{"content":"a \\"stream\\":true, } ] {\\\\"}]}');
+    assert.equal(stripped('["stream"]', chat), undefined);
+    assert.equal(stripped('{"messages":"unclosed', chat), undefined);
+  });
+
+  it('hashes what JSON.stringify writes without the neutral fields, for random bodies (seeded)', () => {
+    const random = seeded(0xb17e5);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const text = (): string => pick(['', 'x', 'stream', '"quoted"', 'back\\slash', '}{][,:', 'déjà vu', '\n\t', 'model', '\\"', '😀', '\u2028']);
+    const value = (depth: number): unknown => {
+      const kind = Math.floor(random() * (depth > 2 ? 4 : 6));
+      if (kind === 0) return text();
+      if (kind === 1) return Math.floor(random() * 1000) / 7;
+      if (kind === 2) return pick([true, false, null]);
+      if (kind === 3) return -0.5;
+      if (kind === 4) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+      const object: Record<string, unknown> = {};
+      for (let member = Math.floor(random() * 4); member > 0; member--) object[pick(['stream', 'model', 'user', 'a', 'b\\"', 'metadata', text()])] = value(depth + 1);
+      return object;
+    };
+    for (let round = 0; round < 1500; round++) {
+      const body: Record<string, unknown> = {};
+      for (let member = Math.floor(random() * 7); member > 0; member--) body[pick(['stream', 'model', 'user', 'messages', 'temperature', 'store', 'stream_options', 'tools', 'x"y', text()])] = value(1);
+      const kept = Object.fromEntries(Object.entries(body).filter(([name]) => !chat.has(name)));
+      assert.equal(stripped(JSON.stringify(body), chat), JSON.stringify(kept), JSON.stringify(body));
+      assert.equal(stripped(JSON.stringify(body, null, 2), chat) !== undefined, true);
+    }
+  });
+
+  it('is one digest streamed or not, and differs by format, every other field and the keyed headers, exactly as sent', () => {
+    const body = { model: 'gpt-4o', messages: [{ role: 'user', content: 'Weather in Paris?' }], temperature: 0.2 };
+    const digest = (value: unknown, format: ClientFormat = 'openai-chat', headers = {}): string | undefined => requestBytesDigest(format, Buffer.from(JSON.stringify(value)), headers);
+    const plain = digest(body);
+    assert.ok(plain);
+    assert.equal(digest({ ...body, stream: true, stream_options: { include_usage: true } }), plain);
+    assert.equal(digest({ ...body, model: 'alias', user: 'someone', metadata: { a: 'b' }, store: false }), plain);
+    assert.notEqual(digest(body, 'openai-responses'), plain);
+    assert.notEqual(digest({ ...body, temperature: 0.3 }), plain);
+    assert.notEqual(digest({ ...body, messages: [{ role: 'user', content: 'weather in Paris?' }] }), plain, 'never lower-cased');
+    assert.notEqual(digest({ ...body, messages: [{ role: 'user', content: 'Weather in Paris? ' }] }), plain, 'never trimmed');
+    assert.notEqual(digest({ ...body, service_tier: 'flex' }), plain, 'an unclassified field is keyed');
+    assert.notEqual(digest(body, 'openai-chat', { 'openai-beta': 'x' }), plain);
+    assert.notEqual(digest(body, 'openai-chat', { 'openai-beta': 'X' }), digest(body, 'openai-chat', { 'openai-beta': 'x' }));
+    assert.equal(digest(body, 'openai-chat', { 'user-agent': 'codex/1', authorization: 'Bearer k' }), plain);
+  });
+
+  it('leaves out Anthropic metadata (the user id) and exactly the fields the canonical key ignores', () => {
+    assert.deepEqual([...neutralBodyFields['anthropic-messages']].sort(), ['labels', 'metadata', 'model', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier', 'store', 'stream', 'stream_options', 'user'].sort());
+    assert.ok(!neutralBodyFields.gemini.has('model'), "Gemini's model is in its URL");
+  });
+
+  it('gives no false hit over 1,000+ body pairs differing in one answer-affecting field (seeded fuzz)', () => {
+    const random = seeded(0xfa15e);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const word = (): string => pick(['Paris', 'paris', 'PARIS', 'x', 'X', ' x', 'x ', 'déjà', 'deja', '"', '\\', '']);
+    type Body = Record<string, unknown> & { messages: Array<{ role: string; content: string }> };
+    const mutations: Array<(body: Body) => void> = [
+      (body) => (body.temperature = ((body.temperature as number | undefined) ?? 1) + pick([0.1, -0.1, 1e-9])),
+      (body) => (body.top_p = random()),
+      (body) => (body.seed = ((body.seed as number | undefined) ?? 0) + 1),
+      (body) => (body.max_tokens = ((body.max_tokens as number | undefined) ?? 0) + 1),
+      (body) => (body.stop = [...((body.stop as string[] | undefined) ?? []), word() + '!']),
+      (body) => (body.logprobs = !(body.logprobs ?? false)),
+      (body) => (body.service_tier = pick(['flex', 'auto', 'default'].filter((tier) => tier !== body.service_tier))),
+      (body) => (body.messages[body.messages.length - 1]!.content += word() || '?'),
+      (body) => (body.messages[0]!.content = word() + '|' + body.messages[0]!.content),
+      (body) => body.messages.push({ role: 'user', content: word() }),
+      (body) => (body.response_format = { type: body.response_format === undefined ? 'json_object' : 'text' }),
+    ];
+    const neutral: Array<(body: Body) => void> = [(body) => (body.stream = random() < 0.5), (body) => (body.user = word()), (body) => (body.model = word()), (body) => delete body.stream];
+    let pairs = 0;
+    let falseHits = 0;
+    for (let round = 0; round < 1200; round++) {
+      const left: Body = { model: 'gpt-4o', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Weather?' }] };
+      for (let step = Math.floor(random() * 3); step > 0; step--) pick(mutations)(left);
+      const right = structuredClone(left);
+      pick(mutations)(right);
+      // Neutral changes on either side must not hide a difference.
+      pick(neutral)(right);
+      pick(neutral)(left);
+      const { stream: _l, user: _lu, model: _lm, ...leftQuestion } = left;
+      const { stream: _r, user: _ru, model: _rm, ...rightQuestion } = right;
+      if (JSON.stringify(leftQuestion) === JSON.stringify(rightQuestion)) continue;
+      pairs++;
+      if (requestBytesDigest('openai-chat', Buffer.from(JSON.stringify(left)), {}) === requestBytesDigest('openai-chat', Buffer.from(JSON.stringify(right)), {})) falseHits++;
+    }
+    assert.ok(pairs >= 1000, `${pairs} pairs`);
+    assert.equal(falseHits, 0);
+  });
+});
