@@ -58,6 +58,8 @@ export interface BodyScan {
   readonly emptySignature?: boolean;
   /** The body has a top-level `stream_options`. */
   readonly streamOptions?: boolean;
+  /** Where the top-level `stream_options` object begins in the raw body, when it is an object. */
+  readonly streamOptionsAt?: number;
   /** The body's cap on output tokens, when it sets one (budgets and `tpm` reserve up to it). */
   readonly maxOutputTokens?: number;
 }

@@ -39,7 +39,7 @@ export function findTopLevelValue(json: Buffer, key: string): ByteRange | undefi
 }
 
 /** The range of the value that begins at `start`: a string, an object or array by depth, or a scalar. */
-function valueRange(json: Buffer, start: number): ByteRange | undefined {
+export function valueRange(json: Buffer, start: number): ByteRange | undefined {
   if (start >= json.length) return undefined;
   const first = json[start];
   if (first === quote) return { start, end: stringEnd(json, start) + 1 };
@@ -183,6 +183,11 @@ export interface RequestHead {
   emptySignature: boolean;
   /** The top level has a `stream_options` key (OpenAI chat: whether usage was asked for). */
   streamOptions: boolean;
+  /**
+   * Where the top-level `stream_options` object begins, when its value is an object: the
+   * passthrough path reads `include_usage` from that range alone instead of parsing the body.
+   */
+  streamOptionsAt?: number;
   /** A top-level `max_tokens`, `max_completion_tokens` or `max_output_tokens`: the most output the call can cost. */
   maxOutputTokens?: number;
 }
@@ -226,6 +231,7 @@ export function scanRequestHead(json: Buffer): RequestHead {
       }
       index = end;
     } else if (byte === openBrace || byte === openBracket) {
+      if (depth === 1 && key === 'stream_options' && byte === openBrace) head.streamOptionsAt = index;
       depth++;
       expectKey = depth === 1;
     } else if (byte === closeBrace || byte === closeBracket) {

@@ -34,6 +34,11 @@ export class UsageTap {
     private readonly hideUsageChunks = false,
   ) {}
 
+  /** `push` returns every chunk itself: the client's bytes need not wait for the tap. */
+  get forwardsAsIs(): boolean {
+    return !this.hideUsageChunks;
+  }
+
   /** Reads a chunk; returns what to forward to the client (the chunk itself, normally). */
   push(chunk: Buffer): Buffer | string {
     const alignedBefore = this.parser.atEventBoundary();

@@ -12,7 +12,7 @@ import type { AttemptTarget } from './admit';
 import type { UpstreamCall } from './attempt';
 import { costHeader, internalErrorMessage } from './client-answer';
 import { observePart, type Blame, type Delivered, type Delivery } from './delivery';
-import { RelayTransformError, relayBody, sseHeaders } from './stream-writer';
+import { RelayTransformError, ours, relayBody, sseHeaders } from './stream-writer';
 import { writeHead } from '../http/response-head';
 import { stoppedBy, stoppingError } from './calls-in-flight';
 import { outputCeiling, recordClamp } from './output-ceiling';
@@ -120,15 +120,6 @@ export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
     return { usage: sink.usage, firstTokenAt: sink.firstTokenAt, error: failure, blame: 'provider' };
   }
   return { usage: sink.usage, firstTokenAt: sink.firstTokenAt, finishReason: sink.finishReason, ...sink.failure() };
-}
-
-/** Runs a step of Switchyard's own outside relayBody, tagging what it throws as ours. */
-function ours<T>(step: () => T): T {
-  try {
-    return step();
-  } catch (error) {
-    throw new RelayTransformError(error);
-  }
 }
 
 /** A body that is not JSON (an HTML page from a gateway in between) is the provider's failure. */

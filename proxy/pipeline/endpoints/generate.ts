@@ -42,7 +42,7 @@ export function generateEndpoint(format: ClientFormat): Endpoint {
           // Taken before the full parse, so a malformed body's record still names its model.
           if (head.model !== undefined) requestedModel = head.model;
           stream = head.stream;
-          scan = head.maxOutputTokens === undefined ? { emptySignature: head.emptySignature, streamOptions: head.streamOptions } : { emptySignature: head.emptySignature, streamOptions: head.streamOptions, maxOutputTokens: head.maxOutputTokens };
+          scan = { emptySignature: head.emptySignature, streamOptions: head.streamOptions, streamOptionsAt: head.streamOptionsAt, maxOutputTokens: head.maxOutputTokens };
           if (!head.complete) body();
           if (requestedModel === '') {
             throw new ProxyError('invalid_request', "The request has no 'model'. Name a model such as claude-sonnet-4-6, gpt-4o-mini or groq/llama-3.3-70b-versatile.", { param: 'model' });

@@ -68,6 +68,10 @@ describe('scanRequestHead', () => {
   it('notices a top-level stream_options key, and only there', () => {
     assert.equal(head('{"model":"m","stream":true,"stream_options":{"include_usage":false}}').streamOptions, true);
     assert.equal(head('{"model":"m","messages":[{"stream_options":1}],"x":"\\"stream_options\\""}').streamOptions, false);
+    // Where its object begins, so passthrough reads include_usage without parsing the body.
+    const text = '{"model":"m","messages":[{"stream_options":{"a":1}}],"stream_options" : {"include_usage":true},"stream":true}';
+    assert.equal(head(text).streamOptionsAt, text.indexOf('{"include_usage"'));
+    assert.equal(head('{"model":"m","stream_options":null}').streamOptionsAt, undefined);
   });
 });
 
