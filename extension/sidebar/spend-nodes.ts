@@ -55,13 +55,14 @@ function period(id: string, label: string, byProvider: AggregateRow[], byModel: 
   const saved = total.savedUsd + total.promptCacheSavedUsd;
   const tooltip = [
     total.unpricedRequests > 0 ? `${plural(total.unpricedRequests, 'request')} with no known price not counted` : undefined,
+    total.refusedRequests > 0 ? `${plural(total.refusedRequests, 'request')} refused by Switchyard (allow-list, disabled model, rate limit, budget, redaction, or a request it could not serve): nothing spent` : undefined,
     saved > 0 ? `saved by caching: ${formatUsd(total.savedUsd)} from ${plural(total.cacheHits, 'response-cache hit')}, ${formatUsd(total.promptCacheSavedUsd)} from provider prompt caches` : undefined,
   ].filter((line) => line !== undefined);
   return {
     id,
     label,
     // "saved today": what caching saved, beside what was spent.
-    description: `${aggregateCost(total)} · ${plural(total.requests, 'request')}${saved > 0 ? ` · ${formatUsd(saved)} saved` : ''}`,
+    description: `${aggregateCost(total)} · ${plural(total.requests, 'request')}${total.refusedRequests > 0 ? ` (${total.refusedRequests} refused)` : ''}${saved > 0 ? ` · ${formatUsd(saved)} saved` : ''}`,
     tooltip: tooltip.length > 0 ? tooltip.join('\n') : undefined,
     icon: 'calendar',
     expanded: true,
@@ -102,7 +103,7 @@ function rows(parentId: string, aggregate: AggregateRow[], unnamed: string): Spe
       description: `${aggregateCost(row)} · ${plural(row.requests, 'request')}`,
       tooltip: [
         `${row.inputTokens.toLocaleString('en-US')} input, ${row.outputTokens.toLocaleString('en-US')} output tokens`,
-        row.errors > 0 ? `${plural(row.errors, 'error')}` : undefined,
+        row.errors > 0 ? `${plural(row.errors, 'error')}${(row.refusedRequests ?? 0) > 0 ? `, ${row.refusedRequests} refused by Switchyard` : ''}` : undefined,
         `average latency ${formatDuration(row.averageLatencyMs)}`,
       ]
         .filter((line) => line !== undefined)
@@ -111,8 +112,9 @@ function rows(parentId: string, aggregate: AggregateRow[], unnamed: string): Spe
 }
 
 /** A total's cost; `no price` when none of its requests had one, since `$0` would claim they were free. */
-function aggregateCost(row: Pick<AggregateRow, 'costUsd' | 'requests' | 'unpricedRequests'>): string {
-  return row.requests > 0 && row.unpricedRequests === row.requests ? 'no price' : formatUsd(row.costUsd);
+function aggregateCost(row: Pick<AggregateRow, 'costUsd' | 'requests' | 'unpricedRequests' | 'refusedRequests'>): string {
+  // Refused calls cost nothing, truly: they neither make a total priced nor unpriced.
+  return row.unpricedRequests > 0 && row.unpricedRequests + (row.refusedRequests ?? 0) === row.requests ? 'no price' : formatUsd(row.costUsd);
 }
 
 function requestNode(record: RequestRecord): SpendNode {
@@ -143,6 +145,7 @@ interface Total {
   costUsd: number;
   requests: number;
   unpricedRequests: number;
+  refusedRequests: number;
   cacheHits: number;
   savedUsd: number;
   promptCacheSavedUsd: number;
@@ -154,12 +157,13 @@ function sum(rows: AggregateRow[]): Total {
       costUsd: total.costUsd + row.costUsd,
       requests: total.requests + row.requests,
       unpricedRequests: total.unpricedRequests + row.unpricedRequests,
-      // Rows from an older proxy lack the cache totals.
+      // Rows from an older proxy lack the cache totals and the refused count.
+      refusedRequests: total.refusedRequests + (row.refusedRequests ?? 0),
       cacheHits: total.cacheHits + (row.cacheHits ?? 0),
       savedUsd: total.savedUsd + (row.savedUsd ?? 0),
       promptCacheSavedUsd: total.promptCacheSavedUsd + (row.promptCacheSavedUsd ?? 0),
     }),
-    { costUsd: 0, requests: 0, unpricedRequests: 0, cacheHits: 0, savedUsd: 0, promptCacheSavedUsd: 0 },
+    { costUsd: 0, requests: 0, unpricedRequests: 0, refusedRequests: 0, cacheHits: 0, savedUsd: 0, promptCacheSavedUsd: 0 },
   );
 }
 

@@ -15,7 +15,7 @@ const shortErrorLength = 120;
 export function formatCallLine(record: RequestRecord): string {
   const tool = record.purpose !== undefined ? `Switchyard (split ${record.purpose})` : record.tool === undefined ? 'unknown tool' : record.toolVersion === undefined ? record.tool : `${record.tool} ${record.toolVersion}`;
   const asked = record.requestedModel === '' ? '(no model)' : record.requestedModel;
-  const served = record.decision?.winner ?? (record.status > 0 && record.status < 400 && record.provider !== undefined && record.model !== undefined ? `${record.provider}/${record.model}` : 'not served');
+  const served = record.decision?.winner ?? (record.refusal !== undefined ? 'refused by Switchyard' : undefined) ?? (record.status > 0 && record.status < 400 && record.provider !== undefined && record.model !== undefined ? `${record.provider}/${record.model}` : 'not served');
   const attempts = record.decision?.attempts.length ?? 0;
   const parts = [`${tool}`, `${asked} → ${served}${attempts > 1 ? ` (↻ ${attempts} attempts)` : ''}`, String(record.status)];
   if (record.inputTokens > 0 || record.outputTokens > 0) parts.push(`${count(record.inputTokens)} in / ${count(record.outputTokens)} out`);
@@ -30,6 +30,8 @@ export function formatCallLine(record: RequestRecord): string {
 export class CallTotals {
   calls = 0;
   failed = 0;
+  /** Failed calls Switchyard refused itself (policy, budget, a request it could not serve). */
+  refused = 0;
   inputTokens = 0;
   outputTokens = 0;
   costUsd = 0;
@@ -40,15 +42,17 @@ export class CallTotals {
   add(record: RequestRecord): void {
     this.calls++;
     if (record.status >= 400 || record.status === 0 || record.error !== undefined) this.failed++;
+    if (record.refusal !== undefined) this.refused++;
     this.inputTokens += record.inputTokens;
     this.outputTokens += record.outputTokens;
     if (record.costUsd !== null) this.costUsd += record.costUsd;
   }
 
-  /** `stopping after 12m 05s: 42 calls (3 failed), 1,203,311 tokens in / 80,112 out, $1.24; 2 refused at the door` */
+  /** `stopping after 12m 05s: 42 calls (3 failed, 2 of them refused by Switchyard), 1,203,311 tokens in / 80,112 out, $1.24; 2 refused at the door` */
   summary(now: number = Date.now()): string {
     const refused = this.refusedAtDoor > 0 ? `; ${this.refusedAtDoor} refused at the door (no or wrong local key, foreign host or origin)` : '';
-    return `stopping after ${formatMilliseconds(now - this.startedAt)}: ${this.calls} ${this.calls === 1 ? 'call' : 'calls'} (${this.failed} failed), ${count(this.inputTokens)} tokens in / ${count(this.outputTokens)} out, ${this.costUsd > 0 ? formatUsd(this.costUsd) : '$0'}${refused}`;
+    const failed = this.refused > 0 ? `${this.failed} failed, ${this.refused} of them refused by Switchyard` : `${this.failed} failed`;
+    return `stopping after ${formatMilliseconds(now - this.startedAt)}: ${this.calls} ${this.calls === 1 ? 'call' : 'calls'} (${failed}), ${count(this.inputTokens)} tokens in / ${count(this.outputTokens)} out, ${this.costUsd > 0 ? formatUsd(this.costUsd) : '$0'}${refused}`;
   }
 }
 

@@ -66,6 +66,14 @@ export function budgetCheck(plan: ExecutionPlan, refusal?: ProxyError): BudgetCh
   return check;
 }
 
+/**
+ * The error kind to record as the call's `refusal` when a budget refused its last attempt (402,
+ * see `budgetRefusal`): nothing was spent, so `/stats` counts it as refused, not unpriced.
+ */
+export function budgetRefusalKind(budget: BudgetCheck | undefined, failure: ProxyError): string | undefined {
+  return budget?.refusedBy !== undefined && failure.status === 402 ? failure.kind : undefined;
+}
+
 /** The `x-switchyard-attempts` header: how many attempts the call took. */
 export function attemptHeaders(plan: ExecutionPlan): Record<string, string> {
   return { 'x-switchyard-attempts': String(plan.decision.attempts.length) };

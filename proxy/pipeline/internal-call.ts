@@ -10,7 +10,7 @@ import type { CompletedCall } from '../evaluation/split-judge';
 import { AttemptError, type OpenedAttempt } from './attempt';
 import { clientError } from './client-answer';
 import { createContext } from './endpoint';
-import { budgetCheck, execute, settleHolds } from './execute';
+import { budgetCheck, budgetRefusalKind, execute, settleHolds } from './execute';
 import { recordCall } from './recorder';
 import type { ProxyRuntime } from './runtime';
 import { planAndAdmit, servedTarget, settle } from './stage-steps';
@@ -66,7 +66,7 @@ async function completeTracked(runtime: ProxyRuntime, call: InternalCall, stoppe
   };
   const admitted = await planAndAdmit(runtime, context);
   if ('refusal' in admitted) {
-    record(settle(runtime, context, [], refusedOutcome(admitted.refusal.message, admitted.refusal.status, admitted.decision, admitted.target)));
+    record(settle(runtime, context, [], refusedOutcome(admitted.refusal.message, admitted.refusal.status, admitted.decision, admitted.target, admitted.refusal.kind)));
     throw admitted.refusal;
   }
   const plan = admitted.plan;
@@ -76,7 +76,7 @@ async function completeTracked(runtime: ProxyRuntime, call: InternalCall, stoppe
     const redacted = await redactInternalRequest(runtime, settings, context, call.parentRule, request);
     redaction = redacted.summary;
     if ('refusal' in redacted) {
-      record(settle(runtime, context, [], refusedOutcome(redacted.refusal.message, redacted.refusal.status, plan.decision, servedTarget(plan.targets[0]!))));
+      record(settle(runtime, context, [], refusedOutcome(redacted.refusal.message, redacted.refusal.status, plan.decision, servedTarget(plan.targets[0]!), redacted.refusal.kind)));
       throw redacted.refusal;
     }
     if (redacted.request !== request) {
@@ -92,6 +92,8 @@ async function completeTracked(runtime: ProxyRuntime, call: InternalCall, stoppe
     const outcome: CallOutcome = { target: servedTarget(plan.targets[0]!), decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: failure.message, status: failure.status };
     const budget = budgetCheck(plan, failure);
     if (budget !== undefined) outcome.budget = budget;
+    const refusal = budgetRefusalKind(budget, failure);
+    if (refusal !== undefined) outcome.refusal = refusal;
     record(settle(runtime, context, [], outcome));
     throw failure;
   }

@@ -14,7 +14,7 @@ import { AttemptError, type OpenedAttempt } from './attempt';
 import { answerError, clientError, streamErrorEvent, switchyardHeaders } from './client-answer';
 import type { Delivered } from './delivery';
 import type { Endpoint, Exchange } from './endpoint';
-import { attemptHeaders, budgetCheck, execute, settleHolds } from './execute';
+import { attemptHeaders, budgetCheck, budgetRefusalKind, execute, settleHolds } from './execute';
 import { completeInternal } from './internal-call';
 import type { Refusal } from './plan';
 import { lookupCache } from './cache-stage';
@@ -98,7 +98,7 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   if ('refusal' in read) {
     if (signal.aborted) return undefined;
     answerError(response, endpoint.format, read.refusal, { 'x-switchyard-request-id': identity.id });
-    return { identity, requestedModel: read.requestedModel, stream: read.stream, outcome: refusedOutcome(read.refusal.message, read.refusal.status) };
+    return { identity, requestedModel: read.requestedModel, stream: read.stream, outcome: refusedOutcome(read.refusal.message, read.refusal.status, undefined, undefined, read.refusal.kind) };
   }
   let context = read.context;
   let redaction: RedactionSummary | undefined;
@@ -107,7 +107,7 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   if (badName !== undefined) {
     if (signal.aborted) return undefined;
     answerError(response, endpoint.format, badName, { 'x-switchyard-request-id': identity.id });
-    return { identity, requestedModel: context.requestedModel, stream: context.stream, outcome: refusedOutcome(badName.message, badName.status) };
+    return { identity, requestedModel: context.requestedModel, stream: context.stream, outcome: refusedOutcome(badName.message, badName.status, undefined, undefined, badName.kind) };
   }
   const finish = (outcome: CallOutcome): RecordInput => ({ identity, requestedModel: context.requestedModel, stream: context.stream, outcome, redaction });
   // plan, admit
@@ -157,6 +157,8 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
     if (cacheHeader === 'miss') outcome.cache = 'miss';
     const budget = budgetCheck(plan, error.error);
     if (budget !== undefined) outcome.budget = budget;
+    const refusal = budgetRefusalKind(budget, error.error);
+    if (refusal !== undefined) outcome.refusal = refusal;
     if (!signal.aborted) answerFailure(response, context, plan, error);
     return finish(settle(runtime, context, observers, outcome));
   }

@@ -29,8 +29,18 @@ export interface AggregateRow {
   reasoningTokens: number;
   /** USD over the records with a known price. */
   costUsd: number;
-  /** Records whose model had no known price, left out of costUsd. */
+  /**
+   * Records that reached a provider but whose model had no known price, left out of costUsd.
+   * Calls Switchyard refused are not among them: they are {@link refusedRequests}.
+   */
   unpricedRequests: number;
+  /**
+   * Calls Switchyard refused itself, so no provider was called and nothing was spent: by policy
+   * (an access key's allow-list, a disabled model, a rate limit, a budget, redaction's block) or
+   * because it could not serve the request as sent (a body too large, an unknown model).
+   * Counted in `requests` and `errors` too; never in `unpricedRequests`.
+   */
+  refusedRequests: number;
   averageLatencyMs: number;
   /** Calls the response cache answered. */
   cacheHits: number;

@@ -113,6 +113,8 @@ for (const makeMode of [sqliteMode, teamMode]) {
         record({ provider: 'openai', model: 'gpt-4o', keyId: 'key_aaaa', keyLabel: 'alice', tool: 'curl' }),
         record({ provider: 'anthropic', model: 'claude-sonnet-4-5', status: 429, error: 'rate limited', costUsd: null, keyId: 'key_bbbb' }),
         record({ provider: 'openai', model: 'gpt-4o', cache: 'hit', savedUsd: 0.002, redactions: { email: 2 }, stream: true }),
+        // Refused by Switchyard (an allow-list): no cost, and no price missing either.
+        record({ provider: 'anthropic', model: 'claude-sonnet-4-5', status: 403, error: 'not allowed', costUsd: null, refusal: 'permission' }),
       ];
       for (const item of records) one.requestLog.add(item);
       await one.requestLog.flush();
@@ -125,7 +127,7 @@ for (const makeMode of [sqliteMode, teamMode]) {
       assert.deepEqual(await two.requestLog.get(records[2]!.id), records[2]);
       assert.deepEqual(
         (await two.requestLog.recent({ since: records[0]!.time, status: 'error' })).map((item) => item.id),
-        [records[1]!.id],
+        [records[3]!.id, records[1]!.id],
       );
       assert.deepEqual(
         (await two.requestLog.recent({ since: records[0]!.time, clientKey: 'key_aaaa' })).map((item) => item.id),
@@ -138,8 +140,10 @@ for (const makeMode of [sqliteMode, teamMode]) {
       assert.equal(openai.redactions, 2);
       assert.ok(Math.abs(openai.costUsd - 0.002) < 1e-12);
       const anthropic = byProvider.find((row) => row.key === 'anthropic')!;
-      assert.equal(anthropic.errors, 1);
+      assert.equal(anthropic.errors, 2);
       assert.equal(anthropic.unpricedRequests, 1);
+      assert.equal(anthropic.refusedRequests, 1);
+      assert.equal(openai.refusedRequests, 0);
       // One key's totals only: what an access key reading /stats is given.
       const ownTotals = await two.requestLog.aggregate('provider', { since: records[0]!.time, clientKey: 'key_aaaa' });
       assert.deepEqual(
@@ -149,12 +153,12 @@ for (const makeMode of [sqliteMode, teamMode]) {
       const ownDays = await two.requestLog.aggregate('day', { since: records[0]!.time, clientKey: 'key_aaaa' }, 'model');
       assert.equal(ownDays.reduce((sum, row) => sum + row.requests, 0), 1);
       const byDay = await two.requestLog.aggregate('day', { since: records[0]!.time });
-      assert.equal(byDay.reduce((sum, row) => sum + row.requests, 0), 3);
+      assert.equal(byDay.reduce((sum, row) => sum + row.requests, 0), 4);
       const dayThenProvider = await two.requestLog.aggregate('day', { since: records[0]!.time }, 'provider');
       assert.deepEqual(
         dayThenProvider.map((row) => [row.subKey, row.requests]).sort(),
         [
-          ['anthropic', 1],
+          ['anthropic', 2],
           ['openai', 2],
         ],
       );

@@ -147,6 +147,8 @@ export class ChartsView {
     const requests = rows.reduce((sum, row) => sum + row.requests, 0);
     const errors = rows.reduce((sum, row) => sum + row.errors, 0);
     const unpriced = rows.reduce((sum, row) => sum + row.unpricedRequests, 0);
+    // A proxy older than the field sends none: nothing refused is said then.
+    const refused = rows.reduce((sum, row) => sum + (row.refusedRequests ?? 0), 0);
     const latencies = this.records.map((record) => record.latencyMs);
     const stat = (label: string, value: string, title?: string): HTMLElement =>
       element('div', { className: 'stat', title: title ?? '' }, [element('div', { className: 'stat-value' }, [value]), element('div', { className: 'stat-label' }, [label])]);
@@ -156,7 +158,8 @@ export class ChartsView {
       stat('Spend', formatCost(spend), unpriced > 0 ? `${formatCount(unpriced)} requests had no known price and are not counted` : undefined),
       stat('Saved by caching', formatCost(saved), `${formatCount(hits)} answers from the response cache, plus provider prompt-cache reads`),
       stat('Requests', formatCount(requests)),
-      stat('Errors', requests === 0 ? '—' : `${((errors / requests) * 100).toFixed(1)}%`, `${formatCount(errors)} failed requests`),
+      stat('Errors', requests === 0 ? '—' : `${((errors / requests) * 100).toFixed(1)}%`, `${formatCount(errors)} failed requests${refused > 0 ? `, ${formatCount(refused)} of them refused by Switchyard` : ''}`),
+      stat('Refused', formatCount(refused), 'Calls Switchyard refused before any provider was called (an access key\'s allow-list, a disabled model, a rate limit, a budget, redaction\'s block, or a request it could not serve): nothing was spent on them'),
       stat('Median latency', formatDuration(percentile(latencies, 0.5)), `Over the ${formatCount(latencies.length)} requests listed in the panel`),
       stat('p90 latency', formatDuration(percentile(latencies, 0.9)), `Over the ${formatCount(latencies.length)} requests listed in the panel`),
     ]);
@@ -178,6 +181,7 @@ export class ChartsView {
           tooltip: row
             ? `${day}: ${formatCost(row.costUsd)} over ${formatCount(row.requests)} requests` +
               `${row.unpricedRequests > 0 ? ` (${formatCount(row.unpricedRequests)} without a price)` : ''}` +
+              `${(row.refusedRequests ?? 0) > 0 ? `, ${formatCount(row.refusedRequests)} refused` : ''}` +
               `${lines.length > 0 ? `\n${lines.join('\n')}` : ''}` +
               `\n${formatCount(row.inputTokens)} input, ${formatCount(row.outputTokens)} output tokens`
             : `${day}: no requests`,

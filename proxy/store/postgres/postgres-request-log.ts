@@ -60,6 +60,9 @@ const groupSql: Readonly<Record<AggregateBy, string>> = {
   clientKey: 'COALESCE(key_id, client_key)',
 };
 
+/** A call Switchyard refused (its kind as `refusal` in `extra`), as in the SQLite backend. */
+const refusedRecordSql = `COALESCE(extra LIKE '%"refusal":"%', false)`;
+
 /** The SQLite aggregate's columns, in Postgres (booleans are counted with FILTER, not summed). */
 const aggregateColumns = `COUNT(*) AS requests,
   COUNT(*) FILTER (WHERE ${errorRecordSql}) AS errors,
@@ -69,7 +72,8 @@ const aggregateColumns = `COUNT(*) AS requests,
   COALESCE(SUM(cache_write_tokens), 0) AS cache_write_tokens,
   COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens,
   COALESCE(SUM(cost_usd), 0) AS cost_usd,
-  COUNT(*) FILTER (WHERE cost_usd IS NULL) AS unpriced_requests,
+  COUNT(*) FILTER (WHERE cost_usd IS NULL AND NOT ${refusedRecordSql}) AS unpriced_requests,
+  COUNT(*) FILTER (WHERE ${refusedRecordSql}) AS refused_requests,
   COALESCE(SUM(latency_ms), 0) AS latency_ms,
   COALESCE(SUM(time_to_first_token_ms), 0) AS time_to_first_token_ms,
   COUNT(time_to_first_token_ms) AS time_to_first_token_count,

@@ -24,6 +24,12 @@ const groupSql: Readonly<Record<AggregateBy, string>> = {
  * Redactions live in the `extra` JSON (issue 11): a LIKE test first, so only records that have
  * any are parsed; most records have no `extra` at all.
  */
+/**
+ * A call Switchyard refused carries its error kind as `refusal` in `extra` (see the recorder).
+ * The pattern cannot match inside a JSON string value: a quote there is escaped (`\"`).
+ */
+const refusedRecordSql = `COALESCE(extra LIKE '%"refusal":"%', 0)`;
+
 const redactionsSql = `TOTAL(CASE WHEN extra LIKE '%"redactions"%' THEN (SELECT TOTAL(value) FROM json_each(extra, '$.redactions')) END)`;
 
 interface Totals {
@@ -38,6 +44,7 @@ interface Totals {
   reasoningTokens: number;
   costUsd: number;
   unpricedRequests: number;
+  refusedRequests: number;
   latencyMs: number;
   timeToFirstTokenMs: number;
   timeToFirstTokenCount: number;
@@ -63,7 +70,8 @@ export function aggregateRecords(database: Database, by: AggregateBy, scope: Agg
             SUM(cache_write_tokens) AS cache_write_tokens,
             SUM(reasoning_tokens) AS reasoning_tokens,
             TOTAL(cost_usd) AS cost_usd,
-            SUM(cost_usd IS NULL) AS unpriced_requests,
+            SUM(cost_usd IS NULL AND NOT ${refusedRecordSql}) AS unpriced_requests,
+            SUM(${refusedRecordSql}) AS refused_requests,
             TOTAL(latency_ms) AS latency_ms,
             TOTAL(time_to_first_token_ms) AS time_to_first_token_ms,
             COUNT(time_to_first_token_ms) AS time_to_first_token_count,
@@ -113,6 +121,7 @@ function decodeTotals(key: string | null, row: Record<string, unknown>): Totals 
     reasoningTokens: number(row.reasoning_tokens),
     costUsd: number(row.cost_usd),
     unpricedRequests: number(row.unpriced_requests),
+    refusedRequests: number(row.refused_requests),
     latencyMs: number(row.latency_ms),
     timeToFirstTokenMs: number(row.time_to_first_token_ms),
     timeToFirstTokenCount: number(row.time_to_first_token_count),
@@ -135,6 +144,7 @@ function addTotals(into: Totals, more: Totals): void {
   into.reasoningTokens += more.reasoningTokens;
   into.costUsd += more.costUsd;
   into.unpricedRequests += more.unpricedRequests;
+  into.refusedRequests += more.refusedRequests;
   into.latencyMs += more.latencyMs;
   into.timeToFirstTokenMs += more.timeToFirstTokenMs;
   into.timeToFirstTokenCount += more.timeToFirstTokenCount;
@@ -159,6 +169,7 @@ function toAggregateRow(totals: Totals): AggregateRow {
     reasoningTokens: totals.reasoningTokens,
     costUsd: totals.costUsd,
     unpricedRequests: totals.unpricedRequests,
+    refusedRequests: totals.refusedRequests,
     averageLatencyMs: totals.latencyMs / totals.requests,
     cacheHits: totals.cacheHits,
     cacheMisses: totals.cacheMisses,

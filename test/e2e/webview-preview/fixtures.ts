@@ -437,6 +437,7 @@ export function previewCharts(now: number): ChartData {
       reasoningTokens: requests * 120,
       costUsd: requests * (0.011 + ((back * 7) % 5) / 1000),
       unpricedRequests: back === 2 ? 6 : 0,
+      refusedRequests: back === 1 ? 2 : 0,
       averageLatencyMs: 3_200 + ((back * 613) % 2_400) + (back === 4 ? 5_000 : 0),
       cacheHits: Math.round(requests * 0.1),
       cacheMisses: Math.round(requests * 0.3),

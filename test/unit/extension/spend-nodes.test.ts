@@ -14,6 +14,7 @@ function row(key: string | null, costUsd: number, requests: number, extra: Parti
     reasoningTokens: 0,
     costUsd,
     unpricedRequests: 0,
+    refusedRequests: 0,
     averageLatencyMs: 800,
     cacheHits: 0,
     cacheMisses: 0,
@@ -89,6 +90,17 @@ describe('spend tree nodes', () => {
     assert.equal(today!.description, '$1.00 · 4 requests · $0.75 saved');
     assert.match(today!.tooltip ?? '', /2 response-cache hits/);
     assert.equal(recent!.children![0]!.description, 'cache hit · 640 ms');
+  });
+
+  it('says how many calls Switchyard refused, priced as what they cost (nothing), not as "no price"', () => {
+    const [today] = spendNodes({ ...data, today: { byProvider: [row('openai', 0.5, 3, { refusedRequests: 1, errors: 1 }), row('groq', 0, 2, { refusedRequests: 2, errors: 2 })], byModel: [] } });
+    assert.equal(today.description, '$0.50 · 5 requests (3 refused)');
+    assert.match(today.tooltip ?? '', /3 requests refused by Switchyard .*nothing spent/);
+    assert.doesNotMatch(today.tooltip ?? '', /no known price/);
+    assert.deepEqual(
+      today.children?.[0]?.children?.map((node) => node.description),
+      ['$0.50 · 3 requests', '$0 · 2 requests'],
+    );
   });
 
   it('counts what redaction did in each period, and shows nothing where it did nothing', () => {

@@ -64,6 +64,7 @@ class MemoryBackend implements RequestLogBackend {
       reasoningTokens: 0,
       costUsd: 0,
       unpricedRequests: 0,
+      refusedRequests: 0,
       averageLatencyMs: 0,
       cacheHits: 0,
       cacheMisses: 0,

@@ -416,8 +416,8 @@ describe('the SQLite request log, batched', () => {
 
     const common = { cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, cacheHits: 0, cacheMisses: 0, cacheHitRate: null, savedUsd: 0, promptCacheSavedUsd: 0 };
     assert.deepEqual(await opened.aggregate('provider'), [
-      { key: 'openai', requests: 2, errors: 1, inputTokens: 1500, outputTokens: 150, ...common, cacheReadTokens: 400, reasoningTokens: 10, costUsd: 0.004, unpricedRequests: 0, averageLatencyMs: 1500, averageTimeToFirstTokenMs: 200 },
-      { key: 'anthropic', requests: 1, errors: 0, inputTokens: 2000, outputTokens: 300, ...common, cacheWriteTokens: 1500, costUsd: 0, unpricedRequests: 1, averageLatencyMs: 3000, averageTimeToFirstTokenMs: 400 },
+      { key: 'openai', requests: 2, errors: 1, inputTokens: 1500, outputTokens: 150, ...common, cacheReadTokens: 400, reasoningTokens: 10, costUsd: 0.004, unpricedRequests: 0, refusedRequests: 0, averageLatencyMs: 1500, averageTimeToFirstTokenMs: 200 },
+      { key: 'anthropic', requests: 1, errors: 0, inputTokens: 2000, outputTokens: 300, ...common, cacheWriteTokens: 1500, costUsd: 0, unpricedRequests: 1, refusedRequests: 0, averageLatencyMs: 3000, averageTimeToFirstTokenMs: 400 },
     ]);
     assert.deepEqual(
       (await opened.aggregate('day')).map((row) => [row.key, row.requests]),

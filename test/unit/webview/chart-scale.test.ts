@@ -15,6 +15,7 @@ function day(key: string, costUsd: number): AggregateRow {
     reasoningTokens: 0,
     costUsd,
     unpricedRequests: 0,
+    refusedRequests: 0,
     averageLatencyMs: 100,
     cacheHits: 0,
     cacheMisses: 0,

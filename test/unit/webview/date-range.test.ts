@@ -50,6 +50,7 @@ function row(key: string, subKey: string | null, costUsd: number): AggregateRow 
     reasoningTokens: 0,
     costUsd,
     unpricedRequests: 0,
+    refusedRequests: 0,
     averageLatencyMs: 1,
     cacheHits: 0,
     cacheMisses: 0,
