@@ -425,10 +425,17 @@ export class ProxyManager {
     this.options.log(`connected to the team proxy ${info.url} (version ${health.version}) with an access key`);
     this.setStatus({ state: 'running', port, owned: false, team: info, ...problemsOf(health) });
     this.onDidConnect.fire(client);
-    void subscription.closed.then(() => {
+    void subscription.closed.then(async () => {
       if (generation !== this.generation || this.subscription !== subscription) return;
       this.closeSubscription();
       this.currentClient = undefined;
+      // The proxy ends a key's stream when the key is revoked: one read tells that (401, said by
+      // keyRejected) from a lost connection, so the window says the true reason at once.
+      const refused = await client.requests(1).then(
+        () => false,
+        (error: unknown) => error instanceof ControlError && error.status === 401,
+      );
+      if (refused || generation !== this.generation) return;
       this.retryTeam(generation, team, `Lost the connection to the team proxy at ${info.url}`);
     });
     this.startTeamWatchdog(generation, subscription, team, client);
@@ -449,7 +456,8 @@ export class ProxyManager {
         this.setStatus({ ...rest, ...problemsOf(health) });
       },
     });
-    // A revoked key keeps an open stream open: one cheap read now and then notices (401).
+    // A team proxy ends a revoked key's stream (see connectTeam); one older than that keeps it
+    // open, so one cheap read now and then notices (401).
     clearInterval(this.accessCheck);
     this.accessCheck = setInterval(() => {
       if (isCurrent()) void client.requests(1).catch(() => undefined);

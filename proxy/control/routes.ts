@@ -415,7 +415,7 @@ function streamEvents(options: ControlRouterOptions): RequestHandler {
     };
     const viewer = viewerOfResponse.get(response);
     if (viewer !== undefined) {
-      streamOwnRequests(options, response, viewer, send, keepAliveIntervalMs);
+      streamOwnRequests(options, request, response, viewer, send, keepAliveIntervalMs);
       return;
     }
     const unsubscribeRequests = options.events.on('request', (record) => send(requestFrame(record)));
@@ -441,15 +441,26 @@ function streamEvents(options: ControlRouterOptions): RequestHandler {
   };
 }
 
-/** An access key's stream: its own `request` events and nothing else (no log, config or others' calls). */
-function streamOwnRequests(options: ControlRouterOptions, response: Response, viewer: Principal, send: (frame: string) => void, keepAliveIntervalMs: number): void {
+/**
+ * An access key's stream: its own `request` events and nothing else (no log, config or others'
+ * calls). It ends as soon as the key is no longer accepted (revoked here, by the CLI or on
+ * another proxy of the team): the key set changes within a second of a revocation, and a stream
+ * left open would go on showing the key's calls to whoever holds it.
+ */
+function streamOwnRequests(options: ControlRouterOptions, request: Request, response: Response, viewer: Principal, send: (frame: string) => void, keepAliveIntervalMs: number): void {
+  const credential = controlCredential(request);
   const unsubscribeRequests = options.events.on('request', (record) => {
     if (record.keyId === viewer.keyId) send(requestFrame(record));
+  });
+  const unsubscribePrincipals = options.events.on('principals', () => {
+    const now = credential === undefined ? undefined : options.viewerOf?.(credential);
+    if (now === undefined || now.keyId !== viewer.keyId) response.end();
   });
   const unsubscribeStopping = options.events.on('stopping', () => response.end());
   const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), keepAliveIntervalMs).unref();
   response.on('close', () => {
     unsubscribeRequests();
+    unsubscribePrincipals();
     unsubscribeStopping();
     clearInterval(keepAlive);
   });

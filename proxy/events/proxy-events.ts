@@ -42,6 +42,12 @@ export interface ProxyEventMap {
   budget: BudgetBlocked;
   /** Calls were refused at the front door (no or wrong local key…): throttled, one kind per notice. */
   refusals: DoorRefusalNotice;
+  /**
+   * The accepted keys may have changed (a config put in force, a named key created, changed or
+   * revoked here or in another process): open streams of an access key check it is still
+   * accepted. Not sent to clients.
+   */
+  principals: undefined;
   /** The proxy is stopping: long-lived streams end so that the server can close. Not sent to clients. */
   stopping: undefined;
 }

@@ -104,6 +104,7 @@ export class ProxyRuntime {
   replaceRouting(next: RoutingState): void {
     this.current = next;
     this.boundCache(next);
+    this.events.emit('principals', undefined);
   }
 
   /** The cache's size follows the config in force. */

@@ -141,4 +141,33 @@ describe('the control API for an access key: its own requests, nothing else', fu
     assert.match(requests[0]!, /"keyLabel":"alice"/);
     assert.doesNotMatch(text, /event: log/);
   });
+
+  it('ends the key’s open event stream within about a second of its revocation, and refuses it after', async () => {
+    const created = await fetch(`${proxy.url}/_switchyard/keys`, { method: 'POST', headers: { authorization: `Bearer ${controlToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'carol' }) });
+    const carol = ((await created.json()) as { key: string }).key;
+    const response = await fetch(`${proxy.url}/_switchyard/events`, { headers: { authorization: `Bearer ${carol}` } });
+    assert.equal(response.status, 200);
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!text.includes('event: hello')) text += Buffer.from((await reader.read()).value ?? []).toString('utf8');
+    // Another key's revocation leaves the stream open.
+    const other = await fetch(`${proxy.url}/_switchyard/keys`, { method: 'POST', headers: { authorization: `Bearer ${controlToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'dave' }) });
+    assert.equal(other.status, 201);
+    assert.equal((await fetch(`${proxy.url}/_switchyard/keys/dave`, { method: 'DELETE', headers: { authorization: `Bearer ${controlToken}` } })).status, 200);
+    assert.equal((await chat(proxy.url, carol)).status, 200);
+    while (!text.includes('event: request')) text += Buffer.from((await reader.read()).value ?? []).toString('utf8');
+
+    const revokedAt = Date.now();
+    assert.equal((await fetch(`${proxy.url}/_switchyard/keys/carol`, { method: 'DELETE', headers: { authorization: `Bearer ${controlToken}` } })).status, 200);
+    // Keep-alives come every 15 s, so a stream still open past 3 s was not closed by the revocation.
+    const ended = await Promise.race([
+      (async () => {
+        for (;;) if ((await reader.read()).done) return true;
+      })(),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 3000)),
+    ]);
+    assert.equal(ended, true, 'the revoked key’s stream is still open 3 s after the revocation');
+    assert.ok(Date.now() - revokedAt < 3000);
+    assert.equal((await get(proxy.url, '/events', carol)).status, 401);
+  });
 });

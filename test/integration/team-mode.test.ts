@@ -107,8 +107,20 @@ describe('team mode: three proxies on one PostgreSQL and Redis', function () {
     const key = created.json.key;
     assert.equal((await chat(a!.url, key)).status, 200);
     for (const proxy of [b!, c!]) await eventually(async () => (await chat(proxy.url, key)).status === 200, 'the new key is accepted', 1000);
+    // The key's VS Code window listens on another proxy: its stream ends when b revokes the key.
+    const events = await fetch(`${c!.url}/_switchyard/events`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(events.status, 200);
+    const reader = events.body!.getReader();
+    let ended = false;
+    const drained = (async () => {
+      while (!(await reader.read()).done);
+      ended = true;
+    })();
     assert.equal((await control(b!, 'DELETE', '/keys/ci')).status, 200);
     for (const proxy of [a!, c!]) await eventually(async () => (await chat(proxy.url, key)).status === 401, 'the revoked key is refused', 1000);
+    const took = await eventually(() => ended, 'the revoked key\'s event stream on another proxy ends', 1500);
+    await drained;
+    assert.ok(took < 1500);
   });
 
   it('switchyard keys --postgres-url manages the team\'s keys: the running proxies take them at once', async () => {
