@@ -4,7 +4,7 @@ import { parseCommandLine } from './command-line';
 import { ConfigError } from './config/load-config';
 import { parseSharedConfigText } from './config/shared-config';
 import { describePostgresUrl } from './store/postgres/postgres-url';
-import type { SharedConfigSource } from './store/config-source';
+import { ConfigVersionMoved, type SharedConfigSource } from './store/config-source';
 
 export const configUsage = `Usage: switchyard config <command> --postgres-url URL [options]
 
@@ -13,10 +13,11 @@ The team's config in PostgreSQL (docs/team.md): proxies started with
 version pushed here, and reload within a second when anyone pushes another.
 
 Commands:
-  config push FILE [--note TEXT] [--author NAME]
+  config push FILE [--note TEXT] [--author NAME] [--if-version N]
                     validates FILE and stores it as the next version; refused, storing
                     nothing, when it is invalid or holds per-proxy fields or secrets
-                    (accessKeys, storage, dataDir)
+                    (accessKeys, storage, dataDir) (exit code 2), and with --if-version
+                    when the newest stored version is not N (0: none yet) (exit code 3)
   config pull [--version N] [--out FILE]
                     the newest version (or version N) as JSON, to stdout or FILE
   config history [--limit N] [--json]
@@ -33,6 +34,7 @@ export async function configCommand(argv: string[]): Promise<number> {
     'postgres-url': { type: 'string' },
     note: { type: 'string' },
     author: { type: 'string' },
+    'if-version': { type: 'string' },
     version: { type: 'string' },
     out: { type: 'string' },
     limit: { type: 'string' },
@@ -57,6 +59,11 @@ export async function configCommand(argv: string[]): Promise<number> {
   const version = values.version === undefined ? undefined : Number(values.version);
   if (version !== undefined && !(Number.isInteger(version) && version > 0)) {
     process.stderr.write(`switchyard config: --version must be a version number (1, 2, …), not '${values.version}'.\n`);
+    return 2;
+  }
+  const ifVersion = values['if-version'] === undefined ? undefined : Number(values['if-version']);
+  if (ifVersion !== undefined && !(Number.isInteger(ifVersion) && ifVersion >= 0 && /^\d+$/.test(values['if-version']!))) {
+    process.stderr.write(`switchyard config push: --if-version must be the version you started from (0 before the first push), not '${values['if-version']}'.\n`);
     return 2;
   }
   const limit = values.limit === undefined ? 20 : Number(values.limit);
@@ -89,7 +96,7 @@ export async function configCommand(argv: string[]): Promise<number> {
     return 1;
   }
   try {
-    if (command === 'push') return await push(source, text!, file!, values.author ?? `${userInfo().username}@${hostname()}`, values.note);
+    if (command === 'push') return await push(source, text!, file!, values.author ?? `${userInfo().username}@${hostname()}`, values.note, ifVersion);
     if (command === 'pull') return await pull(source, version, values.out);
     return await history(source, limit, values.json === true);
   } finally {
@@ -97,7 +104,10 @@ export async function configCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function push(source: SharedConfigSource, text: string, file: string, author: string, note: string | undefined): Promise<number> {
+/** The exit code of a conditional push the stored version overtook (2 is a bad file or usage). */
+const versionMovedExitCode = 3;
+
+async function push(source: SharedConfigSource, text: string, file: string, author: string, note: string | undefined, ifVersion: number | undefined): Promise<number> {
   try {
     // Checked here too so the problems name the file, with line and column; push checks again.
     parseSharedConfigText(text, file);
@@ -106,7 +116,17 @@ async function push(source: SharedConfigSource, text: string, file: string, auth
     process.stderr.write(`switchyard config push: nothing stored. ${error.message}\n`);
     return 2;
   }
-  const stored = await source.push(text, author, note);
+  let stored;
+  try {
+    stored = await source.push(text, author, note, ifVersion);
+  } catch (error) {
+    if (!(error instanceof ConfigVersionMoved)) throw error;
+    process.stderr.write(
+      `switchyard config push: nothing stored: ${error.message} as --if-version says. Someone pushed meanwhile: ` +
+        `pull it (switchyard config pull --out ${file}), apply your change again and push with --if-version ${error.currentVersion}.\n`,
+    );
+    return versionMovedExitCode;
+  }
   process.stdout.write(`Pushed ${file} as version ${stored.version} to ${source.location}; proxies using it reload within a second.\n`);
   return 0;
 }

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { SwitchyardConfig } from '../config/config';
 import { describeNotInForce } from '../config/config-text';
 import { parseSharedConfigText, sharedConfigProblems } from '../config/shared-config';
-import { describeConfigVersion, type ConfigVersion, type SharedConfigSource } from '../store/config-source';
+import { ConfigVersionMoved, describeConfigVersion, type ConfigVersion, type SharedConfigSource } from '../store/config-source';
 import { ConfigError, locateProblems, parseConfigJson, parseConfigText, readConfigText, validateConfig } from '../config/load-config';
 import type { ResolvedProvider } from '../config/resolve-providers';
 import type { Usage } from '../core/usage';
@@ -42,7 +42,7 @@ import type {
 /** A management request the control API refuses; routes turn it into a ControlErrorResponse. */
 export class ControlRequestError extends Error {
   constructor(
-    readonly status: 400 | 404 | 409 | 503,
+    readonly status: 400 | 404 | 409 | 412 | 503,
     message: string,
   ) {
     super(message);
@@ -343,6 +343,22 @@ export class ControlPlane {
     return { config: isRecord(json) ? json : {}, problems: [], shared: { ...shared, version: version.version, author: version.author, created: new Date(version.created).toISOString() } };
   }
 
+  /**
+   * The config's revision, for `ETag` and `If-Match` on `/config`: the shared version's number
+   * (0 before the first push), or for a file a digest of its text (`none` without one), so a
+   * save made from what was read is refused when someone changed it meanwhile.
+   */
+  configRevision(): string {
+    if (this.sharedConfig !== undefined) return String(this.sharedVersion?.version ?? 0);
+    if (this.configFile === undefined) return 'none';
+    try {
+      return `sha256-${createHash('sha256').update(readConfigText(this.configFile)).digest('hex').slice(0, 16)}`;
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      return 'none';
+    }
+  }
+
   validateConfig(config: Record<string, unknown>): ConfigProblem[] {
     const problems = validateConfig(config).problems;
     return this.sharedConfig === undefined ? problems : [...sharedConfigProblems(config), ...problems];
@@ -352,14 +368,20 @@ export class ControlPlane {
    * Checks a config, writes it to the file atomically (a temporary file renamed over it, so a
    * reader never sees half a file) and puts it in force at once.
    */
-  async saveConfig(raw: Record<string, unknown>): Promise<ConfigUpdateResponse> {
-    if (this.sharedConfig !== undefined) return this.pushSharedConfig(this.sharedConfig, raw);
+  async saveConfig(raw: Record<string, unknown>, ifRevision?: string): Promise<ConfigUpdateResponse> {
+    if (this.sharedConfig !== undefined) return this.pushSharedConfig(this.sharedConfig, raw, ifRevision);
     const file = this.configFile;
     if (file === undefined) {
       throw new ControlRequestError(409, 'This proxy runs without a config file, so there is nothing to save to. Start it with --config FILE (the VS Code extension always does).');
     }
     const { config, problems } = validateConfig(raw);
     if (config === undefined) return { ok: false, problems };
+    if (ifRevision !== undefined) {
+      const current = this.configRevision();
+      if (current !== ifRevision) {
+        throw new ControlRequestError(412, `Nothing saved: ${file} changed since it was read (its revision is "${current}", not "${ifRevision}" as If-Match says). Read it again (GET /config gives the ETag) and apply your change to it.`);
+      }
+    }
     const text = `${JSON.stringify(raw, null, 2)}\n`;
     const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
     try {
@@ -382,14 +404,19 @@ export class ControlPlane {
    * Stores a config as the next shared version (validated there too: per-proxy fields and
    * secrets are refused) and puts it in force here at once; the other proxies hear of it.
    */
-  private async pushSharedConfig(source: SharedConfigSource, raw: Record<string, unknown>): Promise<ConfigUpdateResponse> {
+  private async pushSharedConfig(source: SharedConfigSource, raw: Record<string, unknown>, ifRevision: string | undefined): Promise<ConfigUpdateResponse> {
     const problems = this.validateConfig(raw);
     if (problems.length > 0) return { ok: false, problems };
     const text = `${JSON.stringify(raw, null, 2)}\n`;
+    // A revision that is no version number matches none: refused below, naming the newest.
+    const ifVersion = ifRevision === undefined ? undefined : /^\d+$/.test(ifRevision) ? Number(ifRevision) : -1;
     let stored: ConfigVersion;
     try {
-      stored = await this.pushInTurn(source, text);
+      stored = await this.pushInTurn(source, text, ifVersion);
     } catch (error) {
+      if (error instanceof ConfigVersionMoved) {
+        throw new ControlRequestError(412, `Nothing stored: ${error.message} as If-Match says. Read it again (GET /config gives the version as its ETag), apply your change to it and send If-Match: "${error.currentVersion}".`);
+      }
       if (!(error instanceof ConfigError)) throw error;
       return { ok: false, problems: error.problems };
     }
@@ -398,9 +425,9 @@ export class ControlPlane {
   }
 
   /** A push queued behind reloads, so the version it applies is not overtaken by an older read. */
-  private pushInTurn(source: SharedConfigSource, text: string): Promise<ConfigVersion> {
+  private pushInTurn(source: SharedConfigSource, text: string, ifVersion: number | undefined): Promise<ConfigVersion> {
     const pushed = this.sharedReload.then(async () => {
-      const stored = await source.push(text, `control API on ${hostname()}`);
+      const stored = await source.push(text, `control API on ${hostname()}`, undefined, ifVersion);
       if (this.sharedVersion === undefined || stored.version > this.sharedVersion.version) this.applyShared(source, stored, parseSharedConfigText(stored.text, describeConfigVersion(source.location, stored)));
       return stored;
     });

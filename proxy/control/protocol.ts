@@ -83,7 +83,7 @@ export interface SplitsResponse {
  */
 export interface ControlErrorResponse {
   error: {
-    type: 'invalid_request_error' | 'authentication_error' | 'not_found_error' | 'unavailable_error' | 'permission_error';
+    type: 'invalid_request_error' | 'authentication_error' | 'not_found_error' | 'unavailable_error' | 'permission_error' | 'precondition_failed_error';
     message: string;
   };
 }

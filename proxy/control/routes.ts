@@ -121,7 +121,8 @@ function mountManagement(router: express.Router, control: ControlPlane | undefin
         await handler(control, request, response);
       } catch (error) {
         if (!(error instanceof ControlRequestError)) throw error;
-        const type = error.status === 404 ? 'not_found_error' : error.status === 503 ? 'unavailable_error' : 'invalid_request_error';
+        const type = error.status === 404 ? 'not_found_error' : error.status === 503 ? 'unavailable_error' : error.status === 412 ? 'precondition_failed_error' : 'invalid_request_error';
+        if (error.status === 412) response.setHeader('etag', `"${control.configRevision()}"`);
         sendError(response, error.status, type, error.message);
       }
     };
@@ -152,7 +153,9 @@ function mountManagement(router: express.Router, control: ControlPlane | undefin
     response.status(204).end();
   }));
   router.get('/config', manage((control, _request, response) => {
-    response.json(control.readConfig());
+    const config = control.readConfig();
+    response.setHeader('etag', `"${control.configRevision()}"`);
+    response.json(config);
   }));
   router.post('/config/validate', manage(async (control, request, response) => {
     const problems = control.validateConfig(configOf(await readJsonBody(request)));
@@ -160,7 +163,8 @@ function mountManagement(router: express.Router, control: ControlPlane | undefin
     response.json(body);
   }));
   router.put('/config', manage(async (control, request, response) => {
-    const result = await control.saveConfig(configOf(await readJsonBody(request)));
+    const result = await control.saveConfig(configOf(await readJsonBody(request)), ifMatchRevision(request));
+    if (result.ok) response.setHeader('etag', `"${control.configRevision()}"`);
     response.status(result.ok ? 200 : 400).json(result);
   }));
   router.get('/models', manage((control, request, response) => {
@@ -199,6 +203,18 @@ function mountManagement(router: express.Router, control: ControlPlane | undefin
     response.on('finish', () => control.shutdown());
     response.status(202).json({});
   }));
+}
+
+/**
+ * The revision an `If-Match` header asks for (`"7"`, `W/"7"`), or undefined without one or for
+ * `*`: the save is then unconditional, as before the header existed.
+ */
+function ifMatchRevision(request: Request): string | undefined {
+  const header = request.headers['if-match'];
+  if (header === undefined || header.trim() === '*') return undefined;
+  const tags = header.split(',').map((tag) => tag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1'));
+  if (tags.length !== 1 || tags[0] === '') throw new ControlRequestError(400, `If-Match must name one revision of the config, as GET /config's ETag gives it (such as "7"); got ${header}.`);
+  return tags[0];
 }
 
 /** The `config` field of a config request, which must be a JSON object. */

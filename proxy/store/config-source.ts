@@ -44,8 +44,11 @@ export interface SharedConfigSource extends ConfigSource {
   /**
    * Validates `text` (and refuses per-proxy fields and secrets) and stores it as the next
    * version; every proxy hears of it. Rejects with a ConfigError, storing nothing, when invalid.
+   * With `ifVersion`, stores it only while the newest version is that one (0: none pushed yet),
+   * else rejects with {@link ConfigVersionMoved}: two people editing one version cannot
+   * silently overwrite each other.
    */
-  push(text: string, author: string, note?: string): Promise<ConfigVersion>;
+  push(text: string, author: string, note?: string, ifVersion?: number): Promise<ConfigVersion>;
   /** The newest versions first, at most `limit`, without their text. */
   history(limit: number): Promise<Array<Omit<ConfigVersion, 'text'> & { bytes: number }>>;
   close(): Promise<void>;
@@ -54,4 +57,28 @@ export interface SharedConfigSource extends ConfigSource {
 /** How a stored version is named in messages: `PostgreSQL host/db, version 7 (ana@laptop)`. */
 export function describeConfigVersion(location: string, version: Pick<ConfigVersion, 'version' | 'author'>): string {
   return `${location}, version ${version.version} (${version.author})`;
+}
+
+/**
+ * A conditional push found the stored config at another version than the pusher started from:
+ * nothing was stored. Carries the newest version, so the message can name it.
+ */
+export class ConfigVersionMoved extends Error {
+  constructor(
+    readonly expected: number,
+    readonly current: Pick<ConfigVersion, 'version' | 'author' | 'created'> | undefined,
+    location: string,
+  ) {
+    super(
+      current === undefined
+        ? `the config at ${location} has no version yet, not version ${expected}`
+        : `the config at ${location} is at version ${current.version} (${current.author}, ${new Date(current.created).toISOString()}), not version ${expected}`,
+    );
+    this.name = 'ConfigVersionMoved';
+  }
+
+  /** The newest version's number, 0 when none was pushed. */
+  get currentVersion(): number {
+    return this.current?.version ?? 0;
+  }
 }

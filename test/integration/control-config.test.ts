@@ -7,7 +7,7 @@ import { chatCompletionJson } from '../fakes/openai-chat-replies';
 import { parseConfig } from '../../proxy/config/load-config';
 import type { ConfigResponse, ConfigUpdateResponse } from '../../proxy/control/protocol';
 import { control, EventStream } from './control-client';
-import { TestProxy } from './harness';
+import { TestProxy, controlToken } from './harness';
 
 /**
  * Config editing over the control API: reading the file as written, validating with problems
@@ -103,6 +103,28 @@ describe('control API: config', () => {
       events.close();
       await control(proxy, 'DELETE', '/providers/local/key');
     }
+  });
+
+  it('PUT /config with If-Match saves only over the file as it was read: 412, writing nothing, after it changed', async () => {
+    const headers = { authorization: `Bearer ${controlToken}` };
+    const read = await fetch(`${proxy.url}/_switchyard/config`, { headers });
+    const etag = read.headers.get('etag')!;
+    assert.match(etag, /^"sha256-[0-9a-f]{16}"$/);
+    const { config } = (await read.json()) as ConfigResponse;
+    // Someone edits the file meanwhile.
+    const edited = { ...config, aliases: { fast: 'local/by-hand' } };
+    writeFileSync(file, `${JSON.stringify(edited, null, 2)}\n`);
+    const stale = await control(proxy, 'PUT', '/config', { config: { ...config, defaultRoute: 'fast' } }, { ...headers, 'if-match': etag });
+    assert.equal(stale.status, 412);
+    assert.equal(stale.json.error.type, 'precondition_failed_error');
+    assert.match(stale.json.error.message, /Nothing saved: .*config\.json changed since it was read/);
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), edited, 'nothing was written');
+    const fresh = await fetch(`${proxy.url}/_switchyard/config`, { headers });
+    const saved = await control(proxy, 'PUT', '/config', { config: { ...edited, defaultRoute: 'fast' } }, { ...headers, 'if-match': fresh.headers.get('etag')! });
+    assert.equal(saved.status, 200, saved.text);
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { ...edited, defaultRoute: 'fast' });
+    // Without If-Match a save is unconditional, as before.
+    assert.equal((await control(proxy, 'PUT', '/config', { config })).status, 200);
   });
 
   it('a reload of the same bytes the proxy wrote is not applied or announced twice', async () => {

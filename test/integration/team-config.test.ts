@@ -174,6 +174,48 @@ describe('team mode: the config in PostgreSQL, shared by three proxies', functio
     assert.equal(await configVersion(a!.url), 2);
   });
 
+  it('a conditional push (--if-version, If-Match) is refused, storing nothing, when the stored version moved; it names the newest', async () => {
+    const push = (name: string, model: string, ifVersion: string): ReturnType<typeof runCli> =>
+      runCli(['config', 'push', writeConfig(name, teamConfig(model)), '--if-version', ifVersion, '--author', 'ana@laptop', '--postgres-url', postgresUrl]);
+    // 0: only while nothing was pushed.
+    assert.equal((await push('v1.json', 'model-one', '0')).code, 0);
+    const late = await push('late.json', 'model-late', '0');
+    assert.equal(late.code, 3, late.stderr);
+    assert.match(late.stderr, /nothing stored: the config at PostgreSQL .* is at version 1 \(ana@laptop, .*\), not version 0 as --if-version says.*--if-version 1/);
+    assert.equal((await push('v2.json', 'model-two', '1')).code, 0);
+    // Two people started from version 1: the second is refused and told the version to start from.
+    const second = await push('other.json', 'model-other', '1');
+    assert.equal(second.code, 3);
+    assert.match(second.stderr, /is at version 2 .*not version 1/);
+    const bad = await push('v3.json', 'model-three', 'latest');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--if-version must be the version you started from/);
+    const history = JSON.parse((await runCli(['config', 'history', '--json', '--postgres-url', postgresUrl])).stdout) as { versions: Array<{ version: number }> };
+    assert.deepEqual(history.versions.map((entry) => entry.version), [2, 1]);
+
+    // The control API: GET /config's ETag is the version; PUT with If-Match of an older one is 412.
+    const proxy = await startInProcess();
+    const read = await fetch(`${proxy.url}/_switchyard/config`, { headers: { authorization: `Bearer ${controlToken}` } });
+    assert.equal(read.headers.get('etag'), '"2"');
+    const put = (ifMatch: string, model: string): Promise<Response> =>
+      fetch(`${proxy.url}/_switchyard/config`, { method: 'PUT', headers: { authorization: `Bearer ${controlToken}`, 'content-type': 'application/json', 'if-match': ifMatch }, body: JSON.stringify({ config: teamConfig(model) }) });
+    // The CLI pushes version 3 behind the reader's back.
+    assert.equal((await push('v3.json', 'model-three', '2')).code, 0);
+    const stale = await put('"2"', 'model-stale');
+    assert.equal(stale.status, 412);
+    assert.equal(stale.headers.get('etag') !== null, true);
+    const refusal = (await stale.json()) as { error: { type: string; message: string } };
+    assert.equal(refusal.error.type, 'precondition_failed_error');
+    assert.match(refusal.error.message, /Nothing stored: the config at PostgreSQL .* is at version 3 \(ana@laptop.*not version 2 as If-Match says.*If-Match: "3"/);
+    const fresh = await put('"3"', 'model-four');
+    assert.equal(fresh.status, 200, await fresh.clone().text());
+    assert.equal(fresh.headers.get('etag'), '"4"');
+    assert.equal((await put('*', 'model-five')).status, 200, 'If-Match: * is unconditional');
+    assert.equal((await put('"4", "5"', 'model-six')).status, 400);
+    const versions = JSON.parse((await runCli(['config', 'history', '--json', '--postgres-url', postgresUrl])).stdout) as { versions: Array<{ version: number }> };
+    assert.deepEqual(versions.versions.map((entry) => entry.version), [5, 4, 3, 2, 1]);
+  });
+
   async function servedModel(url: string): Promise<string> {
     const before = fake.requests.length;
     const response = await fetch(`${url}/v1/chat/completions`, {

@@ -1,6 +1,6 @@
 import { defaultConfig, type SwitchyardConfig } from '../../config/config';
 import { parseSharedConfigText } from '../../config/shared-config';
-import { describeConfigVersion, type ConfigVersion, type SharedConfigSource } from '../config-source';
+import { ConfigVersionMoved, describeConfigVersion, type ConfigVersion, type SharedConfigSource } from '../config-source';
 import { openPostgresDatabase, type PostgresDatabase } from './postgres-database';
 
 /** The channel a push is announced on, with the new version as payload. */
@@ -44,14 +44,17 @@ export class PostgresConfigSource implements SharedConfigSource {
     return rows.length === 0 ? undefined : versionFromRow(rows[0]!);
   }
 
-  async push(text: string, author: string, note?: string): Promise<ConfigVersion> {
+  async push(text: string, author: string, note?: string, ifVersion?: number): Promise<ConfigVersion> {
     // Before anything is stored: an invalid config never becomes a version.
     parseSharedConfigText(text, 'pushed');
     const created = Date.now();
     return this.database.transaction(async (client) => {
+      // Under the lock, the newest version cannot move between this check and the insert.
       await client.query('SELECT pg_advisory_xact_lock($1)', [pushLock]);
-      const next = await client.query<{ version: number }>('SELECT COALESCE(MAX(version), 0) + 1 AS version FROM config_versions');
-      const version = Number(next.rows[0]!.version);
+      const newest = await client.query('SELECT version, author, created FROM config_versions ORDER BY version DESC LIMIT 1');
+      const current = newest.rows[0] === undefined ? undefined : { version: Number(newest.rows[0].version), author: String(newest.rows[0].author), created: Number(newest.rows[0].created) };
+      if (ifVersion !== undefined && (current?.version ?? 0) !== ifVersion) throw new ConfigVersionMoved(ifVersion, current, this.location);
+      const version = (current?.version ?? 0) + 1;
       await client.query('INSERT INTO config_versions (version, config, author, created, note) VALUES ($1, $2, $3, $4, $5)', [version, text, author, created, note ?? null]);
       await client.query('SELECT pg_notify($1, $2)', [configChannel, String(version)]);
       const stored: ConfigVersion = { version, text, author, created };
