@@ -1,13 +1,17 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { CallContent } from '../proxy/control/protocol';
+import { baseUrlOf, type ProxyAddress } from './control-client';
 import type { ReplayAnswer } from '../webview/protocol';
 
 /**
  * "Replay with…": sends a request the audit log kept through the proxy again, to another model,
  * as the client first sent it (after redaction) but not streamed, and reads the answer's text,
  * cost and latency. It is an ordinary call: it is routed, recorded and priced like any other.
+ * `address` is the local proxy's port or a team proxy's base URL; on a team proxy `accessKey` is
+ * the user's team key, so the replay is the member's own call, under its allow-list and budgets.
  */
-export async function replayCall(port: number, accessKey: string | undefined, content: CallContent, model: string, timeoutMs = 120_000): Promise<ReplayAnswer> {
+export async function replayCall(address: ProxyAddress, accessKey: string | undefined, content: CallContent, model: string, timeoutMs = 120_000): Promise<ReplayAnswer> {
   const body = { ...(content.request as Record<string, unknown>) };
   let path = content.endpoint;
   if (content.format === 'gemini') {
@@ -26,7 +30,7 @@ export async function replayCall(port: number, accessKey: string | undefined, co
   }
   if (content.format === 'anthropic-messages') headers['anthropic-version'] = '2023-06-01';
   const started = performance.now();
-  const answer = await post(port, path, JSON.stringify(body), headers, timeoutMs);
+  const answer = await post(baseUrlOf(address), path, JSON.stringify(body), headers, timeoutMs);
   const latencyMs = Math.round(performance.now() - started);
   const cost = answer.headers['x-switchyard-cost-usd'];
   const result: ReplayAnswer = {
@@ -90,9 +94,19 @@ function errorMessage(body: unknown): string | undefined {
   return typeof error?.message === 'string' ? error.message : undefined;
 }
 
-function post(port: number, path: string, payload: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+function post(base: URL, path: string, payload: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  // A team proxy may sit under a path prefix behind a reverse proxy: the model APIs are under it too.
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const options: http.RequestOptions = {
+    hostname: base.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: base.port === '' ? undefined : Number(base.port),
+    method: 'POST',
+    path: `${prefix}${path}`,
+    headers: { ...headers, 'content-length': Buffer.byteLength(payload) },
+    timeout: timeoutMs,
+  };
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: '127.0.0.1', port, method: 'POST', path, headers: { ...headers, 'content-length': Buffer.byteLength(payload) }, timeout: timeoutMs }, (response) => {
+    const request = (base.protocol === 'https:' ? https : http).request(options, (response) => {
       response.setEncoding('utf8');
       let text = '';
       response.on('data', (chunk: string) => (text += chunk));

@@ -11,7 +11,7 @@ import type { VscodeTabs } from '@vscode-elements/elements/dist/vscode-tabs/vsco
 import './panel.css';
 import { isHostMessage, type ChartData, type ConfigProblem, type ConfigSnapshot, type DoorRefusalNotice, type HostMessage, type ProxyStatus, type WebviewMessage } from './protocol';
 import { isRequestRecord } from './request-list';
-import { panelTabs, parsePanelState, type PanelTab } from './panel-state';
+import { followProxy, panelTabs, parsePanelState, type PanelTab } from './panel-state';
 import { loadState, postToHost, saveState } from './host';
 import { formatCount } from './format';
 import { codicon, element, replaceChildren } from './views/dom';
@@ -145,6 +145,10 @@ function showTab(tab: PanelTab): void {
 
 function showStatus(status: ProxyStatus): void {
   const team = typeof status.team?.url === 'string' ? status.team.url : undefined;
+  const before = state.proxy;
+  // Another proxy's log: the request selected on the one before is not in it.
+  if (followProxy(state, status)) requests.select(undefined);
+  if (state.proxy !== before) persist();
   requests.setSetup({ port: status.port, teamUrl: team });
   const icons: Record<ProxyStatus['state'], string> = {
     starting: 'loading',

@@ -1,4 +1,5 @@
 import { defaultRange, parseRangeChoice, type DateRangeChoice } from './date-range';
+import type { ProxyStatus } from './protocol';
 
 /**
  * What the panel keeps in `vscode.setState` so it comes back as it was after being hidden or
@@ -24,6 +25,11 @@ export interface RulesDraftState {
 export interface PanelState {
   tab: PanelTab;
   selectedRequestId?: string;
+  /**
+   * The proxy the panel last showed (see {@link proxyIdentity}): a selection belongs to that
+   * proxy's log, so it is dropped when the window moves to another.
+   */
+  proxy?: string;
   filter: string;
   /** The date range of the request list and the charts. */
   range: DateRangeChoice;
@@ -44,6 +50,7 @@ export function parsePanelState(value: unknown): PanelState {
   const saved = value as Record<string, unknown>;
   if (typeof saved.tab === 'string' && (panelTabs as readonly string[]).includes(saved.tab)) state.tab = saved.tab as PanelTab;
   if (typeof saved.selectedRequestId === 'string' && saved.selectedRequestId !== '') state.selectedRequestId = saved.selectedRequestId;
+  if (typeof saved.proxy === 'string' && saved.proxy !== '') state.proxy = saved.proxy;
   if (typeof saved.filter === 'string') state.filter = saved.filter;
   if (saved.rulesMode === 'form' || saved.rulesMode === 'json') state.rulesMode = saved.rulesMode;
   state.range = parseRangeChoice(saved.range);
@@ -53,4 +60,28 @@ export function parsePanelState(value: unknown): PanelState {
     state.draft = { text: draft.text, baseText: draft.baseText };
   }
   return state;
+}
+
+/**
+ * Which proxy's log the panel shows: `team <url>` while the window uses a team proxy, else
+ * `local <port>` once the local proxy runs; undefined while that is not known yet (starting,
+ * stopped), which changes nothing.
+ */
+export function proxyIdentity(status: Pick<ProxyStatus, 'state' | 'port' | 'team'>): string | undefined {
+  if (typeof status.team?.url === 'string') return `team ${status.team.url}`;
+  return status.state === 'running' ? `local ${status.port}` : undefined;
+}
+
+/**
+ * The proxy the window now shows, from its status: records it in the state, and drops the selected
+ * request when it was chosen on another proxy (connect, disconnect, a restart on another port) —
+ * its id means nothing in this log. Returns whether the selection was dropped.
+ */
+export function followProxy(state: PanelState, status: Pick<ProxyStatus, 'state' | 'port' | 'team'>): boolean {
+  const proxy = proxyIdentity(status);
+  if (proxy === undefined || proxy === state.proxy) return false;
+  const moved = state.proxy !== undefined && state.selectedRequestId !== undefined;
+  state.proxy = proxy;
+  if (moved) delete state.selectedRequestId;
+  return moved;
 }

@@ -5,6 +5,7 @@ import { pickModel } from '../model-pick';
 import { createNonce, panelHtml } from './html';
 import { PanelRelay } from './relay';
 import { replayCall } from '../replay';
+import { toolConnection } from '../tool-connection';
 import type { CallContent, ReplayAnswer, TimeWindow } from '../../webview/protocol';
 import type { ExportFormat } from '../../proxy/control/record-export';
 import { exportRecords } from './export-records';
@@ -92,8 +93,10 @@ async function replayWithPick(services: ExtensionServices, content: CallContent)
   ];
   const picked = await vscode.window.showQuickPick(items, { title: 'Switchyard: Replay with…', placeHolder: `Send this request again to another model (it went to ${served ?? 'no model'})` });
   if (picked === undefined) return undefined;
-  const accessKey = services.settings().requireLocalKey ? await services.secrets.localKey() : undefined;
-  return replayCall(client.port, accessKey, content, picked.label);
+  // The same proxy and key as the window's tools: a team proxy with the user's access key, so the
+  // replay is the member's own call (its allow-list and budgets apply).
+  const connection = await toolConnection(services.settings(), services.secrets);
+  return replayCall(client.baseUrl, connection.localKey, content, picked.label);
 }
 
 interface FormatChoice extends vscode.QuickPickItem {

@@ -323,7 +323,7 @@ export class PanelRelay {
 
 /** Why a window on a team proxy shows no rules to edit. */
 function teamRulesReason(url: string): string {
-  return `The rules are in the config of the team proxy ${url}, which only its admin can read and change (with its control token); your access key reads your own requests, spend and budgets.`;
+  return `The rules are in the config of the team proxy ${url}, which only its admin can read and change: with "switchyard config pull" and "switchyard config push" on the team's PostgreSQL, or with the proxy's control token (docs/team.md). Your access key reads your own requests, spend and budgets, so there is no Form or JSON of the rules to show here.`;
 }
 
 function notRunning(status: ProxyStatus): ConfigProblem {

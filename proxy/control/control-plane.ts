@@ -24,6 +24,7 @@ import { keyBudget } from '../policy/budgets';
 import type { Principal } from '../core/principal';
 import { checkKeyChanges, checkKeyName, createNamedKey, KeyRequestError, listedKey, type ListedKey, type NamedKeyRegistry } from '../policy/named-keys';
 import { rateLimitsPolicy } from '../policy/rate-limits';
+import { mayCall } from '../policy/model-allow-list';
 import { RateAccounts } from '../policy/rate-accounts';
 import { MemoryRateCounters } from '../store/memory-rate-counters';
 import { changedRedaction } from '../store/access-keys';
@@ -508,7 +509,35 @@ export class ControlPlane {
    * The models a user can toggle: each provider's configured models, the price table's models
    * of providers that have a key or need none, and the targets of routes and aliases.
    */
-  models(options: { all?: boolean } = {}): ModelsResponse {
+  /**
+   * The models and routes a Replay or a model pick may name. For an access key (`viewer`), only
+   * what it may call: models its allow-list and the disabled models let through, and routes and
+   * aliases with at least one such target — so a member's pick never lists a model the team
+   * proxy would refuse, and learns nothing of the rest. Prices are the price table's, not spend.
+   */
+  models(options: { all?: boolean } = {}, viewer?: Principal): ModelsResponse {
+    const all = this.allModels(options);
+    if (viewer === undefined) return all;
+    const { config, providers } = this.runtime.routing;
+    const callable = (target: string): boolean => {
+      try {
+        const address = resolveModel(target, config, providers);
+        const id = `${address.provider.id}/${address.model}`;
+        return mayCall(viewer, id) && !(this.runtime.routing.isDisabled?.(id) ?? false);
+      } catch (error) {
+        if (!(error instanceof ProxyError)) throw error;
+        return false;
+      }
+    };
+    const body: ModelsResponse = {
+      models: all.models.filter((model) => !model.disabled && mayCall(viewer, model.id)),
+      routes: all.routes.filter((name) => (Object.hasOwn(config.routes, name) ? config.routes[name]!.targets : [config.aliases[name]!]).some(callable)),
+    };
+    if (all.defaultRoute !== undefined && body.routes.includes(all.defaultRoute)) body.defaultRoute = all.defaultRoute;
+    return body;
+  }
+
+  private allModels(options: { all?: boolean }): ModelsResponse {
     const { config, providers, pricer, isDisabled } = this.runtime.routing;
     const models = new Map<string, KnownModel>();
     /** List prices come with price-table models; others (and overridden ones) ask the pricer. */

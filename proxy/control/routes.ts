@@ -60,12 +60,23 @@ export interface ControlRouterOptions {
  * What a caller holding an access key instead of the control token may do: read its own calls —
  * the list (`GET /requests`, always filtered to its key), one of them (`GET /requests/:id`, 404
  * for another key's), the live stream (`GET /events`: its own `request` events only), the totals
- * of its own calls (`GET /stats`, always filtered to its key) and the budgets that name it
- * (`GET /budgets`: its own budget and config budgets matching it by name, label or id). A VS Code
+ * of its own calls (`GET /stats`, always filtered to its key), the budgets that name it
+ * (`GET /budgets`: its own budget and config budgets matching it by name, label or id), what the
+ * audit log kept of one of its own calls (`GET /requests/:id/content`, 404 for another key's: it
+ * sent that request and got that answer) and the models and routes it may call (`GET /models`,
+ * for Replay with…). A VS Code
  * window pointed at a team proxy uses these; everything else (other keys' calls, stats over
  * everyone, the config, keys, provider keys, the lifecycle) needs the control token.
  */
-const viewerRoutes: ReadonlyArray<RegExp> = [/^\/requests\/?$/, /^\/requests\/[^/]+\/?$/, /^\/events\/?$/, /^\/stats\/?$/, /^\/budgets\/?$/];
+const viewerRoutes: ReadonlyArray<RegExp> = [
+  /^\/requests\/?$/,
+  /^\/requests\/[^/]+\/?$/,
+  /^\/requests\/[^/]+\/content\/?$/,
+  /^\/events\/?$/,
+  /^\/stats\/?$/,
+  /^\/budgets\/?$/,
+  /^\/models\/?$/,
+];
 
 /** Management bodies are small JSON documents; a config file is the largest. */
 const maximumBodyBytes = 4 * 1024 * 1024;
@@ -97,7 +108,7 @@ export function createControlRouter(options: ControlRouterOptions): express.Rout
   router.use(requireControlToken(options.token, options.tokenHint ?? defaultTokenHint, options.viewerOf));
   router.get('/requests', listRequests(options.store));
   router.get('/requests/:id', getRequest(options.store));
-  router.get('/requests/:id/content', getRequestContent(options.audit));
+  router.get('/requests/:id/content', getRequestContent(options.audit, options.store));
   router.get('/stats', aggregateRequests(options.store));
   router.get('/splits', splitResults(options.splits));
   router.get('/events', streamEvents(options));
@@ -168,7 +179,7 @@ function mountManagement(router: express.Router, control: ControlPlane | undefin
     response.status(result.ok ? 200 : 400).json(result);
   }));
   router.get('/models', manage((control, request, response) => {
-    response.json(control.models({ all: request.query.all === '1' }));
+    response.json(control.models({ all: request.query.all === '1' }, viewerOfResponse.get(response)));
   }));
   router.put('/lifecycle', manage(async (control, request, response) => {
     const { stopWhenDetached } = await readJsonBody(request);
@@ -272,7 +283,7 @@ function requireControlToken(token: string, hint: string, viewerOf: ControlRoute
         response,
         403,
         'permission_error',
-        `An access key may read only its own requests here (GET /requests, /requests/:id, /events, /stats, /budgets); ${request.method} ${request.path} needs the control token.`,
+        `An access key may read only its own requests here (GET /requests, /requests/:id, /requests/:id/content, /events, /stats, /budgets, /models); ${request.method} ${request.path} needs the control token.`,
       );
       return;
     }
@@ -332,9 +343,18 @@ function getRequest(store: RequestLog | undefined): RequestHandler<{ id: string 
   };
 }
 
-function getRequestContent(audit: AuditSink | undefined): RequestHandler<{ id: string }> {
+function getRequestContent(audit: AuditSink | undefined, store: RequestLog | undefined): RequestHandler<{ id: string }> {
   return async (request, response) => {
     if (audit === undefined) return sendStoreUnavailable(response);
+    const viewer = viewerOfResponse.get(response);
+    if (viewer !== undefined) {
+      // An access key reads back only what it sent and got itself; another key's call is missing.
+      const record = await store?.get(request.params.id);
+      if (record === undefined || record.keyId !== viewer.keyId) {
+        sendError(response, 404, 'not_found_error', `No request ${request.params.id} of this access key in the log.`);
+        return;
+      }
+    }
     const [entry] = await audit.recent({ requestId: request.params.id, kind: callContentKind, limit: 1 });
     if (entry === undefined) {
       sendError(response, 404, 'not_found_error', `No content for ${request.params.id} in the audit log: auditing was off for it ("audit": { "enabled": true } keeps content), or it is past audit.retentionDays.`);

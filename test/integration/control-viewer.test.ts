@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { FakeUpstream } from '../fakes/fake-upstream';
 import { chatCompletionJson } from '../fakes/openai-chat-replies';
 import { TestProxy, controlToken } from './harness';
-import type { AggregateResponse, BudgetInfo, RecentResponse } from '../../proxy/control/protocol';
+import { replayCall } from '../../extension/replay';
+import type { CallContent } from '../../proxy/control/protocol';
+import type { AggregateResponse, BudgetInfo, ModelsResponse, RecentResponse } from '../../proxy/control/protocol';
 
 const model = 'groq/llama-3.3-70b-versatile';
 
@@ -77,7 +79,7 @@ describe('the control API for an access key: its own requests, nothing else', fu
   });
 
   it('refuses everything else with 403 naming the control token; a wrong key is 401', async () => {
-    for (const path of ['/config', '/keys', '/providers', '/splits', '/refusals', '/requests/x/content']) {
+    for (const path of ['/config', '/keys', '/providers', '/splits', '/refusals']) {
       const response = await get(proxy.url, path, alice);
       assert.equal(response.status, 403, path);
       const body = (await response.json()) as { error: { type: string; message: string } };
@@ -169,5 +171,73 @@ describe('the control API for an access key: its own requests, nothing else', fu
     assert.equal(ended, true, 'the revoked key’s stream is still open 3 s after the revocation');
     assert.ok(Date.now() - revokedAt < 3000);
     assert.equal((await get(proxy.url, '/events', carol)).status, 401);
+  });
+});
+
+describe('the control API for an access key: Replay with… on a team proxy', function () {
+  this.timeout(20_000);
+  let fake: FakeUpstream;
+  let proxy: TestProxy;
+
+  before(async () => {
+    fake = await FakeUpstream.start();
+    fake.reply(() => ({ json: chatCompletionJson({ model: 'llama-3.3-70b-versatile', text: 'Hello.', usage: { prompt: 3, completion: 1 } }) }));
+    proxy = await TestProxy.start((config) => {
+      config.providers.groq = { baseUrl: fake.url('/v1') };
+      config.audit.enabled = true;
+      config.aliases.fast = model;
+      config.aliases.smart = 'openai/gpt-4o';
+      config.routes.mixed = { strategy: 'fallback', targets: ['openai/gpt-4o', model], retry: { ...config.retry, attempts: 1 }, timeouts: { connectMs: 10_000, idleMs: 10_000 } };
+    });
+  });
+  after(async () => {
+    await proxy.close();
+    await fake.close();
+  });
+
+  it('reads back the content of its own calls only, and lists only the models and routes it may call', async () => {
+    const create = async (name: string, models?: string[]): Promise<string> => {
+      const response = await fetch(`${proxy.url}/_switchyard/keys`, { method: 'POST', headers: { authorization: `Bearer ${controlToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name, ...(models === undefined ? {} : { models }) }) });
+      assert.equal(response.status, 201);
+      return ((await response.json()) as { key: string }).key;
+    };
+    const erin = await create('erin', ['groq/*']);
+    const frank = await create('frank');
+    const erinsCall = (await chat(proxy.url, erin)).headers.get('x-switchyard-request-id')!;
+    const franksCall = (await chat(proxy.url, frank)).headers.get('x-switchyard-request-id')!;
+    await proxy.record(2);
+    await proxy.runtime.audit!.flush();
+
+    const content = await get(proxy.url, `/requests/${erinsCall}/content`, erin);
+    assert.equal(content.status, 200);
+    assert.deepEqual(((await content.json()) as { request: { messages: unknown } }).request.messages, [{ role: 'user', content: 'hi' }]);
+    assert.equal((await get(proxy.url, `/requests/${franksCall}/content`, erin)).status, 404, 'another key’s content is missing');
+    assert.equal((await get(proxy.url, `/requests/${franksCall}/content`, controlToken)).status, 200);
+
+    const models = async (token: string): Promise<ModelsResponse> => {
+      const response = await get(proxy.url, '/models', token);
+      assert.equal(response.status, 200);
+      return (await response.json()) as ModelsResponse;
+    };
+    const erins = await models(erin);
+    assert.ok(erins.models.length > 0 && erins.models.every((entry) => entry.id.startsWith('groq/')), erins.models.map((entry) => entry.id).join(', '));
+    // A route with one target the key may call is offered; an alias of a model it may not call is not.
+    assert.deepEqual(erins.routes.sort(), ['fast', 'mixed']);
+    const everyone = await models(controlToken);
+    assert.ok(everyone.models.some((entry) => entry.id === 'openai/gpt-4o'));
+    assert.deepEqual(everyone.routes.sort(), ['fast', 'mixed', 'smart']);
+    assert.deepEqual((await models(frank)).routes.sort(), ['fast', 'mixed', 'smart']);
+
+    // The window's Replay with…: the kept request again, through the team proxy's URL with the member's key.
+    const kept = (await (await get(proxy.url, `/requests/${erinsCall}/content`, erin)).json()) as CallContent;
+    const replayed = await replayCall(new URL(proxy.url), erin, kept, 'fast');
+    assert.equal(replayed.status, 200, replayed.error);
+    assert.equal(replayed.text, 'Hello.');
+    const record = await proxy.record(3);
+    assert.equal(record.id, replayed.requestId);
+    assert.equal(record.keyLabel, 'erin', 'the replay is the member’s own call');
+    const refused = await replayCall(new URL(proxy.url), erin, kept, 'smart');
+    assert.equal(refused.status, 403);
+    assert.match(refused.error ?? '', /access key 'erin' may not call/);
   });
 });

@@ -37,6 +37,8 @@ export class RequestDetailView {
   /** What the audit log kept, by request id; `null` while it is being asked for. */
   private content: { id: string; content: CallContent | undefined | null } | undefined;
   private replay: { id: string; pending: boolean; answer?: ReplayAnswer; error?: string } | undefined;
+  /** The team proxy's URL while the window uses one: what is missing there is its admin's to turn on. */
+  private teamUrl: string | undefined;
 
   /**
    * @param onClose the close button.
@@ -63,6 +65,11 @@ export class RequestDetailView {
     if (this.record?.id === id) this.show(this.record);
   }
 
+  /** The window moved to (or off) a team proxy. */
+  setTeam(teamUrl: string | undefined): void {
+    this.teamUrl = teamUrl;
+  }
+
   clear(): void {
     this.root.hidden = true;
     this.root.replaceChildren();
@@ -72,8 +79,17 @@ export class RequestDetailView {
     this.render(id, [element('p', { className: 'muted' }, ['Loading…'])]);
   }
 
-  showMissing(id: string): void {
-    this.render(id, [element('p', { className: 'muted' }, ['This request is no longer in the log (older than the retention period).'])]);
+  /**
+   * The proxy answered that it has no such request. Why is not known here — an id from another
+   * proxy, another key's call on a team proxy, or a record past the retention period — so the
+   * message says where it looked and what could explain it, without claiming one.
+   */
+  showMissing(id: string, where: { teamUrl?: string; port?: number }): void {
+    const text =
+      where.teamUrl !== undefined
+        ? `${id} is not among your requests on the team proxy ${where.teamUrl}: it was made with another key or on another proxy, or is older than the team's retention period.`
+        : `${id} is not in the log of the proxy${where.port === undefined ? '' : ` on 127.0.0.1:${where.port}`}: it was made on another proxy (a team proxy, or one with another data folder), or is older than the retention period ("retentionDays").`;
+    this.render(id, [element('p', { className: 'muted request-missing' }, [text])]);
   }
 
   show(record: RequestRecord): void {
@@ -101,7 +117,12 @@ export class RequestDetailView {
     const content = this.content?.content;
     if (content === null) return [element('p', { className: 'muted' }, ['Loading…'])];
     if (content === undefined) {
-      return [element('p', { className: 'muted' }, ['No content kept for this request. Turn on the audit log ("audit": { "enabled": true }) to keep what is sent and answered, and to replay it.'])];
+      // On a team proxy the audit log is its admin's: say who can turn it on, not "turn it on".
+      const why =
+        this.teamUrl === undefined
+          ? 'No content kept for this request. Turn on the audit log ("audit": { "enabled": true }) to keep what is sent and answered, and to replay it.'
+          : `No content kept for this request on the team proxy ${this.teamUrl}, so there is nothing to show or replay: its admin keeps content by turning on its audit log ("audit": { "enabled": true }), and a proxy older than this window lets an access key read none.`;
+      return [element('p', { className: 'muted content-missing' }, [why])];
     }
     const replay = element('vscode-button', { secondary: true, dataset: { action: 'replay' }, on: { click: () => this.startReplay(record.id) } }, ['Replay with…']);
     return [

@@ -239,6 +239,7 @@ export class RequestsView {
   /** The proxy's port and the providers with keys, for the first screen. */
   setSetup(setup: Partial<RequestsSetup>): void {
     this.setup = { ...this.setup, ...setup };
+    this.detail.setTeam(this.setup.teamUrl);
     if (this.records.length === 0) this.renderRows();
   }
 
@@ -369,7 +370,7 @@ export class RequestsView {
   showDetail(id: string, record: RequestRecord | undefined): void {
     if (id !== this.selectedId) return;
     if (record) this.detail.show(record);
-    else if (!this.records.some((entry) => entry.id === id)) this.detail.showMissing(id);
+    else if (!this.records.some((entry) => entry.id === id)) this.detail.showMissing(id, { teamUrl: this.setup.teamUrl, port: this.setup.port });
   }
 
   /** The host sent what the audit log kept of a request. */

@@ -55,6 +55,8 @@ export class RulesView {
   private readonly formModeButton = element('vscode-button', { id: 'rules-mode-form', on: { click: () => this.switchMode('form') } }, ['Form']);
   private readonly jsonModeButton = element('vscode-button', { id: 'rules-mode-json', on: { click: () => this.switchMode('json') } }, ['JSON']);
   private readonly statusText = element('span', { className: 'toolbar-text rules-status', attrs: { 'aria-live': 'polite' } });
+  /** Form or JSON; hidden when there is no config here to show either way (a team proxy's). */
+  private readonly modeToggle = element('div', { id: 'rules-mode', className: 'segmented', attrs: { role: 'group', 'aria-label': 'Editor mode' } }, [this.formModeButton, this.jsonModeButton]);
   private readonly revertButton = element('vscode-button', { id: 'rules-revert', secondary: true, on: { click: () => this.revert() } }, ['Revert']);
   private readonly saveButton = element('vscode-button', { id: 'rules-save', on: { click: () => this.saveDraft() } }, ['Save']);
   private readonly banners = element('div', { className: 'banners' });
@@ -78,7 +80,7 @@ export class RulesView {
     this.jsonContainer.append(this.syntaxError, this.textarea);
     this.root.append(
       element('div', { className: 'toolbar rules-toolbar' }, [
-        element('div', { className: 'segmented', attrs: { role: 'group', 'aria-label': 'Editor mode' } }, [this.formModeButton, this.jsonModeButton]),
+        this.modeToggle,
         this.statusText,
         element('span', { className: 'spacer' }),
         this.options.openConfigFile === undefined
@@ -315,6 +317,8 @@ export class RulesView {
     this.jsonContainer.hidden = elsewhere || !loaded || this.mode !== 'json';
     const openFile = this.root.querySelector<HTMLElement>('#rules-open-file');
     if (openFile !== null) openFile.hidden = elsewhere;
+    // No toggle over nothing: the banner says where the rules are and who changes them.
+    this.modeToggle.hidden = elsewhere;
     this.textarea.readOnly = this.readOnly;
     if (this.mode === 'form') this.renderForm();
     this.renderSyntax();

@@ -31,7 +31,7 @@ let config = parameters.get('file') === 'none' ? { ...previewConfig(), file: und
 // `team=1` previews a window on a team proxy: its rules are the admin's, not shown here.
 const teamUrl = parameters.get('team') === '1' ? 'https://switchyard.example.com' : undefined;
 if (teamUrl !== undefined) {
-  config = { config: {}, problems: [], readOnlyReason: `The rules are in the config of the team proxy ${teamUrl}, which only its admin can read and change (with its control token); your access key reads your own requests, spend and budgets.` };
+  config = { config: {}, problems: [], readOnlyReason: `The rules are in the config of the team proxy ${teamUrl}, which only its admin can read and change: with "switchyard config pull" and "switchyard config push" on the team's PostgreSQL, or with the proxy's control token (docs/team.md). Your access key reads your own requests, spend and budgets, so there is no Form or JSON of the rules to show here.` };
 }
 // `empty=1` previews a first start: no requests yet, and a proxy that stopped.
 // `first=1` previews the very first screen: a running proxy, no key, no request yet.

@@ -291,6 +291,7 @@ async function main(): Promise<void> {
     await team.click('#tab-rules');
     await team.waitForSelector('.banner:has-text("only its admin can read and change")');
     assert.equal(await team.isVisible('#rules-open-file'), false);
+    assert.equal(await team.isVisible('#rules-mode'), false, 'no Form/JSON toggle over nothing');
     assert.equal(await team.isVisible('#rules-save'), false);
     assert.equal(await team.isVisible('text=Add rule'), false);
     await shoot(team, 'dark-rules-team');

@@ -76,7 +76,7 @@ describe('PanelRelay (host side of the panel)', () => {
     await new Promise((resolve) => setImmediate(resolve));
     const snapshot = posted.find((message) => message.type === 'snapshot') as Extract<HostMessage, { type: 'snapshot' }>;
     assert.equal(snapshot.config.file, undefined);
-    assert.match(snapshot.config.readOnlyReason!, /config of the team proxy https:\/\/switchyard\.example\.com, which only its admin can read and change/);
+    assert.match(snapshot.config.readOnlyReason!, /config of the team proxy https:\/\/switchyard\.example\.com, which only its admin can read and change: with "switchyard config pull" and "switchyard config push"/);
     assert.deepEqual(snapshot.config.problems, []);
     const governance = posted.find((message) => message.type === 'governance') as Extract<HostMessage, { type: 'governance' }>;
     assert.deepEqual(governance.governance.team, { url: 'https://switchyard.example.com' });

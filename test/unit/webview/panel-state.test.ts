@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { defaultPanelState, parsePanelState } from '../../../webview/panel-state';
+import { defaultPanelState, followProxy, parsePanelState } from '../../../webview/panel-state';
 
 describe('webview panel state', () => {
   it('restores what was saved', () => {
@@ -12,5 +12,32 @@ describe('webview panel state', () => {
     assert.deepEqual(parsePanelState({ tab: 'spend', rulesMode: 'yaml', draft: { text: 1 }, filter: 3, range: { preset: 'forever' }, spendBy: 'colour' }), defaultPanelState());
     // A panel saved before the date range existed shows the last 30 days, stacked by provider.
     assert.deepEqual(parsePanelState({ tab: 'charts' }).range, { preset: '30d' });
+  });
+
+  it('drops the selected request when the window moves to another proxy (connect, disconnect, another port), and keeps it otherwise', () => {
+    const state = parsePanelState({ tab: 'requests', selectedRequestId: 'req_local_7', proxy: 'local 4319' });
+    assert.equal(state.proxy, 'local 4319', 'the proxy is kept across reloads');
+    // Starting or stopped: not known which log is shown yet, nothing changes.
+    assert.equal(followProxy(state, { state: 'starting', port: 0 }), false);
+    assert.equal(followProxy(state, { state: 'running', port: 4319 }), false);
+    assert.equal(state.selectedRequestId, 'req_local_7');
+    // Connect to a team proxy: the local request is not in the team's log.
+    assert.equal(followProxy(state, { state: 'starting', port: 443, team: { url: 'https://team.example' } }), true);
+    assert.equal(state.selectedRequestId, undefined);
+    assert.equal(state.proxy, 'team https://team.example');
+    state.selectedRequestId = 'req_team_1';
+    assert.equal(followProxy(state, { state: 'running', port: 443, team: { url: 'https://team.example' } }), false);
+    assert.equal(state.selectedRequestId, 'req_team_1');
+    // Disconnect: back on the local proxy.
+    assert.equal(followProxy(state, { state: 'running', port: 4319 }), true);
+    assert.equal(state.selectedRequestId, undefined);
+    // A restart on another port.
+    state.selectedRequestId = 'req_local_8';
+    assert.equal(followProxy(state, { state: 'running', port: 4320 }), true);
+    assert.equal(state.selectedRequestId, undefined);
+    // A panel saved before the proxy was kept learns it without losing its selection.
+    const old = parsePanelState({ selectedRequestId: 'req_old' });
+    assert.equal(followProxy(old, { state: 'running', port: 4319 }), false);
+    assert.equal(old.selectedRequestId, 'req_old');
   });
 });
