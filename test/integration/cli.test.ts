@@ -134,9 +134,10 @@ describe('switchyard command line (built bundle)', function () {
         assert.doesNotMatch(log, / call /);
       } else {
         assert.match(log, /Z call curl 8\.5\.0 · fast → local\/tiny · 200 · 5 in \/ 1 out · \d+ ms\n/);
-        assert.match(log, /Z call Node\.js fetch · nobody\/none → not served · 4\d\d · .+ · \d+ ms\n/);
+        // A model no provider serves: Switchyard answers it itself.
+        assert.match(log, /Z call Node\.js fetch · nobody\/none → refused by Switchyard · 4\d\d · .+ · \d+ ms\n/);
       }
-      assert.match(log, /stopping after [^:]+: 2 calls \(1 failed\), 5 tokens in \/ 1 out, \$0\n/);
+      assert.match(log, /stopping after [^:]+: 2 calls \(1 failed, 1 of them refused by Switchyard\), 5 tokens in \/ 1 out, \$0\n/);
     }
   });
 

@@ -154,8 +154,9 @@ describe('GET /metrics: Prometheus metrics, scraped and parsed', function () {
     assert.equal(histograms(families, 'switchyard_overhead_seconds', { path: 'passthrough' })[0]!.count, 2);
     assert.equal(histograms(families, 'switchyard_overhead_seconds', { path: 'translated' })[0]!.count, 1);
     assert.equal(histograms(families, 'switchyard_overhead_seconds', { path: 'cache' })[0]!.count, 1);
-    assert.equal(histograms(families, 'switchyard_overhead_seconds', { path: 'refused' })[0]!.count, 1, 'the rate-limit refusal');
-    assert.equal(histograms(families, 'switchyard_overhead_seconds', { path: 'failed' })[0]!.count, 2, 'the 400 and the budget refusal of its one attempt');
+    // A budget that refuses a call's only attempt refuses the call: no provider was asked.
+    assert.equal(histograms(families, 'switchyard_overhead_seconds', { path: 'refused' })[0]!.count, 2, 'the rate-limit and the budget refusals');
+    assert.equal(histograms(families, 'switchyard_overhead_seconds', { path: 'failed' })[0]!.count, 1, 'the 400');
 
     assert.equal(total(families, 'switchyard_response_cache_total', { result: 'hit' }), 1);
     assert.equal(total(families, 'switchyard_response_cache_total', { result: 'miss' }), records.filter((record) => record.cache === 'miss').length);
