@@ -295,6 +295,18 @@ async function main(): Promise<void> {
     assert.equal(await team.isVisible('#rules-save'), false);
     assert.equal(await team.isVisible('text=Add rule'), false);
     await shoot(team, 'dark-rules-team');
+    // A request the team proxy does not have (another key's, another proxy's): said as such, no retention claimed.
+    await team.click('#tab-requests');
+    await team.evaluate(`switchyardPreview.send({ type: 'show-request', id: 'req_from_elsewhere' })`);
+    await team.waitForSelector('#request-detail .request-missing');
+    const missing = await team.innerText('#request-detail .request-missing');
+    assert.match(missing, /req_from_elsewhere is not among your requests on the team proxy https:\/\/switchyard\.example\.com: it was made with another key or on another proxy/);
+    // A call of the member's with no kept content: the team's admin keeps it, not "turn it on".
+    const unkept = await team.locator('tr[data-request-id]').nth(1).getAttribute('data-request-id');
+    await team.evaluate(`switchyardPreview.send({ type: 'show-request', id: ${JSON.stringify(unkept)} })`);
+    await team.waitForSelector('#request-detail .content-missing');
+    assert.match(await team.innerText('#request-detail .content-missing'), /on the team proxy https:\/\/switchyard\.example\.com, so there is nothing to show or replay: its admin keeps content/);
+    await shoot(team, 'dark-team-no-content');
 
     // Before the config arrives the JSON text is hidden, so nothing reads an empty text as the config.
     const slow = await browser.newPage({ viewport: { width: 1280, height: 800 } });
