@@ -1,5 +1,5 @@
 /** The benchmark cases: which client API, which body, streamed or not, passthrough or translated. */
-import { anthropicBody, largeAnswerDeltas, largeAnswerMarker, openaiBody, replyDeltas, withUniqueMarker, type BodySize, type ClientApi } from './payloads';
+import { anthropicBody, largeAnswerDeltas, largeAnswerMarker, openaiBody, replyDeltas, sourceCode, withUniqueMarker, type BodySize, type ClientApi } from './payloads';
 import type { ExpectedAnswer } from './reply-check';
 import { expectedDecisions, routedModels, type ExpectedDecision } from './routing-config';
 import { streamEventCounts } from './upstream-replies';
@@ -159,9 +159,10 @@ export function buildCases(filter?: string): BenchCase[] {
 }
 
 /**
- * The redaction cases (issue 11): a 1 KB and a 50 KB request with nothing to find, and a 1 KB
+ * The redaction cases (issue 11): a 1 KB and two 50 KB requests with nothing to find, and a 1 KB
  * one with an email address and an AWS key id in its user message (redacted on the way out,
- * restored in the answer). The 50 KB body is the 80 KB one with tools left out until it fits.
+ * restored in the answer). One 50 KB body is the 80 KB one with tools left out until it fits
+ * (prose), the other a short chat with a source file in a tool result.
  */
 function redactionCases(): BenchCase[] {
   const fifty = JSON.parse(openaiBody('gpt-4o-mini', '80k', false)) as { tools: unknown[] };
@@ -170,9 +171,16 @@ function redactionCases(): BenchCase[] {
   // AWS's documented sample key id, assembled so no key-shaped literal sits in the source.
   const sampleAwsKeyId = ['AKIA', 'IOSFODNN7', 'EXAMPLE'].join('');
   withFindings.messages.at(-1)!.content += ` Mail the report to jane.doe@acme-corp.io; the key is ${sampleAwsKeyId}.`;
+  // What a coding agent sends more often than prose: a tool result holding a source file.
+  // Digits, capitals, `=` and `:` are where the prefilter looks closer: a prose-only body flatters it.
+  const code = JSON.parse(openaiBody('gpt-4o-mini', '1k', false)) as { messages: unknown[] };
+  code.messages.push({ role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'Read', arguments: '{"file_path":"proxy/pipeline/stages.ts"}' } }] }, { role: 'tool', tool_call_id: 'call_1', content: '' });
+  const codeSkeleton = JSON.stringify(code).length;
+  (code.messages.at(-1) as { content: string }).content = sourceCode(51_200 - codeSkeleton - 2_000, 17);
   const bodies: Array<[string, string, number]> = [
     ['1 KB json', openaiBody('gpt-4o-mini', '1k', false), 0],
     ['50 KB json', JSON.stringify(fifty), 0],
+    ['50 KB json (source code)', JSON.stringify(code), 0],
     ['1 KB json', JSON.stringify(withFindings), 2],
   ];
   return bodies.map(([label, body, findings]) => ({

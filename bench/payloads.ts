@@ -71,6 +71,35 @@ export function prose(length: number, seed: number): string {
   return sentences.join('').slice(0, length);
 }
 
+const identifiers = ['request', 'body', 'result', 'index', 'value', 'items', 'options', 'handler', 'config', 'stream', 'reader', 'buffer', 'offset', 'length', 'entry', 'target', 'message', 'parts', 'output', 'limit'];
+const calls = ['parse', 'encode', 'forward', 'record', 'resolve', 'push', 'slice', 'join', 'map', 'filter', 'write', 'close', 'read', 'emit'];
+
+/**
+ * TypeScript-shaped source of exactly `length` characters (what a coding agent's tool result
+ * holds when it reads a file): declarations, calls, conditions, comments, small numbers, camel
+ * case, `=` and `:` everywhere, line ends escaped in JSON. Nothing a redaction detector finds.
+ */
+export function sourceCode(length: number, seed: number): string {
+  const random = seededRandom(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const camel = (): string => {
+    const second = pick(identifiers);
+    return pick(identifiers) + second[0]!.toUpperCase() + second.slice(1);
+  };
+  const makers: Array<() => string> = [
+    () => `  const ${camel()} = ${pick(identifiers)}.${pick(calls)}(${pick(identifiers)}, ${Math.floor(random() * 64)});`,
+    () => `  if (${pick(identifiers)}.${pick(identifiers)} === undefined || ${camel()} > ${Math.floor(random() * 1000)}) return ${pick(identifiers)};`,
+    () => `  // ${prose(40 + Math.floor(random() * 40), Math.floor(random() * 1e6)).toLowerCase()}`,
+    () => `  for (let ${pick(['i', 'j', 'at'])} = 0; ${pick(['i', 'j', 'at'])} < ${pick(identifiers)}.length; ${pick(['i', 'j', 'at'])} += 1) ${camel()}.${pick(calls)}();`,
+    () => `export function ${camel()}(${pick(identifiers)}: ${pick(['string', 'number', 'Buffer', 'Uint8Array'])}, ${pick(identifiers)}?: Options): Promise<void> {`,
+    () => `  ${pick(identifiers)}: { ${pick(identifiers)}: '${pick(identifiers)}', ${pick(identifiers)}: ${random() < 0.5 ? 'true' : 'false'} },`,
+    () => '}',
+  ];
+  let text = '';
+  while (text.length < length) text += pick(makers)() + '\n';
+  return text.slice(0, length);
+}
+
 const toolNames = [
   'Task', 'Bash', 'Glob', 'Grep', 'LS', 'ExitPlanMode', 'Read', 'Edit', 'MultiEdit', 'Write',
   'NotebookRead', 'NotebookEdit', 'WebFetch', 'TodoWrite', 'WebSearch', 'BashOutput', 'KillShell',

@@ -5,7 +5,7 @@ import type { AnswerTransform } from '../call/answer-transform';
 import type { RequestContext } from '../call/request-context';
 import { prefilterSliceBytes } from '../privacy/raw-prefilter';
 import { redactBody, type Located } from '../privacy/redact-body';
-import type { RedactionSettings } from '../privacy/redaction-settings';
+import type { Redaction, RedactionSettings } from '../privacy/redaction-settings';
 import { restoreTransform } from '../privacy/restore';
 import type { ExecutionPlan } from './admit';
 import type { ProxyRuntime } from './runtime';
@@ -31,14 +31,20 @@ export type Redacted =
  * the values back. Calls Switchyard makes itself (a split's shadow and judge calls) are
  * redacted by {@link redactInternalRequest}.
  */
-export async function redactCall(runtime: ProxyRuntime, settings: RedactionSettings, context: RequestContext, plan: ExecutionPlan): Promise<Redacted> {
+export function redactCall(runtime: ProxyRuntime, settings: RedactionSettings, context: RequestContext, plan: ExecutionPlan): Redacted | Promise<Redacted> {
   const redaction = settings.resolve(plan.decision.rule?.index, context.principal);
   if (redaction === undefined || context.purpose !== 'served') return { context, transform: undefined, summary: undefined };
-  // Most calls hold nothing to find: one pass over the raw bytes says so, and the body is
-  // neither parsed nor walked (the passthrough path then forwards it as it came).
-  // A body of several MB is looked at a slice at a time, with other calls served in between.
+  // Most calls hold nothing to find: a look at the raw bytes says so, and the body is neither
+  // parsed nor walked (the passthrough path then forwards it as it came), with no promise.
   const raw = context.raw;
-  if (redaction.prefilter !== undefined && raw !== undefined && !(raw.length <= prefilterSliceBytes ? redaction.prefilter.mayFind(raw) : await redaction.prefilter.mayFindYielding(raw))) {
+  if (redaction.prefilter !== undefined && raw !== undefined && raw.length <= prefilterSliceBytes && !redaction.prefilter.mayFind(raw)) return { context, transform: undefined, summary: { mode: redaction.mode, counts: {} } };
+  return redactParsed(runtime, redaction, context);
+}
+
+/** {@link redactCall} past the quick look: a body of several MB looked at a slice at a time, then parsed and scanned. */
+async function redactParsed(runtime: ProxyRuntime, redaction: Redaction, context: RequestContext): Promise<Redacted> {
+  const raw = context.raw;
+  if (redaction.prefilter !== undefined && raw !== undefined && raw.length > prefilterSliceBytes && !(await redaction.prefilter.mayFindYielding(raw))) {
     return { context, transform: undefined, summary: { mode: redaction.mode, counts: {} } };
   }
   let body: JsonObject;

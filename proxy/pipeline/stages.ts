@@ -122,7 +122,9 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   let transform: AnswerTransform | undefined;
   const redactionSettings = runtime.routing.redaction;
   if (redactionSettings !== undefined) {
-    const redacted = await redactCall(runtime, redactionSettings, context, plan);
+    // Awaited only when the body had to be parsed and scanned: a call the prefilter clears pays no promise.
+    let redacted = redactCall(runtime, redactionSettings, context, plan);
+    if (redacted instanceof Promise) redacted = await redacted;
     redaction = redacted.summary;
     if ('refusal' in redacted) return finish(settle(runtime, context, [], refuse(response, context, { refusal: redacted.refusal, decision: plan.decision, target: first })));
     context = redacted.context;

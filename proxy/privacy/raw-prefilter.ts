@@ -49,72 +49,113 @@ export class RawPrefilter {
 
   /** Whether a detector could find something in `raw`, a JSON body; false means certainly not. */
   mayFind(raw: Uint8Array): boolean {
-    return this.scan(raw, 0, raw.length, { numbers: 0, capitals: 0, hex: 0 });
+    if (escapedAscii(raw)) return true;
+    return this.scan(raw, wordsOf(raw), 0, raw.length, { numbers: 0, hex: 0, assignments: 0 });
   }
 
   /**
    * {@link mayFind} a slice at a time with the event loop free in between, for a body of several
-   * MB (a 5 MB body is 20–40 ms of scanning). The runs a slice starts are followed past its end.
+   * MB. The runs a slice starts are followed past its end.
    */
   async mayFindYielding(raw: Uint8Array): Promise<boolean> {
-    const seen = { numbers: 0, capitals: 0, hex: 0 };
+    if (escapedAscii(raw)) return true;
+    // Its own copy when one is needed: other calls are scanned while this one waits.
+    const words = wordsOf(raw, false);
+    const seen: Seen = { numbers: 0, hex: 0, assignments: 0 };
     for (let from = 0; from < raw.length; from += prefilterSliceBytes) {
       if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      if (this.scan(raw, from, Math.min(from + prefilterSliceBytes, raw.length), seen)) return true;
+      if (this.scan(raw, words, from, Math.min(from + prefilterSliceBytes, raw.length), seen)) return true;
     }
     return false;
   }
 
-  /** Looks at the pairs starting in `[from, to)`; `seen` says how far the runs were followed. */
-  private scan(raw: Uint8Array, from: number, to: number, seen: { numbers: number; capitals: number; hex: number }): boolean {
-    const length = raw.length;
-    // Each run is looked at once, from where it starts; these say how far that look went.
-    let numbersSeen = seen.numbers;
-    let capitalsSeen = seen.capitals;
-    let hexSeen = seen.hex;
-    // One look-up per byte and the one after it, and one branch: most pairs in prose and code
-    // start nothing (a letter that begins no trigger, a blank, punctuation). A body's last byte
-    // alone starts nothing a detector finds.
-    const last = Math.min(to, length - 1);
-    let next = from < length ? raw[from]! : 0;
-    for (let index = from; index < last; index += 1) {
-      const byte = next;
-      next = raw[index + 1]!;
-      const kind = pairKinds[(byte << 8) | next]!;
-      if (kind === 0) continue;
-      if ((kind & digitStart) !== 0) {
-        if (index >= numbersSeen) {
-          numbersSeen = this.numberRunEnd(raw, index);
-          if (numbersSeen < 0) return true;
-        }
-      } else if ((kind & capitalStart) !== 0) {
-        if (this.ibans && index >= capitalsSeen) {
-          capitalsSeen = capitalRunEnd(raw, index);
-          if (capitalsSeen < 0) return true;
-        }
-      } else if ((kind & colonStart) !== 0) {
-        if (this.ipAddresses && index >= hexSeen) {
-          hexSeen = hexRunEnd(raw, index);
-          if (hexSeen < 0) return true;
-        }
-      } else if ((kind & atSign) !== 0) {
-        if (this.emails && index > 0 && index + 1 < length && (byteKinds[raw[index - 1]!]! & emailLocal) !== 0 && (byteKinds[raw[index + 1]!]! & alphanumeric) !== 0) return true;
-      } else if ((kind & escape) !== 0) {
-        // `\u0040` is `@`: an escaped ASCII character could be part of anything.
-        if (index + 4 < length && raw[index + 1] === 0x75 && raw[index + 2] === 0x30 && raw[index + 3] === 0x30 && (raw[index + 4]! & 0xf8) === 0x30) return true;
-      }
-      if ((kind & trigger) !== 0 && this.secrets && index + 2 < length) {
-        // The third character too, before any literal is compared: `se`, `pa`, `to` start
-        // half the words of English, `sec`, `pas`, `tok` far fewer.
-        const third = raw[index + 2]!;
-        const pair = (byte << 7) | next;
-        if (third < 128 && (thirdCharacters[(pair << 2) | (third >> 5)]! & (1 << (third & 31))) !== 0 && triggered(raw, index, pair)) return true;
-      }
+  /**
+   * Looks at the positions in `[from, to)` (`from` a multiple of 4); `seen` says how far runs
+   * and assignments were followed. Four bytes at a time: the two pairs they hold, each looked
+   * up in one table (`pairFlags`) that says what could start around the pair — a digit or an
+   * `@` in it, an `=` or `:` (an assignment, or `://`), or the rare pair a trigger literal was
+   * given at that offset. Most words of prose and code flag nothing and cost a load and two
+   * look-ups; the rest are looked at where their flags say.
+   */
+  private scan(raw: Uint8Array, words: Uint32Array, from: number, to: number, seen: Seen): boolean {
+    const lastWord = Math.min(to, words.length * 4) >>> 2;
+    for (let word = from >>> 2; word < lastWord; word += 1) {
+      const value = words[word]!;
+      const low = pairFlags[value & 0xffff]!;
+      const high = pairFlags[value >>> 16]!;
+      if ((low | high) === 0) continue;
+      if (low !== 0 && this.flagged(raw, word * 4, low, seen)) return true;
+      if (high !== 0 && this.flagged(raw, word * 4 + 2, high, seen)) return true;
     }
-    seen.numbers = numbersSeen;
-    seen.capitals = capitalsSeen;
-    seen.hex = hexSeen;
+    if (to < raw.length) return false;
+    // The 0–3 bytes past the last whole word, each as a pair's first byte with every flag it could have.
+    for (let index = lastWord * 4; index < raw.length; index += 1) {
+      if (this.flagged(raw, index, digitOrAt | operator | offsetBits, seen)) return true;
+    }
     return false;
+  }
+
+  /** Looks at what `flags` say about the pair at `at` (see `pairFlags`). */
+  private flagged(raw: Uint8Array, at: number, flags: number, seen: Seen): boolean {
+    if ((flags & digitOrAt) !== 0 && (this.numberOrAddress(raw, at, seen) || this.numberOrAddress(raw, at + 1, seen))) return true;
+    if ((flags & operator) !== 0 && (this.assignedBefore(raw, at, seen) || this.assignedBefore(raw, at + 1, seen))) return true;
+    // A trigger literal starting `offset` bytes before the pair.
+    for (let offsets = flags & offsetBits; offsets !== 0; offsets &= offsets - 1) {
+      const offset = 31 - Math.clz32(offsets & -offsets);
+      if (at >= offset && this.triggerAt(raw, at - offset)) return true;
+    }
+    return false;
+  }
+
+  /** A digit (a number's or an address's run, an IBAN's first digit) or an email's `@` at `index`. */
+  private numberOrAddress(raw: Uint8Array, index: number, seen: Seen): boolean {
+    const length = raw.length;
+    if (index >= length) return false;
+    const byte = raw[index]!;
+    if (byte === atSign) return this.emails && index > 0 && index + 1 < length && (byteKinds[raw[index - 1]!]! & emailLocal) !== 0 && (byteKinds[raw[index + 1]!]! & alphanumeric) !== 0;
+    if ((byteKinds[byte]! & digit) === 0) return false;
+    // An IBAN's first digit: two capitals before it, a digit after it.
+    if (this.ibans && index >= 2 && (byteKinds[raw[index - 1]!]! & capital) !== 0 && (byteKinds[raw[index - 2]!]! & capital) !== 0 && index + 1 < length && (byteKinds[raw[index + 1]!]! & digit) !== 0 && capitalRunEnd(raw, index - 2) < 0) return true;
+    // An IPv6 address holds a digit: its run of hex digits and colons is measured from any of them, once.
+    if (this.ipAddresses && index >= seen.hex) {
+      seen.hex = hexRunEnd(raw, index);
+      if (seen.hex < 0) return true;
+    }
+    if (index >= seen.numbers && (this.phoneDigits !== 0 || this.cardDigits !== 0 || this.ipAddresses)) {
+      seen.numbers = this.numberRunEnd(raw, index);
+      if (seen.numbers < 0) return true;
+    }
+    return false;
+  }
+
+  /**
+   * An `=` or `:` at `index`: whether a trigger starts in the name before it (after blanks and
+   * a quote) — every trigger with an assignment after it (`token`, `PASSWORD`) is there — or at
+   * the `:` itself (`://`). Each position is looked at once.
+   */
+  private assignedBefore(raw: Uint8Array, index: number, seen: Seen): boolean {
+    const byte = raw[index];
+    if (!this.secrets || (byte !== 0x3d && byte !== colon)) return false;
+    // Back over the blanks and the quote (and, with them, maybe the end of the name: read
+    // backwards, `n` or `e` could close an escape), then over the rest of the name.
+    let start = index;
+    while (start > seen.assignments && (byteKinds[raw[start - 1]!]! & blankBehind) !== 0) start -= 1;
+    while (start > seen.assignments && (byteKinds[raw[start - 1]!]! & nameCharacter) !== 0) start -= 1;
+    seen.assignments = index + 1;
+    for (let at = start; at <= index; at += 1) if (this.triggerAt(raw, at)) return true;
+    return false;
+  }
+
+  /** Whether a secret rule's trigger starts at `index` (and what must follow it does). */
+  private triggerAt(raw: Uint8Array, index: number): boolean {
+    if (!this.secrets || index + 2 >= raw.length) return false;
+    const byte = raw[index]!;
+    const next = raw[index + 1]!;
+    const third = raw[index + 2]!;
+    if (byte >= 128 || next >= 128 || third >= 128) return false;
+    // The first two characters, then the third, before any literal is compared.
+    const pair = (byte << 7) | next;
+    return (thirdCharacters[(pair << 2) | (third >> 5)]! & (1 << (third & 31))) !== 0 && triggered(raw, index, pair);
   }
 
   /**
@@ -214,6 +255,7 @@ function triggered(raw: Uint8Array, index: number, pair: number): boolean {
 const digit = 1;
 /** Digits and `+ ( ) . -` and blanks: what phone numbers and card numbers are made of. */
 const numberRun = 2;
+const capital = 4;
 /** Capitals and digits. */
 const capitalRun = 8;
 /** Hex digits and colons. */
@@ -221,44 +263,37 @@ const hexRun = 16;
 /** What an email address's local part is made of. */
 const emailLocal = 32;
 const alphanumeric = 64;
+/**
+ * Read backwards from an assignment's `=` or `:`, what could be blanks and a quote: ASCII
+ * blanks, non-ASCII bytes, quotes, and the characters of escapes (`\n`, `\t`, `\uXXXX`), a
+ * superset of what a name can end with too (see `assignedBefore`).
+ */
+const blankBehind = 128;
+/** A credential's name's characters, and `-` (`api-key`). */
+const nameCharacter = 256;
 
 /** What a byte is, for the runs. */
-const byteKinds = new Uint8Array(256);
+const byteKinds = new Uint16Array(256);
 for (let code = 0; code < 128; code += 1) {
   const character = String.fromCharCode(code);
   let kind = 0;
   if (/[0-9]/.test(character)) kind |= digit | numberRun | capitalRun | hexRun | emailLocal | alphanumeric;
-  if (/[A-Z]/.test(character)) kind |= capitalRun | emailLocal | alphanumeric;
+  if (/[A-Z]/.test(character)) kind |= capital | capitalRun | emailLocal | alphanumeric;
   if (/[a-z]/.test(character)) kind |= emailLocal | alphanumeric;
   if (/[A-Fa-f:]/.test(character)) kind |= hexRun;
   if (/[+().\- ]/.test(character)) kind |= numberRun;
   if (/[._%+-]/.test(character)) kind |= emailLocal;
+  if (/[ \t\n\v\f\r'"\\nrtfu0-9a-fA-F]/.test(character)) kind |= blankBehind;
+  if (/[0-9A-Za-z_-]/.test(character)) kind |= nameCharacter;
   byteKinds[code] = kind;
 }
-
-/** What a byte and the one after it may start. */
-const digitStart = 1;
-const capitalStart = 2;
-const colonStart = 4;
-const atSign = 8;
-const escape = 16;
-const trigger = 32;
-const pairKinds = new Uint8Array(1 << 16);
-for (let first = 0; first < 128; first += 1) {
-  const character = String.fromCharCode(first);
-  let kind = 0;
-  if (/[0-9]/.test(character)) kind = digitStart;
-  else if (/[A-Z]/.test(character)) kind = capitalStart;
-  else if (character === ':') kind = colonStart;
-  else if (character === '@') kind = atSign;
-  else if (character === '\\') kind = escape;
-  if (kind !== 0) pairKinds.fill(kind, first << 8, (first + 1) << 8);
-}
+byteKinds.fill(blankBehind, 128);
 
 /** Bodies above this are looked at a slice at a time (see `mayFindYielding`). */
 export const prefilterSliceBytes = 256 * 1024;
 
 const backslash = 0x5c;
+const atSign = 0x40;
 const dot = 0x2e;
 const colon = 0x3a;
 const space = 0x20;
@@ -272,6 +307,66 @@ interface RawTrigger {
   follows: SecretRule['follows'] | 'url-credentials' | undefined;
 }
 
+/** How far the scan followed what it measured: number runs, hex runs, names before assignments. */
+interface Seen {
+  numbers: number;
+  hex: number;
+  assignments: number;
+}
+
+/** In `pairFlags`: bits 0–7, a trigger literal starts that many bytes before the pair. */
+const offsetBits = 0xff;
+const digitOrAt = 0x100;
+/** An `=` or `:`. */
+const operator = 0x200;
+
+/**
+ * By a pair of bytes at an even position, as a 16-bit word holds them: what could start around
+ * it. Every candidate leaves a mark at an even position: a digit or an `@` is in the pair at its
+ * own position or the one before; a trigger with an assignment after it has the `=` or `:`
+ * (`://` starts with one); and each other trigger literal is given one pair at an even offset
+ * and one at an odd offset inside it (the rarest, see `commonPairs`), so whichever parity it
+ * starts at, one of the two sits at an even position.
+ */
+const pairFlags = new Uint16Array(1 << 16);
+const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+function flagPair(first: number, second: number, flags: number): void {
+  pairFlags[littleEndian ? (second << 8) | first : (first << 8) | second] |= flags;
+}
+for (let other = 0; other < 256; other += 1) {
+  for (const byte of [0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, atSign]) {
+    flagPair(byte, other, digitOrAt);
+    flagPair(other, byte, digitOrAt);
+  }
+  for (const byte of [0x3d, colon]) {
+    flagPair(byte, other, operator);
+    flagPair(other, byte, operator);
+  }
+}
+
+/** Pairs of letters common in English and in code: a literal is given another pair where it can. */
+const commonPairs = new Set('th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se ha as ou io le ve co me de hi ri ro ic ne ea ra ce li ch ll be ma si om ur ca el ta la ns ge ly ei os no pe do su pa ec ac ot di ol tr sh em ct et id im il ul ow ad ag ap ay ee ep ew ia ie ig ir iv ke ld lo mo mp na ni nc ny oo op pl po pr rs rt ry sa sp ss tu ty un up us ut we wh wi wo ex xt fo fi fu if ue ue ui ue'.split(' '));
+
+/** How common a pair of characters is, roughly: letters of a common pair most, anything with a digit or punctuation least. */
+function commonness(pair: string): number {
+  const lower = pair.toLowerCase();
+  if (/^[a-z]{2}$/.test(pair)) return commonPairs.has(pair) ? 10 : 5;
+  if (/^[A-Za-z]{2}$/.test(pair)) return commonPairs.has(lower) ? 4 : 2;
+  return 1;
+}
+
+/** Flags the rarest pair at an even offset and at an odd offset of `literal` (both cases of its letters when `caseless`). */
+function flagLiteral(literal: string, caseless: boolean): void {
+  for (const parity of [0, 1]) {
+    let best = -1;
+    for (let offset = parity; offset + 1 < literal.length && offset <= 7; offset += 2) {
+      if (best === -1 || commonness(literal.slice(offset, offset + 2)) < commonness(literal.slice(best, best + 2))) best = offset;
+    }
+    const cases = (character: string): string[] => (caseless ? [...new Set([character.toLowerCase(), character.toUpperCase()])] : [character]);
+    for (const first of cases(literal[best]!)) for (const second of cases(literal[best + 1]!)) flagPair(first.charCodeAt(0), second.charCodeAt(0), 1 << best);
+  }
+}
+
 const triggersByPair: Array<RawTrigger[] | undefined> = new Array<RawTrigger[] | undefined>(1 << 14).fill(undefined);
 /** By pair of first characters, 128 bits: which third characters a trigger starting so has. */
 const thirdCharacters = new Uint32Array((1 << 14) * 4);
@@ -283,19 +378,30 @@ for (const rule of secretRules) {
     for (const first of cases(literal[0]!)) {
       for (const second of cases(literal[1]!)) {
         const key = (first.charCodeAt(0) << 7) | second.charCodeAt(0);
-        pairKinds[(first.charCodeAt(0) << 8) | second.charCodeAt(0)] |= trigger;
         (triggersByPair[key] ??= []).push({ literal: bytes, caseless, follows });
         // Every trigger is three characters long or more.
         for (const third of cases(literal[2]!)) thirdCharacters[(key << 2) | (third.charCodeAt(0) >> 5)] |= 1 << (third.charCodeAt(0) & 31);
       }
     }
   };
+  // A trigger with an assignment after it is found from the `=` or `:`, and `://` at its `:`; the others by their pairs.
+  const found = (literal: string, caseless: boolean): void => {
+    if (follows === undefined) flagLiteral(literal, caseless);
+    else if (follows === 'url-credentials' && !literal.startsWith(':')) throw new Error(`a URL's trigger starts with its ':' (${literal})`);
+  };
   for (const literal of rule.triggers ?? []) {
+    found(literal, false);
     add(literal, false);
     // A JSON writer may escape `/` (PHP does by default): `https:\/\/`.
-    if (literal.includes('/')) add(literal.replace(/\//g, '\\/'), false);
+    if (literal.includes('/')) {
+      found(literal.replace(/\//g, '\\/'), false);
+      add(literal.replace(/\//g, '\\/'), false);
+    }
   }
-  for (const literal of rule.lowerTriggers ?? []) add(literal, true);
+  for (const literal of rule.lowerTriggers ?? []) {
+    found(literal, true);
+    add(literal, true);
+  }
 }
 
 function startsWith(raw: Uint8Array, index: number, trigger: RawTrigger): boolean {
@@ -378,4 +484,32 @@ function atBeforeEnd(raw: Uint8Array, index: number): boolean {
     if (byte === space || byte === 0x22 || byte === 0x27 || byte === 0x2f || byte === 0x3c || byte === 0x3e || byte < 0x20) return false;
   }
   return false;
+}
+
+/**
+ * Whether the body escapes an ASCII character (`\u0040` is `@`): it could be part of anything.
+ * One native search for `\u00`, which most bodies do not hold.
+ */
+function escapedAscii(raw: Uint8Array): boolean {
+  const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+  for (let at = bytes.indexOf(escapedAsciiStart); at !== -1; at = bytes.indexOf(escapedAsciiStart, at + 1)) {
+    if (at + 4 < bytes.length && (bytes[at + 4]! & 0xf8) === 0x30) return true;
+  }
+  return false;
+}
+const escapedAsciiStart = Buffer.from('\\u00', 'latin1');
+
+/** Reused for a body whose bytes do not start at a multiple of 4 (a word view needs it). */
+let aligned = new Uint8Array(0);
+
+/**
+ * The body's bytes as 32-bit words (the last 0–3 bytes left out), copied when they are not
+ * aligned: into a buffer `shared` by every call that finishes before the next starts.
+ */
+function wordsOf(raw: Uint8Array, shared = true): Uint32Array {
+  if (raw.byteOffset % 4 === 0) return new Uint32Array(raw.buffer, raw.byteOffset, raw.length >>> 2);
+  if (!shared) return new Uint32Array(Uint8Array.from(raw).buffer, 0, raw.length >>> 2);
+  if (aligned.length < raw.length) aligned = new Uint8Array(Math.max(raw.length, 2 * aligned.length));
+  aligned.set(raw);
+  return new Uint32Array(aligned.buffer, 0, raw.length >>> 2);
 }

@@ -29,6 +29,8 @@ export class RedactionSettings {
   private readonly byKey: ReadonlyMap<string, Partial<RedactionSetting>>;
   /** Compiled settings by rule and key (`rule/key`, either part empty when it adds nothing). */
   private readonly compiled = new Map<string, Redaction | undefined>();
+  /** With no rule or key setting of its own: the config's, compiled on the first call. */
+  private only: { redaction: Redaction | undefined } | undefined;
 
   private constructor(base: RedactionSetting, byRule: ReadonlyMap<number, Partial<RedactionSetting>>, byKey: ReadonlyMap<string, Partial<RedactionSetting>>) {
     this.base = base;
@@ -57,6 +59,8 @@ export class RedactionSettings {
 
   /** The redaction for a call routed by rule `ruleIndex` (undefined: no rule matched) for `principal`. */
   resolve(ruleIndex: number | undefined, principal: Principal | undefined): Redaction | undefined {
+    // Only the config's own setting (the usual case): every call has it, with no key to build.
+    if (this.byRule.size === 0 && this.byKey.size === 0) return (this.only ??= { redaction: compileOne(this.base) }).redaction;
     const rule = ruleIndex !== undefined && this.byRule.has(ruleIndex) ? ruleIndex : undefined;
     const keyId = principal !== undefined && this.byKey.has(principal.keyId) ? principal.keyId : undefined;
     const cacheKey = `${rule ?? ''}/${keyId ?? ''}`;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { anthropicBody, openaiBody } from '../../../bench/payloads';
+import { anthropicBody, openaiBody, sourceCode } from '../../../bench/payloads';
 import type { JsonObject } from '../../../proxy/core/json';
 import { RawPrefilter, prefilterSliceBytes } from '../../../proxy/privacy/raw-prefilter';
 import { redactBody } from '../../../proxy/privacy/redact-body';
@@ -28,6 +28,13 @@ const writers: Array<[string, (body: JsonObject) => string]> = [
   ['every letter escaped', (body) => escapeInStrings(JSON.stringify(body), /[A-Za-z]/g)],
 ];
 
+/** `text`'s bytes starting `offset` bytes past a multiple of 4 in their buffer. */
+function atOffset(text: string, offset: number): Buffer {
+  const bytes = Buffer.alloc(offset + Buffer.byteLength(text));
+  bytes.write(text, offset);
+  return bytes.subarray(offset);
+}
+
 /** `\u00XX` for each character matching `pattern` inside the JSON text's strings (keys too). */
 function escapeInStrings(json: string, pattern: RegExp): string {
   return json.replace(/"(?:[^"\\]|\\.)*"/g, (literal) => literal.replace(pattern, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`));
@@ -52,7 +59,8 @@ describe('raw-body prefilter', () => {
             const { found } = await redactBody(JSON.parse(raw) as JsonObject, scanner);
             if (found.length === 0) continue;
             bodiesWithFindings += 1;
-            if (!prefilter.mayFind(Buffer.from(raw))) missed.push(`${detectors.join('+')} / ${placement} / ${writer}: ${text}`);
+            // The bytes at every offset from a word's start (the prefilter reads them four at a time).
+            if (!prefilter.mayFind(atOffset(raw, bodiesWithFindings % 4))) missed.push(`${detectors.join('+')} / ${placement} / ${writer}: ${text}`);
           }
         }
       }
@@ -64,8 +72,9 @@ describe('raw-body prefilter', () => {
 
   it('clears the bench prompts and most ordinary source code without parsing them', () => {
     const prefilter = new RawPrefilter([...detectorNames]);
-    for (const body of [openaiBody('gpt-4o-mini', '1k', false), openaiBody('gpt-4o-mini', '80k', true), anthropicBody('claude-sonnet-4-5', '80k', false)]) {
-      assert.equal(prefilter.mayFind(Buffer.from(body)), false);
+    const sourceFile = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'tool', tool_call_id: 'call_1', content: sourceCode(50_000, 17) }] });
+    for (const body of [openaiBody('gpt-4o-mini', '1k', false), openaiBody('gpt-4o-mini', '80k', true), anthropicBody('claude-sonnet-4-5', '80k', false), sourceFile]) {
+      for (let offset = 0; offset < 4; offset += 1) assert.equal(prefilter.mayFind(atOffset(body, offset)), false);
     }
     const lines = ordinaryCode();
     const cleared = lines.filter((line) => !prefilter.mayFind(Buffer.from(JSON.stringify({ messages: [{ role: 'user', content: line }] }))));
@@ -94,7 +103,7 @@ describe('raw-body prefilter', () => {
         for (let offset = -value.length; offset <= 1; offset += 1) {
           // The value placed so that it crosses (or touches) a slice's edge.
           const text = filler.slice(0, edge + offset - prefix) + value + filler.slice(0, 1000);
-          const raw = Buffer.from(JSON.stringify({ messages: [{ role: 'user', content: text }] }));
+          const raw = atOffset(JSON.stringify({ messages: [{ role: 'user', content: text }] }), ((offset % 4) + 4) % 4);
           assert.equal(await prefilter.mayFindYielding(raw), true, `${value} at ${offset} from the edge`);
         }
       }
