@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/instructions.ts <target>… [--cases <parts>] [--calls N] [--warm-up N]`:
+ * `node --import tsx bench/instructions.ts <target>… [--cases <parts>] [--calls N] [--warm-up N] [--functions N]`:
  * machine instructions per call, counted by valgrind (callgrind), for builds of Switchyard
  * (folders holding a proxy.js and its wasm, e.g. copies of dist/) and the floor forwarders
  * (`floor:undici-stream`, `floor:undici-request`, `floor:node-http`, `floor:piped`), and `off:<folder>`: that
@@ -12,7 +12,9 @@
  * target runs alone under valgrind (instrumentation off), is warmed up with `--warm-up` calls,
  * then instrumentation is switched on for exactly `--calls` calls (10 connections) and a settle
  * longer than the request log's one-second flush, and the count is read from callgrind's dump.
- * The first target is the reference for the ratios.
+ * The first target is the reference for the ratios. `--functions N` also prints each target's top
+ * N functions by instructions per call, JavaScript ones named from V8's perf map
+ * (callgrind-functions.ts): where the instructions go, not only how many.
  *
  * What it does not show: time spent waiting (latency), and costs that are not instructions
  * (cache misses, syscalls' time in the kernel — only the user-space instructions around them).
@@ -31,6 +33,7 @@ import { buildCases, type BenchCase } from './cases';
 import { uniqueMarker } from './payloads';
 import { startChildService, type ChildService } from './child-service';
 import { startSwitchyard } from './switchyard-service';
+import { nameCompiledFunctions, topFunctions } from './callgrind-functions';
 
 const root = path.resolve(__dirname, '..');
 
@@ -51,22 +54,45 @@ async function send(service: ChildService, benchCase: BenchCase, body: string, a
   return result.errors + result.non2xx + result.timeouts;
 }
 
-/** The `Ir` total of the newest callgrind dump written for `pid`. */
-function dumpedInstructions(directory: string, pid: number): number {
-  const dumps = readdirSync(directory).filter((file) => file.startsWith(`callgrind.${pid}`)).sort();
-  const text = readFileSync(path.join(directory, dumps[dumps.length - 1]!), 'utf8');
-  const totals = /^(?:totals|summary): (\d+)/m.exec(text);
-  if (totals === null) throw new Error(`no totals in ${dumps[dumps.length - 1]}`);
+/**
+ * The newest dump written for `pid`, one file per thread (`--separate-threads`): the main
+ * thread's (`-01`) and every thread's together. V8 compiles optimised code and marks the heap
+ * on helper threads; the main thread's count leaves out TurboFan, whose work after a short
+ * warm-up is still the tail of tiering up and moves ±20 % from run to run.
+ */
+function dumpedThreads(directory: string, pid: number): { main: string; all: string[] } {
+  const files = readdirSync(directory).filter((file) => file.startsWith(`callgrind.${pid}`) && !file.endsWith('.named'));
+  // `callgrind.<pid>.<dump>-<thread>`; the newest dump has the highest number.
+  const dumpOf = (file: string): number => Number(/^callgrind\.\d+\.(\d+)-\d+$/.exec(file)?.[1] ?? 0);
+  const newest = Math.max(...files.map(dumpOf));
+  const all = files.filter((file) => dumpOf(file) === newest).map((file) => path.join(directory, file));
+  const main = all.find((file) => file.endsWith('-01'));
+  if (main === undefined) throw new Error(`no main-thread dump for ${pid} in ${directory}`);
+  return { main, all };
+}
+
+/** The `Ir` total of a callgrind dump. */
+function instructionsIn(dump: string): number {
+  const totals = /^(?:totals|summary): (\d+)/m.exec(readFileSync(dump, 'utf8'));
+  if (totals === null) throw new Error(`no totals in ${dump}`);
   return Number(totals[1]);
 }
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { cases: { type: 'string', default: 'OpenAI → OpenAI 1 KB json' }, calls: { type: 'string', default: '2000' }, 'warm-up': { type: 'string', default: '1500' } },
+    options: {
+      cases: { type: 'string', default: 'OpenAI → OpenAI 1 KB json' },
+      calls: { type: 'string', default: '2000' },
+      'warm-up': { type: 'string', default: '1500' },
+      functions: { type: 'string' },
+    },
   });
   if (positionals.length === 0) throw new Error('usage: bench/instructions.ts <build folder | floor:MODE>… [--cases parts] [--calls N] [--warm-up N]');
   const calls = Number(values.calls);
+  // `--functions N`: each target's top N functions by instructions per call (callgrind-functions.ts).
+  const functions = values.functions === undefined ? undefined : Number(values.functions);
+  const perfMapEnv: Record<string, string> = functions === undefined ? {} : { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --perf-basic-prof`.trim() };
   const warmUp = Number(values['warm-up']);
   // A case named exactly runs alone (the default's name is part of the cache cases' names).
   // Names hold commas (`…, cache miss (unique requests)`): names are separated by `;`.
@@ -77,12 +103,13 @@ async function main(): Promise<void> {
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-instructions-'));
   const dumps = path.join(workDirectory, 'dumps');
   execFileSync('mkdir', ['-p', dumps]);
-  const launcher = ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${dumps}/callgrind.%p`];
+  const launcher = ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${dumps}/callgrind.%p`];
   const upstream = await startChildService('upstream', process.execPath, [bundle('fake-upstream', workDirectory), '1']);
   const floorScript = bundle('floor-forwarder', workDirectory);
   try {
     for (const benchCase of cases) {
       let reference: number | undefined;
+      let mainReference: number | undefined;
       for (const target of positionals) {
         const floor = target.startsWith('floor:') ? target.slice('floor:'.length) : undefined;
         // `off:<build>`: that build sent the case's request without its route (a cache case with the cache off).
@@ -92,8 +119,8 @@ async function main(): Promise<void> {
         const build = unrouted ? target.slice('off:'.length) : redacting ? target.slice('redact:'.length) : target;
         const service =
           floor !== undefined
-            ? await startChildService(target, launcher[0]!, [...launcher.slice(1), process.execPath, floorScript, floor, upstream.url], process.env, 180_000)
-            : await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(build, 'proxy.js'), `switchyard-${path.basename(build)}`, redacting ? { redaction: { mode: 'redact' } } : {}, {}, launcher);
+            ? await startChildService(target, launcher[0]!, [...launcher.slice(1), process.execPath, floorScript, floor, upstream.url], { ...process.env, ...perfMapEnv }, 180_000)
+            : await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(build, 'proxy.js'), `switchyard-${path.basename(build)}`, redacting ? { redaction: { mode: 'redact' } } : {}, perfMapEnv, launcher);
         if (service === undefined) throw new Error(`no proxy.js in ${build}`);
         try {
           const body = floor === undefined && !unrouted ? benchCase.body : benchCase.floorBody;
@@ -104,13 +131,21 @@ async function main(): Promise<void> {
           // Past the request log's one-second flush: the records' writing is counted too.
           await sleep(1500);
           execFileSync('callgrind_control', ['--dump', String(service.pid)], { stdio: 'ignore' });
-          const perCall = dumpedInstructions(dumps, service.pid) / calls;
+          const threads = dumpedThreads(dumps, service.pid);
+          const perCall = threads.all.reduce((sum, dump) => sum + instructionsIn(dump), 0) / calls;
+          const mainPerCall = instructionsIn(threads.main) / calls;
           reference ??= perCall;
+          mainReference ??= mainPerCall;
           process.stdout.write(
             `${benchCase.name} | ${target} | ${Math.round(perCall).toLocaleString('en-US')} instructions/call | ${(perCall / reference).toFixed(3)}×` +
+              ` | main thread ${Math.round(mainPerCall).toLocaleString('en-US')} | ${(mainPerCall / mainReference).toFixed(3)}×` +
               (failed + failedWarmUp > 0 ? ` | FAILED ${failed + failedWarmUp}` : '') +
               '\n',
           );
+          if (functions !== undefined) {
+            const named = nameCompiledFunctions(threads.main, `/tmp/perf-${service.pid}.map`);
+            process.stdout.write(`${benchCase.name} | ${target} | main thread\n${topFunctions(named, calls, functions).join('\n')}\n\n`);
+          }
         } finally {
           await service.stop();
         }

@@ -95,16 +95,18 @@ function makeRecords(count: number): RequestRecord[] {
   return records;
 }
 
-/** A direct call's routing decision: one candidate, one attempt. */
+/** A direct call's routing decision as plan.ts and execute.ts make it: one candidate, one attempt. */
 function decisionFor(shape: Shape, record: RequestRecord): unknown {
   const target = `${shape.provider}/${shape.model}`;
-  return {
+  const won = record.status === 200;
+  const decision: Record<string, unknown> = {
     via: 'direct',
     strategy: 'direct',
-    candidates: [{ target, outcome: 'tried', reason: 'first in order' }],
-    attempts: [{ target, status: record.status, latencyMs: record.latencyMs - 2.5, outcome: record.status === 200 ? 'won' : 'failed' }],
-    winner: record.status === 200 ? target : undefined,
+    candidates: [{ target, outcome: 'tried', reason: 'as addressed' }],
+    attempts: [{ target, status: record.status, latencyMs: record.latencyMs - 2.5, outcome: won ? 'won' : 'failed', startedMs: 0.4 }],
   };
+  if (won) decision.winner = target;
+  return decision;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { SQLiteValue } from 'node-sqlite3-wasm';
 import type { ClientFormat } from '../../core/request';
 import type { RequestRecord } from '../request-record';
+import type { DecisionRecord } from '../../routing/decision';
 
 /** The `requests` columns in the order {@link encodeRecordRow} writes them. */
 export const recordColumns = [
@@ -132,9 +133,46 @@ function encodeExtra(record: RequestRecord): Buffer | null {
     const value: unknown = Reflect.get(record, field);
     if (value === undefined) continue;
     extra ??= {};
-    extra[field] = value;
+    const direct = field === 'decision' ? directAttempt(record) : undefined;
+    if (direct === undefined) extra[field] = value;
+    else extra.directAttempt = direct;
   }
   return extra === undefined ? null : Buffer.from(JSON.stringify(extra));
+}
+
+/**
+ * Most calls are direct: one model as addressed, one attempt that won. Their routing decision
+ * is then all given by the record's provider and model but for the attempt's status and two
+ * times, so it is kept as `"directAttempt":[status,latencyMs,startedMs]` (~30 bytes) instead of
+ * its JSON (~230 bytes). Every record carries a decision, and its JSON was the larger part of
+ * a row: the request log's write cost ~23 µs a record with it and ~13 without (bench/store-write.ts).
+ * Anything else in the decision (a rule, a route, a clamp, an error, a field added later) keeps
+ * the whole JSON. {@link decodeRecordRow} builds the same decision back.
+ */
+function directAttempt(record: RequestRecord): [number, number, number] | undefined {
+  const decision = record.decision;
+  if (decision === undefined || decision.via !== 'direct' || decision.strategy !== 'direct' || decision.candidates.length !== 1 || decision.attempts.length !== 1) return undefined;
+  const target = `${record.provider}/${record.model}`;
+  const candidate = decision.candidates[0]!;
+  const attempt = decision.attempts[0]!;
+  if (decision.winner !== target || Object.keys(decision).length !== 5) return undefined;
+  if (candidate.target !== target || candidate.outcome !== 'tried' || candidate.reason !== directReason || Object.keys(candidate).length !== 3) return undefined;
+  if (attempt.target !== target || attempt.outcome !== 'won' || typeof attempt.status !== 'number' || attempt.startedMs === undefined || Object.keys(attempt).length !== 5) return undefined;
+  return [attempt.status, attempt.latencyMs, attempt.startedMs];
+}
+
+/** What plan.ts calls a model addressed directly. */
+const directReason = 'as addressed';
+
+/** The decision {@link directAttempt} compacted, as plan.ts and execute.ts made it. */
+function directDecision(target: string, [status, latencyMs, startedMs]: readonly number[]): DecisionRecord {
+  return {
+    via: 'direct',
+    strategy: 'direct',
+    candidates: [{ target, outcome: 'tried', reason: directReason }],
+    attempts: [{ target, status: status!, latencyMs: latencyMs!, outcome: 'won', startedMs: startedMs! }],
+    winner: target,
+  };
 }
 
 /** A `requests` row back to the record that was stored; optional fields absent when NULL. */
@@ -170,6 +208,11 @@ export function decodeRecordRow(row: Record<string, SQLiteValue>): RequestRecord
   if (typeof row.provider === 'string') record.provider = row.provider;
   if (typeof row.model === 'string') record.model = row.model;
   if (typeof row.error === 'string') record.error = row.error;
+  const direct = (record as { directAttempt?: unknown }).directAttempt;
+  if (Array.isArray(direct)) {
+    delete (record as { directAttempt?: unknown }).directAttempt;
+    record.decision = directDecision(`${record.provider}/${record.model}`, direct as number[]);
+  }
   return record;
 }
 

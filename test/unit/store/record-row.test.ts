@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import type { SQLiteValue } from 'node-sqlite3-wasm';
+import { decodeRecordRow, encodeRecordRow, recordColumnCount, recordColumns } from '../../../proxy/store/sqlite/record-row';
+import type { RequestRecord } from '../../../proxy/store/request-record';
+import type { DecisionRecord } from '../../../proxy/routing/decision';
+
+/** A record through its row and back, as SQLite returns it (`error` and `extra` cast to text). */
+function roundTrip(record: RequestRecord): { back: RequestRecord; extra: string | null } {
+  const values: SQLiteValue[] = new Array<SQLiteValue>(recordColumnCount).fill(null);
+  encodeRecordRow(record, values, 0);
+  const row: Record<string, SQLiteValue> = {};
+  recordColumns.forEach((column, index) => {
+    const value = values[index]!;
+    row[column] = Buffer.isBuffer(value) ? value.toString('utf8') : value;
+  });
+  return { back: decodeRecordRow(row), extra: row.extra as string | null };
+}
+
+function record(decision: DecisionRecord): RequestRecord {
+  return {
+    id: 'req_0123456789abcdef01234567',
+    time: 1_765_000_000_000,
+    clientFormat: 'openai-chat',
+    endpoint: '/v1/chat/completions',
+    requestedModel: 'gpt-4o-mini',
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    status: 200,
+    stream: false,
+    passthrough: true,
+    inputTokens: 12,
+    outputTokens: 3,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+    costUsd: 0.0001,
+    timeToFirstTokenMs: 210.5,
+    latencyMs: 212.1,
+    userAgent: 'curl/8.5.0',
+    decision,
+  };
+}
+
+const target = 'openai/gpt-4o-mini';
+const direct = (): DecisionRecord => ({
+  via: 'direct',
+  strategy: 'direct',
+  candidates: [{ target, outcome: 'tried', reason: 'as addressed' }],
+  attempts: [{ target, status: 200, latencyMs: 209.7, outcome: 'won', startedMs: 0.4 }],
+  winner: target,
+});
+
+describe('request rows', () => {
+  it('keep a direct call\'s decision in ~30 bytes and give the same decision back', () => {
+    const original = record(direct());
+    const { back, extra } = roundTrip(original);
+    assert.deepEqual(back, original);
+    assert.deepEqual(JSON.parse(extra!), { userAgent: 'curl/8.5.0', directAttempt: [200, 209.7, 0.4] });
+  });
+
+  it('keep every other decision whole: a rule, a retry, a clamp, an error, a field it does not know', () => {
+    const variants: Array<(decision: DecisionRecord) => void> = [
+      (decision) => (decision.rule = { index: 3, name: 'long prompts' }),
+      (decision) => decision.attempts.unshift({ target, status: 429, latencyMs: 3, outcome: 'failed', error: 'rate limited', retryDelayMs: 200, startedMs: 0.2 }),
+      (decision) => (decision.candidates[0]!.outputClamped = { requested: 32_000, sent: 16_384, by: 'output limit' }),
+      (decision) => (decision.candidates[0]!.reason = 'first in order'),
+      (decision) => (decision.winner = 'anthropic/claude-haiku-4-5'),
+      (decision) => Object.assign(decision.attempts[0]!, { note: 'a field added later' }),
+      (decision) => delete decision.attempts[0]!.startedMs,
+    ];
+    for (const change of variants) {
+      const decision = direct();
+      change(decision);
+      const original = record(decision);
+      const { back, extra } = roundTrip(original);
+      assert.deepEqual(back, original);
+      assert.ok(extra!.includes('"decision":'), extra!);
+    }
+  });
+});
