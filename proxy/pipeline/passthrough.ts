@@ -1,6 +1,6 @@
 import { ProxyError } from '../core/errors';
 import { isObject } from '../core/json';
-import { findTopLevelString, findTopLevelValue, spliceBytes, valueRange } from '../inbound/json-scan';
+import { findTopLevelString, findTopLevelValue, spliceBytes, valueRange, type ByteRange } from '../inbound/json-scan';
 import { UsageTap, readResponseFinishReason, readResponseUsage } from '../passthrough/usage-tap';
 import type { RequestContext } from '../call/request-context';
 import type { AttemptTarget } from './admit';
@@ -58,46 +58,85 @@ const outputField: Readonly<Record<ProviderApi, string>> = {
 /**
  * A passthrough call that routing sent to another model asks for at most what that model accepts
  * (its output limit, or what its context window leaves), like a translated call: Claude Code's
- * 32,000 sent on to a model that takes 8,192 would be refused. The body is rewritten only then
- * (parsed and written again, every other byte of meaning kept), with an Anthropic thinking budget
- * lowered below the new `max_tokens`; the clamp is in the candidate's decision.
+ * 32,000 sent on to a model that takes 8,192 would be refused. The body is rewritten only then,
+ * with an Anthropic thinking budget lowered below the new `max_tokens`; the clamp is in the
+ * candidate's decision. The number is swapped in the bytes (Claude Code's 32,000 is above most
+ * routed models' limits, so this is the usual routed call, and parsing and writing again an
+ * 80 KB body cost ~0.2 ms before it could leave); Gemini's nested limit, and a thinking budget
+ * that no longer fits, take the parse.
  */
 function withinRoutedCeiling(context: RequestContext, target: AttemptTarget, body: Buffer): Buffer {
   const requested = requestedOutput(target.api, body);
   if (requested === undefined) return body;
-  const ceiling = outputCeiling(context, target, requested);
-  if (ceiling.ceiling === undefined || requested <= ceiling.ceiling) return body;
+  const ceiling = outputCeiling(context, target, requested.value);
+  if (ceiling.ceiling === undefined || requested.value <= ceiling.ceiling) return body;
   const sent = ceiling.ceiling;
+  recordClamp(target, requested.value, sent, ceiling);
+  // A body already copied for this attempt (the model renamed in it) is ours to write into.
+  const owned = body !== context.raw;
+  return (requested.range === undefined ? undefined : outputSwapped(target.api, body, requested.range, sent, owned)) ?? outputRewritten(target.api, body, sent);
+}
+
+/**
+ * The body with its output limit's number (at `range`) replaced, or undefined when the bytes
+ * alone cannot say that is enough: an Anthropic thinking budget at or above the new limit. The
+ * new number is never longer than the one it replaces (a clamp only lowers it), so a body that
+ * is `owned` is written in place, padded with spaces (white space JSON allows before the comma):
+ * a fresh copy of an 80 KB body costs more than the rest of this (new pages, on glibc).
+ */
+function outputSwapped(api: ProviderApi, body: Buffer, range: ByteRange, sent: number, owned: boolean): Buffer | undefined {
+  if (api === 'anthropic-messages') {
+    const thinking = findTopLevelValue(body, 'thinking');
+    if (thinking !== undefined && body[thinking.start] === 0x7b) {
+      const budget = (JSON.parse(body.toString('utf8', thinking.start, thinking.end)) as { budget_tokens?: unknown }).budget_tokens;
+      if (typeof budget === 'number' && budget >= sent) return undefined;
+    }
+  }
+  const digits = String(sent);
+  if (!owned || digits.length > range.end - range.start) return spliceBytes(body, range, digits);
+  body.fill(0x20, range.start + body.write(digits, range.start, 'latin1'), range.end);
+  return body;
+}
+
+/** Parses the body and writes it again with the new output limit (and thinking budget). */
+function outputRewritten(api: ProviderApi, body: Buffer, sent: number): Buffer {
   const json = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-  if (target.api === 'gemini') {
+  if (api === 'gemini') {
     json.generationConfig = { ...(json.generationConfig as object), maxOutputTokens: sent };
-  } else if (target.api === 'openai-chat') {
+  } else if (api === 'openai-chat') {
     json[json.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens'] = sent;
   } else {
-    json[outputField[target.api]] = sent;
+    json[outputField[api]] = sent;
   }
   const thinking = json.thinking;
-  if (target.api === 'anthropic-messages' && isObject(thinking) && typeof thinking.budget_tokens === 'number' && thinking.budget_tokens >= sent) {
+  if (api === 'anthropic-messages' && isObject(thinking) && typeof thinking.budget_tokens === 'number' && thinking.budget_tokens >= sent) {
     const budget = thinkingBudgetWithin(sent);
     if (budget === undefined) delete json.thinking;
     else json.thinking = { ...thinking, budget_tokens: budget };
   }
-  recordClamp(target, requested, sent, ceiling);
   return Buffer.from(JSON.stringify(json));
 }
 
-/** The output limit a body asks for, read without parsing it (Gemini's nested one parsed). */
-function requestedOutput(api: ProviderApi, body: Buffer): number | undefined {
+/** Where a non-Gemini body's output limit sits (Chat: `max_completion_tokens` first, as OpenAI reads it). */
+function outputRange(api: Exclude<ProviderApi, 'gemini'>, body: Buffer): ByteRange | undefined {
+  return (api === 'openai-chat' ? findTopLevelValue(body, 'max_completion_tokens') : undefined) ?? findTopLevelValue(body, outputField[api]);
+}
+
+/**
+ * The output limit a body asks for, read without parsing it (Gemini's nested one parsed), and
+ * where its number sits when it is a top-level one.
+ */
+function requestedOutput(api: ProviderApi, body: Buffer): { value: number; range?: ByteRange } | undefined {
   if (api === 'gemini') {
     const config = findTopLevelValue(body, 'generationConfig');
     if (config === undefined) return undefined;
     const value = (JSON.parse(body.subarray(config.start, config.end).toString('utf8')) as { maxOutputTokens?: unknown }).maxOutputTokens;
-    return typeof value === 'number' ? value : undefined;
+    return typeof value === 'number' ? { value } : undefined;
   }
-  const range = (api === 'openai-chat' ? findTopLevelValue(body, 'max_completion_tokens') : undefined) ?? findTopLevelValue(body, outputField[api]);
+  const range = outputRange(api, body);
   if (range === undefined) return undefined;
   const value = Number(body.subarray(range.start, range.end).toString('latin1').trim());
-  return Number.isFinite(value) ? value : undefined;
+  return Number.isFinite(value) ? { value, range } : undefined;
 }
 
 /**

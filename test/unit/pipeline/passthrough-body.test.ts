@@ -7,24 +7,25 @@ import { passthroughRequest } from '../../../proxy/pipeline/passthrough';
 import { parseJsonObject } from '../../../proxy/http/read-body';
 import { inboundCodecs } from '../../../proxy/codecs/registry';
 
-/** A passthrough OpenAI target named as the client named it (no routing). */
-const openai = (model: string): AttemptTarget =>
+/** A passthrough target at the provider's own API. */
+const targetAt = (provider: 'openai' | 'anthropic', model: string): AttemptTarget =>
   ({
-    provider: { id: 'openai', baseUrl: 'https://api.openai.com/v1', headers: {} },
+    provider: { id: provider, baseUrl: provider === 'openai' ? 'https://api.openai.com/v1' : 'https://api.anthropic.com', headers: {} },
     model,
-    api: 'openai-chat',
+    api: provider === 'openai' ? 'openai-chat' : 'anthropic-messages',
     passthrough: true,
-    label: `openai/${model}`,
+    label: `${provider}/${model}`,
     credential: { source: 'provider', key: 'sk-test' },
-    entry: { target: `openai/${model}`, outcome: 'tried', reason: 'first in order' },
+    entry: { target: `${provider}/${model}`, outcome: 'tried', reason: 'first in order' },
   }) as unknown as AttemptTarget;
+const openai = (model: string): AttemptTarget => targetAt('openai', model);
 
 /** The context the read stage builds for `text`; `parses` counts full parses of the body. */
-function contextOf(text: string): { context: ReturnType<typeof createContext>; parses: () => number } {
+function contextOf(text: string, format: 'openai-chat' | 'anthropic-messages' = 'openai-chat'): { context: ReturnType<typeof createContext>; parses: () => number } {
   const raw = Buffer.from(text);
   const head = scanRequestHead(raw);
   let parses = 0;
-  const context = createContext(arrive({ format: 'openai-chat', operation: 'generate', endpoint: '/v1/chat/completions', principal: undefined }), {
+  const context = createContext(arrive({ format, operation: 'generate', endpoint: format === 'openai-chat' ? '/v1/chat/completions' : '/v1/messages', principal: undefined }), {
     requestedModel: head.model!,
     stream: head.stream,
     headers: {},
@@ -36,7 +37,7 @@ function contextOf(text: string): { context: ReturnType<typeof createContext>; p
     },
     scan: { emptySignature: head.emptySignature, streamOptions: head.streamOptions, streamOptionsAt: head.streamOptionsAt },
     signal: new AbortController().signal,
-    decode: (body) => inboundCodecs['openai-chat'].decodeRequest(body),
+    decode: (body) => inboundCodecs[format].decodeRequest(body),
   });
   return { context, parses: () => parses };
 }
@@ -65,5 +66,35 @@ describe('passthrough request body', () => {
     const absent = passthroughRequest(contextOf('{"model":"gpt-4o-mini","stream":true,"messages":[]}').context, openai('gpt-4o-mini'));
     assert.equal(absent.addedUsage, true);
     assert.deepEqual(JSON.parse(String(absent.body)).stream_options, { include_usage: true });
+  });
+
+  describe('a routed call above its model\'s output limit', () => {
+    // Pretty-printed, so a parse and JSON.stringify would show in the bytes.
+    const openaiBody = JSON.stringify({ model: 'smart', messages: [{ role: 'user', content: long }], max_completion_tokens: 32_000, temperature: 0.2 }, null, 2);
+
+    it('swaps the number in the bytes, every other byte kept', () => {
+      const target = openai('gpt-4o-mini');
+      const call = passthroughRequest(contextOf(openaiBody).context, target);
+      const expected = openaiBody.replace('"model": "smart"', '"model": "gpt-4o-mini"').replace('32000', '16384');
+      assert.equal(String(call.body), expected);
+      assert.deepEqual(target.entry.outputClamped, { requested: 32_000, sent: 16_384, by: 'output limit' });
+    });
+
+    it('swaps an Anthropic max_tokens in place when the thinking budget still fits under it', () => {
+      const text = JSON.stringify({ model: 'fast', max_tokens: 32_000, thinking: { type: 'enabled', budget_tokens: 2_048 }, messages: [{ role: 'user', content: 'hi' }] }, null, 2);
+      const { context } = contextOf(text, 'anthropic-messages');
+      const call = passthroughRequest(context, targetAt('anthropic', 'claude-3-5-haiku-20241022'));
+      // The shorter number is padded with a space in the copy the model was renamed in.
+      assert.equal(String(call.body), text.replace('"model": "fast"', '"model": "claude-3-5-haiku-20241022"').replace('32000', '8192 '));
+      assert.equal(String(context.raw), text, "the client's own bytes are not written into");
+    });
+
+    it('rewrites an Anthropic body whose thinking budget would not fit under the new max_tokens', () => {
+      const text = JSON.stringify({ model: 'fast', max_tokens: 32_000, thinking: { type: 'enabled', budget_tokens: 16_000 }, messages: [{ role: 'user', content: 'hi' }] }, null, 2);
+      const sent = JSON.parse(String(passthroughRequest(contextOf(text, 'anthropic-messages').context, targetAt('anthropic', 'claude-3-5-haiku-20241022')).body));
+      assert.equal(sent.max_tokens, 8_192);
+      assert.equal(sent.thinking.budget_tokens, 4_096);
+      assert.equal(sent.model, 'claude-3-5-haiku-20241022');
+    });
   });
 });
