@@ -260,11 +260,13 @@ function passthroughBody(context: RequestContext, target: AttemptTarget): { body
   // Without usage in the stream no cost can be computed, so Switchyard asks for it.
   const options = (context.scan.streamOptions ?? raw.includes('"stream_options"')) ? streamOptionsOf(context) : undefined;
   const body = context.body;
-  if (options === undefined || options === null) {
+  if (options === undefined) {
     const open = raw.indexOf(0x7b) + 1;
     return { body: spliceBytes(raw, { start: open, end: open }, '"stream_options":{"include_usage":true},'), addedUsage: true };
   }
-  if (options.include_usage !== true) {
+  // A client's `"stream_options": null` is rewritten, not preceded by a key of ours: a JSON
+  // parser keeps the last of two equal keys, so its null would win and no usage would come.
+  if (options === null || options.include_usage !== true) {
     const rewritten = JSON.stringify({ ...body(), model: target.model, stream_options: { ...options, include_usage: true } });
     return { body: Buffer.from(rewritten), addedUsage: true };
   }

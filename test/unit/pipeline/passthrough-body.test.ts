@@ -68,6 +68,15 @@ describe('passthrough request body', () => {
     assert.deepEqual(JSON.parse(String(absent.body)).stream_options, { include_usage: true });
   });
 
+  it('asks for usage when the client sent stream_options: null, leaving one stream_options key', () => {
+    // Prepending a second key would lose: a JSON parser keeps the last of two equal keys.
+    const text = '{"model":"gpt-4o-mini","stream":true,"messages":[],"stream_options":null}';
+    const call = passthroughRequest(contextOf(text).context, openai('gpt-4o-mini'));
+    assert.equal(call.addedUsage, true);
+    assert.equal(String(call.body).split('"stream_options"').length - 1, 1);
+    assert.deepEqual(JSON.parse(String(call.body)).stream_options, { include_usage: true });
+  });
+
   describe('a routed call above its model\'s output limit', () => {
     // Pretty-printed, so a parse and JSON.stringify would show in the bytes.
     const openaiBody = JSON.stringify({ model: 'smart', messages: [{ role: 'user', content: long }], max_completion_tokens: 32_000, temperature: 0.2 }, null, 2);
