@@ -11,7 +11,7 @@ import { bytesKeyFor, requestBytesDigest } from '../cache/request-bytes-key';
 import { CanonicalBackfill } from '../cache/canonical-backfill';
 import { cacheFillObserver } from '../cache/cache-fill';
 import { decodeCachedAnswer, type CachedAnswer } from '../cache/cached-answer';
-import { chatLogprobs, withChatLogprobs, type ChatLogprobs } from '../cache/chat-logprobs';
+import { logprobsCarrier, type LogprobsCarrier } from '../cache/wire-logprobs';
 import { freshResponseId, isWholeAnswer, replayBytes, wireParts, wireReplay, wireResponseId, type WireReplay } from '../cache/wire-answer';
 import type { CallCacheSettings } from '../cache/cache-settings';
 import { inboundCodecs } from '../codecs/registry';
@@ -233,8 +233,8 @@ interface Servable {
   parts: StreamPart[];
   /** The provider's bytes made ready to replay, with and without OpenAI's usage chunk; built on first use. */
   replays?: { withUsage?: WireReplay; withoutUsage?: WireReplay };
-  /** OpenAI Chat logprobs read from the provider's bytes (null: none), for a replay in the other stream mode; read on first use. */
-  logprobs?: ChatLogprobs | null;
+  /** Logprobs read from the provider's bytes (null: none), for a replay in the other stream mode; read on first use. */
+  logprobs?: LogprobsCarrier | null;
 }
 
 /**
@@ -286,10 +286,10 @@ function replay(response: ServerResponse, context: RequestContext, plan: Executi
     response.end(bytes);
     return;
   }
-  // OpenAI Chat bytes replayed to an OpenAI Chat client in the other stream mode: the parts
-  // carry no logprobs, so they come from the bytes. Not through a transform (redaction's
-  // restore): their tokens are of the redacted text.
-  const logprobs = wire?.api === 'openai-chat' && context.format === 'openai-chat' && transform === undefined ? (servable.logprobs ??= chatLogprobs(wire) ?? null) : null;
+  // A provider's bytes replayed to a client of their API in the other stream mode: the parts
+  // carry no logprobs (OpenAI Chat's, Responses', Gemini's), so they come from the bytes. Not
+  // through a transform (redaction's restore): their tokens are of the redacted text.
+  const logprobs = wire !== undefined && wire.api === context.format && transform === undefined ? (servable.logprobs ??= logprobsCarrier(wire) ?? null) : null;
   // A provider's own response id stays with the call it answered; the encoder makes one.
   const replayed = parts.map((part) => (part.type === 'stream-start' && part.id !== undefined ? { type: 'stream-start' as const, model: part.model } : part));
   const codec = inboundCodecs[context.format];
@@ -306,7 +306,7 @@ function replay(response: ServerResponse, context: RequestContext, plan: Executi
   if (!context.stream) {
     const whole = collectResponse(replayed);
     const encoded = codec.encodeResponse(transform === undefined ? whole : transform.response(whole), responseContext);
-    if (logprobs !== null) (encoded as { choices: Array<{ logprobs: unknown }> }).choices[0]!.logprobs = logprobs;
+    logprobs?.intoWhole(encoded);
     const payload = JSON.stringify(encoded);
     writeHead(response, 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers });
     response.end(payload);
@@ -314,15 +314,12 @@ function replay(response: ServerResponse, context: RequestContext, plan: Executi
   }
   const encoder = codec.createStreamEncoder(responseContext);
   writeHead(response, 200, { ...sseHeaders, ...headers });
-  let logprobsSent = logprobs === null;
+  const carry = logprobs?.forStream();
   for (const part of replayParts(replayed)) {
     let text = '';
     if (transform === undefined) text = encoder.encode(part);
     else for (const restored of transform.part(part)) text += encoder.encode(restored);
-    if (!logprobsSent && part.type === 'text-delta' && text !== '') {
-      text = withChatLogprobs(text, logprobs!);
-      logprobsSent = true;
-    }
+    if (carry !== undefined && text !== '') text = carry(text, part);
     if (text !== '') response.write(text);
   }
   response.end();

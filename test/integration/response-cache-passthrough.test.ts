@@ -4,6 +4,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import { FakeUpstream, type FakeReply } from '../fakes/fake-upstream';
 import { anthropicEvents, anthropicMessageJson, type AnthropicReplyOptions } from '../fakes/anthropic-replies';
 import { responsesEvents, responsesJson } from '../fakes/openai-responses-replies';
+import { geminiChunks, geminiResponseJson } from '../fakes/gemini-replies';
+import { GoogleGenAI } from '@google/genai';
 import { TestProxy } from './harness';
 
 /**
@@ -88,6 +90,7 @@ describe('the response cache, passthrough answers', () => {
     proxy = await TestProxy.start((config) => {
       config.providers.openai = { baseUrl: fake.url('/v1') };
       config.providers.anthropic = { baseUrl: fake.url('') };
+      config.providers.gemini = { baseUrl: fake.url('/v1beta') };
       config.cache.enabled = true;
     });
   }
@@ -212,5 +215,107 @@ describe('the response cache, passthrough answers', () => {
     assert.equal(second.response.headers.get('x-switchyard-cache'), 'hit');
     assert.equal(fake.requests.length, 1);
     assert.deepEqual(second.data, first);
+  });
+
+  it('keeps Responses logprobs when an entry is replayed in the other stream mode', async () => {
+    const tokens = [
+      { token: 'Bon', logprob: -0.0123, bytes: [66, 111, 110], top_logprobs: [{ token: 'Bon', logprob: -0.0123, bytes: [66, 111, 110] }] },
+      { token: 'jour', logprob: -0.0001, bytes: [106, 111, 117, 114], top_logprobs: [{ token: 'jour', logprob: -0.0001, bytes: [106, 111, 117, 114] }] },
+    ];
+    const options = { model: 'gpt-5', text: 'Bonjour', usage: { input: 12, output: 2 } };
+    const whole = (): object => {
+      const body = responsesJson(options) as { output: Array<{ type: string; content?: Array<{ logprobs: unknown[] }> }> };
+      body.output.find((item) => item.type === 'message')!.content![0]!.logprobs = tokens;
+      return body;
+    };
+    // Each delta carries its tokens' entries; the done events and response.completed all of them.
+    const events = (): string[] => {
+      let delta = 0;
+      return responsesEvents(options).map((event) => {
+        if (event.startsWith('event: response.output_text.delta')) return event.replace('"logprobs":[]', `"logprobs":${JSON.stringify(tokens.slice(delta, (delta += 1)))}`);
+        return event.startsWith('event: response.output_item.added') || event.startsWith('event: response.content_part.added') ? event : event.replaceAll('"logprobs":[]', `"logprobs":${JSON.stringify(tokens)}`);
+      });
+    };
+    await start((request) => (request.json?.stream === true ? { chunks: events() } : { json: whole() }));
+    const openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'client', maxRetries: 0 });
+    const ask = (input: string) => ({ model: 'gpt-5', input, include: ['message.output_text.logprobs' as const], top_logprobs: 1 });
+    const textPart = (response: OpenAI.Responses.Response) => response.output.flatMap((item) => (item.type === 'message' ? item.content : [])).find((part) => part.type === 'output_text');
+    const streamed = async (input: string) => {
+      const stream = openai.responses.stream(ask(input));
+      const deltas: unknown[] = [];
+      stream.on('response.output_text.delta', (event) => deltas.push(...(event.logprobs ?? [])));
+      const final = await stream.finalResponse();
+      return { final, deltas };
+    };
+    // Stored whole, asked streamed.
+    await openai.responses.create(ask('Say hello in French.'));
+    await stored(1);
+    const fromWhole = await streamed('Say hello in French.');
+    assert.equal(fake.requests.length, 1);
+    assert.equal(textPart(fromWhole.final)?.text, 'Bonjour');
+    assert.deepEqual(textPart(fromWhole.final)?.logprobs, tokens, 'the completed response has every token');
+    assert.deepEqual(fromWhole.deltas, tokens, 'the deltas carry every token once');
+    // Stored streamed, asked whole.
+    await streamed('Say goodbye in French.');
+    await stored(2);
+    const fromStream = await openai.responses.create(ask('Say goodbye in French.')).withResponse();
+    assert.equal(fromStream.response.headers.get('x-switchyard-cache'), 'hit');
+    assert.deepEqual(textPart(fromStream.data)?.logprobs, tokens);
+    assert.equal(fake.requests.length, 2);
+  });
+
+  it('keeps Gemini logprobs when an entry is replayed in the other stream mode', async () => {
+    const chosen = [
+      { token: 'Bon', tokenId: 101, logProbability: -0.25 },
+      { token: 'jour', tokenId: 102, logProbability: -0.75 },
+    ];
+    const top = chosen.map((token) => ({ candidates: [token] }));
+    const options = { model: 'gemini-2.5-flash', text: 'Bonjour', usage: { prompt: 5, candidates: 2 } };
+    const whole = (): object => {
+      const body = geminiResponseJson(options) as { candidates: Array<Record<string, unknown>> };
+      Object.assign(body.candidates[0]!, { logprobsResult: { topCandidates: top, chosenCandidates: chosen }, avgLogprobs: -0.5 });
+      return body;
+    };
+    // Each chunk with text carries its own tokens' entries and average, as Gemini streams them.
+    const chunks = (): string[] => {
+      let next = 0;
+      return geminiChunks(options).map((chunk) => {
+        const body = JSON.parse(chunk.slice('data: '.length)) as { candidates: Array<{ content: { parts: Array<{ text?: string }> } } & Record<string, unknown>> };
+        const candidate = body.candidates[0]!;
+        if (!candidate.content.parts.some((part) => part.text) || next >= chosen.length) return chunk;
+        const token = chosen[next]!;
+        Object.assign(candidate, { logprobsResult: { topCandidates: [top[next]], chosenCandidates: [token] }, avgLogprobs: token.logProbability });
+        next += 1;
+        return `data: ${JSON.stringify(body)}\r\n\r\n`;
+      });
+    };
+    await start((request) => (request.url.includes(':streamGenerateContent') ? { chunks: chunks() } : { json: whole() }));
+    const genai = new GoogleGenAI({ apiKey: 'client', httpOptions: { baseUrl: proxy.url, retryOptions: { attempts: 1 } } });
+    const ask = (text: string) => ({ model: 'gemini-2.5-flash', contents: text, config: { responseLogprobs: true, logprobs: 1 } });
+    const streamed = async (text: string) => {
+      const results: Array<{ chosen: unknown[]; top: unknown[] }> = [];
+      let answer = '';
+      for await (const chunk of await genai.models.generateContentStream(ask(text))) {
+        answer += chunk.text ?? '';
+        const result = chunk.candidates?.[0]?.logprobsResult;
+        if (result !== undefined) results.push({ chosen: result.chosenCandidates ?? [], top: result.topCandidates ?? [] });
+      }
+      return { answer, chosen: results.flatMap((result) => result.chosen), top: results.flatMap((result) => result.top) };
+    };
+    // Stored whole, asked streamed.
+    await genai.models.generateContent(ask('Say hello in French.'));
+    await stored(1);
+    const fromWhole = await streamed('Say hello in French.');
+    assert.equal(fake.requests.length, 1);
+    assert.equal(fromWhole.answer, 'Bonjour');
+    assert.deepEqual(fromWhole.chosen, chosen, 'every chosen token, once');
+    assert.deepEqual(fromWhole.top, top);
+    // Stored streamed, asked whole: the chunks' entries joined, the average over every token.
+    await streamed('Say goodbye in French.');
+    await stored(2);
+    const fromStream = await genai.models.generateContent(ask('Say goodbye in French.'));
+    assert.equal(fake.requests.length, 2);
+    assert.deepEqual(fromStream.candidates?.[0]?.logprobsResult, { topCandidates: top, chosenCandidates: chosen });
+    assert.equal(fromStream.candidates?.[0]?.avgLogprobs, -0.5);
   });
 });
