@@ -185,6 +185,10 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
         callback(error);
       },
     });
+    // A body set aside unread (a race's loser after its first chunk) is aborted with nobody
+    // listening: its 'error' would be thrown as an uncaught exception and end the proxy.
+    // Readers that care (the relays, firstChunkOf) listen for themselves.
+    stream.on('error', ignoreError);
     this.stream = stream;
     for (const chunk of this.chunks) stream.push(chunk);
     this.chunks = [];
@@ -208,6 +212,8 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
     if (this.onSignalAbort !== undefined) this.signal?.removeEventListener('abort', this.onSignalAbort);
   }
 }
+
+function ignoreError(): void {}
 
 /** The error an aborted signal stands for, as undici's own request() reports it. */
 function abortReason(signal: AbortSignal): Error {

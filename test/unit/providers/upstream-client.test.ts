@@ -93,6 +93,22 @@ describe('callUpstream', function () {
     await closed[closed.length - 1];
   });
 
+  it('lets a stream nobody reads any more be aborted without an uncaught error (a race loser discarded after its first chunk)', async () => {
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: {"n":1}\n\n');
+    };
+    const abort = new CallAbortController();
+    const stream = (await call('/loser', abort.signal)).body.readable();
+    await once(stream, 'data');
+    stream.pause();
+    abort.abort();
+    await closed[closed.length - 1];
+    // An 'error' emitted with no listener is thrown on a later tick: give it the ticks.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(stream.destroyed);
+  });
+
   it('rejects a whole body when the call is aborted midway, and an abort before sending fails the call', async () => {
     handle = (_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
