@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CanonicalRequest, ClientFormat } from '../core/request';
+import { backslash, closeBrace, closeBracket, comma, openBrace, openBracket, quote } from '../inbound/json-scan';
 import { cacheKeySchemaVersion, extraBodyFieldClasses, keyedHeaders, requestFieldClasses, type CacheKeyScope } from './cache-key';
 
 /**
@@ -43,14 +44,6 @@ function neutralFields(): Record<ClientFormat, ReadonlySet<string>> {
 }
 
 const longestNeutralName = Math.max(...Object.values(neutralBodyFields).flatMap((names) => [...names].map((name) => name.length)));
-
-const quote = 0x22;
-const backslash = 0x5c;
-const openBrace = 0x7b;
-const closeBrace = 0x7d;
-const openBracket = 0x5b;
-const closeBracket = 0x5d;
-const comma = 0x2c;
 
 /**
  * Hands `raw` to `update` in pieces, without its top-level members named in `neutral` (each
