@@ -167,6 +167,17 @@ function cpuReader(pid: number): () => number {
  * proxies are bracketed by two measurements of the machine alone, and the bracket says whether
  * it drifted in between.
  */
+/**
+ * Puts `seconds` of the case's load through one target, measuring nothing. A feature's own
+ * Switchyard process (governed, redacting, team) is otherwise compared, after the case's short
+ * warm-up, with the main Switchyard that has served every earlier case: V8 has optimised far
+ * more of the main one, and the feature was charged for a cold JIT (the governed case read 3.79×
+ * in a full run and 0.99× alone with longer rounds).
+ */
+export async function warmUp(target: Target, benchCase: BenchCase, settings: MeasureSettings, seconds: number): Promise<void> {
+  await autocannon(loadOptions(target, target.requestFor(benchCase)!, settings, seconds));
+}
+
 export async function loadPhase(
   targets: Target[],
   benchCase: BenchCase,

@@ -29,7 +29,7 @@ import { startChildService, type ChildService } from './child-service';
 import { coreLayout } from './core-layout';
 import { floorModes, type FloorMode } from './floor-forwarder';
 import { memoryCheck } from './memory';
-import { emptyResult, loadPhase, sequentialPhase, type MeasureSettings, type Target, type TargetKind, type TargetRequest, type TargetResult } from './measure';
+import { emptyResult, loadPhase, sequentialPhase, warmUp, type MeasureSettings, type Target, type TargetKind, type TargetRequest, type TargetResult } from './measure';
 import { replyDeltas } from './payloads';
 import { checkReply } from './reply-check';
 import { timedRequest } from './timed-request';
@@ -48,6 +48,10 @@ const withPeers = process.argv.includes('--peers');
 /** What `--quick` runs: one JSON and one stream passthrough, and a translation. */
 const quickCases = ['OpenAI → OpenAI 1 KB json', 'Anthropic → Anthropic 1 KB stream', 'Anthropic → compatible 1 KB stream'];
 const loadRounds = quick ? 2 : 3;
+/** Load put through a feature's own Switchyard once, before its first case (see `warmUp`). */
+const featureWarmUpSeconds = quick ? 1 : 8;
+/** The feature processes already warmed, by pid. */
+const warmedFeatureProcesses = new Set<number>();
 const settings: MeasureSettings = {
   connections: 10,
   warmupSeconds: quick ? 0.3 : 0.8,
@@ -239,8 +243,14 @@ async function main(): Promise<number> {
         routingProblems.push(...problems.map((problem) => `${benchCase.name}: ${problem}`));
       }
       const results = new Map<string, TargetResult>(caseTargets.map((target) => [target.name, emptyResult()]));
-      progress(`${benchCase.name}: load`);
       layout.separate();
+      for (const target of caseTargets) {
+        if (target.kind !== 'switchyard' || target.pid === switchyard.pid || target.pid === undefined || warmedFeatureProcesses.has(target.pid)) continue;
+        progress(`${benchCase.name}: warming the feature's own Switchyard`);
+        warmedFeatureProcesses.add(target.pid);
+        await warmUp(target, benchCase, settings, featureWarmUpSeconds);
+      }
+      progress(`${benchCase.name}: load`);
       const bracket = await loadPhase(caseTargets, benchCase, settings, results, upstream.pid);
       progress(`${benchCase.name}: one at a time`);
       layout.share();
