@@ -32,29 +32,8 @@ describe('RateAccounts: leases over the rate counters', () => {
     return accounts;
   }
 
-  it('hands out a busy key\'s calls from a lease in memory, asking the counters less and less often', async () => {
-    let reserves = 0;
-    const counters = new MemoryRateCounters();
-    const reserve = counters.reserve.bind(counters);
-    counters.reserve = (items, now) => {
-      reserves++;
-      return reserve(items, now);
-    };
-    const accounts = new RateAccounts({ counters, leaseLifeMs: 60_000 });
-    open.push(accounts);
-    const account = new RateAccount('rpm:key_a', 1_000_000);
-    let admitted = 0;
-    for (let call = 0; call < 1000; call++) {
-      const taken = accounts.takeFromLeases([account], [1], Date.now());
-      if (taken === undefined) assert.ok((await accounts.reserve([account], [1])).granted);
-      admitted++;
-    }
-    assert.equal(admitted, 1000);
-    // Leases double while used: about log2(1000) reservations, not 1000.
-    assert.ok(reserves <= 12, `${reserves} reservations for 1000 calls`);
-  });
-
-  it('sizes leases from what calls take, not what they settle to: one call at a time far under its estimate still shares a lease', async () => {
+  /** Accounts over in-memory counters that count how often a lease is asked of them. */
+  function countingAccounts(): { accounts: RateAccounts; reserves: () => number } {
     let reserves = 0;
     const counters = new MemoryRateCounters();
     const reserve = counters.reserve.bind(counters);
@@ -64,6 +43,25 @@ describe('RateAccounts: leases over the rate counters', () => {
     };
     const accounts = new RateAccounts({ counters, leaseLifeMs: 60_000 });
     open.push(accounts);
+    return { accounts, reserves: () => reserves };
+  }
+
+  it('hands out a busy key\'s calls from a lease in memory, asking the counters less and less often', async () => {
+    const { accounts, reserves } = countingAccounts();
+    const account = new RateAccount('rpm:key_a', 1_000_000);
+    let admitted = 0;
+    for (let call = 0; call < 1000; call++) {
+      const taken = accounts.takeFromLeases([account], [1], Date.now());
+      if (taken === undefined) assert.ok((await accounts.reserve([account], [1])).granted);
+      admitted++;
+    }
+    assert.equal(admitted, 1000);
+    // Leases double while used: about log2(1000) reservations, not 1000.
+    assert.ok(reserves() <= 12, `${reserves()} reservations for 1000 calls`);
+  });
+
+  it('sizes leases from what calls take, not what they settle to: one call at a time far under its estimate still shares a lease', async () => {
+    const { accounts, reserves } = countingAccounts();
     const account = new RateAccount('tpm:key_a', 1_000_000_000);
     // A coding agent: max_tokens 32,000 reserved, a few hundred tokens used, one call at a time.
     for (let call = 0; call < 1000; call++) {
@@ -75,19 +73,11 @@ describe('RateAccounts: leases over the rate counters', () => {
       }
       accounts.settle(taken[0]!, 700);
     }
-    assert.ok(reserves <= 12, `${reserves} reservations for 1000 calls`);
+    assert.ok(reserves() <= 12, `${reserves()} reservations for 1000 calls`);
   });
 
   it('sizes leases from what calls used when they settle above their estimate: 10 calls at a time still share a lease', async () => {
-    let reserves = 0;
-    const counters = new MemoryRateCounters();
-    const reserve = counters.reserve.bind(counters);
-    counters.reserve = (items, now, settlements) => {
-      reserves++;
-      return reserve(items, now, settlements);
-    };
-    const accounts = new RateAccounts({ counters, leaseLifeMs: 60_000 });
-    open.push(accounts);
+    const { accounts, reserves } = countingAccounts();
     const account = new RateAccount('tpm:key_a', 1_000_000_000);
     // The bench's 1 KB body: 256 + 512 tokens estimated, 1,914 counted (cached prompt tokens).
     const worker = async (): Promise<void> => {
@@ -104,7 +94,7 @@ describe('RateAccounts: leases over the rate counters', () => {
     };
     await Promise.all(Array.from({ length: 10 }, worker));
     // Leases double while used: about log2(1000) reservations, not one every few calls.
-    assert.ok(reserves <= 14, `${reserves} reservations for 1000 calls`);
+    assert.ok(reserves() <= 14, `${reserves()} reservations for 1000 calls`);
   });
 
   it('admits exactly the limit across two processes on one data folder, however the calls interleave', async function () {
