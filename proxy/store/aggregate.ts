@@ -30,8 +30,9 @@ export interface AggregateRow {
   /** USD over the records with a known price. */
   costUsd: number;
   /**
-   * Records that reached a provider but whose model had no known price, left out of costUsd.
-   * Calls Switchyard refused are not among them: they are {@link refusedRequests}.
+   * Records a provider served whose model had no known price, left out of costUsd: answers
+   * that succeeded and failures that reported usage. A failure without usage spent nothing and
+   * is not among them; nor are calls Switchyard refused: they are {@link refusedRequests}.
    */
   unpricedRequests: number;
   /**

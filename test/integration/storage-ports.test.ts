@@ -111,7 +111,8 @@ for (const makeMode of [sqliteMode, teamMode]) {
     it('request log: what one instance writes, the other lists, filters, gets and totals', async () => {
       const records = [
         record({ provider: 'openai', model: 'gpt-4o', keyId: 'key_aaaa', keyLabel: 'alice', tool: 'curl' }),
-        record({ provider: 'anthropic', model: 'claude-sonnet-4-5', status: 429, error: 'rate limited', costUsd: null, keyId: 'key_bbbb' }),
+        // A provider's failure without usage: it cost nothing, so it is no unpriced call.
+        record({ provider: 'anthropic', model: 'claude-sonnet-4-5', status: 429, error: 'rate limited', costUsd: null, keyId: 'key_bbbb', inputTokens: 0, outputTokens: 0, timeToFirstTokenMs: null }),
         record({ provider: 'openai', model: 'gpt-4o', cache: 'hit', savedUsd: 0.002, redactions: { email: 2 }, stream: true }),
         // Refused by Switchyard (an allow-list): no cost, and no price missing either.
         record({ provider: 'anthropic', model: 'claude-sonnet-4-5', status: 403, error: 'not allowed', costUsd: null, refusal: 'permission' }),
@@ -141,7 +142,7 @@ for (const makeMode of [sqliteMode, teamMode]) {
       assert.ok(Math.abs(openai.costUsd - 0.002) < 1e-12);
       const anthropic = byProvider.find((row) => row.key === 'anthropic')!;
       assert.equal(anthropic.errors, 2);
-      assert.equal(anthropic.unpricedRequests, 1);
+      assert.equal(anthropic.unpricedRequests, 0);
       assert.equal(anthropic.refusedRequests, 1);
       assert.equal(openai.refusedRequests, 0);
       // One key's totals only: what an access key reading /stats is given.
@@ -166,6 +167,28 @@ for (const makeMode of [sqliteMode, teamMode]) {
       one.requestLog.add({ ...records[0]!, status: 500 });
       await one.requestLog.flush();
       assert.equal((await two.requestLog.get(records[0]!.id))?.status, 500);
+    });
+
+    it('request log: unpriced counts calls served without a known price, not failures that spent nothing', async () => {
+      const since = 1_950_000_000_000;
+      const served = (fields: Partial<RequestRecord>): RequestRecord => record({ provider: 'mystery', model: 'unpriced-1', costUsd: null, ...fields, time: since + sequence });
+      const records = [
+        served({}),
+        // Cut off mid-stream after the usage arrived: tokens were spent at a price nobody knows.
+        served({ status: 200, error: 'upstream stream ended early', stream: true }),
+        // The provider failed before any usage: nothing was spent.
+        served({ status: 500, error: 'upstream 500', inputTokens: 0, outputTokens: 0, timeToFirstTokenMs: null }),
+        served({ status: 502, error: 'connection refused', inputTokens: 0, outputTokens: 0, timeToFirstTokenMs: null }),
+        // Refused by Switchyard: counted as refused.
+        served({ status: 429, error: 'rate limit', inputTokens: 0, outputTokens: 0, timeToFirstTokenMs: null, refusal: 'rate_limit' }),
+      ];
+      for (const item of records) one.requestLog.add(item);
+      await one.requestLog.flush();
+      for (const by of ['provider', 'model', 'day'] as const) {
+        const rows = await two.requestLog.aggregate(by, { since });
+        const sum = (field: 'requests' | 'errors' | 'unpricedRequests' | 'refusedRequests'): number => rows.reduce((total, row) => total + row[field], 0);
+        assert.deepEqual([sum('requests'), sum('errors'), sum('unpricedRequests'), sum('refusedRequests')], [5, 4, 2, 1], by);
+      }
     });
 
     it('access keys: created, updated, revoked on one, seen by the other with a new version', async () => {

@@ -4,7 +4,7 @@ import { recordLimit, type AggregateScope, type RecordFilter } from '../record-f
 import type { RejectedRecord, RequestLogBackend } from '../request-log';
 import type { RequestRecord } from '../request-record';
 import { foldAggregateRows, quarterHourMs } from '../sqlite/aggregate-records';
-import { errorRecordSql, filterToSql } from '../sqlite/filter-to-sql';
+import { errorRecordSql, filterToSql, unpricedRecordSql } from '../sqlite/filter-to-sql';
 import { decodeRecordRow, encodeRecordRow, recordColumnCount, recordColumns } from '../sqlite/record-row';
 import type { PostgresDatabase, SqlValue } from './postgres-database';
 
@@ -72,7 +72,7 @@ const aggregateColumns = `COUNT(*) AS requests,
   COALESCE(SUM(cache_write_tokens), 0) AS cache_write_tokens,
   COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens,
   COALESCE(SUM(cost_usd), 0) AS cost_usd,
-  COUNT(*) FILTER (WHERE cost_usd IS NULL AND NOT ${refusedRecordSql}) AS unpriced_requests,
+  COUNT(*) FILTER (WHERE ${unpricedRecordSql} AND NOT ${refusedRecordSql}) AS unpriced_requests,
   COUNT(*) FILTER (WHERE ${refusedRecordSql}) AS refused_requests,
   COALESCE(SUM(latency_ms), 0) AS latency_ms,
   COALESCE(SUM(time_to_first_token_ms), 0) AS time_to_first_token_ms,

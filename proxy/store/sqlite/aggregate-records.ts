@@ -1,7 +1,7 @@
 import type { Database, NormalQueryResult } from 'node-sqlite3-wasm';
 import { compareAggregateRows, localDay, orderSubgroupedRows, type AggregateBy, type AggregateRow, type AggregateThen } from '../aggregate';
 import type { AggregateScope } from '../record-filter';
-import { errorRecordSql, filterToSql } from './filter-to-sql';
+import { errorRecordSql, filterToSql, unpricedRecordSql } from './filter-to-sql';
 
 /**
  * Days are summed in SQL per quarter hour of UTC time and folded into local days here:
@@ -70,7 +70,7 @@ export function aggregateRecords(database: Database, by: AggregateBy, scope: Agg
             SUM(cache_write_tokens) AS cache_write_tokens,
             SUM(reasoning_tokens) AS reasoning_tokens,
             TOTAL(cost_usd) AS cost_usd,
-            SUM(cost_usd IS NULL AND NOT ${refusedRecordSql}) AS unpriced_requests,
+            SUM(${unpricedRecordSql} AND NOT ${refusedRecordSql}) AS unpriced_requests,
             SUM(${refusedRecordSql}) AS refused_requests,
             TOTAL(latency_ms) AS latency_ms,
             TOTAL(time_to_first_token_ms) AS time_to_first_token_ms,

@@ -4,6 +4,13 @@ import type { RecordFilter } from '../record-filter';
 /** SQL twin of `isErrorRecord` in ../record-filter; keep the two in step. */
 export const errorRecordSql = '(status >= 400 OR error IS NOT NULL)';
 
+/**
+ * A call a provider served that has no price: no cost, and either it succeeded or it failed
+ * after reporting usage (tokens were spent at a price nobody knows). A failure without usage
+ * cost nothing, so it is not "unpriced"; calls Switchyard refused have no usage either.
+ */
+export const unpricedRecordSql = `(cost_usd IS NULL AND (NOT ${errorRecordSql} OR input_tokens + output_tokens > 0))`;
+
 /** A WHERE clause and the values it binds. */
 export interface SqlCondition {
   /** `WHERE …` or an empty string. */
