@@ -73,8 +73,8 @@ function sizeLabel(size: BodySize): string {
 }
 
 /**
- * Every case, or those whose name contains one of the comma-separated parts of `filter`
- * (case-insensitive).
+ * Every case, or those whose name contains one of the comma-separated parts of `filter` (or is
+ * one, for a part starting with `=`), case-insensitive.
  */
 export function buildCases(filter?: string): BenchCase[] {
   const cases: BenchCase[] = [];
@@ -155,7 +155,10 @@ export function buildCases(filter?: string): BenchCase[] {
   cases.push(...redactionCases());
   const parts = filter?.split(',').map((part) => part.trim().toLowerCase()).filter((part) => part !== '');
   if (parts === undefined || parts.length === 0) return cases;
-  return cases.filter((benchCase) => parts.some((part) => benchCase.name.toLowerCase().includes(part)));
+  // A part starting with `=` is a whole name: `=OpenAI → OpenAI 1 KB json` without its routed,
+  // cached and feature variants.
+  const matches = (name: string, part: string): boolean => (part.startsWith('=') ? name === part.slice(1).trim() : name.includes(part));
+  return cases.filter((benchCase) => parts.some((part) => matches(benchCase.name.toLowerCase(), part)));
 }
 
 /**

@@ -68,6 +68,8 @@ export interface MeasureSettings {
   warmupSeconds: number;
   /** Measured runs per proxy target; direct runs once before and once after them. */
   loadRounds: number;
+  /** Rounds when two targets are one process (they pause between runs): fewer, as long in all. */
+  sharedProcessRounds: number;
   roundSeconds: number;
   /** Settle for processes with deferred work (Switchyard, peers); floors need little. */
   settleMs: number;
@@ -100,31 +102,36 @@ function recordProblem(result: TargetResult, problem: string): void {
   if (result.problems.length < 3) result.problems.push(problem);
 }
 
-function loadOptions(target: Target, request: TargetRequest, settings: MeasureSettings, seconds: number): autocannon.Options {
+/**
+ * How often autocannon looks at its clock. Its default, once a second, made every run last at
+ * least a second whatever its duration, so a case could not have more than a few rounds.
+ */
+const sampleIntervalMs = 100;
+
+function loadOptions(target: Target, request: TargetRequest, settings: MeasureSettings, length: { seconds: number } | { requests: number }): autocannon.Options {
   return {
     url: target.url + request.path,
     method: 'POST',
     headers: request.headers,
     body: request.body,
     connections: settings.connections,
-    duration: seconds,
+    sampleInt: sampleIntervalMs,
+    ...('seconds' in length ? { duration: length.seconds } : { amount: length.requests }),
     // A body with the unique marker is a new question on every request (the cache-miss cases).
     idReplacement: request.body.includes(uniqueMarker),
   };
 }
 
 interface LoadTotals {
-  cpuNanoseconds: number;
   completed: number;
   seconds: number;
   errors: number;
   non2xx: number;
   incomplete: number;
-  rounds: number[];
 }
 
 function emptyTotals(): LoadTotals {
-  return { cpuNanoseconds: 0, completed: 0, seconds: 0, errors: 0, non2xx: 0, incomplete: 0, rounds: [] };
+  return { completed: 0, seconds: 0, errors: 0, non2xx: 0, incomplete: 0 };
 }
 
 interface RoundMeasure {
@@ -133,26 +140,29 @@ interface RoundMeasure {
   cpuNanoseconds: number;
 }
 
-/** One measured autocannon run against one target, added to the target's totals. */
-async function loadRound(target: Target, benchCase: BenchCase, settings: MeasureSettings, totals: LoadTotals, cpuPid: number | undefined): Promise<RoundMeasure> {
+/** One run of a target under load: what autocannon counted, added to the target's totals. */
+async function loadRun(target: Target, benchCase: BenchCase, settings: MeasureSettings, totals: LoadTotals, length: { seconds: number } | { requests: number }): Promise<{ completed: number; seconds: number }> {
   const request = target.requestFor(benchCase)!;
-  const readCpu = cpuPid === undefined ? () => 0 : cpuReader(cpuPid);
-  const cpuBefore = readCpu();
   const measured = await autocannon({
-    ...loadOptions(target, request, settings, settings.roundSeconds),
+    ...loadOptions(target, request, settings, length),
     // Text is not compared here: autocannon decodes each read alone, garbling split characters.
     verifyBody: (body) => checkReply(benchCase.api, benchCase.stream, String(body), expectedEvents(target, benchCase), false, benchCase.answer).ok,
   });
-  await sleep(target.settleMs);
-  const cpu = readCpu() - cpuBefore;
-  totals.cpuNanoseconds += cpu;
   totals.completed += measured.requests.total;
   totals.seconds += measured.duration;
   totals.errors += measured.errors;
   totals.non2xx += measured.non2xx;
   totals.incomplete += measured.mismatches;
-  if (measured.requests.total > 0) totals.rounds.push(cpu / 1_000 / measured.requests.total);
-  return { completed: measured.requests.total, seconds: measured.duration, cpuNanoseconds: cpu };
+  return { completed: measured.requests.total, seconds: measured.duration };
+}
+
+/** A direct run: the upstream's own CPU over it, read after a short settle (a gauge of the machine). */
+async function directRun(target: Target, benchCase: BenchCase, settings: MeasureSettings, totals: LoadTotals, upstreamPid: number): Promise<RoundMeasure> {
+  const readCpu = cpuReader(upstreamPid);
+  const cpuBefore = readCpu();
+  const run = await loadRun(target, benchCase, settings, totals, { seconds: settings.roundSeconds });
+  await sleep(target.settleMs);
+  return { ...run, cpuNanoseconds: readCpu() - cpuBefore };
 }
 
 function cpuReader(pid: number): () => number {
@@ -160,13 +170,38 @@ function cpuReader(pid: number): () => number {
   return () => treeCpuNanoseconds(pid, source);
 }
 
+/** One measured run of a proxy: its process, where the process's CPU counter stood at its start, and what it served. */
+export interface ProxyRun {
+  pid: number;
+  cpuAtStart: number;
+  completed: number;
+}
+
 /**
- * Load on every target: a JIT warm-up each, then short measured runs in a rotating order, so
- * drift (GC state, the upstream's heap, a noisy neighbour) spreads over the proxies instead of
- * landing on whichever runs first. Direct runs before the first round and after the last: the
- * proxies are bracketed by two measurements of the machine alone, and the bracket says whether
- * it drifted in between.
+ * Each run's CPU, in nanoseconds: from its start to the start of the next run on the same
+ * process, or to the process's reading after the last run and a settle. Work a process defers
+ * past its run (Switchyard writes its request log once a second) lands on its own counter
+ * while the others are measured, so it is counted in its own run without a pause after every
+ * run; only a process measured twice in a row (two targets of one Switchyard) pauses between
+ * the two (see `loadPhase`), so that its deferred work is not the other target's.
  */
+export function runCpu(runs: readonly ProxyRun[], finalCpu: ReadonlyMap<number, number>): number[] {
+  return runs.map((run, index) => {
+    const next = runs.slice(index + 1).find((later) => later.pid === run.pid);
+    const end = next === undefined ? finalCpu.get(run.pid) : next.cpuAtStart;
+    return end === undefined ? Number.NaN : end - run.cpuAtStart;
+  });
+}
+
+/** The proxies' load runs in order: every round runs each proxy once, rotating who goes first. */
+export function loadSchedule<T>(proxies: readonly T[], rounds: number): T[] {
+  const schedule: T[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (let offset = 0; offset < proxies.length; offset++) schedule.push(proxies[(round + offset) % proxies.length]!);
+  }
+  return schedule;
+}
+
 /**
  * Puts `seconds` of the case's load through one target, measuring nothing. A feature's own
  * Switchyard process (governed, redacting, team) is otherwise compared, after the case's short
@@ -175,9 +210,20 @@ function cpuReader(pid: number): () => number {
  * in a full run and 0.99× alone with longer rounds).
  */
 export async function warmUp(target: Target, benchCase: BenchCase, settings: MeasureSettings, seconds: number): Promise<void> {
-  await autocannon(loadOptions(target, target.requestFor(benchCase)!, settings, seconds));
+  await autocannon(loadOptions(target, target.requestFor(benchCase)!, settings, { seconds }));
 }
 
+/**
+ * Load on every target: a JIT warm-up each, then short measured runs in a rotating order, so
+ * drift (GC state, the upstream's heap, a noisy neighbour) spreads over the proxies instead of
+ * landing on whichever runs first. Direct runs before the first round and after the last: the
+ * proxies are bracketed by two measurements of the machine alone, and the bracket says whether
+ * it drifted in between.
+ *
+ * A measured run is a fixed number of requests (the target's warm-up rate × the round's
+ * length), not a duration: a run cut at a deadline aborts the requests in flight, whose CPU
+ * was spent but which are not counted (ten 80 KB streams of ~100 in a round).
+ */
 export async function loadPhase(
   targets: Target[],
   benchCase: BenchCase,
@@ -185,33 +231,57 @@ export async function loadPhase(
   results: Map<string, TargetResult>,
   upstreamPid: number,
 ): Promise<Bracket | undefined> {
+  const proxies = targets.filter((target) => target.pid !== undefined);
+  // Two targets on one process (a routed and an unrouted request to one Switchyard) pause
+  // between their runs, so fewer and longer rounds keep the case's time in bounds.
+  const sharedProcess = new Set(proxies.map((target) => target.pid)).size < proxies.length;
+  const rounds = sharedProcess ? settings.sharedProcessRounds : settings.loadRounds;
+  const roundSeconds = (settings.roundSeconds * settings.loadRounds) / rounds;
   // The direct target needs no warm-up of its own: every proxy's warm-up warms the upstream.
-  for (const target of targets) {
-    if (target.kind !== 'direct') await autocannon(loadOptions(target, target.requestFor(benchCase)!, settings, settings.warmupSeconds));
+  const requestsPerRun = new Map<string, number>();
+  for (const target of proxies) {
+    const warm = await autocannon(loadOptions(target, target.requestFor(benchCase)!, settings, { seconds: settings.warmupSeconds }));
+    const rate = warm.duration > 0 ? warm.requests.total / warm.duration : 0;
+    requestsPerRun.set(target.name, Math.max(2 * settings.connections, Math.round(rate * roundSeconds)));
   }
   const totals = new Map<string, LoadTotals>(targets.map((target) => [target.name, emptyTotals()]));
   const direct = targets.find((target) => target.kind === 'direct');
-  const proxies = targets.filter((target) => target.pid !== undefined);
   const bracket: RoundMeasure[] = [];
-  const directRun = async (): Promise<void> => {
-    if (direct !== undefined) bracket.push(await loadRound(direct, benchCase, settings, totals.get(direct.name)!, upstreamPid));
+  const measureDirect = async (): Promise<void> => {
+    if (direct !== undefined) bracket.push(await directRun(direct, benchCase, { ...settings, roundSeconds }, totals.get(direct.name)!, upstreamPid));
   };
-  await directRun();
-  for (let round = 0; round < settings.loadRounds; round++) {
-    for (let offset = 0; offset < proxies.length; offset++) {
-      const target = proxies[(round + offset) % proxies.length]!;
-      await loadRound(target, benchCase, settings, totals.get(target.name)!, target.pid);
-    }
+  await measureDirect();
+  const readers = new Map(proxies.map((target) => [target.pid!, cpuReader(target.pid!)]));
+  const schedule = loadSchedule(proxies, rounds);
+  const runs: ProxyRun[] = [];
+  for (let index = 0; index < schedule.length; index++) {
+    const target = schedule[index]!;
+    const cpuAtStart = readers.get(target.pid!)!();
+    const run = await loadRun(target, benchCase, settings, totals.get(target.name)!, { requests: requestsPerRun.get(target.name)! });
+    runs.push({ pid: target.pid!, cpuAtStart, completed: run.completed });
+    if (schedule[index + 1]?.pid === target.pid) await sleep(target.settleMs);
   }
-  await directRun();
+  await sleep(Math.max(0, ...proxies.map((target) => target.settleMs)));
+  const finalCpu = new Map([...readers].map(([pid, read]) => [pid, read()]));
+  const cpuOfRuns = runCpu(runs, finalCpu);
+  await measureDirect();
   for (const target of targets) {
     const result = results.get(target.name);
     const targetTotals = totals.get(target.name);
     if (result === undefined || targetTotals === undefined) continue;
     result.requestsPerSecond = targetTotals.seconds > 0 ? targetTotals.completed / targetTotals.seconds : 0;
-    if (target.pid !== undefined && targetTotals.completed > 0) {
-      result.cpuMicrosecondsPerRequest = targetTotals.cpuNanoseconds / 1_000 / targetTotals.completed;
-      result.roundCpu = targetTotals.rounds;
+    if (target.pid !== undefined) {
+      let cpuNanoseconds = 0;
+      let completed = 0;
+      result.roundCpu = [];
+      schedule.forEach((scheduled, index) => {
+        if (scheduled !== target) return;
+        const run = runs[index]!;
+        cpuNanoseconds += cpuOfRuns[index]!;
+        completed += run.completed;
+        if (run.completed > 0) result.roundCpu.push(cpuOfRuns[index]! / 1_000 / run.completed);
+      });
+      if (completed > 0) result.cpuMicrosecondsPerRequest = cpuNanoseconds / 1_000 / completed;
     }
     const failed = targetTotals.errors + targetTotals.non2xx + targetTotals.incomplete;
     if (failed > 0) {

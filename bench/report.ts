@@ -69,8 +69,10 @@ export function floorOf(outcome: Pick<CaseOutcome, 'targets' | 'results'>): stri
 /** A CPU ratio: the median over the load rounds (round i ÷ round i), and its spread over them. */
 export interface Ratio {
   value: number;
-  lowest: number;
-  highest: number;
+  /** 25th percentile of the per-round ratios. */
+  lowerQuartile: number;
+  /** 75th percentile. */
+  upperQuartile: number;
 }
 
 export function cpuRatio(measured: TargetResult | undefined, reference: TargetResult | undefined): Ratio | undefined {
@@ -82,18 +84,26 @@ export function cpuRatio(measured: TargetResult | undefined, reference: TargetRe
     const base = reference!.roundCpu[round]!;
     if (base > 0) rounds.push(measured!.roundCpu[round]! / base);
   }
-  if (rounds.length === 0) return { value: top / bottom, lowest: top / bottom, highest: top / bottom };
+  if (rounds.length === 0) return { value: top / bottom, lowerQuartile: top / bottom, upperQuartile: top / bottom };
   // The median of the per-round ratios: each pairs two runs close in time, so a machine that
   // changed between rounds moves both sides of a ratio alike instead of one total more than another.
+  // With ten rounds the extremes say more about one round's luck than about the median: the
+  // spread shown is the middle half (25th to 75th percentile).
   const sorted = [...rounds].sort((left, right) => left - right);
-  const middle = sorted.length / 2;
-  const value = sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  return { value, lowest: sorted[0]!, highest: sorted[sorted.length - 1]! };
+  return { value: quantile(sorted, 0.5), lowerQuartile: quantile(sorted, 0.25), upperQuartile: quantile(sorted, 0.75) };
+}
+
+/** The value at `fraction` of sorted numbers, interpolated between the two nearest. */
+function quantile(sorted: readonly number[], fraction: number): number {
+  const at = (sorted.length - 1) * fraction;
+  const below = Math.floor(at);
+  const above = Math.min(sorted.length - 1, below + 1);
+  return sorted[below]! + (sorted[above]! - sorted[below]!) * (at - below);
 }
 
 export function formatRatio(ratio: Ratio | undefined): string {
   if (ratio === undefined) return '—';
-  return `${ratio.value.toFixed(2)}× (${ratio.lowest.toFixed(2)}–${ratio.highest.toFixed(2)})`;
+  return `${ratio.value.toFixed(2)}× (${ratio.lowerQuartile.toFixed(2)}–${ratio.upperQuartile.toFixed(2)})`;
 }
 
 function addedFirstByte(result: TargetResult, direct: TargetResult, fraction: number): number {
@@ -149,7 +159,7 @@ export function markdownTable(outcomes: CaseOutcome[]): string[] {
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
     ...outcomes.flatMap(rowsOf),
     '',
-    '¹ ÷ the cheapest floor forwarder of the case: median over the load rounds, each round against the floor\'s run of the same round (lowest–highest round). ' +
+    '¹ ÷ the cheapest floor forwarder of the case: median over the load rounds, each round against the floor\'s run of the same round (middle half of the rounds). ' +
       '² over direct, one request at a time on one keep-alive connection. ³ direct: absolute; proxies: added over direct. ' +
       '⁴ fewest text deltas any checked stream carried / deltas sent.',
   ];

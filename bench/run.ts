@@ -35,6 +35,7 @@ import { checkReply } from './reply-check';
 import { timedRequest } from './timed-request';
 import { installPortkey, portkeyRequest, portkeyVersion, startPortkey } from './peers';
 import { cpuSource } from './process-cpu';
+import { raisePriority, runInPrioritySession } from './priority';
 import { cacheOffName, cacheVerdictLines, governanceVerdictLines, markdownTable, redactionOffName, redactionVerdictLines, routingTable, routingVerdictLines, soloName, teamVerdictLines, ungovernedName, unroutedName, verdictLines, type CaseOutcome } from './report';
 import { checkRouting } from './routing-check';
 import { expectedDecisions } from './routing-config';
@@ -47,7 +48,14 @@ const quick = process.argv.includes('--quick');
 const withPeers = process.argv.includes('--peers');
 /** What `--quick` runs: one JSON and one stream passthrough, and a translation. */
 const quickCases = ['OpenAI → OpenAI 1 KB json', 'Anthropic → Anthropic 1 KB stream', 'Anthropic → compatible 1 KB stream'];
-const loadRounds = quick ? 2 : 3;
+/**
+ * Short rounds, many of them: a CPU ratio is the median of per-round ratios, and neighbours'
+ * load and V8's GC and JIT phases move single rounds by ±30 %; the median of ten steadies what
+ * the median of three could not (docs/benchmark.md, "Fifth round").
+ */
+const loadRounds = quick ? 6 : 10;
+/** Rounds of a case whose two targets are one Switchyard (they pause between runs). */
+const sharedProcessRounds = quick ? 2 : 3;
 /** Load put through a feature's own Switchyard once, before its first case (see `warmUp`). */
 const featureWarmUpSeconds = quick ? 1 : 8;
 /** The feature processes already warmed, by pid. */
@@ -56,7 +64,8 @@ const settings: MeasureSettings = {
   connections: 10,
   warmupSeconds: quick ? 0.3 : 0.8,
   loadRounds,
-  roundSeconds: Number(process.env.BENCH_SECONDS ?? (quick ? '0.8' : '2.4')) / loadRounds,
+  sharedProcessRounds,
+  roundSeconds: Number(process.env.BENCH_SECONDS ?? (quick ? '1.2' : '3')) / loadRounds,
   // Longer than the request log's flush interval (1 s), so each round's CPU includes writing
   // its own records: a shorter settle would leave that cost outside the measurement.
   settleMs: 1100,
@@ -131,6 +140,8 @@ async function main(): Promise<number> {
     return 1;
   }
   const started = performance.now();
+  // Before any service starts: they inherit it.
+  const priority = raisePriority();
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-bench-'));
   const services: ChildService[] = [];
   const agents: Agent[] = [];
@@ -220,7 +231,7 @@ async function main(): Promise<number> {
 
     process.stderr.write(
       `Benchmark${quick ? ' (quick)' : ''}: ${cases.length} cases × ${targets.length} targets (routed: direct, switchyard routed and unrouted); ` +
-        `CPU from /proc/<pid>/${cpuSource(upstream.pid)} over each proxy's process tree\n`,
+        `CPU from /proc/<pid>/${cpuSource(upstream.pid)} over each proxy's process tree; ${priority}\n`,
     );
     const outcomes: CaseOutcome[] = [];
     const routingProblems: string[] = [];
@@ -262,8 +273,8 @@ async function main(): Promise<number> {
     const lines = [
       '',
       `Node ${process.version} on ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}. Load: autocannon, ${settings.connections} ` +
-        `connections, ${settings.warmupSeconds} s warm-up per target, then ${loadRounds} × ${settings.roundSeconds.toFixed(2)} s per proxy ` +
-        `in rotating order, between two direct runs; ${layout.description}. One at a time: ${settings.sequentialRequests} requests ` +
+        `connections, ${settings.warmupSeconds} s warm-up per target, then ${loadRounds} runs per proxy of the requests its warm-up served in ${settings.roundSeconds.toFixed(2)} s, ` +
+        `in rotating order, between two direct runs; ${layout.description}; ${priority}. One at a time: ${settings.sequentialRequests} requests ` +
         `or ${settings.sequentialStreams} streams per target on one keep-alive connection, interleaved. Upstream streams ${replyDeltas.length} text deltas ` +
         `${upstreamGapMs} ms apart.` +
         (standIn ? ' **Switchyard slot: stand-in floor forwarder (no build found, or BENCH_STAND_IN=1).**' : ''),
@@ -308,7 +319,7 @@ async function main(): Promise<number> {
   }
 }
 
-(process.argv.includes('--memory') ? memoryCheck() : main()).then(
+(runInPrioritySession() ?? (process.argv.includes('--memory') ? memoryCheck() : main())).then(
   (code) => process.exit(code),
   (error: Error) => {
     process.stderr.write(`${error.stack ?? error.message}\n`);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpuRatio, floorOf, ratioVerdict } from '../../../bench/report';
-import { emptyResult, type TargetResult } from '../../../bench/measure';
+import { emptyResult, loadSchedule, runCpu, type TargetResult } from '../../../bench/measure';
+import { buildCases } from '../../../bench/cases';
 import { processTree } from '../../../bench/process-cpu';
 
 function measured(cpu: number, rounds: number[]): TargetResult {
@@ -25,9 +26,34 @@ describe('bench report', () => {
     assert.equal(floorOf({ targets, results }), 'floor b');
   });
 
-  it('gives the median of the per-round ratios and their spread', () => {
+  it('gives the median of the per-round ratios and the middle half of them', () => {
     const ratio = cpuRatio(measured(200, [200, 300, 240]), measured(100, [100, 100, 120]));
-    assert.deepEqual(ratio, { value: 2, lowest: 2, highest: 3 });
+    assert.deepEqual(ratio, { value: 2, lowerQuartile: 2, upperQuartile: 2.5 });
+    // One round a neighbour's burst took moves neither the median nor the quartiles much.
+    const steady = cpuRatio(measured(150, [150, 150, 150, 150, 600]), measured(100, [100, 100, 100, 100, 100]));
+    assert.deepEqual(steady, { value: 1.5, lowerQuartile: 1.5, upperQuartile: 1.5 });
+  });
+
+  it('counts a run\'s CPU up to the next run on the same process, so work it defers past its run is its own', () => {
+    // Process 1 (Switchyard) writes its log after its run, while process 2 (a floor) is measured:
+    // its counter moves from 100 to 190 over its run and to 200 by its next start.
+    const runs = [
+      { pid: 1, cpuAtStart: 100, completed: 10 },
+      { pid: 2, cpuAtStart: 50, completed: 10 },
+      { pid: 1, cpuAtStart: 200, completed: 10 },
+      { pid: 2, cpuAtStart: 90, completed: 10 },
+    ];
+    assert.deepEqual(runCpu(runs, new Map([[1, 290], [2, 130]])), [100, 40, 90, 40]);
+  });
+
+  it('runs every proxy once a round, rotating which goes first', () => {
+    assert.deepEqual(loadSchedule(['a', 'b', 'c'], 3), ['a', 'b', 'c', 'b', 'c', 'a', 'c', 'a', 'b']);
+  });
+
+  it('takes a BENCH_CASES part starting with = as a whole case name', () => {
+    const names = buildCases('=OpenAI → OpenAI 1 KB json').map((benchCase) => benchCase.name);
+    assert.deepEqual(names, ['OpenAI → OpenAI 1 KB json']);
+    assert.ok(buildCases('OpenAI → OpenAI 1 KB json').length > 1);
   });
 
   it('calls a ratio within 0.15 over its target "at the target"', () => {
