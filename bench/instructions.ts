@@ -14,7 +14,8 @@
  * longer than the request log's one-second flush, and the count is read from callgrind's dump.
  * The first target is the reference for the ratios. `--functions N` also prints each target's top
  * N functions by instructions per call, JavaScript ones named from V8's perf map
- * (callgrind-functions.ts): where the instructions go, not only how many.
+ * (callgrind-functions.ts): where the instructions go, not only how many; `--keep <folder>`
+ * keeps each target's named main-thread dump there (for `callgrind_annotate --tree=both`).
  *
  * What it does not show: time spent waiting (latency), and costs that are not instructions
  * (cache misses, syscalls' time in the kernel — only the user-space instructions around them).
@@ -23,7 +24,7 @@
  */
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
       calls: { type: 'string', default: '2000' },
       'warm-up': { type: 'string', default: '1500' },
       functions: { type: 'string' },
+      keep: { type: 'string' },
     },
   });
   if (positionals.length === 0) throw new Error('usage: bench/instructions.ts <build folder | floor:MODE>… [--cases parts] [--calls N] [--warm-up N]');
@@ -145,6 +147,13 @@ async function main(): Promise<void> {
           if (functions !== undefined) {
             const named = nameCompiledFunctions(threads.main, `/tmp/perf-${service.pid}.map`);
             process.stdout.write(`${benchCase.name} | ${target} | main thread\n${topFunctions(named, calls, functions).join('\n')}\n\n`);
+            // `--keep <folder>`: the named main-thread dump, for callgrind_annotate --tree or KCachegrind.
+            if (values.keep !== undefined) {
+              mkdirSync(values.keep, { recursive: true });
+              const kept = path.join(values.keep, `${path.basename(build)}-${cases.indexOf(benchCase)}.callgrind`);
+              copyFileSync(named, kept);
+              process.stdout.write(`kept ${kept}\n`);
+            }
           }
         } finally {
           await service.stop();

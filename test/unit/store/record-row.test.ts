@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { SQLiteValue } from 'node-sqlite3-wasm';
-import { decodeRecordRow, encodeRecordRow, recordColumnCount, recordColumns } from '../../../proxy/store/sqlite/record-row';
+import { decodeRecordRow, encodeRecordRow, recordColumnCount, recordColumns, recordFieldPlaces } from '../../../proxy/store/sqlite/record-row';
 import type { RequestRecord } from '../../../proxy/store/request-record';
 import type { DecisionRecord } from '../../../proxy/routing/decision';
 
@@ -76,5 +76,35 @@ describe('request rows', () => {
       assert.deepEqual(back, original);
       assert.ok(extra!.includes('"decision":'), extra!);
     }
+  });
+
+  it('keep every field without a column in extra and give it back', () => {
+    const original: RequestRecord = {
+      ...record(direct()),
+      tool: 'Claude Code',
+      toolVersion: '2.1.105',
+      overheadMs: 0.4,
+      finishReason: 'stop',
+      traceParent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      traceState: 'vendor=value',
+      refusal: 'rate_limit',
+      redactions: { email: 2, 'api-key': 1 },
+      redactionBlocked: true,
+      budget: { reservedUsd: 0.5, settledUsd: 0.01, budgets: ['team'], warned: ['team'], assumedPrice: true },
+    };
+    const extraFields = Object.entries(recordFieldPlaces).filter(([, place]) => place === 'extra').map(([field]) => field);
+    // Every field placed in extra is set above, so a new one the encoder does not write fails here.
+    assert.deepEqual(extraFields.filter((field) => Reflect.get(original, field) === undefined), []);
+    const { back, extra } = roundTrip(original);
+    assert.deepEqual(back, original);
+    // What the aggregates' SQL looks for in the text.
+    assert.ok(extra!.includes('"refusal":"rate_limit"') && extra!.includes('"redactionBlocked":true'), extra!);
+    const columnFields = Object.entries(recordFieldPlaces).filter(([, place]) => place === 'column').length;
+    assert.equal(columnFields + 1, recordColumnCount, 'every column but extra holds one field');
+  });
+
+  it('write numbers in extra as JSON does', () => {
+    const { extra } = roundTrip({ ...record(direct()), overheadMs: Number.NaN });
+    assert.deepEqual(JSON.parse(extra!), { userAgent: 'curl/8.5.0', overheadMs: null, directAttempt: [200, 209.7, 0.4] });
   });
 });
