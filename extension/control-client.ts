@@ -63,6 +63,27 @@ export class ControlError extends Error {
 }
 
 /**
+ * A conditional config save refused (412): someone saved the config since the revision the save
+ * named was read. `currentRevision` is the one in force now (the answer's ETag), to overwrite it
+ * knowingly.
+ */
+export class ConfigConflict extends ControlError {
+  constructor(
+    message: string,
+    readonly currentRevision: string | undefined,
+  ) {
+    super(message, 412);
+    this.name = 'ConfigConflict';
+  }
+}
+
+/** `GET /config` with the revision its `ETag` names, for a save that must not overwrite a newer one. */
+export interface ConfigReading extends ConfigResponse {
+  /** The config's revision (a version number or a digest of the file), absent from proxies before ETags. */
+  revision?: string;
+}
+
+/**
  * `GET /_switchyard/health` (no token): the proxy's identity, or undefined when nothing answers
  * on the port like a Switchyard proxy would.
  */
@@ -139,8 +160,10 @@ export class ControlClient {
     await this.call('DELETE', '/client-key');
   }
 
-  config(): Promise<ConfigResponse> {
-    return this.call('GET', '/config');
+  async config(): Promise<ConfigReading> {
+    const answer = await this.answer('GET', '/config');
+    const revision = revisionOf(answer.headers.etag);
+    return { ...(answer.body as ConfigResponse), ...(revision === undefined ? {} : { revision }) };
   }
 
   /** Checks a config; invalid ones answer 400 with the problems, which this returns as a result. */
@@ -148,9 +171,13 @@ export class ControlClient {
     return this.configUpdate('POST', '/config/validate', config);
   }
 
-  /** Saves a config and puts it in force; an invalid one is not written and its problems come back. */
-  saveConfig(config: Record<string, unknown>): Promise<ConfigUpdateResponse> {
-    return this.configUpdate('PUT', '/config', config);
+  /**
+   * Saves a config and puts it in force; an invalid one is not written and its problems come
+   * back. With `ifRevision` (from {@link config}) the proxy saves only if the config is still
+   * that revision, and a newer one is a {@link ConfigConflict}: nobody's save is lost unseen.
+   */
+  saveConfig(config: Record<string, unknown>, ifRevision?: string): Promise<ConfigUpdateResponse & { revision?: string }> {
+    return this.configUpdate('PUT', '/config', config, ifRevision === undefined ? {} : { 'if-match': `"${ifRevision}"` });
   }
 
   /** Calls refused at the front door since the proxy started, by kind. */
@@ -278,9 +305,12 @@ export class ControlClient {
     };
   }
 
-  private async configUpdate(method: string, path: string, config: Record<string, unknown>): Promise<ConfigUpdateResponse> {
+  /** The proxy's answer, with the config's revision after a save (its ETag). */
+  private async configUpdate(method: string, path: string, config: Record<string, unknown>, headers: Record<string, string> = {}): Promise<ConfigUpdateResponse & { revision?: string }> {
     try {
-      return await this.call<ConfigUpdateResponse>(method, path, { config });
+      const answer = await this.answer(method, path, { config }, this.timeoutMs, headers);
+      const revision = revisionOf(answer.headers.etag);
+      return { ...(answer.body as ConfigUpdateResponse), ...(revision === undefined ? {} : { revision }) };
     } catch (error) {
       if (error instanceof ControlError && error.status === 400 && isConfigUpdateResponse(error.body)) return error.body;
       throw error;
@@ -288,15 +318,21 @@ export class ControlClient {
   }
 
   private async call<Result>(method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<Result> {
+    return (await this.answer(method, path, body, timeoutMs)).body as Result;
+  }
+
+  /** A 2xx answer; anything else is thrown as a ControlError (a 412 as a ConfigConflict). */
+  private async answer(method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs, headers: Record<string, string> = {}): Promise<Answer> {
     let answer;
     try {
-      answer = await send(this.baseUrl, method, `${basePath}${path}`, body, this.headers(), timeoutMs);
+      answer = await send(this.baseUrl, method, `${basePath}${path}`, body, { ...this.headers(), ...headers }, timeoutMs);
     } catch (error) {
       throw new ControlError(`The Switchyard proxy on ${describeAddress(this.address)} did not answer (${(error as Error).message}).`);
     }
-    if (answer.status >= 200 && answer.status < 300) return answer.body as Result;
+    if (answer.status >= 200 && answer.status < 300) return answer;
     if (answer.status === 401) this.onUnauthorized?.();
     const message = isControlErrorResponse(answer.body) ? answer.body.error.message : `HTTP ${answer.status} from ${method} ${path}`;
+    if (answer.status === 412) throw new ConfigConflict(message, revisionOf(answer.headers.etag));
     throw new ControlError(message, answer.status, answer.body);
   }
 
@@ -353,6 +389,14 @@ export function decodeControlEvent(name: string, data: string): ControlEvent | u
 interface Answer {
   status: number;
   body: unknown;
+  headers: http.IncomingHttpHeaders;
+}
+
+/** The revision an `ETag` names (`"7"` → `7`), or undefined without one. */
+function revisionOf(etag: string | undefined): string | undefined {
+  if (etag === undefined) return undefined;
+  const revision = etag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+  return revision === '' ? undefined : revision;
 }
 
 function transportOf(base: URL): typeof http | typeof https {
@@ -389,7 +433,7 @@ function send(base: URL, method: string, path: string, body: unknown, headers: R
           } catch {
             // Not JSON: keep the text, the caller reports the status.
           }
-          resolve({ status: response.statusCode ?? 0, body: parsed });
+          resolve({ status: response.statusCode ?? 0, body: parsed, headers: response.headers });
         });
         response.on('error', reject);
       },

@@ -96,9 +96,9 @@ const rules = new RulesView({
     send({ type: 'validate-config', requestId, config });
     return requestId;
   },
-  save(config) {
+  save(config, ifRevision) {
     const requestId = nextRequestId++;
-    send({ type: 'save-config', requestId, config });
+    send({ type: 'save-config', requestId, config, ...(ifRevision === undefined ? {} : { ifRevision }) });
     return requestId;
   },
   openConfigFile() {
@@ -191,6 +191,7 @@ function configOf(snapshot: ConfigSnapshot): ConfigSnapshot {
     config,
     problems: problemsOf(snapshot.problems),
     ...(typeof snapshot.readOnlyReason === 'string' ? { readOnlyReason: snapshot.readOnlyReason } : {}),
+    ...(typeof snapshot.revision === 'string' && snapshot.revision !== '' ? { revision: snapshot.revision } : {}),
   };
 }
 
@@ -273,7 +274,10 @@ function handle(message: HostMessage): void {
       rules.setSnapshot(configOf(message.config));
       return;
     case 'config-result':
-      rules.onResult(message.requestId, message.saved === true, problemsOf(message.problems));
+      rules.onResult(message.requestId, message.saved === true, problemsOf(message.problems), {
+        conflict: message.conflict === true,
+        revision: typeof message.revision === 'string' && message.revision !== '' ? message.revision : undefined,
+      });
       return;
     case 'show-request':
       showTab('requests');

@@ -20,6 +20,8 @@ export interface RulesDraftState {
   text: string;
   /** The config text the draft started from, to tell whether the file changed underneath. */
   baseText: string;
+  /** The revision of that config, which a save names so it cannot overwrite a newer one unseen. */
+  baseRevision?: string;
 }
 
 export interface PanelState {
@@ -58,6 +60,7 @@ export function parsePanelState(value: unknown): PanelState {
   const draft = saved.draft as Record<string, unknown> | undefined;
   if (typeof draft === 'object' && draft !== null && typeof draft.text === 'string' && typeof draft.baseText === 'string') {
     state.draft = { text: draft.text, baseText: draft.baseText };
+    if (typeof draft.baseRevision === 'string' && draft.baseRevision !== '') state.draft.baseRevision = draft.baseRevision;
   }
   return state;
 }

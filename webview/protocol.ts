@@ -61,6 +61,11 @@ export interface ConfigSnapshot {
   problems: ConfigProblem[];
   /** Why the rules cannot be edited from this window (a team proxy's config), shown instead of the editor's actions. */
   readOnlyReason?: string;
+  /**
+   * The config's revision (the proxy's ETag): a save names the revision its draft started from,
+   * and the proxy refuses it when someone saved since. Absent from proxies before ETags.
+   */
+  revision?: string;
 }
 
 /** What the first screen needs to guide a new user: which providers have keys. */
@@ -142,8 +147,13 @@ export type HostMessage =
   | { type: 'governance'; governance: GovernanceData }
   /** The config changed on disk or was saved from any window. */
   | { type: 'config'; config: ConfigSnapshot }
-  /** The answer to `validate-config` or `save-config`; `requestId` echoes the request's. */
-  | { type: 'config-result'; requestId: number; saved: boolean; problems: ConfigProblem[] }
+  /**
+   * The answer to `validate-config` or `save-config`; `requestId` echoes the request's. A save
+   * refused because the config changed since `ifRevision` has `conflict` (nothing was written,
+   * and a `config` message with the current config came first); `revision` is the config's
+   * revision now: after a save, the saved one's.
+   */
+  | { type: 'config-result'; requestId: number; saved: boolean; problems: ConfigProblem[]; conflict?: boolean; revision?: string }
   /** Show this request's detail (the sidebar or a command asked for it). */
   | { type: 'show-request'; id: string }
   /** A full record, answering `open-request` (or undefined when the log no longer has it). */
@@ -169,7 +179,8 @@ export type WebviewMessage =
   /** "Replay with…" on a request's detail: the host asks for the model and sends it. */
   | { type: 'replay'; id: string }
   | { type: 'validate-config'; requestId: number; config: Record<string, unknown> }
-  | { type: 'save-config'; requestId: number; config: Record<string, unknown> }
+  /** Saves the config; with `ifRevision` only if the config is still that revision (else a conflict). */
+  | { type: 'save-config'; requestId: number; config: Record<string, unknown>; ifRevision?: string }
   /** A button of the panel: runs one of {@link panelCommands}. */
   | { type: 'run-command'; command: PanelCommand }
   /** Asks the host for VS Code's curated model picker (grouped by provider, keyed first). */
@@ -211,8 +222,9 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
     case 'replay':
       return typeof value.id === 'string' && value.id.length > 0 && value.id.length <= 200;
     case 'validate-config':
-    case 'save-config':
       return Number.isInteger(value.requestId) && isPlainObject(value.config);
+    case 'save-config':
+      return Number.isInteger(value.requestId) && isPlainObject(value.config) && (value.ifRevision === undefined || (typeof value.ifRevision === 'string' && value.ifRevision.length > 0 && value.ifRevision.length <= 200));
     case 'run-command':
       return (panelCommands as readonly unknown[]).includes(value.command);
     case 'pick-model':

@@ -1,6 +1,6 @@
 import type { ConfigProblem, ControlEvent } from '../../proxy/control/protocol';
 import { isWebviewMessage, type CallContent, type ChartData, type ConfigSnapshot, type DoorRefusalNotice, type HostMessage, type PanelCommand, type ProxyStatus, type ReplayAnswer, type SetupState, type TimeWindow, type WebviewMessage } from '../../webview/protocol';
-import type { ControlClient } from '../control-client';
+import { ConfigConflict, type ControlClient } from '../control-client';
 
 /** The control API calls the panel needs (a ControlClient, or a fake in tests). */
 export type PanelClient = Pick<ControlClient, 'requests' | 'request' | 'requestContent' | 'config' | 'validateConfig' | 'saveConfig' | 'stats'> & Partial<Pick<ControlClient, 'refusals' | 'providers' | 'budgets' | 'keys'>>;
@@ -199,9 +199,21 @@ export class PanelRelay {
           return;
         }
         try {
-          const result = save ? await client.saveConfig(message.config) : await client.validateConfig(message.config);
-          this.options.post({ type: 'config-result', requestId: message.requestId, saved: save && result.ok, problems: result.problems });
+          if (save) {
+            const result = await client.saveConfig(message.config, message.type === 'save-config' ? message.ifRevision : undefined);
+            this.options.post({ type: 'config-result', requestId: message.requestId, saved: result.ok, problems: result.problems, ...(result.revision === undefined ? {} : { revision: result.revision }) });
+          } else {
+            const result = await client.validateConfig(message.config);
+            this.options.post({ type: 'config-result', requestId: message.requestId, saved: false, problems: result.problems });
+          }
         } catch (error) {
+          if (error instanceof ConfigConflict) {
+            // Someone saved since the draft was loaded: the editor gets their config first, then
+            // the conflict, and offers to load it or to overwrite it knowingly.
+            this.options.post({ type: 'config', config: await this.configSnapshot() });
+            this.options.post({ type: 'config-result', requestId: message.requestId, saved: false, problems: [], conflict: true, ...(error.currentRevision === undefined ? {} : { revision: error.currentRevision }) });
+            return;
+          }
           this.options.post({ type: 'config-result', requestId: message.requestId, saved: false, problems: [{ path: '', message: (error as Error).message }] });
         }
         return;
@@ -288,7 +300,7 @@ export class PanelRelay {
     if (client === undefined) return { config: {}, problems: [notRunning(this.options.status())] };
     try {
       const answer = await client.config();
-      return { file: answer.file, config: answer.config, problems: answer.problems };
+      return { file: answer.file, config: answer.config, problems: answer.problems, ...(answer.revision === undefined ? {} : { revision: answer.revision }) };
     } catch (error) {
       return { config: {}, problems: [{ path: '', message: (error as Error).message }] };
     }

@@ -55,16 +55,17 @@ export class RawPrefilter {
 
   /**
    * {@link mayFind} a slice at a time with the event loop free in between, for a body of several
-   * MB. The runs a slice starts are followed past its end.
+   * MB. The runs a slice starts are followed past its end. `sliceBytes` (a multiple of 4) is
+   * for tests, which put values across many slices' edges without scanning megabytes each time.
    */
-  async mayFindYielding(raw: Uint8Array): Promise<boolean> {
+  async mayFindYielding(raw: Uint8Array, sliceBytes = prefilterSliceBytes): Promise<boolean> {
     if (escapedAscii(raw)) return true;
     // Its own copy when one is needed: other calls are scanned while this one waits.
     const words = wordsOf(raw, false);
     const seen: Seen = { numbers: 0, hex: 0, assignments: 0 };
-    for (let from = 0; from < raw.length; from += prefilterSliceBytes) {
+    for (let from = 0; from < raw.length; from += sliceBytes) {
       if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      if (this.scan(raw, words, from, Math.min(from + prefilterSliceBytes, raw.length), seen)) return true;
+      if (this.scan(raw, words, from, Math.min(from + sliceBytes, raw.length), seen)) return true;
     }
     return false;
   }

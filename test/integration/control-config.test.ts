@@ -8,6 +8,10 @@ import { parseConfig } from '../../proxy/config/load-config';
 import type { ConfigResponse, ConfigUpdateResponse } from '../../proxy/control/protocol';
 import { control, EventStream } from './control-client';
 import { TestProxy, controlToken } from './harness';
+import { ConfigConflict, ControlClient } from '../../extension/control-client';
+import { updateConfig } from '../../extension/commands/save-config';
+import { PanelRelay } from '../../extension/panel/relay';
+import type { HostMessage } from '../../webview/protocol';
 
 /**
  * Config editing over the control API: reading the file as written, validating with problems
@@ -125,6 +129,54 @@ describe('control API: config', () => {
     assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { ...edited, defaultRoute: 'fast' });
     // Without If-Match a save is unconditional, as before.
     assert.equal((await control(proxy, 'PUT', '/config', { config })).status, 200);
+  });
+
+  it('the panel saves over the revision its draft started from: a save elsewhere meanwhile is a conflict, and overwriting names the new revision', async () => {
+    const client = new ControlClient(Number(new URL(proxy.url).port), controlToken);
+    const posted: HostMessage[] = [];
+    const relay = new PanelRelay({ client: () => client, status: () => ({ state: 'running', port: client.port, owned: true }), post: (message) => posted.push(message), log: () => {} });
+    await relay.receive({ type: 'ready' });
+    const snapshot = posted.find((message): message is Extract<HostMessage, { type: 'snapshot' }> => message.type === 'snapshot')!;
+    const loaded = snapshot.config.revision;
+    assert.match(loaded ?? '', /^sha256-[0-9a-f]{16}$/, 'the snapshot carries the file revision');
+    const mine = { ...snapshot.config.config, aliases: { fast: 'local/mine' } };
+    // `switchyard config push`, another window or a hand edit saves first.
+    const theirs = { ...snapshot.config.config, aliases: { fast: 'local/theirs' } };
+    writeFileSync(file, `${JSON.stringify(theirs, null, 2)}\n`);
+    posted.length = 0;
+    await relay.receive({ type: 'save-config', requestId: 1, config: mine, ifRevision: loaded });
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), theirs, 'their save was not overwritten');
+    const [fresh, conflict] = posted.filter((message) => message.type === 'config' || message.type === 'config-result') as [Extract<HostMessage, { type: 'config' }>, Extract<HostMessage, { type: 'config-result' }>];
+    assert.equal(fresh.type, 'config');
+    assert.deepEqual(fresh.config.config, theirs, 'the editor is given their version first');
+    assert.equal(conflict.type, 'config-result');
+    assert.deepEqual({ saved: conflict.saved, conflict: conflict.conflict }, { saved: false, conflict: true });
+    assert.equal(conflict.revision, fresh.config.revision);
+    assert.notEqual(conflict.revision, loaded);
+    // "Overwrite it with yours": over the revision the user was shown.
+    posted.length = 0;
+    await relay.receive({ type: 'save-config', requestId: 2, config: mine, ifRevision: conflict.revision });
+    const saved = posted.find((message) => message.type === 'config-result') as Extract<HostMessage, { type: 'config-result' }>;
+    assert.equal(saved.saved, true, JSON.stringify(saved));
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), mine);
+    assert.equal(saved.revision, (await client.config()).revision, 'the answer names the saved revision, for the next save');
+    await assert.rejects(client.saveConfig(initial, loaded), (error: unknown) => error instanceof ConfigConflict && error.currentRevision === saved.revision);
+    relay.dispose();
+  });
+
+  it("the extension's read-change-save applies its change again to a config saved between its read and its save", async () => {
+    const client = new ControlClient(Number(new URL(proxy.url).port), controlToken);
+    const before = (await client.config()).config;
+    let reads = 0;
+    await updateConfig(client, (config) => {
+      reads += 1;
+      // The first time, someone else saves right after this read.
+      if (reads === 1) writeFileSync(file, `${JSON.stringify({ ...before, aliases: { fast: 'local/by-hand' } }, null, 2)}\n`);
+      return { ...config, defaultRoute: 'fast' };
+    });
+    assert.equal(reads, 2);
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { ...before, aliases: { fast: 'local/by-hand' }, defaultRoute: 'fast' }, 'both changes are kept');
+    await client.saveConfig(initial);
   });
 
   it('a reload of the same bytes the proxy wrote is not applied or announced twice', async () => {

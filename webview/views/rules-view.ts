@@ -21,8 +21,11 @@ export interface RulesViewOptions {
   onStateChange(mode: RulesMode, draft: RulesDraftState | undefined): void;
   /** Ask the proxy to check the config; returns the request id the answer will carry. */
   validate(config: ConfigDraft): number;
-  /** Ask the proxy to check, write and apply the config; returns the request id. */
-  save(config: ConfigDraft): number;
+  /**
+   * Ask the proxy to check, write and apply the config, only if the config is still revision
+   * `ifRevision` (when given); returns the request id.
+   */
+  save(config: ConfigDraft, ifRevision: string | undefined): number;
   /** Opens the config file in VS Code's own JSON editor (the companion of this editor). */
   openConfigFile?(): void;
   /** VS Code's model picker for a route target. */
@@ -49,6 +52,12 @@ export class RulesView {
   private pristine = new Set<string>();
   private savedFile: string | undefined;
   private fileChanged = false;
+  /** The revision of the config the draft started from: a save names it, so a newer one is not overwritten unseen. */
+  private baseRevision: string | undefined;
+  /** The last save was refused: someone saved the config since the draft started (until loaded or overwritten). */
+  private conflict = false;
+  /** The revision in force when the save was refused: "Overwrite" names it, so a third save is still caught. */
+  private conflictRevision: string | undefined;
   private modeError: string | undefined;
   private pendingRestore: RulesDraftState | undefined;
 
@@ -109,31 +118,51 @@ export class RulesView {
     if (firstSnapshot && this.pendingRestore) {
       // Unsaved edits from before the panel was hidden or reloaded win over the file.
       this.baseText = this.pendingRestore.baseText;
+      this.baseRevision = this.pendingRestore.baseRevision;
       this.loadText(this.pendingRestore.text);
       this.fileChanged = this.pendingRestore.baseText !== fileText;
+      if (!this.fileChanged) this.baseRevision = snapshot.revision;
       this.pendingRestore = undefined;
       this.validateSoon.schedule();
     } else if (!this.dirty || this.text === fileText) {
       this.baseText = fileText;
+      this.baseRevision = snapshot.revision;
       this.loadText(fileText);
       this.problems = snapshot.problems;
       this.fileChanged = false;
+      this.conflict = false;
     } else {
       this.fileChanged = fileText !== this.baseText;
+      // Saved elsewhere with the same text: the draft still starts from what is in force.
+      if (!this.fileChanged) this.baseRevision = snapshot.revision;
     }
     this.renderAll();
   }
 
-  /** The proxy's answer to a validation or a save. */
-  onResult(requestId: number, saved: boolean, problems: ConfigProblem[]): void {
+  /**
+   * The proxy's answer to a validation or a save. `conflict`: the save was refused because the
+   * config changed since the draft's revision; `revision`: the config's revision now.
+   */
+  onResult(requestId: number, saved: boolean, problems: ConfigProblem[], answer: { conflict?: boolean; revision?: string } = {}): void {
     if (requestId === this.saveId) {
       this.saveId = -1;
+      if (answer.conflict === true) {
+        // Nothing was written; the draft stays as it is until the user picks a side.
+        this.conflict = true;
+        this.conflictRevision = answer.revision;
+        this.savedFile = undefined;
+        this.renderAll();
+        return;
+      }
       this.problems = problems;
       if (saved) {
         this.baseText = formatConfigText(this.draft);
+        this.baseRevision = answer.revision;
         this.loadText(this.baseText);
         this.savedFile = this.snapshot?.file ?? 'the config file';
         this.fileChanged = false;
+        this.conflict = false;
+        this.conflictRevision = undefined;
         this.persist();
       }
       this.renderAll();
@@ -251,11 +280,21 @@ export class RulesView {
     this.validationId = this.options.validate(this.draft);
   }
 
+  /** Save: only over the revision the draft started from. */
   private saveDraft(): void {
+    this.send(this.baseRevision);
+  }
+
+  /** "Overwrite it with yours": over the revision in force now, which the user has been told of. */
+  private overwrite(): void {
+    this.send(this.conflictRevision ?? this.snapshot?.revision);
+  }
+
+  private send(ifRevision: string | undefined): void {
     if (this.saveBlocker(this.syntaxProblem(), this.dirty) !== undefined) return;
     this.validateSoon.cancel();
     this.checking = false;
-    this.saveId = this.options.save(this.draft);
+    this.saveId = this.options.save(this.draft, ifRevision);
     this.renderToolbar();
   }
 
@@ -264,9 +303,12 @@ export class RulesView {
     this.validateSoon.cancel();
     this.checking = false;
     this.baseText = formatConfigText(this.snapshot.config);
+    this.baseRevision = this.snapshot.revision;
     this.loadText(this.baseText);
     this.problems = this.snapshot.problems;
     this.fileChanged = false;
+    this.conflict = false;
+    this.conflictRevision = undefined;
     this.savedFile = undefined;
     this.persist();
     this.renderAll();
@@ -289,7 +331,7 @@ export class RulesView {
   }
 
   private persist(): void {
-    this.options.onStateChange(this.mode, this.dirty ? { text: this.text, baseText: this.baseText } : undefined);
+    this.options.onStateChange(this.mode, this.dirty ? { text: this.text, baseText: this.baseText, ...(this.baseRevision === undefined ? {} : { baseRevision: this.baseRevision }) } : undefined);
   }
 
   /** The reason the text cannot be a config (syntax error or not an object), if any. */
@@ -343,6 +385,7 @@ export class RulesView {
     if (!this.snapshot) status = [];
     else if (this.readOnly) status = [codicon('lock'), ' Read-only'];
     else if (this.saveId !== -1) status = [codicon('loading'), ' Saving…'];
+    else if (this.conflict) status = [codicon('warning'), ' Not saved — changed elsewhere'];
     else if (syntax !== undefined) status = [codicon('error'), ' JSON syntax error'];
     else if (this.checking) status = [codicon('sync'), ' Checking…'];
     else if (this.shownProblems().length > 0) status = [codicon('error'), ` ${this.problems.length} ${this.problems.length === 1 ? 'problem' : 'problems'} — fix ${this.problems.length === 1 ? 'it' : 'them'} to save`];
@@ -372,14 +415,24 @@ export class RulesView {
     if (this.snapshot && this.snapshot.problems.length > 0 && !this.dirty) {
       banners.push(banner('warning', 'warning', ['The file on disk has problems, so the proxy keeps using the last good config. Fix them here and save.']));
     }
-    if (this.fileChanged) {
-      banners.push(
-        banner('warning', 'warning', [
-          'The config file changed since you started editing. ',
-          element('a', { href: '#', on: { click: (event) => (event.preventDefault(), this.revert()) } }, ['Load the file’s version']),
-          ' (discards your edits), or save to overwrite it.',
-        ]),
-      );
+    if (this.conflict || this.fileChanged) {
+      const choice = [
+        element('a', { id: 'rules-load-theirs', href: '#', on: { click: (event) => (event.preventDefault(), this.revert()) } }, ['Load that version']),
+        ' (discards your edits) or ',
+        element('a', { id: 'rules-overwrite', href: '#', on: { click: (event) => (event.preventDefault(), this.overwrite()) } }, ['overwrite it with yours']),
+        '.',
+      ];
+      const changed = this.conflict
+        ? banner('warning', 'warning', [
+            element('strong', {}, ['Nothing was saved: ']),
+            'the config was saved elsewhere since you started editing (another editor, ',
+            element('code', {}, ['switchyard config push']),
+            ', or a change to the file). ',
+            ...choice,
+          ])
+        : banner('warning', 'warning', ['The config changed since you started editing. ', ...choice]);
+      changed.id = 'rules-conflict';
+      banners.push(changed);
     }
     if (this.modeError) banners.push(banner('error', 'error', [this.modeError]));
     if (this.savedFile) {

@@ -14,7 +14,7 @@ interface PreviewWindow {
   sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
   document: { documentElement: { dataset: Record<string, string | undefined>; className: string } };
   /** What the panel sent, and a way to send it a host message, for the screenshot script. */
-  switchyardPreview?: { sent: WebviewMessage[]; send(message: HostMessage): void };
+  switchyardPreview?: { sent: WebviewMessage[]; send(message: HostMessage): void; saveElsewhere(change: Record<string, unknown>): void; release(): void };
 }
 
 const page = globalThis as unknown as PreviewWindow;
@@ -43,8 +43,12 @@ const refused = parameters.get('refused') === '1';
 const tinySpend = parameters.get('spend') === 'tiny';
 const sent: WebviewMessage[] = [];
 
-// `delay=<ms>` answers slowly, like a host still connecting to the proxy.
-const delayMs = Number(parameters.get('delay') ?? 20);
+// `delay=<ms>` answers slowly, like a host still connecting to the proxy; `delay=hold` answers
+// nothing until `switchyardPreview.release()`, so a test sees the panel before its data however
+// slow the machine is.
+const holding = parameters.get('delay') === 'hold';
+const delayMs = holding ? 20 : Number(parameters.get('delay') ?? 20);
+let held: HostMessage[] | undefined = holding ? [] : undefined;
 
 function scaleSpend(charts: ReturnType<typeof previewCharts>, factor: number): ReturnType<typeof previewCharts> {
   const scale = (rows: AggregateRow[] | undefined): AggregateRow[] => (rows ?? []).map((row) => ({ ...row, costUsd: row.costUsd * factor }));
@@ -75,11 +79,37 @@ function sameDay(time: number, key: string | null): boolean {
 }
 
 function toPanel(message: HostMessage): void {
+  if (held !== undefined) {
+    held.push(message);
+    return;
+  }
   // Delivered asynchronously, as VS Code does.
   setTimeout(() => page.postMessage(message, '*'), delayMs);
 }
 
-page.switchyardPreview = { sent, send: toPanel };
+let revisions = 0;
+/** A new revision of the config, as the proxy's ETag changes with every save. */
+function nextRevision(): string {
+  revisions += 1;
+  return `sha256-preview${String(revisions).padStart(8, '0')}`;
+}
+if (config.file !== undefined) config = { ...config, revision: nextRevision() };
+
+page.switchyardPreview = {
+  sent,
+  send: toPanel,
+  /** Someone else saves (another window, `switchyard config push`): the config event follows, silently for the draft. */
+  saveElsewhere(change) {
+    config = { ...config, config: { ...config.config, ...change }, revision: nextRevision() };
+    toPanel({ type: 'config', config });
+  },
+  /** With `delay=hold`: delivers what was held back, and answers at once from now on. */
+  release() {
+    const messages = held ?? [];
+    held = undefined;
+    for (const message of messages) toPanel(message);
+  },
+};
 
 const knownProviders = new Set(['openai', 'anthropic', 'gemini', 'groq', 'cerebras', 'deepinfra', 'mistral', 'xai', 'openrouter', 'together', 'fireworks', 'ollama', 'lmstudio']);
 const strategies = ['fallback', 'cheapest', 'fastest', 'race', 'split'];
@@ -184,10 +214,16 @@ function receive(message: WebviewMessage): void {
       toPanel({ type: 'config-result', requestId: message.requestId, saved: false, problems: validate(message.config) });
       return;
     case 'save-config': {
+      if (message.ifRevision !== undefined && message.ifRevision !== config.revision) {
+        // Saved elsewhere since the draft was loaded: the proxy answers 412, the host sends the config in force first.
+        toPanel({ type: 'config', config });
+        toPanel({ type: 'config-result', requestId: message.requestId, saved: false, problems: [], conflict: true, revision: config.revision });
+        return;
+      }
       const problems = config.file === undefined ? [{ path: '', message: 'The proxy runs without a config file.' }] : validate(message.config);
       const saved = problems.length === 0;
-      if (saved) config = { ...config, config: message.config, problems: [] };
-      toPanel({ type: 'config-result', requestId: message.requestId, saved, problems });
+      if (saved) config = { ...config, config: message.config, problems: [], revision: nextRevision() };
+      toPanel({ type: 'config-result', requestId: message.requestId, saved, problems, ...(saved ? { revision: config.revision } : {}) });
       if (saved) toPanel({ type: 'config', config });
       return;
     }

@@ -272,6 +272,33 @@ async function main(): Promise<void> {
       await page.reload();
       await page.waitForSelector('[data-rule-index="0"]');
       assert.equal(await page.getAttribute('#tab-rules', 'active'), '');
+
+      // Someone else saves while this draft is open: Save names the revision the draft started
+      // from, so nothing is overwritten unseen; the user loads their version or overwrites it.
+      await page.click('#rules-mode-json');
+      const before = await page.inputValue('#rules-json');
+      const mine = before.replace('"openai/gpt-4o-mini"', '"groq/llama-3.1-8b-instant"');
+      assert.notEqual(mine, before);
+      await page.fill('#rules-json', mine);
+      await page.evaluate(`switchyardPreview.saveElsewhere({ aliases: { cheap: 'cerebras/llama-3.3-70b' } })`);
+      await page.waitForSelector('#rules-conflict:has-text("The config changed since you started editing")');
+      await page.waitForSelector('#rules-save:not([disabled])');
+      await page.click('#rules-save');
+      await page.waitForSelector('#rules-conflict:has-text("Nothing was saved")');
+      assert.match((await page.textContent('.rules-status')) ?? '', /Not saved — changed elsewhere/);
+      assert.equal(await page.inputValue('#rules-json'), mine, 'the draft is kept');
+      await shoot(page, `${theme}-rules-conflict`);
+      await page.click('#rules-overwrite');
+      await page.waitForSelector('#rules-saved');
+      const saves = await page.evaluate(`switchyardPreview.sent.filter((message) => message.type === 'save-config').slice(-2).map((message) => message.ifRevision)`);
+      assert.ok(Array.isArray(saves) && saves.length === 2 && saves[0] !== saves[1] && saves.every((revision) => typeof revision === 'string'), `saves named ${JSON.stringify(saves)}`);
+      assert.equal(await page.isVisible('#rules-conflict'), false);
+      // And the other way: their version loaded, the draft discarded.
+      await page.fill('#rules-json', mine.replace('"groq/llama-3.1-8b-instant"', '"openai/gpt-4.1-nano"'));
+      await page.evaluate(`switchyardPreview.saveElsewhere({ aliases: { cheap: 'anthropic/claude-haiku-4-5' } })`);
+      await page.click('#rules-load-theirs');
+      assert.match(await page.inputValue('#rules-json'), /"anthropic\/claude-haiku-4-5"/);
+      assert.equal(await page.isVisible('#rules-conflict'), false);
       await context.close();
     }
 
@@ -311,10 +338,12 @@ async function main(): Promise<void> {
     // Before the config arrives the JSON text is hidden, so nothing reads an empty text as the config.
     const slow = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     watch(slow, 'slow');
-    await slow.goto(`${origin}/?theme=dark&live=0&delay=1500`);
+    // The host answers nothing until released: a fixed delay lost to a loaded machine's clicks.
+    await slow.goto(`${origin}/?theme=dark&live=0&delay=hold`);
     await slow.click('#tab-rules');
     await slow.click('#rules-mode-json');
     assert.equal(await slow.isVisible('#rules-json'), false);
+    await slow.evaluate('switchyardPreview.release()');
     await slow.locator('#rules-json').waitFor();
     assert.ok(JSON.parse(await slow.inputValue('#rules-json')).rules.length > 0);
 

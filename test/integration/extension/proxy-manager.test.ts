@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -214,9 +215,11 @@ describe('ProxyManager (built proxy)', function () {
   });
 
   it('reports a port held by another program instead of retrying', async () => {
-    const squatter = spawn(process.execPath, ['-e', `require('http').createServer((q, s) => s.end('no')).listen(${port}, '127.0.0.1')`]);
+    const squatter = spawn(process.execPath, ['-e', `require('http').createServer((q, s) => s.end('no')).listen(${port}, '127.0.0.1', () => console.log('listening'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Until it listens (a fixed wait lost to a loaded machine: the proxy took the port first).
+      const [first] = (await Promise.race([once(squatter.stdout!, 'data'), once(squatter, 'exit')])) as [unknown];
+      assert.equal(String(first).trim(), 'listening', 'the squatter could not listen');
       const window = manager();
       await window.proxy.start();
       assert.equal(window.proxy.status.state, 'unreachable');

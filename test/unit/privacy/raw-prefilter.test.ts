@@ -98,15 +98,23 @@ describe('raw-body prefilter', () => {
     const clean = Buffer.from(JSON.stringify({ messages: [{ role: 'user', content: filler }] }));
     assert.equal(await prefilter.mayFindYielding(clean), false);
     const prefix = '{"messages":[{"role":"user","content":"'.length;
+    const across = (value: string, edge: number, offset: number): Buffer => {
+      // The value placed so that it crosses (or touches) a slice's edge.
+      const text = filler.slice(0, edge + offset - prefix) + value + filler.slice(0, 1000);
+      return atOffset(JSON.stringify({ messages: [{ role: 'user', content: text }] }), ((offset % 4) + 4) % 4);
+    };
+    // Every split of every kind of value, over small slices (the same scan: the slice size is a
+    // parameter), so the test looks at kilobytes per case rather than megabytes, loaded or not.
+    const sliceBytes = 4096;
     for (const value of ['jane.doe@acme-corp.io', '+44 20 7946 0958', 'DE89 3704 0044 0532 0130 00', '10.20.30.40', 'AKIAABCDEFGHIJKLMNOP', 'token = "abcdef123456"']) {
-      for (const edge of [prefilterSliceBytes, 2 * prefilterSliceBytes]) {
+      assert.equal(await prefilter.mayFindYielding(across('', 2 * sliceBytes, 0), sliceBytes), false);
+      for (const edge of [sliceBytes, 2 * sliceBytes]) {
         for (let offset = -value.length; offset <= 1; offset += 1) {
-          // The value placed so that it crosses (or touches) a slice's edge.
-          const text = filler.slice(0, edge + offset - prefix) + value + filler.slice(0, 1000);
-          const raw = atOffset(JSON.stringify({ messages: [{ role: 'user', content: text }] }), ((offset % 4) + 4) % 4);
-          assert.equal(await prefilter.mayFindYielding(raw), true, `${value} at ${offset} from the edge`);
+          assert.equal(await prefilter.mayFindYielding(across(value, edge, offset), sliceBytes), true, `${value} at ${offset} from the edge`);
         }
       }
+      // And across the real slices' edge, once per value.
+      assert.equal(await prefilter.mayFindYielding(across(value, prefilterSliceBytes, -Math.floor(value.length / 2))), true, `${value} across ${prefilterSliceBytes}`);
     }
   });
 

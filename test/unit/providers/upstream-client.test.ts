@@ -55,13 +55,21 @@ describe('callUpstream', function () {
 
   it('streams with backpressure: the socket is paused while the reader is full, and every byte arrives', async () => {
     const chunk = 'x'.repeat(64 * 1024);
+    // 20 MB, five times what the two ends' socket buffers held when nobody read (the sender's
+    // grows to tcp_wmem's 4 MB; the receiver's grows only as fast as someone reads): without
+    // backpressure the server writes it all. 4 MB, as before, left the server 4 chunks short
+    // of the end: a loaded machine filled them.
+    const chunks = 320;
     let written = 0;
+    let waitingForDrain = false;
     handle = (_request, response) => {
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       const write = (): void => {
-        while (written < 64) {
+        waitingForDrain = false;
+        while (written < chunks) {
           written++;
           if (!response.write(chunk)) {
+            waitingForDrain = true;
             response.once('drain', write);
             return;
           }
@@ -71,12 +79,15 @@ describe('callUpstream', function () {
       write();
     };
     const stream = (await call('/stream')).body.readable();
-    // Nobody reads for a while: the server must stall far short of the whole body.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.ok(written < 64, `the server wrote ${written} of 64 chunks to a reader that read nothing`);
+    // Nobody reads: wait until the server is held up (waiting for 'drain', no progress between two looks).
+    for (let last = -1; !(waitingForDrain && written === last) && written < chunks; ) {
+      last = written;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(written < chunks, `the server wrote all ${chunks} chunks to a reader that read nothing`);
     let received = 0;
     for await (const part of stream) received += (part as Buffer).length;
-    assert.equal(received, 64 * chunk.length);
+    assert.equal(received, chunks * chunk.length);
   });
 
   it('cancels the request when the stream reader stops before the end', async () => {

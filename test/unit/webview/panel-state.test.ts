@@ -3,8 +3,10 @@ import { defaultPanelState, followProxy, parsePanelState } from '../../../webvie
 
 describe('webview panel state', () => {
   it('restores what was saved', () => {
-    const saved = { tab: 'rules', selectedRequestId: 'req_1', filter: 'error', range: { preset: 'custom', from: '2026-12-01', to: '2026-12-03' }, spendBy: 'model', rulesMode: 'json', draft: { text: '{', baseText: '{}' } };
+    const saved = { tab: 'rules', selectedRequestId: 'req_1', filter: 'error', range: { preset: 'custom', from: '2026-12-01', to: '2026-12-03' }, spendBy: 'model', rulesMode: 'json', draft: { text: '{', baseText: '{}', baseRevision: 'sha256-0123456789abcdef' } };
     assert.deepEqual(parsePanelState(saved), saved);
+    // A draft saved before revisions: saved unconditionally, as then.
+    assert.deepEqual(parsePanelState({ draft: { text: '{', baseText: '{}', baseRevision: 7 } }).draft, { text: '{', baseText: '{}' });
   });
 
   it('falls back to defaults for anything unknown or missing', () => {
