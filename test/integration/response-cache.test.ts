@@ -4,7 +4,11 @@ import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import { FakeUpstream, type FakeReply } from '../fakes/fake-upstream';
 import { anthropicEvents, anthropicMessageJson, anthropicErrorJson, type AnthropicReplyOptions } from '../fakes/anthropic-replies';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { TestProxy } from './harness';
+import { openDatabase } from '../../proxy/store/sqlite/open-database';
 import { inboundCodecs } from '../../proxy/codecs/registry';
 import type { SwitchyardConfig } from '../../proxy/config/config';
 
@@ -267,6 +271,87 @@ describe('the response cache', () => {
     const hit = await client.messages.create(anthropicParams(), { headers: { 'x-switchyard-cache': 'only' } }).withResponse();
     assert.equal(hit.response.headers.get('x-switchyard-cache'), 'hit');
     assert.equal(fake.requests.length, 3);
+  });
+
+  it('keeps an answer asked for once in memory, writes it on its second use or at a graceful stop, and a restart serves both', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-cache-restart-'));
+    const rows = (): number => {
+      const { database, lock } = openDatabase(dataDir);
+      try {
+        return Number(database.get('SELECT COUNT(*) AS entries FROM response_cache')?.entries);
+      } finally {
+        database.close();
+        lock.release();
+      }
+    };
+    try {
+      fake.requests.length = 0;
+      fake.reply(anthropicReply(answer));
+      const startOn = async () =>
+        (proxy = await TestProxy.start(
+          (config) => {
+            config.providers.anthropic = { baseUrl: fake.url('') };
+            config.cache.enabled = true;
+          },
+          undefined,
+          undefined,
+          { dataDir },
+        ));
+      await startOn();
+      const ask = (text: string) => anthropicClient().messages.create({ ...anthropicParams(), messages: [{ role: 'user', content: text }] }).withResponse();
+      assert.equal((await ask('asked twice')).response.headers.get('x-switchyard-cache'), 'miss');
+      assert.equal((await ask('asked once')).response.headers.get('x-switchyard-cache'), 'miss');
+      await stored(2);
+      assert.equal(rows(), 0, 'answers asked for once are not written');
+      assert.equal((await ask('asked twice')).response.headers.get('x-switchyard-cache'), 'hit', 'served from memory');
+      await proxy.runtime.responseCache!.size();
+      assert.equal(rows(), 1, 'the second use wrote it');
+      await proxy.close();
+      assert.equal(rows(), 2, 'the stop wrote the other');
+      await startOn();
+      assert.equal((await ask('asked once')).response.headers.get('x-switchyard-cache'), 'hit');
+      assert.equal((await ask('asked twice')).response.headers.get('x-switchyard-cache'), 'hit');
+      assert.equal(fake.requests.length, 2);
+    } finally {
+      await proxy.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes every answer while a second proxy shares the data folder, so the other one answers from it', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-cache-shared-'));
+    // The second proxy is another process: its registration is a holder of a live process id
+    // (this test's parent), as node-sqlite3-wasm's lock registry records one.
+    const holders = path.join(dataDir, 'switchyard.db.holders');
+    let there: TestProxy | undefined;
+    try {
+      fake.requests.length = 0;
+      fake.reply(anthropicReply(answer));
+      const startOn = () =>
+        TestProxy.start(
+          (config) => {
+            config.providers.anthropic = { baseUrl: fake.url('') };
+            config.cache.enabled = true;
+          },
+          undefined,
+          undefined,
+          { dataDir },
+        );
+      proxy = await startOn();
+      there = await startOn();
+      writeFileSync(path.join(holders, `${process.ppid}-other-proxy`), '');
+      const ask = (at: TestProxy) => new Anthropic({ baseURL: at.url, apiKey: 'client', maxRetries: 0 }).messages.create(anthropicParams()).withResponse();
+      assert.equal((await ask(proxy)).response.headers.get('x-switchyard-cache'), 'miss');
+      await stored(1);
+      // Written with the next batch; the other proxy looks for other writers' entries once a second.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      assert.equal((await ask(there)).response.headers.get('x-switchyard-cache'), 'hit');
+      assert.equal(fake.requests.length, 1);
+    } finally {
+      await there?.close();
+      await proxy.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('stores nothing for an error answer, a cut stream or a call the client left', async () => {

@@ -88,6 +88,11 @@ export class DatabaseLock {
     }
   }
 
+  /** Whether another live process has the database open now (a second proxy, a CLI command). */
+  othersHoldOpen(): boolean {
+    return this.otherLiveHolder();
+  }
+
   private otherLiveHolder(): boolean {
     let names: string[];
     try {

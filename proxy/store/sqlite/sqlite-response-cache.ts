@@ -15,6 +15,18 @@ export interface SqliteResponseCacheOptions {
   writeIntervalMs?: number;
   /** Told about a batch that could not be written (its entries are dropped: it is a cache). */
   onError?: (error: unknown) => void;
+  /**
+   * The most bytes of answers stored once and not asked for again yet, kept in memory only
+   * (admission on second use, see the class). By default 32 MiB or an eighth of the bound,
+   * whichever is less; 0 writes every answer to the table (a store that is the only copy).
+   */
+  probationBytes?: number;
+  /**
+   * Whether another process has the database open now (a second proxy on the same data
+   * folder). While one has, every answer is written, so that it can answer there too. Asked at
+   * most once a second; never, by default.
+   */
+  othersOnDatabase?: () => boolean;
 }
 
 const defaultMaximumBytes = 256 * 1024 * 1024;
@@ -32,6 +44,9 @@ const usesWriteIntervalMs = 30_000;
 
 /** The most body bytes of recently used entries kept in memory (or an eighth of the bound, if less). */
 const hotBytesLimit = 32 * 1024 * 1024;
+
+/** The most bytes of answers on probation (or an eighth of the bound, if less). */
+const probationBytesLimit = 32 * 1024 * 1024;
 
 /** What the index knows of a stored entry. */
 interface IndexedEntry {
@@ -71,6 +86,16 @@ interface PendingEntry {
  *
  * The entries used most recently (up to 32 MB) are also kept in memory as read, so a repeated
  * hit reads nothing either: it is a map lookup.
+ *
+ * An answer earns its row on its second use (admission on second use, the CDNs' rule against
+ * "one-hit wonders"): most answers are never asked for again, and writing one (an `INSERT` into
+ * five B-trees, with the question's bytes, through SQLite compiled to WebAssembly) was most of
+ * what a miss cost. A new answer waits on probation, in memory (up to 32 MB or an eighth of the
+ * bound, the oldest dropped first); asked again, it is served from there and written with the
+ * next batch. Whatever is still on probation is written at close (a proxy's stop, SIGTERM, the
+ * extension's last window leaving), so a restart keeps it; a crash loses only answers nobody had
+ * asked for twice. While another process has the database open (a second proxy on the same
+ * data folder), every answer is written, so that either proxy can answer from it.
  */
 export class SqliteResponseCache implements ResponseCache {
   private readonly database: Database;
@@ -95,6 +120,15 @@ export class SqliteResponseCache implements ResponseCache {
   private insertStatement: Statement | undefined;
   private useStatement: Statement | undefined;
   private readonly pending = new Map<string, PendingEntry>();
+  /** Answers stored once and not asked for again yet, oldest first: never written unless used again (or at close). */
+  private readonly probation = new Map<string, PendingEntry>();
+  private probationBytes = 0;
+  /** The most bytes on probation as configured (undefined: from the bound). */
+  private readonly probationLimitOption: number | undefined;
+  private readonly othersOnDatabase: () => boolean;
+  /** Whether another process had the database open when last asked. */
+  private othersSeen = false;
+  private othersCheckedAt = Number.NEGATIVE_INFINITY;
   /** Uses not yet written: key → time. */
   private readonly uses = new Map<string, number>();
   private writeTimer: NodeJS.Timeout | undefined;
@@ -108,6 +142,8 @@ export class SqliteResponseCache implements ResponseCache {
     this.now = options.now ?? Date.now;
     this.writeIntervalMs = options.writeIntervalMs ?? 1000;
     this.onError = options.onError ?? (() => {});
+    this.probationLimitOption = options.probationBytes;
+    this.othersOnDatabase = options.othersOnDatabase ?? (() => false);
     this.readIndex();
     this.dataVersion = this.readDataVersion();
     this.countedVersion = this.dataVersion;
@@ -121,6 +157,15 @@ export class SqliteResponseCache implements ResponseCache {
       if (waiting.expiresAt <= now) return undefined;
       this.noteUse(key, now);
       return waiting.entry;
+    }
+    const untried = this.probation.get(key);
+    if (untried !== undefined) {
+      this.leaveProbation(key, untried);
+      if (untried.expiresAt <= now) return undefined;
+      // Its second use: it has earned its row.
+      this.pending.set(key, untried);
+      this.scheduleWrite();
+      return untried.entry;
     }
     this.followOtherWriters(now);
     const indexed = this.index.get(key);
@@ -156,22 +201,35 @@ export class SqliteResponseCache implements ResponseCache {
     // An entry larger than the whole cache would only evict everything, then itself.
     if (size > this.maximumBytes) return;
     const now = this.now();
-    this.pending.set(key, { entry, body, isBytes, metadata: JSON.stringify(entry.metadata), size, storedAt: now, expiresAt: now + ttlSeconds * 1000 });
+    const waiting: PendingEntry = { entry, body, isBytes, metadata: JSON.stringify(entry.metadata), size, storedAt: now, expiresAt: now + ttlSeconds * 1000 };
     if (entry.question !== undefined) addFormat(this.formats, entry.question.target, entry.question.format);
     this.uses.delete(key);
+    const previous = this.probation.get(key);
+    if (previous !== undefined) this.leaveProbation(key, previous);
+    if (this.onProbation(key, size, now)) {
+      this.probation.set(key, waiting);
+      this.probationBytes += size;
+      this.dropOldestPastProbation();
+      return;
+    }
+    this.pending.set(key, waiting);
     this.scheduleWrite();
   }
 
   async delete(key: string): Promise<void> {
     this.pending.delete(key);
+    const untried = this.probation.get(key);
+    if (untried !== undefined) this.leaveProbation(key, untried);
     this.uses.delete(key);
     const indexed = this.index.get(key);
     if (indexed !== undefined) this.deleteRow(key, indexed.size);
   }
 
   async clear(): Promise<number> {
-    const waiting = this.pending.size;
+    const waiting = this.pending.size + this.probation.size;
     this.pending.clear();
+    this.probation.clear();
+    this.probationBytes = 0;
     this.uses.clear();
     const removed = this.database.run('DELETE FROM response_cache').changes;
     this.storedBytes = 0;
@@ -181,20 +239,22 @@ export class SqliteResponseCache implements ResponseCache {
     return removed + waiting;
   }
 
+  /** The entries and bytes stored: in the table, waiting to be written, and on probation. */
   async size(): Promise<{ entries: number; bytes: number }> {
     this.flush();
     this.recountIfOthersWrote();
     const row = this.database.get('SELECT COUNT(*) AS entries FROM response_cache');
-    return { entries: Number(row?.entries ?? 0), bytes: this.storedBytes };
+    return { entries: Number(row?.entries ?? 0) + this.probation.size, bytes: this.storedBytes + this.probationBytes };
   }
 
   setMaximumBytes(maximumBytes: number): void {
     this.maximumBytes = maximumBytes;
-    if (this.storedBytes <= maximumBytes && this.pending.size === 0) return;
+    this.dropOldestPastProbation();
+    if (this.storedBytes <= this.tableLimit() && this.pending.size === 0) return;
     this.flush();
     this.transaction(() => {
       this.recountIfOthersWrote();
-      if (this.storedBytes > maximumBytes) this.makeRoom(this.now());
+      if (this.storedBytes > this.tableLimit()) this.makeRoom(this.now());
     });
   }
 
@@ -205,7 +265,13 @@ export class SqliteResponseCache implements ResponseCache {
 
   async questions(target: string, limit: number, offset: number): Promise<StoredQuestion[]> {
     // Rare (once per target, when a second client format first asks): entries waiting in
-    // memory are written first, so one query pages them all.
+    // memory are written first, the target's answers on probation too (a second format asking
+    // is a use of them), so one query pages them all.
+    for (const [key, untried] of this.probation) {
+      if (untried.entry.question?.target !== target) continue;
+      this.leaveProbation(key, untried);
+      this.pending.set(key, untried);
+    }
     this.flush();
     const rows = this.database.all(
       'SELECT key, body, body_is_json, metadata, client_format, owner, request, request_headers, expires_at FROM response_cache WHERE target = ? AND request IS NOT NULL AND expires_at > ? ORDER BY stored_at DESC, rowid DESC LIMIT ? OFFSET ?',
@@ -222,6 +288,8 @@ export class SqliteResponseCache implements ResponseCache {
   async close(): Promise<void> {
     clearTimeout(this.writeTimer);
     this.writeTimer = undefined;
+    // A restart keeps what was on probation: written now, the whole bound theirs to share.
+    this.admitProbation();
     try {
       this.flush();
     } finally {
@@ -267,8 +335,59 @@ export class SqliteResponseCache implements ResponseCache {
       }
       this.writeUses();
       this.recountIfOthersWrote();
-      if (this.storedBytes > this.maximumBytes) this.makeRoom(this.now());
+      if (this.storedBytes > this.tableLimit()) this.makeRoom(this.now());
     });
+  }
+
+  /** What the table may hold: the bound, less what is on probation in memory. */
+  private tableLimit(): number {
+    return this.maximumBytes - this.probationBytes;
+  }
+
+  /** The most bytes on probation: configured, or 32 MiB or an eighth of the bound, whichever is less. */
+  private probationLimit(): number {
+    return this.probationLimitOption ?? Math.min(probationBytesLimit, Math.floor(this.maximumBytes / 8));
+  }
+
+  /**
+   * Whether a new answer waits on probation rather than being written: not when it replaces a
+   * written entry (a refresh), nor when it is larger than probation holds, nor while another
+   * process has the database open.
+   */
+  private onProbation(key: string, size: number, now: number): boolean {
+    if (size > this.probationLimit() || this.index.has(key) || this.pending.has(key)) return false;
+    if (now - this.othersCheckedAt >= otherWritersCheckMs) {
+      this.othersCheckedAt = now;
+      const seen = this.othersOnDatabase();
+      // A process just came: what is on probation is written for it to find.
+      if (seen && !this.othersSeen && this.probation.size > 0) {
+        this.admitProbation();
+        this.scheduleWrite();
+      }
+      this.othersSeen = seen;
+    }
+    return !this.othersSeen;
+  }
+
+  private leaveProbation(key: string, untried: PendingEntry): void {
+    this.probation.delete(key);
+    this.probationBytes -= untried.size;
+  }
+
+  /** Drops the answers on probation longest, past its limit: never asked for again, they go unwritten. */
+  private dropOldestPastProbation(): void {
+    const limit = this.probationLimit();
+    for (const [key, untried] of this.probation) {
+      if (this.probationBytes <= limit) return;
+      this.leaveProbation(key, untried);
+    }
+  }
+
+  /** Moves every answer on probation to the entries waiting to be written. */
+  private admitProbation(): void {
+    for (const [key, untried] of this.probation) this.pending.set(key, untried);
+    this.probation.clear();
+    this.probationBytes = 0;
   }
 
   /**
@@ -349,12 +468,12 @@ export class SqliteResponseCache implements ResponseCache {
       this.storedBytes -= Number(row.size);
     }
     this.database.run('DELETE FROM response_cache WHERE expires_at <= ?', now);
-    while (this.storedBytes > this.maximumBytes) {
+    while (this.storedBytes > this.tableLimit()) {
       // A page at a time, so a large cache is not read whole to free a little room.
       const oldest = this.database.all('SELECT key, size FROM response_cache ORDER BY used_at, rowid LIMIT 32');
       if (oldest.length === 0) break;
       for (const row of oldest) {
-        if (this.storedBytes <= this.maximumBytes) break;
+        if (this.storedBytes <= this.tableLimit()) break;
         this.database.run('DELETE FROM response_cache WHERE key = ?', row.key);
         this.forget(String(row.key));
         this.storedBytes -= Number(row.size);

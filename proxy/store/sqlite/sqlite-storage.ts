@@ -37,7 +37,9 @@ export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
     onError: settings.onError,
   });
   const counters = new SqliteCounters(database);
-  const responseCache = new SqliteResponseCache(database, { onError: settings.onError, now: settings.now });
+  // A second process on the data folder (another proxy) finds the answers this one stores only
+  // in the table: while one is there, new answers skip probation (see SqliteResponseCache).
+  const responseCache = new SqliteResponseCache(database, { onError: settings.onError, now: settings.now, othersOnDatabase: () => lock.othersHoldOpen() });
   // The audit log has its own file, opened only when something is audited or read.
   const auditSink = new SqliteAuditSink(() => openAuditDatabase(settings.dataDir), {
     flushIntervalMs: settings.flushIntervalMs,

@@ -22,8 +22,9 @@ describe('SqliteResponseCache', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /** A cache that writes every answer at once (no probation): what the table does. */
   function open(maximumBytes?: number): SqliteResponseCache {
-    return new SqliteResponseCache(database, { maximumBytes, now: () => now, writeIntervalMs: 0 });
+    return new SqliteResponseCache(database, { maximumBytes, now: () => now, writeIntervalMs: 0, probationBytes: 0 });
   }
 
   const bytes = (length: number, fill = 0x61): Uint8Array => new Uint8Array(length).fill(fill);
@@ -61,7 +62,7 @@ describe('SqliteResponseCache', () => {
   });
 
   it('writes new entries later, in one batch, serving them from memory meanwhile', async () => {
-    const cache = new SqliteResponseCache(database, { now: () => now, writeIntervalMs: 60_000 });
+    const cache = new SqliteResponseCache(database, { now: () => now, writeIntervalMs: 60_000, probationBytes: 0 });
     await cache.set('waiting', { body: { answer: 1 }, metadata: { costUsd: 0.5 } }, 60);
     assert.equal(database.get('SELECT COUNT(*) AS entries FROM response_cache')?.entries, 0, 'nothing written on the request path');
     assert.deepEqual(await cache.get('waiting'), { body: { answer: 1 }, metadata: { costUsd: 0.5 } });
@@ -103,7 +104,7 @@ describe('SqliteResponseCache', () => {
   it('writes a hit\'s use with the next entry or much later, not a write interval after the hit', async () => {
     // Every write is a commit with a journal sync on the event loop: a use written a second
     // after each hit was the p99 of a run of hits.
-    const cache = new SqliteResponseCache(database, { now: () => now, writeIntervalMs: 20 });
+    const cache = new SqliteResponseCache(database, { now: () => now, writeIntervalMs: 20, probationBytes: 0 });
     await cache.set('stored', { body: bytes(10), metadata: {} }, 60);
     await new Promise((resolve) => setTimeout(resolve, 80));
     let commits = 0;
@@ -212,11 +213,96 @@ describe('SqliteResponseCache', () => {
     }
   });
 
+  describe('admission on second use', () => {
+    const rows = (): number => Number(database.get('SELECT COUNT(*) AS entries FROM response_cache')?.entries);
+    const question = (text: string) => ({ target: 'openai/gpt-4o', format: 'openai-chat', owner: 'shared', request: new TextEncoder().encode(`{"q":"${text}"}`), headers: {} });
+    const onProbation = (options: { probationBytes?: number; maximumBytes?: number; othersOnDatabase?: () => boolean } = {}) =>
+      new SqliteResponseCache(database, { now: () => now, writeIntervalMs: 0, ...options });
+
+    it('keeps an answer asked for once in memory only, and writes it, with its question, on its second use', async () => {
+      const cache = onProbation();
+      await cache.set('once', { body: bytes(10), metadata: { costUsd: 0.25 }, question: question('once') }, 60);
+      assert.equal(rows(), 0, 'an answer asked for once is not written');
+      assert.deepEqual((await cache.size()).entries, 1, 'but counted');
+      const hit = await cache.get('once');
+      assert.deepEqual(hit?.metadata, { costUsd: 0.25 }, 'served from memory');
+      assert.equal(rows(), 1, 'its second use wrote it');
+      assert.equal(new TextDecoder().decode(database.get("SELECT request FROM response_cache WHERE key = 'once'")?.request as Uint8Array), '{"q":"once"}');
+      assert.notEqual(await onProbation().get('once'), undefined, 'and a restart finds it');
+      await cache.close();
+    });
+
+    it('writes what is on probation at close, so a graceful restart keeps it', async () => {
+      const cache = onProbation();
+      await cache.set('a', { body: bytes(10), metadata: {}, question: question('a') }, 60);
+      await cache.set('b', { body: { answer: 'b' }, metadata: {} }, 60);
+      assert.equal(rows(), 0);
+      await cache.close();
+      assert.equal(rows(), 2);
+      const reopened = onProbation();
+      assert.notEqual(await reopened.get('a'), undefined);
+      assert.deepEqual((await reopened.get('b'))?.body, { answer: 'b' });
+      assert.deepEqual([...(reopened.formatsByTarget().get('openai/gpt-4o') ?? [])], ['openai-chat'], 'its question written too');
+    });
+
+    it('drops the oldest answers past the probation bytes, unwritten, and never serves an expired one', async () => {
+      const cache = onProbation({ probationBytes: 100 });
+      await cache.set('first', { body: bytes(40), metadata: {} }, 60);
+      await cache.set('second', { body: bytes(40), metadata: {} }, 60);
+      await cache.set('third', { body: bytes(40), metadata: {} }, 1);
+      assert.equal(await cache.get('first'), undefined, 'dropped: 120 bytes on probation of 100');
+      assert.notEqual(await cache.get('second'), undefined);
+      now += 1000;
+      assert.equal(await cache.get('third'), undefined, 'expired');
+      await cache.close();
+      assert.deepEqual(database.all('SELECT key FROM response_cache').map((row) => row.key), ['second'], 'only the answer used twice was written');
+    });
+
+    it('counts what is on probation against the bound: the table makes room for it', async () => {
+      const cache = onProbation({ maximumBytes: 100, probationBytes: 50 });
+      await cache.set('written', { body: bytes(60), metadata: {} }, 60);
+      assert.equal(rows(), 1, 'larger than probation holds: written at once');
+      now += 1;
+      await cache.set('untried', { body: bytes(45), metadata: {} }, 60);
+      assert.equal(rows(), 1);
+      await cache.set('another', { body: bytes(5), metadata: {} }, 60);
+      assert.notEqual(await cache.get('another'), undefined, 'its second use writes it, and the write keeps the bound');
+      assert.equal(await cache.get('written'), undefined, '60 + 45 + 5 bytes are past 100: the least recently used went');
+      assert.notEqual(await cache.get('untried'), undefined);
+    });
+
+    it('writes a refreshed answer of a written entry at once', async () => {
+      const cache = onProbation();
+      await cache.set('key', { body: { answer: 1 }, metadata: {} }, 60);
+      await cache.get('key');
+      await cache.set('key', { body: { answer: 2 }, metadata: {} }, 60);
+      assert.deepEqual(JSON.parse(Buffer.from(database.get("SELECT body FROM response_cache WHERE key = 'key'")?.body as Uint8Array).toString()), { answer: 2 });
+      await cache.close();
+    });
+
+    it('writes every answer while another process has the database open, and what was on probation once one comes', async () => {
+      let others = false;
+      const cache = onProbation({ othersOnDatabase: () => others });
+      await cache.set('alone', { body: bytes(4), metadata: {} }, 60);
+      assert.equal(rows(), 0);
+      others = true;
+      now += 999;
+      await cache.set('too soon to know', { body: bytes(4), metadata: {} }, 60);
+      assert.equal(rows(), 0, 'asked at most once a second');
+      now += 1;
+      await cache.set('shared', { body: bytes(4), metadata: {} }, 60);
+      assert.equal(rows(), 3, 'the newcomer finds every answer');
+      await cache.set('next', { body: bytes(4), metadata: {} }, 60);
+      assert.equal(rows(), 4);
+      await cache.close();
+    });
+  });
+
   it('finds entries another process stored, a second after they were written', async () => {
     const other = openDatabase(dataDir);
     try {
       const here = open();
-      const there = new SqliteResponseCache(other.database, { now: () => now, writeIntervalMs: 0 });
+      const there = new SqliteResponseCache(other.database, { now: () => now, writeIntervalMs: 0, othersOnDatabase: () => true });
       assert.equal(await here.get('theirs'), undefined);
       await there.set('theirs', { body: { answer: 42 }, metadata: {} }, 60);
       assert.equal(await here.get('theirs'), undefined, 'not looked for again within the second');
@@ -247,7 +333,7 @@ describe('SqliteResponseCache', () => {
       assert.deepEqual((await here.questions('openai/gpt-4o', 5, 1)).map((stored) => stored.key), ['one']);
       assert.equal((await here.get('two'))?.question, undefined, 'a hit reads no question');
 
-      const there = new SqliteResponseCache(other.database, { now: () => now, writeIntervalMs: 0 });
+      const there = new SqliteResponseCache(other.database, { now: () => now, writeIntervalMs: 0, othersOnDatabase: () => true });
       assert.deepEqual([...(there.formatsByTarget().get('openai/gpt-4o') ?? [])], ['openai-chat'], 'read at open');
       await there.set('three', { body: bytes(4), metadata: {}, question: question('anthropic-messages', 'three') }, 60);
       now += 1000;
@@ -262,8 +348,8 @@ describe('SqliteResponseCache', () => {
   it('counts the bytes two processes store, replace and evict as the table holds them, and keeps the bound', async () => {
     const other = openDatabase(dataDir);
     try {
-      const here = new SqliteResponseCache(database, { maximumBytes: 1000, now: () => now, writeIntervalMs: 0 });
-      const there = new SqliteResponseCache(other.database, { maximumBytes: 1000, now: () => now, writeIntervalMs: 0 });
+      const here = new SqliteResponseCache(database, { maximumBytes: 1000, now: () => now, writeIntervalMs: 0, othersOnDatabase: () => true });
+      const there = new SqliteResponseCache(other.database, { maximumBytes: 1000, now: () => now, writeIntervalMs: 0, othersOnDatabase: () => true });
       await here.set('a', { body: bytes(300), metadata: {} }, 60);
       now += 1000;
       assert.notEqual(await there.get('a'), undefined, 'found there');
