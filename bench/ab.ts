@@ -9,7 +9,9 @@
  * then 300 requests (or 100 streams) one at a time, alternating A and B on one keep-alive
  * connection each. Prints B ÷ A CPU/request (median of the per-pair ratios, lowest–highest) and
  * the p50 latency and first-byte differences. `cases` is a comma-separated list of parts of
- * case names, as BENCH_CASES; default: OpenAI and Anthropic 1 KB JSON.
+ * case names, as BENCH_CASES; default: OpenAI and Anthropic 1 KB JSON. A build written
+ * `off:<folder>` is sent the case's request without its route (a cache case with the cache
+ * off, as bench/instructions.ts does): `off:dist dist` is a cache case's own comparison.
  */
 import autocannon from 'autocannon';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +33,8 @@ import { timedRequest } from './timed-request';
 export interface Side {
   name: 'A' | 'B';
   service: ChildService;
+  /** The case's body this side is sent: without the route for an `off:` build. */
+  unrouted?: boolean;
   dispatcher: Agent;
   rounds: number[];
   latencyMs: number[];
@@ -45,16 +49,20 @@ export async function loadRun(side: Side, benchCase: BenchCase, seconds: number,
     url: side.service.url + benchCase.path,
     method: 'POST',
     headers: benchCase.headers,
-    body: benchCase.body,
+    body: bodyOf(side, benchCase),
     connections: 10,
     duration: seconds,
     verifyBody: (body) => checkReply(benchCase.api, benchCase.stream, String(body), benchCase.kind === 'passthrough' ? benchCase.expectedEvents : undefined, false, benchCase.answer).ok,
-    idReplacement: benchCase.body.includes(uniqueMarker),
+    idReplacement: bodyOf(side, benchCase).includes(uniqueMarker),
   });
   if (!measure) return;
   await sleep(1100);
   side.failures += result.errors + result.non2xx + result.mismatches;
   if (result.requests.total > 0) side.rounds.push((treeCpuNanoseconds(side.service.pid, source) - before) / 1000 / result.requests.total);
+}
+
+function bodyOf(side: Side, benchCase: BenchCase): string {
+  return side.unrouted === true ? benchCase.floorBody : benchCase.body;
 }
 
 export function median(values: number[]): number {
@@ -77,10 +85,12 @@ async function main(): Promise<void> {
     services.push(upstream);
     const sides: Side[] = [];
     for (const [name, build] of [['A', buildA], ['B', buildB]] as const) {
-      const service = await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(build, 'proxy.js'), `switchyard-${name}`);
-      if (service === undefined) throw new Error(`no proxy.js in ${build}`);
+      const unrouted = build.startsWith('off:');
+      const folder = unrouted ? build.slice('off:'.length) : build;
+      const service = await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(folder, 'proxy.js'), `switchyard-${name}`);
+      if (service === undefined) throw new Error(`no proxy.js in ${folder}`);
       services.push(service);
-      sides.push({ name, service, dispatcher: new Agent({ keepAliveTimeout: 60_000, connections: 1 }), rounds: [], latencyMs: [], firstByteMs: [], failures: 0 });
+      sides.push({ name, service, unrouted, dispatcher: new Agent({ keepAliveTimeout: 60_000, connections: 1 }), rounds: [], latencyMs: [], firstByteMs: [], failures: 0 });
     }
     const [a, b] = sides as [Side, Side];
     const layout = coreLayout([a.service.pid, b.service.pid], [upstream.pid]);
@@ -101,7 +111,7 @@ async function main(): Promise<void> {
       const count = benchCase.stream ? 100 : 300;
       for (let index = 0; index < count; index++) {
         for (const side of index % 2 === 0 ? [a, b] : [b, a]) {
-          const body = benchCase.body.replace(uniqueMarker, `${side.name}-${index}`);
+          const body = bodyOf(side, benchCase).replace(uniqueMarker, `${side.name}-${index}`);
           const reply = await timedRequest(side.dispatcher, side.service.url + benchCase.path, benchCase.headers, body);
           if (reply.status !== 200) {
             side.failures++;

@@ -59,7 +59,6 @@ interface PendingEntry {
   entry: CachedResponse;
   body: Uint8Array;
   isBytes: boolean;
-  metadata: string;
   /** The body's bytes and the question's. */
   size: number;
   storedAt: number;
@@ -201,7 +200,7 @@ export class SqliteResponseCache implements ResponseCache {
     // An entry larger than the whole cache would only evict everything, then itself.
     if (size > this.maximumBytes) return;
     const now = this.now();
-    const waiting: PendingEntry = { entry, body, isBytes, metadata: JSON.stringify(entry.metadata), size, storedAt: now, expiresAt: now + ttlSeconds * 1000 };
+    const waiting: PendingEntry = { entry, body, isBytes, size, storedAt: now, expiresAt: now + ttlSeconds * 1000 };
     if (entry.question !== undefined) addFormat(this.formats, entry.question.target, entry.question.format);
     this.uses.delete(key);
     const previous = this.probation.get(key);
@@ -316,7 +315,8 @@ export class SqliteResponseCache implements ResponseCache {
           key,
           waiting.body,
           waiting.isBytes ? 0 : 1,
-          waiting.metadata,
+          // Serialised only now: most answers are never written (see probation).
+          JSON.stringify(waiting.entry.metadata),
           waiting.size,
           waiting.storedAt,
           waiting.expiresAt,
@@ -377,6 +377,7 @@ export class SqliteResponseCache implements ResponseCache {
   /** Drops the answers on probation longest, past its limit: never asked for again, they go unwritten. */
   private dropOldestPastProbation(): void {
     const limit = this.probationLimit();
+    if (this.probationBytes <= limit) return;
     for (const [key, untried] of this.probation) {
       if (this.probationBytes <= limit) return;
       this.leaveProbation(key, untried);
