@@ -13,7 +13,8 @@
  * stream lost chunks, or a routed request was not routed as configured. docs/benchmark.md
  * explains the method.
  *
- * Knobs (environment): BENCH_SECONDS (measured load seconds per proxy and case), BENCH_CASES
+ * Knobs (environment): BENCH_SECONDS (measured load seconds per proxy and case), BENCH_ROUNDS
+ * (how many rounds they are split into), BENCH_CASES
  * (comma-separated parts of case names to run), BENCH_STAND_IN=1 (a floor forwarder in the
  * Switchyard slot even when the build exists), BENCH_PIN=0 (no core pinning), BENCH_PROFILE=<dir>
  * (Switchyard writes a V8 CPU profile there when the run ends).
@@ -53,7 +54,7 @@ const quickCases = ['OpenAI → OpenAI 1 KB json', 'Anthropic → Anthropic 1 KB
  * load and V8's GC and JIT phases move single rounds by ±30 %; the median of ten steadies what
  * the median of three could not (docs/benchmark.md, "Fifth round").
  */
-const loadRounds = quick ? 6 : 10;
+const loadRounds = Number(process.env.BENCH_ROUNDS ?? (quick ? '6' : '10'));
 /** Rounds of a case whose two targets are one Switchyard (they pause between runs). */
 const sharedProcessRounds = quick ? 2 : 3;
 /** Load put through a feature's own Switchyard once, before its first case (see `warmUp`). */

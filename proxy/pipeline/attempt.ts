@@ -65,7 +65,6 @@ export class AttemptError extends Error {
 export async function openAttempt(build: BuildUpstream, target: AttemptTarget, timeouts: TimeoutConfig, parent: AbortSignal, clock?: CallClock): Promise<OpenedAttempt> {
   const abort = new CallAbortController();
   const onParentAbort = (): void => abort.abort();
-  parent.addEventListener('abort', onParentAbort, { once: true });
   const { provider } = target;
   let timedOut: ProxyError | undefined;
   const timeout = (milliseconds: number | undefined, what: string): NodeJS.Timeout | undefined =>
@@ -75,15 +74,24 @@ export async function openAttempt(build: BuildUpstream, target: AttemptTarget, t
           timedOut = new ProxyError('timeout', `${provider.id} sent no ${what} within ${milliseconds} ms.`, { status: 504, provider: provider.id });
           abort.abort();
         }, milliseconds);
-  const connectTimer = timeout(timeouts.connectMs, 'response headers');
-  const firstTokenTimer = timeout(timeouts.firstTokenMs, 'first token');
+  let connectTimer: NodeJS.Timeout | undefined;
+  let firstTokenTimer: NodeJS.Timeout | undefined;
   let waiting = false;
+  let linked = false;
   try {
     const upstream = build(target);
     // From here until the first chunk (or the whole answer) the time is the provider's.
     clock?.waitStart();
     waiting = true;
-    const answer = await callUpstream({ url: upstream.url, headers: upstream.headers, body: upstream.body, signal: abort.signal }, provider.id);
+    // The request is on its way when callUpstream returns (undici writes it to a pooled
+    // connection before dispatch returns); the timers and the parent's link are set up after
+    // it, off the path to the provider. Nothing can abort in between: no turn of the loop passes.
+    const answering = callUpstream({ url: upstream.url, headers: upstream.headers, body: upstream.body, signal: abort.signal }, provider.id);
+    connectTimer = timeout(timeouts.connectMs, 'response headers');
+    firstTokenTimer = timeout(timeouts.firstTokenMs, 'first token');
+    parent.addEventListener('abort', onParentAbort, { once: true });
+    linked = true;
+    const answer = await answering;
     clearTimeout(connectTimer);
     if (answer.status >= 400) {
       const text = scrubSecret(await answer.body.text(), credentialSecret(target.credential));
@@ -94,15 +102,17 @@ export async function openAttempt(build: BuildUpstream, target: AttemptTarget, t
     }
     const base = { target, answer, abort, addedUsage: upstream.addedUsage, idleMs: timeouts.idleMs };
     if (String(answer.headers['content-type'] ?? '').includes('text/event-stream')) {
-      const stream = answer.body.readable();
-      const firstChunk = await firstChunkOf(stream, provider.id);
-      return { ...base, kind: 'stream', firstChunk, stream, firstChunkAt: performance.now() };
+      // The first chunk is handed over as it arrives, not through a Readable (its push, a
+      // 'data' event, a pause): the rest of the stream becomes one only once it is in hand.
+      const firstChunk = await firstChunkOf(answer.body, provider.id);
+      const firstChunkAt = performance.now();
+      return { ...base, kind: 'stream', firstChunk, stream: answer.body.readable(), firstChunkAt };
     }
     const body = await readWholeAnswer(answer.body, provider.id);
     return { ...base, kind: 'whole', body, firstChunkAt: performance.now() };
   } catch (error) {
     abort.abort();
-    parent.removeEventListener('abort', onParentAbort);
+    if (linked) parent.removeEventListener('abort', onParentAbort);
     if (error instanceof AttemptError) throw error;
     if (timedOut) throw new AttemptError(timedOut);
     if (error instanceof ProxyError) throw new AttemptError(error);
@@ -117,33 +127,19 @@ export async function openAttempt(build: BuildUpstream, target: AttemptTarget, t
 }
 
 /**
- * Waits for a stream's first chunk and leaves the body paused after it, so the race can
- * pick a winner (and a stream that dies before its first byte can still fall back).
+ * Waits for a stream's first chunk; the chunks after it wait in the body until it is taken as a
+ * Readable, so the race can pick a winner (and a stream that dies before its first byte can
+ * still fall back).
  */
-function firstChunkOf(body: Readable, provider: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const cleanup = (): void => {
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('error', onError);
-    };
-    const onData = (chunk: Buffer): void => {
-      cleanup();
-      body.pause();
-      resolve(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      reject(new ProxyError('api_error', `${provider} ended the stream before sending anything.`, { status: 502, provider }));
-    };
-    const onError = (): void => {
-      cleanup();
-      reject(new ProxyError('api_error', `${provider} closed the stream before sending anything.`, { status: 502, provider }));
-    };
-    body.on('data', onData);
-    body.once('end', onEnd);
-    body.once('error', onError);
-  });
+async function firstChunkOf(body: UpstreamAnswer['body'], provider: string): Promise<Buffer> {
+  let chunk: Buffer | undefined;
+  try {
+    chunk = await body.firstChunk();
+  } catch {
+    throw new ProxyError('api_error', `${provider} closed the stream before sending anything.`, { status: 502, provider });
+  }
+  if (chunk === undefined) throw new ProxyError('api_error', `${provider} ended the stream before sending anything.`, { status: 502, provider });
+  return chunk;
 }
 
 /**

@@ -41,6 +41,11 @@ export interface UpstreamBody {
   bytes(): Promise<Buffer>;
   /** The whole body as UTF-8 text (a byte-order mark dropped, as undici's `text()` does). */
   text(): Promise<string>;
+  /**
+   * The body's first chunk, the moment it arrives, or undefined when the body ended empty;
+   * rejects when the connection fails first. The chunks after it wait for `readable()`.
+   */
+  firstChunk(): Promise<Buffer | undefined>;
   /** The body from here on as a Readable; destroying it before its end cancels the request. */
   readable(): Readable;
 }
@@ -99,6 +104,9 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
   private ended = false;
   private failure: Error | undefined;
   private whole: { resolve: (body: Buffer) => void; reject: (error: unknown) => void } | undefined;
+  private first: { resolve: (chunk: Buffer | undefined) => void; reject: (error: unknown) => void } | undefined;
+  /** The first chunk was asked for: the rest can only be taken as a Readable. */
+  private firstTaken = false;
   private stream: Readable | undefined;
 
   constructor(signal: AbortSignal | undefined, resolve: (answer: UpstreamAnswer) => void, reject: (error: unknown) => void) {
@@ -129,14 +137,21 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.stream === undefined) this.chunks.push(chunk);
+    if (this.first !== undefined) {
+      const { resolve } = this.first;
+      this.first = undefined;
+      resolve(chunk);
+    } else if (this.stream === undefined) this.chunks.push(chunk);
     else if (!this.stream.push(chunk)) controller.pause();
   }
 
   onResponseEnd(): void {
     this.ended = true;
     this.release();
-    if (this.stream !== undefined) {
+    if (this.first !== undefined) {
+      this.first.resolve(undefined);
+      this.first = undefined;
+    } else if (this.stream !== undefined) {
       this.stream.push(null);
     } else if (this.whole !== undefined) {
       this.whole.resolve(this.gathered());
@@ -152,6 +167,9 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
       this.resolveHead = undefined;
       this.rejectHead = undefined;
       reject(error);
+    } else if (this.first !== undefined) {
+      this.first.reject(error);
+      this.first = undefined;
     } else if (this.stream !== undefined) {
       this.stream.destroy(error);
     } else if (this.whole !== undefined) {
@@ -161,7 +179,7 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
   }
 
   bytes(): Promise<Buffer> {
-    if (this.stream !== undefined || this.whole !== undefined) return Promise.reject(new Error('the upstream body was already taken'));
+    if (this.stream !== undefined || this.whole !== undefined || this.firstTaken) return Promise.reject(new Error('the upstream body was already taken'));
     if (this.ended) return Promise.resolve(this.gathered());
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
@@ -175,8 +193,19 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
     return body.toString('utf8', bom ? 3 : 0);
   }
 
+  firstChunk(): Promise<Buffer | undefined> {
+    if (this.stream !== undefined || this.whole !== undefined || this.firstTaken) return Promise.reject(new Error('the upstream body was already taken'));
+    this.firstTaken = true;
+    if (this.chunks.length > 0) return Promise.resolve(this.chunks.shift());
+    if (this.ended) return Promise.resolve(undefined);
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.first = { resolve, reject };
+    });
+  }
+
   readable(): Readable {
-    if (this.stream !== undefined || this.whole !== undefined) throw new Error('the upstream body was already taken');
+    if (this.stream !== undefined || this.whole !== undefined || this.first !== undefined) throw new Error('the upstream body was already taken');
     const stream = new Readable({
       read: () => this.controller?.resume(),
       destroy: (error, callback) => {

@@ -104,6 +104,39 @@ describe('callUpstream', function () {
     await closed[closed.length - 1];
   });
 
+  it('hands a stream\'s first chunk over as it arrives, then the rest as a Readable, every byte in order', async () => {
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: 1\n\n');
+      setTimeout(() => {
+        response.write('data: 2\n\n');
+        response.end('data: 3\n\n');
+      }, 20);
+    };
+    const body = (await call('/first')).body;
+    const first = await body.firstChunk();
+    assert.equal(first?.toString(), 'data: 1\n\n');
+    await assert.rejects(body.bytes(), /already taken/, 'the body is taken once');
+    const rest: Buffer[] = [];
+    for await (const chunk of body.readable()) rest.push(chunk as Buffer);
+    assert.equal(Buffer.concat(rest).toString(), 'data: 2\n\ndata: 3\n\n');
+  });
+
+  it('says a stream ended before its first chunk (undefined) or failed before it (rejects)', async () => {
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.end();
+    };
+    assert.equal(await (await call('/empty')).body.firstChunk(), undefined);
+
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.flushHeaders();
+      setTimeout(() => response.destroy(), 20);
+    };
+    await assert.rejects((await call('/dropped')).body.firstChunk());
+  });
+
   it('lets a stream nobody reads any more be aborted without an uncaught error (a race loser discarded after its first chunk)', async () => {
     handle = (_request, response) => {
       response.writeHead(200, { 'content-type': 'text/event-stream' });
