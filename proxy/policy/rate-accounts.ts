@@ -28,6 +28,8 @@ export class RateLease {
   retiredAt = 0;
   /** `used` changed since the counters last heard of it. */
   dirty = false;
+  /** Its successor was asked for ahead of need (once per lease, granted or not). */
+  renewing = false;
 
   constructor(
     readonly entry: RateEntry,
@@ -77,6 +79,15 @@ export type RateReservation = { granted: true; takes: RateTake[] } | ({ granted:
 const defaultLeaseLifeMs = 1000;
 
 /**
+ * How much of a lease is handed out, or of its life gone, when the next one is taken in the
+ * background: the store transaction (a write with fsyncs, several ms on a busy disk) then runs
+ * while calls still take from the old lease, not while one of them waits for it. Late in its
+ * life, so a key's leases are not taken more often than once per life and a bit.
+ */
+const renewAheadUsedShare = 0.75;
+const renewAheadLifeShare = 0.9;
+
+/**
  * Rate limits exact across every process on one store, without a store transaction per call.
  * Each process takes leases: a slice of a scope's window booked in the counters at once (an
  * open entry), handed out to its own calls in memory (a comparison per limit), and settled to
@@ -99,6 +110,8 @@ export class RateAccounts {
   private readonly serving = new Set<RateAccount>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Renewals ahead of need under way: closing waits for them, so their leases are settled too. */
+  private readonly renewals = new Set<Promise<void>>();
 
   constructor(options: RateAccountsOptions) {
     this.counters = options.counters;
@@ -114,6 +127,8 @@ export class RateAccounts {
       if (lease === undefined || !lease.fits(amounts[index]!, now, this.leaseLifeMs)) return undefined;
     }
     const takes: RateTake[] = [];
+    let due: RateAccount[] | undefined;
+    let dueNeeds: number[] | undefined;
     for (let index = 0; index < accounts.length; index++) {
       const account = accounts[index]!;
       const lease = account.lease!;
@@ -122,8 +137,44 @@ export class RateAccounts {
       lease.lastUse = now;
       lease.inFlight++;
       takes.push({ account, lease, amount: amounts[index]! });
+      if (!lease.renewing && (lease.used >= lease.amount * renewAheadUsedShare || now - lease.takenAt >= this.leaseLifeMs * renewAheadLifeShare)) {
+        (due ??= []).push(account);
+        (dueNeeds ??= []).push(amounts[index]!);
+      }
     }
+    if (due !== undefined) this.renewAhead(due, dueNeeds!);
     return takes;
+  }
+
+  /**
+   * Takes the account's next lease before this one runs out or ends its life, off the call's
+   * path: after the call that crossed the share has gone on (setImmediate), while the others
+   * keep taking from this lease. Calls that find it short meanwhile wait for this renewal rather
+   * than ask again. Granted, the new lease takes over and this one is retired and settled as
+   * usual; both are booked for that moment, which only over-counts. Refused (near the limit),
+   * this lease serves on and the next call that does not fit asks as before.
+   */
+  private renewAhead(accounts: readonly RateAccount[], needs: readonly number[]): void {
+    const leases = accounts.map((account) => account.lease!);
+    for (const lease of leases) lease.renewing = true;
+    // A call's limits (rpm and tpm) renew together: one store transaction, as when they run out.
+    if (this.closed || accounts.some((account) => account.reserving !== undefined)) return;
+    const renewal = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      if (this.closed || accounts.some((account, index) => account.lease !== leases[index] || leases[index]!.retired)) return;
+      accounts.forEach((account, index) => (account.lastTaken = Math.max(account.lastTaken, leases[index]!.taken, leases[index]!.used)));
+      try {
+        // Refused (near the limit): the leases serve on, and a call that does not fit asks as before.
+        await this.takeLeases(accounts, needs, this.now(), leases);
+      } catch (error) {
+        this.log(`rate limit lease renewal failed, calls will ask again: ${String(error)}`);
+      }
+    });
+    const done = renewal.finally(() => {
+      for (const account of accounts) if (account.reserving === done) account.reserving = undefined;
+      this.renewals.delete(done);
+    });
+    for (const account of accounts) account.reserving = done;
+    this.renewals.add(done);
   }
 
   /**
@@ -187,12 +238,16 @@ export class RateAccounts {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    await Promise.allSettled([...this.renewals]);
     for (const account of this.serving) this.retire(account);
     await this.settleRetired(true);
   }
 
-  /** Asks the counters for a lease per account: a slice for the calls to come, down to the exact need. */
-  private async takeLeases(accounts: readonly RateAccount[], needs: readonly number[], now: number): Promise<RateDenial | undefined> {
+  /**
+   * Asks the counters for a lease per account: a slice for the calls to come, down to the exact
+   * need. `replacing`: the leases in service a renewal ahead of need replaces once granted.
+   */
+  private async takeLeases(accounts: readonly RateAccount[], needs: readonly number[], now: number, replacing?: readonly RateLease[]): Promise<RateDenial | undefined> {
     let wants = accounts.map((account, index) => Math.max(needs[index]!, Math.min(account.lastTaken * 2, Math.floor(account.limit / 8))));
     for (;;) {
       const items: RateItem[] = accounts.map((account, index) => ({ scope: account.scope, windowMs: rateWindowMs, amount: wants[index]!, limit: account.limit, open: true }));
@@ -207,6 +262,7 @@ export class RateAccounts {
       if (answer.granted) {
         answer.entries.forEach((entry, index) => {
           const account = accounts[index]!;
+          if (replacing !== undefined && account.lease === replacing[index]) this.retire(account);
           account.lease = new RateLease(entry, wants[index]!, now);
           this.serving.add(account);
         });

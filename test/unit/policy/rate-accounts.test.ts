@@ -60,6 +60,32 @@ describe('RateAccounts: leases over the rate counters', () => {
     assert.ok(reserves() <= 12, `${reserves()} reservations for 1000 calls`);
   });
 
+  it('takes a busy key\'s next lease before the one in service runs out: its calls do not wait for the store', async () => {
+    const counters = new MemoryRateCounters();
+    const reserve = counters.reserve.bind(counters);
+    // A store transaction that takes a while (a write with fsyncs on a busy disk).
+    counters.reserve = async (items, now, settlements) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return reserve(items, now, settlements);
+    };
+    const accounts = new RateAccounts({ counters, leaseLifeMs: 60_000 });
+    open.push(accounts);
+    const account = new RateAccount('rpm:key_a', 1_000_000);
+    let waited = 0;
+    for (let call = 0; call < 600; call++) {
+      if (accounts.takeFromLeases([account], [1], Date.now()) === undefined) {
+        if (call >= 100) waited++;
+        assert.ok((await accounts.reserve([account], [1])).granted);
+      }
+      // Calls a timer tick apart: a lease's last quarter is tens of them, the store's answer 5 ms.
+      if (call % 2 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
+    // Past the first leases (while they double), a lease's last quarter covers the next one's
+    // store transaction: no call waits. Taken only when one ran out, a call waited per lease.
+    assert.equal(waited, 0);
+  });
+
   it('sizes leases from what calls take, not what they settle to: one call at a time far under its estimate still shares a lease', async () => {
     const { accounts, reserves } = countingAccounts();
     const account = new RateAccount('tpm:key_a', 1_000_000_000);
