@@ -87,6 +87,21 @@ describe('readResponseUsage (whole passthrough answers)', () => {
       'MAX_TOKENS',
     );
     assert.equal(finishOf('openai-chat', events.slice(0, 3).join('')), undefined, 'a stream cut before its last chunk has none');
+    // A reason written with white space after the colon, and text that mentions the key.
+    assert.equal(finishOf('openai-chat', 'data: {"choices":[{"index":0,"delta":{"content":"say \\"finish_reason\\":\\"fake\\""},"finish_reason":null}]}\n\ndata: {"choices":[{"index":0,"delta":{},"finish_reason": "length"}]}\n\n'), 'length');
+  });
+
+  it('reads an OpenAI-style stream\'s usage wherever the provider puts it', () => {
+    const usageOf = (stream: string): number | undefined => {
+      const tap = new UsageTap('openai-chat');
+      for (const byte of Buffer.from(stream)) tap.push(Buffer.from([byte]));
+      return tap.end()?.inputTokens;
+    };
+    const content = 'data: {"choices":[{"index":0,"delta":{"content":"\\"usage\\":{\\"prompt_tokens\\":999}"},"finish_reason":null}],"usage":null}\n\n';
+    assert.equal(usageOf(`${content}data: {"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10}}\n\n`), 7);
+    assert.equal(usageOf(`${content}data: {"choices":[], "usage": {"prompt_tokens":8,"completion_tokens":3,"total_tokens":11}}\n\n`), 8, 'white space after the colon');
+    assert.equal(usageOf(`${content}data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"x_groq":{"id":"req_1","usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}}\n\n`), 5, "Groq's x_groq.usage");
+    assert.equal(usageOf(content), undefined, 'text that mentions usage is not usage');
   });
 
   it('reads the finish reason of a whole JSON answer without parsing it, never from inside a string', () => {
