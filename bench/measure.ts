@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Agent } from 'undici';
 import type { BenchCase } from './cases';
-import { cpuSource, treeCpuNanoseconds } from './process-cpu';
+import { cpuSource, treeCpuNanoseconds, treeWaitNanoseconds } from './process-cpu';
 import { uniqueMarker } from './payloads';
 import { checkReply } from './reply-check';
 import { timedRequest } from './timed-request';
@@ -61,6 +61,11 @@ export interface Bracket {
   requestsPerSecond: [number, number];
   /** The fake upstream's CPU µs/request in those runs: a fixed workload, so a gauge of the machine. */
   upstreamCpu: [number, number];
+  /**
+   * How long the proxies waited for a CPU while runnable over the load rounds, as a share of the
+   * CPU time they used: near 0 with the core to themselves, high when neighbours held it.
+   */
+  proxyWaitShare?: number;
 }
 
 export interface MeasureSettings {
@@ -252,6 +257,8 @@ export async function loadPhase(
   };
   await measureDirect();
   const readers = new Map(proxies.map((target) => [target.pid!, cpuReader(target.pid!)]));
+  const proxyPids = [...readers.keys()];
+  const waitBefore = proxyPids.reduce((sum, pid) => sum + treeWaitNanoseconds(pid), 0);
   const schedule = loadSchedule(proxies, rounds);
   const runs: ProxyRun[] = [];
   for (let index = 0; index < schedule.length; index++) {
@@ -263,7 +270,9 @@ export async function loadPhase(
   }
   await sleep(Math.max(0, ...proxies.map((target) => target.settleMs)));
   const finalCpu = new Map([...readers].map(([pid, read]) => [pid, read()]));
+  const waited = proxyPids.reduce((sum, pid) => sum + treeWaitNanoseconds(pid), 0) - waitBefore;
   const cpuOfRuns = runCpu(runs, finalCpu);
+  const ran = cpuOfRuns.reduce((sum, cpu) => sum + (Number.isFinite(cpu) ? cpu : 0), 0);
   await measureDirect();
   for (const target of targets) {
     const result = results.get(target.name);
@@ -298,6 +307,7 @@ export async function loadPhase(
   return {
     requestsPerSecond: [rate(bracket[0]!), rate(bracket[1]!)],
     upstreamCpu: [upstreamCpu(bracket[0]!), upstreamCpu(bracket[1]!)],
+    ...(ran > 0 ? { proxyWaitShare: waited / ran } : {}),
   };
 }
 

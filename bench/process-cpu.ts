@@ -99,3 +99,26 @@ export function treeCpuNanoseconds(pid: number, source: 'schedstat' | 'stat'): n
   }
   return total;
 }
+
+/**
+ * Nanoseconds the process tree's threads have spent runnable but waiting for a CPU (the second
+ * field of each thread's `schedstat`): on a pinned proxy, mostly other people's processes on its
+ * core. 0 where schedstat is not available.
+ */
+export function treeWaitNanoseconds(pid: number): number {
+  let total = 0;
+  for (const member of processTree(pid)) {
+    try {
+      for (const thread of readdirSync(`/proc/${member}/task`)) {
+        try {
+          total += Number(readFileSync(`/proc/${member}/task/${thread}/schedstat`, 'utf8').split(' ')[1]) || 0;
+        } catch {
+          // The thread exited between the listing and the read.
+        }
+      }
+    } catch {
+      // Exited since the tree was read.
+    }
+  }
+  return total;
+}

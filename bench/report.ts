@@ -184,6 +184,7 @@ export function verdictLines(outcomes: CaseOutcome[], standIn: boolean): string[
       lines.push(
         `${drifted ? 'DRIFT' : 'STEADY'} ${benchCase.name}: direct ${Math.round(rateBefore)} → ${Math.round(rateAfter)} req/s (${percent(rateBefore, rateAfter)}), ` +
           `upstream ${Math.round(cpuBefore)} → ${Math.round(cpuAfter)} µs/req (${percent(cpuBefore, cpuAfter)}) before → after the proxies` +
+          (bracket.proxyWaitShare === undefined ? '' : `; the proxies waited for their core ${Math.round(bracket.proxyWaitShare * 100)} % as long as they ran`) +
           (drifted ? ' — the machine changed during the case: rerun before trusting its ratios' : ''),
       );
     }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { cpuRatio, floorOf, ratioVerdict } from '../../../bench/report';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpuRatio, floorOf, ratioVerdict, verdictLines } from '../../../bench/report';
 import { emptyResult, loadSchedule, runCpu, type TargetResult } from '../../../bench/measure';
 import { buildCases } from '../../../bench/cases';
-import { processTree } from '../../../bench/process-cpu';
+import { processTree, treeWaitNanoseconds } from '../../../bench/process-cpu';
 
 function measured(cpu: number, rounds: number[]): TargetResult {
   return { ...emptyResult(), cpuMicrosecondsPerRequest: cpu, roundCpu: rounds };
@@ -60,6 +60,31 @@ describe('bench report', () => {
     assert.equal(ratioVerdict(1.5, 1.5), 'PASS');
     assert.equal(ratioVerdict(1.6, 1.5), 'AT');
     assert.equal(ratioVerdict(1.7, 1.5), 'FAIL');
+  });
+
+  it('reads how long a process waited for a CPU: two spinning processes on one core each wait about half the time', async function () {
+    if (process.platform !== 'linux') this.skip();
+    try {
+      execFileSync('taskset', ['-c', '0', 'true']);
+    } catch {
+      this.skip();
+    }
+    const spin = () => spawn('taskset', ['-c', '0', process.execPath, '-e', 'const end = Date.now() + 600; while (Date.now() < end) {}'], { stdio: 'ignore' });
+    const [first, second] = [spin(), spin()];
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const waited = treeWaitNanoseconds(first.pid!) + treeWaitNanoseconds(second.pid!);
+      assert.ok(waited > 100_000_000, `two spinners on one core waited ${waited / 1e6} ms in all`);
+    } finally {
+      first.kill();
+      second.kill();
+    }
+  });
+
+  it('says on the drift line how long the proxies waited for their core', () => {
+    const benchCase = buildCases('=OpenAI → OpenAI 1 KB json')[0]!;
+    const lines = verdictLines([{ benchCase, targets: [], results: new Map(), bracket: { requestsPerSecond: [1000, 1010], upstreamCpu: [50, 51], proxyWaitShare: 0.42 } }], false);
+    assert.match(lines[0]!, /^STEADY .*the proxies waited for their core 42 % as long as they ran/);
   });
 
   it('finds a process and its children for CPU accounting', async function () {
