@@ -19,32 +19,39 @@ import { secretRules, type SecretRule } from './secret-rules';
  *
  * - secrets: the literal every rule's match carries (its triggers, as the scanner uses them);
  *   for rules anchored on a common word (`token`, `auth`), the word must be followed by an
- *   assignment, and `://` by an `@` before the next blank, quote or `/`.
+ *   assignment whose operator has a rule's neighbours (a quote after it, a `…key` or a `.env`
+ *   name before it: `operatorOfAssignment`), and `://` by an `@` before the next blank, quote
+ *   or `/`.
  * - email: an `@` between a character of an address's local part and a letter or digit.
  * - phone, credit-card: a run of digits and `+ ( ) . -` or single blanks with at least 8 digits
  *   and a separator (phone), or 13 digits (cards).
  * - iban: a run of capitals and digits (single blanks allowed) of 15 or more with 2 digits.
  * - ip-address: a run of digits and dots with 3 dots and 4 digits (IPv4), or of hex digits and
- *   colons with `::` or 7 colons and a digit (IPv6).
+ *   colons with `::` or 7 colons and a digit (IPv6), looked at from a colon with hex digits or
+ *   colons on both sides, which every such address has.
  *
  * Custom patterns are arbitrary regular expressions: a setting with any gets no prefilter.
  */
 export class RawPrefilter {
-  private readonly secrets: boolean;
-  private readonly emails: boolean;
+  /**
+   * The detectors on, as bits (`secretsOn`, …): V8 tests a number field with one comparison
+   * where a boolean field costs it a generic truth test on every look.
+   */
+  private readonly on: number;
   /** Digits a run needs: 8 with phones on, 13 with cards only, 0 for neither. */
   private readonly phoneDigits: number;
   private readonly cardDigits: number;
-  private readonly ibans: boolean;
-  private readonly ipAddresses: boolean;
 
   constructor(detectors: readonly DetectorName[]) {
-    this.secrets = detectors.includes('secrets');
-    this.emails = detectors.includes('email');
     this.phoneDigits = detectors.includes('phone') ? 8 : 0;
     this.cardDigits = detectors.includes('credit-card') ? 13 : 0;
-    this.ibans = detectors.includes('iban');
-    this.ipAddresses = detectors.includes('ip-address');
+    const ipAddresses = detectors.includes('ip-address');
+    this.on =
+      (detectors.includes('secrets') ? secretsOn : 0) |
+      (detectors.includes('email') ? emailsOn : 0) |
+      (detectors.includes('iban') ? ibansOn : 0) |
+      (ipAddresses ? ipAddressesOn : 0) |
+      (this.phoneDigits !== 0 || this.cardDigits !== 0 || ipAddresses ? numberRunsOn : 0);
   }
 
   /** Whether a detector could find something in `raw`, a JSON body; false means certainly not. */
@@ -79,27 +86,68 @@ export class RawPrefilter {
    * look-ups; the rest are looked at where their flags say.
    */
   private scan(raw: Uint8Array, words: Uint32Array, from: number, to: number, seen: Seen): boolean {
+    const flags = pairFlags;
+    // Read before the loops: a property read after them had no feedback when V8 compiled the
+    // loops on stack (OSR) during the first call, and deoptimised the function at every call's end.
+    const length = raw.length;
     const lastWord = Math.min(to, words.length * 4) >>> 2;
-    for (let word = from >>> 2; word < lastWord; word += 1) {
-      const value = words[word]!;
-      const low = pairFlags[value & 0xffff]!;
-      const high = pairFlags[value >>> 16]!;
-      if ((low | high) === 0) continue;
-      if (low !== 0 && this.flagged(raw, word * 4, low, seen)) return true;
-      if (high !== 0 && this.flagged(raw, word * 4 + 2, high, seen)) return true;
+    let word = from >>> 2;
+    for (;;) {
+      // Four words a step while none flags anything, with no call in the loop: V8 then checks
+      // the arrays once a step instead of once a word, and most steps of prose end here. A
+      // word's flags are its two pairs' (the high pair's shifted up), kept for the look below
+      // so that a step that flags something is not read twice (code flags most steps).
+      let first = 0;
+      let second = 0;
+      let third = 0;
+      let fourth = 0;
+      for (; word + 3 < lastWord; word += 4) {
+        const one = words[word]!;
+        const two = words[word + 1]!;
+        const three = words[word + 2]!;
+        const four = words[word + 3]!;
+        first = flags[one & 0xffff]! | (flags[one >>> 16]! << 16);
+        second = flags[two & 0xffff]! | (flags[two >>> 16]! << 16);
+        third = flags[three & 0xffff]! | (flags[three >>> 16]! << 16);
+        fourth = flags[four & 0xffff]! | (flags[four >>> 16]! << 16);
+        if ((first | second | third | fourth) !== 0) break;
+      }
+      if ((first | second | third | fourth) === 0) break;
+      const at = word * 4;
+      if (first !== 0 && this.flaggedWord(raw, at, first, seen)) return true;
+      if (second !== 0 && this.flaggedWord(raw, at + 4, second, seen)) return true;
+      if (third !== 0 && this.flaggedWord(raw, at + 8, third, seen)) return true;
+      if (fourth !== 0 && this.flaggedWord(raw, at + 12, fourth, seen)) return true;
+      word += 4;
     }
-    if (to < raw.length) return false;
+    // The last 0–3 whole words.
+    for (; word < lastWord; word += 1) {
+      const value = words[word]!;
+      const wordFlags = flags[value & 0xffff]! | (flags[value >>> 16]! << 16);
+      if (wordFlags !== 0 && this.flaggedWord(raw, word * 4, wordFlags, seen)) return true;
+    }
+    if (to < length) return false;
     // The 0–3 bytes past the last whole word, each as a pair's first byte with every flag it could have.
-    for (let index = lastWord * 4; index < raw.length; index += 1) {
+    for (let index = lastWord * 4; index < length; index += 1) {
       if (this.flagged(raw, index, digitOrAt | operator | offsetBits, seen)) return true;
     }
     return false;
   }
 
+  /** Looks at what a word's flags say about its two pairs, the word starting at `at`. */
+  private flaggedWord(raw: Uint8Array, at: number, wordFlags: number, seen: Seen): boolean {
+    const low = wordFlags & 0xffff;
+    const high = wordFlags >>> 16;
+    return (low !== 0 && this.flagged(raw, at, low, seen)) || (high !== 0 && this.flagged(raw, at + 2, high, seen));
+  }
+
   /** Looks at what `flags` say about the pair at `at` (see `pairFlags`). */
   private flagged(raw: Uint8Array, at: number, flags: number, seen: Seen): boolean {
-    if ((flags & digitOrAt) !== 0 && (this.numberOrAddress(raw, at, seen) || this.numberOrAddress(raw, at + 1, seen))) return true;
-    if ((flags & operator) !== 0 && (this.assignedBefore(raw, at, seen) || this.assignedBefore(raw, at + 1, seen))) return true;
+    // Which byte of the pair the flag is for is read here, so that only that one is looked at.
+    const first = byteKinds[raw[at]!]!;
+    const second = at + 1 < raw.length ? byteKinds[raw[at + 1]!]! : 0;
+    if ((flags & digitOrAt) !== 0 && (((first & digitOrAtSign) !== 0 && this.numberOrAddress(raw, at, seen)) || ((second & digitOrAtSign) !== 0 && this.numberOrAddress(raw, at + 1, seen)))) return true;
+    if ((flags & operator) !== 0 && (((first & operatorByte) !== 0 && this.operatorAt(raw, at, seen)) || ((second & operatorByte) !== 0 && this.operatorAt(raw, at + 1, seen)))) return true;
     // A trigger literal starting `offset` bytes before the pair.
     for (let offsets = flags & offsetBits; offsets !== 0; offsets &= offsets - 1) {
       const offset = 31 - Math.clz32(offsets & -offsets);
@@ -113,30 +161,43 @@ export class RawPrefilter {
     const length = raw.length;
     if (index >= length) return false;
     const byte = raw[index]!;
-    if (byte === atSign) return this.emails && index > 0 && index + 1 < length && (byteKinds[raw[index - 1]!]! & emailLocal) !== 0 && (byteKinds[raw[index + 1]!]! & alphanumeric) !== 0;
-    if ((byteKinds[byte]! & digit) === 0) return false;
+    if (byte === atSign) return (this.on & emailsOn) !== 0 && index > 0 && index + 1 < length && (byteKinds[raw[index - 1]!]! & emailLocal) !== 0 && (byteKinds[raw[index + 1]!]! & alphanumeric) !== 0;
+    if ((byteKinds[byte]! & digit) === 0 || index + 1 >= length) return false;
+    const after = byteKinds[raw[index + 1]!]!;
     // An IBAN's first digit: two capitals before it, a digit after it.
-    if (this.ibans && index >= 2 && (byteKinds[raw[index - 1]!]! & capital) !== 0 && (byteKinds[raw[index - 2]!]! & capital) !== 0 && index + 1 < length && (byteKinds[raw[index + 1]!]! & digit) !== 0 && capitalRunEnd(raw, index - 2) < 0) return true;
-    // An IPv6 address holds a digit: its run of hex digits and colons is measured from any of them, once.
-    if (this.ipAddresses && index >= seen.hex) {
-      seen.hex = hexRunEnd(raw, index);
-      if (seen.hex < 0) return true;
-    }
-    if (index >= seen.numbers && (this.phoneDigits !== 0 || this.cardDigits !== 0 || this.ipAddresses)) {
-      seen.numbers = this.numberRunEnd(raw, index);
-      if (seen.numbers < 0) return true;
+    if ((this.on & ibansOn) !== 0 && index >= 2 && (after & digit) !== 0 && (byteKinds[raw[index - 1]!]! & capital) !== 0 && (byteKinds[raw[index - 2]!]! & capital) !== 0 && capitalRunEnd(raw, index - 2) < 0) return true;
+    if ((this.on & numberRunsOn) !== 0 && index >= seen.numbers) {
+      // A digit alone (`0;`, `x1`) starts no run of four digits or more, which every match needs.
+      if ((after & numberRun) === 0) seen.numbers = index + 1;
+      else {
+        seen.numbers = this.numberRunEnd(raw, index);
+        if (seen.numbers < 0) return true;
+      }
     }
     return false;
   }
 
   /**
-   * An `=` or `:` at `index`: whether a trigger starts in the name before it (after blanks and
-   * a quote) — every trigger with an assignment after it (`token`, `PASSWORD`) is there — or at
-   * the `:` itself (`://`). Each position is looked at once.
+   * An `=` or `:` at `index`: an IPv6 address's colon (hex digits or colons on both sides), or
+   * an assignment's operator, `://` included (see `operatorOfAssignment`). For an assignment,
+   * whether a trigger starts in the name before it (after blanks and a quote) — every trigger
+   * with an assignment after it (`token`, `PASSWORD`) is there — or at the `:` itself (`://`).
+   * Each position is looked at once.
    */
-  private assignedBefore(raw: Uint8Array, index: number, seen: Seen): boolean {
-    const byte = raw[index];
-    if (!this.secrets || (byte !== 0x3d && byte !== colon)) return false;
+  private operatorAt(raw: Uint8Array, index: number, seen: Seen): boolean {
+    // An operator as the last byte has nothing after it: neither a value nor `//`.
+    const length = raw.length;
+    if (index === 0 || index + 1 >= length) return false;
+    const byte = raw[index]!;
+    if (byte !== equals && byte !== colon) return false;
+    const next = raw[index + 1]!;
+    const previous = raw[index - 1]!;
+    // An IPv6 address has a colon with hex digits or colons on both sides (`fe80::1`, `::1` at its second).
+    if (byte === colon && (this.on & ipAddressesOn) !== 0 && index >= seen.hex && (byteKinds[previous]! & hexRun) !== 0 && (byteKinds[next]! & hexRun) !== 0) {
+      seen.hex = hexRunEnd(raw, index);
+      if (seen.hex < 0) return true;
+    }
+    if ((this.on & secretsOn) === 0 || plainOperator(raw, index, byte, previous, next) || !operatorOfAssignment(raw, index, byte)) return false;
     // Back over the blanks and the quote (and, with them, maybe the end of the name: read
     // backwards, `n` or `e` could close an escape), then over the rest of the name.
     let start = index;
@@ -149,7 +210,7 @@ export class RawPrefilter {
 
   /** Whether a secret rule's trigger starts at `index` (and what must follow it does). */
   private triggerAt(raw: Uint8Array, index: number): boolean {
-    if (!this.secrets || index + 2 >= raw.length) return false;
+    if ((this.on & secretsOn) === 0 || index + 2 >= raw.length) return false;
     const byte = raw[index]!;
     const next = raw[index + 1]!;
     const third = raw[index + 2]!;
@@ -180,7 +241,7 @@ export class RawPrefilter {
         dottedDigits += 1;
         inRow = 0;
         if ((this.phoneDigits !== 0 && digits >= 8 && separators > 0) || (this.cardDigits !== 0 && digits >= 13)) return -1;
-        if (this.ipAddresses && dots >= 3 && dottedDigits >= 4) return -1;
+        if ((this.on & ipAddressesOn) !== 0 && dots >= 3 && dottedDigits >= 4) return -1;
         continue;
       }
       if (byte === dot) dots += 1;
@@ -198,6 +259,73 @@ export class RawPrefilter {
     }
     return at;
   }
+}
+
+/**
+ * Whether the `=` or `:` at `index` could be the operator of a match of a rule with an
+ * assignment after its trigger, or start `://` — what the name before it is walked back for.
+ * Each such rule has something next to its operator that most `=` and `:` in code and JSON lack:
+ * - a quoted credential (`password = "…"`, `"apiKey": "…"`): blanks, then a quote or an
+ *   escape's backslash after the operator (or after the `>` or `=` of `=>`, `:=`);
+ * - AWS's secret key (`aws_secret_access_key = …`): a name ending in `key`, so a `y` before the
+ *   operator, behind blanks and a quote;
+ * - a `.env` line (`DB_PASSWORD=…`): an `=` with a capital, a digit or `_` before it, behind
+ *   spaces and tabs (taken as any blanks and quotes: more candidates, never fewer);
+ * - a URL's credentials: `://`, its `/` maybe escaped.
+ */
+function operatorOfAssignment(raw: Uint8Array, index: number, byte: number): boolean {
+  const length = raw.length;
+  let after = index + 1;
+  let next = raw[after]!;
+  if (byte === colon && (next === slash || next === backslash)) return true;
+  if (next === 0x3e || next === equals) after += 1;
+  after = skipBlanks(raw, after);
+  if (after < length) {
+    next = raw[after]!;
+    if (next === 0x27 || next === 0x22 || next === backslash) return true;
+  }
+  const before = blanksBefore(raw, index);
+  if (before === 0) return false;
+  const last = raw[before - 1]!;
+  return (last | 0x20) === 0x79 || (byte === equals && (byteKinds[last]! & envNameEnd) !== 0);
+}
+
+/**
+ * A quick no for most operators in code, `name = value` and `name: type`, before
+ * `operatorOfAssignment` looks closer: after the operator (and one space), a character that
+ * starts no quoted value, `//`, `=>` or `:=` (a letter, a digit, a bracket); before it (and one
+ * space), a lower-case letter other than `y` or a closing bracket, which is neither the end of
+ * `…key` nor of a `.env` name (for `:`, capitals and digits other than `Y` are neither either)
+ * nor of an escape (`\n`, `\u00e9`: no backslash one or five bytes before it).
+ */
+function plainOperator(raw: Uint8Array, index: number, byte: number, previous: number, next: number): boolean {
+  let after = next;
+  if (after === space && index + 2 < raw.length) after = raw[index + 2]!;
+  if ((byteKinds[after]! & plainAfter) === 0) return false;
+  let at = index - 1;
+  if (previous === space && at > 0) at -= 1;
+  const before = raw[at]!;
+  const kind = byteKinds[before]!;
+  if ((kind & plainBefore) === 0 && !(byte === colon && (kind & envNameEnd) !== 0 && before !== 0x59)) return false;
+  return (at === 0 || raw[at - 1] !== backslash) && (at < 5 || raw[at - 5] !== backslash);
+}
+
+/**
+ * Where the blanks and quotes just before `index` start, as JSON writes them: blanks, quotes,
+ * backslashes, control and non-ASCII bytes, and the escapes `\n`, `\t`, `\r`, `\f`, `\uXXXX`.
+ * It may walk over more than blanks and quotes (`\\n` is a backslash and an `n`), never over a
+ * letter other than an escape's: a name's last character stops it.
+ */
+function blanksBefore(raw: Uint8Array, index: number): number {
+  let at = index;
+  while (at > 0) {
+    const byte = raw[at - 1]!;
+    if (byte === space || byte === 0x22 || byte === 0x27 || byte === backslash || byte < 0x20 || byte >= 0x80) at -= 1;
+    else if (at >= 2 && raw[at - 2] === backslash && (byte === 0x6e || byte === 0x74 || byte === 0x72 || byte === 0x66)) at -= 2;
+    else if (at >= 6 && raw[at - 6] === backslash && raw[at - 5] === 0x75 && isHex(raw[at - 4]!) && isHex(raw[at - 3]!) && isHex(raw[at - 2]!) && isHex(byte)) at -= 6;
+    else break;
+  }
+  return at;
 }
 
 /**
@@ -267,11 +395,21 @@ const alphanumeric = 64;
 /**
  * Read backwards from an assignment's `=` or `:`, what could be blanks and a quote: ASCII
  * blanks, non-ASCII bytes, quotes, and the characters of escapes (`\n`, `\t`, `\uXXXX`), a
- * superset of what a name can end with too (see `assignedBefore`).
+ * superset of what a name can end with too (see `operatorAt`).
  */
 const blankBehind = 128;
 /** A credential's name's characters, and `-` (`api-key`). */
 const nameCharacter = 256;
+/** What a `.env` line's name ends with: capitals, digits and `_`. */
+const envNameEnd = 512;
+/** A digit or `@`: what the `digitOrAt` flag of a pair is for. */
+const digitOrAtSign = 1024;
+/** `=` or `:`: what the `operator` flag of a pair is for. */
+const operatorByte = 2048;
+/** After an operator, what starts no value a rule wants: letters, digits, brackets (`plainOperator`). */
+const plainAfter = 4096;
+/** Before an operator, what ends no name a rule wants: lower-case letters but `y`, closing brackets. */
+const plainBefore = 8192;
 
 /** What a byte is, for the runs. */
 const byteKinds = new Uint16Array(256);
@@ -286,6 +424,11 @@ for (let code = 0; code < 128; code += 1) {
   if (/[._%+-]/.test(character)) kind |= emailLocal;
   if (/[ \t\n\v\f\r'"\\nrtfu0-9a-fA-F]/.test(character)) kind |= blankBehind;
   if (/[0-9A-Za-z_-]/.test(character)) kind |= nameCharacter;
+  if (/[0-9A-Z_]/.test(character)) kind |= envNameEnd;
+  if (/[0-9@]/.test(character)) kind |= digitOrAtSign;
+  if (/[=:]/.test(character)) kind |= operatorByte;
+  if (/[0-9A-Za-z_$([{!.,;)\]}-]/.test(character)) kind |= plainAfter;
+  if (/[a-xz)\]}]/.test(character)) kind |= plainBefore;
   byteKinds[code] = kind;
 }
 byteKinds.fill(blankBehind, 128);
@@ -294,9 +437,11 @@ byteKinds.fill(blankBehind, 128);
 export const prefilterSliceBytes = 256 * 1024;
 
 const backslash = 0x5c;
+const slash = 0x2f;
 const atSign = 0x40;
 const dot = 0x2e;
 const colon = 0x3a;
+const equals = 0x3d;
 const space = 0x20;
 const plus = 0x2b;
 const openParenthesis = 0x28;
@@ -314,6 +459,14 @@ interface Seen {
   hex: number;
   assignments: number;
 }
+
+/** In `RawPrefilter.on`: which detectors are on. */
+const secretsOn = 1;
+const emailsOn = 2;
+const ibansOn = 4;
+const ipAddressesOn = 8;
+/** Phones, cards or IPv4 addresses: runs of digits and separators matter. */
+const numberRunsOn = 16;
 
 /** In `pairFlags`: bits 0–7, a trigger literal starts that many bytes before the pair. */
 const offsetBits = 0xff;
@@ -419,13 +572,13 @@ function startsWith(raw: Uint8Array, index: number, trigger: RawTrigger): boolea
 
 /** Whether a blank follows at `index` (as written in JSON): its length in bytes, or 0. */
 function blankAt(raw: Uint8Array, index: number): number {
-  const byte = raw[index];
-  if (byte === undefined) return 0;
+  if (index >= raw.length) return 0;
+  const byte = raw[index]!;
   if (byte === space || (byte >= 0x09 && byte <= 0x0d)) return 1;
   // Any non-ASCII character might be one of Unicode's blanks (`\s` takes them): say yes.
   if (byte >= 0x80) return 1;
-  if (byte !== backslash) return 0;
-  const escaped = raw[index + 1];
+  if (byte !== backslash || index + 1 >= raw.length) return 0;
+  const escaped = raw[index + 1]!;
   if (escaped === 0x6e || escaped === 0x74 || escaped === 0x72 || escaped === 0x66) return 2;
   // `\uXXXX`: an escaped ASCII character ended the look already; the others might be blanks.
   if (escaped === 0x75) return 6;
@@ -470,6 +623,10 @@ function assignmentFollows(raw: Uint8Array, index: number, quoted: boolean): boo
   return raw[at] === 0x27 || raw[at] === 0x22 || raw[at] === backslash;
 }
 
+function isHex(byte: number): boolean {
+  return (byteKinds[byte]! & hexRun) !== 0 && byte !== colon;
+}
+
 function isNameCharacter(byte: number): boolean {
   return (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || byte === 0x5f;
 }
@@ -509,7 +666,8 @@ let aligned = new Uint8Array(0);
  */
 function wordsOf(raw: Uint8Array, shared = true): Uint32Array {
   if (raw.byteOffset % 4 === 0) return new Uint32Array(raw.buffer, raw.byteOffset, raw.length >>> 2);
-  if (!shared) return new Uint32Array(Uint8Array.from(raw).buffer, 0, raw.length >>> 2);
+  // A copy by memcpy (`Uint8Array.from` would go through the iterator, a byte at a time).
+  if (!shared) return new Uint32Array(new Uint8Array(raw).buffer, 0, raw.length >>> 2);
   if (aligned.length < raw.length) aligned = new Uint8Array(Math.max(raw.length, 2 * aligned.length));
   aligned.set(raw);
   return new Uint32Array(aligned.buffer, 0, raw.length >>> 2);

@@ -111,6 +111,42 @@ export function secretSamples(count = 600): Sample[] {
   return samples;
 }
 
+/**
+ * Credentials in the assignment forms the raw-body prefilter tells from ordinary `=` and `:` by
+ * their neighbours (a quote after the operator, a `…key` or a `.env` name before it): every
+ * operator (`=`, `:`, `=>`, `:=`), blanks (tabs, a newline, a non-breaking space) and quotes
+ * (single, double, around the name). The recall and prefilter tests hold each of them.
+ */
+export function assignmentSamples(): Sample[] {
+  const samples: Sample[] = [];
+  for (let round = 0; round < 3; round += 1) {
+    const value = pick(alnum, 18) + '7x';
+    const awsValue = pick(upper + lower + digits + '/+', 40);
+    const forms: Array<[kind: string, value: string, text: string]> = [
+      ['aws secret key, tabs', awsValue, `aws_secret_access_key\t=\t${awsValue}`],
+      ['aws secret key, yaml', awsValue, `AWS_SECRET_ACCESS_KEY: "${awsValue}"`],
+      ['aws secret key, php', awsValue, `"aws_secret_access_key" => '${awsValue}'`],
+      ['php array', value, `  'api_key' => '${value}',`],
+      ['go short declaration', value, `password := "${value}"`],
+      ['.env with tabs', value, `DB_PASSWORD\t=\t${value}`],
+      ['shell export with blanks', value, `export API_TOKEN = ${value}`],
+      ['.env quoted', value, `PASSWORD="${value}"`],
+      ['value on the next line', value, `secret_key =\n    "${value}"`],
+      ['non-breaking space', value, `token:\u00a0'${value}'`],
+      ['json key, no blank', value, `{"clientSecret":"${value}"}`],
+      ['kebab name', value, `api-key = '${value}'`],
+      ['upper-case constant', value, `const AUTH = '${value}';`],
+    ];
+    for (const [kind, secret, text] of forms) samples.push({ kind, value: secret, text });
+  }
+  return samples;
+}
+
+/** The texts of {@link assignmentSamples}. */
+export function assignmentForms(): string[] {
+  return assignmentSamples().map((sample) => sample.text);
+}
+
 function luhnComplete(prefix: string, length: number): string {
   let digitsSoFar = prefix + pick(digits, length - prefix.length - 1);
   for (let check = 0; check < 10; check += 1) {

@@ -4,7 +4,7 @@ import type { JsonObject } from '../../../proxy/core/json';
 import { RawPrefilter, prefilterSliceBytes } from '../../../proxy/privacy/raw-prefilter';
 import { redactBody } from '../../../proxy/privacy/redact-body';
 import { Scanner, detectorNames, type DetectorName } from '../../../proxy/privacy/scanner';
-import { ordinaryCode, piiSamples, secretSamples } from './corpus';
+import { assignmentForms, ordinaryCode, piiSamples, secretSamples } from './corpus';
 
 /** Where agents put text: every client format's fields, tool-call arguments (JSON inside JSON) included. */
 const placements: Array<[string, (text: string) => JsonObject]> = [
@@ -45,6 +45,8 @@ describe('raw-body prefilter', () => {
     const texts = [...secretSamples(300), ...piiSamples(250)].map((sample) => sample.text);
     // Around the values: non-ASCII blanks and text, tabs, URLs, JSON, the shortest phone and IBAN.
     texts.push('Réponse: écrivez à marie.curie@exemple.fr — merci', 'password:\u00a0"Zx9!kP2#qL"', 'token\t=\t"abcdef123456"', 'see https://user:pa55word@db.internal/app', '{"api_key": "AbCdEf123456"}', 'call +4 1234 567 now', 'from 10.0.0.1', 'fe80::1ff:fe23:4567:890a%eth0', 'IBAN DE89 3704 0044 0532 0130 00', 'konto NO9386011117947.', 'mail jane_@example.com');
+    // What the operator's neighbours must look like for the name before it to be looked at (raw-prefilter.ts, operatorOfAssignment).
+    texts.push(...assignmentForms());
     const settings: DetectorName[][] = [[...detectorNames], ...detectorNames.map((name) => [name])];
     let bodiesWithFindings = 0;
     const missed: string[] = [];
@@ -106,7 +108,7 @@ describe('raw-body prefilter', () => {
     // Every split of every kind of value, over small slices (the same scan: the slice size is a
     // parameter), so the test looks at kilobytes per case rather than megabytes, loaded or not.
     const sliceBytes = 4096;
-    for (const value of ['jane.doe@acme-corp.io', '+44 20 7946 0958', 'DE89 3704 0044 0532 0130 00', '10.20.30.40', 'AKIAABCDEFGHIJKLMNOP', 'token = "abcdef123456"']) {
+    for (const value of ['jane.doe@acme-corp.io', '+44 20 7946 0958', 'DE89 3704 0044 0532 0130 00', '10.20.30.40', 'fe80::1ff:fe23:4567:890a', 'AKIAABCDEFGHIJKLMNOP', 'token = "abcdef123456"', 'DB_PASSWORD = hunter22', 'aws_secret_access_key = ' + 'A'.repeat(40)]) {
       assert.equal(await prefilter.mayFindYielding(across('', 2 * sliceBytes, 0), sliceBytes), false);
       for (const edge of [sliceBytes, 2 * sliceBytes]) {
         for (let offset = -value.length; offset <= 1; offset += 1) {

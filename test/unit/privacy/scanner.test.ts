@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Scanner, detectorNames, type Finding } from '../../../proxy/privacy/scanner';
 import { ibanValid, luhnValid } from '../../../proxy/privacy/pii-detectors';
-import { ordinaryCode, piiSamples, secretSamples } from './corpus';
+import { assignmentSamples, ordinaryCode, piiSamples, secretSamples } from './corpus';
 
 const everything = new Scanner({ detectors: [...detectorNames], custom: [], allow: [] });
 
@@ -32,6 +32,11 @@ describe('privacy scanner', () => {
     const flagged = lines.filter((line) => everything.scan(line).length > 0);
     const rate = flagged.length / lines.length;
     assert.ok(rate < 0.01, `flagged ${(rate * 100).toFixed(2)}%: ${flagged.slice(0, 8).join(' | ')}`);
+  });
+
+  it('finds a credential in every assignment form the raw-body prefilter tells from ordinary code', () => {
+    const missed = assignmentSamples().filter((sample) => !covers(everything.scan(sample.text), sample.text, sample.value));
+    assert.deepEqual(missed.map((sample) => `${sample.kind}: ${sample.text}`), []);
   });
 
   it('redacts the AWS documentation example key that other rule sets allow-list', () => {
