@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CanonicalRequest, ClientFormat } from '../core/request';
-import { backslash, closeBrace, closeBracket, comma, openBrace, openBracket, quote } from '../inbound/json-scan';
+import { closeBrace, closeBracket, comma, isJsonWhiteSpace, openBrace, openBracket, quote, stringEndInText } from '../inbound/json-scan';
 import { cacheKeySchemaVersion, extraBodyFieldClasses, keyedHeaders, requestFieldClasses, type CacheKeyScope } from './cache-key';
 
 /**
@@ -57,7 +57,7 @@ export function hashWithoutNeutral(raw: Buffer, neutral: ReadonlySet<string>, up
   const text = raw.toString('latin1');
   const length = text.length;
   let at = 0;
-  while (at < length && isWhitespace(text.charCodeAt(at))) at++;
+  while (at < length && isJsonWhiteSpace(text.charCodeAt(at))) at++;
   if (text.charCodeAt(at) !== openBrace) return false;
   let depth = 0;
   let expectingKey = false;
@@ -82,7 +82,7 @@ export function hashWithoutNeutral(raw: Buffer, neutral: ReadonlySet<string>, up
   while (at < length) {
     const code = text.charCodeAt(at);
     if (code === quote) {
-      const end = stringEnd(text, at);
+      const end = stringEndInText(text, at);
       if (end === -1) return false;
       if (depth === 1 && expectingKey) {
         memberStart = at;
@@ -117,22 +117,6 @@ export function hashWithoutNeutral(raw: Buffer, neutral: ReadonlySet<string>, up
   if (depth !== 0) return false;
   if (hashedUpTo < raw.length) update(raw.subarray(hashedUpTo));
   return true;
-}
-
-/** The offset of the quote closing the string opening at `start`; -1 when it never closes. */
-function stringEnd(text: string, start: number): number {
-  let end = text.indexOf('"', start + 1);
-  while (end !== -1) {
-    let slashes = 0;
-    while (text.charCodeAt(end - 1 - slashes) === backslash) slashes++;
-    if (slashes % 2 === 0) return end;
-    end = text.indexOf('"', end + 1);
-  }
-  return -1;
-}
-
-function isWhitespace(code: number): boolean {
-  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
 
 /**

@@ -80,7 +80,7 @@ export function findTopLevelValueNearEnd(json: Buffer, key: string): ByteRange |
   }
   if (at === -1) return findTopLevelValue(json, key);
   let colon = at + needle.length;
-  while (colon < json.length && isWhiteSpace(json[colon]!)) colon++;
+  while (colon < json.length && isJsonWhiteSpace(json[colon]!)) colon++;
   if (json[colon] !== 0x3a) return findTopLevelValue(json, key);
   const range = valueRange(json, skipToValue(json, colon));
   if (range === undefined || !closesOneObject(json, range.end)) return findTopLevelValue(json, key);
@@ -102,8 +102,9 @@ function closesOneObject(json: Buffer, from: number): boolean {
   return false;
 }
 
-function isWhiteSpace(byte: number): boolean {
-  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+/** JSON's white space (space, line feed, carriage return, tab), as a byte or a character code. */
+export function isJsonWhiteSpace(code: number): boolean {
+  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
 
 /** Index where the value of a top-level key begins, past its colon and white space. */
@@ -144,6 +145,23 @@ export function spliceBytes(json: Buffer, range: ByteRange, replacement: string)
   return result;
 }
 
+/**
+ * The offset of the quote closing the string that opens at `start` in `text`, JSON read one
+ * byte a character (`latin1`, so offsets are the bytes'); -1 when it never closes. The string
+ * twin of {@link stringEnd}: a string's `indexOf` finds a quote as fast as `memchr`, with no call
+ * into C++ per quote (the response cache keys every miss's body with it).
+ */
+export function stringEndInText(text: string, start: number): number {
+  let end = text.indexOf('"', start + 1);
+  while (end !== -1) {
+    let backslashes = 0;
+    while (text.charCodeAt(end - 1 - backslashes) === backslash) backslashes++;
+    if (backslashes % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
+  }
+  return -1;
+}
+
 /** Index of the quote closing the string that opens at `start`. */
 function stringEnd(json: Buffer, start: number): number {
   let from = start + 1;
@@ -162,7 +180,7 @@ function skipToValue(json: Buffer, from: number): number {
   let index = from;
   while (index < json.length && json[index] !== 0x3a) index++;
   index++;
-  while (index < json.length && (json[index] === 0x20 || json[index] === 0x0a || json[index] === 0x0d || json[index] === 0x09)) index++;
+  while (index < json.length && isJsonWhiteSpace(json[index]!)) index++;
   return index;
 }
 
@@ -269,6 +287,6 @@ function emptyStringFollows(json: Buffer, from: number): boolean {
 
 function skipWhiteSpace(json: Buffer, from: number): number {
   let index = from;
-  while (index < json.length && (json[index] === 0x20 || json[index] === 0x0a || json[index] === 0x0d || json[index] === 0x09)) index++;
+  while (index < json.length && isJsonWhiteSpace(json[index]!)) index++;
   return index;
 }

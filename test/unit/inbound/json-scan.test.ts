@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { findTopLevelString, findTopLevelValue, findTopLevelValueNearEnd, scanRequestHead, spliceBytes } from '../../../proxy/inbound/json-scan';
+import { findTopLevelString, findTopLevelValue, findTopLevelValueNearEnd, isJsonWhiteSpace, scanRequestHead, spliceBytes, stringEndInText } from '../../../proxy/inbound/json-scan';
 
 function replaceModel(text: string, model: string): string {
   const buffer = Buffer.from(text);
@@ -144,5 +144,25 @@ describe('findTopLevelValueNearEnd', () => {
         assert.deepEqual(findTopLevelValueNearEnd(buffer, JSON.stringify(key).slice(1, -1)), findTopLevelValue(buffer, JSON.stringify(key).slice(1, -1)), text);
       }
     }
+  });
+});
+
+describe('the string scanners the response cache shares', () => {
+  it('finds a string\'s closing quote past escaped quotes and backslashes, in a latin1 text; -1 when it never closes', () => {
+    const text = Buffer.from('{"a":"say \\"hi\\"","b":"c:\\\\","é":"x"}').toString('latin1');
+    const first = text.indexOf('"', 5);
+    assert.equal(text.slice(first, stringEndInText(text, first) + 1), '"say \\"hi\\""');
+    const path = text.indexOf('"c:');
+    assert.equal(text.slice(path, stringEndInText(text, path) + 1), '"c:\\\\"', 'an escaped backslash does not escape the quote');
+    // Offsets are the bytes': the two-byte é is two characters of the latin1 text.
+    const accented = text.indexOf('"\u00c3');
+    assert.equal(stringEndInText(text, accented), accented + 3);
+    assert.equal(stringEndInText('{"open', 1), -1);
+    assert.equal(stringEndInText('"\\"', 0), -1);
+  });
+
+  it('knows JSON\'s four white-space characters and no other', () => {
+    assert.deepEqual([...' \n\r\t'].map((character) => isJsonWhiteSpace(character.charCodeAt(0))), [true, true, true, true]);
+    assert.deepEqual([...'\u00a0\f\va'].map((character) => isJsonWhiteSpace(character.charCodeAt(0))), [false, false, false, false]);
   });
 });
