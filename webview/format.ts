@@ -253,6 +253,14 @@ export function isFailure(record: Pick<RequestRecord, 'status' | 'error'>): bool
 }
 
 /**
+ * A call that failed before the provider reported any tokens: no price is known because there is
+ * nothing to price, so it reads `$0` rather than "no price" (as `/stats` counts it).
+ */
+export function spentNothing(record: Pick<RequestRecord, 'status' | 'error' | 'costUsd' | 'inputTokens' | 'outputTokens'>): boolean {
+  return record.costUsd === null && isFailure(record) && record.inputTokens + record.outputTokens === 0;
+}
+
+/**
  * The cache column, telling the two caches apart: `hit` when Switchyard's response cache
  * answered (nothing was called), `read 48k` when the provider's prompt cache served that many
  * input tokens of a call that was made.

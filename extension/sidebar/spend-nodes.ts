@@ -122,7 +122,9 @@ function requestNode(record: RequestRecord): SpendNode {
   const asked = record.requestedModel === '' ? 'no model' : record.requestedModel;
   const served = record.provider !== undefined && record.model !== undefined ? `${record.provider}/${record.model}` : asked;
   const failed = record.status >= 400 || record.error !== undefined;
-  const cost = record.cache === 'hit' ? 'cache hit' : record.costUsd === null ? 'no price' : formatUsd(record.costUsd);
+  // A call that failed before any tokens were used has nothing to price (as /stats counts it).
+  const spentNothing = record.costUsd === null && failed && record.inputTokens + record.outputTokens === 0;
+  const cost = record.cache === 'hit' ? 'cache hit' : spentNothing ? formatUsd(0) : record.costUsd === null ? 'no price' : formatUsd(record.costUsd);
   const time = new Date(record.time);
   return {
     id: `request/${record.id}`,

@@ -23,6 +23,7 @@ import {
   formatVia,
   isFailure,
   missing,
+  spentNothing,
 } from '../format';
 import { codicon, element, replaceChildren } from './dom';
 
@@ -325,7 +326,9 @@ function usage(record: RequestRecord): Array<Node | null> {
       element('tfoot', {}, [
         element('tr', {}, [
           element('th', { scope: 'row' }, ['Cost']),
-          element('td', { className: 'numeric', title: record.costUsd === null ? 'No price is known for this model' : '' }, [formatCost(record.costUsd)]),
+          spentNothing(record)
+            ? element('td', { className: 'numeric', title: 'Failed before any tokens were used: nothing to pay' }, [formatCost(0)])
+            : element('td', { className: 'numeric', title: record.costUsd === null ? 'No price is known for this model' : '' }, [formatCost(record.costUsd)]),
         ]),
       ]),
     ]),

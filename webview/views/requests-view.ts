@@ -29,6 +29,7 @@ import {
   formatTokenPair,
   isFailure,
   formatRedactions,
+  spentNothing,
 } from '../format';
 import { appendOlder, insertNewest, matchesFilter, oldestTime } from '../request-list';
 import { codicon, element, replaceChildren } from './dom';
@@ -76,7 +77,10 @@ const columns: Column[] = [
     field: 'cost',
     label: 'Cost',
     numeric: true,
-    cell: (record) => ({ text: formatCost(record.costUsd), title: record.costUsd === null ? 'No price known for this model' : formatCostExact(record.costUsd) }),
+    cell: (record) =>
+      spentNothing(record)
+        ? { text: formatCost(0), title: 'Failed before any tokens were used: nothing to pay' }
+        : { text: formatCost(record.costUsd), title: record.costUsd === null ? 'No price known for this model' : formatCostExact(record.costUsd) },
   },
   { field: 'ttft', label: 'First token', numeric: true, cell: (record) => ({ text: formatDuration(record.timeToFirstTokenMs) }) },
   { field: 'latency', label: 'Latency', numeric: true, cell: (record) => ({ text: formatDuration(record.latencyMs) }) },

@@ -123,6 +123,12 @@ describe('spend tree nodes', () => {
     assert.deepEqual(spendNodes(data).map((node) => node.id), ['today', 'month', 'recent']);
   });
 
+  it('prices a call that failed before any tokens were used at $0, not "no price" (as /stats counts it)', () => {
+    const failedEarly = record('req_9', { status: 502, error: 'upstream unreachable', inputTokens: 0, outputTokens: 0, costUsd: null });
+    const [node] = spendNodes({ ...data, recent: [failedEarly] })[2].children ?? [];
+    assert.match(node.description ?? '', /^\$0(\.0+)? · 640 ms$/);
+  });
+
   it('lists recent requests with what served them, cost and latency, and the request id to open', () => {
     const recent = spendNodes(data)[2];
     const [served, failed, refused, unnamed] = recent.children ?? [];

@@ -16,6 +16,7 @@ import {
   formatTime,
   formatTokens,
   isFailure,
+  spentNothing,
 } from '../../../webview/format';
 import { costFormatCases } from '../cost-format-cases';
 
@@ -118,6 +119,15 @@ describe('webview format', () => {
     assert.equal(isFailure({ status: 200 }), false);
     assert.equal(isFailure({ status: 429 }), true);
     assert.equal(isFailure({ status: 200, error: 'stream cut' }), true);
+  });
+
+  it('tells a call that failed before any tokens were used (nothing to pay) from one with no known price', () => {
+    const none = { costUsd: null, inputTokens: 0, outputTokens: 0 };
+    assert.equal(spentNothing({ ...none, status: 502 }), true);
+    assert.equal(spentNothing({ ...none, status: 200, error: 'stream cut' }), true);
+    assert.equal(spentNothing({ ...none, status: 200 }), false, 'a success with no price is unpriced');
+    assert.equal(spentNothing({ ...none, status: 502, outputTokens: 40 }), false, 'a cut answer that used tokens had a cost');
+    assert.equal(spentNothing({ ...none, status: 502, costUsd: 0.01 }), false);
   });
 
   it('describes the route, the rule and how it was chosen', () => {
