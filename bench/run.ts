@@ -59,6 +59,8 @@ const loadRounds = Number(process.env.BENCH_ROUNDS ?? (quick ? '6' : '10'));
 const sharedProcessRounds = quick ? 2 : 3;
 /** Load put through a feature's own Switchyard once, before its first case (see `warmUp`). */
 const featureWarmUpSeconds = quick ? 1 : 8;
+/** Load put through each plain target (direct, the floors, Switchyard) before the first case. */
+const rigWarmUpSeconds = quick ? 0.5 : 4;
 /** The feature processes already warmed, by pid. */
 const warmedFeatureProcesses = new Set<number>();
 const settings: MeasureSettings = {
@@ -234,6 +236,18 @@ async function main(): Promise<number> {
       `Benchmark${quick ? ' (quick)' : ''}: ${cases.length} cases × ${targets.length} targets (routed: direct, switchyard routed and unrouted); ` +
         `CPU from /proc/<pid>/${cpuSource(upstream.pid)} over each proxy's process tree; ${priority}\n`,
     );
+    // The first case met every process cold — the floors, the fake upstream and autocannon as
+    // much as Switchyard: the same floor read 334–596 µs a 1 KB call there and ~115–156 µs two
+    // cases later, so the first row (OpenAI 1 KB json, every run) was DRIFT and its ratio noise.
+    // Each plain target gets the first case's load before anything is measured.
+    const firstCase = cases.find((benchCase) => benchCase.routing === undefined && benchCase.cache === undefined && benchCase.governed === undefined && benchCase.team === undefined && benchCase.redaction === undefined);
+    if (firstCase !== undefined) {
+      progress(`warming every target with ${firstCase.name}`);
+      for (const target of targets) {
+        if (target.requestFor(firstCase) !== undefined) await warmUp(target, firstCase, settings, rigWarmUpSeconds);
+      }
+    }
+
     const outcomes: CaseOutcome[] = [];
     const routingProblems: string[] = [];
     const peerNotes: string[] = [];
