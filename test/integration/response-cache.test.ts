@@ -65,6 +65,19 @@ describe('the response cache', () => {
     await eventually(async () => (await proxy.runtime.responseCache!.size()).entries >= entries);
   }
 
+  /** A proxy with the cache on and Anthropic at the fake, on the data folder given (restarts, two proxies). */
+  function startCachingOn(dataDir: string): Promise<TestProxy> {
+    return TestProxy.start(
+      (config) => {
+        config.providers.anthropic = { baseUrl: fake.url('') };
+        config.cache.enabled = true;
+      },
+      undefined,
+      undefined,
+      { dataDir },
+    );
+  }
+
   function anthropicClient(): Anthropic {
     return new Anthropic({ baseURL: proxy.url, apiKey: 'client', maxRetries: 0 });
   }
@@ -287,16 +300,7 @@ describe('the response cache', () => {
     try {
       fake.requests.length = 0;
       fake.reply(anthropicReply(answer));
-      const startOn = async () =>
-        (proxy = await TestProxy.start(
-          (config) => {
-            config.providers.anthropic = { baseUrl: fake.url('') };
-            config.cache.enabled = true;
-          },
-          undefined,
-          undefined,
-          { dataDir },
-        ));
+      const startOn = async () => (proxy = await startCachingOn(dataDir));
       await startOn();
       const ask = (text: string) => anthropicClient().messages.create({ ...anthropicParams(), messages: [{ role: 'user', content: text }] }).withResponse();
       assert.equal((await ask('asked twice')).response.headers.get('x-switchyard-cache'), 'miss');
@@ -327,16 +331,7 @@ describe('the response cache', () => {
     try {
       fake.requests.length = 0;
       fake.reply(anthropicReply(answer));
-      const startOn = () =>
-        TestProxy.start(
-          (config) => {
-            config.providers.anthropic = { baseUrl: fake.url('') };
-            config.cache.enabled = true;
-          },
-          undefined,
-          undefined,
-          { dataDir },
-        );
+      const startOn = () => startCachingOn(dataDir);
       proxy = await startOn();
       there = await startOn();
       writeFileSync(path.join(holders, `${process.ppid}-other-proxy`), '');
