@@ -148,6 +148,29 @@ export async function clearNotifications(page: Page): Promise<void> {
   await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'detached' });
 }
 
+/**
+ * Opens the notification center, which lists every notification of the window. A toast is not a
+ * reliable witness: VS Code shows at most three new toasts in 800 ms and files the rest in the
+ * center unseen (its spam protection), and hides a toast after 15-20 s.
+ */
+export async function openNotificationCenter(page: Page): Promise<Locator> {
+  const center = page.locator('.notifications-center');
+  if (!(await center.isVisible())) await runCommand(page, 'Notifications: Show Notifications');
+  await center.waitFor();
+  return center;
+}
+
+/** Closes the notification center if it is open. */
+export async function closeNotificationCenter(page: Page): Promise<void> {
+  if (await page.locator('.notifications-center').isVisible()) await runCommand(page, 'Notifications: Hide Notifications');
+  await page.locator('.notifications-center').waitFor({ state: 'hidden' });
+}
+
+/** Every notification in the (open) notification center, as text. */
+export async function notificationCenterTexts(page: Page): Promise<string[]> {
+  return page.locator('.notifications-center .notification-list-item-message').allInnerTexts();
+}
+
 /** The notifications currently shown, as text. */
 export async function notificationTexts(page: Page): Promise<string[]> {
   return page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
