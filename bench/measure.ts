@@ -42,9 +42,16 @@ export interface Target {
 
 export interface TargetResult {
   requestsPerSecond: number;
+  /** CPU of every measured run of every repetition ÷ the requests they completed. */
   cpuMicrosecondsPerRequest?: number;
-  /** CPU µs/request of each measured load round, by round (for per-round ratios). */
+  /** CPU µs/request of each measured load round, by round (for per-round ratios), repetitions one after another. */
   roundCpu: number[];
+  /** The repetition (0, 1, …) each entry of `roundCpu` belongs to: ratios pair rounds within one. */
+  roundRepetition: number[];
+  /** Every measured run, for the JSON output: what was counted, as it was counted. */
+  runs: RunRecord[];
+  /** Totals over every repetition's load runs (direct's too), from which the two figures above are derived. */
+  loadTotals: { completed: number; seconds: number; cpuNanoseconds: number; cpuCompleted: number };
   /** Whole-reply times of the sequential phase, milliseconds. */
   latencyMs: number[];
   /** Times to the first body byte of the sequential phase, milliseconds. */
@@ -68,11 +75,27 @@ export interface Bracket {
   proxyWaitShare?: number;
 }
 
+/** One measured load run of a target, kept whole in the JSON output. */
+export interface RunRecord {
+  repetition: number;
+  round: number;
+  /** The process measured (its tree); absent for direct. */
+  pid?: number;
+  completed: number;
+  seconds: number;
+  /** CPU of the process tree from this run's start to the next run on the same process (see `runCpu`). */
+  cpuMicroseconds?: number;
+  /** Time the process tree's threads waited for a CPU while runnable, over the run itself. */
+  waitMicroseconds?: number;
+}
+
 export interface MeasureSettings {
   connections: number;
   warmupSeconds: number;
-  /** Measured runs per proxy target; direct runs once before and once after them. */
+  /** Measured runs per proxy target and repetition; direct runs once before and once after them. */
   loadRounds: number;
+  /** Warm-up of a repetition after the first, whose rate is known: the case's paths back in the JIT's and caches' hands. */
+  rewarmSeconds: number;
   /** Rounds when two targets are one process (they pause between runs): fewer, as long in all. */
   sharedProcessRounds: number;
   roundSeconds: number;
@@ -86,6 +109,9 @@ export function emptyResult(): TargetResult {
   return {
     requestsPerSecond: 0,
     roundCpu: [],
+    roundRepetition: [],
+    runs: [],
+    loadTotals: { completed: 0, seconds: 0, cpuNanoseconds: 0, cpuCompleted: 0 },
     latencyMs: [],
     firstByteMs: [],
     fewestDeltas: Number.POSITIVE_INFINITY,
@@ -218,6 +244,11 @@ export async function warmUp(target: Target, benchCase: BenchCase, settings: Mea
   await autocannon(loadOptions(target, target.requestFor(benchCase)!, settings, { seconds }));
 }
 
+/** What a case keeps from one repetition to the next: how many requests each proxy's run is. */
+export interface CaseLoadState {
+  requestsPerRun?: Map<string, number>;
+}
+
 /**
  * Load on every target: a JIT warm-up each, then short measured runs in a rotating order, so
  * drift (GC state, the upstream's heap, a noisy neighbour) spreads over the proxies instead of
@@ -228,6 +259,10 @@ export async function warmUp(target: Target, benchCase: BenchCase, settings: Mea
  * A measured run is a fixed number of requests (the target's warm-up rate × the round's
  * length), not a duration: a run cut at a deadline aborts the requests in flight, whose CPU
  * was spent but which are not counted (ten 80 KB streams of ~100 in a round).
+ *
+ * Called once per repetition of the case (`repetition` 0, 1, …; other cases run in between):
+ * the first measures each proxy's rate in its warm-up, later ones keep that run length and
+ * warm up for `rewarmSeconds` only. Results accumulate over the repetitions.
  */
 export async function loadPhase(
   targets: Target[],
@@ -235,6 +270,8 @@ export async function loadPhase(
   settings: MeasureSettings,
   results: Map<string, TargetResult>,
   upstreamPid: number,
+  repetition = 0,
+  state: CaseLoadState = {},
 ): Promise<Bracket | undefined> {
   const proxies = targets.filter((target) => target.pid !== undefined);
   // Two targets on one process (a routed and an unrouted request to one Switchyard) pause
@@ -243,11 +280,17 @@ export async function loadPhase(
   const rounds = sharedProcess ? settings.sharedProcessRounds : settings.loadRounds;
   const roundSeconds = (settings.roundSeconds * settings.loadRounds) / rounds;
   // The direct target needs no warm-up of its own: every proxy's warm-up warms the upstream.
-  const requestsPerRun = new Map<string, number>();
-  for (const target of proxies) {
-    const warm = await autocannon(loadOptions(target, target.requestFor(benchCase)!, settings, { seconds: settings.warmupSeconds }));
-    const rate = warm.duration > 0 ? warm.requests.total / warm.duration : 0;
-    requestsPerRun.set(target.name, Math.max(2 * settings.connections, Math.round(rate * roundSeconds)));
+  let requestsPerRun = state.requestsPerRun;
+  if (requestsPerRun === undefined) {
+    requestsPerRun = new Map<string, number>();
+    for (const target of proxies) {
+      const warm = await autocannon(loadOptions(target, target.requestFor(benchCase)!, settings, { seconds: settings.warmupSeconds }));
+      const rate = warm.duration > 0 ? warm.requests.total / warm.duration : 0;
+      requestsPerRun.set(target.name, Math.max(2 * settings.connections, Math.round(rate * roundSeconds)));
+    }
+    state.requestsPerRun = requestsPerRun;
+  } else {
+    for (const target of proxies) await warmUp(target, benchCase, settings, settings.rewarmSeconds);
   }
   const totals = new Map<string, LoadTotals>(targets.map((target) => [target.name, emptyTotals()]));
   const direct = targets.find((target) => target.kind === 'direct');
@@ -261,11 +304,16 @@ export async function loadPhase(
   const waitBefore = proxyPids.reduce((sum, pid) => sum + treeWaitNanoseconds(pid), 0);
   const schedule = loadSchedule(proxies, rounds);
   const runs: ProxyRun[] = [];
+  const runSeconds: number[] = [];
+  const runWait: number[] = [];
   for (let index = 0; index < schedule.length; index++) {
     const target = schedule[index]!;
+    const waitAtStart = treeWaitNanoseconds(target.pid!);
     const cpuAtStart = readers.get(target.pid!)!();
     const run = await loadRun(target, benchCase, settings, totals.get(target.name)!, { requests: requestsPerRun.get(target.name)! });
+    runWait.push(treeWaitNanoseconds(target.pid!) - waitAtStart);
     runs.push({ pid: target.pid!, cpuAtStart, completed: run.completed });
+    runSeconds.push(run.seconds);
     if (schedule[index + 1]?.pid === target.pid) await sleep(target.settleMs);
   }
   await sleep(Math.max(0, ...proxies.map((target) => target.settleMs)));
@@ -278,25 +326,31 @@ export async function loadPhase(
     const result = results.get(target.name);
     const targetTotals = totals.get(target.name);
     if (result === undefined || targetTotals === undefined) continue;
-    result.requestsPerSecond = targetTotals.seconds > 0 ? targetTotals.completed / targetTotals.seconds : 0;
+    result.loadTotals.completed += targetTotals.completed;
+    result.loadTotals.seconds += targetTotals.seconds;
+    result.requestsPerSecond = result.loadTotals.seconds > 0 ? result.loadTotals.completed / result.loadTotals.seconds : 0;
     if (target.pid !== undefined) {
-      let cpuNanoseconds = 0;
-      let completed = 0;
-      result.roundCpu = [];
+      let round = 0;
       schedule.forEach((scheduled, index) => {
         if (scheduled !== target) return;
         const run = runs[index]!;
-        cpuNanoseconds += cpuOfRuns[index]!;
-        completed += run.completed;
-        if (run.completed > 0) result.roundCpu.push(cpuOfRuns[index]! / 1_000 / run.completed);
+        const cpu = cpuOfRuns[index]!;
+        result.runs.push({ repetition, round: round++, pid: run.pid, completed: run.completed, seconds: runSeconds[index]!, cpuMicroseconds: cpu / 1_000, waitMicroseconds: runWait[index]! / 1_000 });
+        if (!Number.isFinite(cpu)) return;
+        result.loadTotals.cpuNanoseconds += cpu;
+        result.loadTotals.cpuCompleted += run.completed;
+        if (run.completed > 0) {
+          result.roundCpu.push(cpu / 1_000 / run.completed);
+          result.roundRepetition.push(repetition);
+        }
       });
-      if (completed > 0) result.cpuMicrosecondsPerRequest = cpuNanoseconds / 1_000 / completed;
+      if (result.loadTotals.cpuCompleted > 0) result.cpuMicrosecondsPerRequest = result.loadTotals.cpuNanoseconds / 1_000 / result.loadTotals.cpuCompleted;
     }
     const failed = targetTotals.errors + targetTotals.non2xx + targetTotals.incomplete;
     if (failed > 0) {
       result.failures += failed;
       result.problems.push(
-        `under load: ${targetTotals.errors} connection errors, ${targetTotals.non2xx} non-2xx, ` +
+        `under load${repetition > 0 ? ` (repetition ${repetition + 1})` : ''}: ${targetTotals.errors} connection errors, ${targetTotals.non2xx} non-2xx, ` +
           `${targetTotals.incomplete} incomplete replies`,
       );
     }
@@ -326,8 +380,10 @@ export async function sequentialPhase(
   benchCase: BenchCase,
   settings: MeasureSettings,
   results: Map<string, TargetResult>,
+  /** This repetition's share of the case's requests; the samples of all repetitions are pooled. */
+  share = 1,
 ): Promise<void> {
-  const count = benchCase.stream ? settings.sequentialStreams : settings.sequentialRequests;
+  const count = Math.ceil((benchCase.stream ? settings.sequentialStreams : settings.sequentialRequests) * share);
   // Unique requests stay unique across the cases and runs of one process.
   sequentialRun += 1;
   const unproxied = targets.filter((target) => target.pid === undefined);

@@ -8,7 +8,8 @@ export interface CaseOutcome {
   /** The targets measured in this case, in the order they are printed. */
   targets: Array<{ name: string; kind: TargetKind }>;
   results: Map<string, TargetResult>;
-  bracket?: Bracket;
+  /** The machine's state around each repetition's load runs, in the order they ran. */
+  brackets: Bracket[];
 }
 
 /** The targets the issue sets, against the floor in the same run. */
@@ -66,31 +67,52 @@ export function floorOf(outcome: Pick<CaseOutcome, 'targets' | 'results'>): stri
   return floor;
 }
 
-/** A CPU ratio: the median over the load rounds (round i ÷ round i), and its spread over them. */
+/**
+ * A CPU ratio. Within one repetition of a case: the median of the per-round ratios (round i ÷
+ * round i). Over several repetitions: the median of the repetitions' ratios, with their lowest
+ * and highest as the spread; with one, the spread is the middle half of its rounds.
+ */
 export interface Ratio {
   value: number;
-  /** 25th percentile of the per-round ratios. */
-  lowerQuartile: number;
-  /** 75th percentile. */
-  upperQuartile: number;
+  /** Lowest repetition's ratio, or with one repetition the 25th percentile of its rounds' ratios. */
+  low: number;
+  /** Highest repetition's ratio, or the 75th percentile of the rounds'. */
+  high: number;
+  /** Each repetition's ratio, in the order they ran. */
+  repetitions: number[];
 }
 
 export function cpuRatio(measured: TargetResult | undefined, reference: TargetResult | undefined): Ratio | undefined {
   const top = measured?.cpuMicrosecondsPerRequest;
   const bottom = reference?.cpuMicrosecondsPerRequest;
   if (top === undefined || bottom === undefined || bottom === 0) return undefined;
-  const rounds: number[] = [];
-  for (let round = 0; round < Math.min(measured!.roundCpu.length, reference!.roundCpu.length); round++) {
-    const base = reference!.roundCpu[round]!;
-    if (base > 0) rounds.push(measured!.roundCpu[round]! / base);
+  // Each repetition's rounds, paired in order with the reference's rounds of the same repetition.
+  const byRepetition = new Map<number, number[]>();
+  const roundsOf = (result: TargetResult, repetition: number): number[] => result.roundCpu.filter((_, index) => (result.roundRepetition[index] ?? 0) === repetition);
+  const repetitionsSeen = [...new Set(measured!.roundCpu.map((_, index) => measured!.roundRepetition[index] ?? 0))].sort((left, right) => left - right);
+  for (const repetition of repetitionsSeen) {
+    const mine = roundsOf(measured!, repetition);
+    const theirs = roundsOf(reference!, repetition);
+    const ratios: number[] = [];
+    for (let round = 0; round < Math.min(mine.length, theirs.length); round++) {
+      if (theirs[round]! > 0) ratios.push(mine[round]! / theirs[round]!);
+    }
+    if (ratios.length > 0) byRepetition.set(repetition, ratios.sort((left, right) => left - right));
   }
-  if (rounds.length === 0) return { value: top / bottom, lowerQuartile: top / bottom, upperQuartile: top / bottom };
+  if (byRepetition.size === 0) return { value: top / bottom, low: top / bottom, high: top / bottom, repetitions: [top / bottom] };
   // The median of the per-round ratios: each pairs two runs close in time, so a machine that
   // changed between rounds moves both sides of a ratio alike instead of one total more than another.
-  // With ten rounds the extremes say more about one round's luck than about the median: the
-  // spread shown is the middle half (25th to 75th percentile).
-  const sorted = [...rounds].sort((left, right) => left - right);
-  return { value: quantile(sorted, 0.5), lowerQuartile: quantile(sorted, 0.25), upperQuartile: quantile(sorted, 0.75) };
+  const repetitions = [...byRepetition.values()].map((sorted) => quantile(sorted, 0.5));
+  if (repetitions.length === 1) {
+    // With ten rounds the extremes say more about one round's luck than about the median: the
+    // spread shown is the middle half (25th to 75th percentile).
+    const sorted = [...byRepetition.values()][0]!;
+    return { value: repetitions[0]!, low: quantile(sorted, 0.25), high: quantile(sorted, 0.75), repetitions };
+  }
+  // Repetitions minutes apart meet different moments of the host (docs/benchmark.md, "Sixth
+  // round"): the median of theirs is the verdict, and their whole range is the spread shown.
+  const sorted = [...repetitions].sort((left, right) => left - right);
+  return { value: quantile(sorted, 0.5), low: sorted[0]!, high: sorted[sorted.length - 1]!, repetitions };
 }
 
 /** The value at `fraction` of sorted numbers, interpolated between the two nearest. */
@@ -103,7 +125,8 @@ function quantile(sorted: readonly number[], fraction: number): number {
 
 export function formatRatio(ratio: Ratio | undefined): string {
   if (ratio === undefined) return '—';
-  return `${ratio.value.toFixed(2)}× (${ratio.lowerQuartile.toFixed(2)}–${ratio.upperQuartile.toFixed(2)})`;
+  const spread = `${ratio.low.toFixed(2)}–${ratio.high.toFixed(2)}`;
+  return ratio.repetitions.length > 1 ? `${ratio.value.toFixed(2)}× (${spread} over ${ratio.repetitions.length} runs)` : `${ratio.value.toFixed(2)}× (${spread})`;
 }
 
 function addedFirstByte(result: TargetResult, direct: TargetResult, fraction: number): number {
@@ -159,7 +182,8 @@ export function markdownTable(outcomes: CaseOutcome[]): string[] {
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
     ...outcomes.flatMap(rowsOf),
     '',
-    '¹ ÷ the cheapest floor forwarder of the case: median over the load rounds, each round against the floor\'s run of the same round (middle half of the rounds). ' +
+    '¹ ÷ the cheapest floor forwarder of the case: median over the load rounds, each round against the floor\'s run of the same round; ' +
+      'with several runs of the case (`--repeat`), the median of the runs\' ratios and their lowest–highest, else the middle half of the rounds. ' +
       '² over direct, one request at a time on one keep-alive connection. ³ direct: absolute; proxies: added over direct. ' +
       '⁴ fewest text deltas any checked stream carried / deltas sent.',
   ];
@@ -171,23 +195,56 @@ export function ratioVerdict(value: number, limit: number): 'PASS' | 'AT' | 'FAI
   return value <= limit + ratioNoise ? 'AT' : 'FAIL';
 }
 
+function drifted(bracket: Bracket): boolean {
+  const [rateBefore, rateAfter] = bracket.requestsPerSecond;
+  const [cpuBefore, cpuAfter] = bracket.upstreamCpu;
+  return Math.abs(rateAfter - rateBefore) > driftLimit * rateBefore || Math.abs(cpuAfter - cpuBefore) > driftLimit * cpuBefore;
+}
+
+/**
+ * STEADY or DRIFT for a case, from the direct runs around each repetition's proxies. With
+ * several repetitions the verdict comes from their median, so a case drifts only when most of
+ * them did; one that drifted is named.
+ */
+export function describeDrift(name: string, brackets: readonly Bracket[]): string | undefined {
+  if (brackets.length === 0) return undefined;
+  if (brackets.length === 1) {
+    const bracket = brackets[0]!;
+    const [rateBefore, rateAfter] = bracket.requestsPerSecond;
+    const [cpuBefore, cpuAfter] = bracket.upstreamCpu;
+    const moved = drifted(bracket);
+    return (
+      `${moved ? 'DRIFT' : 'STEADY'} ${name}: direct ${Math.round(rateBefore)} → ${Math.round(rateAfter)} req/s (${percent(rateBefore, rateAfter)}), ` +
+      `upstream ${Math.round(cpuBefore)} → ${Math.round(cpuAfter)} µs/req (${percent(cpuBefore, cpuAfter)}) before → after the proxies` +
+      (bracket.proxyWaitShare === undefined ? '' : `; the proxies waited for their core ${Math.round(bracket.proxyWaitShare * 100)} % as long as they ran`) +
+      (moved ? ' — the machine changed during the case: rerun before trusting its ratios' : '')
+    );
+  }
+  const movedRuns = brackets.map((bracket, index) => (drifted(bracket) ? index + 1 : 0)).filter((run) => run > 0);
+  const most = movedRuns.length * 2 > brackets.length;
+  const list = (values: string[]): string => values.join(', ');
+  return (
+    `${most ? 'DRIFT' : 'STEADY'} ${name} (${brackets.length} runs): direct ${list(brackets.map(({ requestsPerSecond: [before, after] }) => percent(before, after)))}, ` +
+    `upstream ${list(brackets.map(({ upstreamCpu: [before, after] }) => percent(before, after)))} before → after the proxies` +
+    (brackets.every((bracket) => bracket.proxyWaitShare !== undefined)
+      ? `; the proxies waited for their core ${list(brackets.map((bracket) => `${Math.round(bracket.proxyWaitShare! * 100)} %`))} as long as they ran`
+      : '') +
+    (movedRuns.length === 0
+      ? ''
+      : most
+        ? ` — the machine changed in runs ${list(movedRuns.map(String))}: rerun before trusting its ratios`
+        : ` — run ${list(movedRuns.map(String))} drifted; the median of the runs stands`)
+  );
+}
+
 /** One verdict line per target the issue sets, plus the machine's drift over each case. */
 export function verdictLines(outcomes: CaseOutcome[], standIn: boolean): string[] {
   const lines: string[] = [];
   const note = standIn ? ' [stand-in: the Switchyard slot is a floor forwarder]' : '';
   for (const outcome of outcomes) {
-    const { benchCase, results, bracket } = outcome;
-    if (bracket !== undefined) {
-      const [rateBefore, rateAfter] = bracket.requestsPerSecond;
-      const [cpuBefore, cpuAfter] = bracket.upstreamCpu;
-      const drifted = Math.abs(rateAfter - rateBefore) > driftLimit * rateBefore || Math.abs(cpuAfter - cpuBefore) > driftLimit * cpuBefore;
-      lines.push(
-        `${drifted ? 'DRIFT' : 'STEADY'} ${benchCase.name}: direct ${Math.round(rateBefore)} → ${Math.round(rateAfter)} req/s (${percent(rateBefore, rateAfter)}), ` +
-          `upstream ${Math.round(cpuBefore)} → ${Math.round(cpuAfter)} µs/req (${percent(cpuBefore, cpuAfter)}) before → after the proxies` +
-          (bracket.proxyWaitShare === undefined ? '' : `; the proxies waited for their core ${Math.round(bracket.proxyWaitShare * 100)} % as long as they ran`) +
-          (drifted ? ' — the machine changed during the case: rerun before trusting its ratios' : ''),
-      );
-    }
+    const { benchCase, results, brackets } = outcome;
+    const driftLine = describeDrift(benchCase.name, brackets);
+    if (driftLine !== undefined) lines.push(driftLine);
     const floor = floorOf(outcome);
     const switchyard = results.get('switchyard');
     const direct = results.get('direct');

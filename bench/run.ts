@@ -13,13 +13,17 @@
  * stream lost chunks, or a routed request was not routed as configured. docs/benchmark.md
  * explains the method.
  *
- * Knobs (environment): BENCH_SECONDS (measured load seconds per proxy and case), BENCH_ROUNDS
- * (how many rounds they are split into), BENCH_CASES
+ * Every case runs `--repeat N` times (default 3, 1 with `--quick`), interleaved: every case
+ * once, then every case again. A ratio is the median of the repetitions' ratios, shown with
+ * their lowest and highest; `--json <file>` keeps every run of every repetition.
+ *
+ * Knobs (environment): BENCH_REPEAT (as --repeat), BENCH_SECONDS (measured load seconds per
+ * proxy, case and repetition), BENCH_ROUNDS (how many rounds they are split into), BENCH_CASES
  * (comma-separated parts of case names to run), BENCH_STAND_IN=1 (a floor forwarder in the
  * Switchyard slot even when the build exists), BENCH_PIN=0 (no core pinning), BENCH_PROFILE=<dir>
  * (Switchyard writes a V8 CPU profile there when the run ends).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,14 +34,14 @@ import { startChildService, type ChildService } from './child-service';
 import { coreLayout } from './core-layout';
 import { floorModes, type FloorMode } from './floor-forwarder';
 import { memoryCheck } from './memory';
-import { emptyResult, loadPhase, sequentialPhase, warmUp, type MeasureSettings, type Target, type TargetKind, type TargetRequest, type TargetResult } from './measure';
+import { emptyResult, loadPhase, sequentialPhase, warmUp, type CaseLoadState, type MeasureSettings, type Target, type TargetKind, type TargetRequest, type TargetResult } from './measure';
 import { replyDeltas } from './payloads';
 import { checkReply } from './reply-check';
 import { timedRequest } from './timed-request';
 import { installPortkey, portkeyRequest, portkeyVersion, startPortkey } from './peers';
 import { cpuSource } from './process-cpu';
 import { raisePriority, runInPrioritySession } from './priority';
-import { cacheOffName, cacheVerdictLines, governanceVerdictLines, markdownTable, redactionOffName, redactionVerdictLines, routingTable, routingVerdictLines, soloName, teamVerdictLines, ungovernedName, unroutedName, verdictLines, type CaseOutcome } from './report';
+import { cacheOffName, cacheVerdictLines, cpuRatio, floorOf, governanceVerdictLines, markdownTable, redactionOffName, redactionVerdictLines, routingTable, routingVerdictLines, soloName, teamVerdictLines, ungovernedName, unroutedName, verdictLines, type CaseOutcome } from './report';
 import { checkRouting } from './routing-check';
 import { expectedDecisions } from './routing-config';
 import { controlToken, startGovernedSwitchyard, startRedactingSwitchyard, startSwitchyard, startTeamSwitchyard } from './switchyard-service';
@@ -49,26 +53,46 @@ const quick = process.argv.includes('--quick');
 const withPeers = process.argv.includes('--peers');
 /** What `--quick` runs: one JSON and one stream passthrough, and a translation. */
 const quickCases = ['OpenAI → OpenAI 1 KB json', 'Anthropic → Anthropic 1 KB stream', 'Anthropic → compatible 1 KB stream'];
+/** The value after a flag (`--repeat 3` or `--repeat=3`), or undefined. */
+function flagValue(flag: string): string | undefined {
+  const index = process.argv.findIndex((argument) => argument === flag || argument.startsWith(`${flag}=`));
+  if (index < 0) return undefined;
+  const argument = process.argv[index]!;
+  return argument.includes('=') ? argument.slice(argument.indexOf('=') + 1) : process.argv[index + 1];
+}
+/**
+ * How many times each case runs, interleaved (A B C, A B C, …). One run's row moved ±0.3–0.4×
+ * on a quiet VM between runs minutes apart (the host's neighbours move both the floor and
+ * Switchyard); the median of three runs spread over the whole benchmark is the verdict
+ * (docs/benchmark.md, "Sixth round"). `--quick` runs once, to stay under a minute.
+ */
+const repeat = Math.max(1, Math.round(Number(flagValue('--repeat') ?? process.env.BENCH_REPEAT ?? (quick ? '1' : '3'))) || 1);
+/** Where every repetition's every run is written (JSON); a file in the temporary folder unless `--json <file>`. */
+const jsonPath = flagValue('--json') ?? path.join(os.tmpdir(), `switchyard-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 /**
  * Short rounds, many of them: a CPU ratio is the median of per-round ratios, and neighbours'
  * load and V8's GC and JIT phases move single rounds by ±30 %; the median of ten steadies what
- * the median of three could not (docs/benchmark.md, "Fifth round").
+ * the median of three could not (docs/benchmark.md, "Fifth round"). Repeated cases have fewer
+ * rounds per run (more in all) to keep a full run under twenty minutes.
  */
-const loadRounds = Number(process.env.BENCH_ROUNDS ?? (quick ? '6' : '10'));
+const loadRounds = Number(process.env.BENCH_ROUNDS ?? (quick ? '6' : repeat > 1 ? '4' : '10'));
 /** Rounds of a case whose two targets are one Switchyard (they pause between runs). */
-const sharedProcessRounds = quick ? 2 : 3;
+const sharedProcessRounds = quick || repeat > 1 ? 2 : 3;
 /** Load put through a feature's own Switchyard once, before its first case (see `warmUp`). */
 const featureWarmUpSeconds = quick ? 1 : 8;
 /** Load put through each plain target (direct, the floors, Switchyard) before the first case. */
 const rigWarmUpSeconds = quick ? 0.5 : 4;
 /** The feature processes already warmed, by pid. */
 const warmedFeatureProcesses = new Set<number>();
+/** A measured round's length: each run is the requests its proxy serves in this time. */
+const roundSeconds = quick ? 0.2 : 0.3;
 const settings: MeasureSettings = {
   connections: 10,
   warmupSeconds: quick ? 0.3 : 0.8,
+  rewarmSeconds: 0.3,
   loadRounds,
   sharedProcessRounds,
-  roundSeconds: Number(process.env.BENCH_SECONDS ?? (quick ? '1.2' : '3')) / loadRounds,
+  roundSeconds: process.env.BENCH_SECONDS === undefined ? roundSeconds : Number(process.env.BENCH_SECONDS) / loadRounds,
   // Longer than the request log's flush interval (1 s), so each round's CPU includes writing
   // its own records: a shorter settle would leave that cost outside the measurement.
   settleMs: 1100,
@@ -135,6 +159,52 @@ async function probe(target: Target, benchCase: BenchCase): Promise<string | und
   } catch (error) {
     return (error as Error).message;
   }
+}
+
+/**
+ * The JSON output: the settings and, per case and target, every measured run of every
+ * repetition (CPU, requests, wait for the core, the process), the repetitions' ratios to the
+ * floor and the one-at-a-time samples — what the table summarises, kept for a later look (is
+ * one process slow throughout a run? did one repetition drift?).
+ */
+function runReport(outcomes: readonly CaseOutcome[], tookSeconds: number, priority: string): unknown {
+  const cpu = os.cpus();
+  return {
+    node: process.version,
+    cpu: `${cpu.length} × ${cpu[0]?.model ?? 'CPU'}`,
+    loadAverage: os.loadavg(),
+    priority,
+    quick,
+    repeat,
+    settings,
+    tookSeconds,
+    cases: outcomes.map((outcome) => {
+      const floor = floorOf(outcome);
+      const floorResult = floor === undefined ? undefined : outcome.results.get(floor);
+      return {
+        name: outcome.benchCase.name,
+        kind: outcome.benchCase.kind,
+        floor,
+        brackets: outcome.brackets,
+        targets: outcome.targets.map(({ name, kind }) => {
+          const result = outcome.results.get(name)!;
+          const ratio = kind === 'floor' || kind === 'direct' ? undefined : cpuRatio(result, floorResult);
+          return {
+            name,
+            kind,
+            requestsPerSecond: result.requestsPerSecond,
+            cpuMicrosecondsPerRequest: result.cpuMicrosecondsPerRequest,
+            ratioToFloor: ratio,
+            runs: result.runs,
+            latencyMs: result.latencyMs,
+            firstByteMs: result.firstByteMs,
+            failures: result.failures,
+            problems: result.problems,
+          };
+        }),
+      };
+    }),
+  };
 }
 
 async function main(): Promise<number> {
@@ -251,37 +321,54 @@ async function main(): Promise<number> {
     const outcomes: CaseOutcome[] = [];
     const routingProblems: string[] = [];
     const peerNotes: string[] = [];
-    for (const benchCase of cases) {
-      const caseTargets: Target[] = [];
-      if (benchCase.team !== undefined && teamTargets === undefined) continue;
-      if (benchCase.redaction !== undefined && redactionTargets === undefined) continue;
-      const candidates = benchCase.redaction !== undefined ? redactionTargets! : benchCase.team !== undefined ? teamTargets! : benchCase.governed !== undefined ? governedTargets : benchCase.cache !== undefined ? cacheTargets : benchCase.routing === undefined ? targets : routedTargets;
-      for (const target of candidates) {
-        if (target.requestFor(benchCase) === undefined) continue;
-        // A peer that cannot serve a case (an API it lacks, a bug on this Node) is left out of
-        // that case, and the reason printed, rather than measured failing.
-        const problem = target.kind === 'peer' ? await probe(target, benchCase) : undefined;
-        if (problem === undefined) caseTargets.push(target);
-        else peerNotes.push(`NOTE ${target.name} left out of ${benchCase.name}: ${problem}`);
+    /** Each case's targets, results and load state, kept across its repetitions. */
+    const prepared = new Map<BenchCase, { outcome: CaseOutcome; caseTargets: Target[]; loadState: CaseLoadState }>();
+    // Repetitions interleaved — A B C, A B C — so a stretch of the host's noise lands on one
+    // repetition of a case, not on all of them (docs/benchmark.md, "Sixth round").
+    for (let repetition = 0; repetition < repeat; repetition++) {
+      const of = repeat > 1 ? ` (run ${repetition + 1} of ${repeat})` : '';
+      for (const benchCase of cases) {
+        let entry = prepared.get(benchCase);
+        if (entry === undefined) {
+          if (repetition > 0) continue;
+          const caseTargets: Target[] = [];
+          if (benchCase.team !== undefined && teamTargets === undefined) continue;
+          if (benchCase.redaction !== undefined && redactionTargets === undefined) continue;
+          const candidates = benchCase.redaction !== undefined ? redactionTargets! : benchCase.team !== undefined ? teamTargets! : benchCase.governed !== undefined ? governedTargets : benchCase.cache !== undefined ? cacheTargets : benchCase.routing === undefined ? targets : routedTargets;
+          for (const target of candidates) {
+            if (target.requestFor(benchCase) === undefined) continue;
+            // A peer that cannot serve a case (an API it lacks, a bug on this Node) is left out of
+            // that case, and the reason printed, rather than measured failing.
+            const problem = target.kind === 'peer' ? await probe(target, benchCase) : undefined;
+            if (problem === undefined) caseTargets.push(target);
+            else peerNotes.push(`NOTE ${target.name} left out of ${benchCase.name}: ${problem}`);
+          }
+          if (benchCase.routing !== undefined && !standIn) {
+            const problems = await checkRouting(checkAgent, switchyard.url, controlToken, benchCase, expectedDecisions.unrouted);
+            routingProblems.push(...problems.map((problem) => `${benchCase.name}: ${problem}`));
+          }
+          const results = new Map<string, TargetResult>(caseTargets.map((target) => [target.name, emptyResult()]));
+          entry = { outcome: { benchCase, targets: caseTargets.map(({ name, kind }) => ({ name, kind })), results, brackets: [] }, caseTargets, loadState: {} };
+          prepared.set(benchCase, entry);
+          outcomes.push(entry.outcome);
+        }
+        const { outcome, caseTargets, loadState } = entry;
+        layout.separate();
+        for (const target of caseTargets) {
+          if (target.kind !== 'switchyard' || target.pid === switchyard.pid || target.pid === undefined || warmedFeatureProcesses.has(target.pid)) continue;
+          progress(`${benchCase.name}: warming the feature's own Switchyard`);
+          warmedFeatureProcesses.add(target.pid);
+          await warmUp(target, benchCase, settings, featureWarmUpSeconds);
+        }
+        progress(`${benchCase.name}${of}: load`);
+        const bracket = await loadPhase(caseTargets, benchCase, settings, outcome.results, upstream.pid, repetition, loadState);
+        if (bracket !== undefined) outcome.brackets.push(bracket);
+        progress(`${benchCase.name}${of}: one at a time`);
+        layout.share();
+        // The one-at-a-time requests are split over the repetitions and their samples pooled:
+        // percentiles of latency want many samples more than several moments.
+        await sequentialPhase(caseTargets, benchCase, settings, outcome.results, 1 / repeat);
       }
-      if (benchCase.routing !== undefined && !standIn) {
-        const problems = await checkRouting(checkAgent, switchyard.url, controlToken, benchCase, expectedDecisions.unrouted);
-        routingProblems.push(...problems.map((problem) => `${benchCase.name}: ${problem}`));
-      }
-      const results = new Map<string, TargetResult>(caseTargets.map((target) => [target.name, emptyResult()]));
-      layout.separate();
-      for (const target of caseTargets) {
-        if (target.kind !== 'switchyard' || target.pid === switchyard.pid || target.pid === undefined || warmedFeatureProcesses.has(target.pid)) continue;
-        progress(`${benchCase.name}: warming the feature's own Switchyard`);
-        warmedFeatureProcesses.add(target.pid);
-        await warmUp(target, benchCase, settings, featureWarmUpSeconds);
-      }
-      progress(`${benchCase.name}: load`);
-      const bracket = await loadPhase(caseTargets, benchCase, settings, results, upstream.pid);
-      progress(`${benchCase.name}: one at a time`);
-      layout.share();
-      await sequentialPhase(caseTargets, benchCase, settings, results);
-      outcomes.push({ benchCase, targets: caseTargets.map(({ name, kind }) => ({ name, kind })), results, bracket });
     }
 
     const cpu = os.cpus();
@@ -289,7 +376,9 @@ async function main(): Promise<number> {
       '',
       `Node ${process.version} on ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}. Load: autocannon, ${settings.connections} ` +
         `connections, ${settings.warmupSeconds} s warm-up per target, then ${loadRounds} runs per proxy of the requests its warm-up served in ${settings.roundSeconds.toFixed(2)} s, ` +
-        `in rotating order, between two direct runs; ${layout.description}; ${priority}. One at a time: ${settings.sequentialRequests} requests ` +
+        `in rotating order, between two direct runs` +
+        (repeat > 1 ? `; every case run ${repeat} times, interleaved (a ${settings.rewarmSeconds} s warm-up per target before each later run), its ratios the median of the runs'` : '') +
+        `; ${layout.description}; ${priority}. One at a time: ${settings.sequentialRequests} requests ` +
         `or ${settings.sequentialStreams} streams per target on one keep-alive connection, interleaved. Upstream streams ${replyDeltas.length} text deltas ` +
         `${upstreamGapMs} ms apart.` +
         (standIn ? ' **Switchyard slot: stand-in floor forwarder (no build found, or BENCH_STAND_IN=1).**' : ''),
@@ -320,7 +409,9 @@ async function main(): Promise<number> {
         lines.push(`${peer ? 'WARN' : 'ERROR'} ${benchCase.name} via ${name}: ${result.failures} failed requests — ${result.problems.join(' | ')}`);
       }
     }
-    lines.push('', `Took ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+    const tookSeconds = (performance.now() - started) / 1000;
+    writeFileSync(jsonPath, JSON.stringify(runReport(outcomes, tookSeconds, priority), null, 1) + '\n');
+    lines.push('', `Took ${tookSeconds.toFixed(0)} s. Every run of every repetition: ${jsonPath}`);
     process.stdout.write(lines.join('\n') + '\n');
     if (failed) {
       for (const service of services) process.stderr.write(`--- ${service.name}: last output ---\n${service.recentOutput()}\n`);

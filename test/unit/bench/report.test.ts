@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { cpuRatio, floorOf, ratioVerdict, verdictLines } from '../../../bench/report';
+import { cpuRatio, describeDrift, floorOf, formatRatio, ratioVerdict, verdictLines } from '../../../bench/report';
 import { emptyResult, loadSchedule, runCpu, type TargetResult } from '../../../bench/measure';
 import { buildCases } from '../../../bench/cases';
 import { processTree, treeWaitNanoseconds } from '../../../bench/process-cpu';
 
-function measured(cpu: number, rounds: number[]): TargetResult {
-  return { ...emptyResult(), cpuMicrosecondsPerRequest: cpu, roundCpu: rounds };
+function measured(cpu: number, rounds: number[], repetitionOf?: number[]): TargetResult {
+  return { ...emptyResult(), cpuMicrosecondsPerRequest: cpu, roundCpu: rounds, roundRepetition: repetitionOf ?? rounds.map(() => 0) };
 }
 
 describe('bench report', () => {
@@ -28,10 +28,33 @@ describe('bench report', () => {
 
   it('gives the median of the per-round ratios and the middle half of them', () => {
     const ratio = cpuRatio(measured(200, [200, 300, 240]), measured(100, [100, 100, 120]));
-    assert.deepEqual(ratio, { value: 2, lowerQuartile: 2, upperQuartile: 2.5 });
+    assert.deepEqual(ratio, { value: 2, low: 2, high: 2.5, repetitions: [2] });
     // One round a neighbour's burst took moves neither the median nor the quartiles much.
     const steady = cpuRatio(measured(150, [150, 150, 150, 150, 600]), measured(100, [100, 100, 100, 100, 100]));
-    assert.deepEqual(steady, { value: 1.5, lowerQuartile: 1.5, upperQuartile: 1.5 });
+    assert.deepEqual(steady, { value: 1.5, low: 1.5, high: 1.5, repetitions: [1.5] });
+  });
+
+  it('over repeated runs of a case, gives the median of the runs\' ratios and their lowest–highest, pairing rounds within a run', () => {
+    // Three runs of two rounds each; in the second the host slowed Switchyard more than the floor.
+    const switchyard = measured(0, [150, 150, 300, 280, 160, 140], [0, 0, 1, 1, 2, 2]);
+    const floor = measured(0, [100, 100, 100, 100, 100, 100], [0, 0, 1, 1, 2, 2]);
+    switchyard.cpuMicrosecondsPerRequest = 200;
+    floor.cpuMicrosecondsPerRequest = 100;
+    const ratio = cpuRatio(switchyard, floor)!;
+    assert.deepEqual(ratio.repetitions, [1.5, 2.9, 1.5]);
+    assert.equal(ratio.value, 1.5);
+    assert.deepEqual([ratio.low, ratio.high], [1.5, 2.9]);
+    assert.equal(formatRatio(ratio), '1.50× (1.50–2.90 over 3 runs)');
+    // The floor's rounds of a run pair with Switchyard's of the same run, not with another run's.
+    const shifted = cpuRatio(measured(100, [100, 200], [0, 1]), measured(100, [50, 200], [0, 1]))!;
+    assert.deepEqual(shifted.repetitions, [2, 1]);
+  });
+
+  it('calls a repeated case DRIFT only when most of its runs drifted, and names the one that did', () => {
+    const steady = { requestsPerSecond: [1000, 1010] as [number, number], upstreamCpu: [50, 51] as [number, number], proxyWaitShare: 0.1 };
+    const moved = { requestsPerSecond: [1000, 1400] as [number, number], upstreamCpu: [50, 51] as [number, number], proxyWaitShare: 0.5 };
+    assert.match(describeDrift('case', [steady, moved, steady])!, /^STEADY case \(3 runs\): direct \+1 %, \+40 %, \+1 %.* 10 %, 50 %, 10 % as long as they ran — run 2 drifted; the median of the runs stands$/);
+    assert.match(describeDrift('case', [moved, moved, steady])!, /^DRIFT case \(3 runs\).*the machine changed in runs 1, 2: rerun/);
   });
 
   it('counts a run\'s CPU up to the next run on the same process, so work it defers past its run is its own', () => {
@@ -83,7 +106,7 @@ describe('bench report', () => {
 
   it('says on the drift line how long the proxies waited for their core', () => {
     const benchCase = buildCases('=OpenAI → OpenAI 1 KB json')[0]!;
-    const lines = verdictLines([{ benchCase, targets: [], results: new Map(), bracket: { requestsPerSecond: [1000, 1010], upstreamCpu: [50, 51], proxyWaitShare: 0.42 } }], false);
+    const lines = verdictLines([{ benchCase, targets: [], results: new Map(), brackets: [{ requestsPerSecond: [1000, 1010], upstreamCpu: [50, 51], proxyWaitShare: 0.42 }] }], false);
     assert.match(lines[0]!, /^STEADY .*the proxies waited for their core 42 % as long as they ran/);
   });
 

@@ -1,0 +1,114 @@
+/**
+ * `node --import tsx bench/process-spread.ts [processes] [repetitions] ["<case name>"] [build folder] [-- <node flags>]`:
+ * is a Switchyard *process* sometimes slow throughout, or is a slow row the moment it ran in?
+ *
+ * Starts several Switchyard processes of one build (default four, from dist/) and the floor
+ * (buffered + undici.stream) against one fake upstream, and measures them all under the case's
+ * load exactly as `npm run bench` does — pinned to the proxies' core, runs of a fixed number of
+ * requests in rotating order, CPU to the next run on the same process — for `repetitions`
+ * load phases of five rounds each. Prints each process's ratio to the floor per repetition and
+ * over all of them. A process slow throughout reads high in every repetition while its
+ * siblings, measured in the same seconds, do not; a slow moment reads high on every process
+ * in one repetition. Node flags after `--` (e.g. `--max-semi-space-size=16`) are given to every
+ * Switchyard process; `BENCH_SPREAD_FLAGS_ODD=1` gives them to every other process only (an A/B
+ * of a flag across processes).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildSync } from 'esbuild';
+import { Agent } from 'undici';
+import { buildCases } from './cases';
+import { startChildService, type ChildService } from './child-service';
+import { coreLayout } from './core-layout';
+import { emptyResult, loadPhase, warmUp, type CaseLoadState, type MeasureSettings, type Target, type TargetResult } from './measure';
+import { cpuRatio } from './report';
+import { startSwitchyard } from './switchyard-service';
+
+/** Transparent huge pages and resident memory of a process, from /proc (a per-process state that could make one slow). */
+function memoryOf(pid: number): string {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0) / 1024;
+    return `RSS ${field('Rss').toFixed(0)} MB, huge pages ${field('AnonHugePages').toFixed(0)} MB`;
+  } catch {
+    return 'memory unknown';
+  }
+}
+
+async function main(): Promise<void> {
+  const separator = process.argv.indexOf('--');
+  const positional = process.argv.slice(2, separator < 0 ? undefined : separator);
+  const nodeFlags = separator < 0 ? [] : process.argv.slice(separator + 1);
+  const [processesText = '4', repetitionsText = '4', caseName = 'OpenAI → OpenAI 1 KB json', build = 'dist'] = positional;
+  const processes = Number(processesText);
+  const repetitions = Number(repetitionsText);
+  const benchCase = buildCases(`=${caseName}`)[0];
+  if (benchCase === undefined) throw new Error(`no case named ${caseName}`);
+  const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-spread-'));
+  const services: ChildService[] = [];
+  const agents: Agent[] = [];
+  try {
+    const script = (name: string): string => {
+      const outfile = path.join(workDirectory, `${name}.js`);
+      buildSync({ entryPoints: [path.join(__dirname, `${name}.ts`)], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
+      return outfile;
+    };
+    const upstream = await startChildService('upstream', process.execPath, [script('fake-upstream'), '1']);
+    services.push(upstream);
+    const floor = await startChildService('floor', process.execPath, [script('floor-forwarder'), 'undici-stream', upstream.url]);
+    services.push(floor);
+    const switchyards: ChildService[] = [];
+    for (let index = 0; index < processes; index++) {
+      const flagged = process.env.BENCH_SPREAD_FLAGS_ODD !== '1' || index % 2 === 1;
+      const previous = process.env.NODE_OPTIONS;
+      // The proxy's own flags go through NODE_OPTIONS: startSwitchyard takes no Node flags.
+      if (flagged && nodeFlags.length > 0) process.env.NODE_OPTIONS = [previous ?? '', ...nodeFlags].join(' ').trim();
+      const service = await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(build, 'proxy.js'), `switchyard-${index + 1}`);
+      if (previous === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = previous;
+      if (service === undefined) throw new Error(`no proxy.js in ${build}`);
+      services.push(service);
+      switchyards.push(service);
+    }
+    const target = (name: string, service: ChildService, kind: Target['kind']): Target => {
+      const dispatcher = new Agent({ keepAliveTimeout: 60_000, connections: 1 });
+      agents.push(dispatcher);
+      return { name, kind, url: service.url, pid: service.pid, dispatcher, settleMs: 1100, requestFor: () => ({ path: benchCase.path, headers: benchCase.headers, body: benchCase.body }) };
+    };
+    const floorTarget = target('floor', floor, 'floor');
+    const processTargets = switchyards.map((service, index) => target(`switchyard ${index + 1}${nodeFlags.length > 0 && (process.env.BENCH_SPREAD_FLAGS_ODD !== '1' || index % 2 === 1) ? ' (flags)' : ''}`, service, 'switchyard'));
+    const targets = [floorTarget, ...processTargets];
+    const settings: MeasureSettings = { connections: 10, warmupSeconds: 0.8, rewarmSeconds: 0.3, loadRounds: 5, sharedProcessRounds: 2, roundSeconds: 0.3, settleMs: 1100, sequentialRequests: 0, sequentialStreams: 0 };
+    const layout = coreLayout([floor.pid, ...switchyards.map((service) => service.pid)], [upstream.pid]);
+    layout.separate();
+    for (const each of targets) await warmUp(each, benchCase, settings, 4);
+    const results = new Map<string, TargetResult>(targets.map((each) => [each.name, emptyResult()]));
+    const state: CaseLoadState = {};
+    for (let repetition = 0; repetition < repetitions; repetition++) {
+      await loadPhase(targets, benchCase, settings, results, upstream.pid, repetition, state);
+      process.stderr.write(`repetition ${repetition + 1} of ${repetitions} done\n`);
+    }
+    process.stdout.write(`${benchCase.name}, ${processes} Switchyard processes of ${build}${nodeFlags.length > 0 ? ` (flags: ${nodeFlags.join(' ')})` : ''}, ${repetitions} repetitions of 5 rounds, load average ${os.loadavg()[0]!.toFixed(1)}\n`);
+    process.stdout.write(`floor ${results.get('floor')!.cpuMicrosecondsPerRequest!.toFixed(0)} µs/request\n`);
+    for (const [index, each] of processTargets.entries()) {
+      const ratio = cpuRatio(results.get(each.name), results.get('floor'))!;
+      process.stdout.write(
+        `${each.name}: ${results.get(each.name)!.cpuMicrosecondsPerRequest!.toFixed(0)} µs/request, ÷ floor ${ratio.value.toFixed(2)}× ` +
+          `(per repetition ${ratio.repetitions.map((value) => value.toFixed(2)).join(', ')}); ${memoryOf(switchyards[index]!.pid)}\n`,
+      );
+    }
+  } finally {
+    await Promise.all(agents.map((agent) => agent.close()));
+    await Promise.all(services.map((service) => service.stop()));
+    rmSync(workDirectory, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    process.stderr.write(`${error.stack ?? error.message}\n`);
+    process.exit(1);
+  },
+);
