@@ -61,12 +61,11 @@ async function main(): Promise<void> {
     const switchyards: ChildService[] = [];
     for (let index = 0; index < processes; index++) {
       const flagged = process.env.BENCH_SPREAD_FLAGS_ODD !== '1' || index % 2 === 1;
-      const previous = process.env.NODE_OPTIONS;
-      // The proxy's own flags go through NODE_OPTIONS: startSwitchyard takes no Node flags.
-      if (flagged && nodeFlags.length > 0) process.env.NODE_OPTIONS = [previous ?? '', ...nodeFlags].join(' ').trim();
+      const previous = process.env.BENCH_NODE_FLAGS;
+      process.env.BENCH_NODE_FLAGS = [previous ?? '', ...(flagged ? nodeFlags : [])].join(' ');
       const service = await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(build, 'proxy.js'), `switchyard-${index + 1}`);
-      if (previous === undefined) delete process.env.NODE_OPTIONS;
-      else process.env.NODE_OPTIONS = previous;
+      if (previous === undefined) delete process.env.BENCH_NODE_FLAGS;
+      else process.env.BENCH_NODE_FLAGS = previous;
       if (service === undefined) throw new Error(`no proxy.js in ${build}`);
       services.push(service);
       switchyards.push(service);

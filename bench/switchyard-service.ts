@@ -46,6 +46,9 @@ export async function startSwitchyard(
     }),
   );
   const nodeOptions = profileDirectory === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDirectory)}`];
+  // BENCH_NODE_FLAGS: Node and V8 flags for every Switchyard the bench starts (e.g.
+  // `--log-deopt --logfile=/tmp/v8-%p.log` to see what V8 deoptimises under load).
+  nodeOptions.push(...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== ''));
   const nodeArguments = [...nodeOptions, entry, 'serve', '--port', '0', '--config', configPath];
   const [command, ...launcherArguments] = launcher.length === 0 ? [process.execPath] : [...launcher, process.execPath];
   return startChildService(name, command!, [...launcherArguments, ...nodeArguments], {
