@@ -347,7 +347,7 @@ function refuseWhileStopping(request: http.IncomingMessage, response: http.Serve
 async function openOrReport(options: CreateProxyOptions, log: (message: string) => void): Promise<Storage | undefined> {
   const open = options.openStorage ?? (async (settings: StorageSettings) => openSqliteStorage(settings));
   try {
-    return await open({ ...options.storage, now: options.storage.now ?? options.clocks?.now, onError: options.storage.onError ?? ((error) => log(`request log write failed: ${String(error)}`)) });
+    return await open({ ...options.storage, now: options.storage.now ?? options.clocks?.now, onError: options.storage.onError ?? ((error) => log(`request log write failed: ${String(error)}`)), onNotice: options.storage.onNotice ?? log });
   } catch (error) {
     if (options.storageRequired) throw error;
     log(`the request log at ${options.storage.dataDir} could not be opened, requests will not be recorded: ${(error as Error).message}`);

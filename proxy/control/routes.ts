@@ -1,11 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { ProxyError } from '../core/errors';
 import { readBody } from '../http/read-body';
 import { defaultRecordLimit } from '../store/record-filter';
 import type { RequestRecord } from '../store/request-record';
 import type { RequestLog } from '../store/request-log';
 import type { AuditSink } from '../store/audit-sink';
+import { StoreBusyError } from '../store/store-busy';
+import { StorageUnavailableError } from '../store/storage-unavailable';
 import { callContentKind } from '../audit/audit-observer';
 import { decodeRecordFilterQuery, decodeStatsQuery, InvalidQueryError } from './decode-query';
 import type { BudgetBlocked, ProxyEvents } from '../events/proxy-events';
@@ -117,8 +119,24 @@ export function createControlRouter(options: ControlRouterOptions): express.Rout
     response.json(body);
   });
   mountManagement(router, options.control);
+  router.use(answerUnavailableStore);
   return router;
 }
+
+/**
+ * A store that is held by another process (a locked SQLite database) or out of reach (a team's
+ * server) is not Switchyard failing: the route answers 503 with what is wrong and what to do,
+ * never the catch-all's 500 "internal error".
+ */
+const answerUnavailableStore: ErrorRequestHandler = (error: unknown, _request, response, next) => {
+  if (response.headersSent || !(error instanceof StoreBusyError || error instanceof StorageUnavailableError)) {
+    next(error);
+    return;
+  }
+  const message = error instanceof StoreBusyError ? error.explanation() : `${error.message}. Try again once it is back; the proxy log says more.`;
+  response.setHeader('retry-after', '1');
+  sendError(response, 503, 'unavailable_error', message);
+};
 
 /** The routes the VS Code extension manages the proxy with; see ControlPlane. */
 function mountManagement(router: express.Router, control: ControlPlane | undefined): void {

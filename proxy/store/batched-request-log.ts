@@ -2,6 +2,7 @@ import type { AggregateBy, AggregateRow, AggregateThen } from './aggregate';
 import { matchesFilter, recordLimit, type AggregateScope, type RecordFilter } from './record-filter';
 import type { RequestLog, RequestLogBackend } from './request-log';
 import type { RequestRecord } from './request-record';
+import { StoreBusyError } from './store-busy';
 
 /** How the decorator queues, writes and expires records. */
 export interface BatchingOptions {
@@ -18,7 +19,14 @@ export interface BatchingOptions {
   batchSize?: number;
   /** Told about write failures, which never reach a client; stderr by default. */
   onError?: (error: unknown) => void;
+  /** Told when writes pass again after failing, and how many records waited; stderr by default. */
+  onNotice?: (message: string) => void;
 }
+
+/** While writes keep failing the same way, the failure is reported again (with the count waiting) this often. */
+const failureReminderMs = 60 * 1000;
+/** How long a close waits for a store another process holds before giving up on the queue. */
+const closeBusyWaitMs = 3000;
 
 const retentionIntervalMs = 6 * 60 * 60 * 1000;
 const dayMs = 24 * 60 * 60 * 1000;
@@ -46,6 +54,7 @@ export class BatchedRequestLog implements RequestLog {
   private readonly maximumQueueLength: number;
   private readonly retentionDays: number;
   private readonly onError: (error: unknown) => void;
+  private readonly onNotice: (message: string) => void;
   private readonly retentionTimer: NodeJS.Timeout;
   private flushTimer: NodeJS.Timeout | undefined;
   private pendingFlush: NodeJS.Immediate | undefined;
@@ -56,6 +65,10 @@ export class BatchedRequestLog implements RequestLog {
   private closed = false;
   /** The last write's failure while it is unresolved; cleared by the next write that succeeds. */
   private writeFailure: string | undefined;
+  /** The last write's failure itself, and since when writes fail; when it was last reported. */
+  private lastWriteError: unknown;
+  private failingSince = 0;
+  private failureReportedAt = 0;
   private closing: Promise<void> | undefined;
 
   constructor(backend: RequestLogBackend, options: BatchingOptions) {
@@ -66,6 +79,7 @@ export class BatchedRequestLog implements RequestLog {
     this.maximumQueueLength = Math.max(10_000, this.batchSize * 5);
     this.retentionDays = options.retentionDays;
     this.onError = options.onError ?? ((error) => console.error('switchyard: request log:', error));
+    this.onNotice = options.onNotice ?? ((message) => console.error(`switchyard: ${message}`));
     void this.deleteExpiredReporting();
     this.retentionTimer = setInterval(() => void this.deleteExpiredReporting(), retentionIntervalMs).unref();
   }
@@ -128,6 +142,11 @@ export class BatchedRequestLog implements RequestLog {
   async aggregate(by: AggregateBy, scope: AggregateScope = {}, then?: AggregateThen): Promise<AggregateRow[]> {
     this.assertOpen();
     await this.flush();
+    const rows = await this.backend.aggregate(by, scope, then);
+    if (this.queue.length === 0 || !(this.lastWriteError instanceof StoreBusyError)) return rows;
+    // The write met a store another process held, and the read waited until it was free: write
+    // what waited now, so the totals count it.
+    await this.flush();
     return this.backend.aggregate(by, scope, then);
   }
 
@@ -144,6 +163,13 @@ export class BatchedRequestLog implements RequestLog {
     if (this.pendingFlush !== undefined) clearImmediate(this.pendingFlush);
     if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
     await this.drain();
+    // Another process inside a write on the same database (a second proxy, a CLI command) holds
+    // it for milliseconds: a stop waits a little for it rather than leave the queue unwritten.
+    const giveUpAt = Date.now() + closeBusyWaitMs;
+    while (this.queue.length > 0 && this.lastWriteError instanceof StoreBusyError && Date.now() < giveUpAt) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await this.drain();
+    }
     if (this.queue.length > 0) this.onError(new Error(`${this.queue.length} request records were not written before closing`));
     this.queue = [];
     await this.backend.close();
@@ -171,20 +197,46 @@ export class BatchedRequestLog implements RequestLog {
   private async write(batch: RequestRecord[]): Promise<void> {
     try {
       const rejected = await this.backend.write(batch);
+      if (this.writeFailure !== undefined) this.reportRecovery(batch.length);
       this.writeFailure = undefined;
+      this.lastWriteError = undefined;
       for (const { record, error } of rejected) {
         this.onError(new Error(`dropped request record ${String(record.id)}: ${errorMessage(error)}`));
       }
     } catch (error) {
       this.requeue(batch);
-      this.writeFailure = errorMessage(error);
-      this.onError(error);
+      this.reportFailure(error);
     } finally {
       this.writing = [];
       this.inFlight = undefined;
     }
     // Records put back after a refused write are retried on the next interval.
     if (this.queue.length > 0) this.scheduleFlush();
+  }
+
+  /**
+   * One report when writes start failing (and when the failure changes, or a minute passed),
+   * saying how many records wait: a store held for ten seconds is ten retries, not ten lines.
+   */
+  private reportFailure(error: unknown): void {
+    const message = errorMessage(error);
+    const now = Date.now();
+    const changed = message !== this.writeFailure;
+    if (this.writeFailure === undefined) this.failingSince = now;
+    this.writeFailure = message;
+    this.lastWriteError = error;
+    if (!changed && now - this.failureReportedAt < failureReminderMs) return;
+    this.failureReportedAt = now;
+    const what = error instanceof StoreBusyError ? error.describe() : message;
+    const waiting = this.queue.length;
+    this.onError(
+      new Error(`${what}; ${waiting === 1 ? '1 request record waits' : `${waiting} request records wait`} in memory, retried every ${this.flushIntervalMs / 1000} s (past ${this.maximumQueueLength} the oldest are dropped)`, { cause: error }),
+    );
+  }
+
+  private reportRecovery(written: number): void {
+    const seconds = ((Date.now() - this.failingSince) / 1000).toFixed(1);
+    this.onNotice(`request log: writes pass again after ${seconds} s; ${written === 1 ? 'the record that waited in memory is' : `the ${written} records that waited in memory are`} written`);
   }
 
   private async deleteExpiredReporting(): Promise<void> {

@@ -39,6 +39,8 @@ export interface StorageSettings {
   flushIntervalMs?: number;
   /** Told about write failures, which never reach a client. */
   onError?: (error: unknown) => void;
+  /** Told when the request log writes again after failing (and how many records waited). */
+  onNotice?: (message: string) => void;
   /** The clock of the stores that expire and evict entries (the response cache); `Date.now` by default. */
   now?: () => number;
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { StoreBusyError } from '../store-busy';
 
 /**
  * How old a lock directory must be before it is taken for stale while another live process
@@ -29,11 +30,13 @@ export const staleLockAgeMs = 30 * 1000;
  */
 export class DatabaseLock {
   readonly lockPath: string;
+  private readonly databaseFile: string;
   private readonly holdersPath: string;
   private readonly holderFile: string;
   private readonly now: () => number;
 
   constructor(databaseFile: string, options: { now?: () => number } = {}) {
+    this.databaseFile = databaseFile;
     this.lockPath = `${databaseFile}.lock`;
     this.holdersPath = `${databaseFile}.holders`;
     this.holderFile = path.join(this.holdersPath, `${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -77,36 +80,60 @@ export class DatabaseLock {
 
   /**
    * Runs a statement; when the database refuses it as locked and the lock proves stale, clears
-   * it and runs the statement once more.
+   * it and runs the statement once more. A lock that is not stale is thrown as a
+   * {@link StoreBusyError} naming the database and who may hold it (its message stays SQLite's).
    */
   recovering<T>(statement: () => T): T {
     try {
       return statement();
     } catch (error) {
-      if (!isLockedError(error) || !this.clearIfStale()) throw error;
-      return statement();
+      if (!isLockedError(error)) throw error;
+      if (!this.clearIfStale()) throw this.busyError();
+      try {
+        return statement();
+      } catch (again) {
+        throw isLockedError(again) ? this.busyError() : again;
+      }
     }
   }
 
   /** Whether another live process has the database open now (a second proxy, a CLI command). */
   othersHoldOpen(): boolean {
-    return this.otherLiveHolder();
+    return this.otherLiveHolders().length > 0;
+  }
+
+  /** The database is locked and the lock is not stale: what is known of who holds it, and since when. */
+  private busyError(): StoreBusyError {
+    const pids = this.otherLiveHolders();
+    let heldForMs: number | undefined;
+    try {
+      heldForMs = Math.max(0, this.now() - statSync(this.lockPath).mtimeMs);
+    } catch {
+      // Freed meanwhile: the next try will most likely pass.
+    }
+    const holders = pids.length === 0 ? undefined : `${pids.length === 1 ? 'process' : 'one of processes'} ${pids.join(', ')} (alive, with the database open)`;
+    return new StoreBusyError(this.databaseFile, holders, heldForMs);
   }
 
   private otherLiveHolder(): boolean {
+    return this.otherLiveHolders().length > 0;
+  }
+
+  /** The ids of other live processes registered as holders; registrations of dead ones are cleared on the way. */
+  private otherLiveHolders(): number[] {
     let names: string[];
     try {
       names = readdirSync(this.holdersPath);
     } catch {
-      return false;
+      return [];
     }
-    let found = false;
+    const alive = new Set<number>();
     for (const name of names) {
       const pid = Number.parseInt(name, 10);
       if (!Number.isSafeInteger(pid) || pid <= 0) continue;
       if (pid === process.pid) continue;
       if (isAlive(pid)) {
-        found = true;
+        alive.add(pid);
       } else {
         try {
           unlinkSync(path.join(this.holdersPath, name));
@@ -115,7 +142,7 @@ export class DatabaseLock {
         }
       }
     }
-    return found;
+    return [...alive];
   }
 }
 

@@ -4,10 +4,18 @@ import { recordLimit, type AggregateScope, type RecordFilter } from '../record-f
 import type { RejectedRecord, RequestLogBackend } from '../request-log';
 import type { RequestRecord } from '../request-record';
 import { aggregateRecords } from './aggregate-records';
+import { whenNotBusy } from './busy';
 import { filterToSql } from './filter-to-sql';
 import { rollback } from './open-database';
 import { RecordInsert } from './record-insert';
 import { decodeRecordRow } from './record-row';
+
+/**
+ * How long a read waits for a lock another process holds (ms). node-sqlite3-wasm takes the same
+ * lock directory to read as to write and answers "locked" at once; another proxy's write holds it
+ * for milliseconds, so a read asks again a few times before the control API answers 503.
+ */
+const readWaitMs = 2000;
 
 /**
  * The request log's `requests` table, as a backend for `BatchedRequestLog`. node-sqlite3-wasm
@@ -39,20 +47,20 @@ export class SqliteRequestLog implements RequestLogBackend {
 
   async recent(filter: RecordFilter): Promise<RequestRecord[]> {
     const { where, values } = filterToSql(filter);
-    const rows = this.database.all(`SELECT * FROM requests ${where} ORDER BY time DESC, id DESC LIMIT ?`, [
-      ...values,
-      recordLimit(filter),
-    ]) as NormalQueryResult[];
+    const rows = await whenNotBusy(
+      () => this.database.all(`SELECT * FROM requests ${where} ORDER BY time DESC, id DESC LIMIT ?`, [...values, recordLimit(filter)]) as NormalQueryResult[],
+      readWaitMs,
+    );
     return rows.map(decodeRecordRow);
   }
 
   async get(id: string): Promise<RequestRecord | undefined> {
-    const row = this.database.get('SELECT * FROM requests WHERE id = ?', id) as NormalQueryResult | null;
+    const row = await whenNotBusy(() => this.database.get('SELECT * FROM requests WHERE id = ?', id) as NormalQueryResult | null, readWaitMs);
     return row === null ? undefined : decodeRecordRow(row);
   }
 
   async aggregate(by: AggregateBy, scope: AggregateScope, then?: AggregateThen): Promise<AggregateRow[]> {
-    return aggregateRecords(this.database, by, scope, then);
+    return whenNotBusy(() => aggregateRecords(this.database, by, scope, then), readWaitMs);
   }
 
   async deleteBefore(time: number): Promise<number> {

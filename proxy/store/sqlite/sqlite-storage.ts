@@ -35,6 +35,7 @@ export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
     retentionDays: settings.retentionDays,
     flushIntervalMs: settings.flushIntervalMs,
     onError: settings.onError,
+    onNotice: settings.onNotice,
   });
   const counters = new SqliteCounters(database);
   // A second process on the data folder (another proxy) finds the answers this one stores only

@@ -46,6 +46,7 @@ export async function openTeamStorage(settings: StorageSettings, team: TeamStora
     retentionDays: settings.retentionDays,
     flushIntervalMs: settings.flushIntervalMs,
     onError: settings.onError,
+    onNotice: settings.onNotice,
   });
   const auditSink = new PostgresAuditSink(database, { flushIntervalMs: settings.flushIntervalMs, onError: settings.onError });
   const accessKeys = new PostgresAccessKeys(database);

@@ -116,10 +116,12 @@ describe('BatchedRequestLog', () => {
   let backend: MemoryBackend;
   let log: BatchedRequestLog | undefined;
   let errors: unknown[];
+  let notices: string[];
 
   beforeEach(() => {
     backend = new MemoryBackend();
     errors = [];
+    notices = [];
   });
 
   afterEach(async () => {
@@ -130,7 +132,7 @@ describe('BatchedRequestLog', () => {
   });
 
   function open(options: Partial<BatchingOptions> = {}): BatchedRequestLog {
-    log = new BatchedRequestLog(backend, { retentionDays: 0, flushIntervalMs: 60_000, onError: (error) => errors.push(error), ...options });
+    log = new BatchedRequestLog(backend, { retentionDays: 0, flushIntervalMs: 60_000, onError: (error) => errors.push(error), onNotice: (message) => notices.push(message), ...options });
     return log;
   }
 
@@ -206,6 +208,29 @@ describe('BatchedRequestLog', () => {
     assert.deepEqual(backend.writes.at(-1), [first.id, second.id]);
     assert.equal(backend.stored.size, 2);
     assert.equal(errors.length, 1);
+  });
+
+  it('reports a streak of refused writes once, with how many records wait, and says when they are written', async () => {
+    const opened = open();
+    backend.refuse = true;
+    opened.add(makeRecord());
+    await opened.flush();
+    opened.add(makeRecord());
+    await opened.flush();
+    await opened.flush();
+    assert.equal(errors.length, 1, 'three refused writes, one report');
+    assert.match(String(errors[0]), /database is locked; 1 request record waits in memory, retried every 60 s \(past 10000 the oldest are dropped\)/);
+    assert.deepEqual(notices, []);
+    backend.refuse = false;
+    opened.add(makeRecord());
+    await opened.flush();
+    assert.equal(backend.stored.size, 3);
+    assert.equal(notices.length, 1);
+    assert.match(notices[0]!, /^request log: writes pass again after [\d.]+ s; the 3 records that waited in memory are written$/);
+    backend.refuse = true;
+    opened.add(makeRecord());
+    await opened.flush();
+    assert.equal(errors.length, 2, 'a new streak is reported again');
   });
 
   it('bounds the queue while writes are refused, dropping the oldest records', async () => {

@@ -8,6 +8,7 @@ import { rowsPerStatement } from '../../../proxy/store/sqlite/record-insert';
 import { databaseFileName, openDatabase } from '../../../proxy/store/sqlite/open-database';
 import { schemaVersion } from '../../../proxy/store/sqlite/schema';
 import { SqliteRequestLog } from '../../../proxy/store/sqlite/sqlite-request-log';
+import { StoreBusyError } from '../../../proxy/store/store-busy';
 import type { RequestRecord } from '../../../proxy/store/request-record';
 
 const hourMs = 60 * 60 * 1000;
@@ -96,7 +97,7 @@ describe('the SQLite request log, batched', () => {
 
   function open(options: Partial<BatchingOptions> = {}): OpenedLog {
     const { file, database } = openDatabase(dataDir);
-    store = new OpenedLog(file, database, { retentionDays: 30, flushIntervalMs: 60_000, ...options });
+    store = new OpenedLog(file, database, { retentionDays: 30, flushIntervalMs: 60_000, onNotice: () => {}, ...options });
     return store;
   }
 
@@ -312,6 +313,76 @@ describe('the SQLite request log, batched', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(countOnDisk(dataDir), 1);
     assert.equal(errors.length, 1);
+  });
+
+  it('while another live process holds the lock: one report naming it and how many wait, a read that waits for it, a notice once they are written', async () => {
+    const errors: unknown[] = [];
+    const notices: string[] = [];
+    const opened = open({ flushIntervalMs: 10, onError: (error) => errors.push(error), onNotice: (message) => notices.push(message) });
+    const lock = `${opened.path}.lock`;
+    const holder = path.join(`${opened.path}.holders`, `${process.ppid}-test`);
+    writeFileSync(holder, '');
+    mkdirSync(lock);
+    try {
+      opened.add(makeRecord());
+      opened.add(makeRecord());
+      await opened.flush();
+      // Several retries on the interval, one report.
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      assert.equal(errors.length, 1, errors.map(String).join('\n'));
+      assert.match(String(errors[0]), new RegExp(`switchyard\\.db is locked by process ${process.ppid} \\(alive, with the database open\\) \\(held for [\\d.]+ s\\); 2 request records wait in memory, retried every 0\\.01 s`));
+      assert.ok((errors[0] as Error).cause instanceof StoreBusyError);
+      assert.match(opened.problem() ?? '', /cannot be written \(database is locked\); 2 wait/);
+      // The lock frees while the read waits: the totals count the records that waited.
+      setTimeout(() => rmSync(lock, { recursive: true, force: true }), 50);
+      const rows = await opened.aggregate('provider');
+      assert.equal(rows[0]?.requests, 2);
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+      rmSync(holder, { force: true });
+    }
+    assert.equal(countOnDisk(dataDir), 2);
+    assert.equal(errors.length, 1);
+    assert.equal(notices.length, 1);
+    assert.match(notices[0]!, /^request log: writes pass again after [\d.]+ s; the 2 records that waited in memory are written$/);
+    assert.equal(opened.problem(), undefined);
+  });
+
+  it('a read that meets a lock held longer than it waits fails with StoreBusyError, not a bare SQLite error', async () => {
+    const opened = open();
+    opened.add(makeRecord());
+    await opened.flush();
+    const lock = `${opened.path}.lock`;
+    const holder = path.join(`${opened.path}.holders`, `${process.ppid}-test`);
+    writeFileSync(holder, '');
+    mkdirSync(lock);
+    try {
+      await assert.rejects(opened.recent(), (error: unknown) => error instanceof StoreBusyError && /locked by process/.test(error.explanation()));
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+      rmSync(holder, { force: true });
+    }
+    assert.equal((await opened.recent()).length, 1);
+  });
+
+  it('a close waits for a lock another process holds for a moment, and writes the queue', async () => {
+    const errors: unknown[] = [];
+    const opened = open({ onError: (error) => errors.push(error), onNotice: () => {} });
+    const lock = `${opened.path}.lock`;
+    const holder = path.join(`${opened.path}.holders`, `${process.ppid}-test`);
+    writeFileSync(holder, '');
+    mkdirSync(lock);
+    try {
+      opened.add(makeRecord());
+      setTimeout(() => rmSync(lock, { recursive: true, force: true }), 200);
+      await opened.close();
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+      rmSync(holder, { force: true });
+    }
+    store = undefined;
+    assert.equal(countOnDisk(dataDir), 1);
+    assert.ok(!errors.some((error) => /not written before closing/.test(String(error))));
   });
 
   it('writes later batches after a multi-row statement failed', async () => {
