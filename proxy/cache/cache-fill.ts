@@ -3,14 +3,18 @@ import type { CallOutcome } from '../call/outcome';
 import type { ClientFormat } from '../core/request';
 import type { StreamPart } from '../core/stream-part';
 import { emptyUsage, type Usage } from '../core/usage';
-import type { CachedQuestion, ResponseCache } from '../store/response-cache';
-import { encodeCachedAnswer, type CachedAnswer } from './cached-answer';
+import type { CachedQuestion, CachedResponse, DeferredKey, ResponseCache } from '../store/response-cache';
+import { encodeCachedAnswer, type WireAnswer } from './cached-answer';
 import { isWholeAnswer } from './wire-answer';
 
 export interface CacheFillOptions {
   cache: ResponseCache;
-  /** The keys to store the answer of a target under (`provider/model`); none for a target not looked up. */
-  keysFor: (provider: string, model: string) => string[];
+  /**
+   * The keys to store the answer of a target under (`provider/model`); none for a target not
+   * looked up. The first may be deferred (computed only if the store needs it; see
+   * ResponseCache.setDeferred), and then comes with a question.
+   */
+  keysFor: (provider: string, model: string) => Array<string | DeferredKey>;
   /** The question kept with the entry under its first key, when it has one (see CachedQuestion). */
   question: (provider: string, model: string) => CachedQuestion | undefined;
   ttlSeconds: number;
@@ -75,31 +79,38 @@ export function cacheFillObserver(options: CacheFillOptions): AnswerObserver {
       chunks = undefined;
       if (!storable(outcome, options.signal)) return;
       const target = outcome.target!;
-      const answer: Omit<CachedAnswer, 'usage' | 'costUsd'> = { provider: target.provider, model: target.model, storedAt: options.now() };
       // Bytes came only if the provider's answer went through as it was sent (passthrough).
-      if (wire !== undefined && target.passthrough) {
-        answer.wire = { api: options.format, stream: options.stream, bytes: wire };
-        if (options.apiVersion !== undefined) answer.wire.apiVersion = options.apiVersion;
-      }
-      else if (collected !== undefined && isWholeAnswer(collected)) answer.parts = collected;
+      let wireAnswer: WireAnswer | undefined;
+      let wholeParts: StreamPart[] | undefined;
+      if (wire !== undefined && target.passthrough) wireAnswer = options.apiVersion === undefined ? { api: options.format, stream: options.stream, bytes: wire } : { api: options.format, stream: options.stream, bytes: wire, apiVersion: options.apiVersion };
+      else if (collected !== undefined && isWholeAnswer(collected)) wholeParts = collected;
       else return;
+      const storedAt = options.now();
       // A provider that reported no usage (some compatible ones on streams) still has an answer.
       const usage = outcome.usage ?? finishUsage(collected) ?? emptyUsage();
-      void options.finished
-        .then(async (whole) => {
-          if (!whole) return;
-          // Asked only now: a key computed here is off the request's path.
-          const [first, ...others] = options.keysFor(target.provider, target.model);
-          if (first === undefined) return;
-          const costUsd = outcome.costUsd ?? options.price(target.provider, target.model, usage);
-          const entry = encodeCachedAnswer({ ...answer, usage, costUsd });
-          const question = options.question(target.provider, target.model);
-          await options.cache.set(first, question === undefined ? entry : { ...entry, question }, options.ttlSeconds);
-          for (const key of others) await options.cache.set(key, entry, options.ttlSeconds);
-        })
-        .catch((error: unknown) => options.log(`response cache: storing an answer failed: ${(error as Error)?.message ?? String(error)}`));
+      // Objects built whole, in one shape each (no spreads): this runs on every miss.
+      const store = (whole: boolean): Promise<void> | undefined => {
+        if (!whole) return undefined;
+        // Asked only now: a key computed here is off the request's path.
+        const keys = options.keysFor(target.provider, target.model);
+        if (keys.length === 0) return undefined;
+        const costUsd = outcome.costUsd ?? options.price(target.provider, target.model, usage);
+        const entry = encodeCachedAnswer({ parts: wholeParts, wire: wireAnswer, provider: target.provider, model: target.model, usage, costUsd, storedAt });
+        const question = options.question(target.provider, target.model);
+        return storeUnder(options, keys, entry, question);
+      };
+      void options.finished.then(store).catch((error: unknown) => options.log(`response cache: storing an answer failed: ${(error as Error)?.message ?? String(error)}`));
     },
   };
+}
+
+/** Stores an entry under its keys: the first with the question (deferred if the key is), the others without. */
+async function storeUnder(options: CacheFillOptions, keys: Array<string | DeferredKey>, entry: CachedResponse, question: CachedQuestion | undefined): Promise<void> {
+  const [first, ...others] = keys;
+  const questioned: CachedResponse = question === undefined ? entry : { body: entry.body, metadata: entry.metadata, question };
+  if (typeof first === 'string') await options.cache.set(first, questioned, options.ttlSeconds);
+  else if (first !== undefined) await (options.cache.setDeferred?.(first, questioned, options.ttlSeconds) ?? options.cache.set(first.key(), questioned, options.ttlSeconds));
+  for (const key of others) if (typeof key === 'string') await options.cache.set(key, entry, options.ttlSeconds);
 }
 
 function storable(outcome: CallOutcome, signal: AbortSignal): boolean {

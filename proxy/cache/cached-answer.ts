@@ -45,20 +45,15 @@ export interface CachedAnswer {
 
 /** The entry as the cache port stores it: wire answers as their bytes, parts as JSON. */
 export function encodeCachedAnswer(answer: CachedAnswer): CachedResponse {
-  const metadata: CachedResponse['metadata'] = {
-    provider: answer.provider,
-    model: answer.model,
-    usage: answer.usage as unknown as JsonValue,
-    costUsd: answer.costUsd,
-    storedAt: answer.storedAt,
-  };
-  if (answer.wire !== undefined) {
-    metadata.wireApi = answer.wire.api;
-    metadata.wireStream = answer.wire.stream;
-    if (answer.wire.apiVersion !== undefined) metadata.wireApiVersion = answer.wire.apiVersion;
-    return { body: answer.wire.bytes, metadata };
-  }
-  return { body: (answer.parts ?? []) as unknown as JsonValue, metadata };
+  const usage = answer.usage as unknown as JsonValue;
+  const wire = answer.wire;
+  // Each metadata object in one literal (one shape, no properties added later): every miss makes one.
+  if (wire === undefined) return { body: (answer.parts ?? []) as unknown as JsonValue, metadata: { provider: answer.provider, model: answer.model, usage, costUsd: answer.costUsd, storedAt: answer.storedAt } };
+  const metadata: CachedResponse['metadata'] =
+    wire.apiVersion === undefined
+      ? { provider: answer.provider, model: answer.model, usage, costUsd: answer.costUsd, storedAt: answer.storedAt, wireApi: wire.api, wireStream: wire.stream }
+      : { provider: answer.provider, model: answer.model, usage, costUsd: answer.costUsd, storedAt: answer.storedAt, wireApi: wire.api, wireStream: wire.stream, wireApiVersion: wire.apiVersion };
+  return { body: wire.bytes, metadata };
 }
 
 const wireApis: ReadonlySet<string> = new Set<ClientFormat>(['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini']);

@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CanonicalRequest, ClientFormat } from '../core/request';
 import { closeBrace, closeBracket, comma, isJsonWhiteSpace, openBrace, openBracket, quote, stringEndInText } from '../inbound/json-scan';
@@ -47,18 +48,31 @@ const longestNeutralName = Math.max(...Object.values(neutralBodyFields).flatMap(
 
 /**
  * Hands `raw` to `update` in pieces, without its top-level members named in `neutral` (each
- * with one comma, so what is hashed is the body as it would read without them). A scan, not a
- * parse: it hops from quote to quote (`indexOf` over a one-byte string, as fast as `memchr`) and
- * looks at the few bytes between strings for braces, brackets and commas. Returns false for a
- * body that is not one JSON object (nothing is then keyed by bytes).
+ * with one comma, so what is hashed is the body as it would read without them). Returns false
+ * for a body that is not one JSON object (nothing is then keyed by bytes). See {@link keyedRanges}.
  */
 export function hashWithoutNeutral(raw: Buffer, neutral: ReadonlySet<string>, update: (piece: Buffer) => void): boolean {
+  const ranges = keyedRanges(raw, neutral);
+  if (ranges === undefined) return false;
+  for (let at = 0; at < ranges.length; at += 2) update(raw.subarray(ranges[at]!, ranges[at + 1]!));
+  return true;
+}
+
+/**
+ * The ranges of `raw` that are keyed, as start and end offsets one after the other: the body
+ * without its top-level members named in `neutral` (each with one comma). A scan, not a
+ * parse: it hops from quote to quote (`indexOf` over a one-byte string, as fast as `memchr`)
+ * and looks at the few bytes between strings for braces, brackets and commas. Undefined for a
+ * body that is not one JSON object. Empty ranges are left out.
+ */
+export function keyedRanges(raw: Buffer, neutral: ReadonlySet<string>): number[] | undefined {
   // One byte per character: positions in the text are offsets in the bytes.
   const text = raw.toString('latin1');
   const length = text.length;
+  const ranges: number[] = [];
   let at = 0;
   while (at < length && isJsonWhiteSpace(text.charCodeAt(at))) at++;
-  if (text.charCodeAt(at) !== openBrace) return false;
+  if (text.charCodeAt(at) !== openBrace) return undefined;
   let depth = 0;
   let expectingKey = false;
   /** Where the current top-level member's name starts (its quote). */
@@ -66,24 +80,24 @@ export function hashWithoutNeutral(raw: Buffer, neutral: ReadonlySet<string>, up
   let memberNeutral = false;
   /** The comma before the current top-level member; -1 for the first (or the first kept). */
   let commaBefore = -1;
-  let hashedUpTo = 0;
+  let keptFrom = 0;
   const endMember = (end: number, closing: boolean): void => {
     if (!memberNeutral) return;
     if (commaBefore !== -1) {
       // `,"stream":true` goes, the comma or brace at `end` stays.
-      if (commaBefore > hashedUpTo) update(raw.subarray(hashedUpTo, commaBefore));
-      hashedUpTo = end;
+      if (commaBefore > keptFrom) ranges.push(keptFrom, commaBefore);
+      keptFrom = end;
     } else {
       // The first member: `"stream":true,` goes, so the next member is first.
-      if (memberStart > hashedUpTo) update(raw.subarray(hashedUpTo, memberStart));
-      hashedUpTo = closing ? end : end + 1;
+      if (memberStart > keptFrom) ranges.push(keptFrom, memberStart);
+      keptFrom = closing ? end : end + 1;
     }
   };
   while (at < length) {
     const code = text.charCodeAt(at);
     if (code === quote) {
       const end = stringEndInText(text, at);
-      if (end === -1) return false;
+      if (end === -1) return undefined;
       if (depth === 1 && expectingKey) {
         memberStart = at;
         const nameLength = end - at - 1;
@@ -114,9 +128,79 @@ export function hashWithoutNeutral(raw: Buffer, neutral: ReadonlySet<string>, up
     }
     at++;
   }
-  if (depth !== 0) return false;
-  if (hashedUpTo < raw.length) update(raw.subarray(hashedUpTo));
-  return true;
+  if (depth !== 0) return undefined;
+  if (keptFrom < raw.length) ranges.push(keptFrom, raw.length);
+  return ranges;
+}
+
+/**
+ * A request as its bytes key sees it: the client format and answer-affecting headers (the
+ * head) and the body's keyed ranges. Its {@link fingerprint} is cheap (CRC-32 of the same
+ * bytes, no copy); its {@link digest} is SHA-256 and is computed only when asked, once — a
+ * miss that no stored entry's fingerprint matches never asks (see ResponseCache.mayHold).
+ */
+export class RequestBytes {
+  private digestText: string | undefined;
+  private fingerprintValue: number | undefined;
+
+  constructor(
+    private readonly head: string,
+    private readonly raw: Buffer,
+    private readonly ranges: readonly number[],
+  ) {}
+
+  /**
+   * 30 bits from the CRC-32 of the head and the keyed bytes, and their length: equal for two
+   * requests whose bytes keys are equal (on any target, for any owner), so a fingerprint no
+   * entry has is certainly a miss. Different requests may share one (that costs the SHA-256,
+   * never a wrong answer: the hit is decided by the key). A Smi, so sets of them hold no
+   * boxed numbers.
+   */
+  fingerprint(): number {
+    if (this.fingerprintValue !== undefined) return this.fingerprintValue;
+    let crc = crc32(this.head);
+    let length = 0;
+    const { raw, ranges } = this;
+    for (let at = 0; at < ranges.length; at += 2) {
+      const start = ranges[at]!;
+      const end = ranges[at + 1]!;
+      crc = crc32(start === 0 && end === raw.length ? raw : raw.subarray(start, end), crc);
+      length += end - start;
+    }
+    return (this.fingerprintValue = fingerprintOf(crc, length));
+  }
+
+  /** The request's part of its bytes keys (SHA-256, base64url): see {@link requestBytesDigest}. */
+  digest(): string {
+    if (this.digestText !== undefined) return this.digestText;
+    const hash: Hash = createHash('sha256');
+    hash.update(`${this.head}\n`);
+    const { raw, ranges } = this;
+    for (let at = 0; at < ranges.length; at += 2) hash.update(raw.subarray(ranges[at]!, ranges[at + 1]!));
+    return (this.digestText = hash.digest('base64url'));
+  }
+}
+
+/** A fingerprint from a CRC-32 and a length, in 30 bits (a Smi on every V8 build). */
+function fingerprintOf(crc: number, length: number): number {
+  return (crc ^ Math.imul(length, 0x9e3779b1)) & 0x3fffffff;
+}
+
+/**
+ * The request as its bytes key sees it ({@link RequestBytes}); undefined when the body is not
+ * one JSON object (the canonical key, which decodes it, is then the only one).
+ */
+export function requestBytesOf(format: ClientFormat, raw: Buffer, headers: IncomingHttpHeaders): RequestBytes | undefined {
+  const ranges = keyedRanges(raw, neutralBodyFields[format]);
+  if (ranges === undefined) return undefined;
+  let head = `${format}\n`;
+  for (const header of keyedHeaders) {
+    const value = headers[header];
+    if (value === undefined) continue;
+    const text = Array.isArray(value) ? JSON.stringify(value) : value;
+    head += `${header}:${text.length}:${text}\n`;
+  }
+  return new RequestBytes(head, raw, ranges);
 }
 
 /**
@@ -127,17 +211,13 @@ export function hashWithoutNeutral(raw: Buffer, neutral: ReadonlySet<string>, up
  * object (the canonical key, which decodes it, is then the only one).
  */
 export function requestBytesDigest(format: ClientFormat, raw: Buffer, headers: IncomingHttpHeaders): string | undefined {
-  const hash: Hash = createHash('sha256');
-  let head = `${format}\n`;
-  for (const header of keyedHeaders) {
-    const value = headers[header];
-    if (value === undefined) continue;
-    const text = Array.isArray(value) ? JSON.stringify(value) : value;
-    head += `${header}:${text.length}:${text}\n`;
-  }
-  hash.update(`${head}\n`);
-  if (!hashWithoutNeutral(raw, neutralBodyFields[format], (piece) => hash.update(piece))) return undefined;
-  return hash.digest('base64url');
+  return requestBytesOf(format, raw, headers)?.digest();
+}
+
+/** The fingerprint of a stored question's bytes key (see {@link RequestBytes.fingerprint}); undefined when its body is not one JSON object. */
+export function questionFingerprint(format: ClientFormat, request: Uint8Array, headers: IncomingHttpHeaders): number | undefined {
+  const raw = Buffer.isBuffer(request) ? request : Buffer.from(request.buffer, request.byteOffset, request.byteLength);
+  return requestBytesOf(format, raw, headers)?.fingerprint();
 }
 
 /**

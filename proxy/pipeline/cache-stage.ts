@@ -7,7 +7,7 @@ import type { AnswerTransform } from '../call/answer-transform';
 import type { CallOutcome } from '../call/outcome';
 import type { RequestContext } from '../call/request-context';
 import { cacheKeyFor, keyedHeaders, requestDigest } from '../cache/cache-key';
-import { bytesKeyFor, requestBytesDigest } from '../cache/request-bytes-key';
+import { bytesKeyFor, requestBytesOf, type RequestBytes } from '../cache/request-bytes-key';
 import { CanonicalBackfill } from '../cache/canonical-backfill';
 import { cacheFillObserver } from '../cache/cache-fill';
 import { decodeCachedAnswer, type CachedAnswer } from '../cache/cached-answer';
@@ -20,7 +20,7 @@ import type { ExecutionPlan } from './admit';
 import { answerError, costHeader, switchyardHeaders } from './client-answer';
 import { attemptHeaders } from './execute';
 import type { ProxyRuntime } from './runtime';
-import type { CachedQuestion, CachedResponse, ResponseCache } from '../store/response-cache';
+import type { CachedQuestion, CachedResponse, DeferredKey, ResponseCache } from '../store/response-cache';
 import { sseHeaders } from './stream-writer';
 import { writeHead } from '../http/response-head';
 
@@ -71,7 +71,7 @@ export async function lookupCache(runtime: ProxyRuntime, context: RequestContext
   if (asked !== 'refresh') {
     lookup: for (const [label, targetKeys] of keys) {
       let servable: Servable | undefined;
-      for (const key of [targetKeys.bytes, targetKeys.canonical]) {
+      for (const key of [targetKeys.bytesMayHit ? targetKeys.bytes!() : undefined, targetKeys.canonical]) {
         if (key === undefined) continue;
         try {
           // Another format's entries of this target get their canonical keys first (once).
@@ -118,7 +118,10 @@ export async function lookupCache(runtime: ProxyRuntime, context: RequestContext
   const observer = cacheFillObserver({
     cache: store,
     keysFor: (provider, model) => storedKeys(keys.get(`${provider}/${model}`), context, store),
-    question: (provider, model) => (keys.get(`${provider}/${model}`)?.bytes === undefined ? undefined : questionOf(context, `${provider}/${model}`, ownerOf(context, settings))),
+    question: (provider, model) => {
+      const targetKeys = keys.get(`${provider}/${model}`);
+      return targetKeys?.request === undefined ? undefined : questionOf(context, targetKeys.label, targetKeys.owner, targetKeys.request);
+    },
     ttlSeconds: settings.ttlSeconds,
     maximumBytes: compiled.maximumBytes,
     format: context.format,
@@ -150,7 +153,12 @@ interface TargetKeys {
   /** `provider/model`. */
   label: string;
   owner: string;
-  bytes?: string;
+  /** The request as its bytes key sees it; undefined when the body has no bytes key. */
+  request?: RequestBytes;
+  /** The bytes key, computed on first call (a SHA-256): a miss the fingerprint rules out never calls it. */
+  bytes?: () => string;
+  /** Whether an entry may be stored under the bytes key (the store's fingerprints do not rule it out). */
+  bytesMayHit: boolean;
   canonical?: string;
 }
 
@@ -160,8 +168,10 @@ interface TargetKeys {
  */
 function lookupKeys(context: RequestContext, plan: ExecutionPlan, settings: CallCacheSettings, store: ResponseCache): Map<string, TargetKeys> {
   const formats = store.formatsByTarget?.();
-  // Each digest is computed at most once; each target's key is a hash of it and the target.
-  const bytesDigest = formats === undefined || context.raw === undefined ? undefined : requestBytesDigest(context.format, context.raw, context.headers);
+  const request = formats === undefined || context.raw === undefined ? undefined : requestBytesOf(context.format, context.raw, context.headers);
+  // A fingerprint no stored entry has rules out a hit of the bytes key: its SHA-256 is then
+  // not computed at all, unless the answer is written (see setDeferred).
+  const bytesMayHit = request !== undefined && (store.mayHold?.(request.fingerprint()) ?? true);
   let canonicalDigest: string | undefined;
   const owner = ownerOf(context, settings);
   const keys = new Map<string, TargetKeys>();
@@ -169,9 +179,14 @@ function lookupKeys(context: RequestContext, plan: ExecutionPlan, settings: Call
   for (const target of targets) {
     const label = `${target.provider.id}/${target.model}`;
     if (keys.has(label)) continue;
-    const targetKeys: TargetKeys = { label, owner };
-    if (bytesDigest !== undefined) targetKeys.bytes = bytesKeyFor(bytesDigest, { target: label, owner });
-    if (bytesDigest === undefined || hasOtherFormat(formats!.get(label), context.format)) {
+    const targetKeys: TargetKeys = { label, owner, bytesMayHit };
+    if (request !== undefined) {
+      // The request's digest is computed at most once; each target's key is a hash of it and the target.
+      let key: string | undefined;
+      targetKeys.request = request;
+      targetKeys.bytes = () => (key ??= bytesKeyFor(request.digest(), { target: label, owner }));
+    }
+    if (request === undefined || hasOtherFormat(formats!.get(label), context.format)) {
       canonicalDigest ??= requestDigest(context.canonical(), context.headers);
       targetKeys.canonical = cacheKeyFor(canonicalDigest, { target: label, owner });
     }
@@ -193,12 +208,13 @@ function hasOtherFormat(formats: ReadonlySet<string> | undefined, format: string
  * The keys an answer is stored under once fetched: its bytes key, and its canonical key when
  * the target has entries of two client formats by then (counting this one) or the store keeps
  * no formats. Asked after the response closed, so a canonical key computed here is off the
- * request's path.
+ * request's path. The bytes key is deferred when the lookup did not compute it (the
+ * fingerprint ruled a hit out) and the store can take it so: then it may never be computed.
  */
-function storedKeys(targetKeys: TargetKeys | undefined, context: RequestContext, store: ResponseCache): string[] {
+function storedKeys(targetKeys: TargetKeys | undefined, context: RequestContext, store: ResponseCache): Array<string | DeferredKey> {
   if (targetKeys === undefined) return [];
-  if (targetKeys.bytes === undefined) return targetKeys.canonical === undefined ? [] : [targetKeys.canonical];
-  const keys = [targetKeys.bytes];
+  if (targetKeys.bytes === undefined || targetKeys.request === undefined) return targetKeys.canonical === undefined ? [] : [targetKeys.canonical];
+  const keys: Array<string | DeferredKey> = [!targetKeys.bytesMayHit && store.setDeferred !== undefined ? { fingerprint: targetKeys.request.fingerprint(), key: targetKeys.bytes } : targetKeys.bytes()];
   if (hasOtherFormat(store.formatsByTarget?.().get(targetKeys.label), context.format)) {
     try {
       keys.push(targetKeys.canonical ?? cacheKeyFor(requestDigest(context.canonical(), context.headers), { target: targetKeys.label, owner: targetKeys.owner }));
@@ -209,14 +225,14 @@ function storedKeys(targetKeys: TargetKeys | undefined, context: RequestContext,
   return keys;
 }
 
-/** The question an entry answers, kept with it so that it can be keyed canonically later. */
-function questionOf(context: RequestContext, target: string, owner: string): CachedQuestion {
+/** The question an entry answers, kept with it so that it can be keyed canonically later, with its bytes key's fingerprint. */
+function questionOf(context: RequestContext, target: string, owner: string, request: RequestBytes): CachedQuestion {
   const headers: CachedQuestion['headers'] = {};
   for (const header of keyedHeaders) {
     const value = context.headers[header];
     if (typeof value === 'string') headers[header] = value;
   }
-  return { target, format: context.format, owner, request: context.raw!, headers };
+  return { target, format: context.format, owner, request: context.raw!, headers, fingerprint: request.fingerprint() };
 }
 
 const backfills = new WeakMap<ResponseCache, CanonicalBackfill>();

@@ -27,6 +27,21 @@ export interface CachedQuestion {
   request: Uint8Array;
   /** The answer-affecting headers as sent (`anthropic-beta`…). */
   headers: { [name: string]: string };
+  /**
+   * A cheap fingerprint of the request's bytes key, equal for every request of that key (see
+   * {@link ResponseCache.mayHold}); absent on questions stored before fingerprints were kept.
+   */
+  fingerprint?: number;
+}
+
+/**
+ * A key not computed yet: the store asks for it only if it needs it (an entry that earns its
+ * row, see {@link ResponseCache.setDeferred}); until then the fingerprint stands for it.
+ */
+export interface DeferredKey {
+  fingerprint: number;
+  /** Computes the key (a SHA-256); called at most once. */
+  key: () => string;
 }
 
 /** A stored question and the key and expiry of its entry. */
@@ -64,6 +79,20 @@ export interface ResponseCache {
    * format-independent key (see the cache stage).
    */
   formatsByTarget?(): ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * False when no entry with a question of this fingerprint is stored (in memory or in the
+   * table): a lookup of that request's bytes key would certainly miss, and need not compute it.
+   * True when one may be: entries stored under a deferred key with this fingerprint are then
+   * given their keys, so that a `get` of the key finds them. A store without it is always
+   * asked by key.
+   */
+  mayHold?(fingerprint: number): boolean;
+  /**
+   * Stores an entry (with its question) whose key is computed only if the store needs it: when
+   * the entry is written, or when {@link mayHold} is asked about its fingerprint. Only a store
+   * with {@link mayHold} has it.
+   */
+  setDeferred?(key: DeferredKey, entry: CachedResponse, ttlSeconds: number): Promise<void>;
   /** The live entries of a target that kept their question, newest first, `limit` from `offset`. */
   questions?(target: string, limit: number, offset: number): Promise<StoredQuestion[]>;
   close(): Promise<void>;

@@ -322,6 +322,58 @@ describe('the response cache', () => {
     }
   });
 
+  it('never lets the fingerprint turn a hit into a miss: the same questions with neutral fields moved, changed or gone, streamed or not, from another format, after a restart', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-cache-fingerprint-'));
+    let seed = 0x5eed;
+    const random = (): number => {
+      // mulberry32
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = seed;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const questions = Array.from({ length: 30 }, (_, at) => `Question ${at}: ${['weather', 'Weather', 'déjà vu', 'a "quoted" word', '😀'][at % 5]}?`);
+    /** An Anthropic body of the question: the keyed members in order, the neutral ones anywhere (model always). */
+    const body = (text: string): { text: string; stream: boolean } => {
+      const stream = random() < 0.5;
+      const members = ['"max_tokens":1000', '"system":"Be brief."', `"messages":[{"role":"user","content":${JSON.stringify(text)}}]`];
+      const neutral = [`"model":"${model}"`, ...(stream || random() < 0.3 ? [`"stream":${stream}`] : []), ...(random() < 0.5 ? [`"metadata":{"user_id":"user-${Math.floor(random() * 100)}"}`] : [])];
+      for (const member of neutral) members.splice(Math.floor(random() * (members.length + 1)), 0, member);
+      return { text: `{${members.join(',')}}`, stream };
+    };
+    const ask = async (text: string): Promise<string | null> => {
+      const { text: payload, stream } = body(text);
+      const response = await fetch(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'client', 'anthropic-version': '2023-06-01' }, body: payload });
+      const read = await response.text();
+      assert.equal(response.status, 200, read);
+      if (stream) assert.match(read, /event: message_stop/);
+      return response.headers.get('x-switchyard-cache');
+    };
+    try {
+      fake.requests.length = 0;
+      fake.reply(anthropicReply(answer));
+      proxy = await startCachingOn(dataDir);
+      for (const text of questions) assert.equal(await ask(text), 'miss', text);
+      await stored(questions.length);
+      for (let round = 0; round < 3; round++) for (const text of questions) assert.equal(await ask(text), 'hit', `${text} (round ${round})`);
+      assert.equal(fake.requests.length, questions.length, 'every repeat answered from the cache');
+      // Another client format: an OpenAI Chat client's question is the same entry.
+      const openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'client', maxRetries: 0 });
+      for (const text of questions.slice(0, 5)) {
+        const chat = await openai.chat.completions.create({ model, max_tokens: 1000, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: text }] }).withResponse();
+        assert.equal(chat.response.headers.get('x-switchyard-cache'), 'hit', text);
+      }
+      await proxy.close();
+      proxy = await startCachingOn(dataDir);
+      for (const text of questions) assert.equal(await ask(text), 'hit', `${text} after a restart`);
+      assert.equal(fake.requests.length, questions.length);
+    } finally {
+      await proxy.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('writes every answer while a second proxy shares the data folder, so the other one answers from it', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'switchyard-cache-shared-'));
     // The second proxy is another process: its registration is a holder of a live process id

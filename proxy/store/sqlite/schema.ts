@@ -142,6 +142,10 @@ const migrations: ReadonlyArray<string> = [
    ALTER TABLE response_cache ADD COLUMN request BLOB;
    ALTER TABLE response_cache ADD COLUMN request_headers TEXT;
    CREATE INDEX response_cache_target ON response_cache (target, client_format);`,
+  // A cheap fingerprint of each question's bytes key (CRC-32 and length), held in memory so
+  // that a request no entry's fingerprint matches is a miss without computing its SHA-256 key
+  // (sqlite-response-cache.ts mayHold). Null on the rows stored before it.
+  `ALTER TABLE response_cache ADD COLUMN fingerprint INTEGER;`,
 ];
 
 /** The schema version this build writes. */

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'node-sqlite3-wasm';
-import type { CachedQuestion, CachedResponse, JsonValue, ResponseCache, StoredQuestion } from '../response-cache';
+import type { CachedQuestion, CachedResponse, DeferredKey, JsonValue, ResponseCache, StoredQuestion } from '../response-cache';
 import { addFormat } from '../memory-response-cache';
 import { rollback } from './open-database';
 
@@ -31,8 +31,15 @@ export interface SqliteResponseCacheOptions {
 
 const defaultMaximumBytes = 256 * 1024 * 1024;
 
-/** How often, at most, a lookup asks whether another connection wrote the database. */
+/** How often, at most, a lookup asks whether another connection wrote the database, while another process has it open. */
 const otherWritersCheckMs = 1000;
+/**
+ * How often it asks while no other process has had the database open since it last asked: a
+ * process that opened it, wrote and left between two looks at the holders (a second) is seen
+ * this much later. Reading `data_version` takes the database's lock: once a second it weighed
+ * as much as the rest of the cache's work on a miss (under callgrind).
+ */
+const aloneCheckMs = 30_000;
 /**
  * How far back in `stored_at` entries another process wrote are looked for: they are stamped
  * when stored and written up to a write interval later, on another clock.
@@ -52,6 +59,11 @@ const probationBytesLimit = 32 * 1024 * 1024;
 interface IndexedEntry {
   size: number;
   expiresAt: number;
+  /**
+   * The fingerprint of its question's bytes key; null for a question stored without one (by
+   * an older Switchyard), undefined for an entry without a question (a second key's copy).
+   */
+  fingerprint: number | null | undefined;
 }
 
 /** An entry waiting to be written, served from memory until it is. */
@@ -63,7 +75,12 @@ interface PendingEntry {
   size: number;
   storedAt: number;
   expiresAt: number;
+  /** Computes the key of an entry stored under a deferred key, not keyed yet (see setDeferred). */
+  deferredKey?: () => string;
 }
+
+/** The probation slots of entries not keyed yet start with this: a real key (base64url) never does. */
+const deferredSlotPrefix = '\u0000deferred:';
 
 /**
  * The response cache in the `response_cache` table. Expired entries are never served and are
@@ -128,6 +145,20 @@ export class SqliteResponseCache implements ResponseCache {
   /** Whether another process had the database open when last asked. */
   private othersSeen = false;
   private othersCheckedAt = Number.NEGATIVE_INFINITY;
+  /** When another process was last seen holding the database open. */
+  private othersLastSeenAt = Number.NEGATIVE_INFINITY;
+  /**
+   * The fingerprints of the stored questions (table, pending, probation), and maybe of some
+   * gone since: it only grows, and is rebuilt when it holds twice as many as there are entries.
+   */
+  private fingerprints = new Set<number>();
+  /** Entries in the table whose question has no fingerprint: while any is, every fingerprint may be stored. */
+  private unknownFingerprints = 0;
+  /** A question without a fingerprint was stored in memory (a caller that keeps none): every fingerprint may be stored. */
+  private unfingerprintedInMemory = false;
+  /** Probation slots of the entries stored under a deferred key, by fingerprint. */
+  private readonly deferred = new Map<number, string[]>();
+  private deferredSlots = 0;
   /** Uses not yet written: key → time. */
   private readonly uses = new Map<string, number>();
   private writeTimer: NodeJS.Timeout | undefined;
@@ -201,7 +232,7 @@ export class SqliteResponseCache implements ResponseCache {
     if (size > this.maximumBytes) return;
     const now = this.now();
     const waiting: PendingEntry = { entry, body, isBytes, size, storedAt: now, expiresAt: now + ttlSeconds * 1000 };
-    if (entry.question !== undefined) addFormat(this.formats, entry.question.target, entry.question.format);
+    this.noteQuestion(entry);
     this.uses.delete(key);
     const previous = this.probation.get(key);
     if (previous !== undefined) this.leaveProbation(key, previous);
@@ -213,6 +244,44 @@ export class SqliteResponseCache implements ResponseCache {
     }
     this.pending.set(key, waiting);
     this.scheduleWrite();
+  }
+
+  mayHold(fingerprint: number): boolean {
+    this.followOtherWriters(this.now());
+    const slots = this.deferred.get(fingerprint);
+    if (slots !== undefined) {
+      // A request of this fingerprint is here: the entries that may answer it get their keys.
+      this.deferred.delete(fingerprint);
+      for (const slot of slots) this.keyDeferred(slot);
+      return true;
+    }
+    return this.unknownFingerprints > 0 || this.unfingerprintedInMemory || this.fingerprints.has(fingerprint);
+  }
+
+  /**
+   * An answer whose request no stored entry's fingerprint matched: it goes on probation under
+   * its fingerprint, and its key (a SHA-256 of the request) is computed only when it is needed —
+   * when a request of the same fingerprint comes ({@link mayHold}), or when it is written. Most
+   * answers are never asked for again, and never keyed. Written at once, keyed now, when it
+   * cannot wait on probation.
+   */
+  async setDeferred(deferred: DeferredKey, entry: CachedResponse, ttlSeconds: number): Promise<void> {
+    const isBytes = entry.body instanceof Uint8Array;
+    const body = isBytes ? (entry.body as Uint8Array) : Buffer.from(JSON.stringify(entry.body));
+    const size = body.byteLength + (entry.question?.request.byteLength ?? 0);
+    const now = this.now();
+    if (size > this.maximumBytes || size > this.probationLimit() || this.othersPresent(now) || entry.question === undefined) {
+      await this.set(deferred.key(), entry, ttlSeconds);
+      return;
+    }
+    this.noteQuestion(entry);
+    const slot = `${deferredSlotPrefix}${(this.deferredSlots += 1)}`;
+    this.probation.set(slot, { entry, body, isBytes, size, storedAt: now, expiresAt: now + ttlSeconds * 1000, deferredKey: deferred.key });
+    this.probationBytes += size;
+    const slots = this.deferred.get(deferred.fingerprint);
+    if (slots === undefined) this.deferred.set(deferred.fingerprint, [slot]);
+    else slots.push(slot);
+    this.dropOldestPastProbation();
   }
 
   async delete(key: string): Promise<void> {
@@ -229,6 +298,10 @@ export class SqliteResponseCache implements ResponseCache {
     this.pending.clear();
     this.probation.clear();
     this.probationBytes = 0;
+    this.deferred.clear();
+    this.fingerprints.clear();
+    this.unknownFingerprints = 0;
+    this.unfingerprintedInMemory = false;
     this.uses.clear();
     const removed = this.database.run('DELETE FROM response_cache').changes;
     this.storedBytes = 0;
@@ -266,10 +339,10 @@ export class SqliteResponseCache implements ResponseCache {
     // Rare (once per target, when a second client format first asks): entries waiting in
     // memory are written first, the target's answers on probation too (a second format asking
     // is a use of them), so one query pages them all.
-    for (const [key, untried] of this.probation) {
+    for (const [slot, untried] of this.probation) {
       if (untried.entry.question?.target !== target) continue;
-      this.leaveProbation(key, untried);
-      this.pending.set(key, untried);
+      this.leaveProbation(slot, untried);
+      this.pending.set(this.keyOf(slot, untried), untried);
     }
     this.flush();
     const rows = this.database.all(
@@ -305,12 +378,16 @@ export class SqliteResponseCache implements ResponseCache {
     this.pending.clear();
     this.transaction(() => {
       this.insertStatement ??= this.database.prepare(
-        'INSERT OR REPLACE INTO response_cache (key, body, body_is_json, metadata, size, stored_at, expires_at, used_at, target, client_format, owner, request, request_headers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR REPLACE INTO response_cache (key, body, body_is_json, metadata, size, stored_at, expires_at, used_at, target, client_format, owner, request, request_headers, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       );
       for (const [key, waiting] of entries) {
         const previous = this.index.get(key);
-        if (previous !== undefined) this.storedBytes -= previous.size;
+        if (previous !== undefined) {
+          this.storedBytes -= previous.size;
+          if (previous.fingerprint === null) this.unknownFingerprints--;
+        }
         const question = waiting.entry.question;
+        const fingerprint = question === undefined ? undefined : (question.fingerprint ?? null);
         this.insertStatement.run([
           key,
           waiting.body,
@@ -326,8 +403,10 @@ export class SqliteResponseCache implements ResponseCache {
           question?.owner ?? null,
           question?.request ?? null,
           question === undefined ? null : JSON.stringify(question.headers),
+          fingerprint ?? null,
         ]);
-        this.index.set(key, { size: waiting.size, expiresAt: waiting.expiresAt });
+        this.index.set(key, { size: waiting.size, expiresAt: waiting.expiresAt, fingerprint });
+        if (fingerprint === null) this.unknownFingerprints++;
         this.storedBytes += waiting.size;
         // Kept in memory without its question: a hit never reads it, and an 80 KB request
         // beside a 1 KB answer would hold far more memory than the hot bound counts.
@@ -356,22 +435,87 @@ export class SqliteResponseCache implements ResponseCache {
    */
   private onProbation(key: string, size: number, now: number): boolean {
     if (size > this.probationLimit() || this.index.has(key) || this.pending.has(key)) return false;
-    if (now - this.othersCheckedAt >= otherWritersCheckMs) {
-      this.othersCheckedAt = now;
-      const seen = this.othersOnDatabase();
-      // A process just came: what is on probation is written for it to find.
-      if (seen && !this.othersSeen && this.probation.size > 0) {
-        this.admitProbation();
-        this.scheduleWrite();
-      }
-      this.othersSeen = seen;
-    }
-    return !this.othersSeen;
+    return !this.othersPresent(now);
   }
 
-  private leaveProbation(key: string, untried: PendingEntry): void {
-    this.probation.delete(key);
+  /**
+   * Whether another process has the database open, asked at most once a second. When one has
+   * just come, what is on probation is written for it to find.
+   */
+  private othersPresent(now: number): boolean {
+    if (now - this.othersCheckedAt < otherWritersCheckMs) return this.othersSeen;
+    this.othersCheckedAt = now;
+    const seen = this.othersOnDatabase();
+    if (seen) this.othersLastSeenAt = now;
+    if (seen && !this.othersSeen && this.probation.size > 0) {
+      this.admitProbation();
+      this.scheduleWrite();
+    }
+    this.othersSeen = seen;
+    return seen;
+  }
+
+  private leaveProbation(slot: string, untried: PendingEntry): void {
+    this.probation.delete(slot);
     this.probationBytes -= untried.size;
+    if (untried.deferredKey !== undefined) this.forgetDeferred(slot, untried);
+  }
+
+  /** The key of an entry on probation: its slot, or for one stored under a deferred key, that key computed now. */
+  private keyOf(slot: string, untried: PendingEntry): string {
+    const deferredKey = untried.deferredKey;
+    if (deferredKey === undefined) return slot;
+    untried.deferredKey = undefined;
+    return deferredKey();
+  }
+
+  /** Gives an entry stored under a deferred key its key, so that `get` finds it. */
+  private keyDeferred(slot: string): void {
+    const untried = this.probation.get(slot);
+    if (untried === undefined || untried.deferredKey === undefined) return;
+    this.probation.delete(slot);
+    const key = this.keyOf(slot, untried);
+    // Two answers to one question (asked twice at once, both missed): the first one stays.
+    if (this.probation.has(key) || this.pending.has(key) || this.index.has(key)) {
+      this.probationBytes -= untried.size;
+      return;
+    }
+    this.probation.set(key, untried);
+  }
+
+  /** Takes a slot that leaves probation unkeyed out of the fingerprints' slots. */
+  private forgetDeferred(slot: string, untried: PendingEntry): void {
+    const fingerprint = untried.entry.question?.fingerprint;
+    if (fingerprint === undefined) return;
+    const slots = this.deferred.get(fingerprint);
+    if (slots === undefined) return;
+    const at = slots.indexOf(slot);
+    if (at !== -1) slots.splice(at, 1);
+    if (slots.length === 0) this.deferred.delete(fingerprint);
+  }
+
+  /** Notes a stored entry's question: its target's format, and its fingerprint. */
+  private noteQuestion(entry: CachedResponse): void {
+    const question = entry.question;
+    if (question === undefined) return;
+    addFormat(this.formats, question.target, question.format);
+    if (question.fingerprint === undefined) {
+      this.unfingerprintedInMemory = true;
+      return;
+    }
+    this.fingerprints.add(question.fingerprint);
+    if (this.fingerprints.size > 2 * (this.index.size + this.pending.size + this.probation.size) + 1024) this.rebuildFingerprints();
+  }
+
+  /** The fingerprints of the entries there are now, without those of entries gone. */
+  private rebuildFingerprints(): void {
+    const fingerprints = new Set<number>();
+    for (const indexed of this.index.values()) if (typeof indexed.fingerprint === 'number') fingerprints.add(indexed.fingerprint);
+    for (const waiting of [...this.pending.values(), ...this.probation.values()]) {
+      const fingerprint = waiting.entry.question?.fingerprint;
+      if (fingerprint !== undefined) fingerprints.add(fingerprint);
+    }
+    this.fingerprints = fingerprints;
   }
 
   /** Drops the answers on probation longest, past its limit: never asked for again, they go unwritten. */
@@ -386,9 +530,10 @@ export class SqliteResponseCache implements ResponseCache {
 
   /** Moves every answer on probation to the entries waiting to be written. */
   private admitProbation(): void {
-    for (const [key, untried] of this.probation) this.pending.set(key, untried);
+    for (const [slot, untried] of this.probation) this.pending.set(this.keyOf(slot, untried), untried);
     this.probation.clear();
     this.probationBytes = 0;
+    this.deferred.clear();
   }
 
   /**
@@ -490,6 +635,7 @@ export class SqliteResponseCache implements ResponseCache {
 
   /** Drops a key from the index and the memory. */
   private forget(key: string): void {
+    if (this.index.get(key)?.fingerprint === null) this.unknownFingerprints--;
     this.index.delete(key);
     const kept = this.hot.get(key);
     if (kept === undefined) return;
@@ -521,11 +667,15 @@ export class SqliteResponseCache implements ResponseCache {
     this.hot.clear();
     this.hotBytes = 0;
     this.storedBytes = 0;
-    for (const row of this.database.all('SELECT key, size, expires_at FROM response_cache')) {
+    this.unknownFingerprints = 0;
+    for (const row of this.database.all('SELECT key, size, expires_at, fingerprint, target IS NOT NULL AS asked FROM response_cache')) {
       const size = Number(row.size);
-      this.index.set(String(row.key), { size, expiresAt: Number(row.expires_at) });
+      const fingerprint = row.asked === 1 ? fingerprintIn(row.fingerprint) : undefined;
+      this.index.set(String(row.key), { size, expiresAt: Number(row.expires_at), fingerprint });
+      if (fingerprint === null) this.unknownFingerprints++;
       this.storedBytes += size;
     }
+    this.rebuildFingerprints();
     // From the target index alone: the rows hold the bodies.
     for (const row of this.database.all('SELECT DISTINCT target, client_format FROM response_cache WHERE target IS NOT NULL')) addFormat(this.formats, String(row.target), String(row.client_format));
   }
@@ -548,18 +698,26 @@ export class SqliteResponseCache implements ResponseCache {
    * deleted are noticed when a lookup finds their row gone.
    */
   private followOtherWriters(now: number, atOnce = false): void {
-    if (!atOnce && now - this.otherWritersCheckedAt < otherWritersCheckMs) return;
+    if (!atOnce) {
+      if (now - this.otherWritersCheckedAt < otherWritersCheckMs) return;
+      // Alone since the last look (no other process seen holding the database): only now and then.
+      const alone = !this.othersPresent(now) && this.othersLastSeenAt < this.otherWritersCheckedAt;
+      if (alone && now - this.otherWritersCheckedAt < aloneCheckMs) return;
+    }
     const since = this.otherWritersCheckedAt - otherWritersSlackMs;
     this.otherWritersCheckedAt = now;
     const version = this.readDataVersion();
     if (version === this.dataVersion) return;
     this.dataVersion = version;
-    for (const row of this.database.all('SELECT key, size, expires_at, target, client_format FROM response_cache WHERE stored_at >= ?', since)) {
+    for (const row of this.database.all('SELECT key, size, expires_at, target, client_format, fingerprint FROM response_cache WHERE stored_at >= ?', since)) {
       const key = String(row.key);
       if (row.target !== null) addFormat(this.formats, String(row.target), String(row.client_format));
       if (this.index.has(key)) continue;
       const size = Number(row.size);
-      this.index.set(key, { size, expiresAt: Number(row.expires_at) });
+      const fingerprint = row.target !== null ? fingerprintIn(row.fingerprint) : undefined;
+      this.index.set(key, { size, expiresAt: Number(row.expires_at), fingerprint });
+      if (fingerprint === null) this.unknownFingerprints++;
+      else if (fingerprint !== undefined) this.fingerprints.add(fingerprint);
       this.storedBytes += size;
     }
   }
@@ -575,4 +733,9 @@ export class SqliteResponseCache implements ResponseCache {
     this.insertStatement = undefined;
     this.useStatement = undefined;
   }
+}
+
+/** A row's fingerprint column: a number, or null when the row has none. */
+function fingerprintIn(value: unknown): number | null {
+  return typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : null;
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { hashWithoutNeutral, neutralBodyFields, requestBytesDigest } from '../../../proxy/cache/request-bytes-key';
+import { hashWithoutNeutral, keyedRanges, neutralBodyFields, requestBytesDigest, requestBytesOf } from '../../../proxy/cache/request-bytes-key';
 import type { ClientFormat } from '../../../proxy/core/request';
 
 /** The body as the scanner hands it to the hash. */
@@ -75,6 +75,50 @@ describe('the response cache bytes key', () => {
     assert.notEqual(digest(body, 'openai-chat', { 'openai-beta': 'x' }), plain);
     assert.notEqual(digest(body, 'openai-chat', { 'openai-beta': 'X' }), digest(body, 'openai-chat', { 'openai-beta': 'x' }));
     assert.equal(digest(body, 'openai-chat', { 'user-agent': 'codex/1', authorization: 'Bearer k' }), plain);
+  });
+
+  it('gives one fingerprint to every body of one digest: neutral fields moved, added, changed or gone, streamed or not (seeded)', () => {
+    const random = seeded(0xf1e6e7);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const formats: ClientFormat[] = ['openai-chat', 'openai-responses', 'anthropic-messages', 'gemini'];
+    const neutralMember = (format: ClientFormat): string | undefined => {
+      const names = [...neutralBodyFields[format]];
+      const name = pick(names);
+      return `${JSON.stringify(name)}:${JSON.stringify(pick([true, false, 'gpt-4o', { user_id: `u${Math.floor(random() * 9)}` }, null, 7]))}`;
+    };
+    let checked = 0;
+    for (let round = 0; round < 600; round++) {
+      const format = pick(formats);
+      const keyed = [`"messages":[{"role":"user","content":${JSON.stringify(`Question ${round % 40} ${pick(['', 'déjà', '😀', '"'])}`)}}]`, ...(random() < 0.5 ? ['"temperature":0.2'] : []), ...(random() < 0.3 ? ['"tools":[{"name":"stream"}]'] : [])];
+      const arrange = (): string => {
+        const members = [...keyed];
+        for (let count = Math.floor(random() * 4); count > 0; count--) {
+          const member = neutralMember(format);
+          if (member !== undefined) members.splice(Math.floor(random() * (members.length + 1)), 0, member);
+        }
+        return `{${members.join(',')}}`;
+      };
+      const headers = random() < 0.3 ? { 'anthropic-beta': 'b1' } : {};
+      const [left, right] = [requestBytesOf(format, Buffer.from(arrange()), headers)!, requestBytesOf(format, Buffer.from(arrange()), headers)!];
+      assert.equal(left.digest(), right.digest(), 'one question');
+      assert.equal(left.fingerprint(), right.fingerprint(), 'so one fingerprint');
+      assert.ok(Number.isInteger(left.fingerprint()) && left.fingerprint() >= 0 && left.fingerprint() < 2 ** 30, 'a Smi');
+      checked++;
+    }
+    assert.equal(checked, 600);
+  });
+
+  it('tells apart by fingerprint bodies that differ in one answer-affecting byte, nearly always', () => {
+    let same = 0;
+    const base = requestBytesOf('openai-chat', Buffer.from('{"model":"m","messages":[{"role":"user","content":"[call-0] Name three primes."}]}'), {})!;
+    for (let call = 1; call <= 2000; call++) {
+      const other = requestBytesOf('openai-chat', Buffer.from(`{"model":"m","messages":[{"role":"user","content":"[call-${call}] Name three primes."}]}`), {})!;
+      if (other.fingerprint() === base.fingerprint()) same++;
+    }
+    assert.equal(same, 0);
+    assert.notEqual(requestBytesOf('openai-chat', Buffer.from('{"a":1}'), {})!.fingerprint(), requestBytesOf('openai-chat', Buffer.from('{"a":1}'), { 'openai-beta': 'x' })!.fingerprint(), 'the keyed headers count');
+    assert.notEqual(requestBytesOf('openai-chat', Buffer.from('{"a":1}'), {})!.fingerprint(), requestBytesOf('gemini', Buffer.from('{"a":1}'), {})!.fingerprint(), 'the format counts');
+    assert.deepEqual(keyedRanges(Buffer.from('{"stream":true,"a":1}'), chat), [0, 1, 15, 21], '`{` and `"a":1}`');
   });
 
   it('leaves out Anthropic metadata (the user id) and exactly the fields the canonical key ignores', () => {

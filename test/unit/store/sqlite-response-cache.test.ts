@@ -23,8 +23,8 @@ describe('SqliteResponseCache', () => {
   });
 
   /** A cache that writes every answer at once (no probation): what the table does. */
-  function open(maximumBytes?: number): SqliteResponseCache {
-    return new SqliteResponseCache(database, { maximumBytes, now: () => now, writeIntervalMs: 0, probationBytes: 0 });
+  function open(maximumBytes?: number, othersOnDatabase?: () => boolean): SqliteResponseCache {
+    return new SqliteResponseCache(database, { maximumBytes, now: () => now, writeIntervalMs: 0, probationBytes: 0, othersOnDatabase });
   }
 
   const bytes = (length: number, fill = 0x61): Uint8Array => new Uint8Array(length).fill(fill);
@@ -213,6 +213,123 @@ describe('SqliteResponseCache', () => {
     }
   });
 
+  it('reads whether another process wrote each second while one holds the database open (or did since the last look), every 30 s alone', async () => {
+    const other = openDatabase(dataDir);
+    try {
+      let others = false;
+      const here = open(undefined, () => others);
+      const there = new SqliteResponseCache(other.database, { now: () => now, writeIntervalMs: 0, othersOnDatabase: () => true });
+      let versionReads = 0;
+      const get = database.get.bind(database);
+      database.get = ((sql: string, ...rest: unknown[]) => {
+        if (sql === 'PRAGMA data_version') versionReads++;
+        return (get as (...args: unknown[]) => unknown)(sql, ...rest);
+      }) as typeof database.get;
+      // Alone: a process that came, wrote and left between two looks at the holders is seen within 30 s.
+      await there.set('quick', { body: { answer: 1 }, metadata: {} }, 3600);
+      for (let second = 1; second < 30; second++) {
+        now += 1000;
+        assert.equal(await here.get('quick'), undefined, `not looked for at ${second} s`);
+      }
+      assert.equal(versionReads, 0, 'alone, data_version is not read each second');
+      now += 1000;
+      assert.deepEqual((await here.get('quick'))?.body, { answer: 1 }, 'found at 30 s');
+      assert.equal(versionReads, 1);
+      // Another process holds it open: each second.
+      others = true;
+      now += 1000;
+      await here.get('none');
+      await there.set('held', { body: { answer: 2 }, metadata: {} }, 3600);
+      now += 1000;
+      assert.deepEqual((await here.get('held'))?.body, { answer: 2 }, 'a second later');
+      // It wrote and left within the second: the next look still reads, as it was there since the last.
+      await there.set('last', { body: { answer: 3 }, metadata: {} }, 3600);
+      others = false;
+      now += 1000;
+      assert.deepEqual((await here.get('last'))?.body, { answer: 3 }, 'what it wrote before it left, a second later');
+      database.get = get;
+    } finally {
+      other.database.close();
+      other.lock.release();
+    }
+  });
+
+  describe('fingerprints: a miss no entry could answer is known without its key', () => {
+    const question = (text: string, fingerprint?: number) => ({ target: 'openai/gpt-4o', format: 'openai-chat', owner: 'shared', request: new TextEncoder().encode(`{"q":"${text}"}`), headers: {}, fingerprint });
+    const onProbation = (options: { othersOnDatabase?: () => boolean; probationBytes?: number } = {}) => new SqliteResponseCache(database, { now: () => now, writeIntervalMs: 0, ...options });
+
+    it('says "may hold" for the fingerprint of every entry stored, written, reopened or deferred, and no for others', async () => {
+      const cache = onProbation();
+      assert.equal(cache.mayHold(1), false, 'empty');
+      await cache.set('keyed', { body: bytes(4), metadata: {}, question: question('keyed', 1) }, 60);
+      assert.equal(cache.mayHold(1), true, 'on probation');
+      assert.equal(cache.mayHold(2), false);
+      await cache.get('keyed');
+      assert.equal(cache.mayHold(1), true, 'written on its second use');
+      let keyed = 0;
+      await cache.setDeferred({ fingerprint: 3, key: () => (keyed++, 'deferred') }, { body: bytes(4), metadata: { n: 3 }, question: question('deferred', 3) }, 60);
+      assert.equal(keyed, 0, 'not keyed when stored');
+      assert.equal(await cache.get('deferred'), undefined, 'not found by its key before a request of its fingerprint came');
+      assert.equal(cache.mayHold(4), false);
+      assert.equal(keyed, 0, 'another fingerprint keys nothing');
+      assert.equal(cache.mayHold(3), true);
+      assert.equal(keyed, 1, 'keyed when a request of its fingerprint came');
+      assert.deepEqual((await cache.get('deferred'))?.metadata, { n: 3 }, 'and then found by its key');
+      assert.equal(cache.mayHold(3), true);
+      assert.equal(keyed, 1, 'keyed once');
+      await cache.close();
+      const reopened = onProbation();
+      assert.equal(reopened.mayHold(1), true, 'read at open');
+      assert.equal(reopened.mayHold(3), true, 'read at open');
+      assert.equal(reopened.mayHold(5), false);
+      await reopened.clear();
+      assert.equal(reopened.mayHold(1), false, 'cleared');
+    });
+
+    it('writes an entry stored under a deferred key at close, keyed then, so a restart finds it', async () => {
+      const cache = onProbation();
+      await cache.setDeferred({ fingerprint: 7, key: () => 'seven' }, { body: bytes(4), metadata: { n: 7 }, question: question('seven', 7) }, 60);
+      await cache.close();
+      const reopened = onProbation();
+      assert.equal(reopened.mayHold(7), true);
+      assert.deepEqual((await reopened.get('seven'))?.metadata, { n: 7 });
+    });
+
+    it('keys at once, and writes, an answer stored under a deferred key while another process holds the database', async () => {
+      const cache = onProbation({ othersOnDatabase: () => true });
+      let keyed = 0;
+      await cache.setDeferred({ fingerprint: 8, key: () => (keyed++, 'eight') }, { body: bytes(4), metadata: {}, question: question('eight', 8) }, 60);
+      assert.equal(keyed, 1);
+      assert.equal(Number(database.get("SELECT COUNT(*) AS n FROM response_cache WHERE key = 'eight' AND fingerprint = 8")?.n), 1);
+    });
+
+    it('keeps the first of two answers to one question stored deferred, and forgets the fingerprints of answers dropped from probation', async () => {
+      const cache = onProbation({ probationBytes: 40 });
+      await cache.setDeferred({ fingerprint: 9, key: () => 'nine' }, { body: bytes(4), metadata: { n: 1 }, question: question('nine', 9) }, 60);
+      await cache.setDeferred({ fingerprint: 9, key: () => 'nine' }, { body: bytes(4), metadata: { n: 2 }, question: question('nine', 9) }, 60);
+      assert.equal(cache.mayHold(9), true);
+      assert.deepEqual((await cache.get('nine'))?.metadata, { n: 1 });
+      assert.equal((await cache.size()).bytes, 4 + '{"q":"nine"}'.length, 'the second is gone, its bytes with it');
+      // 16 bytes each: two fit in 40, the third drops the oldest unkeyed.
+      let droppedKeyed = 0;
+      await cache.setDeferred({ fingerprint: 10, key: () => (droppedKeyed++, 'ten') }, { body: bytes(4), metadata: {}, question: question('ten!', 10) }, 60);
+      await cache.setDeferred({ fingerprint: 11, key: () => 'eleven' }, { body: bytes(4), metadata: {}, question: question('elev', 11) }, 60);
+      await cache.setDeferred({ fingerprint: 12, key: () => 'twelve' }, { body: bytes(4), metadata: {}, question: question('twel', 12) }, 60);
+      cache.mayHold(10);
+      assert.equal(droppedKeyed, 0, 'a dropped answer is never keyed');
+      assert.equal(await cache.get('ten'), undefined);
+    });
+
+    it('may hold every fingerprint while a stored question has none (stored by an older Switchyard)', async () => {
+      const old = open();
+      await old.set('old', { body: bytes(4), metadata: {}, question: question('old') }, 60);
+      const cache = onProbation();
+      assert.equal(cache.mayHold(12345), true, 'unknown: the key decides');
+      await cache.delete('old');
+      assert.equal(cache.mayHold(12345), false, 'once it is gone, fingerprints decide again');
+    });
+  });
+
   describe('admission on second use', () => {
     const rows = (): number => Number(database.get('SELECT COUNT(*) AS entries FROM response_cache')?.entries);
     const question = (text: string) => ({ target: 'openai/gpt-4o', format: 'openai-chat', owner: 'shared', request: new TextEncoder().encode(`{"q":"${text}"}`), headers: {} });
@@ -301,7 +418,8 @@ describe('SqliteResponseCache', () => {
   it('finds entries another process stored, a second after they were written', async () => {
     const other = openDatabase(dataDir);
     try {
-      const here = open();
+      // The other process holds the database open (its registration in the holders' folder).
+      const here = open(undefined, () => true);
       const there = new SqliteResponseCache(other.database, { now: () => now, writeIntervalMs: 0, othersOnDatabase: () => true });
       assert.equal(await here.get('theirs'), undefined);
       await there.set('theirs', { body: { answer: 42 }, metadata: {} }, 60);
@@ -320,7 +438,7 @@ describe('SqliteResponseCache', () => {
     const question = (format: string, text: string) => ({ target: 'openai/gpt-4o', format, owner: 'shared', request: new TextEncoder().encode(`{"q":"${text}"}`), headers: { 'openai-beta': 'b' } });
     const other = openDatabase(dataDir);
     try {
-      const here = open();
+      const here = open(undefined, () => true);
       await here.set('one', { body: bytes(4), metadata: {}, question: question('openai-chat', 'one') }, 60);
       now += 1;
       await here.set('two', { body: bytes(4), metadata: {}, question: question('openai-chat', 'two') }, 60);
