@@ -199,9 +199,14 @@ export class RawPrefilter {
     }
     if ((this.on & secretsOn) === 0 || plainOperator(raw, index, byte, previous, next) || !operatorOfAssignment(raw, index, byte)) return false;
     // Back over the blanks and the quote (and, with them, maybe the end of the name: read
-    // backwards, `n` or `e` could close an escape), then over the rest of the name.
+    // backwards, `n` or `e` could close an escape), an element's `]` and its quote
+    // (`$config['api_key'] =>`), then over the rest of the name.
     let start = index;
     while (start > seen.assignments && (byteKinds[raw[start - 1]!]! & blankBehind) !== 0) start -= 1;
+    if (start > seen.assignments && raw[start - 1] === closingBracket) {
+      start -= 1;
+      while (start > seen.assignments && (byteKinds[raw[start - 1]!]! & blankBehind) !== 0) start -= 1;
+    }
     while (start > seen.assignments && (byteKinds[raw[start - 1]!]! & nameCharacter) !== 0) start -= 1;
     seen.assignments = index + 1;
     for (let at = start; at <= index; at += 1) if (this.triggerAt(raw, at)) return true;
@@ -445,6 +450,7 @@ const equals = 0x3d;
 const space = 0x20;
 const plus = 0x2b;
 const openParenthesis = 0x28;
+const closingBracket = 0x5d;
 
 interface RawTrigger {
   /** The literal's bytes; lower-cased when `caseless`. */
@@ -604,7 +610,8 @@ function quoteAt(raw: Uint8Array, index: number): number {
 }
 
 /**
- * After a credential's name: more name characters, an optional quote, blanks, then `=` or `:`
+ * After a credential's name: more name characters, an optional quote (and, when `quoted`, an
+ * element's `]`), blanks, then `=` or `:`
  * (`:=`, `=>` start so too) and, when `quoted`, blanks and a quote or a backslash (an escaped
  * quote, or one escaped twice inside a string that holds JSON) — bare quotes included: an
  * object's key and its string value.
@@ -613,6 +620,8 @@ function assignmentFollows(raw: Uint8Array, index: number, quoted: boolean): boo
   let at = index;
   while (at < raw.length && isNameCharacter(raw[at]!)) at += 1;
   at += quoteAt(raw, at);
+  // An array's or a map's element: `$config['api_key'] => '…'`, `settings["SECRET_KEY"] = "…"`.
+  if (quoted && raw[at] === closingBracket) at += 1;
   at = skipBlanks(raw, at);
   const operator = raw[at];
   if (operator !== 0x3d && operator !== colon) return false;

@@ -82,13 +82,14 @@ export const secretRules: readonly SecretRule[] = [
     accept: (value) => !value.startsWith('$') && !/^(?:true|false|null|none|changeme|xxx+|\*+)$/i.test(value),
     acceptAt: startsEnvLine,
   },
-  // `password = "…"`, `"apiKey": "…"`, `secret: '…'` in code and config: a quoted literal only,
-  // so `password = getPassword()` and `token: string` stay. Anchored on the credential's name.
+  // `password = "…"`, `"apiKey": "…"`, `secret: '…'`, `$config['api_key'] => '…'` in code and
+  // config: a quoted literal only, so `password = getPassword()` and `token: string` stay.
+  // Anchored on the credential's name.
   {
     kind: 'SECRET',
     lowerTriggers: secretWords,
     follows: 'quoted-assignment',
-    pattern: new RegExp(String.raw`${secretName}["']?\s*(?:=|:|=>|:=)\s*(?:\\?["'])([^"'\s\\]{6,200})\\?["']`, 'gi'),
+    pattern: new RegExp(String.raw`${secretName}["']?\]?\s*(?:=|:|=>|:=)\s*(?:\\?["'])([^"'\s\\]{6,200})\\?["']`, 'gi'),
     group: 1,
     accept: looksLikeSecretValue,
   },

@@ -136,6 +136,10 @@ export function assignmentSamples(): Sample[] {
       ['json key, no blank', value, `{"clientSecret":"${value}"}`],
       ['kebab name', value, `api-key = '${value}'`],
       ['upper-case constant', value, `const AUTH = '${value}';`],
+      // An array's or a map's element: a `]` between the name and the operator.
+      ['php array element', value, `$config['api_key'] => '${value}',`],
+      ['python dict item', value, `settings["SECRET_KEY"] = "${value}"`],
+      ['javascript index', value, `headers['x-api-key'] = '${value}';`],
     ];
     for (const [kind, secret, text] of forms) samples.push({ kind, value: secret, text });
   }
