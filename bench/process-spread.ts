@@ -13,7 +13,7 @@
  * Switchyard process; `BENCH_SPREAD_FLAGS_ODD=1` gives them to every other process only (an A/B
  * of a flag across processes).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
@@ -34,6 +34,39 @@ function memoryOf(pid: number): string {
   } catch {
     return 'memory unknown';
   }
+}
+
+/**
+ * CPU seconds a process has used so far: its main thread's, and its other threads' together
+ * (V8's helpers — concurrent GC, TurboFan — and libuv's pool; Node 20 names them all `node`).
+ */
+function threadCpu(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const thread of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = thread === String(pid) ? 'main thread' : 'other threads';
+      const seconds = Number(readFileSync(`/proc/${pid}/task/${thread}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+      byName.set(name, (byName.get(name) ?? 0) + seconds);
+    } catch {
+      // The thread exited between the listing and the read.
+    }
+  }
+  return byName;
+}
+
+/** Minor page faults the process has taken so far (a heap that gives pages back and takes them again pays them in the kernel). */
+function minorFaults(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+}
+
+function describeThreads(before: Map<string, number>, after: Map<string, number>): string {
+  const used = [...after].map(([name, seconds]) => [name, seconds - (before.get(name) ?? 0)] as const).filter(([, seconds]) => seconds > 0.005);
+  const total = used.reduce((sum, [, seconds]) => sum + seconds, 0);
+  return used
+    .sort((left, right) => right[1] - left[1])
+    .map(([name, seconds]) => `${name} ${Math.round((seconds / total) * 100)} %`)
+    .join(', ');
 }
 
 async function main(): Promise<void> {
@@ -84,17 +117,24 @@ async function main(): Promise<void> {
     for (const each of targets) await warmUp(each, benchCase, settings, 4);
     const results = new Map<string, TargetResult>(targets.map((each) => [each.name, emptyResult()]));
     const state: CaseLoadState = {};
+    const threadsBefore = new Map([floor, ...switchyards].map((service) => [service.pid, threadCpu(service.pid)]));
+    const faultsBefore = new Map([floor, ...switchyards].map((service) => [service.pid, minorFaults(service.pid)]));
+    const faultsPerRequest = (service: ChildService, name: string): string => {
+      const completed = results.get(name)!.runs.reduce((sum, run) => sum + run.completed, 0);
+      return ((minorFaults(service.pid) - faultsBefore.get(service.pid)!) / completed).toFixed(2);
+    };
     for (let repetition = 0; repetition < repetitions; repetition++) {
       await loadPhase(targets, benchCase, settings, results, upstream.pid, repetition, state);
       process.stderr.write(`repetition ${repetition + 1} of ${repetitions} done\n`);
     }
     process.stdout.write(`${benchCase.name}, ${processes} Switchyard processes of ${build}${nodeFlags.length > 0 ? ` (flags: ${nodeFlags.join(' ')})` : ''}, ${repetitions} repetitions of 5 rounds, load average ${os.loadavg()[0]!.toFixed(1)}\n`);
-    process.stdout.write(`floor ${results.get('floor')!.cpuMicrosecondsPerRequest!.toFixed(0)} µs/request\n`);
+    process.stdout.write(`floor ${results.get('floor')!.cpuMicrosecondsPerRequest!.toFixed(0)} µs/request, ${faultsPerRequest(floor, 'floor')} page faults/request; CPU by thread: ${describeThreads(threadsBefore.get(floor.pid)!, threadCpu(floor.pid))}\n`);
     for (const [index, each] of processTargets.entries()) {
       const ratio = cpuRatio(results.get(each.name), results.get('floor'))!;
       process.stdout.write(
-        `${each.name}: ${results.get(each.name)!.cpuMicrosecondsPerRequest!.toFixed(0)} µs/request, ÷ floor ${ratio.value.toFixed(2)}× ` +
-          `(per repetition ${ratio.repetitions.map((value) => value.toFixed(2)).join(', ')}); ${memoryOf(switchyards[index]!.pid)}\n`,
+        `${each.name}: ${results.get(each.name)!.cpuMicrosecondsPerRequest!.toFixed(0)} µs/request, ${faultsPerRequest(switchyards[index]!, each.name)} page faults/request, ÷ floor ${ratio.value.toFixed(2)}× ` +
+          `(per repetition ${ratio.repetitions.map((value) => value.toFixed(2)).join(', ')}); ${memoryOf(switchyards[index]!.pid)}; CPU by thread: ` +
+          `${describeThreads(threadsBefore.get(switchyards[index]!.pid)!, threadCpu(switchyards[index]!.pid))}\n`,
       );
     }
   } finally {
