@@ -247,6 +247,8 @@ export async function warmUp(target: Target, benchCase: BenchCase, settings: Mea
 /** What a case keeps from one repetition to the next: how many requests each proxy's run is. */
 export interface CaseLoadState {
   requestsPerRun?: Map<string, number>;
+  /** Targets (by process and name) that have had this case's full warm-up. */
+  warmed?: Set<string>;
 }
 
 /**
@@ -289,8 +291,15 @@ export async function loadPhase(
       requestsPerRun.set(target.name, Math.max(2 * settings.connections, Math.round(rate * roundSeconds)));
     }
     state.requestsPerRun = requestsPerRun;
+    state.warmed = new Set(proxies.map((target) => `${target.pid} ${target.name}`));
   } else {
-    for (const target of proxies) await warmUp(target, benchCase, settings, settings.rewarmSeconds);
+    // A process that has not served this case yet (each repetition may have its own Switchyard)
+    // gets the full warm-up; one that has, a short one.
+    for (const target of proxies) {
+      const key = `${target.pid} ${target.name}`;
+      await warmUp(target, benchCase, settings, state.warmed?.has(key) === true ? settings.rewarmSeconds : settings.warmupSeconds);
+      state.warmed?.add(key);
+    }
   }
   const totals = new Map<string, LoadTotals>(targets.map((target) => [target.name, emptyTotals()]));
   const direct = targets.find((target) => target.kind === 'direct');

@@ -114,7 +114,10 @@ async function main(): Promise<void> {
     const settings: MeasureSettings = { connections: 10, warmupSeconds: 0.8, rewarmSeconds: 0.3, loadRounds: 5, sharedProcessRounds: 2, roundSeconds: 0.3, settleMs: 1100, sequentialRequests: 0, sequentialStreams: 0 };
     const layout = coreLayout([floor.pid, ...switchyards.map((service) => service.pid)], [upstream.pid]);
     layout.separate();
-    for (const each of targets) await warmUp(each, benchCase, settings, 4);
+    // BENCH_SPREAD_WARMUP: seconds of load per process before the first repetition (V8 was still
+    // compiling hot functions with TurboFan 20–35 s into a Switchyard's load: docs/benchmark.md).
+    const warmUpSeconds = Number(process.env.BENCH_SPREAD_WARMUP ?? 4);
+    for (const each of targets) await warmUp(each, benchCase, settings, warmUpSeconds);
     const results = new Map<string, TargetResult>(targets.map((each) => [each.name, emptyResult()]));
     const state: CaseLoadState = {};
     const threadsBefore = new Map([floor, ...switchyards].map((service) => [service.pid, threadCpu(service.pid)]));

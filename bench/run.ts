@@ -238,6 +238,17 @@ async function main(): Promise<number> {
       switchyard = await startChildService('switchyard', process.execPath, [scripts.floor, 'undici-stream', upstream.url]);
     }
     services.push(switchyard);
+    // One Switchyard process per repetition: processes of one build, measured in the same
+    // seconds, differ by ±0.25–0.5× for as long as they live (docs/benchmark.md, "Sixth round"),
+    // so repetitions on one process would all carry its luck. BENCH_PROCESSES=1: one for all.
+    const switchyards = [switchyard];
+    const processCount = standIn ? 1 : Math.min(repeat, Number(process.env.BENCH_PROCESSES ?? repeat) || 1);
+    for (let index = 1; index < processCount; index++) {
+      const another = await startSwitchyard(upstream.url, workDirectory, undefined, undefined, `switchyard-${index + 1}`);
+      if (another === undefined) throw new Error('could not start a second Switchyard process');
+      services.push(another);
+      switchyards.push(another);
+    }
     const portkey = portkeyEntry === undefined ? undefined : await startPortkey(portkeyEntry);
     if (portkey !== undefined) services.push(portkey);
     const cases = process.env.BENCH_CASES === undefined && quick ? buildCases().filter((benchCase) => quickCases.includes(benchCase.name)) : buildCases(process.env.BENCH_CASES);
@@ -255,7 +266,7 @@ async function main(): Promise<number> {
     if (redacting !== undefined) services.push(redacting);
     const proxyPids = [
       ...floors.map(({ service }) => service.pid),
-      switchyard.pid,
+      ...switchyards.map((service) => service.pid),
       ...(governed === undefined ? [] : [governed.service.pid]),
       ...(team === undefined ? [] : [team.service.pid]),
       ...(redacting === undefined ? [] : [redacting.pid]),
@@ -269,36 +280,33 @@ async function main(): Promise<number> {
       return { name, kind, url, pid, dispatcher, settleMs, requestFor };
     };
     const direct = makeTarget('direct', 'direct', upstream.url, undefined, floorSettleMs, floorRequest);
-    const switchyardTarget = makeTarget('switchyard', 'switchyard', switchyard.url, switchyard.pid, settings.settleMs, (benchCase) => ({ path: benchCase.path, headers: benchCase.headers, body: benchCase.body }));
-    const targets = [
-      direct,
-      ...floors.map(({ mode, service }) => makeTarget(floorNames[mode], 'floor', service.url, service.pid, floorSettleMs, floorRequest)),
-      switchyardTarget,
-      ...(portkey === undefined ? [] : [makeTarget(`portkey ${portkeyVersion}`, 'peer', portkey.url, portkey.pid, settings.settleMs, portkeyRequest(upstream.url))]),
-    ];
-    // Routed cases send the same request unrouted to the same Switchyard instead of measuring
-    // the floors again (their unrouted cases do).
-    const routedTargets = [direct, switchyardTarget, makeTarget(unroutedName, 'unrouted', switchyard.url, switchyard.pid, settings.settleMs, floorRequest)];
-    // The governed case: the governed Switchyard in the Switchyard slot under a named key, the
-    // plain one beside it with the same request, interleaved.
+    const floorTargets = floors.map(({ mode, service }) => makeTarget(floorNames[mode], 'floor', service.url, service.pid, floorSettleMs, floorRequest));
+    const portkeyTarget = portkey === undefined ? undefined : makeTarget(`portkey ${portkeyVersion}`, 'peer', portkey.url, portkey.pid, settings.settleMs, portkeyRequest(upstream.url));
     const governedRequest = (benchCase: BenchCase): TargetRequest => ({ path: benchCase.path, headers: { ...benchCase.headers, authorization: `Bearer ${governed?.key ?? ''}` }, body: benchCase.body });
-    const governedTargets =
-      governed === undefined
-        ? targets
-        : [direct, makeTarget('switchyard', 'switchyard', governed.service.url, governed.service.pid, settings.settleMs, governedRequest), makeTarget(ungovernedName, 'unrouted', switchyard.url, switchyard.pid, settings.settleMs, governedRequest)];
-    // The team case: the team Switchyard in the Switchyard slot, the solo one beside it, interleaved.
-    const teamTargets =
-      team === undefined
-        ? undefined
-        : [direct, makeTarget('switchyard', 'switchyard', team.service.url, team.service.pid, settings.settleMs, floorRequest), makeTarget(soloName, 'unrouted', switchyard.url, switchyard.pid, settings.settleMs, floorRequest)];
-    // The redaction cases: the redacting Switchyard in the Switchyard slot, the plain one beside it, interleaved.
-    const redactionTargets =
-      redacting === undefined
-        ? undefined
-        : [direct, makeTarget('switchyard', 'switchyard', redacting.url, redacting.pid, settings.settleMs, floorRequest), makeTarget(redactionOffName, 'unrouted', switchyard.url, switchyard.pid, settings.settleMs, floorRequest)];
-    // The response-cache cases: the same Switchyard with the cache off beside it (the request
-    // naming the model directly, where no route turns the cache on), interleaved.
-    const cacheTargets = [direct, switchyardTarget, makeTarget(cacheOffName, 'unrouted', switchyard.url, switchyard.pid, settings.settleMs, floorRequest)];
+    const governedTarget = governed === undefined ? undefined : makeTarget('switchyard', 'switchyard', governed.service.url, governed.service.pid, settings.settleMs, governedRequest);
+    const teamTarget = team === undefined ? undefined : makeTarget('switchyard', 'switchyard', team.service.url, team.service.pid, settings.settleMs, floorRequest);
+    const redactingTarget = redacting === undefined ? undefined : makeTarget('switchyard', 'switchyard', redacting.url, redacting.pid, settings.settleMs, floorRequest);
+    /** Every case's possible targets with one Switchyard process in the Switchyard slots. */
+    const targetSetFor = (service: ChildService) => {
+      const switchyardTarget = makeTarget('switchyard', 'switchyard', service.url, service.pid, settings.settleMs, (benchCase) => ({ path: benchCase.path, headers: benchCase.headers, body: benchCase.body }));
+      const targets = [direct, ...floorTargets, switchyardTarget, ...(portkeyTarget === undefined ? [] : [portkeyTarget])];
+      // Routed cases send the same request unrouted to the same Switchyard instead of measuring
+      // the floors again (their unrouted cases do).
+      const routedTargets = [direct, switchyardTarget, makeTarget(unroutedName, 'unrouted', service.url, service.pid, settings.settleMs, floorRequest)];
+      // The governed case: the governed Switchyard in the Switchyard slot under a named key, the
+      // plain one beside it with the same request, interleaved.
+      const governedTargets = governedTarget === undefined ? targets : [direct, governedTarget, makeTarget(ungovernedName, 'unrouted', service.url, service.pid, settings.settleMs, governedRequest)];
+      // The team case: the team Switchyard in the Switchyard slot, the solo one beside it, interleaved.
+      const teamTargets = teamTarget === undefined ? undefined : [direct, teamTarget, makeTarget(soloName, 'unrouted', service.url, service.pid, settings.settleMs, floorRequest)];
+      // The redaction cases: the redacting Switchyard in the Switchyard slot, the plain one beside it, interleaved.
+      const redactionTargets = redactingTarget === undefined ? undefined : [direct, redactingTarget, makeTarget(redactionOffName, 'unrouted', service.url, service.pid, settings.settleMs, floorRequest)];
+      // The response-cache cases: the same Switchyard with the cache off beside it (the request
+      // naming the model directly, where no route turns the cache on), interleaved.
+      const cacheTargets = [direct, switchyardTarget, makeTarget(cacheOffName, 'unrouted', service.url, service.pid, settings.settleMs, floorRequest)];
+      return { targets, routedTargets, governedTargets, teamTargets, redactionTargets, cacheTargets };
+    };
+    const targetSets = switchyards.map(targetSetFor);
+    const { targets } = targetSets[0]!;
     const checkAgent = new Agent({ keepAliveTimeout: 60_000 });
     agents.push(checkAgent);
 
@@ -313,7 +321,7 @@ async function main(): Promise<number> {
     const firstCase = cases.find((benchCase) => benchCase.routing === undefined && benchCase.cache === undefined && benchCase.governed === undefined && benchCase.team === undefined && benchCase.redaction === undefined);
     if (firstCase !== undefined) {
       progress(`warming every target with ${firstCase.name}`);
-      for (const target of targets) {
+      for (const target of [...targets, ...targetSets.slice(1).map((set) => set.targets.find((each) => each.kind === 'switchyard')!)]) {
         if (target.requestFor(firstCase) !== undefined) await warmUp(target, firstCase, settings, rigWarmUpSeconds);
       }
     }
@@ -322,40 +330,46 @@ async function main(): Promise<number> {
     const routingProblems: string[] = [];
     const peerNotes: string[] = [];
     /** Each case's targets, results and load state, kept across its repetitions. */
-    const prepared = new Map<BenchCase, { outcome: CaseOutcome; caseTargets: Target[]; loadState: CaseLoadState }>();
+    const prepared = new Map<BenchCase, { outcome: CaseOutcome; leftOut: Set<string>; loadState: CaseLoadState }>();
+    const mainPids = new Set(switchyards.map((service) => service.pid));
     // Repetitions interleaved — A B C, A B C — so a stretch of the host's noise lands on one
     // repetition of a case, not on all of them (docs/benchmark.md, "Sixth round").
     for (let repetition = 0; repetition < repeat; repetition++) {
       const of = repeat > 1 ? ` (run ${repetition + 1} of ${repeat})` : '';
+      const set = targetSets[repetition % targetSets.length]!;
       for (const benchCase of cases) {
+        if (benchCase.team !== undefined && set.teamTargets === undefined) continue;
+        if (benchCase.redaction !== undefined && set.redactionTargets === undefined) continue;
+        const candidates = benchCase.redaction !== undefined ? set.redactionTargets! : benchCase.team !== undefined ? set.teamTargets! : benchCase.governed !== undefined ? set.governedTargets : benchCase.cache !== undefined ? set.cacheTargets : benchCase.routing === undefined ? set.targets : set.routedTargets;
         let entry = prepared.get(benchCase);
         if (entry === undefined) {
           if (repetition > 0) continue;
-          const caseTargets: Target[] = [];
-          if (benchCase.team !== undefined && teamTargets === undefined) continue;
-          if (benchCase.redaction !== undefined && redactionTargets === undefined) continue;
-          const candidates = benchCase.redaction !== undefined ? redactionTargets! : benchCase.team !== undefined ? teamTargets! : benchCase.governed !== undefined ? governedTargets : benchCase.cache !== undefined ? cacheTargets : benchCase.routing === undefined ? targets : routedTargets;
+          const leftOut = new Set<string>();
           for (const target of candidates) {
             if (target.requestFor(benchCase) === undefined) continue;
             // A peer that cannot serve a case (an API it lacks, a bug on this Node) is left out of
             // that case, and the reason printed, rather than measured failing.
             const problem = target.kind === 'peer' ? await probe(target, benchCase) : undefined;
-            if (problem === undefined) caseTargets.push(target);
-            else peerNotes.push(`NOTE ${target.name} left out of ${benchCase.name}: ${problem}`);
+            if (problem === undefined) continue;
+            leftOut.add(target.name);
+            peerNotes.push(`NOTE ${target.name} left out of ${benchCase.name}: ${problem}`);
           }
           if (benchCase.routing !== undefined && !standIn) {
             const problems = await checkRouting(checkAgent, switchyard.url, controlToken, benchCase, expectedDecisions.unrouted);
             routingProblems.push(...problems.map((problem) => `${benchCase.name}: ${problem}`));
           }
-          const results = new Map<string, TargetResult>(caseTargets.map((target) => [target.name, emptyResult()]));
-          entry = { outcome: { benchCase, targets: caseTargets.map(({ name, kind }) => ({ name, kind })), results, brackets: [] }, caseTargets, loadState: {} };
+          const measured = candidates.filter((target) => target.requestFor(benchCase) !== undefined && !leftOut.has(target.name));
+          const results = new Map<string, TargetResult>(measured.map((target) => [target.name, emptyResult()]));
+          entry = { outcome: { benchCase, targets: measured.map(({ name, kind }) => ({ name, kind })), results, brackets: [] }, leftOut, loadState: {} };
           prepared.set(benchCase, entry);
           outcomes.push(entry.outcome);
         }
-        const { outcome, caseTargets, loadState } = entry;
+        const { outcome, leftOut, loadState } = entry;
+        // This repetition's targets: the same names, the Switchyard slots on this repetition's process.
+        const caseTargets = candidates.filter((target) => target.requestFor(benchCase) !== undefined && !leftOut.has(target.name));
         layout.separate();
         for (const target of caseTargets) {
-          if (target.kind !== 'switchyard' || target.pid === switchyard.pid || target.pid === undefined || warmedFeatureProcesses.has(target.pid)) continue;
+          if (target.kind !== 'switchyard' || target.pid === undefined || mainPids.has(target.pid) || warmedFeatureProcesses.has(target.pid)) continue;
           progress(`${benchCase.name}: warming the feature's own Switchyard`);
           warmedFeatureProcesses.add(target.pid);
           await warmUp(target, benchCase, settings, featureWarmUpSeconds);
@@ -377,7 +391,10 @@ async function main(): Promise<number> {
       `Node ${process.version} on ${cpu.length} × ${cpu[0]?.model ?? 'CPU'}. Load: autocannon, ${settings.connections} ` +
         `connections, ${settings.warmupSeconds} s warm-up per target, then ${loadRounds} runs per proxy of the requests its warm-up served in ${settings.roundSeconds.toFixed(2)} s, ` +
         `in rotating order, between two direct runs` +
-        (repeat > 1 ? `; every case run ${repeat} times, interleaved (a ${settings.rewarmSeconds} s warm-up per target before each later run), its ratios the median of the runs'` : '') +
+        (repeat > 1
+          ? `; every case run ${repeat} times, interleaved, ${switchyards.length > 1 ? `each run on its own Switchyard process (${switchyards.length})` : 'on one Switchyard process'} ` +
+            `(a ${settings.rewarmSeconds} s warm-up per target before each later run, ${settings.warmupSeconds} s for a process new to the case), its ratios the median of the runs'`
+          : '') +
         `; ${layout.description}; ${priority}. One at a time: ${settings.sequentialRequests} requests ` +
         `or ${settings.sequentialStreams} streams per target on one keep-alive connection, interleaved. Upstream streams ${replyDeltas.length} text deltas ` +
         `${upstreamGapMs} ms apart.` +
