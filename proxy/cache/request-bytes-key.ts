@@ -134,6 +134,32 @@ export function keyedRanges(raw: Buffer, neutral: ReadonlySet<string>): number[]
 }
 
 /**
+ * The keyed ranges of a body of `length` bytes, from where its neutral top-level members sit as
+ * the read stage's scan of the body found them (json-scan's `RequestHead.neutralMembers`): the same
+ * ranges {@link keyedRanges} finds, without a second pass over the body.
+ */
+export function rangesWithout(length: number, members: readonly number[]): number[] {
+  const ranges: number[] = [];
+  let keptFrom = 0;
+  for (let at = 0; at < members.length; at += 4) {
+    const start = members[at]!;
+    const end = members[at + 1]!;
+    const commaBefore = members[at + 2]!;
+    if (commaBefore !== -1) {
+      // `,"stream":true` goes, the comma or brace at `end` stays.
+      if (commaBefore > keptFrom) ranges.push(keptFrom, commaBefore);
+      keptFrom = end;
+    } else {
+      // No member kept before it: `"stream":true,` goes, so the next member is first.
+      if (start > keptFrom) ranges.push(keptFrom, start);
+      keptFrom = members[at + 3] === 1 ? end : end + 1;
+    }
+  }
+  if (keptFrom < length) ranges.push(keptFrom, length);
+  return ranges;
+}
+
+/**
  * A request as its bytes key sees it: the client format and answer-affecting headers (the
  * head) and the body's keyed ranges. Its {@link fingerprint} is cheap (CRC-32 of the same
  * bytes, no copy); its {@link digest} is SHA-256 and is computed only when asked, once — a
@@ -188,10 +214,11 @@ function fingerprintOf(crc: number, length: number): number {
 
 /**
  * The request as its bytes key sees it ({@link RequestBytes}); undefined when the body is not
- * one JSON object (the canonical key, which decodes it, is then the only one).
+ * one JSON object (the canonical key, which decodes it, is then the only one). `neutralMembers`,
+ * when the read stage's scan of this very body noted them, spares a second scan.
  */
-export function requestBytesOf(format: ClientFormat, raw: Buffer, headers: IncomingHttpHeaders): RequestBytes | undefined {
-  const ranges = keyedRanges(raw, neutralBodyFields[format]);
+export function requestBytesOf(format: ClientFormat, raw: Buffer, headers: IncomingHttpHeaders, neutralMembers?: readonly number[]): RequestBytes | undefined {
+  const ranges = neutralMembers !== undefined ? rangesWithout(raw.length, neutralMembers) : keyedRanges(raw, neutralBodyFields[format]);
   if (ranges === undefined) return undefined;
   let head = `${format}\n`;
   for (const header of keyedHeaders) {

@@ -62,6 +62,11 @@ export interface BodyScan {
   readonly streamOptionsAt?: number;
   /** The body's cap on output tokens, when it sets one (budgets and `tpm` reserve up to it). */
   readonly maxOutputTokens?: number;
+  /**
+   * Where the top-level members the response cache leaves out of its key sit in the raw body
+   * (json-scan's `RequestHead.neutralMembers`); only while the cache is configured.
+   */
+  readonly neutralMembers?: readonly number[];
 }
 
 /**

@@ -209,6 +209,14 @@ export interface RequestHead {
   streamOptionsAt?: number;
   /** A top-level `max_tokens`, `max_completion_tokens` or `max_output_tokens`: the most output the call can cost. */
   maxOutputTokens?: number;
+  /**
+   * Where the top-level members named in the set the scan was given sit (the response cache's
+   * answer-neutral fields), four numbers each: the offset of the member's name, of the comma or
+   * closing brace after its value, of the comma before it when a member not named comes
+   * earlier (-1 otherwise), and 1 for the last member (0 otherwise). Only when a set was given
+   * and the body is complete.
+   */
+  neutralMembers?: number[];
 }
 
 /** Top-level names of the output cap in Chat Completions (both), Messages and Responses. */
@@ -217,15 +225,24 @@ const maxOutputKeys = new Set(['max_tokens', 'max_completion_tokens', 'max_outpu
 /**
  * Reads `model` and `stream` off a request body in one pass over its structure, skipping
  * strings with indexOf. A passthrough call needs nothing else, so an 80 KB Claude Code body
- * need not be parsed at all (JSON.parse of it costs ~45 µs, this ~10 µs).
+ * need not be parsed at all (JSON.parse of it costs ~45 µs, this ~10 µs). Given `neutral`
+ * names, it also notes where those top-level members sit ({@link RequestHead.neutralMembers}),
+ * so that the response cache's key needs no second pass over the body.
  */
-export function scanRequestHead(json: Buffer): RequestHead {
+export function scanRequestHead(json: Buffer, neutral?: ReadonlySet<string>): RequestHead {
   const head: RequestHead = { stream: false, complete: false, emptySignature: false, streamOptions: false };
   let index = skipWhiteSpace(json, 0);
   if (json[index] !== openBrace) return head;
   let depth = 0;
   let expectKey = false;
   let key: string | undefined;
+  const members: number[] | undefined = neutral === undefined ? undefined : [];
+  /** The current top-level member's name (its quote), and whether it is named in `neutral`. */
+  let memberStart = -1;
+  let memberNeutral = false;
+  /** The comma after the previous top-level member, and whether a member not named came before. */
+  let previousComma = -1;
+  let keptBefore = false;
   for (; index < json.length; index++) {
     const byte = json[index];
     if (byte === quote) {
@@ -239,6 +256,10 @@ export function scanRequestHead(json: Buffer): RequestHead {
       if (depth === 1 && expectKey) {
         key = json.toString('utf8', index + 1, end);
         if (key === 'stream_options') head.streamOptions = true;
+        if (members !== undefined) {
+          memberStart = index;
+          memberNeutral = neutral!.has(key);
+        }
         expectKey = false;
       } else if (depth === 1 && key === 'model') {
         try {
@@ -257,11 +278,21 @@ export function scanRequestHead(json: Buffer): RequestHead {
       depth--;
       if (depth === 0) {
         head.complete = skipWhiteSpace(json, index + 1) === json.length;
+        if (members !== undefined && head.complete) {
+          if (memberStart !== -1 && memberNeutral) members.push(memberStart, index, keptBefore ? previousComma : -1, 1);
+          head.neutralMembers = members;
+        }
         return head;
       }
     } else if (byte === comma && depth === 1) {
       expectKey = true;
       key = undefined;
+      if (members !== undefined && memberStart !== -1) {
+        if (memberNeutral) members.push(memberStart, index, keptBefore ? previousComma : -1, 0);
+        else keptBefore = true;
+        previousComma = index;
+        memberStart = -1;
+      }
     } else if (depth === 1 && key === 'stream' && byte === 0x74 /* t */) {
       head.stream = json.toString('latin1', index, index + 4) === 'true';
       key = undefined;

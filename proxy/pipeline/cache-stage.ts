@@ -168,7 +168,7 @@ interface TargetKeys {
  */
 function lookupKeys(context: RequestContext, plan: ExecutionPlan, settings: CallCacheSettings, store: ResponseCache): Map<string, TargetKeys> {
   const formats = store.formatsByTarget?.();
-  const request = formats === undefined || context.raw === undefined ? undefined : requestBytesOf(context.format, context.raw, context.headers);
+  const request = formats === undefined || context.raw === undefined ? undefined : requestBytesOf(context.format, context.raw, context.headers, context.scan.neutralMembers);
   // A fingerprint no stored entry has rules out a hit of the bytes key: its SHA-256 is then
   // not computed at all, unless the answer is written (see setDeferred).
   const bytesMayHit = request !== undefined && (store.mayHold?.(request.fingerprint()) ?? true);

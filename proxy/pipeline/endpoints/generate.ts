@@ -3,6 +3,7 @@ import { ProxyError } from '../../core/errors';
 import type { JsonObject } from '../../core/json';
 import { readBody, parseJsonObject } from '../../http/read-body';
 import { scanRequestHead } from '../../inbound/json-scan';
+import { neutralBodyFields } from '../../cache/request-bytes-key';
 import { decodeGeminiPath } from '../../inbound/gemini/decode-path';
 import { inboundCodecs } from '../../codecs/registry';
 import { createContext, queryOf, type Endpoint, type ReadResult } from '../endpoint';
@@ -38,11 +39,12 @@ export function generateEndpoint(format: ClientFormat): Endpoint {
           const maxOutputTokens = typeof generationConfig === 'object' && generationConfig !== null && !Array.isArray(generationConfig) ? (generationConfig as JsonObject).maxOutputTokens : undefined;
           if (typeof maxOutputTokens === 'number') scan = { maxOutputTokens };
         } else {
-          const head = scanRequestHead(raw);
+          // The response cache's neutral fields are noted in the same pass when a cache is configured.
+          const head = scanRequestHead(raw, runtime.routing.cache === undefined ? undefined : neutralBodyFields[format]);
           // Taken before the full parse, so a malformed body's record still names its model.
           if (head.model !== undefined) requestedModel = head.model;
           stream = head.stream;
-          scan = { emptySignature: head.emptySignature, streamOptions: head.streamOptions, streamOptionsAt: head.streamOptionsAt, maxOutputTokens: head.maxOutputTokens };
+          scan = { emptySignature: head.emptySignature, streamOptions: head.streamOptions, streamOptionsAt: head.streamOptionsAt, maxOutputTokens: head.maxOutputTokens, neutralMembers: head.neutralMembers };
           if (!head.complete) body();
           if (requestedModel === '') {
             throw new ProxyError('invalid_request', "The request has no 'model'. Name a model such as claude-sonnet-4-6, gpt-4o-mini or groq/llama-3.3-70b-versatile.", { param: 'model' });

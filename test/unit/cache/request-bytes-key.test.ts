@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { hashWithoutNeutral, keyedRanges, neutralBodyFields, requestBytesDigest, requestBytesOf } from '../../../proxy/cache/request-bytes-key';
+import { hashWithoutNeutral, keyedRanges, neutralBodyFields, rangesWithout, requestBytesDigest, requestBytesOf } from '../../../proxy/cache/request-bytes-key';
+import { scanRequestHead } from '../../../proxy/inbound/json-scan';
 import type { ClientFormat } from '../../../proxy/core/request';
 
 /** The body as the scanner hands it to the hash. */
@@ -75,6 +76,39 @@ describe('the response cache bytes key', () => {
     assert.notEqual(digest(body, 'openai-chat', { 'openai-beta': 'x' }), plain);
     assert.notEqual(digest(body, 'openai-chat', { 'openai-beta': 'X' }), digest(body, 'openai-chat', { 'openai-beta': 'x' }));
     assert.equal(digest(body, 'openai-chat', { 'user-agent': 'codex/1', authorization: 'Bearer k' }), plain);
+  });
+
+  it('finds the same keyed ranges from the read stage\'s scan as from its own, for random bodies, spaced or not (seeded)', () => {
+    const random = seeded(0x5ca11);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const text = (): string => pick(['', 'x', 'stream', '"quoted"', 'back\\slash', '}{][,:', 'déjà vu', 'model', '\\"', '😀']);
+    const value = (depth: number): unknown => {
+      const kind = Math.floor(random() * (depth > 2 ? 4 : 6));
+      if (kind === 0) return text();
+      if (kind === 1) return Math.floor(random() * 1000) / 7;
+      if (kind === 2) return pick([true, false, null]);
+      if (kind === 3) return -0.5;
+      if (kind === 4) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+      const object: Record<string, unknown> = {};
+      for (let member = Math.floor(random() * 4); member > 0; member--) object[pick(['stream', 'model', 'user', 'a', 'metadata', text()])] = value(depth + 1);
+      return object;
+    };
+    const formats: ClientFormat[] = ['openai-chat', 'openai-responses', 'anthropic-messages'];
+    let compared = 0;
+    for (let round = 0; round < 2000; round++) {
+      const format = pick(formats);
+      const neutral = neutralBodyFields[format];
+      const body: Record<string, unknown> = {};
+      for (let member = Math.floor(random() * 7); member > 0; member--) body[pick(['stream', 'model', 'user', 'messages', 'metadata', 'store', 'stream_options', 'tools', 'max_tokens', 'x"y', text()])] = value(1);
+      const raw = Buffer.from(random() < 0.3 ? JSON.stringify(body, null, pick([1, 2, '\t'])) : JSON.stringify(body));
+      const head = scanRequestHead(raw, neutral);
+      assert.ok(head.neutralMembers !== undefined, raw.toString());
+      assert.deepEqual(rangesWithout(raw.length, head.neutralMembers), keyedRanges(raw, neutral), raw.toString());
+      compared++;
+    }
+    assert.equal(compared, 2000);
+    assert.equal(scanRequestHead(Buffer.from('{"stream":true,"a":1}')).neutralMembers, undefined, 'noted only when asked');
+    assert.equal(scanRequestHead(Buffer.from('{"stream":true,"a":1'), chat).neutralMembers, undefined, 'nor for an incomplete body');
   });
 
   it('gives one fingerprint to every body of one digest: neutral fields moved, added, changed or gone, streamed or not (seeded)', () => {

@@ -54,6 +54,31 @@ describe('passthrough request body', () => {
     assert.equal(String(call.body), text, 'the bytes go upstream as the client wrote them');
   });
 
+  it('forgets the offsets the scan found once the body is rewritten (redaction), keeping what it found of the content', () => {
+    const text = '{ "model": "gpt-4o-mini", "stream": true, "max_tokens": 50, "messages": [{"role":"user","content":"my key is sk-…"}], "stream_options": {"include_usage": true} }';
+    const raw = Buffer.from(text);
+    const head = scanRequestHead(raw, new Set(['model', 'stream', 'stream_options']));
+    const context = createContext(arrive({ format: 'openai-chat', operation: 'generate', endpoint: '/v1/chat/completions', principal: undefined }), {
+      requestedModel: head.model!,
+      stream: head.stream,
+      headers: {},
+      query: '',
+      raw,
+      body: () => parseJsonObject(raw),
+      scan: { streamOptions: head.streamOptions, streamOptionsAt: head.streamOptionsAt, maxOutputTokens: head.maxOutputTokens, neutralMembers: head.neutralMembers },
+      signal: new AbortController().signal,
+      decode: (body) => inboundCodecs['openai-chat'].decodeRequest(body),
+    });
+    assert.ok(context.scan.streamOptionsAt !== undefined && context.scan.neutralMembers !== undefined);
+    const rewritten = context.withBody({ ...context.body(), messages: [{ role: 'user', content: 'my key is [API_KEY_1]' }] });
+    assert.equal(rewritten.scan.streamOptionsAt, undefined, 'an offset in the old bytes');
+    assert.equal(rewritten.scan.neutralMembers, undefined, 'offsets in the old bytes');
+    assert.equal(rewritten.scan.maxOutputTokens, 50);
+    assert.equal(rewritten.scan.streamOptions, true);
+    const call = passthroughRequest(rewritten, openai('gpt-4o-mini'));
+    assert.equal(call.addedUsage, false, 'read from the new bytes');
+  });
+
   it('asks for usage when the client set stream_options without it, keeping its other options', () => {
     const text = `{"model":"gpt-4o-mini","stream_options":{"include_obfuscation":false},"messages":[{"role":"user","content":"${long}"}],"stream":true}`;
     const { context } = contextOf(text);
