@@ -88,6 +88,24 @@ const tracing = {
   logLevel: 'warning',
 };
 
+/**
+ * The SQLite writer thread's entry, `dist/sqlite-writer.js`: a worker the proxy starts beside
+ * itself (proxy/store/sqlite/sqlite-writer.ts), with its own copy of node-sqlite3-wasm, which
+ * loads the same `dist/node-sqlite3-wasm.wasm`.
+ */
+const sqliteWriter = {
+  entryPoints: ['proxy/store/sqlite/sqlite-writer-thread.ts'],
+  plugins: [asciiSource],
+  outfile: 'dist/sqlite-writer.js',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+};
+
 mkdirSync('dist', { recursive: true });
 // node-sqlite3-wasm loads its .wasm from beside the script that requires it: the bundle.
 copyFileSync('node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm', 'dist/node-sqlite3-wasm.wasm');
@@ -96,7 +114,7 @@ if (production) {
   for (const file of readdirSync('dist')) if (file.endsWith('.map')) rmSync(`dist/${file}`);
 }
 
-const configs = [proxy, tracing, ...teamClients];
+const configs = [proxy, tracing, sqliteWriter, ...teamClients];
 if (existsSync('extension/extension.ts')) {
   // The extension host: `vscode` is provided at run time. The panel's modules are imported
   // dynamically, so they are evaluated only when the panel first opens.

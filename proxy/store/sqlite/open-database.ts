@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'node-sqlite3-wasm';
+import { ConnectionMutex } from './connection-mutex';
 import { DatabaseLock } from './database-lock';
 import { migrate } from './schema';
 
@@ -14,7 +15,15 @@ export interface OpenedDatabase {
   database: Database;
   /** The connection's lock registration: `release()` it when closing the database. */
   lock: DatabaseLock;
+  /** Shared with the other connection of this process (the writer thread's), when there is one. */
+  mutex: ConnectionMutex;
 }
+
+/**
+ * How long a statement waits for the other connection of this process (ms): it holds the mutex
+ * for one transaction, whose commit's fsyncs take milliseconds, tens on a loaded disk.
+ */
+const mutexWaitMs = 5000;
 
 /**
  * Opens (creating or migrating) `switchyard.db` in `dataDir`, which is created if missing.
@@ -33,9 +42,10 @@ export interface OpenedDatabase {
  * lock out a second proxy or a CLI reading the log, and be left behind by every crash. MEMORY
  * or OFF journals would let a crash mid-write corrupt the file. PERSIST measured no cheaper.
  */
-export function openDatabase(dataDir: string): OpenedDatabase {
+export function openDatabase(dataDir: string, sharedMutex?: ConnectionMutex): OpenedDatabase {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, databaseFileName);
+  const mutex = sharedMutex ?? ConnectionMutex.of(path.resolve(file));
   const lock = new DatabaseLock(file);
   lock.register();
   lock.clearIfStale();
@@ -46,7 +56,7 @@ export function openDatabase(dataDir: string): OpenedDatabase {
     lock.release();
     throw error;
   }
-  recoverFromStaleLocks(database, lock);
+  recoverFromStaleLocks(database, lock, mutex);
   try {
     // Another process (a proxy, the keys command) may hold the lock for a moment: wait, briefly.
     retryWhileBusy(() => {
@@ -59,23 +69,35 @@ export function openDatabase(dataDir: string): OpenedDatabase {
     lock.release();
     throw error;
   }
-  return { file, database, lock };
+  return { file, database, lock, mutex };
 }
 
 /**
- * Every statement the stores run goes through `exec`, `run`, `all` or `get` (a prepared
- * statement runs inside a transaction one of them began): each, refused as locked by a lock
+ * Every statement the stores run goes through `exec`, `run`, `all`, `get` or `prepare` (a
+ * prepared statement runs inside a transaction one of them began): each takes this process's
+ * connection mutex (held until a transaction ends), and each, refused as locked by a lock
  * directory a dead process left, clears it and runs again (see `DatabaseLock`).
  */
-export function recoverFromStaleLocks(database: Database, lock: DatabaseLock): void {
+export function recoverFromStaleLocks(database: Database, lock: DatabaseLock, mutex?: ConnectionMutex): void {
   const exec = database.exec.bind(database);
   const run = database.run.bind(database);
   const all = database.all.bind(database);
   const get = database.get.bind(database);
-  database.exec = (sql) => lock.recovering(() => exec(sql));
-  database.run = (sql, values) => lock.recovering(() => run(sql, values));
-  database.all = (sql, values, options) => lock.recovering(() => all(sql, values, options));
-  database.get = (sql, values, options) => lock.recovering(() => get(sql, values, options));
+  const prepare = database.prepare.bind(database);
+  const guarded = <T>(statement: () => T): T => {
+    if (mutex === undefined) return lock.recovering(statement);
+    mutex.enter(mutexWaitMs);
+    try {
+      return lock.recovering(statement);
+    } finally {
+      if (!database.isOpen || !database.inTransaction) mutex.leave();
+    }
+  };
+  database.exec = (sql) => guarded(() => exec(sql));
+  database.run = (sql, values) => guarded(() => run(sql, values));
+  database.all = (sql, values, options) => guarded(() => all(sql, values, options));
+  database.get = (sql, values, options) => guarded(() => get(sql, values, options));
+  database.prepare = (sql) => guarded(() => prepare(sql));
 }
 
 /**

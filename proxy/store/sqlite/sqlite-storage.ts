@@ -10,6 +10,9 @@ import { SqliteRequestLog } from './sqlite-request-log';
 import { SqliteResponseCache } from './sqlite-response-cache';
 import { SqliteRateCounters } from './sqlite-rate-counters';
 import { SqliteSpendLedger } from './sqlite-spend-ledger';
+import { SqliteWriter, ThreadedRateCounters, ThreadedRequestLog, ThreadedSpendLedger } from './sqlite-writer';
+import type { RateCounters } from '../rate-counters';
+import type { SpendLedger } from '../spend-ledger';
 
 /** The solo stores: every table in one `switchyard.db`, over one connection. */
 export interface SqliteStorage extends Storage {
@@ -20,18 +23,28 @@ export interface SqliteStorage extends Storage {
   readonly responseCache: SqliteResponseCache;
   readonly auditSink: SqliteAuditSink;
   readonly accessKeys: SqliteAccessKeys;
-  readonly spendLedger: SqliteSpendLedger;
-  readonly rateCounters: SqliteRateCounters;
+  readonly spendLedger: SpendLedger;
+  readonly rateCounters: RateCounters;
+  /** The writer thread (started by the first write), unless the writes stay on the main thread. */
+  readonly writer: SqliteWriter | undefined;
 }
 
 /**
  * Opens `switchyard.db` in the data folder (creating or migrating it) with every store on it,
  * the request log batched and expiring records past `retentionDays`. Synchronous, as
  * node-sqlite3-wasm is; throws when the database cannot be opened.
+ *
+ * The request log's batches, rate-limit leases and the spend ledger write on a worker thread's
+ * connection (`SqliteWriter`), so their commits do not hold the event loop;
+ * `SWITCHYARD_SQLITE_WRITER=main` (or `writerThread: false`) keeps every write on the main thread.
  */
-export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
-  const { file, database, lock } = openDatabase(settings.dataDir);
-  const requestLog = new BatchedRequestLog(new SqliteRequestLog(database), {
+export function openSqliteStorage(settings: StorageSettings & { writerThread?: boolean }): SqliteStorage {
+  const { file, database, lock, mutex } = openDatabase(settings.dataDir);
+  const inline = { requestLog: new SqliteRequestLog(database), rateCounters: new SqliteRateCounters(database), spendLedger: new SqliteSpendLedger(database) };
+  const onError = settings.onError ?? ((error: unknown) => console.error('switchyard:', error));
+  const threaded = settings.writerThread ?? process.env.SWITCHYARD_SQLITE_WRITER !== 'main';
+  const writer = threaded ? new SqliteWriter(settings.dataDir, mutex, inline, onError) : undefined;
+  const requestLog = new BatchedRequestLog(writer === undefined ? inline.requestLog : new ThreadedRequestLog(writer, inline.requestLog), {
     retentionDays: settings.retentionDays,
     flushIntervalMs: settings.flushIntervalMs,
     onError: settings.onError,
@@ -48,12 +61,14 @@ export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
     exists: () => existsSync(path.join(settings.dataDir, auditDatabaseFileName)),
   });
   const accessKeys = new SqliteAccessKeys(database, file);
-  const spendLedger = new SqliteSpendLedger(database);
-  const rateCounters = new SqliteRateCounters(database);
+  const spendLedger = writer === undefined ? inline.spendLedger : new ThreadedSpendLedger(writer, inline.spendLedger);
+  const rateCounters = writer === undefined ? inline.rateCounters : new ThreadedRateCounters(writer, inline.rateCounters);
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     // Every store gets to write its queue, whichever fails; the database closes regardless.
     const closed = await Promise.allSettled([requestLog.close(), auditSink.close(), counters.close(), responseCache.close(), accessKeys.close(), spendLedger.close(), rateCounters.close()]);
+    // After the stores: their last writes went through the thread, which closes its connection.
+    await writer?.close();
     database.close();
     lock.release();
     for (const result of closed) if (result.status === 'rejected') throw result.reason;
@@ -68,6 +83,7 @@ export function openSqliteStorage(settings: StorageSettings): SqliteStorage {
     accessKeys,
     spendLedger,
     rateCounters,
+    writer,
     close: () => (closing ??= close()),
   };
 }
