@@ -241,8 +241,17 @@ export function loadSchedule<T>(proxies: readonly T[], rounds: number): T[] {
  * in a full run and 0.99× alone with longer rounds).
  */
 export async function warmUp(target: Target, benchCase: BenchCase, settings: MeasureSettings, seconds: number): Promise<void> {
-  await autocannon(loadOptions(target, target.requestFor(benchCase)!, settings, { seconds }));
+  // In runs of a second at most: every run ends by closing its connections, and a process
+  // warmed by one long run met that path for the first time in the first measured round —
+  // ~70 deoptimisations (wrong map, dependency changes in Node's socket and stream code and
+  // undici's) and a wave of TurboFan recompiles there (docs/benchmark.md, "Sixth round").
+  for (let left = seconds; left > 0.05; left -= warmUpRunSeconds) {
+    await autocannon(loadOptions(target, target.requestFor(benchCase)!, settings, { seconds: Math.min(warmUpRunSeconds, left) }));
+  }
 }
+
+/** The longest single warm-up run (see `warmUp`). */
+const warmUpRunSeconds = 1;
 
 /** What a case keeps from one repetition to the next: how many requests each proxy's run is. */
 export interface CaseLoadState {
