@@ -30,7 +30,7 @@ export const staleLockAgeMs = 30 * 1000;
  */
 export class DatabaseLock {
   readonly lockPath: string;
-  private readonly databaseFile: string;
+  readonly databaseFile: string;
   private readonly holdersPath: string;
   private readonly holderFile: string;
   private readonly now: () => number;

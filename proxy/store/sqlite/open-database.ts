@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'node-sqlite3-wasm';
+import { StoreBusyError } from '../store-busy';
 import { ConnectionMutex } from './connection-mutex';
 import { DatabaseLock } from './database-lock';
 import { migrate } from './schema';
@@ -86,7 +87,12 @@ export function recoverFromStaleLocks(database: Database, lock: DatabaseLock, mu
   const prepare = database.prepare.bind(database);
   const guarded = <T>(statement: () => T): T => {
     if (mutex === undefined) return lock.recovering(statement);
-    mutex.enter(mutexWaitMs);
+    try {
+      mutex.enter(mutexWaitMs);
+    } catch {
+      // The other thread has held it for seconds: as busy as another process's lock, and answered alike.
+      throw new StoreBusyError(lock.databaseFile, "this process's other connection (the SQLite writer thread)", mutexWaitMs);
+    }
     try {
       return lock.recovering(statement);
     } finally {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Database } from 'node-sqlite3-wasm';
 import type { RequestRecord } from '../../../proxy/store/request-record';
 import { ConnectionMutex } from '../../../proxy/store/sqlite/connection-mutex';
@@ -140,6 +141,38 @@ describe('the SQLite writer thread', function () {
       assert.equal(errors.length, 1);
     } finally {
       database.close();
+    }
+  });
+
+  it('a statement on the main thread waits while the other thread of this process holds the connection mutex', async () => {
+    const mutex = new ConnectionMutex();
+    const { database, lock } = openDatabase(dataDir, mutex);
+    try {
+      // Another thread that takes the mutex, holds it 150 ms, notes whether the main thread's
+      // statement finished meanwhile (it must not have), and lets go.
+      const shared = new SharedArrayBuffer(4);
+      const holder = new Worker(
+        `const { workerData, parentPort } = require('node:worker_threads');
+         const word = new Int32Array(workerData.mutex);
+         Atomics.store(word, 0, 4242);
+         parentPort.postMessage('held');
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
+         parentPort.postMessage(Atomics.load(new Int32Array(workerData.done), 0) === 0 ? 'not yet' : 'ran meanwhile');
+         Atomics.store(word, 0, 0);
+         Atomics.notify(word, 0);`,
+        { eval: true, workerData: { mutex: mutex.buffer, done: shared } },
+      );
+      const messages: string[] = [];
+      holder.on('message', (message: string) => messages.push(message));
+      while (messages.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      assert.equal(Number(database.get('SELECT 1 AS one')?.one), 1);
+      Atomics.store(new Int32Array(shared), 0, 1);
+      assert.equal(mutex.held(), false, 'released after the statement');
+      await new Promise((resolve) => holder.once('exit', resolve));
+      assert.deepEqual(messages, ['held', 'not yet']);
+    } finally {
+      database.close();
+      lock.release();
     }
   });
 });
