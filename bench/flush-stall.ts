@@ -48,6 +48,8 @@ interface Variant {
   writerThread: boolean | undefined;
   stalls: number[];
   flushMs: number[];
+  /** The main thread's busy time (event loop utilisation's active ms) over each flush. */
+  mainBusyMs: number[];
   loopP99: number[];
   loopMax: number[];
 }
@@ -74,8 +76,10 @@ async function flushes(variant: Variant, count: number, size: number): Promise<v
       }, 1);
       await new Promise((resolve) => setTimeout(resolve, 5));
       const started = performance.now();
+      const utilisation = performance.eventLoopUtilization();
       if (variant.writerThread !== undefined) await storage.requestLog.flush();
       variant.flushMs.push(performance.now() - started);
+      variant.mainBusyMs.push(performance.eventLoopUtilization(utilisation).active);
       await new Promise((resolve) => setTimeout(resolve, 5));
       clearInterval(ticker);
       variant.stalls.push(longest);
@@ -99,16 +103,16 @@ async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 20);
   const size = Math.min(1999, Number(process.argv[3] ?? 500));
   const variants: Variant[] = [
-    { name: 'no flush     ', writerThread: undefined, stalls: [], flushMs: [], loopP99: [], loopMax: [] },
-    { name: 'main thread  ', writerThread: false, stalls: [], flushMs: [], loopP99: [], loopMax: [] },
-    { name: 'writer thread', writerThread: true, stalls: [], flushMs: [], loopP99: [], loopMax: [] },
+    { name: 'no flush     ', writerThread: undefined, stalls: [], flushMs: [], mainBusyMs: [], loopP99: [], loopMax: [] },
+    { name: 'main thread  ', writerThread: false, stalls: [], flushMs: [], mainBusyMs: [], loopP99: [], loopMax: [] },
+    { name: 'writer thread', writerThread: true, stalls: [], flushMs: [], mainBusyMs: [], loopP99: [], loopMax: [] },
   ];
   // Interleaved in rounds, so a change in the machine's load falls on both alike.
   for (let round = 0; round < 4; round++) for (const variant of variants) await flushes(variant, Math.ceil(count / 4), size);
   process.stdout.write(`${count} flushes of ${size} records each, load ${os.loadavg()[0]!.toFixed(1)}\n`);
   for (const variant of variants) {
     process.stdout.write(
-      `${variant.name}: loop stall per flush ${summary(variant.stalls)}; flush wall time ${summary(variant.flushMs)}; event loop delay p99 ${summary(variant.loopP99)} (per round), max ${summary(variant.loopMax)}\n`,
+      `${variant.name}: loop stall per flush ${summary(variant.stalls)}; flush wall time ${summary(variant.flushMs)}; main thread busy ${summary(variant.mainBusyMs)}; event loop delay p99 ${summary(variant.loopP99)} (per round), max ${summary(variant.loopMax)}\n`,
     );
   }
 }
