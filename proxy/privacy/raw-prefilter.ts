@@ -273,7 +273,8 @@ export class RawPrefilter {
  * - a quoted credential (`password = "…"`, `"apiKey": "…"`): blanks, then a quote or an
  *   escape's backslash after the operator (or after the `>` or `=` of `=>`, `:=`);
  * - AWS's secret key (`aws_secret_access_key = …`): a name ending in `key`, so a `y` before the
- *   operator, behind blanks and a quote;
+ *   operator, behind blanks and a quote, and 40 characters of its value after it
+ *   (`awsSecretFollows`);
  * - a `.env` line (`DB_PASSWORD=…`): an `=` with a capital, a digit or `_` before it, behind
  *   spaces and tabs (taken as any blanks and quotes: more candidates, never fewer);
  * - a URL's credentials: `://`, its `/` maybe escaped.
@@ -292,7 +293,29 @@ function operatorOfAssignment(raw: Uint8Array, index: number, byte: number): boo
   const before = blanksBefore(raw, index);
   if (before === 0) return false;
   const last = raw[before - 1]!;
-  return (last | 0x20) === 0x79 || (byte === equals && (byteKinds[last]! & envNameEnd) !== 0);
+  return ((last | 0x20) === 0x79 && awsSecretFollows(raw, index, byte)) || (byte === equals && (byteKinds[last]! & envNameEnd) !== 0);
+}
+
+/**
+ * Whether AWS's secret key could follow the operator at `index` unquoted, the one rule with a
+ * name ending in `key` and no quote required (`aws_secret_access_key = …`): past `=>`, blanks
+ * and a quote, 40 characters of `A-Z a-z 0-9 / + =` (a `/` maybe escaped). Code's `entry ===
+ * undefined` and `body: Buffer` end that run within a few bytes, and are not walked back from.
+ */
+function awsSecretFollows(raw: Uint8Array, index: number, byte: number): boolean {
+  let at = index + 1;
+  if (byte === equals && raw[at] === 0x3e) at += 1;
+  at = skipBlanks(raw, at);
+  at += quoteAt(raw, at);
+  const length = raw.length;
+  for (let count = 0; count < 40; count += 1) {
+    if (at >= length) return false;
+    const value = raw[at]!;
+    if ((byteKinds[value]! & alphanumeric) !== 0 || value === slash || value === plus || value === equals) at += 1;
+    else if (value === backslash && raw[at + 1] === slash) at += 2;
+    else return false;
+  }
+  return true;
 }
 
 /**
