@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { crc32 } from 'node:zlib';
+import * as zlib from 'node:zlib';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CanonicalRequest, ClientFormat } from '../core/request';
 import { closeBrace, closeBracket, comma, isJsonWhiteSpace, openBrace, openBracket, quote, stringEndInText } from '../inbound/json-scan';
@@ -182,8 +182,8 @@ export class RequestBytes {
    * never a wrong answer: the hit is decided by the key). A Smi, so sets of them hold no
    * boxed numbers.
    */
-  fingerprint(): number {
-    if (this.fingerprintValue !== undefined) return this.fingerprintValue;
+  fingerprint(): number | undefined {
+    if (this.fingerprintValue !== undefined || crc32 === undefined) return this.fingerprintValue;
     let crc = crc32(this.head);
     let length = 0;
     const { raw, ranges } = this;
@@ -206,6 +206,12 @@ export class RequestBytes {
     return (this.digestText = hash.digest('base64url'));
   }
 }
+
+/**
+ * `zlib.crc32` (Node 20.15 and later). A runtime without it keeps no fingerprints: every miss
+ * then computes its key, as before fingerprints; nothing else changes.
+ */
+const crc32: ((data: string | Uint8Array, value?: number) => number) | undefined = typeof zlib.crc32 === 'function' ? zlib.crc32 : undefined;
 
 /** A fingerprint from a CRC-32 and a length, in 30 bits (a Smi on every V8 build). */
 function fingerprintOf(crc: number, length: number): number {

@@ -171,7 +171,8 @@ function lookupKeys(context: RequestContext, plan: ExecutionPlan, settings: Call
   const request = formats === undefined || context.raw === undefined ? undefined : requestBytesOf(context.format, context.raw, context.headers, context.scan.neutralMembers);
   // A fingerprint no stored entry has rules out a hit of the bytes key: its SHA-256 is then
   // not computed at all, unless the answer is written (see setDeferred).
-  const bytesMayHit = request !== undefined && (store.mayHold?.(request.fingerprint()) ?? true);
+  const fingerprint = request?.fingerprint();
+  const bytesMayHit = request !== undefined && (fingerprint === undefined || (store.mayHold?.(fingerprint) ?? true));
   let canonicalDigest: string | undefined;
   const owner = ownerOf(context, settings);
   const keys = new Map<string, TargetKeys>();
@@ -214,7 +215,8 @@ function hasOtherFormat(formats: ReadonlySet<string> | undefined, format: string
 function storedKeys(targetKeys: TargetKeys | undefined, context: RequestContext, store: ResponseCache): Array<string | DeferredKey> {
   if (targetKeys === undefined) return [];
   if (targetKeys.bytes === undefined || targetKeys.request === undefined) return targetKeys.canonical === undefined ? [] : [targetKeys.canonical];
-  const keys: Array<string | DeferredKey> = [!targetKeys.bytesMayHit && store.setDeferred !== undefined ? { fingerprint: targetKeys.request.fingerprint(), key: targetKeys.bytes } : targetKeys.bytes()];
+  // Not looked up means the fingerprint ruled a hit out: it exists.
+  const keys: Array<string | DeferredKey> = [!targetKeys.bytesMayHit && store.setDeferred !== undefined ? { fingerprint: targetKeys.request.fingerprint()!, key: targetKeys.bytes } : targetKeys.bytes()];
   if (hasOtherFormat(store.formatsByTarget?.().get(targetKeys.label), context.format)) {
     try {
       keys.push(targetKeys.canonical ?? cacheKeyFor(requestDigest(context.canonical(), context.headers), { target: targetKeys.label, owner: targetKeys.owner }));
@@ -232,7 +234,8 @@ function questionOf(context: RequestContext, target: string, owner: string, requ
     const value = context.headers[header];
     if (typeof value === 'string') headers[header] = value;
   }
-  return { target, format: context.format, owner, request: context.raw!, headers, fingerprint: request.fingerprint() };
+  const fingerprint = request.fingerprint();
+  return fingerprint === undefined ? { target, format: context.format, owner, request: context.raw!, headers } : { target, format: context.format, owner, request: context.raw!, headers, fingerprint };
 }
 
 const backfills = new WeakMap<ResponseCache, CanonicalBackfill>();
