@@ -180,7 +180,9 @@ export class RequestBytes {
    * requests whose bytes keys are equal (on any target, for any owner), so a fingerprint no
    * entry has is certainly a miss. Different requests may share one (that costs the SHA-256,
    * never a wrong answer: the hit is decided by the key). A Smi, so sets of them hold no
-   * boxed numbers.
+   * boxed numbers. Stored with each entry (`switchyard.db`, shared by proxies of different
+   * versions): computing it differently would turn stored entries' hits into misses, so such
+   * a change must also bump the key-schema version.
    */
   fingerprint(): number | undefined {
     if (this.fingerprintValue !== undefined || crc32 === undefined) return this.fingerprintValue;
