@@ -34,15 +34,17 @@ export interface SqliteStorage extends Storage {
  * the request log batched and expiring records past `retentionDays`. Synchronous, as
  * node-sqlite3-wasm is; throws when the database cannot be opened.
  *
- * The request log's batches, rate-limit leases and the spend ledger write on a worker thread's
- * connection (`SqliteWriter`), so their commits do not hold the event loop;
- * `SWITCHYARD_SQLITE_WRITER=main` (or `writerThread: false`) keeps every write on the main thread.
+ * With `SWITCHYARD_SQLITE_WRITER=thread` (or `writerThread: true`) the request log's batches,
+ * rate-limit leases and the spend ledger write on a worker thread's connection (`SqliteWriter`),
+ * so their commits do not hold the event loop. Off by default: the thread's ~10 MB of resident
+ * memory puts an idle proxy over the 80 MB target, and no latency figure of the bench has shown
+ * its gain yet (docs/decisions.md, "SQLite writes off the event loop").
  */
 export function openSqliteStorage(settings: StorageSettings & { writerThread?: boolean }): SqliteStorage {
   const { file, database, lock, mutex } = openDatabase(settings.dataDir);
   const inline = { requestLog: new SqliteRequestLog(database), rateCounters: new SqliteRateCounters(database), spendLedger: new SqliteSpendLedger(database) };
   const onError = settings.onError ?? ((error: unknown) => console.error('switchyard:', error));
-  const threaded = settings.writerThread ?? process.env.SWITCHYARD_SQLITE_WRITER !== 'main';
+  const threaded = settings.writerThread ?? process.env.SWITCHYARD_SQLITE_WRITER === 'thread';
   const writer = threaded ? new SqliteWriter(settings.dataDir, mutex, inline, onError) : undefined;
   const requestLog = new BatchedRequestLog(writer === undefined ? inline.requestLog : new ThreadedRequestLog(writer, inline.requestLog), {
     retentionDays: settings.retentionDays,
