@@ -8,6 +8,7 @@ import { openSqliteStorage } from '../../proxy/store/sqlite/sqlite-storage';
 import { AccessKeyNameTaken } from '../../proxy/store/access-keys';
 import type { LeaseRequest } from '../../proxy/store/spend-ledger';
 import { findPostgresBinaries, findRedisServer, nextRedisDatabase, requireServer, sharedPostgresServer, sharedRedisServer, stopSharedServers } from '../support/servers';
+import { sampleRecord } from '../support/sample-record';
 
 // Issue 12: the same storage-port contract, run against the solo backend (SQLite) and the team
 // backend (PostgreSQL + Redis, real servers). Each mode opens two Storage instances on one
@@ -61,27 +62,7 @@ after(stopSharedServers);
 let sequence = 0;
 function record(fields: Partial<RequestRecord> = {}): RequestRecord {
   sequence += 1;
-  return {
-    id: `req_ports_${String(sequence).padStart(5, '0')}`,
-    time: 1_900_000_000_000 + sequence,
-    clientFormat: 'openai-chat',
-    endpoint: '/v1/chat/completions',
-    requestedModel: 'gpt-4o',
-    provider: 'openai',
-    model: 'gpt-4o',
-    status: 200,
-    stream: false,
-    passthrough: true,
-    inputTokens: 100,
-    outputTokens: 20,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    costUsd: 0.001,
-    timeToFirstTokenMs: 30,
-    latencyMs: 90,
-    ...fields,
-  };
+  return sampleRecord({ id: `req_ports_${String(sequence).padStart(5, '0')}`, time: 1_900_000_000_000 + sequence, inputTokens: 100, outputTokens: 20, costUsd: 0.001, timeToFirstTokenMs: 30, latencyMs: 90, ...fields });
 }
 
 function lease(fields: Partial<LeaseRequest>): LeaseRequest {

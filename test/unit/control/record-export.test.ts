@@ -1,29 +1,10 @@
 import assert from 'node:assert/strict';
 import { csvHeader, csvRow, exportedRecord, forEachRecordPage, RecordExportWriter } from '../../../proxy/control/record-export';
 import type { RequestRecord } from '../../../proxy/store/request-record';
+import { sampleRecord } from '../../support/sample-record';
 
 function record(id: string, time: number, extra: Partial<RequestRecord> = {}): RequestRecord {
-  return {
-    id,
-    time,
-    clientFormat: 'openai-chat',
-    endpoint: '/v1/chat/completions',
-    requestedModel: 'gpt-4o-mini',
-    provider: 'openai',
-    model: 'gpt-4o-mini',
-    status: 200,
-    stream: false,
-    passthrough: true,
-    inputTokens: 10,
-    outputTokens: 2,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    costUsd: 0.0001,
-    timeToFirstTokenMs: 5,
-    latencyMs: 9,
-    ...extra,
-  };
+  return sampleRecord({ id, time, requestedModel: 'gpt-4o-mini', model: 'gpt-4o-mini', ...extra });
 }
 
 describe('request log export', () => {

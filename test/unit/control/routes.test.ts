@@ -11,33 +11,14 @@ import type { AggregateResponse, ControlErrorResponse, HealthInfo, RecentRespons
 import { createControlRouter } from '../../../proxy/control/routes';
 import type { RequestRecord } from '../../../proxy/store/request-record';
 import { openSqliteStorage, type SqliteStorage } from '../../../proxy/store/sqlite/sqlite-storage';
+import { sampleRecord } from '../../support/sample-record';
 
 const token = 'sy-control-4f9c2b7e8a1d';
 const health: HealthInfo = { status: 'ok', version: '0.1.0-test', uptimeSeconds: 42, pid: 1 };
 const base = Date.UTC(2030, 0, 1);
 
 function makeRecord(index: number, fields: Partial<RequestRecord> = {}): RequestRecord {
-  return {
-    id: `req_${index}`,
-    time: base + index * 1000,
-    clientFormat: 'openai-chat',
-    endpoint: '/v1/chat/completions',
-    requestedModel: 'gpt-4o',
-    provider: 'openai',
-    model: 'gpt-4o',
-    status: 200,
-    stream: false,
-    passthrough: true,
-    inputTokens: 100,
-    outputTokens: 10,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    costUsd: 0.00035,
-    timeToFirstTokenMs: 250,
-    latencyMs: 500,
-    ...fields,
-  };
+  return sampleRecord({ id: `req_${index}`, time: base + index * 1000, inputTokens: 100, outputTokens: 10, costUsd: 0.00035, timeToFirstTokenMs: 250, latencyMs: 500, ...fields });
 }
 
 describe('control routes', () => {

@@ -4,6 +4,7 @@ import { BatchedRequestLog, type BatchingOptions } from '../../../proxy/store/ba
 import { matchesFilter, recordLimit, type RecordFilter } from '../../../proxy/store/record-filter';
 import type { RejectedRecord, RequestLogBackend } from '../../../proxy/store/request-log';
 import type { RequestRecord } from '../../../proxy/store/request-record';
+import { sampleRecord } from '../../support/sample-record';
 
 /** A backend in memory whose writes can be held open, refused, or refuse single records. */
 class MemoryBackend implements RequestLogBackend {
@@ -89,27 +90,7 @@ class MemoryBackend implements RequestLogBackend {
 let sequence = 0;
 function makeRecord(fields: Partial<RequestRecord> = {}): RequestRecord {
   sequence += 1;
-  return {
-    id: `req_${String(sequence).padStart(6, '0')}`,
-    time: 1_900_000_000_000 + sequence,
-    clientFormat: 'openai-chat',
-    endpoint: '/v1/chat/completions',
-    requestedModel: 'gpt-4o',
-    provider: 'openai',
-    model: 'gpt-4o',
-    status: 200,
-    stream: false,
-    passthrough: true,
-    inputTokens: 10,
-    outputTokens: 2,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    costUsd: 0.0001,
-    timeToFirstTokenMs: 100,
-    latencyMs: 200,
-    ...fields,
-  };
+  return sampleRecord({ id: `req_${String(sequence).padStart(6, '0')}`, time: 1_900_000_000_000 + sequence, timeToFirstTokenMs: 100, latencyMs: 200, ...fields });
 }
 
 describe('BatchedRequestLog', () => {

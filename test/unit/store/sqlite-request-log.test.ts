@@ -10,6 +10,7 @@ import { schemaVersion } from '../../../proxy/store/sqlite/schema';
 import { SqliteRequestLog } from '../../../proxy/store/sqlite/sqlite-request-log';
 import { StoreBusyError } from '../../../proxy/store/store-busy';
 import type { RequestRecord } from '../../../proxy/store/request-record';
+import { sampleRecord } from '../../support/sample-record';
 
 const hourMs = 60 * 60 * 1000;
 const dayMs = 24 * hourMs;
@@ -17,27 +18,17 @@ const dayMs = 24 * hourMs;
 let sequence = 0;
 function makeRecord(fields: Partial<RequestRecord> = {}): RequestRecord {
   sequence += 1;
-  const record: RequestRecord = {
+  const record = sampleRecord({
     id: `req_${String(sequence).padStart(6, '0')}`,
     time: Date.now(),
-    clientFormat: 'openai-chat',
-    endpoint: '/v1/chat/completions',
-    requestedModel: 'gpt-4o',
-    provider: 'openai',
-    model: 'gpt-4o',
-    status: 200,
     stream: true,
-    passthrough: true,
     inputTokens: 100,
     outputTokens: 20,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
     costUsd: 0.00045,
     timeToFirstTokenMs: 300,
     latencyMs: 900,
     ...fields,
-  };
+  });
   // `provider: undefined` in a test means the field is absent, as the store returns it.
   for (const key of Object.keys(record) as Array<keyof RequestRecord>) {
     if (record[key] === undefined) delete record[key];

@@ -13,31 +13,13 @@ import { SqliteSpendLedger } from '../../../proxy/store/sqlite/sqlite-spend-ledg
 import { openSqliteStorage, type SqliteStorage } from '../../../proxy/store/sqlite/sqlite-storage';
 import { SqliteWriter } from '../../../proxy/store/sqlite/sqlite-writer';
 import { StoreBusyError } from '../../../proxy/store/store-busy';
+import { sampleRecord } from '../../support/sample-record';
 
 let sequence = 0;
 
 function makeRecord(): RequestRecord {
   sequence += 1;
-  return {
-    id: `req_writer_${sequence}`,
-    time: Date.now(),
-    clientFormat: 'openai-chat',
-    endpoint: '/v1/chat/completions',
-    requestedModel: 'gpt-4o',
-    provider: 'openai',
-    model: 'gpt-4o',
-    status: 200,
-    stream: false,
-    passthrough: true,
-    inputTokens: 10,
-    outputTokens: 2,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    costUsd: 0.001,
-    timeToFirstTokenMs: 5,
-    latencyMs: 12,
-  };
+  return sampleRecord({ id: `req_writer_${sequence}`, time: Date.now(), costUsd: 0.001, latencyMs: 12 });
 }
 
 /** Rows on disk, through a connection of its own. */
