@@ -26,18 +26,23 @@ const asciiSource = {
   },
 };
 
-/** The proxy: one self-contained CommonJS file that VS Code's own Node runtime can run. */
-const proxy = {
-  entryPoints: ['proxy/main.ts'],
-  outfile: 'dist/proxy.js',
+/** What every Node bundle of the proxy shares: one self-contained CommonJS file for Node 20. */
+const nodeBundle = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
   sourcemap: true,
   minifySyntax: true,
-  define: { SWITCHYARD_VERSION: JSON.stringify(version) },
   logLevel: 'warning',
+};
+
+/** The proxy: one self-contained CommonJS file that VS Code's own Node runtime can run. */
+const proxy = {
+  ...nodeBundle,
+  entryPoints: ['proxy/main.ts'],
+  outfile: 'dist/proxy.js',
+  define: { SWITCHYARD_VERSION: JSON.stringify(version) },
   // OpenTelemetry is loaded only when traces are configured: it stays out of dist/proxy.js
   // and is imported from a bundle of its own next to it.
   plugins: [
@@ -63,29 +68,17 @@ const proxy = {
 /** `dist/pg.js` and `dist/ioredis.js`: each client library alone, as CommonJS. */
 const teamClients = ['pg', 'ioredis'].map((name) => ({
   stdin: { contents: `module.exports = require('${name}');`, resolveDir: '.', sourcefile: `${name}-bundle.js`, loader: 'js' },
+  ...nodeBundle,
   outfile: `dist/${name}.js`,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  sourcemap: true,
-  minifySyntax: true,
-  logLevel: 'warning',
 }));
 
 /** The OpenTelemetry SDK and OTLP exporter, with Switchyard's span builder: dist/otlp-tracing.js. */
 const tracing = {
+  ...nodeBundle,
   entryPoints: ['proxy/telemetry/otlp-tracing.ts'],
   plugins: [asciiSource],
   outfile: 'dist/otlp-tracing.js',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  sourcemap: true,
-  minifySyntax: true,
   define: { SWITCHYARD_VERSION: JSON.stringify(version) },
-  logLevel: 'warning',
 };
 
 /**
@@ -94,16 +87,10 @@ const tracing = {
  * loads the same `dist/node-sqlite3-wasm.wasm`.
  */
 const sqliteWriter = {
+  ...nodeBundle,
   entryPoints: ['proxy/store/sqlite/sqlite-writer-thread.ts'],
   plugins: [asciiSource],
   outfile: 'dist/sqlite-writer.js',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  sourcemap: true,
-  minifySyntax: true,
-  logLevel: 'warning',
 };
 
 mkdirSync('dist', { recursive: true });
