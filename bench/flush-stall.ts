@@ -13,6 +13,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { RequestRecord } from '../proxy/store/request-record';
 import { openSqliteStorage } from '../proxy/store/sqlite/sqlite-storage';
+import { runMain } from './run-main';
 
 let sequence = 0;
 
@@ -117,10 +118,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: Error) => {
-    process.stderr.write(`${error.stack ?? error.message}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -17,6 +17,7 @@ import { buildCases } from './cases';
 import { startChildService, type ChildService } from './child-service';
 import { coreLayout } from './core-layout';
 import { startGovernedSwitchyard, startSwitchyard } from './switchyard-service';
+import { runMain } from './run-main';
 
 interface Pair {
   build: string;
@@ -79,10 +80,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: Error) => {
-    process.stderr.write(`${error.stack ?? error.message}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);

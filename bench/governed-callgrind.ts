@@ -26,6 +26,7 @@ import { buildCases } from './cases';
 import { startChildService, type ChildService } from './child-service';
 import { benchRoutes, benchRules } from './routing-config';
 import { benchBudgets } from './switchyard-service';
+import { runMain } from './run-main';
 
 const controlToken = 'bench-callgrind-control-token';
 
@@ -131,10 +132,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: Error) => {
-    process.stderr.write(`${error.stack ?? error.message}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);

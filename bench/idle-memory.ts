@@ -16,6 +16,7 @@ import { startChildService } from './child-service';
 import { anthropicBody } from './payloads';
 import { processTree } from './process-cpu';
 import { startSwitchyard } from './switchyard-service';
+import { runMain } from './run-main';
 
 function status(pid: number, field: string): number {
   let kilobytes = 0;
@@ -56,10 +57,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: Error) => {
-    process.stderr.write(`${error.stack ?? error.message}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);

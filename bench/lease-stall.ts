@@ -22,6 +22,7 @@ import { buildCases } from './cases';
 import { startChildService } from './child-service';
 import { benchRoutes, benchRules } from './routing-config';
 import { benchBudgets } from './switchyard-service';
+import { runMain } from './run-main';
 
 const controlToken = 'bench-lease-stall-control-token';
 
@@ -141,10 +142,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: Error) => {
-    process.stderr.write(`${error.stack ?? error.message}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -24,6 +24,7 @@ import { coreLayout } from './core-layout';
 import { emptyResult, loadPhase, warmUp, type CaseLoadState, type MeasureSettings, type Target, type TargetResult } from './measure';
 import { cpuRatio } from './report';
 import { startSwitchyard } from './switchyard-service';
+import { runMain } from './run-main';
 
 /** Transparent huge pages and resident memory of a process, from /proc (a per-process state that could make one slow). */
 function memoryOf(pid: number): string {
@@ -147,10 +148,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: Error) => {
-    process.stderr.write(`${error.stack ?? error.message}\n`);
-    process.exit(1);
-  },
-);
+runMain(main);
