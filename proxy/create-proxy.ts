@@ -14,7 +14,7 @@ import { sendProxyError } from './security/middleware';
 import type { RequestLog } from './store/request-log';
 import { scheduleAuditPurge } from './audit/audit-retention';
 import { openSqliteStorage } from './store/sqlite/sqlite-storage';
-import type { OpenStorage, Storage, StorageSettings } from './store/storage';
+import type { OpenStorage, Storage, StorageSettings, StoreName } from './store/storage';
 import { MemorySpendLedger } from './store/memory-spend-ledger';
 import { BudgetAccounts } from './policy/budget-accounts';
 import { RateAccounts } from './policy/rate-accounts';
@@ -343,11 +343,18 @@ function refuseWhileStopping(request: http.IncomingMessage, response: http.Serve
   sendProxyError(queryStart === -1 ? url : url.slice(0, queryStart), request.headers, response, new ProxyError('overloaded', 'Switchyard is shutting down; send the request again in a moment.', { status: 503 }));
 }
 
+/** How the log words a store's failure (the request log's words are what docs/operations.md quotes). */
+const storeFailure: Record<StoreName, string> = {
+  'request log': 'request log write failed',
+  'audit log': 'audit log write failed',
+  'response cache': 'response cache failed',
+};
+
 /** The stores, or undefined with the reason logged: serving matters more than the log. */
 async function openOrReport(options: CreateProxyOptions, log: (message: string) => void): Promise<Storage | undefined> {
   const open = options.openStorage ?? (async (settings: StorageSettings) => openSqliteStorage(settings));
   try {
-    return await open({ ...options.storage, now: options.storage.now ?? options.clocks?.now, onError: options.storage.onError ?? ((error) => log(`request log write failed: ${String(error)}`)), onNotice: options.storage.onNotice ?? log });
+    return await open({ ...options.storage, now: options.storage.now ?? options.clocks?.now, onError: options.storage.onError ?? ((error, store) => log(`${storeFailure[store]}: ${String(error)}`)), onNotice: options.storage.onNotice ?? log });
   } catch (error) {
     if (options.storageRequired) throw error;
     log(`the request log at ${options.storage.dataDir} could not be opened, requests will not be recorded: ${(error as Error).message}`);

@@ -29,6 +29,14 @@ export interface Storage {
   close(): Promise<void>;
 }
 
+/** The stores that fail in the background, named as the log says them. */
+export type StoreName = 'request log' | 'response cache' | 'audit log';
+
+/** One store's error handler from the storage's, which is told which store failed; none without it. */
+export function reportsFor(onError: StorageSettings['onError'], store: StoreName): ((error: unknown) => void) | undefined {
+  return onError === undefined ? undefined : (error) => onError(error, store);
+}
+
 /** What every backend family is opened with. */
 export interface StorageSettings {
   /** The data folder: where the solo backend keeps `switchyard.db`. */
@@ -37,8 +45,8 @@ export interface StorageSettings {
   retentionDays: number;
   /** The request log's longest wait before a queued record is written; 1000 ms by default. */
   flushIntervalMs?: number;
-  /** Told about write failures, which never reach a client. */
-  onError?: (error: unknown) => void;
+  /** Told about a store's failures, which never reach a client, and which store it was. */
+  onError?: (error: unknown, store: StoreName) => void;
   /** Told when the request log writes again after failing (and how many records waited). */
   onNotice?: (message: string) => void;
   /** The clock of the stores that expire and evict entries (the response cache); `Date.now` by default. */

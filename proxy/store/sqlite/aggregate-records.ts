@@ -21,15 +21,15 @@ const groupSql: Readonly<Record<AggregateBy, string>> = {
 };
 
 /**
- * Redactions live in the `extra` JSON (issue 11): a LIKE test first, so only records that have
- * any are parsed; most records have no `extra` at all.
- */
-/**
  * A call Switchyard refused carries its error kind as `refusal` in `extra` (see the recorder).
  * The pattern cannot match inside a JSON string value: a quote there is escaped (`\"`).
  */
 const refusedRecordSql = `COALESCE(extra LIKE '%"refusal":"%', 0)`;
 
+/**
+ * Redactions live in the `extra` JSON (issue 11): a LIKE test first, so only records that have
+ * any are parsed; most records have no `extra` at all.
+ */
 const redactionsSql = `TOTAL(CASE WHEN extra LIKE '%"redactions"%' THEN (SELECT TOTAL(value) FROM json_each(extra, '$.redactions')) END)`;
 
 interface Totals {

@@ -1,5 +1,5 @@
 import { BatchedRequestLog } from '../batched-request-log';
-import type { Storage, StorageSettings } from '../storage';
+import { reportsFor, type Storage, type StorageSettings } from '../storage';
 import { openDatabase } from './open-database';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -43,23 +43,23 @@ export interface SqliteStorage extends Storage {
 export function openSqliteStorage(settings: StorageSettings & { writerThread?: boolean }): SqliteStorage {
   const { file, database, lock, mutex } = openDatabase(settings.dataDir);
   const inline = { requestLog: new SqliteRequestLog(database), rateCounters: new SqliteRateCounters(database), spendLedger: new SqliteSpendLedger(database) };
-  const onError = settings.onError ?? ((error: unknown) => console.error('switchyard:', error));
   const threaded = settings.writerThread ?? process.env.SWITCHYARD_SQLITE_WRITER === 'thread';
-  const writer = threaded ? new SqliteWriter(settings.dataDir, mutex, inline, onError) : undefined;
+  // The writer thread carries the request log's batches (and leases and the ledger): its failure is reported as the log's.
+  const writer = threaded ? new SqliteWriter(settings.dataDir, mutex, inline, reportsFor(settings.onError, 'request log') ?? ((error: unknown) => console.error('switchyard:', error))) : undefined;
   const requestLog = new BatchedRequestLog(writer === undefined ? inline.requestLog : new ThreadedRequestLog(writer, inline.requestLog), {
     retentionDays: settings.retentionDays,
     flushIntervalMs: settings.flushIntervalMs,
-    onError: settings.onError,
+    onError: reportsFor(settings.onError, 'request log'),
     onNotice: settings.onNotice,
   });
   const counters = new SqliteCounters(database);
   // A second process on the data folder (another proxy) finds the answers this one stores only
   // in the table: while one is there, new answers skip probation (see SqliteResponseCache).
-  const responseCache = new SqliteResponseCache(database, { onError: settings.onError, now: settings.now, othersOnDatabase: () => lock.othersHoldOpen() });
+  const responseCache = new SqliteResponseCache(database, { onError: reportsFor(settings.onError, 'response cache'), now: settings.now, othersOnDatabase: () => lock.othersHoldOpen() });
   // The audit log has its own file, opened only when something is audited or read.
   const auditSink = new SqliteAuditSink(() => openAuditDatabase(settings.dataDir), {
     flushIntervalMs: settings.flushIntervalMs,
-    onError: settings.onError,
+    onError: reportsFor(settings.onError, 'audit log'),
     exists: () => existsSync(path.join(settings.dataDir, auditDatabaseFileName)),
   });
   const accessKeys = new SqliteAccessKeys(database, file);

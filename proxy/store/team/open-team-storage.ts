@@ -7,7 +7,7 @@ import { PostgresAuditSink } from '../postgres/postgres-audit-sink';
 import { PostgresCounters } from '../postgres/postgres-counters';
 import { PostgresRequestLog } from '../postgres/postgres-request-log';
 import { PostgresSpendLedger } from '../postgres/postgres-spend-ledger';
-import type { Storage, StorageSettings } from '../storage';
+import { reportsFor, type Storage, type StorageSettings } from '../storage';
 import { openRedis, type RedisConnection } from '../redis/redis-connection';
 import { RedisRateCounters } from '../redis/redis-rate-counters';
 import { RedisResponseCache } from '../redis/redis-response-cache';
@@ -45,14 +45,14 @@ export async function openTeamStorage(settings: StorageSettings, team: TeamStora
   const requestLog = new BatchedRequestLog(new PostgresRequestLog(database), {
     retentionDays: settings.retentionDays,
     flushIntervalMs: settings.flushIntervalMs,
-    onError: settings.onError,
+    onError: reportsFor(settings.onError, 'request log'),
     onNotice: settings.onNotice,
   });
-  const auditSink = new PostgresAuditSink(database, { flushIntervalMs: settings.flushIntervalMs, onError: settings.onError });
+  const auditSink = new PostgresAuditSink(database, { flushIntervalMs: settings.flushIntervalMs, onError: reportsFor(settings.onError, 'audit log') });
   const accessKeys = new PostgresAccessKeys(database);
   const spendLedger = new PostgresSpendLedger(database);
   const counters = new PostgresCounters(database);
-  const responseCache = redis === undefined ? new MemoryResponseCache(undefined, settings.now) : new RedisResponseCache(redis, { onError: settings.onError, now: settings.now });
+  const responseCache = redis === undefined ? new MemoryResponseCache(undefined, settings.now) : new RedisResponseCache(redis, { onError: reportsFor(settings.onError, 'response cache'), now: settings.now });
   const rateCounters = redis === undefined ? new MemoryRateCounters() : new GuardedRateCounters(new RedisRateCounters(redis), `Redis at ${redis.location}`, team.onStorageError, redis.problem);
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {

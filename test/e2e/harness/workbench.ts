@@ -171,9 +171,28 @@ export async function notificationCenterTexts(page: Page): Promise<string[]> {
   return page.locator('.notifications-center .notification-list-item-message').allInnerTexts();
 }
 
-/** The notifications currently shown, as text. */
-export async function notificationTexts(page: Page): Promise<string[]> {
-  return page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
+/**
+ * The notification whose text includes `text` (its message, and the item to find its buttons in):
+ * its toast, or, when no toast came within a few seconds, its entry in the notification center,
+ * opened for it as a user who saw the bell would. A toast alone is not a reliable witness: VS Code
+ * files a notification in the center without a toast when three came in the last 800 ms (its spam
+ * protection), and once on CI an error with actions came without one.
+ */
+export async function findNotification(page: Page, text: string | RegExp): Promise<{ text: string; item: Locator }> {
+  const started = Date.now();
+  return poll(
+    `the notification saying “${String(text)}”`,
+    async () => {
+      const toast = page.locator('.notifications-toasts .notification-toast').filter({ hasText: text }).first();
+      if (await toast.isVisible()) return { text: await toast.locator('.notification-list-item-message').innerText(), item: toast };
+      const center = page.locator('.notifications-center');
+      const entry = center.locator('.notification-list-item').filter({ hasText: text }).first();
+      if (await entry.isVisible()) return { text: await entry.locator('.notification-list-item-message').innerText(), item: entry };
+      if (Date.now() - started > 5_000 && !(await center.isVisible())) await runCommand(page, 'Notifications: Show Notifications');
+      return undefined;
+    },
+    timeouts.action,
+  );
 }
 
 /**

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setProviderKeyThroughPalette, waitForProviderKey } from '../harness/switchyard';
 import { uiContext } from '../harness/ui-context';
-import { notificationTexts, pickQuickItem, runCommand, timeouts } from '../harness/workbench';
+import { findNotification, pickQuickItem, runCommand, timeouts } from '../harness/workbench';
 import { poll } from '../harness/processes';
 import { testKeys } from '../harness/fake-providers';
 
@@ -30,11 +30,7 @@ describe('provider keys through the palette', () => {
       timeouts.action,
     );
     assert.equal(call.headers.authorization, `Bearer ${openAiKey}`);
-    const message = await poll(
-      'a notification about the key test',
-      async () => (await notificationTexts(context.page)).find((text) => text.includes(openAiKey.slice(-4))),
-      timeouts.action,
-    );
+    const { text: message } = await findNotification(context.page, openAiKey.slice(-4));
     assert.doesNotMatch(message, new RegExp(openAiKey.slice(0, -4)));
   });
 

@@ -5,7 +5,7 @@ import { askOpenAi } from '../harness/clients';
 import { openPanel, requestRow, rowCells, selectRequest } from '../harness/switchyard';
 import { controlRequest, uiContext } from '../harness/ui-context';
 import { poll } from '../harness/processes';
-import { clearNotifications, closeQuickInput, notificationTexts, pickQuickItem, quickInput, runCommand, screenshot, setColorTheme, timeouts } from '../harness/workbench';
+import { clearNotifications, closeQuickInput, findNotification, pickQuickItem, quickInput, runCommand, screenshot, setColorTheme, timeouts } from '../harness/workbench';
 
 // Issue 14: a real fallback in the Attempts column, the rules form with two problems at once,
 // the stacked spend chart and the export of the request list, in the real VS Code.
@@ -100,7 +100,7 @@ describe('a fallback, two problems, the stacked chart and the export', () => {
     await input.waitFor({ state: 'visible' });
     await poll('the save dialog to propose a file name', async () => /switchyard-requests-\d{4}-\d{2}-\d{2}\.csv$/.test(await input.inputValue()) || undefined, timeouts.action);
     await input.press('Enter');
-    const notice = await poll('the export notification', async () => (await notificationTexts(page)).find((text) => text.includes('exported 1 request')), timeouts.action);
+    const { text: notice } = await findNotification(page, 'exported 1 request');
     const written = /exported 1 request to (.+?)\.?$/.exec(notice.replace(/\s+/g, ' ').trim())?.[1];
     assert.ok(written !== undefined, notice);
     const text = await readFile(written, 'utf8');

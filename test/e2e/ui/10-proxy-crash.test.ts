@@ -4,7 +4,7 @@ import { answerOf } from '../harness/fake-providers';
 import { poll } from '../harness/processes';
 import { waitForProxyRunning } from '../harness/switchyard';
 import { uiContext } from '../harness/ui-context';
-import { notificationTexts, screenshot, timeouts } from '../harness/workbench';
+import { findNotification, screenshot, timeouts } from '../harness/workbench';
 
 async function proxyPid(port: number): Promise<number | undefined> {
   const response = await fetch(`http://127.0.0.1:${port}/_switchyard/health`);
@@ -20,11 +20,7 @@ describe('a crashed proxy', () => {
     assert.ok(killed !== undefined, 'the proxy reports no pid');
     process.kill(killed, 'SIGKILL');
 
-    const message = await poll(
-      'a notification that the proxy crashed',
-      async () => (await notificationTexts(page)).find((text) => text.includes('Switchyard proxy crashed')),
-      timeouts.action,
-    );
+    const { text: message } = await findNotification(page, 'Switchyard proxy crashed');
     // The reason, not the proxy's last routine log line (with its timestamp).
     assert.match(message, /(?:was killed by SIGKILL; no error was printed|stopped answering on port \d+)\. Restarting it…/);
     assert.doesNotMatch(message, /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);

@@ -9,7 +9,7 @@ import { testKeys } from '../harness/fake-providers';
 import { freePort, poll } from '../harness/processes';
 import { openPanel, openSidebar, requestRow, selectRequest, sidebarRows, statusBarItem, waitForProxyRunning } from '../harness/switchyard';
 import { uiContext } from '../harness/ui-context';
-import { answerInput, clearNotifications, closeQuickInput, notificationTexts, pickQuickItem, quickInput, quickPickRow, runCommand, screenshot, setColorTheme, timeouts } from '../harness/workbench';
+import { answerInput, clearNotifications, closeNotificationCenter, closeQuickInput, findNotification, pickQuickItem, quickInput, quickPickRow, runCommand, screenshot, setColorTheme, timeouts } from '../harness/workbench';
 
 const repositoryRoot = path.resolve(__dirname, '..', '..', '..');
 const proxyScript = path.join(repositoryRoot, 'dist', 'proxy.js');
@@ -20,23 +20,10 @@ const proxyScript = path.join(repositoryRoot, 'dist', 'proxy.js');
  * palette with a member's access key and shows that key's requests, spend and budgets only.
  */
 
-/**
- * The button of the notification that says `text`. VS Code sometimes files an error with actions in
- * the notification centre without showing its toast (seen once on a clean CI run: the message was
- * logged, no toast came in 20 s), so after a few seconds without a toast the centre is opened and
- * the notification is taken from there, as a user who saw the bell would.
- */
+/** The button `label` of the notification that says `text`, and its message. */
 async function noticeButton(page: Page, text: string, label: string): Promise<{ text: string; button: Locator }> {
-  const started = Date.now();
-  return poll(`the notification saying “${text}”`, async () => {
-    const toast = page.locator('.notifications-toasts .notification-toast').filter({ hasText: text }).first();
-    if (await toast.isVisible()) return { text: await toast.innerText(), button: toast.locator('.monaco-button', { hasText: label }) };
-    const center = page.locator('.notifications-center');
-    const item = center.locator('.notification-list-item').filter({ hasText: text }).first();
-    if (await item.isVisible()) return { text: await item.innerText(), button: item.locator('.monaco-button', { hasText: label }) };
-    if (Date.now() - started > 5_000 && !(await center.isVisible())) await runCommand(page, 'Notifications: Show Notifications');
-    return undefined;
-  }, timeouts.action);
+  const notice = await findNotification(page, text);
+  return { text: notice.text, button: notice.item.locator('.monaco-button', { hasText: label }) };
 }
 
 describe('VS Code against a team proxy', function () {
@@ -245,7 +232,8 @@ describe('VS Code against a team proxy', function () {
     // What needs the team's control token is not offered, and says why.
     await clearNotifications(page);
     await runCommand(page, 'Switchyard: Set Provider Key');
-    await poll('the reason', async () => (await notificationTexts(page)).find((text) => text.includes("its admin's to change")), timeouts.action);
+    await findNotification(page, "its admin's to change");
+    await closeNotificationCenter(page);
   });
 
   it('a key revoked meanwhile: the window says so and takes another key', async () => {
@@ -253,11 +241,10 @@ describe('VS Code against a team proxy', function () {
     await clearNotifications(page);
     await admin('DELETE', '/keys/alice');
     // The team proxy ends the revoked key's event stream at once: said within seconds, not at the 30 s check.
-    const toast = page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'refused your access key' });
-    await toast.waitFor({ timeout: 10_000 });
+    const notice = await findNotification(page, 'refused your access key');
     await poll('the status bar to show the refusal', async () => ((await statusBarItem(page).locator('.codicon-warning').count()) > 0 ? true : undefined), timeouts.action);
     await screenshot(page, 'e2e-dark-team-key-refused');
-    await toast.locator('.monaco-button', { hasText: 'Enter Access Key' }).click();
+    await notice.item.locator('.monaco-button', { hasText: 'Enter Access Key' }).click();
     assert.equal(await answerTitled(page, 'Connect to Team Proxy (2/2)', keys.bob!), true);
     await waitForTeamStatus(page);
     const panel = await openPanel(page);
