@@ -39,7 +39,19 @@ export type OpenedAttempt = {
   idleMs: number;
   /** What policies hold for this attempt (a budget's reservation), settled once it has been delivered. */
   holds?: readonly AttemptHold[];
-} & ({ kind: 'stream'; firstChunk: Buffer; /** The rest of the stream, paused after its first chunk. */ stream: Readable } | { kind: 'whole'; body: Buffer });
+} & (
+  | {
+      kind: 'stream';
+      firstChunk: Buffer;
+      /**
+       * The rest of the stream as a Readable, taken once (its chunks wait in the answer until
+       * then). Made after the first chunk went to the client: building the Readable is work the
+       * client's first byte need not wait for.
+       */
+      rest(): Readable;
+    }
+  | { kind: 'whole'; body: Buffer }
+);
 
 /** Why an attempt failed, with the provider's own answer when it can go to the client as is. */
 export class AttemptError extends Error {
@@ -103,10 +115,12 @@ export async function openAttempt(build: BuildUpstream, target: AttemptTarget, t
     const base = { target, answer, abort, addedUsage: upstream.addedUsage, idleMs: timeouts.idleMs };
     if (String(answer.headers['content-type'] ?? '').includes('text/event-stream')) {
       // The first chunk is handed over as it arrives, not through a Readable (its push, a
-      // 'data' event, a pause): the rest of the stream becomes one only once it is in hand.
+      // 'data' event, a pause): the rest of the stream becomes one when the relay asks, after
+      // the first chunk was written.
       const firstChunk = await firstChunkOf(answer.body, provider.id);
       const firstChunkAt = performance.now();
-      return { ...base, kind: 'stream', firstChunk, stream: answer.body.readable(), firstChunkAt };
+      const { body } = answer;
+      return { ...base, kind: 'stream', firstChunk, rest: () => body.readable(), firstChunkAt };
     }
     const body = await readWholeAnswer(answer.body, provider.id);
     return { ...base, kind: 'whole', body, firstChunkAt: performance.now() };

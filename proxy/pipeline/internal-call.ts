@@ -153,7 +153,7 @@ async function readWhole(opened: OpenedAttempt): Promise<CanonicalResponse> {
     for (const event of parser.push(chunk)) keep(decoder.decode(event));
   };
   take(opened.firstChunk);
-  for await (const chunk of opened.stream) take(chunk as Buffer);
+  for await (const chunk of opened.rest()) take(chunk as Buffer);
   for (const event of parser.end()) keep(decoder.decode(event));
   keep(decoder.end());
   return collector.result();

@@ -179,11 +179,11 @@ export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
       };
       response.write(opened.firstChunk);
       ours(() => read(opened.firstChunk));
-      await relayBody(opened.stream, response, undefined, opened.idleMs, read);
+      await relayBody(opened.rest(), response, undefined, opened.idleMs, read);
     } else {
       observe?.(opened.firstChunk);
       response.write(ours(() => tap.push(opened.firstChunk)));
-      await relayBody(opened.stream, response, (chunk) => {
+      await relayBody(opened.rest(), response, (chunk) => {
         observe?.(chunk);
         return tap.push(chunk);
       }, opened.idleMs);

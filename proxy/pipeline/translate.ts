@@ -98,7 +98,7 @@ export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
   try {
     const first = ours(() => translate(opened.firstChunk));
     if (first !== '') response.write(first);
-    await relayBody(opened.stream, response, translate, opened.idleMs);
+    await relayBody(opened.rest(), response, translate, opened.idleMs);
     response.end(ours(closingParts));
   } catch (error) {
     if (opened.abort.signal.aborted && response.destroyed) return { usage: sink.usage, firstTokenAt: sink.firstTokenAt, blame: 'client' };

@@ -49,7 +49,7 @@ async function relayWatched(): Promise<{ seenAfterWrite: boolean[]; delivered: D
       firstChunk: Buffer.from(events[0]!),
       firstChunkAt: performance.now(),
       target: { api: 'anthropic-messages', provider: { id: 'anthropic' } },
-      stream: body,
+      rest: () => body,
       answer: { status: 200, headers: { 'content-type': 'text/event-stream' } },
       abort: new AbortController(),
       addedUsage: false,

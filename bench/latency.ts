@@ -1,0 +1,173 @@
+/**
+ * `node --import tsx bench/latency.ts [<build>…] [floor:<mode>…] [--cases "<part>,<part>"] [--calls 300] [--passes 3]`:
+ * unloaded latency and first byte only — the one-at-a-time phase of the bench, with more calls
+ * and nothing else, for judging a change to the path before the first byte.
+ *
+ * Starts the fake upstream, direct (no proxy), the floors named (default `floor:undici-stream`)
+ * and each Switchyard build (a folder holding proxy.js and its wasm, as for ab.ts; default
+ * `dist`). Per case: a warm-up of every proxy (autocannon, 10 connections, `--warm-up` seconds,
+ * then 50 calls one at a time), then `--passes` passes of `--calls` requests (streams: a third of
+ * them) per target, one at a time on one keep-alive connection each, round-robin with the order
+ * reversed every other round. Prints per target the p50 of the whole reply and of the first
+ * body byte, added over direct, and each proxy's p50s minus the first floor's — the bench's
+ * verdicts — as the median over the passes with their lowest–highest. Every reply is checked
+ * (every delta, and for passthrough streams every event).
+ */
+import autocannon from 'autocannon';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildSync } from 'esbuild';
+import { Agent } from 'undici';
+import { buildCases, type BenchCase } from './cases';
+import { startChildService, type ChildService } from './child-service';
+import { floorModes, type FloorMode } from './floor-forwarder';
+import { uniqueMarker } from './payloads';
+import { checkReply } from './reply-check';
+import { runMain } from './run-main';
+import { startSwitchyard } from './switchyard-service';
+import { timedRequest } from './timed-request';
+
+const root = path.resolve(__dirname, '..');
+
+interface LatencyTarget {
+  name: string;
+  service?: ChildService;
+  url: string;
+  /** Direct and the floors are sent the floor body (they cannot translate). */
+  floor: boolean;
+  dispatcher: Agent;
+  latencyMs: number[];
+  firstByteMs: number[];
+  failures: string[];
+}
+
+function bundle(name: string, workDirectory: string): string {
+  const outfile = path.join(workDirectory, `${name}.js`);
+  buildSync({ entryPoints: [path.join(root, 'bench', `${name}.ts`)], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
+  return outfile;
+}
+
+function option(name: string, fallback: string): string {
+  const at = process.argv.indexOf(name);
+  return at === -1 ? fallback : process.argv[at + 1]!;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = sorted.length / 2;
+  return sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function signed(milliseconds: number): string {
+  return `${milliseconds >= 0 ? '+' : ''}${milliseconds.toFixed(3)}`;
+}
+
+async function call(target: LatencyTarget, benchCase: BenchCase, tag: string, keep: boolean): Promise<void> {
+  const body = (target.floor ? benchCase.floorBody : benchCase.body).replace(uniqueMarker, tag);
+  try {
+    const reply = await timedRequest(target.dispatcher, target.url + benchCase.path, benchCase.headers, body);
+    const check = reply.status === 200 ? checkReply(benchCase.api, benchCase.stream, reply.body, target.floor || benchCase.kind === 'passthrough' ? benchCase.expectedEvents : undefined, true, benchCase.answer) : { ok: false, problem: `HTTP ${reply.status}` };
+    if (!check.ok) {
+      target.failures.push(check.problem ?? 'incomplete reply');
+      return;
+    }
+    if (!keep) return;
+    target.latencyMs.push(reply.totalMs);
+    target.firstByteMs.push(reply.firstByteMs);
+  } catch (error) {
+    target.failures.push((error as Error).message);
+  }
+}
+
+async function main(): Promise<void> {
+  const positional: string[] = [];
+  for (let index = 2; index < process.argv.length; index++) {
+    const argument = process.argv[index]!;
+    if (argument.startsWith('--')) index++;
+    else positional.push(argument);
+  }
+  const floors = positional.filter((name) => name.startsWith('floor:')).map((name) => name.slice('floor:'.length) as FloorMode);
+  for (const mode of floors) if (!floorModes.includes(mode)) throw new Error(`unknown floor ${mode}: ${floorModes.join(', ')}`);
+  if (floors.length === 0) floors.push('undici-stream');
+  const builds = positional.filter((name) => !name.startsWith('floor:'));
+  if (builds.length === 0) builds.push(path.join(root, 'dist'));
+  const cases = buildCases(option('--cases', 'OpenAI → OpenAI 1 KB stream,Anthropic → Anthropic 1 KB stream,Anthropic → compatible 1 KB stream,=OpenAI → OpenAI 1 KB json')).filter(
+    (benchCase) => benchCase.routing === undefined && benchCase.cache === undefined && benchCase.redaction === undefined && benchCase.governed === undefined && benchCase.team === undefined,
+  );
+  const calls = Number(option('--calls', '300'));
+  const passes = Number(option('--passes', '3'));
+  const warmUpSeconds = Number(option('--warm-up', '2'));
+
+  const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-latency-'));
+  const services: ChildService[] = [];
+  const targets: LatencyTarget[] = [];
+  const target = (name: string, url: string, floor: boolean, service?: ChildService): void => {
+    targets.push({ name, url, floor, service, dispatcher: new Agent({ keepAliveTimeout: 60_000, connections: 1 }), latencyMs: [], firstByteMs: [], failures: [] });
+  };
+  try {
+    const upstream = await startChildService('upstream', process.execPath, [bundle('fake-upstream', workDirectory), '1']);
+    services.push(upstream);
+    target('direct', upstream.url, true);
+    const floorScript = bundle('floor-forwarder', workDirectory);
+    for (const mode of floors) {
+      const service = await startChildService(`floor ${mode}`, process.execPath, [floorScript, mode, upstream.url]);
+      services.push(service);
+      target(`floor ${mode}`, service.url, true, service);
+    }
+    for (const [index, build] of builds.entries()) {
+      const name = builds.length === 1 ? 'switchyard' : `switchyard ${String.fromCharCode(65 + index)} (${build})`;
+      const service = await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(build, 'proxy.js'), `switchyard-${index}`);
+      if (service === undefined) throw new Error(`no proxy.js in ${build}`);
+      services.push(service);
+      target(name, service.url, false, service);
+    }
+    process.stdout.write(`load ${os.loadavg().map((load) => load.toFixed(2)).join(' ')}; ${calls} calls (streams ${Math.ceil(calls / 3)}) × ${passes} passes per target\n`);
+    const proxies = targets.filter((each) => each.service !== undefined);
+    const floorTarget = proxies[0]!;
+    for (const benchCase of cases) {
+      for (const proxy of proxies) {
+        await autocannon({ url: proxy.url + benchCase.path, method: 'POST', headers: benchCase.headers, body: proxy.floor ? benchCase.floorBody : benchCase.body, connections: 10, duration: warmUpSeconds });
+        for (let index = 0; index < 50; index++) await call(proxy, benchCase, `warm-${index}`, false);
+      }
+      const count = benchCase.stream ? Math.ceil(calls / 3) : calls;
+      const perPass = new Map<LatencyTarget, Array<{ latency: number; firstByte: number }>>(targets.map((each) => [each, []]));
+      for (let pass = 0; pass < passes; pass++) {
+        for (const each of targets) {
+          each.latencyMs = [];
+          each.firstByteMs = [];
+        }
+        const orders = [targets, [targets[0]!, ...[...proxies].reverse()]];
+        for (let index = 0; index < count; index++) {
+          for (const each of orders[index % 2]!) await call(each, benchCase, `${pass}-${index}-${each.name}`, true);
+        }
+        for (const each of targets) perPass.get(each)!.push({ latency: median(each.latencyMs), firstByte: median(each.firstByteMs) });
+      }
+      const direct = perPass.get(targets[0]!)!;
+      const floor = perPass.get(floorTarget)!;
+      const spread = (values: number[]): string => `${signed(median(values))} (${signed(Math.min(...values))}…${signed(Math.max(...values))})`;
+      process.stdout.write(`\n${benchCase.name}   (p50 ms, median over ${passes} passes; lowest…highest)\n`);
+      process.stdout.write(`  direct: whole ${median(direct.map((each) => each.latency)).toFixed(3)}${benchCase.stream ? `, first byte ${median(direct.map((each) => each.firstByte)).toFixed(3)}` : ''}\n`);
+      for (const proxy of proxies) {
+        const own = perPass.get(proxy)!;
+        const added = own.map((each, pass) => each.latency - direct[pass]!.latency);
+        const firstAdded = own.map((each, pass) => each.firstByte - direct[pass]!.firstByte);
+        let line = `  ${proxy.name}: added ${spread(added)}`;
+        if (benchCase.stream) line += `, first byte added ${spread(firstAdded)}`;
+        if (proxy !== floorTarget) {
+          line += `; over the floor: p50 ${spread(own.map((each, pass) => each.latency - floor[pass]!.latency))}`;
+          if (benchCase.stream) line += `, first byte ${spread(own.map((each, pass) => each.firstByte - floor[pass]!.firstByte))}`;
+        }
+        if (proxy.failures.length > 0) line += `; FAILED ${proxy.failures.length}: ${proxy.failures[0]}`;
+        process.stdout.write(line + '\n');
+        proxy.failures = [];
+      }
+    }
+    await Promise.all(targets.map((each) => each.dispatcher.close()));
+  } finally {
+    await Promise.all(services.map((service) => service.stop()));
+    rmSync(workDirectory, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) runMain(main);
