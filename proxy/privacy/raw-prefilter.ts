@@ -1,4 +1,4 @@
-import type { DetectorName } from './scanner';
+import { detectorNames, type DetectorName } from './scanner';
 import { secretRules, type SecretRule } from './secret-rules';
 
 /**
@@ -129,7 +129,7 @@ export class RawPrefilter {
     if (to < length) return false;
     // The 0–3 bytes past the last whole word, each as a pair's first byte with every flag it could have.
     for (let index = lastWord * 4; index < length; index += 1) {
-      if (this.flagged(raw, index, digitOrAt | operator | offsetBits, seen)) return true;
+      if (this.flagged(raw, index, digitOrAtFirst | operatorFirst | offsetBits, seen)) return true;
     }
     return false;
   }
@@ -143,11 +143,11 @@ export class RawPrefilter {
 
   /** Looks at what `flags` say about the pair at `at` (see `pairFlags`). */
   private flagged(raw: Uint8Array, at: number, flags: number, seen: Seen): boolean {
-    // Which byte of the pair the flag is for is read here, so that only that one is looked at.
-    const first = byteKinds[raw[at]!]!;
-    const second = at + 1 < raw.length ? byteKinds[raw[at + 1]!]! : 0;
-    if ((flags & digitOrAt) !== 0 && (((first & digitOrAtSign) !== 0 && this.numberOrAddress(raw, at, seen)) || ((second & digitOrAtSign) !== 0 && this.numberOrAddress(raw, at + 1, seen)))) return true;
-    if ((flags & operator) !== 0 && (((first & operatorByte) !== 0 && this.operatorAt(raw, at, seen)) || ((second & operatorByte) !== 0 && this.operatorAt(raw, at + 1, seen)))) return true;
+    // The flags say which byte of the pair to look at; each look checks its byte itself.
+    if ((flags & digitOrAtFirst) !== 0 && this.numberOrAddress(raw, at, seen)) return true;
+    if ((flags & digitOrAtSecond) !== 0 && this.numberOrAddress(raw, at + 1, seen)) return true;
+    if ((flags & operatorFirst) !== 0 && this.operatorAt(raw, at, seen)) return true;
+    if ((flags & operatorSecond) !== 0 && this.operatorAt(raw, at + 1, seen)) return true;
     // A trigger literal starting `offset` bytes before the pair.
     for (let offsets = flags & offsetBits; offsets !== 0; offsets &= offsets - 1) {
       const offset = 31 - Math.clz32(offsets & -offsets);
@@ -197,7 +197,11 @@ export class RawPrefilter {
       seen.hex = hexRunEnd(raw, index);
       if (seen.hex < 0) return true;
     }
-    if ((this.on & secretsOn) === 0 || plainOperator(raw, index, byte, previous, next) || !operatorOfAssignment(raw, index, byte)) return false;
+    if ((this.on & secretsOn) === 0) return false;
+    // No rule's name ends in punctuation, so an operator right after some (`+=`, `!=`, the second
+    // `=` of `==`, `?:`, `):`) assigns nothing a rule wants; a `:` still starts `://`.
+    if ((byteKinds[previous]! & noNameEnd) !== 0 && !(byte === colon && (next === slash || next === backslash))) return false;
+    if (plainOperator(raw, index, byte, previous, next) || !operatorOfAssignment(raw, index, byte)) return false;
     // Back over the blanks and the quote (and, with them, maybe the end of the name: read
     // backwards, `n` or `e` could close an escape), an element's `]` and its quote
     // (`$config['api_key'] =>`), then over the rest of the name.
@@ -329,7 +333,8 @@ function awsSecretFollows(raw: Uint8Array, index: number, byte: number): boolean
 function plainOperator(raw: Uint8Array, index: number, byte: number, previous: number, next: number): boolean {
   let after = next;
   if (after === space && index + 2 < raw.length) after = raw[index + 2]!;
-  if ((byteKinds[after]! & plainAfter) === 0) return false;
+  // `==`: no quoted value, `=>` or `:=` starts so; only the name before it (`…KEY==`) decides.
+  if ((byteKinds[after]! & plainAfter) === 0 && !(byte === equals && next === equals)) return false;
   let at = index - 1;
   if (previous === space && at > 0) at -= 1;
   const before = raw[at]!;
@@ -438,6 +443,11 @@ const operatorByte = 2048;
 const plainAfter = 4096;
 /** Before an operator, what ends no name a rule wants: lower-case letters but `y`, closing brackets. */
 const plainBefore = 8192;
+/**
+ * ASCII punctuation but quotes, `\\`, `]` and `_`: what no rule's name ends with, nor the quote,
+ * the element's `]` or the blanks (as JSON writes them) that may sit between it and the operator.
+ */
+const noNameEnd = 16384;
 
 /** What a byte is, for the runs. */
 const byteKinds = new Uint16Array(256);
@@ -457,6 +467,7 @@ for (let code = 0; code < 128; code += 1) {
   if (/[=:]/.test(character)) kind |= operatorByte;
   if (/[0-9A-Za-z_$([{!.,;)\]}-]/.test(character)) kind |= plainAfter;
   if (/[a-xz)\]}]/.test(character)) kind |= plainBefore;
+  if (/[!#$%&()*+,\-./:;<=>?@[^`{|}~]/.test(character)) kind |= noNameEnd;
   byteKinds[code] = kind;
 }
 byteKinds.fill(blankBehind, 128);
@@ -499,9 +510,12 @@ const numberRunsOn = 16;
 
 /** In `pairFlags`: bits 0–7, a trigger literal starts that many bytes before the pair. */
 const offsetBits = 0xff;
-const digitOrAt = 0x100;
-/** An `=` or `:`. */
-const operator = 0x200;
+/** A digit or `@` to look at, as the pair's first byte or its second. */
+const digitOrAtFirst = 0x100;
+const digitOrAtSecond = 0x200;
+/** An `=` or `:` to look at, as the pair's first byte or its second. */
+const operatorFirst = 0x400;
+const operatorSecond = 0x800;
 
 /**
  * By a pair of bytes at an even position, as a 16-bit word holds them: what could start around
@@ -516,14 +530,18 @@ const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 function flagPair(first: number, second: number, flags: number): void {
   pairFlags[littleEndian ? (second << 8) | first : (first << 8) | second] |= flags;
 }
-for (let other = 0; other < 256; other += 1) {
-  for (const byte of [0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, atSign]) {
-    flagPair(byte, other, digitOrAt);
-    flagPair(other, byte, digitOrAt);
-  }
-  for (const byte of [0x3d, colon]) {
-    flagPair(byte, other, operator);
-    flagPair(other, byte, operator);
+for (let first = 0; first < 256; first += 1) {
+  for (let second = 0; second < 256; second += 1) {
+    const isDigit = (byte: number): boolean => byte >= 0x30 && byte <= 0x39;
+    let flags = 0;
+    // A digit with a byte after it that continues no run (`0;`, `x1,`) is a lone digit: it starts
+    // no number run and no IBAN (both want a digit or a separator next).
+    if (first === atSign || (isDigit(first) && (byteKinds[second]! & numberRun) !== 0)) flags |= digitOrAtFirst;
+    if (second === atSign || isDigit(second)) flags |= digitOrAtSecond;
+    if (first === equals || first === colon) flags |= operatorFirst;
+    // An `=` right after punctuation assigns nothing (see `operatorAt`); a `:` may start `://`.
+    if (second === colon || (second === equals && (byteKinds[first]! & noNameEnd) === 0)) flags |= operatorSecond;
+    flagPair(first, second, flags);
   }
 }
 
@@ -704,3 +722,19 @@ function wordsOf(raw: Uint8Array, shared = true): Uint32Array {
   aligned.set(raw);
   return new Uint32Array(aligned.buffer, 0, raw.length >>> 2);
 }
+
+/**
+ * Every path of `scan` runs once, in the interpreter, when the module loads. A first call with a
+ * large body compiles `scan`'s loop on stack (OSR) before the code after the loop ever ran; the
+ * compare there (the last whole words) then had no type feedback, and the code compiled with it
+ * was deoptimised at the end of every call until V8 compiled the whole function afresh: the
+ * bench's 50 KB source file deoptimised `scan` in each of its first 64 to ~1,300 calls in
+ * process, depending on when the background compile landed (docs/decisions.md, Privacy, seventh
+ * pass). Short bodies of every length modulo 16 reach the last words' and the last bytes' loops.
+ */
+function warmUp(): void {
+  const prefilter = new RawPrefilter(detectorNames);
+  const text = '{"note":"a=1 b: 2 c@d e:f 3.4"}';
+  for (let length = 1; length <= text.length; length += 1) prefilter.mayFind(Buffer.from(text.slice(0, length), 'latin1'));
+}
+warmUp();

@@ -140,6 +140,12 @@ export function assignmentSamples(): Sample[] {
       ['php array element', value, `$config['api_key'] => '${value}',`],
       ['python dict item', value, `settings["SECRET_KEY"] = "${value}"`],
       ['javascript index', value, `headers['x-api-key'] = '${value}';`],
+      // An operator right after punctuation is not looked at (`+=`, `?:`, `!=`): these are the
+      // forms where the byte before an operator that is looked at is another operator or a bracket.
+      ['.env value starting with =', `=${value}`, `export DB_PASSWORD==${value}`],
+      ['aws secret key after ==', `=${awsValue.slice(1)}`, `aws_secret_access_key==${awsValue.slice(1)}`],
+      ['url after a bracket', value, `dial(://svc:${value}@db.internal)`],
+      ['element, no blanks', value, `env['API_TOKEN']='${value}'`],
     ];
     for (const [kind, secret, text] of forms) samples.push({ kind, value: secret, text });
   }
