@@ -25,6 +25,7 @@ import { createMetricsEndpoint } from './telemetry/metrics-endpoint';
 import { startTracing } from './telemetry/tracing';
 import type { CallTracer } from './telemetry/call-tracer';
 import type { CircuitState } from './routing/circuit-breaker';
+import { IsoTimestamps } from './core/iso-timestamp';
 
 /** Everything one proxy is built from; the CLI and the integration tests fill it in alike. */
 export interface CreateProxyOptions {
@@ -143,9 +144,10 @@ const stoppedCallsMs = 2_000;
  */
 export async function createProxy(options: CreateProxyOptions): Promise<RunningProxy> {
   const events = new ProxyEvents();
+  const timestamps = new IsoTimestamps();
   const log = (message: string): void => {
     const time = Date.now();
-    options.writeLog?.(`${new Date(time).toISOString()} ${message}\n`);
+    options.writeLog?.(`${timestamps.format(time)} ${message}\n`);
     events.emit('log', { time, message });
   };
   const fixedAccessKeys = options.fixedAccessKeys ?? [];
