@@ -109,7 +109,7 @@ async function storeUnder(options: CacheFillOptions, keys: Array<string | Deferr
   const [first, ...others] = keys;
   const questioned: CachedResponse = question === undefined ? entry : { body: entry.body, metadata: entry.metadata, question };
   if (typeof first === 'string') await options.cache.set(first, questioned, options.ttlSeconds);
-  else if (first !== undefined) await (options.cache.setDeferred?.(first, questioned, options.ttlSeconds) ?? options.cache.set(first.key(), questioned, options.ttlSeconds));
+  else if (first !== undefined) await (options.cache.setDeferred?.(first, questioned, options.ttlSeconds) ?? options.cache.set(first.key(questioned.question!), questioned, options.ttlSeconds));
   for (const key of others) if (typeof key === 'string') await options.cache.set(key, entry, options.ttlSeconds);
 }
 

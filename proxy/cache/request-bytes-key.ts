@@ -3,6 +3,7 @@ import * as zlib from 'node:zlib';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CanonicalRequest, ClientFormat } from '../core/request';
 import { closeBrace, closeBracket, comma, isJsonWhiteSpace, openBrace, openBracket, quote, stringEndInText } from '../inbound/json-scan';
+import type { CachedQuestion } from '../store/response-cache';
 import { cacheKeySchemaVersion, extraBodyFieldClasses, keyedHeaders, requestFieldClasses, type CacheKeyScope } from './cache-key';
 
 /**
@@ -253,6 +254,28 @@ export function requestBytesDigest(format: ClientFormat, raw: Buffer, headers: I
 export function questionFingerprint(format: ClientFormat, request: Uint8Array, headers: IncomingHttpHeaders): number | undefined {
   const raw = Buffer.isBuffer(request) ? request : Buffer.from(request.buffer, request.byteOffset, request.byteLength);
   return requestBytesOf(format, raw, headers)?.fingerprint();
+}
+
+/**
+ * The bytes key of a stored question (its request bytes, headers, target and owner): the key
+ * its request had when it was asked, for a question whose keyed headers were all single
+ * strings (see {@link deferrable}). Ranges come from a scan of the bytes here
+ * (`keyedRanges`), which the property test holds to the read stage's offsets.
+ */
+export function bytesKeyOfQuestion(question: CachedQuestion): string {
+  const raw = Buffer.isBuffer(question.request) ? question.request : Buffer.from(question.request.buffer, question.request.byteOffset, question.request.byteLength);
+  const digest = requestBytesDigest(question.format as ClientFormat, raw, question.headers);
+  if (digest === undefined) throw new Error('a question with a bytes fingerprint has no bytes key');
+  return bytesKeyFor(digest, { target: question.target, owner: question.owner });
+}
+
+/**
+ * Whether a request's bytes key can be computed later from its question alone: a keyed header
+ * sent twice (an array) is kept in the question only as a string, so its key is computed now.
+ */
+export function deferrable(headers: IncomingHttpHeaders): boolean {
+  for (const header of keyedHeaders) if (Array.isArray(headers[header])) return false;
+  return true;
 }
 
 /**

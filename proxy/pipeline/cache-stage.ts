@@ -7,7 +7,7 @@ import type { AnswerTransform } from '../call/answer-transform';
 import type { CallOutcome } from '../call/outcome';
 import type { RequestContext } from '../call/request-context';
 import { cacheKeyFor, keyedHeaders, requestDigest } from '../cache/cache-key';
-import { bytesKeyFor, requestBytesOf, type RequestBytes } from '../cache/request-bytes-key';
+import { bytesKeyFor, bytesKeyOfQuestion, deferrable, requestBytesOf, type RequestBytes } from '../cache/request-bytes-key';
 import { CanonicalBackfill } from '../cache/canonical-backfill';
 import { cacheFillObserver } from '../cache/cache-fill';
 import { decodeCachedAnswer, type CachedAnswer } from '../cache/cached-answer';
@@ -216,7 +216,9 @@ function storedKeys(targetKeys: TargetKeys | undefined, context: RequestContext,
   if (targetKeys === undefined) return [];
   if (targetKeys.bytes === undefined || targetKeys.request === undefined) return targetKeys.canonical === undefined ? [] : [targetKeys.canonical];
   // Not looked up means the fingerprint ruled a hit out: it exists.
-  const keys: Array<string | DeferredKey> = [!targetKeys.bytesMayHit && store.setDeferred !== undefined ? { fingerprint: targetKeys.request.fingerprint()!, key: targetKeys.bytes } : targetKeys.bytes()];
+  const keys: Array<string | DeferredKey> = [
+    !targetKeys.bytesMayHit && store.setDeferred !== undefined && deferrable(context.headers) ? { fingerprint: targetKeys.request.fingerprint()!, key: bytesKeyOfQuestion } : targetKeys.bytes(),
+  ];
   if (hasOtherFormat(store.formatsByTarget?.().get(targetKeys.label), context.format)) {
     try {
       keys.push(targetKeys.canonical ?? cacheKeyFor(requestDigest(context.canonical(), context.headers), { target: targetKeys.label, owner: targetKeys.owner }));

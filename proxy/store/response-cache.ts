@@ -40,8 +40,12 @@ export interface CachedQuestion {
  */
 export interface DeferredKey {
   fingerprint: number;
-  /** Computes the key (a SHA-256); called at most once. */
-  key: () => string;
+  /**
+   * Computes the key (a SHA-256) from the entry's question as the store keeps it; called at
+   * most once. One function for every entry (not a closure over the call): what an answer on
+   * probation keeps alive for thousands of calls is then only what the store chooses to keep.
+   */
+  key: (question: CachedQuestion) => string;
 }
 
 /** A stored question and the key and expiry of its entry. */

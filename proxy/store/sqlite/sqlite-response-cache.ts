@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'node-sqlite3-wasm';
 import type { CachedQuestion, CachedResponse, DeferredKey, JsonValue, ResponseCache, StoredQuestion } from '../response-cache';
 import { addFormat } from '../memory-response-cache';
+import { ProbationRing, type RingEntry } from '../probation-ring';
 import { rollback } from './open-database';
 
 /** How the SQLite cache is bounded and when it writes. */
@@ -75,12 +76,7 @@ interface PendingEntry {
   size: number;
   storedAt: number;
   expiresAt: number;
-  /** Computes the key of an entry stored under a deferred key, not keyed yet (see setDeferred). */
-  deferredKey?: () => string;
 }
-
-/** The probation slots of entries not keyed yet start with this: a real key (base64url) never does. */
-const deferredSlotPrefix = '\u0000deferred:';
 
 /**
  * The response cache in the `response_cache` table. Expired entries are never served and are
@@ -136,9 +132,12 @@ export class SqliteResponseCache implements ResponseCache {
   private insertStatement: Statement | undefined;
   private useStatement: Statement | undefined;
   private readonly pending = new Map<string, PendingEntry>();
-  /** Answers stored once and not asked for again yet, oldest first: never written unless used again (or at close). */
+  /** Answers stored once and not asked for again yet, by key, oldest first: never written unless used again (or at close). */
   private readonly probation = new Map<string, PendingEntry>();
+  /** Their bytes (the ring's are counted apart: see probationTotal). */
   private probationBytes = 0;
+  /** Answers on probation not keyed yet, by fingerprint (see setDeferred); created with the first. */
+  private ring: ProbationRing | undefined;
   /** The most bytes on probation as configured (undefined: from the bound). */
   private readonly probationLimitOption: number | undefined;
   private readonly othersOnDatabase: () => boolean;
@@ -156,9 +155,6 @@ export class SqliteResponseCache implements ResponseCache {
   private unknownFingerprints = 0;
   /** A question without a fingerprint was stored in memory (a caller that keeps none): every fingerprint may be stored. */
   private unfingerprintedInMemory = false;
-  /** Probation slots of the entries stored under a deferred key, by fingerprint. */
-  private readonly deferred = new Map<number, string[]>();
-  private deferredSlots = 0;
   /** Uses not yet written: key → time. */
   private readonly uses = new Map<string, number>();
   private writeTimer: NodeJS.Timeout | undefined;
@@ -248,11 +244,10 @@ export class SqliteResponseCache implements ResponseCache {
 
   mayHold(fingerprint: number): boolean {
     this.followOtherWriters(this.now());
-    const slots = this.deferred.get(fingerprint);
-    if (slots !== undefined) {
-      // A request of this fingerprint is here: the entries that may answer it get their keys.
-      this.deferred.delete(fingerprint);
-      for (const slot of slots) this.keyDeferred(slot);
+    const unkeyed = this.ring?.take(fingerprint);
+    if (unkeyed !== undefined) {
+      // A request of this fingerprint is here: the entry that may answer it gets its key.
+      this.keyUnkeyed(unkeyed);
       return true;
     }
     return this.unknownFingerprints > 0 || this.unfingerprintedInMemory || this.fingerprints.has(fingerprint);
@@ -270,18 +265,17 @@ export class SqliteResponseCache implements ResponseCache {
     const body = isBytes ? (entry.body as Uint8Array) : Buffer.from(JSON.stringify(entry.body));
     const size = body.byteLength + (entry.question?.request.byteLength ?? 0);
     const now = this.now();
-    if (size > this.maximumBytes || size > this.probationLimit() || this.othersPresent(now) || entry.question === undefined) {
-      await this.set(deferred.key(), entry, ttlSeconds);
+    const question = entry.question;
+    // A deferred key is computed from the question: an entry without one cannot be keyed.
+    if (question === undefined) return;
+    if (size > this.maximumBytes || size > this.probationLimit() || this.othersPresent(now)) {
+      await this.set(deferred.key(question), entry, ttlSeconds);
       return;
     }
     this.noteQuestion(entry);
-    const slot = `${deferredSlotPrefix}${(this.deferredSlots += 1)}`;
-    this.probation.set(slot, { entry, body, isBytes, size, storedAt: now, expiresAt: now + ttlSeconds * 1000, deferredKey: deferred.key });
-    this.probationBytes += size;
-    const slots = this.deferred.get(deferred.fingerprint);
-    if (slots === undefined) this.deferred.set(deferred.fingerprint, [slot]);
-    else slots.push(slot);
-    this.dropOldestPastProbation();
+    const ring = (this.ring ??= new ProbationRing(this.probationLimit()));
+    // Not kept (an answer of that fingerprint waits already, or it does not fit): a cache may drop it.
+    ring.put(deferred.fingerprint, { body: entry.body, metadata: entry.metadata, question }, body, isBytes, size, now, now + ttlSeconds * 1000, deferred.key);
   }
 
   async delete(key: string): Promise<void> {
@@ -294,11 +288,11 @@ export class SqliteResponseCache implements ResponseCache {
   }
 
   async clear(): Promise<number> {
-    const waiting = this.pending.size + this.probation.size;
+    const waiting = this.pending.size + this.probation.size + (this.ring?.size ?? 0);
     this.pending.clear();
     this.probation.clear();
     this.probationBytes = 0;
-    this.deferred.clear();
+    this.ring?.clear();
     this.fingerprints.clear();
     this.unknownFingerprints = 0;
     this.unfingerprintedInMemory = false;
@@ -316,12 +310,18 @@ export class SqliteResponseCache implements ResponseCache {
     this.flush();
     this.recountIfOthersWrote();
     const row = this.database.get('SELECT COUNT(*) AS entries FROM response_cache');
-    return { entries: Number(row?.entries ?? 0) + this.probation.size, bytes: this.storedBytes + this.probationBytes };
+    return { entries: Number(row?.entries ?? 0) + this.probation.size + (this.ring?.size ?? 0), bytes: this.storedBytes + this.probationTotal() };
   }
 
   setMaximumBytes(maximumBytes: number): void {
     this.maximumBytes = maximumBytes;
     this.dropOldestPastProbation();
+    if (this.ring !== undefined && this.ring.budget !== this.probationLimit()) {
+      // A new bound: the unkeyed answers move to a ring of the new size (the oldest dropped if smaller).
+      const ring = new ProbationRing(this.probationLimit());
+      for (const unkeyed of this.ring.takeAll()) ring.put(unkeyed.fingerprint, unkeyed.entry, unkeyed.body, unkeyed.isBytes, unkeyed.size, unkeyed.storedAt, unkeyed.expiresAt, this.ring.keyFunction(unkeyed));
+      this.ring = ring;
+    }
     if (this.storedBytes <= this.tableLimit() && this.pending.size === 0) return;
     this.flush();
     this.transaction(() => {
@@ -339,11 +339,12 @@ export class SqliteResponseCache implements ResponseCache {
     // Rare (once per target, when a second client format first asks): entries waiting in
     // memory are written first, the target's answers on probation too (a second format asking
     // is a use of them), so one query pages them all.
-    for (const [slot, untried] of this.probation) {
+    for (const [key, untried] of this.probation) {
       if (untried.entry.question?.target !== target) continue;
-      this.leaveProbation(slot, untried);
-      this.pending.set(this.keyOf(slot, untried), untried);
+      this.leaveProbation(key, untried);
+      this.pending.set(key, untried);
     }
+    for (const unkeyed of this.ring?.takeTarget(target) ?? []) this.pending.set(this.keyOfUnkeyed(unkeyed), pendingOf(unkeyed));
     this.flush();
     const rows = this.database.all(
       'SELECT key, body, body_is_json, metadata, client_format, owner, request, request_headers, expires_at FROM response_cache WHERE target = ? AND request IS NOT NULL AND expires_at > ? ORDER BY stored_at DESC, rowid DESC LIMIT ? OFFSET ?',
@@ -420,7 +421,12 @@ export class SqliteResponseCache implements ResponseCache {
 
   /** What the table may hold: the bound, less what is on probation in memory. */
   private tableLimit(): number {
-    return this.maximumBytes - this.probationBytes;
+    return this.maximumBytes - this.probationTotal();
+  }
+
+  /** The bytes on probation: the keyed answers', and the ring's in use. */
+  private probationTotal(): number {
+    return this.probationBytes + (this.ring?.liveBytes ?? 0);
   }
 
   /** The most bytes on probation: configured, or 32 MiB or an eighth of the bound, whichever is less. */
@@ -447,7 +453,7 @@ export class SqliteResponseCache implements ResponseCache {
     this.othersCheckedAt = now;
     const seen = this.othersOnDatabase();
     if (seen) this.othersLastSeenAt = now;
-    if (seen && !this.othersSeen && this.probation.size > 0) {
+    if (seen && !this.othersSeen && (this.probation.size > 0 || (this.ring?.size ?? 0) > 0)) {
       this.admitProbation();
       this.scheduleWrite();
     }
@@ -455,43 +461,24 @@ export class SqliteResponseCache implements ResponseCache {
     return seen;
   }
 
-  private leaveProbation(slot: string, untried: PendingEntry): void {
-    this.probation.delete(slot);
+  private leaveProbation(key: string, untried: PendingEntry): void {
+    this.probation.delete(key);
     this.probationBytes -= untried.size;
-    if (untried.deferredKey !== undefined) this.forgetDeferred(slot, untried);
   }
 
-  /** The key of an entry on probation: its slot, or for one stored under a deferred key, that key computed now. */
-  private keyOf(slot: string, untried: PendingEntry): string {
-    const deferredKey = untried.deferredKey;
-    if (deferredKey === undefined) return slot;
-    untried.deferredKey = undefined;
-    return deferredKey();
+  /** The key of an answer on probation not keyed yet, computed now by the function it was stored with. */
+  private keyOfUnkeyed(unkeyed: RingEntry): string {
+    return (this.ring!.keyFunction(unkeyed) as DeferredKey['key'])(unkeyed.entry.question);
   }
 
-  /** Gives an entry stored under a deferred key its key, so that `get` finds it. */
-  private keyDeferred(slot: string): void {
-    const untried = this.probation.get(slot);
-    if (untried === undefined || untried.deferredKey === undefined) return;
-    this.probation.delete(slot);
-    const key = this.keyOf(slot, untried);
+  /** Gives an answer on probation not keyed yet its key, so that `get` finds it. */
+  private keyUnkeyed(unkeyed: RingEntry): void {
+    const key = this.keyOfUnkeyed(unkeyed);
     // Two answers to one question (asked twice at once, both missed): the first one stays.
-    if (this.probation.has(key) || this.pending.has(key) || this.index.has(key)) {
-      this.probationBytes -= untried.size;
-      return;
-    }
-    this.probation.set(key, untried);
-  }
-
-  /** Takes a slot that leaves probation unkeyed out of the fingerprints' slots. */
-  private forgetDeferred(slot: string, untried: PendingEntry): void {
-    const fingerprint = untried.entry.question?.fingerprint;
-    if (fingerprint === undefined) return;
-    const slots = this.deferred.get(fingerprint);
-    if (slots === undefined) return;
-    const at = slots.indexOf(slot);
-    if (at !== -1) slots.splice(at, 1);
-    if (slots.length === 0) this.deferred.delete(fingerprint);
+    if (this.probation.has(key) || this.pending.has(key) || this.index.has(key)) return;
+    this.probation.set(key, pendingOf(unkeyed));
+    this.probationBytes += unkeyed.size;
+    this.dropOldestPastProbation();
   }
 
   /** Notes a stored entry's question: its target's format, and its fingerprint. */
@@ -504,7 +491,7 @@ export class SqliteResponseCache implements ResponseCache {
       return;
     }
     this.fingerprints.add(question.fingerprint);
-    if (this.fingerprints.size > 2 * (this.index.size + this.pending.size + this.probation.size) + 1024) this.rebuildFingerprints();
+    if (this.fingerprints.size > 2 * (this.index.size + this.pending.size + this.probation.size + (this.ring?.size ?? 0)) + 1024) this.rebuildFingerprints();
   }
 
   /** The fingerprints of the entries there are now, without those of entries gone. */
@@ -515,6 +502,7 @@ export class SqliteResponseCache implements ResponseCache {
       const fingerprint = waiting.entry.question?.fingerprint;
       if (fingerprint !== undefined) fingerprints.add(fingerprint);
     }
+    for (const fingerprint of this.ring?.fingerprints() ?? []) fingerprints.add(fingerprint);
     this.fingerprints = fingerprints;
   }
 
@@ -530,10 +518,13 @@ export class SqliteResponseCache implements ResponseCache {
 
   /** Moves every answer on probation to the entries waiting to be written. */
   private admitProbation(): void {
-    for (const [slot, untried] of this.probation) this.pending.set(this.keyOf(slot, untried), untried);
+    for (const unkeyed of this.ring?.takeAll() ?? []) {
+      const key = this.keyOfUnkeyed(unkeyed);
+      if (!this.probation.has(key) && !this.pending.has(key)) this.pending.set(key, pendingOf(unkeyed));
+    }
+    for (const [key, untried] of this.probation) this.pending.set(key, untried);
     this.probation.clear();
     this.probationBytes = 0;
-    this.deferred.clear();
   }
 
   /**
@@ -733,6 +724,11 @@ export class SqliteResponseCache implements ResponseCache {
     this.insertStatement = undefined;
     this.useStatement = undefined;
   }
+}
+
+/** An answer taken from the ring, as an entry waiting in memory. */
+function pendingOf(unkeyed: RingEntry): PendingEntry {
+  return { entry: unkeyed.entry, body: unkeyed.body, isBytes: unkeyed.isBytes, size: unkeyed.size, storedAt: unkeyed.storedAt, expiresAt: unkeyed.expiresAt };
 }
 
 /** A row's fingerprint column: a number, or null when the row has none. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { hashWithoutNeutral, keyedRanges, neutralBodyFields, rangesWithout, requestBytesDigest, requestBytesOf } from '../../../proxy/cache/request-bytes-key';
+import { bytesKeyFor, bytesKeyOfQuestion, deferrable, hashWithoutNeutral, keyedRanges, neutralBodyFields, rangesWithout, requestBytesDigest, requestBytesOf } from '../../../proxy/cache/request-bytes-key';
 import { scanRequestHead } from '../../../proxy/inbound/json-scan';
 import type { ClientFormat } from '../../../proxy/core/request';
 
@@ -109,6 +109,30 @@ describe('the response cache bytes key', () => {
     assert.equal(compared, 2000);
     assert.equal(scanRequestHead(Buffer.from('{"stream":true,"a":1}')).neutralMembers, undefined, 'noted only when asked');
     assert.equal(scanRequestHead(Buffer.from('{"stream":true,"a":1'), chat).neutralMembers, undefined, 'nor for an incomplete body');
+  });
+
+  it('keys a stored question (its own copy of the bytes) exactly as its request was keyed from the read stage\'s scan', () => {
+    const bodies: Array<[ClientFormat, string]> = [
+      ['openai-chat', '{"model":"gpt-4o","stream":true,"user":"u1","messages":[{"role":"user","content":"hi"}],"stream_options":{"include_usage":true}}'],
+      ['openai-chat', '{ "messages" : [ { "role" : "user", "content" : "spaced" } ] , "model" : "gpt-4o" }'],
+      ['anthropic-messages', '{"model":"claude-sonnet-4-5","metadata":{"user_id":"x"},"max_tokens":9,"messages":[{"role":"user","content":"hello"}]}'],
+      ['openai-responses', '{"model":"gpt-4o","input":"hi","store":false,"stream":true}'],
+    ];
+    for (const [format, body] of bodies) {
+      for (const headers of [{}, { 'anthropic-beta': 'prompt-caching-2024-07-31' }]) {
+        const raw = Buffer.from(body);
+        const scan = scanRequestHead(raw, neutralBodyFields[format]);
+        const asked = bytesKeyFor(requestBytesOf(format, raw, headers, scan.neutralMembers)!.digest(), { target: 'openai/gpt-4o', owner: 'key_00' });
+        // The store's copy: another buffer, at an offset inside a larger one.
+        const copy = new Uint8Array(raw.length + 7);
+        copy.set(raw, 7);
+        const question = { target: 'openai/gpt-4o', format, owner: 'key_00', request: copy.subarray(7), headers: headers as Record<string, string> };
+        assert.equal(bytesKeyOfQuestion(question), asked, `${format} ${body}`);
+        assert.notEqual(bytesKeyOfQuestion({ ...question, owner: 'key_01' }), asked, 'scoped to its owner');
+      }
+    }
+    assert.equal(deferrable({ 'anthropic-beta': 'a' }), true);
+    assert.equal(deferrable({ 'anthropic-beta': ['a', 'b'] }), false, 'a keyed header sent twice is not in the question as sent');
   });
 
   it('gives one fingerprint to every body of one digest: neutral fields moved, added, changed or gone, streamed or not (seeded)', () => {

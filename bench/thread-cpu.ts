@@ -1,0 +1,203 @@
+/**
+ * `node --import tsx bench/thread-cpu.ts <build A> <build B> [case] [calls] [rounds]`: CPU per
+ * call of each of a proxy's threads, two builds side by side (as bench/ab.ts: `off:<folder>` is
+ * sent the case's request without its route, the cache off). Per round, each build in A B, then
+ * B A order, is sent a fixed number of calls (10 connections, unique bodies for a miss case) and
+ * then left idle for 1.1 s, so that what the calls leave for later (the request log's flush, a
+ * probation sweep, the next garbage collection's marking) lands in the window too; the CPU each
+ * thread spent in that window, from `/proc/<pid>/task/<tid>/schedstat`, is divided by the calls.
+ * Threads are grouped by name: `main` (the event loop), `V8 DefaultWorke` (the garbage
+ * collector's helpers and TurboFan), `libuv-worker`, and the rest as Linux names them.
+ *
+ * With `BENCH_GC=1` each proxy also runs with `--trace-gc`, and the scavenges, mark-compacts and
+ * their pause per 1,000 calls are counted from its output (a wrapper keeps the trace lines off
+ * the stdout line that announces the proxy's URL).
+ *
+ * Unlike bench/ab.ts, no latency phase: this is for where a change's CPU goes, not for the verdict.
+ */
+import autocannon from 'autocannon';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildSync } from 'esbuild';
+import { buildCases, type BenchCase } from './cases';
+import { startChildService, type ChildService } from './child-service';
+import { uniqueMarker } from './payloads';
+import { checkReply } from './reply-check';
+import { processTree } from './process-cpu';
+import { runMain } from './run-main';
+import { startSwitchyard } from './switchyard-service';
+
+interface Side {
+  name: string;
+  service: ChildService;
+  /** The node process itself (the service's pid is a wrapper's with BENCH_GC). */
+  pid: number;
+  unrouted: boolean;
+  gcLog?: string;
+  /** Per thread group, CPU µs per call of each round. */
+  rounds: Array<Map<string, number>>;
+  gc: { scavenges: number; markCompacts: number; pauseMs: number; calls: number };
+}
+
+/** CPU nanoseconds by thread group now. */
+function threadNanoseconds(pid: number): Map<string, number> {
+  const groups = new Map<string, number>();
+  for (const thread of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = Number(thread) === pid ? 'main' : readFileSync(`/proc/${pid}/task/${thread}/comm`, 'utf8').trim();
+      const nanoseconds = Number(readFileSync(`/proc/${pid}/task/${thread}/schedstat`, 'utf8').split(' ')[0]);
+      groups.set(name, (groups.get(name) ?? 0) + nanoseconds);
+      // Minor page faults (first touches of memory), counted as if nanoseconds: shown per call apart.
+      const stat = readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8');
+      const faults = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+      groups.set(`faults:${name}`, (groups.get(`faults:${name}`) ?? 0) + faults * 1000);
+    } catch {
+      // The thread exited between the listing and the read.
+    }
+  }
+  return groups;
+}
+
+interface GcCounts {
+  scavenges: number;
+  markCompacts: number;
+  pauseMs: number;
+}
+
+function gcCounts(logFile: string | undefined): GcCounts {
+  const counts = { scavenges: 0, markCompacts: 0, pauseMs: 0 };
+  if (logFile === undefined) return counts;
+  let text = '';
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return counts;
+  }
+  for (const line of text.split('\n')) {
+    const pause = /, ([\d.]+) \/ [\d.]+ ms/.exec(line);
+    if (line.includes('Scavenge')) counts.scavenges++;
+    else if (line.includes('Mark-Compact')) counts.markCompacts++;
+    else continue;
+    if (pause !== null) counts.pauseMs += Number(pause[1]);
+    // Incremental marking's steps ran on the main thread before the mark-compact's pause.
+    const steps = /\+ ([\d.]+) ms in \d+ steps/.exec(line);
+    if (steps !== null) counts.pauseMs += Number(steps[1]);
+  }
+  return counts;
+}
+
+async function run(side: Side, benchCase: BenchCase, calls: number, measure: boolean): Promise<void> {
+  const body = side.unrouted ? benchCase.floorBody : benchCase.body;
+  const before = threadNanoseconds(side.pid);
+  const gcBefore = gcCounts(side.gcLog);
+  const result = await autocannon({
+    url: side.service.url + benchCase.path,
+    method: 'POST',
+    headers: benchCase.headers,
+    body,
+    connections: 10,
+    amount: calls,
+    verifyBody: (reply) => checkReply(benchCase.api, benchCase.stream, String(reply), benchCase.kind === 'passthrough' ? benchCase.expectedEvents : undefined, false, benchCase.answer).ok,
+    idReplacement: body.includes(uniqueMarker),
+  });
+  await sleep(1100);
+  if (!measure) return;
+  if (result.errors + result.non2xx + result.mismatches > 0) throw new Error(`${side.name}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.mismatches} mismatches`);
+  const after = threadNanoseconds(side.pid);
+  const round = new Map<string, number>();
+  for (const [name, nanoseconds] of after) round.set(name, (nanoseconds - (before.get(name) ?? 0)) / 1000 / result.requests.total);
+  side.rounds.push(round);
+  const gcAfter = gcCounts(side.gcLog);
+  side.gc.scavenges += gcAfter.scavenges - gcBefore.scavenges;
+  side.gc.markCompacts += gcAfter.markCompacts - gcBefore.markCompacts;
+  side.gc.pauseMs += gcAfter.pauseMs - gcBefore.pauseMs;
+  side.gc.calls += result.requests.total;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = sorted.length / 2;
+  return sorted.length === 0 ? 0 : sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const [buildA, buildB, caseText = 'OpenAI → OpenAI 1 KB json, cache miss', callsText = '3000', roundsText = '6'] = process.argv.slice(2);
+  if (buildA === undefined || buildB === undefined) throw new Error('usage: bench/thread-cpu.ts <build A> <build B> [case] [calls] [rounds]');
+  const calls = Number(callsText);
+  const rounds = Number(roundsText);
+  // One case, its name containing `case` (commas included: cache cases' names have one).
+  const benchCase = buildCases().find((candidate) => candidate.name.toLowerCase().includes(caseText.toLowerCase()));
+  if (benchCase === undefined) throw new Error(`no case matches ${caseText}`);
+  const traceGc = process.env.BENCH_GC === '1';
+  const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-threads-'));
+  const services: ChildService[] = [];
+  const nodePids: number[] = [];
+  try {
+    const upstreamScript = path.join(workDirectory, 'fake-upstream.js');
+    buildSync({ entryPoints: [path.join(__dirname, 'fake-upstream.ts')], outfile: upstreamScript, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
+    const upstream = await startChildService('upstream', process.execPath, [upstreamScript, '1']);
+    services.push(upstream);
+    const sides: Side[] = [];
+    for (const [name, build] of [['A', buildA], ['B', buildB]] as const) {
+      const unrouted = build.startsWith('off:');
+      const folder = unrouted ? build.slice('off:'.length) : build;
+      let launcher: string[] = [];
+      let gcLog: string | undefined;
+      if (traceGc) {
+        gcLog = path.join(workDirectory, `gc-${name}.log`);
+        const wrapper = path.join(workDirectory, `gc-${name}.sh`);
+        // The URL line goes on to stdout; the trace goes to the log.
+        writeFileSync(wrapper, `#!/bin/bash\nnode="$1"; shift\n"$node" --trace-gc "$@" | while IFS= read -r line; do case "$line" in *http://*) echo "$line";; *) echo "$line" >> ${JSON.stringify(gcLog)};; esac; done\n`);
+        chmodSync(wrapper, 0o755);
+        launcher = [wrapper];
+      }
+      const service = await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(folder, 'proxy.js'), `switchyard-${name}`, {}, {}, launcher);
+      if (service === undefined) throw new Error(`no proxy.js in ${folder}`);
+      services.push(service);
+      const pid = traceGc ? processTree(service.pid).find((candidate) => candidate !== service.pid && readFileSync(`/proc/${candidate}/comm`, 'utf8').trim() === 'node') : service.pid;
+      if (pid === undefined) throw new Error(`${name}: no node process under the wrapper`);
+      if (traceGc) nodePids.push(pid);
+      sides.push({ name, service, pid, unrouted, gcLog, rounds: [], gc: { scavenges: 0, markCompacts: 0, pauseMs: 0, calls: 0 } });
+    }
+    const [a, b] = sides as [Side, Side];
+    await run(a, benchCase, calls, false);
+    await run(b, benchCase, calls, false);
+    for (let round = 0; round < rounds; round++) for (const side of round % 2 === 0 ? [a, b] : [b, a]) await run(side, benchCase, calls, true);
+    process.stdout.write(`${benchCase.name}, ${calls} calls × ${rounds} rounds, load ${os.loadavg()[0]!.toFixed(2)}\n`);
+    const names = [...new Set(sides.flatMap((side) => side.rounds.flatMap((round) => [...round.keys()])))];
+    const total = (round: Map<string, number>): number => [...round].reduce((sum, [name, value]) => (name.startsWith('faults:') ? sum : sum + value), 0);
+    for (const name of [...names, 'all']) {
+      const of = (side: Side): number[] => side.rounds.map((round) => (name === 'all' ? total(round) : round.get(name) ?? 0));
+      const ratios = of(a).map((value, round) => of(b)[round]! / value);
+      const unit = name.startsWith('faults:') ? '  ' : 'µs';
+      if (process.env.BENCH_ROUNDS === '1') process.stdout.write(`  ${name} rounds A ${of(a).map((value) => value.toFixed(1)).join(' ')} | B ${of(b).map((value) => value.toFixed(1)).join(' ')}\n`);
+      process.stdout.write(`  ${name.padEnd(16)} A ${median(of(a)).toFixed(1).padStart(7)} ${unit}  B ${median(of(b)).toFixed(1).padStart(7)} ${unit}  B − A ${(median(of(b)) - median(of(a))).toFixed(1).padStart(6)} ${unit}  B ÷ A ${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})\n`);
+    }
+    if (process.env.BENCH_OUTPUT !== undefined) for (const side of sides) for (const line of side.service.recentOutput().split('\n')) if (line.includes(process.env.BENCH_OUTPUT)) process.stdout.write(`  ${side.name}: ${line}\n`);
+    for (const side of sides) {
+      const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${side.pid}/status`, 'utf8'))?.[1];
+      process.stdout.write(`  RSS ${side.name}: ${(Number(rss) / 1024).toFixed(1)} MB\n`);
+    }
+    if (traceGc) {
+      for (const side of sides) {
+        const per = (count: number): string => ((count * 1000) / side.gc.calls).toFixed(1);
+        process.stdout.write(`  GC ${side.name}: per 1,000 calls ${per(side.gc.scavenges)} scavenges, ${per(side.gc.markCompacts)} mark-compacts, ${per(side.gc.pauseMs)} ms of pauses\n`);
+      }
+    }
+  } finally {
+    await Promise.all(services.map((service) => service.stop()));
+    // Under the wrapper the proxy is the wrapper's child: stopped on its own.
+    for (const pid of nodePids) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // Already gone with its wrapper.
+      }
+    }
+    rmSync(workDirectory, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) runMain(main);

@@ -1,0 +1,250 @@
+import type { CachedQuestion, CachedResponse, JsonValue } from './response-cache';
+
+/** An answer on probation under its question's fingerprint, its key not computed yet. */
+export interface RingEntry {
+  fingerprint: number;
+  entry: CachedResponse & { question: CachedQuestion };
+  /** The entry's body as bytes (a JSON body serialised). */
+  body: Uint8Array;
+  isBytes: boolean;
+  /** Bytes counted against the bound: the body's and the question's request's. */
+  size: number;
+  storedAt: number;
+  expiresAt: number;
+  /** Which of the ring's key functions computes its key (see {@link ProbationRing.put}). */
+  keyFunction: number;
+}
+
+/** What an entry's record holds besides its bytes, as JSON. */
+interface RecordText {
+  metadata: { [key: string]: JsonValue };
+  target: string;
+  format: string;
+  owner: string;
+  headers: { [name: string]: string };
+}
+
+/**
+ * A record: length (u32, 0 where the data wraps), fingerprint (u32), stored and expiry times
+ * (f64 each), counted size, body, request and text lengths (u32 each), whether the body is
+ * bytes (u8) and its key function (u8), then the body, the request and the text (UTF-8 JSON).
+ */
+const headerBytes = 44;
+
+/**
+ * Answers on probation whose keys were not computed (the fingerprint ruled a hit out), kept
+ * as records in one buffer, oldest overwritten first, found by their fingerprint.
+ *
+ * Why not JavaScript objects: most of these answers are never asked for again, and each
+ * waits thousands of calls before it is dropped. Kept as objects (the entry, its metadata and
+ * usage, its question and headers, two buffers and a key function — some twenty objects), every
+ * one survived the young generation's collections, was copied into the old generation and was
+ * marked there until dropped: the garbage collector's work per miss, on the main thread and
+ * its helpers, measured as most of what a 1 KB miss cost at full speed. As a record, a miss
+ * leaves one number in a map behind and bytes in a buffer the collector never looks into.
+ *
+ * And the memory is the same memory: the buffer is allocated on the first answer, its pages
+ * become resident as the records first reach them, and from then on every record is written
+ * over an old one. Objects kept for thousands of calls grew the heap instead, and a page of
+ * memory touched for the first time is a page fault (one every call or so at 1 KB, each tens of
+ * microseconds of kernel time on a loaded VM: invisible to an instruction count).
+ */
+export class ProbationRing {
+  private buffer: Buffer | undefined;
+  /** Where each fingerprint's record starts. */
+  private readonly index = new Map<number, number>();
+  /** The next record goes here. */
+  private head = 0;
+  /** The oldest record in the buffer (maybe taken already) starts here. */
+  private tail = 0;
+  /** Whether the records run from `tail` to `wrapAt`, then from 0 to `head`. */
+  private wrapped = false;
+  private wrapAt = 0;
+  /** Records in the buffer, taken ones included. */
+  private records = 0;
+  private readonly keyFunctions: unknown[] = [];
+  /** The counted bytes (body and request) of the entries here. */
+  private live = 0;
+  /** The buffer's length: room for the records' headers and text beside `budget` bytes of entries. */
+  private readonly capacity: number;
+
+  /** @param budget The most bytes of entries (their bodies and requests, as the cache counts them) kept. */
+  constructor(readonly budget: number) {
+    // A 1 KB answer's record carries ~300 bytes of header and text beside its ~1.8 KB.
+    this.capacity = Math.ceil(budget * 1.25) + 64 * 1024;
+  }
+
+  /** Entries on probation here. */
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** The counted bytes of the entries here (their bodies and requests). */
+  get liveBytes(): number {
+    return this.live;
+  }
+
+  has(fingerprint: number): boolean {
+    return this.index.has(fingerprint);
+  }
+
+  fingerprints(): IterableIterator<number> {
+    return this.index.keys();
+  }
+
+  /**
+   * Keeps an entry under its fingerprint, dropping the oldest entries to make room. False when
+   * it is not kept: larger than the ring, or an entry of that fingerprint is there already (two
+   * answers to one question, missed at once: the first stays). `keyFunction` is remembered by
+   * identity (one per caller, not per entry).
+   */
+  put(fingerprint: number, entry: CachedResponse & { question: CachedQuestion }, body: Uint8Array, isBytes: boolean, size: number, storedAt: number, expiresAt: number, keyFunction: unknown): boolean {
+    if (this.index.has(fingerprint) || size > this.budget) return false;
+    const question = entry.question;
+    const text = JSON.stringify({ metadata: entry.metadata, target: question.target, format: question.format, owner: question.owner, headers: question.headers } satisfies RecordText);
+    const textBytes = Buffer.byteLength(text);
+    const length = headerBytes + body.byteLength + question.request.byteLength + textBytes;
+    if (length > this.capacity) return false;
+    let functionIndex = this.keyFunctions.indexOf(keyFunction);
+    if (functionIndex === -1) {
+      if (this.keyFunctions.length >= 255) return false;
+      functionIndex = this.keyFunctions.push(keyFunction) - 1;
+    }
+    const buffer = (this.buffer ??= Buffer.allocUnsafeSlow(this.capacity));
+    const at = this.room(length);
+    buffer.writeUInt32LE(length, at);
+    buffer.writeUInt32LE(fingerprint >>> 0, at + 4);
+    buffer.writeDoubleLE(storedAt, at + 8);
+    buffer.writeDoubleLE(expiresAt, at + 16);
+    buffer.writeUInt32LE(size, at + 24);
+    buffer.writeUInt32LE(body.byteLength, at + 28);
+    buffer.writeUInt32LE(question.request.byteLength, at + 32);
+    buffer.writeUInt32LE(textBytes, at + 36);
+    buffer[at + 40] = isBytes ? 1 : 0;
+    buffer[at + 41] = functionIndex;
+    buffer.set(body, at + headerBytes);
+    buffer.set(question.request, at + headerBytes + body.byteLength);
+    buffer.write(text, at + headerBytes + body.byteLength + question.request.byteLength, textBytes, 'utf8');
+    this.index.set(fingerprint, at);
+    this.records++;
+    this.live += size;
+    // The oldest go past the budget (this entry, the newest, fits in it alone).
+    while (this.live > this.budget) this.dropOldest();
+    return true;
+  }
+
+  /** Takes the entry of a fingerprint out (a request of that fingerprint came). */
+  take(fingerprint: number): RingEntry | undefined {
+    const at = this.index.get(fingerprint);
+    if (at === undefined) return undefined;
+    this.index.delete(fingerprint);
+    const entry = this.read(at, fingerprint);
+    this.live -= entry.size;
+    return entry;
+  }
+
+  /** Takes every entry out, oldest first, and empties the ring. */
+  takeAll(): RingEntry[] {
+    const entries = [...this.index].sort(([, left], [, right]) => this.age(left) - this.age(right)).map(([fingerprint, at]) => this.read(at, fingerprint));
+    this.clear();
+    return entries;
+  }
+
+  /** Takes out the entries whose question asked `target`. */
+  takeTarget(target: string): RingEntry[] {
+    const taken: RingEntry[] = [];
+    for (const [fingerprint, at] of this.index) {
+      const entry = this.read(at, fingerprint);
+      if (entry.entry.question.target !== target) continue;
+      this.index.delete(fingerprint);
+      this.live -= entry.size;
+      taken.push(entry);
+    }
+    return taken;
+  }
+
+  /** The key function an entry was put with. */
+  keyFunction(entry: RingEntry): unknown {
+    return this.keyFunctions[entry.keyFunction];
+  }
+
+  clear(): void {
+    this.index.clear();
+    this.head = 0;
+    this.tail = 0;
+    this.wrapped = false;
+    this.wrapAt = 0;
+    this.records = 0;
+    this.live = 0;
+  }
+
+  /** Where a record of `length` bytes goes: the oldest records are dropped until it fits. */
+  private room(length: number): number {
+    for (;;) {
+      if (this.records === 0) {
+        this.head = 0;
+        this.tail = 0;
+        this.wrapped = false;
+      }
+      if (!this.wrapped) {
+        if (this.head + length <= this.capacity) break;
+        // The rest of the buffer is too short: the data wraps to its start.
+        this.wrapAt = this.head;
+        this.head = 0;
+        this.wrapped = true;
+        continue;
+      }
+      if (this.head + length <= this.tail) break;
+      this.dropOldest();
+    }
+    const at = this.head;
+    this.head += length;
+    return at;
+  }
+
+  private dropOldest(): void {
+    const buffer = this.buffer!;
+    const at = this.tail;
+    const fingerprint = buffer.readUInt32LE(at + 4);
+    if (this.index.get(fingerprint) === at) {
+      this.index.delete(fingerprint);
+      this.live -= buffer.readUInt32LE(at + 24);
+    }
+    this.tail += buffer.readUInt32LE(at);
+    this.records--;
+    if (this.wrapped && this.tail >= this.wrapAt) {
+      this.tail = 0;
+      this.wrapped = false;
+    }
+  }
+
+  /** How far a record is from the oldest, for ordering. */
+  private age(at: number): number {
+    return this.wrapped && at < this.tail ? at + this.capacity : at;
+  }
+
+  /** An entry's record decoded, its bytes copied out of the ring (which will write over them). */
+  private read(at: number, fingerprint: number): RingEntry {
+    const buffer = this.buffer!;
+    const bodyLength = buffer.readUInt32LE(at + 28);
+    const requestLength = buffer.readUInt32LE(at + 32);
+    const textLength = buffer.readUInt32LE(at + 36);
+    const isBytes = buffer[at + 40] === 1;
+    const start = at + headerBytes;
+    const bytes = Buffer.allocUnsafeSlow(bodyLength + requestLength);
+    buffer.copy(bytes, 0, start, start + bodyLength + requestLength);
+    const body = bytes.subarray(0, bodyLength);
+    const text = JSON.parse(buffer.toString('utf8', start + bodyLength + requestLength, start + bodyLength + requestLength + textLength)) as RecordText;
+    const question: CachedQuestion = { target: text.target, format: text.format, owner: text.owner, request: bytes.subarray(bodyLength), headers: text.headers, fingerprint };
+    return {
+      fingerprint,
+      entry: { body: isBytes ? body : (JSON.parse(body.toString('utf8')) as JsonValue), metadata: text.metadata, question },
+      body,
+      isBytes,
+      size: buffer.readUInt32LE(at + 24),
+      storedAt: buffer.readDoubleLE(at + 8),
+      expiresAt: buffer.readDoubleLE(at + 16),
+      keyFunction: buffer[at + 41]!,
+    };
+  }
+}

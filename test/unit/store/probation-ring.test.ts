@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { ProbationRing } from '../../../proxy/store/probation-ring';
+import type { CachedQuestion, CachedResponse } from '../../../proxy/store/response-cache';
+
+describe('ProbationRing', () => {
+  const keyOf = (question: CachedQuestion): string => `key:${new TextDecoder().decode(question.request)}`;
+  function entry(text: string, bodyLength = 100): CachedResponse & { question: CachedQuestion } {
+    return {
+      body: new Uint8Array(bodyLength).fill(text.charCodeAt(0)),
+      metadata: { text, usage: { inputTokens: 3 } },
+      question: { target: text.startsWith('b') ? 'openai/b' : 'openai/a', format: 'openai-chat', owner: 'key_0123', request: new TextEncoder().encode(text), headers: { 'anthropic-beta': 'x' } },
+    };
+  }
+  function put(ring: ProbationRing, fingerprint: number, text: string, bodyLength = 100, expiresAt = 2_000): boolean {
+    const kept = entry(text, bodyLength);
+    return ring.put(fingerprint, kept, kept.body as Uint8Array, true, bodyLength + text.length, 1_000, expiresAt, keyOf);
+  }
+
+  it('gives an entry back whole by its fingerprint, once, with its question, times and key function', () => {
+    const ring = new ProbationRing(10_000);
+    assert.equal(put(ring, 7, 'seven', 100, 5_000), true);
+    assert.equal(ring.size, 1);
+    assert.equal(ring.liveBytes, 105);
+    const taken = ring.take(7)!;
+    assert.deepEqual(taken.entry.metadata, { text: 'seven', usage: { inputTokens: 3 } });
+    assert.deepEqual([...taken.body], new Array(100).fill('s'.charCodeAt(0)));
+    assert.deepEqual(taken.entry.body, taken.body);
+    assert.deepEqual({ ...taken.entry.question, request: new TextDecoder().decode(taken.entry.question.request) }, { target: 'openai/a', format: 'openai-chat', owner: 'key_0123', request: 'seven', headers: { 'anthropic-beta': 'x' }, fingerprint: 7 });
+    assert.deepEqual([taken.storedAt, taken.expiresAt, taken.size], [1_000, 5_000, 105]);
+    assert.equal((ring.keyFunction(taken) as typeof keyOf)(taken.entry.question), 'key:seven');
+    assert.equal(ring.take(7), undefined, 'taken once');
+    assert.equal(ring.size, 0);
+    assert.equal(ring.liveBytes, 0);
+  });
+
+  it('keeps the first of two entries of one fingerprint, and nothing larger than its budget', () => {
+    const ring = new ProbationRing(1_000);
+    assert.equal(put(ring, 1, 'first'), true);
+    assert.equal(put(ring, 1, 'other'), false);
+    assert.deepEqual(ring.take(1)?.entry.metadata.text, 'first');
+    assert.equal(put(ring, 2, 'huge', 1_000), false);
+    assert.equal(ring.size, 0);
+  });
+
+  it('drops the oldest past its budget, and its bytes stay exact through many wraps of the buffer', () => {
+    const ring = new ProbationRing(5_000);
+    const kept = new Map<number, string>();
+    for (let index = 0; index < 2_000; index++) {
+      // Sizes vary so that records wrap at every offset; some are taken on the way.
+      const bodyLength = 50 + ((index * 37) % 400);
+      assert.equal(put(ring, index, `n${index}`, bodyLength), true);
+      kept.set(index, `n${index}`);
+      if (index % 7 === 3) {
+        assert.equal(ring.take(index - 1)?.entry.metadata.text ?? 'dropped', kept.has(index - 1) ? `n${index - 1}` : 'dropped');
+        kept.delete(index - 1);
+      }
+      const live = [...ring.fingerprints()];
+      for (const fingerprint of [...kept.keys()]) if (!live.includes(fingerprint)) kept.delete(fingerprint);
+      assert.ok(ring.liveBytes <= 5_000, `over budget at ${index}: ${ring.liveBytes}`);
+      assert.equal(ring.size, kept.size);
+    }
+    // The newest survive, oldest first out; each reads back as written.
+    const all = ring.takeAll();
+    assert.deepEqual(all.map((taken) => taken.fingerprint), [...kept.keys()].sort((left, right) => left - right));
+    for (const taken of all) assert.equal(taken.entry.metadata.text, `n${taken.fingerprint}`);
+    assert.ok(all.length > 5, 'several entries fit');
+    assert.ok(all.at(-1)!.fingerprint === 1_999, 'the newest is there');
+    assert.equal(ring.size, 0);
+    assert.equal(ring.liveBytes, 0);
+  });
+
+  it('takes a target\'s entries and leaves the others', () => {
+    const ring = new ProbationRing(10_000);
+    put(ring, 1, 'alpha');
+    put(ring, 2, 'beta');
+    put(ring, 3, 'amber');
+    assert.deepEqual(ring.takeTarget('openai/a').map((taken) => taken.fingerprint).sort(), [1, 3]);
+    assert.deepEqual([...ring.fingerprints()], [2]);
+    assert.equal(ring.liveBytes, 104);
+  });
+
+  it('empties on clear', () => {
+    const ring = new ProbationRing(10_000);
+    put(ring, 1, 'alpha');
+    ring.clear();
+    assert.equal(ring.size, 0);
+    assert.equal(ring.take(1), undefined);
+    assert.equal(put(ring, 1, 'again'), true);
+  });
+});
