@@ -47,6 +47,9 @@ describe('raw-body prefilter', () => {
     texts.push('Réponse: écrivez à marie.curie@exemple.fr — merci', 'password:\u00a0"Zx9!kP2#qL"', 'token\t=\t"abcdef123456"', 'see https://user:pa55word@db.internal/app', '{"api_key": "AbCdEf123456"}', 'call +4 1234 567 now', 'from 10.0.0.1', 'fe80::1ff:fe23:4567:890a%eth0', 'IBAN DE89 3704 0044 0532 0130 00', 'konto NO9386011117947.', 'mail jane_@example.com');
     // What the operator's neighbours must look like for the name before it to be looked at (raw-prefilter.ts, operatorOfAssignment).
     texts.push(...assignmentForms());
+    // A bare value, found only where its key names a credential (the keyed placements): the
+    // prefilter must look at a JSON key's own `":"` too, not only at code's assignments.
+    texts.push('Xk4pT9qZ2wLm8vR');
     const settings: DetectorName[][] = [[...detectorNames], ...detectorNames.map((name) => [name])];
     let bodiesWithFindings = 0;
     const missed: string[] = [];
