@@ -153,6 +153,11 @@ export class SqliteResponseCache implements ResponseCache {
   private fingerprints = new Set<number>();
   /** Entries in the table whose question has no fingerprint: while any is, every fingerprint may be stored. */
   private unknownFingerprints = 0;
+  /**
+   * When the last of them expires: past it none can answer (an expired entry is never served),
+   * so fingerprints decide again even while expired rows wait to be deleted.
+   */
+  private unknownUntil = 0;
   /** A question without a fingerprint was stored in memory (a caller that keeps none): every fingerprint may be stored. */
   private unfingerprintedInMemory = false;
   /** Uses not yet written: key → time. */
@@ -243,14 +248,15 @@ export class SqliteResponseCache implements ResponseCache {
   }
 
   mayHold(fingerprint: number): boolean {
-    this.followOtherWriters(this.now());
+    const now = this.now();
+    this.followOtherWriters(now);
     const unkeyed = this.ring?.take(fingerprint);
     if (unkeyed !== undefined) {
       // A request of this fingerprint is here: the entry that may answer it gets its key.
       this.keyUnkeyed(unkeyed);
       return true;
     }
-    return this.unknownFingerprints > 0 || this.unfingerprintedInMemory || this.fingerprints.has(fingerprint);
+    return (this.unknownFingerprints > 0 && now < this.unknownUntil) || this.unfingerprintedInMemory || this.fingerprints.has(fingerprint);
   }
 
   /**
@@ -295,6 +301,7 @@ export class SqliteResponseCache implements ResponseCache {
     this.ring?.clear();
     this.fingerprints.clear();
     this.unknownFingerprints = 0;
+    this.unknownUntil = 0;
     this.unfingerprintedInMemory = false;
     this.uses.clear();
     const removed = this.database.run('DELETE FROM response_cache').changes;
@@ -407,7 +414,7 @@ export class SqliteResponseCache implements ResponseCache {
           fingerprint ?? null,
         ]);
         this.index.set(key, { size: waiting.size, expiresAt: waiting.expiresAt, fingerprint });
-        if (fingerprint === null) this.unknownFingerprints++;
+        if (fingerprint === null) this.noteUnknown(waiting.expiresAt);
         this.storedBytes += waiting.size;
         // Kept in memory without its question: a hit never reads it, and an 80 KB request
         // beside a 1 KB answer would hold far more memory than the hot bound counts.
@@ -652,6 +659,12 @@ export class SqliteResponseCache implements ResponseCache {
     }
   }
 
+  /** Counts an entry in the table whose question has no fingerprint, expiring at `expiresAt`. */
+  private noteUnknown(expiresAt: number): void {
+    this.unknownFingerprints++;
+    if (expiresAt > this.unknownUntil) this.unknownUntil = expiresAt;
+  }
+
   /** Reads the index and the stored bytes from the table. */
   private readIndex(): void {
     this.index.clear();
@@ -659,11 +672,12 @@ export class SqliteResponseCache implements ResponseCache {
     this.hotBytes = 0;
     this.storedBytes = 0;
     this.unknownFingerprints = 0;
+    this.unknownUntil = 0;
     for (const row of this.database.all('SELECT key, size, expires_at, fingerprint, target IS NOT NULL AS asked FROM response_cache')) {
       const size = Number(row.size);
       const fingerprint = row.asked === 1 ? fingerprintIn(row.fingerprint) : undefined;
       this.index.set(String(row.key), { size, expiresAt: Number(row.expires_at), fingerprint });
-      if (fingerprint === null) this.unknownFingerprints++;
+      if (fingerprint === null) this.noteUnknown(Number(row.expires_at));
       this.storedBytes += size;
     }
     this.rebuildFingerprints();
@@ -707,7 +721,7 @@ export class SqliteResponseCache implements ResponseCache {
       const size = Number(row.size);
       const fingerprint = row.target !== null ? fingerprintIn(row.fingerprint) : undefined;
       this.index.set(key, { size, expiresAt: Number(row.expires_at), fingerprint });
-      if (fingerprint === null) this.unknownFingerprints++;
+      if (fingerprint === null) this.noteUnknown(Number(row.expires_at));
       else if (fingerprint !== undefined) this.fingerprints.add(fingerprint);
       this.storedBytes += size;
     }

@@ -320,6 +320,20 @@ describe('SqliteResponseCache', () => {
       assert.equal(await cache.get('ten'), undefined);
     });
 
+    it('lets fingerprints decide again once every question stored without one has expired, though its row is still there', async () => {
+      const old = open();
+      await old.set('short', { body: bytes(4), metadata: {}, question: question('short') }, 60);
+      await old.set('long', { body: bytes(4), metadata: {}, question: question('long') }, 120);
+      const cache = onProbation();
+      assert.equal(cache.mayHold(12345), true, 'unknown: the key decides');
+      now += 61_000;
+      assert.equal(cache.mayHold(12345), true, 'one still live');
+      now += 60_000;
+      assert.equal(cache.mayHold(12345), false, 'both expired: no key computed for them');
+      assert.equal(Number(database.get('SELECT COUNT(*) AS n FROM response_cache')?.n), 2, 'the rows wait for their deletion');
+      assert.equal(await cache.get('long'), undefined, 'and are never served');
+    });
+
     it('may hold every fingerprint while a stored question has none (stored by an older Switchyard)', async () => {
       const old = open();
       await old.set('old', { body: bytes(4), metadata: {}, question: question('old') }, 60);
