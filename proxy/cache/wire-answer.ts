@@ -104,8 +104,44 @@ export function replayBytes(replay: WireReplay, id: string | undefined): Buffer 
   // A fresh id is as long as the old one in characters; in bytes too, unless the old one's
   // random part held multi-byte characters: then the text is rewritten the slow way.
   if (fresh.length !== replay.idBytes) return Buffer.from(replay.bytes.toString('utf8').split(replay.providerId).join(id));
-  const bytes = Buffer.allocUnsafe(replay.bytes.length);
+  const bytes = takeSpare(replay.bytes.length) ?? Buffer.allocUnsafe(replay.bytes.length);
   replay.bytes.copy(bytes);
   for (const offset of replay.idOffsets) fresh.copy(bytes, offset);
   return bytes;
+}
+
+/** Replies at least this large are copied into buffers used again ({@link recycleReplayBytes}). */
+const spareMinimumBytes = 16 * 1024;
+/** The most bytes of spare reply buffers kept, all sizes together. */
+const spareBytesLimit = 8 * 1024 * 1024;
+/** Reply buffers a client has been sent whole, newest last, ready for the next hit of their size. */
+const spares: Buffer[] = [];
+let spareBytes = 0;
+
+function takeSpare(length: number): Buffer | undefined {
+  if (length < spareMinimumBytes) return undefined;
+  for (let at = spares.length - 1; at >= 0; at--) {
+    const spare = spares[at]!;
+    if (spare.length !== length) continue;
+    spares.splice(at, 1);
+    spareBytes -= length;
+    return spare;
+  }
+  return undefined;
+}
+
+/**
+ * Takes back a reply buffer from {@link replayBytes} once the response holding it has finished
+ * (its bytes handed to the socket), for the next hit of its size. A 100 KB streamed hit
+ * allocated its reply afresh each time: memory outside the JavaScript heap, which V8 counts
+ * towards its next collection and frees on its helper threads, and which the allocator hands
+ * back to the system and takes again page by page (minor page faults on every hit). Reused, a
+ * hit of a large answer allocates nothing of its size. The stored bytes themselves are never
+ * passed here (they are not a copy).
+ */
+export function recycleReplayBytes(replay: WireReplay, bytes: Buffer): void {
+  if (bytes === replay.bytes || bytes.length < spareMinimumBytes || bytes.byteOffset !== 0 || bytes.length > spareBytesLimit) return;
+  spares.push(bytes);
+  spareBytes += bytes.length;
+  while (spareBytes > spareBytesLimit) spareBytes -= spares.shift()!.length;
 }

@@ -12,7 +12,7 @@ import { CanonicalBackfill } from '../cache/canonical-backfill';
 import { cacheFillObserver } from '../cache/cache-fill';
 import { decodeCachedAnswer, type CachedAnswer } from '../cache/cached-answer';
 import { logprobsCarrier, type LogprobsCarrier } from '../cache/wire-logprobs';
-import { freshResponseId, isWholeAnswer, replayBytes, wireParts, wireReplay, wireResponseId, type WireReplay } from '../cache/wire-answer';
+import { freshResponseId, isWholeAnswer, recycleReplayBytes, replayBytes, wireParts, wireReplay, wireResponseId, type WireReplay } from '../cache/wire-answer';
 import type { CallCacheSettings } from '../cache/cache-settings';
 import { inboundCodecs } from '../codecs/registry';
 import type { ResponseContext } from '../inbound/codec';
@@ -304,6 +304,9 @@ function replay(response: ServerResponse, context: RequestContext, plan: Executi
     const ready = hideUsage ? (replays.withoutUsage ??= wireReplay(wire, providerId, true)) : (replays.withUsage ??= wireReplay(wire, providerId, false));
     const bytes = replayBytes(ready, id);
     writeHead(response, 200, wire.stream ? { ...sseHeaders, ...headers } : { 'content-type': 'application/json', 'content-length': bytes.length, ...headers });
+    // A copy made for this reply is used again once the socket has it all ('finish'; not on a
+    // client that left: its write may still be pending).
+    if (bytes !== ready.bytes) response.once('finish', () => recycleReplayBytes(ready, bytes));
     response.end(bytes);
     return;
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { freshResponseId, replayBytes, wireReplay } from '../../../proxy/cache/wire-answer';
+import { freshResponseId, recycleReplayBytes, replayBytes, wireReplay } from '../../../proxy/cache/wire-answer';
 import type { WireAnswer } from '../../../proxy/cache/cached-answer';
 
 describe('wire replay', () => {
@@ -26,6 +26,25 @@ describe('wire replay', () => {
     const ready = wireReplay(wire, id, true);
     const fresh = freshResponseId(id);
     assert.equal(replayBytes(ready, fresh).toString('utf8'), (chunk('Hé ') + chunk('there ✓') + 'data: [DONE]\n\n').split(id).join(fresh));
+  });
+
+  it('uses a large reply\'s buffer again only once it was given back, each time with that hit\'s own id', () => {
+    const long = Array.from({ length: 200 }, (_, index) => chunk(`part ${index} `)).join('') + 'data: [DONE]\n\n';
+    const ready = wireReplay({ api: 'openai-chat', stream: true, bytes: Buffer.from(long) }, id, false);
+    const firstId = freshResponseId(id);
+    const first = replayBytes(ready, firstId);
+    const second = replayBytes(ready, freshResponseId(id));
+    assert.notEqual(first, second, 'two replies in flight never share a buffer');
+    assert.equal(first.toString('utf8'), long.split(id).join(firstId), 'nor write over each other');
+    recycleReplayBytes(ready, first);
+    const thirdId = freshResponseId(id);
+    const third = replayBytes(ready, thirdId);
+    assert.equal(third, first, 'given back: used again');
+    assert.equal(third.toString('utf8'), long.split(id).join(thirdId));
+    assert.notEqual(replayBytes(ready, freshResponseId(id)), first, 'taken once');
+    recycleReplayBytes(ready, ready.bytes);
+    assert.notEqual(replayBytes(ready, freshResponseId(id)), ready.bytes, 'the stored bytes are never handed out to be written');
+    assert.equal(ready.bytes.toString('utf8'), long);
   });
 
   it('falls back to rewriting the text when the new id is not as long in bytes', () => {
