@@ -31,6 +31,9 @@ interface RecordText {
  */
 const headerBytes = 44;
 
+/** How many dropped fingerprints each of the two generations of ghosts holds. */
+const ghostsPerGeneration = 16_384;
+
 /**
  * Answers on probation whose keys were not computed (the fingerprint ruled a hit out), kept
  * as records in one buffer, oldest overwritten first, found by their fingerprint.
@@ -65,6 +68,12 @@ export class ProbationRing {
   private readonly keyFunctions: unknown[] = [];
   /** The counted bytes (body and request) of the entries here. */
   private live = 0;
+  /**
+   * Fingerprints of entries dropped unasked to make room, lately (two generations): a request
+   * of one of them says the ring was too small for the traffic (see {@link dropped}).
+   */
+  private ghosts = new Set<number>();
+  private olderGhosts = new Set<number>();
   /** The buffer's length: room for the records' headers and text beside `budget` bytes of entries. */
   private readonly capacity: number;
 
@@ -86,6 +95,11 @@ export class ProbationRing {
 
   has(fingerprint: number): boolean {
     return this.index.has(fingerprint);
+  }
+
+  /** Whether an entry of this fingerprint was dropped lately to make room, before anyone asked for it again. */
+  dropped(fingerprint: number): boolean {
+    return this.ghosts.has(fingerprint) || this.olderGhosts.has(fingerprint);
   }
 
   fingerprints(): IterableIterator<number> {
@@ -209,6 +223,11 @@ export class ProbationRing {
     if (this.index.get(fingerprint) === at) {
       this.index.delete(fingerprint);
       this.live -= buffer.readUInt32LE(at + 24);
+      this.ghosts.add(fingerprint);
+      if (this.ghosts.size >= ghostsPerGeneration) {
+        this.olderGhosts = this.ghosts;
+        this.ghosts = new Set();
+      }
     }
     this.tail += buffer.readUInt32LE(at);
     this.records--;

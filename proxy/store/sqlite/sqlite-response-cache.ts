@@ -53,6 +53,15 @@ const usesWriteIntervalMs = 30_000;
 /** The most body bytes of recently used entries kept in memory (or an eighth of the bound, if less). */
 const hotBytesLimit = 32 * 1024 * 1024;
 
+/**
+ * The ring of unkeyed answers on probation starts this large (or at the probation limit, if
+ * less) and grows fourfold, up to the limit, whenever a request comes for an answer it had to
+ * drop unasked: memory is touched only as far as the traffic shows it is worth it. Each page a
+ * process touches for the first time is a page fault; a 32 MB ring filled by one-off misses cost
+ * one every other 1 KB miss until it had gone round once.
+ */
+const ringStartBytes = 1024 * 1024;
+
 /** The most bytes of answers on probation (or an eighth of the bound, if less). */
 const probationBytesLimit = 32 * 1024 * 1024;
 
@@ -250,12 +259,15 @@ export class SqliteResponseCache implements ResponseCache {
   mayHold(fingerprint: number): boolean {
     const now = this.now();
     this.followOtherWriters(now);
-    const unkeyed = this.ring?.take(fingerprint);
+    const ring = this.ring;
+    const unkeyed = ring?.take(fingerprint);
     if (unkeyed !== undefined) {
       // A request of this fingerprint is here: the entry that may answer it gets its key.
       this.keyUnkeyed(unkeyed);
       return true;
     }
+    // Asked again after it was dropped for room: the ring is too small for this traffic.
+    if (ring !== undefined && ring.budget < this.probationLimit() && ring.dropped(fingerprint)) this.resizeRing(Math.min(ring.budget * 4, this.probationLimit()));
     return (this.unknownFingerprints > 0 && now < this.unknownUntil) || this.unfingerprintedInMemory || this.fingerprints.has(fingerprint);
   }
 
@@ -279,7 +291,7 @@ export class SqliteResponseCache implements ResponseCache {
       return;
     }
     this.noteQuestion(entry);
-    const ring = (this.ring ??= new ProbationRing(this.probationLimit()));
+    const ring = (this.ring ??= new ProbationRing(Math.min(ringStartBytes, this.probationLimit())));
     // Not kept (an answer of that fingerprint waits already, or it does not fit): a cache may drop it.
     ring.put(deferred.fingerprint, { body: entry.body, metadata: entry.metadata, question }, body, isBytes, size, now, now + ttlSeconds * 1000, deferred.key);
   }
@@ -323,12 +335,8 @@ export class SqliteResponseCache implements ResponseCache {
   setMaximumBytes(maximumBytes: number): void {
     this.maximumBytes = maximumBytes;
     this.dropOldestPastProbation();
-    if (this.ring !== undefined && this.ring.budget !== this.probationLimit()) {
-      // A new bound: the unkeyed answers move to a ring of the new size (the oldest dropped if smaller).
-      const ring = new ProbationRing(this.probationLimit());
-      for (const unkeyed of this.ring.takeAll()) ring.put(unkeyed.fingerprint, unkeyed.entry, unkeyed.body, unkeyed.isBytes, unkeyed.size, unkeyed.storedAt, unkeyed.expiresAt, this.ring.keyFunction(unkeyed));
-      this.ring = ring;
-    }
+    // A smaller bound: the unkeyed answers move to a ring of its size (the oldest dropped).
+    if (this.ring !== undefined && this.ring.budget > this.probationLimit()) this.resizeRing(this.probationLimit());
     if (this.storedBytes <= this.tableLimit() && this.pending.size === 0) return;
     this.flush();
     this.transaction(() => {
@@ -429,6 +437,14 @@ export class SqliteResponseCache implements ResponseCache {
   /** What the table may hold: the bound, less what is on probation in memory. */
   private tableLimit(): number {
     return this.maximumBytes - this.probationTotal();
+  }
+
+  /** Moves the unkeyed answers on probation to a ring of `budget` bytes (the oldest dropped if they do not fit). */
+  private resizeRing(budget: number): void {
+    const old = this.ring!;
+    const ring = new ProbationRing(budget);
+    for (const unkeyed of old.takeAll()) ring.put(unkeyed.fingerprint, unkeyed.entry, unkeyed.body, unkeyed.isBytes, unkeyed.size, unkeyed.storedAt, unkeyed.expiresAt, old.keyFunction(unkeyed));
+    this.ring = ring;
   }
 
   /** The bytes on probation: the keyed answers', and the ring's in use. */

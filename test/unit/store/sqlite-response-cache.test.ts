@@ -320,6 +320,20 @@ describe('SqliteResponseCache', () => {
       assert.equal(await cache.get('ten'), undefined);
     });
 
+    it('starts its unkeyed answers in a small ring, and grows it when a request comes for one it had to drop unasked', async () => {
+      const cache = onProbation({ probationBytes: 8 * 1024 * 1024 });
+      const large = (fingerprint: number, text: string) => cache.setDeferred({ fingerprint, key: () => text }, { body: bytes(100 * 1024), metadata: { text }, question: question(text, fingerprint) }, 600);
+      // 100 KB each: the first ring (1 MiB) keeps ten.
+      for (let index = 0; index < 12; index++) await large(index, `early${index}`);
+      cache.mayHold(0);
+      assert.equal(await cache.get('early0'), undefined, 'dropped for room, unasked');
+      for (let index = 100; index < 138; index++) await large(index, `late${index}`);
+      cache.mayHold(100);
+      assert.deepEqual((await cache.get('late100'))?.metadata, { text: 'late100' }, 'kept: the ring grew when the dropped one was asked for');
+      const size = await cache.size();
+      assert.ok(size.bytes <= 8 * 1024 * 1024, `within the probation limit: ${size.bytes}`);
+    });
+
     it('lets fingerprints decide again once every question stored without one has expired, though its row is still there', async () => {
       const old = open();
       await old.set('short', { body: bytes(4), metadata: {}, question: question('short') }, 60);
