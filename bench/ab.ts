@@ -18,10 +18,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildSync } from 'esbuild';
 import { Agent } from 'undici';
 import { buildCases, type BenchCase } from './cases';
-import { startChildService, type ChildService } from './child-service';
+import { startFakeUpstream, type ChildService } from './child-service';
 import { coreLayout } from './core-layout';
 import { cpuSource, treeCpuNanoseconds } from './process-cpu';
 import { uniqueMarker } from './payloads';
@@ -79,9 +78,7 @@ async function main(): Promise<void> {
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-ab-'));
   const services: ChildService[] = [];
   try {
-    const upstreamScript = path.join(workDirectory, 'fake-upstream.js');
-    buildSync({ entryPoints: [path.join(__dirname, 'fake-upstream.ts')], outfile: upstreamScript, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
-    const upstream = await startChildService('upstream', process.execPath, [upstreamScript, '1']);
+    const upstream = await startFakeUpstream(workDirectory);
     services.push(upstream);
     const sides: Side[] = [];
     for (const [name, build] of [['A', buildA], ['B', buildB]] as const) {

@@ -1,5 +1,7 @@
 /** Starting the benchmark's servers as child processes and reading the URL each one prints. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { buildSync } from 'esbuild';
 
 /** A server running in its own process. */
 export interface ChildService {
@@ -124,4 +126,14 @@ export async function startChildServiceAt(
     }
   }
   return { name, pid: child.pid ?? -1, url, recentOutput: () => lines.join('\n'), stop: () => stopChild(child) };
+}
+
+/**
+ * The fake provider every bench script measures against (bench/fake-upstream.ts), bundled into
+ * `workDirectory` and started with its streams' text deltas 1 ms apart.
+ */
+export function startFakeUpstream(workDirectory: string): Promise<ChildService> {
+  const script = path.join(workDirectory, 'fake-upstream.js');
+  buildSync({ entryPoints: [path.join(__dirname, 'fake-upstream.ts')], outfile: script, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
+  return startChildService('upstream', process.execPath, [script, '1']);
 }

@@ -10,11 +10,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildSync } from 'esbuild';
 import { Agent } from 'undici';
 import { loadRun, median, type Side } from './ab';
 import { buildCases } from './cases';
-import { startChildService, type ChildService } from './child-service';
+import { startFakeUpstream, type ChildService } from './child-service';
 import { coreLayout } from './core-layout';
 import { startGovernedSwitchyard, startSwitchyard } from './switchyard-service';
 import { runMain } from './run-main';
@@ -34,9 +33,7 @@ async function main(): Promise<void> {
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-governed-ab-'));
   const services: ChildService[] = [];
   try {
-    const upstreamScript = path.join(workDirectory, 'fake-upstream.js');
-    buildSync({ entryPoints: [path.join(__dirname, 'fake-upstream.ts')], outfile: upstreamScript, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
-    const upstream = await startChildService('upstream', process.execPath, [upstreamScript, '1']);
+    const upstream = await startFakeUpstream(workDirectory);
     services.push(upstream);
     const side = (name: 'A' | 'B', service: ChildService): Side => ({ name, service, dispatcher: new Agent({ connections: 1 }), rounds: [], latencyMs: [], firstByteMs: [], failures: 0 });
     const pairs: Pair[] = [];

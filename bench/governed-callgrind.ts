@@ -21,9 +21,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildSync } from 'esbuild';
 import { buildCases } from './cases';
-import { startChildService, type ChildService } from './child-service';
+import { startChildService, startFakeUpstream, type ChildService } from './child-service';
 import { benchRoutes, benchRules } from './routing-config';
 import { benchBudgets } from './switchyard-service';
 import { runMain } from './run-main';
@@ -115,9 +114,7 @@ async function main(): Promise<void> {
   const [requestsText = '1000', ...builds] = process.argv.slice(2);
   const requests = Number(requestsText);
   const work = mkdtempSync(path.join(os.tmpdir(), 'switchyard-callgrind-'));
-  const upstreamScript = path.join(work, 'fake-upstream.js');
-  buildSync({ entryPoints: [path.join(__dirname, 'fake-upstream.ts')], outfile: upstreamScript, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
-  const upstream = await startChildService('upstream', process.execPath, [upstreamScript, '1']);
+  const upstream = await startFakeUpstream(work);
   try {
     for (const build of builds.length === 0 ? [path.join(__dirname, '..', 'dist')] : builds) {
       const entry = path.resolve(build, 'proxy.js');

@@ -10,9 +10,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildSync } from 'esbuild';
 import { Agent, request } from 'undici';
-import { startChildService } from './child-service';
+import { startFakeUpstream } from './child-service';
 import { anthropicBody } from './payloads';
 import { processTree } from './process-cpu';
 import { startSwitchyard } from './switchyard-service';
@@ -29,9 +28,7 @@ function status(pid: number, field: string): number {
 
 async function main(): Promise<void> {
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-idle-'));
-  const upstreamScript = path.join(workDirectory, 'fake-upstream.js');
-  buildSync({ entryPoints: [path.join(__dirname, 'fake-upstream.ts')], outfile: upstreamScript, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
-  const upstream = await startChildService('upstream', process.execPath, [upstreamScript, '1']);
+  const upstream = await startFakeUpstream(workDirectory);
   const headers = { 'content-type': 'application/json', 'x-api-key': 'sk-ant-bench-0000', 'anthropic-version': '2023-06-01' };
   try {
     for (const build of process.argv.slice(2)) {

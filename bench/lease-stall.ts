@@ -12,14 +12,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { buildSync } from 'esbuild';
 import { parseConfig } from '../proxy/config/load-config';
 import { createProxy } from '../proxy/create-proxy';
 import { RateAccounts } from '../proxy/policy/rate-accounts';
 import type { Storage, StorageSettings } from '../proxy/store/storage';
 import { openSqliteStorage } from '../proxy/store/sqlite/sqlite-storage';
 import { buildCases } from './cases';
-import { startChildService } from './child-service';
+import { startFakeUpstream } from './child-service';
 import { benchRoutes, benchRules } from './routing-config';
 import { benchBudgets } from './switchyard-service';
 import { runMain } from './run-main';
@@ -130,9 +129,7 @@ async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 10);
   const connections = Number(process.argv[3] ?? 10);
   const work = mkdtempSync(path.join(os.tmpdir(), 'switchyard-lease-stall-up-'));
-  const upstreamScript = path.join(work, 'fake-upstream.js');
-  buildSync({ entryPoints: [path.join(__dirname, 'fake-upstream.ts')], outfile: upstreamScript, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
-  const upstream = await startChildService('upstream', process.execPath, [upstreamScript, '1']);
+  const upstream = await startFakeUpstream(work);
   try {
     await run(false, upstream.url, seconds, connections);
     await run(true, upstream.url, seconds, connections);

@@ -20,9 +20,8 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildSync } from 'esbuild';
 import { buildCases, type BenchCase } from './cases';
-import { startChildService, type ChildService } from './child-service';
+import { startFakeUpstream, type ChildService } from './child-service';
 import { uniqueMarker } from './payloads';
 import { checkReply } from './reply-check';
 import { processTree } from './process-cpu';
@@ -135,9 +134,7 @@ async function main(): Promise<void> {
   const services: ChildService[] = [];
   const nodePids: number[] = [];
   try {
-    const upstreamScript = path.join(workDirectory, 'fake-upstream.js');
-    buildSync({ entryPoints: [path.join(__dirname, 'fake-upstream.ts')], outfile: upstreamScript, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
-    const upstream = await startChildService('upstream', process.execPath, [upstreamScript, '1']);
+    const upstream = await startFakeUpstream(workDirectory);
     services.push(upstream);
     const sides: Side[] = [];
     for (const [name, build] of [['A', buildA], ['B', buildB]] as const) {
