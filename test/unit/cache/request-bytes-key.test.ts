@@ -20,6 +20,28 @@ function seeded(seed: number): () => number {
   };
 }
 
+/**
+ * Random JSON for the seeded property tests: strings that stress a scanner (quotes, escapes,
+ * brackets inside text, multi-byte and line-separator characters), nesting to depth three, and
+ * object keys that collide with the neutral fields' names.
+ */
+function randomJson(random: () => number): { pick: <T>(items: readonly T[]) => T; text: () => string; value: (depth: number) => unknown } {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const text = (): string => pick(['', 'x', 'stream', '"quoted"', 'back\\slash', '}{][,:', 'déjà vu', '\n\t', 'model', '\\"', '😀', '\u2028']);
+  const value = (depth: number): unknown => {
+    const kind = Math.floor(random() * (depth > 2 ? 4 : 6));
+    if (kind === 0) return text();
+    if (kind === 1) return Math.floor(random() * 1000) / 7;
+    if (kind === 2) return pick([true, false, null]);
+    if (kind === 3) return -0.5;
+    if (kind === 4) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+    const object: Record<string, unknown> = {};
+    for (let member = Math.floor(random() * 4); member > 0; member--) object[pick(['stream', 'model', 'user', 'a', 'b\\"', 'metadata', text()])] = value(depth + 1);
+    return object;
+  };
+  return { pick, text, value };
+}
+
 const chat = neutralBodyFields['openai-chat'];
 
 describe('the response cache bytes key', () => {
@@ -39,19 +61,7 @@ describe('the response cache bytes key', () => {
 
   it('hashes what JSON.stringify writes without the neutral fields, for random bodies (seeded)', () => {
     const random = seeded(0xb17e5);
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-    const text = (): string => pick(['', 'x', 'stream', '"quoted"', 'back\\slash', '}{][,:', 'déjà vu', '\n\t', 'model', '\\"', '😀', '\u2028']);
-    const value = (depth: number): unknown => {
-      const kind = Math.floor(random() * (depth > 2 ? 4 : 6));
-      if (kind === 0) return text();
-      if (kind === 1) return Math.floor(random() * 1000) / 7;
-      if (kind === 2) return pick([true, false, null]);
-      if (kind === 3) return -0.5;
-      if (kind === 4) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
-      const object: Record<string, unknown> = {};
-      for (let member = Math.floor(random() * 4); member > 0; member--) object[pick(['stream', 'model', 'user', 'a', 'b\\"', 'metadata', text()])] = value(depth + 1);
-      return object;
-    };
+    const { pick, text, value } = randomJson(random);
     for (let round = 0; round < 1500; round++) {
       const body: Record<string, unknown> = {};
       for (let member = Math.floor(random() * 7); member > 0; member--) body[pick(['stream', 'model', 'user', 'messages', 'temperature', 'store', 'stream_options', 'tools', 'x"y', text()])] = value(1);
@@ -80,19 +90,7 @@ describe('the response cache bytes key', () => {
 
   it('finds the same keyed ranges from the read stage\'s scan as from its own, for random bodies, spaced or not (seeded)', () => {
     const random = seeded(0x5ca11);
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-    const text = (): string => pick(['', 'x', 'stream', '"quoted"', 'back\\slash', '}{][,:', 'déjà vu', 'model', '\\"', '😀']);
-    const value = (depth: number): unknown => {
-      const kind = Math.floor(random() * (depth > 2 ? 4 : 6));
-      if (kind === 0) return text();
-      if (kind === 1) return Math.floor(random() * 1000) / 7;
-      if (kind === 2) return pick([true, false, null]);
-      if (kind === 3) return -0.5;
-      if (kind === 4) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
-      const object: Record<string, unknown> = {};
-      for (let member = Math.floor(random() * 4); member > 0; member--) object[pick(['stream', 'model', 'user', 'a', 'metadata', text()])] = value(depth + 1);
-      return object;
-    };
+    const { pick, text, value } = randomJson(random);
     const formats: ClientFormat[] = ['openai-chat', 'openai-responses', 'anthropic-messages'];
     let compared = 0;
     for (let round = 0; round < 2000; round++) {
