@@ -153,12 +153,21 @@ export function buildCases(filter?: string): BenchCase[] {
     team: { soloCase: 'OpenAI → OpenAI 1 KB json' },
   });
   cases.push(...redactionCases());
-  const parts = filter?.split(',').map((part) => part.trim().toLowerCase()).filter((part) => part !== '');
+  // Parts are separated by `,`, or by `;` when the filter has one (some names hold commas).
+  const parts = filter?.split(filter.includes(';') ? ';' : ',').filter((part) => part.trim() !== '');
   if (parts === undefined || parts.length === 0) return cases;
-  // A part starting with `=` is a whole name: `=OpenAI → OpenAI 1 KB json` without its routed,
-  // cached and feature variants.
-  const matches = (name: string, part: string): boolean => (part.startsWith('=') ? name === part.slice(1).trim() : name.includes(part));
-  return cases.filter((benchCase) => parts.some((part) => matches(benchCase.name.toLowerCase(), part)));
+  return cases.filter((benchCase) => parts.some((part) => caseMatches(benchCase.name, part)));
+}
+
+/**
+ * Whether a case is meant by one part of a case filter, ignoring case: a part starting with `=`
+ * is a whole name (`=OpenAI → OpenAI 1 KB json` without its routed, cached and feature
+ * variants), any other part a piece of names.
+ */
+export function caseMatches(name: string, part: string): boolean {
+  const wanted = part.trim().toLowerCase();
+  const lowered = name.toLowerCase();
+  return wanted.startsWith('=') ? lowered === wanted.slice(1).trim() : lowered.includes(wanted);
 }
 
 /**

@@ -30,7 +30,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildSync } from 'esbuild';
-import { buildCases, type BenchCase } from './cases';
+import { buildCases, caseMatches, type BenchCase } from './cases';
 import { uniqueMarker } from './payloads';
 import { startChildService, type ChildService } from './child-service';
 import { startSwitchyard } from './switchyard-service';
@@ -98,10 +98,13 @@ async function main(): Promise<void> {
   const warmUp = Number(values['warm-up']);
   // A case named exactly runs alone (the default's name is part of the cache cases' names).
   // Names hold commas (`…, cache miss (unique requests)`): names are separated by `;`.
+  // `=<name>` parts match whole names, as BENCH_CASES's do.
   const parts = values.cases.split(values.cases.includes(';') ? ';' : ',').map((part) => part.trim());
   const exact = buildCases().filter((benchCase) => benchCase.name === values.cases.trim());
   const named = exact.length > 0 ? exact : buildCases().filter((benchCase) => parts.includes(benchCase.name));
-  const cases = (named.length > 0 ? named : buildCases(values.cases)).filter((benchCase) => benchCase.routing === undefined && benchCase.governed === undefined);
+  const matched = named.length > 0 ? named : buildCases().filter((benchCase) => parts.some((part) => caseMatches(benchCase.name, part)));
+  const cases = matched.filter((benchCase) => benchCase.routing === undefined && benchCase.governed === undefined);
+  if (cases.length === 0) throw new Error(`no case (without routing or governance) matches --cases ${JSON.stringify(values.cases)}`);
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-instructions-'));
   const dumps = path.join(workDirectory, 'dumps');
   execFileSync('mkdir', ['-p', dumps]);

@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const [processesText = '4', repetitionsText = '4', caseName = 'OpenAI → OpenAI 1 KB json', build = 'dist'] = positional;
   const processes = Number(processesText);
   const repetitions = Number(repetitionsText);
-  const benchCase = buildCases(`=${caseName}`)[0];
+  const benchCase = buildCases().find((candidate) => candidate.name === caseName);
   if (benchCase === undefined) throw new Error(`no case named ${caseName}`);
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-spread-'));
   const services: ChildService[] = [];

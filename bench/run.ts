@@ -19,7 +19,8 @@
  *
  * Knobs (environment): BENCH_REPEAT (as --repeat), BENCH_SECONDS (measured load seconds per
  * proxy, case and repetition), BENCH_ROUNDS (how many rounds they are split into), BENCH_CASES
- * (comma-separated parts of case names to run), BENCH_STAND_IN=1 (a floor forwarder in the
+ * (parts of case names to run, separated by `,`, or by `;` when a name holds commas; `=<name>`
+ * is a whole name), BENCH_STAND_IN=1 (a floor forwarder in the
  * Switchyard slot even when the build exists), BENCH_PIN=0 (no core pinning), BENCH_PROFILE=<dir>
  * (Switchyard writes a V8 CPU profile there when the run ends).
  */

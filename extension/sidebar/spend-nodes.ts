@@ -50,6 +50,30 @@ export function spendNodes(data: SpendData): SpendNode[] {
   ];
 }
 
+/**
+ * The node shown when the spend could not be read. A tree row has room for a few words, so the
+ * description names the kind of failure and the tooltip carries the proxy's whole message (a
+ * held database names its file, holders and how long; an unreachable proxy its address).
+ */
+export function spendErrorNode(error: { message: string; status?: number }): SpendNode {
+  return {
+    id: 'error',
+    label: 'Could not read the spend',
+    description: spendErrorReason(error),
+    tooltip: `${error.message}\n\nSwitchyard reads it again in a few seconds.`,
+    icon: 'warning',
+  };
+}
+
+function spendErrorReason(error: { message: string; status?: number }): string {
+  if (error.status === undefined && error.message.includes('did not answer')) return 'proxy not reachable';
+  if (error.status === 503) return 'storage busy, retrying';
+  if (error.status === 401 || error.status === 403) return 'not authorized';
+  if (error.status !== undefined) return `proxy answered ${error.status}`;
+  const firstSentence = error.message.split(/(?<=\.)\s/)[0] ?? error.message;
+  return firstSentence.length <= 40 ? firstSentence : `${firstSentence.slice(0, 39)}…`;
+}
+
 function period(id: string, label: string, byProvider: AggregateRow[], byModel: AggregateRow[]): SpendNode {
   const total = sum(byProvider);
   const saved = total.savedUsd + total.promptCacheSavedUsd;

@@ -2,12 +2,15 @@ import * as vscode from 'vscode';
 import { startOfDay, startOfMonth } from '../format';
 import type { ProxyManager } from '../proxy-process';
 import { setupNodes } from './setup-nodes';
-import { spendNodes, type SpendData, type SpendNode } from './spend-nodes';
+import type { ControlError } from '../control-client';
+import { spendErrorNode, spendNodes, type SpendData, type SpendNode } from './spend-nodes';
 
 /** Recent requests listed in the sidebar. */
 const recentCount = 20;
 /** Finished requests come in bursts; a visible tree is refreshed at most this often. */
 const refreshMs = 2_000;
+/** After a failed read the tree reads again this much later (a held database lets go in ms). */
+const retryAfterErrorMs = 5_000;
 
 /**
  * The activity-bar view `switchyard.spend`, a native TreeView: spend today and this month by
@@ -145,7 +148,12 @@ export class SpendTreeProvider implements vscode.TreeDataProvider<SpendNode>, vs
       return spendNodes(data);
     } catch (error) {
       this.stale = true;
-      return [{ id: 'error', label: 'Could not read the spend', description: (error as Error).message, tooltip: (error as Error).message, icon: 'warning' }];
+      clearTimeout(this.refreshTimer);
+      this.refreshTimer = setTimeout(() => {
+        this.refreshTimer = undefined;
+        this.invalidate(true);
+      }, retryAfterErrorMs);
+      return [spendErrorNode(error as ControlError)];
     }
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { AggregateRow, BudgetInfo, RequestRecord } from '../../../proxy/control/protocol';
-import { budgetNodes, spendNodes, type SpendData } from '../../../extension/sidebar/spend-nodes';
+import { budgetNodes, spendErrorNode, spendNodes, type SpendData } from '../../../extension/sidebar/spend-nodes';
 
 function row(key: string | null, costUsd: number, requests: number, extra: Partial<AggregateRow> = {}): AggregateRow {
   return {
@@ -178,5 +178,25 @@ describe('budgetNodes', () => {
   it('leaves the section out when no budget is configured', () => {
     const nodes = spendNodes({ today: { byProvider: [], byModel: [] }, month: { byProvider: [], byModel: [] }, recent: [], budgets: [] });
     assert.ok(!nodes.some((node) => node.id === 'budgets'));
+  });
+});
+
+describe('the spend tree when the spend cannot be read', () => {
+  it('names the kind of failure in a few words and keeps the whole message in the tooltip', () => {
+    const busy = 'The database /home/me/.switchyard/switchyard.db is held by process 4242 for 2.1 s (database is locked); try again.';
+    const node = spendErrorNode({ message: busy, status: 503 });
+    assert.equal(node.label, 'Could not read the spend');
+    assert.equal(node.description, 'storage busy, retrying');
+    assert.ok(node.tooltip?.startsWith(busy));
+    assert.equal(spendErrorNode({ message: 'The Switchyard proxy on 127.0.0.1:4141 did not answer (connect ECONNREFUSED).' }).description, 'proxy not reachable');
+    assert.equal(spendErrorNode({ message: 'no', status: 401 }).description, 'not authorized');
+    assert.equal(spendErrorNode({ message: 'Internal error', status: 500 }).description, 'proxy answered 500');
+  });
+
+  it('cuts a long message of unknown kind to its first sentence, at most 40 characters', () => {
+    assert.equal(spendErrorNode({ message: 'Short. And more.' }).description, 'Short.');
+    const long = spendErrorNode({ message: 'x'.repeat(80) }).description ?? '';
+    assert.equal(long.length, 40);
+    assert.ok(long.endsWith('…'));
   });
 });
