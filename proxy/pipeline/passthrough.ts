@@ -193,6 +193,8 @@ export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
     const { finishReason } = tap;
     if (opened.abort.signal.aborted && response.destroyed) return { usage, firstTokenAt: tap.firstTokenAt, finishReason, blame: 'client' };
     if (error instanceof RelayTransformError) {
+      // As in translate.ts: nothing reads the upstream any more.
+      opened.abort.abort();
       log(`${context.id} internal error relaying ${provider}'s stream: ${(error.cause as Error)?.stack ?? String(error.cause)}`);
       const failure = new ProxyError('api_error', internalErrorMessage);
       response.end(streamErrorEvent(context, failure));

@@ -104,6 +104,9 @@ export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
     if (opened.abort.signal.aborted && response.destroyed) return { usage: sink.usage, firstTokenAt: sink.firstTokenAt, blame: 'client' };
     // relayBody tags our own throws; anything else came from the upstream body (a cut, a silence).
     if (error instanceof RelayTransformError) {
+      // Nothing reads the upstream any more (a first chunk that failed never took its body):
+      // let its socket go instead of holding the request open until the provider ends it.
+      opened.abort.abort();
       const cause = error.cause;
       log(`${context.id} internal error translating ${provider}'s stream: ${(cause as Error)?.stack ?? String(cause)}`);
       const failure = new ProxyError('api_error', internalErrorMessage);

@@ -7,6 +7,8 @@ import { FakeUpstream, type FakeReply } from '../fakes/fake-upstream';
 import { chatCompletionChunks, chatCompletionJson, openAiErrorJson } from '../fakes/openai-chat-replies';
 import { anthropicErrorJson, anthropicEvents } from '../fakes/anthropic-replies';
 import { TestProxy, assertNoKeys } from './harness';
+import { SseParser } from '../../proxy/sse/sse-parser';
+import { UsageTap } from '../../proxy/passthrough/usage-tap';
 import { providerModels, useFake } from './fake-providers';
 
 /**
@@ -394,6 +396,59 @@ describe('upstream failures through the proxy', () => {
       await within(fake.last.aborted, 1000, 'the upstream request was not aborted');
       const record = await recordOfThisTest();
       assert.equal(record.error, closedByClient);
+    });
+
+    describe('a failure inside Switchyard while relaying aborts the upstream request too', () => {
+      // Switchyard's own decoders do not throw on any input the tests know; a bug would. The
+      // parser and the usage tap are made to throw on a marker the fake's stream carries. The
+      // client must get an error event and the upstream be let go (the relay aborts it; before
+      // that it was released some 100–300 ms later by undici, not by anything of Switchyard's).
+      const marker = 'RELAYBUG';
+      const markedChat = chatCompletionChunks({ model: 'llama-3.3-70b-versatile', text: `${marker} ${weatherText}`, usage: { prompt: 30, completion: 15 } });
+      let restore: (() => void) | undefined;
+      afterEach(() => restore?.());
+      const throwOnMarker = <Owner extends object>(prototype: Owner, method: keyof Owner & string): void => {
+        const original = prototype[method] as (chunk: Buffer) => unknown;
+        (prototype as Record<string, unknown>)[method] = function (this: unknown, chunk: Buffer) {
+          if (chunk.includes(marker)) throw new Error('a relay bug');
+          return original.call(this, chunk);
+        };
+        restore = () => ((prototype as Record<string, unknown>)[method] = original);
+      };
+
+      for (const [where, count] of [
+        ['in the first chunk', 2],
+        ['in a later chunk', 3],
+      ] as const) {
+        it(`translated Anthropic stream → groq, ${where}`, async () => {
+          // The marked text is the second event's; a later chunk needs an unmarked one first.
+          const events = count === 2 ? markedChat : [chatEvents[0]!, chatEvents[1]!, markedChat[1]!];
+          fake.reply(() => ({ chunks: events.slice(0, count), delayMs: 5, hang: true }));
+          throwOnMarker(SseParser.prototype, 'push');
+          const response = await fetch(`${proxy.url}/v1/messages`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': 'client-key', 'anthropic-version': '2023-06-01' },
+            body: JSON.stringify({ model: providerModels['openai-chat'], max_tokens: 256, stream: true, messages: [{ role: 'user', content: question }] }),
+          });
+          const text = await within(response.text(), 2000, 'the client\'s stream did not end');
+          assert.match(text, /event: error/);
+          assert.match(text, /internal error/);
+          await within(fake.last.aborted, 1000, 'the upstream request was not aborted');
+        });
+      }
+
+      it('passthrough OpenAI Chat stream, in the first chunk', async () => {
+        fake.reply(() => ({ chunks: markedChat.slice(0, 2), delayMs: 5, hang: true }));
+        throwOnMarker(UsageTap.prototype, 'push');
+        const response = await fetch(`${proxy.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: providerModels['openai-chat'], stream: true, messages: [{ role: 'user', content: question }] }),
+        });
+        const text = await within(response.text(), 2000, 'the client\'s stream did not end');
+        assert.match(text, /internal error/);
+        await within(fake.last.aborted, 1000, 'the upstream request was not aborted');
+      });
     });
 
     it('before the provider answered: the upstream request is aborted and the record says 499', async () => {
