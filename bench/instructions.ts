@@ -6,6 +6,8 @@
  * build sent the case's request without its route (for a cache case: the cache off). A body
  * with the cache cases' unique marker is made a new question on every call. `redact:<folder>`
  * runs that build with `redaction.mode` `redact` (the redaction cases' other side).
+ * `governed:<folder>` runs the bench's governed Switchyard under its named key, and with such a
+ * target only the governed case is run (`off:<folder>` beside it: the plain one, same request).
  *
  * CPU time per request moves ±10–30 % with the machine's load; an instruction count hardly
  * moves, so a change of a few percent shows on a machine busy with other people's builds. Each
@@ -33,7 +35,7 @@ import { buildSync } from 'esbuild';
 import { buildCases, caseMatches, type BenchCase } from './cases';
 import { uniqueMarker } from './payloads';
 import { startChildService, type ChildService } from './child-service';
-import { startSwitchyard } from './switchyard-service';
+import { startGovernedSwitchyard, startSwitchyard } from './switchyard-service';
 import { nameCompiledFunctions, topFunctions } from './callgrind-functions';
 
 const root = path.resolve(__dirname, '..');
@@ -102,9 +104,11 @@ async function main(): Promise<void> {
   const parts = values.cases.split(values.cases.includes(';') ? ';' : ',').map((part) => part.trim());
   const exact = buildCases().filter((benchCase) => benchCase.name === values.cases.trim());
   const named = exact.length > 0 ? exact : buildCases().filter((benchCase) => parts.includes(benchCase.name));
-  const matched = named.length > 0 ? named : buildCases().filter((benchCase) => parts.some((part) => caseMatches(benchCase.name, part)));
-  const cases = matched.filter((benchCase) => benchCase.routing === undefined && benchCase.governed === undefined);
-  if (cases.length === 0) throw new Error(`no case (without routing or governance) matches --cases ${JSON.stringify(values.cases)}`);
+  // The governed case only with a `governed:<folder>` target (and `off:<folder>`, the plain Switchyard sent the same request, as its reference).
+  const governedTargets = positionals.some((target) => target.startsWith('governed:'));
+  const matched = governedTargets && !named.some((benchCase) => benchCase.governed !== undefined) ? buildCases('governed') : named.length > 0 ? named : buildCases().filter((benchCase) => parts.some((part) => caseMatches(benchCase.name, part)));
+  const cases = matched.filter((benchCase) => benchCase.routing === undefined && (benchCase.governed === undefined) !== governedTargets);
+  if (cases.length === 0) throw new Error(`no case (without routing${governedTargets ? '' : ' or governance'}) matches --cases ${JSON.stringify(values.cases)}`);
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-instructions-'));
   const dumps = path.join(workDirectory, 'dumps');
   execFileSync('mkdir', ['-p', dumps]);
@@ -121,18 +125,27 @@ async function main(): Promise<void> {
         const unrouted = target.startsWith('off:');
         // `redact:<build>`: that build with redaction on (the redaction cases' other side).
         const redacting = target.startsWith('redact:');
-        const build = unrouted ? target.slice('off:'.length) : redacting ? target.slice('redact:'.length) : target;
+        // `governed:<build>`: the bench's governed Switchyard (3 named keys, 5 budgets, rate limits), sent the case under its key.
+        const governed = target.startsWith('governed:');
+        const build = unrouted ? target.slice('off:'.length) : redacting ? target.slice('redact:'.length) : governed ? target.slice('governed:'.length) : target;
+        let key: string | undefined;
         const service =
           floor !== undefined
             ? await startChildService(target, launcher[0]!, [...launcher.slice(1), process.execPath, floorScript, floor, upstream.url], { ...process.env, ...perfMapEnv }, 180_000)
-            : await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(build, 'proxy.js'), `switchyard-${path.basename(build)}`, redacting ? { redaction: { mode: 'redact' } } : {}, perfMapEnv, launcher);
+            : governed
+              ? await startGovernedSwitchyard(upstream.url, workDirectory, path.resolve(build, 'proxy.js'), `governed-${path.basename(build)}`, launcher, perfMapEnv).then((started) => {
+                  key = started?.key;
+                  return started?.service;
+                })
+              : await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(build, 'proxy.js'), `switchyard-${path.basename(build)}`, redacting ? { redaction: { mode: 'redact' } } : {}, perfMapEnv, launcher);
         if (service === undefined) throw new Error(`no proxy.js in ${build}`);
         try {
           const body = floor === undefined && !unrouted ? benchCase.body : benchCase.floorBody;
-          const failedWarmUp = await send(service, benchCase, body, warmUp);
+          const sent = key === undefined ? benchCase : { ...benchCase, headers: { ...benchCase.headers, authorization: `Bearer ${key}` } };
+          const failedWarmUp = await send(service, sent, body, warmUp);
           await sleep(1500);
           execFileSync('callgrind_control', ['--instr=on', String(service.pid)], { stdio: 'ignore' });
-          const failed = await send(service, benchCase, body, calls);
+          const failed = await send(service, sent, body, calls);
           // Past the request log's one-second flush: the records' writing is counted too.
           await sleep(1500);
           execFileSync('callgrind_control', ['--dump', String(service.pid)], { stdio: 'ignore' });

@@ -253,9 +253,19 @@ async function main(): Promise<number> {
     const portkey = portkeyEntry === undefined ? undefined : await startPortkey(portkeyEntry);
     if (portkey !== undefined) services.push(portkey);
     const cases = process.env.BENCH_CASES === undefined && quick ? buildCases().filter((benchCase) => quickCases.includes(benchCase.name)) : buildCases(process.env.BENCH_CASES);
-    // The governed case needs a second Switchyard with named keys, budgets and rate limits.
-    const governed = standIn || !cases.some((benchCase) => benchCase.governed !== undefined) ? undefined : await startGovernedSwitchyard(upstream.url, workDirectory);
-    if (governed !== undefined) services.push(governed.service);
+    // The governed case needs a second Switchyard with named keys, budgets and rate limits: one
+    // per repetition, as the plain ones, so that its ratio is not one process's luck (three
+    // governed processes of one build read 1.22×, 1.38× and 1.66× the plain one in the same
+    // minutes: docs/benchmark.md, "The governed call's CPU").
+    const governedProcesses: Array<{ service: ChildService; key: string }> = [];
+    if (!standIn && cases.some((benchCase) => benchCase.governed !== undefined)) {
+      for (let index = 0; index < processCount; index++) {
+        const started = await startGovernedSwitchyard(upstream.url, workDirectory, undefined, index === 0 ? 'governed' : `governed-${index + 1}`);
+        if (started === undefined) break;
+        services.push(started.service);
+        governedProcesses.push(started);
+      }
+    }
     // The team case needs a Switchyard on PostgreSQL and Redis, which are started for it.
     const team = standIn || !cases.some((benchCase) => benchCase.team !== undefined) ? undefined : await startTeamSwitchyard(upstream.url, workDirectory);
     if (team !== undefined) {
@@ -268,7 +278,7 @@ async function main(): Promise<number> {
     const proxyPids = [
       ...floors.map(({ service }) => service.pid),
       ...switchyards.map((service) => service.pid),
-      ...(governed === undefined ? [] : [governed.service.pid]),
+      ...governedProcesses.map((governed) => governed.service.pid),
       ...(team === undefined ? [] : [team.service.pid]),
       ...(redacting === undefined ? [] : [redacting.pid]),
       ...(portkey === undefined ? [] : [portkey.pid]),
@@ -283,12 +293,13 @@ async function main(): Promise<number> {
     const direct = makeTarget('direct', 'direct', upstream.url, undefined, floorSettleMs, floorRequest);
     const floorTargets = floors.map(({ mode, service }) => makeTarget(floorNames[mode], 'floor', service.url, service.pid, floorSettleMs, floorRequest));
     const portkeyTarget = portkey === undefined ? undefined : makeTarget(`portkey ${portkeyVersion}`, 'peer', portkey.url, portkey.pid, settings.settleMs, portkeyRequest(upstream.url));
-    const governedRequest = (benchCase: BenchCase): TargetRequest => ({ path: benchCase.path, headers: { ...benchCase.headers, authorization: `Bearer ${governed?.key ?? ''}` }, body: benchCase.body });
-    const governedTarget = governed === undefined ? undefined : makeTarget('switchyard', 'switchyard', governed.service.url, governed.service.pid, settings.settleMs, governedRequest);
+    // Each governed process has keys of its own; the plain one beside it is sent the same request (its key only labels the call there).
+    const governedRequest = (key: string) => (benchCase: BenchCase): TargetRequest => ({ path: benchCase.path, headers: { ...benchCase.headers, authorization: `Bearer ${key}` }, body: benchCase.body });
+    const governedTargets = governedProcesses.map(({ service, key }) => ({ target: makeTarget('switchyard', 'switchyard', service.url, service.pid, settings.settleMs, governedRequest(key)), request: governedRequest(key) }));
     const teamTarget = team === undefined ? undefined : makeTarget('switchyard', 'switchyard', team.service.url, team.service.pid, settings.settleMs, floorRequest);
     const redactingTarget = redacting === undefined ? undefined : makeTarget('switchyard', 'switchyard', redacting.url, redacting.pid, settings.settleMs, floorRequest);
     /** Every case's possible targets with one Switchyard process in the Switchyard slots. */
-    const targetSetFor = (service: ChildService) => {
+    const targetSetFor = (service: ChildService, index: number) => {
       const switchyardTarget = makeTarget('switchyard', 'switchyard', service.url, service.pid, settings.settleMs, (benchCase) => ({ path: benchCase.path, headers: benchCase.headers, body: benchCase.body }));
       const targets = [direct, ...floorTargets, switchyardTarget, ...(portkeyTarget === undefined ? [] : [portkeyTarget])];
       // Routed cases send the same request unrouted to the same Switchyard instead of measuring
@@ -296,7 +307,8 @@ async function main(): Promise<number> {
       const routedTargets = [direct, switchyardTarget, makeTarget(unroutedName, 'unrouted', service.url, service.pid, settings.settleMs, floorRequest)];
       // The governed case: the governed Switchyard in the Switchyard slot under a named key, the
       // plain one beside it with the same request, interleaved.
-      const governedTargets = governedTarget === undefined ? targets : [direct, governedTarget, makeTarget(ungovernedName, 'unrouted', service.url, service.pid, settings.settleMs, governedRequest)];
+      const governed = governedTargets.length === 0 ? undefined : governedTargets[index % governedTargets.length]!;
+      const governedSet = governed === undefined ? targets : [direct, governed.target, makeTarget(ungovernedName, 'unrouted', service.url, service.pid, settings.settleMs, governed.request)];
       // The team case: the team Switchyard in the Switchyard slot, the solo one beside it, interleaved.
       const teamTargets = teamTarget === undefined ? undefined : [direct, teamTarget, makeTarget(soloName, 'unrouted', service.url, service.pid, settings.settleMs, floorRequest)];
       // The redaction cases: the redacting Switchyard in the Switchyard slot, the plain one beside it, interleaved.
@@ -304,9 +316,9 @@ async function main(): Promise<number> {
       // The response-cache cases: the same Switchyard with the cache off beside it (the request
       // naming the model directly, where no route turns the cache on), interleaved.
       const cacheTargets = [direct, switchyardTarget, makeTarget(cacheOffName, 'unrouted', service.url, service.pid, settings.settleMs, floorRequest)];
-      return { targets, routedTargets, governedTargets, teamTargets, redactionTargets, cacheTargets };
+      return { targets, routedTargets, governedTargets: governedSet, teamTargets, redactionTargets, cacheTargets };
     };
-    const targetSets = switchyards.map(targetSetFor);
+    const targetSets = switchyards.map((service, index) => targetSetFor(service, index));
     const { targets } = targetSets[0]!;
     const checkAgent = new Agent({ keepAliveTimeout: 60_000 });
     agents.push(checkAgent);

@@ -104,8 +104,8 @@ export const benchBudgets = [
  * allow-list, a budget and rate limits far above the load; resolves with the key the governed
  * case sends. Undefined when there is no build.
  */
-export async function startGovernedSwitchyard(upstream: string, workDirectory: string, entry?: string, name = 'governed'): Promise<{ service: ChildService; key: string } | undefined> {
-  const service = await startSwitchyard(upstream, workDirectory, process.env.BENCH_PROFILE, entry, name, { budgets: benchBudgets });
+export async function startGovernedSwitchyard(upstream: string, workDirectory: string, entry?: string, name = 'governed', launcher: readonly string[] = [], extraEnv: Record<string, string> = {}): Promise<{ service: ChildService; key: string } | undefined> {
+  const service = await startSwitchyard(upstream, workDirectory, process.env.BENCH_PROFILE, entry, name, { budgets: benchBudgets }, extraEnv, launcher);
   if (service === undefined) return undefined;
   let key = '';
   for (const name of ['bench-a', 'bench-b', 'bench-c']) {

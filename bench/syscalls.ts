@@ -1,6 +1,7 @@
 /**
  * `node --import tsx bench/syscalls.ts <build folder | floor:MODE>… [--cases <name>] [--calls N]`:
  * system calls per call, counted by `strace -f -c` over the proxy's process, after a warm-up.
+ * `governed:<folder>` is the bench's governed Switchyard, sent the case under its named key.
  * CPU per request counts the kernel's time as well as the instructions callgrind sees; a
  * proxy that writes in more pieces than the floor pays for it there.
  */
@@ -14,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildSync } from 'esbuild';
 import { buildCases } from './cases';
 import { startChildService } from './child-service';
-import { startSwitchyard } from './switchyard-service';
+import { startGovernedSwitchyard, startSwitchyard } from './switchyard-service';
 
 const root = path.resolve(__dirname, '..');
 
@@ -35,13 +36,19 @@ async function main(): Promise<void> {
     for (const benchCase of cases) {
       for (const target of positionals) {
         const floor = target.startsWith('floor:') ? target.slice('floor:'.length) : undefined;
-        const service =
+        // `governed:<folder>`: the bench's governed Switchyard (3 named keys, 5 budgets, rate limits), sent the case under its key.
+        const governed = target.startsWith('governed:') ? target.slice('governed:'.length) : undefined;
+        const started =
           floor !== undefined
-            ? await startChildService(target, process.execPath, [floorScript, floor, upstream.url])
-            : await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(target, 'proxy.js'), `switchyard-${path.basename(target)}`);
+            ? { service: await startChildService(target, process.execPath, [floorScript, floor, upstream.url]), key: undefined }
+            : governed !== undefined
+              ? await startGovernedSwitchyard(upstream.url, workDirectory, path.resolve(governed, 'proxy.js'), `governed-${path.basename(governed)}`)
+              : { service: await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(target, 'proxy.js'), `switchyard-${path.basename(target)}`), key: undefined };
+        const service = started?.service;
         if (service === undefined) throw new Error(`no proxy.js in ${target}`);
         const body = floor === undefined ? benchCase.body : benchCase.floorBody;
-        const run = (amount: number) => autocannon({ url: service.url + benchCase.path, method: 'POST', headers: benchCase.headers, body, connections: 10, amount, timeout: 60 });
+        const headers = started?.key === undefined ? benchCase.headers : { ...benchCase.headers, authorization: `Bearer ${started.key}` };
+        const run = (amount: number) => autocannon({ url: service.url + benchCase.path, method: 'POST', headers, body, connections: 10, amount, timeout: 60 });
         try {
           await run(3000);
           const output = path.join(workDirectory, `strace-${service.pid}.txt`);
@@ -51,10 +58,10 @@ async function main(): Promise<void> {
           await sleep(1500);
           strace.kill('SIGINT');
           await new Promise((resolve) => strace.once('exit', resolve));
-          process.stdout.write(`${benchCase.name} | ${target} | system calls per call\n`);
+          process.stdout.write(`${benchCase.name} | ${target} | system calls per call, and µs per call inside them (strace's own clock, inflated by tracing)\n`);
           for (const line of readFileSync(output, 'utf8').split('\n')) {
-            const match = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\S+)$/.exec(line);
-            if (match !== null) process.stdout.write(`  ${(Number(match[1]) / calls).toFixed(2).padStart(7)}  ${match[2]}\n`);
+            const match = /^\s*[\d.]+\s+([\d.]+)\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\S+)$/.exec(line);
+            if (match !== null) process.stdout.write(`  ${(Number(match[2]) / calls).toFixed(3).padStart(8)}  ${((Number(match[1]) * 1e6) / calls).toFixed(2).padStart(8)} µs  ${match[3]}\n`);
           }
         } finally {
           await service.stop();

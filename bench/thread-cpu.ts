@@ -8,6 +8,12 @@
  * thread spent in that window, from `/proc/<pid>/task/<tid>/schedstat`, is divided by the calls.
  * Threads are grouped by name: `main` (the event loop), `V8 DefaultWorke` (the garbage
  * collector's helpers and TurboFan), `libuv-worker`, and the rest as Linux names them.
+ * `system:<group>` is the kernel's part of it (from the threads' stime), `faults:<group>` their
+ * minor page faults per call.
+ *
+ * `governed:<folder>` is the governed Switchyard of the bench (3 named keys, 5 budgets, rate
+ * limits) sent the case under its named key: `off:dist governed:dist` and the governed case is
+ * what governance costs, by thread.
  *
  * With `BENCH_GC=1` each proxy also runs with `--trace-gc`, and the scavenges, mark-compacts and
  * their pause per 1,000 calls are counted from its output (a wrapper keeps the trace lines off
@@ -26,7 +32,7 @@ import { uniqueMarker } from './payloads';
 import { checkReply } from './reply-check';
 import { processTree } from './process-cpu';
 import { runMain } from './run-main';
-import { startSwitchyard } from './switchyard-service';
+import { startGovernedSwitchyard, startSwitchyard } from './switchyard-service';
 
 interface Side {
   name: string;
@@ -34,6 +40,8 @@ interface Side {
   /** The node process itself (the service's pid is a wrapper's with BENCH_GC). */
   pid: number;
   unrouted: boolean;
+  /** The governed Switchyard's named key (a `governed:` side), sent as the bearer. */
+  key?: string;
   gcLog?: string;
   /** Per thread group, CPU µs per call of each round. */
   rounds: Array<Map<string, number>>;
@@ -52,6 +60,9 @@ function threadNanoseconds(pid: number): Map<string, number> {
       const stat = readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8');
       const faults = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
       groups.set(`faults:${name}`, (groups.get(`faults:${name}`) ?? 0) + faults * 1000);
+      // System time alone (stime, clock ticks of 10 ms: coarse, read over many calls), shown apart too.
+      const systemTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]);
+      groups.set(`system:${name}`, (groups.get(`system:${name}`) ?? 0) + systemTicks * 10_000_000);
     } catch {
       // The thread exited between the listing and the read.
     }
@@ -94,7 +105,7 @@ async function run(side: Side, benchCase: BenchCase, calls: number, measure: boo
   const result = await autocannon({
     url: side.service.url + benchCase.path,
     method: 'POST',
-    headers: benchCase.headers,
+    headers: side.key === undefined ? benchCase.headers : { ...benchCase.headers, authorization: `Bearer ${side.key}` },
     body,
     connections: 10,
     amount: calls,
@@ -139,7 +150,8 @@ async function main(): Promise<void> {
     const sides: Side[] = [];
     for (const [name, build] of [['A', buildA], ['B', buildB]] as const) {
       const unrouted = build.startsWith('off:');
-      const folder = unrouted ? build.slice('off:'.length) : build;
+      const governed = build.startsWith('governed:');
+      const folder = unrouted ? build.slice('off:'.length) : governed ? build.slice('governed:'.length) : build;
       let launcher: string[] = [];
       let gcLog: string | undefined;
       if (traceGc) {
@@ -150,13 +162,16 @@ async function main(): Promise<void> {
         chmodSync(wrapper, 0o755);
         launcher = [wrapper];
       }
-      const service = await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(folder, 'proxy.js'), `switchyard-${name}`, {}, {}, launcher);
-      if (service === undefined) throw new Error(`no proxy.js in ${folder}`);
+      const started = governed
+        ? await startGovernedSwitchyard(upstream.url, workDirectory, path.resolve(folder, 'proxy.js'), `switchyard-${name}`, launcher)
+        : await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(folder, 'proxy.js'), `switchyard-${name}`, {}, {}, launcher).then((service) => (service === undefined ? undefined : { service, key: undefined }));
+      if (started === undefined) throw new Error(`no proxy.js in ${folder}`);
+      const { service, key } = started;
       services.push(service);
       const pid = traceGc ? processTree(service.pid).find((candidate) => candidate !== service.pid && readFileSync(`/proc/${candidate}/comm`, 'utf8').trim() === 'node') : service.pid;
       if (pid === undefined) throw new Error(`${name}: no node process under the wrapper`);
       if (traceGc) nodePids.push(pid);
-      sides.push({ name, service, pid, unrouted, gcLog, rounds: [], gc: { scavenges: 0, markCompacts: 0, pauseMs: 0, calls: 0 } });
+      sides.push({ name, service, pid, unrouted, key, gcLog, rounds: [], gc: { scavenges: 0, markCompacts: 0, pauseMs: 0, calls: 0 } });
     }
     const [a, b] = sides as [Side, Side];
     await run(a, benchCase, calls, false);
@@ -164,7 +179,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) for (const side of round % 2 === 0 ? [a, b] : [b, a]) await run(side, benchCase, calls, true);
     process.stdout.write(`${benchCase.name}, ${calls} calls × ${rounds} rounds, load ${os.loadavg()[0]!.toFixed(2)}\n`);
     const names = [...new Set(sides.flatMap((side) => side.rounds.flatMap((round) => [...round.keys()])))];
-    const total = (round: Map<string, number>): number => [...round].reduce((sum, [name, value]) => (name.startsWith('faults:') ? sum : sum + value), 0);
+    const total = (round: Map<string, number>): number => [...round].reduce((sum, [name, value]) => (name.startsWith('faults:') || name.startsWith('system:') ? sum : sum + value), 0);
     for (const name of [...names, 'all']) {
       const of = (side: Side): number[] => side.rounds.map((round) => (name === 'all' ? total(round) : round.get(name) ?? 0));
       const ratios = of(a).map((value, round) => of(b)[round]! / value);

@@ -20,9 +20,11 @@ export interface AttemptHold {
   /**
    * Settles to what the attempt cost: `usage` when the provider reported it; when it did not,
    * `answered` says whether the provider answered at all (an answer of unknown size is settled
-   * to the worst case reserved, a failure before any answer to nothing).
+   * to the worst case reserved, a failure before any answer to nothing). `costUsd`: the
+   * attempt's price for `usage` as the delivery already computed it with the same price table
+   * (a number), so the call is not priced twice; left out, the hold prices `usage` itself.
    */
-  settle(usage: Usage | undefined, answered: boolean): void;
+  settle(usage: Usage | undefined, answered: boolean, costUsd?: number): void;
   /** Adds what the hold reserved and settled to the call's budget check (for its record). */
   report(check: BudgetCheck): void;
 }

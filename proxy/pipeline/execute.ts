@@ -51,10 +51,14 @@ function reserveAttempt(holders: readonly CallPolicy[], context: RequestContext,
   return take(0);
 }
 
-/** Settles an attempt's holds: to its usage, else to the worst case when it answered, else to nothing. */
-export function settleHolds(holds: readonly AttemptHold[] | undefined, usage: Usage | undefined, answered: boolean): void {
+/**
+ * Settles an attempt's holds: to its usage, else to the worst case when it answered, else to
+ * nothing. `costUsd`: what the delivery priced `usage` at, when it did (see `AttemptHold.settle`).
+ */
+export function settleHolds(holds: readonly AttemptHold[] | undefined, usage: Usage | undefined, answered: boolean, costUsd?: number | null): void {
   if (holds === undefined) return;
-  for (const hold of holds) hold.settle(usage, answered);
+  const priced = usage !== undefined && typeof costUsd === 'number' ? costUsd : undefined;
+  for (const hold of holds) hold.settle(usage, answered, priced);
 }
 
 /** What the budgets did over all of a call's attempts, for its record; undefined when none applied. */

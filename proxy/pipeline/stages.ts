@@ -174,7 +174,7 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   if (delivered.finishReason !== undefined) outcome.finishReason = delivered.finishReason;
   // Budgets settle to the usage delivered (streamed, whole, or as far as a client that left got).
   if (opened.holds !== undefined) {
-    settleHolds(opened.holds, delivered.usage, true);
+    settleHolds(opened.holds, delivered.usage, true, delivered.costUsd);
     outcome.budget = budgetCheck(plan);
   }
   // settle

@@ -140,10 +140,11 @@ class BudgetHold implements AttemptHold {
     private readonly assumed: boolean,
   ) {}
 
-  settle(usage: Usage | undefined, answered: boolean): void {
+  settle(usage: Usage | undefined, answered: boolean, costUsd?: number): void {
     if (this.settledUsd !== undefined) return;
     let cost: number;
-    if (usage !== undefined) cost = this.price(usage);
+    // An assumed price stays assumed: the delivery's price for an unpriced model is no price.
+    if (usage !== undefined) cost = costUsd !== undefined && !this.assumed ? costUsd : this.price(usage);
     else if (answered) {
       // The provider answered but its usage never arrived (a stream cut or left early): the worst case.
       cost = this.reservation.amountUsd;

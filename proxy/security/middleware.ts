@@ -85,9 +85,9 @@ export function checkAccessKey(principals: PrincipalDirectory, request: Incoming
   const url = request.url ?? '';
   const query = url.includes('?') ? new URLSearchParams(url.slice(url.indexOf('?') + 1)) : undefined;
   const credential = clientCredential(request.headers, query);
-  const principal = principals.lookup(credential);
+  const principal = principals.lookup(credential, request.socket);
   if (principal !== undefined) return { principal };
-  const revoked = principals.revokedName(credential);
+  const revoked = principals.revokedName(credential, request.socket);
   if (revoked !== undefined) {
     const fix = 'Ask for a new key: switchyard keys create NAME, or "Switchyard: Create Access Key" in VS Code.';
     return { reason: 'revoked-key', error: new ProxyError('authentication', `The access key '${revoked}' was revoked. ${fix}`), fix };
