@@ -1,5 +1,6 @@
 import type { Database, SQLiteValue, Statement } from 'node-sqlite3-wasm';
-import { encodeRecordRow, recordColumnCount, recordColumns, recordRowPlaceholders } from './record-row';
+import { DirectBinding } from './direct-binding';
+import { encodeRecordRow, recordColumnCount, recordColumns, recordRowPlaceholders, textAsBytes } from './record-row';
 import type { RequestRecord } from '../request-record';
 
 /**
@@ -7,7 +8,7 @@ import type { RequestRecord } from '../request-record';
  * the change counters and runs SQLite's per-statement setup once, so a multi-row INSERT
  * spreads that over its rows: measured with bench/store-write.ts, 64 rows a statement cost
  * 10–15 % less per record than one; 16 or 256 measured the same as 64 within noise.
- * 64 × 21 = 1,344 bound values, far below SQLite's limit of 32,766 in this build.
+ * 64 × 28 = 1,792 bound values, far below SQLite's limit of 32,766 in this build.
  */
 export const rowsPerStatement = 64;
 
@@ -16,15 +17,27 @@ export const rowsPerStatement = 64;
  * reused. A batch of n rows runs n ÷ 64 statements of 64 rows, then the remainder as powers of
  * two (32, 16 … 1), so at most seven statements are ever prepared, whatever the batch sizes.
  * Runs inside the caller's transaction.
+ *
+ * Values are bound through {@link DirectBinding} (one copy of a statement's strings into WASM
+ * memory, no call for a NULL) when this node-sqlite3-wasm allows it, else through
+ * `Statement.run` with the long text as bytes.
  */
 export class RecordInsert {
   private readonly database: Database;
   /** Index k holds the statement for 2^k rows and the exact-length value array it binds. */
   private readonly statements: Array<Statement | undefined> = [];
   private readonly values: SQLiteValue[][] = [];
+  private readonly binding: DirectBinding | undefined;
 
-  constructor(database: Database) {
+  /** @param options.direct false binds through `Statement.run` only (the tests compare both ways). */
+  constructor(database: Database, options: { direct?: boolean } = {}) {
     this.database = database;
+    this.binding = options.direct === false ? undefined : DirectBinding.for(database);
+  }
+
+  /** Whether values are bound through {@link DirectBinding}. */
+  get bindsDirectly(): boolean {
+    return this.binding !== undefined;
   }
 
   /** Writes `records[start]` up to (not including) `records[end]`. */
@@ -45,6 +58,7 @@ export class RecordInsert {
   /** Frees every prepared statement; call before closing the database. */
   finalize(): void {
     for (let level = 0; level < this.statements.length; level += 1) this.discard(level);
+    this.binding?.finalize();
   }
 
   private run(level: number, records: readonly RequestRecord[], start: number): void {
@@ -53,7 +67,11 @@ export class RecordInsert {
     const rows = 1 << level;
     for (let row = 0; row < rows; row += 1) encodeRecordRow(records[start + row], values, row * recordColumnCount);
     try {
-      statement.run(values);
+      if (this.binding !== undefined) this.binding.run(statement, values);
+      else {
+        textAsBytes(values);
+        statement.run(values);
+      }
     } catch (error) {
       this.discard(level);
       throw error;

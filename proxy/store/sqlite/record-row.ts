@@ -39,26 +39,39 @@ export const recordColumns = [
 export const recordColumnCount = recordColumns.length;
 
 /**
- * One row's placeholders for an INSERT of {@link recordColumns}. `error` and `extra` come bound
- * as UTF-8 bytes (see {@link encodeRecordRow}) and are cast back to TEXT here, so they are
+ * One row's placeholders for an INSERT of {@link recordColumns}. `error` and `extra` may come
+ * bound as UTF-8 bytes (see {@link textAsBytes}) and are cast back to TEXT here, so they are
  * stored, read and compared as text like any other.
  */
 export const recordRowPlaceholders = `(${recordColumns
   .map((column) => (column === 'error' || column === 'extra' ? 'CAST(? AS TEXT)' : '?'))
   .join(', ')})`;
 
+/** Where `error` and `extra`, the two columns that can hold long text, sit in a row's values. */
+export const longTextColumns: readonly number[] = [recordColumns.indexOf('error'), recordColumns.indexOf('extra')];
+
+/**
+ * For node-sqlite3-wasm's own `Statement.run`: the long text values of rows written by
+ * {@link encodeRecordRow} as Buffers, which {@link recordRowPlaceholders} casts back. That
+ * binding copies a string into WASM memory with two JavaScript loops over its characters, about
+ * 8 ns a character, while a Buffer is encoded natively and copied in one `set`: a 270-byte
+ * decision cost 2.6 µs as a string and 0.5 µs as a Buffer. Short strings (ids, model names)
+ * are as cheap either way and stay strings.
+ */
+export function textAsBytes(values: SQLiteValue[]): void {
+  for (let offset = 0; offset < values.length; offset += recordColumnCount) {
+    for (const column of longTextColumns) {
+      const value = values[offset + column];
+      if (typeof value === 'string') values[offset + column] = Buffer.from(value);
+    }
+  }
+}
+
 /**
  * Writes a record's row values into `values` from `offset`, in {@link recordColumns} order, so
- * a multi-row INSERT binds one reused array instead of one fresh array per record. Fields
- * without a column (the routing decision…) are kept in the `extra` JSON column, so they survive
- * a round trip before they earn a column of their own.
- *
- * The two columns that can hold long text, `error` and `extra`, are bound as Buffers for
- * {@link recordRowPlaceholders} to cast: node-sqlite3-wasm copies a bound string into WASM
- * memory with two JavaScript loops over its characters (measure, then encode), about 8 ns a
- * character, while a Buffer is encoded natively and copied in one `set`. Measured: a 270-byte
- * decision costs 2.6 µs bound as a string and 0.5 µs as a Buffer; below about 30 characters
- * (ids, model names) strings are as cheap, so they stay strings.
+ * a multi-row INSERT binds one reused array instead of one fresh array per record: strings,
+ * numbers and nulls. Fields without a column (the routing decision…) are kept in the `extra`
+ * JSON column, so they survive a round trip before they earn a column of their own.
  */
 export function encodeRecordRow(record: RequestRecord, values: SQLiteValue[], offset: number): void {
   values[offset] = record.id;
@@ -80,7 +93,7 @@ export function encodeRecordRow(record: RequestRecord, values: SQLiteValue[], of
   values[offset + 16] = record.costUsd;
   values[offset + 17] = record.timeToFirstTokenMs;
   values[offset + 18] = record.latencyMs;
-  values[offset + 19] = record.error === undefined ? null : Buffer.from(record.error);
+  values[offset + 19] = record.error ?? null;
   values[offset + 20] = encodeExtra(record);
   values[offset + 21] = record.keyId ?? null;
   values[offset + 22] = record.keyLabel ?? null;
@@ -147,7 +160,7 @@ export const recordFieldPlaces = {
  * what the request log costs a call. The SQL of the aggregates looks for `"refusal":"` and
  * `"redactionBlocked":true` in this text, as `JSON.stringify` writes them.
  */
-function encodeExtra(record: RequestRecord): Buffer | null {
+function encodeExtra(record: RequestRecord): string | null {
   let json = '';
   if (record.tool !== undefined) json += `,"tool":${JSON.stringify(record.tool)}`;
   if (record.toolVersion !== undefined) json += `,"toolVersion":${JSON.stringify(record.toolVersion)}`;
@@ -171,7 +184,7 @@ function encodeExtra(record: RequestRecord): Buffer | null {
     const value: unknown = Reflect.get(record, field);
     if (value !== undefined) json += `,${JSON.stringify(field)}:${JSON.stringify(value)}`;
   }
-  return json === '' ? null : Buffer.from(`{${json.slice(1)}}`);
+  return json === '' ? null : `{${json.slice(1)}}`;
 }
 
 const knownFields: ReadonlySet<string> = new Set(Object.keys(recordFieldPlaces));

@@ -1,0 +1,135 @@
+/**
+ * `node --import tsx bench/row-instructions.ts [--rows 20000] [--batch 256] [--variants build,encode,write,public]`:
+ * machine instructions a request record costs to write, counted by valgrind (callgrind) on the
+ * main thread, so a change to the request log's row can be weighed without the ±10 % a whole
+ * proxy's count moves between runs (bench/instructions.ts).
+ *
+ * The script bundles itself (as the proxy is bundled) and runs the bundle once per variant under
+ * callgrind with `--liftoff-only` (the proxy compiles SQLite's WebAssembly with Liftoff alone,
+ * proxy/main.ts). Each run builds `--rows` records shaped as the bench's 1 KB calls record them
+ * (ids as request-context.ts makes them: one prefix and a counter, a routing decision, a finish
+ * reason, the head overhead), then:
+ *
+ * - `build`: nothing more — the baseline every other variant is read against;
+ * - `encode`: each record through `encodeRecordRow` (the values a row binds);
+ * - `write`: `SqliteRequestLog.write` in transactions of `--batch` records into a fresh
+ *   `switchyard.db` (encode, bind, SQLite's insert, commit), as the proxy's flush runs it;
+ * - `public`: the same with every value bound through node-sqlite3-wasm's `Statement.run`
+ *   (`RecordInsert` with `direct: false`), what the log did before `DirectBinding`.
+ *
+ * Printed: each variant's instructions a record above `build`. Process start, module load and
+ * the records' construction are in every variant alike and cancel out; what is left of the
+ * JIT's warm-up is a few percent at 20,000 rows.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildSync } from 'esbuild';
+import type { SQLiteValue } from 'node-sqlite3-wasm';
+import type { RequestRecord } from '../proxy/store/request-record';
+import { openDatabase } from '../proxy/store/sqlite/open-database';
+import { RecordInsert } from '../proxy/store/sqlite/record-insert';
+import { encodeRecordRow, recordColumnCount } from '../proxy/store/sqlite/record-row';
+import { SqliteRequestLog } from '../proxy/store/sqlite/sqlite-request-log';
+
+const variants = ['build', 'encode', 'write', 'public'] as const;
+type Variant = (typeof variants)[number];
+
+let counter = 0;
+
+/** `count` records as recorder.ts makes them for the bench's OpenAI 1 KB JSON calls. */
+function makeRecords(count: number): RequestRecord[] {
+  const records: RequestRecord[] = [];
+  const target = 'openai/gpt-4o-mini';
+  for (let index = 0; index < count; index += 1) {
+    counter += 1;
+    const record: RequestRecord = {
+      id: `req_5f3a9c01b2d4${counter.toString(36).padStart(6, '0')}`,
+      time: 1_765_000_000_000 + counter,
+      clientFormat: 'openai-chat',
+      endpoint: '/v1/chat/completions',
+      requestedModel: 'gpt-4o-mini',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      status: 200,
+      stream: false,
+      passthrough: true,
+      inputTokens: 1200 + (index % 97),
+      outputTokens: 40 + (index % 31),
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+      costUsd: 0.0000013 * (index % 211),
+      timeToFirstTokenMs: 2.5 + (index % 13) / 10,
+      latencyMs: 3.3 + (index % 17) / 10,
+    };
+    record.overheadMs = 0.31 + (index % 7) / 100;
+    record.finishReason = 'stop';
+    record.decision = { via: 'direct', strategy: 'direct', candidates: [{ target, outcome: 'tried', reason: 'as addressed' }], attempts: [{ target, status: 200, latencyMs: 2.9, outcome: 'won', startedMs: 0.4 }], winner: target };
+    records.push(record);
+  }
+  return records;
+}
+
+/** One variant, inside the bundle under callgrind. */
+async function runVariant(variant: Variant, rows: number, batch: number): Promise<void> {
+  const directory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-row-instructions-'));
+  const { database } = openDatabase(directory);
+  const log = new SqliteRequestLog(database);
+  if (variant === 'public') Reflect.set(log, 'insert', new RecordInsert(database, { direct: false }));
+  const values = new Array<SQLiteValue>(recordColumnCount).fill(null);
+  try {
+    for (let written = 0; written < rows; written += batch) {
+      const records = makeRecords(Math.min(batch, rows - written));
+      if (variant === 'encode') for (const record of records) encodeRecordRow(record, values, 0);
+      else if (variant === 'write' || variant === 'public') await log.write(records);
+    }
+  } finally {
+    await log.close();
+    database.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/** The main thread's `Ir` total in a `--separate-threads=yes` dump folder. */
+function mainThreadInstructions(directory: string): number {
+  const main = readdirSync(directory).find((file) => file.endsWith('-01'));
+  if (main === undefined) throw new Error(`no main-thread dump in ${directory}`);
+  const totals = /^(?:totals|summary): (\d+)/m.exec(readFileSync(path.join(directory, main), 'utf8'));
+  if (totals === null) throw new Error(`no totals in ${main}`);
+  return Number(totals[1]);
+}
+
+function main(): void {
+  const { values } = parseArgs({ options: { rows: { type: 'string', default: '20000' }, batch: { type: 'string', default: '256' }, variants: { type: 'string', default: variants.join(',') } } });
+  const rows = Number(values.rows);
+  const batch = Number(values.batch);
+  const chosen = values.variants.split(',').map((name) => name.trim()) as Variant[];
+  if (!chosen.includes('build')) chosen.unshift('build');
+  const root = path.resolve(__dirname, '..');
+  const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-row-instructions-build-'));
+  try {
+    const outfile = path.join(workDirectory, 'row-instructions.js');
+    buildSync({ entryPoints: [path.join(root, 'bench', 'row-instructions.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['node-sqlite3-wasm', 'esbuild'], logLevel: 'warning' });
+    console.log(`row-instructions: ${rows} records in transactions of ${batch}, callgrind main thread, --liftoff-only`);
+    let baseline: number | undefined;
+    for (const variant of chosen) {
+      const dumps = mkdtempSync(path.join(workDirectory, `${variant}-`));
+      execFileSync('valgrind', ['--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${dumps}/callgrind.%p`, process.execPath, '--liftoff-only', outfile, variant, String(rows), String(batch)], {
+        stdio: ['ignore', 'ignore', 'ignore'],
+        env: { ...process.env, ROW_INSTRUCTIONS_VARIANT: variant, NODE_PATH: path.join(root, 'node_modules') },
+      });
+      const total = mainThreadInstructions(dumps);
+      baseline ??= total;
+      console.log(`${variant.padEnd(7)} ${total.toLocaleString('en-US').padStart(16)} instructions${variant === 'build' ? '' : `, ${Math.round((total - baseline) / rows).toLocaleString('en-US')} a record`}`);
+    }
+  } finally {
+    rmSync(workDirectory, { recursive: true, force: true });
+  }
+}
+
+const bundledVariant = process.env.ROW_INSTRUCTIONS_VARIANT as Variant | undefined;
+if (bundledVariant !== undefined) void runVariant(bundledVariant, Number(process.argv[3]), Number(process.argv[4]));
+else main();
