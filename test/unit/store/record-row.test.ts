@@ -103,6 +103,24 @@ describe('request rows', () => {
     assert.equal(columnFields + 1, recordColumnCount, 'every column but extra holds one field');
   });
 
+  it('keep a field the type does not know though records of known fields only came before, with as many keys', () => {
+    const known = record(direct());
+    roundTrip(known);
+    roundTrip(record(direct()));
+    // The same number of keys as the records before it, one of them unknown.
+    const { userAgent: _userAgent, ...withoutAgent } = record(direct());
+    const unknown = { ...withoutAgent, note: 'kept' } as RequestRecord;
+    const { back, extra } = roundTrip(unknown);
+    assert.equal(Object.keys(unknown).length, Object.keys(known).length);
+    assert.deepEqual(back, unknown);
+    assert.deepEqual(JSON.parse(extra!), { note: 'kept', directAttempt: [200, 209.7, 0.4] });
+    // And an unknown field left undefined does not make its shape count as known.
+    const undefinedFirst = { ...record(direct()), later: undefined } as unknown as RequestRecord;
+    roundTrip(undefinedFirst);
+    const definedLater = { ...record(direct()), later: 7 } as unknown as RequestRecord;
+    assert.deepEqual(roundTrip(definedLater).back, definedLater);
+  });
+
   it('write numbers in extra as JSON does', () => {
     const { extra } = roundTrip({ ...record(direct()), overheadMs: Number.NaN });
     assert.deepEqual(JSON.parse(extra!), { userAgent: 'curl/8.5.0', overheadMs: null, directAttempt: [200, 209.7, 0.4] });
