@@ -272,15 +272,23 @@ async function main(): Promise<number> {
       services.push(team.service);
       stopAfter.push(team.stop);
     }
-    // The redaction cases need a second Switchyard with redaction on.
-    const redacting = standIn || !cases.some((benchCase) => benchCase.redaction !== undefined) ? undefined : await startRedactingSwitchyard(upstream.url, workDirectory);
-    if (redacting !== undefined) services.push(redacting);
+    // The redaction cases need a second Switchyard with redaction on: one per repetition, as the
+    // governed one (the 50 KB source-code row's repetitions read 1.35–1.80× on one process).
+    const redactingProcesses: ChildService[] = [];
+    if (!standIn && cases.some((benchCase) => benchCase.redaction !== undefined)) {
+      for (let index = 0; index < processCount; index++) {
+        const started = await startRedactingSwitchyard(upstream.url, workDirectory, index === 0 ? 'redacting' : `redacting-${index + 1}`);
+        if (started === undefined) break;
+        services.push(started);
+        redactingProcesses.push(started);
+      }
+    }
     const proxyPids = [
       ...floors.map(({ service }) => service.pid),
       ...switchyards.map((service) => service.pid),
       ...governedProcesses.map((governed) => governed.service.pid),
       ...(team === undefined ? [] : [team.service.pid]),
-      ...(redacting === undefined ? [] : [redacting.pid]),
+      ...redactingProcesses.map((redacting) => redacting.pid),
       ...(portkey === undefined ? [] : [portkey.pid]),
     ];
     const layout = coreLayout(proxyPids, [upstream.pid]);
@@ -297,7 +305,7 @@ async function main(): Promise<number> {
     const governedRequest = (key: string) => (benchCase: BenchCase): TargetRequest => ({ path: benchCase.path, headers: { ...benchCase.headers, authorization: `Bearer ${key}` }, body: benchCase.body });
     const governedTargets = governedProcesses.map(({ service, key }) => ({ target: makeTarget('switchyard', 'switchyard', service.url, service.pid, settings.settleMs, governedRequest(key)), request: governedRequest(key) }));
     const teamTarget = team === undefined ? undefined : makeTarget('switchyard', 'switchyard', team.service.url, team.service.pid, settings.settleMs, floorRequest);
-    const redactingTarget = redacting === undefined ? undefined : makeTarget('switchyard', 'switchyard', redacting.url, redacting.pid, settings.settleMs, floorRequest);
+    const redactingTargets = redactingProcesses.map((redacting) => makeTarget('switchyard', 'switchyard', redacting.url, redacting.pid, settings.settleMs, floorRequest));
     /** Every case's possible targets with one Switchyard process in the Switchyard slots. */
     const targetSetFor = (service: ChildService, index: number) => {
       const switchyardTarget = makeTarget('switchyard', 'switchyard', service.url, service.pid, settings.settleMs, (benchCase) => ({ path: benchCase.path, headers: benchCase.headers, body: benchCase.body }));
@@ -312,6 +320,7 @@ async function main(): Promise<number> {
       // The team case: the team Switchyard in the Switchyard slot, the solo one beside it, interleaved.
       const teamTargets = teamTarget === undefined ? undefined : [direct, teamTarget, makeTarget(soloName, 'unrouted', service.url, service.pid, settings.settleMs, floorRequest)];
       // The redaction cases: the redacting Switchyard in the Switchyard slot, the plain one beside it, interleaved.
+      const redactingTarget = redactingTargets.length === 0 ? undefined : redactingTargets[index % redactingTargets.length]!;
       const redactionTargets = redactingTarget === undefined ? undefined : [direct, redactingTarget, makeTarget(redactionOffName, 'unrouted', service.url, service.pid, settings.settleMs, floorRequest)];
       // The response-cache cases: the same Switchyard with the cache off beside it (the request
       // naming the model directly, where no route turns the cache on), interleaved.

@@ -125,6 +125,6 @@ export async function startGovernedSwitchyard(upstream: string, workDirectory: s
  * A second Switchyard with redaction on (`redact`, every detector, restore on) for the
  * redaction cases, against the plain one. Undefined when there is no build.
  */
-export async function startRedactingSwitchyard(upstream: string, workDirectory: string): Promise<ChildService | undefined> {
-  return startSwitchyard(upstream, workDirectory, process.env.BENCH_PROFILE, undefined, 'redacting', { redaction: { mode: 'redact' } });
+export async function startRedactingSwitchyard(upstream: string, workDirectory: string, name = 'redacting'): Promise<ChildService | undefined> {
+  return startSwitchyard(upstream, workDirectory, process.env.BENCH_PROFILE, undefined, name, { redaction: { mode: 'redact' } });
 }
