@@ -106,11 +106,15 @@ export function cacheFillObserver(options: CacheFillOptions): AnswerObserver {
 
 /** Stores an entry under its keys: the first with the question (deferred if the key is), the others without. */
 async function storeUnder(options: CacheFillOptions, keys: Array<string | DeferredKey>, entry: CachedResponse, question: CachedQuestion | undefined): Promise<void> {
-  const [first, ...others] = keys;
+  // Indexed, not destructured (`[first, ...others]` builds an array through an iterator): every miss comes here.
+  const first = keys[0];
   const questioned: CachedResponse = question === undefined ? entry : { body: entry.body, metadata: entry.metadata, question };
   if (typeof first === 'string') await options.cache.set(first, questioned, options.ttlSeconds);
   else if (first !== undefined) await (options.cache.setDeferred?.(first, questioned, options.ttlSeconds) ?? options.cache.set(first.key(questioned.question!), questioned, options.ttlSeconds));
-  for (const key of others) if (typeof key === 'string') await options.cache.set(key, entry, options.ttlSeconds);
+  for (let index = 1; index < keys.length; index++) {
+    const key = keys[index];
+    if (typeof key === 'string') await options.cache.set(key, entry, options.ttlSeconds);
+  }
 }
 
 function storable(outcome: CallOutcome, signal: AbortSignal): boolean {

@@ -31,8 +31,11 @@ interface RecordText {
  */
 const headerBytes = 44;
 
-/** How many dropped fingerprints each of the two generations of ghosts holds. */
-const ghostsPerGeneration = 16_384;
+/**
+ * Slots of the table of dropped fingerprints ("ghosts"): one per slot, chosen by the
+ * fingerprint's low bits, a newer one replacing an older one in its slot.
+ */
+const ghostSlots = 65_536;
 
 /**
  * Answers on probation whose keys were not computed (the fingerprint ruled a hit out), kept
@@ -69,11 +72,14 @@ export class ProbationRing {
   /** The counted bytes (body and request) of the entries here. */
   private live = 0;
   /**
-   * Fingerprints of entries dropped unasked to make room, lately (two generations): a request
-   * of one of them says the ring was too small for the traffic (see {@link dropped}).
+   * Fingerprints of entries dropped unasked to make room, lately: a request of one of them says
+   * the ring was too small for the traffic (see {@link dropped}). A table of numbers, not a
+   * `Set`: one entry a miss went into a Set that grew, was copied into the old generation and
+   * thrown away every 16,384 misses; the table is written in place (each slot the fingerprint
+   * plus one, 0 for none). A ghost lost to a newer one in its slot only means that one repeat
+   * does not grow the ring; created with the first drop.
    */
-  private ghosts = new Set<number>();
-  private olderGhosts = new Set<number>();
+  private ghosts: Uint32Array | undefined;
   /** The buffer's length: room for the records' headers and text beside `budget` bytes of entries. */
   private readonly capacity: number;
 
@@ -99,11 +105,7 @@ export class ProbationRing {
 
   /** Whether an entry of this fingerprint was dropped lately to make room, before anyone asked for it again. */
   dropped(fingerprint: number): boolean {
-    return this.ghosts.has(fingerprint) || this.olderGhosts.has(fingerprint);
-  }
-
-  fingerprints(): IterableIterator<number> {
-    return this.index.keys();
+    return this.ghosts !== undefined && this.ghosts[fingerprint & (ghostSlots - 1)] === (fingerprint >>> 0) + 1;
   }
 
   /**
@@ -112,10 +114,9 @@ export class ProbationRing {
    * answers to one question, missed at once: the first stays). `keyFunction` is remembered by
    * identity (one per caller, not per entry).
    */
-  put(fingerprint: number, entry: CachedResponse & { question: CachedQuestion }, body: Uint8Array, isBytes: boolean, size: number, storedAt: number, expiresAt: number, keyFunction: unknown): boolean {
+  put(fingerprint: number, metadata: CachedResponse['metadata'], question: CachedQuestion, body: Uint8Array, isBytes: boolean, size: number, storedAt: number, expiresAt: number, keyFunction: unknown): boolean {
     if (this.index.has(fingerprint) || size > this.budget) return false;
-    const question = entry.question;
-    const text = JSON.stringify({ metadata: entry.metadata, target: question.target, format: question.format, owner: question.owner, headers: question.headers } satisfies RecordText);
+    const text = JSON.stringify({ metadata, target: question.target, format: question.format, owner: question.owner, headers: question.headers } satisfies RecordText);
     const textBytes = Buffer.byteLength(text);
     const length = headerBytes + body.byteLength + question.request.byteLength + textBytes;
     if (length > this.capacity) return false;
@@ -145,6 +146,11 @@ export class ProbationRing {
     // The oldest go past the budget (this entry, the newest, fits in it alone).
     while (this.live > this.budget) this.dropOldest();
     return true;
+  }
+
+  /** The fingerprints of the entries here. */
+  fingerprints(): IterableIterator<number> {
+    return this.index.keys();
   }
 
   /** Takes the entry of a fingerprint out (a request of that fingerprint came). */
@@ -223,11 +229,7 @@ export class ProbationRing {
     if (this.index.get(fingerprint) === at) {
       this.index.delete(fingerprint);
       this.live -= buffer.readUInt32LE(at + 24);
-      this.ghosts.add(fingerprint);
-      if (this.ghosts.size >= ghostsPerGeneration) {
-        this.olderGhosts = this.ghosts;
-        this.ghosts = new Set();
-      }
+      (this.ghosts ??= new Uint32Array(ghostSlots))[fingerprint & (ghostSlots - 1)] = fingerprint + 1;
     }
     this.tail += buffer.readUInt32LE(at);
     this.records--;

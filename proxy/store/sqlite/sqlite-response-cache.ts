@@ -62,6 +62,13 @@ const hotBytesLimit = 32 * 1024 * 1024;
  */
 const ringStartBytes = 1024 * 1024;
 
+/**
+ * At a clean stop, the most bytes of answers on probation written, newest first (see
+ * {@link SqliteResponseCache.close}). A 32 MB probation of 1 KB answers is some 17,000 rows, each
+ * keyed (a SHA-256) and inserted: seconds of a stop, for answers asked for once.
+ */
+const probationWrittenAtClose = 8 * 1024 * 1024;
+
 /** The most bytes of answers on probation (or an eighth of the bound, if less). */
 const probationBytesLimit = 32 * 1024 * 1024;
 
@@ -113,9 +120,10 @@ interface PendingEntry {
  * five B-trees, with the question's bytes, through SQLite compiled to WebAssembly) was most of
  * what a miss cost. A new answer waits on probation, in memory (up to 32 MB or an eighth of the
  * bound, the oldest dropped first); asked again, it is served from there and written with the
- * next batch. Whatever is still on probation is written at close (a proxy's stop, SIGTERM, the
- * extension's last window leaving), so a restart keeps it; a crash loses only answers nobody had
- * asked for twice. While another process has the database open (a second proxy on the same
+ * next batch. At close (a proxy's stop, SIGTERM, the extension's last window leaving) the newest
+ * answers on probation are written, up to 8 MB and only into room the table has, so a restart
+ * keeps what was asked just before it (a CI job run again) without a row that earned its place
+ * giving way to answers asked for once; a crash loses only answers nobody had asked for twice. While another process has the database open (a second proxy on the same
  * data folder), every answer is written, so that either proxy can answer from it.
  */
 export class SqliteResponseCache implements ResponseCache {
@@ -158,6 +166,8 @@ export class SqliteResponseCache implements ResponseCache {
   /**
    * The fingerprints of the stored questions (table, pending, probation), and maybe of some
    * gone since: it only grows, and is rebuilt when it holds twice as many as there are entries.
+   * Not those of the ring's unkeyed answers: the ring's own index knows them ({@link mayHold}
+   * asks it first), so a miss adds nothing here.
    */
   private fingerprints = new Set<number>();
   /** Entries in the table whose question has no fingerprint: while any is, every fingerprint may be stored. */
@@ -290,10 +300,11 @@ export class SqliteResponseCache implements ResponseCache {
       await this.set(deferred.key(question), entry, ttlSeconds);
       return;
     }
-    this.noteQuestion(entry);
+    // Its fingerprint is the ring's to know (mayHold asks the ring first); only its format is noted here.
+    addFormat(this.formats, question.target, question.format);
     const ring = (this.ring ??= new ProbationRing(Math.min(ringStartBytes, this.probationLimit())));
     // Not kept (an answer of that fingerprint waits already, or it does not fit): a cache may drop it.
-    ring.put(deferred.fingerprint, { body: entry.body, metadata: entry.metadata, question }, body, isBytes, size, now, now + ttlSeconds * 1000, deferred.key);
+    ring.put(deferred.fingerprint, entry.metadata, question, body, isBytes, size, now, now + ttlSeconds * 1000, deferred.key);
   }
 
   async delete(key: string): Promise<void> {
@@ -376,8 +387,7 @@ export class SqliteResponseCache implements ResponseCache {
   async close(): Promise<void> {
     clearTimeout(this.writeTimer);
     this.writeTimer = undefined;
-    // A restart keeps what was on probation: written now, the whole bound theirs to share.
-    this.admitProbation();
+    this.admitProbationAtClose();
     try {
       this.flush();
     } finally {
@@ -443,7 +453,7 @@ export class SqliteResponseCache implements ResponseCache {
   private resizeRing(budget: number): void {
     const old = this.ring!;
     const ring = new ProbationRing(budget);
-    for (const unkeyed of old.takeAll()) ring.put(unkeyed.fingerprint, unkeyed.entry, unkeyed.body, unkeyed.isBytes, unkeyed.size, unkeyed.storedAt, unkeyed.expiresAt, old.keyFunction(unkeyed));
+    for (const unkeyed of old.takeAll()) ring.put(unkeyed.fingerprint, unkeyed.entry.metadata, unkeyed.entry.question, unkeyed.body, unkeyed.isBytes, unkeyed.size, unkeyed.storedAt, unkeyed.expiresAt, old.keyFunction(unkeyed));
     this.ring = ring;
   }
 
@@ -491,6 +501,8 @@ export class SqliteResponseCache implements ResponseCache {
 
   /** The key of an answer on probation not keyed yet, computed now by the function it was stored with. */
   private keyOfUnkeyed(unkeyed: RingEntry): string {
+    // Out of the ring, the entry is known by its fingerprint as every keyed one is.
+    this.noteFingerprint(unkeyed.fingerprint);
     return (this.ring!.keyFunction(unkeyed) as DeferredKey['key'])(unkeyed.entry.question);
   }
 
@@ -513,8 +525,12 @@ export class SqliteResponseCache implements ResponseCache {
       this.unfingerprintedInMemory = true;
       return;
     }
-    this.fingerprints.add(question.fingerprint);
-    if (this.fingerprints.size > 2 * (this.index.size + this.pending.size + this.probation.size + (this.ring?.size ?? 0)) + 1024) this.rebuildFingerprints();
+    this.noteFingerprint(question.fingerprint);
+  }
+
+  private noteFingerprint(fingerprint: number): void {
+    this.fingerprints.add(fingerprint);
+    if (this.fingerprints.size > 2 * (this.index.size + this.pending.size + this.probation.size) + 1024) this.rebuildFingerprints();
   }
 
   /** The fingerprints of the entries there are now, without those of entries gone. */
@@ -525,7 +541,6 @@ export class SqliteResponseCache implements ResponseCache {
       const fingerprint = waiting.entry.question?.fingerprint;
       if (fingerprint !== undefined) fingerprints.add(fingerprint);
     }
-    for (const fingerprint of this.ring?.fingerprints() ?? []) fingerprints.add(fingerprint);
     this.fingerprints = fingerprints;
   }
 
@@ -536,6 +551,34 @@ export class SqliteResponseCache implements ResponseCache {
     for (const [key, untried] of this.probation) {
       if (this.probationBytes <= limit) return;
       this.leaveProbation(key, untried);
+    }
+  }
+
+  /**
+   * At a clean stop, moves the newest answers on probation to the entries waiting to be written:
+   * at most {@link probationWrittenAtClose} bytes, and only into the room the table has left (the
+   * bound, less what is stored and waiting). They were asked for once; most will never be asked
+   * again, so none of them makes a row that was used twice give way (the write would evict by
+   * least recent use, and these are the most recent), and the stop stays short. The rest is
+   * dropped, as the oldest on probation always are.
+   */
+  private admitProbationAtClose(): void {
+    const candidates: Array<{ key: string | undefined; unkeyed: RingEntry | undefined; waiting: PendingEntry }> = [];
+    for (const [key, untried] of this.probation) candidates.push({ key, unkeyed: undefined, waiting: untried });
+    for (const unkeyed of this.ring?.takeAll() ?? []) candidates.push({ key: undefined, unkeyed, waiting: pendingOf(unkeyed) });
+    this.probation.clear();
+    this.probationBytes = 0;
+    let waitingBytes = 0;
+    for (const waiting of this.pending.values()) waitingBytes += waiting.size;
+    let room = Math.min(probationWrittenAtClose, this.maximumBytes - this.storedBytes - waitingBytes);
+    candidates.sort((left, right) => right.waiting.storedAt - left.waiting.storedAt);
+    for (const { key, unkeyed, waiting } of candidates) {
+      if (waiting.size > room) continue;
+      // Keyed only now, and only those written.
+      const written = key ?? this.keyOfUnkeyed(unkeyed!);
+      if (this.pending.has(written) || this.index.has(written)) continue;
+      this.pending.set(written, waiting);
+      room -= waiting.size;
     }
   }
 

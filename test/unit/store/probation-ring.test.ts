@@ -13,7 +13,7 @@ describe('ProbationRing', () => {
   }
   function put(ring: ProbationRing, fingerprint: number, text: string, bodyLength = 100, expiresAt = 2_000): boolean {
     const kept = entry(text, bodyLength);
-    return ring.put(fingerprint, kept, kept.body as Uint8Array, true, bodyLength + text.length, 1_000, expiresAt, keyOf);
+    return ring.put(fingerprint, kept.metadata, kept.question, kept.body as Uint8Array, true, bodyLength + text.length, 1_000, expiresAt, keyOf);
   }
 
   it('gives an entry back whole by its fingerprint, once, with its question, times and key function', () => {
@@ -77,6 +77,29 @@ describe('ProbationRing', () => {
     assert.deepEqual(ring.takeTarget('openai/a').map((taken) => taken.fingerprint).sort(), [1, 3]);
     assert.deepEqual([...ring.fingerprints()], [2]);
     assert.equal(ring.liveBytes, 104);
+  });
+
+  it('remembers the fingerprints it dropped unasked (not those taken), a newer one of the same low bits replacing an older', () => {
+    const ring = new ProbationRing(300);
+    const slots = 65_536;
+    put(ring, 5, 'five');
+    put(ring, 6, 'six');
+    ring.take(6);
+    assert.equal(ring.dropped(5), false, 'not dropped yet');
+    put(ring, 7, 'seven', 250);
+    assert.equal(ring.dropped(5), true, 'dropped for room, unasked');
+    assert.equal(ring.dropped(6), false, 'taken, not dropped');
+    assert.equal(ring.dropped(7), false);
+    assert.equal(ring.dropped(5 + slots), false, 'same slot, another fingerprint');
+    put(ring, 5 + slots, 'late', 250);
+    assert.equal(ring.dropped(7), true);
+    put(ring, 8, 'eight', 250);
+    assert.equal(ring.dropped(5 + slots), true);
+    assert.equal(ring.dropped(5), false, 'its slot went to a newer ghost');
+    const large = 2 ** 30 - 1;
+    put(ring, large, 'large', 250);
+    put(ring, 9, 'nine', 250);
+    assert.equal(ring.dropped(large), true, 'the largest fingerprint too');
   });
 
   it('empties on clear', () => {

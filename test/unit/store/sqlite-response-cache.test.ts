@@ -390,6 +390,38 @@ describe('SqliteResponseCache', () => {
       assert.deepEqual([...(reopened.formatsByTarget().get('openai/gpt-4o') ?? [])], ['openai-chat'], 'its question written too');
     });
 
+    it('writes at close the newest answers on probation that fit the room the table has, never evicting a row used twice for them', async () => {
+      const cache = onProbation({ maximumBytes: 100, probationBytes: 60 });
+      await cache.set('earned', { body: bytes(40), metadata: {} }, 60);
+      await cache.get('earned');
+      cache.flush();
+      assert.equal(rows(), 1, 'written on its second use');
+      now += 1;
+      await cache.set('old', { body: bytes(25), metadata: {} }, 60);
+      now += 1;
+      let keyed = 0;
+      await cache.setDeferred({ fingerprint: 21, key: () => (keyed++, 'middle') }, { body: bytes(11), metadata: {}, question: { ...question('middle'), fingerprint: 21 } }, 60);
+      now += 1;
+      await cache.set('newest', { body: bytes(25), metadata: {} }, 60);
+      await cache.close();
+      assert.deepEqual(database.all('SELECT key FROM response_cache ORDER BY key').map((row) => row.key), ['earned', 'middle', 'newest'], 'the oldest did not fit in the 60 bytes left');
+      assert.equal(keyed, 1, 'keyed at close, being written');
+    });
+
+    it('writes at most 8 MiB of answers on probation at close, the newest', async () => {
+      const cache = onProbation();
+      const mebibyte = 1024 * 1024;
+      for (let index = 0; index < 10; index++) {
+        now += 1;
+        await cache.set(`answer${index}`, { body: bytes(mebibyte), metadata: {} }, 60);
+      }
+      await cache.close();
+      assert.deepEqual(
+        database.all('SELECT key FROM response_cache ORDER BY stored_at').map((row) => row.key),
+        [2, 3, 4, 5, 6, 7, 8, 9].map((index) => `answer${index}`),
+      );
+    });
+
     it('drops the oldest answers past the probation bytes, unwritten, and never serves an expired one', async () => {
       const cache = onProbation({ probationBytes: 100 });
       await cache.set('first', { body: bytes(40), metadata: {} }, 60);
