@@ -33,6 +33,7 @@ import { openDatabase } from '../proxy/store/sqlite/open-database';
 import { RecordInsert } from '../proxy/store/sqlite/record-insert';
 import { encodeRecordRow, recordColumnCount } from '../proxy/store/sqlite/record-row';
 import { SqliteRequestLog } from '../proxy/store/sqlite/sqlite-request-log';
+import { sampleRecord } from '../test/support/sample-record';
 
 const variants = ['build', 'encode', 'write', 'public'] as const;
 type Variant = (typeof variants)[number];
@@ -45,26 +46,17 @@ function makeRecords(count: number): RequestRecord[] {
   const target = 'openai/gpt-4o-mini';
   for (let index = 0; index < count; index += 1) {
     counter += 1;
-    const record: RequestRecord = {
+    const record = sampleRecord({
       id: `req_5f3a9c01b2d4${counter.toString(36).padStart(6, '0')}`,
       time: 1_765_000_000_000 + counter,
-      clientFormat: 'openai-chat',
-      endpoint: '/v1/chat/completions',
       requestedModel: 'gpt-4o-mini',
-      provider: 'openai',
       model: 'gpt-4o-mini',
-      status: 200,
-      stream: false,
-      passthrough: true,
       inputTokens: 1200 + (index % 97),
       outputTokens: 40 + (index % 31),
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      reasoningTokens: 0,
       costUsd: 0.0000013 * (index % 211),
       timeToFirstTokenMs: 2.5 + (index % 13) / 10,
       latencyMs: 3.3 + (index % 17) / 10,
-    };
+    });
     record.overheadMs = 0.31 + (index % 7) / 100;
     record.finishReason = 'stop';
     record.decision = { via: 'direct', strategy: 'direct', candidates: [{ target, outcome: 'tried', reason: 'as addressed' }], attempts: [{ target, status: 200, latencyMs: 2.9, outcome: 'won', startedMs: 0.4 }], winner: target };

@@ -3,6 +3,7 @@ import type { SQLiteValue } from 'node-sqlite3-wasm';
 import { decodeRecordRow, encodeRecordRow, recordColumnCount, recordColumns, recordFieldPlaces } from '../../../proxy/store/sqlite/record-row';
 import type { RequestRecord } from '../../../proxy/store/request-record';
 import type { DecisionRecord } from '../../../proxy/routing/decision';
+import { sampleRecord } from '../../support/sample-record';
 
 /** A record through its row and back, as SQLite returns it (`error` and `extra` cast to text). */
 function roundTrip(record: RequestRecord): { back: RequestRecord; extra: string | null } {
@@ -17,28 +18,18 @@ function roundTrip(record: RequestRecord): { back: RequestRecord; extra: string 
 }
 
 function record(decision: DecisionRecord): RequestRecord {
-  return {
+  return sampleRecord({
     id: 'req_0123456789abcdef01234567',
     time: 1_765_000_000_000,
-    clientFormat: 'openai-chat',
-    endpoint: '/v1/chat/completions',
     requestedModel: 'gpt-4o-mini',
-    provider: 'openai',
     model: 'gpt-4o-mini',
-    status: 200,
-    stream: false,
-    passthrough: true,
     inputTokens: 12,
     outputTokens: 3,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    costUsd: 0.0001,
     timeToFirstTokenMs: 210.5,
     latencyMs: 212.1,
     userAgent: 'curl/8.5.0',
     decision,
-  };
+  });
 }
 
 const target = 'openai/gpt-4o-mini';
