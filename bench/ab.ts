@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
+import { parseBuildTarget } from './build-target';
 import { buildCases, type BenchCase } from './cases';
 import { startFakeUpstream, type ChildService } from './child-service';
 import { coreLayout } from './core-layout';
@@ -82,8 +83,8 @@ async function main(): Promise<void> {
     services.push(upstream);
     const sides: Side[] = [];
     for (const [name, build] of [['A', buildA], ['B', buildB]] as const) {
-      const unrouted = build.startsWith('off:');
-      const folder = unrouted ? build.slice('off:'.length) : build;
+      const { folder, role } = parseBuildTarget(build);
+      const unrouted = role === 'off';
       const service = await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(folder, 'proxy.js'), `switchyard-${name}`);
       if (service === undefined) throw new Error(`no proxy.js in ${folder}`);
       services.push(service);

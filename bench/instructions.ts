@@ -32,6 +32,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildSync } from 'esbuild';
+import { parseBuildTarget } from './build-target';
 import { buildCases, caseMatches, type BenchCase } from './cases';
 import { uniqueMarker } from './payloads';
 import { startChildService, type ChildService } from './child-service';
@@ -121,13 +122,10 @@ async function main(): Promise<void> {
       let mainReference: number | undefined;
       for (const target of positionals) {
         const floor = target.startsWith('floor:') ? target.slice('floor:'.length) : undefined;
-        // `off:<build>`: that build sent the case's request without its route (a cache case with the cache off).
-        const unrouted = target.startsWith('off:');
-        // `redact:<build>`: that build with redaction on (the redaction cases' other side).
-        const redacting = target.startsWith('redact:');
-        // `governed:<build>`: the bench's governed Switchyard (3 named keys, 5 budgets, rate limits), sent the case under its key.
-        const governed = target.startsWith('governed:');
-        const build = unrouted ? target.slice('off:'.length) : redacting ? target.slice('redact:'.length) : governed ? target.slice('governed:'.length) : target;
+        const { folder: build, role } = parseBuildTarget(target);
+        const unrouted = role === 'off';
+        const redacting = role === 'redact';
+        const governed = role === 'governed';
         let key: string | undefined;
         const service =
           floor !== undefined

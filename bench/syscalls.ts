@@ -13,6 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildSync } from 'esbuild';
+import { parseBuildTarget } from './build-target';
 import { buildCases } from './cases';
 import { startChildService } from './child-service';
 import { startGovernedSwitchyard, startSwitchyard } from './switchyard-service';
@@ -36,8 +37,8 @@ async function main(): Promise<void> {
     for (const benchCase of cases) {
       for (const target of positionals) {
         const floor = target.startsWith('floor:') ? target.slice('floor:'.length) : undefined;
-        // `governed:<folder>`: the bench's governed Switchyard (3 named keys, 5 budgets, rate limits), sent the case under its key.
-        const governed = target.startsWith('governed:') ? target.slice('governed:'.length) : undefined;
+        const { folder, role } = parseBuildTarget(target);
+        const governed = role === 'governed' ? folder : undefined;
         const started =
           floor !== undefined
             ? { service: await startChildService(target, process.execPath, [floorScript, floor, upstream.url]), key: undefined }

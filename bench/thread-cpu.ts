@@ -26,6 +26,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseBuildTarget } from './build-target';
 import { buildCases, type BenchCase } from './cases';
 import { startFakeUpstream, type ChildService } from './child-service';
 import { uniqueMarker } from './payloads';
@@ -149,9 +150,9 @@ async function main(): Promise<void> {
     services.push(upstream);
     const sides: Side[] = [];
     for (const [name, build] of [['A', buildA], ['B', buildB]] as const) {
-      const unrouted = build.startsWith('off:');
-      const governed = build.startsWith('governed:');
-      const folder = unrouted ? build.slice('off:'.length) : governed ? build.slice('governed:'.length) : build;
+      const { folder, role } = parseBuildTarget(build);
+      const unrouted = role === 'off';
+      const governed = role === 'governed';
       let launcher: string[] = [];
       let gcLog: string | undefined;
       if (traceGc) {
