@@ -153,7 +153,10 @@ export function buildCases(filter?: string): BenchCase[] {
     team: { soloCase: 'OpenAI → OpenAI 1 KB json' },
   });
   cases.push(...redactionCases());
-  // Parts are separated by `,`, or by `;` when the filter has one (some names hold commas).
+  // A filter that is one `=<name>` as a whole is that name, commas and all; otherwise parts are
+  // separated by `,`, or by `;` when the filter has one (some names hold commas).
+  const whole = filter?.trim().startsWith('=') ? cases.filter((benchCase) => caseMatches(benchCase.name, filter)) : [];
+  if (whole.length > 0) return whole;
   const parts = filter?.split(filter.includes(';') ? ';' : ',').filter((part) => part.trim() !== '');
   if (parts === undefined || parts.length === 0) return cases;
   return cases.filter((benchCase) => parts.some((part) => caseMatches(benchCase.name, part)));
