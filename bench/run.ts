@@ -226,12 +226,6 @@ async function main(): Promise<number> {
     const portkeyEntry = withPeers ? installPortkey(progress) : undefined;
     const upstream = await startChildService('upstream', process.execPath, [scripts.upstream, String(upstreamGapMs)]);
     services.push(upstream);
-    const floors: Array<{ mode: FloorMode; service: ChildService }> = [];
-    for (const mode of quick ? quickFloors : floorModes) {
-      const service = await startChildService(`floor ${mode}`, process.execPath, [scripts.floor, mode, upstream.url]);
-      services.push(service);
-      floors.push({ mode, service });
-    }
     let switchyard = await startSwitchyard(upstream.url, workDirectory);
     const standIn = switchyard === undefined;
     if (switchyard === undefined) {
@@ -249,6 +243,21 @@ async function main(): Promise<number> {
       if (another === undefined) throw new Error('could not start a second Switchyard process');
       services.push(another);
       switchyards.push(another);
+    }
+    // The floors too, one set per repetition, started the same way: with one floor process for
+    // the whole run, a lucky one (the cheapest floor read 95–152 µs a 1 KB call on one process
+    // where the other three read 140–284 on theirs) set every repetition's floor, while each
+    // repetition's Switchyard drew its own luck — the ratio compared a process's best case with
+    // the median of three. The floor is still the cheapest of the four by name.
+    const floorSets: Array<Array<{ mode: FloorMode; service: ChildService }>> = [];
+    for (let index = 0; index < processCount; index++) {
+      const floors: Array<{ mode: FloorMode; service: ChildService }> = [];
+      for (const mode of quick ? quickFloors : floorModes) {
+        const service = await startChildService(`floor ${mode}${index === 0 ? '' : ` ${index + 1}`}`, process.execPath, [scripts.floor, mode, upstream.url]);
+        services.push(service);
+        floors.push({ mode, service });
+      }
+      floorSets.push(floors);
     }
     const portkey = portkeyEntry === undefined ? undefined : await startPortkey(portkeyEntry);
     if (portkey !== undefined) services.push(portkey);
@@ -284,7 +293,7 @@ async function main(): Promise<number> {
       }
     }
     const proxyPids = [
-      ...floors.map(({ service }) => service.pid),
+      ...floorSets.flat().map(({ service }) => service.pid),
       ...switchyards.map((service) => service.pid),
       ...governedProcesses.map((governed) => governed.service.pid),
       ...(team === undefined ? [] : [team.service.pid]),
@@ -299,7 +308,6 @@ async function main(): Promise<number> {
       return { name, kind, url, pid, dispatcher, settleMs, requestFor };
     };
     const direct = makeTarget('direct', 'direct', upstream.url, undefined, floorSettleMs, floorRequest);
-    const floorTargets = floors.map(({ mode, service }) => makeTarget(floorNames[mode], 'floor', service.url, service.pid, floorSettleMs, floorRequest));
     const portkeyTarget = portkey === undefined ? undefined : makeTarget(`portkey ${portkeyVersion}`, 'peer', portkey.url, portkey.pid, settings.settleMs, portkeyRequest(upstream.url));
     // Each governed process has keys of its own; the plain one beside it is sent the same request (its key only labels the call there).
     const governedRequest = (key: string) => (benchCase: BenchCase): TargetRequest => ({ path: benchCase.path, headers: { ...benchCase.headers, authorization: `Bearer ${key}` }, body: benchCase.body });
@@ -309,6 +317,7 @@ async function main(): Promise<number> {
     /** Every case's possible targets with one Switchyard process in the Switchyard slots. */
     const targetSetFor = (service: ChildService, index: number) => {
       const switchyardTarget = makeTarget('switchyard', 'switchyard', service.url, service.pid, settings.settleMs, (benchCase) => ({ path: benchCase.path, headers: benchCase.headers, body: benchCase.body }));
+      const floorTargets = floorSets[index]!.map(({ mode, service: floor }) => makeTarget(floorNames[mode], 'floor', floor.url, floor.pid, floorSettleMs, floorRequest));
       const targets = [direct, ...floorTargets, switchyardTarget, ...(portkeyTarget === undefined ? [] : [portkeyTarget])];
       // Routed cases send the same request unrouted to the same Switchyard instead of measuring
       // the floors again (their unrouted cases do).
@@ -343,7 +352,8 @@ async function main(): Promise<number> {
     const firstCase = cases.find((benchCase) => benchCase.routing === undefined && benchCase.cache === undefined && benchCase.governed === undefined && benchCase.team === undefined && benchCase.redaction === undefined);
     if (firstCase !== undefined) {
       progress(`warming every target with ${firstCase.name}`);
-      for (const target of [...targets, ...targetSets.slice(1).map((set) => set.targets.find((each) => each.kind === 'switchyard')!)]) {
+      const laterProcesses = targetSets.slice(1).flatMap((set) => set.targets.filter((each) => each.kind === 'switchyard' || each.kind === 'floor'));
+      for (const target of [...targets, ...laterProcesses]) {
         if (target.requestFor(firstCase) !== undefined) await warmUp(target, firstCase, settings, rigWarmUpSeconds);
       }
     }
@@ -419,7 +429,7 @@ async function main(): Promise<number> {
         `connections, ${settings.warmupSeconds} s warm-up per target, then ${loadRounds} runs per proxy of the requests its warm-up served in ${settings.roundSeconds.toFixed(2)} s, ` +
         `in rotating order, between two direct runs` +
         (repeat > 1
-          ? `; every case run ${repeat} times, interleaved, ${switchyards.length > 1 ? `each run on its own Switchyard process (${switchyards.length})` : 'on one Switchyard process'} ` +
+          ? `; every case run ${repeat} times, interleaved, ${switchyards.length > 1 ? `each run on its own Switchyard and floor processes (${switchyards.length} sets)` : 'on one Switchyard process and one of each floor'} ` +
             `(a ${settings.rewarmSeconds} s warm-up per target before each later run, ${settings.warmupSeconds} s for a process new to the case), its ratios the median of the runs'`
           : '') +
         `; ${layout.description}; ${priority}. One at a time: ${settings.sequentialRequests} requests (${settings.sequentialRequests * redactionSequentialFactor} for the redaction cases) ` +
