@@ -7,7 +7,8 @@
  * probation sweep, the next garbage collection's marking) lands in the window too; the CPU each
  * thread spent in that window, from `/proc/<pid>/task/<tid>/schedstat`, is divided by the calls.
  * Threads are grouped by name: `main` (the event loop), `V8 DefaultWorke` (the garbage
- * collector's helpers and TurboFan), `libuv-worker`, and the rest as Linux names them.
+ * collector's helpers and TurboFan), `libuv-worker`, and the rest as Linux names them (Node 20
+ * names none of its helpers: all are `node`; `BENCH_TIDS=1` numbers them by creation order).
  * `system:<group>` is the kernel's part of it (from the threads' stime), `faults:<group>` their
  * minor page faults per call.
  *
@@ -15,9 +16,16 @@
  * limits) sent the case under its named key: `off:dist governed:dist` and the governed case is
  * what governance costs, by thread.
  *
+ * `floor:<mode>` is one of the floor forwarders (bench/floor-forwarder.ts: `floor:undici-stream`,
+ * `floor:undici-request`, `floor:node-http`, `floor:piped`) sent the case's plain request: `floor:undici-stream
+ * dist` is where Switchyard's CPU beyond the floor's goes, by thread, kernel and page faults.
+ *
  * With `BENCH_GC=1` each proxy also runs with `--trace-gc`, and the scavenges, mark-compacts and
  * their pause per 1,000 calls are counted from its output (a wrapper keeps the trace lines off
- * the stdout line that announces the proxy's URL).
+ * the stdout line that announces the proxy's URL). With `BENCH_OPT=1` it runs with `--trace-opt
+ * --trace-deopt`, and the TurboFan compilations and deoptimizations after the warm-up are counted
+ * per 1,000 calls, with the functions deoptimized most often (a function recompiled over and over
+ * shows there). `BENCH_KEEP=1` keeps the traces and prints where.
  *
  * Unlike bench/ab.ts, no latency phase: this is for where a change's CPU goes, not for the verdict.
  */
@@ -28,7 +36,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseBuildTarget } from './build-target';
 import { buildCases, type BenchCase } from './cases';
-import { startFakeUpstream, type ChildService } from './child-service';
+import { buildSync } from 'esbuild';
+import { startChildService, startFakeUpstream, type ChildService } from './child-service';
 import { uniqueMarker } from './payloads';
 import { checkReply } from './reply-check';
 import { processTree } from './process-cpu';
@@ -47,14 +56,21 @@ interface Side {
   /** Per thread group, CPU µs per call of each round. */
   rounds: Array<Map<string, number>>;
   gc: { scavenges: number; markCompacts: number; pauseMs: number; calls: number };
+  /** TurboFan's work over the measured rounds (with BENCH_OPT=1). */
+  jit: JitCounts & { calls: number };
 }
 
 /** CPU nanoseconds by thread group now. */
 function threadNanoseconds(pid: number): Map<string, number> {
   const groups = new Map<string, number>();
-  for (const thread of readdirSync(`/proc/${pid}/task`)) {
+  // Node 20 leaves its V8 workers and libuv's pool named `node`; BENCH_TIDS=1 tells them apart by
+  // their order of creation (V8's platform workers first, at start-up; libuv's pool at first use).
+  const byTid = process.env.BENCH_TIDS === '1';
+  const threads = readdirSync(`/proc/${pid}/task`).sort((left, right) => Number(left) - Number(right));
+  for (const [rank, thread] of threads.entries()) {
     try {
-      const name = Number(thread) === pid ? 'main' : readFileSync(`/proc/${pid}/task/${thread}/comm`, 'utf8').trim();
+      const comm = readFileSync(`/proc/${pid}/task/${thread}/comm`, 'utf8').trim();
+      const name = Number(thread) === pid ? 'main' : byTid ? `${comm}#${rank}` : comm;
       const nanoseconds = Number(readFileSync(`/proc/${pid}/task/${thread}/schedstat`, 'utf8').split(' ')[0]);
       groups.set(name, (groups.get(name) ?? 0) + nanoseconds);
       // Minor page faults (first touches of memory), counted as if nanoseconds: shown per call apart.
@@ -99,10 +115,44 @@ function gcCounts(logFile: string | undefined): GcCounts {
   return counts;
 }
 
+interface JitCounts {
+  /** Functions TurboFan finished compiling (`[completed compiling`/`[completed optimizing`). */
+  optimized: number;
+  /** Eager, soft and lazy bailouts out of optimized code (`[bailout (kind: …`). */
+  deoptimized: number;
+  /** Optimized code thrown away because an assumption it made no longer holds (`for deoptimization`). */
+  invalidated: number;
+  /** Bailouts by the function's name. */
+  byFunction: Map<string, number>;
+}
+
+function jitCounts(logFile: string | undefined): JitCounts {
+  const counts: JitCounts = { optimized: 0, deoptimized: 0, invalidated: 0, byFunction: new Map() };
+  if (logFile === undefined) return counts;
+  let text = '';
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return counts;
+  }
+  for (const line of text.split('\n')) {
+    if (line.startsWith('[completed compiling') || line.startsWith('[completed optimizing')) counts.optimized++;
+    else if (line.startsWith('[bailout (kind:')) {
+      counts.deoptimized++;
+      const name = /<JSFunction ([^ >]*)/.exec(line)?.[1] ?? '?';
+      const reason = /reason: ([^)]*)\)/.exec(line)?.[1] ?? '?';
+      const key = `${name || '(anonymous)'} (${reason})`;
+      counts.byFunction.set(key, (counts.byFunction.get(key) ?? 0) + 1);
+    } else if (line.includes('for deoptimization')) counts.invalidated++;
+  }
+  return counts;
+}
+
 async function run(side: Side, benchCase: BenchCase, calls: number, measure: boolean): Promise<void> {
   const body = side.unrouted ? benchCase.floorBody : benchCase.body;
   const before = threadNanoseconds(side.pid);
   const gcBefore = gcCounts(side.gcLog);
+  const jitBefore = jitCounts(side.gcLog);
   const result = await autocannon({
     url: side.service.url + benchCase.path,
     method: 'POST',
@@ -125,6 +175,15 @@ async function run(side: Side, benchCase: BenchCase, calls: number, measure: boo
   side.gc.markCompacts += gcAfter.markCompacts - gcBefore.markCompacts;
   side.gc.pauseMs += gcAfter.pauseMs - gcBefore.pauseMs;
   side.gc.calls += result.requests.total;
+  const jitAfter = jitCounts(side.gcLog);
+  side.jit.optimized += jitAfter.optimized - jitBefore.optimized;
+  side.jit.deoptimized += jitAfter.deoptimized - jitBefore.deoptimized;
+  side.jit.invalidated += jitAfter.invalidated - jitBefore.invalidated;
+  for (const [name, count] of jitAfter.byFunction) {
+    const added = count - (jitBefore.byFunction.get(name) ?? 0);
+    if (added > 0) side.jit.byFunction.set(name, (side.jit.byFunction.get(name) ?? 0) + added);
+  }
+  side.jit.calls += result.requests.total;
 }
 
 function median(values: number[]): number {
@@ -141,7 +200,8 @@ async function main(): Promise<void> {
   // One case, its name containing `case` (commas included: cache cases' names have one).
   const benchCase = buildCases().find((candidate) => candidate.name.toLowerCase().includes(caseText.toLowerCase()));
   if (benchCase === undefined) throw new Error(`no case matches ${caseText}`);
-  const traceGc = process.env.BENCH_GC === '1';
+  const nodeFlags = [...(process.env.BENCH_GC === '1' ? ['--trace-gc'] : []), ...(process.env.BENCH_OPT === '1' ? ['--trace-opt', '--trace-deopt'] : [])];
+  const traceGc = nodeFlags.length > 0;
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-threads-'));
   const services: ChildService[] = [];
   const nodePids: number[] = [];
@@ -149,7 +209,9 @@ async function main(): Promise<void> {
     const upstream = await startFakeUpstream(workDirectory);
     services.push(upstream);
     const sides: Side[] = [];
+    let floorScript: string | undefined;
     for (const [name, build] of [['A', buildA], ['B', buildB]] as const) {
+      const floor = build.startsWith('floor:') ? build.slice('floor:'.length) : undefined;
       const { folder, role } = parseBuildTarget(build);
       const unrouted = role === 'off';
       const governed = role === 'governed';
@@ -159,11 +221,17 @@ async function main(): Promise<void> {
         gcLog = path.join(workDirectory, `gc-${name}.log`);
         const wrapper = path.join(workDirectory, `gc-${name}.sh`);
         // The URL line goes on to stdout; the trace goes to the log.
-        writeFileSync(wrapper, `#!/bin/bash\nnode="$1"; shift\n"$node" --trace-gc "$@" | while IFS= read -r line; do case "$line" in *http://*) echo "$line";; *) echo "$line" >> ${JSON.stringify(gcLog)};; esac; done\n`);
+        writeFileSync(wrapper, `#!/bin/bash\nnode="$1"; shift\n"$node" ${nodeFlags.join(' ')} "$@" | while IFS= read -r line; do case "$line" in *http://*) echo "$line";; *) echo "$line" >> ${JSON.stringify(gcLog)};; esac; done\n`);
         chmodSync(wrapper, 0o755);
         launcher = [wrapper];
       }
-      const started = governed
+      if (floor !== undefined && floorScript === undefined) {
+        floorScript = path.join(workDirectory, 'floor-forwarder.js');
+        buildSync({ entryPoints: [path.join(__dirname, 'floor-forwarder.ts')], outfile: floorScript, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
+      }
+      const started = floor !== undefined
+        ? await startChildService(`floor-${name}`, launcher[0] ?? process.execPath, [...(launcher.length > 0 ? [process.execPath] : []), floorScript!, floor, upstream.url]).then((service) => ({ service, key: undefined }))
+        : governed
         ? await startGovernedSwitchyard(upstream.url, workDirectory, path.resolve(folder, 'proxy.js'), `switchyard-${name}`, launcher)
         : await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(folder, 'proxy.js'), `switchyard-${name}`, {}, {}, launcher).then((service) => (service === undefined ? undefined : { service, key: undefined }));
       if (started === undefined) throw new Error(`no proxy.js in ${folder}`);
@@ -172,7 +240,8 @@ async function main(): Promise<void> {
       const pid = traceGc ? processTree(service.pid).find((candidate) => candidate !== service.pid && readFileSync(`/proc/${candidate}/comm`, 'utf8').trim() === 'node') : service.pid;
       if (pid === undefined) throw new Error(`${name}: no node process under the wrapper`);
       if (traceGc) nodePids.push(pid);
-      sides.push({ name, service, pid, unrouted, key, gcLog, rounds: [], gc: { scavenges: 0, markCompacts: 0, pauseMs: 0, calls: 0 } });
+      // A floor forwards the plain request, as the bench's floors do.
+      sides.push({ name, service, pid, unrouted: unrouted || floor !== undefined, key, gcLog, rounds: [], gc: { scavenges: 0, markCompacts: 0, pauseMs: 0, calls: 0 }, jit: { optimized: 0, deoptimized: 0, invalidated: 0, byFunction: new Map(), calls: 0 } });
     }
     const [a, b] = sides as [Side, Side];
     await run(a, benchCase, calls, false);
@@ -193,7 +262,15 @@ async function main(): Promise<void> {
       const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${side.pid}/status`, 'utf8'))?.[1];
       process.stdout.write(`  RSS ${side.name}: ${(Number(rss) / 1024).toFixed(1)} MB\n`);
     }
-    if (traceGc) {
+    if (process.env.BENCH_OPT === '1') {
+      for (const side of sides) {
+        const per = (count: number): string => ((count * 1000) / side.jit.calls).toFixed(2);
+        const top = [...side.jit.byFunction].sort((left, right) => right[1] - left[1]).slice(0, 8);
+        process.stdout.write(`  JIT ${side.name}: per 1,000 calls after the warm-up ${per(side.jit.optimized)} TurboFan compilations, ${per(side.jit.deoptimized)} bailouts, ${per(side.jit.invalidated)} invalidations\n`);
+        for (const [name, count] of top) process.stdout.write(`    ${String(count).padStart(5)} ${name}\n`);
+      }
+    }
+    if (process.env.BENCH_GC === '1') {
       for (const side of sides) {
         const per = (count: number): string => ((count * 1000) / side.gc.calls).toFixed(1);
         process.stdout.write(`  GC ${side.name}: per 1,000 calls ${per(side.gc.scavenges)} scavenges, ${per(side.gc.markCompacts)} mark-compacts, ${per(side.gc.pauseMs)} ms of pauses\n`);
@@ -209,7 +286,10 @@ async function main(): Promise<void> {
         // Already gone with its wrapper.
       }
     }
-    rmSync(workDirectory, { recursive: true, force: true });
+    // BENCH_KEEP=1 leaves the traces (gc-A.log, gc-B.log) for reading line by line.
+    if (process.env.BENCH_KEEP === '1') process.stdout.write(`  kept ${workDirectory}\n`);
+    // A wrapper may still be appending its last trace lines: retried.
+    else rmSync(workDirectory, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 }
 
