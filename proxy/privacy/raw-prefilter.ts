@@ -19,9 +19,9 @@ import { secretRules, type SecretRule } from './secret-rules';
  *
  * - secrets: the literal every rule's match carries (its triggers, as the scanner uses them);
  *   for rules anchored on a common word (`token`, `auth`), the word must be followed by an
- *   assignment whose operator has a rule's neighbours (a quote after it, a `…key` or a `.env`
- *   name before it: `operatorOfAssignment`), and `://` by an `@` before the next blank, quote
- *   or `/`.
+ *   assignment (more of the name, a quote, blanks, `=` or `:`) whose operator has a rule's
+ *   neighbours (a quote after it, a `…key` or a `.env` name before it: `operatorOfAssignment`),
+ *   and `://` by an `@` before the next blank, quote or `/`.
  * - email: an `@` between a character of an address's local part and a letter or digit.
  * - phone, credit-card: a run of digits and `+ ( ) . -` or single blanks with at least 8 digits
  *   and a separator (phone), or 13 digits (cards).
@@ -57,7 +57,7 @@ export class RawPrefilter {
   /** Whether a detector could find something in `raw`, a JSON body; false means certainly not. */
   mayFind(raw: Uint8Array): boolean {
     if (escapedAscii(raw)) return true;
-    return this.scan(raw, wordsOf(raw), 0, raw.length, { numbers: 0, hex: 0, assignments: 0 });
+    return this.scan(raw, wordsOf(raw), 0, raw.length, { numbers: 0, hex: 0 });
   }
 
   /**
@@ -69,7 +69,7 @@ export class RawPrefilter {
     if (escapedAscii(raw)) return true;
     // Its own copy when one is needed: other calls are scanned while this one waits.
     const words = wordsOf(raw, false);
-    const seen: Seen = { numbers: 0, hex: 0, assignments: 0 };
+    const seen: Seen = { numbers: 0, hex: 0 };
     for (let from = 0; from < raw.length; from += sliceBytes) {
       if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       if (this.scan(raw, words, from, Math.min(from + sliceBytes, raw.length), seen)) return true;
@@ -79,11 +79,13 @@ export class RawPrefilter {
 
   /**
    * Looks at the positions in `[from, to)` (`from` a multiple of 4); `seen` says how far runs
-   * and assignments were followed. Four bytes at a time: the two pairs they hold, each looked
-   * up in one table (`pairFlags`) that says what could start around the pair — a digit or an
-   * `@` in it, an `=` or `:` (an assignment, or `://`), or the rare pair a trigger literal was
-   * given at that offset. Most words of prose and code flag nothing and cost a load and two
-   * look-ups; the rest are looked at where their flags say.
+   * were followed. Four bytes at a time: the two pairs they hold, each looked up in one table
+   * (`pairFlags`) that says what could start around the pair — an `@`, a `:` of `://` or of an
+   * IPv6 address, digits and separators (a number run when the whole word is), an IBAN's check
+   * digits, or the rare pair a trigger literal was given at that offset. Most words of prose
+   * and code flag nothing and cost a load and two look-ups; the rest are looked at where their
+   * flags say. Code's `i = 0`, `x: T` and `f(x, 64)` flag nothing (docs/decisions.md, Privacy,
+   * ninth pass).
    */
   private scan(raw: Uint8Array, words: Uint32Array, from: number, to: number, seen: Seen): boolean {
     const flags = pairFlags;
@@ -110,44 +112,50 @@ export class RawPrefilter {
         second = flags[two & 0xffff]! | (flags[two >>> 16]! << 16);
         third = flags[three & 0xffff]! | (flags[three >>> 16]! << 16);
         fourth = flags[four & 0xffff]! | (flags[four >>> 16]! << 16);
-        if ((first | second | third | fourth) !== 0) break;
+        if (((first | second | third | fourth) & candidateBits) !== 0) break;
       }
-      if ((first | second | third | fourth) === 0) break;
+      if (((first | second | third | fourth) & candidateBits) === 0) break;
       const at = word * 4;
-      if (first !== 0 && this.flaggedWord(raw, at, first, seen)) return true;
-      if (second !== 0 && this.flaggedWord(raw, at + 4, second, seen)) return true;
-      if (third !== 0 && this.flaggedWord(raw, at + 8, third, seen)) return true;
-      if (fourth !== 0 && this.flaggedWord(raw, at + 12, fourth, seen)) return true;
+      if ((first & candidateBits) !== 0 && this.flaggedWord(raw, at, first, seen)) return true;
+      if ((second & candidateBits) !== 0 && this.flaggedWord(raw, at + 4, second, seen)) return true;
+      if ((third & candidateBits) !== 0 && this.flaggedWord(raw, at + 8, third, seen)) return true;
+      if ((fourth & candidateBits) !== 0 && this.flaggedWord(raw, at + 12, fourth, seen)) return true;
       word += 4;
     }
     // The last 0–3 whole words.
     for (; word < lastWord; word += 1) {
       const value = words[word]!;
       const wordFlags = flags[value & 0xffff]! | (flags[value >>> 16]! << 16);
-      if (wordFlags !== 0 && this.flaggedWord(raw, word * 4, wordFlags, seen)) return true;
+      if ((wordFlags & candidateBits) !== 0 && this.flaggedWord(raw, word * 4, wordFlags, seen)) return true;
     }
     if (to < length) return false;
     // The 0–3 bytes past the last whole word, each as a pair's first byte with every flag it could have.
+    // No number run needs them: every run a match could be in holds a whole word (see `digitRun`).
     for (let index = lastWord * 4; index < length; index += 1) {
-      if (this.flagged(raw, index, digitOrAtFirst | operatorFirst | offsetBits, seen)) return true;
+      if (this.flagged(raw, index, atFlag | colonFlag | urlSlashes | offsetBits, seen)) return true;
     }
     return false;
   }
 
   /** Looks at what a word's flags say about its two pairs, the word starting at `at`. */
   private flaggedWord(raw: Uint8Array, at: number, wordFlags: number, seen: Seen): boolean {
-    const low = wordFlags & 0xffff;
-    const high = wordFlags >>> 16;
+    // An IBAN's check digits at a pair of two digits; a number run through a word of four digits and separators.
+    if ((wordFlags & ibanFirst) !== 0 && this.ibanAt(raw, at)) return true;
+    if ((wordFlags & (ibanFirst << 16)) !== 0 && this.ibanAt(raw, at + 2)) return true;
+    if ((wordFlags & numberRunWord) === numberRunWord && (wordFlags & (digitRun | (digitRun << 16))) !== 0 && this.numberRunAround(raw, at, seen)) return true;
+    const low = wordFlags & pairBits;
+    const high = (wordFlags >>> 16) & pairBits;
     return (low !== 0 && this.flagged(raw, at, low, seen)) || (high !== 0 && this.flagged(raw, at + 2, high, seen));
   }
 
   /** Looks at what `flags` say about the pair at `at` (see `pairFlags`). */
   private flagged(raw: Uint8Array, at: number, flags: number, seen: Seen): boolean {
     // The flags say which byte of the pair to look at; each look checks its byte itself.
-    if ((flags & digitOrAtFirst) !== 0 && this.numberOrAddress(raw, at, seen)) return true;
-    if ((flags & digitOrAtSecond) !== 0 && this.numberOrAddress(raw, at + 1, seen)) return true;
-    if ((flags & operatorFirst) !== 0 && this.operatorAt(raw, at, seen)) return true;
-    if ((flags & operatorSecond) !== 0 && this.operatorAt(raw, at + 1, seen)) return true;
+    if ((flags & colonFlag) !== 0 && (this.colonAt(raw, at, seen) || this.colonAt(raw, at + 1, seen))) return true;
+    // `//` or `\/` after a colon: `://` with its colon at an odd position.
+    if ((flags & urlSlashes) !== 0 && at > 0 && raw[at - 1] === colon && this.colonAt(raw, at - 1, seen)) return true;
+    if ((flags & ibanSecond) !== 0 && this.ibanAt(raw, at + 1)) return true;
+    if ((flags & atFlag) !== 0 && (this.emailAt(raw, at) || this.emailAt(raw, at + 1))) return true;
     // A trigger literal starting `offset` bytes before the pair.
     for (let offsets = flags & offsetBits; offsets !== 0; offsets &= offsets - 1) {
       const offset = 31 - Math.clz32(offsets & -offsets);
@@ -156,65 +164,45 @@ export class RawPrefilter {
     return false;
   }
 
-  /** A digit (a number's or an address's run, an IBAN's first digit) or an email's `@` at `index`. */
-  private numberOrAddress(raw: Uint8Array, index: number, seen: Seen): boolean {
-    const length = raw.length;
-    if (index >= length) return false;
-    const byte = raw[index]!;
-    if (byte === atSign) return (this.on & emailsOn) !== 0 && index > 0 && index + 1 < length && (byteKinds[raw[index - 1]!]! & emailLocal) !== 0 && (byteKinds[raw[index + 1]!]! & alphanumeric) !== 0;
-    if ((byteKinds[byte]! & digit) === 0 || index + 1 >= length) return false;
-    const after = byteKinds[raw[index + 1]!]!;
-    // An IBAN's first digit: two capitals before it, a digit after it.
-    if ((this.on & ibansOn) !== 0 && index >= 2 && (after & digit) !== 0 && (byteKinds[raw[index - 1]!]! & capital) !== 0 && (byteKinds[raw[index - 2]!]! & capital) !== 0 && capitalRunEnd(raw, index - 2) < 0) return true;
-    if ((this.on & numberRunsOn) !== 0 && index >= seen.numbers) {
-      // A digit alone (`0;`, `x1`) starts no run of four digits or more, which every match needs.
-      if ((after & numberRun) === 0) seen.numbers = index + 1;
-      else {
-        seen.numbers = this.numberRunEnd(raw, index);
-        if (seen.numbers < 0) return true;
-      }
-    }
-    return false;
+  /** Whether an email address could have its `@` at `index` (a character of a local part before it, a letter or digit after it). */
+  private emailAt(raw: Uint8Array, index: number): boolean {
+    return (this.on & emailsOn) !== 0 && index > 0 && index + 1 < raw.length && raw[index] === atSign && (byteKinds[raw[index - 1]!]! & emailLocal) !== 0 && (byteKinds[raw[index + 1]!]! & alphanumeric) !== 0;
+  }
+
+  /** Whether an IBAN could have its first digit at `index`: two capitals before it, a digit after it, a long enough run. */
+  private ibanAt(raw: Uint8Array, index: number): boolean {
+    if ((this.on & ibansOn) === 0 || index < 2 || index + 1 >= raw.length) return false;
+    return (byteKinds[raw[index]!]! & digit) !== 0 && (byteKinds[raw[index + 1]!]! & digit) !== 0 && (byteKinds[raw[index - 1]!]! & capital) !== 0 && (byteKinds[raw[index - 2]!]! & capital) !== 0 && capitalRunEnd(raw, index - 2) < 0;
   }
 
   /**
-   * An `=` or `:` at `index`: an IPv6 address's colon (hex digits or colons on both sides), or
-   * an assignment's operator, `://` included (see `operatorOfAssignment`). For an assignment,
-   * whether a trigger starts in the name before it (after blanks and a quote) — every trigger
-   * with an assignment after it (`token`, `PASSWORD`) is there — or at the `:` itself (`://`).
-   * Each position is looked at once.
+   * The word at `at` is four digits and separators with a digit among them (`digitRun`): unless
+   * a run measured so far holds it, measures the run it is in from the run's first digit, as a
+   * run is measured wherever it is found.
    */
-  private operatorAt(raw: Uint8Array, index: number, seen: Seen): boolean {
-    // An operator as the last byte has nothing after it: neither a value nor `//`.
-    const length = raw.length;
-    if (index === 0 || index + 1 >= length) return false;
-    const byte = raw[index]!;
-    if (byte !== equals && byte !== colon) return false;
+  private numberRunAround(raw: Uint8Array, at: number, seen: Seen): boolean {
+    if ((this.on & numberRunsOn) === 0 || at < seen.numbers) return false;
+    let start = at;
+    while (start > seen.numbers && (byteKinds[raw[start - 1]!]! & numberRun) !== 0) start -= 1;
+    while ((byteKinds[raw[start]!]! & digit) === 0) start += 1;
+    seen.numbers = this.numberRunEnd(raw, start);
+    return seen.numbers < 0;
+  }
+
+  /**
+   * A `:` at `index`: an IPv6 address's colon (hex digits or colons on both sides), or the start
+   * of `://` (a URL's credentials). Each run of hex digits and colons is looked at once.
+   */
+  private colonAt(raw: Uint8Array, index: number, seen: Seen): boolean {
+    // A colon as the last byte has nothing after it: neither an address nor `//`.
+    if (index === 0 || index + 1 >= raw.length || raw[index] !== colon) return false;
     const next = raw[index + 1]!;
-    const previous = raw[index - 1]!;
     // An IPv6 address has a colon with hex digits or colons on both sides (`fe80::1`, `::1` at its second).
-    if (byte === colon && (this.on & ipAddressesOn) !== 0 && index >= seen.hex && (byteKinds[previous]! & hexRun) !== 0 && (byteKinds[next]! & hexRun) !== 0) {
+    if ((this.on & ipAddressesOn) !== 0 && index >= seen.hex && (byteKinds[raw[index - 1]!]! & hexRun) !== 0 && (byteKinds[next]! & hexRun) !== 0) {
       seen.hex = hexRunEnd(raw, index);
       if (seen.hex < 0) return true;
     }
-    if ((this.on & secretsOn) === 0) return false;
-    // No rule's name ends in punctuation, so an operator right after some (`+=`, `!=`, the second
-    // `=` of `==`, `?:`, `):`) assigns nothing a rule wants; a `:` still starts `://`.
-    if ((byteKinds[previous]! & noNameEnd) !== 0 && !(byte === colon && (next === slash || next === backslash))) return false;
-    if (plainOperator(raw, index, byte, previous, next) || !operatorOfAssignment(raw, index, byte)) return false;
-    // Back over the blanks and the quote (and, with them, maybe the end of the name: read
-    // backwards, `n` or `e` could close an escape), an element's `]` and its quote
-    // (`$config['api_key'] =>`), then over the rest of the name.
-    let start = index;
-    while (start > seen.assignments && (byteKinds[raw[start - 1]!]! & blankBehind) !== 0) start -= 1;
-    if (start > seen.assignments && raw[start - 1] === closingBracket) {
-      start -= 1;
-      while (start > seen.assignments && (byteKinds[raw[start - 1]!]! & blankBehind) !== 0) start -= 1;
-    }
-    while (start > seen.assignments && (byteKinds[raw[start - 1]!]! & nameCharacter) !== 0) start -= 1;
-    seen.assignments = index + 1;
-    for (let at = start; at <= index; at += 1) if (this.triggerAt(raw, at)) return true;
-    return false;
+    return (next === slash || next === backslash) && this.triggerAt(raw, index);
   }
 
   /** Whether a secret rule's trigger starts at `index` (and what must follow it does). */
@@ -323,27 +311,6 @@ function awsSecretFollows(raw: Uint8Array, index: number, byte: number): boolean
 }
 
 /**
- * A quick no for most operators in code, `name = value` and `name: type`, before
- * `operatorOfAssignment` looks closer: after the operator (and one space), a character that
- * starts no quoted value, `//`, `=>` or `:=` (a letter, a digit, a bracket); before it (and one
- * space), a lower-case letter other than `y` or a closing bracket, which is neither the end of
- * `…key` nor of a `.env` name (for `:`, capitals and digits other than `Y` are neither either)
- * nor of an escape (`\n`, `\u00e9`: no backslash one or five bytes before it).
- */
-function plainOperator(raw: Uint8Array, index: number, byte: number, previous: number, next: number): boolean {
-  let after = next;
-  if (after === space && index + 2 < raw.length) after = raw[index + 2]!;
-  // `==`: no quoted value, `=>` or `:=` starts so; only the name before it (`…KEY==`) decides.
-  if ((byteKinds[after]! & plainAfter) === 0 && !(byte === equals && next === equals)) return false;
-  let at = index - 1;
-  if (previous === space && at > 0) at -= 1;
-  const before = raw[at]!;
-  const kind = byteKinds[before]!;
-  if ((kind & plainBefore) === 0 && !(byte === colon && (kind & envNameEnd) !== 0 && before !== 0x59)) return false;
-  return (at === 0 || raw[at - 1] !== backslash) && (at < 5 || raw[at - 5] !== backslash);
-}
-
-/**
  * Where the blanks and quotes just before `index` start, as JSON writes them: blanks, quotes,
  * backslashes, control and non-ASCII bytes, and the escapes `\n`, `\t`, `\r`, `\f`, `\uXXXX`.
  * It may walk over more than blanks and quotes (`\\n` is a backslash and an `n`), never over a
@@ -425,32 +392,11 @@ const hexRun = 16;
 /** What an email address's local part is made of. */
 const emailLocal = 32;
 const alphanumeric = 64;
-/**
- * Read backwards from an assignment's `=` or `:`, what could be blanks and a quote: ASCII
- * blanks, non-ASCII bytes, quotes, and the characters of escapes (`\n`, `\t`, `\uXXXX`), a
- * superset of what a name can end with too (see `operatorAt`).
- */
-const blankBehind = 128;
-/** A credential's name's characters, and `-` (`api-key`). */
-const nameCharacter = 256;
 /** What a `.env` line's name ends with: capitals, digits and `_`. */
-const envNameEnd = 512;
-/** A digit or `@`: what the `digitOrAt` flag of a pair is for. */
-const digitOrAtSign = 1024;
-/** `=` or `:`: what the `operator` flag of a pair is for. */
-const operatorByte = 2048;
-/** After an operator, what starts no value a rule wants: letters, digits, brackets (`plainOperator`). */
-const plainAfter = 4096;
-/** Before an operator, what ends no name a rule wants: lower-case letters but `y`, closing brackets. */
-const plainBefore = 8192;
-/**
- * ASCII punctuation but quotes, `\\`, `]` and `_`: what no rule's name ends with, nor the quote,
- * the element's `]` or the blanks (as JSON writes them) that may sit between it and the operator.
- */
-const noNameEnd = 16384;
+const envNameEnd = 128;
 
-/** What a byte is, for the runs. */
-const byteKinds = new Uint16Array(256);
+/** What a byte is, for the runs (nothing for a non-ASCII byte). */
+const byteKinds = new Uint8Array(256);
 for (let code = 0; code < 128; code += 1) {
   const character = String.fromCharCode(code);
   let kind = 0;
@@ -460,17 +406,9 @@ for (let code = 0; code < 128; code += 1) {
   if (/[A-Fa-f:]/.test(character)) kind |= hexRun;
   if (/[+().\- ]/.test(character)) kind |= numberRun;
   if (/[._%+-]/.test(character)) kind |= emailLocal;
-  if (/[ \t\n\v\f\r'"\\nrtfu0-9a-fA-F]/.test(character)) kind |= blankBehind;
-  if (/[0-9A-Za-z_-]/.test(character)) kind |= nameCharacter;
   if (/[0-9A-Z_]/.test(character)) kind |= envNameEnd;
-  if (/[0-9@]/.test(character)) kind |= digitOrAtSign;
-  if (/[=:]/.test(character)) kind |= operatorByte;
-  if (/[0-9A-Za-z_$([{!.,;)\]}-]/.test(character)) kind |= plainAfter;
-  if (/[a-xz)\]}]/.test(character)) kind |= plainBefore;
-  if (/[!#$%&()*+,\-./:;<=>?@[^`{|}~]/.test(character)) kind |= noNameEnd;
   byteKinds[code] = kind;
 }
-byteKinds.fill(blankBehind, 128);
 
 /** Bodies above this are looked at a slice at a time (see `mayFindYielding`). */
 export const prefilterSliceBytes = 256 * 1024;
@@ -493,11 +431,10 @@ interface RawTrigger {
   follows: SecretRule['follows'] | 'url-credentials' | undefined;
 }
 
-/** How far the scan followed what it measured: number runs, hex runs, names before assignments. */
+/** How far the scan followed what it measured: number runs, hex runs. */
 interface Seen {
   numbers: number;
   hex: number;
-  assignments: number;
 }
 
 /** In `RawPrefilter.on`: which detectors are on. */
@@ -510,20 +447,52 @@ const numberRunsOn = 16;
 
 /** In `pairFlags`: bits 0–7, a trigger literal starts that many bytes before the pair. */
 const offsetBits = 0xff;
-/** A digit or `@` to look at, as the pair's first byte or its second. */
-const digitOrAtFirst = 0x100;
-const digitOrAtSecond = 0x200;
-/** An `=` or `:` to look at, as the pair's first byte or its second. */
-const operatorFirst = 0x400;
-const operatorSecond = 0x800;
+/** An `@` to look at, the pair's first byte or its second. */
+const atFlag = 0x100;
+/**
+ * A `:` to look at, the pair's first byte (before `/`, `\\` or a hex digit) or its second (after
+ * a hex digit or a colon): `://` or an IPv6 address.
+ */
+const colonFlag = 0x200;
+/**
+ * `//` or `\/`: the slashes of a `://` whose colon is at an odd position, the pair before
+ * (`name: T` and `):` flag nothing: a colon after anything but a hex digit starts no address).
+ */
+const urlSlashes = 0x400;
+/**
+ * Both bytes digits or the separators of phone and card numbers (`+ ( ) . -`, a blank). Not a
+ * candidate itself (the scan's loops mask it out): what `digitRun` needs of both pairs of a word.
+ */
+const numberRunPair = 0x800;
+/** Both pairs of a word `numberRunPair`. */
+const numberRunWord = numberRunPair | (numberRunPair << 16);
+/**
+ * A `numberRunPair` with a digit: the word holding the pair may lie inside a number run. Every
+ * phone number, card number and IPv4 address is a run of at least 7 such bytes with no three
+ * separators in a row (what `numberRunEnd` measures), and any 7 bytes in a row hold a whole
+ * word, whose 4 bytes then are digits and separators with a digit among them: both of its pairs
+ * are `numberRunPair`s and one has this flag, and the run is measured from there
+ * (`numberRunAround`). A lone digit (`= 0;`, `x1`, `64)`) or two (`i += 10;`) is never measured.
+ */
+const digitRun = 0x1000;
+/** Two digits: an IBAN's check digits could start at the pair's first byte (two capitals before it). */
+const ibanFirst = 0x2000;
+/** A capital, then a digit: an IBAN's check digits could start at the pair's second byte. */
+const ibanSecond = 0x4000;
+/** What `flagged` looks at, a pair at a time (the number flags are looked at a word at a time). */
+const pairBits = 0xffff & ~numberRunPair & ~digitRun & ~ibanFirst;
+/** A word's flags that make it a candidate: all but `numberRunPair`. */
+const candidateBits = ~numberRunWord;
 
 /**
  * By a pair of bytes at an even position, as a 16-bit word holds them: what could start around
- * it. Every candidate leaves a mark at an even position: a digit or an `@` is in the pair at its
- * own position or the one before; a trigger with an assignment after it has the `=` or `:`
- * (`://` starts with one); and each other trigger literal is given one pair at an even offset
- * and one at an odd offset inside it (the rarest, see `commonPairs`), so whichever parity it
- * starts at, one of the two sits at an even position.
+ * it. Every candidate leaves a mark at an even position: an `@` or an IBAN's first check digit
+ * is in the pair at its own position or the one before (a capital then a digit, or two digits);
+ * a number run holds a whole word of digits and separators (`digitRun`); `://` has its colon
+ * or its slashes in a pair at an even position, an IPv6 address a colon beside a hex digit; and
+ * each trigger literal, those with an assignment after them included, is given one pair at an
+ * even offset and one at an odd offset inside it (the rarest, see `pairsByFrequency`), so
+ * whichever parity it starts at, one of the two sits at an even position.
  */
 const pairFlags = new Uint16Array(1 << 16);
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -534,26 +503,44 @@ for (let first = 0; first < 256; first += 1) {
   for (let second = 0; second < 256; second += 1) {
     const isDigit = (byte: number): boolean => byte >= 0x30 && byte <= 0x39;
     let flags = 0;
-    // A digit with a byte after it that continues no run (`0;`, `x1,`) is a lone digit: it starts
-    // no number run and no IBAN (both want a digit or a separator next).
-    if (first === atSign || (isDigit(first) && (byteKinds[second]! & numberRun) !== 0)) flags |= digitOrAtFirst;
-    if (second === atSign || isDigit(second)) flags |= digitOrAtSecond;
-    if (first === equals || first === colon) flags |= operatorFirst;
-    // An `=` right after punctuation assigns nothing (see `operatorAt`); a `:` may start `://`.
-    if (second === colon || (second === equals && (byteKinds[first]! & noNameEnd) === 0)) flags |= operatorSecond;
+    if (first === atSign || second === atSign) flags |= atFlag;
+    if ((byteKinds[first]! & byteKinds[second]! & numberRun) !== 0) flags |= isDigit(first) || isDigit(second) ? numberRunPair | digitRun : numberRunPair;
+    if (isDigit(first) && isDigit(second)) flags |= ibanFirst;
+    if ((byteKinds[first]! & capital) !== 0 && isDigit(second)) flags |= ibanSecond;
+    if ((first === colon && (second === slash || second === backslash || (byteKinds[second]! & hexRun) !== 0)) || (second === colon && (byteKinds[first]! & hexRun) !== 0)) flags |= colonFlag;
+    if ((first === slash || first === backslash) && second === slash) flags |= urlSlashes;
     flagPair(first, second, flags);
   }
 }
 
-/** Pairs of letters common in English and in code: a literal is given another pair where it can. */
-const commonPairs = new Set('th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se ha as ou io le ve co me de hi ri ro ic ne ea ra ce li ch ll be ma si om ur ca el ta la ns ge ly ei os no pe do su pa ec ac ot di ol tr sh em ct et id im il ul ow ad ag ap ay ee ep ew ia ie ig ir iv ke ld lo mo mp na ni nc ny oo op pl po pr rs rt ry sa sp ss tu ty un up us ut we wh wi wo ex xt fo fi fu if ue ue ui ue'.split(' '));
+/**
+ * Pairs of letters (and `_`, `-`), case folded, from the most common in English and in code to
+ * the 300th: counted over this repository's docs and sources (2.6 MB of prose and TypeScript).
+ * A literal is given its rarest pairs, so that ordinary text flags as few positions as it can.
+ */
+const pairsByFrequency = (
+  're on th er in st te es co he de en or ro at ed se nt it nd ns an et ar le ti ng is ea fi al un ' +
+  'tr ne ri ge as me pr ch to ta ke ec io ca pe ts rt ex ou el od id po ac ur li ue ve ce ct ef pa ' +
+  'no hi ra lo ut us ad ol om ll tu em ma am ow ha nc op rs fo wi ss ey be im so ic qu sa rn il na ' +
+  'la rr rd if ag da of ot ie di ig mo mp ai eq va ho si tt xt sp mi ty oo wh tc ls ov vi pt cl nu ' +
+  'ld sh yp ry os um ul sw fr ck ru ev lu bl ir do ds ab bo oc pi ud ni fu nf pu bu mb ay ob ap ba ' +
+  'ok by hr fa ep we wa lt pl ly dg oi ee xp iv ys sc wn ox rm nl rg xy nk cr tp au ew ms ya hy su ' +
+  'dy js rv wr og gr yt nn rl -- je cc ff gt aw eo ci np dr ft ht e- ki gh tl bj ps vo up wo ip cu ' +
+  'gi kn fe ui sy rc sd ei gs ia ak eg sk af dd t- av mm sl ks ga ye t_ -c pp go fl -s cy yn oa _t ' +
+  'ws nv uc bs ax gn sq ql mu e_ ug eu rk -r rf dp vs hu tf cs rp d_ tw br lc ny eb td _c gu ib tg ' +
+  'dc dl gl xi lr gp d- du dm ix iz _s'
+).split(' ');
+const pairRanks = new Map(pairsByFrequency.map((pair, rank) => [pair, rank]));
 
-/** How common a pair of characters is, roughly: letters of a common pair most, anything with a digit or punctuation least. */
-function commonness(pair: string): number {
-  const lower = pair.toLowerCase();
-  if (/^[a-z]{2}$/.test(pair)) return commonPairs.has(pair) ? 10 : 5;
-  if (/^[A-Za-z]{2}$/.test(pair)) return commonPairs.has(lower) ? 4 : 2;
-  return 1;
+/**
+ * How common a pair of characters is, roughly: by its rank among `pairsByFrequency` (absent:
+ * rarest), and a quarter of that for a case-sensitive pair with a capital, which ordinary
+ * text holds far less often than the lower-case one; digits and punctuation are rare.
+ */
+function commonness(pair: string, caseless: boolean): number {
+  const rank = pairRanks.get(pair.toLowerCase());
+  const common = rank === undefined ? 0 : pairsByFrequency.length - rank;
+  return !caseless && /[A-Z]/.test(pair) ? common / 4 : common;
 }
 
 /** Flags the rarest pair at an even offset and at an odd offset of `literal` (both cases of its letters when `caseless`). */
@@ -561,7 +548,7 @@ function flagLiteral(literal: string, caseless: boolean): void {
   for (const parity of [0, 1]) {
     let best = -1;
     for (let offset = parity; offset + 1 < literal.length && offset <= 7; offset += 2) {
-      if (best === -1 || commonness(literal.slice(offset, offset + 2)) < commonness(literal.slice(best, best + 2))) best = offset;
+      if (best === -1 || commonness(literal.slice(offset, offset + 2), caseless) < commonness(literal.slice(best, best + 2), caseless)) best = offset;
     }
     const cases = (character: string): string[] => (caseless ? [...new Set([character.toLowerCase(), character.toUpperCase()])] : [character]);
     for (const first of cases(literal[best]!)) for (const second of cases(literal[best + 1]!)) flagPair(first.charCodeAt(0), second.charCodeAt(0), 1 << best);
@@ -585,10 +572,10 @@ for (const rule of secretRules) {
       }
     }
   };
-  // A trigger with an assignment after it is found from the `=` or `:`, and `://` at its `:`; the others by their pairs.
+  // `://` is found at its `:`; every other trigger by its pairs.
   const found = (literal: string, caseless: boolean): void => {
-    if (follows === undefined) flagLiteral(literal, caseless);
-    else if (follows === 'url-credentials' && !literal.startsWith(':')) throw new Error(`a URL's trigger starts with its ':' (${literal})`);
+    if (follows !== 'url-credentials') flagLiteral(literal, caseless);
+    else if (!literal.startsWith(':')) throw new Error(`a URL's trigger starts with its ':' (${literal})`);
   };
   for (const literal of rule.triggers ?? []) {
     found(literal, false);
@@ -666,7 +653,8 @@ function assignmentFollows(raw: Uint8Array, index: number, quoted: boolean): boo
   at = skipBlanks(raw, at);
   const operator = raw[at];
   if (operator !== 0x3d && operator !== colon) return false;
-  if (!quoted) return true;
+  // Unquoted (AWS's secret key, a `.env` line), the operator must still have such a rule's neighbours.
+  if (!quoted) return operatorOfAssignment(raw, at, operator);
   at += 1;
   if (raw[at] === 0x3e || raw[at] === 0x3d) at += 1;
   at = skipBlanks(raw, at);
@@ -734,7 +722,7 @@ function wordsOf(raw: Uint8Array, shared = true): Uint32Array {
  */
 function warmUp(): void {
   const prefilter = new RawPrefilter(detectorNames);
-  const text = '{"note":"a=1 b: 2 c@d e:f 3.4"}';
+  const text = '{"note":"a=1 b: 2 c@d e:f 3.4 (12) 345 DE12 f(x): y"}';
   for (let length = 1; length <= text.length; length += 1) prefilter.mayFind(Buffer.from(text.slice(0, length), 'latin1'));
 }
 warmUp();

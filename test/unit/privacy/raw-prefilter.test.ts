@@ -75,6 +75,50 @@ describe('raw-body prefilter', () => {
     assert.ok(bodiesWithFindings > 15_000, `${bodiesWithFindings} bodies with findings`);
   });
 
+  it('finds every kind of value whichever byte of a word it starts at, each detector alone and all on', () => {
+    // The prefilter reads 4 bytes at a time and flags pairs at even positions: a trigger by one
+    // of its pairs at an even offset and one at an odd offset, a number run by a whole word of
+    // digits and separators inside it, `://` by its colon or the slashes after it, an IBAN's
+    // check digits by the pair holding the first. So every value is tried at each position.
+    const secretWordsCases = ['password', 'PASSWORD', 'Passwd', 'passphrase', 'pwd', 'secret', 'Token', 'TOKEN', 'apiKey', 'api_key', 'API-KEY', 'accessKey', 'access_key', 'access-key', 'privateKey', 'private_key', 'private-key', 'auth', 'Auth', 'credential', 'dsn'];
+    const values = [
+      ...secretWordsCases.map((name) => `${name} = "Zx9kP2qL7wR4"`),
+      ...['PASSWORD', 'PASSWD', 'PASSPHRASE', 'PWD', 'SECRET', 'TOKEN', 'APIKEY', 'API_KEY', 'ACCESSKEY', 'ACCESS_KEY', 'PRIVATEKEY', 'PRIVATE_KEY', 'CREDENTIAL', 'AUTH', 'DSN'].map((name) => `DB_${name}=hunter2x`),
+      `aws_secret_access_key = ${'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKE'}`,
+      'postgres://app:hunter22@db.internal/app',
+      '1.2.3.4',
+      '10.0.0.1',
+      '555-123-4567',
+      '+44 20 7946 0958',
+      '4111 1111 1111 1111',
+      '4111111111111111',
+      'DE89370400440532013000',
+      'DE89 3704 0044 0532 0130 00',
+      'a@b.co',
+      'fe80::1',
+      'AKIAABCDEFGHIJKLMNOP',
+      'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8',
+    ];
+    const settings: DetectorName[][] = [[...detectorNames], ...detectorNames.map((name) => [name])];
+    let tried = 0;
+    for (const detectors of settings) {
+      const scanner = new Scanner({ detectors, custom: [], allow: [] });
+      const prefilter = new RawPrefilter(detectors);
+      for (const value of values) {
+        for (let lead = 0; lead < 8; lead += 1) {
+          // The value starts a line (a `.env` line must), `lead` bytes further each time.
+          const text = `${'see it:'.slice(0, lead)}\n${value} here`;
+          if (scanner.scan(text).length === 0) continue;
+          tried += 1;
+          const raw = JSON.stringify({ messages: [{ role: 'user', content: text }] });
+          assert.equal(prefilter.mayFind(Buffer.from(raw)), true, `${detectors.join('+')}: ${JSON.stringify(text)}`);
+        }
+      }
+    }
+    // Each value was found by the scanner at 8 positions with all detectors on, and by its own detector alone.
+    assert.ok(tried >= values.length * 8 * 2, `${tried} tried`);
+  });
+
   it('clears the bench prompts and most ordinary source code without parsing them', () => {
     const prefilter = new RawPrefilter([...detectorNames]);
     const sourceFile = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'tool', tool_call_id: 'call_1', content: sourceCode(50_000, 17) }] });
