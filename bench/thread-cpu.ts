@@ -27,6 +27,10 @@
  * per 1,000 calls, with the functions deoptimized most often (a function recompiled over and over
  * shows there). `BENCH_KEEP=1` keeps the traces and prints where.
  *
+ * `BENCH_PIN=1` pins as the full bench's load phase does (both proxies on the last core, the load
+ * generator and the upstream on the others); `BENCH_CONNECTIONS` sets the load's connections (10;
+ * the full bench uses 16).
+ *
  * Unlike bench/ab.ts, no latency phase: this is for where a change's CPU goes, not for the verdict.
  */
 import autocannon from 'autocannon';
@@ -37,6 +41,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseBuildTarget } from './build-target';
 import { buildCases, type BenchCase } from './cases';
 import { buildSync } from 'esbuild';
+import { coreLayout } from './core-layout';
 import { startChildService, startFakeUpstream, type ChildService } from './child-service';
 import { uniqueMarker } from './payloads';
 import { checkReply } from './reply-check';
@@ -158,7 +163,7 @@ async function run(side: Side, benchCase: BenchCase, calls: number, measure: boo
     method: 'POST',
     headers: side.key === undefined ? benchCase.headers : { ...benchCase.headers, authorization: `Bearer ${side.key}` },
     body,
-    connections: 10,
+    connections: Number(process.env.BENCH_CONNECTIONS ?? 10),
     amount: calls,
     verifyBody: (reply) => checkReply(benchCase.api, benchCase.stream, String(reply), benchCase.kind === 'passthrough' ? benchCase.expectedEvents : undefined, false, benchCase.answer).ok,
     idReplacement: body.includes(uniqueMarker),
@@ -244,6 +249,11 @@ async function main(): Promise<void> {
       sides.push({ name, service, pid, unrouted: unrouted || floor !== undefined, key, gcLog, rounds: [], gc: { scavenges: 0, markCompacts: 0, pauseMs: 0, calls: 0 }, jit: { optimized: 0, deoptimized: 0, invalidated: 0, byFunction: new Map(), calls: 0 } });
     }
     const [a, b] = sides as [Side, Side];
+    // BENCH_PIN=1: as the full bench's load phase, both proxies on the last core, the load
+    // generator and the upstream on the others (bench/core-layout.ts).
+    const layout = process.env.BENCH_PIN === '1' ? coreLayout([a.pid, b.pid], [upstream.pid]) : undefined;
+    layout?.separate();
+    if (layout !== undefined) process.stdout.write(`${layout.description}\n`);
     await run(a, benchCase, calls, false);
     await run(b, benchCase, calls, false);
     for (let round = 0; round < rounds; round++) for (const side of round % 2 === 0 ? [a, b] : [b, a]) await run(side, benchCase, calls, true);
