@@ -14,6 +14,7 @@ import { sendProxyError } from './security/middleware';
 import type { RequestLog } from './store/request-log';
 import { scheduleAuditPurge } from './audit/audit-retention';
 import { openSqliteStorage } from './store/sqlite/sqlite-storage';
+import { besideUpstreamCalls } from './upstream/upstream-calls';
 import type { OpenStorage, Storage, StorageSettings, StoreName } from './store/storage';
 import { MemorySpendLedger } from './store/memory-spend-ledger';
 import { BudgetAccounts } from './policy/budget-accounts';
@@ -356,7 +357,8 @@ const storeFailure: Record<StoreName, string> = {
 async function openOrReport(options: CreateProxyOptions, log: (message: string) => void): Promise<Storage | undefined> {
   const open = options.openStorage ?? (async (settings: StorageSettings) => openSqliteStorage(settings));
   try {
-    return await open({ ...options.storage, now: options.storage.now ?? options.clocks?.now, onError: options.storage.onError ?? ((error, store) => log(`${storeFailure[store]}: ${String(error)}`)), onNotice: options.storage.onNotice ?? log });
+    // Beside provider calls: a commit then delays no request that has only the loop to wait for (write-moments.ts).
+    return await open({ ...options.storage, writeMoments: options.storage.writeMoments ?? besideUpstreamCalls, now: options.storage.now ?? options.clocks?.now, onError: options.storage.onError ?? ((error, store) => log(`${storeFailure[store]}: ${String(error)}`)), onNotice: options.storage.onNotice ?? log });
   } catch (error) {
     if (options.storageRequired) throw error;
     log(`the request log at ${options.storage.dataDir} could not be opened, requests will not be recorded: ${(error as Error).message}`);

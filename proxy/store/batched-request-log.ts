@@ -3,6 +3,7 @@ import { matchesFilter, recordLimit, type AggregateScope, type RecordFilter } fr
 import type { RequestLog, RequestLogBackend } from './request-log';
 import type { RequestRecord } from './request-record';
 import { StoreBusyError } from './store-busy';
+import { longestWaitForMomentMs, type WriteMoments } from './write-moments';
 
 /** How the decorator queues, writes and expires records. */
 export interface BatchingOptions {
@@ -21,6 +22,12 @@ export interface BatchingOptions {
   onError?: (error: unknown) => void;
   /** Told when writes pass again after failing, and how many records waited; stderr by default. */
   onNotice?: (message: string) => void;
+  /**
+   * When a due batch is written: at a moment these say is good (beside a provider call), within
+   * {@link longestWaitForMomentMs} more. Without them, as soon as the interval is up. A batch of
+   * `batchSize` records is written at once either way.
+   */
+  writeMoments?: WriteMoments;
 }
 
 /** While writes keep failing the same way, the failure is reported again (with the count waiting) this often. */
@@ -57,6 +64,9 @@ export class BatchedRequestLog implements RequestLog {
   private readonly onNotice: (message: string) => void;
   private readonly retentionTimer: NodeJS.Timeout;
   private flushTimer: NodeJS.Timeout | undefined;
+  private readonly writeMoments: WriteMoments | undefined;
+  /** Cancels the due batch's wait for a good moment, while it waits. */
+  private cancelMoment: (() => void) | undefined;
   private pendingFlush: NodeJS.Immediate | undefined;
   private queue: RequestRecord[] = [];
   /** The batch the backend is writing: reads still serve it from here until the write settles. */
@@ -80,6 +90,7 @@ export class BatchedRequestLog implements RequestLog {
     this.retentionDays = options.retentionDays;
     this.onError = options.onError ?? ((error) => console.error('switchyard: request log:', error));
     this.onNotice = options.onNotice ?? ((message) => console.error(`switchyard: ${message}`));
+    this.writeMoments = options.writeMoments;
     void this.deleteExpiredReporting();
     this.retentionTimer = setInterval(() => void this.deleteExpiredReporting(), retentionIntervalMs).unref();
   }
@@ -105,10 +116,7 @@ export class BatchedRequestLog implements RequestLog {
 
   flush(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    if (this.flushTimer !== undefined) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
-    }
+    this.stopWaiting();
     return this.drain();
   }
 
@@ -161,7 +169,7 @@ export class BatchedRequestLog implements RequestLog {
     this.closed = true;
     clearInterval(this.retentionTimer);
     if (this.pendingFlush !== undefined) clearImmediate(this.pendingFlush);
-    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    this.stopWaiting();
     await this.drain();
     // Another process inside a write on the same database (a second proxy, a CLI command) holds
     // it for milliseconds: a stop waits a little for it rather than leave the queue unwritten.
@@ -249,15 +257,33 @@ export class BatchedRequestLog implements RequestLog {
 
   /**
    * The flush timer runs only while records wait, so an idle proxy is not woken every second.
-   * It stays armed as more records arrive: the first queued record is written within the
-   * interval.
+   * It stays armed as more records arrive: the first queued record is due within the interval,
+   * and is written then, or with write moments at the next good one within
+   * {@link longestWaitForMomentMs} more.
    */
   private scheduleFlush(): void {
-    if (this.closed) return;
+    if (this.closed || this.cancelMoment !== undefined) return;
     this.flushTimer ??= setTimeout(() => {
       this.flushTimer = undefined;
-      void this.flush();
+      if (this.writeMoments === undefined) {
+        void this.flush();
+        return;
+      }
+      this.cancelMoment = this.writeMoments.schedule(() => {
+        this.cancelMoment = undefined;
+        void this.flush();
+      }, longestWaitForMomentMs);
     }, this.flushIntervalMs).unref();
+  }
+
+  /** Disarms the flush timer and the wait for a good moment. */
+  private stopWaiting(): void {
+    if (this.flushTimer !== undefined) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+    this.cancelMoment?.();
+    this.cancelMoment = undefined;
   }
 
   private requeue(batch: RequestRecord[]): void {

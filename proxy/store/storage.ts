@@ -5,6 +5,7 @@ import type { RateCounters } from './rate-counters';
 import type { RequestLog } from './request-log';
 import type { ResponseCache } from './response-cache';
 import type { SpendLedger } from './spend-ledger';
+import type { WriteMoments } from './write-moments';
 
 /** The stores one proxy runs with, all from one backend family, opened and closed together. */
 export interface Storage {
@@ -51,6 +52,11 @@ export interface StorageSettings {
   onNotice?: (message: string) => void;
   /** The clock of the stores that expire and evict entries (the response cache); `Date.now` by default. */
   now?: () => number;
+  /**
+   * When the stores whose writes hold the event loop (SQLite's) write a due batch: at a good
+   * moment, beside a provider call (`besideUpstreamCalls`, the proxy's), or when due (none).
+   */
+  writeMoments?: WriteMoments;
 }
 
 /** Opens a backend family's stores; `createProxy` takes one, the SQLite one by default. */

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { Agent, errors, type Dispatcher } from 'undici';
 import { ProxyError } from '../core/errors';
+import { upstreamCallEnded, upstreamCallStarted } from './upstream-calls';
 
 /**
  * The one place Switchyard talks to providers. One keep-alive Agent pools connections per
@@ -64,7 +65,12 @@ export async function callUpstream(call: UpstreamCall, provider: string): Promis
     return await new Promise<UpstreamAnswer>((resolve, reject) => {
       const { origin, path } = splitUrl(call.url);
       const exchange = new UpstreamExchange(call.signal, resolve, reject);
-      agent.dispatch({ origin, path, method: call.method ?? 'POST', headers: call.headers, body: call.body ?? null }, exchange);
+      try {
+        agent.dispatch({ origin, path, method: call.method ?? 'POST', headers: call.headers, body: call.body ?? null }, exchange);
+      } catch (error) {
+        exchange.release();
+        throw error;
+      }
     });
   } catch (error) {
     throw upstreamFailure(error, call.url, provider);
@@ -108,8 +114,11 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
   /** The first chunk was asked for: the rest can only be taken as a Readable. */
   private firstTaken = false;
   private stream: Readable | undefined;
+  /** Counted among the calls in flight (upstream-calls.ts) until its answer ends or fails. */
+  private inFlight = true;
 
   constructor(signal: AbortSignal | undefined, resolve: (answer: UpstreamAnswer) => void, reject: (error: unknown) => void) {
+    upstreamCallStarted();
     this.resolveHead = resolve;
     this.rejectHead = reject;
     if (signal === undefined) return;
@@ -237,8 +246,12 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   }
 
-  private release(): void {
+  /** The call is over (its answer ended or failed, or it was never dispatched). */
+  release(): void {
     if (this.onSignalAbort !== undefined) this.signal?.removeEventListener('abort', this.onSignalAbort);
+    if (!this.inFlight) return;
+    this.inFlight = false;
+    upstreamCallEnded();
   }
 }
 

@@ -3,6 +3,7 @@ import type { CachedQuestion, CachedResponse, DeferredKey, JsonValue, ResponseCa
 import { addFormat } from '../memory-response-cache';
 import { ProbationRing, type RingEntry } from '../probation-ring';
 import { rollback } from './open-database';
+import { longestWaitForMomentMs, type WriteMoments } from '../write-moments';
 
 /** How the SQLite cache is bounded and when it writes. */
 export interface SqliteResponseCacheOptions {
@@ -28,6 +29,11 @@ export interface SqliteResponseCacheOptions {
    * most once a second; never, by default.
    */
   othersOnDatabase?: () => boolean;
+  /**
+   * When a due batch is written: at a moment these say is good (beside a provider call), within
+   * {@link longestWaitForMomentMs} more. Without them, when it is due.
+   */
+  writeMoments?: WriteMoments;
 }
 
 const defaultMaximumBytes = 256 * 1024 * 1024;
@@ -182,6 +188,9 @@ export class SqliteResponseCache implements ResponseCache {
   /** Uses not yet written: key → time. */
   private readonly uses = new Map<string, number>();
   private writeTimer: NodeJS.Timeout | undefined;
+  private readonly writeMoments: WriteMoments | undefined;
+  /** Cancels the due batch's wait for a good moment, while it waits. */
+  private cancelMoment: (() => void) | undefined;
   /** When the write timer fires (`performance.now()`: timers run on real time, whatever `now` says). */
   private writeDueAt = 0;
 
@@ -194,6 +203,7 @@ export class SqliteResponseCache implements ResponseCache {
     this.onError = options.onError ?? (() => {});
     this.probationLimitOption = options.probationBytes;
     this.othersOnDatabase = options.othersOnDatabase ?? (() => false);
+    this.writeMoments = options.writeMoments;
     this.readIndex();
     this.dataVersion = this.readDataVersion();
     this.countedVersion = this.dataVersion;
@@ -385,8 +395,7 @@ export class SqliteResponseCache implements ResponseCache {
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.writeTimer);
-    this.writeTimer = undefined;
+    this.stopWaiting();
     this.admitProbationAtClose();
     try {
       this.flush();
@@ -397,8 +406,7 @@ export class SqliteResponseCache implements ResponseCache {
 
   /** Writes the waiting entries and uses in one transaction, evicting what no longer fits. */
   flush(): void {
-    clearTimeout(this.writeTimer);
-    this.writeTimer = undefined;
+    this.stopWaiting();
     if (this.pending.size === 0 && this.uses.size === 0) return;
     const entries = [...this.pending];
     this.pending.clear();
@@ -611,24 +619,51 @@ export class SqliteResponseCache implements ResponseCache {
     this.countedVersion = version;
   }
 
-  /** Writes what waits within `delayMs` (the write interval by default), sooner if already due sooner. */
+  /**
+   * Writes what waits within `delayMs` (the write interval by default), sooner if already due
+   * sooner; with write moments, at the next good one once due (within
+   * {@link longestWaitForMomentMs} more), unless another process has the database open.
+   */
   private scheduleWrite(delayMs = this.writeIntervalMs): void {
     if (this.writeIntervalMs === 0) {
       this.flush();
       return;
     }
+    // Due already, and waiting for a good moment: what came meanwhile is written with it.
+    if (this.cancelMoment !== undefined) return;
     const dueAt = performance.now() + delayMs;
     if (this.writeTimer !== undefined && this.writeDueAt <= dueAt) return;
     clearTimeout(this.writeTimer);
     this.writeDueAt = dueAt;
     this.writeTimer = setTimeout(() => {
       this.writeTimer = undefined;
-      try {
-        this.flush();
-      } catch (error) {
-        this.onError(error);
+      // While another process shares the table, it should find what this one stored soon.
+      if (this.writeMoments === undefined || this.othersPresent(this.now())) {
+        this.flushReporting();
+        return;
       }
+      this.cancelMoment = this.writeMoments.schedule(() => {
+        this.cancelMoment = undefined;
+        this.flushReporting();
+      }, longestWaitForMomentMs);
     }, delayMs).unref();
+  }
+
+  /** A flush off the request's path: its failure is reported, not thrown. */
+  private flushReporting(): void {
+    try {
+      this.flush();
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
+  /** Disarms the write timer and the wait for a good moment. */
+  private stopWaiting(): void {
+    clearTimeout(this.writeTimer);
+    this.writeTimer = undefined;
+    this.cancelMoment?.();
+    this.cancelMoment = undefined;
   }
 
   private noteUse(key: string, time: number): void {

@@ -51,11 +51,12 @@ export function openSqliteStorage(settings: StorageSettings & { writerThread?: b
     flushIntervalMs: settings.flushIntervalMs,
     onError: reportsFor(settings.onError, 'request log'),
     onNotice: settings.onNotice,
+    writeMoments: settings.writeMoments,
   });
   const counters = new SqliteCounters(database);
   // A second process on the data folder (another proxy) finds the answers this one stores only
   // in the table: while one is there, new answers skip probation (see SqliteResponseCache).
-  const responseCache = new SqliteResponseCache(database, { onError: reportsFor(settings.onError, 'response cache'), now: settings.now, othersOnDatabase: () => lock.othersHoldOpen() });
+  const responseCache = new SqliteResponseCache(database, { onError: reportsFor(settings.onError, 'response cache'), now: settings.now, othersOnDatabase: () => lock.othersHoldOpen(), writeMoments: settings.writeMoments });
   // The audit log has its own file, opened only when something is audited or read.
   const auditSink = new SqliteAuditSink(() => openAuditDatabase(settings.dataDir), {
     flushIntervalMs: settings.flushIntervalMs,

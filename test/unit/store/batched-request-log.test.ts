@@ -5,6 +5,8 @@ import { matchesFilter, recordLimit, type RecordFilter } from '../../../proxy/st
 import type { RejectedRecord, RequestLogBackend } from '../../../proxy/store/request-log';
 import type { RequestRecord } from '../../../proxy/store/request-record';
 import { sampleRecord } from '../../support/sample-record';
+import { HeldWriteMoments } from '../../support/held-write-moments';
+import { longestWaitForMomentMs } from '../../../proxy/store/write-moments';
 
 /** A backend in memory whose writes can be held open, refused, or refuse single records. */
 class MemoryBackend implements RequestLogBackend {
@@ -171,6 +173,48 @@ describe('BatchedRequestLog', () => {
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(backend.writes.length, 1);
     assert.equal(backend.stored.size, 3);
+  });
+
+  it('with write moments, writes a due batch at the next good moment, not when the interval is up', async () => {
+    const moments = new HeldWriteMoments();
+    const opened = open({ flushIntervalMs: 5, writeMoments: moments });
+    const first = makeRecord();
+    opened.add(first);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.deepEqual(backend.writes, [], 'due, but no good moment yet');
+    assert.equal(moments.waiting.size, 1);
+    assert.deepEqual([...moments.waiting.values()], [longestWaitForMomentMs]);
+    // Records added while the batch waits join it; they arm no second wait.
+    const second = makeRecord();
+    opened.add(second);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(moments.waiting.size, 1);
+    moments.arrive();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(backend.writes, [[first.id, second.id]]);
+    // A flush asked for (an aggregate, a stop) does not wait, and ends the wait.
+    opened.add(makeRecord());
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(moments.waiting.size, 1);
+    await opened.flush();
+    assert.equal(backend.writes.length, 2);
+    assert.equal(moments.waiting.size, 0);
+    // A full batch is written on the next turn whatever the moment.
+    const full = open({ flushIntervalMs: 5, batchSize: 2, writeMoments: moments });
+    full.add(makeRecord());
+    full.add(makeRecord());
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(backend.writes.length, 3);
+    await opened.close();
+  });
+
+  it('with write moments, writes a due batch within the longest wait when no good moment comes', async () => {
+    const moments = new HeldWriteMoments();
+    const opened = open({ flushIntervalMs: 5, writeMoments: { schedule: (write) => moments.schedule(write, 20) } });
+    opened.add(makeRecord());
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal(backend.writes.length, 1);
+    assert.equal(moments.waiting.size, 0);
   });
 
   it('puts a refused batch back at the front of the queue and reports it once', async () => {

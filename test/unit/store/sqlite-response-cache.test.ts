@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Database } from 'node-sqlite3-wasm';
 import { openDatabase } from '../../../proxy/store/sqlite/open-database';
 import { SqliteResponseCache } from '../../../proxy/store/sqlite/sqlite-response-cache';
+import { HeldWriteMoments } from '../../support/held-write-moments';
 
 describe('SqliteResponseCache', () => {
   let dataDir: string;
@@ -69,6 +70,36 @@ describe('SqliteResponseCache', () => {
     await cache.close();
     assert.equal(database.get('SELECT COUNT(*) AS entries FROM response_cache')?.entries, 1, 'written at close');
     assert.deepEqual((await open().get('waiting'))?.body, { answer: 1 });
+  });
+
+  it('with write moments, writes a due batch at the next good moment, serving it from memory meanwhile', async () => {
+    const moments = new HeldWriteMoments();
+    const cache = new SqliteResponseCache(database, { now: () => now, writeIntervalMs: 5, probationBytes: 0, writeMoments: moments });
+    await cache.set('waiting', { body: { answer: 1 }, metadata: {} }, 60);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const entries = () => database.get('SELECT COUNT(*) AS entries FROM response_cache')?.entries;
+    assert.equal(entries(), 0, 'due, but no good moment yet');
+    assert.equal(moments.waiting.size, 1);
+    await cache.set('second', { body: { answer: 2 }, metadata: {} }, 60);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(moments.waiting.size, 1, 'an entry stored meanwhile joins the batch that waits');
+    assert.deepEqual((await cache.get('second'))?.body, { answer: 2 });
+    moments.arrive();
+    assert.equal(entries(), 2);
+    // What needs the table whole writes at once and ends the wait.
+    await cache.set('third', { body: { answer: 3 }, metadata: {} }, 60);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(moments.waiting.size, 1);
+    assert.equal((await cache.size()).entries, 3);
+    assert.equal(moments.waiting.size, 0);
+    await cache.close();
+    // While another process has the database open, a due batch is written at once, for it to find.
+    const shared = new SqliteResponseCache(database, { now: () => now, writeIntervalMs: 5, probationBytes: 0, writeMoments: moments, othersOnDatabase: () => true });
+    await shared.set('shared', { body: { answer: 4 }, metadata: {} }, 60);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(moments.waiting.size, 0);
+    assert.equal(entries(), 4);
+    await shared.close();
   });
 
   it('evicts the least recently used entry, a hit counting as a use', async () => {
