@@ -299,7 +299,13 @@ async function main(): Promise<void> {
     // BENCH_KEEP=1 leaves the traces (gc-A.log, gc-B.log) for reading line by line.
     if (process.env.BENCH_KEEP === '1') process.stdout.write(`  kept ${workDirectory}\n`);
     // A wrapper may still be appending its last trace lines: retried.
-    else rmSync(workDirectory, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    else {
+      try {
+        rmSync(workDirectory, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+      } catch {
+        // Left in the temporary folder: the measurement is printed, and nothing else is in it.
+      }
+    }
   }
 }
 
