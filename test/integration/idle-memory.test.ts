@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -50,7 +51,11 @@ describe('a solo proxy idles in little memory (built bundle)', function () {
       const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
       assert.ok(rss < boundMegabytes, `idle RSS ${rss.toFixed(1)} MB`);
     } finally {
+      // A stop writes what the request log still queues into the data folder: removing the folder
+      // before the process has exited raced those writes (ENOTEMPTY).
+      const exited = child.exitCode === null && child.signalCode === null ? once(child, 'exit') : Promise.resolve();
       child.kill('SIGTERM');
+      await exited;
       await fake.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
