@@ -140,6 +140,14 @@ async function main(): Promise<void> {
         try {
           const body = floor === undefined && !unrouted ? benchCase.body : benchCase.floorBody;
           const sent = key === undefined ? benchCase : { ...benchCase, headers: { ...benchCase.headers, authorization: `Bearer ${key}` } };
+          // `mixed:`: the other plain cases first, so V8's feedback has seen every API and stream
+          // mode, as in the full bench's Switchyard (each case a tenth of the warm-up, at least 100 calls).
+          if (role === 'mixed') {
+            for (const other of buildCases()) {
+              if (other === benchCase || other.routing !== undefined || other.cache !== undefined || other.governed !== undefined || other.team !== undefined || other.redaction !== undefined) continue;
+              await send(service, other, other.body, Math.max(100, Math.round(warmUp / 10)));
+            }
+          }
           const failedWarmUp = await send(service, sent, body, warmUp);
           await sleep(1500);
           execFileSync('callgrind_control', ['--instr=on', String(service.pid)], { stdio: 'ignore' });
