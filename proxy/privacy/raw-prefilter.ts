@@ -56,7 +56,6 @@ export class RawPrefilter {
 
   /** Whether a detector could find something in `raw`, a JSON body; false means certainly not. */
   mayFind(raw: Uint8Array): boolean {
-    if (escapedAscii(raw)) return true;
     return this.scan(raw, wordsOf(raw), 0, raw.length, { numbers: 0, hex: 0 });
   }
 
@@ -66,7 +65,6 @@ export class RawPrefilter {
    * for tests, which put values across many slices' edges without scanning megabytes each time.
    */
   async mayFindYielding(raw: Uint8Array, sliceBytes = prefilterSliceBytes): Promise<boolean> {
-    if (escapedAscii(raw)) return true;
     // Its own copy when one is needed: other calls are scanned while this one waits.
     const words = wordsOf(raw, false);
     const seen: Seen = { numbers: 0, hex: 0 };
@@ -132,7 +130,7 @@ export class RawPrefilter {
     // The 0–3 bytes past the last whole word, each as a pair's first byte with every flag it could have.
     // No number run needs them: every run a match could be in holds a whole word (see `digitRun`).
     for (let index = lastWord * 4; index < length; index += 1) {
-      if (this.flagged(raw, index, atFlag | colonFlag | urlSlashes | offsetBits, seen)) return true;
+      if (this.flagged(raw, index, atFlag | colonFlag | urlSlashes | escapeFlag | offsetBits, seen)) return true;
     }
     return false;
   }
@@ -156,6 +154,7 @@ export class RawPrefilter {
     if ((flags & urlSlashes) !== 0 && at > 0 && raw[at - 1] === colon && this.colonAt(raw, at - 1, seen)) return true;
     if ((flags & ibanSecond) !== 0 && this.ibanAt(raw, at + 1)) return true;
     if ((flags & atFlag) !== 0 && (this.emailAt(raw, at) || this.emailAt(raw, at + 1))) return true;
+    if ((flags & escapeFlag) !== 0 && (escapedAsciiAt(raw, at) || escapedAsciiAt(raw, at - 1))) return true;
     // A trigger literal starting `offset` bytes before the pair.
     for (let offsets = flags & offsetBits; offsets !== 0; offsets &= offsets - 1) {
       const offset = 31 - Math.clz32(offsets & -offsets);
@@ -479,6 +478,11 @@ const digitRun = 0x1000;
 const ibanFirst = 0x2000;
 /** A capital, then a digit: an IBAN's check digits could start at the pair's second byte. */
 const ibanSecond = 0x4000;
+/**
+ * `\\u` or `u0`: an escape of an ASCII character (`\\u00XX`) could start at the pair or the byte
+ * before it; most bodies hold none, and one that does is a "maybe" at once (`escapedAsciiAt`).
+ */
+const escapeFlag = 0x8000;
 /** What `flagged` looks at, a pair at a time (the number flags are looked at a word at a time). */
 const pairBits = 0xffff & ~numberRunPair & ~digitRun & ~ibanFirst;
 /** A word's flags that make it a candidate: all but `numberRunPair`. */
@@ -509,6 +513,7 @@ for (let first = 0; first < 256; first += 1) {
     if ((byteKinds[first]! & capital) !== 0 && isDigit(second)) flags |= ibanSecond;
     if ((first === colon && (second === slash || second === backslash || (byteKinds[second]! & hexRun) !== 0)) || (second === colon && (byteKinds[first]! & hexRun) !== 0)) flags |= colonFlag;
     if ((first === slash || first === backslash) && second === slash) flags |= urlSlashes;
+    if ((first === backslash && second === 0x75) || (first === 0x75 && second === 0x30)) flags |= escapeFlag;
     flagPair(first, second, flags);
   }
 }
@@ -683,17 +688,12 @@ function atBeforeEnd(raw: Uint8Array, index: number): boolean {
 }
 
 /**
- * Whether the body escapes an ASCII character (`\u0040` is `@`): it could be part of anything.
- * One native search for `\u00`, which most bodies do not hold.
+ * Whether an escape of an ASCII character (`\u0040` is `@`) starts at `index`: it could be part
+ * of anything, so the look ends at once ("maybe").
  */
-function escapedAscii(raw: Uint8Array): boolean {
-  const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.length);
-  for (let at = bytes.indexOf(escapedAsciiStart); at !== -1; at = bytes.indexOf(escapedAsciiStart, at + 1)) {
-    if (at + 4 < bytes.length && (bytes[at + 4]! & 0xf8) === 0x30) return true;
-  }
-  return false;
+function escapedAsciiAt(raw: Uint8Array, index: number): boolean {
+  return index >= 0 && index + 5 < raw.length && raw[index] === backslash && raw[index + 1] === 0x75 && raw[index + 2] === 0x30 && raw[index + 3] === 0x30 && (raw[index + 4]! & 0xf8) === 0x30;
 }
-const escapedAsciiStart = Buffer.from('\\u00', 'latin1');
 
 /** Reused for a body whose bytes do not start at a multiple of 4 (a word view needs it). */
 let aligned = new Uint8Array(0);
@@ -722,7 +722,7 @@ function wordsOf(raw: Uint8Array, shared = true): Uint32Array {
  */
 function warmUp(): void {
   const prefilter = new RawPrefilter(detectorNames);
-  const text = '{"note":"a=1 b: 2 c@d e:f 3.4 (12) 345 DE12 f(x): y"}';
+  const text = '{"note":"a=1 b: 2 c@d e:f 3.4 (12) 345 DE12 f(x): y \\u00e9 http://h"}';
   for (let length = 1; length <= text.length; length += 1) prefilter.mayFind(Buffer.from(text.slice(0, length), 'latin1'));
 }
 warmUp();

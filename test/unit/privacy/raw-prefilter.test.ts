@@ -117,6 +117,13 @@ describe('raw-body prefilter', () => {
     }
     // Each value was found by the scanner at 8 positions with all detectors on, and by its own detector alone.
     assert.ok(tried >= values.length * 8 * 2, `${tried} tried`);
+    // An escaped ASCII character (`\u0040` is `@`) is a "maybe" wherever it starts; a non-ASCII one (`\u00e9`) is not.
+    const prefilter = new RawPrefilter([...detectorNames]);
+    for (let lead = 0; lead < 8; lead += 1) {
+      const raw = (escape: string): Buffer => Buffer.from(`{"messages":[{"role":"user","content":"${'see it:'.slice(0, lead)} jane${escape}example.com"}]}`);
+      assert.equal(prefilter.mayFind(raw('\\u0040')), true, `\\u0040 after ${lead}`);
+      assert.equal(prefilter.mayFind(raw('\\u00e9')), false, `\\u00e9 after ${lead}`);
+    }
   });
 
   it('clears the bench prompts and most ordinary source code without parsing them', () => {
