@@ -98,16 +98,19 @@ interface GcCounts {
   pauseMs: number;
 }
 
+/** A proxy's trace so far, or nothing when it was not traced or has written nothing yet. */
+function traceText(logFile: string | undefined): string {
+  if (logFile === undefined) return '';
+  try {
+    return readFileSync(logFile, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 function gcCounts(logFile: string | undefined): GcCounts {
   const counts = { scavenges: 0, markCompacts: 0, pauseMs: 0 };
-  if (logFile === undefined) return counts;
-  let text = '';
-  try {
-    text = readFileSync(logFile, 'utf8');
-  } catch {
-    return counts;
-  }
-  for (const line of text.split('\n')) {
+  for (const line of traceText(logFile).split('\n')) {
     const pause = /, ([\d.]+) \/ [\d.]+ ms/.exec(line);
     if (line.includes('Scavenge')) counts.scavenges++;
     else if (line.includes('Mark-Compact')) counts.markCompacts++;
@@ -133,14 +136,7 @@ interface JitCounts {
 
 function jitCounts(logFile: string | undefined): JitCounts {
   const counts: JitCounts = { optimized: 0, deoptimized: 0, invalidated: 0, byFunction: new Map() };
-  if (logFile === undefined) return counts;
-  let text = '';
-  try {
-    text = readFileSync(logFile, 'utf8');
-  } catch {
-    return counts;
-  }
-  for (const line of text.split('\n')) {
+  for (const line of traceText(logFile).split('\n')) {
     if (line.startsWith('[completed compiling') || line.startsWith('[completed optimizing')) counts.optimized++;
     else if (line.startsWith('[bailout (kind:')) {
       counts.deoptimized++;
