@@ -45,7 +45,7 @@ import { raisePriority, runInPrioritySession } from './priority';
 import { cacheOffName, cacheVerdictLines, cpuRatio, floorOf, governanceVerdictLines, markdownTable, redactionOffName, redactionSequentialFactor, redactionVerdictLines, routingTable, routingVerdictLines, soloName, teamVerdictLines, ungovernedName, unroutedName, verdictLines, type CaseOutcome } from './report';
 import { checkRouting } from './routing-check';
 import { expectedDecisions } from './routing-config';
-import { controlToken, startGovernedSwitchyard, startRedactingSwitchyard, startSwitchyard, startTeamSwitchyard } from './switchyard-service';
+import { controlToken, startGovernedSwitchyard, startRedactingSwitchyard, startSwitchyard, startTeamSwitchyards } from './switchyard-service';
 
 const root = path.resolve(__dirname, '..');
 /** Milliseconds the fake upstream waits between SSE events. */
@@ -275,10 +275,11 @@ async function main(): Promise<number> {
         governedProcesses.push(started);
       }
     }
-    // The team case needs a Switchyard on PostgreSQL and Redis, which are started for it.
-    const team = standIn || !cases.some((benchCase) => benchCase.team !== undefined) ? undefined : await startTeamSwitchyard(upstream.url, workDirectory);
+    // The team case needs Switchyards on PostgreSQL and Redis, which are started for it: one
+    // process per repetition on the same two servers, as a team runs several proxies.
+    const team = standIn || !cases.some((benchCase) => benchCase.team !== undefined) ? undefined : await startTeamSwitchyards(upstream.url, workDirectory, processCount);
     if (team !== undefined) {
-      services.push(team.service);
+      services.push(...team.services);
       stopAfter.push(team.stop);
     }
     // The redaction cases need a second Switchyard with redaction on: one per repetition, as the
@@ -296,7 +297,7 @@ async function main(): Promise<number> {
       ...floorSets.flat().map(({ service }) => service.pid),
       ...switchyards.map((service) => service.pid),
       ...governedProcesses.map((governed) => governed.service.pid),
-      ...(team === undefined ? [] : [team.service.pid]),
+      ...(team === undefined ? [] : team.services.map((service) => service.pid)),
       ...redactingProcesses.map((redacting) => redacting.pid),
       ...(portkey === undefined ? [] : [portkey.pid]),
     ];
@@ -312,7 +313,7 @@ async function main(): Promise<number> {
     // Each governed process has keys of its own; the plain one beside it is sent the same request (its key only labels the call there).
     const governedRequest = (key: string) => (benchCase: BenchCase): TargetRequest => ({ path: benchCase.path, headers: { ...benchCase.headers, authorization: `Bearer ${key}` }, body: benchCase.body });
     const governedTargets = governedProcesses.map(({ service, key }) => ({ target: makeTarget('switchyard', 'switchyard', service.url, service.pid, settings.settleMs, governedRequest(key)), request: governedRequest(key) }));
-    const teamTarget = team === undefined ? undefined : makeTarget('switchyard', 'switchyard', team.service.url, team.service.pid, settings.settleMs, floorRequest);
+    const teamProcessTargets = team === undefined ? [] : team.services.map((service) => makeTarget('switchyard', 'switchyard', service.url, service.pid, settings.settleMs, floorRequest));
     const redactingTargets = redactingProcesses.map((redacting) => makeTarget('switchyard', 'switchyard', redacting.url, redacting.pid, settings.settleMs, floorRequest));
     /** Every case's possible targets with one Switchyard process in the Switchyard slots. */
     const targetSetFor = (service: ChildService, index: number) => {
@@ -327,6 +328,7 @@ async function main(): Promise<number> {
       const governed = governedTargets.length === 0 ? undefined : governedTargets[index % governedTargets.length]!;
       const governedSet = governed === undefined ? targets : [direct, governed.target, makeTarget(ungovernedName, 'unrouted', service.url, service.pid, settings.settleMs, governed.request)];
       // The team case: the team Switchyard in the Switchyard slot, the solo one beside it, interleaved.
+      const teamTarget = teamProcessTargets.length === 0 ? undefined : teamProcessTargets[index % teamProcessTargets.length]!;
       const teamTargets = teamTarget === undefined ? undefined : [direct, teamTarget, makeTarget(soloName, 'unrouted', service.url, service.pid, settings.settleMs, floorRequest)];
       // The redaction cases: the redacting Switchyard in the Switchyard slot, the plain one beside it, interleaved.
       const redactingTarget = redactingTargets.length === 0 ? undefined : redactingTargets[index % redactingTargets.length]!;

@@ -63,11 +63,12 @@ export async function startSwitchyard(
 }
 
 /**
- * The team case's Switchyard: the same config on a PostgreSQL and a Redis started here as local
- * processes (test/support/servers.ts). Undefined, with the reason printed, without a build or
- * without the server binaries.
+ * The team case's Switchyards: `count` processes with the same config on one PostgreSQL and one
+ * Redis started here as local processes (test/support/servers.ts) — a team's proxies, one per
+ * repetition as the plain ones. Undefined, with the reason printed, without a build or without
+ * the server binaries.
  */
-export async function startTeamSwitchyard(upstream: string, workDirectory: string): Promise<{ service: ChildService; stop: () => Promise<void> } | undefined> {
+export async function startTeamSwitchyards(upstream: string, workDirectory: string, count: number): Promise<{ services: ChildService[]; stop: () => Promise<void> } | undefined> {
   const postgresBinaries = findPostgresBinaries();
   const redisBinary = findRedisServer();
   if (postgresBinaries === undefined || redisBinary === undefined) {
@@ -75,20 +76,28 @@ export async function startTeamSwitchyard(upstream: string, workDirectory: strin
     return undefined;
   }
   const [postgres, redis] = await Promise.all([PostgresServer.start(postgresBinaries), RedisServer.start(redisBinary)]);
+  const services: ChildService[] = [];
+  /** The servers only: the caller stops the processes first, with its other services. */
   const stop = async (): Promise<void> => {
     await Promise.all([postgres.close(), redis.close()]);
   };
-  const service = await startSwitchyard(upstream, workDirectory, process.env.BENCH_PROFILE, undefined, 'team', {}, { SWITCHYARD_POSTGRES_URL: postgres.url(), SWITCHYARD_REDIS_URL: redis.url() }).catch(async (error: unknown) => {
+  try {
+    for (let index = 0; index < count; index++) {
+      const service = await startSwitchyard(upstream, workDirectory, process.env.BENCH_PROFILE, undefined, index === 0 ? 'team' : `team-${index + 1}`, {}, { SWITCHYARD_POSTGRES_URL: postgres.url(), SWITCHYARD_REDIS_URL: redis.url() });
+      if (service === undefined) break;
+      services.push(service);
+    }
+  } catch (error) {
+    await Promise.all(services.map((service) => service.stop()));
     await stop();
     throw error;
-  });
-  if (service === undefined) {
+  }
+  if (services.length === 0) {
     await stop();
     return undefined;
   }
-  return { service, stop };
+  return { services, stop };
 }
-
 
 /** The governed case's 5 budgets: everyone, a provider, a model glob, a key, and one that only warns. */
 export const benchBudgets = [
