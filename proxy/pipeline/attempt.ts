@@ -3,7 +3,7 @@ import { ProxyError } from '../core/errors';
 import { CallAbortController } from '../call/call-abort';
 import type { TimeoutConfig } from '../config/config';
 import { parseRetryAfter } from '../routing/retry-policy';
-import { callUpstream, type UpstreamAnswer } from '../upstream/upstream-client';
+import { callUpstream, type ChunkSource, type UpstreamAnswer } from '../upstream/upstream-client';
 import { providerAdapters } from '../codecs/registry';
 import type { AttemptTarget } from './admit';
 import type { AttemptHold } from '../call/call-policy';
@@ -44,10 +44,11 @@ export type OpenedAttempt = {
       kind: 'stream';
       firstChunk: Buffer;
       /**
-       * The rest of the stream as a Readable, taken once (its chunks wait in the answer until
-       * then). Made after the first chunk went to the client: building the Readable is work the
-       * client's first byte need not wait for.
+       * The rest of the stream, taken once (its chunks wait in the answer until then), either
+       * followed by a relay (`relayBody`) or as a Readable (`rest()`, for a reader that iterates).
        */
+      chunks: ChunkSource;
+      /** The rest as a Readable, made when asked: building it is work a relay does not need. */
       rest(): Readable;
     }
   | { kind: 'whole'; body: Buffer }
@@ -120,7 +121,7 @@ export async function openAttempt(build: BuildUpstream, target: AttemptTarget, t
       const firstChunk = await firstChunkOf(answer.body, provider.id);
       const firstChunkAt = performance.now();
       const { body } = answer;
-      return { ...base, kind: 'stream', firstChunk, rest: () => body.readable(), firstChunkAt };
+      return { ...base, kind: 'stream', firstChunk, chunks: body, rest: () => body.readable(), firstChunkAt };
     }
     const body = await readWholeAnswer(answer.body, provider.id);
     return { ...base, kind: 'whole', body, firstChunkAt: performance.now() };

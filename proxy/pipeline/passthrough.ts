@@ -10,7 +10,7 @@ import { requireEndpointUrl } from '../providers/endpoint-url';
 import { SseParser } from '../sse/sse-parser';
 import { responseToParts } from '../core/response';
 import { forwardedResponseHeaders, passthroughHeaders } from './upstream-target';
-import { RelayTransformError, ours, relayBody } from './stream-writer';
+import { RelayTransformError, ours, relayBody, writeNow } from './stream-writer';
 import { costHeader, internalErrorMessage, streamErrorEvent } from './client-answer';
 import { observeBytes, observePart, wantsParts, type Delivered, type Delivery } from './delivery';
 import { relayTranslated } from './translate';
@@ -177,16 +177,17 @@ export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
         tap.push(chunk);
         observe?.(chunk);
       };
-      response.write(opened.firstChunk);
+      writeNow(response, opened.firstChunk);
       ours(() => read(opened.firstChunk));
-      await relayBody(opened.rest(), response, undefined, opened.idleMs, read);
+      await relayBody(opened.chunks, response, { idleMs: opened.idleMs, read });
     } else {
       observe?.(opened.firstChunk);
-      response.write(ours(() => tap.push(opened.firstChunk)));
-      await relayBody(opened.rest(), response, (chunk) => {
+      writeNow(response, ours(() => tap.push(opened.firstChunk)));
+      const transform = (chunk: Buffer): Buffer | string => {
         observe?.(chunk);
         return tap.push(chunk);
-      }, opened.idleMs);
+      };
+      await relayBody(opened.chunks, response, { transform, idleMs: opened.idleMs });
     }
   } catch (error) {
     const usage = tap.end();
@@ -209,7 +210,6 @@ export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
     response.end(streamErrorEvent(context, failure));
     return { usage, firstTokenAt: tap.firstTokenAt, finishReason, error: failure, blame: 'provider' };
   }
-  response.end();
   const usage = tap.end();
   return { usage, firstTokenAt: tap.firstTokenAt, finishReason: tap.finishReason };
 }

@@ -12,7 +12,7 @@ import type { AttemptTarget } from './admit';
 import type { UpstreamCall } from './attempt';
 import { costHeader, internalErrorMessage } from './client-answer';
 import { observePart, type Blame, type Delivered, type Delivery } from './delivery';
-import { RelayTransformError, ours, relayBody, sseHeaders } from './stream-writer';
+import { RelayTransformError, ours, relayBody, sseHeaders, writeNow } from './stream-writer';
 import { writeHead } from '../http/response-head';
 import { stoppedBy, stoppingError } from './calls-in-flight';
 import { outputCeiling, recordClamp } from './output-ceiling';
@@ -97,9 +97,8 @@ export async function relayTranslated(delivery: Delivery): Promise<Delivered> {
   };
   try {
     const first = ours(() => translate(opened.firstChunk));
-    if (first !== '') response.write(first);
-    await relayBody(opened.rest(), response, translate, opened.idleMs);
-    response.end(ours(closingParts));
+    if (first !== '') writeNow(response, first);
+    await relayBody(opened.chunks, response, { transform: translate, idleMs: opened.idleMs, closing: closingParts });
   } catch (error) {
     if (opened.abort.signal.aborted && response.destroyed) return { usage: sink.usage, firstTokenAt: sink.firstTokenAt, blame: 'client' };
     // relayBody tags our own throws; anything else came from the upstream body (a cut, a silence).

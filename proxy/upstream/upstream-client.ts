@@ -31,20 +31,48 @@ export interface UpstreamAnswer {
   body: UpstreamBody;
 }
 
+/** Receives a followed body's chunks, each in the turn undici parses it. */
+export interface ChunkListener {
+  chunk(chunk: Buffer): void;
+  /**
+   * The body is complete. When its last chunk and its end arrived in one read (a provider that
+   * writes its last event and ends at once), this comes in the same turn as that chunk.
+   */
+  end(): void;
+  error(error: Error): void;
+}
+
+/**
+ * A streamed body a relay follows chunk by chunk (`relayBody`): an upstream answer's, or a
+ * test's. Unlike a Readable, whose 'end' comes a tick after its last 'data', the end reaches the
+ * relay in the turn the last chunk did, before Node flushes that chunk to the client on its own:
+ * the relay ends its response there, and the last chunk and the response's end leave together.
+ */
+export interface ChunkSource {
+  /** Hands every chunk from here on to `listener`, then its end or failure; taken once. */
+  follow(listener: ChunkListener): void;
+  /** Stops reading from the provider's socket while the reader is full. */
+  pause(): void;
+  resume(): void;
+  /** The reader stops before the end (a client gone, an idle stream): the request is cancelled. */
+  cancel(reason: Error): void;
+}
+
 /**
  * An answer's body, taken one way: whole (`bytes`, `text`: the chunks gathered as they arrive,
- * no stream in between) or as a Readable (`readable`: a stream relayed chunk by chunk, the
- * socket paused while the reader is full). A body taken whole is the usual JSON answer, and
- * undici's own Readable body cost it ~10 µs of stream machinery per call for nothing.
+ * no stream in between), followed chunk by chunk (`follow`: the relay's way) or as a Readable
+ * (`readable`: for a reader that iterates, the socket paused while it is full). A body taken
+ * whole is the usual JSON answer, and undici's own Readable body cost it ~10 µs of stream
+ * machinery per call for nothing.
  */
-export interface UpstreamBody {
+export interface UpstreamBody extends ChunkSource {
   /** The whole body once it has all arrived; rejects when the connection fails or is aborted first. */
   bytes(): Promise<Buffer>;
   /** The whole body as UTF-8 text (a byte-order mark dropped, as undici's `text()` does). */
   text(): Promise<string>;
   /**
    * The body's first chunk, the moment it arrives, or undefined when the body ended empty;
-   * rejects when the connection fails first. The chunks after it wait for `readable()`.
+   * rejects when the connection fails first. The chunks after it wait for `follow()` or `readable()`.
    */
   firstChunk(): Promise<Buffer | undefined>;
   /** The body from here on as a Readable; destroying it before its end cancels the request. */
@@ -114,6 +142,7 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
   /** The first chunk was asked for: the rest can only be taken as a Readable. */
   private firstTaken = false;
   private stream: Readable | undefined;
+  private listener: ChunkListener | undefined;
   /** Counted among the calls in flight (upstream-calls.ts) until its answer ends or fails. */
   private inFlight = true;
 
@@ -150,7 +179,8 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
       const { resolve } = this.first;
       this.first = undefined;
       resolve(chunk);
-    } else if (this.stream === undefined) this.chunks.push(chunk);
+    } else if (this.listener !== undefined) this.listener.chunk(chunk);
+    else if (this.stream === undefined) this.chunks.push(chunk);
     else if (!this.stream.push(chunk)) controller.pause();
   }
 
@@ -160,6 +190,8 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
     if (this.first !== undefined) {
       this.first.resolve(undefined);
       this.first = undefined;
+    } else if (this.listener !== undefined) {
+      this.listener.end();
     } else if (this.stream !== undefined) {
       this.stream.push(null);
     } else if (this.whole !== undefined) {
@@ -179,6 +211,8 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
     } else if (this.first !== undefined) {
       this.first.reject(error);
       this.first = undefined;
+    } else if (this.listener !== undefined) {
+      this.listener.error(error);
     } else if (this.stream !== undefined) {
       this.stream.destroy(error);
     } else if (this.whole !== undefined) {
@@ -213,8 +247,30 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
     });
   }
 
+  follow(listener: ChunkListener): void {
+    if (this.taken()) throw new Error('the upstream body was already taken');
+    this.listener = listener;
+    const kept = this.chunks;
+    this.chunks = [];
+    for (const chunk of kept) listener.chunk(chunk);
+    if (this.ended) listener.end();
+    else if (this.failure !== undefined) listener.error(this.failure);
+  }
+
+  pause(): void {
+    this.controller?.pause();
+  }
+
+  resume(): void {
+    this.controller?.resume();
+  }
+
+  cancel(reason: Error): void {
+    if (!this.ended && this.failure === undefined) this.abort(reason);
+  }
+
   readable(): Readable {
-    if (this.stream !== undefined || this.whole !== undefined || this.first !== undefined) throw new Error('the upstream body was already taken');
+    if (this.taken()) throw new Error('the upstream body was already taken');
     const stream = new Readable({
       read: () => this.controller?.resume(),
       destroy: (error, callback) => {
@@ -233,6 +289,11 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
     if (this.ended) stream.push(null);
     else if (this.failure !== undefined) stream.destroy(this.failure);
     return stream;
+  }
+
+  /** Whether the body's rest was taken as a stream or whole, or its first chunk is awaited. */
+  private taken(): boolean {
+    return this.stream !== undefined || this.listener !== undefined || this.whole !== undefined || this.first !== undefined;
   }
 
   private abort(reason: Error): void {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PassThrough } from 'node:stream';
 import { arrive } from '../../../proxy/call/request-context';
 import type { OpenedAttempt } from '../../../proxy/pipeline/attempt';
 import type { Delivered } from '../../../proxy/pipeline/delivery';
 import { createContext } from '../../../proxy/pipeline/endpoint';
 import { relayPassthrough } from '../../../proxy/pipeline/passthrough';
+import { TestChunkSource } from '../../support/chunk-source';
 
 const events = [
   'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","content":[],"model":"claude-sonnet-4-5","stop_reason":null,"usage":{"input_tokens":12,"output_tokens":1}}}\n\n',
@@ -31,7 +31,7 @@ async function relayWatched(): Promise<{ seenAfterWrite: boolean[]; delivered: D
       written.push(chunk);
       return write(chunk);
     }) as typeof response.write;
-    const body = new PassThrough();
+    const body = new TestChunkSource();
     const context = createContext(arrive({ format: 'anthropic-messages', operation: 'generate', endpoint: '/v1/messages', principal: undefined }), {
       requestedModel: 'claude-sonnet-4-5',
       stream: true,
@@ -49,7 +49,7 @@ async function relayWatched(): Promise<{ seenAfterWrite: boolean[]; delivered: D
       firstChunk: Buffer.from(events[0]!),
       firstChunkAt: performance.now(),
       target: { api: 'anthropic-messages', provider: { id: 'anthropic' } },
-      rest: () => body,
+      chunks: body,
       answer: { status: 200, headers: { 'content-type': 'text/event-stream' } },
       abort: new AbortController(),
       addedUsage: false,
@@ -62,7 +62,7 @@ async function relayWatched(): Promise<{ seenAfterWrite: boolean[]; delivered: D
     void relayPassthrough({ context, opened, response, headers: {}, observers: [observer], price: () => null, log: () => undefined }).then((result) => {
       delivered = result;
     });
-    for (const event of events.slice(1)) body.write(Buffer.from(event));
+    for (const event of events.slice(1)) body.push(event);
     body.end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
