@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/latency.ts [<build>…] [floor:<mode>…] [--cases "<part>,<part>"] [--calls 300] [--passes 3]`:
+ * `node --import tsx bench/latency.ts [<build>…] [floor:<mode>…] [--cases "<part>,<part>"] [--calls 300] [--passes 3] [--samples <file>]`:
  * unloaded latency and first byte only — the one-at-a-time phase of the bench, with more calls
  * and nothing else, for judging a change to the path before the first byte.
  *
@@ -11,10 +11,12 @@
  * proxies' order rotated every round. Prints per target the p50 of the whole reply and of the first
  * body byte, added over direct, and each proxy's p50s minus the first floor's — the bench's
  * verdicts — as the median over the passes with their lowest–highest. Every reply is checked
- * (every delta, and for passthrough streams every event).
+ * (every delta, and for passthrough streams every event). `--samples` writes every kept call's
+ * whole and first-byte milliseconds as JSON (case → target → pass → calls, in the order sent), for
+ * reading a shift of the p50 as a shift of the whole distribution or as a tail.
  */
 import autocannon from 'autocannon';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
@@ -98,6 +100,8 @@ async function main(): Promise<void> {
   const calls = Number(option('--calls', '300'));
   const passes = Number(option('--passes', '3'));
   const warmUpSeconds = Number(option('--warm-up', '2'));
+  const samplesFile = option('--samples', '');
+  const samples: Record<string, Record<string, Array<{ wholeMs: number[]; firstByteMs: number[] }>>> = {};
 
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-latency-'));
   const services: ChildService[] = [];
@@ -145,7 +149,10 @@ async function main(): Promise<void> {
           const shift = index % proxies.length;
           for (const each of [targets[0]!, ...proxies.slice(shift), ...proxies.slice(0, shift)]) await call(each, benchCase, `${pass}-${index}-${each.name}`, true);
         }
-        for (const each of targets) perPass.get(each)!.push({ latency: median(each.latencyMs), firstByte: median(each.firstByteMs) });
+        for (const each of targets) {
+          perPass.get(each)!.push({ latency: median(each.latencyMs), firstByte: median(each.firstByteMs) });
+          ((samples[benchCase.name] ??= {})[each.name] ??= []).push({ wholeMs: each.latencyMs, firstByteMs: each.firstByteMs });
+        }
       }
       const direct = perPass.get(targets[0]!)!;
       const floor = perPass.get(floorTarget)!;
@@ -168,6 +175,7 @@ async function main(): Promise<void> {
       }
     }
     await Promise.all(targets.map((each) => each.dispatcher.close()));
+    if (samplesFile !== '') writeFileSync(samplesFile, JSON.stringify(samples));
   } finally {
     await Promise.all(services.map((service) => service.stop()));
     rmSync(workDirectory, { recursive: true, force: true });

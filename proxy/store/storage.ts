@@ -54,7 +54,7 @@ export interface StorageSettings {
   now?: () => number;
   /**
    * When the stores whose writes hold the event loop (SQLite's) write a due batch: at a good
-   * moment, beside a provider call (`besideUpstreamCalls`, the proxy's), or when due (none).
+   * moment, while a provider call is silent (`besideUpstreamCalls`, the proxy's), or when due (none).
    */
   writeMoments?: WriteMoments;
 }

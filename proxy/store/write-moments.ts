@@ -3,8 +3,8 @@
  * (node-sqlite3-wasm): a commit takes the lock directory, syncs the journal and the file,
  * truncates the journal and drops the lock, 2–10 ms on this project's VMs, and a request that
  * arrives meanwhile waits that long for its first byte. A write that can wait a little is better
- * run while the loop waits anyway: while a provider is being called, whose answer takes far
- * longer than a commit (docs/decisions.md, "Caching, ninth pass").
+ * run while the loop waits anyway: while a provider thinks, whose first token takes far longer
+ * than a commit (docs/decisions.md, "Caching, ninth pass" and "tenth pass").
  */
 export interface WriteMoments {
   /**

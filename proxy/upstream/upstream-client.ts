@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Agent, errors, type Dispatcher } from 'undici';
 import { ProxyError } from '../core/errors';
-import { upstreamCallEnded, upstreamCallStarted } from './upstream-calls';
+import { upstreamCallEnded, upstreamCallHeard, upstreamCallStarted } from './upstream-calls';
 
 /**
  * The one place Switchyard talks to providers. One keep-alive Agent pools connections per
@@ -167,6 +167,7 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
     // 1xx answers are informational; the real one follows.
+    upstreamCallHeard();
     if (statusCode < 200) return;
     const resolve = this.resolveHead;
     this.resolveHead = undefined;
@@ -175,6 +176,7 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    upstreamCallHeard();
     if (this.first !== undefined) {
       const { resolve } = this.first;
       this.first = undefined;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { HealthInfo } from '../../proxy/control/protocol';
+import { longestWaitForMomentMs } from '../../proxy/store/write-moments';
 import { FakeUpstream } from '../fakes/fake-upstream';
 import { controlToken, TestProxy, testKeys } from './harness';
 import { useFake, weatherReply } from './fake-providers';
@@ -146,8 +147,10 @@ describe('a crash never stops recording: leftover request-log locks are recovere
         }
       }
     });
-    // Past a few of its one-second batches, so it is killed with writes behind it and ahead.
-    while (answered < 40 || Date.now() - started < 2500) await new Promise((resolve) => setTimeout(resolve, 50));
+    // Past its first batch's latest moment (due after a second; this fake answers at once, so no
+    // provider is ever silent and a batch waits up to longestWaitForMomentMs), so it is killed
+    // with writes behind it and ahead.
+    while (answered < 40 || Date.now() - started < 1500 + longestWaitForMomentMs) await new Promise((resolve) => setTimeout(resolve, 50));
     first.child.kill('SIGKILL');
     stop = true;
     await exited;

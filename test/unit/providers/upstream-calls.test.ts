@@ -3,7 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { callUpstream } from '../../../proxy/upstream/upstream-client';
-import { besideUpstreamCalls, upstreamCallsInFlight } from '../../../proxy/upstream/upstream-calls';
+import { performance } from 'node:perf_hooks';
+import { besideDispatchMs, besideUpstreamCalls, silenceBeforeWriteMs, upstreamCallsInFlight } from '../../../proxy/upstream/upstream-calls';
 import { CallAbortController } from '../../../proxy/call/call-abort';
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -60,9 +61,50 @@ describe('upstream calls in flight and the writes beside them', function () {
     assert.equal(upstreamCallsInFlight(), 0, 'refused');
   });
 
-  it('runs a write when the next call starts, on the next turn, and not before', async () => {
+  it('runs a write once every call in flight has been silent a while, not at the dispatch', async () => {
     let written = 0;
+    // The server sends the head and one chunk at once, then nothing: a provider thinking.
+    const answer = await call();
+    const scheduledAt = performance.now();
     besideUpstreamCalls.schedule(() => written++, 60_000);
+    await nextTurn();
+    assert.equal(written, 0, 'not on the next turn: the provider may be about to answer');
+    while (written === 0 && performance.now() - scheduledAt < 2000) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(written, 1);
+    assert.ok(performance.now() - scheduledAt >= silenceBeforeWriteMs - 1, 'after the silence, not before');
+    const body = answer.body.bytes();
+    held.shift()!.end();
+    await body;
+  });
+
+  it('does not run a write while a provider keeps sending, and runs it beside a dispatch in its last second', async () => {
+    let written = 0;
+    const answer = await call();
+    const response = held.shift()!;
+    const sending = setInterval(() => response.write('data: more\n\n'), 2);
+    const reading = answer.body.readable();
+    reading.resume();
+    // Its latest moment far away: in the 300 ms before the last second it waits for silence.
+    const latestMs = besideDispatchMs + 300;
+    const cancel = besideUpstreamCalls.schedule(() => written++, latestMs);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(written, 0, 'chunks every 2 ms: never silent');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(written, 1, 'overdue with a call in flight: written on the next turn');
+    } finally {
+      cancel();
+      clearInterval(sending);
+      const ended = once(reading, 'end');
+      response.end();
+      await ended;
+    }
+    assert.equal(upstreamCallsInFlight(), 0);
+  });
+
+  it('runs an overdue write when the next call starts, on the next turn, and not before', async () => {
+    let written = 0;
+    besideUpstreamCalls.schedule(() => written++, besideDispatchMs);
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(written, 0, 'no call in flight: it waits');
     const answering = call();
@@ -70,11 +112,6 @@ describe('upstream calls in flight and the writes beside them', function () {
     const answer = await answering;
     await nextTurn();
     assert.equal(written, 1);
-    // While a call is in flight, a write runs on the next turn.
-    besideUpstreamCalls.schedule(() => written++, 60_000);
-    assert.equal(written, 1);
-    await nextTurn();
-    assert.equal(written, 2);
     const body = answer.body.bytes();
     held.shift()!.end();
     await body;
