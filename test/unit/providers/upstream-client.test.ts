@@ -90,6 +90,67 @@ describe('callUpstream', function () {
     assert.equal(received, chunks * chunk.length);
   });
 
+  it('follows a stream chunk by chunk: paused while the follower is full, every byte in order', async () => {
+    const chunk = 'y'.repeat(64 * 1024);
+    // As above: 20 MB, more than the two ends' socket buffers hold when nobody reads.
+    const chunks = 320;
+    let written = 0;
+    let waitingForDrain = false;
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      const write = (): void => {
+        waitingForDrain = false;
+        while (written < chunks) {
+          written++;
+          if (!response.write(chunk)) {
+            waitingForDrain = true;
+            response.once('drain', write);
+            return;
+          }
+        }
+        response.end();
+      };
+      write();
+    };
+    const body = (await call('/follow')).body;
+    let received = 0;
+    const ended = new Promise<void>((resolve, reject) => body.follow({ chunk: (part) => (received += part.length), end: resolve, error: reject }));
+    body.pause();
+    for (let last = -1; !(waitingForDrain && written === last) && written < chunks; ) {
+      last = written;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(written < chunks, `the server wrote all ${chunks} chunks to a follower that paused`);
+    body.resume();
+    await ended;
+    assert.equal(received, chunks * chunk.length);
+  });
+
+  it('hands a followed stream\'s end over in the turn of its last chunk when they arrive together', async () => {
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: 1\n\n');
+      // The last event and the end in one turn, as the providers' (and the bench's) come.
+      setTimeout(() => response.end('data: 2\n\n'), 20);
+    };
+    const body = (await call('/last')).body;
+    let chunkTurn = false;
+    let text = '';
+    const endedInChunkTurn = await new Promise<boolean>((resolve, reject) =>
+      body.follow({
+        chunk: (part) => {
+          text += part.toString();
+          chunkTurn = true;
+          process.nextTick(() => (chunkTurn = false));
+        },
+        end: () => resolve(chunkTurn),
+        error: reject,
+      }),
+    );
+    assert.equal(text, 'data: 1\n\ndata: 2\n\n');
+    assert.ok(endedInChunkTurn, 'the end came a tick after the last chunk (a relay could not end with it)');
+  });
+
   it('cancels the request when the stream reader stops before the end', async () => {
     handle = (_request, response) => {
       response.writeHead(200, { 'content-type': 'text/event-stream' });
