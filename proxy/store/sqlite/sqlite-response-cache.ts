@@ -191,6 +191,8 @@ export class SqliteResponseCache implements ResponseCache {
   private readonly writeMoments: WriteMoments | undefined;
   /** Cancels the due batch's wait for a good moment, while it waits. */
   private cancelMoment: (() => void) | undefined;
+  /** Cancels the wait of a look for other writers (taken while alone) for a good moment. */
+  private cancelLook: (() => void) | undefined;
   /** When the write timer fires (`performance.now()`: timers run on real time, whatever `now` says). */
   private writeDueAt = 0;
 
@@ -396,6 +398,8 @@ export class SqliteResponseCache implements ResponseCache {
 
   async close(): Promise<void> {
     this.stopWaiting();
+    this.cancelLook?.();
+    this.cancelLook = undefined;
     this.admitProbationAtClose();
     try {
       this.flush();
@@ -802,6 +806,19 @@ export class SqliteResponseCache implements ResponseCache {
       // Alone since the last look (no other process seen holding the database): only now and then.
       const alone = !this.othersPresent(now) && this.othersLastSeenAt < this.otherWritersCheckedAt;
       if (alone && now - this.otherWritersCheckedAt < aloneCheckMs) return;
+      // Alone, the look can wait for a moment that delays nobody (a provider thinking): taken on
+      // the lookup, its read lock sat on one cache hit's path every 30 s.
+      if (alone && this.writeMoments !== undefined) {
+        this.cancelLook ??= this.writeMoments.schedule(() => {
+          this.cancelLook = undefined;
+          try {
+            this.followOtherWriters(this.now(), true);
+          } catch (error) {
+            this.onError(error);
+          }
+        }, longestWaitForMomentMs);
+        return;
+      }
     }
     const since = this.otherWritersCheckedAt - otherWritersSlackMs;
     this.otherWritersCheckedAt = now;

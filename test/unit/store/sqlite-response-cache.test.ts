@@ -285,6 +285,39 @@ describe('SqliteResponseCache', () => {
     }
   });
 
+  it('with write moments, takes the 30 s look alone at a good moment, not on a lookup', async () => {
+    const other = openDatabase(dataDir);
+    const moments = new HeldWriteMoments();
+    const here = new SqliteResponseCache(database, { now: () => now, writeIntervalMs: 60_000, probationBytes: 0, writeMoments: moments });
+    try {
+      const there = new SqliteResponseCache(other.database, { now: () => now, writeIntervalMs: 0, othersOnDatabase: () => true });
+      let versionReads = 0;
+      const get = database.get.bind(database);
+      database.get = ((sql: string, ...rest: unknown[]) => {
+        if (sql === 'PRAGMA data_version') versionReads++;
+        return (get as (...args: unknown[]) => unknown)(sql, ...rest);
+      }) as typeof database.get;
+      await there.set('quick', { body: { answer: 1 }, metadata: {} }, 3600);
+      now += 30_000;
+      assert.equal(await here.get('quick'), undefined, 'the lookup does not look');
+      assert.equal(await here.get('quick'), undefined);
+      assert.equal(versionReads, 0, 'no read of data_version on a lookup');
+      assert.equal(moments.waiting.size, 1, 'one look waits for a moment, however many lookups');
+      moments.arrive();
+      assert.equal(versionReads, 1);
+      assert.deepEqual((await here.get('quick'))?.body, { answer: 1 }, 'found after the look');
+      now += 30_000;
+      await here.get('none');
+      assert.equal(moments.waiting.size, 1);
+      database.get = get;
+    } finally {
+      await here.close();
+      assert.equal(moments.waiting.size, 0, 'a stop cancels the waiting look');
+      other.database.close();
+      other.lock.release();
+    }
+  });
+
   describe('fingerprints: a miss no entry could answer is known without its key', () => {
     const question = (text: string, fingerprint?: number) => ({ target: 'openai/gpt-4o', format: 'openai-chat', owner: 'shared', request: new TextEncoder().encode(`{"q":"${text}"}`), headers: {}, fingerprint });
     const onProbation = (options: { othersOnDatabase?: () => boolean; probationBytes?: number } = {}) => new SqliteResponseCache(database, { now: () => now, writeIntervalMs: 0, ...options });
