@@ -1,36 +1,9 @@
-import type { Database, NormalQueryResult } from 'node-sqlite3-wasm';
+import type { Database } from 'node-sqlite3-wasm';
 import { compareAggregateRows, localDay, orderSubgroupedRows, type AggregateBy, type AggregateRow, type AggregateThen } from '../aggregate';
 import type { AggregateScope } from '../record-filter';
-import { errorRecordSql, filterToSql, unpricedRecordSql } from './filter-to-sql';
+import { aggregateFromTotals, quarterHourMs } from './request-totals';
 
-/**
- * Days are summed in SQL per quarter hour of UTC time and folded into local days here:
- * SQLite's `'localtime'` calls out of WASM into JavaScript for every row, which made a
- * 10,000-row aggregate up to twice as slow. Every time zone offset in use is a whole number
- * of quarter hours, so no bucket straddles a local midnight, daylight saving time included.
- */
-export const quarterHourMs = 15 * 60 * 1000;
-
-const groupSql: Readonly<Record<AggregateBy, string>> = {
-  // time is INTEGER milliseconds, so the division is integer division.
-  day: `time / ${quarterHourMs}`,
-  provider: 'provider',
-  model: 'model',
-  // Records from before key ids grouped by the last four characters they were written with.
-  clientKey: 'COALESCE(key_id, client_key)',
-};
-
-/**
- * A call Switchyard refused carries its error kind as `refusal` in `extra` (see the recorder).
- * The pattern cannot match inside a JSON string value: a quote there is escaped (`\"`).
- */
-const refusedRecordSql = `COALESCE(extra LIKE '%"refusal":"%', 0)`;
-
-/**
- * Redactions live in the `extra` JSON (issue 11): a LIKE test first, so only records that have
- * any are parsed; most records have no `extra` at all.
- */
-const redactionsSql = `TOTAL(CASE WHEN extra LIKE '%"redactions"%' THEN (SELECT TOTAL(value) FROM json_each(extra, '$.redactions')) END)`;
+export { quarterHourMs };
 
 interface Totals {
   key: string | null;
@@ -56,35 +29,12 @@ interface Totals {
   blockedRequests: number;
 }
 
-/** Totals per group (and subgroup, with `then`) over the records in the range, ordered for display. */
+/**
+ * Totals per group (and subgroup, with `then`) over the records in the range, ordered for
+ * display: read from the request log's running totals (request-totals.ts), days per quarter hour.
+ */
 export function aggregateRecords(database: Database, by: AggregateBy, scope: AggregateScope, then?: AggregateThen): AggregateRow[] {
-  const { where, values } = filterToSql({ since: scope.since, until: scope.until, clientKey: scope.clientKey });
-  const rows = database.all(
-    `SELECT ${groupSql[by]} AS grouping,
-            ${then === undefined ? 'NULL' : groupSql[then]} AS subgrouping,
-            COUNT(*) AS requests,
-            SUM(${errorRecordSql}) AS errors,
-            SUM(input_tokens) AS input_tokens,
-            SUM(output_tokens) AS output_tokens,
-            SUM(cache_read_tokens) AS cache_read_tokens,
-            SUM(cache_write_tokens) AS cache_write_tokens,
-            SUM(reasoning_tokens) AS reasoning_tokens,
-            TOTAL(cost_usd) AS cost_usd,
-            SUM(${unpricedRecordSql} AND NOT ${refusedRecordSql}) AS unpriced_requests,
-            SUM(${refusedRecordSql}) AS refused_requests,
-            TOTAL(latency_ms) AS latency_ms,
-            TOTAL(time_to_first_token_ms) AS time_to_first_token_ms,
-            COUNT(time_to_first_token_ms) AS time_to_first_token_count,
-            SUM(cache = 'hit') AS cache_hits,
-            SUM(cache = 'miss') AS cache_misses,
-            TOTAL(saved_usd) AS saved_usd,
-            TOTAL(prompt_cache_saved_usd) AS prompt_cache_saved_usd,
-            ${redactionsSql} AS redactions,
-            SUM(extra LIKE '%"redactionBlocked":true%') AS blocked_requests
-       FROM requests ${where}
-      GROUP BY grouping${then === undefined ? '' : ', subgrouping'}`,
-    values,
-  ) as NormalQueryResult[];
+  const rows = aggregateFromTotals(database, by, { since: scope.since, until: scope.until, clientKey: scope.clientKey }, then);
   return foldAggregateRows(by, rows, then);
 }
 

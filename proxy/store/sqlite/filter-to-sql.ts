@@ -2,14 +2,16 @@ import type { SQLiteValue } from 'node-sqlite3-wasm';
 import type { RecordFilter } from '../record-filter';
 
 /** SQL twin of `isErrorRecord` in ../record-filter; keep the two in step. */
-export const errorRecordSql = '(status >= 400 OR error IS NOT NULL)';
+export const errorSql = (row = ''): string => `(${row}status >= 400 OR ${row}error IS NOT NULL)`;
+export const errorRecordSql = errorSql();
 
 /**
  * A call a provider served that has no price: no cost, and either it succeeded or it failed
  * after reporting usage (tokens were spent at a price nobody knows). A failure without usage
  * cost nothing, so it is not "unpriced"; calls Switchyard refused have no usage either.
  */
-export const unpricedRecordSql = `(cost_usd IS NULL AND (NOT ${errorRecordSql} OR input_tokens + output_tokens > 0))`;
+export const unpricedSql = (row = ''): string => `(${row}cost_usd IS NULL AND (NOT ${errorSql(row)} OR ${row}input_tokens + ${row}output_tokens > 0))`;
+export const unpricedRecordSql = unpricedSql();
 
 /** A WHERE clause and the values it binds. */
 export interface SqlCondition {

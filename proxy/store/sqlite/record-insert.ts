@@ -12,9 +12,16 @@ import type { RequestRecord } from '../request-record';
  */
 export const rowsPerStatement = 64;
 
+/** A row written: the record and the values bound for it, from `offset` (record-row.ts `recordColumns`). */
+export type RowWritten = (record: RequestRecord, values: readonly SQLiteValue[], offset: number) => void;
+
 /**
- * Inserts records with multi-row `INSERT OR REPLACE` statements, prepared once per size and
- * reused. A batch of n rows runs n ÷ 64 statements of 64 rows, then the remainder as powers of
+ * Inserts records with multi-row `INSERT … ON CONFLICT (id) DO NOTHING` statements, prepared
+ * once per size and reused: a record whose id is stored already is left out, for the caller to
+ * see (`total_changes()`) and `replace`. An `INSERT OR REPLACE` would replace it silently, and
+ * the request log's totals must subtract what it replaces; done in SQL (a delete trigger, which
+ * SQLite fires for REPLACE only with recursive triggers on), that cost ~10,000 instructions a
+ * record on every write, replacement or not (bench/instructions.ts, OpenAI 1 KB JSON). A batch of n rows runs n ÷ 64 statements of 64 rows, then the remainder as powers of
  * two (32, 16 … 1), so at most seven statements are ever prepared, whatever the batch sizes.
  * Runs inside the caller's transaction.
  *
@@ -29,9 +36,16 @@ export class RecordInsert {
   private readonly values: SQLiteValue[][] = [];
   private readonly binding: DirectBinding | undefined;
 
+  /** Told of each row a statement was given, with the values it bound (the request log's totals). */
+  private readonly onRow: RowWritten | undefined;
+  /** The single-row `INSERT OR REPLACE` and its values. */
+  private replacing: Statement | undefined;
+  private readonly replacingValues = new Array<SQLiteValue>(recordColumnCount).fill(null);
+
   /** @param options.direct false binds through `Statement.run` only (the tests compare both ways). */
-  constructor(database: Database, options: { direct?: boolean } = {}) {
+  constructor(database: Database, options: { direct?: boolean; onRow?: RowWritten } = {}) {
     this.database = database;
+    this.onRow = options.onRow;
     this.binding = options.direct === false ? undefined : DirectBinding.for(database);
   }
 
@@ -40,7 +54,7 @@ export class RecordInsert {
     return this.binding !== undefined;
   }
 
-  /** Writes `records[start]` up to (not including) `records[end]`. */
+  /** Writes `records[start]` up to (not including) `records[end]`, each whose id is not stored yet. */
   insert(records: readonly RequestRecord[], start = 0, end = records.length): void {
     let index = start;
     let level = Math.log2(rowsPerStatement);
@@ -55,8 +69,32 @@ export class RecordInsert {
     }
   }
 
+  /** Writes one record, replacing the stored record of its id if there is one. */
+  replace(record: RequestRecord): void {
+    this.replacing ??= this.database.prepare(`INSERT OR REPLACE INTO requests (${recordColumns.join(', ')}) VALUES ${recordRowPlaceholders}`);
+    encodeRecordRow(record, this.replacingValues, 0);
+    try {
+      if (this.binding !== undefined) this.binding.run(this.replacing, this.replacingValues);
+      else {
+        textAsBytes(this.replacingValues);
+        this.replacing.run(this.replacingValues);
+      }
+    } catch (error) {
+      // As `discard`: a statement whose step failed fails its next run too.
+      try {
+        this.replacing.finalize();
+      } catch {
+        // freed regardless
+      }
+      this.replacing = undefined;
+      throw error;
+    }
+  }
+
   /** Frees every prepared statement; call before closing the database. */
   finalize(): void {
+    this.replacing?.finalize();
+    this.replacing = undefined;
     for (let level = 0; level < this.statements.length; level += 1) this.discard(level);
     this.binding?.finalize();
   }
@@ -76,6 +114,7 @@ export class RecordInsert {
       this.discard(level);
       throw error;
     }
+    if (this.onRow !== undefined) for (let row = 0; row < rows; row += 1) this.onRow(records[start + row], values, row * recordColumnCount);
   }
 
   private statementFor(level: number): Statement {
@@ -83,7 +122,7 @@ export class RecordInsert {
     if (statement === undefined) {
       const rows = 1 << level;
       statement = this.database.prepare(
-        `INSERT OR REPLACE INTO requests (${recordColumns.join(', ')}) VALUES ${new Array<string>(rows).fill(recordRowPlaceholders).join(', ')}`,
+        `INSERT INTO requests (${recordColumns.join(', ')}) VALUES ${new Array<string>(rows).fill(recordRowPlaceholders).join(', ')} ON CONFLICT (id) DO NOTHING`,
       );
       this.statements[level] = statement;
       this.values[level] ??= new Array<SQLiteValue>(rows * recordColumnCount).fill(null);

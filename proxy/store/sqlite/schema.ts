@@ -1,4 +1,5 @@
 import type { Database } from 'node-sqlite3-wasm';
+import { requestTotalsMigration } from './request-totals';
 
 /**
  * Schema migrations in order: entry `i` takes a database from `user_version` i to i + 1.
@@ -152,6 +153,9 @@ const migrations: ReadonlyArray<string> = [
   // requests_time). An index is only ever a shortcut, so a build from before this migration
   // reads and writes the same rows without it.
   `DROP INDEX IF EXISTS requests_key_id_time;`,
+  // The request log's totals per quarter hour, provider, model and caller, which /stats reads
+  // instead of every record (request-totals.ts). Filling them reads every record once.
+  requestTotalsMigration(),
 ];
 
 /** The schema version this build writes. */

@@ -8,6 +8,7 @@ import { whenNotBusy } from './busy';
 import { filterToSql } from './filter-to-sql';
 import { rollback } from './open-database';
 import { RecordInsert } from './record-insert';
+import { RequestTotals } from './request-totals';
 import { decodeRecordRow } from './record-row';
 
 /**
@@ -25,18 +26,25 @@ const readWaitMs = 2000;
 export class SqliteRequestLog implements RequestLogBackend {
   private readonly database: Database;
   private readonly insert: RecordInsert;
+  private readonly totals: RequestTotals;
 
   /** @param database An open `switchyard.db`; closing it stays with its owner. */
   constructor(database: Database) {
     this.database = database;
-    this.insert = new RecordInsert(database);
+    this.totals = new RequestTotals(database);
+    this.insert = new RecordInsert(database, { onRow: (record, values, offset) => this.totals.add(record, values, offset) });
   }
 
   /** One transaction; after a failure, record by record so one bad record cannot block the rest. */
   async write(records: readonly RequestRecord[]): Promise<RejectedRecord[]> {
     try {
       this.database.exec('BEGIN IMMEDIATE');
+      this.totals.beginBatch();
+      const before = this.totals.rowsWritten();
       this.insert.insert(records);
+      // An id stored already, or twice in the batch, was left out: written again one by one.
+      if (this.totals.rowsWritten() - before !== records.length) this.replaceEach(records);
+      this.totals.finishBatch();
       this.database.exec('COMMIT');
       return [];
     } catch (batchError) {
@@ -64,12 +72,26 @@ export class SqliteRequestLog implements RequestLogBackend {
   }
 
   async deleteBefore(time: number): Promise<number> {
-    return this.database.run('DELETE FROM requests WHERE time < ?', time).changes;
+    return this.totals.deleteBefore(time);
   }
 
   /** Frees the prepared statements; the database stays open for the other stores. */
   async close(): Promise<void> {
     this.insert.finalize();
+    this.totals.finalize();
+  }
+
+  /**
+   * A batch the INSERT left records of out (their ids were stored already, or repeated in the
+   * batch): each record replaces the stored one of its id, whose share of the totals is
+   * subtracted first, the later of a repeated id last; the batch's rows are then summed in SQL.
+   */
+  private replaceEach(records: readonly RequestRecord[]): void {
+    this.totals.sumInSql();
+    for (const record of records) {
+      this.totals.subtractStored(record.id);
+      this.insert.replace(record);
+    }
   }
 
   /**
@@ -81,13 +103,21 @@ export class SqliteRequestLog implements RequestLogBackend {
     const rejected: RejectedRecord[] = [];
     try {
       this.database.exec('BEGIN IMMEDIATE');
-      for (let index = 0; index < records.length; index += 1) {
+      this.totals.beginBatch();
+      this.totals.sumInSql();
+      for (const record of records) {
+        this.database.exec('SAVEPOINT record');
         try {
-          this.insert.insert(records, index, index + 1);
+          this.totals.subtractStored(record.id);
+          this.insert.replace(record);
+          this.database.exec('RELEASE record');
         } catch (error) {
-          rejected.push({ record: records[index], error });
+          this.database.exec('ROLLBACK TO record');
+          this.database.exec('RELEASE record');
+          rejected.push({ record, error });
         }
       }
+      this.totals.finishBatch();
       this.database.exec('COMMIT');
     } catch {
       rollback(this.database);
