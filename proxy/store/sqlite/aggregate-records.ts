@@ -34,7 +34,7 @@ interface Totals {
  * display: read from the request log's running totals (request-totals.ts), days per quarter hour.
  */
 export function aggregateRecords(database: Database, by: AggregateBy, scope: AggregateScope, then?: AggregateThen): AggregateRow[] {
-  const rows = aggregateFromTotals(database, by, { since: scope.since, until: scope.until, clientKey: scope.clientKey }, then);
+  const rows = aggregateFromTotals(database, by, scope, then);
   return foldAggregateRows(by, rows, then);
 }
 

@@ -1,4 +1,6 @@
 import type { Database, NormalQueryResult, SQLiteValue, Statement } from 'node-sqlite3-wasm';
+import type { AggregateBy, AggregateThen } from '../aggregate';
+import type { AggregateScope } from '../record-filter';
 import type { RequestRecord } from '../request-record';
 import { recordColumns } from './record-row';
 import { errorSql, unpricedSql } from './filter-to-sql';
@@ -67,15 +69,12 @@ const totals: ReadonlyArray<{ column: string; type: 'INTEGER' | 'REAL'; of: (row
   { column: 'blocked_requests', type: 'INTEGER', of: (row) => `IFNULL(${row}extra LIKE '%"redactionBlocked":true%', 0)` },
 ];
 
-/** What an aggregate groups by, and the record's value for it. */
-export type TotalsGroup = 'day' | 'provider' | 'model' | 'clientKey';
-
 /**
  * The groups totals are kept for. A NULL provider, model or caller is kept as '' with its bit
  * set in `missing`: SQLite's unique keys treat NULLs as all different, so an upsert would add a
  * row per record instead of adding to one.
  */
-const groups: ReadonlyArray<{ name: Exclude<TotalsGroup, 'day'>; column: string; of: (row: string) => string; bit: number }> = [
+const groups: ReadonlyArray<{ name: AggregateThen; column: string; of: (row: string) => string; bit: number }> = [
   { name: 'provider', column: 'provider', of: (row) => `${row}provider`, bit: 1 },
   { name: 'model', column: 'model', of: (row) => `${row}model`, bit: 2 },
   // Records from before key ids grouped by the last four characters they were written with.
@@ -176,8 +175,9 @@ function addGroupedSql(sign: '+' | '-', from: string): string {
 }
 
 /**
- * The records past the mark, by rowid. NOT INDEXED keeps SQLite on the rowid: grouped, it chose
- * to scan a covering index of the whole table instead (EXPLAIN QUERY PLAN), a full scan per write.
+ * The records past the mark, by rowid. NOT INDEXED keeps SQLite on the rowid whatever its planner
+ * would prefer for the grouping: a narrower grouped query (by provider alone) scanned a covering
+ * index of the whole table instead (EXPLAIN QUERY PLAN), which would be a full scan per write.
  */
 const pastMarkSql = 'FROM requests NOT INDEXED WHERE requests.rowid > (SELECT through FROM request_totals_mark)';
 
@@ -355,7 +355,7 @@ class PendingGroup {
   }
 }
 
-/** The records retention deletes, by the time index (grouped, SQLite would rather scan a covering index). */
+/** The records retention deletes, by the time index, named for the same reason as NOT INDEXED above. */
 const retainedSql = 'FROM requests INDEXED BY requests_time WHERE requests.time < ? AND requests.rowid <= (SELECT through FROM request_totals_mark)';
 
 /** The grouped statements a write and retention run, for the test of their query plans. */
@@ -364,7 +364,7 @@ export const groupedWriteStatements = { addPastMark: addGroupedSql('+', pastMark
 const markAtLastRow = 'UPDATE request_totals_mark SET through = IFNULL((SELECT MAX(rowid) FROM requests), 0)';
 
 /** A record's or a total's value for a group, as the aggregate's `grouping` column. */
-function groupingSql(by: TotalsGroup, source: 'records' | 'totals'): string {
+function groupingSql(by: AggregateBy, source: 'records' | 'totals'): string {
   if (by === 'day') return source === 'totals' ? 'quarter' : `requests.time / ${quarterHourMs}`;
   const group = groups.find((each) => each.name === by)!;
   return source === 'totals' ? `CASE WHEN missing & ${group.bit} THEN NULL ELSE ${group.column} END` : group.of('requests.');
@@ -374,16 +374,9 @@ function groupingSql(by: TotalsGroup, source: 'records' | 'totals'): string {
  * Sums per group (and subgroup) over the records in [since, until] from the totals, as rows of
  * the aggregate's result columns (aggregate-records.ts folds them).
  */
-export function aggregateFromTotals(database: Database, by: TotalsGroup, scope: TotalsScope, then?: TotalsGroup): NormalQueryResult[] {
+export function aggregateFromTotals(database: Database, by: AggregateBy, scope: AggregateScope, then?: AggregateThen): NormalQueryResult[] {
   const { sql, values } = aggregateStatement(by, scope, then);
   return database.all(sql, values) as NormalQueryResult[];
-}
-
-/** The range and caller an aggregate covers. */
-export interface TotalsScope {
-  since?: number;
-  until?: number;
-  clientKey?: string;
 }
 
 /**
@@ -392,7 +385,7 @@ export interface TotalsScope {
  * the records, each end by the time index; records past the mark (a build without totals wrote
  * them) by rowid. Exported for the test of its query plan.
  */
-export function aggregateStatement(by: TotalsGroup, scope: TotalsScope, then?: TotalsGroup): { sql: string; values: SQLiteValue[] } {
+export function aggregateStatement(by: AggregateBy, scope: AggregateScope, then?: AggregateThen): { sql: string; values: SQLiteValue[] } {
   const { since, until, clientKey } = scope;
   // Whole quarters q with since <= q·Q and (q + 1)·Q - 1 <= until: [firstQuarter, endQuarter).
   const firstQuarter = since === undefined ? undefined : Math.ceil(since / quarterHourMs);
