@@ -355,9 +355,15 @@ async function main(): Promise<number> {
     if (firstCase !== undefined) {
       progress(`warming every target with ${firstCase.name}`);
       const laterProcesses = targetSets.slice(1).flatMap((set) => set.targets.filter((each) => each.kind === 'switchyard' || each.kind === 'floor'));
+      // Pinned as they will be measured: warmed unpinned, the processes met their core under
+      // load first in the first case, which read the forwarders slow (docs/benchmark.md, "The
+      // last run": the Anthropic 1 KB JSON case alone, streamed-body floor 3.73× and 3.27×
+      // warmed unpinned, 1.81× and 2.64× warmed pinned; two runs each, suggestive, not settled).
+      layout.separate();
       for (const target of [...targets, ...laterProcesses]) {
         if (target.requestFor(firstCase) !== undefined) await warmUp(target, firstCase, settings, rigWarmUpSeconds);
       }
+      layout.share();
     }
 
     const outcomes: CaseOutcome[] = [];
