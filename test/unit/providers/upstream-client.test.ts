@@ -35,6 +35,47 @@ describe('callUpstream', function () {
 
   const call = (path: string, signal = new CallAbortController().signal) => callUpstream({ url: origin + path, headers: { 'content-type': 'application/json' }, body: '{"q":1}', signal }, 'fakeai');
 
+  /**
+   * Serves 320 chunks of 64 KB (20 MB: five times what the two ends' socket buffers held when
+   * nobody read — the sender's grows to tcp_wmem's 4 MB, the receiver's only as fast as someone
+   * reads; 4 MB once left the server 4 chunks short of the end on a loaded machine), writing on
+   * only after 'drain'. `heldUp` resolves when the server waits for 'drain' and wrote nothing
+   * between two looks 50 ms apart.
+   */
+  const serveWithBackpressure = (fill: string) => {
+    const chunk = fill.repeat(64 * 1024);
+    const chunks = 320;
+    let written = 0;
+    let waitingForDrain = false;
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      const write = (): void => {
+        waitingForDrain = false;
+        while (written < chunks) {
+          written++;
+          if (!response.write(chunk)) {
+            waitingForDrain = true;
+            response.once('drain', write);
+            return;
+          }
+        }
+        response.end();
+      };
+      write();
+    };
+    return {
+      chunks,
+      bytes: chunks * chunk.length,
+      written: () => written,
+      heldUp: async (): Promise<void> => {
+        for (let last = -1; !(waitingForDrain && written === last) && written < chunks; ) {
+          last = written;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      },
+    };
+  };
+
   it('gathers a whole answer written in several chunks, without making it a stream', async () => {
     handle = (request, response) => {
       response.writeHead(200, { 'content-type': 'application/json', 'x-ratelimit-remaining': '9' });
@@ -54,76 +95,26 @@ describe('callUpstream', function () {
   });
 
   it('streams with backpressure: the socket is paused while the reader is full, and every byte arrives', async () => {
-    const chunk = 'x'.repeat(64 * 1024);
-    // 20 MB, five times what the two ends' socket buffers held when nobody read (the sender's
-    // grows to tcp_wmem's 4 MB; the receiver's grows only as fast as someone reads): without
-    // backpressure the server writes it all. 4 MB, as before, left the server 4 chunks short
-    // of the end: a loaded machine filled them.
-    const chunks = 320;
-    let written = 0;
-    let waitingForDrain = false;
-    handle = (_request, response) => {
-      response.writeHead(200, { 'content-type': 'text/event-stream' });
-      const write = (): void => {
-        waitingForDrain = false;
-        while (written < chunks) {
-          written++;
-          if (!response.write(chunk)) {
-            waitingForDrain = true;
-            response.once('drain', write);
-            return;
-          }
-        }
-        response.end();
-      };
-      write();
-    };
+    const server = serveWithBackpressure('x');
     const stream = (await call('/stream')).body.readable();
-    // Nobody reads: wait until the server is held up (waiting for 'drain', no progress between two looks).
-    for (let last = -1; !(waitingForDrain && written === last) && written < chunks; ) {
-      last = written;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    assert.ok(written < chunks, `the server wrote all ${chunks} chunks to a reader that read nothing`);
+    await server.heldUp();
+    assert.ok(server.written() < server.chunks, `the server wrote all ${server.chunks} chunks to a reader that read nothing`);
     let received = 0;
     for await (const part of stream) received += (part as Buffer).length;
-    assert.equal(received, chunks * chunk.length);
+    assert.equal(received, server.bytes);
   });
 
   it('follows a stream chunk by chunk: paused while the follower is full, every byte in order', async () => {
-    const chunk = 'y'.repeat(64 * 1024);
-    // As above: 20 MB, more than the two ends' socket buffers hold when nobody reads.
-    const chunks = 320;
-    let written = 0;
-    let waitingForDrain = false;
-    handle = (_request, response) => {
-      response.writeHead(200, { 'content-type': 'text/event-stream' });
-      const write = (): void => {
-        waitingForDrain = false;
-        while (written < chunks) {
-          written++;
-          if (!response.write(chunk)) {
-            waitingForDrain = true;
-            response.once('drain', write);
-            return;
-          }
-        }
-        response.end();
-      };
-      write();
-    };
+    const server = serveWithBackpressure('y');
     const body = (await call('/follow')).body;
     let received = 0;
     const ended = new Promise<void>((resolve, reject) => body.follow({ chunk: (part) => (received += part.length), end: resolve, error: reject }));
     body.pause();
-    for (let last = -1; !(waitingForDrain && written === last) && written < chunks; ) {
-      last = written;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    assert.ok(written < chunks, `the server wrote all ${chunks} chunks to a follower that paused`);
+    await server.heldUp();
+    assert.ok(server.written() < server.chunks, `the server wrote all ${server.chunks} chunks to a follower that paused`);
     body.resume();
     await ended;
-    assert.equal(received, chunks * chunk.length);
+    assert.equal(received, server.bytes);
   });
 
   it('hands a followed stream\'s end over in the turn of its last chunk when they arrive together', async () => {

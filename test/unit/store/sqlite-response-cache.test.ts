@@ -7,6 +7,17 @@ import { openDatabase } from '../../../proxy/store/sqlite/open-database';
 import { SqliteResponseCache } from '../../../proxy/store/sqlite/sqlite-response-cache';
 import { HeldWriteMoments } from '../../support/held-write-moments';
 
+/** Counts the connection's reads of `PRAGMA data_version` (how the cache looks for other writers) until `stop`. */
+function countVersionReads(database: Database): { count: () => number; stop: () => void } {
+  let reads = 0;
+  const get = database.get.bind(database);
+  database.get = ((sql: string, ...rest: unknown[]) => {
+    if (sql === 'PRAGMA data_version') reads++;
+    return (get as (...args: unknown[]) => unknown)(sql, ...rest);
+  }) as typeof database.get;
+  return { count: () => reads, stop: () => (database.get = get) };
+}
+
 describe('SqliteResponseCache', () => {
   let dataDir: string;
   let database: Database;
@@ -250,22 +261,17 @@ describe('SqliteResponseCache', () => {
       let others = false;
       const here = open(undefined, () => others);
       const there = new SqliteResponseCache(other.database, { now: () => now, writeIntervalMs: 0, othersOnDatabase: () => true });
-      let versionReads = 0;
-      const get = database.get.bind(database);
-      database.get = ((sql: string, ...rest: unknown[]) => {
-        if (sql === 'PRAGMA data_version') versionReads++;
-        return (get as (...args: unknown[]) => unknown)(sql, ...rest);
-      }) as typeof database.get;
+      const versionReads = countVersionReads(database);
       // Alone: a process that came, wrote and left between two looks at the holders is seen within 30 s.
       await there.set('quick', { body: { answer: 1 }, metadata: {} }, 3600);
       for (let second = 1; second < 30; second++) {
         now += 1000;
         assert.equal(await here.get('quick'), undefined, `not looked for at ${second} s`);
       }
-      assert.equal(versionReads, 0, 'alone, data_version is not read each second');
+      assert.equal(versionReads.count(), 0, 'alone, data_version is not read each second');
       now += 1000;
       assert.deepEqual((await here.get('quick'))?.body, { answer: 1 }, 'found at 30 s');
-      assert.equal(versionReads, 1);
+      assert.equal(versionReads.count(), 1);
       // Another process holds it open: each second.
       others = true;
       now += 1000;
@@ -278,7 +284,7 @@ describe('SqliteResponseCache', () => {
       others = false;
       now += 1000;
       assert.deepEqual((await here.get('last'))?.body, { answer: 3 }, 'what it wrote before it left, a second later');
-      database.get = get;
+      versionReads.stop();
     } finally {
       other.database.close();
       other.lock.release();
@@ -291,25 +297,20 @@ describe('SqliteResponseCache', () => {
     const here = new SqliteResponseCache(database, { now: () => now, writeIntervalMs: 60_000, probationBytes: 0, writeMoments: moments });
     try {
       const there = new SqliteResponseCache(other.database, { now: () => now, writeIntervalMs: 0, othersOnDatabase: () => true });
-      let versionReads = 0;
-      const get = database.get.bind(database);
-      database.get = ((sql: string, ...rest: unknown[]) => {
-        if (sql === 'PRAGMA data_version') versionReads++;
-        return (get as (...args: unknown[]) => unknown)(sql, ...rest);
-      }) as typeof database.get;
+      const versionReads = countVersionReads(database);
       await there.set('quick', { body: { answer: 1 }, metadata: {} }, 3600);
       now += 30_000;
       assert.equal(await here.get('quick'), undefined, 'the lookup does not look');
       assert.equal(await here.get('quick'), undefined);
-      assert.equal(versionReads, 0, 'no read of data_version on a lookup');
+      assert.equal(versionReads.count(), 0, 'no read of data_version on a lookup');
       assert.equal(moments.waiting.size, 1, 'one look waits for a moment, however many lookups');
       moments.arrive();
-      assert.equal(versionReads, 1);
+      assert.equal(versionReads.count(), 1);
       assert.deepEqual((await here.get('quick'))?.body, { answer: 1 }, 'found after the look');
       now += 30_000;
       await here.get('none');
       assert.equal(moments.waiting.size, 1);
-      database.get = get;
+      versionReads.stop();
     } finally {
       await here.close();
       assert.equal(moments.waiting.size, 0, 'a stop cancels the waiting look');
