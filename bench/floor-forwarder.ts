@@ -18,6 +18,11 @@
  * `node floor-forwarder.js <mode> <upstream origin>` once bundled (run.ts bundles it, as
  * Switchyard is bundled), or `node --import tsx bench/floor-forwarder.ts <mode> <upstream origin>`.
  * Prints its URL as the first stdout line.
+ *
+ * `<mode>@<megabytes>` (thread-cpu.ts `floor:undici-stream@8`) makes the floor hold about that
+ * many megabytes of small live objects it never touches: the same forwarder with a larger old
+ * generation, to tell what the heap's size alone does to the collector's work (docs/benchmark.md,
+ * "A heavier floor").
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -150,9 +155,19 @@ function handlerFor(mode: FloorMode, upstream: string): Handler {
   }
 }
 
+/** Objects of ~72 bytes each (an object, its string, an array slot), linked so all stay live. */
+function holdLiveObjects(megabytes: number): void {
+  const items: Array<{ index: number; name: string; next: unknown }> = [];
+  const count = Math.round((megabytes * 1024 * 1024) / 72);
+  for (let index = 0; index < count; index++) items.push({ index, name: `n${index}`, next: items[index - 1] });
+  (globalThis as Record<string, unknown>).floorBallast = items;
+}
+
 function main(): void {
-  const mode = process.argv[2] as FloorMode;
+  const [modeName, ballastText] = (process.argv[2] ?? '').split('@');
+  const mode = modeName as FloorMode;
   const upstream = process.argv[3];
+  if (ballastText !== undefined) holdLiveObjects(Number(ballastText));
   if (!floorModes.includes(mode) || upstream === undefined) {
     throw new Error(`usage: floor-forwarder.ts <${floorModes.join('|')}> <upstream origin>`);
   }
