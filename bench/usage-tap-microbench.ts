@@ -1,15 +1,24 @@
 /**
  * `node --import tsx bench/usage-tap-microbench.ts`: CPU per 1 KB stream of the passthrough
  * usage tap (`proxy/passthrough/usage-tap.ts`) over the fake upstream's OpenAI and Anthropic
- * streams, one event per chunk as the fake upstream writes them, and of its SSE parser alone.
+ * streams, one event per chunk as the fake upstream writes them, and of its SSE parser alone
+ * (Chat's full parser; for Anthropic's stream, the event selector it reads those with).
  * An in-process loop: the tap runs on every relayed stream, and its cost per event is small
  * enough that CPU per request under load cannot show a change to it.
  */
 import { upstreamReplies } from './upstream-replies';
 import { UsageTap } from '../proxy/passthrough/usage-tap';
 import { SseParser } from '../proxy/sse/sse-parser';
+import { SseEventSelector, type SelectedEventReader } from '../proxy/sse/sse-event-selector';
 
 const streams = 20_000;
+/** The names the tap selects on an Anthropic stream (usage-tap.ts), for timing the selector alone. */
+const anthropicNames = [
+  { name: 'message_start', data: true },
+  { name: 'message_delta', data: true },
+  { name: 'content_block_start', data: false },
+  { name: 'content_block_delta', data: false },
+];
 
 for (const [path, api] of [
   ['/v1/chat/completions', 'openai-chat'],
@@ -34,4 +43,14 @@ for (const [path, api] of [
     for (const chunk of chunks) events += parser.push(chunk).length;
     return events;
   });
+  if (api === 'anthropic-messages') {
+    time('event selector alone', () => {
+      const selector = new SseEventSelector(anthropicNames);
+      let events = 0;
+      const reader: SelectedEventReader = { selected: () => (events += 1) };
+      for (const chunk of chunks) selector.push(chunk, reader);
+      selector.end(reader);
+      return events;
+    });
+  }
 }

@@ -1,5 +1,6 @@
 import type { ProviderApi } from '../providers/adapter';
 import { SseParser, type SseEvent } from '../sse/sse-parser';
+import { SseEventSelector, type SelectedEventReader, type SelectedName } from '../sse/sse-event-selector';
 import type { Usage } from '../core/usage';
 import { isObject, type JsonObject } from '../core/json';
 import { findTopLevelValue, findTopLevelValueNearEnd } from '../inbound/json-scan';
@@ -10,13 +11,31 @@ import { decodeResponsesUsage } from '../providers/openai-responses/decode-respo
 import { decodeGeminiUsage } from '../providers/gemini/decode-usage';
 
 /**
+ * The events of an Anthropic stream the tap reads, by name: usage and the stop reason come in
+ * message_start and message_delta (their data is parsed); the first content_block_start or
+ * content_block_delta is the first token (only its name is needed).
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming#event-types
+ */
+const anthropicEvents: readonly SelectedName[] = [
+  { name: 'message_start', data: true },
+  { name: 'message_delta', data: true },
+  { name: 'content_block_start', data: false },
+  { name: 'content_block_delta', data: false },
+];
+const messageStart = 0;
+const messageDelta = 1;
+
+/**
  * Reads usage, the finish reason and the first-token time off a passthrough stream while its
  * bytes go to the client untouched. Only the few events that can carry usage or the finish
- * reason are JSON-parsed (cheap string checks skip the text deltas); the numbers are mapped by
- * each provider's own usage decoder, the finish reason is kept as the provider wrote it.
+ * reason are JSON-parsed (cheap string checks skip the text deltas; an Anthropic stream's other
+ * events are passed over by name without being decoded); the numbers are mapped by each
+ * provider's own usage decoder, the finish reason is kept as the provider wrote it.
  */
-export class UsageTap {
-  private readonly parser = new SseParser();
+export class UsageTap implements SelectedEventReader {
+  /** Anthropic's events are told apart by name: read by a selector, the rest by a full parser. */
+  private readonly parser: SseParser | undefined;
+  private readonly selector: SseEventSelector | undefined;
   private usage: Usage | undefined;
   /** Anthropic spreads usage over message_start and message_delta; later fields win. */
   private anthropicUsage: AnthropicUsage | undefined;
@@ -32,7 +51,11 @@ export class UsageTap {
   constructor(
     private readonly api: ProviderApi,
     private readonly hideUsageChunks = false,
-  ) {}
+  ) {
+    // Usage chunks are asked for (and hidden) only on Chat streams: an Anthropic stream is forwarded as is.
+    if (api === 'anthropic-messages') this.selector = new SseEventSelector(anthropicEvents);
+    else this.parser = new SseParser();
+  }
 
   /** `push` returns every chunk itself: the client's bytes need not wait for the tap. */
   get forwardsAsIs(): boolean {
@@ -41,35 +64,53 @@ export class UsageTap {
 
   /** Reads a chunk; returns what to forward to the client (the chunk itself, normally). */
   push(chunk: Buffer): Buffer | string {
-    const alignedBefore = this.parser.atEventBoundary();
-    const events = this.parser.push(chunk);
+    if (this.selector !== undefined) {
+      this.selector.push(chunk, this);
+      return chunk;
+    }
+    const parser = this.parser!;
+    const alignedBefore = parser.atEventBoundary();
+    const events = parser.push(chunk);
     for (const event of events) this.read(event);
     if (!this.hideUsageChunks) return chunk;
     // A chunk of whole events none of which is the usage-only one goes out as its own bytes;
     // only a chunk that splits an event or holds the usage chunk is rebuilt from its events.
-    if (alignedBefore && this.parser.atEventBoundary() && !events.some(isUsageOnlyChunk)) return chunk;
+    if (alignedBefore && parser.atEventBoundary() && !events.some(isUsageOnlyChunk)) return chunk;
     let forwarded = '';
     for (const event of events) if (!isUsageOnlyChunk(event)) forwarded += `data: ${event.data}\n\n`;
     return forwarded;
   }
 
   end(): Usage | undefined {
-    for (const event of this.parser.end()) this.read(event);
+    if (this.selector !== undefined) this.selector.end(this);
+    else for (const event of this.parser!.end()) this.read(event);
     return this.anthropicUsage ? decodeAnthropicUsage(this.anthropicUsage) : this.usage;
+  }
+
+  /** An Anthropic event the selector picked out (its place in {@link anthropicEvents}). */
+  selected(index: number, data: string | undefined): void {
+    if (index !== messageStart && index !== messageDelta) {
+      this.firstTokenAt ??= performance.now();
+      return;
+    }
+    this.readAnthropic(index === messageStart, data!);
+  }
+
+  /** message_start holds usage in its message, message_delta at its top; later fields win. */
+  private readAnthropic(start: boolean, text: string): void {
+    const data = parse(text);
+    const usage = start ? objectField(objectField(data, 'message'), 'usage') : objectField(data, 'usage');
+    if (usage) this.anthropicUsage = { ...this.anthropicUsage, ...withoutNulls(usage) } as AnthropicUsage;
+    const stopReason = objectField(data, 'delta')?.stop_reason;
+    if (typeof stopReason === 'string') this.finishReason = stopReason;
   }
 
   private read(event: SseEvent): void {
     if (this.firstTokenAt === undefined && carriesContent(this.api, event)) this.firstTokenAt = performance.now();
     switch (this.api) {
-      case 'anthropic-messages': {
-        if (event.event !== 'message_start' && event.event !== 'message_delta') return;
-        const data = parse(event.data);
-        const usage = event.event === 'message_start' ? objectField(objectField(data, 'message'), 'usage') : objectField(data, 'usage');
-        if (usage) this.anthropicUsage = { ...this.anthropicUsage, ...withoutNulls(usage) } as AnthropicUsage;
-        const stopReason = objectField(data, 'delta')?.stop_reason;
-        if (typeof stopReason === 'string') this.finishReason = stopReason;
+      case 'anthropic-messages':
+        // Read by the selector (`selected`), never parsed whole.
         return;
-      }
       case 'openai-chat': {
         // Both keys come at the end of a chunk (…`"finish_reason":null}],"usage":null}`), Groq's
         // `x_groq.usage` too, so each is looked for from the end: a few characters a chunk,
@@ -241,7 +282,7 @@ function lastValueOpens(data: string, key: string, first: number): boolean {
 function carriesContent(api: ProviderApi, event: SseEvent): boolean {
   switch (api) {
     case 'anthropic-messages':
-      return event.event === 'content_block_delta' || event.event === 'content_block_start';
+      return false; // the selector's (anthropicEvents)
     case 'openai-responses':
       return event.event !== undefined && event.event.endsWith('.delta');
     case 'openai-chat':

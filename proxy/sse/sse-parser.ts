@@ -19,7 +19,6 @@ export class SseParser {
   private dataLines: string[] = [];
   private skipLeadingLineFeed = false;
 
-  /** Feeds a chunk; returns the events it completed. */
   /**
    * Nothing of an unfinished line or event is held: the bytes pushed so far ended exactly
    * where an event ended (or held none).
@@ -28,6 +27,7 @@ export class SseParser {
     return this.pending === undefined && this.dataLines.length === 0 && this.eventName === undefined && !this.skipLeadingLineFeed;
   }
 
+  /** Feeds a chunk; returns the events it completed. */
   push(chunk: Buffer): SseEvent[] {
     const events: SseEvent[] = [];
     let buffer = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;

@@ -91,6 +91,24 @@ describe('readResponseUsage (whole passthrough answers)', () => {
     assert.equal(finishOf('openai-chat', 'data: {"choices":[{"index":0,"delta":{"content":"say \\"finish_reason\\":\\"fake\\""},"finish_reason":null}]}\n\ndata: {"choices":[{"index":0,"delta":{},"finish_reason": "length"}]}\n\n'), 'length');
   });
 
+  it('reads an Anthropic stream\'s usage from message_start and message_delta, later fields winning, and its first token from the first content event', () => {
+    const stream = [
+      'event: message_start\ndata: {"type":"message_start","message":{"content":[{"type":"text","text":"event: message_delta"}],"usage":{"input_tokens":3,"cache_read_input_tokens":5,"cache_creation_input_tokens":null,"output_tokens":1}}}\n\n',
+      'event: ping\ndata: {"type":"ping","usage":{"input_tokens":999}}\n\n',
+      'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n',
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"event: message_delta\\ndata: {\\"usage\\":{\\"output_tokens\\":777}}"}}\n\n',
+      'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":9}}\n\n',
+      'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+    ];
+    const tap = new UsageTap('anthropic-messages');
+    tap.push(Buffer.from(stream[0]! + stream[1]!));
+    assert.equal(tap.firstTokenAt, undefined, 'no content yet');
+    for (const event of stream.slice(2)) assert.equal(tap.push(Buffer.from(event)).toString(), event, 'each chunk forwarded as it came');
+    assert.notEqual(tap.firstTokenAt, undefined);
+    assert.deepEqual(tap.end(), { inputTokens: 8, outputTokens: 9, cacheReadTokens: 5, cacheWriteTokens: 0, reasoningTokens: 0 });
+    assert.equal(tap.finishReason, 'end_turn');
+  });
+
   it('reads an OpenAI-style stream\'s usage wherever the provider puts it', () => {
     const usageOf = (stream: string): number | undefined => {
       const tap = new UsageTap('openai-chat');
