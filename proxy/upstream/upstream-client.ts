@@ -99,6 +99,10 @@ export async function callUpstream(call: UpstreamCall, provider: string): Promis
         exchange.release();
         throw error;
       }
+      // Counted after the dispatch: a store write overdue for a call's start (upstream-calls.ts)
+      // is queued in an immediate, and undici writes a request to a kept-alive connection in an
+      // immediate of its own. Queued first, the write went in front of the request.
+      exchange.begin();
     });
   } catch (error) {
     throw upstreamFailure(error, call.url, provider);
@@ -143,11 +147,12 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
   private firstTaken = false;
   private stream: Readable | undefined;
   private listener: ChunkListener | undefined;
-  /** Counted among the calls in flight (upstream-calls.ts) until its answer ends or fails. */
-  private inFlight = true;
+  /** Counted among the calls in flight (upstream-calls.ts) from `begin` until its answer ends or fails. */
+  private inFlight = false;
+  /** Released: its answer ended or failed (possibly inside the dispatch), or it was never dispatched. */
+  private released = false;
 
   constructor(signal: AbortSignal | undefined, resolve: (answer: UpstreamAnswer) => void, reject: (error: unknown) => void) {
-    upstreamCallStarted();
     this.resolveHead = resolve;
     this.rejectHead = reject;
     if (signal === undefined) return;
@@ -309,8 +314,16 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   }
 
+  /** The request was dispatched: the call counts as in flight, unless it is over already. */
+  begin(): void {
+    if (this.released) return;
+    this.inFlight = true;
+    upstreamCallStarted();
+  }
+
   /** The call is over (its answer ended or failed, or it was never dispatched). */
   release(): void {
+    this.released = true;
     if (this.onSignalAbort !== undefined) this.signal?.removeEventListener('abort', this.onSignalAbort);
     if (!this.inFlight) return;
     this.inFlight = false;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { callUpstream } from '../../../proxy/upstream/upstream-client';
 import { performance } from 'node:perf_hooks';
@@ -112,6 +112,34 @@ describe('upstream calls in flight and the writes beside them', function () {
     const answer = await answering;
     await nextTurn();
     assert.equal(written, 1);
+    const body = answer.body.bytes();
+    held.shift()!.end();
+    await body;
+  });
+
+  it('runs an overdue write once the next call\'s request is written, on a kept-alive connection too', async () => {
+    // A connection to reuse: undici writes a request to a kept-alive one in an immediate of its
+    // own (it first reads what the idle socket received), not inside the dispatch.
+    const first = await call();
+    const firstBody = first.body.bytes();
+    held.shift()!.end();
+    await firstBody;
+    const order: string[] = [];
+    besideUpstreamCalls.schedule(() => order.push('write'), besideDispatchMs);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const write = net.Socket.prototype.write;
+    net.Socket.prototype.write = function (this: net.Socket, ...args: unknown[]) {
+      if (typeof args[0] === 'string' && args[0].startsWith('POST /v1/chat')) order.push('request');
+      return (write as (...all: unknown[]) => boolean).apply(this, args);
+    } as typeof write;
+    let answer;
+    try {
+      answer = await call();
+      await nextTurn();
+    } finally {
+      net.Socket.prototype.write = write;
+    }
+    assert.deepEqual(order, ['request', 'write'], 'the write waits until the request is on its way');
     const body = answer.body.bytes();
     held.shift()!.end();
     await body;
