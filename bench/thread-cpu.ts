@@ -27,6 +27,11 @@
  * per 1,000 calls, with the functions deoptimized most often (a function recompiled over and over
  * shows there). `BENCH_KEEP=1` keeps the traces and prints where.
  *
+ * `BENCH_A_FLAGS` and `BENCH_B_FLAGS` (with `BENCH_GC=1`) start side A or B with more Node/V8
+ * flags, a floor as well: `dist dist` with `BENCH_B_FLAGS` alone says what a heap flag does to
+ * Switchyard against itself; `floor:undici-stream dist` with both set to it, the ratio to a
+ * floor given the same flag.
+ *
  * `BENCH_PIN=1` pins as the full bench's load phase does (both proxies on the last core, the load
  * generator and the upstream on the others); `BENCH_CONNECTIONS` sets the load's connections (10;
  * the full bench uses 16).
@@ -222,7 +227,10 @@ async function main(): Promise<void> {
         gcLog = path.join(workDirectory, `gc-${name}.log`);
         const wrapper = path.join(workDirectory, `gc-${name}.sh`);
         // The URL line goes on to stdout; the trace goes to the log.
-        writeFileSync(wrapper, `#!/bin/bash\nnode="$1"; shift\n"$node" ${nodeFlags.join(' ')} "$@" | while IFS= read -r line; do case "$line" in *http://*) echo "$line";; *) echo "$line" >> ${JSON.stringify(gcLog)};; esac; done\n`);
+        // BENCH_A_FLAGS / BENCH_B_FLAGS: Node/V8 flags for one side (a floor as well): the same
+        // build with and without a heap flag, or the floor and Switchyard both with it.
+        const sideFlags = (process.env[`BENCH_${name}_FLAGS`] ?? '').split(' ').filter((flag) => flag !== '');
+        writeFileSync(wrapper, `#!/bin/bash\nnode="$1"; shift\n"$node" ${[...nodeFlags, ...sideFlags].join(' ')} "$@" | while IFS= read -r line; do case "$line" in *http://*) echo "$line";; *) echo "$line" >> ${JSON.stringify(gcLog)};; esac; done\n`);
         chmodSync(wrapper, 0o755);
         launcher = [wrapper];
       }
