@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/heap-snapshot.ts <target>… [--case <case>] [--calls N] [--again M]`: what holds
+ * `node --import tsx bench/heap-snapshot.ts <target>… [--case <case>] [--calls N] [--again M] [--during]`: what holds
  * a proxy's JavaScript heap as the bench runs it. Each target (a build folder holding proxy.js,
  * `cache:<folder>` sent the case's cache-miss variant, `mixed:<folder>` first sent 300 calls of
  * every case the full bench's plain Switchyard serves — plain, routed, raced, cache miss and hit —
@@ -11,6 +11,7 @@
  * constructor, the largest strings, the largest holders by retained size. The snapshots stay in
  * the printed folder for DevTools (Memory tab, Load). `--again M` sends M more calls to the same
  * process and takes a second snapshot: whatever grows with calls shows as the difference.
+ * `--during` takes each snapshot 1 s into the calls instead, with calls in flight.
  */
 import autocannon from 'autocannon';
 import { mkdtempSync, readdirSync, statSync } from 'node:fs';
@@ -51,7 +52,10 @@ async function main(): Promise<void> {
   const caseText = option('--case', 'OpenAI → OpenAI 80 KB json');
   const calls = Number(option('--calls', '3000'));
   const again = Number(option('--again', '0'));
-  const targets = process.argv.slice(2).filter((argument, index, all) => !argument.startsWith('--') && !all[index - 1]?.startsWith('--'));
+  // --during: the snapshot is taken 1 s into the calls, with 16 calls in flight: what holds a
+  // call's buffers while it runs.
+  const during = process.argv.includes('--during');
+  const targets = process.argv.slice(2).filter((argument, index, all) => !argument.startsWith('--') && !(all[index - 1]?.startsWith('--') && all[index - 1] !== '--during'));
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-heap-'));
   process.stdout.write(`snapshots in ${workDirectory}\n`);
   const upstream = await startFakeUpstream(workDirectory);
@@ -93,7 +97,7 @@ async function main(): Promise<void> {
           }
         }
         for (const amount of again > 0 ? [calls, again] : [calls]) {
-          const result = await autocannon({
+          const load = autocannon({
             url: service.url + benchCase.path,
             method: 'POST',
             headers: benchCase.headers,
@@ -102,12 +106,22 @@ async function main(): Promise<void> {
             amount,
             idReplacement: body.includes(uniqueMarker),
           });
-          if (result.errors + result.non2xx > 0) throw new Error(`${target}: ${result.errors} errors, ${result.non2xx} non-2xx`);
+          let file: string | undefined;
+          if (during) {
+            await sleep(1000);
+            process.kill(service.pid, 'SIGUSR2');
+            file = await awaitSnapshot(workDirectory, known);
+          }
+          const result = await load;
+          // During: the calls in flight while V8 writes the snapshot (seconds) may time out.
+          if (result.errors + result.non2xx > 0 && !during) throw new Error(`${target}: ${result.errors} errors, ${result.non2xx} non-2xx`);
           sent += amount;
-          await sleep(1100);
-          process.kill(service.pid, 'SIGUSR2');
-          const file = await awaitSnapshot(workDirectory, known);
-          process.stdout.write(`\n== ${target} (${benchCase.name}, after ${sent} calls): ${path.basename(file)}\n`);
+          if (file === undefined) {
+            await sleep(1100);
+            process.kill(service.pid, 'SIGUSR2');
+            file = await awaitSnapshot(workDirectory, known);
+          }
+          process.stdout.write(`\n== ${target} (${benchCase.name}, ${during ? 'during' : 'after'} ${sent} calls): ${path.basename(file)}\n`);
           process.stdout.write(formatHeapSummary(summariseHeapSnapshot(file)));
         }
         // What the process reported: a case that failed inside it shows here, not as a non-2xx.
