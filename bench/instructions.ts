@@ -13,7 +13,7 @@
  * moves, so a change of a few percent shows on a machine busy with other people's builds. Each
  * target runs alone under valgrind (instrumentation off), is warmed up with `--warm-up` calls,
  * then instrumentation is switched on for exactly `--calls` calls (10 connections) and a settle
- * longer than the request log's one-second flush, and the count is read from callgrind's dump.
+ * longer than a request record's longest wait to be written (5.5 s, before and after), and the count is read from callgrind's dump.
  * The first target is the reference for the ratios. `--functions N` also prints each target's top
  * N functions by instructions per call, JavaScript ones named from V8's perf map
  * (callgrind-functions.ts): where the instructions go, not only how many; `--keep <folder>`
@@ -38,6 +38,19 @@ import { uniqueMarker } from './payloads';
 import { startChildService, type ChildService } from './child-service';
 import { startGovernedSwitchyard, startSwitchyard } from './switchyard-service';
 import { nameCompiledFunctions, topFunctions } from './callgrind-functions';
+import { defaultFlushIntervalMs } from '../proxy/store/batched-request-log';
+import { longestWaitForMomentMs } from '../proxy/store/write-moments';
+
+/**
+ * The longest a request record waits to be written: due a flush interval after it is queued,
+ * then up to the longest wait for a good moment (with no call in flight, the whole of it). A
+ * settle of 1.5 s, as before the write moments, counted some of the warm-up's records in the
+ * window and left some of the window's out, by chance: one build, OpenAI 1 KB JSON, main thread
+ * 552,000 and 603,000 instructions a call; 6 s before and 1.5 s after (none of the warm-up's,
+ * not all of the window's) 492,000 and 501,000; 5.5 s both sides (the window's records whole)
+ * 532,000 and 578,000.
+ */
+const recordsWrittenWithinMs = defaultFlushIntervalMs + longestWaitForMomentMs + 500;
 
 const root = path.resolve(__dirname, '..');
 
@@ -149,11 +162,12 @@ async function main(): Promise<void> {
             }
           }
           const failedWarmUp = await send(service, sent, body, warmUp);
-          await sleep(1500);
+          // The warm-up's last records are written before counting starts, not inside the window.
+          await sleep(recordsWrittenWithinMs);
           execFileSync('callgrind_control', ['--instr=on', String(service.pid)], { stdio: 'ignore' });
           const failed = await send(service, sent, body, calls);
-          // Past the request log's one-second flush: the records' writing is counted too.
-          await sleep(1500);
+          // Until the counted calls' records are written: their writing is counted too.
+          await sleep(recordsWrittenWithinMs);
           execFileSync('callgrind_control', ['--dump', String(service.pid)], { stdio: 'ignore' });
           const threads = dumpedThreads(dumps, service.pid);
           const perCall = threads.all.reduce((sum, dump) => sum + instructionsIn(dump), 0) / calls;

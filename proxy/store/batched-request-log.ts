@@ -6,6 +6,9 @@ import { StoreBusyError } from './store-busy';
 import { longestWaitForMomentMs, type WriteMoments } from './write-moments';
 
 /** How the decorator queues, writes and expires records. */
+/** How long the first queued record waits before its batch is due (then a good moment is awaited). */
+export const defaultFlushIntervalMs = 1000;
+
 export interface BatchingOptions {
   /** Records older than this many days are deleted; 0 or less keeps everything. */
   retentionDays: number;
@@ -83,7 +86,7 @@ export class BatchedRequestLog implements RequestLog {
 
   constructor(backend: RequestLogBackend, options: BatchingOptions) {
     this.backend = backend;
-    this.flushIntervalMs = options.flushIntervalMs ?? 1000;
+    this.flushIntervalMs = options.flushIntervalMs ?? defaultFlushIntervalMs;
     this.batchSize = Math.max(1, options.batchSize ?? 2000);
     // Bounds memory while the backend refuses writes; the oldest records go first.
     this.maximumQueueLength = Math.max(10_000, this.batchSize * 5);
