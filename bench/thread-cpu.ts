@@ -12,6 +12,10 @@
  * `system:<group>` is the kernel's part of it (from the threads' stime), `faults:<group>` their
  * minor page faults per call.
  *
+ * `mixed:<folder>` is that build first sent 300 calls of every case the full bench's plain
+ * Switchyard serves (plain, routed, raced, cache miss and hit), as that process has before a case
+ * is measured.
+ *
  * `governed:<folder>` is the governed Switchyard of the bench (3 named keys, 5 budgets, rate
  * limits) sent the case under its named key: `off:dist governed:dist` and the governed case is
  * what governance costs, by thread.
@@ -63,6 +67,8 @@ interface Side {
   /** The governed Switchyard's named key (a `governed:` side), sent as the bearer. */
   key?: string;
   gcLog?: string;
+  /** A `mixed:` side: first sent the other plain cases, as the full bench's process has served them. */
+  mixed: boolean;
   /** Per thread group, CPU µs per call of each round. */
   rounds: Array<Map<string, number>>;
   gc: { scavenges: number; markCompacts: number; pauseMs: number; calls: number };
@@ -250,7 +256,7 @@ async function main(): Promise<void> {
       if (pid === undefined) throw new Error(`${name}: no node process under the wrapper`);
       if (traceGc) nodePids.push(pid);
       // A floor forwards the plain request, as the bench's floors do.
-      sides.push({ name, service, pid, unrouted: unrouted || floor !== undefined, key, gcLog, rounds: [], gc: { scavenges: 0, markCompacts: 0, pauseMs: 0, calls: 0 }, jit: { optimized: 0, deoptimized: 0, invalidated: 0, byFunction: new Map(), calls: 0 } });
+      sides.push({ name, service, pid, unrouted: unrouted || floor !== undefined, key, gcLog, mixed: role === 'mixed', rounds: [], gc: { scavenges: 0, markCompacts: 0, pauseMs: 0, calls: 0 }, jit: { optimized: 0, deoptimized: 0, invalidated: 0, byFunction: new Map(), calls: 0 } });
     }
     const [a, b] = sides as [Side, Side];
     // BENCH_PIN=1: as the full bench's load phase, both proxies on the last core, the load
@@ -258,6 +264,15 @@ async function main(): Promise<void> {
     const layout = process.env.BENCH_PIN === '1' ? coreLayout([a.pid, b.pid], [upstream.pid]) : undefined;
     layout?.separate();
     if (layout !== undefined) process.stdout.write(`${layout.description}\n`);
+    // `mixed:`: every other case the full bench's plain process serves first (300 calls each), so
+    // its heap and V8's feedback hold every path, as there.
+    for (const side of sides) {
+      if (!side.mixed) continue;
+      for (const other of buildCases()) {
+        if (other === benchCase || other.governed !== undefined || other.team !== undefined || other.redaction !== undefined) continue;
+        await autocannon({ url: side.service.url + other.path, method: 'POST', headers: other.headers, body: other.body, connections: 16, amount: 300, idReplacement: other.body.includes(uniqueMarker) });
+      }
+    }
     await run(a, benchCase, calls, false);
     await run(b, benchCase, calls, false);
     for (let round = 0; round < rounds; round++) for (const side of round % 2 === 0 ? [a, b] : [b, a]) await run(side, benchCase, calls, true);
