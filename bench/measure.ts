@@ -295,8 +295,14 @@ export async function loadPhase(
   if (requestsPerRun === undefined) {
     requestsPerRun = new Map<string, number>();
     for (const target of proxies) {
-      const warm = await autocannon(loadOptions(target, target.requestFor(benchCase)!, settings, { seconds: settings.warmupSeconds }));
-      const rate = warm.duration > 0 ? warm.requests.total / warm.duration : 0;
+      await warmUp(target, benchCase, settings, settings.warmupSeconds);
+      // The run length is read from a short run after the warm-up, not from the warm-up itself:
+      // a process meeting the case for the first time spends part of its warm-up compiling, and
+      // a length read from it was up to 4x short (the first case of a run: Switchyard 175
+      // requests a run against ~700 later), and short runs read dear (a run's fixed costs, and
+      // the collector's and the request log's deferred work, spread over fewer requests).
+      const calibration = await autocannon(loadOptions(target, target.requestFor(benchCase)!, settings, { seconds: settings.rewarmSeconds }));
+      const rate = calibration.duration > 0 ? calibration.requests.total / calibration.duration : 0;
       requestsPerRun.set(target.name, Math.max(2 * settings.connections, Math.round(rate * roundSeconds)));
     }
     state.requestsPerRun = requestsPerRun;
