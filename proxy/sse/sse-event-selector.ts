@@ -13,12 +13,10 @@ export interface SelectedName {
   data: boolean;
 }
 
+import { dataField, eventField, fieldIs, valueStart } from './sse-line';
+
 const lineFeed = 0x0a;
 const carriageReturn = 0x0d;
-const colon = 0x3a;
-const space = 0x20;
-const dataField = Buffer.from('data');
-const eventField = Buffer.from('event');
 /** `Buffer#indexOf`, taken once: looked up on every call it is an inline-cache miss (json-scan.ts). */
 const bufferIndexOf = Buffer.prototype.indexOf;
 
@@ -145,19 +143,4 @@ export class SseEventSelector {
     }
     return unselected;
   }
-}
-
-/** Whether the line `[start, end)` is the field `field`: its name, then a colon or the line's end. */
-function fieldIs(buffer: Buffer, start: number, end: number, field: Buffer): boolean {
-  const length = field.length;
-  if (end - start < length) return false;
-  for (let at = 0; at < length; at++) if (buffer[start + at] !== field[at]) return false;
-  return end - start === length || buffer[start + length] === colon;
-}
-
-/** Where a field's value starts: after the colon and one space, if there is one. */
-function valueStart(buffer: Buffer, afterName: number, end: number): number {
-  if (afterName === end) return end;
-  const afterColon = afterName + 1;
-  return afterColon < end && buffer[afterColon] === space ? afterColon + 1 : afterColon;
 }

@@ -4,6 +4,10 @@ export interface SseEvent {
   data: string;
 }
 
+import { dataField, eventField, fieldIs, valueStart } from './sse-line';
+
+/** `Buffer#indexOf`, taken once: looked up on every call it is an inline-cache miss (json-scan.ts). */
+const bufferIndexOf = Buffer.prototype.indexOf;
 const lineFeed = 0x0a;
 const carriageReturn = 0x0d;
 
@@ -37,17 +41,17 @@ export class SseParser {
       if (buffer[0] === lineFeed) start = 1;
       this.skipLeadingLineFeed = false;
     }
-    if (buffer.indexOf(carriageReturn, start) === -1) {
+    if (bufferIndexOf.call(buffer, carriageReturn, start) === -1) {
       // The common case (OpenAI, Anthropic): LF line ends only, found with indexOf, not byte by byte.
-      for (let end = buffer.indexOf(lineFeed, start); end !== -1; end = buffer.indexOf(lineFeed, start)) {
-        this.line(buffer.toString('utf8', start, end), events);
+      for (let end = bufferIndexOf.call(buffer, lineFeed, start); end !== -1; end = bufferIndexOf.call(buffer, lineFeed, start)) {
+        this.line(buffer, start, end, events);
         start = end + 1;
       }
     } else {
       for (let index = start; index < buffer.length; index++) {
         const byte = buffer[index];
         if (byte !== lineFeed && byte !== carriageReturn) continue;
-        this.line(buffer.toString('utf8', start, index), events);
+        this.line(buffer, start, index, events);
         if (byte === carriageReturn) {
           if (index + 1 < buffer.length) {
             if (buffer[index + 1] === lineFeed) index++;
@@ -65,32 +69,35 @@ export class SseParser {
   /** Flushes an event the stream ended without a blank line after. */
   end(): SseEvent[] {
     const events: SseEvent[] = [];
-    if (this.pending && this.pending.length > 0) this.line(this.pending.toString('utf8'), events);
+    const pending = this.pending;
     this.pending = undefined;
-    this.line('', events);
+    if (pending && pending.length > 0) this.line(pending, 0, pending.length, events);
+    this.line(emptyLine, 0, 0, events);
     return events;
   }
 
-  private line(line: string, events: SseEvent[]): void {
-    if (line === '') {
+  /**
+   * Reads the line `[start, end)` of `buffer`. Only a field's value is decoded: making a string
+   * of the whole line and then of its name and value cost three strings a line.
+   */
+  private line(buffer: Buffer, start: number, end: number, events: SseEvent[]): void {
+    if (start === end) {
       if (this.dataLines.length > 0) {
-        const event: SseEvent = { data: this.dataLines.join('\n') };
+        const event: SseEvent = { data: this.dataLines.length === 1 ? this.dataLines[0]! : this.dataLines.join('\n') };
         if (this.eventName !== undefined) event.event = this.eventName;
         events.push(event);
+        this.dataLines = [];
       }
-      this.dataLines = [];
       this.eventName = undefined;
       return;
     }
-    if (line.charCodeAt(0) === 0x3a) return; // ':' starts a comment (keep-alive pings)
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.charCodeAt(0) === 0x20) value = value.slice(1);
-    if (field === 'data') this.dataLines.push(value);
-    else if (field === 'event') this.eventName = value;
+    // A comment (':' first, keep-alive pings) and any other field match neither.
+    if (fieldIs(buffer, start, end, dataField)) this.dataLines.push(buffer.toString('utf8', valueStart(buffer, start + dataField.length, end), end));
+    else if (fieldIs(buffer, start, end, eventField)) this.eventName = buffer.toString('utf8', valueStart(buffer, start + eventField.length, end), end);
   }
 }
+
+const emptyLine = Buffer.alloc(0);
 
 /** Formats one event as SSE text. */
 export function formatSseEvent(data: string, event?: string): string {
