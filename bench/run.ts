@@ -350,21 +350,25 @@ async function main(): Promise<number> {
     // The first case met every process cold — the floors, the fake upstream and autocannon as
     // much as Switchyard: the same floor read 334–596 µs a 1 KB call there and ~115–156 µs two
     // cases later, so the first row (OpenAI 1 KB json, every run) was DRIFT and its ratio noise.
-    // Each plain target gets the first case's load before anything is measured.
+    // Each repetition's processes get the first case's load just before that repetition starts:
+    // warmed all at the start, the second and third sets then sat idle for the ~7 minutes of
+    // the first repetition and met the first case as if never warmed (its first rounds read
+    // Switchyard 872, 582, 402, 297 µs a call against 162–200 in the set just
+    // warmed: docs/benchmark.md, "The last run").
     const firstCase = cases.find((benchCase) => benchCase.routing === undefined && benchCase.cache === undefined && benchCase.governed === undefined && benchCase.team === undefined && benchCase.redaction === undefined);
-    if (firstCase !== undefined) {
-      progress(`warming every target with ${firstCase.name}`);
-      const laterProcesses = targetSets.slice(1).flatMap((set) => set.targets.filter((each) => each.kind === 'switchyard' || each.kind === 'floor'));
+    const warmRepetition = async (repetition: number): Promise<void> => {
+      if (firstCase === undefined) return;
+      const set = targetSets[repetition % targetSets.length]!;
+      const processes = repetition === 0 ? set.targets : set.targets.filter((each) => each.kind === 'switchyard' || each.kind === 'floor');
+      progress(`warming ${repetition === 0 ? 'every target' : `run ${repetition + 1}'s processes`} with ${firstCase.name}`);
       // Pinned as they will be measured: warmed unpinned, the processes met their core under
-      // load first in the first case, which read the forwarders slow (docs/benchmark.md, "The
-      // last run": the Anthropic 1 KB JSON case alone, streamed-body floor 3.73× and 3.27×
-      // warmed unpinned, 1.81× and 2.64× warmed pinned; two runs each, suggestive, not settled).
+      // load first in the first case (docs/benchmark.md, "The last run" of session 26).
       layout.separate();
-      for (const target of [...targets, ...laterProcesses]) {
+      for (const target of processes) {
         if (target.requestFor(firstCase) !== undefined) await warmUp(target, firstCase, settings, rigWarmUpSeconds);
       }
       layout.share();
-    }
+    };
 
     const outcomes: CaseOutcome[] = [];
     const routingProblems: string[] = [];
@@ -377,6 +381,8 @@ async function main(): Promise<number> {
     for (let repetition = 0; repetition < repeat; repetition++) {
       const of = repeat > 1 ? ` (run ${repetition + 1} of ${repeat})` : '';
       const set = targetSets[repetition % targetSets.length]!;
+      // With one process set for every repetition (BENCH_PROCESSES=1) the set was never idle.
+      if (repetition < targetSets.length) await warmRepetition(repetition);
       for (const benchCase of cases) {
         if (benchCase.team !== undefined && set.teamTargets === undefined) continue;
         if (benchCase.redaction !== undefined && set.redactionTargets === undefined) continue;
