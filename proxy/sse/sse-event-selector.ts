@@ -13,12 +13,7 @@ export interface SelectedName {
   data: boolean;
 }
 
-import { dataField, eventField, fieldIs, valueStart } from './sse-line';
-
-const lineFeed = 0x0a;
-const carriageReturn = 0x0d;
-/** `Buffer#indexOf`, taken once: looked up on every call it is an inline-cache miss (json-scan.ts). */
-const bufferIndexOf = Buffer.prototype.indexOf;
+import { dataField, eventField, fieldIs, SseLines, valueStart } from './sse-line';
 
 /** The event's name is not known yet (no `event:` line so far). */
 const unnamed = -1;
@@ -40,11 +35,9 @@ const unselected = -2;
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
-export class SseEventSelector {
+export class SseEventSelector extends SseLines<SelectedEventReader> {
   private readonly names: readonly Buffer[];
   private readonly wantsData: readonly boolean[];
-  private pending: Buffer | undefined;
-  private skipLeadingLineFeed = false;
   /** The current event's name: an index into `names`, {@link unnamed} or {@link unselected}. */
   private nameIndex = unnamed;
   /** The current event has had a data line (only events with data are dispatched). */
@@ -54,53 +47,23 @@ export class SseEventSelector {
   private dataLines: string[] = [];
 
   constructor(names: readonly SelectedName[]) {
+    super();
     this.names = names.map(({ name }) => Buffer.from(name));
     this.wantsData = names.map(({ data }) => data);
   }
 
   /** Reads a chunk, telling `reader` of each selected event it completes. */
   push(chunk: Buffer, reader: SelectedEventReader): void {
-    const buffer = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
-    this.pending = undefined;
-    let start = 0;
-    if (this.skipLeadingLineFeed && buffer.length > 0) {
-      if (buffer[0] === lineFeed) start = 1;
-      this.skipLeadingLineFeed = false;
-    }
-    if (bufferIndexOf.call(buffer, carriageReturn, start) === -1) {
-      // The common case (Anthropic, OpenAI): LF line ends only, found with indexOf, not byte by byte.
-      for (let end = bufferIndexOf.call(buffer, lineFeed, start); end !== -1; end = bufferIndexOf.call(buffer, lineFeed, start)) {
-        this.line(buffer, start, end, reader);
-        start = end + 1;
-      }
-    } else {
-      const length = buffer.length;
-      for (let index = start; index < length; index++) {
-        const byte = buffer[index];
-        if (byte !== lineFeed && byte !== carriageReturn) continue;
-        this.line(buffer, start, index, reader);
-        if (byte === carriageReturn) {
-          if (index + 1 < length) {
-            if (buffer[index + 1] === lineFeed) index++;
-          } else {
-            this.skipLeadingLineFeed = true;
-          }
-        }
-        start = index + 1;
-      }
-    }
-    if (start < buffer.length) this.pending = buffer.subarray(start);
+    this.split(chunk, reader);
   }
 
   /** Ends the stream: an event it ended without a blank line after is read as if it had one. */
   end(reader: SelectedEventReader): void {
-    const pending = this.pending;
-    this.pending = undefined;
-    if (pending !== undefined && pending.length > 0) this.line(pending, 0, pending.length, reader);
+    this.splitLast(reader);
     this.dispatch(reader);
   }
 
-  private line(buffer: Buffer, start: number, end: number, reader: SelectedEventReader): void {
+  protected line(buffer: Buffer, start: number, end: number, reader: SelectedEventReader): void {
     if (start === end) {
       this.dispatch(reader);
       return;

@@ -1,4 +1,4 @@
-/** Byte-level reading of one SSE line, shared by the full parser and the event selector. */
+/** SSE in bytes: the lines of a stream, and the field a line holds, shared by the full parser and the event selector. */
 
 const colon = 0x3a;
 const space = 0x20;
@@ -23,4 +23,66 @@ export function valueStart(buffer: Buffer, afterName: number, end: number): numb
   if (afterName === end) return end;
   const afterColon = afterName + 1;
   return afterColon < end && buffer[afterColon] === space ? afterColon + 1 : afterColon;
+}
+
+const lineFeed = 0x0a;
+const carriageReturn = 0x0d;
+/** `Buffer#indexOf`, taken once: looked up on every call it is an inline-cache miss (json-scan.ts). */
+const bufferIndexOf = Buffer.prototype.indexOf;
+
+/**
+ * Splits an SSE byte stream into lines for a reader of its fields ({@link SseParser},
+ * {@link SseEventSelector}). Lines end with LF, CR or CRLF, and chunks may split anywhere
+ * (inside a line, a UTF-8 sequence or a CRLF): a line is handed on once it is whole, as the
+ * bytes `[start, end)` of a buffer, with whatever the subclass reads it into (`sink`).
+ */
+export abstract class SseLines<Sink> {
+  /** The start of a line whose end has not arrived. */
+  protected pending: Buffer | undefined;
+  /** The last chunk ended with CR: an LF first in the next one ends no second line. */
+  protected skipLeadingLineFeed = false;
+
+  /** One whole line (empty: `start === end`, the end of an event). */
+  protected abstract line(buffer: Buffer, start: number, end: number, sink: Sink): void;
+
+  /** Hands each line `chunk` completes to {@link line}; keeps the rest for the next chunk. */
+  protected split(chunk: Buffer, sink: Sink): void {
+    const buffer = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+    this.pending = undefined;
+    let start = 0;
+    if (this.skipLeadingLineFeed && buffer.length > 0) {
+      if (buffer[0] === lineFeed) start = 1;
+      this.skipLeadingLineFeed = false;
+    }
+    if (bufferIndexOf.call(buffer, carriageReturn, start) === -1) {
+      // The common case (Anthropic, OpenAI): LF line ends only, found with indexOf, not byte by byte.
+      for (let end = bufferIndexOf.call(buffer, lineFeed, start); end !== -1; end = bufferIndexOf.call(buffer, lineFeed, start)) {
+        this.line(buffer, start, end, sink);
+        start = end + 1;
+      }
+    } else {
+      const length = buffer.length;
+      for (let index = start; index < length; index++) {
+        const byte = buffer[index];
+        if (byte !== lineFeed && byte !== carriageReturn) continue;
+        this.line(buffer, start, index, sink);
+        if (byte === carriageReturn) {
+          if (index + 1 < length) {
+            if (buffer[index + 1] === lineFeed) index++;
+          } else {
+            this.skipLeadingLineFeed = true;
+          }
+        }
+        start = index + 1;
+      }
+    }
+    if (start < buffer.length) this.pending = buffer.subarray(start);
+  }
+
+  /** The line the stream ended in without a line end, if any, handed to {@link line}. */
+  protected splitLast(sink: Sink): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending !== undefined && pending.length > 0) this.line(pending, 0, pending.length, sink);
+  }
 }

@@ -4,12 +4,7 @@ export interface SseEvent {
   data: string;
 }
 
-import { dataField, eventField, fieldIs, valueStart } from './sse-line';
-
-/** `Buffer#indexOf`, taken once: looked up on every call it is an inline-cache miss (json-scan.ts). */
-const bufferIndexOf = Buffer.prototype.indexOf;
-const lineFeed = 0x0a;
-const carriageReturn = 0x0d;
+import { dataField, eventField, fieldIs, SseLines, valueStart } from './sse-line';
 
 /**
  * An incremental SSE parser over raw bytes. Chunks may split anywhere, including inside a
@@ -17,11 +12,9 @@ const carriageReturn = 0x0d;
  *
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
-export class SseParser {
-  private pending: Buffer | undefined;
+export class SseParser extends SseLines<SseEvent[]> {
   private eventName: string | undefined;
   private dataLines: string[] = [];
-  private skipLeadingLineFeed = false;
 
   /**
    * Nothing of an unfinished line or event is held: the bytes pushed so far ended exactly
@@ -34,44 +27,14 @@ export class SseParser {
   /** Feeds a chunk; returns the events it completed. */
   push(chunk: Buffer): SseEvent[] {
     const events: SseEvent[] = [];
-    let buffer = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    this.pending = undefined;
-    let start = 0;
-    if (this.skipLeadingLineFeed && buffer.length > 0) {
-      if (buffer[0] === lineFeed) start = 1;
-      this.skipLeadingLineFeed = false;
-    }
-    if (bufferIndexOf.call(buffer, carriageReturn, start) === -1) {
-      // The common case (OpenAI, Anthropic): LF line ends only, found with indexOf, not byte by byte.
-      for (let end = bufferIndexOf.call(buffer, lineFeed, start); end !== -1; end = bufferIndexOf.call(buffer, lineFeed, start)) {
-        this.line(buffer, start, end, events);
-        start = end + 1;
-      }
-    } else {
-      for (let index = start; index < buffer.length; index++) {
-        const byte = buffer[index];
-        if (byte !== lineFeed && byte !== carriageReturn) continue;
-        this.line(buffer, start, index, events);
-        if (byte === carriageReturn) {
-          if (index + 1 < buffer.length) {
-            if (buffer[index + 1] === lineFeed) index++;
-          } else {
-            this.skipLeadingLineFeed = true;
-          }
-        }
-        start = index + 1;
-      }
-    }
-    if (start < buffer.length) this.pending = buffer.subarray(start);
+    this.split(chunk, events);
     return events;
   }
 
   /** Flushes an event the stream ended without a blank line after. */
   end(): SseEvent[] {
     const events: SseEvent[] = [];
-    const pending = this.pending;
-    this.pending = undefined;
-    if (pending && pending.length > 0) this.line(pending, 0, pending.length, events);
+    this.splitLast(events);
     this.line(emptyLine, 0, 0, events);
     return events;
   }
@@ -80,7 +43,7 @@ export class SseParser {
    * Reads the line `[start, end)` of `buffer`. Only a field's value is decoded: making a string
    * of the whole line and then of its name and value cost three strings a line.
    */
-  private line(buffer: Buffer, start: number, end: number, events: SseEvent[]): void {
+  protected line(buffer: Buffer, start: number, end: number, events: SseEvent[]): void {
     if (start === end) {
       if (this.dataLines.length > 0) {
         const event: SseEvent = { data: this.dataLines.length === 1 ? this.dataLines[0]! : this.dataLines.join('\n') };
