@@ -48,6 +48,8 @@ export interface TargetResult {
   roundCpu: number[];
   /** The repetition (0, 1, …) each entry of `roundCpu` belongs to: ratios pair rounds within one. */
   roundRepetition: number[];
+  /** Requests each entry of `roundCpu` completed: a repetition's CPU a request is pooled over them. */
+  roundRequests: number[];
   /** Every measured run, for the JSON output: what was counted, as it was counted. */
   runs: RunRecord[];
   /** Totals over every repetition's load runs (direct's too), from which the two figures above are derived. */
@@ -110,6 +112,7 @@ export function emptyResult(): TargetResult {
     requestsPerSecond: 0,
     roundCpu: [],
     roundRepetition: [],
+    roundRequests: [],
     runs: [],
     loadTotals: { completed: 0, seconds: 0, cpuNanoseconds: 0, cpuCompleted: 0 },
     latencyMs: [],
@@ -366,6 +369,7 @@ export async function loadPhase(
         if (run.completed > 0) {
           result.roundCpu.push(cpu / 1_000 / run.completed);
           result.roundRepetition.push(repetition);
+          result.roundRequests.push(run.completed);
         }
       });
       if (result.loadTotals.cpuCompleted > 0) result.cpuMicrosecondsPerRequest = result.loadTotals.cpuNanoseconds / 1_000 / result.loadTotals.cpuCompleted;

@@ -68,9 +68,10 @@ export function floorOf(outcome: Pick<CaseOutcome, 'targets' | 'results'>): stri
 }
 
 /**
- * A CPU ratio. Within one repetition of a case: the median of the per-round ratios (round i ÷
- * round i). Over several repetitions: the median of the repetitions' ratios, with their lowest
- * and highest as the spread; with one, the spread is the middle half of its rounds.
+ * A CPU ratio. Within one repetition of a case: the CPU of all its rounds ÷ the requests they
+ * completed, against the same of the reference in that repetition. Over several repetitions: the
+ * median of the repetitions' ratios, with their lowest and highest as the spread; with one, the
+ * spread is the middle half of its rounds' own ratios.
  */
 export interface Ratio {
   value: number;
@@ -82,32 +83,62 @@ export interface Ratio {
   repetitions: number[];
 }
 
+interface Rounds {
+  cpu: number[];
+  requests: number[];
+}
+
+function roundsOf(result: TargetResult, repetition: number): Rounds {
+  const rounds: Rounds = { cpu: [], requests: [] };
+  result.roundCpu.forEach((cpu, index) => {
+    if ((result.roundRepetition[index] ?? 0) !== repetition) return;
+    rounds.cpu.push(cpu);
+    // Results built without request counts weigh their rounds alike.
+    rounds.requests.push(result.roundRequests[index] ?? 1);
+  });
+  return rounds;
+}
+
+/** CPU µs a request over every round: Σ CPU ÷ Σ requests, not a mean or median of the rounds'. */
+function pooled(rounds: Rounds): number {
+  let cpu = 0;
+  let requests = 0;
+  rounds.cpu.forEach((perRequest, index) => {
+    cpu += perRequest * rounds.requests[index]!;
+    requests += rounds.requests[index]!;
+  });
+  return requests > 0 ? cpu / requests : Number.NaN;
+}
+
 export function cpuRatio(measured: TargetResult | undefined, reference: TargetResult | undefined): Ratio | undefined {
   const top = measured?.cpuMicrosecondsPerRequest;
   const bottom = reference?.cpuMicrosecondsPerRequest;
   if (top === undefined || bottom === undefined || bottom === 0) return undefined;
-  // Each repetition's rounds, paired in order with the reference's rounds of the same repetition.
-  const byRepetition = new Map<number, number[]>();
-  const roundsOf = (result: TargetResult, repetition: number): number[] => result.roundCpu.filter((_, index) => (result.roundRepetition[index] ?? 0) === repetition);
   const repetitionsSeen = [...new Set(measured!.roundCpu.map((_, index) => measured!.roundRepetition[index] ?? 0))].sort((left, right) => left - right);
+  const repetitions: number[] = [];
+  let roundRatios: number[] = [];
   for (const repetition of repetitionsSeen) {
     const mine = roundsOf(measured!, repetition);
     const theirs = roundsOf(reference!, repetition);
-    const ratios: number[] = [];
-    for (let round = 0; round < Math.min(mine.length, theirs.length); round++) {
-      if (theirs[round]! > 0) ratios.push(mine[round]! / theirs[round]!);
+    // Pooled, not the median of the rounds: work a process defers (the request log's batch, the
+    // collector's mark-compacts) lands in one round of several and is as much the call's cost as
+    // the rest; a median of rounds dropped it (docs/benchmark.md, "Warm-up, rounds and the spread").
+    const ratio = pooled(mine) / pooled(theirs);
+    if (!Number.isFinite(ratio)) continue;
+    repetitions.push(ratio);
+    roundRatios = [];
+    for (let round = 0; round < Math.min(mine.cpu.length, theirs.cpu.length); round++) {
+      if (theirs.cpu[round]! > 0) roundRatios.push(mine.cpu[round]! / theirs.cpu[round]!);
     }
-    if (ratios.length > 0) byRepetition.set(repetition, ratios.sort((left, right) => left - right));
   }
-  if (byRepetition.size === 0) return { value: top / bottom, low: top / bottom, high: top / bottom, repetitions: [top / bottom] };
-  // The median of the per-round ratios: each pairs two runs close in time, so a machine that
-  // changed between rounds moves both sides of a ratio alike instead of one total more than another.
-  const repetitions = [...byRepetition.values()].map((sorted) => quantile(sorted, 0.5));
+  if (repetitions.length === 0) return { value: top / bottom, low: top / bottom, high: top / bottom, repetitions: [top / bottom] };
   if (repetitions.length === 1) {
-    // With ten rounds the extremes say more about one round's luck than about the median: the
-    // spread shown is the middle half (25th to 75th percentile).
-    const sorted = [...byRepetition.values()][0]!;
-    return { value: repetitions[0]!, low: quantile(sorted, 0.25), high: quantile(sorted, 0.75), repetitions };
+    // One repetition: the spread shown is the middle half of its rounds' own ratios (each pairs
+    // two runs a second apart), widened to hold the pooled value.
+    const value = repetitions[0]!;
+    const sorted = roundRatios.sort((left, right) => left - right);
+    if (sorted.length === 0) return { value, low: value, high: value, repetitions };
+    return { value, low: Math.min(value, quantile(sorted, 0.25)), high: Math.max(value, quantile(sorted, 0.75)), repetitions };
   }
   // Repetitions minutes apart meet different moments of the host (docs/benchmark.md, "Sixth
   // round"): the median of theirs is the verdict, and their whole range is the spread shown.

@@ -26,15 +26,28 @@ describe('bench report', () => {
     assert.equal(floorOf({ targets, results }), 'floor b');
   });
 
-  it('gives the median of the per-round ratios and the middle half of them', () => {
+  it('pools a repetition\'s rounds (all their CPU over all their requests), with the middle half of the rounds\' ratios as its spread', () => {
     const ratio = cpuRatio(measured(200, [200, 300, 240]), measured(100, [100, 100, 120]));
-    assert.deepEqual(ratio, { value: 2, low: 2, high: 2.5, repetitions: [2] });
-    // One round a neighbour's burst took moves neither the median nor the quartiles much.
-    const steady = cpuRatio(measured(150, [150, 150, 150, 150, 600]), measured(100, [100, 100, 100, 100, 100]));
-    assert.deepEqual(steady, { value: 1.5, low: 1.5, high: 1.5, repetitions: [1.5] });
+    // (200 + 300 + 240) ÷ (100 + 100 + 120), rounds alike in length; the rounds read 2, 3, 2.
+    assert.equal(ratio!.value.toFixed(4), (740 / 320).toFixed(4));
+    assert.deepEqual([ratio!.low, ratio!.high], [2, 2.5]);
+    // A round that held the request log's batch counts in full: the median of the rounds (1.5)
+    // dropped it.
+    const deferred = cpuRatio(measured(150, [150, 150, 150, 550]), measured(100, [100, 100, 100, 100]))!;
+    assert.equal(deferred.value, 2.5);
+    assert.deepEqual([deferred.low, deferred.high], [1.5, 2.5]);
   });
 
-  it('over repeated runs of a case, gives the median of the runs\' ratios and their lowest–highest, pairing rounds within a run', () => {
+  it('weighs each round by the requests it completed', () => {
+    const switchyard = measured(1, [100, 400]);
+    switchyard.roundRequests = [900, 100];
+    const floor = measured(1, [100, 100]);
+    floor.roundRequests = [500, 500];
+    // (100 × 900 + 400 × 100) ÷ 1,000 = 130 against 100.
+    assert.equal(cpuRatio(switchyard, floor)!.value, 1.3);
+  });
+
+  it('over repeated runs of a case, gives the median of the runs\' ratios and their lowest–highest, pooling rounds within a run', () => {
     // Three runs of two rounds each; in the second the host slowed Switchyard more than the floor.
     const switchyard = measured(0, [150, 150, 300, 280, 160, 140], [0, 0, 1, 1, 2, 2]);
     const floor = measured(0, [100, 100, 100, 100, 100, 100], [0, 0, 1, 1, 2, 2]);
