@@ -122,18 +122,20 @@ describe('team mode: the config in PostgreSQL, shared by three proxies', functio
     const proxies = [a!.url, b!.url, c.url];
     for (const url of proxies) assert.equal(await servedModel(url), 'model-one', url);
 
-    // The CLI pushes version 2: every proxy serves it within a second.
+    // The CLI pushes version 2: every proxy serves it within a second (a 500 ms poll; the waits
+    // below allow 2.5 s for a loaded machine's timers and process scheduling, still far inside
+    // anything but the poll).
     assert.equal((await runCli(['config', 'push', writeConfig('v2.json', teamConfig('model-two')), '--postgres-url', postgresUrl])).code, 0);
-    for (const url of proxies) await eventually(async () => (await configVersion(url)) === 2, `${url} reloads version 2`, 1000);
+    for (const url of proxies) await eventually(async () => (await configVersion(url)) === 2, `${url} reloads version 2`, 2500);
     for (const url of proxies) assert.equal(await servedModel(url), 'model-two', url);
 
     // The CLI proxy's control API writes version 3; the two others take it.
     const saved = await control<ConfigUpdateResponse>(c.url, 'PUT', '/config', { config: teamConfig('model-three') });
     assert.deepEqual(saved, { status: 200, json: { ok: true, problems: [] } });
-    for (const url of proxies) await eventually(async () => (await configVersion(url)) === 3, `${url} reloads version 3`, 1000);
+    for (const url of proxies) await eventually(async () => (await configVersion(url)) === 3, `${url} reloads version 3`, 2500);
     // And the other way: an in-process proxy writes version 4, the CLI one takes it.
     assert.equal((await control<ConfigUpdateResponse>(a!.url, 'PUT', '/config', { config: teamConfig('model-four') })).status, 200);
-    await eventually(async () => (await servedModel(c.url)) === 'model-four', 'the CLI proxy serves version 4', 1000);
+    await eventually(async () => (await servedModel(c.url)) === 'model-four', 'the CLI proxy serves version 4', 2500);
     const read = await control<ConfigResponse>(b!.url, 'GET', '/config');
     assert.deepEqual(read.json.config, teamConfig('model-four'));
     assert.equal(read.json.shared?.version, 4);
