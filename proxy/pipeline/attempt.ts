@@ -143,7 +143,7 @@ export async function openAttempt(build: BuildUpstream, target: AttemptTarget, t
       const { body } = answer;
       return { ...base, kind: 'stream', firstChunk, chunks: body, rest: () => body.readable(), firstChunkAt };
     }
-    const body = await readWholeAnswer(answer.body, provider.id);
+    const body = answer.body.arrived() ?? (await readWholeAnswer(answer.body, provider.id));
     return { ...base, kind: 'whole', body, firstChunkAt: performance.now() };
   } catch (error) {
     abort.abort();

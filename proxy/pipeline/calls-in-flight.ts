@@ -18,7 +18,7 @@ export function stoppedBy(signal: AbortSignal): boolean {
 }
 
 /** One call being served, from its arrival until its record has been handed to the log. */
-interface Call {
+export interface Call {
   /** Ends the call early, as a stop past its grace period does. */
   stop(): void;
 }
@@ -42,13 +42,24 @@ export class CallsInFlight {
    * answer with the client format's error).
    */
   track(served: Promise<unknown>, stop: () => void): void {
+    const call = this.enter(stop);
+    const done = (): void => this.leave(call);
+    served.then(done, done);
+  }
+
+  /**
+   * Counts a call from now until `leave(call)`: for a caller that knows when it is done, without
+   * a promise reaction to find out (a served call leaves once its record is queued).
+   */
+  enter(stop: () => void): Call {
     const call: Call = { stop };
     this.calls.add(call);
-    const done = (): void => {
-      this.calls.delete(call);
-      if (this.calls.size === 0) for (const waiter of this.waiters.splice(0)) waiter();
-    };
-    served.then(done, done);
+    return call;
+  }
+
+  leave(call: Call): void {
+    if (!this.calls.delete(call)) return;
+    if (this.calls.size === 0) for (const waiter of this.waiters.splice(0)) waiter();
   }
 
   /** Resolves once no call is in flight. */

@@ -60,5 +60,10 @@ export function switchyardHeaders(id: string, target: ServedTarget | undefined):
 
 /** `x-switchyard-cost-usd`, when the price is known before the body goes out. */
 export function costHeader(costUsd: number | null): Record<string, string> {
-  return costUsd === null ? {} : { 'x-switchyard-cost-usd': costUsd.toFixed(8).replace(/\.?0+$/, '') || '0' };
+  return costUsd === null ? {} : { 'x-switchyard-cost-usd': costHeaderValue(costUsd) };
+}
+
+/** A price as `x-switchyard-cost-usd` carries it: eight decimals at most, no trailing zeros (`0.000123`, `2`, `0`). */
+export function costHeaderValue(costUsd: number): string {
+  return costUsd.toFixed(8).replace(/\.?0+$/, '') || '0';
 }

@@ -45,8 +45,8 @@ export interface Endpoint {
   answerLocally?(context: RequestContext, plan: ExecutionPlan): LocalAnswer | undefined;
   /** The provider request for an attempt at one target. */
   upstream(context: RequestContext, target: AttemptTarget): UpstreamCall;
-  /** Hands an opened attempt's answer to the client. */
-  deliver(delivery: Delivery): Promise<Delivered>;
+  /** Hands an opened attempt's answer to the client: in this turn (a whole answer, usually) or over time. */
+  deliver(delivery: Delivery): Delivered | Promise<Delivered>;
 }
 
 export interface ContextFields {

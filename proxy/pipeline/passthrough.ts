@@ -4,14 +4,14 @@ import { findTopLevelString, findTopLevelValue, spliceBytes, valueRange, type By
 import { UsageTap, readResponseFinishReason, readResponseUsage } from '../passthrough/usage-tap';
 import type { RequestContext } from '../call/request-context';
 import type { AttemptTarget } from './admit';
-import type { UpstreamCall } from './attempt';
+import type { OpenedAttempt, UpstreamCall } from './attempt';
 import { providerAdapters } from '../codecs/registry';
 import { requireEndpointUrl } from '../providers/endpoint-url';
 import { SseParser } from '../sse/sse-parser';
 import { responseToParts } from '../core/response';
 import { forwardedResponseHeaders, passthroughHeaders } from './upstream-target';
 import { RelayTransformError, ours, relayBody, writeNow } from './stream-writer';
-import { costHeader, internalErrorMessage, streamErrorEvent } from './client-answer';
+import { costHeaderValue, internalErrorMessage, streamErrorEvent } from './client-answer';
 import { observeBytes, observePart, wantsParts, type Delivered, type Delivery } from './delivery';
 import { relayTranslated } from './translate';
 import { writeHead } from '../http/response-head';
@@ -144,28 +144,40 @@ function requestedOutput(api: ProviderApi, body: Buffer): { value: number; range
  * restore) cannot go through as the provider's bytes: it is relayed as parts, decoded and
  * encoded again in the client's own format, which is the provider's.
  */
-export async function relayPassthrough(delivery: Delivery): Promise<Delivered> {
+export function relayPassthrough(delivery: Delivery): Delivered | Promise<Delivered> {
   if (delivery.transform !== undefined) return relayTranslated(delivery);
-  const { context, opened, response, observers, log } = delivery;
+  const { opened } = delivery;
   // One object, filled in place: the client's headers are built on every call.
   const headers: Record<string, string | string[] | number> = Object.assign(forwardedResponseHeaders(opened.answer.headers), delivery.headers);
+  return opened.kind === 'whole' ? relayWhole(delivery, opened, headers) : relayStream(delivery, opened, headers);
+}
+
+/**
+ * A whole JSON answer is of no use to a client until it is complete: it was read in full before
+ * the headers go out, so a provider that dropped it midway was an ordinary error. Delivered in
+ * the turn it is handed over, with no promise of its own.
+ */
+function relayWhole(delivery: Delivery, opened: OpenedAttempt & { kind: 'whole' }, headers: Record<string, string | string[] | number>): Delivered {
+  const { response, observers, log } = delivery;
+  const api = opened.target.api;
+  const usage = readResponseUsage(api, opened.body);
+  if (observers.length > 0) {
+    observeBytes(observers, opened.body, log);
+    if (wantsParts(observers)) observeWhole(delivery);
+  }
+  const costUsd = usage === undefined ? null : delivery.price(usage);
+  if (costUsd !== null) headers['x-switchyard-cost-usd'] = costHeaderValue(costUsd);
+  headers['content-length'] = opened.body.length;
+  writeHead(response, opened.answer.status, headers);
+  response.end(opened.body);
+  return { usage, firstTokenAt: opened.firstChunkAt, costUsd, finishReason: readResponseFinishReason(api, opened.body) };
+}
+
+/** A stream: each chunk written the moment it arrives, while the tap reads usage. */
+async function relayStream(delivery: Delivery, opened: OpenedAttempt & { kind: 'stream' }, headers: Record<string, string | string[] | number>): Promise<Delivered> {
+  const { context, response, observers, log } = delivery;
   const api = opened.target.api;
   const provider = opened.target.provider.id;
-  if (opened.kind === 'whole') {
-    // A whole JSON answer is of no use to a client until it is complete: it was read in full
-    // before the headers go out, so a provider that dropped it midway was an ordinary error.
-    const usage = readResponseUsage(api, opened.body);
-    if (observers.length > 0) {
-      observeBytes(observers, opened.body, log);
-      if (wantsParts(observers)) observeWhole(delivery);
-    }
-    const costUsd = usage === undefined ? null : delivery.price(usage);
-    Object.assign(headers, costHeader(costUsd));
-    headers['content-length'] = opened.body.length;
-    writeHead(response, opened.answer.status, headers);
-    response.end(opened.body);
-    return { usage, firstTokenAt: opened.firstChunkAt, costUsd, finishReason: readResponseFinishReason(api, opened.body) };
-  }
   writeHead(response, opened.answer.status, headers);
   const tap = new UsageTap(api, opened.addedUsage);
   const observe = observers.length === 0 ? undefined : streamObserver(delivery);

@@ -11,7 +11,7 @@ import { judgeObserver } from '../evaluation/judge-observer';
 import { auditObserver } from '../audit/audit-observer';
 import type { ExecutionPlan } from './admit';
 import { AttemptError, type OpenedAttempt } from './attempt';
-import { answerError, clientError, streamErrorEvent, switchyardHeaders } from './client-answer';
+import { answerError, clientError, streamErrorEvent } from './client-answer';
 import type { Delivered } from './delivery';
 import type { Endpoint, Exchange } from './endpoint';
 import { attemptHeaders, budgetCheck, budgetRefusalKind, execute, settleHolds } from './execute';
@@ -23,7 +23,7 @@ import { redactCall, type RedactionSummary } from './redact';
 import type { ProxyRuntime } from './runtime';
 import { planAndAdmit, servedTarget, settle } from './stage-steps';
 import { forwardedResponseHeaders } from './upstream-target';
-import { ProxyStopping, stoppedBy, stoppingError } from './calls-in-flight';
+import { ProxyStopping, stoppedBy, stoppingError, type Call as CallInFlight } from './calls-in-flight';
 import { writeHead } from '../http/response-head';
 import { clockOf } from '../http/call-clock';
 
@@ -43,46 +43,54 @@ import { clockOf } from '../http/call-clock';
  */
 export function serveCall(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange): Promise<void> {
   const abort = new CallAbortController();
-  const served = serveTracked(runtime, endpoint, exchange, abort);
   // In flight until its record is in the log's queue: a stop waits for that, or ends the call.
-  runtime.inFlight.track(served, () => abort.abort(new ProxyStopping()));
-  return served;
+  const call = runtime.inFlight.enter(() => abort.abort(new ProxyStopping()));
+  return serveTracked(runtime, endpoint, exchange, abort, call);
 }
 
-async function serveTracked(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange, abort: AbortController): Promise<void> {
-  const { response } = exchange;
-  const identity = arrive({ format: endpoint.format, operation: endpoint.operation, endpoint: exchange.path, principal: exchange.principal, clientHeaders: exchange.request.headers, clock: clockOf(exchange.request) });
-  const closed = new Promise<void>((resolve) =>
+async function serveTracked(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange, abort: AbortController, call: CallInFlight): Promise<void> {
+  try {
+    const { response } = exchange;
+    const identity = arrive({ format: endpoint.format, operation: endpoint.operation, endpoint: exchange.path, principal: exchange.principal, clientHeaders: exchange.request.headers, clock: clockOf(exchange.request) });
+    // The record is written a turn after the response closed (below): one callback for both, not
+    // a promise for the close and another for the turn after it.
+    let closed = false;
+    let afterClose: (() => void) | undefined;
     response.once('close', () => {
       // A client that leaves aborts every upstream attempt: no tokens billed for nobody.
       if (!response.writableFinished) abort.abort();
-      resolve();
-    }),
-  );
-  let recorded: RecordInput | undefined;
-  try {
-    recorded = await runStages(runtime, endpoint, exchange, identity, abort.signal);
-    // A stop past its grace period: a call not yet answered is told so in its format (a
-    // stream's relay has already written the format's error event and ended).
-    if (stoppedBy(abort.signal) && !response.writableEnded) {
-      const stopped = stoppingError();
-      answerError(response, endpoint.format, stopped, { 'x-switchyard-request-id': identity.id });
-      recorded ??= { identity, requestedModel: '', stream: false, outcome: refusedOutcome(stopped.message, stopped.status) };
+      closed = true;
+      if (afterClose !== undefined) setImmediate(afterClose);
+    });
+    let recorded: RecordInput | undefined;
+    try {
+      recorded = await runStages(runtime, endpoint, exchange, identity, abort.signal);
+      // A stop past its grace period: a call not yet answered is told so in its format (a
+      // stream's relay has already written the format's error event and ended).
+      if (stoppedBy(abort.signal) && !response.writableEnded) {
+        const stopped = stoppingError();
+        answerError(response, endpoint.format, stopped, { 'x-switchyard-request-id': identity.id });
+        recorded ??= { identity, requestedModel: '', stream: false, outcome: refusedOutcome(stopped.message, stopped.status) };
+      }
+    } catch (error) {
+      // Switchyard's own failure in some stage: the stack to the log, the client told in its format.
+      const proxyError = clientError(error, identity.id, runtime.log);
+      if (!abort.signal.aborted) answerError(response, endpoint.format, proxyError, { 'x-switchyard-request-id': identity.id });
+      recorded = { identity, requestedModel: '', stream: false, outcome: refusedOutcome(proxyError.message, proxyError.status) };
     }
-  } catch (error) {
-    // Switchyard's own failure in some stage: the stack to the log, the client told in its format.
-    const proxyError = clientError(error, identity.id, runtime.log);
-    if (!abort.signal.aborted) answerError(response, endpoint.format, proxyError, { 'x-switchyard-request-id': identity.id });
-    recorded = { identity, requestedModel: '', stream: false, outcome: refusedOutcome(proxyError.message, proxyError.status) };
+    // A client gone before its body was read leaves no record.
+    if (recorded === undefined) return;
+    // A turn after the close, so the response's own close handlers run first; still inside the
+    // tracked call, so a stop waits for the record before it closes the log.
+    await new Promise<void>((resolve) => {
+      if (closed) setImmediate(resolve);
+      else afterClose = resolve;
+    });
+    recorded.response = response;
+    recordCall(runtime, recorded);
+  } finally {
+    runtime.inFlight.leave(call);
   }
-  // A client gone before its body was read leaves no record.
-  if (recorded === undefined) return;
-  await closed;
-  // A turn later, so the response's own close handlers run first; still inside the tracked
-  // call, so a stop waits for the record before it closes the log.
-  await new Promise<void>((resolve) => setImmediate(resolve));
-  recorded.response = response;
-  recordCall(runtime, recorded);
 }
 
 async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Exchange, identity: CallIdentity, signal: AbortSignal): Promise<RecordInput | undefined> {
@@ -166,7 +174,9 @@ async function runStages(runtime: ProxyRuntime, endpoint: Endpoint, exchange: Ex
   }
   const target = servedTarget(opened.target);
   plan.decision.winner = opened.target.label;
-  const delivered = await deliver(runtime, endpoint, context, plan, opened, response, observers, cacheHeader, transform);
+  // Awaited only when the answer is relayed over time: a whole answer is delivered in this turn.
+  let delivered = deliver(runtime, endpoint, context, plan, opened, response, observers, cacheHeader, transform);
+  if (delivered instanceof Promise) delivered = await delivered;
   // A provider that cuts streams midway counts against its circuit like one that fails outright.
   if (delivered.blame === 'provider') runtime.reliability.breakers.recordFailure(opened.target.label);
   const outcome: CallOutcome = { target, decision: plan.decision, usage: delivered.usage, firstTokenAt: delivered.firstTokenAt, error: delivered.error?.message, costUsd: delivered.costUsd };
@@ -208,7 +218,7 @@ function answerFailure(response: ServerResponse, context: RequestContext, plan: 
   answerError(response, context.format, error.error, headers);
 }
 
-async function deliver(
+function deliver(
   runtime: ProxyRuntime,
   endpoint: Endpoint,
   context: RequestContext,
@@ -218,13 +228,21 @@ async function deliver(
   observers: readonly AnswerObserver[],
   cacheHeader: 'miss' | 'off' | undefined,
   transform: AnswerTransform | undefined,
-): Promise<Delivered> {
-  const headers = { ...switchyardHeaders(context.id, servedTarget(opened.target)), ...attemptHeaders(plan) };
+): Delivered | Promise<Delivered> {
+  const { provider, model } = opened.target;
+  // What switchyardHeaders and attemptHeaders say, written as one object: it is made on every call.
+  const headers: Record<string, string> = {
+    'x-switchyard-request-id': context.id,
+    'x-switchyard-provider': provider.id,
+    'x-switchyard-model': model,
+    'x-switchyard-attempts': String(plan.decision.attempts.length),
+  };
   if (cacheHeader !== undefined) headers['x-switchyard-cache'] = cacheHeader;
   const { pricer } = runtime.routing;
-  const { provider, model } = opened.target;
+  const failed = (error: unknown): Delivered => deliveryFailed(runtime, context, opened, response, error);
+  let delivered: Delivered | Promise<Delivered>;
   try {
-    return await endpoint.deliver({
+    delivered = endpoint.deliver({
       context,
       opened,
       response,
@@ -235,17 +253,22 @@ async function deliver(
       log: runtime.log,
     });
   } catch (error) {
-    // Thrown before the answer went out (a whole answer that does not decode).
-    opened.abort.abort();
-    const proxyError = clientError(error, context.id, runtime.log);
-    if (response.headersSent) {
-      if (!response.writableEnded) response.end(streamErrorEvent(context, proxyError));
-    } else {
-      answerError(response, context.format, proxyError, { 'x-switchyard-request-id': context.id });
-    }
-    const blame = proxyError !== error ? 'internal' : proxyError.malformed ? 'malformed' : 'provider';
-    return { usage: undefined, firstTokenAt: undefined, error: proxyError, blame };
+    return failed(error);
   }
+  return delivered instanceof Promise ? delivered.catch(failed) : delivered;
+}
+
+/** A delivery that threw before the answer went out (a whole answer that does not decode). */
+function deliveryFailed(runtime: ProxyRuntime, context: RequestContext, opened: OpenedAttempt, response: ServerResponse, error: unknown): Delivered {
+  opened.abort.abort();
+  const proxyError = clientError(error, context.id, runtime.log);
+  if (response.headersSent) {
+    if (!response.writableEnded) response.end(streamErrorEvent(context, proxyError));
+  } else {
+    answerError(response, context.format, proxyError, { 'x-switchyard-request-id': context.id });
+  }
+  const blame = proxyError !== error ? 'internal' : proxyError.malformed ? 'malformed' : 'provider';
+  return { usage: undefined, firstTokenAt: undefined, error: proxyError, blame };
 }
 
 /** The answer observers this call needs; none for most calls. */

@@ -33,9 +33,8 @@ export function resolveModel(
     const provider = providers.get(current.slice(0, slash));
     if (provider) return { provider, model: current.slice(slash + 1), via: aliased ? 'alias' : 'prefix' };
   }
-  for (const provider of providers.values()) {
-    if (provider.models.includes(current)) return { provider, model: current, via: aliased ? 'alias' : 'declared' };
-  }
+  const declared = declaredModels(providers).get(current);
+  if (declared !== undefined) return { provider: declared, model: current, via: aliased ? 'alias' : 'declared' };
   const wellKnown = wellKnownProvider(current);
   const provider = wellKnown ? providers.get(wellKnown) : undefined;
   if (provider) return { provider, model: current, via: aliased ? 'alias' : 'well-known' };
@@ -49,6 +48,25 @@ export function resolveModel(
 }
 
 /** The provider a bare model name belongs to by its family prefix. */
+/** Per providers map (one per config load), which provider declares each model name. */
+const declaredIndexes = new WeakMap<ReadonlyMap<string, ResolvedProvider>, ReadonlyMap<string, ResolvedProvider>>();
+
+/**
+ * The models providers declare, indexed once per config: every call that names a model directly
+ * used to search every provider's list for it. The first provider (in the config's order) that
+ * lists a name serves it, as the search did.
+ */
+function declaredModels(providers: ReadonlyMap<string, ResolvedProvider>): ReadonlyMap<string, ResolvedProvider> {
+  let index = declaredIndexes.get(providers);
+  if (index === undefined) {
+    const built = new Map<string, ResolvedProvider>();
+    for (const provider of providers.values()) for (const model of provider.models) if (!built.has(model)) built.set(model, provider);
+    index = built;
+    declaredIndexes.set(providers, index);
+  }
+  return index;
+}
+
 function wellKnownProvider(model: string): string | undefined {
   if (model.startsWith('claude-')) return 'anthropic';
   if (model.startsWith('gemini-') || model.startsWith('gemma-') || model.startsWith('text-embedding-0')) return 'gemini';

@@ -68,6 +68,13 @@ export interface ChunkSource {
 export interface UpstreamBody extends ChunkSource {
   /** The whole body once it has all arrived; rejects when the connection fails or is aborted first. */
   bytes(): Promise<Buffer>;
+  /**
+   * The whole body, taken now, when it has all arrived and nothing took it yet; otherwise
+   * undefined (and `bytes()` waits for it). A small JSON answer's head, body and end are parsed
+   * from one read of the socket, so by the time its head has been awaited the body is there:
+   * taken this way, it costs no promise and no turn of the microtask queue.
+   */
+  arrived(): Buffer | undefined;
   /** The whole body as UTF-8 text (a byte-order mark dropped, as undici's `text()` does). */
   text(): Promise<string>;
   /**
@@ -88,25 +95,26 @@ export interface UpstreamBody extends ChunkSource {
  * resource and always builds a Readable body. Here the URL's origin and path are split once per
  * URL, and the body is only made a stream when a caller asks for one.
  */
-export async function callUpstream(call: UpstreamCall, provider: string): Promise<UpstreamAnswer> {
-  try {
-    return await new Promise<UpstreamAnswer>((resolve, reject) => {
+export function callUpstream(call: UpstreamCall, provider: string): Promise<UpstreamAnswer> {
+  // One promise, settled by the handler: a failure is told apart as the provider's there, not
+  // by an async layer around this one (a promise and a resumption fewer on every call).
+  return new Promise<UpstreamAnswer>((resolve, reject) => {
+    const failed = (error: unknown): void => reject(upstreamFailure(error, call.url, provider));
+    let exchange: UpstreamExchange | undefined;
+    try {
       const { origin, path } = splitUrl(call.url);
-      const exchange = new UpstreamExchange(call.signal, resolve, reject);
-      try {
-        agent.dispatch({ origin, path, method: call.method ?? 'POST', headers: call.headers, body: call.body ?? null }, exchange);
-      } catch (error) {
-        exchange.release();
-        throw error;
-      }
-      // Counted after the dispatch: a store write overdue for a call's start (upstream-calls.ts)
-      // is queued in an immediate, and undici writes a request to a kept-alive connection in an
-      // immediate of its own. Queued first, the write went in front of the request.
-      exchange.begin();
-    });
-  } catch (error) {
-    throw upstreamFailure(error, call.url, provider);
-  }
+      exchange = new UpstreamExchange(call.signal, resolve, failed);
+      agent.dispatch({ origin, path, method: call.method ?? 'POST', headers: call.headers, body: call.body ?? null }, exchange);
+    } catch (error) {
+      exchange?.release();
+      failed(error);
+      return;
+    }
+    // Counted after the dispatch: a store write overdue for a call's start (upstream-calls.ts)
+    // is queued in an immediate, and undici writes a request to a kept-alive connection in an
+    // immediate of its own. Queued first, the write went in front of the request.
+    exchange.begin();
+  });
 }
 
 /** What a URL's origin and path are; provider URLs repeat, so each is parsed once. */
@@ -235,6 +243,11 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
     return new Promise((resolve, reject) => {
       this.whole = { resolve, reject };
     });
+  }
+
+  arrived(): Buffer | undefined {
+    if (!this.ended || this.firstTaken || this.taken()) return undefined;
+    return this.gathered();
   }
 
   async text(): Promise<string> {

@@ -33,6 +33,41 @@ describe('CallAbortController: an AbortController with a cheap signal', () => {
     assert.equal(calls, 0);
   });
 
+  it('calls a listener added twice once, an object’s handleEvent, and none added after the abort', () => {
+    const controller = new CallAbortController();
+    const heard: string[] = [];
+    const listener = (): void => void heard.push('function');
+    controller.signal.addEventListener('abort', listener);
+    controller.signal.addEventListener('abort', listener, { once: true });
+    controller.signal.addEventListener('abort', { handleEvent: (event: Event) => void heard.push(`object ${event.type}`) });
+    controller.signal.addEventListener('other' as 'abort', () => heard.push('other type'));
+    controller.abort();
+    controller.signal.addEventListener('abort', () => heard.push('too late'));
+    controller.abort();
+    assert.deepEqual(heard, ['function', 'object abort']);
+  });
+
+  it('runs the other listeners when one throws, and throws its error on its own', async () => {
+    const controller = new CallAbortController();
+    const heard: string[] = [];
+    const thrown = new Error('listener failed');
+    const uncaught = new Promise<unknown>((resolve) => process.prependOnceListener('uncaughtException', resolve));
+    // Mocha's own handler would fail the test: only this error is expected, and taken here.
+    const mochaHandlers = process.listeners('uncaughtException').slice(1);
+    for (const handler of mochaHandlers) process.off('uncaughtException', handler);
+    try {
+      controller.signal.addEventListener('abort', () => {
+        throw thrown;
+      });
+      controller.signal.addEventListener('abort', () => heard.push('second'));
+      controller.abort();
+      assert.deepEqual(heard, ['second']);
+      assert.equal(await uncaught, thrown);
+    } finally {
+      for (const handler of mochaHandlers) process.on('uncaughtException', handler);
+    }
+  });
+
   it('ends an undici request in flight, as the attempts use it', async () => {
     const server = http.createServer(() => {
       // Never answers: only the abort can end the request.

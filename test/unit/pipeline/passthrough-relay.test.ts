@@ -59,7 +59,7 @@ async function relayWatched(): Promise<{ seenAfterWrite: boolean[]; delivered: D
       wantsParts: false,
       onBytes: (chunk: Buffer) => seenAfterWrite.push(written.some((sent) => sent.equals(chunk))),
     };
-    void relayPassthrough({ context, opened, response, headers: {}, observers: [observer], price: () => null, log: () => undefined }).then((result) => {
+    void Promise.resolve(relayPassthrough({ context, opened, response, headers: {}, observers: [observer], price: () => null, log: () => undefined })).then((result) => {
       delivered = result;
     });
     for (const event of events.slice(1)) body.push(event);

@@ -156,6 +156,28 @@ describe('callUpstream', function () {
     await closed[closed.length - 1];
   });
 
+  it('hands over a whole answer that has all arrived at once (arrived), and nothing before its end', async () => {
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"answer":1}');
+    };
+    const answer = await call('/whole');
+    // Given time to arrive (usually it came in the head's read already).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(answer.body.arrived()?.toString(), '{"answer":1}');
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"answer":');
+      setTimeout(() => response.end('2}'), 20);
+    };
+    const slow = await call('/slow');
+    assert.equal(slow.body.arrived(), undefined, 'half an answer is not handed over');
+    assert.equal((await slow.body.bytes()).toString(), '{"answer":2}');
+    const stream = await call('/whole');
+    await stream.body.firstChunk();
+    assert.equal(stream.body.arrived(), undefined, 'a body already taken is not handed over again');
+  });
+
   it('hands a stream\'s first chunk over as it arrives, then the rest as a Readable, every byte in order', async () => {
     handle = (_request, response) => {
       response.writeHead(200, { 'content-type': 'text/event-stream' });

@@ -236,4 +236,37 @@ describe('compileRules', () => {
       assert.equal(features.decoded(), undefined);
     });
   });
+
+  describe('remembering which rules a model passes', () => {
+    it('remembers only the model globs: the other conditions are tested on every request', () => {
+      const set = compileRules([
+        rule({ model: 'gpt-*', headers: { 'x-team': 'a' } }, 'team-a'),
+        rule({ endpoint: '/v1/messages' }, 'messages'),
+        rule({ model: 'gpt-*' }, 'gpt'),
+        rule({ model: 'claude-*' }, 'claude'),
+      ]);
+      const route = (shape: RequestShape): string | undefined => set.select(request(shape))?.rule.route;
+      const chat = { format: 'openai-chat' as const, endpoint: '/v1/chat/completions' };
+      // The same model, one request after another: the header decides each time.
+      assert.equal(route({ ...chat, model: 'gpt-4o', headers: { 'x-team': 'a' } }), 'team-a');
+      assert.equal(route({ ...chat, model: 'gpt-4o' }), 'gpt');
+      assert.equal(route({ ...chat, model: 'gpt-4o', headers: { 'x-team': 'a' } }), 'team-a');
+      // A rule without a model glob stays in every model's list, in its place.
+      assert.equal(route({ model: 'gpt-4o' }), 'messages');
+      assert.equal(route({ model: 'claude-sonnet-4-5' }), 'messages');
+      assert.equal(route({ ...chat, model: 'claude-sonnet-4-5' }), 'claude');
+      assert.equal(route({ ...chat, model: 'mistral-large' }), undefined);
+    });
+
+    it('gives the same answers past the bound on remembered names', () => {
+      const set = compileRules([rule({ model: '*-7' }, 'sevens'), rule({ model: 'model-1*' }, 'ones'), rule({ model: 'model-7' }, 'never')]);
+      for (let round = 0; round < 2; round++) {
+        for (let number = 0; number < 2500; number++) {
+          const expected = number === 7 ? 'sevens' : String(number).startsWith('1') ? 'ones' : undefined;
+          assert.equal(set.select(request({ model: `model-${number}` }))?.rule.route, expected, `model-${number}, round ${round}`);
+        }
+      }
+    });
+  });
 });
+
