@@ -19,6 +19,7 @@ import { outputCeiling, recordClamp } from './output-ceiling';
 import { checkRequestLimits } from './request-limits';
 import { defaultMaxOutputTokens } from '../providers/anthropic-messages/encode-request';
 import type { RequestContext } from '../call/request-context';
+import { ClientBytes } from '../wire/client-bytes';
 
 /**
  * The provider request of a translated attempt: canonical → the provider's wire. Clients size
@@ -41,9 +42,19 @@ export function translatedRequest(context: RequestContext, target: AttemptTarget
     maxOutputTokens = ceiling.ceiling;
   }
   const wire = { ...wireTarget(target.provider, target.model, apiKey), maxOutputTokens: ceiling.ceiling };
-  const upstream = providerAdapters[target.api].encodeRequest({ ...request, model: target.model, maxOutputTokens }, wire);
+  const upstream = providerAdapters[target.api].encodeRequest({ ...request, model: target.model, maxOutputTokens }, wire, clientBytes(context, target));
   upstream.headers['accept-encoding'] = 'identity';
   return { ...upstream, addedUsage: false };
+}
+
+/**
+ * The client's bytes, indexed for an encoder that copies from them; only the Chat Completions
+ * encoder does so far (the translated 80 KB Claude Code turn to an OpenAI-compatible provider:
+ * see docs/benchmark.md, "Twelfth round"). Calls Switchyard makes itself have no bytes.
+ */
+function clientBytes(context: RequestContext, target: AttemptTarget): ClientBytes | undefined {
+  if (target.api !== 'openai-chat' || context.raw === undefined) return undefined;
+  return ClientBytes.index(context.raw, context.body());
 }
 
 /**

@@ -4,6 +4,7 @@ import type { StreamPart } from '../core/stream-part';
 import type { ProxyError } from '../core/errors';
 import type { ChatDialect } from '../config/config';
 import type { SseEvent } from '../sse/sse-parser';
+import type { ClientBytes } from '../wire/client-bytes';
 
 /** The wire API a provider is called with: the same names as the client formats. */
 export type ProviderApi = WireApi;
@@ -49,6 +50,13 @@ export interface UpstreamRequest {
   body: string;
 }
 
+/** A request encoded with the client's bytes at hand: the body is a Buffer when some of them were copied in. */
+export interface SplicedUpstreamRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
 /** Turns one provider's SSE events into stream parts, keeping whatever state it needs. */
 export interface StreamDecoder {
   decode(event: SseEvent): StreamPart[];
@@ -81,6 +89,12 @@ export interface ProviderAdapter {
    */
   readonly forwardedQuery: 'all' | ReadonlySet<string>;
   encodeRequest(request: CanonicalRequest, target: Target): UpstreamRequest;
+  /**
+   * The same request, written with the client's bytes of the strings and values it carries
+   * unchanged where `source` holds them (`SplicedJson`); an encoder that does not splice
+   * ignores `source`. The JSON value sent is the same either way.
+   */
+  encodeRequest(request: CanonicalRequest, target: Target, source: ClientBytes | undefined): SplicedUpstreamRequest;
   /**
    * Decodes a whole answer. `provider` is the id errors name (the Chat adapter serves Groq,
    * Mistral…); it defaults to the API's own provider.

@@ -12,7 +12,9 @@ import type {
   ToolMessage,
   UserMessage,
 } from '../../core/request';
-import type { Target, UpstreamRequest } from '../adapter';
+import type { SplicedUpstreamRequest, Target, UpstreamRequest } from '../adapter';
+import type { ClientBytes } from '../../wire/client-bytes';
+import { SplicedJson } from '../../wire/spliced-json';
 import { isObject, type JsonObject } from '../../core/json';
 import { bearerAuthHeaders, chatEndpointUrl } from './endpoint';
 import type { ChatRequestContentPart, ChatRequestMessage, ChatRequestToolCall } from '../../wire/openai-chat/types';
@@ -20,16 +22,21 @@ import type { ChatRequestContentPart, ChatRequestMessage, ChatRequestToolCall } 
 /**
  * Encodes a canonical request as a Chat Completions call, for OpenAI's chat endpoint and
  * every OpenAI-compatible provider. Fields not every server accepts (`developer` role,
- * `max_completion_tokens`) and Mistral's tool call ids follow `target.chatDialect`.
+ * `max_completion_tokens`) and Mistral's tool call ids follow `target.chatDialect`. With the
+ * client's bytes (`source`), message text, tool descriptions and schemas are copied from them
+ * instead of serialised again, and the body is a Buffer.
  *
  * @see https://platform.openai.com/docs/api-reference/chat/create
  */
-export function encodeChatRequest(request: CanonicalRequest, target: Target): UpstreamRequest {
+export function encodeChatRequest(request: CanonicalRequest, target: Target): UpstreamRequest;
+export function encodeChatRequest(request: CanonicalRequest, target: Target, source: ClientBytes | undefined): SplicedUpstreamRequest;
+export function encodeChatRequest(request: CanonicalRequest, target: Target, source?: ClientBytes): SplicedUpstreamRequest {
   const dialect = target.chatDialect ?? {};
   const toolCallId = dialect.nineCharacterToolCallIds ? nineCharacterToolCallId : keepToolCallId;
-  const body: JsonObject = { model: target.model, messages: encodeMessages(request.messages, dialect.developerRole === true, toolCallId) };
+  const splice = new SplicedJson(source);
+  const body: JsonObject = { model: target.model, messages: encodeMessages(request.messages, dialect.developerRole === true, toolCallId, splice) };
 
-  const tools = encodeTools(request.tools);
+  const tools = encodeTools(request.tools, splice);
   if (tools) {
     body.tools = tools;
     // OpenAI rejects tool_choice and parallel_tool_calls on a request without tools.
@@ -69,12 +76,12 @@ export function encodeChatRequest(request: CanonicalRequest, target: Target): Up
 
   const headers: Record<string, string> = { 'content-type': 'application/json', ...bearerAuthHeaders(target.apiKey) };
   if (target.headers) Object.assign(headers, target.headers);
-  return { url: chatEndpointUrl(request.stream ? 'stream' : 'generate', target), headers, body: JSON.stringify(body) };
+  return { url: chatEndpointUrl(request.stream ? 'stream' : 'generate', target), headers, body: splice.serialize(body) };
 }
 
 type ToolCallIdEncoder = (id: string) => string;
 
-function encodeMessages(messages: Message[], developerRole: boolean, toolCallId: ToolCallIdEncoder): ChatRequestMessage[] {
+function encodeMessages(messages: Message[], developerRole: boolean, toolCallId: ToolCallIdEncoder, splice: SplicedJson): ChatRequestMessage[] {
   const encoded: ChatRequestMessage[] = [];
   for (const message of messages) {
     switch (message.role) {
@@ -82,31 +89,27 @@ function encodeMessages(messages: Message[], developerRole: boolean, toolCallId:
         encoded.push({
           // Only OpenAI knows `developer`; elsewhere it is a system message by another name.
           role: message.variant === 'developer' && developerRole ? 'developer' : 'system',
-          content: joinText(message.content),
+          content: joinText(message.content, splice),
         });
         break;
       case 'user':
-        encoded.push(encodeUserMessage(message));
+        encoded.push(encodeUserMessage(message, splice));
         break;
       case 'assistant':
-        encoded.push(encodeAssistantMessage(message, toolCallId));
+        encoded.push(encodeAssistantMessage(message, toolCallId, splice));
         break;
       case 'tool':
-        encodeToolMessage(message, encoded, toolCallId);
+        encodeToolMessage(message, encoded, toolCallId, splice);
         break;
     }
   }
   return encoded;
 }
 
-function encodeUserMessage(message: UserMessage): ChatRequestMessage {
+function encodeUserMessage(message: UserMessage, splice: SplicedJson): ChatRequestMessage {
   const content = message.content;
-  if (content.length === 1 && content[0]?.type === 'text') return { role: 'user', content: content[0].text };
-  return { role: 'user', content: content.map(encodeUserPart) };
-}
-
-function encodeUserPart(part: TextPart | FilePart): ChatRequestContentPart {
-  return part.type === 'text' ? { type: 'text', text: part.text } : encodeFilePart(part);
+  if (content.length === 1 && content[0]?.type === 'text') return { role: 'user', content: splice.string(content[0].text) };
+  return { role: 'user', content: content.map((part) => (part.type === 'text' ? { type: 'text', text: splice.string(part.text) } : encodeFilePart(part))) };
 }
 
 function encodeFilePart(part: FilePart): ChatRequestContentPart {
@@ -153,7 +156,7 @@ function defaultFilename(mediaType: string): string {
  * reasoning, and DeepSeek answers 400 when `reasoning_content` comes back in a message.
  * The reasoning mattered only to the turn that produced it.
  */
-function encodeAssistantMessage(message: AssistantMessage, toolCallId: ToolCallIdEncoder): ChatRequestMessage {
+function encodeAssistantMessage(message: AssistantMessage, toolCallId: ToolCallIdEncoder, splice: SplicedJson): ChatRequestMessage {
   let text: string | undefined;
   let toolCalls: ChatRequestToolCall[] | undefined;
   for (const part of message.content) {
@@ -167,7 +170,7 @@ function encodeAssistantMessage(message: AssistantMessage, toolCallId: ToolCallI
       (toolCalls ??= []).push(call);
     }
   }
-  const encoded: ChatRequestMessage = { role: 'assistant', content: text ?? (toolCalls ? null : '') };
+  const encoded: ChatRequestMessage = { role: 'assistant', content: text === undefined ? (toolCalls ? null : '') : splice.string(text) };
   if (toolCalls) encoded.tool_calls = toolCalls;
   return encoded;
 }
@@ -176,7 +179,7 @@ function encodeAssistantMessage(message: AssistantMessage, toolCallId: ToolCallI
  * One `tool` message per result, with text content. Tool messages cannot carry images,
  * so images a tool returned follow in one user message that says which call they came from.
  */
-function encodeToolMessage(message: ToolMessage, encoded: ChatRequestMessage[], toolCallId: ToolCallIdEncoder): void {
+function encodeToolMessage(message: ToolMessage, encoded: ChatRequestMessage[], toolCallId: ToolCallIdEncoder, splice: SplicedJson): void {
   let images: ChatRequestContentPart[] | undefined;
   for (const result of message.content) {
     let text = '';
@@ -187,7 +190,7 @@ function encodeToolMessage(message: ToolMessage, encoded: ChatRequestMessage[], 
         images.push({ type: 'text', text: `Image returned by tool call ${result.toolCallId}:` }, encodeFilePart(part));
       }
     }
-    encoded.push({ role: 'tool', tool_call_id: toolCallId(result.toolCallId), content: text });
+    encoded.push({ role: 'tool', tool_call_id: toolCallId(result.toolCallId), content: splice.string(text) });
   }
   if (images) encoded.push({ role: 'user', content: images });
 }
@@ -223,14 +226,15 @@ function isAlphanumeric(text: string): boolean {
   return true;
 }
 
-function encodeTools(tools: ToolDefinition[] | undefined): JsonObject[] | undefined {
+function encodeTools(tools: ToolDefinition[] | undefined, splice: SplicedJson): JsonObject[] | undefined {
   if (!tools) return undefined;
   const encoded: JsonObject[] = [];
   for (const tool of tools) {
     if (tool.type === 'function') {
       const definition: JsonObject = { name: tool.name };
-      if (tool.description !== undefined) definition.description = tool.description;
-      definition.parameters = tool.inputSchema;
+      if (tool.description !== undefined) definition.description = splice.string(tool.description);
+      // The decoders hand the client's schema on as parsed: its bytes are the schema.
+      definition.parameters = splice.value(tool.inputSchema);
       if (tool.strict !== undefined) definition.strict = tool.strict;
       encoded.push({ type: 'function', function: definition });
     } else if (tool.api === 'openai-chat') {
@@ -271,8 +275,8 @@ function encodeResponseFormat(format: ResponseFormat): JsonObject {
   }
 }
 
-function joinText(parts: TextPart[]): string {
-  if (parts.length === 1 && parts[0]) return parts[0].text;
-  return parts.map((part) => part.text).join('\n\n');
+function joinText(parts: TextPart[], splice: SplicedJson): string {
+  if (parts.length === 1 && parts[0]) return splice.string(parts[0].text);
+  return splice.joined(parts.map((part) => part.text), '\n\n');
 }
 
