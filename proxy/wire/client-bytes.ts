@@ -75,7 +75,11 @@ export class ClientBytes {
     switch (typeof value) {
       case 'string': {
         if (bytes[at] !== quote) return -1;
-        const close = value.length < shortestString ? shortStringEnd(bytes, at) : stringEnd(bytes, at);
+        // An ASCII string without escapes closes one byte per character on: one check, no search.
+        // A quote there that is not escaped is the close (a string holds no other), so only a
+        // string with escapes or wider characters is searched.
+        const guess = at + 1 + value.length;
+        const close = bytes[guess] === quote && bytes[guess - 1] !== backslash ? guess : stringEnd(bytes, at);
         if (close >= bytes.length || bytes[close] !== quote) return -1;
         if (value.length >= shortestString) this.addString(value, { start: at + 1, end: close });
         return close + 1;
@@ -115,10 +119,12 @@ export class ClientBytes {
     const bytes = this.bytes;
     if (bytes[at] !== openBrace) return -1;
     let index = skipWhiteSpace(bytes, at + 1);
-    const keys = Object.keys(object);
-    if (keys.length === 0) return bytes[index] === closeBrace ? index + 1 : -1;
-    for (let member = 0; member < keys.length; member++) {
-      const key = keys[member]!;
+    let closed = bytes[index] === closeBrace;
+    if (closed) index++;
+    // for…in with object[key] reads through V8's enum cache; Object.keys and an index did not.
+    for (const key in object) {
+      // A duplicate key leaves more members in the bytes than keys in the object: the brace comes early.
+      if (closed) return -1;
       index = keyEnd(bytes, index, key);
       if (index === -1) return -1;
       index = skipWhiteSpace(bytes, index);
@@ -126,12 +132,11 @@ export class ClientBytes {
       const end = this.walk(object[key], skipWhiteSpace(bytes, index + 1));
       if (end === -1) return -1;
       index = skipWhiteSpace(bytes, end);
-      // A duplicate key leaves more members in the bytes than keys in the object: the brace is not here.
-      const expected = member === keys.length - 1 ? closeBrace : comma;
-      if (bytes[index] !== expected) return -1;
+      if (bytes[index] === closeBrace) closed = true;
+      else if (bytes[index] !== comma) return -1;
       index = skipWhiteSpace(bytes, index + 1);
     }
-    return index;
+    return closed ? index : -1;
   }
 
   private addString(value: string, range: ByteRange): void {
@@ -167,16 +172,6 @@ function stringEnd(bytes: Buffer, at: number): number {
     if (backslashes % 2 === 0) return candidate;
     from = candidate + 1;
   }
-}
-
-/** The closing quote of a short string, found byte by byte (cheaper than a native search for a few bytes). */
-function shortStringEnd(bytes: Buffer, at: number): number {
-  for (let index = at + 1; index < bytes.length; index++) {
-    const byte = bytes[index];
-    if (byte === quote) return index;
-    if (byte === backslash) index++;
-  }
-  return bytes.length;
 }
 
 /** The end of a number, `true`, `false` or `null` that starts at `at`, or -1 when `matches` is false. */
