@@ -3,8 +3,10 @@
  * the bytes a call allocates on the JavaScript heap, by the innermost function of the proxy's
  * own bundle on the stack (Switchyard's `proxy.js`, which bundles undici, or the floor's
  * script), so the young generation's traffic — what the scavenger copies and promotes — can be
- * laid at a function's door. A target is a build folder (a copy of `dist/`) or a floor
- * (`floor:undici-stream`, any mode of `floor-forwarder.ts`, sent the plain request).
+ * laid at a function's door. A target is a build folder (a copy of `dist/`), `off:<folder>` (that
+ * build sent the case's request without its route: a cache case with the cache off) or a floor
+ * (`floor:undici-stream`, any mode of `floor-forwarder.ts`, sent the plain request). A cache
+ * miss case's calls each get a unique body, as in the bench.
  *
  * Each target runs alone with a preload that starts V8's sampling heap profiler on SIGUSR2
  * (every 256 bytes on average, keeping the samples of objects the collector freed) and stops it
@@ -19,7 +21,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { buildSync } from 'esbuild';
+import { parseBuildTarget } from './build-target';
 import { buildCases } from './cases';
+import { uniqueMarker } from './payloads';
 import { startChildService, startFakeUpstream, type ChildService } from './child-service';
 import { runMain } from './run-main';
 import { startSwitchyard } from './switchyard-service';
@@ -105,12 +109,13 @@ async function main(): Promise<void> {
         ownScript = 'floor-forwarder.js';
         service = await startChildService(target, process.execPath, ['--require', preload, script, floor, upstream.url], env);
       } else {
-        service = await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(target, 'proxy.js'), `switchyard-${index}`, {}, { SWITCHYARD_BENCH_PROFILE_FILE: profileFile, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${preload}`.trim() });
+        service = await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(parseBuildTarget(target).folder, 'proxy.js'), `switchyard-${index}`, {}, { SWITCHYARD_BENCH_PROFILE_FILE: profileFile, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${preload}`.trim() });
         if (service === undefined) throw new Error(`no proxy.js in ${target}`);
       }
       try {
-        const body = floor === undefined ? benchCase.body : benchCase.floorBody;
-        const send = (amount: number): Promise<autocannon.Result> => autocannon({ url: service!.url + benchCase.path, method: 'POST', headers: benchCase.headers, body, connections: 10, amount });
+        // `off:<folder>` is sent the request without its route (a cache case: the cache off), as a floor is.
+        const body = floor === undefined && parseBuildTarget(target).role !== 'off' ? benchCase.body : benchCase.floorBody;
+        const send = (amount: number): Promise<autocannon.Result> => autocannon({ url: service!.url + benchCase.path, method: 'POST', headers: benchCase.headers, body, connections: 10, amount, idReplacement: body.includes(uniqueMarker) });
         await send(6000);
         await sleep(1500);
         process.kill(service.pid, 'SIGUSR2');

@@ -1,7 +1,8 @@
 /**
  * `node --import tsx bench/syscalls.ts <build folder | floor:MODE>… [--cases <name>] [--calls N]`:
  * system calls per call, counted by `strace -f -c` over the proxy's process, after a warm-up.
- * `governed:<folder>` is the bench's governed Switchyard, sent the case under its named key.
+ * `governed:<folder>` is the bench's governed Switchyard, sent the case under its named key;
+ * `off:<folder>` that build sent the request without its route (a cache case: the cache off).
  * CPU per request counts the kernel's time as well as the instructions callgrind sees; a
  * proxy that writes in more pieces than the floor pays for it there.
  */
@@ -15,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildSync } from 'esbuild';
 import { parseBuildTarget } from './build-target';
 import { buildCases } from './cases';
+import { uniqueMarker } from './payloads';
 import { startChildService } from './child-service';
 import { startGovernedSwitchyard, startSwitchyard } from './switchyard-service';
 
@@ -44,12 +46,13 @@ async function main(): Promise<void> {
             ? { service: await startChildService(target, process.execPath, [floorScript, floor, upstream.url]), key: undefined }
             : governed !== undefined
               ? await startGovernedSwitchyard(upstream.url, workDirectory, path.resolve(governed, 'proxy.js'), `governed-${path.basename(governed)}`)
-              : { service: await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(target, 'proxy.js'), `switchyard-${path.basename(target)}`), key: undefined };
+              : { service: await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(folder, 'proxy.js'), `switchyard-${path.basename(folder)}`), key: undefined };
         const service = started?.service;
         if (service === undefined) throw new Error(`no proxy.js in ${target}`);
-        const body = floor === undefined ? benchCase.body : benchCase.floorBody;
+        // `off:<folder>` is sent the request without its route (a cache case: the cache off), as a floor is.
+        const body = floor === undefined && role !== 'off' ? benchCase.body : benchCase.floorBody;
         const headers = started?.key === undefined ? benchCase.headers : { ...benchCase.headers, authorization: `Bearer ${started.key}` };
-        const run = (amount: number) => autocannon({ url: service.url + benchCase.path, method: 'POST', headers, body, connections: 10, amount, timeout: 60 });
+        const run = (amount: number) => autocannon({ url: service.url + benchCase.path, method: 'POST', headers, body, connections: 10, amount, timeout: 60, idReplacement: body.includes(uniqueMarker) });
         try {
           await run(3000);
           const output = path.join(workDirectory, `strace-${service.pid}.txt`);

@@ -40,6 +40,14 @@
  * generator and the upstream on the others); `BENCH_CONNECTIONS` sets the load's connections (10;
  * the full bench uses 16).
  *
+ * `BENCH_SHARED=1` serves side B from side A's process when both are the same build (`off:dist
+ * dist`), as the full bench serves a feature's two sides from one Switchyard: what one side's
+ * calls leave in the process (the heap, the collector's timing) then weighs on the other's too.
+ *
+ * Each line gives the median of the rounds' B ÷ A (lowest–highest) and the pooled ratio, B's
+ * CPU over all rounds ÷ A's (every round sends both the same calls): deferred work that lands
+ * in one round counts in full, as in the full bench's verdict.
+ *
  * Unlike bench/ab.ts, no latency phase: this is for where a change's CPU goes, not for the verdict.
  */
 import autocannon from 'autocannon';
@@ -60,6 +68,8 @@ import { startGovernedSwitchyard, startSwitchyard } from './switchyard-service';
 
 interface Side {
   name: string;
+  /** The build's folder (a floor's: its target text). */
+  folder: string;
   service: ChildService;
   /** The node process itself (the service's pid is a wrapper's with BENCH_GC). */
   pid: number;
@@ -198,6 +208,11 @@ async function run(side: Side, benchCase: BenchCase, calls: number, measure: boo
   side.jit.calls += result.requests.total;
 }
 
+/** The rounds' sum: every round sends the same calls, so B's sum over A's is the pooled ratio (Σ CPU ÷ Σ calls each side). */
+function sum(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((left, right) => left - right);
   const middle = sorted.length / 2;
@@ -227,6 +242,14 @@ async function main(): Promise<void> {
       const { folder, role } = parseBuildTarget(build);
       const unrouted = role === 'off';
       const governed = role === 'governed';
+      // BENCH_SHARED=1: B is served by A's process when both are the same build (`off:dist dist`),
+      // as the full bench serves a feature's two sides from one Switchyard: what one side's
+      // calls leave behind (the heap, the collector's timing) is then in the other side's too.
+      const sharedWith = name === 'B' && process.env.BENCH_SHARED === '1' && floor === undefined && !governed && role !== 'mixed' ? sides.find((side) => side.folder === folder) : undefined;
+      if (sharedWith !== undefined) {
+        sides.push({ ...sharedWith, name, unrouted, rounds: [], gc: { scavenges: 0, markCompacts: 0, pauseMs: 0, calls: 0 }, jit: { optimized: 0, deoptimized: 0, invalidated: 0, byFunction: new Map(), calls: 0 } });
+        continue;
+      }
       let launcher: string[] = [];
       let gcLog: string | undefined;
       if (traceGc) {
@@ -256,12 +279,12 @@ async function main(): Promise<void> {
       if (pid === undefined) throw new Error(`${name}: no node process under the wrapper`);
       if (traceGc) nodePids.push(pid);
       // A floor forwards the plain request, as the bench's floors do.
-      sides.push({ name, service, pid, unrouted: unrouted || floor !== undefined, key, gcLog, mixed: role === 'mixed', rounds: [], gc: { scavenges: 0, markCompacts: 0, pauseMs: 0, calls: 0 }, jit: { optimized: 0, deoptimized: 0, invalidated: 0, byFunction: new Map(), calls: 0 } });
+      sides.push({ name, folder, service, pid, unrouted: unrouted || floor !== undefined, key, gcLog, mixed: role === 'mixed', rounds: [], gc: { scavenges: 0, markCompacts: 0, pauseMs: 0, calls: 0 }, jit: { optimized: 0, deoptimized: 0, invalidated: 0, byFunction: new Map(), calls: 0 } });
     }
     const [a, b] = sides as [Side, Side];
     // BENCH_PIN=1: as the full bench's load phase, both proxies on the last core, the load
     // generator and the upstream on the others (bench/core-layout.ts).
-    const layout = process.env.BENCH_PIN === '1' ? coreLayout([a.pid, b.pid], [upstream.pid]) : undefined;
+    const layout = process.env.BENCH_PIN === '1' ? coreLayout([...new Set([a.pid, b.pid])], [upstream.pid]) : undefined;
     layout?.separate();
     if (layout !== undefined) process.stdout.write(`${layout.description}\n`);
     // `mixed:`: every other case the full bench's plain process serves first (300 calls each), so
@@ -284,7 +307,7 @@ async function main(): Promise<void> {
       const ratios = of(a).map((value, round) => of(b)[round]! / value);
       const unit = name.startsWith('faults:') ? '  ' : 'µs';
       if (process.env.BENCH_ROUNDS === '1') process.stdout.write(`  ${name} rounds A ${of(a).map((value) => value.toFixed(1)).join(' ')} | B ${of(b).map((value) => value.toFixed(1)).join(' ')}\n`);
-      process.stdout.write(`  ${name.padEnd(16)} A ${median(of(a)).toFixed(1).padStart(7)} ${unit}  B ${median(of(b)).toFixed(1).padStart(7)} ${unit}  B − A ${(median(of(b)) - median(of(a))).toFixed(1).padStart(6)} ${unit}  B ÷ A ${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})\n`);
+      process.stdout.write(`  ${name.padEnd(16)} A ${median(of(a)).toFixed(1).padStart(7)} ${unit}  B ${median(of(b)).toFixed(1).padStart(7)} ${unit}  B − A ${(median(of(b)) - median(of(a))).toFixed(1).padStart(6)} ${unit}  B ÷ A ${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}), pooled ${(sum(of(b)) / sum(of(a))).toFixed(2)}×\n`);
     }
     if (process.env.BENCH_OUTPUT !== undefined) for (const side of sides) for (const line of side.service.recentOutput().split('\n')) if (line.includes(process.env.BENCH_OUTPUT)) process.stdout.write(`  ${side.name}: ${line}\n`);
     for (const side of sides) {

@@ -7,31 +7,51 @@ import type { CachedQuestion, CachedResponse, DeferredKey, ResponseCache } from 
 import { encodeCachedAnswer, type WireAnswer } from './cached-answer';
 import { isWholeAnswer } from './wire-answer';
 
-export interface CacheFillOptions {
-  cache: ResponseCache;
+/**
+ * What a call's fill asks of the cache stage: the keys and the question of the target that
+ * answered, computed only when the answer is stored (one object a call, not a closure each).
+ */
+export interface CacheFillKeys {
   /**
    * The keys to store the answer of a target under (`provider/model`); none for a target not
    * looked up. The first may be deferred (computed only if the store needs it; see
    * ResponseCache.setDeferred), and then comes with a question.
    */
-  keysFor: (provider: string, model: string) => Array<string | DeferredKey>;
+  keysFor(provider: string, model: string): Array<string | DeferredKey>;
   /** The question kept with the entry under its first key, when it has one (see CachedQuestion). */
-  question: (provider: string, model: string) => CachedQuestion | undefined;
-  ttlSeconds: number;
+  question(provider: string, model: string): CachedQuestion | undefined;
+}
+
+/** What every fill of one cache shares: made once, not per call. */
+export interface CacheFillStore {
+  cache: ResponseCache;
   /** Entries larger than this are not collected further (the cache could not hold them). */
   maximumBytes: number;
+  price: (provider: string, model: string, usage: Usage) => number | null;
+  now: () => number;
+  log: (message: string) => void;
+}
+
+/** What the fill reads of the client's response (a `ServerResponse`). */
+export interface ClientResponse {
+  readonly closed: boolean;
+  readonly writableFinished: boolean;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+/** A call's own part of its fill. */
+export interface CacheFillCall {
+  keys: CacheFillKeys;
+  ttlSeconds: number;
   /** The client's format and stream mode: a passthrough answer's bytes are in them. */
   format: ClientFormat;
   stream: boolean;
   /** The client's API version header (`anthropic-version`), which chose the bytes' format. */
   apiVersion: string | undefined;
-  /** Resolves once the client's response closed: true when it was sent whole. */
-  finished: Promise<boolean>;
+  /** The client's response: the answer is stored once it has closed, and only if it was sent whole. */
+  response: ClientResponse;
   /** Aborted when the client left. */
   signal: AbortSignal;
-  price: (provider: string, model: string, usage: Usage) => number | null;
-  now: () => number;
-  log: (message: string) => void;
 }
 
 /**
@@ -41,80 +61,142 @@ export interface CacheFillOptions {
  * as the parts Switchyard decoded anyway. Only a complete answer is stored: not an error, a cut
  * stream, a call the client left, nor one that finished by a content filter (for bytes, that is
  * checked when the entry is first served: see the cache stage).
+ *
+ * One object a miss, its state in fields: every miss makes one, and the closures, the options
+ * object and the promise of the response's close it replaced were most of what the cache
+ * stage allocated a miss (bench/allocations.ts, issue 10's twelfth round). The response's close
+ * is listened for only once an answer is storable, at the call's end.
  */
-export function cacheFillObserver(options: CacheFillOptions): AnswerObserver {
-  let parts: StreamPart[] | undefined = [];
-  let chunks: Buffer[] | undefined = [];
-  let bytes = 0;
-  let partBytes = 0;
-  return {
-    // Bytes are enough on passthrough; translated answers arrive as parts regardless.
-    wantsParts: false,
-    onBytes(chunk) {
-      if (chunks === undefined) return;
-      bytes += chunk.length;
-      if (bytes > options.maximumBytes) chunks = undefined;
-      else chunks.push(chunk);
-    },
-    onPart(part) {
-      if (parts === undefined) return;
-      if (part.type === 'error') {
-        parts = undefined;
-        return;
-      }
-      if (part.type === 'text-delta' || part.type === 'reasoning-delta' || part.type === 'tool-input-delta') {
-        partBytes += part.delta.length;
-        if (partBytes > options.maximumBytes) {
-          parts = undefined;
-          return;
-        }
-      }
-      // A provider's own response id stays with the call it answered; a replay gets its own.
-      parts.push(part.type === 'stream-start' ? { type: 'stream-start', model: part.model } : part);
-    },
-    onEnd(outcome) {
-      const wire = chunks !== undefined && chunks.length > 0 ? Buffer.concat(chunks, bytes) : undefined;
-      const collected = parts;
-      parts = undefined;
-      chunks = undefined;
-      if (!storable(outcome, options.signal)) return;
-      const target = outcome.target!;
-      // Bytes came only if the provider's answer went through as it was sent (passthrough).
-      let wireAnswer: WireAnswer | undefined;
-      let wholeParts: StreamPart[] | undefined;
-      if (wire !== undefined && target.passthrough) wireAnswer = options.apiVersion === undefined ? { api: options.format, stream: options.stream, bytes: wire } : { api: options.format, stream: options.stream, bytes: wire, apiVersion: options.apiVersion };
-      else if (collected !== undefined && isWholeAnswer(collected)) wholeParts = collected;
-      else return;
-      const storedAt = options.now();
-      // A provider that reported no usage (some compatible ones on streams) still has an answer.
-      const usage = outcome.usage ?? finishUsage(collected) ?? emptyUsage();
-      // Objects built whole, in one shape each (no spreads): this runs on every miss.
-      const store = (whole: boolean): Promise<void> | undefined => {
-        if (!whole) return undefined;
-        // Asked only now: a key computed here is off the request's path.
-        const keys = options.keysFor(target.provider, target.model);
-        if (keys.length === 0) return undefined;
-        const costUsd = outcome.costUsd ?? options.price(target.provider, target.model, usage);
-        const entry = encodeCachedAnswer({ parts: wholeParts, wire: wireAnswer, provider: target.provider, model: target.model, usage, costUsd, storedAt });
-        const question = options.question(target.provider, target.model);
-        return storeUnder(options, keys, entry, question);
-      };
-      void options.finished.then(store).catch((error: unknown) => options.log(`response cache: storing an answer failed: ${(error as Error)?.message ?? String(error)}`));
-    },
-  };
+export function cacheFillObserver(store: CacheFillStore, call: CacheFillCall): AnswerObserver {
+  return new CacheFill(store, call);
 }
 
-/** Stores an entry under its keys: the first with the question (deferred if the key is), the others without. */
-async function storeUnder(options: CacheFillOptions, keys: Array<string | DeferredKey>, entry: CachedResponse, question: CachedQuestion | undefined): Promise<void> {
+class CacheFill implements AnswerObserver {
+  // Bytes are enough on passthrough; translated answers arrive as parts regardless.
+  readonly wantsParts = false;
+  /** Undefined until the first arrives; null once given up (an error part, too large). */
+  private parts: StreamPart[] | null | undefined = undefined;
+  private chunks: Buffer[] | null | undefined = undefined;
+  private bytes = 0;
+  private partBytes = 0;
+  /** Set once the collection stopped: too large, an error part, or the call's end. */
+  private done = false;
+  /** What is stored once the response closed. */
+  private entry: CachedResponse | undefined = undefined;
+  private target: { provider: string; model: string } | undefined = undefined;
+
+  constructor(
+    private readonly store: CacheFillStore,
+    private readonly call: CacheFillCall,
+  ) {}
+
+  onBytes(chunk: Buffer): void {
+    if (this.done || this.chunks === null) return;
+    this.bytes += chunk.length;
+    if (this.bytes > this.store.maximumBytes) this.chunks = null;
+    else (this.chunks ??= []).push(chunk);
+  }
+
+  onPart(part: StreamPart): void {
+    if (this.done || this.parts === null) return;
+    if (part.type === 'error') {
+      this.parts = null;
+      return;
+    }
+    if (part.type === 'text-delta' || part.type === 'reasoning-delta' || part.type === 'tool-input-delta') {
+      this.partBytes += part.delta.length;
+      if (this.partBytes > this.store.maximumBytes) {
+        this.parts = null;
+        return;
+      }
+    }
+    // A provider's own response id stays with the call it answered; a replay gets its own.
+    (this.parts ??= []).push(part.type === 'stream-start' ? { type: 'stream-start', model: part.model } : part);
+  }
+
+  onEnd(outcome: CallOutcome): void {
+    const chunks = this.chunks;
+    const collected = this.parts ?? undefined;
+    this.done = true;
+    this.chunks = undefined;
+    this.parts = undefined;
+    const { call, store } = this;
+    if (!storable(outcome, call.signal)) return;
+    const target = outcome.target!;
+    // Bytes came only if the provider's answer went through as it was sent (passthrough).
+    const wire = chunks === undefined || chunks === null ? undefined : wireBytes(chunks, this.bytes);
+    let wireAnswer: WireAnswer | undefined;
+    let wholeParts: StreamPart[] | undefined;
+    if (wire !== undefined && target.passthrough) wireAnswer = call.apiVersion === undefined ? { api: call.format, stream: call.stream, bytes: wire } : { api: call.format, stream: call.stream, bytes: wire, apiVersion: call.apiVersion };
+    else if (collected !== undefined && isWholeAnswer(collected)) wholeParts = collected;
+    else return;
+    const storedAt = store.now();
+    // A provider that reported no usage (some compatible ones on streams) still has an answer.
+    const usage = outcome.usage ?? finishUsage(collected) ?? emptyUsage();
+    const costUsd = outcome.costUsd ?? store.price(target.provider, target.model, usage);
+    this.entry = encodeCachedAnswer({ parts: wholeParts, wire: wireAnswer, provider: target.provider, model: target.model, usage, costUsd, storedAt });
+    this.target = target;
+    const response = call.response;
+    if (response.closed) this.whenClosed(response.writableFinished);
+    else response.once('close', () => this.whenClosed(response.writableFinished));
+  }
+
+  /** Stores the answer once the response closed, if the client got all of it. */
+  private whenClosed(whole: boolean): void {
+    const { entry, target, store, call } = this;
+    this.entry = undefined;
+    if (!whole || entry === undefined || target === undefined) return;
+    try {
+      // Asked only now: a key computed here is off the request's path.
+      const keys = call.keys.keysFor(target.provider, target.model);
+      if (keys.length === 0) return;
+      const question = call.keys.question(target.provider, target.model);
+      const stored = storeUnder(store.cache, call.ttlSeconds, keys, entry, question);
+      if (stored !== undefined) stored.catch((error: unknown) => this.failed(error));
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  private failed(error: unknown): void {
+    this.store.log(`response cache: storing an answer failed: ${(error as Error)?.message ?? String(error)}`);
+  }
+}
+
+/**
+ * Stores an entry under its keys: the first with the question (deferred if the key is), the
+ * others without. A promise only when a second key is written after the first (most misses
+ * have one key: the store's own promise is handed back).
+ */
+function storeUnder(cache: ResponseCache, ttlSeconds: number, keys: Array<string | DeferredKey>, entry: CachedResponse, question: CachedQuestion | undefined): Promise<void> | undefined {
   // Indexed, not destructured (`[first, ...others]` builds an array through an iterator): every miss comes here.
   const first = keys[0];
   const questioned: CachedResponse = question === undefined ? entry : { body: entry.body, metadata: entry.metadata, question };
-  if (typeof first === 'string') await options.cache.set(first, questioned, options.ttlSeconds);
-  else if (first !== undefined) await (options.cache.setDeferred?.(first, questioned, options.ttlSeconds) ?? options.cache.set(first.key(questioned.question!), questioned, options.ttlSeconds));
+  let stored: Promise<void> | undefined;
+  if (typeof first === 'string') stored = cache.set(first, questioned, ttlSeconds);
+  else if (first !== undefined) stored = cache.setDeferred?.(first, questioned, ttlSeconds) ?? cache.set(first.key(questioned.question!), questioned, ttlSeconds);
+  if (keys.length === 1) return stored;
+  return storeOthers(stored, cache, ttlSeconds, keys, entry);
+}
+
+async function storeOthers(first: Promise<void> | undefined, cache: ResponseCache, ttlSeconds: number, keys: Array<string | DeferredKey>, entry: CachedResponse): Promise<void> {
+  await first;
   for (let index = 1; index < keys.length; index++) {
     const key = keys[index];
-    if (typeof key === 'string') await options.cache.set(key, entry, options.ttlSeconds);
+    if (typeof key === 'string') await cache.set(key, entry, ttlSeconds);
   }
+}
+
+/**
+ * The answer's bytes in one buffer. One chunk that is its whole memory (a whole JSON answer,
+ * read into a buffer of its own) is used as it is, not copied: the probation ring copies what
+ * it keeps, and a view of a larger buffer (a socket's read chunk) is copied so that an entry
+ * kept never holds more memory than its bytes.
+ */
+function wireBytes(chunks: readonly Buffer[], length: number): Buffer {
+  const only = chunks.length === 1 ? chunks[0]! : undefined;
+  if (only !== undefined && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) return only;
+  return Buffer.concat(chunks, length);
 }
 
 function storable(outcome: CallOutcome, signal: AbortSignal): boolean {

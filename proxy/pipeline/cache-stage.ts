@@ -9,11 +9,11 @@ import type { RequestContext } from '../call/request-context';
 import { cacheKeyFor, keyedHeaders, requestDigest } from '../cache/cache-key';
 import { bytesKeyFor, bytesKeyOfQuestion, deferrable, requestBytesOf, type RequestBytes } from '../cache/request-bytes-key';
 import { CanonicalBackfill } from '../cache/canonical-backfill';
-import { cacheFillObserver } from '../cache/cache-fill';
+import { cacheFillObserver, type CacheFillKeys, type CacheFillStore } from '../cache/cache-fill';
 import { decodeCachedAnswer, type CachedAnswer } from '../cache/cached-answer';
 import { logprobsCarrier, type LogprobsCarrier } from '../cache/wire-logprobs';
 import { freshResponseId, isWholeAnswer, recycleReplayBytes, replayBytes, wireParts, wireReplay, wireResponseId, type WireReplay } from '../cache/wire-answer';
-import type { CallCacheSettings } from '../cache/cache-settings';
+import type { CallCacheSettings, CompiledCacheSettings } from '../cache/cache-settings';
 import { inboundCodecs } from '../codecs/registry';
 import type { ResponseContext } from '../inbound/codec';
 import type { ExecutionPlan } from './admit';
@@ -111,29 +111,47 @@ export async function lookupCache(runtime: ProxyRuntime, context: RequestContext
     if (!context.signal.aborted) answerError(response, context.format, refusal, { 'x-switchyard-request-id': context.id, 'x-switchyard-cache': 'miss' });
     return { kind: 'answered', outcome: { target: undefined, decision: plan.decision, usage: undefined, firstTokenAt: undefined, error: refusal.message, status: refusal.status, cache: 'miss' } };
   }
-  const finished = new Promise<boolean>((resolve) => {
-    if (response.closed) resolve(response.writableFinished);
-    else response.once('close', () => resolve(response.writableFinished));
-  });
-  const observer = cacheFillObserver({
-    cache: store,
-    keysFor: (provider, model) => storedKeys(keys.get(`${provider}/${model}`), context, store),
-    question: (provider, model) => {
-      const targetKeys = keys.get(`${provider}/${model}`);
-      return targetKeys?.request === undefined ? undefined : questionOf(context, targetKeys.label, targetKeys.owner, targetKeys.request);
-    },
+  const observer = cacheFillObserver(fillStoreOf(runtime, compiled, store), {
+    keys: new MissKeys(keys, context, store),
     ttlSeconds: settings.ttlSeconds,
-    maximumBytes: compiled.maximumBytes,
     format: context.format,
     stream: context.stream,
     apiVersion: apiVersion(context),
-    finished,
+    response,
     signal: context.signal,
-    price: (provider, model, usage) => runtime.routing.pricer.price(provider, model, usage),
-    now: Date.now,
-    log: runtime.log,
   });
   return { kind: 'fetch', header: 'miss', observer };
+}
+
+/** What the fills of one cache share, by its settings (new with each config): made once, not per miss. */
+const fillStores = new WeakMap<CompiledCacheSettings, CacheFillStore>();
+
+function fillStoreOf(runtime: ProxyRuntime, compiled: CompiledCacheSettings, store: ResponseCache): CacheFillStore {
+  let shared = fillStores.get(compiled);
+  if (shared === undefined || shared.cache !== store) {
+    const { pricer } = runtime.routing;
+    shared = { cache: store, maximumBytes: compiled.maximumBytes, price: (provider, model, usage) => pricer.price(provider, model, usage), now: Date.now, log: runtime.log };
+    fillStores.set(compiled, shared);
+  }
+  return shared;
+}
+
+/** A miss's keys and question, for its fill to ask when the answer is stored. */
+class MissKeys implements CacheFillKeys {
+  constructor(
+    private readonly keys: Map<string, TargetKeys>,
+    private readonly context: RequestContext,
+    private readonly store: ResponseCache,
+  ) {}
+
+  keysFor(provider: string, model: string): Array<string | DeferredKey> {
+    return storedKeys(this.keys.get(`${provider}/${model}`), this.context, this.store);
+  }
+
+  question(provider: string, model: string): CachedQuestion | undefined {
+    const targetKeys = this.keys.get(`${provider}/${model}`);
+    return targetKeys?.request === undefined ? undefined : questionOf(this.context, targetKeys.label, targetKeys.owner, targetKeys.request);
+  }
 }
 
 function cacheRequest(context: RequestContext): CacheRequest {
