@@ -33,6 +33,32 @@ describe('ProbationRing', () => {
     assert.equal(ring.liveBytes, 0);
   });
 
+  it("keeps each entry's own question when the questions' target, owner or headers change from one to the next", () => {
+    const ring = new ProbationRing(10_000);
+    const questions: Array<Omit<CachedQuestion, 'request'>> = [
+      { target: 'openai/a', format: 'openai-chat', owner: 'key_1', headers: { 'anthropic-beta': 'x' } },
+      { target: 'openai/a', format: 'openai-chat', owner: 'key_1', headers: { 'anthropic-beta': 'y' } },
+      { target: 'openai/a', format: 'openai-chat', owner: 'key_1', headers: { 'anthropic-beta': 'y', 'anthropic-version': '2023-06-01' } },
+      { target: 'openai/a', format: 'openai-chat', owner: 'key_1', headers: {} },
+      { target: 'openai/a', format: 'openai-chat', owner: 'key_1', headers: { 'anthropic-version': '2023-06-01' } },
+      { target: 'openai/a', format: 'openai-chat', owner: 'key_2', headers: { 'anthropic-version': '2023-06-01' } },
+      { target: 'openai/b', format: 'openai-chat', owner: 'key_2', headers: { 'anthropic-version': '2023-06-01' } },
+      { target: 'openai/b', format: 'openai-responses', owner: 'key_2', headers: { 'anthropic-version': '2023-06-01' } },
+      { target: 'openai/b', format: 'openai-responses', owner: 'key_2', headers: { 'anthropic-version': '2023-06-01' } },
+    ];
+    for (const [index, question] of questions.entries()) {
+      assert.equal(ring.put(index, { n: index }, { ...question, request: new TextEncoder().encode(`q${index}`) }, new Uint8Array(10), true, 12, 1_000, 2_000, keyOf), true);
+    }
+    for (const [index, question] of questions.entries()) {
+      const taken = ring.take(index)!;
+      const { request, fingerprint, ...rest } = taken.entry.question;
+      assert.deepEqual(rest, question, `question ${index}`);
+      assert.equal(new TextDecoder().decode(request), `q${index}`);
+      assert.equal(fingerprint, index);
+      assert.deepEqual(taken.entry.metadata, { n: index });
+    }
+  });
+
   it('keeps the first of two entries of one fingerprint, and nothing larger than its budget', () => {
     const ring = new ProbationRing(1_000);
     assert.equal(put(ring, 1, 'first'), true);
