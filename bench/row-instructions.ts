@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/row-instructions.ts [--rows 20000] [--batch 256] [--variants build,encode,write,public]`:
+ * `node --import tsx bench/row-instructions.ts [--rows 20000] [--batch 256] [--variants build,encode,write,public] [--pragmas …] [--sql …] [--filled N]`:
  * machine instructions a request record costs to write, counted by valgrind (callgrind) on the
  * main thread, so a change to the request log's row can be weighed without the ±10 % a whole
  * proxy's count moves between runs (bench/instructions.ts).
@@ -10,18 +10,23 @@
  * (ids as request-context.ts makes them: one prefix and a counter, a routing decision, a finish
  * reason, the head overhead), then:
  *
- * - `build`: nothing more — the baseline every other variant is read against;
+ * - `build`: nothing more — what switching callgrind on and off costs (every variant has it);
  * - `encode`: each record through `encodeRecordRow` (the values a row binds);
  * - `write`: `SqliteRequestLog.write` in transactions of `--batch` records into a fresh
  *   `switchyard.db` (encode, bind, SQLite's insert, commit), as the proxy's flush runs it;
  * - `public`: the same with every value bound through node-sqlite3-wasm's `Statement.run`
  *   (`RecordInsert` with `direct: false`), what the log did before `DirectBinding`.
  *
- * Printed: each variant's instructions a record above `build`. Process start, module load and
- * the records' construction are in every variant alike and cancel out; what is left of the
- * JIT's warm-up is a few percent at 20,000 rows.
+ * Only the variant's work is counted: valgrind starts with counting off, and the run switches it
+ * on after the records are built and off after the last write (`callgrind_control`). Counting
+ * the whole process and subtracting a `build` run instead left each run's start-up in the
+ * figure: two `build` runs read 1,040 M and 1,131 M, ±4,500 instructions a record at 20,000.
+ * `--pragmas` and `--sql` try a setting or a schema change against the proxy's own, `--filled`
+ * stores records first, in every variant alike.
+ *
+ * Printed: each variant's instructions a record above `build`.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,18 +71,30 @@ function makeRecords(count: number): RequestRecord[] {
 }
 
 /** One variant, inside the bundle under callgrind. */
-async function runVariant(variant: Variant, rows: number, batch: number): Promise<void> {
+async function runVariant(variant: Variant, rows: number, batch: number, pragmas: string, filled: number, sql: string): Promise<void> {
   const directory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-row-instructions-'));
   const { database } = openDatabase(directory);
+  // `--pragmas`: settings tried against the proxy's own (open-database.ts); a page size takes
+  // effect on the empty file once it is rebuilt.
+  for (const pragma of pragmas.split(';').filter((text) => text.trim() !== '')) database.exec(`PRAGMA ${pragma}`);
+  if (/page_size/.test(pragmas)) database.exec('VACUUM');
+  // `--sql`: a schema change tried (an index dropped or added), run once before writing.
+  if (sql !== '') database.exec(sql);
   const log = new SqliteRequestLog(database);
+  // `--filled`: records already in the log (written in 2,000-record batches) in every variant alike.
+  for (let written = 0; written < filled; written += 2000) await log.write(makeRecords(Math.min(2000, filled - written)));
   if (variant === 'public') Reflect.set(log, 'insert', new RecordInsert(database, { direct: false }));
   const values = new Array<SQLiteValue>(recordColumnCount).fill(null);
+  // Built before counting starts: only what a variant does with them is counted.
+  const batches: RequestRecord[][] = [];
+  for (let written = 0; written < rows; written += batch) batches.push(makeRecords(Math.min(batch, rows - written)));
   try {
-    for (let written = 0; written < rows; written += batch) {
-      const records = makeRecords(Math.min(batch, rows - written));
+    await callgrindControl('--instr=on');
+    for (const records of batches) {
       if (variant === 'encode') for (const record of records) encodeRecordRow(record, values, 0);
       else if (variant === 'write' || variant === 'public') await log.write(records);
     }
+    await callgrindControl('--instr=off');
   } finally {
     await log.close();
     database.close();
@@ -85,17 +102,33 @@ async function runVariant(variant: Variant, rows: number, batch: number): Promis
   }
 }
 
+/** Tells callgrind (this process runs under it with `--instr-atstart=no`) to count or stop counting. */
+async function callgrindControl(command: string): Promise<void> {
+  // The loop stays free meanwhile: valgrind takes the command while this process waits.
+  await new Promise<void>((resolve, reject) => execFile('callgrind_control', [command, String(process.pid)], (error) => (error === null ? resolve() : reject(error))));
+}
+
 /** The main thread's `Ir` total in a `--separate-threads=yes` dump folder. */
 function mainThreadInstructions(directory: string): number {
   const main = readdirSync(directory).find((file) => file.endsWith('-01'));
   if (main === undefined) throw new Error(`no main-thread dump in ${directory}`);
-  const totals = /^(?:totals|summary): (\d+)/m.exec(readFileSync(path.join(directory, main), 'utf8'));
+  // `totals:` (the count) comes last; with counting off at the start the header's `summary:` reads 0.
+  const totals = /^totals: (\d+)/m.exec(readFileSync(path.join(directory, main), 'utf8'));
   if (totals === null) throw new Error(`no totals in ${main}`);
   return Number(totals[1]);
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { rows: { type: 'string', default: '20000' }, batch: { type: 'string', default: '256' }, variants: { type: 'string', default: variants.join(',') } } });
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string', default: '20000' },
+      batch: { type: 'string', default: '256' },
+      variants: { type: 'string', default: variants.join(',') },
+      pragmas: { type: 'string', default: '' },
+      filled: { type: 'string', default: '0' },
+      sql: { type: 'string', default: '' },
+    },
+  });
   const rows = Number(values.rows);
   const batch = Number(values.batch);
   const chosen = values.variants.split(',').map((name) => name.trim()) as Variant[];
@@ -105,11 +138,12 @@ function main(): void {
   try {
     const outfile = path.join(workDirectory, 'row-instructions.js');
     buildSync({ entryPoints: [path.join(root, 'bench', 'row-instructions.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['node-sqlite3-wasm', 'esbuild'], logLevel: 'warning' });
-    console.log(`row-instructions: ${rows} records in transactions of ${batch}, callgrind main thread, --liftoff-only`);
+    const settings = `${values.pragmas === '' ? '' : `, PRAGMA ${values.pragmas}`}${values.filled === '0' ? '' : `, ${values.filled} records stored first`}${values.sql === '' ? '' : `, ${values.sql}`}`;
+    console.log(`row-instructions: ${rows} records in transactions of ${batch}, callgrind main thread, --liftoff-only${settings}`);
     let baseline: number | undefined;
     for (const variant of chosen) {
       const dumps = mkdtempSync(path.join(workDirectory, `${variant}-`));
-      execFileSync('valgrind', ['--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${dumps}/callgrind.%p`, process.execPath, '--liftoff-only', outfile, variant, String(rows), String(batch)], {
+      execFileSync('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${dumps}/callgrind.%p`, process.execPath, '--liftoff-only', outfile, variant, String(rows), String(batch), values.pragmas, values.filled, values.sql], {
         stdio: ['ignore', 'ignore', 'ignore'],
         env: { ...process.env, ROW_INSTRUCTIONS_VARIANT: variant, NODE_PATH: path.join(root, 'node_modules') },
       });
@@ -123,5 +157,5 @@ function main(): void {
 }
 
 const bundledVariant = process.env.ROW_INSTRUCTIONS_VARIANT as Variant | undefined;
-if (bundledVariant !== undefined) void runVariant(bundledVariant, Number(process.argv[3]), Number(process.argv[4]));
+if (bundledVariant !== undefined) void runVariant(bundledVariant, Number(process.argv[3]), Number(process.argv[4]), process.argv[5] ?? '', Number(process.argv[6] ?? 0), process.argv[7] ?? '');
 else main();
