@@ -86,7 +86,7 @@ export function recoverFromStaleLocks(database: Database, lock: DatabaseLock, mu
   const get = database.get.bind(database);
   const prepare = database.prepare.bind(database);
   const guarded = <T>(statement: () => T): T => {
-    if (mutex === undefined) return lock.recovering(statement);
+    if (mutex === undefined) return withoutStackTraces(() => lock.recovering(statement));
     try {
       mutex.enter(mutexWaitMs);
     } catch {
@@ -94,7 +94,7 @@ export function recoverFromStaleLocks(database: Database, lock: DatabaseLock, mu
       throw new StoreBusyError(lock.databaseFile, "this process's other connection (the SQLite writer thread)", mutexWaitMs);
     }
     try {
-      return lock.recovering(statement);
+      return withoutStackTraces(() => lock.recovering(statement));
     } finally {
       if (!database.isOpen || !database.inTransaction) mutex.leave();
     }
@@ -104,6 +104,28 @@ export function recoverFromStaleLocks(database: Database, lock: DatabaseLock, mu
   database.all = (sql, values, options) => guarded(() => all(sql, values, options));
   database.get = (sql, values, options) => guarded(() => get(sql, values, options));
   database.prepare = (sql) => guarded(() => prepare(sql));
+}
+
+/**
+ * Runs a statement with V8's stack traces off, for the errors node-sqlite3-wasm throws and catches
+ * itself: at every lock it takes, SQLite asks its VFS whether a `-wal` file exists, and the VFS
+ * answers with `fs.accessSync`, which throws for a missing file. Node builds that error with a
+ * captured stack (UVException), ~120,000 instructions under Liftoff — a fifth of a whole
+ * transaction's fixed cost (bench/row-instructions.ts, one-record transactions). An error that
+ * leaves the statement gets its stack captured here instead, from the store's call down.
+ */
+function withoutStackTraces<T>(statement: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return statement();
+  } catch (error) {
+    Error.stackTraceLimit = limit;
+    if (error instanceof Error) Error.captureStackTrace(error, withoutStackTraces);
+    throw error;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /**
