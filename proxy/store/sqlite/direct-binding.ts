@@ -14,6 +14,7 @@ interface SqliteExports {
   _sqlite3_reset(statement: number): number;
   _sqlite3_clear_bindings(statement: number): number;
   _sqlite3_column_blob(statement: number, column: number): number;
+  _sqlite3_changes(database: number): number;
 }
 
 const sqliteOk = 0;
@@ -52,39 +53,46 @@ export class DirectBinding {
   private readonly sqlite: SqliteExports;
   private readonly staging: Statement;
   private readonly stagingPointer: number;
+  /** The connection's `sqlite3*`, for the rows a statement changed. */
+  private readonly databasePointer: number;
   /** Every string of one statement's rows, UTF-8, from byte 1 (byte 0 keeps the address non-zero). */
   private text = Buffer.allocUnsafe(16 * 1024);
   /** Per value: where its bytes start in {@link text} and how many there are (strings only). */
   private starts = new Int32Array(0);
   private lengths = new Int32Array(0);
 
-  private constructor(sqlite: SqliteExports, staging: Statement, stagingPointer: number) {
+  private constructor(sqlite: SqliteExports, staging: Statement, stagingPointer: number, databasePointer: number) {
     this.sqlite = sqlite;
     this.staging = staging;
     this.stagingPointer = stagingPointer;
+    this.databasePointer = databasePointer;
   }
 
   /** A binding for `database`, or undefined when this node-sqlite3-wasm does not expose what it needs. */
   static for(database: Database): DirectBinding | undefined {
     const sqlite = loadSqlite() as unknown as Partial<SqliteExports>;
-    const needed: Array<keyof SqliteExports> = ['_sqlite3_bind_text', '_sqlite3_bind_int', '_sqlite3_bind_double', '_sqlite3_step', '_sqlite3_reset', '_sqlite3_clear_bindings', '_sqlite3_column_blob'];
+    const needed: Array<keyof SqliteExports> = ['_sqlite3_bind_text', '_sqlite3_bind_int', '_sqlite3_bind_double', '_sqlite3_step', '_sqlite3_reset', '_sqlite3_clear_bindings', '_sqlite3_column_blob', '_sqlite3_changes'];
     if (!needed.every((name) => typeof sqlite[name] === 'function')) return undefined;
+    const databasePointer: unknown = Reflect.get(database, '_ptr');
+    if (typeof databasePointer !== 'number' || databasePointer === 0) return undefined;
     const staging = database.prepare('SELECT ?');
     const pointer = statementPointer(staging);
     if (pointer === undefined) {
       staging.finalize();
       return undefined;
     }
-    return new DirectBinding(sqlite as SqliteExports, staging, pointer);
+    return new DirectBinding(sqlite as SqliteExports, staging, pointer, databasePointer);
   }
 
   /**
    * Runs `statement` once with `values` (strings, numbers, null; no Buffers), as
-   * `statement.run(values)` would, inside the caller's transaction.
+   * `statement.run(values)` would, inside the caller's transaction; answers the rows it changed
+   * (`sqlite3_changes`: an INSERT's rows written, not those its conflict clause left out).
    */
-  run(statement: Statement, values: readonly SQLiteValue[]): void {
+  run(statement: Statement, values: readonly SQLiteValue[]): number {
     const pointer = statementPointer(statement);
-    if (pointer === undefined || !this.tryRun(pointer, values)) statement.run(values as SQLiteValue[]);
+    if (pointer !== undefined && this.tryRun(pointer, values)) return this.sqlite._sqlite3_changes(this.databasePointer);
+    return statement.run(values as SQLiteValue[]).changes;
   }
 
   /** Frees the staging statement; call before closing the database. */

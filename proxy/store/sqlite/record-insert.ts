@@ -18,7 +18,7 @@ export type RowWritten = (record: RequestRecord, values: readonly SQLiteValue[],
 /**
  * Inserts records with multi-row `INSERT … ON CONFLICT (id) DO NOTHING` statements, prepared
  * once per size and reused: a record whose id is stored already is left out, for the caller to
- * see (`total_changes()`) and `replace`. An `INSERT OR REPLACE` would replace it silently, and
+ * see (`insert` answers the rows written, from `sqlite3_changes`) and `replace`. An `INSERT OR REPLACE` would replace it silently, and
  * the request log's totals must subtract what it replaces; done in SQL (a delete trigger, which
  * SQLite fires for REPLACE only with recursive triggers on), that cost ~10,000 instructions a
  * record on every write, replacement or not (bench/instructions.ts, OpenAI 1 KB JSON). A batch of n rows runs n ÷ 64 statements of 64 rows, then the remainder as powers of
@@ -54,19 +54,24 @@ export class RecordInsert {
     return this.binding !== undefined;
   }
 
-  /** Writes `records[start]` up to (not including) `records[end]`, each whose id is not stored yet. */
-  insert(records: readonly RequestRecord[], start = 0, end = records.length): void {
+  /**
+   * Writes `records[start]` up to (not including) `records[end]`, each whose id is not stored
+   * yet; answers how many were written (fewer when an id was stored already or repeated).
+   */
+  insert(records: readonly RequestRecord[], start = 0, end = records.length): number {
     let index = start;
     let level = Math.log2(rowsPerStatement);
+    let written = 0;
     while (index < end) {
       const rows = 1 << level;
       if (end - index < rows) {
         level -= 1;
         continue;
       }
-      this.run(level, records, index);
+      written += this.run(level, records, index);
       index += rows;
     }
+    return written;
   }
 
   /** Writes one record, replacing the stored record of its id if there is one. */
@@ -99,22 +104,25 @@ export class RecordInsert {
     this.binding?.finalize();
   }
 
-  private run(level: number, records: readonly RequestRecord[], start: number): void {
+  /** Runs the statement of 2^level rows from `records[start]`; answers the rows it wrote. */
+  private run(level: number, records: readonly RequestRecord[], start: number): number {
     const statement = this.statementFor(level);
     const values = this.values[level];
     const rows = 1 << level;
     for (let row = 0; row < rows; row += 1) encodeRecordRow(records[start + row], values, row * recordColumnCount);
+    let written: number;
     try {
-      if (this.binding !== undefined) this.binding.run(statement, values);
+      if (this.binding !== undefined) written = this.binding.run(statement, values);
       else {
         textAsBytes(values);
-        statement.run(values);
+        written = statement.run(values).changes;
       }
     } catch (error) {
       this.discard(level);
       throw error;
     }
     if (this.onRow !== undefined) for (let row = 0; row < rows; row += 1) this.onRow(records[start + row], values, row * recordColumnCount);
+    return written;
   }
 
   private statementFor(level: number): Statement {

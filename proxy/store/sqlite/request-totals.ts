@@ -235,11 +235,6 @@ export class RequestTotals {
     if (this.statement('pastMark').all()[0]?.past === 1) this.addPastMark();
   }
 
-  /** Rows written so far on this connection, to tell whether the INSERT left some out (`total_changes()`). */
-  rowsWritten(): number {
-    return Number(this.statement('changes', 'SELECT total_changes() AS changes').all()[0]?.changes ?? 0);
-  }
-
   /** The batch is written record by record: its rows are summed in SQL at its end. */
   sumInSql(): void {
     this.summedInSql = true;

@@ -40,10 +40,8 @@ export class SqliteRequestLog implements RequestLogBackend {
     try {
       this.database.exec('BEGIN IMMEDIATE');
       this.totals.beginBatch();
-      const before = this.totals.rowsWritten();
-      this.insert.insert(records);
       // An id stored already, or twice in the batch, was left out: written again one by one.
-      if (this.totals.rowsWritten() - before !== records.length) this.replaceEach(records);
+      if (this.insert.insert(records) !== records.length) this.replaceEach(records);
       this.totals.finishBatch();
       this.database.exec('COMMIT');
       return [];
