@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Database, NormalQueryResult } from 'node-sqlite3-wasm';
 import { AccessKeyNameTaken, accessKeyFromRow, accessKeyInsertColumns, accessKeyRowValues, changedAccessKeyColumns, type AccessKeyChanges, type AccessKeyStore, type StoredAccessKey } from '../access-keys';
 import { whenNotBusy } from './busy';
@@ -64,6 +64,9 @@ export class SqliteAccessKeys implements AccessKeyStore {
   }
 
   async version(): Promise<string> {
+    // Polled every 500 ms, and the marker is absent until a key changes: a failed read throws
+    // with a captured stack (12.6–13.6 µs a poll against 2.1–2.8 µs asking first, log11).
+    if (!existsSync(this.marker)) return 'none';
     try {
       // The content is the database's key version: exact where modification times are coarse.
       return readFileSync(this.marker, 'utf8');
