@@ -24,7 +24,7 @@ const waitingWrites = new Set<() => void>();
 /** The waiting writes in the last {@link besideDispatchMs} of their wait. */
 const overdueWrites = new Set<() => void>();
 let overduePending = false;
-let watch: NodeJS.Timeout | undefined;
+let watch: NodeJS.Timeout | NodeJS.Immediate | undefined;
 let heardAtWatch = 0;
 let watchStartedAt = 0;
 
@@ -118,6 +118,18 @@ function onWatch(): void {
   // No call in flight: the next one to start watches again (or the write's latest moment comes).
   if (waitingWrites.size === 0 || callsInFlight === 0) return;
   if (heard !== heardAtWatch || performance.now() - watchStartedAt > lateWatchMs) {
+    watchForSilence();
+    return;
+  }
+  // Timers run before the loop reads its sockets: a loop held for about the watch's length fires
+  // it with a chunk already waiting unread. One turn later that chunk has been heard.
+  watch = setImmediate(onSilence);
+}
+
+function onSilence(): void {
+  watch = undefined;
+  if (waitingWrites.size === 0 || callsInFlight === 0) return;
+  if (heard !== heardAtWatch) {
     watchForSilence();
     return;
   }

@@ -349,7 +349,8 @@ describe('routing strategies: cheapest and fastest', () => {
   });
 
   it('fastest: after warm-up calls, the target with the lower time to first token serves', async () => {
-    fakes.groq.reply(answerAs('groq', { afterMs: 60 }));
+    // Far apart: a loaded machine can hold one 2 ms answer for tens of milliseconds.
+    fakes.groq.reply(answerAs('groq', { afterMs: 250 }));
     fakes.cerebras.reply(answerAs('cerebras', { afterMs: 2 }));
     // Unmeasured targets go first so they get measured: groq (configured first), then cerebras.
     const warmUp = [await chat(proxy, 'quick', { stream: true }), await chat(proxy, 'quick', { stream: true })];

@@ -77,6 +77,31 @@ describe('upstream calls in flight and the writes beside them', function () {
     await body;
   });
 
+  it('does not take a loop held with a chunk waiting unread for a silent provider', async () => {
+    let written = 0;
+    const answer = await call();
+    const response = held.shift()!;
+    const reading = answer.body.readable();
+    reading.resume();
+    const scheduledAt = performance.now();
+    const cancel = besideUpstreamCalls.schedule(() => written++, 60_000);
+    try {
+      // A chunk reaches the socket, and the loop is held past the watch's length (not so long the
+      // watch counts as late): when the loop comes back its timers run before the socket is read.
+      response.write('data: more\n\n');
+      while (performance.now() - scheduledAt < silenceBeforeWriteMs + 8);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(written, 0, 'the chunk was there: the provider was not silent');
+      while (written === 0 && performance.now() - scheduledAt < 2000) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(written, 1, 'written once the provider is silent after the chunk');
+    } finally {
+      cancel();
+      const ended = once(reading, 'end');
+      response.end();
+      await ended;
+    }
+  });
+
   it('does not run a write while a provider keeps sending, and runs it beside a dispatch in its last second', async () => {
     let written = 0;
     const answer = await call();
