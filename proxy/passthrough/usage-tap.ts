@@ -1,9 +1,10 @@
 import type { ProviderApi } from '../providers/adapter';
 import { SseParser, type SseEvent } from '../sse/sse-parser';
 import { SseEventSelector, type SelectedEventReader, type SelectedName } from '../sse/sse-event-selector';
+import { SseDataEvents, type EventDataReader } from '../sse/sse-data-events';
 import type { Usage } from '../core/usage';
 import { isObject, type JsonObject } from '../core/json';
-import { findTopLevelValue, findTopLevelValueNearEnd } from '../inbound/json-scan';
+import { findTopLevelValue, findTopLevelValueNearEnd, isJsonWhiteSpace, valueRange } from '../inbound/json-scan';
 import { decodeAnthropicUsage } from '../providers/anthropic-messages/decode-usage';
 import type { AnthropicUsage } from '../wire/anthropic-messages/types';
 import { decodeChatUsage } from '../providers/openai-chat/decode-response';
@@ -24,6 +25,8 @@ const anthropicEvents: readonly SelectedName[] = [
 ];
 const messageStart = 0;
 const messageDelta = 1;
+const contentBlockStart = 2;
+const contentBlockDelta = 3;
 
 /**
  * Reads usage, the finish reason and the first-token time off a passthrough stream while its
@@ -32,10 +35,15 @@ const messageDelta = 1;
  * events are passed over by name without being decoded); the numbers are mapped by each
  * provider's own usage decoder, the finish reason is kept as the provider wrote it.
  */
-export class UsageTap implements SelectedEventReader {
-  /** Anthropic's events are told apart by name: read by a selector, the rest by a full parser. */
+export class UsageTap implements SelectedEventReader, EventDataReader {
+  /**
+   * Anthropic's events are told apart by name: read by a selector. A Chat stream forwarded as is
+   * is read in its bytes (`chatEvents`); the rest, and a Chat stream whose usage chunk is hidden
+   * (its events are rebuilt from their text), by a full parser.
+   */
   private readonly parser: SseParser | undefined;
   private readonly selector: SseEventSelector | undefined;
+  private readonly chatEvents: SseDataEvents | undefined;
   private usage: Usage | undefined;
   /** Anthropic spreads usage over message_start and message_delta; later fields win. */
   private anthropicUsage: AnthropicUsage | undefined;
@@ -54,6 +62,7 @@ export class UsageTap implements SelectedEventReader {
   ) {
     // Usage chunks are asked for (and hidden) only on Chat streams: an Anthropic stream is forwarded as is.
     if (api === 'anthropic-messages') this.selector = new SseEventSelector(anthropicEvents);
+    else if (api === 'openai-chat' && !hideUsageChunks) this.chatEvents = new SseDataEvents();
     else this.parser = new SseParser();
   }
 
@@ -66,6 +75,10 @@ export class UsageTap implements SelectedEventReader {
   push(chunk: Buffer): Buffer | string {
     if (this.selector !== undefined) {
       this.selector.push(chunk, this);
+      return chunk;
+    }
+    if (this.chatEvents !== undefined) {
+      this.chatEvents.push(chunk, this);
       return chunk;
     }
     const parser = this.parser!;
@@ -83,6 +96,7 @@ export class UsageTap implements SelectedEventReader {
 
   end(): Usage | undefined {
     if (this.selector !== undefined) this.selector.end(this);
+    else if (this.chatEvents !== undefined) this.chatEvents.end(this);
     else for (const event of this.parser!.end()) this.read(event);
     return this.anthropicUsage ? decodeAnthropicUsage(this.anthropicUsage) : this.usage;
   }
@@ -91,9 +105,52 @@ export class UsageTap implements SelectedEventReader {
   selected(index: number, data: string | undefined): void {
     if (index !== messageStart && index !== messageDelta) {
       this.firstTokenAt ??= performance.now();
+      // Only the first content event's time is wanted: the rest (most of the stream) are passed
+      // over from here without their names compared (~19 bytes an event, each against two names).
+      this.selector!.drop(contentBlockStart);
+      this.selector!.drop(contentBlockDelta);
       return;
     }
     this.readAnthropic(index === messageStart, data!);
+  }
+
+  /** A Chat event of several data lines (no provider writes one): read as text. */
+  eventText(data: string): void {
+    this.read({ data });
+  }
+
+  /**
+   * A Chat chunk, read in its bytes. Until the first token, and for a chunk whose usage or
+   * finish reason cannot be read in place, it is decoded and read as text (\`read\`), as every
+   * chunk was. Otherwise the last \`"usage":\` and \`"finish_reason":\` are looked for from the
+   * chunk's end, where both sit, in its bytes: a content chunk (\`…"finish_reason":null}],
+   * "usage":null}\`) costs two short backward scans and no string; the finish chunk's reason is
+   * read where it stands, and the usage chunk parses its usage object alone, not the chunk.
+   * The reason read is the chunk's last choice's, where the text path took its first: the same
+   * in every provider's stream, which carries one choice a chunk (\`n\` > 1 streams interleave them).
+   */
+  eventBytes(buffer: Buffer, start: number, end: number): void {
+    if (this.firstTokenAt === undefined) {
+      this.read({ data: buffer.toString('utf8', start, end) });
+      return;
+    }
+    const usageAt = valueAfterLastKey(buffer, start, end, usageKey);
+    let usage: JsonObject | undefined;
+    if (usageAt !== -1 && buffer[usageAt] === openBrace) {
+      usage = topLevelLastObject(buffer, usageAt, end);
+      // Not the chunk's last member (Groq's \`x_groq.usage\`, a field after it), or not JSON: read whole.
+      if (usage === undefined) return this.read({ data: buffer.toString('utf8', start, end) });
+    }
+    let finishReason: string | undefined;
+    if (this.finishReason === undefined) {
+      const reasonAt = valueAfterLastKey(buffer, start, end, finishReasonKey);
+      if (reasonAt !== -1 && buffer[reasonAt] === quote) {
+        finishReason = plainString(buffer, reasonAt, end);
+        if (finishReason === undefined) return this.read({ data: buffer.toString('utf8', start, end) });
+      }
+    }
+    if (usage !== undefined) this.usage = decodeChatUsage(usage);
+    if (finishReason !== undefined) this.finishReason = finishReason;
   }
 
   /** message_start holds usage in its message, message_delta at its top; later fields win. */
@@ -262,7 +319,70 @@ function parsedObject(body: Buffer, range: { start: number; end: number } | unde
 }
 
 const openBrace = 0x7b;
+const closeBrace = 0x7d;
 const quote = 0x22;
+const backslash = 0x5c;
+const usageKey = Buffer.from('"usage":');
+const finishReasonKey = Buffer.from('"finish_reason":');
+
+/**
+ * How far from a chunk's end the last key is looked for byte by byte before \`Buffer#lastIndexOf\`
+ * searches the rest: a Chat chunk's \`"usage":\` is ~14 bytes from its end, its
+ * \`"finish_reason":\` ~35, and a native call costs more than a few dozen bytes compared in place.
+ */
+const tailScanBytes = 96;
+
+/**
+ * Where the value after the last \`key\` (a quoted name and its colon) in \`[start, end)\` begins,
+ * past white space; -1 when the key is not there. Inside a JSON string the name's closing quote
+ * would be escaped, so a match is a key.
+ */
+function valueAfterLastKey(buffer: Buffer, start: number, end: number, key: Buffer): number {
+  const last = key.length - 1;
+  const tailStart = Math.max(start, end - tailScanBytes);
+  let at = -1;
+  for (let index = end - key.length; index >= tailStart; index--) {
+    if (buffer[index + last] !== key[last] || buffer[index] !== quote) continue;
+    let matched = 1;
+    while (matched < last && buffer[index + matched] === key[matched]) matched++;
+    if (matched === last) {
+      at = index;
+      break;
+    }
+  }
+  if (at === -1 && tailStart > start) {
+    // Matches starting at tailStart or later were compared above.
+    at = buffer.lastIndexOf(key, tailStart - 1);
+    if (at < start) return -1;
+  }
+  if (at === -1) return -1;
+  let index = at + key.length;
+  while (index < end && isJsonWhiteSpace(buffer[index]!)) index++;
+  return index;
+}
+
+/**
+ * The object at \`at\`, parsed alone, when it is the last member of the chunk's top-level object
+ * (only white space, one \`}\` and white space after it to the chunk's end); otherwise undefined.
+ */
+function topLevelLastObject(buffer: Buffer, at: number, end: number): JsonObject | undefined {
+  const range = valueRange(buffer, at);
+  if (range === undefined || range.end > end) return undefined;
+  let index = range.end;
+  while (index < end && isJsonWhiteSpace(buffer[index]!)) index++;
+  if (buffer[index] !== closeBrace) return undefined;
+  index++;
+  while (index < end && isJsonWhiteSpace(buffer[index]!)) index++;
+  return index === end ? parse(buffer.toString('utf8', range.start, range.end)) : undefined;
+}
+
+/** The string at \`at\` (its opening quote) when it is a short one without escapes: a finish reason. */
+function plainString(buffer: Buffer, at: number, end: number): string | undefined {
+  const close = buffer.indexOf(quote, at + 1);
+  if (close === -1 || close >= end || close - at > 64) return undefined;
+  for (let index = at + 1; index < close; index++) if (buffer[index] === backslash) return undefined;
+  return buffer.toString('utf8', at + 1, close);
+}
 
 /**
  * Whether the value of the last `"key":` in a chunk's JSON starts with `first` (`{` an object,

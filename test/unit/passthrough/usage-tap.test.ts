@@ -122,6 +122,49 @@ describe('readResponseUsage (whole passthrough answers)', () => {
     assert.equal(usageOf(content), undefined, 'text that mentions usage is not usage');
   });
 
+  it('reads a Chat stream forwarded as is in its bytes as the text reader reads it, wherever it is split', () => {
+    const chunk = (body: string): string => `data: {"id":"c","object":"chat.completion.chunk","model":"m","choices":${body}}\n\n`;
+    const details = '"prompt_tokens_details":{"cached_tokens":4,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":2,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}';
+    const openai = [
+      chunk('[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null'),
+      chunk('[{"index":0,"delta":{"content":"say \\"usage\\":{\\"prompt_tokens\\":999} and \\"finish_reason\\":\\"fake\\""},"logprobs":null,"finish_reason":null}],"usage":null'),
+      chunk('[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null'),
+      chunk(`[],"usage":{"prompt_tokens":11,"completion_tokens":5,"total_tokens":16,${details}}`),
+      'data: [DONE]\n\n',
+    ];
+    const streams = {
+      openai,
+      'white space around values': [openai[0]!, openai[1]!, chunk('[{"index":0,"delta":{},"finish_reason": "length" }], "usage": null '), chunk('[], "usage": {"prompt_tokens":12,"completion_tokens":1,"total_tokens":13} ')],
+      "Groq's x_groq.usage": [openai[1]!, chunk('[{"index":0,"delta":{},"finish_reason":"stop"}],"x_groq":{"id":"req_1","usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}')],
+      'a field after usage': [openai[1]!, chunk('[],"usage":{"prompt_tokens":6,"completion_tokens":2,"total_tokens":8},"obfuscation":"x"')],
+      'an escaped reason': [openai[1]!, chunk('[{"index":0,"delta":{},"finish_reason":"a\\"b"}]')],
+      'no usage key': [openai[1]!, chunk(`[{"index":0,"delta":{"content":"${'long text '.repeat(20)}"},"finish_reason":null}]`), chunk('[{"index":0,"delta":{},"finish_reason":"tool_calls"}]')],
+      'two data lines': ['data: {"choices":[{"index":0,"delta":{"content":"a"}}]}\n\n', 'data: {"choices":[],\ndata: "usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}\n\n'],
+    };
+    const outcome = (hideUsageChunks: boolean, chunks: Buffer[]): unknown => {
+      const tap = new UsageTap('openai-chat', hideUsageChunks);
+      for (const piece of chunks) tap.push(piece);
+      const usage = tap.end();
+      return { usage, finishReason: tap.finishReason, firstToken: tap.firstTokenAt !== undefined };
+    };
+    for (const [name, events] of Object.entries(streams)) {
+      const bytes = Buffer.from(events.join(''));
+      // The text reader (the usage-hiding tap's) is the reference.
+      const reference = outcome(true, [bytes]) as { usage: unknown };
+      assert.notEqual(reference.usage === undefined && name !== 'an escaped reason' && name !== 'no usage key', true, `${name}: the reference read usage`);
+      for (let size = 1; size <= bytes.length; size += size < 40 ? 1 : 29) {
+        const chunks: Buffer[] = [];
+        for (let start = 0; start < bytes.length; start += size) chunks.push(bytes.subarray(start, start + size));
+        assert.deepEqual(outcome(false, chunks), reference, `${name}, chunks of ${size} bytes`);
+      }
+    }
+    assert.deepEqual(outcome(false, openai.map((event) => Buffer.from(event))), {
+      usage: { inputTokens: 11, outputTokens: 5, cacheReadTokens: 4, cacheWriteTokens: 0, reasoningTokens: 2 },
+      finishReason: 'stop',
+      firstToken: true,
+    });
+  });
+
   it('reads the finish reason of a whole JSON answer without parsing it, never from inside a string', () => {
     const chat = Buffer.from(JSON.stringify({ id: 'c', choices: [{ index: 0, message: { role: 'assistant', content: 'say "finish_reason":"fake" now' }, finish_reason: 'length' }] }));
     assert.equal(readResponseFinishReason('openai-chat', chat), 'length');
