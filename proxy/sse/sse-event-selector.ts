@@ -36,7 +36,8 @@ const unselected = -2;
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
 export class SseEventSelector extends SseLines<SelectedEventReader> {
-  private readonly names: readonly Buffer[];
+  /** The names looked for, by their place in the list given; a name no longer wanted is undefined. */
+  private readonly names: (Buffer | undefined)[];
   private readonly wantsData: readonly boolean[];
   /** The current event's name: an index into `names`, {@link unnamed} or {@link unselected}. */
   private nameIndex = unnamed;
@@ -50,6 +51,16 @@ export class SseEventSelector extends SseLines<SelectedEventReader> {
     super();
     this.names = names.map(({ name }) => Buffer.from(name));
     this.wantsData = names.map(({ data }) => data);
+  }
+
+  /**
+   * Stops looking for the name at `index` (its place in the list given): its events are passed
+   * over from now on like any other. A reader that needed only the first event of a name (the
+   * usage tap's first token) drops it, and the name is no longer compared with every event's:
+   * most of a stream's events are of that name (`content_block_delta`).
+   */
+  drop(index: number): void {
+    this.names[index] = undefined;
   }
 
   /** Reads a chunk, telling `reader` of each selected event it completes. */
@@ -98,8 +109,8 @@ export class SseEventSelector extends SseLines<SelectedEventReader> {
   private nameAt(buffer: Buffer, start: number, end: number): number {
     const length = end - start;
     for (let index = 0; index < this.names.length; index++) {
-      const name = this.names[index]!;
-      if (name.length !== length) continue;
+      const name = this.names[index];
+      if (name === undefined || name.length !== length) continue;
       let at = 0;
       while (at < length && buffer[start + at] === name[at]) at++;
       if (at === length) return index;

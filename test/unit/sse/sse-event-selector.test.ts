@@ -76,4 +76,19 @@ describe('SseEventSelector', () => {
     assert.deepEqual(selected([bytes]), []);
     assert.deepEqual(expected(bytes), []);
   });
+
+  it('passes over a dropped name from then on, and keeps reporting the others', () => {
+    const seen: string[] = [];
+    const selector = new SseEventSelector(names);
+    const reader: SelectedEventReader = {
+      selected: (index, data) => {
+        seen.push(data === undefined ? names[index]!.name : `${names[index]!.name}=${data}`);
+        if (index === 2) selector.drop(2);
+      },
+    };
+    const delta = 'event: content_block_delta\ndata: {"text":"a"}\n\n';
+    selector.push(Buffer.from(`${delta}${delta}event: message_delta\ndata: {"n":1}\n\n${delta}`), reader);
+    selector.end(reader);
+    assert.deepEqual(seen, ['content_block_delta', 'message_delta={"n":1}']);
+  });
 });
