@@ -76,7 +76,7 @@ export interface TimeoutConfig {
   connectMs: number;
   /** From sending the request to the first body chunk (default: none). */
   firstTokenMs?: number;
-  /** Longest silence between two chunks of a stream (default 300000). */
+  /** Longest silence between two chunks of a stream (default 300000); a stream silent that long is cut within a quarter more. */
   idleMs: number;
 }
 
