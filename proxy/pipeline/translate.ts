@@ -50,12 +50,23 @@ export function translatedRequest(context: RequestContext, target: AttemptTarget
 /**
  * The client's bytes, indexed for an encoder that copies from them; only the Chat Completions
  * encoder does so far (the translated 80 KB Claude Code turn to an OpenAI-compatible provider:
- * see docs/benchmark.md, "Twelfth round"). Calls Switchyard makes itself have no bytes.
+ * see docs/benchmark.md, "Twelfth round"). Calls Switchyard makes itself have no bytes, and a
+ * body under `smallestSplicedBody` is serialised whole.
  */
 function clientBytes(context: RequestContext, target: AttemptTarget): ClientBytes | undefined {
-  if (target.api !== 'openai-chat' || context.raw === undefined) return undefined;
-  return ClientBytes.index(context.raw, context.body());
+  const raw = context.raw;
+  if (target.api !== 'openai-chat' || raw === undefined || raw.length < smallestSplicedBody) return undefined;
+  return ClientBytes.index(raw, context.body());
 }
+
+/**
+ * The size from which splicing a translated body costs less than serialising it. Below it the
+ * index, the markers and the Buffer's assembly cost more than JSON.stringify of the few strings
+ * they would copy: with the caches cold, as between one-at-a-time calls, the bench's 1 KB body
+ * took 20-32 µs spliced against 15-19 µs stringified (parse, decode, encode and the Buffer), a
+ * 4 KB one 17 against 19, a 16 KB one 44 against 51 (docs/benchmark.md, "Thirteenth round").
+ */
+const smallestSplicedBody = 4_096;
 
 /**
  * The any-to-any path, client side: provider answer → stream parts → client wire. Streams
