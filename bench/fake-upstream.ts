@@ -1,8 +1,13 @@
 /**
  * The benchmark's fake provider, run as its own process so its CPU does not compete with the
  * load generator's event loop: `node fake-upstream.js [gapMs]` once bundled (run.ts bundles it), or
- * `node --import tsx bench/fake-upstream.ts [gapMs]`.
+ * `node --import tsx bench/fake-upstream.ts [gapMs] [--schedule fixed]`.
  * Prints its URL as the first stdout line.
+ *
+ * `--schedule fixed` sets each event's time from the stream's start instead of from the previous
+ * write (see `writeEvents`). `POST /stamps` starts recording, for every streamed reply, when its
+ * request had arrived whole and when its last event was written (the machine's monotonic clock,
+ * nanoseconds); `GET /stamps` answers them in arrival order and stops (`provider-stamps.ts`).
  *
  * It answers `POST /v1/chat/completions` (OpenAI) and `POST /v1/messages` (Anthropic), as JSON or,
  * when the body asks for `"stream":true`, as SSE written one event per `write` with `gapMs`
@@ -33,23 +38,62 @@ function longStream(events: Buffer[], count: number): Buffer[] {
   return [...events.slice(0, first), ...new Array<Buffer>(count).fill(events[first]!), ...events.slice(last + 1)];
 }
 
-function writeEvents(response: http.ServerResponse, events: Buffer[], gapMs: number): void {
+/**
+ * When a streamed reply's request had arrived whole and its last event was written, on the monotonic clock
+ * every process on the machine shares (`process.hrtime`), nanoseconds; kept only with `--stamps`.
+ */
+interface StreamStamps {
+  arrivedNs: number;
+  lastWriteNs: number;
+}
+
+/** While recording (`POST /stamps` until `GET /stamps`): every streamed reply's stamps in arrival order. */
+let stamps: StreamStamps[] | undefined;
+
+function nowNs(): number {
+  return Number(process.hrtime.bigint());
+}
+
+/**
+ * Writes `events` one a `write`, `gapMs` apart. With `fixed` (`--schedule fixed`) event i is due
+ * `i × gapMs` after the first write and each timer is set for what is left to that moment, so
+ * a late timer delays its own event only, not every event after it; otherwise each timer is set
+ * `gapMs` after the previous write (the default), and a stream's length is the sum of its
+ * timers' lateness.
+ */
+function writeEvents(response: http.ServerResponse, events: Buffer[], gapMs: number, fixed: boolean, stamp?: StreamStamps): void {
   let index = 0;
+  const startMs = performance.now();
   const next = (): void => {
     if (response.destroyed) return;
     response.write(events[index++]);
-    if (index === events.length) response.end();
-    else if (gapMs === 0) setImmediate(next);
-    else setTimeout(next, gapMs);
+    if (index === events.length) {
+      if (stamp !== undefined) stamp.lastWriteNs = nowNs();
+      response.end();
+    } else if (gapMs === 0) setImmediate(next);
+    else if (!fixed) setTimeout(next, gapMs);
+    else {
+      const waitMs = startMs + index * gapMs - performance.now();
+      if (waitMs > 0) setTimeout(next, waitMs);
+      else setImmediate(next);
+    }
   };
   next();
 }
 
-function startServer(gapMs: number): http.Server {
+function startServer(gapMs: number, fixed: boolean): http.Server {
   return http.createServer((request, response) => {
+    if (request.url === '/stamps') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(request.method === 'POST' ? '[]' : JSON.stringify(stamps ?? []));
+      stamps = request.method === 'POST' ? [] : undefined;
+      return;
+    }
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      // The whole request is here: what comes after is the provider's own time.
+      const arrivedNs = stamps === undefined ? 0 : nowNs();
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       // Searched as bytes first: most requests are not large-answer ones and pay no string copy.
       const large = body.indexOf(largeAnswerPrefix) === -1 ? null : largeAnswerMarker.exec(body.toString('latin1'));
@@ -75,15 +119,17 @@ function startServer(gapMs: number): http.Server {
         'cache-control': 'no-cache',
       });
       const long = longStreamMarker.exec(body.toString('latin1'));
-      if (long !== null) writeEvents(response, longStream(reply.events, Number(long[1])), Number(long[2]));
-      else writeEvents(response, reply.events, gapMs);
+      const stamp = stamps === undefined ? undefined : { arrivedNs, lastWriteNs: 0 };
+      if (stamp !== undefined) stamps!.push(stamp);
+      if (long !== null) writeEvents(response, longStream(reply.events, Number(long[1])), Number(long[2]), fixed, stamp);
+      else writeEvents(response, reply.events, gapMs, fixed, stamp);
     });
   });
 }
 
 function main(): void {
   const gapMs = Number(process.argv[2] ?? '1');
-  const server = startServer(gapMs);
+  const server = startServer(gapMs, process.argv.includes('--schedule') && process.argv[process.argv.indexOf('--schedule') + 1] === 'fixed');
   server.keepAliveTimeout = 60_000;
   // The same accept queue as Switchyard's, so a burst measures the proxy, not the fake's queue.
   server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {

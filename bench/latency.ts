@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/latency.ts [<build>…] [floor:<mode>…] [--cases "<part>,<part>"] [--calls 300] [--passes 3] [--samples <file>]`:
+ * `node --import tsx bench/latency.ts [<build>…] [floor:<mode>…] [--cases "<part>,<part>"] [--calls 300] [--passes 3] [--samples <file>] [--stamps] [--schedule fixed]`:
  * unloaded latency and first byte only — the one-at-a-time phase of the bench, with more calls
  * and nothing else, for judging a change to the path before the first byte.
  *
@@ -14,6 +14,15 @@
  * (every delta, and for passthrough streams every event). `--samples` writes every kept call's
  * whole and first-byte milliseconds as JSON (case → target → pass → calls, in the order sent), for
  * reading a shift of the p50 as a shift of the whole distribution or as a tail.
+ *
+ * `--schedule fixed` has the fake provider time each event from the stream's start rather than
+ * from its previous write (`fake-upstream.ts`). `--stamps` (streams) splits every call's whole time
+ * at the fake provider's stamps, one clock for all processes: the way in (sent → the request's
+ * arrival at the provider), the provider's own time (arrival → its last write: the pacing) and the
+ * way out (its last write → the client's last byte), and prints per target their medians over
+ * every call, then each proxy's call minus the floor's call of the same round, median over the
+ * rounds: for the whole call, and for the way in plus the way out — what a proxy adds with the
+ * provider's pacing taken out.
  */
 import autocannon from 'autocannon';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +34,7 @@ import { buildCases, type BenchCase } from './cases';
 import { startChildService, type ChildService } from './child-service';
 import { floorModes, type FloorMode } from './floor-forwarder';
 import { uniqueMarker } from './payloads';
+import { readStamps, startStamping } from './provider-stamps';
 import { checkReply } from './reply-check';
 import { runMain } from './run-main';
 import { startSwitchyard } from './switchyard-service';
@@ -42,6 +52,17 @@ interface LatencyTarget {
   latencyMs: number[];
   firstByteMs: number[];
   failures: string[];
+}
+
+/** One kept call, with the fake provider's stamps once they are read (`--stamps`). */
+interface CallRecord {
+  target: LatencyTarget;
+  round: number;
+  wholeMs: number;
+  sentNs: number;
+  endedNs: number;
+  arrivedNs?: number;
+  lastWriteNs?: number;
 }
 
 function bundle(name: string, workDirectory: string): string {
@@ -65,13 +86,17 @@ function signed(milliseconds: number): string {
   return `${milliseconds >= 0 ? '+' : ''}${milliseconds.toFixed(3)}`;
 }
 
-async function call(target: LatencyTarget, benchCase: BenchCase, tag: string, keep: boolean): Promise<void> {
+async function call(target: LatencyTarget, benchCase: BenchCase, tag: string, keep: boolean, log?: Array<CallRecord | undefined>, round = 0): Promise<void> {
   const body = (target.floor ? benchCase.floorBody : benchCase.body).replace(uniqueMarker, tag);
   try {
     const reply = await timedRequest(target.dispatcher, target.url + benchCase.path, benchCase.headers, body);
+    // The provider stamped this call whatever its reply: the log keeps the calls' order.
+    const record: CallRecord = { target, round, wholeMs: reply.totalMs, sentNs: reply.sentNs, endedNs: reply.endedNs };
+    log?.push(record);
     const check = reply.status === 200 ? checkReply(benchCase.api, benchCase.stream, reply.body, target.floor || benchCase.kind === 'passthrough' ? benchCase.expectedEvents : undefined, true, benchCase.answer) : { ok: false, problem: `HTTP ${reply.status}` };
     if (!check.ok) {
       target.failures.push(check.problem ?? 'incomplete reply');
+      log?.splice(log.indexOf(record), 1, undefined);
       return;
     }
     if (!keep) return;
@@ -82,10 +107,44 @@ async function call(target: LatencyTarget, benchCase: BenchCase, tag: string, ke
   }
 }
 
+/**
+ * The stamped split of the calls (`--stamps`): per target the medians of the way in, the
+ * provider's time and the way out; per proxy, its calls against the floor's of the same round.
+ */
+function printStamps(calls: CallRecord[], targets: LatencyTarget[], floorTarget: LatencyTarget, unmatchedPasses: number): void {
+  const milliseconds = (nanoseconds: number): number => nanoseconds / 1e6;
+  const wayIn = (call: CallRecord): number => milliseconds(call.arrivedNs! - call.sentNs);
+  const provider = (call: CallRecord): number => milliseconds(call.lastWriteNs! - call.arrivedNs!);
+  const wayOut = (call: CallRecord): number => milliseconds(call.endedNs - call.lastWriteNs!);
+  const byRound = new Map<LatencyTarget, Map<number, CallRecord>>(targets.map((each) => [each, new Map()]));
+  for (const each of calls) byRound.get(each.target)!.set(each.round, each);
+  process.stdout.write(`  stamped (ms, median over ${calls.length} calls${unmatchedPasses > 0 ? `; ${unmatchedPasses} passes left out, their stamps did not match the calls` : ''}): way in | provider | way out | in + out | whole
+`);
+  for (const each of targets) {
+    const own = [...byRound.get(each)!.values()];
+    if (own.length === 0) continue;
+    const cells = [wayIn, provider, wayOut, (call: CallRecord) => wayIn(call) + wayOut(call), (call: CallRecord) => call.wholeMs].map((part) => median(own.map(part)).toFixed(3));
+    let line = `    ${each.name}: ${cells.join(' | ')}`;
+    if (each.service !== undefined && each !== floorTarget) {
+      const paired = (part: (call: CallRecord) => number): string => {
+        const differences: number[] = [];
+        for (const [round, call] of byRound.get(each)!) {
+          const floorCall = byRound.get(floorTarget)!.get(round);
+          if (floorCall !== undefined) differences.push(part(call) - part(floorCall));
+        }
+        return `${signed(median(differences))} (${differences.length} pairs)`;
+      };
+      line += `; over the floor's call of the same round: in + out ${paired((call) => wayIn(call) + wayOut(call))}, way in ${paired(wayIn)}, way out ${paired(wayOut)}, provider ${paired(provider)}, whole ${paired((call) => call.wholeMs)}`;
+    }
+    process.stdout.write(line + '\n');
+  }
+}
+
 async function main(): Promise<void> {
   const positional: string[] = [];
   for (let index = 2; index < process.argv.length; index++) {
     const argument = process.argv[index]!;
+    if (argument === '--stamps') continue;
     if (argument.startsWith('--')) index++;
     else positional.push(argument);
   }
@@ -101,6 +160,8 @@ async function main(): Promise<void> {
   const passes = Number(option('--passes', '3'));
   const warmUpSeconds = Number(option('--warm-up', '2'));
   const samplesFile = option('--samples', '');
+  const schedule = option('--schedule', 'chained');
+  const stamped = process.argv.includes('--stamps');
   const samples: Record<string, Record<string, Array<{ wholeMs: number[]; firstByteMs: number[] }>>> = {};
 
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-latency-'));
@@ -110,7 +171,7 @@ async function main(): Promise<void> {
     targets.push({ name, url, floor, service, dispatcher: new Agent({ keepAliveTimeout: 60_000, connections: 1 }), latencyMs: [], firstByteMs: [], failures: [] });
   };
   try {
-    const upstream = await startChildService('upstream', process.execPath, [bundle('fake-upstream', workDirectory), '1']);
+    const upstream = await startChildService('upstream', process.execPath, [bundle('fake-upstream', workDirectory), '1', '--schedule', schedule]);
     services.push(upstream);
     target('direct', upstream.url, true);
     const floorScript = bundle('floor-forwarder', workDirectory);
@@ -126,6 +187,7 @@ async function main(): Promise<void> {
       services.push(service);
       target(name, service.url, false, service);
     }
+    process.stdout.write(`fake provider: ${schedule} schedule${stamped ? ', stamped' : ''}\n`);
     process.stdout.write(`load ${os.loadavg().map((load) => load.toFixed(2)).join(' ')}; ${calls} calls (streams ${Math.ceil(calls / 3)}) × ${passes} passes per target\n`);
     const proxies = targets.filter((each) => each.service !== undefined);
     const floorTarget = proxies[0]!;
@@ -136,18 +198,33 @@ async function main(): Promise<void> {
       }
       const count = benchCase.stream ? Math.ceil(calls / 3) : calls;
       const perPass = new Map<LatencyTarget, Array<{ latency: number; firstByte: number }>>(targets.map((each) => [each, []]));
+      const stampedCalls: CallRecord[] = [];
+      let unmatchedPasses = 0;
       for (let pass = 0; pass < passes; pass++) {
         for (const each of targets) {
           each.latencyMs = [];
           each.firstByteMs = [];
         }
+        const log: Array<CallRecord | undefined> | undefined = stamped && benchCase.stream ? [] : undefined;
+        if (log !== undefined) await startStamping(upstream.url);
         // Direct first, then the proxies in an order rotated every round: a call that follows
         // another proxy's by a millisecond reached its first byte ~0.08 ms sooner than one in
         // another place (two builds of the same code, two runs with the order swapped), and a
         // fixed or merely reversed order hands that to the same target every time.
         for (let index = 0; index < count; index++) {
           const shift = index % proxies.length;
-          for (const each of [targets[0]!, ...proxies.slice(shift), ...proxies.slice(0, shift)]) await call(each, benchCase, `${pass}-${index}-${each.name}`, true);
+          for (const each of [targets[0]!, ...proxies.slice(shift), ...proxies.slice(0, shift)]) await call(each, benchCase, `${pass}-${index}-${each.name}`, true, log, pass * count + index);
+        }
+        if (log !== undefined) {
+          const provider = await readStamps(upstream.url);
+          if (provider.length !== log.length) unmatchedPasses++;
+          else
+            for (const [at, record] of log.entries()) {
+              if (record === undefined) continue;
+              record.arrivedNs = provider[at]!.arrivedNs;
+              record.lastWriteNs = provider[at]!.lastWriteNs;
+              stampedCalls.push(record);
+            }
         }
         for (const each of targets) {
           perPass.get(each)!.push({ latency: median(each.latencyMs), firstByte: median(each.firstByteMs) });
@@ -173,6 +250,7 @@ async function main(): Promise<void> {
         process.stdout.write(line + '\n');
         proxy.failures = [];
       }
+      if (stamped && benchCase.stream) printStamps(stampedCalls, targets, floorTarget, unmatchedPasses);
     }
     await Promise.all(targets.map((each) => each.dispatcher.close()));
     if (samplesFile !== '') writeFileSync(samplesFile, JSON.stringify(samples));

@@ -5,6 +5,7 @@ import type { Agent } from 'undici';
 import type { BenchCase } from './cases';
 import { cpuSource, treeCpuNanoseconds, treeWaitNanoseconds } from './process-cpu';
 import { uniqueMarker } from './payloads';
+import { outsideProviderMs, readStamps, startStamping } from './provider-stamps';
 import { checkReply } from './reply-check';
 import { timedRequest } from './timed-request';
 
@@ -58,6 +59,13 @@ export interface TargetResult {
   latencyMs: number[];
   /** Times to the first body byte of the sequential phase, milliseconds. */
   firstByteMs: number[];
+  /**
+   * Streams: each sequential call's time outside the fake provider's own (the way in plus the way
+   * out, `provider-stamps.ts`), milliseconds, and the round it was sent in (`pacedRound`), so that
+   * two targets' calls of one round can be paired.
+   */
+  outsideProviderMs: number[];
+  pacedRound: number[];
   /** Fewest text deltas any sequential stream carried. */
   fewestDeltas: number;
   failures: number;
@@ -117,6 +125,8 @@ export function emptyResult(): TargetResult {
     loadTotals: { completed: 0, seconds: 0, cpuNanoseconds: 0, cpuCompleted: 0 },
     latencyMs: [],
     firstByteMs: [],
+    outsideProviderMs: [],
+    pacedRound: [],
     fewestDeltas: Number.POSITIVE_INFINITY,
     failures: 0,
     problems: [],
@@ -420,6 +430,10 @@ export async function sequentialPhase(
     [...unproxied, ...proxies],
     [...unproxied, ...[...proxies].reverse()],
   ];
+  // Streams: the fake provider stamps each reply, so each call's time outside its pacing is known.
+  const provider = benchCase.stream ? targets.find((target) => target.kind === 'direct') : undefined;
+  const sent: Array<{ result: TargetResult; round: number; sentNs: number; endedNs: number; kept: boolean }> = [];
+  if (provider !== undefined) await startStamping(provider.url);
   for (let index = 0; index < count; index++) {
     for (const target of orders[index % 2]!) {
       const result = results.get(target.name);
@@ -428,6 +442,8 @@ export async function sequentialPhase(
       try {
         const body = request.body.includes(uniqueMarker) ? request.body.replace(uniqueMarker, `${sequentialRun}-${index}-${target.name}`) : request.body;
         const reply = await timedRequest(target.dispatcher, target.url + request.path, request.headers, body);
+        const call = { result, round: sequentialRun * 1_000_000 + index, sentNs: reply.sentNs, endedNs: reply.endedNs, kept: false };
+        sent.push(call);
         if (reply.status !== 200) {
           recordProblem(result, `HTTP ${reply.status}: ${reply.body.slice(0, 300)}`);
           continue;
@@ -440,9 +456,20 @@ export async function sequentialPhase(
         }
         result.latencyMs.push(reply.totalMs);
         result.firstByteMs.push(reply.firstByteMs);
+        call.kept = true;
       } catch (error) {
         recordProblem(result, (error as Error).message);
       }
     }
+  }
+  if (provider === undefined) return;
+  const stamps = await readStamps(provider.url);
+  // One stamp a call in the order sent; a call that never reached the provider breaks the
+  // match, and then no call of the phase is split (the whole-call times stand alone).
+  if (stamps.length !== sent.length) return;
+  for (const [at, call] of sent.entries()) {
+    if (!call.kept) continue;
+    call.result.outsideProviderMs.push(outsideProviderMs(call, stamps[at]!));
+    call.result.pacedRound.push(call.round);
   }
 }

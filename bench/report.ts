@@ -164,6 +164,20 @@ function addedFirstByte(result: TargetResult, direct: TargetResult, fraction: nu
   return percentile(result.firstByteMs, fraction) - percentile(direct.firstByteMs, fraction);
 }
 
+/**
+ * Streams: Switchyard's time outside the fake provider's own minus the floor's in the same round of
+ * the sequential phase (`provider-stamps.ts`), the median over the pairs; undefined without stamps.
+ */
+export function pairedOutsideProvider(switchyard: TargetResult, floor: TargetResult): { median: number; pairs: number } | undefined {
+  const floorByRound = new Map<number, number>(floor.pacedRound.map((round, at) => [round, floor.outsideProviderMs[at]!]));
+  const differences: number[] = [];
+  for (const [at, round] of switchyard.pacedRound.entries()) {
+    const floorMs = floorByRound.get(round);
+    if (floorMs !== undefined) differences.push(switchyard.outsideProviderMs[at]! - floorMs);
+  }
+  return differences.length === 0 ? undefined : { median: percentile(differences, 0.5), pairs: differences.length };
+}
+
 function addedLatency(result: TargetResult, direct: TargetResult, fraction: number): number {
   return percentile(result.latencyMs, fraction) - percentile(direct.latencyMs, fraction);
 }
@@ -292,9 +306,15 @@ export function verdictLines(outcomes: CaseOutcome[], standIn: boolean): string[
       if (peerRatio !== undefined) lines.push(`INFO ${benchCase.name}: ${name} CPU/request ${formatRatio(peerRatio)} the floor`);
     }
     const sequential = addedLatency(switchyard, direct, 0.5) - addedLatency(floorResult, direct, 0.5);
+    const paced = benchCase.stream ? pairedOutsideProvider(switchyard, floorResult) : undefined;
+    const overDirect = `over direct: Switchyard ${signed(addedLatency(switchyard, direct, 0.5))}, floor ${signed(addedLatency(floorResult, direct, 0.5))}`;
+    // A stream's whole time is mostly the fake provider's 25 timers, each late by whatever the
+    // machine is doing: judged with the provider's own time taken out, call by call (thirteenth round).
     lines.push(
-      `${sequential <= sequentialTargetMs ? 'PASS' : 'FAIL'} ${benchCase.name}: one at a time, p50 ${signed(sequential)} ms over the floor ` +
-        `(target ≤ +${sequentialTargetMs} ms; over direct: Switchyard ${signed(addedLatency(switchyard, direct, 0.5))}, floor ${signed(addedLatency(floorResult, direct, 0.5))})${note}`,
+      paced === undefined
+        ? `${sequential <= sequentialTargetMs ? 'PASS' : 'FAIL'} ${benchCase.name}: one at a time, p50 ${signed(sequential)} ms over the floor (target ≤ +${sequentialTargetMs} ms; ${overDirect})${note}`
+        : `${paced.median <= sequentialTargetMs ? 'PASS' : 'FAIL'} ${benchCase.name}: one at a time, the provider's pacing taken out, ${signed(paced.median)} ms over the floor's call of the same round ` +
+            `(median of ${paced.pairs} pairs; target ≤ +${sequentialTargetMs} ms); whole call p50 ${signed(sequential)} ms over the floor (${overDirect})${note}`,
     );
     if (!benchCase.stream) continue;
     const kept = switchyard.failures === 0 && switchyard.fewestDeltas === replyDeltas.length;

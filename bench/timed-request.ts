@@ -10,6 +10,9 @@ export interface TimedReply {
   /** Milliseconds from sending the request to the end of the body. */
   totalMs: number;
   body: string;
+  /** When the request was sent and its body's end read, on the machine's monotonic clock (`process.hrtime`), nanoseconds. */
+  sentNs: number;
+  endedNs: number;
 }
 
 export async function timedRequest(
@@ -18,6 +21,7 @@ export async function timedRequest(
   headers: Record<string, string>,
   body: string,
 ): Promise<TimedReply> {
+  const sentNs = Number(process.hrtime.bigint());
   const start = performance.now();
   const reply = await request(url, { dispatcher, method: 'POST', headers, body });
   reply.body.setEncoding('utf8');
@@ -28,5 +32,6 @@ export async function timedRequest(
     text += chunk;
   }
   const totalMs = performance.now() - start;
-  return { status: reply.statusCode, firstByteMs: firstByteMs < 0 ? totalMs : firstByteMs, totalMs, body: text };
+  const endedNs = Number(process.hrtime.bigint());
+  return { status: reply.statusCode, firstByteMs: firstByteMs < 0 ? totalMs : firstByteMs, totalMs, body: text, sentNs, endedNs };
 }
