@@ -27,9 +27,60 @@ interface RecordText {
 /**
  * A record: length (u32, 0 where the data wraps), fingerprint (u32), stored and expiry times
  * (f64 each), counted size, body, request and text lengths (u32 each), whether the body is
- * bytes (u8) and its key function (u8), then the body, the request and the text (UTF-8 JSON).
+ * bytes (u8), its key function (u8) and whether its answer's numbers are in the header (u8,
+ * see {@link AnswerNumbers}), two bytes unused, then those numbers (seven f64: the usage's five,
+ * the cost — NaN for null — and the answer's own stored time), then the body, the request and
+ * the text (UTF-8 JSON).
  */
-const headerBytes = 44;
+const numbersAt = 44;
+const headerBytes = numbersAt + 7 * 8;
+
+/** The usage fields of a cached answer's metadata (core/usage.ts), in the header's order. */
+const usageFields = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens'] as const;
+
+/**
+ * The metadata every cached answer carries (cache/cached-answer.ts): who answered, the usage,
+ * the cost and when, and for the provider's own bytes their API and stream mode. Its numbers
+ * go into the record's header and the rest into text reused while it repeats (one provider,
+ * model and API are nearly every miss's), so a miss serialises nothing: `JSON.stringify` of
+ * the metadata and the record's text made each time were most of what a put cost (a 1 KB
+ * miss's put 3.4–5.3 µs, bench/ring-microbench.ts, thirteenth round). Any other metadata is
+ * kept as JSON text, as before.
+ */
+interface AnswerNumbers {
+  provider: string;
+  model: string;
+  usage: { [field in (typeof usageFields)[number]]: number };
+  costUsd: number | null;
+  storedAt: number;
+  wireApi?: string;
+  wireStream?: boolean;
+  wireApiVersion?: string;
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** Whether metadata is exactly an {@link AnswerNumbers}: nothing in it would be lost from the header and the reused text. */
+function isAnswerNumbers(metadata: CachedResponse['metadata']): metadata is CachedResponse['metadata'] & AnswerNumbers {
+  // Finite numbers only: JSON would have written NaN or an infinity as null.
+  if (typeof metadata.provider !== 'string' || typeof metadata.model !== 'string' || !isFiniteNumber(metadata.storedAt)) return false;
+  if (metadata.costUsd !== null && !isFiniteNumber(metadata.costUsd)) return false;
+  const { usage, wireApi, wireStream, wireApiVersion } = metadata;
+  if (usage === null || typeof usage !== 'object' || Array.isArray(usage)) return false;
+  let usageCount = 0;
+  for (const name in usage) {
+    usageCount++;
+    // A field the header has no slot for would be lost.
+    if (!usageFields.includes(name as (typeof usageFields)[number]) || !isFiniteNumber(usage[name])) return false;
+  }
+  if (usageCount !== usageFields.length) return false;
+  if ((wireApi !== undefined && typeof wireApi !== 'string') || (wireStream !== undefined && typeof wireStream !== 'boolean') || (wireApiVersion !== undefined && typeof wireApiVersion !== 'string')) return false;
+  let count = 0;
+  for (const name in metadata) if (metadata[name] !== undefined) count++;
+  return count === 5 + (wireApi === undefined ? 0 : 1) + (wireStream === undefined ? 0 : 1) + (wireApiVersion === undefined ? 0 : 1);
+}
 
 /**
  * Slots of the table of dropped fingerprints ("ghosts"): one per slot, chosen by the
@@ -82,6 +133,8 @@ export class ProbationRing {
   private ghosts: Uint32Array | undefined;
   /** The last record's question and its text (see {@link questionText}). */
   private lastQuestion: { target: string; format: string; owner: string; headers: { [name: string]: string }; text: string } | undefined;
+  /** The last record's text when its numbers went into the header, encoded (see {@link answerText}). */
+  private lastAnswer: { provider: string; model: string; wireApi: string | undefined; wireStream: boolean | undefined; wireApiVersion: string | undefined; questionText: string; bytes: Buffer } | undefined;
   /** The buffer's length: room for the records' headers and text beside `budget` bytes of entries. */
   private readonly capacity: number;
 
@@ -118,8 +171,12 @@ export class ProbationRing {
    */
   put(fingerprint: number, metadata: CachedResponse['metadata'], question: CachedQuestion, body: Uint8Array, isBytes: boolean, size: number, storedAt: number, expiresAt: number, keyFunction: unknown): boolean {
     if (this.index.has(fingerprint) || size > this.budget) return false;
-    const text = `{"metadata":${JSON.stringify(metadata)},${this.questionText(question)}}`;
-    const textBytes = Buffer.byteLength(text);
+    const numbers = isAnswerNumbers(metadata) ? metadata : undefined;
+    const questionText = this.questionText(question);
+    // With its numbers in the header the record's text is the last one's while it repeats, already encoded.
+    const encoded = numbers === undefined ? undefined : this.answerText(numbers, questionText);
+    const text = encoded === undefined ? `{"metadata":${JSON.stringify(metadata)},${questionText}}` : undefined;
+    const textBytes = encoded === undefined ? Buffer.byteLength(text!) : encoded.byteLength;
     const length = headerBytes + body.byteLength + question.request.byteLength + textBytes;
     if (length > this.capacity) return false;
     let functionIndex = this.keyFunctions.indexOf(keyFunction);
@@ -139,9 +196,22 @@ export class ProbationRing {
     buffer.writeUInt32LE(textBytes, at + 36);
     buffer[at + 40] = isBytes ? 1 : 0;
     buffer[at + 41] = functionIndex;
+    buffer[at + 42] = numbers === undefined ? 0 : 1;
+    if (numbers !== undefined) {
+      const usage = numbers.usage;
+      buffer.writeDoubleLE(usage.inputTokens, at + numbersAt);
+      buffer.writeDoubleLE(usage.outputTokens, at + numbersAt + 8);
+      buffer.writeDoubleLE(usage.cacheReadTokens, at + numbersAt + 16);
+      buffer.writeDoubleLE(usage.cacheWriteTokens, at + numbersAt + 24);
+      buffer.writeDoubleLE(usage.reasoningTokens, at + numbersAt + 32);
+      buffer.writeDoubleLE(numbers.costUsd ?? Number.NaN, at + numbersAt + 40);
+      buffer.writeDoubleLE(numbers.storedAt, at + numbersAt + 48);
+    }
     buffer.set(body, at + headerBytes);
     buffer.set(question.request, at + headerBytes + body.byteLength);
-    buffer.write(text, at + headerBytes + body.byteLength + question.request.byteLength, textBytes, 'utf8');
+    const textAt = at + headerBytes + body.byteLength + question.request.byteLength;
+    if (encoded !== undefined) buffer.set(encoded, textAt);
+    else buffer.write(text!, textAt, textBytes, 'utf8');
     this.index.set(fingerprint, at);
     this.records++;
     this.live += size;
@@ -197,6 +267,29 @@ export class ProbationRing {
     const text = JSON.stringify({ target: question.target, format: question.format, owner: question.owner, headers: question.headers }).slice(1, -1);
     this.lastQuestion = { target: question.target, format: question.format, owner: question.owner, headers: { ...question.headers }, text };
     return text;
+  }
+
+  /**
+   * A record's text when its answer's numbers are in the header: the metadata's other fields and
+   * the question, encoded once and reused while they repeat.
+   */
+  private answerText(numbers: AnswerNumbers, questionText: string): Buffer {
+    const last = this.lastAnswer;
+    if (
+      last !== undefined &&
+      last.questionText === questionText &&
+      last.provider === numbers.provider &&
+      last.model === numbers.model &&
+      last.wireApi === numbers.wireApi &&
+      last.wireStream === numbers.wireStream &&
+      last.wireApiVersion === numbers.wireApiVersion
+    ) {
+      return last.bytes;
+    }
+    const named = { provider: numbers.provider, model: numbers.model, wireApi: numbers.wireApi, wireStream: numbers.wireStream, wireApiVersion: numbers.wireApiVersion };
+    const bytes = Buffer.from(`{"metadata":${JSON.stringify(named)},${questionText}}`);
+    this.lastAnswer = { ...named, questionText, bytes };
+    return bytes;
   }
 
   /** The key function an entry was put with. */
@@ -272,6 +365,14 @@ export class ProbationRing {
     buffer.copy(bytes, 0, start, start + bodyLength + requestLength);
     const body = bytes.subarray(0, bodyLength);
     const text = JSON.parse(buffer.toString('utf8', start + bodyLength + requestLength, start + bodyLength + requestLength + textLength)) as RecordText;
+    if (buffer[at + 42] === 1) {
+      const usage: { [name: string]: number } = {};
+      for (const [index, field] of usageFields.entries()) usage[field] = buffer.readDoubleLE(at + numbersAt + index * 8);
+      const costUsd = buffer.readDoubleLE(at + numbersAt + 40);
+      text.metadata.usage = usage;
+      text.metadata.costUsd = Number.isNaN(costUsd) ? null : costUsd;
+      text.metadata.storedAt = buffer.readDoubleLE(at + numbersAt + 48);
+    }
     const question: CachedQuestion = { target: text.target, format: text.format, owner: text.owner, request: bytes.subarray(bodyLength), headers: text.headers, fingerprint };
     return {
       fingerprint,

@@ -128,6 +128,57 @@ describe('ProbationRing', () => {
     assert.equal(ring.dropped(large), true, 'the largest fingerprint too');
   });
 
+  it("gives an answer's metadata back exactly when its numbers went into the header, the reused text never mixing two answers' names", () => {
+    const ring = new ProbationRing(1_000_000);
+    const usage = (index: number) => ({ inputTokens: 250 + index, outputTokens: 2 ** 40 + index, cacheReadTokens: index % 3, cacheWriteTokens: 0, reasoningTokens: index / 4 });
+    // The shapes cached-answer.ts writes (parts; the provider's bytes, with and without an API
+    // version), each answer after the first differing from the one before in one name only.
+    const named: Array<Record<string, unknown>> = [
+      { provider: 'openai', model: 'm' },
+      { provider: 'anthropic', model: 'm' },
+      { provider: 'anthropic', model: 'm-5' },
+      { provider: 'anthropic', model: 'm-5', wireApi: 'openai-chat', wireStream: false },
+      { provider: 'anthropic', model: 'm-5', wireApi: 'openai-chat', wireStream: true },
+      { provider: 'anthropic', model: 'm-5', wireApi: 'anthropic-messages', wireStream: true },
+      { provider: 'anthropic', model: 'm-5', wireApi: 'anthropic-messages', wireStream: true, wireApiVersion: '2023-06-01' },
+      { provider: 'anthropic', model: 'm-5', wireApi: 'anthropic-messages', wireStream: true, wireApiVersion: '2023-06-02' },
+      { provider: 'anthropic', model: 'm-5', wireApi: 'anthropic-messages', wireStream: true },
+      { provider: 'anthropic', model: 'm-5' },
+    ];
+    // Two answers in a row share their names, and some pairs differ in their question's owner alone.
+    const owner = (index: number) => (index % 30 === 11 ? 'key_7' : 'key_1');
+    const metadatas = Array.from({ length: 400 }, (_, index) => ({ ...named[Math.floor(index / 2) % named.length], usage: usage(index), costUsd: index % 4 === 0 ? null : 0.000169 * index, storedAt: 1_700_000_000_000 + index }));
+    for (const [index, metadata] of metadatas.entries()) {
+      const question = { target: 'openai/a', format: 'openai-chat', owner: owner(index), request: new TextEncoder().encode(`q${index}`), headers: {} };
+      assert.equal(ring.put(index, metadata as never, question, new Uint8Array(10), true, 12, 1_000 + index, 2_000, keyOf), true);
+    }
+    for (const [index, metadata] of metadatas.entries()) {
+      const taken = ring.take(index)!;
+      assert.deepEqual(taken.entry.metadata, metadata, `answer ${index}`);
+      assert.equal(taken.entry.question.owner, owner(index));
+      assert.equal(taken.storedAt, 1_000 + index);
+    }
+  });
+
+  it('keeps as JSON any metadata the header has no place for', () => {
+    const ring = new ProbationRing(10_000);
+    const answer = { provider: 'openai', model: 'm', usage: { inputTokens: 1, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }, costUsd: 0.5, storedAt: 7 };
+    const others = [
+      { ...answer, note: 'an extra field' },
+      { ...answer, usage: { ...answer.usage, audioTokens: 3 } },
+      { ...answer, usage: { inputTokens: 1, outputTokens: 2 } },
+      { ...answer, usage: { ...answer.usage, inputTokens: Number.NaN } },
+      { ...answer, costUsd: Number.POSITIVE_INFINITY },
+      { ...answer, costUsd: '0.5' },
+      { ...answer, wireStream: 'yes' },
+      { ...answer, provider: 3 },
+    ];
+    for (const [index, metadata] of others.entries()) {
+      assert.equal(ring.put(index, metadata as never, { target: 'openai/a', format: 'openai-chat', owner: 'k', request: new Uint8Array([index]), headers: {} }, new Uint8Array(4), true, 5, 1, 2, keyOf), true);
+    }
+    for (const [index, metadata] of others.entries()) assert.deepEqual(ring.take(index)!.entry.metadata, JSON.parse(JSON.stringify(metadata)), `metadata ${index}`);
+  });
+
   it('empties on clear', () => {
     const ring = new ProbationRing(10_000);
     put(ring, 1, 'alpha');
