@@ -54,14 +54,23 @@ export abstract class SseLines<Sink> {
       if (buffer[0] === lineFeed) start = 1;
       this.skipLeadingLineFeed = false;
     }
+    const length = buffer.length;
     if (bufferIndexOf.call(buffer, carriageReturn, start) === -1) {
-      // The common case (Anthropic, OpenAI): LF line ends only, found with indexOf, not byte by byte.
-      for (let end = bufferIndexOf.call(buffer, lineFeed, start); end !== -1; end = bufferIndexOf.call(buffer, lineFeed, start)) {
+      // The common case (Anthropic, OpenAI): LF line ends only, found with indexOf, not byte by
+      // byte. The blank line that ends an event is seen by its byte after the line before it, and
+      // no search starts at the chunk's end: a Chat chunk (`data: …\n\n`) takes one indexOf, not
+      // three (each ~200 instructions through Buffer#indexOf's checks, callgrind, hot12).
+      let end = bufferIndexOf.call(buffer, lineFeed, start);
+      while (end !== -1) {
         this.line(buffer, start, end, sink);
         start = end + 1;
+        if (buffer[start] === lineFeed) {
+          this.line(buffer, start, start, sink);
+          start++;
+        }
+        end = start < length ? bufferIndexOf.call(buffer, lineFeed, start) : -1;
       }
     } else {
-      const length = buffer.length;
       for (let index = start; index < length; index++) {
         const byte = buffer[index];
         if (byte !== lineFeed && byte !== carriageReturn) continue;
@@ -76,7 +85,7 @@ export abstract class SseLines<Sink> {
         start = index + 1;
       }
     }
-    if (start < buffer.length) this.pending = buffer.subarray(start);
+    if (start < length) this.pending = buffer.subarray(start);
   }
 
   /** The line the stream ended in without a line end, if any, handed to {@link line}. */
