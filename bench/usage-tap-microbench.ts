@@ -1,8 +1,9 @@
 /**
  * `node --import tsx bench/usage-tap-microbench.ts`: CPU per 1 KB stream of the passthrough
  * usage tap (`proxy/passthrough/usage-tap.ts`) over the fake upstream's OpenAI and Anthropic
- * streams, one event per chunk as the fake upstream writes them, and of its SSE parser alone
- * (Chat's full parser; for Anthropic's stream, the event selector it reads those with).
+ * streams, one event per chunk as the fake upstream writes them, and of its SSE readers alone
+ * (the full parser; for Chat's stream the data events the tap reads it with, for Anthropic's the
+ * event selector).
  * An in-process loop: the tap runs on every relayed stream, and its cost per event is small
  * enough that CPU per request under load cannot show a change to it.
  */
@@ -10,6 +11,7 @@ import { upstreamReplies } from './upstream-replies';
 import { UsageTap } from '../proxy/passthrough/usage-tap';
 import { SseParser } from '../proxy/sse/sse-parser';
 import { SseEventSelector, type SelectedEventReader } from '../proxy/sse/sse-event-selector';
+import { SseDataEvents, type EventDataReader } from '../proxy/sse/sse-data-events';
 
 const streams = 20_000;
 /** The names the tap selects on an Anthropic stream (usage-tap.ts), for timing the selector alone. */
@@ -43,6 +45,17 @@ for (const [path, api] of [
     for (const chunk of chunks) events += parser.push(chunk).length;
     return events;
   });
+  if (api === 'openai-chat') {
+    // What the tap reads a Chat stream forwarded as is with: each event's bytes, undecoded.
+    time('data events alone', () => {
+      const reader = new SseDataEvents();
+      let events = 0;
+      const counter: EventDataReader = { eventBytes: () => (events += 1), eventText: () => (events += 1) };
+      for (const chunk of chunks) reader.push(chunk, counter);
+      reader.end(counter);
+      return events;
+    });
+  }
   if (api === 'anthropic-messages') {
     time('event selector alone', () => {
       const selector = new SseEventSelector(anthropicNames);
