@@ -37,14 +37,11 @@ const nodeBundle = {
   logLevel: 'warning',
 };
 
-/**
- * The proxy: one self-contained CommonJS file that VS Code's own Node runtime can run,
- * `dist/proxy-bundle.js`, started through `dist/proxy.js` (`proxy/load-bundle.ts`, below).
- */
+/** The proxy: one self-contained CommonJS file that VS Code's own Node runtime can run. */
 const proxy = {
   ...nodeBundle,
   entryPoints: ['proxy/main.ts'],
-  outfile: 'dist/proxy-bundle.js',
+  outfile: 'dist/proxy.js',
   define: { SWITCHYARD_VERSION: JSON.stringify(version) },
   // OpenTelemetry is loaded only when traces are configured: it stays out of dist/proxy.js
   // and is imported from a bundle of its own next to it.
@@ -66,17 +63,6 @@ const proxy = {
       },
     },
   ],
-};
-
-/**
- * `dist/proxy.js`, what everything starts: it reads dist/proxy-bundle.js into memory that is not
- * the C heap's and runs it (the reason is in proxy/load-bundle.ts).
- */
-const proxyLoader = {
-  ...nodeBundle,
-  entryPoints: ['proxy/load-bundle.ts'],
-  plugins: [asciiSource],
-  outfile: 'dist/proxy.js',
 };
 
 /** `dist/pg.js` and `dist/ioredis.js`: each client library alone, as CommonJS. */
@@ -115,7 +101,7 @@ if (production) {
   for (const file of readdirSync('dist')) if (file.endsWith('.map')) rmSync(`dist/${file}`);
 }
 
-const configs = [proxy, proxyLoader, tracing, sqliteWriter, ...teamClients];
+const configs = [proxy, tracing, sqliteWriter, ...teamClients];
 if (existsSync('extension/extension.ts')) {
   // The extension host: `vscode` is provided at run time. The panel's modules are imported
   // dynamically, so they are evaluated only when the panel first opens.

@@ -60,7 +60,7 @@ interface SamplingProfile {
 }
 
 /** Bytes by the innermost frame from `ownScript` on each sample's stack (`(runtime) <frame>` when none). */
-function bytesByOwner(profile: SamplingProfile, ownScript: RegExp): { total: number; owners: Map<string, number> } {
+function bytesByOwner(profile: SamplingProfile, ownScript: string): { total: number; owners: Map<string, number> } {
   const bytesAt = new Map<number, number>();
   for (const sample of profile.samples) bytesAt.set(sample.nodeId, (bytesAt.get(sample.nodeId) ?? 0) + sample.size);
   const owners = new Map<string, number>();
@@ -68,7 +68,7 @@ function bytesByOwner(profile: SamplingProfile, ownScript: RegExp): { total: num
   const walk = (node: ProfileNode, owner: string | undefined): void => {
     const frame = node.callFrame;
     const name = `${frame.functionName || '(anonymous)'} ${path.basename(frame.url)}:${frame.lineNumber + 1}`;
-    const own = ownScript.test(frame.url) ? name : owner;
+    const own = frame.url.endsWith(ownScript) ? name : owner;
     const bytes = bytesAt.get(node.id) ?? 0;
     if (bytes > 0) {
       total += bytes;
@@ -102,12 +102,11 @@ async function main(): Promise<void> {
       const env = { ...process.env, SWITCHYARD_BENCH_PROFILE_FILE: profileFile };
       const floor = target.startsWith('floor:') ? target.slice('floor:'.length) : undefined;
       let service: ChildService | undefined;
-      // dist/proxy.js loads the code from dist/proxy-bundle.js; a build from before that holds it all.
-      let ownScript = /\/proxy(-bundle)?\.js$/;
+      let ownScript = 'proxy.js';
       if (floor !== undefined) {
         const script = path.join(workDirectory, 'floor-forwarder.js');
         if (!existsSync(script)) buildSync({ entryPoints: [path.join(__dirname, 'floor-forwarder.ts')], outfile: script, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
-        ownScript = /\/floor-forwarder\.js$/;
+        ownScript = 'floor-forwarder.js';
         service = await startChildService(target, process.execPath, ['--require', preload, script, floor, upstream.url], env);
       } else {
         service = await startSwitchyard(upstream.url, workDirectory, undefined, path.resolve(parseBuildTarget(target).folder, 'proxy.js'), `switchyard-${index}`, {}, { SWITCHYARD_BENCH_PROFILE_FILE: profileFile, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${preload}`.trim() });

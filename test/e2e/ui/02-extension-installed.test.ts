@@ -11,9 +11,9 @@ describe('the installed VSIX', () => {
     const installed = await readdir(profile.extensionsDir);
     const folder = installed.find((name) => name.startsWith('switchyard.switchyard-'));
     assert.ok(folder !== undefined, `no switchyard.switchyard-* folder in ${profile.extensionsDir}: ${installed.join(', ')}`);
-    // Everything is bundled: the bundles are there (the proxy's loader and its bundle) and no node_modules came along.
+    // Everything is bundled: the three bundles are there and no node_modules came along.
     const files = await readdir(path.join(profile.extensionsDir, folder), { recursive: true });
-    for (const bundle of ['extension.js', 'proxy.js', 'proxy-bundle.js', 'webview.js']) assert.ok(files.includes(path.join('dist', bundle)), `dist/${bundle} is not in the VSIX`);
+    for (const bundle of ['extension.js', 'proxy.js', 'webview.js']) assert.ok(files.includes(path.join('dist', bundle)), `dist/${bundle} is not in the VSIX`);
     assert.equal(files.filter((file) => file.split(path.sep).includes('node_modules')).length, 0, 'the VSIX holds node_modules');
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const dist = path.resolve(__dirname, '../../../dist');
@@ -12,19 +12,11 @@ describe('the proxy bundle is cheap to hold in memory', function () {
 
   // V8 keeps a script's source for lazy compilation, one byte a character only if all of it is
   // Latin-1: one `…` in a kept comment doubled dist/proxy.js on the heap (esbuild.mjs asciiSource).
-  for (const bundle of ['proxy-bundle.js', 'proxy.js', 'otlp-tracing.js']) {
+  for (const bundle of ['proxy.js', 'otlp-tracing.js']) {
     it(`dist/${bundle} is pure ASCII`, () => {
       const text = readFileSync(path.join(dist, bundle), 'latin1');
       const offset = text.search(/[^\x00-\x7f]/);
       assert.equal(offset, -1, `a non-ASCII byte at ${offset}: …${text.slice(Math.max(0, offset - 60), offset + 20)}…`);
     });
   }
-
-  // Node's loader reads a module through a buffer doubling from 256 KB, and glibc keeps up to
-  // twice the largest block it unmapped free at the top of the C heap (proxy/load-bundle.ts):
-  // what Node's loader reads must stay small, the bundle is read by dist/proxy.js.
-  it('dist/proxy.js, which Node loads, is a small loader; the bundle is beside it', () => {
-    assert.ok(statSync(path.join(dist, 'proxy.js')).size < 64 * 1024, `dist/proxy.js is ${statSync(path.join(dist, 'proxy.js')).size} bytes`);
-    assert.ok(statSync(path.join(dist, 'proxy-bundle.js')).size > 1024 * 1024);
-  });
 });

@@ -10,11 +10,11 @@ describe('OpenTelemetry stays out of the solo proxy and the extension', function
     if (!existsSync(path.join(dist, 'proxy.js'))) this.skip();
   });
 
-  it('dist/proxy-bundle.js and dist/extension.js hold no OpenTelemetry code; dist/otlp-tracing.js does, imported only on demand', () => {
-    const proxy = readFileSync(path.join(dist, 'proxy-bundle.js'), 'utf8');
+  it('dist/proxy.js and dist/extension.js hold no OpenTelemetry code; dist/otlp-tracing.js does, imported only on demand', () => {
+    const proxy = readFileSync(path.join(dist, 'proxy.js'), 'utf8');
     const extension = readFileSync(path.join(dist, 'extension.js'), 'utf8');
     const tracing = readFileSync(path.join(dist, 'otlp-tracing.js'), 'utf8');
-    for (const [name, text] of [['proxy-bundle.js', proxy], ['extension.js', extension]] as const) {
+    for (const [name, text] of [['proxy.js', proxy], ['extension.js', extension]] as const) {
       assert.ok(!text.includes('OTLPTraceExporter'), `${name} bundles the OTLP exporter`);
       assert.ok(!text.includes('BatchSpanProcessor'), `${name} bundles the span processor`);
     }
