@@ -283,12 +283,7 @@ function stringAfterKey(body: Buffer, key: string, occurrence: 'first' | 'last')
   at = skipWhitespace(body, at + needle.length);
   if (body[at] !== 0x3a) return undefined;
   at = skipWhitespace(body, at + 1);
-  if (body[at] !== 0x22) return undefined;
-  const end = body.indexOf(0x22, at + 1);
-  // Finish reasons are short words; anything longer or escaped is not one.
-  if (end === -1 || end - at > 64) return undefined;
-  const value = body.toString('utf8', at + 1, end);
-  return value.includes('\\') ? undefined : value;
+  return body[at] === quote ? plainString(body, at, body.length) : undefined;
 }
 
 /** `lastIndexOf`, trying the last 2 KB first: the answer's reason is after its content, near the end. */
