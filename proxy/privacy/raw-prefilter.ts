@@ -43,6 +43,7 @@ export class RawPrefilter {
   private readonly cardDigits: number;
 
   constructor(detectors: readonly DetectorName[]) {
+    prepare();
     this.phoneDigits = detectors.includes('phone') ? 8 : 0;
     this.cardDigits = detectors.includes('credit-card') ? 13 : 0;
     const ipAddresses = detectors.includes('ip-address');
@@ -503,19 +504,28 @@ const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 function flagPair(first: number, second: number, flags: number): void {
   pairFlags[littleEndian ? (second << 8) | first : (first << 8) | second] |= flags;
 }
-for (let first = 0; first < 256; first += 1) {
-  for (let second = 0; second < 256; second += 1) {
-    const isDigit = (byte: number): boolean => byte >= 0x30 && byte <= 0x39;
-    let flags = 0;
-    if (first === atSign || second === atSign) flags |= atFlag;
-    if ((byteKinds[first]! & byteKinds[second]! & numberRun) !== 0) flags |= isDigit(first) || isDigit(second) ? numberRunPair | digitRun : numberRunPair;
-    if (isDigit(first) && isDigit(second)) flags |= ibanFirst;
-    if ((byteKinds[first]! & capital) !== 0 && isDigit(second)) flags |= ibanSecond;
-    if ((first === colon && (second === slash || second === backslash || (byteKinds[second]! & hexRun) !== 0)) || (second === colon && (byteKinds[first]! & hexRun) !== 0)) flags |= colonFlag;
-    if ((first === slash || first === backslash) && second === slash) flags |= urlSlashes;
-    if ((first === backslash && second === 0x75) || (first === 0x75 && second === 0x30)) flags |= escapeFlag;
-    flagPair(first, second, flags);
+/**
+ * The pairs' own flags: a few hundred pairs of the 65,536 have any, so they are set from the
+ * bytes that can make them (a loop over every pair took 20–46 ms and left 4.4 MB resident, V8
+ * compiling it on stack).
+ */
+function flagPairs(): void {
+  const bytesOf = (kind: number): number[] => [...byteKinds.keys()].filter((byte) => (byteKinds[byte]! & kind) !== 0);
+  const digits = bytesOf(digit);
+  const runs = bytesOf(numberRun);
+  const hexOrColon = bytesOf(hexRun);
+  for (let other = 0; other < 256; other += 1) {
+    flagPair(atSign, other, atFlag);
+    flagPair(other, atSign, atFlag);
   }
+  for (const first of runs) for (const second of runs) flagPair(first, second, ((byteKinds[first]! | byteKinds[second]!) & digit) !== 0 ? numberRunPair | digitRun : numberRunPair);
+  for (const first of digits) for (const second of digits) flagPair(first, second, ibanFirst);
+  for (const first of bytesOf(capital)) for (const second of digits) flagPair(first, second, ibanSecond);
+  for (const second of [slash, backslash, ...hexOrColon]) flagPair(colon, second, colonFlag);
+  for (const first of hexOrColon) flagPair(first, colon, colonFlag);
+  for (const first of [slash, backslash]) flagPair(first, slash, urlSlashes);
+  flagPair(backslash, 0x75, escapeFlag);
+  flagPair(0x75, 0x30, escapeFlag);
 }
 
 /**
@@ -563,37 +573,41 @@ function flagLiteral(literal: string, caseless: boolean): void {
 const triggersByPair: Array<RawTrigger[] | undefined> = new Array<RawTrigger[] | undefined>(1 << 14).fill(undefined);
 /** By pair of first characters, 128 bits: which third characters a trigger starting so has. */
 const thirdCharacters = new Uint32Array((1 << 14) * 4);
-for (const rule of secretRules) {
-  const follows = rule.credentialsInUrl === true ? ('url-credentials' as const) : rule.follows;
-  const add = (literal: string, caseless: boolean): void => {
-    const bytes = Buffer.from(caseless ? literal.toLowerCase() : literal, 'latin1');
-    const cases = (character: string): string[] => (caseless ? [...new Set([character.toLowerCase(), character.toUpperCase()])] : [character]);
-    for (const first of cases(literal[0]!)) {
-      for (const second of cases(literal[1]!)) {
-        const key = (first.charCodeAt(0) << 7) | second.charCodeAt(0);
-        (triggersByPair[key] ??= []).push({ literal: bytes, caseless, follows });
-        // Every trigger is three characters long or more.
-        for (const third of cases(literal[2]!)) thirdCharacters[(key << 2) | (third.charCodeAt(0) >> 5)] |= 1 << (third.charCodeAt(0) & 31);
+
+/** Files every rule's trigger literals in `triggersByPair`, `thirdCharacters` and `pairFlags`. */
+function fileTriggers(): void {
+  for (const rule of secretRules) {
+    const follows = rule.credentialsInUrl === true ? ('url-credentials' as const) : rule.follows;
+    const add = (literal: string, caseless: boolean): void => {
+      const bytes = Buffer.from(caseless ? literal.toLowerCase() : literal, 'latin1');
+      const cases = (character: string): string[] => (caseless ? [...new Set([character.toLowerCase(), character.toUpperCase()])] : [character]);
+      for (const first of cases(literal[0]!)) {
+        for (const second of cases(literal[1]!)) {
+          const key = (first.charCodeAt(0) << 7) | second.charCodeAt(0);
+          (triggersByPair[key] ??= []).push({ literal: bytes, caseless, follows });
+          // Every trigger is three characters long or more.
+          for (const third of cases(literal[2]!)) thirdCharacters[(key << 2) | (third.charCodeAt(0) >> 5)] |= 1 << (third.charCodeAt(0) & 31);
+        }
+      }
+    };
+    // `://` is found at its `:`; every other trigger by its pairs.
+    const found = (literal: string, caseless: boolean): void => {
+      if (follows !== 'url-credentials') flagLiteral(literal, caseless);
+      else if (!literal.startsWith(':')) throw new Error(`a URL's trigger starts with its ':' (${literal})`);
+    };
+    for (const literal of rule.triggers ?? []) {
+      found(literal, false);
+      add(literal, false);
+      // A JSON writer may escape `/` (PHP does by default): `https:\/\/`.
+      if (literal.includes('/')) {
+        found(literal.replace(/\//g, '\\/'), false);
+        add(literal.replace(/\//g, '\\/'), false);
       }
     }
-  };
-  // `://` is found at its `:`; every other trigger by its pairs.
-  const found = (literal: string, caseless: boolean): void => {
-    if (follows !== 'url-credentials') flagLiteral(literal, caseless);
-    else if (!literal.startsWith(':')) throw new Error(`a URL's trigger starts with its ':' (${literal})`);
-  };
-  for (const literal of rule.triggers ?? []) {
-    found(literal, false);
-    add(literal, false);
-    // A JSON writer may escape `/` (PHP does by default): `https:\/\/`.
-    if (literal.includes('/')) {
-      found(literal.replace(/\//g, '\\/'), false);
-      add(literal.replace(/\//g, '\\/'), false);
+    for (const literal of rule.lowerTriggers ?? []) {
+      found(literal, true);
+      add(literal, true);
     }
-  }
-  for (const literal of rule.lowerTriggers ?? []) {
-    found(literal, true);
-    add(literal, true);
   }
 }
 
@@ -725,4 +739,18 @@ function warmUp(): void {
   const text = '{"note":"a=1 b: 2 c@d e:f 3.4 (12) 345 DE12 f(x): y \\u00e9 http://h"}';
   for (let length = 1; length <= text.length; length += 1) prefilter.mayFind(Buffer.from(text.slice(0, length), 'latin1'));
 }
-warmUp();
+
+let prepared = false;
+
+/**
+ * Fills the tables and warms the scan up, once, when the first prefilter is made: a proxy with
+ * redaction off never makes one. (The tables themselves are made at load, as constants V8 can
+ * fold into the scan; their zeroed pages cost no memory until written.)
+ */
+function prepare(): void {
+  if (prepared) return;
+  prepared = true;
+  flagPairs();
+  fileTriggers();
+  warmUp();
+}
