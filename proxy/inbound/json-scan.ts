@@ -225,6 +225,30 @@ export interface RequestHead {
 /** Top-level names of the output cap in Chat Completions (both), Messages and Responses. */
 const maxOutputKeys = new Set(['max_tokens', 'max_completion_tokens', 'max_output_tokens']);
 
+/** The top-level names the scan acts on without a cache's neutral names, by their length in bytes. */
+const namesByLength: Array<Array<{ name: string; bytes: Buffer }> | undefined> = [];
+for (const name of ['model', 'stream', 'stream_options', ...maxOutputKeys]) (namesByLength[name.length] ??= []).push({ name, bytes: Buffer.from(name, 'latin1') });
+
+/**
+ * The name of the top-level key whose quotes stand at `start` and `end`. A name the scan acts on
+ * is recognised in its bytes and returned as the constant; any other is decoded only when the
+ * caller asked for the cache's neutral members (`decodeOthers`), else it is ''. Decoding every
+ * key (a `Buffer#toString`, a call into C++ each, and a new string) was about a quarter of the
+ * way in's own instructions on a 1 KB body (docs/benchmark.md, "Fourteenth round"). The bytes
+ * equal a name exactly when their UTF-8 decoding does, as the decode compared them before.
+ */
+function topLevelKey(json: Buffer, start: number, end: number, decodeOthers: boolean): string {
+  const candidates = namesByLength[end - start - 1];
+  if (candidates !== undefined) {
+    for (const { name, bytes } of candidates) {
+      let at = 0;
+      while (at < bytes.length && json[start + 1 + at] === bytes[at]) at++;
+      if (at === bytes.length) return name;
+    }
+  }
+  return decodeOthers ? json.toString('utf8', start + 1, end) : '';
+}
+
 /**
  * Reads `model` and `stream` off a request body in one pass over its structure, skipping
  * strings with indexOf. A passthrough call needs nothing else, so an 80 KB Claude Code body
@@ -260,7 +284,7 @@ export function scanRequestHead(json: Buffer, neutral?: ReadonlySet<string>): Re
         head.emptySignature = true;
       }
       if (depth === 1 && expectKey) {
-        key = json.toString('utf8', index + 1, end);
+        key = topLevelKey(json, index, end, members !== undefined);
         if (key === 'stream_options') head.streamOptions = true;
         if (members !== undefined) {
           memberStart = index;
@@ -300,7 +324,7 @@ export function scanRequestHead(json: Buffer, neutral?: ReadonlySet<string>): Re
         memberStart = -1;
       }
     } else if (depth === 1 && key === 'stream' && byte === 0x74 /* t */) {
-      head.stream = json.toString('latin1', index, index + 4) === 'true';
+      head.stream = json[index + 1] === 0x72 /* r */ && json[index + 2] === 0x75 /* u */ && json[index + 3] === 0x65 /* e */;
       key = undefined;
     } else if (depth === 1 && byte >= 0x30 && byte <= 0x39 && key !== undefined && maxOutputKeys.has(key)) {
       let end = index;

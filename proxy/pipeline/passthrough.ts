@@ -329,8 +329,10 @@ function withoutUnsignedThinking(body: Record<string, unknown>): Record<string, 
 /** The provider's endpoint, with what of the client's query string the adapter says may go along. */
 function passthroughUrl(context: RequestContext, target: AttemptTarget): string {
   const adapter = providerAdapters[target.api];
-  const endpoint = { baseUrl: target.provider.baseUrl, model: target.model };
-  const url = requireEndpointUrl(adapter, context.stream ? 'stream' : 'generate', endpoint, target.provider.id);
+  const operation = context.stream ? 'stream' : 'generate';
+  // Gemini names the model in the URL: made per call. The others' URL is the provider's alone.
+  const url =
+    target.api === 'gemini' ? requireEndpointUrl(adapter, operation, { baseUrl: target.provider.baseUrl, model: target.model }, target.provider.id) : providerUrl(target, operation);
   if (context.query === '') return url;
   if (adapter.forwardedQuery === 'all') return url + context.query;
   const kept = new URLSearchParams();
@@ -338,4 +340,21 @@ function passthroughUrl(context: RequestContext, target: AttemptTarget): string 
   const query = kept.toString();
   if (query === '') return url;
   return `${url}${url.includes('?') ? '&' : '?'}${query}`;
+}
+
+/**
+ * A provider's passthrough URL per API and operation, made once per provider (one per config
+ * load): made on every call, it was a new string the upstream client then hashed again to find
+ * its origin and path (`splitUrl`), on the path before the request leaves.
+ */
+const providerUrls = new WeakMap<AttemptTarget['provider'], Partial<Record<ProviderApi, { stream?: string; generate?: string }>>>();
+
+function providerUrl(target: AttemptTarget, operation: 'stream' | 'generate'): string {
+  let byApi = providerUrls.get(target.provider);
+  if (byApi === undefined) {
+    byApi = {};
+    providerUrls.set(target.provider, byApi);
+  }
+  const urls = (byApi[target.api] ??= {});
+  return (urls[operation] ??= requireEndpointUrl(providerAdapters[target.api], operation, { baseUrl: target.provider.baseUrl, model: target.model }, target.provider.id));
 }

@@ -108,12 +108,15 @@ export function planCall(runtime: ProxyRuntime, context: RequestContext): Planne
   }
 }
 
+/** A direct call's timeouts, the defaults: one object for every such call (nothing writes to a plan's timeouts). */
+const directTimeouts: TimeoutConfig = Object.freeze(defaultTimeouts());
+
 function directPlan(runtime: ProxyRuntime, context: RequestContext, model: string, decision: DecisionRecord): RoutePlan {
   const address = resolveModel(model, runtime.routing.config, runtime.routing.providers);
   const reason = context.purpose !== 'served' ? `${context.purpose} call` : decision.via === 'direct' ? 'as addressed' : `${decision.via} names it`;
   const entry: CandidateDecision = { target: `${address.provider.id}/${address.model}`, outcome: 'unused', reason };
   decision.candidates.push(entry);
-  return { strategy: 'direct', candidates: [candidate(runtime, context, address, entry)], retry: runtime.routing.config.retry, timeouts: defaultTimeouts(), hedgeMs: 0, decision };
+  return { strategy: 'direct', candidates: [candidate(runtime, context, address, entry)], retry: runtime.routing.config.retry, timeouts: directTimeouts, hedgeMs: 0, decision };
 }
 
 function routePlan(runtime: ProxyRuntime, context: RequestContext, route: RouteConfig, decision: DecisionRecord): RoutePlan {

@@ -73,6 +73,19 @@ describe('scanRequestHead', () => {
     assert.equal(head(text).streamOptionsAt, text.indexOf('{"include_usage"'));
     assert.equal(head('{"model":"m","stream_options":null}').streamOptionsAt, undefined);
   });
+
+  it('knows its keys by every byte: a name of the same length that differs in one is another key', () => {
+    const near = head('{"modal":"x","streak":true,"stream_optionz":{},"max_tokenz":5,"max_output_tokenz":6,"max_completion_tokenz":7,"a":1}');
+    assert.deepEqual([near.model, near.stream, near.streamOptions, near.maxOutputTokens], [undefined, false, false, undefined]);
+    const exact = head('{"a":1,"model":"m","stream":true,"stream_options":{},"max_completion_tokens":7}');
+    assert.deepEqual([exact.model, exact.stream, exact.streamOptions, exact.maxOutputTokens], ['m', true, true, 7]);
+    assert.equal(head('{"max_output_tokens":9}').maxOutputTokens, 9);
+    // An escaped name is not compared unescaped (the full parse sees it), as the decoded name was not.
+    assert.equal(head('{"mod\\u0065l":"m"}').model, undefined);
+    // Another key's value is not read for a known one's, with or without the cache's names asked about.
+    assert.equal(head('{"truncated":"x","stream":false}').stream, false);
+    assert.equal(scanRequestHead(Buffer.from('{"temperature":1,"model":"m"}'), new Set(['temperature'])).model, 'm');
+  });
 });
 
 describe('findTopLevelValue', () => {
