@@ -6,7 +6,7 @@
  *
  * `--schedule fixed` sets each event's time from the stream's start instead of from the previous
  * write (see `writeEvents`). `POST /stamps` starts recording, for every streamed reply, when its
- * request had arrived whole and when its last event was written (the machine's monotonic clock,
+ * request had arrived whole and when its first and its last event were written (the machine's monotonic clock,
  * nanoseconds); `GET /stamps` answers them in arrival order and stops (`provider-stamps.ts`).
  *
  * It answers `POST /v1/chat/completions` (OpenAI) and `POST /v1/messages` (Anthropic), as JSON or,
@@ -39,11 +39,13 @@ function longStream(events: Buffer[], count: number): Buffer[] {
 }
 
 /**
- * When a streamed reply's request had arrived whole and its last event was written, on the monotonic clock
+ * When a streamed reply's request had arrived whole and its first and last events were written, on the monotonic clock
  * every process on the machine shares (`process.hrtime`), nanoseconds; kept only with `--stamps`.
  */
 interface StreamStamps {
   arrivedNs: number;
+  /** When the head and the first event were written (one `write`: Node sends the head with it). */
+  firstWriteNs: number;
   lastWriteNs: number;
 }
 
@@ -67,6 +69,7 @@ function writeEvents(response: http.ServerResponse, events: Buffer[], gapMs: num
   const next = (): void => {
     if (response.destroyed) return;
     response.write(events[index++]);
+    if (index === 1 && stamp !== undefined) stamp.firstWriteNs = nowNs();
     if (index === events.length) {
       if (stamp !== undefined) stamp.lastWriteNs = nowNs();
       response.end();
@@ -119,7 +122,7 @@ function startServer(gapMs: number, fixed: boolean): http.Server {
         'cache-control': 'no-cache',
       });
       const long = longStreamMarker.exec(body.toString('latin1'));
-      const stamp = stamps === undefined ? undefined : { arrivedNs, lastWriteNs: 0 };
+      const stamp = stamps === undefined ? undefined : { arrivedNs, firstWriteNs: 0, lastWriteNs: 0 };
       if (stamp !== undefined) stamps!.push(stamp);
       if (long !== null) writeEvents(response, longStream(reply.events, Number(long[1])), Number(long[2]), fixed, stamp);
       else writeEvents(response, reply.events, gapMs, fixed, stamp);

@@ -8,7 +8,8 @@
  * `dist`). Per case: a warm-up of every proxy (autocannon, 10 connections, `--warm-up` seconds,
  * then 50 calls one at a time), then `--passes` passes of `--calls` requests (streams: a third of
  * them) per target, one at a time on one keep-alive connection each, round-robin with the
- * proxies' order rotated every round. Prints per target the p50 of the whole reply and of the first
+ * proxies' order rotated every round and a direct call before every proxy call (so no proxy call
+ * follows another proxy's). Prints per target the p50 of the whole reply and of the first
  * body byte, added over direct, and each proxy's p50s minus the first floor's — the bench's
  * verdicts — as the median over the passes with their lowest–highest. Every reply is checked
  * (every delta, and for passthrough streams every event). `--samples` writes every kept call's
@@ -60,8 +61,10 @@ interface CallRecord {
   round: number;
   wholeMs: number;
   sentNs: number;
+  firstByteNs: number;
   endedNs: number;
   arrivedNs?: number;
+  firstWriteNs?: number;
   lastWriteNs?: number;
 }
 
@@ -91,7 +94,7 @@ async function call(target: LatencyTarget, benchCase: BenchCase, tag: string, ke
   try {
     const reply = await timedRequest(target.dispatcher, target.url + benchCase.path, benchCase.headers, body);
     // The provider stamped this call whatever its reply: the log keeps the calls' order.
-    const record: CallRecord = { target, round, wholeMs: reply.totalMs, sentNs: reply.sentNs, endedNs: reply.endedNs };
+    const record: CallRecord = { target, round, wholeMs: reply.totalMs, sentNs: reply.sentNs, firstByteNs: reply.firstByteNs, endedNs: reply.endedNs };
     log?.push(record);
     const check = reply.status === 200 ? checkReply(benchCase.api, benchCase.stream, reply.body, target.floor || benchCase.kind === 'passthrough' ? benchCase.expectedEvents : undefined, true, benchCase.answer) : { ok: false, problem: `HTTP ${reply.status}` };
     if (!check.ok) {
@@ -116,12 +119,14 @@ function printStamps(calls: CallRecord[], targets: LatencyTarget[], floorTarget:
   const wayIn = (call: CallRecord): number => milliseconds(call.arrivedNs! - call.sentNs);
   const provider = (call: CallRecord): number => milliseconds(call.lastWriteNs! - call.arrivedNs!);
   const wayOut = (call: CallRecord): number => milliseconds(call.endedNs - call.lastWriteNs!);
+  // A round holds one call of each proxy (and one direct call before each): pairs are per proxy.
   const byRound = new Map<LatencyTarget, Map<number, CallRecord>>(targets.map((each) => [each, new Map()]));
   for (const each of calls) byRound.get(each.target)!.set(each.round, each);
+  const ownCalls = (target: LatencyTarget): CallRecord[] => calls.filter((each) => each.target === target);
   process.stdout.write(`  stamped (ms, median over ${calls.length} calls${unmatchedPasses > 0 ? `; ${unmatchedPasses} passes left out, their stamps did not match the calls` : ''}): way in | provider | way out | in + out | whole
 `);
   for (const each of targets) {
-    const own = [...byRound.get(each)!.values()];
+    const own = ownCalls(each);
     if (own.length === 0) continue;
     const cells = [wayIn, provider, wayOut, (call: CallRecord) => wayIn(call) + wayOut(call), (call: CallRecord) => call.wholeMs].map((part) => median(own.map(part)).toFixed(3));
     let line = `    ${each.name}: ${cells.join(' | ')}`;
@@ -135,6 +140,28 @@ function printStamps(calls: CallRecord[], targets: LatencyTarget[], floorTarget:
         return `${signed(median(differences))} (${differences.length} pairs)`;
       };
       line += `; over the floor's call of the same round: in + out ${paired((call) => wayIn(call) + wayOut(call))}, way in ${paired(wayIn)}, way out ${paired(wayOut)}, provider ${paired(provider)}, whole ${paired((call) => call.wholeMs)}`;
+    }
+    process.stdout.write(line + '\n');
+  }
+  const firstByte = (call: CallRecord): number => milliseconds(call.firstByteNs - call.sentNs);
+  const providerFirst = (call: CallRecord): number => milliseconds(call.firstWriteNs! - call.arrivedNs!);
+  const firstWayOut = (call: CallRecord): number => milliseconds(call.firstByteNs - call.firstWriteNs!);
+  process.stdout.write(`  the first byte, stamped (ms, medians): way in | provider's head and first event | first event's way out | first byte\n`);
+  for (const each of targets) {
+    const own = ownCalls(each);
+    if (own.length === 0) continue;
+    const cells = [wayIn, providerFirst, firstWayOut, firstByte].map((part) => median(own.map(part)).toFixed(3));
+    let line = `    ${each.name}: ${cells.join(' | ')}`;
+    if (each.service !== undefined && each !== floorTarget) {
+      const paired = (part: (call: CallRecord) => number): string => {
+        const differences: number[] = [];
+        for (const [round, call] of byRound.get(each)!) {
+          const floorCall = byRound.get(floorTarget)!.get(round);
+          if (floorCall !== undefined) differences.push(part(call) - part(floorCall));
+        }
+        return signed(median(differences));
+      };
+      line += `; over the floor's call of the same round: first byte ${paired(firstByte)} (way in ${paired(wayIn)}, first way out ${paired(firstWayOut)})`;
     }
     process.stdout.write(line + '\n');
   }
@@ -207,13 +234,19 @@ async function main(): Promise<void> {
         }
         const log: Array<CallRecord | undefined> | undefined = stamped && benchCase.stream ? [] : undefined;
         if (log !== undefined) await startStamping(upstream.url);
-        // Direct first, then the proxies in an order rotated every round: a call that follows
-        // another proxy's by a millisecond reached its first byte ~0.08 ms sooner than one in
-        // another place (two builds of the same code, two runs with the order swapped), and a
-        // fixed or merely reversed order hands that to the same target every time.
+        // Every proxy call follows a direct call, the proxies in an order rotated every round.
+        // What a call follows moves it: one right after another proxy's call reached its first
+        // byte 0.16-0.68 ms later than one right after a direct call (the proxy before it still
+        // busy with its call's end, on a 2-core machine), and with direct only at the round's
+        // start the floor followed Switchyard where Switchyard followed the floor — the floor
+        // paid Switchyard's after-work, Switchyard the floor's lighter one (docs/benchmark.md,
+        // "Fourteenth round, latency"). A fixed order would also hand the rest to one target.
         for (let index = 0; index < count; index++) {
           const shift = index % proxies.length;
-          for (const each of [targets[0]!, ...proxies.slice(shift), ...proxies.slice(0, shift)]) await call(each, benchCase, `${pass}-${index}-${each.name}`, true, log, pass * count + index);
+          for (const each of [...proxies.slice(shift), ...proxies.slice(0, shift)]) {
+            await call(targets[0]!, benchCase, `${pass}-${index}-direct-${each.name}`, true, log, pass * count + index);
+            await call(each, benchCase, `${pass}-${index}-${each.name}`, true, log, pass * count + index);
+          }
         }
         if (log !== undefined) {
           const provider = await readStamps(upstream.url);
@@ -222,6 +255,7 @@ async function main(): Promise<void> {
             for (const [at, record] of log.entries()) {
               if (record === undefined) continue;
               record.arrivedNs = provider[at]!.arrivedNs;
+              record.firstWriteNs = provider[at]!.firstWriteNs;
               record.lastWriteNs = provider[at]!.lastWriteNs;
               stampedCalls.push(record);
             }

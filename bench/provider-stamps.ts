@@ -10,6 +10,8 @@ import { request } from 'undici';
 
 export interface ProviderStamps {
   arrivedNs: number;
+  /** When the head and the first event were written: the first byte's way out starts here. */
+  firstWriteNs: number;
   lastWriteNs: number;
 }
 

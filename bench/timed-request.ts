@@ -12,6 +12,8 @@ export interface TimedReply {
   body: string;
   /** When the request was sent and its body's end read, on the machine's monotonic clock (`process.hrtime`), nanoseconds. */
   sentNs: number;
+  /** When the first body byte was read, on the same clock. */
+  firstByteNs: number;
   endedNs: number;
 }
 
@@ -26,12 +28,16 @@ export async function timedRequest(
   const reply = await request(url, { dispatcher, method: 'POST', headers, body });
   reply.body.setEncoding('utf8');
   let firstByteMs = -1;
+  let firstByteNs = 0;
   let text = '';
   for await (const chunk of reply.body as AsyncIterable<string>) {
-    if (firstByteMs < 0) firstByteMs = performance.now() - start;
+    if (firstByteMs < 0) {
+      firstByteMs = performance.now() - start;
+      firstByteNs = Number(process.hrtime.bigint());
+    }
     text += chunk;
   }
   const totalMs = performance.now() - start;
   const endedNs = Number(process.hrtime.bigint());
-  return { status: reply.statusCode, firstByteMs: firstByteMs < 0 ? totalMs : firstByteMs, totalMs, body: text, sentNs, endedNs };
+  return { status: reply.statusCode, firstByteMs: firstByteMs < 0 ? totalMs : firstByteMs, totalMs, body: text, sentNs, firstByteNs: firstByteNs === 0 ? endedNs : firstByteNs, endedNs };
 }
