@@ -48,7 +48,11 @@ export function passthroughHeaders(
   credential: UpstreamCredential,
   clientHeaders: IncomingHttpHeaders,
 ): Record<string, string> {
-  const headers: Record<string, string> = credential.source === 'provider' ? { ...providerHeaders(api, provider, credential.key) } : { ...fixedHeaders(api, provider, undefined), ...credential.headers };
+  const headers: Record<string, string> =
+    credential.source === 'client'
+      ? { ...fixedHeaders(api, provider, undefined), ...credential.headers }
+      : // Kept per provider for the provider's own key only: any other key gets headers of its own.
+        { ...(credential.key === provider.apiKey ? providerHeaders(api, provider) : fixedHeaders(api, provider, credential.key)) };
   if (api === 'anthropic-messages') {
     // Sent exactly as the client sent them: betas change the wire format.
     const version = headerValue(clientHeaders['anthropic-version']);
@@ -88,13 +92,13 @@ function fixedHeaders(api: ProviderApi, provider: ResolvedProvider, key: string 
  */
 const providerHeaderSets = new WeakMap<ResolvedProvider, Partial<Record<ProviderApi, Readonly<Record<string, string>>>>>();
 
-function providerHeaders(api: ProviderApi, provider: ResolvedProvider, key: string | undefined): Readonly<Record<string, string>> {
+function providerHeaders(api: ProviderApi, provider: ResolvedProvider): Readonly<Record<string, string>> {
   let sets = providerHeaderSets.get(provider);
   if (sets === undefined) {
     sets = {};
     providerHeaderSets.set(provider, sets);
   }
-  return (sets[api] ??= fixedHeaders(api, provider, key));
+  return (sets[api] ??= fixedHeaders(api, provider, provider.apiKey));
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
