@@ -35,6 +35,7 @@ export interface CacheFillStore {
 /** What the fill reads of the client's response (a `ServerResponse`). */
 export interface ClientResponse {
   readonly closed: boolean;
+  /** Every byte of the response handed to the kernel (`end` called and flushed). */
   readonly writableFinished: boolean;
   once(event: 'close', listener: () => void): unknown;
 }
@@ -48,7 +49,7 @@ export interface CacheFillCall {
   stream: boolean;
   /** The client's API version header (`anthropic-version`), which chose the bytes' format. */
   apiVersion: string | undefined;
-  /** The client's response: the answer is stored once it has closed, and only if it was sent whole. */
+  /** The client's response: the answer is stored once it has finished or closed, and only if it was sent whole. */
   response: ClientResponse;
   /** Aborted when the client left. */
   signal: AbortSignal;
@@ -64,8 +65,9 @@ export interface CacheFillCall {
  *
  * One object a miss, its state in fields: every miss makes one, and the closures, the options
  * object and the promise of the response's close it replaced were most of what the cache
- * stage allocated a miss (bench/allocations.ts, issue 10's twelfth round). The response's close
- * is listened for only once an answer is storable, at the call's end.
+ * stage allocated a miss (bench/allocations.ts, issue 10's twelfth round). An answer storable
+ * at the call's end is stored then if the response has finished already (its bytes all handed
+ * to the kernel: the client's answer is whole), else once it closes.
  */
 export function cacheFillObserver(store: CacheFillStore, call: CacheFillCall): AnswerObserver {
   return new CacheFill(store, call);
@@ -137,11 +139,16 @@ class CacheFill implements AnswerObserver {
     this.entry = encodeCachedAnswer({ parts: wholeParts, wire: wireAnswer, provider: target.provider, model: target.model, usage, costUsd, storedAt });
     this.target = target;
     const response = call.response;
-    if (response.closed) this.whenClosed(response.writableFinished);
+    // Finished: every byte is with the kernel, which nothing after can undo, so the client's
+    // answer is whole and its close need not be waited for. That is nearly every call: a
+    // response's last write is small and taken at once. The listener it spares was a tenth of
+    // what a 1 KB miss's fill ran (addListener and its once wrapper, ~3,600 instructions,
+    // callgrind, issue 10's fourteenth round).
+    if (response.writableFinished || response.closed) this.whenClosed(response.writableFinished);
     else response.once('close', () => this.whenClosed(response.writableFinished));
   }
 
-  /** Stores the answer once the response closed, if the client got all of it. */
+  /** Stores the answer once the response finished or closed, if the client got all of it. */
   private whenClosed(whole: boolean): void {
     const { entry, target, store, call } = this;
     this.entry = undefined;
@@ -174,7 +181,8 @@ function storeUnder(cache: ResponseCache, ttlSeconds: number, keys: Array<string
   const questioned: CachedResponse = question === undefined ? entry : { body: entry.body, metadata: entry.metadata, question };
   let stored: Promise<void> | undefined;
   if (typeof first === 'string') stored = cache.set(first, questioned, ttlSeconds);
-  else if (first !== undefined) stored = cache.setDeferred?.(first, questioned, ttlSeconds) ?? cache.set(first.key(questioned.question!), questioned, ttlSeconds);
+  // A store that takes a deferred key may take it at once (no promise); one without it is given the key.
+  else if (first !== undefined) stored = cache.setDeferred !== undefined ? cache.setDeferred(first, questioned, ttlSeconds) : cache.set(first.key(questioned.question!), questioned, ttlSeconds);
   if (keys.length === 1) return stored;
   return storeOthers(stored, cache, ttlSeconds, keys, entry);
 }

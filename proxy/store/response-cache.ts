@@ -94,9 +94,10 @@ export interface ResponseCache {
   /**
    * Stores an entry (with its question) whose key is computed only if the store needs it: when
    * the entry is written, or when {@link mayHold} is asked about its fingerprint. Only a store
-   * with {@link mayHold} has it.
+   * with {@link mayHold} has it. Undefined when it was taken at once (kept in memory, as nearly
+   * every miss's answer is): a promise, and the caller's handler on it, every miss for nothing.
    */
-  setDeferred?(key: DeferredKey, entry: CachedResponse, ttlSeconds: number): Promise<void>;
+  setDeferred?(key: DeferredKey, entry: CachedResponse, ttlSeconds: number): Promise<void> | undefined;
   /** The live entries of a target that kept their question, newest first, `limit` from `offset`. */
   questions?(target: string, limit: number, offset: number): Promise<StoredQuestion[]>;
   close(): Promise<void>;

@@ -300,23 +300,21 @@ export class SqliteResponseCache implements ResponseCache {
    * answers are never asked for again, and never keyed. Written at once, keyed now, when it
    * cannot wait on probation.
    */
-  async setDeferred(deferred: DeferredKey, entry: CachedResponse, ttlSeconds: number): Promise<void> {
+  setDeferred(deferred: DeferredKey, entry: CachedResponse, ttlSeconds: number): Promise<void> | undefined {
     const isBytes = entry.body instanceof Uint8Array;
     const body = isBytes ? (entry.body as Uint8Array) : Buffer.from(JSON.stringify(entry.body));
     const size = body.byteLength + (entry.question?.request.byteLength ?? 0);
     const now = this.now();
     const question = entry.question;
     // A deferred key is computed from the question: an entry without one cannot be keyed.
-    if (question === undefined) return;
-    if (size > this.maximumBytes || size > this.probationLimit() || this.othersPresent(now)) {
-      await this.set(deferred.key(question), entry, ttlSeconds);
-      return;
-    }
+    if (question === undefined) return undefined;
+    if (size > this.maximumBytes || size > this.probationLimit() || this.othersPresent(now)) return this.set(deferred.key(question), entry, ttlSeconds);
     // Its fingerprint is the ring's to know (mayHold asks the ring first); only its format is noted here.
     addFormat(this.formats, question.target, question.format);
     const ring = (this.ring ??= new ProbationRing(Math.min(ringStartBytes, this.probationLimit())));
     // Not kept (an answer of that fingerprint waits already, or it does not fit): a cache may drop it.
     ring.put(deferred.fingerprint, entry.metadata, question, body, isBytes, size, now, now + ttlSeconds * 1000, deferred.key);
+    return undefined;
   }
 
   async delete(key: string): Promise<void> {

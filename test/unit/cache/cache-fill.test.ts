@@ -56,6 +56,27 @@ describe('cacheFillObserver', () => {
     assert.deepEqual(stored[0]!.entry.metadata, { provider: 'openai', model: 'gpt-4o-mini', usage: outcome.usage, costUsd: 0.5, storedAt: 7, wireApi: 'openai-chat', wireStream: false } as unknown as CachedResponse['metadata']);
   });
 
+  it('stores at the call\'s end a response finished already (every byte with the kernel), without listening for its close', () => {
+    const { observer, response, stored } = fill(['key-1']);
+    response.writableFinished = true;
+    observer.onBytes!(Buffer.from('{"id":"x","choices":[]}'));
+    observer.onEnd!(outcome);
+    assert.equal(stored.length, 1, 'stored within onEnd, not a turn or a close later');
+    assert.equal(response.listenerCount('close'), 0, 'no listener left on the response');
+    response.close(true);
+    assert.equal(stored.length, 1, 'stored once');
+  });
+
+  it('listens for the close of a response not finished at the call\'s end, and stores nothing if it was cut', async () => {
+    const { observer, response, stored } = fill(['key-1']);
+    observer.onBytes!(Buffer.from('{"id":"x"}'));
+    observer.onEnd!(outcome);
+    assert.equal(response.listenerCount('close'), 1);
+    response.close(false);
+    await Promise.resolve();
+    assert.equal(stored.length, 0);
+  });
+
   it('stores nothing when the response closed before the client had it all', async () => {
     const { observer, response, stored } = fill(['key-1']);
     observer.onBytes!(Buffer.from('{"id":"x"}'));
