@@ -3,7 +3,7 @@ import type { CallOutcome } from '../call/outcome';
 import type { ClientFormat } from '../core/request';
 import type { StreamPart } from '../core/stream-part';
 import { emptyUsage, type Usage } from '../core/usage';
-import type { CachedQuestion, CachedResponse, DeferredKey, ResponseCache } from '../store/response-cache';
+import { withOwnBytes, type CachedQuestion, type CachedResponse, type DeferredKey, type ResponseCache } from '../store/response-cache';
 import { encodeCachedAnswer, type WireAnswer } from './cached-answer';
 import { isWholeAnswer } from './wire-answer';
 
@@ -126,7 +126,7 @@ class CacheFill implements AnswerObserver {
     if (!storable(outcome, call.signal)) return;
     const target = outcome.target!;
     // Bytes came only if the provider's answer went through as it was sent (passthrough).
-    const wire = chunks === undefined || chunks === null ? undefined : wireBytes(chunks, this.bytes);
+    const wire = chunks === undefined || chunks === null ? undefined : joinedBytes(chunks, this.bytes);
     let wireAnswer: WireAnswer | undefined;
     let wholeParts: StreamPart[] | undefined;
     if (wire !== undefined && target.passthrough) wireAnswer = call.apiVersion === undefined ? { api: call.format, stream: call.stream, bytes: wire } : { api: call.format, stream: call.stream, bytes: wire, apiVersion: call.apiVersion };
@@ -178,13 +178,19 @@ class CacheFill implements AnswerObserver {
 function storeUnder(cache: ResponseCache, ttlSeconds: number, keys: Array<string | DeferredKey>, entry: CachedResponse, question: CachedQuestion | undefined): Promise<void> | undefined {
   // Indexed, not destructured (`[first, ...others]` builds an array through an iterator): every miss comes here.
   const first = keys[0];
-  const questioned: CachedResponse = question === undefined ? entry : { body: entry.body, metadata: entry.metadata, question };
+  // A deferred key's store copies what it keeps (the probation ring copies every answer into
+  // its buffer): the answer goes as it came. Anything else keeps the entry as it is given.
+  if (typeof first !== 'string' && first !== undefined && cache.setDeferred !== undefined && keys.length === 1) {
+    return cache.setDeferred(first, question === undefined ? entry : { body: entry.body, metadata: entry.metadata, question }, ttlSeconds);
+  }
+  const own = withOwnBytes(entry);
+  const questioned: CachedResponse = question === undefined ? own : { body: own.body, metadata: own.metadata, question };
   let stored: Promise<void> | undefined;
   if (typeof first === 'string') stored = cache.set(first, questioned, ttlSeconds);
   // A store that takes a deferred key may take it at once (no promise); one without it is given the key.
   else if (first !== undefined) stored = cache.setDeferred !== undefined ? cache.setDeferred(first, questioned, ttlSeconds) : cache.set(first.key(questioned.question!), questioned, ttlSeconds);
   if (keys.length === 1) return stored;
-  return storeOthers(stored, cache, ttlSeconds, keys, entry);
+  return storeOthers(stored, cache, ttlSeconds, keys, own);
 }
 
 async function storeOthers(first: Promise<void> | undefined, cache: ResponseCache, ttlSeconds: number, keys: Array<string | DeferredKey>, entry: CachedResponse): Promise<void> {
@@ -196,15 +202,14 @@ async function storeOthers(first: Promise<void> | undefined, cache: ResponseCach
 }
 
 /**
- * The answer's bytes in one buffer. One chunk that is its whole memory (a whole JSON answer,
- * read into a buffer of its own) is used as it is, not copied: the probation ring copies what
- * it keeps, and a view of a larger buffer (a socket's read chunk) is copied so that an entry
- * kept never holds more memory than its bytes.
+ * The answer's bytes in one buffer: one chunk (a whole JSON answer) as it is, even a view of a
+ * larger buffer (a socket's read); several joined. Copied only if kept as an object
+ * ({@link withOwnBytes}): an answer going to the probation ring, nearly every miss's, is copied
+ * there anyway, and copying it first was a 1 KB miss's largest allocation (~1,100 instructions,
+ * a fresh pool slab every few misses; bench/miss-microbench.ts).
  */
-function wireBytes(chunks: readonly Buffer[], length: number): Buffer {
-  const only = chunks.length === 1 ? chunks[0]! : undefined;
-  if (only !== undefined && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) return only;
-  return Buffer.concat(chunks, length);
+function joinedBytes(chunks: readonly Buffer[], length: number): Buffer {
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
 }
 
 function storable(outcome: CallOutcome, signal: AbortSignal): boolean {

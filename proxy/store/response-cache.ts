@@ -48,6 +48,19 @@ export interface DeferredKey {
   key: (question: CachedQuestion) => string;
 }
 
+/**
+ * The entry with bytes of its own: a body that is a view of a larger buffer (a socket's read
+ * chunk) copied, so that an entry kept never holds more memory than its bytes; anything else
+ * as it is.
+ */
+export function withOwnBytes(entry: CachedResponse): CachedResponse {
+  const body = entry.body;
+  if (!(body instanceof Uint8Array) || (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength)) return entry;
+  const copy = Buffer.allocUnsafeSlow(body.byteLength);
+  copy.set(body);
+  return entry.question === undefined ? { body: copy, metadata: entry.metadata } : { body: copy, metadata: entry.metadata, question: entry.question };
+}
+
 /** A stored question and the key and expiry of its entry. */
 export interface StoredQuestion {
   key: string;
@@ -96,6 +109,8 @@ export interface ResponseCache {
    * the entry is written, or when {@link mayHold} is asked about its fingerprint. Only a store
    * with {@link mayHold} has it. Undefined when it was taken at once (kept in memory, as nearly
    * every miss's answer is): a promise, and the caller's handler on it, every miss for nothing.
+   * The entry's body may be a view of a larger buffer (a socket's read): the store copies what
+   * it keeps ({@link withOwnBytes}), where `set` is given bytes of their own.
    */
   setDeferred?(key: DeferredKey, entry: CachedResponse, ttlSeconds: number): Promise<void> | undefined;
   /** The live entries of a target that kept their question, newest first, `limit` from `offset`. */

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'node-sqlite3-wasm';
-import type { CachedQuestion, CachedResponse, DeferredKey, JsonValue, ResponseCache, StoredQuestion } from '../response-cache';
+import { withOwnBytes, type CachedQuestion, type CachedResponse, type DeferredKey, type JsonValue, type ResponseCache, type StoredQuestion } from '../response-cache';
 import { addFormat } from '../memory-response-cache';
 import { ProbationRing, type RingEntry } from '../probation-ring';
 import { rollback } from './open-database';
@@ -308,7 +308,8 @@ export class SqliteResponseCache implements ResponseCache {
     const question = entry.question;
     // A deferred key is computed from the question: an entry without one cannot be keyed.
     if (question === undefined) return undefined;
-    if (size > this.maximumBytes || size > this.probationLimit() || this.othersPresent(now)) return this.set(deferred.key(question), entry, ttlSeconds);
+    // Kept as an object from here: with bytes of its own (the ring copies what it keeps).
+    if (size > this.maximumBytes || size > this.probationLimit() || this.othersPresent(now)) return this.set(deferred.key(question), withOwnBytes(entry), ttlSeconds);
     // Its fingerprint is the ring's to know (mayHold asks the ring first); only its format is noted here.
     addFormat(this.formats, question.target, question.format);
     const ring = (this.ring ??= new ProbationRing(Math.min(ringStartBytes, this.probationLimit())));

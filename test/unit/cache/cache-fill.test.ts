@@ -113,6 +113,21 @@ describe('cacheFillObserver', () => {
     assert.notEqual(body.buffer, read.buffer);
   });
 
+  it('hands a deferred key\'s store the view as it came (that store copies what it keeps), with the question', () => {
+    const deferred: DeferredKey = { fingerprint: 5, key: () => 'key-1' };
+    const { observer, response, stored } = fill([deferred]);
+    response.writableFinished = true;
+    const read = Buffer.alloc(64 * 1024);
+    read.write('{"id":"x"}', 100);
+    observer.onBytes!(read.subarray(100, 110));
+    observer.onEnd!(outcome);
+    assert.equal(stored[0]!.key, deferred);
+    const body = stored[0]!.entry.body as Buffer;
+    assert.equal(body.buffer, read.buffer, 'not copied on the way');
+    assert.equal(body.toString(), '{"id":"x"}');
+    assert.equal(stored[0]!.entry.question, question);
+  });
+
   it('stores nothing for a call the client left, nor for an answer past the bound', async () => {
     const left = new AbortController();
     const leaving = fill(['key-1'], left.signal);

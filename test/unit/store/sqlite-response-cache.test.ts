@@ -368,6 +368,21 @@ describe('SqliteResponseCache', () => {
       assert.equal(Number(database.get("SELECT COUNT(*) AS n FROM response_cache WHERE key = 'eight' AND fingerprint = 8")?.n), 1);
     });
 
+    it('copies a deferred answer that is a view of a larger buffer when it keeps it as an object, and keeps its bytes', async () => {
+      const cache = onProbation({ othersOnDatabase: () => true });
+      const read = Buffer.alloc(64 * 1024);
+      read.write('abcd', 300);
+      await cache.setDeferred({ fingerprint: 13, key: () => 'thirteen' }, { body: read.subarray(300, 304), metadata: {}, question: question('thir', 13) }, 60);
+      const body = (await cache.get('thirteen'))?.body as Uint8Array;
+      assert.equal(Buffer.from(body).toString(), 'abcd');
+      assert.notEqual(body.buffer, read.buffer, 'not a view of the 64 KB read');
+      const ring = onProbation();
+      await ring.setDeferred({ fingerprint: 14, key: () => 'fourteen' }, { body: read.subarray(300, 304), metadata: {}, question: question('four', 14) }, 60);
+      read.write('zzzz', 300);
+      assert.equal(ring.mayHold(14), true);
+      assert.equal(Buffer.from((await ring.get('fourteen'))?.body as Uint8Array).toString(), 'abcd', 'the ring copied it');
+    });
+
     it('keeps the first of two answers to one question stored deferred, and forgets the fingerprints of answers dropped from probation', async () => {
       const cache = onProbation({ probationBytes: 40 });
       await cache.setDeferred({ fingerprint: 9, key: () => 'nine' }, { body: bytes(4), metadata: { n: 1 }, question: question('nine', 9) }, 60);
