@@ -112,18 +112,51 @@ export function planCall(runtime: ProxyRuntime, context: RequestContext): Planne
 const directTimeouts: TimeoutConfig = Object.freeze(defaultTimeouts());
 
 function directPlan(runtime: ProxyRuntime, context: RequestContext, model: string, decision: DecisionRecord): RoutePlan {
-  const address = resolveModel(model, runtime.routing.config, runtime.routing.providers);
+  const { address, label } = resolveName(runtime, model);
   const reason = context.purpose !== 'served' ? `${context.purpose} call` : decision.via === 'direct' ? 'as addressed' : `${decision.via} names it`;
-  const entry: CandidateDecision = { target: `${address.provider.id}/${address.model}`, outcome: 'unused', reason };
+  const entry: CandidateDecision = { target: label, outcome: 'unused', reason };
   decision.candidates.push(entry);
-  return { strategy: 'direct', candidates: [candidate(runtime, context, address, entry)], retry: runtime.routing.config.retry, timeouts: directTimeouts, hedgeMs: 0, decision };
+  return { strategy: 'direct', candidates: [candidate(runtime, context, address, label, entry)], retry: runtime.routing.config.retry, timeouts: directTimeouts, hedgeMs: 0, decision };
+}
+
+/** A model name resolved, with the `provider/model` label records, breakers and policies know it by. */
+interface ResolvedName {
+  readonly address: ModelAddress;
+  readonly label: string;
+}
+
+/**
+ * Where the names calls ask for lead, remembered per routing state (its providers map, made anew
+ * on every config load and key change) and config: resolving a name tested its aliases, its
+ * provider prefix, the declared models and the well-known families, and joined the label, on
+ * every call. Bounded like the rules' model index: a name is the client's to choose.
+ */
+const resolvedNames = new WeakMap<ReadonlyMap<string, ResolvedProvider>, { config: object; names: Map<string, ResolvedName> }>();
+const resolvedNamesLimit = 1000;
+
+function resolveName(runtime: ProxyRuntime, name: string): ResolvedName {
+  const { config, providers } = runtime.routing;
+  let known = resolvedNames.get(providers);
+  if (known === undefined || known.config !== config) {
+    known = { config, names: new Map() };
+    resolvedNames.set(providers, known);
+  }
+  let resolved = known.names.get(name);
+  if (resolved === undefined) {
+    // A name no provider serves throws, every time, and is not remembered.
+    const address = resolveModel(name, config, providers);
+    resolved = { address, label: `${address.provider.id}/${address.model}` };
+    if (known.names.size >= resolvedNamesLimit) known.names.clear();
+    known.names.set(name, resolved);
+  }
+  return resolved;
 }
 
 function routePlan(runtime: ProxyRuntime, context: RequestContext, route: RouteConfig, decision: DecisionRecord): RoutePlan {
-  const { config, providers, pricer } = runtime.routing;
+  const { pricer } = runtime.routing;
   const features = context.features;
-  const addresses = new Map<string, ModelAddress>();
-  for (const label of route.targets) addresses.set(label, resolveModel(label, config, providers));
+  const addresses = new Map<string, ResolvedName>();
+  for (const label of route.targets) addresses.set(label, resolveName(runtime, label));
   const ordered = orderCandidates(route.strategy, route.targets, {
     random: runtime.reliability.random,
     latency: runtime.reliability.latency,
@@ -133,7 +166,7 @@ function routePlan(runtime: ProxyRuntime, context: RequestContext, route: RouteC
     estimatedInputTokens: route.strategy === 'cheapest' ? features.estimatedInputTokens : 0,
     maxOutputTokens: route.strategy === 'cheapest' ? features.decoded()?.maxOutputTokens : undefined,
     priceOf: (label, usage) => {
-      const address = addresses.get(label)!;
+      const { address } = addresses.get(label)!;
       return pricer.price(address.provider.id, address.model, usage);
     },
   });
@@ -141,14 +174,15 @@ function routePlan(runtime: ProxyRuntime, context: RequestContext, route: RouteC
   for (const { target: label, reason } of ordered) {
     const entry: CandidateDecision = { target: label, outcome: 'unused', reason };
     decision.candidates.push(entry);
-    candidates.push(candidate(runtime, context, addresses.get(label)!, entry));
+    const resolved = addresses.get(label)!;
+    candidates.push(candidate(runtime, context, resolved.address, resolved.label, entry));
   }
   const plan: RoutePlan = { strategy: route.strategy, candidates, retry: route.retry, timeouts: route.timeouts, hedgeMs: route.hedgeMs ?? 0, decision };
   if (route.judge && context.operation === 'generate' && runtime.splits.wantsAnswer(route)) plan.judge = { routeName: decision.route!, route };
   return plan;
 }
 
-function candidate(runtime: ProxyRuntime, context: RequestContext, address: ModelAddress, entry: CandidateDecision): Candidate {
+function candidate(runtime: ProxyRuntime, context: RequestContext, address: ModelAddress, label: string, entry: CandidateDecision): Candidate {
   const api = chooseApi(address.provider.kind, context.format, address.model);
   // Only a client's own bytes can pass through; Switchyard's own calls are always encoded.
   const passthrough = context.raw !== undefined && api === context.format;
@@ -159,7 +193,7 @@ function candidate(runtime: ProxyRuntime, context: RequestContext, address: Mode
     if (!(error instanceof ProxyError)) throw error;
     credential = error;
   }
-  return { label: `${address.provider.id}/${address.model}`, provider: address.provider, model: address.model, api, passthrough, credential, entry };
+  return { label, provider: address.provider, model: address.model, api, passthrough, credential, entry };
 }
 
 /**
