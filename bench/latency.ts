@@ -123,6 +123,15 @@ function printStamps(calls: CallRecord[], targets: LatencyTarget[], floorTarget:
   const byRound = new Map<LatencyTarget, Map<number, CallRecord>>(targets.map((each) => [each, new Map()]));
   for (const each of calls) byRound.get(each.target)!.set(each.round, each);
   const ownCalls = (target: LatencyTarget): CallRecord[] => calls.filter((each) => each.target === target);
+  /** A part of each of the target's calls minus the same part of the floor's call of the same round. */
+  const pairedDifferences = (target: LatencyTarget, part: (call: CallRecord) => number): number[] => {
+    const differences: number[] = [];
+    for (const [round, call] of byRound.get(target)!) {
+      const floorCall = byRound.get(floorTarget)!.get(round);
+      if (floorCall !== undefined) differences.push(part(call) - part(floorCall));
+    }
+    return differences;
+  };
   process.stdout.write(`  stamped (ms, median over ${calls.length} calls${unmatchedPasses > 0 ? `; ${unmatchedPasses} passes left out, their stamps did not match the calls` : ''}): way in | provider | way out | in + out | whole
 `);
   for (const each of targets) {
@@ -132,11 +141,7 @@ function printStamps(calls: CallRecord[], targets: LatencyTarget[], floorTarget:
     let line = `    ${each.name}: ${cells.join(' | ')}`;
     if (each.service !== undefined && each !== floorTarget) {
       const paired = (part: (call: CallRecord) => number): string => {
-        const differences: number[] = [];
-        for (const [round, call] of byRound.get(each)!) {
-          const floorCall = byRound.get(floorTarget)!.get(round);
-          if (floorCall !== undefined) differences.push(part(call) - part(floorCall));
-        }
+        const differences = pairedDifferences(each, part);
         return `${signed(median(differences))} (${differences.length} pairs)`;
       };
       line += `; over the floor's call of the same round: in + out ${paired((call) => wayIn(call) + wayOut(call))}, way in ${paired(wayIn)}, way out ${paired(wayOut)}, provider ${paired(provider)}, whole ${paired((call) => call.wholeMs)}`;
@@ -153,14 +158,7 @@ function printStamps(calls: CallRecord[], targets: LatencyTarget[], floorTarget:
     const cells = [wayIn, providerFirst, firstWayOut, firstByte].map((part) => median(own.map(part)).toFixed(3));
     let line = `    ${each.name}: ${cells.join(' | ')}`;
     if (each.service !== undefined && each !== floorTarget) {
-      const paired = (part: (call: CallRecord) => number): string => {
-        const differences: number[] = [];
-        for (const [round, call] of byRound.get(each)!) {
-          const floorCall = byRound.get(floorTarget)!.get(round);
-          if (floorCall !== undefined) differences.push(part(call) - part(floorCall));
-        }
-        return signed(median(differences));
-      };
+      const paired = (part: (call: CallRecord) => number): string => signed(median(pairedDifferences(each, part)));
       line += `; over the floor's call of the same round: first byte ${paired(firstByte)} (way in ${paired(wayIn)}, first way out ${paired(firstWayOut)})`;
     }
     process.stdout.write(line + '\n');

@@ -6,6 +6,23 @@ import { benchRoutes, benchRules } from './routing-config';
 import { PostgresServer, RedisServer, findPostgresBinaries, findRedisServer } from '../test/support/servers';
 
 const root = path.resolve(__dirname, '..');
+/**
+ * The bench's config against the fake upstream at `upstream`: its three providers, and the routes
+ * and 51 rules every case runs with (unrouted requests miss them all, as they would in a real
+ * config of that size).
+ */
+export function benchConfig(upstream: string) {
+  return {
+    providers: {
+      openai: { baseUrl: `${upstream}/v1` },
+      anthropic: { baseUrl: upstream },
+      fakecompat: { type: 'openai-compatible' as const, baseUrl: `${upstream}/v1`, apiKeyEnv: 'FAKECOMPAT_API_KEY' },
+    },
+    routes: benchRoutes(),
+    rules: benchRules(),
+  };
+}
+
 /** Lets the routing check read request records from Switchyard's control API. */
 export const controlToken = 'bench-control-token-0000';
 
@@ -32,18 +49,7 @@ export async function startSwitchyard(
   const configPath = path.join(workDirectory, `${name}.json`);
   writeFileSync(
     configPath,
-    JSON.stringify({
-      providers: {
-        openai: { baseUrl: `${upstream}/v1` },
-        anthropic: { baseUrl: upstream },
-        fakecompat: { type: 'openai-compatible', baseUrl: `${upstream}/v1`, apiKeyEnv: 'FAKECOMPAT_API_KEY' },
-      },
-      // Every case runs with them: unrouted requests miss all 51 rules, as they would in a
-      // real config of that size.
-      routes: benchRoutes(),
-      rules: benchRules(),
-      ...extraConfig,
-    }),
+    JSON.stringify({ ...benchConfig(upstream), ...extraConfig }),
   );
   const nodeOptions = profileDirectory === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDirectory)}`];
   // BENCH_NODE_FLAGS: Node and V8 flags for every Switchyard the bench starts (e.g.

@@ -22,7 +22,7 @@ import { generateEndpoint } from '../proxy/pipeline/endpoints/generate';
 import { scanRequestHead } from '../proxy/inbound/json-scan';
 import { inboundCodecs } from '../proxy/codecs/registry';
 import { ProxyEvents } from '../proxy/events/proxy-events';
-import { benchRoutes, benchRules } from './routing-config';
+import { benchConfig } from './switchyard-service';
 import { anthropicBody, openaiBody } from './payloads';
 import type { ClientFormat } from '../proxy/core/request';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -31,15 +31,7 @@ const { values } = parseArgs({ options: { calls: { type: 'string', default: '200
 const calls = Number(values.calls);
 
 const upstream = 'http://127.0.0.1:9';
-const config = parseConfig({
-  providers: {
-    openai: { baseUrl: `${upstream}/v1` },
-    anthropic: { baseUrl: upstream },
-    fakecompat: { type: 'openai-compatible', baseUrl: `${upstream}/v1`, apiKeyEnv: 'FAKECOMPAT_API_KEY' },
-  },
-  routes: benchRoutes(),
-  rules: benchRules(),
-});
+const config = parseConfig(benchConfig(upstream));
 const env = { OPENAI_API_KEY: 'sk-bench-openai-0000', ANTHROPIC_API_KEY: 'sk-ant-bench-0000', FAKECOMPAT_API_KEY: 'sk-bench-compat-0000' };
 const routing = createRoutingState(config, env, {});
 const runtime = createRuntime({ config, env, routing, store: undefined, events: new ProxyEvents(), log: () => {} });
