@@ -37,7 +37,7 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
   });
 }
 
-async function eventually(ready: () => boolean | Promise<boolean>, what: string, timeoutMs = 3000): Promise<void> {
+async function eventually(ready: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const started = Date.now();
   while (!(await ready())) {
     if (Date.now() - started > timeoutMs) assert.fail(`${what} did not happen within ${timeoutMs} ms`);
@@ -184,7 +184,9 @@ describe('redaction per access key (issue 11)', function () {
     }
   });
 
-  it('`switchyard keys create|update --redaction` sets it from the CLI, and a running proxy follows', async () => {
+  it('`switchyard keys create|update --redaction` sets it from the CLI, and a running proxy follows', async function () {
+    // Five CLI processes, each a Node start: 3 s alone, past 30 s once at a load of 10+.
+    this.timeout(60_000);
     const dir = mkdtempSync(path.join(tmpdir(), 'switchyard-key-redaction-'));
     dirs.push(dir);
     const running = await start(() => {}, dir);

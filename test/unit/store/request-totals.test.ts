@@ -115,7 +115,10 @@ function assertSameRows(actual: AggregateRow[], expected: AggregateRow[], contex
   }
 }
 
-describe('the request log totals', () => {
+describe('the request log totals', function () {
+  // Hundreds of records written and every grouping summed both ways: under a second alone, past
+  // mocha's 10 s once at a load of 10+ (several engineers' suites on two cores).
+  this.timeout(30_000);
   let dataDir: string;
   let opened: OpenedDatabase;
   let log: SqliteRequestLog;
