@@ -295,6 +295,7 @@ function passthroughBody(context: RequestContext, target: AttemptTarget): { body
 function streamOptionsOf(context: RequestContext): Record<string, unknown> | undefined {
   const at = context.scan.streamOptionsAt;
   const raw = context.raw;
+  if (raw !== undefined && at !== undefined && usageAskedAsWritten(raw, at)) return usageAsked;
   const range = at === undefined || raw === undefined ? undefined : valueRange(raw, at);
   if (raw !== undefined && range !== undefined) {
     try {
@@ -305,6 +306,32 @@ function streamOptionsOf(context: RequestContext): Record<string, unknown> | und
     }
   }
   return context.body().stream_options as Record<string, unknown> | undefined;
+}
+
+/** `stream_options` as nearly every client writes it; read, never written to. */
+const usageAsked: Readonly<Record<string, unknown>> = Object.freeze({ include_usage: true });
+
+/**
+ * The forms of `stream_options` the SDKs write: JavaScript's `JSON.stringify` and Python's
+ * `json.dumps` (a space after the colon). An object that begins with one of these bytes is that
+ * whole object, since its closing brace is among them.
+ */
+const usageAskedForms = ['{"include_usage":true}', '{"include_usage": true}'].map((form) => Buffer.from(form, 'latin1'));
+
+/**
+ * Whether the object at `at` is one of {@link usageAskedForms}, compared byte by byte: an OpenAI
+ * stream's `stream_options` was found, decoded to a string and JSON-parsed on every call (about a
+ * tenth of the OpenAI stream's way in, in process, and the one step of it Anthropic's does not
+ * take; docs/benchmark.md "Fifteenth round").
+ */
+function usageAskedAsWritten(raw: Buffer, at: number): boolean {
+  for (const form of usageAskedForms) {
+    if (at + form.length > raw.length) continue;
+    let index = 0;
+    while (index < form.length && raw[at + index] === form[index]) index++;
+    if (index === form.length) return true;
+  }
+  return false;
 }
 
 /**

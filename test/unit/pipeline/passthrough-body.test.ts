@@ -79,6 +79,27 @@ describe('passthrough request body', () => {
     assert.equal(call.addedUsage, false, 'read from the new bytes');
   });
 
+  it("keeps stream_options as Python's json.dumps writes it, and asks for usage when include_usage is false", () => {
+    const spaced = `{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "${long}"}], "stream": true, "stream_options": {"include_usage": true}}`;
+    const kept = contextOf(spaced);
+    const call = passthroughRequest(kept.context, openai('gpt-4o-mini'));
+    assert.equal(kept.parses(), 0);
+    assert.equal(call.addedUsage, false);
+    assert.equal(String(call.body), spaced);
+    // Bytes that begin like the usual form but are not it: read as JSON, not taken for a yes.
+    for (const options of ['{"include_usage":false}', '{"include_usage":true,"include_obfuscation":false}', '{"include_usage":truex}']) {
+      const text = `{"model":"gpt-4o-mini","stream":true,"stream_options":${options}}`;
+      const context = contextOf(text).context;
+      if (options.endsWith('x}')) {
+        assert.throws(() => passthroughRequest(context, openai('gpt-4o-mini')), 'not JSON: the whole body is parsed, as before');
+        continue;
+      }
+      const sent = passthroughRequest(context, openai('gpt-4o-mini'));
+      assert.equal(sent.addedUsage, options === '{"include_usage":false}', options);
+      assert.equal(JSON.parse(String(sent.body)).stream_options.include_usage, true, options);
+    }
+  });
+
   it('asks for usage when the client set stream_options without it, keeping its other options', () => {
     const text = `{"model":"gpt-4o-mini","stream_options":{"include_obfuscation":false},"messages":[{"role":"user","content":"${long}"}],"stream":true}`;
     const { context } = contextOf(text);
