@@ -1,3 +1,5 @@
+import { nestedValueSkipper } from './nested-value-skip';
+
 /** The bytes of JSON's structure, for scans that read a body without parsing it. */
 export const quote = 0x22;
 export const backslash = 0x5c;
@@ -250,15 +252,46 @@ function topLevelKey(json: Buffer, start: number, end: number, decodeOthers: boo
 }
 
 /**
+ * How {@link scanRequestHead} passes a top-level member's object or array: in its own loop, a
+ * `Buffer#indexOf` call a string, or in WebAssembly (nested-value-skip.wat), after one copy of
+ * the body into the module's memory. The same result either way (a differential test holds them
+ * to it).
+ */
+export type NestedValueScan = 'javascript' | 'webassembly';
+
+/**
+ * Bodies from this size have their nested values skipped in WebAssembly. Below it the copy and
+ * the calls into the module save nothing: the bench's bodies cut to 10–15 KB scanned in ~1.0–1.3
+ * µs either way, at 30 KB 0.6× in WebAssembly, at 80 KB 0.55×, at 1 KB 1.1–1.3× (dearer;
+ * docs/benchmark.md, "Fifteenth round").
+ */
+export const webAssemblyScanFrom = 16 * 1024;
+
+/**
+ * Nor above this size: the module's memory grows to the largest body it is given and never
+ * shrinks, so it is bounded (a Claude Code turn late in a long session is ~1 MB).
+ */
+export const webAssemblyScanUpTo = 4 * 1024 * 1024;
+
+function nestedValueScanFor(length: number): NestedValueScan {
+  return length >= webAssemblyScanFrom && length <= webAssemblyScanUpTo ? 'webassembly' : 'javascript';
+}
+
+/**
  * Reads `model` and `stream` off a request body in one pass over its structure, skipping
  * strings with indexOf. A passthrough call needs nothing else, so an 80 KB Claude Code body
- * need not be parsed at all (JSON.parse of it costs ~45 µs; this, on the bench's 80 KB bodies,
- * 16–24 µs, ~290,000 instructions, one `indexOf` per string: docs/benchmark.md, tenth round). Given `neutral`
- * names, it also notes where those top-level members sit ({@link RequestHead.neutralMembers}),
- * so that the response cache's key needs no second pass over the body.
+ * need not be parsed at all (JSON.parse of it costs ~45 µs). On a large body the top-level
+ * members' objects and arrays (its messages, system blocks and tools: nearly all of its bytes)
+ * are skipped in WebAssembly ({@link NestedValueScan}): on the bench's 80 KB bodies ~16 → ~9 µs
+ * a scan, where one `indexOf` a string had cost ~290,000 instructions (docs/benchmark.md, tenth
+ * and fifteenth rounds). Given `neutral` names, it also notes where those top-level members sit
+ * ({@link RequestHead.neutralMembers}), so that the response cache's key needs no second pass
+ * over the body. `nestedValues` is for tests and benches; by default the body's size picks.
  */
-export function scanRequestHead(json: Buffer, neutral?: ReadonlySet<string>): RequestHead {
+export function scanRequestHead(json: Buffer, neutral?: ReadonlySet<string>, nestedValues: NestedValueScan = nestedValueScanFor(json.length)): RequestHead {
   const head: RequestHead = { stream: false, complete: false, emptySignature: false, streamOptions: false };
+  const skipper = nestedValues === 'webassembly' ? nestedValueSkipper() : undefined;
+  let loaded = false;
   let index = skipWhiteSpace(json, 0);
   if (json[index] !== openBrace) return head;
   let depth = 0;
@@ -302,6 +335,20 @@ export function scanRequestHead(json: Buffer, neutral?: ReadonlySet<string>): Re
       index = end;
     } else if (byte === openBrace || byte === openBracket) {
       if (depth === 1 && key === 'stream_options' && byte === openBrace) head.streamOptionsAt = index;
+      if (depth === 1 && skipper !== undefined) {
+        // A top-level member's object or array, skipped whole in WebAssembly: what the loop
+        // would do inside it (strings, brackets, an empty signature) and nothing else.
+        if (!loaded) {
+          skipper.load(json);
+          loaded = true;
+        }
+        const skipped = skipper.skip(index);
+        if ((skipped & 1) === 1) head.emptySignature = true;
+        if (skipped < 2) return head;
+        index = (skipped >> 1) - 1;
+        expectKey = false;
+        continue;
+      }
       depth++;
       expectKey = depth === 1;
     } else if (byte === closeBrace || byte === closeBracket) {

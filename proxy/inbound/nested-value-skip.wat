@@ -1,0 +1,158 @@
+;; Skips a nested JSON value for scanRequestHead (json-scan.ts): the part of an 80 KB request
+;; that is neither a top-level key nor a top-level scalar (a Claude Code turn's messages, system
+;; blocks and tools: ~78 KB of ~82 KB). The JavaScript scan found each string's closing quote
+;; with one Buffer#indexOf call, ~175 instructions a string before it searched
+;; (docs/benchmark.md, "Fifteenth round"); here a string is searched for its quote 64 bytes at a
+;; time with SIMD, and nothing is called per string.
+;;
+;; It does exactly what the JavaScript loop did below the top level, and nothing more: strings
+;; are skipped (a quote preceded by an even number of backslashes closes one), brackets are
+;; counted, and a "signature" key holding an empty string is noticed. Commas, scalars and keys
+;; mean nothing there.
+;;
+;; The body's bytes are at offset 0 of the memory, `length` of them; the caller keeps at least
+;; 64 bytes of memory past them (a search reads 64 bytes at a time).
+;;
+;; Built into nested-value-skip-wasm.ts by `npm run assemble-wasm` (wabt's wat2wasm).
+(module
+  (memory (export "memory") 2)
+
+  ;; Past JSON white space (space, line feed, carriage return, tab) from $at.
+  (func $skipWhiteSpace (param $at i32) (param $length i32) (result i32)
+    (local $byte i32)
+    (block $done
+      (loop $bytes
+        (br_if $done (i32.ge_u (local.get $at) (local.get $length)))
+        (local.set $byte (i32.load8_u (local.get $at)))
+        (br_if $done
+          (i32.eqz
+            (i32.or
+              (i32.or (i32.eq (local.get $byte) (i32.const 0x20)) (i32.eq (local.get $byte) (i32.const 0x0a)))
+              (i32.or (i32.eq (local.get $byte) (i32.const 0x0d)) (i32.eq (local.get $byte) (i32.const 0x09))))))
+        (local.set $at (i32.add (local.get $at) (i32.const 1)))
+        (br $bytes)))
+    (local.get $at))
+
+  ;; The string from $start to $end (its quotes, 10 bytes apart) is `signature`, and a colon and `""` follow it,
+  ;; white space allowed around the colon (json-scan.ts's emptyStringFollows).
+  (func $emptySignature (param $start i32) (param $end i32) (param $length i32) (result i32)
+    (local $at i32)
+    ;; "signatur" read as a little-endian 64-bit number, then the "e".
+    (if (i64.ne (i64.load align=1 (i32.add (local.get $start) (i32.const 1))) (i64.const 0x727574616e676973)) (then (return (i32.const 0))))
+    (if (i32.ne (i32.load8_u (i32.add (local.get $start) (i32.const 9))) (i32.const 0x65)) (then (return (i32.const 0))))
+    (local.set $at (call $skipWhiteSpace (i32.add (local.get $end) (i32.const 1)) (local.get $length)))
+    (if (i32.ge_u (local.get $at) (local.get $length)) (then (return (i32.const 0))))
+    (if (i32.ne (i32.load8_u (local.get $at)) (i32.const 0x3a)) (then (return (i32.const 0))))
+    (local.set $at (call $skipWhiteSpace (i32.add (local.get $at) (i32.const 1)) (local.get $length)))
+    (i32.and
+      (i32.lt_u (i32.add (local.get $at) (i32.const 1)) (local.get $length))
+      (i32.and
+        (i32.eq (i32.load8_u (local.get $at)) (i32.const 34))
+        (i32.eq (i32.load8_u (i32.add (local.get $at) (i32.const 1))) (i32.const 34)))))
+
+;; Skips the object or array whose opening bracket is at $start (a top-level member's value,
+  ;; so the depth inside it is 2). Returns (code << 1) | signature: code 0 when the scan must
+  ;; stop (a string never closes, or the bytes end first), else the offset of the bracket that
+  ;; closes the value plus one; signature is 1 when an empty "signature" was seen on the way.
+  ;; One function, the string search written into its loop: a call per string (the search and
+  ;; the closing quote's check as functions of their own) was ~100 instructions of a string's
+  ;; ~200 under callgrind.
+  (func (export "skipNested") (param $start i32) (param $length i32) (result i32)
+    (local $index i32)
+    (local $depth i32)
+    (local $byte i32)
+    (local $from i32)
+    (local $found i32)
+    (local $end i32)
+    (local $backslashes i32)
+    (local $signature i32)
+    (local $quotes v128)
+    (local $first v128)
+    (local $second v128)
+    (local $third v128)
+    (local $fourth v128)
+    (local.set $quotes (v128.const i8x16 34 34 34 34 34 34 34 34 34 34 34 34 34 34 34 34))
+    (local.set $index (i32.add (local.get $start) (i32.const 1)))
+    (local.set $depth (i32.const 2))
+    (block $stop
+      (loop $bytes
+        (br_if $stop (i32.ge_u (local.get $index) (local.get $length)))
+        (local.set $byte (i32.load8_u (local.get $index)))
+        (if (i32.eq (local.get $byte) (i32.const 34))
+          (then
+            ;; The string's closing quote: the first quote after an even number of backslashes
+            ;; (the string's own opening quote stops the count), or the last byte when none is
+            ;; (as json-scan.ts's stringEnd). Searched 64 bytes at a time, one test of four
+            ;; 16-byte compares; bytes past the end are whatever an earlier body left, so a
+            ;; quote found there is none.
+            (local.set $from (i32.add (local.get $index) (i32.const 1)))
+            (block $closed
+              (loop $search
+                (if (i32.ge_u (local.get $from) (local.get $length))
+                  (then
+                    (local.set $end (i32.sub (local.get $length) (i32.const 1)))
+                    (br $closed)))
+                (local.set $first (i8x16.eq (v128.load align=1 (local.get $from)) (local.get $quotes)))
+                (local.set $second (i8x16.eq (v128.load offset=16 align=1 (local.get $from)) (local.get $quotes)))
+                (local.set $third (i8x16.eq (v128.load offset=32 align=1 (local.get $from)) (local.get $quotes)))
+                (local.set $fourth (i8x16.eq (v128.load offset=48 align=1 (local.get $from)) (local.get $quotes)))
+                (if (v128.any_true (v128.or (v128.or (local.get $first) (local.get $second)) (v128.or (local.get $third) (local.get $fourth))))
+                  (then
+                    (local.set $found
+                      (i32.add
+                        (local.get $from)
+                        (i32.wrap_i64
+                          (i64.ctz
+                            (i64.or
+                              (i64.or
+                                (i64.extend_i32_u (i8x16.bitmask (local.get $first)))
+                                (i64.shl (i64.extend_i32_u (i8x16.bitmask (local.get $second))) (i64.const 16)))
+                              (i64.or
+                                (i64.shl (i64.extend_i32_u (i8x16.bitmask (local.get $third))) (i64.const 32))
+                                (i64.shl (i64.extend_i32_u (i8x16.bitmask (local.get $fourth))) (i64.const 48))))))))
+                    (if (i32.ge_u (local.get $found) (local.get $length))
+                      (then
+                        (local.set $end (i32.sub (local.get $length) (i32.const 1)))
+                        (br $closed)))
+                    (local.set $backslashes (i32.const 0))
+                    (block $counted
+                      (loop $count
+                        (br_if $counted
+                          (i32.ne (i32.load8_u (i32.sub (i32.sub (local.get $found) (i32.const 1)) (local.get $backslashes))) (i32.const 92)))
+                        (local.set $backslashes (i32.add (local.get $backslashes) (i32.const 1)))
+                        (br $count)))
+                    (if (i32.eqz (i32.and (local.get $backslashes) (i32.const 1)))
+                      (then
+                        (local.set $end (local.get $found))
+                        (br $closed)))
+                    (local.set $from (i32.add (local.get $found) (i32.const 1)))
+                    (br $search)))
+                (local.set $from (i32.add (local.get $from) (i32.const 64)))
+                (br $search)))
+            (br_if $stop
+              (i32.and
+                (i32.ge_u (local.get $end) (i32.sub (local.get $length) (i32.const 1)))
+                (i32.ne (i32.load8_u (local.get $end)) (i32.const 34))))
+            (if (i32.eq (i32.sub (local.get $end) (local.get $index)) (i32.const 10))
+              (then
+                (if (call $emptySignature (local.get $index) (local.get $end) (local.get $length))
+                  (then (local.set $signature (i32.const 1))))))
+            (local.set $index (local.get $end)))
+          (else
+            ;; `{` and `[` differ only in the bit 0x20, as do `}` and `]`.
+            (local.set $byte (i32.or (local.get $byte) (i32.const 0x20)))
+            (if (i32.eq (local.get $byte) (i32.const 0x7b))
+              (then (local.set $depth (i32.add (local.get $depth) (i32.const 1))))
+              (else
+                (if (i32.eq (local.get $byte) (i32.const 0x7d))
+                  (then
+                    (local.set $depth (i32.sub (local.get $depth) (i32.const 1)))
+                    (if (i32.eq (local.get $depth) (i32.const 1))
+                      (then
+                        (return
+                          (i32.or
+                            (i32.shl (i32.add (local.get $index) (i32.const 1)) (i32.const 1))
+                            (local.get $signature)))))))))))
+        (local.set $index (i32.add (local.get $index) (i32.const 1)))
+        (br $bytes)))
+    (local.get $signature)))
