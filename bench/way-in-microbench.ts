@@ -3,7 +3,9 @@
  * arriving and its dispatch to the provider, for the bench's passthrough calls (1 KB and 80 KB,
  * OpenAI and Anthropic streams), with the bench's 51 rules and routes: the identity, the body's
  * scan and the context (the generate endpoint's read), plan and admit, and the provider request
- * (URL, headers, body).
+ * (URL, headers, body), and undici's `Request` made from it as the Agent's dispatch makes it (its
+ * checks of the path, the method and every header; the dispatch's queueing and the socket are
+ * left out).
  *
  * `node --import tsx bench/way-in-microbench.ts [--calls N] [--rounds N] [--cases <text>]` prints CPU µs a call
  * per case, the cases interleaved round by round. Under callgrind, run it twice with different
@@ -26,6 +28,7 @@ import { benchConfig } from './switchyard-service';
 import { anthropicBody, openaiBody } from './payloads';
 import type { ClientFormat } from '../proxy/core/request';
 import type { IncomingHttpHeaders } from 'node:http';
+import { createRequire } from 'node:module';
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '20000' }, rounds: { type: 'string', default: '3' }, warm: { type: 'string', default: '20000' }, cases: { type: 'string', default: '' } } });
 const calls = Number(values.calls);
@@ -61,6 +64,14 @@ const allCases: WayInCase[] = (['1k', '80k'] as const).flatMap((size) => {
 /** `--cases 1k`: only the cases whose name holds that text. */
 const cases = allCases.filter((each) => each.name.includes(values.cases));
 
+/** undici's own request object (lib/core/request.js, not exported): what `Client` makes of every dispatch. */
+type UndiciRequest = new (origin: string, options: { path: string; method: string; headers: unknown; body: Buffer | string }, handler: object) => { headers: unknown[] };
+const UndiciRequest = createRequire(__filename)('undici/lib/core/request.js') as UndiciRequest;
+const noHandler = { onRequestStart() {}, onResponseStart() {}, onResponseData() {}, onResponseEnd() {}, onResponseError() {} };
+
+/** Each provider URL's path, split once as the upstream client does (`splitUrl`). */
+const paths = new Map<string, string>();
+
 let sink = 0;
 
 /** One call's way in, as serveCall, the generate endpoint's read and runStages do it up to the dispatch. */
@@ -87,7 +98,10 @@ function wayIn(each: WayInCase): void {
   const plan = admitted.plan;
   endpoint.prepare?.(context, plan);
   const upstreamCall = endpoint.upstream(context, plan.targets[0]!);
-  sink += upstreamCall.url.length + Object.keys(upstreamCall.headers).length + upstreamCall.body.length;
+  let path = paths.get(upstreamCall.url);
+  if (path === undefined) paths.set(upstreamCall.url, (path = new URL(upstreamCall.url).pathname));
+  const request = new UndiciRequest(upstream, { path, method: 'POST', headers: upstreamCall.headers, body: upstreamCall.body }, noHandler);
+  sink += upstreamCall.url.length + request.headers.length + upstreamCall.body.length;
 }
 
 function measure(each: WayInCase): number {

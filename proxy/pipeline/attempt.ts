@@ -3,7 +3,7 @@ import { ProxyError } from '../core/errors';
 import { CallAbortController } from '../call/call-abort';
 import type { TimeoutConfig } from '../config/config';
 import { parseRetryAfter } from '../routing/retry-policy';
-import { callUpstream, type ChunkSource, type UpstreamAnswer } from '../upstream/upstream-client';
+import { callUpstream, type ChunkSource, type UpstreamAnswer, type UpstreamHeaders } from '../upstream/upstream-client';
 import { providerAdapters } from '../codecs/registry';
 import type { AttemptTarget } from './admit';
 import type { AttemptHold } from '../call/call-policy';
@@ -13,7 +13,7 @@ import type { CallClock } from '../http/call-clock';
 /** The provider request of one attempt, as the endpoint builds it for a target. */
 export interface UpstreamCall {
   url: string;
-  headers: Record<string, string>;
+  headers: UpstreamHeaders;
   body: string | Buffer;
   /** Switchyard asked an OpenAI-style stream for usage the client did not ask for. */
   addedUsage: boolean;

@@ -3,6 +3,7 @@ import { ProxyError } from '../core/errors';
 import type { ResolvedProvider } from '../config/resolve-providers';
 import type { ProviderApi } from '../providers/adapter';
 import { providerAdapters } from '../codecs/registry';
+import type { UpstreamHeaders } from '../upstream/upstream-client';
 
 /** How Switchyard authenticates upstream: the user's stored key, or the client's own credential. */
 export type UpstreamCredential =
@@ -41,18 +42,35 @@ export function chooseCredential(
   );
 }
 
-/** Headers for a passthrough call: auth for the provider's API plus the client's API-version headers. */
+/**
+ * Headers for a passthrough call: auth for the provider's API plus the client's API-version
+ * headers. With the provider's own key (nearly every call) they are the provider's flat list
+ * (`providerHeaders`), shared as it is, or a copy with the client's Anthropic version and betas
+ * after it; otherwise an object made for the call.
+ */
 export function passthroughHeaders(
   api: ProviderApi,
   provider: ResolvedProvider,
   credential: UpstreamCredential,
   clientHeaders: IncomingHttpHeaders,
-): Record<string, string> {
+): UpstreamHeaders {
+  if (credential.source === 'provider' && credential.key === provider.apiKey) {
+    const fixed = providerHeaders(api, provider);
+    if (api !== 'anthropic-messages') return fixed.list;
+    const version = headerValue(clientHeaders['anthropic-version']);
+    const beta = headerValue(clientHeaders['anthropic-beta']);
+    if (version === undefined && beta === undefined) return fixed.list;
+    // The client's replace the provider's own of the same name (the adapter's default version,
+    // a configured beta), as the object's assignment below does.
+    const list = fixed.withoutVersions.slice();
+    const sentVersion = version ?? fixed.version;
+    if (sentVersion !== undefined) list.push('anthropic-version', sentVersion);
+    const sentBeta = beta ?? fixed.beta;
+    if (sentBeta !== undefined) list.push('anthropic-beta', sentBeta);
+    return list;
+  }
   const headers: Record<string, string> =
-    credential.source === 'client'
-      ? { ...fixedHeaders(api, provider, undefined), ...credential.headers }
-      : // Kept per provider for the provider's own key only: any other key gets headers of its own.
-        { ...(credential.key === provider.apiKey ? providerHeaders(api, provider) : fixedHeaders(api, provider, credential.key)) };
+    credential.source === 'client' ? { ...fixedHeaders(api, provider, undefined), ...credential.headers } : fixedHeaders(api, provider, credential.key);
   if (api === 'anthropic-messages') {
     // Sent exactly as the client sent them: betas change the wire format.
     const version = headerValue(clientHeaders['anthropic-version']);
@@ -84,21 +102,38 @@ function fixedHeaders(api: ProviderApi, provider: ResolvedProvider, key: string 
 }
 
 /**
- * The fixed headers with the provider's own key, made once per provider and API and copied per
- * call: built on every call, they were four objects and the auth header's string, on the path
- * before the request leaves. A provider is resolved anew on every config load and key change
- * (resolve-providers.ts), so a new key is a new provider here and never meets stale headers. Not
- * frozen: V8 copies a frozen object with its slow clone (~1,000 instructions a call more).
+ * The fixed headers with the provider's own key, made once per provider and API as undici's flat
+ * list of names and values: built on every call, they were four objects and the auth header's
+ * string; copied per call as an object, undici then listed its keys again. The list is handed to
+ * undici as it is, shared by every call (typed read-only; undici only reads it, and the Anthropic
+ * additions go into a copy). Not frozen: undici's reads of a frozen array's elements and V8's copy
+ * of one cost more than the object did (docs/benchmark.md "Fifteenth round"). A provider is
+ * resolved anew on every config load and key change (resolve-providers.ts), so a new key is a new
+ * provider here and never meets stale headers.
  */
-const providerHeaderSets = new WeakMap<ResolvedProvider, Partial<Record<ProviderApi, Readonly<Record<string, string>>>>>();
+interface ProviderHeaderList {
+  readonly list: readonly string[];
+  /** The list without `anthropic-version` and `anthropic-beta`, which a client's replace. */
+  readonly withoutVersions: readonly string[];
+  /** Their values in the list (the adapter's default version, a configured beta). */
+  readonly version: string | undefined;
+  readonly beta: string | undefined;
+}
 
-function providerHeaders(api: ProviderApi, provider: ResolvedProvider): Readonly<Record<string, string>> {
-  let sets = providerHeaderSets.get(provider);
-  if (sets === undefined) {
-    sets = {};
-    providerHeaderSets.set(provider, sets);
+const providerHeaderLists = new WeakMap<ResolvedProvider, Partial<Record<ProviderApi, ProviderHeaderList>>>();
+
+function providerHeaders(api: ProviderApi, provider: ResolvedProvider): ProviderHeaderList {
+  let lists = providerHeaderLists.get(provider);
+  if (lists === undefined) {
+    lists = {};
+    providerHeaderLists.set(provider, lists);
   }
-  return (sets[api] ??= fixedHeaders(api, provider, provider.apiKey));
+  return (lists[api] ??= headerList(fixedHeaders(api, provider, provider.apiKey)));
+}
+
+function headerList(headers: Record<string, string>): ProviderHeaderList {
+  const { 'anthropic-version': version, 'anthropic-beta': beta, ...rest } = headers;
+  return { list: Object.entries(headers).flat(), withoutVersions: Object.entries(rest).flat(), version, beta };
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

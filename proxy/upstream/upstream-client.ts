@@ -17,10 +17,17 @@ const agent = new Agent({
   bodyTimeout: 5 * 60_000,
 });
 
+/**
+ * A provider request's headers: an object, or a flat list of names and values (`[name, value,
+ * name, value…]`) with no name twice. undici takes both; a list skips the object's key listing
+ * on every call and can be one array made once per provider (upstream-target.ts).
+ */
+export type UpstreamHeaders = Readonly<Record<string, string>> | readonly string[];
+
 export interface UpstreamCall {
   url: string;
   method?: 'GET' | 'POST';
-  headers: Record<string, string>;
+  headers: UpstreamHeaders;
   body?: string | Buffer;
   signal: AbortSignal;
 }
@@ -104,7 +111,8 @@ export function callUpstream(call: UpstreamCall, provider: string): Promise<Upst
     try {
       const { origin, path } = splitUrl(call.url);
       exchange = new UpstreamExchange(call.signal, resolve, failed);
-      agent.dispatch({ origin, path, method: call.method ?? 'POST', headers: call.headers, body: call.body ?? null }, exchange);
+      // undici's option type asks for a mutable list; it only reads it (lib/core/request.js).
+      agent.dispatch({ origin, path, method: call.method ?? 'POST', headers: call.headers as Record<string, string> | string[], body: call.body ?? null }, exchange);
     } catch (error) {
       exchange?.release();
       failed(error);
