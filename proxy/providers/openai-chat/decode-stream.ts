@@ -10,6 +10,7 @@ import { checkChatChunk } from '../../wire/openai-chat/guards';
 import { malformedWireError } from '../../wire/checks';
 import { isObject } from '../../core/json';
 import { mapChatFinishReason } from './map-finish-reason';
+import { ChatChunkReader } from './read-chunk';
 
 /**
  * Decodes a Chat Completions SSE stream into stream parts.
@@ -34,6 +35,7 @@ export class ChatStreamDecoder implements StreamDecoder {
   private blockCount = 0;
   private rawFinishReason: string | undefined;
   private usage: Usage | undefined;
+  private readonly reader = new ChatChunkReader();
 
   /** `provider` is the id errors name: this decoder serves Groq, Mistral, OpenRouter… */
   constructor(private readonly provider = 'openai') {}
@@ -41,13 +43,17 @@ export class ChatStreamDecoder implements StreamDecoder {
   decode(event: SseEvent): StreamPart[] {
     if (this.phase === 'ended') return [];
     if (event.data === '[DONE]') return this.finish();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(event.data);
-    } catch {
-      return this.fail(malformedWireError(this.provider, { what: 'chat.completion.chunk', problem: 'not JSON' }));
+    // The common chunk is read from its text; anything else (an error, several choices, text
+    // that is not JSON, the stream's first chunk) is parsed whole.
+    let parsed: unknown = this.reader.read(event.data);
+    if (parsed === undefined) {
+      try {
+        parsed = JSON.parse(event.data);
+      } catch {
+        return this.fail(malformedWireError(this.provider, { what: 'chat.completion.chunk', problem: 'not JSON' }));
+      }
+      if (isObject(parsed) && parsed.error !== undefined && parsed.error !== null) return this.fail(decodeChatErrorObject(parsed.error));
     }
-    if (isObject(parsed) && parsed.error !== undefined && parsed.error !== null) return this.fail(decodeChatErrorObject(parsed.error));
     const checked = checkChatChunk(parsed);
     if (!checked.ok) return this.fail(malformedWireError(this.provider, checked));
     const chunk = checked.value;
