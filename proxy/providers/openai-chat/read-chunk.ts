@@ -65,11 +65,14 @@ interface ChunkFrame {
  * instructions against the reader's ~26,000): it holds the translated stream's first event. So
  * is a chunk whose text around its delta differs from the last read one's (the finish chunk, the
  * usage chunk, xAI's chunks with their usage in every one); the next one after it is read whole
- * and gives the frame again.
+ * and gives the frame again. After two whole reads that gave none, the stream is left to
+ * JSON.parse.
  */
 export class ChatChunkReader {
   private frame: ChunkFrame | undefined;
   private chunks = 0;
+  /** Whole reads that gave no frame; after two the stream's chunks are left to JSON.parse. */
+  private framesMissed = 0;
 
   read(text: string): ReadChatChunk | undefined {
     const frame = this.frame;
@@ -96,10 +99,13 @@ export class ChatChunkReader {
       this.frame = undefined;
       return undefined;
     }
-    if (this.chunks === 1) return undefined;
+    // A stream whose chunks give no frame (xAI's carry their usage in every one) would pay a read
+    // in JavaScript, dearer than JSON.parse, on every chunk.
+    if (this.chunks === 1 || this.framesMissed >= 2) return undefined;
     const cursor = new ChunkText(text);
     const chunk = readWhole(cursor);
     if (chunk !== undefined) this.frame = cursor.frame(chunk);
+    if (this.frame === undefined) this.framesMissed++;
     return chunk;
   }
 }

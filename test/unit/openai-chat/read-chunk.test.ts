@@ -155,6 +155,14 @@ describe('ChatChunkReader', () => {
     assert.ok(sameLength === undefined || sameLength.choices?.[0]?.finish_reason === 'ab');
   });
 
+  it('leaves a stream to JSON.parse after two whole reads that gave no frame (usage in every chunk)', () => {
+    const reader = new ChatChunkReader();
+    const chunk = (tokens: number) => `{"id":"x","choices":[{"index":0,"delta":{"content":"t${tokens}"}}],"usage":{"completion_tokens":${tokens}}}`;
+    const read = [1, 2, 3, 4, 5].map((tokens) => reader.read(chunk(tokens)));
+    assert.deepStrictEqual(read.map((value) => value !== undefined), [false, true, true, false, false]);
+    assert.deepStrictEqual(read[1], expected(chunk(2)));
+  });
+
   it('agrees with JSON.parse over fuzzed streams', () => {
     const random = seeded(14);
     for (let stream = 0; stream < 300; stream++) {
