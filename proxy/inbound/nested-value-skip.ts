@@ -35,6 +35,22 @@ interface WebAssemblyApi {
 }
 
 let skipper: NestedValueSkipper | undefined;
+let compiled: object | undefined;
+
+function webAssembly(): WebAssemblyApi {
+  return (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+}
+
+/**
+ * Compiles the module now, with whatever compiler V8's flags choose at this moment. The proxy's
+ * entry (main.ts) calls it with TurboFan chosen, before it confines all other WebAssembly to
+ * Liftoff: compiled by Liftoff this loop costs ~273,000 instructions a scan of the bench's 80 KB
+ * bodies (the JavaScript loop's ~287,000), by TurboFan ~209,000 (docs/benchmark.md, "Fifteenth
+ * round"). Without it the module is compiled at its first use.
+ */
+export function compileNestedValueSkip(): void {
+  compiled ??= new (webAssembly().Module)(Buffer.from(nestedValueSkipWasm, 'base64'));
+}
 
 /**
  * The one skipper of the process, made at its first use (a proxy that never sees a large body
@@ -43,8 +59,8 @@ let skipper: NestedValueSkipper | undefined;
  */
 export function nestedValueSkipper(): NestedValueSkipper {
   if (skipper !== undefined) return skipper;
-  const { Module, Instance } = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
-  const instance = new Instance(new Module(Buffer.from(nestedValueSkipWasm, 'base64')));
+  compileNestedValueSkip();
+  const instance = new (webAssembly().Instance)(compiled!);
   const exports = instance.exports as unknown as SkipExports;
   let bytes = new Uint8Array(exports.memory.buffer);
   let length = 0;
