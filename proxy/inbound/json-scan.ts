@@ -1,13 +1,8 @@
+import { backslash, closeBrace, closeBracket, comma, openBrace, openBracket, quote } from '../wire/json-bytes';
 import { nestedValueSkipper } from './nested-value-skip';
 
-/** The bytes of JSON's structure, for scans that read a body without parsing it. */
-export const quote = 0x22;
-export const backslash = 0x5c;
-export const openBrace = 0x7b;
-export const closeBrace = 0x7d;
-export const openBracket = 0x5b;
-export const closeBracket = 0x5d;
-export const comma = 0x2c;
+/** JSON's structural bytes, for the scans that import them from here. */
+export { backslash, closeBrace, closeBracket, comma, openBrace, openBracket, quote };
 
 /** Byte range of a JSON value inside a buffer, end exclusive. */
 export interface ByteRange {

@@ -1,18 +1,10 @@
+import { backslash, closeBrace, closeBracket, colon, comma, openBrace, openBracket, quote } from './json-bytes';
+
 /** Byte range inside a buffer, end exclusive. */
 export interface ByteRange {
   start: number;
   end: number;
 }
-
-// JSON's structural bytes (json-scan.ts has the same; this layer sits below the codecs).
-const quote = 0x22;
-const backslash = 0x5c;
-const openBrace = 0x7b;
-const closeBrace = 0x7d;
-const openBracket = 0x5b;
-const closeBracket = 0x5d;
-const comma = 0x2c;
-const colon = 0x3a;
 
 /** Strings shorter than this are not worth a splice: JSON.stringify writes them as fast as a copy. */
 const shortestString = 128;

@@ -1,3 +1,4 @@
+import { backslash, closeBrace, closeBracket, colon, comma, openBrace, openBracket, quote } from '../../wire/json-bytes';
 import type { ChatChunk, ChatMessageFields } from '../../wire/openai-chat/types';
 
 /**
@@ -132,14 +133,6 @@ function readDelta(cursor: ChunkText, end: number): ChatMessageFields | null | t
 /** Thrown (never an Error: no stack to capture) where the text leaves the shape read here. */
 const notRead: unique symbol = Symbol('not a common chunk');
 
-const quote = 0x22;
-const backslash = 0x5c;
-const comma = 0x2c;
-const colon = 0x3a;
-const openBrace = 0x7b;
-const closeBrace = 0x7d;
-const openBracket = 0x5b;
-const closeBracket = 0x5d;
 const minus = 0x2d;
 const zero = 0x30;
 const nine = 0x39;
