@@ -102,9 +102,15 @@ function decodeAssistantMessage(
         message.content.push(withCacheControl({ type: 'text', text: part.text }, part));
       } else if (isObject(part) && part.type === 'refusal' && typeof part.refusal === 'string') {
         message.content.push({ type: 'text', text: part.refusal });
+      } else if (isObject(part) && part.type === 'thinking' && Array.isArray(part.thinking)) {
+        // A Mistral reasoning model's answer, echoed back as it came (docs.mistral.ai, "Reasoning").
+        const text = thinkingText(part.thinking);
+        if (text !== '') message.content.push({ type: 'reasoning', text });
+      } else if (isObject(part) && part.type === 'reference') {
+        // Mistral's citation ids, echoed with its answer: nothing another provider could read.
       } else {
         const partPath = `${path}.content[${index}]`;
-        throw invalidRequest(`\`${partPath}\` must be a text or refusal part.`, partPath);
+        throw invalidRequest(`\`${partPath}\` must be a text, refusal or thinking part.`, partPath);
       }
     }
   } else if (content !== null && content !== undefined) {
@@ -129,6 +135,13 @@ function decodeAssistantMessage(
     message.content.push({ type: 'tool-call', id, name: functionCall.name, input });
   }
   return message;
+}
+
+/** The text parts of a Mistral `thinking` part, joined (its references passed over). */
+function thinkingText(thinking: unknown[]): string {
+  let text = '';
+  for (const part of thinking) if (isObject(part) && part.type === 'text' && typeof part.text === 'string') text += part.text;
+  return text;
 }
 
 function decodeToolCall(call: unknown, path: string): AssistantMessage['content'][number] {

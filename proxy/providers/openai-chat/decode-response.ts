@@ -2,6 +2,7 @@ import type { CanonicalResponse, ResponseContent } from '../../core/response';
 import { emptyUsage, type Usage } from '../../core/usage';
 import { decodeChatErrorObject } from './decode-error';
 import { mapChatFinishReason } from './map-finish-reason';
+import { decodeContentParts } from './decode-content-parts';
 import type { ChatToolCall, ChatUsage } from '../../wire/openai-chat/types';
 import { checkChatCompletion } from '../../wire/openai-chat/guards';
 import { malformedWireError } from '../../wire/checks';
@@ -26,7 +27,12 @@ export function decodeChatResponse(body: unknown, provider = 'openai'): Canonica
   const message = choice.message ?? {};
   const reasoning = message.reasoning_content ?? message.reasoning;
   if (typeof reasoning === 'string' && reasoning !== '') content.push({ type: 'reasoning', text: reasoning });
-  if (typeof message.content === 'string' && message.content !== '') content.push({ type: 'text', text: message.content });
+  if (typeof message.content === 'string') {
+    if (message.content !== '') content.push({ type: 'text', text: message.content });
+  } else if (Array.isArray(message.content)) {
+    // Mistral's reasoning models: a list of parts, the thinking first.
+    for (const run of decodeContentParts(message.content)) content.push({ type: run.type, text: run.text });
+  }
   const refused = typeof message.refusal === 'string' && message.refusal !== '';
   if (refused) content.push({ type: 'text', text: message.refusal as string });
   if (Array.isArray(message.tool_calls)) {

@@ -5,12 +5,13 @@ import type { SseEvent } from '../../sse/sse-parser';
 import type { StreamDecoder } from '../adapter';
 import { decodeChatErrorObject } from './decode-error';
 import { decodeChatUsage } from './decode-response';
-import type { ChatMessageFields } from '../../wire/openai-chat/types';
+import type { ChatMessageFields, ChatReplyContentPart } from '../../wire/openai-chat/types';
 import { checkChatChunk } from '../../wire/openai-chat/guards';
 import { malformedWireError } from '../../wire/checks';
 import { isObject } from '../../core/json';
 import { mapChatFinishReason } from './map-finish-reason';
 import { ChatChunkReader } from './read-chunk';
+import { decodeContentParts } from './decode-content-parts';
 
 /**
  * Decodes a Chat Completions SSE stream into stream parts.
@@ -87,16 +88,16 @@ export class ChatStreamDecoder implements StreamDecoder {
 
   private decodeDelta(delta: ChatMessageFields, parts: StreamPart[]): void {
     const reasoning = delta.reasoning_content ?? delta.reasoning;
-    if (typeof reasoning === 'string' && reasoning !== '') {
-      if (this.textId !== undefined) this.closeText(parts);
-      this.reasoningId ??= this.openBlock('reasoning-start', 'reasoning', parts);
-      parts.push({ type: 'reasoning-delta', id: this.reasoningId, delta: reasoning });
-    }
-    const text = delta.content || delta.refusal;
-    if (typeof text === 'string' && text !== '') {
-      if (this.reasoningId !== undefined) this.closeReasoning(parts);
-      this.textId ??= this.openBlock('text-start', 'text', parts);
-      parts.push({ type: 'text-delta', id: this.textId, delta: text });
+    if (typeof reasoning === 'string' && reasoning !== '') this.reasoningDelta(reasoning, parts);
+    const content = delta.content;
+    if (typeof content === 'string' && content !== '') {
+      this.textDelta(content, parts);
+    } else {
+      // Mistral's reasoning models send a list of parts (thinking, then text) where others send a
+      // string; a stream may switch between the two (text after the thinking comes as strings).
+      if (Array.isArray(content)) this.contentPartsDelta(content, parts);
+      const refusal = delta.refusal;
+      if (typeof refusal === 'string' && refusal !== '') this.textDelta(refusal, parts);
     }
     const toolCalls = delta.tool_calls;
     if (!Array.isArray(toolCalls)) return;
@@ -117,6 +118,25 @@ export class ChatStreamDecoder implements StreamDecoder {
       const input = call.function?.arguments ?? call.custom?.input;
       if (input) parts.push({ type: 'tool-input-delta', id, delta: input });
     }
+  }
+
+  private contentPartsDelta(content: ChatReplyContentPart[], parts: StreamPart[]): void {
+    for (const run of decodeContentParts(content)) {
+      if (run.type === 'text') this.textDelta(run.text, parts);
+      else this.reasoningDelta(run.text, parts);
+    }
+  }
+
+  private reasoningDelta(delta: string, parts: StreamPart[]): void {
+    if (this.textId !== undefined) this.closeText(parts);
+    this.reasoningId ??= this.openBlock('reasoning-start', 'reasoning', parts);
+    parts.push({ type: 'reasoning-delta', id: this.reasoningId, delta });
+  }
+
+  private textDelta(delta: string, parts: StreamPart[]): void {
+    if (this.reasoningId !== undefined) this.closeReasoning(parts);
+    this.textId ??= this.openBlock('text-start', 'text', parts);
+    parts.push({ type: 'text-delta', id: this.textId, delta });
   }
 
   private openBlock(type: 'text-start' | 'reasoning-start', prefix: string, parts: StreamPart[]): string {

@@ -4,7 +4,8 @@ import type { ChatChunk, ChatCompletionBody } from './types';
 
 const usageCounts = ['prompt_tokens', 'completion_tokens', 'total_tokens', 'prompt_cache_hit_tokens'] as const;
 const usageNested = { prompt_tokens_details: ['cached_tokens'], completion_tokens_details: ['reasoning_tokens'] } as const;
-const textFields = ['content', 'reasoning_content', 'reasoning', 'refusal'] as const;
+/** The fields that are strings or null; `content` may also be a list of parts (checked apart). */
+const textFields = ['reasoning_content', 'reasoning', 'refusal'] as const;
 
 /**
  * Checks one streamed `chat.completion.chunk` before the decoder reads it. Compatible servers
@@ -66,6 +67,12 @@ function choicesProblem(choices: unknown, field: 'delta' | 'message', firstOnly:
 function messageProblem(message: unknown, path: string): string | undefined {
   if (!isOptionalObject(message)) return `${path} is not an object`;
   if (!isObject(message)) return undefined;
+  const content = message.content;
+  // A string (every provider's text) passes at the first test; only a list of parts is walked.
+  if (!isOptionalString(content)) {
+    const problem = contentPartsProblem(content, `${path}.content`);
+    if (problem !== undefined) return problem;
+  }
   for (const field of textFields) if (!isOptionalString(message[field])) return `${path}.${field} is not a string`;
   const functionCall = message.function_call;
   if (!isOptionalObject(functionCall)) return `${path}.function_call is not an object`;
@@ -76,6 +83,33 @@ function messageProblem(message: unknown, path: string): string | undefined {
   for (let index = 0; index < calls.length; index++) {
     const problem = toolCallProblem(calls[index], `${path}.tool_calls[${index}]`);
     if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+/**
+ * The first problem with a `content` that is not a string: it must be a list of parts, each an
+ * object; a `text` part needs its text, a `thinking` part a list of parts whose `text` ones have
+ * theirs. A part of another type (Mistral's `reference`, or one added later) is not checked: the
+ * decoder passes over it, so it cannot make a reply unreadable.
+ *
+ * @see https://docs.mistral.ai/capabilities/reasoning/
+ */
+function contentPartsProblem(content: unknown, path: string): string | undefined {
+  if (!Array.isArray(content)) return `${path} is not a string or a list of parts`;
+  for (let index = 0; index < content.length; index++) {
+    const part: unknown = content[index];
+    const partPath = `${path}[${index}]`;
+    if (!isObject(part)) return `${partPath} is not an object`;
+    if (part.type === 'text' && typeof part.text !== 'string') return `${partPath}.text is not a string`;
+    if (part.type !== 'thinking') continue;
+    const thinking = part.thinking;
+    if (!Array.isArray(thinking)) return `${partPath}.thinking is not a list`;
+    for (let inner = 0; inner < thinking.length; inner++) {
+      const thought: unknown = thinking[inner];
+      if (!isObject(thought)) return `${partPath}.thinking[${inner}] is not an object`;
+      if (thought.type === 'text' && typeof thought.text !== 'string') return `${partPath}.thinking[${inner}].text is not a string`;
+    }
   }
   return undefined;
 }

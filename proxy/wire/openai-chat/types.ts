@@ -49,9 +49,27 @@ export interface ChatToolCall {
   custom?: { name?: string | null; input?: string | null } | null;
 }
 
+/**
+ * A part of a reply's `content` when it is a list: Mistral's reasoning models (Magistral, and
+ * `reasoning_effort` on mistral-small and mistral-medium) answer with a `thinking` part holding
+ * the trace as text parts, then `text` parts, in whole replies and in stream deltas. Other
+ * types (Mistral's `reference` citations) are read as unknown and passed over.
+ *
+ * @see https://docs.mistral.ai/capabilities/reasoning/
+ * @see https://docs.mistral.ai/api/#tag/chat/operation/chat_completion_v1_chat_completions_post
+ */
+export type ChatReplyContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'thinking'; thinking: ChatThinkingPart[]; closed?: boolean | null }
+  | { type?: unknown; [field: string]: unknown };
+
+/** A part of a `thinking` part: text, or references (passed over). */
+export type ChatThinkingPart = { type: 'text'; text: string } | { type?: unknown; [field: string]: unknown };
+
 /** A `message` or a streamed `delta`: every field may be missing or null. */
 export interface ChatMessageFields {
-  content?: string | null;
+  /** A string everywhere but Mistral's reasoning models, which send a list of parts. */
+  content?: string | ChatReplyContentPart[] | null;
   /** DeepSeek and its hosts. */
   reasoning_content?: string | null;
   /** OpenRouter, Groq and Ollama. */

@@ -216,6 +216,30 @@ describe('openai-chat decodeRequest', () => {
     ]);
   });
 
+  it('decodes a Mistral answer echoed back: its thinking part as reasoning, its references passed over', () => {
+    const request = decodeChatRequest({
+      model: 'magistral-medium-latest',
+      messages: [
+        { role: 'user', content: 'Which is larger, 9.11 or 9.8?' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: [{ type: 'text', text: 'Compare the tenths.' }, { type: 'reference', reference_ids: [0] }, { type: 'text', text: ' 1 < 8.' }] },
+            { type: 'text', text: '9.8' },
+            { type: 'reference', reference_ids: [0] },
+          ],
+        },
+      ],
+    });
+    assert.deepEqual(request.messages[1], {
+      role: 'assistant',
+      content: [
+        { type: 'reasoning', text: 'Compare the tenths. 1 < 8.' },
+        { type: 'text', text: '9.8' },
+      ],
+    });
+  });
+
   describe('rejects bad shapes with a ProxyError naming the field', () => {
     const cases: Array<[string, unknown, string | undefined, RegExp]> = [
       ['a body that is not an object', 'hello', undefined, /JSON object/],
@@ -236,6 +260,12 @@ describe('openai-chat decodeRequest', () => {
         { model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'video', video: {} }] }] },
         'messages[0].content[0].type',
         /text, image_url, input_audio or file/,
+      ],
+      [
+        'an unknown part in an assistant message',
+        { model: 'gpt-4o', messages: [{ role: 'assistant', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }] },
+        'messages[0].content[0]',
+        /text, refusal or thinking part/,
       ],
       ['a string temperature', { model: 'gpt-4o', messages: [], temperature: '0.5' }, 'temperature', /must be a number/],
       ['a numeric stop', { model: 'gpt-4o', messages: [], stop: 5 }, 'stop', /string or an array/],

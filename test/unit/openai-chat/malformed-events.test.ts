@@ -18,7 +18,12 @@ const malformedCases: Array<[string, unknown, string]> = [
   ['a choice that is text', { choices: ['hi'] }, 'choices[0] is not an object'],
   ['a choice index that is text', { choices: [{ index: '0', delta: {} }] }, 'choices[0].index is not a number'],
   ['a delta that is text', { choices: [{ delta: 'hi' }] }, 'choices[0].delta is not an object'],
-  ['content that is a list', { choices: [{ delta: { content: ['hi'] } }] }, 'choices[0].delta.content is not a string'],
+  ['content that is a number', { choices: [{ delta: { content: 7 } }] }, 'choices[0].delta.content is not a string or a list of parts'],
+  ['content parts that are text', { choices: [{ delta: { content: ['hi'] } }] }, 'choices[0].delta.content[0] is not an object'],
+  ['a text part without its text', { choices: [{ delta: { content: [{ type: 'text', content: 'hi' }] } }] }, 'choices[0].delta.content[0].text is not a string'],
+  ['a thinking part whose thinking is text', { choices: [{ delta: { content: [{ type: 'thinking', thinking: 'hmm' }] } }] }, 'choices[0].delta.content[0].thinking is not a list'],
+  ['a thought that is text', { choices: [{ delta: { content: [{ type: 'thinking', thinking: ['hmm'] }] } }] }, 'choices[0].delta.content[0].thinking[0] is not an object'],
+  ['a thought without its text', { choices: [{ delta: { content: [{ type: 'thinking', thinking: [{ type: 'text', text: 3 }] }] } }] }, 'choices[0].delta.content[0].thinking[0].text is not a string'],
   ['reasoning that is an object', { choices: [{ delta: { reasoning_content: {} } }] }, 'choices[0].delta.reasoning_content is not a string'],
   ['tool calls that are an object', { choices: [{ delta: { tool_calls: { id: 'x' } } }] }, 'choices[0].delta.tool_calls is not a list'],
   ['a tool call that is null', { choices: [{ delta: { tool_calls: [null] } }] }, 'choices[0].delta.tool_calls[0] is not an object'],
@@ -58,6 +63,7 @@ describe('openai-compatible decoders and malformed wire', () => {
       [{ choices: [{ message: { tool_calls: [{ id: 'c1', function: { name: 7 } }] } }] }, 'choices[0].message.tool_calls[0].function.name is not a string'],
       [{ choices: [{ message: { content: 'hi' } }], usage: { completion_tokens: [] } }, 'usage.completion_tokens is not a number'],
       [{ choices: [{ message: { function_call: 'f' } }] }, 'choices[0].message.function_call is not an object'],
+      [{ choices: [{ message: { content: [{ type: 'text', text: null }] } }] }, 'choices[0].message.content[0].text is not a string'],
     ];
     for (const [body, problem] of cases) {
       const message = `mistral sent a malformed chat.completion (${problem}).`;
@@ -73,9 +79,11 @@ describe('openai-compatible decoders and malformed wire', () => {
     for (const [index, fixture] of ['openai-parallel-tool-calls.chunks.txt', 'deepseek-reasoning.chunks.txt', 'groq-x-groq-usage.chunks.txt'].entries()) {
       fuzzStreamDecoder(() => openAiChatAdapter.createStreamDecoder('groq'), fixtureEvents('openai-chat', fixture), 150, 3000 + index);
     }
+    fuzzStreamDecoder(() => openAiChatAdapter.createStreamDecoder('mistral'), fixtureEvents('openai-compatible', 'mistral-reasoning.chunks.txt'), 150, 3100);
   });
 
   it('throws nothing but ProxyError on a few hundred structurally mutated completions', () => {
     fuzzResponseDecoder((body) => openAiChatAdapter.decodeResponse(body, 'groq'), fixtureJson('openai-chat', 'response-tool-calls.json'), 400, 13);
+    fuzzResponseDecoder((body) => openAiChatAdapter.decodeResponse(body, 'mistral'), fixtureJson('openai-chat', 'response-mistral-reasoning.json'), 400, 14);
   });
 });

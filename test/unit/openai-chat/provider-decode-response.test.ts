@@ -35,6 +35,28 @@ describe('openai-compatible decodeResponse', () => {
     assert.deepEqual(response.usage, { inputTokens: 17, outputTokens: 92, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 80 });
   });
 
+  it('decodes Mistral content parts: the thinking part as reasoning, the text part as text', () => {
+    assert.deepEqual(openAiChatAdapter.decodeResponse(readJsonFixture('response-mistral-reasoning.json'), 'mistral'), {
+      id: '0a4c2e9b7d1f4c3a8e6b5d2f1c0e9a87',
+      model: 'magistral-medium-2509',
+      content: [
+        { type: 'reasoning', text: 'Okay, the user asks which is larger: 9.11 or 9.8. Compare the tenths:\n1 < 8, so 9.8 is larger.' },
+        { type: 'text', text: '**9.8** is larger: 0.80 > 0.11.' },
+      ],
+      finishReason: 'stop',
+      rawFinishReason: 'stop',
+      usage: { inputTokens: 41, outputTokens: 86, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+    });
+  });
+
+  it('joins text parts around a Mistral reference and passes over parts of unknown types', () => {
+    const response = openAiChatAdapter.decodeResponse({
+      id: 'r',
+      choices: [{ message: { role: 'assistant', content: [{ type: 'text', text: 'The Eiffel Tower is 330 m tall' }, { type: 'reference', reference_ids: [0, 2] }, { type: 'text', text: '.' }, { type: 'image_url', image_url: 'https://example.com/a.png' }] }, finish_reason: 'stop' }],
+    });
+    assert.deepEqual(response.content, [{ type: 'text', text: 'The Eiffel Tower is 330 m tall.' }]);
+  });
+
   it('adds xAI reasoning tokens, which completion_tokens leaves out, to the output', () => {
     const response = openAiChatAdapter.decodeResponse(readJsonFixture('response-xai-reasoning.json'));
     assert.deepEqual(response.usage, { inputTokens: 663, outputTokens: 174, cacheReadTokens: 654, cacheWriteTokens: 0, reasoningTokens: 124 });

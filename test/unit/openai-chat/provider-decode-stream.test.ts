@@ -5,6 +5,7 @@ import type { StreamPart } from '../../../proxy/core/stream-part';
 import type { SseEvent } from '../../../proxy/sse/sse-parser';
 import { openAiChatAdapter } from '../../../proxy/providers/openai-chat/adapter';
 import { readSseFixture } from './fixtures';
+import { fixtureEvents } from '../providers/wire-fuzz';
 
 function decodeAll(events: SseEvent[]): StreamPart[] {
   const decoder = openAiChatAdapter.createStreamDecoder();
@@ -88,6 +89,46 @@ describe('openai-compatible stream decoder', () => {
         usage: { inputTokens: 17, outputTokens: 92, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 80 },
       },
     ]);
+  });
+
+  it('decodes Mistral reasoning: thinking parts as reasoning, then text as strings, usage in the finishing chunk', () => {
+    assert.deepEqual(decodeAll(fixtureEvents('openai-compatible', 'mistral-reasoning.chunks.txt')), [
+      { type: 'stream-start', id: '5f2c9a71d04e4b8f9c3e6a1b2d7f0e48', model: 'magistral-medium-2509' },
+      { type: 'reasoning-start', id: 'reasoning-0' },
+      { type: 'reasoning-delta', id: 'reasoning-0', delta: 'Okay, the user asks which is larger: 9.11 or 9.8.' },
+      { type: 'reasoning-delta', id: 'reasoning-0', delta: ' Compare the tenths:\n1 < 8, so 9.8 is larger — “9.80” vs “9.11”.' },
+      { type: 'reasoning-delta', id: 'reasoning-0', delta: ' Done.' },
+      { type: 'reasoning-end', id: 'reasoning-0' },
+      { type: 'text-start', id: 'text-1' },
+      { type: 'text-delta', id: 'text-1', delta: '**9.8** is larger' },
+      { type: 'text-delta', id: 'text-1', delta: ': 0.80 > 0.11.' },
+      { type: 'text-end', id: 'text-1' },
+      {
+        type: 'finish',
+        finishReason: 'stop',
+        rawFinishReason: 'stop',
+        usage: { inputTokens: 41, outputTokens: 86, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+      },
+    ]);
+  });
+
+  it('reads a delta of content parts in order, text parts as text, and passes over parts of other types', () => {
+    const parts = decodeAll([
+      data({ id: 'm', choices: [{ index: 0, delta: { content: [{ type: 'thinking', thinking: [{ type: 'text', text: 'Look it up' }, { type: 'reference', reference_ids: [0] }] }] } }] }),
+      data({ id: 'm', choices: [{ index: 0, delta: { content: [{ type: 'text', text: 'Paris' }, { type: 'reference', reference_ids: [1] }, { type: 'text', text: ' it is.' }] } }] }),
+      data({ id: 'm', choices: [{ index: 0, delta: { content: [{ type: 'thinking', thinking: [] }, { type: 'audio', data: 'AAAA' }, { type: 'text', text: '' }] } }] }),
+      data({ id: 'm', choices: [{ index: 0, delta: { content: [] }, finish_reason: 'stop' }] }),
+      { data: '[DONE]' },
+    ]);
+    assert.deepEqual(parts.slice(1, -1), [
+      { type: 'reasoning-start', id: 'reasoning-0' },
+      { type: 'reasoning-delta', id: 'reasoning-0', delta: 'Look it up' },
+      { type: 'reasoning-end', id: 'reasoning-0' },
+      { type: 'text-start', id: 'text-1' },
+      { type: 'text-delta', id: 'text-1', delta: 'Paris it is.' },
+      { type: 'text-end', id: 'text-1' },
+    ]);
+    assert.equal(parts.at(-1)?.type, 'finish');
   });
 
   it('reports a stream cut before its finish as an error', () => {
