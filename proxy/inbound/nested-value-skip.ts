@@ -14,7 +14,11 @@ export interface NestedValueSkipper {
    * its closing bracket plus one; signature 1 when a `"signature"` key holding `""` was passed.
    */
   skip(start: number): number;
-  /** Copies `json` into the module's memory (growing it when needed) for the calls to `skip` after. */
+  /**
+   * Copies `json` into the module's memory (growing it when needed) for the calls to `skip`
+   * after; nothing when it is the body loaded last (a translated request's index skips values
+   * of the body the read stage's scan loaded).
+   */
   load(json: Buffer): void;
 }
 
@@ -64,8 +68,11 @@ export function nestedValueSkipper(): NestedValueSkipper {
   const exports = instance.exports as unknown as SkipExports;
   let bytes = new Uint8Array(exports.memory.buffer);
   let length = 0;
+  // The last body loaded: kept until the next load (one body, at most the bound the callers load).
+  let loaded: Buffer | undefined;
   skipper = {
     load(json) {
+      if (json === loaded) return;
       const needed = json.length + searchWidth;
       if (needed > bytes.length) {
         exports.memory.grow(Math.ceil((needed - bytes.length) / pageBytes));
@@ -74,6 +81,7 @@ export function nestedValueSkipper(): NestedValueSkipper {
       }
       bytes.set(json);
       length = json.length;
+      loaded = json;
     },
     skip: (start) => exports.skipNested(start, length),
   };

@@ -20,6 +20,7 @@ import { checkRequestLimits } from './request-limits';
 import { defaultMaxOutputTokens } from '../providers/anthropic-messages/encode-request';
 import type { RequestContext } from '../call/request-context';
 import { ClientBytes } from '../wire/client-bytes';
+import { nestedValueSkipper } from '../inbound/nested-value-skip';
 
 /**
  * The provider request of a translated attempt: canonical → the provider's wire. Clients size
@@ -56,8 +57,24 @@ export function translatedRequest(context: RequestContext, target: AttemptTarget
 function clientBytes(context: RequestContext, target: AttemptTarget): ClientBytes | undefined {
   const raw = context.raw;
   if (target.api !== 'openai-chat' || raw === undefined || raw.length < smallestSplicedBody) return undefined;
-  return ClientBytes.index(raw, context.body());
+  const skipper = nestedValueSkipper();
+  // The read stage's scan loaded a large body already: then this copies nothing.
+  skipper.load(raw);
+  return ClientBytes.index(raw, context.body(), {
+    keys: toolSchemaKeys,
+    skip: (at) => {
+      const skipped = skipper.skip(at);
+      return skipped < 2 ? -1 : skipped >> 1;
+    },
+  });
 }
+
+/**
+ * Where the client formats hold a tool's JSON Schema (Anthropic's `input_schema`; Chat
+ * Completions', Responses' and Gemini's `parameters`), which the Chat encoder copies whole: the
+ * index finds each one's bytes with the WebAssembly skip instead of pairing it key by key.
+ */
+const toolSchemaKeys: ReadonlySet<string> = new Set(['input_schema', 'parameters']);
 
 /**
  * The size from which splicing a translated body costs less than serialising it. Below it the

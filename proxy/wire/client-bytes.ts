@@ -35,11 +35,18 @@ export class ClientBytes {
   private readonly strings = new Map<number, StringSource[]>();
   private readonly values = new Map<object, ByteRange>();
 
-  private constructor(readonly bytes: Buffer) {}
+  private constructor(
+    readonly bytes: Buffer,
+    private readonly wholeValues: WholeValues | undefined,
+  ) {}
 
-  /** The index of `parsed`, which JSON.parse made of `bytes`; undefined when the two cannot be paired exactly. */
-  static index(bytes: Buffer, parsed: unknown): ClientBytes | undefined {
-    const index = new ClientBytes(bytes);
+  /**
+   * The index of `parsed`, which JSON.parse made of `bytes`; undefined when the two cannot be
+   * paired exactly. With `wholeValues`, an object or array under one of its keys is indexed whole
+   * and not walked inside (see {@link WholeValues}).
+   */
+  static index(bytes: Buffer, parsed: unknown, wholeValues?: WholeValues): ClientBytes | undefined {
+    const index = new ClientBytes(bytes, wholeValues);
     const end = index.walk(parsed, skipWhiteSpace(bytes, 0));
     return end === -1 ? undefined : index;
   }
@@ -121,7 +128,9 @@ export class ClientBytes {
       if (index === -1) return -1;
       index = skipWhiteSpace(bytes, index);
       if (bytes[index] !== colon) return -1;
-      const end = this.walk(object[key], skipWhiteSpace(bytes, index + 1));
+      const value = object[key];
+      const start = skipWhiteSpace(bytes, index + 1);
+      const end = this.wholeValues !== undefined && this.wholeValues.keys.has(key) ? this.skipWhole(value, start) : this.walk(value, start);
       if (end === -1) return -1;
       index = skipWhiteSpace(bytes, end);
       if (bytes[index] === closeBrace) closed = true;
@@ -131,11 +140,38 @@ export class ClientBytes {
     return closed ? index : -1;
   }
 
+  /** Like `walk`, but an object or array is only found in the bytes, not paired member by member. */
+  private skipWhole(value: unknown, at: number): number {
+    if (typeof value !== 'object' || value === null) return this.walk(value, at);
+    if (this.bytes[at] !== (Array.isArray(value) ? openBracket : openBrace)) return -1;
+    const end = this.wholeValues!.skip(at);
+    if (end === -1) return -1;
+    if (end - at >= shortestValue) this.values.set(value, { start: at, end });
+    return end;
+  }
+
   private addString(value: string, range: ByteRange): void {
     const candidates = this.strings.get(value.length);
     if (candidates === undefined) this.strings.set(value.length, [{ value, range }]);
     else candidates.push({ value, range });
   }
+}
+
+/**
+ * Values an encoder copies whole and never looks into: a tool's JSON Schema (`input_schema`,
+ * `parameters`). Pairing a schema member by member cost a third of the index of a Claude Code
+ * turn (24 schemas, 15.7 KB of small objects and keys: ~140,000 of ~400,000 instructions at
+ * 80 KB, docs/benchmark.md, "Sixteenth round"); found by a skip over its bytes instead, its range is
+ * still exact — JSON.parse made the value of exactly those bytes — but the strings and objects
+ * inside it are not indexed, and a duplicate key inside it reaches the provider as the client
+ * wrote it (JSON.parse kept the last; so do the providers' parsers) rather than making the whole
+ * body serialised again.
+ */
+export interface WholeValues {
+  /** The keys whose object or array values are indexed whole. */
+  keys: ReadonlySet<string>;
+  /** The end (past its closing bracket) of the object or array that opens at `at`, or -1. */
+  skip(at: number): number;
 }
 
 /** Where a key written without escapes ends (past its closing quote), or -1 when the bytes hold another key. */

@@ -6,6 +6,8 @@ import { createContext } from '../../../proxy/pipeline/endpoint';
 import { translatedRequest } from '../../../proxy/pipeline/translate';
 import { parseJsonObject } from '../../../proxy/http/read-body';
 import { inboundCodecs } from '../../../proxy/codecs/registry';
+import { encodeChatRequest } from '../../../proxy/providers/openai-chat/encode-request';
+import { anthropicBody } from '../../../bench/payloads';
 
 /** An OpenAI-compatible target that an Anthropic client's call is translated for. */
 const compatible = {
@@ -22,13 +24,15 @@ const compatible = {
 function contextOf(text: string): ReturnType<typeof createContext> {
   const raw = Buffer.from(text);
   const head = scanRequestHead(raw);
+  // Parsed once, as the generate endpoint does: the encoder finds a schema's bytes by the parsed object.
+  let parsed: ReturnType<typeof parseJsonObject> | undefined;
   return createContext(arrive({ format: 'anthropic-messages', operation: 'generate', endpoint: '/v1/messages', principal: undefined }), {
     requestedModel: head.model!,
     stream: head.stream,
     headers: {},
     query: '',
     raw,
-    body: () => parseJsonObject(raw),
+    body: () => (parsed ??= parseJsonObject(raw)),
     scan: {},
     signal: new AbortController().signal,
     decode: (body) => inboundCodecs['anthropic-messages'].decodeRequest(body),
@@ -56,5 +60,66 @@ describe('translated request body (Anthropic client → Chat Completions provide
     const sent = String(call.body);
     assert.ok(sent.includes('"content":"café xxx'), 'JSON.stringify writes é as itself');
     assert.equal(JSON.parse(sent).messages[0].content, `café ${'x'.repeat(600)}`);
+  });
+
+  describe("tools' schemas copied whole from the client's bytes", () => {
+    /** What the Chat encoder writes for the same call without the client's bytes: JSON.stringify of the request. */
+    function stringified(text: string): unknown {
+      const request = inboundCodecs['anthropic-messages'].decodeRequest(JSON.parse(text) as Record<string, unknown>);
+      return JSON.parse(String(encodeChatRequest({ ...request, model: 'bench-model' }, { provider: 'fakecompat', baseUrl: 'http://127.0.0.1:1/v1', apiKey: 'sk-test', model: 'bench-model' }).body));
+    }
+
+    /** A Messages body past the splice bound, with these tools. */
+    function bodyWithTools(tools: string): string {
+      return `{"model":"fakecompat/bench-model","max_tokens":512,"messages":[{"role":"user","content":"${'read the file '.repeat(400)}"}],"tools":[${tools}],"stream":true}`;
+    }
+
+    it("writes the bench's 80 KB Claude Code turn as the same request JSON.stringify writes", () => {
+      const text = anthropicBody('fakecompat/bench-model', '80k', true);
+      const call = translatedRequest(contextOf(text), compatible);
+      assert.ok(Buffer.isBuffer(call.body));
+      assert.deepEqual(JSON.parse(call.body.toString('utf8')), stringified(text));
+    });
+
+    it('copies escapes, non-ASCII text, nesting, white space and odd keys inside a schema as the client wrote them', () => {
+      // A schema JSON.parse reads the same as the client meant it, written as no serialiser would:
+      // escaped letters and slash, é as \u00e9 and as itself, an emoji as a surrogate pair, an
+      // integer-like key (JavaScript lists it first), white space, arrays of objects, deep nesting.
+      const schema =
+        '{ "\\u0074ype" : "object",\n  "properties": { "path": {"type":"string","description":"caf\\u00e9 café \\/ \\"q\\" \\ud83d\\ude00 \\n"},\n' +
+        '  "1": {"type":"integer"}, "mode": {"enum": ["a", "b", {"nested": [[{"deep": {"deeper": [null, true, -1.5e3]}}]]}]}},\n' +
+        '  "required" : [ "path" ] }';
+      const tools = `{"name":"read","description":"${'reads a file '.repeat(20)}","input_schema":${schema},"cache_control":{"type":"ephemeral"}}`;
+      const text = bodyWithTools(tools);
+      const call = translatedRequest(contextOf(text), compatible);
+      assert.ok(Buffer.isBuffer(call.body));
+      const sent = call.body.toString('utf8');
+      assert.ok(sent.includes(`"parameters":${schema}`), "the schema is the client's bytes");
+      assert.ok(!sent.includes('cache_control'), 'the tool\'s cache_control is not the schema\'s and stays behind');
+      assert.deepEqual(JSON.parse(sent), stringified(text));
+    });
+
+    it('copies a schema with a duplicate key as sent, which reads back as the value JSON.parse kept', () => {
+      // Before, a duplicate key anywhere made the whole body serialised again; now the index does
+      // not pair a schema's keys, and a parser reading the copy keeps the last, as JSON.parse did.
+      const schema = '{"type":"object","properties":{"path":{"type":"string","description":"first"},"path":{"type":"string","description":"last"},"mode":{"type":"string","description":"how the file is read, as text or as bytes"}}}';
+      const text = bodyWithTools(`{"name":"read","description":"reads","input_schema":${schema}}`);
+      const call = translatedRequest(contextOf(text), compatible);
+      assert.ok(Buffer.isBuffer(call.body));
+      const sent = call.body.toString('utf8');
+      assert.ok(sent.includes(`"parameters":${schema}`));
+      assert.deepEqual(JSON.parse(sent), stringified(text));
+      assert.equal((JSON.parse(sent) as { tools: Array<{ function: { parameters: { properties: { path: { description: string } } } } }> }).tools[0]!.function.parameters.properties.path.description, 'last');
+    });
+
+    it("reads a body's schemas right after another body was scanned (the skip's memory held the other)", () => {
+      const first = anthropicBody('fakecompat/bench-model', '80k', true);
+      const context = contextOf(first);
+      // Another request's scan between this one's read stage and its attempt.
+      scanRequestHead(Buffer.from(bodyWithTools(`{"name":"other","description":"${'x'.repeat(9_000)}","input_schema":{"type":"object"}}`)));
+      const call = translatedRequest(context, compatible);
+      assert.ok(Buffer.isBuffer(call.body));
+      assert.deepEqual(JSON.parse(call.body.toString('utf8')), stringified(first));
+    });
   });
 });
