@@ -26,6 +26,7 @@ import { inboundCodecs } from '../proxy/codecs/registry';
 import { ProxyEvents } from '../proxy/events/proxy-events';
 import { benchConfig } from './switchyard-service';
 import { anthropicBody, openaiBody } from './payloads';
+import { routedModels } from './routing-config';
 import type { ClientFormat } from '../proxy/core/request';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
@@ -61,6 +62,21 @@ const allCases: WayInCase[] = (['1k', '80k'] as const).flatMap((size) => {
   ];
 });
 
+/**
+ * The 1 KB JSON call three ways: unrouted, routed by the 50th rule to route `chain` (fallback), and
+ * through route `uncached` (the cache cases' cache-off side, named like the route): the routed
+ * rows' two sides.
+ */
+const routedCases: WayInCase[] = [
+  ['OpenAI 1k json', 'gpt-4o-mini'],
+  ['OpenAI 1k json routed', routedModels.openai],
+  ['OpenAI 1k json uncached', 'uncached'],
+].map(([name, model]) => {
+  const body = Buffer.from(openaiBody(model!, '1k', false));
+  return { name: name!, format: 'openai-chat' as const, path: '/v1/chat/completions', body, headers: clientHeaders({ 'content-type': 'application/json', authorization: 'Bearer sk-bench-openai-0000' }, body) };
+});
+allCases.push(...routedCases);
+
 /** `--cases 1k`: only the cases whose name holds that text. */
 const cases = allCases.filter((each) => each.name.includes(values.cases));
 
@@ -89,7 +105,7 @@ function wayIn(each: WayInCase): void {
     query: '',
     raw,
     body: () => JSON.parse(raw.toString('utf8')),
-    scan: { emptySignature: head.emptySignature, streamOptions: head.streamOptions, streamOptionsAt: head.streamOptionsAt, maxOutputTokens: head.maxOutputTokens },
+    scan: { emptySignature: head.emptySignature, streamOptions: head.streamOptions, streamOptionsAt: head.streamOptionsAt, maxOutputTokens: head.maxOutputTokens, memberAt: head.memberAt },
     signal: abort.signal,
     decode: (value) => codec.decodeRequest(value),
   });

@@ -5,6 +5,7 @@ import type { JsonObject } from '../core/json';
 import type { RequestFeatures } from '../routing/request-features';
 import type { Principal } from '../core/principal';
 import type { CallClock } from '../http/call-clock';
+import type { MemberOffsets } from '../inbound/json-scan';
 
 /**
  * What a call is for. `served` answers a client; `shadow` and `judge` are calls Switchyard
@@ -67,6 +68,8 @@ export interface BodyScan {
    * (json-scan's `RequestHead.neutralMembers`); only while the cache is configured.
    */
   readonly neutralMembers?: readonly number[];
+  /** Where `model` and the output limits' values begin in the raw body (json-scan's `RequestHead.memberAt`). */
+  readonly memberAt?: Readonly<MemberOffsets>;
 }
 
 /**

@@ -217,6 +217,26 @@ export interface RequestHead {
    * and the body is complete.
    */
   neutralMembers?: number[];
+  /**
+   * Where the values of the first top-level `model` and output limits begin (as
+   * {@link findTopLevelValue} would find them), a name absent from the body absent here. Only
+   * for a complete body: a scan that stopped early has not seen every member.
+   */
+  memberAt?: MemberOffsets;
+}
+
+/**
+ * Offsets of top-level members' values in a body, by the member's name: a routed passthrough
+ * call renames `model` and reads the output limit its API takes from here, where three searches
+ * of the body for them (one per name, the limit's absent names over the whole body) were most
+ * of what a routed 1 KB call's way in did beyond an unrouted one's (docs/benchmark.md,
+ * "Sixteenth round").
+ */
+export interface MemberOffsets {
+  model?: number;
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  max_output_tokens?: number;
 }
 
 /** Top-level names of the output cap in Chat Completions (both), Messages and Responses. */
@@ -301,6 +321,7 @@ export function scanRequestHead(json: Buffer, neutral?: ReadonlySet<string>, nes
   let keptBefore = false;
   // Read once: with calls in the loop V8 reloaded it on every byte (13 % of the scan's CPU profile samples).
   const length = json.length;
+  const memberAt: MemberOffsets = {};
   for (; index < length; index++) {
     const byte = json[index];
     if (byte === quote) {
@@ -314,6 +335,7 @@ export function scanRequestHead(json: Buffer, neutral?: ReadonlySet<string>, nes
       if (depth === 1 && expectKey) {
         key = topLevelKey(json, index, end, members !== undefined);
         if (key === 'stream_options') head.streamOptions = true;
+        else if (key === 'model' || key === 'max_tokens' || key === 'max_completion_tokens' || key === 'max_output_tokens') memberAt[key] ??= skipToValue(json, end + 1);
         if (members !== undefined) {
           memberStart = index;
           memberNeutral = neutral!.has(key);
@@ -350,6 +372,7 @@ export function scanRequestHead(json: Buffer, neutral?: ReadonlySet<string>, nes
       depth--;
       if (depth === 0) {
         head.complete = skipWhiteSpace(json, index + 1) === json.length;
+        if (head.complete) head.memberAt = memberAt;
         if (members !== undefined && head.complete) {
           if (memberStart !== -1 && memberNeutral) members.push(memberStart, index, keptBefore ? previousComma : -1, 1);
           head.neutralMembers = members;

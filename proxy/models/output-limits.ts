@@ -97,10 +97,10 @@ export function outputLimit(provider: string, model: string): number | undefined
 /**
  * The output limit and context window of `model` at `provider`, each undefined when unknown. The
  * catalog first, then the documented table. An alias without a date (`claude-sonnet-4`) takes
- * the newest dated snapshot's limits, and a dated id without an entry its alias's.
+ * the newest dated snapshot's limits, and a dated id without an entry its alias's. `key`:
+ * `provider/model` when the caller already holds that text (a target's label).
  */
-export function modelLimits(provider: string, model: string): ModelLimits {
-  const key = `${provider}/${model}`;
+export function modelLimits(provider: string, model: string, key = `${provider}/${model}`): ModelLimits {
   let limits = known.get(key);
   if (limits === undefined) {
     // Bounded: model names come from clients, and an unknown one must not grow this forever.

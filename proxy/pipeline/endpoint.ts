@@ -135,7 +135,7 @@ class CallContext implements RequestContext {
   withBody(body: JsonObject): RequestContext {
     const raw = Buffer.from(JSON.stringify(body));
     // Offsets the scan found are in the old bytes: they go (what it found of the content stays).
-    const scan = this.fields.scan === undefined ? undefined : { ...this.fields.scan, streamOptionsAt: undefined, neutralMembers: undefined };
+    const scan = this.fields.scan === undefined ? undefined : { ...this.fields.scan, streamOptionsAt: undefined, neutralMembers: undefined, memberAt: undefined };
     // A call Switchyard made itself has no body; its canonical request is rewritten by the caller.
     return new CallContext(this.identity, { ...this.fields, raw, scan, body: () => body, canonical: undefined });
   }

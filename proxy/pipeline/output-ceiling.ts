@@ -33,7 +33,9 @@ export interface OutputCeiling {
  *   no answer could fit, and the message says what to do.
  */
 export function outputCeiling(context: RequestContext, target: AttemptTarget, wanted: number | undefined): OutputCeiling {
-  const limits = modelLimits(target.provider.id, target.model);
+  // The target's label is the same `provider/model` text, made once per name (plan.ts): joined
+  // here on every routed call, it was a new string to hash for the lookup each time.
+  const limits = modelLimits(target.provider.id, target.model, target.label);
   const window = contextWindow(context, target, limits);
   const output = limits.output;
   const asked = Math.min(wanted ?? Number.POSITIVE_INFINITY, output ?? Number.POSITIVE_INFINITY);

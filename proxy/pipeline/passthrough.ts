@@ -1,6 +1,6 @@
 import { ProxyError } from '../core/errors';
 import { isObject } from '../core/json';
-import { findTopLevelString, findTopLevelValue, spliceBytes, valueRange, type ByteRange } from '../inbound/json-scan';
+import { findTopLevelString, findTopLevelValue, quote, spliceBytes, valueRange, type ByteRange } from '../inbound/json-scan';
 import { UsageTap, readResponseFinishReason, readResponseUsage } from '../passthrough/usage-tap';
 import type { RequestContext } from '../call/request-context';
 import type { AttemptTarget } from './admit';
@@ -26,11 +26,11 @@ import type { ProviderApi } from '../providers/adapter';
  * back untouched, each chunk written the moment it arrives, while a tap reads usage.
  */
 export function passthroughRequest(context: RequestContext, target: AttemptTarget): UpstreamCall {
-  const { body, addedUsage } = passthroughBody(context, target);
+  const { body, addedUsage, moved } = passthroughBody(context, target);
   return {
     url: passthroughUrl(context, target),
     headers: passthroughHeaders(target.api, target.provider, target.credential, context.headers),
-    body: routedModel(context, target) ? withinRoutedCeiling(context, target, body) : body,
+    body: routedModel(context, target) ? withinRoutedCeiling(context, target, body, moved) : body,
     addedUsage,
   };
 }
@@ -65,8 +65,8 @@ const outputField: Readonly<Record<ProviderApi, string>> = {
  * 80 KB body cost ~0.2 ms before it could leave); Gemini's nested limit, and a thinking budget
  * that no longer fits, take the parse.
  */
-function withinRoutedCeiling(context: RequestContext, target: AttemptTarget, body: Buffer): Buffer {
-  const requested = requestedOutput(target.api, body);
+function withinRoutedCeiling(context: RequestContext, target: AttemptTarget, body: Buffer, moved: Moved | undefined): Buffer {
+  const requested = requestedOutput(target.api, body, moved === undefined ? undefined : outputLimitAt(context, target.api, moved));
   if (requested === undefined) return body;
   const ceiling = outputCeiling(context, target, requested.value);
   if (ceiling.ceiling === undefined || requested.value <= ceiling.ceiling) return body;
@@ -123,17 +123,31 @@ function outputRange(api: Exclude<ProviderApi, 'gemini'>, body: Buffer): ByteRan
 }
 
 /**
- * The output limit a body asks for, read without parsing it (Gemini's nested one parsed), and
- * where its number sits when it is a top-level one.
+ * Where the output limit {@link outputRange} would find begins in the body sent, from the read
+ * stage's scan of the client's bytes: `null` when the body has none, undefined when the scan
+ * did not see the whole body (then the body is searched).
  */
-function requestedOutput(api: ProviderApi, body: Buffer): { value: number; range?: ByteRange } | undefined {
+function outputLimitAt(context: RequestContext, api: ProviderApi, moved: Moved): number | null | undefined {
+  const memberAt = context.scan.memberAt;
+  if (memberAt === undefined || api === 'gemini') return undefined;
+  const at = (api === 'openai-chat' ? memberAt.max_completion_tokens : undefined) ?? memberAt[outputField[api] as 'max_tokens' | 'max_output_tokens'];
+  return at === undefined ? null : sentOffset(moved, at);
+}
+
+/**
+ * The output limit a body asks for, read without parsing it (Gemini's nested one parsed), and
+ * where its number sits when it is a top-level one. `at`: where its value begins, when the
+ * scan already said (`null`: the body has none).
+ */
+function requestedOutput(api: ProviderApi, body: Buffer, at?: number | null): { value: number; range?: ByteRange } | undefined {
+  if (at === null) return undefined;
   if (api === 'gemini') {
     const config = findTopLevelValue(body, 'generationConfig');
     if (config === undefined) return undefined;
     const value = (JSON.parse(body.subarray(config.start, config.end).toString('utf8')) as { maxOutputTokens?: unknown }).maxOutputTokens;
     return typeof value === 'number' ? { value } : undefined;
   }
-  const range = outputRange(api, body);
+  const range = at === undefined ? outputRange(api, body) : valueRange(body, at);
   if (range === undefined) return undefined;
   const value = Number(body.subarray(range.start, range.end).toString('latin1').trim());
   return Number.isFinite(value) ? { value, range } : undefined;
@@ -255,10 +269,29 @@ function streamObserver({ opened, observers, log }: Delivery): (chunk: Buffer) =
 }
 
 /**
- * The body to send: the client's bytes, with `model` swapped and OpenAI-style usage
- * requested; `addedUsage` says Switchyard asked for usage the client did not.
+ * How the client's bytes moved in the body sent: by `by` from offset `from` on (the model's name
+ * replaced, ending there), and by `all` everywhere (usage asked for after the opening brace, before
+ * every member).
  */
-function passthroughBody(context: RequestContext, target: AttemptTarget): { body: Buffer; addedUsage: boolean } {
+interface Moved {
+  readonly from: number;
+  readonly by: number;
+  readonly all: number;
+}
+
+const unmoved: Moved = { from: 0, by: 0, all: 0 };
+
+/** Where the client's byte at `offset` (a member's value, never inside the model's name) is in the body sent. */
+function sentOffset(moved: Moved, offset: number): number {
+  return offset + moved.all + (offset >= moved.from ? moved.by : 0);
+}
+
+/**
+ * The body to send: the client's bytes, with `model` swapped and OpenAI-style usage
+ * requested; `addedUsage` says Switchyard asked for usage the client did not; `moved` how the
+ * client's bytes moved in it, undefined when the body was written anew.
+ */
+function passthroughBody(context: RequestContext, target: AttemptTarget): { body: Buffer; addedUsage: boolean; moved?: Moved } {
   let raw = context.raw!;
   if (target.api === 'anthropic-messages' && (context.scan.emptySignature ?? true)) {
     const body = context.body();
@@ -266,17 +299,24 @@ function passthroughBody(context: RequestContext, target: AttemptTarget): { body
     // The one case where the bytes are rewritten: see withoutUnsignedThinking.
     if (cleaned !== body) return { body: Buffer.from(JSON.stringify({ ...cleaned, model: target.model })), addedUsage: false };
   }
+  let moved = unmoved;
   if (target.api !== 'gemini' && context.requestedModel !== target.model) {
-    const range = findTopLevelString(raw, 'model');
-    if (range) raw = spliceBytes(raw, range, JSON.stringify(target.model));
+    // Where the read stage's scan saw it; searched for when the scan did not see the whole body.
+    const modelAt = context.scan.memberAt?.model;
+    const range = modelAt === undefined ? findTopLevelString(raw, 'model') : raw[modelAt] === quote ? valueRange(raw, modelAt) : undefined;
+    if (range) {
+      const name = JSON.stringify(target.model);
+      moved = { from: range.end, by: Buffer.byteLength(name) - (range.end - range.start), all: 0 };
+      raw = spliceBytes(raw, range, name);
+    }
   }
-  if (target.api !== 'openai-chat' || !context.stream) return { body: raw, addedUsage: false };
+  if (target.api !== 'openai-chat' || !context.stream) return { body: raw, addedUsage: false, moved };
   // Without usage in the stream no cost can be computed, so Switchyard asks for it.
   const options = (context.scan.streamOptions ?? raw.includes('"stream_options"')) ? streamOptionsOf(context) : undefined;
   const body = context.body;
   if (options === undefined) {
     const open = raw.indexOf(0x7b) + 1;
-    return { body: spliceBytes(raw, { start: open, end: open }, '"stream_options":{"include_usage":true},'), addedUsage: true };
+    return { body: spliceBytes(raw, { start: open, end: open }, usageAskedMember), addedUsage: true, moved: { from: moved.from, by: moved.by, all: usageAskedMember.length } };
   }
   // A client's `"stream_options": null` is rewritten, not preceded by a key of ours: a JSON
   // parser keeps the last of two equal keys, so its null would win and no usage would come.
@@ -284,8 +324,11 @@ function passthroughBody(context: RequestContext, target: AttemptTarget): { body
     const rewritten = JSON.stringify({ ...body(), model: target.model, stream_options: { ...options, include_usage: true } });
     return { body: Buffer.from(rewritten), addedUsage: true };
   }
-  return { body: raw, addedUsage: false };
+  return { body: raw, addedUsage: false, moved };
 }
+
+/** What an OpenAI stream's body gets after its opening brace when it asked for no usage. */
+const usageAskedMember = '"stream_options":{"include_usage":true},';
 
 /**
  * The client's `stream_options`, read from the client's bytes alone when the scan found where

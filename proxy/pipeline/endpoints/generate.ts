@@ -44,7 +44,7 @@ export function generateEndpoint(format: ClientFormat): Endpoint {
           // Taken before the full parse, so a malformed body's record still names its model.
           if (head.model !== undefined) requestedModel = head.model;
           stream = head.stream;
-          scan = { emptySignature: head.emptySignature, streamOptions: head.streamOptions, streamOptionsAt: head.streamOptionsAt, maxOutputTokens: head.maxOutputTokens, neutralMembers: head.neutralMembers };
+          scan = { emptySignature: head.emptySignature, streamOptions: head.streamOptions, streamOptionsAt: head.streamOptionsAt, maxOutputTokens: head.maxOutputTokens, neutralMembers: head.neutralMembers, memberAt: head.memberAt };
           if (!head.complete) body();
           if (requestedModel === '') {
             throw new ProxyError('invalid_request', "The request has no 'model'. Name a model such as claude-sonnet-4-6, gpt-4o-mini or groq/llama-3.3-70b-versatile.", { param: 'model' });

@@ -32,12 +32,11 @@ describe('scanRequestHead', () => {
   const head = (text: string) => scanRequestHead(Buffer.from(text));
 
   it('reads model and stream wherever they stand, ignoring nested look-alikes', () => {
-    assert.deepEqual(head('{"model":"claude-sonnet-4-6","stream":true}'), { model: 'claude-sonnet-4-6', stream: true, complete: true, emptySignature: false, streamOptions: false });
-    assert.deepEqual(
-      head(' {"messages":[{"model":"x","stream":true,"content":"\\"model\\":\\"y\\""}], "stream" : false, "model" : "gpt-\\u0034o" }\n'),
-      { model: 'gpt-4o', stream: false, complete: true, emptySignature: false, streamOptions: false },
-    );
-    assert.deepEqual(head('{"tools":[{"input_schema":{"stream":{"type":"boolean"}}}],"stream":true,"model":"m"}'), { model: 'm', stream: true, complete: true, emptySignature: false, streamOptions: false });
+    assert.deepEqual(head('{"model":"claude-sonnet-4-6","stream":true}'), { model: 'claude-sonnet-4-6', stream: true, complete: true, emptySignature: false, streamOptions: false, memberAt: { model: 9 } });
+    const spaced = ' {"messages":[{"model":"x","stream":true,"content":"\\"model\\":\\"y\\""}], "stream" : false, "model" : "gpt-\\u0034o" }\n';
+    assert.deepEqual(head(spaced), { model: 'gpt-4o', stream: false, complete: true, emptySignature: false, streamOptions: false, memberAt: { model: spaced.indexOf('"gpt-') } });
+    const nested = '{"tools":[{"input_schema":{"stream":{"type":"boolean"}}}],"stream":true,"model":"m"}';
+    assert.deepEqual(head(nested), { model: 'm', stream: true, complete: true, emptySignature: false, streamOptions: false, memberAt: { model: nested.length - 4 } });
   });
 
   it('says incomplete for anything the parser must look at', () => {
@@ -52,7 +51,7 @@ describe('scanRequestHead', () => {
   });
 
   it('leaves model undefined when it is not a string', () => {
-    assert.deepEqual(head('{"model":5,"stream":"yes"}'), { stream: false, complete: true, emptySignature: false, streamOptions: false });
+    assert.deepEqual(head('{"model":5,"stream":"yes"}'), { stream: false, complete: true, emptySignature: false, streamOptions: false, memberAt: { model: 9 } });
   });
 
   it('notices a "signature" key holding an empty string at any depth, and only that', () => {
@@ -72,6 +71,23 @@ describe('scanRequestHead', () => {
     const text = '{"model":"m","messages":[{"stream_options":{"a":1}}],"stream_options" : {"include_usage":true},"stream":true}';
     assert.equal(head(text).streamOptionsAt, text.indexOf('{"include_usage"'));
     assert.equal(head('{"model":"m","stream_options":null}').streamOptionsAt, undefined);
+  });
+
+  it("notes where the first top-level model and output limits' values begin, as findTopLevelValue finds them, for a complete body only", () => {
+    const names = ['model', 'max_tokens', 'max_completion_tokens', 'max_output_tokens'] as const;
+    const bodies = [
+      '{"model":"m","max_tokens":512,"messages":[{"max_tokens":1,"model":"nested"}]}',
+      '{ "messages" : [], "max_completion_tokens" :\n 32000 , "model" : null, "max_tokens": "x", "model": "second" }',
+      '{"tools":[{"input_schema":{"max_output_tokens":{"type":"integer"}}}],"max_output_tokens":7,"metadata":{"model":"m"}}',
+      `{"model":"m","system":"${'x'.repeat(20_000)}","messages":[{"content":[{"max_tokens":3}]}],"max_tokens":64000}`,
+    ];
+    for (const text of bodies) {
+      const json = Buffer.from(text);
+      const found = scanRequestHead(json).memberAt;
+      assert.ok(found !== undefined, text);
+      for (const name of names) assert.equal(found[name], findTopLevelValue(json, name)?.start, `${name} in ${text.slice(0, 60)}`);
+    }
+    assert.equal(head('{"model":"m","max_tokens":5,').memberAt, undefined, 'a scan that stopped early has not seen every member');
   });
 
   it('knows its keys by every byte: a name of the same length that differs in one is another key', () => {

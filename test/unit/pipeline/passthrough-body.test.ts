@@ -20,8 +20,11 @@ const targetAt = (provider: 'openai' | 'anthropic', model: string): AttemptTarge
   }) as unknown as AttemptTarget;
 const openai = (model: string): AttemptTarget => targetAt('openai', model);
 
-/** The context the read stage builds for `text`; `parses` counts full parses of the body. */
-function contextOf(text: string, format: 'openai-chat' | 'anthropic-messages' = 'openai-chat'): { context: ReturnType<typeof createContext>; parses: () => number } {
+/**
+ * The context the read stage builds for `text`; `parses` counts full parses of the body. With
+ * `offsets: false`, without the members' offsets the scan found (as for a body it did not see whole).
+ */
+function contextOf(text: string, format: 'openai-chat' | 'anthropic-messages' = 'openai-chat', offsets = true): { context: ReturnType<typeof createContext>; parses: () => number } {
   const raw = Buffer.from(text);
   const head = scanRequestHead(raw);
   let parses = 0;
@@ -35,7 +38,7 @@ function contextOf(text: string, format: 'openai-chat' | 'anthropic-messages' = 
       parses++;
       return parseJsonObject(raw);
     },
-    scan: { emptySignature: head.emptySignature, streamOptions: head.streamOptions, streamOptionsAt: head.streamOptionsAt },
+    scan: { emptySignature: head.emptySignature, streamOptions: head.streamOptions, streamOptionsAt: head.streamOptionsAt, memberAt: offsets ? head.memberAt : undefined },
     signal: new AbortController().signal,
     decode: (body) => inboundCodecs[format].decodeRequest(body),
   });
@@ -142,6 +145,30 @@ describe('passthrough request body', () => {
       // The shorter number is padded with a space in the copy the model was renamed in.
       assert.equal(String(call.body), text.replace('"model": "fast"', '"model": "claude-3-5-haiku-20241022"').replace('32000', '8192 '));
       assert.equal(String(context.raw), text, "the client's own bytes are not written into");
+    });
+
+    it("finds the model and the limit where the read stage's scan saw them, as a search of the bytes sent would", () => {
+      const bodies: Array<[text: string, format: 'openai-chat' | 'anthropic-messages', model: string]> = [
+        [openaiBody, 'openai-chat', 'gpt-4o-mini'],
+        // The limit before the model, a name shorter than the client's, both Chat limits (the newer one wins).
+        ['{"max_tokens": 40000, "max_completion_tokens" :  30000,"model":"a-much-longer-name-than-any","messages":[]}', 'openai-chat', 'gpt-4o-mini'],
+        // A stream that asked for no usage: the member Switchyard adds moves every offset.
+        [`{"model":"smart","stream":true,"messages":[{"role":"user","content":"${long}"}],"max_tokens":32000}`, 'openai-chat', 'gpt-4o-mini'],
+        // Not a number, and no limit at all: nothing to clamp.
+        ['{"model":"smart","max_tokens":"32000","messages":[]}', 'openai-chat', 'gpt-4o-mini'],
+        ['{"model":"smart","messages":[],"metadata":{"max_tokens":99999}}', 'openai-chat', 'gpt-4o-mini'],
+        ['{"messages":[{"role":"user","content":"hi"}],"model":"fast","max_tokens":32000}', 'anthropic-messages', 'claude-3-5-haiku-20241022'],
+      ];
+      for (const [text, format, model] of bodies) {
+        const target = (): AttemptTarget => targetAt(format === 'openai-chat' ? 'openai' : 'anthropic', model);
+        const scanned = contextOf(text, format);
+        assert.ok(scanned.context.scan.memberAt !== undefined, text);
+        const [fromScan, fromSearch] = [target(), target()];
+        const sent = String(passthroughRequest(scanned.context, fromScan).body);
+        assert.equal(sent, String(passthroughRequest(contextOf(text, format, false).context, fromSearch).body), text);
+        assert.deepEqual(fromScan.entry.outputClamped, fromSearch.entry.outputClamped, text);
+        assert.equal(JSON.parse(sent).model, model, text);
+      }
     });
 
     it('rewrites an Anthropic body whose thinking budget would not fit under the new max_tokens', () => {
