@@ -172,7 +172,11 @@ function encodeExtra(record: RequestRecord): string | null {
   if (record.refusal !== undefined) json += `,"refusal":${JSON.stringify(record.refusal)}`;
   if (record.decision !== undefined) {
     const direct = directAttempt(record);
-    json += direct === undefined ? `,"decision":${JSON.stringify(record.decision)}` : `,"directAttempt":[${jsonNumber(direct[0])},${jsonNumber(direct[1])},${jsonNumber(direct[2])}]`;
+    if (direct !== undefined) json += `,"directAttempt":[${jsonNumber(direct[0])},${jsonNumber(direct[1])},${jsonNumber(direct[2])}]`;
+    else {
+      const routed = routedAttempt(record);
+      json += routed === undefined ? `,"decision":${JSON.stringify(record.decision)}` : `,"routedAttempt":${JSON.stringify(routed)}`;
+    }
   }
   if (record.redactions !== undefined) json += `,"redactions":${JSON.stringify(record.redactions)}`;
   if (record.redactionBlocked !== undefined) json += `,"redactionBlocked":${JSON.stringify(record.redactionBlocked)}`;
@@ -249,6 +253,57 @@ function directAttempt(record: RequestRecord): [number, number, number] | undefi
 /** What plan.ts calls a model addressed directly. */
 const directReason = 'as addressed';
 
+/**
+ * A routed call whose first candidate answered at its first attempt (a rule's or a named route's
+ * fallback chain with a healthy first target: nearly every routed call), the others unused, kept
+ * as `"routedAttempt":[status,latencyMs,startedMs,via,strategy,ruleIndex,ruleName,route,reason,
+ * target,reason…]` (the first candidate's reason, then each other candidate's target and reason;
+ * null for a rule, rule name or route the call had not). The winner is the record's provider and
+ * model, as in {@link directAttempt}. The whole JSON of such a decision (~390 bytes for the bench's
+ * routed call, against ~110) cost a routed call's record ~29,000 instructions more than a direct
+ * one's, to stringify and to store (bench/row-instructions.ts `--shape routed`, docs/benchmark.md
+ * "Sixteenth round"). Anything else (a retry, a skip, a clamp, a field added later) keeps the whole JSON.
+ */
+type RoutedAttempt = [status: number, latencyMs: number, startedMs: number, via: string, strategy: string, ruleIndex: number | null, ruleName: string | null, route: string | null, ...reasonAndTargets: string[]];
+
+function routedAttempt(record: RequestRecord): RoutedAttempt | undefined {
+  const decision = record.decision!;
+  const { candidates, attempts, rule, route } = decision;
+  if (candidates.length === 0 || attempts.length !== 1) return undefined;
+  const target = `${record.provider}/${record.model}`;
+  const first = candidates[0]!;
+  const attempt = attempts[0]!;
+  if (decision.winner !== target || Object.keys(decision).length !== 5 + (rule === undefined ? 0 : 1) + (route === undefined ? 0 : 1)) return undefined;
+  if (typeof decision.via !== 'string' || typeof decision.strategy !== 'string' || (route !== undefined && typeof route !== 'string')) return undefined;
+  if (rule !== undefined && (typeof rule.index !== 'number' || (rule.name !== undefined && typeof rule.name !== 'string') || Object.keys(rule).length !== (rule.name === undefined ? 1 : 2))) return undefined;
+  if (attempt.target !== target || attempt.outcome !== 'won' || typeof attempt.status !== 'number' || attempt.startedMs === undefined || Object.keys(attempt).length !== 5) return undefined;
+  if (first.target !== target || first.outcome !== 'tried' || typeof first.reason !== 'string' || Object.keys(first).length !== 3) return undefined;
+  const routed: RoutedAttempt = [attempt.status, attempt.latencyMs, attempt.startedMs, decision.via, decision.strategy, rule?.index ?? null, rule?.name ?? null, route ?? null, first.reason];
+  for (let index = 1; index < candidates.length; index += 1) {
+    const other = candidates[index]!;
+    if (other.outcome !== 'unused' || typeof other.target !== 'string' || typeof other.reason !== 'string' || Object.keys(other).length !== 3) return undefined;
+    routed.push(other.target, other.reason);
+  }
+  return routed;
+}
+
+/** The decision {@link routedAttempt} compacted, in the order plan.ts and execute.ts set its fields. */
+function routedDecision(target: string, routed: readonly unknown[]): DecisionRecord {
+  const [status, latencyMs, startedMs, via, strategy, ruleIndex, ruleName, route, reason] = routed as RoutedAttempt;
+  const candidates: DecisionRecord['candidates'] = [{ target, outcome: 'tried', reason: reason! }];
+  for (let index = 9; index + 1 < routed.length; index += 2) candidates.push({ target: routed[index] as string, outcome: 'unused', reason: routed[index + 1] as string });
+  const decision: DecisionRecord = {
+    via: via as DecisionRecord['via'],
+    strategy: strategy as DecisionRecord['strategy'],
+    candidates,
+    attempts: [{ target, status, latencyMs, outcome: 'won', startedMs }],
+  };
+  if (ruleIndex !== null) decision.rule = ruleName === null ? { index: ruleIndex } : { index: ruleIndex, name: ruleName };
+  if (route !== null) decision.route = route;
+  decision.winner = target;
+  return decision;
+}
+
 /** The decision {@link directAttempt} compacted, as plan.ts and execute.ts made it. */
 function directDecision(target: string, [status, latencyMs, startedMs]: readonly number[]): DecisionRecord {
   return {
@@ -297,6 +352,11 @@ export function decodeRecordRow(row: Record<string, SQLiteValue>): RequestRecord
   if (Array.isArray(direct)) {
     delete (record as { directAttempt?: unknown }).directAttempt;
     record.decision = directDecision(`${record.provider}/${record.model}`, direct as number[]);
+  }
+  const routed = (record as { routedAttempt?: unknown }).routedAttempt;
+  if (Array.isArray(routed)) {
+    delete (record as { routedAttempt?: unknown }).routedAttempt;
+    record.decision = routedDecision(`${record.provider}/${record.model}`, routed);
   }
   return record;
 }

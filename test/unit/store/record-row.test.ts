@@ -49,23 +49,71 @@ describe('request rows', () => {
     assert.deepEqual(JSON.parse(extra!), { userAgent: 'curl/8.5.0', directAttempt: [200, 209.7, 0.4] });
   });
 
-  it('keep every other decision whole: a rule, a retry, a clamp, an error, a field it does not know', () => {
+  /** The bench's routed call's decision, as plan.ts and execute.ts make it: rule 50, route `chain`, its first target won. */
+  const routed = (): DecisionRecord => ({
+    via: 'rule',
+    strategy: 'fallback',
+    candidates: [
+      { target, outcome: 'tried', reason: 'first in order' },
+      { target: 'fakecompat/bench-model', outcome: 'unused', reason: 'fallback' },
+    ],
+    attempts: [{ target, status: 200, latencyMs: 209.7, outcome: 'won', startedMs: 0.4 }],
+    rule: { index: 49, name: 'bench: OpenAI chain' },
+    route: 'chain',
+    winner: target,
+  });
+
+  it("keep a routed call's decision whose first target answered in ~110 bytes and give the same decision back, its fields in the same order", () => {
+    const original = record(routed());
+    const { back, extra } = roundTrip(original);
+    assert.deepEqual(back, original);
+    assert.deepEqual(JSON.stringify(back.decision), JSON.stringify(original.decision), 'the same JSON, key for key');
+    assert.deepEqual(JSON.parse(extra!), { userAgent: 'curl/8.5.0', routedAttempt: [200, 209.7, 0.4, 'rule', 'fallback', 49, 'bench: OpenAI chain', 'chain', 'first in order', 'fakecompat/bench-model', 'fallback'] });
     const variants: Array<(decision: DecisionRecord) => void> = [
-      (decision) => (decision.rule = { index: 3, name: 'long prompts' }),
-      (decision) => decision.attempts.unshift({ target, status: 429, latencyMs: 3, outcome: 'failed', error: 'rate limited', retryDelayMs: 200, startedMs: 0.2 }),
-      (decision) => (decision.candidates[0]!.outputClamped = { requested: 32_000, sent: 16_384, by: 'output limit' }),
-      (decision) => (decision.candidates[0]!.reason = 'first in order'),
-      (decision) => (decision.winner = 'anthropic/claude-haiku-4-5'),
-      (decision) => Object.assign(decision.attempts[0]!, { note: 'a field added later' }),
-      (decision) => delete decision.attempts[0]!.startedMs,
+      (decision) => (decision.rule = { index: 3 }),
+      (decision) => delete decision.rule,
+      (decision) => delete decision.route,
+      (decision) => (decision.via = 'model'),
+      (decision) => decision.candidates.splice(1),
+      (decision) => decision.candidates.push({ target: 'groq/llama-3.3-70b-versatile', outcome: 'unused', reason: 'fallback "quoted"' }),
     ];
     for (const change of variants) {
-      const decision = direct();
+      const decision = routed();
       change(decision);
-      const original = record(decision);
-      const { back, extra } = roundTrip(original);
-      assert.deepEqual(back, original);
-      assert.ok(extra!.includes('"decision":'), extra!);
+      const changed = record(decision);
+      const { back: changedBack, extra: changedExtra } = roundTrip(changed);
+      assert.deepEqual(changedBack, changed);
+      assert.ok(changedExtra!.includes('"routedAttempt":'), changedExtra!);
+    }
+    // A direct call that does not read as the usual one: a rule named a model, or its reason differs.
+    for (const decision of [Object.assign(direct(), { via: 'rule', rule: { index: 3, name: 'long prompts' } }), Object.assign(direct(), { candidates: [{ target, outcome: 'tried', reason: 'first in order' }] })] as DecisionRecord[]) {
+      const { back: directBack, extra: directExtra } = roundTrip(record(decision));
+      assert.deepEqual(directBack, record(decision));
+      assert.ok(directExtra!.includes('"routedAttempt":'), directExtra!);
+    }
+  });
+
+  it('keep every other decision whole: a retry, a fallback taken, a skip, a clamp, an error, a field it does not know', () => {
+    const variants: Array<(decision: DecisionRecord) => void> = [
+      (decision) => decision.attempts.unshift({ target, status: 429, latencyMs: 3, outcome: 'failed', error: 'rate limited', retryDelayMs: 200, startedMs: 0.2 }),
+      (decision) => (decision.candidates[0]!.outputClamped = { requested: 32_000, sent: 16_384, by: 'output limit' }),
+      (decision) => (decision.winner = 'anthropic/claude-haiku-4-5'),
+      (decision) => Object.assign(decision.attempts[0]!, { note: 'a field added later' }),
+      (decision) => Object.assign(decision, { note: 'a field added later' }),
+      (decision) => (decision.rule = Object.assign({ index: decision.rule?.index ?? 1 }, { note: 'a field added later' })),
+      (decision) => delete decision.attempts[0]!.startedMs,
+      (decision) => (decision.candidates[1] = { target: 'fakecompat/bench-model', outcome: 'skipped', reason: 'open circuit' }),
+      (decision) => (decision.candidates[0]!.outcome = 'skipped'),
+    ];
+    for (const make of [direct, routed]) {
+      for (const change of variants) {
+        const decision = make();
+        change(decision);
+        const original = record(decision);
+        const { back, extra } = roundTrip(original);
+        assert.deepEqual(back, original);
+        assert.ok(extra!.includes('"decision":'), extra!);
+      }
     }
   });
 
