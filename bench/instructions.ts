@@ -121,7 +121,8 @@ async function main(): Promise<void> {
   // The governed case only with a `governed:<folder>` target (and `off:<folder>`, the plain Switchyard sent the same request, as its reference).
   const governedTargets = positionals.some((target) => target.startsWith('governed:'));
   const matched = governedTargets && !named.some((benchCase) => benchCase.governed !== undefined) ? buildCases('governed') : named.length > 0 ? named : buildCases().filter((benchCase) => parts.some((part) => caseMatches(benchCase.name, part)));
-  const cases = matched.filter((benchCase) => benchCase.routing === undefined && (benchCase.governed === undefined) !== governedTargets);
+  // A routed case only by its whole name: its `off:` side is the same request unrouted.
+  const cases = matched.filter((benchCase) => (benchCase.routing === undefined || named.includes(benchCase)) && (benchCase.governed === undefined) !== governedTargets);
   if (cases.length === 0) throw new Error(`no case (without routing${governedTargets ? '' : ' or governance'}) matches --cases ${JSON.stringify(values.cases)}`);
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-instructions-'));
   const dumps = path.join(workDirectory, 'dumps');
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
             // `--keep <folder>`: the named main-thread dump, for callgrind_annotate --tree or KCachegrind.
             if (values.keep !== undefined) {
               mkdirSync(values.keep, { recursive: true });
-              const kept = path.join(values.keep, `${path.basename(build)}-${cases.indexOf(benchCase)}.callgrind`);
+              const kept = path.join(values.keep, `${role === 'plain' ? '' : `${role}-`}${path.basename(build)}-${cases.indexOf(benchCase)}.callgrind`);
               copyFileSync(named, kept);
               process.stdout.write(`kept ${kept}\n`);
             }

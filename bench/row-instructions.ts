@@ -45,6 +45,9 @@ type Variant = (typeof variants)[number];
 
 let counter = 0;
 
+/** `--shape routed`: records as the routed 1 KB JSON case makes them (ROW_INSTRUCTIONS_SHAPE in the bundle). */
+const shape = process.env.ROW_INSTRUCTIONS_SHAPE === 'routed' ? 'routed' : 'direct';
+
 /** `count` records as recorder.ts makes them for the bench's OpenAI 1 KB JSON calls. */
 function makeRecords(count: number): RequestRecord[] {
   const records: RequestRecord[] = [];
@@ -65,6 +68,22 @@ function makeRecords(count: number): RequestRecord[] {
     record.overheadMs = 0.31 + (index % 7) / 100;
     record.finishReason = 'stop';
     record.decision = { via: 'direct', strategy: 'direct', candidates: [{ target, outcome: 'tried', reason: 'as addressed' }], attempts: [{ target, status: 200, latencyMs: 2.9, outcome: 'won', startedMs: 0.4 }], winner: target };
+    if (shape === 'routed') {
+      // The routed case's: the 50th rule, route `chain` (fallback), its first target won.
+      record.requestedModel = 'bench-routed';
+      record.decision = {
+        via: 'rule',
+        strategy: 'fallback',
+        candidates: [
+          { target, outcome: 'tried', reason: 'first in order' },
+          { target: 'fakecompat/bench-model', outcome: 'unused', reason: 'fallback' },
+        ],
+        attempts: [{ target, status: 200, latencyMs: 2.9, outcome: 'won', startedMs: 0.4 }],
+        rule: { index: 49, name: 'bench: OpenAI chain' },
+        route: 'chain',
+        winner: target,
+      };
+    }
     records.push(record);
   }
   return records;
@@ -127,6 +146,7 @@ function main(): void {
       pragmas: { type: 'string', default: '' },
       filled: { type: 'string', default: '0' },
       sql: { type: 'string', default: '' },
+      shape: { type: 'string', default: 'direct' },
     },
   });
   const rows = Number(values.rows);
@@ -139,13 +159,13 @@ function main(): void {
     const outfile = path.join(workDirectory, 'row-instructions.js');
     buildSync({ entryPoints: [path.join(root, 'bench', 'row-instructions.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['node-sqlite3-wasm', 'esbuild'], logLevel: 'warning' });
     const settings = `${values.pragmas === '' ? '' : `, PRAGMA ${values.pragmas}`}${values.filled === '0' ? '' : `, ${values.filled} records stored first`}${values.sql === '' ? '' : `, ${values.sql}`}`;
-    console.log(`row-instructions: ${rows} records in transactions of ${batch}, callgrind main thread, --liftoff-only${settings}`);
+    console.log(`row-instructions: ${rows} ${values.shape} records in transactions of ${batch}, callgrind main thread, --liftoff-only${settings}`);
     let baseline: number | undefined;
     for (const variant of chosen) {
       const dumps = mkdtempSync(path.join(workDirectory, `${variant}-`));
       execFileSync('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${dumps}/callgrind.%p`, process.execPath, '--liftoff-only', outfile, variant, String(rows), String(batch), values.pragmas, values.filled, values.sql], {
         stdio: ['ignore', 'ignore', 'ignore'],
-        env: { ...process.env, ROW_INSTRUCTIONS_VARIANT: variant, NODE_PATH: path.join(root, 'node_modules') },
+        env: { ...process.env, ROW_INSTRUCTIONS_VARIANT: variant, ROW_INSTRUCTIONS_SHAPE: values.shape, NODE_PATH: path.join(root, 'node_modules') },
       });
       const total = mainThreadInstructions(dumps);
       baseline ??= total;
