@@ -97,6 +97,12 @@ export interface RunRecord {
   cpuMicroseconds?: number;
   /** Time the process tree's threads waited for a CPU while runnable, over the run itself. */
   waitMicroseconds?: number;
+  /**
+   * When the run started and when its last reply came, milliseconds since the epoch: to line a
+   * process's own records up with its runs (bench/gc-probe.cjs's collections, bench/gc-by-run.ts).
+   */
+  startedAt?: number;
+  endedAt?: number;
 }
 
 export interface MeasureSettings {
@@ -343,11 +349,14 @@ export async function loadPhase(
   const runs: ProxyRun[] = [];
   const runSeconds: number[] = [];
   const runWait: number[] = [];
+  const runTimes: Array<{ startedAt: number; endedAt: number }> = [];
   for (let index = 0; index < schedule.length; index++) {
     const target = schedule[index]!;
     const waitAtStart = treeWaitNanoseconds(target.pid!);
     const cpuAtStart = readers.get(target.pid!)!();
+    const startedAt = Date.now();
     const run = await loadRun(target, benchCase, settings, totals.get(target.name)!, { requests: requestsPerRun.get(target.name)! });
+    runTimes.push({ startedAt, endedAt: Date.now() });
     runWait.push(treeWaitNanoseconds(target.pid!) - waitAtStart);
     runs.push({ pid: target.pid!, cpuAtStart, completed: run.completed });
     runSeconds.push(run.seconds);
@@ -372,7 +381,7 @@ export async function loadPhase(
         if (scheduled !== target) return;
         const run = runs[index]!;
         const cpu = cpuOfRuns[index]!;
-        result.runs.push({ repetition, round: round++, pid: run.pid, completed: run.completed, seconds: runSeconds[index]!, cpuMicroseconds: cpu / 1_000, waitMicroseconds: runWait[index]! / 1_000 });
+        result.runs.push({ repetition, round: round++, pid: run.pid, completed: run.completed, seconds: runSeconds[index]!, cpuMicroseconds: cpu / 1_000, waitMicroseconds: runWait[index]! / 1_000, ...runTimes[index]! });
         if (!Number.isFinite(cpu)) return;
         result.loadTotals.cpuNanoseconds += cpu;
         result.loadTotals.cpuCompleted += run.completed;
