@@ -23,11 +23,14 @@
  * many megabytes of small live objects it never touches: the same forwarder with a larger old
  * generation, to tell what the heap's size alone does to the collector's work (docs/benchmark.md,
  * "A heavier floor").
+ *
+ * Every floor applies Switchyard's own collector settings (`proxy/collector-settings.ts`) first.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream';
 import { Agent, request, stream } from 'undici';
+import { applyCollectorSettings } from '../proxy/collector-settings';
 
 export const floorModes = ['undici-stream', 'undici-request', 'node-http', 'piped'] as const;
 export type FloorMode = (typeof floorModes)[number];
@@ -164,6 +167,9 @@ function holdLiveObjects(megabytes: number): void {
 }
 
 function main(): void {
+  // The collector settings Switchyard runs with (proxy/collector-settings.ts), so that no ratio
+  // credits Switchyard with a V8 setting any forwarder could use (docs/benchmark.md, "The floor").
+  applyCollectorSettings();
   const [modeName, ballastText] = (process.argv[2] ?? '').split('@');
   const mode = modeName as FloorMode;
   const upstream = process.argv[3];

@@ -1,5 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { main } from './cli';
+import { applyCollectorSettings } from './collector-settings';
 import { compileNestedValueSkip } from './inbound/nested-value-skip';
 
 // WebAssembly is compiled by V8's baseline compiler (Liftoff) only, never re-compiled by its
@@ -20,6 +21,9 @@ compileNestedValueSkip();
 setFlagsFromString('--liftoff');
 setFlagsFromString('--wasm-lazy-compilation');
 setFlagsFromString('--liftoff-only');
+// The old generation's growing factor fixed at V8's maximum: under large bodies V8's own choice
+// left some processes mark-compacting every few dozen calls (collector-settings.ts).
+applyCollectorSettings();
 
 main(process.argv.slice(2)).then(
   (code) => {
