@@ -30,13 +30,15 @@ describe('findTopLevelString', () => {
 
 describe('scanRequestHead', () => {
   const head = (text: string) => scanRequestHead(Buffer.from(text));
+  /** The members' offsets of a body with a model at `model` and no output limit. */
+  const members = (model: number) => ({ model, max_tokens: undefined, max_completion_tokens: undefined, max_output_tokens: undefined });
 
   it('reads model and stream wherever they stand, ignoring nested look-alikes', () => {
-    assert.deepEqual(head('{"model":"claude-sonnet-4-6","stream":true}'), { model: 'claude-sonnet-4-6', stream: true, complete: true, emptySignature: false, streamOptions: false, memberAt: { model: 9 } });
+    assert.deepEqual(head('{"model":"claude-sonnet-4-6","stream":true}'), { model: 'claude-sonnet-4-6', stream: true, complete: true, emptySignature: false, streamOptions: false, memberAt: members(9) });
     const spaced = ' {"messages":[{"model":"x","stream":true,"content":"\\"model\\":\\"y\\""}], "stream" : false, "model" : "gpt-\\u0034o" }\n';
-    assert.deepEqual(head(spaced), { model: 'gpt-4o', stream: false, complete: true, emptySignature: false, streamOptions: false, memberAt: { model: spaced.indexOf('"gpt-') } });
+    assert.deepEqual(head(spaced), { model: 'gpt-4o', stream: false, complete: true, emptySignature: false, streamOptions: false, memberAt: members(spaced.indexOf('"gpt-')) });
     const nested = '{"tools":[{"input_schema":{"stream":{"type":"boolean"}}}],"stream":true,"model":"m"}';
-    assert.deepEqual(head(nested), { model: 'm', stream: true, complete: true, emptySignature: false, streamOptions: false, memberAt: { model: nested.length - 4 } });
+    assert.deepEqual(head(nested), { model: 'm', stream: true, complete: true, emptySignature: false, streamOptions: false, memberAt: members(nested.length - 4) });
   });
 
   it('says incomplete for anything the parser must look at', () => {
@@ -51,7 +53,7 @@ describe('scanRequestHead', () => {
   });
 
   it('leaves model undefined when it is not a string', () => {
-    assert.deepEqual(head('{"model":5,"stream":"yes"}'), { stream: false, complete: true, emptySignature: false, streamOptions: false, memberAt: { model: 9 } });
+    assert.deepEqual(head('{"model":5,"stream":"yes"}'), { stream: false, complete: true, emptySignature: false, streamOptions: false, memberAt: members(9) });
   });
 
   it('notices a "signature" key holding an empty string at any depth, and only that', () => {
