@@ -63,12 +63,12 @@ const allCases: WayInCase[] = (['1k', '80k'] as const).flatMap((size) => {
 });
 
 /**
- * The 1 KB JSON call three ways: unrouted, routed by the 50th rule to route `chain` (fallback), and
+ * The 1 KB JSON call three ways: direct (unrouted), routed by the 50th rule to route `chain` (fallback), and
  * through route `uncached` (the cache cases' cache-off side, named like the route): the routed
  * rows' two sides.
  */
 const routedCases: WayInCase[] = [
-  ['OpenAI 1k json', 'gpt-4o-mini'],
+  ['OpenAI 1k json direct', 'gpt-4o-mini'],
   ['OpenAI 1k json routed', routedModels.openai],
   ['OpenAI 1k json uncached', 'uncached'],
 ].map(([name, model]) => {
