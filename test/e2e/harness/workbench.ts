@@ -84,19 +84,20 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const exactTitle = page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) });
   const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: exactTitle }).first();
   // A quick input that is still fading out after the previous command looks open for a moment
-  // and then hides under our typing: open the palette again until the command is listed.
+  // and then hides under our typing, even after it listed the command: open the palette again
+  // until the command is listed and the click on it lands (a click outside the poll waited 20 s
+  // for a row the hidden palette would never show again).
   await poll(
-    `the palette to list "${title}"`,
+    `the palette to run "${title}"`,
     async () => {
       if (!(await input.isVisible())) await page.keyboard.press('F1');
       await input.fill(`>${title}`, { timeout: 2000 });
-      await row.waitFor({ state: 'visible', timeout: 2000 });
+      await row.click({ timeout: 2000 });
       return true;
     },
     timeouts.action,
     100,
   );
-  await row.click();
 }
 
 /** Picks the quick pick row whose label is exactly `label`, typing it first to filter long lists. */
