@@ -31,19 +31,26 @@ function mistralReply(request: { json?: { stream?: boolean } }): FakeReply {
     : { headers: { 'content-type': 'application/json' }, body: wholeText };
 }
 
+/** A fake Mistral answering as above, and a proxy pointed at it (its response cache on when asked). */
+async function startMistral(cache = false): Promise<{ fake: FakeUpstream; proxy: TestProxy }> {
+  const fake = await FakeUpstream.start();
+  fake.reply(mistralReply);
+  const proxy = await TestProxy.start(
+    (config) => {
+      config.providers.mistral = { baseUrl: fake.url('/v1') };
+      if (cache) config.cache.enabled = true;
+    },
+    { ...testKeys, MISTRAL_API_KEY: 'mistral-test-key-0000000000000005' },
+  );
+  return { fake, proxy };
+}
+
 describe('Mistral replies whose content is a list of parts', () => {
   let fake: FakeUpstream;
   let proxy: TestProxy;
 
   before(async () => {
-    fake = await FakeUpstream.start();
-    fake.reply(mistralReply);
-    proxy = await TestProxy.start(
-      (config) => {
-        config.providers.mistral = { baseUrl: fake.url('/v1') };
-      },
-      { ...testKeys, MISTRAL_API_KEY: 'mistral-test-key-0000000000000005' },
-    );
+    ({ fake, proxy } = await startMistral());
   });
   after(async () => {
     await proxy.close();
@@ -150,15 +157,7 @@ describe('Mistral replies whose content is a list of parts, from the response ca
   let proxy: TestProxy;
 
   before(async () => {
-    fake = await FakeUpstream.start();
-    fake.reply(mistralReply);
-    proxy = await TestProxy.start(
-      (config) => {
-        config.providers.mistral = { baseUrl: fake.url('/v1') };
-        config.cache.enabled = true;
-      },
-      { ...testKeys, MISTRAL_API_KEY: 'mistral-test-key-0000000000000005' },
-    );
+    ({ fake, proxy } = await startMistral(true));
   });
   after(async () => {
     await proxy.close();
