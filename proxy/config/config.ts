@@ -45,6 +45,12 @@ export interface ChatDialect {
    * as Mistral requires.
    */
   nineCharacterToolCallIds?: boolean;
+  /**
+   * Sends an assistant turn's reasoning back as `reasoning_content`. DeepSeek's thinking mode
+   * answers 400 when a turn that called tools comes back without it (Moonshot's Kimi thinking
+   * models keep it too); OpenAI and the strict compatible servers refuse the unknown field.
+   */
+  reasoningContent?: boolean;
 }
 
 /** Per-model price override in USD per million tokens. */

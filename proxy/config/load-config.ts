@@ -35,7 +35,7 @@ import { redactionDetectors, redactionModes } from '../core/redaction-names';
 
 const providerKinds = ['openai', 'openai-compatible', 'anthropic', 'gemini'];
 const providerFields = ['type', 'baseUrl', 'apiKeyEnv', 'headers', 'models', 'chatDialect'];
-const chatDialectFields: Array<keyof ChatDialect> = ['maxCompletionTokens', 'developerRole', 'nineCharacterToolCallIds'];
+const chatDialectFields: Array<keyof ChatDialect> = ['maxCompletionTokens', 'developerRole', 'nineCharacterToolCallIds', 'reasoningContent'];
 const priceFields = ['input', 'output', 'cacheRead', 'cacheWrite'];
 const strategies: RouteStrategy[] = ['fallback', 'cheapest', 'fastest', 'race', 'split'];
 const routeFields = ['strategy', 'targets', 'hedgeMs', 'weights', 'judge', 'retry', 'timeouts', 'cache'];

@@ -32,9 +32,13 @@ export function encodeChatRequest(request: CanonicalRequest, target: Target): Up
 export function encodeChatRequest(request: CanonicalRequest, target: Target, source: ClientBytes | undefined): SplicedUpstreamRequest;
 export function encodeChatRequest(request: CanonicalRequest, target: Target, source?: ClientBytes): SplicedUpstreamRequest {
   const dialect = target.chatDialect ?? {};
-  const toolCallId = dialect.nineCharacterToolCallIds ? nineCharacterToolCallId : keepToolCallId;
+  const style: MessageStyle = {
+    developerRole: dialect.developerRole === true,
+    reasoningContent: dialect.reasoningContent === true,
+    toolCallId: dialect.nineCharacterToolCallIds ? nineCharacterToolCallId : keepToolCallId,
+  };
   const splice = new SplicedJson(source);
-  const body: JsonObject = { model: target.model, messages: encodeMessages(request.messages, dialect.developerRole === true, toolCallId, splice) };
+  const body: JsonObject = { model: target.model, messages: encodeMessages(request.messages, style, splice) };
 
   const tools = encodeTools(request.tools, splice);
   if (tools) {
@@ -81,14 +85,21 @@ export function encodeChatRequest(request: CanonicalRequest, target: Target, sou
 
 type ToolCallIdEncoder = (id: string) => string;
 
-function encodeMessages(messages: Message[], developerRole: boolean, toolCallId: ToolCallIdEncoder, splice: SplicedJson): ChatRequestMessage[] {
+/** The provider's dialect, as the message encoders read it. */
+interface MessageStyle {
+  developerRole: boolean;
+  reasoningContent: boolean;
+  toolCallId: ToolCallIdEncoder;
+}
+
+function encodeMessages(messages: Message[], style: MessageStyle, splice: SplicedJson): ChatRequestMessage[] {
   const encoded: ChatRequestMessage[] = [];
   for (const message of messages) {
     switch (message.role) {
       case 'system':
         encoded.push({
           // Only OpenAI knows `developer`; elsewhere it is a system message by another name.
-          role: message.variant === 'developer' && developerRole ? 'developer' : 'system',
+          role: message.variant === 'developer' && style.developerRole ? 'developer' : 'system',
           content: joinText(message.content, splice),
         });
         break;
@@ -96,10 +107,10 @@ function encodeMessages(messages: Message[], developerRole: boolean, toolCallId:
         encoded.push(encodeUserMessage(message, splice));
         break;
       case 'assistant':
-        encoded.push(encodeAssistantMessage(message, toolCallId, splice));
+        encoded.push(encodeAssistantMessage(message, style, splice));
         break;
       case 'tool':
-        encodeToolMessage(message, encoded, toolCallId, splice);
+        encodeToolMessage(message, encoded, style.toolCallId, splice);
         break;
     }
   }
@@ -152,25 +163,33 @@ function defaultFilename(mediaType: string): string {
 }
 
 /**
- * Assistant reasoning is dropped: Chat Completions has no input field for earlier
- * reasoning, and DeepSeek answers 400 when `reasoning_content` comes back in a message.
- * The reasoning mattered only to the turn that produced it.
+ * Assistant reasoning is dropped unless the dialect asks for `reasoning_content`: Chat
+ * Completions has no input field for earlier reasoning, OpenAI refuses unknown message fields,
+ * and DeepSeek's older reasoner answered 400 when `reasoning_content` came back. Its thinking
+ * mode now requires it after a tool call, hence the dialect flag. Redacted reasoning (an
+ * Anthropic `redacted_thinking` block) has no text another provider could read.
+ *
+ * @see https://api-docs.deepseek.com/guides/thinking_mode
  */
-function encodeAssistantMessage(message: AssistantMessage, toolCallId: ToolCallIdEncoder, splice: SplicedJson): ChatRequestMessage {
+function encodeAssistantMessage(message: AssistantMessage, style: MessageStyle, splice: SplicedJson): ChatRequestMessage {
   let text: string | undefined;
+  let reasoning: string[] | undefined;
   let toolCalls: ChatRequestToolCall[] | undefined;
   for (const part of message.content) {
     if (part.type === 'text') text = text === undefined ? part.text : text + part.text;
     else if (part.type === 'tool-call') {
-      const id = toolCallId(part.id);
+      const id = style.toolCallId(part.id);
       const call: ChatRequestToolCall =
         part.providerOptions?.openai?.toolType === 'custom'
           ? { id, type: 'custom', custom: { name: part.name, input: part.input } }
           : { id, type: 'function', function: { name: part.name, arguments: part.input === '' ? '{}' : part.input } };
       (toolCalls ??= []).push(call);
+    } else if (part.type === 'reasoning' && style.reasoningContent && part.text !== '') {
+      (reasoning ??= []).push(part.text);
     }
   }
   const encoded: ChatRequestMessage = { role: 'assistant', content: text === undefined ? (toolCalls ? null : '') : splice.string(text) };
+  if (reasoning) encoded.reasoning_content = reasoning.length === 1 ? splice.string(reasoning[0]!) : splice.joined(reasoning, '');
   if (toolCalls) encoded.tool_calls = toolCalls;
   return encoded;
 }

@@ -22,7 +22,7 @@ export type ChatRequestToolCall =
 export type ChatRequestMessage =
   | { role: 'system' | 'developer'; content: string }
   | { role: 'user'; content: string | ChatRequestContentPart[] }
-  | { role: 'assistant'; content: string | null; tool_calls?: ChatRequestToolCall[] }
+  | { role: 'assistant'; content: string | null; tool_calls?: ChatRequestToolCall[]; reasoning_content?: string }
   | { role: 'tool'; tool_call_id: string; content: string };
 
 /**

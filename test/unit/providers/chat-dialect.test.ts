@@ -58,4 +58,39 @@ describe('Chat dialect flags from presets and config', () => {
     assert.equal(openAi.messages[0]?.role, 'system');
     assert.equal(openAi.max_completion_tokens, 100, 'the preset flags the entry does not name stay');
   });
+
+  it('sends an assistant turn’s reasoning as reasoning_content only where the dialect asks for it', () => {
+    const withReasoning: CanonicalRequest = {
+      ...request,
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Read it.' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'reasoning', text: 'Read the file ', signature: 'sig' },
+            { type: 'reasoning', text: '', redactedData: 'opaque' },
+            { type: 'reasoning', text: 'first.' },
+            { type: 'tool-call', id: 'call_1', name: 'read', input: '{}' },
+          ],
+        },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'call_1', content: [{ type: 'text', text: 'ok' }] }] },
+      ],
+    };
+    const config = defaultConfig();
+    config.providers.deepseek = { type: 'openai-compatible', baseUrl: 'https://api.deepseek.com/v1', chatDialect: { reasoningContent: true } };
+    const encode = (providerId: string): Record<string, unknown> => {
+      const provider = resolveProviders(config, {}).get(providerId);
+      assert.ok(provider);
+      const body = JSON.parse(openAiChatAdapter.encodeRequest(withReasoning, wireTarget(provider, 'model-1', 'key')).body) as { messages: Array<Record<string, unknown>> };
+      return body.messages[1]!;
+    };
+    assert.deepEqual(encode('deepseek'), {
+      role: 'assistant',
+      content: null,
+      reasoning_content: 'Read the file first.',
+      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'read', arguments: '{}' } }],
+    });
+    assert.equal('reasoning_content' in encode('openai'), false, 'OpenAI refuses unknown message fields');
+    assert.equal('reasoning_content' in encode('groq'), false);
+  });
 });
