@@ -101,8 +101,8 @@ export class UsageTap implements SelectedEventReader, EventDataReader {
     return this.anthropicUsage ? decodeAnthropicUsage(this.anthropicUsage) : this.usage;
   }
 
-  /** An Anthropic event the selector picked out (its place in {@link anthropicEvents}). */
-  selected(index: number, data: string | undefined): void {
+  /** An Anthropic event the selector picked out (its place in {@link anthropicEvents}), its data in bytes. */
+  selected(index: number, buffer: Buffer | undefined, start: number, end: number): void {
     if (index !== messageStart && index !== messageDelta) {
       this.firstTokenAt ??= performance.now();
       // Only the first content event's time is wanted: the rest (most of the stream) are passed
@@ -111,7 +111,13 @@ export class UsageTap implements SelectedEventReader, EventDataReader {
       this.selector!.drop(contentBlockDelta);
       return;
     }
-    this.readAnthropic(index === messageStart, data!);
+    if (index === messageStart) {
+      // One message_start a stream: its name need not be compared with the events after it.
+      this.selector!.drop(messageStart);
+      if (!this.readAnthropicStartBytes(buffer!, start, end)) this.readAnthropic(true, buffer!.toString('utf8', start, end));
+    } else if (!this.readAnthropicDeltaBytes(buffer!, start, end)) {
+      this.readAnthropic(false, buffer!.toString('utf8', start, end));
+    }
   }
 
   /** A Chat event of several data lines (no provider writes one): read as text. */
@@ -153,13 +159,67 @@ export class UsageTap implements SelectedEventReader, EventDataReader {
     if (finishReason !== undefined) this.finishReason = finishReason;
   }
 
+  /**
+   * message_start's usage read in its bytes: the object after the event's last `"usage":`,
+   * parsed alone, when it closes the message and the message closes the event
+   * (`…"usage":{…}}}`), as Anthropic writes it (`{"type":"message_start","message":{…,"usage":{…}}}`).
+   * The whole event (~450 bytes, the message's id, model and nulls) was decoded and parsed
+   * for it on every stream. Anything else is read by the parse ({@link readAnthropic}): false.
+   */
+  private readAnthropicStartBytes(buffer: Buffer, start: number, end: number): boolean {
+    const usageAt = valueAfterLastKey(buffer, start, end, usageKey);
+    if (usageAt === -1 || buffer[usageAt] !== openBrace) return false;
+    const range = valueRange(buffer, usageAt);
+    if (range === undefined || range.end > end) return false;
+    const messageEnd = closingBrace(buffer, range.end, end);
+    const eventEnd = messageEnd === -1 ? -1 : closingBrace(buffer, messageEnd + 1, end);
+    if (eventEnd === -1 || whiteSpaceEnd(buffer, eventEnd + 1, end) !== end) return false;
+    const usage = parse(buffer.toString('utf8', range.start, range.end));
+    if (usage === undefined) return false;
+    this.mergeAnthropicUsage(usage);
+    return true;
+  }
+
+  /**
+   * message_delta read in its bytes (`{"type":"message_delta","delta":{"stop_reason":…},"usage":{…}}`):
+   * its usage when it is the event's last member (parsed alone), and the stop reason before it
+   * when it is a short plain string or null. Anything else is read by the parse: false.
+   */
+  private readAnthropicDeltaBytes(buffer: Buffer, start: number, end: number): boolean {
+    const usageAt = valueAfterLastKey(buffer, start, end, usageKey);
+    if (usageAt === -1 || buffer[usageAt] !== openBrace) return false;
+    const usage = topLevelLastObject(buffer, usageAt, end);
+    if (usage === undefined) return false;
+    // The delta comes before usage; a reason that is neither a plain string nor null takes the parse.
+    const reasonAt = valueAfterLastKey(buffer, start, usageAt, stopReasonKey);
+    let stopReason: string | undefined;
+    if (reasonAt !== -1) {
+      if (buffer[reasonAt] === quote) {
+        stopReason = plainString(buffer, reasonAt, usageAt);
+        if (stopReason === undefined) return false;
+      } else if (!startsWithNull(buffer, reasonAt, usageAt)) {
+        return false;
+      }
+    }
+    this.mergeAnthropicUsage(usage);
+    if (stopReason !== undefined) this.finishReason = stopReason;
+    return true;
+  }
+
   /** message_start holds usage in its message, message_delta at its top; later fields win. */
   private readAnthropic(start: boolean, text: string): void {
     const data = parse(text);
     const usage = start ? objectField(objectField(data, 'message'), 'usage') : objectField(data, 'usage');
-    if (usage) this.anthropicUsage = { ...this.anthropicUsage, ...withoutNulls(usage) } as AnthropicUsage;
+    if (usage) this.mergeAnthropicUsage(usage);
     const stopReason = objectField(data, 'delta')?.stop_reason;
     if (typeof stopReason === 'string') this.finishReason = stopReason;
+  }
+
+  /** Usage fields seen so far, a later event's winning; a null field is no news. */
+  private mergeAnthropicUsage(usage: JsonObject): void {
+    const merged = (this.anthropicUsage ?? {}) as JsonObject;
+    for (const key in usage) if (usage[key] !== null) merged[key] = usage[key]!;
+    this.anthropicUsage = merged as AnthropicUsage;
   }
 
   private read(event: SseEvent): void {
@@ -318,6 +378,7 @@ const closeBrace = 0x7d;
 const quote = 0x22;
 const backslash = 0x5c;
 const usageKey = Buffer.from('"usage":');
+const stopReasonKey = Buffer.from('"stop_reason":');
 const finishReasonKey = Buffer.from('"finish_reason":');
 
 /**
@@ -425,8 +486,19 @@ function objectField(value: JsonObject | undefined, key: string): JsonObject | u
   return isObject(field) ? field : undefined;
 }
 
-function withoutNulls(value: JsonObject): JsonObject {
-  const result: JsonObject = {};
-  for (const [key, field] of Object.entries(value)) if (field !== null) result[key] = field;
-  return result;
+/** Where the `}` after white space from `at` stands, or -1 when something else comes first. */
+function closingBrace(buffer: Buffer, at: number, end: number): number {
+  const index = whiteSpaceEnd(buffer, at, end);
+  return index < end && buffer[index] === closeBrace ? index : -1;
+}
+
+/** Where the white space from `at` ends, at most `end`. */
+function whiteSpaceEnd(buffer: Buffer, at: number, end: number): number {
+  while (at < end && isJsonWhiteSpace(buffer[at]!)) at++;
+  return at;
+}
+
+/** Whether the value at `at` is the literal `null`, ending before `end`. */
+function startsWithNull(buffer: Buffer, at: number, end: number): boolean {
+  return at + 4 <= end && buffer[at] === 0x6e && buffer[at + 1] === 0x75 && buffer[at + 2] === 0x6c && buffer[at + 3] === 0x6c;
 }

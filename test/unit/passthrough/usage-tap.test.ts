@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { UsageTap, readResponseFinishReason, readResponseUsage } from '../../../proxy/passthrough/usage-tap';
+import { decodeAnthropicUsage } from '../../../proxy/providers/anthropic-messages/decode-usage';
 
 /** An OpenAI chat stream whose last chunk is the usage-only one Switchyard asked for. */
 const events = [
@@ -163,6 +164,51 @@ describe('readResponseUsage (whole passthrough answers)', () => {
       finishReason: 'stop',
       firstToken: true,
     });
+  });
+
+  it('reads an Anthropic stream\'s message_start and message_delta in their bytes as a parse of each event reads them, wherever it is split', () => {
+    const event = (name: string, data: string): string => `event: ${name}\ndata: ${data}\n\n`;
+    const start = (usage: string, after = ''): string =>
+      event('message_start', `{"type":"message_start","message":{"id":"msg_01","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":${usage}${after}}}`);
+    const delta = (reason: string, usage: string, after = ''): string => event('message_delta', `{"type":"message_delta","delta":{"stop_reason":${reason},"stop_sequence":null},"usage":${usage}${after}}`);
+    const text = event('content_block_delta', '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"say \\"usage\\":{\\"input_tokens\\":999} and \\"stop_reason\\":\\"fake\\""}}');
+    const documented = '{"input_tokens":1873,"cache_creation_input_tokens":0,"cache_read_input_tokens":1536,"output_tokens":1,"service_tier":"standard"}';
+    const streams: Record<string, string[]> = {
+      // The documented shape, as the fake provider writes it.
+      documented: [start(documented), text, delta('"end_turn"', '{"output_tokens":41}'), event('message_stop', '{"type":"message_stop"}')],
+      // Newer streams repeat the input counts in message_delta; nulls are no news.
+      'cumulative usage and nulls': [start('{"input_tokens":5,"cache_creation_input_tokens":null,"cache_read_input_tokens":2,"output_tokens":1}'), text, delta('"tool_use"', '{"input_tokens":5,"cache_creation_input_tokens":3,"cache_read_input_tokens":null,"output_tokens":12,"server_tool_use":{"web_search_requests":1}}')],
+      'white space': [start(' { "input_tokens" : 4 , "output_tokens" : 1 } '), text, delta(' "max_tokens" ', ' { "output_tokens" : 7 } ')],
+      // A member after usage (context management, a beta): read by the parse.
+      'a member after usage': [start('{"input_tokens":6,"output_tokens":1}', ',"container":null'), text, delta('"pause_turn"', '{"output_tokens":8}', ',"context_management":{"applied_edits":[]}')],
+      'no reason, an escaped one': [start('{"input_tokens":2,"output_tokens":1}'), text, delta('null', '{"output_tokens":3}'), delta('"a\\"b"', '{"output_tokens":4}')],
+      'two data lines': [start('{"input_tokens":9,"output_tokens":1}'), text, 'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},\ndata: "usage":{"output_tokens":2}}\n\n'],
+    };
+    /** The reference: each message_start and message_delta parsed whole, as the tap read them before. */
+    const reference = (events: string[]): unknown => {
+      let usage: Record<string, unknown> = {};
+      let finishReason: string | undefined;
+      for (const raw of events) {
+        const [nameLine, ...dataLines] = raw.trim().split('\n');
+        const name = nameLine!.slice('event: '.length);
+        if (name !== 'message_start' && name !== 'message_delta') continue;
+        const data = JSON.parse(dataLines.map((line) => line.replace(/^data: ?/, '')).join('\n')) as { message?: { usage?: object }; usage?: object; delta?: { stop_reason?: unknown } };
+        const fields = (name === 'message_start' ? data.message?.usage : data.usage) ?? {};
+        usage = { ...usage, ...Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null)) };
+        if (typeof data.delta?.stop_reason === 'string') finishReason = data.delta.stop_reason;
+      }
+      return { usage: decodeAnthropicUsage(usage), finishReason };
+    };
+    for (const [name, events] of Object.entries(streams)) {
+      const bytes = Buffer.from(events.join(''));
+      const want = reference(events);
+      for (let size = 1; size <= bytes.length; size += size < 40 ? 1 : 29) {
+        const tap = new UsageTap('anthropic-messages');
+        for (let at = 0; at < bytes.length; at += size) tap.push(bytes.subarray(at, at + size));
+        assert.deepEqual({ usage: tap.end(), finishReason: tap.finishReason }, want, `${name}, chunks of ${size} bytes`);
+      }
+    }
+    assert.deepEqual(reference(streams.documented!), { usage: { inputTokens: 3409, outputTokens: 41, cacheReadTokens: 1536, cacheWriteTokens: 0, reasoningTokens: 0 }, finishReason: 'end_turn' });
   });
 
   it('reads the finish reason of a whole JSON answer without parsing it, never from inside a string', () => {

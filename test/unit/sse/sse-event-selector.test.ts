@@ -8,10 +8,15 @@ const names = [
   { name: 'content_block_delta', data: false },
 ];
 
+/** An event as the tests compare it: `name`, or `name=data` when its data was handed over. */
+function shown(index: number, buffer: Buffer | undefined, start: number, end: number): string {
+  return buffer === undefined ? names[index]!.name : `${names[index]!.name}=${buffer.toString('utf8', start, end)}`;
+}
+
 /** What the selector reported, as `name` or `name=data`. */
 function selected(chunks: readonly Buffer[]): string[] {
   const seen: string[] = [];
-  const reader: SelectedEventReader = { selected: (index, data) => seen.push(data === undefined ? names[index]!.name : `${names[index]!.name}=${data}`) };
+  const reader: SelectedEventReader = { selected: (index, buffer, start, end) => seen.push(shown(index, buffer, start, end)) };
   const selector = new SseEventSelector(names);
   for (const chunk of chunks) selector.push(chunk, reader);
   selector.end(reader);
@@ -38,6 +43,8 @@ const stream = Buffer.from(
   [
     'event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":3}}}\n\n',
     'event: ping\ndata: {"type":"ping"}\n\n',
+    // A name longer than the stretch an event line is looked through byte by byte.
+    `event: ${'e'.repeat(90)}\ndata: {"type":"long"}\n\n`,
     ': a comment\n\n',
     'event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"text":"héllo ✓"}}\n\n',
     'event: content_block_stop\ndata: {"type":"content_block_stop"}\n\n',
@@ -81,8 +88,8 @@ describe('SseEventSelector', () => {
     const seen: string[] = [];
     const selector = new SseEventSelector(names);
     const reader: SelectedEventReader = {
-      selected: (index, data) => {
-        seen.push(data === undefined ? names[index]!.name : `${names[index]!.name}=${data}`);
+      selected: (index, buffer, start, end) => {
+        seen.push(shown(index, buffer, start, end));
         if (index === 2) selector.drop(2);
       },
     };
