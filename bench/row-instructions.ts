@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/row-instructions.ts [--rows 20000] [--batch 256] [--variants build,encode,write,public] [--pragmas …] [--sql …] [--filled N]`:
+ * `node --import tsx bench/row-instructions.ts [--rows 20000] [--batch 256] [--variants build,encode,write,public] [--pragmas …] [--sql …] [--filled N] [--warm-up N]`:
  * machine instructions a request record costs to write, counted by valgrind (callgrind) on the
  * main thread, so a change to the request log's row can be weighed without the ±10 % a whole
  * proxy's count moves between runs (bench/instructions.ts).
@@ -22,7 +22,9 @@
  * the whole process and subtracting a `build` run instead left each run's start-up in the
  * figure: two `build` runs read 1,040 M and 1,131 M, ±4,500 instructions a record at 20,000.
  * `--pragmas` and `--sql` try a setting or a schema change against the proxy's own, `--filled`
- * stores records first, in every variant alike.
+ * stores records first, in every variant alike; `--warm-up N` has the variant do its work on N
+ * records before counting starts (without it, whether the first batches ran in V8's baseline
+ * tier or already optimised moved a write's count by ±3,000 a record between runs).
  *
  * Printed: each variant's instructions a record above `build`.
  */
@@ -90,7 +92,7 @@ function makeRecords(count: number): RequestRecord[] {
 }
 
 /** One variant, inside the bundle under callgrind. */
-async function runVariant(variant: Variant, rows: number, batch: number, pragmas: string, filled: number, sql: string): Promise<void> {
+async function runVariant(variant: Variant, rows: number, batch: number, pragmas: string, filled: number, sql: string, warmUp: number): Promise<void> {
   const directory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-row-instructions-'));
   const { database } = openDatabase(directory);
   // `--pragmas`: settings tried against the proxy's own (open-database.ts); a page size takes
@@ -105,6 +107,14 @@ async function runVariant(variant: Variant, rows: number, batch: number, pragmas
   if (variant === 'public') Reflect.set(log, 'insert', new RecordInsert(database, { direct: false }));
   const values = new Array<SQLiteValue>(recordColumnCount).fill(null);
   // Built before counting starts: only what a variant does with them is counted.
+  // `--warm-up`: the variant's own work done first, uncounted, so that V8 has compiled it before
+  // counting starts. Its records come first in time and id, as the filled ones: the counted rows
+  // then land at the end of every index, as a proxy's new records do.
+  for (let written = 0; written < warmUp; written += batch) {
+    const records = makeRecords(Math.min(batch, warmUp - written));
+    if (variant === 'encode') for (const record of records) encodeRecordRow(record, values, 0);
+    else if (variant === 'write' || variant === 'public') await log.write(records);
+  }
   const batches: RequestRecord[][] = [];
   for (let written = 0; written < rows; written += batch) batches.push(makeRecords(Math.min(batch, rows - written)));
   try {
@@ -147,6 +157,7 @@ function main(): void {
       filled: { type: 'string', default: '0' },
       sql: { type: 'string', default: '' },
       shape: { type: 'string', default: 'direct' },
+      'warm-up': { type: 'string', default: '0' },
     },
   });
   const rows = Number(values.rows);
@@ -158,12 +169,12 @@ function main(): void {
   try {
     const outfile = path.join(workDirectory, 'row-instructions.js');
     buildSync({ entryPoints: [path.join(root, 'bench', 'row-instructions.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['node-sqlite3-wasm', 'esbuild'], logLevel: 'warning' });
-    const settings = `${values.pragmas === '' ? '' : `, PRAGMA ${values.pragmas}`}${values.filled === '0' ? '' : `, ${values.filled} records stored first`}${values.sql === '' ? '' : `, ${values.sql}`}`;
+    const settings = `${values['warm-up'] === '0' ? '' : `, after ${values['warm-up']} uncounted`}${values.pragmas === '' ? '' : `, PRAGMA ${values.pragmas}`}${values.filled === '0' ? '' : `, ${values.filled} records stored first`}${values.sql === '' ? '' : `, ${values.sql}`}`;
     console.log(`row-instructions: ${rows} ${values.shape} records in transactions of ${batch}, callgrind main thread, --liftoff-only${settings}`);
     let baseline: number | undefined;
     for (const variant of chosen) {
       const dumps = mkdtempSync(path.join(workDirectory, `${variant}-`));
-      execFileSync('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${dumps}/callgrind.%p`, process.execPath, '--liftoff-only', outfile, variant, String(rows), String(batch), values.pragmas, values.filled, values.sql], {
+      execFileSync('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${dumps}/callgrind.%p`, process.execPath, '--liftoff-only', outfile, variant, String(rows), String(batch), values.pragmas, values.filled, values.sql, values['warm-up']], {
         stdio: ['ignore', 'ignore', 'ignore'],
         env: { ...process.env, ROW_INSTRUCTIONS_VARIANT: variant, ROW_INSTRUCTIONS_SHAPE: values.shape, NODE_PATH: path.join(root, 'node_modules') },
       });
@@ -177,5 +188,5 @@ function main(): void {
 }
 
 const bundledVariant = process.env.ROW_INSTRUCTIONS_VARIANT as Variant | undefined;
-if (bundledVariant !== undefined) void runVariant(bundledVariant, Number(process.argv[3]), Number(process.argv[4]), process.argv[5] ?? '', Number(process.argv[6] ?? 0), process.argv[7] ?? '');
+if (bundledVariant !== undefined) void runVariant(bundledVariant, Number(process.argv[3]), Number(process.argv[4]), process.argv[5] ?? '', Number(process.argv[6] ?? 0), process.argv[7] ?? '', Number(process.argv[8] ?? 0));
 else main();

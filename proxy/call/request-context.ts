@@ -6,6 +6,7 @@ import type { RequestFeatures } from '../routing/request-features';
 import type { Principal } from '../core/principal';
 import type { CallClock } from '../http/call-clock';
 import type { MemberOffsets } from '../inbound/json-scan';
+import { requestId, requestIdPrefix } from './request-id';
 
 /**
  * What a call is for. `served` answers a client; `shadow` and `judge` are calls Switchyard
@@ -16,11 +17,8 @@ export type CallPurpose = 'served' | 'shadow' | 'judge';
 /** The upstream operation a call performs; each provider adapter knows its endpoint for it. */
 export type Operation = 'generate' | 'count-tokens' | 'embed';
 
-/**
- * Request ids: a random prefix per process and a counter. Unique across restarts (48 random
- * bits each start) without paying for a random draw on every call.
- */
-const idPrefix = `req_${randomBytes(6).toString('hex')}`;
+/** This process's request ids: its start time and random bits, then a counter (request-id.ts). */
+const idPrefix = requestIdPrefix(Date.now(), randomBytes(4));
 let idCounter = 0;
 
 /** Who called, and when: known before the body is read, and enough to record a refusal. */
@@ -107,7 +105,7 @@ export function arrive(
   fields: Omit<CallIdentity, 'id' | 'time' | 'startedAt' | 'purpose' | 'parentId' | 'clientHeaders' | 'clock'> & Partial<Pick<CallIdentity, 'purpose' | 'parentId' | 'clientHeaders' | 'clock'>>,
 ): CallIdentity {
   return {
-    id: `${idPrefix}${(idCounter++).toString(36).padStart(6, '0')}`,
+    id: requestId(idPrefix, idCounter++),
     time: Date.now(),
     startedAt: fields.clock?.startedAt ?? performance.now(),
     purpose: fields.purpose ?? 'served',

@@ -88,10 +88,13 @@ export class DirectBinding {
    * Runs `statement` once with `values` (strings, numbers, null; no Buffers), as
    * `statement.run(values)` would, inside the caller's transaction; answers the rows it changed
    * (`sqlite3_changes`: an INSERT's rows written, not those its conflict clause left out).
+   * `rowWidth`: for a multi-row statement, the values a row binds; a string equal to the one a
+   * row before bound in its place (a provider, a model, an endpoint) is bound to the same
+   * staged bytes instead of staged again.
    */
-  run(statement: Statement, values: readonly SQLiteValue[]): number {
+  run(statement: Statement, values: readonly SQLiteValue[], rowWidth = 0): number {
     const pointer = statementPointer(statement);
-    if (pointer !== undefined && this.tryRun(pointer, values)) return this.sqlite._sqlite3_changes(this.databasePointer);
+    if (pointer !== undefined && this.tryRun(pointer, values, rowWidth)) return this.sqlite._sqlite3_changes(this.databasePointer);
     return statement.run(values as SQLiteValue[]).changes;
   }
 
@@ -101,8 +104,8 @@ export class DirectBinding {
   }
 
   /** True when the row went in; false after any failure, with both statements reset. */
-  private tryRun(pointer: number, values: readonly SQLiteValue[]): boolean {
-    const base = this.stage(values);
+  private tryRun(pointer: number, values: readonly SQLiteValue[], rowWidth: number): boolean {
+    const base = this.stage(values, rowWidth);
     const sqlite = this.sqlite;
     let ok = base !== 0 && sqlite._sqlite3_reset(pointer) === sqliteOk && sqlite._sqlite3_clear_bindings(pointer) === sqliteOk;
     for (let index = 0; ok && index < values.length; index += 1) {
@@ -133,8 +136,11 @@ export class DirectBinding {
    * model names, the `extra` JSON nearly always are), a byte is a UTF-16 unit and each string's
    * place in the bytes is its place in the joined text. Otherwise they are written one by one.
    * One write a string cost ~3,500 instructions a record more (bench/row-instructions.ts).
+   * A string equal to the value `rowWidth` places before (the same column of the row before)
+   * takes that value's place in the bytes: the rows of a batch repeat their client format,
+   * endpoint, model names and provider.
    */
-  private stage(values: readonly SQLiteValue[]): number {
+  private stage(values: readonly SQLiteValue[], rowWidth: number): number {
     if (this.starts.length < values.length) {
       this.starts = new Int32Array(values.length);
       this.lengths = new Int32Array(values.length);
@@ -143,6 +149,11 @@ export class DirectBinding {
     for (let index = 0; index < values.length; index += 1) {
       const value = values[index];
       if (typeof value !== 'string') continue;
+      if (rowWidth > 0 && index >= rowWidth && values[index - rowWidth] === value) {
+        this.starts[index] = this.starts[index - rowWidth]!;
+        this.lengths[index] = this.lengths[index - rowWidth]!;
+        continue;
+      }
       this.starts[index] = 1 + joined.length;
       this.lengths[index] = value.length;
       joined += value;
@@ -150,18 +161,23 @@ export class DirectBinding {
     // At most three bytes a UTF-16 unit; grown before a write that could be cut short.
     if (1 + joined.length * 3 > this.text.length) this.grow(1 + joined.length * 3);
     let used = 1 + this.text.write(joined, 1);
-    if (used !== 1 + joined.length) used = this.writeEach(values);
+    if (used !== 1 + joined.length) used = this.writeEach(values, rowWidth);
     this.text[0] = 0;
     this.staging.run([this.text.subarray(0, used)]);
     return this.sqlite._sqlite3_column_blob(this.stagingPointer, 0);
   }
 
   /** The strings written one by one, for text that is not all ASCII; answers the bytes used. */
-  private writeEach(values: readonly SQLiteValue[]): number {
+  private writeEach(values: readonly SQLiteValue[], rowWidth: number): number {
     let used = 1;
     for (let index = 0; index < values.length; index += 1) {
       const value = values[index];
       if (typeof value !== 'string') continue;
+      if (rowWidth > 0 && index >= rowWidth && values[index - rowWidth] === value) {
+        this.starts[index] = this.starts[index - rowWidth]!;
+        this.lengths[index] = this.lengths[index - rowWidth]!;
+        continue;
+      }
       const bytes = this.text.write(value, used);
       this.starts[index] = used;
       this.lengths[index] = bytes;

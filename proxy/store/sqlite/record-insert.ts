@@ -112,7 +112,7 @@ export class RecordInsert {
     for (let row = 0; row < rows; row += 1) encodeRecordRow(records[start + row], values, row * recordColumnCount);
     let written: number;
     try {
-      if (this.binding !== undefined) written = this.binding.run(statement, values);
+      if (this.binding !== undefined) written = this.binding.run(statement, values, recordColumnCount);
       else {
         textAsBytes(values);
         written = statement.run(values).changes;

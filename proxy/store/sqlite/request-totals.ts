@@ -101,8 +101,10 @@ function addRow(sums: number[], record: RequestRecord, values: readonly SQLiteVa
   const inputTokens = values[offset + column.inputTokens] as number;
   const outputTokens = values[offset + column.outputTokens] as number;
   const cost = values[offset + column.cost] as number | null;
+  // One test rules out all three patterns in the common case (no refusal, no redactions).
   const extra = textOf(values[offset + column.extra]);
-  const refused = extra !== null && refusalPattern.test(extra) ? 1 : 0;
+  const mayMatch = extra !== null && extraPatternsPrefix.test(extra);
+  const refused = mayMatch && refusalPattern.test(extra) ? 1 : 0;
   const firstToken = values[offset + column.firstToken] as number | null;
   const cache = values[offset + column.cache];
   sums[0]! += 1;
@@ -122,10 +124,10 @@ function addRow(sums: number[], record: RequestRecord, values: readonly SQLiteVa
   sums[14]! += cache === 'miss' ? 1 : 0;
   sums[15]! += (values[offset + column.saved] as number | null) ?? 0;
   sums[16]! += (values[offset + column.promptCacheSaved] as number | null) ?? 0;
-  if (extra !== null && record.redactions !== undefined && redactionsPattern.test(extra)) {
+  if (mayMatch && record.redactions !== undefined && redactionsPattern.test(extra)) {
     for (const count of Object.values(record.redactions)) if (typeof count === 'number') sums[17]! += count;
   }
-  sums[18]! += extra !== null && blockedPattern.test(extra) ? 1 : 0;
+  sums[18]! += mayMatch && blockedPattern.test(extra) ? 1 : 0;
 }
 
 /** Long text is bound as bytes where direct binding is not available (record-row.ts `textAsBytes`). */
@@ -137,6 +139,13 @@ function textOf(value: SQLiteValue): string | null {
 const refusalPattern = /"refusal":"/i;
 const redactionsPattern = /"redactions"/i;
 const blockedPattern = /"redactionBlocked":true/i;
+/**
+ * What each of the three patterns above starts with (`"ref`, `"red`), matched as they are:
+ * text without it matches none of them. A record's `extra` nearly never has it (a direct call's
+ * holds its overhead, finish reason and attempt), so a row pays one test instead of three
+ * (~1,000 instructions a record, bench/row-instructions.ts).
+ */
+const extraPatternsPrefix = /"re[df]/i;
 
 /** Where each value the totals read sits in a record's row (record-row.ts `recordColumns`). */
 const column = {

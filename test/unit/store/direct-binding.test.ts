@@ -86,6 +86,45 @@ describe('the request log bound directly through node-sqlite3-wasm\'s C function
     }
   });
 
+  it('stores a string repeated from the row before (staged once) as each row gave it, ASCII or not', () => {
+    // Values that repeat in their column from one row to the next, that come back two rows later,
+    // that move to another column, and that repeat in a statement with non-ASCII text (its
+    // strings are then written one by one).
+    const models = ['gpt-4o-mini', 'gpt-4o-mini', 'claude', 'gpt-4o-mini', 'modèle', 'modèle', 'm', 'modèle'];
+    const records: RequestRecord[] = [];
+    for (let index = 0; records.length < rowsPerStatement * 2 + 3; index += 1) {
+      const model = models[index % models.length]!;
+      records.push(
+        sampleRecord({
+          id: `req_repeat_${String(index).padStart(3, '0')}`,
+          time: 1_765_000_003_000 + index,
+          model,
+          requestedModel: index % 3 === 0 ? models[(index + 1) % models.length]! : model,
+          provider: index < rowsPerStatement ? 'openai' : 'fournisseur-é',
+          keyLabel: index % 2 === 0 ? model : undefined,
+        }),
+      );
+    }
+    const direct = openDatabase(path.join(directory, 'direct'));
+    const bound = openDatabase(path.join(directory, 'bound'));
+    const directInsert = new RecordInsert(direct.database);
+    const boundInsert = new RecordInsert(bound.database, { direct: false });
+    try {
+      insertAll(direct.database, directInsert, records);
+      insertAll(bound.database, boundInsert, records);
+      assert.deepEqual(
+        direct.database.all('SELECT model, requested_model, provider, key_label FROM requests ORDER BY id'),
+        records.map((record) => ({ model: record.model, requested_model: record.requestedModel, provider: record.provider, key_label: record.keyLabel ?? null })),
+      );
+      assert.deepEqual(storedRows(direct.database), storedRows(bound.database));
+    } finally {
+      directInsert.finalize();
+      boundInsert.finalize();
+      direct.database.close();
+      bound.database.close();
+    }
+  });
+
   it('throws SQLite\'s own error for a row the schema rejects, and writes the next statement', () => {
     const { database } = openDatabase(path.join(directory, 'a'));
     const insert = new RecordInsert(database);

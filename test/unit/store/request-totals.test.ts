@@ -82,6 +82,9 @@ function randomRecord(random: () => number, id: string): RequestRecord {
   if (random() < 0.1) record.promptCacheSavedUsd = 0.0007;
   if (random() < 0.1) record.redactions = { email: 1 + Math.floor(random() * 3), awsKey: 1 };
   if (random() < 0.05) record.redactionBlocked = true;
+  // A field the type does not know, kept in `extra` as given: SQL's LIKE matches its keys with
+  // ASCII case folded, as a refusal and a blocked call.
+  if (random() < 0.05) Reflect.set(record, 'note', { Refusal: 'x', REDACTIONBLOCKED: true });
   for (const key of Object.keys(record) as Array<keyof RequestRecord>) {
     if (record[key] === undefined) delete record[key];
   }
