@@ -5,7 +5,8 @@
  * scan and the context (the generate endpoint's read), plan and admit, and the provider request
  * (URL, headers, body), and undici's `Request` made from it as the Agent's dispatch makes it (its
  * checks of the path, the method and every header; the dispatch's queueing and the socket are
- * left out).
+ * left out); and the same for the translated 1 KB stream (Anthropic client → OpenAI-compatible
+ * provider), whose way in also parses and decodes the body and encodes the Chat request.
  *
  * `node --import tsx bench/way-in-microbench.ts [--calls N] [--rounds N] [--cases <text>]` prints CPU µs a call
  * per case, the cases interleaved round by round. Under callgrind, run it twice with different
@@ -76,6 +77,13 @@ const routedCases: WayInCase[] = [
   return { name: name!, format: 'openai-chat' as const, path: '/v1/chat/completions', body, headers: clientHeaders({ 'content-type': 'application/json', authorization: 'Bearer sk-bench-openai-0000' }, body) };
 });
 allCases.push(...routedCases);
+
+/**
+ * The translated stream (Anthropic client → the OpenAI-compatible `fakecompat`): the same read,
+ * plan and admit, then `prepare` (the body parsed and decoded) and the Chat request encoded.
+ */
+const translated = Buffer.from(anthropicBody('fakecompat/bench-model', '1k', true));
+allCases.push({ name: 'Anthropic 1k translated stream', format: 'anthropic-messages', path: '/v1/messages', body: translated, headers: clientHeaders({ 'content-type': 'application/json', 'x-api-key': 'sk-ant-bench-0000', 'anthropic-version': '2023-06-01' }, translated) });
 
 /** `--cases 1k`: only the cases whose name holds that text. */
 const cases = allCases.filter((each) => each.name.includes(values.cases));

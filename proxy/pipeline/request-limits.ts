@@ -48,13 +48,13 @@ const apiNames: Readonly<Record<ProviderApi, string>> = {
  */
 export function checkRequestLimits(request: CanonicalRequest, target: AttemptTarget): void {
   const limits = apiLimits[target.api];
-  const api = `${target.label} (${apiNames[target.api]})`;
   const tools = request.tools?.length ?? 0;
   if (limits.tools !== undefined && tools > limits.tools) {
-    throw new ProxyError('invalid_request', `This call defines ${tools} tools; ${api} accepts at most ${limits.tools} per request. Send fewer tools, or route the call to a model whose API takes more.`, { status: 400 });
+    throw new ProxyError('invalid_request', `This call defines ${tools} tools; ${apiName(target)} accepts at most ${limits.tools} per request. Send fewer tools, or route the call to a model whose API takes more.`, { status: 400 });
   }
   const images = imagesOf(request);
   if (images.length === 0) return;
+  const api = apiName(target);
   if (images.length > limits.images) {
     throw new ProxyError('invalid_request', `This call holds ${images.length} images; ${api} accepts at most ${limits.images} per request. Send fewer images, or route the call to a model whose API takes more.`, { status: 400 });
   }
@@ -69,6 +69,11 @@ export function checkRequestLimits(request: CanonicalRequest, target: AttemptTar
       throw new ProxyError('invalid_request', `An image of this call is ${size.width}×${size.height} pixels; ${api} accepts at most ${edge} pixels a side${images.length > limits.imageEdge!.manyImages ? ` when a request holds more than ${limits.imageEdge!.manyImages} images` : ''}. Scale it down, or route the call to another model.`, { status: 400 });
     }
   }
+}
+
+/** The target and its API as a message names them; made only for a refusal, not on every call. */
+function apiName(target: AttemptTarget): string {
+  return `${target.label} (${apiNames[target.api]})`;
 }
 
 /** The images of a request: user content and tool results. */

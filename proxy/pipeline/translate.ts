@@ -6,6 +6,9 @@ import type { ResponseContext, StreamEncoder } from '../inbound/codec';
 import type { AnswerObserver } from '../call/answer-observer';
 import type { AnswerTransform } from '../call/answer-transform';
 import { wireTarget } from '../providers/wire-target';
+import { chatRequestHeaders } from '../providers/openai-chat/encode-request';
+import type { ResolvedProvider } from '../config/resolve-providers';
+import type { UpstreamHeaders } from '../upstream/upstream-client';
 import { SseParser } from '../sse/sse-parser';
 import { inboundCodecs, providerAdapters } from '../codecs/registry';
 import type { AttemptTarget } from './admit';
@@ -44,9 +47,39 @@ export function translatedRequest(context: RequestContext, target: AttemptTarget
   }
   const wire = { ...wireTarget(target.provider, target.model, apiKey), maxOutputTokens: ceiling.ceiling };
   const upstream = providerAdapters[target.api].encodeRequest({ ...request, model: target.model, maxOutputTokens }, wire, clientBytes(context, target));
-  upstream.headers['accept-encoding'] = 'identity';
-  return { ...upstream, addedUsage: false };
+  let headers: UpstreamHeaders | undefined = sharedChatHeaders(target, apiKey);
+  if (headers === undefined) {
+    upstream.headers['accept-encoding'] = 'identity';
+    headers = upstream.headers;
+  }
+  return { url: upstream.url, headers, body: upstream.body, addedUsage: false };
 }
+
+/**
+ * A Chat Completions call's headers with the provider's own key, as one flat list made once per
+ * provider (`[name, value…]`), as the passthrough call's are (upstream-target.ts): they follow the
+ * key and the provider's configured headers alone (`chatRequestHeaders`), never the request, so
+ * every such call sends the same ones. Handed to undici as the encoder's object, with
+ * `accept-encoding` added to it, they were listed and checked again on every call: ~11,000 of the
+ * translated 1 KB way in's ~102,000 instructions (docs/benchmark.md, "Seventeenth round"). A
+ * provider is resolved anew on every config load and key change, so a new key is a new provider
+ * here. Other APIs' headers can follow the request (Anthropic's betas): they stay the encoder's
+ * object. Not frozen, as the passthrough list is not (a frozen array costs undici's reads more).
+ */
+function sharedChatHeaders(target: AttemptTarget, apiKey: string | undefined): readonly string[] | undefined {
+  const provider = target.provider;
+  if (target.api !== 'openai-chat' || apiKey !== provider.apiKey) return undefined;
+  let list = chatHeaderLists.get(provider);
+  if (list === undefined) {
+    const headers = chatRequestHeaders(wireTarget(provider, target.model, apiKey));
+    headers['accept-encoding'] = 'identity';
+    list = Object.entries(headers).flat();
+    chatHeaderLists.set(provider, list);
+  }
+  return list;
+}
+
+const chatHeaderLists = new WeakMap<ResolvedProvider, readonly string[]>();
 
 /**
  * The client's bytes, indexed for an encoder that copies from them; only the Chat Completions

@@ -78,9 +78,17 @@ export function encodeChatRequest(request: CanonicalRequest, target: Target, sou
     body.stream_options = isObject(clientOptions) ? { ...clientOptions, include_usage: true } : { include_usage: true };
   }
 
+  return { url: chatEndpointUrl(request.stream ? 'stream' : 'generate', target), headers: chatRequestHeaders(target), body: splice.serialize(body) };
+}
+
+/**
+ * A Chat Completions call's headers. They follow the target alone (its key and the provider's
+ * configured headers, which win), never the request: a caller may make them once per provider.
+ */
+export function chatRequestHeaders(target: Target): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...bearerAuthHeaders(target.apiKey) };
   if (target.headers) Object.assign(headers, target.headers);
-  return { url: chatEndpointUrl(request.stream ? 'stream' : 'generate', target), headers, body: splice.serialize(body) };
+  return headers;
 }
 
 type ToolCallIdEncoder = (id: string) => string;

@@ -122,4 +122,47 @@ describe('translated request body (Anthropic client → Chat Completions provide
       assert.deepEqual(JSON.parse(call.body.toString('utf8')), stringified(first));
     });
   });
+
+  describe('headers', () => {
+    /** A compatible target whose provider holds its own key, with a configured header. */
+    function withOwnKey(key: string, headers: Record<string, string> = {}): AttemptTarget {
+      const provider = { id: 'fakecompat', baseUrl: 'http://127.0.0.1:1/v1', headers, apiKey: key };
+      return { ...compatible, provider, credential: { source: 'provider', key } } as unknown as AttemptTarget;
+    }
+
+    /** A flat `[name, value…]` list or an object, as one object to compare. */
+    function headersOf(headers: unknown): Record<string, string> {
+      if (!Array.isArray(headers)) return headers as Record<string, string>;
+      const object: Record<string, string> = {};
+      for (let index = 0; index < headers.length; index += 2) object[headers[index] as string] = headers[index + 1] as string;
+      return object;
+    }
+
+    it("sends the provider's own key as one list made once per provider, the same for every request", () => {
+      const target = withOwnKey('sk-own', { 'http-referer': 'https://example.test' });
+      const first = translatedRequest(contextOf(bodyWithText(100)), target);
+      const second = translatedRequest(contextOf(anthropicBody('fakecompat/bench-model', '80k', true)), target);
+      assert.ok(Array.isArray(first.headers), 'a flat list of names and values');
+      assert.equal(second.headers, first.headers, 'shared by every call to the provider');
+      assert.deepEqual(headersOf(first.headers), {
+        'content-type': 'application/json',
+        authorization: 'Bearer sk-own',
+        'http-referer': 'https://example.test',
+        'accept-encoding': 'identity',
+      });
+    });
+
+    it('makes a new list for a provider resolved anew (a changed key)', () => {
+      const before = translatedRequest(contextOf(bodyWithText(100)), withOwnKey('sk-before'));
+      const after = translatedRequest(contextOf(bodyWithText(100)), withOwnKey('sk-after'));
+      assert.equal(headersOf(before.headers).authorization, 'Bearer sk-before');
+      assert.equal(headersOf(after.headers).authorization, 'Bearer sk-after');
+    });
+
+    it("keeps an object made for the call when the key is not the provider's own", () => {
+      const call = translatedRequest(contextOf(bodyWithText(100)), compatible);
+      assert.ok(!Array.isArray(call.headers));
+      assert.deepEqual(call.headers, { 'content-type': 'application/json', authorization: 'Bearer sk-test', 'accept-encoding': 'identity' });
+    });
+  });
 });
