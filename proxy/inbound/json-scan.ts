@@ -237,6 +237,8 @@ export interface MemberOffsets {
   max_tokens?: number;
   max_completion_tokens?: number;
   max_output_tokens?: number;
+  /** The `tools` array: a translated Messages body's parse cuts the tools' schemas out from here (tool-schemas.ts). */
+  tools?: number;
 }
 
 /** Top-level names of the output cap in Chat Completions (both), Messages and Responses. */
@@ -244,7 +246,7 @@ const maxOutputKeys = new Set(['max_tokens', 'max_completion_tokens', 'max_outpu
 
 /** The top-level names the scan acts on without a cache's neutral names, by their length in bytes. */
 const namesByLength: Array<Array<{ name: string; bytes: Buffer }> | undefined> = [];
-for (const name of ['model', 'stream', 'stream_options', ...maxOutputKeys]) (namesByLength[name.length] ??= []).push({ name, bytes: Buffer.from(name, 'latin1') });
+for (const name of ['model', 'stream', 'stream_options', 'tools', ...maxOutputKeys]) (namesByLength[name.length] ??= []).push({ name, bytes: Buffer.from(name, 'latin1') });
 
 /**
  * The name of the top-level key whose quotes stand at `start` and `end`. A name the scan acts on
@@ -288,7 +290,8 @@ export const webAssemblyScanFrom = 16 * 1024;
  */
 export const webAssemblyScanUpTo = 4 * 1024 * 1024;
 
-function nestedValueScanFor(length: number): NestedValueScan {
+/** Whether {@link scanRequestHead} skips a body of this size in WebAssembly, so the skipper holds it after the scan. */
+export function nestedValueScanFor(length: number): NestedValueScan {
   return length >= webAssemblyScanFrom && length <= webAssemblyScanUpTo ? 'webassembly' : 'javascript';
 }
 
@@ -327,6 +330,7 @@ export function scanRequestHead(json: Buffer, neutral?: ReadonlySet<string>, nes
   let maxTokensAt: number | undefined;
   let maxCompletionTokensAt: number | undefined;
   let maxOutputTokensAt: number | undefined;
+  let toolsAt: number | undefined;
   for (; index < length; index++) {
     const byte = json[index];
     if (byte === quote) {
@@ -344,6 +348,7 @@ export function scanRequestHead(json: Buffer, neutral?: ReadonlySet<string>, nes
         else if (key === 'max_tokens') maxTokensAt ??= skipToValue(json, end + 1);
         else if (key === 'max_completion_tokens') maxCompletionTokensAt ??= skipToValue(json, end + 1);
         else if (key === 'max_output_tokens') maxOutputTokensAt ??= skipToValue(json, end + 1);
+        else if (key === 'tools') toolsAt ??= skipToValue(json, end + 1);
         if (members !== undefined) {
           memberStart = index;
           memberNeutral = neutral!.has(key);
@@ -380,7 +385,7 @@ export function scanRequestHead(json: Buffer, neutral?: ReadonlySet<string>, nes
       depth--;
       if (depth === 0) {
         head.complete = skipWhiteSpace(json, index + 1) === json.length;
-        if (head.complete) head.memberAt = { model: modelAt, max_tokens: maxTokensAt, max_completion_tokens: maxCompletionTokensAt, max_output_tokens: maxOutputTokensAt };
+        if (head.complete) head.memberAt = { model: modelAt, max_tokens: maxTokensAt, max_completion_tokens: maxCompletionTokensAt, max_output_tokens: maxOutputTokensAt, tools: toolsAt };
         if (members !== undefined && head.complete) {
           if (memberStart !== -1 && memberNeutral) members.push(memberStart, index, keptBefore ? previousComma : -1, 1);
           head.neutralMembers = members;

@@ -4,7 +4,9 @@ import { nestedValueSkipWasm } from './nested-value-skip-wasm';
  * The WebAssembly skipper of a request body's nested values (nested-value-skip.wat), for
  * {@link scanRequestHead} on large bodies: a body is copied into the module's memory once, and
  * each top-level member's object or array is skipped there in one call, its strings searched
- * 64 bytes at a time instead of with one `Buffer#indexOf` call each.
+ * 64 bytes at a time instead of with one `Buffer#indexOf` call each. It also checks a
+ * translated request's tool schemas against JSON's grammar without parsing them (`validate`,
+ * tool-schemas.ts).
  */
 export interface NestedValueSkipper {
   /**
@@ -14,6 +16,12 @@ export interface NestedValueSkipper {
    * its closing bracket plus one; signature 1 when a `"signature"` key holding `""` was passed.
    */
   skip(start: number): number;
+  /**
+   * Checks the JSON value that begins at `start` of the body last loaded against JSON's grammar
+   * and finds its end: the offset past it when it is a value JSON.parse takes, 0 when it is not,
+   * -1 when it nests deeper than 64 levels (not checked). Builds nothing.
+   */
+  validate(start: number): number;
   /**
    * Copies `json` into the module's memory (growing it when needed) for the calls to `skip`
    * after; nothing when it is the body loaded last (a translated request's index skips values
@@ -30,6 +38,7 @@ const pageBytes = 65_536;
 interface SkipExports {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   skipNested(start: number, length: number): number;
+  validateValue(start: number, end: number): number;
 }
 
 /** The part of the WebAssembly API used here: the project's type libraries do not declare it (no DOM lib). */
@@ -84,6 +93,7 @@ export function nestedValueSkipper(): NestedValueSkipper {
       loaded = json;
     },
     skip: (start) => exports.skipNested(start, length),
+    validate: (start) => exports.validateValue(start, length),
   };
   return skipper;
 }

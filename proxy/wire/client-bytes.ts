@@ -1,3 +1,4 @@
+import { clientSchemaOf } from './client-schema';
 import { backslash, closeBrace, closeBracket, colon, comma, openBrace, openBracket, quote } from './json-bytes';
 
 /** Byte range inside a buffer, end exclusive. */
@@ -128,9 +129,8 @@ export class ClientBytes {
       if (index === -1) return -1;
       index = skipWhiteSpace(bytes, index);
       if (bytes[index] !== colon) return -1;
-      const value = object[key];
       const start = skipWhiteSpace(bytes, index + 1);
-      const end = this.wholeValues !== undefined && this.wholeValues.keys.has(key) ? this.skipWhole(value, start) : this.walk(value, start);
+      const end = this.wholeValues !== undefined && this.wholeValues.keys.has(key) ? this.skipWhole(object, key, start) : this.walk(object[key], start);
       if (end === -1) return -1;
       index = skipWhiteSpace(bytes, end);
       if (bytes[index] === closeBrace) closed = true;
@@ -140,8 +140,14 @@ export class ClientBytes {
     return closed ? index : -1;
   }
 
-  /** Like `walk`, but an object or array is only found in the bytes, not paired member by member. */
-  private skipWhole(value: unknown, at: number): number {
+  /**
+   * Like `walk` of `holder[key]`, but an object or array is only found in the bytes, not paired
+   * member by member; a schema still held as the client's bytes (client-schema.ts) is not read.
+   */
+  private skipWhole(holder: Record<string, unknown>, key: string, at: number): number {
+    const clientSchema = clientSchemaOf(holder);
+    if (clientSchema !== undefined) return clientSchema.bytes === this.bytes && clientSchema.range.start === at ? clientSchema.range.end : -1;
+    const value = holder[key];
     if (typeof value !== 'object' || value === null) return this.walk(value, at);
     if (this.bytes[at] !== (Array.isArray(value) ? openBracket : openBrace)) return -1;
     const end = this.wholeValues!.skip(at);

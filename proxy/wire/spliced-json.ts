@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ByteRange, ClientBytes } from './client-bytes';
+import type { ClientSchema } from './client-schema';
 
 /**
  * A marker no client string holds: a NUL (JSON.stringify writes it as `\u0000`) and a random
@@ -16,7 +17,9 @@ type Splice =
   /** Strings joined by a separator, each the client's bytes where the body held it. */
   | { kind: 'joined'; value: string; pieces: readonly string[]; separator: string }
   /** An object or array: the client's bytes replace the marker and its quotes. */
-  | { kind: 'value'; value: unknown; range: ByteRange };
+  | { kind: 'value'; value: unknown; range: ByteRange }
+  /** A tool's schema never parsed: its bytes replace the marker and its quotes. */
+  | { kind: 'schema'; schema: ClientSchema; range: ByteRange };
 
 /**
  * A request body for a provider written with the client's bytes where a string or a value is
@@ -60,6 +63,17 @@ export class SplicedJson {
     return range === undefined ? value : (this.mark({ kind: 'value', value, range }) as unknown as T);
   }
 
+  /**
+   * A marker for a tool's schema still held as the client's bytes (`schema`, behind `holder`'s
+   * accessor) when those bytes are the source's and nothing has read the schema; else the schema,
+   * read (parsed) now, through `value`.
+   */
+  schema<T extends object>(schema: ClientSchema | undefined, read: () => T): T {
+    const range = schema === undefined || this.source === undefined ? undefined : schema.unreadRange(this.source.bytes);
+    // The marker is a string where the body's type says T; it never leaves this module's serialiser.
+    return range === undefined ? this.value(read()) : (this.mark({ kind: 'schema', schema: schema!, range }) as unknown as T);
+  }
+
   /** The body's JSON: a Buffer when anything was spliced, else JSON.stringify's string. */
   serialize(body: unknown): string | Buffer {
     if (this.splices.length === 0) return JSON.stringify(body);
@@ -77,7 +91,8 @@ export class SplicedJson {
   private restore(value: unknown): unknown {
     if (typeof value !== 'string' || !value.startsWith(tag)) return value;
     const splice = this.splices[Number(value.slice(tag.length))];
-    return splice === undefined ? value : splice.value;
+    if (splice === undefined) return value;
+    return splice.kind === 'schema' ? splice.schema.value : splice.value;
   }
 
   /**
@@ -100,7 +115,7 @@ export class SplicedJson {
       seen[number] = 1;
       found++;
       // A string's marker fills its quotes; a value's replaces them too.
-      const quoted = splice.kind === 'value';
+      const quoted = splice.kind === 'value' || splice.kind === 'schema';
       segments.push(text.slice(from, quoted ? at - 1 : at));
       if (splice.kind === 'joined') this.cutJoined(splice.pieces, splice.separator, segments);
       else segments.push(splice.range);

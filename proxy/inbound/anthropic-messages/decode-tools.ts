@@ -1,6 +1,7 @@
 import type { CanonicalRequest, FunctionTool, ProviderTool, ToolDefinition } from '../../core/request';
 import { isObject, type JsonObject } from '../../core/json';
 import { extraKeys, invalidRequest } from '../decode-fields';
+import { ClientSchema, clientSchemaOf, defineClientSchema } from '../../wire/client-schema';
 
 const toolKeys: ReadonlySet<string> = new Set(['name', 'description', 'input_schema', 'strict', 'cache_control', 'eager_input_streaming']);
 
@@ -30,10 +31,12 @@ export function decodeTools(tools: unknown): ToolDefinition[] {
 
 function decodeCustomTool(tool: JsonObject, path: string): FunctionTool {
   if (typeof tool.name !== 'string' || tool.name === '') throw invalidRequest(`${path}.name: Field required.`, 'tools');
-  if (!isObject(tool.input_schema)) {
+  // A schema left as the client's bytes (parseWithClientSchemas) is an object: only objects are cut.
+  const clientSchema = clientSchemaOf(tool);
+  if (clientSchema === undefined && !isObject(tool.input_schema)) {
     throw invalidRequest(`${path}.input_schema: Field required. Give a JSON Schema object such as {"type": "object", "properties": {}}.`, 'tools');
   }
-  const definition: FunctionTool = { type: 'function', name: tool.name, inputSchema: tool.input_schema };
+  const definition: FunctionTool = clientSchema === undefined ? { type: 'function', name: tool.name, inputSchema: tool.input_schema as JsonObject } : toolWithClientSchema(tool.name, clientSchema);
   if (typeof tool.description === 'string') definition.description = tool.description;
   if (typeof tool.strict === 'boolean') definition.strict = tool.strict;
   let anthropic: JsonObject | undefined;
@@ -43,6 +46,13 @@ function decodeCustomTool(tool: JsonObject, path: string): FunctionTool {
   if (extra) (anthropic ??= {}).extra = extra;
   if (anthropic) definition.providerOptions = { anthropic };
   return definition;
+}
+
+/** A function tool whose `inputSchema` reads the body's tool's schema when something reads it (the Chat encoder copies its bytes instead). */
+function toolWithClientSchema(name: string, wireSchema: ClientSchema): FunctionTool {
+  const tool = { type: 'function', name } as FunctionTool;
+  defineClientSchema(tool, 'inputSchema', new ClientSchema(wireSchema.bytes, wireSchema.range, wireSchema));
+  return tool;
 }
 
 /** Decodes `tool_choice` and its `disable_parallel_tool_use` into the request. */

@@ -1,8 +1,9 @@
 import type { ClientFormat } from '../../core/request';
 import { ProxyError } from '../../core/errors';
 import type { JsonObject } from '../../core/json';
-import { readBody, parseJsonObject } from '../../http/read-body';
+import { readBody } from '../../http/read-body';
 import { scanRequestHead } from '../../inbound/json-scan';
+import { parseRequestBody, toolSchemasAt } from '../../inbound/tool-schemas';
 import { neutralBodyFields } from '../../cache/request-bytes-key';
 import { decodeGeminiPath } from '../../inbound/gemini/decode-path';
 import { inboundCodecs } from '../../codecs/registry';
@@ -28,7 +29,9 @@ export function generateEndpoint(format: ClientFormat): Endpoint {
         // Parsed only when something needs more than `model` and `stream` (a translation, a rule
         // that looks inside, a split's sticky key); a bad body fails here with a clear message.
         let parsed: JsonObject | undefined;
-        const body = (): JsonObject => (parsed ??= parseJsonObject(raw));
+        // A large Messages body's tools' schemas are left as the client's bytes (tool-schemas.ts).
+        let toolsAt: number | undefined;
+        const body = (): JsonObject => (parsed ??= parseRequestBody(raw, toolsAt));
         let scan = {};
         if (format === 'gemini') {
           const target = decodeGeminiPath(path);
@@ -45,6 +48,7 @@ export function generateEndpoint(format: ClientFormat): Endpoint {
           if (head.model !== undefined) requestedModel = head.model;
           stream = head.stream;
           scan = { emptySignature: head.emptySignature, streamOptions: head.streamOptions, streamOptionsAt: head.streamOptionsAt, maxOutputTokens: head.maxOutputTokens, neutralMembers: head.neutralMembers, memberAt: head.memberAt };
+          toolsAt = toolSchemasAt(format, head, raw.length);
           if (!head.complete) body();
           if (requestedModel === '') {
             throw new ProxyError('invalid_request', "The request has no 'model'. Name a model such as claude-sonnet-4-6, gpt-4o-mini or groq/llama-3.3-70b-versatile.", { param: 'model' });

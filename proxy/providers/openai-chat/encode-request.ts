@@ -15,6 +15,7 @@ import type {
 import type { SplicedUpstreamRequest, Target, UpstreamRequest } from '../adapter';
 import type { ClientBytes } from '../../wire/client-bytes';
 import { SplicedJson } from '../../wire/spliced-json';
+import { clientSchemaOf } from '../../wire/client-schema';
 import { isObject, type JsonObject } from '../../core/json';
 import { bearerAuthHeaders, chatEndpointUrl } from './endpoint';
 import type { ChatRequestContentPart, ChatRequestMessage, ChatRequestToolCall } from '../../wire/openai-chat/types';
@@ -261,7 +262,8 @@ function encodeTools(tools: ToolDefinition[] | undefined, splice: SplicedJson): 
       const definition: JsonObject = { name: tool.name };
       if (tool.description !== undefined) definition.description = splice.string(tool.description);
       // The decoders hand the client's schema on as parsed: its bytes are the schema.
-      definition.parameters = splice.value(tool.inputSchema);
+      // A schema still held as the client's bytes (client-schema.ts) is copied without being parsed.
+      definition.parameters = splice.schema(clientSchemaOf(tool), () => tool.inputSchema);
       if (tool.strict !== undefined) definition.strict = tool.strict;
       encoded.push({ type: 'function', function: definition });
     } else if (tool.api === 'openai-chat') {

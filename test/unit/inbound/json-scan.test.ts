@@ -30,15 +30,15 @@ describe('findTopLevelString', () => {
 
 describe('scanRequestHead', () => {
   const head = (text: string) => scanRequestHead(Buffer.from(text));
-  /** The members' offsets of a body with a model at `model` and no output limit. */
-  const members = (model: number) => ({ model, max_tokens: undefined, max_completion_tokens: undefined, max_output_tokens: undefined });
+  /** The members' offsets of a body with a model at `model`, no output limit and no tools. */
+  const members = (model: number) => ({ model, max_tokens: undefined, max_completion_tokens: undefined, max_output_tokens: undefined, tools: undefined });
 
   it('reads model and stream wherever they stand, ignoring nested look-alikes', () => {
     assert.deepEqual(head('{"model":"claude-sonnet-4-6","stream":true}'), { model: 'claude-sonnet-4-6', stream: true, complete: true, emptySignature: false, streamOptions: false, memberAt: members(9) });
     const spaced = ' {"messages":[{"model":"x","stream":true,"content":"\\"model\\":\\"y\\""}], "stream" : false, "model" : "gpt-\\u0034o" }\n';
     assert.deepEqual(head(spaced), { model: 'gpt-4o', stream: false, complete: true, emptySignature: false, streamOptions: false, memberAt: members(spaced.indexOf('"gpt-')) });
     const nested = '{"tools":[{"input_schema":{"stream":{"type":"boolean"}}}],"stream":true,"model":"m"}';
-    assert.deepEqual(head(nested), { model: 'm', stream: true, complete: true, emptySignature: false, streamOptions: false, memberAt: members(nested.length - 4) });
+    assert.deepEqual(head(nested), { model: 'm', stream: true, complete: true, emptySignature: false, streamOptions: false, memberAt: { ...members(nested.length - 4), tools: 9 } });
   });
 
   it('says incomplete for anything the parser must look at', () => {
@@ -76,7 +76,7 @@ describe('scanRequestHead', () => {
   });
 
   it("notes where the first top-level model and output limits' values begin, as findTopLevelValue finds them, for a complete body only", () => {
-    const names = ['model', 'max_tokens', 'max_completion_tokens', 'max_output_tokens'] as const;
+    const names = ['model', 'max_tokens', 'max_completion_tokens', 'max_output_tokens', 'tools'] as const;
     const bodies = [
       '{"model":"m","max_tokens":512,"messages":[{"max_tokens":1,"model":"nested"}]}',
       '{ "messages" : [], "max_completion_tokens" :\n 32000 , "model" : null, "max_tokens": "x", "model": "second" }',

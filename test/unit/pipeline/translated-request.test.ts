@@ -8,6 +8,10 @@ import { parseJsonObject } from '../../../proxy/http/read-body';
 import { inboundCodecs } from '../../../proxy/codecs/registry';
 import { encodeChatRequest } from '../../../proxy/providers/openai-chat/encode-request';
 import { anthropicBody } from '../../../bench/payloads';
+import { parseRequestBody, toolSchemasAt } from '../../../proxy/inbound/tool-schemas';
+import { clientSchemaOf } from '../../../proxy/wire/client-schema';
+import type { FunctionTool } from '../../../proxy/core/request';
+import type { JsonObject } from '../../../proxy/core/json';
 
 /** An OpenAI-compatible target that an Anthropic client's call is translated for. */
 const compatible = {
@@ -20,10 +24,14 @@ const compatible = {
   entry: { target: 'fakecompat/bench-model', outcome: 'tried', reason: 'first in order' },
 } as unknown as AttemptTarget;
 
-/** The context the read stage builds for an Anthropic Messages body. */
-function contextOf(text: string): ReturnType<typeof createContext> {
+/**
+ * The context the read stage builds for an Anthropic Messages body; `whole` parses it with
+ * JSON.parse, where the read stage leaves a large body's tools' schemas as the client's bytes.
+ */
+function contextOf(text: string, parse: 'read stage' | 'whole' = 'read stage'): ReturnType<typeof createContext> {
   const raw = Buffer.from(text);
   const head = scanRequestHead(raw);
+  const toolsAt = parse === 'whole' ? undefined : toolSchemasAt('anthropic-messages', head, raw.length);
   // Parsed once, as the generate endpoint does: the encoder finds a schema's bytes by the parsed object.
   let parsed: ReturnType<typeof parseJsonObject> | undefined;
   return createContext(arrive({ format: 'anthropic-messages', operation: 'generate', endpoint: '/v1/messages', principal: undefined }), {
@@ -32,7 +40,7 @@ function contextOf(text: string): ReturnType<typeof createContext> {
     headers: {},
     query: '',
     raw,
-    body: () => (parsed ??= parseJsonObject(raw)),
+    body: () => (parsed ??= parseRequestBody(raw, toolsAt)),
     scan: {},
     signal: new AbortController().signal,
     decode: (body) => inboundCodecs['anthropic-messages'].decodeRequest(body),
@@ -76,9 +84,30 @@ describe('translated request body (Anthropic client → Chat Completions provide
 
     it("writes the bench's 80 KB Claude Code turn as the same request JSON.stringify writes", () => {
       const text = anthropicBody('fakecompat/bench-model', '80k', true);
-      const call = translatedRequest(contextOf(text), compatible);
-      assert.ok(Buffer.isBuffer(call.body));
-      assert.deepEqual(JSON.parse(call.body.toString('utf8')), stringified(text));
+      for (const parse of ['read stage', 'whole'] as const) {
+        const call = translatedRequest(contextOf(text, parse), compatible);
+        assert.ok(Buffer.isBuffer(call.body));
+        assert.equal(call.body.toString('utf8'), JSON.stringify(stringified(text)), parse);
+      }
+    });
+
+    it("never parses the 80 KB turn's schemas: the encoder copies the bytes the parse left out", () => {
+      const context = contextOf(anthropicBody('fakecompat/bench-model', '80k', true));
+      translatedRequest(context, compatible);
+      const tools = context.canonical().tools as FunctionTool[];
+      assert.equal(tools.length, 24);
+      for (const tool of tools) assert.ok(clientSchemaOf(tool)?.unreadRange(context.raw!) !== undefined, `${tool.name}'s schema was parsed`);
+    });
+
+    it('writes a schema something read and changed before the encode as it is now, not as the client sent it', () => {
+      const text = anthropicBody('fakecompat/bench-model', '80k', true);
+      const context = contextOf(text);
+      const tool = context.canonical().tools![0] as FunctionTool;
+      tool.inputSchema.additionalProperties = false;
+      const sent = JSON.parse(translatedRequest(context, compatible).body.toString()) as { tools: Array<{ function: { parameters: JsonObject } }> };
+      const expected = stringified(text) as { tools: Array<{ function: { parameters: JsonObject } }> };
+      expected.tools[0]!.function.parameters.additionalProperties = false;
+      assert.deepEqual(sent, expected);
     });
 
     it('copies escapes, non-ASCII text, nesting, white space and odd keys inside a schema as the client wrote them', () => {
