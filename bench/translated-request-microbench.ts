@@ -12,10 +12,10 @@
  * call, as the calls one at a time meet the caches, and times each call alone (median µs).
  */
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
 import { anthropicBody, type BodySize } from './payloads';
 import { scanRequestHead } from '../proxy/inbound/json-scan';
-import { compileNestedValueSkip, nestedValueSkipper } from '../proxy/inbound/nested-value-skip';
+import { nestedValueSkipper } from '../proxy/inbound/nested-value-skip';
+import { confineWebAssemblyToLiftoff } from '../proxy/webassembly-tiers';
 import { parseWithClientSchemas } from '../proxy/inbound/tool-schemas';
 import { parseJsonObject } from '../proxy/http/read-body';
 import { decodeMessagesRequest } from '../proxy/inbound/anthropic-messages/decode-request';
@@ -23,12 +23,8 @@ import { encodeChatRequest } from '../proxy/providers/openai-chat/encode-request
 import type { Target } from '../proxy/providers/adapter';
 import { ClientBytes } from '../proxy/wire/client-bytes';
 
-setFlagsFromString('--no-liftoff');
-setFlagsFromString('--no-wasm-lazy-compilation');
-compileNestedValueSkip();
-setFlagsFromString('--liftoff');
-setFlagsFromString('--wasm-lazy-compilation');
-setFlagsFromString('--liftoff-only');
+// As the proxy's entry sets them (main.ts).
+confineWebAssemblyToLiftoff();
 
 const { values } = parseArgs({
   options: {

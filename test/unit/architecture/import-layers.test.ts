@@ -52,7 +52,7 @@ const layers: ReadonlyArray<readonly [name: string, globs: readonly string[]]> =
   // The management API and event stream the extension talks to; it observes the pipeline.
   ['control', ['proxy/control/**']],
   // Entry points: the front door's middleware order, the CLI, the process.
-  ['entry points', ['proxy/server.ts', 'proxy/create-proxy.ts', 'proxy/cli.ts', 'proxy/keys-command.ts', 'proxy/requests-command.ts', 'proxy/migrate-command.ts', 'proxy/config-command.ts', 'proxy/command-line.ts', 'proxy/main.ts', 'proxy/collector-settings.ts']],
+  ['entry points', ['proxy/server.ts', 'proxy/create-proxy.ts', 'proxy/cli.ts', 'proxy/keys-command.ts', 'proxy/requests-command.ts', 'proxy/migrate-command.ts', 'proxy/config-command.ts', 'proxy/command-line.ts', 'proxy/main.ts', 'proxy/collector-settings.ts', 'proxy/webassembly-tiers.ts']],
 ];
 
 /**

@@ -45,6 +45,24 @@ function insertAll(database: Database, insert: RecordInsert, records: readonly R
   database.exec('COMMIT');
 }
 
+/** `records` written to one database bound directly and to another through Statement.run, then `check`ed. */
+function insertBothWays(directory: string, records: readonly RequestRecord[], check: (direct: Database, bound: Database) => void): void {
+  const direct = openDatabase(path.join(directory, 'direct'));
+  const bound = openDatabase(path.join(directory, 'bound'));
+  const directInsert = new RecordInsert(direct.database);
+  const boundInsert = new RecordInsert(bound.database, { direct: false });
+  try {
+    insertAll(direct.database, directInsert, records);
+    insertAll(bound.database, boundInsert, records);
+    check(direct.database, bound.database);
+  } finally {
+    directInsert.finalize();
+    boundInsert.finalize();
+    direct.database.close();
+    bound.database.close();
+  }
+}
+
 describe('the request log bound directly through node-sqlite3-wasm\'s C functions', () => {
   let directory: string;
   beforeEach(() => {
@@ -68,22 +86,11 @@ describe('the request log bound directly through node-sqlite3-wasm\'s C function
     const records = edgeRecords();
     // Enough rows for a 64-row statement and the smaller remainders.
     for (let index = 0; records.length < rowsPerStatement + 7; index += 1) records.push(sampleRecord({ id: `req_fill_${String(index).padStart(3, '0')}`, time: 1_765_000_002_000 + index, model: `m-${index}` }));
-    const direct = openDatabase(path.join(directory, 'direct'));
-    const bound = openDatabase(path.join(directory, 'bound'));
-    const directInsert = new RecordInsert(direct.database);
-    const boundInsert = new RecordInsert(bound.database, { direct: false });
-    try {
-      insertAll(direct.database, directInsert, records);
-      insertAll(bound.database, boundInsert, records);
-      const expected = storedRows(bound.database);
+    insertBothWays(directory, records, (direct, bound) => {
+      const expected = storedRows(bound);
       assert.equal(expected.length, records.length);
-      assert.deepEqual(storedRows(direct.database), expected);
-    } finally {
-      directInsert.finalize();
-      boundInsert.finalize();
-      direct.database.close();
-      bound.database.close();
-    }
+      assert.deepEqual(storedRows(direct), expected);
+    });
   });
 
   it('stores a string repeated from the row before (staged once) as each row gave it, ASCII or not', () => {
@@ -105,24 +112,13 @@ describe('the request log bound directly through node-sqlite3-wasm\'s C function
         }),
       );
     }
-    const direct = openDatabase(path.join(directory, 'direct'));
-    const bound = openDatabase(path.join(directory, 'bound'));
-    const directInsert = new RecordInsert(direct.database);
-    const boundInsert = new RecordInsert(bound.database, { direct: false });
-    try {
-      insertAll(direct.database, directInsert, records);
-      insertAll(bound.database, boundInsert, records);
+    insertBothWays(directory, records, (direct, bound) => {
       assert.deepEqual(
-        direct.database.all('SELECT model, requested_model, provider, key_label FROM requests ORDER BY id'),
+        direct.all('SELECT model, requested_model, provider, key_label FROM requests ORDER BY id'),
         records.map((record) => ({ model: record.model, requested_model: record.requestedModel, provider: record.provider, key_label: record.keyLabel ?? null })),
       );
-      assert.deepEqual(storedRows(direct.database), storedRows(bound.database));
-    } finally {
-      directInsert.finalize();
-      boundInsert.finalize();
-      direct.database.close();
-      bound.database.close();
-    }
+      assert.deepEqual(storedRows(direct), storedRows(bound));
+    });
   });
 
   it('throws SQLite\'s own error for a row the schema rejects, and writes the next statement', () => {
