@@ -424,7 +424,7 @@ function emptyStringFollows(json: Buffer, from: number): boolean {
   return json[index] === quote && json[index + 1] === quote;
 }
 
-function skipWhiteSpace(json: Buffer, from: number): number {
+export function skipWhiteSpace(json: Buffer, from: number): number {
   let index = from;
   while (index < json.length && isJsonWhiteSpace(json[index]!)) index++;
   return index;

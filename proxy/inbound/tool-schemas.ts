@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isObject, type JsonObject } from '../core/json';
 import { ClientSchema, defineClientSchema } from '../wire/client-schema';
 import type { ByteRange } from '../wire/client-bytes';
-import { backslash, closeBrace, closeBracket, comma, isJsonWhiteSpace, nestedValueScanFor, openBrace, openBracket, quote, type RequestHead } from './json-scan';
+import { backslash, closeBrace, closeBracket, comma, isJsonWhiteSpace, nestedValueScanFor, openBrace, openBracket, quote, skipWhiteSpace, type RequestHead } from './json-scan';
 import { nestedValueSkipper, type NestedValueSkipper } from './nested-value-skip';
 import type { ClientFormat } from '../core/request';
 import { parseJsonObject } from '../http/read-body';
@@ -199,7 +199,10 @@ function valueEnd(bytes: Buffer, at: number, skipper: NestedValueSkipper): numbe
 /** `Buffer#indexOf`, taken once (json-scan.ts: looked up on each call it was an inline-cache miss). */
 const bufferIndexOf = Buffer.prototype.indexOf;
 
-/** The closing quote of the string that opens at `at`, or -1. */
+/**
+ * The closing quote of the string that opens at `at`, or -1 (json-scan.ts's `stringEnd` answers the
+ * body's last byte for a string that never closes, which the scan's callers rely on).
+ */
 function stringEnd(bytes: Buffer, at: number): number {
   let from = at + 1;
   for (;;) {
@@ -210,10 +213,4 @@ function stringEnd(bytes: Buffer, at: number): number {
     if (backslashes % 2 === 0) return candidate;
     from = candidate + 1;
   }
-}
-
-function skipWhiteSpace(bytes: Buffer, from: number): number {
-  let index = from;
-  while (index < bytes.length && isJsonWhiteSpace(bytes[index]!)) index++;
-  return index;
 }
